@@ -1,0 +1,94 @@
+package dev.pipeplan.cli;
+
+import dev.pipeplan.models.BadInputException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code pipeplan} command. */
+@Command(
+    name = "pipeplan",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Plan, simulate and run pipeline-parallel training.",
+    subcommands = {
+      ModelsCommand.class,
+      ClustersCommand.class,
+      ScheduleCommand.class,
+      SimulateCommand.class,
+      PlanCommand.class,
+      ExportCommand.class,
+      ReportCommand.class,
+      ProfileCommand.class,
+      RunCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_FAILURE = 1;
+  public static final int EXIT_BAD_INPUT = 2;
+
+  @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+  boolean stacktrace;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns the exit code; tests call this instead of {@link #main}. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      if (hasStacktraceFlag(parseResult)) {
+        ex.printStackTrace(commandLine.getErr());
+      }
+      if (ex instanceof BadInputException) {
+        commandLine.getErr().println("error: " + ex.getMessage());
+        return EXIT_BAD_INPUT;
+      }
+      commandLine.getErr().println("failed: " + describe(ex));
+      return EXIT_FAILURE;
+    });
+    cli.setParameterExceptionHandler((ex, a) -> {
+      ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+      ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+          + " --help' for more information.");
+      return EXIT_BAD_INPUT;
+    });
+    return cli.execute(args);
+  }
+
+  private static boolean hasStacktraceFlag(CommandLine.ParseResult result) {
+    for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
+      if (r.hasMatchedOption("--stacktrace")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(Throwable t) {
+    String message = t.getMessage();
+    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+  }
+
+  /** Reads the version Maven wrote into the jar's manifest, or says it is a development build. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"pipeplan " + (v == null ? "0.1.0-SNAPSHOT (development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.pipeplan.models.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.UncheckedIOException;
+
+/**
+ * The one place JSON and YAML mappers are configured. Output is deterministic: map keys sorted, two-space indent,
+ * "\n" line ends, a trailing newline from {@link #write(Object)}.
+ */
+public final class Json {
+  private static final ObjectMapper JSON = configure(JsonMapper.builder()
+      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .build());
+  private static final ObjectMapper YAML = configure(YAMLMapper.builder(new YAMLFactory())
+      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .build());
+
+  private Json() {}
+
+  private static ObjectMapper configure(ObjectMapper mapper) {
+    mapper.disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    return mapper;
+  }
+
+  /** The shared JSON mapper. Do not reconfigure it. */
+  public static ObjectMapper json() {
+    return JSON;
+  }
+
+  /** The shared YAML mapper. Do not reconfigure it. */
+  public static ObjectMapper yaml() {
+    return YAML;
+  }
+
+  /** Pretty JSON with "\n" line ends and a trailing newline, the same bytes on every platform. */
+  public static String write(Object value) {
+    DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+        .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+        .withArrayIndenter(new DefaultIndenter("  ", "\n"));
+    try {
+      return JSON.writer(printer).writeValueAsString(value) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("cannot write JSON: " + e.getMessage(), e);
+    }
+  }
+}

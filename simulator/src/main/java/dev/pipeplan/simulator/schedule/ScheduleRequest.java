@@ -1,0 +1,33 @@
+package dev.pipeplan.simulator.schedule;
+
+import dev.pipeplan.models.Checks;
+import java.util.Objects;
+
+/**
+ * What a generator is asked for.
+ *
+ * @param kind the schedule kind
+ * @param deviceCount p
+ * @param microBatchCount m
+ * @param virtualStages v, chunks per device (1 for GPipe/1F1B/ZB-H1/ZB-H2, 2 for V-shaped kinds)
+ * @param groupSize micro-batches per round of the interleaved schedule (0: the kind's default, p)
+ * @param maxInFlightMicroBatches for the memory-limited zero-bubble heuristic, the most micro-batches whose
+ *     activations a device may hold at once (0: no limit beyond the kind's own)
+ */
+public record ScheduleRequest(
+    ScheduleKind kind, int deviceCount, int microBatchCount, int virtualStages, int groupSize,
+    int maxInFlightMicroBatches) {
+
+  public ScheduleRequest {
+    Objects.requireNonNull(kind, "kind");
+    Checks.positive("pp (device count)", deviceCount);
+    Checks.positive("microbatches", microBatchCount);
+    Checks.positive("virtual stages", virtualStages);
+    Checks.nonNegative("group size", groupSize);
+    Checks.nonNegative("max in-flight micro-batches", maxInFlightMicroBatches);
+  }
+
+  public static ScheduleRequest of(ScheduleKind kind, int deviceCount, int microBatchCount, int virtualStages) {
+    return new ScheduleRequest(kind, deviceCount, microBatchCount, virtualStages, 0, 0);
+  }
+}
