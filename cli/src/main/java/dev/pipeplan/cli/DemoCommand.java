@@ -1,13 +1,124 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.PlanRunner;
+import dev.pipeplan.executor.cpu.CpuBackend;
+import dev.pipeplan.executor.profile.ProfileJson;
+import dev.pipeplan.executor.profile.Profiler;
+import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.search.PlanBuilder;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.planner.search.ProgressListener;
+import dev.pipeplan.planner.search.SearchOptions;
+import dev.pipeplan.reports.html.HtmlReport;
+import dev.pipeplan.reports.html.PlanReport;
+import dev.pipeplan.simulator.compare.ComparisonText;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunJson;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder for the {@code demo} command until its issue lands. */
-@Command(name = "demo", description = "(not yet available)")
+/**
+ * {@code pipeplan demo}: the whole loop on built-in defaults. Profiles a small GPT on this machine, plans it for one
+ * pipeline worker per core with the measured costs, runs the plan, compares, and writes the HTML report with the
+ * predicted and measured Gantt charts side by side.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Profile a small GPT here, plan it for this machine's cores, run the plan, compare measured with"
+        + " predicted and write the HTML report.")
 final class DemoCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "pipeplan-demo",
+      description = "Output folder (default: ${DEFAULT-VALUE}).")
+  Path dir;
+
+  @Option(names = "--model", paramLabel = "NAME|FILE", defaultValue = "gpt-small-cpu",
+      description = "The model (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+      description = "Sequence length (default: the model's own).")
+  int seq;
+
+  @Option(names = "--global-batch", paramLabel = "G", defaultValue = "16",
+      description = "Samples per iteration (default: ${DEFAULT-VALUE}).")
+  int globalBatch;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
+      description = "Pipeline workers (default: one per core, at most 8).")
+  int workers;
+
+  @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
+      description = "Measured iterations (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(names = "--warmup", paramLabel = "K", defaultValue = "2",
+      description = "Unrecorded iterations first (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("'demo' is not implemented yet");
+    PrintWriter out = spec.commandLine().getOut();
+    int p = workers > 0 ? workers : Math.max(1, Math.min(8, CpuBackend.cores()));
+    ModelSpec m = ModelLoader.load(model, seq);
+    int seqLen = m.sequenceLength();
+
+    say(out, "1/4 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
+    Profile profile = Profiler.profile(m, Profiler.Options.defaults(), NanoClock.system(), line -> say(out,
+        "    " + line));
+    Path profileFile = dir.resolve("profile.json");
+    ProfileJson.write(profileFile, profile);
+
+    say(out, "2/4 planning for cpu:1x" + p + " with the measured costs...");
+    TrainingSpec training = new TrainingSpec(globalBatch, seqLen, DType.FP32, Optimizer.adamFp32(), false);
+    ClusterSpec cluster = Clusters.load("cpu:1x" + p);
+    SearchOptions options = SearchOptions.defaults().withPp(p).withTp(1).withProfile(profile);
+    Plan plan = PlanBuilder.fromSearch(Planner.search(m, training, cluster, options, ProgressListener.none()));
+    Path planFile = dir.resolve("plan.json");
+    PlanJson.write(plan, planFile);
+    say(out, String.format(Locale.ROOT, "    %s, pp %d, v %d, m %d, b %d, partition %s: predicted %.2f ms",
+        plan.scheduleKind(), plan.parallelism().pp(), plan.virtualStages(), plan.microBatchCount(),
+        plan.microBatchSize(), plan.partition(), plan.predicted().pipelineNanos() / 1e6));
+
+    say(out, "3/4 running the plan (" + warmup + " warm-up + " + iterations + " measured iterations)...");
+    MeasuredRun run = PlanRunner.run(plan, new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3),
+        NanoClock.system(), line -> say(out, "    " + line));
+    Path runFile = dir.resolve("run.json");
+    RunJson.write(runFile, run);
+    for (String line : ComparisonText.lines(run)) {
+      say(out, "    " + line);
+    }
+
+    say(out, "4/4 writing the report...");
+    Path reportDir = dir.resolve("report");
+    List<String> files = HtmlReport.write(PlanReport.content(plan, PlanJson.write(plan), Optional.of(run)),
+        reportDir);
+    say(out, "    " + files.size() + " files");
+    say(out, "");
+    say(out, "report: " + reportDir.resolve("index.html").toAbsolutePath().normalize());
+    say(out, "also:   " + profileFile + ", " + planFile + ", " + runFile);
+    return Main.EXIT_OK;
+  }
+
+  private static void say(PrintWriter out, String line) {
+    out.println(line);
+    out.flush();
   }
 }

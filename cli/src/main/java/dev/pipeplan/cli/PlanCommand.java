@@ -1,13 +1,257 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.profile.ProfileJson;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanSummary;
+import dev.pipeplan.planner.search.Baselines;
+import dev.pipeplan.planner.search.Evaluation;
+import dev.pipeplan.planner.search.PlanBuilder;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.planner.search.ProgressBar;
+import dev.pipeplan.planner.search.SearchOptions;
+import dev.pipeplan.planner.search.SearchResult;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder for the {@code plan} command until its issue lands. */
-@Command(name = "plan", description = "(not yet available)")
+/** {@code pipeplan plan}: search for the fastest plan that fits and write it. */
+@Command(
+    name = "plan",
+    description = {
+      "Search pipeline, data and tensor-parallel degrees, micro-batch size and count, schedule kind and virtual",
+      "stages for the fastest iteration that fits in memory; print the ranked candidates and write the plan.",
+      "With --pp and --microbatches fixed it searches only the partition and the schedule."
+    },
+    sortOptions = false)
 final class PlanCommand implements Callable<Integer> {
+  private static final double GIB = 1024.0 * 1024.0 * 1024.0;
+  private static final Pattern SIZE = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?(?:e[0-9]+)?)\\s*([kmgt]i?b?|b)?\\s*");
+  private static final int PARTITION_WIDTH = 28;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "NAME|FILE", description = "Zoo model name or model file.")
+  String model;
+
+  @Option(names = "--cluster", required = true, paramLabel = "NAME|FILE|SHORTHAND",
+      description = "Cluster preset, file, or DEVICE:NODESxPER_NODE (h100:128x8).")
+  String cluster;
+
+  @Option(names = "--global-batch", required = true, paramLabel = "G", description = "Samples per optimizer step.")
+  int globalBatch;
+
+  @Option(names = "--seq", paramLabel = "S", defaultValue = "0", description = "Sequence length (default: the model's).")
+  int seq;
+
+  @Option(names = "--pp", paramLabel = "P", defaultValue = "0", description = "Fix the pipeline degree.")
+  int pp;
+
+  @Option(names = "--tp", paramLabel = "T", defaultValue = "0", description = "Fix the tensor-parallel degree.")
+  int tp;
+
+  @Option(names = "--microbatches", paramLabel = "M", defaultValue = "0",
+      description = "Fix the micro-batches per replica.")
+  int microbatches;
+
+  @Option(names = "--microbatch-size", paramLabel = "B", defaultValue = "0", description = "Fix the micro-batch size.")
+  int microBatchSize;
+
+  @Option(names = "--schedules", paramLabel = "k1,k2", split = ",",
+      description = "Schedule kinds to try (default: every kind available).")
+  List<String> schedules;
+
+  @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Memory per device, e.g. 70GiB (default: the"
+      + " device's usable memory).")
+  String memoryLimit;
+
+  @Option(names = "--recompute", description = "Recompute activations in the backward.")
+  boolean recompute;
+
+  @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam-mixed",
+      description = "adam-mixed, adam-fp32 or sgd.")
+  String optimizer;
+
+  @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "Ranked candidates to keep.")
+  int top;
+
+  @Option(names = "--compare-baselines",
+      description = "Also simulate Megatron's, DeepSpeed's and torchgpipe's partitions of the winner.")
+  boolean compareBaselines;
+
+  @Option(names = "--profile", paramLabel = "FILE", description = "Measured per-layer profile to cost with.")
+  Path profile;
+
+  @Option(names = "--json", description = "Print the plan as JSON instead of the table.")
+  boolean json;
+
+  @Option(names = "--quiet", description = "No progress bar.")
+  boolean quiet;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the plan here (e.g. plan.json).")
+  Path output;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("'plan' is not implemented yet");
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (globalBatch <= 0) {
+      throw new BadInputException("--global-batch must be > 0, got " + globalBatch);
+    }
+    if (top <= 0) {
+      throw new BadInputException("--top must be > 0, got " + top);
+    }
+    ModelSpec m = ModelLoader.load(model, seq);
+    ClusterSpec c = Clusters.load(cluster);
+    TrainingSpec training = new TrainingSpec(globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer),
+        recompute);
+    Profile measured = profile == null ? null : ProfileJson.read(profile);
+    SearchOptions options = SearchOptions.defaults()
+        .withPp(pp)
+        .withTp(tp)
+        .withMicroBatches(microbatches)
+        .withMicroBatchSize(microBatchSize)
+        .withKinds(kinds())
+        .withMemoryLimitBytes(memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit))
+        .withTop(top)
+        .withProfile(measured);
+    SearchResult result = Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
+    Plan plan = PlanBuilder.fromSearch(result);
+    if (output != null) {
+      PlanJson.write(plan, output);
+    }
+    if (json) {
+      out.print(PlanJson.write(plan));
+      out.flush();
+      return Main.EXIT_OK;
+    }
+    printTable(out, "Ranked plans", plan.runnersUp());
+    out.println();
+    out.println(plan.reason());
+    if (plan.pareto().size() > 1) {
+      out.println();
+      printTable(out, "Pareto set (time vs peak memory)", plan.pareto());
+    }
+    if (compareBaselines) {
+      out.println();
+      printBaselines(out, result);
+    }
+    out.println();
+    out.printf(Locale.ROOT, "%d candidates: %d simulated, %d pruned by the lower bound, %d over memory.%n",
+        plan.search().candidatesConsidered(), plan.search().candidatesSimulated(), plan.search().candidatesPruned(),
+        plan.search().candidatesOverMemory());
+    out.printf(Locale.ROOT, "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
+            + " %.1f samples/s, peak %.2f GiB of %.2f GiB.%n",
+        plan.predicted().iterationNanos() / 1e6, plan.predicted().pipelineNanos() / 1e6,
+        plan.predicted().dataParallelSyncNanos() / 1e6, plan.predicted().optimizerStepNanos() / 1e6,
+        plan.predicted().throughputSamplesPerSecond(), plan.predicted().peakMemoryBytes() / GIB,
+        plan.predicted().memoryLimitBytes() / GIB);
+    if (output != null) {
+      out.println("Wrote " + output);
+    }
+    out.flush();
+    return Main.EXIT_OK;
+  }
+
+  private List<ScheduleKind> kinds() {
+    List<ScheduleKind> out = new ArrayList<>();
+    if (schedules != null) {
+      for (String s : schedules) {
+        if (!s.isBlank()) {
+          ScheduleKind k = ScheduleKind.parse(s);
+          if (!out.contains(k)) {
+            out.add(k);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void printTable(PrintWriter out, String title, List<PlanSummary> rows) {
+    out.println(title + ":");
+    out.printf(Locale.ROOT, "%4s %4s %4s %3s %4s %5s %-12s %2s  %-" + PARTITION_WIDTH + "s %13s %7s %9s%n",
+        "rank", "pp", "dp", "tp", "b", "m", "schedule", "v", "layers per stage", "iteration ms", "bubble",
+        "peak GiB");
+    for (PlanSummary r : rows) {
+      out.printf(Locale.ROOT, "%4d %4d %4d %3d %4d %5d %-12s %2d  %-" + PARTITION_WIDTH + "s %13.2f %7.3f %9.2f%n",
+          r.rank(), r.parallelism().pp(), r.parallelism().dp(), r.parallelism().tp(), r.microBatchSize(),
+          r.microBatchCount(), r.scheduleKind(), r.virtualStages(), abbreviate(r.partition()),
+          r.iterationNanos() / 1e6, r.bubbleRatio(), r.peakMemoryBytes() / GIB);
+    }
+  }
+
+  private static void printBaselines(PrintWriter out, SearchResult result) {
+    Evaluation best = result.best();
+    out.println("Reference partitions of " + best.candidate().describe() + ":");
+    out.printf(Locale.ROOT, "%-26s %-" + PARTITION_WIDTH + "s %13s %9s %9s%n", "strategy", "layers per stage",
+        "iteration ms", "vs ours", "peak GiB");
+    out.printf(Locale.ROOT, "%-26s %-" + PARTITION_WIDTH + "s %13.2f %9s %9.2f%n", "pipeplan",
+        abbreviate(best.partition().toString()), best.iterationNanos() / 1e6, "", best.peakMemoryBytes() / GIB);
+    for (Baselines.Result r : Baselines.compare(result)) {
+      Evaluation e = r.evaluation();
+      String slower = String.format(Locale.ROOT, "%+.1f%%",
+          100.0 * (e.iterationNanos() - best.iterationNanos()) / Math.max(1, best.iterationNanos()));
+      out.printf(Locale.ROOT, "%-26s %-" + PARTITION_WIDTH + "s %13.2f %9s %9.2f%s%n", r.strategy().label(),
+          abbreviate(e.partition().toString()), e.iterationNanos() / 1e6, slower, e.peakMemoryBytes() / GIB,
+          e.fits() ? "" : "  (over memory)");
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= PARTITION_WIDTH ? text : text.substring(0, PARTITION_WIDTH - 3) + "...";
+  }
+
+  /** "70GiB", "80GB", "1.5TiB", "123456": bytes (GB = 1e9, GiB = 2^30). */
+  static long parseBytes(String field, String text) {
+    Matcher m = SIZE.matcher(text);
+    if (!m.matches()) {
+      throw new BadInputException(field + " '" + text + "' is not a size; use e.g. 70GiB, 80GB or a byte count");
+    }
+    double value = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+    boolean binary = unit.contains("i");
+    double base = binary ? 1024 : 1000;
+    int power;
+    switch (unit.charAt(0)) {
+      case 'k':
+        power = 1;
+        break;
+      case 'm':
+        power = 2;
+        break;
+      case 'g':
+        power = 3;
+        break;
+      case 't':
+        power = 4;
+        break;
+      default:
+        power = 0;
+        break;
+    }
+    double bytes = value * Math.pow(base, power);
+    if (!(bytes >= 1) || bytes > Long.MAX_VALUE) {
+      throw new BadInputException(field + " '" + text + "' must be at least 1 byte");
+    }
+    return (long) bytes;
   }
 }

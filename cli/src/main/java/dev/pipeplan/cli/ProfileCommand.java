@@ -1,13 +1,79 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.cpu.CpuBackend;
+import dev.pipeplan.executor.profile.ProfileJson;
+import dev.pipeplan.executor.profile.Profiler;
+import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.io.ModelLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder for the {@code profile} command until its issue lands. */
-@Command(name = "profile", description = "(not yet available)")
+/** {@code pipeplan profile}: measures a model's per-layer times on this machine. */
+@Command(name = "profile", mixinStandardHelpOptions = true,
+    description = "Measure each layer's forward (F), input-gradient (I) and weight-gradient (W) time at several"
+        + " micro-batch sizes on this machine, and the hand-off time between workers; plan with --profile.")
 final class ProfileCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "NAME|FILE", description = "A zoo name or a model file.")
+  String model;
+
+  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+      description = "Sequence length (default: the model's own).")
+  int seq;
+
+  @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
+      description = "The backend to measure (default: ${DEFAULT-VALUE}; only cpu is available).")
+  String backend;
+
+  @Option(names = "--microbatch-sizes", paramLabel = "B,...", split = ",", defaultValue = "1,2,4,8",
+      description = "Micro-batch sizes to measure (default: ${DEFAULT-VALUE}).")
+  List<Integer> sizes;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+      description = "Native threads per worker (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--warmup", paramLabel = "K", defaultValue = "2",
+      description = "Unrecorded runs per layer and size (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--repeats", paramLabel = "R", defaultValue = "5",
+      description = "Recorded runs per layer and size; the median is kept (default: ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "profile.json",
+      description = "Where to write the profile (default: ${DEFAULT-VALUE}).")
+  Path output;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("'profile' is not implemented yet");
+    if (!CpuBackend.NAME.equals(backend.trim().toLowerCase(Locale.ROOT))) {
+      throw new BadInputException("backend '" + backend + "' is not available; this build profiles on 'cpu'."
+          + " Maybe use --backend cpu.");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    ModelSpec m = ModelLoader.load(model, seq);
+    Profiler.Options options = new Profiler.Options(sizes, warmup, repeats, threads, 1L);
+    Profile profile = Profiler.profile(m, options, NanoClock.system(), line -> {
+      out.println("  " + line);
+      out.flush();
+    });
+    ProfileJson.write(output, profile);
+    out.printf(Locale.ROOT, "profiled %d layers of %s at b = %s; hand-off %.1f us%n", profile.layers().size(),
+        m.name(), options.microBatchSizes(), profile.handoffLatencyNanos() / 1e3);
+    out.println("machine: " + profile.machine());
+    out.println("wrote " + output);
+    out.flush();
+    return Main.EXIT_OK;
   }
 }

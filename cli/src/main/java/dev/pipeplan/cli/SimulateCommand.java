@@ -1,13 +1,242 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.simulator.cost.AnalyticCostModel;
+import dev.pipeplan.simulator.cost.CostModel;
+import dev.pipeplan.simulator.cost.CostRequest;
+import dev.pipeplan.simulator.cost.FixedStageCosts;
+import dev.pipeplan.simulator.cost.MeasuredCostModel;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.engine.SimulationResult;
+import dev.pipeplan.simulator.engine.Simulator;
+import dev.pipeplan.simulator.schedule.PyTorchCsv;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.schedule.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.ScheduleValidator;
+import dev.pipeplan.simulator.timeline.DeviceMetrics;
+import dev.pipeplan.simulator.timeline.Metrics;
+import dev.pipeplan.simulator.timeline.MetricsJson;
+import dev.pipeplan.simulator.timeline.TimelineJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder for the {@code simulate} command until its issue lands. */
-@Command(name = "simulate", description = "(not yet available)")
+/** {@code pipeplan simulate}: one schedule, one set of stage costs, one simulated iteration. */
+@Command(
+    name = "simulate",
+    description = {
+      "Simulate one training iteration of a pipeline schedule: iteration time, bubble ratio, per-device busy time,",
+      "peak memory and micro-batches in flight. Costs come from a model (analytic, or measured times when every",
+      "layer has them) or, for closed-form checks, from --uniform-stage-ms."
+    },
+    sortOptions = false)
 final class SimulateCommand implements Callable<Integer> {
+  private static final double GIB = 1024.0 * 1024.0 * 1024.0;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", paramLabel = "NAME|FILE", description = "Zoo model name or model file.")
+  String model;
+
+  @Option(names = "--pp", required = true, paramLabel = "P", description = "Pipeline devices.")
+  int pp;
+
+  @Option(names = "--microbatches", required = true, paramLabel = "M", description = "Micro-batches per iteration.")
+  int microbatches;
+
+  @Option(names = "--schedule", required = true, paramLabel = "KIND|FILE.csv",
+      description = "Schedule kind (gpipe, 1f1b, interleaved, zb-h1, ...) or a PyTorch pipelining CSV file.")
+  String schedule;
+
+  @Option(names = "--virtual-stages", paramLabel = "V", description = "Chunks per device (default: the kind's).")
+  Integer virtualStages;
+
+  @Option(names = "--group-size", paramLabel = "G", defaultValue = "0",
+      description = "Interleaved micro-batch group size (default: p).")
+  int groupSize;
+
+  @Option(names = "--legacy-csv", description = "Read the CSV with PyTorch's older spelling (B = input grad, BW = full).")
+  boolean legacyCsv;
+
+  @Option(names = "--partition", paramLabel = "3,3,2,2",
+      description = "Layers per global stage (default: as even as possible).")
+  String partition;
+
+  @Option(names = "--cluster", paramLabel = "NAME|FILE|SHORTHAND",
+      description = "Cluster (default: one node of pp*tp H100s, h100:1xN).")
+  String cluster;
+
+  @Option(names = "--microbatch-size", paramLabel = "B", defaultValue = "1", description = "Samples per micro-batch.")
+  int microBatchSize;
+
+  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+      description = "Sequence length (default: the model's).")
+  int seq;
+
+  @Option(names = "--tp", paramLabel = "T", defaultValue = "1", description = "Tensor-parallel degree per stage.")
+  int tensorParallel;
+
+  @Option(names = "--recompute", description = "Recompute activations in the backward (keep only stage inputs).")
+  boolean recompute;
+
+  @Option(names = "--uniform-stage-ms", paramLabel = "F,B|F,I,W",
+      description = "Every stage these times in ms, no communication, no memory; no model needed.")
+  String uniformStageMs;
+
+  @Option(names = "--json", description = "Print the metrics as one JSON object.")
+  boolean json;
+
+  @Option(names = "--timeline", paramLabel = "FILE.json", description = "Write the simulated timeline as JSON.")
+  Path timeline;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("'simulate' is not implemented yet");
+    PrintWriter out = spec.commandLine().getOut();
+    if (pp <= 0) {
+      throw new BadInputException("--pp must be > 0, got " + pp);
+    }
+    if (microbatches <= 0) {
+      throw new BadInputException("--microbatches must be > 0, got " + microbatches);
+    }
+    if (microBatchSize <= 0) {
+      throw new BadInputException("--microbatch-size must be > 0, got " + microBatchSize);
+    }
+    Schedule plan = buildSchedule();
+    ScheduleValidator.validate(plan);
+
+    ModelSpec modelSpec = null;
+    ClusterSpec clusterSpec = null;
+    Partition split = null;
+    StageCosts costs;
+    if (uniformStageMs != null) {
+      if (model != null) {
+        throw new BadInputException("give either --model or --uniform-stage-ms, not both");
+      }
+      costs = FixedStageCosts.parseUniform(uniformStageMs, plan.stageCount());
+    } else {
+      if (model == null) {
+        throw new BadInputException(
+            "simulate needs --model NAME|FILE (see 'pipeplan models list'), or --uniform-stage-ms F,B for fixed"
+                + " stage times");
+      }
+      modelSpec = ModelLoader.load(model, seq);
+      split = partition == null ? Partition.uniform(modelSpec.layerCount(), plan.stageCount())
+          : Partition.parse(partition);
+      if (split.stageCount() != plan.stageCount()) {
+        throw new BadInputException(
+            "--partition " + partition + " has " + split.stageCount() + " stages but the schedule has "
+                + plan.stageCount() + " (pp*v). Maybe give " + plan.stageCount() + " layer counts.");
+      }
+      if (split.layerCount() != modelSpec.layerCount()) {
+        throw new BadInputException(
+            "--partition " + partition + " covers " + split.layerCount() + " layers but model '" + modelSpec.name()
+                + "' has " + modelSpec.layerCount());
+      }
+      clusterSpec = Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
+      TrainingSpec training = new TrainingSpec(microbatches * microBatchSize, modelSpec.sequenceLength(),
+          modelSpec.dtype(), Optimizer.adamMixedPrecision(), recompute);
+      CostModel costModel = modelSpec.fullyMeasured()
+          ? MeasuredCostModel.fromLayers(modelSpec, training, clusterSpec)
+          : new AnalyticCostModel(modelSpec, training, clusterSpec);
+      costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
+    }
+
+    SimulationResult result = Simulator.simulate(plan, costs);
+    if (timeline != null) {
+      AtomicFiles.writeString(timeline, TimelineJson.write(result.timeline()));
+    }
+    long samples = (long) microbatches * microBatchSize;
+    if (json) {
+      Map<String, Object> doc = MetricsJson.toMap(result.metrics(), samples);
+      doc.put("schedule", plan.name());
+      doc.put("pp", pp);
+      doc.put("microbatches", microbatches);
+      doc.put("virtualStages", plan.virtualStages());
+      doc.put("microBatchSize", microBatchSize);
+      doc.put("tensorParallel", tensorParallel);
+      if (modelSpec != null) {
+        doc.put("model", modelSpec.name());
+        doc.put("cluster", clusterSpec.name());
+        doc.put("partition", split.toString());
+        doc.put("memoryLimitBytes", clusterSpec.device(0).memoryBytes());
+      }
+      out.print(Json.write(doc));
+    } else {
+      printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
+    }
+    out.flush();
+    return Main.EXIT_OK;
+  }
+
+  private Schedule buildSchedule() {
+    if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+      Schedule read = readCsv(Path.of(schedule));
+      if (read.deviceCount() != pp) {
+        throw new BadInputException(
+            "schedule file " + schedule + " has " + read.deviceCount() + " ranks but --pp is " + pp
+                + ". Maybe use --pp " + read.deviceCount() + ".");
+      }
+      if (read.microBatchCount() != microbatches) {
+        throw new BadInputException(
+            "schedule file " + schedule + " runs " + read.microBatchCount() + " micro-batches but --microbatches is "
+                + microbatches + ". Maybe use --microbatches " + read.microBatchCount() + ".");
+      }
+      return read;
+    }
+    ScheduleKind kind = ScheduleKind.parse(schedule);
+    int v = virtualStages == null ? kind.defaultVirtualStages() : virtualStages;
+    return ScheduleGenerators.generate(new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0));
+  }
+
+  private Schedule readCsv(Path file) {
+    String csv;
+    try {
+      csv = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new BadInputException("cannot read schedule file " + file + ": " + e.getMessage(), e);
+    }
+    Path name = file.getFileName();
+    return PyTorchCsv.read(csv, name == null ? file.toString() : name.toString(), legacyCsv);
+  }
+
+  private static void printSummary(
+      PrintWriter out, Schedule plan, Metrics metrics, long samples, ModelSpec modelSpec, ClusterSpec clusterSpec,
+      Partition split) {
+    out.printf(Locale.ROOT, "schedule %s  pp %d  microbatches %d  virtual stages %d%n", plan.name(),
+        plan.deviceCount(), plan.microBatchCount(), plan.virtualStages());
+    if (modelSpec != null) {
+      out.printf(Locale.ROOT, "model %s  cluster %s  partition %s%n", modelSpec.name(), clusterSpec.name(), split);
+    }
+    out.printf(Locale.ROOT, "iteration %.3f ms  bubble %.2f%%  throughput %.1f samples/s%n",
+        metrics.iterationNanos() / 1e6, metrics.bubbleRatio() * 100, metrics.throughputSamplesPerSecond(samples));
+    out.printf(Locale.ROOT, "%6s %12s %14s %10s%n", "device", "busy ms", "peak memory", "in flight");
+    for (DeviceMetrics d : metrics.devices()) {
+      out.printf(Locale.ROOT, "%6d %12.3f %10.2f GiB %10d%n", d.device(), d.busyNanos() / 1e6,
+          d.peakMemoryBytes() / GIB, d.peakInFlightMicroBatches());
+    }
+    if (clusterSpec != null && metrics.peakMemoryBytes() > clusterSpec.device(0).memoryBytes()) {
+      out.printf(Locale.ROOT, "warning: peak memory %.2f GiB exceeds the device's %.2f GiB%n",
+          metrics.peakMemoryBytes() / GIB, clusterSpec.device(0).memoryBytes() / GIB);
+    }
   }
 }

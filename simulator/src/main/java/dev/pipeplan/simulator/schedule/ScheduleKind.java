@@ -1,9 +1,14 @@
 package dev.pipeplan.simulator.schedule;
 
 import dev.pipeplan.models.BadInputException;
+import java.util.List;
 import java.util.Locale;
 
-/** Every schedule kind pipeplan can generate, with the name used on the command line and in plan files. */
+/**
+ * Every schedule kind pipeplan can generate, with the name used on the command line and in plan files, and what each
+ * kind uses: its virtual-stage counts, whether it splits the backward into I and W, its stage placement, and how
+ * many micro-batches it keeps in flight per device (for the planner's memory check).
+ */
 public enum ScheduleKind {
   GPIPE("gpipe"),
   ONE_F_ONE_B("1f1b"),
@@ -25,6 +30,101 @@ public enum ScheduleKind {
 
   public String id() {
     return id;
+  }
+
+  /** The smallest virtual-stage count v the kind accepts. */
+  public int minVirtualStages() {
+    switch (this) {
+      case INTERLEAVED_1F1B:
+      case ZB_V:
+      case V_HALF:
+      case V_MIN:
+      case DUALPIPE_V:
+        return 2;
+      default:
+        return 1;
+    }
+  }
+
+  /** The largest virtual-stage count v the kind accepts ({@link Integer#MAX_VALUE}: no limit). */
+  public int maxVirtualStages() {
+    switch (this) {
+      case INTERLEAVED_1F1B:
+      case LOOPED_BFS:
+        return Integer.MAX_VALUE;
+      default:
+        return minVirtualStages();
+    }
+  }
+
+  /** Whether the kind accepts {@code virtualStages} chunks per device. */
+  public boolean acceptsVirtualStages(int virtualStages) {
+    return virtualStages >= minVirtualStages() && virtualStages <= maxVirtualStages();
+  }
+
+  /** The v used when none is given: 2 for the V-shaped kinds and interleaved, else 1. */
+  public int defaultVirtualStages() {
+    return minVirtualStages();
+  }
+
+  /**
+   * The action types the kind's schedules use: F and B for the kinds with a fused backward; F, I and W for the
+   * zero-bubble kinds; all four for DualPipeV, which fuses some backwards and splits others.
+   */
+  public List<ActionType> actionTypes() {
+    switch (this) {
+      case GPIPE:
+      case ONE_F_ONE_B:
+      case INTERLEAVED_1F1B:
+      case LOOPED_BFS:
+        return List.of(ActionType.F, ActionType.B);
+      case DUALPIPE_V:
+        return List.of(ActionType.F, ActionType.I, ActionType.W, ActionType.B);
+      default:
+        return List.of(ActionType.F, ActionType.I, ActionType.W);
+    }
+  }
+
+  /** Whether the kind splits backwards into I (input gradient) and W (weight gradient), for some or all of them. */
+  public boolean splitsBackward() {
+    return actionTypes().contains(ActionType.I);
+  }
+
+  /** Whether stages are placed in a V ({@link Schedule#vShapePlacement}); else looped ({@code s mod p}). */
+  public boolean vShaped() {
+    switch (this) {
+      case ZB_V:
+      case V_HALF:
+      case V_MIN:
+      case DUALPIPE_V:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** The generator for this kind. */
+  public ScheduleGenerator generator() {
+    return ScheduleGenerators.forKind(this);
+  }
+
+  /**
+   * The most activation sets device {@code device} holds at once under this kind, counted by walking its order: a
+   * forward adds one, the backward that finishes the (stage, micro-batch) (B, or W when the backward is split)
+   * removes one. With v = 1 this is the number of micro-batches in flight; with v chunks per device it counts
+   * (chunk, micro-batch) pairs, each about 1/v of the device's activations for one micro-batch. For zb-auto it is
+   * the limit the heuristic keeps to. The request must be one the kind accepts.
+   *
+   * @throws dev.pipeplan.models.BadInputException if the kind rejects the request
+   */
+  public int maxInFlight(ScheduleRequest request, int device) {
+    if (request.kind() != this) {
+      throw new IllegalArgumentException("request is for " + request.kind().id() + ", not " + id);
+    }
+    if (device < 0 || device >= request.deviceCount()) {
+      throw new IllegalArgumentException("device " + device + " is outside 0.." + (request.deviceCount() - 1));
+    }
+    return ScheduleGenerators.maxInFlight(request, device);
   }
 
   public static ScheduleKind parse(String text) {

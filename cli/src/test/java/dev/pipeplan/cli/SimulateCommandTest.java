@@ -1,0 +1,134 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeplan.models.io.Json;
+import dev.pipeplan.simulator.timeline.Timeline;
+import dev.pipeplan.simulator.timeline.TimelineJson;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SimulateCommandTest {
+  @TempDir Path dir;
+
+  private StringWriter out = new StringWriter();
+  private StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    out = new StringWriter();
+    err = new StringWriter();
+    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private JsonNode json(String... args) throws Exception {
+    assertThat(run(args)).as(err.toString()).isZero();
+    return Json.json().readTree(out.toString());
+  }
+
+  @Test
+  void gpipeAndOneFOneBMatchTheClosedForm() throws Exception {
+    for (String kind : new String[] {"gpipe", "1f1b"}) {
+      JsonNode metrics = json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", kind,
+          "--uniform-stage-ms", "1,2", "--json");
+
+      assertThat(metrics.get("iterationTimeMs").asDouble()).as(kind).isEqualTo(33.0);
+      assertThat(metrics.get("bubbleRatio").asDouble()).as(kind).isCloseTo(3.0 / 11.0, within(1e-12));
+      assertThat(metrics.get("devices")).hasSize(4);
+      assertThat(metrics.get("devices").get(0).get("busyMs").asDouble()).isEqualTo(24.0);
+    }
+  }
+
+  @Test
+  void interleavedAndZeroBubbleMatchTheClosedForm() throws Exception {
+    assertThat(json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "interleaved",
+        "--virtual-stages", "2", "--uniform-stage-ms", "0.5,1", "--json").get("iterationTimeMs").asDouble())
+        .isEqualTo(28.5);
+    assertThat(json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "zb-h1",
+        "--uniform-stage-ms", "1,1,1", "--json").get("iterationTimeMs").asDouble())
+        .isEqualTo(27.0);
+  }
+
+  @Test
+  void reportsInFlightMicroBatchesPerDevice() throws Exception {
+    JsonNode oneFOneB = json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "1f1b",
+        "--uniform-stage-ms", "1,2", "--json");
+    JsonNode gpipe = json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "gpipe",
+        "--uniform-stage-ms", "1,2", "--json");
+
+    for (int r = 0; r < 4; r++) {
+      assertThat(oneFOneB.get("devices").get(r).get("peakInFlightMicroBatches").asInt()).isEqualTo(4 - r);
+      assertThat(gpipe.get("devices").get(r).get("peakInFlightMicroBatches").asInt()).isEqualTo(8);
+    }
+    assertThat(oneFOneB.get("throughputSamplesPerSecond").asDouble()).isCloseTo(8 / 0.033, within(1e-9));
+  }
+
+  @Test
+  void simulatesAZooModelAndWritesTheTimeline() throws Exception {
+    Path file = dir.resolve("timeline.json");
+    JsonNode metrics = json("simulate", "--model", "gpt2-small", "--pp", "2", "--microbatches", "4", "--schedule",
+        "1f1b", "--partition", "8,6", "--json", "--timeline", file.toString());
+
+    Timeline timeline = TimelineJson.read(file);
+    assertThat(timeline.actions()).hasSize(2 * 4 * 2);
+    assertThat(timeline.transfers()).hasSize(2 * 4);
+    assertThat(metrics.get("iterationNanos").asLong()).isEqualTo(timeline.makespanNanos()).isPositive();
+    assertThat(metrics.get("partition").asText()).isEqualTo("8,6");
+    assertThat(metrics.get("devices").get(0).get("peakMemoryBytes").asLong())
+        .isGreaterThan(metrics.get("devices").get(1).get("peakMemoryBytes").asLong() / 2);
+  }
+
+  @Test
+  void sameInputGivesTheSameBytes() throws Exception {
+    Path first = dir.resolve("a.json");
+    Path second = dir.resolve("b.json");
+    String[] args = {"simulate", "--model", "gpt2-small", "--pp", "4", "--microbatches", "8", "--schedule", "zb-h1",
+        "--json", "--timeline", ""};
+    args[args.length - 1] = first.toString();
+    run(args);
+    String firstOut = out.toString();
+    args[args.length - 1] = second.toString();
+    run(args);
+
+    assertThat(out.toString()).isEqualTo(firstOut);
+    assertThat(Files.readString(second)).isEqualTo(Files.readString(first));
+  }
+
+  @Test
+  void printsASummaryTable() {
+    assertThat(run("simulate", "--pp", "2", "--microbatches", "4", "--schedule", "1f1b", "--uniform-stage-ms",
+        "1,2")).isZero();
+
+    assertThat(out.toString()).contains("iteration 15.000 ms", "bubble 20.00%", "busy ms");
+  }
+
+  @Test
+  void importsAPyTorchCsv() throws Exception {
+    Path csv = dir.resolve("1f1b.csv");
+    Files.writeString(csv, "0F0,0F1,0B0,0B1\n,1F0,1B0,1F1,1B1\n");
+
+    JsonNode metrics = json("simulate", "--pp", "2", "--microbatches", "2", "--schedule", csv.toString(),
+        "--uniform-stage-ms", "1,2", "--json");
+
+    assertThat(metrics.get("iterationTimeMs").asDouble()).isEqualTo(9.0);
+  }
+
+  @Test
+  void rejectsAPartitionOfTheWrongLength() {
+    assertThat(run("simulate", "--model", "gpt2-small", "--pp", "2", "--microbatches", "4", "--schedule", "1f1b",
+        "--partition", "5,5,4")).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(err.toString()).contains("3 stages", "Maybe give 2 layer counts");
+  }
+
+  @Test
+  void needsAModelOrFixedStageTimes() {
+    assertThat(run("simulate", "--pp", "2", "--microbatches", "4", "--schedule", "1f1b"))
+        .isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(err.toString()).contains("--model", "--uniform-stage-ms");
+  }
+}

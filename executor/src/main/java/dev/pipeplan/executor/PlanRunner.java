@@ -1,0 +1,110 @@
+package dev.pipeplan.executor;
+
+import dev.pipeplan.executor.cpu.CpuBackend;
+import dev.pipeplan.executor.runtime.IterationResult;
+import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.executor.runtime.OptimizerSettings;
+import dev.pipeplan.executor.runtime.PipelineConfig;
+import dev.pipeplan.executor.runtime.PipelineRuntime;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Checks;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.timeline.DeviceMetrics;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Runs a plan on the CPU backend and returns what was measured beside what was predicted. The plan's schedule is
+ * regenerated and its prediction replayed exactly as the planner made them ({@link PlanPrediction}); a plan the
+ * executor cannot honour (data or tensor parallelism, predicted memory over the limit) is refused before any
+ * worker starts.
+ */
+public final class PlanRunner {
+  private PlanRunner() {}
+
+  /**
+   * How to run.
+   *
+   * @param iterations measured iterations, at least 1
+   * @param warmup iterations run first and not recorded (JIT, allocator and cache warm-up)
+   * @param threadsPerWorker native threads per op in each worker
+   * @param seed root seed of weights and data
+   * @param learningRate the optimizer's step size (Adam when the plan's optimizer is Adam, else SGD)
+   */
+  public record Options(int iterations, int warmup, int threadsPerWorker, long seed, double learningRate) {
+    public Options {
+      Checks.positive("iterations", iterations);
+      Checks.nonNegative("warmup", warmup);
+      Checks.positive("threads", threadsPerWorker);
+      Checks.positive("learning rate", learningRate);
+    }
+
+    public static Options defaults() {
+      return new Options(5, 2, 1, 1L, 1e-3);
+    }
+  }
+
+  /** Refuses plans the CPU executor cannot run as planned; returns quietly otherwise. */
+  public static void check(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
+      throw new BadInputException("the plan uses dp " + plan.parallelism().dp() + " and tp "
+          + plan.parallelism().tp() + "; the CPU executor runs one pipeline replica without tensor parallelism."
+          + " Maybe plan with --dp 1 --tp 1.");
+    }
+    long limit = plan.predicted().memoryLimitBytes();
+    for (DeviceMetrics d : plan.predicted().devices()) {
+      if (d.peakMemoryBytes() > limit) {
+        throw new BadInputException(String.format(Locale.ROOT,
+            "pipeline device %d is predicted to need %.1f MiB, over its limit of %.1f MiB; the plan is not run."
+                + " Maybe plan again with fewer micro-batches in flight or more devices.",
+            d.device(), d.peakMemoryBytes() / 1048576.0, limit / 1048576.0));
+      }
+    }
+    if (plan.predicted().peakMemoryBytes() > limit) {
+      throw new BadInputException(String.format(Locale.ROOT,
+          "the plan's predicted peak memory %.1f MiB is over its limit of %.1f MiB; the plan is not run.",
+          plan.predicted().peakMemoryBytes() / 1048576.0, limit / 1048576.0));
+    }
+  }
+
+  /** Runs warm-up and measured iterations of the plan; {@code progress} hears one line per iteration. */
+  public static MeasuredRun run(Plan plan, Options options, NanoClock clock, Consumer<String> progress) {
+    check(plan);
+    Objects.requireNonNull(options, "options");
+    String threads = CpuBackend.configure(options.threadsPerWorker());
+    Schedule schedule = PlanPrediction.schedule(plan);
+    Timeline predicted = PlanPrediction.predict(plan).timeline();
+    OptimizerSettings optimizer =
+        OptimizerSettings.forOptimizerName(plan.training().optimizer().name(), options.learningRate());
+    PipelineConfig config = new PipelineConfig(plan.model(), plan.partition(), schedule, plan.microBatchSize(),
+        options.seed(), DataType.FLOAT, optimizer, PipelineConfig.DEFAULT_WAIT);
+    List<Timeline> measured = new ArrayList<>(options.iterations());
+    List<Double> losses = new ArrayList<>(options.iterations());
+    try (PipelineRuntime runtime = new PipelineRuntime(config, clock)) {
+      int total = options.warmup() + options.iterations();
+      for (int i = 0; i < total; i++) {
+        IterationResult r = runtime.runIteration(i);
+        boolean warm = i < options.warmup();
+        if (!warm) {
+          measured.add(r.timeline());
+          losses.add(r.loss());
+        }
+        progress.accept(String.format(Locale.ROOT, "iteration %d%s: %.2f ms, loss %.4f", i,
+            warm ? " (warm-up)" : "", r.timeline().makespanNanos() / 1e6, r.loss()));
+      }
+    }
+    return new MeasuredRun(plan.model().name(), plan.scheduleKind(), schedule.deviceCount(),
+        schedule.virtualStages(), schedule.microBatchCount(), plan.microBatchSize(), plan.partition().toString(),
+        predicted, measured, MeasuredRun.medianIteration(measured), losses, options.warmup(), CpuBackend.NAME,
+        CpuBackend.describeMachine(), threads, options.seed());
+  }
+}

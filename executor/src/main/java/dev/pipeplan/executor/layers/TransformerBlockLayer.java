@@ -1,0 +1,248 @@
+package dev.pipeplan.executor.layers;
+
+import dev.pipeplan.models.BadInputException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A pre-LN transformer block: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 + MLP(LN2(x2))}. Attention is causal
+ * multi-head attention whose keys and values may have fewer heads than the queries (grouped-query attention:
+ * query head h reads key/value head {@code h / (heads / kvHeads)}). The MLP is GELU, or SwiGLU when gated.
+ */
+public final class TransformerBlockLayer extends ExecutableLayer<TransformerBlockLayer.State> {
+  private static final double MASKED = -1e9;
+
+  private final int hidden;
+  private final int heads;
+  private final int kvHeads;
+  private final int headDim;
+  private final boolean gated;
+  private final LayerNorm norm1;
+  private final Linear query;
+  private final Linear key;
+  private final Linear value;
+  private final Linear output;
+  private final LayerNorm norm2;
+  private final Linear up;
+  private final Linear gate;
+  private final Linear down;
+  private INDArray mask;
+
+  /**
+   * Builds the block; weights come from {@code random} in a fixed order.
+   *
+   * @param hidden model width
+   * @param heads query heads; must divide {@code hidden}
+   * @param kvHeads key/value heads; must divide {@code heads}
+   * @param ffn MLP width
+   * @param gated SwiGLU instead of GELU
+   * @param bias whether the linear maps have biases
+   */
+  public TransformerBlockLayer(String name, int hidden, int heads, int kvHeads, int ffn, boolean gated, boolean bias,
+      SplittableRandom random, DataType dataType) {
+    super(name, dataType);
+    if (heads <= 0 || hidden % heads != 0) {
+      throw new BadInputException("layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
+    }
+    if (kvHeads <= 0 || heads % kvHeads != 0) {
+      throw new BadInputException(
+          "layer " + name + ": kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
+    }
+    this.hidden = hidden;
+    this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.headDim = hidden / heads;
+    this.gated = gated;
+    double std = Tensors.INIT_STD;
+    this.norm1 = new LayerNorm(name + ".ln1", hidden, dataType);
+    this.query = new Linear(name + ".q", hidden, hidden, bias, random, std, dataType);
+    this.key = new Linear(name + ".k", hidden, (long) kvHeads * headDim, bias, random, std, dataType);
+    this.value = new Linear(name + ".v", hidden, (long) kvHeads * headDim, bias, random, std, dataType);
+    this.output = new Linear(name + ".o", hidden, hidden, bias, random, std, dataType);
+    this.norm2 = new LayerNorm(name + ".ln2", hidden, dataType);
+    this.up = new Linear(name + ".up", hidden, ffn, bias, random, std, dataType);
+    this.gate = gated ? new Linear(name + ".gate", hidden, ffn, bias, random, std, dataType) : null;
+    this.down = new Linear(name + ".down", ffn, hidden, bias, random, std, dataType);
+  }
+
+  /** What a micro-batch keeps; fields that W does not need are dropped by I. */
+  static final class State {
+    int samples;
+    int sequenceLength;
+    LayerNorm.Saved norm1;
+    INDArray normed1;
+    INDArray q;
+    INDArray k;
+    INDArray v;
+    INDArray probabilities;
+    INDArray context;
+    LayerNorm.Saved norm2;
+    INDArray normed2;
+    INDArray upOut;
+    INDArray gateOut;
+    INDArray activation;
+    // set by I for W
+    INDArray outputGrad;
+    INDArray upGrad;
+    INDArray gateGrad;
+    INDArray normed2Grad;
+    INDArray contextOutGrad;
+    INDArray qGrad;
+    INDArray kGrad;
+    INDArray vGrad;
+    INDArray normed1Grad;
+  }
+
+  @Override
+  protected Forward<State> computeForward(INDArray x, MicroBatch data) {
+    State s = new State();
+    s.samples = data.samples();
+    s.sequenceLength = data.sequenceLength();
+    LayerNorm.Saved[] saved = new LayerNorm.Saved[1];
+    s.normed1 = norm1.forward(x, saved);
+    s.norm1 = saved[0];
+    s.q = toHeads(query.forward(s.normed1), heads, s);
+    s.k = expandKv(toHeads(key.forward(s.normed1), kvHeads, s), s);
+    s.v = expandKv(toHeads(value.forward(s.normed1), kvHeads, s), s);
+    INDArray scores = Nd4j.matmul(s.q, s.k, null, false, true, false).muli(1.0 / Math.sqrt(headDim));
+    scores.addi(causalMask(s.sequenceLength));
+    s.probabilities = Tensors.softmaxLast(scores);
+    s.context = fromHeads(Nd4j.matmul(s.probabilities, s.v), heads, s);
+    INDArray x2 = output.forward(s.context).addi(x);
+    s.normed2 = norm2.forward(x2, saved);
+    s.norm2 = saved[0];
+    s.upOut = up.forward(s.normed2);
+    if (gated) {
+      s.gateOut = gate.forward(s.normed2);
+      s.activation = Tensors.silu(s.gateOut).muli(s.upOut);
+    } else {
+      s.activation = Tensors.gelu(s.upOut);
+    }
+    INDArray y = down.forward(s.activation).addi(x2);
+    return new Forward<>(y, s);
+  }
+
+  @Override
+  protected INDArray computeBackwardInput(State s, INDArray dy) {
+    s.outputGrad = dy;
+    INDArray activationGrad = down.inputGradient(dy);
+    INDArray normed2Grad;
+    if (gated) {
+      s.upGrad = activationGrad.mul(Tensors.silu(s.gateOut));
+      s.gateGrad = activationGrad.muli(s.upOut).muli(Tensors.siluDerivative(s.gateOut));
+      normed2Grad = up.inputGradient(s.upGrad).addi(gate.inputGradient(s.gateGrad));
+    } else {
+      s.upGrad = activationGrad.muli(Tensors.geluDerivative(s.upOut));
+      normed2Grad = up.inputGradient(s.upGrad);
+    }
+    s.normed2Grad = normed2Grad;
+    INDArray x2Grad = norm2.inputGradient(s.norm2, normed2Grad).addi(dy);
+
+    s.contextOutGrad = x2Grad;
+    INDArray contextGrad = toHeads(output.inputGradient(x2Grad), heads, s);
+    INDArray probabilitiesGrad = Nd4j.matmul(contextGrad, s.v, null, false, true, false);
+    INDArray vGrad = Nd4j.matmul(s.probabilities, contextGrad, null, true, false, false);
+    INDArray rowDot = probabilitiesGrad.mul(s.probabilities).sum(true, 2);
+    INDArray scoresGrad = probabilitiesGrad.subi(rowDot).muli(s.probabilities).muli(1.0 / Math.sqrt(headDim));
+    INDArray qGrad = Nd4j.matmul(scoresGrad, s.k);
+    INDArray kGrad = Nd4j.matmul(scoresGrad, s.q, null, true, false, false);
+    s.qGrad = fromHeads(qGrad, heads, s);
+    s.kGrad = fromHeads(reduceKv(kGrad, s), kvHeads, s);
+    s.vGrad = fromHeads(reduceKv(vGrad, s), kvHeads, s);
+    s.normed1Grad = query.inputGradient(s.qGrad).addi(key.inputGradient(s.kGrad))
+        .addi(value.inputGradient(s.vGrad));
+    INDArray xGrad = norm1.inputGradient(s.norm1, s.normed1Grad).addi(x2Grad);
+    // W needs only the linear maps' inputs and output gradients
+    s.q = null;
+    s.k = null;
+    s.v = null;
+    s.probabilities = null;
+    s.upOut = null;
+    s.gateOut = null;
+    return xGrad;
+  }
+
+  @Override
+  protected void computeBackwardWeight(State s) {
+    down.accumulateWeightGradient(s.activation, s.outputGrad);
+    up.accumulateWeightGradient(s.normed2, s.upGrad);
+    if (gated) {
+      gate.accumulateWeightGradient(s.normed2, s.gateGrad);
+    }
+    norm2.accumulateWeightGradient(s.norm2, s.normed2Grad);
+    output.accumulateWeightGradient(s.context, s.contextOutGrad);
+    query.accumulateWeightGradient(s.normed1, s.qGrad);
+    key.accumulateWeightGradient(s.normed1, s.kGrad);
+    value.accumulateWeightGradient(s.normed1, s.vGrad);
+    norm1.accumulateWeightGradient(s.norm1, s.normed1Grad);
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    List<Parameter> out = new ArrayList<>(18);
+    norm1.addParameters(out);
+    query.addParameters(out);
+    key.addParameters(out);
+    value.addParameters(out);
+    output.addParameters(out);
+    norm2.addParameters(out);
+    up.addParameters(out);
+    if (gated) {
+      gate.addParameters(out);
+    }
+    down.addParameters(out);
+    return out;
+  }
+
+  /** [rows, h*d] to [samples*h, seq, d]. */
+  private INDArray toHeads(INDArray x, int headCount, State s) {
+    return x.reshape('c', s.samples, s.sequenceLength, headCount, headDim).permute(0, 2, 1, 3).dup('c')
+        .reshape('c', (long) s.samples * headCount, s.sequenceLength, headDim);
+  }
+
+  /** [samples*h, seq, d] to [rows, h*d]. */
+  private INDArray fromHeads(INDArray x, int headCount, State s) {
+    return x.reshape('c', s.samples, headCount, s.sequenceLength, headDim).permute(0, 2, 1, 3).dup('c')
+        .reshape('c', (long) s.samples * s.sequenceLength, (long) headCount * headDim);
+  }
+
+  /** Key/value heads repeated so that each query head has its own: [samples*kv, ...] to [samples*heads, ...]. */
+  private INDArray expandKv(INDArray kv, State s) {
+    if (kvHeads == heads) {
+      return kv;
+    }
+    int group = heads / kvHeads;
+    INDArray grouped = kv.reshape('c', (long) s.samples * kvHeads, 1, (long) s.sequenceLength * headDim);
+    INDArray repeated = Nd4j.zeros(kv.dataType(), (long) s.samples * kvHeads, group,
+        (long) s.sequenceLength * headDim).addi(grouped);
+    return repeated.reshape('c', (long) s.samples * heads, s.sequenceLength, headDim);
+  }
+
+  /** The transpose of {@link #expandKv}: gradients of the query heads that share a key/value head are summed. */
+  private INDArray reduceKv(INDArray grad, State s) {
+    if (kvHeads == heads) {
+      return grad;
+    }
+    int group = heads / kvHeads;
+    return grad.reshape('c', (long) s.samples * kvHeads, group, (long) s.sequenceLength * headDim).sum(1)
+        .reshape('c', (long) s.samples * kvHeads, s.sequenceLength, headDim);
+  }
+
+  private INDArray causalMask(int sequenceLength) {
+    if (mask == null || mask.rows() != sequenceLength) {
+      double[] m = new double[sequenceLength * sequenceLength];
+      for (int i = 0; i < sequenceLength; i++) {
+        for (int j = i + 1; j < sequenceLength; j++) {
+          m[i * sequenceLength + j] = MASKED;
+        }
+      }
+      mask = Nd4j.create(m, new long[] {sequenceLength, sequenceLength}, dataType());
+    }
+    return mask;
+  }
+
+}

@@ -1,0 +1,44 @@
+package dev.pipeplan.executor.profile;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** Reads and writes a {@link Profile} as JSON ("Profile file" in docs/formats.md); stable bytes, keys sorted. */
+public final class ProfileJson {
+  private ProfileJson() {}
+
+  public static String write(Profile profile) {
+    return Json.write(Objects.requireNonNull(profile, "profile"));
+  }
+
+  public static void write(Path file, Profile profile) {
+    AtomicFiles.writeString(file, write(profile));
+  }
+
+  public static Profile read(String json) {
+    try {
+      return Json.json().readValue(json, Profile.class);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException("profile is not valid: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  public static Profile read(Path file) {
+    try {
+      return read(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      throw new BadInputException("profile " + file + " does not exist. Maybe run 'pipeplan profile' first.");
+    } catch (IOException e) {
+      throw new BadInputException("cannot read profile " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+package dev.pipeplan.executor.runtime;
+
+import dev.pipeplan.executor.layers.ExecutableLayer;
+import dev.pipeplan.executor.layers.LayerFactory;
+import dev.pipeplan.executor.layers.MicroBatch;
+import dev.pipeplan.executor.layers.Parameter;
+import dev.pipeplan.simulator.schedule.Action;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.timeline.TimedAction;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Runs a schedule for real. One worker thread per pipeline device runs that device's actions in the schedule's
+ * order: F takes its input from the device's mailbox (the first stage reads the data), computes, and sends its
+ * output to the next stage's device; I and B take the gradient and send the input gradient back; W adds weight
+ * gradients. Each action is timestamped around its computation (waits for inputs are not part of an action). After
+ * its last action each worker steps the optimizer over the parameters of its stages.
+ *
+ * <p>If any worker fails, the others are interrupted at once; the iteration throws an
+ * {@link ExecutionFailedException} naming the device, stage and action, and no worker thread is left running.
+ */
+public final class PipelineRuntime implements AutoCloseable {
+  private static final long JOIN_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+  private final PipelineConfig config;
+  private final Schedule schedule;
+  private final NanoClock clock;
+  private final List<StageModule> stages;
+  private final List<Mailbox> mailboxes;
+  private final List<ParameterUpdater> updaters;
+  private final SyntheticData data;
+  private final ExecutorService pool;
+  private boolean broken;
+
+  public PipelineRuntime(PipelineConfig config, NanoClock clock) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.schedule = config.schedule();
+    this.clock = Objects.requireNonNull(clock, "clock");
+    List<ExecutableLayer<?>> layers = LayerFactory.build(config.model(), config.seed(), config.dataType());
+    int stageCount = schedule.stageCount();
+    List<StageModule> built = new ArrayList<>(stageCount);
+    for (int s = 0; s < stageCount; s++) {
+      List<ExecutableLayer<?>> slice = layers.subList(config.partition().firstLayer(s),
+          config.partition().endLayer(s));
+      built.add(new StageModule(s, slice, s == 0, s == stageCount - 1));
+    }
+    this.stages = List.copyOf(built);
+    int p = schedule.deviceCount();
+    int capacity = 2 * schedule.microBatchCount() * Math.max(1, schedule.virtualStages()) + 1;
+    List<Mailbox> boxes = new ArrayList<>(p);
+    List<ParameterUpdater> ups = new ArrayList<>(p);
+    for (int d = 0; d < p; d++) {
+      boxes.add(new Mailbox(capacity));
+      List<Parameter> params = new ArrayList<>();
+      for (StageModule stage : stages) {
+        if (schedule.deviceOf(stage.stage()) == d) {
+          params.addAll(stage.parameters());
+        }
+      }
+      ups.add(new ParameterUpdater(config.optimizer(), params));
+    }
+    this.mailboxes = List.copyOf(boxes);
+    this.updaters = List.copyOf(ups);
+    this.data = new SyntheticData(config.seed(), LayerFactory.vocabulary(config.model()),
+        LayerFactory.sequenceLength(config.model()), config.globalBatch());
+    this.pool = Executors.newFixedThreadPool(p, workerThreads());
+  }
+
+  public PipelineConfig config() {
+    return config;
+  }
+
+  public List<StageModule> stages() {
+    return stages;
+  }
+
+  /** Runs one iteration and steps the optimizer. */
+  public IterationResult runIteration(int iteration) {
+    return runIteration(iteration, true);
+  }
+
+  /**
+   * Runs one iteration: zeroes the gradients, runs every device's actions, and steps the optimizer when asked
+   * (leave it out to read the iteration's gradients with {@link #gradients()}).
+   */
+  public IterationResult runIteration(int iteration, boolean step) {
+    if (broken) {
+      throw new IllegalStateException("this runtime failed in an earlier iteration; build a new one");
+    }
+    int p = schedule.deviceCount();
+    int m = schedule.microBatchCount();
+    int b = config.microBatchSize();
+    List<MicroBatch> batches = new ArrayList<>(m);
+    for (int j = 0; j < m; j++) {
+      batches.add(data.microBatch(iteration, j * b, b));
+    }
+    for (StageModule stage : stages) {
+      stage.zeroGradients();
+    }
+    CountDownLatch startGate = new CountDownLatch(1);
+    CountDownLatch finished = new CountDownLatch(p);
+    long[] origin = new long[1];
+    CompletionService<WorkerResult> done = new ExecutorCompletionService<>(pool);
+    List<Future<WorkerResult>> futures = new ArrayList<>(p);
+    for (int d = 0; d < p; d++) {
+      Worker worker = new Worker(d, batches, step, startGate, finished, origin);
+      futures.add(done.submit(worker));
+    }
+    origin[0] = clock.nanoTime();
+    startGate.countDown();
+
+    WorkerResult[] results = new WorkerResult[p];
+    try {
+      for (int i = 0; i < p; i++) {
+        WorkerResult r = done.take().get();
+        results[r.device()] = r;
+      }
+    } catch (ExecutionException e) {
+      fail(futures, finished, m);
+      Throwable cause = e.getCause();
+      if (cause instanceof ExecutionFailedException) {
+        throw (ExecutionFailedException) cause;
+      }
+      throw new ExecutionFailedException("a pipeline worker failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      fail(futures, finished, m);
+      Thread.currentThread().interrupt();
+      throw new ExecutionFailedException("the pipeline run was interrupted", e);
+    }
+
+    List<TimedAction> actions = new ArrayList<>(schedule.actionCount());
+    List<Long> stepNanos = new ArrayList<>(p);
+    for (WorkerResult r : results) {
+      actions.addAll(r.actions());
+      stepNanos.add(r.optimizerStepNanos());
+    }
+    actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
+        .thenComparing(TimedAction::action));
+    double loss = stages.get(stages.size() - 1).drainLoss();
+    Timeline timeline = new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
+    return new IterationResult(iteration, timeline, loss, stepNanos);
+  }
+
+  /** Every parameter's current gradient, by name, as copies. */
+  public Map<String, INDArray> gradients() {
+    Map<String, INDArray> out = new TreeMap<>();
+    for (StageModule stage : stages) {
+      for (Parameter p : stage.parameters()) {
+        out.put(p.name(), p.gradient().dup());
+      }
+    }
+    return out;
+  }
+
+  /** Every parameter's current value, by name, as copies. */
+  public Map<String, INDArray> weights() {
+    Map<String, INDArray> out = new TreeMap<>();
+    for (StageModule stage : stages) {
+      for (Parameter p : stage.parameters()) {
+        out.put(p.name(), p.value().dup());
+      }
+    }
+    return out;
+  }
+
+  /** Stops the workers; waits briefly for them to end. */
+  @Override
+  public void close() {
+    pool.shutdownNow();
+    try {
+      pool.awaitTermination(JOIN_NANOS, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void fail(List<Future<WorkerResult>> futures, CountDownLatch finished, int m) {
+    broken = true;
+    for (Future<WorkerResult> f : futures) {
+      f.cancel(true);
+    }
+    try {
+      if (!finished.await(JOIN_NANOS, TimeUnit.NANOSECONDS)) {
+        pool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    for (Mailbox box : mailboxes) {
+      box.clear();
+    }
+    for (StageModule stage : stages) {
+      stage.discardAll(m);
+    }
+  }
+
+  private static ThreadFactory workerThreads() {
+    int pool = POOL_IDS.incrementAndGet();
+    AtomicInteger ids = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "pipeplan-worker-" + pool + "-" + ids.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** What a worker hands back. */
+  private record WorkerResult(int device, List<TimedAction> actions, long optimizerStepNanos) {}
+
+  /** One device's loop over its action list. */
+  private final class Worker implements java.util.concurrent.Callable<WorkerResult> {
+    private final int device;
+    private final List<MicroBatch> batches;
+    private final boolean step;
+    private final CountDownLatch startGate;
+    private final CountDownLatch finished;
+    private final long[] origin;
+
+    Worker(int device, List<MicroBatch> batches, boolean step, CountDownLatch startGate, CountDownLatch finished,
+        long[] origin) {
+      this.device = device;
+      this.batches = batches;
+      this.step = step;
+      this.startGate = startGate;
+      this.finished = finished;
+      this.origin = origin;
+    }
+
+    @Override
+    public WorkerResult call() {
+      try {
+        startGate.await();
+        long t0 = origin[0];
+        List<Action> actions = schedule.deviceActions().get(device);
+        List<TimedAction> timed = new ArrayList<>(actions.size());
+        for (Action action : actions) {
+          if (Thread.interrupted()) {
+            throw new ExecutionFailedException("device " + device + " was stopped before action " + action
+                + " because another worker failed", new InterruptedException());
+          }
+          try {
+            timed.add(run(action, t0));
+          } catch (InterruptedException e) {
+            throw new ExecutionFailedException("device " + device + " was stopped during action " + action
+                + " because another worker failed", e);
+          } catch (RuntimeException | TimeoutException e) {
+            throw new ExecutionFailedException("device " + device + " failed at action " + action + " (stage "
+                + action.stage() + ", micro-batch " + action.microBatch() + ", " + action.type() + "): "
+                + e.getMessage(), e);
+          }
+        }
+        long stepNanos = 0;
+        if (step) {
+          long s0 = clock.nanoTime();
+          updaters.get(device).step();
+          stepNanos = clock.nanoTime() - s0;
+        }
+        return new WorkerResult(device, timed, stepNanos);
+      } catch (InterruptedException e) {
+        throw new ExecutionFailedException("device " + device + " was stopped before it started", e);
+      } finally {
+        finished.countDown();
+      }
+    }
+
+    private TimedAction run(Action action, long t0) throws InterruptedException, TimeoutException {
+      int s = action.stage();
+      if (s >= stages.size() || schedule.deviceOf(s) != device) {
+        throw new IllegalStateException("stage " + s + " is not placed on device " + device);
+      }
+      StageModule stage = stages.get(s);
+      int mb = action.microBatch();
+      if (mb >= batches.size()) {
+        throw new IllegalStateException("micro-batch " + mb + " is outside 0.." + (batches.size() - 1));
+      }
+      long wait = config.waitTimeout().toNanos();
+      Mailbox inbox = mailboxes.get(device);
+      long start;
+      long end;
+      switch (action.type()) {
+        case F: {
+          INDArray input = stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
+          start = clock.nanoTime();
+          INDArray out = stage.forward(mb, input, batches.get(mb));
+          end = clock.nanoTime();
+          if (!stage.isLast()) {
+            mailboxes.get(schedule.deviceOf(s + 1)).put(Mailbox.Direction.FORWARD, s + 1, mb, out, wait);
+          }
+          break;
+        }
+        case I:
+        case B: {
+          INDArray grad = stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
+          start = clock.nanoTime();
+          INDArray inputGrad = stage.backwardInput(mb, grad);
+          if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
+            stage.backwardWeight(mb);
+          }
+          end = clock.nanoTime();
+          if (!stage.isFirst()) {
+            mailboxes.get(schedule.deviceOf(s - 1)).put(Mailbox.Direction.BACKWARD, s - 1, mb, inputGrad, wait);
+          }
+          break;
+        }
+        case W: {
+          start = clock.nanoTime();
+          stage.backwardWeight(mb);
+          end = clock.nanoTime();
+          break;
+        }
+        default:
+          throw new IllegalStateException("unknown action type " + action.type());
+      }
+      return new TimedAction(device, action, start - t0, Math.max(start, end) - t0);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.pipeplan.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PredictedMetrics;
+import dev.pipeplan.planner.search.PlanBuilder;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.planner.search.ProgressListener;
+import dev.pipeplan.planner.search.SearchOptions;
+import dev.pipeplan.simulator.compare.Comparison;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlanRunnerTest {
+
+  static Plan plan(ScheduleKind kind) {
+    ModelSpec model = ModelLoader.load("gpt-tiny", 8);
+    TrainingSpec training = new TrainingSpec(8, 8, DType.FP32, Optimizer.adamFp32(), false);
+    SearchOptions options = SearchOptions.defaults().withPp(2).withTp(1).withKinds(List.of(kind))
+        .withMicroBatchSize(2);
+    return PlanBuilder.fromSearch(
+        Planner.search(model, training, Clusters.load("cpu:1x2"), options, ProgressListener.none()));
+  }
+
+  static Plan withPredicted(Plan p, PredictedMetrics predicted) {
+    return new Plan(p.formatVersion(), p.model(), p.training(), p.cluster(), p.parallelism(), p.microBatchSize(),
+        p.microBatchCount(), p.scheduleKind(), p.virtualStages(), p.groupSize(), p.maxInFlightMicroBatches(),
+        p.partition(), p.stageToDevice(), p.placement(), p.stageCosts(), p.links(), predicted, p.reason(),
+        p.runnersUp(), p.pareto(), p.search());
+  }
+
+  @Test
+  void runsThePlanAndMatchesEveryPredictedAction() {
+    Plan plan = plan(ScheduleKind.ONE_F_ONE_B);
+    List<String> progress = new ArrayList<>();
+    MeasuredRun run = PlanRunner.run(plan, new PlanRunner.Options(2, 1, 1, 3L, 1e-3), NanoClock.system(),
+        progress::add);
+    assertThat(progress).hasSize(3);
+    assertThat(run.iterations()).hasSize(2);
+    assertThat(run.losses()).hasSize(2);
+    assertThat(run.scheduleName()).isEqualTo("1f1b");
+    assertThat(run.pipelineDevices()).isEqualTo(2);
+    assertThat(run.microBatchCount() * run.microBatchSize()).isEqualTo(8);
+    assertThat(run.predicted().source()).isEqualTo(Timeline.PREDICTED);
+    assertThat(run.representative().source()).isEqualTo(Timeline.MEASURED);
+    Comparison c = run.comparison();
+    assertThat(c.unmatchedActions()).isZero();
+    assertThat(c.actions()).hasSize(run.predicted().actions().size());
+    assertThat(c.measuredIterationNanos()).isPositive();
+    assertThat(RunJson.read(RunJson.write(run))).isEqualTo(run);
+  }
+
+  @Test
+  void refusesAPlanPredictedOverItsMemoryLimit() {
+    Plan plan = plan(ScheduleKind.GPIPE);
+    PredictedMetrics p = plan.predicted();
+    long limit = p.peakMemoryBytes() / 2;
+    Plan over = withPredicted(plan, new PredictedMetrics(p.iterationNanos(), p.pipelineNanos(),
+        p.dataParallelSyncNanos(), p.optimizerStepNanos(), p.bubbleRatio(), p.throughputSamplesPerSecond(),
+        p.throughputTokensPerSecond(), p.peakMemoryBytes(), limit, p.devices()));
+    assertThatThrownBy(() -> PlanRunner.run(over, PlanRunner.Options.defaults(), NanoClock.system(), s -> { }))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("over its limit")
+        .hasMessageContaining("the plan is not run");
+  }
+}

@@ -1,0 +1,76 @@
+package dev.pipeplan.executor.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.MeasuredTimes;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.io.ModelLoader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Test;
+
+class ProfilerTest {
+
+  @Test
+  void profilesEveryLayerInOrderAndMeasuresEqualBlocksOnce() {
+    ModelSpec model = ModelLoader.load("gpt-tiny", 8);
+    // a clock that advances 1 us per reading makes every measured duration exactly 1 us
+    AtomicLong ticks = new AtomicLong();
+    NanoClock clock = () -> ticks.addAndGet(1000);
+    List<String> progress = new ArrayList<>();
+    Profile profile = Profiler.profile(model, new Profiler.Options(List.of(2, 1), 0, 3, 1, 5L), clock,
+        progress::add);
+    assertThat(profile.modelName()).isEqualTo("gpt-tiny");
+    assertThat(profile.backend()).isEqualTo("cpu");
+    assertThat(profile.machine()).contains("cores: ").contains("threads per worker 1");
+    assertThat(profile.layers()).extracting(Profile.LayerProfile::layerName)
+        .containsExactlyElementsOf(model.layers().stream().map(l -> l.name()).toList());
+    // embedding, one block (shared by all eight), head
+    assertThat(progress).hasSize(3);
+    for (Profile.LayerProfile layer : profile.layers()) {
+      assertThat(layer.samples()).extracting(MeasuredTimes::microBatchSize).containsExactly(1, 2);
+      assertThat(layer.samples()).allSatisfy(s -> assertThat(s.forwardNanos()).isEqualTo(1000));
+      assertThat(layer.forward().nanosAt(4)).isEqualTo(1000);
+    }
+    assertThat(profile.handoffBytesPerSecond()).isPositive();
+  }
+
+  @Test
+  void fitIsTheLeastSquaresLineAndNeverSlopesDown() {
+    List<MeasuredTimes> linear = List.of(new MeasuredTimes(1, 300, 0, 0), new MeasuredTimes(2, 500, 0, 0),
+        new MeasuredTimes(4, 900, 0, 0));
+    Profile.LinearFit fit = Profiler.fit(linear, MeasuredTimes::forwardNanos);
+    assertThat(fit.fixedNanos()).isCloseTo(100, Assertions.within(1e-6));
+    assertThat(fit.perSampleNanos()).isCloseTo(200, Assertions.within(1e-6));
+    List<MeasuredTimes> falling = List.of(new MeasuredTimes(1, 500, 0, 0), new MeasuredTimes(2, 300, 0, 0));
+    Profile.LinearFit flat = Profiler.fit(falling, MeasuredTimes::forwardNanos);
+    assertThat(flat.perSampleNanos()).isZero();
+    assertThat(flat.fixedNanos()).isEqualTo(400);
+    Profile.LinearFit single = Profiler.fit(List.of(new MeasuredTimes(4, 800, 0, 0)), MeasuredTimes::forwardNanos);
+    assertThat(single.nanosAt(8)).isEqualTo(1600);
+  }
+
+  @Test
+  void profileJsonRoundTripsToTheSameBytes() {
+    Profile.LinearFit f = new Profile.LinearFit(10.5, 2.25);
+    Profile profile = new Profile("m", "cpu", "machine", List.of(new Profile.LayerProfile("l0",
+        List.of(new MeasuredTimes(1, 12, 5, 4)), f, f, f)), 2000, 1e10);
+    String json = ProfileJson.write(profile);
+    assertThat(ProfileJson.read(json)).isEqualTo(profile);
+    assertThat(ProfileJson.write(ProfileJson.read(json))).isEqualTo(json);
+  }
+
+  @Test
+  void rejectsAnEmptySizeList() {
+    assertThatThrownBy(() -> new Profiler.Options(List.of(), 0, 1, 1, 1L))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("microbatch-sizes");
+    assertThatThrownBy(() -> new Profiler.Options(List.of(0, 2), 0, 1, 1, 1L))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("micro-batch size must be > 0");
+  }
+}

@@ -1,0 +1,129 @@
+package dev.pipeplan.executor.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.schedule.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The gradients of a pipelined iteration equal those of the same batch run on one worker, for every schedule kind
+ * the generators provide. Tolerance (fp32): each parameter's largest difference is at most 1e-4 of its largest
+ * reference gradient, plus 1e-7; only the order of the fp32 sums over micro-batches differs.
+ */
+class PipelineEquivalenceTest {
+  static final int P = 2;
+  static final int M = 4;
+  static final int B = 2;
+  static final long SEED = 7;
+  static final double REL_TOL = 1e-4;
+  static final double ABS_TOL = 1e-7;
+
+  static ModelSpec model;
+  static Map<String, INDArray> reference;
+  static double referenceLoss;
+
+  @BeforeAll
+  static void runSequentially() {
+    model = ModelLoader.load("gpt-tiny", 16);
+    Schedule single = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.GPIPE, 1, M, 1));
+    try (PipelineRuntime runtime = new PipelineRuntime(
+        PipelineConfig.of(model, Partition.of(model.layerCount()), single, B, SEED), NanoClock.system())) {
+      referenceLoss = runtime.runIteration(0, false).loss();
+      reference = runtime.gradients();
+    }
+  }
+
+  static int virtualStages(ScheduleKind kind) {
+    switch (kind) {
+      case INTERLEAVED_1F1B:
+      case LOOPED_BFS:
+      case ZB_V:
+      case V_HALF:
+      case V_MIN:
+      case DUALPIPE_V:
+        return 2;
+      default:
+        return 1;
+    }
+  }
+
+  static void assertSameGradients(Map<String, INDArray> actual, String what) {
+    assertThat(actual.keySet()).containsExactlyElementsOf(reference.keySet());
+    for (Map.Entry<String, INDArray> e : reference.entrySet()) {
+      INDArray ref = e.getValue();
+      double scale = ref.amaxNumber().doubleValue();
+      assertThat(scale).as("reference gradient of %s", e.getKey()).isPositive();
+      double diff = actual.get(e.getKey()).sub(ref).amaxNumber().doubleValue();
+      assertThat(diff).as("%s: gradient of %s differs by %s (largest %s)", what, e.getKey(), diff, scale)
+          .isLessThanOrEqualTo(REL_TOL * scale + ABS_TOL);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ScheduleKind.class)
+  void pipelinedGradientsEqualTheSequentialRun(ScheduleKind kind) {
+    int v = virtualStages(kind);
+    Schedule schedule;
+    try {
+      schedule = ScheduleGenerators.generate(ScheduleRequest.of(kind, P, M, v));
+    } catch (RuntimeException e) {
+      Assumptions.abort("no " + kind.id() + " generator yet: " + e.getMessage());
+      return;
+    }
+    Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
+    try (PipelineRuntime runtime = new PipelineRuntime(
+        PipelineConfig.of(model, partition, schedule, B, SEED), NanoClock.system())) {
+      IterationResult result = runtime.runIteration(0, false);
+      assertSameGradients(runtime.gradients(), kind.id());
+      assertThat(result.loss()).isCloseTo(referenceLoss, org.assertj.core.api.Assertions.within(1e-5));
+      Timeline t = result.timeline();
+      assertThat(t.source()).isEqualTo(Timeline.MEASURED);
+      assertThat(t.actions()).hasSize(schedule.actionCount());
+      for (var stage : runtime.stages()) {
+        assertThat(stage.heldStates()).as("state left in stage %d", stage.stage()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void oneMicroBatchOfTheWholeBatchGivesTheSameGradients() {
+    Schedule single = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 1, 1, 1));
+    try (PipelineRuntime runtime = new PipelineRuntime(
+        PipelineConfig.of(model, Partition.of(model.layerCount()), single, B * M, SEED), NanoClock.system())) {
+      double loss = runtime.runIteration(0, false).loss();
+      assertThat(loss).isCloseTo(referenceLoss, org.assertj.core.api.Assertions.within(1e-5));
+      assertSameGradients(runtime.gradients(), "one micro-batch of " + B * M);
+    }
+  }
+
+  @Test
+  void actionsOfADeviceNeverOverlapAndFollowTheScheduleOrder() {
+    Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, P, M, 1));
+    try (PipelineRuntime runtime = new PipelineRuntime(
+        PipelineConfig.of(model, Partition.uniform(model.layerCount(), P), schedule, B, SEED),
+        NanoClock.system())) {
+      Timeline t = runtime.runIteration(0).timeline();
+      for (int d = 0; d < P; d++) {
+        final int device = d;
+        var mine = t.actions().stream().filter(a -> a.device() == device).toList();
+        assertThat(mine).extracting(a -> a.action()).containsExactlyElementsOf(schedule.deviceActions().get(d));
+        for (int i = 1; i < mine.size(); i++) {
+          assertThat(mine.get(i).startNanos()).isGreaterThanOrEqualTo(mine.get(i - 1).endNanos());
+        }
+      }
+    }
+  }
+}

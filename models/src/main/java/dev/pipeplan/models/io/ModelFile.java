@@ -1,0 +1,245 @@
+package dev.pipeplan.models.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.MeasuredTimes;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Suggestions;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * pipeplan's own model file, JSON or YAML (see {@code docs/formats.md}, "Model files"). A layer is described by
+ * FLOPs (analytic), by measured times ({@code forwardMs} and friends), or both. Every byte count is per sample.
+ */
+public final class ModelFile {
+  /** The value of the optional top-level {@code format} field. */
+  public static final String FORMAT = "pipeplan-model";
+
+  private static final List<String> TOP_FIELDS = List.of("format", "name", "dtype", "sequenceLength",
+      "microBatchSize", "layers", "totalParameters", "forwardFlopsPerSample", "trainingFlopsPerSample",
+      "savedActivationBytesPerSample");
+  private static final List<String> LAYER_FIELDS = List.of("name", "kind", "shape", "forwardFlops",
+      "backwardInputFlops", "backwardWeightFlops", "backwardFlops", "parameterCount", "parameterBytes",
+      "savedActivationBytes", "activationBytes", "outputBytes", "forwardMs", "backwardMs", "backwardInputMs",
+      "backwardWeightMs", "microBatchSize");
+
+  private ModelFile() {}
+
+  /** Reads a model file (YAML by extension .yaml/.yml, JSON otherwise). */
+  public static ModelSpec read(Path file) {
+    return fromNode(InputNode.read(file), defaultName(file));
+  }
+
+  /** Reads a parsed model file; {@code defaultName} is used when the file has no {@code name}. */
+  public static ModelSpec fromNode(InputNode root, String defaultName) {
+    if (!root.isObject()) {
+      throw root.error("must be an object with 'name', 'dtype' and 'layers'");
+    }
+    // The totals that 'pipeplan models show --json' adds are recomputed from the layers, so they are ignored here.
+    rejectUnknown(root, TOP_FIELDS);
+    Optional<String> format = root.optionalString("format");
+    if (format.isPresent() && !format.get().equals(FORMAT)) {
+      throw root.error("format", "must be '" + FORMAT + "', got '" + format.get() + "'");
+    }
+    String name = root.optionalString("name").orElse(defaultName);
+    DType dtype = root.optionalString("dtype")
+        .map(t -> parseDType(root, t))
+        .orElse(DType.FP32);
+    long seq = root.optionalInteger("sequenceLength").orElse(0L);
+    if (seq > Integer.MAX_VALUE) {
+      throw root.error("sequenceLength", "is too large: " + seq);
+    }
+    int defaultMicroBatch = root.optionalPositiveInt("microBatchSize").orElse(1);
+    List<InputNode> items = root.array("layers");
+    if (items.isEmpty()) {
+      throw root.error("layers", "must list at least one layer");
+    }
+    List<LayerSpec> layers = new ArrayList<>(items.size());
+    Set<String> names = new HashSet<>();
+    for (InputNode item : items) {
+      LayerSpec layer = layer(item, dtype, defaultMicroBatch);
+      if (!names.add(layer.name())) {
+        throw item.error("name", "'" + layer.name() + "' is used by an earlier layer; layer names must be unique");
+      }
+      layers.add(layer);
+    }
+    return new ModelSpec(name, layers, dtype, (int) seq);
+  }
+
+  private static DType parseDType(InputNode node, String text) {
+    try {
+      return DType.parse("dtype", text);
+    } catch (BadInputException e) {
+      throw node.error("dtype", "'" + text + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
+    }
+  }
+
+  private static LayerSpec layer(InputNode n, DType dtype, int defaultMicroBatch) {
+    if (!n.isObject()) {
+      throw n.error("must be an object with at least 'name' and 'forwardMs' or 'forwardFlops'");
+    }
+    rejectUnknown(n, LAYER_FIELDS);
+    String name = n.string("name");
+    LayerKind kind = LayerKind.OTHER;
+    Optional<String> kindText = n.optionalString("kind");
+    if (kindText.isPresent()) {
+      try {
+        kind = LayerKind.parse("kind", kindText.get());
+      } catch (BadInputException e) {
+        throw n.error("kind", "'" + kindText.get() + "' is not a layer kind; use one of embedding,"
+            + " transformer_block, mlp, lm_head, conv, pool, linear, norm, other");
+      }
+    }
+    Map<String, Long> shape = new LinkedHashMap<>();
+    Optional<InputNode> shapeNode = n.child("shape");
+    if (shapeNode.isPresent()) {
+      InputNode s = n.object("shape");
+      for (String key : s.fieldNames()) {
+        shape.put(key, s.integer(key));
+      }
+    }
+
+    Optional<Double> forwardMs = n.optionalNumber("forwardMs");
+    Optional<Double> forwardFlops = n.optionalNumber("forwardFlops");
+    if (forwardMs.isEmpty() && forwardFlops.isEmpty()) {
+      throw n.error("needs 'forwardMs' (measured) or 'forwardFlops' (analytic); layer '" + name + "' has neither");
+    }
+    double fwdFlops = forwardFlops.orElse(0.0);
+    double bwdInputFlops;
+    double bwdWeightFlops;
+    if (n.has("backwardInputFlops") || n.has("backwardWeightFlops")) {
+      bwdInputFlops = n.number("backwardInputFlops");
+      bwdWeightFlops = n.number("backwardWeightFlops");
+    } else if (n.has("backwardFlops")) {
+      bwdInputFlops = n.number("backwardFlops") / 2;
+      bwdWeightFlops = bwdInputFlops;
+    } else {
+      bwdInputFlops = fwdFlops;
+      bwdWeightFlops = fwdFlops;
+    }
+
+    long parameterCount;
+    if (n.has("parameterCount")) {
+      parameterCount = n.integer("parameterCount");
+    } else if (n.has("parameterBytes")) {
+      parameterCount = (n.integer("parameterBytes") + dtype.bytes() - 1) / dtype.bytes();
+    } else {
+      parameterCount = 0;
+    }
+    long saved = n.has("savedActivationBytes") ? n.integer("savedActivationBytes")
+        : n.optionalInteger("activationBytes").orElse(0L);
+    long output = n.optionalInteger("outputBytes").orElse(0L);
+
+    MeasuredTimes measured = null;
+    if (forwardMs.isPresent()) {
+      int microBatch = n.optionalPositiveInt("microBatchSize").orElse(defaultMicroBatch);
+      long fwd = nanos(forwardMs.get());
+      long bwdInput;
+      long bwdWeight;
+      if (n.has("backwardInputMs") || n.has("backwardWeightMs")) {
+        if (n.has("backwardMs")) {
+          throw n.error("backwardMs", "cannot be given with backwardInputMs/backwardWeightMs; give one or the other");
+        }
+        bwdInput = nanos(n.number("backwardInputMs"));
+        bwdWeight = nanos(n.number("backwardWeightMs"));
+      } else if (n.has("backwardMs")) {
+        bwdInput = nanos(n.number("backwardMs"));
+        bwdWeight = 0;
+      } else {
+        bwdInput = fwd;
+        bwdWeight = fwd;
+      }
+      measured = new MeasuredTimes(microBatch, fwd, bwdInput, bwdWeight);
+    } else if (n.has("backwardMs") || n.has("backwardInputMs") || n.has("backwardWeightMs")
+        || n.has("microBatchSize")) {
+      throw n.error("forwardMs", "is missing: measured backward times need the forward time too");
+    }
+    return new LayerSpec(name, kind, shape, fwdFlops, bwdInputFlops, bwdWeightFlops, parameterCount, saved, output,
+        measured);
+  }
+
+  private static long nanos(double ms) {
+    return Math.round(ms * 1e6);
+  }
+
+  private static void rejectUnknown(InputNode node, List<String> known) {
+    for (String field : node.fieldNames()) {
+      if (!known.contains(field)) {
+        throw node.error(field, "is not a known field." + Suggestions.maybe(field, known));
+      }
+    }
+  }
+
+  /** The model as our file's tree: what {@link #write} writes and {@link #read} reads back to an equal model. */
+  public static ObjectNode toTree(ModelSpec model) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode root = f.objectNode();
+    root.put("format", FORMAT);
+    root.put("name", model.name());
+    root.put("dtype", model.dtype().id());
+    root.put("sequenceLength", model.sequenceLength());
+    ArrayNode layers = root.putArray("layers");
+    for (LayerSpec l : model.layers()) {
+      ObjectNode o = layers.addObject();
+      o.put("name", l.name());
+      o.put("kind", l.kind().id());
+      if (!l.shape().isEmpty()) {
+        ObjectNode shape = o.putObject("shape");
+        l.shape().forEach(shape::put);
+      }
+      o.put("forwardFlops", l.forwardFlops());
+      o.put("backwardInputFlops", l.backwardInputFlops());
+      o.put("backwardWeightFlops", l.backwardWeightFlops());
+      o.put("parameterCount", l.parameterCount());
+      o.put("savedActivationBytes", l.savedActivationBytes());
+      o.put("outputBytes", l.outputBytes());
+      MeasuredTimes m = l.measured();
+      if (m != null) {
+        o.put("microBatchSize", m.microBatchSize());
+        o.put("forwardMs", m.forwardNanos() / 1e6);
+        o.put("backwardInputMs", m.backwardInputNanos() / 1e6);
+        o.put("backwardWeightMs", m.backwardWeightNanos() / 1e6);
+      }
+    }
+    return root;
+  }
+
+  /** The model as stable pretty JSON (with a trailing newline). */
+  public static String toJson(ModelSpec model) {
+    return Json.write(toTree(model));
+  }
+
+  /** The model as YAML. */
+  public static String toYaml(ModelSpec model) {
+    try {
+      return Json.yaml().writeValueAsString(toTree(model));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("cannot write YAML: " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes the model atomically: YAML when the name ends in .yaml or .yml, JSON otherwise. */
+  public static void write(ModelSpec model, Path file) {
+    AtomicFiles.writeString(file, InputNode.isYaml(file) ? toYaml(model) : toJson(model));
+  }
+
+  static String defaultName(Path file) {
+    String n = file.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    return dot > 0 ? n.substring(0, dot) : n;
+  }
+}

@@ -1,0 +1,41 @@
+package dev.pipeplan.models.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.TrainingSpec;
+import org.junit.jupiter.api.Test;
+
+class TrainingFileTest {
+
+  @Test
+  void readsNamedOptimizerAndDefaults() {
+    TrainingSpec t = TrainingFile.fromNode(
+        InputNode.parse("t.yaml", "globalBatch: 512\nsequenceLength: 2048\noptimizer: sgd\n", true));
+    assertThat(t).isEqualTo(new TrainingSpec(512, 2048, DType.BF16, Optimizer.sgd(), false));
+  }
+
+  @Test
+  void roundTripsThroughItsTree() {
+    TrainingSpec t = new TrainingSpec(64, 1024, DType.FP16, new Optimizer("lion", 2, 4), true);
+    String json = Json.write(TrainingFile.toTree(t));
+    assertThat(TrainingFile.fromNode(InputNode.parse("t.json", json, false))).isEqualTo(t);
+  }
+
+  @Test
+  void missingGlobalBatchIsReported() {
+    assertThatThrownBy(() -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"dtype\": \"fp16\"}", false)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("t.json: globalBatch is missing");
+  }
+
+  @Test
+  void zeroGlobalBatchIsReported() {
+    assertThatThrownBy(() -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"globalBatch\": 0}", false)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("t.json: globalBatch must be between 1 and");
+  }
+}

@@ -1,0 +1,123 @@
+package dev.pipeplan.models.zoo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ZooTest {
+
+  @ParameterizedTest(name = "{0} has {1} parameters")
+  @CsvSource({
+    "gpt2-small, 124439808",
+    "gpt2-medium, 354823168",
+    "gpt2-large, 774030080",
+    "gpt2-xl, 1557611200",
+    "llama2-7b, 6738415616",
+    "llama2-13b, 13015864320",
+    "llama2-70b, 68976648192",
+    "llama3-8b, 8030261248",
+    "vgg16, 138357544"
+  })
+  void parameterCountsMatchPublishedExactly(String name, long published) {
+    assertThat(Zoo.get(name).totalParameters()).isEqualTo(published);
+  }
+
+  @ParameterizedTest(name = "{0} has about {1} parameters")
+  @CsvSource({
+    "gpt3-1.3b, 1.3e9, 0.05",
+    "gpt3-6.7b, 6.7e9, 0.02",
+    "gpt3-13b, 12.9e9, 0.02",
+    "gpt3-175b, 174.6e9, 0.01",
+    "bert-large, 335141888, 0.01"
+  })
+  void parameterCountsAreCloseToPublished(String name, double published, double tolerance) {
+    assertThat((double) Zoo.get(name).totalParameters()).isCloseTo(published, within(published * tolerance));
+  }
+
+  @Test
+  void standardBlockMatchesKorthikantiFormulas() {
+    ModelSpec gpt3 = Zoo.get("gpt3-175b");
+    LayerSpec block = gpt3.layer(1);
+    double s = 2048;
+    double h = 12288;
+    double a = 96;
+    assertThat(block.kind()).isEqualTo(LayerKind.TRANSFORMER_BLOCK);
+    assertThat(block.forwardFlops()).isEqualTo(24 * s * h * h + 4 * s * s * h);
+    assertThat(block.backwardWeightFlops()).isEqualTo(24 * s * h * h);
+    assertThat(block.backwardInputFlops()).isEqualTo(24 * s * h * h + 8 * s * s * h);
+    assertThat(block.savedActivationBytes()).isEqualTo(Math.round(s * h * (34 + 5 * a * s / h)));
+    assertThat(block.outputBytes()).isEqualTo((long) (s * h * 2));
+  }
+
+  @Test
+  void trainingFlopsAreAboutSixTimesParametersPerToken() {
+    // The well-known 6·N·tokens rule (plus attention) for GPT-3 175B at 2048 tokens.
+    ModelSpec gpt3 = Zoo.get("gpt3-175b");
+    double perToken = gpt3.trainingFlopsPerSample() / 2048;
+    assertThat(perToken / gpt3.totalParameters()).isBetween(6.0, 6.5);
+  }
+
+  @Test
+  void groupedQueryAttentionShrinksKeyValueProjections() {
+    LayerSpec block = Zoo.get("llama2-70b").layer(1);
+    long h = 8192;
+    long kv = 8 * 128;
+    assertThat(block.parameterCount()).isEqualTo(2 * h * h + 2 * h * kv + 3 * h * 28672 + 2 * h);
+    assertThat(block.shape()).containsEntry("kvHeads", 8L).containsEntry("gated", 1L).containsEntry("bias", 0L);
+  }
+
+  @Test
+  void tiedHeadCountsSharedWeightsOnce() {
+    ModelSpec gpt2 = Zoo.get("gpt2-xl");
+    LayerSpec head = gpt2.layer(gpt2.layerCount() - 1);
+    assertThat(head.kind()).isEqualTo(LayerKind.LM_HEAD);
+    assertThat(head.shape()).containsEntry("tied", 1L);
+    assertThat(head.parameterCount()).isEqualTo(2 * 1600);
+    assertThat(head.forwardFlops()).isEqualTo(2.0 * 1024 * 1600 * 50257);
+  }
+
+  @Test
+  void layersAreEmbeddingBlocksAndHeadWithTheExecutorsShapeKeys() {
+    ModelSpec tiny = Zoo.get("gpt-tiny");
+    assertThat(tiny.layerCount()).isEqualTo(10);
+    assertThat(tiny.layer(0).shape()).containsOnlyKeys("vocab", "hidden", "seq", "positions");
+    assertThat(tiny.layer(1).shape()).containsOnlyKeys("hidden", "heads", "kvHeads", "ffn", "seq", "gated", "bias");
+    assertThat(tiny.layer(9).shape()).containsOnlyKeys("hidden", "vocab", "seq", "tied");
+    assertThat(tiny.sequenceLength()).isEqualTo(32);
+    assertThat(Zoo.get("llama2-7b").layer(0).shape()).containsEntry("positions", 0L);
+  }
+
+  @Test
+  void sequenceLengthCanBeChosenWithinLearnedPositions() {
+    assertThat(Zoo.get("gpt2-xl", 512).sequenceLength()).isEqualTo(512);
+    assertThat(Zoo.get("gpt2-xl", 512).totalParameters()).isEqualTo(1557611200L);
+    assertThatThrownBy(() -> Zoo.get("gpt2-xl", 2048))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("2048")
+        .hasMessageContaining("--seq 1024");
+  }
+
+  @Test
+  void unknownNameSuggestsClosest() {
+    assertThatThrownBy(() -> Zoo.get("gpt2-xxl"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'gpt2-xxl'")
+        .hasMessageContaining("Maybe you meant 'gpt2-xl'?");
+  }
+
+  @Test
+  void namesAreUniqueAndInFixedOrder() {
+    assertThat(Zoo.names()).doesNotHaveDuplicates().startsWith("gpt2-small", "gpt2-medium");
+    for (String name : Zoo.names()) {
+      assertThat(Zoo.get(name).name()).isEqualTo(name);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.pipeplan.planner;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The plan file: pretty JSON with sorted keys (see {@code docs/formats.md}, "Plan file"). The same plan always
+ * gives the same bytes.
+ */
+public final class PlanJson {
+  private PlanJson() {}
+
+  /** The plan as JSON text with a trailing newline. */
+  public static String write(Plan plan) {
+    return Json.write(Objects.requireNonNull(plan, "plan"));
+  }
+
+  /** Writes the plan atomically. */
+  public static void write(Plan plan, Path file) {
+    AtomicFiles.writeString(file, write(plan));
+  }
+
+  /** Reads and validates a plan file; a malformed one gives a {@link BadInputException} naming file and field. */
+  public static Plan read(Path file) {
+    Objects.requireNonNull(file, "file");
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new BadInputException("plan file " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new BadInputException("cannot read plan file " + file + ": " + e.getMessage(), e);
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses plan JSON text; {@code source} names it in error messages. */
+  public static Plan parse(String text, String source) {
+    Plan plan;
+    try {
+      plan = Json.json().readValue(text, Plan.class);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new BadInputException("plan file " + source + ": " + where(e) + cause.getMessage(), e);
+    } catch (InvalidFormatException e) {
+      throw new BadInputException("plan file " + source + ": field '" + path(e) + "' has value '" + e.getValue()
+          + "', expected " + e.getTargetType().getSimpleName(), e);
+    } catch (JsonMappingException e) {
+      throw new BadInputException(
+          "plan file " + source + ": " + where(e) + firstLine(e.getOriginalMessage()), e);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException("plan file " + source + " is not valid JSON (line "
+          + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "): "
+          + firstLine(e.getOriginalMessage()), e);
+    }
+    if (plan == null) {
+      throw new BadInputException("plan file " + source + " is empty");
+    }
+    try {
+      return PlanValidator.validate(plan);
+    } catch (BadInputException e) {
+      throw new BadInputException("plan file " + source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String where(JsonMappingException e) {
+    String p = path(e);
+    return p.isEmpty() ? "" : "field '" + p + "': ";
+  }
+
+  /** The JSON path of the failure, "stageCosts[2].forwardNanos". */
+  private static String path(JsonMappingException e) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "malformed";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+}

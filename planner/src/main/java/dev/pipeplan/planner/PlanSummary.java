@@ -1,0 +1,49 @@
+package dev.pipeplan.planner;
+
+import dev.pipeplan.models.Checks;
+import java.util.Objects;
+
+/**
+ * One ranked candidate of a search, in brief: enough to print a table row or rebuild the candidate.
+ *
+ * @param rank 1 for the winner
+ * @param parallelism pp, dp, tp
+ * @param microBatchSize b
+ * @param microBatchCount m
+ * @param scheduleKind the schedule kind's id ("1f1b")
+ * @param virtualStages v
+ * @param partition layers per global virtual stage, "12,12,11,11"
+ * @param iterationNanos predicted iteration time
+ * @param bubbleRatio predicted bubble ratio of the pipeline
+ * @param peakMemoryBytes predicted peak memory of the fullest device
+ */
+public record PlanSummary(
+    int rank,
+    Parallelism parallelism,
+    int microBatchSize,
+    int microBatchCount,
+    String scheduleKind,
+    int virtualStages,
+    String partition,
+    long iterationNanos,
+    double bubbleRatio,
+    long peakMemoryBytes) {
+
+  public PlanSummary {
+    Checks.positive("rank", rank);
+    Objects.requireNonNull(parallelism, "parallelism");
+    Checks.positive("microBatchSize", microBatchSize);
+    Checks.positive("microBatchCount", microBatchCount);
+    Checks.nonBlank("scheduleKind", scheduleKind);
+    Checks.positive("virtualStages", virtualStages);
+    Checks.nonBlank("partition", partition);
+    Checks.nonNegative("iterationNanos", iterationNanos);
+    Checks.nonNegative("peakMemoryBytes", peakMemoryBytes);
+  }
+
+  /** The same summary with another rank. */
+  public PlanSummary withRank(int newRank) {
+    return new PlanSummary(newRank, parallelism, microBatchSize, microBatchCount, scheduleKind, virtualStages,
+        partition, iterationNanos, bubbleRatio, peakMemoryBytes);
+  }
+}

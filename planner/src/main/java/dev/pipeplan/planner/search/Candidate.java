@@ -1,0 +1,52 @@
+package dev.pipeplan.planner.search;
+
+import dev.pipeplan.models.Checks;
+import dev.pipeplan.planner.Parallelism;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import java.util.Comparator;
+import java.util.Objects;
+
+/**
+ * One point of the search space.
+ *
+ * @param parallelism pp, dp, tp
+ * @param microBatchSize b
+ * @param microBatchCount m, per replica
+ * @param kind the schedule kind
+ * @param virtualStages v
+ */
+public record Candidate(
+    Parallelism parallelism, int microBatchSize, int microBatchCount, ScheduleKind kind, int virtualStages) {
+
+  /** A fixed order over candidates, for deterministic ties. */
+  public static final Comparator<Candidate> ORDER = Comparator
+      .comparingInt((Candidate c) -> c.parallelism().pp())
+      .thenComparingInt(c -> c.parallelism().tp())
+      .thenComparingInt(c -> c.parallelism().dp())
+      .thenComparingInt(Candidate::microBatchSize)
+      .thenComparingInt(c -> c.kind().ordinal())
+      .thenComparingInt(Candidate::virtualStages);
+
+  public Candidate {
+    Objects.requireNonNull(parallelism, "parallelism");
+    Checks.positive("microBatchSize", microBatchSize);
+    Checks.positive("microBatchCount", microBatchCount);
+    Objects.requireNonNull(kind, "kind");
+    Checks.positive("virtualStages", virtualStages);
+  }
+
+  public int stageCount() {
+    return parallelism.pp() * virtualStages;
+  }
+
+  public ScheduleRequest scheduleRequest() {
+    return ScheduleRequest.of(kind, parallelism.pp(), microBatchCount, virtualStages);
+  }
+
+  /** "pp=4 dp=2 tp=1 b=2 m=8 1f1b" (with " v=2" where v > 1). */
+  public String describe() {
+    return parallelism + " b=" + microBatchSize + " m=" + microBatchCount + " " + kind.id()
+        + (virtualStages > 1 ? " v=" + virtualStages : "");
+  }
+}

@@ -1,0 +1,377 @@
+package dev.pipeplan.planner.search;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LinkSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.planner.Parallelism;
+import dev.pipeplan.planner.PlanLinks;
+import dev.pipeplan.planner.partition.MinMaxPartitioner;
+import dev.pipeplan.planner.partition.MipPartitioner;
+import dev.pipeplan.planner.partition.PartitionProblem;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.simulator.cost.AnalyticCostModel;
+import dev.pipeplan.simulator.cost.CostModel;
+import dev.pipeplan.simulator.cost.CostRequest;
+import dev.pipeplan.simulator.cost.MeasuredCostModel;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.engine.Simulator;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.schedule.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.timeline.DeviceMetrics;
+import dev.pipeplan.simulator.timeline.Metrics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Costs, partitions and simulates candidates of one search: one model, training setup and cluster. It caches what
+ * candidates share (per-layer costs per (b, tp), compiled schedules per (kind, pp, m, v)); the caches are looked up,
+ * never iterated, so results do not depend on hash order.
+ */
+public final class CandidateEvaluator {
+  /** The MIP runs inside the search only on problems this small (it is exact but far slower than the DP). */
+  static final int MIP_IN_SEARCH_BINARIES = 64;
+
+  private final ModelSpec model;
+  private final TrainingSpec training;
+  private final ClusterSpec cluster;
+  private final SearchOptions options;
+  private final DeviceSpec reference;
+  private final CostModel costModel;
+  private final long actionOverheadNanos;
+  private final long[] layerParameters;
+  private final Map<Long, LayerCosts> layerCosts = new HashMap<>();
+  private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules = new HashMap<>();
+
+  public CandidateEvaluator(ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.training = Objects.requireNonNull(training, "training");
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.options = Objects.requireNonNull(options, "options");
+    this.reference = cluster.device(0);
+    this.costModel = costModelFor(model, training, cluster, options.profile());
+    boolean measured = options.profile() != null || model.fullyMeasured();
+    this.actionOverheadNanos = measured ? 0 : reference.launchOverheadNanos();
+    this.layerParameters = new long[model.layerCount()];
+    for (int i = 0; i < layerParameters.length; i++) {
+      layerParameters[i] = model.layer(i).parameterCount();
+    }
+  }
+
+  public ModelSpec model() {
+    return model;
+  }
+
+  public TrainingSpec training() {
+    return training;
+  }
+
+  public ClusterSpec cluster() {
+    return cluster;
+  }
+
+  /** Per-layer costs for micro-batch size b and tensor-parallel degree tp on the reference device (device 0). */
+  public LayerCosts layerCosts(int b, int tp) {
+    return layerCosts.computeIfAbsent(((long) b << 20) | tp,
+        k -> LayerCosts.of(costModel, layerParameters, b, tp, actionOverheadNanos));
+  }
+
+  /** The cost model every candidate is priced with. */
+  public CostModel costModel() {
+    return costModel;
+  }
+
+  /**
+   * The cost model for a model, training setup and cluster: a profile's fitted lines when one is given, the
+   * model's own measured times when every layer has them, else the analytic model.
+   */
+  public static CostModel costModelFor(ModelSpec model, TrainingSpec training, ClusterSpec cluster, Profile profile) {
+    if (profile != null) {
+      return MeasuredCostModel.fromProfile(model, profile, training, cluster);
+    }
+    if (model.fullyMeasured()) {
+      return MeasuredCostModel.fromLayers(model, training, cluster);
+    }
+    return new AnalyticCostModel(model, training, cluster);
+  }
+
+  /** The cluster devices of the pipeline devices' first replica: the first of each tensor-parallel group. */
+  public List<Integer> clusterDevices(Parallelism par) {
+    List<Integer> out = new ArrayList<>(par.pp());
+    for (int d = 0; d < par.pp(); d++) {
+      out.add(clusterDevice(par, d));
+    }
+    return out;
+  }
+
+  /** The compiled schedule of a request, or empty when the kind rejects it. */
+  public Optional<CompiledSchedule> schedule(ScheduleRequest request) {
+    return schedules.computeIfAbsent(request, r -> {
+      try {
+        return Optional.of(CompiledSchedule.of(ScheduleGenerators.generate(r)));
+      } catch (BadInputException e) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /** The cluster device of a pipeline device's first replica and tensor rank. */
+  public int clusterDevice(Parallelism par, int pipelineDevice) {
+    return par.clusterDevice(pipelineDevice, 0, 0);
+  }
+
+  /** Speed of a pipeline device relative to the reference device. */
+  public double speed(Parallelism par, int pipelineDevice) {
+    DeviceSpec d = cluster.device(clusterDevice(par, pipelineDevice));
+    return d == reference ? 1.0 : d.flopsPerSecond(training.dtype()) / reference.flopsPerSecond(training.dtype());
+  }
+
+  /** The memory a pipeline device may use: the option's limit, or the device's memory, whichever is smaller. */
+  public long memoryLimit(Parallelism par, int pipelineDevice) {
+    long own = cluster.device(clusterDevice(par, pipelineDevice)).memoryBytes();
+    return options.memoryLimitBytes() > 0 ? Math.min(own, options.memoryLimitBytes()) : own;
+  }
+
+  /** The links between pipeline devices, as the prediction uses them. */
+  public PlanLinks links(Parallelism par) {
+    List<Integer> nodes = new ArrayList<>(par.pp());
+    for (int d = 0; d < par.pp(); d++) {
+      nodes.add(cluster.nodeOf(clusterDevice(par, d)));
+    }
+    if (options.profile() != null) {
+      LinkSpec handoff = options.profile().handoffLink();
+      return new PlanLinks(handoff, handoff, nodes);
+    }
+    return new PlanLinks(cluster.intraNodeLink(), cluster.interNodeLink(), nodes);
+  }
+
+  /** The partition problem of a candidate under its schedule (stage placement and in-flight counts). */
+  public PartitionProblem problem(Candidate c) {
+    Parallelism par = c.parallelism();
+    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
+    int stages = c.stageCount();
+    int[] stageDevice = stageDevices(c);
+    int[] inFlight = new int[stages];
+    int[] perDevice = inFlightPerDevice(c);
+    for (int s = 0; s < stages; s++) {
+      inFlight[s] = (perDevice[stageDevice[s]] + c.virtualStages() - 1) / c.virtualStages();
+    }
+    double[] speeds = new double[par.pp()];
+    long[] limits = new long[par.pp()];
+    for (int d = 0; d < par.pp(); d++) {
+      speeds[d] = speed(par, d);
+      limits[d] = memoryLimit(par, d);
+    }
+    return PartitionProblem.of(costs.workNanos(), costs.staticBytes(), costs.activationBytes(), stageDevice, speeds,
+        limits, inFlight);
+  }
+
+  /** The pipeline device of each global virtual stage: V-shaped for the V kinds, else looped. */
+  static int[] stageDevices(Candidate c) {
+    int pp = c.parallelism().pp();
+    List<Integer> map = c.kind().vShaped() && c.virtualStages() == 2
+        ? Schedule.vShapePlacement(pp)
+        : Schedule.loopedPlacement(pp, c.virtualStages());
+    int[] out = new int[map.size()];
+    for (int s = 0; s < out.length; s++) {
+      out[s] = map.get(s);
+    }
+    return out;
+  }
+
+  /** Activation sets each device holds at its peak under the candidate's kind, or empty if the kind rejects it. */
+  static int[] inFlightPerDevice(Candidate c) {
+    ScheduleRequest request = c.scheduleRequest();
+    int[] perDevice = new int[c.parallelism().pp()];
+    for (int d = 0; d < perDevice.length; d++) {
+      perDevice[d] = c.kind().maxInFlight(request, d);
+    }
+    return perDevice;
+  }
+
+  /**
+   * True when the candidate cannot fit whatever the partition: the average device's share of the static bytes plus
+   * the fewest in-flight activations already exceeds the largest device limit. Cheap: no DP, no schedule.
+   */
+  public boolean surelyOverMemory(Candidate c) {
+    Parallelism par = c.parallelism();
+    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
+    int[] perDevice;
+    try {
+      perDevice = inFlightPerDevice(c);
+    } catch (BadInputException e) {
+      return false;
+    }
+    int fewest = Integer.MAX_VALUE;
+    for (int f : perDevice) {
+      fewest = Math.min(fewest, f);
+    }
+    long stat = 0;
+    long act = 0;
+    for (long x : costs.staticBytes()) {
+      stat += x;
+    }
+    for (long x : costs.activationBytes()) {
+      act += x;
+    }
+    long largestLimit = 0;
+    for (int d = 0; d < par.pp(); d++) {
+      largestLimit = Math.max(largestLimit, memoryLimit(par, d));
+    }
+    double perChunkInFlight = (double) fewest / c.virtualStages();
+    double average = (stat + Math.floor(perChunkInFlight) * act) / par.pp();
+    return average > largestLimit;
+  }
+
+  /**
+   * The best partition of a candidate: the exact min-max DP; when its chunks fit one by one but a device's sum does
+   * not (v > 1), the MIP over device sums where it is small enough. Empty when nothing fits.
+   */
+  public Optional<Partition> partition(PartitionProblem problem) {
+    Optional<Partition> dp = MinMaxPartitioner.solve(problem);
+    if (dp.isPresent() && problem.fits(dp.get())) {
+      return dp;
+    }
+    boolean chunked = problem.stageCount() > problem.deviceCount();
+    if (chunked && (long) problem.layerCount() * problem.stageCount() <= MIP_IN_SEARCH_BINARIES) {
+      return MipPartitioner.solve(problem);
+    }
+    return Optional.empty();
+  }
+
+  /** The stage costs of a partition, from the cost model. */
+  public List<StageCost> stageCosts(Candidate c, Schedule schedule, Partition partition) {
+    CostRequest request = new CostRequest(partition, c.microBatchSize(), schedule.stageToDevice(),
+        clusterDevices(c.parallelism()), c.parallelism().tp());
+    return costModel.stageCosts(request).stages();
+  }
+
+  /** Gradient all-reduce across replicas: the slowest pipeline device's ring, over the link its replicas share. */
+  public long dataParallelSyncNanos(Candidate c, Schedule schedule, Partition partition) {
+    Parallelism par = c.parallelism();
+    if (par.dp() == 1) {
+      return 0;
+    }
+    long[] params = parametersPerDevice(c, schedule, partition);
+    long worst = 0;
+    for (int d = 0; d < par.pp(); d++) {
+      LinkSpec link = replicaLink(par, d);
+      long bytes = params[d] * training.optimizer().gradientBytesPerParameter();
+      worst = Math.max(worst, LayerCosts.ringAllReduceNanos(bytes, par.dp(), link));
+    }
+    return worst;
+  }
+
+  /** A lower bound of the all-reduce: the average device's parameters over the fastest link. */
+  long dataParallelSyncLowerBound(Parallelism par) {
+    if (par.dp() == 1) {
+      return 0;
+    }
+    long bytes = model.totalParameters() / par.tp() / par.pp() * training.optimizer().gradientBytesPerParameter();
+    return Math.min(LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.intraNodeLink()),
+        LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.interNodeLink()));
+  }
+
+  /** The optimizer step: each device reads and writes its weights, gradients and state once; the slowest counts. */
+  public long optimizerStepNanos(Candidate c, Schedule schedule, Partition partition) {
+    long[] params = parametersPerDevice(c, schedule, partition);
+    long perParameter = training.dtype().bytes() + training.optimizer().gradientBytesPerParameter()
+        + 2L * training.optimizer().stateBytesPerParameter();
+    long worst = 0;
+    for (int d = 0; d < params.length; d++) {
+      double bandwidth = cluster.device(clusterDevice(c.parallelism(), d)).memoryBandwidthBytesPerSecond();
+      worst = Math.max(worst, (long) Math.ceil(params[d] * perParameter * 1e9 / bandwidth));
+    }
+    return worst;
+  }
+
+  private LinkSpec replicaLink(Parallelism par, int pipelineDevice) {
+    int node = cluster.nodeOf(par.clusterDevice(pipelineDevice, 0, 0));
+    for (int r = 1; r < par.dp(); r++) {
+      if (cluster.nodeOf(par.clusterDevice(pipelineDevice, r, 0)) != node) {
+        return cluster.interNodeLink();
+      }
+    }
+    return cluster.intraNodeLink();
+  }
+
+  private long[] parametersPerDevice(Candidate c, Schedule schedule, Partition partition) {
+    LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism().tp());
+    long[] params = new long[c.parallelism().pp()];
+    int first = 0;
+    for (int s = 0; s < partition.stageCount(); s++) {
+      int end = first + partition.layerCounts().get(s);
+      params[schedule.deviceOf(s)] += costs.parameters(first, end);
+      first = end;
+    }
+    return params;
+  }
+
+  /**
+   * A lower bound on a candidate's iteration time before partitioning: every device runs at least an even share
+   * of the work of m micro-batches at the fastest speed, each action paying its overhead, plus a lower bound of the
+   * gradient sync.
+   */
+  public long lowerBoundNanos(Candidate c) {
+    Parallelism par = c.parallelism();
+    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
+    long total = Math.max(0, costs.totalWorkNanos() - costs.layerCount());
+    double fastest = 0;
+    for (int d = 0; d < par.pp(); d++) {
+      fastest = Math.max(fastest, speed(par, d));
+    }
+    long perMicroBatch = (long) Math.floor(total / fastest / par.pp());
+    long actions = (long) c.virtualStages() * (c.kind().splitsBackward() ? 3 : 2);
+    return c.microBatchCount() * (perMicroBatch + actions * costs.actionOverheadNanos())
+        + dataParallelSyncLowerBound(par);
+  }
+
+  /** The bound after partitioning: m times the busiest device's work per micro-batch. */
+  public long lowerBoundNanos(Candidate c, List<StageCost> stageCosts, Schedule schedule) {
+    long[] busy = new long[c.parallelism().pp()];
+    for (int s = 0; s < stageCosts.size(); s++) {
+      StageCost sc = stageCosts.get(s);
+      busy[schedule.deviceOf(s)] += sc.forwardNanos() + sc.backwardInputNanos() + sc.backwardWeightNanos();
+    }
+    long worst = 0;
+    for (long b : busy) {
+      worst = Math.max(worst, b);
+    }
+    return worst * c.microBatchCount();
+  }
+
+  /**
+   * Evaluates a candidate with a given partition: costs, simulates (metrics only), adds gradient sync and the
+   * optimizer step, and checks every device's peak against its limit.
+   */
+  public Evaluation evaluate(Candidate c, CompiledSchedule compiled, Partition partition) {
+    Schedule schedule = compiled.schedule();
+    List<StageCost> stageCosts = stageCosts(c, schedule, partition);
+    StageCosts costs = new StageCosts(stageCosts, links(c.parallelism()).toLinkModel());
+    Metrics metrics = Simulator.metrics(compiled, costs);
+    long worstOver = Long.MIN_VALUE;
+    int worstDevice = 0;
+    long smallestLimit = Long.MAX_VALUE;
+    for (DeviceMetrics dm : metrics.devices()) {
+      long limit = memoryLimit(c.parallelism(), dm.device());
+      smallestLimit = Math.min(smallestLimit, limit);
+      long over = dm.peakMemoryBytes() - limit;
+      if (over > worstOver) {
+        worstOver = over;
+        worstDevice = dm.device();
+      }
+    }
+    return new Evaluation(c, partition, stageCosts, metrics, dataParallelSyncNanos(c, schedule, partition),
+        optimizerStepNanos(c, schedule, partition), smallestLimit, worstOver, worstDevice);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.pipeplan.planner.search;
+
+import dev.pipeplan.models.LinkSpec;
+import dev.pipeplan.simulator.cost.CostModel;
+import dev.pipeplan.simulator.cost.CostRequest;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.cost.StageCosts;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Per-layer numbers the partitioner works on, for one micro-batch size b and tensor-parallel degree tp, read from
+ * the simulator's cost model by pricing every layer as a stage of its own on cluster device 0: the layer's work
+ * (F + I + W without the fixed per-action overhead), static bytes, activation bytes and parameters. The cost models
+ * price a stage as the sum of its layers plus one overhead per action, so these sums give any stage's time up to
+ * rounding; the plan's stage costs themselves always come from the cost model, for the whole partition.
+ */
+public final class LayerCosts {
+  private final long[] workNanos;
+  private final long[] staticBytes;
+  private final long[] activationBytes;
+  private final long[] parameters;
+  private final long actionOverheadNanos;
+
+  private LayerCosts(
+      long[] workNanos, long[] staticBytes, long[] activationBytes, long[] parameters, long actionOverheadNanos) {
+    this.workNanos = workNanos;
+    this.staticBytes = staticBytes;
+    this.activationBytes = activationBytes;
+    this.parameters = parameters;
+    this.actionOverheadNanos = actionOverheadNanos;
+  }
+
+  /**
+   * Prices each layer alone with {@code costModel}.
+   *
+   * @param layerParameters per layer, its parameter count (the whole layer; divided by tp here)
+   * @param actionOverheadNanos the fixed time the cost model adds to each F, I and W action
+   */
+  public static LayerCosts of(
+      CostModel costModel, long[] layerParameters, int b, int tp, long actionOverheadNanos) {
+    Objects.requireNonNull(costModel, "costModel");
+    int n = layerParameters.length;
+    Partition singles = new Partition(Collections.nCopies(n, 1));
+    CostRequest request = new CostRequest(singles, b, Collections.nCopies(n, 0), List.of(0), tp);
+    StageCosts priced = costModel.stageCosts(request);
+    long[] work = new long[n];
+    long[] stat = new long[n];
+    long[] act = new long[n];
+    long[] params = new long[n];
+    for (int i = 0; i < n; i++) {
+      StageCost c = priced.stage(i);
+      work[i] = Math.max(0, c.forwardNanos() + c.backwardInputNanos() + c.backwardWeightNanos()
+          - 3 * actionOverheadNanos);
+      stat[i] = c.staticBytes();
+      act[i] = c.activationBytes();
+      params[i] = (layerParameters[i] + tp - 1) / tp;
+    }
+    return new LayerCosts(work, stat, act, params, actionOverheadNanos);
+  }
+
+  /** Ring all-reduce of {@code bytes} over {@code ranks} ranks: 2(r-1) steps of bytes/r each. */
+  public static long ringAllReduceNanos(long bytes, int ranks, LinkSpec link) {
+    if (ranks <= 1 || bytes <= 0) {
+      return 0;
+    }
+    long chunk = (bytes + ranks - 1) / ranks;
+    return 2L * (ranks - 1) * link.transferNanos(chunk);
+  }
+
+  public int layerCount() {
+    return workNanos.length;
+  }
+
+  /** F + I + W of each layer, overheads left out: the partitioner's per-layer work. */
+  public long[] workNanos() {
+    return workNanos.clone();
+  }
+
+  public long[] staticBytes() {
+    return staticBytes.clone();
+  }
+
+  public long[] activationBytes() {
+    return activationBytes.clone();
+  }
+
+  public long[] parameters() {
+    return parameters.clone();
+  }
+
+  public long actionOverheadNanos() {
+    return actionOverheadNanos;
+  }
+
+  /** Total work of all layers. */
+  public long totalWorkNanos() {
+    long sum = 0;
+    for (long w : workNanos) {
+      sum += w;
+    }
+    return sum;
+  }
+
+  /** Parameters on one tensor rank of layers [first, end). */
+  public long parameters(int first, int end) {
+    long sum = 0;
+    for (int i = first; i < end; i++) {
+      sum += parameters[i];
+    }
+    return sum;
+  }
+
+  /** Per-layer lists, for tests and reports. */
+  List<Long> workList() {
+    List<Long> out = new ArrayList<>(workNanos.length);
+    for (long w : workNanos) {
+      out.add(w);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,440 @@
+package dev.pipeplan.planner.search;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.planner.Parallelism;
+import dev.pipeplan.planner.SearchStats;
+import dev.pipeplan.planner.partition.MinMaxPartitioner;
+import dev.pipeplan.planner.partition.PartitionProblem;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.schedule.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The outer search. It enumerates pp x dp x tp = devices (tp inside a node and dividing the attention heads), micro-
+ * batch sizes b dividing the per-replica batch (m = per-replica batch / b), schedule kinds and v; orders the
+ * candidates by a lower bound on their iteration time; and evaluates them in that order (partition, cost, simulate,
+ * memory check) until the bound of the next one cannot beat the {@code top}-th best found. The best few are then
+ * refined: among partitions within the tolerance of the optimal bottleneck, the one with the lowest simulated
+ * iteration time wins. Everything is ordered by explicit comparators, so the same input gives the same result.
+ */
+public final class Planner {
+  private static final int MAX_PARETO = 20;
+  private static final int REFINE_ROUNDS = 8;
+  private static final double GIB = 1024.0 * 1024 * 1024;
+
+  private Planner() {}
+
+  /** Searches with the given options; throws {@link BadInputException} when no candidate fits. */
+  public static SearchResult search(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options,
+      ProgressListener progress) {
+    Objects.requireNonNull(progress, "progress");
+    CandidateEvaluator evaluator = new CandidateEvaluator(model, training, cluster, options);
+    List<Candidate> candidates = enumerate(model, training, cluster, options);
+    long[] bounds = new long[candidates.size()];
+    Integer[] order = new Integer[candidates.size()];
+    for (int i = 0; i < candidates.size(); i++) {
+      bounds[i] = evaluator.lowerBoundNanos(candidates.get(i));
+      order[i] = i;
+    }
+    Arrays.sort(order, Comparator.<Integer>comparingLong(i -> bounds[i])
+        .thenComparing(i -> candidates.get(i), Candidate.ORDER));
+
+    List<Evaluation> fitting = new ArrayList<>();
+    List<Candidate> overMemory = new ArrayList<>();
+    Evaluation closestOver = null;
+    long[] topTimes = new long[options.top()];
+    Arrays.fill(topTimes, Long.MAX_VALUE);
+    long simulated = 0;
+    long pruned = 0;
+    long done = 0;
+    for (int idx : order) {
+      Candidate c = candidates.get(idx);
+      progress.progress(done++, candidates.size());
+      long threshold = topTimes[options.top() - 1];
+      if (bounds[idx] >= threshold) {
+        pruned++;
+        continue;
+      }
+      if (evaluator.surelyOverMemory(c)) {
+        overMemory.add(c);
+        continue;
+      }
+      PartitionProblem problem;
+      try {
+        problem = evaluator.problem(c);
+      } catch (BadInputException e) {
+        continue;
+      }
+      Optional<Partition> partition = evaluator.partition(problem);
+      if (partition.isEmpty()) {
+        overMemory.add(c);
+        continue;
+      }
+      Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
+      if (compiled.isEmpty()) {
+        continue;
+      }
+      var stageCosts = evaluator.stageCosts(c, compiled.get().schedule(), partition.get());
+      if (evaluator.lowerBoundNanos(c, stageCosts, compiled.get().schedule()) >= threshold) {
+        pruned++;
+        continue;
+      }
+      Evaluation e = evaluator.evaluate(c, compiled.get(), partition.get());
+      simulated++;
+      if (!e.fits()) {
+        overMemory.add(c);
+        if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
+          closestOver = e;
+        }
+        continue;
+      }
+      fitting.add(e);
+      insertTime(topTimes, e.iterationNanos());
+    }
+    progress.progress(candidates.size(), candidates.size());
+    progress.finished();
+    if (fitting.isEmpty()) {
+      throw nothingFits(evaluator, candidates, overMemory, closestOver);
+    }
+    fitting.sort(Evaluation.RANKING);
+    List<Evaluation> ranked = new ArrayList<>(fitting.subList(0, Math.min(options.top(), fitting.size())));
+    if (options.refine()) {
+      for (int i = 0; i < ranked.size(); i++) {
+        ranked.set(i, refine(evaluator, ranked.get(i), options.refineTolerance()));
+      }
+      ranked.sort(Evaluation.RANKING);
+    }
+    List<Evaluation> all = new ArrayList<>(fitting);
+    all.addAll(ranked);
+    List<Evaluation> pareto = pareto(all);
+    SearchStats stats = new SearchStats(candidates.size(), simulated, pruned, overMemory.size());
+    return new SearchResult(ranked, pareto, reason(ranked), stats, evaluator);
+  }
+
+  private static void insertTime(long[] top, long time) {
+    int i = top.length - 1;
+    if (time >= top[i]) {
+      return;
+    }
+    while (i > 0 && top[i - 1] > time) {
+      top[i] = top[i - 1];
+      i--;
+    }
+    top[i] = time;
+  }
+
+  /** The schedule kinds whose generators are available. */
+  public static List<ScheduleKind> availableKinds() {
+    List<ScheduleKind> kinds = new ArrayList<>();
+    for (ScheduleKind k : ScheduleKind.values()) {
+      try {
+        ScheduleGenerators.generate(ScheduleRequest.of(k, 2, 4, k.defaultVirtualStages()));
+        kinds.add(k);
+      } catch (BadInputException | UnsupportedOperationException e) {
+        // not generated yet, or not for this shape: left out of the default search
+      }
+    }
+    return List.copyOf(kinds);
+  }
+
+  /** Every structurally valid candidate, in a fixed order. */
+  public static List<Candidate> enumerate(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
+    int devices = cluster.deviceCount();
+    int layers = model.layerCount();
+    int global = training.globalBatch();
+    List<ScheduleKind> kinds = options.kinds().isEmpty() ? availableKinds() : options.kinds();
+    List<Integer> tps = tensorDegrees(model, cluster, options);
+    if (options.fixedPp() > 0) {
+      checkFixedPp(options.fixedPp(), layers, devices, model);
+    }
+    List<Candidate> out = new ArrayList<>();
+    String lastRejection = null;
+    for (int tp : tps) {
+      int rest = devices / tp;
+      for (int pp = 1; pp <= Math.min(layers, rest); pp++) {
+        if (rest % pp != 0 || (options.fixedPp() > 0 && pp != options.fixedPp())) {
+          continue;
+        }
+        int dp = rest / pp;
+        if (global % dp != 0) {
+          lastRejection = "global batch (" + global + ") is not a multiple of dp (" + dp + ") for pp=" + pp
+              + " tp=" + tp;
+          continue;
+        }
+        int perReplica = global / dp;
+        for (int b = 1; b <= perReplica; b++) {
+          if (perReplica % b != 0) {
+            continue;
+          }
+          int m = perReplica / b;
+          if (options.fixedMicroBatchSize() > 0 && b != options.fixedMicroBatchSize()) {
+            continue;
+          }
+          if (options.fixedMicroBatches() > 0 && m != options.fixedMicroBatches()) {
+            continue;
+          }
+          Parallelism par = new Parallelism(pp, dp, tp);
+          for (ScheduleKind kind : kinds) {
+            if (pp == 1 && kind != kinds.get(0)) {
+              continue;
+            }
+            int maxV = Math.min(Math.min(kind.maxVirtualStages(), options.maxVirtualStages()), layers / pp);
+            int minV = pp == 1 ? 1 : kind.minVirtualStages();
+            for (int v = minV; v <= Math.max(minV, maxV); v++) {
+              if (pp * v > layers) {
+                break;
+              }
+              if (pp == 1 && v > 1) {
+                break;
+              }
+              out.add(new Candidate(par, b, m, pp == 1 ? kinds.get(0) : kind, pp == 1 ? 1 : v));
+            }
+          }
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      StringBuilder why = new StringBuilder("no candidate plan for " + devices + " devices, global batch " + global);
+      if (options.fixedMicroBatches() > 0 || options.fixedMicroBatchSize() > 0) {
+        why.append(", microbatches ").append(options.fixedMicroBatches()).append(", microbatch size ")
+            .append(options.fixedMicroBatchSize());
+      }
+      why.append(lastRejection == null ? "" : ": " + lastRejection)
+          .append(". Maybe use a global batch that is a multiple of the data-parallel degree, or drop --microbatches"
+              + " / --microbatch-size.");
+      throw new BadInputException(why.toString());
+    }
+    return out;
+  }
+
+  private static void checkFixedPp(int pp, int layers, int devices, ModelSpec model) {
+    if (pp > layers) {
+      throw new BadInputException("pp (" + pp + ") exceeds the layer count (" + layers + ") of model '"
+          + model.name() + "'. Maybe use --pp " + layers + " or fewer.");
+    }
+    if (pp > devices || devices % pp != 0) {
+      throw new BadInputException("pp (" + pp + ") must divide the cluster's " + devices + " devices."
+          + " Maybe use --pp " + largestDivisorAtMost(devices, pp) + ".");
+    }
+  }
+
+  private static int largestDivisorAtMost(int n, int limit) {
+    for (int d = Math.min(n, limit); d >= 1; d--) {
+      if (n % d == 0) {
+        return d;
+      }
+    }
+    return 1;
+  }
+
+  /** Tensor-parallel degrees: divisors of the devices per node that divide the heads; 1 for measured models. */
+  static List<Integer> tensorDegrees(ModelSpec model, ClusterSpec cluster, SearchOptions options) {
+    int perNode = cluster.devicesPerNode();
+    long heads = 0;
+    long kvHeads = 0;
+    boolean measured = options.profile() != null;
+    for (LayerSpec layer : model.layers()) {
+      if (layer.hasMeasuredTimes()) {
+        measured = true;
+      }
+      if (layer.kind() == LayerKind.TRANSFORMER_BLOCK && heads == 0) {
+        heads = layer.shape().getOrDefault("heads", 0L);
+        kvHeads = layer.shape().getOrDefault("kvHeads", heads);
+      }
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int tp = 1; tp <= perNode; tp++) {
+      boolean fits = perNode % tp == 0 && cluster.deviceCount() % tp == 0
+          && (tp == 1 || (!measured && heads > 0 && heads % tp == 0 && (kvHeads % tp == 0 || tp % kvHeads == 0)));
+      if (fits && (options.fixedTp() == 0 || options.fixedTp() == tp)) {
+        out.add(tp);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new BadInputException("tp (" + options.fixedTp() + ") must divide the " + perNode
+          + " devices per node and the model's " + heads + " attention heads. Maybe use --tp 1.");
+    }
+    return out;
+  }
+
+  /**
+   * Schedule-aware refinement: hill-climb over partitions that move one stage boundary by one layer, keeping only
+   * those within {@code tolerance} of the optimal bottleneck that fit, and keep whichever simulates fastest.
+   */
+  public static Evaluation refine(CandidateEvaluator evaluator, Evaluation start, double tolerance) {
+    Candidate c = start.candidate();
+    CompiledSchedule compiled = evaluator.schedule(c.scheduleRequest()).orElseThrow();
+    PartitionProblem problem = evaluator.problem(c);
+    Optional<Partition> optimal = MinMaxPartitioner.solve(problem);
+    long cap = optimal.isPresent()
+        ? (long) Math.floor(problem.bottleneckNanos(optimal.get()) * (1.0 + tolerance))
+        : problem.bottleneckNanos(start.partition());
+    cap = Math.max(cap, problem.bottleneckNanos(start.partition()));
+    Evaluation best = start;
+    for (int round = 0; round < REFINE_ROUNDS; round++) {
+      Evaluation improved = best;
+      for (Partition neighbour : neighbours(best.partition())) {
+        if (problem.bottleneckNanos(neighbour) > cap || !problem.fits(neighbour)) {
+          continue;
+        }
+        Evaluation e = evaluator.evaluate(c, compiled, neighbour);
+        if (e.fits() && Evaluation.RANKING.compare(e, improved) < 0) {
+          improved = e;
+        }
+      }
+      if (improved == best) {
+        break;
+      }
+      best = improved;
+    }
+    return best;
+  }
+
+  /** Partitions that move one boundary by one layer, never emptying a stage, in a fixed order. */
+  static List<Partition> neighbours(Partition p) {
+    List<Partition> out = new ArrayList<>();
+    List<Integer> counts = p.layerCounts();
+    for (int k = 0; k + 1 < counts.size(); k++) {
+      for (int delta : new int[] {-1, 1}) {
+        int left = counts.get(k) + delta;
+        int right = counts.get(k + 1) - delta;
+        if (left < 1 || right < 1) {
+          continue;
+        }
+        List<Integer> moved = new ArrayList<>(counts);
+        moved.set(k, left);
+        moved.set(k + 1, right);
+        out.add(new Partition(moved));
+      }
+    }
+    return out;
+  }
+
+  /** The candidates no other beats in both time and peak memory, fastest first, at most 20. */
+  static List<Evaluation> pareto(List<Evaluation> evaluations) {
+    List<Evaluation> sorted = new ArrayList<>(evaluations);
+    sorted.sort(Evaluation.RANKING);
+    List<Evaluation> front = new ArrayList<>();
+    long lowestMemory = Long.MAX_VALUE;
+    for (Evaluation e : sorted) {
+      if (e.peakMemoryBytes() < lowestMemory) {
+        boolean duplicate = !front.isEmpty() && sameCandidate(front.get(front.size() - 1), e);
+        if (!duplicate) {
+          front.add(e);
+        }
+        lowestMemory = e.peakMemoryBytes();
+      }
+      if (front.size() == MAX_PARETO) {
+        break;
+      }
+    }
+    return front;
+  }
+
+  private static boolean sameCandidate(Evaluation a, Evaluation b) {
+    return a.candidate().equals(b.candidate()) && a.partition().equals(b.partition());
+  }
+
+  /** One sentence on why the winner beat the runner-up. */
+  static String reason(List<Evaluation> ranked) {
+    Evaluation w = ranked.get(0);
+    if (ranked.size() < 2) {
+      return describe(w) + " is the only candidate that fits in memory.";
+    }
+    Evaluation r = ranked.get(1);
+    long gap = r.iterationNanos() - w.iterationNanos();
+    String pct = String.format(Locale.ROOT, "%.1f%%", 100.0 * gap / Math.max(1, r.iterationNanos()));
+    String lead = describe(w) + " beats the runner-up (" + describe(r) + ") by " + ms(gap) + " (" + pct + ")";
+    if (gap == 0) {
+      return describe(w) + " ties with the runner-up (" + describe(r) + ") in time and wins on "
+          + (w.peakMemoryBytes() < r.peakMemoryBytes() ? "peak memory (" + gib(w.peakMemoryBytes()) + " vs "
+          + gib(r.peakMemoryBytes()) + ")." : "the fixed tie-break order (smaller pp, tp, dp, b).");
+    }
+    long[] wParts = parts(w);
+    long[] rParts = parts(r);
+    String[] names = {"pipeline compute", "pipeline bubbles", "gradient all-reduce", "optimizer step"};
+    int biggest = 0;
+    for (int i = 1; i < wParts.length; i++) {
+      if (rParts[i] - wParts[i] > rParts[biggest] - wParts[biggest]) {
+        biggest = i;
+      }
+    }
+    return lead + ": its " + names[biggest] + " takes " + ms(wParts[biggest]) + " against " + ms(rParts[biggest])
+        + ".";
+  }
+
+  /** Compute (busiest device), idle pipeline time, all-reduce, optimizer. */
+  private static long[] parts(Evaluation e) {
+    long busiest = 0;
+    for (var d : e.pipeline().devices()) {
+      busiest = Math.max(busiest, d.busyNanos());
+    }
+    return new long[] {busiest, e.pipeline().iterationNanos() - busiest, e.dataParallelSyncNanos(),
+        e.optimizerStepNanos()};
+  }
+
+  private static String describe(Evaluation e) {
+    return e.candidate().describe();
+  }
+
+  static String ms(long nanos) {
+    return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+  }
+
+  static String gib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f GiB", bytes / GIB);
+  }
+
+  private static BadInputException nothingFits(
+      CandidateEvaluator evaluator, List<Candidate> candidates, List<Candidate> overMemory, Evaluation closest) {
+    long bestOver = closest == null ? Long.MAX_VALUE : closest.overMemoryBytes();
+    Candidate bestCandidate = closest == null ? null : closest.candidate();
+    int bestDevice = closest == null ? 0 : closest.overMemoryDevice();
+    long bestNeed = closest == null ? 0 : closest.pipeline().devices().get(bestDevice).peakMemoryBytes();
+    long bestLimit = closest == null ? 0 : evaluator.memoryLimit(bestCandidate.parallelism(), bestDevice);
+    for (Candidate c : overMemory) {
+      PartitionProblem problem;
+      try {
+        problem = evaluator.problem(c);
+      } catch (BadInputException e) {
+        continue;
+      }
+      Partition p = MinMaxPartitioner.leastOverMemory(problem);
+      long[] use = problem.deviceMemoryUse(p);
+      for (int d = 0; d < use.length; d++) {
+        long over = use[d] - problem.deviceMemoryBytes(d);
+        if (over < bestOver) {
+          bestOver = over;
+          bestCandidate = c;
+          bestDevice = d;
+          bestNeed = use[d];
+          bestLimit = problem.deviceMemoryBytes(d);
+        }
+      }
+    }
+    if (bestCandidate == null) {
+      return new BadInputException("no schedule kind accepts any of the " + candidates.size()
+          + " candidates. Maybe allow more kinds with --schedules, or more micro-batches.");
+    }
+    return new BadInputException("no plan fits in memory: the closest candidate (" + bestCandidate.describe()
+        + ") needs " + gib(bestNeed) + " on pipeline device " + bestDevice + ", the limit is " + gib(bestLimit)
+        + ": " + gib(bestOver) + " over. Maybe use more devices, a smaller --microbatch-size, activation"
+        + " recomputation, or a larger --memory-limit.");
+  }
+}

@@ -1,0 +1,98 @@
+package dev.pipeplan.planner.search;
+
+import dev.pipeplan.models.Checks;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the search may vary and what it must keep. A zero means "search it".
+ *
+ * @param fixedPp the pipeline degree to use, 0 to search
+ * @param fixedTp the tensor-parallel degree to use, 0 to search
+ * @param fixedMicroBatches the micro-batch count m to use, 0 to search
+ * @param fixedMicroBatchSize the micro-batch size b to use, 0 to search
+ * @param kinds the schedule kinds to try; empty: every kind the generators support
+ * @param maxVirtualStages the largest v tried for kinds with a free v (interleaved, looped BFS)
+ * @param memoryLimitBytes the memory a device may use, 0 for the device's own memory
+ * @param top how many ranked candidates to keep
+ * @param refine whether to refine the best candidates' partitions by simulated iteration time
+ * @param refineTolerance how far above the optimal bottleneck a partition may be to be refined (0.03: 3%)
+ * @param profile measured per-layer times to cost with, or {@code null}
+ */
+public record SearchOptions(
+    int fixedPp,
+    int fixedTp,
+    int fixedMicroBatches,
+    int fixedMicroBatchSize,
+    List<ScheduleKind> kinds,
+    int maxVirtualStages,
+    long memoryLimitBytes,
+    int top,
+    boolean refine,
+    double refineTolerance,
+    Profile profile) {
+
+  public SearchOptions {
+    Checks.nonNegative("pp", fixedPp);
+    Checks.nonNegative("tp", fixedTp);
+    Checks.nonNegative("microbatches", fixedMicroBatches);
+    Checks.nonNegative("microbatch size", fixedMicroBatchSize);
+    kinds = List.copyOf(Objects.requireNonNull(kinds, "kinds"));
+    Checks.positive("max virtual stages", maxVirtualStages);
+    Checks.nonNegative("memory limit", memoryLimitBytes);
+    Checks.positive("top", top);
+    Checks.nonNegative("refine tolerance", refineTolerance);
+  }
+
+  /** Search everything, keep the top 5, refine within 3%. */
+  public static SearchOptions defaults() {
+    return new SearchOptions(0, 0, 0, 0, List.of(), 4, 0, 5, true, 0.03, null);
+  }
+
+  public SearchOptions withPp(int pp) {
+    return new SearchOptions(pp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
+        memoryLimitBytes, top, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withTp(int tp) {
+    return new SearchOptions(fixedPp, tp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
+        memoryLimitBytes, top, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withMicroBatches(int m) {
+    return new SearchOptions(fixedPp, fixedTp, m, fixedMicroBatchSize, kinds, maxVirtualStages, memoryLimitBytes,
+        top, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withMicroBatchSize(int b) {
+    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, b, kinds, maxVirtualStages, memoryLimitBytes,
+        top, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withKinds(List<ScheduleKind> newKinds) {
+    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, newKinds, maxVirtualStages,
+        memoryLimitBytes, top, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withMemoryLimitBytes(long bytes) {
+    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
+        bytes, top, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withTop(int k) {
+    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
+        memoryLimitBytes, k, refine, refineTolerance, profile);
+  }
+
+  public SearchOptions withRefine(boolean on) {
+    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
+        memoryLimitBytes, top, on, refineTolerance, profile);
+  }
+
+  public SearchOptions withProfile(Profile p) {
+    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
+        memoryLimitBytes, top, refine, refineTolerance, p);
+  }
+}

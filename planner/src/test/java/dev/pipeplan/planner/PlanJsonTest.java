@@ -1,0 +1,90 @@
+package dev.pipeplan.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlanJsonTest {
+  private static final String GOLDEN = "/golden/plan-two-stage.json";
+
+  static String golden(String resource) throws IOException {
+    try (InputStream in = PlanJsonTest.class.getResourceAsStream(resource)) {
+      assertThat(in).as("resource " + resource).isNotNull();
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void writesTheGoldenBytes() throws IOException {
+    assertThat(PlanJson.write(PlanFixtures.twoStagePlan())).isEqualTo(golden(GOLDEN));
+  }
+
+  @Test
+  void readsBackAnEqualPlan(@TempDir Path dir) {
+    Plan plan = PlanFixtures.twoStagePlan();
+    Path file = dir.resolve("plan.json");
+    PlanJson.write(plan, file);
+    Plan back = PlanJson.read(file);
+    assertThat(back).isEqualTo(plan);
+    assertThat(PlanJson.write(back)).isEqualTo(PlanJson.write(plan));
+  }
+
+  @Test
+  void namesFileFieldAndValueOfAMalformedField(@TempDir Path dir) throws IOException {
+    String text = golden(GOLDEN).replace("\"microBatchCount\" : 4", "\"microBatchCount\" : \"four\"");
+    Path file = dir.resolve("bad.json");
+    Files.writeString(file, text);
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("microBatchCount")
+        .hasMessageContaining("four");
+  }
+
+  @Test
+  void rejectsAnInconsistentPlanNamingTheFields(@TempDir Path dir) throws IOException {
+    String text = golden(GOLDEN).replace("\"globalBatch\" : 16", "\"globalBatch\" : 17");
+    Path file = dir.resolve("inconsistent.json");
+    Files.writeString(file, text);
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("microBatchSize * microBatchCount * dp is 16, the global batch is 17");
+  }
+
+  @Test
+  void rejectsAnotherFormatVersion(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("v2.json");
+    Files.writeString(file, golden(GOLDEN).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("formatVersion is 2");
+  }
+
+  @Test
+  void rejectsANegativeStageCostNamingIt(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("neg.json");
+    Files.writeString(file, golden(GOLDEN).replace("\"forwardNanos\" : 10000", "\"forwardNanos\" : -5"));
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("stageCosts[0]")
+        .hasMessageContaining("forwardNanos must be >= 0, got -5");
+  }
+
+  @Test
+  void reportsAMissingFileAndBrokenJson(@TempDir Path dir) throws IOException {
+    assertThatThrownBy(() -> PlanJson.read(dir.resolve("nope.json")))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("does not exist");
+    Path file = dir.resolve("broken.json");
+    Files.writeString(file, "{ \"formatVersion\" : ");
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class).hasMessageContaining(file.toString());
+  }
+}

@@ -1,0 +1,87 @@
+package dev.pipeplan.planner.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.simulator.cost.Partition;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class MinMaxPartitionerTest {
+  @Test
+  void equalsBruteForceOnThousandsOfSeededInstances() {
+    long seed = 20261125L;
+    SplittableRandom random = new SplittableRandom(seed);
+    int feasible = 0;
+    for (int trial = 0; trial < 4000; trial++) {
+      int v = random.nextInt(1, 3);
+      int devices = random.nextInt(1, 4);
+      int layers = random.nextInt(devices * v, 10);
+      if (layers == 0) {
+        continue;
+      }
+      PartitionProblem problem = RandomProblems.random(random, layers, devices, v, random.nextBoolean());
+      Optional<Partition> dp = MinMaxPartitioner.solve(problem);
+      long brute = BruteForcePartitioner.bestBottleneck(problem);
+      String where = "seed " + seed + " trial " + trial + ": " + problem;
+      if (brute == Long.MAX_VALUE) {
+        assertThat(dp).as(where).isEmpty();
+        continue;
+      }
+      feasible++;
+      assertThat(dp).as(where).isPresent();
+      Partition p = dp.orElseThrow();
+      assertThat(p.layerCount()).as(where).isEqualTo(layers);
+      assertThat(p.layerCounts()).as(where).allMatch(c -> c >= 1);
+      assertThat(problem.bottleneckNanos(p)).as(where).isEqualTo(brute);
+      for (int s = 0; s < p.stageCount(); s++) {
+        assertThat(problem.stageFits(s, p.firstLayer(s), p.endLayer(s))).as(where).isTrue();
+      }
+    }
+    assertThat(feasible).as("enough feasible instances to mean something").isGreaterThan(1000);
+  }
+
+  @Test
+  void balancesUniformLayersEvenly() {
+    long[] nanos = {10, 10, 10, 10, 10, 10, 10, 10};
+    Partition p = MinMaxPartitioner.solve(PartitionProblem.timeOnly(nanos, 4)).orElseThrow();
+    assertThat(p.layerCounts()).containsExactly(2, 2, 2, 2);
+  }
+
+  @Test
+  void givesTheHeavyHeadItsOwnStage() {
+    long[] nanos = {5, 10, 10, 10, 10, 10, 10, 40};
+    PartitionProblem problem = PartitionProblem.timeOnly(nanos, 3);
+    Partition p = MinMaxPartitioner.solve(problem).orElseThrow();
+    assertThat(problem.bottleneckNanos(p)).isEqualTo(40);
+    assertThat(p.layerCounts().get(2)).isEqualTo(1);
+  }
+
+  @Test
+  void neverLeavesAStageEmptyEvenWhenLayersCostNothing() {
+    long[] nanos = {0, 0, 0, 100, 0, 0};
+    Partition p = MinMaxPartitioner.solve(PartitionProblem.timeOnly(nanos, 6)).orElseThrow();
+    assertThat(p.layerCounts()).containsExactly(1, 1, 1, 1, 1, 1);
+  }
+
+  @Test
+  void givesTheFasterDeviceMoreLayers() {
+    long[] nanos = {10, 10, 10, 10, 10, 10};
+    PartitionProblem problem = PartitionProblem.of(nanos, new long[6], new long[6], new int[] {0, 1},
+        new double[] {1.0, 0.5}, new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, new int[2]);
+    Partition p = MinMaxPartitioner.solve(problem).orElseThrow();
+    assertThat(p.layerCounts()).containsExactly(4, 2);
+    assertThat(problem.bottleneckNanos(p)).isEqualTo(40);
+  }
+
+  @Test
+  void leastOverMemoryFindsTheClosestSplitWhenNothingFits() {
+    long[] nanos = {1, 1, 1, 1};
+    long[] stat = {10, 10, 10, 10};
+    PartitionProblem problem = PartitionProblem.of(nanos, stat, new long[4], new int[] {0, 1},
+        new double[] {1, 1}, new long[] {15, 15}, new int[2]);
+    assertThat(MinMaxPartitioner.solve(problem)).isEmpty();
+    Partition closest = MinMaxPartitioner.leastOverMemory(problem);
+    assertThat(closest.layerCounts()).containsExactly(2, 2);
+  }
+}

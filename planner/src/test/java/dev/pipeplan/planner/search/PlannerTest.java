@@ -1,0 +1,149 @@
+package dev.pipeplan.planner.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.PlanValidator;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.engine.SimulationResult;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+  private static final ModelSpec GPT2 = ModelLoader.load("gpt2-small", 1024);
+  private static final ClusterSpec EIGHT_H100 = Clusters.load("h100:2x4");
+
+  private static SearchResult search(SearchOptions options) {
+    TrainingSpec training = TrainingSpec.of(32, GPT2.sequenceLength(), GPT2.dtype());
+    return Planner.search(GPT2, training, EIGHT_H100, options, ProgressListener.none());
+  }
+
+  @Test
+  void sameInputGivesTheSameBytes() {
+    String first = PlanJson.write(PlanBuilder.fromSearch(search(SearchOptions.defaults())));
+    String second = PlanJson.write(PlanBuilder.fromSearch(search(SearchOptions.defaults())));
+    assertThat(second).isEqualTo(first);
+  }
+
+  @Test
+  void predictionReplaysTheStoredMetricsExactly() {
+    Plan plan = PlanBuilder.fromSearch(search(SearchOptions.defaults()));
+    assertThat(PlanValidator.problems(plan)).isEmpty();
+    SimulationResult replay = PlanPrediction.predict(PlanJson.parse(PlanJson.write(plan), "memory"));
+    assertThat(replay.metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
+    assertThat(replay.metrics().bubbleRatio()).isEqualTo(plan.predicted().bubbleRatio());
+    assertThat(replay.metrics().devices()).isEqualTo(plan.predicted().devices());
+    assertThat(plan.predicted().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos()
+        + plan.predicted().dataParallelSyncNanos() + plan.predicted().optimizerStepNanos());
+  }
+
+  @Test
+  void rankedPlansAreSortedAndFitInMemory() {
+    SearchResult r = search(SearchOptions.defaults());
+    assertThat(r.ranked()).isSortedAccordingTo(Evaluation.RANKING);
+    for (Evaluation e : r.ranked()) {
+      assertThat(e.fits()).isTrue();
+      assertThat(e.candidate().parallelism().deviceCount()).isEqualTo(8);
+      assertThat(e.candidate().microBatchSize() * e.candidate().microBatchCount()
+          * e.candidate().parallelism().dp()).isEqualTo(32);
+    }
+    assertThat(r.reason()).contains(r.best().candidate().describe());
+  }
+
+  @Test
+  void paretoSetHasNoDominatedMember() {
+    List<Evaluation> front = search(SearchOptions.defaults()).pareto();
+    assertThat(front).isNotEmpty();
+    for (int i = 1; i < front.size(); i++) {
+      assertThat(front.get(i).iterationNanos()).isGreaterThanOrEqualTo(front.get(i - 1).iterationNanos());
+      assertThat(front.get(i).peakMemoryBytes()).isLessThan(front.get(i - 1).peakMemoryBytes());
+    }
+  }
+
+  @Test
+  void fixedPpAndMicroBatchesSearchOnlyPartitionAndSchedule() {
+    SearchResult r = search(SearchOptions.defaults().withPp(4).withMicroBatches(8));
+    for (Evaluation e : r.ranked()) {
+      assertThat(e.candidate().parallelism().pp()).isEqualTo(4);
+      assertThat(e.candidate().microBatchCount()).isEqualTo(8);
+    }
+  }
+
+  @Test
+  void onlyTheRequestedKindsAreTried() {
+    SearchResult r = search(SearchOptions.defaults().withPp(4).withKinds(List.of(ScheduleKind.GPIPE)));
+    assertThat(r.ranked()).allMatch(e -> e.candidate().kind() == ScheduleKind.GPIPE);
+  }
+
+  @Test
+  void lowerBoundsNeverExceedTheSimulatedTime() {
+    TrainingSpec training = TrainingSpec.of(32, GPT2.sequenceLength(), GPT2.dtype());
+    SearchOptions options = SearchOptions.defaults();
+    CandidateEvaluator evaluator = new CandidateEvaluator(GPT2, training, EIGHT_H100, options);
+    int checked = 0;
+    for (Candidate c : Planner.enumerate(GPT2, training, EIGHT_H100, options)) {
+      Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
+      if (compiled.isEmpty()) {
+        continue;
+      }
+      Optional<Partition> p = evaluator.partition(evaluator.problem(c));
+      if (p.isEmpty()) {
+        continue;
+      }
+      Evaluation e = evaluator.evaluate(c, compiled.get(), p.get());
+      String where = c.describe();
+      assertThat(evaluator.lowerBoundNanos(c)).as(where).isLessThanOrEqualTo(e.iterationNanos());
+      assertThat(evaluator.lowerBoundNanos(c, e.stageCosts(), compiled.get().schedule()))
+          .as(where).isLessThanOrEqualTo(e.pipeline().iterationNanos());
+      checked++;
+    }
+    assertThat(checked).isGreaterThan(50);
+  }
+
+  @Test
+  void refinementNeverMakesThePlanSlower() {
+    SearchResult plain = search(SearchOptions.defaults().withRefine(false).withPp(4).withMicroBatches(8));
+    SearchResult refined = search(SearchOptions.defaults().withPp(4).withMicroBatches(8));
+    assertThat(refined.best().iterationNanos()).isLessThanOrEqualTo(plain.best().iterationNanos());
+  }
+
+  @Test
+  void saysWhichLimitFailedAndByHowMuchWhenNothingFits() {
+    ModelSpec big = ModelLoader.load("gpt3-175b", 2048);
+    TrainingSpec training = TrainingSpec.of(8, 2048, big.dtype());
+    assertThatThrownBy(() -> Planner.search(big, training, Clusters.load("h100:1x8"), SearchOptions.defaults(),
+        ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageMatching("no plan fits in memory: the closest candidate \\(pp=\\d+ .*\\) needs [0-9.]+ GiB on"
+            + " pipeline device \\d+, the limit is 78\\.0 GiB: [0-9.]+ GiB over\\. Maybe .*");
+  }
+
+  @Test
+  void rejectsMoreStagesThanLayers() {
+    assertThatThrownBy(() -> search(SearchOptions.defaults().withPp(16)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("pp (16) exceeds the layer count (14)")
+        .hasMessageContaining("Maybe use --pp 14 or fewer");
+  }
+
+  @Test
+  void rejectsAGlobalBatchNoDataParallelDegreeDivides() {
+    TrainingSpec training = TrainingSpec.of(7, GPT2.sequenceLength(), GPT2.dtype());
+    assertThatThrownBy(() -> Planner.search(GPT2, training, EIGHT_H100, SearchOptions.defaults().withPp(4)
+        .withTp(1), ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("global batch (7) is not a multiple of dp (2)");
+  }
+}

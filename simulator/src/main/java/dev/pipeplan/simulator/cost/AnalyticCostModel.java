@@ -1,0 +1,111 @@
+package dev.pipeplan.simulator.cost;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Stage costs from FLOPs and the device's sustained rate.
+ *
+ * <p>An action that does {@code flops} per sample on a stage with {@code w} weight bytes, at micro-batch size b and
+ * tensor-parallel degree t, on a device with sustained rate R and memory bandwidth M, takes
+ *
+ * <pre>
+ *   flops·b / t / (R · efficiency(b))  + launchOverheadNanos  (+ tensor-parallel all-reduces)
+ *   efficiency(b) = b / (b + k),  k = R · w / (flops · M)
+ * </pre>
+ *
+ * <p>k is the micro-batch size at which reading the stage's weights from device memory takes as long as the math:
+ * the roofline ridge of the weight GEMMs. Below it the kernels are memory-bound and efficiency falls off; well above
+ * it they run at the sustained rate. For a GPT block in bf16 on an H100 (R ≈ 600 TFLOP/s sustained, M ≈ 3.35 TB/s)
+ * k is about R·2/(2·M) ≈ 180 tokens, so a micro-batch of one 1024-token sequence runs at ~85%, and a 64-token one
+ * at ~26%. Written out, the efficiency term is simply {@code w / t / M}: every F, I and W action streams the stage's
+ * weights (I reads W for dX = dY·Wᵀ, W writes dW) once. Embedding tables gather rows and are left out of w.
+ *
+ * <p>With t > 1 each transformer block adds two all-reduces of its output to F and two to I (Megatron's f/g
+ * operators), as a ring over the cluster's intra-node link: 2(t-1)/t · bytes / bandwidth + 2(t-1) · latency each.
+ * With recompute, I also pays the stage's forward again. Memory follows {@link LayerSums#withMemory}.
+ */
+public final class AnalyticCostModel implements CostModel {
+  private final ModelSpec model;
+  private final TrainingSpec training;
+  private final ClusterSpec cluster;
+  private final LayerSums sums;
+
+  public AnalyticCostModel(ModelSpec model, TrainingSpec training, ClusterSpec cluster) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.training = Objects.requireNonNull(training, "training");
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.sums = new LayerSums(model);
+  }
+
+  public ModelSpec model() {
+    return model;
+  }
+
+  public TrainingSpec training() {
+    return training;
+  }
+
+  public ClusterSpec cluster() {
+    return cluster;
+  }
+
+  @Override
+  public StageCosts stageCosts(CostRequest request) {
+    Objects.requireNonNull(request, "request");
+    Partition partition = request.partition();
+    checkFits(partition, request);
+    int b = request.microBatchSize();
+    int t = request.tensorParallel();
+    List<StageCost> stages = new ArrayList<>(partition.stageCount());
+    int first = 0;
+    for (int s = 0; s < partition.stageCount(); s++) {
+      int end = first + partition.layerCounts().get(s);
+      DeviceSpec device = cluster.device(request.clusterDeviceOfStage(s));
+      double rate = device.flopsPerSecond(training.dtype());
+      double weightNanos = (double) sums.streamedParameters(first, end) * training.dtype().bytes() / t
+          / device.memoryBandwidthBytesPerSecond() * 1e9;
+      double tpNanos = sums.tensorParallelNanos(first, end, b, t, cluster.intraNodeLink());
+      double forward = sums.forwardFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
+      double input = sums.backwardInputFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
+      double weight = sums.backwardWeightFlops(first, end) * b / t / rate * 1e9 + weightNanos;
+      if (training.recompute()) {
+        input += forward;
+      }
+      long overhead = device.launchOverheadNanos();
+      stages.add(sums.withMemory(first, end, b, t, training, Math.round(forward) + overhead,
+          Math.round(input) + overhead, Math.round(weight) + overhead));
+      first = end;
+    }
+    return new StageCosts(stages, ClusterLinkModel.of(cluster, request.clusterDevices()));
+  }
+
+  private void checkFits(Partition partition, CostRequest request) {
+    if (partition.layerCount() != model.layerCount()) {
+      throw new BadInputException(
+          "partition " + partition + " covers " + partition.layerCount() + " layers but model '" + model.name()
+              + "' has " + model.layerCount());
+    }
+    int t = request.tensorParallel();
+    for (int d = 0; d < request.deviceCount(); d++) {
+      int last = request.clusterDevices().get(d) + t - 1;
+      if (last >= cluster.deviceCount()) {
+        throw new BadInputException(
+            "pipeline device " + d + " needs cluster devices " + request.clusterDevices().get(d) + ".." + last
+                + " but cluster '" + cluster.name() + "' has " + cluster.deviceCount() + " devices. Maybe use a"
+                + " smaller --pp or --tp, or a larger --cluster.");
+      }
+    }
+    if (t > cluster.devicesPerNode()) {
+      throw new BadInputException(
+          "tensor-parallel degree " + t + " exceeds the " + cluster.devicesPerNode() + " devices per node of cluster '"
+              + cluster.name() + "'. Maybe use --tp " + cluster.devicesPerNode() + " or fewer.");
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package dev.pipeplan.simulator.engine;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.schedule.Action;
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.schedule.Schedule;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A schedule turned into flat int arrays once, so that the simulator's inner loop reads only primitives. Actions are
+ * numbered device by device in each device's order (device d owns indices {@code firstAction(d)} up to
+ * {@code firstAction(d + 1)}), and every action knows its at most two data dependencies and at most two dependants.
+ * The structure depends only on the schedule, so a caller that simulates one schedule under many costs (the
+ * planner) compiles it once. Instances are immutable and safe to share between threads.
+ */
+public final class CompiledSchedule {
+  static final int F = 0;
+  static final int I = 1;
+  static final int W = 2;
+  static final int B = 3;
+  static final int TYPES = 4;
+
+  private final Schedule schedule;
+  private final int deviceCount;
+  private final int stageCount;
+  private final int actionCount;
+  private final int[] stageToDevice;
+  /** Per device, index of its first action; one more entry holds the action count. */
+  final int[] deviceFirst;
+  /** Per action, its device. */
+  final int[] deviceOf;
+  /** Per action, stage * 4 + type: the index into the per-stage cost tables. */
+  final int[] costKey;
+  /** Per action, its same-stage dependency (F for I/B, I for W) or -1. Always on the same device. */
+  final int[] sameStageDep;
+  /** Per action, its cross-stage dependency (F of the previous stage, backward of the next stage) or -1. */
+  final int[] crossStageDep;
+  /** Per action, the up to two actions that depend on it, -1 where there are fewer. */
+  final int[] dependant0;
+  final int[] dependant1;
+  private final Action[] actions;
+
+  private CompiledSchedule(Schedule schedule) {
+    this.schedule = schedule;
+    this.deviceCount = schedule.deviceCount();
+    this.stageCount = schedule.stageCount();
+    this.actionCount = schedule.actionCount();
+    int m = schedule.microBatchCount();
+    if (stageCount == 0) {
+      throw new BadInputException("schedule '" + schedule.name() + "' has no stages");
+    }
+    if ((long) stageCount * m > Integer.MAX_VALUE / 2) {
+      throw new BadInputException(
+          "schedule '" + schedule.name() + "' has " + stageCount + " stages x " + m
+              + " micro-batches; the simulator supports at most " + (Integer.MAX_VALUE / 2) + " pairs");
+    }
+    stageToDevice = new int[stageCount];
+    for (int s = 0; s < stageCount; s++) {
+      stageToDevice[s] = schedule.deviceOf(s);
+    }
+    deviceFirst = new int[deviceCount + 1];
+    deviceOf = new int[actionCount];
+    costKey = new int[actionCount];
+    actions = new Action[actionCount];
+    int[] forwardAt = filled(stageCount * m);
+    int[] backwardAt = filled(stageCount * m);
+    int[] weightAt = filled(stageCount * m);
+    int k = 0;
+    for (int d = 0; d < deviceCount; d++) {
+      deviceFirst[d] = k;
+      for (Action a : schedule.deviceActions().get(d)) {
+        int s = a.stage();
+        int j = a.microBatch();
+        if (s >= stageCount) {
+          throw bad("action " + a + " on device " + d + " names stage " + s + ", outside 0.." + (stageCount - 1));
+        }
+        if (j >= m) {
+          throw bad("action " + a + " on device " + d + " names micro-batch " + j + ", outside 0.." + (m - 1));
+        }
+        if (stageToDevice[s] != d) {
+          throw bad("action " + a + " is listed on device " + d + " but stage " + s + " belongs to device "
+              + stageToDevice[s]);
+        }
+        int slot = s * m + j;
+        int[] table = a.type() == ActionType.F ? forwardAt : a.type() == ActionType.W ? weightAt : backwardAt;
+        if (table[slot] >= 0) {
+          throw bad("action " + a + " appears twice (or with both I and B) on device " + d);
+        }
+        table[slot] = k;
+        deviceOf[k] = d;
+        costKey[k] = s * TYPES + typeCode(a.type());
+        actions[k] = a;
+        k++;
+      }
+    }
+    deviceFirst[deviceCount] = k;
+    checkComplete(m, forwardAt, backwardAt, weightAt);
+
+    sameStageDep = new int[actionCount];
+    crossStageDep = new int[actionCount];
+    dependant0 = filled(actionCount);
+    dependant1 = filled(actionCount);
+    for (int x = 0; x < actionCount; x++) {
+      Action a = actions[x];
+      int s = a.stage();
+      int j = a.microBatch();
+      int same = -1;
+      int cross = -1;
+      switch (a.type()) {
+        case F:
+          cross = s > 0 ? forwardAt[(s - 1) * m + j] : -1;
+          break;
+        case I:
+        case B:
+          same = forwardAt[s * m + j];
+          cross = s + 1 < stageCount ? backwardAt[(s + 1) * m + j] : -1;
+          break;
+        case W:
+          same = backwardAt[s * m + j];
+          break;
+        default:
+          throw new IllegalStateException("unknown action type " + a.type());
+      }
+      sameStageDep[x] = same;
+      crossStageDep[x] = cross;
+      addDependant(same, x);
+      addDependant(cross, x);
+    }
+  }
+
+  /** Compiles a schedule; rejects actions on the wrong device, duplicates and missing actions. */
+  public static CompiledSchedule of(Schedule schedule) {
+    return new CompiledSchedule(Objects.requireNonNull(schedule, "schedule"));
+  }
+
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  public int deviceCount() {
+    return deviceCount;
+  }
+
+  public int stageCount() {
+    return stageCount;
+  }
+
+  public int actionCount() {
+    return actionCount;
+  }
+
+  int deviceOfStage(int stage) {
+    return stageToDevice[stage];
+  }
+
+  Action action(int index) {
+    return actions[index];
+  }
+
+  static int typeCode(ActionType type) {
+    switch (type) {
+      case F:
+        return F;
+      case I:
+        return I;
+      case W:
+        return W;
+      case B:
+        return B;
+      default:
+        throw new IllegalStateException("unknown action type " + type);
+    }
+  }
+
+  private void addDependant(int producer, int consumer) {
+    if (producer < 0) {
+      return;
+    }
+    if (dependant0[producer] < 0) {
+      dependant0[producer] = consumer;
+    } else if (dependant1[producer] < 0) {
+      dependant1[producer] = consumer;
+    } else {
+      throw new IllegalStateException("action " + actions[producer] + " has more than two dependants");
+    }
+  }
+
+  private void checkComplete(int m, int[] forwardAt, int[] backwardAt, int[] weightAt) {
+    for (int s = 0; s < stageCount; s++) {
+      for (int j = 0; j < m; j++) {
+        int slot = s * m + j;
+        if (forwardAt[slot] < 0) {
+          throw bad("stage " + s + " micro-batch " + j + " has no forward (" + s + "F" + j + ")");
+        }
+        if (backwardAt[slot] < 0) {
+          throw bad("stage " + s + " micro-batch " + j + " has no backward (" + s + "B" + j + " or " + s + "I" + j
+              + ")");
+        }
+        boolean split = actions[backwardAt[slot]].type() == ActionType.I;
+        if (split && weightAt[slot] < 0) {
+          throw bad("stage " + s + " micro-batch " + j + " has " + s + "I" + j + " but no " + s + "W" + j);
+        }
+        if (!split && weightAt[slot] >= 0) {
+          throw bad("stage " + s + " micro-batch " + j + " has a fused " + s + "B" + j + " and also " + s + "W" + j);
+        }
+      }
+    }
+  }
+
+  private BadInputException bad(String message) {
+    return new BadInputException("schedule '" + schedule.name() + "': " + message);
+  }
+
+  private static int[] filled(int size) {
+    int[] a = new int[size];
+    Arrays.fill(a, -1);
+    return a;
+  }
+
+  /** The actions of one device in order, for messages. */
+  List<Action> deviceActions(int device) {
+    return schedule.deviceActions().get(device);
+  }
+}

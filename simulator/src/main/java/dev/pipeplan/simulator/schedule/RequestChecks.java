@@ -1,0 +1,54 @@
+package dev.pipeplan.simulator.schedule;
+
+import dev.pipeplan.models.BadInputException;
+
+/** The constraint checks the generators share; each message names the parameter, its value and the limit. */
+final class RequestChecks {
+  private RequestChecks() {}
+
+  static void requireKind(ScheduleRequest request, ScheduleKind kind) {
+    if (request.kind() != kind) {
+      throw new IllegalArgumentException("a " + kind.id() + " generator got a request for " + request.kind().id());
+    }
+  }
+
+  static void requireVirtualStages(ScheduleRequest request, int required, String hint) {
+    if (request.virtualStages() != required) {
+      throw new BadInputException("virtual stages (" + request.virtualStages() + ") must be " + required + " for "
+          + request.kind().id() + "." + hint);
+    }
+  }
+
+  static void requireNoGroupSize(ScheduleRequest request) {
+    if (request.groupSize() != 0) {
+      throw new BadInputException("group size (" + request.groupSize() + ") applies only to interleaved, not to "
+          + request.kind().id() + ". Maybe drop --group-size.");
+    }
+  }
+
+  static void requireMicroBatchesAtLeast(ScheduleRequest request, int least, String why) {
+    if (request.microBatchCount() < least) {
+      throw new BadInputException("microbatches (" + request.microBatchCount() + ") must be >= " + least + " for "
+          + request.kind().id() + " with pp " + request.deviceCount() + why + ". Maybe use --microbatches " + least
+          + " or more.");
+    }
+  }
+
+  /**
+   * Rejects a request whose in-flight limit is below what the kind keeps in flight: only the zero-bubble heuristic
+   * adapts to the limit, every other kind has a fixed count.
+   */
+  static void requireInFlightWithinLimit(ScheduleRequest request) {
+    int limit = request.maxInFlightMicroBatches();
+    if (limit == 0) {
+      return;
+    }
+    for (int d = 0; d < request.deviceCount(); d++) {
+      int inFlight = request.kind().maxInFlight(request, d);
+      if (inFlight > limit) {
+        throw new BadInputException("max in-flight micro-batches (" + limit + ") is below the " + inFlight + " that "
+            + request.kind().id() + " keeps on device " + d + ". Maybe use --kind zb-auto, which fits a limit.");
+      }
+    }
+  }
+}

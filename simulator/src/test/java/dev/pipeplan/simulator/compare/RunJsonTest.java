@@ -1,0 +1,60 @@
+package dev.pipeplan.simulator.compare;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RunJsonTest {
+
+  static MeasuredRun run() {
+    Timeline fast = ComparisonTest.timeline(Timeline.MEASURED,
+        ComparisonTest.at(0, ActionType.F, 0, 0, 0, 90),
+        ComparisonTest.at(1, ActionType.F, 1, 0, 95, 190));
+    Timeline slow = ComparisonTest.timeline(Timeline.MEASURED,
+        ComparisonTest.at(0, ActionType.F, 0, 0, 0, 120),
+        ComparisonTest.at(1, ActionType.F, 1, 0, 125, 250));
+    Timeline mid = ComparisonTest.timeline(Timeline.MEASURED,
+        ComparisonTest.at(0, ActionType.F, 0, 0, 0, 100),
+        ComparisonTest.at(1, ActionType.F, 1, 0, 105, 210));
+    List<Timeline> iterations = List.of(slow, fast, mid);
+    return new MeasuredRun("gpt-tiny", "gpipe", 2, 1, 1, 2, "2,2", ComparisonTest.predicted(), iterations,
+        MeasuredRun.medianIteration(iterations), List.of(5.5, 5.25, 5.0), 1, "cpu", "test machine",
+        "OMP_NUM_THREADS=1", 42L);
+  }
+
+  @Test
+  void roundTripGivesAnEqualRunAndTheSameBytes() {
+    MeasuredRun run = run();
+    String json = RunJson.write(run);
+    MeasuredRun back = RunJson.read(json);
+    assertThat(back).isEqualTo(run);
+    assertThat(RunJson.write(back)).isEqualTo(json);
+  }
+
+  @Test
+  void representativeIsTheMedianIteration() {
+    assertThat(run().representativeIteration()).isEqualTo(2);
+    assertThat(run().representative().makespanNanos()).isEqualTo(210);
+  }
+
+  @Test
+  void rejectsLossesThatDoNotMatchTheIterations() {
+    MeasuredRun r = run();
+    assertThatThrownBy(() -> new MeasuredRun(r.modelName(), r.scheduleName(), 2, 1, 1, 2, "2,2", r.predicted(),
+        r.iterations(), 0, List.of(1.0), 0, "cpu", "", "", 1L))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("1 losses for 3 iterations");
+  }
+
+  @Test
+  void rejectsMalformedJson() {
+    assertThatThrownBy(() -> RunJson.read("{\"modelName\": 3"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("run file is not valid");
+  }
+}

@@ -1,0 +1,15 @@
+package dev.pipeplan.simulator.schedule;
+
+import java.util.SplittableRandom;
+
+class ZeroBubbleVGeneratorTest extends ScheduleGeneratorContractTest {
+  @Override
+  ScheduleKind kind() {
+    return ScheduleKind.ZB_V;
+  }
+
+  @Override
+  ScheduleRequest randomAccepted(SplittableRandom random) {
+    return ScheduleRequest.of(kind(), between(random, 1, 10), between(random, 1, 32), 2);
+  }
+}
