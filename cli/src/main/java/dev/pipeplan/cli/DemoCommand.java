@@ -4,6 +4,7 @@ import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.executor.profile.Profiler;
+import dev.pipeplan.executor.runtime.GradientEquivalence;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
@@ -12,6 +13,7 @@ import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -21,11 +23,14 @@ import dev.pipeplan.planner.search.ProgressListener;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.reports.html.HtmlReport;
 import dev.pipeplan.reports.html.PlanReport;
+import dev.pipeplan.simulator.compare.AccuracyTable;
 import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -73,16 +78,35 @@ final class DemoCommand implements Callable<Integer> {
       description = "Unrecorded iterations first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Option(names = "--microbatches", paramLabel = "M", defaultValue = "0",
+      description = "Micro-batches per iteration (default: the planner's choice; 4 with --accuracy).")
+  int microBatches;
+
+  @Option(names = "--accuracy", paramLabel = "KIND,...", split = ",", arity = "0..*",
+      fallbackValue = "gpipe,1f1b,zb-h1,interleaved",
+      description = "Instead of the report: plan and run each of these schedule kinds (default when the option"
+          + " has no value: gpipe,1f1b,zb-h1,interleaved), check each one's gradients against a sequential run,"
+          + " and write accuracy.md with predicted against measured iteration times.")
+  List<String> accuracyKinds;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     int p = workers > 0 ? workers : Math.max(1, Math.min(8, CpuBackend.cores()));
     ModelSpec m = ModelLoader.load(model, seq);
     int seqLen = m.sequenceLength();
+    boolean accuracy = accuracyKinds != null && !accuracyKinds.isEmpty();
+    List<ScheduleKind> kinds = new ArrayList<>();
+    if (accuracy) {
+      for (String kindText : accuracyKinds) {
+        kinds.add(ScheduleKind.parse(kindText));
+      }
+    }
+    String loadBefore = CpuBackend.loadAverage();
 
     say(out, "1/4 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
-    Profile profile = Profiler.profile(m, Profiler.Options.defaults(), NanoClock.system(), line -> say(out,
-        "    " + line));
+    Profile profile = Profiler.profile(m, Profiler.Options.defaults().withConcurrentWorkers(p), NanoClock.system(),
+        line -> say(out, "    " + line));
     Path profileFile = dir.resolve("profile.json");
     ProfileJson.write(profileFile, profile);
 
@@ -90,6 +114,13 @@ final class DemoCommand implements Callable<Integer> {
     TrainingSpec training = new TrainingSpec(globalBatch, seqLen, DType.FP32, Optimizer.adamFp32(), false);
     ClusterSpec cluster = Clusters.load("cpu:1x" + p);
     SearchOptions options = SearchOptions.defaults().withPp(p).withTp(1).withProfile(profile);
+    int fixedM = microBatches > 0 ? microBatches : accuracy ? 4 : 0;
+    if (fixedM > 0) {
+      options = options.withMicroBatches(fixedM);
+    }
+    if (accuracy) {
+      return accuracy(out, m, training, cluster, options, kinds, loadBefore);
+    }
     Plan plan = PlanBuilder.fromSearch(Planner.search(m, training, cluster, options, ProgressListener.none()));
     Path planFile = dir.resolve("plan.json");
     PlanJson.write(plan, planFile);
@@ -114,6 +145,34 @@ final class DemoCommand implements Callable<Integer> {
     say(out, "");
     say(out, "report: " + reportDir.resolve("index.html").toAbsolutePath().normalize());
     say(out, "also:   " + profileFile + ", " + planFile + ", " + runFile);
+    return Main.EXIT_OK;
+  }
+
+  /** Plans, checks and runs each requested kind, then writes accuracy.md. */
+  private int accuracy(PrintWriter out, ModelSpec m, TrainingSpec training, ClusterSpec cluster,
+      SearchOptions options, List<ScheduleKind> kinds, String loadBefore) {
+    AccuracyTable table = new AccuracyTable(m.name(), CpuBackend.describeMachine(), loadBefore);
+    for (ScheduleKind kind : kinds) {
+      Plan plan = PlanBuilder.fromSearch(Planner.search(m, training, cluster, options.withKinds(List.of(kind)),
+          ProgressListener.none()));
+      PlanRunner.Options runOptions = new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3);
+      say(out, "3/4 " + kind.id() + ": checking gradients against a sequential run...");
+      double gradientDifference = GradientEquivalence.maxRelativeDifference(PlanRunner.config(plan, runOptions));
+      say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
+      MeasuredRun run = PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
+      RunJson.write(dir.resolve("run-" + kind.id() + ".json"), run);
+      for (String line : ComparisonText.lines(run)) {
+        say(out, "    " + line);
+      }
+      table.add(run, gradientDifference);
+    }
+    table.finish(CpuBackend.loadAverage());
+    Path file = dir.resolve("accuracy.md");
+    AtomicFiles.writeString(file, table.markdown());
+    say(out, "4/4 accuracy table:");
+    say(out, "");
+    out.print(table.markdown());
+    say(out, "wrote " + file);
     return Main.EXIT_OK;
   }
 

@@ -1,13 +1,59 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.export.ExportFile;
+import dev.pipeplan.planner.export.ExportTarget;
+import dev.pipeplan.planner.export.Exports;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder for the {@code export} command until its issue lands. */
-@Command(name = "export", description = "(not yet available)")
+/** {@code pipeplan export}: a plan as another engine's settings. */
+@Command(
+    name = "export",
+    description = {
+      "Write a plan as the settings of another training engine: the PyTorch pipelining schedule CSV with the",
+      "stage split points, torchtitan TOML, Megatron-LM arguments, DeepSpeed pipeline settings or torchgpipe",
+      "balance and chunks."
+    },
+    sortOptions = false)
 final class ExportCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--plan", required = true, paramLabel = "FILE", description = "The plan (from 'pipeplan plan').")
+  Path plan;
+
+  @Option(names = "--to", required = true, paramLabel = "TARGET",
+      description = "pytorch-csv, torchtitan, megatron, deepspeed or torchgpipe.")
+  String to;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "DIR|FILE",
+      description = "Directory for the files (default: the current directory); a file name for one-file exports.")
+  Path output;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("'export' is not implemented yet");
+    PrintWriter out = spec.commandLine().getOut();
+    ExportTarget target = ExportTarget.parse(to);
+    Plan p = PlanJson.read(plan);
+    List<ExportFile> files = Exports.export(p, target);
+    Path dir = output == null ? Path.of(".") : output;
+    boolean singleFile = files.size() == 1 && output != null && !Files.isDirectory(output)
+        && output.getFileName().toString().contains(".");
+    for (ExportFile f : files) {
+      Path target1 = singleFile ? output : dir.resolve(f.fileName());
+      AtomicFiles.writeString(target1, f.content());
+      out.println("Wrote " + target1);
+    }
+    out.flush();
+    return Main.EXIT_OK;
   }
 }

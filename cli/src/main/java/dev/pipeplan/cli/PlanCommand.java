@@ -44,7 +44,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false)
 final class PlanCommand implements Callable<Integer> {
   private static final double GIB = 1024.0 * 1024.0 * 1024.0;
-  private static final Pattern SIZE = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?(?:e[0-9]+)?)\\s*([kmgt]i?b?|b)?\\s*");
+  private static final Pattern SIZE =
+      Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?(?:e[0-9]+)?)\\s*([kmgt]i?b?|b)?\\s*");
   private static final int PARTITION_WIDTH = 28;
 
   @Spec CommandSpec spec;
@@ -59,7 +60,8 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--global-batch", required = true, paramLabel = "G", description = "Samples per optimizer step.")
   int globalBatch;
 
-  @Option(names = "--seq", paramLabel = "S", defaultValue = "0", description = "Sequence length (default: the model's).")
+  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+      description = "Sequence length (default: the model's).")
   int seq;
 
   @Option(names = "--pp", paramLabel = "P", defaultValue = "0", description = "Fix the pipeline degree.")

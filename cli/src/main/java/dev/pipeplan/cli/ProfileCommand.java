@@ -51,6 +51,11 @@ final class ProfileCommand implements Callable<Integer> {
       description = "Recorded runs per layer and size; the median is kept (default: ${DEFAULT-VALUE}).")
   int repeats;
 
+  @Option(names = "--concurrent-workers", paramLabel = "N", defaultValue = "1",
+      description = "Workers measuring at once, each on its own copy of the layer, as the p workers of a run share"
+          + " caches and memory bandwidth (default: ${DEFAULT-VALUE}; use the pipeline degree you will run).")
+  int concurrentWorkers;
+
   @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "profile.json",
       description = "Where to write the profile (default: ${DEFAULT-VALUE}).")
   Path output;
@@ -63,7 +68,7 @@ final class ProfileCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     ModelSpec m = ModelLoader.load(model, seq);
-    Profiler.Options options = new Profiler.Options(sizes, warmup, repeats, threads, 1L);
+    Profiler.Options options = new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers);
     Profile profile = Profiler.profile(m, options, NanoClock.system(), line -> {
       out.println("  " + line);
       out.flush();

@@ -1,5 +1,6 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -44,11 +45,10 @@ import picocli.CommandLine.Spec;
 /** {@code pipeplan simulate}: one schedule, one set of stage costs, one simulated iteration. */
 @Command(
     name = "simulate",
-    description = {
-      "Simulate one training iteration of a pipeline schedule: iteration time, bubble ratio, per-device busy time,",
-      "peak memory and micro-batches in flight. Costs come from a model (analytic, or measured times when every",
-      "layer has them) or, for closed-form checks, from --uniform-stage-ms."
-    },
+    mixinStandardHelpOptions = true,
+    description = "Simulate one training iteration of a pipeline schedule: iteration time, bubble ratio, per-device"
+        + " busy time, peak memory and micro-batches in flight. Costs come from a model (analytic; measured with"
+        + " --profile or when every layer has measured times) or, for closed-form checks, from --uniform-stage-ms.",
     sortOptions = false)
 final class SimulateCommand implements Callable<Integer> {
   private static final double GIB = 1024.0 * 1024.0 * 1024.0;
@@ -75,7 +75,8 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Interleaved micro-batch group size (default: p).")
   int groupSize;
 
-  @Option(names = "--legacy-csv", description = "Read the CSV with PyTorch's older spelling (B = input grad, BW = full).")
+  @Option(names = "--legacy-csv",
+      description = "Read the CSV with PyTorch's older spelling (B = input grad, BW = full).")
   boolean legacyCsv;
 
   @Option(names = "--partition", paramLabel = "3,3,2,2",
@@ -99,6 +100,10 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--recompute", description = "Recompute activations in the backward (keep only stage inputs).")
   boolean recompute;
 
+  @Option(names = "--profile", paramLabel = "FILE",
+      description = "Cost with this measured profile (from 'pipeplan profile') instead of the analytic model.")
+  Path profile;
+
   @Option(names = "--uniform-stage-ms", paramLabel = "F,B|F,I,W",
       description = "Every stage these times in ms, no communication, no memory; no model needed.")
   String uniformStageMs;
@@ -121,6 +126,9 @@ final class SimulateCommand implements Callable<Integer> {
     if (microBatchSize <= 0) {
       throw new BadInputException("--microbatch-size must be > 0, got " + microBatchSize);
     }
+    if (tensorParallel <= 0) {
+      throw new BadInputException("--tp must be > 0, got " + tensorParallel);
+    }
     Schedule plan = buildSchedule();
     ScheduleValidator.validate(plan);
 
@@ -129,8 +137,8 @@ final class SimulateCommand implements Callable<Integer> {
     Partition split = null;
     StageCosts costs;
     if (uniformStageMs != null) {
-      if (model != null) {
-        throw new BadInputException("give either --model or --uniform-stage-ms, not both");
+      if (model != null || profile != null) {
+        throw new BadInputException("give either --model (and --profile) or --uniform-stage-ms, not both");
       }
       costs = FixedStageCosts.parseUniform(uniformStageMs, plan.stageCount());
     } else {
@@ -155,9 +163,14 @@ final class SimulateCommand implements Callable<Integer> {
       clusterSpec = Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
       TrainingSpec training = new TrainingSpec(microbatches * microBatchSize, modelSpec.sequenceLength(),
           modelSpec.dtype(), Optimizer.adamMixedPrecision(), recompute);
-      CostModel costModel = modelSpec.fullyMeasured()
-          ? MeasuredCostModel.fromLayers(modelSpec, training, clusterSpec)
-          : new AnalyticCostModel(modelSpec, training, clusterSpec);
+      CostModel costModel;
+      if (profile != null) {
+        costModel = MeasuredCostModel.fromProfile(modelSpec, ProfileJson.read(profile), training, clusterSpec);
+      } else if (modelSpec.fullyMeasured()) {
+        costModel = MeasuredCostModel.fromLayers(modelSpec, training, clusterSpec);
+      } else {
+        costModel = new AnalyticCostModel(modelSpec, training, clusterSpec);
+      }
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
     }
 

@@ -54,6 +54,13 @@ class ModelsCommandTest {
   }
 
   @Test
+  void measuredModelShowsTimesAndNoFlopColumn() {
+    String graph = Path.of("..", "models", "src", "test", "resources", "pipedream", "gnmt-graph.txt").toString();
+    assertThat(run("models", "show", graph, "--batch-size", "64")).isZero();
+    assertThat(out.toString()).contains("node3-LSTM", "fwd ms", "6.518", "12.907").doesNotContain("FLOP");
+  }
+
+  @Test
   void importWritesOurModelFile() {
     Path out = dir.resolve("llama.yaml");
     String config = Path.of("..", "models", "src", "test", "resources", "hf", "llama-2-7b", "config.json")

@@ -23,10 +23,10 @@ class ScheduleCommandTest {
   void printsOneFOneBAsAnAlignedGrid() {
     assertThat(run("schedule", "--kind", "1f1b", "--pp", "2", "--microbatches", "3")).isZero();
     assertThat(out.toString()).isEqualTo(
-        "schedule 1f1b: pp 2, microbatches 3, virtual stages 1, 12 actions in 9 unit steps\n"
-            + "step     0   1   2   3   4   5   6   7   8\n"
+        "schedule 1f1b: pp 2, microbatches 3, virtual stages 1, 12 actions in 8 unit steps\n"
+            + "step     0   1   2   3   4   5   6   7\n"
             + "device 0 0F0 0F1 .   0B0 0F2 0B1 .   0B2\n"
-            + "device 1 .   1F0 1B0 1F1 1B1 1F2 1B2\n"
+            + "device 1 .   1F0 1B0 1F1 1B1 1F2 1B2 .\n"
             + "in flight per device: 2 1 (activation sets of one stage and micro-batch)\n");
   }
 

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeplan.executor.profile.ProfileJson;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.TimelineJson;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +122,24 @@ class SimulateCommandTest {
         "--uniform-stage-ms", "1,2", "--json");
 
     assertThat(metrics.get("iterationTimeMs").asDouble()).isEqualTo(9.0);
+  }
+
+  @Test
+  void costsWithAMeasuredProfile() throws Exception {
+    List<Profile.LayerProfile> layers = new ArrayList<>();
+    for (LayerSpec layer : ModelLoader.load("gpt-tiny").layers()) {
+      Profile.LinearFit line = new Profile.LinearFit(1000, 100);
+      layers.add(new Profile.LayerProfile(layer.name(), List.of(), line, line, line));
+    }
+    Path file = dir.resolve("profile.json");
+    ProfileJson.write(file, new Profile("gpt-tiny", "cpu", "test", layers, 0, 1e18));
+
+    JsonNode metrics = json("simulate", "--model", "gpt-tiny", "--pp", "2", "--microbatches", "4", "--schedule",
+        "1f1b", "--partition", "5,5", "--microbatch-size", "2", "--profile", file.toString(), "--json");
+
+    // Five layers of 1000 + 100 x 2 ns each for F, I and W: 4 micro-batches x (6 + 6 + 6) us per device.
+    assertThat(metrics.get("devices").get(0).get("busyNanos").asLong()).isEqualTo(4 * 18_000L);
+    assertThat(metrics.get("devices").get(1).get("busyNanos").asLong()).isEqualTo(4 * 18_000L);
   }
 
   @Test

@@ -76,17 +76,23 @@ public final class PlanRunner {
     }
   }
 
+  /** The runtime configuration of a plan: its model, partition and regenerated schedule, float tensors. */
+  public static PipelineConfig config(Plan plan, Options options) {
+    check(plan);
+    OptimizerSettings optimizer =
+        OptimizerSettings.forOptimizerName(plan.training().optimizer().name(), options.learningRate());
+    return new PipelineConfig(plan.model(), plan.partition(), PlanPrediction.schedule(plan), plan.microBatchSize(),
+        options.seed(), DataType.FLOAT, optimizer, PipelineConfig.DEFAULT_WAIT);
+  }
+
   /** Runs warm-up and measured iterations of the plan; {@code progress} hears one line per iteration. */
   public static MeasuredRun run(Plan plan, Options options, NanoClock clock, Consumer<String> progress) {
     check(plan);
     Objects.requireNonNull(options, "options");
     String threads = CpuBackend.configure(options.threadsPerWorker());
-    Schedule schedule = PlanPrediction.schedule(plan);
+    PipelineConfig config = config(plan, options);
+    Schedule schedule = config.schedule();
     Timeline predicted = PlanPrediction.predict(plan).timeline();
-    OptimizerSettings optimizer =
-        OptimizerSettings.forOptimizerName(plan.training().optimizer().name(), options.learningRate());
-    PipelineConfig config = new PipelineConfig(plan.model(), plan.partition(), schedule, plan.microBatchSize(),
-        options.seed(), DataType.FLOAT, optimizer, PipelineConfig.DEFAULT_WAIT);
     List<Timeline> measured = new ArrayList<>(options.iterations());
     List<Double> losses = new ArrayList<>(options.iterations());
     try (PipelineRuntime runtime = new PipelineRuntime(config, clock)) {

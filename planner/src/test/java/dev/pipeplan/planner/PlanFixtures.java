@@ -56,4 +56,18 @@ public final class PlanFixtures {
         predicted, "1f1b beats gpipe by 10 us.", List.of(winner, second), List.of(winner),
         new SearchStats(10, 4, 3, 3));
   }
+
+  /** The two-stage plan re-cut into four one-layer stages, two per device, interleaved (v = 2). */
+  public static Plan interleavedPlan() {
+    Plan base = twoStagePlan();
+    List<StageCost> costs = List.of(
+        new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
+        new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
+        new StageCost(5_500, 6_500, 0, 4096, 3072, 0, 60_000),
+        new StageCost(5_500, 6_500, 0, 0, 3072, 0, 60_000));
+    return new Plan(Plan.FORMAT_VERSION, base.model(), base.training(), base.cluster(), base.parallelism(),
+        base.microBatchSize(), base.microBatchCount(), "interleaved", 2, 0, 0, Partition.of(1, 1, 1, 1),
+        List.of(0, 1, 0, 1), base.placement(), costs, base.links(), base.predicted(), base.reason(),
+        base.runnersUp(), base.pareto(), base.search());
+  }
 }

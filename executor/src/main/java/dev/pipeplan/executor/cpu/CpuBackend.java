@@ -55,6 +55,20 @@ public final class CpuBackend {
         + System.getProperty("java.version") + "; tensors: nd4j-native " + nd4jVersion();
   }
 
+  /** The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown". */
+  public static String loadAverage() {
+    Path loadavg = Path.of("/proc/loadavg");
+    try {
+      String[] parts = Files.readString(loadavg, StandardCharsets.UTF_8).trim().split("\\s+");
+      if (parts.length >= 3) {
+        return parts[0] + " " + parts[1] + " " + parts[2];
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not readable
+    }
+    return "unknown";
+  }
+
   /** The processor's model name from /proc/cpuinfo, or os.arch where there is none. */
   public static String processorName() {
     Path cpuinfo = Path.of("/proc/cpuinfo");

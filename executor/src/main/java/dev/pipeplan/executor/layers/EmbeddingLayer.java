@@ -83,6 +83,7 @@ public final class EmbeddingLayer extends ExecutableLayer<EmbeddingLayer.State> 
     INDArray positionGrad = dy.reshape(state.samples, state.sequenceLength, hidden).sum(0);
     positionTable.gradient().get(NDArrayIndex.interval(0, state.sequenceLength), NDArrayIndex.all())
         .addi(positionGrad);
+    Tensors.release(positionGrad, dy);
   }
 
   @Override

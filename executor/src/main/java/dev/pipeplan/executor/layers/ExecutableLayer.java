@@ -89,6 +89,14 @@ public abstract class ExecutableLayer<C> {
     }
   }
 
+  /**
+   * Whether the layer keeps its input tensor until W (and frees it there). Otherwise the caller owns the input
+   * and may free it once forward returns. Every layer owns, and frees in W, the output gradient it is given in I.
+   */
+  public boolean retainsInput() {
+    return false;
+  }
+
   /** Whether this layer ends the model with a loss. */
   public boolean isLoss() {
     return false;

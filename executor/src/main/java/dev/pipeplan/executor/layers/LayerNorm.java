@@ -25,12 +25,25 @@ final class LayerNorm {
   }
 
   INDArray inputGradient(Saved saved, INDArray dy) {
-    return Tensors.normalizeBackward(dy.mulRowVector(gain.value()), saved.normalized(), saved.rstd());
+    INDArray scaled = dy.mulRowVector(gain.value());
+    INDArray out = Tensors.normalizeBackward(scaled, saved.normalized(), saved.rstd());
+    Tensors.release(scaled);
+    return out;
   }
 
   void accumulateWeightGradient(Saved saved, INDArray dy) {
-    gain.gradient().addi(dy.mul(saved.normalized()).sum(true, 0));
-    shift.gradient().addi(dy.sum(true, 0));
+    INDArray product = dy.mul(saved.normalized());
+    INDArray gainGrad = product.sum(true, 0);
+    INDArray shiftGrad = dy.sum(true, 0);
+    gain.gradient().addi(gainGrad);
+    shift.gradient().addi(shiftGrad);
+    Tensors.release(product, gainGrad, shiftGrad);
+  }
+
+  static void release(Saved saved) {
+    if (saved != null) {
+      Tensors.release(saved.normalized(), saved.rstd());
+    }
   }
 
   void addParameters(List<Parameter> out) {

@@ -34,7 +34,9 @@ final class Linear {
   void accumulateWeightGradient(INDArray x, INDArray dy) {
     Nd4j.gemm(x, dy, weight.gradient(), true, false, 1.0, 1.0);
     if (bias != null) {
-      bias.gradient().addi(dy.sum(true, 0));
+      INDArray sums = dy.sum(true, 0);
+      bias.gradient().addi(sums);
+      Tensors.release(sums);
     }
   }
 

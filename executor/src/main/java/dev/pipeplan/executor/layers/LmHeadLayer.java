@@ -46,6 +46,7 @@ public final class LmHeadLayer extends ExecutableLayer<LmHeadLayer.State> {
     s.norm = saved[0];
     INDArray logits = projection.forward(s.normalizedOut);
     INDArray probabilities = Tensors.softmaxLast(logits);
+    Tensors.release(logits);
     int[] labels = data.labels();
     double scale = 1.0 / data.lossTerms();
     double loss = 0;
@@ -72,6 +73,8 @@ public final class LmHeadLayer extends ExecutableLayer<LmHeadLayer.State> {
   protected void computeBackwardWeight(State s) {
     projection.accumulateWeightGradient(s.normalizedOut, s.logitsGrad);
     norm.accumulateWeightGradient(s.norm, s.normOutGrad);
+    Tensors.release(s.normalizedOut, s.logitsGrad, s.normOutGrad);
+    LayerNorm.release(s.norm);
   }
 
   @Override

@@ -32,6 +32,11 @@ public final class MlpLayer extends ExecutableLayer<MlpLayer.State> {
   }
 
   @Override
+  public boolean retainsInput() {
+    return true;
+  }
+
+  @Override
   protected Forward<State> computeForward(INDArray input, MicroBatch data) {
     State s = new State();
     s.input = input != null ? input
@@ -44,7 +49,9 @@ public final class MlpLayer extends ExecutableLayer<MlpLayer.State> {
   @Override
   protected INDArray computeBackwardInput(State s, INDArray outputGrad) {
     s.outputGrad = outputGrad;
-    s.preActivationGrad = down.inputGradient(outputGrad).muli(Tensors.geluDerivative(s.preActivation));
+    INDArray geluGrad = Tensors.geluDerivative(s.preActivation);
+    s.preActivationGrad = down.inputGradient(outputGrad).muli(geluGrad);
+    Tensors.release(geluGrad, s.preActivation);
     s.preActivation = null;
     return up.inputGradient(s.preActivationGrad);
   }
@@ -53,6 +60,7 @@ public final class MlpLayer extends ExecutableLayer<MlpLayer.State> {
   protected void computeBackwardWeight(State s) {
     down.accumulateWeightGradient(s.activation, s.outputGrad);
     up.accumulateWeightGradient(s.input, s.preActivationGrad);
+    Tensors.release(s.input, s.activation, s.outputGrad, s.preActivationGrad);
   }
 
   @Override

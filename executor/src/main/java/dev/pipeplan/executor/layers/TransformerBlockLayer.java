@@ -105,13 +105,16 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     LayerNorm.Saved[] saved = new LayerNorm.Saved[1];
     s.normed1 = norm1.forward(x, saved);
     s.norm1 = saved[0];
-    s.q = toHeads(query.forward(s.normed1), heads, s);
-    s.k = expandKv(toHeads(key.forward(s.normed1), kvHeads, s), s);
-    s.v = expandKv(toHeads(value.forward(s.normed1), kvHeads, s), s);
+    s.q = headsOf(query.forward(s.normed1), heads, s);
+    s.k = expandKv(headsOf(key.forward(s.normed1), kvHeads, s), s);
+    s.v = expandKv(headsOf(value.forward(s.normed1), kvHeads, s), s);
     INDArray scores = Nd4j.matmul(s.q, s.k, null, false, true, false).muli(1.0 / Math.sqrt(headDim));
     scores.addi(causalMask(s.sequenceLength));
     s.probabilities = Tensors.softmaxLast(scores);
-    s.context = fromHeads(Nd4j.matmul(s.probabilities, s.v), heads, s);
+    Tensors.release(scores);
+    INDArray headContext = Nd4j.matmul(s.probabilities, s.v);
+    s.context = fromHeads(headContext, heads, s);
+    Tensors.release(headContext);
     INDArray x2 = output.forward(s.context).addi(x);
     s.normed2 = norm2.forward(x2, saved);
     s.norm2 = saved[0];
@@ -123,6 +126,7 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
       s.activation = Tensors.gelu(s.upOut);
     }
     INDArray y = down.forward(s.activation).addi(x2);
+    Tensors.release(x2);
     return new Forward<>(y, s);
   }
 
@@ -132,31 +136,52 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     INDArray activationGrad = down.inputGradient(dy);
     INDArray normed2Grad;
     if (gated) {
-      s.upGrad = activationGrad.mul(Tensors.silu(s.gateOut));
-      s.gateGrad = activationGrad.muli(s.upOut).muli(Tensors.siluDerivative(s.gateOut));
-      normed2Grad = up.inputGradient(s.upGrad).addi(gate.inputGradient(s.gateGrad));
+      INDArray silu = Tensors.silu(s.gateOut);
+      INDArray siluGrad = Tensors.siluDerivative(s.gateOut);
+      s.upGrad = activationGrad.mul(silu);
+      s.gateGrad = activationGrad.muli(s.upOut).muli(siluGrad);
+      Tensors.release(silu, siluGrad);
+      INDArray fromUp = up.inputGradient(s.upGrad);
+      INDArray fromGate = gate.inputGradient(s.gateGrad);
+      normed2Grad = fromUp.addi(fromGate);
+      Tensors.release(fromGate);
     } else {
-      s.upGrad = activationGrad.muli(Tensors.geluDerivative(s.upOut));
+      INDArray geluGrad = Tensors.geluDerivative(s.upOut);
+      s.upGrad = activationGrad.muli(geluGrad);
+      Tensors.release(geluGrad);
       normed2Grad = up.inputGradient(s.upGrad);
     }
     s.normed2Grad = normed2Grad;
     INDArray x2Grad = norm2.inputGradient(s.norm2, normed2Grad).addi(dy);
 
     s.contextOutGrad = x2Grad;
-    INDArray contextGrad = toHeads(output.inputGradient(x2Grad), heads, s);
+    INDArray contextGrad2d = output.inputGradient(x2Grad);
+    INDArray contextGrad = headsOf(contextGrad2d, heads, s);
     INDArray probabilitiesGrad = Nd4j.matmul(contextGrad, s.v, null, false, true, false);
     INDArray vGrad = Nd4j.matmul(s.probabilities, contextGrad, null, true, false, false);
-    INDArray rowDot = probabilitiesGrad.mul(s.probabilities).sum(true, 2);
+    Tensors.release(contextGrad);
+    INDArray product = probabilitiesGrad.mul(s.probabilities);
+    INDArray rowDot = product.sum(true, 2);
+    Tensors.release(product);
     INDArray scoresGrad = probabilitiesGrad.subi(rowDot).muli(s.probabilities).muli(1.0 / Math.sqrt(headDim));
+    Tensors.release(rowDot);
     INDArray qGrad = Nd4j.matmul(scoresGrad, s.k);
     INDArray kGrad = Nd4j.matmul(scoresGrad, s.q, null, true, false, false);
+    Tensors.release(scoresGrad);
     s.qGrad = fromHeads(qGrad, heads, s);
-    s.kGrad = fromHeads(reduceKv(kGrad, s), kvHeads, s);
-    s.vGrad = fromHeads(reduceKv(vGrad, s), kvHeads, s);
-    s.normed1Grad = query.inputGradient(s.qGrad).addi(key.inputGradient(s.kGrad))
-        .addi(value.inputGradient(s.vGrad));
+    Tensors.release(qGrad);
+    INDArray kReduced = reduceKv(kGrad, s);
+    s.kGrad = fromHeads(kReduced, kvHeads, s);
+    INDArray vReduced = reduceKv(vGrad, s);
+    s.vGrad = fromHeads(vReduced, kvHeads, s);
+    Tensors.release(kGrad, kReduced, vGrad, vReduced);
+    INDArray fromK = key.inputGradient(s.kGrad);
+    INDArray fromV = value.inputGradient(s.vGrad);
+    s.normed1Grad = query.inputGradient(s.qGrad).addi(fromK).addi(fromV);
+    Tensors.release(fromK, fromV);
     INDArray xGrad = norm1.inputGradient(s.norm1, s.normed1Grad).addi(x2Grad);
     // W needs only the linear maps' inputs and output gradients
+    Tensors.release(s.q, s.k, s.v, s.probabilities, s.upOut, s.gateOut);
     s.q = null;
     s.k = null;
     s.v = null;
@@ -179,6 +204,10 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     key.accumulateWeightGradient(s.normed1, s.kGrad);
     value.accumulateWeightGradient(s.normed1, s.vGrad);
     norm1.accumulateWeightGradient(s.norm1, s.normed1Grad);
+    Tensors.release(s.activation, s.outputGrad, s.normed2, s.upGrad, s.gateGrad, s.normed2Grad, s.context,
+        s.contextOutGrad, s.normed1, s.qGrad, s.kGrad, s.vGrad, s.normed1Grad);
+    LayerNorm.release(s.norm1);
+    LayerNorm.release(s.norm2);
   }
 
   @Override
@@ -198,10 +227,12 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     return out;
   }
 
-  /** [rows, h*d] to [samples*h, seq, d]. */
-  private INDArray toHeads(INDArray x, int headCount, State s) {
-    return x.reshape('c', s.samples, s.sequenceLength, headCount, headDim).permute(0, 2, 1, 3).dup('c')
+  /** [rows, h*d] to [samples*h, seq, d]; frees the 2-D input, which the caller created for this. */
+  private INDArray headsOf(INDArray x, int headCount, State s) {
+    INDArray out = x.reshape('c', s.samples, s.sequenceLength, headCount, headDim).permute(0, 2, 1, 3).dup('c')
         .reshape('c', (long) s.samples * headCount, s.sequenceLength, headDim);
+    Tensors.release(x);
+    return out;
   }
 
   /** [samples*h, seq, d] to [rows, h*d]. */
@@ -219,6 +250,7 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     INDArray grouped = kv.reshape('c', (long) s.samples * kvHeads, 1, (long) s.sequenceLength * headDim);
     INDArray repeated = Nd4j.zeros(kv.dataType(), (long) s.samples * kvHeads, group,
         (long) s.sequenceLength * headDim).addi(grouped);
+    Tensors.release(kv);
     return repeated.reshape('c', (long) s.samples * heads, s.sequenceLength, headDim);
   }
 

@@ -23,6 +23,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -51,8 +54,12 @@ public final class Profiler {
    * @param repeats recorded runs, per layer and size; the median is kept
    * @param threadsPerWorker native threads per op, as the workers of a run will have
    * @param seed weights and data seed
+   * @param concurrentWorkers how many workers measure at once, each on its own copy of the layer, starting each
+   *     repetition together: a run's p workers share caches and memory bandwidth, so measuring with p busy
+   *     workers gives the times a busy pipeline sees (the first worker's times are kept)
    */
-  public record Options(List<Integer> microBatchSizes, int warmup, int repeats, int threadsPerWorker, long seed) {
+  public record Options(List<Integer> microBatchSizes, int warmup, int repeats, int threadsPerWorker, long seed,
+      int concurrentWorkers) {
     public Options {
       microBatchSizes = List.copyOf(new TreeSet<>(Objects.requireNonNull(microBatchSizes, "microBatchSizes")));
       if (microBatchSizes.isEmpty()) {
@@ -64,10 +71,16 @@ public final class Profiler {
       Checks.nonNegative("warmup", warmup);
       Checks.positive("repeats", repeats);
       Checks.positive("threads", threadsPerWorker);
+      Checks.positive("concurrent workers", concurrentWorkers);
     }
 
+    /** Sizes 1, 2, 4, 8; 2 warm-up runs and 5 repeats; one thread per worker; one worker at a time. */
     public static Options defaults() {
-      return new Options(List.of(1, 2, 4, 8), 2, 5, 1, 1L);
+      return new Options(List.of(1, 2, 4, 8), 2, 5, 1, 1L, 1);
+    }
+
+    public Options withConcurrentWorkers(int workers) {
+      return new Options(microBatchSizes, warmup, repeats, threadsPerWorker, seed, workers);
     }
   }
 
@@ -90,10 +103,13 @@ public final class Profiler {
             known.backwardWeight()));
         continue;
       }
-      ExecutableLayer<?> layer = LayerFactory.build(spec, random, DataType.FLOAT);
+      List<ExecutableLayer<?>> copies = new ArrayList<>();
+      for (int w = 0; w < options.concurrentWorkers(); w++) {
+        copies.add(LayerFactory.build(spec, w == 0 ? random : random.split(), DataType.FLOAT));
+      }
       List<MeasuredTimes> samples = new ArrayList<>();
       for (int b : options.microBatchSizes()) {
-        samples.add(measure(layer, spec, b, seq, vocab, options, clock, random));
+        samples.add(measureConcurrently(copies, spec, b, seq, vocab, options, clock, random));
       }
       Profile.LayerProfile measured = new Profile.LayerProfile(spec.name(), samples,
           fit(samples, MeasuredTimes::forwardNanos), fit(samples, MeasuredTimes::backwardInputNanos),
@@ -103,13 +119,61 @@ public final class Profiler {
       progress.accept(describe(measured));
     }
     long[] handoff = measureHandoff(clock);
-    String machine = CpuBackend.describeMachine() + "; " + threads;
+    String machine = CpuBackend.describeMachine() + "; " + threads + "; measured with "
+        + options.concurrentWorkers() + " concurrent worker" + (options.concurrentWorkers() == 1 ? "" : "s");
     return new Profile(model.name(), CpuBackend.NAME, machine, layers, handoff[0],
         handoff[1] <= 0 ? UNBOUNDED_BYTES_PER_SECOND : Math.min(UNBOUNDED_BYTES_PER_SECOND, 1e9 / (handoff[1] / 1e6)));
   }
 
+  /** Measures every copy at once on its own thread (the first on this one) and returns the first copy's times. */
+  private static MeasuredTimes measureConcurrently(List<ExecutableLayer<?>> copies, LayerSpec spec, int b, int seq,
+      int vocab, Options options, NanoClock clock, SplittableRandom random) {
+    if (copies.size() == 1) {
+      return measure(copies.get(0), spec, b, seq, vocab, options, clock, random, null);
+    }
+    CyclicBarrier together = new CyclicBarrier(copies.size());
+    List<Thread> others = new ArrayList<>();
+    Throwable[] failure = new Throwable[1];
+    for (int w = 1; w < copies.size(); w++) {
+      ExecutableLayer<?> copy = copies.get(w);
+      SplittableRandom own = random.split();
+      Thread t = new Thread(() -> {
+        try {
+          measure(copy, spec, b, seq, vocab, options, clock, own, together);
+        } catch (RuntimeException e) {
+          synchronized (failure) {
+            failure[0] = e;
+          }
+          together.reset();
+        }
+      }, "pipeplan-profile-worker-" + w);
+      t.setDaemon(true);
+      others.add(t);
+      t.start();
+    }
+    MeasuredTimes mine;
+    try {
+      mine = measure(copies.get(0), spec, b, seq, vocab, options, clock, random, together);
+    } finally {
+      for (Thread t : others) {
+        try {
+          t.join(TimeUnit.MINUTES.toMillis(10));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    synchronized (failure) {
+      if (failure[0] != null) {
+        throw new IllegalStateException("a concurrent profiling worker failed: " + failure[0].getMessage(),
+            failure[0]);
+      }
+    }
+    return mine;
+  }
+
   private static MeasuredTimes measure(ExecutableLayer<?> layer, LayerSpec spec, int b, int seq, int vocab,
-      Options options, NanoClock clock, SplittableRandom random) {
+      Options options, NanoClock clock, SplittableRandom random, CyclicBarrier together) {
     MicroBatch data = new SyntheticData(options.seed(), vocab, seq, b).microBatch(0, 0, b);
     INDArray input = spec.kind() == LayerKind.EMBEDDING ? null
         : Tensors.normal(random, 1.0, DataType.FLOAT, data.rows(), inputWidth(spec));
@@ -119,17 +183,28 @@ public final class Profiler {
     long[] i = new long[options.repeats()];
     long[] w = new long[options.repeats()];
     for (int r = 0; r < runs; r++) {
+      if (together != null) {
+        awaitTogether(together);
+      }
+      // the layer owns what it is given, as in a run: hand it copies
+      INDArray x = input == null ? null : input.dup();
       long t0 = clock.nanoTime();
-      INDArray out = layer.forward(0, input, data);
+      INDArray out = layer.forward(0, x, data);
       long t1 = clock.nanoTime();
+      if (!layer.retainsInput()) {
+        Tensors.release(x);
+      }
       if (outputGrad == null && !layer.isLoss()) {
         outputGrad = Tensors.normal(random, 1e-3, DataType.FLOAT, out.shape());
       }
+      Tensors.release(out);
+      INDArray dy = outputGrad == null ? null : outputGrad.dup();
       long t2 = clock.nanoTime();
-      layer.backwardInput(0, outputGrad);
+      INDArray dx = layer.backwardInput(0, dy);
       long t3 = clock.nanoTime();
       layer.backwardWeight(0);
       long t4 = clock.nanoTime();
+      Tensors.release(dx);
       if (r >= options.warmup()) {
         f[r - options.warmup()] = t1 - t0;
         i[r - options.warmup()] = t3 - t2;
@@ -138,6 +213,17 @@ public final class Profiler {
     }
     layer.zeroGradients();
     return new MeasuredTimes(b, median(f), median(i), median(w));
+  }
+
+  private static void awaitTogether(CyclicBarrier together) {
+    try {
+      together.await(10, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while profiling", e);
+    } catch (BrokenBarrierException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("a concurrent profiling worker stopped", e);
+    }
   }
 
   private static long inputWidth(LayerSpec spec) {

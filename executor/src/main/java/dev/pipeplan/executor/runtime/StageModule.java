@@ -3,6 +3,7 @@ package dev.pipeplan.executor.runtime;
 import dev.pipeplan.executor.layers.ExecutableLayer;
 import dev.pipeplan.executor.layers.MicroBatch;
 import dev.pipeplan.executor.layers.Parameter;
+import dev.pipeplan.executor.layers.Tensors;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,11 +50,18 @@ public final class StageModule {
     return layers;
   }
 
-  /** F: the stage's output, or {@code null} for the last stage (whose loss is kept). */
+  /**
+   * F: the stage's output, or {@code null} for the last stage (whose loss is kept). The stage takes ownership of
+   * {@code input} (it frees it when no layer needs it any more); the caller owns the output.
+   */
   public INDArray forward(int microBatch, INDArray input, MicroBatch data) {
     INDArray x = input;
     for (ExecutableLayer<?> layer : layers) {
-      x = layer.forward(microBatch, x, data);
+      INDArray out = layer.forward(microBatch, x, data);
+      if (!layer.retainsInput()) {
+        Tensors.release(x);
+      }
+      x = out;
     }
     if (!last) {
       return x;
@@ -62,13 +70,19 @@ public final class StageModule {
       losses.put(microBatch, x.getDouble(0));
     } else {
       double scale = 1.0 / data.lossTerms();
-      losses.put(microBatch, 0.5 * x.mul(x).sumNumber().doubleValue() * scale);
+      INDArray squares = x.mul(x);
+      losses.put(microBatch, 0.5 * squares.sumNumber().doubleValue() * scale);
+      Tensors.release(squares);
       implicitLossGrads.put(microBatch, x.mul(scale));
     }
+    Tensors.release(x);
     return null;
   }
 
-  /** I: the gradient for the previous stage, or {@code null} for the first stage. */
+  /**
+   * I: the gradient for the previous stage, or {@code null} for the first stage. The stage takes ownership of
+   * {@code outputGrad}; the caller owns the result.
+   */
   public INDArray backwardInput(int microBatch, INDArray outputGrad) {
     INDArray grad = last ? implicitLossGrads.remove(microBatch) : outputGrad;
     for (int i = layers.size() - 1; i >= 0; i--) {

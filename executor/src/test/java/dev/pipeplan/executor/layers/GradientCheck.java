@@ -44,7 +44,7 @@ final class GradientCheck {
   }
 
   private double objective() {
-    INDArray out = layer.forward(1, input, data);
+    INDArray out = layer.forward(1, input == null ? null : input.dup(), data);
     layer.discard(1);
     return layer.isLoss() ? out.getDouble(0) : out.mul(outputWeights).sumNumber().doubleValue();
   }
@@ -52,8 +52,8 @@ final class GradientCheck {
   /** Runs F, I, W once and checks the input gradient and every parameter's gradient. */
   void verify() {
     layer.zeroGradients();
-    layer.forward(0, input, data);
-    INDArray inputGrad = layer.backwardInput(0, outputWeights);
+    layer.forward(0, input == null ? null : input.dup(), data);
+    INDArray inputGrad = layer.backwardInput(0, outputWeights == null ? null : outputWeights.dup());
     layer.backwardWeight(0);
     assertThat(layer.heldMicroBatches()).isZero();
     if (input != null) {

@@ -24,7 +24,7 @@ class ProfilerTest {
     AtomicLong ticks = new AtomicLong();
     NanoClock clock = () -> ticks.addAndGet(1000);
     List<String> progress = new ArrayList<>();
-    Profile profile = Profiler.profile(model, new Profiler.Options(List.of(2, 1), 0, 3, 1, 5L), clock,
+    Profile profile = Profiler.profile(model, new Profiler.Options(List.of(2, 1), 0, 3, 1, 5L, 1), clock,
         progress::add);
     assertThat(profile.modelName()).isEqualTo("gpt-tiny");
     assertThat(profile.backend()).isEqualTo("cpu");
@@ -39,6 +39,16 @@ class ProfilerTest {
       assertThat(layer.forward().nanosAt(4)).isEqualTo(1000);
     }
     assertThat(profile.handoffBytesPerSecond()).isPositive();
+  }
+
+  @Test
+  void concurrentWorkersMeasureTogetherAndKeepTheFirstWorkersTimes() {
+    ModelSpec model = ModelLoader.load("gpt-tiny", 4);
+    Profile profile = Profiler.profile(model, new Profiler.Options(List.of(1), 1, 2, 1, 5L, 2),
+        NanoClock.system(), s -> { });
+    assertThat(profile.layers()).hasSize(model.layerCount());
+    assertThat(profile.machine()).contains("measured with 2 concurrent workers");
+    assertThat(profile.layers().get(1).samples().get(0).forwardNanos()).isPositive();
   }
 
   @Test
@@ -68,9 +78,9 @@ class ProfilerTest {
 
   @Test
   void rejectsAnEmptySizeList() {
-    assertThatThrownBy(() -> new Profiler.Options(List.of(), 0, 1, 1, 1L))
+    assertThatThrownBy(() -> new Profiler.Options(List.of(), 0, 1, 1, 1L, 1))
         .isInstanceOf(BadInputException.class).hasMessageContaining("microbatch-sizes");
-    assertThatThrownBy(() -> new Profiler.Options(List.of(0, 2), 0, 1, 1, 1L))
+    assertThatThrownBy(() -> new Profiler.Options(List.of(0, 2), 0, 1, 1, 1L, 1))
         .isInstanceOf(BadInputException.class).hasMessageContaining("micro-batch size must be > 0");
   }
 }

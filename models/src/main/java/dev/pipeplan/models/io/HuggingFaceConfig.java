@@ -144,7 +144,7 @@ public final class HuggingFaceConfig {
       String n = named.get().replace('\\', '/');
       n = n.endsWith("/") ? n.substring(0, n.length() - 1) : n;
       String last = n.substring(n.lastIndexOf('/') + 1);
-      if (!last.isBlank()) {
+      if (!last.isBlank() && !last.equals(".")) {
         return last;
       }
     }

@@ -222,8 +222,12 @@ public final class InputNode {
 
   /** A whole number > 0 that fits an int, when present. */
   public Optional<Integer> optionalPositiveInt(String field) {
+    Optional<InputNode> c = child(field);
+    if (c.isPresent() && c.get().node.isNumber() && c.get().node.asDouble() < 1) {
+      throw error(field, "must be >= 1, got " + show(c.get().node));
+    }
     Optional<Long> n = optionalInteger(field);
-    if (n.isPresent() && (n.get() == 0 || n.get() > Integer.MAX_VALUE)) {
+    if (n.isPresent() && n.get() > Integer.MAX_VALUE) {
       throw error(field, "must be between 1 and " + Integer.MAX_VALUE + ", got " + n.get());
     }
     return n.map(Long::intValue);

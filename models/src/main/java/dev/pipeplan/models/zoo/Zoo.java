@@ -52,6 +52,13 @@ public final class Zoo {
             }
             return Vgg16.build("vgg16", DType.FP32);
           }),
+      new Entry("resnet50", "ResNet-50 on 224x224 images (25.6M), sixteen bottleneck blocks", null,
+          seq -> {
+            if (seq != 0) {
+              throw new BadInputException("model 'resnet50' has no sequence length; got --seq " + seq);
+            }
+            return ResNet50.build("resnet50", DType.FP32);
+          }),
       transformer(new TransformerConfig("gpt-tiny", 256, 64, 8, 4, 4, 256, 64, false, true, true, 32, DType.FP32),
           "tiny GPT for the CPU executor: runs forward and backward in milliseconds"),
       transformer(new TransformerConfig("gpt-small-cpu", 512, 256, 8, 8, 8, 1024, 256, false, true, true, 64,

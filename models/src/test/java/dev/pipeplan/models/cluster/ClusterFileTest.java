@@ -62,7 +62,7 @@ class ClusterFileTest {
     Files.writeString(file, "{\"groups\": [{\"device\": \"h100\", \"nodes\": -1, \"devicesPerNode\": 8}]}");
     assertThatThrownBy(() -> Clusters.load(file.toString()))
         .isInstanceOf(BadInputException.class)
-        .hasMessage(file + ": groups[0].nodes must be >= 0, got -1");
+        .hasMessage(file + ": groups[0].nodes must be >= 1, got -1");
   }
 
   @Test

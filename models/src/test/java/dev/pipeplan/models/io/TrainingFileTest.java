@@ -36,6 +36,6 @@ class TrainingFileTest {
   void zeroGlobalBatchIsReported() {
     assertThatThrownBy(() -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"globalBatch\": 0}", false)))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("t.json: globalBatch must be between 1 and");
+        .hasMessage("t.json: globalBatch must be >= 1, got 0");
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -24,7 +25,8 @@ class ZooTest {
     "llama2-13b, 13015864320",
     "llama2-70b, 68976648192",
     "llama3-8b, 8030261248",
-    "vgg16, 138357544"
+    "vgg16, 138357544",
+    "resnet50, 25557032"
   })
   void parameterCountsMatchPublishedExactly(String name, long published) {
     assertThat(Zoo.get(name).totalParameters()).isEqualTo(published);
@@ -72,6 +74,40 @@ class ZooTest {
     long kv = 8 * 128;
     assertThat(block.parameterCount()).isEqualTo(2 * h * h + 2 * h * kv + 3 * h * 28672 + 2 * h);
     assertThat(block.shape()).containsEntry("kvHeads", 8L).containsEntry("gated", 1L).containsEntry("bias", 0L);
+  }
+
+  @Test
+  void activationFormulaAdaptsToGroupedQueryAttentionAndSwiGlu() {
+    TransformerConfig c = Zoo.find("llama2-70b").orElseThrow().transformer().orElseThrow();
+    double s = 4096;
+    double h = 8192;
+    double a = 64;
+    double kv = 8 * 128;
+    double f = 28672;
+    // Korthikanti's 16-bit count, minus the K and V bytes GQA does not keep, with the GeLU MLP's 19·s·h replaced by
+    // SwiGLU's input, gate, up and product (2 bytes each) plus the 1-byte dropout mask.
+    double expected = s * h * (34 + 5 * a * s / h) - 2 * 2 * s * (h - kv) - 19 * s * h
+        + (2 * (s * h + 3 * s * f) + s * h);
+    assertThat(TransformerLayers.savedActivationBytes(c, 4096)).isEqualTo(Math.round(expected));
+  }
+
+  @Test
+  void cnnForwardFlopsMatchPublishedMultiplyAdds() {
+    // VGG-16 15.5 GMACs, ResNet-50 4.1 GMACs per 224x224 image (convolutions and fully connected layers).
+    assertThat(Zoo.get("vgg16").forwardFlopsPerSample() / 2).isCloseTo(15.5e9, within(0.2e9));
+    assertThat(Zoo.get("resnet50").forwardFlopsPerSample() / 2).isCloseTo(4.1e9, within(0.1e9));
+    assertThatThrownBy(() -> Zoo.get("resnet50", 128)).isInstanceOf(BadInputException.class);
+  }
+
+  @Test
+  void cpuModelsAreSmallEnoughForMillisecondSteps() {
+    ModelSpec tiny = Zoo.get("gpt-tiny");
+    assertThat(tiny.totalParameters()).isLessThan(1_000_000L);
+    assertThat(tiny.trainingFlopsPerSample()).isLessThan(1e8);
+    assertThat(tiny.dtype()).isEqualTo(DType.FP32);
+    ModelSpec small = Zoo.get("gpt-small-cpu");
+    assertThat(small.layer(1).shape()).containsEntry("hidden", 256L).containsEntry("seq", 64L);
+    assertThat(small.layerCount()).isEqualTo(10);
   }
 
   @Test

@@ -11,7 +11,6 @@ import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
-import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,9 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.cost.Partition;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.ojalgo.optimisation.Expression;
@@ -187,7 +189,7 @@ public final class MipPartitioner {
   private static final class Linear {
     private final Variable[][] c;
     private final int stages;
-    private final java.util.LinkedHashMap<Variable, Double> terms = new java.util.LinkedHashMap<>();
+    private final LinkedHashMap<Variable, Double> terms = new LinkedHashMap<>();
     private double constant;
 
     Linear(Variable[][] c, int stages) {
@@ -213,7 +215,7 @@ public final class MipPartitioner {
 
     void addTo(ExpressionsBasedModel model, String name, Double lower, Double upper) {
       Expression e = model.newExpression(name);
-      for (java.util.Map.Entry<Variable, Double> t : terms.entrySet()) {
+      for (Map.Entry<Variable, Double> t : terms.entrySet()) {
         e.set(t.getKey(), t.getValue());
       }
       if (lower != null) {

@@ -5,13 +5,13 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.PlanLinks;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
 import dev.pipeplan.planner.partition.MipPartitioner;
 import dev.pipeplan.planner.partition.PartitionProblem;
-import dev.pipeplan.models.Profile;
 import dev.pipeplan.simulator.cost.AnalyticCostModel;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
@@ -250,8 +250,13 @@ public final class CandidateEvaluator {
   }
 
   /** The stage costs of a partition, from the cost model. */
-  public List<StageCost> stageCosts(Candidate c, Schedule schedule, Partition partition) {
-    CostRequest request = new CostRequest(partition, c.microBatchSize(), schedule.stageToDevice(),
+  public List<StageCost> stageCosts(Candidate c, Partition partition) {
+    int[] devices = stageDevices(c);
+    List<Integer> stageToDevice = new ArrayList<>(devices.length);
+    for (int d : devices) {
+      stageToDevice.add(d);
+    }
+    CostRequest request = new CostRequest(partition, c.microBatchSize(), stageToDevice,
         clusterDevices(c.parallelism()), c.parallelism().tp());
     return costModel.stageCosts(request).stages();
   }
@@ -336,18 +341,33 @@ public final class CandidateEvaluator {
         + dataParallelSyncLowerBound(par);
   }
 
-  /** The bound after partitioning: m times the busiest device's work per micro-batch. */
-  public long lowerBoundNanos(Candidate c, List<StageCost> stageCosts, Schedule schedule) {
-    long[] busy = new long[c.parallelism().pp()];
+  /**
+   * The bound after partitioning, valid for every schedule: some device d must run all its actions (m times its
+   * stages' F + I + W), and it cannot start before micro-batch 0's forward has passed every stage before its first
+   * one; so the pipeline takes at least {@code max over d of (startup(d) + busy(d))}.
+   */
+  public long lowerBoundNanos(Candidate c, List<StageCost> stageCosts) {
+    int[] stageDevice = stageDevices(c);
+    int pp = c.parallelism().pp();
+    long[] busy = new long[pp];
+    long[] startup = new long[pp];
+    boolean[] seen = new boolean[pp];
+    long forwardSoFar = 0;
     for (int s = 0; s < stageCosts.size(); s++) {
       StageCost sc = stageCosts.get(s);
-      busy[schedule.deviceOf(s)] += sc.forwardNanos() + sc.backwardInputNanos() + sc.backwardWeightNanos();
+      int d = stageDevice[s];
+      busy[d] += sc.forwardNanos() + sc.backwardInputNanos() + sc.backwardWeightNanos();
+      if (!seen[d]) {
+        seen[d] = true;
+        startup[d] = forwardSoFar;
+      }
+      forwardSoFar += sc.forwardNanos();
     }
     long worst = 0;
-    for (long b : busy) {
-      worst = Math.max(worst, b);
+    for (int d = 0; d < pp; d++) {
+      worst = Math.max(worst, startup[d] + busy[d] * c.microBatchCount());
     }
-    return worst * c.microBatchCount();
+    return worst;
   }
 
   /**
@@ -356,7 +376,7 @@ public final class CandidateEvaluator {
    */
   public Evaluation evaluate(Candidate c, CompiledSchedule compiled, Partition partition) {
     Schedule schedule = compiled.schedule();
-    List<StageCost> stageCosts = stageCosts(c, schedule, partition);
+    List<StageCost> stageCosts = stageCosts(c, partition);
     StageCosts costs = new StageCosts(stageCosts, links(c.parallelism()).toLinkModel());
     Metrics metrics = Simulator.metrics(compiled, costs);
     long worstOver = Long.MIN_VALUE;

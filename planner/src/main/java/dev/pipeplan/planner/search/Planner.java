@@ -57,73 +57,84 @@ public final class Planner {
     List<Evaluation> fitting = new ArrayList<>();
     List<Candidate> overMemory = new ArrayList<>();
     Evaluation closestOver = null;
-    long[] topTimes = new long[options.top()];
+    long[] topTimes = new long[Math.max(options.top(), 2)];
     Arrays.fill(topTimes, Long.MAX_VALUE);
     long simulated = 0;
     long pruned = 0;
     long done = 0;
-    for (int idx : order) {
-      Candidate c = candidates.get(idx);
-      progress.progress(done++, candidates.size());
-      long threshold = topTimes[options.top() - 1];
-      if (bounds[idx] >= threshold) {
-        pruned++;
-        continue;
-      }
-      if (evaluator.surelyOverMemory(c)) {
-        overMemory.add(c);
-        continue;
-      }
-      PartitionProblem problem;
-      try {
-        problem = evaluator.problem(c);
-      } catch (BadInputException e) {
-        continue;
-      }
-      Optional<Partition> partition = evaluator.partition(problem);
-      if (partition.isEmpty()) {
-        overMemory.add(c);
-        continue;
-      }
-      Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
-      if (compiled.isEmpty()) {
-        continue;
-      }
-      var stageCosts = evaluator.stageCosts(c, compiled.get().schedule(), partition.get());
-      if (evaluator.lowerBoundNanos(c, stageCosts, compiled.get().schedule()) >= threshold) {
-        pruned++;
-        continue;
-      }
-      Evaluation e = evaluator.evaluate(c, compiled.get(), partition.get());
-      simulated++;
-      if (!e.fits()) {
-        overMemory.add(c);
-        if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
-          closestOver = e;
+    try {
+      for (int idx : order) {
+        Candidate c = candidates.get(idx);
+        progress.progress(done++, candidates.size());
+        long threshold = topTimes[topTimes.length - 1];
+        if (bounds[idx] >= threshold) {
+          pruned++;
+          continue;
         }
-        continue;
+        if (evaluator.surelyOverMemory(c)) {
+          overMemory.add(c);
+          continue;
+        }
+        PartitionProblem problem;
+        try {
+          problem = evaluator.problem(c);
+        } catch (BadInputException e) {
+          continue;
+        }
+        Optional<Partition> partition = evaluator.partition(problem);
+        if (partition.isEmpty()) {
+          overMemory.add(c);
+          continue;
+        }
+        if (evaluator.lowerBoundNanos(c, evaluator.stageCosts(c, partition.get())) >= threshold) {
+          pruned++;
+          continue;
+        }
+        Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
+        if (compiled.isEmpty()) {
+          continue;
+        }
+        Evaluation e;
+        try {
+          e = evaluator.evaluate(c, compiled.get(), partition.get());
+        } catch (BadInputException rejected) {
+          continue;
+        }
+        simulated++;
+        if (!e.fits()) {
+          overMemory.add(c);
+          if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
+            closestOver = e;
+          }
+          continue;
+        }
+        fitting.add(e);
+        insertTime(topTimes, e.iterationNanos());
       }
-      fitting.add(e);
-      insertTime(topTimes, e.iterationNanos());
+      progress.progress(candidates.size(), candidates.size());
+    } finally {
+      progress.finished();
     }
-    progress.progress(candidates.size(), candidates.size());
-    progress.finished();
     if (fitting.isEmpty()) {
       throw nothingFits(evaluator, candidates, overMemory, closestOver);
     }
     fitting.sort(Evaluation.RANKING);
-    List<Evaluation> ranked = new ArrayList<>(fitting.subList(0, Math.min(options.top(), fitting.size())));
+    // at least two, so that the reason always names a runner-up when there is one
+    int keep = Math.min(Math.max(options.top(), 2), fitting.size());
+    List<Evaluation> ranked = new ArrayList<>(fitting.subList(0, keep));
     if (options.refine()) {
       for (int i = 0; i < ranked.size(); i++) {
         ranked.set(i, refine(evaluator, ranked.get(i), options.refineTolerance()));
       }
       ranked.sort(Evaluation.RANKING);
     }
+    String reason = reason(ranked);
     List<Evaluation> all = new ArrayList<>(fitting);
     all.addAll(ranked);
     List<Evaluation> pareto = pareto(all);
     SearchStats stats = new SearchStats(candidates.size(), simulated, pruned, overMemory.size());
-    return new SearchResult(ranked, pareto, reason(ranked), stats, evaluator);
+    return new SearchResult(ranked.subList(0, Math.min(options.top(), ranked.size())), pareto, reason, stats,
+        evaluator);
   }
 
   private static void insertTime(long[] top, long time) {
@@ -368,15 +379,15 @@ public final class Planner {
     }
     long[] wParts = parts(w);
     long[] rParts = parts(r);
-    String[] names = {"pipeline compute", "pipeline bubbles", "gradient all-reduce", "optimizer step"};
+    String[] names = {"pipeline compute takes", "pipeline bubbles take", "gradient all-reduce takes",
+        "optimizer step takes"};
     int biggest = 0;
     for (int i = 1; i < wParts.length; i++) {
       if (rParts[i] - wParts[i] > rParts[biggest] - wParts[biggest]) {
         biggest = i;
       }
     }
-    return lead + ": its " + names[biggest] + " takes " + ms(wParts[biggest]) + " against " + ms(rParts[biggest])
-        + ".";
+    return lead + ": its " + names[biggest] + " " + ms(wParts[biggest]) + " against " + ms(rParts[biggest]) + ".";
   }
 
   /** Compute (busiest device), idle pipeline time, all-reduce, optimizer. */

@@ -21,7 +21,7 @@ class MipPartitionerTest {
     long seed = 57L;
     SplittableRandom random = new SplittableRandom(seed);
     int compared = 0;
-    for (int trial = 0; trial < 300; trial++) {
+    for (int trial = 0; trial < 200; trial++) {
       int devices = random.nextInt(1, 4);
       int layers = random.nextInt(devices, 9);
       PartitionProblem problem = RandomProblems.random(random, layers, devices, 1, random.nextBoolean());
@@ -35,7 +35,7 @@ class MipPartitionerTest {
             .as(where).isEqualTo(problem.bottleneckNanos(dp.orElseThrow()));
       }
     }
-    assertThat(compared).isGreaterThan(100);
+    assertThat(compared).isGreaterThan(60);
   }
 
   @Test
@@ -43,7 +43,7 @@ class MipPartitionerTest {
     long seed = 4242L;
     SplittableRandom random = new SplittableRandom(seed);
     int compared = 0;
-    for (int trial = 0; trial < 150; trial++) {
+    for (int trial = 0; trial < 100; trial++) {
       int devices = random.nextInt(1, 3);
       int layers = random.nextInt(devices * 2, 9);
       PartitionProblem problem = RandomProblems.random(random, layers, devices, 2, false);
@@ -59,6 +59,6 @@ class MipPartitionerTest {
         assertThat(MipPartitioner.maxLoad(problem, mip.orElseThrow())).as(where).isEqualTo(brute);
       }
     }
-    assertThat(compared).isGreaterThan(50);
+    assertThat(compared).isGreaterThan(30);
   }
 }

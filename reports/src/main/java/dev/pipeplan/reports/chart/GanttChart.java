@@ -71,20 +71,16 @@ public final class GanttChart {
   /** Writes the paired predicted/measured chart with a default title and size. */
   public static void writePaired(Timeline predicted, Timeline measured, Path out) {
     Objects.requireNonNull(predicted, "predicted");
-    write(createPaired(predicted, measured, "Predicted vs measured: " + predicted.scheduleName(),
-            defaultHeightPixels(2 * predicted.deviceCount())), out, DEFAULT_WIDTH_PIXELS,
-        defaultHeightPixels(2 * predicted.deviceCount()));
+    int height = defaultHeightPixels(2 * predicted.deviceCount());
+    JFreeChart chart = createPaired(predicted, measured, "Predicted vs measured: " + predicted.scheduleName(), height);
+    ChartFiles.write(chart, out, DEFAULT_WIDTH_PIXELS, height);
   }
 
-  private static void write(JFreeChart chart, Path out, int widthPixels, int heightPixels) {
-    ChartFiles.write(chart, out, widthPixels, heightPixels);
-  }
-
-  /** "1f1b: 4 devices, 8 micro-batches". */
+  /** "1f1b (predicted): 4 devices, 8 micro-batches". */
   public static String defaultTitle(Timeline timeline) {
     TimelineSummary s = TimelineSummary.of(timeline);
-    return timeline.scheduleName() + " (" + timeline.source() + "): " + timeline.deviceCount() + " devices, "
-        + s.microBatchCount() + " micro-batches";
+    return timeline.scheduleName() + " (" + timeline.source() + "): " + plural(timeline.deviceCount(), "device")
+        + ", " + plural(s.microBatchCount(), "micro-batch");
   }
 
   /** A height that gives each of {@code rows} rows room to read: tall rows for a few devices, thin ones for many. */
@@ -94,7 +90,11 @@ public final class GanttChart {
     return Math.min(ChartFiles.MAX_SIDE_PIXELS, 170 + rows * rowPixels);
   }
 
-  /** The chart of one timeline, laid out for an image {@code heightPixels} high. */
+  /**
+   * The chart of one timeline.
+   *
+   * @param heightPixels the height the chart will be drawn at: it sets the label font and whether labels are drawn
+   */
   public static JFreeChart create(Timeline timeline, String title, int heightPixels) {
     Objects.requireNonNull(timeline, "timeline");
     Checks.nonBlank("chart title", title);
@@ -115,7 +115,9 @@ public final class GanttChart {
 
   /**
    * The predicted and measured timelines of one plan as paired rows per device on one time axis, with the
-   * iteration and per-action errors in the subtitle.
+   * iteration and per-action errors (the simulator's {@link Comparison}) in the subtitles.
+   *
+   * @param heightPixels the height the chart will be drawn at: it sets the label font and whether labels are drawn
    */
   public static JFreeChart createPaired(Timeline predicted, Timeline measured, String title, int heightPixels) {
     Objects.requireNonNull(predicted, "predicted");
@@ -253,6 +255,10 @@ public final class GanttChart {
       first = Math.min(first, a.startNanos());
     }
     return first == Long.MAX_VALUE ? 0 : first;
+  }
+
+  static String plural(int n, String noun) {
+    return n + " " + (n == 1 ? noun : noun.endsWith("h") ? noun + "es" : noun + "s");
   }
 
   static String ms(long nanos) {

@@ -20,9 +20,10 @@ import org.jfree.svg.SVGHints;
 
 /**
  * Draws each bar of a {@link GanttDataset} as one filled rectangle (in SVG: one {@code <rect>} whose id is the bar's
- * element id) and its label (in SVG: a {@code <text>} in a {@code <g>} whose id is {@code label-} and the bar's id) inside it when the label's measured width and height fit; labels never leave their bar,
- * and the bars of one row never overlap, so no two labels overlap. Bars at least three pixels wide are inset by half
- * a pixel on each side so that back-to-back actions stay apart.
+ * element id) and its label inside it when the label's measured width and height fit (in SVG: a {@code <text>} in a
+ * {@code <g>} whose id is {@code label-} and the bar's id). Labels never leave their bar and the bars of one row never
+ * overlap, so no two labels overlap. Bars at least three pixels wide are inset by half a pixel on each side so that
+ * back-to-back actions stay apart.
  */
 final class GanttRenderer extends AbstractXYItemRenderer {
   private static final long serialVersionUID = 1L;

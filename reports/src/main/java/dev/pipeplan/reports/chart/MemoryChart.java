@@ -36,13 +36,16 @@ import org.jfree.data.xy.XYSeriesCollection;
 /**
  * Memory in use over one iteration, one step line per device (from the timeline's {@link MemoryPoint}s, each level
  * held until the next point and the last one to the iteration's end), with each device's memory limit drawn as a
- * dashed line. Up to {@value #LEGEND_DEVICE_LIMIT} devices get categorical colours and a legend; more are coloured
- * along viridis by device index with a colour bar instead.
+ * dashed line (unless the peak is under a quarter of the limit: then the limit would flatten the lines, and the
+ * subtitle gives it instead). Up to {@value #LEGEND_DEVICE_LIMIT} devices get categorical colours and a legend;
+ * more are coloured along viridis by device index with a colour bar instead.
  */
 public final class MemoryChart {
   public static final int DEFAULT_WIDTH_PIXELS = 1400;
   public static final int DEFAULT_HEIGHT_PIXELS = 520;
   static final int LEGEND_DEVICE_LIMIT = 8;
+  /** A limit more than four times the peak is left off the scale (see {@link #create}). */
+  static final double OFF_SCALE_FRACTION = 0.25;
 
   private static final Color LIMIT = new Color(0xD55E00);
   private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 16);
@@ -76,12 +79,19 @@ public final class MemoryChart {
       throw new BadInputException("memory limits are given for " + memoryLimitBytes.size() + " devices but the "
           + "timeline has " + p);
     }
-    long maxBytes = 0;
-    for (MemoryPoint m : timeline.memory()) {
-      maxBytes = Math.max(maxBytes, m.bytes());
-    }
+    long peakBytes = peak(timeline);
+    long smallestLimit = Long.MAX_VALUE;
     for (long limit : memoryLimitBytes) {
-      maxBytes = Math.max(maxBytes, limit);
+      smallestLimit = Math.min(smallestLimit, limit);
+    }
+    // a limit far above the peak would flatten every line onto the axis: then leave it off the scale and say so
+    boolean limitsOnScale = !memoryLimitBytes.isEmpty() && !(peakBytes > 0
+        && peakBytes < smallestLimit * OFF_SCALE_FRACTION);
+    long maxBytes = peakBytes;
+    if (limitsOnScale) {
+      for (long limit : memoryLimitBytes) {
+        maxBytes = Math.max(maxBytes, limit);
+      }
     }
     ByteUnit unit = ByteUnit.forMax(maxBytes);
 
@@ -131,13 +141,14 @@ public final class MemoryChart {
     plot.setDomainGridlinePaint(new Color(0xD0D0D0));
     plot.setRangeGridlinePaint(new Color(0xD0D0D0));
     plot.setOutlinePaint(new Color(0xBBBBBB));
-    for (Map.Entry<Long, String> e : limitLabels(memoryLimitBytes).entrySet()) {
+    for (Map.Entry<Long, String> e : (limitsOnScale ? limitLabels(memoryLimitBytes) : Map.<Long, String>of())
+        .entrySet()) {
       ValueMarker marker = new ValueMarker(unit.of(e.getKey()), LIMIT,
           new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
       marker.setLabel(e.getValue());
       marker.setLabelFont(SMALL_FONT);
       marker.setLabelPaint(LIMIT);
-      marker.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+      marker.setLabelBackgroundColor(new Color(255, 255, 255, 210));
       marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
       marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
       marker.setLabelOffset(new RectangleInsets(2, 6, 2, 2));
@@ -147,7 +158,11 @@ public final class MemoryChart {
     JFreeChart chart = new JFreeChart(title, TITLE_FONT, plot, false);
     chart.setBackgroundPaint(Color.WHITE);
     String note = timeline.memory().isEmpty() ? "no memory levels recorded in this timeline"
-        : String.format(Locale.ROOT, "peak %s; static memory included", ByteUnit.format(peak(timeline)));
+        : String.format(Locale.ROOT, "peak %s; static memory included", ByteUnit.format(peakBytes));
+    if (!limitsOnScale && !memoryLimitBytes.isEmpty() && peakBytes > 0) {
+      note += String.format(Locale.ROOT, "; the limit (%s) is off the scale: the peak uses %.1f%% of it",
+          ByteUnit.format(smallestLimit), 100.0 * peakBytes / smallestLimit);
+    }
     chart.addSubtitle(new TextTitle(note, SMALL_FONT));
     if (p <= LEGEND_DEVICE_LIMIT) {
       LegendTitle legend = new LegendTitle(plot);

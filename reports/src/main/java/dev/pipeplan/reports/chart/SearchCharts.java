@@ -21,6 +21,7 @@ import org.jfree.chart.annotations.XYTextAnnotation;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -94,7 +95,11 @@ public final class SearchCharts {
       }
       dataset.addSeries(s);
       renderer.setSeriesPaint(series, Palettes.categorical(series));
-      renderer.setSeriesStroke(series, new BasicStroke(1.8f));
+      // each later kind is drawn thinner and smaller, so kinds whose points coincide stay visible as nested lines
+      float width = Math.max(1.2f, 6.0f - 2.2f * series);
+      renderer.setSeriesStroke(series, new BasicStroke(width));
+      double r = Math.max(2.5, 6.0 - 1.0 * series);
+      renderer.setSeriesShape(series, new Ellipse2D.Double(-r, -r, 2 * r, 2 * r));
       series++;
     }
     series = addMarkers(dataset, renderer, series, infeasible, chosen);
@@ -112,6 +117,8 @@ public final class SearchCharts {
     time.setAutoRangeIncludesZero(false);
     time.setLabelFont(SMALL_FONT);
     XYPlot plot = plot(dataset, m, time, renderer);
+    // series 0 (the widest line) first, so that the thinner lines of later kinds stay visible on top of it
+    plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
     JFreeChart chart = chart(title, plot,
         "each point: the fastest feasible candidate of that kind and micro-batch count");
     return chart;
@@ -125,10 +132,14 @@ public final class SearchCharts {
     Objects.requireNonNull(points, "points");
     Checks.nonBlank("chart title", title);
     Checks.nonNegative("memoryLimitBytes", memoryLimitBytes);
-    long maxBytes = memoryLimitBytes;
+    long pointsMaxBytes = 0;
     for (SearchPoint p : points) {
-      maxBytes = Math.max(maxBytes, p.peakMemoryBytes());
+      pointsMaxBytes = Math.max(pointsMaxBytes, p.peakMemoryBytes());
     }
+    // a limit far above every candidate would squash them against the axis: leave it off the scale and say so
+    boolean limitOnScale = memoryLimitBytes > 0
+        && !(pointsMaxBytes > 0 && pointsMaxBytes < memoryLimitBytes * MemoryChart.OFF_SCALE_FRACTION);
+    long maxBytes = limitOnScale ? Math.max(memoryLimitBytes, pointsMaxBytes) : pointsMaxBytes;
     ByteUnit unit = ByteUnit.forMax(maxBytes);
     XYSeries candidates = new XYSeries("candidate", false, true);
     XYSeries infeasible = new XYSeries("does not fit in memory", false, true);
@@ -164,13 +175,13 @@ public final class SearchCharts {
     time.setAutoRangeIncludesZero(false);
     time.setLabelFont(SMALL_FONT);
     XYPlot plot = plot(dataset, memory, time, renderer);
-    if (memoryLimitBytes > 0) {
+    if (limitOnScale) {
       ValueMarker limit = new ValueMarker(unit.of(memoryLimitBytes), CHOSEN, new BasicStroke(1.5f,
           BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
       limit.setLabel("memory limit " + ByteUnit.format(memoryLimitBytes));
       limit.setLabelFont(SMALL_FONT);
       limit.setLabelPaint(CHOSEN);
-      limit.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+      limit.setLabelBackgroundColor(new Color(255, 255, 255, 210));
       // the label goes on the side of the line with more room
       boolean roomOnRight = memoryLimitBytes < maxBytes / 2;
       limit.setLabelAnchor(roomOnRight ? RectangleAnchor.TOP_RIGHT : RectangleAnchor.TOP_LEFT);
@@ -181,16 +192,22 @@ public final class SearchCharts {
       memory.setRange(0, unit.of(maxBytes) * 1.08);
     }
     if (chosenPoint != null) {
-      XYTextAnnotation note = new XYTextAnnotation("  chosen: " + chosenPoint.kind() + ", m="
-          + chosenPoint.microBatchCount(), unit.of(chosenPoint.peakMemoryBytes()),
-          chosenPoint.iterationNanos() / 1e6);
+      String text = "chosen: " + chosenPoint.kind() + ", m=" + chosenPoint.microBatchCount();
+      // the note goes on the side of the point with more room
+      boolean leftOfPoint = pointsMaxBytes > 0 && chosenPoint.peakMemoryBytes() > 0.55 * maxBytes;
+      XYTextAnnotation note = new XYTextAnnotation(leftOfPoint ? text + "  " : "  " + text,
+          unit.of(chosenPoint.peakMemoryBytes()), chosenPoint.iterationNanos() / 1e6);
       note.setFont(SMALL_FONT);
       note.setPaint(CHOSEN);
-      note.setTextAnchor(TextAnchor.BOTTOM_LEFT);
+      note.setTextAnchor(leftOfPoint ? TextAnchor.BOTTOM_RIGHT : TextAnchor.BOTTOM_LEFT);
       plot.addAnnotation(note);
     }
-    return chart(title, plot, String.format(Locale.ROOT, "%d candidates, %d on the Pareto front",
-        points.size(), front.getItemCount()));
+    String subtitle = String.format(Locale.ROOT, "%d candidates, %d on the Pareto front", points.size(),
+        front.getItemCount());
+    if (memoryLimitBytes > 0 && !limitOnScale) {
+      subtitle += "; the memory limit (" + ByteUnit.format(memoryLimitBytes) + ") is off the scale";
+    }
+    return chart(title, plot, subtitle);
   }
 
   /** Feasible points that no other feasible point beats on both time and memory, by ascending memory. */

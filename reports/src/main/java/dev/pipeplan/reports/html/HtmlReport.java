@@ -305,7 +305,8 @@ public final class HtmlReport {
           + ms(cmp.measuredIterationNanos()) + " ms");
       kv("iteration error", signedPct(cmp.iterationError())
           + " of measured (negative: the prediction was optimistic)");
-      kv("per-action duration error", "|predicted - measured| / measured: median " + pct(cmp.medianActionError()) + ", p90 "
+      kv("per-action duration error", "|predicted - measured| / measured: median "
+          + pct(cmp.medianActionError()) + ", p90 "
           + pct(cmp.p90ActionError()) + " over " + cmp.actions().size() + " matched actions"
           + (cmp.unmatchedActions() == 0 ? "" : ", " + cmp.unmatchedActions() + " unmatched"));
       kv("bubble", "predicted " + pct(cmp.predictedBubbleRatio()) + ", measured " + pct(cmp.measuredBubbleRatio()));

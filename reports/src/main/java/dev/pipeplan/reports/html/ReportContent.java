@@ -1,5 +1,6 @@
 package dev.pipeplan.reports.html;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.reports.chart.SearchPoint;
 import dev.pipeplan.simulator.compare.Comparison;
@@ -18,7 +19,7 @@ import java.util.Optional;
  * @param reason why this plan was chosen (may be empty)
  * @param candidates the ranked candidates, the chosen one first (may be empty)
  * @param searchPoints the candidates as the search charts plot them (may be empty: no search charts)
- * @param memoryLimitBytes each pipeline device's memory limit, one per device
+ * @param memoryLimitBytes each pipeline device's memory limit, one per device (or empty: none drawn)
  * @param predicted the predicted timeline
  * @param measured the measured timeline of the same plan, when there is one
  * @param runDetails where and how the measured run ran, one labelled value per row (empty without a run)
@@ -47,6 +48,15 @@ public record ReportContent(
     memoryLimitBytes = List.copyOf(Objects.requireNonNull(memoryLimitBytes, "memoryLimitBytes"));
     Objects.requireNonNull(predicted, "predicted");
     Objects.requireNonNull(measured, "measured");
+    int p = predicted.deviceCount();
+    if (!memoryLimitBytes.isEmpty() && memoryLimitBytes.size() != p) {
+      throw new BadInputException("report has memory limits for " + memoryLimitBytes.size()
+          + " devices but the predicted timeline has " + p);
+    }
+    if (measured.isPresent() && measured.get().deviceCount() != p) {
+      throw new BadInputException("the measured timeline has " + measured.get().deviceCount()
+          + " devices but the predicted one has " + p + ". Maybe the run is of another plan.");
+    }
     runDetails = List.copyOf(Objects.requireNonNull(runDetails, "runDetails"));
     planJson = Objects.requireNonNullElse(planJson, "");
   }

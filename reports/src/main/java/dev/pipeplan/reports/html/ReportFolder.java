@@ -11,6 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Puts a whole folder in place at once: the caller fills a temporary sibling folder, then {@link #commit} moves an
@@ -60,6 +65,7 @@ final class ReportFolder implements AutoCloseable {
   void commit() {
     Path old = null;
     try {
+      shareable(staging);
       if (Files.exists(target)) {
         old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
         Files.delete(old);
@@ -89,6 +95,23 @@ final class ReportFolder implements AutoCloseable {
   public void close() {
     if (!committed) {
       deleteTree(staging);
+    }
+  }
+
+  /**
+   * Temporary folders and files are created owner-only; a report is for sharing, so give it the usual
+   * rwxr-xr-x / rw-r--r-- where the file system has POSIX permissions.
+   */
+  private static void shareable(Path root) throws IOException {
+    if (!Files.getFileStore(root).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      return;
+    }
+    Set<PosixFilePermission> dirs = PosixFilePermissions.fromString("rwxr-xr-x");
+    Set<PosixFilePermission> files = PosixFilePermissions.fromString("rw-r--r--");
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Files.setPosixFilePermissions(p, Files.isDirectory(p) ? dirs : files);
+      }
     }
   }
 

@@ -108,6 +108,14 @@ class GanttChartTest {
   }
 
   @Test
+  void drawsAnEmptyTimelineAsEmptyRows() {
+    Timeline empty = new Timeline(Timeline.MEASURED, "none", 3, List.of(), List.of(), List.of());
+    String svg = ChartFiles.svg(GanttChart.create(empty, "empty", 300), 600, 300);
+    assertThat(ids(svg, "rect", "action-")).isEmpty();
+    assertThat(svg).contains(">device 2<").contains("0 actions");
+  }
+
+  @Test
   void rejectsPairingTimelinesOfDifferentDeviceCounts() {
     assertThatThrownBy(() -> GanttChart.createPaired(TestTimelines.oneFOneB(2, 4), TestTimelines.oneFOneB(3, 4),
         "p", 300)).isInstanceOf(BadInputException.class).hasMessageContaining("3 devices");

@@ -28,6 +28,14 @@ class MemoryChartTest {
   }
 
   @Test
+  void leavesALimitFarAboveThePeakOffTheScaleAndSaysSo() {
+    Timeline timeline = TestTimelines.zeroBubbleLike(3, 4, 0);
+    String svg = ChartFiles.svg(MemoryChart.create(timeline, Collections.nCopies(3, 80L << 30), "m"), 900, 400);
+    assertThat(svg).doesNotContain(">limit 80.0 GiB<").contains("the limit (80.0 GiB) is off the scale")
+        .contains("uses 2.2% of it");
+  }
+
+  @Test
   void rejectsLimitsForTheWrongNumberOfDevices() {
     assertThatThrownBy(() -> MemoryChart.create(TestTimelines.zeroBubbleLike(3, 4, 0), List.of(1L, 2L), "m"))
         .isInstanceOf(BadInputException.class).hasMessageContaining("2 devices").hasMessageContaining("has 3");

@@ -2,11 +2,14 @@ package dev.pipeplan.reports.html;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pipeplan.models.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -113,6 +116,16 @@ class HtmlReportTest {
         .isInstanceOf(BadInputException.class).hasMessageContaining("mine").hasMessageContaining("new folder");
     assertThat(Files.readString(out.resolve("notes.txt"))).isEqualTo("keep me");
     assertThat(listing(dir)).containsExactly("mine");
+  }
+
+  @Test
+  void writesAFolderOthersCanRead() throws Exception {
+    Path out = dir.resolve("report");
+    HtmlReport.write(TestContents.of(2, 4, false), out);
+    assumeTrue(Files.getFileStore(out).supportsFileAttributeView(PosixFileAttributeView.class));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rwxr-xr-x");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("index.html"))))
+        .isEqualTo("rw-r--r--");
   }
 
   @Test

@@ -22,10 +22,11 @@ import java.util.Objects;
  *
  * <p>k is the micro-batch size at which reading the stage's weights from device memory takes as long as the math:
  * the roofline ridge of the weight GEMMs. Below it the kernels are memory-bound and efficiency falls off; well above
- * it they run at the sustained rate. For a GPT block in bf16 on an H100 (R ≈ 600 TFLOP/s sustained, M ≈ 3.35 TB/s)
- * k is about R·2/(2·M) ≈ 180 tokens, so a micro-batch of one 1024-token sequence runs at ~85%, and a 64-token one
- * at ~26%. Written out, the efficiency term is simply {@code w / t / M}: every F, I and W action streams the stage's
- * weights (I reads W for dX = dY·Wᵀ, W writes dW) once. Embedding tables gather rows and are left out of w.
+ * it they run at the sustained rate. For a GPT block in bf16 (2 FLOPs and 2 bytes per weight and token) on the H100
+ * preset (R ≈ 692 TFLOP/s sustained, M = 3.35 TB/s) k = R/M ≈ 207 tokens, so a micro-batch of one 1024-token
+ * sequence runs at ~83%, and a 64-token one at ~24%. Written out, the efficiency term is simply {@code w / t / M}:
+ * every F, I and W action streams the stage's weights (I reads W for dX = dY·Wᵀ, W writes dW) once. Embedding tables
+ * gather rows and are left out of w.
  *
  * <p>With t > 1 each transformer block adds two all-reduces of its output to F and two to I (Megatron's f/g
  * operators), as a ring over the cluster's intra-node link: 2(t-1)/t · bytes / bandwidth + 2(t-1) · latency each.

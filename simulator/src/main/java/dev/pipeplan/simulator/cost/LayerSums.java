@@ -98,7 +98,8 @@ final class LayerSums {
    *   <li>activations: saved bytes × b / t; with recompute only the stage input (b × the previous layer's output;
    *       nothing for stage 0, whose input is token ids) is kept per micro-batch, and one micro-batch's full
    *       activations join the static bytes as the workspace the recomputation fills during a backward;
-   *   <li>I frees {@link #INPUT_GRAD_FREED_FRACTION} of the activations, W the rest.
+   *   <li>I frees {@link #INPUT_GRAD_FREED_FRACTION} of the activations, W the rest;
+   *   <li>output bytes (what one hop carries): b × the last layer's output / t, one tensor rank's share.
    * </ul>
    *
    * @return the cost with the given durations and this stage's bytes
@@ -118,7 +119,10 @@ final class LayerSums {
       staticBytes = Math.addExact(staticBytes, saved);
     }
     long freedByInput = (long) Math.floor(activation * INPUT_GRAD_FREED_FRACTION);
-    long output = Math.multiplyExact(model.layer(end - 1).outputBytes(), (long) microBatchSize);
+    // Megatron's scatter/gather hand-off: each of the t tensor ranks sends 1/t of the output to its peer in the next
+    // stage, over its own link, in parallel (Narayanan et al., SC'21, section 4.1).
+    long output = ceilDiv(Math.multiplyExact(model.layer(end - 1).outputBytes(), (long) microBatchSize),
+        tensorParallel);
     return new StageCost(forwardNanos, backwardInputNanos, backwardWeightNanos, output, activation, freedByInput,
         staticBytes);
   }

@@ -67,6 +67,9 @@ public final class CompiledSchedule {
     int[] forwardAt = filled(stageCount * m);
     int[] backwardAt = filled(stageCount * m);
     int[] weightAt = filled(stageCount * m);
+    // Read each Action object once: generators may allocate them far from their list order, and a second pass over
+    // the objects would miss the cache again.
+    int[] microBatchOf = new int[actionCount];
     int k = 0;
     for (int d = 0; d < deviceCount; d++) {
       deviceFirst[d] = k;
@@ -91,6 +94,7 @@ public final class CompiledSchedule {
         table[slot] = k;
         deviceOf[k] = d;
         costKey[k] = s * TYPES + typeCode(a.type());
+        microBatchOf[k] = j;
         actions[k] = a;
         k++;
       }
@@ -103,25 +107,18 @@ public final class CompiledSchedule {
     dependant0 = filled(actionCount);
     dependant1 = filled(actionCount);
     for (int x = 0; x < actionCount; x++) {
-      Action a = actions[x];
-      int s = a.stage();
-      int j = a.microBatch();
+      int s = costKey[x] / TYPES;
+      int type = costKey[x] % TYPES;
+      int j = microBatchOf[x];
       int same = -1;
       int cross = -1;
-      switch (a.type()) {
-        case F:
-          cross = s > 0 ? forwardAt[(s - 1) * m + j] : -1;
-          break;
-        case I:
-        case B:
-          same = forwardAt[s * m + j];
-          cross = s + 1 < stageCount ? backwardAt[(s + 1) * m + j] : -1;
-          break;
-        case W:
-          same = backwardAt[s * m + j];
-          break;
-        default:
-          throw new IllegalStateException("unknown action type " + a.type());
+      if (type == F) {
+        cross = s > 0 ? forwardAt[(s - 1) * m + j] : -1;
+      } else if (type == W) {
+        same = backwardAt[s * m + j];
+      } else {
+        same = forwardAt[s * m + j];
+        cross = s + 1 < stageCount ? backwardAt[(s + 1) * m + j] : -1;
       }
       sameStageDep[x] = same;
       crossStageDep[x] = cross;
@@ -198,7 +195,7 @@ public final class CompiledSchedule {
           throw bad("stage " + s + " micro-batch " + j + " has no backward (" + s + "B" + j + " or " + s + "I" + j
               + ")");
         }
-        boolean split = actions[backwardAt[slot]].type() == ActionType.I;
+        boolean split = costKey[backwardAt[slot]] % TYPES == I;
         if (split && weightAt[slot] < 0) {
           throw bad("stage " + s + " micro-batch " + j + " has " + s + "I" + j + " but no " + s + "W" + j);
         }

@@ -13,11 +13,15 @@ import java.util.List;
  * ready forward of the oldest micro-batch that the cap admits; else its oldest pending weight-gradient backward (W),
  * so W's fill what would be bubbles; else it idles. Forwards and I's of a stage go in micro-batch order.
  *
- * <p>A micro-batch enters a device at its first stage there and then needs a slot for each of its stages on that
- * device (v of them), so entering is admitted only while in-flight + reserved + v <= cap, where reserved counts the
- * slots promised to micro-batches that entered but have not reached their later stages on the device; forwards on a
- * later stage use their reservation and are always admitted. Micro-batches enter every device in order, so the
- * oldest one always progresses and the order never deadlocks when cap >= v.
+ * <p>A micro-batch enters a device at its first stage there. Entering is admitted only while in-flight + v <= cap,
+ * which leaves the device at least v - 1 free slots after it; a forward on a later stage of the device needs only
+ * in-flight + 1 <= cap. Why this never deadlocks (with cap >= v): take the oldest unfinished micro-batch. Forwards of
+ * a stage go in micro-batch order, so a device holds later-stage activations only of older, finished micro-batches,
+ * whose pending W's run whenever nothing else can; once they ran, the device holds only first-stage activations,
+ * each admitted with v - 1 slots to spare, so the oldest micro-batch's later-stage forwards find room, and its
+ * backwards need none. Unlike reserving v slots per micro-batch for its whole life, this keeps only one micro-batch's
+ * worth of slack, which matters on a V where the first stage's activation lives through the whole V and the last
+ * stage's only briefly.
  */
 final class CappedGreedyScheduler {
   private final int deviceCount;
@@ -63,7 +67,6 @@ final class CappedGreedyScheduler {
     int[] nextF = new int[stageCount];
     int[] nextI = new int[stageCount];
     int[] inFlight = new int[deviceCount];
-    int[] reserved = new int[deviceCount];
     List<Deque<Action>> pendingW = new ArrayList<>(deviceCount);
     List<List<Action>> orders = new ArrayList<>(deviceCount);
     for (int d = 0; d < deviceCount; d++) {
@@ -75,7 +78,7 @@ final class CappedGreedyScheduler {
     for (long t = 0; remaining > 0; t++) {
       boolean progress = false;
       for (int d = 0; d < deviceCount; d++) {
-        chosen[d] = choose(d, t, doneF, doneI, nextF, nextI, inFlight, reserved, pendingW.get(d));
+        chosen[d] = choose(d, t, doneF, doneI, nextF, nextI, inFlight, pendingW.get(d));
       }
       for (int d = 0; d < deviceCount; d++) {
         Action a = chosen[d];
@@ -91,11 +94,6 @@ final class CappedGreedyScheduler {
             doneF[key] = t + 1;
             nextF[a.stage()]++;
             inFlight[d]++;
-            if (isFirstStageOnDevice(a.stage(), d)) {
-              reserved[d] += deviceStages[d].length - 1;
-            } else {
-              reserved[d]--;
-            }
             break;
           case I:
             doneI[key] = t + 1;
@@ -123,7 +121,7 @@ final class CappedGreedyScheduler {
   }
 
   private Action choose(int d, long t, long[] doneF, long[] doneI, int[] nextF, int[] nextI, int[] inFlight,
-      int[] reserved, Deque<Action> pendingW) {
+      Deque<Action> pendingW) {
     int m = microBatchCount;
     Action best = null;
     for (int s : deviceStages[d]) {
@@ -146,8 +144,8 @@ final class CappedGreedyScheduler {
       if (j >= m || (s > 0 && doneF[(s - 1) * m + j] > t)) {
         continue;
       }
-      boolean entering = isFirstStageOnDevice(s, d);
-      if (entering && inFlight[d] + reserved[d] + deviceStages[d].length > capPerDevice[d]) {
+      int room = isFirstStageOnDevice(s, d) ? deviceStages[d].length : 1;
+      if (inFlight[d] + room > capPerDevice[d]) {
         continue;
       }
       if (best == null || j < best.microBatch() || (j == best.microBatch() && s > best.stage())) {

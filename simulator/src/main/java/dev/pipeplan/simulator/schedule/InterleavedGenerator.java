@@ -49,7 +49,8 @@ public final class InterleavedGenerator implements ScheduleGenerator {
       throw new BadInputException("virtual stages (" + request.virtualStages()
           + ") must be >= 2 for interleaved. Maybe use --virtual-stages 2, or --kind 1f1b.");
     }
-    RequestChecks.requireMicroBatchesAtLeast(request, p, " (micro-batches go round the devices in groups of at least p)");
+    RequestChecks.requireMicroBatchesAtLeast(request, p,
+        " (micro-batches go round the devices in groups of at least p)");
     int g = groupSize(request);
     if (g < p || g > m) {
       throw new BadInputException("group size (" + g + ") must lie in [pp, microbatches] = [" + p
@@ -58,8 +59,8 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int last = m % g;
     if (last != 0 && last < p) {
       throw new BadInputException("microbatches (" + m + ") leave a last group of " + last + " with group size " + g
-          + ", below pp (" + p + ") for interleaved. Maybe use --microbatches " + (m - last) + " or "
-          + (m - last + g) + ".");
+          + ", below pp (" + p + ") for interleaved. Maybe use --group-size " + m + " (one group), or --microbatches "
+          + (m - last) + " or " + (m - last + g) + ".");
     }
   }
 

@@ -131,8 +131,8 @@ public final class PyTorchCsv {
     }
     for (int s = 0; s < stageRow.size(); s++) {
       if (stageRow.get(s) < 0) {
-        throw new BadInputException("PyTorch schedule CSV '" + name + "' has no action for stage " + s + " of stages 0.."
-            + (stageRow.size() - 1));
+        throw new BadInputException("PyTorch schedule CSV '" + name + "' has no action for stage " + s
+            + " of stages 0.." + (stageRow.size() - 1));
       }
     }
     return new Schedule(name, lines.size(), maxMicroBatch + 1, stageRow, deviceActions);

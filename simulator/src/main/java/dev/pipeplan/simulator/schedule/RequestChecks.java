@@ -35,6 +35,29 @@ final class RequestChecks {
   }
 
   /**
+   * The constraints of the request's kind on v, m and the group size (not the in-flight limit), as its generator
+   * checks them; {@link ScheduleKind#maxInFlight} uses it so that it refuses what the generator refuses.
+   */
+  static void requireAccepted(ScheduleRequest request) {
+    ScheduleKind kind = request.kind();
+    if (kind == ScheduleKind.INTERLEAVED_1F1B) {
+      InterleavedGenerator.check(request);
+      return;
+    }
+    if (!kind.acceptsVirtualStages(request.virtualStages())) {
+      String range = kind.maxVirtualStages() == Integer.MAX_VALUE ? ">= " + kind.minVirtualStages()
+          : String.valueOf(kind.minVirtualStages());
+      throw new BadInputException("virtual stages (" + request.virtualStages() + ") must be " + range + " for "
+          + kind.id() + ". Maybe use --virtual-stages " + kind.defaultVirtualStages() + ".");
+    }
+    requireNoGroupSize(request);
+    if (kind == ScheduleKind.DUALPIPE_V) {
+      requireMicroBatchesAtLeast(request, 2 * request.deviceCount(),
+          " (at least as many micro-batches as the 2p stages)");
+    }
+  }
+
+  /**
    * Rejects a request whose in-flight limit is below what the kind keeps in flight: only the zero-bubble heuristic
    * adapts to the limit, every other kind has a fixed count.
    */

@@ -59,6 +59,16 @@ public final class ScheduleDependencies {
   }
 
   /**
+   * The actions {@code action} waits for when every stage runs backwards the way {@code action} does: an I waits for
+   * the next stage's I, a B for the next stage's B. Use {@link #predecessors(Action, ScheduleIndex)} for schedules
+   * that mix the two (DualPipeV, imported CSVs).
+   */
+  public static List<Action> predecessors(Action action, int stageCount) {
+    ActionType next = action.type() == ActionType.I ? ActionType.I : ActionType.B;
+    return predecessors(action, stageCount, next);
+  }
+
+  /**
    * The actions {@code action} waits for in {@code schedule}: like {@link #predecessors(Action, int, ActionType)},
    * with the next stage's backward type read from the schedule (I if the schedule has I(s+1,j), else B).
    */

@@ -9,7 +9,8 @@ public final class ScheduleGenerators {
   /**
    * Generates the schedule the request asks for.
    *
-   * @throws dev.pipeplan.models.BadInputException naming the parameter, its value and the limit, if the kind does not accept the request
+   * @throws dev.pipeplan.models.BadInputException naming the parameter, its value and the limit, if the kind does not
+   *     accept the request
    */
   public static Schedule generate(ScheduleRequest request) {
     Objects.requireNonNull(request, "request");
@@ -46,13 +47,13 @@ public final class ScheduleGenerators {
   }
 
   static int maxInFlight(ScheduleRequest request, int device) {
+    RequestChecks.requireAccepted(request);
     switch (request.kind()) {
       case GPIPE:
         return GPipeGenerator.maxInFlight(request, device);
       case ONE_F_ONE_B:
         return OneFOneBGenerator.maxInFlight(request, device);
       case INTERLEAVED_1F1B:
-        InterleavedGenerator.check(request);
         return InterleavedGenerator.maxInFlight(request, device);
       case LOOPED_BFS:
         return LoopedBfsGenerator.maxInFlight(request, device);

@@ -37,6 +37,22 @@ class RunJsonTest {
   }
 
   @Test
+  void embedsTimelinesInTheTimelineFileFormat() {
+    String json = RunJson.write(run());
+    assertThat(json).contains("\"format\" : \"pipeplan-run\"").contains("\"format\" : \"pipeplan-timeline\"")
+        .contains("\"comparison\"");
+  }
+
+  @Test
+  void rejectsAnotherFormatVersion() {
+    String written = RunJson.write(run());
+    String json = written.replaceFirst("\"version\" : 1", "\"version\" : 2");
+    assertThatThrownBy(() -> RunJson.read(json))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("version 2");
+  }
+
+  @Test
   void representativeIsTheMedianIteration() {
     assertThat(run().representativeIteration()).isEqualTo(2);
     assertThat(run().representative().makespanNanos()).isEqualTo(210);
@@ -55,6 +71,6 @@ class RunJsonTest {
   void rejectsMalformedJson() {
     assertThatThrownBy(() -> RunJson.read("{\"modelName\": 3"))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("run file is not valid");
+        .hasMessageContaining("run file is not valid JSON");
   }
 }

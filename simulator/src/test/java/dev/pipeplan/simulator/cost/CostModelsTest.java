@@ -89,6 +89,9 @@ class CostModelsTest {
     assertThat(block.backwardWeightNanos()).isEqualTo(4_000_000 + 2 + 5_000);
     assertThat(block.staticBytes()).isEqualTo(1000 * 16);
     assertThat(block.activationBytes()).isEqualTo(1360);
+    // Each tensor rank sends its half of the 200 x 4 output bytes.
+    assertThat(block.outputBytes()).isEqualTo(400);
+    assertThat(costs.stage(0).outputBytes()).isEqualTo(200);
     // The linear stage has no block: no all-reduce.
     assertThat(costs.stage(0).forwardNanos()).isEqualTo(2_000_000 + 1 + 5_000);
     // Pipeline devices on cluster devices 0 and 2: different nodes, so the hop goes over the inter-node link.

@@ -109,6 +109,48 @@ class GeneratedSchedulesTest {
     assertThat(simulated).isGreaterThan(100);
   }
 
+  /**
+   * Shuffled device orders either run or deadlock; the engine and the independent {@code ScheduleValidator} must
+   * agree on which, and a deadlock message must name a waiting action.
+   */
+  @Test
+  void engineAndValidatorAgreeOnDeadlocksOfShuffledOrders() {
+    long seed = 77L;
+    SplittableRandom random = new SplittableRandom(seed);
+    int deadlocks = 0;
+    int runs = 0;
+    for (int trial = 0; trial < 300; trial++) {
+      ScheduleKind kind = random.nextBoolean() ? ScheduleKind.ONE_F_ONE_B : ScheduleKind.ZB_H1;
+      Schedule base = ScheduleGenerators.generate(ScheduleRequest.of(kind, 3, 3, 1));
+      List<List<Action>> lists = new ArrayList<>();
+      for (List<Action> list : base.deviceActions()) {
+        List<Action> copy = new ArrayList<>(list);
+        // Swap a few neighbours: small disturbances give both outcomes often.
+        for (int swaps = random.nextInt(4); swaps > 0; swaps--) {
+          int i = random.nextInt(copy.size() - 1);
+          Action a = copy.get(i);
+          copy.set(i, copy.get(i + 1));
+          copy.set(i + 1, a);
+        }
+        lists.add(copy);
+      }
+      Schedule shuffled = new Schedule("shuffled", 3, 3, base.stageToDevice(), lists);
+      boolean valid = dev.pipeplan.simulator.schedule.ScheduleValidator.problems(shuffled).isEmpty();
+      String where = "seed " + seed + " trial " + trial + " " + shuffled.deviceActions();
+      try {
+        Simulator.metrics(shuffled, FixedStageCosts.parseUniform("1,1,1", 3));
+        assertThat(valid).as(where + " ran, so the validator must accept it").isTrue();
+        runs++;
+      } catch (BadInputException e) {
+        assertThat(valid).as(where + " deadlocked: " + e.getMessage()).isFalse();
+        assertThat(e.getMessage()).as(where).contains("deadlocks", "waits at");
+        deadlocks++;
+      }
+    }
+    assertThat(deadlocks).isGreaterThan(20);
+    assertThat(runs).isGreaterThan(20);
+  }
+
   private static void checkTimeline(Schedule schedule, StageCosts costs, SimulationResult result, String where) {
     Map<Action, TimedAction> byAction = new HashMap<>();
     for (TimedAction a : result.timeline().actions()) {
@@ -130,7 +172,9 @@ class GeneratedSchedulesTest {
         long ready = d.endNanos();
         if (d.device() != a.device()) {
           int s = a.action().stage();
-          long bytes = a.action().type() == ActionType.F ? costs.stage(s - 1).outputBytes() : costs.stage(s).outputBytes();
+          long bytes = a.action().type() == ActionType.F
+              ? costs.stage(s - 1).outputBytes()
+              : costs.stage(s).outputBytes();
           ready += costs.links().transferNanos(d.device(), a.device(), bytes);
         }
         assertThat(a.startNanos()).as(where + " " + a.action() + " after " + dep).isGreaterThanOrEqualTo(ready);

@@ -1,0 +1,56 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.executor.profile.ProfileJson;
+import dev.pipeplan.models.Profile;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExecutorCommandsTest {
+  @TempDir Path dir;
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void profileWritesAProfileOfEveryLayer() {
+    Path file = dir.resolve("profile.json");
+    Result r = run("profile", "--model", "gpt-tiny", "--seq", "8", "--microbatch-sizes", "1,2", "--warmup", "0",
+        "--repeats", "1", "-o", file.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("profiled 10 layers of gpt-tiny at b = [1, 2]").contains("wrote");
+    Profile profile = ProfileJson.read(file);
+    assertThat(profile.layers()).hasSize(10);
+  }
+
+  @Test
+  void profileRejectsAnUnknownBackend() {
+    Result r = run("profile", "--model", "gpt-tiny", "--backend", "cuda", "-o", dir.resolve("p.json").toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("backend 'cuda' is not available").contains("Maybe use --backend cpu");
+  }
+
+  @Test
+  void runRejectsAMissingPlanFile() {
+    Result r = run("run", "--plan", dir.resolve("nope.json").toString(), "-o", dir.resolve("r.json").toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("does not exist");
+  }
+
+  @Test
+  void demoRejectsAnUnknownScheduleKindInAccuracyMode() {
+    Result r = run("demo", "--model", "gpt-tiny", "--seq", "8", "--accuracy", "nonsense", "-o", dir.toString());
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("schedule kind 'nonsense' is unknown");
+  }
+}

@@ -1,0 +1,40 @@
+package dev.pipeplan.planner.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanPrediction;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProfileSearchTest {
+  @Test
+  void plansWithMeasuredTimesAndTheProfilesHandOffLink() {
+    ModelSpec model = ModelLoader.load("gpt-tiny");
+    List<Profile.LayerProfile> layers = new ArrayList<>();
+    for (int i = 0; i < model.layerCount(); i++) {
+      LayerSpec layer = model.layer(i);
+      // the last layer is measured ten times slower than the rest: the partition must isolate it
+      double perSample = i == model.layerCount() - 1 ? 1_000_000 : 100_000;
+      Profile.LinearFit fit = new Profile.LinearFit(5_000, perSample);
+      layers.add(new Profile.LayerProfile(layer.name(), List.of(), fit, fit, fit));
+    }
+    Profile profile = new Profile(model.name(), "cpu", "test", layers, 20_000, 1e9);
+    TrainingSpec training = TrainingSpec.of(16, model.sequenceLength(), model.dtype());
+    SearchResult r = Planner.search(model, training, Clusters.load("h100:1x4"),
+        SearchOptions.defaults().withPp(4).withProfile(profile), ProgressListener.none());
+    Plan plan = PlanBuilder.fromSearch(r);
+    assertThat(plan.parallelism().tp()).isEqualTo(1);
+    assertThat(plan.links().intraNode()).isEqualTo(profile.handoffLink());
+    List<Integer> counts = plan.partition().layerCounts();
+    assertThat(counts.get(counts.size() - 1)).isEqualTo(1);
+    assertThat(PlanPrediction.predict(plan).metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
+  }
+}

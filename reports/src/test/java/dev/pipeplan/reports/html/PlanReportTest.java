@@ -1,0 +1,82 @@
+package dev.pipeplan.reports.html;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.reports.ReportPlans;
+import dev.pipeplan.reports.TestTimelines;
+import dev.pipeplan.reports.chart.SearchPoint;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlanReportTest {
+  @TempDir Path dir;
+
+  @Test
+  void describesEachDeviceOfThePlan() {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());
+    assertThat(content.devices()).hasSize(4);
+    ReportContent.DeviceRow first = content.devices().get(0);
+    assertThat(first.stages()).isEqualTo("0");
+    assertThat(first.layers()).isEqualTo("0-1");
+    assertThat(first.memoryLimitBytes()).isEqualTo(8 * ReportPlans.GIB);
+    assertThat(first.peakMemoryBytes()).isEqualTo(plan.predicted().devices().get(0).peakMemoryBytes());
+    assertThat(first.measuredBusyNanos()).isEqualTo(-1);
+    // every device runs F, I and W of 1 ms for each of 8 micro-batches in the replayed prediction
+    assertThat(content.devices()).allSatisfy(d -> assertThat(d.predictedBusyNanos()).isEqualTo(24_000_000));
+    assertThat(content.predicted().actions()).hasSize(4 * 8 * 2);
+    assertThat(content.reason()).contains("2.0 GiB less");
+    assertThat(content.candidates()).extracting(ReportContent.Candidate::scheduleKind)
+        .containsExactly("1f1b", "gpipe", "1f1b");
+  }
+
+  @Test
+  void marksTheChosenCandidateOnceAmongRankedAndParetoPoints() {
+    List<SearchPoint> points = PlanReport.searchPoints(ReportPlans.fourStageOneFOneB());
+    assertThat(points).hasSize(3);
+    assertThat(points).filteredOn(SearchPoint::chosen).singleElement()
+        .satisfies(p -> assertThat(p.kind()).isEqualTo("1f1b"))
+        .satisfies(p -> assertThat(p.microBatchCount()).isEqualTo(8));
+    assertThat(points).allSatisfy(p -> assertThat(p.feasible()).isTrue());
+  }
+
+  @Test
+  void writesAReportWithTheComparisonOfAMatchingRun() throws Exception {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
+    MeasuredRun run = run(plan, predicted, "1f1b");
+    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.of(run));
+    assertThat(content.measured()).isPresent();
+    assertThat(content.devices()).allSatisfy(d -> assertThat(d.measuredBusyNanos()).isPositive());
+    HtmlReport.write(content, dir.resolve("r"));
+    String html = Files.readString(dir.resolve("r/index.html"));
+    assertThat(html).contains("report-test-8").contains("Predicted vs measured").contains("cpu");
+    assertThat(Files.readString(dir.resolve("r/plan.json"))).isEqualTo(PlanJson.write(plan));
+  }
+
+  @Test
+  void rejectsARunOfAnotherSchedule() {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
+    assertThatThrownBy(() -> PlanReport.content(plan, "", Optional.of(run(plan, predicted, "gpipe"))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("gpipe with pp=4")
+        .hasMessageContaining("1f1b with pp=4");
+  }
+
+  private static MeasuredRun run(Plan plan, Timeline predicted, String schedule) {
+    Timeline measured = TestTimelines.measured(4, 8, 0, 1);
+    return new MeasuredRun(plan.model().name(), schedule, 4, 1, 8, 1, "2,2,2,2", predicted, List.of(measured), 0,
+        List.of(2.5), 1, "cpu", "test machine", "OMP_NUM_THREADS=1", 42);
+  }
+}

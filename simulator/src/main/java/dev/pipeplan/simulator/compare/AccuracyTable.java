@@ -1,0 +1,60 @@
+package dev.pipeplan.simulator.compare;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Several measured runs of one model, one row each, as a Markdown table of predicted against measured iteration
+ * time (docs/accuracy.md is made of these), with the machine and its load before and after.
+ */
+public final class AccuracyTable {
+  private final String modelName;
+  private final String machine;
+  private final String loadBefore;
+  private final List<String> rows = new ArrayList<>();
+  private String loadAfter = "";
+
+  public AccuracyTable(String modelName, String machine, String loadBefore) {
+    this.modelName = Objects.requireNonNull(modelName, "modelName");
+    this.machine = Objects.requireNonNull(machine, "machine");
+    this.loadBefore = Objects.requireNonNull(loadBefore, "loadBefore");
+  }
+
+  /**
+   * Adds a run's row.
+   *
+   * @param gradientDifference the largest relative gradient difference from the sequential run
+   */
+  public void add(MeasuredRun run, double gradientDifference) {
+    Comparison c = run.comparison();
+    rows.add(String.format(Locale.ROOT,
+        "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %+.1f%% | %.1f%% | %.1f%% | %.3f | %.3f | %.1e |",
+        run.scheduleName(), run.pipelineDevices(), run.virtualStages(), run.microBatchCount(), run.microBatchSize(),
+        run.partition(), c.predictedIterationNanos() / 1e6, c.measuredIterationNanos() / 1e6,
+        100 * c.iterationError(), 100 * c.medianActionError(), 100 * c.p90ActionError(), c.predictedBubbleRatio(),
+        c.measuredBubbleRatio(), gradientDifference));
+  }
+
+  public void finish(String loadAfterText) {
+    this.loadAfter = Objects.requireNonNull(loadAfterText, "loadAfterText");
+  }
+
+  public String markdown() {
+    StringBuilder b = new StringBuilder();
+    b.append("Model ").append(modelName).append("; machine: ").append(machine).append('\n');
+    b.append("Load average (1, 5, 15 min) before: ").append(loadBefore);
+    if (!loadAfter.isEmpty()) {
+      b.append("; after: ").append(loadAfter);
+    }
+    b.append("\n\n");
+    b.append("| schedule | pp | v | m | b | partition | predicted ms | measured ms | error | action error median"
+        + " | action error p90 | bubble predicted | bubble measured | gradient difference |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (String row : rows) {
+      b.append(row).append('\n');
+    }
+    return b.toString();
+  }
+}
