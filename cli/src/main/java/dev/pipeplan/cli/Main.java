@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       SimulateCommand.class,
       PlanCommand.class,
       ExportCommand.class,
+      ImportTraceCommand.class,
       ReportCommand.class,
       ProfileCommand.class,
       RunCommand.class,

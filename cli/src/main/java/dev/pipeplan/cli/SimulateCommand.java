@@ -10,6 +10,10 @@ import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.reports.chart.GanttChart;
 import dev.pipeplan.simulator.cost.AnalyticCostModel;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
@@ -58,13 +62,17 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "NAME|FILE", description = "Zoo model name or model file.")
   String model;
 
-  @Option(names = "--pp", required = true, paramLabel = "P", description = "Pipeline devices.")
+  @Option(names = "--plan", paramLabel = "plan.json",
+      description = "Simulate a plan file from 'pipeplan plan' (its model, costs and schedule); no other input needed.")
+  Path planFile;
+
+  @Option(names = "--pp", paramLabel = "P", description = "Pipeline devices.")
   int pp;
 
-  @Option(names = "--microbatches", required = true, paramLabel = "M", description = "Micro-batches per iteration.")
+  @Option(names = "--microbatches", paramLabel = "M", description = "Micro-batches per iteration.")
   int microbatches;
 
-  @Option(names = "--schedule", required = true, paramLabel = "KIND|FILE.csv",
+  @Option(names = "--schedule", paramLabel = "KIND|FILE.csv",
       description = "Schedule kind (gpipe, 1f1b, interleaved, zb-h1, ...) or a PyTorch pipelining CSV file.")
   String schedule;
 
@@ -114,9 +122,17 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--timeline", paramLabel = "FILE.json", description = "Write the simulated timeline as JSON.")
   Path timeline;
 
+  @Option(names = "--gantt", paramLabel = "FILE.png|FILE.svg", description = "Draw the timeline as a Gantt chart.")
+  Path gantt;
+
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
+    if (planFile != null) {
+      return simulatePlan();
+    }
+    if (schedule == null) {
+      throw new BadInputException("simulate needs --schedule KIND|FILE.csv (or --plan plan.json)");
+    }
     if (pp <= 0) {
       throw new BadInputException("--pp must be > 0, got " + pp);
     }
@@ -175,10 +191,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     SimulationResult result = Simulator.simulate(plan, costs);
-    if (timeline != null) {
-      AtomicFiles.writeString(timeline, TimelineJson.write(result.timeline()));
-    }
+    writeOutputs(result);
     long samples = (long) microbatches * microBatchSize;
+    PrintWriter out = spec.commandLine().getOut();
     if (json) {
       Map<String, Object> doc = MetricsJson.toMap(result.metrics(), samples);
       doc.put("schedule", plan.name());
@@ -199,6 +214,44 @@ final class SimulateCommand implements Callable<Integer> {
     }
     out.flush();
     return Main.EXIT_OK;
+  }
+
+  private Integer simulatePlan() {
+    if (schedule != null || model != null || uniformStageMs != null || partition != null || profile != null) {
+      throw new BadInputException(
+          "--plan carries its own model, schedule, partition and costs; drop --schedule, --model, --partition,"
+              + " --profile and --uniform-stage-ms");
+    }
+    Plan loaded = PlanJson.read(planFile);
+    SimulationResult result = PlanPrediction.predict(loaded);
+    writeOutputs(result);
+    Schedule plan = PlanPrediction.schedule(loaded);
+    long samples = (long) plan.microBatchCount() * loaded.microBatchSize();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> doc = MetricsJson.toMap(result.metrics(), samples);
+      doc.put("schedule", plan.name());
+      doc.put("pp", plan.deviceCount());
+      doc.put("microbatches", plan.microBatchCount());
+      doc.put("virtualStages", plan.virtualStages());
+      doc.put("microBatchSize", loaded.microBatchSize());
+      doc.put("model", loaded.model().name());
+      doc.put("partition", loaded.partition().toString());
+      out.print(Json.write(doc));
+    } else {
+      printSummary(out, plan, result.metrics(), samples, loaded.model(), null, loaded.partition());
+    }
+    out.flush();
+    return Main.EXIT_OK;
+  }
+
+  private void writeOutputs(SimulationResult result) {
+    if (timeline != null) {
+      AtomicFiles.writeString(timeline, TimelineJson.write(result.timeline()));
+    }
+    if (gantt != null) {
+      GanttChart.write(result.timeline(), gantt);
+    }
   }
 
   private Schedule buildSchedule() {
@@ -238,7 +291,8 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "schedule %s  pp %d  microbatches %d  virtual stages %d%n", plan.name(),
         plan.deviceCount(), plan.microBatchCount(), plan.virtualStages());
     if (modelSpec != null) {
-      out.printf(Locale.ROOT, "model %s  cluster %s  partition %s%n", modelSpec.name(), clusterSpec.name(), split);
+      out.printf(Locale.ROOT, "model %s  cluster %s  partition %s%n", modelSpec.name(),
+          clusterSpec == null ? "(from the plan)" : clusterSpec.name(), split);
     }
     out.printf(Locale.ROOT, "iteration %.3f ms  bubble %.2f%%  throughput %.1f samples/s%n",
         metrics.iterationNanos() / 1e6, metrics.bubbleRatio() * 100, metrics.throughputSamplesPerSecond(samples));

@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param microBatchCount m, per replica
  * @param kind the schedule kind
  * @param virtualStages v
+ * @param maxInFlightMicroBatches the in-flight cap of the memory-limited zero-bubble kind (zb-auto), 0 for none
  */
 public record Candidate(
-    Parallelism parallelism, int microBatchSize, int microBatchCount, ScheduleKind kind, int virtualStages) {
+    Parallelism parallelism, int microBatchSize, int microBatchCount, ScheduleKind kind, int virtualStages,
+    int maxInFlightMicroBatches) {
 
   /** A fixed order over candidates, for deterministic ties. */
   public static final Comparator<Candidate> ORDER = Comparator
@@ -26,7 +28,8 @@ public record Candidate(
       .thenComparingInt(c -> c.parallelism().dp())
       .thenComparingInt(Candidate::microBatchSize)
       .thenComparingInt(c -> c.kind().ordinal())
-      .thenComparingInt(Candidate::virtualStages);
+      .thenComparingInt(Candidate::virtualStages)
+      .thenComparingInt(Candidate::maxInFlightMicroBatches);
 
   public Candidate {
     Objects.requireNonNull(parallelism, "parallelism");
@@ -34,6 +37,18 @@ public record Candidate(
     Checks.positive("microBatchCount", microBatchCount);
     Objects.requireNonNull(kind, "kind");
     Checks.positive("virtualStages", virtualStages);
+    Checks.nonNegative("maxInFlightMicroBatches", maxInFlightMicroBatches);
+  }
+
+  /** A candidate without an in-flight cap. */
+  public Candidate(
+      Parallelism parallelism, int microBatchSize, int microBatchCount, ScheduleKind kind, int virtualStages) {
+    this(parallelism, microBatchSize, microBatchCount, kind, virtualStages, 0);
+  }
+
+  /** The same candidate with another in-flight cap. */
+  public Candidate withMaxInFlight(int cap) {
+    return new Candidate(parallelism, microBatchSize, microBatchCount, kind, virtualStages, cap);
   }
 
   public int stageCount() {
@@ -41,12 +56,13 @@ public record Candidate(
   }
 
   public ScheduleRequest scheduleRequest() {
-    return ScheduleRequest.of(kind, parallelism.pp(), microBatchCount, virtualStages);
+    return new ScheduleRequest(kind, parallelism.pp(), microBatchCount, virtualStages, 0, maxInFlightMicroBatches);
   }
 
-  /** "pp=4 dp=2 tp=1 b=2 m=8 1f1b" (with " v=2" where v > 1). */
+  /** "pp=4 dp=2 tp=1 b=2 m=8 1f1b" (with " v=2" where v > 1, " cap=5" with an in-flight cap). */
   public String describe() {
     return parallelism + " b=" + microBatchSize + " m=" + microBatchCount + " " + kind.id()
-        + (virtualStages > 1 ? " v=" + virtualStages : "");
+        + (virtualStages > 1 ? " v=" + virtualStages : "")
+        + (maxInFlightMicroBatches > 0 ? " cap=" + maxInFlightMicroBatches : "");
   }
 }

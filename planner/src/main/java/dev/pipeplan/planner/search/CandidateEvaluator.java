@@ -23,6 +23,7 @@ import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Metrics;
@@ -234,6 +235,34 @@ public final class CandidateEvaluator {
   }
 
   /**
+   * For the memory-limited zero-bubble kind, the candidate with the largest in-flight cap every device's memory
+   * admits under this partition ({@code (limit - static) / activations per micro-batch}, the smallest over the
+   * devices, at least 1); no cap (0) when the kind's own peak, 2p - 1, fits. Other kinds come back unchanged.
+   */
+  public Candidate withFittingInFlightCap(Candidate c, Partition partition) {
+    if (c.kind() != ScheduleKind.ZB_AUTO) {
+      return c;
+    }
+    int pp = c.parallelism().pp();
+    int[] stageDevice = stageDevices(c);
+    long[] stat = new long[pp];
+    long[] act = new long[pp];
+    List<StageCost> costs = stageCosts(c, partition);
+    for (int s = 0; s < costs.size(); s++) {
+      stat[stageDevice[s]] += costs.get(s).staticBytes();
+      act[stageDevice[s]] += costs.get(s).activationBytes();
+    }
+    long cap = 2L * pp - 1;
+    for (int d = 0; d < pp; d++) {
+      if (act[d] > 0) {
+        cap = Math.min(cap, (memoryLimit(c.parallelism(), d) - stat[d]) / act[d]);
+      }
+    }
+    cap = Math.max(1, cap);
+    return c.withMaxInFlight(cap >= 2L * pp - 1 ? 0 : (int) cap);
+  }
+
+  /**
    * The best partition of a candidate: the exact min-max DP; when its chunks fit one by one but a device's sum does
    * not (v > 1), the MIP over device sums where it is small enough. Empty when nothing fits.
    */
@@ -344,7 +373,9 @@ public final class CandidateEvaluator {
   /**
    * The bound after partitioning, valid for every schedule: some device d must run all its actions (m times its
    * stages' F + I + W), and it cannot start before micro-batch 0's forward has passed every stage before its first
-   * one; so the pipeline takes at least {@code max over d of (startup(d) + busy(d))}.
+   * one; so the pipeline takes at least {@code max over d of (startup(d) + busy(d))}. With an in-flight cap k
+   * (zb-auto), device 0 runs at most k micro-batches at a time, each for at least its round trip, so the pipeline
+   * also takes at least {@code ceil(m / k)} round trips.
    */
   public long lowerBoundNanos(Candidate c, List<StageCost> stageCosts) {
     int[] stageDevice = stageDevices(c);
@@ -366,6 +397,17 @@ public final class CandidateEvaluator {
     long worst = 0;
     for (int d = 0; d < pp; d++) {
       worst = Math.max(worst, startup[d] + busy[d] * c.microBatchCount());
+    }
+    int cap = c.maxInFlightMicroBatches();
+    if (cap > 0 && c.virtualStages() == 1) {
+      // With at most cap micro-batches in flight on device 0, each holds its slot from F(0) until its last
+      // backward on stage 0 ends, at least the whole forward and input-gradient path plus W(0).
+      long roundTrip = stageCosts.get(0).backwardWeightNanos();
+      for (StageCost sc : stageCosts) {
+        roundTrip += sc.forwardNanos() + sc.backwardInputNanos();
+      }
+      long rounds = (c.microBatchCount() + cap - 1) / cap;
+      worst = Math.max(worst, rounds * roundTrip);
     }
     return worst;
   }

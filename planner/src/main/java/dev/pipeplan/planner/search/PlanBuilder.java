@@ -45,7 +45,8 @@ public final class PlanBuilder {
         e.peakMemoryBytes(), e.memoryLimitBytes(), e.pipeline().devices());
     Plan plan = new Plan(
         Plan.FORMAT_VERSION, evaluator.model(), evaluator.training(), evaluator.cluster(), par, c.microBatchSize(),
-        c.microBatchCount(), c.kind().id(), c.virtualStages(), 0, 0, e.partition(), schedule.stageToDevice(),
+        c.microBatchCount(), c.kind().id(), c.virtualStages(), 0, c.maxInFlightMicroBatches(), e.partition(),
+        schedule.stageToDevice(),
         placement, e.stageCosts(), evaluator.links(par), predicted, reason, runnersUp, pareto, stats);
     return PlanValidator.validate(plan);
   }

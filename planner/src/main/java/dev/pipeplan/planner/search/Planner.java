@@ -71,13 +71,16 @@ public final class Planner {
           pruned++;
           continue;
         }
-        if (evaluator.surelyOverMemory(c)) {
+        // zb-auto adapts its in-flight cap to memory: partition it as if one micro-batch were in flight, then
+        // give it the largest cap that partition admits
+        Candidate probe = c.kind() == ScheduleKind.ZB_AUTO ? c.withMaxInFlight(1) : c;
+        if (evaluator.surelyOverMemory(probe)) {
           overMemory.add(c);
           continue;
         }
         PartitionProblem problem;
         try {
-          problem = evaluator.problem(c);
+          problem = evaluator.problem(probe);
         } catch (BadInputException e) {
           continue;
         }
@@ -86,6 +89,7 @@ public final class Planner {
           overMemory.add(c);
           continue;
         }
+        c = evaluator.withFittingInFlightCap(c, partition.get());
         if (evaluator.lowerBoundNanos(c, evaluator.stageCosts(c, partition.get())) >= threshold) {
           pruned++;
           continue;

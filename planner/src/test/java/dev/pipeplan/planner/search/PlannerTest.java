@@ -96,26 +96,38 @@ class PlannerTest {
   @Test
   void lowerBoundsNeverExceedTheSimulatedTime() {
     TrainingSpec training = TrainingSpec.of(32, GPT2.sequenceLength(), GPT2.dtype());
-    SearchOptions options = SearchOptions.defaults();
-    CandidateEvaluator evaluator = new CandidateEvaluator(GPT2, training, EIGHT_H100, options);
     int checked = 0;
-    for (Candidate c : Planner.enumerate(GPT2, training, EIGHT_H100, options)) {
-      Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
-      if (compiled.isEmpty()) {
-        continue;
+    int capped = 0;
+    for (long limit : new long[] {0, 1_500_000_000L}) {
+      SearchOptions options = SearchOptions.defaults().withMemoryLimitBytes(limit);
+      CandidateEvaluator evaluator = new CandidateEvaluator(GPT2, training, EIGHT_H100, options);
+      for (Candidate c : Planner.enumerate(GPT2, training, EIGHT_H100, options)) {
+        Candidate probe = c.kind() == ScheduleKind.ZB_AUTO ? c.withMaxInFlight(1) : c;
+        Optional<Partition> p;
+        try {
+          p = evaluator.partition(evaluator.problem(probe));
+        } catch (BadInputException rejected) {
+          continue;
+        }
+        if (p.isEmpty()) {
+          continue;
+        }
+        Candidate fitted = evaluator.withFittingInFlightCap(c, p.get());
+        Optional<CompiledSchedule> compiled = evaluator.schedule(fitted.scheduleRequest());
+        if (compiled.isEmpty()) {
+          continue;
+        }
+        Evaluation e = evaluator.evaluate(fitted, compiled.get(), p.get());
+        String where = fitted.describe() + " limit " + limit;
+        assertThat(evaluator.lowerBoundNanos(c)).as(where).isLessThanOrEqualTo(e.iterationNanos());
+        assertThat(evaluator.lowerBoundNanos(fitted, e.stageCosts()))
+            .as(where).isLessThanOrEqualTo(e.pipeline().iterationNanos());
+        checked++;
+        capped += fitted.maxInFlightMicroBatches() > 0 ? 1 : 0;
       }
-      Optional<Partition> p = evaluator.partition(evaluator.problem(c));
-      if (p.isEmpty()) {
-        continue;
-      }
-      Evaluation e = evaluator.evaluate(c, compiled.get(), p.get());
-      String where = c.describe();
-      assertThat(evaluator.lowerBoundNanos(c)).as(where).isLessThanOrEqualTo(e.iterationNanos());
-      assertThat(evaluator.lowerBoundNanos(c, e.stageCosts()))
-          .as(where).isLessThanOrEqualTo(e.pipeline().iterationNanos());
-      checked++;
     }
     assertThat(checked).isGreaterThan(50);
+    assertThat(capped).as("capped zb-auto candidates checked").isGreaterThan(0);
   }
 
   @Test
@@ -149,6 +161,34 @@ class PlannerTest {
         SearchOptions.defaults().withPp(2).withKinds(List.of(ScheduleKind.ONE_F_ONE_B)), ProgressListener.none());
     List<Integer> counts = r.best().partition().layerCounts();
     assertThat(counts.get(0)).isGreaterThan(counts.get(1));
+  }
+
+  @Test
+  void zbAutoCapsItsInFlightMicroBatchesWhereTheFixedZeroBubbleKindsNoLongerFit() {
+    SearchOptions fixed = SearchOptions.defaults().withPp(4).withTp(1).withMicroBatches(16)
+        .withKinds(List.of(ScheduleKind.ZB_H1, ScheduleKind.ZB_H2));
+    long limit = search(fixed).best().peakMemoryBytes();
+    for (int step = 0; step < 30 && fitsAnything(fixed.withMemoryLimitBytes(limit)); step++) {
+      limit = limit * 9 / 10;
+    }
+    assertThat(fitsAnything(fixed.withMemoryLimitBytes(limit))).as("ZB-H1/H2 at " + limit).isFalse();
+    SearchResult auto = search(fixed.withKinds(List.of(ScheduleKind.ZB_AUTO)).withMemoryLimitBytes(limit));
+    Evaluation best = auto.best();
+    assertThat(best.fits()).isTrue();
+    assertThat(best.peakMemoryBytes()).isLessThanOrEqualTo(limit);
+    assertThat(best.candidate().maxInFlightMicroBatches()).isBetween(1, 2 * 4 - 2);
+    Plan plan = PlanBuilder.fromSearch(auto);
+    assertThat(plan.maxInFlightMicroBatches()).isEqualTo(best.candidate().maxInFlightMicroBatches());
+    assertThat(PlanPrediction.predict(plan).metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
+  }
+
+  private static boolean fitsAnything(SearchOptions options) {
+    try {
+      search(options);
+      return true;
+    } catch (BadInputException e) {
+      return false;
+    }
   }
 
   @Test

@@ -68,7 +68,10 @@ public final class Simulator {
     return iterationOf(schedule, run(schedule, tables));
   }
 
-  /** The list-scheduling pass: each action's end time, or a BadInputException naming the waiting actions. */
+  /**
+   * The list-scheduling pass: each action's end time (in a per-thread array that the thread's next simulation
+   * reuses; only its first {@code actionCount} entries count), or a BadInputException naming the waiting actions.
+   */
   static long[] run(CompiledSchedule c, CostTables t) {
     final int n = c.actionCount();
     final int p = c.deviceCount();
@@ -81,11 +84,16 @@ public final class Simulator {
     final int[] dependant1 = c.dependant1;
     final long[] duration = t.durationNanos;
     final long[] transfer = t.transferNanos;
-    final long[] end = new long[n];
-    final int[] next = Arrays.copyOf(first, p);
-    final long[] free = new long[p];
-    final boolean[] parked = new boolean[p];
-    final int[] stack = new int[p];
+    final Scratch scratch = SCRATCH.get().ensure(n, p);
+    // Stale entries of a reused end[] are never read: an action's end is read only once the action has run.
+    final long[] end = scratch.end;
+    final int[] next = scratch.next;
+    final long[] free = scratch.free;
+    final boolean[] parked = scratch.parked;
+    final int[] stack = scratch.stack;
+    System.arraycopy(first, 0, next, 0, p);
+    Arrays.fill(free, 0, p, 0L);
+    Arrays.fill(parked, 0, p, false);
     int top = 0;
     for (int d = p - 1; d >= 0; d--) {
       stack[top++] = d;
@@ -147,10 +155,38 @@ public final class Simulator {
     }
     for (int d = 0; d < p; d++) {
       if (next[d] < first[d + 1]) {
-        throw deadlock(c, next, end);
+        throw deadlock(c, Arrays.copyOf(next, p));
       }
     }
     return end;
+  }
+
+  /**
+   * Per-thread working arrays, grown as needed and reused, so that the planner's many simulations allocate nothing
+   * in proportion to the schedule (large fresh arrays are also the garbage collector's most expensive kind). The
+   * arrays returned by {@link #run} are only valid until the thread's next simulation.
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private static final class Scratch {
+    long[] end = new long[0];
+    int[] next = new int[0];
+    long[] free = new long[0];
+    boolean[] parked = new boolean[0];
+    int[] stack = new int[0];
+
+    Scratch ensure(int actions, int devices) {
+      if (end.length < actions) {
+        end = new long[Math.max(actions, end.length + end.length / 2)];
+      }
+      if (next.length < devices) {
+        next = new int[devices];
+        free = new long[devices];
+        parked = new boolean[devices];
+        stack = new int[devices];
+      }
+      return this;
+    }
   }
 
   private static long iterationOf(CompiledSchedule c, long[] end) {
@@ -255,7 +291,7 @@ public final class Simulator {
     return result;
   }
 
-  private static BadInputException deadlock(CompiledSchedule c, int[] next, long[] end) {
+  private static BadInputException deadlock(CompiledSchedule c, int[] next) {
     StringBuilder message = new StringBuilder("schedule '")
         .append(c.schedule().name())
         .append("' deadlocks: ");

@@ -189,6 +189,19 @@ class SimulatorTest {
   }
 
   @Test
+  void reusedWorkingArraysDoNotLeakBetweenSimulations() {
+    Schedule small = HandSchedules.oneFOneB(3, 4);
+    StageCosts smallCosts = new StageCosts(java.util.Collections.nCopies(3, new StageCost(5, 7, 3, 1, 0, 0, 0)),
+        (from, to, bytes) -> 2);
+    SimulationResult before = Simulator.simulate(small, smallCosts);
+
+    Simulator.metrics(HandSchedules.gpipe(8, 64), uniform(8, 1_000_000, 3, 3));
+    Simulator.metrics(HandSchedules.interleaved(4, 8, 2), uniform(8, 1, 1_000, 1));
+
+    assertThat(Simulator.simulate(small, smallCosts)).isEqualTo(before);
+  }
+
+  @Test
   void sameInputGivesTheSameResult() {
     Schedule schedule = HandSchedules.oneFOneB(8, 32);
     StageCosts costs = new StageCosts(java.util.Collections.nCopies(8, new StageCost(10, 20, 5, 8, 16, 4, 2)),

@@ -1,0 +1,81 @@
+package dev.pipeplan.cli;
+
+import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.simulator.compare.Comparison;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.timeline.Timeline;
+import dev.pipeplan.simulator.timeline.TimelineJson;
+import dev.pipeplan.simulator.traceimport.ImportedTrace;
+import dev.pipeplan.simulator.traceimport.RunShape;
+import dev.pipeplan.simulator.traceimport.TraceImport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code pipeplan import-trace}: PyTorch traces of a plan's run as a measured run. */
+@Command(
+    name = "import-trace",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Read the traces of a PyTorch pipeline run: the per-rank files of the torch-script launcher",
+      "(traces/rank<R>.json, or the traces/ folder) or Chrome trace JSON from the PyTorch profiler",
+      "(PP:<action> events). With --plan, write a run file that 'pipeplan report --measured' compares with the",
+      "plan's prediction; without, write the measured timeline of the median iteration."
+    },
+    sortOptions = false)
+final class ImportTraceCommand implements Callable<Integer> {
+  @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files or folders.")
+  List<Path> traces;
+
+  @Option(names = "--plan", paramLabel = "FILE", description = "The plan the run was exported from.")
+  Path planFile;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+      description = "The run file (with --plan) or timeline file (without) to write.")
+  Path output;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    ImportedTrace trace = TraceImport.read(traces);
+    if (planFile == null) {
+      Timeline median = trace.representative();
+      AtomicFiles.writeString(output, TimelineJson.write(median));
+      out.println("wrote " + output + ": the median of " + trace.iterations().size() + " measured iterations ("
+          + ms(median.makespanNanos()) + " ms) from " + trace.files().size() + " trace files");
+      out.flush();
+      return Main.EXIT_OK;
+    }
+    Plan plan = PlanJson.read(planFile);
+    RunShape shape = new RunShape(plan.model().name(), plan.scheduleKind(), plan.parallelism().pp(),
+        plan.virtualStages(), plan.microBatchCount(), plan.microBatchSize(), plan.partition().toString());
+    MeasuredRun run = trace.toRun(PlanPrediction.predict(plan).timeline(), shape);
+    RunJson.write(output, run);
+    Comparison c = run.comparison();
+    out.println("wrote " + output + ": " + trace.iterations().size() + " measured iterations from "
+        + trace.files().size() + " trace files");
+    out.println(String.format(Locale.ROOT, "iteration: measured %s ms, predicted %s ms (error %+.1f%%);"
+            + " median action error %.1f%%; bubble measured %.3f, predicted %.3f; unmatched actions %d",
+        ms(c.measuredIterationNanos()), ms(c.predictedIterationNanos()), 100 * c.iterationError(),
+        100 * c.medianActionError(), c.measuredBubbleRatio(), c.predictedBubbleRatio(), c.unmatchedActions()));
+    out.flush();
+    return Main.EXIT_OK;
+  }
+
+  private static String ms(long nanos) {
+    return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+  }
+}

@@ -1,0 +1,270 @@
+package dev.pipeplan.planner.export.torchscript;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.io.Json;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.export.ExportFile;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.PyTorchCsv;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * Writes a plan as a small Python package that trains the plan's GPT with PyTorch's
+ * {@code torch.distributed.pipelining} under {@code torchrun} and traces every action ({@code docs/pytorch.md}):
+ * {@code run_pipeline.py} and {@code pipeplan_plan.py} (the same for every plan), {@code schedule.csv} (the plan's
+ * schedule, {@link PyTorchCsv}), {@code stages.json} (the layers with their shapes, the split points and the stage
+ * to rank map) and a {@code README.md}. The same plan always gives the same bytes.
+ */
+public final class TorchScriptExport {
+  /** The {@code format} of the stages.json this export writes. */
+  public static final String STAGES_FORMAT = "pipeplan-torch-stages";
+
+  static final String LAUNCHER = "run_pipeline.py";
+  static final String PLAN_MODULE = "pipeplan_plan.py";
+  static final String SCHEDULE_CSV = "schedule.csv";
+  static final String STAGES_JSON = "stages.json";
+  static final String README = "README.md";
+
+  private static final List<LayerKind> SUPPORTED =
+      List.of(LayerKind.EMBEDDING, LayerKind.TRANSFORMER_BLOCK, LayerKind.LM_HEAD);
+
+  private TorchScriptExport() {}
+
+  /**
+   * The files of the export, in a fixed order.
+   *
+   * @throws BadInputException when the model has a layer the launcher cannot build, or tp is above 1
+   */
+  public static List<ExportFile> files(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    checkSupported(plan);
+    return List.of(
+        new ExportFile(LAUNCHER, resource(LAUNCHER)),
+        new ExportFile(PLAN_MODULE, resource(PLAN_MODULE)),
+        new ExportFile(SCHEDULE_CSV, PyTorchCsv.write(PlanPrediction.schedule(plan))),
+        new ExportFile(STAGES_JSON, stagesJson(plan)),
+        new ExportFile(README, readme(plan)));
+  }
+
+  /**
+   * Writes the export into {@code outDir}: built whole in a temporary sibling folder, then moved into place, so the
+   * folder holds either the previous export or the complete new one. An existing {@code outDir} is replaced.
+   *
+   * @return the files written, in order
+   */
+  public static List<Path> write(Plan plan, Path outDir) {
+    Objects.requireNonNull(outDir, "outDir");
+    List<ExportFile> files = files(plan);
+    Path target = outDir.toAbsolutePath().normalize();
+    Path parent = target.getParent();
+    try {
+      Files.createDirectories(parent);
+      if (Files.exists(target) && !Files.isDirectory(target)) {
+        throw new BadInputException("output " + outDir + " is a file; the torch-script export writes a folder."
+            + " Maybe use -o " + outDir + "-torch/.");
+      }
+      Path temporary = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
+      try {
+        for (ExportFile f : files) {
+          Files.writeString(temporary.resolve(f.fileName()), f.content(), StandardCharsets.UTF_8);
+        }
+        Path old = null;
+        if (Files.exists(target)) {
+          old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old");
+          Files.delete(old);
+          move(target, old);
+        }
+        move(temporary, target);
+        if (old != null) {
+          deleteTree(old);
+        }
+      } finally {
+        if (Files.exists(temporary)) {
+          deleteTree(temporary);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the torch-script export to " + outDir + ": " + e.getMessage(), e);
+    }
+    List<Path> written = new ArrayList<>();
+    for (ExportFile f : files) {
+      written.add(outDir.resolve(f.fileName()));
+    }
+    return List.copyOf(written);
+  }
+
+  private static void checkSupported(Plan plan) {
+    for (LayerSpec layer : plan.model().layers()) {
+      if (!SUPPORTED.contains(layer.kind())) {
+        throw new BadInputException("layer '" + layer.name() + "' of model '" + plan.model().name() + "' is "
+            + layer.kind().id() + "; the torch-script launcher builds embedding, transformer_block and lm_head"
+            + " layers only. Maybe export to pytorch-csv and build the model yourself.");
+      }
+      for (String key : requiredShape(layer.kind())) {
+        if (!layer.shape().containsKey(key)) {
+          throw new BadInputException("layer '" + layer.name() + "' (" + layer.kind().id() + ") has no shape '"
+              + key + "', which the torch-script launcher needs to build it; it has " + layer.shape().keySet()
+              + ". Maybe use a model from the zoo or add the shape to the model file.");
+        }
+      }
+    }
+    if (plan.parallelism().tp() > 1) {
+      throw new BadInputException("plan has tp = " + plan.parallelism().tp() + "; the torch-script launcher runs"
+          + " pipeline parallelism only (tp = 1). Maybe re-plan with --tp 1.");
+    }
+    if (plan.model().sequenceLength() <= 0) {
+      throw new BadInputException("model '" + plan.model().name() + "' has sequenceLength "
+          + plan.model().sequenceLength() + "; the torch-script launcher needs a sequence length above 0");
+    }
+  }
+
+  private static List<String> requiredShape(LayerKind kind) {
+    switch (kind) {
+      case EMBEDDING:
+        return List.of("vocab", "hidden");
+      case TRANSFORMER_BLOCK:
+        return List.of("hidden", "heads", "kvHeads", "ffn");
+      default:
+        return List.of("hidden", "vocab");
+    }
+  }
+
+  /**
+   * stages.json: the keys of the pytorch-csv export's stages.json (model, scheduleKind, pipelineDegree,
+   * virtualStages, microBatchCount, microBatchSize, splitPoints, stages[]) plus what the launcher builds the model
+   * from: format, sequenceLength, dtype, partition and every layer's name, kind and shape.
+   */
+  static String stagesJson(Plan plan) {
+    ModelSpec model = plan.model();
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode root = f.objectNode();
+    root.put("format", STAGES_FORMAT);
+    root.put("model", model.name());
+    root.put("scheduleKind", plan.scheduleKind());
+    root.put("pipelineDegree", plan.parallelism().pp());
+    root.put("dataParallelDegree", plan.parallelism().dp());
+    root.put("virtualStages", plan.virtualStages());
+    root.put("microBatchCount", plan.microBatchCount());
+    root.put("microBatchSize", plan.microBatchSize());
+    root.put("sequenceLength", model.sequenceLength());
+    root.put("dtype", model.dtype().id());
+    root.put("partition", plan.partition().toString());
+    ArrayNode layers = root.putArray("layers");
+    for (LayerSpec layer : model.layers()) {
+      ObjectNode node = layers.addObject();
+      node.put("name", layer.name());
+      node.put("kind", layer.kind().id());
+      ObjectNode shape = node.putObject("shape");
+      for (Map.Entry<String, Long> e : layer.shape().entrySet()) {
+        shape.put(e.getKey(), e.getValue());
+      }
+    }
+    ArrayNode splits = root.putArray("splitPoints");
+    ArrayNode stages = root.putArray("stages");
+    Partition p = plan.partition();
+    for (int s = 0; s < p.stageCount(); s++) {
+      ObjectNode stage = stages.addObject();
+      stage.put("stage", s);
+      stage.put("rank", plan.stageToDevice().get(s));
+      stage.put("firstLayer", p.firstLayer(s));
+      stage.put("endLayer", p.endLayer(s));
+      ArrayNode names = stage.putArray("layers");
+      for (int i = p.firstLayer(s); i < p.endLayer(s); i++) {
+        names.add(model.layer(i).name());
+      }
+      if (s > 0) {
+        splits.add(model.layer(p.firstLayer(s)).name());
+      }
+    }
+    return Json.write(root);
+  }
+
+  static String readme(Plan plan) {
+    int pp = plan.parallelism().pp();
+    StringBuilder b = new StringBuilder();
+    b.append("# ").append(plan.model().name()).append(" on torch.distributed.pipelining\n\n");
+    b.append("Written by `pipeplan export --to torch-script`: the plan's `").append(plan.scheduleKind())
+        .append("` schedule with pp = ").append(pp).append(", v = ").append(plan.virtualStages())
+        .append(", m = ").append(plan.microBatchCount()).append(" micro-batches of b = ")
+        .append(plan.microBatchSize()).append(", layers per stage ").append(plan.partition()).append(".\n\n");
+    b.append("| file | what it is |\n|---|---|\n");
+    b.append("| `run_pipeline.py` | the launcher: builds the GPT, keeps this rank's stages, runs `schedule.csv`"
+        + " with `_PipelineScheduleRuntime`, writes `traces/rank<R>.json` |\n");
+    b.append("| `pipeplan_plan.py` | reads and checks `stages.json` and `schedule.csv` without PyTorch;"
+        + " `python3 pipeplan_plan.py` prints each rank's stages |\n");
+    b.append("| `schedule.csv` | the schedule, one row per rank, cells such as `2F5`"
+        + " (stage, action F, I, W or B, micro-batch) |\n");
+    b.append("| `stages.json` | layers and shapes, split points, stage to rank map |\n\n");
+    b.append("## Run\n\n```sh\n");
+    b.append("python3 pipeplan_plan.py                                   # check the files, no PyTorch needed\n");
+    b.append("torchrun --standalone --nproc-per-node ").append(pp)
+        .append(" run_pipeline.py --device cpu --iterations 5   # gloo on CPU cores\n");
+    b.append("torchrun --standalone --nproc-per-node ").append(pp)
+        .append(" run_pipeline.py --device cuda               # one GPU per rank, NCCL\n");
+    b.append("python3 run_pipeline.py --profile --device cuda             # per-layer F, I, W -> profile.json\n");
+    b.append("pipeplan import-trace traces/ --plan plan.json -o run.json\n");
+    b.append("pipeplan report --plan plan.json --measured run.json -o report/\n");
+    b.append("```\n\n");
+    b.append("The launcher is written against PyTorch 2.11's `torch.distributed.pipelining` and runs one"
+        + " pipeline replica: ").append(pp).append(" ranks");
+    if (plan.parallelism().dp() > 1) {
+      b.append(" (the plan's dp = ").append(plan.parallelism().dp())
+          .append(" replicas would each run the same schedule on their share of the batch)");
+    }
+    b.append(". `--chrome-trace` also writes the PyTorch profiler's Chrome trace per rank, whose `PP:<action>`"
+        + " (runtime) and `pipeplan:<action>` (compute only) events `pipeplan import-trace` reads too.\n");
+    return b.toString();
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = TorchScriptExport.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + name + " is missing from the planner jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read resource " + name, e);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException | DirectoryNotEmptyException e) {
+      Files.move(from, to);
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    List<Path> paths;
+    try (Stream<Path> walk = Files.walk(root)) {
+      paths = new ArrayList<>(walk.toList());
+    }
+    paths.sort(Comparator.reverseOrder());
+    for (Path p : paths) {
+      Files.deleteIfExists(p);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package dev.pipeplan.simulator.traceimport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.schedule.Action;
+import dev.pipeplan.simulator.timeline.TimedAction;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads Chrome trace JSON written by the PyTorch profiler ({@code prof.export_chrome_trace}). Only complete events
+ * ({@code "ph": "X"}) named {@code PP:<stage><F|I|W|B><micro-batch>} (the span {@code _PipelineScheduleRuntime}
+ * opens around each action, input wait included) or {@code pipeplan:<action>} (the launcher's span around the
+ * computation alone) are read; a file with any {@code pipeplan:} event uses those only. Communication, gradient
+ * reduction and overlapped-pair events are skipped. {@code ts} and {@code dur} are microseconds.
+ */
+final class ChromeTraceReader {
+  private static final Pattern NAME = Pattern.compile("(PP|pipeplan):(\\d{1,9}[FIWB]\\d{1,9})");
+
+  private ChromeTraceReader() {}
+
+  static boolean isChromeTrace(JsonNode root) {
+    return root.isArray() || (root.isObject() && root.has("traceEvents"));
+  }
+
+  /**
+   * The action events of one file. The rank is the file's {@code distributedInfo.rank} where the profiler wrote
+   * one; else, with several files, the file's position; else each process id (ascending) is a rank.
+   */
+  static List<TimedAction> parse(JsonNode root, String file, int fileIndex, int fileCount) {
+    JsonNode events = root.isArray() ? root : root.get("traceEvents");
+    if (events == null || !events.isArray()) {
+      throw new BadInputException("trace file " + file + ": field 'traceEvents' must be an array");
+    }
+    JsonNode rankNode = root.isObject() ? root.path("distributedInfo").get("rank") : null;
+    Integer fixedRank = null;
+    if (rankNode != null && rankNode.canConvertToInt()) {
+      fixedRank = rankNode.asInt();
+    } else if (fileCount > 1) {
+      fixedRank = fileIndex;
+    }
+    Fields f = new Fields(file);
+    List<long[]> runtime = new ArrayList<>();
+    List<long[]> launcher = new ArrayList<>();
+    List<Action> runtimeActions = new ArrayList<>();
+    List<Action> launcherActions = new ArrayList<>();
+    for (int i = 0; i < events.size(); i++) {
+      JsonNode e = events.get(i);
+      if (!"X".equals(e.path("ph").asText()) || !e.path("name").isTextual()) {
+        continue;
+      }
+      Matcher m = NAME.matcher(e.get("name").asText());
+      if (!m.matches()) {
+        continue;
+      }
+      String where = "traceEvents[" + i + "] ('" + e.get("name").asText() + "')";
+      long start = micros(f, e, "ts", where);
+      long duration = micros(f, e, "dur", where);
+      if (duration < 0) {
+        throw new BadInputException("trace file " + file + ": " + where + ": field 'dur' is negative ("
+            + e.get("dur") + ")");
+      }
+      long pid = fixedRank != null ? 0 : pid(f, e, where);
+      long[] event = {pid, start, start + duration};
+      boolean fromLauncher = m.group(1).equals("pipeplan");
+      (fromLauncher ? launcher : runtime).add(event);
+      (fromLauncher ? launcherActions : runtimeActions).add(Fields.parseAction(m.group(2)));
+    }
+    List<long[]> chosen = launcher.isEmpty() ? runtime : launcher;
+    List<Action> actions = launcher.isEmpty() ? runtimeActions : launcherActions;
+    TreeSet<Long> pids = new TreeSet<>();
+    for (long[] e : chosen) {
+      pids.add(e[0]);
+    }
+    List<Long> pidOrder = new ArrayList<>(pids);
+    List<TimedAction> out = new ArrayList<>(chosen.size());
+    for (int i = 0; i < chosen.size(); i++) {
+      long[] e = chosen.get(i);
+      int device = fixedRank != null ? fixedRank : pidOrder.indexOf(e[0]);
+      out.add(new TimedAction(device, actions.get(i), e[1], e[2]));
+    }
+    return out;
+  }
+
+  private static long micros(Fields f, JsonNode e, String name, String where) {
+    f.number(e, name, where);
+    BigDecimal nanos = e.get(name).decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_EVEN);
+    return nanos.longValueExact();
+  }
+
+  private static long pid(Fields f, JsonNode e, String where) {
+    JsonNode pid = e.get("pid");
+    if (pid != null && pid.isTextual()) {
+      return pid.asText().hashCode() & 0xffffffffL;
+    }
+    return f.longValue(e, "pid", where);
+  }
+
+  /**
+   * Joins the files' events into iterations: the k-th occurrence (by start) of an action on its rank belongs to
+   * iteration k, and each iteration's times are taken from its earliest start.
+   */
+  static ImportedTrace join(List<List<TimedAction>> perFile, List<String> files) {
+    Map<String, List<TimedAction>> byKey = new TreeMap<>();
+    int devices = 0;
+    int maxStage = -1;
+    int maxMicroBatch = -1;
+    for (List<TimedAction> events : perFile) {
+      for (TimedAction a : events) {
+        byKey.computeIfAbsent(key(a), k -> new ArrayList<>()).add(a);
+        devices = Math.max(devices, a.device() + 1);
+        maxStage = Math.max(maxStage, a.action().stage());
+        maxMicroBatch = Math.max(maxMicroBatch, a.action().microBatch());
+      }
+    }
+    if (byKey.isEmpty()) {
+      throw new BadInputException("the Chrome traces " + files + " have no complete ('ph': 'X') event named"
+          + " PP:<action> or pipeplan:<action>. Maybe profile with torch.profiler around"
+          + " _PipelineScheduleRuntime.step(), or run the launcher with --chrome-trace.");
+    }
+    int iterations = -1;
+    String firstKey = null;
+    for (Map.Entry<String, List<TimedAction>> e : byKey.entrySet()) {
+      e.getValue().sort(Comparator.comparingLong(TimedAction::startNanos));
+      if (iterations < 0) {
+        iterations = e.getValue().size();
+        firstKey = e.getKey();
+      } else if (e.getValue().size() != iterations) {
+        throw new BadInputException("the Chrome traces hold action " + e.getKey() + " " + e.getValue().size()
+            + " times but " + firstKey + " " + iterations + " times; every action must occur once per iteration");
+      }
+    }
+    List<Timeline> timelines = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    for (int k = 0; k < iterations; k++) {
+      long origin = Long.MAX_VALUE;
+      for (List<TimedAction> list : byKey.values()) {
+        origin = Math.min(origin, list.get(k).startNanos());
+      }
+      List<TimedAction> actions = new ArrayList<>();
+      for (List<TimedAction> list : byKey.values()) {
+        TimedAction a = list.get(k);
+        actions.add(new TimedAction(a.device(), a.action(), a.startNanos() - origin, a.endNanos() - origin));
+      }
+      actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
+          .thenComparing(TimedAction::action));
+      timelines.add(new Timeline("pytorch", "pytorch", devices, actions, List.of(), List.of()));
+      losses.add(0.0);
+    }
+    int stages = maxStage + 1;
+    int v = stages % devices == 0 ? stages / devices : 0;
+    TraceInfo info = new TraceInfo("pytorch", "", "", devices, v, maxMicroBatch + 1, 0, "", "pytorch-profiler",
+        "", "", 0, 0);
+    return new ImportedTrace(info, timelines, losses, files);
+  }
+
+  private static String key(TimedAction a) {
+    return String.format(Locale.ROOT, "%06d/%s", a.device(), a.action());
+  }
+}
