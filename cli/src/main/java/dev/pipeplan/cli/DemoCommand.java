@@ -105,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
     String loadBefore = CpuBackend.loadAverage();
 
     say(out, "1/4 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
-    Profile profile = Profiler.profile(m, Profiler.Options.defaults().withConcurrentWorkers(p), NanoClock.system(),
+    Profile profile = Profiler.profile(m, Profiler.Options.defaults().withConcurrentWorkers(p), NanoClock.threadCpu(),
         line -> say(out, "    " + line));
     Path profileFile = dir.resolve("profile.json");
     ProfileJson.write(profileFile, profile);

@@ -6,6 +6,7 @@ import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.export.ExportFile;
 import dev.pipeplan.planner.export.ExportTarget;
 import dev.pipeplan.planner.export.Exports;
+import dev.pipeplan.planner.export.torchscript.TorchScriptExport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Write a plan as the settings of another training engine: the PyTorch pipelining schedule CSV with the",
       "stage split points, torchtitan TOML, Megatron-LM arguments, DeepSpeed pipeline settings or torchgpipe",
-      "balance and chunks."
+      "balance and chunks, or a Python launcher that runs the plan with torch.distributed.pipelining under torchrun",
+      "(torch-script: writes a folder, see docs/pytorch.md)."
     },
     sortOptions = false)
 final class ExportCommand implements Callable<Integer> {
@@ -32,7 +34,7 @@ final class ExportCommand implements Callable<Integer> {
   Path plan;
 
   @Option(names = "--to", required = true, paramLabel = "TARGET",
-      description = "pytorch-csv, torchtitan, megatron, deepspeed or torchgpipe.")
+      description = "pytorch-csv, torchtitan, megatron, deepspeed, torchgpipe or torch-script.")
   String to;
 
   @Option(names = {"-o", "--output"}, paramLabel = "DIR|FILE",
@@ -44,6 +46,17 @@ final class ExportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ExportTarget target = ExportTarget.parse(to);
     Plan p = PlanJson.read(plan);
+    if (target == ExportTarget.TORCH_SCRIPT) {
+      // a launcher folder is replaced whole, never left half-written
+      Path folder = output == null ? Path.of("run_pipeline") : output;
+      for (Path written : TorchScriptExport.write(p, folder)) {
+        out.println("Wrote " + written);
+      }
+      out.println("Run it with: torchrun --nproc-per-node " + p.parallelism().pp() + " " + folder.resolve("run_pipeline.py")
+          + " --help");
+      out.flush();
+      return Main.EXIT_OK;
+    }
     List<ExportFile> files = Exports.export(p, target);
     Path dir = output == null ? Path.of(".") : output;
     boolean singleFile = files.size() == 1 && output != null && !Files.isDirectory(output)

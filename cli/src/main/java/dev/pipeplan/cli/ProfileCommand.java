@@ -56,6 +56,11 @@ final class ProfileCommand implements Callable<Integer> {
           + " caches and memory bandwidth (default: ${DEFAULT-VALUE}; use the pipeline degree you will run).")
   int concurrentWorkers;
 
+  @Option(names = "--clock", paramLabel = "cpu|wall", defaultValue = "cpu",
+      description = "Time layers by the measuring thread's CPU time (cpu, the default: other processes on the"
+          + " machine do not inflate it) or by wall time (wall).")
+  String clockName;
+
   @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "profile.json",
       description = "Where to write the profile (default: ${DEFAULT-VALUE}).")
   Path output;
@@ -66,10 +71,21 @@ final class ProfileCommand implements Callable<Integer> {
       throw new BadInputException("backend '" + backend + "' is not available; this build profiles on 'cpu'."
           + " Maybe use --backend cpu.");
     }
+    NanoClock clock;
+    switch (clockName.trim().toLowerCase(Locale.ROOT)) {
+      case "cpu":
+        clock = NanoClock.threadCpu();
+        break;
+      case "wall":
+        clock = NanoClock.system();
+        break;
+      default:
+        throw new BadInputException("clock '" + clockName + "' is unknown; use cpu or wall");
+    }
     PrintWriter out = spec.commandLine().getOut();
     ModelSpec m = ModelLoader.load(model, seq);
     Profiler.Options options = new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers);
-    Profile profile = Profiler.profile(m, options, NanoClock.system(), line -> {
+    Profile profile = Profiler.profile(m, options, clock, line -> {
       out.println("  " + line);
       out.flush();
     });

@@ -84,7 +84,11 @@ public final class Profiler {
     }
   }
 
-  /** Profiles every layer of the model; {@code progress} hears one line per layer measured. */
+  /**
+   * Profiles every layer of the model; {@code progress} hears one line per layer measured. Layer times are read
+   * from {@code clock} on the measuring thread ({@link NanoClock#threadCpu()} keeps other processes out of them);
+   * the hand-off is always timed in wall time.
+   */
   public static Profile profile(ModelSpec model, Options options, NanoClock clock, Consumer<String> progress) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(options, "options");
@@ -118,7 +122,8 @@ public final class Profiler {
       layers.add(measured);
       progress.accept(describe(measured));
     }
-    long[] handoff = measureHandoff(clock);
+    // the hand-off spans two threads: only wall time can measure it
+    long[] handoff = measureHandoff(NanoClock.system());
     String machine = CpuBackend.describeMachine() + "; " + threads + "; measured with "
         + options.concurrentWorkers() + " concurrent worker" + (options.concurrentWorkers() == 1 ? "" : "s");
     return new Profile(model.name(), CpuBackend.NAME, machine, layers, handoff[0],

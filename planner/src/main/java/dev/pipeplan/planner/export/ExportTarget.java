@@ -9,7 +9,9 @@ public enum ExportTarget {
   TORCHTITAN("torchtitan"),
   MEGATRON("megatron"),
   DEEPSPEED("deepspeed"),
-  TORCHGPIPE("torchgpipe");
+  TORCHGPIPE("torchgpipe"),
+  /** A Python launcher for torch.distributed.pipelining under torchrun; writes a folder. */
+  TORCH_SCRIPT("torch-script");
 
   private final String id;
 

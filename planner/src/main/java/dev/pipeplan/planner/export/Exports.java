@@ -9,6 +9,7 @@ import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.export.torchscript.TorchScriptExport;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -41,6 +42,8 @@ public final class Exports {
         return List.of(new ExportFile("deepspeed.json", deepspeed(plan)));
       case TORCHGPIPE:
         return List.of(new ExportFile("torchgpipe.json", torchgpipe(plan)));
+      case TORCH_SCRIPT:
+        return TorchScriptExport.files(plan);
       default:
         throw new IllegalStateException("unknown target " + target);
     }

@@ -23,7 +23,8 @@ class ExportsTest {
   }
 
   @ParameterizedTest
-  @EnumSource(ExportTarget.class)
+  // torch-script needs a model with full shapes; TorchScriptExportTest holds its goldens
+  @EnumSource(value = ExportTarget.class, names = "TORCH_SCRIPT", mode = EnumSource.Mode.EXCLUDE)
   void everyTargetMatchesItsGoldenFiles(ExportTarget target) throws IOException {
     List<ExportFile> files = Exports.export(PlanFixtures.twoStagePlan(), target);
     assertThat(files).isNotEmpty();
