@@ -88,7 +88,8 @@ final class ClustersCommand implements Runnable {
         out.flush();
         return Main.EXIT_OK;
       }
-      out.println("cluster " + c.name() + ": " + c.deviceCount() + " devices on " + c.nodeCount() + " nodes");
+      out.println("cluster " + c.name() + ": " + c.deviceCount() + " devices on " + c.nodeCount()
+          + (c.nodeCount() == 1 ? " node" : " nodes"));
       out.println();
       ModelsTable groups = new ModelsTable("device", "nodes", "per node", "sustained TFLOP/s", "memory GiB",
           "HBM GB/s", "launch us").numeric(1, 2, 4, 5, 6);

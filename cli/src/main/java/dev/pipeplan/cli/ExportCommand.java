@@ -52,8 +52,8 @@ final class ExportCommand implements Callable<Integer> {
       for (Path written : TorchScriptExport.write(p, folder)) {
         out.println("Wrote " + written);
       }
-      out.println("Run it with: torchrun --nproc-per-node " + p.parallelism().pp() + " " + folder.resolve("run_pipeline.py")
-          + " --help");
+      out.println("Run it with: torchrun --standalone --nproc-per-node " + p.parallelism().pp() + " "
+          + folder.resolve("run_pipeline.py") + " --device cpu   (see " + folder.resolve("README.md") + ")");
       out.flush();
       return Main.EXIT_OK;
     }

@@ -214,7 +214,7 @@ final class ModelsCommand implements Runnable {
     out.println("parameters: " + ModelsTable.grouped(m.totalParameters()));
     if (flops) {
       out.println("training FLOPs per sample (forward + backward): "
-          + ModelsTable.count(m.trainingFlopsPerSample()) + "FLOP");
+          + ModelsTable.count(m.trainingFlopsPerSample()) + " FLOP");
     }
     out.flush();
   }

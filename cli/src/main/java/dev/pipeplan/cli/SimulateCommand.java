@@ -113,7 +113,8 @@ final class SimulateCommand implements Callable<Integer> {
   Path profile;
 
   @Option(names = "--uniform-stage-ms", paramLabel = "F,B|F,I,W",
-      description = "Every stage these times in ms, no communication, no memory; no model needed.")
+      description = "Every pipeline device's share of the model takes these times in ms (split evenly over its"
+          + " virtual stages), no communication, no memory; no model needed.")
   String uniformStageMs;
 
   @Option(names = "--json", description = "Print the metrics as one JSON object.")
@@ -156,7 +157,7 @@ final class SimulateCommand implements Callable<Integer> {
       if (model != null || profile != null) {
         throw new BadInputException("give either --model (and --profile) or --uniform-stage-ms, not both");
       }
-      costs = FixedStageCosts.parseUniform(uniformStageMs, plan.stageCount());
+      costs = FixedStageCosts.parseUniform(uniformStageMs, plan.stageCount(), plan.stageCount() / plan.deviceCount());
     } else {
       if (model == null) {
         throw new BadInputException(

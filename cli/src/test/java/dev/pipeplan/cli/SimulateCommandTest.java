@@ -53,7 +53,7 @@ class SimulateCommandTest {
   @Test
   void interleavedAndZeroBubbleMatchTheClosedForm() throws Exception {
     assertThat(json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "interleaved",
-        "--virtual-stages", "2", "--uniform-stage-ms", "0.5,1", "--json").get("iterationTimeMs").asDouble())
+        "--virtual-stages", "2", "--uniform-stage-ms", "1,2", "--json").get("iterationTimeMs").asDouble())
         .isEqualTo(28.5);
     assertThat(json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "zb-h1",
         "--uniform-stage-ms", "1,1,1", "--json").get("iterationTimeMs").asDouble())

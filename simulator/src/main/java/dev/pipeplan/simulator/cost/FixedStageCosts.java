@@ -22,11 +22,23 @@ public final class FixedStageCosts {
    * B takes the given time, and a split schedule runs I and W at half of it each).
    */
   public static StageCosts parseUniform(String text, int stageCount) {
+    return parseUniform(text, stageCount, 1);
+  }
+
+  /**
+   * Reads "F,B" or "F,I,W" in milliseconds as the times of one pipeline device's whole share of the model; with
+   * {@code chunksPerDevice} virtual stages per device (interleaved and V schedules) each stage takes
+   * 1/{@code chunksPerDevice} of them, so that schedules of the same model on the same devices compare.
+   */
+  public static StageCosts parseUniform(String text, int stageCount, int chunksPerDevice) {
+    if (chunksPerDevice <= 0) {
+      throw new IllegalArgumentException("chunksPerDevice must be > 0, got " + chunksPerDevice);
+    }
     String[] parts = text == null ? new String[0] : text.split(",");
     List<Double> values = new ArrayList<>();
     for (String part : parts) {
       try {
-        values.add(Double.parseDouble(part.trim()));
+        values.add(Double.parseDouble(part.trim()) / chunksPerDevice);
       } catch (NumberFormatException e) {
         throw new BadInputException(
             "--uniform-stage-ms '" + text + "': '" + part.trim() + "' is not a number of milliseconds", e);
