@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -68,18 +69,11 @@ final class ModelsCommand implements Runnable {
     @Option(names = "--json", description = "Print one JSON object (the model file plus totals).")
     boolean json;
 
-    @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
-        description = "Sequence length (default: the model's own).")
-    int seq;
-
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "0",
-        description = "PipeDream graph.txt only: the batch size it was profiled at (default 1: one sample is one"
-            + " profiled minibatch).")
-    int batchSize;
+    @Mixin ModelSourceOptions sourceOptions;
 
     @Override
     public Integer call() {
-      ModelSpec m = ModelLoader.load(model, seq, batchSize);
+      ModelSpec m = ModelLoader.load(model, sourceOptions.seq, sourceOptions.batchSize);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.print(Json.write(withTotals(m)));
@@ -105,18 +99,11 @@ final class ModelsCommand implements Runnable {
         description = "Where to write the model: .json, or .yaml/.yml for YAML.")
     Path output;
 
-    @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
-        description = "Sequence length, for config.json (default: the model's own).")
-    int seq;
-
-    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "0",
-        description = "PipeDream graph.txt only: the batch size it was profiled at (default 1: one sample is one"
-            + " profiled minibatch).")
-    int batchSize;
+    @Mixin ModelSourceOptions sourceOptions;
 
     @Override
     public Integer call() {
-      ModelSpec m = ModelLoader.load(source, seq, batchSize);
+      ModelSpec m = ModelLoader.load(source, sourceOptions.seq, sourceOptions.batchSize);
       ModelLoader.write(m, output);
       PrintWriter out = spec.commandLine().getOut();
       out.println("wrote " + output + ": model '" + m.name() + "', " + m.layerCount() + " layers, "

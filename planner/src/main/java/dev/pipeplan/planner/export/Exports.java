@@ -66,6 +66,16 @@ public final class Exports {
     root.put("virtualStages", plan.virtualStages());
     root.put("microBatchCount", plan.microBatchCount());
     root.put("microBatchSize", plan.microBatchSize());
+    putStages(root, plan);
+    return Json.write(root);
+  }
+
+  /**
+   * Adds {@code splitPoints} (the first layer of each stage after the first) and {@code stages} (each global
+   * virtual stage's rank, layer range and layer names) to {@code root}: the part of stages.json that every PyTorch
+   * export shares.
+   */
+  public static void putStages(ObjectNode root, Plan plan) {
     ArrayNode splits = root.putArray("splitPoints");
     ArrayNode stages = root.putArray("stages");
     Partition p = plan.partition();
@@ -83,7 +93,6 @@ public final class Exports {
         splits.add(plan.model().layer(p.firstLayer(s)).name());
       }
     }
-    return Json.write(root);
   }
 
   /** torchtitan's [parallelism] and [training] settings, with module FQNs per model part and the schedule CSV. */

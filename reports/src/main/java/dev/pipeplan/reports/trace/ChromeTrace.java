@@ -2,6 +2,7 @@ package dev.pipeplan.reports.trace;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.Json;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.Transfer;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -82,10 +82,10 @@ public final class ChromeTrace {
       Timeline t = list.get(i);
       int pid = FIRST_PID + i;
       events.clear();
-      events.add(metadata("process_name", pid, 0, "\"name\": " + quote(t.source() + ": " + t.scheduleName())));
+      events.add(metadata("process_name", pid, 0, "\"name\": " + Json.quote(t.source() + ": " + t.scheduleName())));
       events.add(metadata("process_sort_index", pid, 0, "\"sort_index\": " + pid));
       for (int d = 0; d < t.deviceCount(); d++) {
-        events.add(metadata("thread_name", pid, d, "\"name\": " + quote("device " + d)));
+        events.add(metadata("thread_name", pid, d, "\"name\": " + Json.quote("device " + d)));
         events.add(metadata("thread_sort_index", pid, d, "\"sort_index\": " + d));
       }
       for (String e : events) {
@@ -96,8 +96,8 @@ public final class ChromeTrace {
           throw new BadInputException("timeline '" + t.scheduleName() + "' has " + t.deviceCount()
               + " devices but an action on device " + a.device());
         }
-        first = line(out, first, "{\"name\": " + quote(a.action().toString())
-            + ", \"cat\": " + quote(a.action().type().name())
+        first = line(out, first, "{\"name\": " + Json.quote(a.action().toString())
+            + ", \"cat\": " + Json.quote(a.action().type().name())
             + ", \"ph\": \"X\", \"ts\": " + micros(a.startNanos())
             + ", \"dur\": " + micros(a.durationNanos())
             + ", \"pid\": " + pid + ", \"tid\": " + a.device()
@@ -106,7 +106,7 @@ public final class ChromeTrace {
       }
       int id = 0;
       for (Transfer x : t.transfers()) {
-        String name = quote(x.producer() + "->" + x.consumer());
+        String name = Json.quote(x.producer() + "->" + x.consumer());
         String common = ", \"cat\": \"comm\", \"id\": " + id + ", \"pid\": " + pid + ", \"tid\": " + x.toDevice();
         first = line(out, first, "{\"name\": " + name + common + ", \"ph\": \"b\", \"ts\": " + micros(x.startNanos())
             + ", \"args\": {\"fromDevice\": " + x.fromDevice() + ", \"toDevice\": " + x.toDevice()
@@ -135,36 +135,5 @@ public final class ChromeTrace {
   /** Nanoseconds as microseconds, exactly: "1500", "1500.25", "0.001". */
   static String micros(long nanos) {
     return BigDecimal.valueOf(nanos, 3).stripTrailingZeros().toPlainString();
-  }
-
-  static String quote(String text) {
-    StringBuilder b = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '"':
-          b.append("\\\"");
-          break;
-        case '\\':
-          b.append("\\\\");
-          break;
-        case '\n':
-          b.append("\\n");
-          break;
-        case '\r':
-          b.append("\\r");
-          break;
-        case '\t':
-          b.append("\\t");
-          break;
-        default:
-          if (c < 0x20) {
-            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-      }
-    }
-    return b.append('"').toString();
   }
 }

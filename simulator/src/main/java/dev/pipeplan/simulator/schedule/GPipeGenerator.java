@@ -11,10 +11,8 @@ import java.util.List;
 public final class GPipeGenerator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireKind(request, ScheduleKind.GPIPE);
-    RequestChecks.requireVirtualStages(request, 1, " Maybe use --kind looped-bfs for more stages per device.");
-    RequestChecks.requireNoGroupSize(request);
-    RequestChecks.requireInFlightWithinLimit(request);
+    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.GPIPE,
+        " Maybe use --kind looped-bfs for more stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

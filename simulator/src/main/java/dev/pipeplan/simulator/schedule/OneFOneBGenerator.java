@@ -12,10 +12,8 @@ import java.util.List;
 public final class OneFOneBGenerator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireKind(request, ScheduleKind.ONE_F_ONE_B);
-    RequestChecks.requireVirtualStages(request, 1, " Maybe use --kind interleaved for more stages per device.");
-    RequestChecks.requireNoGroupSize(request);
-    RequestChecks.requireInFlightWithinLimit(request);
+    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.ONE_F_ONE_B,
+        " Maybe use --kind interleaved for more stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -74,4 +74,15 @@ final class RequestChecks {
       }
     }
   }
+
+  /**
+   * The checks of every one-stage-per-device generator: the right kind, v = 1 ({@code hint} says which kind has
+   * more stages per device), no micro-batch group size, and an in-flight limit the schedule can keep.
+   */
+  static void requireOneStagePerDevice(ScheduleRequest request, ScheduleKind kind, String hint) {
+    requireKind(request, kind);
+    requireVirtualStages(request, 1, hint);
+    requireNoGroupSize(request);
+    requireInFlightWithinLimit(request);
+  }
 }

@@ -15,10 +15,8 @@ import java.util.List;
 public final class ZeroBubbleH2Generator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireKind(request, ScheduleKind.ZB_H2);
-    RequestChecks.requireVirtualStages(request, 1, " Maybe use --kind zb-v for two stages per device.");
-    RequestChecks.requireNoGroupSize(request);
-    RequestChecks.requireInFlightWithinLimit(request);
+    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.ZB_H2,
+        " Maybe use --kind zb-v for two stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -36,8 +36,8 @@ public final class TimelineJson {
     out.append("{\n");
     out.append("  \"format\": \"").append(FORMAT).append("\",\n");
     out.append("  \"version\": ").append(VERSION).append(",\n");
-    out.append("  \"source\": ").append(quote(timeline.source())).append(",\n");
-    out.append("  \"scheduleName\": ").append(quote(timeline.scheduleName())).append(",\n");
+    out.append("  \"source\": ").append(Json.quote(timeline.source())).append(",\n");
+    out.append("  \"scheduleName\": ").append(Json.quote(timeline.scheduleName())).append(",\n");
     out.append("  \"deviceCount\": ").append(timeline.deviceCount()).append(",\n");
     out.append("  \"actions\": [");
     String sep = "\n";
@@ -187,36 +187,5 @@ public final class TimelineJson {
     } catch (NumberFormatException e) {
       throw new BadInputException(where + ": field '" + name + "' is '" + cell + "': index too large", e);
     }
-  }
-
-  static String quote(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"':
-          b.append("\\\"");
-          break;
-        case '\\':
-          b.append("\\\\");
-          break;
-        case '\n':
-          b.append("\\n");
-          break;
-        case '\r':
-          b.append("\\r");
-          break;
-        case '\t':
-          b.append("\\t");
-          break;
-        default:
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-      }
-    }
-    return b.append('"').toString();
   }
 }

@@ -11,6 +11,7 @@ import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.export.ExportFile;
+import dev.pipeplan.planner.export.Exports;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
 import java.io.IOException;
@@ -181,23 +182,7 @@ public final class TorchScriptExport {
         shape.put(e.getKey(), e.getValue());
       }
     }
-    ArrayNode splits = root.putArray("splitPoints");
-    ArrayNode stages = root.putArray("stages");
-    Partition p = plan.partition();
-    for (int s = 0; s < p.stageCount(); s++) {
-      ObjectNode stage = stages.addObject();
-      stage.put("stage", s);
-      stage.put("rank", plan.stageToDevice().get(s));
-      stage.put("firstLayer", p.firstLayer(s));
-      stage.put("endLayer", p.endLayer(s));
-      ArrayNode names = stage.putArray("layers");
-      for (int i = p.firstLayer(s); i < p.endLayer(s); i++) {
-        names.add(model.layer(i).name());
-      }
-      if (s > 0) {
-        splits.add(model.layer(p.firstLayer(s)).name());
-      }
-    }
+    Exports.putStages(root, plan);
     return Json.write(root);
   }
 
