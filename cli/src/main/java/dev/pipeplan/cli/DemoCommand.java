@@ -2,7 +2,6 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.cpu.CpuBackend;
-import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.executor.profile.Profiler;
 import dev.pipeplan.executor.runtime.GradientEquivalence;
 import dev.pipeplan.executor.runtime.NanoClock;
@@ -15,6 +14,7 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.search.PlanBuilder;
@@ -35,9 +35,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code pipeplan demo}: the whole loop on built-in defaults. Profiles a small GPT on this machine, plans it for one

@@ -1,21 +1,21 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.cpu.CpuBackend;
-import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.executor.profile.Profiler;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.ProfileJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code pipeplan profile}: measures a model's per-layer times on this machine. */
 @Command(name = "profile", mixinStandardHelpOptions = true,

@@ -1,6 +1,5 @@
 package dev.pipeplan.cli;
 
-import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -10,6 +9,7 @@ import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;

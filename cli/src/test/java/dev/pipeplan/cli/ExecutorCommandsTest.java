@@ -2,8 +2,8 @@ package dev.pipeplan.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.io.ProfileJson;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pipeplan.executor.profile.ProfileJson;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.TimelineJson;
 import java.io.PrintWriter;

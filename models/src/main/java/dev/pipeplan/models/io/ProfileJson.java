@@ -1,10 +1,8 @@
-package dev.pipeplan.executor.profile;
+package dev.pipeplan.models.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Profile;
-import dev.pipeplan.models.io.AtomicFiles;
-import dev.pipeplan.models.io.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
