@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code pipeplan export}: a plan as another engine's settings. */
 @Command(
     name = "export",
+    mixinStandardHelpOptions = true,
     description = {
       "Write a plan as the settings of another training engine: the PyTorch pipelining schedule CSV with the",
       "stage split points, torchtitan TOML, Megatron-LM arguments, DeepSpeed pipeline settings or torchgpipe",

@@ -48,6 +48,8 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code; tests call this instead of {@link #main}. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Main());
+    // descriptions are written as lines of up to 110 characters; the default 80 would break them mid-line
+    cli.setUsageHelpWidth(120);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

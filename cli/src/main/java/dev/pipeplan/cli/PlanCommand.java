@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
 /** {@code pipeplan plan}: search for the fastest plan that fits and write it. */
 @Command(
     name = "plan",
+    mixinStandardHelpOptions = true,
     description = {
       "Search pipeline, data and tensor-parallel degrees, micro-batch size and count, schedule kind and virtual",
       "stages for the fastest iteration that fits in memory; print the ranked candidates and write the plan.",

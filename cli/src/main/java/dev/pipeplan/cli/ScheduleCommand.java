@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code pipeplan schedule}: generate one schedule and print its per-device order. */
 @Command(
     name = "schedule",
+    mixinStandardHelpOptions = true,
     description = {
       "Generate a pipeline schedule and print each device's order: as a grid with one row per device and one",
       "column per unit step, or as a PyTorch torch.distributed.pipelining CSV."
