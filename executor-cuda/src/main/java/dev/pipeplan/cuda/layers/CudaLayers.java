@@ -1,0 +1,102 @@
+package dev.pipeplan.cuda.layers;
+
+import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import java.util.SplittableRandom;
+
+/**
+ * Builds CUDA layers from a model's layer shapes, with the CPU executor's rules: each layer its own random stream
+ * split from the root seed in model order, so its weights do not depend on the partition.
+ */
+public final class CudaLayers {
+  private CudaLayers() {}
+
+  /** The random stream of every layer, in model order. */
+  public static SplittableRandom[] streams(ModelSpec model, long seed) {
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom[] out = new SplittableRandom[model.layerCount()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = root.split();
+    }
+    return out;
+  }
+
+  /** One layer from its shape, its parameters allocated on {@code ops}. */
+  public static CudaLayer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
+    switch (spec.kind()) {
+      case EMBEDDING:
+        return new EmbeddingLayer(ops, spec.name(), dim(spec, "vocab"), dim(spec, "hidden"),
+            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"), random);
+      case TRANSFORMER_BLOCK:
+        int heads = dim(spec, "heads");
+        return new TransformerBlockLayer(ops, spec.name(), dim(spec, "hidden"), heads,
+            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads, dim(spec, "ffn"), flag(spec, "gated"),
+            !spec.shape().containsKey("bias") || flag(spec, "bias"), random);
+      case LM_HEAD:
+        return new LmHeadLayer(ops, spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random);
+      default:
+        throw new BadInputException("layer '" + spec.name() + "' is of kind " + spec.kind().id()
+            + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
+    }
+  }
+
+  /** Tokens per sample: the model's sequence length, or the first "seq" shape, or 1. */
+  public static int sequenceLength(ModelSpec model) {
+    if (model.sequenceLength() > 0) {
+      return model.sequenceLength();
+    }
+    for (LayerSpec spec : model.layers()) {
+      if (spec.shape().containsKey("seq")) {
+        return dim(spec, "seq");
+      }
+    }
+    return 1;
+  }
+
+  /** The embedding's vocabulary, or 0. */
+  public static int vocabulary(ModelSpec model) {
+    for (LayerSpec spec : model.layers()) {
+      if (spec.shape().containsKey("vocab")) {
+        return dim(spec, "vocab");
+      }
+    }
+    return 0;
+  }
+
+  /** Throws unless the model starts with an embedding and ends with an LM head, as this backend needs. */
+  public static void checkRunnable(ModelSpec model) {
+    LayerSpec first = model.layers().get(0);
+    LayerSpec last = model.layers().get(model.layerCount() - 1);
+    if (first.kind() != dev.pipeplan.models.LayerKind.EMBEDDING
+        || last.kind() != dev.pipeplan.models.LayerKind.LM_HEAD) {
+      throw new BadInputException("model '" + model.name() + "' runs from " + first.kind().id() + " to "
+          + last.kind().id() + "; the cuda backend runs language models from an embedding to an lm_head");
+    }
+    for (LayerSpec spec : model.layers()) {
+      switch (spec.kind()) {
+        case EMBEDDING:
+        case TRANSFORMER_BLOCK:
+        case LM_HEAD:
+          break;
+        default:
+          throw new BadInputException("layer '" + spec.name() + "' is of kind " + spec.kind().id()
+              + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
+      }
+    }
+  }
+
+  static int dim(LayerSpec spec, String key) {
+    long v = spec.shapeValue(key);
+    if (v <= 0 || v > Integer.MAX_VALUE) {
+      throw new BadInputException("layer '" + spec.name() + "' shape " + key + " (" + v + ") must be in 1.."
+          + Integer.MAX_VALUE);
+    }
+    return (int) v;
+  }
+
+  private static boolean flag(LayerSpec spec, String key) {
+    return spec.shape().containsKey(key) && spec.shapeValue(key) != 0;
+  }
+}

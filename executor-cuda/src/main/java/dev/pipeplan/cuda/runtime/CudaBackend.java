@@ -1,0 +1,313 @@
+package dev.pipeplan.cuda.runtime;
+
+import dev.pipeplan.cuda.layers.CudaLayer;
+import dev.pipeplan.cuda.layers.CudaLayers;
+import dev.pipeplan.cuda.layers.DeviceBatch;
+import dev.pipeplan.cuda.layers.LmHeadLayer;
+import dev.pipeplan.cuda.ops.CudaDevice;
+import dev.pipeplan.cuda.ops.CudaEvents;
+import dev.pipeplan.cuda.ops.CudaOps;
+import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.MeasuredTimes;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.timeline.DeviceMetrics;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.apache.commons.math3.stat.regression.SimpleRegression;
+import org.bytedeco.cuda.cudart.CUevent_st;
+
+/**
+ * The cuda backend's entry points: run a plan, check its gradients against a sequential run, profile a model. All
+ * pipeline devices are CUDA streams on GPU 0 (see docs/gpu.md, "One GPU, p stages"), enqueued from the calling
+ * thread, which must be the one that opened the device.
+ */
+public final class CudaBackend {
+  /** The backend's name in run files and profiles. */
+  public static final String NAME = "cuda";
+  /** The relative gradient tolerance of a pipelined run against a sequential one, as on the CPU (fp32). */
+  public static final double GRADIENT_TOLERANCE = 1e-4;
+
+  private CudaBackend() {}
+
+  /**
+   * How to run.
+   *
+   * @param iterations measured iterations
+   * @param warmup unrecorded iterations first
+   * @param seed weights and data seed
+   * @param learningRate optimizer step size
+   */
+  public record RunOptions(int iterations, int warmup, long seed, double learningRate) {
+    public RunOptions {
+      if (iterations < 1) {
+        throw new BadInputException("iterations must be >= 1, got " + iterations);
+      }
+      if (warmup < 0) {
+        throw new BadInputException("warmup must be >= 0, got " + warmup);
+      }
+      if (!(learningRate > 0)) {
+        throw new BadInputException("learning rate must be > 0, got " + learningRate);
+      }
+    }
+  }
+
+  /**
+   * A run and its memory: the predicted peak summed over the pipeline devices (they share the GPU) and the measured
+   * peak (parameters, gradients and optimizer state plus the pool's high watermark over the measured iterations).
+   */
+  public record Result(MeasuredRun run, long predictedPeakBytes, long measuredPeakBytes, long memInfoUsedBytes) {}
+
+  /** Refuses plans the cuda backend cannot run as planned. */
+  public static void check(Plan plan) {
+    if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
+      throw new BadInputException("the plan uses dp " + plan.parallelism().dp() + " and tp "
+          + plan.parallelism().tp() + "; the cuda backend runs one pipeline replica without tensor parallelism."
+          + " Maybe plan with --dp 1 --tp 1.");
+    }
+    CudaLayers.checkRunnable(plan.model());
+  }
+
+  /** Runs warm-up and measured iterations of a plan on GPU 0. */
+  public static Result run(CudaDevice device, Plan plan, RunOptions options, Consumer<String> progress) {
+    check(plan);
+    Schedule schedule = PlanPrediction.schedule(plan);
+    Timeline predicted = PlanPrediction.predict(plan).timeline();
+    List<Ops> streams = new ArrayList<>();
+    List<CudaOps> cudaStreams = new ArrayList<>();
+    for (int d = 0; d < schedule.deviceCount(); d++) {
+      CudaOps s = device.newStream();
+      streams.add(s);
+      cudaStreams.add(s);
+    }
+    List<Timeline> measured = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    long peak = 0;
+    long memUsed = 0;
+    try (StreamPipeline pipeline = new StreamPipeline(plan.model(), plan.partition(), schedule,
+        plan.microBatchSize(), options.seed(), StreamPipeline.Optimizer.forName(plan.training().optimizer().name(),
+            options.learningRate()), streams, n -> new EventTimer(cudaStreams, n))) {
+      int total = options.warmup() + options.iterations();
+      for (int i = 0; i < total; i++) {
+        device.synchronize();
+        device.resetPoolPeak();
+        StreamPipeline.Iteration it = pipeline.runIteration(i, true);
+        boolean warm = i < options.warmup();
+        if (!warm) {
+          measured.add(it.timeline());
+          losses.add(it.loss());
+          peak = Math.max(peak, device.poolPeakBytes());
+          long[] info = device.memoryInfo();
+          memUsed = Math.max(memUsed, info[1] - info[0]);
+        }
+        progress.accept(String.format(Locale.ROOT, "iteration %d%s: %.2f ms, loss %.4f", i, warm ? " (warm-up)" : "",
+            it.timeline().makespanNanos() / 1e6, it.loss()));
+      }
+    }
+    long predictedPeak = 0;
+    for (DeviceMetrics d : plan.predicted().devices()) {
+      predictedPeak += d.peakMemoryBytes();
+    }
+    MeasuredRun run = new MeasuredRun(plan.model().name(), plan.scheduleKind(), schedule.deviceCount(),
+        schedule.virtualStages(), schedule.microBatchCount(), plan.microBatchSize(), plan.partition().toString(),
+        predicted, measured, MeasuredRun.medianIteration(measured), losses, options.warmup(), NAME,
+        device.description() + "; " + schedule.deviceCount() + " pipeline devices = " + schedule.deviceCount()
+            + " CUDA streams sharing this one GPU", threadSettings(schedule.deviceCount()), options.seed());
+    return new Result(run, predictedPeak, peak, memUsed);
+  }
+
+  /** How the work was issued, for run files. */
+  public static String threadSettings(int streams) {
+    return "one host thread enqueues; " + streams + " CUDA stream(s), one per pipeline device; cuBLAS fp32"
+        + " (CUBLAS_DEFAULT_MATH, no TF32); kernels from compute_90 PTX";
+  }
+
+  /**
+   * Iteration 0 of the plan pipelined and sequentially (one stream, F then B per micro-batch) on the same GPU,
+   * without optimizer steps: the largest, over parameters, of max |difference| / max |reference gradient|.
+   */
+  public static double gradientDifference(CudaDevice device, Plan plan, long seed) {
+    check(plan);
+    Schedule schedule = PlanPrediction.schedule(plan);
+    Map<String, float[]> pipelined = gradients(device, plan.model(), plan.partition(), schedule,
+        plan.microBatchSize(), seed);
+    Map<String, float[]> reference = gradients(device, plan.model(),
+        dev.pipeplan.simulator.cost.Partition.of(plan.model().layerCount()),
+        StreamPipeline.sequentialSchedule(schedule.microBatchCount()), plan.microBatchSize(), seed);
+    return GradientComparison.maxRelativeDifference(reference, pipelined);
+  }
+
+  private static Map<String, float[]> gradients(CudaDevice device, ModelSpec model,
+      dev.pipeplan.simulator.cost.Partition partition, Schedule schedule, int b, long seed) {
+    List<Ops> streams = new ArrayList<>();
+    List<CudaOps> cudaStreams = new ArrayList<>();
+    for (int d = 0; d < schedule.deviceCount(); d++) {
+      CudaOps s = device.newStream();
+      streams.add(s);
+      cudaStreams.add(s);
+    }
+    try (StreamPipeline pipeline = new StreamPipeline(model, partition, schedule, b, seed,
+        new StreamPipeline.Optimizer(false, 1e-3), streams, n -> new EventTimer(cudaStreams, n))) {
+      pipeline.runIteration(0, false);
+      Map<String, float[]> out = pipeline.gradients();
+      device.synchronize();
+      return out;
+    }
+  }
+
+  /**
+   * Measures each distinct layer's F, I and W with events on one stream at each micro-batch size ({@code warmup}
+   * unrecorded runs, median of {@code repeats}), fits {@code fixed + perSample * b}, and measures the cross-stream
+   * hand-off (an event recorded on one stream and waited for on another).
+   */
+  public static Profile profile(CudaDevice device, ModelSpec model, List<Integer> sizes, int warmup, int repeats,
+      long seed, Consumer<String> progress) {
+    CudaLayers.checkRunnable(model);
+    CudaOps ops = device.newStream();
+    int seq = CudaLayers.sequenceLength(model);
+    int vocab = Math.max(1, CudaLayers.vocabulary(model));
+    SplittableRandom[] streams = CudaLayers.streams(model, seed);
+    Map<String, Profile.LayerProfile> byShape = new HashMap<>();
+    List<Profile.LayerProfile> layers = new ArrayList<>();
+    CUevent_st[] ev = {CudaEvents.create(), CudaEvents.create(), CudaEvents.create(), CudaEvents.create()};
+    try {
+      for (int l = 0; l < model.layerCount(); l++) {
+        LayerSpec spec = model.layers().get(l);
+        String shapeKey = spec.kind().id() + spec.shape();
+        Profile.LayerProfile known = byShape.get(shapeKey);
+        if (known != null) {
+          layers.add(new Profile.LayerProfile(spec.name(), known.samples(), known.forward(), known.backwardInput(),
+              known.backwardWeight()));
+          continue;
+        }
+        CudaLayer<?> layer = CudaLayers.build(ops, spec, streams[l]);
+        List<MeasuredTimes> samples = new ArrayList<>();
+        for (int b : sizes) {
+          samples.add(measure(ops, layer, spec, b, seq, vocab, warmup, repeats, seed, ev));
+        }
+        layer.release(ops);
+        Profile.LayerProfile p = new Profile.LayerProfile(spec.name(), samples, fit(samples, 0), fit(samples, 1),
+            fit(samples, 2));
+        byShape.put(shapeKey, p);
+        layers.add(p);
+        MeasuredTimes lastSample = samples.get(samples.size() - 1);
+        progress.accept(String.format(Locale.ROOT, "%s: b=%d F %.3f ms, I %.3f ms, W %.3f ms", spec.name(),
+            lastSample.microBatchSize(), lastSample.forwardNanos() / 1e6, lastSample.backwardInputNanos() / 1e6,
+            lastSample.backwardWeightNanos() / 1e6));
+      }
+      long handoff = handoffNanos(device, ev);
+      return new Profile(model.name(), NAME, device.description() + "; measured on one stream, alone on the GPU",
+          layers, handoff, 1e12);
+    } finally {
+      for (CUevent_st e : ev) {
+        CudaEvents.destroy(e);
+      }
+    }
+  }
+
+  private static MeasuredTimes measure(CudaOps ops, CudaLayer<?> layer, LayerSpec spec, int b, int seq, int vocab,
+      int warmup, int repeats, long seed, CUevent_st[] ev) {
+    TokenData data = new TokenData(seed, vocab, seq, b);
+    int[][] tl = data.microBatch(0, 0, b);
+    DeviceBatch batch = DeviceBatch.upload(ops, tl[0], tl[1], b, seq, data.lossTerms());
+    long width = spec.shapeValue("hidden");
+    SplittableRandom r = new SplittableRandom(seed);
+    Tensor input = spec.kind() == LayerKind.EMBEDDING ? null : ops.upload(randoms(r, 1.0, batch.rows() * width));
+    Tensor grad = spec.kind() == LayerKind.LM_HEAD ? null : ops.upload(randoms(r, 1e-3, batch.rows() * width));
+    long[] f = new long[repeats];
+    long[] i = new long[repeats];
+    long[] w = new long[repeats];
+    for (int rep = 0; rep < warmup + repeats; rep++) {
+      Tensor dy = null;
+      if (grad != null) {
+        dy = ops.alloc(grad.length());
+        ops.copy(grad, dy);
+      }
+      ops.record(ev[0]);
+      Tensor out = layer.forward(ops, 0, input, batch);
+      ops.record(ev[1]);
+      Tensor dx = layer.backwardInput(ops, 0, dy);
+      ops.record(ev[2]);
+      layer.backwardWeight(ops, 0);
+      ops.record(ev[3]);
+      ops.synchronize();
+      ops.free(out, dx);
+      if (layer instanceof LmHeadLayer) {
+        for (Tensor t : ((LmHeadLayer) layer).takeAllLossTerms()) {
+          ops.free(t);
+        }
+      }
+      if (rep >= warmup) {
+        f[rep - warmup] = CudaEvents.elapsedNanos(ev[0], ev[1]);
+        i[rep - warmup] = CudaEvents.elapsedNanos(ev[1], ev[2]);
+        w[rep - warmup] = CudaEvents.elapsedNanos(ev[2], ev[3]);
+      }
+    }
+    ops.free(input, grad);
+    batch.release(ops);
+    ops.synchronize();
+    return new MeasuredTimes(b, median(f), median(i), median(w));
+  }
+
+  private static long handoffNanos(CudaDevice device, CUevent_st[] ev) {
+    CudaOps a = device.newStream();
+    CudaOps b = device.newStream();
+    long[] t = new long[20];
+    for (int r = 0; r < t.length; r++) {
+      a.record(ev[0]);
+      b.waitFor(ev[0]);
+      b.record(ev[1]);
+      b.synchronize();
+      t[r] = Math.max(0, CudaEvents.elapsedNanos(ev[0], ev[1]));
+    }
+    return median(t);
+  }
+
+  private static float[] randoms(SplittableRandom r, double std, long n) {
+    float[] v = new float[Math.toIntExact(n)];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = (float) (r.nextGaussian() * std);
+    }
+    return v;
+  }
+
+  static long median(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[(sorted.length - 1) / 2];
+  }
+
+  /** Least squares of a time on b (0 F, 1 I, 2 W); one size gives a line through the origin; never a negative slope. */
+  static Profile.LinearFit fit(List<MeasuredTimes> samples, int which) {
+    java.util.function.ToLongFunction<MeasuredTimes> time = which == 0 ? MeasuredTimes::forwardNanos
+        : which == 1 ? MeasuredTimes::backwardInputNanos : MeasuredTimes::backwardWeightNanos;
+    if (samples.size() == 1) {
+      return new Profile.LinearFit(0, time.applyAsLong(samples.get(0)) / (double) samples.get(0).microBatchSize());
+    }
+    SimpleRegression regression = new SimpleRegression(true);
+    double mean = 0;
+    for (MeasuredTimes s : samples) {
+      regression.addData(s.microBatchSize(), time.applyAsLong(s));
+      mean += time.applyAsLong(s);
+    }
+    if (regression.getSlope() < 0) {
+      return new Profile.LinearFit(mean / samples.size(), 0);
+    }
+    return new Profile.LinearFit(regression.getIntercept(), regression.getSlope());
+  }
+}

@@ -1,0 +1,348 @@
+package dev.pipeplan.cuda.runtime;
+
+import dev.pipeplan.cuda.layers.CudaLayer;
+import dev.pipeplan.cuda.layers.CudaLayers;
+import dev.pipeplan.cuda.layers.DeviceBatch;
+import dev.pipeplan.cuda.layers.LmHeadLayer;
+import dev.pipeplan.cuda.layers.Param;
+import dev.pipeplan.cuda.ops.Kernel;
+import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Action;
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.timeline.TimedAction;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+/**
+ * A schedule run on one {@link Ops} per pipeline device. One host thread enqueues every action in the
+ * {@link IssueOrder}; activations and gradients pass between stages as device buffers (same GPU: no copy), in
+ * maps keyed by (stage, micro-batch), ordered across streams by the timer's event waits. After its actions each
+ * device steps the optimizer over its stages' parameters.
+ */
+public final class StreamPipeline implements AutoCloseable {
+  private final ModelSpec model;
+  private final Schedule schedule;
+  private final StagePlacement placement;
+  private final int microBatchSize;
+  private final Optimizer optimizer;
+  private final List<Ops> devices;
+  private final List<List<CudaLayer<?>>> stages;
+  private final List<IssueOrder.Entry> order;
+  private final IntFunction<ActionTimer> timers;
+  private final TokenData data;
+  private int steps;
+
+  /**
+   * The optimizer step.
+   *
+   * @param adam Adam (beta 0.9, 0.999, eps 1e-8) when true, else SGD
+   * @param learningRate the step size
+   */
+  public record Optimizer(boolean adam, double learningRate) {
+    public static Optimizer forName(String name, double learningRate) {
+      return new Optimizer(name != null && name.toLowerCase(java.util.Locale.ROOT).startsWith("adam"),
+          learningRate);
+    }
+  }
+
+  /**
+   * One iteration's result.
+   *
+   * @param timeline every action's start and end from the iteration's start
+   * @param loss the batch's mean token loss
+   */
+  public record Iteration(Timeline timeline, double loss) {}
+
+  /**
+   * Builds the stages' layers on their devices.
+   *
+   * @param devices one {@link Ops} per pipeline device (on one GPU: one stream each)
+   * @param timers makes the action timer for a given number of actions
+   */
+  public StreamPipeline(ModelSpec model, Partition partition, Schedule schedule, int microBatchSize, long seed,
+      Optimizer optimizer, List<Ops> devices, IntFunction<ActionTimer> timers) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.schedule = Objects.requireNonNull(schedule, "schedule");
+    this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+    this.devices = List.copyOf(devices);
+    this.timers = Objects.requireNonNull(timers, "timers");
+    if (microBatchSize <= 0) {
+      throw new BadInputException("micro-batch size must be > 0, got " + microBatchSize);
+    }
+    if (this.devices.size() != schedule.deviceCount()) {
+      throw new BadInputException("schedule '" + schedule.name() + "' has " + schedule.deviceCount()
+          + " devices but " + this.devices.size() + " streams were given");
+    }
+    if (partition.layerCount() != model.layerCount()) {
+      throw new BadInputException("partition " + partition + " covers " + partition.layerCount()
+          + " layers but model '" + model.name() + "' has " + model.layerCount());
+    }
+    CudaLayers.checkRunnable(model);
+    this.microBatchSize = microBatchSize;
+    this.placement = StagePlacement.of(schedule, partition);
+    this.order = IssueOrder.of(schedule);
+    SplittableRandom[] streams = CudaLayers.streams(model, seed);
+    List<List<CudaLayer<?>>> built = new ArrayList<>();
+    for (int s = 0; s < placement.stageCount(); s++) {
+      Ops ops = this.devices.get(placement.devices().get(s));
+      List<CudaLayer<?>> layers = new ArrayList<>();
+      for (int l = placement.firstLayers().get(s); l < placement.endLayers().get(s); l++) {
+        layers.add(CudaLayers.build(ops, model.layers().get(l), streams[l]));
+      }
+      built.add(List.copyOf(layers));
+    }
+    this.stages = List.copyOf(built);
+    this.data = new TokenData(seed, CudaLayers.vocabulary(model), CudaLayers.sequenceLength(model),
+        microBatchSize * schedule.microBatchCount());
+  }
+
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  public StagePlacement placement() {
+    return placement;
+  }
+
+  /** Runs one iteration; steps the optimizer when asked (leave it out to read the gradients). */
+  public Iteration runIteration(int iteration, boolean step) {
+    int m = schedule.microBatchCount();
+    int seq = CudaLayers.sequenceLength(model);
+    int lastStage = placement.stageCount() - 1;
+    Ops first = devices.get(placement.devices().get(0));
+    List<DeviceBatch> batches = new ArrayList<>(m);
+    for (int j = 0; j < m; j++) {
+      int[][] tl = data.microBatch(iteration, j * microBatchSize, microBatchSize);
+      batches.add(DeviceBatch.upload(first, tl[0], tl[1], microBatchSize, seq, data.lossTerms()));
+    }
+    for (int s = 0; s < stages.size(); s++) {
+      for (CudaLayer<?> layer : stages.get(s)) {
+        for (Param p : layer.parameters()) {
+          devices.get(placement.devices().get(s)).zero(p.gradient());
+        }
+      }
+    }
+    Map<Long, Tensor> forwardInbox = new HashMap<>();
+    Map<Long, Tensor> backwardInbox = new HashMap<>();
+    long[][] times;
+    try (ActionTimer timer = timers.apply(order.size())) {
+      timer.begin();
+      for (IssueOrder.Entry e : order) {
+        int d = e.device();
+        for (int dep : e.crossDeviceDependencies()) {
+          timer.waitFor(d, dep);
+        }
+        timer.start(d, e.index());
+        run(e.action(), devices.get(d), batches, forwardInbox, backwardInbox, lastStage);
+        timer.end(d, e.index());
+      }
+      if (step) {
+        steps++;
+        for (int d = 0; d < devices.size(); d++) {
+          for (int s : placement.stagesOf(d)) {
+            for (CudaLayer<?> layer : stages.get(s)) {
+              for (Param p : layer.parameters()) {
+                step(devices.get(d), p);
+              }
+            }
+          }
+        }
+      }
+      times = timer.finish();
+    }
+    if (!forwardInbox.isEmpty() || !backwardInbox.isEmpty()) {
+      throw new IllegalStateException("schedule '" + schedule.name() + "' left " + forwardInbox.size()
+          + " activations and " + backwardInbox.size() + " gradients unconsumed");
+    }
+    Ops lastOps = devices.get(placement.devices().get(lastStage));
+    double loss = 0;
+    List<CudaLayer<?>> last = stages.get(lastStage);
+    for (Tensor terms : ((LmHeadLayer) last.get(last.size() - 1)).takeAllLossTerms()) {
+      loss += lastOps.sum(terms);
+      lastOps.free(terms);
+    }
+    for (DeviceBatch b : batches) {
+      b.release(first);
+    }
+    List<TimedAction> actions = new ArrayList<>(order.size());
+    for (IssueOrder.Entry e : order) {
+      actions.add(new TimedAction(e.device(), e.action(), times[0][e.index()], times[1][e.index()]));
+    }
+    actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
+        .thenComparing(TimedAction::action));
+    return new Iteration(new Timeline(Timeline.MEASURED, schedule.name(), schedule.deviceCount(), actions, List.of(),
+        List.of()), loss);
+  }
+
+  private void run(Action a, Ops ops, List<DeviceBatch> batches, Map<Long, Tensor> forwardInbox,
+      Map<Long, Tensor> backwardInbox, int lastStage) {
+    int s = a.stage();
+    int mb = a.microBatch();
+    List<CudaLayer<?>> layers = stages.get(s);
+    DeviceBatch batch = batches.get(mb);
+    switch (a.type()) {
+      case F: {
+        Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
+        for (CudaLayer<?> layer : layers) {
+          Tensor out = layer.forward(ops, mb, x, batch);
+          ops.free(x);
+          x = out;
+        }
+        if (s < lastStage) {
+          forwardInbox.put(key(s + 1, mb), x);
+        }
+        break;
+      }
+      case I:
+      case B: {
+        Tensor grad = s == lastStage ? null : take(backwardInbox, s, mb, a);
+        for (int i = layers.size() - 1; i >= 0; i--) {
+          grad = layers.get(i).backwardInput(ops, mb, grad);
+        }
+        if (a.type() == ActionType.B) {
+          weights(ops, layers, mb);
+        }
+        if (s > 0) {
+          backwardInbox.put(key(s - 1, mb), grad);
+        } else {
+          ops.free(grad);
+        }
+        break;
+      }
+      case W:
+        weights(ops, layers, mb);
+        break;
+      default:
+        throw new IllegalStateException("unknown action type " + a.type());
+    }
+  }
+
+  private static void weights(Ops ops, List<CudaLayer<?>> layers, int mb) {
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      layers.get(i).backwardWeight(ops, mb);
+    }
+  }
+
+  private static Tensor take(Map<Long, Tensor> box, int stage, int mb, Action a) {
+    Tensor t = box.remove(key(stage, mb));
+    if (t == null) {
+      throw new IllegalStateException("action " + a + " found no input from its neighbour stage");
+    }
+    return t;
+  }
+
+  private static long key(int stage, int mb) {
+    return ((long) stage << 32) | (mb & 0xffffffffL);
+  }
+
+  private void step(Ops ops, Param p) {
+    float lr = (float) optimizer.learningRate();
+    if (optimizer.adam()) {
+      Tensor[] mv = p.moments(ops);
+      float c1 = (float) (1 - Math.pow(0.9, steps));
+      float c2 = (float) (1 - Math.pow(0.999, steps));
+      ops.launch(Kernel.ADAM_STEP, p.length(), p.value(), p.gradient(), mv[0], mv[1], lr, 0.9f, 0.999f, 1e-8f, c1,
+          c2, p.length());
+    } else {
+      ops.launch(Kernel.SGD_STEP, p.length(), p.value(), p.gradient(), lr, p.length());
+    }
+  }
+
+  /** Every parameter's gradient, by name. */
+  public Map<String, float[]> gradients() {
+    Map<String, float[]> out = new TreeMap<>();
+    forEachParam((ops, p) -> out.put(p.name(), ops.download(p.gradient())));
+    return out;
+  }
+
+  /** Every parameter's value, by name. */
+  public Map<String, float[]> weights() {
+    Map<String, float[]> out = new TreeMap<>();
+    forEachParam((ops, p) -> out.put(p.name(), ops.download(p.value())));
+    return out;
+  }
+
+  /** A parameter's live host values (host tests perturb them); only for {@link dev.pipeplan.cuda.ops.HostOps}. */
+  public double[] parameterValues(String name) {
+    double[][] found = new double[1][];
+    forEachParam((ops, p) -> {
+      if (p.name().equals(name)) {
+        found[0] = dev.pipeplan.cuda.ops.HostOps.values(p.value());
+      }
+    });
+    if (found[0] == null) {
+      throw new IllegalArgumentException("no parameter " + name);
+    }
+    return found[0];
+  }
+
+  /** Tensors the parameters hold (value and gradient, plus moments once made). */
+  public long parameterTensorCount() {
+    long[] n = new long[1];
+    forEachParam((ops, p) -> n[0] += p.bytes() / (4 * p.length()));
+    return n[0];
+  }
+
+  /** Bytes of parameters, gradients and optimizer state on the device(s). */
+  public long staticBytes() {
+    long[] sum = new long[1];
+    forEachParam((ops, p) -> sum[0] += p.bytes());
+    return sum[0];
+  }
+
+  /** Layer states still held (0 after a complete iteration). */
+  public int heldStates() {
+    int n = 0;
+    for (List<CudaLayer<?>> layers : stages) {
+      for (CudaLayer<?> l : layers) {
+        n += l.heldMicroBatches();
+      }
+    }
+    return n;
+  }
+
+  private void forEachParam(java.util.function.BiConsumer<Ops, Param> f) {
+    for (int s = 0; s < stages.size(); s++) {
+      Ops ops = devices.get(placement.devices().get(s));
+      for (CudaLayer<?> layer : stages.get(s)) {
+        for (Param p : layer.parameters()) {
+          f.accept(ops, p);
+        }
+      }
+    }
+  }
+
+  /** Frees the parameters. */
+  @Override
+  public void close() {
+    for (int s = 0; s < stages.size(); s++) {
+      Ops ops = devices.get(placement.devices().get(s));
+      for (CudaLayer<?> layer : stages.get(s)) {
+        layer.release(ops);
+      }
+    }
+  }
+
+  /** The same batch on one device: one stage, F then B for each micro-batch (the gradient reference). */
+  public static Schedule sequentialSchedule(int microBatchCount) {
+    List<Action> actions = new ArrayList<>(2 * microBatchCount);
+    for (int j = 0; j < microBatchCount; j++) {
+      actions.add(Action.of(ActionType.F, 0, j));
+      actions.add(Action.of(ActionType.B, 0, j));
+    }
+    return new Schedule("sequential", 1, microBatchCount, List.of(0), List.of(actions));
+  }
+}
