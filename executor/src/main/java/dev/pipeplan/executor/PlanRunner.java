@@ -58,7 +58,7 @@ public final class PlanRunner {
     if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
       throw new BadInputException("the plan uses dp " + plan.parallelism().dp() + " and tp "
           + plan.parallelism().tp() + "; the CPU executor runs one pipeline replica without tensor parallelism."
-          + " Maybe plan with --dp 1 --tp 1.");
+          + " Maybe plan with --tp 1 on a cluster of pp devices, for example --cluster cpu:1x2 --pp 2.");
     }
     long limit = plan.predicted().memoryLimitBytes();
     for (DeviceMetrics d : plan.predicted().devices()) {

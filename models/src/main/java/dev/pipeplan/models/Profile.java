@@ -37,6 +37,22 @@ public record Profile(
   }
 
   /**
+   * The largest micro-batch size at which every layer was measured: beyond it the fitted lines extrapolate. 0 when
+   * some layer has no samples (nothing is known).
+   */
+  public int largestMeasuredMicroBatchSize() {
+    int largest = Integer.MAX_VALUE;
+    for (LayerProfile layer : layers) {
+      int own = 0;
+      for (MeasuredTimes sample : layer.samples()) {
+        own = Math.max(own, sample.microBatchSize());
+      }
+      largest = Math.min(largest, own);
+    }
+    return layers.isEmpty() ? 0 : largest;
+  }
+
+  /**
    * One layer's measurements.
    *
    * @param layerName the layer's name in the model

@@ -178,6 +178,14 @@ public final class Planner {
     if (options.fixedPp() > 0) {
       checkFixedPp(options.fixedPp(), layers, devices, model);
     }
+    // a profile's fitted lines are trusted only up to the largest micro-batch size it measured
+    int largestB = options.profile() == null || options.profile().largestMeasuredMicroBatchSize() == 0
+        ? Integer.MAX_VALUE : options.profile().largestMeasuredMicroBatchSize();
+    if (options.fixedMicroBatchSize() > largestB) {
+      throw new BadInputException("microbatch size " + options.fixedMicroBatchSize() + " is above the largest the"
+          + " profile measured (" + largestB + "); its times would be extrapolated. Maybe profile with"
+          + " --microbatch-sizes up to " + options.fixedMicroBatchSize() + ".");
+    }
     List<Candidate> out = new ArrayList<>();
     String lastRejection = null;
     for (int tp : tps) {
@@ -199,6 +207,11 @@ public final class Planner {
           }
           int m = perReplica / b;
           if (options.fixedMicroBatchSize() > 0 && b != options.fixedMicroBatchSize()) {
+            continue;
+          }
+          if (b > largestB) {
+            lastRejection = "micro-batch size " + b + " (m = " + m + ") is above the largest the profile measured ("
+                + largestB + ")";
             continue;
           }
           if (options.fixedMicroBatches() > 0 && m != options.fixedMicroBatches()) {
