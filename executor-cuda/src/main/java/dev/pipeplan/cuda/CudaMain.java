@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pipeplan-cuda", mixinStandardHelpOptions = true,
     description = "Run plans and profiles on a CUDA GPU.",
     subcommands = {CudaMain.Run.class, CudaMain.ProfileCmd.class, CudaMain.GpuCheck.class,
-        CommandLine.HelpCommand.class})
+        CudaMain.Probe.class, CommandLine.HelpCommand.class})
 public final class CudaMain implements Runnable {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILURE = 1;
@@ -211,7 +211,8 @@ public final class CudaMain implements Runnable {
     int repeats;
 
     @Option(names = "--concurrent-workers", paramLabel = "N", defaultValue = "1",
-        description = "Only 1 on the GPU for now (see docs/gpu.md).")
+        description = "Streams that run each layer at once; the profile keeps one stream's times. Give the run's"
+            + " pipeline device count p when p stages share this GPU (default: ${DEFAULT-VALUE}, alone).")
     int concurrentWorkers;
 
     @Option(names = "--clock", paramLabel = "cpu|wall", defaultValue = "cpu",
@@ -235,9 +236,7 @@ public final class CudaMain implements Runnable {
       if (warmup < 0) {
         throw new BadInputException("--warmup must be >= 0, got " + warmup);
       }
-      if (concurrentWorkers != 1) {
-        throw new BadInputException("--concurrent-workers (" + concurrentWorkers + ") must be 1 on the cuda backend");
-      }
+      positive("--concurrent-workers", concurrentWorkers);
       String c = clockName.trim().toLowerCase(Locale.ROOT);
       if (!c.equals("cpu") && !c.equals("wall")) {
         throw new BadInputException("clock '" + clockName + "' is unknown; use cpu or wall");
@@ -246,7 +245,7 @@ public final class CudaMain implements Runnable {
       ModelSpec m = ModelLoader.load(model, seq);
       try (CudaDevice device = openDevice()) {
         Profile profile = CudaBackend.profile(device, m, List.copyOf(new java.util.TreeSet<>(sizes)), warmup, repeats,
-            1L, line -> say(out, "  " + line));
+            1L, concurrentWorkers, line -> say(out, "  " + line));
         AtomicFiles.writeString(output, Json.write(profile));
         say(out, "profiled " + profile.layers().size() + " layers of " + m.name() + "; machine: " + profile.machine());
         say(out, "wrote " + output);
@@ -299,11 +298,20 @@ public final class CudaMain implements Runnable {
     @Option(names = "--warmup", defaultValue = "2", description = "Unrecorded iterations.")
     int warmup;
 
+    @Option(names = "--profile-streams", paramLabel = "N", defaultValue = "0",
+        description = "Concurrent streams while profiling (default: --pp, as all stages share this one GPU;"
+            + " 1 profiles each layer alone).")
+    int profileStreams;
+
     @Override
     public Integer call() {
       positive("--pp", pp);
       positive("--microbatches", microBatches);
       positive("--microbatch-size", microBatchSize);
+      if (profileStreams < 0) {
+        throw new BadInputException("--profile-streams must be >= 1 (or 0 for --pp), got " + profileStreams);
+      }
+      int sharing = profileStreams == 0 ? pp : profileStreams;
       List<ScheduleKind> parsed = new java.util.ArrayList<>();
       for (String k : kinds) {
         parsed.add(ScheduleKind.parse(k));
@@ -313,21 +321,20 @@ public final class CudaMain implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (CudaDevice device = openDevice()) {
         say(out, "device: " + device.description());
-        say(out, "1/3 profiling " + model.name() + " (" + model.layerCount() + " layers) at b = " + microBatchSize);
-        Profile profile = CudaBackend.profile(device, model, List.of(microBatchSize), 1, 3, 1L,
+        say(out, "1/3 profiling " + model.name() + " (" + model.layerCount() + " layers) at b = " + microBatchSize
+            + " with " + sharing + " concurrent stream(s)");
+        Profile profile = CudaBackend.profile(device, model, List.of(microBatchSize), 1, 3, 1L, sharing,
             line -> say(out, "    " + line));
         AtomicFiles.writeString(dir.resolve("profile.json"), Json.write(profile));
-        TrainingSpec training = new TrainingSpec(microBatchSize * microBatches, seq, DType.FP32,
-            Optimizer.adamFp32(), false);
-        SearchOptions search = SearchOptions.defaults().withPp(pp).withTp(1).withMicroBatches(microBatches)
-            .withMicroBatchSize(microBatchSize).withProfile(profile);
+        TrainingSpec training = training(microBatchSize, microBatches, seq);
+        SearchOptions search = search(pp, microBatches, microBatchSize).withProfile(profile);
         AccuracyTable table = new AccuracyTable(model.name(), device.description() + "; " + pp
-            + " pipeline devices as CUDA streams on this one GPU", "n/a (GPU)");
+            + " pipeline devices as CUDA streams on this one GPU; profile " + CudaBackend.sharing(sharing),
+            "n/a (GPU)");
         StringBuilder memory = new StringBuilder("\n| schedule | predicted peak GiB (sum) | measured pool peak GiB"
             + " | cudaMemGetInfo used GiB |\n|---|---|---|---|\n");
         for (ScheduleKind kind : parsed) {
-          Plan plan = PlanBuilder.fromSearch(Planner.search(model, training, Clusters.load("h100:1x" + pp),
-              search.withKinds(List.of(kind)), ProgressListener.none()));
+          Plan plan = plan(model, training, search, pp, kind);
           PlanJson.write(plan, dir.resolve("plan-" + kind.id() + ".json"));
           say(out, "2/3 " + kind.id() + ": partition " + plan.partition() + ", v " + plan.virtualStages()
               + "; gradients against a sequential run...");
@@ -354,6 +361,61 @@ public final class CudaMain implements Runnable {
         say(out, "wrote " + dir.resolve("accuracy-gpu.md"));
       }
       return EXIT_OK;
+    }
+  }
+
+  static TrainingSpec training(int microBatchSize, int microBatches, int seq) {
+    return new TrainingSpec(microBatchSize * microBatches, seq, DType.FP32, Optimizer.adamFp32(), false);
+  }
+
+  static SearchOptions search(int pp, int microBatches, int microBatchSize) {
+    return SearchOptions.defaults().withPp(pp).withTp(1).withMicroBatches(microBatches)
+        .withMicroBatchSize(microBatchSize);
+  }
+
+  /** gpu-check's plan for one schedule kind: p pipeline devices, planned as p H100s (they are p streams). */
+  static Plan plan(ModelSpec model, TrainingSpec training, SearchOptions search, int pp, ScheduleKind kind) {
+    return PlanBuilder.fromSearch(Planner.search(model, training, Clusters.load("h100:1x" + pp),
+        search.withKinds(List.of(kind)), ProgressListener.none()));
+  }
+
+  /**
+   * Checks, in seconds, what gpu-check needs before it spends GPU time: the CUDA libraries load (cudart and cuBLAS,
+   * through the JNI libraries in the jars), a device is there, and gpu-check's planning runs on this JRE.
+   */
+  @Command(name = "probe", mixinStandardHelpOptions = true,
+      description = "Load the CUDA libraries, count devices and plan gpu-check's model for each schedule kind"
+          + " (no GPU work). Exit 0 when a GPU is usable, 1 when not.")
+  static final class Probe implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Where to write the rehearsal plans.")
+    Path dir;
+
+    @Option(names = "--pp", defaultValue = "2", description = "Pipeline devices (default: ${DEFAULT-VALUE}).")
+    int pp;
+
+    @Option(names = "--kinds", split = ",", defaultValue = "1f1b,zb-h1,interleaved",
+        description = "Schedule kinds to plan (default: ${DEFAULT-VALUE}).")
+    List<String> kinds;
+
+    @Override
+    public Integer call() {
+      positive("--pp", pp);
+      PrintWriter out = spec.commandLine().getOut();
+      CudaProbe.Result probe = CudaProbe.probe();
+      say(out, "cuda: " + probe.reason());
+      ModelSpec model = gptModel(2048, 6, 16, 1024, 50257);
+      for (String k : kinds) {
+        ScheduleKind kind = ScheduleKind.parse(k);
+        Plan plan = plan(model, training(1, 8, 1024), search(pp, 8, 1), pp, kind);
+        if (dir != null) {
+          PlanJson.write(plan, dir.resolve("probe-plan-" + kind.id() + ".json"));
+        }
+        say(out, "planning " + kind.id() + ": partition " + plan.partition() + ", v " + plan.virtualStages()
+            + " (analytic H100 costs; gpu-check plans with the measured profile)");
+      }
+      return probe.available() ? EXIT_OK : EXIT_FAILURE;
     }
   }
 

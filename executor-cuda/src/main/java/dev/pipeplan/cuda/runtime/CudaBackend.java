@@ -2,15 +2,11 @@ package dev.pipeplan.cuda.runtime;
 
 import dev.pipeplan.cuda.layers.CudaLayer;
 import dev.pipeplan.cuda.layers.CudaLayers;
-import dev.pipeplan.cuda.layers.DeviceBatch;
-import dev.pipeplan.cuda.layers.LmHeadLayer;
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaEvents;
 import dev.pipeplan.cuda.ops.CudaOps;
 import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
@@ -34,7 +30,7 @@ import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
  * The cuda backend's entry points: run a plan, check its gradients against a sequential run, profile a model. All
- * pipeline devices are CUDA streams on GPU 0 (see docs/gpu.md, "One GPU, p stages"), enqueued from the calling
+ * pipeline devices are CUDA streams on GPU 0 (see docs/gpu.md, "One GPU shared by p stages"), enqueued from the calling
  * thread, which must be the one that opened the device.
  */
 public final class CudaBackend {
@@ -171,21 +167,26 @@ public final class CudaBackend {
   }
 
   /**
-   * Measures each distinct layer's F, I and W with events on one stream at each micro-batch size ({@code warmup}
-   * unrecorded runs, median of {@code repeats}), fits {@code fixed + perSample * b}, and measures the cross-stream
-   * hand-off (an event recorded on one stream and waited for on another).
+   * Measures each distinct layer's F, I and W with events at each micro-batch size ({@code warmup} unrecorded runs,
+   * median of {@code repeats}), fits {@code fixed + perSample * b}, and measures the cross-stream hand-off (an event
+   * recorded on one stream and waited for on another). With {@code concurrentStreams} = p, each layer is timed
+   * while p - 1 other streams run the same work ({@link LayerProfiler}): the times a stage gets when p stages
+   * share this GPU. With 1 the layer is timed alone on the GPU.
    */
   public static Profile profile(CudaDevice device, ModelSpec model, List<Integer> sizes, int warmup, int repeats,
-      long seed, Consumer<String> progress) {
+      long seed, int concurrentStreams, Consumer<String> progress) {
     CudaLayers.checkRunnable(model);
-    CudaOps ops = device.newStream();
+    LayerProfiler.checkStreams("concurrent streams", concurrentStreams);
+    List<Ops> ops = new ArrayList<>();
+    for (int s = 0; s < concurrentStreams; s++) {
+      ops.add(device.newStream());
+    }
     int seq = CudaLayers.sequenceLength(model);
     int vocab = Math.max(1, CudaLayers.vocabulary(model));
     SplittableRandom[] streams = CudaLayers.streams(model, seed);
     Map<String, Profile.LayerProfile> byShape = new HashMap<>();
     List<Profile.LayerProfile> layers = new ArrayList<>();
-    CUevent_st[] ev = {CudaEvents.create(), CudaEvents.create(), CudaEvents.create(), CudaEvents.create()};
-    try {
+    try (EventMarks marks = new EventMarks()) {
       for (int l = 0; l < model.layerCount(); l++) {
         LayerSpec spec = model.layers().get(l);
         String shapeKey = spec.kind().id() + spec.shape();
@@ -195,12 +196,17 @@ public final class CudaBackend {
               known.backwardWeight()));
           continue;
         }
-        CudaLayer<?> layer = CudaLayers.build(ops, spec, streams[l]);
+        List<CudaLayer<?>> copies = new ArrayList<>();
+        for (int s = 0; s < concurrentStreams; s++) {
+          copies.add(CudaLayers.build(ops.get(s), spec, s == 0 ? streams[l] : streams[l].split()));
+        }
         List<MeasuredTimes> samples = new ArrayList<>();
         for (int b : sizes) {
-          samples.add(measure(ops, layer, spec, b, seq, vocab, warmup, repeats, seed, ev));
+          samples.add(LayerProfiler.measure(ops, copies, spec, b, seq, vocab, warmup, repeats, seed, marks));
         }
-        layer.release(ops);
+        for (int s = 0; s < concurrentStreams; s++) {
+          copies.get(s).release(ops.get(s));
+        }
         Profile.LayerProfile p = new Profile.LayerProfile(spec.name(), samples, fit(samples, 0), fit(samples, 1),
             fit(samples, 2));
         byShape.put(shapeKey, p);
@@ -210,58 +216,49 @@ public final class CudaBackend {
             lastSample.microBatchSize(), lastSample.forwardNanos() / 1e6, lastSample.backwardInputNanos() / 1e6,
             lastSample.backwardWeightNanos() / 1e6));
       }
-      long handoff = handoffNanos(device, ev);
-      return new Profile(model.name(), NAME, device.description() + "; measured on one stream, alone on the GPU",
+      device.synchronize();
+      long handoff = handoffNanos(device, marks.events);
+      return new Profile(model.name(), NAME, device.description() + "; " + sharing(concurrentStreams),
           layers, handoff, 1e12);
-    } finally {
-      for (CUevent_st e : ev) {
-        CudaEvents.destroy(e);
-      }
     }
   }
 
-  private static MeasuredTimes measure(CudaOps ops, CudaLayer<?> layer, LayerSpec spec, int b, int seq, int vocab,
-      int warmup, int repeats, long seed, CUevent_st[] ev) {
-    TokenData data = new TokenData(seed, vocab, seq, b);
-    int[][] tl = data.microBatch(0, 0, b);
-    DeviceBatch batch = DeviceBatch.upload(ops, tl[0], tl[1], b, seq, data.lossTerms());
-    long width = spec.shapeValue("hidden");
-    SplittableRandom r = new SplittableRandom(seed);
-    Tensor input = spec.kind() == LayerKind.EMBEDDING ? null : ops.upload(randoms(r, 1.0, batch.rows() * width));
-    Tensor grad = spec.kind() == LayerKind.LM_HEAD ? null : ops.upload(randoms(r, 1e-3, batch.rows() * width));
-    long[] f = new long[repeats];
-    long[] i = new long[repeats];
-    long[] w = new long[repeats];
-    for (int rep = 0; rep < warmup + repeats; rep++) {
-      Tensor dy = null;
-      if (grad != null) {
-        dy = ops.alloc(grad.length());
-        ops.copy(grad, dy);
-      }
-      ops.record(ev[0]);
-      Tensor out = layer.forward(ops, 0, input, batch);
-      ops.record(ev[1]);
-      Tensor dx = layer.backwardInput(ops, 0, dy);
-      ops.record(ev[2]);
-      layer.backwardWeight(ops, 0);
-      ops.record(ev[3]);
-      ops.synchronize();
-      ops.free(out, dx);
-      if (layer instanceof LmHeadLayer) {
-        for (Tensor t : ((LmHeadLayer) layer).takeAllLossTerms()) {
-          ops.free(t);
-        }
-      }
-      if (rep >= warmup) {
-        f[rep - warmup] = CudaEvents.elapsedNanos(ev[0], ev[1]);
-        i[rep - warmup] = CudaEvents.elapsedNanos(ev[1], ev[2]);
-        w[rep - warmup] = CudaEvents.elapsedNanos(ev[2], ev[3]);
+  /** How a profile's times were taken, for its machine line and for report headers. */
+  public static String sharing(int concurrentStreams) {
+    return concurrentStreams == 1 ? "measured on one stream, alone on the GPU"
+        : "measured with " + concurrentStreams + " concurrent streams (each layer timed while "
+            + (concurrentStreams - 1) + " other stream(s) run the same work): the share of one GPU that each of "
+            + concurrentStreams + " stages gets";
+  }
+
+  /** {@link LayerProfiler.Marks} as CUDA events on the streams. */
+  private static final class EventMarks implements LayerProfiler.Marks, AutoCloseable {
+    private final CUevent_st[] events = {CudaEvents.create(), CudaEvents.create(), CudaEvents.create(),
+        CudaEvents.create()};
+
+    @Override
+    public void mark(Ops stream, int point) {
+      ((CudaOps) stream).record(events[point]);
+    }
+
+    @Override
+    public void synchronize(List<Ops> streams) {
+      for (Ops s : streams) {
+        ((CudaOps) s).synchronize();
       }
     }
-    ops.free(input, grad);
-    batch.release(ops);
-    ops.synchronize();
-    return new MeasuredTimes(b, median(f), median(i), median(w));
+
+    @Override
+    public long elapsedNanos(int from, int to) {
+      return CudaEvents.elapsedNanos(events[from], events[to]);
+    }
+
+    @Override
+    public void close() {
+      for (CUevent_st e : events) {
+        CudaEvents.destroy(e);
+      }
+    }
   }
 
   private static long handoffNanos(CudaDevice device, CUevent_st[] ev) {
@@ -276,14 +273,6 @@ public final class CudaBackend {
       t[r] = Math.max(0, CudaEvents.elapsedNanos(ev[0], ev[1]));
     }
     return median(t);
-  }
-
-  private static float[] randoms(SplittableRandom r, double std, long n) {
-    float[] v = new float[Math.toIntExact(n)];
-    for (int k = 0; k < v.length; k++) {
-      v[k] = (float) (r.nextGaussian() * std);
-    }
-    return v;
   }
 
   static long median(long[] values) {

@@ -1,0 +1,178 @@
+package dev.pipeplan.cuda.runtime;
+
+import dev.pipeplan.cuda.layers.CudaLayer;
+import dev.pipeplan.cuda.layers.DeviceBatch;
+import dev.pipeplan.cuda.layers.LmHeadLayer;
+import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.MeasuredTimes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Times one layer's F, I and W at one micro-batch size on one of {@code n} streams while the other {@code n - 1}
+ * streams run the same work on their own copies of the layer: the GPU equivalent of the CPU profiler's concurrent
+ * workers. The p stages of a run on one GPU share it, so a layer timed alone is about p times too fast outside the
+ * bubbles; timed beside p - 1 busy streams it takes what a stage gets of the shared GPU.
+ *
+ * <p>Each repetition starts with every stream idle. For each of F, I and W the other streams' work is enqueued
+ * first and the timed stream's last, between two marks, so the timed work never runs on an idle GPU. The timed
+ * stream goes round-robin over the repetitions (repetition r times stream r mod n), so no stream's place in the
+ * issue order favours the median. With one stream this is the plain measurement alone on the GPU.
+ */
+public final class LayerProfiler {
+  /** Points in time recorded on a stream and read after the streams are synchronized. */
+  public interface Marks {
+    /** Records mark {@code point} (0 to 3) on {@code stream} after the work enqueued on it so far. */
+    void mark(Ops stream, int point);
+
+    /** Waits for all work on all {@code streams}. */
+    void synchronize(List<Ops> streams);
+
+    /** Nanoseconds from mark {@code from} to mark {@code to} of the last repetition. */
+    long elapsedNanos(int from, int to);
+
+    /** The host version: the wall clock, for tests on {@link dev.pipeplan.cuda.ops.HostOps}. */
+    static Marks host() {
+      return new Marks() {
+        private final long[] at = new long[4];
+
+        @Override
+        public void mark(Ops stream, int point) {
+          at[point] = System.nanoTime();
+        }
+
+        @Override
+        public void synchronize(List<Ops> streams) {}
+
+        @Override
+        public long elapsedNanos(int from, int to) {
+          return Math.max(0, at[to] - at[from]);
+        }
+      };
+    }
+  }
+
+  private LayerProfiler() {}
+
+  /** Checks a count of concurrent streams: at least 1. */
+  public static int checkStreams(String field, int streams) {
+    if (streams < 1) {
+      throw new BadInputException(field + " must be >= 1, got " + streams
+          + ". Maybe use the pipeline's device count p, the number of stages that share the GPU.");
+    }
+    return streams;
+  }
+
+  /**
+   * Measures {@code copies.get(s)} on {@code streams.get(s)}, all at once.
+   *
+   * @param streams one per copy, distinct
+   * @param copies the same layer built once per stream (own weights, own state)
+   * @param seed seed of the synthetic tokens and activations, the same on every stream
+   * @return the median F, I and W of the timed stream over {@code repeats} repetitions after {@code warmup}
+   */
+  public static MeasuredTimes measure(List<Ops> streams, List<CudaLayer<?>> copies, LayerSpec spec, int b, int seq,
+      int vocab, int warmup, int repeats, long seed, Marks marks) {
+    Objects.requireNonNull(marks, "marks");
+    int n = checkStreams("concurrent streams", streams.size());
+    if (copies.size() != n) {
+      throw new IllegalArgumentException(copies.size() + " layer copies for " + n + " streams");
+    }
+    if (repeats < 1 || warmup < 0) {
+      throw new BadInputException("repeats must be >= 1 and warm-up >= 0, got " + repeats + " and " + warmup);
+    }
+    TokenData data = new TokenData(seed, vocab, seq, b);
+    int[][] tl = data.microBatch(0, 0, b);
+    long width = spec.shapeValue("hidden");
+    List<DeviceBatch> batches = new ArrayList<>(n);
+    List<Tensor> inputs = new ArrayList<>(n);
+    List<Tensor> grads = new ArrayList<>(n);
+    for (Ops ops : streams) {
+      DeviceBatch batch = DeviceBatch.upload(ops, tl[0], tl[1], b, seq, data.lossTerms());
+      batches.add(batch);
+      SplittableRandom r = new SplittableRandom(seed);
+      inputs.add(spec.kind() == LayerKind.EMBEDDING ? null : ops.upload(randoms(r, 1.0, batch.rows() * width)));
+      grads.add(spec.kind() == LayerKind.LM_HEAD ? null : ops.upload(randoms(r, 1e-3, batch.rows() * width)));
+    }
+    long[] f = new long[repeats];
+    long[] i = new long[repeats];
+    long[] w = new long[repeats];
+    Tensor[] outs = new Tensor[n];
+    Tensor[] dxs = new Tensor[n];
+    for (int rep = 0; rep < warmup + repeats; rep++) {
+      int timed = rep % n;
+      marks.synchronize(streams);
+      for (int phase = 0; phase < 3; phase++) {
+        for (int k = 1; k <= n; k++) {
+          // the timed stream last: the others are already busy when its work starts
+          int s = (timed + k) % n;
+          Ops ops = streams.get(s);
+          if (s == timed && phase == 0) {
+            marks.mark(ops, 0);
+          }
+          CudaLayer<?> layer = copies.get(s);
+          if (phase == 0) {
+            outs[s] = layer.forward(ops, 0, inputs.get(s), batches.get(s));
+          } else if (phase == 1) {
+            Tensor dy = null;
+            if (grads.get(s) != null) {
+              dy = ops.alloc(grads.get(s).length());
+              ops.copy(grads.get(s), dy);
+            }
+            dxs[s] = layer.backwardInput(ops, 0, dy);
+          } else {
+            layer.backwardWeight(ops, 0);
+          }
+          if (s == timed) {
+            marks.mark(ops, phase + 1);
+          }
+        }
+      }
+      marks.synchronize(streams);
+      for (int s = 0; s < n; s++) {
+        Ops ops = streams.get(s);
+        ops.free(outs[s], dxs[s]);
+        outs[s] = null;
+        dxs[s] = null;
+        if (copies.get(s) instanceof LmHeadLayer) {
+          for (Tensor t : ((LmHeadLayer) copies.get(s)).takeAllLossTerms()) {
+            ops.free(t);
+          }
+        }
+      }
+      if (rep >= warmup) {
+        f[rep - warmup] = marks.elapsedNanos(0, 1);
+        i[rep - warmup] = marks.elapsedNanos(1, 2);
+        w[rep - warmup] = marks.elapsedNanos(2, 3);
+      }
+    }
+    for (int s = 0; s < n; s++) {
+      Ops ops = streams.get(s);
+      ops.free(inputs.get(s), grads.get(s));
+      batches.get(s).release(ops);
+    }
+    marks.synchronize(streams);
+    return new MeasuredTimes(b, median(f), median(i), median(w));
+  }
+
+  static float[] randoms(SplittableRandom r, double std, long n) {
+    float[] v = new float[Math.toIntExact(n)];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = (float) (r.nextGaussian() * std);
+    }
+    return v;
+  }
+
+  static long median(long[] values) {
+    long[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[(sorted.length - 1) / 2];
+  }
+}
