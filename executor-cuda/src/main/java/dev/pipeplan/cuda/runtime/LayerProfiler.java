@@ -9,6 +9,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
+import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -88,14 +89,14 @@ public final class LayerProfiler {
     if (repeats < 1 || warmup < 0) {
       throw new BadInputException("repeats must be >= 1 and warm-up >= 0, got " + repeats + " and " + warmup);
     }
-    TokenData data = new TokenData(seed, vocab, seq, b);
-    int[][] tl = data.microBatch(0, 0, b);
+    SyntheticTokens data = new SyntheticTokens(seed, vocab, seq, b);
+    SyntheticTokens.Batch tl = data.samples(0, 0, b);
     long width = spec.shapeValue("hidden");
     List<DeviceBatch> batches = new ArrayList<>(n);
     List<Tensor> inputs = new ArrayList<>(n);
     List<Tensor> grads = new ArrayList<>(n);
     for (Ops ops : streams) {
-      DeviceBatch batch = DeviceBatch.upload(ops, tl[0], tl[1], b, seq, data.lossTerms());
+      DeviceBatch batch = DeviceBatch.upload(ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms());
       batches.add(batch);
       SplittableRandom r = new SplittableRandom(seed);
       inputs.add(spec.kind() == LayerKind.EMBEDDING ? null : ops.upload(randoms(r, 1.0, batch.rows() * width)));

@@ -10,6 +10,7 @@ import dev.pipeplan.cuda.ops.Ops;
 import dev.pipeplan.cuda.ops.Tensor;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.ActionType;
@@ -42,7 +43,7 @@ public final class StreamPipeline implements AutoCloseable {
   private final List<List<CudaLayer<?>>> stages;
   private final List<IssueOrder.Entry> order;
   private final IntFunction<ActionTimer> timers;
-  private final TokenData data;
+  private final SyntheticTokens data;
   private int steps;
 
   /**
@@ -105,7 +106,7 @@ public final class StreamPipeline implements AutoCloseable {
       built.add(List.copyOf(layers));
     }
     this.stages = List.copyOf(built);
-    this.data = new TokenData(seed, CudaLayers.vocabulary(model), CudaLayers.sequenceLength(model),
+    this.data = new SyntheticTokens(seed, CudaLayers.vocabulary(model), CudaLayers.sequenceLength(model),
         microBatchSize * schedule.microBatchCount());
   }
 
@@ -125,8 +126,8 @@ public final class StreamPipeline implements AutoCloseable {
     Ops first = devices.get(placement.devices().get(0));
     List<DeviceBatch> batches = new ArrayList<>(m);
     for (int j = 0; j < m; j++) {
-      int[][] tl = data.microBatch(iteration, j * microBatchSize, microBatchSize);
-      batches.add(DeviceBatch.upload(first, tl[0], tl[1], microBatchSize, seq, data.lossTerms()));
+      SyntheticTokens.Batch tl = data.samples(iteration, j * microBatchSize, microBatchSize);
+      batches.add(DeviceBatch.upload(first, tl.tokens(), tl.labels(), microBatchSize, seq, data.lossTerms()));
     }
     for (int s = 0; s < stages.size(); s++) {
       for (CudaLayer<?> layer : stages.get(s)) {

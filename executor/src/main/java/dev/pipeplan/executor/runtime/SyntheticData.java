@@ -1,22 +1,12 @@
 package dev.pipeplan.executor.runtime;
 
 import dev.pipeplan.executor.layers.MicroBatch;
-import java.util.SplittableRandom;
+import dev.pipeplan.models.data.SyntheticTokens;
 
-/**
- * Seeded synthetic training data that a language model can learn: each sample is a walk along a fixed random
- * successor table of the vocabulary from a random start, and the label of each token is its successor. A sample
- * depends only on the seed, the iteration and its index in the global batch, so the same batch split into other
- * micro-batch sizes has the same samples.
- */
+/** {@link SyntheticTokens} as the executor's micro-batches. */
 public final class SyntheticData {
-  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-
-  private final long seed;
-  private final int vocabulary;
+  private final SyntheticTokens tokens;
   private final int sequenceLength;
-  private final long lossTerms;
-  private final int[] successor;
 
   /**
    * @param seed root seed
@@ -25,37 +15,14 @@ public final class SyntheticData {
    * @param globalBatch samples per iteration
    */
   public SyntheticData(long seed, int vocabulary, int sequenceLength, int globalBatch) {
-    this.seed = seed;
-    this.vocabulary = Math.max(1, vocabulary);
+    this.tokens = new SyntheticTokens(seed, vocabulary, sequenceLength, globalBatch);
     this.sequenceLength = sequenceLength;
-    this.lossTerms = (long) globalBatch * sequenceLength;
-    this.successor = new int[this.vocabulary];
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = 0; i < successor.length; i++) {
-      successor[i] = r.nextInt(this.vocabulary);
-    }
   }
 
   /** The micro-batch holding samples {@code first .. first+samples-1} of the iteration's global batch. */
   public MicroBatch microBatch(int iteration, int first, int samples) {
-    int[] tokens = new int[samples * sequenceLength];
-    int[] labels = new int[tokens.length];
-    for (int i = 0; i < samples; i++) {
-      SplittableRandom r = new SplittableRandom(mix(iteration, first + i));
-      int token = r.nextInt(vocabulary);
-      for (int t = 0; t < sequenceLength; t++) {
-        tokens[i * sequenceLength + t] = token;
-        token = successor[token];
-        labels[i * sequenceLength + t] = token;
-      }
-    }
-    return new MicroBatch(samples, sequenceLength, tokens, labels, lossTerms, mix(iteration, -1 - first));
-  }
-
-  private long mix(long iteration, long sample) {
-    long h = seed ^ (iteration * GOLDEN) ^ (sample * 0xC2B2AE3D27D4EB4FL);
-    h ^= h >>> 31;
-    h *= 0xBF58476D1CE4E5B9L;
-    return h ^ (h >>> 29);
+    SyntheticTokens.Batch batch = tokens.samples(iteration, first, samples);
+    return new MicroBatch(samples, sequenceLength, batch.tokens(), batch.labels(), tokens.lossTerms(),
+        batch.featureSeed());
   }
 }
