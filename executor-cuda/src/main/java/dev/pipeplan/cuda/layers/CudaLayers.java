@@ -4,6 +4,7 @@ import dev.pipeplan.cuda.ops.Ops;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.SplittableRandom;
 
 /**
@@ -42,27 +43,14 @@ public final class CudaLayers {
     }
   }
 
-  /** Tokens per sample: the model's sequence length, or the first "seq" shape, or 1. */
+  /** See {@link SyntheticTokens#sequenceLength(ModelSpec)}. */
   public static int sequenceLength(ModelSpec model) {
-    if (model.sequenceLength() > 0) {
-      return model.sequenceLength();
-    }
-    for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("seq")) {
-        return dim(spec, "seq");
-      }
-    }
-    return 1;
+    return SyntheticTokens.sequenceLength(model);
   }
 
-  /** The embedding's vocabulary, or 0. */
+  /** See {@link SyntheticTokens#vocabulary(ModelSpec)}. */
   public static int vocabulary(ModelSpec model) {
-    for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("vocab")) {
-        return dim(spec, "vocab");
-      }
-    }
-    return 0;
+    return SyntheticTokens.vocabulary(model);
   }
 
   /** Throws unless the model starts with an embedding and ends with an LM head, as this backend needs. */

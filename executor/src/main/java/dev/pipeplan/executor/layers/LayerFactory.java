@@ -3,6 +3,7 @@ package dev.pipeplan.executor.layers;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -46,27 +47,14 @@ public final class LayerFactory {
     }
   }
 
-  /** Tokens per sample of a model: its sequence length, or the first layer's "seq" shape, or 1. */
+  /** See {@link SyntheticTokens#sequenceLength(ModelSpec)}. */
   public static int sequenceLength(ModelSpec model) {
-    if (model.sequenceLength() > 0) {
-      return model.sequenceLength();
-    }
-    for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("seq")) {
-        return dim(spec, "seq");
-      }
-    }
-    return 1;
+    return SyntheticTokens.sequenceLength(model);
   }
 
-  /** The vocabulary of a model's embedding, or 0 when it has none. */
+  /** See {@link SyntheticTokens#vocabulary(ModelSpec)}. */
   public static int vocabulary(ModelSpec model) {
-    for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("vocab")) {
-        return dim(spec, "vocab");
-      }
-    }
-    return 0;
+    return SyntheticTokens.vocabulary(model);
   }
 
   private static int dim(LayerSpec spec, String key) {

@@ -1,5 +1,8 @@
 package dev.pipeplan.models.data;
 
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
 import java.util.SplittableRandom;
 
 /**
@@ -42,6 +45,38 @@ public final class SyntheticTokens {
     for (int i = 0; i < successor.length; i++) {
       successor[i] = r.nextInt(this.vocabulary);
     }
+  }
+
+  /** Tokens per sample of a model: its sequence length, or the first layer's "seq" shape, or 1. */
+  public static int sequenceLength(ModelSpec model) {
+    if (model.sequenceLength() > 0) {
+      return model.sequenceLength();
+    }
+    for (LayerSpec spec : model.layers()) {
+      if (spec.shape().containsKey("seq")) {
+        return positiveInt(spec, "seq");
+      }
+    }
+    return 1;
+  }
+
+  /** The vocabulary of a model's embedding, or 0 when it has none. */
+  public static int vocabulary(ModelSpec model) {
+    for (LayerSpec spec : model.layers()) {
+      if (spec.shape().containsKey("vocab")) {
+        return positiveInt(spec, "vocab");
+      }
+    }
+    return 0;
+  }
+
+  private static int positiveInt(LayerSpec spec, String key) {
+    long v = spec.shapeValue(key);
+    if (v <= 0 || v > Integer.MAX_VALUE) {
+      throw new BadInputException("layer '" + spec.name() + "' shape " + key + " (" + v + ") must be in 1.."
+          + Integer.MAX_VALUE);
+    }
+    return (int) v;
   }
 
   /** Loss terms of a whole iteration: global batch times sequence length. */

@@ -27,6 +27,7 @@ class SyntheticTokensTest {
         assertThat(batch.labels()[sample * 6 + t]).isEqualTo(batch.tokens()[sample * 6 + t + 1]);
       }
     }
-    assertThat(batch.tokens()).allSatisfy(token -> assertThat(token).isBetween(0, 49));
+    assertThat(Arrays.stream(batch.tokens()).min().getAsInt()).isGreaterThanOrEqualTo(0);
+    assertThat(Arrays.stream(batch.tokens()).max().getAsInt()).isLessThan(50);
   }
 }
