@@ -25,16 +25,19 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The planner's full search for GPT-3 175B on 1024 H100s ({@code h100:128x8}), global batch 1536, sequence 2048:
- * every pp x dp x tp, micro-batch size, schedule kind and v, with pruning and refinement, as {@code pipeplan plan}
- * runs it. The score is milliseconds per search; the {@code simulated}, {@code considered} and {@code pruned}
- * counters are the search's candidate counts per search.
+ * The planner's full search for GPT-3 175B on 1024 H100s ({@code h100:128x8}), global batch 1536,
+ * sequence 2048: every pp x dp x tp, micro-batch size, schedule kind and v, with pruning and
+ * refinement, as {@code pipeplan plan} runs it. The score is milliseconds per search; the {@code
+ * simulated}, {@code considered} and {@code pruned} counters are the search's candidate counts per
+ * search.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Threads(1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 4)
 public class PlannerBenchmark {
@@ -67,7 +70,8 @@ public class PlannerBenchmark {
 
   @Benchmark
   public SearchResult fullSearch(Counts counts) {
-    SearchResult result = Planner.search(model, training, cluster, SearchOptions.defaults(), ProgressListener.none());
+    SearchResult result =
+        Planner.search(model, training, cluster, SearchOptions.defaults(), ProgressListener.none());
     counts.simulated += result.stats().candidatesSimulated();
     counts.considered += result.stats().candidatesConsidered();
     counts.pruned += result.stats().candidatesPruned();

@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Simulated actions per second, one thread. The {@code actions} counter JMH prints beside each result is the rate
- * of simulated actions (one F, I, W or B each); the primary score is simulations per second.
+ * Simulated actions per second, one thread. The {@code actions} counter JMH prints beside each
+ * result is the rate of simulated actions (one F, I, W or B each); the primary score is simulations
+ * per second.
  *
  * <ul>
  *   <li>{@code metrics}: the planner's path, a schedule compiled once and timed under fresh costs;
@@ -40,18 +41,28 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code simulate}: the full timeline with its TimedAction, Transfer and MemoryPoint objects.
  * </ul>
  *
- * <p>Scenarios: 1F1B at p=64, m=1024 (131,072 actions); ZB-H1 at p=32, m=256 (24,576 actions); and 1F1B at p=16
- * with m = 64, 256, 1024, 4096 (2,048 to 131,072 actions) to show that the cost per action stays flat.
+ * <p>Scenarios: 1F1B at p=64, m=1024 (131,072 actions); ZB-H1 at p=32, m=256 (24,576 actions); and
+ * 1F1B at p=16 with m = 64, 256, 1024, 4096 (2,048 to 131,072 actions) to show that the cost per
+ * action stays flat.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Threads(1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class SimulatorBenchmark {
-  @Param({"1f1b:64:1024", "zb-h1:32:256", "1f1b:16:64", "1f1b:16:256", "1f1b:16:1024", "1f1b:16:4096"})
+  @Param({
+    "1f1b:64:1024",
+    "zb-h1:32:256",
+    "1f1b:16:64",
+    "1f1b:16:256",
+    "1f1b:16:1024",
+    "1f1b:16:4096"
+  })
   public String scenario;
 
   private Schedule schedule;
@@ -76,12 +87,16 @@ public class SimulatorBenchmark {
     ScheduleKind kind = ScheduleKind.parse(parts[0]);
     int p = Integer.parseInt(parts[1]);
     int m = Integer.parseInt(parts[2]);
-    schedule = ScheduleGenerators.generate(ScheduleRequest.of(kind, p, m, kind.defaultVirtualStages()));
+    schedule =
+        ScheduleGenerators.generate(ScheduleRequest.of(kind, p, m, kind.defaultVirtualStages()));
     compiled = CompiledSchedule.of(schedule);
     costs = costs(schedule.stageCount(), p);
   }
 
-  /** Slightly unequal stages and real links, so that the walk parks and wakes devices as in a planner's search. */
+  /**
+   * Slightly unequal stages and real links, so that the walk parks and wakes devices as in a
+   * planner's search.
+   */
   static StageCosts costs(int stageCount, int deviceCount) {
     List<StageCost> stages = new ArrayList<>(stageCount);
     for (int s = 0; s < stageCount; s++) {
@@ -92,8 +107,10 @@ public class SimulatorBenchmark {
     for (int d = 0; d < deviceCount; d++) {
       nodes.add(d / 8);
     }
-    return new StageCosts(stages, new ClusterLinkModel(nodes, new LinkSpec("nvlink", 360e9, 3_000),
-        new LinkSpec("ib", 40e9, 8_000)));
+    return new StageCosts(
+        stages,
+        new ClusterLinkModel(
+            nodes, new LinkSpec("nvlink", 360e9, 3_000), new LinkSpec("ib", 40e9, 8_000)));
   }
 
   @Benchmark

@@ -35,58 +35,91 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
- * {@code pipeplan demo}: the whole loop on built-in defaults. Profiles a small GPT on this machine, plans it for one
- * pipeline worker per core with the measured costs, runs the plan, compares, and writes the HTML report with the
- * predicted and measured Gantt charts side by side.
+ * {@code pipeplan demo}: the whole loop on built-in defaults. Profiles a small GPT on this machine,
+ * plans it for one pipeline worker per core with the measured costs, runs the plan, compares, and
+ * writes the HTML report with the predicted and measured Gantt charts side by side.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Profile a small GPT here, plan it for this machine's cores, run the plan, compare measured with"
-        + " predicted and write the HTML report.")
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Profile a small GPT here, plan it for this machine's cores, run the plan, compare measured with"
+            + " predicted and write the HTML report.")
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "pipeplan-demo",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR",
+      defaultValue = "pipeplan-demo",
       description = "Output folder (default: ${DEFAULT-VALUE}).")
   Path dir;
 
-  @Option(names = "--model", paramLabel = "NAME|FILE", defaultValue = "gpt-small-cpu",
+  @Option(
+      names = "--model",
+      paramLabel = "NAME|FILE",
+      defaultValue = "gpt-small-cpu",
       description = "The model (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+  @Option(
+      names = "--seq",
+      paramLabel = "S",
+      defaultValue = "0",
       description = "Sequence length (default: the model's own).")
   int seq;
 
-  @Option(names = "--global-batch", paramLabel = "G", defaultValue = "16",
+  @Option(
+      names = "--global-batch",
+      paramLabel = "G",
+      defaultValue = "16",
       description = "Samples per iteration (default: ${DEFAULT-VALUE}).")
   int globalBatch;
 
-  @Option(names = "--workers", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--workers",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Pipeline workers (default: one per core, at most 8).")
   int workers;
 
-  @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
+  @Option(
+      names = "--iterations",
+      paramLabel = "N",
+      defaultValue = "5",
       description = "Measured iterations (default: ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--warmup", paramLabel = "K", defaultValue = "2",
+  @Option(
+      names = "--warmup",
+      paramLabel = "K",
+      defaultValue = "2",
       description = "Unrecorded iterations first (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--microbatches", paramLabel = "M", defaultValue = "0",
-      description = "Micro-batches per iteration (default: the planner's choice; 4 with --accuracy).")
+  @Option(
+      names = "--microbatches",
+      paramLabel = "M",
+      defaultValue = "0",
+      description =
+          "Micro-batches per iteration (default: the planner's choice; 4 with --accuracy).")
   int microBatches;
 
-  @Option(names = "--accuracy", paramLabel = "KIND,...", split = ",", arity = "0..*",
+  @Option(
+      names = "--accuracy",
+      paramLabel = "KIND,...",
+      split = ",",
+      arity = "0..*",
       fallbackValue = "gpipe,1f1b,zb-h1,interleaved",
-      description = "Instead of the report: plan and run each of these schedule kinds (default when the option"
-          + " has no value: gpipe,1f1b,zb-h1,interleaved), check each one's gradients against a sequential run,"
-          + " and write accuracy.md with predicted against measured iteration times.")
+      description =
+          "Instead of the report: plan and run each of these schedule kinds (default when the option"
+              + " has no value: gpipe,1f1b,zb-h1,interleaved), check each one's gradients against a sequential run,"
+              + " and write accuracy.md with predicted against measured iteration times.")
   List<String> accuracyKinds;
 
   @Override
@@ -104,14 +137,21 @@ final class DemoCommand implements Callable<Integer> {
     }
     String loadBefore = CpuBackend.loadAverage();
 
-    say(out, "1/4 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
-    Profile profile = Profiler.profile(m, Profiler.Options.defaults().withConcurrentWorkers(p), NanoClock.threadCpu(),
-        line -> say(out, "    " + line));
+    say(
+        out,
+        "1/4 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
+    Profile profile =
+        Profiler.profile(
+            m,
+            Profiler.Options.defaults().withConcurrentWorkers(p),
+            NanoClock.threadCpu(),
+            line -> say(out, "    " + line));
     Path profileFile = dir.resolve("profile.json");
     ProfileJson.write(profileFile, profile);
 
     say(out, "2/4 planning for cpu:1x" + p + " with the measured costs...");
-    TrainingSpec training = new TrainingSpec(globalBatch, seqLen, DType.FP32, Optimizer.adamFp32(), false);
+    TrainingSpec training =
+        new TrainingSpec(globalBatch, seqLen, DType.FP32, Optimizer.adamFp32(), false);
     ClusterSpec cluster = Clusters.load("cpu:1x" + p);
     SearchOptions options = SearchOptions.defaults().withPp(p).withTp(1).withProfile(profile);
     int fixedM = microBatches > 0 ? microBatches : accuracy ? 4 : 0;
@@ -121,16 +161,37 @@ final class DemoCommand implements Callable<Integer> {
     if (accuracy) {
       return accuracy(out, m, training, cluster, options, kinds, loadBefore);
     }
-    Plan plan = PlanBuilder.fromSearch(Planner.search(m, training, cluster, options, ProgressListener.none()));
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(m, training, cluster, options, ProgressListener.none()));
     Path planFile = dir.resolve("plan.json");
     PlanJson.write(plan, planFile);
-    say(out, String.format(Locale.ROOT, "    %s, pp %d, v %d, m %d, b %d, partition %s: predicted %.2f ms",
-        plan.scheduleKind(), plan.parallelism().pp(), plan.virtualStages(), plan.microBatchCount(),
-        plan.microBatchSize(), plan.partition(), plan.predicted().pipelineNanos() / 1e6));
+    say(
+        out,
+        String.format(
+            Locale.ROOT,
+            "    %s, pp %d, v %d, m %d, b %d, partition %s: predicted %.2f ms",
+            plan.scheduleKind(),
+            plan.parallelism().pp(),
+            plan.virtualStages(),
+            plan.microBatchCount(),
+            plan.microBatchSize(),
+            plan.partition(),
+            plan.predicted().pipelineNanos() / 1e6));
 
-    say(out, "3/4 running the plan (" + warmup + " warm-up + " + iterations + " measured iterations)...");
-    MeasuredRun run = PlanRunner.run(plan, new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3),
-        NanoClock.system(), line -> say(out, "    " + line));
+    say(
+        out,
+        "3/4 running the plan ("
+            + warmup
+            + " warm-up + "
+            + iterations
+            + " measured iterations)...");
+    MeasuredRun run =
+        PlanRunner.run(
+            plan,
+            new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3),
+            NanoClock.system(),
+            line -> say(out, "    " + line));
     Path runFile = dir.resolve("run.json");
     RunJson.write(runFile, run);
     for (String line : ComparisonText.lines(run)) {
@@ -139,8 +200,9 @@ final class DemoCommand implements Callable<Integer> {
 
     say(out, "4/4 writing the report...");
     Path reportDir = dir.resolve("report");
-    List<String> files = HtmlReport.write(PlanReport.content(plan, PlanJson.write(plan), Optional.of(run)),
-        reportDir);
+    List<String> files =
+        HtmlReport.write(
+            PlanReport.content(plan, PlanJson.write(plan), Optional.of(run)), reportDir);
     say(out, "    " + files.size() + " files");
     say(out, "");
     say(out, "report: " + reportDir.resolve("index.html").toAbsolutePath().normalize());
@@ -149,17 +211,27 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Plans, checks and runs each requested kind, then writes accuracy.md. */
-  private int accuracy(PrintWriter out, ModelSpec m, TrainingSpec training, ClusterSpec cluster,
-      SearchOptions options, List<ScheduleKind> kinds, String loadBefore) {
+  private int accuracy(
+      PrintWriter out,
+      ModelSpec m,
+      TrainingSpec training,
+      ClusterSpec cluster,
+      SearchOptions options,
+      List<ScheduleKind> kinds,
+      String loadBefore) {
     AccuracyTable table = new AccuracyTable(m.name(), CpuBackend.describeMachine(), loadBefore);
     for (ScheduleKind kind : kinds) {
-      Plan plan = PlanBuilder.fromSearch(Planner.search(m, training, cluster, options.withKinds(List.of(kind)),
-          ProgressListener.none()));
+      Plan plan =
+          PlanBuilder.fromSearch(
+              Planner.search(
+                  m, training, cluster, options.withKinds(List.of(kind)), ProgressListener.none()));
       PlanRunner.Options runOptions = new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3);
       say(out, "3/4 " + kind.id() + ": checking gradients against a sequential run...");
-      double gradientDifference = GradientEquivalence.maxRelativeDifference(PlanRunner.config(plan, runOptions));
+      double gradientDifference =
+          GradientEquivalence.maxRelativeDifference(PlanRunner.config(plan, runOptions));
       say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
-      MeasuredRun run = PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
+      MeasuredRun run =
+          PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
       RunJson.write(dir.resolve("run-" + kind.id() + ".json"), run);
       for (String line : ComparisonText.lines(run)) {
         say(out, "    " + line);

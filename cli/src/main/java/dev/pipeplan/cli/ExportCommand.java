@@ -31,15 +31,25 @@ import picocli.CommandLine.Spec;
 final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--plan", required = true, paramLabel = "FILE", description = "The plan (from 'pipeplan plan').")
+  @Option(
+      names = "--plan",
+      required = true,
+      paramLabel = "FILE",
+      description = "The plan (from 'pipeplan plan').")
   Path plan;
 
-  @Option(names = "--to", required = true, paramLabel = "TARGET",
+  @Option(
+      names = "--to",
+      required = true,
+      paramLabel = "TARGET",
       description = "pytorch-csv, torchtitan, megatron, deepspeed, torchgpipe or torch-script.")
   String to;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "DIR|FILE",
-      description = "Directory for the files (default: the current directory); a file name for one-file exports.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR|FILE",
+      description =
+          "Directory for the files (default: the current directory); a file name for one-file exports.")
   Path output;
 
   @Override
@@ -53,15 +63,24 @@ final class ExportCommand implements Callable<Integer> {
       for (Path written : TorchScriptExport.write(p, folder)) {
         out.println("Wrote " + written);
       }
-      out.println("Run it with: torchrun --standalone --nproc-per-node " + p.parallelism().pp() + " "
-          + folder.resolve("run_pipeline.py") + " --device cpu   (see " + folder.resolve("README.md") + ")");
+      out.println(
+          "Run it with: torchrun --standalone --nproc-per-node "
+              + p.parallelism().pp()
+              + " "
+              + folder.resolve("run_pipeline.py")
+              + " --device cpu   (see "
+              + folder.resolve("README.md")
+              + ")");
       out.flush();
       return Main.EXIT_OK;
     }
     List<ExportFile> files = Exports.export(p, target);
     Path dir = output == null ? Path.of(".") : output;
-    boolean singleFile = files.size() == 1 && output != null && !Files.isDirectory(output)
-        && output.getFileName().toString().contains(".");
+    boolean singleFile =
+        files.size() == 1
+            && output != null
+            && !Files.isDirectory(output)
+            && output.getFileName().toString().contains(".");
     for (ExportFile f : files) {
       Path target1 = singleFile ? output : dir.resolve(f.fileName());
       AtomicFiles.writeString(target1, f.content());

@@ -38,10 +38,16 @@ final class ImportTraceCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "TRACE", description = "Trace files or folders.")
   List<Path> traces;
 
-  @Option(names = "--plan", paramLabel = "FILE", description = "The plan the run was exported from.")
+  @Option(
+      names = "--plan",
+      paramLabel = "FILE",
+      description = "The plan the run was exported from.")
   Path planFile;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "FILE",
       description = "The run file (with --plan) or timeline file (without) to write.")
   Path output;
 
@@ -54,23 +60,52 @@ final class ImportTraceCommand implements Callable<Integer> {
     if (planFile == null) {
       Timeline median = trace.representative();
       AtomicFiles.writeString(output, TimelineJson.write(median));
-      out.println("wrote " + output + ": the median of " + trace.iterations().size() + " measured iterations ("
-          + ms(median.makespanNanos()) + " ms) from " + trace.files().size() + " trace files");
+      out.println(
+          "wrote "
+              + output
+              + ": the median of "
+              + trace.iterations().size()
+              + " measured iterations ("
+              + ms(median.makespanNanos())
+              + " ms) from "
+              + trace.files().size()
+              + " trace files");
       out.flush();
       return Main.EXIT_OK;
     }
     Plan plan = PlanJson.read(planFile);
-    RunShape shape = new RunShape(plan.model().name(), plan.scheduleKind(), plan.parallelism().pp(),
-        plan.virtualStages(), plan.microBatchCount(), plan.microBatchSize(), plan.partition().toString());
+    RunShape shape =
+        new RunShape(
+            plan.model().name(),
+            plan.scheduleKind(),
+            plan.parallelism().pp(),
+            plan.virtualStages(),
+            plan.microBatchCount(),
+            plan.microBatchSize(),
+            plan.partition().toString());
     MeasuredRun run = trace.toRun(PlanPrediction.predict(plan).timeline(), shape);
     RunJson.write(output, run);
     Comparison c = run.comparison();
-    out.println("wrote " + output + ": " + trace.iterations().size() + " measured iterations from "
-        + trace.files().size() + " trace files");
-    out.println(String.format(Locale.ROOT, "iteration: measured %s ms, predicted %s ms (error %+.1f%%);"
-            + " median action error %.1f%%; bubble measured %.3f, predicted %.3f; unmatched actions %d",
-        ms(c.measuredIterationNanos()), ms(c.predictedIterationNanos()), 100 * c.iterationError(),
-        100 * c.medianActionError(), c.measuredBubbleRatio(), c.predictedBubbleRatio(), c.unmatchedActions()));
+    out.println(
+        "wrote "
+            + output
+            + ": "
+            + trace.iterations().size()
+            + " measured iterations from "
+            + trace.files().size()
+            + " trace files");
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "iteration: measured %s ms, predicted %s ms (error %+.1f%%);"
+                + " median action error %.1f%%; bubble measured %.3f, predicted %.3f; unmatched actions %d",
+            ms(c.measuredIterationNanos()),
+            ms(c.predictedIterationNanos()),
+            100 * c.iterationError(),
+            100 * c.medianActionError(),
+            c.measuredBubbleRatio(),
+            c.predictedBubbleRatio(),
+            c.unmatchedActions()));
     out.flush();
     return Main.EXIT_OK;
   }

@@ -31,7 +31,10 @@ public final class Main implements Runnable {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_BAD_INPUT = 2;
 
-  @Option(names = "--stacktrace", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+  @Option(
+      names = "--stacktrace",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces of errors.")
   boolean stacktrace;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -42,33 +45,41 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(
+        execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
   /** Runs the command line and returns the exit code; tests call this instead of {@link #main}. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Main());
-    // descriptions are written as lines of up to 110 characters; the default 80 would break them mid-line
+    // descriptions are written as lines of up to 110 characters; the default 80 would break them
+    // mid-line
     cli.setUsageHelpWidth(120);
     cli.setOut(out);
     cli.setErr(err);
-    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (hasStacktraceFlag(parseResult)) {
-        ex.printStackTrace(commandLine.getErr());
-      }
-      if (ex instanceof BadInputException) {
-        commandLine.getErr().println("error: " + ex.getMessage());
-        return EXIT_BAD_INPUT;
-      }
-      commandLine.getErr().println("failed: " + describe(ex));
-      return EXIT_FAILURE;
-    });
-    cli.setParameterExceptionHandler((ex, a) -> {
-      ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-      ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
-          + " --help' for more information.");
-      return EXIT_BAD_INPUT;
-    });
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          if (hasStacktraceFlag(parseResult)) {
+            ex.printStackTrace(commandLine.getErr());
+          }
+          if (ex instanceof BadInputException) {
+            commandLine.getErr().println("error: " + ex.getMessage());
+            return EXIT_BAD_INPUT;
+          }
+          commandLine.getErr().println("failed: " + describe(ex));
+          return EXIT_FAILURE;
+        });
+    cli.setParameterExceptionHandler(
+        (ex, a) -> {
+          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+          ex.getCommandLine()
+              .getErr()
+              .println(
+                  "Try '"
+                      + ex.getCommandLine().getCommandSpec().qualifiedName()
+                      + " --help' for more information.");
+          return EXIT_BAD_INPUT;
+        });
     return cli.execute(args);
   }
 

@@ -19,12 +19,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pipeplan models}: the zoo, one model's layers, and importing other formats into our model file. */
+/**
+ * {@code pipeplan models}: the zoo, one model's layers, and importing other formats into our model
+ * file.
+ */
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
     description = "List the built-in models, show a model's layers, import a model file.",
-    subcommands = {ModelsCommand.ListZoo.class, ModelsCommand.Show.class, ModelsCommand.Import.class})
+    subcommands = {
+      ModelsCommand.ListZoo.class,
+      ModelsCommand.Show.class,
+      ModelsCommand.Import.class
+    })
 final class ModelsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -34,31 +41,43 @@ final class ModelsCommand implements Runnable {
   }
 
   /** {@code pipeplan models list}. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the built-in models (the zoo).")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List the built-in models (the zoo).")
   static final class ListZoo implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      ModelsTable table = new ModelsTable("name", "layers", "parameters", "seq", "dtype", "description")
-          .numeric(1, 2, 3);
+      ModelsTable table =
+          new ModelsTable("name", "layers", "parameters", "seq", "dtype", "description")
+              .numeric(1, 2, 3);
       for (Zoo.Entry e : Zoo.entries()) {
         ModelSpec m = e.build(0);
-        table.row(m.name(), Integer.toString(m.layerCount()), ModelsTable.count(m.totalParameters()),
-            m.sequenceLength() == 0 ? "-" : Integer.toString(m.sequenceLength()), m.dtype().id(), e.description());
+        table.row(
+            m.name(),
+            Integer.toString(m.layerCount()),
+            ModelsTable.count(m.totalParameters()),
+            m.sequenceLength() == 0 ? "-" : Integer.toString(m.sequenceLength()),
+            m.dtype().id(),
+            e.description());
       }
       PrintWriter out = spec.commandLine().getOut();
       table.print(out);
       out.println();
-      out.println("Any command that takes a model also takes a file: a Hugging Face config.json (or its directory),"
-          + " a PipeDream graph.txt, or a pipeplan model file (.json/.yaml).");
+      out.println(
+          "Any command that takes a model also takes a file: a Hugging Face config.json (or its directory),"
+              + " a PipeDream graph.txt, or a pipeplan model file (.json/.yaml).");
       out.flush();
       return Main.EXIT_OK;
     }
   }
 
   /** {@code pipeplan models show}. */
-  @Command(name = "show", mixinStandardHelpOptions = true,
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
       description = "Show a model's layers and totals (all sizes per sample).")
   static final class Show implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -86,16 +105,24 @@ final class ModelsCommand implements Runnable {
   }
 
   /** {@code pipeplan models import}. */
-  @Command(name = "import", mixinStandardHelpOptions = true,
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
       description = "Read a model in any supported format and write it as a pipeplan model file.")
   static final class Import implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE",
-        description = "A Hugging Face config.json, a PipeDream graph.txt or a pipeplan model file (or a zoo name).")
+    @Parameters(
+        index = "0",
+        paramLabel = "FILE",
+        description =
+            "A Hugging Face config.json, a PipeDream graph.txt or a pipeplan model file (or a zoo name).")
     String source;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", required = true,
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "OUT",
+        required = true,
         description = "Where to write the model: .json, or .yaml/.yml for YAML.")
     Path output;
 
@@ -106,8 +133,16 @@ final class ModelsCommand implements Runnable {
       ModelSpec m = ModelLoader.load(source, sourceOptions.seq, sourceOptions.batchSize);
       ModelLoader.write(m, output);
       PrintWriter out = spec.commandLine().getOut();
-      out.println("wrote " + output + ": model '" + m.name() + "', " + m.layerCount() + " layers, "
-          + ModelsTable.grouped(m.totalParameters()) + " parameters");
+      out.println(
+          "wrote "
+              + output
+              + ": model '"
+              + m.name()
+              + "', "
+              + m.layerCount()
+              + " layers, "
+              + ModelsTable.grouped(m.totalParameters())
+              + " parameters");
       out.flush();
       return Main.EXIT_OK;
     }
@@ -140,13 +175,21 @@ final class ModelsCommand implements Runnable {
       largestForward = Math.max(largestForward, l.forwardFlops());
       largestSaved = Math.max(largestSaved, l.savedActivationBytes());
     }
-    // Small models read better in MFLOP and KB than as columns of zeros; a purely measured model has no FLOPs.
+    // Small models read better in MFLOP and KB than as columns of zeros; a purely measured model
+    // has no FLOPs.
     boolean flops = largestForward > 0;
     double flopUnit = largestForward >= 1e9 ? 1e9 : 1e6;
     double savedUnit = largestSaved >= 1e6 ? 1e6 : 1e3;
-    out.println("model " + m.name() + ": " + m.layerCount() + " layers, dtype " + m.dtype().id()
-        + (m.sequenceLength() > 0 ? ", sequence length " + m.sequenceLength() : "")
-        + "; sizes per sample" + (m.sequenceLength() > 0 ? " (one sequence)" : ""));
+    out.println(
+        "model "
+            + m.name()
+            + ": "
+            + m.layerCount()
+            + " layers, dtype "
+            + m.dtype().id()
+            + (m.sequenceLength() > 0 ? ", sequence length " + m.sequenceLength() : "")
+            + "; sizes per sample"
+            + (m.sequenceLength() > 0 ? " (one sequence)" : ""));
     out.println();
     List<String> headers = new ArrayList<>(List.of("layer", "kind", "params"));
     if (flops) {
@@ -166,8 +209,8 @@ final class ModelsCommand implements Runnable {
     double bwdMs = 0;
     for (LayerSpec l : m.layers()) {
       fwd += l.forwardFlops();
-      List<String> cells = new ArrayList<>(List.of(
-          l.name(), l.kind().id(), ModelsTable.count(l.parameterCount())));
+      List<String> cells =
+          new ArrayList<>(List.of(l.name(), l.kind().id(), ModelsTable.count(l.parameterCount())));
       if (flops) {
         cells.add(ModelsTable.decimal(l.forwardFlops() / flopUnit, 2));
       }
@@ -185,8 +228,8 @@ final class ModelsCommand implements Runnable {
       }
       table.row(cells.toArray(new String[0]));
     }
-    List<String> totals = new ArrayList<>(List.of(
-        "total", "", ModelsTable.count(m.totalParameters())));
+    List<String> totals =
+        new ArrayList<>(List.of("total", "", ModelsTable.count(m.totalParameters())));
     if (flops) {
       totals.add(ModelsTable.decimal(fwd / flopUnit, 2));
     }
@@ -200,8 +243,10 @@ final class ModelsCommand implements Runnable {
     out.println();
     out.println("parameters: " + ModelsTable.grouped(m.totalParameters()));
     if (flops) {
-      out.println("training FLOPs per sample (forward + backward): "
-          + ModelsTable.count(m.trainingFlopsPerSample()) + " FLOP");
+      out.println(
+          "training FLOPs per sample (forward + backward): "
+              + ModelsTable.count(m.trainingFlopsPerSample())
+              + " FLOP");
     }
     out.flush();
   }

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A plain-text table for the {@code models} and {@code clusters} commands: left-aligned text columns, right-aligned
- * number columns, two spaces between columns, a dashed rule under the header and before a totals row.
+ * A plain-text table for the {@code models} and {@code clusters} commands: left-aligned text
+ * columns, right-aligned number columns, two spaces between columns, a dashed rule under the header
+ * and before a totals row.
  */
 final class ModelsTable {
   private final List<String> headers;
@@ -30,7 +31,8 @@ final class ModelsTable {
 
   ModelsTable row(String... cells) {
     if (cells.length != headers.size()) {
-      throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + headers.size());
+      throw new IllegalArgumentException(
+          "row has " + cells.length + " cells, table has " + headers.size());
     }
     rows.add(cells.clone());
     return this;

@@ -51,56 +51,102 @@ final class PlanCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME|FILE", description = "Zoo model name or model file.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME|FILE",
+      description = "Zoo model name or model file.")
   String model;
 
-  @Option(names = "--cluster", required = true, paramLabel = "NAME|FILE|SHORTHAND",
+  @Option(
+      names = "--cluster",
+      required = true,
+      paramLabel = "NAME|FILE|SHORTHAND",
       description = "Cluster preset, file, or DEVICE:NODESxPER_NODE (h100:128x8).")
   String cluster;
 
-  @Option(names = "--global-batch", required = true, paramLabel = "G", description = "Samples per optimizer step.")
+  @Option(
+      names = "--global-batch",
+      required = true,
+      paramLabel = "G",
+      description = "Samples per optimizer step.")
   int globalBatch;
 
-  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+  @Option(
+      names = "--seq",
+      paramLabel = "S",
+      defaultValue = "0",
       description = "Sequence length (default: the model's).")
   int seq;
 
-  @Option(names = "--pp", paramLabel = "P", defaultValue = "0", description = "Fix the pipeline degree.")
+  @Option(
+      names = "--pp",
+      paramLabel = "P",
+      defaultValue = "0",
+      description = "Fix the pipeline degree.")
   int pp;
 
-  @Option(names = "--tp", paramLabel = "T", defaultValue = "0", description = "Fix the tensor-parallel degree.")
+  @Option(
+      names = "--tp",
+      paramLabel = "T",
+      defaultValue = "0",
+      description = "Fix the tensor-parallel degree.")
   int tp;
 
-  @Option(names = "--microbatches", paramLabel = "M", defaultValue = "0",
+  @Option(
+      names = "--microbatches",
+      paramLabel = "M",
+      defaultValue = "0",
       description = "Fix the micro-batches per replica.")
   int microbatches;
 
-  @Option(names = "--microbatch-size", paramLabel = "B", defaultValue = "0", description = "Fix the micro-batch size.")
+  @Option(
+      names = "--microbatch-size",
+      paramLabel = "B",
+      defaultValue = "0",
+      description = "Fix the micro-batch size.")
   int microBatchSize;
 
-  @Option(names = "--schedules", paramLabel = "k1,k2", split = ",",
+  @Option(
+      names = "--schedules",
+      paramLabel = "k1,k2",
+      split = ",",
       description = "Schedule kinds to try (default: every kind available).")
   List<String> schedules;
 
-  @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Memory per device, e.g. 70GiB (default: the"
-      + " device's usable memory).")
+  @Option(
+      names = "--memory-limit",
+      paramLabel = "SIZE",
+      description = "Memory per device, e.g. 70GiB (default: the" + " device's usable memory).")
   String memoryLimit;
 
   @Option(names = "--recompute", description = "Recompute activations in the backward.")
   boolean recompute;
 
-  @Option(names = "--optimizer", paramLabel = "NAME", defaultValue = "adam-mixed",
+  @Option(
+      names = "--optimizer",
+      paramLabel = "NAME",
+      defaultValue = "adam-mixed",
       description = "adam-mixed, adam-fp32 or sgd.")
   String optimizer;
 
-  @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "Ranked candidates to keep.")
+  @Option(
+      names = "--top",
+      paramLabel = "K",
+      defaultValue = "5",
+      description = "Ranked candidates to keep.")
   int top;
 
-  @Option(names = "--compare-baselines",
-      description = "Also simulate Megatron's, DeepSpeed's and torchgpipe's partitions of the winner.")
+  @Option(
+      names = "--compare-baselines",
+      description =
+          "Also simulate Megatron's, DeepSpeed's and torchgpipe's partitions of the winner.")
   boolean compareBaselines;
 
-  @Option(names = "--profile", paramLabel = "FILE", description = "Measured per-layer profile to cost with.")
+  @Option(
+      names = "--profile",
+      paramLabel = "FILE",
+      description = "Measured per-layer profile to cost with.")
   Path profile;
 
   @Option(names = "--json", description = "Print the plan as JSON instead of the table.")
@@ -109,7 +155,10 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress bar.")
   boolean quiet;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the plan here (e.g. plan.json).")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      description = "Write the plan here (e.g. plan.json).")
   Path output;
 
   @Override
@@ -124,19 +173,23 @@ final class PlanCommand implements Callable<Integer> {
     }
     ModelSpec m = ModelLoader.load(model, seq);
     ClusterSpec c = Clusters.load(cluster);
-    TrainingSpec training = new TrainingSpec(globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer),
-        recompute);
+    TrainingSpec training =
+        new TrainingSpec(
+            globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), recompute);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
-    SearchOptions options = SearchOptions.defaults()
-        .withPp(pp)
-        .withTp(tp)
-        .withMicroBatches(microbatches)
-        .withMicroBatchSize(microBatchSize)
-        .withKinds(kinds())
-        .withMemoryLimitBytes(memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit))
-        .withTop(top)
-        .withProfile(measured);
-    SearchResult result = Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(pp)
+            .withTp(tp)
+            .withMicroBatches(microbatches)
+            .withMicroBatchSize(microBatchSize)
+            .withKinds(kinds())
+            .withMemoryLimitBytes(
+                memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit))
+            .withTop(top)
+            .withProfile(measured);
+    SearchResult result =
+        Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
     Plan plan = PlanBuilder.fromSearch(result);
     if (output != null) {
       PlanJson.write(plan, output);
@@ -158,14 +211,23 @@ final class PlanCommand implements Callable<Integer> {
       printBaselines(out, result);
     }
     out.println();
-    out.printf(Locale.ROOT, "%d candidates: %d simulated, %d pruned by the lower bound, %d over memory.%n",
-        plan.search().candidatesConsidered(), plan.search().candidatesSimulated(), plan.search().candidatesPruned(),
+    out.printf(
+        Locale.ROOT,
+        "%d candidates: %d simulated, %d pruned by the lower bound, %d over memory.%n",
+        plan.search().candidatesConsidered(),
+        plan.search().candidatesSimulated(),
+        plan.search().candidatesPruned(),
         plan.search().candidatesOverMemory());
-    out.printf(Locale.ROOT, "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
+    out.printf(
+        Locale.ROOT,
+        "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
             + " %.1f samples/s, peak %.2f GiB of %.2f GiB.%n",
-        plan.predicted().iterationNanos() / 1e6, plan.predicted().pipelineNanos() / 1e6,
-        plan.predicted().dataParallelSyncNanos() / 1e6, plan.predicted().optimizerStepNanos() / 1e6,
-        plan.predicted().throughputSamplesPerSecond(), plan.predicted().peakMemoryBytes() / GIB,
+        plan.predicted().iterationNanos() / 1e6,
+        plan.predicted().pipelineNanos() / 1e6,
+        plan.predicted().dataParallelSyncNanos() / 1e6,
+        plan.predicted().optimizerStepNanos() / 1e6,
+        plan.predicted().throughputSamplesPerSecond(),
+        plan.predicted().peakMemoryBytes() / GIB,
         plan.predicted().memoryLimitBytes() / GIB);
     if (output != null) {
       out.println("Wrote " + output);
@@ -191,30 +253,76 @@ final class PlanCommand implements Callable<Integer> {
 
   private static void printTable(PrintWriter out, String title, List<PlanSummary> rows) {
     out.println(title + ":");
-    out.printf(Locale.ROOT, "%4s %4s %4s %3s %4s %5s %-12s %2s  %-" + PARTITION_WIDTH + "s %13s %7s %9s%n",
-        "rank", "pp", "dp", "tp", "b", "m", "schedule", "v", "layers per stage", "iteration ms", "bubble",
+    out.printf(
+        Locale.ROOT,
+        "%4s %4s %4s %3s %4s %5s %-12s %2s  %-" + PARTITION_WIDTH + "s %13s %7s %9s%n",
+        "rank",
+        "pp",
+        "dp",
+        "tp",
+        "b",
+        "m",
+        "schedule",
+        "v",
+        "layers per stage",
+        "iteration ms",
+        "bubble",
         "peak GiB");
     for (PlanSummary r : rows) {
-      out.printf(Locale.ROOT, "%4d %4d %4d %3d %4d %5d %-12s %2d  %-" + PARTITION_WIDTH + "s %13.2f %7.3f %9.2f%n",
-          r.rank(), r.parallelism().pp(), r.parallelism().dp(), r.parallelism().tp(), r.microBatchSize(),
-          r.microBatchCount(), r.scheduleKind(), r.virtualStages(), abbreviate(r.partition()),
-          r.iterationNanos() / 1e6, r.bubbleRatio(), r.peakMemoryBytes() / GIB);
+      out.printf(
+          Locale.ROOT,
+          "%4d %4d %4d %3d %4d %5d %-12s %2d  %-" + PARTITION_WIDTH + "s %13.2f %7.3f %9.2f%n",
+          r.rank(),
+          r.parallelism().pp(),
+          r.parallelism().dp(),
+          r.parallelism().tp(),
+          r.microBatchSize(),
+          r.microBatchCount(),
+          r.scheduleKind(),
+          r.virtualStages(),
+          abbreviate(r.partition()),
+          r.iterationNanos() / 1e6,
+          r.bubbleRatio(),
+          r.peakMemoryBytes() / GIB);
     }
   }
 
   private static void printBaselines(PrintWriter out, SearchResult result) {
     Evaluation best = result.best();
     out.println("Reference partitions of " + best.candidate().describe() + ":");
-    out.printf(Locale.ROOT, "%-26s %-" + PARTITION_WIDTH + "s %13s %9s %9s%n", "strategy", "layers per stage",
-        "iteration ms", "vs ours", "peak GiB");
-    out.printf(Locale.ROOT, "%-26s %-" + PARTITION_WIDTH + "s %13.2f %9s %9.2f%n", "pipeplan",
-        abbreviate(best.partition().toString()), best.iterationNanos() / 1e6, "", best.peakMemoryBytes() / GIB);
+    out.printf(
+        Locale.ROOT,
+        "%-26s %-" + PARTITION_WIDTH + "s %13s %9s %9s%n",
+        "strategy",
+        "layers per stage",
+        "iteration ms",
+        "vs ours",
+        "peak GiB");
+    out.printf(
+        Locale.ROOT,
+        "%-26s %-" + PARTITION_WIDTH + "s %13.2f %9s %9.2f%n",
+        "pipeplan",
+        abbreviate(best.partition().toString()),
+        best.iterationNanos() / 1e6,
+        "",
+        best.peakMemoryBytes() / GIB);
     for (Baselines.Result r : Baselines.compare(result)) {
       Evaluation e = r.evaluation();
-      String slower = String.format(Locale.ROOT, "%+.1f%%",
-          100.0 * (e.iterationNanos() - best.iterationNanos()) / Math.max(1, best.iterationNanos()));
-      out.printf(Locale.ROOT, "%-26s %-" + PARTITION_WIDTH + "s %13.2f %9s %9.2f%s%n", r.strategy().label(),
-          abbreviate(e.partition().toString()), e.iterationNanos() / 1e6, slower, e.peakMemoryBytes() / GIB,
+      String slower =
+          String.format(
+              Locale.ROOT,
+              "%+.1f%%",
+              100.0
+                  * (e.iterationNanos() - best.iterationNanos())
+                  / Math.max(1, best.iterationNanos()));
+      out.printf(
+          Locale.ROOT,
+          "%-26s %-" + PARTITION_WIDTH + "s %13.2f %9s %9.2f%s%n",
+          r.strategy().label(),
+          abbreviate(e.partition().toString()),
+          e.iterationNanos() / 1e6,
+          slower,
+          e.peakMemoryBytes() / GIB,
           e.fits() ? "" : "  (over memory)");
     }
   }
@@ -227,7 +335,8 @@ final class PlanCommand implements Callable<Integer> {
   static long parseBytes(String field, String text) {
     Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
-      throw new BadInputException(field + " '" + text + "' is not a size; use e.g. 70GiB, 80GB or a byte count");
+      throw new BadInputException(
+          field + " '" + text + "' is not a size; use e.g. 70GiB, 80GB or a byte count");
     }
     double value = Double.parseDouble(m.group(1));
     String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);

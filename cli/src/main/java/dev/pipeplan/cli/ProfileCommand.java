@@ -13,63 +13,104 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** {@code pipeplan profile}: measures a model's per-layer times on this machine. */
-@Command(name = "profile", mixinStandardHelpOptions = true,
-    description = "Measure each layer's forward (F), input-gradient (I) and weight-gradient (W) time at several"
-        + " micro-batch sizes on this machine, and the hand-off time between workers; plan with --profile.")
+@Command(
+    name = "profile",
+    mixinStandardHelpOptions = true,
+    description =
+        "Measure each layer's forward (F), input-gradient (I) and weight-gradient (W) time at several"
+            + " micro-batch sizes on this machine, and the hand-off time between workers; plan with --profile.")
 final class ProfileCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME|FILE", description = "A zoo name or a model file.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME|FILE",
+      description = "A zoo name or a model file.")
   String model;
 
-  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+  @Option(
+      names = "--seq",
+      paramLabel = "S",
+      defaultValue = "0",
       description = "Sequence length (default: the model's own).")
   int seq;
 
-  @Option(names = "--backend", paramLabel = "NAME", defaultValue = "cpu",
+  @Option(
+      names = "--backend",
+      paramLabel = "NAME",
+      defaultValue = "cpu",
       description = "The backend to measure (default: ${DEFAULT-VALUE}; only cpu is available).")
   String backend;
 
-  @Option(names = "--microbatch-sizes", paramLabel = "B,...", split = ",", defaultValue = "1,2,4,8",
+  @Option(
+      names = "--microbatch-sizes",
+      paramLabel = "B,...",
+      split = ",",
+      defaultValue = "1,2,4,8",
       description = "Micro-batch sizes to measure (default: ${DEFAULT-VALUE}).")
   List<Integer> sizes;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "1",
       description = "Native threads per worker (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--warmup", paramLabel = "K", defaultValue = "2",
+  @Option(
+      names = "--warmup",
+      paramLabel = "K",
+      defaultValue = "2",
       description = "Unrecorded runs per layer and size (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--repeats", paramLabel = "R", defaultValue = "5",
-      description = "Recorded runs per layer and size; the median is kept (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repeats",
+      paramLabel = "R",
+      defaultValue = "5",
+      description =
+          "Recorded runs per layer and size; the median is kept (default: ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--concurrent-workers", paramLabel = "N", defaultValue = "1",
-      description = "Workers measuring at once, each on its own copy of the layer, as the p workers of a run share"
-          + " caches and memory bandwidth (default: ${DEFAULT-VALUE}; use the pipeline degree you will run).")
+  @Option(
+      names = "--concurrent-workers",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Workers measuring at once, each on its own copy of the layer, as the p workers of a run share"
+              + " caches and memory bandwidth (default: ${DEFAULT-VALUE}; use the pipeline degree you will run).")
   int concurrentWorkers;
 
-  @Option(names = "--clock", paramLabel = "cpu|wall", defaultValue = "cpu",
-      description = "Time layers by the measuring thread's CPU time (cpu, the default: other processes on the"
-          + " machine do not inflate it) or by wall time (wall).")
+  @Option(
+      names = "--clock",
+      paramLabel = "cpu|wall",
+      defaultValue = "cpu",
+      description =
+          "Time layers by the measuring thread's CPU time (cpu, the default: other processes on the"
+              + " machine do not inflate it) or by wall time (wall).")
   String clockName;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "profile.json",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      defaultValue = "profile.json",
       description = "Where to write the profile (default: ${DEFAULT-VALUE}).")
   Path output;
 
   @Override
   public Integer call() {
     if (!CpuBackend.NAME.equals(backend.trim().toLowerCase(Locale.ROOT))) {
-      throw new BadInputException("backend '" + backend + "' is not available; this build profiles on 'cpu'."
-          + " Maybe use --backend cpu.");
+      throw new BadInputException(
+          "backend '"
+              + backend
+              + "' is not available; this build profiles on 'cpu'."
+              + " Maybe use --backend cpu.");
     }
     NanoClock clock;
     switch (clockName.trim().toLowerCase(Locale.ROOT)) {
@@ -84,14 +125,25 @@ final class ProfileCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     ModelSpec m = ModelLoader.load(model, seq);
-    Profiler.Options options = new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers);
-    Profile profile = Profiler.profile(m, options, clock, line -> {
-      out.println("  " + line);
-      out.flush();
-    });
+    Profiler.Options options =
+        new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers);
+    Profile profile =
+        Profiler.profile(
+            m,
+            options,
+            clock,
+            line -> {
+              out.println("  " + line);
+              out.flush();
+            });
     ProfileJson.write(output, profile);
-    out.printf(Locale.ROOT, "profiled %d layers of %s at b = %s; hand-off %.1f us%n", profile.layers().size(),
-        m.name(), options.microBatchSizes(), profile.handoffLatencyNanos() / 1e3);
+    out.printf(
+        Locale.ROOT,
+        "profiled %d layers of %s at b = %s; hand-off %.1f us%n",
+        profile.layers().size(),
+        m.name(),
+        options.microBatchSizes(),
+        profile.handoffLatencyNanos() / 1e3);
     out.println("machine: " + profile.machine());
     out.println("wrote " + output);
     out.flush();

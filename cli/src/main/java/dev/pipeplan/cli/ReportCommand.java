@@ -21,7 +21,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code pipeplan report}: the HTML report of a plan, with the measured-vs-predicted comparison of a run. */
+/**
+ * {@code pipeplan report}: the HTML report of a plan, with the measured-vs-predicted comparison of
+ * a run.
+ */
 @Command(
     name = "report",
     mixinStandardHelpOptions = true,
@@ -31,13 +34,23 @@ import picocli.CommandLine.Spec;
       "the measured run with the prediction. The folder is written whole or not at all."
     })
 final class ReportCommand implements Callable<Integer> {
-  @Option(names = "--plan", required = true, paramLabel = "FILE", description = "The plan file ('pipeplan plan').")
+  @Option(
+      names = "--plan",
+      required = true,
+      paramLabel = "FILE",
+      description = "The plan file ('pipeplan plan').")
   Path planFile;
 
-  @Option(names = "--measured", paramLabel = "FILE", description = "A run file of the plan ('pipeplan run').")
+  @Option(
+      names = "--measured",
+      paramLabel = "FILE",
+      description = "A run file of the plan ('pipeplan run').")
   Path runFile;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "DIR",
       description = "The report folder; an earlier report there is replaced.")
   Path output;
 
@@ -52,12 +65,19 @@ final class ReportCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new BadInputException("cannot read plan file " + planFile + ": " + e.getMessage(), e);
     }
-    Optional<MeasuredRun> run = runFile == null ? Optional.empty() : Optional.of(RunJson.read(runFile));
+    Optional<MeasuredRun> run =
+        runFile == null ? Optional.empty() : Optional.of(RunJson.read(runFile));
     ReportContent content = PlanReport.content(plan, planText, run);
     List<String> files = HtmlReport.write(content, output);
     PrintWriter out = spec.commandLine().getOut();
-    out.println("wrote " + output.resolve("index.html") + " (" + files.size() + " files"
-        + (run.isPresent() ? ", with the measured run" : "") + ")");
+    out.println(
+        "wrote "
+            + output.resolve("index.html")
+            + " ("
+            + files.size()
+            + " files"
+            + (run.isPresent() ? ", with the measured run" : "")
+            + ")");
     out.flush();
     return Main.EXIT_OK;
   }

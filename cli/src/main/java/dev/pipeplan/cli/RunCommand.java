@@ -14,37 +14,66 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code pipeplan run}: runs a plan for real on this machine's CPU and compares it with its prediction. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run a plan on this machine's CPU (one worker thread per pipeline device), write the measured"
-        + " timelines and print measured against predicted.")
+/**
+ * {@code pipeplan run}: runs a plan for real on this machine's CPU and compares it with its
+ * prediction.
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a plan on this machine's CPU (one worker thread per pipeline device), write the measured"
+            + " timelines and print measured against predicted.")
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--plan", required = true, paramLabel = "FILE", description = "The plan (from 'pipeplan plan').")
+  @Option(
+      names = "--plan",
+      required = true,
+      paramLabel = "FILE",
+      description = "The plan (from 'pipeplan plan').")
   Path plan;
 
-  @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
+  @Option(
+      names = "--iterations",
+      paramLabel = "N",
+      defaultValue = "5",
       description = "Measured iterations (default: ${DEFAULT-VALUE}).")
   int iterations;
 
-  @Option(names = "--warmup", paramLabel = "K", defaultValue = "2",
+  @Option(
+      names = "--warmup",
+      paramLabel = "K",
+      defaultValue = "2",
       description = "Iterations run first and not recorded (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-      description = "Native threads per worker (default: ${DEFAULT-VALUE}; the launcher sets OMP_NUM_THREADS=1).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Native threads per worker (default: ${DEFAULT-VALUE}; the launcher sets OMP_NUM_THREADS=1).")
   int threads;
 
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "1",
       description = "Seed of the weights and the synthetic data (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.001",
+  @Option(
+      names = "--lr",
+      paramLabel = "RATE",
+      defaultValue = "0.001",
       description = "Learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE", defaultValue = "run.json",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      defaultValue = "run.json",
       description = "Where to write the run (default: ${DEFAULT-VALUE}).")
   Path output;
 
@@ -52,11 +81,17 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     Plan p = PlanJson.read(plan);
-    PlanRunner.Options options = new PlanRunner.Options(iterations, warmup, threads, seed, learningRate);
-    MeasuredRun run = PlanRunner.run(p, options, NanoClock.system(), line -> {
-      out.println("  " + line);
-      out.flush();
-    });
+    PlanRunner.Options options =
+        new PlanRunner.Options(iterations, warmup, threads, seed, learningRate);
+    MeasuredRun run =
+        PlanRunner.run(
+            p,
+            options,
+            NanoClock.system(),
+            line -> {
+              out.println("  " + line);
+              out.flush();
+            });
     RunJson.write(output, run);
     for (String line : ComparisonText.lines(run)) {
       out.println(line);

@@ -30,49 +30,74 @@ import picocli.CommandLine.Spec;
 final class ScheduleCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--kind", required = true, paramLabel = "KIND",
-      description = "gpipe, 1f1b, interleaved, looped-bfs, zb-h1, zb-h2, zb-auto, zb-v, v-half, v-min, dualpipev.")
+  @Option(
+      names = "--kind",
+      required = true,
+      paramLabel = "KIND",
+      description =
+          "gpipe, 1f1b, interleaved, looped-bfs, zb-h1, zb-h2, zb-auto, zb-v, v-half, v-min, dualpipev.")
   String kind;
 
   @Option(names = "--pp", required = true, paramLabel = "P", description = "Pipeline devices.")
   int pp;
 
-  @Option(names = "--microbatches", required = true, paramLabel = "M", description = "Micro-batches per iteration.")
+  @Option(
+      names = "--microbatches",
+      required = true,
+      paramLabel = "M",
+      description = "Micro-batches per iteration.")
   int microbatches;
 
-  @Option(names = "--virtual-stages", paramLabel = "V",
-      description = "Chunks per device (default: 2 for interleaved and the V-shaped kinds, else 1).")
+  @Option(
+      names = "--virtual-stages",
+      paramLabel = "V",
+      description =
+          "Chunks per device (default: 2 for interleaved and the V-shaped kinds, else 1).")
   Integer virtualStages;
 
-  @Option(names = "--group-size", paramLabel = "G", defaultValue = "0",
+  @Option(
+      names = "--group-size",
+      paramLabel = "G",
+      defaultValue = "0",
       description = "Interleaved: micro-batches per group (default: p).")
   int groupSize;
 
-  @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--max-in-flight",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "zb-auto: the most activation sets a device may hold (default: 2p-1).")
   int maxInFlight;
 
-  @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      defaultValue = "text",
       description = "text (a grid) or pytorch-csv.")
   String format;
 
-  @Option(names = "--legacy-csv",
-      description = "With pytorch-csv: PyTorch's older spelling (B = input gradient, BW = full backward).")
+  @Option(
+      names = "--legacy-csv",
+      description =
+          "With pytorch-csv: PyTorch's older spelling (B = input gradient, BW = full backward).")
   boolean legacyCsv;
 
   @Override
   public Integer call() {
     ScheduleKind k = ScheduleKind.parse(kind);
     int v = virtualStages == null ? k.defaultVirtualStages() : virtualStages;
-    Schedule schedule = ScheduleGenerators.generate(
-        new ScheduleRequest(k, pp, microbatches, v, groupSize, maxInFlight));
+    Schedule schedule =
+        ScheduleGenerators.generate(
+            new ScheduleRequest(k, pp, microbatches, v, groupSize, maxInFlight));
     ScheduleValidator.validate(schedule);
     PrintWriter out = spec.commandLine().getOut();
     switch (format.trim().toLowerCase(Locale.ROOT)) {
       case "text":
         out.print(StepGrid.render(schedule));
-        out.println("in flight per device: " + joined(InFlight.peakPerDevice(schedule))
-            + " (activation sets of one stage and micro-batch)");
+        out.println(
+            "in flight per device: "
+                + joined(InFlight.peakPerDevice(schedule))
+                + " (activation sets of one stage and micro-batch)");
         break;
       case "pytorch-csv":
       case "csv":

@@ -50,20 +50,27 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "simulate",
     mixinStandardHelpOptions = true,
-    description = "Simulate one training iteration of a pipeline schedule: iteration time, bubble ratio, per-device"
-        + " busy time, peak memory and micro-batches in flight. Costs come from a model (analytic; measured with"
-        + " --profile or when every layer has measured times) or, for closed-form checks, from --uniform-stage-ms.",
+    description =
+        "Simulate one training iteration of a pipeline schedule: iteration time, bubble ratio, per-device"
+            + " busy time, peak memory and micro-batches in flight. Costs come from a model (analytic; measured with"
+            + " --profile or when every layer has measured times) or, for closed-form checks, from --uniform-stage-ms.",
     sortOptions = false)
 final class SimulateCommand implements Callable<Integer> {
   private static final double GIB = 1024.0 * 1024.0 * 1024.0;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", paramLabel = "NAME|FILE", description = "Zoo model name or model file.")
+  @Option(
+      names = "--model",
+      paramLabel = "NAME|FILE",
+      description = "Zoo model name or model file.")
   String model;
 
-  @Option(names = "--plan", paramLabel = "plan.json",
-      description = "Simulate a plan file from 'pipeplan plan' (its model, costs and schedule); no other input needed.")
+  @Option(
+      names = "--plan",
+      paramLabel = "plan.json",
+      description =
+          "Simulate a plan file from 'pipeplan plan' (its model, costs and schedule); no other input needed.")
   Path planFile;
 
   @Option(names = "--pp", paramLabel = "P", description = "Pipeline devices.")
@@ -72,58 +79,97 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--microbatches", paramLabel = "M", description = "Micro-batches per iteration.")
   int microbatches;
 
-  @Option(names = "--schedule", paramLabel = "KIND|FILE.csv",
-      description = "Schedule kind (gpipe, 1f1b, interleaved, zb-h1, ...) or a PyTorch pipelining CSV file.")
+  @Option(
+      names = "--schedule",
+      paramLabel = "KIND|FILE.csv",
+      description =
+          "Schedule kind (gpipe, 1f1b, interleaved, zb-h1, ...) or a PyTorch pipelining CSV file.")
   String schedule;
 
-  @Option(names = "--virtual-stages", paramLabel = "V", description = "Chunks per device (default: the kind's).")
+  @Option(
+      names = "--virtual-stages",
+      paramLabel = "V",
+      description = "Chunks per device (default: the kind's).")
   Integer virtualStages;
 
-  @Option(names = "--group-size", paramLabel = "G", defaultValue = "0",
+  @Option(
+      names = "--group-size",
+      paramLabel = "G",
+      defaultValue = "0",
       description = "Interleaved micro-batch group size (default: p).")
   int groupSize;
 
-  @Option(names = "--legacy-csv",
+  @Option(
+      names = "--legacy-csv",
       description = "Read the CSV with PyTorch's older spelling (B = input grad, BW = full).")
   boolean legacyCsv;
 
-  @Option(names = "--partition", paramLabel = "3,3,2,2",
+  @Option(
+      names = "--partition",
+      paramLabel = "3,3,2,2",
       description = "Layers per global stage (default: as even as possible).")
   String partition;
 
-  @Option(names = "--cluster", paramLabel = "NAME|FILE|SHORTHAND",
+  @Option(
+      names = "--cluster",
+      paramLabel = "NAME|FILE|SHORTHAND",
       description = "Cluster (default: one node of pp*tp H100s, h100:1xN).")
   String cluster;
 
-  @Option(names = "--microbatch-size", paramLabel = "B", defaultValue = "1", description = "Samples per micro-batch.")
+  @Option(
+      names = "--microbatch-size",
+      paramLabel = "B",
+      defaultValue = "1",
+      description = "Samples per micro-batch.")
   int microBatchSize;
 
-  @Option(names = "--seq", paramLabel = "S", defaultValue = "0",
+  @Option(
+      names = "--seq",
+      paramLabel = "S",
+      defaultValue = "0",
       description = "Sequence length (default: the model's).")
   int seq;
 
-  @Option(names = "--tp", paramLabel = "T", defaultValue = "1", description = "Tensor-parallel degree per stage.")
+  @Option(
+      names = "--tp",
+      paramLabel = "T",
+      defaultValue = "1",
+      description = "Tensor-parallel degree per stage.")
   int tensorParallel;
 
-  @Option(names = "--recompute", description = "Recompute activations in the backward (keep only stage inputs).")
+  @Option(
+      names = "--recompute",
+      description = "Recompute activations in the backward (keep only stage inputs).")
   boolean recompute;
 
-  @Option(names = "--profile", paramLabel = "FILE",
-      description = "Cost with this measured profile (from 'pipeplan profile') instead of the analytic model.")
+  @Option(
+      names = "--profile",
+      paramLabel = "FILE",
+      description =
+          "Cost with this measured profile (from 'pipeplan profile') instead of the analytic model.")
   Path profile;
 
-  @Option(names = "--uniform-stage-ms", paramLabel = "F,B|F,I,W",
-      description = "Every pipeline device's share of the model takes these times in ms (split evenly over its"
-          + " virtual stages), no communication, no memory; no model needed.")
+  @Option(
+      names = "--uniform-stage-ms",
+      paramLabel = "F,B|F,I,W",
+      description =
+          "Every pipeline device's share of the model takes these times in ms (split evenly over its"
+              + " virtual stages), no communication, no memory; no model needed.")
   String uniformStageMs;
 
   @Option(names = "--json", description = "Print the metrics as one JSON object.")
   boolean json;
 
-  @Option(names = "--timeline", paramLabel = "FILE.json", description = "Write the simulated timeline as JSON.")
+  @Option(
+      names = "--timeline",
+      paramLabel = "FILE.json",
+      description = "Write the simulated timeline as JSON.")
   Path timeline;
 
-  @Option(names = "--gantt", paramLabel = "FILE.png|FILE.svg", description = "Draw the timeline as a Gantt chart.")
+  @Option(
+      names = "--gantt",
+      paramLabel = "FILE.png|FILE.svg",
+      description = "Draw the timeline as a Gantt chart.")
   Path gantt;
 
   @Override
@@ -155,9 +201,12 @@ final class SimulateCommand implements Callable<Integer> {
     StageCosts costs;
     if (uniformStageMs != null) {
       if (model != null || profile != null) {
-        throw new BadInputException("give either --model (and --profile) or --uniform-stage-ms, not both");
+        throw new BadInputException(
+            "give either --model (and --profile) or --uniform-stage-ms, not both");
       }
-      costs = FixedStageCosts.parseUniform(uniformStageMs, plan.stageCount(), plan.stageCount() / plan.deviceCount());
+      costs =
+          FixedStageCosts.parseUniform(
+              uniformStageMs, plan.stageCount(), plan.stageCount() / plan.deviceCount());
     } else {
       if (model == null) {
         throw new BadInputException(
@@ -165,24 +214,47 @@ final class SimulateCommand implements Callable<Integer> {
                 + " stage times");
       }
       modelSpec = ModelLoader.load(model, seq);
-      split = partition == null ? Partition.uniform(modelSpec.layerCount(), plan.stageCount())
-          : Partition.parse(partition);
+      split =
+          partition == null
+              ? Partition.uniform(modelSpec.layerCount(), plan.stageCount())
+              : Partition.parse(partition);
       if (split.stageCount() != plan.stageCount()) {
         throw new BadInputException(
-            "--partition " + partition + " has " + split.stageCount() + " stages but the schedule has "
-                + plan.stageCount() + " (pp*v). Maybe give " + plan.stageCount() + " layer counts.");
+            "--partition "
+                + partition
+                + " has "
+                + split.stageCount()
+                + " stages but the schedule has "
+                + plan.stageCount()
+                + " (pp*v). Maybe give "
+                + plan.stageCount()
+                + " layer counts.");
       }
       if (split.layerCount() != modelSpec.layerCount()) {
         throw new BadInputException(
-            "--partition " + partition + " covers " + split.layerCount() + " layers but model '" + modelSpec.name()
-                + "' has " + modelSpec.layerCount());
+            "--partition "
+                + partition
+                + " covers "
+                + split.layerCount()
+                + " layers but model '"
+                + modelSpec.name()
+                + "' has "
+                + modelSpec.layerCount());
       }
-      clusterSpec = Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
-      TrainingSpec training = new TrainingSpec(microbatches * microBatchSize, modelSpec.sequenceLength(),
-          modelSpec.dtype(), Optimizer.adamMixedPrecision(), recompute);
+      clusterSpec =
+          Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
+      TrainingSpec training =
+          new TrainingSpec(
+              microbatches * microBatchSize,
+              modelSpec.sequenceLength(),
+              modelSpec.dtype(),
+              Optimizer.adamMixedPrecision(),
+              recompute);
       CostModel costModel;
       if (profile != null) {
-        costModel = MeasuredCostModel.fromProfile(modelSpec, ProfileJson.read(profile), training, clusterSpec);
+        costModel =
+            MeasuredCostModel.fromProfile(
+                modelSpec, ProfileJson.read(profile), training, clusterSpec);
       } else if (modelSpec.fullyMeasured()) {
         costModel = MeasuredCostModel.fromLayers(modelSpec, training, clusterSpec);
       } else {
@@ -218,7 +290,11 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private Integer simulatePlan() {
-    if (schedule != null || model != null || uniformStageMs != null || partition != null || profile != null) {
+    if (schedule != null
+        || model != null
+        || uniformStageMs != null
+        || partition != null
+        || profile != null) {
       throw new BadInputException(
           "--plan carries its own model, schedule, partition and costs; drop --schedule, --model, --partition,"
               + " --profile and --uniform-stage-ms");
@@ -260,19 +336,34 @@ final class SimulateCommand implements Callable<Integer> {
       Schedule read = readCsv(Path.of(schedule));
       if (read.deviceCount() != pp) {
         throw new BadInputException(
-            "schedule file " + schedule + " has " + read.deviceCount() + " ranks but --pp is " + pp
-                + ". Maybe use --pp " + read.deviceCount() + ".");
+            "schedule file "
+                + schedule
+                + " has "
+                + read.deviceCount()
+                + " ranks but --pp is "
+                + pp
+                + ". Maybe use --pp "
+                + read.deviceCount()
+                + ".");
       }
       if (read.microBatchCount() != microbatches) {
         throw new BadInputException(
-            "schedule file " + schedule + " runs " + read.microBatchCount() + " micro-batches but --microbatches is "
-                + microbatches + ". Maybe use --microbatches " + read.microBatchCount() + ".");
+            "schedule file "
+                + schedule
+                + " runs "
+                + read.microBatchCount()
+                + " micro-batches but --microbatches is "
+                + microbatches
+                + ". Maybe use --microbatches "
+                + read.microBatchCount()
+                + ".");
       }
       return read;
     }
     ScheduleKind kind = ScheduleKind.parse(schedule);
     int v = virtualStages == null ? kind.defaultVirtualStages() : virtualStages;
-    return ScheduleGenerators.generate(new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0));
+    return ScheduleGenerators.generate(
+        new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0));
   }
 
   private Schedule readCsv(Path file) {
@@ -287,24 +378,51 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private static void printSummary(
-      PrintWriter out, Schedule plan, Metrics metrics, long samples, ModelSpec modelSpec, ClusterSpec clusterSpec,
+      PrintWriter out,
+      Schedule plan,
+      Metrics metrics,
+      long samples,
+      ModelSpec modelSpec,
+      ClusterSpec clusterSpec,
       Partition split) {
-    out.printf(Locale.ROOT, "schedule %s  pp %d  microbatches %d  virtual stages %d%n", plan.name(),
-        plan.deviceCount(), plan.microBatchCount(), plan.virtualStages());
+    out.printf(
+        Locale.ROOT,
+        "schedule %s  pp %d  microbatches %d  virtual stages %d%n",
+        plan.name(),
+        plan.deviceCount(),
+        plan.microBatchCount(),
+        plan.virtualStages());
     if (modelSpec != null) {
-      out.printf(Locale.ROOT, "model %s  cluster %s  partition %s%n", modelSpec.name(),
-          clusterSpec == null ? "(from the plan)" : clusterSpec.name(), split);
+      out.printf(
+          Locale.ROOT,
+          "model %s  cluster %s  partition %s%n",
+          modelSpec.name(),
+          clusterSpec == null ? "(from the plan)" : clusterSpec.name(),
+          split);
     }
-    out.printf(Locale.ROOT, "iteration %.3f ms  bubble %.2f%%  throughput %.1f samples/s%n",
-        metrics.iterationNanos() / 1e6, metrics.bubbleRatio() * 100, metrics.throughputSamplesPerSecond(samples));
-    out.printf(Locale.ROOT, "%6s %12s %14s %10s%n", "device", "busy ms", "peak memory", "in flight");
+    out.printf(
+        Locale.ROOT,
+        "iteration %.3f ms  bubble %.2f%%  throughput %.1f samples/s%n",
+        metrics.iterationNanos() / 1e6,
+        metrics.bubbleRatio() * 100,
+        metrics.throughputSamplesPerSecond(samples));
+    out.printf(
+        Locale.ROOT, "%6s %12s %14s %10s%n", "device", "busy ms", "peak memory", "in flight");
     for (DeviceMetrics d : metrics.devices()) {
-      out.printf(Locale.ROOT, "%6d %12.3f %10.2f GiB %10d%n", d.device(), d.busyNanos() / 1e6,
-          d.peakMemoryBytes() / GIB, d.peakInFlightMicroBatches());
+      out.printf(
+          Locale.ROOT,
+          "%6d %12.3f %10.2f GiB %10d%n",
+          d.device(),
+          d.busyNanos() / 1e6,
+          d.peakMemoryBytes() / GIB,
+          d.peakInFlightMicroBatches());
     }
     if (clusterSpec != null && metrics.peakMemoryBytes() > clusterSpec.device(0).memoryBytes()) {
-      out.printf(Locale.ROOT, "warning: peak memory %.2f GiB exceeds the device's %.2f GiB%n",
-          metrics.peakMemoryBytes() / GIB, clusterSpec.device(0).memoryBytes() / GIB);
+      out.printf(
+          Locale.ROOT,
+          "warning: peak memory %.2f GiB exceeds the device's %.2f GiB%n",
+          metrics.peakMemoryBytes() / GIB,
+          clusterSpec.device(0).memoryBytes() / GIB);
     }
   }
 }

@@ -24,7 +24,8 @@ class ClustersCommandTest {
   @Test
   void listShowsDevicesAndPresets() {
     assertThat(run("clusters", "list")).isZero();
-    assertThat(out.toString()).contains("h100-sxm", "a100-40gb", "v100", "h200", "cpu", "dgx-h100", "nvlink4");
+    assertThat(out.toString())
+        .contains("h100-sxm", "a100-40gb", "v100", "h200", "cpu", "dgx-h100", "nvlink4");
   }
 
   @Test

@@ -25,8 +25,21 @@ class ExecutorCommandsTest {
   @Test
   void profileWritesAProfileOfEveryLayer() {
     Path file = dir.resolve("profile.json");
-    Result r = run("profile", "--model", "gpt-tiny", "--seq", "8", "--microbatch-sizes", "1,2", "--warmup", "0",
-        "--repeats", "1", "-o", file.toString());
+    Result r =
+        run(
+            "profile",
+            "--model",
+            "gpt-tiny",
+            "--seq",
+            "8",
+            "--microbatch-sizes",
+            "1,2",
+            "--warmup",
+            "0",
+            "--repeats",
+            "1",
+            "-o",
+            file.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("profiled 10 layers of gpt-tiny at b = [1, 2]").contains("wrote");
     Profile profile = ProfileJson.read(file);
@@ -35,21 +48,47 @@ class ExecutorCommandsTest {
 
   @Test
   void profileRejectsAnUnknownBackend() {
-    Result r = run("profile", "--model", "gpt-tiny", "--backend", "cuda", "-o", dir.resolve("p.json").toString());
+    Result r =
+        run(
+            "profile",
+            "--model",
+            "gpt-tiny",
+            "--backend",
+            "cuda",
+            "-o",
+            dir.resolve("p.json").toString());
     assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(r.err()).contains("backend 'cuda' is not available").contains("Maybe use --backend cpu");
+    assertThat(r.err())
+        .contains("backend 'cuda' is not available")
+        .contains("Maybe use --backend cpu");
   }
 
   @Test
   void runRejectsAMissingPlanFile() {
-    Result r = run("run", "--plan", dir.resolve("nope.json").toString(), "-o", dir.resolve("r.json").toString());
+    Result r =
+        run(
+            "run",
+            "--plan",
+            dir.resolve("nope.json").toString(),
+            "-o",
+            dir.resolve("r.json").toString());
     assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(r.err()).contains("does not exist");
   }
 
   @Test
   void demoRejectsAnUnknownScheduleKindInAccuracyMode() {
-    Result r = run("demo", "--model", "gpt-tiny", "--seq", "8", "--accuracy", "nonsense", "-o", dir.toString());
+    Result r =
+        run(
+            "demo",
+            "--model",
+            "gpt-tiny",
+            "--seq",
+            "8",
+            "--accuracy",
+            "nonsense",
+            "-o",
+            dir.toString());
     assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(r.err()).contains("schedule kind 'nonsense' is unknown");
   }

@@ -24,28 +24,49 @@ class ExportCommandTest {
   @BeforeEach
   void makePlan() {
     plan = dir.resolve("plan.json");
-    assertThat(run("plan", "--model", "gpt2-small", "--cluster", "h100:1x4", "--global-batch", "16", "--pp", "4",
-        "--microbatches", "8", "--schedules", "1f1b", "--quiet", "-o", plan.toString())).isZero();
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--pp",
+                "4",
+                "--microbatches",
+                "8",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                plan.toString()))
+        .isZero();
   }
 
   @Test
   void writesEveryTarget() throws Exception {
-    for (String target : new String[] {"pytorch-csv", "torchtitan", "megatron", "deepspeed", "torchgpipe"}) {
+    for (String target :
+        new String[] {"pytorch-csv", "torchtitan", "megatron", "deepspeed", "torchgpipe"}) {
       Path outDir = dir.resolve(target);
       assertThat(run("export", "--plan", plan.toString(), "--to", target, "-o", outDir.toString()))
-          .as(target + ": " + err).isZero();
+          .as(target + ": " + err)
+          .isZero();
       assertThat(Files.list(outDir)).isNotEmpty();
     }
     assertThat(Files.readString(dir.resolve("megatron/megatron-args.sh")))
         .contains("--pipeline-model-parallel-size 4", "--pipeline-model-parallel-layout \"E,");
-    assertThat(Files.readString(dir.resolve("torchgpipe/torchgpipe.json"))).contains("\"chunks\" : 8");
+    assertThat(Files.readString(dir.resolve("torchgpipe/torchgpipe.json")))
+        .contains("\"chunks\" : 8");
     assertThat(Files.readAllLines(dir.resolve("pytorch-csv/schedule.csv"))).hasSize(4);
   }
 
   @Test
   void writesAOneFileExportToTheNamedFile() {
     Path file = dir.resolve("ds.json");
-    assertThat(run("export", "--plan", plan.toString(), "--to", "deepspeed", "-o", file.toString())).isZero();
+    assertThat(run("export", "--plan", plan.toString(), "--to", "deepspeed", "-o", file.toString()))
+        .isZero();
     assertThat(file).exists();
   }
 

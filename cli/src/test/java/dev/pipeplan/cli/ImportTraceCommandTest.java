@@ -28,12 +28,30 @@ class ImportTraceCommandTest {
   }
 
   private Plan plan(Path file) {
-    assertThat(run("plan", "--model", "gpt-tiny", "--cluster", "h100:1x2", "--global-batch", "8", "--pp", "2",
-        "--schedules", "1f1b", "--quiet", "-o", file.toString())).as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt-tiny",
+                "--cluster",
+                "h100:1x2",
+                "--global-batch",
+                "8",
+                "--pp",
+                "2",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                file.toString()))
+        .as(err.toString())
+        .isEqualTo(Main.EXIT_OK);
     return PlanJson.read(file);
   }
 
-  /** Launcher traces of each rank whose every action takes {@code scale} times its predicted time. */
+  /**
+   * Launcher traces of each rank whose every action takes {@code scale} times its predicted time.
+   */
   private static void writeTraces(Plan plan, Path folder, double scale) throws Exception {
     Files.createDirectories(folder);
     Timeline predicted = PlanPrediction.predict(plan).timeline();
@@ -43,18 +61,40 @@ class ImportTraceCommandTest {
         if (a.device() != rank) {
           continue;
         }
-        actions.append(actions.length() == 0 ? "" : ", ").append("{\"action\": \"").append(a.action())
-            .append("\", \"startNanos\": ").append(Math.round(a.startNanos() * scale))
-            .append(", \"endNanos\": ").append(Math.round(a.endNanos() * scale)).append('}');
+        actions
+            .append(actions.length() == 0 ? "" : ", ")
+            .append("{\"action\": \"")
+            .append(a.action())
+            .append("\", \"startNanos\": ")
+            .append(Math.round(a.startNanos() * scale))
+            .append(", \"endNanos\": ")
+            .append(Math.round(a.endNanos() * scale))
+            .append('}');
       }
-      String trace = "{\"format\": \"pipeplan-torch-trace\", \"version\": 1, \"rank\": " + rank
-          + ", \"modelName\": \"" + plan.model().name() + "\", \"scheduleName\": \"" + plan.scheduleKind()
-          + "\", \"pipelineDevices\": " + plan.parallelism().pp() + ", \"virtualStages\": " + plan.virtualStages()
-          + ", \"microBatchCount\": " + plan.microBatchCount() + ", \"microBatchSize\": " + plan.microBatchSize()
-          + ", \"partition\": \"" + plan.partition() + "\", \"device\": \"cpu\", \"backend\": \"gloo\","
-          + " \"machine\": \"test\", \"seed\": 1, \"warmupIterations\": 1, \"threadSettings\": \"1 thread\","
-          + " \"iterations\": [{\"iteration\": 1, \"loss\": " + (rank == 1 ? "5.5" : "null")
-          + ", \"actions\": [" + actions + "]}]}";
+      String trace =
+          "{\"format\": \"pipeplan-torch-trace\", \"version\": 1, \"rank\": "
+              + rank
+              + ", \"modelName\": \""
+              + plan.model().name()
+              + "\", \"scheduleName\": \""
+              + plan.scheduleKind()
+              + "\", \"pipelineDevices\": "
+              + plan.parallelism().pp()
+              + ", \"virtualStages\": "
+              + plan.virtualStages()
+              + ", \"microBatchCount\": "
+              + plan.microBatchCount()
+              + ", \"microBatchSize\": "
+              + plan.microBatchSize()
+              + ", \"partition\": \""
+              + plan.partition()
+              + "\", \"device\": \"cpu\", \"backend\": \"gloo\","
+              + " \"machine\": \"test\", \"seed\": 1, \"warmupIterations\": 1, \"threadSettings\": \"1 thread\","
+              + " \"iterations\": [{\"iteration\": 1, \"loss\": "
+              + (rank == 1 ? "5.5" : "null")
+              + ", \"actions\": ["
+              + actions
+              + "]}]}";
       Files.writeString(folder.resolve("rank" + rank + ".json"), trace);
     }
   }
@@ -66,17 +106,36 @@ class ImportTraceCommandTest {
     writeTraces(plan, dir.resolve("traces"), 2.0);
     Path runFile = dir.resolve("run.json");
 
-    assertThat(run("import-trace", dir.resolve("traces").toString(), "--plan", planFile.toString(),
-        "-o", runFile.toString())).as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(
+            run(
+                "import-trace",
+                dir.resolve("traces").toString(),
+                "--plan",
+                planFile.toString(),
+                "-o",
+                runFile.toString()))
+        .as(err.toString())
+        .isEqualTo(Main.EXIT_OK);
 
-    assertThat(out.toString()).contains("1 measured iterations from 2 trace files").contains("error -50.0%")
+    assertThat(out.toString())
+        .contains("1 measured iterations from 2 trace files")
+        .contains("error -50.0%")
         .contains("unmatched actions 0");
     MeasuredRun measured = RunJson.read(runFile);
     assertThat(measured.comparison().iterationError()).isBetween(-0.501, -0.499);
     assertThat(measured.losses()).containsExactly(5.5);
     assertThat(measured.backend()).isEqualTo("pytorch-gloo-cpu");
-    assertThat(run("report", "--plan", planFile.toString(), "--measured", runFile.toString(),
-        "-o", dir.resolve("report").toString())).as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(
+            run(
+                "report",
+                "--plan",
+                planFile.toString(),
+                "--measured",
+                runFile.toString(),
+                "-o",
+                dir.resolve("report").toString()))
+        .as(err.toString())
+        .isEqualTo(Main.EXIT_OK);
     assertThat(dir.resolve("report").resolve("index.html")).isRegularFile();
   }
 
@@ -85,17 +144,30 @@ class ImportTraceCommandTest {
     Plan plan = plan(dir.resolve("plan.json"));
     writeTraces(plan, dir.resolve("traces"), 1.0);
     Path timelineFile = dir.resolve("measured.json");
-    assertThat(run("import-trace", dir.resolve("traces").resolve("rank0.json").toString(),
-        dir.resolve("traces").resolve("rank1.json").toString(), "-o", timelineFile.toString()))
-        .as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(
+            run(
+                "import-trace",
+                dir.resolve("traces").resolve("rank0.json").toString(),
+                dir.resolve("traces").resolve("rank1.json").toString(),
+                "-o",
+                timelineFile.toString()))
+        .as(err.toString())
+        .isEqualTo(Main.EXIT_OK);
     Timeline timeline = TimelineJson.read(timelineFile);
-    assertThat(timeline.makespanNanos()).isEqualTo(PlanPrediction.predict(plan).timeline().makespanNanos());
+    assertThat(timeline.makespanNanos())
+        .isEqualTo(PlanPrediction.predict(plan).timeline().makespanNanos());
   }
 
   @Test
   void aMalformedTraceIsBadInput() throws Exception {
-    Files.writeString(dir.resolve("rank0.json"), "{\"format\": \"pipeplan-torch-trace\", \"version\": 1}");
-    assertThat(run("import-trace", dir.resolve("rank0.json").toString(), "-o", dir.resolve("x.json").toString()))
+    Files.writeString(
+        dir.resolve("rank0.json"), "{\"format\": \"pipeplan-torch-trace\", \"version\": 1}");
+    assertThat(
+            run(
+                "import-trace",
+                dir.resolve("rank0.json").toString(),
+                "-o",
+                dir.resolve("x.json").toString()))
         .isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(err.toString()).contains("rank0.json").contains("field 'rank' is missing");
     assertThat(dir.resolve("x.json")).doesNotExist();

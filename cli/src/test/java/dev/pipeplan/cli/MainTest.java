@@ -11,12 +11,28 @@ import picocli.CommandLine;
 
 class MainTest {
   @ParameterizedTest
-  @ValueSource(strings = {"models", "clusters", "schedule", "simulate", "plan", "export", "import-trace", "report",
-      "profile", "run", "demo"})
+  @ValueSource(
+      strings = {
+        "models",
+        "clusters",
+        "schedule",
+        "simulate",
+        "plan",
+        "export",
+        "import-trace",
+        "report",
+        "profile",
+        "run",
+        "demo"
+      })
   void everyCommandPrintsItsHelpEvenWithRequiredOptionsMissing(String command) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.execute(new String[] {command, "--help"}, new PrintWriter(out, true), new PrintWriter(err, true));
+    int code =
+        Main.execute(
+            new String[] {command, "--help"},
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
 
     assertThat(code).as(err.toString()).isEqualTo(Main.EXIT_OK);
     assertThat(out.toString()).startsWith("Usage: pipeplan " + command);
@@ -28,7 +44,18 @@ class MainTest {
   @Test
   void theCommandsAboveAreAllTheCommands() {
     assertThat(new CommandLine(new Main()).getSubcommands().keySet())
-        .containsExactlyInAnyOrder("models", "clusters", "schedule", "simulate", "plan", "export", "import-trace",
-            "report", "profile", "run", "demo", "help");
+        .containsExactlyInAnyOrder(
+            "models",
+            "clusters",
+            "schedule",
+            "simulate",
+            "plan",
+            "export",
+            "import-trace",
+            "report",
+            "profile",
+            "run",
+            "demo",
+            "help");
   }
 }

@@ -55,16 +55,21 @@ class ModelsCommandTest {
 
   @Test
   void measuredModelShowsTimesAndNoFlopColumn() {
-    String graph = Path.of("..", "models", "src", "test", "resources", "pipedream", "gnmt-graph.txt").toString();
+    String graph =
+        Path.of("..", "models", "src", "test", "resources", "pipedream", "gnmt-graph.txt")
+            .toString();
     assertThat(run("models", "show", graph, "--batch-size", "64")).isZero();
-    assertThat(out.toString()).contains("node3-LSTM", "fwd ms", "6.518", "12.907").doesNotContain("FLOP");
+    assertThat(out.toString())
+        .contains("node3-LSTM", "fwd ms", "6.518", "12.907")
+        .doesNotContain("FLOP");
   }
 
   @Test
   void importWritesOurModelFile() {
     Path out = dir.resolve("llama.yaml");
-    String config = Path.of("..", "models", "src", "test", "resources", "hf", "llama-2-7b", "config.json")
-        .toString();
+    String config =
+        Path.of("..", "models", "src", "test", "resources", "hf", "llama-2-7b", "config.json")
+            .toString();
     assertThat(run("models", "import", config, "-o", out.toString())).isZero();
     assertThat(ModelLoader.load(out.toString()).totalParameters()).isEqualTo(6_738_415_616L);
   }
@@ -72,7 +77,9 @@ class ModelsCommandTest {
   @Test
   void unknownModelExitsTwoWithSuggestion() {
     assertThat(run("models", "show", "gpt2-xxl")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("error: model 'gpt2-xxl'").contains("Maybe you meant 'gpt2-xl'?")
+    assertThat(err.toString())
+        .startsWith("error: model 'gpt2-xxl'")
+        .contains("Maybe you meant 'gpt2-xl'?")
         .doesNotContain("Exception");
   }
 

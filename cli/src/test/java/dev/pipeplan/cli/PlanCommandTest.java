@@ -26,10 +26,30 @@ class PlanCommandTest {
   @Test
   void writesARankedTableAndAPlanFile() {
     Path plan = dir.resolve("plan.json");
-    assertThat(run("plan", "--model", "gpt2-small", "--cluster", "h100:1x4", "--global-batch", "8", "--top", "3",
-        "--compare-baselines", "-o", plan.toString())).isZero();
-    assertThat(out.toString()).contains("Ranked plans:", "iteration ms", "beats the runner-up",
-        "uniform (Megatron)", "parameters (DeepSpeed)", "time-greedy (torchgpipe)", "Wrote " + plan);
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "8",
+                "--top",
+                "3",
+                "--compare-baselines",
+                "-o",
+                plan.toString()))
+        .isZero();
+    assertThat(out.toString())
+        .contains(
+            "Ranked plans:",
+            "iteration ms",
+            "beats the runner-up",
+            "uniform (Megatron)",
+            "parameters (DeepSpeed)",
+            "time-greedy (torchgpipe)",
+            "Wrote " + plan);
     Plan read = PlanJson.read(plan);
     assertThat(read.runnersUp()).hasSize(3);
     assertThat(read.parallelism().deviceCount()).isEqualTo(4);
@@ -38,8 +58,23 @@ class PlanCommandTest {
 
   @Test
   void fixedPpAndMicroBatchesKeepThem() {
-    assertThat(run("plan", "--model", "gpt2-small", "--cluster", "h100:1x4", "--global-batch", "16", "--pp", "4",
-        "--microbatches", "8", "--schedules", "1f1b,gpipe", "--json")).isZero();
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--pp",
+                "4",
+                "--microbatches",
+                "8",
+                "--schedules",
+                "1f1b,gpipe",
+                "--json"))
+        .isZero();
     Plan plan = PlanJson.parse(out.toString(), "stdout");
     assertThat(plan.parallelism().pp()).isEqualTo(4);
     assertThat(plan.microBatchCount()).isEqualTo(8);
@@ -50,7 +85,9 @@ class PlanCommandTest {
   void sameInputGivesTheSameBytes() throws Exception {
     Path a = dir.resolve("a.json");
     Path b = dir.resolve("b.json");
-    String[] args = {"plan", "--model", "gpt2-small", "--cluster", "h100:1x4", "--global-batch", "8", "--quiet"};
+    String[] args = {
+      "plan", "--model", "gpt2-small", "--cluster", "h100:1x4", "--global-batch", "8", "--quiet"
+    };
     assertThat(run(concat(args, "-o", a.toString()))).isZero();
     assertThat(run(concat(args, "-o", b.toString()))).isZero();
     assertThat(Files.readString(b)).isEqualTo(Files.readString(a));
@@ -58,9 +95,20 @@ class PlanCommandTest {
 
   @Test
   void reportsTheMemoryShortfallWithExitCode2() {
-    assertThat(run("plan", "--model", "gpt3-175b", "--cluster", "h100:1x8", "--global-batch", "8",
-        "--memory-limit", "70GiB")).isEqualTo(2);
-    assertThat(err.toString()).contains("error: no plan fits in memory", "the limit is 70.0 GiB", "over. Maybe");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt3-175b",
+                "--cluster",
+                "h100:1x8",
+                "--global-batch",
+                "8",
+                "--memory-limit",
+                "70GiB"))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("error: no plan fits in memory", "the limit is 70.0 GiB", "over. Maybe");
   }
 
   @Test
@@ -69,7 +117,8 @@ class PlanCommandTest {
     assertThat(PlanCommand.parseBytes("--memory-limit", "80GB")).isEqualTo(80_000_000_000L);
     assertThat(PlanCommand.parseBytes("--memory-limit", "1024")).isEqualTo(1024L);
     assertThatThrownBy(() -> PlanCommand.parseBytes("--memory-limit", "lots"))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("'lots' is not a size");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'lots' is not a size");
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -24,10 +24,25 @@ class ReportCommandTest {
   @Test
   void writesAReportFolderForAPlan() throws Exception {
     Path plan = dir.resolve("plan.json");
-    assertThat(run("plan", "--model", "gpt-tiny", "--cluster", "h100:1x4", "--global-batch", "16", "--pp", "4",
-        "--quiet", "-o", plan.toString())).as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt-tiny",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--pp",
+                "4",
+                "--quiet",
+                "-o",
+                plan.toString()))
+        .as(err.toString())
+        .isEqualTo(Main.EXIT_OK);
     Path report = dir.resolve("report");
-    assertThat(run("report", "--plan", plan.toString(), "-o", report.toString())).as(err.toString())
+    assertThat(run("report", "--plan", plan.toString(), "-o", report.toString()))
+        .as(err.toString())
         .isEqualTo(Main.EXIT_OK);
     assertThat(out.toString()).contains("index.html");
     String html = Files.readString(report.resolve("index.html"));
@@ -45,7 +60,13 @@ class ReportCommandTest {
 
   @Test
   void aMissingPlanIsBadInput() {
-    assertThat(run("report", "--plan", dir.resolve("nope.json").toString(), "-o", dir.resolve("r").toString()))
+    assertThat(
+            run(
+                "report",
+                "--plan",
+                dir.resolve("nope.json").toString(),
+                "-o",
+                dir.resolve("r").toString()))
         .isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(err.toString()).contains("nope.json").contains("does not exist");
     assertThat(dir.resolve("r")).doesNotExist();

@@ -40,11 +40,23 @@ class SimulateCommandTest {
   @Test
   void gpipeAndOneFOneBMatchTheClosedForm() throws Exception {
     for (String kind : new String[] {"gpipe", "1f1b"}) {
-      JsonNode metrics = json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", kind,
-          "--uniform-stage-ms", "1,2", "--json");
+      JsonNode metrics =
+          json(
+              "simulate",
+              "--pp",
+              "4",
+              "--microbatches",
+              "8",
+              "--schedule",
+              kind,
+              "--uniform-stage-ms",
+              "1,2",
+              "--json");
 
       assertThat(metrics.get("iterationTimeMs").asDouble()).as(kind).isEqualTo(33.0);
-      assertThat(metrics.get("bubbleRatio").asDouble()).as(kind).isCloseTo(3.0 / 11.0, within(1e-12));
+      assertThat(metrics.get("bubbleRatio").asDouble())
+          .as(kind)
+          .isCloseTo(3.0 / 11.0, within(1e-12));
       assertThat(metrics.get("devices")).hasSize(4);
       assertThat(metrics.get("devices").get(0).get("busyMs").asDouble()).isEqualTo(24.0);
     }
@@ -52,38 +64,102 @@ class SimulateCommandTest {
 
   @Test
   void interleavedAndZeroBubbleMatchTheClosedForm() throws Exception {
-    assertThat(json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "interleaved",
-        "--virtual-stages", "2", "--uniform-stage-ms", "1,2", "--json").get("iterationTimeMs").asDouble())
+    assertThat(
+            json(
+                    "simulate",
+                    "--pp",
+                    "4",
+                    "--microbatches",
+                    "8",
+                    "--schedule",
+                    "interleaved",
+                    "--virtual-stages",
+                    "2",
+                    "--uniform-stage-ms",
+                    "1,2",
+                    "--json")
+                .get("iterationTimeMs")
+                .asDouble())
         .isEqualTo(28.5);
-    assertThat(json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "zb-h1",
-        "--uniform-stage-ms", "1,1,1", "--json").get("iterationTimeMs").asDouble())
+    assertThat(
+            json(
+                    "simulate",
+                    "--pp",
+                    "4",
+                    "--microbatches",
+                    "8",
+                    "--schedule",
+                    "zb-h1",
+                    "--uniform-stage-ms",
+                    "1,1,1",
+                    "--json")
+                .get("iterationTimeMs")
+                .asDouble())
         .isEqualTo(27.0);
   }
 
   @Test
   void reportsInFlightMicroBatchesPerDevice() throws Exception {
-    JsonNode oneFOneB = json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "1f1b",
-        "--uniform-stage-ms", "1,2", "--json");
-    JsonNode gpipe = json("simulate", "--pp", "4", "--microbatches", "8", "--schedule", "gpipe",
-        "--uniform-stage-ms", "1,2", "--json");
+    JsonNode oneFOneB =
+        json(
+            "simulate",
+            "--pp",
+            "4",
+            "--microbatches",
+            "8",
+            "--schedule",
+            "1f1b",
+            "--uniform-stage-ms",
+            "1,2",
+            "--json");
+    JsonNode gpipe =
+        json(
+            "simulate",
+            "--pp",
+            "4",
+            "--microbatches",
+            "8",
+            "--schedule",
+            "gpipe",
+            "--uniform-stage-ms",
+            "1,2",
+            "--json");
 
     for (int r = 0; r < 4; r++) {
-      assertThat(oneFOneB.get("devices").get(r).get("peakInFlightMicroBatches").asInt()).isEqualTo(4 - r);
+      assertThat(oneFOneB.get("devices").get(r).get("peakInFlightMicroBatches").asInt())
+          .isEqualTo(4 - r);
       assertThat(gpipe.get("devices").get(r).get("peakInFlightMicroBatches").asInt()).isEqualTo(8);
     }
-    assertThat(oneFOneB.get("throughputSamplesPerSecond").asDouble()).isCloseTo(8 / 0.033, within(1e-9));
+    assertThat(oneFOneB.get("throughputSamplesPerSecond").asDouble())
+        .isCloseTo(8 / 0.033, within(1e-9));
   }
 
   @Test
   void simulatesAZooModelAndWritesTheTimeline() throws Exception {
     Path file = dir.resolve("timeline.json");
-    JsonNode metrics = json("simulate", "--model", "gpt2-small", "--pp", "2", "--microbatches", "4", "--schedule",
-        "1f1b", "--partition", "8,6", "--json", "--timeline", file.toString());
+    JsonNode metrics =
+        json(
+            "simulate",
+            "--model",
+            "gpt2-small",
+            "--pp",
+            "2",
+            "--microbatches",
+            "4",
+            "--schedule",
+            "1f1b",
+            "--partition",
+            "8,6",
+            "--json",
+            "--timeline",
+            file.toString());
 
     Timeline timeline = TimelineJson.read(file);
     assertThat(timeline.actions()).hasSize(2 * 4 * 2);
     assertThat(timeline.transfers()).hasSize(2 * 4);
-    assertThat(metrics.get("iterationNanos").asLong()).isEqualTo(timeline.makespanNanos()).isPositive();
+    assertThat(metrics.get("iterationNanos").asLong())
+        .isEqualTo(timeline.makespanNanos())
+        .isPositive();
     assertThat(metrics.get("partition").asText()).isEqualTo("8,6");
     assertThat(metrics.get("devices").get(0).get("peakMemoryBytes").asLong())
         .isGreaterThan(metrics.get("devices").get(1).get("peakMemoryBytes").asLong() / 2);
@@ -93,8 +169,20 @@ class SimulateCommandTest {
   void sameInputGivesTheSameBytes() throws Exception {
     Path first = dir.resolve("a.json");
     Path second = dir.resolve("b.json");
-    String[] args = {"simulate", "--model", "gpt2-small", "--pp", "4", "--microbatches", "8", "--schedule", "zb-h1",
-        "--json", "--timeline", ""};
+    String[] args = {
+      "simulate",
+      "--model",
+      "gpt2-small",
+      "--pp",
+      "4",
+      "--microbatches",
+      "8",
+      "--schedule",
+      "zb-h1",
+      "--json",
+      "--timeline",
+      ""
+    };
     args[args.length - 1] = first.toString();
     run(args);
     String firstOut = out.toString();
@@ -107,8 +195,18 @@ class SimulateCommandTest {
 
   @Test
   void printsASummaryTable() {
-    assertThat(run("simulate", "--pp", "2", "--microbatches", "4", "--schedule", "1f1b", "--uniform-stage-ms",
-        "1,2")).isZero();
+    assertThat(
+            run(
+                "simulate",
+                "--pp",
+                "2",
+                "--microbatches",
+                "4",
+                "--schedule",
+                "1f1b",
+                "--uniform-stage-ms",
+                "1,2"))
+        .isZero();
 
     assertThat(out.toString()).contains("iteration 15.000 ms", "bubble 20.00%", "busy ms");
   }
@@ -118,8 +216,18 @@ class SimulateCommandTest {
     Path csv = dir.resolve("1f1b.csv");
     Files.writeString(csv, "0F0,0F1,0B0,0B1\n,1F0,1B0,1F1,1B1\n");
 
-    JsonNode metrics = json("simulate", "--pp", "2", "--microbatches", "2", "--schedule", csv.toString(),
-        "--uniform-stage-ms", "1,2", "--json");
+    JsonNode metrics =
+        json(
+            "simulate",
+            "--pp",
+            "2",
+            "--microbatches",
+            "2",
+            "--schedule",
+            csv.toString(),
+            "--uniform-stage-ms",
+            "1,2",
+            "--json");
 
     assertThat(metrics.get("iterationTimeMs").asDouble()).isEqualTo(9.0);
   }
@@ -134,18 +242,47 @@ class SimulateCommandTest {
     Path file = dir.resolve("profile.json");
     ProfileJson.write(file, new Profile("gpt-tiny", "cpu", "test", layers, 0, 1e18));
 
-    JsonNode metrics = json("simulate", "--model", "gpt-tiny", "--pp", "2", "--microbatches", "4", "--schedule",
-        "1f1b", "--partition", "5,5", "--microbatch-size", "2", "--profile", file.toString(), "--json");
+    JsonNode metrics =
+        json(
+            "simulate",
+            "--model",
+            "gpt-tiny",
+            "--pp",
+            "2",
+            "--microbatches",
+            "4",
+            "--schedule",
+            "1f1b",
+            "--partition",
+            "5,5",
+            "--microbatch-size",
+            "2",
+            "--profile",
+            file.toString(),
+            "--json");
 
-    // Five layers of 1000 + 100 x 2 ns each for F, I and W: 4 micro-batches x (6 + 6 + 6) us per device.
+    // Five layers of 1000 + 100 x 2 ns each for F, I and W: 4 micro-batches x (6 + 6 + 6) us per
+    // device.
     assertThat(metrics.get("devices").get(0).get("busyNanos").asLong()).isEqualTo(4 * 18_000L);
     assertThat(metrics.get("devices").get(1).get("busyNanos").asLong()).isEqualTo(4 * 18_000L);
   }
 
   @Test
   void rejectsAPartitionOfTheWrongLength() {
-    assertThat(run("simulate", "--model", "gpt2-small", "--pp", "2", "--microbatches", "4", "--schedule", "1f1b",
-        "--partition", "5,5,4")).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(
+            run(
+                "simulate",
+                "--model",
+                "gpt2-small",
+                "--pp",
+                "2",
+                "--microbatches",
+                "4",
+                "--schedule",
+                "1f1b",
+                "--partition",
+                "5,5,4"))
+        .isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(err.toString()).contains("3 stages", "Maybe give 2 layer counts");
   }
 

@@ -22,10 +22,10 @@ import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Runs a plan on the CPU backend and returns what was measured beside what was predicted. The plan's schedule is
- * regenerated and its prediction replayed exactly as the planner made them ({@link PlanPrediction}); a plan the
- * executor cannot honour (data or tensor parallelism, predicted memory over the limit) is refused before any
- * worker starts.
+ * Runs a plan on the CPU backend and returns what was measured beside what was predicted. The
+ * plan's schedule is regenerated and its prediction replayed exactly as the planner made them
+ * ({@link PlanPrediction}); a plan the executor cannot honour (data or tensor parallelism,
+ * predicted memory over the limit) is refused before any worker starts.
  */
 public final class PlanRunner {
   private PlanRunner() {}
@@ -37,9 +37,11 @@ public final class PlanRunner {
    * @param warmup iterations run first and not recorded (JIT, allocator and cache warm-up)
    * @param threadsPerWorker native threads per op in each worker
    * @param seed root seed of weights and data
-   * @param learningRate the optimizer's step size (Adam when the plan's optimizer is Adam, else SGD)
+   * @param learningRate the optimizer's step size (Adam when the plan's optimizer is Adam, else
+   *     SGD)
    */
-  public record Options(int iterations, int warmup, int threadsPerWorker, long seed, double learningRate) {
+  public record Options(
+      int iterations, int warmup, int threadsPerWorker, long seed, double learningRate) {
     public Options {
       Checks.positive("iterations", iterations);
       Checks.nonNegative("warmup", warmup);
@@ -56,37 +58,63 @@ public final class PlanRunner {
   public static void check(Plan plan) {
     Objects.requireNonNull(plan, "plan");
     if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
-      throw new BadInputException("the plan uses dp " + plan.parallelism().dp() + " and tp "
-          + plan.parallelism().tp() + "; the CPU executor runs one pipeline replica without tensor parallelism."
-          + " Maybe plan with --tp 1 on a cluster of pp devices, for example --cluster cpu:1x2 --pp 2.");
+      throw new BadInputException(
+          "the plan uses dp "
+              + plan.parallelism().dp()
+              + " and tp "
+              + plan.parallelism().tp()
+              + "; the CPU executor runs one pipeline replica without tensor parallelism."
+              + " Maybe plan with --tp 1 on a cluster of pp devices, for example --cluster cpu:1x2 --pp 2.");
     }
     long limit = plan.predicted().memoryLimitBytes();
     for (DeviceMetrics d : plan.predicted().devices()) {
       if (d.peakMemoryBytes() > limit) {
-        throw new BadInputException(String.format(Locale.ROOT,
-            "pipeline device %d is predicted to need %.1f MiB, over its limit of %.1f MiB; the plan is not run."
-                + " Maybe plan again with fewer micro-batches in flight or more devices.",
-            d.device(), d.peakMemoryBytes() / 1048576.0, limit / 1048576.0));
+        throw new BadInputException(
+            String.format(
+                Locale.ROOT,
+                "pipeline device %d is predicted to need %.1f MiB, over its limit of %.1f MiB; the plan is not run."
+                    + " Maybe plan again with fewer micro-batches in flight or more devices.",
+                d.device(),
+                d.peakMemoryBytes() / 1048576.0,
+                limit / 1048576.0));
       }
     }
     if (plan.predicted().peakMemoryBytes() > limit) {
-      throw new BadInputException(String.format(Locale.ROOT,
-          "the plan's predicted peak memory %.1f MiB is over its limit of %.1f MiB; the plan is not run.",
-          plan.predicted().peakMemoryBytes() / 1048576.0, limit / 1048576.0));
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "the plan's predicted peak memory %.1f MiB is over its limit of %.1f MiB; the plan is not run.",
+              plan.predicted().peakMemoryBytes() / 1048576.0,
+              limit / 1048576.0));
     }
   }
 
-  /** The runtime configuration of a plan: its model, partition and regenerated schedule, float tensors. */
+  /**
+   * The runtime configuration of a plan: its model, partition and regenerated schedule, float
+   * tensors.
+   */
   public static PipelineConfig config(Plan plan, Options options) {
     check(plan);
     OptimizerSettings optimizer =
-        OptimizerSettings.forOptimizerName(plan.training().optimizer().name(), options.learningRate());
-    return new PipelineConfig(plan.model(), plan.partition(), PlanPrediction.schedule(plan), plan.microBatchSize(),
-        options.seed(), DataType.FLOAT, optimizer, PipelineConfig.DEFAULT_WAIT);
+        OptimizerSettings.forOptimizerName(
+            plan.training().optimizer().name(), options.learningRate());
+    return new PipelineConfig(
+        plan.model(),
+        plan.partition(),
+        PlanPrediction.schedule(plan),
+        plan.microBatchSize(),
+        options.seed(),
+        DataType.FLOAT,
+        optimizer,
+        PipelineConfig.DEFAULT_WAIT);
   }
 
-  /** Runs warm-up and measured iterations of the plan; {@code progress} hears one line per iteration. */
-  public static MeasuredRun run(Plan plan, Options options, NanoClock clock, Consumer<String> progress) {
+  /**
+   * Runs warm-up and measured iterations of the plan; {@code progress} hears one line per
+   * iteration.
+   */
+  public static MeasuredRun run(
+      Plan plan, Options options, NanoClock clock, Consumer<String> progress) {
     check(plan);
     Objects.requireNonNull(options, "options");
     String threads = CpuBackend.configure(options.threadsPerWorker());
@@ -104,13 +132,32 @@ public final class PlanRunner {
           measured.add(r.timeline());
           losses.add(r.loss());
         }
-        progress.accept(String.format(Locale.ROOT, "iteration %d%s: %.2f ms, loss %.4f", i,
-            warm ? " (warm-up)" : "", r.timeline().makespanNanos() / 1e6, r.loss()));
+        progress.accept(
+            String.format(
+                Locale.ROOT,
+                "iteration %d%s: %.2f ms, loss %.4f",
+                i,
+                warm ? " (warm-up)" : "",
+                r.timeline().makespanNanos() / 1e6,
+                r.loss()));
       }
     }
-    return new MeasuredRun(plan.model().name(), plan.scheduleKind(), schedule.deviceCount(),
-        schedule.virtualStages(), schedule.microBatchCount(), plan.microBatchSize(), plan.partition().toString(),
-        predicted, measured, MeasuredRun.medianIteration(measured), losses, options.warmup(), CpuBackend.NAME,
-        CpuBackend.describeMachine(), threads, options.seed());
+    return new MeasuredRun(
+        plan.model().name(),
+        plan.scheduleKind(),
+        schedule.deviceCount(),
+        schedule.virtualStages(),
+        schedule.microBatchCount(),
+        plan.microBatchSize(),
+        plan.partition().toString(),
+        predicted,
+        measured,
+        MeasuredRun.medianIteration(measured),
+        losses,
+        options.warmup(),
+        CpuBackend.NAME,
+        CpuBackend.describeMachine(),
+        threads,
+        options.seed());
   }
 }

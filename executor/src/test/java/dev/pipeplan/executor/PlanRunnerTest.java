@@ -31,25 +31,45 @@ class PlanRunnerTest {
   static Plan plan(ScheduleKind kind) {
     ModelSpec model = ModelLoader.load("gpt-tiny", 8);
     TrainingSpec training = new TrainingSpec(8, 8, DType.FP32, Optimizer.adamFp32(), false);
-    SearchOptions options = SearchOptions.defaults().withPp(2).withTp(1).withKinds(List.of(kind))
-        .withMicroBatchSize(2);
+    SearchOptions options =
+        SearchOptions.defaults().withPp(2).withTp(1).withKinds(List.of(kind)).withMicroBatchSize(2);
     return PlanBuilder.fromSearch(
-        Planner.search(model, training, Clusters.load("cpu:1x2"), options, ProgressListener.none()));
+        Planner.search(
+            model, training, Clusters.load("cpu:1x2"), options, ProgressListener.none()));
   }
 
   static Plan withPredicted(Plan p, PredictedMetrics predicted) {
-    return new Plan(p.formatVersion(), p.model(), p.training(), p.cluster(), p.parallelism(), p.microBatchSize(),
-        p.microBatchCount(), p.scheduleKind(), p.virtualStages(), p.groupSize(), p.maxInFlightMicroBatches(),
-        p.partition(), p.stageToDevice(), p.placement(), p.stageCosts(), p.links(), predicted, p.reason(),
-        p.runnersUp(), p.pareto(), p.search());
+    return new Plan(
+        p.formatVersion(),
+        p.model(),
+        p.training(),
+        p.cluster(),
+        p.parallelism(),
+        p.microBatchSize(),
+        p.microBatchCount(),
+        p.scheduleKind(),
+        p.virtualStages(),
+        p.groupSize(),
+        p.maxInFlightMicroBatches(),
+        p.partition(),
+        p.stageToDevice(),
+        p.placement(),
+        p.stageCosts(),
+        p.links(),
+        predicted,
+        p.reason(),
+        p.runnersUp(),
+        p.pareto(),
+        p.search());
   }
 
   @Test
   void runsThePlanAndMatchesEveryPredictedAction() {
     Plan plan = plan(ScheduleKind.ONE_F_ONE_B);
     List<String> progress = new ArrayList<>();
-    MeasuredRun run = PlanRunner.run(plan, new PlanRunner.Options(2, 1, 1, 3L, 1e-3), NanoClock.system(),
-        progress::add);
+    MeasuredRun run =
+        PlanRunner.run(
+            plan, new PlanRunner.Options(2, 1, 1, 3L, 1e-3), NanoClock.system(), progress::add);
     assertThat(progress).hasSize(3);
     assertThat(run.iterations()).hasSize(2);
     assertThat(run.losses()).hasSize(2);
@@ -70,10 +90,22 @@ class PlanRunnerTest {
     Plan plan = plan(ScheduleKind.GPIPE);
     PredictedMetrics p = plan.predicted();
     long limit = p.peakMemoryBytes() / 2;
-    Plan over = withPredicted(plan, new PredictedMetrics(p.iterationNanos(), p.pipelineNanos(),
-        p.dataParallelSyncNanos(), p.optimizerStepNanos(), p.bubbleRatio(), p.throughputSamplesPerSecond(),
-        p.throughputTokensPerSecond(), p.peakMemoryBytes(), limit, p.devices()));
-    assertThatThrownBy(() -> PlanRunner.run(over, PlanRunner.Options.defaults(), NanoClock.system(), s -> { }))
+    Plan over =
+        withPredicted(
+            plan,
+            new PredictedMetrics(
+                p.iterationNanos(),
+                p.pipelineNanos(),
+                p.dataParallelSyncNanos(),
+                p.optimizerStepNanos(),
+                p.bubbleRatio(),
+                p.throughputSamplesPerSecond(),
+                p.throughputTokensPerSecond(),
+                p.peakMemoryBytes(),
+                limit,
+                p.devices()));
+    assertThatThrownBy(
+            () -> PlanRunner.run(over, PlanRunner.Options.defaults(), NanoClock.system(), s -> {}))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("over its limit")
         .hasMessageContaining("the plan is not run");

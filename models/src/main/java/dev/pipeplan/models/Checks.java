@@ -1,6 +1,9 @@
 package dev.pipeplan.models;
 
-/** Argument checks that throw {@link BadInputException} with the field, value and limit in the message. */
+/**
+ * Argument checks that throw {@link BadInputException} with the field, value and limit in the
+ * message.
+ */
 public final class Checks {
   private Checks() {}
 

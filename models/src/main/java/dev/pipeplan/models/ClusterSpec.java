@@ -4,15 +4,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Devices and the links between them. Devices are numbered group by group, node by node, slot by slot; two devices
- * on the same node talk over {@code intraNodeLink}, others over {@code interNodeLink}.
+ * Devices and the links between them. Devices are numbered group by group, node by node, slot by
+ * slot; two devices on the same node talk over {@code intraNodeLink}, others over {@code
+ * interNodeLink}.
  *
  * @param name the cluster's name ("h100:16x8")
  * @param groups one or more groups of nodes; groups of different device kinds are allowed
  * @param intraNodeLink the link between devices of one node
  * @param interNodeLink the link between devices of different nodes
  */
-public record ClusterSpec(String name, List<DeviceGroup> groups, LinkSpec intraNodeLink, LinkSpec interNodeLink) {
+public record ClusterSpec(
+    String name, List<DeviceGroup> groups, LinkSpec intraNodeLink, LinkSpec interNodeLink) {
   public ClusterSpec {
     Checks.nonBlank("cluster name", name);
     groups = List.copyOf(Objects.requireNonNull(groups, "groups"));
@@ -25,8 +27,14 @@ public record ClusterSpec(String name, List<DeviceGroup> groups, LinkSpec intraN
 
   /** A cluster of one device kind: {@code nodes} nodes of {@code devicesPerNode} devices each. */
   public static ClusterSpec of(
-      String name, DeviceSpec device, int nodes, int devicesPerNode, LinkSpec intraNode, LinkSpec interNode) {
-    return new ClusterSpec(name, List.of(new DeviceGroup(device, nodes, devicesPerNode)), intraNode, interNode);
+      String name,
+      DeviceSpec device,
+      int nodes,
+      int devicesPerNode,
+      LinkSpec intraNode,
+      LinkSpec interNode) {
+    return new ClusterSpec(
+        name, List.of(new DeviceGroup(device, nodes, devicesPerNode)), intraNode, interNode);
   }
 
   public int deviceCount() {
@@ -45,7 +53,10 @@ public record ClusterSpec(String name, List<DeviceGroup> groups, LinkSpec intraN
     return n;
   }
 
-  /** The devices per node of the first group: the largest tensor-parallel degree that stays inside a node. */
+  /**
+   * The devices per node of the first group: the largest tensor-parallel degree that stays inside a
+   * node.
+   */
   public int devicesPerNode() {
     return groups.get(0).devicesPerNode();
   }
@@ -89,7 +100,13 @@ public record ClusterSpec(String name, List<DeviceGroup> groups, LinkSpec intraN
   private void checkIndex(int index) {
     if (index < 0 || index >= deviceCount()) {
       throw new BadInputException(
-          "device index " + index + " is outside cluster '" + name + "' (0.." + (deviceCount() - 1) + ")");
+          "device index "
+              + index
+              + " is outside cluster '"
+              + name
+              + "' (0.."
+              + (deviceCount() - 1)
+              + ")");
     }
   }
 }

@@ -31,6 +31,7 @@ public enum DType {
         return t;
       }
     }
-    throw new BadInputException(field + " '" + text + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
+    throw new BadInputException(
+        field + " '" + text + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
   }
 }

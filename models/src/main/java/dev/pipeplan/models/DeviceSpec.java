@@ -9,11 +9,12 @@ import java.util.Objects;
  * One accelerator (or a CPU socket share) as the cost model sees it.
  *
  * @param name the device's name ("h100-sxm")
- * @param sustainedFlopsPerSecond dense matrix FLOP/s a well-sized kernel sustains, per dtype (not the datasheet peak)
+ * @param sustainedFlopsPerSecond dense matrix FLOP/s a well-sized kernel sustains, per dtype (not
+ *     the datasheet peak)
  * @param memoryBytes usable device memory
  * @param memoryBandwidthBytesPerSecond device memory bandwidth
- * @param launchOverheadNanos fixed time each pipeline action pays (kernel launches, bookkeeping), so that more
- *     micro-batches are not free
+ * @param launchOverheadNanos fixed time each pipeline action pays (kernel launches, bookkeeping),
+ *     so that more micro-batches are not free
  */
 public record DeviceSpec(
     String name,
@@ -26,21 +27,27 @@ public record DeviceSpec(
     Checks.nonBlank("device name", name);
     Objects.requireNonNull(sustainedFlopsPerSecond, "sustainedFlopsPerSecond");
     if (sustainedFlopsPerSecond.isEmpty()) {
-      throw new BadInputException("device '" + name + "' has no sustainedFlopsPerSecond for any dtype");
+      throw new BadInputException(
+          "device '" + name + "' has no sustainedFlopsPerSecond for any dtype");
     }
     EnumMap<DType, Double> copy = new EnumMap<>(DType.class);
     for (Map.Entry<DType, Double> e : sustainedFlopsPerSecond.entrySet()) {
       copy.put(
           Objects.requireNonNull(e.getKey(), "dtype"),
-          Checks.positive("device '" + name + "' sustainedFlopsPerSecond." + e.getKey().id(), e.getValue()));
+          Checks.positive(
+              "device '" + name + "' sustainedFlopsPerSecond." + e.getKey().id(), e.getValue()));
     }
     sustainedFlopsPerSecond = Collections.unmodifiableMap(copy);
     Checks.positive("device '" + name + "' memoryBytes", memoryBytes);
-    Checks.positive("device '" + name + "' memoryBandwidthBytesPerSecond", memoryBandwidthBytesPerSecond);
+    Checks.positive(
+        "device '" + name + "' memoryBandwidthBytesPerSecond", memoryBandwidthBytesPerSecond);
     Checks.nonNegative("device '" + name + "' launchOverheadNanos", launchOverheadNanos);
   }
 
-  /** Sustained FLOP/s for the dtype; a dtype the device has no entry for falls back to its fp32 rate. */
+  /**
+   * Sustained FLOP/s for the dtype; a dtype the device has no entry for falls back to its fp32
+   * rate.
+   */
   public double flopsPerSecond(DType dtype) {
     Double rate = sustainedFlopsPerSecond.get(dtype);
     if (rate == null) {

@@ -27,7 +27,10 @@ public enum LayerKind {
       }
     }
     throw new BadInputException(
-        field + " '" + text + "' is not a layer kind; use one of embedding, transformer_block, mlp, lm_head, conv,"
+        field
+            + " '"
+            + text
+            + "' is not a layer kind; use one of embedding, transformer_block, mlp, lm_head, conv,"
             + " pool, linear, norm, other");
   }
 }

@@ -6,15 +6,17 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * One layer of a model. Every per-layer size is <b>per sample</b>: for sequence models a sample is one sequence
- * of the model's sequence length, so a micro-batch of b samples costs b times these numbers.
+ * One layer of a model. Every per-layer size is <b>per sample</b>: for sequence models a sample is
+ * one sequence of the model's sequence length, so a micro-batch of b samples costs b times these
+ * numbers.
  *
  * @param name unique within the model
  * @param kind what the layer computes
- * @param shape shape parameters where the kind has them (hidden, heads, kvHeads, ffn, vocab, seq, ...), kept
- *     sorted by key so that printing and serialising are deterministic
+ * @param shape shape parameters where the kind has them (hidden, heads, kvHeads, ffn, vocab, seq,
+ *     ...), kept sorted by key so that printing and serialising are deterministic
  * @param forwardFlops forward FLOPs per sample
- * @param backwardInputFlops FLOPs per sample of the backward pass for the layer's input gradient (I)
+ * @param backwardInputFlops FLOPs per sample of the backward pass for the layer's input gradient
+ *     (I)
  * @param backwardWeightFlops FLOPs per sample of the backward pass for the weight gradient (W)
  * @param parameterCount trainable parameters
  * @param savedActivationBytes bytes per sample kept from forward until the backward has used them
@@ -36,7 +38,8 @@ public record LayerSpec(
   public LayerSpec {
     Checks.nonBlank("layer name", name);
     Objects.requireNonNull(kind, "kind");
-    shape = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(shape, "shape")));
+    shape =
+        Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(shape, "shape")));
     Checks.nonNegative("layer '" + name + "' forwardFlops", forwardFlops);
     Checks.nonNegative("layer '" + name + "' backwardInputFlops", backwardInputFlops);
     Checks.nonNegative("layer '" + name + "' backwardWeightFlops", backwardWeightFlops);
@@ -48,7 +51,8 @@ public record LayerSpec(
   public long shapeValue(String key) {
     Long v = shape.get(key);
     if (v == null) {
-      throw new BadInputException("layer '" + name + "' (" + kind.id() + ") has no shape parameter '" + key + "'");
+      throw new BadInputException(
+          "layer '" + name + "' (" + kind.id() + ") has no shape parameter '" + key + "'");
     }
     return v;
   }

@@ -1,7 +1,8 @@
 package dev.pipeplan.models;
 
 /**
- * A link between two devices: sending n bytes takes {@code latencyNanos + n / bandwidthBytesPerSecond}.
+ * A link between two devices: sending n bytes takes {@code latencyNanos + n /
+ * bandwidthBytesPerSecond}.
  *
  * @param name what the link is ("nvlink4", "ib-ndr400")
  * @param bandwidthBytesPerSecond sustained one-direction bandwidth

@@ -25,7 +25,8 @@ public record ModelSpec(String name, List<LayerSpec> layers, DType dtype, int se
     Set<String> seen = new HashSet<>();
     for (LayerSpec layer : layers) {
       if (!seen.add(layer.name())) {
-        throw new BadInputException("model '" + name + "' has two layers named '" + layer.name() + "'");
+        throw new BadInputException(
+            "model '" + name + "' has two layers named '" + layer.name() + "'");
       }
     }
   }

@@ -5,8 +5,8 @@ package dev.pipeplan.models;
  *
  * @param name "adam-mixed", "adam-fp32", "sgd"
  * @param gradientBytesPerParameter bytes of the gradient buffer per parameter
- * @param stateBytesPerParameter bytes of optimizer state per parameter (for mixed-precision Adam: fp32 master
- *     weights, momentum and variance, 12 bytes)
+ * @param stateBytesPerParameter bytes of optimizer state per parameter (for mixed-precision Adam:
+ *     fp32 master weights, momentum and variance, 12 bytes)
  */
 public record Optimizer(String name, int gradientBytesPerParameter, int stateBytesPerParameter) {
   public Optimizer {
@@ -15,7 +15,10 @@ public record Optimizer(String name, int gradientBytesPerParameter, int stateByt
     Checks.nonNegative("optimizer stateBytesPerParameter", stateBytesPerParameter);
   }
 
-  /** Mixed-precision Adam (Megatron, ZeRO paper): 16-bit gradients, fp32 master copy, momentum and variance. */
+  /**
+   * Mixed-precision Adam (Megatron, ZeRO paper): 16-bit gradients, fp32 master copy, momentum and
+   * variance.
+   */
   public static Optimizer adamMixedPrecision() {
     return new Optimizer("adam-mixed", 2, 12);
   }
@@ -43,7 +46,8 @@ public record Optimizer(String name, int gradientBytesPerParameter, int stateByt
       case "sgd":
         return sgd();
       default:
-        throw new BadInputException("optimizer '" + text + "' is unknown; use adam-mixed, adam-fp32 or sgd");
+        throw new BadInputException(
+            "optimizer '" + text + "' is unknown; use adam-mixed, adam-fp32 or sgd");
     }
   }
 }

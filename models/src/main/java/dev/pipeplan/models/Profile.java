@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Measured per-layer times of one model on one backend, taken at several micro-batch sizes, with a fitted line per
- * layer and action so that a cost model can interpolate to sizes that were not measured.
+ * Measured per-layer times of one model on one backend, taken at several micro-batch sizes, with a
+ * fitted line per layer and action so that a cost model can interpolate to sizes that were not
+ * measured.
  *
  * @param modelName the model the layers belong to
  * @param backend the backend that ran them ("cpu", "cuda")
@@ -37,8 +38,8 @@ public record Profile(
   }
 
   /**
-   * The largest micro-batch size at which every layer was measured: beyond it the fitted lines extrapolate. 0 when
-   * some layer has no samples (nothing is known).
+   * The largest micro-batch size at which every layer was measured: beyond it the fitted lines
+   * extrapolate. 0 when some layer has no samples (nothing is known).
    */
   public int largestMeasuredMicroBatchSize() {
     int largest = Integer.MAX_VALUE;
@@ -62,7 +63,10 @@ public record Profile(
    * @param backwardWeight fitted weight-gradient time
    */
   public record LayerProfile(
-      String layerName, List<MeasuredTimes> samples, LinearFit forward, LinearFit backwardInput,
+      String layerName,
+      List<MeasuredTimes> samples,
+      LinearFit forward,
+      LinearFit backwardInput,
       LinearFit backwardWeight) {
     public LayerProfile {
       Checks.nonBlank("layerName", layerName);
@@ -74,7 +78,8 @@ public record Profile(
   }
 
   /**
-   * A time as a line in the micro-batch size: {@code fixedNanos + perSampleNanos * b}, never below zero.
+   * A time as a line in the micro-batch size: {@code fixedNanos + perSampleNanos * b}, never below
+   * zero.
    *
    * @param fixedNanos the intercept
    * @param perSampleNanos the slope

@@ -4,13 +4,16 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 
-/** "Did you mean" hints: the closest known name by edit distance, for messages about unknown names. */
+/**
+ * "Did you mean" hints: the closest known name by edit distance, for messages about unknown names.
+ */
 public final class Suggestions {
   private Suggestions() {}
 
   /**
-   * The candidate closest to {@code name} by Levenshtein distance (case-insensitive), first in iteration order on
-   * ties; empty when nothing is close enough to be a plausible typo (more than half the name differs).
+   * The candidate closest to {@code name} by Levenshtein distance (case-insensitive), first in
+   * iteration order on ties; empty when nothing is close enough to be a plausible typo (more than
+   * half the name differs).
    */
   public static Optional<String> closest(String name, Collection<String> candidates) {
     if (name == null || name.isBlank()) {

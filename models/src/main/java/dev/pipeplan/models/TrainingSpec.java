@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param optimizer what the optimizer keeps per parameter
  * @param recompute whether activations are recomputed in backward (only the stage inputs are kept)
  */
-public record TrainingSpec(int globalBatch, int sequenceLength, DType dtype, Optimizer optimizer, boolean recompute) {
+public record TrainingSpec(
+    int globalBatch, int sequenceLength, DType dtype, Optimizer optimizer, boolean recompute) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -20,6 +21,7 @@ public record TrainingSpec(int globalBatch, int sequenceLength, DType dtype, Opt
   }
 
   public static TrainingSpec of(int globalBatch, int sequenceLength, DType dtype) {
-    return new TrainingSpec(globalBatch, sequenceLength, dtype, Optimizer.adamMixedPrecision(), false);
+    return new TrainingSpec(
+        globalBatch, sequenceLength, dtype, Optimizer.adamMixedPrecision(), false);
   }
 }

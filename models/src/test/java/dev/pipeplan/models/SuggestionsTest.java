@@ -16,7 +16,8 @@ class SuggestionsTest {
 
   @Test
   void closestIsCaseInsensitiveAndFirstOnTies() {
-    assertThat(Suggestions.closest("GPT2-XXL", List.of("gpt2-small", "gpt2-xl"))).contains("gpt2-xl");
+    assertThat(Suggestions.closest("GPT2-XXL", List.of("gpt2-small", "gpt2-xl")))
+        .contains("gpt2-xl");
     assertThat(Suggestions.closest("ab", List.of("ac", "bb"))).contains("ac");
   }
 

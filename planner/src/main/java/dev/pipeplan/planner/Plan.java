@@ -15,10 +15,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A training plan, self-contained: everything {@code simulate}, {@code report} and {@code run} need, and the
- * prediction it was chosen by. The stage costs and links stored here are the ones the prediction used, so
- * {@link PlanPrediction#predict(Plan)} reproduces it exactly without re-costing. Cross-field consistency is checked
- * by {@link PlanValidator}; the file format is {@link PlanJson}.
+ * A training plan, self-contained: everything {@code simulate}, {@code report} and {@code run}
+ * need, and the prediction it was chosen by. The stage costs and links stored here are the ones the
+ * prediction used, so {@link PlanPrediction#predict(Plan)} reproduces it exactly without
+ * re-costing. Cross-field consistency is checked by {@link PlanValidator}; the file format is
+ * {@link PlanJson}.
  *
  * @param formatVersion the plan file's format version, {@link #FORMAT_VERSION}
  * @param model the whole model
@@ -33,7 +34,8 @@ import java.util.Objects;
  * @param maxInFlightMicroBatches the memory-limited zero-bubble heuristic's cap (0: none)
  * @param partition layers per global virtual stage, in stage order
  * @param stageToDevice for each global virtual stage, its pipeline device
- * @param placement for each pipeline device, its cluster devices, replica by replica, tensor rank fastest
+ * @param placement for each pipeline device, its cluster devices, replica by replica, tensor rank
+ *     fastest
  * @param stageCosts the per-micro-batch cost of each global virtual stage on one tensor rank
  * @param links the link parameters between pipeline devices
  * @param predicted the predicted metrics
@@ -70,8 +72,12 @@ public record Plan(
 
   public Plan {
     if (formatVersion != FORMAT_VERSION) {
-      throw new BadInputException("formatVersion is " + formatVersion + ", this pipeplan reads version "
-          + FORMAT_VERSION + ". Maybe re-run 'pipeplan plan' to write the plan again.");
+      throw new BadInputException(
+          "formatVersion is "
+              + formatVersion
+              + ", this pipeplan reads version "
+              + FORMAT_VERSION
+              + ". Maybe re-run 'pipeplan plan' to write the plan again.");
     }
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(training, "training");
@@ -107,7 +113,12 @@ public record Plan(
   /** What a schedule generator is asked for to rebuild this plan's schedule. */
   public ScheduleRequest scheduleRequest() {
     return new ScheduleRequest(
-        kind(), parallelism.pp(), microBatchCount, virtualStages, groupSize, maxInFlightMicroBatches);
+        kind(),
+        parallelism.pp(),
+        microBatchCount,
+        virtualStages,
+        groupSize,
+        maxInFlightMicroBatches);
   }
 
   /** The stored stage costs with the stored links, as the simulator takes them. */

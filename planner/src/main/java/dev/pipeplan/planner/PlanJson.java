@@ -14,8 +14,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The plan file: pretty JSON with sorted keys (see {@code docs/formats.md}, "Plan file"). The same plan always
- * gives the same bytes.
+ * The plan file: pretty JSON with sorted keys (see {@code docs/formats.md}, "Plan file"). The same
+ * plan always gives the same bytes.
  */
 public final class PlanJson {
   private PlanJson() {}
@@ -30,7 +30,10 @@ public final class PlanJson {
     AtomicFiles.writeString(file, write(plan));
   }
 
-  /** Reads and validates a plan file; a malformed one gives a {@link BadInputException} naming file and field. */
+  /**
+   * Reads and validates a plan file; a malformed one gives a {@link BadInputException} naming file
+   * and field.
+   */
   public static Plan read(Path file) {
     Objects.requireNonNull(file, "file");
     String text;
@@ -53,15 +56,28 @@ public final class PlanJson {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new BadInputException("plan file " + source + ": " + where(e) + cause.getMessage(), e);
     } catch (InvalidFormatException e) {
-      throw new BadInputException("plan file " + source + ": field '" + path(e) + "' has value '" + e.getValue()
-          + "', expected " + e.getTargetType().getSimpleName(), e);
+      throw new BadInputException(
+          "plan file "
+              + source
+              + ": field '"
+              + path(e)
+              + "' has value '"
+              + e.getValue()
+              + "', expected "
+              + e.getTargetType().getSimpleName(),
+          e);
     } catch (JsonMappingException e) {
       throw new BadInputException(
           "plan file " + source + ": " + where(e) + firstLine(e.getOriginalMessage()), e);
     } catch (JsonProcessingException e) {
-      throw new BadInputException("plan file " + source + " is not valid JSON (line "
-          + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "): "
-          + firstLine(e.getOriginalMessage()), e);
+      throw new BadInputException(
+          "plan file "
+              + source
+              + " is not valid JSON (line "
+              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+              + "): "
+              + firstLine(e.getOriginalMessage()),
+          e);
     }
     if (plan == null) {
       throw new BadInputException("plan file " + source + " is empty");

@@ -7,13 +7,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The link parameters a plan's prediction used between its pipeline devices: a transfer between two pipeline
- * devices on the same node goes over {@code intraNode}, otherwise over {@code interNode}; a device and itself cost
- * nothing. The bytes are those of one tensor rank (the stage costs already hold bytes per tensor rank).
+ * The link parameters a plan's prediction used between its pipeline devices: a transfer between two
+ * pipeline devices on the same node goes over {@code intraNode}, otherwise over {@code interNode};
+ * a device and itself cost nothing. The bytes are those of one tensor rank (the stage costs already
+ * hold bytes per tensor rank).
  *
  * @param intraNode the link inside a node
  * @param interNode the link between nodes
- * @param deviceNodes for each pipeline device, the node of its first cluster device (replica 0, tensor rank 0)
+ * @param deviceNodes for each pipeline device, the node of its first cluster device (replica 0,
+ *     tensor rank 0)
  */
 public record PlanLinks(LinkSpec intraNode, LinkSpec interNode, List<Integer> deviceNodes) {
   public PlanLinks {
@@ -22,7 +24,8 @@ public record PlanLinks(LinkSpec intraNode, LinkSpec interNode, List<Integer> de
     deviceNodes = List.copyOf(Objects.requireNonNull(deviceNodes, "deviceNodes"));
     for (int d = 0; d < deviceNodes.size(); d++) {
       if (deviceNodes.get(d) < 0) {
-        throw new BadInputException("links.deviceNodes[" + d + "] must be >= 0, got " + deviceNodes.get(d));
+        throw new BadInputException(
+            "links.deviceNodes[" + d + "] must be >= 0, got " + deviceNodes.get(d));
       }
     }
   }

@@ -8,9 +8,10 @@ import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import java.util.Objects;
 
 /**
- * Replays a plan's prediction: regenerates its schedule from the stored kind, pp, m, v and group size, and simulates
- * it with the stored stage costs and links. Nothing is re-costed, so the result's pipeline metrics equal the plan's
- * {@code predicted.pipelineNanos}, bubble ratio and per-device peaks. Reports and the executor call this.
+ * Replays a plan's prediction: regenerates its schedule from the stored kind, pp, m, v and group
+ * size, and simulates it with the stored stage costs and links. Nothing is re-costed, so the
+ * result's pipeline metrics equal the plan's {@code predicted.pipelineNanos}, bubble ratio and
+ * per-device peaks. Reports and the executor call this.
  */
 public final class PlanPrediction {
   private PlanPrediction() {}
@@ -20,9 +21,14 @@ public final class PlanPrediction {
     Objects.requireNonNull(plan, "plan");
     Schedule schedule = ScheduleGenerators.generate(plan.scheduleRequest());
     if (!schedule.stageToDevice().equals(plan.stageToDevice())) {
-      throw new BadInputException("plan's stageToDevice " + plan.stageToDevice() + " differs from the "
-          + plan.scheduleKind() + " schedule's " + schedule.stageToDevice()
-          + ". Maybe the plan was edited by hand; re-run 'pipeplan plan'.");
+      throw new BadInputException(
+          "plan's stageToDevice "
+              + plan.stageToDevice()
+              + " differs from the "
+              + plan.scheduleKind()
+              + " schedule's "
+              + schedule.stageToDevice()
+              + ". Maybe the plan was edited by hand; re-run 'pipeplan plan'.");
     }
     return schedule;
   }

@@ -43,7 +43,16 @@ public record PlanSummary(
 
   /** The same summary with another rank. */
   public PlanSummary withRank(int newRank) {
-    return new PlanSummary(newRank, parallelism, microBatchSize, microBatchCount, scheduleKind, virtualStages,
-        partition, iterationNanos, bubbleRatio, peakMemoryBytes);
+    return new PlanSummary(
+        newRank,
+        parallelism,
+        microBatchSize,
+        microBatchCount,
+        scheduleKind,
+        virtualStages,
+        partition,
+        iterationNanos,
+        bubbleRatio,
+        peakMemoryBytes);
   }
 }

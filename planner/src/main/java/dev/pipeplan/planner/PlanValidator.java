@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Checks that the parts of a {@link Plan} agree with each other: the partition covers the model, there are pp * v
- * stages with a device and a cost each, every pipeline device has dp * tp distinct cluster devices, and
- * b * m * dp is the global batch.
+ * Checks that the parts of a {@link Plan} agree with each other: the partition covers the model,
+ * there are pp * v stages with a device and a cost each, every pipeline device has dp * tp distinct
+ * cluster devices, and b * m * dp is the global batch.
  */
 public final class PlanValidator {
   private PlanValidator() {}
@@ -20,15 +20,28 @@ public final class PlanValidator {
     Parallelism par = plan.parallelism();
     int stages = plan.partition().stageCount();
     if (plan.partition().layerCount() != plan.model().layerCount()) {
-      out.add("partition covers " + plan.partition().layerCount() + " layers, model '" + plan.model().name()
-          + "' has " + plan.model().layerCount());
+      out.add(
+          "partition covers "
+              + plan.partition().layerCount()
+              + " layers, model '"
+              + plan.model().name()
+              + "' has "
+              + plan.model().layerCount());
     }
     if (stages != par.pp() * plan.virtualStages()) {
-      out.add("partition has " + stages + " stages, pp * virtualStages is " + par.pp() * plan.virtualStages());
+      out.add(
+          "partition has "
+              + stages
+              + " stages, pp * virtualStages is "
+              + par.pp() * plan.virtualStages());
     }
     if (plan.stageToDevice().size() != stages) {
-      out.add("stageToDevice has " + plan.stageToDevice().size() + " entries, the partition has " + stages
-          + " stages");
+      out.add(
+          "stageToDevice has "
+              + plan.stageToDevice().size()
+              + " entries, the partition has "
+              + stages
+              + " stages");
     }
     for (int s = 0; s < plan.stageToDevice().size(); s++) {
       int d = plan.stageToDevice().get(s);
@@ -37,11 +50,22 @@ public final class PlanValidator {
       }
     }
     if (plan.stageCosts().size() != stages) {
-      out.add("stageCosts has " + plan.stageCosts().size() + " entries, the partition has " + stages + " stages");
+      out.add(
+          "stageCosts has "
+              + plan.stageCosts().size()
+              + " entries, the partition has "
+              + stages
+              + " stages");
     }
     if (par.deviceCount() > plan.cluster().deviceCount()) {
-      out.add("pp * dp * tp is " + par.deviceCount() + ", cluster '" + plan.cluster().name() + "' has "
-          + plan.cluster().deviceCount() + " devices");
+      out.add(
+          "pp * dp * tp is "
+              + par.deviceCount()
+              + ", cluster '"
+              + plan.cluster().name()
+              + "' has "
+              + plan.cluster().deviceCount()
+              + " devices");
     }
     if (plan.placement().size() != par.pp()) {
       out.add("placement has " + plan.placement().size() + " pipeline devices, pp is " + par.pp());
@@ -50,12 +74,23 @@ public final class PlanValidator {
     for (int d = 0; d < plan.placement().size(); d++) {
       List<Integer> devices = plan.placement().get(d);
       if (devices.size() != par.dp() * par.tp()) {
-        out.add("placement[" + d + "] has " + devices.size() + " cluster devices, dp * tp is "
-            + par.dp() * par.tp());
+        out.add(
+            "placement["
+                + d
+                + "] has "
+                + devices.size()
+                + " cluster devices, dp * tp is "
+                + par.dp() * par.tp());
       }
       for (int c : devices) {
         if (c < 0 || c >= used.length) {
-          out.add("placement[" + d + "] names cluster device " + c + ", outside 0.." + (used.length - 1));
+          out.add(
+              "placement["
+                  + d
+                  + "] names cluster device "
+                  + c
+                  + ", outside 0.."
+                  + (used.length - 1));
         } else if (used[c]) {
           out.add("placement[" + d + "] names cluster device " + c + " a second time");
         } else {
@@ -64,20 +99,34 @@ public final class PlanValidator {
       }
     }
     if (plan.links().deviceNodes().size() != par.pp()) {
-      out.add("links.deviceNodes has " + plan.links().deviceNodes().size() + " entries, pp is " + par.pp());
+      out.add(
+          "links.deviceNodes has "
+              + plan.links().deviceNodes().size()
+              + " entries, pp is "
+              + par.pp());
     }
     long samples = (long) plan.microBatchSize() * plan.microBatchCount() * par.dp();
     if (samples != plan.training().globalBatch()) {
-      out.add("microBatchSize * microBatchCount * dp is " + samples + ", the global batch is "
-          + plan.training().globalBatch());
+      out.add(
+          "microBatchSize * microBatchCount * dp is "
+              + samples
+              + ", the global batch is "
+              + plan.training().globalBatch());
     }
     if (plan.predicted().devices().size() != par.pp()) {
-      out.add("predicted.devices has " + plan.predicted().devices().size() + " entries, pp is " + par.pp());
+      out.add(
+          "predicted.devices has "
+              + plan.predicted().devices().size()
+              + " entries, pp is "
+              + par.pp());
     }
     return out;
   }
 
-  /** Throws {@link BadInputException} listing every inconsistency; returns the plan when there is none. */
+  /**
+   * Throws {@link BadInputException} listing every inconsistency; returns the plan when there is
+   * none.
+   */
   public static Plan validate(Plan plan) {
     List<String> found = problems(plan);
     if (!found.isEmpty()) {

@@ -8,14 +8,17 @@ import java.util.Objects;
 /**
  * What a plan is predicted to do in one training iteration.
  *
- * @param iterationNanos the whole iteration: pipeline, then the data-parallel gradient all-reduce, then the
- *     optimizer step
- * @param pipelineNanos the simulated pipeline alone (what {@link PlanPrediction#predict(Plan)} reproduces)
- * @param dataParallelSyncNanos the ring all-reduce of the gradients across the dp replicas (0 when dp = 1)
+ * @param iterationNanos the whole iteration: pipeline, then the data-parallel gradient all-reduce,
+ *     then the optimizer step
+ * @param pipelineNanos the simulated pipeline alone (what {@link PlanPrediction#predict(Plan)}
+ *     reproduces)
+ * @param dataParallelSyncNanos the ring all-reduce of the gradients across the dp replicas (0 when
+ *     dp = 1)
  * @param optimizerStepNanos the optimizer step of the slowest pipeline device
  * @param bubbleRatio 1 - busy / (pp * pipelineNanos) of the simulated pipeline
  * @param throughputSamplesPerSecond global batch over the iteration time
- * @param throughputTokensPerSecond samples per second times the sequence length (0 when there is none)
+ * @param throughputTokensPerSecond samples per second times the sequence length (0 when there is
+ *     none)
  * @param peakMemoryBytes the highest peak over the pipeline devices
  * @param memoryLimitBytes the memory a device may use, the limit the plan was checked against
  * @param devices per pipeline device: busy time, peak memory, peak in-flight micro-batches

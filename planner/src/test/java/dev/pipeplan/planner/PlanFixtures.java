@@ -15,59 +15,129 @@ import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import java.util.List;
 import java.util.Map;
 
-/** Small hand-made plans whose every number is written here, independent of the cost models and the zoo. */
+/**
+ * Small hand-made plans whose every number is written here, independent of the cost models and the
+ * zoo.
+ */
 public final class PlanFixtures {
   private PlanFixtures() {}
 
   public static ModelSpec fourLayerModel() {
-    return new ModelSpec("four-layers", List.of(
-        layer("embed", LayerKind.EMBEDDING, 1000),
-        layer("block0", LayerKind.TRANSFORMER_BLOCK, 4000),
-        layer("block1", LayerKind.TRANSFORMER_BLOCK, 4000),
-        new LayerSpec("head", LayerKind.LM_HEAD, Map.of("hidden", 64L), 1e6, 1e6, 1e6, 1000, 512, 4,
-            new MeasuredTimes(1, 1000, 1000, 1000))),
-        DType.BF16, 128);
+    return new ModelSpec(
+        "four-layers",
+        List.of(
+            layer("embed", LayerKind.EMBEDDING, 1000),
+            layer("block0", LayerKind.TRANSFORMER_BLOCK, 4000),
+            layer("block1", LayerKind.TRANSFORMER_BLOCK, 4000),
+            new LayerSpec(
+                "head",
+                LayerKind.LM_HEAD,
+                Map.of("hidden", 64L),
+                1e6,
+                1e6,
+                1e6,
+                1000,
+                512,
+                4,
+                new MeasuredTimes(1, 1000, 1000, 1000))),
+        DType.BF16,
+        128);
   }
 
   private static LayerSpec layer(String name, LayerKind kind, long params) {
-    return new LayerSpec(name, kind, Map.of("hidden", 64L, "heads", 4L), 2e6, 2e6, 2e6, params, 2048, 1024, null);
+    return new LayerSpec(
+        name, kind, Map.of("hidden", 64L, "heads", 4L), 2e6, 2e6, 2e6, params, 2048, 1024, null);
   }
 
   public static ClusterSpec twoByTwo() {
     DeviceSpec gpu = new DeviceSpec("test-gpu", Map.of(DType.BF16, 1e12), 1L << 30, 1e11, 1000);
-    return ClusterSpec.of("test-gpu:2x2", gpu, 2, 2, new LinkSpec("nvlink", 1e11, 1000),
+    return ClusterSpec.of(
+        "test-gpu:2x2",
+        gpu,
+        2,
+        2,
+        new LinkSpec("nvlink", 1e11, 1000),
         new LinkSpec("ib", 1e10, 5000));
   }
 
   /** pp = 2, dp = 2, tp = 1, b = 2, m = 4, 1F1B, stages of 2 layers each. */
   public static Plan twoStagePlan() {
     Parallelism par = Parallelism.of(2, 2, 1);
-    List<StageCost> costs = List.of(
-        new StageCost(10_000, 12_000, 0, 4096, 8192, 0, 100_000),
-        new StageCost(11_000, 13_000, 0, 0, 6144, 0, 120_000));
-    PredictedMetrics predicted = new PredictedMetrics(
-        200_000, 180_000, 15_000, 5_000, 0.25, 80_000.0, 10_240_000.0, 180_000, 1L << 30,
-        List.of(new DeviceMetrics(0, 88_000, 150_000, 2), new DeviceMetrics(1, 96_000, 180_000, 1)));
+    List<StageCost> costs =
+        List.of(
+            new StageCost(10_000, 12_000, 0, 4096, 8192, 0, 100_000),
+            new StageCost(11_000, 13_000, 0, 0, 6144, 0, 120_000));
+    PredictedMetrics predicted =
+        new PredictedMetrics(
+            200_000,
+            180_000,
+            15_000,
+            5_000,
+            0.25,
+            80_000.0,
+            10_240_000.0,
+            180_000,
+            1L << 30,
+            List.of(
+                new DeviceMetrics(0, 88_000, 150_000, 2),
+                new DeviceMetrics(1, 96_000, 180_000, 1)));
     PlanSummary winner = new PlanSummary(1, par, 2, 4, "1f1b", 1, "2,2", 200_000, 0.25, 180_000);
     PlanSummary second = new PlanSummary(2, par, 2, 4, "gpipe", 1, "2,2", 210_000, 0.25, 190_000);
-    return new Plan(Plan.FORMAT_VERSION, fourLayerModel(), TrainingSpec.of(16, 128, DType.BF16), twoByTwo(), par,
-        2, 4, "1f1b", 1, 0, 0, Partition.of(2, 2), List.of(0, 1), List.of(List.of(0, 1), List.of(2, 3)), costs,
-        new PlanLinks(new LinkSpec("nvlink", 1e11, 1000), new LinkSpec("ib", 1e10, 5000), List.of(0, 1)),
-        predicted, "1f1b beats gpipe by 10 us.", List.of(winner, second), List.of(winner),
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        fourLayerModel(),
+        TrainingSpec.of(16, 128, DType.BF16),
+        twoByTwo(),
+        par,
+        2,
+        4,
+        "1f1b",
+        1,
+        0,
+        0,
+        Partition.of(2, 2),
+        List.of(0, 1),
+        List.of(List.of(0, 1), List.of(2, 3)),
+        costs,
+        new PlanLinks(
+            new LinkSpec("nvlink", 1e11, 1000), new LinkSpec("ib", 1e10, 5000), List.of(0, 1)),
+        predicted,
+        "1f1b beats gpipe by 10 us.",
+        List.of(winner, second),
+        List.of(winner),
         new SearchStats(10, 4, 3, 3));
   }
 
   /** The two-stage plan re-cut into four one-layer stages, two per device, interleaved (v = 2). */
   public static Plan interleavedPlan() {
     Plan base = twoStagePlan();
-    List<StageCost> costs = List.of(
-        new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
-        new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
-        new StageCost(5_500, 6_500, 0, 4096, 3072, 0, 60_000),
-        new StageCost(5_500, 6_500, 0, 0, 3072, 0, 60_000));
-    return new Plan(Plan.FORMAT_VERSION, base.model(), base.training(), base.cluster(), base.parallelism(),
-        base.microBatchSize(), base.microBatchCount(), "interleaved", 2, 0, 0, Partition.of(1, 1, 1, 1),
-        List.of(0, 1, 0, 1), base.placement(), costs, base.links(), base.predicted(), base.reason(),
-        base.runnersUp(), base.pareto(), base.search());
+    List<StageCost> costs =
+        List.of(
+            new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
+            new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
+            new StageCost(5_500, 6_500, 0, 4096, 3072, 0, 60_000),
+            new StageCost(5_500, 6_500, 0, 0, 3072, 0, 60_000));
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        base.model(),
+        base.training(),
+        base.cluster(),
+        base.parallelism(),
+        base.microBatchSize(),
+        base.microBatchCount(),
+        "interleaved",
+        2,
+        0,
+        0,
+        Partition.of(1, 1, 1, 1),
+        List.of(0, 1, 0, 1),
+        base.placement(),
+        costs,
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search());
   }
 }

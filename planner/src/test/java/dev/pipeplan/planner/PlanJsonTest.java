@@ -39,7 +39,8 @@ class PlanJsonTest {
 
   @Test
   void namesFileFieldAndValueOfAMalformedField(@TempDir Path dir) throws IOException {
-    String text = golden(GOLDEN).replace("\"microBatchCount\" : 4", "\"microBatchCount\" : \"four\"");
+    String text =
+        golden(GOLDEN).replace("\"microBatchCount\" : 4", "\"microBatchCount\" : \"four\"");
     Path file = dir.resolve("bad.json");
     Files.writeString(file, text);
     assertThatThrownBy(() -> PlanJson.read(file))
@@ -56,13 +57,15 @@ class PlanJsonTest {
     Files.writeString(file, text);
     assertThatThrownBy(() -> PlanJson.read(file))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("microBatchSize * microBatchCount * dp is 16, the global batch is 17");
+        .hasMessageContaining(
+            "microBatchSize * microBatchCount * dp is 16, the global batch is 17");
   }
 
   @Test
   void rejectsAnotherFormatVersion(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("v2.json");
-    Files.writeString(file, golden(GOLDEN).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+    Files.writeString(
+        file, golden(GOLDEN).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
     assertThatThrownBy(() -> PlanJson.read(file))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("formatVersion is 2");
@@ -71,7 +74,8 @@ class PlanJsonTest {
   @Test
   void rejectsANegativeStageCostNamingIt(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("neg.json");
-    Files.writeString(file, golden(GOLDEN).replace("\"forwardNanos\" : 10000", "\"forwardNanos\" : -5"));
+    Files.writeString(
+        file, golden(GOLDEN).replace("\"forwardNanos\" : 10000", "\"forwardNanos\" : -5"));
     assertThatThrownBy(() -> PlanJson.read(file))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("stageCosts[0]")
@@ -81,10 +85,12 @@ class PlanJsonTest {
   @Test
   void reportsAMissingFileAndBrokenJson(@TempDir Path dir) throws IOException {
     assertThatThrownBy(() -> PlanJson.read(dir.resolve("nope.json")))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("does not exist");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("does not exist");
     Path file = dir.resolve("broken.json");
     Files.writeString(file, "{ \"formatVersion\" : ");
     assertThatThrownBy(() -> PlanJson.read(file))
-        .isInstanceOf(BadInputException.class).hasMessageContaining(file.toString());
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(file.toString());
   }
 }

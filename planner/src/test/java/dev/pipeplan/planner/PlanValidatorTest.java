@@ -9,12 +9,31 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PlanValidatorTest {
-  private static Plan with(Partition partition, List<Integer> stageToDevice, List<List<Integer>> placement) {
+  private static Plan with(
+      Partition partition, List<Integer> stageToDevice, List<List<Integer>> placement) {
     Plan p = PlanFixtures.twoStagePlan();
-    return new Plan(Plan.FORMAT_VERSION, p.model(), p.training(), p.cluster(), p.parallelism(), p.microBatchSize(),
-        p.microBatchCount(), p.scheduleKind(), p.virtualStages(), p.groupSize(), p.maxInFlightMicroBatches(),
-        partition, stageToDevice, placement, p.stageCosts(), p.links(), p.predicted(), p.reason(), p.runnersUp(),
-        p.pareto(), p.search());
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        p.model(),
+        p.training(),
+        p.cluster(),
+        p.parallelism(),
+        p.microBatchSize(),
+        p.microBatchCount(),
+        p.scheduleKind(),
+        p.virtualStages(),
+        p.groupSize(),
+        p.maxInFlightMicroBatches(),
+        partition,
+        stageToDevice,
+        placement,
+        p.stageCosts(),
+        p.links(),
+        p.predicted(),
+        p.reason(),
+        p.runnersUp(),
+        p.pareto(),
+        p.search());
   }
 
   @Test
@@ -25,11 +44,12 @@ class PlanValidatorTest {
   @Test
   void listsEveryInconsistency() {
     Plan bad = with(Partition.of(1, 2), List.of(0, 2), List.of(List.of(0, 1), List.of(1, 9)));
-    assertThat(PlanValidator.problems(bad)).containsExactly(
-        "partition covers 3 layers, model 'four-layers' has 4",
-        "stageToDevice[1] is 2, outside 0..1",
-        "placement[1] names cluster device 1 a second time",
-        "placement[1] names cluster device 9, outside 0..3");
+    assertThat(PlanValidator.problems(bad))
+        .containsExactly(
+            "partition covers 3 layers, model 'four-layers' has 4",
+            "stageToDevice[1] is 2, outside 0..1",
+            "placement[1] names cluster device 1 a second time",
+            "placement[1] names cluster device 9, outside 0..3");
     assertThatThrownBy(() -> PlanValidator.validate(bad))
         .isInstanceOf(BadInputException.class)
         .hasMessageStartingWith("plan is inconsistent: partition covers 3 layers");
@@ -37,9 +57,11 @@ class PlanValidatorTest {
 
   @Test
   void needsPpTimesVStages() {
-    Plan bad = with(Partition.of(1, 1, 2), List.of(0, 1, 0), PlanFixtures.twoStagePlan().placement());
+    Plan bad =
+        with(Partition.of(1, 1, 2), List.of(0, 1, 0), PlanFixtures.twoStagePlan().placement());
     assertThat(PlanValidator.problems(bad))
-        .contains("partition has 3 stages, pp * virtualStages is 2", "stageCosts has 2 entries, the partition has 3"
-            + " stages");
+        .contains(
+            "partition has 3 stages, pp * virtualStages is 2",
+            "stageCosts has 2 entries, the partition has 3" + " stages");
   }
 }

@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A layer with forward (F), input gradient (I) and weight gradient (W). F does not take its input (the caller frees
- * it); I takes the output gradient (the layer frees it by the end of W); W adds into the gradient buffers and frees
- * the micro-batch's state. A loss layer's F returns {@code null} and keeps the loss.
+ * A layer with forward (F), input gradient (I) and weight gradient (W). F does not take its input
+ * (the caller frees it); I takes the output gradient (the layer frees it by the end of W); W adds
+ * into the gradient buffers and frees the micro-batch's state. A loss layer's F returns {@code
+ * null} and keeps the loss.
  *
  * @param <S> what a micro-batch keeps from F to W
  */
@@ -74,7 +75,8 @@ public abstract class CudaLayer<S> {
   private S state(int microBatch) {
     S s = states.get(microBatch);
     if (s == null) {
-      throw new IllegalStateException("layer " + name + " has no forward of micro-batch " + microBatch);
+      throw new IllegalStateException(
+          "layer " + name + " has no forward of micro-batch " + microBatch);
     }
     return s;
   }

@@ -8,8 +8,9 @@ import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.SplittableRandom;
 
 /**
- * Builds CUDA layers from a model's layer shapes, with the CPU executor's rules: each layer its own random stream
- * split from the root seed in model order, so its weights do not depend on the partition.
+ * Builds CUDA layers from a model's layer shapes, with the CPU executor's rules: each layer its own
+ * random stream split from the root seed in model order, so its weights do not depend on the
+ * partition.
  */
 public final class CudaLayers {
   private CudaLayers() {}
@@ -28,18 +29,34 @@ public final class CudaLayers {
   public static CudaLayer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
     switch (spec.kind()) {
       case EMBEDDING:
-        return new EmbeddingLayer(ops, spec.name(), dim(spec, "vocab"), dim(spec, "hidden"),
-            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"), random);
+        return new EmbeddingLayer(
+            ops,
+            spec.name(),
+            dim(spec, "vocab"),
+            dim(spec, "hidden"),
+            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
+            random);
       case TRANSFORMER_BLOCK:
         int heads = dim(spec, "heads");
-        return new TransformerBlockLayer(ops, spec.name(), dim(spec, "hidden"), heads,
-            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads, dim(spec, "ffn"), flag(spec, "gated"),
-            !spec.shape().containsKey("bias") || flag(spec, "bias"), random);
+        return new TransformerBlockLayer(
+            ops,
+            spec.name(),
+            dim(spec, "hidden"),
+            heads,
+            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads,
+            dim(spec, "ffn"),
+            flag(spec, "gated"),
+            !spec.shape().containsKey("bias") || flag(spec, "bias"),
+            random);
       case LM_HEAD:
         return new LmHeadLayer(ops, spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random);
       default:
-        throw new BadInputException("layer '" + spec.name() + "' is of kind " + spec.kind().id()
-            + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
+        throw new BadInputException(
+            "layer '"
+                + spec.name()
+                + "' is of kind "
+                + spec.kind().id()
+                + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
     }
   }
 
@@ -53,14 +70,23 @@ public final class CudaLayers {
     return SyntheticTokens.vocabulary(model);
   }
 
-  /** Throws unless the model starts with an embedding and ends with an LM head, as this backend needs. */
+  /**
+   * Throws unless the model starts with an embedding and ends with an LM head, as this backend
+   * needs.
+   */
   public static void checkRunnable(ModelSpec model) {
     LayerSpec first = model.layers().get(0);
     LayerSpec last = model.layers().get(model.layerCount() - 1);
     if (first.kind() != dev.pipeplan.models.LayerKind.EMBEDDING
         || last.kind() != dev.pipeplan.models.LayerKind.LM_HEAD) {
-      throw new BadInputException("model '" + model.name() + "' runs from " + first.kind().id() + " to "
-          + last.kind().id() + "; the cuda backend runs language models from an embedding to an lm_head");
+      throw new BadInputException(
+          "model '"
+              + model.name()
+              + "' runs from "
+              + first.kind().id()
+              + " to "
+              + last.kind().id()
+              + "; the cuda backend runs language models from an embedding to an lm_head");
     }
     for (LayerSpec spec : model.layers()) {
       switch (spec.kind()) {
@@ -69,8 +95,12 @@ public final class CudaLayers {
         case LM_HEAD:
           break;
         default:
-          throw new BadInputException("layer '" + spec.name() + "' is of kind " + spec.kind().id()
-              + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
+          throw new BadInputException(
+              "layer '"
+                  + spec.name()
+                  + "' is of kind "
+                  + spec.kind().id()
+                  + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
       }
     }
   }
@@ -78,8 +108,15 @@ public final class CudaLayers {
   static int dim(LayerSpec spec, String key) {
     long v = spec.shapeValue(key);
     if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw new BadInputException("layer '" + spec.name() + "' shape " + key + " (" + v + ") must be in 1.."
-          + Integer.MAX_VALUE);
+      throw new BadInputException(
+          "layer '"
+              + spec.name()
+              + "' shape "
+              + key
+              + " ("
+              + v
+              + ") must be in 1.."
+              + Integer.MAX_VALUE);
     }
     return (int) v;
   }

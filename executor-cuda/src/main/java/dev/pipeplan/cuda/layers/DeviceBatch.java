@@ -4,8 +4,9 @@ import dev.pipeplan.cuda.ops.Ops;
 import dev.pipeplan.cuda.ops.Tensor;
 
 /**
- * One micro-batch's data on the device: token ids and labels (int32, sample-major), its shape and the loss terms
- * of the whole iteration, by which each micro-batch's loss is scaled so the micro-batches add up to the mean.
+ * One micro-batch's data on the device: token ids and labels (int32, sample-major), its shape and
+ * the loss terms of the whole iteration, by which each micro-batch's loss is scaled so the
+ * micro-batches add up to the mean.
  *
  * @param tokens token ids, samples * sequenceLength
  * @param labels next-token labels, the same count
@@ -13,16 +14,18 @@ import dev.pipeplan.cuda.ops.Tensor;
  * @param sequenceLength tokens per sample
  * @param lossTerms loss terms of the whole iteration
  */
-public record DeviceBatch(Tensor tokens, Tensor labels, int samples, int sequenceLength, long lossTerms) {
+public record DeviceBatch(
+    Tensor tokens, Tensor labels, int samples, int sequenceLength, long lossTerms) {
   /** Rows of the activations: one per token. */
   public int rows() {
     return samples * sequenceLength;
   }
 
   /** Uploads a micro-batch's ids and labels. */
-  public static DeviceBatch upload(Ops ops, int[] tokens, int[] labels, int samples, int sequenceLength,
-      long lossTerms) {
-    return new DeviceBatch(ops.uploadInts(tokens), ops.uploadInts(labels), samples, sequenceLength, lossTerms);
+  public static DeviceBatch upload(
+      Ops ops, int[] tokens, int[] labels, int samples, int sequenceLength, long lossTerms) {
+    return new DeviceBatch(
+        ops.uploadInts(tokens), ops.uploadInts(labels), samples, sequenceLength, lossTerms);
   }
 
   public void release(Ops ops) {

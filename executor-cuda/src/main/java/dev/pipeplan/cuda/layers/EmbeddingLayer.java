@@ -7,20 +7,29 @@ import dev.pipeplan.models.BadInputException;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Token plus learned position embedding: row r is {@code tokens[id r] + positions[r mod seq]}. No input gradient. */
+/**
+ * Token plus learned position embedding: row r is {@code tokens[id r] + positions[r mod seq]}. No
+ * input gradient.
+ */
 public final class EmbeddingLayer extends CudaLayer<EmbeddingLayer.State> {
   private final int hidden;
   private final int positions;
   private final Param tokenTable;
   private final Param positionTable;
 
-  public EmbeddingLayer(Ops ops, String name, int vocab, int hidden, int positions, SplittableRandom random) {
+  public EmbeddingLayer(
+      Ops ops, String name, int vocab, int hidden, int positions, SplittableRandom random) {
     super(name);
     this.hidden = hidden;
     this.positions = positions;
-    this.tokenTable = new Param(name + ".tokens", ops, Parts.normal(random, Parts.INIT_STD, (long) vocab * hidden));
-    this.positionTable = new Param(name + ".positions", ops,
-        Parts.normal(random, Parts.INIT_STD / 2, (long) positions * hidden));
+    this.tokenTable =
+        new Param(
+            name + ".tokens", ops, Parts.normal(random, Parts.INIT_STD, (long) vocab * hidden));
+    this.positionTable =
+        new Param(
+            name + ".positions",
+            ops,
+            Parts.normal(random, Parts.INIT_STD / 2, (long) positions * hidden));
   }
 
   static final class State {
@@ -36,13 +45,27 @@ public final class EmbeddingLayer extends CudaLayer<EmbeddingLayer.State> {
   @Override
   protected Tensor computeForward(Ops ops, State s, Tensor input, DeviceBatch data) {
     if (data.sequenceLength() > positions) {
-      throw new BadInputException("layer " + name() + ": sequence length " + data.sequenceLength()
-          + " exceeds its " + positions + " positions");
+      throw new BadInputException(
+          "layer "
+              + name()
+              + ": sequence length "
+              + data.sequenceLength()
+              + " exceeds its "
+              + positions
+              + " positions");
     }
     s.data = data;
     Tensor out = ops.alloc((long) data.rows() * hidden);
-    ops.launch(Kernel.EMBEDDING_FORWARD, (long) data.rows() * hidden, data.tokens(), tokenTable.value(),
-        positionTable.value(), out, data.rows(), hidden, data.sequenceLength());
+    ops.launch(
+        Kernel.EMBEDDING_FORWARD,
+        (long) data.rows() * hidden,
+        data.tokens(),
+        tokenTable.value(),
+        positionTable.value(),
+        out,
+        data.rows(),
+        hidden,
+        data.sequenceLength());
     return out;
   }
 
@@ -54,8 +77,16 @@ public final class EmbeddingLayer extends CudaLayer<EmbeddingLayer.State> {
 
   @Override
   protected void computeBackwardWeight(Ops ops, State s) {
-    ops.launch(Kernel.EMBEDDING_BACKWARD, (long) s.data.rows() * hidden, s.data.tokens(), s.outputGrad,
-        tokenTable.gradient(), positionTable.gradient(), s.data.rows(), hidden, s.data.sequenceLength());
+    ops.launch(
+        Kernel.EMBEDDING_BACKWARD,
+        (long) s.data.rows() * hidden,
+        s.data.tokens(),
+        s.outputGrad,
+        tokenTable.gradient(),
+        positionTable.gradient(),
+        s.data.rows(),
+        hidden,
+        s.data.sequenceLength());
     ops.free(s.outputGrad);
   }
 

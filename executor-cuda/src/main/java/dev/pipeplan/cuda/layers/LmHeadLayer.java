@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Final layer norm, projection to the vocabulary (no bias, not tied) and softmax cross-entropy. F already computes
- * the logits' gradient (scaled by 1 / loss terms of the iteration) and keeps the per-token losses.
+ * Final layer norm, projection to the vocabulary (no bias, not tied) and softmax cross-entropy. F
+ * already computes the logits' gradient (scaled by 1 / loss terms of the iteration) and keeps the
+ * per-token losses.
  */
 public final class LmHeadLayer extends CudaLayer<LmHeadLayer.State> {
   private final int vocab;
@@ -52,7 +53,14 @@ public final class LmHeadLayer extends CudaLayer<LmHeadLayer.State> {
     s.rstd = n[2];
     s.logitsGrad = projection.forward(ops, s.normed, s.rows);
     Tensor terms = ops.alloc(s.rows);
-    ops.launch(Kernel.CROSS_ENTROPY, s.rows, s.logitsGrad, data.labels(), terms, s.rows, vocab,
+    ops.launch(
+        Kernel.CROSS_ENTROPY,
+        s.rows,
+        s.logitsGrad,
+        data.labels(),
+        terms,
+        s.rows,
+        vocab,
         (float) (1.0 / data.lossTerms()));
     return record(terms);
   }
@@ -62,7 +70,9 @@ public final class LmHeadLayer extends CudaLayer<LmHeadLayer.State> {
     return null;
   }
 
-  /** Every kept loss-term tensor, handed over to the caller (who frees them), in the order F ran. */
+  /**
+   * Every kept loss-term tensor, handed over to the caller (who frees them), in the order F ran.
+   */
   public List<Tensor> takeAllLossTerms() {
     List<Tensor> out = new ArrayList<>(losses);
     losses.clear();

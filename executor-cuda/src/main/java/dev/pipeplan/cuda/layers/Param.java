@@ -4,7 +4,10 @@ import dev.pipeplan.cuda.ops.Ops;
 import dev.pipeplan.cuda.ops.Tensor;
 import java.util.Objects;
 
-/** A trainable tensor, its gradient buffer and (for Adam) its moment buffers, all on one {@link Ops}. */
+/**
+ * A trainable tensor, its gradient buffer and (for Adam) its moment buffers, all on one {@link
+ * Ops}.
+ */
 public final class Param {
   private final String name;
   private final Tensor value;

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 final class Parts {
   /** GPT-2's initialisation standard deviation, as the CPU executor uses. */
   static final double INIT_STD = 0.02;
+
   static final float LAYER_NORM_EPS = 1e-5f;
 
   private Parts() {}
@@ -95,19 +96,46 @@ final class Parts {
       Tensor normalized = ops.alloc((long) rows * features);
       Tensor rstd = ops.alloc(rows);
       Tensor y = ops.alloc((long) rows * features);
-      ops.launch(Kernel.LAYERNORM_FORWARD, rows, x, gain.value(), shift.value(), normalized, rstd, y, rows, features,
+      ops.launch(
+          Kernel.LAYERNORM_FORWARD,
+          rows,
+          x,
+          gain.value(),
+          shift.value(),
+          normalized,
+          rstd,
+          y,
+          rows,
+          features,
           LAYER_NORM_EPS);
       return new Tensor[] {y, normalized, rstd};
     }
 
     /** dx (= or += when accumulate) the input gradient. */
-    void inputGradient(Ops ops, Tensor dy, Tensor normalized, Tensor rstd, Tensor dx, int rows, boolean accumulate) {
-      ops.launch(Kernel.LAYERNORM_BACKWARD, rows, dy, gain.value(), normalized, rstd, dx, rows, features,
+    void inputGradient(
+        Ops ops,
+        Tensor dy,
+        Tensor normalized,
+        Tensor rstd,
+        Tensor dx,
+        int rows,
+        boolean accumulate) {
+      ops.launch(
+          Kernel.LAYERNORM_BACKWARD,
+          rows,
+          dy,
+          gain.value(),
+          normalized,
+          rstd,
+          dx,
+          rows,
+          features,
           accumulate ? 1 : 0);
     }
 
     void accumulateWeightGradient(Ops ops, Tensor dy, Tensor normalized, int rows) {
-      ops.launch(Kernel.ADD_COLUMN_DOT_SUMS, features, dy, normalized, gain.gradient(), rows, features);
+      ops.launch(
+          Kernel.ADD_COLUMN_DOT_SUMS, features, dy, normalized, gain.gradient(), rows, features);
       ops.launch(Kernel.ADD_COLUMN_SUMS, features, dy, shift.gradient(), rows, features);
     }
 

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The pre-LN block of the CPU executor: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 + MLP(LN2(x2))}, causal
- * attention with grouped key/value heads, GELU or SwiGLU MLP. Attention runs on the {@code [tokens, heads * d]}
- * activations in place: for each sample and each position g within a key/value group, one strided batched product
- * over the key/value heads (query head {@code kv * group + g} reads key/value head {@code kv}), so no head
- * permutations are needed. Scores are {@code [samples, heads, seq, seq]}.
+ * The pre-LN block of the CPU executor: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 +
+ * MLP(LN2(x2))}, causal attention with grouped key/value heads, GELU or SwiGLU MLP. Attention runs
+ * on the {@code [tokens, heads * d]} activations in place: for each sample and each position g
+ * within a key/value group, one strided batched product over the key/value heads (query head {@code
+ * kv * group + g} reads key/value head {@code kv}), so no head permutations are needed. Scores are
+ * {@code [samples, heads, seq, seq]}.
  */
 public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer.State> {
   private final int hidden;
@@ -32,15 +33,27 @@ public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer
   private final Parts.Linear gate;
   private final Parts.Linear down;
 
-  /** Weights are drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down). */
-  public TransformerBlockLayer(Ops ops, String name, int hidden, int heads, int kvHeads, int ffn, boolean gated,
-      boolean bias, SplittableRandom random) {
+  /**
+   * Weights are drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down).
+   */
+  public TransformerBlockLayer(
+      Ops ops,
+      String name,
+      int hidden,
+      int heads,
+      int kvHeads,
+      int ffn,
+      boolean gated,
+      boolean bias,
+      SplittableRandom random) {
     super(name);
     if (heads <= 0 || hidden % heads != 0) {
-      throw new BadInputException("layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
+      throw new BadInputException(
+          "layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
     }
     if (kvHeads <= 0 || heads % kvHeads != 0) {
-      throw new BadInputException("layer " + name + ": kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
+      throw new BadInputException(
+          "layer " + name + ": kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
     }
     this.hidden = hidden;
     this.heads = heads;
@@ -142,22 +155,63 @@ public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer
       for (int g = 0; g < group; g++) {
         long scoreBase = ((long) i * heads + g) * square;
         // scores[h] = Q_h K_kv^T, h = kv * group + g
-        ops.gemmBatched(false, true, s.seq, s.seq, headDim, 1f, s.q, qBase + (long) g * headDim, qWidth,
-            (long) group * headDim, s.k, kvBase, kvWidth, headDim, 0f, s.probabilities, scoreBase, s.seq,
-            group * square, kvHeads);
+        ops.gemmBatched(
+            false,
+            true,
+            s.seq,
+            s.seq,
+            headDim,
+            1f,
+            s.q,
+            qBase + (long) g * headDim,
+            qWidth,
+            (long) group * headDim,
+            s.k,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            s.probabilities,
+            scoreBase,
+            s.seq,
+            group * square,
+            kvHeads);
       }
     }
-    ops.launch(Kernel.CAUSAL_SOFTMAX, (long) s.samples * heads * s.seq, s.probabilities, s.samples * heads * s.seq,
-        s.seq, (float) (1.0 / Math.sqrt(headDim)));
+    ops.launch(
+        Kernel.CAUSAL_SOFTMAX,
+        (long) s.samples * heads * s.seq,
+        s.probabilities,
+        s.samples * heads * s.seq,
+        s.seq,
+        (float) (1.0 / Math.sqrt(headDim)));
     for (int i = 0; i < s.samples; i++) {
       long qBase = (long) i * s.seq * qWidth;
       long kvBase = (long) i * s.seq * kvWidth;
       for (int g = 0; g < group; g++) {
         long scoreBase = ((long) i * heads + g) * square;
         // context_h = P_h V_kv
-        ops.gemmBatched(false, false, s.seq, headDim, s.seq, 1f, s.probabilities, scoreBase, s.seq, group * square,
-            s.v, kvBase, kvWidth, headDim, 0f, s.context, qBase + (long) g * headDim, qWidth,
-            (long) group * headDim, kvHeads);
+        ops.gemmBatched(
+            false,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            s.probabilities,
+            scoreBase,
+            s.seq,
+            group * square,
+            s.v,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            s.context,
+            qBase + (long) g * headDim,
+            qWidth,
+            (long) group * headDim,
+            kvHeads);
       }
     }
   }
@@ -173,7 +227,15 @@ public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer
     if (gated) {
       s.upGrad = ops.alloc(inner);
       s.gateGrad = ops.alloc(inner);
-      ops.launch(Kernel.SWIGLU_BACKWARD, inner, s.upOut, s.gateOut, activationGrad, s.upGrad, s.gateGrad, inner);
+      ops.launch(
+          Kernel.SWIGLU_BACKWARD,
+          inner,
+          s.upOut,
+          s.gateOut,
+          activationGrad,
+          s.upGrad,
+          s.gateGrad,
+          inner);
       ops.free(activationGrad);
       up.inputGradient(ops, s.upGrad, rows, s.normed2Grad, 0f);
       gate.inputGradient(ops, s.gateGrad, rows, s.normed2Grad, 1f);
@@ -224,16 +286,59 @@ public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer
         long scoreBase = ((long) i * heads + g) * square;
         long qOffset = qBase + (long) g * headDim;
         // dP_h = dC_h V_kv^T
-        ops.gemmBatched(false, true, s.seq, s.seq, headDim, 1f, contextGrad, qOffset, qWidth, (long) group * headDim,
-            s.v, kvBase, kvWidth, headDim, 0f, scoresGrad, scoreBase, s.seq, group * square, kvHeads);
+        ops.gemmBatched(
+            false,
+            true,
+            s.seq,
+            s.seq,
+            headDim,
+            1f,
+            contextGrad,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            s.v,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            scoresGrad,
+            scoreBase,
+            s.seq,
+            group * square,
+            kvHeads);
         // dV_kv (+)= P_h^T dC_h, summed over the group
-        ops.gemmBatched(true, false, s.seq, headDim, s.seq, 1f, s.probabilities, scoreBase, s.seq, group * square,
-            contextGrad, qOffset, qWidth, (long) group * headDim, g == 0 ? 0f : 1f, s.vGrad, kvBase, kvWidth,
-            headDim, kvHeads);
+        ops.gemmBatched(
+            true,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            s.probabilities,
+            scoreBase,
+            s.seq,
+            group * square,
+            contextGrad,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            g == 0 ? 0f : 1f,
+            s.vGrad,
+            kvBase,
+            kvWidth,
+            headDim,
+            kvHeads);
       }
     }
-    ops.launch(Kernel.SOFTMAX_BACKWARD, (long) s.samples * heads * s.seq, s.probabilities, scoresGrad,
-        s.samples * heads * s.seq, s.seq, (float) (1.0 / Math.sqrt(headDim)));
+    ops.launch(
+        Kernel.SOFTMAX_BACKWARD,
+        (long) s.samples * heads * s.seq,
+        s.probabilities,
+        scoresGrad,
+        s.samples * heads * s.seq,
+        s.seq,
+        (float) (1.0 / Math.sqrt(headDim)));
     for (int i = 0; i < s.samples; i++) {
       long qBase = (long) i * s.seq * qWidth;
       long kvBase = (long) i * s.seq * kvWidth;
@@ -241,11 +346,48 @@ public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer
         long scoreBase = ((long) i * heads + g) * square;
         long qOffset = qBase + (long) g * headDim;
         // dQ_h = dS_h K_kv
-        ops.gemmBatched(false, false, s.seq, headDim, s.seq, 1f, scoresGrad, scoreBase, s.seq, group * square,
-            s.k, kvBase, kvWidth, headDim, 0f, s.qGrad, qOffset, qWidth, (long) group * headDim, kvHeads);
+        ops.gemmBatched(
+            false,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            scoresGrad,
+            scoreBase,
+            s.seq,
+            group * square,
+            s.k,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            s.qGrad,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            kvHeads);
         // dK_kv (+)= dS_h^T Q_h
-        ops.gemmBatched(true, false, s.seq, headDim, s.seq, 1f, scoresGrad, scoreBase, s.seq, group * square,
-            s.q, qOffset, qWidth, (long) group * headDim, g == 0 ? 0f : 1f, s.kGrad, kvBase, kvWidth, headDim,
+        ops.gemmBatched(
+            true,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            scoresGrad,
+            scoreBase,
+            s.seq,
+            group * square,
+            s.q,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            g == 0 ? 0f : 1f,
+            s.kGrad,
+            kvBase,
+            kvWidth,
+            headDim,
             kvHeads);
       }
     }
@@ -266,8 +408,24 @@ public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer
     key.accumulateWeightGradient(ops, s.normed1, s.kGrad, rows);
     value.accumulateWeightGradient(ops, s.normed1, s.vGrad, rows);
     norm1.accumulateWeightGradient(ops, s.normed1Grad, s.normalized1, rows);
-    ops.free(s.activation, s.outputGrad, s.normed2, s.upGrad, s.gateGrad, s.normed2Grad, s.context, s.x2Grad,
-        s.normed1, s.qGrad, s.kGrad, s.vGrad, s.normed1Grad, s.normalized1, s.rstd1, s.normalized2, s.rstd2);
+    ops.free(
+        s.activation,
+        s.outputGrad,
+        s.normed2,
+        s.upGrad,
+        s.gateGrad,
+        s.normed2Grad,
+        s.context,
+        s.x2Grad,
+        s.normed1,
+        s.qGrad,
+        s.kGrad,
+        s.vGrad,
+        s.normed1Grad,
+        s.normalized1,
+        s.rstd1,
+        s.normalized2,
+        s.rstd2);
   }
 
   @Override

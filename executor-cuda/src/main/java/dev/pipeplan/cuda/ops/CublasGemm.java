@@ -1,9 +1,10 @@
 package dev.pipeplan.cuda.ops;
 
 /**
- * A row-major product {@code C = alpha op(A) op(B) + beta C} as the column-major cuBLAS call that computes it. A
- * row-major matrix is the column-major matrix of its transpose, so {@code C^T = op(B)^T op(A)^T}: cuBLAS gets B
- * first, A second, and m and n swapped; the leading dimensions stay the row-major row lengths.
+ * A row-major product {@code C = alpha op(A) op(B) + beta C} as the column-major cuBLAS call that
+ * computes it. A row-major matrix is the column-major matrix of its transpose, so {@code C^T =
+ * op(B)^T op(A)^T}: cuBLAS gets B first, A second, and m and n swapped; the leading dimensions stay
+ * the row-major row lengths.
  *
  * @param transFirst whether cuBLAS transposes its first operand (row-major B)
  * @param transSecond whether cuBLAS transposes its second operand (row-major A)
@@ -14,7 +15,14 @@ package dev.pipeplan.cuda.ops;
  * @param ldSecond leading dimension of the second operand (row-major A's row length)
  * @param ldc leading dimension of C
  */
-public record CublasGemm(boolean transFirst, boolean transSecond, int m, int n, int k, int ldFirst, int ldSecond,
+public record CublasGemm(
+    boolean transFirst,
+    boolean transSecond,
+    int m,
+    int n,
+    int k,
+    int ldFirst,
+    int ldSecond,
     int ldc) {
 
   /**
@@ -23,8 +31,8 @@ public record CublasGemm(boolean transFirst, boolean transSecond, int m, int n, 
    * @param transA whether A is stored transposed (A is then k x rows, row length lda)
    * @param transB whether B is stored transposed (B is then cols x k)
    */
-  public static CublasGemm forRowMajor(boolean transA, boolean transB, int rows, int cols, int k, int lda, int ldb,
-      int ldc) {
+  public static CublasGemm forRowMajor(
+      boolean transA, boolean transB, int rows, int cols, int k, int lda, int ldb, int ldc) {
     checkLeading("lda", lda, transA ? rows : k);
     checkLeading("ldb", ldb, transB ? k : cols);
     checkLeading("ldc", ldc, cols);
@@ -33,7 +41,8 @@ public record CublasGemm(boolean transFirst, boolean transSecond, int m, int n, 
 
   private static void checkLeading(String name, int ld, int rowLength) {
     if (ld < Math.max(1, rowLength)) {
-      throw new IllegalArgumentException(name + " (" + ld + ") is below the row length " + rowLength);
+      throw new IllegalArgumentException(
+          name + " (" + ld + ") is below the row length " + rowLength);
     }
   }
 }

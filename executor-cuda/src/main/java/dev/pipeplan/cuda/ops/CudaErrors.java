@@ -16,16 +16,23 @@ public final class CudaErrors {
   /** Throws unless a runtime API call returned cudaSuccess (0). */
   public static void check(int code, String call) {
     if (code != 0) {
-      throw new CudaException(call + " failed with CUDA error " + code + " (" + runtimeName(code) + ")");
+      throw new CudaException(
+          call + " failed with CUDA error " + code + " (" + runtimeName(code) + ")");
     }
   }
 
   /** Throws unless a driver API call returned CUDA_SUCCESS (0). */
   public static void checkDriver(int code, String call) {
     if (code != 0) {
-      throw new CudaException(call + " failed with CUresult " + code
-          + (code == 218 ? " (CUDA_ERROR_INVALID_PTX: the driver cannot JIT this PTX; it needs a CUDA 13 driver)"
-              : code == 222 ? " (CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the driver is older than the PTX's ISA)" : ""));
+      throw new CudaException(
+          call
+              + " failed with CUresult "
+              + code
+              + (code == 218
+                  ? " (CUDA_ERROR_INVALID_PTX: the driver cannot JIT this PTX; it needs a CUDA 13 driver)"
+                  : code == 222
+                      ? " (CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the driver is older than the PTX's ISA)"
+                      : ""));
     }
   }
 

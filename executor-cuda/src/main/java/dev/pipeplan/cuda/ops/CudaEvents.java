@@ -5,7 +5,10 @@ import static dev.pipeplan.cuda.ops.CudaErrors.check;
 import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.global.cudart;
 
-/** CUDA events with timing: creation and the elapsed time between two recorded events in nanoseconds. */
+/**
+ * CUDA events with timing: creation and the elapsed time between two recorded events in
+ * nanoseconds.
+ */
 public final class CudaEvents {
   private CudaEvents() {}
 
@@ -15,7 +18,10 @@ public final class CudaEvents {
     return e;
   }
 
-  /** Nanoseconds from {@code start} to {@code end} (both recorded and complete; resolution about 0.5 us). */
+  /**
+   * Nanoseconds from {@code start} to {@code end} (both recorded and complete; resolution about 0.5
+   * us).
+   */
   public static long elapsedNanos(CUevent_st start, CUevent_st end) {
     float[] ms = new float[1];
     check(cudart.cudaEventElapsedTime(ms, start, end), "cudaEventElapsedTime");

@@ -17,9 +17,10 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * {@link Ops} on one CUDA stream of a {@link CudaDevice}: buffers from the device's stream-ordered pool
- * (cudaMallocAsync / cudaFreeAsync), products in cuBLAS (fp32, default math: no TF32) on the stream's own handle,
- * kernels launched from the PTX module with cuLaunchKernel. Everything is asynchronous except {@link #download}.
+ * {@link Ops} on one CUDA stream of a {@link CudaDevice}: buffers from the device's stream-ordered
+ * pool (cudaMallocAsync / cudaFreeAsync), products in cuBLAS (fp32, default math: no TF32) on the
+ * stream's own handle, kernels launched from the PTX module with cuLaunchKernel. Everything is
+ * asynchronous except {@link #download}.
  */
 public final class CudaOps implements Ops {
   private static final int FLOAT_BYTES = 4;
@@ -31,7 +32,9 @@ public final class CudaOps implements Ops {
   CudaOps(CudaDevice device) {
     this.device = Objects.requireNonNull(device, "device");
     this.stream = new CUstream_st();
-    check(cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    check(
+        cudart.cudaStreamCreateWithFlags(stream, cudart.cudaStreamNonBlocking),
+        "cudaStreamCreateWithFlags");
     this.blas = new cublasContext();
     checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
     checkBlas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
@@ -69,7 +72,9 @@ public final class CudaOps implements Ops {
   @Override
   public Tensor alloc(long n) {
     Pointer p = new Pointer();
-    check(cudart.cudaMallocAsync(p, Math.max(1, n) * FLOAT_BYTES, stream), "cudaMallocAsync(" + n + " floats)");
+    check(
+        cudart.cudaMallocAsync(p, Math.max(1, n) * FLOAT_BYTES, stream),
+        "cudaMallocAsync(" + n + " floats)");
     return new DeviceTensor(p.address(), n);
   }
 
@@ -93,8 +98,14 @@ public final class CudaOps implements Ops {
   public Tensor upload(float[] values) {
     Tensor t = alloc(values.length);
     try (FloatPointer host = new FloatPointer(values)) {
-      check(cudart.cudaMemcpyAsync(new DevicePointer(dev(t).address), host, (long) values.length * FLOAT_BYTES,
-          cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(upload)");
+      check(
+          cudart.cudaMemcpyAsync(
+              new DevicePointer(dev(t).address),
+              host,
+              (long) values.length * FLOAT_BYTES,
+              cudart.cudaMemcpyHostToDevice,
+              stream),
+          "cudaMemcpyAsync(upload)");
       synchronize();
     }
     return t;
@@ -104,8 +115,14 @@ public final class CudaOps implements Ops {
   public Tensor uploadInts(int[] values) {
     Tensor t = alloc(values.length);
     try (IntPointer host = new IntPointer(values)) {
-      check(cudart.cudaMemcpyAsync(new DevicePointer(dev(t).address), host, (long) values.length * FLOAT_BYTES,
-          cudart.cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync(upload ints)");
+      check(
+          cudart.cudaMemcpyAsync(
+              new DevicePointer(dev(t).address),
+              host,
+              (long) values.length * FLOAT_BYTES,
+              cudart.cudaMemcpyHostToDevice,
+              stream),
+          "cudaMemcpyAsync(upload ints)");
       synchronize();
     }
     return t;
@@ -116,8 +133,14 @@ public final class CudaOps implements Ops {
     DeviceTensor t = dev(tensor);
     float[] out = new float[Math.toIntExact(t.length)];
     try (FloatPointer host = new FloatPointer(out.length)) {
-      check(cudart.cudaMemcpyAsync(host, new DevicePointer(t.address), (long) out.length * FLOAT_BYTES,
-          cudart.cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync(download)");
+      check(
+          cudart.cudaMemcpyAsync(
+              host,
+              new DevicePointer(t.address),
+              (long) out.length * FLOAT_BYTES,
+              cudart.cudaMemcpyDeviceToHost,
+              stream),
+          "cudaMemcpyAsync(download)");
       synchronize();
       host.get(out);
     }
@@ -126,42 +149,120 @@ public final class CudaOps implements Ops {
 
   @Override
   public void copy(Tensor src, Tensor dst) {
-    check(cudart.cudaMemcpyAsync(new DevicePointer(dev(dst).address), new DevicePointer(dev(src).address),
-        src.length() * FLOAT_BYTES, cudart.cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync(copy)");
+    check(
+        cudart.cudaMemcpyAsync(
+            new DevicePointer(dev(dst).address),
+            new DevicePointer(dev(src).address),
+            src.length() * FLOAT_BYTES,
+            cudart.cudaMemcpyDeviceToDevice,
+            stream),
+        "cudaMemcpyAsync(copy)");
   }
 
   @Override
   public void zero(Tensor tensor) {
-    check(cudart.cudaMemsetAsync(new DevicePointer(dev(tensor).address), 0, tensor.length() * FLOAT_BYTES, stream),
+    check(
+        cudart.cudaMemsetAsync(
+            new DevicePointer(dev(tensor).address), 0, tensor.length() * FLOAT_BYTES, stream),
         "cudaMemsetAsync");
   }
 
   @Override
-  public void gemm(boolean transA, boolean transB, int rows, int cols, int k, float alpha, Tensor a, long aOffset,
-      int lda, Tensor b, long bOffset, int ldb, float beta, Tensor c, long cOffset, int ldc) {
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int rows,
+      int cols,
+      int k,
+      float alpha,
+      Tensor a,
+      long aOffset,
+      int lda,
+      Tensor b,
+      long bOffset,
+      int ldb,
+      float beta,
+      Tensor c,
+      long cOffset,
+      int ldc) {
     CublasGemm g = CublasGemm.forRowMajor(transA, transB, rows, cols, k, lda, ldb, ldc);
-    try (FloatPointer al = new FloatPointer(1); FloatPointer be = new FloatPointer(1);
-        FloatPointer first = device(b, bOffset); FloatPointer second = device(a, aOffset);
+    try (FloatPointer al = new FloatPointer(1);
+        FloatPointer be = new FloatPointer(1);
+        FloatPointer first = device(b, bOffset);
+        FloatPointer second = device(a, aOffset);
         FloatPointer out = device(c, cOffset)) {
       al.put(0, alpha);
       be.put(0, beta);
-      checkBlas(cublas.cublasSgemm_v2(blas, op(g.transFirst()), op(g.transSecond()), g.m(), g.n(), g.k(), al,
-          first, g.ldFirst(), second, g.ldSecond(), be, out, g.ldc()), "cublasSgemm");
+      checkBlas(
+          cublas.cublasSgemm_v2(
+              blas,
+              op(g.transFirst()),
+              op(g.transSecond()),
+              g.m(),
+              g.n(),
+              g.k(),
+              al,
+              first,
+              g.ldFirst(),
+              second,
+              g.ldSecond(),
+              be,
+              out,
+              g.ldc()),
+          "cublasSgemm");
     }
   }
 
   @Override
-  public void gemmBatched(boolean transA, boolean transB, int rows, int cols, int k, float alpha, Tensor a,
-      long aOffset, int lda, long strideA, Tensor b, long bOffset, int ldb, long strideB, float beta, Tensor c,
-      long cOffset, int ldc, long strideC, int batch) {
+  public void gemmBatched(
+      boolean transA,
+      boolean transB,
+      int rows,
+      int cols,
+      int k,
+      float alpha,
+      Tensor a,
+      long aOffset,
+      int lda,
+      long strideA,
+      Tensor b,
+      long bOffset,
+      int ldb,
+      long strideB,
+      float beta,
+      Tensor c,
+      long cOffset,
+      int ldc,
+      long strideC,
+      int batch) {
     CublasGemm g = CublasGemm.forRowMajor(transA, transB, rows, cols, k, lda, ldb, ldc);
-    try (FloatPointer al = new FloatPointer(1); FloatPointer be = new FloatPointer(1);
-        FloatPointer first = device(b, bOffset); FloatPointer second = device(a, aOffset);
+    try (FloatPointer al = new FloatPointer(1);
+        FloatPointer be = new FloatPointer(1);
+        FloatPointer first = device(b, bOffset);
+        FloatPointer second = device(a, aOffset);
         FloatPointer out = device(c, cOffset)) {
       al.put(0, alpha);
       be.put(0, beta);
-      checkBlas(cublas.cublasSgemmStridedBatched(blas, op(g.transFirst()), op(g.transSecond()), g.m(), g.n(), g.k(),
-          al, first, g.ldFirst(), strideB, second, g.ldSecond(), strideA, be, out, g.ldc(), strideC, batch),
+      checkBlas(
+          cublas.cublasSgemmStridedBatched(
+              blas,
+              op(g.transFirst()),
+              op(g.transSecond()),
+              g.m(),
+              g.n(),
+              g.k(),
+              al,
+              first,
+              g.ldFirst(),
+              strideB,
+              second,
+              g.ldSecond(),
+              strideA,
+              be,
+              out,
+              g.ldc(),
+              strideC,
+              batch),
           "cublasSgemmStridedBatched");
     }
   }
@@ -185,8 +286,20 @@ public final class CudaOps implements Ops {
         }
       }
       try (PointerPointer<Pointer> params = new PointerPointer<>(values)) {
-        checkDriver(cudart.cuLaunchKernel(device.function(kernel), geometry.gridX(), 1, 1, geometry.blockX(), 1, 1,
-            0, stream, params, (PointerPointer<?>) null), "cuLaunchKernel(" + kernel.entry() + ")");
+        checkDriver(
+            cudart.cuLaunchKernel(
+                device.function(kernel),
+                geometry.gridX(),
+                1,
+                1,
+                geometry.blockX(),
+                1,
+                1,
+                0,
+                stream,
+                params,
+                (PointerPointer<?>) null),
+            "cuLaunchKernel(" + kernel.entry() + ")");
       }
     } finally {
       for (Pointer p : values) {

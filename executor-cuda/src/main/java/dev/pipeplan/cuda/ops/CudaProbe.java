@@ -10,10 +10,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Whether this process can use a CUDA GPU, found without crashing when it cannot: the JavaCPP presets are loaded
- * inside a catch of {@link LinkageError} (libcudart, libcublas or the driver's libcuda missing), and the device
- * count is asked for only after they load. cuBLAS is loaded here too, so that a missing libcublas is reported as
- * "no CUDA device" with the reason rather than as a linkage error in the middle of a run.
+ * Whether this process can use a CUDA GPU, found without crashing when it cannot: the JavaCPP
+ * presets are loaded inside a catch of {@link LinkageError} (libcudart, libcublas or the driver's
+ * libcuda missing), and the device count is asked for only after they load. cuBLAS is loaded here
+ * too, so that a missing libcublas is reported as "no CUDA device" with the reason rather than as a
+ * linkage error in the middle of a run.
  */
 public final class CudaProbe {
   private static Result cached;
@@ -42,16 +43,28 @@ public final class CudaProbe {
   }
 
   private static Result probeNow() {
-    if (!"amd64".equals(System.getProperty("os.arch")) && !"x86_64".equals(System.getProperty("os.arch"))) {
-      return new Result(false, 0, "no CUDA device: the CUDA presets are bundled for linux-x86_64 only, this is "
-          + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    if (!"amd64".equals(System.getProperty("os.arch"))
+        && !"x86_64".equals(System.getProperty("os.arch"))) {
+      return new Result(
+          false,
+          0,
+          "no CUDA device: the CUDA presets are bundled for linux-x86_64 only, this is "
+              + System.getProperty("os.name")
+              + " "
+              + System.getProperty("os.arch"));
     }
     try {
       int[] count = new int[1];
       int code = org.bytedeco.cuda.global.cudart.cudaGetDeviceCount(count);
       if (code != 0) {
-        return new Result(false, 0, "no CUDA device: cudaGetDeviceCount returned " + code + " ("
-            + CudaErrors.runtimeName(code) + ")");
+        return new Result(
+            false,
+            0,
+            "no CUDA device: cudaGetDeviceCount returned "
+                + code
+                + " ("
+                + CudaErrors.runtimeName(code)
+                + ")");
       }
       if (count[0] <= 0) {
         return new Result(false, 0, "no CUDA device: cudaGetDeviceCount returned 0 devices");
@@ -61,23 +74,42 @@ public final class CudaProbe {
       org.bytedeco.cuda.global.cudart.cudaDriverGetVersion(driver);
       org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion(runtime);
       String cublas = org.bytedeco.javacpp.Loader.load(org.bytedeco.cuda.global.cublas.class);
-      return new Result(true, count[0], count[0] + " CUDA device(s); driver " + version(driver[0]) + ", runtime "
-          + version(runtime[0]) + "; cuBLAS JNI " + new File(cublas).getName());
+      return new Result(
+          true,
+          count[0],
+          count[0]
+              + " CUDA device(s); driver "
+              + version(driver[0])
+              + ", runtime "
+              + version(runtime[0])
+              + "; cuBLAS JNI "
+              + new File(cublas).getName());
     } catch (LinkageError e) {
       List<String> missing = missingLibraries(searchPath());
-      return new Result(false, 0, "no CUDA device: the CUDA libraries did not load (" + e + ")."
-          + (missing.isEmpty() ? "" : " Not found in LD_LIBRARY_PATH or the system library folders: "
-              + String.join(", ", missing) + ".")
-          + " libcudart.so.13, libcublas.so.13 (with libcublasLt.so.13) and the driver's libcuda.so.1 must be"
-          + " loadable; gpu-bundle/run.sh finds them.");
+      return new Result(
+          false,
+          0,
+          "no CUDA device: the CUDA libraries did not load ("
+              + e
+              + ")."
+              + (missing.isEmpty()
+                  ? ""
+                  : " Not found in LD_LIBRARY_PATH or the system library folders: "
+                      + String.join(", ", missing)
+                      + ".")
+              + " libcudart.so.13, libcublas.so.13 (with libcublasLt.so.13) and the driver's libcuda.so.1 must be"
+              + " loadable; gpu-bundle/run.sh finds them.");
     }
   }
 
   /** The libraries the backend needs, each with the name the dynamic loader looks for. */
-  public static final List<String> REQUIRED_LIBRARIES = List.of("libcudart.so.13", "libcublas.so.13",
-      "libcublasLt.so.13", "libcuda.so.1");
+  public static final List<String> REQUIRED_LIBRARIES =
+      List.of("libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcuda.so.1");
 
-  /** The folders of LD_LIBRARY_PATH, then the usual system library folders (the loader cache may hold more). */
+  /**
+   * The folders of LD_LIBRARY_PATH, then the usual system library folders (the loader cache may
+   * hold more).
+   */
   static List<Path> searchPath() {
     Set<Path> dirs = new LinkedHashSet<>();
     String ld = System.getenv("LD_LIBRARY_PATH");
@@ -88,8 +120,13 @@ public final class CudaProbe {
         }
       }
     }
-    for (String d : List.of("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64",
-        "/usr/lib/wsl/lib")) {
+    for (String d :
+        List.of(
+            "/lib/x86_64-linux-gnu",
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib64",
+            "/lib64",
+            "/usr/lib/wsl/lib")) {
       dirs.add(Path.of(d));
     }
     return List.copyOf(dirs);

@@ -3,10 +3,10 @@ package dev.pipeplan.cuda.ops;
 import java.util.Locale;
 
 /**
- * The kernels of {@code pipeplan_kernels.cu}: their PTX entry names, how they are launched and their parameters.
- * Parameter codes: {@code P} a device pointer, {@code i} an int, {@code l} a long, {@code f} a float. A test checks
- * these signatures against the committed PTX, and every launch (on the GPU or the host) checks its arguments
- * against them.
+ * The kernels of {@code pipeplan_kernels.cu}: their PTX entry names, how they are launched and
+ * their parameters. Parameter codes: {@code P} a device pointer, {@code i} an int, {@code l} a
+ * long, {@code f} a float. A test checks these signatures against the committed PTX, and every
+ * launch (on the GPU or the host) checks its arguments against them.
  */
 public enum Kernel {
   EMBEDDING_FORWARD("pp_embedding_forward", KernelGeometry.Shape.ELEMENTWISE, "PPPPiii"),
@@ -54,8 +54,14 @@ public enum Kernel {
   /** Throws when {@code args} do not match the parameters in number and type. */
   public void checkArguments(Object... args) {
     if (args.length != parameters.length()) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "kernel %s takes %d arguments (%s), got %d",
-          entry, parameters.length(), parameters, args.length));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "kernel %s takes %d arguments (%s), got %d",
+              entry,
+              parameters.length(),
+              parameters,
+              args.length));
     }
     for (int i = 0; i < args.length; i++) {
       char code = parameters.charAt(i);
@@ -78,8 +84,15 @@ public enum Kernel {
           ok = false;
       }
       if (!ok) {
-        throw new IllegalArgumentException("kernel " + entry + " argument " + i + " must be of code '" + code
-            + "', got " + (a == null ? "null" : a.getClass().getSimpleName()));
+        throw new IllegalArgumentException(
+            "kernel "
+                + entry
+                + " argument "
+                + i
+                + " must be of code '"
+                + code
+                + "', got "
+                + (a == null ? "null" : a.getClass().getSimpleName()));
       }
     }
   }

@@ -7,8 +7,12 @@ package dev.pipeplan.cuda.ops;
  * @param blockX threads per block
  */
 public record KernelGeometry(int gridX, int blockX) {
-  /** Threads per block of every kernel; the row kernels' shared-memory reductions assume this power of two. */
+  /**
+   * Threads per block of every kernel; the row kernels' shared-memory reductions assume this power
+   * of two.
+   */
   public static final int THREADS = 256;
+
   /** The most blocks an element-wise launch uses; its grid-stride loop covers the rest. */
   public static final int MAX_ELEMENTWISE_BLOCKS = 1 << 16;
 

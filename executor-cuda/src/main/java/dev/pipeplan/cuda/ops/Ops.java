@@ -1,10 +1,10 @@
 package dev.pipeplan.cuda.ops;
 
 /**
- * The operations the layers run, on one device stream: buffers, row-major matrix products and the kernels of
- * {@link Kernel}. Everything is enqueued in order; {@link #download} waits for what came before it. Matrices are
- * row-major with explicit leading dimensions (row lengths) and element offsets, so that a head of a
- * {@code [tokens, heads * headDim]} matrix is addressed in place.
+ * The operations the layers run, on one device stream: buffers, row-major matrix products and the
+ * kernels of {@link Kernel}. Everything is enqueued in order; {@link #download} waits for what came
+ * before it. Matrices are row-major with explicit leading dimensions (row lengths) and element
+ * offsets, so that a head of a {@code [tokens, heads * headDim]} matrix is addressed in place.
  */
 public interface Ops {
   /** A buffer of {@code n} floats whose contents are undefined until written. */
@@ -39,20 +39,77 @@ public interface Ops {
   void zero(Tensor tensor);
 
   /** Row-major {@code C[rows x cols] = alpha op(A) op(B) + beta C}; see {@link CublasGemm}. */
-  void gemm(boolean transA, boolean transB, int rows, int cols, int k, float alpha, Tensor a, long aOffset, int lda,
-      Tensor b, long bOffset, int ldb, float beta, Tensor c, long cOffset, int ldc);
+  void gemm(
+      boolean transA,
+      boolean transB,
+      int rows,
+      int cols,
+      int k,
+      float alpha,
+      Tensor a,
+      long aOffset,
+      int lda,
+      Tensor b,
+      long bOffset,
+      int ldb,
+      float beta,
+      Tensor c,
+      long cOffset,
+      int ldc);
 
   /** {@code batch} products; item i starts {@code i * stride} elements after each offset. */
-  void gemmBatched(boolean transA, boolean transB, int rows, int cols, int k, float alpha, Tensor a, long aOffset,
-      int lda, long strideA, Tensor b, long bOffset, int ldb, long strideB, float beta, Tensor c, long cOffset,
-      int ldc, long strideC, int batch);
+  void gemmBatched(
+      boolean transA,
+      boolean transB,
+      int rows,
+      int cols,
+      int k,
+      float alpha,
+      Tensor a,
+      long aOffset,
+      int lda,
+      long strideA,
+      Tensor b,
+      long bOffset,
+      int ldb,
+      long strideB,
+      float beta,
+      Tensor c,
+      long cOffset,
+      int ldc,
+      long strideC,
+      int batch);
 
   /** Launches a kernel over {@code work} items (elements, rows or columns, by its shape). */
   void launch(Kernel kernel, long work, Object... args);
 
   /** Plain product {@code C = A B} (or with transposes) of whole, densely stored matrices. */
-  default void matmul(boolean transA, boolean transB, int rows, int cols, int k, Tensor a, Tensor b, float beta,
+  default void matmul(
+      boolean transA,
+      boolean transB,
+      int rows,
+      int cols,
+      int k,
+      Tensor a,
+      Tensor b,
+      float beta,
       Tensor c) {
-    gemm(transA, transB, rows, cols, k, 1f, a, 0, transA ? rows : k, b, 0, transB ? k : cols, beta, c, 0, cols);
+    gemm(
+        transA,
+        transB,
+        rows,
+        cols,
+        k,
+        1f,
+        a,
+        0,
+        transA ? rows : k,
+        b,
+        0,
+        transB ? k : cols,
+        beta,
+        c,
+        0,
+        cols);
   }
 }

@@ -1,6 +1,9 @@
 package dev.pipeplan.cuda.ops;
 
-/** A flat buffer of fp32 (or int32 token ids) owned by one {@link Ops}; the layers give it meaning by shape. */
+/**
+ * A flat buffer of fp32 (or int32 token ids) owned by one {@link Ops}; the layers give it meaning
+ * by shape.
+ */
 public interface Tensor {
   /** Elements in the buffer. */
   long length();

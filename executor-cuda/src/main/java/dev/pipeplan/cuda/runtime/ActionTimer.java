@@ -1,8 +1,9 @@
 package dev.pipeplan.cuda.runtime;
 
 /**
- * How the pipeline orders and times actions across devices: on the GPU with events on the devices' streams; on the
- * host (tests) with the wall clock, where the single thread already runs everything in issue order.
+ * How the pipeline orders and times actions across devices: on the GPU with events on the devices'
+ * streams; on the host (tests) with the wall clock, where the single thread already runs everything
+ * in issue order.
  */
 public interface ActionTimer extends AutoCloseable {
   /** Marks the iteration's start on every device. */
@@ -15,7 +16,10 @@ public interface ActionTimer extends AutoCloseable {
 
   void end(int device, int index);
 
-  /** Waits for all work; returns {starts, ends} in nanoseconds from the iteration's start, by issue index. */
+  /**
+   * Waits for all work; returns {starts, ends} in nanoseconds from the iteration's start, by issue
+   * index.
+   */
   long[][] finish();
 
   @Override

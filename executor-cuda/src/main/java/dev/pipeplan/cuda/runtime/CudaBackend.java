@@ -29,14 +29,18 @@ import org.apache.commons.math3.stat.regression.SimpleRegression;
 import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
- * The cuda backend's entry points: run a plan, check its gradients against a sequential run, profile a model. All
- * pipeline devices are CUDA streams on GPU 0 (see docs/gpu.md, "One GPU shared by p stages"), enqueued from the calling
- * thread, which must be the one that opened the device.
+ * The cuda backend's entry points: run a plan, check its gradients against a sequential run,
+ * profile a model. All pipeline devices are CUDA streams on GPU 0 (see docs/gpu.md, "One GPU shared
+ * by p stages"), enqueued from the calling thread, which must be the one that opened the device.
  */
 public final class CudaBackend {
   /** The backend's name in run files and profiles. */
   public static final String NAME = "cuda";
-  /** The relative gradient tolerance of a pipelined run against a sequential one, as on the CPU (fp32). */
+
+  /**
+   * The relative gradient tolerance of a pipelined run against a sequential one, as on the CPU
+   * (fp32).
+   */
   public static final double GRADIENT_TOLERANCE = 1e-4;
 
   private CudaBackend() {}
@@ -64,23 +68,30 @@ public final class CudaBackend {
   }
 
   /**
-   * A run and its memory: the predicted peak summed over the pipeline devices (they share the GPU) and the measured
-   * peak (parameters, gradients and optimizer state plus the pool's high watermark over the measured iterations).
+   * A run and its memory: the predicted peak summed over the pipeline devices (they share the GPU)
+   * and the measured peak (parameters, gradients and optimizer state plus the pool's high watermark
+   * over the measured iterations).
    */
-  public record Result(MeasuredRun run, long predictedPeakBytes, long measuredPeakBytes, long memInfoUsedBytes) {}
+  public record Result(
+      MeasuredRun run, long predictedPeakBytes, long measuredPeakBytes, long memInfoUsedBytes) {}
 
   /** Refuses plans the cuda backend cannot run as planned. */
   public static void check(Plan plan) {
     if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
-      throw new BadInputException("the plan uses dp " + plan.parallelism().dp() + " and tp "
-          + plan.parallelism().tp() + "; the cuda backend runs one pipeline replica without tensor parallelism."
-          + " Maybe plan with --dp 1 --tp 1.");
+      throw new BadInputException(
+          "the plan uses dp "
+              + plan.parallelism().dp()
+              + " and tp "
+              + plan.parallelism().tp()
+              + "; the cuda backend runs one pipeline replica without tensor parallelism."
+              + " Maybe plan with --dp 1 --tp 1.");
     }
     CudaLayers.checkRunnable(plan.model());
   }
 
   /** Runs warm-up and measured iterations of a plan on GPU 0. */
-  public static Result run(CudaDevice device, Plan plan, RunOptions options, Consumer<String> progress) {
+  public static Result run(
+      CudaDevice device, Plan plan, RunOptions options, Consumer<String> progress) {
     check(plan);
     Schedule schedule = PlanPrediction.schedule(plan);
     Timeline predicted = PlanPrediction.predict(plan).timeline();
@@ -95,9 +106,17 @@ public final class CudaBackend {
     List<Double> losses = new ArrayList<>();
     long peak = 0;
     long memUsed = 0;
-    try (StreamPipeline pipeline = new StreamPipeline(plan.model(), plan.partition(), schedule,
-        plan.microBatchSize(), options.seed(), StreamPipeline.Optimizer.forName(plan.training().optimizer().name(),
-            options.learningRate()), streams, n -> new EventTimer(cudaStreams, n))) {
+    try (StreamPipeline pipeline =
+        new StreamPipeline(
+            plan.model(),
+            plan.partition(),
+            schedule,
+            plan.microBatchSize(),
+            options.seed(),
+            StreamPipeline.Optimizer.forName(
+                plan.training().optimizer().name(), options.learningRate()),
+            streams,
+            n -> new EventTimer(cudaStreams, n))) {
       int total = options.warmup() + options.iterations();
       for (int i = 0; i < total; i++) {
         device.synchronize();
@@ -111,45 +130,82 @@ public final class CudaBackend {
           long[] info = device.memoryInfo();
           memUsed = Math.max(memUsed, info[1] - info[0]);
         }
-        progress.accept(String.format(Locale.ROOT, "iteration %d%s: %.2f ms, loss %.4f", i, warm ? " (warm-up)" : "",
-            it.timeline().makespanNanos() / 1e6, it.loss()));
+        progress.accept(
+            String.format(
+                Locale.ROOT,
+                "iteration %d%s: %.2f ms, loss %.4f",
+                i,
+                warm ? " (warm-up)" : "",
+                it.timeline().makespanNanos() / 1e6,
+                it.loss()));
       }
     }
     long predictedPeak = 0;
     for (DeviceMetrics d : plan.predicted().devices()) {
       predictedPeak += d.peakMemoryBytes();
     }
-    MeasuredRun run = new MeasuredRun(plan.model().name(), plan.scheduleKind(), schedule.deviceCount(),
-        schedule.virtualStages(), schedule.microBatchCount(), plan.microBatchSize(), plan.partition().toString(),
-        predicted, measured, MeasuredRun.medianIteration(measured), losses, options.warmup(), NAME,
-        device.description() + "; " + schedule.deviceCount() + " pipeline devices = " + schedule.deviceCount()
-            + " CUDA streams sharing this one GPU", threadSettings(schedule.deviceCount()), options.seed());
+    MeasuredRun run =
+        new MeasuredRun(
+            plan.model().name(),
+            plan.scheduleKind(),
+            schedule.deviceCount(),
+            schedule.virtualStages(),
+            schedule.microBatchCount(),
+            plan.microBatchSize(),
+            plan.partition().toString(),
+            predicted,
+            measured,
+            MeasuredRun.medianIteration(measured),
+            losses,
+            options.warmup(),
+            NAME,
+            device.description()
+                + "; "
+                + schedule.deviceCount()
+                + " pipeline devices = "
+                + schedule.deviceCount()
+                + " CUDA streams sharing this one GPU",
+            threadSettings(schedule.deviceCount()),
+            options.seed());
     return new Result(run, predictedPeak, peak, memUsed);
   }
 
   /** How the work was issued, for run files. */
   public static String threadSettings(int streams) {
-    return "one host thread enqueues; " + streams + " CUDA stream(s), one per pipeline device; cuBLAS fp32"
+    return "one host thread enqueues; "
+        + streams
+        + " CUDA stream(s), one per pipeline device; cuBLAS fp32"
         + " (CUBLAS_DEFAULT_MATH, no TF32); kernels from compute_90 PTX";
   }
 
   /**
-   * Iteration 0 of the plan pipelined and sequentially (one stream, F then B per micro-batch) on the same GPU,
-   * without optimizer steps: the largest, over parameters, of max |difference| / max |reference gradient|.
+   * Iteration 0 of the plan pipelined and sequentially (one stream, F then B per micro-batch) on
+   * the same GPU, without optimizer steps: the largest, over parameters, of max |difference| / max
+   * |reference gradient|.
    */
   public static double gradientDifference(CudaDevice device, Plan plan, long seed) {
     check(plan);
     Schedule schedule = PlanPrediction.schedule(plan);
-    Map<String, float[]> pipelined = gradients(device, plan.model(), plan.partition(), schedule,
-        plan.microBatchSize(), seed);
-    Map<String, float[]> reference = gradients(device, plan.model(),
-        dev.pipeplan.simulator.cost.Partition.of(plan.model().layerCount()),
-        StreamPipeline.sequentialSchedule(schedule.microBatchCount()), plan.microBatchSize(), seed);
+    Map<String, float[]> pipelined =
+        gradients(device, plan.model(), plan.partition(), schedule, plan.microBatchSize(), seed);
+    Map<String, float[]> reference =
+        gradients(
+            device,
+            plan.model(),
+            dev.pipeplan.simulator.cost.Partition.of(plan.model().layerCount()),
+            StreamPipeline.sequentialSchedule(schedule.microBatchCount()),
+            plan.microBatchSize(),
+            seed);
     return GradientComparison.maxRelativeDifference(reference, pipelined);
   }
 
-  private static Map<String, float[]> gradients(CudaDevice device, ModelSpec model,
-      dev.pipeplan.simulator.cost.Partition partition, Schedule schedule, int b, long seed) {
+  private static Map<String, float[]> gradients(
+      CudaDevice device,
+      ModelSpec model,
+      dev.pipeplan.simulator.cost.Partition partition,
+      Schedule schedule,
+      int b,
+      long seed) {
     List<Ops> streams = new ArrayList<>();
     List<CudaOps> cudaStreams = new ArrayList<>();
     for (int d = 0; d < schedule.deviceCount(); d++) {
@@ -157,8 +213,16 @@ public final class CudaBackend {
       streams.add(s);
       cudaStreams.add(s);
     }
-    try (StreamPipeline pipeline = new StreamPipeline(model, partition, schedule, b, seed,
-        new StreamPipeline.Optimizer(false, 1e-3), streams, n -> new EventTimer(cudaStreams, n))) {
+    try (StreamPipeline pipeline =
+        new StreamPipeline(
+            model,
+            partition,
+            schedule,
+            b,
+            seed,
+            new StreamPipeline.Optimizer(false, 1e-3),
+            streams,
+            n -> new EventTimer(cudaStreams, n))) {
       pipeline.runIteration(0, false);
       Map<String, float[]> out = pipeline.gradients();
       device.synchronize();
@@ -167,14 +231,22 @@ public final class CudaBackend {
   }
 
   /**
-   * Measures each distinct layer's F, I and W with events at each micro-batch size ({@code warmup} unrecorded runs,
-   * median of {@code repeats}), fits {@code fixed + perSample * b}, and measures the cross-stream hand-off (an event
-   * recorded on one stream and waited for on another). With {@code concurrentStreams} = p, each layer is timed
-   * while p - 1 other streams run the same work ({@link LayerProfiler}): the times a stage gets when p stages
-   * share this GPU. With 1 the layer is timed alone on the GPU.
+   * Measures each distinct layer's F, I and W with events at each micro-batch size ({@code warmup}
+   * unrecorded runs, median of {@code repeats}), fits {@code fixed + perSample * b}, and measures
+   * the cross-stream hand-off (an event recorded on one stream and waited for on another). With
+   * {@code concurrentStreams} = p, each layer is timed while p - 1 other streams run the same work
+   * ({@link LayerProfiler}): the times a stage gets when p stages share this GPU. With 1 the layer
+   * is timed alone on the GPU.
    */
-  public static Profile profile(CudaDevice device, ModelSpec model, List<Integer> sizes, int warmup, int repeats,
-      long seed, int concurrentStreams, Consumer<String> progress) {
+  public static Profile profile(
+      CudaDevice device,
+      ModelSpec model,
+      List<Integer> sizes,
+      int warmup,
+      int repeats,
+      long seed,
+      int concurrentStreams,
+      Consumer<String> progress) {
     CudaLayers.checkRunnable(model);
     LayerProfiler.checkStreams("concurrent streams", concurrentStreams);
     List<Ops> ops = new ArrayList<>();
@@ -192,8 +264,13 @@ public final class CudaBackend {
         String shapeKey = spec.kind().id() + spec.shape();
         Profile.LayerProfile known = byShape.get(shapeKey);
         if (known != null) {
-          layers.add(new Profile.LayerProfile(spec.name(), known.samples(), known.forward(), known.backwardInput(),
-              known.backwardWeight()));
+          layers.add(
+              new Profile.LayerProfile(
+                  spec.name(),
+                  known.samples(),
+                  known.forward(),
+                  known.backwardInput(),
+                  known.backwardWeight()));
           continue;
         }
         List<CudaLayer<?>> copies = new ArrayList<>();
@@ -202,39 +279,59 @@ public final class CudaBackend {
         }
         List<MeasuredTimes> samples = new ArrayList<>();
         for (int b : sizes) {
-          samples.add(LayerProfiler.measure(ops, copies, spec, b, seq, vocab, warmup, repeats, seed, marks));
+          samples.add(
+              LayerProfiler.measure(
+                  ops, copies, spec, b, seq, vocab, warmup, repeats, seed, marks));
         }
         for (int s = 0; s < concurrentStreams; s++) {
           copies.get(s).release(ops.get(s));
         }
-        Profile.LayerProfile p = new Profile.LayerProfile(spec.name(), samples, fit(samples, 0), fit(samples, 1),
-            fit(samples, 2));
+        Profile.LayerProfile p =
+            new Profile.LayerProfile(
+                spec.name(), samples, fit(samples, 0), fit(samples, 1), fit(samples, 2));
         byShape.put(shapeKey, p);
         layers.add(p);
         MeasuredTimes lastSample = samples.get(samples.size() - 1);
-        progress.accept(String.format(Locale.ROOT, "%s: b=%d F %.3f ms, I %.3f ms, W %.3f ms", spec.name(),
-            lastSample.microBatchSize(), lastSample.forwardNanos() / 1e6, lastSample.backwardInputNanos() / 1e6,
-            lastSample.backwardWeightNanos() / 1e6));
+        progress.accept(
+            String.format(
+                Locale.ROOT,
+                "%s: b=%d F %.3f ms, I %.3f ms, W %.3f ms",
+                spec.name(),
+                lastSample.microBatchSize(),
+                lastSample.forwardNanos() / 1e6,
+                lastSample.backwardInputNanos() / 1e6,
+                lastSample.backwardWeightNanos() / 1e6));
       }
       device.synchronize();
       long handoff = handoffNanos(device, marks.events);
-      return new Profile(model.name(), NAME, device.description() + "; " + sharing(concurrentStreams),
-          layers, handoff, 1e12);
+      return new Profile(
+          model.name(),
+          NAME,
+          device.description() + "; " + sharing(concurrentStreams),
+          layers,
+          handoff,
+          1e12);
     }
   }
 
   /** How a profile's times were taken, for its machine line and for report headers. */
   public static String sharing(int concurrentStreams) {
-    return concurrentStreams == 1 ? "measured on one stream, alone on the GPU"
-        : "measured with " + concurrentStreams + " concurrent streams (each layer timed while "
-            + (concurrentStreams - 1) + " other stream(s) run the same work): the share of one GPU that each of "
-            + concurrentStreams + " stages gets";
+    return concurrentStreams == 1
+        ? "measured on one stream, alone on the GPU"
+        : "measured with "
+            + concurrentStreams
+            + " concurrent streams (each layer timed while "
+            + (concurrentStreams - 1)
+            + " other stream(s) run the same work): the share of one GPU that each of "
+            + concurrentStreams
+            + " stages gets";
   }
 
   /** {@link LayerProfiler.Marks} as CUDA events on the streams. */
   private static final class EventMarks implements LayerProfiler.Marks, AutoCloseable {
-    private final CUevent_st[] events = {CudaEvents.create(), CudaEvents.create(), CudaEvents.create(),
-        CudaEvents.create()};
+    private final CUevent_st[] events = {
+      CudaEvents.create(), CudaEvents.create(), CudaEvents.create(), CudaEvents.create()
+    };
 
     @Override
     public void mark(Ops stream, int point) {
@@ -281,12 +378,18 @@ public final class CudaBackend {
     return sorted[(sorted.length - 1) / 2];
   }
 
-  /** Least squares of a time on b (0 F, 1 I, 2 W); one size gives a line through the origin; never a negative slope. */
+  /**
+   * Least squares of a time on b (0 F, 1 I, 2 W); one size gives a line through the origin; never a
+   * negative slope.
+   */
   static Profile.LinearFit fit(List<MeasuredTimes> samples, int which) {
-    java.util.function.ToLongFunction<MeasuredTimes> time = which == 0 ? MeasuredTimes::forwardNanos
-        : which == 1 ? MeasuredTimes::backwardInputNanos : MeasuredTimes::backwardWeightNanos;
+    java.util.function.ToLongFunction<MeasuredTimes> time =
+        which == 0
+            ? MeasuredTimes::forwardNanos
+            : which == 1 ? MeasuredTimes::backwardInputNanos : MeasuredTimes::backwardWeightNanos;
     if (samples.size() == 1) {
-      return new Profile.LinearFit(0, time.applyAsLong(samples.get(0)) / (double) samples.get(0).microBatchSize());
+      return new Profile.LinearFit(
+          0, time.applyAsLong(samples.get(0)) / (double) samples.get(0).microBatchSize());
     }
     SimpleRegression regression = new SimpleRegression(true);
     double mean = 0;

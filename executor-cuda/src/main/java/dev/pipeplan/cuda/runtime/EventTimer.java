@@ -6,9 +6,10 @@ import java.util.List;
 import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
- * CUDA events on the devices' streams: an origin recorded on device 0's stream that every other stream waits for,
- * a start and an end event around each action (the start is recorded after the action's waits, so waiting for an
- * input is not part of the action), and event waits for cross-device dependencies.
+ * CUDA events on the devices' streams: an origin recorded on device 0's stream that every other
+ * stream waits for, a start and an end event around each action (the start is recorded after the
+ * action's waits, so waiting for an input is not part of the action), and event waits for
+ * cross-device dependencies.
  */
 final class EventTimer implements ActionTimer {
   private final List<CudaOps> streams;

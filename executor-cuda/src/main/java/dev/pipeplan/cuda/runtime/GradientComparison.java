@@ -2,16 +2,21 @@ package dev.pipeplan.cuda.runtime;
 
 import java.util.Map;
 
-/** The gradient check's measure, as the CPU executor's: max over parameters of max |diff| / max |reference|. */
+/**
+ * The gradient check's measure, as the CPU executor's: max over parameters of max |diff| / max
+ * |reference|.
+ */
 public final class GradientComparison {
   private GradientComparison() {}
 
-  public static double maxRelativeDifference(Map<String, float[]> reference, Map<String, float[]> actual) {
+  public static double maxRelativeDifference(
+      Map<String, float[]> reference, Map<String, float[]> actual) {
     double worst = 0;
     for (Map.Entry<String, float[]> e : reference.entrySet()) {
       float[] a = actual.get(e.getKey());
       if (a == null || a.length != e.getValue().length) {
-        throw new IllegalStateException("parameter " + e.getKey() + " is missing or differs in size");
+        throw new IllegalStateException(
+            "parameter " + e.getKey() + " is missing or differs in size");
       }
       double scale = 0;
       double diff = 0;

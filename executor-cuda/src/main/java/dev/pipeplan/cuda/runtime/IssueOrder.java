@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The order in which one host thread enqueues a schedule's actions on the devices' streams: round-robin over the
- * devices, each device's actions in its own order, an action only once every action it depends on has been
- * enqueued (so that the event it waits for exists). Each entry lists its dependencies on other devices; those on
- * its own device are implied by the stream's order.
+ * The order in which one host thread enqueues a schedule's actions on the devices' streams:
+ * round-robin over the devices, each device's actions in its own order, an action only once every
+ * action it depends on has been enqueued (so that the event it waits for exists). Each entry lists
+ * its dependencies on other devices; those on its own device are implied by the stream's order.
  */
 public final class IssueOrder {
   /**
@@ -48,8 +48,12 @@ public final class IssueOrder {
             waiting.add("device " + d + " at " + schedule.deviceActions().get(d).get(next[d]));
           }
         }
-        throw new BadInputException("schedule '" + schedule.name() + "' deadlocks: " + String.join(", ", waiting)
-            + " wait for each other");
+        throw new BadInputException(
+            "schedule '"
+                + schedule.name()
+                + "' deadlocks: "
+                + String.join(", ", waiting)
+                + " wait for each other");
       }
       progress = false;
       for (int d = 0; d < p; d++) {
@@ -83,7 +87,10 @@ public final class IssueOrder {
     return out;
   }
 
-  /** The actions {@code a} depends on (ARCHITECTURE.md, "Schedule IR"); for backward, whichever of B or I exists. */
+  /**
+   * The actions {@code a} depends on (ARCHITECTURE.md, "Schedule IR"); for backward, whichever of B
+   * or I exists.
+   */
   static List<Action> dependencies(Action a, int lastStage, Map<Action, Integer> issued) {
     int s = a.stage();
     int j = a.microBatch();

@@ -17,20 +17,24 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Times one layer's F, I and W at one micro-batch size on one of {@code n} streams while the other {@code n - 1}
- * streams run the same work on their own copies of the layer: the GPU equivalent of the CPU profiler's concurrent
- * workers. The p stages of a run on one GPU share it, so a layer timed alone is about p times too fast outside the
- * bubbles; timed beside p - 1 busy streams it takes what a stage gets of the shared GPU.
+ * Times one layer's F, I and W at one micro-batch size on one of {@code n} streams while the other
+ * {@code n - 1} streams run the same work on their own copies of the layer: the GPU equivalent of
+ * the CPU profiler's concurrent workers. The p stages of a run on one GPU share it, so a layer
+ * timed alone is about p times too fast outside the bubbles; timed beside p - 1 busy streams it
+ * takes what a stage gets of the shared GPU.
  *
- * <p>Each repetition starts with every stream idle. For each of F, I and W the other streams' work is enqueued
- * first and the timed stream's last, between two marks, so the timed work never runs on an idle GPU. The timed
- * stream goes round-robin over the repetitions (repetition r times stream r mod n), so no stream's place in the
- * issue order favours the median. With one stream this is the plain measurement alone on the GPU.
+ * <p>Each repetition starts with every stream idle. For each of F, I and W the other streams' work
+ * is enqueued first and the timed stream's last, between two marks, so the timed work never runs on
+ * an idle GPU. The timed stream goes round-robin over the repetitions (repetition r times stream r
+ * mod n), so no stream's place in the issue order favours the median. With one stream this is the
+ * plain measurement alone on the GPU.
  */
 public final class LayerProfiler {
   /** Points in time recorded on a stream and read after the streams are synchronized. */
   public interface Marks {
-    /** Records mark {@code point} (0 to 3) on {@code stream} after the work enqueued on it so far. */
+    /**
+     * Records mark {@code point} (0 to 3) on {@code stream} after the work enqueued on it so far.
+     */
     void mark(Ops stream, int point);
 
     /** Waits for all work on all {@code streams}. */
@@ -65,8 +69,11 @@ public final class LayerProfiler {
   /** Checks a count of concurrent streams: at least 1. */
   public static int checkStreams(String field, int streams) {
     if (streams < 1) {
-      throw new BadInputException(field + " must be >= 1, got " + streams
-          + ". Maybe use the pipeline's device count p, the number of stages that share the GPU.");
+      throw new BadInputException(
+          field
+              + " must be >= 1, got "
+              + streams
+              + ". Maybe use the pipeline's device count p, the number of stages that share the GPU.");
     }
     return streams;
   }
@@ -77,17 +84,28 @@ public final class LayerProfiler {
    * @param streams one per copy, distinct
    * @param copies the same layer built once per stream (own weights, own state)
    * @param seed seed of the synthetic tokens and activations, the same on every stream
-   * @return the median F, I and W of the timed stream over {@code repeats} repetitions after {@code warmup}
+   * @return the median F, I and W of the timed stream over {@code repeats} repetitions after {@code
+   *     warmup}
    */
-  public static MeasuredTimes measure(List<Ops> streams, List<CudaLayer<?>> copies, LayerSpec spec, int b, int seq,
-      int vocab, int warmup, int repeats, long seed, Marks marks) {
+  public static MeasuredTimes measure(
+      List<Ops> streams,
+      List<CudaLayer<?>> copies,
+      LayerSpec spec,
+      int b,
+      int seq,
+      int vocab,
+      int warmup,
+      int repeats,
+      long seed,
+      Marks marks) {
     Objects.requireNonNull(marks, "marks");
     int n = checkStreams("concurrent streams", streams.size());
     if (copies.size() != n) {
       throw new IllegalArgumentException(copies.size() + " layer copies for " + n + " streams");
     }
     if (repeats < 1 || warmup < 0) {
-      throw new BadInputException("repeats must be >= 1 and warm-up >= 0, got " + repeats + " and " + warmup);
+      throw new BadInputException(
+          "repeats must be >= 1 and warm-up >= 0, got " + repeats + " and " + warmup);
     }
     SyntheticTokens data = new SyntheticTokens(seed, vocab, seq, b);
     SyntheticTokens.Batch tl = data.samples(0, 0, b);
@@ -96,11 +114,18 @@ public final class LayerProfiler {
     List<Tensor> inputs = new ArrayList<>(n);
     List<Tensor> grads = new ArrayList<>(n);
     for (Ops ops : streams) {
-      DeviceBatch batch = DeviceBatch.upload(ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms());
+      DeviceBatch batch =
+          DeviceBatch.upload(ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms());
       batches.add(batch);
       SplittableRandom r = new SplittableRandom(seed);
-      inputs.add(spec.kind() == LayerKind.EMBEDDING ? null : ops.upload(randoms(r, 1.0, batch.rows() * width)));
-      grads.add(spec.kind() == LayerKind.LM_HEAD ? null : ops.upload(randoms(r, 1e-3, batch.rows() * width)));
+      inputs.add(
+          spec.kind() == LayerKind.EMBEDDING
+              ? null
+              : ops.upload(randoms(r, 1.0, batch.rows() * width)));
+      grads.add(
+          spec.kind() == LayerKind.LM_HEAD
+              ? null
+              : ops.upload(randoms(r, 1e-3, batch.rows() * width)));
     }
     long[] f = new long[repeats];
     long[] i = new long[repeats];

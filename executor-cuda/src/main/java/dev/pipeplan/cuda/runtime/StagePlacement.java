@@ -8,17 +8,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Where each global virtual stage runs and which layers it holds: stage s holds layers
- * {@code partition.firstLayer(s) .. endLayer(s) - 1} and runs on pipeline device {@code schedule.deviceOf(s)} (looped
- * for interleaved schedules, V-shaped for ZB-V and friends).
+ * Where each global virtual stage runs and which layers it holds: stage s holds layers {@code
+ * partition.firstLayer(s) .. endLayer(s) - 1} and runs on pipeline device {@code
+ * schedule.deviceOf(s)} (looped for interleaved schedules, V-shaped for ZB-V and friends).
  *
  * @param firstLayers per stage, its first layer
  * @param endLayers per stage, one past its last layer
  * @param devices per stage, its pipeline device
  * @param deviceCount pipeline devices
  */
-public record StagePlacement(List<Integer> firstLayers, List<Integer> endLayers, List<Integer> devices,
-    int deviceCount) {
+public record StagePlacement(
+    List<Integer> firstLayers, List<Integer> endLayers, List<Integer> devices, int deviceCount) {
   public StagePlacement {
     firstLayers = List.copyOf(firstLayers);
     endLayers = List.copyOf(endLayers);
@@ -29,8 +29,15 @@ public record StagePlacement(List<Integer> firstLayers, List<Integer> endLayers,
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(partition, "partition");
     if (partition.stageCount() != schedule.stageCount()) {
-      throw new BadInputException("partition " + partition + " has " + partition.stageCount()
-          + " stages but schedule '" + schedule.name() + "' has " + schedule.stageCount());
+      throw new BadInputException(
+          "partition "
+              + partition
+              + " has "
+              + partition.stageCount()
+              + " stages but schedule '"
+              + schedule.name()
+              + "' has "
+              + schedule.stageCount());
     }
     List<Integer> first = new ArrayList<>();
     List<Integer> end = new ArrayList<>();

@@ -28,10 +28,10 @@ import java.util.TreeMap;
 import java.util.function.IntFunction;
 
 /**
- * A schedule run on one {@link Ops} per pipeline device. One host thread enqueues every action in the
- * {@link IssueOrder}; activations and gradients pass between stages as device buffers (same GPU: no copy), in
- * maps keyed by (stage, micro-batch), ordered across streams by the timer's event waits. After its actions each
- * device steps the optimizer over its stages' parameters.
+ * A schedule run on one {@link Ops} per pipeline device. One host thread enqueues every action in
+ * the {@link IssueOrder}; activations and gradients pass between stages as device buffers (same
+ * GPU: no copy), in maps keyed by (stage, micro-batch), ordered across streams by the timer's event
+ * waits. After its actions each device steps the optimizer over its stages' parameters.
  */
 public final class StreamPipeline implements AutoCloseable {
   private final ModelSpec model;
@@ -54,8 +54,8 @@ public final class StreamPipeline implements AutoCloseable {
    */
   public record Optimizer(boolean adam, double learningRate) {
     public static Optimizer forName(String name, double learningRate) {
-      return new Optimizer(name != null && name.toLowerCase(java.util.Locale.ROOT).startsWith("adam"),
-          learningRate);
+      return new Optimizer(
+          name != null && name.toLowerCase(java.util.Locale.ROOT).startsWith("adam"), learningRate);
     }
   }
 
@@ -73,8 +73,15 @@ public final class StreamPipeline implements AutoCloseable {
    * @param devices one {@link Ops} per pipeline device (on one GPU: one stream each)
    * @param timers makes the action timer for a given number of actions
    */
-  public StreamPipeline(ModelSpec model, Partition partition, Schedule schedule, int microBatchSize, long seed,
-      Optimizer optimizer, List<Ops> devices, IntFunction<ActionTimer> timers) {
+  public StreamPipeline(
+      ModelSpec model,
+      Partition partition,
+      Schedule schedule,
+      int microBatchSize,
+      long seed,
+      Optimizer optimizer,
+      List<Ops> devices,
+      IntFunction<ActionTimer> timers) {
     this.model = Objects.requireNonNull(model, "model");
     this.schedule = Objects.requireNonNull(schedule, "schedule");
     this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
@@ -84,12 +91,25 @@ public final class StreamPipeline implements AutoCloseable {
       throw new BadInputException("micro-batch size must be > 0, got " + microBatchSize);
     }
     if (this.devices.size() != schedule.deviceCount()) {
-      throw new BadInputException("schedule '" + schedule.name() + "' has " + schedule.deviceCount()
-          + " devices but " + this.devices.size() + " streams were given");
+      throw new BadInputException(
+          "schedule '"
+              + schedule.name()
+              + "' has "
+              + schedule.deviceCount()
+              + " devices but "
+              + this.devices.size()
+              + " streams were given");
     }
     if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException("partition " + partition + " covers " + partition.layerCount()
-          + " layers but model '" + model.name() + "' has " + model.layerCount());
+      throw new BadInputException(
+          "partition "
+              + partition
+              + " covers "
+              + partition.layerCount()
+              + " layers but model '"
+              + model.name()
+              + "' has "
+              + model.layerCount());
     }
     CudaLayers.checkRunnable(model);
     this.microBatchSize = microBatchSize;
@@ -106,8 +126,12 @@ public final class StreamPipeline implements AutoCloseable {
       built.add(List.copyOf(layers));
     }
     this.stages = List.copyOf(built);
-    this.data = new SyntheticTokens(seed, CudaLayers.vocabulary(model), CudaLayers.sequenceLength(model),
-        microBatchSize * schedule.microBatchCount());
+    this.data =
+        new SyntheticTokens(
+            seed,
+            CudaLayers.vocabulary(model),
+            CudaLayers.sequenceLength(model),
+            microBatchSize * schedule.microBatchCount());
   }
 
   public Schedule schedule() {
@@ -127,7 +151,9 @@ public final class StreamPipeline implements AutoCloseable {
     List<DeviceBatch> batches = new ArrayList<>(m);
     for (int j = 0; j < m; j++) {
       SyntheticTokens.Batch tl = data.samples(iteration, j * microBatchSize, microBatchSize);
-      batches.add(DeviceBatch.upload(first, tl.tokens(), tl.labels(), microBatchSize, seq, data.lossTerms()));
+      batches.add(
+          DeviceBatch.upload(
+              first, tl.tokens(), tl.labels(), microBatchSize, seq, data.lossTerms()));
     }
     for (int s = 0; s < stages.size(); s++) {
       for (CudaLayer<?> layer : stages.get(s)) {
@@ -165,8 +191,14 @@ public final class StreamPipeline implements AutoCloseable {
       times = timer.finish();
     }
     if (!forwardInbox.isEmpty() || !backwardInbox.isEmpty()) {
-      throw new IllegalStateException("schedule '" + schedule.name() + "' left " + forwardInbox.size()
-          + " activations and " + backwardInbox.size() + " gradients unconsumed");
+      throw new IllegalStateException(
+          "schedule '"
+              + schedule.name()
+              + "' left "
+              + forwardInbox.size()
+              + " activations and "
+              + backwardInbox.size()
+              + " gradients unconsumed");
     }
     Ops lastOps = devices.get(placement.devices().get(lastStage));
     double loss = 0;
@@ -180,49 +212,66 @@ public final class StreamPipeline implements AutoCloseable {
     }
     List<TimedAction> actions = new ArrayList<>(order.size());
     for (IssueOrder.Entry e : order) {
-      actions.add(new TimedAction(e.device(), e.action(), times[0][e.index()], times[1][e.index()]));
+      actions.add(
+          new TimedAction(e.device(), e.action(), times[0][e.index()], times[1][e.index()]));
     }
-    actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
-        .thenComparing(TimedAction::action));
-    return new Iteration(new Timeline(Timeline.MEASURED, schedule.name(), schedule.deviceCount(), actions, List.of(),
-        List.of()), loss);
+    actions.sort(
+        Comparator.comparingInt(TimedAction::device)
+            .thenComparingLong(TimedAction::startNanos)
+            .thenComparing(TimedAction::action));
+    return new Iteration(
+        new Timeline(
+            Timeline.MEASURED,
+            schedule.name(),
+            schedule.deviceCount(),
+            actions,
+            List.of(),
+            List.of()),
+        loss);
   }
 
-  private void run(Action a, Ops ops, List<DeviceBatch> batches, Map<Long, Tensor> forwardInbox,
-      Map<Long, Tensor> backwardInbox, int lastStage) {
+  private void run(
+      Action a,
+      Ops ops,
+      List<DeviceBatch> batches,
+      Map<Long, Tensor> forwardInbox,
+      Map<Long, Tensor> backwardInbox,
+      int lastStage) {
     int s = a.stage();
     int mb = a.microBatch();
     List<CudaLayer<?>> layers = stages.get(s);
     DeviceBatch batch = batches.get(mb);
     switch (a.type()) {
-      case F: {
-        Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
-        for (CudaLayer<?> layer : layers) {
-          Tensor out = layer.forward(ops, mb, x, batch);
-          ops.free(x);
-          x = out;
+      case F:
+        {
+          Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
+          for (CudaLayer<?> layer : layers) {
+            Tensor out = layer.forward(ops, mb, x, batch);
+            ops.free(x);
+            x = out;
+          }
+          if (s < lastStage) {
+            forwardInbox.put(key(s + 1, mb), x);
+          }
+          break;
         }
-        if (s < lastStage) {
-          forwardInbox.put(key(s + 1, mb), x);
-        }
-        break;
-      }
       case I:
-      case B: {
-        Tensor grad = s == lastStage ? null : take(backwardInbox, s, mb, a);
-        for (int i = layers.size() - 1; i >= 0; i--) {
-          grad = layers.get(i).backwardInput(ops, mb, grad);
+      case B:
+        {
+          Tensor grad = s == lastStage ? null : take(backwardInbox, s, mb, a);
+          for (int i = layers.size() - 1; i >= 0; i--) {
+            grad = layers.get(i).backwardInput(ops, mb, grad);
+          }
+          if (a.type() == ActionType.B) {
+            weights(ops, layers, mb);
+          }
+          if (s > 0) {
+            backwardInbox.put(key(s - 1, mb), grad);
+          } else {
+            ops.free(grad);
+          }
+          break;
         }
-        if (a.type() == ActionType.B) {
-          weights(ops, layers, mb);
-        }
-        if (s > 0) {
-          backwardInbox.put(key(s - 1, mb), grad);
-        } else {
-          ops.free(grad);
-        }
-        break;
-      }
       case W:
         weights(ops, layers, mb);
         break;
@@ -255,8 +304,20 @@ public final class StreamPipeline implements AutoCloseable {
       Tensor[] mv = p.moments(ops);
       float c1 = (float) (1 - Math.pow(0.9, steps));
       float c2 = (float) (1 - Math.pow(0.999, steps));
-      ops.launch(Kernel.ADAM_STEP, p.length(), p.value(), p.gradient(), mv[0], mv[1], lr, 0.9f, 0.999f, 1e-8f, c1,
-          c2, p.length());
+      ops.launch(
+          Kernel.ADAM_STEP,
+          p.length(),
+          p.value(),
+          p.gradient(),
+          mv[0],
+          mv[1],
+          lr,
+          0.9f,
+          0.999f,
+          1e-8f,
+          c1,
+          c2,
+          p.length());
     } else {
       ops.launch(Kernel.SGD_STEP, p.length(), p.value(), p.gradient(), lr, p.length());
     }
@@ -276,14 +337,18 @@ public final class StreamPipeline implements AutoCloseable {
     return out;
   }
 
-  /** A parameter's live host values (host tests perturb them); only for {@link dev.pipeplan.cuda.ops.HostOps}. */
+  /**
+   * A parameter's live host values (host tests perturb them); only for {@link
+   * dev.pipeplan.cuda.ops.HostOps}.
+   */
   public double[] parameterValues(String name) {
     double[][] found = new double[1][];
-    forEachParam((ops, p) -> {
-      if (p.name().equals(name)) {
-        found[0] = dev.pipeplan.cuda.ops.HostOps.values(p.value());
-      }
-    });
+    forEachParam(
+        (ops, p) -> {
+          if (p.name().equals(name)) {
+            found[0] = dev.pipeplan.cuda.ops.HostOps.values(p.value());
+          }
+        });
     if (found[0] == null) {
       throw new IllegalArgumentException("no parameter " + name);
     }
@@ -337,7 +402,10 @@ public final class StreamPipeline implements AutoCloseable {
     }
   }
 
-  /** The same batch on one device: one stage, F then B for each micro-batch (the gradient reference). */
+  /**
+   * The same batch on one device: one stage, F then B for each micro-batch (the gradient
+   * reference).
+   */
   public static Schedule sequentialSchedule(int microBatchCount) {
     List<Action> actions = new ArrayList<>(2 * microBatchCount);
     for (int j = 0; j < microBatchCount; j++) {

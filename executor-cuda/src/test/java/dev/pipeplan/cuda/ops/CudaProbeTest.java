@@ -12,7 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The probe and the {@code probe} command, which the GPU session runs first: they explain, they never throw. */
+/**
+ * The probe and the {@code probe} command, which the GPU session runs first: they explain, they
+ * never throw.
+ */
 class CudaProbeTest {
   @Test
   void namesTheLibrariesThatNoFolderHolds(@TempDir Path dir) throws IOException {
@@ -25,9 +28,14 @@ class CudaProbeTest {
   void probeCommandPlansGpuChecksModelAndExitsOneWithoutAGpu(@TempDir Path dir) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = CudaMain.execute(new String[] {"probe", "-o", dir.toString(), "--kinds", "1f1b,interleaved"},
-        new PrintWriter(out, true), new PrintWriter(err, true));
-    assertThat(out.toString()).contains("cuda: ").contains("planning 1f1b: partition")
+    int code =
+        CudaMain.execute(
+            new String[] {"probe", "-o", dir.toString(), "--kinds", "1f1b,interleaved"},
+            new PrintWriter(out, true),
+            new PrintWriter(err, true));
+    assertThat(out.toString())
+        .contains("cuda: ")
+        .contains("planning 1f1b: partition")
         .contains("planning interleaved: partition");
     assertThat(Files.exists(dir.resolve("probe-plan-interleaved.json"))).isTrue();
     assertThat(err.toString()).doesNotContain("Exception");

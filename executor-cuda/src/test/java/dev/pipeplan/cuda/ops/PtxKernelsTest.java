@@ -14,8 +14,10 @@ class PtxKernelsTest {
 
   @Test
   void rowKernelsGetOneBlockPerRowAndElementwiseKernelsAreCapped() {
-    assertThat(KernelGeometry.of(KernelGeometry.Shape.ROW, 1024)).isEqualTo(new KernelGeometry(1024, 256));
-    assertThat(KernelGeometry.of(KernelGeometry.Shape.COLUMN, 257)).isEqualTo(new KernelGeometry(2, 256));
+    assertThat(KernelGeometry.of(KernelGeometry.Shape.ROW, 1024))
+        .isEqualTo(new KernelGeometry(1024, 256));
+    assertThat(KernelGeometry.of(KernelGeometry.Shape.COLUMN, 257))
+        .isEqualTo(new KernelGeometry(2, 256));
     assertThat(KernelGeometry.of(KernelGeometry.Shape.ELEMENTWISE, 1L << 40).gridX())
         .isEqualTo(KernelGeometry.MAX_ELEMENTWISE_BLOCKS);
   }
@@ -40,8 +42,13 @@ class PtxKernelsTest {
         c[col * g.ldc() + row] = s;
       }
     }
-    assertThat(c).containsExactly(1 * 1 + 2 * 0 + 3 * 2 + 4 * 1, 1 * 0 + 2 * 1 + 3 * 0 + 4 * 1,
-        1 * 2 + 2 * 2 + 3 * 1 + 4 * 0, 5 * 1 + 6 * 0 + 7 * 2 + 8 * 1, 5 * 0 + 6 * 1 + 7 * 0 + 8 * 1,
-        5 * 2 + 6 * 2 + 7 * 1 + 8 * 0);
+    assertThat(c)
+        .containsExactly(
+            1 * 1 + 2 * 0 + 3 * 2 + 4 * 1,
+            1 * 0 + 2 * 1 + 3 * 0 + 4 * 1,
+            1 * 2 + 2 * 2 + 3 * 1 + 4 * 0,
+            5 * 1 + 6 * 0 + 7 * 2 + 8 * 1,
+            5 * 0 + 6 * 1 + 7 * 0 + 8 * 1,
+            5 * 2 + 6 * 2 + 7 * 1 + 8 * 0);
   }
 }

@@ -22,23 +22,49 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The CUDA backend's layers and pipeline run on {@link HostOps} (double precision): the math without a GPU. */
+/**
+ * The CUDA backend's layers and pipeline run on {@link HostOps} (double precision): the math
+ * without a GPU.
+ */
 class HostPipelineTest {
   private static ModelSpec tiny(boolean gated, int kvHeads) {
-    return TransformerLayers.build(new TransformerConfig("tiny", 13, 8, 4, 4, kvHeads, 12, 6, gated, true, false, 5,
-        dev.pipeplan.models.DType.FP32), 5);
+    return TransformerLayers.build(
+        new TransformerConfig(
+            "tiny",
+            13,
+            8,
+            4,
+            4,
+            kvHeads,
+            12,
+            6,
+            gated,
+            true,
+            false,
+            5,
+            dev.pipeplan.models.DType.FP32),
+        5);
   }
 
-  private static StreamPipeline pipeline(ModelSpec model, Partition partition, Schedule schedule, HostOps ops) {
+  private static StreamPipeline pipeline(
+      ModelSpec model, Partition partition, Schedule schedule, HostOps ops) {
     List<Ops> devices = new ArrayList<>();
     for (int d = 0; d < schedule.deviceCount(); d++) {
       devices.add(ops);
     }
-    return new StreamPipeline(model, partition, schedule, 2, 7L, new StreamPipeline.Optimizer(false, 0.1), devices,
+    return new StreamPipeline(
+        model,
+        partition,
+        schedule,
+        2,
+        7L,
+        new StreamPipeline.Optimizer(false, 0.1),
+        devices,
         ActionTimer::host);
   }
 
-  private static Map<String, float[]> gradients(ModelSpec model, Partition partition, Schedule schedule) {
+  private static Map<String, float[]> gradients(
+      ModelSpec model, Partition partition, Schedule schedule) {
     HostOps ops = new HostOps();
     try (StreamPipeline p = pipeline(model, partition, schedule, ops)) {
       p.runIteration(0, false);
@@ -51,25 +77,29 @@ class HostPipelineTest {
   @CsvSource({"1f1b,2,1", "zb-h1,2,1", "interleaved,2,2", "zb-v,2,2", "gpipe,3,1"})
   void pipelinedGradientsEqualSequentialOnes(String kind, int p, int v) {
     ModelSpec model = tiny(false, 4);
-    Schedule schedule = ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse(kind), p, 4, v, 0, 0));
+    Schedule schedule =
+        ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse(kind), p, 4, v, 0, 0));
     Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
     Map<String, float[]> pipelined = gradients(model, partition, schedule);
-    Map<String, float[]> sequential = gradients(model, Partition.of(model.layerCount()),
-        StreamPipeline.sequentialSchedule(4));
+    Map<String, float[]> sequential =
+        gradients(model, Partition.of(model.layerCount()), StreamPipeline.sequentialSchedule(4));
     assertThat(GradientComparison.maxRelativeDifference(sequential, pipelined)).isLessThan(1e-6);
     assertThat(pipelined).hasSize(sequential.size());
   }
 
   @Test
   void placementFollowsTheScheduleForLoopedAndVShapes() {
-    Schedule interleaved = ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse("interleaved"), 2, 4,
-        2, 0, 0));
+    Schedule interleaved =
+        ScheduleGenerators.generate(
+            new ScheduleRequest(ScheduleKind.parse("interleaved"), 2, 4, 2, 0, 0));
     StagePlacement looped = StagePlacement.of(interleaved, Partition.of(2, 1, 1, 2));
     assertThat(looped.devices()).containsExactly(0, 1, 0, 1);
     assertThat(looped.stagesOf(0)).containsExactly(0, 2);
     assertThat(looped.firstLayers()).containsExactly(0, 2, 3, 4);
-    Schedule zbv = ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse("zb-v"), 2, 4, 2, 0, 0));
-    assertThat(StagePlacement.of(zbv, Partition.of(2, 1, 1, 2)).devices()).containsExactly(0, 1, 1, 0);
+    Schedule zbv =
+        ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse("zb-v"), 2, 4, 2, 0, 0));
+    assertThat(StagePlacement.of(zbv, Partition.of(2, 1, 1, 2)).devices())
+        .containsExactly(0, 1, 1, 0);
   }
 
   @Test
@@ -80,9 +110,17 @@ class HostPipelineTest {
     try (StreamPipeline p = pipeline(model, Partition.of(model.layerCount()), schedule, ops)) {
       p.runIteration(0, false);
       Map<String, float[]> grads = p.gradients();
-      // perturb a few entries of several parameters through their host buffers and difference the loss
-      for (String name : List.of("block1.q.weight", "block2.ln2.gain", "block3.gate.weight", "block3.down.bias",
-          "embedding.tokens", "lm_head.proj.weight", "block1.k.weight")) {
+      // perturb a few entries of several parameters through their host buffers and difference the
+      // loss
+      for (String name :
+          List.of(
+              "block1.q.weight",
+              "block2.ln2.gain",
+              "block3.gate.weight",
+              "block3.down.bias",
+              "embedding.tokens",
+              "lm_head.proj.weight",
+              "block1.k.weight")) {
         double[] values = p.parameterValues(name);
         for (int idx : new int[] {0, values.length / 2, values.length - 1}) {
           double h = 1e-6;
@@ -93,8 +131,11 @@ class HostPipelineTest {
           double minus = p.runIteration(0, false).loss();
           values[idx] = saved;
           double numeric = (plus - minus) / (2 * h);
-          assertThat(grads.get(name)[idx]).as("%s[%d]", name, idx).isCloseTo((float) numeric,
-              org.assertj.core.data.Offset.offset((float) (1e-5 + 1e-3 * Math.abs(numeric))));
+          assertThat(grads.get(name)[idx])
+              .as("%s[%d]", name, idx)
+              .isCloseTo(
+                  (float) numeric,
+                  org.assertj.core.data.Offset.offset((float) (1e-5 + 1e-3 * Math.abs(numeric))));
         }
       }
       assertThat(ops.liveTensors()).isEqualTo(p.parameterTensorCount());
@@ -104,25 +145,46 @@ class HostPipelineTest {
   @Test
   void rejectsStreamsThatDoNotMatchTheSchedule() {
     ModelSpec model = tiny(false, 4);
-    Schedule schedule = ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse("1f1b"), 2, 4, 1, 0, 0));
-    assertThatThrownBy(() -> new StreamPipeline(model, Partition.uniform(model.layerCount(), 2), schedule, 2, 1L,
-        new StreamPipeline.Optimizer(false, 0.1), List.of(new HostOps()), ActionTimer::host))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("has 2 devices but 1 streams");
+    Schedule schedule =
+        ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse("1f1b"), 2, 4, 1, 0, 0));
+    assertThatThrownBy(
+            () ->
+                new StreamPipeline(
+                    model,
+                    Partition.uniform(model.layerCount(), 2),
+                    schedule,
+                    2,
+                    1L,
+                    new StreamPipeline.Optimizer(false, 0.1),
+                    List.of(new HostOps()),
+                    ActionTimer::host))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("has 2 devices but 1 streams");
   }
 
   @Test
   void cliRejectsBadInputWithExitTwo() {
     java.io.StringWriter err = new java.io.StringWriter();
-    int code = CudaMain.execute(new String[] {"run", "--plan", "x.json", "--backend", "cpu"},
-        new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err, true));
+    int code =
+        CudaMain.execute(
+            new String[] {"run", "--plan", "x.json", "--backend", "cpu"},
+            new java.io.PrintWriter(new java.io.StringWriter()),
+            new java.io.PrintWriter(err, true));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("backend 'cpu'");
     err.getBuffer().setLength(0);
-    code = CudaMain.execute(new String[] {"gpu-check", "-o", "out", "--pp", "0"},
-        new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err, true));
+    code =
+        CudaMain.execute(
+            new String[] {"gpu-check", "-o", "out", "--pp", "0"},
+            new java.io.PrintWriter(new java.io.StringWriter()),
+            new java.io.PrintWriter(err, true));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--pp must be > 0, got 0");
-    assertThat(CudaMain.execute(new String[] {"run", "--bogus"}, new java.io.PrintWriter(new java.io.StringWriter()),
-        new java.io.PrintWriter(new java.io.StringWriter()))).isEqualTo(2);
+    assertThat(
+            CudaMain.execute(
+                new String[] {"run", "--bogus"},
+                new java.io.PrintWriter(new java.io.StringWriter()),
+                new java.io.PrintWriter(new java.io.StringWriter())))
+        .isEqualTo(2);
   }
 }

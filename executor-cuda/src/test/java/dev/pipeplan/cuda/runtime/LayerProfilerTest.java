@@ -27,30 +27,39 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The concurrent-stream profiler on {@link HostOps}: which stream gets which work, in which order, and that nothing
- * leaks. The host runs the streams one after another, so the times here say nothing; the GPU session measures them.
+ * The concurrent-stream profiler on {@link HostOps}: which stream gets which work, in which order,
+ * and that nothing leaks. The host runs the streams one after another, so the times here say
+ * nothing; the GPU session measures them.
  */
 class LayerProfilerTest {
   private static final Set<String> COMPUTE = Set.of("gemm", "gemmBatched", "launch");
 
   private static ModelSpec tiny() {
-    return TransformerLayers.build(new TransformerConfig("tiny", 13, 8, 2, 4, 4, 12, 6, false, true, false, 5,
-        dev.pipeplan.models.DType.FP32), 5);
+    return TransformerLayers.build(
+        new TransformerConfig(
+            "tiny", 13, 8, 2, 4, 4, 12, 6, false, true, false, 5, dev.pipeplan.models.DType.FP32),
+        5);
   }
 
-  /** An {@link Ops} on its own {@link HostOps} that logs "stream:method" of each compute call into {@code log}. */
+  /**
+   * An {@link Ops} on its own {@link HostOps} that logs "stream:method" of each compute call into
+   * {@code log}.
+   */
   private static Ops recording(int id, HostOps host, List<String> log) {
-    return (Ops) Proxy.newProxyInstance(Ops.class.getClassLoader(), new Class<?>[] {Ops.class},
-        (proxy, method, args) -> {
-          if (COMPUTE.contains(method.getName())) {
-            log.add(id + ":compute");
-          }
-          try {
-            return method.invoke(host, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    return (Ops)
+        Proxy.newProxyInstance(
+            Ops.class.getClassLoader(),
+            new Class<?>[] {Ops.class},
+            (proxy, method, args) -> {
+              if (COMPUTE.contains(method.getName())) {
+                log.add(id + ":compute");
+              }
+              try {
+                return method.invoke(host, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   /** Host marks that also log which stream each mark went to. */
@@ -97,7 +106,9 @@ class LayerProfilerTest {
       streams.add(ops);
       copies.add(CudaLayers.build(ops, spec, random.split()));
     }
-    MeasuredTimes t = LayerProfiler.measure(streams, copies, spec, 2, 5, 13, 1, 5, 7L, loggingMarks(streams, log));
+    MeasuredTimes t =
+        LayerProfiler.measure(
+            streams, copies, spec, 2, 5, 13, 1, 5, 7L, loggingMarks(streams, log));
     assertThat(t.microBatchSize()).isEqualTo(2);
     assertThat(t.forwardNanos()).isNotNegative();
 
@@ -128,13 +139,15 @@ class LayerProfilerTest {
           marks.add(e);
         }
       }
-      assertThat(marks).as("repetition %d", r).containsExactly(timed + ":mark0", timed + ":mark1", timed + ":mark2",
-          timed + ":mark3");
+      assertThat(marks)
+          .as("repetition %d", r)
+          .containsExactly(timed + ":mark0", timed + ":mark1", timed + ":mark2", timed + ":mark3");
       // every other stream's forward work is issued before the timed stream's starts
       int start = rep.indexOf(timed + ":mark0");
       for (int s = 0; s < n; s++) {
         if (s != timed) {
-          assertThat(rep.indexOf(s + ":compute")).as("repetition %d: stream %d before the timed one", r, s)
+          assertThat(rep.indexOf(s + ":compute"))
+              .as("repetition %d: stream %d before the timed one", r, s)
               .isLessThan(start);
         }
       }
@@ -154,10 +167,23 @@ class LayerProfilerTest {
     HostOps host = new HostOps();
     CudaLayer<?> layer = CudaLayers.build(host, spec, new SplittableRandom(1));
     List<String> log = new ArrayList<>();
-    MeasuredTimes t = LayerProfiler.measure(List.of(host), List.of(layer), spec, 1, 5, 13, 0, 3, 7L,
-        loggingMarks(List.of(host), log));
+    MeasuredTimes t =
+        LayerProfiler.measure(
+            List.of(host),
+            List.of(layer),
+            spec,
+            1,
+            5,
+            13,
+            0,
+            3,
+            7L,
+            loggingMarks(List.of(host), log));
     assertThat(t.backwardWeightNanos()).isNotNegative();
-    assertThat(log).filteredOn(e -> e.contains("mark")).hasSize(4 * 3).allMatch(e -> e.startsWith("0:"));
+    assertThat(log)
+        .filteredOn(e -> e.contains("mark"))
+        .hasSize(4 * 3)
+        .allMatch(e -> e.startsWith("0:"));
     layer.release(host);
     assertThat(host.liveTensors()).isZero();
   }
@@ -165,23 +191,44 @@ class LayerProfilerTest {
   @Test
   void rejectsNoStreamsNamingTheFieldAndValue() {
     assertThatThrownBy(() -> LayerProfiler.checkStreams("concurrent streams", 0))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("concurrent streams must be >= 1, got 0");
-    assertThatThrownBy(() -> LayerProfiler.measure(List.of(), List.of(), tiny().layers().get(1), 1, 5, 13, 0, 1, 1L,
-        LayerProfiler.Marks.host())).isInstanceOf(BadInputException.class).hasMessageContaining("got 0");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("concurrent streams must be >= 1, got 0");
+    assertThatThrownBy(
+            () ->
+                LayerProfiler.measure(
+                    List.of(),
+                    List.of(),
+                    tiny().layers().get(1),
+                    1,
+                    5,
+                    13,
+                    0,
+                    1,
+                    1L,
+                    LayerProfiler.Marks.host()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("got 0");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"0", "-2"})
   void cliRejectsConcurrentWorkersBelowOneWithExitTwo(String value) {
     StringWriter err = new StringWriter();
-    int code = CudaMain.execute(new String[] {"profile", "--model", "gpt2-tiny", "--concurrent-workers", value},
-        new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+    int code =
+        CudaMain.execute(
+            new String[] {"profile", "--model", "gpt2-tiny", "--concurrent-workers", value},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err, true));
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("--concurrent-workers must be > 0, got " + value)
+    assertThat(err.toString())
+        .contains("--concurrent-workers must be > 0, got " + value)
         .doesNotContain("Exception");
     err.getBuffer().setLength(0);
-    code = CudaMain.execute(new String[] {"gpu-check", "-o", "out", "--profile-streams", "-1"},
-        new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+    code =
+        CudaMain.execute(
+            new String[] {"gpu-check", "-o", "out", "--profile-streams", "-1"},
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err, true));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--profile-streams must be >= 1 (or 0 for --pp), got -1");
   }

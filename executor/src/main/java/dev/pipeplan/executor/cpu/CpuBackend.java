@@ -10,9 +10,10 @@ import java.util.Locale;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The nd4j-native backend. Its thread pools are process-wide: {@link #configure(int)} caps the native threads each
- * op may use, so that p workers, each calling ops from its own Java thread, use p times that many cores. The
- * OpenMP pool itself is sized from OMP_NUM_THREADS when nd4j loads, which the {@code pipeplan} launcher sets to 1.
+ * The nd4j-native backend. Its thread pools are process-wide: {@link #configure(int)} caps the
+ * native threads each op may use, so that p workers, each calling ops from its own Java thread, use
+ * p times that many cores. The OpenMP pool itself is sized from OMP_NUM_THREADS when nd4j loads,
+ * which the {@code pipeplan} launcher sets to 1.
  */
 public final class CpuBackend {
   /** The backend's name in profiles and run files. */
@@ -32,15 +33,20 @@ public final class CpuBackend {
     try {
       Nd4j.factory().blas().setMaxThreads(threadsPerWorker);
     } catch (RuntimeException e) {
-      // not every BLAS build lets the thread count change after load; OPENBLAS_NUM_THREADS still applies
+      // not every BLAS build lets the thread count change after load; OPENBLAS_NUM_THREADS still
+      // applies
     }
     return threadSettings(threadsPerWorker);
   }
 
   /** "threads per worker 1; OMP_NUM_THREADS=1; OPENBLAS_NUM_THREADS=1". */
   public static String threadSettings(int threadsPerWorker) {
-    return "threads per worker " + threadsPerWorker + "; OMP_NUM_THREADS=" + env("OMP_NUM_THREADS")
-        + "; OPENBLAS_NUM_THREADS=" + env("OPENBLAS_NUM_THREADS");
+    return "threads per worker "
+        + threadsPerWorker
+        + "; OMP_NUM_THREADS="
+        + env("OMP_NUM_THREADS")
+        + "; OPENBLAS_NUM_THREADS="
+        + env("OPENBLAS_NUM_THREADS");
   }
 
   /** Cores the JVM sees. */
@@ -50,9 +56,20 @@ public final class CpuBackend {
 
   /** Processor, cores, OS, JVM and tensor library, on one line. */
   public static String describeMachine() {
-    return "processor: " + processorName() + "; cores: " + cores() + "; os: " + System.getProperty("os.name")
-        + " " + System.getProperty("os.arch") + "; jvm: " + System.getProperty("java.vm.name") + " "
-        + System.getProperty("java.version") + "; tensors: nd4j-native " + nd4jVersion();
+    return "processor: "
+        + processorName()
+        + "; cores: "
+        + cores()
+        + "; os: "
+        + System.getProperty("os.name")
+        + " "
+        + System.getProperty("os.arch")
+        + "; jvm: "
+        + System.getProperty("java.vm.name")
+        + " "
+        + System.getProperty("java.version")
+        + "; tensors: nd4j-native "
+        + nd4jVersion();
   }
 
   /** The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown". */

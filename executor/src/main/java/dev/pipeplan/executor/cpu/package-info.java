@@ -1,5 +1,6 @@
 /**
- * The CPU backend: nd4j-native's thread settings for pipeline workers, and a description of the machine that
- * profiles and measured runs record. nd4j reads OMP_NUM_THREADS once, when it loads; the launcher sets it.
+ * The CPU backend: nd4j-native's thread settings for pipeline workers, and a description of the
+ * machine that profiles and measured runs record. nd4j reads OMP_NUM_THREADS once, when it loads;
+ * the launcher sets it.
  */
 package dev.pipeplan.executor.cpu;

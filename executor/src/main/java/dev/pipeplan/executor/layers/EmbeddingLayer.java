@@ -11,8 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Token embedding plus learned positions: row r of the output is {@code tokens[token r] + positions[r mod seq]}.
- * Its input is the micro-batch's token ids, so it has no input gradient; I only keeps the output gradient for W.
+ * Token embedding plus learned positions: row r of the output is {@code tokens[token r] +
+ * positions[r mod seq]}. Its input is the micro-batch's token ids, so it has no input gradient; I
+ * only keeps the output gradient for W.
  */
 public final class EmbeddingLayer extends ExecutableLayer<EmbeddingLayer.State> {
   private final int vocab;
@@ -20,15 +21,23 @@ public final class EmbeddingLayer extends ExecutableLayer<EmbeddingLayer.State> 
   private final Parameter tokenTable;
   private final Parameter positionTable;
 
-  public EmbeddingLayer(String name, int vocab, int hidden, int positions, SplittableRandom random,
+  public EmbeddingLayer(
+      String name,
+      int vocab,
+      int hidden,
+      int positions,
+      SplittableRandom random,
       DataType dataType) {
     super(name, dataType);
     this.vocab = vocab;
     this.positionCount = positions;
-    this.tokenTable = Parameter.zerosLike(name + ".tokens",
-        Tensors.normal(random, Tensors.INIT_STD, dataType, vocab, hidden));
-    this.positionTable = Parameter.zerosLike(name + ".positions",
-        Tensors.normal(random, Tensors.INIT_STD / 2, dataType, positions, hidden));
+    this.tokenTable =
+        Parameter.zerosLike(
+            name + ".tokens", Tensors.normal(random, Tensors.INIT_STD, dataType, vocab, hidden));
+    this.positionTable =
+        Parameter.zerosLike(
+            name + ".positions",
+            Tensors.normal(random, Tensors.INIT_STD / 2, dataType, positions, hidden));
   }
 
   /** Token ids and, after I, the output gradient. */
@@ -48,21 +57,33 @@ public final class EmbeddingLayer extends ExecutableLayer<EmbeddingLayer.State> 
   @Override
   protected Forward<State> computeForward(INDArray input, MicroBatch data) {
     if (data.sequenceLength() > positionCount) {
-      throw new BadInputException("layer " + name() + ": sequence length " + data.sequenceLength()
-          + " exceeds its " + positionCount + " positions");
+      throw new BadInputException(
+          "layer "
+              + name()
+              + ": sequence length "
+              + data.sequenceLength()
+              + " exceeds its "
+              + positionCount
+              + " positions");
     }
     for (int t : data.tokens()) {
       if (t < 0 || t >= vocab) {
-        throw new BadInputException("layer " + name() + ": token id " + t + " is outside 0.." + (vocab - 1));
+        throw new BadInputException(
+            "layer " + name() + ": token id " + t + " is outside 0.." + (vocab - 1));
       }
     }
     long hidden = tokenTable.value().columns();
     INDArray rows = Nd4j.pullRows(tokenTable.value(), 1, data.tokens());
-    INDArray positions = positionTable.value().get(NDArrayIndex.interval(0, data.sequenceLength()),
-        NDArrayIndex.all());
-    INDArray out = rows.reshape(data.samples(), data.sequenceLength(), hidden).addi(positions)
-        .reshape(data.rows(), hidden);
-    return new Forward<>(out, new State(data.tokens().clone(), data.samples(), data.sequenceLength()));
+    INDArray positions =
+        positionTable
+            .value()
+            .get(NDArrayIndex.interval(0, data.sequenceLength()), NDArrayIndex.all());
+    INDArray out =
+        rows.reshape(data.samples(), data.sequenceLength(), hidden)
+            .addi(positions)
+            .reshape(data.rows(), hidden);
+    return new Forward<>(
+        out, new State(data.tokens().clone(), data.samples(), data.sequenceLength()));
   }
 
   @Override
@@ -81,7 +102,9 @@ public final class EmbeddingLayer extends ExecutableLayer<EmbeddingLayer.State> 
     Nd4j.exec(scatter);
     long hidden = dy.columns();
     INDArray positionGrad = dy.reshape(state.samples, state.sequenceLength, hidden).sum(0);
-    positionTable.gradient().get(NDArrayIndex.interval(0, state.sequenceLength), NDArrayIndex.all())
+    positionTable
+        .gradient()
+        .get(NDArrayIndex.interval(0, state.sequenceLength), NDArrayIndex.all())
         .addi(positionGrad);
     Tensors.release(positionGrad, dy);
   }

@@ -8,13 +8,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A layer that really computes: forward, then the backward split in two. {@link #backwardInput} (I) turns the
- * output gradient into the input gradient and keeps what the weight gradient needs; {@link #backwardWeight} (W)
- * adds this micro-batch's weight gradients into the parameters' gradient buffers and frees the micro-batch's state.
- * A fused backward (B) is I then W. Activations are 2-D, one row per token (or per sample without a sequence).
+ * A layer that really computes: forward, then the backward split in two. {@link #backwardInput} (I)
+ * turns the output gradient into the input gradient and keeps what the weight gradient needs;
+ * {@link #backwardWeight} (W) adds this micro-batch's weight gradients into the parameters'
+ * gradient buffers and frees the micro-batch's state. A fused backward (B) is I then W. Activations
+ * are 2-D, one row per token (or per sample without a sequence).
  *
- * <p>A layer object is used by one worker thread at a time; its per-micro-batch state is keyed by micro-batch index
- * and looked up, never iterated.
+ * <p>A layer object is used by one worker thread at a time; its per-micro-batch state is keyed by
+ * micro-batch index and looked up, never iterated.
  *
  * @param <C> the state a micro-batch keeps from forward to backward
  */
@@ -40,13 +41,15 @@ public abstract class ExecutableLayer<C> {
    * Runs forward for one micro-batch and keeps what its backward needs.
    *
    * @param microBatch the micro-batch index, unique among those in flight
-   * @param input the previous layer's output, or {@code null} for a layer that reads the data itself
+   * @param input the previous layer's output, or {@code null} for a layer that reads the data
+   *     itself
    * @param data the micro-batch's tokens and labels
    * @return the output; a loss layer returns its loss contribution as a 1x1 array
    */
   public final INDArray forward(int microBatch, INDArray input, MicroBatch data) {
     if (saved.containsKey(microBatch)) {
-      throw new IllegalStateException("layer " + name + " already holds a forward of micro-batch " + microBatch);
+      throw new IllegalStateException(
+          "layer " + name + " already holds a forward of micro-batch " + microBatch);
     }
     Forward<C> f = computeForward(input, data);
     saved.put(microBatch, f.state());
@@ -56,8 +59,10 @@ public abstract class ExecutableLayer<C> {
   /**
    * The input gradient of one micro-batch (I).
    *
-   * @param outputGrad the gradient of the loss with respect to this layer's output; ignored by a loss layer
-   * @return the gradient with respect to the input, or {@code null} when the input is not differentiable (tokens)
+   * @param outputGrad the gradient of the loss with respect to this layer's output; ignored by a
+   *     loss layer
+   * @return the gradient with respect to the input, or {@code null} when the input is not
+   *     differentiable (tokens)
    */
   public final INDArray backwardInput(int microBatch, INDArray outputGrad) {
     return computeBackwardInput(state(microBatch), outputGrad);
@@ -69,7 +74,10 @@ public abstract class ExecutableLayer<C> {
     saved.remove(microBatch);
   }
 
-  /** Drops a micro-batch's state without computing gradients (after a failure, or in gradient checks). */
+  /**
+   * Drops a micro-batch's state without computing gradients (after a failure, or in gradient
+   * checks).
+   */
   public final void discard(int microBatch) {
     saved.remove(microBatch);
   }
@@ -90,8 +98,9 @@ public abstract class ExecutableLayer<C> {
   }
 
   /**
-   * Whether the layer keeps its input tensor until W (and frees it there). Otherwise the caller owns the input
-   * and may free it once forward returns. Every layer owns, and frees in W, the output gradient it is given in I.
+   * Whether the layer keeps its input tensor until W (and frees it there). Otherwise the caller
+   * owns the input and may free it once forward returns. Every layer owns, and frees in W, the
+   * output gradient it is given in I.
    */
   public boolean retainsInput() {
     return false;
@@ -111,8 +120,8 @@ public abstract class ExecutableLayer<C> {
   private C state(int microBatch) {
     C state = saved.get(microBatch);
     if (state == null) {
-      throw new IllegalStateException("layer " + name + " has no forward of micro-batch " + microBatch
-          + " to run backward on");
+      throw new IllegalStateException(
+          "layer " + name + " has no forward of micro-batch " + microBatch + " to run backward on");
     }
     return state;
   }

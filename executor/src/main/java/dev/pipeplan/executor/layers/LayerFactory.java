@@ -10,8 +10,9 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Builds executable layers from a model's layer shapes. Every layer of the model gets its own random stream, split
- * from the root seed in model order, so a layer's weights are the same however the model is partitioned.
+ * Builds executable layers from a model's layer shapes. Every layer of the model gets its own
+ * random stream, split from the root seed in model order, so a layer's weights are the same however
+ * the model is partitioned.
  */
 public final class LayerFactory {
   private LayerFactory() {}
@@ -27,23 +28,42 @@ public final class LayerFactory {
   }
 
   /** One layer from its shape; throws {@link BadInputException} for kinds that cannot run. */
-  public static ExecutableLayer<?> build(LayerSpec spec, SplittableRandom random, DataType dataType) {
+  public static ExecutableLayer<?> build(
+      LayerSpec spec, SplittableRandom random, DataType dataType) {
     switch (spec.kind()) {
       case EMBEDDING:
-        return new EmbeddingLayer(spec.name(), dim(spec, "vocab"), dim(spec, "hidden"),
-            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"), random, dataType);
+        return new EmbeddingLayer(
+            spec.name(),
+            dim(spec, "vocab"),
+            dim(spec, "hidden"),
+            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
+            random,
+            dataType);
       case TRANSFORMER_BLOCK:
         int heads = dim(spec, "heads");
-        return new TransformerBlockLayer(spec.name(), dim(spec, "hidden"), heads,
-            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads, dim(spec, "ffn"),
-            flag(spec, "gated"), !spec.shape().containsKey("bias") || flag(spec, "bias"), random, dataType);
+        return new TransformerBlockLayer(
+            spec.name(),
+            dim(spec, "hidden"),
+            heads,
+            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads,
+            dim(spec, "ffn"),
+            flag(spec, "gated"),
+            !spec.shape().containsKey("bias") || flag(spec, "bias"),
+            random,
+            dataType);
       case MLP:
-        return new MlpLayer(spec.name(), dim(spec, "in"), dim(spec, "hidden"), dim(spec, "out"), random, dataType);
+        return new MlpLayer(
+            spec.name(), dim(spec, "in"), dim(spec, "hidden"), dim(spec, "out"), random, dataType);
       case LM_HEAD:
-        return new LmHeadLayer(spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random, dataType);
+        return new LmHeadLayer(
+            spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random, dataType);
       default:
-        throw new BadInputException("layer '" + spec.name() + "' is of kind " + spec.kind().id()
-            + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
+        throw new BadInputException(
+            "layer '"
+                + spec.name()
+                + "' is of kind "
+                + spec.kind().id()
+                + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
     }
   }
 
@@ -60,8 +80,15 @@ public final class LayerFactory {
   private static int dim(LayerSpec spec, String key) {
     long v = spec.shapeValue(key);
     if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw new BadInputException("layer '" + spec.name() + "' shape " + key + " (" + v + ") must be in 1.."
-          + Integer.MAX_VALUE);
+      throw new BadInputException(
+          "layer '"
+              + spec.name()
+              + "' shape "
+              + key
+              + " ("
+              + v
+              + ") must be in 1.."
+              + Integer.MAX_VALUE);
     }
     return (int) v;
   }

@@ -6,18 +6,29 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** An affine map {@code y = x W + b} (bias optional) with its gradient pieces; a building block, not a layer. */
+/**
+ * An affine map {@code y = x W + b} (bias optional) with its gradient pieces; a building block, not
+ * a layer.
+ */
 final class Linear {
   private final Parameter weight;
   private final Parameter bias;
 
-  Linear(String name, long inFeatures, long outFeatures, boolean withBias, SplittableRandom random, double std,
+  Linear(
+      String name,
+      long inFeatures,
+      long outFeatures,
+      boolean withBias,
+      SplittableRandom random,
+      double std,
       DataType dataType) {
-    this.weight = Parameter.zerosLike(name + ".weight",
-        Tensors.normal(random, std, dataType, inFeatures, outFeatures));
-    this.bias = withBias
-        ? Parameter.zerosLike(name + ".bias", Tensors.zeros(dataType, 1, outFeatures))
-        : null;
+    this.weight =
+        Parameter.zerosLike(
+            name + ".weight", Tensors.normal(random, std, dataType, inFeatures, outFeatures));
+    this.bias =
+        withBias
+            ? Parameter.zerosLike(name + ".bias", Tensors.zeros(dataType, 1, outFeatures))
+            : null;
   }
 
   INDArray forward(INDArray x) {

@@ -9,21 +9,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Final layer norm, projection to the vocabulary and softmax cross-entropy against the labels. The loss of a
- * micro-batch is its summed token losses divided by the loss terms of the whole iteration, so the micro-batch
- * losses (and gradients) add up to the mean over the global batch. The projection is never tied to the embedding
- * here (see docs/design.md, "Executor").
+ * Final layer norm, projection to the vocabulary and softmax cross-entropy against the labels. The
+ * loss of a micro-batch is its summed token losses divided by the loss terms of the whole
+ * iteration, so the micro-batch losses (and gradients) add up to the mean over the global batch.
+ * The projection is never tied to the embedding here (see docs/design.md, "Executor").
  */
 public final class LmHeadLayer extends ExecutableLayer<LmHeadLayer.State> {
   private final int vocab;
   private final LayerNorm norm;
   private final Linear projection;
 
-  public LmHeadLayer(String name, int hidden, int vocab, SplittableRandom random, DataType dataType) {
+  public LmHeadLayer(
+      String name, int hidden, int vocab, SplittableRandom random, DataType dataType) {
     super(name, dataType);
     this.vocab = vocab;
     this.norm = new LayerNorm(name + ".norm", hidden, dataType);
-    this.projection = new Linear(name + ".proj", hidden, vocab, false, random, Tensors.INIT_STD, dataType);
+    this.projection =
+        new Linear(name + ".proj", hidden, vocab, false, random, Tensors.INIT_STD, dataType);
   }
 
   static final class State {
@@ -53,7 +55,8 @@ public final class LmHeadLayer extends ExecutableLayer<LmHeadLayer.State> {
     for (int r = 0; r < labels.length; r++) {
       int label = labels[r];
       if (label < 0 || label >= vocab) {
-        throw new BadInputException("layer " + name() + ": label " + label + " is outside 0.." + (vocab - 1));
+        throw new BadInputException(
+            "layer " + name() + ": label " + label + " is outside 0.." + (vocab - 1));
       }
       loss -= Math.log(Math.max(probabilities.getDouble(r, label), Double.MIN_NORMAL));
       probabilities.putScalar(r, label, probabilities.getDouble(r, label) - 1);

@@ -7,20 +7,28 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A two-layer perceptron, {@code y = gelu(x W1 + b1) W2 + b2}, on rows of {@code in} features. When it is the
- * model's first layer it reads seeded random features of the micro-batch (see {@link MicroBatch#featureSeed()}).
+ * A two-layer perceptron, {@code y = gelu(x W1 + b1) W2 + b2}, on rows of {@code in} features. When
+ * it is the model's first layer it reads seeded random features of the micro-batch (see {@link
+ * MicroBatch#featureSeed()}).
  */
 public final class MlpLayer extends ExecutableLayer<MlpLayer.State> {
   private final int inFeatures;
   private final Linear up;
   private final Linear down;
 
-  public MlpLayer(String name, int inFeatures, int hidden, int outFeatures, SplittableRandom random,
+  public MlpLayer(
+      String name,
+      int inFeatures,
+      int hidden,
+      int outFeatures,
+      SplittableRandom random,
       DataType dataType) {
     super(name, dataType);
     this.inFeatures = inFeatures;
-    this.up = new Linear(name + ".up", inFeatures, hidden, true, random, Tensors.INIT_STD, dataType);
-    this.down = new Linear(name + ".down", hidden, outFeatures, true, random, Tensors.INIT_STD, dataType);
+    this.up =
+        new Linear(name + ".up", inFeatures, hidden, true, random, Tensors.INIT_STD, dataType);
+    this.down =
+        new Linear(name + ".down", hidden, outFeatures, true, random, Tensors.INIT_STD, dataType);
   }
 
   static final class State {
@@ -39,8 +47,11 @@ public final class MlpLayer extends ExecutableLayer<MlpLayer.State> {
   @Override
   protected Forward<State> computeForward(INDArray input, MicroBatch data) {
     State s = new State();
-    s.input = input != null ? input
-        : Tensors.normal(new SplittableRandom(data.featureSeed()), 1.0, dataType(), data.rows(), inFeatures);
+    s.input =
+        input != null
+            ? input
+            : Tensors.normal(
+                new SplittableRandom(data.featureSeed()), 1.0, dataType(), data.rows(), inFeatures);
     s.preActivation = up.forward(s.input);
     s.activation = Tensors.gelu(s.preActivation);
     return new Forward<>(down.forward(s.activation), s);

@@ -4,7 +4,8 @@ import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A trainable tensor and its gradient buffer, which W actions add into and the optimizer step reads.
+ * A trainable tensor and its gradient buffer, which W actions add into and the optimizer step
+ * reads.
  *
  * @param name the layer's name and the tensor's role, for example "block3.wq"
  * @param value the weights, updated in place by the optimizer

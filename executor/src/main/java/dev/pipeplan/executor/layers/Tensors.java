@@ -6,10 +6,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** The few tensor operations the layers share: seeded initialisation, layer norm, GELU and SiLU with derivatives. */
+/**
+ * The few tensor operations the layers share: seeded initialisation, layer norm, GELU and SiLU with
+ * derivatives.
+ */
 public final class Tensors {
   /** GPT-2's initialisation standard deviation. */
   public static final double INIT_STD = 0.02;
+
   static final double LAYER_NORM_EPS = 1e-5;
   private static final double GELU_C = Math.sqrt(2 / Math.PI);
   private static final double GELU_K = 0.044715;
@@ -17,7 +21,8 @@ public final class Tensors {
   private Tensors() {}
 
   /** A tensor of normal(0, std) values drawn from the stream, in row-major order. */
-  public static INDArray normal(SplittableRandom random, double std, DataType dataType, long... shape) {
+  public static INDArray normal(
+      SplittableRandom random, double std, DataType dataType, long... shape) {
     long n = 1;
     for (long s : shape) {
       n *= s;
@@ -38,10 +43,10 @@ public final class Tensors {
   }
 
   /**
-   * Frees the native memory of tensors this code owns and no longer needs, at once rather than at the next garbage
-   * collection: freed memory is reused by the allocator, where fresh memory costs a page fault per 4 KiB (which
-   * dominated the time of small layers). A reshaped view that covers its whole buffer frees the buffer. Never pass a
-   * tensor that anything else still reads.
+   * Frees the native memory of tensors this code owns and no longer needs, at once rather than at
+   * the next garbage collection: freed memory is reused by the allocator, where fresh memory costs
+   * a page fault per 4 KiB (which dominated the time of small layers). A reshaped view that covers
+   * its whole buffer frees the buffer. Never pass a tensor that anything else still reads.
    */
   public static void release(INDArray... tensors) {
     for (INDArray t : tensors) {
@@ -50,13 +55,19 @@ public final class Tensors {
       }
       if (t.closeable()) {
         t.close();
-      } else if (t.isView() && t.length() == t.data().length() && t.data().closeable() && !t.data().wasClosed()) {
+      } else if (t.isView()
+          && t.length() == t.data().length()
+          && t.data().closeable()
+          && !t.data().wasClosed()) {
         t.data().close();
       }
     }
   }
 
-  /** Layer norm over each row: returns the normalised rows and keeps 1/std per row in {@code rstdOut[0]}. */
+  /**
+   * Layer norm over each row: returns the normalised rows and keeps 1/std per row in {@code
+   * rstdOut[0]}.
+   */
   static INDArray normalize(INDArray x, INDArray[] rstdOut) {
     INDArray mean = x.mean(true, 1);
     INDArray centred = x.sub(mean);
@@ -69,8 +80,8 @@ public final class Tensors {
   }
 
   /**
-   * Input gradient of layer norm. {@code dNormalized} is the gradient with respect to the normalised rows (the
-   * output gradient already multiplied by gamma).
+   * Input gradient of layer norm. {@code dNormalized} is the gradient with respect to the
+   * normalised rows (the output gradient already multiplied by gamma).
    */
   static INDArray normalizeBackward(INDArray dNormalized, INDArray normalized, INDArray rstd) {
     INDArray meanGrad = dNormalized.mean(true, 1);

@@ -9,9 +9,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A pre-LN transformer block: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 + MLP(LN2(x2))}. Attention is causal
- * multi-head attention whose keys and values may have fewer heads than the queries (grouped-query attention:
- * query head h reads key/value head {@code h / (heads / kvHeads)}). The MLP is GELU, or SwiGLU when gated.
+ * A pre-LN transformer block: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 + MLP(LN2(x2))}.
+ * Attention is causal multi-head attention whose keys and values may have fewer heads than the
+ * queries (grouped-query attention: query head h reads key/value head {@code h / (heads /
+ * kvHeads)}). The MLP is GELU, or SwiGLU when gated.
  */
 public final class TransformerBlockLayer extends ExecutableLayer<TransformerBlockLayer.State> {
   private static final double MASKED = -1e9;
@@ -42,11 +43,20 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
    * @param gated SwiGLU instead of GELU
    * @param bias whether the linear maps have biases
    */
-  public TransformerBlockLayer(String name, int hidden, int heads, int kvHeads, int ffn, boolean gated, boolean bias,
-      SplittableRandom random, DataType dataType) {
+  public TransformerBlockLayer(
+      String name,
+      int hidden,
+      int heads,
+      int kvHeads,
+      int ffn,
+      boolean gated,
+      boolean bias,
+      SplittableRandom random,
+      DataType dataType) {
     super(name, dataType);
     if (heads <= 0 || hidden % heads != 0) {
-      throw new BadInputException("layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
+      throw new BadInputException(
+          "layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
     }
     if (kvHeads <= 0 || heads % kvHeads != 0) {
       throw new BadInputException(
@@ -60,8 +70,10 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     double std = Tensors.INIT_STD;
     this.norm1 = new LayerNorm(name + ".ln1", hidden, dataType);
     this.query = new Linear(name + ".q", hidden, hidden, bias, random, std, dataType);
-    this.key = new Linear(name + ".k", hidden, (long) kvHeads * headDim, bias, random, std, dataType);
-    this.value = new Linear(name + ".v", hidden, (long) kvHeads * headDim, bias, random, std, dataType);
+    this.key =
+        new Linear(name + ".k", hidden, (long) kvHeads * headDim, bias, random, std, dataType);
+    this.value =
+        new Linear(name + ".v", hidden, (long) kvHeads * headDim, bias, random, std, dataType);
     this.output = new Linear(name + ".o", hidden, hidden, bias, random, std, dataType);
     this.norm2 = new LayerNorm(name + ".ln2", hidden, dataType);
     this.up = new Linear(name + ".up", hidden, ffn, bias, random, std, dataType);
@@ -108,7 +120,8 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     s.q = headsOf(query.forward(s.normed1), heads, s);
     s.k = expandKv(headsOf(key.forward(s.normed1), kvHeads, s), s);
     s.v = expandKv(headsOf(value.forward(s.normed1), kvHeads, s), s);
-    INDArray scores = Nd4j.matmul(s.q, s.k, null, false, true, false).muli(1.0 / Math.sqrt(headDim));
+    INDArray scores =
+        Nd4j.matmul(s.q, s.k, null, false, true, false).muli(1.0 / Math.sqrt(headDim));
     scores.addi(causalMask(s.sequenceLength));
     s.probabilities = Tensors.softmaxLast(scores);
     Tensors.release(scores);
@@ -163,7 +176,8 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     INDArray product = probabilitiesGrad.mul(s.probabilities);
     INDArray rowDot = product.sum(true, 2);
     Tensors.release(product);
-    INDArray scoresGrad = probabilitiesGrad.subi(rowDot).muli(s.probabilities).muli(1.0 / Math.sqrt(headDim));
+    INDArray scoresGrad =
+        probabilitiesGrad.subi(rowDot).muli(s.probabilities).muli(1.0 / Math.sqrt(headDim));
     Tensors.release(rowDot);
     INDArray qGrad = Nd4j.matmul(scoresGrad, s.k);
     INDArray kGrad = Nd4j.matmul(scoresGrad, s.q, null, true, false, false);
@@ -204,8 +218,20 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     key.accumulateWeightGradient(s.normed1, s.kGrad);
     value.accumulateWeightGradient(s.normed1, s.vGrad);
     norm1.accumulateWeightGradient(s.norm1, s.normed1Grad);
-    Tensors.release(s.activation, s.outputGrad, s.normed2, s.upGrad, s.gateGrad, s.normed2Grad, s.context,
-        s.contextOutGrad, s.normed1, s.qGrad, s.kGrad, s.vGrad, s.normed1Grad);
+    Tensors.release(
+        s.activation,
+        s.outputGrad,
+        s.normed2,
+        s.upGrad,
+        s.gateGrad,
+        s.normed2Grad,
+        s.context,
+        s.contextOutGrad,
+        s.normed1,
+        s.qGrad,
+        s.kGrad,
+        s.vGrad,
+        s.normed1Grad);
     LayerNorm.release(s.norm1);
     LayerNorm.release(s.norm2);
   }
@@ -229,38 +255,53 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
 
   /** [rows, h*d] to [samples*h, seq, d]; frees the 2-D input, which the caller created for this. */
   private INDArray headsOf(INDArray x, int headCount, State s) {
-    INDArray out = x.reshape('c', s.samples, s.sequenceLength, headCount, headDim).permute(0, 2, 1, 3).dup('c')
-        .reshape('c', (long) s.samples * headCount, s.sequenceLength, headDim);
+    INDArray out =
+        x.reshape('c', s.samples, s.sequenceLength, headCount, headDim)
+            .permute(0, 2, 1, 3)
+            .dup('c')
+            .reshape('c', (long) s.samples * headCount, s.sequenceLength, headDim);
     Tensors.release(x);
     return out;
   }
 
   /** [samples*h, seq, d] to [rows, h*d]. */
   private INDArray fromHeads(INDArray x, int headCount, State s) {
-    return x.reshape('c', s.samples, headCount, s.sequenceLength, headDim).permute(0, 2, 1, 3).dup('c')
+    return x.reshape('c', s.samples, headCount, s.sequenceLength, headDim)
+        .permute(0, 2, 1, 3)
+        .dup('c')
         .reshape('c', (long) s.samples * s.sequenceLength, (long) headCount * headDim);
   }
 
-  /** Key/value heads repeated so that each query head has its own: [samples*kv, ...] to [samples*heads, ...]. */
+  /**
+   * Key/value heads repeated so that each query head has its own: [samples*kv, ...] to
+   * [samples*heads, ...].
+   */
   private INDArray expandKv(INDArray kv, State s) {
     if (kvHeads == heads) {
       return kv;
     }
     int group = heads / kvHeads;
-    INDArray grouped = kv.reshape('c', (long) s.samples * kvHeads, 1, (long) s.sequenceLength * headDim);
-    INDArray repeated = Nd4j.zeros(kv.dataType(), (long) s.samples * kvHeads, group,
-        (long) s.sequenceLength * headDim).addi(grouped);
+    INDArray grouped =
+        kv.reshape('c', (long) s.samples * kvHeads, 1, (long) s.sequenceLength * headDim);
+    INDArray repeated =
+        Nd4j.zeros(
+                kv.dataType(), (long) s.samples * kvHeads, group, (long) s.sequenceLength * headDim)
+            .addi(grouped);
     Tensors.release(kv);
     return repeated.reshape('c', (long) s.samples * heads, s.sequenceLength, headDim);
   }
 
-  /** The transpose of {@link #expandKv}: gradients of the query heads that share a key/value head are summed. */
+  /**
+   * The transpose of {@link #expandKv}: gradients of the query heads that share a key/value head
+   * are summed.
+   */
   private INDArray reduceKv(INDArray grad, State s) {
     if (kvHeads == heads) {
       return grad;
     }
     int group = heads / kvHeads;
-    return grad.reshape('c', (long) s.samples * kvHeads, group, (long) s.sequenceLength * headDim).sum(1)
+    return grad.reshape('c', (long) s.samples * kvHeads, group, (long) s.sequenceLength * headDim)
+        .sum(1)
         .reshape('c', (long) s.samples * kvHeads, s.sequenceLength, headDim);
   }
 
@@ -276,5 +317,4 @@ public final class TransformerBlockLayer extends ExecutableLayer<TransformerBloc
     }
     return mask;
   }
-
 }

@@ -32,16 +32,21 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Measures a model's layers on the CPU backend. For each layer and micro-batch size it runs F, I and W back to back
- * ({@code warmup} times unrecorded, then {@code repeats} times), keeps the median of each, and fits
- * {@code fixed + perSample * b} with least squares. Layers with the same kind and shape (the blocks of a
- * transformer) are measured once and share the result. The hand-off is measured as the time from one thread's
- * send to a waiting thread's receipt through the runtime's mailbox, at a few tensor sizes.
+ * Measures a model's layers on the CPU backend. For each layer and micro-batch size it runs F, I
+ * and W back to back ({@code warmup} times unrecorded, then {@code repeats} times), keeps the
+ * median of each, and fits {@code fixed + perSample * b} with least squares. Layers with the same
+ * kind and shape (the blocks of a transformer) are measured once and share the result. The hand-off
+ * is measured as the time from one thread's send to a waiting thread's receipt through the
+ * runtime's mailbox, at a few tensor sizes.
  */
 public final class Profiler {
   private static final long[] HANDOFF_FLOATS = {1L << 10, 1L << 16, 1L << 20};
   private static final int HANDOFF_REPEATS = 30;
-  /** The bandwidth recorded when the hand-off time does not grow with size (tensors pass by reference). */
+
+  /**
+   * The bandwidth recorded when the hand-off time does not grow with size (tensors pass by
+   * reference).
+   */
   public static final double UNBOUNDED_BYTES_PER_SECOND = 1e12;
 
   private Profiler() {}
@@ -54,16 +59,24 @@ public final class Profiler {
    * @param repeats recorded runs, per layer and size; the median is kept
    * @param threadsPerWorker native threads per op, as the workers of a run will have
    * @param seed weights and data seed
-   * @param concurrentWorkers how many workers measure at once, each on its own copy of the layer, starting each
-   *     repetition together: a run's p workers share caches and memory bandwidth, so measuring with p busy
-   *     workers gives the times a busy pipeline sees (the first worker's times are kept)
+   * @param concurrentWorkers how many workers measure at once, each on its own copy of the layer,
+   *     starting each repetition together: a run's p workers share caches and memory bandwidth, so
+   *     measuring with p busy workers gives the times a busy pipeline sees (the first worker's
+   *     times are kept)
    */
-  public record Options(List<Integer> microBatchSizes, int warmup, int repeats, int threadsPerWorker, long seed,
+  public record Options(
+      List<Integer> microBatchSizes,
+      int warmup,
+      int repeats,
+      int threadsPerWorker,
+      long seed,
       int concurrentWorkers) {
     public Options {
-      microBatchSizes = List.copyOf(new TreeSet<>(Objects.requireNonNull(microBatchSizes, "microBatchSizes")));
+      microBatchSizes =
+          List.copyOf(new TreeSet<>(Objects.requireNonNull(microBatchSizes, "microBatchSizes")));
       if (microBatchSizes.isEmpty()) {
-        throw new BadInputException("microbatch-sizes is empty; give at least one size, for example 1,2,4,8");
+        throw new BadInputException(
+            "microbatch-sizes is empty; give at least one size, for example 1,2,4,8");
       }
       for (int b : microBatchSizes) {
         Checks.positive("micro-batch size", b);
@@ -74,7 +87,9 @@ public final class Profiler {
       Checks.positive("concurrent workers", concurrentWorkers);
     }
 
-    /** Sizes 1, 2, 4, 8; 2 warm-up runs and 5 repeats; one thread per worker; one worker at a time. */
+    /**
+     * Sizes 1, 2, 4, 8; 2 warm-up runs and 5 repeats; one thread per worker; one worker at a time.
+     */
     public static Options defaults() {
       return new Options(List.of(1, 2, 4, 8), 2, 5, 1, 1L, 1);
     }
@@ -85,11 +100,12 @@ public final class Profiler {
   }
 
   /**
-   * Profiles every layer of the model; {@code progress} hears one line per layer measured. Layer times are read
-   * from {@code clock} on the measuring thread ({@link NanoClock#threadCpu()} keeps other processes out of them);
-   * the hand-off is always timed in wall time.
+   * Profiles every layer of the model; {@code progress} hears one line per layer measured. Layer
+   * times are read from {@code clock} on the measuring thread ({@link NanoClock#threadCpu()} keeps
+   * other processes out of them); the hand-off is always timed in wall time.
    */
-  public static Profile profile(ModelSpec model, Options options, NanoClock clock, Consumer<String> progress) {
+  public static Profile profile(
+      ModelSpec model, Options options, NanoClock clock, Consumer<String> progress) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(options, "options");
     String threads = CpuBackend.configure(options.threadsPerWorker());
@@ -103,8 +119,13 @@ public final class Profiler {
       String shapeKey = spec.kind().id() + spec.shape();
       Profile.LayerProfile known = byShape.get(shapeKey);
       if (known != null) {
-        layers.add(new Profile.LayerProfile(spec.name(), known.samples(), known.forward(), known.backwardInput(),
-            known.backwardWeight()));
+        layers.add(
+            new Profile.LayerProfile(
+                spec.name(),
+                known.samples(),
+                known.forward(),
+                known.backwardInput(),
+                known.backwardWeight()));
         continue;
       }
       List<ExecutableLayer<?>> copies = new ArrayList<>();
@@ -115,24 +136,51 @@ public final class Profiler {
       for (int b : options.microBatchSizes()) {
         samples.add(measureConcurrently(copies, spec, b, seq, vocab, options, clock, random));
       }
-      Profile.LayerProfile measured = new Profile.LayerProfile(spec.name(), samples,
-          fit(samples, MeasuredTimes::forwardNanos), fit(samples, MeasuredTimes::backwardInputNanos),
-          fit(samples, MeasuredTimes::backwardWeightNanos));
+      Profile.LayerProfile measured =
+          new Profile.LayerProfile(
+              spec.name(),
+              samples,
+              fit(samples, MeasuredTimes::forwardNanos),
+              fit(samples, MeasuredTimes::backwardInputNanos),
+              fit(samples, MeasuredTimes::backwardWeightNanos));
       byShape.put(shapeKey, measured);
       layers.add(measured);
       progress.accept(describe(measured));
     }
     // the hand-off spans two threads: only wall time can measure it
     long[] handoff = measureHandoff(NanoClock.system());
-    String machine = CpuBackend.describeMachine() + "; " + threads + "; measured with "
-        + options.concurrentWorkers() + " concurrent worker" + (options.concurrentWorkers() == 1 ? "" : "s");
-    return new Profile(model.name(), CpuBackend.NAME, machine, layers, handoff[0],
-        handoff[1] <= 0 ? UNBOUNDED_BYTES_PER_SECOND : Math.min(UNBOUNDED_BYTES_PER_SECOND, 1e9 / (handoff[1] / 1e6)));
+    String machine =
+        CpuBackend.describeMachine()
+            + "; "
+            + threads
+            + "; measured with "
+            + options.concurrentWorkers()
+            + " concurrent worker"
+            + (options.concurrentWorkers() == 1 ? "" : "s");
+    return new Profile(
+        model.name(),
+        CpuBackend.NAME,
+        machine,
+        layers,
+        handoff[0],
+        handoff[1] <= 0
+            ? UNBOUNDED_BYTES_PER_SECOND
+            : Math.min(UNBOUNDED_BYTES_PER_SECOND, 1e9 / (handoff[1] / 1e6)));
   }
 
-  /** Measures every copy at once on its own thread (the first on this one) and returns the first copy's times. */
-  private static MeasuredTimes measureConcurrently(List<ExecutableLayer<?>> copies, LayerSpec spec, int b, int seq,
-      int vocab, Options options, NanoClock clock, SplittableRandom random) {
+  /**
+   * Measures every copy at once on its own thread (the first on this one) and returns the first
+   * copy's times.
+   */
+  private static MeasuredTimes measureConcurrently(
+      List<ExecutableLayer<?>> copies,
+      LayerSpec spec,
+      int b,
+      int seq,
+      int vocab,
+      Options options,
+      NanoClock clock,
+      SplittableRandom random) {
     if (copies.size() == 1) {
       return measure(copies.get(0), spec, b, seq, vocab, options, clock, random, null);
     }
@@ -142,16 +190,19 @@ public final class Profiler {
     for (int w = 1; w < copies.size(); w++) {
       ExecutableLayer<?> copy = copies.get(w);
       SplittableRandom own = random.split();
-      Thread t = new Thread(() -> {
-        try {
-          measure(copy, spec, b, seq, vocab, options, clock, own, together);
-        } catch (RuntimeException e) {
-          synchronized (failure) {
-            failure[0] = e;
-          }
-          together.reset();
-        }
-      }, "pipeplan-profile-worker-" + w);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  measure(copy, spec, b, seq, vocab, options, clock, own, together);
+                } catch (RuntimeException e) {
+                  synchronized (failure) {
+                    failure[0] = e;
+                  }
+                  together.reset();
+                }
+              },
+              "pipeplan-profile-worker-" + w);
       t.setDaemon(true);
       others.add(t);
       t.start();
@@ -170,18 +221,28 @@ public final class Profiler {
     }
     synchronized (failure) {
       if (failure[0] != null) {
-        throw new IllegalStateException("a concurrent profiling worker failed: " + failure[0].getMessage(),
-            failure[0]);
+        throw new IllegalStateException(
+            "a concurrent profiling worker failed: " + failure[0].getMessage(), failure[0]);
       }
     }
     return mine;
   }
 
-  private static MeasuredTimes measure(ExecutableLayer<?> layer, LayerSpec spec, int b, int seq, int vocab,
-      Options options, NanoClock clock, SplittableRandom random, CyclicBarrier together) {
+  private static MeasuredTimes measure(
+      ExecutableLayer<?> layer,
+      LayerSpec spec,
+      int b,
+      int seq,
+      int vocab,
+      Options options,
+      NanoClock clock,
+      SplittableRandom random,
+      CyclicBarrier together) {
     MicroBatch data = new SyntheticData(options.seed(), vocab, seq, b).microBatch(0, 0, b);
-    INDArray input = spec.kind() == LayerKind.EMBEDDING ? null
-        : Tensors.normal(random, 1.0, DataType.FLOAT, data.rows(), inputWidth(spec));
+    INDArray input =
+        spec.kind() == LayerKind.EMBEDDING
+            ? null
+            : Tensors.normal(random, 1.0, DataType.FLOAT, data.rows(), inputWidth(spec));
     INDArray outputGrad = null;
     int runs = options.warmup() + options.repeats();
     long[] f = new long[options.repeats()];
@@ -235,8 +296,12 @@ public final class Profiler {
     return spec.kind() == LayerKind.MLP ? spec.shapeValue("in") : spec.shapeValue("hidden");
   }
 
-  /** Least squares of the times on b; with one size, a line through the origin. Never a negative slope. */
-  static Profile.LinearFit fit(List<MeasuredTimes> samples, java.util.function.ToLongFunction<MeasuredTimes> time) {
+  /**
+   * Least squares of the times on b; with one size, a line through the origin. Never a negative
+   * slope.
+   */
+  static Profile.LinearFit fit(
+      List<MeasuredTimes> samples, java.util.function.ToLongFunction<MeasuredTimes> time) {
     if (samples.size() == 1) {
       MeasuredTimes only = samples.get(0);
       return new Profile.LinearFit(0, time.applyAsLong(only) / (double) only.microBatchSize());
@@ -258,8 +323,8 @@ public final class Profiler {
   }
 
   /**
-   * Median send-to-receipt time through a mailbox, at a few sizes: returns {latency in ns, ns per MB}, the line's
-   * intercept and slope (the slope is 0 or below when tensors pass by reference).
+   * Median send-to-receipt time through a mailbox, at a few sizes: returns {latency in ns, ns per
+   * MB}, the line's intercept and slope (the slope is 0 or below when tensors pass by reference).
    */
   static long[] measureHandoff(NanoClock clock) {
     SimpleRegression regression = new SimpleRegression(true);
@@ -268,16 +333,19 @@ public final class Profiler {
       long[] times = new long[HANDOFF_REPEATS];
       Mailbox box = new Mailbox(1);
       long[] sentAt = new long[1];
-      Thread receiver = new Thread(() -> {
-        try {
-          for (int r = 0; r < HANDOFF_REPEATS; r++) {
-            box.take(Mailbox.Direction.FORWARD, 0, r, 10_000_000_000L);
-            times[r] = clock.nanoTime() - sentAt[0];
-          }
-        } catch (Exception e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "pipeplan-profile-handoff");
+      Thread receiver =
+          new Thread(
+              () -> {
+                try {
+                  for (int r = 0; r < HANDOFF_REPEATS; r++) {
+                    box.take(Mailbox.Direction.FORWARD, 0, r, 10_000_000_000L);
+                    times[r] = clock.nanoTime() - sentAt[0];
+                  }
+                } catch (Exception e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "pipeplan-profile-handoff");
       receiver.setDaemon(true);
       receiver.start();
       try {
@@ -298,7 +366,9 @@ public final class Profiler {
       }
       regression.addData(floats * 4 / 1e6, median(times));
     }
-    return new long[] {Math.max(0, Math.round(regression.getIntercept())), Math.round(regression.getSlope())};
+    return new long[] {
+      Math.max(0, Math.round(regression.getIntercept())), Math.round(regression.getSlope())
+    };
   }
 
   static long median(long[] values) {
@@ -309,8 +379,13 @@ public final class Profiler {
 
   private static String describe(Profile.LayerProfile p) {
     MeasuredTimes last = p.samples().get(p.samples().size() - 1);
-    return String.format(java.util.Locale.ROOT, "%s: b=%d F %.3f ms, I %.3f ms, W %.3f ms", p.layerName(),
-        last.microBatchSize(), last.forwardNanos() / 1e6, last.backwardInputNanos() / 1e6,
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s: b=%d F %.3f ms, I %.3f ms, W %.3f ms",
+        p.layerName(),
+        last.microBatchSize(),
+        last.forwardNanos() / 1e6,
+        last.backwardInputNanos() / 1e6,
         last.backwardWeightNanos() / 1e6);
   }
 }

@@ -1,6 +1,8 @@
 package dev.pipeplan.executor.runtime;
 
-/** A pipeline run stopped because a worker failed; the message names the device, stage and action. */
+/**
+ * A pipeline run stopped because a worker failed; the message names the device, stage and action.
+ */
 public final class ExecutionFailedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

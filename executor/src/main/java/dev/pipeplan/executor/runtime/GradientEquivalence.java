@@ -10,19 +10,24 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Checks a pipelined run against the same batch run sequentially on one worker: the same model, seed and
- * micro-batches, all layers in one stage, each micro-batch's forward then backward in turn. Only the order of the
- * floating-point sums over micro-batches differs, so the gradients agree to rounding.
+ * Checks a pipelined run against the same batch run sequentially on one worker: the same model,
+ * seed and micro-batches, all layers in one stage, each micro-batch's forward then backward in
+ * turn. Only the order of the floating-point sums over micro-batches differs, so the gradients
+ * agree to rounding.
  */
 public final class GradientEquivalence {
-  /** The fp32 tolerance of {@link #maxRelativeDifference}: 1e-4 of each parameter's largest gradient. */
+  /**
+   * The fp32 tolerance of {@link #maxRelativeDifference}: 1e-4 of each parameter's largest
+   * gradient.
+   */
   public static final double FP32_TOLERANCE = 1e-4;
 
   private GradientEquivalence() {}
 
   /**
-   * Runs iteration 0 of {@code pipelined} and of its sequential counterpart, without optimizer steps, and returns
-   * the largest, over parameters, of (largest absolute difference) / (largest absolute reference gradient).
+   * Runs iteration 0 of {@code pipelined} and of its sequential counterpart, without optimizer
+   * steps, and returns the largest, over parameters, of (largest absolute difference) / (largest
+   * absolute reference gradient).
    */
   public static double maxRelativeDifference(PipelineConfig pipelined) {
     Map<String, INDArray> actual;
@@ -44,7 +49,10 @@ public final class GradientEquivalence {
     return worst;
   }
 
-  /** The same model, batch and seed on one worker: one stage, F then B for each micro-batch in order. */
+  /**
+   * The same model, batch and seed on one worker: one stage, F then B for each micro-batch in
+   * order.
+   */
   public static PipelineConfig sequential(PipelineConfig pipelined) {
     int m = pipelined.schedule().microBatchCount();
     List<Action> actions = new ArrayList<>(2 * m);
@@ -53,8 +61,14 @@ public final class GradientEquivalence {
       actions.add(Action.of(ActionType.B, 0, j));
     }
     Schedule single = new Schedule("sequential", 1, m, List.of(0), List.of(actions));
-    return new PipelineConfig(pipelined.model(), Partition.of(pipelined.model().layerCount()), single,
-        pipelined.microBatchSize(), pipelined.seed(), pipelined.dataType(), pipelined.optimizer(),
+    return new PipelineConfig(
+        pipelined.model(),
+        Partition.of(pipelined.model().layerCount()),
+        single,
+        pipelined.microBatchSize(),
+        pipelined.seed(),
+        pipelined.dataType(),
+        pipelined.optimizer(),
         pipelined.waitTimeout());
   }
 }

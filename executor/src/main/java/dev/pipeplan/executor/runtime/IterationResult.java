@@ -9,12 +9,15 @@ import java.util.Objects;
  *
  * @param iteration the iteration's index
  * @param timeline every action's measured start and end, from the iteration's start
- * @param loss the training loss of the iteration's batch (the sum of its micro-batches' scaled losses)
+ * @param loss the training loss of the iteration's batch (the sum of its micro-batches' scaled
+ *     losses)
  * @param optimizerStepNanos per device, how long its optimizer step took (0 when no step was taken)
  */
-public record IterationResult(int iteration, Timeline timeline, double loss, List<Long> optimizerStepNanos) {
+public record IterationResult(
+    int iteration, Timeline timeline, double loss, List<Long> optimizerStepNanos) {
   public IterationResult {
     Objects.requireNonNull(timeline, "timeline");
-    optimizerStepNanos = List.copyOf(Objects.requireNonNull(optimizerStepNanos, "optimizerStepNanos"));
+    optimizerStepNanos =
+        List.copyOf(Objects.requireNonNull(optimizerStepNanos, "optimizerStepNanos"));
   }
 }

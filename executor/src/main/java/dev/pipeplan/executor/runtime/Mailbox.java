@@ -8,13 +8,17 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The bounded inbox of one pipeline device: tensors addressed to (direction, stage, micro-batch). A sender blocks
- * while the inbox holds {@code capacity} tensors; a receiver waits for its key. Every wait is interruptible and
- * bounded by a timeout, so a failed or deadlocked run never leaves a thread hanging.
+ * The bounded inbox of one pipeline device: tensors addressed to (direction, stage, micro-batch). A
+ * sender blocks while the inbox holds {@code capacity} tensors; a receiver waits for its key. Every
+ * wait is interruptible and bounded by a timeout, so a failed or deadlocked run never leaves a
+ * thread hanging.
  */
 public final class Mailbox {
   /** Which way a tensor travels: activations forward, gradients backward. */
-  public enum Direction { FORWARD, BACKWARD }
+  public enum Direction {
+    FORWARD,
+    BACKWARD
+  }
 
   private record Key(Direction direction, int stage, int microBatch) {}
 
@@ -31,7 +35,8 @@ public final class Mailbox {
     this.capacity = capacity;
   }
 
-  public void put(Direction direction, int stage, int microBatch, INDArray tensor, long timeoutNanos)
+  public void put(
+      Direction direction, int stage, int microBatch, INDArray tensor, long timeoutNanos)
       throws InterruptedException, TimeoutException {
     Key key = new Key(direction, stage, microBatch);
     lock.lockInterruptibly();
@@ -39,8 +44,14 @@ public final class Mailbox {
       long left = timeoutNanos;
       while (held.size() >= capacity) {
         if (left <= 0) {
-          throw new TimeoutException("no room for the " + describe(key) + " after "
-              + seconds(timeoutNanos) + " (" + capacity + " tensors held)");
+          throw new TimeoutException(
+              "no room for the "
+                  + describe(key)
+                  + " after "
+                  + seconds(timeoutNanos)
+                  + " ("
+                  + capacity
+                  + " tensors held)");
         }
         left = freed.awaitNanos(left);
       }
@@ -62,8 +73,12 @@ public final class Mailbox {
       INDArray tensor;
       while ((tensor = held.remove(key)) == null) {
         if (left <= 0) {
-          throw new TimeoutException("the " + describe(key) + " did not arrive within "
-              + seconds(timeoutNanos) + "; the schedule may deadlock");
+          throw new TimeoutException(
+              "the "
+                  + describe(key)
+                  + " did not arrive within "
+                  + seconds(timeoutNanos)
+                  + "; the schedule may deadlock");
         }
         left = arrived.awaitNanos(left);
       }
@@ -98,7 +113,9 @@ public final class Mailbox {
   }
 
   private static String describe(Key key) {
-    return (key.direction() == Direction.FORWARD ? "activation for stage " : "gradient for stage ") + key.stage()
-        + ", micro-batch " + key.microBatch();
+    return (key.direction() == Direction.FORWARD ? "activation for stage " : "gradient for stage ")
+        + key.stage()
+        + ", micro-batch "
+        + key.microBatch();
   }
 }

@@ -14,9 +14,9 @@ public interface NanoClock {
   }
 
   /**
-   * The calling thread's CPU time (user and system). A single-threaded op on an idle core takes as much CPU time as
-   * wall time; on a busy machine the CPU time leaves out the time other processes held the core. Only differences
-   * taken on one thread mean anything.
+   * The calling thread's CPU time (user and system). A single-threaded op on an idle core takes as
+   * much CPU time as wall time; on a busy machine the CPU time leaves out the time other processes
+   * held the core. Only differences taken on one thread mean anything.
    */
   static NanoClock threadCpu() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();

@@ -6,7 +6,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The optimizer the runtime steps once per iteration, after the gradients of all micro-batches are accumulated.
+ * The optimizer the runtime steps once per iteration, after the gradients of all micro-batches are
+ * accumulated.
  *
  * @param kind SGD or Adam
  * @param learningRate step size
@@ -14,9 +15,13 @@ import java.util.Objects;
  * @param beta2 Adam's second-moment decay
  * @param epsilon Adam's denominator guard
  */
-public record OptimizerSettings(Kind kind, double learningRate, double beta1, double beta2, double epsilon) {
+public record OptimizerSettings(
+    Kind kind, double learningRate, double beta1, double beta2, double epsilon) {
   /** The update rules. */
-  public enum Kind { SGD, ADAM }
+  public enum Kind {
+    SGD,
+    ADAM
+  }
 
   public OptimizerSettings {
     Objects.requireNonNull(kind, "kind");
@@ -38,6 +43,7 @@ public record OptimizerSettings(Kind kind, double learningRate, double beta1, do
   /** Adam for plans whose optimizer is a form of Adam, else SGD; both with the given rate. */
   public static OptimizerSettings forOptimizerName(String name, double learningRate) {
     return name != null && name.toLowerCase(Locale.ROOT).startsWith("adam")
-        ? adam(learningRate) : sgd(learningRate);
+        ? adam(learningRate)
+        : sgd(learningRate);
   }
 }

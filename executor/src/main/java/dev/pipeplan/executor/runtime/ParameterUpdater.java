@@ -7,7 +7,9 @@ import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** Applies one optimizer step to a fixed list of parameters, keeping Adam's moments between steps. */
+/**
+ * Applies one optimizer step to a fixed list of parameters, keeping Adam's moments between steps.
+ */
 final class ParameterUpdater {
   private final OptimizerSettings settings;
   private final List<Parameter> parameters;

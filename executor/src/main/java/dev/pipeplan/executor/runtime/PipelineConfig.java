@@ -10,8 +10,8 @@ import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * What the runtime runs: a model split into global virtual stages, the schedule every device follows, and the
- * training settings.
+ * What the runtime runs: a model split into global virtual stages, the schedule every device
+ * follows, and the training settings.
  *
  * @param model the model; every layer must be executable
  * @param partition layers per global virtual stage; as many stages as the schedule has
@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param seed root seed of the weights and the synthetic data
  * @param dataType the tensors' type (FLOAT for runs, DOUBLE for exact checks)
  * @param optimizer the step applied once per iteration
- * @param waitTimeout how long a worker waits for a tensor (or for room to send one) before the run fails
+ * @param waitTimeout how long a worker waits for a tensor (or for room to send one) before the run
+ *     fails
  */
 public record PipelineConfig(
     ModelSpec model,
@@ -32,7 +33,9 @@ public record PipelineConfig(
     OptimizerSettings optimizer,
     Duration waitTimeout) {
 
-  /** The default wait: long enough for any sane action, short enough that a deadlock ends the run. */
+  /**
+   * The default wait: long enough for any sane action, short enough that a deadlock ends the run.
+   */
   public static final Duration DEFAULT_WAIT = Duration.ofSeconds(120);
 
   public PipelineConfig {
@@ -47,32 +50,56 @@ public record PipelineConfig(
       throw new BadInputException("waitTimeout must be > 0, got " + waitTimeout);
     }
     if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException("partition " + partition + " covers " + partition.layerCount()
-          + " layers but model '" + model.name() + "' has " + model.layerCount());
+      throw new BadInputException(
+          "partition "
+              + partition
+              + " covers "
+              + partition.layerCount()
+              + " layers but model '"
+              + model.name()
+              + "' has "
+              + model.layerCount());
     }
     if (partition.stageCount() != schedule.stageCount()) {
-      throw new BadInputException("partition " + partition + " has " + partition.stageCount()
-          + " stages but schedule '" + schedule.name() + "' has " + schedule.stageCount());
+      throw new BadInputException(
+          "partition "
+              + partition
+              + " has "
+              + partition.stageCount()
+              + " stages but schedule '"
+              + schedule.name()
+              + "' has "
+              + schedule.stageCount());
     }
   }
 
   /** A config with float tensors, SGD at 0.1 and the default wait. */
-  public static PipelineConfig of(ModelSpec model, Partition partition, Schedule schedule, int microBatchSize,
-      long seed) {
-    return new PipelineConfig(model, partition, schedule, microBatchSize, seed, DataType.FLOAT,
-        OptimizerSettings.sgd(0.1), DEFAULT_WAIT);
+  public static PipelineConfig of(
+      ModelSpec model, Partition partition, Schedule schedule, int microBatchSize, long seed) {
+    return new PipelineConfig(
+        model,
+        partition,
+        schedule,
+        microBatchSize,
+        seed,
+        DataType.FLOAT,
+        OptimizerSettings.sgd(0.1),
+        DEFAULT_WAIT);
   }
 
   public PipelineConfig withDataType(DataType type) {
-    return new PipelineConfig(model, partition, schedule, microBatchSize, seed, type, optimizer, waitTimeout);
+    return new PipelineConfig(
+        model, partition, schedule, microBatchSize, seed, type, optimizer, waitTimeout);
   }
 
   public PipelineConfig withOptimizer(OptimizerSettings settings) {
-    return new PipelineConfig(model, partition, schedule, microBatchSize, seed, dataType, settings, waitTimeout);
+    return new PipelineConfig(
+        model, partition, schedule, microBatchSize, seed, dataType, settings, waitTimeout);
   }
 
   public PipelineConfig withWaitTimeout(Duration wait) {
-    return new PipelineConfig(model, partition, schedule, microBatchSize, seed, dataType, optimizer, wait);
+    return new PipelineConfig(
+        model, partition, schedule, microBatchSize, seed, dataType, optimizer, wait);
   }
 
   /** Samples per iteration, b * m. */

@@ -28,14 +28,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Runs a schedule for real. One worker thread per pipeline device runs that device's actions in the schedule's
- * order: F takes its input from the device's mailbox (the first stage reads the data), computes, and sends its
- * output to the next stage's device; I and B take the gradient and send the input gradient back; W adds weight
- * gradients. Each action is timestamped around its computation (waits for inputs are not part of an action). After
- * its last action each worker steps the optimizer over the parameters of its stages.
+ * Runs a schedule for real. One worker thread per pipeline device runs that device's actions in the
+ * schedule's order: F takes its input from the device's mailbox (the first stage reads the data),
+ * computes, and sends its output to the next stage's device; I and B take the gradient and send the
+ * input gradient back; W adds weight gradients. Each action is timestamped around its computation
+ * (waits for inputs are not part of an action). After its last action each worker steps the
+ * optimizer over the parameters of its stages.
  *
- * <p>If any worker fails, the others are interrupted at once; the iteration throws an
- * {@link ExecutionFailedException} naming the device, stage and action, and no worker thread is left running.
+ * <p>If any worker fails, the others are interrupted at once; the iteration throws an {@link
+ * ExecutionFailedException} naming the device, stage and action, and no worker thread is left
+ * running.
  */
 public final class PipelineRuntime implements AutoCloseable {
   private static final long JOIN_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -55,12 +57,13 @@ public final class PipelineRuntime implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.schedule = config.schedule();
     this.clock = Objects.requireNonNull(clock, "clock");
-    List<ExecutableLayer<?>> layers = LayerFactory.build(config.model(), config.seed(), config.dataType());
+    List<ExecutableLayer<?>> layers =
+        LayerFactory.build(config.model(), config.seed(), config.dataType());
     int stageCount = schedule.stageCount();
     List<StageModule> built = new ArrayList<>(stageCount);
     for (int s = 0; s < stageCount; s++) {
-      List<ExecutableLayer<?>> slice = layers.subList(config.partition().firstLayer(s),
-          config.partition().endLayer(s));
+      List<ExecutableLayer<?>> slice =
+          layers.subList(config.partition().firstLayer(s), config.partition().endLayer(s));
       built.add(new StageModule(s, slice, s == 0, s == stageCount - 1));
     }
     this.stages = List.copyOf(built);
@@ -80,8 +83,12 @@ public final class PipelineRuntime implements AutoCloseable {
     }
     this.mailboxes = List.copyOf(boxes);
     this.updaters = List.copyOf(ups);
-    this.data = new SyntheticData(config.seed(), LayerFactory.vocabulary(config.model()),
-        LayerFactory.sequenceLength(config.model()), config.globalBatch());
+    this.data =
+        new SyntheticData(
+            config.seed(),
+            LayerFactory.vocabulary(config.model()),
+            LayerFactory.sequenceLength(config.model()),
+            config.globalBatch());
     this.pool = Executors.newFixedThreadPool(p, workerThreads());
   }
 
@@ -99,12 +106,13 @@ public final class PipelineRuntime implements AutoCloseable {
   }
 
   /**
-   * Runs one iteration: zeroes the gradients, runs every device's actions, and steps the optimizer when asked
-   * (leave it out to read the iteration's gradients with {@link #gradients()}).
+   * Runs one iteration: zeroes the gradients, runs every device's actions, and steps the optimizer
+   * when asked (leave it out to read the iteration's gradients with {@link #gradients()}).
    */
   public IterationResult runIteration(int iteration, boolean step) {
     if (broken) {
-      throw new IllegalStateException("this runtime failed in an earlier iteration; build a new one");
+      throw new IllegalStateException(
+          "this runtime failed in an earlier iteration; build a new one");
     }
     int p = schedule.deviceCount();
     int m = schedule.microBatchCount();
@@ -153,10 +161,13 @@ public final class PipelineRuntime implements AutoCloseable {
       actions.addAll(r.actions());
       stepNanos.add(r.optimizerStepNanos());
     }
-    actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
-        .thenComparing(TimedAction::action));
+    actions.sort(
+        Comparator.comparingInt(TimedAction::device)
+            .thenComparingLong(TimedAction::startNanos)
+            .thenComparing(TimedAction::action));
     double loss = stages.get(stages.size() - 1).drainLoss();
-    Timeline timeline = new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
+    Timeline timeline =
+        new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
     return new IterationResult(iteration, timeline, loss, stepNanos);
   }
 
@@ -236,7 +247,12 @@ public final class PipelineRuntime implements AutoCloseable {
     private final CountDownLatch finished;
     private final long[] origin;
 
-    Worker(int device, List<MicroBatch> batches, boolean step, CountDownLatch startGate, CountDownLatch finished,
+    Worker(
+        int device,
+        List<MicroBatch> batches,
+        boolean step,
+        CountDownLatch startGate,
+        CountDownLatch finished,
         long[] origin) {
       this.device = device;
       this.batches = batches;
@@ -255,18 +271,39 @@ public final class PipelineRuntime implements AutoCloseable {
         List<TimedAction> timed = new ArrayList<>(actions.size());
         for (Action action : actions) {
           if (Thread.interrupted()) {
-            throw new ExecutionFailedException("device " + device + " was stopped before action " + action
-                + " because another worker failed", new InterruptedException());
+            throw new ExecutionFailedException(
+                "device "
+                    + device
+                    + " was stopped before action "
+                    + action
+                    + " because another worker failed",
+                new InterruptedException());
           }
           try {
             timed.add(run(action, t0));
           } catch (InterruptedException e) {
-            throw new ExecutionFailedException("device " + device + " was stopped during action " + action
-                + " because another worker failed", e);
+            throw new ExecutionFailedException(
+                "device "
+                    + device
+                    + " was stopped during action "
+                    + action
+                    + " because another worker failed",
+                e);
           } catch (RuntimeException | TimeoutException e) {
-            throw new ExecutionFailedException("device " + device + " failed at action " + action + " (stage "
-                + action.stage() + ", micro-batch " + action.microBatch() + ", " + action.type() + "): "
-                + e.getMessage(), e);
+            throw new ExecutionFailedException(
+                "device "
+                    + device
+                    + " failed at action "
+                    + action
+                    + " (stage "
+                    + action.stage()
+                    + ", micro-batch "
+                    + action.microBatch()
+                    + ", "
+                    + action.type()
+                    + "): "
+                    + e.getMessage(),
+                e);
           }
         }
         long stepNanos = 0;
@@ -277,7 +314,8 @@ public final class PipelineRuntime implements AutoCloseable {
         }
         return new WorkerResult(device, timed, stepNanos);
       } catch (InterruptedException e) {
-        throw new ExecutionFailedException("device " + device + " was stopped before it started", e);
+        throw new ExecutionFailedException(
+            "device " + device + " was stopped before it started", e);
       } finally {
         finished.countDown();
       }
@@ -291,43 +329,53 @@ public final class PipelineRuntime implements AutoCloseable {
       StageModule stage = stages.get(s);
       int mb = action.microBatch();
       if (mb >= batches.size()) {
-        throw new IllegalStateException("micro-batch " + mb + " is outside 0.." + (batches.size() - 1));
+        throw new IllegalStateException(
+            "micro-batch " + mb + " is outside 0.." + (batches.size() - 1));
       }
       long wait = config.waitTimeout().toNanos();
       Mailbox inbox = mailboxes.get(device);
       long start;
       long end;
       switch (action.type()) {
-        case F: {
-          INDArray input = stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
-          start = clock.nanoTime();
-          INDArray out = stage.forward(mb, input, batches.get(mb));
-          end = clock.nanoTime();
-          if (!stage.isLast()) {
-            mailboxes.get(schedule.deviceOf(s + 1)).put(Mailbox.Direction.FORWARD, s + 1, mb, out, wait);
+        case F:
+          {
+            INDArray input =
+                stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
+            start = clock.nanoTime();
+            INDArray out = stage.forward(mb, input, batches.get(mb));
+            end = clock.nanoTime();
+            if (!stage.isLast()) {
+              mailboxes
+                  .get(schedule.deviceOf(s + 1))
+                  .put(Mailbox.Direction.FORWARD, s + 1, mb, out, wait);
+            }
+            break;
           }
-          break;
-        }
         case I:
-        case B: {
-          INDArray grad = stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
-          start = clock.nanoTime();
-          INDArray inputGrad = stage.backwardInput(mb, grad);
-          if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
+        case B:
+          {
+            INDArray grad =
+                stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
+            start = clock.nanoTime();
+            INDArray inputGrad = stage.backwardInput(mb, grad);
+            if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
+              stage.backwardWeight(mb);
+            }
+            end = clock.nanoTime();
+            if (!stage.isFirst()) {
+              mailboxes
+                  .get(schedule.deviceOf(s - 1))
+                  .put(Mailbox.Direction.BACKWARD, s - 1, mb, inputGrad, wait);
+            }
+            break;
+          }
+        case W:
+          {
+            start = clock.nanoTime();
             stage.backwardWeight(mb);
+            end = clock.nanoTime();
+            break;
           }
-          end = clock.nanoTime();
-          if (!stage.isFirst()) {
-            mailboxes.get(schedule.deviceOf(s - 1)).put(Mailbox.Direction.BACKWARD, s - 1, mb, inputGrad, wait);
-          }
-          break;
-        }
-        case W: {
-          start = clock.nanoTime();
-          stage.backwardWeight(mb);
-          end = clock.nanoTime();
-          break;
-        }
         default:
           throw new IllegalStateException("unknown action type " + action.type());
       }

@@ -12,9 +12,10 @@ import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The layers of one global virtual stage, run as one unit: forward through them in order, I back through them in
- * reverse, W over all of them. The last stage ends in a loss: the model's loss layer, or, for a model that does
- * not end in one, half the sum of squared outputs over the iteration's loss terms.
+ * The layers of one global virtual stage, run as one unit: forward through them in order, I back
+ * through them in reverse, W over all of them. The last stage ends in a loss: the model's loss
+ * layer, or, for a model that does not end in one, half the sum of squared outputs over the
+ * iteration's loss terms.
  */
 public final class StageModule {
   private final int stage;
@@ -51,8 +52,9 @@ public final class StageModule {
   }
 
   /**
-   * F: the stage's output, or {@code null} for the last stage (whose loss is kept). The stage takes ownership of
-   * {@code input} (it frees it when no layer needs it any more); the caller owns the output.
+   * F: the stage's output, or {@code null} for the last stage (whose loss is kept). The stage takes
+   * ownership of {@code input} (it frees it when no layer needs it any more); the caller owns the
+   * output.
    */
   public INDArray forward(int microBatch, INDArray input, MicroBatch data) {
     INDArray x = input;
@@ -80,16 +82,20 @@ public final class StageModule {
   }
 
   /**
-   * I: the gradient for the previous stage, or {@code null} for the first stage. The stage takes ownership of
-   * {@code outputGrad}; the caller owns the result.
+   * I: the gradient for the previous stage, or {@code null} for the first stage. The stage takes
+   * ownership of {@code outputGrad}; the caller owns the result.
    */
   public INDArray backwardInput(int microBatch, INDArray outputGrad) {
     INDArray grad = last ? implicitLossGrads.remove(microBatch) : outputGrad;
     for (int i = layers.size() - 1; i >= 0; i--) {
       grad = layers.get(i).backwardInput(microBatch, grad);
       if (grad == null && i > 0) {
-        throw new IllegalStateException("layer " + layers.get(i).name() + " in the middle of stage " + stage
-            + " returned no input gradient");
+        throw new IllegalStateException(
+            "layer "
+                + layers.get(i).name()
+                + " in the middle of stage "
+                + stage
+                + " returned no input gradient");
       }
     }
     return first ? null : grad;
@@ -102,7 +108,10 @@ public final class StageModule {
     }
   }
 
-  /** Sum of the losses of the micro-batches run since the last call, then forgets them (last stage only). */
+  /**
+   * Sum of the losses of the micro-batches run since the last call, then forgets them (last stage
+   * only).
+   */
   public double drainLoss() {
     double sum = 0;
     for (int mb : new java.util.TreeSet<>(losses.keySet())) {

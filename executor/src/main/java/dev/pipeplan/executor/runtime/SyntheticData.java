@@ -19,10 +19,18 @@ public final class SyntheticData {
     this.sequenceLength = sequenceLength;
   }
 
-  /** The micro-batch holding samples {@code first .. first+samples-1} of the iteration's global batch. */
+  /**
+   * The micro-batch holding samples {@code first .. first+samples-1} of the iteration's global
+   * batch.
+   */
   public MicroBatch microBatch(int iteration, int first, int samples) {
     SyntheticTokens.Batch batch = tokens.samples(iteration, first, samples);
-    return new MicroBatch(samples, sequenceLength, batch.tokens(), batch.labels(), tokens.lossTerms(),
+    return new MicroBatch(
+        samples,
+        sequenceLength,
+        batch.tokens(),
+        batch.labels(),
+        tokens.lossTerms(),
         batch.featureSeed());
   }
 }

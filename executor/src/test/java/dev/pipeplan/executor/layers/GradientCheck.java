@@ -7,9 +7,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Central finite differences in double precision against a layer's I and W. The objective is
- * {@code sum(forward(x) * r)} for a fixed random {@code r} (so the output gradient is {@code r}), or the loss itself
- * for a loss layer. A sample of entries of each tensor is checked.
+ * Central finite differences in double precision against a layer's I and W. The objective is {@code
+ * sum(forward(x) * r)} for a fixed random {@code r} (so the output gradient is {@code r}), or the
+ * loss itself for a loss layer. A sample of entries of each tensor is checked.
  */
 final class GradientCheck {
   static final double STEP = 1e-5;
@@ -23,13 +23,16 @@ final class GradientCheck {
   private final INDArray outputWeights;
   private final SplittableRandom random;
 
-  GradientCheck(ExecutableLayer<?> layer, MicroBatch data, INDArray input, long outputColumns, long seed) {
+  GradientCheck(
+      ExecutableLayer<?> layer, MicroBatch data, INDArray input, long outputColumns, long seed) {
     this.layer = layer;
     this.data = data;
     this.input = input;
     this.random = new SplittableRandom(seed);
-    this.outputWeights = layer.isLoss() ? null
-        : Tensors.normal(random, 1.0, DataType.DOUBLE, data.rows(), outputColumns);
+    this.outputWeights =
+        layer.isLoss()
+            ? null
+            : Tensors.normal(random, 1.0, DataType.DOUBLE, data.rows(), outputColumns);
   }
 
   static MicroBatch tokens(int samples, int seq, int vocab, long lossTerms, long seed) {
@@ -70,7 +73,8 @@ final class GradientCheck {
     INDArray flat = tensor.reshape(tensor.length());
     INDArray flatGrad = analytic.dup('c').reshape(analytic.length());
     assertThat(flat.isView() || flat == tensor || flat.data() == tensor.data())
-        .as("tensor must be reshaped as a view").isTrue();
+        .as("tensor must be reshaped as a view")
+        .isTrue();
     for (int n = 0; n < ENTRIES_PER_TENSOR; n++) {
       long i = random.nextLong(tensor.length());
       double original = flat.getDouble(i);

@@ -24,19 +24,22 @@ class LayerGradientTest {
 
   @Test
   void transformerBlockGradientsMatchFiniteDifferences() {
-    TransformerBlockLayer layer = new TransformerBlockLayer("blk", 8, 2, 2, 12, false, true,
-        new SplittableRandom(2), D);
+    TransformerBlockLayer layer =
+        new TransformerBlockLayer("blk", 8, 2, 2, 12, false, true, new SplittableRandom(2), D);
     MicroBatch data = GradientCheck.tokens(2, 4, 5, 8, 3);
     new GradientCheck(layer, data, input(8, 8, 4), 8, 12).verify();
   }
 
   @Test
   void groupedQuerySwiGluBlockWithoutBiasGradientsMatchFiniteDifferences() {
-    TransformerBlockLayer layer = new TransformerBlockLayer("gqa", 8, 4, 2, 10, true, false,
-        new SplittableRandom(5), D);
+    TransformerBlockLayer layer =
+        new TransformerBlockLayer("gqa", 8, 4, 2, 10, true, false, new SplittableRandom(5), D);
     MicroBatch data = GradientCheck.tokens(2, 3, 5, 6, 6);
     new GradientCheck(layer, data, input(6, 8, 7), 8, 13).verify();
-    assertThat(layer.parameters()).extracting(Parameter::name).doesNotContain("gqa.q.bias").contains("gqa.gate.weight");
+    assertThat(layer.parameters())
+        .extracting(Parameter::name)
+        .doesNotContain("gqa.q.bias")
+        .contains("gqa.gate.weight");
   }
 
   @Test

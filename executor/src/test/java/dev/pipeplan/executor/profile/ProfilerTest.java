@@ -25,12 +25,14 @@ class ProfilerTest {
     AtomicLong ticks = new AtomicLong();
     NanoClock clock = () -> ticks.addAndGet(1000);
     List<String> progress = new ArrayList<>();
-    Profile profile = Profiler.profile(model, new Profiler.Options(List.of(2, 1), 0, 3, 1, 5L, 1), clock,
-        progress::add);
+    Profile profile =
+        Profiler.profile(
+            model, new Profiler.Options(List.of(2, 1), 0, 3, 1, 5L, 1), clock, progress::add);
     assertThat(profile.modelName()).isEqualTo("gpt-tiny");
     assertThat(profile.backend()).isEqualTo("cpu");
     assertThat(profile.machine()).contains("cores: ").contains("threads per worker 1");
-    assertThat(profile.layers()).extracting(Profile.LayerProfile::layerName)
+    assertThat(profile.layers())
+        .extracting(Profile.LayerProfile::layerName)
         .containsExactlyElementsOf(model.layers().stream().map(l -> l.name()).toList());
     // embedding, one block (shared by all eight), head
     assertThat(progress).hasSize(3);
@@ -45,8 +47,9 @@ class ProfilerTest {
   @Test
   void concurrentWorkersMeasureTogetherAndKeepTheFirstWorkersTimes() {
     ModelSpec model = ModelLoader.load("gpt-tiny", 4);
-    Profile profile = Profiler.profile(model, new Profiler.Options(List.of(1), 1, 2, 1, 5L, 2),
-        NanoClock.system(), s -> { });
+    Profile profile =
+        Profiler.profile(
+            model, new Profiler.Options(List.of(1), 1, 2, 1, 5L, 2), NanoClock.system(), s -> {});
     assertThat(profile.layers()).hasSize(model.layerCount());
     assertThat(profile.machine()).contains("measured with 2 concurrent workers");
     assertThat(profile.layers().get(1).samples().get(0).forwardNanos()).isPositive();
@@ -54,24 +57,36 @@ class ProfilerTest {
 
   @Test
   void fitIsTheLeastSquaresLineAndNeverSlopesDown() {
-    List<MeasuredTimes> linear = List.of(new MeasuredTimes(1, 300, 0, 0), new MeasuredTimes(2, 500, 0, 0),
-        new MeasuredTimes(4, 900, 0, 0));
+    List<MeasuredTimes> linear =
+        List.of(
+            new MeasuredTimes(1, 300, 0, 0),
+            new MeasuredTimes(2, 500, 0, 0),
+            new MeasuredTimes(4, 900, 0, 0));
     Profile.LinearFit fit = Profiler.fit(linear, MeasuredTimes::forwardNanos);
     assertThat(fit.fixedNanos()).isCloseTo(100, Assertions.within(1e-6));
     assertThat(fit.perSampleNanos()).isCloseTo(200, Assertions.within(1e-6));
-    List<MeasuredTimes> falling = List.of(new MeasuredTimes(1, 500, 0, 0), new MeasuredTimes(2, 300, 0, 0));
+    List<MeasuredTimes> falling =
+        List.of(new MeasuredTimes(1, 500, 0, 0), new MeasuredTimes(2, 300, 0, 0));
     Profile.LinearFit flat = Profiler.fit(falling, MeasuredTimes::forwardNanos);
     assertThat(flat.perSampleNanos()).isZero();
     assertThat(flat.fixedNanos()).isEqualTo(400);
-    Profile.LinearFit single = Profiler.fit(List.of(new MeasuredTimes(4, 800, 0, 0)), MeasuredTimes::forwardNanos);
+    Profile.LinearFit single =
+        Profiler.fit(List.of(new MeasuredTimes(4, 800, 0, 0)), MeasuredTimes::forwardNanos);
     assertThat(single.nanosAt(8)).isEqualTo(1600);
   }
 
   @Test
   void profileJsonRoundTripsToTheSameBytes() {
     Profile.LinearFit f = new Profile.LinearFit(10.5, 2.25);
-    Profile profile = new Profile("m", "cpu", "machine", List.of(new Profile.LayerProfile("l0",
-        List.of(new MeasuredTimes(1, 12, 5, 4)), f, f, f)), 2000, 1e10);
+    Profile profile =
+        new Profile(
+            "m",
+            "cpu",
+            "machine",
+            List.of(
+                new Profile.LayerProfile("l0", List.of(new MeasuredTimes(1, 12, 5, 4)), f, f, f)),
+            2000,
+            1e10);
     String json = ProfileJson.write(profile);
     assertThat(ProfileJson.read(json)).isEqualTo(profile);
     assertThat(ProfileJson.write(ProfileJson.read(json))).isEqualTo(json);
@@ -80,8 +95,10 @@ class ProfilerTest {
   @Test
   void rejectsAnEmptySizeList() {
     assertThatThrownBy(() -> new Profiler.Options(List.of(), 0, 1, 1, 1L, 1))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("microbatch-sizes");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("microbatch-sizes");
     assertThatThrownBy(() -> new Profiler.Options(List.of(0, 2), 0, 1, 1, 1L, 1))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("micro-batch size must be > 0");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("micro-batch size must be > 0");
   }
 }

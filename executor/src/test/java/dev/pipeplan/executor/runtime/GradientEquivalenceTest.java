@@ -16,17 +16,21 @@ class GradientEquivalenceTest {
 
   @Test
   void zeroBubbleScheduleAgreesWithTheSequentialRun() {
-    Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ZB_H1, 2, 4, 1));
-    PipelineConfig config = PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 9);
+    Schedule schedule =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ZB_H1, 2, 4, 1));
+    PipelineConfig config =
+        PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 9);
     assertThat(GradientEquivalence.maxRelativeDifference(config))
         .isLessThanOrEqualTo(GradientEquivalence.FP32_TOLERANCE);
   }
 
   @Test
   void sequentialCounterpartRunsEveryMicroBatchOnOneWorker() {
-    Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 2, 3, 1));
-    PipelineConfig seq = GradientEquivalence.sequential(
-        PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 2, 9));
+    Schedule schedule =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 2, 3, 1));
+    PipelineConfig seq =
+        GradientEquivalence.sequential(
+            PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 2, 9));
     assertThat(seq.schedule().deviceCount()).isEqualTo(1);
     assertThat(seq.schedule().deviceActions().get(0)).hasSize(6);
     assertThat(seq.partition().stageCount()).isEqualTo(1);

@@ -19,9 +19,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The gradients of a pipelined iteration equal those of the same batch run on one worker, for every schedule kind
- * the generators provide. Tolerance (fp32): each parameter's largest difference is at most 1e-4 of its largest
- * reference gradient, plus 1e-7; only the order of the fp32 sums over micro-batches differs.
+ * The gradients of a pipelined iteration equal those of the same batch run on one worker, for every
+ * schedule kind the generators provide. Tolerance (fp32): each parameter's largest difference is at
+ * most 1e-4 of its largest reference gradient, plus 1e-7; only the order of the fp32 sums over
+ * micro-batches differs.
  */
 class PipelineEquivalenceTest {
   static final int P = 2;
@@ -39,8 +40,10 @@ class PipelineEquivalenceTest {
   static void runSequentially() {
     model = ModelLoader.load("gpt-tiny", 16);
     Schedule single = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.GPIPE, 1, M, 1));
-    try (PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(model, Partition.of(model.layerCount()), single, B, SEED), NanoClock.system())) {
+    try (PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(model, Partition.of(model.layerCount()), single, B, SEED),
+            NanoClock.system())) {
       referenceLoss = runtime.runIteration(0, false).loss();
       reference = runtime.gradients();
     }
@@ -67,7 +70,8 @@ class PipelineEquivalenceTest {
       double scale = ref.amaxNumber().doubleValue();
       assertThat(scale).as("reference gradient of %s", e.getKey()).isPositive();
       double diff = actual.get(e.getKey()).sub(ref).amaxNumber().doubleValue();
-      assertThat(diff).as("%s: gradient of %s differs by %s (largest %s)", what, e.getKey(), diff, scale)
+      assertThat(diff)
+          .as("%s: gradient of %s differs by %s (largest %s)", what, e.getKey(), diff, scale)
           .isLessThanOrEqualTo(REL_TOL * scale + ABS_TOL);
     }
   }
@@ -84,11 +88,13 @@ class PipelineEquivalenceTest {
       return;
     }
     Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
-    try (PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(model, partition, schedule, B, SEED), NanoClock.system())) {
+    try (PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(model, partition, schedule, B, SEED), NanoClock.system())) {
       IterationResult result = runtime.runIteration(0, false);
       assertSameGradients(runtime.gradients(), kind.id());
-      assertThat(result.loss()).isCloseTo(referenceLoss, org.assertj.core.api.Assertions.within(1e-5));
+      assertThat(result.loss())
+          .isCloseTo(referenceLoss, org.assertj.core.api.Assertions.within(1e-5));
       Timeline t = result.timeline();
       assertThat(t.source()).isEqualTo(Timeline.MEASURED);
       assertThat(t.actions()).hasSize(schedule.actionCount());
@@ -100,9 +106,12 @@ class PipelineEquivalenceTest {
 
   @Test
   void oneMicroBatchOfTheWholeBatchGivesTheSameGradients() {
-    Schedule single = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 1, 1, 1));
-    try (PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(model, Partition.of(model.layerCount()), single, B * M, SEED), NanoClock.system())) {
+    Schedule single =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 1, 1, 1));
+    try (PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(model, Partition.of(model.layerCount()), single, B * M, SEED),
+            NanoClock.system())) {
       double loss = runtime.runIteration(0, false).loss();
       assertThat(loss).isCloseTo(referenceLoss, org.assertj.core.api.Assertions.within(1e-5));
       assertSameGradients(runtime.gradients(), "one micro-batch of " + B * M);
@@ -111,15 +120,19 @@ class PipelineEquivalenceTest {
 
   @Test
   void actionsOfADeviceNeverOverlapAndFollowTheScheduleOrder() {
-    Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, P, M, 1));
-    try (PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(model, Partition.uniform(model.layerCount(), P), schedule, B, SEED),
-        NanoClock.system())) {
+    Schedule schedule =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, P, M, 1));
+    try (PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(model, Partition.uniform(model.layerCount(), P), schedule, B, SEED),
+            NanoClock.system())) {
       Timeline t = runtime.runIteration(0).timeline();
       for (int d = 0; d < P; d++) {
         final int device = d;
         var mine = t.actions().stream().filter(a -> a.device() == device).toList();
-        assertThat(mine).extracting(a -> a.action()).containsExactlyElementsOf(schedule.deviceActions().get(d));
+        assertThat(mine)
+            .extracting(a -> a.action())
+            .containsExactlyElementsOf(schedule.deviceActions().get(d));
         for (int i = 1; i < mine.size(); i++) {
           assertThat(mine.get(i).startNanos()).isGreaterThanOrEqualTo(mine.get(i - 1).endNanos());
         }

@@ -23,7 +23,8 @@ class PipelineFaultTest {
 
   static long liveWorkers() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("pipeplan-worker") && t.isAlive()).count();
+        .filter(t -> t.getName().startsWith("pipeplan-worker") && t.isAlive())
+        .count();
   }
 
   @Test
@@ -33,11 +34,14 @@ class PipelineFaultTest {
     List<Action> broken = new ArrayList<>(good.deviceActions().get(1));
     broken.add(0, Action.of(ActionType.B, 1, 1));
     broken.remove(broken.lastIndexOf(Action.of(ActionType.B, 1, 1)));
-    Schedule schedule = new Schedule("broken", 2, 2, good.stageToDevice(),
-        List.of(good.deviceActions().get(0), broken));
+    Schedule schedule =
+        new Schedule(
+            "broken", 2, 2, good.stageToDevice(), List.of(good.deviceActions().get(0), broken));
     long before = liveWorkers();
-    PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 3), NanoClock.system());
+    PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 3),
+            NanoClock.system());
     long start = System.nanoTime();
     assertThatThrownBy(() -> runtime.runIteration(0))
         .isInstanceOf(ExecutionFailedException.class)
@@ -54,12 +58,20 @@ class PipelineFaultTest {
   void aDeadlockedScheduleFailsAfterTheWaitTimeout() {
     // both devices start with a backward that waits on the other
     Schedule good = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.GPIPE, 2, 1, 1));
-    Schedule schedule = new Schedule("deadlock", 2, 1, good.stageToDevice(), List.of(
-        List.of(Action.of(ActionType.B, 0, 0), Action.of(ActionType.F, 0, 0)),
-        List.of(Action.of(ActionType.F, 1, 0), Action.of(ActionType.B, 1, 0))));
-    try (PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 3)
-            .withWaitTimeout(Duration.ofMillis(300)), NanoClock.system())) {
+    Schedule schedule =
+        new Schedule(
+            "deadlock",
+            2,
+            1,
+            good.stageToDevice(),
+            List.of(
+                List.of(Action.of(ActionType.B, 0, 0), Action.of(ActionType.F, 0, 0)),
+                List.of(Action.of(ActionType.F, 1, 0), Action.of(ActionType.B, 1, 0))));
+    try (PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 3)
+                .withWaitTimeout(Duration.ofMillis(300)),
+            NanoClock.system())) {
       assertThatThrownBy(() -> runtime.runIteration(0))
           .isInstanceOf(ExecutionFailedException.class)
           .hasMessageContaining("did not arrive within 0.3 s; the schedule may deadlock");
@@ -68,8 +80,11 @@ class PipelineFaultTest {
 
   @Test
   void rejectsAPartitionThatDoesNotMatchTheSchedule() {
-    Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.GPIPE, 2, 2, 1));
-    assertThatThrownBy(() -> PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 3), schedule, 1, 3))
+    Schedule schedule =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.GPIPE, 2, 2, 1));
+    assertThatThrownBy(
+            () ->
+                PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 3), schedule, 1, 3))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("3 stages but schedule");
   }

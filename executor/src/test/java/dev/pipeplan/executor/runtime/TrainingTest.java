@@ -17,11 +17,14 @@ class TrainingTest {
 
   static List<Double> train(OptimizerSettings optimizer, int iterations) {
     ModelSpec model = ModelLoader.load("gpt-tiny", 16);
-    Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 2, 4, 1));
+    Schedule schedule =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 2, 4, 1));
     List<Double> losses = new ArrayList<>();
-    try (PipelineRuntime runtime = new PipelineRuntime(
-        PipelineConfig.of(model, Partition.uniform(model.layerCount(), 2), schedule, 2, 11).withOptimizer(optimizer),
-        NanoClock.system())) {
+    try (PipelineRuntime runtime =
+        new PipelineRuntime(
+            PipelineConfig.of(model, Partition.uniform(model.layerCount(), 2), schedule, 2, 11)
+                .withOptimizer(optimizer),
+            NanoClock.system())) {
       for (int i = 0; i < iterations; i++) {
         losses.add(runtime.runIteration(i).loss());
       }
@@ -39,6 +42,7 @@ class TrainingTest {
 
   @Test
   void trainingIsDeterministic() {
-    assertThat(train(OptimizerSettings.sgd(0.5), 2)).isEqualTo(train(OptimizerSettings.sgd(0.5), 2));
+    assertThat(train(OptimizerSettings.sgd(0.5), 2))
+        .isEqualTo(train(OptimizerSettings.sgd(0.5), 2));
   }
 }

@@ -23,17 +23,26 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * pipeplan's cluster file, JSON or YAML (see {@code docs/formats.md}, "Cluster files"). Devices and links are preset
- * names or inline objects; inline numbers take either the canonical units ({@code memoryBytes},
- * {@code bandwidthBytesPerSecond}, {@code latencyNanos}) or the friendly ones ({@code memoryGiB},
- * {@code bandwidthGBps}, {@code latencyMicros}), never both.
+ * pipeplan's cluster file, JSON or YAML (see {@code docs/formats.md}, "Cluster files"). Devices and
+ * links are preset names or inline objects; inline numbers take either the canonical units ({@code
+ * memoryBytes}, {@code bandwidthBytesPerSecond}, {@code latencyNanos}) or the friendly ones ({@code
+ * memoryGiB}, {@code bandwidthGBps}, {@code latencyMicros}), never both.
  */
 public final class ClusterFile {
-  private static final List<String> TOP_FIELDS = List.of("name", "groups", "intraNodeLink", "interNodeLink");
+  private static final List<String> TOP_FIELDS =
+      List.of("name", "groups", "intraNodeLink", "interNodeLink");
   private static final List<String> GROUP_FIELDS = List.of("device", "nodes", "devicesPerNode");
-  private static final List<String> DEVICE_FIELDS = List.of("name", "sustainedFlopsPerSecond", "sustainedTflops",
-      "memoryBytes", "memoryGiB", "memoryBandwidthBytesPerSecond", "memoryBandwidthGBps", "launchOverheadNanos",
-      "launchOverheadMicros");
+  private static final List<String> DEVICE_FIELDS =
+      List.of(
+          "name",
+          "sustainedFlopsPerSecond",
+          "sustainedTflops",
+          "memoryBytes",
+          "memoryGiB",
+          "memoryBandwidthBytesPerSecond",
+          "memoryBandwidthGBps",
+          "launchOverheadNanos",
+          "launchOverheadMicros");
   private static final List<String> LINK_FIELDS =
       List.of("name", "bandwidthBytesPerSecond", "bandwidthGBps", "latencyNanos", "latencyMicros");
 
@@ -45,7 +54,8 @@ public final class ClusterFile {
 
   public static ClusterSpec fromNode(InputNode root, String defaultName) {
     if (!root.isObject()) {
-      throw root.error("must be an object with 'groups' (and optionally 'name', 'intraNodeLink', 'interNodeLink')");
+      throw root.error(
+          "must be an object with 'groups' (and optionally 'name', 'intraNodeLink', 'interNodeLink')");
     }
     rejectUnknown(root, TOP_FIELDS);
     String name = root.optionalString("name").orElse(defaultName);
@@ -67,9 +77,19 @@ public final class ClusterFile {
       InputNode d = g.child("device").orElseThrow(() -> g.error("device", "is missing"));
       if (d.json().isTextual()) {
         String deviceName = d.json().asText();
-        DevicePreset preset = Clusters.findDevice(deviceName).orElseThrow(() -> g.error("device", "'" + deviceName
-            + "' is not a device preset." + Suggestions.maybe(deviceName, Clusters.allDeviceNames())
-            + " Known: " + String.join(", ", Clusters.deviceNames()) + "; or describe the device inline"));
+        DevicePreset preset =
+            Clusters.findDevice(deviceName)
+                .orElseThrow(
+                    () ->
+                        g.error(
+                            "device",
+                            "'"
+                                + deviceName
+                                + "' is not a device preset."
+                                + Suggestions.maybe(deviceName, Clusters.allDeviceNames())
+                                + " Known: "
+                                + String.join(", ", Clusters.deviceNames())
+                                + "; or describe the device inline"));
         device = preset.name().equals("cpu") ? Clusters.cpuDevice(perNode) : preset.device();
         if (i == 0) {
           firstPreset = preset;
@@ -79,8 +99,10 @@ public final class ClusterFile {
       }
       groups.add(new DeviceGroup(device, nodes, perNode));
     }
-    LinkSpec intra = link(root, "intraNodeLink", firstPreset == null ? null : firstPreset.intraNodeLink());
-    LinkSpec inter = link(root, "interNodeLink", firstPreset == null ? null : firstPreset.interNodeLink());
+    LinkSpec intra =
+        link(root, "intraNodeLink", firstPreset == null ? null : firstPreset.intraNodeLink());
+    LinkSpec inter =
+        link(root, "interNodeLink", firstPreset == null ? null : firstPreset.interNodeLink());
     return new ClusterSpec(name, groups, intra, inter);
   }
 
@@ -108,8 +130,10 @@ public final class ClusterFile {
       throw d.error(flopsField, "must give a rate for at least one dtype, e.g. {bf16: 600}");
     }
     String memoryField = exactlyOne(d, "memoryBytes", "memoryGiB");
-    long memory = memoryField.equals("memoryBytes") ? d.integer(memoryField)
-        : Math.round(d.number(memoryField) * (1L << 30));
+    long memory =
+        memoryField.equals("memoryBytes")
+            ? d.integer(memoryField)
+            : Math.round(d.number(memoryField) * (1L << 30));
     if (memory <= 0) {
       throw d.error(memoryField, "must be > 0, got 0");
     }
@@ -133,16 +157,27 @@ public final class ClusterFile {
     Optional<InputNode> node = root.child(field);
     if (node.isEmpty()) {
       if (fallback == null) {
-        throw root.error(field, "is missing: the first group's device is inline, so give the link (a preset such"
-            + " as 'nvlink4' or {name, bandwidthGBps, latencyMicros})");
+        throw root.error(
+            field,
+            "is missing: the first group's device is inline, so give the link (a preset such"
+                + " as 'nvlink4' or {name, bandwidthGBps, latencyMicros})");
       }
       return fallback;
     }
     InputNode l = node.get();
     if (l.json().isTextual()) {
       String name = l.json().asText();
-      return Clusters.findLink(name).orElseThrow(() -> root.error(field, "'" + name + "' is not a link preset."
-          + Suggestions.maybe(name, linkNames()) + " Known: " + String.join(", ", linkNames())));
+      return Clusters.findLink(name)
+          .orElseThrow(
+              () ->
+                  root.error(
+                      field,
+                      "'"
+                          + name
+                          + "' is not a link preset."
+                          + Suggestions.maybe(name, linkNames())
+                          + " Known: "
+                          + String.join(", ", linkNames())));
     }
     InputNode o = root.object(field);
     rejectUnknown(o, LINK_FIELDS);
@@ -198,7 +233,10 @@ public final class ClusterFile {
     return names;
   }
 
-  /** The cluster in canonical units: what {@link #write} writes and {@link #read} reads back to an equal cluster. */
+  /**
+   * The cluster in canonical units: what {@link #write} writes and {@link #read} reads back to an
+   * equal cluster.
+   */
   public static ObjectNode toTree(ClusterSpec cluster) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();

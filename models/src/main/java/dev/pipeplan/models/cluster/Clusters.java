@@ -20,28 +20,32 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Device, link and cluster presets, and the one entry point that turns a command-line argument into a
- * {@link ClusterSpec}: a preset name, a JSON/YAML cluster file, or the shorthand {@code DEVICE:NODESxPER_NODE}
- * ({@code h100:128x8}, {@code a100-80gb:4x8}, {@code cpu:1x2}).
+ * Device, link and cluster presets, and the one entry point that turns a command-line argument into
+ * a {@link ClusterSpec}: a preset name, a JSON/YAML cluster file, or the shorthand {@code
+ * DEVICE:NODESxPER_NODE} ({@code h100:128x8}, {@code a100-80gb:4x8}, {@code cpu:1x2}).
  *
- * <p>FLOP/s are <b>sustained</b>: {@value #SUSTAINED_FRACTION} of the dense datasheet peak, what well-sized GEMMs
- * reach in practice (Megatron-LM reports 52% of peak for whole training iterations, bubbles and communication
- * included; single large GEMMs reach 70 to 85%). Link bandwidths are {@value #LINK_FRACTION} of the per-direction
- * peak. Usable memory is the capacity less {@value #RESERVED_GIB} GiB for the CUDA context, communication buffers and
- * allocator fragmentation. {@code docs/design.md} ("Models") lists the sources.
+ * <p>FLOP/s are <b>sustained</b>: {@value #SUSTAINED_FRACTION} of the dense datasheet peak, what
+ * well-sized GEMMs reach in practice (Megatron-LM reports 52% of peak for whole training
+ * iterations, bubbles and communication included; single large GEMMs reach 70 to 85%). Link
+ * bandwidths are {@value #LINK_FRACTION} of the per-direction peak. Usable memory is the capacity
+ * less {@value #RESERVED_GIB} GiB for the CUDA context, communication buffers and allocator
+ * fragmentation. {@code docs/design.md} ("Models") lists the sources.
  */
 public final class Clusters {
   /** Sustained fraction of datasheet peak FLOP/s assumed for every GPU preset. */
   public static final double SUSTAINED_FRACTION = 0.7;
+
   /** Sustained fraction of per-direction peak link bandwidth. */
   public static final double LINK_FRACTION = 0.8;
+
   /** GiB of each GPU's memory held back for the CUDA context, NCCL buffers and fragmentation. */
   public static final int RESERVED_GIB = 2;
+
   /**
-   * Sustained fp32 FLOP/s of one CPU core running the executor's small matrix products: about a sixth of an AVX2
-   * core's FMA peak (2 FMA units x 8 lanes x 2 FLOP x 3 GHz = 96 GFLOP/s), because the CPU models' matrices are
-   * small (hidden 64 to 256) and per-op dispatch dominates. Deliberately conservative; the profiler measures the
-   * real rate.
+   * Sustained fp32 FLOP/s of one CPU core running the executor's small matrix products: about a
+   * sixth of an AVX2 core's FMA peak (2 FMA units x 8 lanes x 2 FLOP x 3 GHz = 96 GFLOP/s), because
+   * the CPU models' matrices are small (hidden 64 to 256) and per-op dispatch dominates.
+   * Deliberately conservative; the profiler measures the real rate.
    */
   public static final double CPU_FLOPS_PER_CORE = 16e9;
 
@@ -49,7 +53,8 @@ public final class Clusters {
   private static final double GB = 1e9;
   private static final double TERA = 1e12;
   private static final long MICRO = 1_000L;
-  private static final Pattern SHORTHAND = Pattern.compile("([a-z0-9][a-z0-9._-]*):(\\d{1,7})(?:x(\\d{1,7}))?");
+  private static final Pattern SHORTHAND =
+      Pattern.compile("([a-z0-9][a-z0-9._-]*):(\\d{1,7})(?:x(\\d{1,7}))?");
 
   private static final LinkSpec NVLINK2 = link("nvlink2", 50 * GB, 5);
   private static final LinkSpec NVLINK3 = link("nvlink3", 300 * GB, 5);
@@ -59,44 +64,110 @@ public final class Clusters {
   private static final LinkSpec IB_HDR = link("ib-hdr", 25 * GB, 10);
   private static final LinkSpec IB_NDR = link("ib-ndr", 50 * GB, 10);
   private static final LinkSpec ROCE_400 = link("roce-400g", 50 * GB, 15);
+
   /** Threads of one process hand tensors over in memory: no latency, a memcpy's bandwidth. */
   private static final LinkSpec MEMORY = new LinkSpec("memory", 10 * GB, 0);
+
   private static final List<LinkSpec> LINKS =
       List.of(NVLINK2, NVLINK3, NVLINK4, PCIE4, IB_EDR, IB_HDR, IB_NDR, ROCE_400, MEMORY);
 
-  private static final List<DevicePreset> DEVICES = List.of(
-      gpu("v100", List.of("v100-32gb", "v100-sxm2"), 15.7, 0, 125, 0, 0, 32, 900, NVLINK2, IB_EDR,
-          "NVIDIA V100 SXM2 32GB (DGX-1): 125 TFLOP/s fp16 tensor cores, 15.7 fp32, no bf16; a GPU pair shares"
-              + " 2 NVLink2 links (50 GB/s per direction); EDR InfiniBand 100 Gb/s per GPU"),
-      gpu("a100-40gb", List.of("a100-sxm4-40gb"), 19.5, 156, 312, 312, 0, 40, 1555, NVLINK3, IB_HDR,
-          "NVIDIA A100 SXM4 40GB (DGX A100): 312 TFLOP/s fp16/bf16, 156 tf32; NVLink3 via NVSwitch 300 GB/s per"
-              + " direction; HDR InfiniBand 200 Gb/s per GPU"),
-      gpu("a100-80gb", List.of("a100", "a100-sxm4-80gb"), 19.5, 156, 312, 312, 0, 80, 2039, NVLINK3, IB_HDR,
-          "NVIDIA A100 SXM4 80GB (DGX A100): as a100-40gb with 80 GB HBM2e at 2.0 TB/s"),
-      gpu("h100-sxm", List.of("h100", "h100-80gb"), 67, 494.7, 989.4, 989.4, 1978.9, 80, 3350, NVLINK4, IB_NDR,
-          "NVIDIA H100 SXM5 80GB (DGX H100): 989 TFLOP/s dense bf16, 1979 fp8; NVLink4 via NVSwitch 450 GB/s"
-              + " per direction; NDR InfiniBand 400 Gb/s per GPU"),
-      gpu("h200", List.of("h200-sxm", "h200-141gb"), 67, 494.7, 989.4, 989.4, 1978.9, 141, 4800, NVLINK4, IB_NDR,
-          "NVIDIA H200 SXM 141GB: H100 compute with 141 GB HBM3e at 4.8 TB/s"),
-      new DevicePreset(cpuDevice(1), List.of("local"), MEMORY, MEMORY,
-          "the local CPU, one device per pipeline worker (core): " + (long) (CPU_FLOPS_PER_CORE / 1e9)
-              + " GFLOP/s fp32 sustained per core (conservative), memory = the JVM's max memory shared by the"
-              + " workers, in-memory hand-offs with no latency"));
+  private static final List<DevicePreset> DEVICES =
+      List.of(
+          gpu(
+              "v100",
+              List.of("v100-32gb", "v100-sxm2"),
+              15.7,
+              0,
+              125,
+              0,
+              0,
+              32,
+              900,
+              NVLINK2,
+              IB_EDR,
+              "NVIDIA V100 SXM2 32GB (DGX-1): 125 TFLOP/s fp16 tensor cores, 15.7 fp32, no bf16; a GPU pair shares"
+                  + " 2 NVLink2 links (50 GB/s per direction); EDR InfiniBand 100 Gb/s per GPU"),
+          gpu(
+              "a100-40gb",
+              List.of("a100-sxm4-40gb"),
+              19.5,
+              156,
+              312,
+              312,
+              0,
+              40,
+              1555,
+              NVLINK3,
+              IB_HDR,
+              "NVIDIA A100 SXM4 40GB (DGX A100): 312 TFLOP/s fp16/bf16, 156 tf32; NVLink3 via NVSwitch 300 GB/s per"
+                  + " direction; HDR InfiniBand 200 Gb/s per GPU"),
+          gpu(
+              "a100-80gb",
+              List.of("a100", "a100-sxm4-80gb"),
+              19.5,
+              156,
+              312,
+              312,
+              0,
+              80,
+              2039,
+              NVLINK3,
+              IB_HDR,
+              "NVIDIA A100 SXM4 80GB (DGX A100): as a100-40gb with 80 GB HBM2e at 2.0 TB/s"),
+          gpu(
+              "h100-sxm",
+              List.of("h100", "h100-80gb"),
+              67,
+              494.7,
+              989.4,
+              989.4,
+              1978.9,
+              80,
+              3350,
+              NVLINK4,
+              IB_NDR,
+              "NVIDIA H100 SXM5 80GB (DGX H100): 989 TFLOP/s dense bf16, 1979 fp8; NVLink4 via NVSwitch 450 GB/s"
+                  + " per direction; NDR InfiniBand 400 Gb/s per GPU"),
+          gpu(
+              "h200",
+              List.of("h200-sxm", "h200-141gb"),
+              67,
+              494.7,
+              989.4,
+              989.4,
+              1978.9,
+              141,
+              4800,
+              NVLINK4,
+              IB_NDR,
+              "NVIDIA H200 SXM 141GB: H100 compute with 141 GB HBM3e at 4.8 TB/s"),
+          new DevicePreset(
+              cpuDevice(1),
+              List.of("local"),
+              MEMORY,
+              MEMORY,
+              "the local CPU, one device per pipeline worker (core): "
+                  + (long) (CPU_FLOPS_PER_CORE / 1e9)
+                  + " GFLOP/s fp32 sustained per core (conservative), memory = the JVM's max memory shared by the"
+                  + " workers, in-memory hand-offs with no latency"));
 
   private Clusters() {}
 
   /** The cluster presets: a name and the shorthand it stands for. */
-  private static final List<String[]> CLUSTER_PRESETS = List.of(
-      new String[] {"dgx1-v100", "v100:1x8"},
-      new String[] {"dgx-a100-40gb", "a100-40gb:1x8"},
-      new String[] {"dgx-a100", "a100-80gb:1x8"},
-      new String[] {"dgx-h100", "h100-sxm:1x8"},
-      new String[] {"dgx-h200", "h200:1x8"},
-      new String[] {"h100-superpod", "h100-sxm:32x8"},
-      new String[] {"cpu-2", "cpu:1x2"},
-      new String[] {"cpu-4", "cpu:1x4"});
+  private static final List<String[]> CLUSTER_PRESETS =
+      List.of(
+          new String[] {"dgx1-v100", "v100:1x8"},
+          new String[] {"dgx-a100-40gb", "a100-40gb:1x8"},
+          new String[] {"dgx-a100", "a100-80gb:1x8"},
+          new String[] {"dgx-h100", "h100-sxm:1x8"},
+          new String[] {"dgx-h200", "h200:1x8"},
+          new String[] {"h100-superpod", "h100-sxm:32x8"},
+          new String[] {"cpu-2", "cpu:1x2"},
+          new String[] {"cpu-4", "cpu:1x4"});
 
-  /** Preset cluster names, in a fixed order; each device preset's name also works (one node of it). */
+  /**
+   * Preset cluster names, in a fixed order; each device preset's name also works (one node of it).
+   */
   public static List<String> presetNames() {
     List<String> names = new ArrayList<>();
     for (String[] p : CLUSTER_PRESETS) {
@@ -165,20 +236,30 @@ public final class Clusters {
   }
 
   static DevicePreset preset(String name) {
-    return findDevice(name).orElseThrow(() -> new BadInputException("device '" + name + "' is unknown."
-        + Suggestions.maybe(name, allDeviceNames()) + " Known devices: " + String.join(", ", deviceNames())));
+    return findDevice(name)
+        .orElseThrow(
+            () ->
+                new BadInputException(
+                    "device '"
+                        + name
+                        + "' is unknown."
+                        + Suggestions.maybe(name, allDeviceNames())
+                        + " Known devices: "
+                        + String.join(", ", deviceNames())));
   }
 
   /**
-   * A cluster from a preset name, a JSON/YAML file, a device name (one node of it: eight GPUs, or the CPU with one
-   * worker per core) or the shorthand {@code DEVICE:NODESxPER_NODE} ({@code DEVICE:N} is one node of N).
+   * A cluster from a preset name, a JSON/YAML file, a device name (one node of it: eight GPUs, or
+   * the CPU with one worker per core) or the shorthand {@code DEVICE:NODESxPER_NODE} ({@code
+   * DEVICE:N} is one node of N).
    */
   public static ClusterSpec load(String nameOrFileOrShorthand) {
     Objects.requireNonNull(nameOrFileOrShorthand, "nameOrFileOrShorthand");
     String arg = nameOrFileOrShorthand.trim();
     if (arg.isEmpty()) {
-      throw new BadInputException("cluster must not be empty; give a preset (see 'pipeplan clusters list'),"
-          + " a file or DEVICE:NODESxPER_NODE such as h100:4x8");
+      throw new BadInputException(
+          "cluster must not be empty; give a preset (see 'pipeplan clusters list'),"
+              + " a file or DEVICE:NODESxPER_NODE such as h100:4x8");
     }
     Optional<String> preset = presetShorthand(arg);
     if (preset.isPresent()) {
@@ -191,7 +272,8 @@ public final class Clusters {
     }
     Optional<DevicePreset> device = findDevice(arg);
     if (device.isPresent()) {
-      int perNode = device.get().name().equals("cpu") ? Runtime.getRuntime().availableProcessors() : 8;
+      int perNode =
+          device.get().name().equals("cpu") ? Runtime.getRuntime().availableProcessors() : 8;
       return shorthand(device.get().name() + ":1x" + perNode);
     }
     Path path = pathOrEmpty(arg);
@@ -204,9 +286,15 @@ public final class Clusters {
     }
     List<String> known = new ArrayList<>(presetNames());
     known.addAll(allDeviceNames());
-    String hint = Suggestions.maybe(arg.contains(":") ? arg.substring(0, arg.indexOf(':')) : arg, known);
-    throw new BadInputException("cluster '" + arg + "' is not a preset, a file, or DEVICE:NODESxPER_NODE (such as"
-        + " h100:4x8)." + hint + " See 'pipeplan clusters list'.");
+    String hint =
+        Suggestions.maybe(arg.contains(":") ? arg.substring(0, arg.indexOf(':')) : arg, known);
+    throw new BadInputException(
+        "cluster '"
+            + arg
+            + "' is not a preset, a file, or DEVICE:NODESxPER_NODE (such as"
+            + " h100:4x8)."
+            + hint
+            + " See 'pipeplan clusters list'.");
   }
 
   private static ClusterSpec shorthand(String text) {
@@ -214,27 +302,53 @@ public final class Clusters {
     if (!m.matches()) {
       throw new IllegalArgumentException("not a shorthand: " + text);
     }
-    DevicePreset p = findDevice(m.group(1)).orElseThrow(() -> new BadInputException("cluster '" + text
-        + "': device '" + m.group(1) + "' is unknown." + Suggestions.maybe(m.group(1), allDeviceNames())
-        + " Known devices: " + String.join(", ", deviceNames())));
+    DevicePreset p =
+        findDevice(m.group(1))
+            .orElseThrow(
+                () ->
+                    new BadInputException(
+                        "cluster '"
+                            + text
+                            + "': device '"
+                            + m.group(1)
+                            + "' is unknown."
+                            + Suggestions.maybe(m.group(1), allDeviceNames())
+                            + " Known devices: "
+                            + String.join(", ", deviceNames())));
     int nodes = Integer.parseInt(m.group(2));
     int perNode = m.group(3) == null ? nodes : Integer.parseInt(m.group(3));
     if (m.group(3) == null) {
       nodes = 1;
     }
     if (nodes < 1 || perNode < 1) {
-      throw new BadInputException("cluster '" + text + "': nodes and devices per node must be >= 1, got "
-          + nodes + "x" + perNode);
+      throw new BadInputException(
+          "cluster '"
+              + text
+              + "': nodes and devices per node must be >= 1, got "
+              + nodes
+              + "x"
+              + perNode);
     }
     if ((long) nodes * perNode > 1_000_000) {
-      throw new BadInputException("cluster '" + text + "' has " + (long) nodes * perNode
-          + " devices; at most 1000000 are supported");
+      throw new BadInputException(
+          "cluster '"
+              + text
+              + "' has "
+              + (long) nodes * perNode
+              + " devices; at most 1000000 are supported");
     }
     DeviceSpec device = p.device();
     if (device.name().equals("cpu")) {
       if (nodes != 1) {
-        throw new BadInputException("cluster '" + text + "': the cpu device is this machine, so it has one node,"
-            + " got " + nodes + ". Maybe use cpu:1x" + (long) nodes * perNode + ".");
+        throw new BadInputException(
+            "cluster '"
+                + text
+                + "': the cpu device is this machine, so it has one node,"
+                + " got "
+                + nodes
+                + ". Maybe use cpu:1x"
+                + (long) nodes * perNode
+                + ".");
       }
       device = cpuDevice(perNode);
     }
@@ -242,8 +356,9 @@ public final class Clusters {
   }
 
   /**
-   * The local CPU as one of {@code workers} pipeline workers: one core's sustained fp32 rate and an equal share of
-   * the JVM's maximum memory (also JavaCPP's default off-heap limit, which bounds nd4j's tensors).
+   * The local CPU as one of {@code workers} pipeline workers: one core's sustained fp32 rate and an
+   * equal share of the JVM's maximum memory (also JavaCPP's default off-heap limit, which bounds
+   * nd4j's tensors).
    */
   public static DeviceSpec cpuDevice(int workers) {
     if (workers < 1) {
@@ -255,17 +370,28 @@ public final class Clusters {
     return new DeviceSpec("cpu", flops, memory, 10 * GB, 20 * MICRO);
   }
 
-  private static DevicePreset gpu(String name, List<String> aliases, double fp32Tflops, double tf32Tflops,
-      double fp16Tflops, double bf16Tflops, double fp8Tflops, int memoryGib, double memoryGbPerSecond,
-      LinkSpec intra, LinkSpec inter, String description) {
+  private static DevicePreset gpu(
+      String name,
+      List<String> aliases,
+      double fp32Tflops,
+      double tf32Tflops,
+      double fp16Tflops,
+      double bf16Tflops,
+      double fp8Tflops,
+      int memoryGib,
+      double memoryGbPerSecond,
+      LinkSpec intra,
+      LinkSpec inter,
+      String description) {
     Map<DType, Double> flops = new EnumMap<>(DType.class);
     putIfPositive(flops, DType.FP32, fp32Tflops);
     putIfPositive(flops, DType.TF32, tf32Tflops);
     putIfPositive(flops, DType.FP16, fp16Tflops);
     putIfPositive(flops, DType.BF16, bf16Tflops);
     putIfPositive(flops, DType.FP8, fp8Tflops);
-    DeviceSpec device = new DeviceSpec(name, flops, (memoryGib - RESERVED_GIB) * GIB, memoryGbPerSecond * GB,
-        20 * MICRO);
+    DeviceSpec device =
+        new DeviceSpec(
+            name, flops, (memoryGib - RESERVED_GIB) * GIB, memoryGbPerSecond * GB, 20 * MICRO);
     return new DevicePreset(device, aliases, intra, inter, description);
   }
 

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A device kind as it is usually deployed: the device and the links a node of them has inside and between nodes.
+ * A device kind as it is usually deployed: the device and the links a node of them has inside and
+ * between nodes.
  *
  * @param device the device, with sustained (not peak) FLOP/s
  * @param aliases other names that select it ("h100" for "h100-sxm")
@@ -15,7 +16,11 @@ import java.util.Objects;
  * @param description one line: where the numbers come from
  */
 public record DevicePreset(
-    DeviceSpec device, List<String> aliases, LinkSpec intraNodeLink, LinkSpec interNodeLink, String description) {
+    DeviceSpec device,
+    List<String> aliases,
+    LinkSpec intraNodeLink,
+    LinkSpec interNodeLink,
+    String description) {
   public DevicePreset {
     Objects.requireNonNull(device, "device");
     aliases = List.copyOf(Objects.requireNonNull(aliases, "aliases"));

@@ -6,10 +6,10 @@ import dev.pipeplan.models.ModelSpec;
 import java.util.SplittableRandom;
 
 /**
- * Seeded synthetic training data that a language model can learn: each sample is a walk along a fixed random
- * successor table of the vocabulary from a random start, and the label of each token is its successor. A sample
- * depends only on the seed, the iteration and its index in the global batch, so the same batch split into other
- * micro-batch sizes has the same samples.
+ * Seeded synthetic training data that a language model can learn: each sample is a walk along a
+ * fixed random successor table of the vocabulary from a random start, and the label of each token
+ * is its successor. A sample depends only on the seed, the iteration and its index in the global
+ * batch, so the same batch split into other micro-batch sizes has the same samples.
  */
 public final class SyntheticTokens {
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
@@ -25,7 +25,8 @@ public final class SyntheticTokens {
    *
    * @param tokens input token ids, {@code samples * sequenceLength} of them
    * @param labels the next token of each input token
-   * @param featureSeed a seed for the random features and targets of models that start or end without tokens
+   * @param featureSeed a seed for the random features and targets of models that start or end
+   *     without tokens
    */
   public record Batch(int[] tokens, int[] labels, long featureSeed) {}
 
@@ -73,8 +74,15 @@ public final class SyntheticTokens {
   private static int positiveInt(LayerSpec spec, String key) {
     long v = spec.shapeValue(key);
     if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw new BadInputException("layer '" + spec.name() + "' shape " + key + " (" + v + ") must be in 1.."
-          + Integer.MAX_VALUE);
+      throw new BadInputException(
+          "layer '"
+              + spec.name()
+              + "' shape "
+              + key
+              + " ("
+              + v
+              + ") must be in 1.."
+              + Integer.MAX_VALUE);
     }
     return (int) v;
   }

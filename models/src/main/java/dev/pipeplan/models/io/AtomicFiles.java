@@ -12,9 +12,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
-/** Writes a file through a temporary sibling and a move, so readers see either the old file or the whole new one. */
+/**
+ * Writes a file through a temporary sibling and a move, so readers see either the old file or the
+ * whole new one.
+ */
 public final class AtomicFiles {
-  private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
+  private static final Set<PosixFilePermission> READABLE =
+      PosixFilePermissions.fromString("rw-r--r--");
 
   private AtomicFiles() {}
 
@@ -51,7 +55,8 @@ public final class AtomicFiles {
       }
       makeReadable(tmp);
       try {
-        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
       }

@@ -10,24 +10,32 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Imports a Hugging Face {@code config.json}: GPT-2 ({@code n_embd}, {@code n_layer}, ...), the Llama family
- * (Llama, Mistral, Qwen2 and others with {@code hidden_size}, {@code num_key_value_heads}, a gated SiLU MLP and
- * rotary positions) and BERT/RoBERTa encoders. The architecture becomes a {@link TransformerConfig}, so an imported
- * model and the zoo entry of the same architecture have identical layers.
+ * Imports a Hugging Face {@code config.json}: GPT-2 ({@code n_embd}, {@code n_layer}, ...), the
+ * Llama family (Llama, Mistral, Qwen2 and others with {@code hidden_size}, {@code
+ * num_key_value_heads}, a gated SiLU MLP and rotary positions) and BERT/RoBERTa encoders. The
+ * architecture becomes a {@link TransformerConfig}, so an imported model and the zoo entry of the
+ * same architecture have identical layers.
  */
 public final class HuggingFaceConfig {
-  /** Longest default sequence taken from {@code max_position_embeddings}; longer contexts need an explicit --seq. */
+  /**
+   * Longest default sequence taken from {@code max_position_embeddings}; longer contexts need an
+   * explicit --seq.
+   */
   public static final int MAX_DEFAULT_SEQUENCE = 8192;
 
   private static final List<String> LLAMA_LIKE =
-      List.of("llama", "mistral", "qwen2", "qwen3", "internlm2", "yi", "deepseek", "olmo", "granite");
+      List.of(
+          "llama", "mistral", "qwen2", "qwen3", "internlm2", "yi", "deepseek", "olmo", "granite");
 
   private HuggingFaceConfig() {}
 
   /** True when a parsed JSON object looks like a Hugging Face model configuration. */
   public static boolean looksLike(InputNode root) {
-    return root.isObject() && (root.has("model_type") || root.has("architectures") || root.has("n_embd")
-        || root.has("hidden_size"));
+    return root.isObject()
+        && (root.has("model_type")
+            || root.has("architectures")
+            || root.has("n_embd")
+            || root.has("hidden_size"));
   }
 
   public static ModelSpec read(Path file, int sequenceLength) {
@@ -46,7 +54,8 @@ public final class HuggingFaceConfig {
       throw root.error("must be a JSON object (a Hugging Face config.json)");
     }
     if (root.has("num_local_experts") || root.has("num_experts")) {
-      throw root.error("num_local_experts", "is present: mixture-of-experts models are not supported");
+      throw root.error(
+          "num_local_experts", "is present: mixture-of-experts models are not supported");
     }
     String type = root.optionalString("model_type").orElse("").toLowerCase(Locale.ROOT);
     if (type.equals("gpt2") || (type.isEmpty() && root.has("n_embd"))) {
@@ -59,21 +68,38 @@ public final class HuggingFaceConfig {
     if (LLAMA_LIKE.contains(type) || act.equals("silu") || act.equals("swish")) {
       return llama(root, name);
     }
-    throw root.error("model_type", "'" + type + "' is not supported; supported: gpt2, bert, roberta and"
-        + " Llama-style models (llama, mistral, qwen2, ...: hidden_act silu)");
+    throw root.error(
+        "model_type",
+        "'"
+            + type
+            + "' is not supported; supported: gpt2, bert, roberta and"
+            + " Llama-style models (llama, mistral, qwen2, ...: hidden_act silu)");
   }
 
   private static TransformerConfig gpt2(InputNode root, String name) {
     int hidden = positiveInt(root, "n_embd");
     int blocks = positiveInt(root, "n_layer");
     int heads = positiveInt(root, "n_head");
-    int positions = root.has("n_positions") ? positiveInt(root, "n_positions") : positiveInt(root, "n_ctx");
+    int positions =
+        root.has("n_positions") ? positiveInt(root, "n_positions") : positiveInt(root, "n_ctx");
     int vocab = positiveInt(root, "vocab_size");
     int ffn = root.has("n_inner") ? positiveInt(root, "n_inner") : 4 * hidden;
     boolean tied = root.optionalBoolean("tie_word_embeddings").orElse(true);
     checkHeads(root, "n_embd", hidden, "n_head", heads);
-    return new TransformerConfig(name, vocab, hidden, blocks, heads, heads, ffn, positions, false, true, tied,
-        positions, dtype(root, DType.FP16));
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        heads,
+        ffn,
+        positions,
+        false,
+        true,
+        tied,
+        positions,
+        dtype(root, DType.FP16));
   }
 
   private static TransformerConfig bert(InputNode root, String name) {
@@ -81,34 +107,65 @@ public final class HuggingFaceConfig {
     int heads = positiveInt(root, "num_attention_heads");
     int positions = positiveInt(root, "max_position_embeddings");
     checkHeads(root, "hidden_size", hidden, "num_attention_heads", heads);
-    return new TransformerConfig(name, positiveInt(root, "vocab_size"), hidden,
-        positiveInt(root, "num_hidden_layers"), heads, heads, positiveInt(root, "intermediate_size"), positions,
-        false, true, root.optionalBoolean("tie_word_embeddings").orElse(true), positions,
+    return new TransformerConfig(
+        name,
+        positiveInt(root, "vocab_size"),
+        hidden,
+        positiveInt(root, "num_hidden_layers"),
+        heads,
+        heads,
+        positiveInt(root, "intermediate_size"),
+        positions,
+        false,
+        true,
+        root.optionalBoolean("tie_word_embeddings").orElse(true),
+        positions,
         dtype(root, DType.FP16));
   }
 
   private static TransformerConfig llama(InputNode root, String name) {
     int hidden = positiveInt(root, "hidden_size");
     int heads = positiveInt(root, "num_attention_heads");
-    int kvHeads = root.has("num_key_value_heads") ? positiveInt(root, "num_key_value_heads") : heads;
+    int kvHeads =
+        root.has("num_key_value_heads") ? positiveInt(root, "num_key_value_heads") : heads;
     checkHeads(root, "hidden_size", hidden, "num_attention_heads", heads);
     if (root.has("head_dim") && root.integer("head_dim") != hidden / heads) {
-      throw root.error("head_dim", "(" + root.integer("head_dim") + ") differs from hidden_size / num_attention_heads"
-          + " (" + hidden / heads + "); such models are not supported");
+      throw root.error(
+          "head_dim",
+          "("
+              + root.integer("head_dim")
+              + ") differs from hidden_size / num_attention_heads"
+              + " ("
+              + hidden / heads
+              + "); such models are not supported");
     }
     if (heads % kvHeads != 0) {
-      throw root.error("num_key_value_heads", "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
+      throw root.error(
+          "num_key_value_heads",
+          "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
     }
     int positions = positiveInt(root, "max_position_embeddings");
-    return new TransformerConfig(name, positiveInt(root, "vocab_size"), hidden,
-        positiveInt(root, "num_hidden_layers"), heads, kvHeads, positiveInt(root, "intermediate_size"), 0, true,
-        false, root.optionalBoolean("tie_word_embeddings").orElse(false),
-        Math.min(positions, MAX_DEFAULT_SEQUENCE), dtype(root, DType.BF16));
+    return new TransformerConfig(
+        name,
+        positiveInt(root, "vocab_size"),
+        hidden,
+        positiveInt(root, "num_hidden_layers"),
+        heads,
+        kvHeads,
+        positiveInt(root, "intermediate_size"),
+        0,
+        true,
+        false,
+        root.optionalBoolean("tie_word_embeddings").orElse(false),
+        Math.min(positions, MAX_DEFAULT_SEQUENCE),
+        dtype(root, DType.BF16));
   }
 
-  private static void checkHeads(InputNode root, String hiddenField, int hidden, String headsField, int heads) {
+  private static void checkHeads(
+      InputNode root, String hiddenField, int hidden, String headsField, int heads) {
     if (hidden % heads != 0) {
-      throw root.error(headsField, "(" + heads + ") must divide " + hiddenField + " (" + hidden + ")");
+      throw root.error(
+          headsField, "(" + heads + ") must divide " + hiddenField + " (" + hidden + ")");
     }
   }
 
@@ -125,7 +182,9 @@ public final class HuggingFaceConfig {
       case "bfloat16":
         return DType.BF16;
       default:
-        throw root.error("torch_dtype", "'" + text.get() + "' is not supported; use float32, float16 or bfloat16");
+        throw root.error(
+            "torch_dtype",
+            "'" + text.get() + "' is not supported; use float32, float16 or bfloat16");
     }
   }
 
@@ -137,7 +196,9 @@ public final class HuggingFaceConfig {
     return (int) v;
   }
 
-  /** {@code _name_or_path}'s last segment, else the directory holding the file, else the model type. */
+  /**
+   * {@code _name_or_path}'s last segment, else the directory holding the file, else the model type.
+   */
   static String defaultName(InputNode root, Path file) {
     Optional<String> named = root.optionalString("_name_or_path");
     if (named.isPresent()) {

@@ -17,8 +17,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * A node of a JSON or YAML input file that knows where it is (file and JSON path), so that every complaint about a
- * value names the file, the field and the value: {@code "m.json: layers[3].forwardMs must be >= 0, got -2"}.
+ * A node of a JSON or YAML input file that knows where it is (file and JSON path), so that every
+ * complaint about a value names the file, the field and the value: {@code "m.json:
+ * layers[3].forwardMs must be >= 0, got -2"}.
  */
 public final class InputNode {
   private final String file;
@@ -45,9 +46,16 @@ public final class InputNode {
       root = mapper.readTree(text);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new BadInputException(source + ": malformed " + (yaml ? "YAML" : "JSON") + where + ": "
-          + e.getOriginalMessage(), e);
+      String where =
+          at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      throw new BadInputException(
+          source
+              + ": malformed "
+              + (yaml ? "YAML" : "JSON")
+              + where
+              + ": "
+              + e.getOriginalMessage(),
+          e);
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw new BadInputException(source + ": the file is empty");
@@ -109,7 +117,8 @@ public final class InputNode {
 
   /** A BadInputException about this node itself. */
   public BadInputException error(String problem) {
-    return new BadInputException(file + ": " + (path.isEmpty() ? "the top level" : path) + " " + problem);
+    return new BadInputException(
+        file + ": " + (path.isEmpty() ? "the top level" : path) + " " + problem);
   }
 
   public Optional<InputNode> child(String field) {
@@ -242,7 +251,8 @@ public final class InputNode {
     if (v.isBoolean()) {
       return Optional.of(v.asBoolean());
     }
-    if (v.isTextual() && (v.asText().equalsIgnoreCase("true") || v.asText().equalsIgnoreCase("false"))) {
+    if (v.isTextual()
+        && (v.asText().equalsIgnoreCase("true") || v.asText().equalsIgnoreCase("false"))) {
       return Optional.of(Boolean.parseBoolean(v.asText()));
     }
     throw error(field, "must be true or false, got " + show(v));

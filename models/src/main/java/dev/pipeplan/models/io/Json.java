@@ -14,19 +14,23 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.UncheckedIOException;
 
 /**
- * The one place JSON and YAML mappers are configured. Output is deterministic: map keys sorted, two-space indent,
- * "\n" line ends, a trailing newline from {@link #write(Object)}.
+ * The one place JSON and YAML mappers are configured. Output is deterministic: map keys sorted,
+ * two-space indent, "\n" line ends, a trailing newline from {@link #write(Object)}.
  */
 public final class Json {
-  private static final ObjectMapper JSON = configure(JsonMapper.builder()
-      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .build());
-  private static final ObjectMapper YAML = configure(YAMLMapper.builder(new YAMLFactory())
-      .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .build());
+  private static final ObjectMapper JSON =
+      configure(
+          JsonMapper.builder()
+              .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+              .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+              .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+              .build());
+  private static final ObjectMapper YAML =
+      configure(
+          YAMLMapper.builder(new YAMLFactory())
+              .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+              .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+              .build());
 
   private Json() {}
 
@@ -46,7 +50,8 @@ public final class Json {
   }
 
   /**
-   * A string as a JSON string literal, quotes included, for the files written by hand for speed (timelines, traces).
+   * A string as a JSON string literal, quotes included, for the files written by hand for speed
+   * (timelines, traces).
    */
   public static String quote(String text) {
     return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
@@ -54,9 +59,10 @@ public final class Json {
 
   /** Pretty JSON with "\n" line ends and a trailing newline, the same bytes on every platform. */
   public static String write(Object value) {
-    DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
-        .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-        .withArrayIndenter(new DefaultIndenter("  ", "\n"));
+    DefaultPrettyPrinter printer =
+        new DefaultPrettyPrinter()
+            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+            .withArrayIndenter(new DefaultIndenter("  ", "\n"));
     try {
       return JSON.writer(printer).writeValueAsString(value) + "\n";
     } catch (JsonProcessingException e) {

@@ -22,20 +22,45 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * pipeplan's own model file, JSON or YAML (see {@code docs/formats.md}, "Model files"). A layer is described by
- * FLOPs (analytic), by measured times ({@code forwardMs} and friends), or both. Every byte count is per sample.
+ * pipeplan's own model file, JSON or YAML (see {@code docs/formats.md}, "Model files"). A layer is
+ * described by FLOPs (analytic), by measured times ({@code forwardMs} and friends), or both. Every
+ * byte count is per sample.
  */
 public final class ModelFile {
   /** The value of the optional top-level {@code format} field. */
   public static final String FORMAT = "pipeplan-model";
 
-  private static final List<String> TOP_FIELDS = List.of("format", "name", "dtype", "sequenceLength",
-      "microBatchSize", "layers", "totalParameters", "forwardFlopsPerSample", "trainingFlopsPerSample",
-      "savedActivationBytesPerSample");
-  private static final List<String> LAYER_FIELDS = List.of("name", "kind", "shape", "forwardFlops",
-      "backwardInputFlops", "backwardWeightFlops", "backwardFlops", "parameterCount", "parameterBytes",
-      "savedActivationBytes", "activationBytes", "outputBytes", "forwardMs", "backwardMs", "backwardInputMs",
-      "backwardWeightMs", "microBatchSize");
+  private static final List<String> TOP_FIELDS =
+      List.of(
+          "format",
+          "name",
+          "dtype",
+          "sequenceLength",
+          "microBatchSize",
+          "layers",
+          "totalParameters",
+          "forwardFlopsPerSample",
+          "trainingFlopsPerSample",
+          "savedActivationBytesPerSample");
+  private static final List<String> LAYER_FIELDS =
+      List.of(
+          "name",
+          "kind",
+          "shape",
+          "forwardFlops",
+          "backwardInputFlops",
+          "backwardWeightFlops",
+          "backwardFlops",
+          "parameterCount",
+          "parameterBytes",
+          "savedActivationBytes",
+          "activationBytes",
+          "outputBytes",
+          "forwardMs",
+          "backwardMs",
+          "backwardInputMs",
+          "backwardWeightMs",
+          "microBatchSize");
 
   private ModelFile() {}
 
@@ -49,16 +74,15 @@ public final class ModelFile {
     if (!root.isObject()) {
       throw root.error("must be an object with 'name', 'dtype' and 'layers'");
     }
-    // The totals that 'pipeplan models show --json' adds are recomputed from the layers, so they are ignored here.
+    // The totals that 'pipeplan models show --json' adds are recomputed from the layers, so they
+    // are ignored here.
     rejectUnknown(root, TOP_FIELDS);
     Optional<String> format = root.optionalString("format");
     if (format.isPresent() && !format.get().equals(FORMAT)) {
       throw root.error("format", "must be '" + FORMAT + "', got '" + format.get() + "'");
     }
     String name = root.optionalString("name").orElse(defaultName);
-    DType dtype = root.optionalString("dtype")
-        .map(t -> parseDType(root, t))
-        .orElse(DType.FP32);
+    DType dtype = root.optionalString("dtype").map(t -> parseDType(root, t)).orElse(DType.FP32);
     long seq = root.optionalInteger("sequenceLength").orElse(0L);
     if (seq > Integer.MAX_VALUE) {
       throw root.error("sequenceLength", "is too large: " + seq);
@@ -73,7 +97,9 @@ public final class ModelFile {
     for (InputNode item : items) {
       LayerSpec layer = layer(item, dtype, defaultMicroBatch);
       if (!names.add(layer.name())) {
-        throw item.error("name", "'" + layer.name() + "' is used by an earlier layer; layer names must be unique");
+        throw item.error(
+            "name",
+            "'" + layer.name() + "' is used by an earlier layer; layer names must be unique");
       }
       layers.add(layer);
     }
@@ -84,7 +110,8 @@ public final class ModelFile {
     try {
       return DType.parse("dtype", text);
     } catch (BadInputException e) {
-      throw node.error("dtype", "'" + text + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
+      throw node.error(
+          "dtype", "'" + text + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
     }
   }
 
@@ -100,8 +127,12 @@ public final class ModelFile {
       try {
         kind = LayerKind.parse("kind", kindText.get());
       } catch (BadInputException e) {
-        throw n.error("kind", "'" + kindText.get() + "' is not a layer kind; use one of embedding,"
-            + " transformer_block, mlp, lm_head, conv, pool, linear, norm, other");
+        throw n.error(
+            "kind",
+            "'"
+                + kindText.get()
+                + "' is not a layer kind; use one of embedding,"
+                + " transformer_block, mlp, lm_head, conv, pool, linear, norm, other");
       }
     }
     Map<String, Long> shape = new LinkedHashMap<>();
@@ -116,7 +147,10 @@ public final class ModelFile {
     Optional<Double> forwardMs = n.optionalNumber("forwardMs");
     Optional<Double> forwardFlops = n.optionalNumber("forwardFlops");
     if (forwardMs.isEmpty() && forwardFlops.isEmpty()) {
-      throw n.error("needs 'forwardMs' (measured) or 'forwardFlops' (analytic); layer '" + name + "' has neither");
+      throw n.error(
+          "needs 'forwardMs' (measured) or 'forwardFlops' (analytic); layer '"
+              + name
+              + "' has neither");
     }
     double fwdFlops = forwardFlops.orElse(0.0);
     double bwdInputFlops;
@@ -140,8 +174,10 @@ public final class ModelFile {
     } else {
       parameterCount = 0;
     }
-    long saved = n.has("savedActivationBytes") ? n.integer("savedActivationBytes")
-        : n.optionalInteger("activationBytes").orElse(0L);
+    long saved =
+        n.has("savedActivationBytes")
+            ? n.integer("savedActivationBytes")
+            : n.optionalInteger("activationBytes").orElse(0L);
     long output = n.optionalInteger("outputBytes").orElse(0L);
 
     MeasuredTimes measured = null;
@@ -152,7 +188,9 @@ public final class ModelFile {
       long bwdWeight;
       if (n.has("backwardInputMs") || n.has("backwardWeightMs")) {
         if (n.has("backwardMs")) {
-          throw n.error("backwardMs", "cannot be given with backwardInputMs/backwardWeightMs; give one or the other");
+          throw n.error(
+              "backwardMs",
+              "cannot be given with backwardInputMs/backwardWeightMs; give one or the other");
         }
         bwdInput = nanos(n.number("backwardInputMs"));
         bwdWeight = nanos(n.number("backwardWeightMs"));
@@ -164,11 +202,22 @@ public final class ModelFile {
         bwdWeight = fwd;
       }
       measured = new MeasuredTimes(microBatch, fwd, bwdInput, bwdWeight);
-    } else if (n.has("backwardMs") || n.has("backwardInputMs") || n.has("backwardWeightMs")
+    } else if (n.has("backwardMs")
+        || n.has("backwardInputMs")
+        || n.has("backwardWeightMs")
         || n.has("microBatchSize")) {
       throw n.error("forwardMs", "is missing: measured backward times need the forward time too");
     }
-    return new LayerSpec(name, kind, shape, fwdFlops, bwdInputFlops, bwdWeightFlops, parameterCount, saved, output,
+    return new LayerSpec(
+        name,
+        kind,
+        shape,
+        fwdFlops,
+        bwdInputFlops,
+        bwdWeightFlops,
+        parameterCount,
+        saved,
+        output,
         measured);
   }
 
@@ -184,7 +233,10 @@ public final class ModelFile {
     }
   }
 
-  /** The model as our file's tree: what {@link #write} writes and {@link #read} reads back to an equal model. */
+  /**
+   * The model as our file's tree: what {@link #write} writes and {@link #read} reads back to an
+   * equal model.
+   */
   public static ObjectNode toTree(ModelSpec model) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();

@@ -11,9 +11,9 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Where every command gets its model: a zoo name, or a file whose format is detected from its content (a Hugging
- * Face {@code config.json}, or a directory holding one; a PipeDream {@code graph.txt}; pipeplan's own JSON or YAML
- * model file).
+ * Where every command gets its model: a zoo name, or a file whose format is detected from its
+ * content (a Hugging Face {@code config.json}, or a directory holding one; a PipeDream {@code
+ * graph.txt}; pipeplan's own JSON or YAML model file).
  */
 public final class ModelLoader {
   private ModelLoader() {}
@@ -27,32 +27,40 @@ public final class ModelLoader {
    * The model at a sequence length.
    *
    * @param nameOrPath a zoo name ("gpt2-xl", case-insensitive) or a file or directory
-   * @param sequenceLength tokens per sample, 0 for the model's default; only zoo transformers and Hugging Face
-   *     configurations can change it, a model file keeps its own
-   * @throws BadInputException for an unknown name (suggesting the closest zoo name), a missing or malformed file
+   * @param sequenceLength tokens per sample, 0 for the model's default; only zoo transformers and
+   *     Hugging Face configurations can change it, a model file keeps its own
+   * @throws BadInputException for an unknown name (suggesting the closest zoo name), a missing or
+   *     malformed file
    */
   public static ModelSpec load(String nameOrPath, int sequenceLength) {
     return load(nameOrPath, sequenceLength, 0);
   }
 
   /**
-   * As {@link #load(String, int)}, with the batch size a PipeDream {@code graph.txt} was profiled at.
+   * As {@link #load(String, int)}, with the batch size a PipeDream {@code graph.txt} was profiled
+   * at.
    *
-   * @param pipeDreamBatchSize the profile's batch size, 0 for {@link PipeDreamGraph#DEFAULT_BATCH_SIZE}; anything
-   *     else is bad input unless the model is a PipeDream graph
+   * @param pipeDreamBatchSize the profile's batch size, 0 for {@link
+   *     PipeDreamGraph#DEFAULT_BATCH_SIZE}; anything else is bad input unless the model is a
+   *     PipeDream graph
    */
   public static ModelSpec load(String nameOrPath, int sequenceLength, int pipeDreamBatchSize) {
     Objects.requireNonNull(nameOrPath, "nameOrPath");
     String arg = nameOrPath.trim();
     if (arg.isEmpty()) {
-      throw new BadInputException("model must not be empty; give a zoo name (see 'pipeplan models list') or a file");
+      throw new BadInputException(
+          "model must not be empty; give a zoo name (see 'pipeplan models list') or a file");
     }
     if (sequenceLength < 0) {
-      throw new BadInputException("sequence length must be >= 0 (0 = the model's default), got " + sequenceLength);
+      throw new BadInputException(
+          "sequence length must be >= 0 (0 = the model's default), got " + sequenceLength);
     }
     if (pipeDreamBatchSize < 0) {
-      throw new BadInputException("PipeDream batch size must be >= 1 (0 = " + PipeDreamGraph.DEFAULT_BATCH_SIZE
-          + "), got " + pipeDreamBatchSize);
+      throw new BadInputException(
+          "PipeDream batch size must be >= 1 (0 = "
+              + PipeDreamGraph.DEFAULT_BATCH_SIZE
+              + "), got "
+              + pipeDreamBatchSize);
     }
     if (Zoo.contains(arg)) {
       requireNoBatchSize(arg, pipeDreamBatchSize);
@@ -62,7 +70,8 @@ public final class ModelLoader {
     if (path != null && Files.isDirectory(path)) {
       Path config = path.resolve("config.json");
       if (!Files.isRegularFile(config)) {
-        throw new BadInputException(arg + ": a directory without config.json; give a model file or a zoo name");
+        throw new BadInputException(
+            arg + ": a directory without config.json; give a model file or a zoo name");
       }
       requireNoBatchSize(arg, pipeDreamBatchSize);
       return loadFile(config, sequenceLength);
@@ -73,8 +82,12 @@ public final class ModelLoader {
     if (looksLikePath(arg)) {
       throw new BadInputException(arg + ": no such file");
     }
-    throw new BadInputException("model '" + arg + "' is not in the zoo nor a file."
-        + Suggestions.maybe(arg, Zoo.names()) + " See 'pipeplan models list'.");
+    throw new BadInputException(
+        "model '"
+            + arg
+            + "' is not in the zoo nor a file."
+            + Suggestions.maybe(arg, Zoo.names())
+            + " See 'pipeplan models list'.");
   }
 
   /** Reads a model file of any supported format, detected from its content. */
@@ -85,40 +98,59 @@ public final class ModelLoader {
   private static ModelSpec loadFile(Path file, int sequenceLength, int pipeDreamBatchSize) {
     String text = InputNode.readText(file);
     if (PipeDreamGraph.looksLike(text)) {
-      ModelSpec model = PipeDreamGraph.parse(file.toString(), text, ModelFile.defaultName(file),
-          pipeDreamBatchSize == 0 ? PipeDreamGraph.DEFAULT_BATCH_SIZE : pipeDreamBatchSize);
+      ModelSpec model =
+          PipeDreamGraph.parse(
+              file.toString(),
+              text,
+              ModelFile.defaultName(file),
+              pipeDreamBatchSize == 0 ? PipeDreamGraph.DEFAULT_BATCH_SIZE : pipeDreamBatchSize);
       return keepSequence(file, model, sequenceLength);
     }
     requireNoBatchSize(file.toString(), pipeDreamBatchSize);
     InputNode root = InputNode.parse(file.toString(), text, InputNode.isYaml(file));
     if (root.isObject() && root.has("layers")) {
-      return keepSequence(file, ModelFile.fromNode(root, ModelFile.defaultName(file)), sequenceLength);
+      return keepSequence(
+          file, ModelFile.fromNode(root, ModelFile.defaultName(file)), sequenceLength);
     }
     if (HuggingFaceConfig.looksLike(root)) {
       return HuggingFaceConfig.toModel(
-          HuggingFaceConfig.architecture(root, HuggingFaceConfig.defaultName(root, file)), sequenceLength);
+          HuggingFaceConfig.architecture(root, HuggingFaceConfig.defaultName(root, file)),
+          sequenceLength);
     }
-    throw new BadInputException(file + ": not a model file: expected 'layers' (a pipeplan model file),"
-        + " 'model_type' or 'hidden_size' (a Hugging Face config.json), or PipeDream graph.txt node lines");
+    throw new BadInputException(
+        file
+            + ": not a model file: expected 'layers' (a pipeplan model file),"
+            + " 'model_type' or 'hidden_size' (a Hugging Face config.json), or PipeDream graph.txt node lines");
   }
 
-  /** Writes our model file: YAML when the name ends in .yaml or .yml, JSON otherwise; atomically. */
+  /**
+   * Writes our model file: YAML when the name ends in .yaml or .yml, JSON otherwise; atomically.
+   */
   public static void write(ModelSpec model, Path file) {
     ModelFile.write(model, file);
   }
 
   private static void requireNoBatchSize(String model, int pipeDreamBatchSize) {
     if (pipeDreamBatchSize != 0) {
-      throw new BadInputException("a batch size (" + pipeDreamBatchSize + ") applies only to PipeDream graph.txt"
-          + " files, and '" + model + "' is not one. Maybe drop --batch-size.");
+      throw new BadInputException(
+          "a batch size ("
+              + pipeDreamBatchSize
+              + ") applies only to PipeDream graph.txt"
+              + " files, and '"
+              + model
+              + "' is not one. Maybe drop --batch-size.");
     }
   }
 
   private static ModelSpec keepSequence(Path file, ModelSpec model, int sequenceLength) {
     if (sequenceLength != 0 && sequenceLength != model.sequenceLength()) {
-      throw new BadInputException(file + ": a model file fixes its layers, so its sequence length ("
-          + model.sequenceLength() + ") cannot be changed to " + sequenceLength
-          + ". Maybe drop --seq, or use a zoo name or a Hugging Face config.json.");
+      throw new BadInputException(
+          file
+              + ": a model file fixes its layers, so its sequence length ("
+              + model.sequenceLength()
+              + ") cannot be changed to "
+              + sequenceLength
+              + ". Maybe drop --seq, or use a zoo name or a Hugging Face config.json.");
     }
     return model;
   }
@@ -133,7 +165,11 @@ public final class ModelLoader {
 
   private static boolean looksLikePath(String arg) {
     String a = arg.toLowerCase(Locale.ROOT);
-    return a.contains("/") || a.contains("\\") || a.endsWith(".json") || a.endsWith(".yaml") || a.endsWith(".yml")
+    return a.contains("/")
+        || a.contains("\\")
+        || a.endsWith(".json")
+        || a.endsWith(".yaml")
+        || a.endsWith(".yml")
         || a.endsWith(".txt");
   }
 }

@@ -18,20 +18,22 @@ import java.util.PriorityQueue;
 import java.util.TreeMap;
 
 /**
- * Imports a PipeDream profiler graph ({@code graph.txt}, msr-fiddle/pipedream): node lines
- * {@code node<ID> -- <description> -- forward_compute_time=<ms>, backward_compute_time=<ms>,
- * activation_size=<bytes>, parameter_size=<bytes>[ -- stage_id=<n>]} and edge lines {@code \tnode<A> -- node<B>}.
+ * Imports a PipeDream profiler graph ({@code graph.txt}, msr-fiddle/pipedream): node lines {@code
+ * node<ID> -- <description> -- forward_compute_time=<ms>, backward_compute_time=<ms>,
+ * activation_size=<bytes>, parameter_size=<bytes>[ -- stage_id=<n>]} and edge lines {@code
+ * \tnode<A> -- node<B>}.
  *
- * <p>The graph is linearised in topological order, ties broken by node number, and every node becomes a layer with
- * the file's times (fused backward: {@code backwardWeightNanos} is 0). A layer's {@code outputBytes} are the bytes
- * that cross a cut placed right after it: the activations of every node at or before it that feeds a node after it.
- * PipeDream's numbers are for one minibatch of the profile's batch size; bytes are divided by that size to give the
- * per-sample numbers a {@link LayerSpec} holds, and the times keep the batch size in {@link MeasuredTimes}.
+ * <p>The graph is linearised in topological order, ties broken by node number, and every node
+ * becomes a layer with the file's times (fused backward: {@code backwardWeightNanos} is 0). A
+ * layer's {@code outputBytes} are the bytes that cross a cut placed right after it: the activations
+ * of every node at or before it that feeds a node after it. PipeDream's numbers are for one
+ * minibatch of the profile's batch size; bytes are divided by that size to give the per-sample
+ * numbers a {@link LayerSpec} holds, and the times keep the batch size in {@link MeasuredTimes}.
  */
 public final class PipeDreamGraph {
   /**
-   * The batch size assumed when none is given: 1, so that one "sample" is one profiled minibatch, which is how
-   * PipeDream's own optimizer reads the file.
+   * The batch size assumed when none is given: 1, so that one "sample" is one profiled minibatch,
+   * which is how PipeDream's own optimizer reads the file.
    */
   public static final int DEFAULT_BATCH_SIZE = 1;
 
@@ -75,16 +77,24 @@ public final class PipeDreamGraph {
       String t = line.strip();
       String[] parts = t.split(" -- ");
       if (parts.length == 2 && !t.contains("=")) {
-        edges.add(new String[] {nodeId(source, lineNo, parts[0]), nodeId(source, lineNo, parts[1])});
+        edges.add(
+            new String[] {nodeId(source, lineNo, parts[0]), nodeId(source, lineNo, parts[1])});
         edgeLines.add(lineNo);
       } else if (parts.length >= 3) {
         Node node = node(source, lineNo, parts);
         if (nodes.put(node.id, node) != null) {
-          throw new BadInputException(source + ":" + lineNo + ": node '" + node.id + "' is defined twice");
+          throw new BadInputException(
+              source + ":" + lineNo + ": node '" + node.id + "' is defined twice");
         }
       } else {
-        throw new BadInputException(source + ":" + lineNo + ": expected a node line 'nodeN -- description --"
-            + " forward_compute_time=..., ...' or an edge line 'nodeA -- nodeB', got '" + abbreviate(t) + "'");
+        throw new BadInputException(
+            source
+                + ":"
+                + lineNo
+                + ": expected a node line 'nodeN -- description --"
+                + " forward_compute_time=..., ...' or an edge line 'nodeA -- nodeB', got '"
+                + abbreviate(t)
+                + "'");
       }
     }
     if (nodes.isEmpty()) {
@@ -95,8 +105,13 @@ public final class PipeDreamGraph {
       Node to = nodes.get(edges.get(e)[1]);
       if (from == null || to == null) {
         String missing = from == null ? edges.get(e)[0] : edges.get(e)[1];
-        throw new BadInputException(source + ":" + edgeLines.get(e) + ": edge names '" + missing
-            + "', which no node line defines");
+        throw new BadInputException(
+            source
+                + ":"
+                + edgeLines.get(e)
+                + ": edge names '"
+                + missing
+                + "', which no node line defines");
       }
       if (!from.successors.contains(to)) {
         from.successors.add(to);
@@ -130,11 +145,12 @@ public final class PipeDreamGraph {
     }
     if (order.size() != nodes.size()) {
       List<String> stuck = new ArrayList<>();
-      remaining.forEach((n, left) -> {
-        if (left > 0) {
-          stuck.add(n.id);
-        }
-      });
+      remaining.forEach(
+          (n, left) -> {
+            if (left > 0) {
+              stuck.add(n.id);
+            }
+          });
       throw new BadInputException(source + ": the graph has a cycle through " + stuck);
     }
     return order;
@@ -161,10 +177,18 @@ public final class PipeDreamGraph {
       crossing += delta[i];
       long outputBytes = i == n - 1 ? node.activationBytes : crossing;
       MeasuredTimes times = new MeasuredTimes(batchSize, node.forwardNanos, node.backwardNanos, 0);
-      layers.add(new LayerSpec(node.id + "-" + node.op, kind(node.op), Map.of(), 0, 0, 0,
-          Math.round(node.parameterBytes / (double) DTYPE.bytes()),
-          Math.round(node.activationBytes / (double) batchSize), Math.round(outputBytes / (double) batchSize),
-          times));
+      layers.add(
+          new LayerSpec(
+              node.id + "-" + node.op,
+              kind(node.op),
+              Map.of(),
+              0,
+              0,
+              0,
+              Math.round(node.parameterBytes / (double) DTYPE.bytes()),
+              Math.round(node.activationBytes / (double) batchSize),
+              Math.round(outputBytes / (double) batchSize),
+              times));
     }
     return new ModelSpec(modelName, layers, DTYPE, 0);
   }
@@ -182,15 +206,23 @@ public final class PipeDreamGraph {
       }
     }
     if (metrics < 0) {
-      throw new BadInputException(source + ":" + lineNo + ": node '" + id + "' has no forward_compute_time=...");
+      throw new BadInputException(
+          source + ":" + lineNo + ": node '" + id + "' has no forward_compute_time=...");
     }
     String description = String.join(" -- ", List.of(parts).subList(1, metrics)).strip();
     Map<String, String> values = new LinkedHashMap<>();
     for (String kv : parts[metrics].split(",")) {
       int eq = kv.indexOf('=');
       if (eq <= 0) {
-        throw new BadInputException(source + ":" + lineNo + ": node '" + id + "': expected key=value, got '"
-            + kv.strip() + "'");
+        throw new BadInputException(
+            source
+                + ":"
+                + lineNo
+                + ": node '"
+                + id
+                + "': expected key=value, got '"
+                + kv.strip()
+                + "'");
       }
       values.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
     }
@@ -198,25 +230,49 @@ public final class PipeDreamGraph {
     double backwardMs = value(source, lineNo, id, values, "backward_compute_time");
     double activation = value(source, lineNo, id, values, "activation_size");
     double parameters = value(source, lineNo, id, values, "parameter_size");
-    return new Node(id, operator(description), Math.round(forwardMs * 1e6), Math.round(backwardMs * 1e6),
-        Math.round(activation), Math.round(parameters));
+    return new Node(
+        id,
+        operator(description),
+        Math.round(forwardMs * 1e6),
+        Math.round(backwardMs * 1e6),
+        Math.round(activation),
+        Math.round(parameters));
   }
 
-  private static double value(String source, int lineNo, String id, Map<String, String> values, String key) {
+  private static double value(
+      String source, int lineNo, String id, Map<String, String> values, String key) {
     String text = values.get(key);
     if (text == null) {
-      throw new BadInputException(source + ":" + lineNo + ": node '" + id + "' has no " + key + "=...");
+      throw new BadInputException(
+          source + ":" + lineNo + ": node '" + id + "' has no " + key + "=...");
     }
     double v;
     try {
       v = Double.parseDouble(text);
     } catch (NumberFormatException e) {
-      throw new BadInputException(source + ":" + lineNo + ": node '" + id + "' " + key + " must be a number, got '"
-          + text + "'");
+      throw new BadInputException(
+          source
+              + ":"
+              + lineNo
+              + ": node '"
+              + id
+              + "' "
+              + key
+              + " must be a number, got '"
+              + text
+              + "'");
     }
     if (!Double.isFinite(v) || v < 0) {
-      throw new BadInputException(source + ":" + lineNo + ": node '" + id + "' " + key
-          + " must be a finite number >= 0, got " + text);
+      throw new BadInputException(
+          source
+              + ":"
+              + lineNo
+              + ": node '"
+              + id
+              + "' "
+              + key
+              + " must be a finite number >= 0, got "
+              + text);
     }
     return v;
   }
@@ -224,8 +280,13 @@ public final class PipeDreamGraph {
   private static String nodeId(String source, int lineNo, String text) {
     String id = text.strip();
     if (!id.matches("node\\w+")) {
-      throw new BadInputException(source + ":" + lineNo + ": expected a node id like 'node12', got '"
-          + abbreviate(id) + "'");
+      throw new BadInputException(
+          source
+              + ":"
+              + lineNo
+              + ": expected a node id like 'node12', got '"
+              + abbreviate(id)
+              + "'");
     }
     return id;
   }
@@ -278,7 +339,13 @@ public final class PipeDreamGraph {
     int inDegree;
     int position = -1;
 
-    Node(String id, String op, long forwardNanos, long backwardNanos, long activationBytes, long parameterBytes) {
+    Node(
+        String id,
+        String op,
+        long forwardNanos,
+        long backwardNanos,
+        long activationBytes,
+        long parameterBytes) {
       this.id = id;
       String digits = id.substring("node".length());
       this.number = digits.matches("\\d{1,18}") ? Long.parseLong(digits) : Long.MAX_VALUE;

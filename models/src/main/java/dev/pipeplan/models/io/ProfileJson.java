@@ -10,7 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
 
-/** Reads and writes a {@link Profile} as JSON ("Profile file" in docs/formats.md); stable bytes, keys sorted. */
+/**
+ * Reads and writes a {@link Profile} as JSON ("Profile file" in docs/formats.md); stable bytes,
+ * keys sorted.
+ */
 public final class ProfileJson {
   private ProfileJson() {}
 
@@ -34,7 +37,8 @@ public final class ProfileJson {
     try {
       return read(Files.readString(file, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
-      throw new BadInputException("profile " + file + " does not exist. Maybe run 'pipeplan profile' first.");
+      throw new BadInputException(
+          "profile " + file + " does not exist. Maybe run 'pipeplan profile' first.");
     } catch (IOException e) {
       throw new BadInputException("cannot read profile " + file + ": " + e.getMessage(), e);
     }

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Training settings as a JSON/YAML file (see {@code docs/formats.md}, "Model files"): {@code globalBatch},
- * {@code sequenceLength}, {@code dtype}, {@code optimizer} (a name or an object) and {@code recompute}.
+ * Training settings as a JSON/YAML file (see {@code docs/formats.md}, "Model files"): {@code
+ * globalBatch}, {@code sequenceLength}, {@code dtype}, {@code optimizer} (a name or an object) and
+ * {@code recompute}.
  */
 public final class TrainingFile {
   private static final List<String> FIELDS =
@@ -36,8 +37,9 @@ public final class TrainingFile {
         throw root.error(field, "is not a known field." + Suggestions.maybe(field, FIELDS));
       }
     }
-    int globalBatch = root.optionalPositiveInt("globalBatch").orElseThrow(() -> root.error("globalBatch",
-        "is missing"));
+    int globalBatch =
+        root.optionalPositiveInt("globalBatch")
+            .orElseThrow(() -> root.error("globalBatch", "is missing"));
     long seq = root.optionalInteger("sequenceLength").orElse(0L);
     if (seq > Integer.MAX_VALUE) {
       throw root.error("sequenceLength", "is too large: " + seq);
@@ -48,7 +50,9 @@ public final class TrainingFile {
       try {
         dtype = DType.parse("dtype", dtypeText.get());
       } catch (BadInputException e) {
-        throw root.error("dtype", "'" + dtypeText.get() + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
+        throw root.error(
+            "dtype",
+            "'" + dtypeText.get() + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
       }
     }
     Optimizer optimizer = Optimizer.adamMixedPrecision();
@@ -58,18 +62,26 @@ public final class TrainingFile {
       try {
         optimizer = Optimizer.parse(name);
       } catch (BadInputException e) {
-        throw root.error("optimizer", "'" + name + "' is unknown; use adam-mixed, adam-fp32 or sgd, or an object"
-            + " {name, gradientBytesPerParameter, stateBytesPerParameter}");
+        throw root.error(
+            "optimizer",
+            "'"
+                + name
+                + "' is unknown; use adam-mixed, adam-fp32 or sgd, or an object"
+                + " {name, gradientBytesPerParameter, stateBytesPerParameter}");
       }
     } else if (opt.isPresent()) {
       InputNode o = root.object("optimizer");
       for (String field : o.fieldNames()) {
         if (!OPTIMIZER_FIELDS.contains(field)) {
-          throw o.error(field, "is not a known field." + Suggestions.maybe(field, OPTIMIZER_FIELDS));
+          throw o.error(
+              field, "is not a known field." + Suggestions.maybe(field, OPTIMIZER_FIELDS));
         }
       }
-      optimizer = new Optimizer(o.string("name"), intField(o, "gradientBytesPerParameter"),
-          intField(o, "stateBytesPerParameter"));
+      optimizer =
+          new Optimizer(
+              o.string("name"),
+              intField(o, "gradientBytesPerParameter"),
+              intField(o, "stateBytesPerParameter"));
     }
     boolean recompute = root.optionalBoolean("recompute").orElse(false);
     return new TrainingSpec(globalBatch, (int) seq, dtype, optimizer, recompute);

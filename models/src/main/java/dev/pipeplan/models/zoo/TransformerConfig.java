@@ -6,8 +6,8 @@ import dev.pipeplan.models.DType;
 import java.util.Objects;
 
 /**
- * The architecture numbers of a decoder (or encoder) transformer, from which {@link TransformerLayers} derives a
- * layer-by-layer {@link dev.pipeplan.models.ModelSpec}.
+ * The architecture numbers of a decoder (or encoder) transformer, from which {@link
+ * TransformerLayers} derives a layer-by-layer {@link dev.pipeplan.models.ModelSpec}.
  *
  * @param name the model's name ("llama2-7b")
  * @param vocab vocabulary size
@@ -16,10 +16,12 @@ import java.util.Objects;
  * @param heads attention (query) heads a
  * @param kvHeads key/value heads (equal to {@code heads} without grouped-query attention)
  * @param ffn the MLP's inner size (per projection for a gated MLP)
- * @param positions learned position embeddings (the longest sequence they cover), 0 for rotary embeddings
- * @param gated true for a gated (SwiGLU) MLP with three projections, false for a two-projection GeLU MLP
- * @param bias true for GPT-2-style biases on every projection and LayerNorm with bias; false means no projection
- *     biases and RMSNorm
+ * @param positions learned position embeddings (the longest sequence they cover), 0 for rotary
+ *     embeddings
+ * @param gated true for a gated (SwiGLU) MLP with three projections, false for a two-projection
+ *     GeLU MLP
+ * @param bias true for GPT-2-style biases on every projection and LayerNorm with bias; false means
+ *     no projection biases and RMSNorm
  * @param tied true when the output projection shares the token embedding's weights
  * @param defaultSequenceLength the sequence length used when the caller does not choose one
  * @param dtype the training format of weights and activations
@@ -52,29 +54,87 @@ public record TransformerConfig(
     Objects.requireNonNull(dtype, "dtype");
     if (hidden % heads != 0) {
       throw new BadInputException(
-          "model '" + name + "' hidden (" + hidden + ") is not a multiple of heads (" + heads + ")");
+          "model '"
+              + name
+              + "' hidden ("
+              + hidden
+              + ") is not a multiple of heads ("
+              + heads
+              + ")");
     }
     if (kvHeads > heads || heads % kvHeads != 0) {
-      throw new BadInputException("model '" + name + "' kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
+      throw new BadInputException(
+          "model '" + name + "' kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
     }
     if (positions > 0 && defaultSequenceLength > positions) {
-      throw new BadInputException("model '" + name + "' defaultSequenceLength (" + defaultSequenceLength
-          + ") exceeds its " + positions + " learned positions");
+      throw new BadInputException(
+          "model '"
+              + name
+              + "' defaultSequenceLength ("
+              + defaultSequenceLength
+              + ") exceeds its "
+              + positions
+              + " learned positions");
     }
   }
 
-  /** A GPT-2/GPT-3-style model: learned positions, GeLU MLP of 4h, biases and LayerNorm, tied output projection. */
-  public static TransformerConfig gpt(String name, int vocab, int hidden, int blocks, int heads, int positions,
-      int defaultSequenceLength, DType dtype) {
-    return new TransformerConfig(name, vocab, hidden, blocks, heads, heads, 4 * hidden, positions, false, true, true,
-        defaultSequenceLength, dtype);
+  /**
+   * A GPT-2/GPT-3-style model: learned positions, GeLU MLP of 4h, biases and LayerNorm, tied output
+   * projection.
+   */
+  public static TransformerConfig gpt(
+      String name,
+      int vocab,
+      int hidden,
+      int blocks,
+      int heads,
+      int positions,
+      int defaultSequenceLength,
+      DType dtype) {
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        heads,
+        4 * hidden,
+        positions,
+        false,
+        true,
+        true,
+        defaultSequenceLength,
+        dtype);
   }
 
-  /** A Llama-style model: rotary positions, SwiGLU MLP, RMSNorm, no biases, untied output projection. */
-  public static TransformerConfig llama(String name, int vocab, int hidden, int blocks, int heads, int kvHeads,
-      int ffn, int defaultSequenceLength, DType dtype) {
-    return new TransformerConfig(name, vocab, hidden, blocks, heads, kvHeads, ffn, 0, true, false, false,
-        defaultSequenceLength, dtype);
+  /**
+   * A Llama-style model: rotary positions, SwiGLU MLP, RMSNorm, no biases, untied output
+   * projection.
+   */
+  public static TransformerConfig llama(
+      String name,
+      int vocab,
+      int hidden,
+      int blocks,
+      int heads,
+      int kvHeads,
+      int ffn,
+      int defaultSequenceLength,
+      DType dtype) {
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        0,
+        true,
+        false,
+        false,
+        defaultSequenceLength,
+        dtype);
   }
 
   /** The per-head dimension h / a. */
@@ -84,7 +144,19 @@ public record TransformerConfig(
 
   /** A copy with another name. */
   public TransformerConfig withName(String newName) {
-    return new TransformerConfig(newName, vocab, hidden, blocks, heads, kvHeads, ffn, positions, gated, bias, tied,
-        defaultSequenceLength, dtype);
+    return new TransformerConfig(
+        newName,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype);
   }
 }

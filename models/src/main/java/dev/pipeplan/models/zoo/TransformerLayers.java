@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Builds a transformer's layers from its architecture numbers with the analytic formulas of Megatron-LM and
- * Korthikanti et al. ("Reducing Activation Recomputation in Large Transformer Models", 2022). All numbers are per
- * sample, i.e. per sequence of {@code s} tokens; {@code docs/design.md} ("Models") derives each formula.
+ * Builds a transformer's layers from its architecture numbers with the analytic formulas of
+ * Megatron-LM and Korthikanti et al. ("Reducing Activation Recomputation in Large Transformer
+ * Models", 2022). All numbers are per sample, i.e. per sequence of {@code s} tokens; {@code
+ * docs/design.md} ("Models") derives each formula.
  */
 public final class TransformerLayers {
   private TransformerLayers() {}
@@ -27,18 +28,27 @@ public final class TransformerLayers {
    * The model at a sequence length.
    *
    * @param sequenceLength tokens per sample; 0 means the configuration's default
-   * @throws BadInputException when the sequence is negative or longer than the model's learned positions
+   * @throws BadInputException when the sequence is negative or longer than the model's learned
+   *     positions
    */
   public static ModelSpec build(TransformerConfig config, int sequenceLength) {
     Objects.requireNonNull(config, "config");
     if (sequenceLength < 0) {
-      throw new BadInputException("sequence length must be >= 0 (0 = the model's default), got " + sequenceLength);
+      throw new BadInputException(
+          "sequence length must be >= 0 (0 = the model's default), got " + sequenceLength);
     }
     int s = sequenceLength == 0 ? config.defaultSequenceLength() : sequenceLength;
     if (config.positions() > 0 && s > config.positions()) {
-      throw new BadInputException("sequence length (" + s + ") exceeds the " + config.positions()
-          + " learned positions of model '" + config.name() + "'. Maybe use --seq " + config.positions()
-          + " or fewer.");
+      throw new BadInputException(
+          "sequence length ("
+              + s
+              + ") exceeds the "
+              + config.positions()
+              + " learned positions of model '"
+              + config.name()
+              + "'. Maybe use --seq "
+              + config.positions()
+              + " or fewer.");
     }
     List<LayerSpec> layers = new ArrayList<>(config.blocks() + 2);
     layers.add(embedding(config, s));
@@ -58,11 +68,23 @@ public final class TransformerLayers {
     shape.put("hidden", h);
     shape.put("seq", (long) s);
     shape.put("positions", (long) c.positions());
-    // A lookup and an add: no matmul. The weight gradient is a scatter-add of s rows; token ids have no gradient.
+    // A lookup and an add: no matmul. The weight gradient is a scatter-add of s rows; token ids
+    // have no gradient.
     double elementwise = (double) s * h;
-    long saved = 4L * s + (long) s * h; // int32 token ids and the embedding-dropout mask (1 byte per element)
+    long saved =
+        4L * s
+            + (long) s * h; // int32 token ids and the embedding-dropout mask (1 byte per element)
     long output = (long) s * h * c.dtype().bytes();
-    return new LayerSpec("embedding", LayerKind.EMBEDDING, shape, elementwise, 0, elementwise, params, saved, output,
+    return new LayerSpec(
+        "embedding",
+        LayerKind.EMBEDDING,
+        shape,
+        elementwise,
+        0,
+        elementwise,
+        params,
+        saved,
+        output,
         null);
   }
 
@@ -80,11 +102,14 @@ public final class TransformerLayers {
 
     double tokens = s;
     double matmulFlops = 2.0 * matmulParams * tokens;
-    // QK^T and (softmax)V: 2·s²·h each, whatever the number of key/value heads (every query head attends).
+    // QK^T and (softmax)V: 2·s²·h each, whatever the number of key/value heads (every query head
+    // attends).
     double attentionFlops = 4.0 * tokens * tokens * h;
     double forward = matmulFlops + attentionFlops;
-    // Weight matmuls cost as much again for the input gradient and again for the weight gradient; the two
-    // attention matmuls have no weights, so both of their operand gradients (2x forward) belong to I.
+    // Weight matmuls cost as much again for the input gradient and again for the weight gradient;
+    // the two
+    // attention matmuls have no weights, so both of their operand gradients (2x forward) belong to
+    // I.
     double backwardInput = matmulFlops + 2 * attentionFlops;
     double backwardWeight = matmulFlops;
 
@@ -99,13 +124,23 @@ public final class TransformerLayers {
     shape.put("seq", (long) s);
     shape.put("gated", c.gated() ? 1L : 0L);
     shape.put("bias", c.bias() ? 1L : 0L);
-    return new LayerSpec(name, LayerKind.TRANSFORMER_BLOCK, shape, forward, backwardInput, backwardWeight, params,
-        saved, output, null);
+    return new LayerSpec(
+        name,
+        LayerKind.TRANSFORMER_BLOCK,
+        shape,
+        forward,
+        backwardInput,
+        backwardWeight,
+        params,
+        saved,
+        output,
+        null);
   }
 
   /**
-   * Korthikanti's s·h·(34 + 5·a·s/h) bytes (16-bit, no recomputation), generalised to the dtype's size, grouped-query
-   * attention (K and V are s·kvHeads·d) and gated MLPs (three s·ffn tensors instead of two).
+   * Korthikanti's s·h·(34 + 5·a·s/h) bytes (16-bit, no recomputation), generalised to the dtype's
+   * size, grouped-query attention (K and V are s·kvHeads·d) and gated MLPs (three s·ffn tensors
+   * instead of two).
    */
   static long savedActivationBytes(TransformerConfig c, int s) {
     double b = c.dtype().bytes();
@@ -113,10 +148,12 @@ public final class TransformerLayers {
     double kv = (double) s * c.kvHeads() * c.headDim();
     double sf = (double) s * c.ffn();
     double scores = (double) c.heads() * s * s;
-    // attention: QKV input, Q, K, V, output-projection input (dtype), dropout mask (1 byte), and per score the
+    // attention: QKV input, Q, K, V, output-projection input (dtype), dropout mask (1 byte), and
+    // per score the
     // softmax output, the dropout mask and the dropout output.
     double attention = b * (sh + sh + 2 * kv + sh) + sh + scores * (2 * b + 1);
-    // MLP: its input, the activation's input(s) and the down projection's input (dtype), the dropout mask.
+    // MLP: its input, the activation's input(s) and the down projection's input (dtype), the
+    // dropout mask.
     double mlp = b * (sh + (c.gated() ? 3 : 2) * sf) + sh;
     double norms = 2 * b * sh;
     return Math.round(attention + mlp + norms);
@@ -129,14 +166,24 @@ public final class TransformerLayers {
     long norm = c.bias() ? 2 * h : h;
     long params = norm + (c.tied() ? 0 : v * h);
     double projection = 2.0 * s * h * v;
-    // final-norm input and projection input (dtype) and fp32 logits for the loss (Korthikanti: 4·s·h + 4·s·v).
+    // final-norm input and projection input (dtype) and fp32 logits for the loss (Korthikanti:
+    // 4·s·h + 4·s·v).
     long saved = Math.round(2.0 * c.dtype().bytes() * s * h + 4.0 * s * v);
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("hidden", h);
     shape.put("vocab", v);
     shape.put("seq", (long) s);
     shape.put("tied", c.tied() ? 1L : 0L);
-    return new LayerSpec("lm_head", LayerKind.LM_HEAD, shape, projection, projection, projection, params, saved, 4,
+    return new LayerSpec(
+        "lm_head",
+        LayerKind.LM_HEAD,
+        shape,
+        projection,
+        projection,
+        projection,
+        params,
+        saved,
+        4,
         null);
   }
 }

@@ -10,13 +10,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * VGG-16 (Simonyan and Zisserman, configuration D) on 224x224 RGB images, 138,357,544 parameters: thirteen 3x3
- * convolutions (each with its ReLU), five max-pools and three fully connected layers. The CNN the PipeDream paper
- * partitions, kept here so that a non-transformer model can be planned analytically.
+ * VGG-16 (Simonyan and Zisserman, configuration D) on 224x224 RGB images, 138,357,544 parameters:
+ * thirteen 3x3 convolutions (each with its ReLU), five max-pools and three fully connected layers.
+ * The CNN the PipeDream paper partitions, kept here so that a non-transformer model can be planned
+ * analytically.
  */
 final class Vgg16 {
-  private static final int[][] CONV_BLOCKS = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512},
-    {512, 512, 512}};
+  private static final int[][] CONV_BLOCKS = {
+    {64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}
+  };
   private static final int IMAGE = 224;
   private static final int CLASSES = 1000;
 
@@ -43,12 +45,16 @@ final class Vgg16 {
     return new ModelSpec(name, layers, dtype, 0);
   }
 
-  /** A 3x3 same-padding convolution and its ReLU. The first layer's input is the image: it needs no gradient. */
+  /**
+   * A 3x3 same-padding convolution and its ReLU. The first layer's input is the image: it needs no
+   * gradient.
+   */
   private static LayerSpec conv(String name, int in, int out, int size, int bytes, boolean first) {
     double pixels = (double) size * size;
     double flops = 2.0 * in * out * 9 * pixels;
     long params = (long) in * out * 9 + out;
-    long saved = Math.round(bytes * (in + out) * pixels); // the convolution's input, the ReLU's output
+    long saved =
+        Math.round(bytes * (in + out) * pixels); // the convolution's input, the ReLU's output
     long output = Math.round(bytes * out * pixels);
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("cin", (long) in);
@@ -56,7 +62,8 @@ final class Vgg16 {
     shape.put("kernel", 3L);
     shape.put("height", (long) size);
     shape.put("width", (long) size);
-    return new LayerSpec(name, LayerKind.CONV, shape, flops, first ? 0 : flops, flops, params, saved, output, null);
+    return new LayerSpec(
+        name, LayerKind.CONV, shape, flops, first ? 0 : flops, flops, params, saved, output, null);
   }
 
   /** A 2x2 max-pool with stride 2; it keeps its input to route gradients to the maxima. */
@@ -66,8 +73,17 @@ final class Vgg16 {
     shape.put("channels", (long) channels);
     shape.put("height", (long) size);
     shape.put("width", (long) size);
-    return new LayerSpec(name, LayerKind.POOL, shape, inputElements, inputElements, 0, 0,
-        Math.round(bytes * inputElements), Math.round(bytes * inputElements / 4), null);
+    return new LayerSpec(
+        name,
+        LayerKind.POOL,
+        shape,
+        inputElements,
+        inputElements,
+        0,
+        0,
+        Math.round(bytes * inputElements),
+        Math.round(bytes * inputElements / 4),
+        null);
   }
 
   /** A fully connected layer; the hidden ones carry a ReLU and dropout. */
@@ -78,6 +94,16 @@ final class Vgg16 {
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("in", (long) in);
     shape.put("out", (long) out);
-    return new LayerSpec(name, LayerKind.LINEAR, shape, flops, flops, flops, params, saved, (long) bytes * out, null);
+    return new LayerSpec(
+        name,
+        LayerKind.LINEAR,
+        shape,
+        flops,
+        flops,
+        flops,
+        params,
+        saved,
+        (long) bytes * out,
+        null);
   }
 }

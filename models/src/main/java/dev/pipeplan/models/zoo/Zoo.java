@@ -11,62 +11,110 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The built-in models, in a fixed order. Transformer entries come from {@link TransformerConfig}s (the published
- * architecture numbers) through {@link TransformerLayers}; parameter counts match the published ones (GPT-2 XL
- * 1,557,611,200; Llama-2-7B 6,738,415,616; GPT-3 175B about 174.6 billion).
+ * The built-in models, in a fixed order. Transformer entries come from {@link TransformerConfig}s
+ * (the published architecture numbers) through {@link TransformerLayers}; parameter counts match
+ * the published ones (GPT-2 XL 1,557,611,200; Llama-2-7B 6,738,415,616; GPT-3 175B about 174.6
+ * billion).
  */
 public final class Zoo {
   private static final int GPT2_VOCAB = 50257;
 
-  private static final List<Entry> ENTRIES = List.of(
-      transformer(TransformerConfig.gpt("gpt2-small", GPT2_VOCAB, 768, 12, 12, 1024, 1024, DType.FP16),
-          "GPT-2 small (124M), Radford et al. 2019"),
-      transformer(TransformerConfig.gpt("gpt2-medium", GPT2_VOCAB, 1024, 24, 16, 1024, 1024, DType.FP16),
-          "GPT-2 medium (355M)"),
-      transformer(TransformerConfig.gpt("gpt2-large", GPT2_VOCAB, 1280, 36, 20, 1024, 1024, DType.FP16),
-          "GPT-2 large (774M)"),
-      transformer(TransformerConfig.gpt("gpt2-xl", GPT2_VOCAB, 1600, 48, 25, 1024, 1024, DType.FP16),
-          "GPT-2 XL (1.56B)"),
-      transformer(TransformerConfig.gpt("gpt3-1.3b", GPT2_VOCAB, 2048, 24, 16, 2048, 2048, DType.FP16),
-          "GPT-3 XL (1.3B), Brown et al. 2020; 16 heads of 128"),
-      transformer(TransformerConfig.gpt("gpt3-6.7b", GPT2_VOCAB, 4096, 32, 32, 2048, 2048, DType.FP16),
-          "GPT-3 6.7B"),
-      transformer(TransformerConfig.gpt("gpt3-13b", GPT2_VOCAB, 5120, 40, 40, 2048, 2048, DType.FP16),
-          "GPT-3 13B; hidden 5120 (the paper's 5140 is not a multiple of its 40 heads)"),
-      transformer(TransformerConfig.gpt("gpt3-175b", GPT2_VOCAB, 12288, 96, 96, 2048, 2048, DType.FP16),
-          "GPT-3 175B"),
-      transformer(TransformerConfig.llama("llama2-7b", 32000, 4096, 32, 32, 32, 11008, 4096, DType.BF16),
-          "Llama-2 7B, Touvron et al. 2023"),
-      transformer(TransformerConfig.llama("llama2-13b", 32000, 5120, 40, 40, 40, 13824, 4096, DType.BF16),
-          "Llama-2 13B"),
-      transformer(TransformerConfig.llama("llama2-70b", 32000, 8192, 80, 64, 8, 28672, 4096, DType.BF16),
-          "Llama-2 70B, grouped-query attention (8 key/value heads)"),
-      transformer(TransformerConfig.llama("llama3-8b", 128256, 4096, 32, 32, 8, 14336, 8192, DType.BF16),
-          "Llama-3 8B, grouped-query attention (8 key/value heads)"),
-      transformer(new TransformerConfig("bert-large", 30522, 1024, 24, 16, 16, 4096, 512, false, true, true, 512,
-          DType.FP16), "BERT-large encoder (334M without pooler and token types), masked-LM head"),
-      new Entry("vgg16", "VGG-16 on 224x224 images (138M), the CNN of the PipeDream paper", null,
-          seq -> {
-            if (seq != 0) {
-              throw new BadInputException("model 'vgg16' has no sequence length; got --seq " + seq);
-            }
-            return Vgg16.build("vgg16", DType.FP32);
-          }),
-      new Entry("resnet50", "ResNet-50 on 224x224 images (25.6M), sixteen bottleneck blocks", null,
-          seq -> {
-            if (seq != 0) {
-              throw new BadInputException("model 'resnet50' has no sequence length; got --seq " + seq);
-            }
-            return ResNet50.build("resnet50", DType.FP32);
-          }),
-      transformer(new TransformerConfig("gpt-tiny", 256, 64, 8, 4, 4, 256, 64, false, true, true, 32, DType.FP32),
-          "tiny GPT for the CPU executor: runs forward and backward in milliseconds"),
-      transformer(new TransformerConfig("gpt-small-cpu", 512, 256, 8, 8, 8, 1024, 256, false, true, true, 64,
-          DType.FP32), "small GPT for CPU runs that take a few seconds per iteration"));
+  private static final List<Entry> ENTRIES =
+      List.of(
+          transformer(
+              TransformerConfig.gpt("gpt2-small", GPT2_VOCAB, 768, 12, 12, 1024, 1024, DType.FP16),
+              "GPT-2 small (124M), Radford et al. 2019"),
+          transformer(
+              TransformerConfig.gpt(
+                  "gpt2-medium", GPT2_VOCAB, 1024, 24, 16, 1024, 1024, DType.FP16),
+              "GPT-2 medium (355M)"),
+          transformer(
+              TransformerConfig.gpt("gpt2-large", GPT2_VOCAB, 1280, 36, 20, 1024, 1024, DType.FP16),
+              "GPT-2 large (774M)"),
+          transformer(
+              TransformerConfig.gpt("gpt2-xl", GPT2_VOCAB, 1600, 48, 25, 1024, 1024, DType.FP16),
+              "GPT-2 XL (1.56B)"),
+          transformer(
+              TransformerConfig.gpt("gpt3-1.3b", GPT2_VOCAB, 2048, 24, 16, 2048, 2048, DType.FP16),
+              "GPT-3 XL (1.3B), Brown et al. 2020; 16 heads of 128"),
+          transformer(
+              TransformerConfig.gpt("gpt3-6.7b", GPT2_VOCAB, 4096, 32, 32, 2048, 2048, DType.FP16),
+              "GPT-3 6.7B"),
+          transformer(
+              TransformerConfig.gpt("gpt3-13b", GPT2_VOCAB, 5120, 40, 40, 2048, 2048, DType.FP16),
+              "GPT-3 13B; hidden 5120 (the paper's 5140 is not a multiple of its 40 heads)"),
+          transformer(
+              TransformerConfig.gpt("gpt3-175b", GPT2_VOCAB, 12288, 96, 96, 2048, 2048, DType.FP16),
+              "GPT-3 175B"),
+          transformer(
+              TransformerConfig.llama(
+                  "llama2-7b", 32000, 4096, 32, 32, 32, 11008, 4096, DType.BF16),
+              "Llama-2 7B, Touvron et al. 2023"),
+          transformer(
+              TransformerConfig.llama(
+                  "llama2-13b", 32000, 5120, 40, 40, 40, 13824, 4096, DType.BF16),
+              "Llama-2 13B"),
+          transformer(
+              TransformerConfig.llama(
+                  "llama2-70b", 32000, 8192, 80, 64, 8, 28672, 4096, DType.BF16),
+              "Llama-2 70B, grouped-query attention (8 key/value heads)"),
+          transformer(
+              TransformerConfig.llama(
+                  "llama3-8b", 128256, 4096, 32, 32, 8, 14336, 8192, DType.BF16),
+              "Llama-3 8B, grouped-query attention (8 key/value heads)"),
+          transformer(
+              new TransformerConfig(
+                  "bert-large",
+                  30522,
+                  1024,
+                  24,
+                  16,
+                  16,
+                  4096,
+                  512,
+                  false,
+                  true,
+                  true,
+                  512,
+                  DType.FP16),
+              "BERT-large encoder (334M without pooler and token types), masked-LM head"),
+          new Entry(
+              "vgg16",
+              "VGG-16 on 224x224 images (138M), the CNN of the PipeDream paper",
+              null,
+              seq -> {
+                if (seq != 0) {
+                  throw new BadInputException(
+                      "model 'vgg16' has no sequence length; got --seq " + seq);
+                }
+                return Vgg16.build("vgg16", DType.FP32);
+              }),
+          new Entry(
+              "resnet50",
+              "ResNet-50 on 224x224 images (25.6M), sixteen bottleneck blocks",
+              null,
+              seq -> {
+                if (seq != 0) {
+                  throw new BadInputException(
+                      "model 'resnet50' has no sequence length; got --seq " + seq);
+                }
+                return ResNet50.build("resnet50", DType.FP32);
+              }),
+          transformer(
+              new TransformerConfig(
+                  "gpt-tiny", 256, 64, 8, 4, 4, 256, 64, false, true, true, 32, DType.FP32),
+              "tiny GPT for the CPU executor: runs forward and backward in milliseconds"),
+          transformer(
+              new TransformerConfig(
+                  "gpt-small-cpu", 512, 256, 8, 8, 8, 1024, 256, false, true, true, 64, DType.FP32),
+              "small GPT for CPU runs that take a few seconds per iteration"));
 
   private Zoo() {}
 
-  /** A zoo entry: its name, a one-line description and how to build it at a sequence length (0 = default). */
+  /**
+   * A zoo entry: its name, a one-line description and how to build it at a sequence length (0 =
+   * default).
+   */
   public record Entry(String name, String description, TransformerConfig config, Builder builder) {
     public Entry {
       Objects.requireNonNull(name, "name");
@@ -91,7 +139,8 @@ public final class Zoo {
   }
 
   private static Entry transformer(TransformerConfig config, String description) {
-    return new Entry(config.name(), description, config, seq -> TransformerLayers.build(config, seq));
+    return new Entry(
+        config.name(), description, config, seq -> TransformerLayers.build(config, seq));
   }
 
   /** Every entry, in the zoo's fixed order. */
@@ -144,7 +193,11 @@ public final class Zoo {
   }
 
   static BadInputException unknown(String name) {
-    return new BadInputException("model '" + name + "' is not in the zoo nor a readable file."
-        + Suggestions.maybe(name, names()) + " See 'pipeplan models list'.");
+    return new BadInputException(
+        "model '"
+            + name
+            + "' is not in the zoo nor a readable file."
+            + Suggestions.maybe(name, names())
+            + " See 'pipeplan models list'.");
   }
 }

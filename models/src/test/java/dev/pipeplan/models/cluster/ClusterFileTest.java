@@ -17,22 +17,25 @@ class ClusterFileTest {
   @Test
   void mixedClusterFromYamlWithPresetsAndInlineDevice() throws Exception {
     Path file = dir.resolve("mixed.yaml");
-    Files.writeString(file, String.join("\n",
-        "name: mixed",
-        "groups:",
-        "  - device: h100",
-        "    nodes: 2",
-        "    devicesPerNode: 8",
-        "  - device:",
-        "      name: l40s",
-        "      sustainedTflops: {bf16: 250, fp32: 60}",
-        "      memoryGiB: 46",
-        "      memoryBandwidthGBps: 864",
-        "      launchOverheadMicros: 15",
-        "    nodes: 1",
-        "    devicesPerNode: 4",
-        "interNodeLink: {name: roce, bandwidthGBps: 25, latencyMicros: 12}",
-        ""));
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "name: mixed",
+            "groups:",
+            "  - device: h100",
+            "    nodes: 2",
+            "    devicesPerNode: 8",
+            "  - device:",
+            "      name: l40s",
+            "      sustainedTflops: {bf16: 250, fp32: 60}",
+            "      memoryGiB: 46",
+            "      memoryBandwidthGBps: 864",
+            "      launchOverheadMicros: 15",
+            "    nodes: 1",
+            "    devicesPerNode: 4",
+            "interNodeLink: {name: roce, bandwidthGBps: 25, latencyMicros: 12}",
+            ""));
     ClusterSpec c = Clusters.load(file.toString());
     assertThat(c.name()).isEqualTo("mixed");
     assertThat(c.deviceCount()).isEqualTo(20);
@@ -59,7 +62,8 @@ class ClusterFileTest {
   @Test
   void negativeNodesNameTheJsonPath() throws Exception {
     Path file = dir.resolve("c.json");
-    Files.writeString(file, "{\"groups\": [{\"device\": \"h100\", \"nodes\": -1, \"devicesPerNode\": 8}]}");
+    Files.writeString(
+        file, "{\"groups\": [{\"device\": \"h100\", \"nodes\": -1, \"devicesPerNode\": 8}]}");
     assertThatThrownBy(() -> Clusters.load(file.toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessage(file + ": groups[0].nodes must be >= 1, got -1");
@@ -71,14 +75,17 @@ class ClusterFileTest {
     Files.writeString(file, "{\"groups\": [{\"device\": \"h1000\", \"devicesPerNode\": 8}]}");
     assertThatThrownBy(() -> Clusters.load(file.toString()))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining(file + ": groups[0].device 'h1000' is not a device preset. Maybe you meant 'h100'?");
+        .hasMessageContaining(
+            file + ": groups[0].device 'h1000' is not a device preset. Maybe you meant 'h100'?");
   }
 
   @Test
   void inlineDeviceNeedsItsLinks() throws Exception {
     Path file = dir.resolve("c.yaml");
-    Files.writeString(file, "groups:\n  - device: {name: x, sustainedTflops: {fp32: 1}, memoryGiB: 1,"
-        + " memoryBandwidthGBps: 1}\n    devicesPerNode: 2\n");
+    Files.writeString(
+        file,
+        "groups:\n  - device: {name: x, sustainedTflops: {fp32: 1}, memoryGiB: 1,"
+            + " memoryBandwidthGBps: 1}\n    devicesPerNode: 2\n");
     assertThatThrownBy(() -> Clusters.load(file.toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessageStartingWith(file + ": intraNodeLink is missing");

@@ -28,7 +28,8 @@ class ClustersTest {
   @Test
   void sustainedRatesAreAFractionOfPeak() {
     DeviceSpec h100 = Clusters.device("h100");
-    assertThat(h100.flopsPerSecond(DType.BF16)).isCloseTo(989.4e12 * Clusters.SUSTAINED_FRACTION, within(1e6));
+    assertThat(h100.flopsPerSecond(DType.BF16))
+        .isCloseTo(989.4e12 * Clusters.SUSTAINED_FRACTION, within(1e6));
     assertThat(h100.flopsPerSecond(DType.BF16)).isLessThan(989.4e12);
     DeviceSpec a100 = Clusters.device("a100-80gb");
     assertThat(a100.flopsPerSecond(DType.FP16)).isCloseTo(312e12 * 0.7, within(1e6));
@@ -36,7 +37,8 @@ class ClustersTest {
     assertThat(Clusters.device("a100-40gb").memoryBytes()).isEqualTo(38L << 30);
     assertThat(Clusters.device("h200").memoryBytes()).isGreaterThan(h100.memoryBytes());
     // V100 has no bf16: the cost model falls back to its fp32 rate
-    assertThat(Clusters.device("v100").flopsPerSecond(DType.BF16)).isCloseTo(15.7e12 * 0.7, within(1e6));
+    assertThat(Clusters.device("v100").flopsPerSecond(DType.BF16))
+        .isCloseTo(15.7e12 * 0.7, within(1e6));
   }
 
   @Test

@@ -16,7 +16,9 @@ class HuggingFaceConfigTest {
     ModelSpec imported = HuggingFaceConfig.read(TestFiles.resource("hf/llama-2-7b/config.json"), 0);
     ModelSpec zoo = Zoo.get("llama2-7b");
     assertThat(imported.name()).isEqualTo("Llama-2-7b-hf");
-    assertThat(imported.totalParameters()).isEqualTo(6_738_415_616L).isEqualTo(zoo.totalParameters());
+    assertThat(imported.totalParameters())
+        .isEqualTo(6_738_415_616L)
+        .isEqualTo(zoo.totalParameters());
     assertThat(imported.sequenceLength()).isEqualTo(4096);
     assertThat(imported.forwardFlopsPerSample()).isEqualTo(zoo.forwardFlopsPerSample());
     assertThat(imported.trainingFlopsPerSample()).isEqualTo(zoo.trainingFlopsPerSample());
@@ -24,7 +26,8 @@ class HuggingFaceConfigTest {
     assertThat(imported.dtype()).isEqualTo(DType.FP16);
     for (int i = 0; i < zoo.layerCount(); i++) {
       assertThat(imported.layer(i).shape()).isEqualTo(zoo.layer(i).shape());
-      assertThat(imported.layer(i).savedActivationBytes()).isEqualTo(zoo.layer(i).savedActivationBytes());
+      assertThat(imported.layer(i).savedActivationBytes())
+          .isEqualTo(zoo.layer(i).savedActivationBytes());
     }
   }
 
@@ -32,7 +35,8 @@ class HuggingFaceConfigTest {
   void gpt2ConfigImportsToTheZooTotals() {
     ModelSpec imported = ModelLoader.load(TestFiles.resource("hf/gpt2-xl/config.json").toString());
     assertThat(imported.totalParameters()).isEqualTo(1_557_611_200L);
-    assertThat(imported.forwardFlopsPerSample()).isEqualTo(Zoo.get("gpt2-xl").forwardFlopsPerSample());
+    assertThat(imported.forwardFlopsPerSample())
+        .isEqualTo(Zoo.get("gpt2-xl").forwardFlopsPerSample());
     assertThat(imported.name()).isEqualTo("gpt2-xl");
     assertThat(imported.layer(0).shape()).containsEntry("positions", 1024L);
   }
@@ -44,7 +48,8 @@ class HuggingFaceConfigTest {
     assertThat(mistral.layer(1).shape()).containsEntry("kvHeads", 8L).containsEntry("gated", 1L);
     assertThat(mistral.sequenceLength()).isEqualTo(HuggingFaceConfig.MAX_DEFAULT_SEQUENCE);
     assertThat(mistral.dtype()).isEqualTo(DType.BF16);
-    assertThat(ModelLoader.load(TestFiles.resource("hf/mistral-7b").toString(), 2048).sequenceLength())
+    assertThat(
+            ModelLoader.load(TestFiles.resource("hf/mistral-7b").toString(), 2048).sequenceLength())
         .isEqualTo(2048);
   }
 
@@ -58,7 +63,8 @@ class HuggingFaceConfigTest {
 
   @Test
   void missingFieldNamesFileAndField() {
-    InputNode root = InputNode.parse("cfg.json", "{\"model_type\": \"llama\", \"hidden_size\": 4096}", false);
+    InputNode root =
+        InputNode.parse("cfg.json", "{\"model_type\": \"llama\", \"hidden_size\": 4096}", false);
     assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
         .isInstanceOf(BadInputException.class)
         .hasMessage("cfg.json: num_attention_heads is missing");
@@ -66,9 +72,12 @@ class HuggingFaceConfigTest {
 
   @Test
   void negativeFieldNamesTheValue() {
-    InputNode root = InputNode.parse("cfg.json",
-        "{\"model_type\": \"gpt2\", \"n_embd\": -768, \"n_layer\": 12, \"n_head\": 12, \"n_positions\": 1024,"
-            + " \"vocab_size\": 50257}", false);
+    InputNode root =
+        InputNode.parse(
+            "cfg.json",
+            "{\"model_type\": \"gpt2\", \"n_embd\": -768, \"n_layer\": 12, \"n_head\": 12, \"n_positions\": 1024,"
+                + " \"vocab_size\": 50257}",
+            false);
     assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
         .isInstanceOf(BadInputException.class)
         .hasMessage("cfg.json: n_embd must be >= 0, got -768");
@@ -76,9 +85,12 @@ class HuggingFaceConfigTest {
 
   @Test
   void rejectsHeadsThatDoNotDivideHidden() {
-    InputNode root = InputNode.parse("cfg.json",
-        "{\"model_type\": \"gpt2\", \"n_embd\": 770, \"n_layer\": 12, \"n_head\": 12, \"n_positions\": 1024,"
-            + " \"vocab_size\": 50257}", false);
+    InputNode root =
+        InputNode.parse(
+            "cfg.json",
+            "{\"model_type\": \"gpt2\", \"n_embd\": 770, \"n_layer\": 12, \"n_head\": 12, \"n_positions\": 1024,"
+                + " \"vocab_size\": 50257}",
+            false);
     assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("n_head (12) must divide n_embd (770)");
@@ -86,7 +98,9 @@ class HuggingFaceConfigTest {
 
   @Test
   void rejectsMixtureOfExperts() {
-    InputNode root = InputNode.parse("cfg.json", "{\"model_type\": \"mixtral\", \"num_local_experts\": 8}", false);
+    InputNode root =
+        InputNode.parse(
+            "cfg.json", "{\"model_type\": \"mixtral\", \"num_local_experts\": 8}", false);
     assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("mixture-of-experts");
@@ -94,7 +108,8 @@ class HuggingFaceConfigTest {
 
   @Test
   void rejectsUnsupportedModelType() {
-    InputNode root = InputNode.parse("cfg.json", "{\"model_type\": \"t5\", \"d_model\": 512}", false);
+    InputNode root =
+        InputNode.parse("cfg.json", "{\"model_type\": \"t5\", \"d_model\": 512}", false);
     assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'t5' is not supported");

@@ -101,8 +101,10 @@ class ModelFileTest {
     Files.writeString(file, "{\"layers\": [{\"name\": \"a\", \"backwardMs\": 2}]}");
     assertThatThrownBy(() -> ModelLoader.load(file.toString()))
         .isInstanceOf(BadInputException.class)
-        .hasMessage(file + ": layers[0] needs 'forwardMs' (measured) or 'forwardFlops' (analytic); layer 'a' has"
-            + " neither");
+        .hasMessage(
+            file
+                + ": layers[0] needs 'forwardMs' (measured) or 'forwardFlops' (analytic); layer 'a' has"
+                + " neither");
   }
 
   @Test
@@ -111,13 +113,16 @@ class ModelFileTest {
     Files.writeString(file, "layers:\n  - name: a\n    fowardMs: 2\n");
     assertThatThrownBy(() -> ModelLoader.load(file.toString()))
         .isInstanceOf(BadInputException.class)
-        .hasMessage(file + ": layers[0].fowardMs is not a known field. Maybe you meant 'forwardMs'?");
+        .hasMessage(
+            file + ": layers[0].fowardMs is not a known field. Maybe you meant 'forwardMs'?");
   }
 
   @Test
   void duplicateLayerNamesAreRejected() throws Exception {
     Path file = dir.resolve("m.json");
-    Files.writeString(file, "{\"layers\": [{\"name\": \"a\", \"forwardMs\": 1}, {\"name\": \"a\", \"forwardMs\": 1}]}");
+    Files.writeString(
+        file,
+        "{\"layers\": [{\"name\": \"a\", \"forwardMs\": 1}, {\"name\": \"a\", \"forwardMs\": 1}]}");
     assertThatThrownBy(() -> ModelLoader.load(file.toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("layers[1].name 'a' is used by an earlier layer");
@@ -126,7 +131,8 @@ class ModelFileTest {
   @Test
   void wrongTypeIsReported() throws Exception {
     Path file = dir.resolve("m.json");
-    Files.writeString(file, "{\"layers\": [{\"name\": \"a\", \"forwardMs\": 1, \"parameterCount\": \"many\"}]}");
+    Files.writeString(
+        file, "{\"layers\": [{\"name\": \"a\", \"forwardMs\": 1, \"parameterCount\": \"many\"}]}");
     assertThatThrownBy(() -> ModelLoader.load(file.toString()))
         .isInstanceOf(BadInputException.class)
         .hasMessage(file + ": layers[0].parameterCount must be a whole number >= 0, got 'many'");

@@ -28,8 +28,9 @@ class ModelLoaderTest {
   void unknownNameSuggestsClosestZooName() {
     assertThatThrownBy(() -> ModelLoader.load("lama2-7b"))
         .isInstanceOf(BadInputException.class)
-        .hasMessage("model 'lama2-7b' is not in the zoo nor a file. Maybe you meant 'llama2-7b'?"
-            + " See 'pipeplan models list'.");
+        .hasMessage(
+            "model 'lama2-7b' is not in the zoo nor a file. Maybe you meant 'llama2-7b'?"
+                + " See 'pipeplan models list'.");
   }
 
   @Test

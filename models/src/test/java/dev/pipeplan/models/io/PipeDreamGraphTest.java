@@ -29,7 +29,8 @@ class PipeDreamGraphTest {
     assertThat(names).isEqualTo(expected);
     assertThat(vgg.fullyMeasured()).isTrue();
     // node23 -- Conv2d(512, 512, ...) -- forward_compute_time=12.430, backward_compute_time=24.860
-    LayerSpec conv = vgg.layers().stream().filter(l -> l.name().startsWith("node23-")).findFirst().orElseThrow();
+    LayerSpec conv =
+        vgg.layers().stream().filter(l -> l.name().startsWith("node23-")).findFirst().orElseThrow();
     assertThat(conv.name()).isEqualTo("node23-Conv2d");
     assertThat(conv.kind()).isEqualTo(LayerKind.CONV);
     assertThat(conv.measured().forwardNanos()).isEqualTo(12_430_000L);
@@ -42,7 +43,8 @@ class PipeDreamGraphTest {
   @Test
   void bytesCrossingEachCutComeFromTheEdges() {
     ModelSpec vgg = PipeDreamGraph.read(TestFiles.resource("pipedream/vgg16-graph.txt"));
-    // node32 (the last pool) feeds both node33 (Size) and node34 (View): a cut after node33 carries both.
+    // node32 (the last pool) feeds both node33 (Size) and node34 (View): a cut after node33 carries
+    // both.
     assertThat(vgg.layer(31).name()).isEqualTo("node32-MaxPool2d");
     assertThat(vgg.layer(31).outputBytes()).isEqualTo(3_211_264L);
     assertThat(vgg.layer(32).outputBytes()).isEqualTo(3_211_264L + 4);
@@ -58,8 +60,12 @@ class PipeDreamGraphTest {
     assertThat(gnmt.layer(9).name()).isEqualTo("node10-Input1");
     long hidden = 13_107_200L;
     long attention = 13_747_200L;
-    assertThat(gnmt.layer(4).outputBytes()).as("after node5: it feeds node6 and the residual add").isEqualTo(hidden);
-    assertThat(gnmt.layer(5).outputBytes()).as("after node6: node5 and node6 feed node7").isEqualTo(2 * hidden);
+    assertThat(gnmt.layer(4).outputBytes())
+        .as("after node5: it feeds node6 and the residual add")
+        .isEqualTo(hidden);
+    assertThat(gnmt.layer(5).outputBytes())
+        .as("after node6: node5 and node6 feed node7")
+        .isEqualTo(2 * hidden);
     assertThat(gnmt.layer(8).outputBytes()).as("after node9: the encoder output").isEqualTo(hidden);
     assertThat(gnmt.layer(9).outputBytes()).as("after node10").isEqualTo(hidden + 25_600);
     assertThat(gnmt.layer(11).outputBytes()).as("after node12").isEqualTo(2 * hidden);
@@ -94,9 +100,10 @@ class PipeDreamGraphTest {
 
   @Test
   void rejectsCycles() {
-    String text = "node1 -- A -- forward_compute_time=1, backward_compute_time=1, activation_size=1, parameter_size=0\n"
-        + "node2 -- B -- forward_compute_time=1, backward_compute_time=1, activation_size=1, parameter_size=0\n"
-        + "\tnode1 -- node2\n\tnode2 -- node1\n";
+    String text =
+        "node1 -- A -- forward_compute_time=1, backward_compute_time=1, activation_size=1, parameter_size=0\n"
+            + "node2 -- B -- forward_compute_time=1, backward_compute_time=1, activation_size=1, parameter_size=0\n"
+            + "\tnode1 -- node2\n\tnode2 -- node1\n";
     assertThatThrownBy(() -> PipeDreamGraph.parse("g.txt", text, "g", 1))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("cycle")
@@ -105,8 +112,9 @@ class PipeDreamGraphTest {
 
   @Test
   void rejectsEdgeToUndefinedNode() {
-    String text = "node1 -- A -- forward_compute_time=1, backward_compute_time=1, activation_size=1, parameter_size=0\n"
-        + "\tnode1 -- node7\n";
+    String text =
+        "node1 -- A -- forward_compute_time=1, backward_compute_time=1, activation_size=1, parameter_size=0\n"
+            + "\tnode1 -- node7\n";
     assertThatThrownBy(() -> PipeDreamGraph.parse("g.txt", text, "g", 1))
         .isInstanceOf(BadInputException.class)
         .hasMessage("g.txt:2: edge names 'node7', which no node line defines");
@@ -118,12 +126,14 @@ class PipeDreamGraphTest {
         "node1 -- A -- forward_compute_time=-1, backward_compute_time=1, activation_size=1, parameter_size=0\n";
     assertThatThrownBy(() -> PipeDreamGraph.parse("g.txt", text, "g", 1))
         .isInstanceOf(BadInputException.class)
-        .hasMessage("g.txt:1: node 'node1' forward_compute_time must be a finite number >= 0, got -1");
+        .hasMessage(
+            "g.txt:1: node 'node1' forward_compute_time must be a finite number >= 0, got -1");
   }
 
   @Test
   void rejectsMissingField() {
-    String text = "node1 -- A -- forward_compute_time=1, backward_compute_time=1, parameter_size=0\n";
+    String text =
+        "node1 -- A -- forward_compute_time=1, backward_compute_time=1, parameter_size=0\n";
     assertThatThrownBy(() -> PipeDreamGraph.parse("g.txt", text, "g", 1))
         .isInstanceOf(BadInputException.class)
         .hasMessage("g.txt:1: node 'node1' has no activation_size=...");

@@ -13,8 +13,10 @@ class TrainingFileTest {
 
   @Test
   void readsNamedOptimizerAndDefaults() {
-    TrainingSpec t = TrainingFile.fromNode(
-        InputNode.parse("t.yaml", "globalBatch: 512\nsequenceLength: 2048\noptimizer: sgd\n", true));
+    TrainingSpec t =
+        TrainingFile.fromNode(
+            InputNode.parse(
+                "t.yaml", "globalBatch: 512\nsequenceLength: 2048\noptimizer: sgd\n", true));
     assertThat(t).isEqualTo(new TrainingSpec(512, 2048, DType.BF16, Optimizer.sgd(), false));
   }
 
@@ -27,14 +29,16 @@ class TrainingFileTest {
 
   @Test
   void missingGlobalBatchIsReported() {
-    assertThatThrownBy(() -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"dtype\": \"fp16\"}", false)))
+    assertThatThrownBy(
+            () -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"dtype\": \"fp16\"}", false)))
         .isInstanceOf(BadInputException.class)
         .hasMessage("t.json: globalBatch is missing");
   }
 
   @Test
   void zeroGlobalBatchIsReported() {
-    assertThatThrownBy(() -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"globalBatch\": 0}", false)))
+    assertThatThrownBy(
+            () -> TrainingFile.fromNode(InputNode.parse("t.json", "{\"globalBatch\": 0}", false)))
         .isInstanceOf(BadInputException.class)
         .hasMessage("t.json: globalBatch must be >= 1, got 0");
   }

@@ -41,7 +41,8 @@ class ZooTest {
     "bert-large, 335141888, 0.01"
   })
   void parameterCountsAreCloseToPublished(String name, double published, double tolerance) {
-    assertThat((double) Zoo.get(name).totalParameters()).isCloseTo(published, within(published * tolerance));
+    assertThat((double) Zoo.get(name).totalParameters())
+        .isCloseTo(published, within(published * tolerance));
   }
 
   @Test
@@ -73,7 +74,10 @@ class ZooTest {
     long h = 8192;
     long kv = 8 * 128;
     assertThat(block.parameterCount()).isEqualTo(2 * h * h + 2 * h * kv + 3 * h * 28672 + 2 * h);
-    assertThat(block.shape()).containsEntry("kvHeads", 8L).containsEntry("gated", 1L).containsEntry("bias", 0L);
+    assertThat(block.shape())
+        .containsEntry("kvHeads", 8L)
+        .containsEntry("gated", 1L)
+        .containsEntry("bias", 0L);
   }
 
   @Test
@@ -84,16 +88,21 @@ class ZooTest {
     double a = 64;
     double kv = 8 * 128;
     double f = 28672;
-    // Korthikanti's 16-bit count, minus the K and V bytes GQA does not keep, with the GeLU MLP's 19·s·h replaced by
+    // Korthikanti's 16-bit count, minus the K and V bytes GQA does not keep, with the GeLU MLP's
+    // 19·s·h replaced by
     // SwiGLU's input, gate, up and product (2 bytes each) plus the 1-byte dropout mask.
-    double expected = s * h * (34 + 5 * a * s / h) - 2 * 2 * s * (h - kv) - 19 * s * h
-        + (2 * (s * h + 3 * s * f) + s * h);
+    double expected =
+        s * h * (34 + 5 * a * s / h)
+            - 2 * 2 * s * (h - kv)
+            - 19 * s * h
+            + (2 * (s * h + 3 * s * f) + s * h);
     assertThat(TransformerLayers.savedActivationBytes(c, 4096)).isEqualTo(Math.round(expected));
   }
 
   @Test
   void cnnForwardFlopsMatchPublishedMultiplyAdds() {
-    // VGG-16 15.5 GMACs, ResNet-50 4.1 GMACs per 224x224 image (convolutions and fully connected layers).
+    // VGG-16 15.5 GMACs, ResNet-50 4.1 GMACs per 224x224 image (convolutions and fully connected
+    // layers).
     assertThat(Zoo.get("vgg16").forwardFlopsPerSample() / 2).isCloseTo(15.5e9, within(0.2e9));
     assertThat(Zoo.get("resnet50").forwardFlopsPerSample() / 2).isCloseTo(4.1e9, within(0.1e9));
     assertThatThrownBy(() -> Zoo.get("resnet50", 128)).isInstanceOf(BadInputException.class);
@@ -125,7 +134,8 @@ class ZooTest {
     ModelSpec tiny = Zoo.get("gpt-tiny");
     assertThat(tiny.layerCount()).isEqualTo(10);
     assertThat(tiny.layer(0).shape()).containsOnlyKeys("vocab", "hidden", "seq", "positions");
-    assertThat(tiny.layer(1).shape()).containsOnlyKeys("hidden", "heads", "kvHeads", "ffn", "seq", "gated", "bias");
+    assertThat(tiny.layer(1).shape())
+        .containsOnlyKeys("hidden", "heads", "kvHeads", "ffn", "seq", "gated", "bias");
     assertThat(tiny.layer(9).shape()).containsOnlyKeys("hidden", "vocab", "seq", "tied");
     assertThat(tiny.sequenceLength()).isEqualTo(32);
     assertThat(Zoo.get("llama2-7b").layer(0).shape()).containsEntry("positions", 0L);

@@ -19,8 +19,8 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Writes a plan as the settings of another training engine. Every export is a pure function of the plan: the same
- * plan gives the same bytes. See {@code docs/formats.md}, "Exports".
+ * Writes a plan as the settings of another training engine. Every export is a pure function of the
+ * plan: the same plan gives the same bytes. See {@code docs/formats.md}, "Exports".
  */
 public final class Exports {
   static final String SCHEDULE_CSV = "schedule.csv";
@@ -54,8 +54,9 @@ public final class Exports {
   }
 
   /**
-   * The stage split points: for each global virtual stage its rank, its layer range and names, plus the first layer
-   * of each stage after the first (the split points torch.distributed.pipelining's tracer splits at).
+   * The stage split points: for each global virtual stage its rank, its layer range and names, plus
+   * the first layer of each stage after the first (the split points torch.distributed.pipelining's
+   * tracer splits at).
    */
   static String stagesJson(Plan plan) {
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -71,9 +72,9 @@ public final class Exports {
   }
 
   /**
-   * Adds {@code splitPoints} (the first layer of each stage after the first) and {@code stages} (each global
-   * virtual stage's rank, layer range and layer names) to {@code root}: the part of stages.json that every PyTorch
-   * export shares.
+   * Adds {@code splitPoints} (the first layer of each stage after the first) and {@code stages}
+   * (each global virtual stage's rank, layer range and layer names) to {@code root}: the part of
+   * stages.json that every PyTorch export shares.
    */
   public static void putStages(ObjectNode root, Plan plan) {
     ArrayNode splits = root.putArray("splitPoints");
@@ -95,15 +96,25 @@ public final class Exports {
     }
   }
 
-  /** torchtitan's [parallelism] and [training] settings, with module FQNs per model part and the schedule CSV. */
+  /**
+   * torchtitan's [parallelism] and [training] settings, with module FQNs per model part and the
+   * schedule CSV.
+   */
   static String torchtitan(Plan plan) {
     StringBuilder b = new StringBuilder();
-    b.append("# torchtitan settings for plan of '").append(plan.model().name()).append("' on '")
-        .append(plan.cluster().name()).append("', written by pipeplan.\n");
-    b.append("# Module names follow torchtitan's Llama layout (tok_embeddings, layers.N, norm, output).\n");
-    b.append("# The schedule CSV replays pipeplan's '").append(plan.scheduleKind()).append("' order exactly");
+    b.append("# torchtitan settings for plan of '")
+        .append(plan.model().name())
+        .append("' on '")
+        .append(plan.cluster().name())
+        .append("', written by pipeplan.\n");
+    b.append(
+        "# Module names follow torchtitan's Llama layout (tok_embeddings, layers.N, norm, output).\n");
+    b.append("# The schedule CSV replays pipeplan's '")
+        .append(plan.scheduleKind())
+        .append("' order exactly");
     String builtin = torchtitanBuiltin(plan.kind());
-    b.append(builtin == null ? ".\n" : "; torchtitan's built-in equivalent is \"" + builtin + "\".\n");
+    b.append(
+        builtin == null ? ".\n" : "; torchtitan's built-in equivalent is \"" + builtin + "\".\n");
     b.append("\n[parallelism]\n");
     b.append("pipeline_parallel_degree = ").append(plan.parallelism().pp()).append('\n');
     b.append("tensor_parallel_degree = ").append(plan.parallelism().tp()).append('\n');
@@ -139,8 +150,13 @@ public final class Exports {
     b.append("]\n");
     b.append("\n[training]\n");
     int perReplica = plan.microBatchSize() * plan.microBatchCount();
-    b.append("local_batch_size = ").append(perReplica).append("  # ").append(plan.microBatchCount())
-        .append(" micro-batches of ").append(plan.microBatchSize()).append('\n');
+    b.append("local_batch_size = ")
+        .append(perReplica)
+        .append("  # ")
+        .append(plan.microBatchCount())
+        .append(" micro-batches of ")
+        .append(plan.microBatchSize())
+        .append('\n');
     b.append("global_batch_size = ").append(plan.training().globalBatch()).append('\n');
     if (plan.training().sequenceLength() > 0) {
       b.append("seq_len = ").append(plan.training().sequenceLength()).append('\n');
@@ -171,14 +187,18 @@ public final class Exports {
   }
 
   /**
-   * Megatron-LM arguments: parallel sizes, batch sizes and {@code --pipeline-model-parallel-layout}, whose
-   * '|'-separated stages (E embedding, t transformer layer, L final norm + output + loss) are listed in global
-   * virtual stage order, which Megatron maps to ranks looped, as pipeplan does.
+   * Megatron-LM arguments: parallel sizes, batch sizes and {@code
+   * --pipeline-model-parallel-layout}, whose '|'-separated stages (E embedding, t transformer
+   * layer, L final norm + output + loss) are listed in global virtual stage order, which Megatron
+   * maps to ranks looped, as pipeplan does.
    */
   static String megatron(Plan plan) {
     if (plan.kind().vShaped()) {
-      throw new BadInputException("schedule kind '" + plan.scheduleKind() + "' places stages in a V, which"
-          + " Megatron-LM's layouts cannot express. Maybe re-plan with --schedules 1f1b,interleaved.");
+      throw new BadInputException(
+          "schedule kind '"
+              + plan.scheduleKind()
+              + "' places stages in a V, which"
+              + " Megatron-LM's layouts cannot express. Maybe re-plan with --schedules 1f1b,interleaved.");
     }
     int blocks = 0;
     StringBuilder layout = new StringBuilder();
@@ -205,8 +225,13 @@ public final class Exports {
         } else if (layer.kind() == LayerKind.LM_HEAD) {
           items.add("L");
         } else {
-          throw new BadInputException("layer '" + layer.name() + "' is " + layer.kind().id() + "; Megatron-LM"
-              + " layouts hold only embedding, transformer_block and lm_head layers. Maybe export to pytorch-csv.");
+          throw new BadInputException(
+              "layer '"
+                  + layer.name()
+                  + "' is "
+                  + layer.kind().id()
+                  + "; Megatron-LM"
+                  + " layouts hold only embedding, transformer_block and lm_head layers. Maybe export to pytorch-csv.");
         }
       }
       if (run > 0) {
@@ -215,12 +240,19 @@ public final class Exports {
       layout.append(String.join(",", items));
     }
     StringBuilder b = new StringBuilder();
-    b.append("# Megatron-LM arguments for plan of '").append(plan.model().name()).append("' on '")
-        .append(plan.cluster().name()).append("', written by pipeplan.\n");
-    b.append("# Layout stages are global virtual stages in order; stage s runs on pipeline rank s mod ")
-        .append(plan.parallelism().pp()).append(".\n");
+    b.append("# Megatron-LM arguments for plan of '")
+        .append(plan.model().name())
+        .append("' on '")
+        .append(plan.cluster().name())
+        .append("', written by pipeplan.\n");
+    b.append(
+            "# Layout stages are global virtual stages in order; stage s runs on pipeline rank s mod ")
+        .append(plan.parallelism().pp())
+        .append(".\n");
     if (plan.kind() != ScheduleKind.ONE_F_ONE_B && plan.kind() != ScheduleKind.INTERLEAVED_1F1B) {
-      b.append("# pipeplan planned '").append(plan.scheduleKind()).append("'; Megatron-LM runs ")
+      b.append("# pipeplan planned '")
+          .append(plan.scheduleKind())
+          .append("'; Megatron-LM runs ")
           .append(plan.virtualStages() > 1 ? "interleaved 1F1B" : "1F1B")
           .append(" with this layout, so its time will differ from pipeplan's prediction.\n");
     }
@@ -230,7 +262,9 @@ public final class Exports {
     b.append("  --num-layers ").append(blocks).append('\n');
     b.append("  --pipeline-model-parallel-layout \"").append(layout).append("\"\n");
     if (plan.groupSize() > 0 && plan.virtualStages() > 1) {
-      b.append("  --microbatch-group-size-per-virtual-pipeline-stage ").append(plan.groupSize()).append('\n');
+      b.append("  --microbatch-group-size-per-virtual-pipeline-stage ")
+          .append(plan.groupSize())
+          .append('\n');
     }
     b.append("  --micro-batch-size ").append(plan.microBatchSize()).append('\n');
     b.append("  --global-batch-size ").append(plan.training().globalBatch()).append('\n');
@@ -241,15 +275,17 @@ public final class Exports {
       b.append("  --sequence-parallel\n");
     }
     if (plan.training().recompute()) {
-      b.append("  --recompute-granularity full\n  --recompute-method uniform\n  --recompute-num-layers 1\n");
+      b.append(
+          "  --recompute-granularity full\n  --recompute-method uniform\n  --recompute-num-layers 1\n");
     }
     b.append(")\n");
     return b.toString();
   }
 
   /**
-   * DeepSpeed: the PipelineModule's stage boundaries ({@code parts}, as its partitioner computes them: stage s
-   * holds layers parts[s] .. parts[s+1]-1) and the ds_config batch fields. DeepSpeed runs one stage per rank.
+   * DeepSpeed: the PipelineModule's stage boundaries ({@code parts}, as its partitioner computes
+   * them: stage s holds layers parts[s] .. parts[s+1]-1) and the ds_config batch fields. DeepSpeed
+   * runs one stage per rank.
    */
   static String deepspeed(Plan plan) {
     requireOneStagePerRank(plan, "DeepSpeed's PipelineModule");
@@ -275,15 +311,20 @@ public final class Exports {
         stage.add(plan.model().layer(i).name());
       }
     }
-    root.put("note", "partition_method cannot take explicit boundaries: build PipelineModule(layers,"
-        + " num_stages) and set its parts to pipeline_module.parts before _partition_layers, or use"
-        + " partition_method 'parameters' when it yields the same parts.");
+    root.put(
+        "note",
+        "partition_method cannot take explicit boundaries: build PipelineModule(layers,"
+            + " num_stages) and set its parts to pipeline_module.parts before _partition_layers, or use"
+            + " partition_method 'parameters' when it yields the same parts.");
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
     return Json.write(root);
   }
 
-  /** torchgpipe: {@code balance} (layers per partition), {@code chunks} (micro-batches) and checkpointing. */
+  /**
+   * torchgpipe: {@code balance} (layers per partition), {@code chunks} (micro-batches) and
+   * checkpointing.
+   */
   static String torchgpipe(Plan plan) {
     requireOneStagePerRank(plan, "torchgpipe");
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -299,17 +340,26 @@ public final class Exports {
       devices.add("cuda:" + d);
     }
     if (plan.kind() != ScheduleKind.GPIPE) {
-      root.put("note", String.format(Locale.ROOT, "torchgpipe always runs GPipe; pipeplan planned '%s'.",
-          plan.scheduleKind()));
+      root.put(
+          "note",
+          String.format(
+              Locale.ROOT,
+              "torchgpipe always runs GPipe; pipeplan planned '%s'.",
+              plan.scheduleKind()));
     }
     return Json.write(root);
   }
 
   private static void requireOneStagePerRank(Plan plan, String engine) {
     if (plan.virtualStages() != 1) {
-      throw new BadInputException(engine + " runs one stage per rank, but the plan has virtualStages "
-          + plan.virtualStages() + " (" + plan.scheduleKind() + "). Maybe re-plan with --schedules"
-          + " gpipe,1f1b,zb-h1.");
+      throw new BadInputException(
+          engine
+              + " runs one stage per rank, but the plan has virtualStages "
+              + plan.virtualStages()
+              + " ("
+              + plan.scheduleKind()
+              + "). Maybe re-plan with --schedules"
+              + " gpipe,1f1b,zb-h1.");
     }
   }
 }

@@ -7,17 +7,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The exact min-max partition by dynamic programming over prefix sums: split the layers into the problem's global
- * virtual stages, in order, none empty, so that the largest stage time is as small as possible, subject to every
- * stage fitting its device's memory with its schedule's in-flight micro-batches.
+ * The exact min-max partition by dynamic programming over prefix sums: split the layers into the
+ * problem's global virtual stages, in order, none empty, so that the largest stage time is as small
+ * as possible, subject to every stage fitting its device's memory with its schedule's in-flight
+ * micro-batches.
  *
- * <p>What it optimises, exactly: {@code max over stages s of stageNanos(s, first_s, end_s)}, where a stage's time
- * uses its own device's speed. With one stage per device (v = 1) that is the pipeline's bottleneck device time and
- * the memory check is exact. With v > 1 chunks per device (interleaved, V-shaped) it is the largest <em>chunk</em>
- * time: a device's load, the sum of its v chunks, is at most v times that, and the memory check is per chunk (a
- * necessary condition: the device's sum is checked afterwards with {@link PartitionProblem#fits}, and
- * {@link MipPartitioner} handles device sums exactly). Ties are broken towards the smallest first-stage boundary
- * scanned first, so the answer is deterministic. Cost: O(stages * layers^2).
+ * <p>What it optimises, exactly: {@code max over stages s of stageNanos(s, first_s, end_s)}, where
+ * a stage's time uses its own device's speed. With one stage per device (v = 1) that is the
+ * pipeline's bottleneck device time and the memory check is exact. With v > 1 chunks per device
+ * (interleaved, V-shaped) it is the largest <em>chunk</em> time: a device's load, the sum of its v
+ * chunks, is at most v times that, and the memory check is per chunk (a necessary condition: the
+ * device's sum is checked afterwards with {@link PartitionProblem#fits}, and {@link MipPartitioner}
+ * handles device sums exactly). Ties are broken towards the smallest first-stage boundary scanned
+ * first, so the answer is deterministic. Cost: O(stages * layers^2).
  */
 public final class MinMaxPartitioner {
   private MinMaxPartitioner() {}
@@ -25,26 +27,36 @@ public final class MinMaxPartitioner {
   /** The min-max partition, or empty when no partition fits in memory stage by stage. */
   public static Optional<Partition> solve(PartitionProblem problem) {
     Objects.requireNonNull(problem, "problem");
-    return solve(problem, new StageCostFunction() {
-      @Override
-      public long cost(int stage, int first, int end) {
-        return problem.stageFits(stage, first, end) ? problem.stageNanos(stage, first, end) : Long.MAX_VALUE;
-      }
-    });
+    return solve(
+        problem,
+        new StageCostFunction() {
+          @Override
+          public long cost(int stage, int first, int end) {
+            return problem.stageFits(stage, first, end)
+                ? problem.stageNanos(stage, first, end)
+                : Long.MAX_VALUE;
+          }
+        });
   }
 
   /**
-   * The partition that minimises the largest memory overshoot, {@code stage memory - device limit}: when
-   * {@link #solve} finds nothing, this is the closest to fitting, for the error message.
+   * The partition that minimises the largest memory overshoot, {@code stage memory - device limit}:
+   * when {@link #solve} finds nothing, this is the closest to fitting, for the error message.
    */
   public static Partition leastOverMemory(PartitionProblem problem) {
     Objects.requireNonNull(problem, "problem");
-    return solve(problem, (stage, first, end) ->
-        problem.stageMemoryBytes(stage, first, end) - problem.deviceMemoryBytes(problem.deviceOf(stage)))
+    return solve(
+            problem,
+            (stage, first, end) ->
+                problem.stageMemoryBytes(stage, first, end)
+                    - problem.deviceMemoryBytes(problem.deviceOf(stage)))
         .orElseThrow();
   }
 
-  /** A stage's cost over layers [first, end); {@code Long.MAX_VALUE} marks a stage that is not allowed. */
+  /**
+   * A stage's cost over layers [first, end); {@code Long.MAX_VALUE} marks a stage that is not
+   * allowed.
+   */
   @FunctionalInterface
   public interface StageCostFunction {
     long cost(int stage, int first, int end);
@@ -60,7 +72,8 @@ public final class MinMaxPartitioner {
       best[0][e] = costs.cost(0, 0, e);
     }
     for (int s = 1; s < stages; s++) {
-      // stage s covers [a, e): stages 0..s-1 need at least s layers, stages s+1.. need stages-1-s layers
+      // stage s covers [a, e): stages 0..s-1 need at least s layers, stages s+1.. need stages-1-s
+      // layers
       for (int e = s + 1; e <= n - (stages - 1 - s); e++) {
         long bestValue = Long.MAX_VALUE;
         int bestCut = -1;

@@ -18,20 +18,23 @@ import org.ojalgo.optimisation.integer.NodeKey;
 import org.ojalgo.type.context.NumberContext;
 
 /**
- * A mixed-integer program for what {@link MinMaxPartitioner} cannot express: it minimises the largest
- * <em>device</em> load (the sum of the times of all chunks a device runs, so v > 1 placements are balanced per device,
- * not per chunk) subject to every device's <em>summed</em> memory fitting its own limit (limits and speeds may
- * differ device by device, as with mixed device kinds).
+ * A mixed-integer program for what {@link MinMaxPartitioner} cannot express: it minimises the
+ * largest <em>device</em> load (the sum of the times of all chunks a device runs, so v > 1
+ * placements are balanced per device, not per chunk) subject to every device's <em>summed</em>
+ * memory fitting its own limit (limits and speeds may differ device by device, as with mixed device
+ * kinds).
  *
- * <p>Formulation: binary {@code c[i][s]} = "layer i is in a stage <= s" for s < S-1 (the last is always 1); it is
- * non-increasing in i and non-decreasing in s, so stages are contiguous and in order; layer i is in stage s exactly
- * when {@code c[i][s] - c[i][s-1] = 1}; every stage holds at least one layer. A continuous {@code z} bounds every
- * device's load; the objective is {@code min z}.
+ * <p>Formulation: binary {@code c[i][s]} = "layer i is in a stage <= s" for s < S-1 (the last is
+ * always 1); it is non-increasing in i and non-decreasing in s, so stages are contiguous and in
+ * order; layer i is in stage s exactly when {@code c[i][s] - c[i][s-1] = 1}; every stage holds at
+ * least one layer. A continuous {@code z} bounds every device's load; the objective is {@code min
+ * z}.
  *
- * <p>ojalgo 57's branch-and-bound once returned a non-optimal solution as "optimal" with its default parallel search
- * and GMI cuts, so this solver runs it with one worker, one node priority (depth first), no GMI cuts and a zero gap
- * tolerance; then it re-solves with {@code z} strictly below the answer, and only accepts the answer when that is
- * infeasible. The returned partition's load is recomputed exactly from the problem, never read from the solver.
+ * <p>ojalgo 57's branch-and-bound once returned a non-optimal solution as "optimal" with its
+ * default parallel search and GMI cuts, so this solver runs it with one worker, one node priority
+ * (depth first), no GMI cuts and a zero gap tolerance; then it re-solves with {@code z} strictly
+ * below the answer, and only accepts the answer when that is infeasible. The returned partition's
+ * load is recomputed exactly from the problem, never read from the solver.
  */
 public final class MipPartitioner {
   /** Above this many binary variables the MIP is not attempted (the search uses the DP). */
@@ -56,7 +59,10 @@ public final class MipPartitioner {
     return options;
   }
 
-  /** The partition with the smallest largest device load that fits every device's memory; empty if none fits. */
+  /**
+   * The partition with the smallest largest device load that fits every device's memory; empty if
+   * none fits.
+   */
   public static Optional<Partition> solve(PartitionProblem problem) {
     Objects.requireNonNull(problem, "problem");
     Optional<Partition> first = solveBelow(problem, Double.POSITIVE_INFINITY);
@@ -64,7 +70,8 @@ public final class MipPartitioner {
       return first;
     }
     Partition best = first.get();
-    // Certificate: nothing strictly better may exist; if the solver finds something, keep improving.
+    // Certificate: nothing strictly better may exist; if the solver finds something, keep
+    // improving.
     for (int round = 0; round < 50; round++) {
       long load = maxLoad(problem, best);
       Optional<Partition> better = solveBelow(problem, load - 0.5);
@@ -90,8 +97,14 @@ public final class MipPartitioner {
     int stages = problem.stageCount();
     int devices = problem.deviceCount();
     if ((long) n * Math.max(1, stages - 1) > MAX_BINARIES) {
-      throw new BadInputException("the MIP partitioner handles at most " + MAX_BINARIES + " binaries; "
-          + n + " layers x " + stages + " stages is too many. Maybe use the DP partitioner.");
+      throw new BadInputException(
+          "the MIP partitioner handles at most "
+              + MAX_BINARIES
+              + " binaries; "
+              + n
+              + " layers x "
+              + stages
+              + " stages is too many. Maybe use the DP partitioner.");
     }
     double timeScale = 0;
     for (int i = 0; i < n; i++) {
@@ -115,10 +128,18 @@ public final class MipPartitioner {
     for (int i = 0; i < n; i++) {
       for (int s = 0; s < stages - 1; s++) {
         if (s + 1 < stages - 1) {
-          model.newExpression("stage_order_" + i + "_" + s).upper(0).set(c[i][s], 1).set(c[i][s + 1], -1);
+          model
+              .newExpression("stage_order_" + i + "_" + s)
+              .upper(0)
+              .set(c[i][s], 1)
+              .set(c[i][s + 1], -1);
         }
         if (i + 1 < n) {
-          model.newExpression("layer_order_" + i + "_" + s).upper(0).set(c[i + 1][s], 1).set(c[i][s], -1);
+          model
+              .newExpression("layer_order_" + i + "_" + s)
+              .upper(0)
+              .set(c[i + 1][s], 1)
+              .set(c[i][s], -1);
         }
       }
     }
@@ -141,7 +162,9 @@ public final class MipPartitioner {
         hasStage = true;
         for (int i = 0; i < n; i++) {
           load.addMember(i, s, problem.layerNanos(i) / problem.deviceSpeed(d) / timeScale);
-          double bytes = problem.layerStaticBytes(i) + (double) problem.inFlight(s) * problem.layerActivationBytes(i);
+          double bytes =
+              problem.layerStaticBytes(i)
+                  + (double) problem.inFlight(s) * problem.layerActivationBytes(i);
           memory.addMember(i, s, bytes / memoryScale);
         }
       }
@@ -185,7 +208,9 @@ public final class MipPartitioner {
     return Optional.of(partition);
   }
 
-  /** A linear expression over "layer i in stage s" memberships, with the constant part kept apart. */
+  /**
+   * A linear expression over "layer i in stage s" memberships, with the constant part kept apart.
+   */
   private static final class Linear {
     private final Variable[][] c;
     private final int stages;

@@ -6,13 +6,15 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * What a partitioner splits: per-layer work and memory for one micro-batch, the global virtual stages with the
- * pipeline device each runs on, each device's speed and memory limit, and how many micro-batches each stage holds
- * in flight under the chosen schedule. Arrays are copied in and never handed out.
+ * What a partitioner splits: per-layer work and memory for one micro-batch, the global virtual
+ * stages with the pipeline device each runs on, each device's speed and memory limit, and how many
+ * micro-batches each stage holds in flight under the chosen schedule. Arrays are copied in and
+ * never handed out.
  *
- * <p>The time of stage s over layers [first, end) is {@code ceil(sum(layerNanos) / speed(device(s)))}; its memory is
- * {@code sum(staticBytes) + inFlight(s) * sum(activationBytes)}. Every partitioner, the brute force and the MIP's
- * check use these two functions, so their answers compare exactly.
+ * <p>The time of stage s over layers [first, end) is {@code ceil(sum(layerNanos) /
+ * speed(device(s)))}; its memory is {@code sum(staticBytes) + inFlight(s) * sum(activationBytes)}.
+ * Every partitioner, the brute force and the MIP's check use these two functions, so their answers
+ * compare exactly.
  */
 public final class PartitionProblem {
   private final long[] layerNanos;
@@ -27,8 +29,13 @@ public final class PartitionProblem {
   private final long[] activationPrefix;
 
   private PartitionProblem(
-      long[] layerNanos, long[] staticBytes, long[] activationBytes, int[] stageDevice, double[] deviceSpeed,
-      long[] deviceMemoryBytes, int[] stageInFlight) {
+      long[] layerNanos,
+      long[] staticBytes,
+      long[] activationBytes,
+      int[] stageDevice,
+      double[] deviceSpeed,
+      long[] deviceMemoryBytes,
+      int[] stageInFlight) {
     int n = layerNanos.length;
     if (n == 0) {
       throw new BadInputException("partition problem has no layers");
@@ -40,14 +47,21 @@ public final class PartitionProblem {
       throw new BadInputException("partition problem has no stages");
     }
     if (stageDevice.length > n) {
-      throw new BadInputException("stage count (" + stageDevice.length + ") exceeds the layer count (" + n
-          + "). Maybe use --pp " + n + " or fewer.");
+      throw new BadInputException(
+          "stage count ("
+              + stageDevice.length
+              + ") exceeds the layer count ("
+              + n
+              + "). Maybe use --pp "
+              + n
+              + " or fewer.");
     }
     if (stageInFlight.length != stageDevice.length) {
       throw new IllegalArgumentException("stageInFlight must have one entry per stage");
     }
     if (deviceSpeed.length != deviceMemoryBytes.length || deviceSpeed.length == 0) {
-      throw new IllegalArgumentException("deviceSpeed and deviceMemoryBytes must have one entry per device");
+      throw new IllegalArgumentException(
+          "deviceSpeed and deviceMemoryBytes must have one entry per device");
     }
     for (int s = 0; s < stageDevice.length; s++) {
       if (stageDevice[s] < 0 || stageDevice[s] >= deviceSpeed.length) {
@@ -59,7 +73,8 @@ public final class PartitionProblem {
     }
     for (int d = 0; d < deviceSpeed.length; d++) {
       if (!(deviceSpeed[d] > 0) || Double.isInfinite(deviceSpeed[d])) {
-        throw new IllegalArgumentException("device " + d + " speed must be > 0, got " + deviceSpeed[d]);
+        throw new IllegalArgumentException(
+            "device " + d + " speed must be > 0, got " + deviceSpeed[d]);
       }
     }
     this.layerNanos = layerNanos.clone();
@@ -81,16 +96,24 @@ public final class PartitionProblem {
    * @param staticBytes per layer, weights, gradients and optimizer state
    * @param activationBytes per layer, activation bytes one micro-batch keeps until its backward
    * @param stageDevice per global virtual stage, its pipeline device
-   * @param deviceSpeed per pipeline device, its speed relative to the reference (time = work / speed)
+   * @param deviceSpeed per pipeline device, its speed relative to the reference (time = work /
+   *     speed)
    * @param deviceMemoryBytes per pipeline device, its memory limit
    * @param stageInFlight per stage, the micro-batches whose activations it holds at its peak
    */
   public static PartitionProblem of(
-      long[] layerNanos, long[] staticBytes, long[] activationBytes, int[] stageDevice, double[] deviceSpeed,
-      long[] deviceMemoryBytes, int[] stageInFlight) {
+      long[] layerNanos,
+      long[] staticBytes,
+      long[] activationBytes,
+      int[] stageDevice,
+      double[] deviceSpeed,
+      long[] deviceMemoryBytes,
+      int[] stageInFlight) {
     return new PartitionProblem(
-        Objects.requireNonNull(layerNanos, "layerNanos"), Objects.requireNonNull(staticBytes, "staticBytes"),
-        Objects.requireNonNull(activationBytes, "activationBytes"), Objects.requireNonNull(stageDevice, "stageDevice"),
+        Objects.requireNonNull(layerNanos, "layerNanos"),
+        Objects.requireNonNull(staticBytes, "staticBytes"),
+        Objects.requireNonNull(activationBytes, "activationBytes"),
+        Objects.requireNonNull(stageDevice, "stageDevice"),
         Objects.requireNonNull(deviceSpeed, "deviceSpeed"),
         Objects.requireNonNull(deviceMemoryBytes, "deviceMemoryBytes"),
         Objects.requireNonNull(stageInFlight, "stageInFlight"));
@@ -173,7 +196,10 @@ public final class PartitionProblem {
     return speed == 1.0 ? work : (long) Math.ceil(work / speed);
   }
 
-  /** Peak memory of stage {@code stage} over layers [first, end): static bytes plus its in-flight activations. */
+  /**
+   * Peak memory of stage {@code stage} over layers [first, end): static bytes plus its in-flight
+   * activations.
+   */
   public long stageMemoryBytes(int stage, int first, int end) {
     long stat = staticPrefix[end] - staticPrefix[first];
     long act = activationPrefix[end] - activationPrefix[first];
@@ -238,8 +264,14 @@ public final class PartitionProblem {
   private void check(Partition partition) {
     Objects.requireNonNull(partition, "partition");
     if (partition.stageCount() != stageCount() || partition.layerCount() != layerCount()) {
-      throw new IllegalArgumentException("partition " + partition + " does not fit " + stageCount() + " stages over "
-          + layerCount() + " layers");
+      throw new IllegalArgumentException(
+          "partition "
+              + partition
+              + " does not fit "
+              + stageCount()
+              + " stages over "
+              + layerCount()
+              + " layers");
     }
   }
 
@@ -259,9 +291,20 @@ public final class PartitionProblem {
 
   @Override
   public String toString() {
-    return "PartitionProblem{layers=" + Arrays.toString(layerNanos) + ", stages=" + Arrays.toString(stageDevice)
-        + ", speeds=" + Arrays.toString(deviceSpeed) + ", memory=" + Arrays.toString(deviceMemoryBytes)
-        + ", inFlight=" + Arrays.toString(stageInFlight) + ", static=" + Arrays.toString(staticBytes)
-        + ", activations=" + Arrays.toString(activationBytes) + "}";
+    return "PartitionProblem{layers="
+        + Arrays.toString(layerNanos)
+        + ", stages="
+        + Arrays.toString(stageDevice)
+        + ", speeds="
+        + Arrays.toString(deviceSpeed)
+        + ", memory="
+        + Arrays.toString(deviceMemoryBytes)
+        + ", inFlight="
+        + Arrays.toString(stageInFlight)
+        + ", static="
+        + Arrays.toString(staticBytes)
+        + ", activations="
+        + Arrays.toString(activationBytes)
+        + "}";
   }
 }

@@ -8,16 +8,19 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * The partitions other engines would choose, so that a plan can be compared with them under the same simulator:
- * Megatron-LM's uniform layer counts, DeepSpeed's default parameter-balanced split ({@code partition_method =
- * "parameters"}), and torchgpipe's time-balanced greedy ({@code balance_by_time}).
+ * The partitions other engines would choose, so that a plan can be compared with them under the
+ * same simulator: Megatron-LM's uniform layer counts, DeepSpeed's default parameter-balanced split
+ * ({@code partition_method = "parameters"}), and torchgpipe's time-balanced greedy ({@code
+ * balance_by_time}).
  */
 public final class ReferencePartitioners {
   private ReferencePartitioners() {}
 
   /** The reference strategies. */
   public enum Strategy {
-    /** Megatron-LM: the same number of layers on every stage, earlier stages taking the remainder. */
+    /**
+     * Megatron-LM: the same number of layers on every stage, earlier stages taking the remainder.
+     */
     UNIFORM("uniform (Megatron)"),
     /** DeepSpeed's default: stages with parameter counts as equal as possible. */
     PARAMETERS("parameters (DeepSpeed)"),
@@ -57,18 +60,19 @@ public final class ReferencePartitioners {
   }
 
   /**
-   * Parameter counts balanced: the min-max split of the per-layer parameter counts (layers without parameters
-   * weigh nothing), never an empty stage.
+   * Parameter counts balanced: the min-max split of the per-layer parameter counts (layers without
+   * parameters weigh nothing), never an empty stage.
    */
   public static Partition parameterBalanced(long[] layerParameters, int stageCount) {
     checkStages(layerParameters.length, stageCount);
-    return MinMaxPartitioner.solve(PartitionProblem.timeOnly(layerParameters, stageCount)).orElseThrow();
+    return MinMaxPartitioner.solve(PartitionProblem.timeOnly(layerParameters, stageCount))
+        .orElseThrow();
   }
 
   /**
-   * Time-balanced greedy: walk the layers once; close the current stage when adding the next layer would take it
-   * further from an even share of the remaining time than stopping here, or when the layers left are only enough
-   * for one per remaining stage. Every stage gets at least one layer.
+   * Time-balanced greedy: walk the layers once; close the current stage when adding the next layer
+   * would take it further from an even share of the remaining time than stopping here, or when the
+   * layers left are only enough for one per remaining stage. Every stage gets at least one layer.
    */
   public static Partition timeBalancedGreedy(long[] layerNanos, int stageCount) {
     int n = layerNanos.length;
@@ -109,8 +113,14 @@ public final class ReferencePartitioners {
       throw new BadInputException("stage count must be > 0, got " + stageCount);
     }
     if (stageCount > layerCount) {
-      throw new BadInputException("stage count (" + stageCount + ") exceeds the layer count (" + layerCount
-          + "). Maybe use --pp " + layerCount + " or fewer.");
+      throw new BadInputException(
+          "stage count ("
+              + stageCount
+              + ") exceeds the layer count ("
+              + layerCount
+              + "). Maybe use --pp "
+              + layerCount
+              + " or fewer.");
     }
   }
 }

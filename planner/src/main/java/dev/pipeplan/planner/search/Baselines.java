@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The reference strategies' partitions of the winning candidate (same pp, dp, tp, b, m, schedule and v), priced and
- * simulated exactly like the winner, so the comparison isolates the partition.
+ * The reference strategies' partitions of the winning candidate (same pp, dp, tp, b, m, schedule
+ * and v), priced and simulated exactly like the winner, so the comparison isolates the partition.
  */
 public final class Baselines {
   private Baselines() {}
@@ -35,11 +35,13 @@ public final class Baselines {
   /** Every reference strategy on one candidate. */
   public static List<Result> compare(CandidateEvaluator evaluator, Candidate candidate) {
     CompiledSchedule compiled = evaluator.schedule(candidate.scheduleRequest()).orElseThrow();
-    LayerCosts costs = evaluator.layerCosts(candidate.microBatchSize(), candidate.parallelism().tp());
+    LayerCosts costs =
+        evaluator.layerCosts(candidate.microBatchSize(), candidate.parallelism().tp());
     List<Result> out = new ArrayList<>();
     for (ReferencePartitioners.Strategy s : ReferencePartitioners.Strategy.values()) {
-      Partition p = ReferencePartitioners.partition(s, costs.workNanos(), costs.parameters(),
-          candidate.stageCount());
+      Partition p =
+          ReferencePartitioners.partition(
+              s, costs.workNanos(), costs.parameters(), candidate.stageCount());
       out.add(new Result(s, evaluator.evaluate(candidate, compiled, p)));
     }
     return out;

@@ -15,21 +15,26 @@ import java.util.Objects;
  * @param microBatchCount m, per replica
  * @param kind the schedule kind
  * @param virtualStages v
- * @param maxInFlightMicroBatches the in-flight cap of the memory-limited zero-bubble kind (zb-auto), 0 for none
+ * @param maxInFlightMicroBatches the in-flight cap of the memory-limited zero-bubble kind
+ *     (zb-auto), 0 for none
  */
 public record Candidate(
-    Parallelism parallelism, int microBatchSize, int microBatchCount, ScheduleKind kind, int virtualStages,
+    Parallelism parallelism,
+    int microBatchSize,
+    int microBatchCount,
+    ScheduleKind kind,
+    int virtualStages,
     int maxInFlightMicroBatches) {
 
   /** A fixed order over candidates, for deterministic ties. */
-  public static final Comparator<Candidate> ORDER = Comparator
-      .comparingInt((Candidate c) -> c.parallelism().pp())
-      .thenComparingInt(c -> c.parallelism().tp())
-      .thenComparingInt(c -> c.parallelism().dp())
-      .thenComparingInt(Candidate::microBatchSize)
-      .thenComparingInt(c -> c.kind().ordinal())
-      .thenComparingInt(Candidate::virtualStages)
-      .thenComparingInt(Candidate::maxInFlightMicroBatches);
+  public static final Comparator<Candidate> ORDER =
+      Comparator.comparingInt((Candidate c) -> c.parallelism().pp())
+          .thenComparingInt(c -> c.parallelism().tp())
+          .thenComparingInt(c -> c.parallelism().dp())
+          .thenComparingInt(Candidate::microBatchSize)
+          .thenComparingInt(c -> c.kind().ordinal())
+          .thenComparingInt(Candidate::virtualStages)
+          .thenComparingInt(Candidate::maxInFlightMicroBatches);
 
   public Candidate {
     Objects.requireNonNull(parallelism, "parallelism");
@@ -42,7 +47,11 @@ public record Candidate(
 
   /** A candidate without an in-flight cap. */
   public Candidate(
-      Parallelism parallelism, int microBatchSize, int microBatchCount, ScheduleKind kind, int virtualStages) {
+      Parallelism parallelism,
+      int microBatchSize,
+      int microBatchCount,
+      ScheduleKind kind,
+      int virtualStages) {
     this(parallelism, microBatchSize, microBatchCount, kind, virtualStages, 0);
   }
 
@@ -56,12 +65,19 @@ public record Candidate(
   }
 
   public ScheduleRequest scheduleRequest() {
-    return new ScheduleRequest(kind, parallelism.pp(), microBatchCount, virtualStages, 0, maxInFlightMicroBatches);
+    return new ScheduleRequest(
+        kind, parallelism.pp(), microBatchCount, virtualStages, 0, maxInFlightMicroBatches);
   }
 
   /** "pp=4 dp=2 tp=1 b=2 m=8 1f1b" (with " v=2" where v > 1, " cap=5" with an in-flight cap). */
   public String describe() {
-    return parallelism + " b=" + microBatchSize + " m=" + microBatchCount + " " + kind.id()
+    return parallelism
+        + " b="
+        + microBatchSize
+        + " m="
+        + microBatchCount
+        + " "
+        + kind.id()
         + (virtualStages > 1 ? " v=" + virtualStages : "")
         + (maxInFlightMicroBatches > 0 ? " cap=" + maxInFlightMicroBatches : "");
   }

@@ -35,12 +35,15 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Costs, partitions and simulates candidates of one search: one model, training setup and cluster. It caches what
- * candidates share (per-layer costs per (b, tp), compiled schedules per (kind, pp, m, v)); the caches are looked up,
- * never iterated, so results do not depend on hash order.
+ * Costs, partitions and simulates candidates of one search: one model, training setup and cluster.
+ * It caches what candidates share (per-layer costs per (b, tp), compiled schedules per (kind, pp,
+ * m, v)); the caches are looked up, never iterated, so results do not depend on hash order.
  */
 public final class CandidateEvaluator {
-  /** The MIP runs inside the search only on problems this small (it is exact but far slower than the DP). */
+  /**
+   * The MIP runs inside the search only on problems this small (it is exact but far slower than the
+   * DP).
+   */
   static final int MIP_IN_SEARCH_BINARIES = 64;
 
   private final ModelSpec model;
@@ -54,7 +57,8 @@ public final class CandidateEvaluator {
   private final Map<Long, LayerCosts> layerCosts = new HashMap<>();
   private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules = new HashMap<>();
 
-  public CandidateEvaluator(ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
+  public CandidateEvaluator(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
     this.model = Objects.requireNonNull(model, "model");
     this.training = Objects.requireNonNull(training, "training");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
@@ -81,9 +85,13 @@ public final class CandidateEvaluator {
     return cluster;
   }
 
-  /** Per-layer costs for micro-batch size b and tensor-parallel degree tp on the reference device (device 0). */
+  /**
+   * Per-layer costs for micro-batch size b and tensor-parallel degree tp on the reference device
+   * (device 0).
+   */
   public LayerCosts layerCosts(int b, int tp) {
-    return layerCosts.computeIfAbsent(((long) b << 20) | tp,
+    return layerCosts.computeIfAbsent(
+        ((long) b << 20) | tp,
         k -> LayerCosts.of(costModel, layerParameters, b, tp, actionOverheadNanos));
   }
 
@@ -93,10 +101,11 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * The cost model for a model, training setup and cluster: a profile's fitted lines when one is given, the
-   * model's own measured times when every layer has them, else the analytic model.
+   * The cost model for a model, training setup and cluster: a profile's fitted lines when one is
+   * given, the model's own measured times when every layer has them, else the analytic model.
    */
-  public static CostModel costModelFor(ModelSpec model, TrainingSpec training, ClusterSpec cluster, Profile profile) {
+  public static CostModel costModelFor(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, Profile profile) {
     if (profile != null) {
       return MeasuredCostModel.fromProfile(model, profile, training, cluster);
     }
@@ -106,7 +115,10 @@ public final class CandidateEvaluator {
     return new AnalyticCostModel(model, training, cluster);
   }
 
-  /** The cluster devices of the pipeline devices' first replica: the first of each tensor-parallel group. */
+  /**
+   * The cluster devices of the pipeline devices' first replica: the first of each tensor-parallel
+   * group.
+   */
   public List<Integer> clusterDevices(Parallelism par) {
     List<Integer> out = new ArrayList<>(par.pp());
     for (int d = 0; d < par.pp(); d++) {
@@ -117,13 +129,15 @@ public final class CandidateEvaluator {
 
   /** The compiled schedule of a request, or empty when the kind rejects it. */
   public Optional<CompiledSchedule> schedule(ScheduleRequest request) {
-    return schedules.computeIfAbsent(request, r -> {
-      try {
-        return Optional.of(CompiledSchedule.of(ScheduleGenerators.generate(r)));
-      } catch (BadInputException e) {
-        return Optional.empty();
-      }
-    });
+    return schedules.computeIfAbsent(
+        request,
+        r -> {
+          try {
+            return Optional.of(CompiledSchedule.of(ScheduleGenerators.generate(r)));
+          } catch (BadInputException e) {
+            return Optional.empty();
+          }
+        });
   }
 
   /** The cluster device of a pipeline device's first replica and tensor rank. */
@@ -134,10 +148,15 @@ public final class CandidateEvaluator {
   /** Speed of a pipeline device relative to the reference device. */
   public double speed(Parallelism par, int pipelineDevice) {
     DeviceSpec d = cluster.device(clusterDevice(par, pipelineDevice));
-    return d == reference ? 1.0 : d.flopsPerSecond(training.dtype()) / reference.flopsPerSecond(training.dtype());
+    return d == reference
+        ? 1.0
+        : d.flopsPerSecond(training.dtype()) / reference.flopsPerSecond(training.dtype());
   }
 
-  /** The memory a pipeline device may use: the option's limit, or the device's memory, whichever is smaller. */
+  /**
+   * The memory a pipeline device may use: the option's limit, or the device's memory, whichever is
+   * smaller.
+   */
   public long memoryLimit(Parallelism par, int pipelineDevice) {
     long own = cluster.device(clusterDevice(par, pipelineDevice)).memoryBytes();
     return options.memoryLimitBytes() > 0 ? Math.min(own, options.memoryLimitBytes()) : own;
@@ -156,7 +175,9 @@ public final class CandidateEvaluator {
     return new PlanLinks(cluster.intraNodeLink(), cluster.interNodeLink(), nodes);
   }
 
-  /** The partition problem of a candidate under its schedule (stage placement and in-flight counts). */
+  /**
+   * The partition problem of a candidate under its schedule (stage placement and in-flight counts).
+   */
   public PartitionProblem problem(Candidate c) {
     Parallelism par = c.parallelism();
     LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
@@ -173,16 +194,23 @@ public final class CandidateEvaluator {
       speeds[d] = speed(par, d);
       limits[d] = memoryLimit(par, d);
     }
-    return PartitionProblem.of(costs.workNanos(), costs.staticBytes(), costs.activationBytes(), stageDevice, speeds,
-        limits, inFlight);
+    return PartitionProblem.of(
+        costs.workNanos(),
+        costs.staticBytes(),
+        costs.activationBytes(),
+        stageDevice,
+        speeds,
+        limits,
+        inFlight);
   }
 
   /** The pipeline device of each global virtual stage: V-shaped for the V kinds, else looped. */
   static int[] stageDevices(Candidate c) {
     int pp = c.parallelism().pp();
-    List<Integer> map = c.kind().vShaped() && c.virtualStages() == 2
-        ? Schedule.vShapePlacement(pp)
-        : Schedule.loopedPlacement(pp, c.virtualStages());
+    List<Integer> map =
+        c.kind().vShaped() && c.virtualStages() == 2
+            ? Schedule.vShapePlacement(pp)
+            : Schedule.loopedPlacement(pp, c.virtualStages());
     int[] out = new int[map.size()];
     for (int s = 0; s < out.length; s++) {
       out[s] = map.get(s);
@@ -190,7 +218,10 @@ public final class CandidateEvaluator {
     return out;
   }
 
-  /** Activation sets each device holds at its peak under the candidate's kind, or empty if the kind rejects it. */
+  /**
+   * Activation sets each device holds at its peak under the candidate's kind, or empty if the kind
+   * rejects it.
+   */
   static int[] inFlightPerDevice(Candidate c) {
     ScheduleRequest request = c.scheduleRequest();
     int[] perDevice = new int[c.parallelism().pp()];
@@ -201,8 +232,9 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * True when the candidate cannot fit whatever the partition: the average device's share of the static bytes plus
-   * the fewest in-flight activations already exceeds the largest device limit. Cheap: no DP, no schedule.
+   * True when the candidate cannot fit whatever the partition: the average device's share of the
+   * static bytes plus the fewest in-flight activations already exceeds the largest device limit.
+   * Cheap: no DP, no schedule.
    */
   public boolean surelyOverMemory(Candidate c) {
     Parallelism par = c.parallelism();
@@ -235,9 +267,10 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * For the memory-limited zero-bubble kind, the candidate with the largest in-flight cap every device's memory
-   * admits under this partition ({@code (limit - static) / activations per micro-batch}, the smallest over the
-   * devices, at least 1); no cap (0) when the kind's own peak, 2p - 1, fits. Other kinds come back unchanged.
+   * For the memory-limited zero-bubble kind, the candidate with the largest in-flight cap every
+   * device's memory admits under this partition ({@code (limit - static) / activations per
+   * micro-batch}, the smallest over the devices, at least 1); no cap (0) when the kind's own peak,
+   * 2p - 1, fits. Other kinds come back unchanged.
    */
   public Candidate withFittingInFlightCap(Candidate c, Partition partition) {
     if (c.kind() != ScheduleKind.ZB_AUTO) {
@@ -263,8 +296,9 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * The best partition of a candidate: the exact min-max DP; when its chunks fit one by one but a device's sum does
-   * not (v > 1), the MIP over device sums where it is small enough. Empty when nothing fits.
+   * The best partition of a candidate: the exact min-max DP; when its chunks fit one by one but a
+   * device's sum does not (v > 1), the MIP over device sums where it is small enough. Empty when
+   * nothing fits.
    */
   public Optional<Partition> partition(PartitionProblem problem) {
     Optional<Partition> dp = MinMaxPartitioner.solve(problem);
@@ -285,12 +319,20 @@ public final class CandidateEvaluator {
     for (int d : devices) {
       stageToDevice.add(d);
     }
-    CostRequest request = new CostRequest(partition, c.microBatchSize(), stageToDevice,
-        clusterDevices(c.parallelism()), c.parallelism().tp());
+    CostRequest request =
+        new CostRequest(
+            partition,
+            c.microBatchSize(),
+            stageToDevice,
+            clusterDevices(c.parallelism()),
+            c.parallelism().tp());
     return costModel.stageCosts(request).stages();
   }
 
-  /** Gradient all-reduce across replicas: the slowest pipeline device's ring, over the link its replicas share. */
+  /**
+   * Gradient all-reduce across replicas: the slowest pipeline device's ring, over the link its
+   * replicas share.
+   */
   public long dataParallelSyncNanos(Candidate c, Schedule schedule, Partition partition) {
     Parallelism par = c.parallelism();
     if (par.dp() == 1) {
@@ -311,19 +353,30 @@ public final class CandidateEvaluator {
     if (par.dp() == 1) {
       return 0;
     }
-    long bytes = model.totalParameters() / par.tp() / par.pp() * training.optimizer().gradientBytesPerParameter();
-    return Math.min(LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.intraNodeLink()),
+    long bytes =
+        model.totalParameters()
+            / par.tp()
+            / par.pp()
+            * training.optimizer().gradientBytesPerParameter();
+    return Math.min(
+        LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.intraNodeLink()),
         LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.interNodeLink()));
   }
 
-  /** The optimizer step: each device reads and writes its weights, gradients and state once; the slowest counts. */
+  /**
+   * The optimizer step: each device reads and writes its weights, gradients and state once; the
+   * slowest counts.
+   */
   public long optimizerStepNanos(Candidate c, Schedule schedule, Partition partition) {
     long[] params = parametersPerDevice(c, schedule, partition);
-    long perParameter = training.dtype().bytes() + training.optimizer().gradientBytesPerParameter()
-        + 2L * training.optimizer().stateBytesPerParameter();
+    long perParameter =
+        training.dtype().bytes()
+            + training.optimizer().gradientBytesPerParameter()
+            + 2L * training.optimizer().stateBytesPerParameter();
     long worst = 0;
     for (int d = 0; d < params.length; d++) {
-      double bandwidth = cluster.device(clusterDevice(c.parallelism(), d)).memoryBandwidthBytesPerSecond();
+      double bandwidth =
+          cluster.device(clusterDevice(c.parallelism(), d)).memoryBandwidthBytesPerSecond();
       worst = Math.max(worst, (long) Math.ceil(params[d] * perParameter * 1e9 / bandwidth));
     }
     return worst;
@@ -352,9 +405,9 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * A lower bound on a candidate's iteration time before partitioning: every device runs at least an even share
-   * of the work of m micro-batches at the fastest speed, each action paying its overhead, plus a lower bound of the
-   * gradient sync.
+   * A lower bound on a candidate's iteration time before partitioning: every device runs at least
+   * an even share of the work of m micro-batches at the fastest speed, each action paying its
+   * overhead, plus a lower bound of the gradient sync.
    */
   public long lowerBoundNanos(Candidate c) {
     Parallelism par = c.parallelism();
@@ -371,11 +424,12 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * The bound after partitioning, valid for every schedule: some device d must run all its actions (m times its
-   * stages' F + I + W), and it cannot start before micro-batch 0's forward has passed every stage before its first
-   * one; so the pipeline takes at least {@code max over d of (startup(d) + busy(d))}. With an in-flight cap k
-   * (zb-auto), device 0 runs at most k micro-batches at a time, each for at least its round trip, so the pipeline
-   * also takes at least {@code ceil(m / k)} round trips.
+   * The bound after partitioning, valid for every schedule: some device d must run all its actions
+   * (m times its stages' F + I + W), and it cannot start before micro-batch 0's forward has passed
+   * every stage before its first one; so the pipeline takes at least {@code max over d of
+   * (startup(d) + busy(d))}. With an in-flight cap k (zb-auto), device 0 runs at most k
+   * micro-batches at a time, each for at least its round trip, so the pipeline also takes at least
+   * {@code ceil(m / k)} round trips.
    */
   public long lowerBoundNanos(Candidate c, List<StageCost> stageCosts) {
     int[] stageDevice = stageDevices(c);
@@ -400,7 +454,8 @@ public final class CandidateEvaluator {
     }
     int cap = c.maxInFlightMicroBatches();
     if (cap > 0 && c.virtualStages() == 1) {
-      // With at most cap micro-batches in flight on device 0, each holds its slot from F(0) until its last
+      // With at most cap micro-batches in flight on device 0, each holds its slot from F(0) until
+      // its last
       // backward on stage 0 ends, at least the whole forward and input-gradient path plus W(0).
       long roundTrip = stageCosts.get(0).backwardWeightNanos();
       for (StageCost sc : stageCosts) {
@@ -413,8 +468,8 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * Evaluates a candidate with a given partition: costs, simulates (metrics only), adds gradient sync and the
-   * optimizer step, and checks every device's peak against its limit.
+   * Evaluates a candidate with a given partition: costs, simulates (metrics only), adds gradient
+   * sync and the optimizer step, and checks every device's peak against its limit.
    */
   public Evaluation evaluate(Candidate c, CompiledSchedule compiled, Partition partition) {
     Schedule schedule = compiled.schedule();
@@ -433,7 +488,15 @@ public final class CandidateEvaluator {
         worstDevice = dm.device();
       }
     }
-    return new Evaluation(c, partition, stageCosts, metrics, dataParallelSyncNanos(c, schedule, partition),
-        optimizerStepNanos(c, schedule, partition), smallestLimit, worstOver, worstDevice);
+    return new Evaluation(
+        c,
+        partition,
+        stageCosts,
+        metrics,
+        dataParallelSyncNanos(c, schedule, partition),
+        optimizerStepNanos(c, schedule, partition),
+        smallestLimit,
+        worstOver,
+        worstDevice);
   }
 }

@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param pipeline the simulated pipeline's metrics
  * @param dataParallelSyncNanos the gradient all-reduce across replicas
  * @param optimizerStepNanos the optimizer step of the slowest device
- * @param memoryLimitBytes the per-device limit it was checked against (the smallest over its devices)
+ * @param memoryLimitBytes the per-device limit it was checked against (the smallest over its
+ *     devices)
  * @param overMemoryBytes how far the fullest device is over its limit (0 or less when it fits)
  * @param overMemoryDevice the pipeline device with the largest overshoot
  */
@@ -32,11 +33,11 @@ public record Evaluation(
     int overMemoryDevice) {
 
   /** Faster first; then less memory; then the candidate order and the partition's text. */
-  public static final Comparator<Evaluation> RANKING = Comparator
-      .comparingLong(Evaluation::iterationNanos)
-      .thenComparingLong(Evaluation::peakMemoryBytes)
-      .thenComparing(Evaluation::candidate, Candidate.ORDER)
-      .thenComparing(e -> e.partition().toString());
+  public static final Comparator<Evaluation> RANKING =
+      Comparator.comparingLong(Evaluation::iterationNanos)
+          .thenComparingLong(Evaluation::peakMemoryBytes)
+          .thenComparing(Evaluation::candidate, Candidate.ORDER)
+          .thenComparing(e -> e.partition().toString());
 
   public Evaluation {
     Objects.requireNonNull(candidate, "candidate");

@@ -12,11 +12,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Per-layer numbers the partitioner works on, for one micro-batch size b and tensor-parallel degree tp, read from
- * the simulator's cost model by pricing every layer as a stage of its own on cluster device 0: the layer's work
- * (F + I + W without the fixed per-action overhead), static bytes, activation bytes and parameters. The cost models
- * price a stage as the sum of its layers plus one overhead per action, so these sums give any stage's time up to
- * rounding; the plan's stage costs themselves always come from the cost model, for the whole partition.
+ * Per-layer numbers the partitioner works on, for one micro-batch size b and tensor-parallel degree
+ * tp, read from the simulator's cost model by pricing every layer as a stage of its own on cluster
+ * device 0: the layer's work (F + I + W without the fixed per-action overhead), static bytes,
+ * activation bytes and parameters. The cost models price a stage as the sum of its layers plus one
+ * overhead per action, so these sums give any stage's time up to rounding; the plan's stage costs
+ * themselves always come from the cost model, for the whole partition.
  */
 public final class LayerCosts {
   private final long[] workNanos;
@@ -26,7 +27,11 @@ public final class LayerCosts {
   private final long actionOverheadNanos;
 
   private LayerCosts(
-      long[] workNanos, long[] staticBytes, long[] activationBytes, long[] parameters, long actionOverheadNanos) {
+      long[] workNanos,
+      long[] staticBytes,
+      long[] activationBytes,
+      long[] parameters,
+      long actionOverheadNanos) {
     this.workNanos = workNanos;
     this.staticBytes = staticBytes;
     this.activationBytes = activationBytes;
@@ -53,8 +58,13 @@ public final class LayerCosts {
     long[] params = new long[n];
     for (int i = 0; i < n; i++) {
       StageCost c = priced.stage(i);
-      work[i] = Math.max(0, c.forwardNanos() + c.backwardInputNanos() + c.backwardWeightNanos()
-          - 3 * actionOverheadNanos);
+      work[i] =
+          Math.max(
+              0,
+              c.forwardNanos()
+                  + c.backwardInputNanos()
+                  + c.backwardWeightNanos()
+                  - 3 * actionOverheadNanos);
       stat[i] = c.staticBytes();
       act[i] = c.activationBytes();
       params[i] = (layerParameters[i] + tp - 1) / tp;

@@ -16,14 +16,23 @@ public final class PlanBuilder {
 
   /** The winning plan of a search, with its runners-up, Pareto set, reason and stats. */
   public static Plan fromSearch(SearchResult result) {
-    return toPlan(result.evaluator(), result.best(), result.reason(), summaries(result.ranked()),
-        summaries(result.pareto()), result.stats());
+    return toPlan(
+        result.evaluator(),
+        result.best(),
+        result.reason(),
+        summaries(result.ranked()),
+        summaries(result.pareto()),
+        result.stats());
   }
 
   /** A plan for one evaluation, with the given context. */
   public static Plan toPlan(
-      CandidateEvaluator evaluator, Evaluation e, String reason, List<PlanSummary> runnersUp,
-      List<PlanSummary> pareto, SearchStats stats) {
+      CandidateEvaluator evaluator,
+      Evaluation e,
+      String reason,
+      List<PlanSummary> runnersUp,
+      List<PlanSummary> pareto,
+      SearchStats stats) {
     Candidate c = e.candidate();
     Parallelism par = c.parallelism();
     Schedule schedule = evaluator.schedule(c.scheduleRequest()).orElseThrow().schedule();
@@ -39,15 +48,41 @@ public final class PlanBuilder {
     }
     long global = evaluator.training().globalBatch();
     double samplesPerSecond = global * 1e9 / Math.max(1, e.iterationNanos());
-    PredictedMetrics predicted = new PredictedMetrics(
-        e.iterationNanos(), e.pipeline().iterationNanos(), e.dataParallelSyncNanos(), e.optimizerStepNanos(),
-        e.pipeline().bubbleRatio(), samplesPerSecond, samplesPerSecond * evaluator.training().sequenceLength(),
-        e.peakMemoryBytes(), e.memoryLimitBytes(), e.pipeline().devices());
-    Plan plan = new Plan(
-        Plan.FORMAT_VERSION, evaluator.model(), evaluator.training(), evaluator.cluster(), par, c.microBatchSize(),
-        c.microBatchCount(), c.kind().id(), c.virtualStages(), 0, c.maxInFlightMicroBatches(), e.partition(),
-        schedule.stageToDevice(),
-        placement, e.stageCosts(), evaluator.links(par), predicted, reason, runnersUp, pareto, stats);
+    PredictedMetrics predicted =
+        new PredictedMetrics(
+            e.iterationNanos(),
+            e.pipeline().iterationNanos(),
+            e.dataParallelSyncNanos(),
+            e.optimizerStepNanos(),
+            e.pipeline().bubbleRatio(),
+            samplesPerSecond,
+            samplesPerSecond * evaluator.training().sequenceLength(),
+            e.peakMemoryBytes(),
+            e.memoryLimitBytes(),
+            e.pipeline().devices());
+    Plan plan =
+        new Plan(
+            Plan.FORMAT_VERSION,
+            evaluator.model(),
+            evaluator.training(),
+            evaluator.cluster(),
+            par,
+            c.microBatchSize(),
+            c.microBatchCount(),
+            c.kind().id(),
+            c.virtualStages(),
+            0,
+            c.maxInFlightMicroBatches(),
+            e.partition(),
+            schedule.stageToDevice(),
+            placement,
+            e.stageCosts(),
+            evaluator.links(par),
+            predicted,
+            reason,
+            runnersUp,
+            pareto,
+            stats);
     return PlanValidator.validate(plan);
   }
 
@@ -62,8 +97,16 @@ public final class PlanBuilder {
 
   public static PlanSummary summary(Evaluation e, int rank) {
     Candidate c = e.candidate();
-    return new PlanSummary(rank, c.parallelism(), c.microBatchSize(), c.microBatchCount(), c.kind().id(),
-        c.virtualStages(), e.partition().toString(), e.iterationNanos(), e.pipeline().bubbleRatio(),
+    return new PlanSummary(
+        rank,
+        c.parallelism(),
+        c.microBatchSize(),
+        c.microBatchCount(),
+        c.kind().id(),
+        c.virtualStages(),
+        e.partition().toString(),
+        e.iterationNanos(),
+        e.pipeline().bubbleRatio(),
         e.peakMemoryBytes());
   }
 }

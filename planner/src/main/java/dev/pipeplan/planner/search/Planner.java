@@ -24,12 +24,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The outer search. It enumerates pp x dp x tp = devices (tp inside a node and dividing the attention heads), micro-
- * batch sizes b dividing the per-replica batch (m = per-replica batch / b), schedule kinds and v; orders the
- * candidates by a lower bound on their iteration time; and evaluates them in that order (partition, cost, simulate,
- * memory check) until the bound of the next one cannot beat the {@code top}-th best found. The best few are then
- * refined: among partitions within the tolerance of the optimal bottleneck, the one with the lowest simulated
- * iteration time wins. Everything is ordered by explicit comparators, so the same input gives the same result.
+ * The outer search. It enumerates pp x dp x tp = devices (tp inside a node and dividing the
+ * attention heads), micro- batch sizes b dividing the per-replica batch (m = per-replica batch /
+ * b), schedule kinds and v; orders the candidates by a lower bound on their iteration time; and
+ * evaluates them in that order (partition, cost, simulate, memory check) until the bound of the
+ * next one cannot beat the {@code top}-th best found. The best few are then refined: among
+ * partitions within the tolerance of the optimal bottleneck, the one with the lowest simulated
+ * iteration time wins. Everything is ordered by explicit comparators, so the same input gives the
+ * same result.
  */
 public final class Planner {
   private static final int MAX_PARETO = 20;
@@ -40,7 +42,10 @@ public final class Planner {
 
   /** Searches with the given options; throws {@link BadInputException} when no candidate fits. */
   public static SearchResult search(
-      ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options,
+      ModelSpec model,
+      TrainingSpec training,
+      ClusterSpec cluster,
+      SearchOptions options,
       ProgressListener progress) {
     Objects.requireNonNull(progress, "progress");
     CandidateEvaluator evaluator = new CandidateEvaluator(model, training, cluster, options);
@@ -51,8 +56,10 @@ public final class Planner {
       bounds[i] = evaluator.lowerBoundNanos(candidates.get(i));
       order[i] = i;
     }
-    Arrays.sort(order, Comparator.<Integer>comparingLong(i -> bounds[i])
-        .thenComparing(i -> candidates.get(i), Candidate.ORDER));
+    Arrays.sort(
+        order,
+        Comparator.<Integer>comparingLong(i -> bounds[i])
+            .thenComparing(i -> candidates.get(i), Candidate.ORDER));
 
     List<Evaluation> fitting = new ArrayList<>();
     List<Candidate> overMemory = new ArrayList<>();
@@ -71,7 +78,8 @@ public final class Planner {
           pruned++;
           continue;
         }
-        // zb-auto adapts its in-flight cap to memory: partition it as if one micro-batch were in flight, then
+        // zb-auto adapts its in-flight cap to memory: partition it as if one micro-batch were in
+        // flight, then
         // give it the largest cap that partition admits
         Candidate probe = c.kind() == ScheduleKind.ZB_AUTO ? c.withMaxInFlight(1) : c;
         if (evaluator.surelyOverMemory(probe)) {
@@ -137,7 +145,11 @@ public final class Planner {
     all.addAll(ranked);
     List<Evaluation> pareto = pareto(all);
     SearchStats stats = new SearchStats(candidates.size(), simulated, pruned, overMemory.size());
-    return new SearchResult(ranked.subList(0, Math.min(options.top(), ranked.size())), pareto, reason, stats,
+    return new SearchResult(
+        ranked.subList(0, Math.min(options.top(), ranked.size())),
+        pareto,
+        reason,
+        stats,
         evaluator);
   }
 
@@ -179,12 +191,21 @@ public final class Planner {
       checkFixedPp(options.fixedPp(), layers, devices, model);
     }
     // a profile's fitted lines are trusted only up to the largest micro-batch size it measured
-    int largestB = options.profile() == null || options.profile().largestMeasuredMicroBatchSize() == 0
-        ? Integer.MAX_VALUE : options.profile().largestMeasuredMicroBatchSize();
+    int largestB =
+        options.profile() == null || options.profile().largestMeasuredMicroBatchSize() == 0
+            ? Integer.MAX_VALUE
+            : options.profile().largestMeasuredMicroBatchSize();
     if (options.fixedMicroBatchSize() > largestB) {
-      throw new BadInputException("microbatch size " + options.fixedMicroBatchSize() + " is above the largest the"
-          + " profile measured (" + largestB + "); its times would be extrapolated. Maybe profile with"
-          + " --microbatch-sizes up to " + options.fixedMicroBatchSize() + ".");
+      throw new BadInputException(
+          "microbatch size "
+              + options.fixedMicroBatchSize()
+              + " is above the largest the"
+              + " profile measured ("
+              + largestB
+              + "); its times would be extrapolated. Maybe profile with"
+              + " --microbatch-sizes up to "
+              + options.fixedMicroBatchSize()
+              + ".");
     }
     List<Candidate> out = new ArrayList<>();
     String lastRejection = null;
@@ -196,8 +217,15 @@ public final class Planner {
         }
         int dp = rest / pp;
         if (global % dp != 0) {
-          lastRejection = "global batch (" + global + ") is not a multiple of dp (" + dp + ") for pp=" + pp
-              + " tp=" + tp;
+          lastRejection =
+              "global batch ("
+                  + global
+                  + ") is not a multiple of dp ("
+                  + dp
+                  + ") for pp="
+                  + pp
+                  + " tp="
+                  + tp;
           continue;
         }
         int perReplica = global / dp;
@@ -210,8 +238,14 @@ public final class Planner {
             continue;
           }
           if (b > largestB) {
-            lastRejection = "micro-batch size " + b + " (m = " + m + ") is above the largest the profile measured ("
-                + largestB + ")";
+            lastRejection =
+                "micro-batch size "
+                    + b
+                    + " (m = "
+                    + m
+                    + ") is above the largest the profile measured ("
+                    + largestB
+                    + ")";
             continue;
           }
           if (options.fixedMicroBatches() > 0 && m != options.fixedMicroBatches()) {
@@ -222,7 +256,9 @@ public final class Planner {
             if (pp == 1 && kind != kinds.get(0)) {
               continue;
             }
-            int maxV = Math.min(Math.min(kind.maxVirtualStages(), options.maxVirtualStages()), layers / pp);
+            int maxV =
+                Math.min(
+                    Math.min(kind.maxVirtualStages(), options.maxVirtualStages()), layers / pp);
             int minV = pp == 1 ? 1 : kind.minVirtualStages();
             for (int v = minV; v <= Math.max(minV, maxV); v++) {
               if (pp * v > layers) {
@@ -238,14 +274,19 @@ public final class Planner {
       }
     }
     if (out.isEmpty()) {
-      StringBuilder why = new StringBuilder("no candidate plan for " + devices + " devices, global batch " + global);
+      StringBuilder why =
+          new StringBuilder(
+              "no candidate plan for " + devices + " devices, global batch " + global);
       if (options.fixedMicroBatches() > 0 || options.fixedMicroBatchSize() > 0) {
-        why.append(", microbatches ").append(options.fixedMicroBatches()).append(", microbatch size ")
+        why.append(", microbatches ")
+            .append(options.fixedMicroBatches())
+            .append(", microbatch size ")
             .append(options.fixedMicroBatchSize());
       }
       why.append(lastRejection == null ? "" : ": " + lastRejection)
-          .append(". Maybe use a global batch that is a multiple of the data-parallel degree, or drop --microbatches"
-              + " / --microbatch-size.");
+          .append(
+              ". Maybe use a global batch that is a multiple of the data-parallel degree, or drop --microbatches"
+                  + " / --microbatch-size.");
       throw new BadInputException(why.toString());
     }
     return out;
@@ -253,12 +294,27 @@ public final class Planner {
 
   private static void checkFixedPp(int pp, int layers, int devices, ModelSpec model) {
     if (pp > layers) {
-      throw new BadInputException("pp (" + pp + ") exceeds the layer count (" + layers + ") of model '"
-          + model.name() + "'. Maybe use --pp " + layers + " or fewer.");
+      throw new BadInputException(
+          "pp ("
+              + pp
+              + ") exceeds the layer count ("
+              + layers
+              + ") of model '"
+              + model.name()
+              + "'. Maybe use --pp "
+              + layers
+              + " or fewer.");
     }
     if (pp > devices || devices % pp != 0) {
-      throw new BadInputException("pp (" + pp + ") must divide the cluster's " + devices + " devices."
-          + " Maybe use --pp " + largestDivisorAtMost(devices, pp) + ".");
+      throw new BadInputException(
+          "pp ("
+              + pp
+              + ") must divide the cluster's "
+              + devices
+              + " devices."
+              + " Maybe use --pp "
+              + largestDivisorAtMost(devices, pp)
+              + ".");
     }
   }
 
@@ -271,7 +327,10 @@ public final class Planner {
     return 1;
   }
 
-  /** Tensor-parallel degrees: divisors of the devices per node that divide the heads; 1 for measured models. */
+  /**
+   * Tensor-parallel degrees: divisors of the devices per node that divide the heads; 1 for measured
+   * models.
+   */
   static List<Integer> tensorDegrees(ModelSpec model, ClusterSpec cluster, SearchOptions options) {
     int perNode = cluster.devicesPerNode();
     long heads = 0;
@@ -288,31 +347,46 @@ public final class Planner {
     }
     List<Integer> out = new ArrayList<>();
     for (int tp = 1; tp <= perNode; tp++) {
-      boolean fits = perNode % tp == 0 && cluster.deviceCount() % tp == 0
-          && (tp == 1 || (!measured && heads > 0 && heads % tp == 0 && (kvHeads % tp == 0 || tp % kvHeads == 0)));
+      boolean fits =
+          perNode % tp == 0
+              && cluster.deviceCount() % tp == 0
+              && (tp == 1
+                  || (!measured
+                      && heads > 0
+                      && heads % tp == 0
+                      && (kvHeads % tp == 0 || tp % kvHeads == 0)));
       if (fits && (options.fixedTp() == 0 || options.fixedTp() == tp)) {
         out.add(tp);
       }
     }
     if (out.isEmpty()) {
-      throw new BadInputException("tp (" + options.fixedTp() + ") must divide the " + perNode
-          + " devices per node and the model's " + heads + " attention heads. Maybe use --tp 1.");
+      throw new BadInputException(
+          "tp ("
+              + options.fixedTp()
+              + ") must divide the "
+              + perNode
+              + " devices per node and the model's "
+              + heads
+              + " attention heads. Maybe use --tp 1.");
     }
     return out;
   }
 
   /**
-   * Schedule-aware refinement: hill-climb over partitions that move one stage boundary by one layer, keeping only
-   * those within {@code tolerance} of the optimal bottleneck that fit, and keep whichever simulates fastest.
+   * Schedule-aware refinement: hill-climb over partitions that move one stage boundary by one
+   * layer, keeping only those within {@code tolerance} of the optimal bottleneck that fit, and keep
+   * whichever simulates fastest.
    */
-  public static Evaluation refine(CandidateEvaluator evaluator, Evaluation start, double tolerance) {
+  public static Evaluation refine(
+      CandidateEvaluator evaluator, Evaluation start, double tolerance) {
     Candidate c = start.candidate();
     CompiledSchedule compiled = evaluator.schedule(c.scheduleRequest()).orElseThrow();
     PartitionProblem problem = evaluator.problem(c);
     Optional<Partition> optimal = MinMaxPartitioner.solve(problem);
-    long cap = optimal.isPresent()
-        ? (long) Math.floor(problem.bottleneckNanos(optimal.get()) * (1.0 + tolerance))
-        : problem.bottleneckNanos(start.partition());
+    long cap =
+        optimal.isPresent()
+            ? (long) Math.floor(problem.bottleneckNanos(optimal.get()) * (1.0 + tolerance))
+            : problem.bottleneckNanos(start.partition());
     cap = Math.max(cap, problem.bottleneckNanos(start.partition()));
     Evaluation best = start;
     for (int round = 0; round < REFINE_ROUNDS; round++) {
@@ -387,24 +461,45 @@ public final class Planner {
     }
     Evaluation r = ranked.get(1);
     long gap = r.iterationNanos() - w.iterationNanos();
-    String pct = String.format(Locale.ROOT, "%.1f%%", 100.0 * gap / Math.max(1, r.iterationNanos()));
-    String lead = describe(w) + " beats the runner-up (" + describe(r) + ") by " + ms(gap) + " (" + pct + ")";
+    String pct =
+        String.format(Locale.ROOT, "%.1f%%", 100.0 * gap / Math.max(1, r.iterationNanos()));
+    String lead =
+        describe(w) + " beats the runner-up (" + describe(r) + ") by " + ms(gap) + " (" + pct + ")";
     if (gap == 0) {
-      return describe(w) + " ties with the runner-up (" + describe(r) + ") in time and wins on "
-          + (w.peakMemoryBytes() < r.peakMemoryBytes() ? "peak memory (" + gib(w.peakMemoryBytes()) + " vs "
-          + gib(r.peakMemoryBytes()) + ")." : "the fixed tie-break order (smaller pp, tp, dp, b).");
+      return describe(w)
+          + " ties with the runner-up ("
+          + describe(r)
+          + ") in time and wins on "
+          + (w.peakMemoryBytes() < r.peakMemoryBytes()
+              ? "peak memory ("
+                  + gib(w.peakMemoryBytes())
+                  + " vs "
+                  + gib(r.peakMemoryBytes())
+                  + ")."
+              : "the fixed tie-break order (smaller pp, tp, dp, b).");
     }
     long[] wParts = parts(w);
     long[] rParts = parts(r);
-    String[] names = {"pipeline compute takes", "pipeline bubbles take", "gradient all-reduce takes",
-        "optimizer step takes"};
+    String[] names = {
+      "pipeline compute takes",
+      "pipeline bubbles take",
+      "gradient all-reduce takes",
+      "optimizer step takes"
+    };
     int biggest = 0;
     for (int i = 1; i < wParts.length; i++) {
       if (rParts[i] - wParts[i] > rParts[biggest] - wParts[biggest]) {
         biggest = i;
       }
     }
-    return lead + ": its " + names[biggest] + " " + ms(wParts[biggest]) + " against " + ms(rParts[biggest]) + ".";
+    return lead
+        + ": its "
+        + names[biggest]
+        + " "
+        + ms(wParts[biggest])
+        + " against "
+        + ms(rParts[biggest])
+        + ".";
   }
 
   /** Compute (busiest device), idle pipeline time, all-reduce, optimizer. */
@@ -413,8 +508,12 @@ public final class Planner {
     for (var d : e.pipeline().devices()) {
       busiest = Math.max(busiest, d.busyNanos());
     }
-    return new long[] {busiest, e.pipeline().iterationNanos() - busiest, e.dataParallelSyncNanos(),
-        e.optimizerStepNanos()};
+    return new long[] {
+      busiest,
+      e.pipeline().iterationNanos() - busiest,
+      e.dataParallelSyncNanos(),
+      e.optimizerStepNanos()
+    };
   }
 
   private static String describe(Evaluation e) {
@@ -430,12 +529,17 @@ public final class Planner {
   }
 
   private static BadInputException nothingFits(
-      CandidateEvaluator evaluator, List<Candidate> candidates, List<Candidate> overMemory, Evaluation closest) {
+      CandidateEvaluator evaluator,
+      List<Candidate> candidates,
+      List<Candidate> overMemory,
+      Evaluation closest) {
     long bestOver = closest == null ? Long.MAX_VALUE : closest.overMemoryBytes();
     Candidate bestCandidate = closest == null ? null : closest.candidate();
     int bestDevice = closest == null ? 0 : closest.overMemoryDevice();
-    long bestNeed = closest == null ? 0 : closest.pipeline().devices().get(bestDevice).peakMemoryBytes();
-    long bestLimit = closest == null ? 0 : evaluator.memoryLimit(bestCandidate.parallelism(), bestDevice);
+    long bestNeed =
+        closest == null ? 0 : closest.pipeline().devices().get(bestDevice).peakMemoryBytes();
+    long bestLimit =
+        closest == null ? 0 : evaluator.memoryLimit(bestCandidate.parallelism(), bestDevice);
     for (Candidate c : overMemory) {
       PartitionProblem problem;
       try {
@@ -457,12 +561,23 @@ public final class Planner {
       }
     }
     if (bestCandidate == null) {
-      return new BadInputException("no schedule kind accepts any of the " + candidates.size()
-          + " candidates. Maybe allow more kinds with --schedules, or more micro-batches.");
+      return new BadInputException(
+          "no schedule kind accepts any of the "
+              + candidates.size()
+              + " candidates. Maybe allow more kinds with --schedules, or more micro-batches.");
     }
-    return new BadInputException("no plan fits in memory: the closest candidate (" + bestCandidate.describe()
-        + ") needs " + gib(bestNeed) + " on pipeline device " + bestDevice + ", the limit is " + gib(bestLimit)
-        + ": " + gib(bestOver) + " over. Maybe use more devices, a smaller --microbatch-size, activation"
-        + " recomputation, or a larger --memory-limit.");
+    return new BadInputException(
+        "no plan fits in memory: the closest candidate ("
+            + bestCandidate.describe()
+            + ") needs "
+            + gib(bestNeed)
+            + " on pipeline device "
+            + bestDevice
+            + ", the limit is "
+            + gib(bestLimit)
+            + ": "
+            + gib(bestOver)
+            + " over. Maybe use more devices, a smaller --microbatch-size, activation"
+            + " recomputation, or a larger --memory-limit.");
   }
 }

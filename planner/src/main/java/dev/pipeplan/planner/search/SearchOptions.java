@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param memoryLimitBytes the memory a device may use, 0 for the device's own memory
  * @param top how many ranked candidates to keep
  * @param refine whether to refine the best candidates' partitions by simulated iteration time
- * @param refineTolerance how far above the optimal bottleneck a partition may be to be refined (0.03: 3%)
+ * @param refineTolerance how far above the optimal bottleneck a partition may be to be refined
+ *     (0.03: 3%)
  * @param profile measured per-layer times to cost with, or {@code null}
  */
 public record SearchOptions(
@@ -52,47 +53,137 @@ public record SearchOptions(
   }
 
   public SearchOptions withPp(int pp) {
-    return new SearchOptions(pp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
-        memoryLimitBytes, top, refine, refineTolerance, profile);
+    return new SearchOptions(
+        pp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withTp(int tp) {
-    return new SearchOptions(fixedPp, tp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
-        memoryLimitBytes, top, refine, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        tp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withMicroBatches(int m) {
-    return new SearchOptions(fixedPp, fixedTp, m, fixedMicroBatchSize, kinds, maxVirtualStages, memoryLimitBytes,
-        top, refine, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        m,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withMicroBatchSize(int b) {
-    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, b, kinds, maxVirtualStages, memoryLimitBytes,
-        top, refine, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        b,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withKinds(List<ScheduleKind> newKinds) {
-    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, newKinds, maxVirtualStages,
-        memoryLimitBytes, top, refine, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        newKinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withMemoryLimitBytes(long bytes) {
-    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
-        bytes, top, refine, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        bytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withTop(int k) {
-    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
-        memoryLimitBytes, k, refine, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        k,
+        refine,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withRefine(boolean on) {
-    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
-        memoryLimitBytes, top, on, refineTolerance, profile);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        on,
+        refineTolerance,
+        profile);
   }
 
   public SearchOptions withProfile(Profile p) {
-    return new SearchOptions(fixedPp, fixedTp, fixedMicroBatches, fixedMicroBatchSize, kinds, maxVirtualStages,
-        memoryLimitBytes, top, refine, refineTolerance, p);
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        p);
   }
 }

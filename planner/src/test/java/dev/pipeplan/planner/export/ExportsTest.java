@@ -29,7 +29,8 @@ class ExportsTest {
     List<ExportFile> files = Exports.export(PlanFixtures.twoStagePlan(), target);
     assertThat(files).isNotEmpty();
     for (ExportFile file : files) {
-      assertThat(file.content()).as(target.id() + "/" + file.fileName())
+      assertThat(file.content())
+          .as(target.id() + "/" + file.fileName())
           .isEqualTo(golden("/golden/export/" + target.id() + "/" + file.fileName()));
     }
   }
@@ -44,11 +45,29 @@ class ExportsTest {
   @Test
   void megatronRejectsVShapedPlacements() {
     Plan base = PlanFixtures.twoStagePlan();
-    Plan v = new Plan(Plan.FORMAT_VERSION, base.model(), base.training(), base.cluster(), base.parallelism(),
-        base.microBatchSize(), base.microBatchCount(), "zb-v", 2, 0, 0,
-        dev.pipeplan.simulator.cost.Partition.of(1, 1, 1, 1), List.of(0, 1, 1, 0), base.placement(),
-        PlanFixtures.interleavedPlan().stageCosts(), base.links(), base.predicted(), base.reason(),
-        base.runnersUp(), base.pareto(), base.search());
+    Plan v =
+        new Plan(
+            Plan.FORMAT_VERSION,
+            base.model(),
+            base.training(),
+            base.cluster(),
+            base.parallelism(),
+            base.microBatchSize(),
+            base.microBatchCount(),
+            "zb-v",
+            2,
+            0,
+            0,
+            dev.pipeplan.simulator.cost.Partition.of(1, 1, 1, 1),
+            List.of(0, 1, 1, 0),
+            base.placement(),
+            PlanFixtures.interleavedPlan().stageCosts(),
+            base.links(),
+            base.predicted(),
+            base.reason(),
+            base.runnersUp(),
+            base.pareto(),
+            base.search());
     assertThatThrownBy(() -> Exports.export(v, ExportTarget.MEGATRON))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("V")
@@ -68,8 +87,10 @@ class ExportsTest {
   @Test
   void torchtitanNamesEveryModuleOnce() {
     String toml = Exports.torchtitan(PlanFixtures.interleavedPlan());
-    assertThat(toml).contains("module_fqns_per_model_part = [\n  [\"tok_embeddings\"],\n  [\"layers.0\"],\n"
-        + "  [\"layers.1\"],\n  [\"norm\", \"output\"]\n]");
+    assertThat(toml)
+        .contains(
+            "module_fqns_per_model_part = [\n  [\"tok_embeddings\"],\n  [\"layers.0\"],\n"
+                + "  [\"layers.1\"],\n  [\"norm\", \"output\"]\n]");
     assertThat(toml).contains("pipeline_parallel_schedule_csv = \"schedule.csv\"");
   }
 

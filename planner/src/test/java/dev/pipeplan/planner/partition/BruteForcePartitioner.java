@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Every composition of the layers into the problem's stages, for checking the real partitioners on small inputs. */
+/**
+ * Every composition of the layers into the problem's stages, for checking the real partitioners on
+ * small inputs.
+ */
 final class BruteForcePartitioner {
   private BruteForcePartitioner() {}
 
@@ -30,33 +33,42 @@ final class BruteForcePartitioner {
     }
   }
 
-  /** The smallest bottleneck over partitions whose every stage fits alone; Long.MAX_VALUE when none does. */
+  /**
+   * The smallest bottleneck over partitions whose every stage fits alone; Long.MAX_VALUE when none
+   * does.
+   */
   static long bestBottleneck(PartitionProblem problem) {
     long[] best = {Long.MAX_VALUE};
-    forEach(problem.layerCount(), problem.stageCount(), p -> {
-      int first = 0;
-      long worst = 0;
-      for (int s = 0; s < p.stageCount(); s++) {
-        int end = first + p.layerCounts().get(s);
-        if (!problem.stageFits(s, first, end)) {
-          return;
-        }
-        worst = Math.max(worst, problem.stageNanos(s, first, end));
-        first = end;
-      }
-      best[0] = Math.min(best[0], worst);
-    });
+    forEach(
+        problem.layerCount(),
+        problem.stageCount(),
+        p -> {
+          int first = 0;
+          long worst = 0;
+          for (int s = 0; s < p.stageCount(); s++) {
+            int end = first + p.layerCounts().get(s);
+            if (!problem.stageFits(s, first, end)) {
+              return;
+            }
+            worst = Math.max(worst, problem.stageNanos(s, first, end));
+            first = end;
+          }
+          best[0] = Math.min(best[0], worst);
+        });
     return best[0];
   }
 
   /** The smallest largest device load over partitions that fit every device's summed memory. */
   static long bestDeviceLoad(PartitionProblem problem) {
     long[] best = {Long.MAX_VALUE};
-    forEach(problem.layerCount(), problem.stageCount(), p -> {
-      if (problem.fits(p)) {
-        best[0] = Math.min(best[0], MipPartitioner.maxLoad(problem, p));
-      }
-    });
+    forEach(
+        problem.layerCount(),
+        problem.stageCount(),
+        p -> {
+          if (problem.fits(p)) {
+            best[0] = Math.min(best[0], MipPartitioner.maxLoad(problem, p));
+          }
+        });
     return best[0];
   }
 }

@@ -20,7 +20,8 @@ class MinMaxPartitionerTest {
       if (layers == 0) {
         continue;
       }
-      PartitionProblem problem = RandomProblems.random(random, layers, devices, v, random.nextBoolean());
+      PartitionProblem problem =
+          RandomProblems.random(random, layers, devices, v, random.nextBoolean());
       Optional<Partition> dp = MinMaxPartitioner.solve(problem);
       long brute = BruteForcePartitioner.bestBottleneck(problem);
       String where = "seed " + seed + " trial " + trial + ": " + problem;
@@ -67,8 +68,15 @@ class MinMaxPartitionerTest {
   @Test
   void givesTheFasterDeviceMoreLayers() {
     long[] nanos = {10, 10, 10, 10, 10, 10};
-    PartitionProblem problem = PartitionProblem.of(nanos, new long[6], new long[6], new int[] {0, 1},
-        new double[] {1.0, 0.5}, new long[] {Long.MAX_VALUE, Long.MAX_VALUE}, new int[2]);
+    PartitionProblem problem =
+        PartitionProblem.of(
+            nanos,
+            new long[6],
+            new long[6],
+            new int[] {0, 1},
+            new double[] {1.0, 0.5},
+            new long[] {Long.MAX_VALUE, Long.MAX_VALUE},
+            new int[2]);
     Partition p = MinMaxPartitioner.solve(problem).orElseThrow();
     assertThat(p.layerCounts()).containsExactly(4, 2);
     assertThat(problem.bottleneckNanos(p)).isEqualTo(40);
@@ -78,8 +86,15 @@ class MinMaxPartitionerTest {
   void leastOverMemoryFindsTheClosestSplitWhenNothingFits() {
     long[] nanos = {1, 1, 1, 1};
     long[] stat = {10, 10, 10, 10};
-    PartitionProblem problem = PartitionProblem.of(nanos, stat, new long[4], new int[] {0, 1},
-        new double[] {1, 1}, new long[] {15, 15}, new int[2]);
+    PartitionProblem problem =
+        PartitionProblem.of(
+            nanos,
+            stat,
+            new long[4],
+            new int[] {0, 1},
+            new double[] {1, 1},
+            new long[] {15, 15},
+            new int[2]);
     assertThat(MinMaxPartitioner.solve(problem)).isEmpty();
     Partition closest = MinMaxPartitioner.leastOverMemory(problem);
     assertThat(closest.layerCounts()).containsExactly(2, 2);

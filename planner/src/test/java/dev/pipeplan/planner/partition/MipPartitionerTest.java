@@ -24,7 +24,8 @@ class MipPartitionerTest {
     for (int trial = 0; trial < 200; trial++) {
       int devices = random.nextInt(1, 4);
       int layers = random.nextInt(devices, 9);
-      PartitionProblem problem = RandomProblems.random(random, layers, devices, 1, random.nextBoolean());
+      PartitionProblem problem =
+          RandomProblems.random(random, layers, devices, 1, random.nextBoolean());
       Optional<Partition> dp = MinMaxPartitioner.solve(problem);
       Optional<Partition> mip = MipPartitioner.solve(problem);
       String where = "seed " + seed + " trial " + trial + ": " + problem;
@@ -32,7 +33,8 @@ class MipPartitionerTest {
       if (dp.isPresent()) {
         compared++;
         assertThat(MipPartitioner.maxLoad(problem, mip.orElseThrow()))
-            .as(where).isEqualTo(problem.bottleneckNanos(dp.orElseThrow()));
+            .as(where)
+            .isEqualTo(problem.bottleneckNanos(dp.orElseThrow()));
       }
     }
     assertThat(compared).isGreaterThan(60);

@@ -7,11 +7,12 @@ final class RandomProblems {
   private RandomProblems() {}
 
   /**
-   * A problem of up to {@code maxLayers} layers on {@code devices} devices with {@code v} stages each (looped
-   * placement), speeds of 1, 1/2 or 1/4 (so stage times stay integers), and memory limits that some partitions
-   * miss.
+   * A problem of up to {@code maxLayers} layers on {@code devices} devices with {@code v} stages
+   * each (looped placement), speeds of 1, 1/2 or 1/4 (so stage times stay integers), and memory
+   * limits that some partitions miss.
    */
-  static PartitionProblem random(SplittableRandom random, int layers, int devices, int v, boolean sameDevices) {
+  static PartitionProblem random(
+      SplittableRandom random, int layers, int devices, int v, boolean sameDevices) {
     long[] nanos = new long[layers];
     long[] stat = new long[layers];
     long[] act = new long[layers];

@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 class ReferencePartitionersTest {
   @Test
   void uniformSplitsLikeMegatron() {
-    assertThat(ReferencePartitioners.partition(ReferencePartitioners.Strategy.UNIFORM, new long[10], new long[10], 4)
-        .layerCounts()).containsExactly(3, 3, 2, 2);
+    assertThat(
+            ReferencePartitioners.partition(
+                    ReferencePartitioners.Strategy.UNIFORM, new long[10], new long[10], 4)
+                .layerCounts())
+        .containsExactly(3, 3, 2, 2);
   }
 
   @Test
@@ -34,7 +37,8 @@ class ReferencePartitionersTest {
   @Test
   void timeGreedyGivesEqualLayersEqualShares() {
     long[] nanos = {7, 7, 7, 7, 7, 7};
-    assertThat(ReferencePartitioners.timeBalancedGreedy(nanos, 3).layerCounts()).containsExactly(2, 2, 2);
+    assertThat(ReferencePartitioners.timeBalancedGreedy(nanos, 3).layerCounts())
+        .containsExactly(2, 2, 2);
   }
 
   @Test
@@ -65,7 +69,8 @@ class ReferencePartitionersTest {
       }
       PartitionProblem problem = PartitionProblem.timeOnly(nanos, stages);
       long dp = problem.bottleneckNanos(MinMaxPartitioner.solve(problem).orElseThrow());
-      long greedy = problem.bottleneckNanos(ReferencePartitioners.timeBalancedGreedy(nanos, stages));
+      long greedy =
+          problem.bottleneckNanos(ReferencePartitioners.timeBalancedGreedy(nanos, stages));
       assertThat(dp).as("trial " + trial).isLessThanOrEqualTo(greedy);
     }
   }

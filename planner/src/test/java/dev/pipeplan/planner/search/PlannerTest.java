@@ -47,12 +47,16 @@ class PlannerTest {
   void predictionReplaysTheStoredMetricsExactly() {
     Plan plan = PlanBuilder.fromSearch(search(SearchOptions.defaults()));
     assertThat(PlanValidator.problems(plan)).isEmpty();
-    SimulationResult replay = PlanPrediction.predict(PlanJson.parse(PlanJson.write(plan), "memory"));
+    SimulationResult replay =
+        PlanPrediction.predict(PlanJson.parse(PlanJson.write(plan), "memory"));
     assertThat(replay.metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
     assertThat(replay.metrics().bubbleRatio()).isEqualTo(plan.predicted().bubbleRatio());
     assertThat(replay.metrics().devices()).isEqualTo(plan.predicted().devices());
-    assertThat(plan.predicted().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos()
-        + plan.predicted().dataParallelSyncNanos() + plan.predicted().optimizerStepNanos());
+    assertThat(plan.predicted().iterationNanos())
+        .isEqualTo(
+            plan.predicted().pipelineNanos()
+                + plan.predicted().dataParallelSyncNanos()
+                + plan.predicted().optimizerStepNanos());
   }
 
   @Test
@@ -62,8 +66,11 @@ class PlannerTest {
     for (Evaluation e : r.ranked()) {
       assertThat(e.fits()).isTrue();
       assertThat(e.candidate().parallelism().deviceCount()).isEqualTo(8);
-      assertThat(e.candidate().microBatchSize() * e.candidate().microBatchCount()
-          * e.candidate().parallelism().dp()).isEqualTo(32);
+      assertThat(
+              e.candidate().microBatchSize()
+                  * e.candidate().microBatchCount()
+                  * e.candidate().parallelism().dp())
+          .isEqualTo(32);
     }
     assertThat(r.reason()).contains(r.best().candidate().describe());
   }
@@ -73,7 +80,8 @@ class PlannerTest {
     List<Evaluation> front = search(SearchOptions.defaults()).pareto();
     assertThat(front).isNotEmpty();
     for (int i = 1; i < front.size(); i++) {
-      assertThat(front.get(i).iterationNanos()).isGreaterThanOrEqualTo(front.get(i - 1).iterationNanos());
+      assertThat(front.get(i).iterationNanos())
+          .isGreaterThanOrEqualTo(front.get(i - 1).iterationNanos());
       assertThat(front.get(i).peakMemoryBytes()).isLessThan(front.get(i - 1).peakMemoryBytes());
     }
   }
@@ -89,7 +97,8 @@ class PlannerTest {
 
   @Test
   void onlyTheRequestedKindsAreTried() {
-    SearchResult r = search(SearchOptions.defaults().withPp(4).withKinds(List.of(ScheduleKind.GPIPE)));
+    SearchResult r =
+        search(SearchOptions.defaults().withPp(4).withKinds(List.of(ScheduleKind.GPIPE)));
     assertThat(r.ranked()).allMatch(e -> e.candidate().kind() == ScheduleKind.GPIPE);
   }
 
@@ -121,7 +130,8 @@ class PlannerTest {
         String where = fitted.describe() + " limit " + limit;
         assertThat(evaluator.lowerBoundNanos(c)).as(where).isLessThanOrEqualTo(e.iterationNanos());
         assertThat(evaluator.lowerBoundNanos(fitted, e.stageCosts()))
-            .as(where).isLessThanOrEqualTo(e.pipeline().iterationNanos());
+            .as(where)
+            .isLessThanOrEqualTo(e.pipeline().iterationNanos());
         checked++;
         capped += fitted.maxInFlightMicroBatches() > 0 ? 1 : 0;
       }
@@ -132,7 +142,8 @@ class PlannerTest {
 
   @Test
   void refinementNeverMakesThePlanSlower() {
-    SearchResult plain = search(SearchOptions.defaults().withRefine(false).withPp(4).withMicroBatches(8));
+    SearchResult plain =
+        search(SearchOptions.defaults().withRefine(false).withPp(4).withMicroBatches(8));
     SearchResult refined = search(SearchOptions.defaults().withPp(4).withMicroBatches(8));
     assertThat(refined.best().iterationNanos()).isLessThanOrEqualTo(plain.best().iterationNanos());
   }
@@ -141,45 +152,74 @@ class PlannerTest {
   void saysWhichLimitFailedAndByHowMuchWhenNothingFits() {
     ModelSpec big = ModelLoader.load("gpt3-175b", 2048);
     TrainingSpec training = TrainingSpec.of(8, 2048, big.dtype());
-    assertThatThrownBy(() -> Planner.search(big, training, Clusters.load("h100:1x8"), SearchOptions.defaults(),
-        ProgressListener.none()))
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    big,
+                    training,
+                    Clusters.load("h100:1x8"),
+                    SearchOptions.defaults(),
+                    ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
-        .hasMessageMatching("no plan fits in memory: the closest candidate \\(pp=\\d+ .*\\) needs [0-9.]+ GiB on"
-            + " pipeline device \\d+, the limit is [0-9.]+ GiB: [0-9.]+ GiB over\\. Maybe .*");
+        .hasMessageMatching(
+            "no plan fits in memory: the closest candidate \\(pp=\\d+ .*\\) needs [0-9.]+ GiB on"
+                + " pipeline device \\d+, the limit is [0-9.]+ GiB: [0-9.]+ GiB over\\. Maybe .*");
   }
 
   @Test
   void givesTheFasterDeviceKindMoreLayers() {
     List<LayerSpec> layers = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      layers.add(new LayerSpec("l" + i, LayerKind.MLP, Map.of(), 4e12, 4e12, 4e12, 1000, 1 << 20, 1 << 16, null));
+      layers.add(
+          new LayerSpec(
+              "l" + i, LayerKind.MLP, Map.of(), 4e12, 4e12, 4e12, 1000, 1 << 20, 1 << 16, null));
     }
     ModelSpec uniform = new ModelSpec("uniform-12", layers, DType.BF16, 0);
-    ClusterSpec mixed = new ClusterSpec("h100+v100", List.of(new DeviceGroup(Clusters.device("h100"), 1, 1),
-        new DeviceGroup(Clusters.device("v100"), 1, 1)), EIGHT_H100.intraNodeLink(), EIGHT_H100.interNodeLink());
-    SearchResult r = Planner.search(uniform, TrainingSpec.of(8, 0, DType.BF16), mixed,
-        SearchOptions.defaults().withPp(2).withKinds(List.of(ScheduleKind.ONE_F_ONE_B)), ProgressListener.none());
+    ClusterSpec mixed =
+        new ClusterSpec(
+            "h100+v100",
+            List.of(
+                new DeviceGroup(Clusters.device("h100"), 1, 1),
+                new DeviceGroup(Clusters.device("v100"), 1, 1)),
+            EIGHT_H100.intraNodeLink(),
+            EIGHT_H100.interNodeLink());
+    SearchResult r =
+        Planner.search(
+            uniform,
+            TrainingSpec.of(8, 0, DType.BF16),
+            mixed,
+            SearchOptions.defaults().withPp(2).withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
+            ProgressListener.none());
     List<Integer> counts = r.best().partition().layerCounts();
     assertThat(counts.get(0)).isGreaterThan(counts.get(1));
   }
 
   @Test
   void zbAutoCapsItsInFlightMicroBatchesWhereTheFixedZeroBubbleKindsNoLongerFit() {
-    SearchOptions fixed = SearchOptions.defaults().withPp(4).withTp(1).withMicroBatches(16)
-        .withKinds(List.of(ScheduleKind.ZB_H1, ScheduleKind.ZB_H2));
+    SearchOptions fixed =
+        SearchOptions.defaults()
+            .withPp(4)
+            .withTp(1)
+            .withMicroBatches(16)
+            .withKinds(List.of(ScheduleKind.ZB_H1, ScheduleKind.ZB_H2));
     long limit = search(fixed).best().peakMemoryBytes();
     for (int step = 0; step < 30 && fitsAnything(fixed.withMemoryLimitBytes(limit)); step++) {
       limit = limit * 9 / 10;
     }
-    assertThat(fitsAnything(fixed.withMemoryLimitBytes(limit))).as("ZB-H1/H2 at " + limit).isFalse();
-    SearchResult auto = search(fixed.withKinds(List.of(ScheduleKind.ZB_AUTO)).withMemoryLimitBytes(limit));
+    assertThat(fitsAnything(fixed.withMemoryLimitBytes(limit)))
+        .as("ZB-H1/H2 at " + limit)
+        .isFalse();
+    SearchResult auto =
+        search(fixed.withKinds(List.of(ScheduleKind.ZB_AUTO)).withMemoryLimitBytes(limit));
     Evaluation best = auto.best();
     assertThat(best.fits()).isTrue();
     assertThat(best.peakMemoryBytes()).isLessThanOrEqualTo(limit);
     assertThat(best.candidate().maxInFlightMicroBatches()).isBetween(1, 2 * 4 - 2);
     Plan plan = PlanBuilder.fromSearch(auto);
-    assertThat(plan.maxInFlightMicroBatches()).isEqualTo(best.candidate().maxInFlightMicroBatches());
-    assertThat(PlanPrediction.predict(plan).metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
+    assertThat(plan.maxInFlightMicroBatches())
+        .isEqualTo(best.candidate().maxInFlightMicroBatches());
+    assertThat(PlanPrediction.predict(plan).metrics().iterationNanos())
+        .isEqualTo(plan.predicted().pipelineNanos());
   }
 
   private static boolean fitsAnything(SearchOptions options) {
@@ -202,8 +242,14 @@ class PlannerTest {
   @Test
   void rejectsAGlobalBatchNoDataParallelDegreeDivides() {
     TrainingSpec training = TrainingSpec.of(7, GPT2.sequenceLength(), GPT2.dtype());
-    assertThatThrownBy(() -> Planner.search(GPT2, training, EIGHT_H100, SearchOptions.defaults().withPp(4)
-        .withTp(1), ProgressListener.none()))
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    GPT2,
+                    training,
+                    EIGHT_H100,
+                    SearchOptions.defaults().withPp(4).withTp(1),
+                    ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("global batch (7) is not a multiple of dp (2)");
   }

@@ -31,21 +31,30 @@ class ProfileSearchTest {
     }
     Profile profile = new Profile(model.name(), "cpu", "test", layers, 20_000, 1e9);
     TrainingSpec training = TrainingSpec.of(16, model.sequenceLength(), model.dtype());
-    SearchResult r = Planner.search(model, training, Clusters.load("h100:1x4"),
-        SearchOptions.defaults().withPp(4).withProfile(profile), ProgressListener.none());
+    SearchResult r =
+        Planner.search(
+            model,
+            training,
+            Clusters.load("h100:1x4"),
+            SearchOptions.defaults().withPp(4).withProfile(profile),
+            ProgressListener.none());
     Plan plan = PlanBuilder.fromSearch(r);
     assertThat(plan.parallelism().tp()).isEqualTo(1);
     assertThat(plan.links().intraNode()).isEqualTo(profile.handoffLink());
     List<Integer> counts = plan.partition().layerCounts();
     assertThat(counts.get(counts.size() - 1)).isEqualTo(1);
-    assertThat(PlanPrediction.predict(plan).metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
+    assertThat(PlanPrediction.predict(plan).metrics().iterationNanos())
+        .isEqualTo(plan.predicted().pipelineNanos());
   }
 
   /** A profile of gpt-tiny whose layers were measured at micro-batch sizes 1, 2 and 4. */
   private static Profile measuredUpTo4(ModelSpec model) {
     List<Profile.LayerProfile> layers = new ArrayList<>();
-    List<MeasuredTimes> samples = List.of(new MeasuredTimes(1, 200_000, 200_000, 100_000),
-        new MeasuredTimes(2, 300_000, 300_000, 150_000), new MeasuredTimes(4, 500_000, 500_000, 250_000));
+    List<MeasuredTimes> samples =
+        List.of(
+            new MeasuredTimes(1, 200_000, 200_000, 100_000),
+            new MeasuredTimes(2, 300_000, 300_000, 150_000),
+            new MeasuredTimes(4, 500_000, 500_000, 250_000));
     Profile.LinearFit fit = new Profile.LinearFit(100_000, 100_000);
     for (int i = 0; i < model.layerCount(); i++) {
       layers.add(new Profile.LayerProfile(model.layer(i).name(), samples, fit, fit, fit));
@@ -61,12 +70,17 @@ class ProfileSearchTest {
     TrainingSpec training = TrainingSpec.of(32, model.sequenceLength(), model.dtype());
     SearchOptions options = SearchOptions.defaults().withPp(2).withProfile(profile);
 
-    List<Candidate> candidates = Planner.enumerate(model, training, Clusters.load("cpu:1x2"), options);
+    List<Candidate> candidates =
+        Planner.enumerate(model, training, Clusters.load("cpu:1x2"), options);
 
-    assertThat(candidates).isNotEmpty().allSatisfy(c -> assertThat(c.microBatchSize()).isLessThanOrEqualTo(4));
+    assertThat(candidates)
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c.microBatchSize()).isLessThanOrEqualTo(4));
     assertThat(candidates).anySatisfy(c -> assertThat(c.microBatchSize()).isEqualTo(4));
-    assertThatThrownBy(() -> Planner.enumerate(model, training, Clusters.load("cpu:1x2"),
-        options.withMicroBatchSize(8)))
+    assertThatThrownBy(
+            () ->
+                Planner.enumerate(
+                    model, training, Clusters.load("cpu:1x2"), options.withMicroBatchSize(8)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("microbatch size 8 is above the largest the profile measured (4)");
   }

@@ -4,8 +4,9 @@ import dev.pipeplan.simulator.schedule.ActionType;
 import java.awt.Color;
 
 /**
- * What a Gantt bar stands for, with its fixed colour. The colours are from the Okabe-Ito palette, which stays
- * distinguishable under the common forms of colour blindness; the text colour on each is chosen for contrast.
+ * What a Gantt bar stands for, with its fixed colour. The colours are from the Okabe-Ito palette,
+ * which stays distinguishable under the common forms of colour blindness; the text colour on each
+ * is chosen for contrast.
  */
 public enum BarCategory {
   FORWARD("F forward", new Color(0x0072B2)),
@@ -51,7 +52,9 @@ public enum BarCategory {
   }
 
   static double relativeLuminance(Color c) {
-    return 0.2126 * linear(c.getRed()) + 0.7152 * linear(c.getGreen()) + 0.0722 * linear(c.getBlue());
+    return 0.2126 * linear(c.getRed())
+        + 0.7152 * linear(c.getGreen())
+        + 0.0722 * linear(c.getBlue());
   }
 
   private static double linear(int channel) {

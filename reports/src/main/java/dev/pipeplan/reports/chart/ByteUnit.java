@@ -2,7 +2,10 @@ package dev.pipeplan.reports.chart;
 
 import java.util.Locale;
 
-/** The binary unit memory axes and labels use, picked so that the largest value reads as a few digits. */
+/**
+ * The binary unit memory axes and labels use, picked so that the largest value reads as a few
+ * digits.
+ */
 public enum ByteUnit {
   KIB("KiB", 1L << 10),
   MIB("MiB", 1L << 20),

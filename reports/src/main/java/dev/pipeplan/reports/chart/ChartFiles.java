@@ -12,7 +12,10 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.svg.SVGGraphics2D;
 
-/** Writes a chart to PNG or SVG, chosen by the file name's extension, through a temporary file and a move. */
+/**
+ * Writes a chart to PNG or SVG, chosen by the file name's extension, through a temporary file and a
+ * move.
+ */
 public final class ChartFiles {
   /** The largest image side we draw; beyond it PNGs get huge and viewers struggle. */
   public static final int MAX_SIDE_PIXELS = 16_000;
@@ -24,9 +27,13 @@ public final class ChartFiles {
     PNG,
     SVG;
 
-    /** The format a file name asks for, or a {@link BadInputException} naming the accepted extensions. */
+    /**
+     * The format a file name asks for, or a {@link BadInputException} naming the accepted
+     * extensions.
+     */
     public static Format of(Path file) {
-      String name = Objects.requireNonNull(file, "file").getFileName().toString().toLowerCase(Locale.ROOT);
+      String name =
+          Objects.requireNonNull(file, "file").getFileName().toString().toLowerCase(Locale.ROOT);
       if (name.endsWith(".png")) {
         return PNG;
       }
@@ -34,8 +41,13 @@ public final class ChartFiles {
         return SVG;
       }
       throw new BadInputException(
-          "chart file '" + file + "' has an unknown extension. Maybe name it '" + stem(file) + ".png' or '"
-              + stem(file) + ".svg'.");
+          "chart file '"
+              + file
+              + "' has an unknown extension. Maybe name it '"
+              + stem(file)
+              + ".png' or '"
+              + stem(file)
+              + ".svg'.");
     }
 
     private static String stem(Path file) {
@@ -51,15 +63,17 @@ public final class ChartFiles {
     checkSide("chart width", widthPixels);
     checkSide("chart height", heightPixels);
     if (format == Format.PNG) {
-      AtomicFiles.write(out, stream -> ChartUtils.writeChartAsPNG(stream, chart, widthPixels, heightPixels));
+      AtomicFiles.write(
+          out, stream -> ChartUtils.writeChartAsPNG(stream, chart, widthPixels, heightPixels));
     } else {
-      AtomicFiles.writeBytes(out, svg(chart, widthPixels, heightPixels).getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.writeBytes(
+          out, svg(chart, widthPixels, heightPixels).getBytes(StandardCharsets.UTF_8));
     }
   }
 
   /**
-   * The chart as an SVG document. The defs prefix is fixed (JFreeSVG's default holds the clock) so that the same
-   * chart gives the same bytes.
+   * The chart as an SVG document. The defs prefix is fixed (JFreeSVG's default holds the clock) so
+   * that the same chart gives the same bytes.
    */
   public static String svg(JFreeChart chart, int widthPixels, int heightPixels) {
     checkSide("chart width", widthPixels);
@@ -73,7 +87,8 @@ public final class ChartFiles {
   private static void checkSide(String field, int pixels) {
     Checks.positive(field, pixels);
     if (pixels > MAX_SIDE_PIXELS) {
-      throw new BadInputException(field + " (" + pixels + " pixels) exceeds " + MAX_SIDE_PIXELS + " pixels");
+      throw new BadInputException(
+          field + " (" + pixels + " pixels) exceeds " + MAX_SIDE_PIXELS + " pixels");
     }
   }
 }

@@ -31,23 +31,28 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
 
 /**
- * Gantt charts of timelines: one row per device (device 0 at the top), time in milliseconds across, one bar per
- * action coloured by its type ({@link BarCategory}), the micro-batch number on each bar wide enough to hold it, idle
- * time left blank, and transfers (where the timeline has them) as a thin grey strip under the receiving device's
- * bars. The paired form draws a predicted and a measured timeline of one plan on one time axis, the measured row
- * under the predicted row of each device.
+ * Gantt charts of timelines: one row per device (device 0 at the top), time in milliseconds across,
+ * one bar per action coloured by its type ({@link BarCategory}), the micro-batch number on each bar
+ * wide enough to hold it, idle time left blank, and transfers (where the timeline has them) as a
+ * thin grey strip under the receiving device's bars. The paired form draws a predicted and a
+ * measured timeline of one plan on one time axis, the measured row under the predicted row of each
+ * device.
  *
- * <p>In SVG every action is one {@code <rect>} with the id {@code action-d<device>-<action>} (paired:
- * {@code predicted-d0-2F5}, {@code measured-d0-2F5}) and every transfer one with the id {@code comm-...}, so that
- * tools and tests can find them.
+ * <p>In SVG every action is one {@code <rect>} with the id {@code action-d<device>-<action>}
+ * (paired: {@code predicted-d0-2F5}, {@code measured-d0-2F5}) and every transfer one with the id
+ * {@code comm-...}, so that tools and tests can find them.
  */
 public final class GanttChart {
   public static final int DEFAULT_WIDTH_PIXELS = 1400;
-  /** Above this many bars no labels are drawn at all: none would fit, and measuring them costs time. */
-  static final int LABEL_BAR_LIMIT = 50_000;
+
   /**
-   * Above this many actions per device (bars under about two pixels at the default width) transfers are left out:
-   * sub-pixel transfer strips would paint over the actions they sit under.
+   * Above this many bars no labels are drawn at all: none would fit, and measuring them costs time.
+   */
+  static final int LABEL_BAR_LIMIT = 50_000;
+
+  /**
+   * Above this many actions per device (bars under about two pixels at the default width) transfers
+   * are left out: sub-pixel transfer strips would paint over the actions they sit under.
    */
   static final int TRANSFER_ACTIONS_PER_DEVICE_LIMIT = 600;
 
@@ -57,14 +62,25 @@ public final class GanttChart {
 
   private GanttChart() {}
 
-  /** Writes the timeline's Gantt chart with a default title and size; PNG or SVG by the file's extension. */
+  /**
+   * Writes the timeline's Gantt chart with a default title and size; PNG or SVG by the file's
+   * extension.
+   */
   public static void write(Timeline timeline, Path out) {
     Objects.requireNonNull(timeline, "timeline");
-    write(timeline, out, defaultTitle(timeline), DEFAULT_WIDTH_PIXELS, defaultHeightPixels(timeline.deviceCount()));
+    write(
+        timeline,
+        out,
+        defaultTitle(timeline),
+        DEFAULT_WIDTH_PIXELS,
+        defaultHeightPixels(timeline.deviceCount()));
   }
 
-  /** Writes the timeline's Gantt chart with a title and size; PNG or SVG by the file's extension. */
-  public static void write(Timeline timeline, Path out, String title, int widthPixels, int heightPixels) {
+  /**
+   * Writes the timeline's Gantt chart with a title and size; PNG or SVG by the file's extension.
+   */
+  public static void write(
+      Timeline timeline, Path out, String title, int widthPixels, int heightPixels) {
     ChartFiles.write(create(timeline, title, heightPixels), out, widthPixels, heightPixels);
   }
 
@@ -72,18 +88,28 @@ public final class GanttChart {
   public static void writePaired(Timeline predicted, Timeline measured, Path out) {
     Objects.requireNonNull(predicted, "predicted");
     int height = defaultHeightPixels(2 * predicted.deviceCount());
-    JFreeChart chart = createPaired(predicted, measured, "Predicted vs measured: " + predicted.scheduleName(), height);
+    JFreeChart chart =
+        createPaired(
+            predicted, measured, "Predicted vs measured: " + predicted.scheduleName(), height);
     ChartFiles.write(chart, out, DEFAULT_WIDTH_PIXELS, height);
   }
 
   /** "1f1b (predicted): 4 devices, 8 micro-batches". */
   public static String defaultTitle(Timeline timeline) {
     TimelineSummary s = TimelineSummary.of(timeline);
-    return timeline.scheduleName() + " (" + timeline.source() + "): " + plural(timeline.deviceCount(), "device")
-        + ", " + plural(s.microBatchCount(), "micro-batch");
+    return timeline.scheduleName()
+        + " ("
+        + timeline.source()
+        + "): "
+        + plural(timeline.deviceCount(), "device")
+        + ", "
+        + plural(s.microBatchCount(), "micro-batch");
   }
 
-  /** A height that gives each of {@code rows} rows room to read: tall rows for a few devices, thin ones for many. */
+  /**
+   * A height that gives each of {@code rows} rows room to read: tall rows for a few devices, thin
+   * ones for many.
+   */
   public static int defaultHeightPixels(int rows) {
     Checks.positive("chart rows", rows);
     int rowPixels = rows <= 4 ? 56 : rows <= 16 ? 34 : rows <= 48 ? 22 : 15;
@@ -93,7 +119,8 @@ public final class GanttChart {
   /**
    * The chart of one timeline.
    *
-   * @param heightPixels the height the chart will be drawn at: it sets the label font and whether labels are drawn
+   * @param heightPixels the height the chart will be drawn at: it sets the label font and whether
+   *     labels are drawn
    */
   public static JFreeChart create(Timeline timeline, String title, int heightPixels) {
     Objects.requireNonNull(timeline, "timeline");
@@ -106,26 +133,46 @@ public final class GanttChart {
     GanttDataset.Builder bars = GanttDataset.builder();
     addTrack(bars, timeline, 1, 0, "action-");
     TimelineSummary s = TimelineSummary.of(timeline);
-    String subtitle = String.format(Locale.ROOT, "%s: iteration %s ms, bubble %.1f%%, %d actions%s",
-        timeline.source(), ms(s.iterationNanos()), 100 * s.bubbleRatio(), timeline.actions().size(),
-        timeline.transfers().isEmpty() || showsTransfers(timeline) ? "" : " (transfers not drawn at this scale)");
-    return chart(title, List.of(subtitle), bars.build(), rowLabels, 1, heightPixels, timeline.makespanNanos()
-        + firstStartNanos(timeline));
+    String subtitle =
+        String.format(
+            Locale.ROOT,
+            "%s: iteration %s ms, bubble %.1f%%, %d actions%s",
+            timeline.source(),
+            ms(s.iterationNanos()),
+            100 * s.bubbleRatio(),
+            timeline.actions().size(),
+            timeline.transfers().isEmpty() || showsTransfers(timeline)
+                ? ""
+                : " (transfers not drawn at this scale)");
+    return chart(
+        title,
+        List.of(subtitle),
+        bars.build(),
+        rowLabels,
+        1,
+        heightPixels,
+        timeline.makespanNanos() + firstStartNanos(timeline));
   }
 
   /**
-   * The predicted and measured timelines of one plan as paired rows per device on one time axis, with the
-   * iteration and per-action errors (the simulator's {@link Comparison}) in the subtitles.
+   * The predicted and measured timelines of one plan as paired rows per device on one time axis,
+   * with the iteration and per-action errors (the simulator's {@link Comparison}) in the subtitles.
    *
-   * @param heightPixels the height the chart will be drawn at: it sets the label font and whether labels are drawn
+   * @param heightPixels the height the chart will be drawn at: it sets the label font and whether
+   *     labels are drawn
    */
-  public static JFreeChart createPaired(Timeline predicted, Timeline measured, String title, int heightPixels) {
+  public static JFreeChart createPaired(
+      Timeline predicted, Timeline measured, String title, int heightPixels) {
     Objects.requireNonNull(predicted, "predicted");
     Objects.requireNonNull(measured, "measured");
     Checks.nonBlank("chart title", title);
     if (predicted.deviceCount() != measured.deviceCount()) {
-      throw new BadInputException("measured run has " + measured.deviceCount() + " devices but the plan has "
-          + predicted.deviceCount() + "; compare a run of the same plan");
+      throw new BadInputException(
+          "measured run has "
+              + measured.deviceCount()
+              + " devices but the plan has "
+              + predicted.deviceCount()
+              + "; compare a run of the same plan");
     }
     int p = predicted.deviceCount();
     String[] rowLabels = new String[2 * p];
@@ -138,24 +185,40 @@ public final class GanttChart {
     addTrack(bars, measured, 2, 1, "measured-");
     Comparison c = Comparison.of(predicted, measured);
     List<String> subtitles = new ArrayList<>();
-    subtitles.add(String.format(Locale.ROOT,
-        "iteration: predicted %s ms, measured %s ms (prediction error %+.1f%% of measured)",
-        ms(c.predictedIterationNanos()), ms(c.measuredIterationNanos()), 100 * c.iterationError()));
-    subtitles.add(String.format(Locale.ROOT,
-        "per-action duration error: median %.1f%%, p90 %.1f%% over %d matched actions (%d unmatched)",
-        100 * c.medianActionError(), 100 * c.p90ActionError(), c.actions().size(), c.unmatchedActions()));
-    long end = Math.max(predicted.makespanNanos() + firstStartNanos(predicted),
-        measured.makespanNanos() + firstStartNanos(measured));
+    subtitles.add(
+        String.format(
+            Locale.ROOT,
+            "iteration: predicted %s ms, measured %s ms (prediction error %+.1f%% of measured)",
+            ms(c.predictedIterationNanos()),
+            ms(c.measuredIterationNanos()),
+            100 * c.iterationError()));
+    subtitles.add(
+        String.format(
+            Locale.ROOT,
+            "per-action duration error: median %.1f%%, p90 %.1f%% over %d matched actions (%d unmatched)",
+            100 * c.medianActionError(),
+            100 * c.p90ActionError(),
+            c.actions().size(),
+            c.unmatchedActions()));
+    long end =
+        Math.max(
+            predicted.makespanNanos() + firstStartNanos(predicted),
+            measured.makespanNanos() + firstStartNanos(measured));
     return chart(title, subtitles, bars.build(), rowLabels, 2, heightPixels, end);
   }
 
-  /** Whether a timeline's transfers are drawn: when it has some and its bars are wide enough to show them. */
+  /**
+   * Whether a timeline's transfers are drawn: when it has some and its bars are wide enough to show
+   * them.
+   */
   static boolean showsTransfers(Timeline timeline) {
     return !timeline.transfers().isEmpty()
-        && timeline.actions().size() <= (long) TRANSFER_ACTIONS_PER_DEVICE_LIMIT * timeline.deviceCount();
+        && timeline.actions().size()
+            <= (long) TRANSFER_ACTIONS_PER_DEVICE_LIMIT * timeline.deviceCount();
   }
 
-  private static void addTrack(GanttDataset.Builder bars, Timeline timeline, int stride, int offset, String idPrefix) {
+  private static void addTrack(
+      GanttDataset.Builder bars, Timeline timeline, int stride, int offset, String idPrefix) {
     boolean hasTransfers = showsTransfers(timeline);
     double barTop = -0.40;
     double barBottom = hasTransfers ? 0.17 : 0.40;
@@ -164,20 +227,44 @@ public final class GanttChart {
       checkDevice(timeline, a.device());
       int row = a.device() * stride + offset;
       String id = unique(ids, idPrefix + "d" + a.device() + "-" + a.action());
-      bars.add(BarCategory.of(a.action().type()), a.startNanos(), a.endNanos(), row, row + barTop, row + barBottom,
-          Integer.toString(a.action().microBatch()), id);
+      bars.add(
+          BarCategory.of(a.action().type()),
+          a.startNanos(),
+          a.endNanos(),
+          row,
+          row + barTop,
+          row + barBottom,
+          Integer.toString(a.action().microBatch()),
+          id);
     }
     for (Transfer t : hasTransfers ? timeline.transfers() : List.<Transfer>of()) {
       checkDevice(timeline, t.toDevice());
       int row = t.toDevice() * stride + offset;
-      String id = unique(ids, "comm-" + idPrefix + "d" + t.fromDevice() + "-d" + t.toDevice() + "-" + t.producer()
-          + "-" + t.consumer());
+      String id =
+          unique(
+              ids,
+              "comm-"
+                  + idPrefix
+                  + "d"
+                  + t.fromDevice()
+                  + "-d"
+                  + t.toDevice()
+                  + "-"
+                  + t.producer()
+                  + "-"
+                  + t.consumer());
       bars.add(BarCategory.COMM, t.startNanos(), t.endNanos(), row, row + 0.22, row + 0.40, "", id);
     }
   }
 
-  private static JFreeChart chart(String title, List<String> subtitles, GanttDataset dataset, String[] rowLabels,
-      int rowsPerDevice, int heightPixels, long endNanos) {
+  private static JFreeChart chart(
+      String title,
+      List<String> subtitles,
+      GanttDataset dataset,
+      String[] rowLabels,
+      int rowsPerDevice,
+      int heightPixels,
+      long endNanos) {
     int rows = rowLabels.length;
     double rowPixels = Math.max(4.0, (heightPixels - 170.0) / rows);
     int labelPoints = (int) Math.max(8, Math.min(11, Math.floor(rowPixels * 0.42)));
@@ -208,7 +295,8 @@ public final class GanttChart {
     plot.setRangeGridlinesVisible(false);
     plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
     for (int first = rowsPerDevice; first < rows; first += 2 * rowsPerDevice) {
-      plot.addRangeMarker(new IntervalMarker(first - 0.5, first + rowsPerDevice - 0.5, BAND), Layer.BACKGROUND);
+      plot.addRangeMarker(
+          new IntervalMarker(first - 0.5, first + rowsPerDevice - 0.5, BAND), Layer.BACKGROUND);
     }
     if (rows > 24) {
       NumberAxis top = new NumberAxis(null);
@@ -244,8 +332,13 @@ public final class GanttChart {
 
   private static void checkDevice(Timeline timeline, int device) {
     if (device >= timeline.deviceCount()) {
-      throw new BadInputException("timeline '" + timeline.scheduleName() + "' has " + timeline.deviceCount()
-          + " devices but an entry on device " + device);
+      throw new BadInputException(
+          "timeline '"
+              + timeline.scheduleName()
+              + "' has "
+              + timeline.deviceCount()
+              + " devices but an entry on device "
+              + device);
     }
   }
 

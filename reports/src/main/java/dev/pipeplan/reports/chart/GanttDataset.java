@@ -8,9 +8,10 @@ import java.util.Map;
 import org.jfree.data.xy.AbstractIntervalXYDataset;
 
 /**
- * Gantt bars grouped into one series per {@link BarCategory} that occurs. X is time in milliseconds (start to end),
- * Y is the row (device), and the Y interval is the vertical extent of the bar in row units. Each bar also carries
- * its label (drawn when it fits) and a unique element id (the SVG {@code id} of its rectangle).
+ * Gantt bars grouped into one series per {@link BarCategory} that occurs. X is time in milliseconds
+ * (start to end), Y is the row (device), and the Y interval is the vertical extent of the bar in
+ * row units. Each bar also carries its label (drawn when it fits) and a unique element id (the SVG
+ * {@code id} of its rectangle).
  */
 final class GanttDataset extends AbstractIntervalXYDataset {
   private static final long serialVersionUID = 1L;
@@ -124,7 +125,9 @@ final class GanttDataset extends AbstractIntervalXYDataset {
     return series.get(seriesIndex).highY[item];
   }
 
-  /** Collects bars; series appear in {@link BarCategory} order, only for categories that have bars. */
+  /**
+   * Collects bars; series appear in {@link BarCategory} order, only for categories that have bars.
+   */
   static final class Builder {
     private final Map<BarCategory, Bars> bars = new EnumMap<>(BarCategory.class);
 
@@ -135,8 +138,15 @@ final class GanttDataset extends AbstractIntervalXYDataset {
      * @param lowY top edge in row units (rows grow downwards on an inverted axis)
      * @param highY bottom edge in row units
      */
-    Builder add(BarCategory category, long startNanos, long endNanos, double row, double lowY, double highY,
-        String label, String elementId) {
+    Builder add(
+        BarCategory category,
+        long startNanos,
+        long endNanos,
+        double row,
+        double lowY,
+        double highY,
+        String label,
+        String elementId) {
       bars.computeIfAbsent(category, c -> new Bars())
           .add(startNanos / 1e6, endNanos / 1e6, row, lowY, highY, label, elementId);
       return this;
@@ -163,7 +173,14 @@ final class GanttDataset extends AbstractIntervalXYDataset {
     private String[] ids = new String[16];
     private int size;
 
-    void add(double start, double end, double rowValue, double low, double high, String label, String id) {
+    void add(
+        double start,
+        double end,
+        double rowValue,
+        double low,
+        double high,
+        String label,
+        String id) {
       if (size == startMs.length) {
         int n = size * 2;
         startMs = Arrays.copyOf(startMs, n);

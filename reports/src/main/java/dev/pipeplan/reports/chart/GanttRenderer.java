@@ -19,10 +19,11 @@ import org.jfree.svg.SVGGraphics2D;
 import org.jfree.svg.SVGHints;
 
 /**
- * Draws each bar of a {@link GanttDataset} as one filled rectangle (in SVG: one {@code <rect>} whose id is the bar's
- * element id) and its label inside it when the label's measured width and height fit (in SVG: a {@code <text>} in a
- * {@code <g>} whose id is {@code label-} and the bar's id). Labels never leave their bar and the bars of one row never
- * overlap, so no two labels overlap. Bars at least three pixels wide are inset by half a pixel on each side so that
+ * Draws each bar of a {@link GanttDataset} as one filled rectangle (in SVG: one {@code <rect>}
+ * whose id is the bar's element id) and its label inside it when the label's measured width and
+ * height fit (in SVG: a {@code <text>} in a {@code <g>} whose id is {@code label-} and the bar's
+ * id). Labels never leave their bar and the bars of one row never overlap, so no two labels
+ * overlap. Bars at least three pixels wide are inset by half a pixel on each side so that
  * back-to-back actions stay apart.
  */
 final class GanttRenderer extends AbstractXYItemRenderer {
@@ -39,9 +40,19 @@ final class GanttRenderer extends AbstractXYItemRenderer {
   }
 
   @Override
-  public void drawItem(Graphics2D g2, XYItemRendererState state, Rectangle2D dataArea, PlotRenderingInfo info,
-      XYPlot plot, ValueAxis domainAxis, ValueAxis rangeAxis, XYDataset dataset, int series, int item,
-      CrosshairState crosshairState, int pass) {
+  public void drawItem(
+      Graphics2D g2,
+      XYItemRendererState state,
+      Rectangle2D dataArea,
+      PlotRenderingInfo info,
+      XYPlot plot,
+      ValueAxis domainAxis,
+      ValueAxis rangeAxis,
+      XYDataset dataset,
+      int series,
+      int item,
+      CrosshairState crosshairState,
+      int pass) {
     GanttDataset gantt = (GanttDataset) dataset;
     RectangleEdge xEdge = plot.getDomainAxisEdge();
     RectangleEdge yEdge = plot.getRangeAxisEdge();
@@ -94,8 +105,14 @@ final class GanttRenderer extends AbstractXYItemRenderer {
     }
     GanttDataset gantt = (GanttDataset) plot.getDataset(datasetIndex);
     BarCategory category = gantt.category(series);
-    LegendItem item = new LegendItem(category.legendLabel(), category.legendLabel(), null, null,
-        getDefaultLegendShape(), category.fill());
+    LegendItem item =
+        new LegendItem(
+            category.legendLabel(),
+            category.legendLabel(),
+            null,
+            null,
+            getDefaultLegendShape(),
+            category.fill());
     item.setDataset(gantt);
     item.setDatasetIndex(datasetIndex);
     item.setSeriesKey(gantt.getSeriesKey(series));

@@ -34,16 +34,18 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * Memory in use over one iteration, one step line per device (from the timeline's {@link MemoryPoint}s, each level
- * held until the next point and the last one to the iteration's end), with each device's memory limit drawn as a
- * dashed line (unless the peak is under a quarter of the limit: then the limit would flatten the lines, and the
- * subtitle gives it instead). Up to {@value #LEGEND_DEVICE_LIMIT} devices get categorical colours and a legend;
- * more are coloured along viridis by device index with a colour bar instead.
+ * Memory in use over one iteration, one step line per device (from the timeline's {@link
+ * MemoryPoint}s, each level held until the next point and the last one to the iteration's end),
+ * with each device's memory limit drawn as a dashed line (unless the peak is under a quarter of the
+ * limit: then the limit would flatten the lines, and the subtitle gives it instead). Up to {@value
+ * #LEGEND_DEVICE_LIMIT} devices get categorical colours and a legend; more are coloured along
+ * viridis by device index with a colour bar instead.
  */
 public final class MemoryChart {
   public static final int DEFAULT_WIDTH_PIXELS = 1400;
   public static final int DEFAULT_HEIGHT_PIXELS = 520;
   static final int LEGEND_DEVICE_LIMIT = 8;
+
   /** A limit more than four times the peak is left off the scale (see {@link #create}). */
   static final double OFF_SCALE_FRACTION = 0.25;
 
@@ -56,11 +58,21 @@ public final class MemoryChart {
   /** Writes the chart with a default title and size; PNG or SVG by the file's extension. */
   public static void write(Timeline timeline, List<Long> memoryLimitBytes, Path out) {
     Objects.requireNonNull(timeline, "timeline");
-    write(timeline, memoryLimitBytes, out, "Memory over time: " + timeline.scheduleName() + " (" + timeline.source()
-        + ")", DEFAULT_WIDTH_PIXELS, DEFAULT_HEIGHT_PIXELS);
+    write(
+        timeline,
+        memoryLimitBytes,
+        out,
+        "Memory over time: " + timeline.scheduleName() + " (" + timeline.source() + ")",
+        DEFAULT_WIDTH_PIXELS,
+        DEFAULT_HEIGHT_PIXELS);
   }
 
-  public static void write(Timeline timeline, List<Long> memoryLimitBytes, Path out, String title, int widthPixels,
+  public static void write(
+      Timeline timeline,
+      List<Long> memoryLimitBytes,
+      Path out,
+      String title,
+      int widthPixels,
       int heightPixels) {
     ChartFiles.write(create(timeline, memoryLimitBytes, title), out, widthPixels, heightPixels);
   }
@@ -76,17 +88,23 @@ public final class MemoryChart {
     Checks.nonBlank("chart title", title);
     int p = timeline.deviceCount();
     if (!memoryLimitBytes.isEmpty() && memoryLimitBytes.size() != p) {
-      throw new BadInputException("memory limits are given for " + memoryLimitBytes.size() + " devices but the "
-          + "timeline has " + p);
+      throw new BadInputException(
+          "memory limits are given for "
+              + memoryLimitBytes.size()
+              + " devices but the "
+              + "timeline has "
+              + p);
     }
     long peakBytes = peak(timeline);
     long smallestLimit = Long.MAX_VALUE;
     for (long limit : memoryLimitBytes) {
       smallestLimit = Math.min(smallestLimit, limit);
     }
-    // a limit far above the peak would flatten every line onto the axis: then leave it off the scale and say so
-    boolean limitsOnScale = !memoryLimitBytes.isEmpty() && !(peakBytes > 0
-        && peakBytes < smallestLimit * OFF_SCALE_FRACTION);
+    // a limit far above the peak would flatten every line onto the axis: then leave it off the
+    // scale and say so
+    boolean limitsOnScale =
+        !memoryLimitBytes.isEmpty()
+            && !(peakBytes > 0 && peakBytes < smallestLimit * OFF_SCALE_FRACTION);
     long maxBytes = peakBytes;
     if (limitsOnScale) {
       for (long limit : memoryLimitBytes) {
@@ -104,8 +122,13 @@ public final class MemoryChart {
     double[] lastLevel = new double[p];
     for (MemoryPoint m : timeline.memory()) {
       if (m.device() >= p) {
-        throw new BadInputException("timeline '" + timeline.scheduleName() + "' has " + p
-            + " devices but a memory point on device " + m.device());
+        throw new BadInputException(
+            "timeline '"
+                + timeline.scheduleName()
+                + "' has "
+                + p
+                + " devices but a memory point on device "
+                + m.device());
       }
       series.get(m.device()).add(m.timeNanos() / 1e6, unit.of(m.bytes()), false);
       lastLevel[m.device()] = unit.of(m.bytes());
@@ -123,8 +146,11 @@ public final class MemoryChart {
     renderer.setDefaultShapesVisible(false);
     float width = p <= LEGEND_DEVICE_LIMIT ? 1.6f : 1.0f;
     for (int d = 0; d < p; d++) {
-      renderer.setSeriesPaint(d, p <= LEGEND_DEVICE_LIMIT ? Palettes.categorical(d)
-          : Palettes.viridis(p == 1 ? 0 : (double) d / (p - 1)));
+      renderer.setSeriesPaint(
+          d,
+          p <= LEGEND_DEVICE_LIMIT
+              ? Palettes.categorical(d)
+              : Palettes.viridis(p == 1 ? 0 : (double) d / (p - 1)));
       renderer.setSeriesStroke(d, new BasicStroke(width));
     }
     renderer.setDefaultLegendShape(new Rectangle2D.Double(-7, -2, 14, 4));
@@ -141,10 +167,19 @@ public final class MemoryChart {
     plot.setDomainGridlinePaint(new Color(0xD0D0D0));
     plot.setRangeGridlinePaint(new Color(0xD0D0D0));
     plot.setOutlinePaint(new Color(0xBBBBBB));
-    for (Map.Entry<Long, String> e : (limitsOnScale ? limitLabels(memoryLimitBytes) : Map.<Long, String>of())
-        .entrySet()) {
-      ValueMarker marker = new ValueMarker(unit.of(e.getKey()), LIMIT,
-          new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+    for (Map.Entry<Long, String> e :
+        (limitsOnScale ? limitLabels(memoryLimitBytes) : Map.<Long, String>of()).entrySet()) {
+      ValueMarker marker =
+          new ValueMarker(
+              unit.of(e.getKey()),
+              LIMIT,
+              new BasicStroke(
+                  1.6f,
+                  BasicStroke.CAP_BUTT,
+                  BasicStroke.JOIN_MITER,
+                  10f,
+                  new float[] {6f, 4f},
+                  0f));
       marker.setLabel(e.getValue());
       marker.setLabelFont(SMALL_FONT);
       marker.setLabelPaint(LIMIT);
@@ -157,11 +192,18 @@ public final class MemoryChart {
 
     JFreeChart chart = new JFreeChart(title, TITLE_FONT, plot, false);
     chart.setBackgroundPaint(Color.WHITE);
-    String note = timeline.memory().isEmpty() ? "no memory levels recorded in this timeline"
-        : String.format(Locale.ROOT, "peak %s; static memory included", ByteUnit.format(peakBytes));
+    String note =
+        timeline.memory().isEmpty()
+            ? "no memory levels recorded in this timeline"
+            : String.format(
+                Locale.ROOT, "peak %s; static memory included", ByteUnit.format(peakBytes));
     if (!limitsOnScale && !memoryLimitBytes.isEmpty() && peakBytes > 0) {
-      note += String.format(Locale.ROOT, "; the limit (%s) is off the scale: the peak uses %.1f%% of it",
-          ByteUnit.format(smallestLimit), 100.0 * peakBytes / smallestLimit);
+      note +=
+          String.format(
+              Locale.ROOT,
+              "; the limit (%s) is off the scale: the peak uses %.1f%% of it",
+              ByteUnit.format(smallestLimit),
+              100.0 * peakBytes / smallestLimit);
     }
     chart.addSubtitle(new TextTitle(note, SMALL_FONT));
     if (p <= LEGEND_DEVICE_LIMIT) {
@@ -191,8 +233,10 @@ public final class MemoryChart {
   private static Map<Long, String> limitLabels(List<Long> limits) {
     Map<Long, List<Integer>> devices = new TreeMap<>();
     for (int d = 0; d < limits.size(); d++) {
-      devices.computeIfAbsent(Checks.positive("memory limit of device " + d, limits.get(d)),
-          k -> new ArrayList<>()).add(d);
+      devices
+          .computeIfAbsent(
+              Checks.positive("memory limit of device " + d, limits.get(d)), k -> new ArrayList<>())
+          .add(d);
     }
     Map<Long, String> labels = new TreeMap<>();
     for (Map.Entry<Long, List<Integer>> e : devices.entrySet()) {

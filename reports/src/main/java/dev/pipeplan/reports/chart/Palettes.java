@@ -3,15 +3,29 @@ package dev.pipeplan.reports.chart;
 import java.awt.Color;
 import java.util.List;
 
-/** Colours for series that are not action types: Okabe-Ito for a few categories, viridis for many ordered ones. */
+/**
+ * Colours for series that are not action types: Okabe-Ito for a few categories, viridis for many
+ * ordered ones.
+ */
 final class Palettes {
   /** Okabe-Ito, black last; safe for the common colour-vision deficiencies. */
-  static final List<Color> CATEGORICAL = List.of(
-      new Color(0x0072B2), new Color(0xD55E00), new Color(0x009E73), new Color(0xCC79A7), new Color(0xE69F00),
-      new Color(0x56B4E9), new Color(0xF0E442), new Color(0x000000));
+  static final List<Color> CATEGORICAL =
+      List.of(
+          new Color(0x0072B2),
+          new Color(0xD55E00),
+          new Color(0x009E73),
+          new Color(0xCC79A7),
+          new Color(0xE69F00),
+          new Color(0x56B4E9),
+          new Color(0xF0E442),
+          new Color(0x000000));
 
   private static final Color[] VIRIDIS = {
-    new Color(0x440154), new Color(0x3B528B), new Color(0x21918C), new Color(0x5EC962), new Color(0xFDE725)
+    new Color(0x440154),
+    new Color(0x3B528B),
+    new Color(0x21918C),
+    new Color(0x5EC962),
+    new Color(0xFDE725)
   };
 
   private Palettes() {}

@@ -36,9 +36,10 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * Pictures of a plan search: the landscape (iteration time against micro-batch count, one line per schedule kind,
- * each point the best feasible candidate of that kind and count) and the Pareto front of iteration time against
- * peak memory. The chosen plan is marked on both; candidates that do not fit in memory are grey crosses.
+ * Pictures of a plan search: the landscape (iteration time against micro-batch count, one line per
+ * schedule kind, each point the best feasible candidate of that kind and count) and the Pareto
+ * front of iteration time against peak memory. The chosen plan is marked on both; candidates that
+ * do not fit in memory are grey crosses.
  */
 public final class SearchCharts {
   public static final int DEFAULT_WIDTH_PIXELS = 1000;
@@ -54,12 +55,18 @@ public final class SearchCharts {
   private SearchCharts() {}
 
   public static void writeLandscape(List<SearchPoint> points, Path out) {
-    ChartFiles.write(landscape(points, "Search landscape: iteration time vs micro-batches"), out,
-        DEFAULT_WIDTH_PIXELS, DEFAULT_HEIGHT_PIXELS);
+    ChartFiles.write(
+        landscape(points, "Search landscape: iteration time vs micro-batches"),
+        out,
+        DEFAULT_WIDTH_PIXELS,
+        DEFAULT_HEIGHT_PIXELS);
   }
 
   public static void writePareto(List<SearchPoint> points, long memoryLimitBytes, Path out) {
-    ChartFiles.write(pareto(points, memoryLimitBytes, "Iteration time vs peak memory"), out, DEFAULT_WIDTH_PIXELS,
+    ChartFiles.write(
+        pareto(points, memoryLimitBytes, "Iteration time vs peak memory"),
+        out,
+        DEFAULT_WIDTH_PIXELS,
         DEFAULT_HEIGHT_PIXELS);
   }
 
@@ -82,8 +89,8 @@ public final class SearchCharts {
         infeasible.add(p.microBatchCount(), p.iterationNanos() / 1e6);
         continue;
       }
-      best.computeIfAbsent(p.kind(), k -> new TreeMap<>()).merge(p.microBatchCount(), p.iterationNanos(),
-          Math::min);
+      best.computeIfAbsent(p.kind(), k -> new TreeMap<>())
+          .merge(p.microBatchCount(), p.iterationNanos(), Math::min);
     }
     XYSeriesCollection dataset = new XYSeriesCollection();
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
@@ -95,7 +102,8 @@ public final class SearchCharts {
       }
       dataset.addSeries(s);
       renderer.setSeriesPaint(series, Palettes.categorical(series));
-      // each later kind is drawn thinner and smaller, so kinds whose points coincide stay visible as nested lines
+      // each later kind is drawn thinner and smaller, so kinds whose points coincide stay visible
+      // as nested lines
       float width = Math.max(1.2f, 6.0f - 2.2f * series);
       renderer.setSeriesStroke(series, new BasicStroke(width));
       double r = Math.max(2.5, 6.0 - 1.0 * series);
@@ -117,16 +125,21 @@ public final class SearchCharts {
     time.setAutoRangeIncludesZero(false);
     time.setLabelFont(SMALL_FONT);
     XYPlot plot = plot(dataset, m, time, renderer);
-    // series 0 (the widest line) first, so that the thinner lines of later kinds stay visible on top of it
+    // series 0 (the widest line) first, so that the thinner lines of later kinds stay visible on
+    // top of it
     plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
-    JFreeChart chart = chart(title, plot,
-        "each point: the fastest feasible candidate of that kind and micro-batch count");
+    JFreeChart chart =
+        chart(
+            title,
+            plot,
+            "each point: the fastest feasible candidate of that kind and micro-batch count");
     return chart;
   }
 
   /**
-   * Iteration time against peak memory for every candidate, the Pareto front (no other candidate is both faster
-   * and smaller) as a line, the device memory limit (if above zero) as a dashed line, and the chosen plan marked.
+   * Iteration time against peak memory for every candidate, the Pareto front (no other candidate is
+   * both faster and smaller) as a line, the device memory limit (if above zero) as a dashed line,
+   * and the chosen plan marked.
    */
   public static JFreeChart pareto(List<SearchPoint> points, long memoryLimitBytes, String title) {
     Objects.requireNonNull(points, "points");
@@ -136,9 +149,12 @@ public final class SearchCharts {
     for (SearchPoint p : points) {
       pointsMaxBytes = Math.max(pointsMaxBytes, p.peakMemoryBytes());
     }
-    // a limit far above every candidate would squash them against the axis: leave it off the scale and say so
-    boolean limitOnScale = memoryLimitBytes > 0
-        && !(pointsMaxBytes > 0 && pointsMaxBytes < memoryLimitBytes * MemoryChart.OFF_SCALE_FRACTION);
+    // a limit far above every candidate would squash them against the axis: leave it off the scale
+    // and say so
+    boolean limitOnScale =
+        memoryLimitBytes > 0
+            && !(pointsMaxBytes > 0
+                && pointsMaxBytes < memoryLimitBytes * MemoryChart.OFF_SCALE_FRACTION);
     long maxBytes = limitOnScale ? Math.max(memoryLimitBytes, pointsMaxBytes) : pointsMaxBytes;
     ByteUnit unit = ByteUnit.forMax(maxBytes);
     XYSeries candidates = new XYSeries("candidate", false, true);
@@ -146,7 +162,8 @@ public final class SearchCharts {
     XYSeries chosen = new XYSeries("chosen plan", false, true);
     SearchPoint chosenPoint = null;
     for (SearchPoint p : points) {
-      (p.feasible() ? candidates : infeasible).add(unit.of(p.peakMemoryBytes()), p.iterationNanos() / 1e6);
+      (p.feasible() ? candidates : infeasible)
+          .add(unit.of(p.peakMemoryBytes()), p.iterationNanos() / 1e6);
       if (p.chosen()) {
         chosen.add(unit.of(p.peakMemoryBytes()), p.iterationNanos() / 1e6);
         chosenPoint = p;
@@ -176,8 +193,17 @@ public final class SearchCharts {
     time.setLabelFont(SMALL_FONT);
     XYPlot plot = plot(dataset, memory, time, renderer);
     if (limitOnScale) {
-      ValueMarker limit = new ValueMarker(unit.of(memoryLimitBytes), CHOSEN, new BasicStroke(1.5f,
-          BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+      ValueMarker limit =
+          new ValueMarker(
+              unit.of(memoryLimitBytes),
+              CHOSEN,
+              new BasicStroke(
+                  1.5f,
+                  BasicStroke.CAP_BUTT,
+                  BasicStroke.JOIN_MITER,
+                  10f,
+                  new float[] {6f, 4f},
+                  0f));
       limit.setLabel("memory limit " + ByteUnit.format(memoryLimitBytes));
       limit.setLabelFont(SMALL_FONT);
       limit.setLabelPaint(CHOSEN);
@@ -195,22 +221,32 @@ public final class SearchCharts {
       String text = "chosen: " + chosenPoint.kind() + ", m=" + chosenPoint.microBatchCount();
       // the note goes on the side of the point with more room
       boolean leftOfPoint = pointsMaxBytes > 0 && chosenPoint.peakMemoryBytes() > 0.55 * maxBytes;
-      XYTextAnnotation note = new XYTextAnnotation(leftOfPoint ? text + "  " : "  " + text,
-          unit.of(chosenPoint.peakMemoryBytes()), chosenPoint.iterationNanos() / 1e6);
+      XYTextAnnotation note =
+          new XYTextAnnotation(
+              leftOfPoint ? text + "  " : "  " + text,
+              unit.of(chosenPoint.peakMemoryBytes()),
+              chosenPoint.iterationNanos() / 1e6);
       note.setFont(SMALL_FONT);
       note.setPaint(CHOSEN);
       note.setTextAnchor(leftOfPoint ? TextAnchor.BOTTOM_RIGHT : TextAnchor.BOTTOM_LEFT);
       plot.addAnnotation(note);
     }
-    String subtitle = String.format(Locale.ROOT, "%d candidates, %d on the Pareto front", points.size(),
-        front.getItemCount());
+    String subtitle =
+        String.format(
+            Locale.ROOT,
+            "%d candidates, %d on the Pareto front",
+            points.size(),
+            front.getItemCount());
     if (memoryLimitBytes > 0 && !limitOnScale) {
       subtitle += "; the memory limit (" + ByteUnit.format(memoryLimitBytes) + ") is off the scale";
     }
     return chart(title, plot, subtitle);
   }
 
-  /** Feasible points that no other feasible point beats on both time and memory, by ascending memory. */
+  /**
+   * Feasible points that no other feasible point beats on both time and memory, by ascending
+   * memory.
+   */
   public static List<SearchPoint> paretoFront(List<SearchPoint> points) {
     List<SearchPoint> feasible = new ArrayList<>();
     for (SearchPoint p : points) {
@@ -218,10 +254,11 @@ public final class SearchCharts {
         feasible.add(p);
       }
     }
-    feasible.sort(Comparator.comparingLong(SearchPoint::peakMemoryBytes)
-        .thenComparingLong(SearchPoint::iterationNanos)
-        .thenComparing(SearchPoint::kind)
-        .thenComparingInt(SearchPoint::microBatchCount));
+    feasible.sort(
+        Comparator.comparingLong(SearchPoint::peakMemoryBytes)
+            .thenComparingLong(SearchPoint::iterationNanos)
+            .thenComparing(SearchPoint::kind)
+            .thenComparingInt(SearchPoint::microBatchCount));
     List<SearchPoint> front = new ArrayList<>();
     long bestTime = Long.MAX_VALUE;
     for (SearchPoint p : feasible) {
@@ -233,8 +270,12 @@ public final class SearchCharts {
     return front;
   }
 
-  private static int addMarkers(XYSeriesCollection dataset, XYLineAndShapeRenderer renderer, int series,
-      XYSeries infeasible, XYSeries chosen) {
+  private static int addMarkers(
+      XYSeriesCollection dataset,
+      XYLineAndShapeRenderer renderer,
+      int series,
+      XYSeries infeasible,
+      XYSeries chosen) {
     int next = series;
     if (infeasible.getItemCount() > 0) {
       dataset.addSeries(infeasible);
@@ -254,8 +295,8 @@ public final class SearchCharts {
     return next;
   }
 
-  private static XYPlot plot(XYSeriesCollection dataset, ValueAxis x, NumberAxis y,
-      XYLineAndShapeRenderer renderer) {
+  private static XYPlot plot(
+      XYSeriesCollection dataset, ValueAxis x, NumberAxis y, XYLineAndShapeRenderer renderer) {
     XYPlot plot = new XYPlot(dataset, x, y, renderer);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xD0D0D0));

@@ -13,7 +13,11 @@ import dev.pipeplan.models.Checks;
  * @param chosen whether it is the plan that was picked
  */
 public record SearchPoint(
-    String kind, int microBatchCount, long iterationNanos, long peakMemoryBytes, boolean feasible,
+    String kind,
+    int microBatchCount,
+    long iterationNanos,
+    long peakMemoryBytes,
+    boolean feasible,
     boolean chosen) {
 
   public SearchPoint {

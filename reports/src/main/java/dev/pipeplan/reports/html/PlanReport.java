@@ -21,9 +21,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Builds a {@link ReportContent} from a plan and, optionally, a measured run of it. The predicted timeline is the
- * plan's stored prediction replayed by {@link PlanPrediction#predict(Plan)} (stored costs, nothing re-costed); with
- * a run, the run's own predicted timeline is the one compared, as the executor compared it.
+ * Builds a {@link ReportContent} from a plan and, optionally, a measured run of it. The predicted
+ * timeline is the plan's stored prediction replayed by {@link PlanPrediction#predict(Plan)} (stored
+ * costs, nothing re-costed); with a run, the run's own predicted timeline is the one compared, as
+ * the executor compared it.
  */
 public final class PlanReport {
   private PlanReport() {}
@@ -39,19 +40,29 @@ public final class PlanReport {
     Objects.requireNonNull(plan, "plan");
     Objects.requireNonNull(run, "run");
     run.ifPresent(r -> checkRunMatches(plan, r));
-    Timeline predicted = run.isPresent() ? run.get().predicted() : PlanPrediction.predict(plan).timeline();
+    Timeline predicted =
+        run.isPresent() ? run.get().predicted() : PlanPrediction.predict(plan).timeline();
     Optional<Timeline> measured = run.map(MeasuredRun::representative);
     int p = plan.parallelism().pp();
     if (predicted.deviceCount() != p) {
-      throw new BadInputException("the run's predicted timeline has " + predicted.deviceCount()
-          + " devices but the plan has pp=" + p + ". Maybe the run is of another plan.");
+      throw new BadInputException(
+          "the run's predicted timeline has "
+              + predicted.deviceCount()
+              + " devices but the plan has pp="
+              + p
+              + ". Maybe the run is of another plan.");
     }
-    measured.ifPresent(m -> {
-      if (m.deviceCount() != p) {
-        throw new BadInputException("the measured run has " + m.deviceCount() + " devices but the plan has pp=" + p
-            + ". Maybe the run is of another plan.");
-      }
-    });
+    measured.ifPresent(
+        m -> {
+          if (m.deviceCount() != p) {
+            throw new BadInputException(
+                "the measured run has "
+                    + m.deviceCount()
+                    + " devices but the plan has pp="
+                    + p
+                    + ". Maybe the run is of another plan.");
+          }
+        });
     PredictedMetrics metrics = plan.predicted();
     long limit = metrics.memoryLimitBytes();
     List<Long> limits = Collections.nCopies(p, limit);
@@ -74,59 +85,135 @@ public final class PlanReport {
       long peak = peakOf(metrics, d, ds.peakMemoryBytes());
       final int device = d;
       long measuredBusy = measuredSummary.map(m -> m.devices().get(device).busyNanos()).orElse(-1L);
-      devices.add(new ReportContent.DeviceRow(d, join(stages), String.join(", ", layers), ds.busyNanos(),
-          measuredBusy, peak, limit));
+      devices.add(
+          new ReportContent.DeviceRow(
+              d,
+              join(stages),
+              String.join(", ", layers),
+              ds.busyNanos(),
+              measuredBusy,
+              peak,
+              limit));
     }
 
     List<ReportContent.Row> summary = new ArrayList<>();
-    summary.add(row("model", plan.model().name() + " (" + plan.model().layers().size() + " layers)"));
-    summary.add(row("cluster", plan.cluster().name() + " (" + plan.cluster().deviceCount() + " devices)"));
+    summary.add(
+        row("model", plan.model().name() + " (" + plan.model().layers().size() + " layers)"));
+    summary.add(
+        row("cluster", plan.cluster().name() + " (" + plan.cluster().deviceCount() + " devices)"));
     summary.add(row("parallelism", plan.parallelism().toString()));
-    summary.add(row("schedule", plan.scheduleKind() + (plan.virtualStages() > 1 ? ", v=" + plan.virtualStages()
-        : "") + (plan.groupSize() > 0 ? ", group size " + plan.groupSize() : "")
-        + (plan.maxInFlightMicroBatches() > 0 ? ", at most " + plan.maxInFlightMicroBatches()
-            + " micro-batches in flight" : "")));
-    summary.add(row("micro-batches", "m=" + plan.microBatchCount() + " of b=" + plan.microBatchSize()
-        + " samples; global batch " + plan.training().globalBatch()));
+    summary.add(
+        row(
+            "schedule",
+            plan.scheduleKind()
+                + (plan.virtualStages() > 1 ? ", v=" + plan.virtualStages() : "")
+                + (plan.groupSize() > 0 ? ", group size " + plan.groupSize() : "")
+                + (plan.maxInFlightMicroBatches() > 0
+                    ? ", at most " + plan.maxInFlightMicroBatches() + " micro-batches in flight"
+                    : "")));
+    summary.add(
+        row(
+            "micro-batches",
+            "m="
+                + plan.microBatchCount()
+                + " of b="
+                + plan.microBatchSize()
+                + " samples; global batch "
+                + plan.training().globalBatch()));
     summary.add(row("partition (layers per stage)", plan.partition().toString()));
-    summary.add(row("predicted iteration", ms(metrics.iterationNanos()) + " ms = pipeline "
-        + ms(metrics.pipelineNanos()) + " + data-parallel sync " + ms(metrics.dataParallelSyncNanos())
-        + " + optimizer step " + ms(metrics.optimizerStepNanos())));
+    summary.add(
+        row(
+            "predicted iteration",
+            ms(metrics.iterationNanos())
+                + " ms = pipeline "
+                + ms(metrics.pipelineNanos())
+                + " + data-parallel sync "
+                + ms(metrics.dataParallelSyncNanos())
+                + " + optimizer step "
+                + ms(metrics.optimizerStepNanos())));
     summary.add(row("bubble", String.format(Locale.ROOT, "%.1f%%", 100 * metrics.bubbleRatio())));
-    summary.add(row("throughput", String.format(Locale.ROOT, "%.1f samples/s", metrics.throughputSamplesPerSecond())
-        + (metrics.throughputTokensPerSecond() > 0
-            ? String.format(Locale.ROOT, ", %.0f tokens/s", metrics.throughputTokensPerSecond()) : "")));
-    summary.add(row("peak memory", ByteUnit.format(metrics.peakMemoryBytes()) + " of "
-        + ByteUnit.format(limit) + " per device"));
-    summary.add(row("search", plan.search().candidatesConsidered() + " candidates considered, "
-        + plan.search().candidatesSimulated() + " simulated, " + plan.search().candidatesPruned() + " pruned, "
-        + plan.search().candidatesOverMemory() + " over memory"));
+    summary.add(
+        row(
+            "throughput",
+            String.format(Locale.ROOT, "%.1f samples/s", metrics.throughputSamplesPerSecond())
+                + (metrics.throughputTokensPerSecond() > 0
+                    ? String.format(
+                        Locale.ROOT, ", %.0f tokens/s", metrics.throughputTokensPerSecond())
+                    : "")));
+    summary.add(
+        row(
+            "peak memory",
+            ByteUnit.format(metrics.peakMemoryBytes())
+                + " of "
+                + ByteUnit.format(limit)
+                + " per device"));
+    summary.add(
+        row(
+            "search",
+            plan.search().candidatesConsidered()
+                + " candidates considered, "
+                + plan.search().candidatesSimulated()
+                + " simulated, "
+                + plan.search().candidatesPruned()
+                + " pruned, "
+                + plan.search().candidatesOverMemory()
+                + " over memory"));
 
     List<ReportContent.Candidate> candidates = new ArrayList<>();
     for (PlanSummary s : plan.runnersUp()) {
-      candidates.add(new ReportContent.Candidate(s.rank(), s.scheduleKind(), s.parallelism().toString(),
-          s.microBatchSize(), s.microBatchCount(), s.virtualStages(), s.partition(), s.iterationNanos(),
-          s.bubbleRatio(), s.peakMemoryBytes()));
+      candidates.add(
+          new ReportContent.Candidate(
+              s.rank(),
+              s.scheduleKind(),
+              s.parallelism().toString(),
+              s.microBatchSize(),
+              s.microBatchCount(),
+              s.virtualStages(),
+              s.partition(),
+              s.iterationNanos(),
+              s.bubbleRatio(),
+              s.peakMemoryBytes()));
     }
 
     List<ReportContent.Row> runDetails = new ArrayList<>();
-    run.ifPresent(r -> {
-      runDetails.add(row("run", r.iterations().size() + " measured iterations after " + r.warmupIterations()
-          + " warm-up; compared: iteration " + r.representativeIteration() + " (median time)"));
-      runDetails.add(row("backend", r.backend() + (r.threadSettings().isEmpty() ? "" : ", " + r.threadSettings())));
-      if (!r.machine().isEmpty()) {
-        runDetails.add(row("machine", r.machine()));
-      }
-    });
+    run.ifPresent(
+        r -> {
+          runDetails.add(
+              row(
+                  "run",
+                  r.iterations().size()
+                      + " measured iterations after "
+                      + r.warmupIterations()
+                      + " warm-up; compared: iteration "
+                      + r.representativeIteration()
+                      + " (median time)"));
+          runDetails.add(
+              row(
+                  "backend",
+                  r.backend() + (r.threadSettings().isEmpty() ? "" : ", " + r.threadSettings())));
+          if (!r.machine().isEmpty()) {
+            runDetails.add(row("machine", r.machine()));
+          }
+        });
 
     String title = "pipeplan report: " + plan.model().name() + " on " + plan.cluster().name();
-    return new ReportContent(title, summary, devices, plan.reason(), candidates, searchPoints(plan), limits,
-        predicted, measured, runDetails, planJson);
+    return new ReportContent(
+        title,
+        summary,
+        devices,
+        plan.reason(),
+        candidates,
+        searchPoints(plan),
+        limits,
+        predicted,
+        measured,
+        runDetails,
+        planJson);
   }
 
   /**
-   * The ranked candidates and the Pareto set as search-chart points, each candidate once; the winner (rank 1, or
-   * the entry equal to the plan) is marked chosen.
+   * The ranked candidates and the Pareto set as search-chart points, each candidate once; the
+   * winner (rank 1, or the entry equal to the plan) is marked chosen.
    */
   static List<SearchPoint> searchPoints(Plan plan) {
     TreeMap<String, SearchPoint> points = new TreeMap<>();
@@ -134,30 +221,66 @@ public final class PlanReport {
     List<PlanSummary> all = new ArrayList<>(plan.runnersUp());
     all.addAll(plan.pareto());
     for (PlanSummary s : all) {
-      String key = s.scheduleKind() + "|" + s.parallelism() + "|" + s.microBatchSize() + "|" + s.microBatchCount()
-          + "|" + s.virtualStages() + "|" + s.partition();
-      boolean chosen = s.scheduleKind().equals(plan.scheduleKind())
-          && s.parallelism().equals(plan.parallelism())
-          && s.microBatchSize() == plan.microBatchSize()
-          && s.microBatchCount() == plan.microBatchCount()
-          && s.virtualStages() == plan.virtualStages()
-          && s.partition().equals(plan.partition().toString());
-      SearchPoint point = new SearchPoint(s.scheduleKind(), s.microBatchCount(), s.iterationNanos(),
-          s.peakMemoryBytes(), s.peakMemoryBytes() <= limit, chosen);
+      String key =
+          s.scheduleKind()
+              + "|"
+              + s.parallelism()
+              + "|"
+              + s.microBatchSize()
+              + "|"
+              + s.microBatchCount()
+              + "|"
+              + s.virtualStages()
+              + "|"
+              + s.partition();
+      boolean chosen =
+          s.scheduleKind().equals(plan.scheduleKind())
+              && s.parallelism().equals(plan.parallelism())
+              && s.microBatchSize() == plan.microBatchSize()
+              && s.microBatchCount() == plan.microBatchCount()
+              && s.virtualStages() == plan.virtualStages()
+              && s.partition().equals(plan.partition().toString());
+      SearchPoint point =
+          new SearchPoint(
+              s.scheduleKind(),
+              s.microBatchCount(),
+              s.iterationNanos(),
+              s.peakMemoryBytes(),
+              s.peakMemoryBytes() <= limit,
+              chosen);
       points.merge(key, point, (a, b) -> a.chosen() ? a : b);
     }
     return new ArrayList<>(points.values());
   }
 
-  /** A run of another plan would compare unrelated timelines: its schedule, p, v and m must be the plan's. */
+  /**
+   * A run of another plan would compare unrelated timelines: its schedule, p, v and m must be the
+   * plan's.
+   */
   static void checkRunMatches(Plan plan, MeasuredRun run) {
-    String planShape = plan.scheduleKind() + " with pp=" + plan.parallelism().pp() + ", v=" + plan.virtualStages()
-        + ", m=" + plan.microBatchCount();
-    String runShape = run.scheduleName() + " with pp=" + run.pipelineDevices() + ", v=" + run.virtualStages()
-        + ", m=" + run.microBatchCount();
+    String planShape =
+        plan.scheduleKind()
+            + " with pp="
+            + plan.parallelism().pp()
+            + ", v="
+            + plan.virtualStages()
+            + ", m="
+            + plan.microBatchCount();
+    String runShape =
+        run.scheduleName()
+            + " with pp="
+            + run.pipelineDevices()
+            + ", v="
+            + run.virtualStages()
+            + ", m="
+            + run.microBatchCount();
     if (!planShape.equals(runShape)) {
-      throw new BadInputException("the measured run is " + runShape + " but the plan is " + planShape
-          + ". Maybe pass the run that 'pipeplan run' wrote for this plan.");
+      throw new BadInputException(
+          "the measured run is "
+              + runShape
+              + " but the plan is "
+              + planShape
+              + ". Maybe pass the run that 'pipeplan run' wrote for this plan.");
     }
   }
 

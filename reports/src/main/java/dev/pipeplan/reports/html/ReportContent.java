@@ -10,19 +10,22 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything the HTML report shows, already computed: {@link PlanReport} builds it from a plan (and a measured run),
- * and tests build it by hand.
+ * Everything the HTML report shows, already computed: {@link PlanReport} builds it from a plan (and
+ * a measured run), and tests build it by hand.
  *
  * @param title the page's heading
  * @param summary the plan in brief, one labelled value per row, in display order
  * @param devices one row per pipeline device
  * @param reason why this plan was chosen (may be empty)
  * @param candidates the ranked candidates, the chosen one first (may be empty)
- * @param searchPoints the candidates as the search charts plot them (may be empty: no search charts)
- * @param memoryLimitBytes each pipeline device's memory limit, one per device (or empty: none drawn)
+ * @param searchPoints the candidates as the search charts plot them (may be empty: no search
+ *     charts)
+ * @param memoryLimitBytes each pipeline device's memory limit, one per device (or empty: none
+ *     drawn)
  * @param predicted the predicted timeline
  * @param measured the measured timeline of the same plan, when there is one
- * @param runDetails where and how the measured run ran, one labelled value per row (empty without a run)
+ * @param runDetails where and how the measured run ran, one labelled value per row (empty without a
+ *     run)
  * @param planJson the plan file's text, copied into the report as plan.json (empty: no copy)
  */
 public record ReportContent(
@@ -50,18 +53,28 @@ public record ReportContent(
     Objects.requireNonNull(measured, "measured");
     int p = predicted.deviceCount();
     if (!memoryLimitBytes.isEmpty() && memoryLimitBytes.size() != p) {
-      throw new BadInputException("report has memory limits for " + memoryLimitBytes.size()
-          + " devices but the predicted timeline has " + p);
+      throw new BadInputException(
+          "report has memory limits for "
+              + memoryLimitBytes.size()
+              + " devices but the predicted timeline has "
+              + p);
     }
     if (measured.isPresent() && measured.get().deviceCount() != p) {
-      throw new BadInputException("the measured timeline has " + measured.get().deviceCount()
-          + " devices but the predicted one has " + p + ". Maybe the run is of another plan.");
+      throw new BadInputException(
+          "the measured timeline has "
+              + measured.get().deviceCount()
+              + " devices but the predicted one has "
+              + p
+              + ". Maybe the run is of another plan.");
     }
     runDetails = List.copyOf(Objects.requireNonNull(runDetails, "runDetails"));
     planJson = Objects.requireNonNullElse(planJson, "");
   }
 
-  /** The comparison of the measured timeline with the predicted one, when there is a measured timeline. */
+  /**
+   * The comparison of the measured timeline with the predicted one, when there is a measured
+   * timeline.
+   */
   public Optional<Comparison> comparison() {
     return measured.map(m -> Comparison.of(predicted, m));
   }
@@ -91,8 +104,13 @@ public record ReportContent(
    * @param memoryLimitBytes the device's memory limit
    */
   public record DeviceRow(
-      int device, String stages, String layers, long predictedBusyNanos, long measuredBusyNanos,
-      long peakMemoryBytes, long memoryLimitBytes) {
+      int device,
+      String stages,
+      String layers,
+      long predictedBusyNanos,
+      long measuredBusyNanos,
+      long peakMemoryBytes,
+      long memoryLimitBytes) {
     public DeviceRow {
       Checks.nonNegative("device", device);
       Objects.requireNonNull(stages, "stages");
@@ -115,8 +133,16 @@ public record ReportContent(
    * @param peakMemoryBytes predicted peak memory
    */
   public record Candidate(
-      int rank, String scheduleKind, String parallelism, int microBatchSize, int microBatchCount,
-      int virtualStages, String partition, long iterationNanos, double bubbleRatio, long peakMemoryBytes) {
+      int rank,
+      String scheduleKind,
+      String parallelism,
+      int microBatchSize,
+      int microBatchCount,
+      int virtualStages,
+      String partition,
+      long iterationNanos,
+      double bubbleRatio,
+      long peakMemoryBytes) {
     public Candidate {
       Checks.positive("candidate rank", rank);
       Checks.nonBlank("candidate scheduleKind", scheduleKind);

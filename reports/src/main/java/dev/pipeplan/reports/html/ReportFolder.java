@@ -18,9 +18,10 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Puts a whole folder in place at once: the caller fills a temporary sibling folder, then {@link #commit} moves an
- * existing folder aside, moves the new one in, and deletes the old one. A failure before the commit deletes the
- * temporary folder and leaves the target as it was; readers never see a half-filled target.
+ * Puts a whole folder in place at once: the caller fills a temporary sibling folder, then {@link
+ * #commit} moves an existing folder aside, moves the new one in, and deletes the old one. A failure
+ * before the commit deletes the temporary folder and leaves the target as it was; readers never see
+ * a half-filled target.
  */
 final class ReportFolder implements AutoCloseable {
   /** The file whose presence marks an existing folder as a report we may replace. */
@@ -39,12 +40,22 @@ final class ReportFolder implements AutoCloseable {
   static ReportFolder open(Path target) {
     Path absolute = target.toAbsolutePath().normalize();
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
-      throw new BadInputException("report output " + target + " is a file, not a folder. Maybe use -o "
-          + target + "-report/");
+      throw new BadInputException(
+          "report output "
+              + target
+              + " is a file, not a folder. Maybe use -o "
+              + target
+              + "-report/");
     }
-    if (Files.isDirectory(absolute) && !isEmpty(absolute) && !Files.exists(absolute.resolve(MARKER))) {
-      throw new BadInputException("report output " + target + " is a folder that holds other files and no "
-          + MARKER + "; pipeplan replaces only an empty folder or an earlier report. Maybe use a new folder.");
+    if (Files.isDirectory(absolute)
+        && !isEmpty(absolute)
+        && !Files.exists(absolute.resolve(MARKER))) {
+      throw new BadInputException(
+          "report output "
+              + target
+              + " is a folder that holds other files and no "
+              + MARKER
+              + "; pipeplan replaces only an empty folder or an earlier report. Maybe use a new folder.");
     }
     Path parent = absolute.getParent();
     try {
@@ -52,7 +63,8 @@ final class ReportFolder implements AutoCloseable {
       Path staging = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".tmp-");
       return new ReportFolder(absolute, staging);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a folder beside " + target + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot create a folder beside " + target + ": " + e.getMessage(), e);
     }
   }
 
@@ -82,7 +94,8 @@ final class ReportFolder implements AutoCloseable {
       }
       committed = true;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot move the report into " + target + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot move the report into " + target + ": " + e.getMessage(), e);
     } finally {
       if (old != null) {
         deleteTree(old);
@@ -99,8 +112,8 @@ final class ReportFolder implements AutoCloseable {
   }
 
   /**
-   * Temporary folders and files are created owner-only; a report is for sharing, so give it the usual
-   * rwxr-xr-x / rw-r--r-- where the file system has POSIX permissions.
+   * Temporary folders and files are created owner-only; a report is for sharing, so give it the
+   * usual rwxr-xr-x / rw-r--r-- where the file system has POSIX permissions.
    */
   private static void shareable(Path root) throws IOException {
     if (!Files.getFileStore(root).supportsFileAttributeView(PosixFileAttributeView.class)) {
@@ -136,22 +149,25 @@ final class ReportFolder implements AutoCloseable {
       return;
     }
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
+      Files.walkFileTree(
+          root,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.delete(file);
+              return FileVisitResult.CONTINUE;
+            }
 
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          if (e != null) {
-            throw e;
-          }
-          Files.delete(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+              if (e != null) {
+                throw e;
+              }
+              Files.delete(dir);
+              return FileVisitResult.CONTINUE;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + root + ": " + e.getMessage(), e);
     }

@@ -19,7 +19,11 @@ import java.util.TreeSet;
  * @param devices one entry per device, in device order
  */
 public record TimelineSummary(
-    long iterationNanos, double bubbleRatio, int microBatchCount, int stageCount, List<DeviceSummary> devices) {
+    long iterationNanos,
+    double bubbleRatio,
+    int microBatchCount,
+    int stageCount,
+    List<DeviceSummary> devices) {
 
   public TimelineSummary {
     devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
@@ -78,8 +82,13 @@ public record TimelineSummary(
 
   private static void checkDevice(Timeline timeline, int device) {
     if (device >= timeline.deviceCount()) {
-      throw new BadInputException("timeline '" + timeline.scheduleName() + "' has " + timeline.deviceCount()
-          + " devices but an entry on device " + device);
+      throw new BadInputException(
+          "timeline '"
+              + timeline.scheduleName()
+              + "' has "
+              + timeline.deviceCount()
+              + " devices but an entry on device "
+              + device);
     }
   }
 }

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Renders every chart kind at small and large sizes into the folder named by {@code -Dpipeplan.gallery=DIR}, for
- * people to look at. Skipped in the normal build (the large charts take seconds).
+ * Renders every chart kind at small and large sizes into the folder named by {@code
+ * -Dpipeplan.gallery=DIR}, for people to look at. Skipped in the normal build (the large charts
+ * take seconds).
  */
 @EnabledIfSystemProperty(named = "pipeplan.gallery", matches = ".+")
 class ChartGalleryTest {
@@ -29,11 +30,14 @@ class ChartGalleryTest {
     GanttChart.write(TestTimelines.oneFOneB(8, 32), dir.resolve("gantt-medium.png"));
     GanttChart.write(large, dir.resolve("gantt-large.png"));
     GanttChart.write(largeZb, dir.resolve("gantt-zb-large.png"));
-    GanttChart.writePaired(smallZb, TestTimelines.measured(4, 8, 150_000, 7), dir.resolve("paired-small.png"));
-    GanttChart.writePaired(largeZb, TestTimelines.measured(64, 1024, 150_000, 7), dir.resolve("paired-large.png"));
+    GanttChart.writePaired(
+        smallZb, TestTimelines.measured(4, 8, 150_000, 7), dir.resolve("paired-small.png"));
+    GanttChart.writePaired(
+        largeZb, TestTimelines.measured(64, 1024, 150_000, 7), dir.resolve("paired-large.png"));
     java.util.List<Long> limits8 = java.util.Collections.nCopies(4, 4L << 30);
     MemoryChart.write(smallZb, limits8, dir.resolve("memory-small.png"));
-    MemoryChart.write(largeZb, java.util.Collections.nCopies(64, 80L << 30), dir.resolve("memory-large.png"));
+    MemoryChart.write(
+        largeZb, java.util.Collections.nCopies(64, 80L << 30), dir.resolve("memory-large.png"));
     SearchCharts.writeLandscape(TestTimelines.search(), dir.resolve("landscape.png"));
     SearchCharts.writePareto(TestTimelines.search(), 80L << 30, dir.resolve("pareto.png"));
     assertThat(dir.resolve("gantt-large.png")).exists();

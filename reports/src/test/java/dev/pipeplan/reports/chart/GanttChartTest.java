@@ -56,7 +56,8 @@ class GanttChartTest {
 
   @Test
   void labelsOnlyBarsWideEnoughForTheirText() {
-    // F bars are half as wide as B bars: at this width single digits fit in both, two digits only in B bars
+    // F bars are half as wide as B bars: at this width single digits fit in both, two digits only
+    // in B bars
     Timeline timeline = TestTimelines.oneFOneB(2, 16);
     String svg = ChartFiles.svg(GanttChart.create(timeline, "t", 300), 900, 300);
     List<String> labels = ids(svg, "g", "label-action-");
@@ -88,7 +89,8 @@ class GanttChartTest {
     Timeline timeline = TestTimelines.zeroBubbleLike(3, 4, 100_000);
     GanttChart.write(timeline, dir.resolve("a.svg"));
     GanttChart.write(timeline, dir.resolve("b.svg"));
-    assertThat(Files.readAllBytes(dir.resolve("a.svg"))).isEqualTo(Files.readAllBytes(dir.resolve("b.svg")));
+    assertThat(Files.readAllBytes(dir.resolve("a.svg")))
+        .isEqualTo(Files.readAllBytes(dir.resolve("b.svg")));
   }
 
   @Test
@@ -117,8 +119,12 @@ class GanttChartTest {
 
   @Test
   void rejectsPairingTimelinesOfDifferentDeviceCounts() {
-    assertThatThrownBy(() -> GanttChart.createPaired(TestTimelines.oneFOneB(2, 4), TestTimelines.oneFOneB(3, 4),
-        "p", 300)).isInstanceOf(BadInputException.class).hasMessageContaining("3 devices");
+    assertThatThrownBy(
+            () ->
+                GanttChart.createPaired(
+                    TestTimelines.oneFOneB(2, 4), TestTimelines.oneFOneB(3, 4), "p", 300))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("3 devices");
   }
 
   static List<String> ids(String svg, String element, String prefix) {

@@ -14,31 +14,44 @@ class MemoryChartTest {
   @Test
   void drawsTheLimitAndALegendEntryPerDevice() {
     Timeline timeline = TestTimelines.zeroBubbleLike(3, 4, 0);
-    String svg = ChartFiles.svg(MemoryChart.create(timeline, Collections.nCopies(3, 4L << 30), "m"), 900, 400);
-    assertThat(svg).contains("limit 4.0 GiB").contains(">device 0<").contains(">device 2<")
+    String svg =
+        ChartFiles.svg(
+            MemoryChart.create(timeline, Collections.nCopies(3, 4L << 30), "m"), 900, 400);
+    assertThat(svg)
+        .contains("limit 4.0 GiB")
+        .contains(">device 0<")
+        .contains(">device 2<")
         .contains("peak 1.8 GiB");
   }
 
   @Test
   void namesTheDevicesOfEachLimitWhenLimitsDiffer() {
     Timeline timeline = TestTimelines.zeroBubbleLike(3, 4, 0);
-    String svg = ChartFiles.svg(MemoryChart.create(timeline, List.of(4L << 30, 4L << 30, 8L << 30), "m"), 900,
-        400);
+    String svg =
+        ChartFiles.svg(
+            MemoryChart.create(timeline, List.of(4L << 30, 4L << 30, 8L << 30), "m"), 900, 400);
     assertThat(svg).contains("limit 4.0 GiB (2 devices)").contains("limit 8.0 GiB (device 2)");
   }
 
   @Test
   void leavesALimitFarAboveThePeakOffTheScaleAndSaysSo() {
     Timeline timeline = TestTimelines.zeroBubbleLike(3, 4, 0);
-    String svg = ChartFiles.svg(MemoryChart.create(timeline, Collections.nCopies(3, 80L << 30), "m"), 900, 400);
-    assertThat(svg).doesNotContain(">limit 80.0 GiB<").contains("the limit (80.0 GiB) is off the scale")
+    String svg =
+        ChartFiles.svg(
+            MemoryChart.create(timeline, Collections.nCopies(3, 80L << 30), "m"), 900, 400);
+    assertThat(svg)
+        .doesNotContain(">limit 80.0 GiB<")
+        .contains("the limit (80.0 GiB) is off the scale")
         .contains("uses 2.2% of it");
   }
 
   @Test
   void rejectsLimitsForTheWrongNumberOfDevices() {
-    assertThatThrownBy(() -> MemoryChart.create(TestTimelines.zeroBubbleLike(3, 4, 0), List.of(1L, 2L), "m"))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("2 devices").hasMessageContaining("has 3");
+    assertThatThrownBy(
+            () -> MemoryChart.create(TestTimelines.zeroBubbleLike(3, 4, 0), List.of(1L, 2L), "m"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("2 devices")
+        .hasMessageContaining("has 3");
   }
 
   @Test

@@ -18,7 +18,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-/** Writes sample reports into {@code -Dpipeplan.gallery=DIR} for people (and headless Chromium) to look at. */
+/**
+ * Writes sample reports into {@code -Dpipeplan.gallery=DIR} for people (and headless Chromium) to
+ * look at.
+ */
 @EnabledIfSystemProperty(named = "pipeplan.gallery", matches = ".+")
 class HtmlGalleryTest {
   @Test
@@ -36,9 +39,17 @@ class HtmlGalleryTest {
     String cluster = System.getProperty("pipeplan.gallery.cluster", "h100:1x8");
     int batch = Integer.getInteger("pipeplan.gallery.batch", 64);
     ModelSpec spec = Zoo.get(model);
-    Plan plan = PlanBuilder.fromSearch(Planner.search(spec, TrainingSpec.of(batch, spec.sequenceLength(),
-        DType.BF16), Clusters.load(cluster), SearchOptions.defaults().withPp(8), ProgressListener.none()));
-    HtmlReport.write(PlanReport.content(plan, PlanJson.write(plan), Optional.empty()), dir.resolve("report-plan"));
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                spec,
+                TrainingSpec.of(batch, spec.sequenceLength(), DType.BF16),
+                Clusters.load(cluster),
+                SearchOptions.defaults().withPp(8),
+                ProgressListener.none()));
+    HtmlReport.write(
+        PlanReport.content(plan, PlanJson.write(plan), Optional.empty()),
+        dir.resolve("report-plan"));
     assertThat(dir.resolve("report-plan/index.html")).exists();
   }
 }

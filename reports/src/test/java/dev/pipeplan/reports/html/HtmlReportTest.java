@@ -30,8 +30,17 @@ class HtmlReportTest {
     List<String> written = HtmlReport.write(TestContents.of(3, 4, true), out);
     String html = Files.readString(out.resolve("index.html"));
     List<String> references = references(html);
-    assertThat(references).contains("gantt.png", "gantt.svg", "memory.png", "landscape.png", "pareto.png",
-        "paired.png", "paired.svg", "trace.json", "plan.json");
+    assertThat(references)
+        .contains(
+            "gantt.png",
+            "gantt.svg",
+            "memory.png",
+            "landscape.png",
+            "pareto.png",
+            "paired.png",
+            "paired.svg",
+            "trace.json",
+            "plan.json");
     for (String r : references) {
       assertThat(r).doesNotContain(":").doesNotStartWith("/").doesNotContain("..");
       assertThat(out.resolve(r)).isRegularFile();
@@ -44,20 +53,28 @@ class HtmlReportTest {
   void showsTheComparisonOnlyWhenAMeasuredRunIsGiven() throws Exception {
     HtmlReport.write(TestContents.of(2, 4, false), dir.resolve("plain"));
     String plain = Files.readString(dir.resolve("plain/index.html"));
-    assertThat(plain).doesNotContain("id=\"comparison\"").contains("Why this plan").contains("zb-h1 is 6.2% faster");
+    assertThat(plain)
+        .doesNotContain("id=\"comparison\"")
+        .contains("Why this plan")
+        .contains("zb-h1 is 6.2% faster");
     assertThat(dir.resolve("plain/paired.png")).doesNotExist();
 
     HtmlReport.write(TestContents.of(2, 4, true), dir.resolve("compared"));
     String compared = Files.readString(dir.resolve("compared/index.html"));
-    assertThat(compared).contains("id=\"comparison\"").contains("per-action duration error")
-        .contains("stage that drifted most").contains("measured busy (ms)");
+    assertThat(compared)
+        .contains("id=\"comparison\"")
+        .contains("per-action duration error")
+        .contains("stage that drifted most")
+        .contains("measured busy (ms)");
   }
 
   @Test
   void escapesTextFromTheInputs() throws Exception {
     HtmlReport.write(TestContents.of(2, 4, false), dir.resolve("r"));
     String html = Files.readString(dir.resolve("r/index.html"));
-    assertThat(html).contains("test &amp; &lt;model&gt;").contains("gpt2-tiny &lt;test&gt;")
+    assertThat(html)
+        .contains("test &amp; &lt;model&gt;")
+        .contains("gpt2-tiny &lt;test&gt;")
         .doesNotContain("<model>");
   }
 
@@ -66,7 +83,8 @@ class HtmlReportTest {
     HtmlReport.write(TestContents.of(2, 4, true), dir.resolve("a"));
     HtmlReport.write(TestContents.of(2, 4, true), dir.resolve("b"));
     for (String f : List.of("index.html", "trace.json", "gantt.svg", "plan.json")) {
-      assertThat(Files.readAllBytes(dir.resolve("a").resolve(f))).as(f)
+      assertThat(Files.readAllBytes(dir.resolve("a").resolve(f)))
+          .as(f)
           .isEqualTo(Files.readAllBytes(dir.resolve("b").resolve(f)));
     }
   }
@@ -74,11 +92,17 @@ class HtmlReportTest {
   @Test
   void anInterruptedWriteLeavesNothingBehind() throws Exception {
     Path out = dir.resolve("report");
-    assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, true), out, name -> {
-      if (name.equals("memory.png")) {
-        throw new IllegalStateException("interrupted");
-      }
-    })).hasMessage("interrupted");
+    assertThatThrownBy(
+            () ->
+                HtmlReport.write(
+                    TestContents.of(2, 4, true),
+                    out,
+                    name -> {
+                      if (name.equals("memory.png")) {
+                        throw new IllegalStateException("interrupted");
+                      }
+                    }))
+        .hasMessage("interrupted");
     assertThat(out).doesNotExist();
     assertThat(listing(dir)).isEmpty();
   }
@@ -88,11 +112,17 @@ class HtmlReportTest {
     Path out = dir.resolve("report");
     List<String> first = HtmlReport.write(TestContents.of(2, 4, false), out);
     String index = Files.readString(out.resolve("index.html"));
-    assertThatThrownBy(() -> HtmlReport.write(TestContents.of(3, 4, true), out, name -> {
-      if (name.equals("trace.json")) {
-        throw new IllegalStateException("interrupted");
-      }
-    })).hasMessage("interrupted");
+    assertThatThrownBy(
+            () ->
+                HtmlReport.write(
+                    TestContents.of(3, 4, true),
+                    out,
+                    name -> {
+                      if (name.equals("trace.json")) {
+                        throw new IllegalStateException("interrupted");
+                      }
+                    }))
+        .hasMessage("interrupted");
     assertThat(Files.readString(out.resolve("index.html"))).isEqualTo(index);
     assertThat(listing(out)).containsExactlyInAnyOrderElementsOf(first);
     assertThat(listing(dir)).containsExactly("report");
@@ -103,7 +133,9 @@ class HtmlReportTest {
     Path out = dir.resolve("report");
     HtmlReport.write(TestContents.of(2, 4, true), out);
     List<String> second = HtmlReport.write(TestContents.of(2, 4, false), out);
-    assertThat(listing(out)).containsExactlyInAnyOrderElementsOf(second).doesNotContain("paired.png");
+    assertThat(listing(out))
+        .containsExactlyInAnyOrderElementsOf(second)
+        .doesNotContain("paired.png");
     assertThat(listing(dir)).containsExactly("report");
   }
 
@@ -113,7 +145,9 @@ class HtmlReportTest {
     Files.createDirectories(out);
     Files.writeString(out.resolve("notes.txt"), "keep me");
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("mine").hasMessageContaining("new folder");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("mine")
+        .hasMessageContaining("new folder");
     assertThat(Files.readString(out.resolve("notes.txt"))).isEqualTo("keep me");
     assertThat(listing(dir)).containsExactly("mine");
   }
@@ -123,8 +157,10 @@ class HtmlReportTest {
     Path out = dir.resolve("report");
     HtmlReport.write(TestContents.of(2, 4, false), out);
     assumeTrue(Files.getFileStore(out).supportsFileAttributeView(PosixFileAttributeView.class));
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rwxr-xr-x");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("index.html"))))
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+        .isEqualTo("rwxr-xr-x");
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("index.html"))))
         .isEqualTo("rw-r--r--");
   }
 
@@ -133,7 +169,8 @@ class HtmlReportTest {
     Path out = dir.resolve("report.html");
     Files.writeString(out, "x");
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("is a file");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("is a file");
   }
 
   static List<String> references(String html) {

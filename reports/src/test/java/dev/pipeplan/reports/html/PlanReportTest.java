@@ -30,13 +30,16 @@ class PlanReportTest {
     assertThat(first.stages()).isEqualTo("0");
     assertThat(first.layers()).isEqualTo("0-1");
     assertThat(first.memoryLimitBytes()).isEqualTo(8 * ReportPlans.GIB);
-    assertThat(first.peakMemoryBytes()).isEqualTo(plan.predicted().devices().get(0).peakMemoryBytes());
+    assertThat(first.peakMemoryBytes())
+        .isEqualTo(plan.predicted().devices().get(0).peakMemoryBytes());
     assertThat(first.measuredBusyNanos()).isEqualTo(-1);
     // every device runs F, I and W of 1 ms for each of 8 micro-batches in the replayed prediction
-    assertThat(content.devices()).allSatisfy(d -> assertThat(d.predictedBusyNanos()).isEqualTo(24_000_000));
+    assertThat(content.devices())
+        .allSatisfy(d -> assertThat(d.predictedBusyNanos()).isEqualTo(24_000_000));
     assertThat(content.predicted().actions()).hasSize(4 * 8 * 2);
     assertThat(content.reason()).contains("2.0 GiB less");
-    assertThat(content.candidates()).extracting(ReportContent.Candidate::scheduleKind)
+    assertThat(content.candidates())
+        .extracting(ReportContent.Candidate::scheduleKind)
         .containsExactly("1f1b", "gpipe", "1f1b");
   }
 
@@ -44,7 +47,9 @@ class PlanReportTest {
   void marksTheChosenCandidateOnceAmongRankedAndParetoPoints() {
     List<SearchPoint> points = PlanReport.searchPoints(ReportPlans.fourStageOneFOneB());
     assertThat(points).hasSize(3);
-    assertThat(points).filteredOn(SearchPoint::chosen).singleElement()
+    assertThat(points)
+        .filteredOn(SearchPoint::chosen)
+        .singleElement()
         .satisfies(p -> assertThat(p.kind()).isEqualTo("1f1b"))
         .satisfies(p -> assertThat(p.microBatchCount()).isEqualTo(8));
     assertThat(points).allSatisfy(p -> assertThat(p.feasible()).isTrue());
@@ -68,7 +73,8 @@ class PlanReportTest {
   void rejectsARunOfAnotherSchedule() {
     Plan plan = ReportPlans.fourStageOneFOneB();
     Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
-    assertThatThrownBy(() -> PlanReport.content(plan, "", Optional.of(run(plan, predicted, "gpipe"))))
+    assertThatThrownBy(
+            () -> PlanReport.content(plan, "", Optional.of(run(plan, predicted, "gpipe"))))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("gpipe with pp=4")
         .hasMessageContaining("1f1b with pp=4");
@@ -76,7 +82,22 @@ class PlanReportTest {
 
   private static MeasuredRun run(Plan plan, Timeline predicted, String schedule) {
     Timeline measured = TestTimelines.measured(4, 8, 0, 1);
-    return new MeasuredRun(plan.model().name(), schedule, 4, 1, 8, 1, "2,2,2,2", predicted, List.of(measured), 0,
-        List.of(2.5), 1, "cpu", "test machine", "OMP_NUM_THREADS=1", 42);
+    return new MeasuredRun(
+        plan.model().name(),
+        schedule,
+        4,
+        1,
+        8,
+        1,
+        "2,2,2,2",
+        predicted,
+        List.of(measured),
+        0,
+        List.of(2.5),
+        1,
+        "cpu",
+        "test machine",
+        "OMP_NUM_THREADS=1",
+        42);
   }
 }

@@ -18,11 +18,13 @@ class TimelineSummaryTest {
     assertThat(s.bubbleRatio()).isCloseTo((p - 1.0) / (m + p - 1.0), within(1e-12));
     assertThat(s.microBatchCount()).isEqualTo(m);
     assertThat(s.stageCount()).isEqualTo(p);
-    assertThat(s.devices()).allSatisfy(d -> {
-      assertThat(d.busyNanos()).isEqualTo(m * (f + b));
-      assertThat(d.actionCount()).isEqualTo(2 * m);
-      assertThat(d.stages()).containsExactly(d.device());
-    });
+    assertThat(s.devices())
+        .allSatisfy(
+            d -> {
+              assertThat(d.busyNanos()).isEqualTo(m * (f + b));
+              assertThat(d.actionCount()).isEqualTo(2 * m);
+              assertThat(d.stages()).containsExactly(d.device());
+            });
   }
 
   @Test

@@ -31,8 +31,10 @@ class ChromeTraceTest {
       JsonNode e = complete.get(i);
       assertThat(e.get("name").asText()).isEqualTo(a.action().toString());
       assertThat(e.get("cat").asText()).isEqualTo(a.action().type().name());
-      assertThat(e.get("ts").decimalValue().movePointRight(3).longValueExact()).isEqualTo(a.startNanos());
-      assertThat(e.get("dur").decimalValue().movePointRight(3).longValueExact()).isEqualTo(a.durationNanos());
+      assertThat(e.get("ts").decimalValue().movePointRight(3).longValueExact())
+          .isEqualTo(a.startNanos());
+      assertThat(e.get("dur").decimalValue().movePointRight(3).longValueExact())
+          .isEqualTo(a.durationNanos());
       assertThat(e.get("pid").asInt()).isEqualTo(1);
       assertThat(e.get("tid").asInt()).isEqualTo(a.device());
       assertThat(e.get("args").get("stage").asInt()).isEqualTo(a.action().stage());
@@ -42,8 +44,14 @@ class ChromeTraceTest {
 
   @Test
   void keepsFractionalMicrosecondsExactly() throws Exception {
-    Timeline timeline = new Timeline(Timeline.PREDICTED, "t", 1,
-        List.of(new TimedAction(0, Action.of(ActionType.F, 0, 0), 1_234_567, 2_000_001)), List.of(), List.of());
+    Timeline timeline =
+        new Timeline(
+            Timeline.PREDICTED,
+            "t",
+            1,
+            List.of(new TimedAction(0, Action.of(ActionType.F, 0, 0), 1_234_567, 2_000_001)),
+            List.of(),
+            List.of());
     String json = ChromeTrace.toJson(timeline);
     assertThat(json).contains("\"ts\": 1234.567").contains("\"dur\": 765.434");
     assertThat(ChromeTrace.micros(3_000_000)).isEqualTo("3000");
@@ -67,9 +75,11 @@ class ChromeTraceTest {
     }
     assertThat(processes).containsExactly("1=predicted: zb-like", "2=measured: zb-like");
     assertThat(threads).isEqualTo(6);
-    long measuredEvents = events(trace, "X").stream().filter(e -> e.get("pid").asInt() == 2).count();
+    long measuredEvents =
+        events(trace, "X").stream().filter(e -> e.get("pid").asInt() == 2).count();
     assertThat(measuredEvents).isEqualTo(measured.actions().size());
-    assertThat(events(trace, "b")).hasSize(predicted.transfers().size() + measured.transfers().size());
+    assertThat(events(trace, "b"))
+        .hasSize(predicted.transfers().size() + measured.transfers().size());
     assertThat(events(trace, "e")).hasSameSizeAs(events(trace, "b"));
   }
 
@@ -78,14 +88,21 @@ class ChromeTraceTest {
     Timeline timeline = TestTimelines.zeroBubbleLike(3, 6, 50_000);
     ChromeTrace.write(List.of(timeline), dir.resolve("a.json"));
     ChromeTrace.write(List.of(timeline), dir.resolve("b.json"));
-    assertThat(Files.readAllBytes(dir.resolve("a.json"))).isEqualTo(Files.readAllBytes(dir.resolve("b.json")));
+    assertThat(Files.readAllBytes(dir.resolve("a.json")))
+        .isEqualTo(Files.readAllBytes(dir.resolve("b.json")));
     assertThat(Files.readString(dir.resolve("a.json"))).isEqualTo(ChromeTrace.toJson(timeline));
   }
 
   @Test
   void escapesNamesThatAreNotPlainText() throws Exception {
-    Timeline timeline = new Timeline("measured", "my \"odd\"\\schedule", 1,
-        List.of(new TimedAction(0, Action.of(ActionType.F, 0, 0), 0, 10)), List.of(), List.of());
+    Timeline timeline =
+        new Timeline(
+            "measured",
+            "my \"odd\"\\schedule",
+            1,
+            List.of(new TimedAction(0, Action.of(ActionType.F, 0, 0), 0, 10)),
+            List.of(),
+            List.of());
     JsonNode trace = Json.json().readTree(ChromeTrace.toJson(timeline));
     assertThat(trace.get("traceEvents").get(0).get("args").get("name").asText())
         .isEqualTo("measured: my \"odd\"\\schedule");

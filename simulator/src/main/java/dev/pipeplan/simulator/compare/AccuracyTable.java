@@ -7,9 +7,10 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Several measured runs of one model, one row each, as a Markdown table of predicted against measured iteration
- * time (docs/accuracy.md is made of these), with the machine and its load before and after. Each row also gives the
- * fastest and slowest measured iteration, so a reader sees how much of the error is the machine's noise.
+ * Several measured runs of one model, one row each, as a Markdown table of predicted against
+ * measured iteration time (docs/accuracy.md is made of these), with the machine and its load before
+ * and after. Each row also gives the fastest and slowest measured iteration, so a reader sees how
+ * much of the error is the machine's noise.
  */
 public final class AccuracyTable {
   private final String modelName;
@@ -37,13 +38,26 @@ public final class AccuracyTable {
       fastest = Math.min(fastest, iteration.makespanNanos());
       slowest = Math.max(slowest, iteration.makespanNanos());
     }
-    rows.add(String.format(Locale.ROOT,
-        "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %.1f%% | %.1f%% | %.3f | %.3f | %.1e |",
-        run.scheduleName(), run.pipelineDevices(), run.virtualStages(), run.microBatchCount(), run.microBatchSize(),
-        run.partition(), c.predictedIterationNanos() / 1e6, c.measuredIterationNanos() / 1e6, fastest / 1e6,
-        slowest / 1e6,
-        100 * c.iterationError(), 100 * c.medianActionError(), 100 * c.p90ActionError(), c.predictedBubbleRatio(),
-        c.measuredBubbleRatio(), gradientDifference));
+    rows.add(
+        String.format(
+            Locale.ROOT,
+            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %.1f%% | %.1f%% | %.3f | %.3f | %.1e |",
+            run.scheduleName(),
+            run.pipelineDevices(),
+            run.virtualStages(),
+            run.microBatchCount(),
+            run.microBatchSize(),
+            run.partition(),
+            c.predictedIterationNanos() / 1e6,
+            c.measuredIterationNanos() / 1e6,
+            fastest / 1e6,
+            slowest / 1e6,
+            100 * c.iterationError(),
+            100 * c.medianActionError(),
+            100 * c.p90ActionError(),
+            c.predictedBubbleRatio(),
+            c.measuredBubbleRatio(),
+            gradientDifference));
   }
 
   public void finish(String loadAfterText) {
@@ -58,8 +72,9 @@ public final class AccuracyTable {
       b.append("; after: ").append(loadAfter);
     }
     b.append("\n\n");
-    b.append("| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
-        + " | action error median | action error p90 | bubble predicted | bubble measured | gradient difference |\n");
+    b.append(
+        "| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
+            + " | action error median | action error p90 | bubble predicted | bubble measured | gradient difference |\n");
     b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (String row : rows) {
       b.append(row).append('\n');

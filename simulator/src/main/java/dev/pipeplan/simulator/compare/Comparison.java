@@ -11,9 +11,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A predicted timeline set against a measured one. Errors are signed and relative to the measurement,
- * {@code (predicted - measured) / measured}: a negative error means the prediction was too optimistic. Actions are
- * matched on (device, action); an action found in only one timeline is counted in {@code unmatchedActions}.
+ * A predicted timeline set against a measured one. Errors are signed and relative to the
+ * measurement, {@code (predicted - measured) / measured}: a negative error means the prediction was
+ * too optimistic. Actions are matched on (device, action); an action found in only one timeline is
+ * counted in {@code unmatchedActions}.
  *
  * @param predictedIterationNanos the predicted iteration time (makespan)
  * @param measuredIterationNanos the measured iteration time (makespan)
@@ -24,8 +25,8 @@ import java.util.TreeMap;
  * @param measuredBubbleRatio the same of the measurement
  * @param actions every matched action, sorted by device, then predicted start, then action
  * @param stages per global stage, how far its actions drifted, sorted by stage
- * @param mostDriftedStage the stage whose mean ratio is furthest from 1 (in log scale, so 0.5 and 2 are as far);
- *     -1 when no stage has a ratio
+ * @param mostDriftedStage the stage whose mean ratio is furthest from 1 (in log scale, so 0.5 and 2
+ *     are as far); -1 when no stage has a ratio
  * @param unmatchedActions actions present in only one of the two timelines
  */
 public record Comparison(
@@ -55,12 +56,17 @@ public record Comparison(
    * @param predictedNanos predicted duration
    * @param measuredStartNanos measured start from the iteration's start
    * @param measuredNanos measured duration
-   * @param error signed relative duration error, {@code (predicted - measured) / measured} (a measured duration
-   *     of 0 counts as 1 ns)
+   * @param error signed relative duration error, {@code (predicted - measured) / measured} (a
+   *     measured duration of 0 counts as 1 ns)
    */
   public record ActionComparison(
-      int device, Action action, long predictedStartNanos, long predictedNanos, long measuredStartNanos,
-      long measuredNanos, double error) {
+      int device,
+      Action action,
+      long predictedStartNanos,
+      long predictedNanos,
+      long measuredStartNanos,
+      long measuredNanos,
+      double error) {
     public ActionComparison {
       Objects.requireNonNull(action, "action");
     }
@@ -84,9 +90,10 @@ public record Comparison(
       measuredByKey.put(key(a), a);
     }
     List<TimedAction> predictedSorted = new ArrayList<>(predicted.actions());
-    predictedSorted.sort(Comparator.comparingInt(TimedAction::device)
-        .thenComparingLong(TimedAction::startNanos)
-        .thenComparing(TimedAction::action));
+    predictedSorted.sort(
+        Comparator.comparingInt(TimedAction::device)
+            .thenComparingLong(TimedAction::startNanos)
+            .thenComparing(TimedAction::action));
     long predictedStart = earliestStart(predicted);
     long measuredStart = earliestStart(measured);
 
@@ -101,8 +108,15 @@ public record Comparison(
       }
       long measuredNanos = m.durationNanos();
       double error = (p.durationNanos() - (double) measuredNanos) / Math.max(1L, measuredNanos);
-      matched.add(new ActionComparison(p.device(), p.action(), p.startNanos() - predictedStart, p.durationNanos(),
-          m.startNanos() - measuredStart, measuredNanos, error));
+      matched.add(
+          new ActionComparison(
+              p.device(),
+              p.action(),
+              p.startNanos() - predictedStart,
+              p.durationNanos(),
+              m.startNanos() - measuredStart,
+              measuredNanos,
+              error));
       double[] sum = ratioSums.computeIfAbsent(p.action().stage(), s -> new double[2]);
       if (p.durationNanos() > 0) {
         sum[0] += measuredNanos / (double) p.durationNanos();
@@ -190,7 +204,12 @@ public record Comparison(
   }
 
   private static String key(TimedAction a) {
-    return String.format(java.util.Locale.ROOT, "%08d/%s/%08d/%08d",
-        a.device(), a.action().type(), a.action().stage(), a.action().microBatch());
+    return String.format(
+        java.util.Locale.ROOT,
+        "%08d/%s/%08d/%08d",
+        a.device(),
+        a.action().type(),
+        a.action().stage(),
+        a.action().microBatch());
   }
 }

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A plan run for real: the measured timeline of every measured iteration (warm-up iterations excluded), the one
- * chosen to represent the run, the prediction it is compared with, and where and how it ran.
+ * A plan run for real: the measured timeline of every measured iteration (warm-up iterations
+ * excluded), the one chosen to represent the run, the prediction it is compared with, and where and
+ * how it ran.
  *
  * @param modelName the model that ran
  * @param scheduleName the schedule kind ("1f1b", "zb-h1", ...)
@@ -18,14 +19,16 @@ import java.util.Objects;
  * @param microBatchSize b, samples per micro-batch
  * @param partition layers per global stage, as "3,3,2,2"
  * @param predicted the simulator's timeline for the plan (source {@link Timeline#PREDICTED})
- * @param iterations the measured timelines, one per measured iteration, times from that iteration's start
- * @param representativeIteration index into {@code iterations} of the iteration the comparison uses (the one with
- *     the median iteration time)
+ * @param iterations the measured timelines, one per measured iteration, times from that iteration's
+ *     start
+ * @param representativeIteration index into {@code iterations} of the iteration the comparison uses
+ *     (the one with the median iteration time)
  * @param losses the training loss of each measured iteration, same order as {@code iterations}
  * @param warmupIterations iterations run before measuring and not recorded
  * @param backend the executor backend ("cpu")
  * @param machine a description of the machine (processor, cores, JVM)
- * @param threadSettings the native thread settings the workers ran with ("OMP_NUM_THREADS=1, 1 thread per worker")
+ * @param threadSettings the native thread settings the workers ran with ("OMP_NUM_THREADS=1, 1
+ *     thread per worker")
  * @param seed the root seed of weights and synthetic data
  */
 public record MeasuredRun(
@@ -61,12 +64,19 @@ public record MeasuredRun(
       throw new BadInputException("run has no measured iterations; measure at least 1");
     }
     if (representativeIteration < 0 || representativeIteration >= iterations.size()) {
-      throw new BadInputException("run representativeIteration (" + representativeIteration + ") is outside 0.."
-          + (iterations.size() - 1));
+      throw new BadInputException(
+          "run representativeIteration ("
+              + representativeIteration
+              + ") is outside 0.."
+              + (iterations.size() - 1));
     }
     if (losses.size() != iterations.size()) {
       throw new BadInputException(
-          "run has " + losses.size() + " losses for " + iterations.size() + " iterations; they must match");
+          "run has "
+              + losses.size()
+              + " losses for "
+              + iterations.size()
+              + " iterations; they must match");
     }
     Checks.nonNegative("run warmupIterations", warmupIterations);
     Checks.nonBlank("run backend", backend);
@@ -85,8 +95,8 @@ public record MeasuredRun(
   }
 
   /**
-   * The index of the iteration with the median iteration time (the lower median for an even count, the earlier
-   * iteration on ties), so one slow or lucky iteration does not represent the run.
+   * The index of the iteration with the median iteration time (the lower median for an even count,
+   * the earlier iteration on ties), so one slow or lucky iteration does not represent the run.
    */
   public static int medianIteration(List<Timeline> iterations) {
     if (iterations.isEmpty()) {
@@ -96,10 +106,13 @@ public record MeasuredRun(
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    java.util.Arrays.sort(order, (x, y) -> {
-      int c = Long.compare(iterations.get(x).makespanNanos(), iterations.get(y).makespanNanos());
-      return c != 0 ? c : Integer.compare(x, y);
-    });
+    java.util.Arrays.sort(
+        order,
+        (x, y) -> {
+          int c =
+              Long.compare(iterations.get(x).makespanNanos(), iterations.get(y).makespanNanos());
+          return c != 0 ? c : Integer.compare(x, y);
+        });
     return order[(order.length - 1) / 2];
   }
 }

@@ -19,13 +19,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Reads and writes a {@link MeasuredRun} as JSON ("Run file" in docs/formats.md). Timelines are embedded in the
- * timeline file format ({@link TimelineJson}); a {@code comparison} summary is written for readers and ignored when
- * reading (it is recomputed). The same run gives the same bytes.
+ * Reads and writes a {@link MeasuredRun} as JSON ("Run file" in docs/formats.md). Timelines are
+ * embedded in the timeline file format ({@link TimelineJson}); a {@code comparison} summary is
+ * written for readers and ignored when reading (it is recomputed). The same run gives the same
+ * bytes.
  */
 public final class RunJson {
   /** The {@code format} value of a run file. */
   public static final String FORMAT = "pipeplan-run";
+
   /** The version this code writes and reads. */
   public static final int VERSION = 1;
 
@@ -88,8 +90,15 @@ public final class RunJson {
       throw new BadInputException("run file must hold one JSON object");
     }
     if (!FORMAT.equals(text(root, "format")) || root.path("version").asInt(-1) != VERSION) {
-      throw new BadInputException("run file has format '" + root.path("format").asText() + "' version "
-          + root.path("version").asText() + "; this pipeplan reads " + FORMAT + " version " + VERSION);
+      throw new BadInputException(
+          "run file has format '"
+              + root.path("format").asText()
+              + "' version "
+              + root.path("version").asText()
+              + "; this pipeplan reads "
+              + FORMAT
+              + " version "
+              + VERSION);
     }
     List<Double> losses = new ArrayList<>();
     for (JsonNode n : array(root, "losses")) {
@@ -99,18 +108,31 @@ public final class RunJson {
     for (JsonNode n : array(root, "iterations")) {
       iterations.add(TimelineJson.read(n.toString()));
     }
-    return new MeasuredRun(text(root, "modelName"), text(root, "scheduleName"), integer(root, "pipelineDevices"),
-        integer(root, "virtualStages"), integer(root, "microBatchCount"), integer(root, "microBatchSize"),
-        text(root, "partition"), TimelineJson.read(field(root, "predicted").toString()), iterations,
-        integer(root, "representativeIteration"), losses, integer(root, "warmupIterations"), text(root, "backend"),
-        text(root, "machine"), text(root, "threadSettings"), field(root, "seed").asLong());
+    return new MeasuredRun(
+        text(root, "modelName"),
+        text(root, "scheduleName"),
+        integer(root, "pipelineDevices"),
+        integer(root, "virtualStages"),
+        integer(root, "microBatchCount"),
+        integer(root, "microBatchSize"),
+        text(root, "partition"),
+        TimelineJson.read(field(root, "predicted").toString()),
+        iterations,
+        integer(root, "representativeIteration"),
+        losses,
+        integer(root, "warmupIterations"),
+        text(root, "backend"),
+        text(root, "machine"),
+        text(root, "threadSettings"),
+        field(root, "seed").asLong());
   }
 
   public static MeasuredRun read(Path file) {
     try {
       return read(Files.readString(file, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
-      throw new BadInputException("run file " + file + " does not exist. Maybe run 'pipeplan run' first.");
+      throw new BadInputException(
+          "run file " + file + " does not exist. Maybe run 'pipeplan run' first.");
     } catch (IOException e) {
       throw new BadInputException("cannot read run file " + file + ": " + e.getMessage(), e);
     }
@@ -151,7 +173,8 @@ public final class RunJson {
   private static JsonNode array(JsonNode root, String name) {
     JsonNode n = field(root, name);
     if (!n.isArray()) {
-      throw new BadInputException("run file '" + name + "' must be an array, got " + n.getNodeType());
+      throw new BadInputException(
+          "run file '" + name + "' must be an array, got " + n.getNodeType());
     }
     return n;
   }

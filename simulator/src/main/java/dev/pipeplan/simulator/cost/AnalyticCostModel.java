@@ -12,25 +12,28 @@ import java.util.Objects;
 /**
  * Stage costs from FLOPs and the device's sustained rate.
  *
- * <p>An action that does {@code flops} per sample on a stage with {@code w} weight bytes, at micro-batch size b and
- * tensor-parallel degree t, on a device with sustained rate R and memory bandwidth M, takes
+ * <p>An action that does {@code flops} per sample on a stage with {@code w} weight bytes, at
+ * micro-batch size b and tensor-parallel degree t, on a device with sustained rate R and memory
+ * bandwidth M, takes
  *
  * <pre>
  *   flops·b / t / (R · efficiency(b))  + launchOverheadNanos  (+ tensor-parallel all-reduces)
  *   efficiency(b) = b / (b + k),  k = R · w / (flops · M)
  * </pre>
  *
- * <p>k is the micro-batch size at which reading the stage's weights from device memory takes as long as the math:
- * the roofline ridge of the weight GEMMs. Below it the kernels are memory-bound and efficiency falls off; well above
- * it they run at the sustained rate. For a GPT block in bf16 (2 FLOPs and 2 bytes per weight and token) on the H100
- * preset (R ≈ 692 TFLOP/s sustained, M = 3.35 TB/s) k = R/M ≈ 207 tokens, so a micro-batch of one 1024-token
- * sequence runs at ~83%, and a 64-token one at ~24%. Written out, the efficiency term is simply {@code w / t / M}:
- * every F, I and W action streams the stage's weights (I reads W for dX = dY·Wᵀ, W writes dW) once. Embedding tables
- * gather rows and are left out of w.
+ * <p>k is the micro-batch size at which reading the stage's weights from device memory takes as
+ * long as the math: the roofline ridge of the weight GEMMs. Below it the kernels are memory-bound
+ * and efficiency falls off; well above it they run at the sustained rate. For a GPT block in bf16
+ * (2 FLOPs and 2 bytes per weight and token) on the H100 preset (R ≈ 692 TFLOP/s sustained, M =
+ * 3.35 TB/s) k = R/M ≈ 207 tokens, so a micro-batch of one 1024-token sequence runs at ~83%, and a
+ * 64-token one at ~24%. Written out, the efficiency term is simply {@code w / t / M}: every F, I
+ * and W action streams the stage's weights (I reads W for dX = dY·Wᵀ, W writes dW) once. Embedding
+ * tables gather rows and are left out of w.
  *
- * <p>With t > 1 each transformer block adds two all-reduces of its output to F and two to I (Megatron's f/g
- * operators), as a ring over the cluster's intra-node link: 2(t-1)/t · bytes / bandwidth + 2(t-1) · latency each.
- * With recompute, I also pays the stage's forward again. Memory follows {@link LayerSums#withMemory}.
+ * <p>With t > 1 each transformer block adds two all-reduces of its output to F and two to I
+ * (Megatron's f/g operators), as a ring over the cluster's intra-node link: 2(t-1)/t · bytes /
+ * bandwidth + 2(t-1) · latency each. With recompute, I also pays the stage's forward again. Memory
+ * follows {@link LayerSums#withMemory}.
  */
 public final class AnalyticCostModel implements CostModel {
   private final ModelSpec model;
@@ -70,18 +73,31 @@ public final class AnalyticCostModel implements CostModel {
       int end = first + partition.layerCounts().get(s);
       DeviceSpec device = cluster.device(request.clusterDeviceOfStage(s));
       double rate = device.flopsPerSecond(training.dtype());
-      double weightNanos = (double) sums.streamedParameters(first, end) * training.dtype().bytes() / t
-          / device.memoryBandwidthBytesPerSecond() * 1e9;
+      double weightNanos =
+          (double) sums.streamedParameters(first, end)
+              * training.dtype().bytes()
+              / t
+              / device.memoryBandwidthBytesPerSecond()
+              * 1e9;
       double tpNanos = sums.tensorParallelNanos(first, end, b, t, cluster.intraNodeLink());
       double forward = sums.forwardFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
-      double input = sums.backwardInputFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
+      double input =
+          sums.backwardInputFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
       double weight = sums.backwardWeightFlops(first, end) * b / t / rate * 1e9 + weightNanos;
       if (training.recompute()) {
         input += forward;
       }
       long overhead = device.launchOverheadNanos();
-      stages.add(sums.withMemory(first, end, b, t, training, Math.round(forward) + overhead,
-          Math.round(input) + overhead, Math.round(weight) + overhead));
+      stages.add(
+          sums.withMemory(
+              first,
+              end,
+              b,
+              t,
+              training,
+              Math.round(forward) + overhead,
+              Math.round(input) + overhead,
+              Math.round(weight) + overhead));
       first = end;
     }
     return new StageCosts(stages, ClusterLinkModel.of(cluster, request.clusterDevices()));
@@ -90,23 +106,45 @@ public final class AnalyticCostModel implements CostModel {
   private void checkFits(Partition partition, CostRequest request) {
     if (partition.layerCount() != model.layerCount()) {
       throw new BadInputException(
-          "partition " + partition + " covers " + partition.layerCount() + " layers but model '" + model.name()
-              + "' has " + model.layerCount());
+          "partition "
+              + partition
+              + " covers "
+              + partition.layerCount()
+              + " layers but model '"
+              + model.name()
+              + "' has "
+              + model.layerCount());
     }
     int t = request.tensorParallel();
     for (int d = 0; d < request.deviceCount(); d++) {
       int last = request.clusterDevices().get(d) + t - 1;
       if (last >= cluster.deviceCount()) {
         throw new BadInputException(
-            "pipeline device " + d + " needs cluster devices " + request.clusterDevices().get(d) + ".." + last
-                + " but cluster '" + cluster.name() + "' has " + cluster.deviceCount() + " devices. Maybe use a"
+            "pipeline device "
+                + d
+                + " needs cluster devices "
+                + request.clusterDevices().get(d)
+                + ".."
+                + last
+                + " but cluster '"
+                + cluster.name()
+                + "' has "
+                + cluster.deviceCount()
+                + " devices. Maybe use a"
                 + " smaller --pp or --tp, or a larger --cluster.");
       }
     }
     if (t > cluster.devicesPerNode()) {
       throw new BadInputException(
-          "tensor-parallel degree " + t + " exceeds the " + cluster.devicesPerNode() + " devices per node of cluster '"
-              + cluster.name() + "'. Maybe use --tp " + cluster.devicesPerNode() + " or fewer.");
+          "tensor-parallel degree "
+              + t
+              + " exceeds the "
+              + cluster.devicesPerNode()
+              + " devices per node of cluster '"
+              + cluster.name()
+              + "'. Maybe use --tp "
+              + cluster.devicesPerNode()
+              + " or fewer.");
     }
   }
 }

@@ -9,15 +9,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Links between pipeline devices as a cluster sees them: each pipeline device sits on a node; two devices on one
- * node talk over {@code intraNodeLink}, others over {@code interNodeLink}; a device talks to itself for free. A
- * plain value (unlike a lambda), so a plan can store the links its prediction used and reproduce it.
+ * Links between pipeline devices as a cluster sees them: each pipeline device sits on a node; two
+ * devices on one node talk over {@code intraNodeLink}, others over {@code interNodeLink}; a device
+ * talks to itself for free. A plain value (unlike a lambda), so a plan can store the links its
+ * prediction used and reproduce it.
  *
  * @param nodeOfDevice for each pipeline device, the node it sits on
  * @param intraNodeLink the link inside a node
  * @param interNodeLink the link between nodes
  */
-public record ClusterLinkModel(List<Integer> nodeOfDevice, LinkSpec intraNodeLink, LinkSpec interNodeLink)
+public record ClusterLinkModel(
+    List<Integer> nodeOfDevice, LinkSpec intraNodeLink, LinkSpec interNodeLink)
     implements LinkModel {
 
   public ClusterLinkModel {
@@ -27,7 +29,8 @@ public record ClusterLinkModel(List<Integer> nodeOfDevice, LinkSpec intraNodeLin
     }
     for (int n : nodeOfDevice) {
       if (n < 0) {
-        throw new BadInputException("link model places a device on node " + n + "; nodes are numbered from 0");
+        throw new BadInputException(
+            "link model places a device on node " + n + "; nodes are numbered from 0");
       }
     }
     Objects.requireNonNull(intraNodeLink, "intraNodeLink");
@@ -49,7 +52,9 @@ public record ClusterLinkModel(List<Integer> nodeOfDevice, LinkSpec intraNodeLin
     return new ClusterLinkModel(nodes, cluster.intraNodeLink(), cluster.interNodeLink());
   }
 
-  /** Every pair of distinct devices over the same link (one node, or a profile's measured hand-off). */
+  /**
+   * Every pair of distinct devices over the same link (one node, or a profile's measured hand-off).
+   */
   public static ClusterLinkModel uniform(int deviceCount, LinkSpec link) {
     return new ClusterLinkModel(Collections.nCopies(deviceCount, 0), link, link);
   }
@@ -63,7 +68,10 @@ public record ClusterLinkModel(List<Integer> nodeOfDevice, LinkSpec intraNodeLin
     if (fromDevice == toDevice) {
       return 0;
     }
-    LinkSpec link = nodeOfDevice.get(fromDevice).equals(nodeOfDevice.get(toDevice)) ? intraNodeLink : interNodeLink;
+    LinkSpec link =
+        nodeOfDevice.get(fromDevice).equals(nodeOfDevice.get(toDevice))
+            ? intraNodeLink
+            : interNodeLink;
     return link.transferNanos(bytes);
   }
 }

@@ -8,18 +8,21 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What a cost model is asked to price: a partition of the model into global virtual stages, where each stage runs,
- * and the micro-batch size.
+ * What a cost model is asked to price: a partition of the model into global virtual stages, where
+ * each stage runs, and the micro-batch size.
  *
  * @param partition the layers of each global virtual stage
  * @param microBatchSize b, samples per micro-batch
  * @param stageToDevice for each global virtual stage, its pipeline device (a schedule's stage map)
- * @param clusterDevices for each pipeline device, the first cluster device of its tensor-parallel group (the group
- *     is {@code tensorParallel} consecutive cluster devices)
+ * @param clusterDevices for each pipeline device, the first cluster device of its tensor-parallel
+ *     group (the group is {@code tensorParallel} consecutive cluster devices)
  * @param tensorParallel t, the tensor-parallel degree inside each pipeline device
  */
 public record CostRequest(
-    Partition partition, int microBatchSize, List<Integer> stageToDevice, List<Integer> clusterDevices,
+    Partition partition,
+    int microBatchSize,
+    List<Integer> stageToDevice,
+    List<Integer> clusterDevices,
     int tensorParallel) {
 
   public CostRequest {
@@ -30,14 +33,24 @@ public record CostRequest(
     Checks.positive("tensor-parallel degree", tensorParallel);
     if (stageToDevice.size() != partition.stageCount()) {
       throw new BadInputException(
-          "the partition has " + partition.stageCount() + " stages but the stage map has " + stageToDevice.size()
-              + " (p*v). Maybe give --partition with " + stageToDevice.size() + " layer counts.");
+          "the partition has "
+              + partition.stageCount()
+              + " stages but the stage map has "
+              + stageToDevice.size()
+              + " (p*v). Maybe give --partition with "
+              + stageToDevice.size()
+              + " layer counts.");
     }
     for (int s = 0; s < stageToDevice.size(); s++) {
       int d = stageToDevice.get(s);
       if (d < 0 || d >= clusterDevices.size()) {
         throw new BadInputException(
-            "stage " + s + " is mapped to pipeline device " + d + ", outside 0.." + (clusterDevices.size() - 1));
+            "stage "
+                + s
+                + " is mapped to pipeline device "
+                + d
+                + ", outside 0.."
+                + (clusterDevices.size() - 1));
       }
     }
     for (int d = 0; d < clusterDevices.size(); d++) {
@@ -47,17 +60,19 @@ public record CostRequest(
 
   /** Pipeline device d on cluster device d, no tensor parallelism, the schedule's stage map. */
   public static CostRequest of(Partition partition, int microBatchSize, Schedule schedule) {
-    return new CostRequest(partition, microBatchSize, schedule.stageToDevice(),
-        identity(schedule.deviceCount()), 1);
+    return new CostRequest(
+        partition, microBatchSize, schedule.stageToDevice(), identity(schedule.deviceCount()), 1);
   }
 
   /** Pipeline device d on cluster devices d*t .. d*t+t-1, the schedule's stage map. */
-  public static CostRequest of(Partition partition, int microBatchSize, Schedule schedule, int tensorParallel) {
+  public static CostRequest of(
+      Partition partition, int microBatchSize, Schedule schedule, int tensorParallel) {
     List<Integer> devices = new ArrayList<>(schedule.deviceCount());
     for (int d = 0; d < schedule.deviceCount(); d++) {
       devices.add(d * tensorParallel);
     }
-    return new CostRequest(partition, microBatchSize, schedule.stageToDevice(), devices, tensorParallel);
+    return new CostRequest(
+        partition, microBatchSize, schedule.stageToDevice(), devices, tensorParallel);
   }
 
   public int stageCount() {

@@ -5,30 +5,35 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stage costs given directly in milliseconds, with no communication and no memory: the shape of the closed-form
- * checks (every stage F = 1 ms, B = 2 ms) and of {@code pipeplan simulate --uniform-stage-ms}.
+ * Stage costs given directly in milliseconds, with no communication and no memory: the shape of the
+ * closed-form checks (every stage F = 1 ms, B = 2 ms) and of {@code pipeplan simulate
+ * --uniform-stage-ms}.
  */
 public final class FixedStageCosts {
   private FixedStageCosts() {}
 
   /** Every stage the same F, I and W, in milliseconds. */
-  public static StageCosts uniformMillis(int stageCount, double forwardMs, double inputMs, double weightMs) {
-    StageCost cost = StageCost.ofTimes(nanos("F", forwardMs), nanos("I", inputMs), nanos("W", weightMs));
+  public static StageCosts uniformMillis(
+      int stageCount, double forwardMs, double inputMs, double weightMs) {
+    StageCost cost =
+        StageCost.ofTimes(nanos("F", forwardMs), nanos("I", inputMs), nanos("W", weightMs));
     return StageCosts.uniform(stageCount, cost);
   }
 
   /**
-   * Reads "F,B" or "F,I,W" in milliseconds. With two numbers the backward B splits evenly into I and W (so a fused
-   * B takes the given time, and a split schedule runs I and W at half of it each).
+   * Reads "F,B" or "F,I,W" in milliseconds. With two numbers the backward B splits evenly into I
+   * and W (so a fused B takes the given time, and a split schedule runs I and W at half of it
+   * each).
    */
   public static StageCosts parseUniform(String text, int stageCount) {
     return parseUniform(text, stageCount, 1);
   }
 
   /**
-   * Reads "F,B" or "F,I,W" in milliseconds as the times of one pipeline device's whole share of the model; with
-   * {@code chunksPerDevice} virtual stages per device (interleaved and V schedules) each stage takes
-   * 1/{@code chunksPerDevice} of them, so that schedules of the same model on the same devices compare.
+   * Reads "F,B" or "F,I,W" in milliseconds as the times of one pipeline device's whole share of the
+   * model; with {@code chunksPerDevice} virtual stages per device (interleaved and V schedules)
+   * each stage takes 1/{@code chunksPerDevice} of them, so that schedules of the same model on the
+   * same devices compare.
    */
   public static StageCosts parseUniform(String text, int stageCount, int chunksPerDevice) {
     if (chunksPerDevice <= 0) {
@@ -41,7 +46,12 @@ public final class FixedStageCosts {
         values.add(Double.parseDouble(part.trim()) / chunksPerDevice);
       } catch (NumberFormatException e) {
         throw new BadInputException(
-            "--uniform-stage-ms '" + text + "': '" + part.trim() + "' is not a number of milliseconds", e);
+            "--uniform-stage-ms '"
+                + text
+                + "': '"
+                + part.trim()
+                + "' is not a number of milliseconds",
+            e);
       }
     }
     if (values.size() == 2) {
@@ -54,13 +64,18 @@ public final class FixedStageCosts {
       return uniformMillis(stageCount, values.get(0), values.get(1), values.get(2));
     }
     throw new BadInputException(
-        "--uniform-stage-ms '" + text + "' has " + values.size() + " numbers; give F,B or F,I,W in milliseconds,"
+        "--uniform-stage-ms '"
+            + text
+            + "' has "
+            + values.size()
+            + " numbers; give F,B or F,I,W in milliseconds,"
             + " for example 1,2 or 1,1,1");
   }
 
   private static long nanos(String what, double millis) {
     if (!(millis >= 0) || Double.isInfinite(millis)) {
-      throw new BadInputException(what + " time must be a finite number of milliseconds >= 0, got " + millis);
+      throw new BadInputException(
+          what + " time must be a finite number of milliseconds >= 0, got " + millis);
     }
     return Math.round(millis * 1e6);
   }

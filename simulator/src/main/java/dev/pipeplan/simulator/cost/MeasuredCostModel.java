@@ -15,14 +15,15 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Stage costs from measured per-layer times: either each layer's own {@link MeasuredTimes} (one micro-batch size,
- * scaled linearly in b: a layer measured at b0 costs time·b/b0), or a {@link Profile}'s fitted lines
- * ({@code fixed + perSample·b}, which interpolate between and extrapolate beyond the measured sizes). A stage's time
- * is the sum of its layers' times; measured times already hold the launch overheads, so none is added. With
- * t > 1 the compute divides by t and the tensor-parallel all-reduces of the analytic model are added (over the
- * cluster's intra-node link); with recompute I pays the forward again. Links come from the profile's measured
- * hand-off when there is a profile, else from the cluster. Memory follows the analytic rules
- * ({@code LayerSums.withMemory}).
+ * Stage costs from measured per-layer times: either each layer's own {@link MeasuredTimes} (one
+ * micro-batch size, scaled linearly in b: a layer measured at b0 costs time·b/b0), or a {@link
+ * Profile}'s fitted lines ({@code fixed + perSample·b}, which interpolate between and extrapolate
+ * beyond the measured sizes). A stage's time is the sum of its layers' times; measured times
+ * already hold the launch overheads, so none is added. With t > 1 the compute divides by t and the
+ * tensor-parallel all-reduces of the analytic model are added (over the cluster's intra-node link);
+ * with recompute I pays the forward again. Links come from the profile's measured hand-off when
+ * there is a profile, else from the cluster. Memory follows the analytic rules ({@code
+ * LayerSums.withMemory}).
  */
 public final class MeasuredCostModel implements CostModel {
   private final ModelSpec model;
@@ -30,10 +31,12 @@ public final class MeasuredCostModel implements CostModel {
   private final ClusterSpec cluster;
   private final Profile profile;
   private final LayerSums sums;
+
   /** Per layer: forward, input-gradient and weight-gradient time as {fixed, perSample} pairs. */
   private final double[][] lines;
 
-  private MeasuredCostModel(ModelSpec model, TrainingSpec training, ClusterSpec cluster, Profile profile) {
+  private MeasuredCostModel(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, Profile profile) {
     this.model = Objects.requireNonNull(model, "model");
     this.training = Objects.requireNonNull(training, "training");
     this.cluster = cluster;
@@ -46,12 +49,23 @@ public final class MeasuredCostModel implements CostModel {
         MeasuredTimes m = layer.measured();
         if (m == null) {
           throw new BadInputException(
-              "layer '" + layer.name() + "' of model '" + model.name() + "' has no measured times. Maybe use the"
+              "layer '"
+                  + layer.name()
+                  + "' of model '"
+                  + model.name()
+                  + "' has no measured times. Maybe use the"
                   + " analytic cost model, or a profile of this model.");
         }
         double b0 = m.microBatchSize();
-        lines[i] = new double[] {0, m.forwardNanos() / b0, 0, m.backwardInputNanos() / b0, 0,
-            m.backwardWeightNanos() / b0};
+        lines[i] =
+            new double[] {
+              0,
+              m.forwardNanos() / b0,
+              0,
+              m.backwardInputNanos() / b0,
+              0,
+              m.backwardWeightNanos() / b0
+            };
       }
     } else {
       Map<String, Profile.LayerProfile> byName = new HashMap<>();
@@ -63,27 +77,41 @@ public final class MeasuredCostModel implements CostModel {
         Profile.LayerProfile measured = byName.get(layer.name());
         if (measured == null) {
           throw new BadInputException(
-              "profile of model '" + profile.modelName() + "' has no layer '" + layer.name() + "' of model '"
-                  + model.name() + "'. Maybe profile this model again.");
+              "profile of model '"
+                  + profile.modelName()
+                  + "' has no layer '"
+                  + layer.name()
+                  + "' of model '"
+                  + model.name()
+                  + "'. Maybe profile this model again.");
         }
-        lines[i] = new double[] {
-          measured.forward().fixedNanos(), measured.forward().perSampleNanos(),
-          measured.backwardInput().fixedNanos(), measured.backwardInput().perSampleNanos(),
-          measured.backwardWeight().fixedNanos(), measured.backwardWeight().perSampleNanos()
-        };
+        lines[i] =
+            new double[] {
+              measured.forward().fixedNanos(), measured.forward().perSampleNanos(),
+              measured.backwardInput().fixedNanos(), measured.backwardInput().perSampleNanos(),
+              measured.backwardWeight().fixedNanos(), measured.backwardWeight().perSampleNanos()
+            };
       }
     }
   }
 
-  /** From each layer's own measured times; {@code cluster} gives the links (and may be null for one device). */
-  public static MeasuredCostModel fromLayers(ModelSpec model, TrainingSpec training, ClusterSpec cluster) {
+  /**
+   * From each layer's own measured times; {@code cluster} gives the links (and may be null for one
+   * device).
+   */
+  public static MeasuredCostModel fromLayers(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster) {
     return new MeasuredCostModel(model, training, cluster, null);
   }
 
-  /** From a profile's fitted lines; links from the profile's hand-off, {@code cluster} (optional) for t > 1. */
+  /**
+   * From a profile's fitted lines; links from the profile's hand-off, {@code cluster} (optional)
+   * for t > 1.
+   */
   public static MeasuredCostModel fromProfile(
       ModelSpec model, Profile profile, TrainingSpec training, ClusterSpec cluster) {
-    return new MeasuredCostModel(model, training, cluster, Objects.requireNonNull(profile, "profile"));
+    return new MeasuredCostModel(
+        model, training, cluster, Objects.requireNonNull(profile, "profile"));
   }
 
   @Override
@@ -92,14 +120,22 @@ public final class MeasuredCostModel implements CostModel {
     Partition partition = request.partition();
     if (partition.layerCount() != model.layerCount()) {
       throw new BadInputException(
-          "partition " + partition + " covers " + partition.layerCount() + " layers but model '" + model.name()
-              + "' has " + model.layerCount());
+          "partition "
+              + partition
+              + " covers "
+              + partition.layerCount()
+              + " layers but model '"
+              + model.name()
+              + "' has "
+              + model.layerCount());
     }
     int b = request.microBatchSize();
     int t = request.tensorParallel();
     if (t > 1 && cluster == null) {
       throw new BadInputException(
-          "tensor-parallel degree " + t + " needs a cluster for its intra-node link. Maybe use --tp 1.");
+          "tensor-parallel degree "
+              + t
+              + " needs a cluster for its intra-node link. Maybe use --tp 1.");
     }
     List<StageCost> stages = new ArrayList<>(partition.stageCount());
     int first = 0;
@@ -125,8 +161,16 @@ public final class MeasuredCostModel implements CostModel {
       if (training.recompute()) {
         input += forward;
       }
-      stages.add(sums.withMemory(first, end, b, t, training, Math.round(forward), Math.round(input),
-          Math.round(weight)));
+      stages.add(
+          sums.withMemory(
+              first,
+              end,
+              b,
+              t,
+              training,
+              Math.round(forward),
+              Math.round(input),
+              Math.round(weight)));
       first = end;
     }
     return new StageCosts(stages, links(request));
@@ -143,7 +187,9 @@ public final class MeasuredCostModel implements CostModel {
       return ClusterLinkModel.uniform(1, new LinkSpec("none", 1, 0));
     }
     throw new BadInputException(
-        "measured costs for " + request.deviceCount() + " pipeline devices need a cluster or a profile for the"
+        "measured costs for "
+            + request.deviceCount()
+            + " pipeline devices need a cluster or a profile for the"
             + " links between them. Maybe pass --cluster.");
   }
 }

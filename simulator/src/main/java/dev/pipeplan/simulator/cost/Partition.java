@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A split of a model's layers into contiguous global virtual stages: stage s holds {@code layerCounts.get(s)}
- * layers, starting where stage s-1 ended. No stage is empty.
+ * A split of a model's layers into contiguous global virtual stages: stage s holds {@code
+ * layerCounts.get(s)} layers, starting where stage s-1 ended. No stage is empty.
  *
  * @param layerCounts layers per stage, each at least 1
  */
@@ -20,7 +20,11 @@ public record Partition(List<Integer> layerCounts) {
     for (int s = 0; s < layerCounts.size(); s++) {
       if (layerCounts.get(s) < 1) {
         throw new BadInputException(
-            "partition stage " + s + " has " + layerCounts.get(s) + " layers; every stage needs at least 1");
+            "partition stage "
+                + s
+                + " has "
+                + layerCounts.get(s)
+                + " layers; every stage needs at least 1");
       }
     }
   }
@@ -33,11 +37,18 @@ public record Partition(List<Integer> layerCounts) {
     return new Partition(list);
   }
 
-  /** Layers split as evenly as possible, earlier stages taking the remainder (Megatron's uniform split). */
+  /**
+   * Layers split as evenly as possible, earlier stages taking the remainder (Megatron's uniform
+   * split).
+   */
   public static Partition uniform(int layerCount, int stageCount) {
     if (stageCount > layerCount) {
       throw new BadInputException(
-          "stage count (" + stageCount + ") exceeds the layer count (" + layerCount + ")."
+          "stage count ("
+              + stageCount
+              + ") exceeds the layer count ("
+              + layerCount
+              + ")."
               + " Maybe use fewer pipeline stages.");
     }
     List<Integer> list = new ArrayList<>(stageCount);
@@ -54,7 +65,8 @@ public record Partition(List<Integer> layerCounts) {
       try {
         list.add(Integer.parseInt(part.trim()));
       } catch (NumberFormatException e) {
-        throw new BadInputException("partition '" + text + "': '" + part.trim() + "' is not a layer count", e);
+        throw new BadInputException(
+            "partition '" + text + "': '" + part.trim() + "' is not a layer count", e);
       }
     }
     return new Partition(list);

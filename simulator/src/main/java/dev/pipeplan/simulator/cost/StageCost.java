@@ -8,9 +8,11 @@ import dev.pipeplan.models.Checks;
  * @param forwardNanos F
  * @param backwardInputNanos I
  * @param backwardWeightNanos W; a fused B takes I + W
- * @param outputBytes bytes F sends to the next stage (and the gradient I sends back is the same size)
+ * @param outputBytes bytes F sends to the next stage (and the gradient I sends back is the same
+ *     size)
  * @param activationBytes bytes F allocates and the backward frees
- * @param inputGradFreedBytes the part of {@code activationBytes} that I frees; W frees the rest, B all of it
+ * @param inputGradFreedBytes the part of {@code activationBytes} that I frees; W frees the rest, B
+ *     all of it
  * @param staticBytes weights, gradients and optimizer state of the stage, held all the time
  */
 public record StageCost(
@@ -32,12 +34,17 @@ public record StageCost(
     Checks.nonNegative("staticBytes", staticBytes);
     if (inputGradFreedBytes > activationBytes) {
       throw new IllegalArgumentException(
-          "inputGradFreedBytes (" + inputGradFreedBytes + ") exceeds activationBytes (" + activationBytes + ")");
+          "inputGradFreedBytes ("
+              + inputGradFreedBytes
+              + ") exceeds activationBytes ("
+              + activationBytes
+              + ")");
     }
   }
 
   /** A stage with only durations (no bytes, no memory): the closed-form tests' shape. */
-  public static StageCost ofTimes(long forwardNanos, long backwardInputNanos, long backwardWeightNanos) {
+  public static StageCost ofTimes(
+      long forwardNanos, long backwardInputNanos, long backwardWeightNanos) {
     return new StageCost(forwardNanos, backwardInputNanos, backwardWeightNanos, 0, 0, 0, 0);
   }
 

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The costs of every global virtual stage, plus how long a transfer between two pipeline devices takes.
+ * The costs of every global virtual stage, plus how long a transfer between two pipeline devices
+ * takes.
  *
  * @param stages one entry per global virtual stage, in stage order
  * @param links transfer times between pipeline devices

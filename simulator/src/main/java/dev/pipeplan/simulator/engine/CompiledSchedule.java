@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A schedule turned into flat int arrays once, so that the simulator's inner loop reads only primitives. Actions are
- * numbered device by device in each device's order (device d owns indices {@code firstAction(d)} up to
- * {@code firstAction(d + 1)}), and every action knows its at most two data dependencies and at most two dependants.
- * The structure depends only on the schedule, so a caller that simulates one schedule under many costs (the
- * planner) compiles it once. Instances are immutable and safe to share between threads.
+ * A schedule turned into flat int arrays once, so that the simulator's inner loop reads only
+ * primitives. Actions are numbered device by device in each device's order (device d owns indices
+ * {@code firstAction(d)} up to {@code firstAction(d + 1)}), and every action knows its at most two
+ * data dependencies and at most two dependants. The structure depends only on the schedule, so a
+ * caller that simulates one schedule under many costs (the planner) compiles it once. Instances are
+ * immutable and safe to share between threads.
  */
 public final class CompiledSchedule {
   static final int F = 0;
@@ -27,18 +28,30 @@ public final class CompiledSchedule {
   private final int stageCount;
   private final int actionCount;
   private final int[] stageToDevice;
+
   /** Per device, index of its first action; one more entry holds the action count. */
   final int[] deviceFirst;
+
   /** Per action, its device. */
   final int[] deviceOf;
+
   /** Per action, stage * 4 + type: the index into the per-stage cost tables. */
   final int[] costKey;
-  /** Per action, its same-stage dependency (F for I/B, I for W) or -1. Always on the same device. */
+
+  /**
+   * Per action, its same-stage dependency (F for I/B, I for W) or -1. Always on the same device.
+   */
   final int[] sameStageDep;
-  /** Per action, its cross-stage dependency (F of the previous stage, backward of the next stage) or -1. */
+
+  /**
+   * Per action, its cross-stage dependency (F of the previous stage, backward of the next stage) or
+   * -1.
+   */
   final int[] crossStageDep;
+
   /** Per action, the up to two actions that depend on it, -1 where there are fewer. */
   final int[] dependant0;
+
   final int[] dependant1;
   private final Action[] actions;
 
@@ -53,8 +66,15 @@ public final class CompiledSchedule {
     }
     if ((long) stageCount * m > Integer.MAX_VALUE / 2) {
       throw new BadInputException(
-          "schedule '" + schedule.name() + "' has " + stageCount + " stages x " + m
-              + " micro-batches; the simulator supports at most " + (Integer.MAX_VALUE / 2) + " pairs");
+          "schedule '"
+              + schedule.name()
+              + "' has "
+              + stageCount
+              + " stages x "
+              + m
+              + " micro-batches; the simulator supports at most "
+              + (Integer.MAX_VALUE / 2)
+              + " pairs");
     }
     stageToDevice = new int[stageCount];
     for (int s = 0; s < stageCount; s++) {
@@ -67,7 +87,8 @@ public final class CompiledSchedule {
     int[] forwardAt = filled(stageCount * m);
     int[] backwardAt = filled(stageCount * m);
     int[] weightAt = filled(stageCount * m);
-    // Read each Action object once: generators may allocate them far from their list order, and a second pass over
+    // Read each Action object once: generators may allocate them far from their list order, and a
+    // second pass over
     // the objects would miss the cache again.
     int[] microBatchOf = new int[actionCount];
     int k = 0;
@@ -77,17 +98,41 @@ public final class CompiledSchedule {
         int s = a.stage();
         int j = a.microBatch();
         if (s >= stageCount) {
-          throw bad("action " + a + " on device " + d + " names stage " + s + ", outside 0.." + (stageCount - 1));
+          throw bad(
+              "action "
+                  + a
+                  + " on device "
+                  + d
+                  + " names stage "
+                  + s
+                  + ", outside 0.."
+                  + (stageCount - 1));
         }
         if (j >= m) {
-          throw bad("action " + a + " on device " + d + " names micro-batch " + j + ", outside 0.." + (m - 1));
+          throw bad(
+              "action "
+                  + a
+                  + " on device "
+                  + d
+                  + " names micro-batch "
+                  + j
+                  + ", outside 0.."
+                  + (m - 1));
         }
         if (stageToDevice[s] != d) {
-          throw bad("action " + a + " is listed on device " + d + " but stage " + s + " belongs to device "
-              + stageToDevice[s]);
+          throw bad(
+              "action "
+                  + a
+                  + " is listed on device "
+                  + d
+                  + " but stage "
+                  + s
+                  + " belongs to device "
+                  + stageToDevice[s]);
         }
         int slot = s * m + j;
-        int[] table = a.type() == ActionType.F ? forwardAt : a.type() == ActionType.W ? weightAt : backwardAt;
+        int[] table =
+            a.type() == ActionType.F ? forwardAt : a.type() == ActionType.W ? weightAt : backwardAt;
         if (table[slot] >= 0) {
           throw bad("action " + a + " appears twice (or with both I and B) on device " + d);
         }
@@ -180,7 +225,8 @@ public final class CompiledSchedule {
     } else if (dependant1[producer] < 0) {
       dependant1[producer] = consumer;
     } else {
-      throw new IllegalStateException("action " + actions[producer] + " has more than two dependants");
+      throw new IllegalStateException(
+          "action " + actions[producer] + " has more than two dependants");
     }
   }
 
@@ -192,15 +238,51 @@ public final class CompiledSchedule {
           throw bad("stage " + s + " micro-batch " + j + " has no forward (" + s + "F" + j + ")");
         }
         if (backwardAt[slot] < 0) {
-          throw bad("stage " + s + " micro-batch " + j + " has no backward (" + s + "B" + j + " or " + s + "I" + j
-              + ")");
+          throw bad(
+              "stage "
+                  + s
+                  + " micro-batch "
+                  + j
+                  + " has no backward ("
+                  + s
+                  + "B"
+                  + j
+                  + " or "
+                  + s
+                  + "I"
+                  + j
+                  + ")");
         }
         boolean split = costKey[backwardAt[slot]] % TYPES == I;
         if (split && weightAt[slot] < 0) {
-          throw bad("stage " + s + " micro-batch " + j + " has " + s + "I" + j + " but no " + s + "W" + j);
+          throw bad(
+              "stage "
+                  + s
+                  + " micro-batch "
+                  + j
+                  + " has "
+                  + s
+                  + "I"
+                  + j
+                  + " but no "
+                  + s
+                  + "W"
+                  + j);
         }
         if (!split && weightAt[slot] >= 0) {
-          throw bad("stage " + s + " micro-batch " + j + " has a fused " + s + "B" + j + " and also " + s + "W" + j);
+          throw bad(
+              "stage "
+                  + s
+                  + " micro-batch "
+                  + j
+                  + " has a fused "
+                  + s
+                  + "B"
+                  + j
+                  + " and also "
+                  + s
+                  + "W"
+                  + j);
         }
       }
     }

@@ -5,18 +5,24 @@ import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
 
 /**
- * Per-stage costs laid out for the simulator's inner loop: every table is indexed by {@code stage * 4 + type}
- * (F, I, W, B), so an action's duration, incoming transfer time and memory change are one array read each. Built
- * in O(stages) per simulation; the link model is asked once per stage boundary, never per action.
+ * Per-stage costs laid out for the simulator's inner loop: every table is indexed by {@code stage *
+ * 4 + type} (F, I, W, B), so an action's duration, incoming transfer time and memory change are one
+ * array read each. Built in O(stages) per simulation; the link model is asked once per stage
+ * boundary, never per action.
  */
 final class CostTables {
   private static final int[] IN_FLIGHT_DELTA = {1, 0, -1, -1};
 
   final long[] durationNanos;
-  /** Transfer time of the action's cross-stage dependency's data (0 on one device or without bytes). */
+
+  /**
+   * Transfer time of the action's cross-stage dependency's data (0 on one device or without bytes).
+   */
   final long[] transferNanos;
+
   /** Bytes of that transfer. */
   final long[] transferBytes;
+
   final long[] memoryDeltaBytes;
   final long[] staticBytesPerDevice;
 
@@ -24,8 +30,13 @@ final class CostTables {
     int stages = schedule.stageCount();
     if (costs.stageCount() != stages) {
       throw new BadInputException(
-          "stage costs describe " + costs.stageCount() + " stages but schedule '" + schedule.schedule().name()
-              + "' has " + stages + " (p*v). Maybe the partition has a different stage count than pp*v.");
+          "stage costs describe "
+              + costs.stageCount()
+              + " stages but schedule '"
+              + schedule.schedule().name()
+              + "' has "
+              + stages
+              + " (p*v). Maybe the partition has a different stage count than pp*v.");
     }
     int size = stages * CompiledSchedule.TYPES;
     durationNanos = new long[size];
@@ -39,10 +50,12 @@ final class CostTables {
       durationNanos[base + CompiledSchedule.F] = c.forwardNanos();
       durationNanos[base + CompiledSchedule.I] = c.backwardInputNanos();
       durationNanos[base + CompiledSchedule.W] = c.backwardWeightNanos();
-      durationNanos[base + CompiledSchedule.B] = Math.addExact(c.backwardInputNanos(), c.backwardWeightNanos());
+      durationNanos[base + CompiledSchedule.B] =
+          Math.addExact(c.backwardInputNanos(), c.backwardWeightNanos());
       memoryDeltaBytes[base + CompiledSchedule.F] = c.activationBytes();
       memoryDeltaBytes[base + CompiledSchedule.I] = -c.inputGradFreedBytes();
-      memoryDeltaBytes[base + CompiledSchedule.W] = -(c.activationBytes() - c.inputGradFreedBytes());
+      memoryDeltaBytes[base + CompiledSchedule.W] =
+          -(c.activationBytes() - c.inputGradFreedBytes());
       memoryDeltaBytes[base + CompiledSchedule.B] = -c.activationBytes();
       staticBytesPerDevice[schedule.deviceOfStage(s)] += c.staticBytes();
       int device = schedule.deviceOfStage(s);
@@ -67,7 +80,10 @@ final class CostTables {
     return new CostTables(schedule, costs);
   }
 
-  /** +1 for F, -1 for the action that frees the last of a micro-batch's activations (W or B), 0 for I. */
+  /**
+   * +1 for F, -1 for the action that frees the last of a micro-batch's activations (W or B), 0 for
+   * I.
+   */
   static int inFlightDelta(int typeCode) {
     return IN_FLIGHT_DELTA[typeCode];
   }
@@ -79,7 +95,12 @@ final class CostTables {
     long nanos = costs.links().transferNanos(from, to, bytes);
     if (nanos < 0) {
       throw new IllegalStateException(
-          "link model returned a negative transfer time (" + nanos + " ns) from device " + from + " to " + to);
+          "link model returned a negative transfer time ("
+              + nanos
+              + " ns) from device "
+              + from
+              + " to "
+              + to);
     }
     return nanos;
   }

@@ -16,16 +16,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * List scheduling on the action graph: an action starts when its device has finished the previous action in its
- * list and every data dependency has finished, plus the link's transfer time when the dependency ran on another
- * device. Each device's memory is its stages' static bytes plus the running sum of its actions' deltas (F allocates
- * at its start, I/W/B free at their end).
+ * List scheduling on the action graph: an action starts when its device has finished the previous
+ * action in its list and every data dependency has finished, plus the link's transfer time when the
+ * dependency ran on another device. Each device's memory is its stages' static bytes plus the
+ * running sum of its actions' deltas (F allocates at its start, I/W/B free at their end).
  *
- * <p>The schedule is compiled to int arrays ({@link CompiledSchedule}) and walked device by device: a device runs
- * its list until the next action waits on an unfinished action of another device, then parks; finishing an action
- * wakes the parked device that waits on it. Every action is handled once, so the work is O(actions + stages), with
- * no boxing or allocation per action. The result does not depend on the walking order, only on the schedule and
- * the costs, so it is deterministic.
+ * <p>The schedule is compiled to int arrays ({@link CompiledSchedule}) and walked device by device:
+ * a device runs its list until the next action waits on an unfinished action of another device,
+ * then parks; finishing an action wakes the parked device that waits on it. Every action is handled
+ * once, so the work is O(actions + stages), with no boxing or allocation per action. The result
+ * does not depend on the walking order, only on the schedule and the costs, so it is deterministic.
  */
 public final class Simulator {
   private static final int MAX_DEADLOCK_LINES = 8;
@@ -43,9 +43,14 @@ public final class Simulator {
     CostTables tables = CostTables.of(schedule, Objects.requireNonNull(costs, "costs"));
     long[] end = run(schedule, tables);
     Metrics metrics = metricsOf(schedule, tables, end);
-    Timeline timeline = new Timeline(
-        Timeline.PREDICTED, schedule.schedule().name(), schedule.deviceCount(), timedActions(schedule, tables, end),
-        transfers(schedule, tables, end), memoryPoints(schedule, tables, end));
+    Timeline timeline =
+        new Timeline(
+            Timeline.PREDICTED,
+            schedule.schedule().name(),
+            schedule.deviceCount(),
+            timedActions(schedule, tables, end),
+            transfers(schedule, tables, end),
+            memoryPoints(schedule, tables, end));
     return new SimulationResult(timeline, metrics);
   }
 
@@ -69,8 +74,9 @@ public final class Simulator {
   }
 
   /**
-   * The list-scheduling pass: each action's end time (in a per-thread array that the thread's next simulation
-   * reuses; only its first {@code actionCount} entries count), or a BadInputException naming the waiting actions.
+   * The list-scheduling pass: each action's end time (in a per-thread array that the thread's next
+   * simulation reuses; only its first {@code actionCount} entries count), or a BadInputException
+   * naming the waiting actions.
    */
   static long[] run(CompiledSchedule c, CostTables t) {
     final int n = c.actionCount();
@@ -85,7 +91,8 @@ public final class Simulator {
     final long[] duration = t.durationNanos;
     final long[] transfer = t.transferNanos;
     final Scratch scratch = SCRATCH.get().ensure(n, p);
-    // Stale entries of a reused end[] are never read: an action's end is read only once the action has run.
+    // Stale entries of a reused end[] are never read: an action's end is read only once the action
+    // has run.
     final long[] end = scratch.end;
     final int[] next = scratch.next;
     final long[] free = scratch.free;
@@ -162,9 +169,10 @@ public final class Simulator {
   }
 
   /**
-   * Per-thread working arrays, grown as needed and reused, so that the planner's many simulations allocate nothing
-   * in proportion to the schedule (large fresh arrays are also the garbage collector's most expensive kind). The
-   * arrays returned by {@link #run} are only valid until the thread's next simulation.
+   * Per-thread working arrays, grown as needed and reused, so that the planner's many simulations
+   * allocate nothing in proportion to the schedule (large fresh arrays are also the garbage
+   * collector's most expensive kind). The arrays returned by {@link #run} are only valid until the
+   * thread's next simulation.
    */
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -240,7 +248,9 @@ public final class Simulator {
     return result;
   }
 
-  /** Transfers that carry bytes between two devices, by receiving device, in the receiver's order. */
+  /**
+   * Transfers that carry bytes between two devices, by receiving device, in the receiver's order.
+   */
   private static List<Transfer> transfers(CompiledSchedule c, CostTables t, long[] end) {
     List<Transfer> result = new ArrayList<>();
     for (int k = 0; k < c.actionCount(); k++) {
@@ -253,15 +263,23 @@ public final class Simulator {
         continue;
       }
       long start = end[producer];
-      result.add(new Transfer(c.deviceOf[producer], c.deviceOf[k], c.action(producer), c.action(k), bytes, start,
-          start + t.transferNanos[c.costKey[k]]));
+      result.add(
+          new Transfer(
+              c.deviceOf[producer],
+              c.deviceOf[k],
+              c.action(producer),
+              c.action(k),
+              bytes,
+              start,
+              start + t.transferNanos[c.costKey[k]]));
     }
     return result;
   }
 
   /**
-   * Memory levels: one point at time 0 with the static bytes, then one wherever the level changes (an F's start,
-   * a freeing action's end). Changes at the same instant on one device merge into one point.
+   * Memory levels: one point at time 0 with the static bytes, then one wherever the level changes
+   * (an F's start, a freeing action's end). Changes at the same instant on one device merge into
+   * one point.
    */
   private static List<MemoryPoint> memoryPoints(CompiledSchedule c, CostTables t, long[] end) {
     List<MemoryPoint> result = new ArrayList<>();
@@ -276,9 +294,10 @@ public final class Simulator {
           continue;
         }
         level += delta;
-        long time = (kk & (CompiledSchedule.TYPES - 1)) == CompiledSchedule.F
-            ? end[k] - t.durationNanos[kk]
-            : end[k];
+        long time =
+            (kk & (CompiledSchedule.TYPES - 1)) == CompiledSchedule.F
+                ? end[k] - t.durationNanos[kk]
+                : end[k];
         MemoryPoint point = new MemoryPoint(d, time, level);
         if (time == lastTime) {
           result.set(result.size() - 1, point);
@@ -292,9 +311,8 @@ public final class Simulator {
   }
 
   private static BadInputException deadlock(CompiledSchedule c, int[] next) {
-    StringBuilder message = new StringBuilder("schedule '")
-        .append(c.schedule().name())
-        .append("' deadlocks: ");
+    StringBuilder message =
+        new StringBuilder("schedule '").append(c.schedule().name()).append("' deadlocks: ");
     int lines = 0;
     int stuck = 0;
     for (int d = 0; d < c.deviceCount(); d++) {
@@ -313,18 +331,29 @@ public final class Simulator {
           blocker = dep;
         }
       }
-      message.append(lines == 0 ? "" : "; ").append("device ").append(d).append(" waits at ").append(waiting);
+      message
+          .append(lines == 0 ? "" : "; ")
+          .append("device ")
+          .append(d)
+          .append(" waits at ")
+          .append(waiting);
       if (blocker >= 0) {
-        message.append(" for ").append(c.action(blocker)).append(" (device ").append(c.deviceOf[blocker])
-            .append(blocker > k && c.deviceOf[blocker] == d ? ", later in its own list" : "").append(')');
+        message
+            .append(" for ")
+            .append(c.action(blocker))
+            .append(" (device ")
+            .append(c.deviceOf[blocker])
+            .append(blocker > k && c.deviceOf[blocker] == d ? ", later in its own list" : "")
+            .append(')');
       }
       lines++;
     }
     if (stuck > lines) {
       message.append("; and ").append(stuck - lines).append(" more devices");
     }
-    message.append(". Maybe check each device's order against the dependencies F(s-1,j) -> F(s,j),"
-        + " backward(s+1,j) -> backward(s,j), F(s,j) -> backward(s,j), I(s,j) -> W(s,j).");
+    message.append(
+        ". Maybe check each device's order against the dependencies F(s-1,j) -> F(s,j),"
+            + " backward(s+1,j) -> backward(s,j), F(s,j) -> backward(s,j), I(s,j) -> W(s,j).");
     return new BadInputException(message.toString());
   }
 }

@@ -4,8 +4,8 @@ import dev.pipeplan.models.Checks;
 import java.util.Objects;
 
 /**
- * One pipeline action: an action type on a global virtual stage for one micro-batch. Its text form is PyTorch's
- * cell spelling, {@code <stage><TYPE><microBatch>}, for example {@code 2F5}.
+ * One pipeline action: an action type on a global virtual stage for one micro-batch. Its text form
+ * is PyTorch's cell spelling, {@code <stage><TYPE><microBatch>}, for example {@code 2F5}.
  *
  * @param type F, I, W or B
  * @param stage global virtual stage, 0 .. p*v-1

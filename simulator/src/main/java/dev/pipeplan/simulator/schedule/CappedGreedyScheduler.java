@@ -7,21 +7,23 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * A list scheduler in unit time steps (F = I = W = 1) that builds a zero-bubble order under a per-device cap on the
- * activation sets in flight (counted as {@link InFlight} counts, from F to W). In each step every idle device takes,
- * in this priority: the ready input-gradient backward (I) of the oldest micro-batch (ties: the later stage); else the
- * ready forward of the oldest micro-batch that the cap admits; else its oldest pending weight-gradient backward (W),
- * so W's fill what would be bubbles; else it idles. Forwards and I's of a stage go in micro-batch order.
+ * A list scheduler in unit time steps (F = I = W = 1) that builds a zero-bubble order under a
+ * per-device cap on the activation sets in flight (counted as {@link InFlight} counts, from F to
+ * W). In each step every idle device takes, in this priority: the ready input-gradient backward (I)
+ * of the oldest micro-batch (ties: the later stage); else the ready forward of the oldest
+ * micro-batch that the cap admits; else its oldest pending weight-gradient backward (W), so W's
+ * fill what would be bubbles; else it idles. Forwards and I's of a stage go in micro-batch order.
  *
- * <p>A micro-batch enters a device at its first stage there. Entering is admitted only while in-flight + v <= cap,
- * which leaves the device at least v - 1 free slots after it; a forward on a later stage of the device needs only
- * in-flight + 1 <= cap. Why this never deadlocks (with cap >= v): take the oldest unfinished micro-batch. Forwards of
- * a stage go in micro-batch order, so a device holds later-stage activations only of older, finished micro-batches,
- * whose pending W's run whenever nothing else can; once they ran, the device holds only first-stage activations,
- * each admitted with v - 1 slots to spare, so the oldest micro-batch's later-stage forwards find room, and its
- * backwards need none. Unlike reserving v slots per micro-batch for its whole life, this keeps only one micro-batch's
- * worth of slack, which matters on a V where the first stage's activation lives through the whole V and the last
- * stage's only briefly.
+ * <p>A micro-batch enters a device at its first stage there. Entering is admitted only while
+ * in-flight + v <= cap, which leaves the device at least v - 1 free slots after it; a forward on a
+ * later stage of the device needs only in-flight + 1 <= cap. Why this never deadlocks (with cap >=
+ * v): take the oldest unfinished micro-batch. Forwards of a stage go in micro-batch order, so a
+ * device holds later-stage activations only of older, finished micro-batches, whose pending W's run
+ * whenever nothing else can; once they ran, the device holds only first-stage activations, each
+ * admitted with v - 1 slots to spare, so the oldest micro-batch's later-stage forwards find room,
+ * and its backwards need none. Unlike reserving v slots per micro-batch for its whole life, this
+ * keeps only one micro-batch's worth of slack, which matters on a V where the first stage's
+ * activation lives through the whole V and the last stage's only briefly.
  */
 final class CappedGreedyScheduler {
   private final int deviceCount;
@@ -31,7 +33,8 @@ final class CappedGreedyScheduler {
   private final int[] capPerDevice;
   private final int[][] deviceStages;
 
-  CappedGreedyScheduler(int deviceCount, int microBatchCount, List<Integer> stageToDevice, int[] capPerDevice) {
+  CappedGreedyScheduler(
+      int deviceCount, int microBatchCount, List<Integer> stageToDevice, int[] capPerDevice) {
     this.deviceCount = deviceCount;
     this.microBatchCount = microBatchCount;
     this.stageCount = stageToDevice.size();
@@ -51,8 +54,8 @@ final class CappedGreedyScheduler {
         }
       }
       if (capPerDevice[d] < count) {
-        throw new IllegalArgumentException("cap " + capPerDevice[d] + " on device " + d + " is below its " + count
-            + " stages");
+        throw new IllegalArgumentException(
+            "cap " + capPerDevice[d] + " on device " + d + " is below its " + count + " stages");
       }
     }
   }
@@ -108,7 +111,8 @@ final class CappedGreedyScheduler {
             throw new IllegalStateException("unexpected " + a);
         }
       }
-      // Every action takes one step, so a step where no device starts anything leaves nothing running.
+      // Every action takes one step, so a step where no device starts anything leaves nothing
+      // running.
       if (!progress) {
         throw new IllegalStateException("greedy scheduler stalled at step " + t);
       }
@@ -120,7 +124,14 @@ final class CappedGreedyScheduler {
     return deviceStages[device][0] == stage;
   }
 
-  private Action choose(int d, long t, long[] doneF, long[] doneI, int[] nextF, int[] nextI, int[] inFlight,
+  private Action choose(
+      int d,
+      long t,
+      long[] doneF,
+      long[] doneI,
+      int[] nextF,
+      int[] nextI,
+      int[] inFlight,
       Deque<Action> pendingW) {
     int m = microBatchCount;
     Action best = null;

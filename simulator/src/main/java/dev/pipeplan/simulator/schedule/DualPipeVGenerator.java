@@ -6,16 +6,18 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * DualPipeV: DeepSeek's DualPipe (DeepSeek-V3 report, 2024) cut to a V, in the order of deepseek-ai/DualPipe's
- * {@code DualPipeV} and PyTorch's {@code ScheduleDualPipeV}. Device r owns stage r (chunk 0) and stage 2p-1-r (chunk
- * 1). Its eight phases: 2(p-r-1) chunk-0 forwards; r+1 pairs of forwards (chunk 0, chunk 1); p-r-1 triples (chunk-1 I,
- * oldest pending W, chunk-1 F); m-2p+r+1 main steps of two overlapped forward/backward pairs (chunk-0 F with chunk-1
- * B, then chunk-1 F with chunk-0 B); p-r-1 steps (chunk-1 B, then chunk-1 F with chunk-0 B); r+1 pairs of backwards
- * (chunk 1, chunk 0) that switch from fused B to split I (W deferred) halfway; p-r-1 steps (pending W, chunk-0
- * backward); and the last r+1 pending W's. An overlapped pair is modelled as its two actions back to back, forward
- * first. Backwards are fused (B) except where the schedule splits them to fill bubbles, so one schedule mixes B with
- * I and W. Requires v = 2 and m >= 2p (at least as many micro-batches as stages). In flight on every device, in
- * (chunk, micro-batch) activation sets: 2p + 1.
+ * DualPipeV: DeepSeek's DualPipe (DeepSeek-V3 report, 2024) cut to a V, in the order of
+ * deepseek-ai/DualPipe's {@code DualPipeV} and PyTorch's {@code ScheduleDualPipeV}. Device r owns
+ * stage r (chunk 0) and stage 2p-1-r (chunk 1). Its eight phases: 2(p-r-1) chunk-0 forwards; r+1
+ * pairs of forwards (chunk 0, chunk 1); p-r-1 triples (chunk-1 I, oldest pending W, chunk-1 F);
+ * m-2p+r+1 main steps of two overlapped forward/backward pairs (chunk-0 F with chunk-1 B, then
+ * chunk-1 F with chunk-0 B); p-r-1 steps (chunk-1 B, then chunk-1 F with chunk-0 B); r+1 pairs of
+ * backwards (chunk 1, chunk 0) that switch from fused B to split I (W deferred) halfway; p-r-1
+ * steps (pending W, chunk-0 backward); and the last r+1 pending W's. An overlapped pair is modelled
+ * as its two actions back to back, forward first. Backwards are fused (B) except where the schedule
+ * splits them to fill bubbles, so one schedule mixes B with I and W. Requires v = 2 and m >= 2p (at
+ * least as many micro-batches as stages). In flight on every device, in (chunk, micro-batch)
+ * activation sets: 2p + 1.
  */
 public final class DualPipeVGenerator implements ScheduleGenerator {
   @Override
@@ -23,8 +25,8 @@ public final class DualPipeVGenerator implements ScheduleGenerator {
     RequestChecks.requireKind(request, ScheduleKind.DUALPIPE_V);
     RequestChecks.requireVirtualStages(request, 2, " Maybe use --virtual-stages 2.");
     RequestChecks.requireNoGroupSize(request);
-    RequestChecks.requireMicroBatchesAtLeast(request, 2 * request.deviceCount(),
-        " (at least as many micro-batches as the 2p stages)");
+    RequestChecks.requireMicroBatchesAtLeast(
+        request, 2 * request.deviceCount(), " (at least as many micro-batches as the 2p stages)");
     RequestChecks.requireInFlightWithinLimit(request);
     int p = request.deviceCount();
     int m = request.microBatchCount();
@@ -82,7 +84,10 @@ public final class DualPipeVGenerator implements ScheduleGenerator {
     return 2 * request.deviceCount() + 1;
   }
 
-  /** One device's order under construction: per-stage forward and backward counters and the pending W queue. */
+  /**
+   * One device's order under construction: per-stage forward and backward counters and the pending
+   * W queue.
+   */
   private static final class DeviceOrder {
     final int stage0;
     final int stage1;

@@ -4,15 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * GPipe (Huang et al., 2019): every device runs the forwards of all micro-batches, then their fused backwards in
- * micro-batch order (as PyTorch's {@code ScheduleGPipe} does). One stage per device; any m >= 1. All m micro-batches
- * are in flight on every device at the turn from forward to backward.
+ * GPipe (Huang et al., 2019): every device runs the forwards of all micro-batches, then their fused
+ * backwards in micro-batch order (as PyTorch's {@code ScheduleGPipe} does). One stage per device;
+ * any m >= 1. All m micro-batches are in flight on every device at the turn from forward to
+ * backward.
  */
 public final class GPipeGenerator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.GPIPE,
-        " Maybe use --kind looped-bfs for more stages per device.");
+    RequestChecks.requireOneStagePerDevice(
+        request, ScheduleKind.GPIPE, " Maybe use --kind looped-bfs for more stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Counts activation sets in flight by walking each device's order: a forward adds one; the backward that finishes a
- * (stage, micro-batch), a B or (when the backward is split) its W, removes one. This is the count the generators
- * promise through {@link ScheduleKind#maxInFlight(ScheduleRequest, int)}.
+ * Counts activation sets in flight by walking each device's order: a forward adds one; the backward
+ * that finishes a (stage, micro-batch), a B or (when the backward is split) its W, removes one.
+ * This is the count the generators promise through {@link ScheduleKind#maxInFlight(ScheduleRequest,
+ * int)}.
  */
 public final class InFlight {
   private InFlight() {}

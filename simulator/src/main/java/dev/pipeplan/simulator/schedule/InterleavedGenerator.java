@@ -5,14 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Interleaved 1F1B (Narayanan et al., SC'21) in Megatron-LM's current form: each device owns v >= 2 chunks placed
- * looped (stage c*p + r on device r), and micro-batches go through the chunks in groups of g (the micro-batch group
- * size per virtual stage, default p): for each group, chunk 0 for every micro-batch of the group, then chunk 1, and so
- * on; backwards take the chunks in reverse. Device r runs min(2(p-1-r) + (v-1)g, m*v) warm-up forwards, then
- * alternates one forward and one backward, then drains. As in Megatron, g must lie in [p, m], so m >= p. m need not
- * be a multiple of g, but the last, smaller group must still hold at least p micro-batches (m mod g is 0 or >= p):
- * with fewer, the drain of the earlier groups waits on a forward of the last group queued behind it, a deadlock. In
- * flight on device r, counted in (chunk, micro-batch) activation sets: min(warm-up + 1, m*v).
+ * Interleaved 1F1B (Narayanan et al., SC'21) in Megatron-LM's current form: each device owns v >= 2
+ * chunks placed looped (stage c*p + r on device r), and micro-batches go through the chunks in
+ * groups of g (the micro-batch group size per virtual stage, default p): for each group, chunk 0
+ * for every micro-batch of the group, then chunk 1, and so on; backwards take the chunks in
+ * reverse. Device r runs min(2(p-1-r) + (v-1)g, m*v) warm-up forwards, then alternates one forward
+ * and one backward, then drains. As in Megatron, g must lie in [p, m], so m >= p. m need not be a
+ * multiple of g, but the last, smaller group must still hold at least p micro-batches (m mod g is 0
+ * or >= p): with fewer, the drain of the earlier groups waits on a forward of the last group queued
+ * behind it, a deadlock. In flight on device r, counted in (chunk, micro-batch) activation sets:
+ * min(warm-up + 1, m*v).
  */
 public final class InterleavedGenerator implements ScheduleGenerator {
   @Override
@@ -46,21 +48,44 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int p = request.deviceCount();
     int m = request.microBatchCount();
     if (request.virtualStages() < 2) {
-      throw new BadInputException("virtual stages (" + request.virtualStages()
-          + ") must be >= 2 for interleaved. Maybe use --virtual-stages 2, or --kind 1f1b.");
+      throw new BadInputException(
+          "virtual stages ("
+              + request.virtualStages()
+              + ") must be >= 2 for interleaved. Maybe use --virtual-stages 2, or --kind 1f1b.");
     }
-    RequestChecks.requireMicroBatchesAtLeast(request, p,
-        " (micro-batches go round the devices in groups of at least p)");
+    RequestChecks.requireMicroBatchesAtLeast(
+        request, p, " (micro-batches go round the devices in groups of at least p)");
     int g = groupSize(request);
     if (g < p || g > m) {
-      throw new BadInputException("group size (" + g + ") must lie in [pp, microbatches] = [" + p
-          + ", " + m + "] for interleaved. Maybe use --group-size " + p + ".");
+      throw new BadInputException(
+          "group size ("
+              + g
+              + ") must lie in [pp, microbatches] = ["
+              + p
+              + ", "
+              + m
+              + "] for interleaved. Maybe use --group-size "
+              + p
+              + ".");
     }
     int last = m % g;
     if (last != 0 && last < p) {
-      throw new BadInputException("microbatches (" + m + ") leave a last group of " + last + " with group size " + g
-          + ", below pp (" + p + ") for interleaved. Maybe use --group-size " + m + " (one group), or --microbatches "
-          + (m - last) + " or " + (m - last + g) + ".");
+      throw new BadInputException(
+          "microbatches ("
+              + m
+              + ") leave a last group of "
+              + last
+              + " with group size "
+              + g
+              + ", below pp ("
+              + p
+              + ") for interleaved. Maybe use --group-size "
+              + m
+              + " (one group), or --microbatches "
+              + (m - last)
+              + " or "
+              + (m - last + g)
+              + ".");
     }
   }
 
@@ -77,10 +102,14 @@ public final class InterleavedGenerator implements ScheduleGenerator {
   }
 
   static int maxInFlight(ScheduleRequest request, int device) {
-    return Math.min(warmup(request, device) + 1, request.microBatchCount() * request.virtualStages());
+    return Math.min(
+        warmup(request, device) + 1, request.microBatchCount() * request.virtualStages());
   }
 
-  /** The chunk-major, group-by-group order of one action type on device d; backwards visit the chunks reversed. */
+  /**
+   * The chunk-major, group-by-group order of one action type on device d; backwards visit the
+   * chunks reversed.
+   */
   private static List<Action> chunkOrder(
       ActionType type, int d, int p, int m, int v, int g, boolean reversedChunks) {
     List<Action> order = new ArrayList<>(m * v);

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Looped breadth-first (Lamy-Poirier, "Breadth-First Pipeline Parallelism", 2023; PyTorch's
- * {@code ScheduleLoopedBFS}): each device owns v looped chunks (stage c*p + r on device r) and runs every
- * micro-batch's forward through chunk 0, then through chunk 1, and so on; then the fused backwards chunk by chunk in
- * reverse, last micro-batch first. Any v >= 1 and m >= 1 (v = 1 is GPipe with the backwards reversed). All m*v
- * (chunk, micro-batch) activation sets are in flight at the turn.
+ * Looped breadth-first (Lamy-Poirier, "Breadth-First Pipeline Parallelism", 2023; PyTorch's {@code
+ * ScheduleLoopedBFS}): each device owns v looped chunks (stage c*p + r on device r) and runs every
+ * micro-batch's forward through chunk 0, then through chunk 1, and so on; then the fused backwards
+ * chunk by chunk in reverse, last micro-batch first. Any v >= 1 and m >= 1 (v = 1 is GPipe with the
+ * backwards reversed). All m*v (chunk, micro-batch) activation sets are in flight at the turn.
  */
 public final class LoopedBfsGenerator implements ScheduleGenerator {
   @Override

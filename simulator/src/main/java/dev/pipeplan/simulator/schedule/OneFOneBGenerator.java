@@ -4,15 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * 1F1B (PipeDream-Flush; Narayanan et al., 2021), as Megatron-LM runs it: device r first runs min(p-1-r, m) warm-up
- * forwards, then alternates one forward and one fused backward, then drains the remaining backwards. One stage per
- * device. Any m >= 1 is accepted: with m < p the warm-up covers every micro-batch and the order equals GPipe's. Device
- * r keeps min(p-r, m) micro-batches in flight.
+ * 1F1B (PipeDream-Flush; Narayanan et al., 2021), as Megatron-LM runs it: device r first runs
+ * min(p-1-r, m) warm-up forwards, then alternates one forward and one fused backward, then drains
+ * the remaining backwards. One stage per device. Any m >= 1 is accepted: with m < p the warm-up
+ * covers every micro-batch and the order equals GPipe's. Device r keeps min(p-r, m) micro-batches
+ * in flight.
  */
 public final class OneFOneBGenerator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.ONE_F_ONE_B,
+    RequestChecks.requireOneStagePerDevice(
+        request,
+        ScheduleKind.ONE_F_ONE_B,
         " Maybe use --kind interleaved for more stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();

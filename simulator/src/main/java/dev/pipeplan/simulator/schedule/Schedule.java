@@ -7,18 +7,22 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A pipeline schedule: for each of {@code deviceCount} devices, the ordered list of actions it runs in one iteration,
- * and the map from each global virtual stage to the device that owns it. Communication is implied by the dependencies
- * between actions (see {@code ScheduleValidator}).
+ * A pipeline schedule: for each of {@code deviceCount} devices, the ordered list of actions it runs
+ * in one iteration, and the map from each global virtual stage to the device that owns it.
+ * Communication is implied by the dependencies between actions (see {@code ScheduleValidator}).
  *
  * @param name the kind or file it came from ("1f1b", "custom.csv")
  * @param deviceCount p, the number of pipeline devices
  * @param microBatchCount m
- * @param stageToDevice for each global virtual stage, the device that runs it; its size is the stage count p*v
+ * @param stageToDevice for each global virtual stage, the device that runs it; its size is the
+ *     stage count p*v
  * @param deviceActions for each device, its actions in execution order
  */
 public record Schedule(
-    String name, int deviceCount, int microBatchCount, List<Integer> stageToDevice,
+    String name,
+    int deviceCount,
+    int microBatchCount,
+    List<Integer> stageToDevice,
     List<List<Action>> deviceActions) {
 
   public Schedule {
@@ -36,7 +40,11 @@ public record Schedule(
     Objects.requireNonNull(deviceActions, "deviceActions");
     if (deviceActions.size() != deviceCount) {
       throw new BadInputException(
-          "schedule '" + name + "' has action lists for " + deviceActions.size() + " devices, expected "
+          "schedule '"
+              + name
+              + "' has action lists for "
+              + deviceActions.size()
+              + " devices, expected "
               + deviceCount);
     }
     List<List<Action>> copy = new ArrayList<>(deviceCount);
@@ -77,8 +85,8 @@ public record Schedule(
   }
 
   /**
-   * V-shaped placement with two chunks per device: stages 0..p-1 go down the devices and stages p..2p-1 come back
-   * up, so device d owns stages d and 2p-1-d (ZB-V, V-Half, V-Min, DualPipeV).
+   * V-shaped placement with two chunks per device: stages 0..p-1 go down the devices and stages
+   * p..2p-1 come back up, so device d owns stages d and 2p-1-d (ZB-V, V-Half, V-Min, DualPipeV).
    */
   public static List<Integer> vShapePlacement(int deviceCount) {
     List<Integer> map = new ArrayList<>(2 * deviceCount);

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>F(s,j) after F(s-1,j);
- *   <li>I or B (s,j) after F(s,j) and, except on the last stage, after the backward (I or B) of (s+1,j);
+ *   <li>I or B (s,j) after F(s,j) and, except on the last stage, after the backward (I or B) of
+ *       (s+1,j);
  *   <li>W(s,j) after I(s,j).
  * </ul>
  *
@@ -23,12 +24,13 @@ public final class ScheduleDependencies {
    *
    * @param action the waiting action
    * @param stageCount the number of global virtual stages, p*v
-   * @param nextStageBackward how stage {@code action.stage() + 1} runs the backward of the same micro-batch: {@link
-   *     ActionType#I} (split) or {@link ActionType#B} (fused); ignored unless {@code action} is an I or B below the
-   *     last stage
+   * @param nextStageBackward how stage {@code action.stage() + 1} runs the backward of the same
+   *     micro-batch: {@link ActionType#I} (split) or {@link ActionType#B} (fused); ignored unless
+   *     {@code action} is an I or B below the last stage
    * @return the predecessors in a fixed order (the same-stage one first)
    */
-  public static List<Action> predecessors(Action action, int stageCount, ActionType nextStageBackward) {
+  public static List<Action> predecessors(
+      Action action, int stageCount, ActionType nextStageBackward) {
     Objects.requireNonNull(action, "action");
     int s = action.stage();
     int j = action.microBatch();
@@ -44,7 +46,8 @@ public final class ScheduleDependencies {
         result.add(Action.of(ActionType.F, s, j));
         if (s + 1 < stageCount) {
           if (nextStageBackward != ActionType.I && nextStageBackward != ActionType.B) {
-            throw new IllegalArgumentException("nextStageBackward must be I or B, got " + nextStageBackward);
+            throw new IllegalArgumentException(
+                "nextStageBackward must be I or B, got " + nextStageBackward);
           }
           result.add(Action.of(nextStageBackward, s + 1, j));
         }
@@ -59,9 +62,10 @@ public final class ScheduleDependencies {
   }
 
   /**
-   * The actions {@code action} waits for when every stage runs backwards the way {@code action} does: an I waits for
-   * the next stage's I, a B for the next stage's B. Use {@link #predecessors(Action, ScheduleIndex)} for schedules
-   * that mix the two (DualPipeV, imported CSVs).
+   * The actions {@code action} waits for when every stage runs backwards the way {@code action}
+   * does: an I waits for the next stage's I, a B for the next stage's B. Use {@link
+   * #predecessors(Action, ScheduleIndex)} for schedules that mix the two (DualPipeV, imported
+   * CSVs).
    */
   public static List<Action> predecessors(Action action, int stageCount) {
     ActionType next = action.type() == ActionType.I ? ActionType.I : ActionType.B;
@@ -69,8 +73,9 @@ public final class ScheduleDependencies {
   }
 
   /**
-   * The actions {@code action} waits for in {@code schedule}: like {@link #predecessors(Action, int, ActionType)},
-   * with the next stage's backward type read from the schedule (I if the schedule has I(s+1,j), else B).
+   * The actions {@code action} waits for in {@code schedule}: like {@link #predecessors(Action,
+   * int, ActionType)}, with the next stage's backward type read from the schedule (I if the
+   * schedule has I(s+1,j), else B).
    */
   public static List<Action> predecessors(Action action, ScheduleIndex index) {
     Objects.requireNonNull(index, "index");

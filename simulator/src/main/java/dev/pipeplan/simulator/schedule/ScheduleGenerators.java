@@ -2,15 +2,18 @@ package dev.pipeplan.simulator.schedule;
 
 import java.util.Objects;
 
-/** The entry point to every schedule generator: {@link #generate(ScheduleRequest)} picks the request's kind's. */
+/**
+ * The entry point to every schedule generator: {@link #generate(ScheduleRequest)} picks the
+ * request's kind's.
+ */
 public final class ScheduleGenerators {
   private ScheduleGenerators() {}
 
   /**
    * Generates the schedule the request asks for.
    *
-   * @throws dev.pipeplan.models.BadInputException naming the parameter, its value and the limit, if the kind does not
-   *     accept the request
+   * @throws dev.pipeplan.models.BadInputException naming the parameter, its value and the limit, if
+   *     the kind does not accept the request
    */
   public static Schedule generate(ScheduleRequest request) {
     Objects.requireNonNull(request, "request");

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Where each action of a {@link Schedule} sits: its device and its position in that device's order, found in
- * constant time. Actions whose stage or micro-batch is out of range are not indexed (the validator reports them); an
- * action listed twice keeps its first place and counts its occurrences.
+ * Where each action of a {@link Schedule} sits: its device and its position in that device's order,
+ * found in constant time. Actions whose stage or micro-batch is out of range are not indexed (the
+ * validator reports them); an action listed twice keeps its first place and counts its occurrences.
  */
 public final class ScheduleIndex {
   private static final int TYPES = ActionType.values().length;

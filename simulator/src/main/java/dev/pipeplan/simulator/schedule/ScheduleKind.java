@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Every schedule kind pipeplan can generate, with the name used on the command line and in plan files, and what each
- * kind uses: its virtual-stage counts, whether it splits the backward into I and W, its stage placement, and how
- * many micro-batches it keeps in flight per device (for the planner's memory check).
+ * Every schedule kind pipeplan can generate, with the name used on the command line and in plan
+ * files, and what each kind uses: its virtual-stage counts, whether it splits the backward into I
+ * and W, its stage placement, and how many micro-batches it keeps in flight per device (for the
+ * planner's memory check).
  */
 public enum ScheduleKind {
   GPIPE("gpipe"),
@@ -68,8 +69,9 @@ public enum ScheduleKind {
   }
 
   /**
-   * The action types the kind's schedules use: F and B for the kinds with a fused backward; F, I and W for the
-   * zero-bubble kinds; all four for DualPipeV, which fuses some backwards and splits others.
+   * The action types the kind's schedules use: F and B for the kinds with a fused backward; F, I
+   * and W for the zero-bubble kinds; all four for DualPipeV, which fuses some backwards and splits
+   * others.
    */
   public List<ActionType> actionTypes() {
     switch (this) {
@@ -85,12 +87,18 @@ public enum ScheduleKind {
     }
   }
 
-  /** Whether the kind splits backwards into I (input gradient) and W (weight gradient), for some or all of them. */
+  /**
+   * Whether the kind splits backwards into I (input gradient) and W (weight gradient), for some or
+   * all of them.
+   */
   public boolean splitsBackward() {
     return actionTypes().contains(ActionType.I);
   }
 
-  /** Whether stages are placed in a V ({@link Schedule#vShapePlacement}); else looped ({@code s mod p}). */
+  /**
+   * Whether stages are placed in a V ({@link Schedule#vShapePlacement}); else looped ({@code s mod
+   * p}).
+   */
   public boolean vShaped() {
     switch (this) {
       case ZB_V:
@@ -109,11 +117,12 @@ public enum ScheduleKind {
   }
 
   /**
-   * The most activation sets device {@code device} holds at once under this kind, counted by walking its order: a
-   * forward adds one, the backward that finishes the (stage, micro-batch) (B, or W when the backward is split)
-   * removes one. With v = 1 this is the number of micro-batches in flight; with v chunks per device it counts
-   * (chunk, micro-batch) pairs, each about 1/v of the device's activations for one micro-batch. For zb-auto it is
-   * the limit the heuristic keeps to. The request must be one the kind accepts.
+   * The most activation sets device {@code device} holds at once under this kind, counted by
+   * walking its order: a forward adds one, the backward that finishes the (stage, micro-batch) (B,
+   * or W when the backward is split) removes one. With v = 1 this is the number of micro-batches in
+   * flight; with v chunks per device it counts (chunk, micro-batch) pairs, each about 1/v of the
+   * device's activations for one micro-batch. For zb-auto it is the limit the heuristic keeps to.
+   * The request must be one the kind accepts.
    *
    * @throws dev.pipeplan.models.BadInputException if the kind rejects the request
    */
@@ -122,7 +131,8 @@ public enum ScheduleKind {
       throw new IllegalArgumentException("request is for " + request.kind().id() + ", not " + id);
     }
     if (device < 0 || device >= request.deviceCount()) {
-      throw new IllegalArgumentException("device " + device + " is outside 0.." + (request.deviceCount() - 1));
+      throw new IllegalArgumentException(
+          "device " + device + " is outside 0.." + (request.deviceCount() - 1));
     }
     return ScheduleGenerators.maxInFlight(request, device);
   }

@@ -11,13 +11,17 @@ import java.util.Objects;
  * @param microBatchCount m
  * @param virtualStages v, chunks per device (1 for GPipe/1F1B/ZB-H1/ZB-H2, 2 for V-shaped kinds)
  * @param groupSize micro-batches per round of the interleaved schedule (0: the kind's default, p)
- * @param maxInFlightMicroBatches the most activation sets a device may hold at once, counted as {@link InFlight}
- *     counts them (one per stage and micro-batch, from F to its last backward; with v = 1, micro-batches). zb-auto
- *     fits its order to it; every other kind has a fixed count and rejects a limit below it. 0: no limit beyond the
- *     kind's own.
+ * @param maxInFlightMicroBatches the most activation sets a device may hold at once, counted as
+ *     {@link InFlight} counts them (one per stage and micro-batch, from F to its last backward;
+ *     with v = 1, micro-batches). zb-auto fits its order to it; every other kind has a fixed count
+ *     and rejects a limit below it. 0: no limit beyond the kind's own.
  */
 public record ScheduleRequest(
-    ScheduleKind kind, int deviceCount, int microBatchCount, int virtualStages, int groupSize,
+    ScheduleKind kind,
+    int deviceCount,
+    int microBatchCount,
+    int virtualStages,
+    int groupSize,
     int maxInFlightMicroBatches) {
 
   public ScheduleRequest {
@@ -29,7 +33,8 @@ public record ScheduleRequest(
     Checks.nonNegative("max in-flight micro-batches", maxInFlightMicroBatches);
   }
 
-  public static ScheduleRequest of(ScheduleKind kind, int deviceCount, int microBatchCount, int virtualStages) {
+  public static ScheduleRequest of(
+      ScheduleKind kind, int deviceCount, int microBatchCount, int virtualStages) {
     return new ScheduleRequest(kind, deviceCount, microBatchCount, virtualStages, 0, 0);
   }
 }

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Checks a schedule before anything runs it: indices in range, each stage's actions on the stage's device, every
- * (stage, micro-batch) with exactly one F and one backward (a B, or an I and a W), and no deadlock, that is, the data
- * dependencies of {@link ScheduleDependencies} together with each device's order form an acyclic graph. A deadlock is
- * reported as the cycle of devices that wait on each other, each with the action it is stuck at and the action it
- * waits for.
+ * Checks a schedule before anything runs it: indices in range, each stage's actions on the stage's
+ * device, every (stage, micro-batch) with exactly one F and one backward (a B, or an I and a W),
+ * and no deadlock, that is, the data dependencies of {@link ScheduleDependencies} together with
+ * each device's order form an acyclic graph. A deadlock is reported as the cycle of devices that
+ * wait on each other, each with the action it is stuck at and the action it waits for.
  */
 public final class ScheduleValidator {
   /** The most problems listed one by one; the rest are counted. */
@@ -19,7 +19,9 @@ public final class ScheduleValidator {
 
   private ScheduleValidator() {}
 
-  /** Throws {@link BadInputException} listing the problems if {@link #problems(Schedule)} finds any. */
+  /**
+   * Throws {@link BadInputException} listing the problems if {@link #problems(Schedule)} finds any.
+   */
   public static void validate(Schedule schedule) {
     List<String> problems = problems(schedule);
     if (!problems.isEmpty()) {
@@ -65,14 +67,31 @@ public final class ScheduleValidator {
         Action a = actions.get(k);
         String at = "device " + d + " step " + k + " (" + a + ")";
         if (a.stage() >= stages) {
-          overflow += add(problems, at + ": stage " + a.stage() + " is outside 0.." + (stages - 1)) ? 1 : 0;
+          overflow +=
+              add(problems, at + ": stage " + a.stage() + " is outside 0.." + (stages - 1)) ? 1 : 0;
         } else if (schedule.deviceOf(a.stage()) != d) {
-          overflow += add(problems, at + ": stage " + a.stage() + " belongs to device "
-              + schedule.deviceOf(a.stage())) ? 1 : 0;
+          overflow +=
+              add(
+                      problems,
+                      at
+                          + ": stage "
+                          + a.stage()
+                          + " belongs to device "
+                          + schedule.deviceOf(a.stage()))
+                  ? 1
+                  : 0;
         }
         if (a.microBatch() >= microBatches) {
-          overflow += add(problems, at + ": micro-batch " + a.microBatch() + " is outside 0.."
-              + (microBatches - 1)) ? 1 : 0;
+          overflow +=
+              add(
+                      problems,
+                      at
+                          + ": micro-batch "
+                          + a.microBatch()
+                          + " is outside 0.."
+                          + (microBatches - 1))
+                  ? 1
+                  : 0;
         }
       }
     }
@@ -98,7 +117,15 @@ public final class ScheduleValidator {
         } else if (b + i + w == 0) {
           problem = what + " has no backward (expected one B, or one I and one W)";
         } else {
-          problem = what + " has " + b + " B, " + i + " I and " + w + " W actions; expected one B, or one I and one W";
+          problem =
+              what
+                  + " has "
+                  + b
+                  + " B, "
+                  + i
+                  + " I and "
+                  + w
+                  + " W actions; expected one B, or one I and one W";
         }
         overflow += add(problems, problem) ? 1 : 0;
       }
@@ -106,7 +133,10 @@ public final class ScheduleValidator {
     return overflow;
   }
 
-  /** Plays the schedule; returns null if every action runs, else the cycle of devices that wait on each other. */
+  /**
+   * Plays the schedule; returns null if every action runs, else the cycle of devices that wait on
+   * each other.
+   */
   private static String findDeadlock(Schedule schedule, ScheduleIndex index) {
     TokenGame game = TokenGame.play(schedule, index);
     if (game.finished()) {
@@ -131,7 +161,8 @@ public final class ScheduleValidator {
       Action stuck = schedule.deviceActions().get(d).get(game.next[d]);
       Action missing = actionOf(game.index, game.firstMissingKey(stuck));
       int owner = game.index.deviceOf(missing);
-      steps.add("device " + d + " waits at " + stuck + " for " + missing + " (device " + owner + ")");
+      steps.add(
+          "device " + d + " waits at " + stuck + " for " + missing + " (device " + owner + ")");
       d = owner;
     }
     List<String> cycle = steps.subList(seenAt[d], steps.size());

@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A schedule laid out in unit steps, as PyTorch prints and writes its schedules: every action takes one step and
- * starts in the first step after its device's previous action and after each of its data predecessors. Idle steps
- * are empty cells. Used for the text grid of {@code pipeplan schedule} and for PyTorch CSV export.
+ * A schedule laid out in unit steps, as PyTorch prints and writes its schedules: every action takes
+ * one step and starts in the first step after its device's previous action and after each of its
+ * data predecessors. Idle steps are empty cells. Used for the text grid of {@code pipeplan
+ * schedule} and for PyTorch CSV export.
  *
  * @param deviceSteps for each device, the step of each of its actions, in its order
  * @param stepCount the number of steps of the longest device row
@@ -26,7 +27,8 @@ public record StepGrid(List<List<Integer>> deviceSteps, int stepCount) {
   /**
    * Lays out a schedule.
    *
-   * @throws dev.pipeplan.models.BadInputException if the schedule is invalid (see {@link ScheduleValidator})
+   * @throws dev.pipeplan.models.BadInputException if the schedule is invalid (see {@link
+   *     ScheduleValidator})
    */
   public static StepGrid of(Schedule schedule) {
     ScheduleValidator.validate(schedule);
@@ -47,10 +49,11 @@ public record StepGrid(List<List<Integer>> deviceSteps, int stepCount) {
   }
 
   /**
-   * The cells of each device's row: the action's text (in {@code spelling}) at its step and "" where the device
-   * idles; each row ends at its last action.
+   * The cells of each device's row: the action's text (in {@code spelling}) at its step and ""
+   * where the device idles; each row ends at its last action.
    */
-  public static List<List<String>> cells(Schedule schedule, StepGrid grid, PyTorchCsv.Spelling spelling) {
+  public static List<List<String>> cells(
+      Schedule schedule, StepGrid grid, PyTorchCsv.Spelling spelling) {
     List<List<String>> rows = new ArrayList<>(schedule.deviceCount());
     for (int d = 0; d < schedule.deviceCount(); d++) {
       List<Action> actions = schedule.deviceActions().get(d);
@@ -67,8 +70,8 @@ public record StepGrid(List<List<Integer>> deviceSteps, int stepCount) {
   }
 
   /**
-   * A readable, aligned grid: a header line, a line of step numbers, then one line per device with a column per
-   * step ("." where the device idles).
+   * A readable, aligned grid: a header line, a line of step numbers, then one line per device with
+   * a column per step ("." where the device idles).
    */
   public static String render(Schedule schedule) {
     StepGrid grid = of(schedule);
@@ -81,10 +84,19 @@ public record StepGrid(List<List<Integer>> deviceSteps, int stepCount) {
     }
     String label = "device " + (schedule.deviceCount() - 1);
     StringBuilder out = new StringBuilder();
-    out.append("schedule ").append(schedule.name()).append(": pp ").append(schedule.deviceCount())
-        .append(", microbatches ").append(schedule.microBatchCount()).append(", virtual stages ")
-        .append(schedule.virtualStages()).append(", ").append(schedule.actionCount()).append(" actions in ")
-        .append(grid.stepCount()).append(" unit steps\n");
+    out.append("schedule ")
+        .append(schedule.name())
+        .append(": pp ")
+        .append(schedule.deviceCount())
+        .append(", microbatches ")
+        .append(schedule.microBatchCount())
+        .append(", virtual stages ")
+        .append(schedule.virtualStages())
+        .append(", ")
+        .append(schedule.actionCount())
+        .append(" actions in ")
+        .append(grid.stepCount())
+        .append(" unit steps\n");
     out.append(pad("step", label.length()));
     for (int step = 0; step < grid.stepCount(); step++) {
       out.append(' ').append(pad(String.valueOf(step), width));

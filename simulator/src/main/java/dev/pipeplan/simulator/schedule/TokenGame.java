@@ -6,17 +6,21 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Plays a schedule with unit-length actions: each device runs its next action as soon as the data predecessors of it
- * are done. It finds deadlocks (the devices left waiting) and gives each action the earliest unit step it can start
- * in, the way PyTorch lays a schedule out in steps. Linear in the number of actions.
+ * Plays a schedule with unit-length actions: each device runs its next action as soon as the data
+ * predecessors of it are done. It finds deadlocks (the devices left waiting) and gives each action
+ * the earliest unit step it can start in, the way PyTorch lays a schedule out in steps. Linear in
+ * the number of actions.
  */
 final class TokenGame {
   final Schedule schedule;
   final ScheduleIndex index;
+
   /** For each device, how many of its actions ran. */
   final int[] next;
+
   /** Whether each action key ran. */
   final boolean[] done;
+
   /** The unit step each action key started in (valid where done). */
   final int[] stepOfKey;
 
@@ -85,7 +89,10 @@ final class TokenGame {
     return true;
   }
 
-  /** Writes the keys of the data predecessors of {@code a} into {@code out}; returns how many (0 to 2). */
+  /**
+   * Writes the keys of the data predecessors of {@code a} into {@code out}; returns how many (0 to
+   * 2).
+   */
   static int predecessorKeys(Action a, ScheduleIndex index, int[] out) {
     int s = a.stage();
     int j = a.microBatch();

@@ -6,17 +6,18 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * ZB-H1 (Qi et al., "Zero Bubble Pipeline Parallelism", ICLR 2024): the 1F1B order of forwards and input-gradient
- * backwards (I), with each weight-gradient backward (W) placed after the I of the same micro-batch but deferred so
- * that device r keeps r of them pending; the deferred W's fill the drain phase. With F = I = W the iteration takes
- * 3m + p - 1 time units, and every device keeps min(p, m) micro-batches in flight (counted from F to W), the same peak
- * as 1F1B's first device. One stage per device; any m >= 1.
+ * ZB-H1 (Qi et al., "Zero Bubble Pipeline Parallelism", ICLR 2024): the 1F1B order of forwards and
+ * input-gradient backwards (I), with each weight-gradient backward (W) placed after the I of the
+ * same micro-batch but deferred so that device r keeps r of them pending; the deferred W's fill the
+ * drain phase. With F = I = W the iteration takes 3m + p - 1 time units, and every device keeps
+ * min(p, m) micro-batches in flight (counted from F to W), the same peak as 1F1B's first device.
+ * One stage per device; any m >= 1.
  */
 public final class ZeroBubbleH1Generator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.ZB_H1,
-        " Maybe use --kind zb-v for two stages per device.");
+    RequestChecks.requireOneStagePerDevice(
+        request, ScheduleKind.ZB_H1, " Maybe use --kind zb-v for two stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

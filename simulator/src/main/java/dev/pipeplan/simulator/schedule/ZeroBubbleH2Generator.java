@@ -6,17 +6,18 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * ZB-H2 (Qi et al., ICLR 2024): device r runs min(2(p-r)-1, m) warm-up forwards, enough to cover the wait for its
- * first input gradient, then repeats I, W, F with the W's deferred so that device r keeps 2r of them pending; those
- * fill the drain, so with F = I = W every device works without a gap from its first forward to its last action once
- * m >= 2p - 1. Every device keeps min(2p-1, m) micro-batches in flight (counted from F to W), the paper's 2p-1. One
- * stage per device; any m >= 1 (below 2p-1 the warm-up is cut short and bubbles return).
+ * ZB-H2 (Qi et al., ICLR 2024): device r runs min(2(p-r)-1, m) warm-up forwards, enough to cover
+ * the wait for its first input gradient, then repeats I, W, F with the W's deferred so that device
+ * r keeps 2r of them pending; those fill the drain, so with F = I = W every device works without a
+ * gap from its first forward to its last action once m >= 2p - 1. Every device keeps min(2p-1, m)
+ * micro-batches in flight (counted from F to W), the paper's 2p-1. One stage per device; any m >= 1
+ * (below 2p-1 the warm-up is cut short and bubbles return).
  */
 public final class ZeroBubbleH2Generator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
-    RequestChecks.requireOneStagePerDevice(request, ScheduleKind.ZB_H2,
-        " Maybe use --kind zb-v for two stages per device.");
+    RequestChecks.requireOneStagePerDevice(
+        request, ScheduleKind.ZB_H2, " Maybe use --kind zb-v for two stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -4,13 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * ZB-V (Qi et al., ICLR 2024, section 6), in the order PyTorch's {@code ScheduleZBVZeroBubble} runs it. Device r owns
- * chunk 0 = stage r and chunk 1 = stage 2p-1-r (V placement). Its order: 2(p-r)-1 chunk-0 forwards; r pairs (chunk-1
- * F, chunk-0 F); p-r triples (chunk-1 F, I, W); then the steady phase repeats (chunk-0 F, I, W; chunk-1 F, I, W); the
- * drain runs r pairs of input-gradient backwards (chunk 0, chunk 1), then p-r pairs (chunk-0 I, oldest chunk-0 W),
- * then every remaining chunk-1 W and chunk-0 W. For m < 2p-1 the order is built for 2p-1 micro-batches and the
- * actions of the missing ones are dropped, as PyTorch does. Requires v = 2; any m >= 1. In flight on device r, in
- * (chunk, micro-batch) activation sets: min(2p, m+1+r, 2m), that is 2p (p micro-batches, as in 1F1B) once m >= 2p-1.
+ * ZB-V (Qi et al., ICLR 2024, section 6), in the order PyTorch's {@code ScheduleZBVZeroBubble} runs
+ * it. Device r owns chunk 0 = stage r and chunk 1 = stage 2p-1-r (V placement). Its order: 2(p-r)-1
+ * chunk-0 forwards; r pairs (chunk-1 F, chunk-0 F); p-r triples (chunk-1 F, I, W); then the steady
+ * phase repeats (chunk-0 F, I, W; chunk-1 F, I, W); the drain runs r pairs of input-gradient
+ * backwards (chunk 0, chunk 1), then p-r pairs (chunk-0 I, oldest chunk-0 W), then every remaining
+ * chunk-1 W and chunk-0 W. For m < 2p-1 the order is built for 2p-1 micro-batches and the actions
+ * of the missing ones are dropped, as PyTorch does. Requires v = 2; any m >= 1. In flight on device
+ * r, in (chunk, micro-batch) activation sets: min(2p, m+1+r, 2m), that is 2p (p micro-batches, as
+ * in 1F1B) once m >= 2p-1.
  */
 public final class ZeroBubbleVGenerator implements ScheduleGenerator {
   @Override

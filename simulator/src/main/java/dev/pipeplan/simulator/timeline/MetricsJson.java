@@ -8,15 +8,15 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The JSON form of {@link Metrics} that {@code pipeplan simulate --json} prints (docs/formats.md, "Simulation
- * metrics JSON"). Keys are sorted, so the same metrics always give the same bytes.
+ * The JSON form of {@link Metrics} that {@code pipeplan simulate --json} prints (docs/formats.md,
+ * "Simulation metrics JSON"). Keys are sorted, so the same metrics always give the same bytes.
  */
 public final class MetricsJson {
   private MetricsJson() {}
 
   /**
-   * The metrics as a sorted map, ready for a caller to add its own keys (schedule, pp, ...) before writing it with
-   * {@link Json#write(Object)}.
+   * The metrics as a sorted map, ready for a caller to add its own keys (schedule, pp, ...) before
+   * writing it with {@link Json#write(Object)}.
    *
    * @param metrics the metrics
    * @param samplesPerIteration samples one iteration processes (m · b), for the throughput

@@ -12,10 +12,15 @@ import java.util.Objects;
  * @param deviceCount pipeline devices
  * @param actions every action with its start and end, sorted by device then start
  * @param transfers communication between devices (empty where none was recorded)
- * @param memory memory level changes per device, sorted by device then time (empty where none was recorded)
+ * @param memory memory level changes per device, sorted by device then time (empty where none was
+ *     recorded)
  */
 public record Timeline(
-    String source, String scheduleName, int deviceCount, List<TimedAction> actions, List<Transfer> transfers,
+    String source,
+    String scheduleName,
+    int deviceCount,
+    List<TimedAction> actions,
+    List<Transfer> transfers,
     List<MemoryPoint> memory) {
 
   public static final String PREDICTED = "predicted";

@@ -17,13 +17,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes a {@link Timeline} as JSON (docs/formats.md, "Timeline JSON"). Written by hand rather than by
- * the object mapper so that a timeline of a hundred thousand actions stays one line per action, with a fixed key
- * order: the same timeline always gives the same bytes.
+ * Reads and writes a {@link Timeline} as JSON (docs/formats.md, "Timeline JSON"). Written by hand
+ * rather than by the object mapper so that a timeline of a hundred thousand actions stays one line
+ * per action, with a fixed key order: the same timeline always gives the same bytes.
  */
 public final class TimelineJson {
   /** The value of the {@code format} key. */
   public static final String FORMAT = "pipeplan-timeline";
+
   public static final int VERSION = 1;
 
   private static final Pattern ACTION = Pattern.compile("(\\d+)([FIWB])(\\d+)");
@@ -42,32 +43,55 @@ public final class TimelineJson {
     out.append("  \"actions\": [");
     String sep = "\n";
     for (TimedAction a : timeline.actions()) {
-      out.append(sep).append("    {\"device\": ").append(a.device())
-          .append(", \"action\": \"").append(a.action()).append('"')
-          .append(", \"startNanos\": ").append(a.startNanos())
-          .append(", \"endNanos\": ").append(a.endNanos()).append('}');
+      out.append(sep)
+          .append("    {\"device\": ")
+          .append(a.device())
+          .append(", \"action\": \"")
+          .append(a.action())
+          .append('"')
+          .append(", \"startNanos\": ")
+          .append(a.startNanos())
+          .append(", \"endNanos\": ")
+          .append(a.endNanos())
+          .append('}');
       sep = ",\n";
     }
     out.append(timeline.actions().isEmpty() ? "],\n" : "\n  ],\n");
     out.append("  \"transfers\": [");
     sep = "\n";
     for (Transfer t : timeline.transfers()) {
-      out.append(sep).append("    {\"fromDevice\": ").append(t.fromDevice())
-          .append(", \"toDevice\": ").append(t.toDevice())
-          .append(", \"producer\": \"").append(t.producer()).append('"')
-          .append(", \"consumer\": \"").append(t.consumer()).append('"')
-          .append(", \"bytes\": ").append(t.bytes())
-          .append(", \"startNanos\": ").append(t.startNanos())
-          .append(", \"endNanos\": ").append(t.endNanos()).append('}');
+      out.append(sep)
+          .append("    {\"fromDevice\": ")
+          .append(t.fromDevice())
+          .append(", \"toDevice\": ")
+          .append(t.toDevice())
+          .append(", \"producer\": \"")
+          .append(t.producer())
+          .append('"')
+          .append(", \"consumer\": \"")
+          .append(t.consumer())
+          .append('"')
+          .append(", \"bytes\": ")
+          .append(t.bytes())
+          .append(", \"startNanos\": ")
+          .append(t.startNanos())
+          .append(", \"endNanos\": ")
+          .append(t.endNanos())
+          .append('}');
       sep = ",\n";
     }
     out.append(timeline.transfers().isEmpty() ? "],\n" : "\n  ],\n");
     out.append("  \"memory\": [");
     sep = "\n";
     for (MemoryPoint m : timeline.memory()) {
-      out.append(sep).append("    {\"device\": ").append(m.device())
-          .append(", \"timeNanos\": ").append(m.timeNanos())
-          .append(", \"bytes\": ").append(m.bytes()).append('}');
+      out.append(sep)
+          .append("    {\"device\": ")
+          .append(m.device())
+          .append(", \"timeNanos\": ")
+          .append(m.timeNanos())
+          .append(", \"bytes\": ")
+          .append(m.bytes())
+          .append('}');
       sep = ",\n";
     }
     out.append(timeline.memory().isEmpty() ? "]\n" : "\n  ]\n");
@@ -75,7 +99,10 @@ public final class TimelineJson {
     return out.toString();
   }
 
-  /** Reads a timeline file; a malformed one gives a BadInputException naming the file, the field and the value. */
+  /**
+   * Reads a timeline file; a malformed one gives a BadInputException naming the file, the field and
+   * the value.
+   */
   public static Timeline read(Path file) {
     Objects.requireNonNull(file, "file");
     String text;
@@ -113,7 +140,8 @@ public final class TimelineJson {
     }
     String format = text(root, "format", origin);
     if (!FORMAT.equals(format)) {
-      throw new BadInputException(origin + ": field 'format' is '" + format + "', expected '" + FORMAT + "'");
+      throw new BadInputException(
+          origin + ": field 'format' is '" + format + "', expected '" + FORMAT + "'");
     }
     long version = number(root, "version", origin);
     if (version != VERSION) {
@@ -123,24 +151,42 @@ public final class TimelineJson {
     List<TimedAction> actions = new ArrayList<>();
     for (JsonNode a : array(root, "actions", origin)) {
       String where = origin + " actions[" + actions.size() + "]";
-      actions.add(new TimedAction((int) number(a, "device", where), action(a, "action", where),
-          number(a, "startNanos", where), number(a, "endNanos", where)));
+      actions.add(
+          new TimedAction(
+              (int) number(a, "device", where),
+              action(a, "action", where),
+              number(a, "startNanos", where),
+              number(a, "endNanos", where)));
     }
     List<Transfer> transfers = new ArrayList<>();
     for (JsonNode t : array(root, "transfers", origin)) {
       String where = origin + " transfers[" + transfers.size() + "]";
-      transfers.add(new Transfer((int) number(t, "fromDevice", where), (int) number(t, "toDevice", where),
-          action(t, "producer", where), action(t, "consumer", where), number(t, "bytes", where),
-          number(t, "startNanos", where), number(t, "endNanos", where)));
+      transfers.add(
+          new Transfer(
+              (int) number(t, "fromDevice", where),
+              (int) number(t, "toDevice", where),
+              action(t, "producer", where),
+              action(t, "consumer", where),
+              number(t, "bytes", where),
+              number(t, "startNanos", where),
+              number(t, "endNanos", where)));
     }
     List<MemoryPoint> memory = new ArrayList<>();
     for (JsonNode m : array(root, "memory", origin)) {
       String where = origin + " memory[" + memory.size() + "]";
-      memory.add(new MemoryPoint((int) number(m, "device", where), number(m, "timeNanos", where),
-          number(m, "bytes", where)));
+      memory.add(
+          new MemoryPoint(
+              (int) number(m, "device", where),
+              number(m, "timeNanos", where),
+              number(m, "bytes", where)));
     }
-    return new Timeline(text(root, "source", origin), text(root, "scheduleName", origin),
-        (int) number(root, "deviceCount", origin), actions, transfers, memory);
+    return new Timeline(
+        text(root, "source", origin),
+        text(root, "scheduleName", origin),
+        (int) number(root, "deviceCount", origin),
+        actions,
+        transfers,
+        memory);
   }
 
   private static JsonNode field(JsonNode node, String name, String where) {
@@ -162,7 +208,8 @@ public final class TimelineJson {
   private static long number(JsonNode node, String name, String where) {
     JsonNode value = field(node, name, where);
     if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw new BadInputException(where + ": field '" + name + "' must be a whole number, got " + value);
+      throw new BadInputException(
+          where + ": field '" + name + "' must be a whole number, got " + value);
     }
     return value.asLong();
   }
@@ -170,7 +217,8 @@ public final class TimelineJson {
   private static Iterable<JsonNode> array(JsonNode node, String name, String where) {
     JsonNode value = field(node, name, where);
     if (!value.isArray()) {
-      throw new BadInputException(where + ": field '" + name + "' must be an array, got " + value.getNodeType());
+      throw new BadInputException(
+          where + ": field '" + name + "' must be an array, got " + value.getNodeType());
     }
     return value;
   }
@@ -180,12 +228,21 @@ public final class TimelineJson {
     Matcher m = ACTION.matcher(cell);
     if (!m.matches()) {
       throw new BadInputException(
-          where + ": field '" + name + "' is '" + cell + "'; an action is <stage><F|I|W|B><micro-batch>, like 2F5");
+          where
+              + ": field '"
+              + name
+              + "' is '"
+              + cell
+              + "'; an action is <stage><F|I|W|B><micro-batch>, like 2F5");
     }
     try {
-      return Action.of(ActionType.valueOf(m.group(2)), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)));
+      return Action.of(
+          ActionType.valueOf(m.group(2)),
+          Integer.parseInt(m.group(1)),
+          Integer.parseInt(m.group(3)));
     } catch (NumberFormatException e) {
-      throw new BadInputException(where + ": field '" + name + "' is '" + cell + "': index too large", e);
+      throw new BadInputException(
+          where + ": field '" + name + "' is '" + cell + "': index too large", e);
     }
   }
 }

@@ -4,7 +4,8 @@ import dev.pipeplan.simulator.schedule.Action;
 import java.util.Objects;
 
 /**
- * Data crossing from one device to another: the output of {@code producer} on its way to {@code consumer}.
+ * Data crossing from one device to another: the output of {@code producer} on its way to {@code
+ * consumer}.
  *
  * @param fromDevice sender
  * @param toDevice receiver
@@ -15,12 +16,19 @@ import java.util.Objects;
  * @param endNanos when the data has arrived
  */
 public record Transfer(
-    int fromDevice, int toDevice, Action producer, Action consumer, long bytes, long startNanos, long endNanos) {
+    int fromDevice,
+    int toDevice,
+    Action producer,
+    Action consumer,
+    long bytes,
+    long startNanos,
+    long endNanos) {
   public Transfer {
     Objects.requireNonNull(producer, "producer");
     Objects.requireNonNull(consumer, "consumer");
     if (endNanos < startNanos) {
-      throw new IllegalArgumentException("transfer ends before it starts: " + producer + " -> " + consumer);
+      throw new IllegalArgumentException(
+          "transfer ends before it starts: " + producer + " -> " + consumer);
     }
   }
 }

@@ -18,11 +18,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads Chrome trace JSON written by the PyTorch profiler ({@code prof.export_chrome_trace}). Only complete events
- * ({@code "ph": "X"}) named {@code PP:<stage><F|I|W|B><micro-batch>} (the span {@code _PipelineScheduleRuntime}
- * opens around each action, input wait included) or {@code pipeplan:<action>} (the launcher's span around the
- * computation alone) are read; a file with any {@code pipeplan:} event uses those only. Communication, gradient
- * reduction and overlapped-pair events are skipped. {@code ts} and {@code dur} are microseconds.
+ * Reads Chrome trace JSON written by the PyTorch profiler ({@code prof.export_chrome_trace}). Only
+ * complete events ({@code "ph": "X"}) named {@code PP:<stage><F|I|W|B><micro-batch>} (the span
+ * {@code _PipelineScheduleRuntime} opens around each action, input wait included) or {@code
+ * pipeplan:<action>} (the launcher's span around the computation alone) are read; a file with any
+ * {@code pipeplan:} event uses those only. Communication, gradient reduction and overlapped-pair
+ * events are skipped. {@code ts} and {@code dur} are microseconds.
  */
 final class ChromeTraceReader {
   private static final Pattern NAME = Pattern.compile("(PP|pipeplan):(\\d{1,9}[FIWB]\\d{1,9})");
@@ -34,8 +35,9 @@ final class ChromeTraceReader {
   }
 
   /**
-   * The action events of one file. The rank is the file's {@code distributedInfo.rank} where the profiler wrote
-   * one; else, with several files, the file's position; else each process id (ascending) is a rank.
+   * The action events of one file. The rank is the file's {@code distributedInfo.rank} where the
+   * profiler wrote one; else, with several files, the file's position; else each process id
+   * (ascending) is a rank.
    */
   static List<TimedAction> parse(JsonNode root, String file, int fileIndex, int fileCount) {
     JsonNode events = root.isArray() ? root : root.get("traceEvents");
@@ -67,8 +69,14 @@ final class ChromeTraceReader {
       long start = micros(f, e, "ts", where);
       long duration = micros(f, e, "dur", where);
       if (duration < 0) {
-        throw new BadInputException("trace file " + file + ": " + where + ": field 'dur' is negative ("
-            + e.get("dur") + ")");
+        throw new BadInputException(
+            "trace file "
+                + file
+                + ": "
+                + where
+                + ": field 'dur' is negative ("
+                + e.get("dur")
+                + ")");
       }
       long pid = fixedRank != null ? 0 : pid(f, e, where);
       long[] event = {pid, start, start + duration};
@@ -94,7 +102,8 @@ final class ChromeTraceReader {
 
   private static long micros(Fields f, JsonNode e, String name, String where) {
     f.number(e, name, where);
-    BigDecimal nanos = e.get(name).decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_EVEN);
+    BigDecimal nanos =
+        e.get(name).decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_EVEN);
     return nanos.longValueExact();
   }
 
@@ -107,8 +116,8 @@ final class ChromeTraceReader {
   }
 
   /**
-   * Joins the files' events into iterations: the k-th occurrence (by start) of an action on its rank belongs to
-   * iteration k, and each iteration's times are taken from its earliest start.
+   * Joins the files' events into iterations: the k-th occurrence (by start) of an action on its
+   * rank belongs to iteration k, and each iteration's times are taken from its earliest start.
    */
   static ImportedTrace join(List<List<TimedAction>> perFile, List<String> files) {
     Map<String, List<TimedAction>> byKey = new TreeMap<>();
@@ -124,9 +133,12 @@ final class ChromeTraceReader {
       }
     }
     if (byKey.isEmpty()) {
-      throw new BadInputException("the Chrome traces " + files + " have no complete ('ph': 'X') event named"
-          + " PP:<action> or pipeplan:<action>. Maybe profile with torch.profiler around"
-          + " _PipelineScheduleRuntime.step(), or run the launcher with --chrome-trace.");
+      throw new BadInputException(
+          "the Chrome traces "
+              + files
+              + " have no complete ('ph': 'X') event named"
+              + " PP:<action> or pipeplan:<action>. Maybe profile with torch.profiler around"
+              + " _PipelineScheduleRuntime.step(), or run the launcher with --chrome-trace.");
     }
     int iterations = -1;
     String firstKey = null;
@@ -136,8 +148,16 @@ final class ChromeTraceReader {
         iterations = e.getValue().size();
         firstKey = e.getKey();
       } else if (e.getValue().size() != iterations) {
-        throw new BadInputException("the Chrome traces hold action " + e.getKey() + " " + e.getValue().size()
-            + " times but " + firstKey + " " + iterations + " times; every action must occur once per iteration");
+        throw new BadInputException(
+            "the Chrome traces hold action "
+                + e.getKey()
+                + " "
+                + e.getValue().size()
+                + " times but "
+                + firstKey
+                + " "
+                + iterations
+                + " times; every action must occur once per iteration");
       }
     }
     List<Timeline> timelines = new ArrayList<>();
@@ -150,17 +170,34 @@ final class ChromeTraceReader {
       List<TimedAction> actions = new ArrayList<>();
       for (List<TimedAction> list : byKey.values()) {
         TimedAction a = list.get(k);
-        actions.add(new TimedAction(a.device(), a.action(), a.startNanos() - origin, a.endNanos() - origin));
+        actions.add(
+            new TimedAction(
+                a.device(), a.action(), a.startNanos() - origin, a.endNanos() - origin));
       }
-      actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
-          .thenComparing(TimedAction::action));
+      actions.sort(
+          Comparator.comparingInt(TimedAction::device)
+              .thenComparingLong(TimedAction::startNanos)
+              .thenComparing(TimedAction::action));
       timelines.add(new Timeline("pytorch", "pytorch", devices, actions, List.of(), List.of()));
       losses.add(0.0);
     }
     int stages = maxStage + 1;
     int v = stages % devices == 0 ? stages / devices : 0;
-    TraceInfo info = new TraceInfo("pytorch", "", "", devices, v, maxMicroBatch + 1, 0, "", "pytorch-profiler",
-        "", "", 0, 0);
+    TraceInfo info =
+        new TraceInfo(
+            "pytorch",
+            "",
+            "",
+            devices,
+            v,
+            maxMicroBatch + 1,
+            0,
+            "",
+            "pytorch-profiler",
+            "",
+            "",
+            0,
+            0);
     return new ImportedTrace(info, timelines, losses, files);
   }
 

@@ -18,8 +18,15 @@ final class Fields {
   }
 
   private BadInputException bad(String where, String field, String problem) {
-    return new BadInputException("trace file " + file + ": " + (where.isEmpty() ? "" : where + ": ") + "field '"
-        + field + "' " + problem);
+    return new BadInputException(
+        "trace file "
+            + file
+            + ": "
+            + (where.isEmpty() ? "" : where + ": ")
+            + "field '"
+            + field
+            + "' "
+            + problem);
   }
 
   private JsonNode field(JsonNode node, String name, String where) {
@@ -76,14 +83,21 @@ final class Fields {
     if (!m.matches()) {
       return null;
     }
-    return Action.of(ActionType.valueOf(m.group(2)), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)));
+    return Action.of(
+        ActionType.valueOf(m.group(2)), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(3)));
   }
 
   static Action action(String text, String file, String where) {
     Action a = parseAction(text);
     if (a == null) {
-      throw new BadInputException("trace file " + file + ": " + where + ": field 'action' is '" + text
-          + "', expected <stage><F|I|W|B><micro-batch> such as 2F5");
+      throw new BadInputException(
+          "trace file "
+              + file
+              + ": "
+              + where
+              + ": field 'action' is '"
+              + text
+              + "', expected <stage><F|I|W|B><micro-batch> such as 2F5");
     }
     return a;
   }

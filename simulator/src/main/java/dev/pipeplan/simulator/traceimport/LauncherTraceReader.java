@@ -13,8 +13,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Reads the per-rank trace files of the torch-script launcher ({@code format: pipeplan-torch-trace}) and joins the
- * ranks' iterations into timelines: iteration k of the run is iteration k of every rank.
+ * Reads the per-rank trace files of the torch-script launcher ({@code format:
+ * pipeplan-torch-trace}) and joins the ranks' iterations into timelines: iteration k of the run is
+ * iteration k of every rank.
  */
 final class LauncherTraceReader {
   static final String FORMAT = "pipeplan-torch-trace";
@@ -23,7 +24,12 @@ final class LauncherTraceReader {
   private LauncherTraceReader() {}
 
   /** One rank's file. */
-  record RankTrace(String file, int rank, TraceInfo info, List<List<TimedAction>> iterations, List<Double> losses) {}
+  record RankTrace(
+      String file,
+      int rank,
+      TraceInfo info,
+      List<List<TimedAction>> iterations,
+      List<Double> losses) {}
 
   static boolean isLauncherTrace(JsonNode root) {
     return root.isObject() && FORMAT.equals(root.path("format").asText(null));
@@ -33,23 +39,47 @@ final class LauncherTraceReader {
     Fields f = new Fields(file);
     int version = f.integer(root, "version", "");
     if (version != VERSION) {
-      throw new BadInputException("trace file " + file + ": version is " + version + ", this pipeplan reads "
-          + FORMAT + " version " + VERSION);
+      throw new BadInputException(
+          "trace file "
+              + file
+              + ": version is "
+              + version
+              + ", this pipeplan reads "
+              + FORMAT
+              + " version "
+              + VERSION);
     }
     int rank = f.integer(root, "rank", "");
     int p = f.integer(root, "pipelineDevices", "");
     if (rank < 0 || rank >= p) {
-      throw new BadInputException("trace file " + file + ": field 'rank' is " + rank + ", outside 0.." + (p - 1)
-          + " (pipelineDevices " + p + ")");
+      throw new BadInputException(
+          "trace file "
+              + file
+              + ": field 'rank' is "
+              + rank
+              + ", outside 0.."
+              + (p - 1)
+              + " (pipelineDevices "
+              + p
+              + ")");
     }
     String device = f.text(root, "device", "");
     String backend = f.text(root, "backend", "");
-    TraceInfo info = new TraceInfo("pytorch", f.text(root, "modelName", ""), f.text(root, "scheduleName", ""), p,
-        f.integer(root, "virtualStages", ""), f.integer(root, "microBatchCount", ""),
-        f.integer(root, "microBatchSize", ""), f.text(root, "partition", ""),
-        "pytorch-" + backend + "-" + device, root.path("machine").asText(""),
-        root.path("threadSettings").asText(""), root.path("seed").asLong(0),
-        f.integer(root, "warmupIterations", ""));
+    TraceInfo info =
+        new TraceInfo(
+            "pytorch",
+            f.text(root, "modelName", ""),
+            f.text(root, "scheduleName", ""),
+            p,
+            f.integer(root, "virtualStages", ""),
+            f.integer(root, "microBatchCount", ""),
+            f.integer(root, "microBatchSize", ""),
+            f.text(root, "partition", ""),
+            "pytorch-" + backend + "-" + device,
+            root.path("machine").asText(""),
+            root.path("threadSettings").asText(""),
+            root.path("seed").asLong(0),
+            f.integer(root, "warmupIterations", ""));
     JsonNode iterations = f.array(root, "iterations", "");
     List<List<TimedAction>> timed = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -66,12 +96,30 @@ final class LauncherTraceReader {
         long start = f.longValue(event, "startNanos", at);
         long end = f.longValue(event, "endNanos", at);
         if (end < start) {
-          throw new BadInputException("trace file " + file + ": " + at + " (" + action + "): field 'endNanos' ("
-              + end + ") is before 'startNanos' (" + start + ")");
+          throw new BadInputException(
+              "trace file "
+                  + file
+                  + ": "
+                  + at
+                  + " ("
+                  + action
+                  + "): field 'endNanos' ("
+                  + end
+                  + ") is before 'startNanos' ("
+                  + start
+                  + ")");
         }
         if (!seen.add(action)) {
-          throw new BadInputException("trace file " + file + ": " + at + ": action " + action
-              + " appears twice in iteration " + i + "; each action runs once per iteration");
+          throw new BadInputException(
+              "trace file "
+                  + file
+                  + ": "
+                  + at
+                  + ": action "
+                  + action
+                  + " appears twice in iteration "
+                  + i
+                  + "; each action runs once per iteration");
         }
         list.add(new TimedAction(rank, action, start, end));
       }
@@ -88,8 +136,14 @@ final class LauncherTraceReader {
     for (RankTrace r : ranks) {
       RankTrace twin = byRank.put(r.rank(), r);
       if (twin != null) {
-        throw new BadInputException("trace files " + twin.file() + " and " + r.file() + " are both rank "
-            + r.rank() + "; pass one file per rank");
+        throw new BadInputException(
+            "trace files "
+                + twin.file()
+                + " and "
+                + r.file()
+                + " are both rank "
+                + r.rank()
+                + "; pass one file per rank");
       }
     }
     RankTrace first = byRank.firstEntry().getValue();
@@ -99,8 +153,14 @@ final class LauncherTraceReader {
     }
     for (int rank = 0; rank < info.pipelineDevices(); rank++) {
       if (!byRank.containsKey(rank)) {
-        throw new BadInputException("the traces have no file for rank " + rank + " of " + info.pipelineDevices()
-            + " (read " + byRank.keySet() + "). Maybe pass the whole traces/ folder.");
+        throw new BadInputException(
+            "the traces have no file for rank "
+                + rank
+                + " of "
+                + info.pipelineDevices()
+                + " (read "
+                + byRank.keySet()
+                + "). Maybe pass the whole traces/ folder.");
       }
     }
     List<Timeline> timelines = new ArrayList<>();
@@ -114,10 +174,18 @@ final class LauncherTraceReader {
           loss = r.losses().get(i);
         }
       }
-      actions.sort(Comparator.comparingInt(TimedAction::device).thenComparingLong(TimedAction::startNanos)
-          .thenComparing(TimedAction::action));
-      timelines.add(new Timeline("pytorch", info.scheduleName().isEmpty() ? "pytorch" : info.scheduleName(),
-          info.pipelineDevices(), actions, List.of(), List.of()));
+      actions.sort(
+          Comparator.comparingInt(TimedAction::device)
+              .thenComparingLong(TimedAction::startNanos)
+              .thenComparing(TimedAction::action));
+      timelines.add(
+          new Timeline(
+              "pytorch",
+              info.scheduleName().isEmpty() ? "pytorch" : info.scheduleName(),
+              info.pipelineDevices(),
+              actions,
+              List.of(),
+              List.of()));
       losses.add(Double.isNaN(loss) ? 0.0 : loss);
     }
     List<String> files = new ArrayList<>();
@@ -142,8 +210,18 @@ final class LauncherTraceReader {
     };
     for (String[] p : pairs) {
       if (!p[1].equals(p[2])) {
-        throw new BadInputException("trace files " + a.file() + " and " + b.file() + " disagree on '" + p[0]
-            + "' (" + p[1] + " and " + p[2] + "); they are not from the same run");
+        throw new BadInputException(
+            "trace files "
+                + a.file()
+                + " and "
+                + b.file()
+                + " disagree on '"
+                + p[0]
+                + "' ("
+                + p[1]
+                + " and "
+                + p[2]
+                + "); they are not from the same run");
       }
     }
   }

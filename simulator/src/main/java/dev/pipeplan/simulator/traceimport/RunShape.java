@@ -3,7 +3,8 @@ package dev.pipeplan.simulator.traceimport;
 import dev.pipeplan.models.Checks;
 
 /**
- * What a plan says should have run: the numbers a trace must agree with before it is compared with the plan.
+ * What a plan says should have run: the numbers a trace must agree with before it is compared with
+ * the plan.
  *
  * @param modelName the plan's model
  * @param scheduleName the plan's schedule kind id
@@ -14,8 +15,13 @@ import dev.pipeplan.models.Checks;
  * @param partition layers per global stage, "5,5"
  */
 public record RunShape(
-    String modelName, String scheduleName, int pipelineDevices, int virtualStages, int microBatchCount,
-    int microBatchSize, String partition) {
+    String modelName,
+    String scheduleName,
+    int pipelineDevices,
+    int virtualStages,
+    int microBatchCount,
+    int microBatchSize,
+    String partition) {
 
   public RunShape {
     Checks.nonBlank("modelName", modelName);

@@ -16,9 +16,10 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * Reads the traces of one PyTorch pipeline run into measured timelines. Each path is a file or a folder; a folder
- * stands for its launcher traces ({@code rank<R>.json}), or, when it has none, for every {@code .json} file in it,
- * in name order. The files must all be launcher traces (one per rank) or all Chrome traces.
+ * Reads the traces of one PyTorch pipeline run into measured timelines. Each path is a file or a
+ * folder; a folder stands for its launcher traces ({@code rank<R>.json}), or, when it has none, for
+ * every {@code .json} file in it, in name order. The files must all be launcher traces (one per
+ * rank) or all Chrome traces.
  */
 public final class TraceImport {
   private TraceImport() {}
@@ -26,13 +27,14 @@ public final class TraceImport {
   /**
    * Reads the traces.
    *
-   * @throws BadInputException naming the file, the event and the field of a malformed trace, or the rank or action
-   *     that is missing or repeated
+   * @throws BadInputException naming the file, the event and the field of a malformed trace, or the
+   *     rank or action that is missing or repeated
    */
   public static ImportedTrace read(List<Path> paths) {
     Objects.requireNonNull(paths, "paths");
     if (paths.isEmpty()) {
-      throw new BadInputException("no trace files given. Maybe pass the launcher's traces/ folder.");
+      throw new BadInputException(
+          "no trace files given. Maybe pass the launcher's traces/ folder.");
     }
     List<Path> files = new ArrayList<>();
     for (Path p : paths) {
@@ -61,19 +63,29 @@ public final class TraceImport {
 
   private static ImportedTrace fromJson(List<JsonNode> roots, List<String> names) {
     if (roots.isEmpty()) {
-      throw new BadInputException("no trace files found. Maybe pass the launcher's traces/ folder.");
+      throw new BadInputException(
+          "no trace files found. Maybe pass the launcher's traces/ folder.");
     }
     boolean launcher = LauncherTraceReader.isLauncherTrace(roots.get(0));
     for (int i = 0; i < roots.size(); i++) {
       JsonNode root = roots.get(i);
       boolean isLauncher = LauncherTraceReader.isLauncherTrace(root);
       if (!isLauncher && !ChromeTraceReader.isChromeTrace(root)) {
-        throw new BadInputException("trace file " + names.get(i) + " is neither a launcher trace (format '"
-            + LauncherTraceReader.FORMAT + "') nor a Chrome trace (an object with 'traceEvents', or an array)");
+        throw new BadInputException(
+            "trace file "
+                + names.get(i)
+                + " is neither a launcher trace (format '"
+                + LauncherTraceReader.FORMAT
+                + "') nor a Chrome trace (an object with 'traceEvents', or an array)");
       }
       if (isLauncher != launcher) {
-        throw new BadInputException("trace files " + names.get(0) + " and " + names.get(i) + " are of different"
-            + " kinds (launcher trace and Chrome trace); import one kind at a time");
+        throw new BadInputException(
+            "trace files "
+                + names.get(0)
+                + " and "
+                + names.get(i)
+                + " are of different"
+                + " kinds (launcher trace and Chrome trace); import one kind at a time");
       }
     }
     if (launcher) {
@@ -113,7 +125,8 @@ public final class TraceImport {
     }
     List<Path> chosen = rankFiles.isEmpty() ? jsonFiles : rankFiles;
     if (chosen.isEmpty()) {
-      throw new BadInputException("trace folder " + path + " has no .json files. Maybe run the launcher first.");
+      throw new BadInputException(
+          "trace folder " + path + " has no .json files. Maybe run the launcher first.");
     }
     return chosen;
   }
@@ -133,8 +146,14 @@ public final class TraceImport {
     try {
       root = Json.json().readTree(text);
     } catch (JsonProcessingException e) {
-      throw new BadInputException("trace file " + name + " is not valid JSON (line "
-          + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + "): " + e.getOriginalMessage(), e);
+      throw new BadInputException(
+          "trace file "
+              + name
+              + " is not valid JSON (line "
+              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+              + "): "
+              + e.getOriginalMessage(),
+          e);
     }
     if (root == null || root.isMissingNode()) {
       throw new BadInputException("trace file " + name + " is empty");

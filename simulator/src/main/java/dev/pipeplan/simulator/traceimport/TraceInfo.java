@@ -4,8 +4,8 @@ import dev.pipeplan.models.Checks;
 import java.util.Objects;
 
 /**
- * What a trace says about the run it recorded. Chrome traces say little: their unknown text fields are empty and
- * unknown counts 0; a plan fills them in.
+ * What a trace says about the run it recorded. Chrome traces say little: their unknown text fields
+ * are empty and unknown counts 0; a plan fills them in.
  *
  * @param engine the engine that ran ("pytorch")
  * @param modelName the model, or "" when unknown
@@ -22,9 +22,19 @@ import java.util.Objects;
  * @param warmupIterations iterations run before the recorded ones
  */
 public record TraceInfo(
-    String engine, String modelName, String scheduleName, int pipelineDevices, int virtualStages,
-    int microBatchCount, int microBatchSize, String partition, String backend, String machine,
-    String threadSettings, long seed, int warmupIterations) {
+    String engine,
+    String modelName,
+    String scheduleName,
+    int pipelineDevices,
+    int virtualStages,
+    int microBatchCount,
+    int microBatchSize,
+    String partition,
+    String backend,
+    String machine,
+    String threadSettings,
+    long seed,
+    int warmupIterations) {
 
   public TraceInfo {
     Checks.nonBlank("trace engine", engine);

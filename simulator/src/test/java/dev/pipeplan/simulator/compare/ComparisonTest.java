@@ -21,7 +21,8 @@ class ComparisonTest {
   }
 
   static Timeline predicted() {
-    return timeline(Timeline.PREDICTED,
+    return timeline(
+        Timeline.PREDICTED,
         at(0, ActionType.F, 0, 0, 0, 100),
         at(1, ActionType.F, 1, 0, 100, 200),
         at(1, ActionType.B, 1, 0, 200, 400),
@@ -44,11 +45,13 @@ class ComparisonTest {
   @Test
   void measuredSlowerStageIsTheMostDrifted() {
     // stage 1 runs twice as long as predicted, stage 0 as predicted; measured times start at 1000
-    Timeline measured = timeline(Timeline.MEASURED,
-        at(0, ActionType.F, 0, 0, 1000, 1100),
-        at(1, ActionType.F, 1, 0, 1100, 1300),
-        at(1, ActionType.B, 1, 0, 1300, 1700),
-        at(0, ActionType.B, 0, 0, 1700, 1900));
+    Timeline measured =
+        timeline(
+            Timeline.MEASURED,
+            at(0, ActionType.F, 0, 0, 1000, 1100),
+            at(1, ActionType.F, 1, 0, 1100, 1300),
+            at(1, ActionType.B, 1, 0, 1300, 1700),
+            at(0, ActionType.B, 0, 0, 1700, 1900));
     Comparison c = Comparison.of(predicted(), measured);
     assertThat(c.measuredIterationNanos()).isEqualTo(900);
     assertThat(c.iterationError()).isCloseTo((600 - 900) / 900.0, within(1e-12));
@@ -64,12 +67,14 @@ class ComparisonTest {
 
   @Test
   void actionsInOnlyOneTimelineAreCountedAsUnmatched() {
-    Timeline measured = timeline(Timeline.MEASURED,
-        at(0, ActionType.F, 0, 0, 0, 100),
-        at(1, ActionType.F, 1, 0, 100, 200),
-        at(1, ActionType.I, 1, 0, 200, 300),
-        at(1, ActionType.W, 1, 0, 300, 400),
-        at(0, ActionType.B, 0, 0, 400, 600));
+    Timeline measured =
+        timeline(
+            Timeline.MEASURED,
+            at(0, ActionType.F, 0, 0, 0, 100),
+            at(1, ActionType.F, 1, 0, 100, 200),
+            at(1, ActionType.I, 1, 0, 200, 300),
+            at(1, ActionType.W, 1, 0, 300, 400),
+            at(0, ActionType.B, 0, 0, 400, 600));
     Comparison c = Comparison.of(predicted(), measured);
     assertThat(c.actions()).hasSize(3);
     assertThat(c.unmatchedActions()).isEqualTo(3);

@@ -12,19 +12,39 @@ import org.junit.jupiter.api.Test;
 class RunJsonTest {
 
   static MeasuredRun run() {
-    Timeline fast = ComparisonTest.timeline(Timeline.MEASURED,
-        ComparisonTest.at(0, ActionType.F, 0, 0, 0, 90),
-        ComparisonTest.at(1, ActionType.F, 1, 0, 95, 190));
-    Timeline slow = ComparisonTest.timeline(Timeline.MEASURED,
-        ComparisonTest.at(0, ActionType.F, 0, 0, 0, 120),
-        ComparisonTest.at(1, ActionType.F, 1, 0, 125, 250));
-    Timeline mid = ComparisonTest.timeline(Timeline.MEASURED,
-        ComparisonTest.at(0, ActionType.F, 0, 0, 0, 100),
-        ComparisonTest.at(1, ActionType.F, 1, 0, 105, 210));
+    Timeline fast =
+        ComparisonTest.timeline(
+            Timeline.MEASURED,
+            ComparisonTest.at(0, ActionType.F, 0, 0, 0, 90),
+            ComparisonTest.at(1, ActionType.F, 1, 0, 95, 190));
+    Timeline slow =
+        ComparisonTest.timeline(
+            Timeline.MEASURED,
+            ComparisonTest.at(0, ActionType.F, 0, 0, 0, 120),
+            ComparisonTest.at(1, ActionType.F, 1, 0, 125, 250));
+    Timeline mid =
+        ComparisonTest.timeline(
+            Timeline.MEASURED,
+            ComparisonTest.at(0, ActionType.F, 0, 0, 0, 100),
+            ComparisonTest.at(1, ActionType.F, 1, 0, 105, 210));
     List<Timeline> iterations = List.of(slow, fast, mid);
-    return new MeasuredRun("gpt-tiny", "gpipe", 2, 1, 1, 2, "2,2", ComparisonTest.predicted(), iterations,
-        MeasuredRun.medianIteration(iterations), List.of(5.5, 5.25, 5.0), 1, "cpu", "test machine",
-        "OMP_NUM_THREADS=1", 42L);
+    return new MeasuredRun(
+        "gpt-tiny",
+        "gpipe",
+        2,
+        1,
+        1,
+        2,
+        "2,2",
+        ComparisonTest.predicted(),
+        iterations,
+        MeasuredRun.medianIteration(iterations),
+        List.of(5.5, 5.25, 5.0),
+        1,
+        "cpu",
+        "test machine",
+        "OMP_NUM_THREADS=1",
+        42L);
   }
 
   @Test
@@ -39,7 +59,9 @@ class RunJsonTest {
   @Test
   void embedsTimelinesInTheTimelineFileFormat() {
     String json = RunJson.write(run());
-    assertThat(json).contains("\"format\" : \"pipeplan-run\"").contains("\"format\" : \"pipeplan-timeline\"")
+    assertThat(json)
+        .contains("\"format\" : \"pipeplan-run\"")
+        .contains("\"format\" : \"pipeplan-timeline\"")
         .contains("\"comparison\"");
   }
 
@@ -61,8 +83,25 @@ class RunJsonTest {
   @Test
   void rejectsLossesThatDoNotMatchTheIterations() {
     MeasuredRun r = run();
-    assertThatThrownBy(() -> new MeasuredRun(r.modelName(), r.scheduleName(), 2, 1, 1, 2, "2,2", r.predicted(),
-        r.iterations(), 0, List.of(1.0), 0, "cpu", "", "", 1L))
+    assertThatThrownBy(
+            () ->
+                new MeasuredRun(
+                    r.modelName(),
+                    r.scheduleName(),
+                    2,
+                    1,
+                    1,
+                    2,
+                    "2,2",
+                    r.predicted(),
+                    r.iterations(),
+                    0,
+                    List.of(1.0),
+                    0,
+                    "cpu",
+                    "",
+                    "",
+                    1L))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("1 losses for 3 iterations");
   }

@@ -22,47 +22,71 @@ import org.junit.jupiter.api.Test;
 /** Hand-computed expectations for both cost sources on a two-layer model with round numbers. */
 class CostModelsTest {
   /** 1 TFLOP/s in fp16, 1 TB/s of memory, 5 us per action. */
-  private static final DeviceSpec DEVICE = new DeviceSpec("round", Map.of(DType.FP16, 1e12), 80_000_000_000L, 1e12,
-      5_000);
+  private static final DeviceSpec DEVICE =
+      new DeviceSpec("round", Map.of(DType.FP16, 1e12), 80_000_000_000L, 1e12, 5_000);
+
   private static final LinkSpec NVLINK = new LinkSpec("intra", 1e9, 1_000);
   private static final LinkSpec IB = new LinkSpec("inter", 1e8, 10_000);
   private static final ClusterSpec CLUSTER = ClusterSpec.of("test", DEVICE, 2, 2, NVLINK, IB);
 
-  private static LayerSpec layer(String name, LayerKind kind, double f, double i, double w, long params, long saved,
-      long out, MeasuredTimes measured) {
+  private static LayerSpec layer(
+      String name,
+      LayerKind kind,
+      double f,
+      double i,
+      double w,
+      long params,
+      long saved,
+      long out,
+      MeasuredTimes measured) {
     return new LayerSpec(name, kind, Map.of(), f, i, w, params, saved, out, measured);
   }
 
   private static ModelSpec model(MeasuredTimes first, MeasuredTimes second) {
-    return new ModelSpec("two", List.of(
-        layer("linear", LayerKind.LINEAR, 1e9, 1e9, 2e9, 1000, 340, 100, first),
-        layer("block", LayerKind.TRANSFORMER_BLOCK, 2e9, 2e9, 2e9, 2000, 680, 200, second)), DType.FP16, 0);
+    return new ModelSpec(
+        "two",
+        List.of(
+            layer("linear", LayerKind.LINEAR, 1e9, 1e9, 2e9, 1000, 340, 100, first),
+            layer("block", LayerKind.TRANSFORMER_BLOCK, 2e9, 2e9, 2e9, 2000, 680, 200, second)),
+        DType.FP16,
+        0);
   }
 
   private static TrainingSpec training(boolean recompute) {
     return new TrainingSpec(16, 0, DType.FP16, Optimizer.adamMixedPrecision(), recompute);
   }
 
-  private static CostRequest twoStages(int microBatchSize, int tensorParallel, List<Integer> clusterDevices) {
-    return new CostRequest(Partition.of(1, 1), microBatchSize, List.of(0, 1), clusterDevices, tensorParallel);
+  private static CostRequest twoStages(
+      int microBatchSize, int tensorParallel, List<Integer> clusterDevices) {
+    return new CostRequest(
+        Partition.of(1, 1), microBatchSize, List.of(0, 1), clusterDevices, tensorParallel);
   }
 
   @Test
   void analyticTimeIsFlopsOverRatePlusWeightStreamingPlusOverhead() {
-    StageCosts costs = new AnalyticCostModel(model(null, null), training(false), CLUSTER)
-        .stageCosts(twoStages(4, 1, List.of(0, 1)));
+    StageCosts costs =
+        new AnalyticCostModel(model(null, null), training(false), CLUSTER)
+            .stageCosts(twoStages(4, 1, List.of(0, 1)));
 
-    // Stage 0: 1e9 FLOPs x 4 samples / 1e12 = 4 ms; 1000 params x 2 bytes / 1e12 B/s = 2 ns; + 5 us.
+    // Stage 0: 1e9 FLOPs x 4 samples / 1e12 = 4 ms; 1000 params x 2 bytes / 1e12 B/s = 2 ns; + 5
+    // us.
     // static 1000 x (2 + 2 + 12); activations 340 x 4, I frees 20/34 of them; output 100 x 4.
-    assertThat(costs.stage(0)).isEqualTo(new StageCost(4_005_002, 4_005_002, 8_005_002, 400, 1360, 800, 16_000));
-    assertThat(costs.stage(1)).isEqualTo(new StageCost(8_005_004, 8_005_004, 8_005_004, 800, 2720, 1600, 32_000));
+    assertThat(costs.stage(0))
+        .isEqualTo(new StageCost(4_005_002, 4_005_002, 8_005_002, 400, 1360, 800, 16_000));
+    assertThat(costs.stage(1))
+        .isEqualTo(new StageCost(8_005_004, 8_005_004, 8_005_004, 800, 2720, 1600, 32_000));
   }
 
   @Test
   void analyticEfficiencyFallsAtSmallMicroBatches() {
-    // Weights of 1e9 bytes stream in 1 ms, the same as one sample's math: k = 1, efficiency b / (b + 1).
-    ModelSpec big = new ModelSpec("big", List.of(
-        layer("mlp", LayerKind.MLP, 1e9, 1e9, 1e9, 500_000_000L, 0, 8, null)), DType.FP16, 0);
+    // Weights of 1e9 bytes stream in 1 ms, the same as one sample's math: k = 1, efficiency b / (b
+    // + 1).
+    ModelSpec big =
+        new ModelSpec(
+            "big",
+            List.of(layer("mlp", LayerKind.MLP, 1e9, 1e9, 1e9, 500_000_000L, 0, 8, null)),
+            DType.FP16,
+            0);
     AnalyticCostModel costs = new AnalyticCostModel(big, training(false), CLUSTER);
     CostRequest one = new CostRequest(Partition.of(1), 1, List.of(0), List.of(0), 1);
     CostRequest nine = new CostRequest(Partition.of(1), 9, List.of(0), List.of(0), 1);
@@ -78,11 +102,14 @@ class CostModelsTest {
 
   @Test
   void analyticTensorParallelSplitsWorkAndAddsAllReducesToTheBlock() {
-    StageCosts costs = new AnalyticCostModel(model(null, null), training(false), CLUSTER)
-        .stageCosts(twoStages(4, 2, List.of(0, 2)));
+    StageCosts costs =
+        new AnalyticCostModel(model(null, null), training(false), CLUSTER)
+            .stageCosts(twoStages(4, 2, List.of(0, 2)));
 
-    // Block stage: compute halves (4 ms), weights 2000 x 2 / 2 bytes stream in 2 ns. Two all-reduces of
-    // 200 x 4 bytes: ring 2(t-1)/t x 1600 bytes / 1e9 B/s = 1600 ns, latency 2 x 2(t-1) x 1 us = 4000 ns.
+    // Block stage: compute halves (4 ms), weights 2000 x 2 / 2 bytes stream in 2 ns. Two
+    // all-reduces of
+    // 200 x 4 bytes: ring 2(t-1)/t x 1600 bytes / 1e9 B/s = 1600 ns, latency 2 x 2(t-1) x 1 us =
+    // 4000 ns.
     StageCost block = costs.stage(1);
     assertThat(block.forwardNanos()).isEqualTo(4_000_000 + 2 + 5_600 + 5_000);
     assertThat(block.backwardInputNanos()).isEqualTo(4_000_000 + 2 + 5_600 + 5_000);
@@ -94,17 +121,20 @@ class CostModelsTest {
     assertThat(costs.stage(0).outputBytes()).isEqualTo(200);
     // The linear stage has no block: no all-reduce.
     assertThat(costs.stage(0).forwardNanos()).isEqualTo(2_000_000 + 1 + 5_000);
-    // Pipeline devices on cluster devices 0 and 2: different nodes, so the hop goes over the inter-node link.
+    // Pipeline devices on cluster devices 0 and 2: different nodes, so the hop goes over the
+    // inter-node link.
     assertThat(costs.links().transferNanos(0, 1, 400)).isEqualTo(IB.transferNanos(400));
   }
 
   @Test
   void analyticRecomputeKeepsOnlyStageInputsAndRepeatsTheForward() {
-    StageCosts costs = new AnalyticCostModel(model(null, null), training(true), CLUSTER)
-        .stageCosts(twoStages(4, 1, List.of(0, 1)));
+    StageCosts costs =
+        new AnalyticCostModel(model(null, null), training(true), CLUSTER)
+            .stageCosts(twoStages(4, 1, List.of(0, 1)));
 
     StageCost block = costs.stage(1);
-    // Keeps its input, the linear layer's 100 x 4 bytes; the full 2720 become a workspace in static memory.
+    // Keeps its input, the linear layer's 100 x 4 bytes; the full 2720 become a workspace in static
+    // memory.
     assertThat(block.activationBytes()).isEqualTo(400);
     assertThat(block.staticBytes()).isEqualTo(32_000 + 2720);
     assertThat(block.backwardInputNanos()).isEqualTo(8_000_004 + 8_000_004 + 5_000);
@@ -113,8 +143,9 @@ class CostModelsTest {
 
   @Test
   void analyticLinksFollowTheCluster() {
-    StageCosts sameNode = new AnalyticCostModel(model(null, null), training(false), CLUSTER)
-        .stageCosts(twoStages(4, 1, List.of(0, 1)));
+    StageCosts sameNode =
+        new AnalyticCostModel(model(null, null), training(false), CLUSTER)
+            .stageCosts(twoStages(4, 1, List.of(0, 1)));
 
     assertThat(sameNode.links().transferNanos(0, 1, 400)).isEqualTo(1_000 + 400);
     assertThat(sameNode.links().transferNanos(1, 1, 400)).isZero();
@@ -135,9 +166,11 @@ class CostModelsTest {
 
   @Test
   void measuredLayerTimesScaleLinearlyInTheMicroBatchSize() {
-    ModelSpec measured = model(new MeasuredTimes(2, 1000, 2000, 500), new MeasuredTimes(4, 4000, 4000, 4000));
-    StageCosts costs = MeasuredCostModel.fromLayers(measured, training(false), CLUSTER)
-        .stageCosts(twoStages(6, 1, List.of(0, 1)));
+    ModelSpec measured =
+        model(new MeasuredTimes(2, 1000, 2000, 500), new MeasuredTimes(4, 4000, 4000, 4000));
+    StageCosts costs =
+        MeasuredCostModel.fromLayers(measured, training(false), CLUSTER)
+            .stageCosts(twoStages(6, 1, List.of(0, 1)));
 
     assertThat(costs.stage(0).forwardNanos()).isEqualTo(3000);
     assertThat(costs.stage(0).backwardInputNanos()).isEqualTo(6000);
@@ -150,17 +183,29 @@ class CostModelsTest {
   void measuredProfileLinesInterpolateAndUseTheHandOffLink() {
     Profile.LinearFit line = new Profile.LinearFit(100, 10);
     Profile.LinearFit flat = new Profile.LinearFit(50, 0);
-    Profile profile = new Profile("two", "cpu", "test machine", List.of(
-        new Profile.LayerProfile("linear", List.of(), line, flat, line),
-        new Profile.LayerProfile("block", List.of(), flat, line, flat)), 2_000, 1e9);
+    Profile profile =
+        new Profile(
+            "two",
+            "cpu",
+            "test machine",
+            List.of(
+                new Profile.LayerProfile("linear", List.of(), line, flat, line),
+                new Profile.LayerProfile("block", List.of(), flat, line, flat)),
+            2_000,
+            1e9);
 
-    StageCosts costs = MeasuredCostModel.fromProfile(model(null, null), profile, training(false), null)
-        .stageCosts(twoStages(4, 1, List.of(0, 1)));
+    StageCosts costs =
+        MeasuredCostModel.fromProfile(model(null, null), profile, training(false), null)
+            .stageCosts(twoStages(4, 1, List.of(0, 1)));
 
-    assertThat(costs.stage(0)).extracting(StageCost::forwardNanos, StageCost::backwardInputNanos,
-        StageCost::backwardWeightNanos).containsExactly(140L, 50L, 140L);
-    assertThat(costs.stage(1)).extracting(StageCost::forwardNanos, StageCost::backwardInputNanos,
-        StageCost::backwardWeightNanos).containsExactly(50L, 140L, 50L);
+    assertThat(costs.stage(0))
+        .extracting(
+            StageCost::forwardNanos, StageCost::backwardInputNanos, StageCost::backwardWeightNanos)
+        .containsExactly(140L, 50L, 140L);
+    assertThat(costs.stage(1))
+        .extracting(
+            StageCost::forwardNanos, StageCost::backwardInputNanos, StageCost::backwardWeightNanos)
+        .containsExactly(50L, 140L, 50L);
     assertThat(costs.links().transferNanos(0, 1, 1000)).isEqualTo(2_000 + 1_000);
   }
 
@@ -176,7 +221,8 @@ class CostModelsTest {
 
   @Test
   void costRequestRejectsAStageMapOfAnotherSize() {
-    assertThatThrownBy(() -> new CostRequest(Partition.of(1, 1), 1, List.of(0, 1, 0), List.of(0, 1), 1))
+    assertThatThrownBy(
+            () -> new CostRequest(Partition.of(1, 1), 1, List.of(0, 1, 0), List.of(0, 1), 1))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("2 stages but the stage map has 3");
   }

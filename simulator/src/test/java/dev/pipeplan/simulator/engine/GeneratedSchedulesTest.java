@@ -23,13 +23,17 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The engine on the schedule generators' output: the closed forms, and invariants over a seeded sweep. */
+/**
+ * The engine on the schedule generators' output: the closed forms, and invariants over a seeded
+ * sweep.
+ */
 class GeneratedSchedulesTest {
   private static final long MS = 1_000_000L;
 
   private static Metrics simulate(ScheduleKind kind, int p, int m, int v, String stageMs) {
     Schedule schedule = ScheduleGenerators.generate(ScheduleRequest.of(kind, p, m, v));
-    return Simulator.metrics(schedule, FixedStageCosts.parseUniform(stageMs, schedule.stageCount()));
+    return Simulator.metrics(
+        schedule, FixedStageCosts.parseUniform(stageMs, schedule.stageCount()));
   }
 
   @Test
@@ -44,39 +48,47 @@ class GeneratedSchedulesTest {
 
   @Test
   void interleavedWithTwoChunksTakes28AndAHalfMs() {
-    assertThat(simulate(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2, "0.5,1").iterationNanos()).isEqualTo(28_500_000L);
+    assertThat(simulate(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2, "0.5,1").iterationNanos())
+        .isEqualTo(28_500_000L);
   }
 
   @Test
   void zeroBubbleH1Takes3mPlusPMinus1() {
-    assertThat(simulate(ScheduleKind.ZB_H1, 4, 8, 1, "1,1,1").iterationNanos()).isEqualTo((3 * 8 + 4 - 1) * MS);
+    assertThat(simulate(ScheduleKind.ZB_H1, 4, 8, 1, "1,1,1").iterationNanos())
+        .isEqualTo((3 * 8 + 4 - 1) * MS);
   }
 
   @Test
   void inFlightMatchesTheTextbook() {
     assertThat(simulate(ScheduleKind.ONE_F_ONE_B, 4, 8, 1, "1,2").devices())
-        .extracting(DeviceMetrics::peakInFlightMicroBatches).containsExactly(4, 3, 2, 1);
+        .extracting(DeviceMetrics::peakInFlightMicroBatches)
+        .containsExactly(4, 3, 2, 1);
     assertThat(simulate(ScheduleKind.GPIPE, 4, 8, 1, "1,2").devices())
-        .extracting(DeviceMetrics::peakInFlightMicroBatches).containsOnly(8);
+        .extracting(DeviceMetrics::peakInFlightMicroBatches)
+        .containsOnly(8);
   }
 
   @Test
   void inFlightAgreesWithWhatEachKindPromises() {
     for (ScheduleKind kind : ScheduleKind.values()) {
       ScheduleRequest request = ScheduleRequest.of(kind, 4, 8, kind.defaultVirtualStages());
-      Metrics metrics = Simulator.metrics(ScheduleGenerators.generate(request),
-          FixedStageCosts.parseUniform("1,1,1", 4 * kind.defaultVirtualStages()));
+      Metrics metrics =
+          Simulator.metrics(
+              ScheduleGenerators.generate(request),
+              FixedStageCosts.parseUniform("1,1,1", 4 * kind.defaultVirtualStages()));
       for (DeviceMetrics d : metrics.devices()) {
-        assertThat(d.peakInFlightMicroBatches()).as(kind.id() + " device " + d.device())
+        assertThat(d.peakInFlightMicroBatches())
+            .as(kind.id() + " device " + d.device())
             .isLessThanOrEqualTo(kind.maxInFlight(request, d.device()));
       }
     }
   }
 
   /**
-   * Every kind over many (p, m, v) with random costs and link times: no device runs two actions at once, every
-   * dependency (plus its transfer) ends before its dependant starts, busy time adds up, and every device waits only
-   * when it must (each action starts at its device's or a dependency's finish).
+   * Every kind over many (p, m, v) with random costs and link times: no device runs two actions at
+   * once, every dependency (plus its transfer) ends before its dependant starts, busy time adds up,
+   * and every device waits only when it must (each action starts at its device's or a dependency's
+   * finish).
    */
   @Test
   void timelinesRespectDevicesAndDependenciesOverASeededSweep() {
@@ -87,8 +99,9 @@ class GeneratedSchedulesTest {
       ScheduleKind kind = ScheduleKind.values()[random.nextInt(ScheduleKind.values().length)];
       int p = 1 + random.nextInt(6);
       int m = 1 + random.nextInt(12);
-      int v = kind.minVirtualStages() + random.nextInt(Math.min(3, kind.maxVirtualStages() - kind.minVirtualStages()
-          + 1));
+      int v =
+          kind.minVirtualStages()
+              + random.nextInt(Math.min(3, kind.maxVirtualStages() - kind.minVirtualStages() + 1));
       Schedule schedule;
       try {
         schedule = ScheduleGenerators.generate(ScheduleRequest.of(kind, p, m, v));
@@ -97,12 +110,20 @@ class GeneratedSchedulesTest {
       }
       List<StageCost> stages = new ArrayList<>();
       for (int s = 0; s < schedule.stageCount(); s++) {
-        stages.add(new StageCost(1 + random.nextInt(1000), 1 + random.nextInt(1000), random.nextInt(1000),
-            random.nextInt(100), 0, 0, 0));
+        stages.add(
+            new StageCost(
+                1 + random.nextInt(1000),
+                1 + random.nextInt(1000),
+                random.nextInt(1000),
+                random.nextInt(100),
+                0,
+                0,
+                0));
       }
       long hop = random.nextInt(50);
       StageCosts costs = new StageCosts(stages, (from, to, bytes) -> hop + bytes);
-      String where = "seed " + seed + " trial " + trial + ": " + kind.id() + " p=" + p + " m=" + m + " v=" + v;
+      String where =
+          "seed " + seed + " trial " + trial + ": " + kind.id() + " p=" + p + " m=" + m + " v=" + v;
       checkTimeline(schedule, costs, Simulator.simulate(schedule, costs), where);
       simulated++;
     }
@@ -110,8 +131,8 @@ class GeneratedSchedulesTest {
   }
 
   /**
-   * Shuffled device orders either run or deadlock; the engine and the independent {@code ScheduleValidator} must
-   * agree on which, and a deadlock message must name a waiting action.
+   * Shuffled device orders either run or deadlock; the engine and the independent {@code
+   * ScheduleValidator} must agree on which, and a deadlock message must name a waiting action.
    */
   @Test
   void engineAndValidatorAgreeOnDeadlocksOfShuffledOrders() {
@@ -135,7 +156,8 @@ class GeneratedSchedulesTest {
         lists.add(copy);
       }
       Schedule shuffled = new Schedule("shuffled", 3, 3, base.stageToDevice(), lists);
-      boolean valid = dev.pipeplan.simulator.schedule.ScheduleValidator.problems(shuffled).isEmpty();
+      boolean valid =
+          dev.pipeplan.simulator.schedule.ScheduleValidator.problems(shuffled).isEmpty();
       String where = "seed " + seed + " trial " + trial + " " + shuffled.deviceActions();
       try {
         Simulator.metrics(shuffled, FixedStageCosts.parseUniform("1,1,1", 3));
@@ -151,7 +173,8 @@ class GeneratedSchedulesTest {
     assertThat(runs).isGreaterThan(20);
   }
 
-  private static void checkTimeline(Schedule schedule, StageCosts costs, SimulationResult result, String where) {
+  private static void checkTimeline(
+      Schedule schedule, StageCosts costs, SimulationResult result, String where) {
     Map<Action, TimedAction> byAction = new HashMap<>();
     for (TimedAction a : result.timeline().actions()) {
       byAction.put(a.action(), a);
@@ -164,7 +187,9 @@ class GeneratedSchedulesTest {
       busy += a.durationNanos();
       long earliest = 0;
       if (i > 0 && actions.get(i - 1).device() == a.device()) {
-        assertThat(a.startNanos()).as(where + " " + a.action()).isGreaterThanOrEqualTo(actions.get(i - 1).endNanos());
+        assertThat(a.startNanos())
+            .as(where + " " + a.action())
+            .isGreaterThanOrEqualTo(actions.get(i - 1).endNanos());
         earliest = actions.get(i - 1).endNanos();
       }
       for (Action dep : dependencies(a.action(), schedule, byAction)) {
@@ -172,25 +197,33 @@ class GeneratedSchedulesTest {
         long ready = d.endNanos();
         if (d.device() != a.device()) {
           int s = a.action().stage();
-          long bytes = a.action().type() == ActionType.F
-              ? costs.stage(s - 1).outputBytes()
-              : costs.stage(s).outputBytes();
+          long bytes =
+              a.action().type() == ActionType.F
+                  ? costs.stage(s - 1).outputBytes()
+                  : costs.stage(s).outputBytes();
           ready += costs.links().transferNanos(d.device(), a.device(), bytes);
         }
-        assertThat(a.startNanos()).as(where + " " + a.action() + " after " + dep).isGreaterThanOrEqualTo(ready);
+        assertThat(a.startNanos())
+            .as(where + " " + a.action() + " after " + dep)
+            .isGreaterThanOrEqualTo(ready);
         earliest = Math.max(earliest, ready);
       }
-      assertThat(a.startNanos()).as(where + " " + a.action() + " starts as soon as it can").isEqualTo(earliest);
+      assertThat(a.startNanos())
+          .as(where + " " + a.action() + " starts as soon as it can")
+          .isEqualTo(earliest);
     }
     long total = 0;
     for (DeviceMetrics d : result.metrics().devices()) {
       total += d.busyNanos();
     }
     assertThat(total).as(where).isEqualTo(busy);
-    assertThat(result.metrics().iterationNanos()).as(where).isEqualTo(result.timeline().makespanNanos());
+    assertThat(result.metrics().iterationNanos())
+        .as(where)
+        .isEqualTo(result.timeline().makespanNanos());
   }
 
-  private static List<Action> dependencies(Action a, Schedule schedule, Map<Action, TimedAction> present) {
+  private static List<Action> dependencies(
+      Action a, Schedule schedule, Map<Action, TimedAction> present) {
     int s = a.stage();
     int j = a.microBatch();
     List<Action> deps = new ArrayList<>();

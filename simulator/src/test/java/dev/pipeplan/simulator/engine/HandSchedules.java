@@ -7,13 +7,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Schedules written out by hand from their textbook definitions, so the engine's tests do not depend on the
- * generators they would otherwise be checking.
+ * Schedules written out by hand from their textbook definitions, so the engine's tests do not
+ * depend on the generators they would otherwise be checking.
  */
 final class HandSchedules {
   private HandSchedules() {}
 
-  /** All forwards of every micro-batch, then all backwards, in micro-batch order on every device. */
+  /**
+   * All forwards of every micro-batch, then all backwards, in micro-batch order on every device.
+   */
   static Schedule gpipe(int p, int m) {
     List<List<Action>> lists = new ArrayList<>();
     for (int r = 0; r < p; r++) {
@@ -29,7 +31,10 @@ final class HandSchedules {
     return new Schedule("gpipe", p, m, Schedule.loopedPlacement(p, 1), lists);
   }
 
-  /** PipeDream-flush 1F1B: p-r-1 warm-up forwards on rank r, then one forward and one backward in turn. */
+  /**
+   * PipeDream-flush 1F1B: p-r-1 warm-up forwards on rank r, then one forward and one backward in
+   * turn.
+   */
   static Schedule oneFOneB(int p, int m) {
     List<List<Action>> lists = new ArrayList<>();
     for (int r = 0; r < p; r++) {
@@ -52,8 +57,9 @@ final class HandSchedules {
   }
 
   /**
-   * Megatron's interleaved 1F1B for m a multiple of p: forwards walk micro-batch groups of p through chunk 0, then
-   * chunk 1, ...; backwards walk the chunks in reverse; rank r warms up with 2(p-r-1) + (v-1)p forwards.
+   * Megatron's interleaved 1F1B for m a multiple of p: forwards walk micro-batch groups of p
+   * through chunk 0, then chunk 1, ...; backwards walk the chunks in reverse; rank r warms up with
+   * 2(p-r-1) + (v-1)p forwards.
    */
   static Schedule interleaved(int p, int m, int v) {
     List<List<Action>> lists = new ArrayList<>();
@@ -102,8 +108,11 @@ final class HandSchedules {
         while (Character.isDigit(cell.charAt(t))) {
           t++;
         }
-        list.add(Action.of(ActionType.valueOf(cell.substring(t, t + 1)), Integer.parseInt(cell.substring(0, t)),
-            Integer.parseInt(cell.substring(t + 1))));
+        list.add(
+            Action.of(
+                ActionType.valueOf(cell.substring(t, t + 1)),
+                Integer.parseInt(cell.substring(0, t)),
+                Integer.parseInt(cell.substring(t + 1))));
       }
       lists.add(list);
     }

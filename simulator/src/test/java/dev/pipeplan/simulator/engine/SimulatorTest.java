@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class SimulatorTest {
   private static final long MS = 1_000_000L;
 
-  private static StageCosts uniform(int stages, long forwardNanos, long inputNanos, long weightNanos) {
+  private static StageCosts uniform(
+      int stages, long forwardNanos, long inputNanos, long weightNanos) {
     return StageCosts.uniform(stages, StageCost.ofTimes(forwardNanos, inputNanos, weightNanos));
   }
 
@@ -44,7 +45,8 @@ class SimulatorTest {
   @Test
   void interleavedIterationTimeMatchesClosedForm() {
     // Per chunk F = 0.5 ms, B = 1 ms: m(F+B) per device plus a bubble of (p-1)(F+B)/v.
-    Metrics metrics = Simulator.metrics(HandSchedules.interleaved(4, 8, 2), uniform(8, MS / 2, MS / 2, MS / 2));
+    Metrics metrics =
+        Simulator.metrics(HandSchedules.interleaved(4, 8, 2), uniform(8, MS / 2, MS / 2, MS / 2));
 
     assertThat(metrics.iterationNanos()).isEqualTo(28_500_000L);
     assertThat(metrics.bubbleRatio()).isCloseTo(1.0 - 24.0 / 28.5, within(1e-12));
@@ -54,14 +56,18 @@ class SimulatorTest {
   void oneFOneBKeepsPMinusRMicroBatchesInFlightOnRankR() {
     Metrics metrics = Simulator.metrics(HandSchedules.oneFOneB(4, 8), uniform(4, MS, MS, MS));
 
-    assertThat(metrics.devices()).extracting(DeviceMetrics::peakInFlightMicroBatches).containsExactly(4, 3, 2, 1);
+    assertThat(metrics.devices())
+        .extracting(DeviceMetrics::peakInFlightMicroBatches)
+        .containsExactly(4, 3, 2, 1);
   }
 
   @Test
   void gpipeKeepsEveryMicroBatchInFlight() {
     Metrics metrics = Simulator.metrics(HandSchedules.gpipe(4, 8), uniform(4, MS, MS, MS));
 
-    assertThat(metrics.devices()).extracting(DeviceMetrics::peakInFlightMicroBatches).containsOnly(8);
+    assertThat(metrics.devices())
+        .extracting(DeviceMetrics::peakInFlightMicroBatches)
+        .containsOnly(8);
   }
 
   @Test
@@ -71,15 +77,18 @@ class SimulatorTest {
     LinkModel links = (from, to, bytes) -> bytes == 1000 ? 250_000L : -1L;
     Schedule schedule = HandSchedules.parse("pair", 1, List.of(0, 1), "0F0 0B0", "1F0 1B0");
 
-    SimulationResult result = Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), links));
+    SimulationResult result =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), links));
 
     // 0F0 [0,1], send, 1F0 [1.25,2.25], 1B0 [2.25,4.25], send back, 0B0 [4.5,6.5].
     assertThat(result.metrics().iterationNanos()).isEqualTo(6_500_000L);
-    assertThat(result.timeline().actions()).extracting(TimedAction::startNanos)
+    assertThat(result.timeline().actions())
+        .extracting(TimedAction::startNanos)
         .containsExactly(0L, 4_500_000L, 1_250_000L, 2_250_000L);
-    assertThat(result.timeline().transfers()).containsExactly(
-        new Transfer(1, 0, act("1B0"), act("0B0"), 1000, 4_250_000L, 4_500_000L),
-        new Transfer(0, 1, act("0F0"), act("1F0"), 1000, 1_000_000L, 1_250_000L));
+    assertThat(result.timeline().transfers())
+        .containsExactly(
+            new Transfer(1, 0, act("1B0"), act("0B0"), 1000, 4_250_000L, 4_500_000L),
+            new Transfer(0, 1, act("0F0"), act("1F0"), 1000, 1_000_000L, 1_250_000L));
   }
 
   @Test
@@ -87,12 +96,14 @@ class SimulatorTest {
     // A V placement: stages 1 and 2 share device 1, so the hop between them is free.
     StageCost stage = new StageCost(MS, MS, 0, 1000, 0, 0, 0);
     LinkModel links = (from, to, bytes) -> 500_000L;
-    Schedule schedule = HandSchedules.parse("v", 1, List.of(0, 1, 1, 0),
-        "0F0 3F0 3B0 0B0", "1F0 2F0 2B0 1B0");
+    Schedule schedule =
+        HandSchedules.parse("v", 1, List.of(0, 1, 1, 0), "0F0 3F0 3B0 0B0", "1F0 2F0 2B0 1B0");
 
-    Metrics metrics = Simulator.metrics(schedule, new StageCosts(List.of(stage, stage, stage, stage), links));
+    Metrics metrics =
+        Simulator.metrics(schedule, new StageCosts(List.of(stage, stage, stage, stage), links));
 
-    // Four F, four B of 1 ms each in a chain; hops 0->1, 2->3, 3->2 (back), 1->0 (back) cross devices.
+    // Four F, four B of 1 ms each in a chain; hops 0->1, 2->3, 3->2 (back), 1->0 (back) cross
+    // devices.
     assertThat(metrics.iterationNanos()).isEqualTo(8 * MS + 4 * 500_000L);
   }
 
@@ -100,18 +111,24 @@ class SimulatorTest {
   void memoryIsStaticPlusRunningSumOfDeltas() {
     // activation 100 bytes, I frees 40, W the other 60; static 1000 per stage.
     StageCost stage = new StageCost(MS, MS, MS, 0, 100, 40, 1000);
-    Schedule schedule = HandSchedules.parse("split", 2, List.of(0, 0),
-        "0F0 1F0 0F1 1F1 1I0 0I0 1W0 1I1 0W0 1W1 0I1 0W1");
+    Schedule schedule =
+        HandSchedules.parse(
+            "split", 2, List.of(0, 0), "0F0 1F0 0F1 1F1 1I0 0I0 1W0 1I1 0W0 1W1 0I1 0W1");
 
-    SimulationResult result = Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), LinkModel.free()));
+    SimulationResult result =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), LinkModel.free()));
 
     DeviceMetrics device = result.metrics().devices().get(0);
     assertThat(device.peakMemoryBytes()).isEqualTo(2000 + 400);
     assertThat(device.peakInFlightMicroBatches()).isEqualTo(4);
-    assertThat(result.timeline().memory()).extracting(MemoryPoint::bytes)
-        .containsExactly(2100L, 2200L, 2300L, 2400L, 2360L, 2320L, 2260L, 2220L, 2160L, 2100L, 2060L, 2000L);
-    assertThat(result.timeline().memory()).extracting(MemoryPoint::timeNanos)
-        .containsExactly(0L, MS, 2 * MS, 3 * MS, 5 * MS, 6 * MS, 7 * MS, 8 * MS, 9 * MS, 10 * MS, 11 * MS,
+    assertThat(result.timeline().memory())
+        .extracting(MemoryPoint::bytes)
+        .containsExactly(
+            2100L, 2200L, 2300L, 2400L, 2360L, 2320L, 2260L, 2220L, 2160L, 2100L, 2060L, 2000L);
+    assertThat(result.timeline().memory())
+        .extracting(MemoryPoint::timeNanos)
+        .containsExactly(
+            0L, MS, 2 * MS, 3 * MS, 5 * MS, 6 * MS, 7 * MS, 8 * MS, 9 * MS, 10 * MS, 11 * MS,
             12 * MS);
   }
 
@@ -120,17 +137,18 @@ class SimulatorTest {
     StageCost stage = new StageCost(MS, MS, MS, 0, 100, 40, 7);
     Schedule schedule = HandSchedules.parse("one", 1, List.of(0), "0F0 0B0");
 
-    SimulationResult result = Simulator.simulate(schedule, new StageCosts(List.of(stage), LinkModel.free()));
+    SimulationResult result =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage), LinkModel.free()));
 
-    assertThat(result.timeline().memory()).containsExactly(
-        new MemoryPoint(0, 0, 107), new MemoryPoint(0, 3 * MS, 7));
+    assertThat(result.timeline().memory())
+        .containsExactly(new MemoryPoint(0, 0, 107), new MemoryPoint(0, 3 * MS, 7));
     assertThat(result.metrics().iterationNanos()).isEqualTo(3 * MS);
   }
 
   @Test
   void reportsTheActionsOfADeadlock() {
-    Schedule schedule = HandSchedules.parse("crossed", 2, List.of(0, 1),
-        "0F0 0B0 0F1 0B1", "1F1 1B1 1F0 1B0");
+    Schedule schedule =
+        HandSchedules.parse("crossed", 2, List.of(0, 1), "0F0 0B0 0F1 0B1", "1F1 1B1 1F0 1B0");
 
     assertThatThrownBy(() -> Simulator.metrics(schedule, uniform(2, MS, MS, 0)))
         .isInstanceOf(BadInputException.class)
@@ -178,7 +196,9 @@ class SimulatorTest {
   void fastMetricsEqualTheFullSimulation() {
     Schedule schedule = HandSchedules.interleaved(4, 12, 3);
     StageCost stage = new StageCost(700, 900, 400, 64, 1000, 300, 50);
-    StageCosts costs = new StageCosts(java.util.Collections.nCopies(12, stage), (from, to, bytes) -> 10 + from + to);
+    StageCosts costs =
+        new StageCosts(
+            java.util.Collections.nCopies(12, stage), (from, to, bytes) -> 10 + from + to);
 
     SimulationResult full = Simulator.simulate(schedule, costs);
 
@@ -191,8 +211,10 @@ class SimulatorTest {
   @Test
   void reusedWorkingArraysDoNotLeakBetweenSimulations() {
     Schedule small = HandSchedules.oneFOneB(3, 4);
-    StageCosts smallCosts = new StageCosts(java.util.Collections.nCopies(3, new StageCost(5, 7, 3, 1, 0, 0, 0)),
-        (from, to, bytes) -> 2);
+    StageCosts smallCosts =
+        new StageCosts(
+            java.util.Collections.nCopies(3, new StageCost(5, 7, 3, 1, 0, 0, 0)),
+            (from, to, bytes) -> 2);
     SimulationResult before = Simulator.simulate(small, smallCosts);
 
     Simulator.metrics(HandSchedules.gpipe(8, 64), uniform(8, 1_000_000, 3, 3));
@@ -204,8 +226,10 @@ class SimulatorTest {
   @Test
   void sameInputGivesTheSameResult() {
     Schedule schedule = HandSchedules.oneFOneB(8, 32);
-    StageCosts costs = new StageCosts(java.util.Collections.nCopies(8, new StageCost(10, 20, 5, 8, 16, 4, 2)),
-        (from, to, bytes) -> 3 + bytes);
+    StageCosts costs =
+        new StageCosts(
+            java.util.Collections.nCopies(8, new StageCost(10, 20, 5, 8, 16, 4, 2)),
+            (from, to, bytes) -> 3 + bytes);
 
     assertThat(Simulator.simulate(schedule, costs)).isEqualTo(Simulator.simulate(schedule, costs));
   }
@@ -213,27 +237,33 @@ class SimulatorTest {
   @Test
   void noDeviceRunsTwoActionsAtOnceAndDependenciesHold() {
     Schedule schedule = HandSchedules.interleaved(4, 8, 2);
-    StageCosts costs = new StageCosts(java.util.Collections.nCopies(8, new StageCost(300, 500, 200, 10, 0, 0, 0)),
-        (from, to, bytes) -> 70);
+    StageCosts costs =
+        new StageCosts(
+            java.util.Collections.nCopies(8, new StageCost(300, 500, 200, 10, 0, 0, 0)),
+            (from, to, bytes) -> 70);
 
     List<TimedAction> actions = Simulator.simulate(schedule, costs).timeline().actions();
 
     for (int i = 1; i < actions.size(); i++) {
       if (actions.get(i).device() == actions.get(i - 1).device()) {
-        assertThat(actions.get(i).startNanos()).isGreaterThanOrEqualTo(actions.get(i - 1).endNanos());
+        assertThat(actions.get(i).startNanos())
+            .isGreaterThanOrEqualTo(actions.get(i - 1).endNanos());
       }
     }
     for (TimedAction a : actions) {
-      if (a.action().type() == dev.pipeplan.simulator.schedule.ActionType.F && a.action().stage() > 0) {
+      if (a.action().type() == dev.pipeplan.simulator.schedule.ActionType.F
+          && a.action().stage() > 0) {
         TimedAction before = find(actions, a.action().stage() - 1, a.action().microBatch(), "F");
         assertThat(a.startNanos()).isGreaterThanOrEqualTo(before.endNanos() + 70);
       }
     }
   }
 
-  private static TimedAction find(List<TimedAction> actions, int stage, int microBatch, String type) {
+  private static TimedAction find(
+      List<TimedAction> actions, int stage, int microBatch, String type) {
     for (TimedAction a : actions) {
-      if (a.action().stage() == stage && a.action().microBatch() == microBatch
+      if (a.action().stage() == stage
+          && a.action().microBatch() == microBatch
           && a.action().type().name().equals(type)) {
         return a;
       }

@@ -11,7 +11,8 @@ class CappedGreedySchedulerTest {
   static final long SEED = 7L;
 
   static Schedule build(int p, int m, List<Integer> placement, int[] caps) {
-    return new Schedule("greedy", p, m, placement, new CappedGreedyScheduler(p, m, placement, caps).build());
+    return new Schedule(
+        "greedy", p, m, placement, new CappedGreedyScheduler(p, m, placement, caps).build());
   }
 
   @Test
@@ -27,8 +28,19 @@ class CappedGreedySchedulerTest {
       for (int d = 0; d < p; d++) {
         caps[d] = least + random.nextInt(2 * p + 1);
       }
-      String context = "seed " + SEED + " draw " + draw + ": p=" + p + " m=" + m + " v-shape=" + v + " caps="
-          + Arrays.toString(caps);
+      String context =
+          "seed "
+              + SEED
+              + " draw "
+              + draw
+              + ": p="
+              + p
+              + " m="
+              + m
+              + " v-shape="
+              + v
+              + " caps="
+              + Arrays.toString(caps);
       Schedule s = build(p, m, placement, caps);
       assertThat(ScheduleValidator.problems(s)).as(context).isEmpty();
       for (int d = 0; d < p; d++) {
@@ -49,8 +61,13 @@ class CappedGreedySchedulerTest {
   @Test
   void oneSlotPerDeviceRunsMicroBatchesOneAtATime() {
     Schedule s = build(2, 2, Schedule.loopedPlacement(2, 1), new int[] {1, 1});
-    assertThat(s.deviceActions().get(0)).containsExactly(
-        Action.of(ActionType.F, 0, 0), Action.of(ActionType.I, 0, 0), Action.of(ActionType.W, 0, 0),
-        Action.of(ActionType.F, 0, 1), Action.of(ActionType.I, 0, 1), Action.of(ActionType.W, 0, 1));
+    assertThat(s.deviceActions().get(0))
+        .containsExactly(
+            Action.of(ActionType.F, 0, 0),
+            Action.of(ActionType.I, 0, 0),
+            Action.of(ActionType.W, 0, 0),
+            Action.of(ActionType.F, 0, 1),
+            Action.of(ActionType.I, 0, 1),
+            Action.of(ActionType.W, 0, 1));
   }
 }

@@ -10,6 +10,7 @@ class LoopedBfsGeneratorTest extends ScheduleGeneratorContractTest {
 
   @Override
   ScheduleRequest randomAccepted(SplittableRandom random) {
-    return ScheduleRequest.of(kind(), between(random, 1, 12), between(random, 1, 32), between(random, 1, 4));
+    return ScheduleRequest.of(
+        kind(), between(random, 1, 12), between(random, 1, 32), between(random, 1, 4));
   }
 }

@@ -28,7 +28,8 @@ class PyTorchCsvTest {
   void pytorchOneFOneBImportsValidatesAndMatchesOurOneFOneB() {
     Schedule imported = readResource("schedule1f1b-p4-m8.csv", false);
     assertThat(ScheduleValidator.problems(imported)).isEmpty();
-    Schedule ours = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 4, 8, 1));
+    Schedule ours =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 4, 8, 1));
     assertThat(imported.deviceActions()).isEqualTo(ours.deviceActions());
     assertThat(imported.stageToDevice()).isEqualTo(ours.stageToDevice());
   }
@@ -38,7 +39,8 @@ class PyTorchCsvTest {
     Schedule imported = readResource("interleaved1f1b-p4-m8-v2.csv", false);
     assertThat(ScheduleValidator.problems(imported)).isEmpty();
     assertThat(imported.stageToDevice()).isEqualTo(Schedule.loopedPlacement(4, 2));
-    Schedule ours = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2));
+    Schedule ours =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2));
     assertThat(imported.deviceActions()).isEqualTo(ours.deviceActions());
   }
 
@@ -57,7 +59,8 @@ class PyTorchCsvTest {
   void pytorchDualPipeVImportsWithOverlappedPairsAsConsecutiveActions() {
     Schedule imported = readResource("dualpipev-p4-m8.csv", false);
     assertThat(ScheduleValidator.problems(imported)).isEmpty();
-    Schedule ours = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.DUALPIPE_V, 4, 8, 2));
+    Schedule ours =
+        ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.DUALPIPE_V, 4, 8, 2));
     assertThat(imported.deviceActions()).isEqualTo(ours.deviceActions());
   }
 
@@ -65,17 +68,21 @@ class PyTorchCsvTest {
   void pytorchOneFOneBPipelineOrderNumberingOfTheLastRankFailsValidation() {
     Schedule imported = readResource("schedule1f1b-p4-m8-last-rank-numbering.csv", false);
     assertThat(imported.microBatchCount()).isEqualTo(9);
-    assertThat(ScheduleValidator.problems(imported)).contains("stage 3 micro-batch 0 has 0 F actions, expected 1");
+    assertThat(ScheduleValidator.problems(imported))
+        .contains("stage 3 micro-batch 0 has 0 F actions, expected 1");
   }
 
   @Test
   void everyGeneratedKindRoundTripsThroughCsvInBothSpellings() {
     for (ScheduleKind kind : ScheduleKind.values()) {
       int m = kind == ScheduleKind.DUALPIPE_V ? 10 : 8;
-      Schedule s = ScheduleGenerators.generate(ScheduleRequest.of(kind, 4, m, kind.defaultVirtualStages()));
+      Schedule s =
+          ScheduleGenerators.generate(ScheduleRequest.of(kind, 4, m, kind.defaultVirtualStages()));
       for (boolean legacy : new boolean[] {false, true}) {
         Schedule back = PyTorchCsv.read(PyTorchCsv.write(s, legacy), "back.csv", legacy);
-        assertThat(back.deviceActions()).as(kind.id() + " legacy=" + legacy).isEqualTo(s.deviceActions());
+        assertThat(back.deviceActions())
+            .as(kind.id() + " legacy=" + legacy)
+            .isEqualTo(s.deviceActions());
         assertThat(back.stageToDevice()).as(kind.id()).isEqualTo(s.stageToDevice());
         assertThat(back.microBatchCount()).as(kind.id()).isEqualTo(m);
       }
@@ -85,9 +92,8 @@ class PyTorchCsvTest {
   @Test
   void writesOneFOneBInUnitStepsWithEmptyIdleCells() {
     Schedule s = ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ONE_F_ONE_B, 2, 3, 1));
-    assertThat(PyTorchCsv.write(s)).isEqualTo(
-        "0F0,0F1,,0B0,0F2,0B1,,0B2\n"
-            + ",1F0,1B0,1F1,1B1,1F2,1B2\n");
+    assertThat(PyTorchCsv.write(s))
+        .isEqualTo("0F0,0F1,,0B0,0F2,0B1,,0B2\n" + ",1F0,1B0,1F1,1B1,1F2,1B2\n");
   }
 
   @Test
@@ -100,10 +106,14 @@ class PyTorchCsvTest {
 
   @Test
   void readsWindowsLineEndsQuotedCellsAndSkipsCommunicationCells() {
-    Schedule s = PyTorchCsv.read("0F0,0SEND_F0,\"0B0\"\r\n1RECV_F0,1F0,1B0,1SEND_B0,1REDUCE_GRAD\r\n", "x.csv", false);
-    assertThat(s.deviceActions()).isEqualTo(List.of(
-        List.of(Action.of(ActionType.F, 0, 0), Action.of(ActionType.B, 0, 0)),
-        List.of(Action.of(ActionType.F, 1, 0), Action.of(ActionType.B, 1, 0))));
+    Schedule s =
+        PyTorchCsv.read(
+            "0F0,0SEND_F0,\"0B0\"\r\n1RECV_F0,1F0,1B0,1SEND_B0,1REDUCE_GRAD\r\n", "x.csv", false);
+    assertThat(s.deviceActions())
+        .isEqualTo(
+            List.of(
+                List.of(Action.of(ActionType.F, 0, 0), Action.of(ActionType.B, 0, 0)),
+                List.of(Action.of(ActionType.F, 1, 0), Action.of(ActionType.B, 1, 0))));
     assertThat(s.stageToDevice()).containsExactly(0, 1);
   }
 

@@ -10,7 +10,8 @@ class ScheduleDependenciesTest {
   void forwardWaitsForThePreviousStagesForward() {
     assertThat(ScheduleDependencies.predecessors(Action.of(ActionType.F, 2, 5), 4, ActionType.B))
         .containsExactly(Action.of(ActionType.F, 1, 5));
-    assertThat(ScheduleDependencies.predecessors(Action.of(ActionType.F, 0, 5), 4, ActionType.B)).isEmpty();
+    assertThat(ScheduleDependencies.predecessors(Action.of(ActionType.F, 0, 5), 4, ActionType.B))
+        .isEmpty();
   }
 
   @Test
@@ -43,10 +44,20 @@ class ScheduleDependenciesTest {
 
   @Test
   void readsTheNextStagesBackwardTypeFromTheSchedule() {
-    Schedule s = new Schedule("mixed", 2, 1, List.of(0, 1), List.of(
-        List.of(Action.of(ActionType.F, 0, 0), Action.of(ActionType.B, 0, 0)),
-        List.of(Action.of(ActionType.F, 1, 0), Action.of(ActionType.I, 1, 0), Action.of(ActionType.W, 1, 0))));
-    assertThat(ScheduleDependencies.predecessors(Action.of(ActionType.B, 0, 0), ScheduleIndex.of(s)))
+    Schedule s =
+        new Schedule(
+            "mixed",
+            2,
+            1,
+            List.of(0, 1),
+            List.of(
+                List.of(Action.of(ActionType.F, 0, 0), Action.of(ActionType.B, 0, 0)),
+                List.of(
+                    Action.of(ActionType.F, 1, 0),
+                    Action.of(ActionType.I, 1, 0),
+                    Action.of(ActionType.W, 1, 0))));
+    assertThat(
+            ScheduleDependencies.predecessors(Action.of(ActionType.B, 0, 0), ScheduleIndex.of(s)))
         .containsExactly(Action.of(ActionType.F, 0, 0), Action.of(ActionType.I, 1, 0));
   }
 }

@@ -10,10 +10,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every schedule generator passes (JGraphT's {@code BaseColoringTest} pattern): over a seeded sweep of
- * the (p, m, v) the kind accepts, every action appears exactly once, the validator finds no problem (dependencies
- * respected, no deadlock, each stage on its device), only the kind's action types and placement are used, and each
- * device's in-flight peak equals the kind's promise. Subclasses name the kind and the requests it accepts.
+ * The contract every schedule generator passes (JGraphT's {@code BaseColoringTest} pattern): over a
+ * seeded sweep of the (p, m, v) the kind accepts, every action appears exactly once, the validator
+ * finds no problem (dependencies respected, no deadlock, each stage on its device), only the kind's
+ * action types and placement are used, and each device's in-flight peak equals the kind's promise.
+ * Subclasses name the kind and the requests it accepts.
  */
 abstract class ScheduleGeneratorContractTest {
   static final long SEED = 20240611L;
@@ -40,7 +41,9 @@ abstract class ScheduleGeneratorContractTest {
     return requests;
   }
 
-  /** Whether the kind accepts the request; the default: it accepts every (p, m) with an accepted v. */
+  /**
+   * Whether the kind accepts the request; the default: it accepts every (p, m) with an accepted v.
+   */
   boolean accepts(ScheduleRequest request) {
     return kind().acceptsVirtualStages(request.virtualStages());
   }
@@ -76,8 +79,10 @@ abstract class ScheduleGeneratorContractTest {
 
   @Test
   void rejectsAVirtualStageCountOutsideItsRange() {
-    int bad = kind().maxVirtualStages() == Integer.MAX_VALUE ? kind().minVirtualStages() - 1
-        : kind().maxVirtualStages() + 1;
+    int bad =
+        kind().maxVirtualStages() == Integer.MAX_VALUE
+            ? kind().minVirtualStages() - 1
+            : kind().maxVirtualStages() + 1;
     if (bad < 1) {
       return;
     }
@@ -88,19 +93,36 @@ abstract class ScheduleGeneratorContractTest {
   }
 
   void checkContract(ScheduleRequest r, String where) {
-    String context = kind().id() + " p=" + r.deviceCount() + " m=" + r.microBatchCount() + " v=" + r.virtualStages()
-        + " g=" + r.groupSize() + " limit=" + r.maxInFlightMicroBatches() + " (" + where + ")";
+    String context =
+        kind().id()
+            + " p="
+            + r.deviceCount()
+            + " m="
+            + r.microBatchCount()
+            + " v="
+            + r.virtualStages()
+            + " g="
+            + r.groupSize()
+            + " limit="
+            + r.maxInFlightMicroBatches()
+            + " ("
+            + where
+            + ")";
     Schedule s = ScheduleGenerators.generate(r);
     assertThat(s.deviceCount()).as(context).isEqualTo(r.deviceCount());
     assertThat(s.microBatchCount()).as(context).isEqualTo(r.microBatchCount());
     assertThat(s.stageCount()).as(context).isEqualTo(r.deviceCount() * r.virtualStages());
-    List<Integer> placement = kind().vShaped() ? Schedule.vShapePlacement(r.deviceCount())
-        : Schedule.loopedPlacement(r.deviceCount(), r.virtualStages());
+    List<Integer> placement =
+        kind().vShaped()
+            ? Schedule.vShapePlacement(r.deviceCount())
+            : Schedule.loopedPlacement(r.deviceCount(), r.virtualStages());
     assertThat(s.stageToDevice()).as(context).isEqualTo(placement);
     List<ActionType> types = kind().actionTypes();
     if (!types.contains(ActionType.B) || !types.contains(ActionType.I)) {
       int perStage = types.contains(ActionType.I) ? 3 : 2;
-      assertThat(s.actionCount()).as(context).isEqualTo(perStage * s.stageCount() * s.microBatchCount());
+      assertThat(s.actionCount())
+          .as(context)
+          .isEqualTo(perStage * s.stageCount() * s.microBatchCount());
     }
     List<Action> foreign = new ArrayList<>();
     for (List<Action> actions : s.deviceActions()) {

@@ -30,8 +30,10 @@ class ScheduleOrdersTest {
 
   @Test
   void oneFOneBKeepsPMinusRInFlightAndGPipeKeepsM() {
-    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.ONE_F_ONE_B, 4, 8, 1))).containsExactly(4, 3, 2, 1);
-    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.GPIPE, 4, 8, 1))).containsExactly(8, 8, 8, 8);
+    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.ONE_F_ONE_B, 4, 8, 1)))
+        .containsExactly(4, 3, 2, 1);
+    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.GPIPE, 4, 8, 1)))
+        .containsExactly(8, 8, 8, 8);
   }
 
   @Test
@@ -48,14 +50,19 @@ class ScheduleOrdersTest {
     assertThat(InFlight.peakPerDevice(generate(ScheduleKind.ZB_H2, 4, 8, 1))).containsOnly(7);
     assertThat(InFlight.peakPerDevice(generate(ScheduleKind.ZB_V, 4, 8, 2))).containsOnly(8);
     assertThat(InFlight.peakPerDevice(generate(ScheduleKind.DUALPIPE_V, 4, 8, 2))).containsOnly(9);
-    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.V_HALF, 6, 12, 2))).allMatch(n -> n <= 7);
-    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.V_MIN, 6, 12, 2))).allMatch(n -> n <= 5);
+    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.V_HALF, 6, 12, 2)))
+        .allMatch(n -> n <= 7);
+    assertThat(InFlight.peakPerDevice(generate(ScheduleKind.V_MIN, 6, 12, 2)))
+        .allMatch(n -> n <= 5);
   }
 
   @Test
   void interleavedVisitsChunksGroupByGroup() {
-    Schedule s = ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 2, 4, 2, 2, 0));
-    assertThat(order(s, 1)).isEqualTo("1F0 1F1 3F0 3B0 3F1 3B1 1F2 1B0 1F3 1B1 3F2 3B2 3F3 3B3 1B2 1B3");
+    Schedule s =
+        ScheduleGenerators.generate(
+            new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 2, 4, 2, 2, 0));
+    assertThat(order(s, 1))
+        .isEqualTo("1F0 1F1 3F0 3B0 3F1 3B1 1F2 1B0 1F3 1B1 3F2 3B2 3F3 3B3 1B2 1B3");
   }
 
   @Test
@@ -66,9 +73,12 @@ class ScheduleOrdersTest {
 
   @Test
   void vShapedKindsPlaceStagesInAV() {
-    for (ScheduleKind kind : List.of(ScheduleKind.ZB_V, ScheduleKind.V_HALF, ScheduleKind.V_MIN,
-        ScheduleKind.DUALPIPE_V)) {
-      assertThat(generate(kind, 3, 6, 2).stageToDevice()).as(kind.id()).containsExactly(0, 1, 2, 2, 1, 0);
+    for (ScheduleKind kind :
+        List.of(
+            ScheduleKind.ZB_V, ScheduleKind.V_HALF, ScheduleKind.V_MIN, ScheduleKind.DUALPIPE_V)) {
+      assertThat(generate(kind, 3, 6, 2).stageToDevice())
+          .as(kind.id())
+          .containsExactly(0, 1, 2, 2, 1, 0);
     }
   }
 
@@ -76,7 +86,8 @@ class ScheduleOrdersTest {
   void kindsDescribeWhatTheyUse() {
     assertThat(ScheduleKind.ONE_F_ONE_B.actionTypes()).containsExactly(ActionType.F, ActionType.B);
     assertThat(ScheduleKind.ZB_H1.splitsBackward()).isTrue();
-    assertThat(ScheduleKind.DUALPIPE_V.actionTypes()).contains(ActionType.B, ActionType.I, ActionType.W);
+    assertThat(ScheduleKind.DUALPIPE_V.actionTypes())
+        .contains(ActionType.B, ActionType.I, ActionType.W);
     assertThat(ScheduleKind.INTERLEAVED_1F1B.acceptsVirtualStages(4)).isTrue();
     assertThat(ScheduleKind.ZB_V.acceptsVirtualStages(3)).isFalse();
     assertThat(ScheduleKind.V_MIN.defaultVirtualStages()).isEqualTo(2);
@@ -94,8 +105,10 @@ class ScheduleOrdersTest {
 
   @Test
   void interleavedRejectsAGroupSizeOutsidePToM() {
-    assertThatThrownBy(() -> ScheduleGenerators.generate(
-        new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2, 3, 0)))
+    assertThatThrownBy(
+            () ->
+                ScheduleGenerators.generate(
+                    new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2, 3, 0)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("group size (3) must lie in [pp, microbatches] = [4, 8]");
   }
@@ -106,32 +119,43 @@ class ScheduleOrdersTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("last group of 2")
         .hasMessageContaining("Maybe use --group-size 6");
-    assertThat(ScheduleValidator.problems(ScheduleGenerators.generate(
-        new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 4, 6, 2, 6, 0)))).isEmpty();
+    assertThat(
+            ScheduleValidator.problems(
+                ScheduleGenerators.generate(
+                    new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 4, 6, 2, 6, 0))))
+        .isEmpty();
   }
 
   @Test
   void fixedMemoryKindsRejectALimitBelowTheirCount() {
-    assertThatThrownBy(() -> ScheduleGenerators.generate(
-        new ScheduleRequest(ScheduleKind.ONE_F_ONE_B, 4, 8, 1, 0, 3)))
+    assertThatThrownBy(
+            () ->
+                ScheduleGenerators.generate(
+                    new ScheduleRequest(ScheduleKind.ONE_F_ONE_B, 4, 8, 1, 0, 3)))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("max in-flight micro-batches (3) is below the 4 that 1f1b keeps on device 0");
+        .hasMessageContaining(
+            "max in-flight micro-batches (3) is below the 4 that 1f1b keeps on device 0");
   }
 
   @Test
   void maxInFlightRefusesWhatTheGeneratorRefuses() {
-    assertThatThrownBy(() -> ScheduleKind.ZB_V.maxInFlight(ScheduleRequest.of(ScheduleKind.ZB_V, 4, 8, 3), 0))
+    assertThatThrownBy(
+            () -> ScheduleKind.ZB_V.maxInFlight(ScheduleRequest.of(ScheduleKind.ZB_V, 4, 8, 3), 0))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("virtual stages (3) must be 2 for zb-v");
-    assertThatThrownBy(() -> ScheduleKind.DUALPIPE_V.maxInFlight(
-        ScheduleRequest.of(ScheduleKind.DUALPIPE_V, 4, 6, 2), 0))
+    assertThatThrownBy(
+            () ->
+                ScheduleKind.DUALPIPE_V.maxInFlight(
+                    ScheduleRequest.of(ScheduleKind.DUALPIPE_V, 4, 6, 2), 0))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("microbatches (6) must be >= 8");
   }
 
   @Test
   void groupSizeIsOnlyForInterleaved() {
-    assertThatThrownBy(() -> ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.GPIPE, 4, 8, 1, 4, 0)))
+    assertThatThrownBy(
+            () ->
+                ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.GPIPE, 4, 8, 1, 4, 0)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("group size (4) applies only to interleaved");
   }

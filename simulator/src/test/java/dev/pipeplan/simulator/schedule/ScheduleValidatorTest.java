@@ -15,7 +15,9 @@ class ScheduleValidatorTest {
     while (Character.isDigit(text.charAt(k))) {
       k++;
     }
-    return Action.of(ActionType.valueOf(text.substring(k, k + 1)), Integer.parseInt(text.substring(0, k)),
+    return Action.of(
+        ActionType.valueOf(text.substring(k, k + 1)),
+        Integer.parseInt(text.substring(0, k)),
         Integer.parseInt(text.substring(k + 1)));
   }
 
@@ -46,32 +48,38 @@ class ScheduleValidatorTest {
 
   @Test
   void reportsACrossDeviceDeadlock() {
-    Schedule s = twoDevices(actions("0F0", "0B0", "0F1", "0B1"), actions("1F1", "1B1", "1F0", "1B0"), 2);
+    Schedule s =
+        twoDevices(actions("0F0", "0B0", "0F1", "0B1"), actions("1F1", "1B1", "1F0", "1B0"), 2);
     assertThat(ScheduleValidator.problems(s))
-        .containsExactly("deadlock: device 0 waits at 0B0 for 1B0 (device 1), "
-            + "device 1 waits at 1F1 for 0F1 (device 0)");
+        .containsExactly(
+            "deadlock: device 0 waits at 0B0 for 1B0 (device 1), "
+                + "device 1 waits at 1F1 for 0F1 (device 0)");
   }
 
   @Test
   void reportsMissingAndDuplicatedActions() {
     Schedule s = twoDevices(actions("0F0", "0F0", "0B0"), actions("1F0", "1I0"), 1);
-    assertThat(ScheduleValidator.problems(s)).containsExactly(
-        "stage 0 micro-batch 0 has 2 F actions, expected 1",
-        "stage 1 micro-batch 0 has 0 B, 1 I and 0 W actions; expected one B, or one I and one W");
+    assertThat(ScheduleValidator.problems(s))
+        .containsExactly(
+            "stage 0 micro-batch 0 has 2 F actions, expected 1",
+            "stage 1 micro-batch 0 has 0 B, 1 I and 0 W actions; expected one B, or one I and one W");
   }
 
   @Test
   void reportsAnActionOnTheWrongDevice() {
     Schedule s = twoDevices(actions("0F0", "1F0", "0B0"), actions("1B0"), 1);
-    assertThat(ScheduleValidator.problems(s)).containsExactly("device 0 step 1 (1F0): stage 1 belongs to device 1");
+    assertThat(ScheduleValidator.problems(s))
+        .containsExactly("device 0 step 1 (1F0): stage 1 belongs to device 1");
   }
 
   @Test
   void reportsIndicesOutOfRange() {
-    Schedule s = new Schedule("test", 1, 1, List.of(0), List.of(actions("0F0", "0B0", "0F3", "2F0")));
-    assertThat(ScheduleValidator.problems(s)).containsExactly(
-        "device 0 step 2 (0F3): micro-batch 3 is outside 0..0",
-        "device 0 step 3 (2F0): stage 2 is outside 0..0");
+    Schedule s =
+        new Schedule("test", 1, 1, List.of(0), List.of(actions("0F0", "0B0", "0F3", "2F0")));
+    assertThat(ScheduleValidator.problems(s))
+        .containsExactly(
+            "device 0 step 2 (0F3): micro-batch 3 is outside 0..0",
+            "device 0 step 3 (2F0): stage 2 is outside 0..0");
   }
 
   @Test
@@ -83,7 +91,8 @@ class ScheduleValidatorTest {
   @Test
   void weightGradientBeforeItsInputGradientDeadlocks() {
     Schedule s = new Schedule("test", 1, 1, List.of(0), List.of(actions("0F0", "0W0", "0I0")));
-    assertThat(ScheduleValidator.problems(s)).containsExactly("deadlock: device 0 waits at 0W0 for 0I0 (device 0)");
+    assertThat(ScheduleValidator.problems(s))
+        .containsExactly("deadlock: device 0 waits at 0W0 for 0I0 (device 0)");
   }
 
   @Test
@@ -91,7 +100,8 @@ class ScheduleValidatorTest {
     Schedule s = twoDevices(actions("0B0", "0F0"), actions("1F0", "1B0"), 1);
     assertThatThrownBy(() -> ScheduleValidator.validate(s))
         .isInstanceOf(BadInputException.class)
-        .hasMessage("schedule 'test' is invalid: deadlock: device 0 waits at 0B0 for 0F0 (device 0)");
+        .hasMessage(
+            "schedule 'test' is invalid: deadlock: device 0 waits at 0B0 for 0F0 (device 0)");
   }
 
   @Test

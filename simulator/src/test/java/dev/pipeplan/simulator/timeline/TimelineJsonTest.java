@@ -22,16 +22,28 @@ class TimelineJsonTest {
     Action f1 = Action.of(ActionType.F, 1, 0);
     Action b1 = Action.of(ActionType.B, 1, 0);
     Action b0 = Action.of(ActionType.B, 0, 0);
-    return new Timeline(Timeline.PREDICTED, "hand \"made\"", 2,
-        List.of(new TimedAction(0, f0, 0, 1000), new TimedAction(0, b0, 4500, 6500),
-            new TimedAction(1, f1, 1250, 2250), new TimedAction(1, b1, 2250, 4250)),
-        List.of(new Transfer(1, 0, b1, b0, 4096, 4250, 4500), new Transfer(0, 1, f0, f1, 4096, 1000, 1250)),
-        List.of(new MemoryPoint(0, 0, 1100), new MemoryPoint(0, 6500, 1000), new MemoryPoint(1, 1250, 1100),
+    return new Timeline(
+        Timeline.PREDICTED,
+        "hand \"made\"",
+        2,
+        List.of(
+            new TimedAction(0, f0, 0, 1000),
+            new TimedAction(0, b0, 4500, 6500),
+            new TimedAction(1, f1, 1250, 2250),
+            new TimedAction(1, b1, 2250, 4250)),
+        List.of(
+            new Transfer(1, 0, b1, b0, 4096, 4250, 4500),
+            new Transfer(0, 1, f0, f1, 4096, 1000, 1250)),
+        List.of(
+            new MemoryPoint(0, 0, 1100),
+            new MemoryPoint(0, 6500, 1000),
+            new MemoryPoint(1, 1250, 1100),
             new MemoryPoint(1, 4250, 1000)));
   }
 
   private static String golden() throws IOException {
-    try (InputStream in = TimelineJsonTest.class.getResourceAsStream("/timeline/small-timeline.json")) {
+    try (InputStream in =
+        TimelineJsonTest.class.getResourceAsStream("/timeline/small-timeline.json")) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
@@ -75,7 +87,8 @@ class TimelineJsonTest {
     assertThatThrownBy(() -> TimelineJson.read("{\"format\": \"plan\", \"version\": 1}"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'format' is 'plan'");
-    assertThatThrownBy(() -> TimelineJson.read("{\"format\": \"pipeplan-timeline\", \"version\": 1}"))
+    assertThatThrownBy(
+            () -> TimelineJson.read("{\"format\": \"pipeplan-timeline\", \"version\": 1}"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("field 'actions' is missing");
     assertThatThrownBy(() -> TimelineJson.read("[1, 2"))
@@ -85,8 +98,11 @@ class TimelineJsonTest {
 
   @Test
   void rejectsAnActionThatEndsBeforeItStarts() {
-    String bad = TimelineJson.write(small()).replace("\"startNanos\": 4500, \"endNanos\": 6500",
-        "\"startNanos\": 6500, \"endNanos\": 4500");
+    String bad =
+        TimelineJson.write(small())
+            .replace(
+                "\"startNanos\": 4500, \"endNanos\": 6500",
+                "\"startNanos\": 6500, \"endNanos\": 4500");
 
     assertThatThrownBy(() -> TimelineJson.read(bad))
         .isInstanceOf(BadInputException.class)
@@ -95,13 +111,21 @@ class TimelineJsonTest {
 
   @Test
   void metricsJsonHasTheDocumentedKeys() {
-    Metrics metrics = new Metrics(33_000_000L, 3.0 / 11.0, List.of(new DeviceMetrics(0, 24_000_000L, 1 << 20, 4)));
+    Metrics metrics =
+        new Metrics(
+            33_000_000L, 3.0 / 11.0, List.of(new DeviceMetrics(0, 24_000_000L, 1 << 20, 4)));
 
     String json = MetricsJson.write(metrics, 8);
 
     assertThat(json).isEqualTo(MetricsJson.write(metrics, 8));
-    assertThat(json).contains("\"iterationTimeMs\" : 33.0", "\"bubbleRatio\" : 0.2727272727272727",
-        "\"throughputSamplesPerSecond\" : 242.42424242424244", "\"busyMs\" : 24.0",
-        "\"peakMemoryBytes\" : 1048576", "\"peakInFlightMicroBatches\" : 4", "\"device\" : 0");
+    assertThat(json)
+        .contains(
+            "\"iterationTimeMs\" : 33.0",
+            "\"bubbleRatio\" : 0.2727272727272727",
+            "\"throughputSamplesPerSecond\" : 242.42424242424244",
+            "\"busyMs\" : 24.0",
+            "\"peakMemoryBytes\" : 1048576",
+            "\"peakInFlightMicroBatches\" : 4",
+            "\"device\" : 0");
   }
 }

@@ -22,30 +22,53 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TraceImportTest {
-  /** 1F1B on two ranks with two micro-batches, times in ns: rank 0 then rank 1, {action, start, end}. */
-  private static final Object[][] RANK0 = {{"0F0", 0, 10}, {"0F1", 10, 20}, {"0B0", 40, 60}, {"0B1", 70, 90}};
-  private static final Object[][] RANK1 = {{"1F0", 12, 22}, {"1B0", 22, 40}, {"1F1", 40, 50}, {"1B1", 50, 70}};
+  /**
+   * 1F1B on two ranks with two micro-batches, times in ns: rank 0 then rank 1, {action, start,
+   * end}.
+   */
+  private static final Object[][] RANK0 = {
+    {"0F0", 0, 10}, {"0F1", 10, 20}, {"0B0", 40, 60}, {"0B1", 70, 90}
+  };
+
+  private static final Object[][] RANK1 = {
+    {"1F0", 12, 22}, {"1B0", 22, 40}, {"1F1", 40, 50}, {"1B1", 50, 70}
+  };
 
   private static final RunShape SHAPE = new RunShape("gpt-tiny", "1f1b", 2, 1, 2, 4, "5,5");
 
   private static String launcherTrace(int rank, Object[][] actions, int iterations, String loss) {
     StringBuilder b = new StringBuilder();
-    b.append("{\"format\": \"pipeplan-torch-trace\", \"version\": 1, \"rank\": ").append(rank)
-        .append(", \"modelName\": \"gpt-tiny\", \"scheduleName\": \"1f1b\", \"pipelineDevices\": 2,")
-        .append(" \"virtualStages\": 1, \"microBatchCount\": 2, \"microBatchSize\": 4, \"partition\": \"5,5\",")
-        .append(" \"stages\": [").append(rank).append("], \"worldSize\": 2, \"device\": \"cpu\",")
-        .append(" \"backend\": \"gloo\", \"torchVersion\": \"2.11.0\", \"machine\": \"test host\", \"seed\": 7,")
+    b.append("{\"format\": \"pipeplan-torch-trace\", \"version\": 1, \"rank\": ")
+        .append(rank)
+        .append(
+            ", \"modelName\": \"gpt-tiny\", \"scheduleName\": \"1f1b\", \"pipelineDevices\": 2,")
+        .append(
+            " \"virtualStages\": 1, \"microBatchCount\": 2, \"microBatchSize\": 4, \"partition\": \"5,5\",")
+        .append(" \"stages\": [")
+        .append(rank)
+        .append("], \"worldSize\": 2, \"device\": \"cpu\",")
+        .append(
+            " \"backend\": \"gloo\", \"torchVersion\": \"2.11.0\", \"machine\": \"test host\", \"seed\": 7,")
         .append(" \"warmupIterations\": 2, \"threadSettings\": \"torch.get_num_threads() = 1\",")
         .append(" \"iterations\": [");
     for (int it = 0; it < iterations; it++) {
-      b.append(it == 0 ? "" : ", ").append("{\"iteration\": ").append(it + 2)
-          .append(", \"startMonotonicNanos\": 123456789, \"loss\": ").append(loss).append(", \"actions\": [");
+      b.append(it == 0 ? "" : ", ")
+          .append("{\"iteration\": ")
+          .append(it + 2)
+          .append(", \"startMonotonicNanos\": 123456789, \"loss\": ")
+          .append(loss)
+          .append(", \"actions\": [");
       for (int a = 0; a < actions.length; a++) {
         // later iterations run a little slower, so the median iteration is the middle one
         int stretch = it;
-        b.append(a == 0 ? "" : ", ").append("{\"action\": \"").append(actions[a][0])
-            .append("\", \"startNanos\": ").append((int) actions[a][1] + stretch * a)
-            .append(", \"endNanos\": ").append((int) actions[a][2] + stretch * (a + 1)).append('}');
+        b.append(a == 0 ? "" : ", ")
+            .append("{\"action\": \"")
+            .append(actions[a][0])
+            .append("\", \"startNanos\": ")
+            .append((int) actions[a][1] + stretch * a)
+            .append(", \"endNanos\": ")
+            .append((int) actions[a][2] + stretch * (a + 1))
+            .append('}');
       }
       b.append("]}");
     }
@@ -65,8 +88,11 @@ class TraceImportTest {
     for (Object[][] rank : new Object[][][] {RANK0, RANK1}) {
       for (Object[] a : rank) {
         String name = (String) a[0];
-        Action action = Action.of(ActionType.valueOf(name.substring(1, 2)), name.charAt(0) - '0',
-            name.charAt(2) - '0');
+        Action action =
+            Action.of(
+                ActionType.valueOf(name.substring(1, 2)),
+                name.charAt(0) - '0',
+                name.charAt(2) - '0');
         actions.add(new TimedAction(action.stage(), action, 2L * (int) a[1], 2L * (int) a[2]));
       }
     }
@@ -74,7 +100,8 @@ class TraceImportTest {
   }
 
   @Test
-  void launcherTracesOfAFolderJoinIntoOneTimelinePerIteration(@TempDir Path tmp) throws IOException {
+  void launcherTracesOfAFolderJoinIntoOneTimelinePerIteration(@TempDir Path tmp)
+      throws IOException {
     Files.writeString(tmp.resolve("rank1.json"), launcherTrace(1, RANK1, 3, "4.25"));
     Files.writeString(tmp.resolve("rank0.json"), launcherTrace(0, RANK0, 3, "null"));
     Files.writeString(tmp.resolve("rank0.chrome.json"), "{\"traceEvents\": []}");
@@ -87,9 +114,16 @@ class TraceImportTest {
     Timeline first = trace.iterations().get(0);
     assertThat(first.deviceCount()).isEqualTo(2);
     assertThat(first.source()).isEqualTo("pytorch");
-    assertThat(actionNames(first)).containsExactly(
-        "0:0F0@0-10", "0:0F1@10-20", "0:0B0@40-60", "0:0B1@70-90",
-        "1:1F0@12-22", "1:1B0@22-40", "1:1F1@40-50", "1:1B1@50-70");
+    assertThat(actionNames(first))
+        .containsExactly(
+            "0:0F0@0-10",
+            "0:0F1@10-20",
+            "0:0B0@40-60",
+            "0:0B1@70-90",
+            "1:1F0@12-22",
+            "1:1B0@22-40",
+            "1:1F1@40-50",
+            "1:1B1@50-70");
     assertThat(first.makespanNanos()).isEqualTo(90);
     assertThat(trace.info().backend()).isEqualTo("pytorch-gloo-cpu");
     assertThat(trace.info().warmupIterations()).isEqualTo(2);
@@ -97,12 +131,14 @@ class TraceImportTest {
   }
 
   @Test
-  void importedRunComparesWithThePredictionAndSurvivesTheRunFile(@TempDir Path tmp) throws IOException {
+  void importedRunComparesWithThePredictionAndSurvivesTheRunFile(@TempDir Path tmp)
+      throws IOException {
     Files.writeString(tmp.resolve("rank0.json"), launcherTrace(0, RANK0, 1, "null"));
     Files.writeString(tmp.resolve("rank1.json"), launcherTrace(1, RANK1, 1, "3.5"));
 
-    MeasuredRun run = TraceImport.read(List.of(tmp.resolve("rank0.json"), tmp.resolve("rank1.json")))
-        .toRun(predictedAtTwiceTheMeasuredTimes(), SHAPE);
+    MeasuredRun run =
+        TraceImport.read(List.of(tmp.resolve("rank0.json"), tmp.resolve("rank1.json")))
+            .toRun(predictedAtTwiceTheMeasuredTimes(), SHAPE);
     Comparison c = run.comparison();
 
     assertThat(c.unmatchedActions()).isZero();
@@ -131,27 +167,51 @@ class TraceImportTest {
           long pid = rank == RANK0 ? 4100 : 4200;
           double ts = offset + (int) a[1] / 1000.0;
           double dur = ((int) a[2] - (int) a[1]) / 1000.0;
-          events.add(String.format(Locale.ROOT,
-              "{\"ph\": \"X\", \"name\": \"pipeplan:%s\", \"pid\": %d, \"tid\": 1, \"ts\": %.3f, \"dur\": %.3f}",
-              a[0], pid, ts, dur));
-          // the runtime's span starts earlier (it includes the wait for the input) and is ignored here
-          events.add(String.format(Locale.ROOT,
-              "{\"ph\": \"X\", \"name\": \"PP:%s\", \"pid\": %d, \"tid\": 1, \"ts\": %.3f, \"dur\": %.3f}",
-              a[0], pid, ts - 0.005, dur + 0.005));
+          events.add(
+              String.format(
+                  Locale.ROOT,
+                  "{\"ph\": \"X\", \"name\": \"pipeplan:%s\", \"pid\": %d, \"tid\": 1, \"ts\": %.3f, \"dur\": %.3f}",
+                  a[0],
+                  pid,
+                  ts,
+                  dur));
+          // the runtime's span starts earlier (it includes the wait for the input) and is ignored
+          // here
+          events.add(
+              String.format(
+                  Locale.ROOT,
+                  "{\"ph\": \"X\", \"name\": \"PP:%s\", \"pid\": %d, \"tid\": 1, \"ts\": %.3f, \"dur\": %.3f}",
+                  a[0],
+                  pid,
+                  ts - 0.005,
+                  dur + 0.005));
         }
       }
-      events.add("{\"ph\": \"X\", \"name\": \"PP:1SEND_F0\", \"pid\": 4100, \"ts\": " + offset + ", \"dur\": 1}");
+      events.add(
+          "{\"ph\": \"X\", \"name\": \"PP:1SEND_F0\", \"pid\": 4100, \"ts\": "
+              + offset
+              + ", \"dur\": 1}");
       events.add("{\"ph\": \"B\", \"name\": \"PP:0F0\", \"pid\": 4100, \"ts\": " + offset + "}");
-      events.add("{\"ph\": \"X\", \"name\": \"aten::mm\", \"pid\": 4100, \"ts\": " + offset + ", \"dur\": 3}");
+      events.add(
+          "{\"ph\": \"X\", \"name\": \"aten::mm\", \"pid\": 4100, \"ts\": "
+              + offset
+              + ", \"dur\": 3}");
     }
     String trace = "{\"schemaVersion\": 1, \"traceEvents\": [" + String.join(",\n", events) + "]}";
 
     ImportedTrace imported = TraceImport.parse(List.of(trace), List.of("trace.json"));
 
     assertThat(imported.iterations()).hasSize(2);
-    assertThat(actionNames(imported.iterations().get(1))).containsExactly(
-        "0:0F0@0-10", "0:0F1@10-20", "0:0B0@40-60", "0:0B1@70-90",
-        "1:1F0@12-22", "1:1B0@22-40", "1:1F1@40-50", "1:1B1@50-70");
+    assertThat(actionNames(imported.iterations().get(1)))
+        .containsExactly(
+            "0:0F0@0-10",
+            "0:0F1@10-20",
+            "0:0B0@40-60",
+            "0:0B1@70-90",
+            "1:1F0@12-22",
+            "1:1B0@22-40",
+            "1:1F1@40-50",
+            "1:1B1@50-70");
     assertThat(imported.info().pipelineDevices()).isEqualTo(2);
     assertThat(imported.info().microBatchCount()).isEqualTo(2);
     assertThat(imported.info().virtualStages()).isEqualTo(1);
@@ -163,12 +223,15 @@ class TraceImportTest {
 
   @Test
   void chromeTracesOfSeveralFilesTakeTheirRankFromDistributedInfo() {
-    String rank1 = "{\"distributedInfo\": {\"rank\": 1, \"world_size\": 2}, \"traceEvents\": ["
-        + "{\"ph\": \"X\", \"name\": \"PP:1F0\", \"pid\": 9, \"ts\": 100.0, \"dur\": 2.5}]}";
-    String rank0 = "{\"distributedInfo\": {\"rank\": 0, \"world_size\": 2}, \"traceEvents\": ["
-        + "{\"ph\": \"X\", \"name\": \"PP:0F0\", \"pid\": 9, \"ts\": 99.0, \"dur\": 1.0}]}";
+    String rank1 =
+        "{\"distributedInfo\": {\"rank\": 1, \"world_size\": 2}, \"traceEvents\": ["
+            + "{\"ph\": \"X\", \"name\": \"PP:1F0\", \"pid\": 9, \"ts\": 100.0, \"dur\": 2.5}]}";
+    String rank0 =
+        "{\"distributedInfo\": {\"rank\": 0, \"world_size\": 2}, \"traceEvents\": ["
+            + "{\"ph\": \"X\", \"name\": \"PP:0F0\", \"pid\": 9, \"ts\": 99.0, \"dur\": 1.0}]}";
     ImportedTrace imported = TraceImport.parse(List.of(rank1, rank0), List.of("b.json", "a.json"));
-    assertThat(actionNames(imported.iterations().get(0))).containsExactly("0:0F0@0-1000", "1:1F0@1000-3500");
+    assertThat(actionNames(imported.iterations().get(0)))
+        .containsExactly("0:0F0@0-1000", "1:1F0@1000-3500");
   }
 
   @Test
@@ -176,28 +239,35 @@ class TraceImportTest {
     String trace = launcherTrace(0, RANK0, 1, "null").replace(", \"endNanos\": 20", "");
     assertThatThrownBy(() -> TraceImport.parse(List.of(trace), List.of("traces/rank0.json")))
         .isInstanceOf(BadInputException.class)
-        .hasMessage("trace file traces/rank0.json: iterations[0].actions[1]: field 'endNanos' is missing");
+        .hasMessage(
+            "trace file traces/rank0.json: iterations[0].actions[1]: field 'endNanos' is missing");
   }
 
   @Test
   void rejectsAnActionThatEndsBeforeItStarts() {
-    String trace = launcherTrace(0, RANK0, 1, "null").replace("\"endNanos\": 60", "\"endNanos\": 30");
+    String trace =
+        launcherTrace(0, RANK0, 1, "null").replace("\"endNanos\": 60", "\"endNanos\": 30");
     assertThatThrownBy(() -> TraceImport.parse(List.of(trace), List.of("r0.json")))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("iterations[0].actions[2] (0B0): field 'endNanos' (30) is before 'startNanos' (40)");
+        .hasMessageContaining(
+            "iterations[0].actions[2] (0B0): field 'endNanos' (30) is before 'startNanos' (40)");
   }
 
   @Test
   void rejectsAMissingRank() {
-    assertThatThrownBy(() -> TraceImport.parse(List.of(launcherTrace(1, RANK1, 1, "1.0")), List.of("rank1.json")))
+    assertThatThrownBy(
+            () ->
+                TraceImport.parse(
+                    List.of(launcherTrace(1, RANK1, 1, "1.0")), List.of("rank1.json")))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("no file for rank 0 of 2");
   }
 
   @Test
   void rejectsAChromeEventWithoutDuration() {
-    String trace = "{\"traceEvents\": [{\"ph\": \"X\", \"name\": \"aten::mm\", \"ts\": 1},"
-        + " {\"ph\": \"X\", \"name\": \"PP:0F1\", \"pid\": 1, \"ts\": 5}]}";
+    String trace =
+        "{\"traceEvents\": [{\"ph\": \"X\", \"name\": \"aten::mm\", \"ts\": 1},"
+            + " {\"ph\": \"X\", \"name\": \"PP:0F1\", \"pid\": 1, \"ts\": 5}]}";
     assertThatThrownBy(() -> TraceImport.parse(List.of(trace), List.of("prof.json")))
         .isInstanceOf(BadInputException.class)
         .hasMessage("trace file prof.json: traceEvents[1] ('PP:0F1'): field 'dur' is missing");
@@ -205,16 +275,18 @@ class TraceImportTest {
 
   @Test
   void rejectsAChromeTraceWithoutPipelineEvents() {
-    assertThatThrownBy(() -> TraceImport.parse(List.of("{\"traceEvents\": []}"), List.of("empty.json")))
+    assertThatThrownBy(
+            () -> TraceImport.parse(List.of("{\"traceEvents\": []}"), List.of("empty.json")))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("no complete ('ph': 'X') event named PP:<action>");
   }
 
   @Test
   void rejectsTracesOfAnotherPlan() {
-    ImportedTrace trace = TraceImport.parse(
-        List.of(launcherTrace(0, RANK0, 1, "null"), launcherTrace(1, RANK1, 1, "1.0")),
-        List.of("rank0.json", "rank1.json"));
+    ImportedTrace trace =
+        TraceImport.parse(
+            List.of(launcherTrace(0, RANK0, 1, "null"), launcherTrace(1, RANK1, 1, "1.0")),
+            List.of("rank0.json", "rank1.json"));
     RunShape other = new RunShape("gpt-tiny", "1f1b", 2, 1, 8, 4, "5,5");
     assertThatThrownBy(() -> trace.toRun(predictedAtTwiceTheMeasuredTimes(), other))
         .isInstanceOf(BadInputException.class)
@@ -223,8 +295,11 @@ class TraceImportTest {
 
   @Test
   void rejectsMixingLauncherAndChromeTraces() {
-    assertThatThrownBy(() -> TraceImport.parse(List.of(launcherTrace(0, RANK0, 1, "null"), "[]"),
-        List.of("rank0.json", "chrome.json")))
+    assertThatThrownBy(
+            () ->
+                TraceImport.parse(
+                    List.of(launcherTrace(0, RANK0, 1, "null"), "[]"),
+                    List.of("rank0.json", "chrome.json")))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("are of different kinds");
   }

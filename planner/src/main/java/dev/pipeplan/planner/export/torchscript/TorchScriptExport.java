@@ -12,7 +12,6 @@ import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.export.ExportFile;
 import dev.pipeplan.planner.export.Exports;
-import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,11 +31,12 @@ import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
- * Writes a plan as a small Python package that trains the plan's GPT with PyTorch's
- * {@code torch.distributed.pipelining} under {@code torchrun} and traces every action ({@code docs/pytorch.md}):
- * {@code run_pipeline.py} and {@code pipeplan_plan.py} (the same for every plan), {@code schedule.csv} (the plan's
- * schedule, {@link PyTorchCsv}), {@code stages.json} (the layers with their shapes, the split points and the stage
- * to rank map) and a {@code README.md}. The same plan always gives the same bytes.
+ * Writes a plan as a small Python package that trains the plan's GPT with PyTorch's {@code
+ * torch.distributed.pipelining} under {@code torchrun} and traces every action ({@code
+ * docs/pytorch.md}): {@code run_pipeline.py} and {@code pipeplan_plan.py} (the same for every
+ * plan), {@code schedule.csv} (the plan's schedule, {@link PyTorchCsv}), {@code stages.json} (the
+ * layers with their shapes, the split points and the stage to rank map) and a {@code README.md}.
+ * The same plan always gives the same bytes.
  */
 public final class TorchScriptExport {
   /** The {@code format} of the stages.json this export writes. */
@@ -56,7 +56,8 @@ public final class TorchScriptExport {
   /**
    * The files of the export, in a fixed order.
    *
-   * @throws BadInputException when the model has a layer the launcher cannot build, or tp is above 1
+   * @throws BadInputException when the model has a layer the launcher cannot build, or tp is above
+   *     1
    */
   public static List<ExportFile> files(Plan plan) {
     Objects.requireNonNull(plan, "plan");
@@ -70,8 +71,9 @@ public final class TorchScriptExport {
   }
 
   /**
-   * Writes the export into {@code outDir}: built whole in a temporary sibling folder, then moved into place, so the
-   * folder holds either the previous export or the complete new one. An existing {@code outDir} is replaced.
+   * Writes the export into {@code outDir}: built whole in a temporary sibling folder, then moved
+   * into place, so the folder holds either the previous export or the complete new one. An existing
+   * {@code outDir} is replaced.
    *
    * @return the files written, in order
    */
@@ -83,8 +85,13 @@ public final class TorchScriptExport {
     try {
       Files.createDirectories(parent);
       if (Files.exists(target) && !Files.isDirectory(target)) {
-        throw new BadInputException("output " + outDir + " is a file; the torch-script export writes a folder."
-            + " Maybe use -o " + outDir + "-torch/.");
+        throw new BadInputException(
+            "output "
+                + outDir
+                + " is a file; the torch-script export writes a folder."
+                + " Maybe use -o "
+                + outDir
+                + "-torch/.");
       }
       Path temporary = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
       try {
@@ -107,7 +114,8 @@ public final class TorchScriptExport {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the torch-script export to " + outDir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot write the torch-script export to " + outDir + ": " + e.getMessage(), e);
     }
     List<Path> written = new ArrayList<>();
     for (ExportFile f : files) {
@@ -119,25 +127,45 @@ public final class TorchScriptExport {
   private static void checkSupported(Plan plan) {
     for (LayerSpec layer : plan.model().layers()) {
       if (!SUPPORTED.contains(layer.kind())) {
-        throw new BadInputException("layer '" + layer.name() + "' of model '" + plan.model().name() + "' is "
-            + layer.kind().id() + "; the torch-script launcher builds embedding, transformer_block and lm_head"
-            + " layers only. Maybe export to pytorch-csv and build the model yourself.");
+        throw new BadInputException(
+            "layer '"
+                + layer.name()
+                + "' of model '"
+                + plan.model().name()
+                + "' is "
+                + layer.kind().id()
+                + "; the torch-script launcher builds embedding, transformer_block and lm_head"
+                + " layers only. Maybe export to pytorch-csv and build the model yourself.");
       }
       for (String key : requiredShape(layer.kind())) {
         if (!layer.shape().containsKey(key)) {
-          throw new BadInputException("layer '" + layer.name() + "' (" + layer.kind().id() + ") has no shape '"
-              + key + "', which the torch-script launcher needs to build it; it has " + layer.shape().keySet()
-              + ". Maybe use a model from the zoo or add the shape to the model file.");
+          throw new BadInputException(
+              "layer '"
+                  + layer.name()
+                  + "' ("
+                  + layer.kind().id()
+                  + ") has no shape '"
+                  + key
+                  + "', which the torch-script launcher needs to build it; it has "
+                  + layer.shape().keySet()
+                  + ". Maybe use a model from the zoo or add the shape to the model file.");
         }
       }
     }
     if (plan.parallelism().tp() > 1) {
-      throw new BadInputException("plan has tp = " + plan.parallelism().tp() + "; the torch-script launcher runs"
-          + " pipeline parallelism only (tp = 1). Maybe re-plan with --tp 1.");
+      throw new BadInputException(
+          "plan has tp = "
+              + plan.parallelism().tp()
+              + "; the torch-script launcher runs"
+              + " pipeline parallelism only (tp = 1). Maybe re-plan with --tp 1.");
     }
     if (plan.model().sequenceLength() <= 0) {
-      throw new BadInputException("model '" + plan.model().name() + "' has sequenceLength "
-          + plan.model().sequenceLength() + "; the torch-script launcher needs a sequence length above 0");
+      throw new BadInputException(
+          "model '"
+              + plan.model().name()
+              + "' has sequenceLength "
+              + plan.model().sequenceLength()
+              + "; the torch-script launcher needs a sequence length above 0");
     }
   }
 
@@ -153,9 +181,10 @@ public final class TorchScriptExport {
   }
 
   /**
-   * stages.json: the keys of the pytorch-csv export's stages.json (model, scheduleKind, pipelineDegree,
-   * virtualStages, microBatchCount, microBatchSize, splitPoints, stages[]) plus what the launcher builds the model
-   * from: format, sequenceLength, dtype, partition and every layer's name, kind and shape.
+   * stages.json: the keys of the pytorch-csv export's stages.json (model, scheduleKind,
+   * pipelineDegree, virtualStages, microBatchCount, microBatchSize, splitPoints, stages[]) plus
+   * what the launcher builds the model from: format, sequenceLength, dtype, partition and every
+   * layer's name, kind and shape.
    */
   static String stagesJson(Plan plan) {
     ModelSpec model = plan.model();
@@ -190,36 +219,57 @@ public final class TorchScriptExport {
     int pp = plan.parallelism().pp();
     StringBuilder b = new StringBuilder();
     b.append("# ").append(plan.model().name()).append(" on torch.distributed.pipelining\n\n");
-    b.append("Written by `pipeplan export --to torch-script`: the plan's `").append(plan.scheduleKind())
-        .append("` schedule with pp = ").append(pp).append(", v = ").append(plan.virtualStages())
-        .append(", m = ").append(plan.microBatchCount()).append(" micro-batches of b = ")
-        .append(plan.microBatchSize()).append(", layers per stage ").append(plan.partition()).append(".\n\n");
+    b.append("Written by `pipeplan export --to torch-script`: the plan's `")
+        .append(plan.scheduleKind())
+        .append("` schedule with pp = ")
+        .append(pp)
+        .append(", v = ")
+        .append(plan.virtualStages())
+        .append(", m = ")
+        .append(plan.microBatchCount())
+        .append(" micro-batches of b = ")
+        .append(plan.microBatchSize())
+        .append(", layers per stage ")
+        .append(plan.partition())
+        .append(".\n\n");
     b.append("| file | what it is |\n|---|---|\n");
-    b.append("| `run_pipeline.py` | the launcher: builds the GPT, keeps this rank's stages, runs `schedule.csv`"
-        + " with `_PipelineScheduleRuntime`, writes `traces/rank<R>.json` |\n");
-    b.append("| `pipeplan_plan.py` | reads and checks `stages.json` and `schedule.csv` without PyTorch;"
-        + " `python3 pipeplan_plan.py` prints each rank's stages |\n");
-    b.append("| `schedule.csv` | the schedule, one row per rank, cells such as `2F5`"
-        + " (stage, action F, I, W or B, micro-batch) |\n");
+    b.append(
+        "| `run_pipeline.py` | the launcher: builds the GPT, keeps this rank's stages, runs `schedule.csv`"
+            + " with `_PipelineScheduleRuntime`, writes `traces/rank<R>.json` |\n");
+    b.append(
+        "| `pipeplan_plan.py` | reads and checks `stages.json` and `schedule.csv` without PyTorch;"
+            + " `python3 pipeplan_plan.py` prints each rank's stages |\n");
+    b.append(
+        "| `schedule.csv` | the schedule, one row per rank, cells such as `2F5`"
+            + " (stage, action F, I, W or B, micro-batch) |\n");
     b.append("| `stages.json` | layers and shapes, split points, stage to rank map |\n\n");
     b.append("## Run\n\n```sh\n");
-    b.append("python3 pipeplan_plan.py                                   # check the files, no PyTorch needed\n");
-    b.append("torchrun --standalone --nproc-per-node ").append(pp)
+    b.append(
+        "python3 pipeplan_plan.py                                   # check the files, no PyTorch needed\n");
+    b.append("torchrun --standalone --nproc-per-node ")
+        .append(pp)
         .append(" run_pipeline.py --device cpu --iterations 5   # gloo on CPU cores\n");
-    b.append("torchrun --standalone --nproc-per-node ").append(pp)
+    b.append("torchrun --standalone --nproc-per-node ")
+        .append(pp)
         .append(" run_pipeline.py --device cuda               # one GPU per rank, NCCL\n");
-    b.append("python3 run_pipeline.py --profile --device cuda             # per-layer F, I, W -> profile.json\n");
+    b.append(
+        "python3 run_pipeline.py --profile --device cuda             # per-layer F, I, W -> profile.json\n");
     b.append("pipeplan import-trace traces/ --plan plan.json -o run.json\n");
     b.append("pipeplan report --plan plan.json --measured run.json -o report/\n");
     b.append("```\n\n");
-    b.append("The launcher is written against PyTorch 2.11's `torch.distributed.pipelining` and runs one"
-        + " pipeline replica: ").append(pp).append(" ranks");
+    b.append(
+            "The launcher is written against PyTorch 2.11's `torch.distributed.pipelining` and runs one"
+                + " pipeline replica: ")
+        .append(pp)
+        .append(" ranks");
     if (plan.parallelism().dp() > 1) {
-      b.append(" (the plan's dp = ").append(plan.parallelism().dp())
+      b.append(" (the plan's dp = ")
+          .append(plan.parallelism().dp())
           .append(" replicas would each run the same schedule on their share of the batch)");
     }
-    b.append(". `--chrome-trace` also writes the PyTorch profiler's Chrome trace per rank, whose `PP:<action>`"
-        + " (runtime) and `pipeplan:<action>` (compute only) events `pipeplan import-trace` reads too.\n");
+    b.append(
+        ". `--chrome-trace` also writes the PyTorch profiler's Chrome trace per rank, whose `PP:<action>`"
+            + " (runtime) and `pipeplan:<action>` (compute only) events `pipeplan import-trace` reads too.\n");
     return b.toString();
   }
 
@@ -237,7 +287,9 @@ public final class TorchScriptExport {
   private static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException | DirectoryNotEmptyException e) {
+    } catch (AtomicMoveNotSupportedException
+        | FileAlreadyExistsException
+        | DirectoryNotEmptyException e) {
       Files.move(from, to);
     }
   }

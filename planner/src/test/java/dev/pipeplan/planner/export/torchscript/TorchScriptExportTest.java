@@ -26,9 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Golden files of the torch-script export for two small fixed plans of gpt-tiny. To regenerate them after an
- * intended change, run it with {@code -Dpipeplan.regenerateGoldens=$PWD/planner/src/test/resources/torchscript}
- * (an absolute path: the tests run in the module folder) and review the diff.
+ * Golden files of the torch-script export for two small fixed plans of gpt-tiny. To regenerate them
+ * after an intended change, run it with {@code
+ * -Dpipeplan.regenerateGoldens=$PWD/planner/src/test/resources/torchscript} (an absolute path: the
+ * tests run in the module folder) and review the diff.
  */
 class TorchScriptExportTest {
   private static final String REGENERATE = "pipeplan.regenerateGoldens";
@@ -38,7 +39,9 @@ class TorchScriptExportTest {
     return plan("1f1b", 1, Partition.of(5, 5), List.of(0, 1));
   }
 
-  /** gpt-tiny as ZB-V on 2 ranks, four stages in a V (rank 0 holds stages 0 and 3), m = 4, b = 2. */
+  /**
+   * gpt-tiny as ZB-V on 2 ranks, four stages in a V (rank 0 holds stages 0 and 3), m = 4, b = 2.
+   */
   static Plan zeroBubbleVPlan() {
     return plan("zb-v", 2, Partition.of(3, 2, 2, 3), List.of(0, 1, 1, 0));
   }
@@ -50,14 +53,35 @@ class TorchScriptExportTest {
     for (int s = 0; s < partition.stageCount(); s++) {
       costs.add(new StageCost(10_000 / v, 10_000 / v, 8_000 / v, 4096, 8192, 4096, 100_000));
     }
-    return new Plan(Plan.FORMAT_VERSION, model, base.training(), base.cluster(), Parallelism.of(2, 1, 1), 2, 4,
-        kind, v, 0, 0, partition, stageToDevice, List.of(List.of(0), List.of(1)), costs, base.links(),
-        base.predicted(), base.reason(), base.runnersUp(), base.pareto(), base.search());
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        model,
+        base.training(),
+        base.cluster(),
+        Parallelism.of(2, 1, 1),
+        2,
+        4,
+        kind,
+        v,
+        0,
+        0,
+        partition,
+        stageToDevice,
+        List.of(List.of(0), List.of(1)),
+        costs,
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search());
   }
 
   private static String golden(String resource) throws IOException {
     try (InputStream in = TorchScriptExportTest.class.getResourceAsStream(resource)) {
-      assertThat(in).as("golden file " + resource + " (regenerate with -D" + REGENERATE + "=...)").isNotNull();
+      assertThat(in)
+          .as("golden file " + resource + " (regenerate with -D" + REGENERATE + "=...)")
+          .isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
@@ -69,14 +93,20 @@ class TorchScriptExportTest {
       Path dir = Path.of(regenerate);
       Files.createDirectories(dir.resolve(name));
       for (ExportFile f : files) {
-        Files.writeString(dir.resolve(name).resolve(f.fileName()), f.content(), StandardCharsets.UTF_8);
+        Files.writeString(
+            dir.resolve(name).resolve(f.fileName()), f.content(), StandardCharsets.UTF_8);
       }
     }
     for (ExportFile f : files) {
-      // the Python sources are the same for every plan: they must ship exactly as written, not be templated
-      boolean python = f.fileName().equals(TorchScriptExport.LAUNCHER) || f.fileName().equals(TorchScriptExport.PLAN_MODULE);
-      String expected = python ? golden("/dev/pipeplan/planner/export/torchscript/" + f.fileName())
-          : golden("/torchscript/" + name + "/" + f.fileName());
+      // the Python sources are the same for every plan: they must ship exactly as written, not be
+      // templated
+      boolean python =
+          f.fileName().equals(TorchScriptExport.LAUNCHER)
+              || f.fileName().equals(TorchScriptExport.PLAN_MODULE);
+      String expected =
+          python
+              ? golden("/dev/pipeplan/planner/export/torchscript/" + f.fileName())
+              : golden("/torchscript/" + name + "/" + f.fileName());
       assertThat(f.content()).as(name + "/" + f.fileName()).isEqualTo(expected);
     }
   }
@@ -97,13 +127,16 @@ class TorchScriptExportTest {
     String compact = json.replaceAll("\\s+", "");
     assertThat(compact).contains("\"format\":\"pipeplan-torch-stages\"");
     assertThat(compact).contains("\"splitPoints\":[\"block2\",\"block4\",\"block6\"]");
-    assertThat(compact).contains("{\"stage\":3,\"rank\":0,\"firstLayer\":7,\"endLayer\":10,"
-        + "\"layers\":[\"block6\",\"block7\",\"lm_head\"]}");
+    assertThat(compact)
+        .contains(
+            "{\"stage\":3,\"rank\":0,\"firstLayer\":7,\"endLayer\":10,"
+                + "\"layers\":[\"block6\",\"block7\",\"lm_head\"]}");
   }
 
   @Test
   void sameExportTwiceGivesSameBytes() {
-    assertThat(TorchScriptExport.files(zeroBubbleVPlan())).isEqualTo(TorchScriptExport.files(zeroBubbleVPlan()));
+    assertThat(TorchScriptExport.files(zeroBubbleVPlan()))
+        .isEqualTo(TorchScriptExport.files(zeroBubbleVPlan()));
   }
 
   @Test
@@ -112,11 +145,14 @@ class TorchScriptExportTest {
     Files.createDirectories(out);
     Files.writeString(out.resolve("stale.txt"), "old");
     List<Path> written = TorchScriptExport.write(oneFOneBPlan(), out);
-    assertThat(written).extracting(p -> p.getFileName().toString())
-        .containsExactly("run_pipeline.py", "pipeplan_plan.py", "schedule.csv", "stages.json", "README.md");
+    assertThat(written)
+        .extracting(p -> p.getFileName().toString())
+        .containsExactly(
+            "run_pipeline.py", "pipeplan_plan.py", "schedule.csv", "stages.json", "README.md");
     try (Stream<Path> listing = Files.list(out)) {
       assertThat(listing.map(p -> p.getFileName().toString()).sorted())
-          .containsExactly("README.md", "pipeplan_plan.py", "run_pipeline.py", "schedule.csv", "stages.json");
+          .containsExactly(
+              "README.md", "pipeplan_plan.py", "run_pipeline.py", "schedule.csv", "stages.json");
     }
     try (Stream<Path> siblings = Files.list(tmp)) {
       assertThat(siblings).as("no temporary folder left").hasSize(1);
@@ -133,25 +169,51 @@ class TorchScriptExportTest {
   @Test
   void refusesTensorParallelPlans() {
     Plan base = oneFOneBPlan();
-    Plan tp = new Plan(Plan.FORMAT_VERSION, base.model(), base.training(), base.cluster(), Parallelism.of(2, 1, 2),
-        base.microBatchSize(), base.microBatchCount(), base.scheduleKind(), 1, 0, 0, base.partition(),
-        base.stageToDevice(), List.of(List.of(0, 1), List.of(2, 3)), base.stageCosts(), base.links(),
-        base.predicted(), base.reason(), base.runnersUp(), base.pareto(), base.search());
+    Plan tp =
+        new Plan(
+            Plan.FORMAT_VERSION,
+            base.model(),
+            base.training(),
+            base.cluster(),
+            Parallelism.of(2, 1, 2),
+            base.microBatchSize(),
+            base.microBatchCount(),
+            base.scheduleKind(),
+            1,
+            0,
+            0,
+            base.partition(),
+            base.stageToDevice(),
+            List.of(List.of(0, 1), List.of(2, 3)),
+            base.stageCosts(),
+            base.links(),
+            base.predicted(),
+            base.reason(),
+            base.runnersUp(),
+            base.pareto(),
+            base.search());
     assertThatThrownBy(() -> TorchScriptExport.files(tp))
-        .isInstanceOf(BadInputException.class).hasMessageContaining("tp = 2").hasMessageContaining("--tp 1");
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("tp = 2")
+        .hasMessageContaining("--tp 1");
   }
 
-  /** Compiles the generated Python and runs its torch-free checker, which re-reads stages.json and schedule.csv. */
+  /**
+   * Compiles the generated Python and runs its torch-free checker, which re-reads stages.json and
+   * schedule.csv.
+   */
   @Test
   void generatedPythonCompilesAndItsPlanCheckerAcceptsTheFiles(@TempDir Path tmp) throws Exception {
-    assumeTrue(python3Available(), "python3 is not on PATH: skipping the Python checks of the export");
+    assumeTrue(
+        python3Available(), "python3 is not on PATH: skipping the Python checks of the export");
     Path out = tmp.resolve("export");
     TorchScriptExport.write(zeroBubbleVPlan(), out);
     Result compile = python(out, "-m", "py_compile", "run_pipeline.py", "pipeplan_plan.py");
     assertThat(compile.exitCode).as(compile.output).isZero();
     Result check = python(out, "pipeplan_plan.py", out.toString());
     assertThat(check.exitCode).as(check.output).isZero();
-    assertThat(check.output).contains("gpt-tiny: zb-v, pp=2, v=2, m=4, b=2, partition 3,2,2,3")
+    assertThat(check.output)
+        .contains("gpt-tiny: zb-v, pp=2, v=2, m=4, b=2, partition 3,2,2,3")
         .contains("rank 0: stages [0, 3], 24 actions, first 0F0, last 0W3")
         .contains("rank 1: stages [1, 2], 24 actions, first 1F0, last 1W3")
         .endsWith("ok\n");
@@ -159,7 +221,8 @@ class TorchScriptExportTest {
 
   @Test
   void planCheckerRejectsAScheduleThatDisagreesWithStagesJson(@TempDir Path tmp) throws Exception {
-    assumeTrue(python3Available(), "python3 is not on PATH: skipping the Python checks of the export");
+    assumeTrue(
+        python3Available(), "python3 is not on PATH: skipping the Python checks of the export");
     Path out = tmp.resolve("export");
     TorchScriptExport.write(zeroBubbleVPlan(), out);
     String csv = Files.readString(out.resolve("schedule.csv"));
@@ -167,7 +230,8 @@ class TorchScriptExportTest {
     Files.writeString(out.resolve("schedule.csv"), rows.get(1) + "\n" + rows.get(0) + "\n");
     Result check = python(out, "pipeplan_plan.py", out.toString());
     assertThat(check.exitCode).isNotZero();
-    assertThat(check.output).contains("schedule.csv rank 0 runs 1F0, but stages.json puts stage 1 on rank 1");
+    assertThat(check.output)
+        .contains("schedule.csv rank 0 runs 1F0, but stages.json puts stage 1 on rank 1");
   }
 
   private record Result(int exitCode, String output) {}
@@ -190,7 +254,8 @@ class TorchScriptExportTest {
     command.add("python3");
     command.add("-B");
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
     Process p = builder.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
