@@ -35,7 +35,10 @@ def load_stages(export_dir):
 
 
 def read_schedule(csv_path):
-    """Each rank's compute actions in order, as (stage, type, micro-batch) tuples; empty (idle) cells dropped."""
+    """Each rank's compute actions in order, as (stage, type, micro-batch) tuples; empty (idle) cells dropped.
+
+    The cells are those PyTorch's _Action.from_str reads in format "compute_only": <stage><F|I|W|B><micro-batch>,
+    empty for an idle step (read as None, which the runtime skips)."""
     rows = []
     with open(csv_path, newline="", encoding="utf-8") as f:
         for row_number, row in enumerate(csv.reader(f), start=1):
@@ -50,8 +53,10 @@ def read_schedule(csv_path):
                                      % (csv_path, row_number, column, cell))
                 actions.append((int(match.group(1)), match.group(2), int(match.group(3))))
             rows.append(actions)
-    while rows and not rows[-1]:
-        rows.pop()
+    for rank, actions in enumerate(rows):
+        if not actions:
+            # PyTorch's _load_csv reads every line, blank or not, as one rank's row.
+            raise ValueError("%s row %d has no action; each line must be one rank's schedule" % (csv_path, rank + 1))
     return rows
 
 
@@ -78,8 +83,8 @@ def check(plan, rows):
 
 
 def stages_of_rank(plan, rank):
-    """The stages.json entries of the stages a rank owns, in stage order."""
-    return [stage for stage in plan["stages"] if stage["rank"] == rank]
+    """The stages.json entries of the stages a rank owns, in stage order (PyTorch's shape inference needs it)."""
+    return sorted((stage for stage in plan["stages"] if stage["rank"] == rank), key=lambda stage: stage["stage"])
 
 
 def action_name(stage, kind, micro_batch):

@@ -13,9 +13,17 @@ is wrapped on this rank's stage objects. The runtime calls them exactly once per
 apart by full_backward; W), after it has waited for the action's input to arrive, so a span is the computation
 alone and waiting shows as a gap, as in pipeplan's own executor. The last stage's loss is computed just after its
 forward returns; its time is added to that F. On CUDA every span is closed by torch.cuda.synchronize().
+
+Written against torch.distributed.pipelining of PyTorch 2.9 to 2.11 (see docs/pytorch.md in pipeplan). Two things
+PyTorch does that the timings show:
+- The first step() of a run infers the stages' shapes: every stage runs its module once (newer versions also run
+  its backward once) and sends the shapes to the next stage. That is why --warmup must be at least 1.
+- On stage 0, PyTorch's I (backward_one_chunk with full_backward=False) computes nothing, because the first stage
+  has no input gradient to send; its W then runs the stage's whole backward.
 """
 
 import argparse
+import inspect
 import os
 import platform
 import socket
@@ -252,6 +260,7 @@ def run(args, plan, export_dir):
     stages, modules = [], []
     for entry in pipeplan_plan.stages_of_rank(plan, rank):
         module = build_stage_module(plan, entry, args.seed).to(device=device, dtype=dtype)
+        # No input_args/output_args: the stage infers its shapes at the first step (see the module docstring).
         stage = PipelineStage(module, entry["stage"], num_stages, device)
         recorder.wrap_stage(stage)
         stages.append(stage)
@@ -264,9 +273,17 @@ def run(args, plan, export_dir):
         recorder.extend_last_forward(num_stages - 1, recorder.clock())
         return loss
 
+    # scale_grads: the gradients are divided by the micro-batch count once the last backward of a stage is done, so
+    # with a mean loss per micro-batch AdamW sees the mean over the whole batch. The stages must be in stage order
+    # (stages_of_rank sorts them): PyTorch's shape inference walks a rank's stages in list order.
     schedule = _PipelineScheduleRuntime(stages, n_microbatches=plan["microBatchCount"], loss_fn=loss_fn,
                                         scale_grads=True)
+    # compute_only: _load_csv validates the schedule, takes the stage -> rank map from the rows (so V-shaped and
+    # interleaved placements need nothing more) and adds the sends and receives itself.
     schedule._load_csv(os.path.join(export_dir, "schedule.csv"), format="compute_only")
+    # The logits of the last stage are not needed after the loss; without return_outputs=False the runtime keeps
+    # every micro-batch's logits and concatenates them at the end of each step (versions without the flag keep them).
+    step_options = {"return_outputs": False} if "return_outputs" in inspect.signature(schedule.step).parameters else {}
     optimizer = torch.optim.AdamW([p for m in modules for p in m.parameters()], lr=args.lr)
 
     samples = plan["microBatchCount"] * plan["microBatchSize"]
@@ -287,18 +304,19 @@ def run(args, plan, export_dir):
         start_monotonic = time.monotonic_ns()
         inputs = (tokens,) if has_first else ()
         if has_last:
-            schedule.step(*inputs, target=labels, losses=losses)
+            schedule.step(*inputs, target=labels, losses=losses, **step_options)
         else:
-            schedule.step(*inputs)
+            schedule.step(*inputs, **step_options)
         synchronize()
         optimizer.step()
+        mean_loss = float(torch.stack([value.detach().float() for value in losses]).mean()) if losses else None
         if measured:
-            loss = float(torch.stack(losses).float().mean()) if losses else None
+            loss = mean_loss
             iterations.append({"iteration": iteration, "startMonotonicNanos": start_monotonic, "loss": loss,
                                "actions": list(recorder.actions)})
         if rank == 0 or has_last:
-            print("rank %d iteration %d%s" % (rank, iteration, " loss %.4f" % float(torch.stack(losses).mean())
-                                              if losses else ""), flush=True)
+            print("rank %d iteration %d%s" % (rank, iteration, "" if mean_loss is None else " loss %.4f" % mean_loss),
+                  flush=True)
     if profiler is not None:
         profiler.__exit__(None, None, None)
         profiler.export_chrome_trace(os.path.join(args.out, "rank%d.chrome.json" % rank))
@@ -410,7 +428,9 @@ def main():
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="cpu: gloo on CPU cores; cuda: one GPU per rank with NCCL (default cpu)")
     parser.add_argument("--iterations", type=int, default=5, help="measured iterations (default 5)")
-    parser.add_argument("--warmup", type=int, default=2, help="iterations run first and not recorded (default 2)")
+    parser.add_argument("--warmup", type=int, default=2,
+                        help="iterations run first and not recorded, at least 1: the first one infers the shapes "
+                             "(default 2)")
     parser.add_argument("--seed", type=int, default=1, help="root seed of weights and data (default 1)")
     parser.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate (default 1e-3)")
     parser.add_argument("--dtype", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
@@ -428,8 +448,8 @@ def main():
     parser.add_argument("--profile-out", default=os.path.join(export_dir, "profile.json"),
                         help="profile file (default profile.json)")
     args = parser.parse_args()
-    if args.iterations < 1 or args.warmup < 0:
-        parser.error("--iterations must be at least 1 and --warmup at least 0")
+    if args.iterations < 1 or args.warmup < 1:
+        parser.error("--iterations and --warmup must be at least 1 (the first step infers the stages' shapes)")
 
     plan = pipeplan_plan.load_stages(export_dir)
     pipeplan_plan.check(plan, pipeplan_plan.read_schedule(os.path.join(export_dir, "schedule.csv")))
