@@ -85,7 +85,9 @@ cat >"$out/run.sh" <<'RUN'
 # 'CudaMain gpu-check -o $OUT [arguments]' and exits with its exit code. Everything goes into ${OUT:-./gpu-out}:
 # run.log (all of this output), environment.txt, gpu-check.log, profile.json, plan-*.json, run-*.json and
 # accuracy-gpu.md, whose first 40 lines are printed at the end.
-#   run.sh --dry-run     checks the libraries and the JRE and plans gpu-check's model (20 s, no GPU work)
+#   run.sh --dry-run     checks the libraries and the JRE, plans gpu-check's model and runs the self-check on GPU 0
+#                        (every kernel and cuBLAS product against the host reference, events, the pool; 20 s)
+#   PIPEPLAN_CUDA_SYNC=1 synchronizes after every kernel, so that a fault names its kernel (slow; for a rerun)
 #   run.sh [options]     gpu-check; options pass through (see 'run.sh --help')
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -139,12 +141,18 @@ main() {
     fi
     if [[ -n "$chosen" ]]; then
       echo "run.sh: $lib: $(readlink -f "$chosen/$lib")"
-      if [[ -z "${seen[$chosen]:-}" ]]; then seen[$chosen]=1; dirs="$dirs:$chosen"; fi
+      seen[$chosen]=1
     else
       echo "run.sh: $lib: NOT FOUND (looked in: $(printf '%s ' "${cands[@]}"))"
       missing+=("$lib")
     fi
   done
+  # the chosen folders in search order, so that the loader, which tries every folder for every library, takes
+  # each library from the folder printed above (not from another chosen folder listed earlier)
+  for d in "${cands[@]}"; do
+    if [[ -n "${seen[$d]:-}" ]]; then dirs="$dirs:$d"; unset "seen[$d]"; fi
+  done
+  for d in "${!seen[@]}"; do dirs="$dirs:$d"; done
   export LD_LIBRARY_PATH="${dirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   {
     echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
@@ -168,7 +176,8 @@ main() {
     echo "run.sh: dry run: probe exit code $rc (0: GPU usable, 1: not); missing: ${missing[*]:-none}"
     return "$rc"
   fi
-  "${java[@]}" gpu-check -o "$out" "${args[@]}" 2>&1 | tee "$out/gpu-check.log"
+  # ${args[@]+...}: an empty array is "unbound" under set -u in bash before 4.4
+  "${java[@]}" gpu-check -o "$out" ${args[@]+"${args[@]}"} 2>&1 | tee "$out/gpu-check.log"
   rc=${PIPESTATUS[0]}
   echo "run.sh: gpu-check exit code $rc"
   if [[ -f "$out/accuracy-gpu.md" ]]; then
@@ -227,7 +236,8 @@ cudart_dir=""
 for d in $(tr : " " <<<"${LD_LIBRARY_PATH:-}") /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
   [[ -e "$d/libcudart.so.13" ]] && { cudart_dir="$d"; break; }
 done
-if [[ -n "$cudart_dir" ]] && command -v gcc >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1 '; then
+# (grep reads ldconfig's whole output: 'ldconfig | grep -q' under pipefail can fail with SIGPIPE when found)
+if [[ -n "$cudart_dir" ]] && command -v gcc >/dev/null 2>&1 && ! grep -q 'libcuda.so.1 ' <(ldconfig -p 2>/dev/null); then
   echo 'int pipeplan_stand_in_driver;' >"$check/driver.c"
   gcc -shared -fPIC -o "$check/libcuda.so.1" "$check/driver.c"
   set +e

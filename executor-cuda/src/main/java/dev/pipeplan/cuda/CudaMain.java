@@ -2,6 +2,7 @@ package dev.pipeplan.cuda;
 
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaProbe;
+import dev.pipeplan.cuda.ops.SelfCheck;
 import dev.pipeplan.cuda.runtime.CudaBackend;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
@@ -27,6 +28,7 @@ import dev.pipeplan.simulator.compare.RunJson;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -457,6 +459,13 @@ public final class CudaMain implements Runnable {
                 + " 1 profiles each layer alone).")
     int profileStreams;
 
+    @Option(
+        names = "--skip-self-check",
+        description =
+            "Skip the self-check (every kernel and cuBLAS product against the host reference, events,"
+                + " stream waits, the memory pool) that runs before the experiment.")
+    boolean skipSelfCheck;
+
     @Override
     public Integer call() {
       positive("--pp", pp);
@@ -476,6 +485,9 @@ public final class CudaMain implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       try (CudaDevice device = openDevice()) {
         say(out, "device: " + device.description());
+        if (!skipSelfCheck && !selfCheck(device, out)) {
+          return EXIT_FAILURE;
+        }
         say(
             out,
             "1/3 profiling "
@@ -513,6 +525,7 @@ public final class CudaMain implements Runnable {
             new StringBuilder(
                 "\n| schedule | predicted peak GiB (sum) | measured pool peak GiB"
                     + " | cudaMemGetInfo used GiB |\n|---|---|---|---|\n");
+        List<String> overTolerance = new ArrayList<>();
         for (ScheduleKind kind : parsed) {
           Plan plan = plan(model, training, search, pp, kind);
           PlanJson.write(plan, dir.resolve("plan-" + kind.id() + ".json"));
@@ -534,6 +547,9 @@ public final class CudaMain implements Runnable {
                   diff,
                   CudaBackend.GRADIENT_TOLERANCE,
                   diff <= CudaBackend.GRADIENT_TOLERANCE ? "" : "  OVER TOLERANCE"));
+          if (!(diff <= CudaBackend.GRADIENT_TOLERANCE)) {
+            overTolerance.add(kind.id());
+          }
           CudaBackend.Result r =
               CudaBackend.run(device, plan, options, line -> say(out, "    " + line));
           RunJson.write(dir.resolve("run-" + kind.id() + ".json"), r.run());
@@ -563,9 +579,37 @@ public final class CudaMain implements Runnable {
         say(out, "3/3 results:");
         out.print(md);
         say(out, "wrote " + dir.resolve("accuracy-gpu.md"));
+        if (!overTolerance.isEmpty()) {
+          // the timings are still written: they help find the cause
+          say(out, "failed: gradients over tolerance for " + String.join(", ", overTolerance));
+          return EXIT_FAILURE;
+        }
       }
       return EXIT_OK;
     }
+  }
+
+  /**
+   * Runs {@link SelfCheck#device} and prints what it found; false when a result was wrong (the run
+   * would measure garbage).
+   */
+  static boolean selfCheck(CudaDevice device, PrintWriter out) {
+    SelfCheck.Report report = SelfCheck.device(device, line -> say(out, line));
+    for (String w : report.warnings()) {
+      say(out, "self-check WARNING: " + w);
+    }
+    for (String f : report.failures()) {
+      say(out, "self-check FAILED: " + f);
+    }
+    say(
+        out,
+        report.ok()
+            ? "self-check: passed (" + report.warnings().size() + " warning(s))"
+            : "self-check: "
+                + report.failures().size()
+                + " failure(s); not running the experiment (rerun with PIPEPLAN_CUDA_SYNC=1 to name"
+                + " the kernel of an asynchronous fault)");
+    return report.ok();
   }
 
   static TrainingSpec training(int microBatchSize, int microBatches, int seq) {
@@ -598,15 +642,18 @@ public final class CudaMain implements Runnable {
 
   /**
    * Checks, in seconds, what gpu-check needs before it spends GPU time: the CUDA libraries load
-   * (cudart and cuBLAS, through the JNI libraries in the jars), a device is there, and gpu-check's
-   * planning runs on this JRE.
+   * (cudart and cuBLAS, through the JNI libraries in the jars), a device is there, gpu-check's
+   * planning runs on this JRE and, on a GPU, the PTX JIT-compiles and every kernel and product
+   * gives the host reference's results ({@link SelfCheck}).
    */
   @Command(
       name = "probe",
       mixinStandardHelpOptions = true,
       description =
-          "Load the CUDA libraries, count devices and plan gpu-check's model for each schedule kind"
-              + " (no GPU work). Exit 0 when a GPU is usable, 1 when not.")
+          "Load the CUDA libraries, count devices, plan gpu-check's model for each schedule kind and,"
+              + " when a GPU is there, open it and run the self-check (every kernel and cuBLAS product"
+              + " against the host reference, events, stream waits, the memory pool; seconds)."
+              + " Exit 0 when the GPU is usable and correct, 1 when not.")
   static final class Probe implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -628,6 +675,12 @@ public final class CudaMain implements Runnable {
         defaultValue = "1f1b,zb-h1,interleaved",
         description = "Schedule kinds to plan (default: ${DEFAULT-VALUE}).")
     List<String> kinds;
+
+    @Option(
+        names = "--no-self-check",
+        description =
+            "Only load the libraries and count devices: do not open GPU 0 and run the self-check.")
+    boolean noSelfCheck;
 
     @Override
     public Integer call() {
@@ -652,7 +705,19 @@ public final class CudaMain implements Runnable {
                 + plan.virtualStages()
                 + " (analytic H100 costs; gpu-check plans with the measured profile)");
       }
-      return probe.available() ? EXIT_OK : EXIT_FAILURE;
+      if (!probe.available()) {
+        return EXIT_FAILURE;
+      }
+      if (noSelfCheck) {
+        return EXIT_OK;
+      }
+      try (CudaDevice device = CudaDevice.open(0)) {
+        say(out, "device: " + device.description());
+        return selfCheck(device, out) ? EXIT_OK : EXIT_FAILURE;
+      } catch (RuntimeException e) {
+        say(out, "self-check FAILED: " + e.getMessage());
+        return EXIT_FAILURE;
+      }
     }
   }
 

@@ -9,13 +9,17 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmemPoolHandle_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
 /**
@@ -31,14 +35,34 @@ public final class CudaDevice implements AutoCloseable {
   private final CUmemPoolHandle_st pool;
   private final List<CudaOps> streams = new ArrayList<>();
   private final String description;
+  private final Thread owner;
 
   private CudaDevice(int ordinal) {
     this.ordinal = ordinal;
+    this.owner = Thread.currentThread();
+    checkDriver(cudart.cuInit(0), "cuInit");
     check(cudart.cudaSetDevice(ordinal), "cudaSetDevice(" + ordinal + ")");
     // the first runtime call that needs a context creates the primary one and makes it current on
-    // this thread
+    // this thread; the driver calls below (module, functions, launches) use that current context
     check(cudart.cudaFree(null), "cudaFree(null) (context creation)");
-    checkDriver(cudart.cuInit(0), "cuInit");
+    CUctx_st current = new CUctx_st();
+    checkDriver(cudart.cuCtxGetCurrent(current), "cuCtxGetCurrent");
+    if (current.isNull()) {
+      // the runtime should have made its primary context current; if not, do it with the driver
+      int[] handle = new int[1];
+      checkDriver(cudart.cuDeviceGet(handle, ordinal), "cuDeviceGet(" + ordinal + ")");
+      CUctx_st primary = new CUctx_st();
+      checkDriver(cudart.cuDevicePrimaryCtxRetain(primary, handle[0]), "cuDevicePrimaryCtxRetain");
+      checkDriver(cudart.cuCtxSetCurrent(primary), "cuCtxSetCurrent(primary context)");
+      checkDriver(cudart.cuCtxGetCurrent(current), "cuCtxGetCurrent");
+      if (current.isNull()) {
+        throw new CudaErrors.CudaException(
+            "no CUDA context is current after cudaSetDevice("
+                + ordinal
+                + "), cudaFree(null) and cuCtxSetCurrent(primary): cuModuleLoadData and"
+                + " cuLaunchKernel would fail");
+      }
+    }
     cudaDeviceProp prop = new cudaDeviceProp();
     check(cudart.cudaGetDeviceProperties(prop, ordinal), "cudaGetDeviceProperties");
     int[] driver = new int[1];
@@ -61,14 +85,29 @@ public final class CudaDevice implements AutoCloseable {
     byte[] ptx = (PtxKernels.text() + "\0").getBytes(StandardCharsets.US_ASCII);
     this.module = new CUmod_st();
     try (BytePointer image = new BytePointer(ptx)) {
-      checkDriver(
-          cudart.cuModuleLoadData(module, image), "cuModuleLoadData (JIT of the PTX kernels)");
+      int code = cudart.cuModuleLoadData(module, image);
+      if (code != 0) {
+        checkDriver(code, "cuModuleLoadData (JIT of the PTX kernels)" + jitLog(image));
+      }
     }
     for (Kernel k : Kernel.values()) {
       CUfunc_st f = new CUfunc_st();
       checkDriver(
           cudart.cuModuleGetFunction(f, module, k.entry()),
           "cuModuleGetFunction(" + k.entry() + ")");
+      int[] threads = new int[1];
+      checkDriver(
+          cudart.cuFuncGetAttribute(threads, cudart.CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, f),
+          "cuFuncGetAttribute(" + k.entry() + ", max threads per block)");
+      if (threads[0] < KernelGeometry.THREADS) {
+        throw new CudaErrors.CudaException(
+            "kernel "
+                + k.entry()
+                + " can run at most "
+                + threads[0]
+                + " threads per block after the JIT; the backend launches "
+                + KernelGeometry.THREADS);
+      }
       functions.put(k, f);
     }
     this.pool = new CUmemPoolHandle_st();
@@ -78,6 +117,51 @@ public final class CudaDevice implements AutoCloseable {
       check(
           cudart.cudaMemPoolSetAttribute(pool, cudart.cudaMemPoolAttrReleaseThreshold, keepAll),
           "cudaMemPoolSetAttribute(release threshold)");
+    }
+  }
+
+  /**
+   * The JIT's error log for a PTX image that failed to load, by loading it again with a log buffer
+   * (cuModuleLoadDataEx); empty when the retry gives nothing.
+   */
+  private static String jitLog(BytePointer image) {
+    int size = 16 * 1024;
+    try (BytePointer log = new BytePointer(size);
+        IntPointer options = new IntPointer(2);
+        PointerPointer<Pointer> values = new PointerPointer<>(2)) {
+      log.fill(0);
+      options.put(0, cudart.CU_JIT_ERROR_LOG_BUFFER);
+      options.put(1, cudart.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES);
+      values.put(0, log);
+      // the size option's value is the number itself, passed in the pointer slot
+      values.put(1, new DevicePointer(size));
+      CUmod_st retry = new CUmod_st();
+      int code = cudart.cuModuleLoadDataEx(retry, image, 2, options, values);
+      if (code == 0) {
+        cudart.cuModuleUnload(retry);
+        return "";
+      }
+      String text = log.getString().trim();
+      return text.isEmpty() ? "" : "; JIT log: " + text;
+    } catch (RuntimeException | LinkageError e) {
+      return "";
+    }
+  }
+
+  /**
+   * Throws unless the calling thread is the one that opened the device: the primary context is
+   * current only there, and the driver calls (cuLaunchKernel) need it.
+   */
+  void checkThread(String call) {
+    if (Thread.currentThread() != owner) {
+      throw new CudaErrors.CudaException(
+          call
+              + " was called on thread '"
+              + Thread.currentThread().getName()
+              + "', but the device was opened on thread '"
+              + owner.getName()
+              + "': every CUDA call must come from the opening thread (its context is current only"
+              + " there)");
     }
   }
 
@@ -107,6 +191,27 @@ public final class CudaDevice implements AutoCloseable {
 
   CUfunc_st function(Kernel k) {
     return functions.get(k);
+  }
+
+  /**
+   * Waits for a stream made by {@link #newStream}, then destroys it and its cuBLAS handle (and the
+   * handle's workspace). The buffers freed on it stay in the pool.
+   */
+  public void releaseStream(CudaOps stream) {
+    if (streams.remove(stream)) {
+      stream.synchronize();
+      stream.destroy();
+    }
+  }
+
+  /** Streams made and not released (tests). */
+  public int openStreams() {
+    return streams.size();
+  }
+
+  /** The pool's release threshold in bytes (-1: keep everything, UINT64_MAX). */
+  public long poolReleaseThreshold() {
+    return poolAttribute(cudart.cudaMemPoolAttrReleaseThreshold);
   }
 
   /** Waits for all work on the device. */
@@ -156,8 +261,10 @@ public final class CudaDevice implements AutoCloseable {
     return ordinal;
   }
 
+  /** Waits for the device (ignoring a failure, which the caller has already met), then frees. */
   @Override
   public void close() {
+    cudart.cudaDeviceSynchronize();
     for (CudaOps s : streams) {
       s.destroy();
     }

@@ -25,21 +25,56 @@ public final class CudaErrors {
   public static void checkDriver(int code, String call) {
     if (code != 0) {
       throw new CudaException(
-          call
-              + " failed with CUresult "
-              + code
-              + (code == 218
-                  ? " (CUDA_ERROR_INVALID_PTX: the driver cannot JIT this PTX; it needs a CUDA 13 driver)"
-                  : code == 222
-                      ? " (CUDA_ERROR_UNSUPPORTED_PTX_VERSION: the driver is older than the PTX's ISA)"
-                      : ""));
+          call + " failed with CUresult " + code + " (" + driverName(code) + ")");
+    }
+  }
+
+  /** The driver's name for a CUresult, with a hint for the errors a first GPU run may meet. */
+  public static String driverName(int code) {
+    String name;
+    try (org.bytedeco.javacpp.BytePointer s = new org.bytedeco.javacpp.BytePointer()) {
+      name =
+          org.bytedeco.cuda.global.cudart.cuGetErrorName(code, s) == 0 && !s.isNull()
+              ? s.getString()
+              : "CUresult " + code;
+    } catch (LinkageError e) {
+      name = "CUresult " + code;
+    }
+    switch (code) {
+      case 201:
+        return name
+            + ": no CUDA context is current on this thread; the device must be used from the"
+            + " thread that opened it";
+      case 209:
+        return name
+            + ": the PTX was not JIT-compiled for this GPU (compute_90 needs sm_90 or newer)";
+      case 218:
+        return name + ": the driver cannot JIT this PTX; it needs a CUDA 13 driver";
+      case 222:
+        return name + ": the driver is older than the PTX's ISA (PTX 9.0 needs a CUDA 13 driver)";
+      case 701:
+        return name + ": too many registers or threads for this launch";
+      default:
+        return name;
     }
   }
 
   /** Throws unless a cuBLAS call returned CUBLAS_STATUS_SUCCESS (0). */
   public static void checkBlas(int status, String call) {
     if (status != 0) {
-      throw new CudaException(call + " failed with cuBLAS status " + status);
+      throw new CudaException(
+          call + " failed with cuBLAS status " + status + " (" + blasName(status) + ")");
+    }
+  }
+
+  /** cuBLAS's name for a status. */
+  public static String blasName(int status) {
+    try {
+      org.bytedeco.javacpp.BytePointer s =
+          org.bytedeco.cuda.global.cublas.cublasGetStatusName(status);
+      return s == null || s.isNull() ? "status " + status : s.getString();
+    } catch (LinkageError e) {
+      return "status " + status;
     }
   }
 

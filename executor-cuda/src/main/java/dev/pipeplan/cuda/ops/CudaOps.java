@@ -39,7 +39,20 @@ public final class CudaOps implements Ops {
     checkBlas(cublas.cublasCreate_v2(blas), "cublasCreate");
     checkBlas(cublas.cublasSetStream_v2(blas, stream), "cublasSetStream");
     checkBlas(cublas.cublasSetMathMode(blas, cublas.CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    // alpha and beta are host floats, read when cublasSgemm is called (the default, made explicit)
+    checkBlas(
+        cublas.cublasSetPointerMode_v2(blas, cublas.CUBLAS_POINTER_MODE_HOST),
+        "cublasSetPointerMode");
   }
+
+  /**
+   * Whether every launch is followed by a synchronize that names the kernel (environment variable
+   * PIPEPLAN_CUDA_SYNC=1 or system property pipeplan.cuda.sync=true): an asynchronous fault (an
+   * illegal address) is then reported with the kernel that caused it instead of at the next
+   * synchronize. Slow; for finding a fault, not for timing.
+   */
+  static final boolean SYNC_LAUNCHES =
+      "1".equals(System.getenv("PIPEPLAN_CUDA_SYNC")) || Boolean.getBoolean("pipeplan.cuda.sync");
 
   /** A device buffer: its address and length in 4-byte elements. */
   static final class DeviceTensor implements Tensor {
@@ -211,6 +224,9 @@ public final class CudaOps implements Ops {
               g.ldc()),
           "cublasSgemm");
     }
+    if (SYNC_LAUNCHES) {
+      check(cudart.cudaStreamSynchronize(stream), "cublasSgemm (synchronized after its launch)");
+    }
   }
 
   @Override
@@ -265,11 +281,17 @@ public final class CudaOps implements Ops {
               batch),
           "cublasSgemmStridedBatched");
     }
+    if (SYNC_LAUNCHES) {
+      check(
+          cudart.cudaStreamSynchronize(stream),
+          "cublasSgemmStridedBatched (synchronized after its launch)");
+    }
   }
 
   @Override
   public void launch(Kernel kernel, long work, Object... args) {
     kernel.checkArguments(args);
+    device.checkThread("cuLaunchKernel(" + kernel.entry() + ")");
     KernelGeometry geometry = KernelGeometry.of(kernel.shape(), work);
     Pointer[] values = new Pointer[args.length];
     try {
@@ -301,6 +323,11 @@ public final class CudaOps implements Ops {
                 (PointerPointer<?>) null),
             "cuLaunchKernel(" + kernel.entry() + ")");
       }
+      if (SYNC_LAUNCHES) {
+        check(
+            cudart.cudaStreamSynchronize(stream),
+            "kernel " + kernel.entry() + " (synchronized after its launch)");
+      }
     } finally {
       for (Pointer p : values) {
         if (p != null) {
@@ -325,6 +352,7 @@ public final class CudaOps implements Ops {
     check(cudart.cudaStreamWaitEvent(stream, event, 0), "cudaStreamWaitEvent");
   }
 
+  /** Destroys the cuBLAS handle and the stream; {@link CudaDevice#releaseStream} waits first. */
   void destroy() {
     cublas.cublasDestroy_v2(blas);
     cudart.cudaStreamDestroy(stream);

@@ -106,17 +106,18 @@ public final class CudaBackend {
     List<Double> losses = new ArrayList<>();
     long peak = 0;
     long memUsed = 0;
-    try (StreamPipeline pipeline =
-        new StreamPipeline(
-            plan.model(),
-            plan.partition(),
-            schedule,
-            plan.microBatchSize(),
-            options.seed(),
-            StreamPipeline.Optimizer.forName(
-                plan.training().optimizer().name(), options.learningRate()),
-            streams,
-            n -> new EventTimer(cudaStreams, n))) {
+    try (Streams released = new Streams(device, cudaStreams);
+        StreamPipeline pipeline =
+            new StreamPipeline(
+                plan.model(),
+                plan.partition(),
+                schedule,
+                plan.microBatchSize(),
+                options.seed(),
+                StreamPipeline.Optimizer.forName(
+                    plan.training().optimizer().name(), options.learningRate()),
+                streams,
+                n -> new EventTimer(cudaStreams, n))) {
       int total = options.warmup() + options.iterations();
       for (int i = 0; i < total; i++) {
         device.synchronize();
@@ -213,16 +214,17 @@ public final class CudaBackend {
       streams.add(s);
       cudaStreams.add(s);
     }
-    try (StreamPipeline pipeline =
-        new StreamPipeline(
-            model,
-            partition,
-            schedule,
-            b,
-            seed,
-            new StreamPipeline.Optimizer(false, 1e-3),
-            streams,
-            n -> new EventTimer(cudaStreams, n))) {
+    try (Streams released = new Streams(device, cudaStreams);
+        StreamPipeline pipeline =
+            new StreamPipeline(
+                model,
+                partition,
+                schedule,
+                b,
+                seed,
+                new StreamPipeline.Optimizer(false, 1e-3),
+                streams,
+                n -> new EventTimer(cudaStreams, n))) {
       pipeline.runIteration(0, false);
       Map<String, float[]> out = pipeline.gradients();
       device.synchronize();
@@ -250,15 +252,19 @@ public final class CudaBackend {
     CudaLayers.checkRunnable(model);
     LayerProfiler.checkStreams("concurrent streams", concurrentStreams);
     List<Ops> ops = new ArrayList<>();
+    List<CudaOps> made = new ArrayList<>();
     for (int s = 0; s < concurrentStreams; s++) {
-      ops.add(device.newStream());
+      CudaOps stream = device.newStream();
+      ops.add(stream);
+      made.add(stream);
     }
     int seq = CudaLayers.sequenceLength(model);
     int vocab = Math.max(1, CudaLayers.vocabulary(model));
     SplittableRandom[] streams = CudaLayers.streams(model, seed);
     Map<String, Profile.LayerProfile> byShape = new HashMap<>();
     List<Profile.LayerProfile> layers = new ArrayList<>();
-    try (EventMarks marks = new EventMarks()) {
+    try (Streams released = new Streams(device, made);
+        EventMarks marks = new EventMarks()) {
       for (int l = 0; l < model.layerCount(); l++) {
         LayerSpec spec = model.layers().get(l);
         String shapeKey = spec.kind().id() + spec.shape();
@@ -327,6 +333,28 @@ public final class CudaBackend {
             + " stages gets";
   }
 
+  /**
+   * Releases streams made for one run, profile or gradient check (each holds a cuBLAS handle and
+   * its workspace, which would otherwise stay until the device closes and count in the next run's
+   * cudaMemGetInfo).
+   */
+  private static final class Streams implements AutoCloseable {
+    private final CudaDevice device;
+    private final List<CudaOps> streams;
+
+    Streams(CudaDevice device, List<CudaOps> streams) {
+      this.device = device;
+      this.streams = List.copyOf(streams);
+    }
+
+    @Override
+    public void close() {
+      for (CudaOps s : streams) {
+        device.releaseStream(s);
+      }
+    }
+  }
+
   /** {@link LayerProfiler.Marks} as CUDA events on the streams. */
   private static final class EventMarks implements LayerProfiler.Marks, AutoCloseable {
     private final CUevent_st[] events = {
@@ -361,15 +389,17 @@ public final class CudaBackend {
   private static long handoffNanos(CudaDevice device, CUevent_st[] ev) {
     CudaOps a = device.newStream();
     CudaOps b = device.newStream();
-    long[] t = new long[20];
-    for (int r = 0; r < t.length; r++) {
-      a.record(ev[0]);
-      b.waitFor(ev[0]);
-      b.record(ev[1]);
-      b.synchronize();
-      t[r] = Math.max(0, CudaEvents.elapsedNanos(ev[0], ev[1]));
+    try (Streams released = new Streams(device, List.of(a, b))) {
+      long[] t = new long[20];
+      for (int r = 0; r < t.length; r++) {
+        a.record(ev[0]);
+        b.waitFor(ev[0]);
+        b.record(ev[1]);
+        b.synchronize();
+        t[r] = Math.max(0, CudaEvents.elapsedNanos(ev[0], ev[1]));
+      }
+      return median(t);
     }
-    return median(t);
   }
 
   static long median(long[] values) {

@@ -16,12 +16,14 @@ final class EventTimer implements ActionTimer {
   private final CUevent_st origin;
   private final CUevent_st[] starts;
   private final CUevent_st[] ends;
+  private final boolean[] ended;
 
   EventTimer(List<CudaOps> streams, int actions) {
     this.streams = List.copyOf(streams);
     this.origin = CudaEvents.create();
     this.starts = new CUevent_st[actions];
     this.ends = new CUevent_st[actions];
+    this.ended = new boolean[actions];
     for (int i = 0; i < actions; i++) {
       starts[i] = CudaEvents.create();
       ends[i] = CudaEvents.create();
@@ -30,6 +32,7 @@ final class EventTimer implements ActionTimer {
 
   @Override
   public void begin() {
+    java.util.Arrays.fill(ended, false);
     streams.get(0).synchronize();
     for (CudaOps s : streams) {
       s.synchronize();
@@ -42,6 +45,16 @@ final class EventTimer implements ActionTimer {
 
   @Override
   public void waitFor(int device, int index) {
+    if (!ended[index]) {
+      // cudaStreamWaitEvent on an event never recorded returns at once: the dependency would be
+      // lost
+      throw new IllegalStateException(
+          "device "
+              + device
+              + " waits for action "
+              + index
+              + " whose end event is not recorded yet: the issue order is wrong");
+    }
     streams.get(device).waitFor(ends[index]);
   }
 
@@ -53,6 +66,7 @@ final class EventTimer implements ActionTimer {
   @Override
   public void end(int device, int index) {
     streams.get(device).record(ends[index]);
+    ended[index] = true;
   }
 
   @Override

@@ -13,6 +13,20 @@ class PtxKernelsTest {
   }
 
   @Test
+  void theLaunchBlockIsTheKernelsSharedReductionSize() throws java.io.IOException {
+    // block_sum / block_max halve blockDim.x over a shared array of ROW_THREADS floats: the launch
+    // block must be that size and a power of two
+    String cu =
+        java.nio.file.Files.readString(java.nio.file.Path.of("src/main/cuda/pipeplan_kernels.cu"));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("#define ROW_THREADS (\\d+)").matcher(cu);
+    assertThat(m.find()).isTrue();
+    assertThat(Integer.parseInt(m.group(1))).isEqualTo(KernelGeometry.THREADS);
+    assertThat(Integer.bitCount(KernelGeometry.THREADS)).isEqualTo(1);
+    assertThat(KernelGeometry.THREADS).isLessThanOrEqualTo(1024);
+  }
+
+  @Test
   void rowKernelsGetOneBlockPerRowAndElementwiseKernelsAreCapped() {
     assertThat(KernelGeometry.of(KernelGeometry.Shape.ROW, 1024))
         .isEqualTo(new KernelGeometry(1024, 256));

@@ -6,6 +6,7 @@ import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaOps;
 import dev.pipeplan.cuda.ops.CudaProbe;
 import dev.pipeplan.cuda.ops.Kernel;
+import dev.pipeplan.cuda.ops.SelfCheck;
 import dev.pipeplan.cuda.ops.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,17 @@ class GpuSmokeTest {
       ops.launch(Kernel.ADD, 4, c, c, 4L);
       assertThat(ops.download(c)).containsExactly(8, 10, 20, 22);
       ops.free(a, b, c);
+    }
+  }
+
+  @Test
+  void selfCheckPassesOnTheGpu() {
+    CudaProbe.Result probe = CudaProbe.probe();
+    Assumptions.assumeTrue(probe.available(), probe.reason());
+    try (CudaDevice device = CudaDevice.open(0)) {
+      SelfCheck.Report report = SelfCheck.device(device, line -> {});
+      assertThat(report.failures()).isEmpty();
+      assertThat(device.openStreams()).isZero();
     }
   }
 
