@@ -4,7 +4,6 @@ import dev.pipeplan.cuda.ops.Ops;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
-import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.SplittableRandom;
 
 /**
@@ -58,16 +57,6 @@ public final class CudaLayers {
                 + spec.kind().id()
                 + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
     }
-  }
-
-  /** See {@link SyntheticTokens#sequenceLength(ModelSpec)}. */
-  public static int sequenceLength(ModelSpec model) {
-    return SyntheticTokens.sequenceLength(model);
-  }
-
-  /** See {@link SyntheticTokens#vocabulary(ModelSpec)}. */
-  public static int vocabulary(ModelSpec model) {
-    return SyntheticTokens.vocabulary(model);
   }
 
   /**

@@ -11,6 +11,7 @@ import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.MeasuredRun;
@@ -258,8 +259,8 @@ public final class CudaBackend {
       ops.add(stream);
       made.add(stream);
     }
-    int seq = CudaLayers.sequenceLength(model);
-    int vocab = Math.max(1, CudaLayers.vocabulary(model));
+    int seq = SyntheticTokens.sequenceLength(model);
+    int vocab = Math.max(1, SyntheticTokens.vocabulary(model));
     SplittableRandom[] streams = CudaLayers.streams(model, seed);
     Map<String, Profile.LayerProfile> byShape = new HashMap<>();
     List<Profile.LayerProfile> layers = new ArrayList<>();

@@ -129,8 +129,8 @@ public final class StreamPipeline implements AutoCloseable {
     this.data =
         new SyntheticTokens(
             seed,
-            CudaLayers.vocabulary(model),
-            CudaLayers.sequenceLength(model),
+            SyntheticTokens.vocabulary(model),
+            SyntheticTokens.sequenceLength(model),
             microBatchSize * schedule.microBatchCount());
   }
 
@@ -145,7 +145,7 @@ public final class StreamPipeline implements AutoCloseable {
   /** Runs one iteration; steps the optimizer when asked (leave it out to read the gradients). */
   public Iteration runIteration(int iteration, boolean step) {
     int m = schedule.microBatchCount();
-    int seq = CudaLayers.sequenceLength(model);
+    int seq = SyntheticTokens.sequenceLength(model);
     int lastStage = placement.stageCount() - 1;
     Ops first = devices.get(placement.devices().get(0));
     List<DeviceBatch> batches = new ArrayList<>(m);

@@ -3,7 +3,6 @@ package dev.pipeplan.executor.layers;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
-import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -65,16 +64,6 @@ public final class LayerFactory {
                 + spec.kind().id()
                 + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
     }
-  }
-
-  /** See {@link SyntheticTokens#sequenceLength(ModelSpec)}. */
-  public static int sequenceLength(ModelSpec model) {
-    return SyntheticTokens.sequenceLength(model);
-  }
-
-  /** See {@link SyntheticTokens#vocabulary(ModelSpec)}. */
-  public static int vocabulary(ModelSpec model) {
-    return SyntheticTokens.vocabulary(model);
   }
 
   private static int dim(LayerSpec spec, String key) {

@@ -15,6 +15,7 @@ import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -109,8 +110,8 @@ public final class Profiler {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(options, "options");
     String threads = CpuBackend.configure(options.threadsPerWorker());
-    int seq = LayerFactory.sequenceLength(model);
-    int vocab = Math.max(1, LayerFactory.vocabulary(model));
+    int seq = SyntheticTokens.sequenceLength(model);
+    int vocab = Math.max(1, SyntheticTokens.vocabulary(model));
     SplittableRandom root = new SplittableRandom(options.seed());
     Map<String, Profile.LayerProfile> byShape = new HashMap<>();
     List<Profile.LayerProfile> layers = new ArrayList<>(model.layerCount());

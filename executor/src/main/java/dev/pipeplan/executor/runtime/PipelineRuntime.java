@@ -4,6 +4,7 @@ import dev.pipeplan.executor.layers.ExecutableLayer;
 import dev.pipeplan.executor.layers.LayerFactory;
 import dev.pipeplan.executor.layers.MicroBatch;
 import dev.pipeplan.executor.layers.Parameter;
+import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.TimedAction;
@@ -86,8 +87,8 @@ public final class PipelineRuntime implements AutoCloseable {
     this.data =
         new SyntheticData(
             config.seed(),
-            LayerFactory.vocabulary(config.model()),
-            LayerFactory.sequenceLength(config.model()),
+            SyntheticTokens.vocabulary(config.model()),
+            SyntheticTokens.sequenceLength(config.model()),
             config.globalBatch());
     this.pool = Executors.newFixedThreadPool(p, workerThreads());
   }

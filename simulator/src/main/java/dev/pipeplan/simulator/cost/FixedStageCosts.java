@@ -43,7 +43,7 @@ public final class FixedStageCosts {
     List<Double> values = new ArrayList<>();
     for (String part : parts) {
       try {
-        values.add(Double.parseDouble(part.trim()) / chunksPerDevice);
+        values.add(Double.parseDouble(part.trim()));
       } catch (NumberFormatException e) {
         throw new BadInputException(
             "--uniform-stage-ms '"
@@ -54,14 +54,20 @@ public final class FixedStageCosts {
             e);
       }
     }
+    // checked as given, before the split over chunks, so that a message names the user's number
     if (values.size() == 2) {
-      long forward = nanos("F", values.get(0));
-      long backward = nanos("B", values.get(1));
+      long forward = share(nanos("F", values.get(0)), chunksPerDevice);
+      long backward = share(nanos("B", values.get(1)), chunksPerDevice);
       long input = backward - backward / 2;
       return StageCosts.uniform(stageCount, StageCost.ofTimes(forward, input, backward - input));
     }
     if (values.size() == 3) {
-      return uniformMillis(stageCount, values.get(0), values.get(1), values.get(2));
+      StageCost cost =
+          StageCost.ofTimes(
+              share(nanos("F", values.get(0)), chunksPerDevice),
+              share(nanos("I", values.get(1)), chunksPerDevice),
+              share(nanos("W", values.get(2)), chunksPerDevice));
+      return StageCosts.uniform(stageCount, cost);
     }
     throw new BadInputException(
         "--uniform-stage-ms '"
@@ -78,5 +84,10 @@ public final class FixedStageCosts {
           what + " time must be a finite number of milliseconds >= 0, got " + millis);
     }
     return Math.round(millis * 1e6);
+  }
+
+  /** One chunk's part of a device's time, to the nearest nanosecond. */
+  private static long share(long nanos, int chunks) {
+    return Math.round((double) nanos / chunks);
   }
 }

@@ -241,6 +241,12 @@ class CostModelsTest {
     assertThatThrownBy(() -> FixedStageCosts.parseUniform("1,-2", 4))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("B time must be a finite number");
+    // a device's times split evenly over its chunks; a bad number is named as the user gave it
+    assertThat(FixedStageCosts.parseUniform("1,1,3", 8, 2).stage(7))
+        .isEqualTo(StageCost.ofTimes(500_000, 500_000, 1_500_000));
+    assertThatThrownBy(() -> FixedStageCosts.parseUniform("1,-3", 8, 2))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("got -3.0");
   }
 
   @Test
