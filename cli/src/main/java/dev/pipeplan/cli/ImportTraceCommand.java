@@ -56,10 +56,12 @@ final class ImportTraceCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    OutputTarget target = OutputTarget.file("-o", output, "torch-run.json");
     ImportedTrace trace = TraceImport.read(traces);
     if (planFile == null) {
       Timeline median = trace.representative();
       AtomicFiles.writeString(output, TimelineJson.write(median));
+      target.announceCreated(out);
       out.println(
           "wrote "
               + output
@@ -85,6 +87,7 @@ final class ImportTraceCommand implements Callable<Integer> {
             plan.partition().toString());
     MeasuredRun run = trace.toRun(PlanPrediction.predict(plan).timeline(), shape);
     RunJson.write(output, run);
+    target.announceCreated(out);
     Comparison c = run.comparison();
     out.println(
         "wrote "

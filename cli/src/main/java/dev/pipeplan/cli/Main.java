@@ -55,6 +55,8 @@ public final class Main implements Runnable {
     // descriptions are written as lines of up to 110 characters; the default 80 would break them
     // mid-line
     cli.setUsageHelpWidth(120);
+    cli.getHelpSectionMap()
+        .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(
@@ -72,6 +74,10 @@ public final class Main implements Runnable {
     cli.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+          if (ex instanceof CommandLine.UnmatchedArgumentException) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(
+                (CommandLine.UnmatchedArgumentException) ex, ex.getCommandLine().getErr());
+          }
           ex.getCommandLine()
               .getErr()
               .println(
@@ -81,6 +87,39 @@ public final class Main implements Runnable {
           return EXIT_BAD_INPUT;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * The command list of the top-level help: each command with the first sentence of its
+   * description, whole (picocli's default shows the first line, which cuts sentences mid-way).
+   */
+  private static String commandList(CommandLine.Help help) {
+    if (help.subcommands().isEmpty()) {
+      return "";
+    }
+    int nameWidth = 2;
+    for (String name : help.subcommands().keySet()) {
+      nameWidth = Math.max(nameWidth, name.length() + 4);
+    }
+    int width = help.commandSpec().usageMessage().width();
+    CommandLine.Help.TextTable table =
+        CommandLine.Help.TextTable.forColumns(
+            help.colorScheme(),
+            new CommandLine.Help.Column(nameWidth, 2, CommandLine.Help.Column.Overflow.SPAN),
+            new CommandLine.Help.Column(
+                width - nameWidth, 2, CommandLine.Help.Column.Overflow.WRAP));
+    for (java.util.Map.Entry<String, CommandLine.Help> e : help.subcommands().entrySet()) {
+      String[] description = e.getValue().commandSpec().usageMessage().description();
+      table.addRowValues(e.getKey(), firstSentence(String.join(" ", description)));
+    }
+    return table.toString();
+  }
+
+  /** Text up to and including the first full stop followed by a space (or the end). */
+  static String firstSentence(String text) {
+    String t = text.strip().replaceAll("\\s+", " ");
+    int end = t.indexOf(". ");
+    return end < 0 ? t : t.substring(0, end + 1);
   }
 
   private static boolean hasStacktraceFlag(CommandLine.ParseResult result) {

@@ -130,9 +130,11 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public Integer call() {
+      OutputTarget target = OutputTarget.file("-o", output, "model.json");
       ModelSpec m = ModelLoader.load(source, sourceOptions.seq, sourceOptions.batchSize);
       ModelLoader.write(m, output);
       PrintWriter out = spec.commandLine().getOut();
+      target.announceCreated(out);
       out.println(
           "wrote "
               + output

@@ -171,6 +171,7 @@ final class PlanCommand implements Callable<Integer> {
     if (top <= 0) {
       throw new BadInputException("--top must be > 0, got " + top);
     }
+    OutputTarget target = output == null ? null : OutputTarget.file("-o", output, "plan.json");
     ModelSpec m = ModelLoader.load(model, seq);
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
@@ -197,6 +198,10 @@ final class PlanCommand implements Callable<Integer> {
     if (json) {
       out.print(PlanJson.write(plan));
       out.flush();
+      if (output != null) {
+        target.announceCreated(err);
+        err.println("wrote " + output);
+      }
       return Main.EXIT_OK;
     }
     printTable(out, "Ranked plans", plan.runnersUp());
@@ -230,7 +235,11 @@ final class PlanCommand implements Callable<Integer> {
         plan.predicted().peakMemoryBytes() / GIB,
         plan.predicted().memoryLimitBytes() / GIB);
     if (output != null) {
-      out.println("Wrote " + output);
+      target.announceCreated(out);
+      out.println("wrote " + output);
+    } else {
+      out.println(
+          "The plan was not saved; add -o plan.json to keep it for report, run and export.");
     }
     out.flush();
     return Main.EXIT_OK;

@@ -1,6 +1,5 @@
 package dev.pipeplan.cli;
 
-import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.profile.Profiler;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pipeplan profile}: measures a model's per-layer times on this machine. */
@@ -41,12 +41,7 @@ final class ProfileCommand implements Callable<Integer> {
       description = "Sequence length (default: the model's own).")
   int seq;
 
-  @Option(
-      names = "--backend",
-      paramLabel = "NAME",
-      defaultValue = "cpu",
-      description = "The backend to measure (default: ${DEFAULT-VALUE}; only cpu is available).")
-  String backend;
+  @Mixin BackendOption backend;
 
   @Option(
       names = "--microbatch-sizes",
@@ -105,13 +100,8 @@ final class ProfileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!CpuBackend.NAME.equals(backend.trim().toLowerCase(Locale.ROOT))) {
-      throw new BadInputException(
-          "backend '"
-              + backend
-              + "' is not available; this build profiles on 'cpu'."
-              + " Maybe use --backend cpu.");
-    }
+    backend.requireCpu();
+    OutputTarget target = OutputTarget.file("-o", output, "profile.json");
     NanoClock clock;
     switch (clockName.trim().toLowerCase(Locale.ROOT)) {
       case "cpu":
@@ -145,6 +135,7 @@ final class ProfileCommand implements Callable<Integer> {
         options.microBatchSizes(),
         profile.handoffLatencyNanos() / 1e3);
     out.println("machine: " + profile.machine());
+    target.announceCreated(out);
     out.println("wrote " + output);
     out.flush();
     return Main.EXIT_OK;

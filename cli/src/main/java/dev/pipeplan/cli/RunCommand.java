@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,9 +78,13 @@ final class RunCommand implements Callable<Integer> {
       description = "Where to write the run (default: ${DEFAULT-VALUE}).")
   Path output;
 
+  @Mixin BackendOption backend;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    backend.requireCpu();
+    OutputTarget target = OutputTarget.file("-o", output, "run.json");
     Plan p = PlanJson.read(plan);
     PlanRunner.Options options =
         new PlanRunner.Options(iterations, warmup, threads, seed, learningRate);
@@ -96,6 +101,7 @@ final class RunCommand implements Callable<Integer> {
     for (String line : ComparisonText.lines(run)) {
       out.println(line);
     }
+    target.announceCreated(out);
     out.println("wrote " + output);
     out.flush();
     return Main.EXIT_OK;

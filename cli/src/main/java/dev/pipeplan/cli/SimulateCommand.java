@@ -38,6 +38,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -174,11 +176,19 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    List<OutputTarget> targets = checkOutputs();
     if (planFile != null) {
-      return simulatePlan();
+      return simulatePlan(targets);
     }
     if (schedule == null) {
       throw new BadInputException("simulate needs --schedule KIND|FILE.csv (or --plan plan.json)");
+    }
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--pp")) {
+      throw new BadInputException("--pp is required with --schedule (or give --plan plan.json)");
+    }
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--microbatches")) {
+      throw new BadInputException(
+          "--microbatches is required with --schedule (or give --plan plan.json)");
     }
     if (pp <= 0) {
       throw new BadInputException("--pp must be > 0, got " + pp);
@@ -264,7 +274,6 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     SimulationResult result = Simulator.simulate(plan, costs);
-    writeOutputs(result);
     long samples = (long) microbatches * microBatchSize;
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -286,10 +295,11 @@ final class SimulateCommand implements Callable<Integer> {
       printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
     }
     out.flush();
+    writeOutputs(result, targets);
     return Main.EXIT_OK;
   }
 
-  private Integer simulatePlan() {
+  private Integer simulatePlan(List<OutputTarget> targets) {
     if (schedule != null
         || model != null
         || uniformStageMs != null
@@ -301,7 +311,6 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Plan loaded = PlanJson.read(planFile);
     SimulationResult result = PlanPrediction.predict(loaded);
-    writeOutputs(result);
     Schedule plan = PlanPrediction.schedule(loaded);
     long samples = (long) plan.microBatchCount() * loaded.microBatchSize();
     PrintWriter out = spec.commandLine().getOut();
@@ -319,16 +328,38 @@ final class SimulateCommand implements Callable<Integer> {
       printSummary(out, plan, result.metrics(), samples, loaded.model(), null, loaded.partition());
     }
     out.flush();
+    writeOutputs(result, targets);
     return Main.EXIT_OK;
   }
 
-  private void writeOutputs(SimulationResult result) {
+  /** Checks --timeline and --gantt before any work, so that a bad path fails first. */
+  private List<OutputTarget> checkOutputs() {
+    List<OutputTarget> targets = new ArrayList<>();
     if (timeline != null) {
-      AtomicFiles.writeString(timeline, TimelineJson.write(result.timeline()));
+      targets.add(OutputTarget.file("--timeline", timeline, "timeline.json"));
     }
     if (gantt != null) {
-      GanttChart.write(result.timeline(), gantt);
+      targets.add(OutputTarget.file("--gantt", gantt, "gantt.png"));
     }
+    return targets;
+  }
+
+  /**
+   * Writes --timeline and --gantt. The "wrote" lines go to standard error with --json, so that
+   * standard output stays one JSON document.
+   */
+  private void writeOutputs(SimulationResult result, List<OutputTarget> targets) {
+    PrintWriter say = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+    for (OutputTarget t : targets) {
+      if (t.path().equals(timeline)) {
+        AtomicFiles.writeString(timeline, TimelineJson.write(result.timeline()));
+      } else {
+        GanttChart.write(result.timeline(), gantt);
+      }
+      t.announceCreated(say);
+      say.println("wrote " + t.path());
+    }
+    say.flush();
   }
 
   private Schedule buildSchedule() {

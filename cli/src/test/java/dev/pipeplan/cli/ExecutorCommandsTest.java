@@ -58,9 +58,33 @@ class ExecutorCommandsTest {
             "-o",
             dir.resolve("p.json").toString());
     assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(r.err())
-        .contains("backend 'cuda' is not available")
+    assertThat(r.err()).contains("--backend cuda runs through the ./pipeplan script");
+    Result unknown =
+        run(
+            "profile",
+            "--model",
+            "gpt-tiny",
+            "--backend",
+            "tpu",
+            "-o",
+            dir.resolve("p.json").toString());
+    assertThat(unknown.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(unknown.err())
+        .contains("--backend 'tpu' is unknown")
         .contains("Maybe use --backend cpu");
+    assertThat(dir.resolve("p.json")).doesNotExist();
+  }
+
+  @Test
+  void runAcceptsTheCpuBackendAndRefusesAnUnknownOne() {
+    Result r = run("run", "--plan", dir.resolve("missing.json").toString(), "--backend", "cpu");
+    // --backend cpu is accepted: the run gets as far as reading the plan
+    assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(r.err()).contains("missing.json").doesNotContain("Unknown option");
+    Result unknown =
+        run("run", "--plan", dir.resolve("missing.json").toString(), "--backend", "tpu");
+    assertThat(unknown.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(unknown.err()).contains("--backend 'tpu' is unknown");
   }
 
   @Test

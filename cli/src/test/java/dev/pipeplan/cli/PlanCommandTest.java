@@ -49,7 +49,7 @@ class PlanCommandTest {
             "uniform (Megatron)",
             "parameters (DeepSpeed)",
             "time-greedy (torchgpipe)",
-            "Wrote " + plan);
+            "wrote " + plan);
     Plan read = PlanJson.read(plan);
     assertThat(read.runnersUp()).hasSize(3);
     assertThat(read.parallelism().deviceCount()).isEqualTo(4);

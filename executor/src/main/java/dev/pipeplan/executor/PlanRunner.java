@@ -10,6 +10,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
@@ -133,13 +134,8 @@ public final class PlanRunner {
           losses.add(r.loss());
         }
         progress.accept(
-            String.format(
-                Locale.ROOT,
-                "iteration %d%s: %.2f ms, loss %.4f",
-                i,
-                warm ? " (warm-up)" : "",
-                r.timeline().makespanNanos() / 1e6,
-                r.loss()));
+            ComparisonText.progressLine(
+                i, options.warmup(), options.iterations(), r.timeline().makespanNanos(), r.loss()));
       }
     }
     return new MeasuredRun(

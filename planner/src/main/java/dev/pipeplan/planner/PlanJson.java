@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.JsonErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -67,17 +68,13 @@ public final class PlanJson {
               + e.getTargetType().getSimpleName(),
           e);
     } catch (JsonMappingException e) {
+      if (JsonErrors.isSyntax(e)) {
+        throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
+      }
       throw new BadInputException(
-          "plan file " + source + ": " + where(e) + firstLine(e.getOriginalMessage()), e);
+          "plan file " + source + ": " + where(e) + JsonErrors.clean(e.getOriginalMessage()), e);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(
-          "plan file "
-              + source
-              + " is not valid JSON (line "
-              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-              + "): "
-              + firstLine(e.getOriginalMessage()),
-          e);
+      throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
     }
     if (plan == null) {
       throw new BadInputException("plan file " + source + " is empty");
@@ -96,22 +93,6 @@ public final class PlanJson {
 
   /** The JSON path of the failure, "stageCosts[2].forwardNanos". */
   private static String path(JsonMappingException e) {
-    StringBuilder b = new StringBuilder();
-    for (JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        b.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return b.toString();
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "malformed";
-    }
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
+    return JsonErrors.mappingPath(e);
   }
 }

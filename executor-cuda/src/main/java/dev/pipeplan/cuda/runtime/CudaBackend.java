@@ -14,6 +14,7 @@ import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
@@ -133,12 +134,11 @@ public final class CudaBackend {
           memUsed = Math.max(memUsed, info[1] - info[0]);
         }
         progress.accept(
-            String.format(
-                Locale.ROOT,
-                "iteration %d%s: %.2f ms, loss %.4f",
+            ComparisonText.progressLine(
                 i,
-                warm ? " (warm-up)" : "",
-                it.timeline().makespanNanos() / 1e6,
+                options.warmup(),
+                options.iterations(),
+                it.timeline().makespanNanos(),
                 it.loss()));
       }
     }

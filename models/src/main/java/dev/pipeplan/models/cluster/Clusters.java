@@ -153,12 +153,15 @@ public final class Clusters {
 
   private Clusters() {}
 
-  /** The cluster presets: a name and the shorthand it stands for. */
+  /**
+   * The cluster presets: a name, the shorthand it stands for, then any aliases (accepted like the
+   * name, and offered as "did you mean" candidates, so that "dgx-a100-80" suggests the 80 GB node).
+   */
   private static final List<String[]> CLUSTER_PRESETS =
       List.of(
           new String[] {"dgx1-v100", "v100:1x8"},
           new String[] {"dgx-a100-40gb", "a100-40gb:1x8"},
-          new String[] {"dgx-a100", "a100-80gb:1x8"},
+          new String[] {"dgx-a100", "a100-80gb:1x8", "dgx-a100-80gb"},
           new String[] {"dgx-h100", "h100-sxm:1x8"},
           new String[] {"dgx-h200", "h200:1x8"},
           new String[] {"h100-superpod", "h100-sxm:32x8"},
@@ -180,7 +183,7 @@ public final class Clusters {
   public static Optional<String> presetShorthand(String name) {
     String key = normalise(name);
     for (String[] p : CLUSTER_PRESETS) {
-      if (p[0].equals(key)) {
+      if (p[0].equals(key) || List.of(p).subList(2, p.length).contains(key)) {
         return Optional.of(p[1]);
       }
     }
@@ -284,7 +287,11 @@ public final class Clusters {
     if (a.contains("/") || a.endsWith(".json") || a.endsWith(".yaml") || a.endsWith(".yml")) {
       throw new BadInputException(arg + ": no such file");
     }
-    List<String> known = new ArrayList<>(presetNames());
+    List<String> known = new ArrayList<>();
+    for (String[] p : CLUSTER_PRESETS) {
+      known.addAll(List.of(p).subList(0, 1));
+      known.addAll(List.of(p).subList(2, p.length));
+    }
     known.addAll(allDeviceNames());
     String hint =
         Suggestions.maybe(arg.contains(":") ? arg.substring(0, arg.indexOf(':')) : arg, known);

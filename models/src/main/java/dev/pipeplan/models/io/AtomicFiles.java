@@ -1,5 +1,6 @@
 package dev.pipeplan.models.io;
 
+import dev.pipeplan.models.BadInputException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -46,6 +47,9 @@ public final class AtomicFiles {
   public static void write(Path target, Writer writer) {
     Path absolute = target.toAbsolutePath();
     Path dir = absolute.getParent();
+    if (Files.isDirectory(absolute)) {
+      throw new BadInputException("cannot write " + target + ": it is a folder; give a file name");
+    }
     Path tmp = null;
     try {
       Files.createDirectories(dir);
@@ -62,7 +66,10 @@ public final class AtomicFiles {
       }
       tmp = null;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      if (OutputPaths.isRefusedPlace(e)) {
+        throw new BadInputException("cannot write " + target + ": " + OutputPaths.reason(e));
+      }
+      throw new UncheckedIOException("cannot write " + target + ": " + OutputPaths.reason(e), e);
     } finally {
       if (tmp != null) {
         try {

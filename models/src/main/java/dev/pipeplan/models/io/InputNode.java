@@ -45,22 +45,18 @@ public final class InputNode {
     try {
       root = mapper.readTree(text);
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      String where =
-          at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-      throw new BadInputException(
-          source
-              + ": malformed "
-              + (yaml ? "YAML" : "JSON")
-              + where
-              + ": "
-              + e.getOriginalMessage(),
-          e);
+      throw new BadInputException(yaml ? yamlError(source, e) : JsonErrors.syntax(source, e), e);
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw new BadInputException(source + ": the file is empty");
     }
     return new InputNode(source, "", root);
+  }
+
+  private static String yamlError(String source, JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    return source + ": malformed YAML" + where + ": " + JsonErrors.clean(e.getOriginalMessage());
   }
 
   /** The whole text of a file, with a clear message when it is missing or unreadable. */

@@ -29,7 +29,7 @@ public final class ProfileJson {
     try {
       return Json.json().readValue(json, Profile.class);
     } catch (JsonProcessingException e) {
-      throw new BadInputException("profile is not valid: " + e.getOriginalMessage(), e);
+      throw new BadInputException(JsonErrors.syntax("profile", e), e);
     }
   }
 

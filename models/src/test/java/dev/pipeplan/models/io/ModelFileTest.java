@@ -84,7 +84,18 @@ class ModelFileTest {
     Path file = TestFiles.resource("modelfiles/bad-syntax.json");
     assertThatThrownBy(() -> ModelLoader.load(file.toString()))
         .isInstanceOf(BadInputException.class)
-        .hasMessageStartingWith(file + ": malformed JSON at line 4");
+        .hasMessageStartingWith(file + " is not valid JSON (line 4, column 36)")
+        .hasMessageNotContaining("Source");
+  }
+
+  @Test
+  void truncatedJsonSaysWhereItEnds(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path file = dir.resolve("cut.json");
+    java.nio.file.Files.writeString(
+        file, "{\n  \"name\": \"x\",\n  \"layers\": [\n    {\"kind\": ");
+    assertThatThrownBy(() -> ModelLoader.load(file.toString()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(file + " is truncated (ends inside layers[0].kind, line 4)");
   }
 
   @Test

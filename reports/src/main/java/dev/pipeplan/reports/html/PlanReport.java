@@ -185,7 +185,7 @@ public final class PlanReport {
                       + " measured iterations after "
                       + r.warmupIterations()
                       + " warm-up; compared: iteration "
-                      + r.representativeIteration()
+                      + r.representativeNumber()
                       + " (median time)"));
           runDetails.add(
               row(

@@ -58,13 +58,31 @@ public final class ComparisonText {
     out.add(
         String.format(
             Locale.ROOT,
-            "iterations       %d measured after %d warm-up; representative #%d; loss %.4f"
+            "iterations       %d measured after %d warm-up; compared: iteration %d (median time); loss %.4f"
                 + " -> %.4f",
             run.iterations().size(),
             run.warmupIterations(),
-            run.representativeIteration(),
+            run.representativeNumber(),
             run.losses().get(0),
             run.losses().get(run.losses().size() - 1)));
     return out;
+  }
+
+  /**
+   * A backend's progress line for iteration {@code index} of a run (0-based over warm-up then
+   * measured): "warm-up 1/2: ..." or "iteration 3/5: ...", measured iterations numbered from 1 as
+   * in {@link MeasuredRun#representativeNumber()}.
+   */
+  public static String progressLine(
+      int index, int warmup, int iterations, long makespanNanos, double loss) {
+    boolean warm = index < warmup;
+    return String.format(
+        Locale.ROOT,
+        "%s %d/%d: %.2f ms, loss %.4f",
+        warm ? "warm-up" : "iteration",
+        warm ? index + 1 : index - warmup + 1,
+        warm ? warmup : iterations,
+        makespanNanos / 1e6,
+        loss);
   }
 }

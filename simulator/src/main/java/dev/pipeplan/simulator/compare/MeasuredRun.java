@@ -89,6 +89,14 @@ public record MeasuredRun(
     return iterations.get(representativeIteration);
   }
 
+  /**
+   * The representative iteration as people count it: measured iterations numbered from 1, warm-up
+   * not counted, as {@code run} prints them ("iteration 3/5") and every report names them.
+   */
+  public int representativeNumber() {
+    return representativeIteration + 1;
+  }
+
   /** The predicted timeline against the representative measured one. */
   public Comparison comparison() {
     return Comparison.of(predicted, representative());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.JsonErrors;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.TimelineJson;
 import java.io.IOException;
@@ -84,7 +85,7 @@ public final class RunJson {
     try {
       root = Json.json().readTree(json);
     } catch (JsonProcessingException e) {
-      throw new BadInputException("run file is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new BadInputException(JsonErrors.syntax("run file", e), e);
     }
     if (root == null || !root.isObject()) {
       throw new BadInputException("run file must hold one JSON object");

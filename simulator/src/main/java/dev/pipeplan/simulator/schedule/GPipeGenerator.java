@@ -13,7 +13,9 @@ public final class GPipeGenerator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
     RequestChecks.requireOneStagePerDevice(
-        request, ScheduleKind.GPIPE, " Maybe use --kind looped-bfs for more stages per device.");
+        request,
+        ScheduleKind.GPIPE,
+        " Maybe use schedule kind looped-bfs for more stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -51,7 +51,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
       throw new BadInputException(
           "virtual stages ("
               + request.virtualStages()
-              + ") must be >= 2 for interleaved. Maybe use --virtual-stages 2, or --kind 1f1b.");
+              + ") must be >= 2 for interleaved. Maybe use 2 or more virtual stages, or schedule kind 1f1b.");
     }
     RequestChecks.requireMicroBatchesAtLeast(
         request, p, " (micro-batches go round the devices in groups of at least p)");

@@ -16,7 +16,7 @@ public final class OneFOneBGenerator implements ScheduleGenerator {
     RequestChecks.requireOneStagePerDevice(
         request,
         ScheduleKind.ONE_F_ONE_B,
-        " Maybe use --kind interleaved for more stages per device.");
+        " Maybe use schedule kind interleaved for more stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -114,7 +114,7 @@ final class RequestChecks {
                 + request.kind().id()
                 + " keeps on device "
                 + d
-                + ". Maybe use --kind zb-auto, which fits a limit.");
+                + ". Maybe use schedule kind zb-auto, which fits a limit.");
       }
     }
   }

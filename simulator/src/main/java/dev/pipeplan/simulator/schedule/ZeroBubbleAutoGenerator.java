@@ -18,7 +18,7 @@ public final class ZeroBubbleAutoGenerator implements ScheduleGenerator {
   public Schedule generate(ScheduleRequest request) {
     RequestChecks.requireKind(request, ScheduleKind.ZB_AUTO);
     RequestChecks.requireVirtualStages(
-        request, 1, " Maybe use --kind v-half or v-min for a V with a memory cap.");
+        request, 1, " Maybe use schedule kind v-half or v-min for a V with a memory cap.");
     RequestChecks.requireNoGroupSize(request);
     int p = request.deviceCount();
     int m = request.microBatchCount();

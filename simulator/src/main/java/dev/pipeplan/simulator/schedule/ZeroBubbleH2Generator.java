@@ -17,7 +17,7 @@ public final class ZeroBubbleH2Generator implements ScheduleGenerator {
   @Override
   public Schedule generate(ScheduleRequest request) {
     RequestChecks.requireOneStagePerDevice(
-        request, ScheduleKind.ZB_H2, " Maybe use --kind zb-v for two stages per device.");
+        request, ScheduleKind.ZB_H2, " Maybe use schedule kind zb-v for two stages per device.");
     int p = request.deviceCount();
     int m = request.microBatchCount();
     List<List<Action>> lists = new ArrayList<>(p);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.JsonErrors;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.ActionType;
 import java.io.IOException;
@@ -133,7 +134,7 @@ public final class TimelineJson {
     try {
       root = Json.json().readTree(text);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(origin + " is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new BadInputException(JsonErrors.syntax(origin, e), e);
     }
     if (root == null || !root.isObject()) {
       throw new BadInputException(origin + " must hold a JSON object");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.JsonErrors;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -146,14 +147,7 @@ public final class TraceImport {
     try {
       root = Json.json().readTree(text);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(
-          "trace file "
-              + name
-              + " is not valid JSON (line "
-              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
-              + "): "
-              + e.getOriginalMessage(),
-          e);
+      throw new BadInputException(JsonErrors.syntax("trace file " + name, e), e);
     }
     if (root == null || root.isMissingNode()) {
       throw new BadInputException("trace file " + name + " is empty");

@@ -110,6 +110,11 @@ class RunJsonTest {
   void rejectsMalformedJson() {
     assertThatThrownBy(() -> RunJson.read("{\"modelName\": 3"))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("run file is not valid JSON");
+        .hasMessage("run file is truncated (ends inside modelName, line 1)");
+    assertThatThrownBy(() -> RunJson.read("{\"modelName\": 3]"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "run file is not valid JSON (line 1, column 16): Unexpected close marker ']': expected '}'")
+        .hasMessageNotContaining("Source");
   }
 }

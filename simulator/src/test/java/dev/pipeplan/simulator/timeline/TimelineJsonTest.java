@@ -93,7 +93,7 @@ class TimelineJsonTest {
         .hasMessageContaining("field 'actions' is missing");
     assertThatThrownBy(() -> TimelineJson.read("[1, 2"))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("not valid JSON");
+        .hasMessageContaining("is truncated (ends inside [1], line 1)");
   }
 
   @Test

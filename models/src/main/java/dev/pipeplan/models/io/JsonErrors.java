@@ -1,0 +1,120 @@
+package dev.pipeplan.models.io;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+
+/**
+ * Jackson's parse errors in a user's words: a file cut short says where it ends ("is truncated
+ * (ends inside model.layers[33], line 714)"); any other syntax error says line and column, without
+ * Jackson's internals ("[Source: REDACTED ...]", "start marker at ...").
+ */
+public final class JsonErrors {
+  private JsonErrors() {}
+
+  /**
+   * Whether {@code e} is a syntax error (as opposed to a well-formed document with a wrong value):
+   * the document ends early, or the parser stopped on a character.
+   */
+  public static boolean isSyntax(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof com.fasterxml.jackson.core.JsonParseException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * "{@code what} is truncated (ends inside a.b[3], line 7)" or "{@code what} is not valid JSON
+   * (line 3, column 16): Unexpected character ...".
+   */
+  public static String syntax(String what, JsonProcessingException e) {
+    JsonEOFException eof = find(e, JsonEOFException.class);
+    JsonLocation at = e.getLocation();
+    if (eof != null) {
+      String path = e instanceof JsonMappingException ? mappingPath((JsonMappingException) e) : "";
+      if (path.isEmpty()) {
+        path = parserPath(eof.getProcessor());
+      }
+      String inside = path.isEmpty() ? "" : "ends inside " + path + ", ";
+      int line = eof.getLocation() != null ? eof.getLocation().getLineNr() : lineOf(at);
+      return what + " is truncated (" + inside + "line " + line + ")";
+    }
+    String where =
+        at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    return what + " is not valid JSON" + where + ": " + clean(e.getOriginalMessage());
+  }
+
+  /** Jackson's message up to its first line, without source and start-marker details. */
+  public static String clean(String message) {
+    if (message == null || message.isBlank()) {
+      return "malformed";
+    }
+    String m = message;
+    int nl = m.indexOf('\n');
+    if (nl >= 0) {
+      m = m.substring(0, nl);
+    }
+    for (String noise :
+        new String[] {
+          " (start marker at",
+          " (for Object starting",
+          " (for Array starting",
+          " at [Source:",
+          "[Source:"
+        }) {
+      int i = m.indexOf(noise);
+      if (i >= 0) {
+        m = m.substring(0, i);
+      }
+    }
+    return m.strip();
+  }
+
+  /** The data-binding path of a mapping failure, "stageCosts[2].forwardNanos". */
+  public static String mappingPath(JsonMappingException e) {
+    StringBuilder b = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        b.append(b.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        b.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return b.toString();
+  }
+
+  private static String parserPath(Object processor) {
+    if (!(processor instanceof JsonParser)) {
+      return "";
+    }
+    JsonStreamContext c = ((JsonParser) processor).getParsingContext();
+    java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+    for (; c != null && !c.inRoot(); c = c.getParent()) {
+      if (c.inArray()) {
+        parts.push("[" + Math.max(0, c.getCurrentIndex()) + "]");
+      } else if (c.getCurrentName() != null) {
+        parts.push("." + c.getCurrentName());
+      }
+    }
+    String path = String.join("", parts);
+    return path.startsWith(".") ? path.substring(1) : path;
+  }
+
+  private static int lineOf(JsonLocation at) {
+    return at == null ? 0 : at.getLineNr();
+  }
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+}
