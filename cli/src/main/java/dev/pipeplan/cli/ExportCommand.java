@@ -60,7 +60,7 @@ final class ExportCommand implements Callable<Integer> {
     if (target == ExportTarget.TORCH_SCRIPT) {
       // a launcher folder is replaced whole, never left half-written
       Path folder = output == null ? Path.of("run_pipeline") : output;
-      for (Path written : TorchScriptExport.write(p, folder)) {
+      for (Path written : TorchScriptExport.write(p, folder, plan)) {
         out.println("Wrote " + written);
       }
       out.println(

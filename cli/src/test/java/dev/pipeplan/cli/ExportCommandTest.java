@@ -47,8 +47,7 @@ class ExportCommandTest {
 
   @Test
   void writesEveryTarget() throws Exception {
-    for (String target :
-        new String[] {"pytorch-csv", "torchtitan", "megatron", "deepspeed", "torchgpipe"}) {
+    for (String target : new String[] {"pytorch-csv", "torchtitan", "megatron", "deepspeed"}) {
       Path outDir = dir.resolve(target);
       assertThat(run("export", "--plan", plan.toString(), "--to", target, "-o", outDir.toString()))
           .as(target + ": " + err)
@@ -57,8 +56,8 @@ class ExportCommandTest {
     }
     assertThat(Files.readString(dir.resolve("megatron/megatron-args.sh")))
         .contains("--pipeline-model-parallel-size 4", "--pipeline-model-parallel-layout \"E,");
-    assertThat(Files.readString(dir.resolve("torchgpipe/torchgpipe.json")))
-        .contains("\"chunks\" : 8");
+    assertThat(Files.readString(dir.resolve("torchtitan/pipeplan_torchtitan.py")))
+        .contains("p.pipeline_parallel_schedule = \"PipelineScheduleSingle\"");
     assertThat(Files.readAllLines(dir.resolve("pytorch-csv/schedule.csv"))).hasSize(4);
   }
 
@@ -68,6 +67,54 @@ class ExportCommandTest {
     assertThat(run("export", "--plan", plan.toString(), "--to", "deepspeed", "-o", file.toString()))
         .isZero();
     assertThat(file).exists();
+  }
+
+  @Test
+  void torchgpipeRefusesA1F1BPlanWithExit2AndNamesGPipesMemory() {
+    Path out = dir.resolve("tg");
+    assertThat(run("export", "--plan", plan.toString(), "--to", "torchgpipe", "-o", out.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("torchgpipe runs GPipe only", "Maybe re-plan with --schedules gpipe.")
+        .doesNotContain("at dev.pipeplan");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void everyTargetRefusesAHandEditedStageMapWithExit2() throws Exception {
+    Path edited = dir.resolve("edited.json");
+    String json = Files.readString(plan);
+    String swapped =
+        json.replaceFirst(
+            "\"stageToDevice\" : \\[[^\\]]*\\]", "\"stageToDevice\" : [ 1, 0, 2, 3 ]");
+    assertThat(swapped).isNotEqualTo(json);
+    Files.writeString(edited, swapped);
+    for (String target :
+        new String[] {
+          "pytorch-csv", "torchtitan", "megatron", "deepspeed", "torchgpipe", "torch-script"
+        }) {
+      err.getBuffer().setLength(0);
+      Path out = dir.resolve("edited-" + target);
+      assertThat(run("export", "--plan", edited.toString(), "--to", target, "-o", out.toString()))
+          .as(target)
+          .isEqualTo(2);
+      assertThat(err.toString()).as(target).contains("stageToDevice is [1, 0, 2, 3]");
+      assertThat(out).as(target).doesNotExist();
+    }
+  }
+
+  @Test
+  void torchScriptFolderIsReadableAndItsReadmeNamesThePlanGiven() throws Exception {
+    Path out = dir.resolve("ts");
+    assertThat(
+            run("export", "--plan", plan.toString(), "--to", "torch-script", "-o", out.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out)))
+        .isEqualTo("rwxr-xr-x");
+    assertThat(Files.readString(out.resolve("README.md"))).contains("--plan ../plan.json");
   }
 
   @Test

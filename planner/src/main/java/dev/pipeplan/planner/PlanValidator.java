@@ -1,14 +1,16 @@
 package dev.pipeplan.planner;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Checks that the parts of a {@link Plan} agree with each other: the partition covers the model,
- * there are pp * v stages with a device and a cost each, every pipeline device has dp * tp distinct
- * cluster devices, and b * m * dp is the global batch.
+ * there are pp * v stages with a device and a cost each, the stages sit on the devices the schedule
+ * kind places them on, every pipeline device has dp * tp distinct cluster devices, and b * m * dp
+ * is the global batch.
  */
 public final class PlanValidator {
   private PlanValidator() {}
@@ -48,6 +50,25 @@ public final class PlanValidator {
       if (d < 0 || d >= par.pp()) {
         out.add("stageToDevice[" + s + "] is " + d + ", outside 0.." + (par.pp() - 1));
       }
+    }
+    List<Integer> implied = impliedPlacement(plan);
+    boolean devicesInRange = plan.stageToDevice().stream().allMatch(d -> d >= 0 && d < par.pp());
+    if (plan.stageToDevice().size() == stages
+        && devicesInRange
+        && !plan.stageToDevice().equals(implied)) {
+      out.add(
+          "stageToDevice is "
+              + plan.stageToDevice()
+              + ", but the '"
+              + plan.scheduleKind()
+              + "' schedule with pp "
+              + par.pp()
+              + " and virtualStages "
+              + plan.virtualStages()
+              + " places stages "
+              + implied
+              + (plan.kind().vShaped() ? " (V-shaped)" : " (looped: stage s on device s mod pp)")
+              + "; was the plan edited by hand? Maybe re-run 'pipeplan plan'");
     }
     if (plan.stageCosts().size() != stages) {
       out.add(
@@ -121,6 +142,17 @@ public final class PlanValidator {
               + par.pp());
     }
     return out;
+  }
+
+  /**
+   * The stage to device map the plan's schedule kind implies: V-shaped kinds put stages d and
+   * 2p-1-d on device d, every other kind puts stage s on device s mod p (see {@link Schedule}).
+   */
+  public static List<Integer> impliedPlacement(Plan plan) {
+    int pp = plan.parallelism().pp();
+    return plan.kind().vShaped()
+        ? Schedule.vShapePlacement(pp)
+        : Schedule.loopedPlacement(pp, plan.virtualStages());
   }
 
   /**

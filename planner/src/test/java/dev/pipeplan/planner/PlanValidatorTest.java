@@ -37,6 +37,39 @@ class PlanValidatorTest {
   }
 
   @Test
+  void rejectsAStageMapTheScheduleKindDoesNotMake() {
+    Plan p = PlanFixtures.interleavedPlan();
+    Plan vMap =
+        new Plan(
+            p.formatVersion(),
+            p.model(),
+            p.training(),
+            p.cluster(),
+            p.parallelism(),
+            p.microBatchSize(),
+            p.microBatchCount(),
+            p.scheduleKind(),
+            p.virtualStages(),
+            p.groupSize(),
+            p.maxInFlightMicroBatches(),
+            p.partition(),
+            List.of(0, 1, 1, 0),
+            p.placement(),
+            p.stageCosts(),
+            p.links(),
+            p.predicted(),
+            p.reason(),
+            p.runnersUp(),
+            p.pareto(),
+            p.search());
+    assertThat(PlanValidator.problems(vMap))
+        .containsExactly(
+            "stageToDevice is [0, 1, 1, 0], but the 'interleaved' schedule with pp 2 and"
+                + " virtualStages 2 places stages [0, 1, 0, 1] (looped: stage s on device s mod"
+                + " pp); was the plan edited by hand? Maybe re-run 'pipeplan plan'");
+  }
+
+  @Test
   void acceptsTheFixture() {
     assertThat(PlanValidator.problems(PlanFixtures.twoStagePlan())).isEmpty();
   }

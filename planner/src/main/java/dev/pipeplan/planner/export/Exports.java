@@ -7,12 +7,17 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.PlanValidator;
 import dev.pipeplan.planner.export.torchscript.TorchScriptExport;
 import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
+import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,28 +30,38 @@ import java.util.Objects;
 public final class Exports {
   static final String SCHEDULE_CSV = "schedule.csv";
   static final String STAGES_JSON = "stages.json";
+  static final String TORCHTITAN_PY = "pipeplan_torchtitan.py";
 
   private Exports() {}
 
-  /** The files of one export. */
+  /**
+   * The files of one export. Every plan is checked the same way first ({@link #checkPlan}), so a
+   * plan that one target refuses is refused by all of them.
+   */
   public static List<ExportFile> export(Plan plan, ExportTarget target) {
+    checkPlan(plan);
+    return switch (Objects.requireNonNull(target, "target")) {
+      case PYTORCH_CSV -> List.of(scheduleCsv(plan), new ExportFile(STAGES_JSON, stagesJson(plan)));
+      case TORCHTITAN ->
+          List.of(new ExportFile(TORCHTITAN_PY, torchtitan(plan)), scheduleCsv(plan));
+      case MEGATRON -> List.of(new ExportFile("megatron-args.sh", megatron(plan)));
+      case DEEPSPEED -> List.of(new ExportFile("deepspeed.json", deepspeed(plan)));
+      case TORCHGPIPE -> List.of(new ExportFile("torchgpipe.json", torchgpipe(plan)));
+      case TORCH_SCRIPT -> TorchScriptExport.files(plan);
+    };
+  }
+
+  /**
+   * The check every export runs before it writes anything: the plan's parts agree ({@link
+   * PlanValidator}, which includes the stage to device map the schedule kind implies) and its
+   * schedule regenerates with that map.
+   *
+   * @throws BadInputException naming the first inconsistency
+   */
+  public static void checkPlan(Plan plan) {
     Objects.requireNonNull(plan, "plan");
-    switch (Objects.requireNonNull(target, "target")) {
-      case PYTORCH_CSV:
-        return List.of(scheduleCsv(plan), new ExportFile(STAGES_JSON, stagesJson(plan)));
-      case TORCHTITAN:
-        return List.of(new ExportFile("torchtitan.toml", torchtitan(plan)), scheduleCsv(plan));
-      case MEGATRON:
-        return List.of(new ExportFile("megatron-args.sh", megatron(plan)));
-      case DEEPSPEED:
-        return List.of(new ExportFile("deepspeed.json", deepspeed(plan)));
-      case TORCHGPIPE:
-        return List.of(new ExportFile("torchgpipe.json", torchgpipe(plan)));
-      case TORCH_SCRIPT:
-        return TorchScriptExport.files(plan);
-      default:
-        throw new IllegalStateException("unknown target " + target);
-    }
+    PlanValidator.validate(plan);
+    PlanPrediction.schedule(plan);
   }
 
   private static ExportFile scheduleCsv(Plan plan) {
@@ -97,93 +112,150 @@ public final class Exports {
   }
 
   /**
-   * torchtitan's [parallelism] and [training] settings, with module FQNs per model part and the
-   * schedule CSV.
+   * torchtitan: a Python module whose {@code apply_pipeplan_plan(config)} sets the plan on a
+   * torchtitan {@code Trainer.Config} (torchtitan reads Python configs, not TOML, since its config
+   * refactor), next to the schedule CSV. The names were checked against torchtitan's and PyTorch's
+   * sources, see {@code docs/formats.md}, "Exports".
    */
   static String torchtitan(Plan plan) {
+    Parallelism par = plan.parallelism();
+    String scheduleName = torchtitanScheduleName(plan);
     StringBuilder b = new StringBuilder();
-    b.append("# torchtitan settings for plan of '")
+    b.append("# torchtitan settings for the plan of '")
         .append(plan.model().name())
         .append("' on '")
         .append(plan.cluster().name())
         .append("', written by pipeplan.\n");
+    b.append("#\n");
+    b.append("# Checked against torchtitan's torchtitan/config/configs.py (ParallelismConfig,\n");
+    b.append("# TrainingConfig) and torchtitan/distributed/pipeline_parallel.py, and PyTorch's\n");
+    b.append("# torch/distributed/pipelining/schedules.py (get_schedule_class); see pipeplan's\n");
+    b.append("# docs/formats.md, \"Exports\", for the versions.\n");
+    b.append("#\n");
+    b.append("# Use it from your own torchtitan config function, e.g. in my_runs.py:\n");
+    b.append("#     from pipeplan_torchtitan import apply_pipeplan_plan\n");
+    b.append("#     def my_run():\n");
+    b.append("#         return apply_pipeplan_plan(llama3_8b())  # your base Trainer.Config\n");
+    b.append("# then: NGPU=")
+        .append(par.deviceCount())
+        .append(" MODULE=my_runs CONFIG=my_run ./run_train.sh\n");
+    b.append("#\n");
+    b.append("# torchtitan runs schedule.csv with _PipelineScheduleRuntime whenever\n");
     b.append(
-        "# Module names follow torchtitan's Llama layout (tok_embeddings, layers.N, norm, output).\n");
-    b.append("# The schedule CSV replays pipeplan's '")
+        "# pipeline_parallel_schedule_csv is set; pipeline_parallel_schedule then only says\n");
+    b.append("# how stages sit on ranks, and must be a name get_schedule_class knows.\n");
+    b.append("# \"")
+        .append(scheduleName)
+        .append("\" puts ")
+        .append(placementSentence(plan))
+        .append(".\n");
+    b.append("# The CSV replays pipeplan's '")
         .append(plan.scheduleKind())
         .append("' order exactly");
     String builtin = torchtitanBuiltin(plan.kind());
     b.append(
-        builtin == null ? ".\n" : "; torchtitan's built-in equivalent is \"" + builtin + "\".\n");
-    b.append("\n[parallelism]\n");
-    b.append("pipeline_parallel_degree = ").append(plan.parallelism().pp()).append('\n');
-    b.append("tensor_parallel_degree = ").append(plan.parallelism().tp()).append('\n');
-    b.append("data_parallel_replicate_degree = ").append(plan.parallelism().dp()).append('\n');
-    b.append("data_parallel_shard_degree = 1\n");
-    b.append("pipeline_parallel_microbatch_size = ").append(plan.microBatchSize()).append('\n');
-    b.append("pipeline_parallel_schedule = \"_PipelineScheduleRuntime\"\n");
-    b.append("pipeline_parallel_schedule_csv = \"").append(SCHEDULE_CSV).append("\"\n");
-    b.append("module_fqns_per_model_part = [\n");
+        builtin.isEmpty()
+            ? "; torchtitan has no built-in equivalent.\n"
+            : "; torchtitan's built-in equivalent is \"" + builtin + "\".\n");
+    b.append(
+        "# Module names follow torchtitan's decoder (tok_embeddings, layers.N, norm, lm_head).\n");
+    b.append("\nimport os\n\n");
+    b.append(
+        "SCHEDULE_CSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), \"schedule.csv\")\n");
+    b.append("\n\ndef apply_pipeplan_plan(config):\n");
+    b.append("    p = config.parallelism\n");
+    b.append("    p.pipeline_parallel_degree = ").append(par.pp()).append('\n');
+    b.append("    p.tensor_parallel_degree = ").append(par.tp()).append('\n');
+    b.append("    p.data_parallel_replicate_degree = ").append(par.dp()).append('\n');
+    b.append("    p.data_parallel_shard_degree = 1\n");
+    b.append("    p.num_pp_microbatches = ").append(plan.microBatchCount()).append('\n');
+    b.append("    p.pipeline_parallel_schedule = \"").append(scheduleName).append("\"\n");
+    b.append("    p.pipeline_parallel_schedule_csv = SCHEDULE_CSV\n");
+    b.append("    p.module_fqns_per_model_part = [\n");
     Partition p = plan.partition();
     int block = 0;
     for (int s = 0; s < p.stageCount(); s++) {
       List<String> fqns = new ArrayList<>();
       for (int i = p.firstLayer(s); i < p.endLayer(s); i++) {
         LayerSpec layer = plan.model().layer(i);
-        if (layer.kind() == LayerKind.EMBEDDING) {
-          fqns.add("tok_embeddings");
-        } else if (layer.kind() == LayerKind.TRANSFORMER_BLOCK) {
-          fqns.add("layers." + block++);
-        } else if (layer.kind() == LayerKind.LM_HEAD) {
-          fqns.add("norm");
-          fqns.add("output");
-        } else {
-          fqns.add(layer.name());
+        switch (layer.kind()) {
+          case EMBEDDING -> fqns.add("tok_embeddings");
+          case TRANSFORMER_BLOCK -> fqns.add("layers." + block++);
+          case LM_HEAD -> {
+            fqns.add("norm");
+            fqns.add("lm_head");
+          }
+          case MLP, CONV, POOL, LINEAR, NORM, OTHER -> fqns.add(layer.name());
         }
       }
-      b.append("  [");
+      b.append("        [");
       for (int k = 0; k < fqns.size(); k++) {
         b.append(k == 0 ? "" : ", ").append('"').append(fqns.get(k)).append('"');
       }
-      b.append(s + 1 < p.stageCount() ? "],\n" : "]\n");
+      b.append("],\n");
     }
-    b.append("]\n");
-    b.append("\n[training]\n");
-    int perReplica = plan.microBatchSize() * plan.microBatchCount();
-    b.append("local_batch_size = ")
-        .append(perReplica)
-        .append("  # ")
-        .append(plan.microBatchCount())
-        .append(" micro-batches of ")
-        .append(plan.microBatchSize())
-        .append('\n');
-    b.append("global_batch_size = ").append(plan.training().globalBatch()).append('\n');
-    if (plan.training().sequenceLength() > 0) {
-      b.append("seq_len = ").append(plan.training().sequenceLength()).append('\n');
+    b.append("    ]\n");
+    int seq = plan.training().sequenceLength();
+    if (seq > 0) {
+      b.append("    t = config.training\n");
+      b.append("    t.max_context_length = ").append(seq).append('\n');
+      b.append("    # b = ")
+          .append(plan.microBatchSize())
+          .append(" sequences per micro-batch, global batch ")
+          .append(plan.training().globalBatch())
+          .append(" sequences\n");
+      b.append("    t.num_tokens_per_microbatch_per_dp_rank = ")
+          .append((long) plan.microBatchSize() * seq)
+          .append('\n');
+      b.append("    t.num_tokens_per_train_step = ")
+          .append((long) plan.training().globalBatch() * seq)
+          .append('\n');
+    } else {
+      b.append(
+          "    # the plan has no sequence length: set config.training's token counts yourself\n");
     }
+    b.append("    return config\n");
     return b.toString();
   }
 
-  private static String torchtitanBuiltin(ScheduleKind kind) {
-    switch (kind) {
-      case GPIPE:
-        return "GPipe";
-      case ONE_F_ONE_B:
-        return "1F1B";
-      case INTERLEAVED_1F1B:
-        return "Interleaved1F1B";
-      case LOOPED_BFS:
-        return "LoopedBFS";
-      case ZB_H1:
-      case ZB_H2:
-        return "InterleavedZeroBubble";
-      case ZB_V:
-        return "ZBVZeroBubble";
-      case DUALPIPE_V:
-        return "DualPipeV";
-      default:
-        return null;
+  /**
+   * The name torchtitan passes to PyTorch's {@code get_schedule_class} to place stages on ranks:
+   * torchtitan's {@code _get_pp_rank_to_stage_indices_mapping} uses the V placement for {@code
+   * ZBVZeroBubble} and {@code DualPipeV} (two stages per rank, rank r holds r and 2p-1-r) and the
+   * looped one (stage s on rank s mod p) for every other class.
+   */
+  static String torchtitanScheduleName(Plan plan) {
+    if (plan.kind() == ScheduleKind.DUALPIPE_V) {
+      return "DualPipeV";
     }
+    if (plan.kind().vShaped()) {
+      return "ZBVZeroBubble";
+    }
+    return plan.virtualStages() == 1 ? "PipelineScheduleSingle" : "PipelineScheduleMulti";
+  }
+
+  private static String placementSentence(Plan plan) {
+    int pp = plan.parallelism().pp();
+    if (plan.kind().vShaped()) {
+      return "stages r and " + (2 * pp - 1) + "-r on rank r (V-shaped), as the plan does";
+    }
+    return plan.virtualStages() == 1
+        ? "stage s on rank s, as the plan does"
+        : "stage s on rank s mod " + pp + " (looped), as the plan does";
+  }
+
+  /** torchtitan's built-in schedule of the same kind, or "" when it has none. */
+  private static String torchtitanBuiltin(ScheduleKind kind) {
+    return switch (kind) {
+      case GPIPE -> "GPipe";
+      case ONE_F_ONE_B -> "1F1B";
+      case INTERLEAVED_1F1B -> "Interleaved1F1B";
+      case LOOPED_BFS -> "LoopedBFS";
+      case ZB_H1, ZB_H2 -> "InterleavedZeroBubble";
+      case ZB_V -> "ZBVZeroBubble";
+      case DUALPIPE_V -> "DualPipeV";
+      case ZB_AUTO, V_HALF, V_MIN -> "";
+    };
   }
 
   /**
@@ -283,12 +355,14 @@ public final class Exports {
   }
 
   /**
-   * DeepSpeed: the PipelineModule's stage boundaries ({@code parts}, as its partitioner computes
-   * them: stage s holds layers parts[s] .. parts[s+1]-1) and the ds_config batch fields. DeepSpeed
-   * runs one stage per rank.
+   * DeepSpeed: the ds_config batch fields and the PipelineModule's stage boundaries ({@code parts}:
+   * stage s holds layers parts[s] .. parts[s+1]-1), with a recipe that reproduces them through
+   * {@code PipelineModule}'s public arguments. DeepSpeed runs one stage per rank and its engine
+   * runs its own 1F1B schedule, whatever pipeplan planned.
    */
   static String deepspeed(Plan plan) {
-    requireOneStagePerRank(plan, "DeepSpeed's PipelineModule");
+    requireOneStagePerRank(plan, "DeepSpeed's PipelineModule", "1f1b");
+    int pp = plan.parallelism().pp();
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();
     ObjectNode config = root.putObject("ds_config");
@@ -296,8 +370,8 @@ public final class Exports {
     config.put("train_micro_batch_size_per_gpu", plan.microBatchSize());
     config.put("gradient_accumulation_steps", plan.microBatchCount());
     ObjectNode pipeline = root.putObject("pipeline_module");
-    pipeline.put("num_stages", plan.parallelism().pp());
-    pipeline.put("partition_method", "parameters");
+    pipeline.put("num_stages", pp);
+    pipeline.put("partition_method", "uniform");
     ArrayNode parts = pipeline.putArray("parts");
     Partition p = plan.partition();
     for (int s = 0; s < p.stageCount(); s++) {
@@ -312,10 +386,30 @@ public final class Exports {
       }
     }
     root.put(
-        "note",
-        "partition_method cannot take explicit boundaries: build PipelineModule(layers,"
-            + " num_stages) and set its parts to pipeline_module.parts before _partition_layers, or use"
-            + " partition_method 'parameters' when it yields the same parts.");
+        "recipe",
+        "PipelineModule's partition_method ('parameters' by default, 'uniform', 'type:REGEX')"
+            + " balances a count and takes no explicit boundaries, so give it one layer per stage:"
+            + " wrap layers[parts[s]:parts[s+1]] of each stage s in one torch.nn.Sequential and build"
+            + " PipelineModule(layers=[stage_0, ..., stage_"
+            + (pp - 1)
+            + "], num_stages="
+            + pp
+            + ", partition_method='uniform'); with as many layers as stages DeepSpeed's"
+            + " partition_uniform puts layer s on stage s. Keep a TiedLayerSpec (tied embedding and"
+            + " head) out of the wrappers or untie it; activation_checkpoint_interval then counts"
+            + " whole stages.");
+    String schedule =
+        "DeepSpeed's PipelineEngine runs its own synchronous 1F1B schedule (TrainSchedule) over"
+            + " gradient_accumulation_steps micro-batches";
+    root.put(
+        "schedule",
+        plan.kind() == ScheduleKind.ONE_F_ONE_B
+            ? schedule + ", the schedule pipeplan planned."
+            : schedule
+                + "; pipeplan planned '"
+                + plan.scheduleKind()
+                + "', so DeepSpeed's time and memory will differ from pipeplan's prediction."
+                + " Re-plan with --schedules 1f1b to predict what DeepSpeed runs.");
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
     return Json.write(root);
@@ -323,10 +417,52 @@ public final class Exports {
 
   /**
    * torchgpipe: {@code balance} (layers per partition), {@code chunks} (micro-batches) and
-   * checkpointing.
+   * checkpointing. torchgpipe's {@code GPipe} module is one process driving one pipeline over its
+   * {@code devices} with the GPipe schedule only, so a plan with tensor or data parallelism, or
+   * another schedule, is refused rather than exported as something else.
    */
   static String torchgpipe(Plan plan) {
-    requireOneStagePerRank(plan, "torchgpipe");
+    requireOneStagePerRank(plan, "torchgpipe", "gpipe");
+    Parallelism par = plan.parallelism();
+    if (par.tp() > 1 || par.dp() > 1) {
+      String field = par.tp() > 1 ? "tp" : "dp";
+      int value = par.tp() > 1 ? par.tp() : par.dp();
+      throw new BadInputException(
+          "plan has "
+              + field
+              + " = "
+              + value
+              + "; torchgpipe runs one pipeline in one process with neither tensor nor data"
+              + " parallelism, so it needs tp = 1 and dp = 1 (this plan has tp = "
+              + par.tp()
+              + ", dp = "
+              + par.dp()
+              + "). Maybe re-plan with --tp 1 and --pp "
+              + par.deviceCount()
+              + " so that every device is a pipeline stage, or export to torchtitan or megatron.");
+    }
+    if (plan.kind() != ScheduleKind.GPIPE) {
+      long gpipePeak =
+          Simulator.simulate(
+                  ScheduleGenerators.generate(
+                      ScheduleRequest.of(ScheduleKind.GPIPE, par.pp(), plan.microBatchCount(), 1)),
+                  plan.costs())
+              .metrics()
+              .peakMemoryBytes();
+      long limit = plan.predicted().memoryLimitBytes();
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "plan's schedule is '%s'; torchgpipe runs GPipe only, which keeps the activations of"
+                  + " all %d micro-batches until the backward: a peak of %s per device instead of"
+                  + " the plan's %s (limit %s)%s. Maybe re-plan with --schedules gpipe.",
+              plan.scheduleKind(),
+              plan.microBatchCount(),
+              gib(gpipePeak),
+              gib(plan.predicted().peakMemoryBytes()),
+              gib(limit),
+              gpipePeak > limit ? ", which does not fit" : ""));
+    }
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();
     ArrayNode balance = root.putArray("balance");
@@ -336,21 +472,17 @@ public final class Exports {
     root.put("chunks", plan.microBatchCount());
     root.put("checkpoint", plan.training().recompute() ? "always" : "never");
     ArrayNode devices = root.putArray("devices");
-    for (int d = 0; d < plan.parallelism().pp(); d++) {
+    for (int d = 0; d < par.pp(); d++) {
       devices.add("cuda:" + d);
-    }
-    if (plan.kind() != ScheduleKind.GPIPE) {
-      root.put(
-          "note",
-          String.format(
-              Locale.ROOT,
-              "torchgpipe always runs GPipe; pipeplan planned '%s'.",
-              plan.scheduleKind()));
     }
     return Json.write(root);
   }
 
-  private static void requireOneStagePerRank(Plan plan, String engine) {
+  private static String gib(long bytes) {
+    return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+  }
+
+  private static void requireOneStagePerRank(Plan plan, String engine, String kinds) {
     if (plan.virtualStages() != 1) {
       throw new BadInputException(
           engine
@@ -358,8 +490,9 @@ public final class Exports {
               + plan.virtualStages()
               + " ("
               + plan.scheduleKind()
-              + "). Maybe re-plan with --schedules"
-              + " gpipe,1f1b,zb-h1.");
+              + "). Maybe re-plan with --schedules "
+              + kinds
+              + ".");
     }
   }
 }

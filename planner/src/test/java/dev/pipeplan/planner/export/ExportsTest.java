@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,8 +25,12 @@ class ExportsTest {
   }
 
   @ParameterizedTest
-  // torch-script needs a model with full shapes; TorchScriptExportTest holds its goldens
-  @EnumSource(value = ExportTarget.class, names = "TORCH_SCRIPT", mode = EnumSource.Mode.EXCLUDE)
+  // torch-script needs a model with full shapes; TorchScriptExportTest holds its goldens.
+  // torchgpipe refuses the 1F1B, dp = 2 fixture; torchgpipeWritesAGPipePlan holds its golden.
+  @EnumSource(
+      value = ExportTarget.class,
+      names = {"TORCH_SCRIPT", "TORCHGPIPE"},
+      mode = EnumSource.Mode.EXCLUDE)
   void everyTargetMatchesItsGoldenFiles(ExportTarget target) throws IOException {
     List<ExportFile> files = Exports.export(PlanFixtures.twoStagePlan(), target);
     assertThat(files).isNotEmpty();
@@ -80,18 +86,179 @@ class ExportsTest {
     for (ExportTarget target : List.of(ExportTarget.DEEPSPEED, ExportTarget.TORCHGPIPE)) {
       assertThatThrownBy(() -> Exports.export(plan, target))
           .isInstanceOf(BadInputException.class)
-          .hasMessageContaining("runs one stage per rank, but the plan has virtualStages 2");
+          .hasMessageContaining("runs one stage per rank, but the plan has virtualStages 2")
+          .hasMessageContaining(
+              target == ExportTarget.TORCHGPIPE ? "--schedules gpipe." : "--schedules 1f1b.");
     }
   }
 
   @Test
   void torchtitanNamesEveryModuleOnce() {
-    String toml = Exports.torchtitan(PlanFixtures.interleavedPlan());
-    assertThat(toml)
+    String py = Exports.torchtitan(PlanFixtures.interleavedPlan());
+    assertThat(py)
         .contains(
-            "module_fqns_per_model_part = [\n  [\"tok_embeddings\"],\n  [\"layers.0\"],\n"
-                + "  [\"layers.1\"],\n  [\"norm\", \"output\"]\n]");
-    assertThat(toml).contains("pipeline_parallel_schedule_csv = \"schedule.csv\"");
+            "    p.module_fqns_per_model_part = [\n"
+                + "        [\"tok_embeddings\"],\n"
+                + "        [\"layers.0\"],\n"
+                + "        [\"layers.1\"],\n"
+                + "        [\"norm\", \"lm_head\"],\n"
+                + "    ]\n");
+    assertThat(py).contains("    p.pipeline_parallel_schedule_csv = SCHEDULE_CSV\n");
+  }
+
+  /** The names torch/distributed/pipelining/schedules.py's get_schedule_class accepts. */
+  private static final List<String> GET_SCHEDULE_CLASS_NAMES =
+      List.of(
+          "1F1B",
+          "Interleaved1F1B",
+          "GPipe",
+          "LoopedBFS",
+          "InterleavedZeroBubble",
+          "PipelineScheduleSingle",
+          "PipelineScheduleMulti",
+          "ZBVZeroBubble",
+          "DualPipeV");
+
+  @Test
+  void torchtitanNamesTheScheduleClassThatPlacesStagesAsThePlanDoes() {
+    assertThat(Exports.torchtitanScheduleName(PlanFixtures.twoStagePlan()))
+        .isEqualTo("PipelineScheduleSingle");
+    assertThat(Exports.torchtitanScheduleName(PlanFixtures.interleavedPlan()))
+        .isEqualTo("PipelineScheduleMulti");
+    assertThat(Exports.torchtitanScheduleName(vShaped("zb-v"))).isEqualTo("ZBVZeroBubble");
+    assertThat(Exports.torchtitanScheduleName(vShaped("v-min"))).isEqualTo("ZBVZeroBubble");
+    assertThat(Exports.torchtitanScheduleName(vShaped("dualpipev"))).isEqualTo("DualPipeV");
+    for (Plan plan :
+        List.of(
+            PlanFixtures.twoStagePlan(),
+            PlanFixtures.interleavedPlan(),
+            vShaped("zb-v"),
+            vShaped("dualpipev"))) {
+      String py = Exports.torchtitan(plan);
+      String name = Exports.torchtitanScheduleName(plan);
+      assertThat(GET_SCHEDULE_CLASS_NAMES).contains(name);
+      assertThat(py)
+          .contains("    p.pipeline_parallel_schedule = \"" + name + "\"\n")
+          .doesNotContain("= \"_PipelineScheduleRuntime\"");
+    }
+  }
+
+  @Test
+  void torchtitanSetsTheCurrentConfigFieldsNotTheRemovedOnes() {
+    String py = Exports.torchtitan(PlanFixtures.twoStagePlan());
+    assertThat(py)
+        .contains(
+            "    p.num_pp_microbatches = 4\n",
+            "    t.max_context_length = 128\n",
+            "    t.num_tokens_per_microbatch_per_dp_rank = 256\n",
+            "    t.num_tokens_per_train_step = 2048\n")
+        .doesNotContain(
+            "pipeline_parallel_microbatch_size", "local_batch_size", "seq_len =", "[parallelism]");
+  }
+
+  @Test
+  void torchgpipeWritesAGPipePlan() throws IOException {
+    Plan gpipe =
+        copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 1, 1));
+    List<ExportFile> files = Exports.export(gpipe, ExportTarget.TORCHGPIPE);
+    assertThat(files).extracting(ExportFile::fileName).containsExactly("torchgpipe.json");
+    assertThat(files.get(0).content())
+        .isEqualTo(golden("/golden/export/torchgpipe/torchgpipe.json"));
+  }
+
+  @Test
+  void torchgpipeRefusesDataAndTensorParallelism() {
+    Plan dp2 =
+        copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 2, 1));
+    assertThatThrownBy(() -> Exports.export(dp2, ExportTarget.TORCHGPIPE))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("plan has dp = 2")
+        .hasMessageContaining("needs tp = 1 and dp = 1")
+        .hasMessageContaining("Maybe re-plan with --tp 1 and --pp 4");
+    Plan tp2 =
+        copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 1, 2));
+    assertThatThrownBy(() -> Exports.export(tp2, ExportTarget.TORCHGPIPE))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("plan has tp = 2");
+  }
+
+  @Test
+  void torchgpipeRefusesAnotherScheduleAndSaysWhatGPipeNeeds() {
+    Plan oneFOneB =
+        copy(PlanFixtures.twoStagePlan(), "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 1));
+    assertThatThrownBy(() -> Exports.export(oneFOneB, ExportTarget.TORCHGPIPE))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("plan's schedule is '1f1b'; torchgpipe runs GPipe only")
+        .hasMessageContaining("all 8 micro-batches")
+        .hasMessageContaining("limit 1.00 GiB")
+        .hasMessageContaining("Maybe re-plan with --schedules gpipe.");
+  }
+
+  @Test
+  void deepspeedGivesAPublicApiRecipeAndNamesItsOwnSchedule() {
+    String json = Exports.deepspeed(PlanFixtures.twoStagePlan());
+    assertThat(json)
+        .contains("\"partition_method\" : \"uniform\"")
+        .contains("partition_method='uniform'")
+        .contains("runs its own synchronous 1F1B schedule")
+        .doesNotContain("_partition_layers");
+    String gpipe =
+        Exports.deepspeed(
+            copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 2, 1)));
+    assertThat(gpipe).contains("pipeplan planned 'gpipe'", "--schedules 1f1b");
+  }
+
+  @ParameterizedTest
+  @EnumSource(ExportTarget.class)
+  void everyTargetRefusesAStageMapThatContradictsTheSchedule(ExportTarget target) {
+    // hand-edited: 1F1B puts stage s on device s, this plan swaps them
+    Plan edited =
+        copy(PlanFixtures.twoStagePlan(), "1f1b", 1, List.of(1, 0), Parallelism.of(2, 2, 1));
+    assertThatThrownBy(() -> Exports.export(edited, target))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("stageToDevice is [1, 0], but the '1f1b' schedule")
+        .hasMessageContaining("places stages [0, 1]");
+  }
+
+  private static Plan vShaped(String kind) {
+    Plan base = PlanFixtures.interleavedPlan();
+    return copy(base, kind, 2, List.of(0, 1, 1, 0), base.parallelism());
+  }
+
+  /** {@code base} with another kind, v, stage map and parallelism; m keeps b * m * dp. */
+  private static Plan copy(
+      Plan base, String kind, int v, List<Integer> stageToDevice, Parallelism par) {
+    int m = base.training().globalBatch() / (base.microBatchSize() * par.dp());
+    List<List<Integer>> placement = new ArrayList<>();
+    for (int d = 0; d < par.pp(); d++) {
+      List<Integer> devices = new ArrayList<>();
+      for (int k = 0; k < par.dp() * par.tp(); k++) {
+        devices.add(d * par.dp() * par.tp() + k);
+      }
+      placement.add(devices);
+    }
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        base.model(),
+        base.training(),
+        base.cluster(),
+        par,
+        base.microBatchSize(),
+        m,
+        kind,
+        v,
+        0,
+        0,
+        base.partition(),
+        stageToDevice,
+        placement,
+        base.stageCosts(),
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search());
   }
 
   @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -23,11 +24,15 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -47,6 +52,12 @@ public final class TorchScriptExport {
   static final String SCHEDULE_CSV = "schedule.csv";
   static final String STAGES_JSON = "stages.json";
   static final String README = "README.md";
+  static final String DEFAULT_PLAN_FILE = "plan.json";
+
+  private static final Set<PosixFilePermission> FOLDER_MODE =
+      PosixFilePermissions.fromString("rwxr-xr-x");
+  private static final Set<PosixFilePermission> FILE_MODE =
+      PosixFilePermissions.fromString("rw-r--r--");
 
   private static final List<LayerKind> SUPPORTED =
       List.of(LayerKind.EMBEDDING, LayerKind.TRANSFORMER_BLOCK, LayerKind.LM_HEAD);
@@ -60,14 +71,25 @@ public final class TorchScriptExport {
    *     1
    */
   public static List<ExportFile> files(Plan plan) {
-    Objects.requireNonNull(plan, "plan");
+    return files(plan, DEFAULT_PLAN_FILE);
+  }
+
+  /**
+   * The files of the export, in a fixed order, with the README's commands naming the plan as {@code
+   * planFile}.
+   *
+   * @param planFile how the README's commands name the plan file, relative to the export folder
+   */
+  public static List<ExportFile> files(Plan plan, String planFile) {
+    Exports.checkPlan(plan);
+    Checks.nonBlank("planFile", planFile);
     checkSupported(plan);
     return List.of(
         new ExportFile(LAUNCHER, resource(LAUNCHER)),
         new ExportFile(PLAN_MODULE, resource(PLAN_MODULE)),
         new ExportFile(SCHEDULE_CSV, PyTorchCsv.write(PlanPrediction.schedule(plan))),
         new ExportFile(STAGES_JSON, stagesJson(plan)),
-        new ExportFile(README, readme(plan)));
+        new ExportFile(README, readme(plan, planFile)));
   }
 
   /**
@@ -78,9 +100,17 @@ public final class TorchScriptExport {
    * @return the files written, in order
    */
   public static List<Path> write(Plan plan, Path outDir) {
+    return write(plan, outDir, null);
+  }
+
+  /**
+   * As {@link #write(Plan, Path)}, with the README naming {@code planFile} (relative to {@code
+   * outDir}) where its commands need the plan; {@code null} names {@code plan.json}.
+   */
+  public static List<Path> write(Plan plan, Path outDir, Path planFile) {
     Objects.requireNonNull(outDir, "outDir");
-    List<ExportFile> files = files(plan);
     Path target = outDir.toAbsolutePath().normalize();
+    List<ExportFile> files = files(plan, planReference(target, planFile));
     Path parent = target.getParent();
     try {
       Files.createDirectories(parent);
@@ -96,8 +126,12 @@ public final class TorchScriptExport {
       Path temporary = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
       try {
         for (ExportFile f : files) {
-          Files.writeString(temporary.resolve(f.fileName()), f.content(), StandardCharsets.UTF_8);
+          Path file = temporary.resolve(f.fileName());
+          Files.writeString(file, f.content(), StandardCharsets.UTF_8);
+          setPermissions(file, FILE_MODE);
         }
+        // createTempDirectory makes the folder owner-only; the export gets the usual mode
+        setPermissions(temporary, FOLDER_MODE);
         Path old = null;
         if (Files.exists(target)) {
           old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old");
@@ -122,6 +156,22 @@ public final class TorchScriptExport {
       written.add(outDir.resolve(f.fileName()));
     }
     return List.copyOf(written);
+  }
+
+  /** The plan as the README's commands, run inside the export folder, name it. */
+  static String planReference(Path folder, Path planFile) {
+    if (planFile == null) {
+      return DEFAULT_PLAN_FILE;
+    }
+    Path plan = planFile.toAbsolutePath().normalize();
+    Path relative = folder.relativize(plan);
+    return (relative.toString().isEmpty() ? plan : relative).toString().replace('\\', '/');
+  }
+
+  private static void setPermissions(Path path, Set<PosixFilePermission> mode) throws IOException {
+    if (Files.getFileAttributeView(path, PosixFileAttributeView.class) != null) {
+      Files.setPosixFilePermissions(path, mode);
+    }
   }
 
   private static void checkSupported(Plan plan) {
@@ -215,7 +265,7 @@ public final class TorchScriptExport {
     return Json.write(root);
   }
 
-  static String readme(Plan plan) {
+  static String readme(Plan plan, String planFile) {
     int pp = plan.parallelism().pp();
     StringBuilder b = new StringBuilder();
     b.append("# ").append(plan.model().name()).append(" on torch.distributed.pipelining\n\n");
@@ -254,8 +304,9 @@ public final class TorchScriptExport {
         .append(" run_pipeline.py --device cuda               # one GPU per rank, NCCL\n");
     b.append(
         "python3 run_pipeline.py --profile --device cuda             # per-layer F, I, W -> profile.json\n");
-    b.append("pipeplan import-trace traces/ --plan plan.json -o run.json\n");
-    b.append("pipeplan report --plan plan.json --measured run.json -o report/\n");
+    String planArg = shellWord(planFile);
+    b.append("pipeplan import-trace traces/ --plan ").append(planArg).append(" -o run.json\n");
+    b.append("pipeplan report --plan ").append(planArg).append(" --measured run.json -o report/\n");
     b.append("```\n\n");
     b.append(
             "The launcher is written against PyTorch 2.11's `torch.distributed.pipelining` and runs one"
@@ -271,6 +322,14 @@ public final class TorchScriptExport {
         ". `--chrome-trace` also writes the PyTorch profiler's Chrome trace per rank, whose `PP:<action>`"
             + " (runtime) and `pipeplan:<action>` (compute only) events `pipeplan import-trace` reads too.\n");
     return b.toString();
+  }
+
+  /** {@code word} as one shell word: as is when it is plain, else in single quotes. */
+  private static String shellWord(String word) {
+    if (word.matches("[A-Za-z0-9_./+:=@%-]+")) {
+      return word;
+    }
+    return "'" + word.replace("'", "'\\''") + "'";
   }
 
   private static String resource(String name) {

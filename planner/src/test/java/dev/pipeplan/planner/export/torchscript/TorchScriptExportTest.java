@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.zoo.Zoo;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -56,7 +58,8 @@ class TorchScriptExportTest {
     return new Plan(
         Plan.FORMAT_VERSION,
         model,
-        base.training(),
+        // b * m * dp = 2 * 4 * 1
+        TrainingSpec.of(8, base.training().sequenceLength(), DType.BF16),
         base.cluster(),
         Parallelism.of(2, 1, 1),
         2,
@@ -137,6 +140,34 @@ class TorchScriptExportTest {
   void sameExportTwiceGivesSameBytes() {
     assertThat(TorchScriptExport.files(zeroBubbleVPlan()))
         .isEqualTo(TorchScriptExport.files(zeroBubbleVPlan()));
+  }
+
+  @Test
+  void writeGivesTheFolderAndFilesTheUsualModes(@TempDir Path tmp) throws IOException {
+    assumeTrue(
+        Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class)
+            != null);
+    Path out = tmp.resolve("launcher");
+    TorchScriptExport.write(oneFOneBPlan(), out);
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out)))
+        .isEqualTo("rwxr-xr-x");
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(out.resolve("README.md"))))
+        .isEqualTo("rw-r--r--");
+  }
+
+  @Test
+  void readmeNamesThePlanFileTheUserGave(@TempDir Path tmp) throws IOException {
+    Path out = tmp.resolve("launcher");
+    TorchScriptExport.write(oneFOneBPlan(), out, tmp.resolve("my plan.json"));
+    String readme = Files.readString(out.resolve("README.md"));
+    assertThat(readme)
+        .contains("pipeplan import-trace traces/ --plan '../my plan.json' -o run.json")
+        .contains("pipeplan report --plan '../my plan.json' --measured run.json")
+        .doesNotContain("--plan plan.json");
   }
 
   @Test
