@@ -53,8 +53,12 @@ public final class Clusters {
   private static final double GB = 1e9;
   private static final double TERA = 1e12;
   private static final long MICRO = 1_000L;
+
+  /** The most devices a cluster may have (shorthand or file); documented in docs/formats.md. */
+  public static final long MAX_DEVICES = 1_000_000;
+
   private static final Pattern SHORTHAND =
-      Pattern.compile("([a-z0-9][a-z0-9._-]*):(\\d{1,7})(?:x(\\d{1,7}))?");
+      Pattern.compile("([a-z0-9][a-z0-9._-]*):(\\d+)(?:x(\\d+))?");
 
   private static final LinkSpec NVLINK2 = link("nvlink2", 50 * GB, 5);
   private static final LinkSpec NVLINK3 = link("nvlink3", 300 * GB, 5);
@@ -322,11 +326,23 @@ public final class Clusters {
                             + Suggestions.maybe(m.group(1), allDeviceNames())
                             + " Known devices: "
                             + String.join(", ", deviceNames())));
-    int nodes = Integer.parseInt(m.group(2));
-    int perNode = m.group(3) == null ? nodes : Integer.parseInt(m.group(3));
-    if (m.group(3) == null) {
-      nodes = 1;
+    java.math.BigInteger bigNodes =
+        m.group(3) == null ? java.math.BigInteger.ONE : new java.math.BigInteger(m.group(2));
+    java.math.BigInteger bigPerNode =
+        new java.math.BigInteger(m.group(3) == null ? m.group(2) : m.group(3));
+    java.math.BigInteger total = bigNodes.multiply(bigPerNode);
+    if (total.compareTo(java.math.BigInteger.valueOf(MAX_DEVICES)) > 0) {
+      throw new BadInputException(
+          "cluster '"
+              + text
+              + "' has "
+              + total
+              + " devices; at most "
+              + MAX_DEVICES
+              + " are supported");
     }
+    int nodes = bigNodes.intValueExact();
+    int perNode = bigPerNode.intValueExact();
     if (nodes < 1 || perNode < 1) {
       throw new BadInputException(
           "cluster '"
@@ -335,14 +351,6 @@ public final class Clusters {
               + nodes
               + "x"
               + perNode);
-    }
-    if ((long) nodes * perNode > 1_000_000) {
-      throw new BadInputException(
-          "cluster '"
-              + text
-              + "' has "
-              + (long) nodes * perNode
-              + " devices; at most 1000000 are supported");
     }
     DeviceSpec device = p.device();
     if (device.name().equals("cpu")) {

@@ -1,6 +1,7 @@
 package dev.pipeplan.models.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Profile;
 import java.io.IOException;
@@ -26,16 +27,29 @@ public final class ProfileJson {
   }
 
   public static Profile read(String json) {
+    return read(json, "profile");
+  }
+
+  /** Parses profile JSON; {@code source} names it in messages ("profile p.json"). */
+  static Profile read(String json, String source) {
     try {
       return Json.json().readValue(json, Profile.class);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(JsonErrors.syntax("profile", e), e);
+      if (JsonErrors.isSyntax(e) || !(e instanceof JsonMappingException)) {
+        throw new BadInputException(JsonErrors.syntax(source, e), e);
+      }
+      JsonMappingException m = (JsonMappingException) e;
+      String path = JsonErrors.mappingPath(m);
+      Throwable cause = m.getCause() instanceof IllegalArgumentException ? m.getCause() : m;
+      String why = cause == m ? JsonErrors.clean(m.getOriginalMessage()) : cause.getMessage();
+      throw new BadInputException(
+          source + ": " + (path.isEmpty() ? "" : "field '" + path + "': ") + why, e);
     }
   }
 
   public static Profile read(Path file) {
     try {
-      return read(Files.readString(file, StandardCharsets.UTF_8));
+      return read(Files.readString(file, StandardCharsets.UTF_8), "profile " + file);
     } catch (NoSuchFileException e) {
       throw new BadInputException(
           "profile " + file + " does not exist. Maybe run 'pipeplan profile' first.");

@@ -1,0 +1,272 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The hostile-input corpus: for every command, command lines a careless or malicious user could
+ * type (negative, zero, huge and overflowing sizes, wrong units, existing and unwritable paths,
+ * truncated and contradictory plan files). Each must end with exit code 2 within 5 seconds, an
+ * "error:" line that names what was wrong, no stack trace, and no file created, changed or deleted.
+ *
+ * <p>In a case's arguments, {@code @/name} stands for a path inside the test's folder.
+ */
+class HostileCommandLinesTest {
+  @TempDir static Path dir;
+
+  /** What each refusal must stay within: the bound for an answer to bad input. */
+  private static final Duration ANSWER_WITHIN = Duration.ofSeconds(5);
+
+  @BeforeAll
+  static void fixtures() throws IOException {
+    StringWriter err = new StringWriter();
+    int code =
+        Main.execute(
+            new String[] {
+              "plan",
+              "--model",
+              "gpt-tiny",
+              "--cluster",
+              "h100:1x4",
+              "--global-batch",
+              "16",
+              "--pp",
+              "4",
+              "--schedules",
+              "1f1b",
+              "--quiet",
+              "-o",
+              dir.resolve("plan.json").toString()
+            },
+            new PrintWriter(new StringWriter(), true),
+            new PrintWriter(err, true));
+    assertThat(code).as(err.toString()).isZero();
+    String plan = Files.readString(dir.resolve("plan.json"));
+    Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
+    Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
+    Files.createDirectories(dir.resolve("existing"));
+    Files.writeString(dir.resolve("a-file"), "not a folder\n");
+    Path users = Files.createDirectories(dir.resolve("users-folder"));
+    Files.writeString(users.resolve("index.html"), "<html>my own page</html>\n");
+    Files.writeString(users.resolve("notes.txt"), "my notes\n");
+    Files.createDirectories(users.resolve("sub")).resolve("keep.txt");
+    Files.writeString(users.resolve("sub").resolve("keep.txt"), "keep\n");
+    Files.writeString(dir.resolve("empty.json"), "");
+  }
+
+  /** The plan with its first stage moved to another device than its schedule kind puts it on. */
+  private static String contradictory(String plan) {
+    int at = plan.indexOf("\"stageToDevice\"");
+    assertThat(at).as("plan has a stageToDevice field").isPositive();
+    int open = plan.indexOf('[', at);
+    int close = plan.indexOf(']', open);
+    String[] devices = plan.substring(open + 1, close).split(",");
+    devices[0] = devices[0].replace("0", "3");
+    return plan.substring(0, open + 1) + String.join(",", devices) + plan.substring(close);
+  }
+
+  static Stream<Arguments> corpus() {
+    List<Arguments> c = new ArrayList<>();
+    // the top level
+    c.add(of("plna", "did you mean", "plna"));
+    // schedule
+    c.add(of("schedule --kind 1f1b --pp -3 --microbatches 8", "-3"));
+    c.add(of("schedule --kind 1f1b --pp 0 --microbatches 8", "0"));
+    c.add(of("schedule --kind 1f1b --pp 4 --microbatches 0", "0"));
+    c.add(of("schedule --kind 1f1b --pp 4 --microbatches 99999999999", "99999999999"));
+    c.add(of("schedule --kind 1f1b --pp 4x --microbatches 8", "4x"));
+    c.add(of("schedule --kind 1f1b --pp 100000 --microbatches 8", "100000"));
+    c.add(of("schedule --kind 1f1b --pp 4 --microbatches 100000000", "100000000"));
+    c.add(of("schedule --kind interleaved --pp 4 --microbatches 8 --virtual-stages -1", "-1"));
+    c.add(of("schedule --kind 1f1b --pp 4 --microbatches 8 --format xml", "xml"));
+    c.add(of("schedule --kind 1f1bb --pp 4 --microbatches 8", "1f1bb"));
+    // simulate
+    c.add(of("simulate --model gpt2-xl --microbatches 8 --schedule 1f1b", "--pp is required"));
+    c.add(of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --tp 0", "--tp"));
+    c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --microbatch-size -1",
+            "--microbatch-size"));
+    c.add(of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --seq -5", "-5"));
+    c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --seq 999999999",
+            "999999999"));
+    c.add(
+        of("simulate --model gpt2-xl --pp 4 --microbatches 10000000 --schedule 1f1b", "10000000"));
+    c.add(
+        of(
+            "simulate --uniform-stage-ms 1,2 --pp 100000 --microbatches 8 --schedule 1f1b",
+            "100000"));
+    c.add(of("simulate --uniform-stage-ms 1ms,2 --pp 4 --microbatches 8 --schedule 1f1b", "1ms"));
+    c.add(of("simulate --uniform-stage-ms -1,2 --pp 4 --microbatches 8 --schedule 1f1b", "-1"));
+    c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --partition 1,2,3",
+            "--partition"));
+    c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --timeline @/existing",
+            "is a folder"));
+    c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --gantt @/a-file/g.png",
+            "is a file, not a folder"));
+    c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --gantt @/g.bmp",
+            "g.bmp"));
+    c.add(of("simulate --plan @/truncated.json", "is truncated (ends inside"));
+    c.add(of("simulate --plan @/contradictory.json", "contradictory.json"));
+    c.add(of("simulate --plan @/empty.json", "empty"));
+    // plan
+    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch -1", "--global-batch"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 2000000000 --quiet",
+            "2000000000"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --memory-limit 80XB",
+            "80XB"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --memory-limit 99999999TiB",
+            "99999999TiB"));
+    c.add(of("plan --model gpt2-xl --cluster h100:0x4 --global-batch 64", "0x4"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:99999999x99999999 --global-batch 64",
+            "at most 1000000"));
+    c.add(of("plan --model gpt2-xl --cluster dgx-a100-80 --global-batch 64", "dgx-a100-80gb"));
+    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --pp 3", "--pp 2"));
+    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --top 0", "--top"));
+    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --profile @/truncated.json",
+            "is truncated"));
+    c.add(of("plan --model @/truncated.json --cluster h100:1x4 --global-batch 64", "truncated"));
+    c.add(of("plan --model gpt2-xl --cluster @/truncated.json --global-batch 64", "truncated"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 -o @/existing",
+            "is a folder"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 -o @/a-file/plan.json",
+            "is a file, not a folder"));
+    // export
+    c.add(of("export --plan @/truncated.json --to megatron -o @/out", "is truncated"));
+    c.add(of("export --plan @/contradictory.json --to pytorch-csv -o @/out", "contradictory"));
+    c.add(of("export --plan @/plan.json --to nosuch -o @/out", "nosuch"));
+    c.add(of("export --plan @/plan.json --to torchgpipe -o @/out", "--schedules gpipe"));
+    c.add(of("export --plan @/missing.json --to megatron -o @/out", "missing.json"));
+    // import-trace
+    c.add(of("import-trace @/no-traces -o @/run.json", "no-traces"));
+    c.add(of("import-trace @/truncated.json -o @/run.json", "truncated.json"));
+    // report
+    c.add(of("report --plan @/truncated.json -o @/report", "is truncated"));
+    c.add(of("report --plan @/contradictory.json -o @/report", "contradictory"));
+    c.add(of("report --plan @/plan.json -o @/a-file", "a-file"));
+    c.add(of("report --plan @/plan.json -o @/users-folder", "users-folder"));
+    c.add(
+        of("report --plan @/plan.json --measured @/truncated.json -o @/report", "truncated.json"));
+    // profile
+    c.add(of("profile --model gpt-tiny --backend tpu -o @/p.json", "tpu"));
+    c.add(of("profile --model nosuch -o @/p.json", "nosuch"));
+    c.add(of("profile --model gpt-tiny -o @/existing", "is a folder"));
+    c.add(of("profile --model gpt-tiny --repeats -1 -o @/p.json", "-1"));
+    c.add(of("profile --model gpt-tiny --microbatch-sizes 0 -o @/p.json", "0"));
+    // run
+    c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));
+    c.add(of("run --plan @/contradictory.json -o @/run.json", "contradictory"));
+    c.add(of("run --plan @/plan.json --iterations 0 -o @/run.json", "iterations"));
+    c.add(of("run --plan @/plan.json --warmup -1 -o @/run.json", "warmup"));
+    c.add(of("run --plan @/plan.json -o @/existing", "is a folder"));
+    c.add(of("run --plan @/plan.json --backend tpu -o @/run.json", "tpu"));
+    // models and clusters
+    c.add(of("models show nosuch", "nosuch"));
+    c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
+    c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
+    c.add(of("clusters show nosuch", "nosuch"));
+    // demo
+    c.add(of("demo --workers 0 -o @/demo", "--workers"));
+    c.add(of("demo --global-batch -1 -o @/demo", "-1"));
+    c.add(of("demo -o @/a-file", "a-file"));
+    return c.stream();
+  }
+
+  private static Arguments of(String commandLine, String... expectedFragments) {
+    return Arguments.of(commandLine, List.of(expectedFragments));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("corpus")
+  void refusedWithExitTwoOneMessageAndNothingWritten(
+      String commandLine, List<String> expectedFragments) {
+    String[] args =
+        Stream.of(commandLine.split(" "))
+            .map(a -> a.startsWith("@/") ? dir.resolve(a.substring(2)).toString() : a)
+            .toArray(String[]::new);
+    Map<String, String> before = snapshot(dir);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    int code =
+        assertTimeoutPreemptively(
+            ANSWER_WITHIN,
+            () -> Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true)),
+            () -> "no answer within " + ANSWER_WITHIN + " for: " + commandLine);
+
+    String message = err.toString();
+    assertThat(code).as("exit code of %s; stderr: %s", commandLine, message).isEqualTo(2);
+    assertThat(message).as("stderr of %s", commandLine).startsWith("error: ");
+    for (String fragment : expectedFragments) {
+      assertThat(message.toLowerCase(java.util.Locale.ROOT))
+          .as("stderr of %s", commandLine)
+          .contains(fragment.toLowerCase(java.util.Locale.ROOT));
+    }
+    assertThat(message)
+        .as("stderr of %s", commandLine)
+        .doesNotContain("\tat ")
+        .doesNotContain("Exception")
+        .doesNotContain("REDACTED");
+    assertThat(snapshot(dir)).as("files after %s", commandLine).isEqualTo(before);
+  }
+
+  /** Every file and folder under {@code root} with its size and modification time. */
+  private static Map<String, String> snapshot(Path root) {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        files.put(
+            root.relativize(p).toString(),
+            Files.isDirectory(p)
+                ? "dir"
+                : Files.size(p) + " bytes, modified " + Files.getLastModifiedTime(p));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
+  }
+}
