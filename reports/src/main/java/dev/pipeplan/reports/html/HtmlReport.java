@@ -41,6 +41,9 @@ public final class HtmlReport {
    */
   static final int FOLDED_DEVICE_TABLE = 16;
 
+  /** The report's page. */
+  static final String INDEX = "index.html";
+
   private HtmlReport() {}
 
   /**
@@ -53,9 +56,12 @@ public final class HtmlReport {
   }
 
   /**
-   * Writes the report into {@code outDir}, replacing an earlier report there.
+   * Writes the report into {@code outDir}, replacing an earlier report there; a folder that holds
+   * anything pipeplan did not write is refused (see {@link ReportFolder}).
    *
-   * @return the names of the files written, index.html last
+   * @return the names of the files written, index.html and then the manifest last
+   * @throws dev.pipeplan.models.BadInputException when {@code outDir} is a file or a folder that
+   *     holds files that are not an earlier report's
    */
   public static List<String> write(ReportContent content, Path outDir) {
     return write(content, outDir, name -> {});
@@ -136,10 +142,11 @@ public final class HtmlReport {
         w.done("plan.json");
       }
       String html = new Page(content, comparison, files, memory, search).render();
-      AtomicFiles.writeString(dir.resolve(ReportFolder.MARKER), html);
-      w.done(ReportFolder.MARKER);
-      folder.commit();
+      AtomicFiles.writeString(dir.resolve(INDEX), html);
+      w.done(INDEX);
+      folder.commit(files);
     }
+    files.add(ReportFolder.MANIFEST);
     return List.copyOf(files);
   }
 

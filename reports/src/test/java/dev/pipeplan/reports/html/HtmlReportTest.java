@@ -147,6 +147,7 @@ class HtmlReportTest {
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("mine")
+        .hasMessageContaining("notes.txt")
         .hasMessageContaining("new folder");
     assertThat(Files.readString(out.resolve("notes.txt"))).isEqualTo("keep me");
     assertThat(listing(dir)).containsExactly("mine");
