@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -151,6 +153,32 @@ class ReportFolderTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("plan.json");
     assertThat(Files.readString(target.resolve("a.txt"))).isEqualTo("keep me");
+  }
+
+  @Test
+  void aFileAddedWhileTheReportIsWrittenSurvivesAndTheReportIsRefused() throws Exception {
+    Path out = dir.resolve("report");
+    HtmlReport.write(TestContents.of(2, 4, false), out);
+    String index = Files.readString(out.resolve("index.html"));
+    assertThatThrownBy(
+            () ->
+                HtmlReport.write(
+                    TestContents.of(3, 4, false),
+                    out,
+                    name -> {
+                      if (name.equals("trace.json")) {
+                        try {
+                          Files.writeString(out.resolve("notes.txt"), "keep me");
+                        } catch (IOException e) {
+                          throw new UncheckedIOException(e);
+                        }
+                      }
+                    }))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("notes.txt");
+    assertThat(Files.readString(out.resolve("notes.txt"))).isEqualTo("keep me");
+    assertThat(Files.readString(out.resolve("index.html"))).isEqualTo(index);
+    assertThat(HtmlReportTest.listing(dir)).containsExactly("report");
   }
 
   @Test
