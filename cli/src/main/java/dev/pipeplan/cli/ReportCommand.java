@@ -51,7 +51,11 @@ final class ReportCommand implements Callable<Integer> {
       names = {"-o", "--output"},
       required = true,
       paramLabel = "DIR",
-      description = "The report folder; an earlier report there is replaced.")
+      description = {
+        "The report folder: a new or empty folder, or an earlier report (replaced whole).",
+        "A folder holding any file pipeplan did not write there is refused (see its",
+        ".pipeplan-report manifest)."
+      })
   Path output;
 
   @Spec CommandSpec spec;

@@ -13,7 +13,9 @@ public enum BarCategory {
   BACKWARD_INPUT("I backward (input grad)", new Color(0xE69F00)),
   BACKWARD_WEIGHT("W backward (weight grad)", new Color(0xCC79A7)),
   BACKWARD("B backward (I+W)", new Color(0x009E73)),
-  COMM("comm (transfer in)", new Color(0x7F7F7F));
+  COMM("comm (transfer in)", new Color(0x7F7F7F)),
+  /** One block per device standing for the steady-state actions a summarised chart leaves out. */
+  STEADY_STATE("steady state (summarised)", new Color(0xD9D9D9));
 
   private final String legendLabel;
   private final Color fill;
@@ -33,22 +35,21 @@ public enum BarCategory {
 
   /** Black or white, whichever reads better on the fill (WCAG relative luminance). */
   public Color textColor() {
-    return relativeLuminance(fill) > 0.179 ? Color.BLACK : Color.WHITE;
+    return textColorOn(fill);
+  }
+
+  /** Black or white, whichever reads better on {@code background}. */
+  static Color textColorOn(Color background) {
+    return relativeLuminance(background) > 0.179 ? Color.BLACK : Color.WHITE;
   }
 
   public static BarCategory of(ActionType type) {
-    switch (type) {
-      case F:
-        return FORWARD;
-      case I:
-        return BACKWARD_INPUT;
-      case W:
-        return BACKWARD_WEIGHT;
-      case B:
-        return BACKWARD;
-      default:
-        throw new IllegalArgumentException("no bar category for " + type);
-    }
+    return switch (type) {
+      case F -> FORWARD;
+      case I -> BACKWARD_INPUT;
+      case W -> BACKWARD_WEIGHT;
+      case B -> BACKWARD;
+    };
   }
 
   static double relativeLuminance(Color c) {

@@ -11,12 +11,20 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.NumberAxis;
@@ -56,7 +64,22 @@ public final class GanttChart {
    */
   static final int TRANSFER_ACTIONS_PER_DEVICE_LIMIT = 600;
 
+  /**
+   * Above this many actions on one device (bars under about six pixels at the default width) the
+   * chart of one timeline summarises its steady state: the first and last {@value
+   * #EDGE_MICROBATCHES} micro-batches are drawn in full and the stretch between them becomes one
+   * labelled block per device, with a break in the time axis. The paired chart is never summarised.
+   */
+  public static final int SUMMARY_ACTIONS_PER_DEVICE = 200;
+
+  /** How many micro-batches at each end a summarised chart draws in full. */
+  public static final int EDGE_MICROBATCHES = 4;
+
+  /** The steady-state block's width as a share of the time drawn in full. */
+  private static final double SUMMARY_BLOCK_SHARE = 0.18;
+
   private static final Color BAND = new Color(0xF2F2F2);
+  private static final Color BREAK = new Color(0xFAFAFA);
   private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 16);
   private static final Font SUBTITLE_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
 
@@ -130,10 +153,12 @@ public final class GanttChart {
     for (int d = 0; d < p; d++) {
       rowLabels[d] = "device " + d;
     }
+    Optional<SteadyStateCut> cut = SteadyStateCut.of(timeline);
     GanttDataset.Builder bars = GanttDataset.builder();
-    addTrack(bars, timeline, 1, 0, "action-");
+    addTrack(bars, timeline, 1, 0, "action-", cut);
     TimelineSummary s = TimelineSummary.of(timeline);
-    String subtitle =
+    List<String> subtitles = new ArrayList<>();
+    subtitles.add(
         String.format(
             Locale.ROOT,
             "%s: iteration %s ms, bubble %.1f%%, %d actions%s",
@@ -141,17 +166,43 @@ public final class GanttChart {
             ms(s.iterationNanos()),
             100 * s.bubbleRatio(),
             timeline.actions().size(),
-            timeline.transfers().isEmpty() || showsTransfers(timeline)
+            timeline.transfers().isEmpty() || showsTransfers(timeline, cut)
                 ? ""
-                : " (transfers not drawn at this scale)");
+                : " (transfers not drawn at this scale)"));
+    cut.ifPresent(c -> subtitles.add(c.note()));
+    String legendNote = legendNote(bars.build());
+    if (!legendNote.isEmpty()) {
+      subtitles.add(legendNote);
+    }
+    long end = timeline.makespanNanos() + firstStartNanos(timeline);
     return chart(
-        title,
-        List.of(subtitle),
+        cut.isPresent() ? title + " (steady state summarised)" : title,
+        subtitles,
         bars.build(),
         rowLabels,
         1,
         heightPixels,
-        timeline.makespanNanos() + firstStartNanos(timeline));
+        cut.map(c -> c.display(end)).orElse(end),
+        cut);
+  }
+
+  /**
+   * A sentence saying how the chart of {@code timeline} summarises its steady state, or empty when
+   * it draws every action (for captions).
+   */
+  public static Optional<String> summaryNote(Timeline timeline) {
+    Objects.requireNonNull(timeline, "timeline");
+    return SteadyStateCut.of(timeline).map(SteadyStateCut::note);
+  }
+
+  /** What bar shading and labels mean, when the chart has chunks; empty otherwise. */
+  private static String legendNote(GanttDataset dataset) {
+    if (dataset.chunkCount() <= 1) {
+      return "bar labels: micro-batch, then stage (s)";
+    }
+    return "bar labels: micro-batch, then stage (s); chunk 0 of each device solid, chunk 1"
+        + (dataset.chunkCount() > 2 ? " and later lighter" : " lighter")
+        + " with a dark outline (looped: chunk = stage / devices; V-shape: 0 down, 1 back up)";
   }
 
   /**
@@ -181,8 +232,8 @@ public final class GanttChart {
       rowLabels[2 * d + 1] = "dev " + d + " measured";
     }
     GanttDataset.Builder bars = GanttDataset.builder();
-    addTrack(bars, predicted, 2, 0, "predicted-");
-    addTrack(bars, measured, 2, 1, "measured-");
+    addTrack(bars, predicted, 2, 0, "predicted-", Optional.empty());
+    addTrack(bars, measured, 2, 1, "measured-", Optional.empty());
     Comparison c = Comparison.of(predicted, measured);
     List<String> subtitles = new ArrayList<>();
     subtitles.add(
@@ -204,7 +255,7 @@ public final class GanttChart {
         Math.max(
             predicted.makespanNanos() + firstStartNanos(predicted),
             measured.makespanNanos() + firstStartNanos(measured));
-    return chart(title, subtitles, bars.build(), rowLabels, 2, heightPixels, end);
+    return chart(title, subtitles, bars.build(), rowLabels, 2, heightPixels, end, Optional.empty());
   }
 
   /**
@@ -212,33 +263,109 @@ public final class GanttChart {
    * them.
    */
   static boolean showsTransfers(Timeline timeline) {
+    return showsTransfers(timeline, Optional.empty());
+  }
+
+  private static boolean showsTransfers(Timeline timeline, Optional<SteadyStateCut> cut) {
+    long drawn = timeline.actions().size() - cut.map(SteadyStateCut::summarisedActions).orElse(0);
     return !timeline.transfers().isEmpty()
-        && timeline.actions().size()
-            <= (long) TRANSFER_ACTIONS_PER_DEVICE_LIMIT * timeline.deviceCount();
+        && drawn <= (long) TRANSFER_ACTIONS_PER_DEVICE_LIMIT * timeline.deviceCount();
   }
 
   private static void addTrack(
-      GanttDataset.Builder bars, Timeline timeline, int stride, int offset, String idPrefix) {
-    boolean hasTransfers = showsTransfers(timeline);
+      GanttDataset.Builder bars,
+      Timeline timeline,
+      int stride,
+      int offset,
+      String idPrefix,
+      Optional<SteadyStateCut> cut) {
+    boolean hasTransfers = showsTransfers(timeline, cut);
     double barTop = -0.40;
     double barBottom = hasTransfers ? 0.17 : 0.40;
+    int[][] stagesOf = stagesPerDevice(timeline);
+    int[] summarised = new int[timeline.deviceCount()];
     Set<String> ids = new HashSet<>();
     for (TimedAction a : timeline.actions()) {
       checkDevice(timeline, a.device());
       int row = a.device() * stride + offset;
-      String id = unique(ids, idPrefix + "d" + a.device() + "-" + a.action());
-      bars.add(
-          BarCategory.of(a.action().type()),
-          a.startNanos(),
-          a.endNanos(),
-          row,
-          row + barTop,
-          row + barBottom,
-          Integer.toString(a.action().microBatch()),
-          id);
+      String id = idPrefix + "d" + a.device() + "-" + a.action();
+      int stage = a.action().stage();
+      int chunk = Arrays.binarySearch(stagesOf[a.device()], stage);
+      String mb = Integer.toString(a.action().microBatch());
+      String label = mb + " s" + stage;
+      BarCategory category = BarCategory.of(a.action().type());
+      if (cut.isEmpty()) {
+        bars.add(
+            category,
+            a.startNanos(),
+            a.endNanos(),
+            row,
+            row + barTop,
+            row + barBottom,
+            label,
+            mb,
+            chunk,
+            unique(ids, id));
+        continue;
+      }
+      SteadyStateCut c = cut.get();
+      if (c.inside(a.startNanos(), a.endNanos())) {
+        summarised[a.device()]++;
+        continue;
+      }
+      // An action that crosses an edge of the cut is drawn up to the break and from it.
+      if (a.startNanos() < c.fromNanos()) {
+        bars.add(
+            category,
+            a.startNanos(),
+            Math.min(a.endNanos(), c.fromNanos()),
+            row,
+            row + barTop,
+            row + barBottom,
+            label,
+            mb,
+            chunk,
+            unique(ids, id));
+      }
+      if (a.endNanos() > c.toNanos()) {
+        bars.add(
+            category,
+            c.display(Math.max(a.startNanos(), c.toNanos())),
+            c.display(a.endNanos()),
+            row,
+            row + barTop,
+            row + barBottom,
+            label,
+            mb,
+            chunk,
+            unique(ids, id));
+      }
+    }
+    if (cut.isPresent()) {
+      SteadyStateCut c = cut.get();
+      for (int d = 0; d < summarised.length; d++) {
+        if (summarised[d] == 0) {
+          continue;
+        }
+        int row = d * stride + offset;
+        bars.add(
+            BarCategory.STEADY_STATE,
+            c.fromNanos(),
+            c.fromNanos() + c.gapNanos(),
+            row,
+            row + barTop,
+            row + barBottom,
+            "steady state: " + summarised[d] + " actions",
+            Integer.toString(summarised[d]),
+            0,
+            unique(ids, "steady-" + idPrefix + "d" + d));
+      }
     }
     for (Transfer t : hasTransfers ? timeline.transfers() : List.<Transfer>of()) {
       checkDevice(timeline, t.toDevice());
+      if (cut.isPresent() && !cut.get().outside(t.startNanos(), t.endNanos())) {
+        continue;
+      }
       int row = t.toDevice() * stride + offset;
       String id =
           unique(
@@ -253,8 +380,31 @@ public final class GanttChart {
                   + t.producer()
                   + "-"
                   + t.consumer());
-      bars.add(BarCategory.COMM, t.startNanos(), t.endNanos(), row, row + 0.22, row + 0.40, "", id);
+      long start = cut.map(c -> c.display(t.startNanos())).orElse(t.startNanos());
+      long end = cut.map(c -> c.display(t.endNanos())).orElse(t.endNanos());
+      bars.add(BarCategory.COMM, start, end, row, row + 0.22, row + 0.40, "", id);
     }
+  }
+
+  /**
+   * For each device, the stages it runs in ascending order: the index of a stage in its device's
+   * array is its virtual-stage chunk (looped placement: stage / p; V-shape: 0 for the stage on the
+   * way down, 1 on the way back up), read from the stage-to-device placement the timeline records.
+   */
+  static int[][] stagesPerDevice(Timeline timeline) {
+    List<TreeSet<Integer>> sets = new ArrayList<>();
+    for (int d = 0; d < timeline.deviceCount(); d++) {
+      sets.add(new TreeSet<>());
+    }
+    for (TimedAction a : timeline.actions()) {
+      checkDevice(timeline, a.device());
+      sets.get(a.device()).add(a.action().stage());
+    }
+    int[][] stages = new int[timeline.deviceCount()][];
+    for (int d = 0; d < stages.length; d++) {
+      stages[d] = sets.get(d).stream().mapToInt(Integer::intValue).toArray();
+    }
+    return stages;
   }
 
   private static JFreeChart chart(
@@ -264,7 +414,8 @@ public final class GanttChart {
       String[] rowLabels,
       int rowsPerDevice,
       int heightPixels,
-      long endNanos) {
+      long endNanos,
+      Optional<SteadyStateCut> cut) {
     int rows = rowLabels.length;
     double rowPixels = Math.max(4.0, (heightPixels - 170.0) / rows);
     int labelPoints = (int) Math.max(8, Math.min(11, Math.floor(rowPixels * 0.42)));
@@ -278,6 +429,7 @@ public final class GanttChart {
     time.setLowerMargin(0);
     time.setUpperMargin(0);
     time.setLabelFont(SUBTITLE_FONT);
+    cut.ifPresent(c -> time.setNumberFormatOverride(new BrokenAxisFormat(c)));
 
     SymbolAxis devices = new SymbolAxis(null, rowLabels);
     devices.setInverted(true);
@@ -298,9 +450,20 @@ public final class GanttChart {
       plot.addRangeMarker(
           new IntervalMarker(first - 0.5, first + rowsPerDevice - 0.5, BAND), Layer.BACKGROUND);
     }
+    if (cut.isPresent()) {
+      SteadyStateCut c = cut.get();
+      IntervalMarker gap =
+          new IntervalMarker(c.fromNanos() / 1e6, (c.fromNanos() + c.gapNanos()) / 1e6, BREAK);
+      gap.setOutlinePaint(new Color(0x999999));
+      gap.setOutlineStroke(
+          new BasicStroke(
+              1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 3f}, 0f));
+      plot.addDomainMarker(gap, Layer.BACKGROUND);
+    }
     if (rows > 24) {
       NumberAxis top = new NumberAxis(null);
       top.setRange(time.getRange());
+      cut.ifPresent(c -> top.setNumberFormatOverride(new BrokenAxisFormat(c)));
       plot.setDomainAxis(1, top);
       plot.setDomainAxisLocation(1, AxisLocation.TOP_OR_LEFT);
     }
@@ -356,5 +519,142 @@ public final class GanttChart {
 
   static String ms(long nanos) {
     return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+  }
+
+  /**
+   * The steady-state stretch a summarised chart leaves out: every device's actions that lie wholly
+   * within [{@code fromNanos}, {@code toNanos}] are drawn as one block {@code gapNanos} wide, and
+   * later times move left by {@code toNanos - fromNanos - gapNanos}. {@code fromNanos} is the end
+   * of the last action of the first {@value #EDGE_MICROBATCHES} micro-batches and {@code toNanos}
+   * the start of the first action of the last ones, so those micro-batches are drawn in full.
+   */
+  record SteadyStateCut(
+      long fromNanos, long toNanos, long gapNanos, int microBatchCount, int summarisedActions) {
+
+    /** The cut for {@code timeline}, or empty when it has few enough actions to draw them all. */
+    static Optional<SteadyStateCut> of(Timeline timeline) {
+      int[] perDevice = new int[timeline.deviceCount()];
+      int most = 0;
+      for (TimedAction a : timeline.actions()) {
+        checkDevice(timeline, a.device());
+        most = Math.max(most, ++perDevice[a.device()]);
+      }
+      int m = TimelineSummary.of(timeline).microBatchCount();
+      if (most <= SUMMARY_ACTIONS_PER_DEVICE || m <= 2 * EDGE_MICROBATCHES) {
+        return Optional.empty();
+      }
+      long from = Long.MIN_VALUE;
+      long to = Long.MAX_VALUE;
+      long first = Long.MAX_VALUE;
+      long last = Long.MIN_VALUE;
+      for (TimedAction a : timeline.actions()) {
+        int j = a.action().microBatch();
+        if (j < EDGE_MICROBATCHES) {
+          from = Math.max(from, a.endNanos());
+        }
+        if (j >= m - EDGE_MICROBATCHES) {
+          to = Math.min(to, a.startNanos());
+        }
+        first = Math.min(first, a.startNanos());
+        last = Math.max(last, a.endNanos());
+      }
+      if (from >= to) {
+        return Optional.empty();
+      }
+      int inside = 0;
+      for (TimedAction a : timeline.actions()) {
+        if (a.startNanos() >= from && a.endNanos() <= to) {
+          inside++;
+        }
+      }
+      if (inside == 0) {
+        return Optional.empty();
+      }
+      long drawn = (last - first) - (to - from);
+      long gap = Math.max(1, Math.round(drawn * SUMMARY_BLOCK_SHARE));
+      // Round the shift of later times to a round number of milliseconds, so that round ticks
+      // after the break stay round.
+      long unit = (long) Math.pow(10, Math.floor(Math.log10(Math.max(drawn, 10)))) / 10;
+      long shift = ((to - from - gap) / unit) * unit;
+      if (unit > 0 && shift > 0) {
+        gap = to - from - shift;
+      }
+      return Optional.of(new SteadyStateCut(from, to, gap, m, inside));
+    }
+
+    boolean inside(long startNanos, long endNanos) {
+      return startNanos >= fromNanos && endNanos <= toNanos;
+    }
+
+    boolean outside(long startNanos, long endNanos) {
+      return endNanos <= fromNanos || startNanos >= toNanos;
+    }
+
+    /** Where a time outside the cut is drawn; times inside it are spread over the block. */
+    long display(long nanos) {
+      if (nanos <= fromNanos) {
+        return nanos;
+      }
+      if (nanos >= toNanos) {
+        return nanos - (toNanos - fromNanos) + gapNanos;
+      }
+      return fromNanos
+          + Math.round((double) gapNanos * (nanos - fromNanos) / (toNanos - fromNanos));
+    }
+
+    /** The real time at a drawn time, or NaN for a time inside the block. */
+    double realMs(double displayMs) {
+      double from = fromNanos / 1e6;
+      double gap = gapNanos / 1e6;
+      if (displayMs <= from) {
+        return displayMs;
+      }
+      if (displayMs >= from + gap) {
+        return displayMs - gap + (toNanos - fromNanos) / 1e6;
+      }
+      return Double.NaN;
+    }
+
+    String note() {
+      return String.format(
+          Locale.ROOT,
+          "steady state summarised: micro-batches 0-%d and %d-%d drawn in full; the %,d actions"
+              + " between %s and %s ms are one grey block per device, and the time axis skips"
+              + " them",
+          EDGE_MICROBATCHES - 1,
+          microBatchCount - EDGE_MICROBATCHES,
+          microBatchCount - 1,
+          summarisedActions,
+          ms(fromNanos),
+          ms(toNanos));
+    }
+  }
+
+  /** Tick labels of a time axis with a break: real times, none inside the steady-state block. */
+  private static final class BrokenAxisFormat extends NumberFormat {
+    private static final long serialVersionUID = 1L;
+    private final SteadyStateCut cut;
+    private final DecimalFormat real =
+        new DecimalFormat("#,##0.###", DecimalFormatSymbols.getInstance(Locale.ROOT));
+
+    BrokenAxisFormat(SteadyStateCut cut) {
+      this.cut = cut;
+    }
+
+    @Override
+    public StringBuffer format(double number, StringBuffer toAppendTo, FieldPosition pos) {
+      double ms = cut.realMs(number);
+      return Double.isNaN(ms) ? toAppendTo : real.format(ms, toAppendTo, pos);
+    }
+
+    @Override
+    public StringBuffer format(long number, StringBuffer toAppendTo, FieldPosition pos) {
+      return format((double) number, toAppendTo, pos);
+    }
+
+    @Override
+    public Number parse(String source, ParsePosition parsePosition) {
+      return real.parse(source, parsePosition);
+    }
   }
 }

@@ -10,8 +10,9 @@ import org.jfree.data.xy.AbstractIntervalXYDataset;
 /**
  * Gantt bars grouped into one series per {@link BarCategory} that occurs. X is time in milliseconds
  * (start to end), Y is the row (device), and the Y interval is the vertical extent of the bar in
- * row units. Each bar also carries its label (drawn when it fits) and a unique element id (the SVG
- * {@code id} of its rectangle).
+ * row units. Each bar also carries its labels (the long one drawn when it fits, else the short
+ * one), its virtual-stage chunk on its device (0 for the first stage a device runs; shades the bar)
+ * and a unique element id (the SVG {@code id} of its rectangle).
  */
 final class GanttDataset extends AbstractIntervalXYDataset {
   private static final long serialVersionUID = 1L;
@@ -19,10 +20,12 @@ final class GanttDataset extends AbstractIntervalXYDataset {
   private final List<BarCategory> categories;
   private final List<Bars> series;
   private final int barCount;
+  private final int chunkCount;
 
-  private GanttDataset(List<BarCategory> categories, List<Bars> series) {
+  private GanttDataset(List<BarCategory> categories, List<Bars> series, int chunkCount) {
     this.categories = List.copyOf(categories);
     this.series = List.copyOf(series);
+    this.chunkCount = chunkCount;
     int n = 0;
     for (Bars b : series) {
       n += b.size;
@@ -36,6 +39,24 @@ final class GanttDataset extends AbstractIntervalXYDataset {
 
   int barCount() {
     return barCount;
+  }
+
+  /** The most chunks any device runs (1 for one stage per device). */
+  int chunkCount() {
+    return chunkCount;
+  }
+
+  int chunk(int seriesIndex, int item) {
+    return series.get(seriesIndex).chunks[item];
+  }
+
+  String shortLabel(int seriesIndex, int item) {
+    return series.get(seriesIndex).shortLabels[item];
+  }
+
+  /** The index of the series of {@code category}, or -1 when it has no bars. */
+  int seriesOf(BarCategory category) {
+    return categories.indexOf(category);
   }
 
   BarCategory category(int seriesIndex) {
@@ -130,6 +151,7 @@ final class GanttDataset extends AbstractIntervalXYDataset {
    */
   static final class Builder {
     private final Map<BarCategory, Bars> bars = new EnumMap<>(BarCategory.class);
+    private int chunkCount = 1;
 
     /**
      * Adds one bar.
@@ -147,8 +169,37 @@ final class GanttDataset extends AbstractIntervalXYDataset {
         double highY,
         String label,
         String elementId) {
+      return add(category, startNanos, endNanos, row, lowY, highY, label, label, 0, elementId);
+    }
+
+    /**
+     * Adds one bar with a long and a short label and its chunk.
+     *
+     * @param chunk the bar's virtual-stage chunk on its device, 0-based
+     */
+    Builder add(
+        BarCategory category,
+        long startNanos,
+        long endNanos,
+        double row,
+        double lowY,
+        double highY,
+        String label,
+        String shortLabel,
+        int chunk,
+        String elementId) {
+      chunkCount = Math.max(chunkCount, chunk + 1);
       bars.computeIfAbsent(category, c -> new Bars())
-          .add(startNanos / 1e6, endNanos / 1e6, row, lowY, highY, label, elementId);
+          .add(
+              startNanos / 1e6,
+              endNanos / 1e6,
+              row,
+              lowY,
+              highY,
+              label,
+              shortLabel,
+              chunk,
+              elementId);
       return this;
     }
 
@@ -159,7 +210,7 @@ final class GanttDataset extends AbstractIntervalXYDataset {
         categories.add(e.getKey());
         series.add(e.getValue().trimmed());
       }
-      return new GanttDataset(categories, series);
+      return new GanttDataset(categories, series, chunkCount);
     }
   }
 
@@ -170,6 +221,8 @@ final class GanttDataset extends AbstractIntervalXYDataset {
     private double[] lowY = new double[16];
     private double[] highY = new double[16];
     private String[] labels = new String[16];
+    private String[] shortLabels = new String[16];
+    private int[] chunks = new int[16];
     private String[] ids = new String[16];
     private int size;
 
@@ -180,6 +233,8 @@ final class GanttDataset extends AbstractIntervalXYDataset {
         double low,
         double high,
         String label,
+        String shortLabel,
+        int chunk,
         String id) {
       if (size == startMs.length) {
         int n = size * 2;
@@ -189,6 +244,8 @@ final class GanttDataset extends AbstractIntervalXYDataset {
         lowY = Arrays.copyOf(lowY, n);
         highY = Arrays.copyOf(highY, n);
         labels = Arrays.copyOf(labels, n);
+        shortLabels = Arrays.copyOf(shortLabels, n);
+        chunks = Arrays.copyOf(chunks, n);
         ids = Arrays.copyOf(ids, n);
       }
       startMs[size] = start;
@@ -197,6 +254,8 @@ final class GanttDataset extends AbstractIntervalXYDataset {
       lowY[size] = low;
       highY[size] = high;
       labels[size] = label;
+      shortLabels[size] = shortLabel;
+      chunks[size] = chunk;
       ids[size] = id;
       size++;
     }
@@ -208,6 +267,8 @@ final class GanttDataset extends AbstractIntervalXYDataset {
       lowY = Arrays.copyOf(lowY, size);
       highY = Arrays.copyOf(highY, size);
       labels = Arrays.copyOf(labels, size);
+      shortLabels = Arrays.copyOf(shortLabels, size);
+      chunks = Arrays.copyOf(chunks, size);
       ids = Arrays.copyOf(ids, size);
       return this;
     }

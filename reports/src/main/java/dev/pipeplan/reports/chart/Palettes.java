@@ -30,6 +30,35 @@ final class Palettes {
 
   private Palettes() {}
 
+  /**
+   * The fill of a Gantt bar of virtual-stage chunk {@code chunk} (0-based) out of {@code chunks} on
+   * its device: chunk 0 in the category's own colour, later chunks blended towards white in even
+   * steps up to 55%, so that the chunks of one device read apart and still read as the same action
+   * type. Later chunks also get an outline ({@link #chunkOutline}).
+   */
+  static Color chunkFill(Color base, int chunk, int chunks) {
+    if (chunk <= 0 || chunks <= 1) {
+      return base;
+    }
+    double white = 0.55 * Math.min(chunk, chunks - 1) / (chunks - 1);
+    return blend(base, Color.WHITE, white);
+  }
+
+  /**
+   * The outline of a bar of chunk {@code chunk}: none (null) for chunk 0, a darker shade of the
+   * category's colour for the others.
+   */
+  static Color chunkOutline(Color base, int chunk) {
+    return chunk <= 0 ? null : blend(base, Color.BLACK, 0.45);
+  }
+
+  static Color blend(Color a, Color b, double f) {
+    return new Color(
+        (int) Math.round(a.getRed() + f * (b.getRed() - a.getRed())),
+        (int) Math.round(a.getGreen() + f * (b.getGreen() - a.getGreen())),
+        (int) Math.round(a.getBlue() + f * (b.getBlue() - a.getBlue())));
+  }
+
   static Color categorical(int index) {
     return CATEGORICAL.get(Math.floorMod(index, CATEGORICAL.size()));
   }

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.annotations.XYTextAnnotation;
+import org.jfree.chart.annotations.XYPointerAnnotation;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.ValueAxis;
@@ -72,7 +72,16 @@ public final class SearchCharts {
 
   /** Iteration time against micro-batch count (log scale), one line per schedule kind. */
   public static JFreeChart landscape(List<SearchPoint> points, String title) {
+    return landscape(points, title, "");
+  }
+
+  /**
+   * Iteration time against micro-batch count (log scale), one line per schedule kind, with {@code
+   * note} (say, which candidates the points are) added to the subtitle when not empty.
+   */
+  public static JFreeChart landscape(List<SearchPoint> points, String title, String note) {
     Objects.requireNonNull(points, "points");
+    Objects.requireNonNull(note, "note");
     Checks.nonBlank("chart title", title);
     Map<String, TreeMap<Integer, Long>> best = new LinkedHashMap<>();
     XYSeries infeasible = new XYSeries("does not fit in memory", false, true);
@@ -128,12 +137,27 @@ public final class SearchCharts {
     // series 0 (the widest line) first, so that the thinner lines of later kinds stay visible on
     // top of it
     plot.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
-    JFreeChart chart =
-        chart(
-            title,
-            plot,
-            "each point: the fastest feasible candidate of that kind and micro-batch count");
-    return chart;
+    for (SearchPoint p : points) {
+      if (p.chosen()) {
+        List<double[]> others = new ArrayList<>();
+        for (int si = 0; si < dataset.getSeriesCount(); si++) {
+          for (int i = 0; i < dataset.getItemCount(si); i++) {
+            others.add(new double[] {log2(dataset.getXValue(si, i)), dataset.getYValue(si, i)});
+          }
+        }
+        plot.addAnnotation(
+            chosenNote(
+                p,
+                p.microBatchCount(),
+                p.iterationNanos() / 1e6,
+                log2(p.microBatchCount()),
+                others));
+        break;
+      }
+    }
+    String subtitle =
+        "each point: the fastest feasible candidate of that kind and micro-batch count";
+    return chart(title, plot, note.isEmpty() ? subtitle : subtitle + "; " + note);
   }
 
   /**
@@ -142,7 +166,17 @@ public final class SearchCharts {
    * and the chosen plan marked.
    */
   public static JFreeChart pareto(List<SearchPoint> points, long memoryLimitBytes, String title) {
+    return pareto(points, memoryLimitBytes, title, "");
+  }
+
+  /**
+   * The Pareto chart with {@code note} (say, which candidates the points are) added to the subtitle
+   * when not empty.
+   */
+  public static JFreeChart pareto(
+      List<SearchPoint> points, long memoryLimitBytes, String title, String note) {
     Objects.requireNonNull(points, "points");
+    Objects.requireNonNull(note, "note");
     Checks.nonBlank("chart title", title);
     Checks.nonNegative("memoryLimitBytes", memoryLimitBytes);
     long pointsMaxBytes = 0;
@@ -218,18 +252,12 @@ public final class SearchCharts {
       memory.setRange(0, unit.of(maxBytes) * 1.08);
     }
     if (chosenPoint != null) {
-      String text = "chosen: " + chosenPoint.kind() + ", m=" + chosenPoint.microBatchCount();
-      // the note goes on the side of the point with more room
-      boolean leftOfPoint = pointsMaxBytes > 0 && chosenPoint.peakMemoryBytes() > 0.55 * maxBytes;
-      XYTextAnnotation note =
-          new XYTextAnnotation(
-              leftOfPoint ? text + "  " : "  " + text,
-              unit.of(chosenPoint.peakMemoryBytes()),
-              chosenPoint.iterationNanos() / 1e6);
-      note.setFont(SMALL_FONT);
-      note.setPaint(CHOSEN);
-      note.setTextAnchor(leftOfPoint ? TextAnchor.BOTTOM_RIGHT : TextAnchor.BOTTOM_LEFT);
-      plot.addAnnotation(note);
+      List<double[]> others = new ArrayList<>();
+      for (SearchPoint p : points) {
+        others.add(new double[] {unit.of(p.peakMemoryBytes()), p.iterationNanos() / 1e6});
+      }
+      double x = unit.of(chosenPoint.peakMemoryBytes());
+      plot.addAnnotation(chosenNote(chosenPoint, x, chosenPoint.iterationNanos() / 1e6, x, others));
     }
     String subtitle =
         String.format(
@@ -239,6 +267,9 @@ public final class SearchCharts {
             front.getItemCount());
     if (memoryLimitBytes > 0 && !limitOnScale) {
       subtitle += "; the memory limit (" + ByteUnit.format(memoryLimitBytes) + ") is off the scale";
+    }
+    if (!note.isEmpty()) {
+      subtitle += "; " + note;
     }
     return chart(title, plot, subtitle);
   }
@@ -268,6 +299,82 @@ public final class SearchCharts {
       }
     }
     return front;
+  }
+
+  /**
+   * The "chosen" note: an arrow whose tip is exactly the chosen point ({@code x}, {@code y} in data
+   * coordinates), with its text at the end of the arrow in whichever of eight directions lies
+   * farthest from the other points, so that the note never sits on another point.
+   *
+   * @param layoutX the chosen point's x as the axis spaces it (log2 m on a log axis)
+   * @param others every plotted point as {layout x, y}
+   */
+  static XYPointerAnnotation chosenNote(
+      SearchPoint chosen, double x, double y, double layoutX, List<double[]> others) {
+    double minX = layoutX;
+    double maxX = layoutX;
+    double minY = y;
+    double maxY = y;
+    for (double[] o : others) {
+      minX = Math.min(minX, o[0]);
+      maxX = Math.max(maxX, o[0]);
+      minY = Math.min(minY, o[1]);
+      maxY = Math.max(maxY, o[1]);
+    }
+    double spanX = maxX > minX ? maxX - minX : 1;
+    double spanY = maxY > minY ? maxY - minY : 1;
+    // Java2D angles: 0 points right, pi/2 down. Upper right first: the usual free corner.
+    double[] angles = {-Math.PI / 4, -3 * Math.PI / 4, Math.PI / 4, 3 * Math.PI / 4, 0, Math.PI};
+    double best = -1;
+    double bestAngle = angles[0];
+    for (double angle : angles) {
+      double cos = Math.cos(angle);
+      double sin = Math.sin(angle);
+      // the text's centre, in plot fractions: arrow of about 6% across and 12% up or down, then
+      // half the text (about 20% of the width) further out
+      double tx = (layoutX - minX) / spanX + cos * 0.06 + Math.signum(cos) * 0.10;
+      double ty = (y - minY) / spanY - sin * 0.12;
+      double nearest = Double.MAX_VALUE;
+      for (double[] o : others) {
+        double dx = ((o[0] - minX) / spanX - tx) / 0.12;
+        double dy = ((o[1] - minY) / spanY - ty) / 0.06;
+        nearest = Math.min(nearest, dx * dx + dy * dy);
+      }
+      // stay inside the plot
+      if (tx < 0.1 || tx > 0.9 || ty < -0.05 || ty > 1.05) {
+        nearest *= 0.25;
+      }
+      if (nearest > best + 1e-9) {
+        best = nearest;
+        bestAngle = angle;
+      }
+    }
+    XYPointerAnnotation note =
+        new XYPointerAnnotation(
+            "chosen: " + chosen.kind() + ", m=" + chosen.microBatchCount(), x, y, bestAngle);
+    note.setFont(SMALL_FONT);
+    note.setPaint(CHOSEN);
+    note.setArrowPaint(CHOSEN);
+    note.setTipRadius(7);
+    note.setBaseRadius(45);
+    note.setLabelOffset(4);
+    double cos = Math.cos(bestAngle);
+    double sin = Math.sin(bestAngle);
+    note.setTextAnchor(
+        Math.abs(cos) < 1e-6
+            ? (sin > 0 ? TextAnchor.TOP_CENTER : TextAnchor.BOTTOM_CENTER)
+            : cos > 0
+                ? (Math.abs(sin) < 1e-6
+                    ? TextAnchor.HALF_ASCENT_LEFT
+                    : sin > 0 ? TextAnchor.TOP_LEFT : TextAnchor.BOTTOM_LEFT)
+                : (Math.abs(sin) < 1e-6
+                    ? TextAnchor.HALF_ASCENT_RIGHT
+                    : sin > 0 ? TextAnchor.TOP_RIGHT : TextAnchor.BOTTOM_RIGHT));
+    return note;
+  }
+
+  private static double log2(double v) {
+    return Math.log(Math.max(v, 1e-9)) / Math.log(2);
   }
 
   private static int addMarkers(

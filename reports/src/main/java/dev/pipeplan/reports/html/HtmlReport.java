@@ -41,6 +41,9 @@ public final class HtmlReport {
    */
   static final int FOLDED_DEVICE_TABLE = 16;
 
+  /** The report's page. */
+  static final String INDEX = "index.html";
+
   private HtmlReport() {}
 
   /**
@@ -53,9 +56,12 @@ public final class HtmlReport {
   }
 
   /**
-   * Writes the report into {@code outDir}, replacing an earlier report there.
+   * Writes the report into {@code outDir}, replacing an earlier report there; a folder that holds
+   * anything pipeplan did not write is refused (see {@link ReportFolder}).
    *
-   * @return the names of the files written, index.html last
+   * @return the names of the files written, index.html and then the manifest last
+   * @throws dev.pipeplan.models.BadInputException when {@code outDir} is a file or a folder that
+   *     holds files that are not an earlier report's
    */
   public static List<String> write(ReportContent content, Path outDir) {
     return write(content, outDir, name -> {});
@@ -96,14 +102,19 @@ public final class HtmlReport {
         long limit = content.memoryLimitBytes().isEmpty() ? 0 : content.memoryLimitBytes().get(0);
         w.chart(
             SearchCharts.landscape(
-                content.searchPoints(), "Search: iteration time vs micro-batches"),
+                content.searchPoints(),
+                "Search: iteration time vs micro-batches",
+                searchShownShort(content)),
             "landscape",
             SearchCharts.DEFAULT_WIDTH_PIXELS,
             SearchCharts.DEFAULT_HEIGHT_PIXELS,
             true);
         w.chart(
             SearchCharts.pareto(
-                content.searchPoints(), limit, "Search: iteration time vs peak memory"),
+                content.searchPoints(),
+                limit,
+                "Search: iteration time vs peak memory",
+                searchShownShort(content)),
             "pareto",
             SearchCharts.DEFAULT_WIDTH_PIXELS,
             SearchCharts.DEFAULT_HEIGHT_PIXELS,
@@ -136,10 +147,11 @@ public final class HtmlReport {
         w.done("plan.json");
       }
       String html = new Page(content, comparison, files, memory, search).render();
-      AtomicFiles.writeString(dir.resolve(ReportFolder.MARKER), html);
-      w.done(ReportFolder.MARKER);
-      folder.commit();
+      AtomicFiles.writeString(dir.resolve(INDEX), html);
+      w.done(INDEX);
+      folder.commit(files);
     }
+    files.add(ReportFolder.MANIFEST);
     return List.copyOf(files);
   }
 
@@ -330,19 +342,22 @@ public final class HtmlReport {
       figure(
           "gantt",
           "Predicted Gantt chart: one row per device, one bar per action (F forward, I/W/B backward); "
-              + "numbers are micro-batches, blank space is idle time.");
+              + "labels are the micro-batch, then the stage where it fits; on devices with several "
+              + "stages the later chunks are lighter and outlined; blank space is idle time."
+              + GanttChart.summaryNote(c.predicted()).map(n -> " Note: " + n + ".").orElse(""));
       if (memory) {
         figure(
             "memory",
             "Predicted memory in use per device over the iteration; the dashed line is the limit.");
       }
       if (search) {
+        String shown = searchShown(c.searchPoints().size(), c.simulatedCandidates());
         figure(
             "landscape",
-            "Iteration time against micro-batch count for each schedule kind among the ranked "
-                + "candidates.");
+            "Iteration time against micro-batch count for each schedule kind; " + shown);
         figure(
-            "pareto", "Iteration time against peak memory: the Pareto front and the chosen plan.");
+            "pareto",
+            "Iteration time against peak memory: the Pareto front and the chosen plan; " + shown);
       }
       b.append("</section>\n");
     }
@@ -483,6 +498,34 @@ public final class HtmlReport {
     }
   }
 
+  /**
+   * "showing 9 of 77 simulated candidates (the plan file keeps the ranked runners-up and the Pareto
+   * set)".
+   */
+  static String searchShown(int shown, long simulated) {
+    if (simulated <= 0) {
+      return "showing the " + shown + " candidates the plan file keeps.";
+    }
+    if (shown >= simulated) {
+      return "showing all " + simulated + " simulated candidates.";
+    }
+    return "showing "
+        + shown
+        + " of "
+        + simulated
+        + " simulated candidates (the plan file keeps only the ranked runners-up and the Pareto"
+        + " set; 'pipeplan plan --top K' keeps more).";
+  }
+
+  /** "9 of 77 simulated candidates shown" for chart subtitles; empty when all are shown. */
+  static String searchShownShort(ReportContent content) {
+    long simulated = content.simulatedCandidates();
+    int shown = content.searchPoints().size();
+    return simulated > shown
+        ? shown + " of " + simulated + " simulated candidates shown (runners-up and Pareto set)"
+        : "";
+  }
+
   static String esc(String text) {
     StringBuilder b = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
@@ -538,6 +581,8 @@ public final class HtmlReport {
           "details summary { cursor: pointer; margin: 6px 0; color: #0060a0; }",
           "table { border-collapse: collapse; background: #fff; margin: 8px 0; }",
           "th, td { border: 1px solid #e1e1e1; padding: 4px 10px; text-align: left; vertical-align: top; }",
+          "td { overflow-wrap: anywhere; }",
+          "section { max-width: 100%; overflow-x: auto; }",
           "thead th { background: #f0f0f0; font-weight: 600; }",
           "table.kv th { background: #f6f6f6; font-weight: 600; width: 220px; }",
           ".num { text-align: right; font-variant-numeric: tabular-nums; }",

@@ -120,7 +120,15 @@ public final class PlanReport {
                 + plan.microBatchSize()
                 + " samples; global batch "
                 + plan.training().globalBatch()));
-    summary.add(row("partition (layers per stage)", plan.partition().toString()));
+    summary.add(
+        row(
+            "partition (layers per stage)",
+            PartitionText.runs(plan.partition().toString())
+                + " ("
+                + plan.partition().stageCount()
+                + " stages, "
+                + plan.partition().layerCount()
+                + " layers)"));
     summary.add(
         row(
             "predicted iteration",
@@ -169,7 +177,7 @@ public final class PlanReport {
               s.microBatchSize(),
               s.microBatchCount(),
               s.virtualStages(),
-              s.partition(),
+              PartitionText.runs(s.partition()),
               s.iterationNanos(),
               s.bubbleRatio(),
               s.peakMemoryBytes()));
@@ -208,7 +216,8 @@ public final class PlanReport {
         predicted,
         measured,
         runDetails,
-        planJson);
+        planJson,
+        plan.search().candidatesSimulated());
   }
 
   /**

@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param runDetails where and how the measured run ran, one labelled value per row (empty without a
  *     run)
  * @param planJson the plan file's text, copied into the report as plan.json (empty: no copy)
+ * @param simulatedCandidates how many candidates the search simulated, of which {@code
+ *     searchPoints} are the ones the plan kept (0: not known)
  */
 public record ReportContent(
     String title,
@@ -39,7 +41,8 @@ public record ReportContent(
     Timeline predicted,
     Optional<Timeline> measured,
     List<Row> runDetails,
-    String planJson) {
+    String planJson,
+    long simulatedCandidates) {
 
   public ReportContent {
     Checks.nonBlank("report title", title);
@@ -69,6 +72,7 @@ public record ReportContent(
     }
     runDetails = List.copyOf(Objects.requireNonNull(runDetails, "runDetails"));
     planJson = Objects.requireNonNullElse(planJson, "");
+    Checks.nonNegative("simulatedCandidates", simulatedCandidates);
   }
 
   /**

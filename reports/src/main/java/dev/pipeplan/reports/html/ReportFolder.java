@@ -1,12 +1,15 @@
 package dev.pipeplan.reports.html;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -14,25 +17,45 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * Puts a whole folder in place at once: the caller fills a temporary sibling folder, then {@link
- * #commit} moves an existing folder aside, moves the new one in, and deletes the old one. A failure
- * before the commit deletes the temporary folder and leaves the target as it was; readers never see
- * a half-filled target.
+ * #commit} writes the manifest, moves an existing folder aside, moves the new one in, and deletes
+ * the old one. A failure before the commit deletes the temporary folder and leaves the target as it
+ * was; readers never see a half-filled target.
+ *
+ * <p>pipeplan replaces only what it wrote itself: every report folder holds a manifest ({@value
+ * #MANIFEST}) whose first line is {@value #MANIFEST_HEADER} and whose other lines name the files
+ * the report wrote, one plain file name a line. An existing target is replaced only when it is
+ * empty, or when it holds a valid manifest and nothing but regular files the manifest names. A
+ * manifest entry that is not a plain file name ({@code ../x}, {@code /etc/x}, {@code a/b}) makes
+ * the manifest invalid, so a hand-edited manifest cannot point pipeplan at anything outside the
+ * folder. The check runs again on the folder after it has been moved aside, and a file that
+ * appeared in between puts it back.
  */
 final class ReportFolder implements AutoCloseable {
-  /** The file whose presence marks an existing folder as a report we may replace. */
-  static final String MARKER = "index.html";
+  /** The manifest: the list of files pipeplan wrote into a report folder. */
+  static final String MANIFEST = ".pipeplan-report";
+
+  /** The manifest's first line. */
+  static final String MANIFEST_HEADER =
+      "# pipeplan report: the files pipeplan wrote here; it replaces this folder only if it holds"
+          + " nothing else";
 
   private final Path target;
+  private final Path shownTarget;
   private final Path staging;
   private boolean committed;
 
-  private ReportFolder(Path target, Path staging) {
+  private ReportFolder(Path target, Path shownTarget, Path staging) {
     this.target = target;
+    this.shownTarget = shownTarget;
     this.staging = staging;
   }
 
@@ -47,25 +70,139 @@ final class ReportFolder implements AutoCloseable {
               + target
               + "-report/");
     }
-    if (Files.isDirectory(absolute)
-        && !isEmpty(absolute)
-        && !Files.exists(absolute.resolve(MARKER))) {
-      throw new BadInputException(
-          "report output "
-              + target
-              + " is a folder that holds other files and no "
-              + MARKER
-              + "; pipeplan replaces only an empty folder or an earlier report. Maybe use a new folder.");
+    if (Files.isDirectory(absolute)) {
+      checkReplaceable(absolute, target);
     }
     Path parent = absolute.getParent();
     try {
       Files.createDirectories(parent);
       Path staging = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".tmp-");
-      return new ReportFolder(absolute, staging);
+      return new ReportFolder(absolute, target, staging);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot create a folder beside " + target + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Refuses a folder that holds anything pipeplan did not write: a folder that is not empty and has
+   * no valid manifest, or one that holds a file (or folder, or link) its manifest does not name.
+   *
+   * @param shown the path as the user gave it, for messages
+   */
+  static void checkReplaceable(Path dir, Path shown) {
+    List<String> entries = sortedNames(dir);
+    if (entries.isEmpty()) {
+      return;
+    }
+    if (!entries.contains(MANIFEST)) {
+      throw new BadInputException(
+          "report output "
+              + shown
+              + " is a folder that holds "
+              + entries.get(0)
+              + " and is not a pipeplan report (it has no "
+              + MANIFEST
+              + " manifest); pipeplan replaces only an empty folder or its own earlier report."
+              + " Maybe use a new folder.");
+    }
+    Set<String> listed = readManifest(dir.resolve(MANIFEST), shown);
+    for (String name : entries) {
+      if (name.equals(MANIFEST)) {
+        continue;
+      }
+      boolean ours =
+          listed.contains(name)
+              && Files.isRegularFile(dir.resolve(name), LinkOption.NOFOLLOW_LINKS);
+      if (!ours) {
+        throw new BadInputException(
+            "report output "
+                + shown
+                + " holds "
+                + name
+                + ", which pipeplan did not write (it is not a file listed in "
+                + MANIFEST
+                + "); pipeplan replaces only its own files. Maybe use a new folder, or move "
+                + name
+                + " away.");
+      }
+    }
+  }
+
+  /** The file names a manifest lists; an invalid manifest is bad input. */
+  private static Set<String> readManifest(Path manifest, Path shown) {
+    List<String> lines;
+    try {
+      if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS)) {
+        throw new BadInputException(
+            "report output "
+                + shown
+                + " has a "
+                + MANIFEST
+                + " that is not a regular file. Maybe use a new folder.");
+      }
+      lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new BadInputException(
+          "cannot read "
+              + shown.resolve(MANIFEST)
+              + ": "
+              + e.getMessage()
+              + ". Maybe use a new folder.",
+          e);
+    }
+    if (lines.isEmpty() || !lines.get(0).equals(MANIFEST_HEADER)) {
+      throw new BadInputException(
+          "report output "
+              + shown
+              + " has a "
+              + MANIFEST
+              + " that pipeplan did not write (its first line is not pipeplan's header)."
+              + " Maybe use a new folder.");
+    }
+    Set<String> names = new TreeSet<>();
+    for (int i = 1; i < lines.size(); i++) {
+      String name = lines.get(i);
+      if (!isPlainFileName(name)) {
+        throw new BadInputException(
+            "report output "
+                + shown
+                + " has a "
+                + MANIFEST
+                + " that lists '"
+                + name
+                + "' (line "
+                + (i + 1)
+                + "), which is not a file name in that folder; pipeplan replaces only files it"
+                + " wrote there. Maybe use a new folder.");
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
+  /** A name of a file directly in the folder: no separators, not {@code .} or {@code ..}. */
+  static boolean isPlainFileName(String name) {
+    return !name.isEmpty()
+        && !name.equals(".")
+        && !name.equals("..")
+        && name.indexOf('/') < 0
+        && name.indexOf('\\') < 0
+        && name.indexOf(':') < 0
+        && name.indexOf('\0') < 0
+        && name.equals(name.strip());
+  }
+
+  /** The manifest's text for these file names. */
+  static String manifest(List<String> files) {
+    StringBuilder b = new StringBuilder(MANIFEST_HEADER).append('\n');
+    for (String f : files) {
+      if (!isPlainFileName(f) || f.equals(MANIFEST)) {
+        throw new IllegalArgumentException("not a report file name: " + f);
+      }
+      b.append(f).append('\n');
+    }
+    return b.toString();
   }
 
   /** Where the caller writes the report's files. */
@@ -73,15 +210,27 @@ final class ReportFolder implements AutoCloseable {
     return staging;
   }
 
-  /** Moves the staged folder into place, replacing an earlier report there. */
-  void commit() {
+  /**
+   * Writes the manifest of {@code files} (the names the caller wrote into the staging folder) and
+   * moves the staged folder into place, replacing an earlier report there.
+   */
+  void commit(List<String> files) {
     Path old = null;
     try {
+      AtomicFiles.writeString(staging.resolve(MANIFEST), manifest(files));
       shareable(staging);
       if (Files.exists(target)) {
         old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
         Files.delete(old);
         move(target, old);
+        try {
+          // Whatever changed in the folder since open() must not be deleted with it.
+          checkReplaceable(old, shownTarget);
+        } catch (RuntimeException e) {
+          move(old, target);
+          old = null;
+          throw e;
+        }
       }
       try {
         move(staging, target);
@@ -136,12 +285,17 @@ final class ReportFolder implements AutoCloseable {
     }
   }
 
-  private static boolean isEmpty(Path dir) {
+  private static List<String> sortedNames(Path dir) {
+    List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      return !entries.iterator().hasNext();
+      for (Path e : entries) {
+        names.add(e.getFileName().toString());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }
+    Collections.sort(names);
+    return names;
   }
 
   static void deleteTree(Path root) {

@@ -147,6 +147,7 @@ class HtmlReportTest {
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("mine")
+        .hasMessageContaining("notes.txt")
         .hasMessageContaining("new folder");
     assertThat(Files.readString(out.resolve("notes.txt"))).isEqualTo("keep me");
     assertThat(listing(dir)).containsExactly("mine");
@@ -171,6 +172,33 @@ class HtmlReportTest {
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("is a file");
+  }
+
+  @Test
+  void captionsSayHowManyOfTheSimulatedCandidatesTheSearchChartsShow() throws Exception {
+    ReportContent content = TestContents.of(2, 4, false);
+    HtmlReport.write(content, dir.resolve("r"));
+    String html = Files.readString(dir.resolve("r/index.html"));
+    int shown = content.searchPoints().size();
+    assertThat(shown).isLessThan(77);
+    assertThat(html).contains("showing " + shown + " of 77 simulated candidates (");
+  }
+
+  @Test
+  void captionSaysWhenTheGanttSummarisesTheSteadyState() throws Exception {
+    HtmlReport.write(TestContents.of(2, 4, false), dir.resolve("small"));
+    assertThat(Files.readString(dir.resolve("small/index.html")))
+        .doesNotContain("steady state summarised");
+    HtmlReport.write(TestContents.of(2, 192, false), dir.resolve("big"));
+    assertThat(Files.readString(dir.resolve("big/index.html")))
+        .contains("steady state summarised: micro-batches 0-3 and 188-191");
+  }
+
+  @Test
+  void longPartitionCellsWrap() throws Exception {
+    HtmlReport.write(TestContents.of(2, 4, false), dir.resolve("r"));
+    assertThat(Files.readString(dir.resolve("r/index.html")))
+        .contains("td { overflow-wrap: anywhere; }");
   }
 
   static List<String> references(String html) {

@@ -44,6 +44,24 @@ class PlanReportTest {
   }
 
   @Test
+  void summarisesThePartitionAndCountsTheSimulatedCandidates() {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());
+    assertThat(content.summary())
+        .filteredOn(r -> r.label().startsWith("partition"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.value())
+                    .isEqualTo(
+                        PartitionText.runs(plan.partition().toString())
+                            + " (4 stages, "
+                            + plan.partition().layerCount()
+                            + " layers)"));
+    assertThat(content.simulatedCandidates()).isEqualTo(plan.search().candidatesSimulated());
+  }
+
+  @Test
   void marksTheChosenCandidateOnceAmongRankedAndParetoPoints() {
     List<SearchPoint> points = PlanReport.searchPoints(ReportPlans.fourStageOneFOneB());
     assertThat(points).hasSize(3);

@@ -77,6 +77,7 @@ final class TestContents {
         predicted,
         measured,
         run,
-        "{\"formatVersion\": 1}\n");
+        "{\"formatVersion\": 1}\n",
+        77);
   }
 }
