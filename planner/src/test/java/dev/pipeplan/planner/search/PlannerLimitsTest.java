@@ -2,6 +2,7 @@ package dev.pipeplan.planner.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
@@ -91,7 +92,7 @@ class PlannerLimitsTest {
     SearchOptions options =
         SearchOptions.defaults().withKinds(List.of(ScheduleKind.GPIPE, ScheduleKind.ONE_F_ONE_B));
     Throwable thrown =
-        org.assertj.core.api.Assertions.catchThrowable(
+        catchThrowable(
             () ->
                 Planner.search(
                     llama, training, Clusters.load("dgx-h100"), options, ProgressListener.none()));
