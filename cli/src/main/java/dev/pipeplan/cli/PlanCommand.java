@@ -9,10 +9,12 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.ProfileJson;
+import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanSummary;
 import dev.pipeplan.planner.search.Baselines;
+import dev.pipeplan.planner.search.CandidateEvaluator;
 import dev.pipeplan.planner.search.Evaluation;
 import dev.pipeplan.planner.search.PlanBuilder;
 import dev.pipeplan.planner.search.Planner;
@@ -20,6 +22,8 @@ import dev.pipeplan.planner.search.ProgressBar;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.planner.search.SearchResult;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.WorkLimits;
+import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +44,21 @@ import picocli.CommandLine.Spec;
     description = {
       "Search pipeline, data and tensor-parallel degrees, micro-batch size and count, schedule kind and virtual",
       "stages for the fastest iteration that fits in memory; print the ranked candidates and write the plan.",
-      "With --pp and --microbatches fixed it searches only the partition and the schedule."
+      "With --pp and --microbatches fixed it searches only the partition and the schedule.",
+      "Limits (refused at once; see docs/design.md): --global-batch <= "
+          + WorkLimits.MAX_GLOBAL_BATCH
+          + ", --seq <= "
+          + WorkLimits.MAX_SEQUENCE_LENGTH
+          + ", --pp <= "
+          + WorkLimits.MAX_PIPELINE_DEVICES
+          + ", --microbatches <= "
+          + WorkLimits.MAX_MICRO_BATCHES
+          + ", at most "
+          + WorkLimits.MAX_SEARCH_CANDIDATES
+          + " candidates;",
+      "candidates of more than "
+          + WorkLimits.MAX_ACTIONS
+          + " actions (pp x v x m x 2 or 3) are not simulated."
     },
     sortOptions = false)
 final class PlanCommand implements Callable<Integer> {
@@ -83,28 +101,29 @@ final class PlanCommand implements Callable<Integer> {
       names = "--pp",
       paramLabel = "P",
       defaultValue = "0",
-      description = "Fix the pipeline degree.")
+      description = "Fix the pipeline degree (default 0: search it).")
   int pp;
 
   @Option(
       names = "--tp",
       paramLabel = "T",
       defaultValue = "0",
-      description = "Fix the tensor-parallel degree.")
+      description = "Fix the tensor-parallel degree (default 0: search it).")
   int tp;
 
   @Option(
       names = "--microbatches",
       paramLabel = "M",
       defaultValue = "0",
-      description = "Fix the micro-batches per replica.")
+      description =
+          "Fix the micro-batches per replica (default 0: search it); global batch = dp x m x b.")
   int microbatches;
 
   @Option(
       names = "--microbatch-size",
       paramLabel = "B",
       defaultValue = "0",
-      description = "Fix the micro-batch size.")
+      description = "Fix the micro-batch size (default 0: search it).")
   int microBatchSize;
 
   @Option(
@@ -171,6 +190,17 @@ final class PlanCommand implements Callable<Integer> {
     if (top <= 0) {
       throw new BadInputException("--top must be > 0, got " + top);
     }
+    requireSearchOrPositive("--pp", pp);
+    requireSearchOrPositive("--tp", tp);
+    requireSearchOrPositive("--microbatches", microbatches);
+    requireSearchOrPositive("--microbatch-size", microBatchSize);
+    if (seq < 0) {
+      throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
+    }
+    WorkLimits.checkGlobalBatch(globalBatch);
+    WorkLimits.checkSequenceLength(seq);
+    WorkLimits.checkPipelineDevices(pp);
+    WorkLimits.checkMicroBatches(microbatches);
     OutputTarget target = output == null ? null : OutputTarget.file("-o", output, "plan.json");
     ModelSpec m = ModelLoader.load(model, seq);
     ClusterSpec c = Clusters.load(cluster);
@@ -226,14 +256,15 @@ final class PlanCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
-            + " %.1f samples/s, peak %.2f GiB of %.2f GiB.%n",
+            + " %.1f samples/s, %s.%n",
         plan.predicted().iterationNanos() / 1e6,
         plan.predicted().pipelineNanos() / 1e6,
         plan.predicted().dataParallelSyncNanos() / 1e6,
         plan.predicted().optimizerStepNanos() / 1e6,
         plan.predicted().throughputSamplesPerSecond(),
-        plan.predicted().peakMemoryBytes() / GIB,
-        plan.predicted().memoryLimitBytes() / GIB);
+        peakSummary(result));
+    printPeaksPerDevice(out, result);
+    Warnings.fewMicroBatches(err, plan.parallelism().pp(), plan.microBatchCount());
     if (output != null) {
       target.announceCreated(out);
       out.println("wrote " + output);
@@ -243,6 +274,84 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return Main.EXIT_OK;
+  }
+
+  private static void requireSearchOrPositive(String option, int value) {
+    if (value < 0) {
+      throw new BadInputException(
+          option + " must be > 0 (or 0, the default, to search it), got " + value + ".");
+    }
+  }
+
+  /**
+   * "peak 32.30 GiB of 78.00 GiB" when every pipeline device has the same limit; with devices of
+   * different limits (a heterogeneous cluster), the tightest device's (the highest share of its
+   * limit) peak against its own limit.
+   */
+  static String peakSummary(SearchResult result) {
+    Evaluation best = result.best();
+    Parallelism par = best.candidate().parallelism();
+    CandidateEvaluator evaluator = result.evaluator();
+    DeviceMetrics tightest = null;
+    long tightestLimit = 0;
+    boolean sameLimits = true;
+    long firstLimit = evaluator.memoryLimit(par, 0);
+    for (DeviceMetrics d : best.pipeline().devices()) {
+      long limit = evaluator.memoryLimit(par, d.device());
+      sameLimits &= limit == firstLimit;
+      if (tightest == null
+          || (double) d.peakMemoryBytes() / limit
+              > (double) tightest.peakMemoryBytes() / tightestLimit) {
+        tightest = d;
+        tightestLimit = limit;
+      }
+    }
+    if (sameLimits) {
+      return String.format(
+          Locale.ROOT, "peak %.2f GiB of %.2f GiB", best.peakMemoryBytes() / GIB, firstLimit / GIB);
+    }
+    return String.format(
+        Locale.ROOT,
+        "tightest pipeline device %d (%s): peak %.2f GiB of its %.2f GiB (%.0f%%)",
+        tightest.device(),
+        deviceName(evaluator, par, tightest.device()),
+        tightest.peakMemoryBytes() / GIB,
+        tightestLimit / GIB,
+        100.0 * tightest.peakMemoryBytes() / tightestLimit);
+  }
+
+  /**
+   * One line of each pipeline device's peak against its own limit, when the limits differ; else
+   * nothing (the summary line says it).
+   */
+  static void printPeaksPerDevice(PrintWriter out, SearchResult result) {
+    Evaluation best = result.best();
+    Parallelism par = best.candidate().parallelism();
+    CandidateEvaluator evaluator = result.evaluator();
+    StringBuilder line = new StringBuilder("Peak memory per pipeline device (of its own limit):");
+    boolean sameLimits = true;
+    long firstLimit = evaluator.memoryLimit(par, 0);
+    for (DeviceMetrics d : best.pipeline().devices()) {
+      long limit = evaluator.memoryLimit(par, d.device());
+      sameLimits &= limit == firstLimit;
+      line.append(d.device() == 0 ? " " : ", ")
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  "%d %s %.2f of %.2f GiB",
+                  d.device(),
+                  deviceName(evaluator, par, d.device()),
+                  d.peakMemoryBytes() / GIB,
+                  limit / GIB));
+    }
+    if (!sameLimits) {
+      out.println(line.append('.'));
+    }
+  }
+
+  private static String deviceName(
+      CandidateEvaluator evaluator, Parallelism par, int pipelineDevice) {
+    return evaluator.cluster().device(evaluator.clusterDevice(par, pipelineDevice)).name();
   }
 
   private List<ScheduleKind> kinds() {

@@ -9,6 +9,7 @@ import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import dev.pipeplan.simulator.schedule.ScheduleValidator;
 import dev.pipeplan.simulator.schedule.StepGrid;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,15 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Generate a pipeline schedule and print each device's order: as a grid with one row per device and one",
-      "column per unit step, or as a PyTorch torch.distributed.pipelining CSV."
+      "column per unit step, or as a PyTorch torch.distributed.pipelining CSV.",
+      "Limits (refused at once, before anything is built; see docs/design.md): --pp <= "
+          + WorkLimits.MAX_PIPELINE_DEVICES
+          + ", pp x v <= "
+          + WorkLimits.MAX_STAGES
+          + " stages, --microbatches <= "
+          + WorkLimits.MAX_MICRO_BATCHES
+          + ",",
+      "and pp x v x m x (2, or 3 for kinds with I and W) <= " + WorkLimits.MAX_ACTIONS + " actions."
     },
     sortOptions = false)
 final class ScheduleCommand implements Callable<Integer> {
@@ -90,6 +99,7 @@ final class ScheduleCommand implements Callable<Integer> {
         ScheduleGenerators.generate(
             new ScheduleRequest(k, pp, microbatches, v, groupSize, maxInFlight));
     ScheduleValidator.validate(schedule);
+    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches);
     PrintWriter out = spec.commandLine().getOut();
     switch (format.trim().toLowerCase(Locale.ROOT)) {
       case "text":

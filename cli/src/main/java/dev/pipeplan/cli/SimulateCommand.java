@@ -29,6 +29,7 @@ import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import dev.pipeplan.simulator.schedule.ScheduleValidator;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Metrics;
 import dev.pipeplan.simulator.timeline.MetricsJson;
@@ -55,10 +56,28 @@ import picocli.CommandLine.Spec;
     description =
         "Simulate one training iteration of a pipeline schedule: iteration time, bubble ratio, per-device"
             + " busy time, peak memory and micro-batches in flight. Costs come from a model (analytic; measured with"
-            + " --profile or when every layer has measured times) or, for closed-form checks, from --uniform-stage-ms.",
+            + " --profile or when every layer has measured times) or, for closed-form checks, from --uniform-stage-ms."
+            + " Limits (refused at once; see docs/design.md): --pp <= "
+            + WorkLimits.MAX_PIPELINE_DEVICES
+            + ", --microbatches <= "
+            + WorkLimits.MAX_MICRO_BATCHES
+            + ", pp x v x m x (2, or 3 with I and W) <= "
+            + WorkLimits.MAX_ACTIONS
+            + " actions, microbatches x microbatch size <= "
+            + WorkLimits.MAX_GLOBAL_BATCH
+            + " samples, --seq <= "
+            + WorkLimits.MAX_SEQUENCE_LENGTH
+            + ". With more than "
+            + SimulateCommand.DEVICE_ROWS
+            + " devices the table shows the first and last few and the busiest and fullest.",
     sortOptions = false)
 final class SimulateCommand implements Callable<Integer> {
   private static final double GIB = 1024.0 * 1024.0 * 1024.0;
+
+  /** The most devices the summary lists one by one; above it, the first and last few. */
+  static final int DEVICE_ROWS = 32;
+
+  private static final int DEVICE_ROWS_EACH_END = 4;
 
   @Spec CommandSpec spec;
 
@@ -202,8 +221,26 @@ final class SimulateCommand implements Callable<Integer> {
     if (tensorParallel <= 0) {
       throw new BadInputException("--tp must be > 0, got " + tensorParallel);
     }
+    if (seq < 0) {
+      throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
+    }
+    WorkLimits.checkPipelineDevices(pp);
+    WorkLimits.checkSequenceLength(seq);
+    if ((long) pp * tensorParallel > WorkLimits.MAX_PIPELINE_DEVICES) {
+      throw new BadInputException(
+          "--pp x --tp ("
+              + pp
+              + " x "
+              + tensorParallel
+              + ") is above the limit of "
+              + WorkLimits.MAX_PIPELINE_DEVICES
+              + " devices of one pipeline. Maybe use a smaller --tp.");
+    }
     Schedule plan = buildSchedule();
     ScheduleValidator.validate(plan);
+    WorkLimits.checkSamples(
+        "--microbatches x --microbatch-size", (long) microbatches * microBatchSize);
+    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches);
 
     ModelSpec modelSpec = null;
     ClusterSpec clusterSpec = null;
@@ -364,6 +401,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   private Schedule buildSchedule() {
     if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+      WorkLimits.checkMicroBatches(microbatches);
       Schedule read = readCsv(Path.of(schedule));
       if (read.deviceCount() != pp) {
         throw new BadInputException(
@@ -408,6 +446,17 @@ final class SimulateCommand implements Callable<Integer> {
     return PyTorchCsv.read(csv, name == null ? file.toString() : name.toString(), legacyCsv);
   }
 
+  private static void printDevice(PrintWriter out, DeviceMetrics d, String note) {
+    out.printf(
+        Locale.ROOT,
+        "%6d %12.3f %10.2f GiB %10d%s%n",
+        d.device(),
+        d.busyNanos() / 1e6,
+        d.peakMemoryBytes() / GIB,
+        d.peakInFlightMicroBatches(),
+        note);
+  }
+
   private static void printSummary(
       PrintWriter out,
       Schedule plan,
@@ -439,14 +488,31 @@ final class SimulateCommand implements Callable<Integer> {
         metrics.throughputSamplesPerSecond(samples));
     out.printf(
         Locale.ROOT, "%6s %12s %14s %10s%n", "device", "busy ms", "peak memory", "in flight");
-    for (DeviceMetrics d : metrics.devices()) {
+    List<DeviceMetrics> devices = metrics.devices();
+    if (devices.size() <= DEVICE_ROWS) {
+      for (DeviceMetrics d : devices) {
+        printDevice(out, d, "");
+      }
+    } else {
+      for (int i = 0; i < DEVICE_ROWS_EACH_END; i++) {
+        printDevice(out, devices.get(i), "");
+      }
       out.printf(
           Locale.ROOT,
-          "%6d %12.3f %10.2f GiB %10d%n",
-          d.device(),
-          d.busyNanos() / 1e6,
-          d.peakMemoryBytes() / GIB,
-          d.peakInFlightMicroBatches());
+          "%6s (%d devices not shown; --json or --timeline has them all)%n",
+          "...",
+          devices.size() - 2 * DEVICE_ROWS_EACH_END);
+      for (int i = devices.size() - DEVICE_ROWS_EACH_END; i < devices.size(); i++) {
+        printDevice(out, devices.get(i), "");
+      }
+      DeviceMetrics busiest = devices.get(0);
+      DeviceMetrics fullest = devices.get(0);
+      for (DeviceMetrics d : devices) {
+        busiest = d.busyNanos() > busiest.busyNanos() ? d : busiest;
+        fullest = d.peakMemoryBytes() > fullest.peakMemoryBytes() ? d : fullest;
+      }
+      printDevice(out, busiest, "  busiest");
+      printDevice(out, fullest, "  highest peak memory");
     }
     if (clusterSpec != null && metrics.peakMemoryBytes() > clusterSpec.device(0).memoryBytes()) {
       out.printf(

@@ -108,7 +108,10 @@ class PlanCommandTest {
                 "70GiB"))
         .isEqualTo(2);
     assertThat(err.toString())
-        .contains("error: no plan fits in memory", "the limit is 70.0 GiB", "over. Maybe");
+        .contains(
+            "error: no plan fits in memory",
+            "over its limit of 70.0 GiB. Maybe",
+            "a larger --memory-limit");
   }
 
   @Test

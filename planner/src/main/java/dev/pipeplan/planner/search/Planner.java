@@ -15,6 +15,7 @@ import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -128,7 +129,7 @@ public final class Planner {
       progress.finished();
     }
     if (fitting.isEmpty()) {
-      throw nothingFits(evaluator, candidates, overMemory, closestOver);
+      throw nothingFits(evaluator, options, candidates, overMemory, closestOver);
     }
     fitting.sort(Evaluation.RANKING);
     // at least two, so that the reason always names a runner-up when there is one
@@ -185,6 +186,9 @@ public final class Planner {
     int devices = cluster.deviceCount();
     int layers = model.layerCount();
     int global = training.globalBatch();
+    WorkLimits.checkGlobalBatch(global);
+    WorkLimits.checkPipelineDevices(options.fixedPp());
+    WorkLimits.checkMicroBatches(options.fixedMicroBatches());
     List<ScheduleKind> kinds = options.kinds().isEmpty() ? availableKinds() : options.kinds();
     List<Integer> tps = tensorDegrees(model, cluster, options);
     if (options.fixedPp() > 0) {
@@ -209,6 +213,8 @@ public final class Planner {
     }
     List<Candidate> out = new ArrayList<>();
     String lastRejection = null;
+    List<Integer> dps = new ArrayList<>();
+    boolean divisible = false;
     for (int tp : tps) {
       int rest = devices / tp;
       for (int pp = 1; pp <= Math.min(layers, rest); pp++) {
@@ -228,11 +234,9 @@ public final class Planner {
                   + tp;
           continue;
         }
+        dps.add(dp);
         int perReplica = global / dp;
-        for (int b = 1; b <= perReplica; b++) {
-          if (perReplica % b != 0) {
-            continue;
-          }
+        for (int b : divisors(perReplica)) {
           int m = perReplica / b;
           if (options.fixedMicroBatchSize() > 0 && b != options.fixedMicroBatchSize()) {
             continue;
@@ -251,6 +255,18 @@ public final class Planner {
           if (options.fixedMicroBatches() > 0 && m != options.fixedMicroBatches()) {
             continue;
           }
+          divisible = true;
+          if (m > WorkLimits.MAX_MICRO_BATCHES) {
+            lastRejection =
+                "micro-batch size "
+                    + b
+                    + " gives m = "
+                    + m
+                    + ", above the limit of "
+                    + WorkLimits.MAX_MICRO_BATCHES
+                    + " micro-batches";
+            continue;
+          }
           Parallelism par = new Parallelism(pp, dp, tp);
           for (ScheduleKind kind : kinds) {
             if (pp == 1 && kind != kinds.get(0)) {
@@ -267,11 +283,44 @@ public final class Planner {
               if (pp == 1 && v > 1) {
                 break;
               }
-              out.add(new Candidate(par, b, m, pp == 1 ? kinds.get(0) : kind, pp == 1 ? 1 : v));
+              ScheduleKind k = pp == 1 ? kinds.get(0) : kind;
+              int vv = pp == 1 ? 1 : v;
+              long actions = WorkLimits.actionCount(k, pp, vv, m);
+              if (actions > WorkLimits.MAX_ACTIONS) {
+                lastRejection =
+                    "pp="
+                        + pp
+                        + " m="
+                        + m
+                        + " "
+                        + k.id()
+                        + (vv > 1 ? " v=" + vv : "")
+                        + " has "
+                        + actions
+                        + " actions, above the limit of "
+                        + WorkLimits.MAX_ACTIONS
+                        + " per schedule";
+                continue;
+              }
+              if (out.size() == WorkLimits.MAX_SEARCH_CANDIDATES) {
+                throw new BadInputException(
+                    "the search space has more than "
+                        + WorkLimits.MAX_SEARCH_CANDIDATES
+                        + " candidates (the limit) for "
+                        + devices
+                        + " devices and global batch "
+                        + global
+                        + ". Maybe fix some of --pp, --tp, --microbatch-size, --microbatches or"
+                        + " --schedules.");
+              }
+              out.add(new Candidate(par, b, m, k, vv));
             }
           }
         }
       }
+    }
+    if (out.isEmpty() && !divisible && !dps.isEmpty() && options.fixedMicroBatches() > 0) {
+      throw notDivisible(global, options, dps);
     }
     if (out.isEmpty()) {
       StringBuilder why =
@@ -290,6 +339,81 @@ public final class Planner {
       throw new BadInputException(why.toString());
     }
     return out;
+  }
+
+  /**
+   * The global batch is not dp x m x b for any dp the cluster allows with the fixed micro-batch
+   * count (and size): say so, with global batches and micro-batch counts that divide.
+   */
+  private static BadInputException notDivisible(
+      int global, SearchOptions options, List<Integer> dps) {
+    int m = options.fixedMicroBatches();
+    int b = options.fixedMicroBatchSize();
+    int dp = dps.stream().mapToInt(Integer::intValue).min().orElse(1);
+    long unit = (long) m * dp * Math.max(1, b);
+    StringBuilder why =
+        new StringBuilder("global batch (")
+            .append(global)
+            .append(") is not divisible by microbatches (")
+            .append(m)
+            .append(")")
+            .append(b > 0 ? " x microbatch size (" + b + ")" : "")
+            .append(" x dp for any data-parallel degree this search allows (dp ")
+            .append(joined(dps.stream().distinct().sorted().toList()))
+            .append("). Maybe use --global-batch ");
+    long below = global / unit * unit;
+    long above = below + unit;
+    if (below > 0) {
+      why.append(below).append(" or ");
+    }
+    why.append(above).append(" (a multiple of ").append(unit).append(")");
+    if (global % ((long) dp * Math.max(1, b)) == 0) {
+      int perReplica = (int) (global / ((long) dp * Math.max(1, b)));
+      List<Integer> near = nearestDivisors(perReplica, m, 3);
+      why.append(", or --microbatches ")
+          .append(joined(near))
+          .append(" (dividing ")
+          .append(perReplica);
+      why.append(b > 0 ? ", the per-replica batch over the micro-batch size)" : ")");
+    }
+    return new BadInputException(why.append('.').toString());
+  }
+
+  /** The divisors of n, ascending, in O(sqrt n). */
+  static List<Integer> divisors(int n) {
+    List<Integer> small = new ArrayList<>();
+    List<Integer> large = new ArrayList<>();
+    for (int d = 1; (long) d * d <= n; d++) {
+      if (n % d == 0) {
+        small.add(d);
+        if (d != n / d) {
+          large.add(n / d);
+        }
+      }
+    }
+    for (int i = large.size() - 1; i >= 0; i--) {
+      small.add(large.get(i));
+    }
+    return small;
+  }
+
+  /** Up to {@code count} divisors of n nearest to target, ascending. */
+  private static List<Integer> nearestDivisors(int n, int target, int count) {
+    List<Integer> all = new ArrayList<>(divisors(n));
+    all.sort(
+        Comparator.<Integer>comparingLong(d -> Math.abs((long) d - target))
+            .thenComparingInt(d -> d));
+    List<Integer> near = new ArrayList<>(all.subList(0, Math.min(count, all.size())));
+    near.sort(Comparator.naturalOrder());
+    return near;
+  }
+
+  private static String joined(List<Integer> values) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < values.size(); i++) {
+      b.append(i == 0 ? "" : i == values.size() - 1 ? " or " : ", ").append(values.get(i));
+    }
+    return b.toString();
   }
 
   private static void checkFixedPp(int pp, int layers, int devices, ModelSpec model) {
@@ -524,23 +648,42 @@ public final class Planner {
     return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 
+  /** gib(), or MiB below a tenth of a GiB, so that a small overshoot does not read "0.0 GiB". */
+  static String amount(long bytes) {
+    return bytes >= GIB / 10
+        ? gib(bytes)
+        : String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+  }
+
   static String gib(long bytes) {
     return String.format(Locale.ROOT, "%.1f GiB", bytes / GIB);
   }
 
+  /** How many over-memory candidates the error message simulates to report a real peak. */
+  private static final int CLOSEST_SIMULATED = 8;
+
   private static BadInputException nothingFits(
       CandidateEvaluator evaluator,
+      SearchOptions options,
       List<Candidate> candidates,
       List<Candidate> overMemory,
       Evaluation closest) {
-    long bestOver = closest == null ? Long.MAX_VALUE : closest.overMemoryBytes();
-    Candidate bestCandidate = closest == null ? null : closest.candidate();
-    int bestDevice = closest == null ? 0 : closest.overMemoryDevice();
-    long bestNeed =
-        closest == null ? 0 : closest.pipeline().devices().get(bestDevice).peakMemoryBytes();
-    long bestLimit =
-        closest == null ? 0 : evaluator.memoryLimit(bestCandidate.parallelism(), bestDevice);
+    if (overMemory.isEmpty()) {
+      return new BadInputException(
+          "no schedule kind accepts any of the "
+              + candidates.size()
+              + " candidates. Maybe allow more kinds with --schedules, or more micro-batches.");
+    }
+    // Candidates the search rejected before simulating them: rank them by the partition model's
+    // estimate, then simulate the closest few with their least-over partition, so that the message
+    // reports a simulated peak, never an estimate that may be under the limit.
+    List<Candidate> estimated = new ArrayList<>();
+    List<Long> estimatedOver = new ArrayList<>();
+    List<Partition> estimatedPartition = new ArrayList<>();
     for (Candidate c : overMemory) {
+      if (closest != null && c.equals(closest.candidate())) {
+        continue;
+      }
       PartitionProblem problem;
       try {
         problem = evaluator.problem(c);
@@ -549,35 +692,104 @@ public final class Planner {
       }
       Partition p = MinMaxPartitioner.leastOverMemory(problem);
       long[] use = problem.deviceMemoryUse(p);
+      long over = Long.MIN_VALUE;
       for (int d = 0; d < use.length; d++) {
-        long over = use[d] - problem.deviceMemoryBytes(d);
-        if (over < bestOver) {
-          bestOver = over;
-          bestCandidate = c;
-          bestDevice = d;
-          bestNeed = use[d];
-          bestLimit = problem.deviceMemoryBytes(d);
-        }
+        over = Math.max(over, use[d] - problem.deviceMemoryBytes(d));
+      }
+      estimated.add(c);
+      estimatedOver.add(over);
+      estimatedPartition.add(p);
+    }
+    Integer[] order = new Integer[estimated.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(
+        order,
+        Comparator.<Integer>comparingLong(estimatedOver::get)
+            .thenComparing(estimated::get, Candidate.ORDER));
+    Evaluation best = closest;
+    for (int i = 0; i < Math.min(CLOSEST_SIMULATED, order.length); i++) {
+      Candidate c = estimated.get(order[i]);
+      Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
+      if (compiled.isEmpty()) {
+        continue;
+      }
+      Evaluation e;
+      try {
+        e = evaluator.evaluate(c, compiled.get(), estimatedPartition.get(order[i]));
+      } catch (BadInputException rejected) {
+        continue;
+      }
+      if (!e.fits() && (best == null || e.overMemoryBytes() < best.overMemoryBytes())) {
+        best = e;
       }
     }
-    if (bestCandidate == null) {
+    String hints = memoryHints(evaluator, options);
+    if (best == null) {
       return new BadInputException(
-          "no schedule kind accepts any of the "
-              + candidates.size()
-              + " candidates. Maybe allow more kinds with --schedules, or more micro-batches.");
+          "no plan fits in memory: all "
+              + overMemory.size()
+              + " candidates the schedule kinds accept are over their devices' memory. Maybe use "
+              + hints
+              + ".");
     }
+    Parallelism par = best.candidate().parallelism();
+    int device = best.overMemoryDevice();
+    long peak = best.pipeline().devices().get(device).peakMemoryBytes();
+    long limit = evaluator.memoryLimit(par, device);
     return new BadInputException(
         "no plan fits in memory: the closest candidate ("
-            + bestCandidate.describe()
-            + ") needs "
-            + gib(bestNeed)
+            + best.candidate().describe()
+            + ", layers per stage "
+            + best.partition()
+            + ") peaks at "
+            + gib(peak)
             + " on pipeline device "
-            + bestDevice
-            + ", the limit is "
-            + gib(bestLimit)
-            + ": "
-            + gib(bestOver)
-            + " over. Maybe use more devices, a smaller --microbatch-size, activation"
-            + " recomputation, or a larger --memory-limit.");
+            + device
+            + " ("
+            + evaluator.cluster().device(evaluator.clusterDevice(par, device)).name()
+            + "), "
+            + amount(peak - limit)
+            + " over its limit of "
+            + gib(limit)
+            + ". Maybe use "
+            + hints
+            + ".");
+  }
+
+  /** What the user can change to need less memory per device, given what they fixed. */
+  private static String memoryHints(CandidateEvaluator evaluator, SearchOptions options) {
+    List<String> hints = new ArrayList<>();
+    hints.add("more devices");
+    if (options.fixedPp() > 0) {
+      hints.add("a larger --pp than " + options.fixedPp() + " (or none, to search it)");
+    }
+    if (options.fixedTp() > 0) {
+      hints.add("a larger --tp than " + options.fixedTp() + " (or none, to search it)");
+    }
+    if (options.fixedMicroBatchSize() > 1) {
+      hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize());
+    }
+    if (!evaluator.training().recompute()) {
+      hints.add("--recompute");
+    }
+    if (!options.kinds().isEmpty()
+        && !options.kinds().contains(ScheduleKind.ZB_AUTO)
+        && availableKinds().contains(ScheduleKind.ZB_AUTO)) {
+      hints.add("--schedules with zb-auto (it fits its micro-batches in flight to the memory)");
+    }
+    long largestDevice = 0;
+    for (int d = 0; d < evaluator.cluster().deviceCount(); d++) {
+      largestDevice = Math.max(largestDevice, evaluator.cluster().device(d).memoryBytes());
+    }
+    if (options.memoryLimitBytes() > 0 && options.memoryLimitBytes() < largestDevice) {
+      hints.add("a larger --memory-limit (up to the devices' " + gib(largestDevice) + ")");
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < hints.size(); i++) {
+      b.append(i == 0 ? "" : i == hints.size() - 1 ? " or " : ", ").append(hints.get(i));
+    }
+    return b.toString();
   }
 }

@@ -162,8 +162,9 @@ class PlannerTest {
                     ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
         .hasMessageMatching(
-            "no plan fits in memory: the closest candidate \\(pp=\\d+ .*\\) needs [0-9.]+ GiB on"
-                + " pipeline device \\d+, the limit is [0-9.]+ GiB: [0-9.]+ GiB over\\. Maybe .*");
+            "no plan fits in memory: the closest candidate \\(pp=\\d+ .*\\) peaks at [0-9.]+ GiB on"
+                + " pipeline device \\d+ \\(h100-sxm\\), [0-9.]+ [MG]iB over its limit of [0-9.]+"
+                + " GiB\\. Maybe .*");
   }
 
   @Test

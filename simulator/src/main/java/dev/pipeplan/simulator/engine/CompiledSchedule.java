@@ -4,6 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.schedule.Schedule;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -174,7 +175,8 @@ public final class CompiledSchedule {
 
   /** Compiles a schedule; rejects actions on the wrong device, duplicates and missing actions. */
   public static CompiledSchedule of(Schedule schedule) {
-    return new CompiledSchedule(Objects.requireNonNull(schedule, "schedule"));
+    WorkLimits.check(Objects.requireNonNull(schedule, "schedule"));
+    return new CompiledSchedule(schedule);
   }
 
   public Schedule schedule() {

@@ -13,10 +13,12 @@ public final class ScheduleGenerators {
    * Generates the schedule the request asks for.
    *
    * @throws dev.pipeplan.models.BadInputException naming the parameter, its value and the limit, if
-   *     the kind does not accept the request
+   *     the kind does not accept the request or the schedule would be past {@link WorkLimits}
+   *     (checked from the sizes, before anything is allocated)
    */
   public static Schedule generate(ScheduleRequest request) {
     Objects.requireNonNull(request, "request");
+    WorkLimits.check(request);
     return forKind(request.kind()).generate(request);
   }
 

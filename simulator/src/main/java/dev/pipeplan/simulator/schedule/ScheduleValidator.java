@@ -23,6 +23,7 @@ public final class ScheduleValidator {
    * Throws {@link BadInputException} listing the problems if {@link #problems(Schedule)} finds any.
    */
   public static void validate(Schedule schedule) {
+    WorkLimits.check(schedule);
     List<String> problems = problems(schedule);
     if (!problems.isEmpty()) {
       throw new BadInputException(

@@ -1,0 +1,227 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Huge, negative and overflowing sizes on plan, simulate and schedule (issue 12): exit 2 at once,
+ * one message naming the option, its value and the limit, no stack trace.
+ */
+class WorkLimitsCommandTest {
+  /** Issue 12: every hostile command line gives exit 2 within 5 s. */
+  private static final Duration QUICKLY = Duration.ofSeconds(5);
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String commandLine) {
+    return Main.execute(
+        commandLine.split(" "), new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private void assertRefusedQuickly(String commandLine, String... messageParts) {
+    int code = assertTimeoutPreemptively(QUICKLY, () -> run(commandLine));
+    assertThat(code).as(commandLine + "\n" + err).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(err.toString())
+        .startsWith("error: ")
+        .contains(messageParts)
+        .doesNotContain("\tat ", "Exception");
+    assertThat(err.toString().lines().count()).isEqualTo(1);
+  }
+
+  @Test
+  void scheduleWithAHugePipelineDegreeIsRefused() {
+    // before: OutOfMemoryError with a stack trace
+    assertRefusedQuickly(
+        "schedule --kind 1f1b --pp 100000 --microbatches 8",
+        "--pp (100000) is above the limit of 1024 pipeline devices",
+        "Maybe use --pp 1024 or fewer");
+  }
+
+  @Test
+  void scheduleWithHugeMicroBatchesIsRefused() {
+    // before: hung until killed
+    assertRefusedQuickly(
+        "schedule --kind 1f1b --pp 4 --microbatches 100000000",
+        "--microbatches (100000000) is above the limit of 1,000,000",
+        "Maybe use --microbatches 250000 or fewer");
+  }
+
+  @Test
+  void simulateWithHugeMicroBatchesIsRefused() {
+    // before: hung until killed
+    assertRefusedQuickly(
+        "simulate --model gpt2-xl --pp 4 --microbatches 10000000 --schedule 1f1b",
+        "--microbatches (10000000) is above the limit of 1,000,000");
+  }
+
+  @Test
+  void simulateWithUniformStagesAndAHugePipelineDegreeIsRefused() {
+    // before: 100,003 lines of output
+    assertRefusedQuickly(
+        "simulate --uniform-stage-ms 1,2 --pp 100000 --microbatches 8 --schedule 1f1b",
+        "--pp (100000) is above the limit of 1024");
+  }
+
+  @Test
+  void simulateSummarisesTheDeviceTableOfALongPipeline() {
+    assertThat(run("simulate --uniform-stage-ms 1,2 --pp 64 --microbatches 64 --schedule 1f1b"))
+        .isZero();
+    assertThat(out.toString())
+        .contains("(56 devices not shown; --json or --timeline has them all)", "busiest")
+        .contains("    63 ");
+    assertThat(out.toString().lines().count()).isLessThan(20);
+  }
+
+  @Test
+  void planWithAnOverflowingGlobalBatchIsRefused() {
+    // before: "failed: long overflow", exit 1 after 14 s
+    assertRefusedQuickly(
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 2000000000",
+        "--global-batch (2000000000) is above the limit of 1,048,576 samples");
+  }
+
+  @Test
+  void simulateWithAnOverflowingSampleCountIsRefused() {
+    assertRefusedQuickly(
+        "simulate --model gpt2-xl --pp 4 --microbatches 8 --microbatch-size 2000000000"
+            + " --schedule 1f1b",
+        "--microbatches x --microbatch-size (16000000000) is above the limit of 1,048,576");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --seq 2000000000",
+        "simulate --model llama3-8b --pp 4 --microbatches 8 --schedule 1f1b --seq 2000000000",
+      })
+  void hugeSequenceLengthsAreRefused(String commandLine) {
+    assertRefusedQuickly(commandLine, "2000000000");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 0",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch -8",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --pp -1",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --tp -2",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --microbatches -4",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --microbatch-size -1",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --seq -1",
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --top 0",
+        "simulate --model gpt2-xl --pp 0 --microbatches 8 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp -4 --microbatches 8 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp 4 --microbatches 0 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp 4 --microbatches 8 --microbatch-size 0 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp 4 --microbatches 8 --tp -1 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp 4 --microbatches 8 --seq -5 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp 4 --microbatches 8 --group-size -1 --schedule 1f1b",
+        "simulate --model gpt2-xl --pp 4 --microbatches 8 --virtual-stages 0 --schedule 1f1b",
+        "schedule --kind 1f1b --pp 0 --microbatches 8",
+        "schedule --kind 1f1b --pp 4 --microbatches -3",
+        "schedule --kind interleaved --pp 4 --microbatches 8 --virtual-stages -2",
+        "schedule --kind interleaved --pp 4 --microbatches 8 --group-size -1",
+        "schedule --kind zb-auto --pp 4 --microbatches 8 --max-in-flight -1",
+      })
+  void zeroAndNegativeSizesAreBadInput(String commandLine) {
+    // the one size that is zero or negative, in the message
+    String value =
+        Arrays.stream(commandLine.split(" "))
+            .filter(t -> t.matches("-?\\d+") && Long.parseLong(t) <= 0)
+            .findFirst()
+            .orElseThrow();
+    assertRefusedQuickly(commandLine, value);
+    assertThat(err.toString()).containsPattern("(got |\\()" + value);
+  }
+
+  @Test
+  void planNamesTheOptionOfANegativeFixedDegree() {
+    assertRefusedQuickly(
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 8 --pp -1",
+        "--pp must be > 0 (or 0, the default, to search it), got -1.");
+  }
+
+  @Test
+  void planHelpSaysThatZeroMeansSearchAndListsTheLimits() {
+    assertThat(run("plan --help")).isZero();
+    assertThat(out.toString())
+        .contains("Fix the pipeline degree (default 0: search it)")
+        .contains("Fix the micro-batches per replica (default 0: search it)")
+        .contains("--global-batch <= 1048576");
+    out.getBuffer().setLength(0);
+    assertThat(run("schedule --help")).isZero();
+    assertThat(out.toString()).contains("--pp <= 1024", "<= 2000000 actions");
+    out.getBuffer().setLength(0);
+    assertThat(run("simulate --help")).isZero();
+    assertThat(out.toString()).contains("--microbatches <= 1000000");
+  }
+
+  @Test
+  void planSaysWhenTheGlobalBatchIsNotDivisible() {
+    assertRefusedQuickly(
+        "plan --model gpt2-xl --cluster h100:1x4 --global-batch 100 --microbatches 8",
+        "global batch (100) is not divisible by microbatches (8) x dp",
+        "Maybe use --global-batch 96 or 104");
+    assertThat(err.toString()).doesNotContain("microbatch size 0");
+  }
+
+  @Test
+  void fewerMicroBatchesThanDevicesWarnsAboutTheBubble() {
+    assertThat(run("schedule --kind 1f1b --pp 4 --microbatches 2")).isZero();
+    assertThat(err.toString())
+        .isEqualTo(
+            "warning: --microbatches 2 is below --pp 4: the bubble is at least (p-1)/(m+p-1) ="
+                + " 60.0% of the iteration. Maybe use --microbatches 4 or more.\n");
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate --uniform-stage-ms 1,2 --pp 4 --microbatches 3 --schedule gpipe"))
+        .isZero();
+    assertThat(err.toString()).contains("warning: --microbatches 3 is below --pp 4", "50.0%");
+    err.getBuffer().setLength(0);
+    assertThat(run("schedule --kind 1f1b --pp 4 --microbatches 4")).isZero();
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void planOnAHeterogeneousClusterShowsEachDevicesPeakAgainstItsOwnLimit(@TempDir Path dir)
+      throws IOException {
+    Path cluster = dir.resolve("mixed.yaml");
+    Files.writeString(
+        cluster,
+        "name: mixed\n"
+            + "groups:\n"
+            + "  - device: h100\n"
+            + "    devicesPerNode: 2\n"
+            + "  - device: v100\n"
+            + "    devicesPerNode: 2\n");
+    assertThat(
+            run(
+                "plan --model gpt2-xl --cluster "
+                    + cluster
+                    + " --global-batch 16 --pp 4 --schedules 1f1b --quiet"))
+        .as(err.toString())
+        .isZero();
+    String text = out.toString();
+    // before: "peak 44.27 GiB of 30.00 GiB", an H100's peak against a V100's limit
+    assertThat(text)
+        .containsPattern(
+            "tightest pipeline device \\d \\((h100-sxm|v100)\\): peak [0-9.]+ GiB of its")
+        .containsPattern(
+            "Peak memory per pipeline device \\(of its own limit\\): 0 h100-sxm [0-9.]+ of 78\\.00"
+                + " GiB, 1 h100-sxm [0-9.]+ of 78\\.00 GiB, 2 v100 [0-9.]+ of 30\\.00 GiB, 3 v100"
+                + " [0-9.]+ of 30\\.00 GiB\\.")
+        .doesNotContainPattern("peak [0-9.]+ GiB of 30\\.00 GiB");
+  }
+}

@@ -1,0 +1,146 @@
+package dev.pipeplan.planner.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.WorkLimits;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The search's work limits and the messages of a search that finds nothing. */
+class PlannerLimitsTest {
+  private static final ModelSpec GPT2_XL = ModelLoader.load("gpt2-xl", 0);
+  private static final ClusterSpec FOUR_H100 = Clusters.load("h100:1x4");
+
+  private static TrainingSpec batch(int global) {
+    return TrainingSpec.of(global, GPT2_XL.sequenceLength(), GPT2_XL.dtype());
+  }
+
+  @Test
+  void refusesAGlobalBatchAboveTheLimitBeforeEnumerating() {
+    // before the limit: 14 s of enumerating 2e9 micro-batch sizes, then "long overflow"
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    GPT2_XL,
+                    batch(2_000_000_000),
+                    FOUR_H100,
+                    SearchOptions.defaults(),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(
+            "--global-batch (2000000000) is above the limit of 1,048,576 samples per optimizer"
+                + " step.");
+  }
+
+  @Test
+  void enumeratesNoCandidateWithMoreActionsThanTheSimulatorAccepts() {
+    List<Candidate> candidates =
+        Planner.enumerate(
+            GPT2_XL, batch(WorkLimits.MAX_GLOBAL_BATCH), FOUR_H100, SearchOptions.defaults());
+    assertThat(candidates).isNotEmpty().hasSizeLessThanOrEqualTo(WorkLimits.MAX_SEARCH_CANDIDATES);
+    for (Candidate c : candidates) {
+      assertThat(
+              WorkLimits.actionCount(
+                  c.kind(), c.parallelism().pp(), c.virtualStages(), c.microBatchCount()))
+          .as(c.describe())
+          .isLessThanOrEqualTo(WorkLimits.MAX_ACTIONS);
+    }
+  }
+
+  @Test
+  void divisorsAreAscendingAndComplete() {
+    assertThat(Planner.divisors(36)).containsExactly(1, 2, 3, 4, 6, 9, 12, 18, 36);
+    assertThat(Planner.divisors(1)).containsExactly(1);
+    assertThat(Planner.divisors(1 << 20)).hasSize(21).startsWith(1, 2).endsWith(1 << 20);
+  }
+
+  @Test
+  void saysWhenTheGlobalBatchIsNotDivisibleByTheFixedMicroBatches() {
+    // before: "no candidate plan for 4 devices, global batch 100, microbatches 8, microbatch size
+    // 0"
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    GPT2_XL,
+                    batch(100),
+                    FOUR_H100,
+                    SearchOptions.defaults().withMicroBatches(8),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "global batch (100) is not divisible by microbatches (8) x dp for any data-parallel"
+                + " degree this search allows (dp 1, 2 or 4). Maybe use --global-batch 96 or 104 (a"
+                + " multiple of 8), or --microbatches 4, 5 or 10 (dividing 100).");
+  }
+
+  @Test
+  void theClosestCandidateReportsItsSimulatedPeakAboveItsLimit() {
+    // before: "needs 72.1 GiB on pipeline device 0, the limit is 78.0 GiB: -5.9 GiB over"
+    ModelSpec llama = ModelLoader.load("llama3-8b", 0);
+    TrainingSpec training = TrainingSpec.of(128, llama.sequenceLength(), llama.dtype());
+    SearchOptions options =
+        SearchOptions.defaults().withKinds(List.of(ScheduleKind.GPIPE, ScheduleKind.ONE_F_ONE_B));
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                Planner.search(
+                    llama, training, Clusters.load("dgx-h100"), options, ProgressListener.none()));
+    assertThat(thrown).isInstanceOf(BadInputException.class);
+    Matcher m =
+        Pattern.compile(
+                "no plan fits in memory: the closest candidate \\(.*\\) peaks at ([0-9.]+) GiB on"
+                    + " pipeline device \\d+ \\(h100-sxm\\), ([0-9.]+) ([MG])iB over its limit of"
+                    + " ([0-9.]+) GiB\\. Maybe use (.*)\\.")
+            .matcher(thrown.getMessage());
+    assertThat(m.matches()).as(thrown.getMessage()).isTrue();
+    double peak = Double.parseDouble(m.group(1));
+    double limit = Double.parseDouble(m.group(4));
+    assertThat(peak).isGreaterThan(limit);
+    assertThat(Double.parseDouble(m.group(2))).isPositive();
+    // b was searched, not forced: a smaller micro-batch size is not something the user can change
+    assertThat(m.group(5))
+        .contains("more devices", "--recompute", "zb-auto")
+        .doesNotContain("--microbatch-size", "--memory-limit");
+  }
+
+  @Test
+  void hintsOnlyAtWhatTheUserFixed() {
+    ModelSpec big = ModelLoader.load("gpt3-175b", 0);
+    TrainingSpec training = TrainingSpec.of(8, big.sequenceLength(), big.dtype());
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    big,
+                    training,
+                    Clusters.load("h100:1x8"),
+                    SearchOptions.defaults()
+                        .withMicroBatchSize(2)
+                        .withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("a smaller --microbatch-size than 2");
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    big,
+                    training,
+                    Clusters.load("h100:1x8"),
+                    SearchOptions.defaults()
+                        .withMicroBatchSize(1)
+                        .withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageNotContaining("--microbatch-size");
+  }
+}
