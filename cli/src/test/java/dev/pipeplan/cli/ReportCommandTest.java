@@ -69,6 +69,7 @@ class ReportCommandTest {
     Files.writeString(mine.resolve("README.md"), "# readme");
     Files.writeString(mine.resolve("drafts/a.txt"), "draft");
 
+    err.getBuffer().setLength(0); // only what report says
     assertThat(run("report", "--plan", plan.toString(), "-o", mine.toString()))
         .as(err.toString())
         .isEqualTo(Main.EXIT_BAD_INPUT);

@@ -129,13 +129,25 @@ public final class RunJson {
   }
 
   public static MeasuredRun read(Path file) {
+    String text;
     try {
-      return read(Files.readString(file, StandardCharsets.UTF_8));
+      text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new BadInputException(
           "run file " + file + " does not exist. Maybe run 'pipeplan run' first.");
     } catch (IOException e) {
       throw new BadInputException("cannot read run file " + file + ": " + e.getMessage(), e);
+    }
+    try {
+      return read(text);
+    } catch (BadInputException e) {
+      String m = e.getMessage();
+      // name the file the user gave: "run file X is truncated ...", "run file X has no 'plan'"
+      throw new BadInputException(
+          m.startsWith("run file")
+              ? "run file " + file + m.substring("run file".length())
+              : "run file " + file + ": " + m,
+          e);
     }
   }
 
