@@ -5,6 +5,7 @@ import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.profile.Profiler;
 import dev.pipeplan.executor.runtime.GradientEquivalence;
 import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
@@ -14,6 +15,7 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -28,6 +30,7 @@ import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -122,9 +125,80 @@ final class DemoCommand implements Callable<Integer> {
               + " and write accuracy.md with predicted against measured iteration times.")
   List<String> accuracyKinds;
 
+  /** The most pipeline workers the demo starts: one thread each, on one machine. */
+  static final int MAX_WORKERS = 64;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    checkOptions();
+    OutputTarget.folder("-o", dir);
+    try (OwnedFolder folder = OwnedFolder.open(dir, "demo output")) {
+      List<String> written = new ArrayList<>();
+      int code = demo(out, folder.staging(), written);
+      folder.commit(written);
+      say(out, "");
+      for (String name : written) {
+        Path p = dir.resolve(name.endsWith("/") ? name + "index.html" : name);
+        say(out, (name.endsWith("/") ? "report: " : "wrote ") + p.toAbsolutePath().normalize());
+      }
+      return code;
+    }
+  }
+
+  /** Bad sizes fail before the minute of profiling and running, not after. */
+  private void checkOptions() {
+    if (workers < 0 || workers > MAX_WORKERS) {
+      throw new BadInputException(
+          "--workers must be between 1 and "
+              + MAX_WORKERS
+              + " (or 0, the default, for one per core), got "
+              + workers);
+    }
+    if (globalBatch <= 0 || globalBatch > WorkLimits.MAX_GLOBAL_BATCH) {
+      throw new BadInputException(
+          "--global-batch must be between 1 and "
+              + WorkLimits.MAX_GLOBAL_BATCH
+              + ", got "
+              + globalBatch);
+    }
+    if (iterations <= 0) {
+      throw new BadInputException("--iterations must be > 0, got " + iterations);
+    }
+    if (warmup < 0) {
+      throw new BadInputException("--warmup must be >= 0, got " + warmup);
+    }
+    if (microBatches < 0) {
+      throw new BadInputException(
+          "--microbatches must be > 0 (or 0, the default, for the planner's choice), got "
+              + microBatches);
+    }
+    if (microBatches > 0 && globalBatch % microBatches != 0) {
+      throw new BadInputException(
+          "--global-batch "
+              + globalBatch
+              + " is not divisible by --microbatches "
+              + microBatches
+              + ". Maybe use --microbatches "
+              + largestDivisorAtMost(globalBatch, microBatches)
+              + ".");
+    }
+    if (seq < 0) {
+      throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq);
+    }
+  }
+
+  private static int largestDivisorAtMost(int n, int limit) {
+    for (int d = Math.min(n, limit); d > 1; d--) {
+      if (n % d == 0) {
+        return d;
+      }
+    }
+    return 1;
+  }
+
+  /** The demo's steps, writing into {@code dir} (the staging folder) and naming what it wrote. */
+  private int demo(PrintWriter out, Path dir, List<String> written) {
     int p = workers > 0 ? workers : Math.max(1, Math.min(8, CpuBackend.cores()));
     ModelSpec m = ModelLoader.load(model, seq);
     int seqLen = m.sequenceLength();
@@ -148,6 +222,7 @@ final class DemoCommand implements Callable<Integer> {
             line -> say(out, "    " + line));
     Path profileFile = dir.resolve("profile.json");
     ProfileJson.write(profileFile, profile);
+    written.add("profile.json");
 
     say(out, "2/4 planning for cpu:1x" + p + " with the measured costs...");
     TrainingSpec training =
@@ -159,13 +234,14 @@ final class DemoCommand implements Callable<Integer> {
       options = options.withMicroBatches(fixedM);
     }
     if (accuracy) {
-      return accuracy(out, m, training, cluster, options, kinds, loadBefore);
+      return accuracy(out, dir, written, m, training, cluster, options, kinds, loadBefore);
     }
     Plan plan =
         PlanBuilder.fromSearch(
             Planner.search(m, training, cluster, options, ProgressListener.none()));
     Path planFile = dir.resolve("plan.json");
     PlanJson.write(plan, planFile);
+    written.add("plan.json");
     say(
         out,
         String.format(
@@ -194,6 +270,7 @@ final class DemoCommand implements Callable<Integer> {
             line -> say(out, "    " + line));
     Path runFile = dir.resolve("run.json");
     RunJson.write(runFile, run);
+    written.add("run.json");
     for (String line : ComparisonText.lines(run)) {
       say(out, "    " + line);
     }
@@ -204,15 +281,15 @@ final class DemoCommand implements Callable<Integer> {
         HtmlReport.write(
             PlanReport.content(plan, PlanJson.write(plan), Optional.of(run)), reportDir);
     say(out, "    " + files.size() + " files");
-    say(out, "");
-    say(out, "report: " + reportDir.resolve("index.html").toAbsolutePath().normalize());
-    say(out, "also:   " + profileFile + ", " + planFile + ", " + runFile);
+    written.add("report/");
     return Main.EXIT_OK;
   }
 
   /** Plans, checks and runs each requested kind, then writes accuracy.md. */
   private int accuracy(
       PrintWriter out,
+      Path dir,
+      List<String> written,
       ModelSpec m,
       TrainingSpec training,
       ClusterSpec cluster,
@@ -233,6 +310,7 @@ final class DemoCommand implements Callable<Integer> {
       MeasuredRun run =
           PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
       RunJson.write(dir.resolve("run-" + kind.id() + ".json"), run);
+      written.add("run-" + kind.id() + ".json");
       for (String line : ComparisonText.lines(run)) {
         say(out, "    " + line);
       }
@@ -241,10 +319,10 @@ final class DemoCommand implements Callable<Integer> {
     table.finish(CpuBackend.loadAverage());
     Path file = dir.resolve("accuracy.md");
     AtomicFiles.writeString(file, table.markdown());
+    written.add("accuracy.md");
     say(out, "4/4 accuracy table:");
     say(out, "");
     out.print(table.markdown());
-    say(out, "wrote " + file);
     return Main.EXIT_OK;
   }
 

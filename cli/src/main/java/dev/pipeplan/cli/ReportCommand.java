@@ -54,7 +54,7 @@ final class ReportCommand implements Callable<Integer> {
       description = {
         "The report folder: a new or empty folder, or an earlier report (replaced whole).",
         "A folder holding any file pipeplan did not write there is refused (see its",
-        ".pipeplan-report manifest)."
+        ".pipeplan-files manifest)."
       })
   Path output;
 

@@ -2,6 +2,7 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.TrainingSpec;
@@ -10,6 +11,7 @@ import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.ProfileJson;
+import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
@@ -330,6 +332,7 @@ final class SimulateCommand implements Callable<Integer> {
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
+      warnOverMemory(out, result.metrics(), clusterSpec);
     }
     out.flush();
     writeOutputs(result, targets);
@@ -446,6 +449,46 @@ final class SimulateCommand implements Callable<Integer> {
     return PyTorchCsv.read(csv, name == null ? file.toString() : name.toString(), legacyCsv);
   }
 
+  /**
+   * Warns when a pipeline device's peak is over its own device's memory (on a heterogeneous cluster
+   * the devices differ): the device with the highest share of its limit, and how many are over.
+   */
+  private void warnOverMemory(PrintWriter out, Metrics metrics, ClusterSpec clusterSpec) {
+    if (clusterSpec == null) {
+      return;
+    }
+    Parallelism placement = Parallelism.of(pp, 1, tensorParallel);
+    DeviceMetrics worst = null;
+    DeviceSpec worstDevice = null;
+    int over = 0;
+    for (DeviceMetrics d : metrics.devices()) {
+      int index = placement.clusterDevice(d.device(), 0, 0);
+      DeviceSpec device = clusterSpec.device(Math.min(index, clusterSpec.deviceCount() - 1));
+      if (d.peakMemoryBytes() <= device.memoryBytes()) {
+        continue;
+      }
+      over++;
+      if (worst == null
+          || (double) d.peakMemoryBytes() / device.memoryBytes()
+              > (double) worst.peakMemoryBytes() / worstDevice.memoryBytes()) {
+        worst = d;
+        worstDevice = device;
+      }
+    }
+    if (worst != null) {
+      out.printf(
+          Locale.ROOT,
+          "warning: %d of %d pipeline devices exceed their memory; worst: device %d (%s) peaks at %.2f GiB,"
+              + " over its %.2f GiB%n",
+          over,
+          metrics.devices().size(),
+          worst.device(),
+          worstDevice.name(),
+          worst.peakMemoryBytes() / GIB,
+          worstDevice.memoryBytes() / GIB);
+    }
+  }
+
   private static void printDevice(PrintWriter out, DeviceMetrics d, String note) {
     out.printf(
         Locale.ROOT,
@@ -513,13 +556,6 @@ final class SimulateCommand implements Callable<Integer> {
       }
       printDevice(out, busiest, "  busiest");
       printDevice(out, fullest, "  highest peak memory");
-    }
-    if (clusterSpec != null && metrics.peakMemoryBytes() > clusterSpec.device(0).memoryBytes()) {
-      out.printf(
-          Locale.ROOT,
-          "warning: peak memory %.2f GiB exceeds the device's %.2f GiB%n",
-          metrics.peakMemoryBytes() / GIB,
-          clusterSpec.device(0).memoryBytes() / GIB);
     }
   }
 }

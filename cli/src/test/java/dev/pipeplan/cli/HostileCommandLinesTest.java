@@ -180,6 +180,7 @@ class HostileCommandLinesTest {
     c.add(of("export --plan @/plan.json --to nosuch -o @/out", "nosuch"));
     c.add(of("export --plan @/plan.json --to torchgpipe -o @/out", "--schedules gpipe"));
     c.add(of("export --plan @/missing.json --to megatron -o @/out", "missing.json"));
+    c.add(of("export --plan @/plan.json --to torch-script -o @/users-folder", "not pipeplan's"));
     // import-trace
     c.add(of("import-trace @/no-traces -o @/run.json", "no-traces"));
     c.add(of("import-trace @/truncated.json -o @/run.json", "truncated.json"));
@@ -209,9 +210,14 @@ class HostileCommandLinesTest {
     c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
     c.add(of("clusters show nosuch", "nosuch"));
     // demo
-    c.add(of("demo --workers 0 -o @/demo", "--workers"));
+    c.add(of("demo --workers -1 -o @/demo", "--workers"));
+    c.add(of("demo --workers 100000 -o @/demo", "--workers", "100000"));
     c.add(of("demo --global-batch -1 -o @/demo", "-1"));
+    c.add(of("demo --global-batch 2000000000 -o @/demo", "2000000000"));
+    c.add(of("demo --iterations 0 -o @/demo", "--iterations"));
+    c.add(of("demo --global-batch 16 --microbatches 5 -o @/demo", "not divisible"));
     c.add(of("demo -o @/a-file", "a-file"));
+    c.add(of("demo -o @/users-folder", "users-folder", "not pipeplan's"));
     return c.stream();
   }
 

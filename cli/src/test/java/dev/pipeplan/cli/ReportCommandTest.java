@@ -103,7 +103,7 @@ class ReportCommandTest {
         .as(err.toString())
         .isEqualTo(Main.EXIT_OK);
     assertThat(Files.readAllBytes(report.resolve("index.html"))).isEqualTo(first);
-    assertThat(report.resolve(".pipeplan-report")).isRegularFile();
+    assertThat(report.resolve(".pipeplan-files")).isRegularFile();
   }
 
   @Test
@@ -113,7 +113,7 @@ class ReportCommandTest {
     assertThat(run("report", "--plan", plan.toString(), "-o", report.toString()))
         .as(err.toString())
         .isEqualTo(Main.EXIT_OK);
-    Path manifest = report.resolve(".pipeplan-report");
+    Path manifest = report.resolve(".pipeplan-files");
     Files.writeString(manifest, Files.readString(manifest) + "../plan.json\n");
     assertThat(run("report", "--plan", plan.toString(), "-o", report.toString()))
         .isEqualTo(Main.EXIT_BAD_INPUT);

@@ -292,4 +292,40 @@ class SimulateCommandTest {
         .isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(err.toString()).contains("--model", "--uniform-stage-ms");
   }
+
+  @Test
+  void memoryWarningComparesEachDeviceWithItsOwnLimit() throws Exception {
+    // two 80 GB H100s then two 32 GB V100s: about 40 GiB per device is within the H100s' limit
+    // and over the V100s' (the old check compared the highest peak with device 0's limit only)
+    Path cluster = dir.resolve("mixed.yaml");
+    java.nio.file.Files.writeString(
+        cluster,
+        "name: mixed\n"
+            + "groups:\n"
+            + "  - device: h100\n"
+            + "    devicesPerNode: 2\n"
+            + "  - device: v100\n"
+            + "    devicesPerNode: 2\n");
+    assertThat(
+            run(
+                "simulate",
+                "--model",
+                "gpt2-xl",
+                "--pp",
+                "4",
+                "--microbatches",
+                "8",
+                "--microbatch-size",
+                "2",
+                "--schedule",
+                "gpipe",
+                "--cluster",
+                cluster.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString())
+        .containsPattern(
+            "warning: 2 of 4 pipeline devices exceed their memory; worst: device [23] \\(v100\\)")
+        .contains("over its 30.00 GiB");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.pipeplan.reports.html;
 
 import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.reports.chart.ByteUnit;
 import dev.pipeplan.reports.chart.ChartFiles;
 import dev.pipeplan.reports.chart.GanttChart;
@@ -57,7 +58,7 @@ public final class HtmlReport {
 
   /**
    * Writes the report into {@code outDir}, replacing an earlier report there; a folder that holds
-   * anything pipeplan did not write is refused (see {@link ReportFolder}).
+   * anything pipeplan did not write is refused (see {@link OwnedFolder}).
    *
    * @return the names of the files written, index.html and then the manifest last
    * @throws dev.pipeplan.models.BadInputException when {@code outDir} is a file or a folder that
@@ -71,7 +72,7 @@ public final class HtmlReport {
     Objects.requireNonNull(content, "content");
     Objects.requireNonNull(outDir, "outDir");
     List<String> files = new ArrayList<>();
-    try (ReportFolder folder = ReportFolder.open(outDir)) {
+    try (OwnedFolder folder = OwnedFolder.open(outDir, "report output")) {
       Path dir = folder.staging();
       StagedFiles w = new StagedFiles(dir, files, listener);
       Timeline predicted = content.predicted();
@@ -151,7 +152,7 @@ public final class HtmlReport {
       w.done(INDEX);
       folder.commit(files);
     }
-    files.add(ReportFolder.MANIFEST);
+    files.add(OwnedFolder.MANIFEST);
     return List.copyOf(files);
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.io.OwnedFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,8 +69,8 @@ class ReportFolderTest {
   void writesAManifestListingEveryFileItWrote() throws Exception {
     Path out = dir.resolve("report");
     List<String> written = HtmlReport.write(TestContents.of(2, 4, true), out);
-    List<String> lines = Files.readAllLines(out.resolve(ReportFolder.MANIFEST));
-    assertThat(lines.get(0)).isEqualTo(ReportFolder.MANIFEST_HEADER).contains("pipeplan");
+    List<String> lines = Files.readAllLines(out.resolve(OwnedFolder.MANIFEST));
+    assertThat(lines.get(0)).isEqualTo(OwnedFolder.MANIFEST_HEADER).contains("pipeplan");
     assertThat(lines.subList(1, lines.size()))
         .containsExactlyElementsOf(written.subList(0, written.size() - 1))
         .contains("index.html", "gantt.png", "trace.json");
@@ -100,7 +101,7 @@ class ReportFolderTest {
     Files.writeString(outside, "keep me");
     Path out = dir.resolve("report");
     HtmlReport.write(TestContents.of(2, 4, false), out);
-    Path manifest = out.resolve(ReportFolder.MANIFEST);
+    Path manifest = out.resolve(OwnedFolder.MANIFEST);
     Files.writeString(manifest, Files.readString(manifest) + "../precious.txt\n");
 
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
@@ -115,7 +116,7 @@ class ReportFolderTest {
   void refusesAManifestWithAnAbsolutePathOrASubfolder() throws Exception {
     Path out = dir.resolve("report");
     HtmlReport.write(TestContents.of(2, 4, false), out);
-    Path manifest = out.resolve(ReportFolder.MANIFEST);
+    Path manifest = out.resolve(OwnedFolder.MANIFEST);
     String original = Files.readString(manifest);
     for (String entry : List.of(dir.resolve("x").toString(), "sub/x", "..", "")) {
       Files.writeString(manifest, original + entry + "\n");
@@ -130,7 +131,7 @@ class ReportFolderTest {
   void refusesAManifestWithoutPipeplansHeader() throws Exception {
     Path out = dir.resolve("report");
     Files.createDirectories(out);
-    Files.writeString(out.resolve(ReportFolder.MANIFEST), "notes.txt\n");
+    Files.writeString(out.resolve(OwnedFolder.MANIFEST), "notes.txt\n");
     Files.writeString(out.resolve("notes.txt"), "keep me");
 
     assertThatThrownBy(() -> HtmlReport.write(TestContents.of(2, 4, false), out))
@@ -183,11 +184,11 @@ class ReportFolderTest {
 
   @Test
   void plainFileNamesOnly() {
-    assertThat(ReportFolder.isPlainFileName("gantt.png")).isTrue();
-    assertThat(ReportFolder.isPlainFileName("../x")).isFalse();
-    assertThat(ReportFolder.isPlainFileName("/etc/passwd")).isFalse();
-    assertThat(ReportFolder.isPlainFileName("..")).isFalse();
-    assertThat(ReportFolder.isPlainFileName("a\\b")).isFalse();
-    assertThat(ReportFolder.isPlainFileName(" x")).isFalse();
+    assertThat(OwnedFolder.isPlainFileName("gantt.png")).isTrue();
+    assertThat(OwnedFolder.isPlainFileName("../x")).isFalse();
+    assertThat(OwnedFolder.isPlainFileName("/etc/passwd")).isFalse();
+    assertThat(OwnedFolder.isPlainFileName("..")).isFalse();
+    assertThat(OwnedFolder.isPlainFileName("a\\b")).isFalse();
+    assertThat(OwnedFolder.isPlainFileName(" x")).isFalse();
   }
 }

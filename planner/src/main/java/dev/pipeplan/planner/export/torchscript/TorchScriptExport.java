@@ -8,7 +8,9 @@ import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.export.ExportFile;
@@ -18,22 +20,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Writes a plan as a small Python package that trains the plan's GPT with PyTorch's {@code
@@ -53,11 +44,6 @@ public final class TorchScriptExport {
   static final String STAGES_JSON = "stages.json";
   static final String README = "README.md";
   static final String DEFAULT_PLAN_FILE = "plan.json";
-
-  private static final Set<PosixFilePermission> FOLDER_MODE =
-      PosixFilePermissions.fromString("rwxr-xr-x");
-  private static final Set<PosixFilePermission> FILE_MODE =
-      PosixFilePermissions.fromString("rw-r--r--");
 
   private static final List<LayerKind> SUPPORTED =
       List.of(LayerKind.EMBEDDING, LayerKind.TRANSFORMER_BLOCK, LayerKind.LM_HEAD);
@@ -95,7 +81,8 @@ public final class TorchScriptExport {
   /**
    * Writes the export into {@code outDir}: built whole in a temporary sibling folder, then moved
    * into place, so the folder holds either the previous export or the complete new one. An existing
-   * {@code outDir} is replaced.
+   * {@code outDir} is replaced only when pipeplan wrote everything in it ({@link OwnedFolder}): the
+   * traces a run of the launcher leaves there, or any file of the user's, make it refuse.
    *
    * @return the files written, in order
    */
@@ -111,45 +98,13 @@ public final class TorchScriptExport {
     Objects.requireNonNull(outDir, "outDir");
     Path target = outDir.toAbsolutePath().normalize();
     List<ExportFile> files = files(plan, planReference(target, planFile));
-    Path parent = target.getParent();
-    try {
-      Files.createDirectories(parent);
-      if (Files.exists(target) && !Files.isDirectory(target)) {
-        throw new BadInputException(
-            "output "
-                + outDir
-                + " is a file; the torch-script export writes a folder."
-                + " Maybe use -o "
-                + outDir
-                + "-torch/.");
+    List<String> names = new ArrayList<>();
+    try (OwnedFolder folder = OwnedFolder.open(outDir, "torch-script export")) {
+      for (ExportFile f : files) {
+        AtomicFiles.writeString(folder.staging().resolve(f.fileName()), f.content());
+        names.add(f.fileName());
       }
-      Path temporary = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp");
-      try {
-        for (ExportFile f : files) {
-          Path file = temporary.resolve(f.fileName());
-          Files.writeString(file, f.content(), StandardCharsets.UTF_8);
-          setPermissions(file, FILE_MODE);
-        }
-        // createTempDirectory makes the folder owner-only; the export gets the usual mode
-        setPermissions(temporary, FOLDER_MODE);
-        Path old = null;
-        if (Files.exists(target)) {
-          old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old");
-          Files.delete(old);
-          move(target, old);
-        }
-        move(temporary, target);
-        if (old != null) {
-          deleteTree(old);
-        }
-      } finally {
-        if (Files.exists(temporary)) {
-          deleteTree(temporary);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot write the torch-script export to " + outDir + ": " + e.getMessage(), e);
+      folder.commit(names);
     }
     List<Path> written = new ArrayList<>();
     for (ExportFile f : files) {
@@ -166,12 +121,6 @@ public final class TorchScriptExport {
     Path plan = planFile.toAbsolutePath().normalize();
     Path relative = folder.relativize(plan);
     return (relative.toString().isEmpty() ? plan : relative).toString().replace('\\', '/');
-  }
-
-  private static void setPermissions(Path path, Set<PosixFilePermission> mode) throws IOException {
-    if (Files.getFileAttributeView(path, PosixFileAttributeView.class) != null) {
-      Files.setPosixFilePermissions(path, mode);
-    }
   }
 
   private static void checkSupported(Plan plan) {
@@ -340,27 +289,6 @@ public final class TorchScriptExport {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read resource " + name, e);
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException
-        | FileAlreadyExistsException
-        | DirectoryNotEmptyException e) {
-      Files.move(from, to);
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    List<Path> paths;
-    try (Stream<Path> walk = Files.walk(root)) {
-      paths = new ArrayList<>(walk.toList());
-    }
-    paths.sort(Comparator.reverseOrder());
-    for (Path p : paths) {
-      Files.deleteIfExists(p);
     }
   }
 }

@@ -8,6 +8,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.models.zoo.Zoo;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -173,8 +174,8 @@ class TorchScriptExportTest {
   @Test
   void writeReplacesAnEarlierExportWhole(@TempDir Path tmp) throws IOException {
     Path out = tmp.resolve("run_pipeline");
-    Files.createDirectories(out);
-    Files.writeString(out.resolve("stale.txt"), "old");
+    TorchScriptExport.write(oneFOneBPlan(), out);
+    Files.writeString(out.resolve("README.md"), "edited by hand");
     List<Path> written = TorchScriptExport.write(oneFOneBPlan(), out);
     assertThat(written)
         .extracting(p -> p.getFileName().toString())
@@ -183,11 +184,37 @@ class TorchScriptExportTest {
     try (Stream<Path> listing = Files.list(out)) {
       assertThat(listing.map(p -> p.getFileName().toString()).sorted())
           .containsExactly(
-              "README.md", "pipeplan_plan.py", "run_pipeline.py", "schedule.csv", "stages.json");
+              OwnedFolder.MANIFEST,
+              "README.md",
+              "pipeplan_plan.py",
+              "run_pipeline.py",
+              "schedule.csv",
+              "stages.json");
     }
+    assertThat(Files.readString(out.resolve("README.md"))).isNotEqualTo("edited by hand");
     try (Stream<Path> siblings = Files.list(tmp)) {
       assertThat(siblings).as("no temporary folder left").hasSize(1);
     }
+  }
+
+  @Test
+  void refusesAFolderWithFilesItDidNotWriteAndKeepsThem(@TempDir Path tmp) throws IOException {
+    Path users = Files.createDirectories(tmp.resolve("mine"));
+    Files.writeString(users.resolve("notes.txt"), "mine");
+    assertThatThrownBy(() -> TorchScriptExport.write(oneFOneBPlan(), users))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("notes.txt");
+    assertThat(users.resolve("notes.txt")).hasContent("mine");
+
+    // the traces a run of the launcher leaves in its folder are measurements, not pipeplan's files
+    Path out = tmp.resolve("run_pipeline");
+    TorchScriptExport.write(oneFOneBPlan(), out);
+    Files.createDirectories(out.resolve("traces"));
+    Files.writeString(out.resolve("traces/rank0.json"), "{}");
+    assertThatThrownBy(() -> TorchScriptExport.write(oneFOneBPlan(), out))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("traces");
+    assertThat(out.resolve("traces/rank0.json")).hasContent("{}");
   }
 
   @Test

@@ -1,7 +1,6 @@
-package dev.pipeplan.reports.html;
+package dev.pipeplan.models.io;
 
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.models.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,57 +29,68 @@ import java.util.stream.Stream;
  * the old one. A failure before the commit deletes the temporary folder and leaves the target as it
  * was; readers never see a half-filled target.
  *
- * <p>pipeplan replaces only what it wrote itself: every report folder holds a manifest ({@value
- * #MANIFEST}) whose first line is {@value #MANIFEST_HEADER} and whose other lines name the files
- * the report wrote, one plain file name a line. An existing target is replaced only when it is
- * empty, or when it holds a valid manifest and nothing but regular files the manifest names. A
- * manifest entry that is not a plain file name ({@code ../x}, {@code /etc/x}, {@code a/b}) makes
- * the manifest invalid, so a hand-edited manifest cannot point pipeplan at anything outside the
- * folder. The check runs again on the folder after it has been moved aside, and a file that
- * appeared in between puts it back.
+ * <p>pipeplan replaces only what it wrote itself: every folder it writes whole (a report, a
+ * torch-script export, the demo's output) holds a manifest ({@value #MANIFEST}) whose first line is
+ * {@value #MANIFEST_HEADER} and whose other lines name the files pipeplan wrote, one plain file
+ * name a line. An existing target is replaced only when it is empty, or when it holds a valid
+ * manifest and nothing but regular files the manifest names. A manifest entry that is not a plain
+ * file name ({@code ../x}, {@code /etc/x}, {@code a/b}) makes the manifest invalid, so a
+ * hand-edited manifest cannot point pipeplan at anything outside the folder. The check runs again
+ * on the folder after it has been moved aside, and a file that appeared in between puts it back.
  */
-final class ReportFolder implements AutoCloseable {
-  /** The manifest: the list of files pipeplan wrote into a report folder. */
-  static final String MANIFEST = ".pipeplan-report";
+public final class OwnedFolder implements AutoCloseable {
+  /** The manifest: the list of files pipeplan wrote into the folder. */
+  public static final String MANIFEST = ".pipeplan-files";
 
   /** The manifest's first line. */
-  static final String MANIFEST_HEADER =
-      "# pipeplan report: the files pipeplan wrote here; it replaces this folder only if it holds"
-          + " nothing else";
+  public static final String MANIFEST_HEADER =
+      "# pipeplan: the files pipeplan wrote here; it replaces this folder only if it holds nothing"
+          + " else";
 
+  private final String what;
   private final Path target;
   private final Path shownTarget;
   private final Path staging;
   private boolean committed;
 
-  private ReportFolder(Path target, Path shownTarget, Path staging) {
+  private OwnedFolder(String what, Path target, Path shownTarget, Path staging) {
+    this.what = what;
     this.target = target;
     this.shownTarget = shownTarget;
     this.staging = staging;
   }
 
-  /** Checks that {@code target} may be (re)placed and opens a staging folder beside it. */
-  static ReportFolder open(Path target) {
+  /**
+   * Checks that {@code target} may be (re)placed and opens a staging folder beside it.
+   *
+   * @param what what the folder is, for messages ("report output", "torch-script export")
+   */
+  public static OwnedFolder open(Path target, String what) {
     Path absolute = target.toAbsolutePath().normalize();
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
       throw new BadInputException(
-          "report output "
-              + target
-              + " is a file, not a folder. Maybe use -o "
-              + target
-              + "-report/");
+          what + " " + target + " is a file, not a folder. Maybe use -o " + target + "-out/");
     }
     if (Files.isDirectory(absolute)) {
-      checkReplaceable(absolute, target);
+      checkReplaceable(absolute, target, what);
     }
     Path parent = absolute.getParent();
     try {
       Files.createDirectories(parent);
       Path staging = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".tmp-");
-      return new ReportFolder(absolute, target, staging);
+      return new OwnedFolder(what, absolute, target, staging);
     } catch (IOException e) {
+      if (OutputPaths.isRefusedPlace(e)) {
+        throw new BadInputException(
+            what
+                + " "
+                + target
+                + ": cannot create a folder beside it ("
+                + OutputPaths.reason(e)
+                + ")");
+      }
       throw new UncheckedIOException(
-          "cannot create a folder beside " + target + ": " + e.getMessage(), e);
+          "cannot create a folder beside " + target + ": " + OutputPaths.reason(e), e);
     }
   }
 
@@ -89,24 +99,26 @@ final class ReportFolder implements AutoCloseable {
    * no valid manifest, or one that holds a file (or folder, or link) its manifest does not name.
    *
    * @param shown the path as the user gave it, for messages
+   * @param what what the folder is, for messages
    */
-  static void checkReplaceable(Path dir, Path shown) {
+  public static void checkReplaceable(Path dir, Path shown, String what) {
     List<String> entries = sortedNames(dir);
     if (entries.isEmpty()) {
       return;
     }
     if (!entries.contains(MANIFEST)) {
       throw new BadInputException(
-          "report output "
+          what
+              + " "
               + shown
               + " is a folder that holds "
               + entries.get(0)
-              + " and is not a pipeplan report (it has no "
+              + " and is not pipeplan's (it has no "
               + MANIFEST
-              + " manifest); pipeplan replaces only an empty folder or its own earlier report."
+              + " manifest); pipeplan replaces only an empty folder or one it wrote itself."
               + " Maybe use a new folder.");
     }
-    Set<String> listed = readManifest(dir.resolve(MANIFEST), shown);
+    Set<String> listed = readManifest(dir.resolve(MANIFEST), shown, what);
     for (String name : entries) {
       if (name.equals(MANIFEST)) {
         continue;
@@ -114,9 +126,18 @@ final class ReportFolder implements AutoCloseable {
       boolean ours =
           listed.contains(name)
               && Files.isRegularFile(dir.resolve(name), LinkOption.NOFOLLOW_LINKS);
+      if (!ours
+          && listed.contains(name + "/")
+          && Files.isDirectory(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+        // a folder pipeplan wrote whole inside this one (the demo's report/): its own manifest
+        // must vouch for everything in it
+        checkReplaceable(dir.resolve(name), shown.resolve(name), what);
+        ours = true;
+      }
       if (!ours) {
         throw new BadInputException(
-            "report output "
+            what
+                + " "
                 + shown
                 + " holds "
                 + name
@@ -130,12 +151,13 @@ final class ReportFolder implements AutoCloseable {
   }
 
   /** The file names a manifest lists; an invalid manifest is bad input. */
-  private static Set<String> readManifest(Path manifest, Path shown) {
+  private static Set<String> readManifest(Path manifest, Path shown, String what) {
     List<String> lines;
     try {
       if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS)) {
         throw new BadInputException(
-            "report output "
+            what
+                + " "
                 + shown
                 + " has a "
                 + MANIFEST
@@ -153,7 +175,8 @@ final class ReportFolder implements AutoCloseable {
     }
     if (lines.isEmpty() || !lines.get(0).equals(MANIFEST_HEADER)) {
       throw new BadInputException(
-          "report output "
+          what
+              + " "
               + shown
               + " has a "
               + MANIFEST
@@ -163,9 +186,10 @@ final class ReportFolder implements AutoCloseable {
     Set<String> names = new TreeSet<>();
     for (int i = 1; i < lines.size(); i++) {
       String name = lines.get(i);
-      if (!isPlainFileName(name)) {
+      if (!isPlainFileName(name) && !isOwnedSubfolder(name)) {
         throw new BadInputException(
-            "report output "
+            what
+                + " "
                 + shown
                 + " has a "
                 + MANIFEST
@@ -182,7 +206,7 @@ final class ReportFolder implements AutoCloseable {
   }
 
   /** A name of a file directly in the folder: no separators, not {@code .} or {@code ..}. */
-  static boolean isPlainFileName(String name) {
+  public static boolean isPlainFileName(String name) {
     return !name.isEmpty()
         && !name.equals(".")
         && !name.equals("..")
@@ -193,28 +217,39 @@ final class ReportFolder implements AutoCloseable {
         && name.equals(name.strip());
   }
 
-  /** The manifest's text for these file names. */
-  static String manifest(List<String> files) {
+  /**
+   * A manifest entry for a folder pipeplan wrote whole, with a manifest of its own: a plain name
+   * and a slash ({@code report/}).
+   */
+  static boolean isOwnedSubfolder(String entry) {
+    return entry.endsWith("/") && isPlainFileName(entry.substring(0, entry.length() - 1));
+  }
+
+  /**
+   * The manifest's text for these entries: plain file names, and {@code name/} for a folder that
+   * holds a manifest of its own.
+   */
+  public static String manifest(List<String> files) {
     StringBuilder b = new StringBuilder(MANIFEST_HEADER).append('\n');
     for (String f : files) {
-      if (!isPlainFileName(f) || f.equals(MANIFEST)) {
-        throw new IllegalArgumentException("not a report file name: " + f);
+      if (!(isPlainFileName(f) || isOwnedSubfolder(f)) || f.equals(MANIFEST)) {
+        throw new IllegalArgumentException("not a plain file name: " + f);
       }
       b.append(f).append('\n');
     }
     return b.toString();
   }
 
-  /** Where the caller writes the report's files. */
-  Path staging() {
+  /** Where the caller writes the folder's files. */
+  public Path staging() {
     return staging;
   }
 
   /**
    * Writes the manifest of {@code files} (the names the caller wrote into the staging folder) and
-   * moves the staged folder into place, replacing an earlier report there.
+   * moves the staged folder into place, replacing pipeplan's earlier folder there.
    */
-  void commit(List<String> files) {
+  public void commit(List<String> files) {
     Path old = null;
     try {
       AtomicFiles.writeString(staging.resolve(MANIFEST), manifest(files));
@@ -225,7 +260,7 @@ final class ReportFolder implements AutoCloseable {
         move(target, old);
         try {
           // Whatever changed in the folder since open() must not be deleted with it.
-          checkReplaceable(old, shownTarget);
+          checkReplaceable(old, shownTarget, what);
         } catch (RuntimeException e) {
           move(old, target);
           old = null;
@@ -244,7 +279,7 @@ final class ReportFolder implements AutoCloseable {
       committed = true;
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot move the report into " + target + ": " + e.getMessage(), e);
+          "cannot move the " + what + " into " + target + ": " + OutputPaths.reason(e), e);
     } finally {
       if (old != null) {
         deleteTree(old);
@@ -261,7 +296,7 @@ final class ReportFolder implements AutoCloseable {
   }
 
   /**
-   * Temporary folders and files are created owner-only; a report is for sharing, so give it the
+   * Temporary folders and files are created owner-only; the folder is for sharing, so give it the
    * usual rwxr-xr-x / rw-r--r-- where the file system has POSIX permissions.
    */
   private static void shareable(Path root) throws IOException {
@@ -298,7 +333,7 @@ final class ReportFolder implements AutoCloseable {
     return names;
   }
 
-  static void deleteTree(Path root) {
+  public static void deleteTree(Path root) {
     if (!Files.exists(root)) {
       return;
     }

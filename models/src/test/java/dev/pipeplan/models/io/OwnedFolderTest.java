@@ -1,0 +1,67 @@
+package dev.pipeplan.models.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OwnedFolderTest {
+  @TempDir Path dir;
+
+  /** Writes an owned folder holding a.txt and an owned subfolder sub/ holding b.txt. */
+  private Path writeNested(Path target) {
+    try (OwnedFolder outer = OwnedFolder.open(target, "test output")) {
+      AtomicFiles.writeString(outer.staging().resolve("a.txt"), "a");
+      try (OwnedFolder inner = OwnedFolder.open(outer.staging().resolve("sub"), "test output")) {
+        AtomicFiles.writeString(inner.staging().resolve("b.txt"), "b");
+        inner.commit(List.of("b.txt"));
+      }
+      outer.commit(List.of("a.txt", "sub/"));
+    }
+    return target;
+  }
+
+  @Test
+  void replacesAFolderWithAnOwnedSubfolder() throws Exception {
+    Path out = writeNested(dir.resolve("out"));
+    assertThat(Files.readAllLines(out.resolve(OwnedFolder.MANIFEST)))
+        .containsExactly(OwnedFolder.MANIFEST_HEADER, "a.txt", "sub/");
+    writeNested(out);
+    assertThat(out.resolve("sub/b.txt")).hasContent("b");
+  }
+
+  @Test
+  void refusesAUsersFileInsideAnOwnedSubfolder() throws Exception {
+    Path out = writeNested(dir.resolve("out"));
+    Files.writeString(out.resolve("sub/mine.txt"), "mine");
+    assertThatThrownBy(() -> OwnedFolder.open(out, "test output"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("mine.txt");
+    assertThat(out.resolve("sub/mine.txt")).hasContent("mine");
+  }
+
+  @Test
+  void refusesASubfolderListedAsAFile() throws Exception {
+    Path out = writeNested(dir.resolve("out"));
+    Files.writeString(
+        out.resolve(OwnedFolder.MANIFEST), OwnedFolder.MANIFEST_HEADER + "\na.txt\nsub\n");
+    assertThatThrownBy(() -> OwnedFolder.open(out, "test output"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("holds sub");
+    assertThat(out.resolve("sub/b.txt")).hasContent("b");
+  }
+
+  @Test
+  void refusesAnUnwritablePlaceWithTheReason() throws Exception {
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    assertThatThrownBy(() -> OwnedFolder.open(file.resolve("out"), "test output"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(file.resolve("out").toString())
+        .hasMessageNotContaining(".tmp");
+  }
+}
