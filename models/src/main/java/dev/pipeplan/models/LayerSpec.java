@@ -40,12 +40,22 @@ public record LayerSpec(
     Objects.requireNonNull(kind, "kind");
     shape =
         Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(shape, "shape")));
-    Checks.nonNegative("layer '" + name + "' forwardFlops", forwardFlops);
-    Checks.nonNegative("layer '" + name + "' backwardInputFlops", backwardInputFlops);
-    Checks.nonNegative("layer '" + name + "' backwardWeightFlops", backwardWeightFlops);
-    Checks.nonNegative("layer '" + name + "' parameterCount", parameterCount);
-    Checks.nonNegative("layer '" + name + "' savedActivationBytes", savedActivationBytes);
-    Checks.nonNegative("layer '" + name + "' outputBytes", outputBytes);
+    String layer = "layer '" + name + "' ";
+    flops(layer + "forwardFlops", forwardFlops);
+    flops(layer + "backwardInputFlops", backwardInputFlops);
+    flops(layer + "backwardWeightFlops", backwardWeightFlops);
+    ModelLimits.check(layer + "parameterCount", parameterCount, ModelLimits.MAX_LAYER_PARAMETERS);
+    ModelLimits.check(
+        layer + "savedActivationBytes", savedActivationBytes, ModelLimits.MAX_LAYER_BYTES);
+    ModelLimits.check(layer + "outputBytes", outputBytes, ModelLimits.MAX_LAYER_BYTES);
+  }
+
+  private static void flops(String field, double value) {
+    Checks.nonNegative(field, value);
+    if (value > ModelLimits.MAX_LAYER_FLOPS) {
+      throw new BadInputException(
+          field + " (" + value + ") exceeds the limit of " + ModelLimits.MAX_LAYER_FLOPS);
+    }
   }
 
   public long shapeValue(String key) {

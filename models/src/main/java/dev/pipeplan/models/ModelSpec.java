@@ -21,7 +21,8 @@ public record ModelSpec(String name, List<LayerSpec> layers, DType dtype, int se
       throw new BadInputException("model '" + name + "' has no layers");
     }
     Objects.requireNonNull(dtype, "dtype");
-    Checks.nonNegative("model '" + name + "' sequenceLength", sequenceLength);
+    ModelLimits.check(
+        "model '" + name + "' sequenceLength", sequenceLength, ModelLimits.MAX_SEQUENCE);
     Set<String> seen = new HashSet<>();
     for (LayerSpec layer : layers) {
       if (!seen.add(layer.name())) {
@@ -42,7 +43,7 @@ public record ModelSpec(String name, List<LayerSpec> layers, DType dtype, int se
   public long totalParameters() {
     long sum = 0;
     for (LayerSpec layer : layers) {
-      sum += layer.parameterCount();
+      sum = ModelLimits.add("model '" + name + "' total parameters", sum, layer.parameterCount());
     }
     return sum;
   }

@@ -1,6 +1,7 @@
 package dev.pipeplan.models.io;
 
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.TransformerLayers;
@@ -77,13 +78,15 @@ public final class HuggingFaceConfig {
   }
 
   private static TransformerConfig gpt2(InputNode root, String name) {
-    int hidden = positiveInt(root, "n_embd");
-    int blocks = positiveInt(root, "n_layer");
-    int heads = positiveInt(root, "n_head");
+    int hidden = positiveInt(root, "n_embd", ModelLimits.MAX_HIDDEN);
+    int blocks = positiveInt(root, "n_layer", ModelLimits.MAX_LAYERS);
+    int heads = positiveInt(root, "n_head", ModelLimits.MAX_HEADS);
     int positions =
-        root.has("n_positions") ? positiveInt(root, "n_positions") : positiveInt(root, "n_ctx");
-    int vocab = positiveInt(root, "vocab_size");
-    int ffn = root.has("n_inner") ? positiveInt(root, "n_inner") : 4 * hidden;
+        root.has("n_positions")
+            ? positiveInt(root, "n_positions", ModelLimits.MAX_SEQUENCE)
+            : positiveInt(root, "n_ctx", ModelLimits.MAX_SEQUENCE);
+    int vocab = positiveInt(root, "vocab_size", ModelLimits.MAX_VOCAB);
+    int ffn = root.has("n_inner") ? positiveInt(root, "n_inner", ModelLimits.MAX_FFN) : 4 * hidden;
     boolean tied = root.optionalBoolean("tie_word_embeddings").orElse(true);
     checkHeads(root, "n_embd", hidden, "n_head", heads);
     return new TransformerConfig(
@@ -103,18 +106,18 @@ public final class HuggingFaceConfig {
   }
 
   private static TransformerConfig bert(InputNode root, String name) {
-    int hidden = positiveInt(root, "hidden_size");
-    int heads = positiveInt(root, "num_attention_heads");
-    int positions = positiveInt(root, "max_position_embeddings");
+    int hidden = positiveInt(root, "hidden_size", ModelLimits.MAX_HIDDEN);
+    int heads = positiveInt(root, "num_attention_heads", ModelLimits.MAX_HEADS);
+    int positions = positiveInt(root, "max_position_embeddings", ModelLimits.MAX_SEQUENCE);
     checkHeads(root, "hidden_size", hidden, "num_attention_heads", heads);
     return new TransformerConfig(
         name,
-        positiveInt(root, "vocab_size"),
+        positiveInt(root, "vocab_size", ModelLimits.MAX_VOCAB),
         hidden,
-        positiveInt(root, "num_hidden_layers"),
+        positiveInt(root, "num_hidden_layers", ModelLimits.MAX_LAYERS),
         heads,
         heads,
-        positiveInt(root, "intermediate_size"),
+        positiveInt(root, "intermediate_size", ModelLimits.MAX_FFN),
         positions,
         false,
         true,
@@ -124,10 +127,12 @@ public final class HuggingFaceConfig {
   }
 
   private static TransformerConfig llama(InputNode root, String name) {
-    int hidden = positiveInt(root, "hidden_size");
-    int heads = positiveInt(root, "num_attention_heads");
+    int hidden = positiveInt(root, "hidden_size", ModelLimits.MAX_HIDDEN);
+    int heads = positiveInt(root, "num_attention_heads", ModelLimits.MAX_HEADS);
     int kvHeads =
-        root.has("num_key_value_heads") ? positiveInt(root, "num_key_value_heads") : heads;
+        root.has("num_key_value_heads")
+            ? positiveInt(root, "num_key_value_heads", ModelLimits.MAX_HEADS)
+            : heads;
     checkHeads(root, "hidden_size", hidden, "num_attention_heads", heads);
     if (root.has("head_dim") && root.integer("head_dim") != hidden / heads) {
       throw root.error(
@@ -144,15 +149,16 @@ public final class HuggingFaceConfig {
           "num_key_value_heads",
           "(" + kvHeads + ") must divide num_attention_heads (" + heads + ")");
     }
-    int positions = positiveInt(root, "max_position_embeddings");
+    // Rotary positions have no weights: the value only sets the default sequence, capped below.
+    int positions = positiveInt(root, "max_position_embeddings", Integer.MAX_VALUE);
     return new TransformerConfig(
         name,
-        positiveInt(root, "vocab_size"),
+        positiveInt(root, "vocab_size", ModelLimits.MAX_VOCAB),
         hidden,
-        positiveInt(root, "num_hidden_layers"),
+        positiveInt(root, "num_hidden_layers", ModelLimits.MAX_LAYERS),
         heads,
         kvHeads,
-        positiveInt(root, "intermediate_size"),
+        positiveInt(root, "intermediate_size", ModelLimits.MAX_FFN),
         0,
         true,
         false,
@@ -188,10 +194,17 @@ public final class HuggingFaceConfig {
     }
   }
 
-  private static int positiveInt(InputNode root, String field) {
+  /** A whole number from 1 to {@code limit} (a {@link ModelLimits} constant). */
+  private static int positiveInt(InputNode root, String field, int limit) {
     long v = root.integer(field);
-    if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw root.error(field, "must be between 1 and " + Integer.MAX_VALUE + ", got " + v);
+    if (v <= 0 || v > limit) {
+      throw root.error(
+          field,
+          "must be between 1 and "
+              + limit
+              + (limit == Integer.MAX_VALUE ? "" : " (pipeplan's limit, see docs/formats.md)")
+              + ", got "
+              + v);
     }
     return (int) v;
   }

@@ -225,6 +225,37 @@ public final class InputNode {
     throw error(field, "must be a whole number >= 0, got " + show(v));
   }
 
+  /**
+   * A whole number from 0 to {@code limit} (a {@link dev.pipeplan.models.ModelLimits} constant),
+   * when present; a larger one, however written, is refused with the limit in the message.
+   */
+  public Optional<Long> optionalInteger(String field, long limit) {
+    Optional<InputNode> c = child(field);
+    if (c.isPresent() && c.get().node.isNumber()) {
+      JsonNode v = c.get().node;
+      boolean tooLarge =
+          v.isIntegralNumber() && !v.canConvertToLong()
+              ? v.bigIntegerValue().signum() > 0
+              : v.asDouble() > limit;
+      if (tooLarge) {
+        throw error(field, limitProblem(limit, show(v)));
+      }
+    }
+    Optional<Long> n = optionalInteger(field);
+    if (n.isPresent() && n.get() > limit) {
+      throw error(field, limitProblem(limit, n.get().toString()));
+    }
+    return n;
+  }
+
+  /** The problem of a value over a limit: "must be between 0 and LIMIT (...), got VALUE". */
+  public static String limitProblem(long limit, String value) {
+    return "must be between 0 and "
+        + limit
+        + " (pipeplan's limit, see docs/formats.md), got "
+        + value;
+  }
+
   /** A whole number > 0 that fits an int, when present. */
   public Optional<Integer> optionalPositiveInt(String field) {
     Optional<InputNode> c = child(field);

@@ -9,6 +9,7 @@ import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
+import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Suggestions;
 import java.io.UncheckedIOException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * pipeplan's own model file, JSON or YAML (see {@code docs/formats.md}, "Model files"). A layer is
@@ -83,14 +85,20 @@ public final class ModelFile {
     }
     String name = root.optionalString("name").orElse(defaultName);
     DType dtype = root.optionalString("dtype").map(t -> parseDType(root, t)).orElse(DType.FP32);
-    long seq = root.optionalInteger("sequenceLength").orElse(0L);
-    if (seq > Integer.MAX_VALUE) {
-      throw root.error("sequenceLength", "is too large: " + seq);
-    }
-    int defaultMicroBatch = root.optionalPositiveInt("microBatchSize").orElse(1);
+    long seq = root.optionalInteger("sequenceLength", ModelLimits.MAX_SEQUENCE).orElse(0L);
+    int defaultMicroBatch = microBatch(root).orElse(1);
     List<InputNode> items = root.array("layers");
     if (items.isEmpty()) {
       throw root.error("layers", "must list at least one layer");
+    }
+    if (items.size() > ModelLimits.MAX_LAYERS) {
+      throw root.error(
+          "layers",
+          "lists "
+              + items.size()
+              + " layers, over pipeplan's limit of "
+              + ModelLimits.MAX_LAYERS
+              + " (see docs/formats.md)");
     }
     List<LayerSpec> layers = new ArrayList<>(items.size());
     Set<String> names = new HashSet<>();
@@ -140,7 +148,7 @@ public final class ModelFile {
     if (shapeNode.isPresent()) {
       InputNode s = n.object("shape");
       for (String key : s.fieldNames()) {
-        shape.put(key, s.integer(key));
+        shape.put(key, s.optionalInteger(key, shapeLimit(key)).orElseThrow());
       }
     }
 
@@ -152,14 +160,16 @@ public final class ModelFile {
               + name
               + "' has neither");
     }
-    double fwdFlops = forwardFlops.orElse(0.0);
+    double fwdFlops = flops(n, "forwardFlops", 1).orElse(0.0);
     double bwdInputFlops;
     double bwdWeightFlops;
     if (n.has("backwardInputFlops") || n.has("backwardWeightFlops")) {
-      bwdInputFlops = n.number("backwardInputFlops");
-      bwdWeightFlops = n.number("backwardWeightFlops");
+      bwdInputFlops =
+          flops(n, "backwardInputFlops", 1).orElseThrow(missing(n, "backwardInputFlops"));
+      bwdWeightFlops =
+          flops(n, "backwardWeightFlops", 1).orElseThrow(missing(n, "backwardWeightFlops"));
     } else if (n.has("backwardFlops")) {
-      bwdInputFlops = n.number("backwardFlops") / 2;
+      bwdInputFlops = flops(n, "backwardFlops", 2).orElseThrow() / 2;
       bwdWeightFlops = bwdInputFlops;
     } else {
       bwdInputFlops = fwdFlops;
@@ -168,22 +178,38 @@ public final class ModelFile {
 
     long parameterCount;
     if (n.has("parameterCount")) {
-      parameterCount = n.integer("parameterCount");
+      parameterCount =
+          n.optionalInteger("parameterCount", ModelLimits.MAX_LAYER_PARAMETERS).orElseThrow();
     } else if (n.has("parameterBytes")) {
-      parameterCount = (n.integer("parameterBytes") + dtype.bytes() - 1) / dtype.bytes();
+      // At most 2^53 bytes: adding the dtype's size cannot overflow.
+      long bytes = n.optionalInteger("parameterBytes", ModelLimits.MAX_LAYER_BYTES).orElseThrow();
+      parameterCount = (bytes + dtype.bytes() - 1) / dtype.bytes();
+      if (parameterCount > ModelLimits.MAX_LAYER_PARAMETERS) {
+        throw n.error(
+            "parameterBytes",
+            "("
+                + bytes
+                + ") is "
+                + parameterCount
+                + " "
+                + dtype.id()
+                + " parameters, over pipeplan's limit of "
+                + ModelLimits.MAX_LAYER_PARAMETERS
+                + " per layer (see docs/formats.md)");
+      }
     } else {
       parameterCount = 0;
     }
     long saved =
         n.has("savedActivationBytes")
-            ? n.integer("savedActivationBytes")
-            : n.optionalInteger("activationBytes").orElse(0L);
-    long output = n.optionalInteger("outputBytes").orElse(0L);
+            ? n.optionalInteger("savedActivationBytes", ModelLimits.MAX_LAYER_BYTES).orElseThrow()
+            : n.optionalInteger("activationBytes", ModelLimits.MAX_LAYER_BYTES).orElse(0L);
+    long output = n.optionalInteger("outputBytes", ModelLimits.MAX_LAYER_BYTES).orElse(0L);
 
     MeasuredTimes measured = null;
     if (forwardMs.isPresent()) {
-      int microBatch = n.optionalPositiveInt("microBatchSize").orElse(defaultMicroBatch);
-      long fwd = nanos(forwardMs.get());
+      int microBatch = microBatch(n).orElse(defaultMicroBatch);
+      long fwd = nanos(n, "forwardMs");
       long bwdInput;
       long bwdWeight;
       if (n.has("backwardInputMs") || n.has("backwardWeightMs")) {
@@ -192,10 +218,10 @@ public final class ModelFile {
               "backwardMs",
               "cannot be given with backwardInputMs/backwardWeightMs; give one or the other");
         }
-        bwdInput = nanos(n.number("backwardInputMs"));
-        bwdWeight = nanos(n.number("backwardWeightMs"));
+        bwdInput = nanos(n, "backwardInputMs");
+        bwdWeight = nanos(n, "backwardWeightMs");
       } else if (n.has("backwardMs")) {
-        bwdInput = nanos(n.number("backwardMs"));
+        bwdInput = nanos(n, "backwardMs");
         bwdWeight = 0;
       } else {
         bwdInput = fwd;
@@ -221,8 +247,63 @@ public final class ModelFile {
         measured);
   }
 
-  private static long nanos(double ms) {
+  /** A measured time in ms as whole nanoseconds; past the limit it would not fit a long. */
+  private static long nanos(InputNode n, String field) {
+    double ms = n.number(field);
+    if (ms > ModelLimits.MAX_LAYER_MILLIS) {
+      throw n.error(
+          field,
+          "must be at most "
+              + ModelLimits.MAX_LAYER_MILLIS
+              + " ms (pipeplan's limit, see docs/formats.md), got "
+              + ms);
+    }
     return Math.round(ms * 1e6);
+  }
+
+  /** FLOPs up to {@code factor} times the per-pass limit (2 for a whole backward). */
+  private static Optional<Double> flops(InputNode n, String field, int factor) {
+    Optional<Double> v = n.optionalNumber(field);
+    double limit = factor * ModelLimits.MAX_LAYER_FLOPS;
+    if (v.isPresent() && v.get() > limit) {
+      throw n.error(
+          field,
+          "must be at most " + limit + " (pipeplan's limit, see docs/formats.md), got " + v.get());
+    }
+    return v;
+  }
+
+  private static Supplier<BadInputException> missing(InputNode n, String field) {
+    return () -> n.error(field, "is missing");
+  }
+
+  private static Optional<Integer> microBatch(InputNode n) {
+    Optional<Integer> b = n.optionalPositiveInt("microBatchSize");
+    if (b.isPresent() && b.get() > ModelLimits.MAX_BATCH) {
+      throw n.error(
+          "microBatchSize", InputNode.limitProblem(ModelLimits.MAX_BATCH, b.get().toString()));
+    }
+    return b;
+  }
+
+  /** The largest value of a shape key: the architecture limit for the zoo's keys. */
+  static long shapeLimit(String key) {
+    switch (key) {
+      case "hidden":
+        return ModelLimits.MAX_FFN; // an mlp layer's "hidden" is its inner size
+      case "ffn":
+        return ModelLimits.MAX_FFN;
+      case "heads":
+      case "kvHeads":
+        return ModelLimits.MAX_HEADS;
+      case "seq":
+      case "positions":
+        return ModelLimits.MAX_SEQUENCE;
+      case "vocab":
+        return ModelLimits.MAX_VOCAB;
+      default:
+        return ModelLimits.MAX_SHAPE_VALUE;
+    }
   }
 
   private static void rejectUnknown(InputNode node, List<String> known) {

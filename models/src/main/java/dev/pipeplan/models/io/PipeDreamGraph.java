@@ -6,6 +6,7 @@ import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
+import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.ModelSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,6 +65,7 @@ public final class PipeDreamGraph {
   /** Parses a graph's text; {@code source} names it in messages. */
   public static ModelSpec parse(String source, String text, String modelName, int batchSize) {
     Checks.positive("PipeDream batch size", batchSize);
+    ModelLimits.check("PipeDream batch size", batchSize, ModelLimits.MAX_BATCH);
     Map<String, Node> nodes = new LinkedHashMap<>();
     List<String[]> edges = new ArrayList<>();
     List<Integer> edgeLines = new ArrayList<>();
@@ -85,6 +87,15 @@ public final class PipeDreamGraph {
         if (nodes.put(node.id, node) != null) {
           throw new BadInputException(
               source + ":" + lineNo + ": node '" + node.id + "' is defined twice");
+        }
+        if (nodes.size() > ModelLimits.MAX_LAYERS) {
+          throw new BadInputException(
+              source
+                  + ":"
+                  + lineNo
+                  + ": more than "
+                  + ModelLimits.MAX_LAYERS
+                  + " nodes, pipeplan's limit of layers in a model (see docs/formats.md)");
         }
       } else {
         throw new BadInputException(
@@ -119,7 +130,11 @@ public final class PipeDreamGraph {
       }
     }
     List<Node> order = topologicalOrder(source, nodes);
-    return toModel(modelName, order, batchSize);
+    try {
+      return toModel(modelName, order, batchSize);
+    } catch (BadInputException e) {
+      throw new BadInputException(source + ": " + e.getMessage(), e);
+    }
   }
 
   private static List<Node> topologicalOrder(String source, Map<String, Node> nodes) {
@@ -166,15 +181,22 @@ public final class PipeDreamGraph {
         last = Math.max(last, s.position);
       }
       if (last > node.position) {
-        delta[node.position] += node.activationBytes;
-        delta[last] -= node.activationBytes;
+        delta[node.position] =
+            ModelLimits.add(
+                "bytes crossing the cut after " + node.id,
+                delta[node.position],
+                node.activationBytes);
+        delta[last] =
+            ModelLimits.add(
+                "bytes crossing the cut after " + node.id, delta[last], -node.activationBytes);
       }
     }
     List<LayerSpec> layers = new ArrayList<>(n);
     long crossing = 0;
     for (int i = 0; i < n; i++) {
       Node node = order.get(i);
-      crossing += delta[i];
+      // Up to 10^5 nodes of up to 2^53 bytes each can add up past a long: checked.
+      crossing = ModelLimits.add("bytes crossing the cut after " + node.id, crossing, delta[i]);
       long outputBytes = i == n - 1 ? node.activationBytes : crossing;
       MeasuredTimes times = new MeasuredTimes(batchSize, node.forwardNanos, node.backwardNanos, 0);
       layers.add(
@@ -226,10 +248,21 @@ public final class PipeDreamGraph {
       }
       values.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
     }
-    double forwardMs = value(source, lineNo, id, values, "forward_compute_time");
-    double backwardMs = value(source, lineNo, id, values, "backward_compute_time");
-    double activation = value(source, lineNo, id, values, "activation_size");
-    double parameters = value(source, lineNo, id, values, "parameter_size");
+    double forwardMs =
+        value(source, lineNo, id, values, "forward_compute_time", ModelLimits.MAX_LAYER_MILLIS);
+    double backwardMs =
+        value(source, lineNo, id, values, "backward_compute_time", ModelLimits.MAX_LAYER_MILLIS);
+    double activation =
+        value(source, lineNo, id, values, "activation_size", ModelLimits.MAX_LAYER_BYTES);
+    // fp32: four bytes per parameter
+    double parameters =
+        value(
+            source,
+            lineNo,
+            id,
+            values,
+            "parameter_size",
+            ModelLimits.MAX_LAYER_PARAMETERS * (double) DTYPE.bytes());
     return new Node(
         id,
         operator(description),
@@ -240,7 +273,7 @@ public final class PipeDreamGraph {
   }
 
   private static double value(
-      String source, int lineNo, String id, Map<String, String> values, String key) {
+      String source, int lineNo, String id, Map<String, String> values, String key, double limit) {
     String text = values.get(key);
     if (text == null) {
       throw new BadInputException(
@@ -272,6 +305,20 @@ public final class PipeDreamGraph {
               + "' "
               + key
               + " must be a finite number >= 0, got "
+              + text);
+    }
+    if (v > limit) {
+      throw new BadInputException(
+          source
+              + ":"
+              + lineNo
+              + ": node '"
+              + id
+              + "' "
+              + key
+              + " must be at most "
+              + (limit == Math.rint(limit) ? Long.toString((long) limit) : Double.toString(limit))
+              + " (pipeplan's limit, see docs/formats.md), got "
               + text);
     }
     return v;

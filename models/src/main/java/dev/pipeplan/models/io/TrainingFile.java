@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.Suggestions;
 import dev.pipeplan.models.TrainingSpec;
@@ -40,10 +41,7 @@ public final class TrainingFile {
     int globalBatch =
         root.optionalPositiveInt("globalBatch")
             .orElseThrow(() -> root.error("globalBatch", "is missing"));
-    long seq = root.optionalInteger("sequenceLength").orElse(0L);
-    if (seq > Integer.MAX_VALUE) {
-      throw root.error("sequenceLength", "is too large: " + seq);
-    }
+    long seq = root.optionalInteger("sequenceLength", ModelLimits.MAX_SEQUENCE).orElse(0L);
     DType dtype = DType.BF16;
     Optional<String> dtypeText = root.optionalString("dtype");
     if (dtypeText.isPresent()) {

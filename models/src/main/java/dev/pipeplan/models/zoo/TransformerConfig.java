@@ -3,6 +3,7 @@ package dev.pipeplan.models.zoo;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelLimits;
 import java.util.Objects;
 
 /**
@@ -52,6 +53,15 @@ public record TransformerConfig(
     Checks.nonNegative("model '" + name + "' positions", positions);
     Checks.positive("model '" + name + "' defaultSequenceLength", defaultSequenceLength);
     Objects.requireNonNull(dtype, "dtype");
+    String m = "model '" + name + "' ";
+    ModelLimits.check(m + "vocab", vocab, ModelLimits.MAX_VOCAB);
+    ModelLimits.check(m + "hidden", hidden, ModelLimits.MAX_HIDDEN);
+    ModelLimits.check(m + "blocks", blocks, ModelLimits.MAX_LAYERS);
+    ModelLimits.check(m + "heads", heads, ModelLimits.MAX_HEADS);
+    ModelLimits.check(m + "kvHeads", kvHeads, ModelLimits.MAX_HEADS);
+    ModelLimits.check(m + "ffn", ffn, ModelLimits.MAX_FFN);
+    ModelLimits.check(m + "positions", positions, ModelLimits.MAX_SEQUENCE);
+    ModelLimits.check(m + "defaultSequenceLength", defaultSequenceLength, ModelLimits.MAX_SEQUENCE);
     if (hidden % heads != 0) {
       throw new BadInputException(
           "model '"
@@ -91,6 +101,8 @@ public record TransformerConfig(
       int positions,
       int defaultSequenceLength,
       DType dtype) {
+    // Checked before 4 * hidden, which would overflow an int for a huge hidden size.
+    ModelLimits.check("model '" + name + "' hidden", hidden, ModelLimits.MAX_HIDDEN);
     return new TransformerConfig(
         name,
         vocab,

@@ -3,6 +3,7 @@ package dev.pipeplan.models.zoo;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +39,13 @@ public final class TransformerLayers {
           "sequence length must be >= 0 (0 = the model's default), got " + sequenceLength);
     }
     int s = sequenceLength == 0 ? config.defaultSequenceLength() : sequenceLength;
+    if (s > ModelLimits.MAX_SEQUENCE) {
+      throw new BadInputException(
+          ModelLimits.outOfRange("sequence length", s, ModelLimits.MAX_SEQUENCE)
+              + " tokens (ModelLimits.MAX_SEQUENCE) for model '"
+              + config.name()
+              + "'");
+    }
     if (config.positions() > 0 && s > config.positions()) {
       throw new BadInputException(
           "sequence length ("
@@ -51,18 +59,40 @@ public final class TransformerLayers {
               + " or fewer.");
     }
     List<LayerSpec> layers = new ArrayList<>(config.blocks() + 2);
-    layers.add(embedding(config, s));
-    for (int i = 0; i < config.blocks(); i++) {
-      layers.add(block(config, s, "block" + i));
+    try {
+      layers.add(embedding(config, s));
+      // Every block has the same sizes: a size that is out of range fails on the first one.
+      for (int i = 0; i < config.blocks(); i++) {
+        layers.add(block(config, s, "block" + i));
+      }
+      layers.add(lmHead(config, s));
+    } catch (BadInputException e) {
+      throw new BadInputException(
+          "model '"
+              + config.name()
+              + "' at sequence length "
+              + s
+              + ": "
+              + e.getMessage()
+              + (s > config.defaultSequenceLength()
+                  ? ". Maybe use a shorter --seq (the model's default is "
+                      + config.defaultSequenceLength()
+                      + ")."
+                  : ""),
+          e);
     }
-    layers.add(lmHead(config, s));
     return new ModelSpec(config.name(), layers, config.dtype(), s);
   }
 
   /** Token embedding plus learned positions (where the model has them). */
   static LayerSpec embedding(TransformerConfig c, int s) {
     long h = c.hidden();
-    long params = c.vocab() * h + c.positions() * h;
+    String what = "layer 'embedding' ";
+    long params =
+        add(
+            what + "parameterCount (vocab x hidden + positions x hidden)",
+            multiply(what + "parameterCount (vocab x hidden)", c.vocab(), h),
+            multiply(what + "parameterCount (positions x hidden)", c.positions(), h));
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("vocab", (long) c.vocab());
     shape.put("hidden", h);
@@ -71,10 +101,13 @@ public final class TransformerLayers {
     // A lookup and an add: no matmul. The weight gradient is a scatter-add of s rows; token ids
     // have no gradient.
     double elementwise = (double) s * h;
+    // int32 token ids and the embedding-dropout mask (1 byte per element)
     long saved =
-        4L * s
-            + (long) s * h; // int32 token ids and the embedding-dropout mask (1 byte per element)
-    long output = (long) s * h * c.dtype().bytes();
+        add(
+            what + "savedActivationBytes (4 x seq + seq x hidden)",
+            4L * s,
+            multiply(what + "savedActivationBytes (seq x hidden)", s, h));
+    long output = outputBytes(c, s, "embedding");
     return new LayerSpec(
         "embedding",
         LayerKind.EMBEDDING,
@@ -93,12 +126,16 @@ public final class TransformerLayers {
     long h = c.hidden();
     long f = c.ffn();
     long kvDim = (long) c.kvHeads() * c.headDim();
-    long attentionMatmulParams = 2 * h * h + 2 * h * kvDim;
-    long mlpMatmulParams = (c.gated() ? 3 : 2) * h * f;
-    long matmulParams = attentionMatmulParams + mlpMatmulParams;
+    String what = "layer '" + name + "' parameterCount";
+    long attentionMatmulParams =
+        multiply(what + " (2 x hidden x (hidden + kvHeads x headDim))", 2 * h, h + kvDim);
+    long mlpMatmulParams =
+        multiply(what + " (hidden x ffn x projections)", (c.gated() ? 3 : 2) * h, f);
+    long matmulParams = add(what, attentionMatmulParams, mlpMatmulParams);
+    // Each term below is at most a few times an int: no overflow.
     long biases = c.bias() ? (h + 2 * kvDim + h) + (c.gated() ? 2 * f : f) + h : 0;
     long norms = 2 * (c.bias() ? 2 * h : h);
-    long params = matmulParams + biases + norms;
+    long params = add(what, matmulParams, biases + norms);
 
     double tokens = s;
     double matmulFlops = 2.0 * matmulParams * tokens;
@@ -113,8 +150,8 @@ public final class TransformerLayers {
     double backwardInput = matmulFlops + 2 * attentionFlops;
     double backwardWeight = matmulFlops;
 
-    long saved = savedActivationBytes(c, s);
-    long output = (long) s * h * c.dtype().bytes();
+    long saved = savedActivationBytes(c, s, name);
+    long output = outputBytes(c, s, name);
 
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("hidden", h);
@@ -143,20 +180,44 @@ public final class TransformerLayers {
    * instead of two).
    */
   static long savedActivationBytes(TransformerConfig c, int s) {
-    double b = c.dtype().bytes();
-    double sh = (double) s * c.hidden();
-    double kv = (double) s * c.kvHeads() * c.headDim();
-    double sf = (double) s * c.ffn();
-    double scores = (double) c.heads() * s * s;
+    return savedActivationBytes(c, s, "block");
+  }
+
+  static long savedActivationBytes(TransformerConfig c, int s, String layerName) {
+    String what = "layer '" + layerName + "' savedActivationBytes";
+    long b = c.dtype().bytes();
+    // Each of these is at most MAX_SEQUENCE x MAX_FFN = 2^44: no overflow.
+    long sh = (long) s * c.hidden();
+    long kv = (long) s * c.kvHeads() * c.headDim();
+    long sf = (long) s * c.ffn();
+    // heads x seq x seq can reach 2^60, and its bytes more.
+    long scores = multiply(what + " (heads x seq x seq)", (long) c.heads() * s, s);
     // attention: QKV input, Q, K, V, output-projection input (dtype), dropout mask (1 byte), and
-    // per score the
-    // softmax output, the dropout mask and the dropout output.
-    double attention = b * (sh + sh + 2 * kv + sh) + sh + scores * (2 * b + 1);
+    // per score the softmax output, the dropout mask and the dropout output.
+    long scoreBytes =
+        multiply(what + " (heads x seq x seq x (2 x dtype bytes + 1))", scores, 2 * b + 1);
+    long attention = add(what, b * (3 * sh + 2 * kv) + sh, scoreBytes);
     // MLP: its input, the activation's input(s) and the down projection's input (dtype), the
     // dropout mask.
-    double mlp = b * (sh + (c.gated() ? 3 : 2) * sf) + sh;
-    double norms = 2 * b * sh;
-    return Math.round(attention + mlp + norms);
+    long mlp = b * (sh + (c.gated() ? 3 : 2) * sf) + sh;
+    long norms = 2 * b * sh;
+    return add(what, attention, mlp + norms);
+  }
+
+  /** The block's output, seq x hidden in the dtype: at most 2^45 bytes, no overflow. */
+  private static long outputBytes(TransformerConfig c, int s, String layerName) {
+    return multiply(
+        "layer '" + layerName + "' outputBytes (seq x hidden x dtype bytes)",
+        (long) s * c.hidden(),
+        c.dtype().bytes());
+  }
+
+  private static long multiply(String what, long a, long b) {
+    return ModelLimits.multiply(what, a, b);
+  }
+
+  private static long add(String what, long a, long b) {
+    return ModelLimits.add(what, a, b);
   }
 
   /** Final norm, output projection and the cross-entropy loss. */
@@ -164,11 +225,20 @@ public final class TransformerLayers {
     long h = c.hidden();
     long v = c.vocab();
     long norm = c.bias() ? 2 * h : h;
-    long params = norm + (c.tied() ? 0 : v * h);
+    String what = "layer 'lm_head' ";
+    long params =
+        add(
+            what + "parameterCount",
+            norm,
+            c.tied() ? 0 : multiply(what + "parameterCount (vocab x hidden)", v, h));
     double projection = 2.0 * s * h * v;
     // final-norm input and projection input (dtype) and fp32 logits for the loss (Korthikanti:
     // 4·s·h + 4·s·v).
-    long saved = Math.round(2.0 * c.dtype().bytes() * s * h + 4.0 * s * v);
+    long saved =
+        add(
+            what + "savedActivationBytes (2 x dtype bytes x seq x hidden + 4 x seq x vocab)",
+            multiply(what + "savedActivationBytes (seq x hidden)", 2L * c.dtype().bytes() * s, h),
+            multiply(what + "savedActivationBytes (seq x vocab)", 4L * s, v));
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("hidden", h);
     shape.put("vocab", v);
