@@ -70,6 +70,27 @@ class HostileCommandLinesTest {
     Files.createDirectories(users.resolve("sub")).resolve("keep.txt");
     Files.writeString(users.resolve("sub").resolve("keep.txt"), "keep\n");
     Files.writeString(dir.resolve("empty.json"), "");
+    int big =
+        Main.execute(
+            new String[] {
+              "plan",
+              "--model",
+              "gpt2-xl",
+              "--cluster",
+              "h100:1x4",
+              "--global-batch",
+              "64",
+              "--pp",
+              "4",
+              "--schedules",
+              "1f1b",
+              "--quiet",
+              "-o",
+              dir.resolve("gpu-plan.json").toString()
+            },
+            new PrintWriter(new StringWriter(), true),
+            new PrintWriter(err, true));
+    assertThat(big).as(err.toString()).isZero();
   }
 
   /** The plan with its first stage moved to another device than its schedule kind puts it on. */
@@ -204,6 +225,7 @@ class HostileCommandLinesTest {
     c.add(of("run --plan @/plan.json --warmup -1 -o @/run.json", "warmup"));
     c.add(of("run --plan @/plan.json -o @/existing", "is a folder"));
     c.add(of("run --plan @/plan.json --backend tpu -o @/run.json", "tpu"));
+    c.add(of("run --plan @/gpu-plan.json -o @/run.json", "GiB this machine gives", "cpu:1x4"));
     // models and clusters
     c.add(of("models show nosuch", "nosuch"));
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));

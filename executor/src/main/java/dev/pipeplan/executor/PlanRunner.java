@@ -88,7 +88,55 @@ public final class PlanRunner {
               plan.predicted().peakMemoryBytes() / 1048576.0,
               limit / 1048576.0));
     }
+    checkFitsThisMachine(plan, machineMemoryBytes());
   }
+
+  /**
+   * Refuses a plan whose devices together need more memory than this machine gives the executor:
+   * every pipeline device runs here, in fp32, so a plan made for GPUs (gpt2-xl on four H100s) would
+   * otherwise end, after minutes, in an out-of-memory error. The need is the sum of the devices'
+   * predicted peaks, doubled for a plan priced in a 16-bit type (the executor computes in fp32).
+   */
+  static void checkFitsThisMachine(Plan plan, long availableBytes) {
+    long needed = 0;
+    for (DeviceMetrics d : plan.predicted().devices()) {
+      needed = Math.addExact(needed, d.peakMemoryBytes());
+    }
+    int typeBytes = plan.training().dtype().bytes();
+    if (typeBytes < 4) {
+      needed = Math.multiplyExact(needed, 4L / typeBytes);
+    }
+    if (needed > availableBytes) {
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "the plan's %d pipeline devices need about %.1f GiB together in fp32 (their predicted peaks),"
+                  + " over the %.1f GiB this machine gives the CPU executor; the plan is not run."
+                  + " Maybe plan for this machine: --cluster cpu:1x%d with a smaller model (for example"
+                  + " gpt-small-cpu) or --profile.",
+              plan.predicted().devices().size(),
+              needed / GIB,
+              availableBytes / GIB,
+              plan.parallelism().pp()));
+    }
+  }
+
+  /**
+   * What the executor may allocate: nd4j's off-heap arrays count against JavaCPP's physical-memory
+   * limit (by default twice the JVM's heap limit), and never more than the machine's RAM.
+   */
+  static long machineMemoryBytes() {
+    long limit = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      long ram = ((com.sun.management.OperatingSystemMXBean) os).getTotalMemorySize();
+      limit = limit <= 0 ? ram : Math.min(limit, ram);
+    }
+    return limit <= 0 ? Long.MAX_VALUE : limit;
+  }
+
+  private static final double GIB = 1024.0 * 1024 * 1024;
 
   /**
    * The runtime configuration of a plan: its model, partition and regenerated schedule, float

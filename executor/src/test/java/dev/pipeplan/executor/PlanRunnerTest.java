@@ -86,6 +86,22 @@ class PlanRunnerTest {
   }
 
   @Test
+  void refusesAPlanWhoseDevicesTogetherNeedMoreThanThisMachine() {
+    Plan plan = plan(ScheduleKind.ONE_F_ONE_B);
+    long sum = 0;
+    for (var d : plan.predicted().devices()) {
+      sum += d.peakMemoryBytes();
+    }
+    long perType = plan.training().dtype().bytes() < 4 ? 4L / plan.training().dtype().bytes() : 1;
+    long needed = sum * perType;
+    PlanRunner.checkFitsThisMachine(plan, needed); // exactly enough: runs
+    assertThatThrownBy(() -> PlanRunner.checkFitsThisMachine(plan, needed - 1))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("this machine gives the CPU executor")
+        .hasMessageContaining("--cluster cpu:1x" + plan.parallelism().pp());
+  }
+
+  @Test
   void refusesAPlanPredictedOverItsMemoryLimit() {
     Plan plan = plan(ScheduleKind.GPIPE);
     PredictedMetrics p = plan.predicted();
