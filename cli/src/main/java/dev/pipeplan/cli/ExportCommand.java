@@ -61,7 +61,7 @@ final class ExportCommand implements Callable<Integer> {
       // a launcher folder is replaced whole, never left half-written
       Path folder = output == null ? Path.of("run_pipeline") : output;
       for (Path written : TorchScriptExport.write(p, folder, plan)) {
-        out.println("Wrote " + written);
+        out.println("wrote " + written);
       }
       out.println(
           "Run it with: torchrun --standalone --nproc-per-node "
@@ -81,10 +81,17 @@ final class ExportCommand implements Callable<Integer> {
             && output != null
             && !Files.isDirectory(output)
             && output.getFileName().toString().contains(".");
+    OutputTarget checked =
+        singleFile
+            ? OutputTarget.file("-o", output, files.get(0).fileName())
+            : OutputTarget.folder("-o", dir);
     for (ExportFile f : files) {
       Path target1 = singleFile ? output : dir.resolve(f.fileName());
       AtomicFiles.writeString(target1, f.content());
-      out.println("Wrote " + target1);
+    }
+    checked.announceCreated(out);
+    for (ExportFile f : files) {
+      out.println("wrote " + (singleFile ? output : dir.resolve(f.fileName())));
     }
     out.flush();
     return Main.EXIT_OK;

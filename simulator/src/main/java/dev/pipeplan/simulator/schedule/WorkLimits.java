@@ -33,7 +33,7 @@ public final class WorkLimits {
   public static final int MAX_GLOBAL_BATCH = 1 << 20;
 
   /** The largest sequence length, in tokens, a model may be planned or simulated with. */
-  public static final int MAX_SEQUENCE_LENGTH = 1 << 22;
+  public static final int MAX_SEQUENCE_LENGTH = dev.pipeplan.models.ModelLimits.MAX_SEQUENCE;
 
   /** The most candidates (pp, dp, tp, b, m, kind, v) one search may enumerate. */
   public static final int MAX_SEARCH_CANDIDATES = 20_000;
