@@ -268,6 +268,9 @@ class HostileCommandLinesTest {
     String message = err.toString();
     assertThat(code).as("exit code of %s; stderr: %s", commandLine, message).isEqualTo(2);
     assertThat(message).as("stderr of %s", commandLine).startsWith("error: ");
+    assertThat(message.lines().filter(l -> l.startsWith("error: ")))
+        .as("one error message for %s", commandLine)
+        .hasSize(1);
     for (String fragment : expectedFragments) {
       assertThat(message.toLowerCase(java.util.Locale.ROOT))
           .as("stderr of %s", commandLine)

@@ -126,7 +126,12 @@ public final class PlanRunner {
    * limit (by default twice the JVM's heap limit), and never more than the machine's RAM.
    */
   static long machineMemoryBytes() {
-    long limit = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+    // JavaCPP's default, computed here: touching Pointer would load its native library (seconds on
+    // a fresh machine) just to refuse a plan
+    long limit =
+        System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") != null
+            ? org.bytedeco.javacpp.Pointer.maxPhysicalBytes()
+            : 2 * Runtime.getRuntime().maxMemory();
     java.lang.management.OperatingSystemMXBean os =
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean) {
