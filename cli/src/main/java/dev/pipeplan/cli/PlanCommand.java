@@ -21,6 +21,7 @@ import dev.pipeplan.planner.search.Planner;
 import dev.pipeplan.planner.search.ProgressBar;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.planner.search.SearchResult;
+import dev.pipeplan.planner.search.WinnerNotes;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.WorkLimits;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
@@ -134,9 +135,20 @@ final class PlanCommand implements Callable<Integer> {
   List<String> schedules;
 
   @Option(
+      names = "--virtual-stages",
+      paramLabel = "V",
+      defaultValue = "0",
+      description =
+          "Fix the virtual stages (chunks) per device for the kinds that take them (default 0:"
+              + " search it); kinds that do not are left out, or refused when listed in --schedules.")
+  int virtualStages;
+
+  @Option(
       names = "--memory-limit",
       paramLabel = "SIZE",
-      description = "Memory per device, e.g. 70GiB (default: the" + " device's usable memory).")
+      description =
+          "Memory per device with its unit, e.g. 70GiB or 80GB; replaces the device's usable"
+              + " memory, lower or higher (default: the device's usable memory).")
   String memoryLimit;
 
   @Option(names = "--recompute", description = "Recompute activations in the backward.")
@@ -194,6 +206,7 @@ final class PlanCommand implements Callable<Integer> {
     requireSearchOrPositive("--tp", tp);
     requireSearchOrPositive("--microbatches", microbatches);
     requireSearchOrPositive("--microbatch-size", microBatchSize);
+    requireSearchOrPositive("--virtual-stages", virtualStages);
     if (seq < 0) {
       throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
     }
@@ -208,15 +221,17 @@ final class PlanCommand implements Callable<Integer> {
         new TrainingSpec(
             globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), recompute);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
+    long limitBytes = memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit);
+    warnAboveDeviceMemory(err, limitBytes, c);
     SearchOptions options =
         SearchOptions.defaults()
             .withPp(pp)
             .withTp(tp)
             .withMicroBatches(microbatches)
             .withMicroBatchSize(microBatchSize)
+            .withVirtualStages(virtualStages)
             .withKinds(kinds())
-            .withMemoryLimitBytes(
-                memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit))
+            .withMemoryLimitBytes(limitBytes)
             .withTop(top)
             .withProfile(measured);
     SearchResult result =
@@ -225,9 +240,11 @@ final class PlanCommand implements Callable<Integer> {
     if (output != null) {
       PlanJson.write(plan, output);
     }
+    List<String> notes = WinnerNotes.of(result);
     if (json) {
       out.print(PlanJson.write(plan));
       out.flush();
+      notes.forEach(err::println);
       if (output != null) {
         target.announceCreated(err);
         err.println("wrote " + output);
@@ -237,6 +254,7 @@ final class PlanCommand implements Callable<Integer> {
     printTable(out, "Ranked plans", plan.runnersUp());
     out.println();
     out.println(plan.reason());
+    notes.forEach(out::println);
     if (plan.pareto().size() > 1) {
       out.println();
       printTable(out, "Pareto set (time vs peak memory)", plan.pareto());
@@ -274,6 +292,31 @@ final class PlanCommand implements Callable<Integer> {
     }
     out.flush();
     return Main.EXIT_OK;
+  }
+
+  /**
+   * A limit above a device's own memory is allowed (the preset may be conservative, or the user's
+   * devices larger), but plans made with it may not fit the devices the cluster describes: warn.
+   */
+  static void warnAboveDeviceMemory(PrintWriter err, long limitBytes, ClusterSpec cluster) {
+    long largest = 0;
+    String name = "";
+    for (int d = 0; d < cluster.deviceCount(); d++) {
+      if (cluster.device(d).memoryBytes() > largest) {
+        largest = cluster.device(d).memoryBytes();
+        name = cluster.device(d).name();
+      }
+    }
+    if (limitBytes > largest) {
+      err.printf(
+          Locale.ROOT,
+          "warning: --memory-limit %.2f GiB is above the %.2f GiB of usable memory of the"
+              + " cluster's largest device (%s); the plan may not fit on those devices.%n",
+          limitBytes / GIB,
+          largest / GIB,
+          name);
+      err.flush();
+    }
   }
 
   private static void requireSearchOrPositive(String option, int value) {
@@ -449,15 +492,29 @@ final class PlanCommand implements Callable<Integer> {
     return text.length() <= PARTITION_WIDTH ? text : text.substring(0, PARTITION_WIDTH - 3) + "...";
   }
 
-  /** "70GiB", "80GB", "1.5TiB", "123456": bytes (GB = 1e9, GiB = 2^30). */
+  /**
+   * "70GiB", "80GB", "1.5TiB", "123456B": bytes (GB = 1e9, GiB = 2^30). The unit is required: a
+   * bare 70 would be 70 bytes, which nobody means.
+   */
   static long parseBytes(String field, String text) {
     Matcher m = SIZE.matcher(text);
     if (!m.matches()) {
       throw new BadInputException(
-          field + " '" + text + "' is not a size; use e.g. 70GiB, 80GB or a byte count");
+          field + " '" + text + "' is not a size; use e.g. 70GiB, 80GB or 1024B");
+    }
+    if (m.group(2) == null) {
+      throw new BadInputException(
+          field
+              + " '"
+              + text.trim()
+              + "' has no unit. Maybe use "
+              + m.group(1)
+              + "GiB (or "
+              + m.group(1)
+              + "GB; B for bytes).");
     }
     double value = Double.parseDouble(m.group(1));
-    String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+    String unit = m.group(2).toLowerCase(Locale.ROOT);
     boolean binary = unit.contains("i");
     double base = binary ? 1024 : 1000;
     int power;

@@ -118,10 +118,119 @@ class PlanCommandTest {
   void parsesMemorySizes() {
     assertThat(PlanCommand.parseBytes("--memory-limit", "70GiB")).isEqualTo(70L << 30);
     assertThat(PlanCommand.parseBytes("--memory-limit", "80GB")).isEqualTo(80_000_000_000L);
-    assertThat(PlanCommand.parseBytes("--memory-limit", "1024")).isEqualTo(1024L);
+    assertThat(PlanCommand.parseBytes("--memory-limit", "1024B")).isEqualTo(1024L);
     assertThatThrownBy(() -> PlanCommand.parseBytes("--memory-limit", "lots"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'lots' is not a size");
+  }
+
+  @Test
+  void refusesAMemoryLimitWithoutAUnit() {
+    assertThatThrownBy(() -> PlanCommand.parseBytes("--memory-limit", "70"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("--memory-limit '70' has no unit. Maybe use 70GiB (or 70GB; B for bytes).");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "8",
+                "--memory-limit",
+                "70"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("has no unit. Maybe use 70GiB");
+  }
+
+  @Test
+  void aMemoryLimitAboveTheDevicesWarnsAndIsUsed() {
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "8",
+                "--quiet",
+                "--memory-limit",
+                "100GiB"))
+        .isZero();
+    assertThat(err.toString())
+        .contains(
+            "warning: --memory-limit 100.00 GiB is above the 78.00 GiB of usable memory of the"
+                + " cluster's largest device (h100-sxm)");
+    assertThat(out.toString()).contains("of 100.00 GiB.");
+  }
+
+  @Test
+  void aMemoryLimitBelowTheDevicesDoesNotWarn() {
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "8",
+                "--quiet",
+                "--memory-limit",
+                "40GiB"))
+        .isZero();
+    assertThat(err.toString()).isEmpty();
+    assertThat(out.toString()).contains("of 40.00 GiB.");
+  }
+
+  @Test
+  void virtualStagesAreFixedOrRefusedForKindsWithout() {
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--virtual-stages",
+                "2",
+                "--json"))
+        .isZero();
+    Plan plan = PlanJson.parse(out.toString(), "stdout");
+    assertThat(plan.virtualStages()).isEqualTo(2);
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--virtual-stages",
+                "2",
+                "--schedules",
+                "gpipe"))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("error: schedule kind 'gpipe' does not take --virtual-stages 2");
+  }
+
+  @Test
+  void theScheduleOrderDoesNotChangeThePlan() throws Exception {
+    Path a = dir.resolve("a.json");
+    Path b = dir.resolve("b.json");
+    String[] args = {
+      "plan", "--model", "llama3-8b", "--cluster", "dgx-h100", "--global-batch", "128", "--quiet"
+    };
+    assertThat(run(concat(args, "--schedules", "gpipe,1f1b", "-o", a.toString()))).isZero();
+    assertThat(run(concat(args, "--schedules", "1f1b,gpipe", "-o", b.toString()))).isZero();
+    assertThat(Files.readString(b)).isEqualTo(Files.readString(a));
+    assertThat(PlanJson.read(a).predicted().iterationNanos()).isLessThanOrEqualTo(17_700_000_000L);
   }
 
   private static String[] concat(String[] a, String... b) {

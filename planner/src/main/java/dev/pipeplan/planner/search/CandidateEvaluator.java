@@ -154,12 +154,13 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * The memory a pipeline device may use: the option's limit, or the device's memory, whichever is
-   * smaller.
+   * The memory a pipeline device may use: the option's limit when one is given (it overrides the
+   * device's memory in either direction: the user knows their devices), else the device's usable
+   * memory.
    */
   public long memoryLimit(Parallelism par, int pipelineDevice) {
     long own = cluster.device(clusterDevice(par, pipelineDevice)).memoryBytes();
-    return options.memoryLimitBytes() > 0 ? Math.min(own, options.memoryLimitBytes()) : own;
+    return options.memoryLimitBytes() > 0 ? options.memoryLimitBytes() : own;
   }
 
   /** The links between pipeline devices, as the prediction uses them. */

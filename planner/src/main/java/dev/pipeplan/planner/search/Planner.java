@@ -39,6 +39,18 @@ public final class Planner {
   private static final int REFINE_ROUNDS = 8;
   private static final double GIB = 1024.0 * 1024 * 1024;
 
+  /**
+   * The kind every single-stage (pp = 1) candidate is costed under. With one stage every kind is
+   * plain gradient accumulation: each micro-batch's forward, then its backward, one in flight (the
+   * kinds differ only in how they overlap stages, and a split backward only adds an action). So a
+   * pp = 1 candidate is searched once, as 1f1b with v = 1, whichever kinds are requested and in
+   * whatever order, so long as one of them runs without virtual stages.
+   */
+  public static final ScheduleKind SINGLE_STAGE_KIND = ScheduleKind.ONE_F_ONE_B;
+
+  /** How hints name recomputation, whatever form the option takes. */
+  static final String RECOMPUTE_HINT = "activation recomputation (--recompute)";
+
   private Planner() {}
 
   /** Searches with the given options; throws {@link BadInputException} when no candidate fits. */
@@ -74,8 +86,10 @@ public final class Planner {
       for (int idx : order) {
         Candidate c = candidates.get(idx);
         progress.progress(done++, candidates.size());
+        // strictly above: a candidate whose bound equals the threshold may still tie and win the
+        // tie-break (Evaluation.RANKING), so pruning it would make the winner depend on the order
         long threshold = topTimes[topTimes.length - 1];
-        if (bounds[idx] >= threshold) {
+        if (bounds[idx] > threshold) {
           pruned++;
           continue;
         }
@@ -99,7 +113,7 @@ public final class Planner {
           continue;
         }
         c = evaluator.withFittingInFlightCap(c, partition.get());
-        if (evaluator.lowerBoundNanos(c, evaluator.stageCosts(c, partition.get())) >= threshold) {
+        if (evaluator.lowerBoundNanos(c, evaluator.stageCosts(c, partition.get())) > threshold) {
           pruned++;
           continue;
         }
@@ -189,7 +203,10 @@ public final class Planner {
     WorkLimits.checkGlobalBatch(global);
     WorkLimits.checkPipelineDevices(options.fixedPp());
     WorkLimits.checkMicroBatches(options.fixedMicroBatches());
-    List<ScheduleKind> kinds = options.kinds().isEmpty() ? availableKinds() : options.kinds();
+    int fixedV = options.fixedVirtualStages();
+    List<ScheduleKind> kinds = searchedKinds(options, model);
+    // pp = 1 is plain gradient accumulation whatever the kind: searched once, as SINGLE_STAGE_KIND
+    boolean singleStage = fixedV <= 1 && kinds.stream().anyMatch(k -> k.minVirtualStages() == 1);
     List<Integer> tps = tensorDegrees(model, cluster, options);
     if (options.fixedPp() > 0) {
       checkFixedPp(options.fixedPp(), layers, devices, model);
@@ -268,52 +285,31 @@ public final class Planner {
             continue;
           }
           Parallelism par = new Parallelism(pp, dp, tp);
-          for (ScheduleKind kind : kinds) {
-            if (pp == 1 && kind != kinds.get(0)) {
-              continue;
+          if (pp == 1) {
+            if (singleStage) {
+              lastRejection =
+                  add(
+                      out,
+                      new Candidate(par, b, m, SINGLE_STAGE_KIND, 1),
+                      devices,
+                      global,
+                      lastRejection);
             }
+            continue;
+          }
+          for (ScheduleKind kind : kinds) {
+            int minV = fixedV > 0 ? fixedV : kind.minVirtualStages();
             int maxV =
-                Math.min(
-                    Math.min(kind.maxVirtualStages(), options.maxVirtualStages()), layers / pp);
-            int minV = pp == 1 ? 1 : kind.minVirtualStages();
+                fixedV > 0
+                    ? fixedV
+                    : Math.min(
+                        Math.min(kind.maxVirtualStages(), options.maxVirtualStages()), layers / pp);
             for (int v = minV; v <= Math.max(minV, maxV); v++) {
               if (pp * v > layers) {
                 break;
               }
-              if (pp == 1 && v > 1) {
-                break;
-              }
-              ScheduleKind k = pp == 1 ? kinds.get(0) : kind;
-              int vv = pp == 1 ? 1 : v;
-              long actions = WorkLimits.actionCount(k, pp, vv, m);
-              if (actions > WorkLimits.MAX_ACTIONS) {
-                lastRejection =
-                    "pp="
-                        + pp
-                        + " m="
-                        + m
-                        + " "
-                        + k.id()
-                        + (vv > 1 ? " v=" + vv : "")
-                        + " has "
-                        + actions
-                        + " actions, above the limit of "
-                        + WorkLimits.MAX_ACTIONS
-                        + " per schedule";
-                continue;
-              }
-              if (out.size() == WorkLimits.MAX_SEARCH_CANDIDATES) {
-                throw new BadInputException(
-                    "the search space has more than "
-                        + WorkLimits.MAX_SEARCH_CANDIDATES
-                        + " candidates (the limit) for "
-                        + devices
-                        + " devices and global batch "
-                        + global
-                        + ". Maybe fix some of --pp, --tp, --microbatch-size, --microbatches or"
-                        + " --schedules.");
-              }
-              out.add(new Candidate(par, b, m, k, vv));
+              lastRejection =
+                  add(out, new Candidate(par, b, m, kind, v), devices, global, lastRejection);
             }
           }
         }
@@ -339,6 +335,124 @@ public final class Planner {
       throw new BadInputException(why.toString());
     }
     return out;
+  }
+
+  /**
+   * Adds a candidate unless its schedule has too many actions to simulate; returns the reason it
+   * was left out, or {@code lastRejection} when it was added.
+   */
+  private static String add(
+      List<Candidate> out, Candidate c, int devices, int global, String lastRejection) {
+    int pp = c.parallelism().pp();
+    long actions = WorkLimits.actionCount(c.kind(), pp, c.virtualStages(), c.microBatchCount());
+    if (actions > WorkLimits.MAX_ACTIONS) {
+      return "pp="
+          + pp
+          + " m="
+          + c.microBatchCount()
+          + " "
+          + c.kind().id()
+          + (c.virtualStages() > 1 ? " v=" + c.virtualStages() : "")
+          + " has "
+          + actions
+          + " actions, above the limit of "
+          + WorkLimits.MAX_ACTIONS
+          + " per schedule";
+    }
+    if (out.size() == WorkLimits.MAX_SEARCH_CANDIDATES) {
+      throw new BadInputException(
+          "the search space has more than "
+              + WorkLimits.MAX_SEARCH_CANDIDATES
+              + " candidates (the limit) for "
+              + devices
+              + " devices and global batch "
+              + global
+              + ". Maybe fix some of --pp, --tp, --microbatch-size, --microbatches or"
+              + " --schedules.");
+    }
+    out.add(c);
+    return lastRejection;
+  }
+
+  /**
+   * The kinds the search tries for pp >= 2, in enum order (the order they were asked for does not
+   * matter): the requested ones, or every available kind; with v fixed, only kinds that take it (a
+   * requested kind that does not is refused).
+   */
+  static List<ScheduleKind> searchedKinds(SearchOptions options, ModelSpec model) {
+    int v = options.fixedVirtualStages();
+    if (v > 1 && options.fixedPp() == 1) {
+      throw new BadInputException(
+          "virtual stages ("
+              + v
+              + ") need more than one pipeline device, but pp is fixed to 1. Maybe use --pp 2"
+              + " or more, or drop --virtual-stages.");
+    }
+    if (v > 0 && options.fixedPp() > 0 && (long) options.fixedPp() * v > model.layerCount()) {
+      throw new BadInputException(
+          "pp x virtual stages ("
+              + options.fixedPp()
+              + " x "
+              + v
+              + ") exceeds the layer count ("
+              + model.layerCount()
+              + ") of model '"
+              + model.name()
+              + "'. Maybe use --virtual-stages "
+              + Math.max(1, model.layerCount() / options.fixedPp())
+              + " or fewer.");
+    }
+    List<ScheduleKind> out = new ArrayList<>();
+    List<ScheduleKind> base = options.kinds().isEmpty() ? availableKinds() : options.kinds();
+    for (ScheduleKind k : ScheduleKind.values()) {
+      if (!base.contains(k)) {
+        continue;
+      }
+      if (v > 0 && !k.acceptsVirtualStages(v)) {
+        if (!options.kinds().isEmpty()) {
+          throw new BadInputException(
+              "schedule kind '"
+                  + k.id()
+                  + "' does not take --virtual-stages "
+                  + v
+                  + " (it takes v = "
+                  + virtualStageRange(k)
+                  + "). Maybe drop it from --schedules, or use a kind that takes v = "
+                  + v
+                  + ": "
+                  + kindsTaking(v)
+                  + ".");
+        }
+        continue;
+      }
+      out.add(k);
+    }
+    if (out.isEmpty()) {
+      throw new BadInputException(
+          "no available schedule kind takes --virtual-stages "
+              + v
+              + ". Maybe use --virtual-stages 1 or 2.");
+    }
+    return List.copyOf(out);
+  }
+
+  private static String virtualStageRange(ScheduleKind k) {
+    if (k.minVirtualStages() == k.maxVirtualStages()) {
+      return String.valueOf(k.minVirtualStages());
+    }
+    return k.maxVirtualStages() == Integer.MAX_VALUE
+        ? k.minVirtualStages() + " or more"
+        : k.minVirtualStages() + ".." + k.maxVirtualStages();
+  }
+
+  private static String kindsTaking(int v) {
+    StringBuilder b = new StringBuilder();
+    for (ScheduleKind k : availableKinds()) {
+      if (k.acceptsVirtualStages(v)) {
+        b.append(b.length() == 0 ? "" : ", ").append(k.id());
+      }
+    }
+    return b.length() == 0 ? "none" : b.toString();
   }
 
   /**
@@ -600,13 +714,14 @@ public final class Planner {
                   + " vs "
                   + gib(r.peakMemoryBytes())
                   + ")."
-              : "the fixed tie-break order (smaller pp, tp, dp, b).");
+              : "the fixed tie-break order (smaller pp, tp, dp, b, then schedule kind in the order"
+                  + " pipeplan lists them, v, in-flight cap).");
     }
     long[] wParts = parts(w);
     long[] rParts = parts(r);
     String[] names = {
-      "pipeline compute takes",
-      "pipeline bubbles take",
+      "pipeline compute (per device, on average) takes",
+      "pipeline bubble",
       "gradient all-reduce takes",
       "optimizer step takes"
     };
@@ -615,6 +730,18 @@ public final class Planner {
       if (rParts[i] - wParts[i] > rParts[biggest] - wParts[biggest]) {
         biggest = i;
       }
+    }
+    if (biggest == 1) {
+      return lead
+          + ": its pipeline bubble is "
+          + percent(w.pipeline().bubbleRatio())
+          + " ("
+          + ms(wParts[1])
+          + ") against "
+          + percent(r.pipeline().bubbleRatio())
+          + " ("
+          + ms(rParts[1])
+          + ").";
     }
     return lead
         + ": its "
@@ -626,18 +753,22 @@ public final class Planner {
         + ".";
   }
 
-  /** Compute (busiest device), idle pipeline time, all-reduce, optimizer. */
-  private static long[] parts(Evaluation e) {
-    long busiest = 0;
-    for (var d : e.pipeline().devices()) {
-      busiest = Math.max(busiest, d.busyNanos());
-    }
+  /**
+   * Compute, bubble, all-reduce, optimizer. The bubble is the one definition used everywhere (the
+   * table, the plan JSON, the report): {@code 1 - busy / (p * pipeline time)} of the pipeline part,
+   * here as time: that ratio of the pipeline time, which is the average device's idle time. Compute
+   * is the rest of the pipeline time, the average device's busy time.
+   */
+  static long[] parts(Evaluation e) {
+    long pipeline = e.pipeline().iterationNanos();
+    long bubble = Math.round(e.pipeline().bubbleRatio() * pipeline);
     return new long[] {
-      busiest,
-      e.pipeline().iterationNanos() - busiest,
-      e.dataParallelSyncNanos(),
-      e.optimizerStepNanos()
+      pipeline - bubble, bubble, e.dataParallelSyncNanos(), e.optimizerStepNanos()
     };
+  }
+
+  private static String percent(double ratio) {
+    return String.format(Locale.ROOT, "%.1f%%", 100 * ratio);
   }
 
   private static String describe(Evaluation e) {
@@ -772,7 +903,7 @@ public final class Planner {
       hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize());
     }
     if (!evaluator.training().recompute()) {
-      hints.add("--recompute");
+      hints.add(RECOMPUTE_HINT);
     }
     if (!options.kinds().isEmpty()
         && !options.kinds().contains(ScheduleKind.ZB_AUTO)

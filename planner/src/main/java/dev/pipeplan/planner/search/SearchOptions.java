@@ -13,9 +13,13 @@ import java.util.Objects;
  * @param fixedTp the tensor-parallel degree to use, 0 to search
  * @param fixedMicroBatches the micro-batch count m to use, 0 to search
  * @param fixedMicroBatchSize the micro-batch size b to use, 0 to search
- * @param kinds the schedule kinds to try; empty: every kind the generators support
+ * @param fixedVirtualStages the virtual stages per device v to use, 0 to search; with v fixed the
+ *     search keeps to the kinds that take it (and refuses listed kinds that do not)
+ * @param kinds the schedule kinds to try; empty: every kind the generators support. The order does
+ *     not matter: the search gives the same result for any order
  * @param maxVirtualStages the largest v tried for kinds with a free v (interleaved, looped BFS)
- * @param memoryLimitBytes the memory a device may use, 0 for the device's own memory
+ * @param memoryLimitBytes the memory a device may use, 0 for the device's own memory; it replaces
+ *     the device's memory in either direction
  * @param top how many ranked candidates to keep
  * @param refine whether to refine the best candidates' partitions by simulated iteration time
  * @param refineTolerance how far above the optimal bottleneck a partition may be to be refined
@@ -27,6 +31,7 @@ public record SearchOptions(
     int fixedTp,
     int fixedMicroBatches,
     int fixedMicroBatchSize,
+    int fixedVirtualStages,
     List<ScheduleKind> kinds,
     int maxVirtualStages,
     long memoryLimitBytes,
@@ -40,6 +45,7 @@ public record SearchOptions(
     Checks.nonNegative("tp", fixedTp);
     Checks.nonNegative("microbatches", fixedMicroBatches);
     Checks.nonNegative("microbatch size", fixedMicroBatchSize);
+    Checks.nonNegative("virtual stages", fixedVirtualStages);
     kinds = List.copyOf(Objects.requireNonNull(kinds, "kinds"));
     Checks.positive("max virtual stages", maxVirtualStages);
     Checks.nonNegative("memory limit", memoryLimitBytes);
@@ -49,7 +55,7 @@ public record SearchOptions(
 
   /** Search everything, keep the top 5, refine within 3%. */
   public static SearchOptions defaults() {
-    return new SearchOptions(0, 0, 0, 0, List.of(), 4, 0, 5, true, 0.03, null);
+    return new SearchOptions(0, 0, 0, 0, 0, List.of(), 4, 0, 5, true, 0.03, null);
   }
 
   public SearchOptions withPp(int pp) {
@@ -58,6 +64,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -73,6 +80,7 @@ public record SearchOptions(
         tp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -88,6 +96,7 @@ public record SearchOptions(
         fixedTp,
         m,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -103,6 +112,23 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         b,
+        fixedVirtualStages,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile);
+  }
+
+  public SearchOptions withVirtualStages(int v) {
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        v,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -118,6 +144,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         newKinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -133,6 +160,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         bytes,
@@ -148,6 +176,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -163,6 +192,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -178,6 +208,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
+        fixedVirtualStages,
         kinds,
         maxVirtualStages,
         memoryLimitBytes,

@@ -1,0 +1,61 @@
+package dev.pipeplan.planner.search;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Notes on a search's winner that a user should act on, each one sentence with its fix: today, that
+ * memory keeps the winner to one micro-batch in flight. Hints never suggest what is already on
+ * (recomputation when the training recomputes).
+ */
+public final class WinnerNotes {
+  private WinnerNotes() {}
+
+  /** The notes on the winner of a search, in a fixed order; empty when there is nothing to say. */
+  public static List<String> of(SearchResult result) {
+    Evaluation best = result.best();
+    Candidate c = best.candidate();
+    List<String> notes = new ArrayList<>();
+    if (c.parallelism().pp() > 1 && mostInFlight(c) == 1) {
+      List<String> fixes = moreInFlightFixes(result.evaluator().training().recompute());
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "The winner keeps one micro-batch in flight per pipeline device: memory leaves room"
+                  + " for no more, so its pipeline bubble is %.1f%%. Maybe use %s to fit more in"
+                  + " flight.",
+              100 * best.pipeline().bubbleRatio(),
+              joined(fixes)));
+    }
+    return List.copyOf(notes);
+  }
+
+  /** What lets more micro-batches fit in flight; recomputation only when it is off. */
+  static List<String> moreInFlightFixes(boolean recomputing) {
+    List<String> fixes = new ArrayList<>();
+    if (!recomputing) {
+      fixes.add(Planner.RECOMPUTE_HINT);
+    }
+    fixes.add("flash (fused) attention");
+    fixes.add("more devices");
+    return fixes;
+  }
+
+  /** The most activation sets any pipeline device holds at once under the candidate's kind. */
+  static int mostInFlight(Candidate c) {
+    int most = 0;
+    for (int n : CandidateEvaluator.inFlightPerDevice(c)) {
+      most = Math.max(most, n);
+    }
+    return most;
+  }
+
+  private static String joined(List<String> parts) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < parts.size(); i++) {
+      b.append(i == 0 ? "" : i == parts.size() - 1 ? " or " : ", ").append(parts.get(i));
+    }
+    return b.toString();
+  }
+}
