@@ -33,6 +33,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -139,8 +140,7 @@ final class PlanCommand implements Callable<Integer> {
       description = "Memory per device, e.g. 70GiB (default: the" + " device's usable memory).")
   String memoryLimit;
 
-  @Option(names = "--recompute", description = "Recompute activations in the backward.")
-  boolean recompute;
+  @Mixin MemoryOptions memoryOptions;
 
   @Option(
       names = "--optimizer",
@@ -206,7 +206,8 @@ final class PlanCommand implements Callable<Integer> {
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
         new TrainingSpec(
-            globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), recompute);
+            globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), false);
+    training = memoryOptions.apply(training);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     SearchOptions options =
         SearchOptions.defaults()
@@ -237,6 +238,10 @@ final class PlanCommand implements Callable<Integer> {
     printTable(out, "Ranked plans", plan.runnersUp());
     out.println();
     out.println(plan.reason());
+    out.println(
+        "Memory: "
+            + plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())
+            + ".");
     if (plan.pareto().size() > 1) {
       out.println();
       printTable(out, "Pareto set (time vs peak memory)", plan.pareto());

@@ -5,6 +5,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.SearchStats;
@@ -771,8 +772,13 @@ public final class Planner {
     if (options.fixedMicroBatchSize() > 1) {
       hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize());
     }
-    if (!evaluator.training().recompute()) {
-      hints.add("--recompute");
+    switch (evaluator.training().recompute()) {
+      case NONE -> hints.add("--recompute selective (or full)");
+      case SELECTIVE -> hints.add("--recompute full");
+      case FULL -> {}
+    }
+    if (evaluator.training().optimizerSharding() != OptimizerSharding.ZERO2) {
+      hints.add("--zero 1 or 2 (shards the optimizer over data parallelism)");
     }
     if (!options.kinds().isEmpty()
         && !options.kinds().contains(ScheduleKind.ZB_AUTO)
