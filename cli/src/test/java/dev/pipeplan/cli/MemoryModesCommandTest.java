@@ -84,7 +84,9 @@ class MemoryModesCommandTest {
             "--global-batch",
             "16");
     assertThat(none).isEqualTo(2);
-    assertThat(err.toString()).contains("no plan fits in memory");
+    assertThat(err.toString())
+        .contains("no plan fits in memory", "--recompute selective (or full)")
+        .doesNotContain("--zero"); // dp = 1: nothing to shard over
   }
 
   @Test

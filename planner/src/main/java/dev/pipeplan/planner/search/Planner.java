@@ -726,7 +726,9 @@ public final class Planner {
         best = e;
       }
     }
-    String hints = memoryHints(evaluator, options);
+    // 0: no closest candidate, so its data-parallel degree is unknown
+    String hints =
+        memoryHints(evaluator, options, best == null ? 0 : best.candidate().parallelism().dp());
     if (best == null) {
       return new BadInputException(
           "no plan fits in memory: all "
@@ -759,8 +761,12 @@ public final class Planner {
             + ".");
   }
 
-  /** What the user can change to need less memory per device, given what they fixed. */
-  private static String memoryHints(CandidateEvaluator evaluator, SearchOptions options) {
+  /**
+   * What the user can change to need less memory per device, given what they fixed; ZeRO only helps
+   * a candidate with data parallelism ({@code dataParallel} 0 when unknown).
+   */
+  private static String memoryHints(
+      CandidateEvaluator evaluator, SearchOptions options, int dataParallel) {
     List<String> hints = new ArrayList<>();
     hints.add("more devices");
     if (options.fixedPp() > 0) {
@@ -777,7 +783,7 @@ public final class Planner {
       case SELECTIVE -> hints.add("--recompute full");
       case FULL -> {}
     }
-    if (evaluator.training().optimizerSharding() != OptimizerSharding.ZERO2) {
+    if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO2) {
       hints.add("--zero 1 or 2 (shards the optimizer over data parallelism)");
     }
     if (!options.kinds().isEmpty()
