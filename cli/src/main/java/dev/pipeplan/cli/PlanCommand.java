@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -151,8 +152,7 @@ final class PlanCommand implements Callable<Integer> {
               + " memory, lower or higher (default: the device's usable memory).")
   String memoryLimit;
 
-  @Option(names = "--recompute", description = "Recompute activations in the backward.")
-  boolean recompute;
+  @Mixin MemoryOptions memoryOptions;
 
   @Option(
       names = "--optimizer",
@@ -219,7 +219,8 @@ final class PlanCommand implements Callable<Integer> {
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
         new TrainingSpec(
-            globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), recompute);
+            globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), false);
+    training = memoryOptions.apply(training);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     long limitBytes = memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit);
     warnAboveDeviceMemory(err, limitBytes, c);
@@ -254,6 +255,10 @@ final class PlanCommand implements Callable<Integer> {
     printTable(out, "Ranked plans", plan.runnersUp());
     out.println();
     out.println(plan.reason());
+    out.println(
+        "Memory: "
+            + plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())
+            + ".");
     notes.forEach(out::println);
     if (plan.pareto().size() > 1) {
       out.println();

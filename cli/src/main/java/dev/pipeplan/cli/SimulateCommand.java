@@ -47,6 +47,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -160,10 +161,10 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Tensor-parallel degree per stage.")
   int tensorParallel;
 
-  @Option(
-      names = "--recompute",
-      description = "Recompute activations in the backward (keep only stage inputs).")
-  boolean recompute;
+  @Mixin MemoryOptions memoryOptions;
+
+  /** The training a model run was priced with, for the summary; null without a model. */
+  private TrainingSpec trainingUsed;
 
   @Option(
       names = "--profile",
@@ -298,7 +299,9 @@ final class SimulateCommand implements Callable<Integer> {
               modelSpec.sequenceLength(),
               modelSpec.dtype(),
               Optimizer.adamMixedPrecision(),
-              recompute);
+              false);
+      training = memoryOptions.apply(training);
+      trainingUsed = training;
       CostModel costModel;
       if (profile != null) {
         costModel =
@@ -332,6 +335,9 @@ final class SimulateCommand implements Callable<Integer> {
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
+      if (trainingUsed != null) {
+        out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
+      }
       warnOverMemory(out, result.metrics(), clusterSpec);
     }
     out.flush();
@@ -366,6 +372,11 @@ final class SimulateCommand implements Callable<Integer> {
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, loaded.model(), null, loaded.partition());
+      out.println(
+          "memory: "
+              + loaded
+                  .training()
+                  .describeMemoryModes(loaded.parallelism().dp(), loaded.parallelism().tp()));
     }
     out.flush();
     writeOutputs(result, targets);

@@ -22,6 +22,9 @@ import java.util.TreeMap;
  * @param savedActivationBytes bytes per sample kept from forward until the backward has used them
  * @param outputBytes bytes per sample of the layer's output, i.e. what crosses to the next layer
  * @param measured measured times, or {@code null} when the layer is described by FLOPs only
+ * @param activations {@code savedActivationBytes} split by what the memory modes do to each part;
+ *     null (a layer known only by its total, e.g. from a plan file written before the parts
+ *     existed) means all of it is split over the tensor-parallel ranks
  */
 public record LayerSpec(
     String name,
@@ -33,7 +36,8 @@ public record LayerSpec(
     long parameterCount,
     long savedActivationBytes,
     long outputBytes,
-    MeasuredTimes measured) {
+    MeasuredTimes measured,
+    ActivationBytes activations) {
 
   public LayerSpec {
     Checks.nonBlank("layer name", name);
@@ -48,6 +52,42 @@ public record LayerSpec(
     ModelLimits.check(
         layer + "savedActivationBytes", savedActivationBytes, ModelLimits.MAX_LAYER_BYTES);
     ModelLimits.check(layer + "outputBytes", outputBytes, ModelLimits.MAX_LAYER_BYTES);
+    activations = activations == null ? ActivationBytes.ofTotal(savedActivationBytes) : activations;
+    if (activations.total() != savedActivationBytes) {
+      throw new BadInputException(
+          layer
+              + "savedActivationBytes ("
+              + savedActivationBytes
+              + ") differs from the sum of its parts ("
+              + activations.total()
+              + ")");
+    }
+  }
+
+  /** A layer known by its saved-activation total only (see {@link ActivationBytes#ofTotal}). */
+  public LayerSpec(
+      String name,
+      LayerKind kind,
+      Map<String, Long> shape,
+      double forwardFlops,
+      double backwardInputFlops,
+      double backwardWeightFlops,
+      long parameterCount,
+      long savedActivationBytes,
+      long outputBytes,
+      MeasuredTimes measured) {
+    this(
+        name,
+        kind,
+        shape,
+        forwardFlops,
+        backwardInputFlops,
+        backwardWeightFlops,
+        parameterCount,
+        savedActivationBytes,
+        outputBytes,
+        measured,
+        null);
   }
 
   private static void flops(String field, double value) {

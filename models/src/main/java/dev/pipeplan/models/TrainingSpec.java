@@ -1,27 +1,115 @@
 package dev.pipeplan.models;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.util.Objects;
 
 /**
- * How the model is trained.
+ * How the model is trained, including the choices that decide its memory (see {@code
+ * docs/design.md}, "Cost model").
+ *
+ * <p>A plan file written before the memory modes existed has only {@code recompute} (a boolean);
+ * reading it gives null for the others, which stand for what pipeplan assumed then: eager
+ * attention, no optimizer sharding, no sequence parallelism.
  *
  * @param globalBatch samples per optimizer step, over all data-parallel replicas
  * @param sequenceLength tokens per sample (0 where it does not apply)
  * @param dtype the training format of weights and activations
  * @param optimizer what the optimizer keeps per parameter
- * @param recompute whether activations are recomputed in backward (only the stage inputs are kept)
+ * @param recompute which activations the backward recomputes
+ * @param attention fused (flash) or eager attention; null means eager
+ * @param optimizerSharding how gradients and optimizer state are split over data parallelism; null
+ *     means none
+ * @param sequenceParallel whether tensor-parallel ranks also split the norm and dropout activations
+ *     along the sequence (Korthikanti et al.); only matters with tp > 1
  */
 public record TrainingSpec(
-    int globalBatch, int sequenceLength, DType dtype, Optimizer optimizer, boolean recompute) {
+    int globalBatch,
+    int sequenceLength,
+    DType dtype,
+    Optimizer optimizer,
+    Recompute recompute,
+    Attention attention,
+    OptimizerSharding optimizerSharding,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) boolean sequenceParallel) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
     Objects.requireNonNull(dtype, "dtype");
     Objects.requireNonNull(optimizer, "optimizer");
+    recompute = recompute == null ? Recompute.NONE : recompute;
+    attention = attention == null ? Attention.EAGER : attention;
+    optimizerSharding = optimizerSharding == null ? OptimizerSharding.NONE : optimizerSharding;
   }
 
+  /**
+   * The default memory modes (flash attention, no optimizer sharding, no sequence parallelism) with
+   * full recomputation or none.
+   */
+  public TrainingSpec(
+      int globalBatch, int sequenceLength, DType dtype, Optimizer optimizer, boolean recompute) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute ? Recompute.FULL : Recompute.NONE,
+        Attention.FLASH,
+        OptimizerSharding.NONE,
+        false);
+  }
+
+  /** Mixed-precision Adam and the default memory modes without recomputation. */
   public static TrainingSpec of(int globalBatch, int sequenceLength, DType dtype) {
     return new TrainingSpec(
         globalBatch, sequenceLength, dtype, Optimizer.adamMixedPrecision(), false);
+  }
+
+  /** A copy with other memory modes. */
+  public TrainingSpec withMemoryModes(
+      Recompute newRecompute,
+      Attention newAttention,
+      OptimizerSharding newSharding,
+      boolean newSequenceParallel) {
+    return new TrainingSpec(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        Objects.requireNonNull(newRecompute, "recompute"),
+        Objects.requireNonNull(newAttention, "attention"),
+        Objects.requireNonNull(newSharding, "optimizerSharding"),
+        newSequenceParallel);
+  }
+
+  /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
+  public boolean recomputes() {
+    return recompute != Recompute.NONE;
+  }
+
+  /**
+   * The memory modes as one line for output and reports: "attention flash, recompute selective,
+   * optimizer sharded over dp=8, sequence parallel".
+   *
+   * @param dataParallel the plan's data-parallel degree (the divisor of a sharded optimizer)
+   * @param tensorParallel the plan's tensor-parallel degree (sequence parallelism needs t > 1)
+   */
+  public String describeMemoryModes(int dataParallel, int tensorParallel) {
+    StringBuilder sb =
+        new StringBuilder("attention ")
+            .append(attention.id())
+            .append(", recompute ")
+            .append(recompute.id());
+    sb.append(
+        switch (optimizerSharding) {
+          case NONE -> ", optimizer not sharded";
+          case ZERO1 -> ", optimizer sharded over dp=" + dataParallel;
+          case ZERO2 -> ", optimizer and gradients sharded over dp=" + dataParallel;
+        });
+    if (sequenceParallel) {
+      sb.append(
+          tensorParallel > 1 ? ", sequence parallel" : ", sequence parallel (no effect at tp=1)");
+    }
+    return sb.toString();
   }
 }

@@ -8,4 +8,5 @@ PIPEPLAN_ARGS=(
   --micro-batch-size 2
   --global-batch-size 16
   --seq-length 128
+  --use-flash-attn
 )

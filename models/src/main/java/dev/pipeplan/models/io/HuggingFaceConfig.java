@@ -102,7 +102,8 @@ public final class HuggingFaceConfig {
         true,
         tied,
         positions,
-        dtype(root, DType.FP16));
+        dtype(root, DType.FP16),
+        dropout(root, 0.1, "resid_pdrop", "attn_pdrop", "embd_pdrop"));
   }
 
   private static TransformerConfig bert(InputNode root, String name) {
@@ -123,7 +124,8 @@ public final class HuggingFaceConfig {
         true,
         root.optionalBoolean("tie_word_embeddings").orElse(true),
         positions,
-        dtype(root, DType.FP16));
+        dtype(root, DType.FP16),
+        dropout(root, 0.1, "hidden_dropout_prob", "attention_probs_dropout_prob"));
   }
 
   private static TransformerConfig llama(InputNode root, String name) {
@@ -164,7 +166,29 @@ public final class HuggingFaceConfig {
         false,
         root.optionalBoolean("tie_word_embeddings").orElse(false),
         Math.min(positions, MAX_DEFAULT_SEQUENCE),
-        dtype(root, DType.BF16));
+        dtype(root, DType.BF16),
+        dropout(root, 0.0, "attention_dropout", "hidden_dropout"));
+  }
+
+  /**
+   * Whether the model trains with dropout: any of its dropout probabilities is non-zero, or, where
+   * the configuration names none, the Transformers library's default for the model type.
+   */
+  private static boolean dropout(InputNode root, double typeDefault, String... fields) {
+    boolean named = false;
+    for (String field : fields) {
+      if (root.has(field)) {
+        named = true;
+        double p = root.number(field);
+        if (!(p >= 0 && p < 1)) {
+          throw root.error(field, "must be a probability from 0 to below 1, got " + p);
+        }
+        if (p > 0) {
+          return true;
+        }
+      }
+    }
+    return !named && typeDefault > 0;
   }
 
   private static void checkHeads(

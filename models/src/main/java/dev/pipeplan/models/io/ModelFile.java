@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
@@ -39,6 +40,7 @@ public final class ModelFile {
           "dtype",
           "sequenceLength",
           "microBatchSize",
+          "dropout",
           "layers",
           "totalParameters",
           "forwardFlopsPerSample",
@@ -57,12 +59,22 @@ public final class ModelFile {
           "parameterBytes",
           "savedActivationBytes",
           "activationBytes",
+          "activations",
           "outputBytes",
           "forwardMs",
           "backwardMs",
           "backwardInputMs",
           "backwardWeightMs",
           "microBatchSize");
+
+  private static final List<String> ACTIVATION_FIELDS =
+      List.of(
+          "tensorShardedBytes",
+          "sequenceShardedBytes",
+          "dropoutMaskBytes",
+          "attentionScoreBytes",
+          "attentionDropoutBytes",
+          "flashStatisticsBytes");
 
   private ModelFile() {}
 
@@ -87,6 +99,8 @@ public final class ModelFile {
     DType dtype = root.optionalString("dtype").map(t -> parseDType(root, t)).orElse(DType.FP32);
     long seq = root.optionalInteger("sequenceLength", ModelLimits.MAX_SEQUENCE).orElse(0L);
     int defaultMicroBatch = microBatch(root).orElse(1);
+    // false drops every layer's dropout masks: the model trains without dropout.
+    boolean dropout = root.optionalBoolean("dropout").orElse(true);
     List<InputNode> items = root.array("layers");
     if (items.isEmpty()) {
       throw root.error("layers", "must list at least one layer");
@@ -103,7 +117,7 @@ public final class ModelFile {
     List<LayerSpec> layers = new ArrayList<>(items.size());
     Set<String> names = new HashSet<>();
     for (InputNode item : items) {
-      LayerSpec layer = layer(item, dtype, defaultMicroBatch);
+      LayerSpec layer = layer(item, dtype, defaultMicroBatch, dropout);
       if (!names.add(layer.name())) {
         throw item.error(
             "name",
@@ -123,7 +137,7 @@ public final class ModelFile {
     }
   }
 
-  private static LayerSpec layer(InputNode n, DType dtype, int defaultMicroBatch) {
+  private static LayerSpec layer(InputNode n, DType dtype, int defaultMicroBatch, boolean dropout) {
     if (!n.isObject()) {
       throw n.error("must be an object with at least 'name' and 'forwardMs' or 'forwardFlops'");
     }
@@ -204,6 +218,24 @@ public final class ModelFile {
         n.has("savedActivationBytes")
             ? n.optionalInteger("savedActivationBytes", ModelLimits.MAX_LAYER_BYTES).orElseThrow()
             : n.optionalInteger("activationBytes", ModelLimits.MAX_LAYER_BYTES).orElse(0L);
+    ActivationBytes activations = ActivationBytes.ofTotal(saved);
+    if (n.has("activations")) {
+      activations = activations(n.object("activations"));
+      if ((n.has("savedActivationBytes") || n.has("activationBytes"))
+          && saved != activations.total()) {
+        throw n.error(
+            "savedActivationBytes",
+            "("
+                + saved
+                + ") differs from the sum of 'activations' without flashStatisticsBytes ("
+                + activations.total()
+                + "); give one of them, or both in agreement");
+      }
+    }
+    if (!dropout) {
+      activations = activations.withoutDropout();
+    }
+    saved = activations.total();
     long output = n.optionalInteger("outputBytes", ModelLimits.MAX_LAYER_BYTES).orElse(0L);
 
     MeasuredTimes measured = null;
@@ -244,7 +276,23 @@ public final class ModelFile {
         parameterCount,
         saved,
         output,
-        measured);
+        measured,
+        activations);
+  }
+
+  /** A layer's {@code activations} object: its saved bytes by part, each 0 when not given. */
+  private static ActivationBytes activations(InputNode a) {
+    rejectUnknown(a, ACTIVATION_FIELDS);
+    long[] parts = new long[ACTIVATION_FIELDS.size()];
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] =
+          a.optionalInteger(ACTIVATION_FIELDS.get(i), ModelLimits.MAX_LAYER_BYTES).orElse(0L);
+    }
+    try {
+      return new ActivationBytes(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]);
+    } catch (BadInputException e) {
+      throw a.error(e.getMessage());
+    }
   }
 
   /** A measured time in ms as whole nanoseconds; past the limit it would not fit a long. */
@@ -339,6 +387,16 @@ public final class ModelFile {
       o.put("backwardWeightFlops", l.backwardWeightFlops());
       o.put("parameterCount", l.parameterCount());
       o.put("savedActivationBytes", l.savedActivationBytes());
+      ActivationBytes a = l.activations();
+      if (!a.totalOnly()) {
+        ObjectNode parts = o.putObject("activations");
+        parts.put("tensorShardedBytes", a.tensorShardedBytes());
+        parts.put("sequenceShardedBytes", a.sequenceShardedBytes());
+        parts.put("dropoutMaskBytes", a.dropoutMaskBytes());
+        parts.put("attentionScoreBytes", a.attentionScoreBytes());
+        parts.put("attentionDropoutBytes", a.attentionDropoutBytes());
+        parts.put("flashStatisticsBytes", a.flashStatisticsBytes());
+      }
       o.put("outputBytes", l.outputBytes());
       MeasuredTimes m = l.measured();
       if (m != null) {

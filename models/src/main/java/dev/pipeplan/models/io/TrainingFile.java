@@ -2,24 +2,38 @@ package dev.pipeplan.models.io;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.Suggestions;
 import dev.pipeplan.models.TrainingSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Training settings as a JSON/YAML file (see {@code docs/formats.md}, "Model files"): {@code
  * globalBatch}, {@code sequenceLength}, {@code dtype}, {@code optimizer} (a name or an object) and
- * {@code recompute}.
+ * the memory modes {@code recompute} (none, selective, full; {@code true} and {@code false} from
+ * older files mean full and none), {@code attention} (flash, eager), {@code optimizerSharding}
+ * (none, zero1, zero2) and {@code sequenceParallel}.
  */
 public final class TrainingFile {
   private static final List<String> FIELDS =
-      List.of("globalBatch", "sequenceLength", "dtype", "optimizer", "recompute");
+      List.of(
+          "globalBatch",
+          "sequenceLength",
+          "dtype",
+          "optimizer",
+          "recompute",
+          "attention",
+          "optimizerSharding",
+          "sequenceParallel");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -81,8 +95,41 @@ public final class TrainingFile {
               intField(o, "gradientBytesPerParameter"),
               intField(o, "stateBytesPerParameter"));
     }
-    boolean recompute = root.optionalBoolean("recompute").orElse(false);
-    return new TrainingSpec(globalBatch, (int) seq, dtype, optimizer, recompute);
+    Recompute recompute = Recompute.NONE;
+    Optional<InputNode> recomputeNode = root.child("recompute");
+    if (recomputeNode.isPresent() && recomputeNode.get().json().isBoolean()) {
+      recompute = recomputeNode.get().json().asBoolean() ? Recompute.FULL : Recompute.NONE;
+    } else if (recomputeNode.isPresent()) {
+      String text = root.optionalString("recompute").orElseThrow();
+      recompute = parsed(root, "recompute", () -> Recompute.parse("recompute", text));
+    }
+    Attention attention = Attention.FLASH;
+    Optional<String> attentionText = root.optionalString("attention");
+    if (attentionText.isPresent()) {
+      attention =
+          parsed(root, "attention", () -> Attention.parse("attention", attentionText.get()));
+    }
+    OptimizerSharding sharding = OptimizerSharding.NONE;
+    Optional<String> shardingText = root.optionalString("optimizerSharding");
+    if (shardingText.isPresent()) {
+      sharding =
+          parsed(
+              root,
+              "optimizerSharding",
+              () -> OptimizerSharding.parse("optimizerSharding", shardingText.get()));
+    }
+    boolean sequenceParallel = root.optionalBoolean("sequenceParallel").orElse(false);
+    return new TrainingSpec(
+        globalBatch, (int) seq, dtype, optimizer, recompute, attention, sharding, sequenceParallel);
+  }
+
+  /** A parsed value, or the parser's message as an error at the field (with the file's name). */
+  private static <T> T parsed(InputNode root, String field, Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (BadInputException e) {
+      throw root.error(field, e.getMessage());
+    }
   }
 
   private static int intField(InputNode node, String field) {
@@ -103,7 +150,10 @@ public final class TrainingFile {
     o.put("name", spec.optimizer().name());
     o.put("gradientBytesPerParameter", spec.optimizer().gradientBytesPerParameter());
     o.put("stateBytesPerParameter", spec.optimizer().stateBytesPerParameter());
-    root.put("recompute", spec.recompute());
+    root.put("recompute", spec.recompute().id());
+    root.put("attention", spec.attention().id());
+    root.put("optimizerSharding", spec.optimizerSharding().id());
+    root.put("sequenceParallel", spec.sequenceParallel());
     return root;
   }
 }

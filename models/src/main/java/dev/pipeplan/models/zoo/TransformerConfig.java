@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param tied true when the output projection shares the token embedding's weights
  * @param defaultSequenceLength the sequence length used when the caller does not choose one
  * @param dtype the training format of weights and activations
+ * @param dropout true when the model trains with a non-zero dropout probability (GPT-2, GPT-3 and
+ *     BERT use 0.1; the Llama family 0), so that the dropout masks are kept for the backward
  */
 public record TransformerConfig(
     String name,
@@ -40,7 +42,8 @@ public record TransformerConfig(
     boolean bias,
     boolean tied,
     int defaultSequenceLength,
-    DType dtype) {
+    DType dtype,
+    boolean dropout) {
 
   public TransformerConfig {
     Checks.nonBlank("model name", name);
@@ -86,6 +89,38 @@ public record TransformerConfig(
               + positions
               + " learned positions");
     }
+  }
+
+  /** A model that trains with dropout, as GPT-2-era models do. */
+  public TransformerConfig(
+      String name,
+      int vocab,
+      int hidden,
+      int blocks,
+      int heads,
+      int kvHeads,
+      int ffn,
+      int positions,
+      boolean gated,
+      boolean bias,
+      boolean tied,
+      int defaultSequenceLength,
+      DType dtype) {
+    this(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype,
+        true);
   }
 
   /**
@@ -146,7 +181,8 @@ public record TransformerConfig(
         false,
         false,
         defaultSequenceLength,
-        dtype);
+        dtype,
+        false);
   }
 
   /** The per-head dimension h / a. */
@@ -169,6 +205,26 @@ public record TransformerConfig(
         bias,
         tied,
         defaultSequenceLength,
-        dtype);
+        dtype,
+        dropout);
+  }
+
+  /** A copy that trains with dropout or without it. */
+  public TransformerConfig withDropout(boolean newDropout) {
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype,
+        newDropout);
   }
 }

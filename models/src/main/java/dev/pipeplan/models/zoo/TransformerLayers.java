@@ -1,5 +1,6 @@
 package dev.pipeplan.models.zoo;
 
+import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
@@ -101,12 +102,11 @@ public final class TransformerLayers {
     // A lookup and an add: no matmul. The weight gradient is a scatter-add of s rows; token ids
     // have no gradient.
     double elementwise = (double) s * h;
-    // int32 token ids and the embedding-dropout mask (1 byte per element)
-    long saved =
-        add(
-            what + "savedActivationBytes (4 x seq + seq x hidden)",
-            4L * s,
-            multiply(what + "savedActivationBytes (seq x hidden)", s, h));
+    // int32 token ids, and the embedding-dropout mask (1 byte per element) where the model has
+    // dropout.
+    long mask = c.dropout() ? multiply(what + "savedActivationBytes (seq x hidden)", s, h) : 0;
+    ActivationBytes activations = new ActivationBytes(0, 4L * s, mask, 0, 0, 0);
+    long saved = activations.total();
     long output = outputBytes(c, s, "embedding");
     return new LayerSpec(
         "embedding",
@@ -118,7 +118,8 @@ public final class TransformerLayers {
         params,
         saved,
         output,
-        null);
+        null,
+        activations);
   }
 
   /** One transformer block: attention and MLP with their norms. */
@@ -150,7 +151,8 @@ public final class TransformerLayers {
     double backwardInput = matmulFlops + 2 * attentionFlops;
     double backwardWeight = matmulFlops;
 
-    long saved = savedActivationBytes(c, s, name);
+    ActivationBytes activations = activationBytes(c, s, name);
+    long saved = activations.total();
     long output = outputBytes(c, s, name);
 
     Map<String, Long> shape = new LinkedHashMap<>();
@@ -171,19 +173,21 @@ public final class TransformerLayers {
         params,
         saved,
         output,
-        null);
+        null,
+        activations);
   }
 
   /**
-   * Korthikanti's s·h·(34 + 5·a·s/h) bytes (16-bit, no recomputation), generalised to the dtype's
-   * size, grouped-query attention (K and V are s·kvHeads·d) and gated MLPs (three s·ffn tensors
-   * instead of two).
+   * Korthikanti's s·h·(34 + 5·a·s/h) bytes (16-bit, with dropout, no recomputation), generalised to
+   * the dtype's size, grouped-query attention (K and V are s·kvHeads·d), gated MLPs (three s·ffn
+   * tensors instead of two) and models without dropout (no masks, no attention-dropout output).
    */
   static long savedActivationBytes(TransformerConfig c, int s) {
-    return savedActivationBytes(c, s, "block");
+    return activationBytes(c, s, "block").total();
   }
 
-  static long savedActivationBytes(TransformerConfig c, int s, String layerName) {
+  /** A block's saved activations per sample, by part ({@link ActivationBytes}). */
+  static ActivationBytes activationBytes(TransformerConfig c, int s, String layerName) {
     String what = "layer '" + layerName + "' savedActivationBytes";
     long b = c.dtype().bytes();
     // Each of these is at most MAX_SEQUENCE x MAX_FFN = 2^44: no overflow.
@@ -192,16 +196,27 @@ public final class TransformerLayers {
     long sf = (long) s * c.ffn();
     // heads x seq x seq can reach 2^60, and its bytes more.
     long scores = multiply(what + " (heads x seq x seq)", (long) c.heads() * s, s);
-    // attention: QKV input, Q, K, V, output-projection input (dtype), dropout mask (1 byte), and
-    // per score the softmax output, the dropout mask and the dropout output.
-    long scoreBytes =
-        multiply(what + " (heads x seq x seq x (2 x dtype bytes + 1))", scores, 2 * b + 1);
-    long attention = add(what, b * (3 * sh + 2 * kv) + sh, scoreBytes);
-    // MLP: its input, the activation's input(s) and the down projection's input (dtype), the
-    // dropout mask.
-    long mlp = b * (sh + (c.gated() ? 3 : 2) * sf) + sh;
-    long norms = 2 * b * sh;
-    return add(what, attention, mlp + norms);
+    // Split over the tensor ranks: Q, K, V, the attention output (the output projection's input),
+    // the MLP activation's input(s) and the down projection's input.
+    long tensorSharded = b * (2 * sh + 2 * kv + (c.gated() ? 3 : 2) * sf);
+    // Replicated unless sequence-parallel: the two norms' inputs and the inputs of the QKV and the
+    // MLP-up projections (the norms' outputs).
+    long sequenceSharded = 4 * b * sh;
+    // One 1-byte mask after attention and one after the MLP.
+    long masks = c.dropout() ? 2 * sh : 0;
+    long scoreBytes = multiply(what + " (heads x seq x seq x dtype bytes)", scores, b);
+    // The attention dropout's mask (1 byte) and output (dtype) per score.
+    long attentionDropout =
+        c.dropout()
+            ? multiply(what + " (heads x seq x seq x (dtype bytes + 1))", scores, b + 1)
+            : 0;
+    // FlashAttention keeps the fp32 log-sum-exp of each head and query.
+    long flashStatistics = 4L * c.heads() * s;
+    long total =
+        add(what, add(what, scoreBytes, attentionDropout), tensorSharded + sequenceSharded + masks);
+    ModelLimits.check(what, total, ModelLimits.MAX_LAYER_BYTES);
+    return new ActivationBytes(
+        tensorSharded, sequenceSharded, masks, scoreBytes, attentionDropout, flashStatistics);
   }
 
   /** The block's output, seq x hidden in the dtype: at most 2^45 bytes, no overflow. */
@@ -232,13 +247,19 @@ public final class TransformerLayers {
             norm,
             c.tied() ? 0 : multiply(what + "parameterCount (vocab x hidden)", v, h));
     double projection = 2.0 * s * h * v;
-    // final-norm input and projection input (dtype) and fp32 logits for the loss (Korthikanti:
-    // 4·s·h + 4·s·v).
-    long saved =
-        add(
-            what + "savedActivationBytes (2 x dtype bytes x seq x hidden + 4 x seq x vocab)",
-            multiply(what + "savedActivationBytes (seq x hidden)", 2L * c.dtype().bytes() * s, h),
-            multiply(what + "savedActivationBytes (seq x vocab)", 4L * s, v));
+    // The final norm's input and the projection's input (dtype), replicated unless
+    // sequence-parallel, and the fp32 logits for the loss, split over the tensor ranks by
+    // vocabulary
+    // (Korthikanti: 4·s·h + 4·s·v).
+    long inputs =
+        multiply(what + "savedActivationBytes (seq x hidden)", 2L * c.dtype().bytes() * s, h);
+    long logits = multiply(what + "savedActivationBytes (seq x vocab)", 4L * s, v);
+    add(
+        what + "savedActivationBytes (2 x dtype bytes x seq x hidden + 4 x seq x vocab)",
+        inputs,
+        logits);
+    ActivationBytes activations = new ActivationBytes(logits, inputs, 0, 0, 0, 0);
+    long saved = activations.total();
     Map<String, Long> shape = new LinkedHashMap<>();
     shape.put("hidden", h);
     shape.put("vocab", v);
@@ -254,6 +275,7 @@ public final class TransformerLayers {
         params,
         saved,
         4,
-        null);
+        null,
+        activations);
   }
 }

@@ -89,13 +89,16 @@ class ZooTest {
     double kv = 8 * 128;
     double f = 28672;
     // Korthikanti's 16-bit count, minus the K and V bytes GQA does not keep, with the GeLU MLP's
-    // 19·s·h replaced by
-    // SwiGLU's input, gate, up and product (2 bytes each) plus the 1-byte dropout mask.
+    // 19·s·h replaced by SwiGLU's input, gate, up and product (2 bytes each) plus the 1-byte
+    // dropout mask; Llama trains without dropout, so minus the two hidden masks (2·s·h) and the
+    // attention dropout's mask and output (3·a·s²).
     double expected =
         s * h * (34 + 5 * a * s / h)
             - 2 * 2 * s * (h - kv)
             - 19 * s * h
-            + (2 * (s * h + 3 * s * f) + s * h);
+            + (2 * (s * h + 3 * s * f) + s * h)
+            - 2 * s * h
+            - 3 * a * s * s;
     assertThat(TransformerLayers.savedActivationBytes(c, 4096)).isEqualTo(Math.round(expected));
   }
 

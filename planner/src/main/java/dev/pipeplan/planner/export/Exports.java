@@ -3,9 +3,11 @@ package dev.pipeplan.planner.export;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -343,12 +345,22 @@ public final class Exports {
     if (plan.training().sequenceLength() > 0) {
       b.append("  --seq-length ").append(plan.training().sequenceLength()).append('\n');
     }
-    if (plan.parallelism().tp() > 1) {
+    if (plan.parallelism().tp() > 1 && plan.training().sequenceParallel()) {
       b.append("  --sequence-parallel\n");
     }
-    if (plan.training().recompute()) {
-      b.append(
-          "  --recompute-granularity full\n  --recompute-method uniform\n  --recompute-num-layers 1\n");
+    b.append(
+        switch (plan.training().recompute()) {
+          case NONE -> "";
+          case SELECTIVE -> "  --recompute-granularity selective\n";
+          case FULL ->
+              "  --recompute-granularity full\n  --recompute-method uniform\n"
+                  + "  --recompute-num-layers 1\n";
+        });
+    if (plan.training().attention() == Attention.FLASH) {
+      b.append("  --use-flash-attn\n");
+    }
+    if (plan.training().optimizerSharding().shardsState()) {
+      b.append("  --use-distributed-optimizer\n");
     }
     b.append(")\n");
     return b.toString();
@@ -470,7 +482,7 @@ public final class Exports {
       balance.add(c);
     }
     root.put("chunks", plan.microBatchCount());
-    root.put("checkpoint", plan.training().recompute() ? "always" : "never");
+    root.put("checkpoint", plan.training().recompute() == Recompute.FULL ? "always" : "never");
     ArrayNode devices = root.putArray("devices");
     for (int d = 0; d < par.pp(); d++) {
       devices.add("cuda:" + d);

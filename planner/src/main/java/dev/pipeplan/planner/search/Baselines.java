@@ -36,7 +36,8 @@ public final class Baselines {
   public static List<Result> compare(CandidateEvaluator evaluator, Candidate candidate) {
     CompiledSchedule compiled = evaluator.schedule(candidate.scheduleRequest()).orElseThrow();
     LayerCosts costs =
-        evaluator.layerCosts(candidate.microBatchSize(), candidate.parallelism().tp());
+        evaluator.layerCosts(
+            candidate.microBatchSize(), candidate.parallelism().tp(), candidate.parallelism().dp());
     List<Result> out = new ArrayList<>();
     for (ReferencePartitioners.Strategy s : ReferencePartitioners.Strategy.values()) {
       Partition p =

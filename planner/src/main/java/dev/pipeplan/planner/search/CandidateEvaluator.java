@@ -89,10 +89,10 @@ public final class CandidateEvaluator {
    * Per-layer costs for micro-batch size b and tensor-parallel degree tp on the reference device
    * (device 0).
    */
-  public LayerCosts layerCosts(int b, int tp) {
+  public LayerCosts layerCosts(int b, int tp, int dp) {
     return layerCosts.computeIfAbsent(
-        ((long) b << 20) | tp,
-        k -> LayerCosts.of(costModel, layerParameters, b, tp, actionOverheadNanos));
+        ((long) b << 40) | ((long) dp << 20) | tp,
+        k -> LayerCosts.of(costModel, layerParameters, b, tp, dp, actionOverheadNanos));
   }
 
   /** The cost model every candidate is priced with. */
@@ -181,7 +181,7 @@ public final class CandidateEvaluator {
    */
   public PartitionProblem problem(Candidate c) {
     Parallelism par = c.parallelism();
-    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp(), par.dp());
     int stages = c.stageCount();
     int[] stageDevice = stageDevices(c);
     int[] inFlight = new int[stages];
@@ -193,7 +193,8 @@ public final class CandidateEvaluator {
     long[] limits = new long[par.pp()];
     for (int d = 0; d < par.pp(); d++) {
       speeds[d] = speed(par, d);
-      limits[d] = memoryLimit(par, d);
+      // Full recomputation's one-layer workspace, reserved once per device.
+      limits[d] = Math.max(0, memoryLimit(par, d) - costs.maxWorkspaceBytes());
     }
     return PartitionProblem.of(
         costs.workNanos(),
@@ -239,7 +240,7 @@ public final class CandidateEvaluator {
    */
   public boolean surelyOverMemory(Candidate c) {
     Parallelism par = c.parallelism();
-    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp(), par.dp());
     int[] perDevice;
     try {
       perDevice = inFlightPerDevice(c);
@@ -263,7 +264,8 @@ public final class CandidateEvaluator {
       largestLimit = Math.max(largestLimit, memoryLimit(par, d));
     }
     double perChunkInFlight = (double) fewest / c.virtualStages();
-    double average = (stat + Math.floor(perChunkInFlight) * act) / par.pp();
+    double average =
+        (stat + Math.floor(perChunkInFlight) * act) / par.pp() + costs.maxWorkspaceBytes();
     return average > largestLimit;
   }
 
@@ -281,15 +283,18 @@ public final class CandidateEvaluator {
     int[] stageDevice = stageDevices(c);
     long[] stat = new long[pp];
     long[] act = new long[pp];
+    long[] workspace = new long[pp];
     List<StageCost> costs = stageCosts(c, partition);
     for (int s = 0; s < costs.size(); s++) {
       stat[stageDevice[s]] += costs.get(s).staticBytes();
+      workspace[stageDevice[s]] =
+          Math.max(workspace[stageDevice[s]], costs.get(s).workspaceBytes());
       act[stageDevice[s]] += costs.get(s).activationBytes();
     }
     long cap = 2L * pp - 1;
     for (int d = 0; d < pp; d++) {
       if (act[d] > 0) {
-        cap = Math.min(cap, (memoryLimit(c.parallelism(), d) - stat[d]) / act[d]);
+        cap = Math.min(cap, (memoryLimit(c.parallelism(), d) - stat[d] - workspace[d]) / act[d]);
       }
     }
     cap = Math.max(1, cap);
@@ -326,7 +331,8 @@ public final class CandidateEvaluator {
             c.microBatchSize(),
             stageToDevice,
             clusterDevices(c.parallelism()),
-            c.parallelism().tp());
+            c.parallelism().tp(),
+            c.parallelism().dp());
     return costModel.stageCosts(request).stages();
   }
 
@@ -394,7 +400,7 @@ public final class CandidateEvaluator {
   }
 
   private long[] parametersPerDevice(Candidate c, Schedule schedule, Partition partition) {
-    LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism().tp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism().tp(), c.parallelism().dp());
     long[] params = new long[c.parallelism().pp()];
     int first = 0;
     for (int s = 0; s < partition.stageCount(); s++) {
@@ -412,7 +418,7 @@ public final class CandidateEvaluator {
    */
   public long lowerBoundNanos(Candidate c) {
     Parallelism par = c.parallelism();
-    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp(), par.dp());
     long total = Math.max(0, costs.totalWorkNanos() - costs.layerCount());
     double fastest = 0;
     for (int d = 0; d < par.pp(); d++) {

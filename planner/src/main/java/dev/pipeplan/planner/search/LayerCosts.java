@@ -25,13 +25,16 @@ public final class LayerCosts {
   private final long[] activationBytes;
   private final long[] parameters;
   private final long actionOverheadNanos;
+  private final long maxWorkspaceBytes;
 
   private LayerCosts(
       long[] workNanos,
       long[] staticBytes,
       long[] activationBytes,
       long[] parameters,
-      long actionOverheadNanos) {
+      long actionOverheadNanos,
+      long maxWorkspaceBytes) {
+    this.maxWorkspaceBytes = maxWorkspaceBytes;
     this.workNanos = workNanos;
     this.staticBytes = staticBytes;
     this.activationBytes = activationBytes;
@@ -43,19 +46,27 @@ public final class LayerCosts {
    * Prices each layer alone with {@code costModel}.
    *
    * @param layerParameters per layer, its parameter count (the whole layer; divided by tp here)
+   * @param dp the data-parallel degree (the divisor of a sharded optimizer's bytes)
    * @param actionOverheadNanos the fixed time the cost model adds to each F, I and W action
    */
   public static LayerCosts of(
-      CostModel costModel, long[] layerParameters, int b, int tp, long actionOverheadNanos) {
+      CostModel costModel,
+      long[] layerParameters,
+      int b,
+      int tp,
+      int dp,
+      long actionOverheadNanos) {
     Objects.requireNonNull(costModel, "costModel");
     int n = layerParameters.length;
     Partition singles = new Partition(Collections.nCopies(n, 1));
-    CostRequest request = new CostRequest(singles, b, Collections.nCopies(n, 0), List.of(0), tp);
+    CostRequest request =
+        new CostRequest(singles, b, Collections.nCopies(n, 0), List.of(0), tp, dp);
     StageCosts priced = costModel.stageCosts(request);
     long[] work = new long[n];
     long[] stat = new long[n];
     long[] act = new long[n];
     long[] params = new long[n];
+    long workspace = 0;
     for (int i = 0; i < n; i++) {
       StageCost c = priced.stage(i);
       work[i] =
@@ -67,9 +78,10 @@ public final class LayerCosts {
                   - 3 * actionOverheadNanos);
       stat[i] = c.staticBytes();
       act[i] = c.activationBytes();
+      workspace = Math.max(workspace, c.workspaceBytes());
       params[i] = (layerParameters[i] + tp - 1) / tp;
     }
-    return new LayerCosts(work, stat, act, params, actionOverheadNanos);
+    return new LayerCosts(work, stat, act, params, actionOverheadNanos, workspace);
   }
 
   /** Ring all-reduce of {@code bytes} over {@code ranks} ranks: 2(r-1) steps of bytes/r each. */
@@ -92,6 +104,14 @@ public final class LayerCosts {
 
   public long[] staticBytes() {
     return staticBytes.clone();
+  }
+
+  /**
+   * The largest single layer's backward workspace (full recomputation): a bound on what any device
+   * reserves once, whatever its layers.
+   */
+  public long maxWorkspaceBytes() {
+    return maxWorkspaceBytes;
   }
 
   public long[] activationBytes() {

@@ -5,6 +5,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.SearchStats;
@@ -856,7 +857,9 @@ public final class Planner {
         best = e;
       }
     }
-    String hints = memoryHints(evaluator, options);
+    // 0: no closest candidate, so its data-parallel degree is unknown
+    String hints =
+        memoryHints(evaluator, options, best == null ? 0 : best.candidate().parallelism().dp());
     if (best == null) {
       return new BadInputException(
           "no plan fits in memory: all "
@@ -889,8 +892,12 @@ public final class Planner {
             + ".");
   }
 
-  /** What the user can change to need less memory per device, given what they fixed. */
-  private static String memoryHints(CandidateEvaluator evaluator, SearchOptions options) {
+  /**
+   * What the user can change to need less memory per device, given what they fixed; ZeRO only helps
+   * a candidate with data parallelism ({@code dataParallel} 0 when unknown).
+   */
+  private static String memoryHints(
+      CandidateEvaluator evaluator, SearchOptions options, int dataParallel) {
     List<String> hints = new ArrayList<>();
     hints.add("more devices");
     if (options.fixedPp() > 0) {
@@ -902,8 +909,13 @@ public final class Planner {
     if (options.fixedMicroBatchSize() > 1) {
       hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize());
     }
-    if (!evaluator.training().recompute()) {
-      hints.add(RECOMPUTE_HINT);
+    switch (evaluator.training().recompute()) {
+      case NONE -> hints.add(RECOMPUTE_HINT + " selective or full");
+      case SELECTIVE -> hints.add(RECOMPUTE_HINT + " full");
+      case FULL -> {}
+    }
+    if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO2) {
+      hints.add("--zero 1 or 2 (shards the optimizer over data parallelism)");
     }
     if (!options.kinds().isEmpty()
         && !options.kinds().contains(ScheduleKind.ZB_AUTO)

@@ -1,5 +1,7 @@
 package dev.pipeplan.planner.search;
 
+import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.Recompute;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +20,9 @@ public final class WinnerNotes {
     Candidate c = best.candidate();
     List<String> notes = new ArrayList<>();
     if (c.parallelism().pp() > 1 && mostInFlight(c) == 1) {
-      List<String> fixes = moreInFlightFixes(result.evaluator().training().recompute());
+      List<String> fixes =
+          moreInFlightFixes(
+              result.evaluator().training().recompute(), result.evaluator().training().attention());
       notes.add(
           String.format(
               Locale.ROOT,
@@ -31,13 +35,22 @@ public final class WinnerNotes {
     return List.copyOf(notes);
   }
 
-  /** What lets more micro-batches fit in flight; recomputation only when it is off. */
-  static List<String> moreInFlightFixes(boolean recomputing) {
+  /**
+   * What lets more micro-batches fit in flight: only the settings not already at their most
+   * memory-saving value (no recomputation hint when full recomputation is on, no flash hint when
+   * flash attention is on).
+   */
+  static List<String> moreInFlightFixes(Recompute recompute, Attention attention) {
     List<String> fixes = new ArrayList<>();
-    if (!recomputing) {
-      fixes.add(Planner.RECOMPUTE_HINT);
+    switch (recompute) {
+      case NONE -> fixes.add(Planner.RECOMPUTE_HINT + " selective or full");
+      case SELECTIVE -> fixes.add(Planner.RECOMPUTE_HINT + " full");
+      case FULL -> {}
     }
-    fixes.add("flash (fused) attention");
+    switch (attention) {
+      case EAGER -> fixes.add("flash attention (--attention flash)");
+      case FLASH -> {}
+    }
     fixes.add("more devices");
     return fixes;
   }

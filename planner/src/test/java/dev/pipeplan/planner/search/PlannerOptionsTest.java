@@ -3,9 +3,11 @@ package dev.pipeplan.planner.search;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
@@ -148,9 +150,14 @@ class PlannerOptionsTest {
 
   @Test
   void neverSuggestsRecomputationWhenItIsOn() {
-    assertThat(WinnerNotes.moreInFlightFixes(true))
-        .isNotEmpty()
-        .noneMatch(h -> h.contains("recompute"));
-    assertThat(WinnerNotes.moreInFlightFixes(false)).contains(Planner.RECOMPUTE_HINT);
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.FULL, Attention.FLASH))
+        .containsExactly("more devices");
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.SELECTIVE, Attention.EAGER))
+        .containsExactly(
+            Planner.RECOMPUTE_HINT + " full",
+            "flash attention (--attention flash)",
+            "more devices");
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.NONE, Attention.FLASH))
+        .containsExactly(Planner.RECOMPUTE_HINT + " selective or full", "more devices");
   }
 }

@@ -122,6 +122,10 @@ public final class PlanReport {
                 + plan.training().globalBatch()));
     summary.add(
         row(
+            "memory assumptions",
+            plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())));
+    summary.add(
+        row(
             "partition (layers per stage)",
             PartitionText.runs(plan.partition().toString())
                 + " ("

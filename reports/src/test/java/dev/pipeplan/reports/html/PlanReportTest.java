@@ -44,6 +44,22 @@ class PlanReportTest {
   }
 
   @Test
+  void statesTheMemoryAssumptions() {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());
+    assertThat(content.summary())
+        .filteredOn(r -> r.label().equals("memory assumptions"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.value())
+                    .isEqualTo(
+                        plan.training()
+                            .describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp()))
+                    .startsWith("attention "));
+  }
+
+  @Test
   void summarisesThePartitionAndCountsTheSimulatedCandidates() {
     Plan plan = ReportPlans.fourStageOneFOneB();
     ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());

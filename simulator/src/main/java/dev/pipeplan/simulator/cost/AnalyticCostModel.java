@@ -84,9 +84,7 @@ public final class AnalyticCostModel implements CostModel {
       double input =
           sums.backwardInputFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
       double weight = sums.backwardWeightFlops(first, end) * b / t / rate * 1e9 + weightNanos;
-      if (training.recompute()) {
-        input += forward;
-      }
+      input += forward * sums.recomputedForwardFraction(first, end, training);
       long overhead = device.launchOverheadNanos();
       stages.add(
           sums.withMemory(
@@ -94,6 +92,7 @@ public final class AnalyticCostModel implements CostModel {
               end,
               b,
               t,
+              request.dataParallel(),
               training,
               Math.round(forward) + overhead,
               Math.round(input) + overhead,

@@ -17,13 +17,16 @@ import java.util.Objects;
  * @param clusterDevices for each pipeline device, the first cluster device of its tensor-parallel
  *     group (the group is {@code tensorParallel} consecutive cluster devices)
  * @param tensorParallel t, the tensor-parallel degree inside each pipeline device
+ * @param dataParallel dp, the number of replicas of the pipeline: the divisor of a sharded
+ *     optimizer (ZeRO)
  */
 public record CostRequest(
     Partition partition,
     int microBatchSize,
     List<Integer> stageToDevice,
     List<Integer> clusterDevices,
-    int tensorParallel) {
+    int tensorParallel,
+    int dataParallel) {
 
   public CostRequest {
     Objects.requireNonNull(partition, "partition");
@@ -31,6 +34,7 @@ public record CostRequest(
     stageToDevice = List.copyOf(Objects.requireNonNull(stageToDevice, "stageToDevice"));
     clusterDevices = List.copyOf(Objects.requireNonNull(clusterDevices, "clusterDevices"));
     Checks.positive("tensor-parallel degree", tensorParallel);
+    Checks.positive("data-parallel degree", dataParallel);
     if (stageToDevice.size() != partition.stageCount()) {
       throw new BadInputException(
           "the partition has "
@@ -56,6 +60,22 @@ public record CostRequest(
     for (int d = 0; d < clusterDevices.size(); d++) {
       Checks.nonNegative("cluster device of pipeline device " + d, clusterDevices.get(d));
     }
+  }
+
+  /** One replica of the pipeline (dp = 1). */
+  public CostRequest(
+      Partition partition,
+      int microBatchSize,
+      List<Integer> stageToDevice,
+      List<Integer> clusterDevices,
+      int tensorParallel) {
+    this(partition, microBatchSize, stageToDevice, clusterDevices, tensorParallel, 1);
+  }
+
+  /** A copy for another data-parallel degree. */
+  public CostRequest withDataParallel(int newDataParallel) {
+    return new CostRequest(
+        partition, microBatchSize, stageToDevice, clusterDevices, tensorParallel, newDataParallel);
   }
 
   /** Pipeline device d on cluster device d, no tensor parallelism, the schedule's stage map. */

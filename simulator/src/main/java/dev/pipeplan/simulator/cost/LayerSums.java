@@ -1,9 +1,12 @@
 package dev.pipeplan.simulator.cost;
 
+import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
 
 /**
@@ -33,7 +36,17 @@ final class LayerSums {
    */
   private final long[] streamedParameters;
 
-  private final long[] savedActivationBytes;
+  private final long[] tensorSharded;
+  private final long[] sequenceSharded;
+  private final long[] dropoutMasks;
+  private final long[] attentionScores;
+  private final long[] attentionDropout;
+  private final long[] flashStatistics;
+
+  /** Per layer, what full recomputation keeps: its input, the previous layer's output. */
+  private final long[] layerInputs;
+
+  private final double[] attentionCoreFlops;
   private final long[] blocks;
   private final long[] blockOutputBytes;
 
@@ -45,7 +58,14 @@ final class LayerSums {
     backwardWeightFlops = new double[n + 1];
     parameters = new long[n + 1];
     streamedParameters = new long[n + 1];
-    savedActivationBytes = new long[n + 1];
+    tensorSharded = new long[n + 1];
+    sequenceSharded = new long[n + 1];
+    dropoutMasks = new long[n + 1];
+    attentionScores = new long[n + 1];
+    attentionDropout = new long[n + 1];
+    flashStatistics = new long[n + 1];
+    layerInputs = new long[n + 1];
+    attentionCoreFlops = new double[n + 1];
     blocks = new long[n + 1];
     blockOutputBytes = new long[n + 1];
     for (int i = 0; i < n; i++) {
@@ -57,8 +77,24 @@ final class LayerSums {
       streamedParameters[i + 1] =
           streamedParameters[i]
               + (layer.kind() == LayerKind.EMBEDDING ? 0 : layer.parameterCount());
-      savedActivationBytes[i + 1] = savedActivationBytes[i] + layer.savedActivationBytes();
+      ActivationBytes a = layer.activations();
+      tensorSharded[i + 1] = tensorSharded[i] + a.tensorShardedBytes();
+      sequenceSharded[i + 1] = sequenceSharded[i] + a.sequenceShardedBytes();
+      dropoutMasks[i + 1] = dropoutMasks[i] + a.dropoutMaskBytes();
+      attentionScores[i + 1] = attentionScores[i] + a.attentionScoreBytes();
+      attentionDropout[i + 1] = attentionDropout[i] + a.attentionDropoutBytes();
+      flashStatistics[i + 1] = flashStatistics[i] + a.flashStatisticsBytes();
+      layerInputs[i + 1] = layerInputs[i] + (i == 0 ? 0 : model.layer(i - 1).outputBytes());
       boolean block = layer.kind() == LayerKind.TRANSFORMER_BLOCK;
+      // QKᵀ and softmax·V, 2·s²·h each: what selective recomputation runs again.
+      attentionCoreFlops[i + 1] =
+          attentionCoreFlops[i]
+              + (block && layer.shape().containsKey("seq") && layer.shape().containsKey("hidden")
+                  ? 4.0
+                      * layer.shapeValue("seq")
+                      * layer.shapeValue("seq")
+                      * layer.shapeValue("hidden")
+                  : 0);
       blocks[i + 1] = blocks[i] + (block ? 1 : 0);
       blockOutputBytes[i + 1] = blockOutputBytes[i] + (block ? layer.outputBytes() : 0);
     }
@@ -88,6 +124,26 @@ final class LayerSums {
     return streamedParameters[end] - streamedParameters[first];
   }
 
+  /** The attention core's forward FLOPs per sample (QKᵀ and ·V): selective recomputation's work. */
+  double attentionCoreFlops(int first, int end) {
+    return attentionCoreFlops[end] - attentionCoreFlops[first];
+  }
+
+  /**
+   * The extra forward work the input-gradient pass (I) does under the training's recomputation, as
+   * a fraction of the stage's forward: all of it for full, the attention core for selective.
+   */
+  double recomputedForwardFraction(int first, int end, TrainingSpec training) {
+    return switch (training.recompute()) {
+      case NONE -> 0;
+      case FULL -> 1;
+      case SELECTIVE -> {
+        double forward = forwardFlops(first, end);
+        yield forward > 0 ? attentionCoreFlops(first, end) / forward : 0;
+      }
+    };
+  }
+
   long transformerBlocks(int first, int end) {
     return blocks[end] - blocks[first];
   }
@@ -101,15 +157,19 @@ final class LayerSums {
   }
 
   /**
-   * The memory side of a stage, the same for every cost source.
+   * The memory side of a stage, the same for every cost source ({@code docs/design.md}, "Cost
+   * model", has the formulas and their sources).
    *
    * <ul>
-   *   <li>static: parameters / t × (dtype bytes + optimizer gradient bytes + optimizer state
-   *       bytes);
-   *   <li>activations: saved bytes × b / t; with recompute only the stage input (b × the previous
-   *       layer's output; nothing for stage 0, whose input is token ids) is kept per micro-batch,
-   *       and one micro-batch's full activations join the static bytes as the workspace the
-   *       recomputation fills during a backward;
+   *   <li>static: parameters / t × (dtype bytes + gradient bytes + optimizer state bytes), the
+   *       optimizer state divided by dp under ZeRO-1 and ZeRO-2, the gradients under ZeRO-2;
+   *   <li>activations per micro-batch of b samples, from each layer's {@link ActivationBytes}: the
+   *       tensor-sharded part / t, the sequence-sharded part and the dropout masks / t only with
+   *       sequence parallelism, the a·s² score tensors only for eager attention without selective
+   *       recomputation (flash keeps its softmax statistics / t instead);
+   *   <li>full recomputation keeps only each layer's input (the previous layer's output; / t with
+   *       sequence parallelism), and the backward recomputes one layer at a time into a workspace
+   *       of the stage's largest layer, which the simulator reserves once per device;
    *   <li>I frees {@link #INPUT_GRAD_FREED_FRACTION} of the activations, W the rest;
    *   <li>output bytes (what one hop carries): b × the last layer's output / t, one tensor rank's
    *       share.
@@ -122,28 +182,27 @@ final class LayerSums {
       int end,
       int microBatchSize,
       int tensorParallel,
+      int dataParallel,
       TrainingSpec training,
       long forwardNanos,
       long backwardInputNanos,
       long backwardWeightNanos) {
-    long bytesPerParameter =
-        (long) training.dtype().bytes()
-            + training.optimizer().gradientBytesPerParameter()
-            + training.optimizer().stateBytesPerParameter();
-    long params = ceilDiv(parameters(first, end), tensorParallel);
-    long staticBytes = Math.multiplyExact(params, bytesPerParameter);
-    long saved =
-        ceilDiv(
-            Math.multiplyExact(
-                savedActivationBytes[end] - savedActivationBytes[first], (long) microBatchSize),
-            tensorParallel);
-    long activation = saved;
-    if (training.recompute()) {
+    long staticBytes = staticBytes(first, end, tensorParallel, dataParallel, training);
+    long activation;
+    long workspace = 0;
+    if (training.recompute() == Recompute.FULL) {
+      long inputs = layerInputs[end] - layerInputs[first];
       activation =
-          first == 0
-              ? 0
-              : Math.multiplyExact(model.layer(first - 1).outputBytes(), (long) microBatchSize);
-      staticBytes = Math.addExact(staticBytes, saved);
+          ceilDiv(
+              Math.multiplyExact(inputs, (long) microBatchSize),
+              training.sequenceParallel() ? tensorParallel : 1);
+      for (int i = first; i < end; i++) {
+        workspace =
+            Math.max(
+                workspace, activationBytes(i, i + 1, microBatchSize, tensorParallel, training));
+      }
+    } else {
+      activation = activationBytes(first, end, microBatchSize, tensorParallel, training);
     }
     long freedByInput = (long) Math.floor(activation * INPUT_GRAD_FREED_FRACTION);
     // Megatron's scatter/gather hand-off: each of the t tensor ranks sends 1/t of the output to its
@@ -160,7 +219,51 @@ final class LayerSums {
         output,
         activation,
         freedByInput,
-        staticBytes);
+        staticBytes,
+        workspace);
+  }
+
+  /** Weights, gradients and optimizer state of one tensor rank of one replica. */
+  long staticBytes(
+      int first, int end, int tensorParallel, int dataParallel, TrainingSpec training) {
+    long params = ceilDiv(parameters(first, end), tensorParallel);
+    OptimizerSharding sharding = training.optimizerSharding();
+    long weights = Math.multiplyExact(params, (long) training.dtype().bytes());
+    long gradients =
+        ceilDiv(
+            Math.multiplyExact(params, (long) training.optimizer().gradientBytesPerParameter()),
+            sharding.shardsGradients() ? dataParallel : 1);
+    long state =
+        ceilDiv(
+            Math.multiplyExact(params, (long) training.optimizer().stateBytesPerParameter()),
+            sharding.shardsState() ? dataParallel : 1);
+    return Math.addExact(weights, Math.addExact(gradients, state));
+  }
+
+  /**
+   * The activations layers [first, end) keep for one micro-batch without full recomputation: what F
+   * allocates, or, one layer at a time, what full recomputation's workspace holds.
+   */
+  long activationBytes(
+      int first, int end, int microBatchSize, int tensorParallel, TrainingSpec training) {
+    long sharded = tensorSharded[end] - tensorSharded[first];
+    long scores =
+        Math.addExact(
+            attentionScores[end] - attentionScores[first],
+            attentionDropout[end] - attentionDropout[first]);
+    long attention =
+        switch (training.attention()) {
+          case FLASH -> flashStatistics[end] - flashStatistics[first];
+          case EAGER -> training.recompute() == Recompute.SELECTIVE ? 0 : scores;
+        };
+    long replicated =
+        Math.addExact(
+            sequenceSharded[end] - sequenceSharded[first], dropoutMasks[end] - dropoutMasks[first]);
+    long b = microBatchSize;
+    return Math.addExact(
+        ceilDiv(Math.multiplyExact(Math.addExact(sharded, attention), b), tensorParallel),
+        ceilDiv(
+            Math.multiplyExact(replicated, b), training.sequenceParallel() ? tensorParallel : 1));
   }
 
   /**

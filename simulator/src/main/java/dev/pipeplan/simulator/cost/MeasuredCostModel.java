@@ -158,15 +158,14 @@ public final class MeasuredCostModel implements CostModel {
         forward += tp;
         input += tp;
       }
-      if (training.recompute()) {
-        input += forward;
-      }
+      input += forward * sums.recomputedForwardFraction(first, end, training);
       stages.add(
           sums.withMemory(
               first,
               end,
               b,
               t,
+              request.dataParallel(),
               training,
               Math.round(forward),
               Math.round(input),

@@ -1,5 +1,7 @@
 package dev.pipeplan.simulator.cost;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.pipeplan.models.Checks;
 
 /**
@@ -14,6 +16,9 @@ import dev.pipeplan.models.Checks;
  * @param inputGradFreedBytes the part of {@code activationBytes} that I frees; W frees the rest, B
  *     all of it
  * @param staticBytes weights, gradients and optimizer state of the stage, held all the time
+ * @param workspaceBytes memory the stage's backward needs while it runs and frees afterwards: with
+ *     full recomputation, one layer's activations. A device reserves the largest workspace of its
+ *     stages once, not once per stage, since it runs one backward at a time
  */
 public record StageCost(
     long forwardNanos,
@@ -22,7 +27,9 @@ public record StageCost(
     long outputBytes,
     long activationBytes,
     long inputGradFreedBytes,
-    long staticBytes) {
+    long staticBytes,
+    // A plan file written before the field existed has none: no workspace, as then.
+    @JsonSetter(nulls = Nulls.AS_EMPTY) long workspaceBytes) {
 
   public StageCost {
     Checks.nonNegative("forwardNanos", forwardNanos);
@@ -32,6 +39,7 @@ public record StageCost(
     Checks.nonNegative("activationBytes", activationBytes);
     Checks.nonNegative("inputGradFreedBytes", inputGradFreedBytes);
     Checks.nonNegative("staticBytes", staticBytes);
+    Checks.nonNegative("workspaceBytes", workspaceBytes);
     if (inputGradFreedBytes > activationBytes) {
       throw new IllegalArgumentException(
           "inputGradFreedBytes ("
@@ -40,6 +48,26 @@ public record StageCost(
               + activationBytes
               + ")");
     }
+  }
+
+  /** A stage without a backward workspace. */
+  public StageCost(
+      long forwardNanos,
+      long backwardInputNanos,
+      long backwardWeightNanos,
+      long outputBytes,
+      long activationBytes,
+      long inputGradFreedBytes,
+      long staticBytes) {
+    this(
+        forwardNanos,
+        backwardInputNanos,
+        backwardWeightNanos,
+        outputBytes,
+        activationBytes,
+        inputGradFreedBytes,
+        staticBytes,
+        0);
   }
 
   /** A stage with only durations (no bytes, no memory): the closed-form tests' shape. */

@@ -44,6 +44,8 @@ final class CostTables {
     transferBytes = new long[size];
     memoryDeltaBytes = new long[size];
     staticBytesPerDevice = new long[schedule.deviceCount()];
+    // A device runs one backward at a time: it reserves its largest stage workspace once.
+    long[] workspacePerDevice = new long[schedule.deviceCount()];
     for (int s = 0; s < stages; s++) {
       StageCost c = costs.stage(s);
       int base = s * CompiledSchedule.TYPES;
@@ -58,6 +60,8 @@ final class CostTables {
           -(c.activationBytes() - c.inputGradFreedBytes());
       memoryDeltaBytes[base + CompiledSchedule.B] = -c.activationBytes();
       staticBytesPerDevice[schedule.deviceOfStage(s)] += c.staticBytes();
+      workspacePerDevice[schedule.deviceOfStage(s)] =
+          Math.max(workspacePerDevice[schedule.deviceOfStage(s)], c.workspaceBytes());
       int device = schedule.deviceOfStage(s);
       if (s > 0) {
         long bytes = costs.stage(s - 1).outputBytes();
@@ -73,6 +77,9 @@ final class CostTables {
         transferNanos[base + CompiledSchedule.I] = nanos;
         transferNanos[base + CompiledSchedule.B] = nanos;
       }
+    }
+    for (int d = 0; d < workspacePerDevice.length; d++) {
+      staticBytesPerDevice[d] = Math.addExact(staticBytesPerDevice[d], workspacePerDevice[d]);
     }
   }
 

@@ -133,10 +133,11 @@ class CostModelsTest {
             .stageCosts(twoStages(4, 1, List.of(0, 1)));
 
     StageCost block = costs.stage(1);
-    // Keeps its input, the linear layer's 100 x 4 bytes; the full 2720 become a workspace in static
-    // memory.
+    // Keeps its input, the linear layer's 100 x 4 bytes; the full 2720 of its one layer become the
+    // backward's workspace, apart from the static memory (a device reserves it once).
     assertThat(block.activationBytes()).isEqualTo(400);
-    assertThat(block.staticBytes()).isEqualTo(32_000 + 2720);
+    assertThat(block.staticBytes()).isEqualTo(32_000);
+    assertThat(block.workspaceBytes()).isEqualTo(2720);
     assertThat(block.backwardInputNanos()).isEqualTo(8_000_004 + 8_000_004 + 5_000);
     assertThat(costs.stage(0).activationBytes()).isZero();
   }

@@ -1,0 +1,138 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The memory-mode options of {@code plan}: issue 11's acceptance cases as a user types them. */
+class MemoryModesCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  private static String gpt17b() throws URISyntaxException {
+    return Path.of(MemoryModesCommandTest.class.getResource("/models/gpt-1.7b-config.json").toURI())
+        .toString();
+  }
+
+  @Test
+  void gptOnePointSevenBWithFullRecomputationFitsOneEightyGigabyteA100() throws Exception {
+    int code =
+        run(
+            "plan",
+            "--model",
+            gpt17b(),
+            "--cluster",
+            "a100:1x1",
+            "--pp",
+            "1",
+            "--tp",
+            "1",
+            "--microbatch-size",
+            "16",
+            "--global-batch",
+            "16",
+            "--seq",
+            "2048",
+            "--recompute",
+            "full");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("Memory: attention flash, recompute full, optimizer not sharded.");
+  }
+
+  @Test
+  void bareRecomputeMeansFullAndNoneDoesNotFit() throws Exception {
+    int bare =
+        run(
+            "plan",
+            "--model",
+            gpt17b(),
+            "--cluster",
+            "a100:1x1",
+            "--pp",
+            "1",
+            "--tp",
+            "1",
+            "--microbatch-size",
+            "16",
+            "--global-batch",
+            "16",
+            "--recompute");
+    assertThat(bare).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("recompute full");
+    int none =
+        run(
+            "plan",
+            "--model",
+            gpt17b(),
+            "--cluster",
+            "a100:1x1",
+            "--pp",
+            "1",
+            "--tp",
+            "1",
+            "--microbatch-size",
+            "16",
+            "--global-batch",
+            "16");
+    assertThat(none).isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "no plan fits in memory", "activation recomputation (--recompute) selective or full")
+        .doesNotContain("--zero"); // dp = 1: nothing to shard over
+  }
+
+  @Test
+  void zeroAndSequenceParallelAreEchoed() {
+    int code =
+        run(
+            "plan",
+            "--model",
+            "gpt2-medium",
+            "--cluster",
+            "dgx-a100",
+            "--pp",
+            "2",
+            "--tp",
+            "2",
+            "--global-batch",
+            "32",
+            "--zero",
+            "1",
+            "--sequence-parallel",
+            "--recompute",
+            "selective",
+            "--attention",
+            "eager");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains(
+            "Memory: attention eager, recompute selective, optimizer sharded over dp=2, sequence"
+                + " parallel.");
+  }
+
+  @Test
+  void unknownModeIsBadInput() {
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-medium",
+                "--cluster",
+                "dgx-a100",
+                "--global-batch",
+                "32",
+                "--zero",
+                "3"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--zero '3' is not an optimizer sharding");
+  }
+}

@@ -1,0 +1,117 @@
+package dev.pipeplan.simulator.cost;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.Recompute;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.zoo.TransformerConfig;
+import dev.pipeplan.models.zoo.TransformerLayers;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The memory rules per mode against Korthikanti et al. (MLSys 2023), Table 2, for a plain GPT block
+ * in 16-bit with dropout: s·b·h·(34 + 5·a·s/h) without tensor parallelism; s·b·h·(10 + 24/t +
+ * 5·a·s/(h·t)) with t; s·b·h/t·(34 + 5·a·s/h) with sequence parallelism; s·b·h·34/t with selective
+ * recomputation; 2·s·b·h with full recomputation.
+ */
+class MemoryModesTest {
+  private static final long S = 128;
+  private static final long H = 256;
+  private static final long A = 4;
+  private static final int B = 2;
+  private static final int T = 4;
+
+  private static ModelSpec gpt(boolean dropout) {
+    TransformerConfig c =
+        TransformerConfig.gpt("gpt-block", 1000, (int) H, 1, (int) A, 128, 128, DType.FP16)
+            .withDropout(dropout);
+    return TransformerLayers.build(c, (int) S);
+  }
+
+  private static TrainingSpec training(
+      Recompute recompute, Attention attention, OptimizerSharding sharding, boolean sp) {
+    return new TrainingSpec(64, (int) S, DType.FP16, Optimizer.adamMixedPrecision(), false)
+        .withMemoryModes(recompute, attention, sharding, sp);
+  }
+
+  /** The block alone (layer 1 of embedding, block, head). */
+  private static long block(ModelSpec m, int t, TrainingSpec training) {
+    return new LayerSums(m).activationBytes(1, 2, B, t, training);
+  }
+
+  private static final double SBH = (double) S * B * H;
+
+  @Test
+  void eagerWithoutRecomputationKeepsKorthikantisThirtyFourPlusScores() {
+    TrainingSpec eager = training(Recompute.NONE, Attention.EAGER, OptimizerSharding.NONE, false);
+    assertThat(block(gpt(true), 1, eager)).isEqualTo(Math.round(SBH * (34 + 5.0 * A * S / H)));
+  }
+
+  @Test
+  void tensorParallelWithoutSequenceParallelKeepsTenReplicatedBytes() {
+    TrainingSpec eager = training(Recompute.NONE, Attention.EAGER, OptimizerSharding.NONE, false);
+    assertThat(block(gpt(true), T, eager))
+        .isEqualTo(Math.round(SBH * (10 + 24.0 / T + 5.0 * A * S / (H * T))));
+  }
+
+  @Test
+  void sequenceParallelDividesEverythingByT() {
+    TrainingSpec sp = training(Recompute.NONE, Attention.EAGER, OptimizerSharding.NONE, true);
+    assertThat(block(gpt(true), T, sp)).isEqualTo(Math.round(SBH / T * (34 + 5.0 * A * S / H)));
+  }
+
+  @Test
+  void selectiveRecomputationDropsTheScoreTerm() {
+    TrainingSpec selective =
+        training(Recompute.SELECTIVE, Attention.EAGER, OptimizerSharding.NONE, true);
+    assertThat(block(gpt(true), T, selective)).isEqualTo(Math.round(SBH * 34 / T));
+  }
+
+  @Test
+  void flashKeepsSoftmaxStatisticsInsteadOfScores() {
+    TrainingSpec flash = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.NONE, false);
+    // one fp32 log-sum-exp per head and token
+    assertThat(block(gpt(true), 1, flash)).isEqualTo(Math.round(SBH * 34) + 4 * A * S * B);
+  }
+
+  @Test
+  void noDropoutRemovesMasksAndAttentionDropout() {
+    TrainingSpec eager = training(Recompute.NONE, Attention.EAGER, OptimizerSharding.NONE, false);
+    // two 1-byte hidden masks (2·s·b·h), and the attention dropout's mask and output (3·a·s²·b)
+    assertThat(block(gpt(false), 1, eager)).isEqualTo(Math.round(SBH * (32 + 2.0 * A * S / H)));
+  }
+
+  @Test
+  void fullRecomputationKeepsTheLayerInputAndOneLayerOfWorkspace() {
+    ModelSpec m = gpt(true);
+    TrainingSpec full = training(Recompute.FULL, Attention.EAGER, OptimizerSharding.NONE, false);
+    StageCost block = new LayerSums(m).withMemory(1, 2, B, 1, 1, full, 1, 1, 1);
+    assertThat(block.activationBytes()).isEqualTo(Math.round(2 * SBH));
+    assertThat(block.workspaceBytes()).isEqualTo(Math.round(SBH * (34 + 5.0 * A * S / H)));
+    // A stage of the whole model: one workspace, the largest layer's (the head's fp32 logits).
+    StageCost all = new LayerSums(m).withMemory(0, 3, B, 1, 1, full, 1, 1, 1);
+    long head = new LayerSums(m).activationBytes(2, 3, B, 1, full);
+    assertThat(all.workspaceBytes()).isEqualTo(Math.max(head, block.workspaceBytes()));
+    assertThat(all.activationBytes()).isEqualTo(Math.round(4 * SBH));
+  }
+
+  @Test
+  void zeroOneShardsOptimizerStateAndZeroTwoAlsoGradients() {
+    ModelSpec m = gpt(true);
+    LayerSums sums = new LayerSums(m);
+    long p = m.totalParameters();
+    int dp = 8;
+    TrainingSpec none = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.NONE, false);
+    TrainingSpec zero1 = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO1, false);
+    TrainingSpec zero2 = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO2, false);
+    assertThat(sums.staticBytes(0, 3, 1, dp, none)).isEqualTo(16 * p);
+    assertThat(sums.staticBytes(0, 3, 1, dp, zero1)).isEqualTo(4 * p + (12 * p + dp - 1) / dp);
+    assertThat(sums.staticBytes(0, 3, 1, dp, zero2))
+        .isEqualTo(2 * p + (2 * p + dp - 1) / dp + (12 * p + dp - 1) / dp);
+  }
+}
