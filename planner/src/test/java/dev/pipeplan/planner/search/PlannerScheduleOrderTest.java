@@ -87,8 +87,9 @@ class PlannerScheduleOrderTest {
   }
 
   @Test
-  void llama3EightBFindsTheUnpipelinedPlanWhateverTheOrder() {
-    // issue 11: gpipe,1f1b said "no plan fits", 1f1b,gpipe found pp=1 tp=8 at 17.7 s
+  void llama3EightBFindsAPlanAsGoodAsTheUnpipelinedOneWhateverTheOrder() {
+    // issue 11: gpipe,1f1b said "no plan fits", 1f1b,gpipe found pp=1 tp=8 at 17.7 s; with flash
+    // attention priced, a pipelined plan may now beat it, but no order may do worse
     Case c = CASES.get(0);
     List<List<ScheduleKind>> orders =
         List.of(
@@ -105,8 +106,6 @@ class PlannerScheduleOrderTest {
       assertThat(plan.predicted().iterationNanos())
           .as("--schedules %s", ids(order))
           .isLessThanOrEqualTo(17_700_000_000L);
-      assertThat(plan.parallelism().pp()).isEqualTo(1);
-      assertThat(plan.scheduleKind()).isEqualTo(Planner.SINGLE_STAGE_KIND.id());
     }
   }
 
