@@ -5,9 +5,14 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.LayerRoofline;
+import dev.pipeplan.simulator.cost.roofline.Pass;
+import dev.pipeplan.simulator.cost.roofline.RooflineOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Stage costs from FLOPs and the device's sustained rate.
@@ -40,12 +45,27 @@ public final class AnalyticCostModel implements CostModel {
   private final TrainingSpec training;
   private final ClusterSpec cluster;
   private final LayerSums sums;
+  private final RooflineOptions options;
+  private final LayerRoofline roofline;
+  private final Map<PassKey, double[][]> passCache = new ConcurrentHashMap<>();
 
+  /** Flash attention and no sequence parallelism ({@link RooflineOptions#defaults}). */
   public AnalyticCostModel(ModelSpec model, TrainingSpec training, ClusterSpec cluster) {
+    this(model, training, cluster, RooflineOptions.defaults());
+  }
+
+  public AnalyticCostModel(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, RooflineOptions options) {
     this.model = Objects.requireNonNull(model, "model");
     this.training = Objects.requireNonNull(training, "training");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.options = Objects.requireNonNull(options, "options");
     this.sums = new LayerSums(model);
+    this.roofline = new LayerRoofline(model, training.dtype(), options, cluster.intraNodeLink());
+  }
+
+  public RooflineOptions options() {
+    return options;
   }
 
   public ModelSpec model() {
@@ -72,18 +92,10 @@ public final class AnalyticCostModel implements CostModel {
     for (int s = 0; s < partition.stageCount(); s++) {
       int end = first + partition.layerCounts().get(s);
       DeviceSpec device = cluster.device(request.clusterDeviceOfStage(s));
-      double rate = device.flopsPerSecond(training.dtype());
-      double weightNanos =
-          (double) sums.streamedParameters(first, end)
-              * training.dtype().bytes()
-              / t
-              / device.memoryBandwidthBytesPerSecond()
-              * 1e9;
-      double tpNanos = sums.tensorParallelNanos(first, end, b, t, cluster.intraNodeLink());
-      double forward = sums.forwardFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
-      double input =
-          sums.backwardInputFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
-      double weight = sums.backwardWeightFlops(first, end) * b / t / rate * 1e9 + weightNanos;
+      double[][] passes = passNanos(device, b, t);
+      double forward = passes[0][end] - passes[0][first];
+      double input = passes[1][end] - passes[1][first];
+      double weight = passes[2][end] - passes[2][first];
       if (training.recompute()) {
         input += forward;
       }
@@ -102,6 +114,22 @@ public final class AnalyticCostModel implements CostModel {
     }
     return new StageCosts(stages, ClusterLinkModel.of(cluster, request.clusterDevices()));
   }
+
+  /**
+   * Per pass (F, I, W), prefix sums of the layers' times on a device; cached per (device, b, t).
+   */
+  private double[][] passNanos(DeviceSpec device, int microBatchSize, int tensorParallel) {
+    return passCache.computeIfAbsent(
+        new PassKey(device, microBatchSize, tensorParallel),
+        k ->
+            new double[][] {
+              roofline.prefixNanos(device, Pass.FORWARD, microBatchSize, tensorParallel),
+              roofline.prefixNanos(device, Pass.BACKWARD_INPUT, microBatchSize, tensorParallel),
+              roofline.prefixNanos(device, Pass.BACKWARD_WEIGHT, microBatchSize, tensorParallel)
+            });
+  }
+
+  private record PassKey(DeviceSpec device, int microBatchSize, int tensorParallel) {}
 
   private void checkFits(Partition partition, CostRequest request) {
     if (partition.layerCount() != model.layerCount()) {
