@@ -230,7 +230,12 @@ class PlanCommandTest {
     assertThat(run(concat(args, "--schedules", "gpipe,1f1b", "-o", a.toString()))).isZero();
     assertThat(run(concat(args, "--schedules", "1f1b,gpipe", "-o", b.toString()))).isZero();
     assertThat(Files.readString(b)).isEqualTo(Files.readString(a));
-    assertThat(PlanJson.read(a).predicted().iterationNanos()).isLessThanOrEqualTo(17_700_000_000L);
+    // issue 11 quoted 17.7 s for the 1f1b-only plan under the flat 70%-of-peak compute model; the
+    // per-op roofline prices it higher, so the bound is that plan's time under the current model.
+    Path c = dir.resolve("c.json");
+    assertThat(run(concat(args, "--schedules", "1f1b", "-o", c.toString()))).isZero();
+    assertThat(PlanJson.read(a).predicted().iterationNanos())
+        .isLessThanOrEqualTo(PlanJson.read(c).predicted().iterationNanos());
   }
 
   private static String[] concat(String[] a, String... b) {

@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  * iterations, bubbles and communication included; single large GEMMs reach 70 to 85%). Link
  * bandwidths are {@value #LINK_FRACTION} of the per-direction peak. Usable memory is the capacity
  * less {@value #RESERVED_GIB} GiB for the CUDA context, communication buffers and allocator
- * fragmentation. {@code docs/design.md} ("Models") lists the sources.
+ * fragmentation. SM counts are the datasheets' (NVIDIA Tesla V100 whitepaper: 80; A100 Tensor Core
+ * GPU Architecture whitepaper: 108; H100 Tensor Core GPU Architecture whitepaper, SXM5: 132; H200
+ * SXM is an H100 die with more HBM: 132). {@code docs/design.md} ("Models") lists the sources.
  */
 public final class Clusters {
   /** Sustained fraction of datasheet peak FLOP/s assumed for every GPU preset. */
@@ -89,6 +91,7 @@ public final class Clusters {
               900,
               NVLINK2,
               IB_EDR,
+              80,
               "NVIDIA V100 SXM2 32GB (DGX-1): 125 TFLOP/s fp16 tensor cores, 15.7 fp32, no bf16; a GPU pair shares"
                   + " 2 NVLink2 links (50 GB/s per direction); EDR InfiniBand 100 Gb/s per GPU"),
           gpu(
@@ -103,6 +106,7 @@ public final class Clusters {
               1555,
               NVLINK3,
               IB_HDR,
+              108,
               "NVIDIA A100 SXM4 40GB (DGX A100): 312 TFLOP/s fp16/bf16, 156 tf32; NVLink3 via NVSwitch 300 GB/s per"
                   + " direction; HDR InfiniBand 200 Gb/s per GPU"),
           gpu(
@@ -117,6 +121,7 @@ public final class Clusters {
               2039,
               NVLINK3,
               IB_HDR,
+              108,
               "NVIDIA A100 SXM4 80GB (DGX A100): as a100-40gb with 80 GB HBM2e at 2.0 TB/s"),
           gpu(
               "h100-sxm",
@@ -130,6 +135,7 @@ public final class Clusters {
               3350,
               NVLINK4,
               IB_NDR,
+              132,
               "NVIDIA H100 SXM5 80GB (DGX H100): 989 TFLOP/s dense bf16, 1979 fp8; NVLink4 via NVSwitch 450 GB/s"
                   + " per direction; NDR InfiniBand 400 Gb/s per GPU"),
           gpu(
@@ -144,12 +150,14 @@ public final class Clusters {
               4800,
               NVLINK4,
               IB_NDR,
+              132,
               "NVIDIA H200 SXM 141GB: H100 compute with 141 GB HBM3e at 4.8 TB/s"),
           new DevicePreset(
               cpuDevice(1),
               List.of("local"),
               MEMORY,
               MEMORY,
+              1,
               "the local CPU, one device per pipeline worker (core): "
                   + (long) (CPU_FLOPS_PER_CORE / 1e9)
                   + " GFLOP/s fp32 sustained per core (conservative), memory = the JVM's max memory shared by the"
@@ -397,6 +405,7 @@ public final class Clusters {
       double memoryGbPerSecond,
       LinkSpec intra,
       LinkSpec inter,
+      int smCount,
       String description) {
     Map<DType, Double> flops = new EnumMap<>(DType.class);
     putIfPositive(flops, DType.FP32, fp32Tflops);
@@ -407,7 +416,7 @@ public final class Clusters {
     DeviceSpec device =
         new DeviceSpec(
             name, flops, (memoryGib - RESERVED_GIB) * GIB, memoryGbPerSecond * GB, 20 * MICRO);
-    return new DevicePreset(device, aliases, intra, inter, description);
+    return new DevicePreset(device, aliases, intra, inter, smCount, description);
   }
 
   private static void putIfPositive(Map<DType, Double> flops, DType dtype, double peakTflops) {

@@ -19,6 +19,8 @@ import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.cost.roofline.DataParallelOverlap;
+import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Schedule;
@@ -337,8 +339,10 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * Gradient all-reduce across replicas: the slowest pipeline device's ring, over the link its
-   * replicas share.
+   * Gradient all-reduce across replicas, bucketed and overlapped with the backward as Megatron's
+   * distributed data parallel and PyTorch DDP run it: per pipeline device, the ring over the link
+   * its replicas share, less what the last micro-batch's backward on that device hides ({@link
+   * DataParallelOverlap}); the slowest device counts.
    */
   public long dataParallelSyncNanos(Candidate c, Schedule schedule, Partition partition) {
     Parallelism par = c.parallelism();
@@ -346,33 +350,48 @@ public final class CandidateEvaluator {
       return 0;
     }
     long[] params = parametersPerDevice(c, schedule, partition);
+    long[] backward = new long[par.pp()];
+    List<StageCost> costs = stageCosts(c, partition);
+    for (int s = 0; s < costs.size(); s++) {
+      backward[schedule.deviceOf(s)] +=
+          costs.get(s).backwardInputNanos() + costs.get(s).backwardWeightNanos();
+    }
+    long bucket = DataParallelOverlap.bucketParameters(par.dp());
     long worst = 0;
     for (int d = 0; d < par.pp(); d++) {
       LinkSpec link = replicaLink(par, d);
       long bytes = params[d] * training.optimizer().gradientBytesPerParameter();
-      worst = Math.max(worst, LayerCosts.ringAllReduceNanos(bytes, par.dp(), link));
+      long allReduce = LayerCosts.ringAllReduceNanos(bytes, par.dp(), link);
+      worst =
+          Math.max(
+              worst, DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket));
     }
     return worst;
   }
 
-  /** A lower bound of the all-reduce: the average device's parameters over the fastest link. */
+  /**
+   * A lower bound of the exposed all-reduce: the device with the most parameters has at least the
+   * average, and at least its last bucket (or all of it, if smaller) is exposed; counted at the
+   * ring's bandwidth term alone over the faster link.
+   */
   long dataParallelSyncLowerBound(Parallelism par) {
     if (par.dp() == 1) {
       return 0;
     }
-    long bytes =
-        model.totalParameters()
-            / par.tp()
-            / par.pp()
-            * training.optimizer().gradientBytesPerParameter();
-    return Math.min(
-        LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.intraNodeLink()),
-        LayerCosts.ringAllReduceNanos(bytes, par.dp(), cluster.interNodeLink()));
+    long average = model.totalParameters() / par.tp() / par.pp();
+    long exposedParameters = Math.min(average, DataParallelOverlap.bucketParameters(par.dp()));
+    double bytes = (double) exposedParameters * training.optimizer().gradientBytesPerParameter();
+    double bandwidth =
+        Math.max(
+            cluster.intraNodeLink().bandwidthBytesPerSecond(),
+            cluster.interNodeLink().bandwidthBytesPerSecond());
+    return (long) Math.floor(2.0 * (par.dp() - 1) / par.dp() * bytes / bandwidth * 1e9);
   }
 
   /**
-   * The optimizer step: each device reads and writes its weights, gradients and state once; the
-   * slowest counts.
+   * The optimizer step as memory traffic: each device reads and writes its weights, gradients and
+   * state once, at the memory bandwidth a streaming kernel reaches ({@link
+   * RooflineParameters#hbmEfficiency}); the slowest counts.
    */
   public long optimizerStepNanos(Candidate c, Schedule schedule, Partition partition) {
     long[] params = parametersPerDevice(c, schedule, partition);
@@ -382,8 +401,9 @@ public final class CandidateEvaluator {
             + 2L * training.optimizer().stateBytesPerParameter();
     long worst = 0;
     for (int d = 0; d < params.length; d++) {
+      DeviceSpec device = cluster.device(clusterDevice(c.parallelism(), d));
       double bandwidth =
-          cluster.device(clusterDevice(c.parallelism(), d)).memoryBandwidthBytesPerSecond();
+          device.memoryBandwidthBytesPerSecond() * RooflineParameters.of(device).hbmEfficiency();
       worst = Math.max(worst, (long) Math.ceil(params[d] * perParameter * 1e9 / bandwidth));
     }
     return worst;

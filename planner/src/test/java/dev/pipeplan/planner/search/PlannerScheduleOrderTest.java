@@ -87,10 +87,15 @@ class PlannerScheduleOrderTest {
   }
 
   @Test
-  void llama3EightBFindsAPlanAsGoodAsTheUnpipelinedOneWhateverTheOrder() {
-    // issue 11: gpipe,1f1b said "no plan fits", 1f1b,gpipe found pp=1 tp=8 at 17.7 s; with flash
-    // attention priced, a pipelined plan may now beat it, but no order may do worse
+  void llama3EightBFindsAPlanAsGoodAsTheOneFOneBPlanWhateverTheOrder() {
+    // issue 11: gpipe,1f1b said "no plan fits", 1f1b,gpipe found pp=1 tp=8 (17.7 s under the flat
+    // 70%-of-peak compute model; the per-op roofline prices that plan higher, so the bound is the
+    // 1f1b-only plan's own time under the current cost model); no order may do worse
     Case c = CASES.get(0);
+    long oneFOneB =
+        PlanJson.parse(outcome(c, List.of(ScheduleKind.ONE_F_ONE_B)), "search")
+            .predicted()
+            .iterationNanos();
     List<List<ScheduleKind>> orders =
         List.of(
             List.of(ScheduleKind.GPIPE, ScheduleKind.ONE_F_ONE_B),
@@ -105,7 +110,7 @@ class PlannerScheduleOrderTest {
       var plan = PlanJson.parse(json, "search");
       assertThat(plan.predicted().iterationNanos())
           .as("--schedules %s", ids(order))
-          .isLessThanOrEqualTo(17_700_000_000L);
+          .isLessThanOrEqualTo(oneFOneB);
     }
   }
 

@@ -5,47 +5,64 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.LayerRoofline;
+import dev.pipeplan.simulator.cost.roofline.Pass;
+import dev.pipeplan.simulator.cost.roofline.RooflineOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Stage costs from FLOPs and the device's sustained rate.
+ * Stage costs from a roofline per op ({@link dev.pipeplan.simulator.cost.roofline}).
  *
- * <p>An action that does {@code flops} per sample on a stage with {@code w} weight bytes, at
- * micro-batch size b and tensor-parallel degree t, on a device with sustained rate R and memory
- * bandwidth M, takes
+ * <p>Each layer's F, I and W is its list of kernels ({@link
+ * dev.pipeplan.simulator.cost.roofline.LayerOps}: GEMMs with their shapes, memory-bound ops, the
+ * attention core) on one tensor rank, each priced on the stage's device ({@link
+ * dev.pipeplan.simulator.cost.roofline.DeviceRoofline}):
  *
  * <pre>
- *   flops·b / t / (R · efficiency(b))  + launchOverheadNanos  (+ tensor-parallel all-reduces)
- *   efficiency(b) = b / (b + k),  k = R · w / (flops · M)
+ *   GEMM       max(2mnk / (P·g·tile·wave), e·(mk + kn + mn) / (M·η), launch)
+ *   memory op  max(bytes / (M·η), launch)
+ *   attention  max(FLOPs run / (P·f), bytes / (M·η), kernels·launch)
  * </pre>
  *
- * <p>k is the micro-batch size at which reading the stage's weights from device memory takes as
- * long as the math: the roofline ridge of the weight GEMMs. Below it the kernels are memory-bound
- * and efficiency falls off; well above it they run at the sustained rate. For a GPT block in bf16
- * (2 FLOPs and 2 bytes per weight and token) on the H100 preset (R ≈ 692 TFLOP/s sustained, M =
- * 3.35 TB/s) k = R/M ≈ 207 tokens, so a micro-batch of one 1024-token sequence runs at ~83%, and a
- * 64-token one at ~24%. Written out, the efficiency term is simply {@code w / t / M}: every F, I
- * and W action streams the stage's weights (I reads W for dX = dY·Wᵀ, W writes dW) once. Embedding
- * tables gather rows and are left out of w.
- *
- * <p>With t > 1 each transformer block adds two all-reduces of its output to F and two to I
- * (Megatron's f/g operators), as a ring over the cluster's intra-node link: 2(t-1)/t · bytes /
- * bandwidth + 2(t-1) · latency each. With recompute, I also pays the stage's forward again. Memory
- * follows {@link LayerSums#withMemory}.
+ * plus its tensor-parallel collectives on the intra-node link (a block's two all-reduces in F and
+ * two in I, α–β rings). P is the datasheet peak, M the memory bandwidth, g, η, f, the tiles, the SM
+ * count and the launch floor come from the device's {@link
+ * dev.pipeplan.simulator.cost.roofline.RooflineParameters}, each with its source. A stage's action
+ * is the sum over its layers plus the device's per-action {@code launchOverheadNanos}, so stages
+ * stay additive in their layers. With recompute, I also pays the stage's forward again. Memory
+ * follows {@link LayerSums#withMemory}. {@code docs/design.md} ("Cost models") derives the op lists
+ * and lists the sources.
  */
 public final class AnalyticCostModel implements CostModel {
   private final ModelSpec model;
   private final TrainingSpec training;
   private final ClusterSpec cluster;
   private final LayerSums sums;
+  private final RooflineOptions options;
+  private final LayerRoofline roofline;
+  private final Map<PassKey, double[][]> passCache = new ConcurrentHashMap<>();
 
+  /** The attention kernel and sequence parallelism the training spec states. */
   public AnalyticCostModel(ModelSpec model, TrainingSpec training, ClusterSpec cluster) {
+    this(model, training, cluster, RooflineOptions.of(training));
+  }
+
+  public AnalyticCostModel(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, RooflineOptions options) {
     this.model = Objects.requireNonNull(model, "model");
     this.training = Objects.requireNonNull(training, "training");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.options = Objects.requireNonNull(options, "options");
     this.sums = new LayerSums(model);
+    this.roofline = new LayerRoofline(model, training.dtype(), options, cluster.intraNodeLink());
+  }
+
+  public RooflineOptions options() {
+    return options;
   }
 
   public ModelSpec model() {
@@ -72,18 +89,10 @@ public final class AnalyticCostModel implements CostModel {
     for (int s = 0; s < partition.stageCount(); s++) {
       int end = first + partition.layerCounts().get(s);
       DeviceSpec device = cluster.device(request.clusterDeviceOfStage(s));
-      double rate = device.flopsPerSecond(training.dtype());
-      double weightNanos =
-          (double) sums.streamedParameters(first, end)
-              * training.dtype().bytes()
-              / t
-              / device.memoryBandwidthBytesPerSecond()
-              * 1e9;
-      double tpNanos = sums.tensorParallelNanos(first, end, b, t, cluster.intraNodeLink());
-      double forward = sums.forwardFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
-      double input =
-          sums.backwardInputFlops(first, end) * b / t / rate * 1e9 + weightNanos + tpNanos;
-      double weight = sums.backwardWeightFlops(first, end) * b / t / rate * 1e9 + weightNanos;
+      double[][] passes = passNanos(device, b, t);
+      double forward = passes[0][end] - passes[0][first];
+      double input = passes[1][end] - passes[1][first];
+      double weight = passes[2][end] - passes[2][first];
       input += forward * sums.recomputedForwardFraction(first, end, training);
       long overhead = device.launchOverheadNanos();
       stages.add(
@@ -101,6 +110,22 @@ public final class AnalyticCostModel implements CostModel {
     }
     return new StageCosts(stages, ClusterLinkModel.of(cluster, request.clusterDevices()));
   }
+
+  /**
+   * Per pass (F, I, W), prefix sums of the layers' times on a device; cached per (device, b, t).
+   */
+  private double[][] passNanos(DeviceSpec device, int microBatchSize, int tensorParallel) {
+    return passCache.computeIfAbsent(
+        new PassKey(device, microBatchSize, tensorParallel),
+        k ->
+            new double[][] {
+              roofline.prefixNanos(device, Pass.FORWARD, microBatchSize, tensorParallel),
+              roofline.prefixNanos(device, Pass.BACKWARD_INPUT, microBatchSize, tensorParallel),
+              roofline.prefixNanos(device, Pass.BACKWARD_WEIGHT, microBatchSize, tensorParallel)
+            });
+  }
+
+  private record PassKey(DeviceSpec device, int microBatchSize, int tensorParallel) {}
 
   private void checkFits(Partition partition, CostRequest request) {
     if (partition.layerCount() != model.layerCount()) {

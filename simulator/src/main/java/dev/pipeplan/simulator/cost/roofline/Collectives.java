@@ -1,0 +1,89 @@
+package dev.pipeplan.simulator.cost.roofline;
+
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.LinkSpec;
+import java.util.Objects;
+
+/**
+ * Tensor-parallel collectives per layer and pass, as rings of α–β steps on the intra-node link (α =
+ * the link's latency, β = its bandwidth):
+ *
+ * <pre>
+ *   all-reduce       2(t−1)/t · bytes/β + 2(t−1)·α
+ *   reduce-scatter   (t−1)/t · bytes/β + (t−1)·α       (all-gather the same)
+ * </pre>
+ *
+ * <p>Megatron's f and g operators: a transformer block all-reduces its attention and its MLP output
+ * in F, and the gradients of their inputs in I; with sequence parallelism each all-reduce becomes a
+ * reduce-scatter after the row-parallel GEMM and an all-gather before the column-parallel one, the
+ * same bytes in a ring. The vocabulary-parallel embedding all-reduces its output in F, the LM head
+ * the gradient of its input in I. None of these overlap the GEMMs around them: each waits on the
+ * previous GEMM's output.
+ */
+public final class Collectives {
+  private Collectives() {}
+
+  public static double allReduceNanos(double bytes, int ranks, LinkSpec link) {
+    Objects.requireNonNull(link, "link");
+    if (ranks <= 1 || bytes <= 0) {
+      return 0;
+    }
+    return 2.0 * (ranks - 1) / ranks * bytes / link.bandwidthBytesPerSecond() * 1e9
+        + 2.0 * (ranks - 1) * link.latencyNanos();
+  }
+
+  /** A reduce-scatter, or an all-gather: half an all-reduce. */
+  public static double reduceScatterNanos(double bytes, int ranks, LinkSpec link) {
+    Objects.requireNonNull(link, "link");
+    if (ranks <= 1 || bytes <= 0) {
+      return 0;
+    }
+    return (double) (ranks - 1) / ranks * bytes / link.bandwidthBytesPerSecond() * 1e9
+        + (double) (ranks - 1) * link.latencyNanos();
+  }
+
+  /**
+   * A layer's tensor-parallel collectives in one pass over a micro-batch of b samples.
+   *
+   * @param bytesPerElement the training dtype's size (the LM head's input gradient)
+   */
+  public static double tensorParallelNanos(
+      LayerSpec layer,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int bytesPerElement,
+      boolean sequenceParallel,
+      LinkSpec link) {
+    Objects.requireNonNull(layer, "layer");
+    Objects.requireNonNull(pass, "pass");
+    if (tensorParallel <= 1) {
+      return 0;
+    }
+    double activation = (double) layer.outputBytes() * microBatchSize;
+    int collectives =
+        switch (layer.kind()) {
+          case TRANSFORMER_BLOCK -> pass == Pass.BACKWARD_WEIGHT ? 0 : 2;
+          case EMBEDDING -> pass == Pass.FORWARD ? 1 : 0;
+          case LM_HEAD -> pass == Pass.BACKWARD_INPUT ? 1 : 0;
+          case MLP, LINEAR, CONV, POOL, NORM, OTHER -> 0;
+        };
+    if (collectives == 0) {
+      return 0;
+    }
+    if (layer.kind() == LayerKind.LM_HEAD) {
+      // The head's output is a loss; what it reduces is the gradient of its input, s × h.
+      activation =
+          (double) layer.shape().getOrDefault("seq", 0L)
+              * layer.shape().getOrDefault("hidden", 0L)
+              * bytesPerElement
+              * microBatchSize;
+    }
+    double one =
+        sequenceParallel
+            ? 2 * reduceScatterNanos(activation, tensorParallel, link)
+            : allReduceNanos(activation, tensorParallel, link);
+    return collectives * one;
+  }
+}

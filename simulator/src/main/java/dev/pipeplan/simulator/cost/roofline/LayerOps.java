@@ -1,0 +1,307 @@
+package dev.pipeplan.simulator.cost.roofline;
+
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A layer's kernels for one pass on one tensor-parallel rank, from its kind and shape (the keys
+ * {@code dev.pipeplan.models.zoo.TransformerLayers} writes). Megatron's layout: the QKV and MLP-up
+ * GEMMs are split by columns over the t ranks, the output and MLP-down GEMMs by rows, the LM head
+ * by vocabulary; key/value heads fewer than t are replicated.
+ *
+ * <p>A transformer block's forward, for T = b·s tokens, e bytes per element, rows = T (or T/t with
+ * sequence parallelism) for the norms and residual adds:
+ *
+ * <pre>
+ *   norm                     read rows·h·e, write rows·h·e
+ *   QKV GEMM                 T × (a + 2·g)·d/t × h          (g key/value heads: grouped-query)
+ *   rotary on Q and K        read and write T·(a + g)·d/t·e  (models without learned positions)
+ *   attention core           flash: one fused kernel; eager: Q·Kᵀ (s × s × d, b·a/t of them),
+ *                            scaled masked softmax (and dropout) over b·a/t·s² scores, ·V (s × d × s)
+ *   output GEMM              T × h × a·d/t
+ *   dropout + residual add   read 2·rows·h·e, write rows·h·e (+ a 1-byte mask with dropout)
+ *   norm
+ *   MLP up GEMM              T × (2 if gated else 1)·f/t × h    (a gated MLP's two fused in one)
+ *   activation               GELU: read and write T·f/t·e; SiLU·mul: read 2·T·f/t·e, write T·f/t·e
+ *   MLP down GEMM            T × h × f/t
+ *   dropout + residual add
+ * </pre>
+ *
+ * <p>I runs each GEMM's dX = dY·Wᵀ (T × k × n for a T × n × k forward GEMM), the attention backward
+ * and each element-wise op's backward (reading its input and output gradient, writing its input
+ * gradient); W runs each GEMM's dW = Xᵀ·dY (k × n × T). The GEMMs' FLOPs add up to the layer's own
+ * {@code forwardFlops}, {@code backwardInputFlops} and {@code backwardWeightFlops}.
+ *
+ * <p>The embedding gathers rows forward (adding learned positions) and scatter-adds the gradient in
+ * W. The LM head is the final norm, the vocabulary GEMM and a fused cross-entropy in fp32: forward
+ * writes fp32 logits (read e, write 4 bytes per logit), then takes the max and the sum of
+ * exponentials and keeps the softmax for the backward (read 8, write 4); its backward reads the
+ * softmax and writes the logits' gradient (read 4, write e).
+ *
+ * <p>A layer without these shape keys (convolutions, pooling, user layers, blocks described by
+ * FLOPs only) is one {@link Op.Unshaped}: its FLOPs plus its weights streamed once.
+ */
+public final class LayerOps {
+  private LayerOps() {}
+
+  private static final String[] BLOCK_KEYS = {"hidden", "heads", "kvHeads", "ffn", "seq", "gated"};
+  private static final String[] HEAD_KEYS = {"hidden", "vocab", "seq"};
+  private static final String[] EMBEDDING_KEYS = {"hidden", "seq"};
+
+  /**
+   * The kernels of one pass of a layer over a micro-batch on one tensor rank.
+   *
+   * @param layer the layer
+   * @param pass F, I or W
+   * @param microBatchSize b, samples in the micro-batch
+   * @param tensorParallel t
+   * @param bytesPerElement the training dtype's size
+   * @param features the model's rotary, dropout and mask
+   * @param options attention kernel and sequence parallelism
+   */
+  public static List<Op> of(
+      LayerSpec layer,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int bytesPerElement,
+      ModelFeatures features,
+      RooflineOptions options) {
+    Objects.requireNonNull(layer, "layer");
+    Objects.requireNonNull(pass, "pass");
+    Objects.requireNonNull(features, "features");
+    Objects.requireNonNull(options, "options");
+    if (microBatchSize < 1 || tensorParallel < 1 || bytesPerElement < 1) {
+      throw new IllegalArgumentException(
+          "micro-batch size, tensor-parallel degree and bytes per element must be >= 1, got "
+              + microBatchSize
+              + ", "
+              + tensorParallel
+              + ", "
+              + bytesPerElement);
+    }
+    Shape x = new Shape(layer, microBatchSize, tensorParallel, bytesPerElement, options);
+    List<Op> ops = new ArrayList<>();
+    boolean shaped =
+        switch (layer.kind()) {
+          case TRANSFORMER_BLOCK -> hasKeys(layer, BLOCK_KEYS);
+          case LM_HEAD -> hasKeys(layer, HEAD_KEYS);
+          case EMBEDDING -> hasKeys(layer, EMBEDDING_KEYS);
+          case MLP, LINEAR, CONV, POOL, NORM, OTHER -> false;
+        };
+    if (!shaped) {
+      ops.add(unshaped(layer, pass, x));
+      return List.copyOf(ops);
+    }
+    switch (layer.kind()) {
+      case TRANSFORMER_BLOCK -> block(ops, layer, pass, x, features, options);
+      case LM_HEAD -> lmHead(ops, layer, pass, x);
+      case EMBEDDING -> embedding(ops, layer, pass, x, features);
+      case MLP, LINEAR, CONV, POOL, NORM, OTHER ->
+          throw new IllegalStateException("unshaped kind " + layer.kind());
+    }
+    return List.copyOf(ops);
+  }
+
+  private static boolean hasKeys(LayerSpec layer, String[] keys) {
+    for (String k : keys) {
+      if (!layer.shape().containsKey(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The sizes every builder uses, for one micro-batch on one rank. */
+  private static final class Shape {
+    final long b;
+    final long t;
+    final double e;
+    final long seq;
+    final long tokens;
+    final long rows;
+    final long hidden;
+
+    Shape(LayerSpec layer, int b, int t, int e, RooflineOptions options) {
+      this.b = b;
+      this.t = t;
+      this.e = e;
+      this.seq = layer.shape().getOrDefault("seq", 1L);
+      this.tokens = this.b * seq;
+      this.rows = options.sequenceParallel() ? ceilDiv(tokens, t) : tokens;
+      this.hidden = layer.shape().getOrDefault("hidden", 1L);
+    }
+  }
+
+  private static Op unshaped(LayerSpec layer, Pass pass, Shape x) {
+    double flops =
+        switch (pass) {
+          case FORWARD -> layer.forwardFlops();
+          case BACKWARD_INPUT -> layer.backwardInputFlops();
+          case BACKWARD_WEIGHT -> layer.backwardWeightFlops();
+        };
+    // Embedding tables gather rows: their weights are not streamed.
+    double weightBytes =
+        layer.kind() == LayerKind.EMBEDDING ? 0 : layer.parameterCount() * x.e / x.t;
+    return new Op.Unshaped(flops * x.b / x.t, weightBytes);
+  }
+
+  private static void block(
+      List<Op> ops,
+      LayerSpec layer,
+      Pass pass,
+      Shape x,
+      ModelFeatures features,
+      RooflineOptions options) {
+    long h = x.hidden;
+    long heads = layer.shapeValue("heads");
+    long d = h / heads;
+    long q = ceilDiv(heads, x.t) * d;
+    long kv = ceilDiv(layer.shapeValue("kvHeads"), x.t) * d;
+    long f = ceilDiv(layer.shapeValue("ffn"), x.t);
+    long up = (layer.shapeValue("gated") != 0 ? 2 : 1) * f;
+    boolean gated = layer.shapeValue("gated") != 0;
+    long tokens = x.tokens;
+    double e = x.e;
+    double rowBytes = x.rows * h * e;
+    double mask = features.dropout() ? x.rows * h : 0;
+    Op.Gemm qkv = Op.Gemm.of(tokens, q + 2 * kv, h);
+    Op.Gemm out = Op.Gemm.of(tokens, h, q);
+    Op.Gemm mlpUp = Op.Gemm.of(tokens, up, h);
+    Op.Gemm mlpDown = Op.Gemm.of(tokens, h, f);
+    double rotaryBytes = tokens * (q + kv) * e;
+    long headsPerRank = q / d;
+    long batchHeads = x.b * headsPerRank;
+    double scores = (double) batchHeads * x.seq * x.seq;
+    double attentionFlops = 4.0 * batchHeads * x.seq * x.seq * d;
+    switch (pass) {
+      case FORWARD -> {
+        ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+        ops.add(qkv);
+        if (features.rotary()) {
+          ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
+        }
+        switch (options.attention()) {
+          case FLASH ->
+              ops.add(
+                  new Op.FusedAttention(
+                      attentionFlops, tokens * (2 * q + 2 * kv) * e, features.causal(), false));
+          case EAGER -> {
+            ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
+            ops.add(new Op.MemoryOp(scores * e, scores * e));
+            if (features.dropout()) {
+              ops.add(new Op.MemoryOp(scores * e, scores * (e + 1)));
+            }
+            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+          }
+        }
+        ops.add(out);
+        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
+        ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+        ops.add(mlpUp);
+        ops.add(new Op.MemoryOp((gated ? 2 : 1) * tokens * f * e, tokens * f * e));
+        ops.add(mlpDown);
+        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
+      }
+      case BACKWARD_INPUT -> {
+        ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
+        ops.add(dx(mlpDown));
+        ops.add(
+            new Op.MemoryOp((gated ? 3 : 2) * tokens * f * e, (gated ? 2 : 1) * tokens * f * e));
+        ops.add(dx(mlpUp));
+        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+        ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
+        ops.add(dx(out));
+        switch (options.attention()) {
+          case FLASH ->
+              ops.add(
+                  new Op.FusedAttention(
+                      2 * attentionFlops,
+                      tokens * (2 * q + 2 * kv) * e + tokens * (q + 2 * kv) * e,
+                      features.causal(),
+                      true));
+          case EAGER -> {
+            ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
+            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+            if (features.dropout()) {
+              ops.add(new Op.MemoryOp(scores * (e + 1), scores * e));
+            }
+            ops.add(new Op.MemoryOp(2 * scores * e, scores * e));
+            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+          }
+        }
+        if (features.rotary()) {
+          ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
+        }
+        ops.add(dx(qkv));
+        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+      }
+      case BACKWARD_WEIGHT -> {
+        ops.add(dw(qkv));
+        ops.add(dw(out));
+        ops.add(dw(mlpUp));
+        ops.add(dw(mlpDown));
+      }
+    }
+  }
+
+  private static void lmHead(List<Op> ops, LayerSpec layer, Pass pass, Shape x) {
+    long h = x.hidden;
+    long vocab = ceilDiv(layer.shapeValue("vocab"), x.t);
+    double e = x.e;
+    double rowBytes = x.rows * h * e;
+    double logits = (double) x.tokens * vocab;
+    Op.Gemm projection = Op.Gemm.of(x.tokens, vocab, h);
+    switch (pass) {
+      case FORWARD -> {
+        ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+        ops.add(projection);
+        ops.add(new Op.MemoryOp(logits * e, logits * 4));
+        ops.add(new Op.MemoryOp(logits * 8, logits * 4));
+      }
+      case BACKWARD_INPUT -> {
+        ops.add(new Op.MemoryOp(logits * 4, logits * e));
+        ops.add(dx(projection));
+        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+      }
+      case BACKWARD_WEIGHT -> ops.add(dw(projection));
+    }
+  }
+
+  private static void embedding(
+      List<Op> ops, LayerSpec layer, Pass pass, Shape x, ModelFeatures features) {
+    double e = x.e;
+    double bytes = x.tokens * x.hidden * e;
+    boolean positions = layer.shape().getOrDefault("positions", 0L) > 0;
+    switch (pass) {
+      case FORWARD -> {
+        ops.add(new Op.MemoryOp(positions ? 2 * bytes : bytes, bytes));
+        if (features.dropout()) {
+          ops.add(new Op.MemoryOp(bytes, bytes + bytes / e));
+        }
+      }
+      case BACKWARD_INPUT -> {
+        // Token ids have no gradient.
+      }
+      case BACKWARD_WEIGHT -> ops.add(new Op.MemoryOp(bytes, bytes));
+    }
+  }
+
+  /** dX = dY·Wᵀ of a forward GEMM T × n × k: T × k × n. */
+  static Op.Gemm dx(Op.Gemm forward) {
+    return new Op.Gemm(forward.m(), forward.k(), forward.n(), forward.count());
+  }
+
+  /** dW = Xᵀ·dY of a forward GEMM T × n × k: k × n × T. */
+  static Op.Gemm dw(Op.Gemm forward) {
+    return new Op.Gemm(forward.k(), forward.n(), forward.m(), forward.count());
+  }
+
+  private static long ceilDiv(long value, long divisor) {
+    return (value + divisor - 1) / divisor;
+  }
+}

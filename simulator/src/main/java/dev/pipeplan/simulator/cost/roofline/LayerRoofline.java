@@ -1,0 +1,86 @@
+package dev.pipeplan.simulator.cost.roofline;
+
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.LinkSpec;
+import dev.pipeplan.models.ModelSpec;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A model's layers priced op by op on one device: each pass of a layer is the sum of its ops' times
+ * ({@link LayerOps}, {@link DeviceRoofline}) plus its tensor-parallel collectives ({@link
+ * Collectives}). Stateless apart from its inputs; {@link #prefixNanos} gives every stage in O(1).
+ */
+public final class LayerRoofline {
+  private final ModelSpec model;
+  private final DType dtype;
+  private final ModelFeatures features;
+  private final RooflineOptions options;
+  private final LinkSpec tensorParallelLink;
+
+  /**
+   * @param tensorParallelLink the link tensor-parallel ranks share (the intra-node link)
+   */
+  public LayerRoofline(
+      ModelSpec model, DType dtype, RooflineOptions options, LinkSpec tensorParallelLink) {
+    this.model = Objects.requireNonNull(model, "model");
+    this.dtype = Objects.requireNonNull(dtype, "dtype");
+    this.options = Objects.requireNonNull(options, "options");
+    this.tensorParallelLink = Objects.requireNonNull(tensorParallelLink, "tensorParallelLink");
+    this.features = ModelFeatures.of(model);
+  }
+
+  public ModelFeatures features() {
+    return features;
+  }
+
+  /** The ops of one layer's pass. */
+  public List<Op> ops(int layer, Pass pass, int microBatchSize, int tensorParallel) {
+    return LayerOps.of(
+        model.layer(layer), pass, microBatchSize, tensorParallel, dtype.bytes(), features, options);
+  }
+
+  /** One layer's pass over a micro-batch on a device, collectives included. */
+  public double nanos(
+      DeviceRoofline device, int layer, Pass pass, int microBatchSize, int tensorParallel) {
+    double total = 0;
+    for (Op op : ops(layer, pass, microBatchSize, tensorParallel)) {
+      total += op.nanos(device);
+    }
+    LayerSpec spec = model.layer(layer);
+    return total
+        + Collectives.tensorParallelNanos(
+            spec,
+            pass,
+            microBatchSize,
+            tensorParallel,
+            dtype.bytes(),
+            options.sequenceParallel(),
+            tensorParallelLink);
+  }
+
+  /** Kernels of one layer's pass (the collectives not counted). */
+  public int kernels(int layer, Pass pass, int microBatchSize, int tensorParallel) {
+    int kernels = 0;
+    for (Op op : ops(layer, pass, microBatchSize, tensorParallel)) {
+      kernels += op.kernels();
+    }
+    return kernels;
+  }
+
+  /**
+   * Prefix sums of a pass's time over the layers: element i is the time of layers 0..i-1, so a
+   * stage [first, end) takes {@code p[end] - p[first]}.
+   */
+  public double[] prefixNanos(
+      DeviceSpec device, Pass pass, int microBatchSize, int tensorParallel) {
+    DeviceRoofline roofline = DeviceRoofline.of(device, dtype);
+    double[] prefix = new double[model.layerCount() + 1];
+    for (int i = 0; i < model.layerCount(); i++) {
+      prefix[i + 1] = prefix[i] + nanos(roofline, i, pass, microBatchSize, tensorParallel);
+    }
+    return prefix;
+  }
+}

@@ -1,0 +1,36 @@
+package dev.pipeplan.simulator.cost.roofline;
+
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import java.util.Objects;
+
+/**
+ * What a model's blocks do besides their GEMMs, read from its layers' shapes.
+ *
+ * @param rotary rotary position embeddings on Q and K: the model has an embedding layer without
+ *     learned positions ({@code positions} = 0)
+ * @param dropout dropout after the attention and MLP outputs: a block's {@code dropout} shape entry
+ *     when it has one (non-zero means dropout), else GPT-style blocks with biases (GPT-2/3, OPT,
+ *     Megatron's GPT default 0.1) and none for the bias-free Llama family
+ * @param causal a causal attention mask: every transformer in the zoo is a decoder
+ */
+public record ModelFeatures(boolean rotary, boolean dropout, boolean causal) {
+
+  /** The features of a model's blocks. */
+  public static ModelFeatures of(ModelSpec model) {
+    Objects.requireNonNull(model, "model");
+    boolean rotary = false;
+    boolean dropout = false;
+    for (LayerSpec layer : model.layers()) {
+      if (layer.kind() == LayerKind.EMBEDDING) {
+        rotary = layer.shape().getOrDefault("positions", 1L) == 0;
+      }
+      if (layer.kind() == LayerKind.TRANSFORMER_BLOCK) {
+        Long explicit = layer.shape().get("dropout");
+        dropout = explicit != null ? explicit != 0 : layer.shape().getOrDefault("bias", 0L) != 0;
+      }
+    }
+    return new ModelFeatures(rotary, dropout, true);
+  }
+}

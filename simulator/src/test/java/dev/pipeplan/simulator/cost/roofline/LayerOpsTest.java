@@ -1,0 +1,143 @@
+package dev.pipeplan.simulator.cost.roofline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.LinkSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.zoo.TransformerConfig;
+import dev.pipeplan.models.zoo.TransformerLayers;
+import dev.pipeplan.models.zoo.Zoo;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The op lists against the model's own FLOP counts, and their kernel counts. */
+class LayerOpsTest {
+  private static final LinkSpec NVLINK = new LinkSpec("nvlink", 360e9, 5_000);
+
+  private static double flops(List<Op> ops) {
+    double total = 0;
+    for (Op op : ops) {
+      total += op.flops();
+    }
+    return total;
+  }
+
+  private static List<Op> ops(
+      ModelSpec model, int layer, Pass pass, int b, int t, AttentionKernel attention) {
+    return LayerOps.of(
+        model.layer(layer),
+        pass,
+        b,
+        t,
+        model.dtype().bytes(),
+        ModelFeatures.of(model),
+        new RooflineOptions(attention, false));
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "llama2-7b, FLASH",
+    "llama2-7b, EAGER",
+    "llama2-70b, FLASH",
+    "llama3-8b, EAGER",
+    "gpt3-1.3b, FLASH",
+    "gpt2-small, EAGER"
+  })
+  void opFlopsOfEveryLayerMatchTheModelsOwnCount(String name, AttentionKernel attention) {
+    ModelSpec model = Zoo.get(name);
+    for (int i = 0; i < model.layerCount(); i++) {
+      LayerSpec layer = model.layer(i);
+      int b = 2;
+      assertThat(flops(ops(model, i, Pass.FORWARD, b, 1, attention)))
+          .as("%s F", layer.name())
+          .isCloseTo(
+              layer.kind() == LayerKind.EMBEDDING ? 0 : b * layer.forwardFlops(),
+              within(0.01 * b * layer.forwardFlops()));
+      assertThat(flops(ops(model, i, Pass.BACKWARD_INPUT, b, 1, attention)))
+          .as("%s I", layer.name())
+          .isCloseTo(b * layer.backwardInputFlops(), within(0.01 * b * layer.backwardInputFlops()));
+      if (layer.kind() != LayerKind.EMBEDDING) {
+        assertThat(flops(ops(model, i, Pass.BACKWARD_WEIGHT, b, 1, attention)))
+            .as("%s W", layer.name())
+            .isCloseTo(
+                b * layer.backwardWeightFlops(), within(0.01 * b * layer.backwardWeightFlops()));
+      }
+    }
+  }
+
+  @Test
+  void tensorParallelRanksShareABlocksFlops() {
+    ModelSpec model = Zoo.get("llama2-7b");
+    LayerSpec block = model.layer(1);
+    assertThat(flops(ops(model, 1, Pass.FORWARD, 1, 4, AttentionKernel.FLASH)))
+        .isCloseTo(block.forwardFlops() / 4, within(1e-6 * block.forwardFlops()));
+  }
+
+  @Test
+  void aLlamaBlockForwardIsElevenKernelsAndATinyOneIsLaunchBound() {
+    // norm, QKV, rotary, attention, output, residual, norm, MLP up, SiLU·mul, MLP down, residual.
+    ModelSpec tiny =
+        TransformerLayers.build(
+            new TransformerConfig(
+                "tiny-llama", 256, 64, 2, 4, 4, 128, 0, true, false, false, 8, DType.BF16));
+    LayerRoofline roofline =
+        new LayerRoofline(tiny, DType.BF16, RooflineOptions.defaults(), NVLINK);
+    DeviceRoofline h100 = DeviceRoofline.of(Clusters.device("h100-sxm"), DType.BF16);
+    assertThat(roofline.features()).isEqualTo(new ModelFeatures(true, false, true));
+    assertThat(roofline.kernels(1, Pass.FORWARD, 1, 1)).isEqualTo(11);
+    // Every kernel of a 64-wide, 8-token block is far shorter than one launch.
+    assertThat(roofline.nanos(h100, 1, Pass.FORWARD, 1, 1))
+        .isEqualTo(11 * h100.parameters().kernelLaunchNanos());
+    // I: 2 residuals, 2 norms, the activation, rotary, 4 dX GEMMs, attention backward (2 kernels).
+    assertThat(roofline.kernels(1, Pass.BACKWARD_INPUT, 1, 1)).isEqualTo(12);
+    assertThat(roofline.kernels(1, Pass.BACKWARD_WEIGHT, 1, 1)).isEqualTo(4);
+  }
+
+  @Test
+  void gptBlocksHaveDropoutAndNoRotary() {
+    assertThat(ModelFeatures.of(Zoo.get("gpt3-1.3b")))
+        .isEqualTo(new ModelFeatures(false, true, true));
+    assertThat(ModelFeatures.of(Zoo.get("llama3-8b")))
+        .isEqualTo(new ModelFeatures(true, false, true));
+  }
+
+  @Test
+  void aLayerWithoutShapeIsItsFlopsPlusItsWeights() {
+    LayerSpec conv =
+        new LayerSpec("conv", LayerKind.CONV, Map.of(), 1e9, 2e9, 3e9, 1000, 0, 8, null);
+    List<Op> forward =
+        LayerOps.of(
+            conv,
+            Pass.FORWARD,
+            4,
+            2,
+            2,
+            new ModelFeatures(false, false, true),
+            RooflineOptions.defaults());
+    assertThat(forward).containsExactly(new Op.Unshaped(2e9, 1000));
+  }
+
+  @Test
+  void theBlocksAllReducesAreInFAndIOnly() {
+    ModelSpec model = Zoo.get("llama2-7b");
+    LayerSpec block = model.layer(1);
+    double bytes = block.outputBytes() * 2.0;
+    double one = Collectives.allReduceNanos(bytes, 8, NVLINK);
+    assertThat(one).isCloseTo(2.0 * 7 / 8 * bytes / 360e9 * 1e9 + 2 * 7 * 5_000, within(1e-6));
+    assertThat(Collectives.tensorParallelNanos(block, Pass.FORWARD, 2, 8, 2, false, NVLINK))
+        .isCloseTo(2 * one, within(1e-6));
+    assertThat(Collectives.tensorParallelNanos(block, Pass.BACKWARD_WEIGHT, 2, 8, 2, false, NVLINK))
+        .isZero();
+    // Sequence parallelism: a reduce-scatter and an all-gather move what one all-reduce does.
+    assertThat(Collectives.tensorParallelNanos(block, Pass.BACKWARD_INPUT, 2, 8, 2, true, NVLINK))
+        .isCloseTo(2 * one, within(1e-6));
+  }
+}
