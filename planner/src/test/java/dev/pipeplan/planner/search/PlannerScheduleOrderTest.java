@@ -88,9 +88,9 @@ class PlannerScheduleOrderTest {
 
   @Test
   void llama3EightBFindsAPlanAsGoodAsTheOneFOneBPlanWhateverTheOrder() {
-    // issue 11: gpipe,1f1b said "no plan fits", 1f1b,gpipe found pp=1 tp=8 (17.7 s under the flat
-    // 70%-of-peak compute model; the per-op roofline prices that plan higher, so the bound is the
-    // 1f1b-only plan's own time under the current cost model); no order may do worse
+    // issue 11: gpipe,1f1b said "no plan fits", 1f1b,gpipe found pp=1 tp=8 at 17.7 s. Every order
+    // must find a plan within those 17.7 s, and every set that offers 1f1b (the empty set offers
+    // all kinds) one at least as fast as the 1f1b-only search's, under the current cost model
     Case c = CASES.get(0);
     long oneFOneB =
         PlanJson.parse(outcome(c, List.of(ScheduleKind.ONE_F_ONE_B)), "search")
@@ -110,7 +110,12 @@ class PlannerScheduleOrderTest {
       var plan = PlanJson.parse(json, "search");
       assertThat(plan.predicted().iterationNanos())
           .as("--schedules %s", ids(order))
-          .isLessThanOrEqualTo(oneFOneB);
+          .isLessThanOrEqualTo(17_700_000_000L);
+      if (order.isEmpty() || order.contains(ScheduleKind.ONE_F_ONE_B)) {
+        assertThat(plan.predicted().iterationNanos())
+            .as("--schedules %s", ids(order))
+            .isLessThanOrEqualTo(oneFOneB);
+      }
     }
   }
 
