@@ -70,31 +70,35 @@ print(6 * N + 12 * L * s * a * hd)' "$@"
 }
 
 # One row per published run (see docs/validation.md for the sources and the assumptions):
-# id|model|L|h|heads|kv|ffn|gated|V|device|nodes|per_node|tp|pp|dp|cp|b|G|seq|recompute|schedule|precision|kind|value
+# id|model|L|h|heads|kv|ffn|gated|V|device|nodes|per_node|tp|pp|dp|cp|b|G|seq|recompute|schedule|precision|kind|value|attention|zero|sp
 #   model: a zoo name or a file under scripts/validation-models; recompute: none|selective|full;
+#   attention: flash|eager (the kernel the run used: flash for Megatron-Core/TE, torchtitan's SDPA and Llama 3;
+#   eager for the 2022 runs, before FlashAttention was in their stacks); zero: 0|1|2 (1: Megatron's distributed
+#   optimizer or DeepSpeed ZeRO-1; 2 stands in for FSDP/ZeRO-3, which pipeplan does not model beyond sharding
+#   optimizer state and gradients); sp: sequence parallelism with tp (1 = on);
 #   kind: tflops (model TFLOP/s per GPU), seconds (per iteration), tps (tokens/s per GPU)
 rows=(
-  "M1|megatron-gpt-1.7b|24|2048|16|16|8192|0|131072|h100-sxm|6|8|1|1|48|1|1|192|4096|none|1f1b|bf16|tflops|408.8"
-  "M2|megatron-gpt-7.1b|30|4096|32|32|16384|0|131072|h100-sxm|12|8|2|1|48|1|1|192|4096|none|1f1b|bf16|tflops|465.9"
-  "M3|megatron-gpt-16b|32|6144|48|48|24576|0|131072|h100-sxm|24|8|4|1|48|1|1|192|4096|none|1f1b|bf16|tflops|489.1"
-  "M4|megatron-gpt-32b|48|7168|56|56|28672|0|131072|h100-sxm|48|8|8|1|48|1|1|192|4096|none|1f1b|bf16|tflops|459.6"
-  "M5|megatron-gpt-70b|84|8192|64|64|32768|0|131072|h100-sxm|96|8|8|2|48|1|1|384|4096|none|interleaved|bf16|tflops|419.7"
-  "M6|megatron-gpt-119b|92|10240|80|80|40960|0|131072|h100-sxm|192|8|8|4|48|1|1|768|4096|none|interleaved|bf16|tflops|420.5"
-  "M7|megatron-gpt-177b|96|12288|96|96|49152|0|131072|h100-sxm|288|8|8|6|48|1|1|1152|4096|none|interleaved|bf16|tflops|432.8"
-  "M8|megatron-gpt-314b|96|16384|128|128|65536|0|131072|h100-sxm|384|8|8|8|48|1|1|1536|4096|none|interleaved|bf16|tflops|474.4"
-  "M9|megatron-gpt-462b|112|18432|144|144|73728|0|131072|h100-sxm|768|8|8|16|48|1|1|3072|4096|none|interleaved|bf16|tflops|459.9"
-  "B1|bloom-176b|70|14336|112|112|57344|0|250880|a100-80gb|48|8|4|12|8|1|2|2048|2048|full|1f1b|bf16|seconds|104.70"
-  "O1|opt-175b|96|12288|96|96|49152|0|50272|a100-80gb|124|8|8|1|124|1|1|992|2048|full|1f1b|fp16|tflops|147"
-  "L1|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|1024|8|8|16|64|1|1|2048|8192|none|interleaved|bf16|tflops|430"
-  "L2|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|2048|8|8|16|128|1|1|2048|8192|none|interleaved|bf16|tflops|400"
-  "L3|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|2048|8|8|16|8|16|1|128|131072|none|interleaved|bf16|tflops|380"
-  "T1|llama3-8b|32|4096|32|8|14336|1|128256|h100-sxm|1|8|1|1|8|1|2|16|8192|selective|1f1b|bf16|tps|5762"
-  "T2|llama3-8b|32|4096|32|8|14336|1|128256|h100-sxm|16|8|1|1|128|1|2|256|8192|selective|1f1b|bf16|tps|5605"
-  "T3|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|64|8|8|8|8|1|32|256|8192|full|interleaved|fp8|tps|128"
-  "K1|korthikanti-22b|48|6144|64|64|24576|0|51200|a100-80gb|1|8|8|1|1|1|4|4|2048|selective|1f1b|fp16|seconds|1.10"
-  "K2|korthikanti-175b|96|12288|96|96|49152|0|51200|a100-80gb|8|8|8|8|1|1|1|64|2048|selective|1f1b|fp16|seconds|13.75"
-  "K3|korthikanti-530b|105|20480|128|128|81920|0|51200|a100-80gb|35|8|8|35|1|1|1|280|2048|selective|1f1b|fp16|seconds|37.83"
-  "K4|korthikanti-1t|128|25600|160|160|102400|0|51200|a100-80gb|64|8|8|64|1|1|1|512|2048|selective|1f1b|fp16|seconds|71.49"
+  "M1|megatron-gpt-1.7b|24|2048|16|16|8192|0|131072|h100-sxm|6|8|1|1|48|1|1|192|4096|none|1f1b|bf16|tflops|408.8|flash|1|1"
+  "M2|megatron-gpt-7.1b|30|4096|32|32|16384|0|131072|h100-sxm|12|8|2|1|48|1|1|192|4096|none|1f1b|bf16|tflops|465.9|flash|1|1"
+  "M3|megatron-gpt-16b|32|6144|48|48|24576|0|131072|h100-sxm|24|8|4|1|48|1|1|192|4096|none|1f1b|bf16|tflops|489.1|flash|1|1"
+  "M4|megatron-gpt-32b|48|7168|56|56|28672|0|131072|h100-sxm|48|8|8|1|48|1|1|192|4096|none|1f1b|bf16|tflops|459.6|flash|1|1"
+  "M5|megatron-gpt-70b|84|8192|64|64|32768|0|131072|h100-sxm|96|8|8|2|48|1|1|384|4096|none|interleaved|bf16|tflops|419.7|flash|1|1"
+  "M6|megatron-gpt-119b|92|10240|80|80|40960|0|131072|h100-sxm|192|8|8|4|48|1|1|768|4096|none|interleaved|bf16|tflops|420.5|flash|1|1"
+  "M7|megatron-gpt-177b|96|12288|96|96|49152|0|131072|h100-sxm|288|8|8|6|48|1|1|1152|4096|none|interleaved|bf16|tflops|432.8|flash|1|1"
+  "M8|megatron-gpt-314b|96|16384|128|128|65536|0|131072|h100-sxm|384|8|8|8|48|1|1|1536|4096|none|interleaved|bf16|tflops|474.4|flash|1|1"
+  "M9|megatron-gpt-462b|112|18432|144|144|73728|0|131072|h100-sxm|768|8|8|16|48|1|1|3072|4096|none|interleaved|bf16|tflops|459.9|flash|1|1"
+  "B1|bloom-176b|70|14336|112|112|57344|0|250880|a100-80gb|48|8|4|12|8|1|2|2048|2048|full|1f1b|bf16|seconds|104.70|eager|1|0"
+  "O1|opt-175b|96|12288|96|96|49152|0|50272|a100-80gb|124|8|8|1|124|1|1|992|2048|full|1f1b|fp16|tflops|147|eager|2|0"
+  "L1|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|1024|8|8|16|64|1|1|2048|8192|none|interleaved|bf16|tflops|430|flash|1|1"
+  "L2|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|2048|8|8|16|128|1|1|2048|8192|none|interleaved|bf16|tflops|400|flash|1|1"
+  "L3|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|2048|8|8|16|8|16|1|128|131072|none|interleaved|bf16|tflops|380|flash|1|1"
+  "T1|llama3-8b|32|4096|32|8|14336|1|128256|h100-sxm|1|8|1|1|8|1|2|16|8192|selective|1f1b|bf16|tps|5762|flash|2|0"
+  "T2|llama3-8b|32|4096|32|8|14336|1|128256|h100-sxm|16|8|1|1|128|1|2|256|8192|selective|1f1b|bf16|tps|5605|flash|2|0"
+  "T3|llama3.1-405b|126|16384|128|8|53248|1|128256|h100-sxm|64|8|8|8|8|1|32|256|8192|full|interleaved|fp8|tps|128|flash|2|0"
+  "K1|korthikanti-22b|48|6144|64|64|24576|0|51200|a100-80gb|1|8|8|1|1|1|4|4|2048|selective|1f1b|fp16|seconds|1.10|eager|0|1"
+  "K2|korthikanti-175b|96|12288|96|96|49152|0|51200|a100-80gb|8|8|8|8|1|1|1|64|2048|selective|1f1b|fp16|seconds|13.75|eager|0|1"
+  "K3|korthikanti-530b|105|20480|128|128|81920|0|51200|a100-80gb|35|8|8|35|1|1|1|280|2048|selective|1f1b|fp16|seconds|37.83|eager|0|1"
+  "K4|korthikanti-1t|128|25600|160|160|102400|0|51200|a100-80gb|64|8|8|64|1|1|1|512|2048|selective|1f1b|fp16|seconds|71.49|eager|0|1"
 )
 
 echo "| id | GPUs | tp/pp/dp | published TFLOP/s/GPU | predicted TFLOP/s/GPU | published s/iter | predicted s/iter | error % | fits in pipeplan's memory model | pipeplan plan |"
@@ -105,7 +109,7 @@ errors_file="$work/errors"
 : >"$errors_file"
 for row in "${rows[@]}"; do
   IFS='|' read -r id model L h heads kv ffn gated V device nodes per tp pp dp cp b G seq recompute schedule \
-    precision kind value <<<"$row"
+    precision kind value attention zero sp <<<"$row"
   gpus=$((nodes * per))
   fpt=$(flops_per_token "$L" "$h" "$heads" "$kv" "$ffn" "$gated" "$V" "$seq")
   # Published number -> model TFLOP/s per GPU and seconds per iteration.
@@ -132,8 +136,8 @@ print("%.1f %.3f" % (t, F / (t * 1e12 * gpus)))' "$kind" "$value" "$fpt" "$G" "$
   cluster="$device:${nodes}x$per"
   args=(plan --model "$model_arg" --global-batch "$G" --seq "$seq" --pp "$pp" --tp "$tp" --microbatch-size "$b"
     --schedules "$schedule" --json --quiet)
-  # pipeplan has one recompute mode today (full, per stage); selective recomputation is run as none.
-  [[ $recompute == full ]] && args+=(--recompute)
+  args+=(--recompute "$recompute" --attention "$attention" --zero "$zero")
+  [[ $sp == 1 && $tp -gt 1 ]] && args+=(--sequence-parallel)
   fits="yes"
   out="$work/$id.json"
   err="$work/$id.err"
@@ -167,8 +171,8 @@ fpt, G, s, gpus, ns, pub = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
 sec = ns / 1e9
 t = fpt * G * s / (sec * gpus) / 1e12
 print("%.1f %.3f %+.1f" % (t, sec, (t / pub - 1) * 100))' "$fpt" "$G" "$seq" "$gpus" "$iter_ns" "$pub_tflops")
-  rc_note=""
-  [[ $recompute == selective ]] && rc_note=", selective recompute run as none"
+  rc_note=", recompute $recompute, $attention attention, zero $zero"
+  [[ $sp == 1 && $tp -gt 1 ]] && rc_note="$rc_note, sequence parallel"
   plan_desc="$kind_out v=$v b=$b m=$m, bubble $(python3 -c "print('%.1f%%' % (float('$bubble') * 100))")$rc_note"
   echo "${lead}$pred_tflops | $pub_s | $pred_s | $errpct | $fits | $plan_desc |"
   echo "$id $errpct" >>"$errors_file"
