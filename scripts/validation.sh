@@ -137,7 +137,7 @@ print("%.1f %.3f" % (t, F / (t * 1e12 * gpus)))' "$kind" "$value" "$fpt" "$G" "$
   args=(plan --model "$model_arg" --global-batch "$G" --seq "$seq" --pp "$pp" --tp "$tp" --microbatch-size "$b"
     --schedules "$schedule" --json --quiet)
   args+=(--recompute "$recompute" --attention "$attention" --zero "$zero")
-  [[ $sp == 1 && $tp -gt 1 ]] && args+=(--sequence-parallel)
+  if [[ $sp == 1 ]]; then args+=(--sequence-parallel); else args+=(--no-sequence-parallel); fi
   fits="yes"
   out="$work/$id.json"
   err="$work/$id.err"

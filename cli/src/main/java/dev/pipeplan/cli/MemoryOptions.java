@@ -32,16 +32,22 @@ final class MemoryOptions {
   @Option(
       names = {"--zero", "--optimizer-sharding"},
       paramLabel = "STAGE",
-      defaultValue = "0",
+      defaultValue = "1",
       description =
-          "Shard over data parallelism: 0/none (default), 1/zero1 the optimizer state (Megatron's"
-              + " distributed optimizer), 2/zero2 also the gradients.")
+          "Shard over data parallelism: 0/none, 1/zero1 the optimizer state (Megatron's distributed"
+              + " optimizer, DeepSpeed ZeRO-1; the default, as in Megatron's and NeMo's large-model"
+              + " recipes), 2/zero2 also the gradients.")
   String zero;
 
   @Option(
       names = "--sequence-parallel",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
       description =
-          "Split the norm and dropout activations over the tensor-parallel ranks too (with --tp > 1).")
+          "With tp > 1, split the norm and dropout activations (and their work) over the tensor-parallel"
+              + " ranks too, as Megatron's and NeMo's recipes do (the default; --no-sequence-parallel turns"
+              + " it off).")
   boolean sequenceParallel;
 
   /** The training with these modes. */

@@ -101,14 +101,15 @@ public record TrainingSpec(
             .append(", recompute ")
             .append(recompute.id());
     sb.append(
-        switch (optimizerSharding) {
-          case NONE -> ", optimizer not sharded";
-          case ZERO1 -> ", optimizer sharded over dp=" + dataParallel;
-          case ZERO2 -> ", optimizer and gradients sharded over dp=" + dataParallel;
-        });
-    if (sequenceParallel) {
-      sb.append(
-          tensorParallel > 1 ? ", sequence parallel" : ", sequence parallel (no effect at tp=1)");
+        dataParallel == 1 && optimizerSharding != OptimizerSharding.NONE
+            ? ", optimizer not sharded (dp=1)"
+            : switch (optimizerSharding) {
+              case NONE -> ", optimizer not sharded";
+              case ZERO1 -> ", optimizer sharded over dp=" + dataParallel;
+              case ZERO2 -> ", optimizer and gradients sharded over dp=" + dataParallel;
+            });
+    if (sequenceParallel && tensorParallel > 1) {
+      sb.append(", sequence parallel");
     }
     return sb.toString();
   }
