@@ -1,0 +1,104 @@
+package dev.pipeplan.planner.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Parallelism;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The iteration's cost terms (data-parallel sync, optimizer step, memory limit, the sync's lower
+ * bound) of a few candidates, against the numbers the planner computed before they moved to {@code
+ * simulator.cost.IterationCosts}: the move must not change a nanosecond.
+ */
+class IterationTermsTest {
+  private static final ModelSpec GPT2 = ModelLoader.load("gpt2-small", 1024);
+  private static final ClusterSpec EIGHT_H100 = Clusters.load("h100:2x4");
+  private static final TrainingSpec TRAINING =
+      TrainingSpec.of(32, GPT2.sequenceLength(), GPT2.dtype());
+
+  private static final List<Candidate> CANDIDATES =
+      List.of(
+          new Candidate(Parallelism.of(2, 2, 2), 2, 8, ScheduleKind.ONE_F_ONE_B, 1),
+          new Candidate(Parallelism.of(1, 8, 1), 4, 1, ScheduleKind.ONE_F_ONE_B, 1),
+          new Candidate(Parallelism.of(2, 4, 1), 1, 8, ScheduleKind.GPIPE, 1),
+          new Candidate(Parallelism.of(4, 2, 1), 2, 8, ScheduleKind.INTERLEAVED_1F1B, 2),
+          new Candidate(Parallelism.of(8, 1, 1), 1, 32, ScheduleKind.ZB_H1, 1));
+
+  /** Per candidate: dp sync, optimizer step, lower bound, memory limit of pipeline device 0. */
+  private static List<Long> terms(SearchOptions options) {
+    CandidateEvaluator evaluator = new CandidateEvaluator(GPT2, TRAINING, EIGHT_H100, options);
+    List<Long> out = new ArrayList<>();
+    for (Candidate c : CANDIDATES) {
+      Partition p = evaluator.partition(evaluator.problem(c)).orElseThrow();
+      CompiledSchedule compiled = evaluator.schedule(c.scheduleRequest()).orElseThrow();
+      Evaluation e = evaluator.evaluate(c, compiled, p);
+      out.add(e.dataParallelSyncNanos());
+      out.add(e.optimizerStepNanos());
+      out.add(evaluator.lowerBoundNanos(c));
+      out.add(evaluator.memoryLimit(c.parallelism(), 0));
+    }
+    return out;
+  }
+
+  @Test
+  void termsEqualThePlannersBeforeTheMove() {
+    assertThat(terms(SearchOptions.defaults()))
+        .containsExactly(
+            230549L,
+            446175L,
+            14754545L,
+            83751862272L,
+            5713320L,
+            1155660L,
+            9093924L,
+            83751862272L,
+            344967L,
+            958173L,
+            12294269L,
+            83751862272L,
+            228819L,
+            563227L,
+            9579833L,
+            83751862272L,
+            0L,
+            431578L,
+            13560928L,
+            83751862272L);
+  }
+
+  @Test
+  void aMemoryLimitOptionOverridesOnlyTheLimit() {
+    assertThat(terms(SearchOptions.defaults().withMemoryLimitBytes(60_000_000_000L)))
+        .containsExactly(
+            230549L,
+            446175L,
+            14754545L,
+            60000000000L,
+            5713320L,
+            1155660L,
+            9093924L,
+            60000000000L,
+            344967L,
+            958173L,
+            12294269L,
+            60000000000L,
+            228819L,
+            563227L,
+            9579833L,
+            60000000000L,
+            0L,
+            431578L,
+            13560928L,
+            60000000000L);
+  }
+}
