@@ -16,11 +16,10 @@ import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.reports.chart.GanttChart;
-import dev.pipeplan.simulator.cost.AnalyticCostModel;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
+import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.FixedStageCosts;
-import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.engine.SimulationResult;
@@ -45,6 +44,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -302,16 +302,12 @@ final class SimulateCommand implements Callable<Integer> {
               false);
       training = memoryOptions.apply(training);
       trainingUsed = training;
-      CostModel costModel;
-      if (profile != null) {
-        costModel =
-            MeasuredCostModel.fromProfile(
-                modelSpec, ProfileJson.read(profile), training, clusterSpec);
-      } else if (modelSpec.fullyMeasured()) {
-        costModel = MeasuredCostModel.fromLayers(modelSpec, training, clusterSpec);
-      } else {
-        costModel = new AnalyticCostModel(modelSpec, training, clusterSpec);
-      }
+      CostModel costModel =
+          CostSources.choose(
+              modelSpec,
+              training,
+              clusterSpec,
+              profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile)));
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
     }
 

@@ -5,22 +5,20 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
-import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.PlanLinks;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
 import dev.pipeplan.planner.partition.MipPartitioner;
 import dev.pipeplan.planner.partition.PartitionProblem;
-import dev.pipeplan.simulator.cost.AnalyticCostModel;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
+import dev.pipeplan.simulator.cost.CostSources;
+import dev.pipeplan.simulator.cost.IterationCosts;
 import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
-import dev.pipeplan.simulator.cost.roofline.DataParallelOverlap;
-import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Schedule;
@@ -58,6 +56,7 @@ public final class CandidateEvaluator {
   private final long[] layerParameters;
   private final Map<Long, LayerCosts> layerCosts = new HashMap<>();
   private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules = new HashMap<>();
+  private final Map<Parallelism, IterationCosts> iterationCosts = new HashMap<>();
 
   public CandidateEvaluator(
       ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
@@ -66,8 +65,9 @@ public final class CandidateEvaluator {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.options = Objects.requireNonNull(options, "options");
     this.reference = cluster.device(0);
-    this.costModel = costModelFor(model, training, cluster, options.profile());
-    boolean measured = options.profile() != null || model.fullyMeasured();
+    this.costModel =
+        CostSources.choose(model, training, cluster, Optional.ofNullable(options.profile()));
+    boolean measured = costModel instanceof MeasuredCostModel;
     this.actionOverheadNanos = measured ? 0 : reference.launchOverheadNanos();
     this.layerParameters = new long[model.layerCount()];
     for (int i = 0; i < layerParameters.length; i++) {
@@ -100,21 +100,6 @@ public final class CandidateEvaluator {
   /** The cost model every candidate is priced with. */
   public CostModel costModel() {
     return costModel;
-  }
-
-  /**
-   * The cost model for a model, training setup and cluster: a profile's fitted lines when one is
-   * given, the model's own measured times when every layer has them, else the analytic model.
-   */
-  public static CostModel costModelFor(
-      ModelSpec model, TrainingSpec training, ClusterSpec cluster, Profile profile) {
-    if (profile != null) {
-      return MeasuredCostModel.fromProfile(model, profile, training, cluster);
-    }
-    if (model.fullyMeasured()) {
-      return MeasuredCostModel.fromLayers(model, training, cluster);
-    }
-    return new AnalyticCostModel(model, training, cluster);
   }
 
   /**
@@ -155,14 +140,30 @@ public final class CandidateEvaluator {
         : d.flopsPerSecond(training.dtype()) / reference.flopsPerSecond(training.dtype());
   }
 
-  /**
-   * The memory a pipeline device may use: the option's limit when one is given (it overrides the
-   * device's memory in either direction: the user knows their devices), else the device's usable
-   * memory.
-   */
+  /** The memory a pipeline device may use ({@link IterationCosts#memoryLimitBytes}). */
   public long memoryLimit(Parallelism par, int pipelineDevice) {
-    long own = cluster.device(clusterDevice(par, pipelineDevice)).memoryBytes();
-    return options.memoryLimitBytes() > 0 ? options.memoryLimitBytes() : own;
+    return iterationCosts(par).memoryLimitBytes(pipelineDevice);
+  }
+
+  /**
+   * The iteration's terms outside the schedule (memory limits, data-parallel sync, optimizer step)
+   * for a parallelism: its replicas placed in Megatron's tp-dp-pp order.
+   */
+  public IterationCosts iterationCosts(Parallelism par) {
+    return iterationCosts.computeIfAbsent(
+        par,
+        p -> {
+          List<List<Integer>> replicas = new ArrayList<>(p.pp());
+          for (int d = 0; d < p.pp(); d++) {
+            List<Integer> of = new ArrayList<>(p.dp());
+            for (int r = 0; r < p.dp(); r++) {
+              of.add(p.clusterDevice(d, r, 0));
+            }
+            replicas.add(of);
+          }
+          return new IterationCosts(
+              model, training, cluster, p.tp(), replicas, options.memoryLimitBytes());
+        });
   }
 
   /** The links between pipeline devices, as the prediction uses them. */
@@ -339,99 +340,6 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * Gradient all-reduce across replicas, bucketed and overlapped with the backward as Megatron's
-   * distributed data parallel and PyTorch DDP run it: per pipeline device, the ring over the link
-   * its replicas share, less what the last micro-batch's backward on that device hides ({@link
-   * DataParallelOverlap}); the slowest device counts.
-   */
-  public long dataParallelSyncNanos(Candidate c, Schedule schedule, Partition partition) {
-    Parallelism par = c.parallelism();
-    if (par.dp() == 1) {
-      return 0;
-    }
-    long[] params = parametersPerDevice(c, schedule, partition);
-    long[] backward = new long[par.pp()];
-    List<StageCost> costs = stageCosts(c, partition);
-    for (int s = 0; s < costs.size(); s++) {
-      backward[schedule.deviceOf(s)] +=
-          costs.get(s).backwardInputNanos() + costs.get(s).backwardWeightNanos();
-    }
-    long bucket = DataParallelOverlap.bucketParameters(par.dp());
-    long worst = 0;
-    for (int d = 0; d < par.pp(); d++) {
-      LinkSpec link = replicaLink(par, d);
-      long bytes = params[d] * training.optimizer().gradientBytesPerParameter();
-      long allReduce = LayerCosts.ringAllReduceNanos(bytes, par.dp(), link);
-      worst =
-          Math.max(
-              worst, DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket));
-    }
-    return worst;
-  }
-
-  /**
-   * A lower bound of the exposed all-reduce: the device with the most parameters has at least the
-   * average, and at least its last bucket (or all of it, if smaller) is exposed; counted at the
-   * ring's bandwidth term alone over the faster link.
-   */
-  long dataParallelSyncLowerBound(Parallelism par) {
-    if (par.dp() == 1) {
-      return 0;
-    }
-    long average = model.totalParameters() / par.tp() / par.pp();
-    long exposedParameters = Math.min(average, DataParallelOverlap.bucketParameters(par.dp()));
-    double bytes = (double) exposedParameters * training.optimizer().gradientBytesPerParameter();
-    double bandwidth =
-        Math.max(
-            cluster.intraNodeLink().bandwidthBytesPerSecond(),
-            cluster.interNodeLink().bandwidthBytesPerSecond());
-    return (long) Math.floor(2.0 * (par.dp() - 1) / par.dp() * bytes / bandwidth * 1e9);
-  }
-
-  /**
-   * The optimizer step as memory traffic: each device reads and writes its weights, gradients and
-   * state once, at the memory bandwidth a streaming kernel reaches ({@link
-   * RooflineParameters#hbmEfficiency}); the slowest counts.
-   */
-  public long optimizerStepNanos(Candidate c, Schedule schedule, Partition partition) {
-    long[] params = parametersPerDevice(c, schedule, partition);
-    long perParameter =
-        training.dtype().bytes()
-            + training.optimizer().gradientBytesPerParameter()
-            + 2L * training.optimizer().stateBytesPerParameter();
-    long worst = 0;
-    for (int d = 0; d < params.length; d++) {
-      DeviceSpec device = cluster.device(clusterDevice(c.parallelism(), d));
-      double bandwidth =
-          device.memoryBandwidthBytesPerSecond() * RooflineParameters.of(device).hbmEfficiency();
-      worst = Math.max(worst, (long) Math.ceil(params[d] * perParameter * 1e9 / bandwidth));
-    }
-    return worst;
-  }
-
-  private LinkSpec replicaLink(Parallelism par, int pipelineDevice) {
-    int node = cluster.nodeOf(par.clusterDevice(pipelineDevice, 0, 0));
-    for (int r = 1; r < par.dp(); r++) {
-      if (cluster.nodeOf(par.clusterDevice(pipelineDevice, r, 0)) != node) {
-        return cluster.interNodeLink();
-      }
-    }
-    return cluster.intraNodeLink();
-  }
-
-  private long[] parametersPerDevice(Candidate c, Schedule schedule, Partition partition) {
-    LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism().tp(), c.parallelism().dp());
-    long[] params = new long[c.parallelism().pp()];
-    int first = 0;
-    for (int s = 0; s < partition.stageCount(); s++) {
-      int end = first + partition.layerCounts().get(s);
-      params[schedule.deviceOf(s)] += costs.parameters(first, end);
-      first = end;
-    }
-    return params;
-  }
-
-  /**
    * A lower bound on a candidate's iteration time before partitioning: every device runs at least
    * an even share of the work of m micro-batches at the fastest speed, each action paying its
    * overhead, plus a lower bound of the gradient sync.
@@ -447,7 +355,7 @@ public final class CandidateEvaluator {
     long perMicroBatch = (long) Math.floor(total / fastest / par.pp());
     long actions = (long) c.virtualStages() * (c.kind().splitsBackward() ? 3 : 2);
     return c.microBatchCount() * (perMicroBatch + actions * costs.actionOverheadNanos())
-        + dataParallelSyncLowerBound(par);
+        + iterationCosts(par).dataParallelSyncLowerBoundNanos();
   }
 
   /**
@@ -503,11 +411,12 @@ public final class CandidateEvaluator {
     List<StageCost> stageCosts = stageCosts(c, partition);
     StageCosts costs = new StageCosts(stageCosts, links(c.parallelism()).toLinkModel());
     Metrics metrics = Simulator.metrics(compiled, costs);
+    IterationCosts iteration = iterationCosts(c.parallelism());
     long worstOver = Long.MIN_VALUE;
     int worstDevice = 0;
     long smallestLimit = Long.MAX_VALUE;
     for (DeviceMetrics dm : metrics.devices()) {
-      long limit = memoryLimit(c.parallelism(), dm.device());
+      long limit = iteration.memoryLimitBytes(dm.device());
       smallestLimit = Math.min(smallestLimit, limit);
       long over = dm.peakMemoryBytes() - limit;
       if (over > worstOver) {
@@ -520,8 +429,8 @@ public final class CandidateEvaluator {
         partition,
         stageCosts,
         metrics,
-        dataParallelSyncNanos(c, schedule, partition),
-        optimizerStepNanos(c, schedule, partition),
+        iteration.dataParallelSyncNanos(partition, schedule.stageToDevice(), stageCosts),
+        iteration.optimizerStepNanos(partition, schedule.stageToDevice()),
         smallestLimit,
         worstOver,
         worstDevice);

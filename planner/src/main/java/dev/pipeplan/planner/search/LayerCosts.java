@@ -1,6 +1,5 @@
 package dev.pipeplan.planner.search;
 
-import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
 import dev.pipeplan.simulator.cost.Partition;
@@ -82,15 +81,6 @@ public final class LayerCosts {
       params[i] = (layerParameters[i] + tp - 1) / tp;
     }
     return new LayerCosts(work, stat, act, params, actionOverheadNanos, workspace);
-  }
-
-  /** Ring all-reduce of {@code bytes} over {@code ranks} ranks: 2(r-1) steps of bytes/r each. */
-  public static long ringAllReduceNanos(long bytes, int ranks, LinkSpec link) {
-    if (ranks <= 1 || bytes <= 0) {
-      return 0;
-    }
-    long chunk = (bytes + ranks - 1) / ranks;
-    return 2L * (ranks - 1) * link.transferNanos(chunk);
   }
 
   public int layerCount() {
