@@ -1,0 +1,125 @@
+package dev.pipeplan.simulator.cost;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.LinkSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Hand-computed iteration terms on two nodes of two devices with round link numbers. */
+class IterationCostsTest {
+  private static final DeviceSpec DEVICE =
+      new DeviceSpec("round", Map.of(DType.FP16, 1e12), 80_000_000_000L, 1e12, 5_000);
+
+  /** 1 GB/s and 1 us; 0.1 GB/s and 10 us. */
+  private static final ClusterSpec CLUSTER =
+      ClusterSpec.of(
+          "test",
+          DEVICE,
+          2,
+          2,
+          new LinkSpec("intra", 1e9, 1_000),
+          new LinkSpec("inter", 1e8, 10_000));
+
+  private static final TrainingSpec TRAINING =
+      new TrainingSpec(16, 0, DType.FP16, Optimizer.adamMixedPrecision(), false);
+  private static final Partition TWO = Partition.of(1, 1);
+  private static final List<Integer> LOOPED = List.of(0, 1);
+
+  private static ModelSpec model(long firstParameters, long secondParameters) {
+    return new ModelSpec(
+        "two",
+        List.of(
+            new LayerSpec(
+                "a", LayerKind.LINEAR, Map.of(), 1e9, 1e9, 1e9, firstParameters, 1, 1, null),
+            new LayerSpec(
+                "b", LayerKind.LINEAR, Map.of(), 1e9, 1e9, 1e9, secondParameters, 1, 1, null)),
+        DType.FP16,
+        0);
+  }
+
+  private static List<StageCost> backward(long nanos) {
+    StageCost s = new StageCost(1, nanos, 0, 1, 1, 1, 1);
+    return List.of(s, s);
+  }
+
+  private static IterationCosts costs(ModelSpec model, List<List<Integer>> replicas, long limit) {
+    return new IterationCosts(model, TRAINING, CLUSTER, 1, replicas, limit);
+  }
+
+  @Test
+  void oneReplicaHasNoSync() {
+    IterationCosts one = costs(model(1000, 2000), List.of(List.of(0), List.of(1)), 0);
+
+    assertThat(one.dataParallel()).isEqualTo(1);
+    assertThat(one.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000))).isZero();
+    assertThat(one.dataParallelSyncLowerBoundNanos()).isZero();
+  }
+
+  @Test
+  void syncIsTheSlowestDevicesRingOverTheLinkItsReplicasShare() {
+    // replicas on one node (NVLink): device 1 reduces 2000 params x 2 bytes over 2 ranks,
+    // 2 x (1 us + 2000 B / 1 GB/s) = 6 us; small gradients fill one bucket, so nothing hides.
+    IterationCosts intra = costs(model(1000, 2000), List.of(List.of(0, 1), List.of(2, 3)), 0);
+    assertThat(intra.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000))).isEqualTo(6_000);
+
+    // replicas on two nodes: 2 x (10 us + 2000 B / 0.1 GB/s) = 60 us
+    IterationCosts inter = costs(model(1000, 2000), List.of(List.of(0, 2), List.of(1, 3)), 0);
+    assertThat(inter.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000))).isEqualTo(60_000);
+  }
+
+  @Test
+  void theBackwardHidesAllButTheLastBucket() {
+    // 80M params on device 0, dp 2: bucket 40M, so at least half of the all-reduce is exposed
+    IterationCosts big = costs(model(80_000_000, 0), List.of(List.of(0, 1), List.of(2, 3)), 0);
+    long allReduce = IterationCosts.ringAllReduceNanos(160_000_000, 2, CLUSTER.intraNodeLink());
+    assertThat(allReduce).isEqualTo(2 * (1_000 + 80_000_000));
+
+    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(0))).isEqualTo(allReduce);
+    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(Long.MAX_VALUE / 4)))
+        .isEqualTo(allReduce / 2);
+    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(allReduce / 4)))
+        .isEqualTo(allReduce - allReduce / 4);
+  }
+
+  @Test
+  void optimizerStepStreamsWeightsGradientsAndStateOnce() {
+    IterationCosts one = costs(model(1000, 2000), List.of(List.of(0), List.of(1)), 0);
+    double bandwidth = 1e12 * RooflineParameters.of(DEVICE).hbmEfficiency();
+    // fp16 weights 2 + gradients 2 + Adam state read and written 2 x 12 = 28 bytes per parameter
+    assertThat(one.optimizerStepNanos(TWO, LOOPED))
+        .isEqualTo((long) Math.ceil(2000 * 28 * 1e9 / bandwidth));
+    // both layers on device 0
+    assertThat(one.optimizerStepNanos(TWO, List.of(0, 0)))
+        .isEqualTo((long) Math.ceil(3000 * 28 * 1e9 / bandwidth));
+  }
+
+  @Test
+  void aMemoryLimitOverridesTheDevicesOwnInEitherDirection() {
+    List<List<Integer>> replicas = List.of(List.of(0), List.of(1));
+    assertThat(costs(model(1, 1), replicas, 0).memoryLimitBytes(1)).isEqualTo(80_000_000_000L);
+    assertThat(costs(model(1, 1), replicas, 60_000_000_000L).memoryLimitBytes(1))
+        .isEqualTo(60_000_000_000L);
+    assertThat(costs(model(1, 1), replicas, 100_000_000_000L).memoryLimitBytes(0))
+        .isEqualTo(100_000_000_000L);
+  }
+
+  @Test
+  void rejectsPipelineDevicesWithDifferentReplicaCounts() {
+    assertThatThrownBy(() -> costs(model(1, 1), List.of(List.of(0, 1), List.of(2)), 0))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("same, positive number of replicas");
+  }
+}
