@@ -403,6 +403,22 @@ public final class CandidateEvaluator {
   }
 
   /**
+   * Schedules and evaluates a candidate with a given partition; empty when its kind rejects the
+   * schedule request or the cost model rejects the candidate.
+   */
+  public Optional<Evaluation> simulate(Candidate c, Partition partition) {
+    Optional<CompiledSchedule> compiled = schedule(c.scheduleRequest());
+    if (compiled.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(evaluate(c, compiled.get(), partition));
+    } catch (BadInputException rejected) {
+      return Optional.empty();
+    }
+  }
+
+  /**
    * Evaluates a candidate with a given partition: costs, simulates (metrics only), adds gradient
    * sync and the optimizer step, and checks every device's peak against its limit.
    */

@@ -118,16 +118,11 @@ public final class Planner {
           pruned++;
           continue;
         }
-        Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
-        if (compiled.isEmpty()) {
+        Optional<Evaluation> simulatedOne = evaluator.simulate(c, partition.get());
+        if (simulatedOne.isEmpty()) {
           continue;
         }
-        Evaluation e;
-        try {
-          e = evaluator.evaluate(c, compiled.get(), partition.get());
-        } catch (BadInputException rejected) {
-          continue;
-        }
+        Evaluation e = simulatedOne.get();
         simulated++;
         if (!e.fits()) {
           overMemory.add(c);
@@ -843,16 +838,11 @@ public final class Planner {
     Evaluation best = closest;
     for (int i = 0; i < Math.min(CLOSEST_SIMULATED, order.length); i++) {
       Candidate c = estimated.get(order[i]);
-      Optional<CompiledSchedule> compiled = evaluator.schedule(c.scheduleRequest());
-      if (compiled.isEmpty()) {
+      Optional<Evaluation> simulated = evaluator.simulate(c, estimatedPartition.get(order[i]));
+      if (simulated.isEmpty()) {
         continue;
       }
-      Evaluation e;
-      try {
-        e = evaluator.evaluate(c, compiled.get(), estimatedPartition.get(order[i]));
-      } catch (BadInputException rejected) {
-        continue;
-      }
+      Evaluation e = simulated.get();
       if (!e.fits() && (best == null || e.overMemoryBytes() < best.overMemoryBytes())) {
         best = e;
       }
