@@ -37,7 +37,9 @@ import java.util.Optional;
 /**
  * Costs, partitions and simulates candidates of one search: one model, training setup and cluster.
  * It caches what candidates share (per-layer costs per (b, tp), compiled schedules per (kind, pp,
- * m, v)); the caches are looked up, never iterated, so results do not depend on hash order.
+ * m, v)); the caches are looked up, never iterated, so results do not depend on hash order. The
+ * cost source comes from {@link CostSources#choose}, and the terms outside the schedule (memory
+ * limits, data-parallel sync, optimizer step) from {@link IterationCosts}.
  */
 public final class CandidateEvaluator {
   /**
