@@ -6,7 +6,7 @@ import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.export.ExportFile;
 import dev.pipeplan.planner.export.ExportTarget;
 import dev.pipeplan.planner.export.Exports;
-import dev.pipeplan.planner.export.torchscript.TorchScriptExport;
+import dev.pipeplan.planner.export.TorchScriptExport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,7 +13,6 @@ import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.PlanValidator;
-import dev.pipeplan.planner.export.torchscript.TorchScriptExport;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;

@@ -1,4 +1,4 @@
-package dev.pipeplan.planner.export.torchscript;
+package dev.pipeplan.planner.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,7 +13,6 @@ import dev.pipeplan.models.zoo.Zoo;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
-import dev.pipeplan.planner.export.ExportFile;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
 import java.io.IOException;

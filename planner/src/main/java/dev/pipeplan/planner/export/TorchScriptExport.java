@@ -1,4 +1,4 @@
-package dev.pipeplan.planner.export.torchscript;
+package dev.pipeplan.planner.export;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -13,8 +13,6 @@ import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
-import dev.pipeplan.planner.export.ExportFile;
-import dev.pipeplan.planner.export.Exports;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +35,9 @@ import java.util.Objects;
 public final class TorchScriptExport {
   /** The {@code format} of the stages.json this export writes. */
   public static final String STAGES_FORMAT = "pipeplan-torch-stages";
+
+  /** Where the launcher's Python sources lie among the planner's resources. */
+  private static final String RESOURCES = "/dev/pipeplan/planner/export/torchscript/";
 
   static final String LAUNCHER = "run_pipeline.py";
   static final String PLAN_MODULE = "pipeplan_plan.py";
@@ -282,7 +283,7 @@ public final class TorchScriptExport {
   }
 
   private static String resource(String name) {
-    try (InputStream in = TorchScriptExport.class.getResourceAsStream(name)) {
+    try (InputStream in = TorchScriptExport.class.getResourceAsStream(RESOURCES + name)) {
       if (in == null) {
         throw new IllegalStateException("resource " + name + " is missing from the planner jar");
       }
