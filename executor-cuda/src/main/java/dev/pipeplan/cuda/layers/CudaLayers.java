@@ -2,6 +2,7 @@ package dev.pipeplan.cuda.layers;
 
 import dev.pipeplan.cuda.ops.Ops;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.SplittableRandom;
@@ -26,18 +27,18 @@ public final class CudaLayers {
 
   /** One layer from its shape, its parameters allocated on {@code ops}. */
   public static CudaLayer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
-    switch (spec.kind()) {
-      case EMBEDDING:
-        return new EmbeddingLayer(
-            ops,
-            spec.name(),
-            dim(spec, "vocab"),
-            dim(spec, "hidden"),
-            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
-            random);
-      case TRANSFORMER_BLOCK:
+    return switch (spec.kind()) {
+      case EMBEDDING ->
+          new EmbeddingLayer(
+              ops,
+              spec.name(),
+              dim(spec, "vocab"),
+              dim(spec, "hidden"),
+              spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
+              random);
+      case TRANSFORMER_BLOCK -> {
         int heads = dim(spec, "heads");
-        return new TransformerBlockLayer(
+        yield new TransformerBlockLayer(
             ops,
             spec.name(),
             dim(spec, "hidden"),
@@ -47,16 +48,11 @@ public final class CudaLayers {
             flag(spec, "gated"),
             !spec.shape().containsKey("bias") || flag(spec, "bias"),
             random);
-      case LM_HEAD:
-        return new LmHeadLayer(ops, spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random);
-      default:
-        throw new BadInputException(
-            "layer '"
-                + spec.name()
-                + "' is of kind "
-                + spec.kind().id()
-                + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
-    }
+      }
+      case LM_HEAD ->
+          new LmHeadLayer(ops, spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random);
+      case MLP, CONV, POOL, LINEAR, NORM, OTHER -> throw cannotRun(spec);
+    };
   }
 
   /**
@@ -66,8 +62,7 @@ public final class CudaLayers {
   public static void checkRunnable(ModelSpec model) {
     LayerSpec first = model.layers().get(0);
     LayerSpec last = model.layers().get(model.layerCount() - 1);
-    if (first.kind() != dev.pipeplan.models.LayerKind.EMBEDDING
-        || last.kind() != dev.pipeplan.models.LayerKind.LM_HEAD) {
+    if (first.kind() != LayerKind.EMBEDDING || last.kind() != LayerKind.LM_HEAD) {
       throw new BadInputException(
           "model '"
               + model.name()
@@ -78,20 +73,27 @@ public final class CudaLayers {
               + "; the cuda backend runs language models from an embedding to an lm_head");
     }
     for (LayerSpec spec : model.layers()) {
-      switch (spec.kind()) {
-        case EMBEDDING:
-        case TRANSFORMER_BLOCK:
-        case LM_HEAD:
-          break;
-        default:
-          throw new BadInputException(
-              "layer '"
-                  + spec.name()
-                  + "' is of kind "
-                  + spec.kind().id()
-                  + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
+      if (!runs(spec.kind())) {
+        throw cannotRun(spec);
       }
     }
+  }
+
+  /** Whether this backend has a layer of {@code kind}. */
+  private static boolean runs(LayerKind kind) {
+    return switch (kind) {
+      case EMBEDDING, TRANSFORMER_BLOCK, LM_HEAD -> true;
+      case MLP, CONV, POOL, LINEAR, NORM, OTHER -> false;
+    };
+  }
+
+  private static BadInputException cannotRun(LayerSpec spec) {
+    return new BadInputException(
+        "layer '"
+            + spec.name()
+            + "' is of kind "
+            + spec.kind().id()
+            + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
   }
 
   static int dim(LayerSpec spec, String key) {

@@ -37,23 +37,22 @@ public record KernelGeometry(int gridX, int blockX) {
     if (work < 0) {
       throw new IllegalArgumentException("work must be >= 0, got " + work);
     }
-    switch (shape) {
-      case ROW:
+    return switch (shape) {
+      case ROW -> {
         if (work > Integer.MAX_VALUE) {
           throw new IllegalArgumentException("rows (" + work + ") exceed " + Integer.MAX_VALUE);
         }
-        return new KernelGeometry((int) Math.max(1, work), THREADS);
-      case COLUMN:
-      case ELEMENTWISE:
+        yield new KernelGeometry((int) Math.max(1, work), THREADS);
+      }
+      case COLUMN, ELEMENTWISE -> {
         long blocks = Math.max(1, (work + THREADS - 1) / THREADS);
         if (shape == Shape.ELEMENTWISE) {
           blocks = Math.min(blocks, MAX_ELEMENTWISE_BLOCKS);
         } else if (blocks > Integer.MAX_VALUE) {
           throw new IllegalArgumentException("columns (" + work + ") need too many blocks");
         }
-        return new KernelGeometry((int) blocks, THREADS);
-      default:
-        throw new IllegalStateException("unknown shape " + shape);
-    }
+        yield new KernelGeometry((int) blocks, THREADS);
+      }
+    };
   }
 }

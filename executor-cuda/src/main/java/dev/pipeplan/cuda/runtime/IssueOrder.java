@@ -95,26 +95,25 @@ public final class IssueOrder {
     int s = a.stage();
     int j = a.microBatch();
     List<Action> deps = new ArrayList<>(2);
-    switch (a.type()) {
-      case F:
+    return switch (a.type()) {
+      case F -> {
         if (s > 0) {
           deps.add(Action.of(ActionType.F, s - 1, j));
         }
-        break;
-      case I:
-      case B:
+        yield deps;
+      }
+      case I, B -> {
         deps.add(Action.of(ActionType.F, s, j));
         if (s < lastStage) {
           Action b = Action.of(ActionType.B, s + 1, j);
           deps.add(issued.containsKey(b) ? b : Action.of(ActionType.I, s + 1, j));
         }
-        break;
-      case W:
+        yield deps;
+      }
+      case W -> {
         deps.add(Action.of(ActionType.I, s, j));
-        break;
-      default:
-        throw new IllegalStateException("unknown action type " + a.type());
-    }
-    return deps;
+        yield deps;
+      }
+    };
   }
 }

@@ -241,43 +241,38 @@ public final class StreamPipeline implements AutoCloseable {
     int mb = a.microBatch();
     List<CudaLayer<?>> layers = stages.get(s);
     DeviceBatch batch = batches.get(mb);
-    switch (a.type()) {
-      case F:
-        {
-          Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
-          for (CudaLayer<?> layer : layers) {
-            Tensor out = layer.forward(ops, mb, x, batch);
-            ops.free(x);
-            x = out;
-          }
-          if (s < lastStage) {
-            forwardInbox.put(key(s + 1, mb), x);
-          }
-          break;
-        }
-      case I:
-      case B:
-        {
-          Tensor grad = s == lastStage ? null : take(backwardInbox, s, mb, a);
-          for (int i = layers.size() - 1; i >= 0; i--) {
-            grad = layers.get(i).backwardInput(ops, mb, grad);
-          }
-          if (a.type() == ActionType.B) {
-            weights(ops, layers, mb);
-          }
-          if (s > 0) {
-            backwardInbox.put(key(s - 1, mb), grad);
-          } else {
-            ops.free(grad);
-          }
-          break;
-        }
-      case W:
-        weights(ops, layers, mb);
-        break;
-      default:
-        throw new IllegalStateException("unknown action type " + a.type());
-    }
+    Runnable step =
+        switch (a.type()) {
+          case F ->
+              () -> {
+                Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
+                for (CudaLayer<?> layer : layers) {
+                  Tensor out = layer.forward(ops, mb, x, batch);
+                  ops.free(x);
+                  x = out;
+                }
+                if (s < lastStage) {
+                  forwardInbox.put(key(s + 1, mb), x);
+                }
+              };
+          case I, B ->
+              () -> {
+                Tensor grad = s == lastStage ? null : take(backwardInbox, s, mb, a);
+                for (int i = layers.size() - 1; i >= 0; i--) {
+                  grad = layers.get(i).backwardInput(ops, mb, grad);
+                }
+                if (a.type() == ActionType.B) {
+                  weights(ops, layers, mb);
+                }
+                if (s > 0) {
+                  backwardInbox.put(key(s - 1, mb), grad);
+                } else {
+                  ops.free(grad);
+                }
+              };
+          case W -> () -> weights(ops, layers, mb);
+        };
+    step.run();
   }
 
   private static void weights(Ops ops, List<CudaLayer<?>> layers, int mb) {

@@ -29,18 +29,18 @@ public final class LayerFactory {
   /** One layer from its shape; throws {@link BadInputException} for kinds that cannot run. */
   public static ExecutableLayer<?> build(
       LayerSpec spec, SplittableRandom random, DataType dataType) {
-    switch (spec.kind()) {
-      case EMBEDDING:
-        return new EmbeddingLayer(
-            spec.name(),
-            dim(spec, "vocab"),
-            dim(spec, "hidden"),
-            spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
-            random,
-            dataType);
-      case TRANSFORMER_BLOCK:
+    return switch (spec.kind()) {
+      case EMBEDDING ->
+          new EmbeddingLayer(
+              spec.name(),
+              dim(spec, "vocab"),
+              dim(spec, "hidden"),
+              spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
+              random,
+              dataType);
+      case TRANSFORMER_BLOCK -> {
         int heads = dim(spec, "heads");
-        return new TransformerBlockLayer(
+        yield new TransformerBlockLayer(
             spec.name(),
             dim(spec, "hidden"),
             heads,
@@ -50,20 +50,25 @@ public final class LayerFactory {
             !spec.shape().containsKey("bias") || flag(spec, "bias"),
             random,
             dataType);
-      case MLP:
-        return new MlpLayer(
-            spec.name(), dim(spec, "in"), dim(spec, "hidden"), dim(spec, "out"), random, dataType);
-      case LM_HEAD:
-        return new LmHeadLayer(
-            spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random, dataType);
-      default:
-        throw new BadInputException(
-            "layer '"
-                + spec.name()
-                + "' is of kind "
-                + spec.kind().id()
-                + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
-    }
+      }
+      case MLP ->
+          new MlpLayer(
+              spec.name(),
+              dim(spec, "in"),
+              dim(spec, "hidden"),
+              dim(spec, "out"),
+              random,
+              dataType);
+      case LM_HEAD ->
+          new LmHeadLayer(spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random, dataType);
+      case CONV, POOL, LINEAR, NORM, OTHER ->
+          throw new BadInputException(
+              "layer '"
+                  + spec.name()
+                  + "' is of kind "
+                  + spec.kind().id()
+                  + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
+    };
   }
 
   private static int dim(LayerSpec spec, String key) {

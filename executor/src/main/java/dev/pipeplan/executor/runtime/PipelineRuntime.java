@@ -336,50 +336,43 @@ public final class PipelineRuntime implements AutoCloseable {
       long wait = config.waitTimeout().toNanos();
       Mailbox inbox = mailboxes.get(device);
       long start;
-      long end;
-      switch (action.type()) {
-        case F:
-          {
-            INDArray input =
-                stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
-            start = clock.nanoTime();
-            INDArray out = stage.forward(mb, input, batches.get(mb));
-            end = clock.nanoTime();
-            if (!stage.isLast()) {
-              mailboxes
-                  .get(schedule.deviceOf(s + 1))
-                  .put(Mailbox.Direction.FORWARD, s + 1, mb, out, wait);
+      long end =
+          switch (action.type()) {
+            case F -> {
+              INDArray input =
+                  stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
+              start = clock.nanoTime();
+              INDArray out = stage.forward(mb, input, batches.get(mb));
+              long finish = clock.nanoTime();
+              if (!stage.isLast()) {
+                mailboxes
+                    .get(schedule.deviceOf(s + 1))
+                    .put(Mailbox.Direction.FORWARD, s + 1, mb, out, wait);
+              }
+              yield finish;
             }
-            break;
-          }
-        case I:
-        case B:
-          {
-            INDArray grad =
-                stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
-            start = clock.nanoTime();
-            INDArray inputGrad = stage.backwardInput(mb, grad);
-            if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
+            case I, B -> {
+              INDArray grad =
+                  stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
+              start = clock.nanoTime();
+              INDArray inputGrad = stage.backwardInput(mb, grad);
+              if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
+                stage.backwardWeight(mb);
+              }
+              long finish = clock.nanoTime();
+              if (!stage.isFirst()) {
+                mailboxes
+                    .get(schedule.deviceOf(s - 1))
+                    .put(Mailbox.Direction.BACKWARD, s - 1, mb, inputGrad, wait);
+              }
+              yield finish;
+            }
+            case W -> {
+              start = clock.nanoTime();
               stage.backwardWeight(mb);
+              yield clock.nanoTime();
             }
-            end = clock.nanoTime();
-            if (!stage.isFirst()) {
-              mailboxes
-                  .get(schedule.deviceOf(s - 1))
-                  .put(Mailbox.Direction.BACKWARD, s - 1, mb, inputGrad, wait);
-            }
-            break;
-          }
-        case W:
-          {
-            start = clock.nanoTime();
-            stage.backwardWeight(mb);
-            end = clock.nanoTime();
-            break;
-          }
-        default:
-          throw new IllegalStateException("unknown action type " + action.type());
-      }
+          };
       return new TimedAction(device, action, start - t0, Math.max(start, end) - t0);
     }
   }

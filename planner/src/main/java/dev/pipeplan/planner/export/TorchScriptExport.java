@@ -170,14 +170,11 @@ public final class TorchScriptExport {
   }
 
   private static List<String> requiredShape(LayerKind kind) {
-    switch (kind) {
-      case EMBEDDING:
-        return List.of("vocab", "hidden");
-      case TRANSFORMER_BLOCK:
-        return List.of("hidden", "heads", "kvHeads", "ffn");
-      default:
-        return List.of("hidden", "vocab");
-    }
+    return switch (kind) {
+      case EMBEDDING -> List.of("vocab", "hidden");
+      case TRANSFORMER_BLOCK -> List.of("hidden", "heads", "kvHeads", "ffn");
+      case MLP, LM_HEAD, CONV, POOL, LINEAR, NORM, OTHER -> List.of("hidden", "vocab");
+    };
   }
 
   /**

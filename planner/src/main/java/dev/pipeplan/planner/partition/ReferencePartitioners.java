@@ -47,16 +47,11 @@ public final class ReferencePartitioners {
   public static Partition partition(
       Strategy strategy, long[] layerNanos, long[] layerParameters, int stageCount) {
     Objects.requireNonNull(strategy, "strategy");
-    switch (strategy) {
-      case UNIFORM:
-        return Partition.uniform(layerNanos.length, stageCount);
-      case PARAMETERS:
-        return parameterBalanced(layerParameters, stageCount);
-      case TIME_GREEDY:
-        return timeBalancedGreedy(layerNanos, stageCount);
-      default:
-        throw new IllegalStateException("unknown strategy " + strategy);
-    }
+    return switch (strategy) {
+      case UNIFORM -> Partition.uniform(layerNanos.length, stageCount);
+      case PARAMETERS -> parameterBalanced(layerParameters, stageCount);
+      case TIME_GREEDY -> timeBalancedGreedy(layerNanos, stageCount);
+    };
   }
 
   /**

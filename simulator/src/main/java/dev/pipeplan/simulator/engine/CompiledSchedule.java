@@ -204,18 +204,12 @@ public final class CompiledSchedule {
   }
 
   static int typeCode(ActionType type) {
-    switch (type) {
-      case F:
-        return F;
-      case I:
-        return I;
-      case W:
-        return W;
-      case B:
-        return B;
-      default:
-        throw new IllegalStateException("unknown action type " + type);
-    }
+    return switch (type) {
+      case F -> F;
+      case I -> I;
+      case W -> W;
+      case B -> B;
+    };
   }
 
   private void addDependant(int producer, int consumer) {

@@ -92,24 +92,25 @@ final class CappedGreedyScheduler {
         remaining--;
         orders.get(d).add(a);
         int key = a.stage() * m + a.microBatch();
-        switch (a.type()) {
-          case F:
-            doneF[key] = t + 1;
-            nextF[a.stage()]++;
-            inFlight[d]++;
-            break;
-          case I:
-            doneI[key] = t + 1;
-            nextI[a.stage()]++;
-            pendingW.get(d).add(Action.of(ActionType.W, a.stage(), a.microBatch()));
-            break;
-          case W:
-            pendingW.get(d).poll();
-            inFlight[d]--;
-            break;
-          default:
-            throw new IllegalStateException("unexpected " + a);
-        }
+        inFlight[d] +=
+            switch (a.type()) {
+              case F -> {
+                doneF[key] = t + 1;
+                nextF[a.stage()]++;
+                yield 1;
+              }
+              case I -> {
+                doneI[key] = t + 1;
+                nextI[a.stage()]++;
+                pendingW.get(d).add(Action.of(ActionType.W, a.stage(), a.microBatch()));
+                yield 0;
+              }
+              case W -> {
+                pendingW.get(d).poll();
+                yield -1;
+              }
+              case B -> throw new IllegalStateException("unexpected " + a);
+            };
       }
       // Every action takes one step, so a step where no device starts anything leaves nothing
       // running.

@@ -38,14 +38,11 @@ public final class PyTorchCsv {
 
     private String typeName(ActionType type) {
       if (this == LEGACY) {
-        switch (type) {
-          case B:
-            return "BW";
-          case I:
-            return "B";
-          default:
-            return type.name();
-        }
+        return switch (type) {
+          case B -> "BW";
+          case I -> "B";
+          case F, W -> type.name();
+        };
       }
       return type.name();
     }

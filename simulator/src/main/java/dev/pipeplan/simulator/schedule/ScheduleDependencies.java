@@ -35,14 +35,14 @@ public final class ScheduleDependencies {
     int s = action.stage();
     int j = action.microBatch();
     List<Action> result = new ArrayList<>(2);
-    switch (action.type()) {
-      case F:
+    return switch (action.type()) {
+      case F -> {
         if (s > 0) {
           result.add(Action.of(ActionType.F, s - 1, j));
         }
-        break;
-      case I:
-      case B:
+        yield result;
+      }
+      case I, B -> {
         result.add(Action.of(ActionType.F, s, j));
         if (s + 1 < stageCount) {
           if (nextStageBackward != ActionType.I && nextStageBackward != ActionType.B) {
@@ -51,14 +51,13 @@ public final class ScheduleDependencies {
           }
           result.add(Action.of(nextStageBackward, s + 1, j));
         }
-        break;
-      case W:
+        yield result;
+      }
+      case W -> {
         result.add(Action.of(ActionType.I, s, j));
-        break;
-      default:
-        throw new IllegalStateException("unknown action type " + action.type());
-    }
-    return result;
+        yield result;
+      }
+    };
   }
 
   /**

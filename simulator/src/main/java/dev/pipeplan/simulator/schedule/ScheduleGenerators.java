@@ -24,59 +24,33 @@ public final class ScheduleGenerators {
 
   /** The generator of one kind. */
   public static ScheduleGenerator forKind(ScheduleKind kind) {
-    switch (Objects.requireNonNull(kind, "kind")) {
-      case GPIPE:
-        return new GPipeGenerator();
-      case ONE_F_ONE_B:
-        return new OneFOneBGenerator();
-      case INTERLEAVED_1F1B:
-        return new InterleavedGenerator();
-      case LOOPED_BFS:
-        return new LoopedBfsGenerator();
-      case ZB_H1:
-        return new ZeroBubbleH1Generator();
-      case ZB_H2:
-        return new ZeroBubbleH2Generator();
-      case ZB_AUTO:
-        return new ZeroBubbleAutoGenerator();
-      case ZB_V:
-        return new ZeroBubbleVGenerator();
-      case V_HALF:
-      case V_MIN:
-        return new VShapeMemoryGenerator(kind);
-      case DUALPIPE_V:
-        return new DualPipeVGenerator();
-      default:
-        throw new IllegalStateException("no generator for " + kind);
-    }
+    return switch (Objects.requireNonNull(kind, "kind")) {
+      case GPIPE -> new GPipeGenerator();
+      case ONE_F_ONE_B -> new OneFOneBGenerator();
+      case INTERLEAVED_1F1B -> new InterleavedGenerator();
+      case LOOPED_BFS -> new LoopedBfsGenerator();
+      case ZB_H1 -> new ZeroBubbleH1Generator();
+      case ZB_H2 -> new ZeroBubbleH2Generator();
+      case ZB_AUTO -> new ZeroBubbleAutoGenerator();
+      case ZB_V -> new ZeroBubbleVGenerator();
+      case V_HALF, V_MIN -> new VShapeMemoryGenerator(kind);
+      case DUALPIPE_V -> new DualPipeVGenerator();
+    };
   }
 
   static int maxInFlight(ScheduleRequest request, int device) {
     RequestChecks.requireAccepted(request);
-    switch (request.kind()) {
-      case GPIPE:
-        return GPipeGenerator.maxInFlight(request, device);
-      case ONE_F_ONE_B:
-        return OneFOneBGenerator.maxInFlight(request, device);
-      case INTERLEAVED_1F1B:
-        return InterleavedGenerator.maxInFlight(request, device);
-      case LOOPED_BFS:
-        return LoopedBfsGenerator.maxInFlight(request, device);
-      case ZB_H1:
-        return ZeroBubbleH1Generator.maxInFlight(request, device);
-      case ZB_H2:
-        return ZeroBubbleH2Generator.maxInFlight(request, device);
-      case ZB_AUTO:
-        return ZeroBubbleAutoGenerator.maxInFlight(request, device);
-      case ZB_V:
-        return ZeroBubbleVGenerator.maxInFlight(request, device);
-      case V_HALF:
-      case V_MIN:
-        return VShapeMemoryGenerator.maxInFlight(request, device);
-      case DUALPIPE_V:
-        return DualPipeVGenerator.maxInFlight(request, device);
-      default:
-        throw new IllegalStateException("no generator for " + request.kind());
-    }
+    return switch (request.kind()) {
+      case GPIPE -> GPipeGenerator.maxInFlight(request, device);
+      case ONE_F_ONE_B -> OneFOneBGenerator.maxInFlight(request, device);
+      case INTERLEAVED_1F1B -> InterleavedGenerator.maxInFlight(request, device);
+      case LOOPED_BFS -> LoopedBfsGenerator.maxInFlight(request, device);
+      case ZB_H1 -> ZeroBubbleH1Generator.maxInFlight(request, device);
+      case ZB_H2 -> ZeroBubbleH2Generator.maxInFlight(request, device);
+      case ZB_AUTO -> ZeroBubbleAutoGenerator.maxInFlight(request, device);
+      case ZB_V -> ZeroBubbleVGenerator.maxInFlight(request, device);
+      case V_HALF, V_MIN -> VShapeMemoryGenerator.maxInFlight(request, device);
+      case DUALPIPE_V -> DualPipeVGenerator.maxInFlight(request, device);
+    };
   }
 }

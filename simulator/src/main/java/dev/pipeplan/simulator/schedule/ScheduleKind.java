@@ -35,27 +35,19 @@ public enum ScheduleKind {
 
   /** The smallest virtual-stage count v the kind accepts. */
   public int minVirtualStages() {
-    switch (this) {
-      case INTERLEAVED_1F1B:
-      case ZB_V:
-      case V_HALF:
-      case V_MIN:
-      case DUALPIPE_V:
-        return 2;
-      default:
-        return 1;
-    }
+    return switch (this) {
+      case INTERLEAVED_1F1B, ZB_V, V_HALF, V_MIN, DUALPIPE_V -> 2;
+      case GPIPE, ONE_F_ONE_B, LOOPED_BFS, ZB_H1, ZB_H2, ZB_AUTO -> 1;
+    };
   }
 
   /** The largest virtual-stage count v the kind accepts ({@link Integer#MAX_VALUE}: no limit). */
   public int maxVirtualStages() {
-    switch (this) {
-      case INTERLEAVED_1F1B:
-      case LOOPED_BFS:
-        return Integer.MAX_VALUE;
-      default:
-        return minVirtualStages();
-    }
+    return switch (this) {
+      case INTERLEAVED_1F1B, LOOPED_BFS -> Integer.MAX_VALUE;
+      case GPIPE, ONE_F_ONE_B, ZB_H1, ZB_H2, ZB_AUTO, ZB_V, V_HALF, V_MIN, DUALPIPE_V ->
+          minVirtualStages();
+    };
   }
 
   /** Whether the kind accepts {@code virtualStages} chunks per device. */
@@ -74,17 +66,12 @@ public enum ScheduleKind {
    * others.
    */
   public List<ActionType> actionTypes() {
-    switch (this) {
-      case GPIPE:
-      case ONE_F_ONE_B:
-      case INTERLEAVED_1F1B:
-      case LOOPED_BFS:
-        return List.of(ActionType.F, ActionType.B);
-      case DUALPIPE_V:
-        return List.of(ActionType.F, ActionType.I, ActionType.W, ActionType.B);
-      default:
-        return List.of(ActionType.F, ActionType.I, ActionType.W);
-    }
+    return switch (this) {
+      case GPIPE, ONE_F_ONE_B, INTERLEAVED_1F1B, LOOPED_BFS -> List.of(ActionType.F, ActionType.B);
+      case DUALPIPE_V -> List.of(ActionType.F, ActionType.I, ActionType.W, ActionType.B);
+      case ZB_H1, ZB_H2, ZB_AUTO, ZB_V, V_HALF, V_MIN ->
+          List.of(ActionType.F, ActionType.I, ActionType.W);
+    };
   }
 
   /**
@@ -100,15 +87,10 @@ public enum ScheduleKind {
    * p}).
    */
   public boolean vShaped() {
-    switch (this) {
-      case ZB_V:
-      case V_HALF:
-      case V_MIN:
-      case DUALPIPE_V:
-        return true;
-      default:
-        return false;
-    }
+    return switch (this) {
+      case ZB_V, V_HALF, V_MIN, DUALPIPE_V -> true;
+      case GPIPE, ONE_F_ONE_B, INTERLEAVED_1F1B, LOOPED_BFS, ZB_H1, ZB_H2, ZB_AUTO -> false;
+    };
   }
 
   /** The generator for this kind. */

@@ -96,28 +96,28 @@ final class TokenGame {
   static int predecessorKeys(Action a, ScheduleIndex index, int[] out) {
     int s = a.stage();
     int j = a.microBatch();
-    switch (a.type()) {
-      case F:
+    return switch (a.type()) {
+      case F -> {
         if (s == 0) {
-          return 0;
+          yield 0;
         }
         out[0] = index.key(ActionType.F, s - 1, j);
-        return 1;
-      case I:
-      case B:
+        yield 1;
+      }
+      case I, B -> {
         out[0] = index.key(ActionType.F, s, j);
         if (s + 1 >= index.stageCount()) {
-          return 1;
+          yield 1;
         }
         ActionType next = index.contains(ActionType.I, s + 1, j) ? ActionType.I : ActionType.B;
         out[1] = index.key(next, s + 1, j);
-        return 2;
-      case W:
+        yield 2;
+      }
+      case W -> {
         out[0] = index.key(ActionType.I, s, j);
-        return 1;
-      default:
-        throw new IllegalStateException("unknown action type " + a.type());
-    }
+        yield 1;
+      }
+    };
   }
 
   /** The key of the first data predecessor of {@code a} that has not run, or -1. */
