@@ -189,12 +189,11 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static int largestDivisorAtMost(int n, int limit) {
-    for (int d = Math.min(n, limit); d > 1; d--) {
-      if (n % d == 0) {
-        return d;
-      }
+    int best = 1;
+    for (int d : Planner.divisors(n)) {
+      best = d <= limit ? d : best;
     }
-    return 1;
+    return best;
   }
 
   /** The demo's steps, writing into {@code dir} (the staging folder) and naming what it wrote. */

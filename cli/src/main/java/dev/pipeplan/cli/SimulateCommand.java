@@ -34,6 +34,7 @@ import dev.pipeplan.simulator.schedule.WorkLimits;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Metrics;
 import dev.pipeplan.simulator.timeline.MetricsJson;
+import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.TimelineJson;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -198,7 +199,7 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<OutputTarget> targets = checkOutputs();
+    List<Output> targets = checkOutputs();
     if (planFile != null) {
       return simulatePlan(targets);
     }
@@ -341,7 +342,7 @@ final class SimulateCommand implements Callable<Integer> {
     return Main.EXIT_OK;
   }
 
-  private Integer simulatePlan(List<OutputTarget> targets) {
+  private Integer simulatePlan(List<Output> targets) {
     if (schedule != null
         || model != null
         || uniformStageMs != null
@@ -380,31 +381,35 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   /** Checks --timeline and --gantt before any work, so that a bad path fails first. */
-  private List<OutputTarget> checkOutputs() {
-    List<OutputTarget> targets = new ArrayList<>();
+  private List<Output> checkOutputs() {
+    List<Output> targets = new ArrayList<>();
     if (timeline != null) {
-      targets.add(OutputTarget.file("--timeline", timeline, "timeline.json"));
+      targets.add(
+          new Output(
+              OutputTarget.file("--timeline", timeline, "timeline.json"),
+              t -> AtomicFiles.writeString(timeline, TimelineJson.write(t))));
     }
     if (gantt != null) {
-      targets.add(OutputTarget.file("--gantt", gantt, "gantt.png"));
+      targets.add(
+          new Output(
+              OutputTarget.file("--gantt", gantt, "gantt.png"), t -> GanttChart.write(t, gantt)));
     }
     return targets;
   }
+
+  /** A checked output file and what writes it from the simulated timeline. */
+  private record Output(OutputTarget target, java.util.function.Consumer<Timeline> writer) {}
 
   /**
    * Writes --timeline and --gantt. The "wrote" lines go to standard error with --json, so that
    * standard output stays one JSON document.
    */
-  private void writeOutputs(SimulationResult result, List<OutputTarget> targets) {
+  private void writeOutputs(SimulationResult result, List<Output> targets) {
     PrintWriter say = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
-    for (OutputTarget t : targets) {
-      if (t.path().equals(timeline)) {
-        AtomicFiles.writeString(timeline, TimelineJson.write(result.timeline()));
-      } else {
-        GanttChart.write(result.timeline(), gantt);
-      }
-      t.announceCreated(say);
-      say.println("wrote " + t.path());
+    for (Output o : targets) {
+      o.writer().accept(result.timeline());
+      o.target().announceCreated(say);
+      say.println("wrote " + o.target().path());
     }
     say.flush();
   }

@@ -180,6 +180,16 @@ class HostileCommandLinesTest {
     c.add(of("plan --model gpt2-xl --cluster dgx-a100-80 --global-batch 64", "dgx-a100-80gb"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --pp 3", "--pp 2"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --top 0", "--top"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --virtual-stages 100000",
+            "--virtual-stages 100000",
+            "Maybe use --virtual-stages"));
+    c.add(
+        of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --memory-limit 70", "70GiB"));
+    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --zero 3", "--zero"));
+    c.add(
+        of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
     c.add(
         of(

@@ -166,27 +166,37 @@ public final class Clusters {
   private Clusters() {}
 
   /**
-   * The cluster presets: a name, the shorthand it stands for, then any aliases (accepted like the
-   * name, and offered as "did you mean" candidates, so that "dgx-a100-80" suggests the 80 GB node).
+   * A cluster preset: its name, the shorthand it stands for, and aliases (accepted like the name,
+   * and offered as "did you mean" candidates, so that "dgx-a100-80" suggests the 80 GB node).
    */
-  private static final List<String[]> CLUSTER_PRESETS =
+  private record ClusterPreset(String name, String shorthand, List<String> aliases) {
+    static ClusterPreset of(String name, String shorthand, String... aliases) {
+      return new ClusterPreset(name, shorthand, List.of(aliases));
+    }
+
+    boolean answersTo(String key) {
+      return name.equals(key) || aliases.contains(key);
+    }
+  }
+
+  private static final List<ClusterPreset> CLUSTER_PRESETS =
       List.of(
-          new String[] {"dgx1-v100", "v100:1x8"},
-          new String[] {"dgx-a100-40gb", "a100-40gb:1x8"},
-          new String[] {"dgx-a100", "a100-80gb:1x8", "dgx-a100-80gb"},
-          new String[] {"dgx-h100", "h100-sxm:1x8"},
-          new String[] {"dgx-h200", "h200:1x8"},
-          new String[] {"h100-superpod", "h100-sxm:32x8"},
-          new String[] {"cpu-2", "cpu:1x2"},
-          new String[] {"cpu-4", "cpu:1x4"});
+          ClusterPreset.of("dgx1-v100", "v100:1x8"),
+          ClusterPreset.of("dgx-a100-40gb", "a100-40gb:1x8"),
+          ClusterPreset.of("dgx-a100", "a100-80gb:1x8", "dgx-a100-80gb"),
+          ClusterPreset.of("dgx-h100", "h100-sxm:1x8"),
+          ClusterPreset.of("dgx-h200", "h200:1x8"),
+          ClusterPreset.of("h100-superpod", "h100-sxm:32x8"),
+          ClusterPreset.of("cpu-2", "cpu:1x2"),
+          ClusterPreset.of("cpu-4", "cpu:1x4"));
 
   /**
    * Preset cluster names, in a fixed order; each device preset's name also works (one node of it).
    */
   public static List<String> presetNames() {
     List<String> names = new ArrayList<>();
-    for (String[] p : CLUSTER_PRESETS) {
-      names.add(p[0]);
+    for (ClusterPreset p : CLUSTER_PRESETS) {
+      names.add(p.name());
     }
     return List.copyOf(names);
   }
@@ -194,9 +204,9 @@ public final class Clusters {
   /** The shorthand a preset cluster stands for ("dgx-h100" gives "h100-sxm:1x8"). */
   public static Optional<String> presetShorthand(String name) {
     String key = normalise(name);
-    for (String[] p : CLUSTER_PRESETS) {
-      if (p[0].equals(key) || List.of(p).subList(2, p.length).contains(key)) {
-        return Optional.of(p[1]);
+    for (ClusterPreset p : CLUSTER_PRESETS) {
+      if (p.answersTo(key)) {
+        return Optional.of(p.shorthand());
       }
     }
     return Optional.empty();
@@ -300,9 +310,9 @@ public final class Clusters {
       throw new BadInputException(arg + ": no such file");
     }
     List<String> known = new ArrayList<>();
-    for (String[] p : CLUSTER_PRESETS) {
-      known.addAll(List.of(p).subList(0, 1));
-      known.addAll(List.of(p).subList(2, p.length));
+    for (ClusterPreset p : CLUSTER_PRESETS) {
+      known.add(p.name());
+      known.addAll(p.aliases());
     }
     known.addAll(allDeviceNames());
     String hint =

@@ -20,12 +20,7 @@ public final class JsonErrors {
    * the document ends early, or the parser stopped on a character.
    */
   public static boolean isSyntax(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof com.fasterxml.jackson.core.JsonParseException) {
-        return true;
-      }
-    }
-    return false;
+    return find(e, com.fasterxml.jackson.core.JsonParseException.class) != null;
   }
 
   /**

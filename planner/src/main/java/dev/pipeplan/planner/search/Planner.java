@@ -398,6 +398,21 @@ public final class Planner {
               + Math.max(1, model.layerCount() / options.fixedPp())
               + " or fewer.");
     }
+    if (v > 1 && options.fixedPp() <= 0 && 2L * v > model.layerCount()) {
+      // the smallest pipeline that takes virtual stages has two devices, each with v chunks
+      throw new BadInputException(
+          "--virtual-stages "
+              + v
+              + " needs at least 2 x "
+              + v
+              + " layers, but model '"
+              + model.name()
+              + "' has "
+              + model.layerCount()
+              + ". Maybe use --virtual-stages "
+              + Math.max(1, model.layerCount() / 2)
+              + " or fewer.");
+    }
     List<ScheduleKind> out = new ArrayList<>();
     List<ScheduleKind> base = options.kinds().isEmpty() ? availableKinds() : options.kinds();
     for (ScheduleKind k : ScheduleKind.values()) {
@@ -490,7 +505,7 @@ public final class Planner {
   }
 
   /** The divisors of n, ascending, in O(sqrt n). */
-  static List<Integer> divisors(int n) {
+  public static List<Integer> divisors(int n) {
     List<Integer> small = new ArrayList<>();
     List<Integer> large = new ArrayList<>();
     for (int d = 1; (long) d * d <= n; d++) {

@@ -81,51 +81,7 @@ public final class RunJson {
   }
 
   public static MeasuredRun read(String json) {
-    JsonNode root;
-    try {
-      root = Json.json().readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new BadInputException(JsonErrors.syntax("run file", e), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new BadInputException("run file must hold one JSON object");
-    }
-    if (!FORMAT.equals(text(root, "format")) || root.path("version").asInt(-1) != VERSION) {
-      throw new BadInputException(
-          "run file has format '"
-              + root.path("format").asText()
-              + "' version "
-              + root.path("version").asText()
-              + "; this pipeplan reads "
-              + FORMAT
-              + " version "
-              + VERSION);
-    }
-    List<Double> losses = new ArrayList<>();
-    for (JsonNode n : array(root, "losses")) {
-      losses.add(n.asDouble());
-    }
-    List<Timeline> iterations = new ArrayList<>();
-    for (JsonNode n : array(root, "iterations")) {
-      iterations.add(TimelineJson.read(n.toString()));
-    }
-    return new MeasuredRun(
-        text(root, "modelName"),
-        text(root, "scheduleName"),
-        integer(root, "pipelineDevices"),
-        integer(root, "virtualStages"),
-        integer(root, "microBatchCount"),
-        integer(root, "microBatchSize"),
-        text(root, "partition"),
-        TimelineJson.read(field(root, "predicted").toString()),
-        iterations,
-        integer(root, "representativeIteration"),
-        losses,
-        integer(root, "warmupIterations"),
-        text(root, "backend"),
-        text(root, "machine"),
-        text(root, "threadSettings"),
-        field(root, "seed").asLong());
+    return read(json, "run file");
   }
 
   public static MeasuredRun read(Path file) {
@@ -138,16 +94,61 @@ public final class RunJson {
     } catch (IOException e) {
       throw new BadInputException("cannot read run file " + file + ": " + e.getMessage(), e);
     }
+    return read(text, "run file " + file);
+  }
+
+  /** Parses run JSON; {@code source} ("run file r.json") starts every message. */
+  private static MeasuredRun read(String json, String source) {
+    JsonNode root;
     try {
-      return read(text);
-    } catch (BadInputException e) {
-      String m = e.getMessage();
-      // name the file the user gave: "run file X is truncated ...", "run file X has no 'plan'"
+      root = Json.json().readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(JsonErrors.syntax(source, e), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new BadInputException(source + " must hold one JSON object");
+    }
+    Fields f = new Fields(root, source);
+    if (!FORMAT.equals(f.text("format")) || root.path("version").asInt(-1) != VERSION) {
       throw new BadInputException(
-          m.startsWith("run file")
-              ? "run file " + file + m.substring("run file".length())
-              : "run file " + file + ": " + m,
-          e);
+          source
+              + " has format '"
+              + root.path("format").asText()
+              + "' version "
+              + root.path("version").asText()
+              + "; this pipeplan reads "
+              + FORMAT
+              + " version "
+              + VERSION);
+    }
+    List<Double> losses = new ArrayList<>();
+    for (JsonNode n : f.array("losses")) {
+      losses.add(n.asDouble());
+    }
+    List<Timeline> iterations = new ArrayList<>();
+    for (JsonNode n : f.array("iterations")) {
+      iterations.add(TimelineJson.read(n.toString()));
+    }
+    try {
+      return new MeasuredRun(
+          f.text("modelName"),
+          f.text("scheduleName"),
+          f.integer("pipelineDevices"),
+          f.integer("virtualStages"),
+          f.integer("microBatchCount"),
+          f.integer("microBatchSize"),
+          f.text("partition"),
+          TimelineJson.read(f.field("predicted").toString()),
+          iterations,
+          f.integer("representativeIteration"),
+          losses,
+          f.integer("warmupIterations"),
+          f.text("backend"),
+          f.text("machine"),
+          f.text("threadSettings"),
+          f.field("seed").asLong());
+    } catch (BadInputException e) {
+      throw new BadInputException(source + ": " + e.getMessage(), e);
     }
   }
 
@@ -159,36 +160,39 @@ public final class RunJson {
     }
   }
 
-  private static JsonNode field(JsonNode root, String name) {
-    JsonNode n = root.get(name);
-    if (n == null || n.isNull()) {
-      throw new BadInputException("run file has no '" + name + "'");
+  /** The fields of one run object, with messages that name the file. */
+  private record Fields(JsonNode root, String source) {
+    JsonNode field(String name) {
+      JsonNode n = root.get(name);
+      if (n == null || n.isNull()) {
+        throw new BadInputException(source + " has no '" + name + "'");
+      }
+      return n;
     }
-    return n;
-  }
 
-  private static String text(JsonNode root, String name) {
-    JsonNode n = field(root, name);
-    if (!n.isTextual()) {
-      throw new BadInputException("run file '" + name + "' must be a string, got " + n);
+    String text(String name) {
+      JsonNode n = field(name);
+      if (!n.isTextual()) {
+        throw new BadInputException(source + ": '" + name + "' must be a string, got " + n);
+      }
+      return n.asText();
     }
-    return n.asText();
-  }
 
-  private static int integer(JsonNode root, String name) {
-    JsonNode n = field(root, name);
-    if (!n.canConvertToInt()) {
-      throw new BadInputException("run file '" + name + "' must be an integer, got " + n);
+    int integer(String name) {
+      JsonNode n = field(name);
+      if (!n.canConvertToInt()) {
+        throw new BadInputException(source + ": '" + name + "' must be an integer, got " + n);
+      }
+      return n.asInt();
     }
-    return n.asInt();
-  }
 
-  private static JsonNode array(JsonNode root, String name) {
-    JsonNode n = field(root, name);
-    if (!n.isArray()) {
-      throw new BadInputException(
-          "run file '" + name + "' must be an array, got " + n.getNodeType());
+    JsonNode array(String name) {
+      JsonNode n = field(name);
+      if (!n.isArray()) {
+        throw new BadInputException(
+            source + ": '" + name + "' must be an array, got " + n.getNodeType());
+      }
+      return n;
     }
-    return n;
   }
 }
