@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       ModelsCommand.class,
       ClustersCommand.class,
+      CalibrateCommand.class,
       ScheduleCommand.class,
       SimulateCommand.class,
       PlanCommand.class,

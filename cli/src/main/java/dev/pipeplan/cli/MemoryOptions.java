@@ -36,7 +36,8 @@ final class MemoryOptions {
       description =
           "Shard over data parallelism: 0/none, 1/zero1 the optimizer state (Megatron's distributed"
               + " optimizer, DeepSpeed ZeRO-1; the default, as in Megatron's and NeMo's large-model"
-              + " recipes), 2/zero2 also the gradients.")
+              + " recipes), 2/zero2 also the gradients, 3/zero3/fsdp also the weights (PyTorch"
+              + " FSDP: each layer's weights all-gathered for its forward and backward).")
   String zero;
 
   @Option(
@@ -50,12 +51,24 @@ final class MemoryOptions {
               + " it off).")
   boolean sequenceParallel;
 
+  @Option(
+      names = "--tp-comm-overlap",
+      negatable = true,
+      defaultValue = "false",
+      fallbackValue = "true",
+      description =
+          "With tp > 1, run the tensor-parallel collectives under the GEMMs beside them, as"
+              + " Megatron-LM's --tp-comm-overlap does (off by default).")
+  boolean tensorParallelOverlap;
+
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
-    return training.withMemoryModes(
-        Recompute.parse("--recompute", recompute),
-        Attention.parse("--attention", attention),
-        OptimizerSharding.parse("--zero", zero),
-        sequenceParallel);
+    return training
+        .withMemoryModes(
+            Recompute.parse("--recompute", recompute),
+            Attention.parse("--attention", attention),
+            OptimizerSharding.parse("--zero", zero),
+            sequenceParallel)
+        .withTensorParallelOverlap(tensorParallelOverlap);
   }
 }

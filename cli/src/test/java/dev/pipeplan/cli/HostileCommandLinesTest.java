@@ -70,6 +70,18 @@ class HostileCommandLinesTest {
     Files.createDirectories(users.resolve("sub")).resolve("keep.txt");
     Files.writeString(users.resolve("sub").resolve("keep.txt"), "keep\n");
     Files.writeString(dir.resolve("empty.json"), "");
+    String run =
+        "{\"id\": \"r1\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\", \"tp\": 1,"
+            + " \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8, \"sequenceLength\": 1024,"
+            + " \"iterationSeconds\": ";
+    Files.writeString(dir.resolve("runs.json"), "{\"runs\": [" + run + "0.5}]}");
+    Files.writeString(dir.resolve("runs-negative.json"), "{\"runs\": [" + run + "-1}]}");
+    Files.writeString(dir.resolve("runs-empty.json"), "{\"runs\": []}");
+    Files.writeString(
+        dir.resolve("runs-split.json"),
+        "{\"runs\": ["
+            + run.replace("\"pp\": 1", "\"pp\": 2, \"stageBlocks\": \"3,x\"")
+            + "0.5}]}");
     int big =
         Main.execute(
             new String[] {
@@ -187,7 +199,7 @@ class HostileCommandLinesTest {
             "Maybe use --virtual-stages"));
     c.add(
         of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --memory-limit 70", "70GiB"));
-    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --zero 3", "--zero"));
+    c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --zero 4", "--zero"));
     c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
@@ -241,6 +253,16 @@ class HostileCommandLinesTest {
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
     c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
     c.add(of("clusters show nosuch", "nosuch"));
+    // calibrate
+    c.add(of("calibrate --measurements @/nosuch.json", "nosuch.json"));
+    c.add(of("calibrate --measurements @/truncated.json", "truncated"));
+    c.add(of("calibrate --measurements @/runs-empty.json", "runs", "empty"));
+    c.add(of("calibrate --measurements @/runs-negative.json", "iterationSeconds", "-1"));
+    c.add(of("calibrate --measurements @/runs-split.json", "stageBlocks", "3,x"));
+    c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
+    c.add(of("calibrate --measurements @/runs.json -o @/existing", "is a folder"));
+    c.add(of("calibrate --measurements @/runs.json -o @/a-file/x.json", "a-file"));
+    c.add(of("calibrate", "--measurements"));
     // demo
     c.add(of("demo --workers -1 -o @/demo", "--workers"));
     c.add(of("demo --workers 100000 -o @/demo", "--workers", "100000"));

@@ -47,6 +47,7 @@ class MainTest {
         .containsExactlyInAnyOrder(
             "models",
             "clusters",
+            "calibrate",
             "schedule",
             "simulate",
             "plan",

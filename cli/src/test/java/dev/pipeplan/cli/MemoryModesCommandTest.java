@@ -131,9 +131,9 @@ class MemoryModesCommandTest {
                 "--global-batch",
                 "32",
                 "--zero",
-                "3"))
+                "4"))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("--zero '3' is not an optimizer sharding");
+    assertThat(err.toString()).contains("--zero '4' is not an optimizer sharding");
   }
 
   @Test

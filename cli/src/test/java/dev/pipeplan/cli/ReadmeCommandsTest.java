@@ -93,6 +93,8 @@ class ReadmeCommandsTest {
   Stream<DynamicTest> readmeCommandsRunVerbatimInOrder() throws IOException {
     List<Command> commands = readmeCommands(readme());
     assertThat(commands).as("commands in README.md").isNotEmpty();
+    // The README's commands run from the repository root, where scripts/ holds the published runs.
+    copyTree(repositoryRoot().resolve("scripts"), work.resolve("scripts"));
     Tour tour = new Tour();
     return commands.stream()
         .map(c -> DynamicTest.dynamicTest("line " + c.line() + ": " + c.text(), () -> tour.run(c)));
@@ -357,18 +359,35 @@ class ReadmeCommandsTest {
     return p.exitValue();
   }
 
-  /** README.md of the repository: the first folder up from here that holds it beside pom.xml. */
+  /** README.md of the repository. */
   private static String readme() throws IOException {
+    return Files.readString(repositoryRoot().resolve("README.md"), StandardCharsets.UTF_8);
+  }
+
+  /** The first folder up from here that holds README.md beside pom.xml and a cli folder. */
+  private static Path repositoryRoot() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path readme = dir.resolve("README.md");
-      if (Files.isRegularFile(readme)
+      if (Files.isRegularFile(dir.resolve("README.md"))
           && Files.isRegularFile(dir.resolve("pom.xml"))
           && Files.isDirectory(dir.resolve("cli"))) {
-        return Files.readString(readme, StandardCharsets.UTF_8);
+        return dir;
       }
     }
     throw new IllegalStateException(
         "no README.md beside a pom.xml and a cli folder above " + Path.of("").toAbsolutePath());
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path p : paths.sorted().toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
   }
 
   /**

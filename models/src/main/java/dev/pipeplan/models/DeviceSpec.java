@@ -1,5 +1,6 @@
 package dev.pipeplan.models;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
@@ -15,13 +16,32 @@ import java.util.Objects;
  * @param memoryBandwidthBytesPerSecond device memory bandwidth
  * @param launchOverheadNanos fixed time each pipeline action pays (kernel launches, bookkeeping),
  *     so that more micro-batches are not free
+ * @param efficiency efficiencies fitted by {@code pipeplan calibrate}; null for a device priced
+ *     with its preset's (or, without a preset, its sustained rate and full bandwidth)
  */
 public record DeviceSpec(
     String name,
     Map<DType, Double> sustainedFlopsPerSecond,
     long memoryBytes,
     double memoryBandwidthBytesPerSecond,
-    long launchOverheadNanos) {
+    long launchOverheadNanos,
+    @JsonInclude(JsonInclude.Include.NON_NULL) DeviceEfficiency efficiency) {
+
+  /** A device priced with its preset's efficiencies. */
+  public DeviceSpec(
+      String name,
+      Map<DType, Double> sustainedFlopsPerSecond,
+      long memoryBytes,
+      double memoryBandwidthBytesPerSecond,
+      long launchOverheadNanos) {
+    this(
+        name,
+        sustainedFlopsPerSecond,
+        memoryBytes,
+        memoryBandwidthBytesPerSecond,
+        launchOverheadNanos,
+        null);
+  }
 
   public DeviceSpec {
     Checks.nonBlank("device name", name);
@@ -42,6 +62,28 @@ public record DeviceSpec(
     Checks.positive(
         "device '" + name + "' memoryBandwidthBytesPerSecond", memoryBandwidthBytesPerSecond);
     Checks.nonNegative("device '" + name + "' launchOverheadNanos", launchOverheadNanos);
+  }
+
+  /** A copy with fitted efficiencies (null: the preset's again). */
+  public DeviceSpec withEfficiency(DeviceEfficiency fitted) {
+    return new DeviceSpec(
+        name,
+        sustainedFlopsPerSecond,
+        memoryBytes,
+        memoryBandwidthBytesPerSecond,
+        launchOverheadNanos,
+        fitted);
+  }
+
+  /** A copy with another usable memory. */
+  public DeviceSpec withMemoryBytes(long bytes) {
+    return new DeviceSpec(
+        name,
+        sustainedFlopsPerSecond,
+        bytes,
+        memoryBandwidthBytesPerSecond,
+        launchOverheadNanos,
+        efficiency);
   }
 
   /**

@@ -11,7 +11,13 @@ public enum OptimizerSharding {
    */
   ZERO1,
   /** ZeRO stage 2: optimizer state and gradients divided by dp. */
-  ZERO2;
+  ZERO2,
+  /**
+   * ZeRO stage 3 (PyTorch FSDP, DeepSpeed ZeRO-3): weights too are divided by dp; each layer's
+   * weights are all-gathered before its forward and its backward, and its gradients
+   * reduce-scattered after the backward, overlapped with the neighbouring layers' compute.
+   */
+  ZERO3;
 
   /** The lower-case name used in files and on the command line ("zero1"). */
   public String id() {
@@ -23,10 +29,14 @@ public enum OptimizerSharding {
   }
 
   public boolean shardsGradients() {
-    return this == ZERO2;
+    return this == ZERO2 || this == ZERO3;
   }
 
-  /** Accepts "none", "zero1", "zero2" or the ZeRO stage "0", "1", "2". */
+  public boolean shardsParameters() {
+    return this == ZERO3;
+  }
+
+  /** Accepts "none", "zero1", "zero2", "zero3", "fsdp" or the ZeRO stage "0" to "3". */
   public static OptimizerSharding parse(String field, String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     switch (t) {
@@ -36,6 +46,8 @@ public enum OptimizerSharding {
         return ZERO1;
       case "2":
         return ZERO2;
+      case "3", "fsdp":
+        return ZERO3;
       default:
         for (OptimizerSharding o : values()) {
           if (o.id().equals(t)) {
@@ -46,8 +58,8 @@ public enum OptimizerSharding {
             field
                 + " '"
                 + text
-                + "' is not an optimizer sharding; use none, zero1 or zero2 (or the ZeRO stage 0, 1"
-                + " or 2)");
+                + "' is not an optimizer sharding; use none, zero1, zero2, zero3 or fsdp (or the ZeRO"
+                + " stage 0, 1, 2 or 3)");
     }
   }
 }

@@ -22,6 +22,9 @@ import java.util.Objects;
  *     means none
  * @param sequenceParallel whether tensor-parallel ranks also split the norm and dropout activations
  *     along the sequence (Korthikanti et al.); only matters with tp > 1
+ * @param tensorParallelOverlap whether the tensor-parallel collectives run under the GEMMs beside
+ *     them (Megatron's {@code --tp-comm-overlap}); only matters with tp > 1; false in files written
+ *     before it existed
  */
 public record TrainingSpec(
     int globalBatch,
@@ -31,7 +34,8 @@ public record TrainingSpec(
     Recompute recompute,
     Attention attention,
     OptimizerSharding optimizerSharding,
-    @JsonSetter(nulls = Nulls.AS_EMPTY) boolean sequenceParallel) {
+    @JsonSetter(nulls = Nulls.AS_EMPTY) boolean sequenceParallel,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) boolean tensorParallelOverlap) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -40,6 +44,28 @@ public record TrainingSpec(
     recompute = recompute == null ? Recompute.NONE : recompute;
     attention = attention == null ? Attention.EAGER : attention;
     optimizerSharding = optimizerSharding == null ? OptimizerSharding.NONE : optimizerSharding;
+  }
+
+  /** The memory modes given, tensor-parallel collectives not overlapped. */
+  public TrainingSpec(
+      int globalBatch,
+      int sequenceLength,
+      DType dtype,
+      Optimizer optimizer,
+      Recompute recompute,
+      Attention attention,
+      OptimizerSharding optimizerSharding,
+      boolean sequenceParallel) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        false);
   }
 
   /**
@@ -79,7 +105,22 @@ public record TrainingSpec(
         Objects.requireNonNull(newRecompute, "recompute"),
         Objects.requireNonNull(newAttention, "attention"),
         Objects.requireNonNull(newSharding, "optimizerSharding"),
-        newSequenceParallel);
+        newSequenceParallel,
+        tensorParallelOverlap);
+  }
+
+  /** A copy whose tensor-parallel collectives are, or are not, overlapped with the GEMMs. */
+  public TrainingSpec withTensorParallelOverlap(boolean overlap) {
+    return new TrainingSpec(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        overlap);
   }
 
   /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
@@ -107,9 +148,13 @@ public record TrainingSpec(
               case NONE -> ", optimizer not sharded";
               case ZERO1 -> ", optimizer sharded over dp=" + dataParallel;
               case ZERO2 -> ", optimizer and gradients sharded over dp=" + dataParallel;
+              case ZERO3 -> ", weights, gradients and optimizer sharded over dp=" + dataParallel;
             });
     if (sequenceParallel && tensorParallel > 1) {
       sb.append(", sequence parallel");
+    }
+    if (tensorParallelOverlap && tensorParallel > 1) {
+      sb.append(", tp communication overlapped");
     }
     return sb.toString();
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceEfficiency;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LinkSpec;
@@ -31,6 +32,13 @@ import java.util.Optional;
 public final class ClusterFile {
   private static final List<String> TOP_FIELDS =
       List.of("name", "groups", "intraNodeLink", "interNodeLink");
+  private static final List<String> EFFICIENCY_FIELDS =
+      List.of(
+          "peakGemmEfficiency",
+          "hbmEfficiency",
+          "flashForwardEfficiency",
+          "flashBackwardEfficiency",
+          "source");
   private static final List<String> GROUP_FIELDS = List.of("device", "nodes", "devicesPerNode");
   private static final List<String> DEVICE_FIELDS =
       List.of(
@@ -42,7 +50,8 @@ public final class ClusterFile {
           "memoryBandwidthBytesPerSecond",
           "memoryBandwidthGBps",
           "launchOverheadNanos",
-          "launchOverheadMicros");
+          "launchOverheadMicros",
+          "efficiency");
   private static final List<String> LINK_FIELDS =
       List.of("name", "bandwidthBytesPerSecond", "bandwidthGBps", "latencyNanos", "latencyMicros");
 
@@ -150,7 +159,28 @@ public final class ClusterFile {
     } else if (d.has("launchOverheadMicros")) {
       overhead = Math.round(d.number("launchOverheadMicros") * 1e3);
     }
-    return new DeviceSpec(name, flops, memory, bandwidth, overhead);
+    DeviceEfficiency efficiency = null;
+    Optional<InputNode> e = d.child("efficiency");
+    if (e.isPresent()) {
+      InputNode en = d.object("efficiency");
+      rejectUnknown(en, EFFICIENCY_FIELDS);
+      double[] values = new double[4];
+      for (int k = 0; k < 4; k++) {
+        String field = EFFICIENCY_FIELDS.get(k);
+        values[k] = en.number(field);
+        if (!(values[k] > 0 && values[k] <= 1)) {
+          throw en.error(field, "must be in (0, 1], got " + values[k]);
+        }
+      }
+      efficiency =
+          new DeviceEfficiency(
+              values[0],
+              values[1],
+              values[2],
+              values[3],
+              en.optionalString("source").orElse("the cluster file"));
+    }
+    return new DeviceSpec(name, flops, memory, bandwidth, overhead, efficiency);
   }
 
   private static LinkSpec link(InputNode root, String field, LinkSpec fallback) {
@@ -252,6 +282,15 @@ public final class ClusterFile {
       d.put("memoryBytes", device.memoryBytes());
       d.put("memoryBandwidthBytesPerSecond", device.memoryBandwidthBytesPerSecond());
       d.put("launchOverheadNanos", device.launchOverheadNanos());
+      DeviceEfficiency efficiency = device.efficiency();
+      if (efficiency != null) {
+        ObjectNode e = d.putObject("efficiency");
+        e.put("peakGemmEfficiency", efficiency.peakGemmEfficiency());
+        e.put("hbmEfficiency", efficiency.hbmEfficiency());
+        e.put("flashForwardEfficiency", efficiency.flashForwardEfficiency());
+        e.put("flashBackwardEfficiency", efficiency.flashBackwardEfficiency());
+        e.put("source", efficiency.source());
+      }
       o.put("nodes", g.nodes());
       o.put("devicesPerNode", g.devicesPerNode());
     }

@@ -59,6 +59,7 @@ public final class Clusters {
   /** The most devices a cluster may have (shorthand or file); documented in docs/formats.md. */
   public static final long MAX_DEVICES = 1_000_000;
 
+  private static final Pattern FILE_SHORTHAND = Pattern.compile("(.+):(\\d{1,9})x(\\d{1,9})");
   private static final Pattern SHORTHAND =
       Pattern.compile("([a-z0-9][a-z0-9._-]*):(\\d+)(?:x(\\d+))?");
 
@@ -291,6 +292,12 @@ public final class Clusters {
       ClusterSpec c = shorthand(preset.get());
       return new ClusterSpec(normalise(arg), c.groups(), c.intraNodeLink(), c.interNodeLink());
     }
+    Matcher resized = FILE_SHORTHAND.matcher(arg);
+    if (resized.matches()
+        && !Files.exists(pathOrEmpty(arg))
+        && Files.isRegularFile(pathOrEmpty(resized.group(1)))) {
+      return resized(arg, ClusterFile.read(pathOrEmpty(resized.group(1))), resized);
+    }
     Matcher m = SHORTHAND.matcher(normalise(arg));
     if (m.matches() && !Files.exists(pathOrEmpty(arg))) {
       return shorthand(normalise(arg));
@@ -324,6 +331,43 @@ public final class Clusters {
             + " h100:4x8)."
             + hint
             + " See 'pipeplan clusters list'.");
+  }
+
+  /**
+   * {@code FILE:NODESxPER_NODE}: the one device of a cluster file (such as what {@code pipeplan
+   * calibrate} writes) on another number of nodes.
+   */
+  private static ClusterSpec resized(String text, ClusterSpec file, Matcher m) {
+    if (file.groups().size() != 1) {
+      throw new BadInputException(
+          "cluster '"
+              + text
+              + "': "
+              + m.group(1)
+              + " has "
+              + file.groups().size()
+              + " device groups; FILE:NODESxPER_NODE needs a file with one");
+    }
+    long nodes = Long.parseLong(m.group(2));
+    long perNode = Long.parseLong(m.group(3));
+    if (nodes < 1 || perNode < 1 || nodes * perNode > MAX_DEVICES) {
+      throw new BadInputException(
+          "cluster '"
+              + text
+              + "': nodes and devices per node must be >= 1 and at most "
+              + MAX_DEVICES
+              + " devices in all, got "
+              + nodes
+              + "x"
+              + perNode);
+    }
+    return ClusterSpec.of(
+        text,
+        file.groups().get(0).device(),
+        (int) nodes,
+        (int) perNode,
+        file.intraNodeLink(),
+        file.interNodeLink());
   }
 
   private static ClusterSpec shorthand(String text) {

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * globalBatch}, {@code sequenceLength}, {@code dtype}, {@code optimizer} (a name or an object) and
  * the memory modes {@code recompute} (none, selective, full; {@code true} and {@code false} from
  * older files mean full and none), {@code attention} (flash, eager), {@code optimizerSharding}
- * (none, zero1, zero2) and {@code sequenceParallel}.
+ * (none, zero1, zero2, zero3), {@code sequenceParallel} and {@code tensorParallelOverlap}.
  */
 public final class TrainingFile {
   private static final List<String> FIELDS =
@@ -33,7 +33,8 @@ public final class TrainingFile {
           "recompute",
           "attention",
           "optimizerSharding",
-          "sequenceParallel");
+          "sequenceParallel",
+          "tensorParallelOverlap");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -119,8 +120,17 @@ public final class TrainingFile {
               () -> OptimizerSharding.parse("optimizerSharding", shardingText.get()));
     }
     boolean sequenceParallel = root.optionalBoolean("sequenceParallel").orElse(false);
+    boolean tensorParallelOverlap = root.optionalBoolean("tensorParallelOverlap").orElse(false);
     return new TrainingSpec(
-        globalBatch, (int) seq, dtype, optimizer, recompute, attention, sharding, sequenceParallel);
+        globalBatch,
+        (int) seq,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        sharding,
+        sequenceParallel,
+        tensorParallelOverlap);
   }
 
   /** A parsed value, or the parser's message as an error at the field (with the file's name). */
@@ -154,6 +164,7 @@ public final class TrainingFile {
     root.put("attention", spec.attention().id());
     root.put("optimizerSharding", spec.optimizerSharding().id());
     root.put("sequenceParallel", spec.sequenceParallel());
+    root.put("tensorParallelOverlap", spec.tensorParallelOverlap());
     return root;
   }
 }

@@ -358,8 +358,13 @@ public final class Exports {
     if (plan.training().attention() == Attention.FLASH) {
       b.append("  --use-flash-attn\n");
     }
-    if (plan.training().optimizerSharding().shardsState()) {
+    if (plan.training().optimizerSharding().shardsParameters()) {
+      b.append("  --use-torch-fsdp2\n");
+    } else if (plan.training().optimizerSharding().shardsState()) {
       b.append("  --use-distributed-optimizer\n");
+    }
+    if (plan.parallelism().tp() > 1 && plan.training().tensorParallelOverlap()) {
+      b.append("  --tp-comm-overlap\n");
     }
     b.append(")\n");
     return b.toString();
@@ -380,6 +385,19 @@ public final class Exports {
     config.put("train_batch_size", plan.training().globalBatch());
     config.put("train_micro_batch_size_per_gpu", plan.microBatchSize());
     config.put("gradient_accumulation_steps", plan.microBatchCount());
+    // DeepSpeed's PipelineEngine asserts ZeRO stage 0 or 1 (gradient and weight sharding need the
+    // whole backward in one engine step).
+    int zeroStage =
+        switch (plan.training().optimizerSharding()) {
+          case NONE -> 0;
+          case ZERO1 -> 1;
+          case ZERO2, ZERO3 ->
+              throw new BadInputException(
+                  "DeepSpeed's pipeline engine supports ZeRO stage 0 or 1, but the plan shards with "
+                      + plan.training().optimizerSharding().id()
+                      + "; plan again with --zero 1 (or 0) to export to DeepSpeed");
+        };
+    config.putObject("zero_optimization").put("stage", zeroStage);
     ObjectNode pipeline = root.putObject("pipeline_module");
     pipeline.put("num_stages", pp);
     pipeline.put("partition_method", "uniform");

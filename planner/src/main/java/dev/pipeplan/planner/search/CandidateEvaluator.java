@@ -447,7 +447,8 @@ public final class CandidateEvaluator {
         partition,
         stageCosts,
         metrics,
-        iteration.dataParallelSyncNanos(partition, schedule.stageToDevice(), stageCosts),
+        iteration.dataParallelSyncNanos(
+            partition, schedule.stageToDevice(), stageCosts, c.microBatchCount()),
         iteration.optimizerStepNanos(partition, schedule.stageToDevice()),
         smallestLimit,
         worstOver,

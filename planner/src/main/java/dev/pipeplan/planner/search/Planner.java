@@ -919,8 +919,10 @@ public final class Planner {
       case SELECTIVE -> hints.add(RECOMPUTE_HINT + " full");
       case FULL -> {}
     }
-    if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO2) {
-      hints.add("--zero 1 or 2 (shards the optimizer over data parallelism)");
+    if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO3) {
+      hints.add(
+          "a higher --zero stage (1 shards the optimizer, 2 also the gradients, 3 also the weights"
+              + " over data parallelism)");
     }
     if (!options.kinds().isEmpty()
         && !options.kinds().contains(ScheduleKind.ZB_AUTO)

@@ -84,33 +84,88 @@ public final class IterationCosts {
    * Gradient all-reduce across replicas, bucketed and overlapped with the backward as Megatron's
    * distributed data parallel and PyTorch DDP run it: per pipeline device, the ring over the link
    * its replicas share, less what the last micro-batch's backward on that device hides ({@link
-   * DataParallelOverlap}); the slowest device counts.
+   * DataParallelOverlap}); the slowest device counts. With the optimizer sharded (ZeRO-1 and 2) a
+   * reduce-scatter of the gradients under the last backward and an all-gather of the weights under
+   * the first forward; with ZeRO-3 (FSDP) the weights' all-gathers and the gradients'
+   * reduce-scatters of every micro-batch ({@link #shardedWeightsNanos}).
    *
    * @param stageToDevice for each global virtual stage, its pipeline device
    * @param stageCosts the partition's stage costs, from the cost model
+   * @param microBatches m, the micro-batches of one iteration
    */
   public long dataParallelSyncNanos(
-      Partition partition, List<Integer> stageToDevice, List<StageCost> stageCosts) {
+      Partition partition,
+      List<Integer> stageToDevice,
+      List<StageCost> stageCosts,
+      int microBatches) {
     int dp = dataParallel();
     if (dp == 1) {
       return 0;
     }
+    Checks.positive("micro-batches", microBatches);
     long[] params = parametersPerDevice(partition, stageToDevice);
+    long[] forward = new long[pipelineDevices()];
     long[] backward = new long[pipelineDevices()];
+    int[] layers = new int[pipelineDevices()];
     for (int s = 0; s < stageCosts.size(); s++) {
-      backward[stageToDevice.get(s)] +=
+      int d = stageToDevice.get(s);
+      forward[d] += stageCosts.get(s).forwardNanos();
+      backward[d] +=
           stageCosts.get(s).backwardInputNanos() + stageCosts.get(s).backwardWeightNanos();
+      layers[d] += partition.layerCounts().get(s);
     }
     long bucket = DataParallelOverlap.bucketParameters(dp);
     long worst = 0;
     for (int d = 0; d < pipelineDevices(); d++) {
-      long bytes = params[d] * training.optimizer().gradientBytesPerParameter();
-      long allReduce = ringAllReduceNanos(bytes, dp, replicaLink(d));
-      worst =
-          Math.max(
-              worst, DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket));
+      long exposed;
+      if (training.optimizerSharding().shardsParameters()) {
+        exposed =
+            shardedWeightsNanos(
+                params[d],
+                layers[d],
+                (forward[d] + backward[d]) * (long) microBatches,
+                microBatches,
+                replicaLink(d));
+      } else if (training.optimizerSharding().shardsState()) {
+        // The distributed optimizer: gradients reduce-scattered (in the training dtype, Megatron's
+        // default) under the last backward, the updated weights all-gathered under the next
+        // iteration's first forward (--overlap-param-gather), each bucketed.
+        long weightBytes = params[d] * training.dtype().bytes();
+        long gather = ringGatherNanos(weightBytes, dp, replicaLink(d));
+        exposed =
+            DataParallelOverlap.exposedNanos(gather, backward[d], params[d], bucket)
+                + DataParallelOverlap.exposedNanos(gather, forward[d], params[d], bucket);
+      } else {
+        long bytes = params[d] * training.optimizer().gradientBytesPerParameter();
+        long allReduce = ringAllReduceNanos(bytes, dp, replicaLink(d));
+        exposed = DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket);
+      }
+      worst = Math.max(worst, exposed);
     }
     return worst;
+  }
+
+  /**
+   * FSDP's traffic on one pipeline device, as PyTorch FSDP and DeepSpeed ZeRO-3 run it: for every
+   * micro-batch, each layer's weights are all-gathered before its forward and again before its
+   * backward (they are freed in between), and its gradients reduce-scattered after the backward.
+   * Prefetching runs each layer's collectives under its neighbours' compute, so what shows is the
+   * excess over the device's compute, and at least the first layer's gather and the last layer's
+   * reduce-scatter, which nothing hides.
+   *
+   * @param parameters the device's parameters (one tensor rank)
+   * @param layers the layers the device holds
+   * @param computeNanos the device's forwards and backwards over the iteration
+   */
+  long shardedWeightsNanos(
+      long parameters, int layers, long computeNanos, int microBatches, LinkSpec link) {
+    int dp = dataParallel();
+    long gather = ringGatherNanos(parameters * training.dtype().bytes(), dp, link);
+    long scatter =
+        ringGatherNanos(parameters * training.optimizer().gradientBytesPerParameter(), dp, link);
+    long traffic = (2 * gather + scatter) * (long) microBatches;
+    long unhidden = layers == 0 ? 0 : (gather + scatter) / layers;
+    return Math.max(traffic - computeNanos, unhidden);
   }
 
   /**
@@ -123,9 +178,18 @@ public final class IterationCosts {
     if (dp == 1) {
       return 0;
     }
+    if (training.optimizerSharding().shardsParameters()) {
+      return 0; // FSDP hides all but a layer's share, which a bound before partitioning cannot know
+    }
     long average = model.totalParameters() / tensorParallel / pipelineDevices();
     long exposedParameters = Math.min(average, DataParallelOverlap.bucketParameters(dp));
-    double bytes = (double) exposedParameters * training.optimizer().gradientBytesPerParameter();
+    // A reduce-scatter and an all-gather in the dtype, or an all-reduce of the gradients: each the
+    // two ring halves of (dp − 1)/dp.
+    long bytesPerParameter =
+        training.optimizerSharding().shardsState()
+            ? training.dtype().bytes()
+            : training.optimizer().gradientBytesPerParameter();
+    double bytes = (double) exposedParameters * bytesPerParameter;
     double bandwidth =
         Math.max(
             cluster.intraNodeLink().bandwidthBytesPerSecond(),
@@ -136,7 +200,8 @@ public final class IterationCosts {
   /**
    * The optimizer step as memory traffic: each device reads and writes its weights, gradients and
    * state once, at the memory bandwidth a streaming kernel reaches ({@link
-   * RooflineParameters#hbmEfficiency}); the slowest counts.
+   * RooflineParameters#hbmEfficiency}); the slowest counts. With the optimizer state sharded over
+   * dp (ZeRO-1 and up), each replica steps only its 1/dp share.
    *
    * @param stageToDevice for each global virtual stage, its pipeline device
    */
@@ -151,9 +216,25 @@ public final class IterationCosts {
       DeviceSpec device = device(d);
       double bandwidth =
           device.memoryBandwidthBytesPerSecond() * RooflineParameters.of(device).hbmEfficiency();
-      worst = Math.max(worst, (long) Math.ceil(params[d] * perParameter * 1e9 / bandwidth));
+      double stepped =
+          training.optimizerSharding().shardsState()
+              ? (double) params[d] / dataParallel()
+              : params[d];
+      worst = Math.max(worst, (long) Math.ceil(stepped * perParameter * 1e9 / bandwidth));
     }
     return worst;
+  }
+
+  /**
+   * Ring all-gather (or reduce-scatter) of {@code bytes} in all over {@code ranks} ranks: r−1 steps
+   * of bytes/r each.
+   */
+  public static long ringGatherNanos(long bytes, int ranks, LinkSpec link) {
+    if (ranks <= 1 || bytes <= 0) {
+      return 0;
+    }
+    long chunk = (bytes + ranks - 1) / ranks;
+    return (ranks - 1) * link.transferNanos(chunk);
   }
 
   /** Ring all-reduce of {@code bytes} over {@code ranks} ranks: 2(r-1) steps of bytes/r each. */

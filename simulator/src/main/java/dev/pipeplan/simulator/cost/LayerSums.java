@@ -223,12 +223,27 @@ final class LayerSums {
         workspace);
   }
 
-  /** Weights, gradients and optimizer state of one tensor rank of one replica. */
+  /**
+   * Weights, gradients and optimizer state of one tensor rank of one replica; with ZeRO-3 the
+   * weights are sharded too, plus two layers gathered in full.
+   */
   long staticBytes(
       int first, int end, int tensorParallel, int dataParallel, TrainingSpec training) {
     long params = ceilDiv(parameters(first, end), tensorParallel);
     OptimizerSharding sharding = training.optimizerSharding();
     long weights = Math.multiplyExact(params, (long) training.dtype().bytes());
+    if (sharding.shardsParameters()) {
+      // FSDP keeps 1/dp of the weights, and gathers a layer's in full while it runs and prefetches
+      // the next one's: two of the stage's largest layers unsharded.
+      long largest = 0;
+      for (int i = first; i < end; i++) {
+        largest = Math.max(largest, ceilDiv(model.layer(i).parameterCount(), tensorParallel));
+      }
+      weights =
+          Math.addExact(
+              ceilDiv(weights, dataParallel),
+              Math.multiplyExact(2 * largest, (long) training.dtype().bytes()));
+    }
     long gradients =
         ceilDiv(
             Math.multiplyExact(params, (long) training.optimizer().gradientBytesPerParameter()),

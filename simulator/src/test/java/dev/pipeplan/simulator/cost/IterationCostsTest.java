@@ -64,7 +64,7 @@ class IterationCostsTest {
     IterationCosts one = costs(model(1000, 2000), List.of(List.of(0), List.of(1)), 0);
 
     assertThat(one.dataParallel()).isEqualTo(1);
-    assertThat(one.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000))).isZero();
+    assertThat(one.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isZero();
     assertThat(one.dataParallelSyncLowerBoundNanos()).isZero();
   }
 
@@ -73,11 +73,11 @@ class IterationCostsTest {
     // replicas on one node (NVLink): device 1 reduces 2000 params x 2 bytes over 2 ranks,
     // 2 x (1 us + 2000 B / 1 GB/s) = 6 us; small gradients fill one bucket, so nothing hides.
     IterationCosts intra = costs(model(1000, 2000), List.of(List.of(0, 1), List.of(2, 3)), 0);
-    assertThat(intra.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000))).isEqualTo(6_000);
+    assertThat(intra.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isEqualTo(6_000);
 
     // replicas on two nodes: 2 x (10 us + 2000 B / 0.1 GB/s) = 60 us
     IterationCosts inter = costs(model(1000, 2000), List.of(List.of(0, 2), List.of(1, 3)), 0);
-    assertThat(inter.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000))).isEqualTo(60_000);
+    assertThat(inter.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isEqualTo(60_000);
   }
 
   @Test
@@ -87,10 +87,10 @@ class IterationCostsTest {
     long allReduce = IterationCosts.ringAllReduceNanos(160_000_000, 2, CLUSTER.intraNodeLink());
     assertThat(allReduce).isEqualTo(2 * (1_000 + 80_000_000));
 
-    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(0))).isEqualTo(allReduce);
-    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(Long.MAX_VALUE / 4)))
+    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(0), 1)).isEqualTo(allReduce);
+    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(Long.MAX_VALUE / 4), 1))
         .isEqualTo(allReduce / 2);
-    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(allReduce / 4)))
+    assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(allReduce / 4), 1))
         .isEqualTo(allReduce - allReduce / 4);
   }
 

@@ -18,8 +18,14 @@ import java.util.Objects;
  * in F, and the gradients of their inputs in I; with sequence parallelism each all-reduce becomes a
  * reduce-scatter after the row-parallel GEMM and an all-gather before the column-parallel one, the
  * same bytes in a ring. The vocabulary-parallel embedding all-reduces its output in F, the LM head
- * the gradient of its input in I. None of these overlap the GEMMs around them: each waits on the
- * previous GEMM's output.
+ * the gradient of its input in I. Without overlap each waits on the previous GEMM's output.
+ *
+ * <p>With Megatron's {@code --tp-comm-overlap} (Transformer Engine's userbuffers, with sequence
+ * parallelism), each all-gather and reduce-scatter is split into t chunks that run under the chunks
+ * of the GEMM beside it. An all-gather hides whole (the GEMM starts on the rank's own chunk while
+ * the next arrives); a reduce-scatter leaves its last chunk exposed, after the GEMM's last chunk.
+ * What stays exposed is that, half the collectives' 1/t, or whatever the layer's GEMMs cannot cover
+ * ({@link #overlappedNanos}).
  */
 public final class Collectives {
   private Collectives() {}
@@ -41,6 +47,21 @@ public final class Collectives {
     }
     return (double) (ranks - 1) / ranks * bytes / link.bandwidthBytesPerSecond() * 1e9
         + (double) (ranks - 1) * link.latencyNanos();
+  }
+
+  /**
+   * What is left of a layer's collectives when they are split into t chunks that run under its
+   * GEMMs: {@code max(collectives − gemms, collectives / 2t)}.
+   *
+   * @param collectivesNanos the layer's collectives in one pass, unhidden
+   * @param gemmNanos the layer's GEMMs in that pass
+   */
+  public static double overlappedNanos(
+      double collectivesNanos, double gemmNanos, int tensorParallel) {
+    if (tensorParallel <= 1 || collectivesNanos <= 0) {
+      return Math.max(0, collectivesNanos);
+    }
+    return Math.max(collectivesNanos - gemmNanos, collectivesNanos / (2.0 * tensorParallel));
   }
 
   /**

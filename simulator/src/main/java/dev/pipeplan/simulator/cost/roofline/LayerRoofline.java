@@ -46,12 +46,17 @@ public final class LayerRoofline {
   public double nanos(
       DeviceRoofline device, int layer, Pass pass, int microBatchSize, int tensorParallel) {
     double total = 0;
+    double gemms = 0;
     for (Op op : ops(layer, pass, microBatchSize, tensorParallel)) {
-      total += op.nanos(device);
+      double nanos = op.nanos(device);
+      total += nanos;
+      if (op instanceof Op.Gemm) {
+        gemms += nanos;
+      }
     }
     LayerSpec spec = model.layer(layer);
-    return total
-        + Collectives.tensorParallelNanos(
+    double collectives =
+        Collectives.tensorParallelNanos(
             spec,
             pass,
             microBatchSize,
@@ -59,6 +64,10 @@ public final class LayerRoofline {
             dtype.bytes(),
             options.sequenceParallel(),
             tensorParallelLink);
+    return total
+        + (options.tensorParallelOverlap()
+            ? Collectives.overlappedNanos(collectives, gemms, tensorParallel)
+            : collectives);
   }
 
   /** Kernels of one layer's pass (the collectives not counted). */

@@ -10,10 +10,18 @@ import java.util.Objects;
  * @param sequenceParallel Megatron's sequence parallelism with tp: norms, dropouts and residual
  *     adds run on 1/t of the tokens, and each all-reduce becomes a reduce-scatter plus an
  *     all-gather
+ * @param tensorParallelOverlap the tensor-parallel collectives run under the layer's GEMMs
+ *     (Megatron's {@code --tp-comm-overlap}); only what the GEMMs cannot hide is exposed
  */
-public record RooflineOptions(AttentionKernel attention, boolean sequenceParallel) {
+public record RooflineOptions(
+    AttentionKernel attention, boolean sequenceParallel, boolean tensorParallelOverlap) {
   public RooflineOptions {
     Objects.requireNonNull(attention, "attention");
+  }
+
+  /** Tensor-parallel collectives not overlapped. */
+  public RooflineOptions(AttentionKernel attention, boolean sequenceParallel) {
+    this(attention, sequenceParallel, false);
   }
 
   /** The attention kernel and sequence parallelism a training spec states. */
@@ -23,7 +31,8 @@ public record RooflineOptions(AttentionKernel attention, boolean sequenceParalle
           case FLASH -> AttentionKernel.FLASH;
           case EAGER -> AttentionKernel.EAGER;
         };
-    return new RooflineOptions(kernel, training.sequenceParallel());
+    return new RooflineOptions(
+        kernel, training.sequenceParallel(), training.tensorParallelOverlap());
   }
 
   /** Flash attention, no sequence parallelism. */

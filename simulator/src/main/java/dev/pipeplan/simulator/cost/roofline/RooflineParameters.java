@@ -1,13 +1,17 @@
 package dev.pipeplan.simulator.cost.roofline;
 
+import dev.pipeplan.models.DeviceEfficiency;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.cluster.DevicePreset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * What one device reaches of its datasheet numbers, op kind by op kind: the numbers a future {@code
@@ -88,6 +92,32 @@ public record RooflineParameters(
    * hidden behind any kernel that runs longer.
    */
   static final long KERNEL_LAUNCH_NANOS = 3_000;
+
+  /**
+   * What {@code pipeplan calibrate --measurements scripts/validation/published-runs.json} fits for
+   * each preset device (docs/validation.md); a test checks that it still does. A preset without an
+   * entry keeps its microbenchmark values.
+   */
+  private static final Map<String, DeviceEfficiency> FITTED =
+      Collections.unmodifiableMap(
+          new TreeMap<>(
+              Map.of(
+                  "h100-sxm",
+                  new DeviceEfficiency(
+                      0.560,
+                      0.909,
+                      0.727,
+                      0.519,
+                      "fitted by pipeplan calibrate to the 11 h100-sxm runs of"
+                          + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
+                  "a100-80gb",
+                  new DeviceEfficiency(
+                      0.742,
+                      0.662,
+                      0.650,
+                      0.550,
+                      "fitted by pipeplan calibrate to the 6 a100-80gb runs of"
+                          + " scripts/validation-runs.json (BLOOM, OPT, Korthikanti et al.)"))));
 
   private static final List<RooflineParameters> PRESETS =
       List.of(
@@ -199,11 +229,51 @@ public record RooflineParameters(
   /**
    * The parameters for a device: its preset's when the device's name is a preset's name or alias,
    * or starts with one followed by '-' (the longest such: "h100-sxm-memory-unchecked" is an H100);
-   * otherwise {@link #generic}.
+   * otherwise {@link #generic}; with the device's own fitted efficiencies where it has them.
    */
   public static RooflineParameters of(DeviceSpec device) {
     Objects.requireNonNull(device, "device");
-    return preset(device.name()).orElseGet(() -> generic(device.name()));
+    RooflineParameters base = prior(device.name());
+    if (device.efficiency() != null) {
+      return base.with(device.efficiency());
+    }
+    DeviceEfficiency fitted = FITTED.get(base.device());
+    return fitted == null ? base : base.with(fitted);
+  }
+
+  /**
+   * The microbenchmark-level parameters of a device's preset (the start and the prior of {@code
+   * pipeplan calibrate}), or {@link #generic} without a preset.
+   */
+  public static RooflineParameters prior(String deviceName) {
+    Objects.requireNonNull(deviceName, "deviceName");
+    return preset(deviceName).orElseGet(() -> generic(deviceName));
+  }
+
+  /** The presets' efficiencies as fitted by calibrate, where they have been. */
+  public static Map<String, DeviceEfficiency> fitted() {
+    return FITTED;
+  }
+
+  /** These tiles, waves and launches with fitted efficiencies. */
+  public RooflineParameters with(DeviceEfficiency fitted) {
+    return new RooflineParameters(
+        device,
+        fitted.peakGemmEfficiency(),
+        fitted.hbmEfficiency(),
+        fitted.flashForwardEfficiency(),
+        fitted.flashBackwardEfficiency(),
+        kernelLaunchNanos,
+        tileRows,
+        tileColumns,
+        smCount,
+        fitted.source());
+  }
+
+  /** The efficiencies alone, as a device file states them. */
+  public DeviceEfficiency efficiency() {
+    return new DeviceEfficiency(
+        peakGemmEfficiency, hbmEfficiency, flashForwardEfficiency, flashBackwardEfficiency, source);
   }
 
   static Optional<RooflineParameters> preset(String deviceName) {

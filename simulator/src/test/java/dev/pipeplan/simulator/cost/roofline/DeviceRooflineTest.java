@@ -18,25 +18,35 @@ class DeviceRooflineTest {
   private static final DeviceRoofline H100 =
       DeviceRoofline.of(Clusters.device("h100-sxm"), DType.BF16);
 
+  /** The H100 with its microbenchmark parameters, before any fit. */
+  private static final DeviceRoofline H100_PRIOR =
+      new DeviceRoofline(
+          H100.peakFlopsPerSecond(),
+          H100.memoryBandwidthBytesPerSecond(),
+          2,
+          RooflineParameters.prior("h100-sxm"));
+
   @Test
-  void h100PeakIsTheDatasheetsAndItsParametersThePresets() {
+  void h100PeakIsTheDatasheetsAndItsParametersTheFittedPresets() {
     assertThat(H100.peakFlopsPerSecond()).isCloseTo(989.4e12, within(1e6));
     assertThat(H100.parameters().smCount()).isEqualTo(132);
-    assertThat(H100.parameters().peakGemmEfficiency()).isEqualTo(0.75);
+    assertThat(RooflineParameters.prior("h100-sxm").peakGemmEfficiency()).isEqualTo(0.75);
+    assertThat(H100.parameters().peakGemmEfficiency())
+        .isEqualTo(RooflineParameters.fitted().get("h100-sxm").peakGemmEfficiency());
   }
 
   @Test
   void gemmEfficiencyGrowsWithSizeAndIsCappedByThePeakParameter() {
     double previous = 0;
     for (long n = 128; n <= 16_384; n *= 2) {
-      double efficiency = H100.gemmEfficiency(Op.Gemm.of(n, n, n));
+      double efficiency = H100_PRIOR.gemmEfficiency(Op.Gemm.of(n, n, n));
       assertThat(efficiency).as("n = %d", n).isGreaterThanOrEqualTo(previous);
       assertThat(efficiency).as("n = %d", n).isLessThanOrEqualTo(0.75 + 1e-12);
       previous = efficiency;
     }
     assertThat(previous).isGreaterThan(0.74);
     // A token-by-hidden GEMM of a 7B model at one 4096-token sequence is near the peak too.
-    assertThat(H100.gemmEfficiency(Op.Gemm.of(4096, 4096, 4096))).isGreaterThan(0.7);
+    assertThat(H100_PRIOR.gemmEfficiency(Op.Gemm.of(4096, 4096, 4096))).isGreaterThan(0.7);
   }
 
   @Test

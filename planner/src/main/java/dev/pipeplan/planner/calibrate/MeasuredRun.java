@@ -1,0 +1,66 @@
+package dev.pipeplan.planner.calibrate;
+
+import dev.pipeplan.models.Checks;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * One measured training run: the configuration exactly as it ran, and its measured time per
+ * iteration.
+ *
+ * @param id a short name for tables ("M1")
+ * @param source where the measurement was published
+ * @param published the number as the source states it ("408.8 TFLOP/s per GPU")
+ * @param model the model as trained
+ * @param training global batch, sequence, dtype and the memory and communication modes
+ * @param cluster the GPUs it ran on, all of them (dp follows from the count)
+ * @param tensorParallel t
+ * @param pipelineParallel p
+ * @param microBatchSize b
+ * @param kind the pipeline schedule (1F1B for p = 1)
+ * @param virtualStages v when the source states it; empty lets pipeplan choose
+ * @param stageBlocks how the run's engine split the blocks over the chunks; empty for pipeplan's
+ *     own partition
+ * @param measuredIterationSeconds the measured seconds per iteration
+ */
+public record MeasuredRun(
+    String id,
+    String source,
+    String published,
+    ModelSpec model,
+    TrainingSpec training,
+    ClusterSpec cluster,
+    int tensorParallel,
+    int pipelineParallel,
+    int microBatchSize,
+    ScheduleKind kind,
+    OptionalInt virtualStages,
+    Optional<StageBlocks> stageBlocks,
+    double measuredIterationSeconds) {
+
+  public MeasuredRun {
+    Checks.nonBlank("id", id);
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(published, "published");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(training, "training");
+    Objects.requireNonNull(cluster, "cluster");
+    Checks.positive("run " + id + " tp", tensorParallel);
+    Checks.positive("run " + id + " pp", pipelineParallel);
+    Checks.positive("run " + id + " microBatchSize", microBatchSize);
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(virtualStages, "virtualStages");
+    Objects.requireNonNull(stageBlocks, "stageBlocks");
+    Checks.positive("run " + id + " iterationSeconds", measuredIterationSeconds);
+  }
+
+  /** The name of the device the run used (its first group's). */
+  public String deviceName() {
+    return cluster.groups().get(0).device().name();
+  }
+}

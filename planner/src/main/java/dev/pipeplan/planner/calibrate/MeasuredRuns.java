@@ -1,0 +1,214 @@
+package dev.pipeplan.planner.calibrate;
+
+import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.Recompute;
+import dev.pipeplan.models.Suggestions;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.InputNode;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * A file of measured training runs (see {@code docs/formats.md}, "Measured runs"): {@code runs},
+ * each with the configuration as it ran and its measured seconds per iteration. A model or cluster
+ * named by a relative path is looked up beside the file first.
+ */
+public final class MeasuredRuns {
+  /** At most this many runs: each is a planner search per fit step. */
+  public static final int MAX_RUNS = 1_000;
+
+  private static final List<String> TOP_FIELDS = List.of("description", "runs");
+  private static final List<String> RUN_FIELDS =
+      List.of(
+          "id",
+          "source",
+          "published",
+          "model",
+          "cluster",
+          "tp",
+          "pp",
+          "microBatchSize",
+          "globalBatch",
+          "sequenceLength",
+          "schedule",
+          "virtualStages",
+          "stageBlocks",
+          "dtype",
+          "recompute",
+          "attention",
+          "zero",
+          "sequenceParallel",
+          "tpCommOverlap",
+          "iterationSeconds");
+
+  private MeasuredRuns() {}
+
+  /** Reads and checks every run; a bad field names the run and the field. */
+  public static List<MeasuredRun> read(Path file) {
+    InputNode root = InputNode.read(file);
+    if (!root.isObject()) {
+      throw root.error("must be an object with 'runs'");
+    }
+    reject(root, TOP_FIELDS);
+    List<InputNode> nodes = root.array("runs");
+    if (nodes.isEmpty()) {
+      throw root.error("runs", "is empty; give at least one measured run");
+    }
+    if (nodes.size() > MAX_RUNS) {
+      throw root.error("runs", "has " + nodes.size() + " runs; at most " + MAX_RUNS);
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    List<MeasuredRun> runs = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (InputNode n : nodes) {
+      MeasuredRun run = run(n, folder);
+      if (!ids.add(run.id())) {
+        throw n.error("id", "'" + run.id() + "' is used by two runs; ids must be unique");
+      }
+      runs.add(run);
+    }
+    return List.copyOf(runs);
+  }
+
+  private static MeasuredRun run(InputNode n, Path folder) {
+    if (!n.isObject()) {
+      throw n.error("must be an object");
+    }
+    reject(n, RUN_FIELDS);
+    String id = n.string("id");
+    int seq = positive(n, "sequenceLength");
+    ModelSpec model =
+        parsed(n, "model", () -> ModelLoader.load(beside(folder, n.string("model")), seq));
+    ClusterSpec cluster =
+        parsed(n, "cluster", () -> Clusters.load(beside(folder, n.string("cluster"))));
+    DType dtype =
+        parsed(n, "dtype", () -> DType.parse("dtype", n.optionalString("dtype").orElse("bf16")));
+    Recompute recompute =
+        parsed(
+            n,
+            "recompute",
+            () -> Recompute.parse("recompute", n.optionalString("recompute").orElse("none")));
+    Attention attention =
+        parsed(
+            n,
+            "attention",
+            () -> Attention.parse("attention", n.optionalString("attention").orElse("flash")));
+    OptimizerSharding zero =
+        parsed(
+            n, "zero", () -> OptimizerSharding.parse("zero", n.optionalString("zero").orElse("1")));
+    TrainingSpec training =
+        new TrainingSpec(
+            positive(n, "globalBatch"),
+            seq,
+            dtype,
+            Optimizer.adamMixedPrecision(),
+            recompute,
+            attention,
+            zero,
+            n.optionalBoolean("sequenceParallel").orElse(true),
+            n.optionalBoolean("tpCommOverlap").orElse(false));
+    int tp = positive(n, "tp");
+    int pp = positive(n, "pp");
+    if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {
+      throw n.error(
+          "cluster",
+          "has "
+              + cluster.deviceCount()
+              + " devices, which tp × pp = "
+              + (long) tp * pp
+              + " does not divide");
+    }
+    ScheduleKind kind =
+        parsed(
+            n, "schedule", () -> ScheduleKind.parse(n.optionalString("schedule").orElse("1f1b")));
+    OptionalInt v =
+        n.optionalPositiveInt("virtualStages").map(OptionalInt::of).orElse(OptionalInt.empty());
+    Optional<StageBlocks> blocks =
+        n.optionalString("stageBlocks").isEmpty()
+            ? Optional.empty()
+            : Optional.of(
+                parsed(n, "stageBlocks", () -> StageBlocks.parse(n.string("stageBlocks"))));
+    double seconds = n.number("iterationSeconds");
+    if (!(seconds > 0) || Double.isInfinite(seconds)) {
+      throw n.error("iterationSeconds", "must be a finite number > 0, got " + seconds);
+    }
+    return new MeasuredRun(
+        id,
+        n.optionalString("source").orElse(""),
+        n.optionalString("published").orElse(""),
+        model,
+        training,
+        cluster,
+        tp,
+        pp,
+        positive(n, "microBatchSize"),
+        kind,
+        v,
+        blocks,
+        seconds);
+  }
+
+  /** A relative path that names a file beside the runs file, else the text as given. */
+  private static String beside(Path folder, String text) {
+    if (folder != null && !text.isBlank()) {
+      String path = text;
+      String suffix = "";
+      int colon = text.lastIndexOf(':');
+      if (colon > 0
+          && !Files.exists(Path.of(text))
+          && text.substring(colon).matches(":\\d+x\\d+")) {
+        path = text.substring(0, colon);
+        suffix = text.substring(colon);
+      }
+      try {
+        Path p = Path.of(path);
+        if (!p.isAbsolute() && Files.exists(folder.resolve(p))) {
+          return folder.resolve(p) + suffix;
+        }
+      } catch (java.nio.file.InvalidPathException e) {
+        return text;
+      }
+    }
+    return text;
+  }
+
+  private static int positive(InputNode n, String field) {
+    long value = n.integer(field);
+    if (value < 1 || value > Integer.MAX_VALUE) {
+      throw n.error(field, "must be between 1 and " + Integer.MAX_VALUE + ", got " + value);
+    }
+    return (int) value;
+  }
+
+  private static <T> T parsed(InputNode n, String field, Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (BadInputException e) {
+      throw n.error(field, e.getMessage());
+    }
+  }
+
+  private static void reject(InputNode node, List<String> known) {
+    for (String field : node.fieldNames()) {
+      if (!known.contains(field)) {
+        throw node.error(field, "is not a known field." + Suggestions.maybe(field, known));
+      }
+    }
+  }
+}

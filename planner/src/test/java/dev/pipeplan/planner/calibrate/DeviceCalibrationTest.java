@@ -1,0 +1,158 @@
+package dev.pipeplan.planner.calibrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceEfficiency;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.Recompute;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeviceCalibrationTest {
+  private static final Path PUBLISHED = Path.of("..", "scripts", "validation-runs.json");
+
+  @Test
+  void fittingThePublishedRunsReproducesThePresetsEfficiencies() {
+    List<MeasuredRun> runs = MeasuredRuns.read(PUBLISHED);
+    for (String device : List.of("h100-sxm", "a100-80gb")) {
+      DeviceEfficiency preset = RooflineParameters.fitted().get(device);
+      DeviceEfficiency fitted = DeviceCalibration.fit(runs, device, "test").fitted();
+      assertThat(fitted.peakGemmEfficiency())
+          .as(device + " GEMM")
+          .isCloseTo(preset.peakGemmEfficiency(), within(0.0006));
+      assertThat(fitted.hbmEfficiency())
+          .as(device + " HBM")
+          .isCloseTo(preset.hbmEfficiency(), within(0.0006));
+      assertThat(fitted.flashForwardEfficiency())
+          .as(device + " attention")
+          .isCloseTo(preset.flashForwardEfficiency(), within(0.0006));
+    }
+  }
+
+  @Test
+  void recoversTheEfficienciesThatMadeSyntheticMeasurements() {
+    // "Measurements" predicted with known efficiencies; the fit must find its way back to them
+    // from the prior and leave every run within a fraction of a percent.
+    DeviceEfficiency truth = new DeviceEfficiency(0.62, 0.70, 0.55, 0.55 * 0.55 / 0.65, "truth");
+    List<MeasuredRun> runs = new ArrayList<>();
+    int i = 0;
+    for (int seq : new int[] {512, 1024, 2048}) {
+      for (int b : new int[] {1, 4}) {
+        MeasuredRun shape = run("s" + i++, seq, b, 1.0);
+        double seconds =
+            DeviceCalibration.predict(shape, truth, OptionalInt.empty()).iterationNanos() / 1e9;
+        runs.add(run(shape.id(), seq, b, seconds));
+      }
+    }
+    DeviceCalibration.Fit fit = DeviceCalibration.fit(runs, "a100-80gb", "test");
+    System.out.println(
+        "DEBUG " + fit.fitted() + " it=" + fit.iterations() + " ev=" + fit.evaluations());
+    fit.rows().forEach(r -> System.out.println("DEBUG " + r.priorError() + " " + r.fittedError()));
+    assertThat(fit.priorMedianAbsError()).isGreaterThan(0.05);
+    assertThat(fit.fittedMaxAbsError()).isLessThan(0.01);
+    assertThat(fit.fitted().peakGemmEfficiency()).isCloseTo(0.62, within(0.03));
+    // Attention is a small part of these runs: the prior keeps most of its say there, so the fit
+    // lands between the truth and the prior.
+    assertThat(fit.fitted().flashForwardEfficiency()).isBetween(0.55 - 0.01, 0.65 + 0.01);
+  }
+
+  @Test
+  void aDeviceNoRunUsedIsNamedWithTheDevicesTheRunsUsed() {
+    List<MeasuredRun> runs = List.of(run("a", 1024, 1, 1.0));
+    assertThatThrownBy(() -> DeviceCalibration.fit(runs, "v100", "test"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("v100")
+        .hasMessageContaining("a100-80gb");
+  }
+
+  @Test
+  void aBadRunNamesItsFieldAndAnUnknownFieldGetsASuggestion(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("runs.json");
+    Files.writeString(
+        file,
+        "{\"runs\": [{\"id\": \"x\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\","
+            + " \"tp\": 1, \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8,"
+            + " \"sequenceLength\": 1024, \"iterationSeconds\": -2}]}");
+    assertThatThrownBy(() -> MeasuredRuns.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("iterationSeconds")
+        .hasMessageContaining("-2");
+    Files.writeString(
+        file,
+        "{\"runs\": [{\"id\": \"x\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\","
+            + " \"tp\": 1, \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8,"
+            + " \"sequenceLenght\": 1024, \"iterationSeconds\": 2}]}");
+    assertThatThrownBy(() -> MeasuredRuns.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("sequenceLenght")
+        .hasMessageContaining("sequenceLength");
+  }
+
+  @Test
+  void blockRulesSplitTheBlocksAndGiveTheEndsTheirLayers() {
+    ModelSpec llama = ModelLoader.load("llama2-7b", 4096); // embedding, 32 blocks, head
+    int lead = 0;
+    while (llama.layer(lead).kind() != dev.pipeplan.models.LayerKind.TRANSFORMER_BLOCK) {
+      lead++;
+    }
+    int tail = llama.layerCount() - lead - 32;
+    List<Integer> even = new StageBlocks.Even().partition(llama, 6).layerCounts();
+    assertThat(even).containsExactly(6 + lead, 6, 5, 5, 5, 5 + tail);
+    List<Integer> ends = new StageBlocks.LighterEnds().partition(llama, 4).layerCounts();
+    // 34 blocks over 4 chunks: 9, 9, 8, 8; one fewer at each end.
+    assertThat(ends).containsExactly(8 + lead, 9, 8, 7 + tail);
+    assertThatThrownBy(() -> StageBlocks.parse("10,10,10").partition(llama, 4))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("3 chunks")
+        .hasMessageContaining("4");
+    assertThatThrownBy(() -> StageBlocks.parse("10,10,10,1").partition(llama, 4))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("31 blocks");
+  }
+
+  private static MeasuredRun run(String id, int seq, int b, double seconds) {
+    ModelSpec model = ModelLoader.load("gpt3-1.3b", seq);
+    TrainingSpec training =
+        new TrainingSpec(
+            8 * b * 2,
+            seq,
+            DType.FP16,
+            Optimizer.adamMixedPrecision(),
+            Recompute.NONE,
+            Attention.FLASH,
+            OptimizerSharding.ZERO1,
+            false);
+    return new MeasuredRun(
+        id,
+        "synthetic",
+        "",
+        model,
+        training,
+        Clusters.load("a100-80gb:1x8"),
+        1,
+        1,
+        b,
+        ScheduleKind.ONE_F_ONE_B,
+        OptionalInt.empty(),
+        Optional.empty(),
+        seconds);
+  }
+}
