@@ -1,0 +1,94 @@
+package dev.pipeplan.planner.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Parallelism;
+import dev.pipeplan.planner.partition.MinMaxPartitioner;
+import dev.pipeplan.planner.partition.PartitionProblem;
+import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Partitions chosen for the schedule's makespan, not only for the bottleneck (issue 13 §3). */
+class SchedulePartitionTest {
+  private static final ModelSpec VGG16 = ModelLoader.load("vgg16", 0);
+  // eight single-GPU nodes: every stage boundary crosses InfiniBand, so where it falls matters
+  private static final ClusterSpec EIGHT_NODES = Clusters.load("h100:8x1");
+  private static final int MICRO_BATCH_SIZE = 8;
+  private static final int MICRO_BATCHES = 16;
+
+  @Test
+  void vgg16OneFOneBPlanBeatsTheMinMaxPartitionWhenTheBottleneckTies() {
+    TrainingSpec training = TrainingSpec.of(MICRO_BATCH_SIZE * MICRO_BATCHES, 0, VGG16.dtype());
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(8)
+            .withMicroBatches(MICRO_BATCHES)
+            .withKinds(List.of(ScheduleKind.ONE_F_ONE_B));
+    SearchResult result =
+        Planner.search(VGG16, training, EIGHT_NODES, options, ProgressListener.none());
+
+    CandidateEvaluator evaluator = new CandidateEvaluator(VGG16, training, EIGHT_NODES, options);
+    Candidate c =
+        new Candidate(
+            new Parallelism(8, 1, 1), MICRO_BATCH_SIZE, MICRO_BATCHES, ScheduleKind.ONE_F_ONE_B, 1);
+    PartitionProblem problem = evaluator.problem(c);
+    Partition minMax = MinMaxPartitioner.solve(problem).orElseThrow();
+    long bottleneck = problem.bottleneckNanos(minMax);
+    assertThat(partitionsWithBottleneck(problem, bottleneck))
+        .as("partitions sharing the minimum bottleneck")
+        .isGreaterThan(1);
+    long minMaxNanos = evaluator.simulate(c, minMax).orElseThrow().iterationNanos();
+
+    Evaluation best = result.best();
+    assertThat(best.candidate().kind()).isEqualTo(ScheduleKind.ONE_F_ONE_B);
+    assertThat(best.candidate().microBatchSize()).isEqualTo(MICRO_BATCH_SIZE);
+    assertThat(best.fits()).isTrue();
+    assertThat(best.iterationNanos()).isLessThan(minMaxNanos);
+    double gain = 1.0 - (double) best.iterationNanos() / minMaxNanos;
+    System.out.printf(
+        "vgg16 p=8 m=16 1f1b: min-max %s %d ns, chosen %s %d ns, gain %.2f%%%n",
+        minMax, minMaxNanos, best.partition(), best.iterationNanos(), 100 * gain);
+    // the issue reports about 6% between same-bottleneck partitions; at least 2% here
+    assertThat(gain).isGreaterThan(0.02);
+
+    // without refinement the makespan DP alone already beats the min-max split
+    SearchResult unrefined =
+        Planner.search(
+            VGG16, training, EIGHT_NODES, options.withRefine(false), ProgressListener.none());
+    assertThat(unrefined.best().iterationNanos()).isLessThan(minMaxNanos);
+  }
+
+  private static int partitionsWithBottleneck(PartitionProblem problem, long bottleneck) {
+    int[] count = {0};
+    int[] counts = new int[problem.stageCount()];
+    fill(problem, counts, 0, problem.layerCount(), bottleneck, count);
+    return count[0];
+  }
+
+  private static void fill(
+      PartitionProblem problem, int[] counts, int stage, int left, long bottleneck, int[] found) {
+    if (stage == counts.length - 1) {
+      counts[stage] = left;
+      List<Integer> list = new ArrayList<>();
+      for (int x : counts) {
+        list.add(x);
+      }
+      if (problem.bottleneckNanos(new Partition(list)) == bottleneck) {
+        found[0]++;
+      }
+      return;
+    }
+    for (int c = 1; c <= left - (counts.length - 1 - stage); c++) {
+      counts[stage] = c;
+      fill(problem, counts, stage + 1, left - c, bottleneck, found);
+    }
+  }
+}
