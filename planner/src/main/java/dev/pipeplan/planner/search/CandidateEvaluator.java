@@ -64,6 +64,7 @@ public final class CandidateEvaluator {
   private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules =
       new ConcurrentHashMap<>();
   private final Map<Parallelism, IterationCosts> iterationCosts = new ConcurrentHashMap<>();
+  private final Map<Parallelism, Long> syncLowerBounds = new ConcurrentHashMap<>();
 
   public CandidateEvaluator(
       ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
@@ -407,7 +408,8 @@ public final class CandidateEvaluator {
     long perMicroBatch = (long) Math.floor(total / fastest / par.pp());
     long actions = (long) c.virtualStages() * (c.kind().splitsBackward() ? 3 : 2);
     return c.microBatchCount() * (perMicroBatch + actions * costs.actionOverheadNanos())
-        + iterationCosts(par).dataParallelSyncLowerBoundNanos();
+        + syncLowerBounds.computeIfAbsent(
+            par, p -> iterationCosts(p).dataParallelSyncLowerBoundNanos());
   }
 
   /**

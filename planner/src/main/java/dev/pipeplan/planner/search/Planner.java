@@ -30,11 +30,12 @@ import java.util.Optional;
  * The outer search. It enumerates pp x dp x tp = devices (tp inside a node and dividing the
  * attention heads), micro- batch sizes b dividing the per-replica batch (m = per-replica batch /
  * b), schedule kinds and v; orders the candidates by a lower bound on their iteration time; and
- * evaluates them in that order (partition, cost, simulate, memory check) until the bound of the
- * next one cannot beat the {@code top}-th best found. The best few are then refined: among
- * partitions within the tolerance of the optimal bottleneck, the one with the lowest simulated
- * iteration time wins. Everything is ordered by explicit comparators, so the same input gives the
- * same result.
+ * evaluates them in that order (partitions, cost, simulate, memory check), skipping those whose
+ * bound cannot beat the {@code top}-th best found. Candidates are evaluated on several threads in
+ * fixed-size batches whose results are merged in candidate order, so the thread count never changes
+ * the result. The best few are then refined: among partitions within the tolerance of the optimal
+ * bottleneck, the one with the lowest simulated iteration time wins. Everything is ordered by
+ * explicit comparators, so the same input gives the same result.
  */
 public final class Planner {
   private static final int MAX_PARETO = 20;
@@ -65,10 +66,22 @@ public final class Planner {
     Objects.requireNonNull(progress, "progress");
     CandidateEvaluator evaluator = new CandidateEvaluator(model, training, cluster, options);
     List<Candidate> candidates = enumerate(model, training, cluster, options);
+    try (OrderedParallel parallel = new OrderedParallel(options.threadCount())) {
+      return search(evaluator, options, progress, candidates, parallel);
+    }
+  }
+
+  private static SearchResult search(
+      CandidateEvaluator evaluator,
+      SearchOptions options,
+      ProgressListener progress,
+      List<Candidate> candidates,
+      OrderedParallel parallel) {
     long[] bounds = new long[candidates.size()];
     Integer[] order = new Integer[candidates.size()];
+    List<Long> computed = parallel.map(candidates, evaluator::lowerBoundNanos);
     for (int i = 0; i < candidates.size(); i++) {
-      bounds[i] = evaluator.lowerBoundNanos(candidates.get(i));
+      bounds[i] = computed.get(i);
       order[i] = i;
     }
     Arrays.sort(
@@ -84,70 +97,68 @@ public final class Planner {
     long simulated = 0;
     long pruned = 0;
     long done = 0;
-    List<Evaluation> ranked;
-    try (OrderedParallel parallel = new OrderedParallel(options.threadCount())) {
-      try {
-        // Batches of a fixed size, whatever the thread count: every candidate of a batch is
-        // evaluated against the threshold at the batch's start, and the outcomes are merged in
-        // candidate order, re-checking the bounds against the threshold as the merge tightens it.
-        // So 1 thread and 16 give the same plans, byte for byte.
-        for (int from = 0; from < order.length; from += EVALUATION_BATCH) {
-          long batchThreshold = topTimes[topTimes.length - 1];
-          List<Integer> batch =
-              Arrays.asList(order).subList(from, Math.min(order.length, from + EVALUATION_BATCH));
-          List<Outcome> outcomes =
-              parallel.map(
-                  batch,
-                  idx -> evaluate(evaluator, candidates.get(idx), bounds[idx], batchThreshold));
-          for (int k = 0; k < outcomes.size(); k++) {
-            progress.progress(done++, candidates.size());
-            Outcome o = outcomes.get(k);
-            // strictly above: a candidate whose bound equals the threshold may still tie and win
-            // the tie-break (Evaluation.RANKING), so pruning it would make the winner depend on
-            // the order
-            long threshold = topTimes[topTimes.length - 1];
-            if (o.status() == Status.PRUNED
-                || bounds[batch.get(k)] > threshold
-                || (o.simulations() > 0 && o.partitionBoundNanos() > threshold)) {
-              pruned++;
-              continue;
+
+    try {
+      // Batches of a fixed size, whatever the thread count: every candidate of a batch is
+      // evaluated against the threshold at the batch's start, and the outcomes are merged in
+      // candidate order, re-checking the bounds against the threshold as the merge tightens it.
+      // So 1 thread and 16 give the same plans, byte for byte.
+      for (int from = 0; from < order.length; from += EVALUATION_BATCH) {
+        long batchThreshold = topTimes[topTimes.length - 1];
+        List<Integer> batch =
+            Arrays.asList(order).subList(from, Math.min(order.length, from + EVALUATION_BATCH));
+        List<Outcome> outcomes =
+            parallel.map(
+                batch,
+                idx -> evaluate(evaluator, candidates.get(idx), bounds[idx], batchThreshold));
+        for (int k = 0; k < outcomes.size(); k++) {
+          progress.progress(done++, candidates.size());
+          Outcome o = outcomes.get(k);
+          // strictly above: a candidate whose bound equals the threshold may still tie and win
+          // the tie-break (Evaluation.RANKING), so pruning it would make the winner depend on
+          // the order
+          long threshold = topTimes[topTimes.length - 1];
+          if (o.status() == Status.PRUNED
+              || bounds[batch.get(k)] > threshold
+              || (o.simulations() > 0 && o.partitionBoundNanos() > threshold)) {
+            pruned++;
+            continue;
+          }
+          switch (o.status()) {
+            case SKIPPED, PRUNED -> {}
+            case OVER_MEMORY -> overMemory.add(o.candidate());
+            case SIMULATED_OVER_MEMORY -> {
+              simulated++;
+              overMemory.add(o.candidate());
+              Evaluation e = o.evaluation();
+              if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
+                closestOver = e;
+              }
             }
-            switch (o.status()) {
-              case SKIPPED, PRUNED -> {}
-              case OVER_MEMORY -> overMemory.add(o.candidate());
-              case SIMULATED_OVER_MEMORY -> {
-                simulated++;
-                overMemory.add(o.candidate());
-                Evaluation e = o.evaluation();
-                if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
-                  closestOver = e;
-                }
-              }
-              case FITS -> {
-                simulated++;
-                fitting.add(o.evaluation());
-                insertTime(topTimes, o.evaluation().iterationNanos());
-              }
+            case FITS -> {
+              simulated++;
+              fitting.add(o.evaluation());
+              insertTime(topTimes, o.evaluation().iterationNanos());
             }
           }
         }
-        progress.progress(candidates.size(), candidates.size());
-      } finally {
-        progress.finished();
       }
-      if (fitting.isEmpty()) {
-        throw nothingFits(evaluator, options, candidates, overMemory, closestOver);
+      progress.progress(candidates.size(), candidates.size());
+    } finally {
+      progress.finished();
+    }
+    if (fitting.isEmpty()) {
+      throw nothingFits(evaluator, options, candidates, overMemory, closestOver);
+    }
+    fitting.sort(Evaluation.RANKING);
+    // at least two, so that the reason always names a runner-up when there is one
+    int keep = Math.min(Math.max(options.top(), 2), fitting.size());
+    List<Evaluation> ranked = new ArrayList<>(fitting.subList(0, keep));
+    if (options.refine()) {
+      for (int i = 0; i < ranked.size(); i++) {
+        ranked.set(i, refine(evaluator, ranked.get(i), options.refineTolerance(), parallel));
       }
-      fitting.sort(Evaluation.RANKING);
-      // at least two, so that the reason always names a runner-up when there is one
-      int keep = Math.min(Math.max(options.top(), 2), fitting.size());
-      ranked = new ArrayList<>(fitting.subList(0, keep));
-      if (options.refine()) {
-        for (int i = 0; i < ranked.size(); i++) {
-          ranked.set(i, refine(evaluator, ranked.get(i), options.refineTolerance(), parallel));
-        }
-        ranked.sort(Evaluation.RANKING);
-      }
+      ranked.sort(Evaluation.RANKING);
     }
     String reason = reason(ranked);
     List<Evaluation> all = new ArrayList<>(fitting);

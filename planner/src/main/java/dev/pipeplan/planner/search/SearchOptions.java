@@ -1,5 +1,6 @@
 package dev.pipeplan.planner.search;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -55,7 +56,13 @@ public record SearchOptions(
     Checks.positive("top", top);
     Checks.nonNegative("refine tolerance", refineTolerance);
     Checks.nonNegative("threads", threads);
+    if (threads > MAX_THREADS) {
+      throw new BadInputException("threads (" + threads + ") is above the limit of " + MAX_THREADS);
+    }
   }
+
+  /** The most threads a search may use. */
+  public static final int MAX_THREADS = 256;
 
   /** Search everything, keep the top 5, refine within 3%. */
   public static SearchOptions defaults() {
@@ -251,6 +258,8 @@ public record SearchOptions(
 
   /** The threads the search uses: {@link #threads}, or the available processors when it is 0. */
   public int threadCount() {
-    return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    return threads > 0
+        ? threads
+        : Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
   }
 }
