@@ -9,6 +9,7 @@ import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.SearchStats;
+import dev.pipeplan.planner.partition.ChunkPartitioner;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
 import dev.pipeplan.planner.partition.PartitionMoves;
 import dev.pipeplan.planner.partition.PartitionProblem;
@@ -755,12 +756,31 @@ public final class Planner {
             ? (long) Math.floor(problem.bottleneckNanos(optimal.get()) * (1.0 + tolerance))
             : problem.bottleneckNanos(start.partition());
     long bottleneckCap = Math.max(cap, problem.bottleneckNanos(start.partition()));
+    // with several chunks per device the schedules run on a device's summed load, and a partition
+    // with a larger chunk can be faster: the filter is then the device load, within the tolerance
+    // of the chunk search's
+    boolean chunked = problem.stageCount() > problem.deviceCount();
+    long loadCap =
+        chunked
+            ? Math.max(
+                largestLoad(problem, start.partition()),
+                (long)
+                    Math.floor(
+                        largestLoad(
+                                problem,
+                                ChunkPartitioner.improve(
+                                    problem, optimal.orElse(start.partition())))
+                            * (1.0 + tolerance)))
+            : Long.MAX_VALUE;
     int[] stageDevice = CandidateEvaluator.stageDevices(c);
     Evaluation best = start;
     for (int round = 0; round < REFINE_ROUNDS; round++) {
       List<Partition> admissible = new ArrayList<>();
       for (Partition neighbour : PartitionMoves.neighbours(best.partition(), stageDevice)) {
-        if (problem.bottleneckNanos(neighbour) <= bottleneckCap && problem.fits(neighbour)) {
+        boolean within =
+            problem.bottleneckNanos(neighbour) <= bottleneckCap
+                || (chunked && largestLoad(problem, neighbour) <= loadCap);
+        if (within && problem.fits(neighbour)) {
           admissible.add(neighbour);
         }
       }
@@ -778,6 +798,14 @@ public final class Planner {
       best = improved;
     }
     return best;
+  }
+
+  private static long largestLoad(PartitionProblem problem, Partition partition) {
+    long worst = 0;
+    for (long load : problem.deviceLoadNanos(partition)) {
+      worst = Math.max(worst, load);
+    }
+    return worst;
   }
 
   /** The candidates no other beats in both time and peak memory, fastest first, at most 20. */

@@ -66,6 +66,48 @@ class SchedulePartitionTest {
     assertThat(unrefined.best().iterationNanos()).isLessThan(minMaxNanos);
   }
 
+  @Test
+  void zeroBubbleVPlanBeatsTheMinMaxChunkSplit() {
+    // ResNet-50 on one 4-GPU node, ZB-V (two chunks per device, V-shaped): the chunk DP balances
+    // chunks; the chunk search balances devices, and the simulator-driven refinement goes further
+    assertBeatsMinMax(
+        ModelLoader.load("resnet50", 0), Clusters.load("h100:1x4"), ScheduleKind.ZB_V, 2, 0.05);
+  }
+
+  @Test
+  void zeroBubbleH1PlanBeatsTheMinMaxSplit() {
+    // VGG-16 on four single-GPU nodes, ZB-H1: no closed form, the refinement's moves of several
+    // layers at once find it
+    assertBeatsMinMax(VGG16, Clusters.load("h100:4x1"), ScheduleKind.ZB_H1, 1, 0.03);
+  }
+
+  private static void assertBeatsMinMax(
+      ModelSpec model, ClusterSpec cluster, ScheduleKind kind, int v, double atLeast) {
+    int b = 4;
+    int m = 16;
+    TrainingSpec training = TrainingSpec.of(b * m, 0, model.dtype());
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(4)
+            .withMicroBatches(m)
+            .withMicroBatchSize(b)
+            .withVirtualStages(v)
+            .withKinds(List.of(kind));
+    SearchResult result =
+        Planner.search(model, training, cluster, options, ProgressListener.none());
+    CandidateEvaluator evaluator = new CandidateEvaluator(model, training, cluster, options);
+    Candidate c = new Candidate(new Parallelism(4, 1, 1), b, m, kind, v);
+    Partition minMax = MinMaxPartitioner.solve(evaluator.problem(c)).orElseThrow();
+    long minMaxNanos = evaluator.simulate(c, minMax).orElseThrow().iterationNanos();
+    Evaluation best = result.best();
+    assertThat(best.candidate()).isEqualTo(c);
+    assertThat(best.fits()).isTrue();
+    assertThat(best.partition()).isNotEqualTo(minMax);
+    assertThat(1.0 - (double) best.iterationNanos() / minMaxNanos)
+        .as("gain of %s over the min-max split %s", best.partition(), minMax)
+        .isGreaterThan(atLeast);
+  }
+
   private static int partitionsWithBottleneck(PartitionProblem problem, long bottleneck) {
     int[] count = {0};
     int[] counts = new int[problem.stageCount()];
