@@ -21,6 +21,7 @@ final class OrderedParallel implements AutoCloseable {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
+    this.threads = threads;
     if (threads == 1) {
       pool = null;
       return;
@@ -36,7 +37,16 @@ final class OrderedParallel implements AutoCloseable {
             });
   }
 
-  /** {@code f} of each item, in the items' order; an exception from {@code f} is rethrown. */
+  /** Tasks per thread a call is cut into: enough to even out items of unequal cost. */
+  private static final int SLICES_PER_THREAD = 8;
+
+  private final int threads;
+
+  /**
+   * {@code f} of each item, in the items' order; an exception from {@code f} is rethrown. The items
+   * are cut into at most {@code 8 x threads} contiguous slices, one task each, so that a long list
+   * of cheap items does not pay a task per item.
+   */
   <T, R> List<R> map(List<T> items, Function<? super T, ? extends R> f) {
     List<R> out = new ArrayList<>(items.size());
     if (pool == null || items.size() < 2) {
@@ -45,13 +55,26 @@ final class OrderedParallel implements AutoCloseable {
       }
       return out;
     }
-    List<Future<? extends R>> futures = new ArrayList<>(items.size());
-    for (T item : items) {
-      futures.add(pool.submit(() -> f.apply(item)));
+    int slices = Math.min(items.size(), threads * SLICES_PER_THREAD);
+    List<Future<List<R>>> futures = new ArrayList<>(slices);
+    for (int k = 0; k < slices; k++) {
+      List<T> slice =
+          items.subList(
+              (int) ((long) items.size() * k / slices),
+              (int) ((long) items.size() * (k + 1) / slices));
+      futures.add(
+          pool.submit(
+              () -> {
+                List<R> results = new ArrayList<>(slice.size());
+                for (T item : slice) {
+                  results.add(f.apply(item));
+                }
+                return results;
+              }));
     }
     try {
-      for (Future<? extends R> future : futures) {
-        out.add(future.get());
+      for (Future<List<R>> future : futures) {
+        out.addAll(future.get());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
