@@ -98,7 +98,6 @@ public final class Planner {
     long simulated = 0;
     long pruned = 0;
     long done = 0;
-
     try {
       // Batches of a fixed size, whatever the thread count: every candidate of a batch is
       // evaluated against the threshold at the batch's start, and the outcomes are merged in
@@ -735,8 +734,10 @@ public final class Planner {
   /**
    * Schedule-aware refinement: a deterministic hill-climb with the simulator as the objective. Each
    * round simulates every neighbour of the current partition ({@link PartitionMoves#neighbours})
-   * whose bottleneck is within {@code tolerance} of the optimal one and whose devices fit, and
-   * moves to the best by {@link Evaluation#RANKING}; it stops when no neighbour is better.
+   * whose devices fit and whose bottleneck is within {@code tolerance} of the optimal one or, with
+   * several chunks per device, whose largest device load is within {@code tolerance} of the chunk
+   * search's ({@link ChunkPartitioner}); it moves to the best by {@link Evaluation#RANKING} and
+   * stops when no neighbour is better, or after 8 rounds.
    */
   public static Evaluation refine(
       CandidateEvaluator evaluator, Evaluation start, double tolerance) {
