@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * sequence 2048: every pp x dp x tp, micro-batch size, schedule kind and v, with pruning and
  * refinement, as {@code pipeplan plan} runs it. The score is milliseconds per search; the {@code
  * simulated}, {@code considered} and {@code pruned} counters are the search's candidate counts per
- * search.
+ * search. {@code threads} is the search's own thread count ({@link SearchOptions#threads}); JMH
+ * runs one search at a time.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,6 +46,9 @@ public class PlannerBenchmark {
   private ModelSpec model;
   private ClusterSpec cluster;
   private TrainingSpec training;
+
+  @Param({"1", "2"})
+  public int threads;
 
   /** Candidate counts of the searches in one iteration, averaged per search. */
   @State(Scope.Thread)
@@ -71,7 +76,12 @@ public class PlannerBenchmark {
   @Benchmark
   public SearchResult fullSearch(Counts counts) {
     SearchResult result =
-        Planner.search(model, training, cluster, SearchOptions.defaults(), ProgressListener.none());
+        Planner.search(
+            model,
+            training,
+            cluster,
+            SearchOptions.defaults().withThreads(threads),
+            ProgressListener.none());
     counts.simulated += result.stats().candidatesSimulated();
     counts.considered += result.stats().candidatesConsidered();
     counts.pruned += result.stats().candidatesPruned();

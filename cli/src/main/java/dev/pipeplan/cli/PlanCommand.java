@@ -169,6 +169,16 @@ final class PlanCommand implements Callable<Integer> {
   int top;
 
   @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Threads that evaluate candidates (default 0: the available processors, at most "
+              + SearchOptions.MAX_THREADS
+              + "); the plan is the same for any count.")
+  int threads;
+
+  @Option(
       names = "--compare-baselines",
       description =
           "Also simulate Megatron's, DeepSpeed's and torchgpipe's partitions of the winner.")
@@ -202,6 +212,13 @@ final class PlanCommand implements Callable<Integer> {
     if (top <= 0) {
       throw new BadInputException("--top must be > 0, got " + top);
     }
+    if (threads < 0 || threads > SearchOptions.MAX_THREADS) {
+      throw new BadInputException(
+          "--threads must be between 0 (the available processors) and "
+              + SearchOptions.MAX_THREADS
+              + ", got "
+              + threads);
+    }
     requireSearchOrPositive("--pp", pp);
     requireSearchOrPositive("--tp", tp);
     requireSearchOrPositive("--microbatches", microbatches);
@@ -234,6 +251,7 @@ final class PlanCommand implements Callable<Integer> {
             .withKinds(kinds())
             .withMemoryLimitBytes(limitBytes)
             .withTop(top)
+            .withThreads(threads)
             .withProfile(measured);
     SearchResult result =
         Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));

@@ -194,6 +194,14 @@ class HostileCommandLinesTest {
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --top 0", "--top"));
     c.add(
         of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --threads 100000",
+            "--threads must be between 0 (the available processors) and 256, got 100000"));
+    c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --threads -1",
+            "--threads must be between 0"));
+    c.add(
+        of(
             "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --virtual-stages 100000",
             "--virtual-stages 100000",
             "Maybe use --virtual-stages"));

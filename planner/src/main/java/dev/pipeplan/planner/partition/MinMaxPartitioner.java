@@ -19,7 +19,9 @@ import java.util.Optional;
  * chunks, is at most v times that, and the memory check is per chunk (a necessary condition: the
  * device's sum is checked afterwards with {@link PartitionProblem#fits}, and {@link MipPartitioner}
  * handles device sums exactly). Ties are broken towards the smallest first-stage boundary scanned
- * first, so the answer is deterministic. Cost: O(stages * layers^2).
+ * first, so the answer is deterministic. Cost: O(stages * layers^2) at worst; the scan over a
+ * stage's first layer stops once the stage alone exceeds the best value found, so about O(layers^2)
+ * when stages are balanced.
  */
 public final class MinMaxPartitioner {
   private MinMaxPartitioner() {}
@@ -27,16 +29,58 @@ public final class MinMaxPartitioner {
   /** The min-max partition, or empty when no partition fits in memory stage by stage. */
   public static Optional<Partition> solve(PartitionProblem problem) {
     Objects.requireNonNull(problem, "problem");
-    return solve(
-        problem,
-        new StageCostFunction() {
-          @Override
-          public long cost(int stage, int first, int end) {
-            return problem.stageFits(stage, first, end)
-                ? problem.stageNanos(stage, first, end)
-                : Long.MAX_VALUE;
+    int n = problem.layerCount();
+    int stages = problem.stageCount();
+    long[][] best = new long[stages][n + 1];
+    int[][] cut = new int[stages][n + 1];
+    for (int e = 1; e <= n - (stages - 1); e++) {
+      best[0][e] = problem.stageFits(0, 0, e) ? problem.stageNanos(0, 0, e) : Long.MAX_VALUE;
+    }
+    for (int s = 1; s < stages; s++) {
+      for (int e = s + 1; e <= n - (stages - 1 - s); e++) {
+        long bestValue = Long.MAX_VALUE;
+        int bestCut = -1;
+        // a descending: the stage [a, e) only grows, in time and in memory, so once it takes more
+        // than the best value so far (or no longer fits) no smaller a can match that value; '<='
+        // keeps the smallest a among equal values, the same answer as the generic ascending scan
+        for (int a = e - 1; a >= s; a--) {
+          if (!problem.stageFits(s, a, e)) {
+            break;
           }
-        });
+          long here = problem.stageNanos(s, a, e);
+          if (here > bestValue) {
+            break;
+          }
+          long value = Math.max(best[s - 1][a], here);
+          if (value <= bestValue && value != Long.MAX_VALUE) {
+            bestValue = value;
+            bestCut = a;
+          }
+        }
+        best[s][e] = bestValue;
+        cut[s][e] = bestCut;
+      }
+    }
+    return best[stages - 1][n] == Long.MAX_VALUE
+        ? Optional.empty()
+        : Optional.of(counts(cut, stages, n));
+  }
+
+  /** The partition the DP's cut table ends in. */
+  private static Partition counts(int[][] cut, int stages, int n) {
+    int[] counts = new int[stages];
+    int end = n;
+    for (int s = stages - 1; s >= 1; s--) {
+      int a = cut[s][end];
+      counts[s] = end - a;
+      end = a;
+    }
+    counts[0] = end;
+    List<Integer> list = new ArrayList<>(stages);
+    for (int c : counts) {
+      list.add(c);
+    }
+    return new Partition(list);
   }
 
   /**
@@ -93,21 +137,8 @@ public final class MinMaxPartitioner {
         cut[s][e] = bestCut;
       }
     }
-    if (best[stages - 1][n] == Long.MAX_VALUE) {
-      return Optional.empty();
-    }
-    int[] counts = new int[stages];
-    int end = n;
-    for (int s = stages - 1; s >= 1; s--) {
-      int a = cut[s][end];
-      counts[s] = end - a;
-      end = a;
-    }
-    counts[0] = end;
-    List<Integer> list = new ArrayList<>(stages);
-    for (int c : counts) {
-      list.add(c);
-    }
-    return Optional.of(new Partition(list));
+    return best[stages - 1][n] == Long.MAX_VALUE
+        ? Optional.empty()
+        : Optional.of(counts(cut, stages, n));
   }
 }

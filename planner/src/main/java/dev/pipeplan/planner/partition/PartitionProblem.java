@@ -28,6 +28,13 @@ public final class PartitionProblem {
   private final long[] staticPrefix;
   private final long[] activationPrefix;
 
+  /**
+   * {@code cutNanos[s][i]}: the round trip across the boundary between stages s and s + 1 when
+   * stage s ends after layer i (layer i's output forward, its gradient back); all zero unless
+   * given.
+   */
+  private final long[][] cutNanos;
+
   private PartitionProblem(
       long[] layerNanos,
       long[] staticBytes,
@@ -35,7 +42,8 @@ public final class PartitionProblem {
       int[] stageDevice,
       double[] deviceSpeed,
       long[] deviceMemoryBytes,
-      int[] stageInFlight) {
+      int[] stageInFlight,
+      long[][] cutNanos) {
     int n = layerNanos.length;
     if (n == 0) {
       throw new BadInputException("partition problem has no layers");
@@ -87,6 +95,22 @@ public final class PartitionProblem {
     this.nanosPrefix = prefix(layerNanos, "layerNanos");
     this.staticPrefix = prefix(staticBytes, "staticBytes");
     this.activationPrefix = prefix(activationBytes, "activationBytes");
+    this.cutNanos = new long[Math.max(0, stageDevice.length - 1)][];
+    for (int s = 0; s + 1 < stageDevice.length; s++) {
+      if (cutNanos == null) {
+        this.cutNanos[s] = new long[n];
+        continue;
+      }
+      if (cutNanos.length != stageDevice.length - 1 || cutNanos[s].length != n) {
+        throw new IllegalArgumentException("cutNanos must be (stages - 1) x layers");
+      }
+      for (int i = 0; i < n; i++) {
+        if (cutNanos[s][i] < 0) {
+          throw new IllegalArgumentException("cutNanos[" + s + "][" + i + "] is negative");
+        }
+      }
+      this.cutNanos[s] = cutNanos[s].clone();
+    }
   }
 
   /**
@@ -116,7 +140,59 @@ public final class PartitionProblem {
         Objects.requireNonNull(stageDevice, "stageDevice"),
         Objects.requireNonNull(deviceSpeed, "deviceSpeed"),
         Objects.requireNonNull(deviceMemoryBytes, "deviceMemoryBytes"),
-        Objects.requireNonNull(stageInFlight, "stageInFlight"));
+        Objects.requireNonNull(stageInFlight, "stageInFlight"),
+        null);
+  }
+
+  /**
+   * This problem with communication: {@code cutNanos[s][i]} is the round trip (activation forward,
+   * gradient back) across the boundary between stages s and s + 1 when stage s ends after layer i.
+   * Only the schedule-aware partitioners read it; the min-max DP does not.
+   */
+  public PartitionProblem withCutNanos(long[][] cutNanos) {
+    Objects.requireNonNull(cutNanos, "cutNanos");
+    return new PartitionProblem(
+        layerNanos,
+        staticBytes,
+        activationBytes,
+        stageDevice,
+        deviceSpeed,
+        deviceMemoryBytes,
+        stageInFlight,
+        cutNanos);
+  }
+
+  /**
+   * The round trip across the boundary between stages {@code stage} and {@code stage + 1} when
+   * {@code stage} ends before layer {@code end} (so layer {@code end - 1} is its last).
+   */
+  public long cutNanos(int stage, int end) {
+    return cutNanos[stage][end - 1];
+  }
+
+  /** The sum of the round trips across a partition's boundaries. */
+  public long totalCutNanos(Partition partition) {
+    check(partition);
+    long sum = 0;
+    int end = 0;
+    for (int s = 0; s + 1 < partition.stageCount(); s++) {
+      end += partition.layerCounts().get(s);
+      sum = saturatedAdd(sum, cutNanos(s, end));
+    }
+    return sum;
+  }
+
+  /** The sum of the stage times of a partition. */
+  public long totalStageNanos(Partition partition) {
+    check(partition);
+    long sum = 0;
+    int first = 0;
+    for (int s = 0; s < partition.stageCount(); s++) {
+      int end = first + partition.layerCounts().get(s);
+      sum += stageNanos(s, first, end);
+      first = end;
+    }
+    return sum;
   }
 
   /** Time only: equal devices, one stage per device, no memory limit. */

@@ -8,6 +8,8 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.PlanLinks;
+import dev.pipeplan.planner.partition.ChunkPartitioner;
+import dev.pipeplan.planner.partition.MakespanPartitioner;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
 import dev.pipeplan.planner.partition.MipPartitioner;
 import dev.pipeplan.planner.partition.PartitionProblem;
@@ -15,6 +17,7 @@ import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
 import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.IterationCosts;
+import dev.pipeplan.simulator.cost.LinkModel;
 import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
@@ -28,18 +31,19 @@ import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Metrics;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Costs, partitions and simulates candidates of one search: one model, training setup and cluster.
  * It caches what candidates share (per-layer costs per (b, tp), compiled schedules per (kind, pp,
- * m, v)); the caches are looked up, never iterated, so results do not depend on hash order. The
- * cost source comes from {@link CostSources#choose}, and the terms outside the schedule (memory
- * limits, data-parallel sync, optimizer step) from {@link IterationCosts}.
+ * m, v)); the caches are looked up, never iterated, so results do not depend on hash order, and
+ * they are concurrent maps, so the search may evaluate candidates on several threads. The cost
+ * source comes from {@link CostSources#choose}, and the terms outside the schedule (memory limits,
+ * data-parallel sync, optimizer step) from {@link IterationCosts}.
  */
 public final class CandidateEvaluator {
   /**
@@ -56,9 +60,11 @@ public final class CandidateEvaluator {
   private final CostModel costModel;
   private final long actionOverheadNanos;
   private final long[] layerParameters;
-  private final Map<Long, LayerCosts> layerCosts = new HashMap<>();
-  private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules = new HashMap<>();
-  private final Map<Parallelism, IterationCosts> iterationCosts = new HashMap<>();
+  private final Map<Long, LayerCosts> layerCosts = new ConcurrentHashMap<>();
+  private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules =
+      new ConcurrentHashMap<>();
+  private final Map<Parallelism, IterationCosts> iterationCosts = new ConcurrentHashMap<>();
+  private final Map<Parallelism, Long> syncLowerBounds = new ConcurrentHashMap<>();
 
   public CandidateEvaluator(
       ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
@@ -201,14 +207,37 @@ public final class CandidateEvaluator {
       // Full recomputation's one-layer workspace, reserved once per device.
       limits[d] = Math.max(0, memoryLimit(par, d) - costs.maxWorkspaceBytes());
     }
-    return PartitionProblem.of(
-        costs.workNanos(),
-        costs.staticBytes(),
-        costs.activationBytes(),
-        stageDevice,
-        speeds,
-        limits,
-        inFlight);
+    PartitionProblem problem =
+        PartitionProblem.of(
+            costs.workNanos(),
+            costs.staticBytes(),
+            costs.activationBytes(),
+            stageDevice,
+            speeds,
+            limits,
+            inFlight);
+    if (!hasClosedFormMakespan(c) || stages < 2) {
+      return problem;
+    }
+    // the round trip across each possible boundary, for the makespan partitioner
+    long[] output = costs.outputBytes();
+    LinkModel links = links(par).toLinkModel();
+    long[][] cuts = new long[stages - 1][output.length];
+    for (int s = 0; s + 1 < stages; s++) {
+      for (int i = 0; i < output.length; i++) {
+        cuts[s][i] = 2 * links.transferNanos(stageDevice[s], stageDevice[s + 1], output[i]);
+      }
+    }
+    return problem.withCutNanos(cuts);
+  }
+
+  /**
+   * Whether a candidate's pipeline time has the closed form {@link MakespanPartitioner} optimises:
+   * GPipe and 1F1B without virtual stages.
+   */
+  static boolean hasClosedFormMakespan(Candidate c) {
+    return c.virtualStages() == 1
+        && (c.kind() == ScheduleKind.ONE_F_ONE_B || c.kind() == ScheduleKind.GPIPE);
   }
 
   /** The pipeline device of each global virtual stage: V-shaped for the V kinds, else looped. */
@@ -308,8 +337,8 @@ public final class CandidateEvaluator {
 
   /**
    * The best partition of a candidate: the exact min-max DP; when its chunks fit one by one but a
-   * device's sum does not (v > 1), the MIP over device sums where it is small enough. Empty when
-   * nothing fits.
+   * device's sum does not (v > 1), the MIP over device sums where it is small enough, else the
+   * chunk local search ({@link ChunkPartitioner}). Empty when nothing fits.
    */
   public Optional<Partition> partition(PartitionProblem problem) {
     Optional<Partition> dp = MinMaxPartitioner.solve(problem);
@@ -317,10 +346,32 @@ public final class CandidateEvaluator {
       return dp;
     }
     boolean chunked = problem.stageCount() > problem.deviceCount();
-    if (chunked && (long) problem.layerCount() * problem.stageCount() <= MIP_IN_SEARCH_BINARIES) {
+    if (!chunked) {
+      return Optional.empty();
+    }
+    if ((long) problem.layerCount() * problem.stageCount() <= MIP_IN_SEARCH_BINARIES) {
       return MipPartitioner.solve(problem);
     }
-    return Optional.empty();
+    return ChunkPartitioner.solve(problem);
+  }
+
+  /**
+   * Partitions worth simulating besides {@code first} ({@link #partition}'s): for GPipe and 1F1B
+   * the exact optimum of their closed-form makespan ({@link MakespanPartitioner}); with several
+   * chunks per device the chunk local search's ({@link ChunkPartitioner}); each only when it
+   * differs from {@code first} and fits. The simulator decides between them.
+   */
+  public List<Partition> alternatives(Candidate c, PartitionProblem problem, Partition first) {
+    if (problem.stageCount() > problem.deviceCount()) {
+      Partition balanced = ChunkPartitioner.improve(problem, first);
+      return balanced.equals(first) || !problem.fits(balanced) ? List.of() : List.of(balanced);
+    }
+    if (!hasClosedFormMakespan(c) || problem.stageCount() < 2) {
+      return List.of();
+    }
+    // with one stage per device, first is the min-max DP's partition (the MIP is for chunks)
+    Partition makespan = MakespanPartitioner.solve(problem, c.microBatchCount(), first);
+    return makespan.equals(first) ? List.of() : List.of(makespan);
   }
 
   /** The stage costs of a partition, from the cost model. */
@@ -357,7 +408,8 @@ public final class CandidateEvaluator {
     long perMicroBatch = (long) Math.floor(total / fastest / par.pp());
     long actions = (long) c.virtualStages() * (c.kind().splitsBackward() ? 3 : 2);
     return c.microBatchCount() * (perMicroBatch + actions * costs.actionOverheadNanos())
-        + iterationCosts(par).dataParallelSyncLowerBoundNanos();
+        + syncLowerBounds.computeIfAbsent(
+            par, p -> iterationCosts(p).dataParallelSyncLowerBoundNanos());
   }
 
   /**

@@ -23,6 +23,7 @@ public final class LayerCosts {
   private final long[] staticBytes;
   private final long[] activationBytes;
   private final long[] parameters;
+  private final long[] outputBytes;
   private final long actionOverheadNanos;
   private final long maxWorkspaceBytes;
 
@@ -31,8 +32,10 @@ public final class LayerCosts {
       long[] staticBytes,
       long[] activationBytes,
       long[] parameters,
+      long[] outputBytes,
       long actionOverheadNanos,
       long maxWorkspaceBytes) {
+    this.outputBytes = outputBytes;
     this.maxWorkspaceBytes = maxWorkspaceBytes;
     this.workNanos = workNanos;
     this.staticBytes = staticBytes;
@@ -65,6 +68,7 @@ public final class LayerCosts {
     long[] stat = new long[n];
     long[] act = new long[n];
     long[] params = new long[n];
+    long[] output = new long[n];
     long workspace = 0;
     for (int i = 0; i < n; i++) {
       StageCost c = priced.stage(i);
@@ -77,10 +81,11 @@ public final class LayerCosts {
                   - 3 * actionOverheadNanos);
       stat[i] = c.staticBytes();
       act[i] = c.activationBytes();
+      output[i] = c.outputBytes();
       workspace = Math.max(workspace, c.workspaceBytes());
       params[i] = (layerParameters[i] + tp - 1) / tp;
     }
-    return new LayerCosts(work, stat, act, params, actionOverheadNanos, workspace);
+    return new LayerCosts(work, stat, act, params, output, actionOverheadNanos, workspace);
   }
 
   public int layerCount() {
@@ -106,6 +111,14 @@ public final class LayerCosts {
 
   public long[] activationBytes() {
     return activationBytes.clone();
+  }
+
+  /**
+   * Bytes each layer's output takes for one micro-batch: what crosses to the next stage when a
+   * stage ends at that layer (and, as its gradient, comes back).
+   */
+  public long[] outputBytes() {
+    return outputBytes.clone();
   }
 
   public long[] parameters() {

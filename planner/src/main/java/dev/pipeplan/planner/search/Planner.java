@@ -9,7 +9,9 @@ import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.SearchStats;
+import dev.pipeplan.planner.partition.ChunkPartitioner;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
+import dev.pipeplan.planner.partition.PartitionMoves;
 import dev.pipeplan.planner.partition.PartitionProblem;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
@@ -29,11 +31,12 @@ import java.util.Optional;
  * The outer search. It enumerates pp x dp x tp = devices (tp inside a node and dividing the
  * attention heads), micro- batch sizes b dividing the per-replica batch (m = per-replica batch /
  * b), schedule kinds and v; orders the candidates by a lower bound on their iteration time; and
- * evaluates them in that order (partition, cost, simulate, memory check) until the bound of the
- * next one cannot beat the {@code top}-th best found. The best few are then refined: among
- * partitions within the tolerance of the optimal bottleneck, the one with the lowest simulated
- * iteration time wins. Everything is ordered by explicit comparators, so the same input gives the
- * same result.
+ * evaluates them in that order (partitions, cost, simulate, memory check), skipping those whose
+ * bound cannot beat the {@code top}-th best found. Candidates are evaluated on several threads in
+ * fixed-size batches whose results are merged in candidate order, so the thread count never changes
+ * the result. The best few are then refined: among partitions within the tolerance of the optimal
+ * bottleneck, the one with the lowest simulated iteration time wins. Everything is ordered by
+ * explicit comparators, so the same input gives the same result.
  */
 public final class Planner {
   private static final int MAX_PARETO = 20;
@@ -64,10 +67,22 @@ public final class Planner {
     Objects.requireNonNull(progress, "progress");
     CandidateEvaluator evaluator = new CandidateEvaluator(model, training, cluster, options);
     List<Candidate> candidates = enumerate(model, training, cluster, options);
+    try (OrderedParallel parallel = new OrderedParallel(options.threadCount())) {
+      return search(evaluator, options, progress, candidates, parallel);
+    }
+  }
+
+  private static SearchResult search(
+      CandidateEvaluator evaluator,
+      SearchOptions options,
+      ProgressListener progress,
+      List<Candidate> candidates,
+      OrderedParallel parallel) {
     long[] bounds = new long[candidates.size()];
     Integer[] order = new Integer[candidates.size()];
+    List<Long> computed = parallel.map(candidates, evaluator::lowerBoundNanos);
     for (int i = 0; i < candidates.size(); i++) {
-      bounds[i] = evaluator.lowerBoundNanos(candidates.get(i));
+      bounds[i] = computed.get(i);
       order[i] = i;
     }
     Arrays.sort(
@@ -84,55 +99,49 @@ public final class Planner {
     long pruned = 0;
     long done = 0;
     try {
-      for (int idx : order) {
-        Candidate c = candidates.get(idx);
-        progress.progress(done++, candidates.size());
-        // strictly above: a candidate whose bound equals the threshold may still tie and win the
-        // tie-break (Evaluation.RANKING), so pruning it would make the winner depend on the order
-        long threshold = topTimes[topTimes.length - 1];
-        if (bounds[idx] > threshold) {
-          pruned++;
-          continue;
-        }
-        // zb-auto adapts its in-flight cap to memory: partition it as if one micro-batch were in
-        // flight, then
-        // give it the largest cap that partition admits
-        Candidate probe = c.kind() == ScheduleKind.ZB_AUTO ? c.withMaxInFlight(1) : c;
-        if (evaluator.surelyOverMemory(probe)) {
-          overMemory.add(c);
-          continue;
-        }
-        PartitionProblem problem;
-        try {
-          problem = evaluator.problem(probe);
-        } catch (BadInputException e) {
-          continue;
-        }
-        Optional<Partition> partition = evaluator.partition(problem);
-        if (partition.isEmpty()) {
-          overMemory.add(c);
-          continue;
-        }
-        c = evaluator.withFittingInFlightCap(c, partition.get());
-        if (evaluator.lowerBoundNanos(c, evaluator.stageCosts(c, partition.get())) > threshold) {
-          pruned++;
-          continue;
-        }
-        Optional<Evaluation> simulatedOne = evaluator.simulate(c, partition.get());
-        if (simulatedOne.isEmpty()) {
-          continue;
-        }
-        Evaluation e = simulatedOne.get();
-        simulated++;
-        if (!e.fits()) {
-          overMemory.add(c);
-          if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
-            closestOver = e;
+      // Batches of a fixed size, whatever the thread count: every candidate of a batch is
+      // evaluated against the threshold at the batch's start, and the outcomes are merged in
+      // candidate order, re-checking the bounds against the threshold as the merge tightens it.
+      // So 1 thread and 16 give the same plans, byte for byte.
+      for (int from = 0; from < order.length; from += EVALUATION_BATCH) {
+        long batchThreshold = topTimes[topTimes.length - 1];
+        List<Integer> batch =
+            Arrays.asList(order).subList(from, Math.min(order.length, from + EVALUATION_BATCH));
+        List<Outcome> outcomes =
+            parallel.map(
+                batch,
+                idx -> evaluate(evaluator, candidates.get(idx), bounds[idx], batchThreshold));
+        for (int k = 0; k < outcomes.size(); k++) {
+          progress.progress(done++, candidates.size());
+          Outcome o = outcomes.get(k);
+          // strictly above: a candidate whose bound equals the threshold may still tie and win
+          // the tie-break (Evaluation.RANKING), so pruning it would make the winner depend on
+          // the order
+          long threshold = topTimes[topTimes.length - 1];
+          if (o.status() == Status.PRUNED
+              || bounds[batch.get(k)] > threshold
+              || (o.simulations() > 0 && o.partitionBoundNanos() > threshold)) {
+            pruned++;
+            continue;
           }
-          continue;
+          switch (o.status()) {
+            case SKIPPED, PRUNED -> {}
+            case OVER_MEMORY -> overMemory.add(o.candidate());
+            case SIMULATED_OVER_MEMORY -> {
+              simulated++;
+              overMemory.add(o.candidate());
+              Evaluation e = o.evaluation();
+              if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
+                closestOver = e;
+              }
+            }
+            case FITS -> {
+              simulated++;
+              fitting.add(o.evaluation());
+              insertTime(topTimes, o.evaluation().iterationNanos());
+            }
+          }
         }
-        fitting.add(e);
-        insertTime(topTimes, e.iterationNanos());
       }
       progress.progress(candidates.size(), candidates.size());
     } finally {
@@ -147,7 +156,7 @@ public final class Planner {
     List<Evaluation> ranked = new ArrayList<>(fitting.subList(0, keep));
     if (options.refine()) {
       for (int i = 0; i < ranked.size(); i++) {
-        ranked.set(i, refine(evaluator, ranked.get(i), options.refineTolerance()));
+        ranked.set(i, refine(evaluator, ranked.get(i), options.refineTolerance(), parallel));
       }
       ranked.sort(Evaluation.RANKING);
     }
@@ -162,6 +171,107 @@ public final class Planner {
         reason,
         stats,
         evaluator);
+  }
+
+  /** Candidates evaluated together against one threshold; fixed, so results never depend on it. */
+  static final int EVALUATION_BATCH = 16;
+
+  /** What evaluating one candidate came to. */
+  enum Status {
+    /** its kind or the cost model rejects it */
+    SKIPPED,
+    /** its lower bound cannot beat the threshold */
+    PRUNED,
+    /** no partition fits, by the memory bound or the partitioner's model */
+    OVER_MEMORY,
+    /** simulated, and its best partition is over memory */
+    SIMULATED_OVER_MEMORY,
+    /** simulated, and it fits */
+    FITS
+  }
+
+  /**
+   * One candidate's result: its candidate (with the in-flight cap fitted, for zb-auto), the best
+   * simulated evaluation (the fitting one, else the least over memory), how many partitions were
+   * simulated, and the smallest post-partition lower bound among them.
+   */
+  record Outcome(
+      Candidate candidate,
+      Status status,
+      Evaluation evaluation,
+      int simulations,
+      long partitionBoundNanos) {
+    static Outcome of(Candidate c, Status status) {
+      return new Outcome(c, status, null, 0, 0);
+    }
+  }
+
+  /**
+   * Partitions, bounds and simulates one candidate against {@code threshold} (the top-th best time
+   * so far); safe to call from several threads at once.
+   */
+  static Outcome evaluate(CandidateEvaluator evaluator, Candidate c, long bound, long threshold) {
+    if (bound > threshold) {
+      return Outcome.of(c, Status.PRUNED);
+    }
+    // zb-auto adapts its in-flight cap to memory: partition it as if one micro-batch were in
+    // flight, then give it the largest cap that partition admits
+    Candidate probe = c.kind() == ScheduleKind.ZB_AUTO ? c.withMaxInFlight(1) : c;
+    if (evaluator.surelyOverMemory(probe)) {
+      return Outcome.of(c, Status.OVER_MEMORY);
+    }
+    PartitionProblem problem;
+    try {
+      problem = evaluator.problem(probe);
+    } catch (BadInputException e) {
+      return Outcome.of(c, Status.SKIPPED);
+    }
+    Optional<Partition> first = evaluator.partition(problem);
+    if (first.isEmpty()) {
+      return Outcome.of(c, Status.OVER_MEMORY);
+    }
+    Evaluation bestFit = null;
+    Evaluation closest = null;
+    boolean anyPruned = false;
+    int simulations = 0;
+    long smallestBound = Long.MAX_VALUE;
+    List<Partition> partitions = new ArrayList<>(List.of(first.get()));
+    for (int i = 0; i < partitions.size(); i++) {
+      Partition partition = partitions.get(i);
+      Candidate capped = evaluator.withFittingInFlightCap(c, partition);
+      long partitionBound =
+          evaluator.lowerBoundNanos(capped, evaluator.stageCosts(capped, partition));
+      if (partitionBound > threshold) {
+        // the alternatives are searched only for a candidate whose first partition is in play
+        anyPruned = true;
+        continue;
+      }
+      if (i == 0) {
+        partitions.addAll(evaluator.alternatives(probe, problem, partition));
+      }
+      Optional<Evaluation> one = evaluator.simulate(capped, partition);
+      if (one.isEmpty()) {
+        continue;
+      }
+      simulations++;
+      smallestBound = Math.min(smallestBound, partitionBound);
+      Evaluation e = one.get();
+      if (e.fits()) {
+        if (bestFit == null || Evaluation.RANKING.compare(e, bestFit) < 0) {
+          bestFit = e;
+        }
+      } else if (closest == null || e.overMemoryBytes() < closest.overMemoryBytes()) {
+        closest = e;
+      }
+    }
+    if (bestFit != null) {
+      return new Outcome(bestFit.candidate(), Status.FITS, bestFit, simulations, smallestBound);
+    }
+    if (closest != null) {
+      return new Outcome(
+          closest.candidate(), Status.SIMULATED_OVER_MEMORY, closest, simulations, smallestBound);
+    }
+    return Outcome.of(c, anyPruned ? Status.PRUNED : Status.SKIPPED);
   }
 
   private static void insertTime(long[] top, long time) {
@@ -622,12 +732,22 @@ public final class Planner {
   }
 
   /**
-   * Schedule-aware refinement: hill-climb over partitions that move one stage boundary by one
-   * layer, keeping only those within {@code tolerance} of the optimal bottleneck that fit, and keep
-   * whichever simulates fastest.
+   * Schedule-aware refinement: a deterministic hill-climb with the simulator as the objective. Each
+   * round simulates every neighbour of the current partition ({@link PartitionMoves#neighbours})
+   * whose devices fit and whose bottleneck is within {@code tolerance} of the optimal one or, with
+   * several chunks per device, whose largest device load is within {@code tolerance} of the chunk
+   * search's ({@link ChunkPartitioner}); it moves to the best by {@link Evaluation#RANKING} and
+   * stops when no neighbour is better, or after 8 rounds.
    */
   public static Evaluation refine(
       CandidateEvaluator evaluator, Evaluation start, double tolerance) {
+    try (OrderedParallel parallel = new OrderedParallel(1)) {
+      return refine(evaluator, start, tolerance, parallel);
+    }
+  }
+
+  static Evaluation refine(
+      CandidateEvaluator evaluator, Evaluation start, double tolerance, OrderedParallel parallel) {
     Candidate c = start.candidate();
     CompiledSchedule compiled = evaluator.schedule(c.scheduleRequest()).orElseThrow();
     PartitionProblem problem = evaluator.problem(c);
@@ -636,15 +756,39 @@ public final class Planner {
         optimal.isPresent()
             ? (long) Math.floor(problem.bottleneckNanos(optimal.get()) * (1.0 + tolerance))
             : problem.bottleneckNanos(start.partition());
-    cap = Math.max(cap, problem.bottleneckNanos(start.partition()));
+    long bottleneckCap = Math.max(cap, problem.bottleneckNanos(start.partition()));
+    // with several chunks per device the schedules run on a device's summed load, and a partition
+    // with a larger chunk can be faster: the filter is then the device load, within the tolerance
+    // of the chunk search's
+    boolean chunked = problem.stageCount() > problem.deviceCount();
+    long loadCap =
+        chunked
+            ? Math.max(
+                largestLoad(problem, start.partition()),
+                (long)
+                    Math.floor(
+                        largestLoad(
+                                problem,
+                                ChunkPartitioner.improve(
+                                    problem, optimal.orElse(start.partition())))
+                            * (1.0 + tolerance)))
+            : Long.MAX_VALUE;
+    int[] stageDevice = CandidateEvaluator.stageDevices(c);
     Evaluation best = start;
     for (int round = 0; round < REFINE_ROUNDS; round++) {
-      Evaluation improved = best;
-      for (Partition neighbour : neighbours(best.partition())) {
-        if (problem.bottleneckNanos(neighbour) > cap || !problem.fits(neighbour)) {
-          continue;
+      List<Partition> admissible = new ArrayList<>();
+      for (Partition neighbour : PartitionMoves.neighbours(best.partition(), stageDevice)) {
+        boolean within =
+            problem.bottleneckNanos(neighbour) <= bottleneckCap
+                || (chunked && largestLoad(problem, neighbour) <= loadCap);
+        if (within && problem.fits(neighbour)) {
+          admissible.add(neighbour);
         }
-        Evaluation e = evaluator.evaluate(c, compiled, neighbour);
+      }
+      List<Evaluation> evaluated =
+          parallel.map(admissible, neighbour -> evaluator.evaluate(c, compiled, neighbour));
+      Evaluation improved = best;
+      for (Evaluation e : evaluated) {
         if (e.fits() && Evaluation.RANKING.compare(e, improved) < 0) {
           improved = e;
         }
@@ -657,24 +801,12 @@ public final class Planner {
     return best;
   }
 
-  /** Partitions that move one boundary by one layer, never emptying a stage, in a fixed order. */
-  static List<Partition> neighbours(Partition p) {
-    List<Partition> out = new ArrayList<>();
-    List<Integer> counts = p.layerCounts();
-    for (int k = 0; k + 1 < counts.size(); k++) {
-      for (int delta : new int[] {-1, 1}) {
-        int left = counts.get(k) + delta;
-        int right = counts.get(k + 1) - delta;
-        if (left < 1 || right < 1) {
-          continue;
-        }
-        List<Integer> moved = new ArrayList<>(counts);
-        moved.set(k, left);
-        moved.set(k + 1, right);
-        out.add(new Partition(moved));
-      }
+  private static long largestLoad(PartitionProblem problem, Partition partition) {
+    long worst = 0;
+    for (long load : problem.deviceLoadNanos(partition)) {
+      worst = Math.max(worst, load);
     }
-    return out;
+    return worst;
   }
 
   /** The candidates no other beats in both time and peak memory, fastest first, at most 20. */

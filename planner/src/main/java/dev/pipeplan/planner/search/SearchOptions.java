@@ -1,5 +1,6 @@
 package dev.pipeplan.planner.search;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -25,6 +26,8 @@ import java.util.Objects;
  * @param refineTolerance how far above the optimal bottleneck a partition may be to be refined
  *     (0.03: 3%)
  * @param profile measured per-layer times to cost with, or {@code null}
+ * @param threads how many threads evaluate candidates, 0 for the available processors; the result
+ *     is the same, byte for byte, whatever the count
  */
 public record SearchOptions(
     int fixedPp,
@@ -38,7 +41,8 @@ public record SearchOptions(
     int top,
     boolean refine,
     double refineTolerance,
-    Profile profile) {
+    Profile profile,
+    int threads) {
 
   public SearchOptions {
     Checks.nonNegative("pp", fixedPp);
@@ -51,11 +55,18 @@ public record SearchOptions(
     Checks.nonNegative("memory limit", memoryLimitBytes);
     Checks.positive("top", top);
     Checks.nonNegative("refine tolerance", refineTolerance);
+    Checks.nonNegative("threads", threads);
+    if (threads > MAX_THREADS) {
+      throw new BadInputException("threads (" + threads + ") is above the limit of " + MAX_THREADS);
+    }
   }
+
+  /** The most threads a search may use. */
+  public static final int MAX_THREADS = 256;
 
   /** Search everything, keep the top 5, refine within 3%. */
   public static SearchOptions defaults() {
-    return new SearchOptions(0, 0, 0, 0, 0, List.of(), 4, 0, 5, true, 0.03, null);
+    return new SearchOptions(0, 0, 0, 0, 0, List.of(), 4, 0, 5, true, 0.03, null, 0);
   }
 
   public SearchOptions withPp(int pp) {
@@ -71,7 +82,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withTp(int tp) {
@@ -87,7 +99,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withMicroBatches(int m) {
@@ -103,7 +116,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withMicroBatchSize(int b) {
@@ -119,7 +133,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withVirtualStages(int v) {
@@ -135,7 +150,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withKinds(List<ScheduleKind> newKinds) {
@@ -151,7 +167,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withMemoryLimitBytes(long bytes) {
@@ -167,7 +184,8 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withTop(int k) {
@@ -183,7 +201,8 @@ public record SearchOptions(
         k,
         refine,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withRefine(boolean on) {
@@ -199,7 +218,8 @@ public record SearchOptions(
         top,
         on,
         refineTolerance,
-        profile);
+        profile,
+        threads);
   }
 
   public SearchOptions withProfile(Profile p) {
@@ -215,6 +235,31 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        p);
+        p,
+        threads);
+  }
+
+  public SearchOptions withThreads(int count) {
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        fixedVirtualStages,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile,
+        count);
+  }
+
+  /** The threads the search uses: {@link #threads}, or the available processors when it is 0. */
+  public int threadCount() {
+    return threads > 0
+        ? threads
+        : Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
   }
 }

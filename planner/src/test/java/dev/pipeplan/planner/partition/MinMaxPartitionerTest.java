@@ -43,6 +43,29 @@ class MinMaxPartitionerTest {
   }
 
   @Test
+  void prunedScanGivesTheSamePartitionAsTheGenericScan() {
+    long seed = 20261203L;
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int trial = 0; trial < 3000; trial++) {
+      int v = random.nextInt(1, 3);
+      int devices = random.nextInt(1, 5);
+      int layers = random.nextInt(devices * v, 16);
+      PartitionProblem problem =
+          RandomProblems.random(random, layers, devices, v, random.nextBoolean());
+      Optional<Partition> generic =
+          MinMaxPartitioner.solve(
+              problem,
+              (stage, first, end) ->
+                  problem.stageFits(stage, first, end)
+                      ? problem.stageNanos(stage, first, end)
+                      : Long.MAX_VALUE);
+      assertThat(MinMaxPartitioner.solve(problem))
+          .as("seed " + seed + " trial " + trial + ": " + problem)
+          .isEqualTo(generic);
+    }
+  }
+
+  @Test
   void balancesUniformLayersEvenly() {
     long[] nanos = {10, 10, 10, 10, 10, 10, 10, 10};
     Partition p = MinMaxPartitioner.solve(PartitionProblem.timeOnly(nanos, 4)).orElseThrow();

@@ -44,6 +44,22 @@ class PlannerTest {
   }
 
   @Test
+  void oneThreadAndSeveralGiveTheSameBytes() {
+    SearchResult one = search(SearchOptions.defaults().withThreads(1));
+    SearchResult two = search(SearchOptions.defaults().withThreads(2));
+    SearchResult three = search(SearchOptions.defaults().withThreads(3));
+    String single = PlanJson.write(PlanBuilder.fromSearch(one));
+    assertThat(PlanJson.write(PlanBuilder.fromSearch(two))).isEqualTo(single);
+    assertThat(PlanJson.write(PlanBuilder.fromSearch(three))).isEqualTo(single);
+    assertThat(two.stats()).isEqualTo(one.stats());
+    assertThat(two.pareto()).isEqualTo(one.pareto());
+    assertThat(one.stats().candidatesSimulated()).isGreaterThan(EVALUATION_BATCH_FOR_TEST);
+  }
+
+  /** More simulated candidates than one batch, so that the batches' merge order is exercised. */
+  private static final int EVALUATION_BATCH_FOR_TEST = Planner.EVALUATION_BATCH;
+
+  @Test
   void predictionReplaysTheStoredMetricsExactly() {
     Plan plan = PlanBuilder.fromSearch(search(SearchOptions.defaults()));
     assertThat(PlanValidator.problems(plan)).isEmpty();
