@@ -47,6 +47,13 @@ final class CalibrateCommand implements Callable<Integer> {
   String device;
 
   @Option(
+      names = "--leave-one-out",
+      description =
+          "Also predict each run from a fit to the device's other runs (one fit per run): the"
+              + " error a new run would see.")
+  boolean leaveOneOut;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FILE",
       description = "The cluster file to write (one node of the fitted device).")
@@ -83,6 +90,9 @@ final class CalibrateCommand implements Callable<Integer> {
                 + " runs of "
                 + measurements.getFileName());
     printTable(out, fit);
+    if (leaveOneOut) {
+      printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(runs, fit.device()));
+    }
     if (target != null) {
       MeasuredRun first =
           runs.stream().filter(r -> r.deviceName().equals(fit.device())).findFirst().orElseThrow();
@@ -168,6 +178,35 @@ final class CalibrateCommand implements Callable<Integer> {
         "attention backward",
         fit.prior().flashBackwardEfficiency(),
         fit.fitted().flashBackwardEfficiency());
+  }
+
+  private static void printHeldOut(
+      PrintWriter out, DeviceCalibration.Fit fit, List<Double> errors) {
+    if (errors.isEmpty()) {
+      out.println("\nLeave-one-out needs two runs or more of the device.");
+      return;
+    }
+    out.printf(Locale.ROOT, "%nEach run predicted by a fit to the device's other runs:%n");
+    double[] abs = new double[errors.size()];
+    for (int i = 0; i < errors.size(); i++) {
+      abs[i] = Math.abs(errors.get(i));
+      out.printf(
+          Locale.ROOT,
+          "%-6s %+7.1f%%   (in-sample %+.1f%%)%n",
+          fit.rows().get(i).run().id(),
+          100 * errors.get(i),
+          100 * fit.rows().get(i).fittedError());
+    }
+    java.util.Arrays.sort(abs);
+    double median =
+        abs.length % 2 == 1
+            ? abs[abs.length / 2]
+            : (abs[abs.length / 2 - 1] + abs[abs.length / 2]) / 2;
+    out.printf(
+        Locale.ROOT,
+        "held-out median |error|: %.1f%%, max %.1f%%%n",
+        100 * median,
+        100 * abs[abs.length - 1]);
   }
 
   private static void row(PrintWriter out, String name, double prior, double fitted) {

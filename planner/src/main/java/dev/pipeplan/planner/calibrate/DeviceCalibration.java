@@ -226,6 +226,37 @@ public final class DeviceCalibration {
     return new Fit(device, prior, fitted, rows, optimum.getIterations(), evaluations[0]);
   }
 
+  /**
+   * Each run of the device predicted by a fit to the device's other runs: the error a new run of
+   * that kind would see, which the in-sample errors of {@link #fit} understate. Empty for a device
+   * with one run.
+   *
+   * @return per run of the device, in the file's order: measured over held-out-predicted seconds,
+   *     minus one (the convention of {@link Row#fittedError})
+   */
+  public static List<Double> leaveOneOutErrors(List<MeasuredRun> allRuns, String device) {
+    List<MeasuredRun> runs = new ArrayList<>();
+    for (MeasuredRun r : allRuns) {
+      if (r.deviceName().equals(device)) {
+        runs.add(r);
+      }
+    }
+    List<Double> errors = new ArrayList<>();
+    if (runs.size() < 2) {
+      return errors;
+    }
+    DeviceEfficiency prior = RooflineParameters.prior(device).efficiency();
+    for (int i = 0; i < runs.size(); i++) {
+      List<MeasuredRun> others = new ArrayList<>(runs);
+      MeasuredRun held = others.remove(i);
+      DeviceEfficiency fitted = fit(others, device, "leave-one-out").fitted();
+      int v = predict(held, prior, held.virtualStages()).candidate().virtualStages();
+      double seconds = predict(held, fitted, OptionalInt.of(v)).iterationNanos() / 1e9;
+      errors.add(held.measuredIterationSeconds() / seconds - 1);
+    }
+    return errors;
+  }
+
   private static double[] residuals(
       List<MeasuredRun> runs,
       double[] u,

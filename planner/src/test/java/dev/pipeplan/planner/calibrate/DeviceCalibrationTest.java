@@ -75,6 +75,25 @@ class DeviceCalibrationTest {
   }
 
   @Test
+  void runsFromOneTruthArePredictedFromTheOtherRuns() {
+    DeviceEfficiency truth = new DeviceEfficiency(0.6, 0.8, 0.6, 0.5, "truth");
+    List<MeasuredRun> runs = new ArrayList<>();
+    int i = 0;
+    for (int seq : new int[] {512, 2048}) {
+      for (int b : new int[] {1, 4}) {
+        MeasuredRun shape = run("s" + i++, seq, b, 1.0);
+        double seconds =
+            DeviceCalibration.predict(shape, truth, OptionalInt.empty()).iterationNanos() / 1e9;
+        runs.add(run(shape.id(), seq, b, seconds));
+      }
+    }
+    List<Double> heldOut = DeviceCalibration.leaveOneOutErrors(runs, "a100-80gb");
+    assertThat(heldOut).hasSize(runs.size());
+    assertThat(heldOut).allSatisfy(e -> assertThat(Math.abs(e)).isLessThan(0.02));
+    assertThat(DeviceCalibration.leaveOneOutErrors(runs.subList(0, 1), "a100-80gb")).isEmpty();
+  }
+
+  @Test
   void aDeviceNoRunUsedIsNamedWithTheDevicesTheRunsUsed() {
     List<MeasuredRun> runs = List.of(run("a", 1024, 1, 1.0));
     assertThatThrownBy(() -> DeviceCalibration.fit(runs, "v100", "test"))
