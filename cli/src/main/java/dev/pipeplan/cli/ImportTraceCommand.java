@@ -79,7 +79,7 @@ final class ImportTraceCommand implements Callable<Integer> {
     RunShape shape =
         new RunShape(
             plan.model().name(),
-            plan.scheduleKind(),
+            plan.scheduleKind().id(),
             plan.parallelism().pp(),
             plan.virtualStages(),
             plan.microBatchCount(),

@@ -78,7 +78,7 @@ class PlanCommandTest {
     Plan plan = PlanJson.parse(out.toString(), "stdout");
     assertThat(plan.parallelism().pp()).isEqualTo(4);
     assertThat(plan.microBatchCount()).isEqualTo(8);
-    assertThat(plan.scheduleKind()).isIn("1f1b", "gpipe");
+    assertThat(plan.scheduleKind().id()).isIn("1f1b", "gpipe");
   }
 
   @Test

@@ -193,7 +193,7 @@ public final class PlanRunner {
     }
     return new MeasuredRun(
         plan.model().name(),
-        plan.scheduleKind(),
+        plan.scheduleKind().id(),
         schedule.deviceCount(),
         schedule.virtualStages(),
         schedule.microBatchCount(),

@@ -28,7 +28,7 @@ import java.util.Objects;
  * @param parallelism pp, dp, tp
  * @param microBatchSize b, samples per micro-batch
  * @param microBatchCount m, micro-batches per replica per iteration; b * m * dp = global batch
- * @param scheduleKind the schedule kind's id ("1f1b", "interleaved", "zb-v", ...)
+ * @param scheduleKind the schedule kind (written as its id: "1f1b", "interleaved", "zb-v", ...)
  * @param virtualStages v, chunks per pipeline device; pp * v global virtual stages
  * @param groupSize the interleaved schedule's micro-batch group size (0: the kind's default)
  * @param maxInFlightMicroBatches the memory-limited zero-bubble heuristic's cap (0: none)
@@ -52,7 +52,7 @@ public record Plan(
     Parallelism parallelism,
     int microBatchSize,
     int microBatchCount,
-    String scheduleKind,
+    ScheduleKind scheduleKind,
     int virtualStages,
     int groupSize,
     int maxInFlightMicroBatches,
@@ -85,7 +85,7 @@ public record Plan(
     Objects.requireNonNull(parallelism, "parallelism");
     Checks.positive("microBatchSize", microBatchSize);
     Checks.positive("microBatchCount", microBatchCount);
-    ScheduleKind.parse(Checks.nonBlank("scheduleKind", scheduleKind));
+    Objects.requireNonNull(scheduleKind, "scheduleKind");
     Checks.positive("virtualStages", virtualStages);
     Checks.nonNegative("groupSize", groupSize);
     Checks.nonNegative("maxInFlightMicroBatches", maxInFlightMicroBatches);
@@ -107,7 +107,7 @@ public record Plan(
 
   /** The schedule kind as an enum. */
   public ScheduleKind kind() {
-    return ScheduleKind.parse(scheduleKind);
+    return scheduleKind;
   }
 
   /** What a schedule generator is asked for to rebuild this plan's schedule. */

@@ -1,6 +1,7 @@
 package dev.pipeplan.planner;
 
 import dev.pipeplan.models.Checks;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.Objects;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Objects;
  * @param parallelism pp, dp, tp
  * @param microBatchSize b
  * @param microBatchCount m
- * @param scheduleKind the schedule kind's id ("1f1b")
+ * @param scheduleKind the schedule kind
  * @param virtualStages v
  * @param partition layers per global virtual stage, "12,12,11,11"
  * @param iterationNanos predicted iteration time
@@ -22,7 +23,7 @@ public record PlanSummary(
     Parallelism parallelism,
     int microBatchSize,
     int microBatchCount,
-    String scheduleKind,
+    ScheduleKind scheduleKind,
     int virtualStages,
     String partition,
     long iterationNanos,
@@ -34,7 +35,7 @@ public record PlanSummary(
     Objects.requireNonNull(parallelism, "parallelism");
     Checks.positive("microBatchSize", microBatchSize);
     Checks.positive("microBatchCount", microBatchCount);
-    Checks.nonBlank("scheduleKind", scheduleKind);
+    Objects.requireNonNull(scheduleKind, "scheduleKind");
     Checks.positive("virtualStages", virtualStages);
     Checks.nonBlank("partition", partition);
     Checks.nonNegative("iterationNanos", iterationNanos);

@@ -11,6 +11,7 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import java.util.List;
 import java.util.Map;
@@ -81,8 +82,11 @@ public final class PlanFixtures {
             List.of(
                 new DeviceMetrics(0, 88_000, 150_000, 2),
                 new DeviceMetrics(1, 96_000, 180_000, 1)));
-    PlanSummary winner = new PlanSummary(1, par, 2, 4, "1f1b", 1, "2,2", 200_000, 0.25, 180_000);
-    PlanSummary second = new PlanSummary(2, par, 2, 4, "gpipe", 1, "2,2", 210_000, 0.25, 190_000);
+    PlanSummary winner =
+        new PlanSummary(1, par, 2, 4, ScheduleKind.parse("1f1b"), 1, "2,2", 200_000, 0.25, 180_000);
+    PlanSummary second =
+        new PlanSummary(
+            2, par, 2, 4, ScheduleKind.parse("gpipe"), 1, "2,2", 210_000, 0.25, 190_000);
     return new Plan(
         Plan.FORMAT_VERSION,
         fourLayerModel(),
@@ -91,7 +95,7 @@ public final class PlanFixtures {
         par,
         2,
         4,
-        "1f1b",
+        ScheduleKind.parse("1f1b"),
         1,
         0,
         0,
@@ -125,7 +129,7 @@ public final class PlanFixtures {
         base.parallelism(),
         base.microBatchSize(),
         base.microBatchCount(),
-        "interleaved",
+        ScheduleKind.parse("interleaved"),
         2,
         0,
         0,

@@ -16,6 +16,7 @@ import dev.pipeplan.planner.PredictedMetrics;
 import dev.pipeplan.planner.SearchStats;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,11 +67,14 @@ public final class ReportPlans {
         new PredictedMetrics(
             33_000_000, 33_000_000, 0, 0, 3.0 / 11, 240.0, 30720.0, 4 * GIB, 8 * GIB, devices);
     PlanSummary winner =
-        new PlanSummary(1, par, 1, 8, "1f1b", 1, "2,2,2,2", 33_000_000, 3.0 / 11, 4 * GIB);
+        new PlanSummary(
+            1, par, 1, 8, ScheduleKind.parse("1f1b"), 1, "2,2,2,2", 33_000_000, 3.0 / 11, 4 * GIB);
     PlanSummary second =
-        new PlanSummary(2, par, 1, 8, "gpipe", 1, "2,2,2,2", 33_000_000, 3.0 / 11, 6 * GIB);
+        new PlanSummary(
+            2, par, 1, 8, ScheduleKind.parse("gpipe"), 1, "2,2,2,2", 33_000_000, 3.0 / 11, 6 * GIB);
     PlanSummary third =
-        new PlanSummary(3, par, 2, 4, "1f1b", 1, "2,2,2,2", 40_000_000, 0.43, 5 * GIB);
+        new PlanSummary(
+            3, par, 2, 4, ScheduleKind.parse("1f1b"), 1, "2,2,2,2", 40_000_000, 0.43, 5 * GIB);
     return new Plan(
         Plan.FORMAT_VERSION,
         model,
@@ -79,7 +83,7 @@ public final class ReportPlans {
         par,
         1,
         8,
-        "1f1b",
+        ScheduleKind.parse("1f1b"),
         1,
         0,
         0,

@@ -149,7 +149,7 @@ public final class CudaBackend {
     MeasuredRun run =
         new MeasuredRun(
             plan.model().name(),
-            plan.scheduleKind(),
+            plan.scheduleKind().id(),
             schedule.deviceCount(),
             schedule.virtualStages(),
             schedule.microBatchCount(),

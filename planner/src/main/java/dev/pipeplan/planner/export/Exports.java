@@ -78,7 +78,7 @@ public final class Exports {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();
     root.put("model", plan.model().name());
-    root.put("scheduleKind", plan.scheduleKind());
+    root.put("scheduleKind", plan.scheduleKind().id());
     root.put("pipelineDegree", plan.parallelism().pp());
     root.put("virtualStages", plan.virtualStages());
     root.put("microBatchCount", plan.microBatchCount());

@@ -189,7 +189,7 @@ public final class TorchScriptExport {
     ObjectNode root = f.objectNode();
     root.put("format", STAGES_FORMAT);
     root.put("model", model.name());
-    root.put("scheduleKind", plan.scheduleKind());
+    root.put("scheduleKind", plan.scheduleKind().id());
     root.put("pipelineDegree", plan.parallelism().pp());
     root.put("dataParallelDegree", plan.parallelism().dp());
     root.put("virtualStages", plan.virtualStages());

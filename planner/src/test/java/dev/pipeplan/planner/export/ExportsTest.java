@@ -7,6 +7,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,7 @@ class ExportsTest {
             base.parallelism(),
             base.microBatchSize(),
             base.microBatchCount(),
-            "zb-v",
+            ScheduleKind.parse("zb-v"),
             2,
             0,
             0,
@@ -245,7 +246,7 @@ class ExportsTest {
         par,
         base.microBatchSize(),
         m,
-        kind,
+        ScheduleKind.parse(kind),
         v,
         0,
         0,

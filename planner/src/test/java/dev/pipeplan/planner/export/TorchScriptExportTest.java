@@ -15,6 +15,7 @@ import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,7 @@ class TorchScriptExportTest {
         Parallelism.of(2, 1, 1),
         2,
         4,
-        kind,
+        ScheduleKind.parse(kind),
         v,
         0,
         0,

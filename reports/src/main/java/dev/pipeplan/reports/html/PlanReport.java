@@ -176,7 +176,7 @@ public final class PlanReport {
       candidates.add(
           new ReportContent.Candidate(
               s.rank(),
-              s.scheduleKind(),
+              s.scheduleKind().id(),
               s.parallelism().toString(),
               s.microBatchSize(),
               s.microBatchCount(),
@@ -255,7 +255,7 @@ public final class PlanReport {
               && s.partition().equals(plan.partition().toString());
       SearchPoint point =
           new SearchPoint(
-              s.scheduleKind(),
+              s.scheduleKind().id(),
               s.microBatchCount(),
               s.iterationNanos(),
               s.peakMemoryBytes(),

@@ -1,5 +1,7 @@
 package dev.pipeplan.simulator.schedule;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.pipeplan.models.BadInputException;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +31,15 @@ public enum ScheduleKind {
     this.id = id;
   }
 
+  /** The kind's name in files and on the command line ("1f1b"). */
+  @JsonValue
   public String id() {
+    return id;
+  }
+
+  /** The id, so that messages name the kind as the user writes it. */
+  @Override
+  public String toString() {
     return id;
   }
 
@@ -119,6 +129,8 @@ public enum ScheduleKind {
     return ScheduleGenerators.maxInFlight(request, device);
   }
 
+  /** The kind with this id, for the command line and for files ({@code "scheduleKind": "1f1b"}). */
+  @JsonCreator
   public static ScheduleKind parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     for (ScheduleKind k : values()) {
