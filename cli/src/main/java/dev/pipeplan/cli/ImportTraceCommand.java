@@ -9,6 +9,7 @@ import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.TimelineJson;
+import dev.pipeplan.simulator.timeline.TimelineValidator;
 import dev.pipeplan.simulator.traceimport.ImportedTrace;
 import dev.pipeplan.simulator.traceimport.RunShape;
 import dev.pipeplan.simulator.traceimport.TraceImport;
@@ -86,6 +87,15 @@ final class ImportTraceCommand implements Callable<Integer> {
             plan.microBatchSize(),
             plan.partition().toString());
     MeasuredRun run = trace.toRun(PlanPrediction.predict(plan).timeline(), shape);
+    List<String> problems =
+        TimelineValidator.problems(
+            PlanPrediction.schedule(plan),
+            trace.representative(),
+            TimelineValidator.Expectations.measured(CLOCK_TOLERANCE_NANOS));
+    PrintWriter err = spec.commandLine().getErr();
+    for (String problem : problems) {
+      err.println("warning: the trace is not a run of the plan's schedule: " + problem);
+    }
     RunJson.write(output, run);
     target.announceCreated(out);
     Comparison c = run.comparison();
@@ -112,6 +122,12 @@ final class ImportTraceCommand implements Callable<Integer> {
     out.flush();
     return Main.EXIT_OK;
   }
+
+  /**
+   * How far apart two ranks' clocks may read for one instant: the launcher stamps actions with each
+   * process's monotonic clock, which one host shares, so only the stamping itself differs.
+   */
+  static final long CLOCK_TOLERANCE_NANOS = 100_000;
 
   private static String ms(long nanos) {
     return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
