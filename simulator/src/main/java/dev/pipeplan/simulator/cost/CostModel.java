@@ -5,10 +5,10 @@ package dev.pipeplan.simulator.cost;
  * the bytes sent to the next stage, the memory each action allocates or frees and the stage's
  * static memory, plus the links between pipeline devices. One interface, several sources: {@link
  * AnalyticCostModel} (FLOPs over a sustained rate) and {@link MeasuredCostModel} (measured
- * per-layer times). Implementations are immutable and thread-safe; the planner builds one per model
- * and asks it once per candidate.
+ * per-layer times), and no other: the interface is sealed, so a new source is a change here and a
+ * compile error wherever sources are told apart. Implementations are immutable and thread-safe; the
+ * planner builds one per model and asks it once per candidate.
  */
-@FunctionalInterface
-public interface CostModel {
+public sealed interface CostModel permits AnalyticCostModel, MeasuredCostModel {
   StageCosts stageCosts(CostRequest request);
 }
