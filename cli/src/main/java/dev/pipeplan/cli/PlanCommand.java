@@ -241,18 +241,32 @@ final class PlanCommand implements Callable<Integer> {
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     long limitBytes = memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit);
     warnAboveDeviceMemory(err, limitBytes, c);
-    SearchOptions options =
-        SearchOptions.defaults()
-            .withPp(pp)
-            .withTp(tp)
-            .withMicroBatches(microbatches)
-            .withMicroBatchSize(microBatchSize)
-            .withVirtualStages(virtualStages)
-            .withKinds(kinds())
-            .withMemoryLimitBytes(limitBytes)
-            .withTop(top)
-            .withThreads(threads)
-            .withProfile(measured);
+    // On the command line 0 means "search it" (the options' documented defaults).
+    SearchOptions options = SearchOptions.defaults().withKinds(kinds()).withTop(top);
+    if (pp != 0) {
+      options = options.withPp(pp);
+    }
+    if (tp != 0) {
+      options = options.withTp(tp);
+    }
+    if (microbatches != 0) {
+      options = options.withMicroBatches(microbatches);
+    }
+    if (microBatchSize != 0) {
+      options = options.withMicroBatchSize(microBatchSize);
+    }
+    if (virtualStages != 0) {
+      options = options.withVirtualStages(virtualStages);
+    }
+    if (limitBytes != 0) {
+      options = options.withMemoryLimitBytes(limitBytes);
+    }
+    if (threads != 0) {
+      options = options.withThreads(threads);
+    }
+    if (measured != null) {
+      options = options.withProfile(measured);
+    }
     SearchResult result =
         Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
     Plan plan = PlanBuilder.fromSearch(result);

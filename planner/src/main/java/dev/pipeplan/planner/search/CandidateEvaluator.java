@@ -73,8 +73,7 @@ public final class CandidateEvaluator {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.options = Objects.requireNonNull(options, "options");
     this.reference = cluster.device(0);
-    this.costModel =
-        CostSources.choose(model, training, cluster, Optional.ofNullable(options.profile()));
+    this.costModel = CostSources.choose(model, training, cluster, options.profile());
     boolean measured = costModel instanceof MeasuredCostModel;
     this.actionOverheadNanos = measured ? 0 : reference.launchOverheadNanos();
     this.layerParameters = new long[model.layerCount()];
@@ -180,8 +179,8 @@ public final class CandidateEvaluator {
     for (int d = 0; d < par.pp(); d++) {
       nodes.add(cluster.nodeOf(clusterDevice(par, d)));
     }
-    if (options.profile() != null) {
-      LinkSpec handoff = options.profile().handoffLink();
+    if (options.profile().isPresent()) {
+      LinkSpec handoff = options.profile().get().handoffLink();
       return new PlanLinks(handoff, handoff, nodes);
     }
     return new PlanLinks(cluster.intraNodeLink(), cluster.interNodeLink(), nodes);

@@ -307,31 +307,31 @@ public final class Planner {
     int layers = model.layerCount();
     int global = training.globalBatch();
     WorkLimits.checkGlobalBatch(global);
-    WorkLimits.checkPipelineDevices(options.fixedPp());
-    WorkLimits.checkMicroBatches(options.fixedMicroBatches());
-    int fixedV = options.fixedVirtualStages();
+    WorkLimits.checkPipelineDevices(options.fixedPp().orElse(0));
+    WorkLimits.checkMicroBatches(options.fixedMicroBatches().orElse(0));
+    int fixedV = options.fixedVirtualStages().orElse(0);
     List<ScheduleKind> kinds = searchedKinds(options, model);
     // pp = 1 is plain gradient accumulation whatever the kind: searched once, as SINGLE_STAGE_KIND
     boolean singleStage = fixedV <= 1 && kinds.stream().anyMatch(k -> k.minVirtualStages() == 1);
     List<Integer> tps = tensorDegrees(model, cluster, options);
-    if (options.fixedPp() > 0) {
-      checkFixedPp(options.fixedPp(), layers, devices, model);
+    if (options.fixedPp().isPresent()) {
+      checkFixedPp(options.fixedPp().getAsInt(), layers, devices, model);
     }
     // a profile's fitted lines are trusted only up to the largest micro-batch size it measured
     int largestB =
-        options.profile() == null || options.profile().largestMeasuredMicroBatchSize() == 0
+        options.profile().isEmpty() || options.profile().get().largestMeasuredMicroBatchSize() == 0
             ? Integer.MAX_VALUE
-            : options.profile().largestMeasuredMicroBatchSize();
-    if (options.fixedMicroBatchSize() > largestB) {
+            : options.profile().get().largestMeasuredMicroBatchSize();
+    if (options.fixedMicroBatchSize().orElse(0) > largestB) {
       throw new BadInputException(
           "microbatch size "
-              + options.fixedMicroBatchSize()
+              + options.fixedMicroBatchSize().orElse(0)
               + " is above the largest the"
               + " profile measured ("
               + largestB
               + "); its times would be extrapolated. Maybe profile with"
               + " --microbatch-sizes up to "
-              + options.fixedMicroBatchSize()
+              + options.fixedMicroBatchSize().orElse(0)
               + ".");
     }
     List<Candidate> out = new ArrayList<>();
@@ -341,7 +341,8 @@ public final class Planner {
     for (int tp : tps) {
       int rest = devices / tp;
       for (int pp = 1; pp <= Math.min(layers, rest); pp++) {
-        if (rest % pp != 0 || (options.fixedPp() > 0 && pp != options.fixedPp())) {
+        if (rest % pp != 0
+            || (options.fixedPp().isPresent() && pp != options.fixedPp().getAsInt())) {
           continue;
         }
         int dp = rest / pp;
@@ -361,7 +362,8 @@ public final class Planner {
         int perReplica = global / dp;
         for (int b : divisors(perReplica)) {
           int m = perReplica / b;
-          if (options.fixedMicroBatchSize() > 0 && b != options.fixedMicroBatchSize()) {
+          if (options.fixedMicroBatchSize().isPresent()
+              && b != options.fixedMicroBatchSize().getAsInt()) {
             continue;
           }
           if (b > largestB) {
@@ -375,7 +377,8 @@ public final class Planner {
                     + ")";
             continue;
           }
-          if (options.fixedMicroBatches() > 0 && m != options.fixedMicroBatches()) {
+          if (options.fixedMicroBatches().isPresent()
+              && m != options.fixedMicroBatches().getAsInt()) {
             continue;
           }
           divisible = true;
@@ -421,18 +424,18 @@ public final class Planner {
         }
       }
     }
-    if (out.isEmpty() && !divisible && !dps.isEmpty() && options.fixedMicroBatches() > 0) {
+    if (out.isEmpty() && !divisible && !dps.isEmpty() && options.fixedMicroBatches().isPresent()) {
       throw notDivisible(global, options, dps);
     }
     if (out.isEmpty()) {
       StringBuilder why =
           new StringBuilder(
               "no candidate plan for " + devices + " devices, global batch " + global);
-      if (options.fixedMicroBatches() > 0 || options.fixedMicroBatchSize() > 0) {
+      if (options.fixedMicroBatches().isPresent() || options.fixedMicroBatchSize().isPresent()) {
         why.append(", microbatches ")
-            .append(options.fixedMicroBatches())
+            .append(options.fixedMicroBatches().orElse(0))
             .append(", microbatch size ")
-            .append(options.fixedMicroBatchSize());
+            .append(options.fixedMicroBatchSize().orElse(0));
       }
       why.append(lastRejection == null ? "" : ": " + lastRejection)
           .append(
@@ -486,18 +489,20 @@ public final class Planner {
    * requested kind that does not is refused).
    */
   static List<ScheduleKind> searchedKinds(SearchOptions options, ModelSpec model) {
-    int v = options.fixedVirtualStages();
-    if (v > 1 && options.fixedPp() == 1) {
+    int v = options.fixedVirtualStages().orElse(0);
+    if (v > 1 && options.fixedPp().orElse(0) == 1) {
       throw new BadInputException(
           "virtual stages ("
               + v
               + ") need more than one pipeline device, but pp is fixed to 1. Maybe use --pp 2"
               + " or more, or drop --virtual-stages.");
     }
-    if (v > 0 && options.fixedPp() > 0 && (long) options.fixedPp() * v > model.layerCount()) {
+    if (v > 0
+        && options.fixedPp().isPresent()
+        && (long) options.fixedPp().getAsInt() * v > model.layerCount()) {
       throw new BadInputException(
           "pp x virtual stages ("
-              + options.fixedPp()
+              + options.fixedPp().getAsInt()
               + " x "
               + v
               + ") exceeds the layer count ("
@@ -505,10 +510,10 @@ public final class Planner {
               + ") of model '"
               + model.name()
               + "'. Maybe use --virtual-stages "
-              + Math.max(1, model.layerCount() / options.fixedPp())
+              + Math.max(1, model.layerCount() / options.fixedPp().getAsInt())
               + " or fewer.");
     }
-    if (v > 1 && options.fixedPp() <= 0 && 2L * v > model.layerCount()) {
+    if (v > 1 && options.fixedPp().isEmpty() && 2L * v > model.layerCount()) {
       // the smallest pipeline that takes virtual stages has two devices, each with v chunks
       throw new BadInputException(
           "--virtual-stages "
@@ -582,8 +587,8 @@ public final class Planner {
    */
   private static BadInputException notDivisible(
       int global, SearchOptions options, List<Integer> dps) {
-    int m = options.fixedMicroBatches();
-    int b = options.fixedMicroBatchSize();
+    int m = options.fixedMicroBatches().orElse(0);
+    int b = options.fixedMicroBatchSize().orElse(0);
     int dp = dps.stream().mapToInt(Integer::intValue).min().orElse(1);
     long unit = (long) m * dp * Math.max(1, b);
     StringBuilder why =
@@ -694,7 +699,7 @@ public final class Planner {
     int perNode = cluster.devicesPerNode();
     long heads = 0;
     long kvHeads = 0;
-    boolean measured = options.profile() != null;
+    boolean measured = options.profile().isPresent();
     for (LayerSpec layer : model.layers()) {
       if (layer.hasMeasuredTimes()) {
         measured = true;
@@ -714,14 +719,14 @@ public final class Planner {
                       && heads > 0
                       && heads % tp == 0
                       && (kvHeads % tp == 0 || tp % kvHeads == 0)));
-      if (fits && (options.fixedTp() == 0 || options.fixedTp() == tp)) {
+      if (fits && (options.fixedTp().isEmpty() || options.fixedTp().orElse(0) == tp)) {
         out.add(tp);
       }
     }
     if (out.isEmpty()) {
       throw new BadInputException(
           "tp ("
-              + options.fixedTp()
+              + options.fixedTp().orElse(0)
               + ") must divide the "
               + perNode
               + " devices per node and the model's "
@@ -1037,14 +1042,14 @@ public final class Planner {
       CandidateEvaluator evaluator, SearchOptions options, int dataParallel) {
     List<String> hints = new ArrayList<>();
     hints.add("more devices");
-    if (options.fixedPp() > 0) {
-      hints.add("a larger --pp than " + options.fixedPp() + " (or none, to search it)");
+    if (options.fixedPp().isPresent()) {
+      hints.add("a larger --pp than " + options.fixedPp().getAsInt() + " (or none, to search it)");
     }
-    if (options.fixedTp() > 0) {
-      hints.add("a larger --tp than " + options.fixedTp() + " (or none, to search it)");
+    if (options.fixedTp().isPresent()) {
+      hints.add("a larger --tp than " + options.fixedTp().getAsInt() + " (or none, to search it)");
     }
-    if (options.fixedMicroBatchSize() > 1) {
-      hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize());
+    if (options.fixedMicroBatchSize().orElse(0) > 1) {
+      hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize().orElse(0));
     }
     switch (evaluator.training().recompute()) {
       case NONE -> hints.add(RECOMPUTE_HINT + " selective or full");
@@ -1065,7 +1070,8 @@ public final class Planner {
     for (int d = 0; d < evaluator.cluster().deviceCount(); d++) {
       largestDevice = Math.max(largestDevice, evaluator.cluster().device(d).memoryBytes());
     }
-    if (options.memoryLimitBytes() > 0 && options.memoryLimitBytes() < largestDevice) {
+    if (options.memoryLimitBytes().isPresent()
+        && options.memoryLimitBytes().getAsLong() < largestDevice) {
       hints.add("a larger --memory-limit (up to the devices' " + gib(largestDevice) + ")");
     }
     StringBuilder b = new StringBuilder();

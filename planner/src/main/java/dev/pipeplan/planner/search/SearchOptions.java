@@ -6,72 +6,97 @@ import dev.pipeplan.models.Profile;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
- * What the search may vary and what it must keep. A zero means "search it".
+ * What the search may vary and what it must keep. An empty value means "search it" (or "the
+ * default"); a present one is kept.
  *
- * @param fixedPp the pipeline degree to use, 0 to search
- * @param fixedTp the tensor-parallel degree to use, 0 to search
- * @param fixedMicroBatches the micro-batch count m to use, 0 to search
- * @param fixedMicroBatchSize the micro-batch size b to use, 0 to search
- * @param fixedVirtualStages the virtual stages per device v to use, 0 to search; with v fixed the
- *     search keeps to the kinds that take it (and refuses listed kinds that do not)
+ * @param fixedPp the pipeline degree to use
+ * @param fixedTp the tensor-parallel degree to use
+ * @param fixedMicroBatches the micro-batch count m to use
+ * @param fixedMicroBatchSize the micro-batch size b to use
+ * @param fixedVirtualStages the virtual stages per device v to use; with v fixed the search keeps
+ *     to the kinds that take it (and refuses listed kinds that do not)
  * @param kinds the schedule kinds to try; empty: every kind the generators support. The order does
  *     not matter: the search gives the same result for any order
  * @param maxVirtualStages the largest v tried for kinds with a free v (interleaved, looped BFS)
- * @param memoryLimitBytes the memory a device may use, 0 for the device's own memory; it replaces
- *     the device's memory in either direction
+ * @param memoryLimitBytes the memory a device may use, replacing the device's own in either
+ *     direction; empty for the device's own
  * @param top how many ranked candidates to keep
  * @param refine whether to refine the best candidates' partitions by simulated iteration time
  * @param refineTolerance how far above the optimal bottleneck a partition may be to be refined
  *     (0.03: 3%)
- * @param profile measured per-layer times to cost with, or {@code null}
- * @param threads how many threads evaluate candidates, 0 for the available processors; the result
- *     is the same, byte for byte, whatever the count
+ * @param profile measured per-layer times to cost with; empty for the analytic cost model
+ * @param threads how many threads evaluate candidates; empty for the available processors. The
+ *     result is the same, byte for byte, whatever the count
  */
 public record SearchOptions(
-    int fixedPp,
-    int fixedTp,
-    int fixedMicroBatches,
-    int fixedMicroBatchSize,
-    int fixedVirtualStages,
+    OptionalInt fixedPp,
+    OptionalInt fixedTp,
+    OptionalInt fixedMicroBatches,
+    OptionalInt fixedMicroBatchSize,
+    OptionalInt fixedVirtualStages,
     List<ScheduleKind> kinds,
     int maxVirtualStages,
-    long memoryLimitBytes,
+    OptionalLong memoryLimitBytes,
     int top,
     boolean refine,
     double refineTolerance,
-    Profile profile,
-    int threads) {
-
-  public SearchOptions {
-    Checks.nonNegative("pp", fixedPp);
-    Checks.nonNegative("tp", fixedTp);
-    Checks.nonNegative("microbatches", fixedMicroBatches);
-    Checks.nonNegative("microbatch size", fixedMicroBatchSize);
-    Checks.nonNegative("virtual stages", fixedVirtualStages);
-    kinds = List.copyOf(Objects.requireNonNull(kinds, "kinds"));
-    Checks.positive("max virtual stages", maxVirtualStages);
-    Checks.nonNegative("memory limit", memoryLimitBytes);
-    Checks.positive("top", top);
-    Checks.nonNegative("refine tolerance", refineTolerance);
-    Checks.nonNegative("threads", threads);
-    if (threads > MAX_THREADS) {
-      throw new BadInputException("threads (" + threads + ") is above the limit of " + MAX_THREADS);
-    }
-  }
+    Optional<Profile> profile,
+    OptionalInt threads) {
 
   /** The most threads a search may use. */
   public static final int MAX_THREADS = 256;
 
-  /** Search everything, keep the top 5, refine within 3%. */
+  public SearchOptions {
+    positiveIfPresent("pp", fixedPp);
+    positiveIfPresent("tp", fixedTp);
+    positiveIfPresent("microbatches", fixedMicroBatches);
+    positiveIfPresent("microbatch size", fixedMicroBatchSize);
+    positiveIfPresent("virtual stages", fixedVirtualStages);
+    kinds = List.copyOf(Objects.requireNonNull(kinds, "kinds"));
+    Checks.positive("max virtual stages", maxVirtualStages);
+    Objects.requireNonNull(memoryLimitBytes, "memoryLimitBytes");
+    memoryLimitBytes.ifPresent(bytes -> Checks.positive("memory limit", bytes));
+    Checks.positive("top", top);
+    Checks.nonNegative("refine tolerance", refineTolerance);
+    Objects.requireNonNull(profile, "profile");
+    positiveIfPresent("threads", threads);
+    if (threads.isPresent() && threads.getAsInt() > MAX_THREADS) {
+      throw new BadInputException(
+          "threads (" + threads.getAsInt() + ") is above the limit of " + MAX_THREADS);
+    }
+  }
+
+  private static void positiveIfPresent(String field, OptionalInt value) {
+    Objects.requireNonNull(value, field);
+    value.ifPresent(v -> Checks.positive(field, v));
+  }
+
+  /** Search everything, keep the top 5, refine within 3%, on every available processor. */
   public static SearchOptions defaults() {
-    return new SearchOptions(0, 0, 0, 0, 0, List.of(), 4, 0, 5, true, 0.03, null, 0);
+    return new SearchOptions(
+        OptionalInt.empty(),
+        OptionalInt.empty(),
+        OptionalInt.empty(),
+        OptionalInt.empty(),
+        OptionalInt.empty(),
+        List.of(),
+        4,
+        OptionalLong.empty(),
+        5,
+        true,
+        0.03,
+        Optional.empty(),
+        OptionalInt.empty());
   }
 
   public SearchOptions withPp(int pp) {
     return new SearchOptions(
-        pp,
+        OptionalInt.of(pp),
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
@@ -89,7 +114,7 @@ public record SearchOptions(
   public SearchOptions withTp(int tp) {
     return new SearchOptions(
         fixedPp,
-        tp,
+        OptionalInt.of(tp),
         fixedMicroBatches,
         fixedMicroBatchSize,
         fixedVirtualStages,
@@ -107,7 +132,7 @@ public record SearchOptions(
     return new SearchOptions(
         fixedPp,
         fixedTp,
-        m,
+        OptionalInt.of(m),
         fixedMicroBatchSize,
         fixedVirtualStages,
         kinds,
@@ -125,7 +150,7 @@ public record SearchOptions(
         fixedPp,
         fixedTp,
         fixedMicroBatches,
-        b,
+        OptionalInt.of(b),
         fixedVirtualStages,
         kinds,
         maxVirtualStages,
@@ -143,7 +168,7 @@ public record SearchOptions(
         fixedTp,
         fixedMicroBatches,
         fixedMicroBatchSize,
-        v,
+        OptionalInt.of(v),
         kinds,
         maxVirtualStages,
         memoryLimitBytes,
@@ -180,7 +205,7 @@ public record SearchOptions(
         fixedVirtualStages,
         kinds,
         maxVirtualStages,
-        bytes,
+        OptionalLong.of(bytes),
         top,
         refine,
         refineTolerance,
@@ -235,7 +260,7 @@ public record SearchOptions(
         top,
         refine,
         refineTolerance,
-        p,
+        Optional.of(p),
         threads);
   }
 
@@ -253,13 +278,11 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        count);
+        OptionalInt.of(count));
   }
 
-  /** The threads the search uses: {@link #threads}, or the available processors when it is 0. */
+  /** The threads the search uses: {@link #threads}, or the available processors. */
   public int threadCount() {
-    return threads > 0
-        ? threads
-        : Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
+    return threads.orElse(Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
   }
 }

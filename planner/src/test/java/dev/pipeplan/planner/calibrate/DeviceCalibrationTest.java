@@ -63,9 +63,6 @@ class DeviceCalibrationTest {
       }
     }
     DeviceCalibration.Fit fit = DeviceCalibration.fit(runs, "a100-80gb", "test");
-    System.out.println(
-        "DEBUG " + fit.fitted() + " it=" + fit.iterations() + " ev=" + fit.evaluations());
-    fit.rows().forEach(r -> System.out.println("DEBUG " + r.priorError() + " " + r.fittedError()));
     assertThat(fit.priorMedianAbsError()).isGreaterThan(0.05);
     assertThat(fit.fittedMaxAbsError()).isLessThan(0.01);
     assertThat(fit.fitted().peakGemmEfficiency()).isCloseTo(0.62, within(0.03));

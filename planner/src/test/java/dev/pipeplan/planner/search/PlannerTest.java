@@ -124,7 +124,10 @@ class PlannerTest {
     int checked = 0;
     int capped = 0;
     for (long limit : new long[] {0, 1_500_000_000L}) {
-      SearchOptions options = SearchOptions.defaults().withMemoryLimitBytes(limit);
+      SearchOptions options =
+          limit == 0
+              ? SearchOptions.defaults()
+              : SearchOptions.defaults().withMemoryLimitBytes(limit);
       CandidateEvaluator evaluator = new CandidateEvaluator(GPT2, training, EIGHT_H100, options);
       for (Candidate c : Planner.enumerate(GPT2, training, EIGHT_H100, options)) {
         Candidate probe = c.kind() == ScheduleKind.ZB_AUTO ? c.withMaxInFlight(1) : c;

@@ -12,6 +12,7 @@ import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * The terms of a training iteration that lie outside the pipeline's schedule, for one model,
@@ -25,14 +26,14 @@ public final class IterationCosts {
   private final ClusterSpec cluster;
   private final int tensorParallel;
   private final List<List<Integer>> replicaDevices;
-  private final long memoryLimitBytes;
+  private final OptionalLong memoryLimitBytes;
 
   /**
    * @param tensorParallel t, the tensor-parallel degree (parameters per rank are a layer's over t)
    * @param replicaDevices for each pipeline device, the cluster device of each replica's first
    *     tensor rank (replica 0 first; every pipeline device has the same number, dp)
    * @param memoryLimitBytes the memory every device may use, overriding the device's own in either
-   *     direction; 0 for each device's own
+   *     direction; empty for each device's own
    */
   public IterationCosts(
       ModelSpec model,
@@ -40,7 +41,7 @@ public final class IterationCosts {
       ClusterSpec cluster,
       int tensorParallel,
       List<List<Integer>> replicaDevices,
-      long memoryLimitBytes) {
+      OptionalLong memoryLimitBytes) {
     this.model = Objects.requireNonNull(model, "model");
     this.training = Objects.requireNonNull(training, "training");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
@@ -59,8 +60,8 @@ public final class IterationCosts {
               + replicaDevices);
     }
     this.replicaDevices = List.copyOf(copy);
-    Checks.nonNegative("memory limit", memoryLimitBytes);
-    this.memoryLimitBytes = memoryLimitBytes;
+    this.memoryLimitBytes = Objects.requireNonNull(memoryLimitBytes, "memoryLimitBytes");
+    memoryLimitBytes.ifPresent(bytes -> Checks.positive("memory limit", bytes));
   }
 
   public int pipelineDevices() {
@@ -76,8 +77,7 @@ public final class IterationCosts {
    * devices), else the device's usable memory.
    */
   public long memoryLimitBytes(int pipelineDevice) {
-    long own = device(pipelineDevice).memoryBytes();
-    return memoryLimitBytes > 0 ? memoryLimitBytes : own;
+    return memoryLimitBytes.orElse(device(pipelineDevice).memoryBytes());
   }
 
   /**

@@ -55,8 +55,15 @@ class IterationCostsTest {
     return List.of(s, s);
   }
 
+  /** {@code limit} 0 stands for no limit given. */
   private static IterationCosts costs(ModelSpec model, List<List<Integer>> replicas, long limit) {
-    return new IterationCosts(model, TRAINING, CLUSTER, 1, replicas, limit);
+    return new IterationCosts(
+        model,
+        TRAINING,
+        CLUSTER,
+        1,
+        replicas,
+        limit == 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(limit));
   }
 
   @Test
