@@ -8,6 +8,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
@@ -60,7 +61,8 @@ class PlanRunnerTest {
         p.reason(),
         p.runnersUp(),
         p.pareto(),
-        p.search());
+        p.search(),
+        Provenance.unrecorded());
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
@@ -43,6 +44,8 @@ import java.util.Objects;
  * @param runnersUp the ranked candidates, the winner first
  * @param pareto the candidates no other candidate beats in both time and peak memory, fastest first
  * @param search how much work the search did
+ * @param provenance which pipeplan, cost source, search options and cluster made the plan; {@link
+ *     Provenance#unrecorded} for a plan file written before pipeplan kept it
  */
 public record Plan(
     int formatVersion,
@@ -65,7 +68,8 @@ public record Plan(
     String reason,
     List<PlanSummary> runnersUp,
     List<PlanSummary> pareto,
-    SearchStats search) {
+    SearchStats search,
+    Provenance provenance) {
 
   /** The plan file format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -103,6 +107,7 @@ public record Plan(
     runnersUp = List.copyOf(Objects.requireNonNull(runnersUp, "runnersUp"));
     pareto = List.copyOf(Objects.requireNonNull(pareto, "pareto"));
     Objects.requireNonNull(search, "search");
+    provenance = provenance == null ? Provenance.unrecorded() : provenance;
   }
 
   /** The schedule kind as an enum. */

@@ -8,6 +8,7 @@ import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
@@ -109,7 +110,8 @@ public final class PlanFixtures {
         "1f1b beats gpipe by 10 us.",
         List.of(winner, second),
         List.of(winner),
-        new SearchStats(10, 4, 3, 3));
+        new SearchStats(10, 4, 3, 3),
+        Provenance.unrecorded());
   }
 
   /** The two-stage plan re-cut into four one-layer stages, two per device, interleaved (v = 2). */
@@ -142,6 +144,7 @@ public final class PlanFixtures {
         base.reason(),
         base.runnersUp(),
         base.pareto(),
-        base.search());
+        base.search(),
+        Provenance.unrecorded());
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,18 @@ class PlanJsonTest {
     Plan back = PlanJson.read(file);
     assertThat(back).isEqualTo(plan);
     assertThat(PlanJson.write(back)).isEqualTo(PlanJson.write(plan));
+  }
+
+  @Test
+  void aPlanWrittenBeforeProvenanceReadsAsUnrecorded(@TempDir Path dir) throws IOException {
+    String golden = golden(GOLDEN);
+    int start = golden.indexOf("  \"provenance\" : {");
+    int end = golden.indexOf("},\n", start) + 3;
+    String old = golden.substring(0, start) + golden.substring(end);
+    assertThat(old).doesNotContain("provenance");
+    Path file = dir.resolve("old.json");
+    Files.writeString(file, old);
+    assertThat(PlanJson.read(file).provenance()).isEqualTo(Provenance.unrecorded());
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.simulator.cost.Partition;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,8 @@ class PlanValidatorTest {
         p.reason(),
         p.runnersUp(),
         p.pareto(),
-        p.search());
+        p.search(),
+        Provenance.unrecorded());
   }
 
   @Test
@@ -61,7 +63,8 @@ class PlanValidatorTest {
             p.reason(),
             p.runnersUp(),
             p.pareto(),
-            p.search());
+            p.search(),
+            Provenance.unrecorded());
     assertThat(PlanValidator.problems(vMap))
         .containsExactly(
             "stageToDevice is [0, 1, 1, 0], but the 'interleaved' schedule with pp 2 and"

@@ -7,6 +7,7 @@ import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -96,6 +97,7 @@ public final class ReportPlans {
         "1f1b is as fast as gpipe and needs 2.0 GiB less memory per device.",
         List.of(winner, second, third),
         List.of(winner, third),
-        new SearchStats(12, 6, 4, 2));
+        new SearchStats(12, 6, 4, 2),
+        Provenance.unrecorded());
   }
 }

@@ -90,6 +90,10 @@ public final class CandidateEvaluator {
     return training;
   }
 
+  public SearchOptions options() {
+    return options;
+  }
+
   public ClusterSpec cluster() {
     return cluster;
   }

@@ -1,11 +1,13 @@
 package dev.pipeplan.planner.search;
 
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanSummary;
 import dev.pipeplan.planner.PlanValidator;
 import dev.pipeplan.planner.PredictedMetrics;
 import dev.pipeplan.planner.SearchStats;
+import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,8 +84,20 @@ public final class PlanBuilder {
             reason,
             runnersUp,
             pareto,
-            stats);
+            stats,
+            provenance(evaluator));
     return PlanValidator.validate(plan);
+  }
+
+  /**
+   * How the search that made a plan was set up: this pipeplan, its cost source, options, cluster.
+   */
+  static Provenance provenance(CandidateEvaluator evaluator) {
+    return new Provenance(
+        Provenance.currentVersion(),
+        CostSources.describe(evaluator.model(), evaluator.cluster(), evaluator.options().profile()),
+        evaluator.options().describe(),
+        evaluator.cluster().name());
   }
 
   /** Ranked summaries, rank 1 first. */

@@ -285,4 +285,39 @@ public record SearchOptions(
   public int threadCount() {
     return threads.orElse(Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
   }
+
+  /** What the search kept and varied, in one line for a plan's provenance. */
+  public String describe() {
+    StringBuilder b = new StringBuilder();
+    b.append("pp ").append(fixedOrSearched(fixedPp));
+    b.append(", tp ").append(fixedOrSearched(fixedTp));
+    b.append(", m ").append(fixedOrSearched(fixedMicroBatches));
+    b.append(", b ").append(fixedOrSearched(fixedMicroBatchSize));
+    b.append(", v ").append(fixedOrSearched(fixedVirtualStages)).append(" (at most ");
+    b.append(maxVirtualStages).append(')');
+    b.append(", schedules ");
+    if (kinds.isEmpty()) {
+      b.append("all");
+    } else {
+      List<String> ids = new java.util.ArrayList<>();
+      for (ScheduleKind k : kinds) {
+        ids.add(k.id());
+      }
+      java.util.Collections.sort(ids);
+      b.append(String.join(",", ids));
+    }
+    b.append(", memory limit ")
+        .append(
+            memoryLimitBytes.isPresent()
+                ? memoryLimitBytes.getAsLong() + " bytes"
+                : "each device's own");
+    b.append(", top ").append(top);
+    b.append(
+        refine ? ", refined within " + Math.round(refineTolerance * 100) + "%" : ", not refined");
+    return b.toString();
+  }
+
+  private static String fixedOrSearched(OptionalInt value) {
+    return value.isPresent() ? String.valueOf(value.getAsInt()) : "searched";
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
@@ -74,7 +75,8 @@ class ExportsTest {
             base.reason(),
             base.runnersUp(),
             base.pareto(),
-            base.search());
+            base.search(),
+            Provenance.unrecorded());
     assertThatThrownBy(() -> Exports.export(v, ExportTarget.MEGATRON))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("V")
@@ -259,7 +261,8 @@ class ExportsTest {
         base.reason(),
         base.runnersUp(),
         base.pareto(),
-        base.search());
+        base.search(),
+        Provenance.unrecorded());
   }
 
   @Test

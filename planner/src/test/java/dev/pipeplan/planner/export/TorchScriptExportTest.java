@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.models.zoo.Zoo;
@@ -78,7 +79,8 @@ class TorchScriptExportTest {
         base.reason(),
         base.runnersUp(),
         base.pareto(),
-        base.search());
+        base.search(),
+        Provenance.unrecorded());
   }
 
   private static String golden(String resource) throws IOException {
@@ -249,7 +251,8 @@ class TorchScriptExportTest {
             base.reason(),
             base.runnersUp(),
             base.pareto(),
-            base.search());
+            base.search(),
+            Provenance.unrecorded());
     assertThatThrownBy(() -> TorchScriptExport.files(tp))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("tp = 2")

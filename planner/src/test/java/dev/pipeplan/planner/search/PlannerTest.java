@@ -112,6 +112,18 @@ class PlannerTest {
   }
 
   @Test
+  void aPlanSaysHowItWasMade() {
+    Plan plan =
+        PlanBuilder.fromSearch(search(SearchOptions.defaults().withPp(4).withMicroBatches(8)));
+    dev.pipeplan.models.Provenance p = plan.provenance();
+    assertThat(p.pipeplanVersion()).isEqualTo(dev.pipeplan.models.Provenance.currentVersion());
+    assertThat(p.pipeplanVersion()).isNotEqualTo("unknown");
+    assertThat(p.searchOptions()).contains("pp 4", "m 8", "tp searched", "schedules all");
+    assertThat(p.cluster()).isEqualTo(EIGHT_H100.name());
+    assertThat(p.costSource()).startsWith("analytic roofline").contains("h100-sxm", "calibrate");
+  }
+
+  @Test
   void onlyTheRequestedKindsAreTried() {
     SearchResult r =
         search(SearchOptions.defaults().withPp(4).withKinds(List.of(ScheduleKind.GPIPE)));

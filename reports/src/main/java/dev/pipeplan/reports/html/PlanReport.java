@@ -144,6 +144,9 @@ public final class PlanReport {
                 + " + optimizer step "
                 + ms(metrics.optimizerStepNanos())));
     summary.add(row("bubble", String.format(Locale.ROOT, "%.1f%%", 100 * metrics.bubbleRatio())));
+    summary.add(row("costed by", plan.provenance().costSource()));
+    summary.add(row("search", plan.provenance().searchOptions()));
+    summary.add(row("made by", "pipeplan " + plan.provenance().pipeplanVersion()));
     summary.add(
         row(
             "throughput",

@@ -1,11 +1,20 @@
 package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.io.ProfileJson;
+import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one place that decides which cost model prices a model: the planner's search and the {@code
@@ -29,5 +38,60 @@ public final class CostSources {
       return MeasuredCostModel.fromLayers(model, training, cluster);
     }
     return new AnalyticCostModel(model, training, cluster);
+  }
+
+  /**
+   * The cost source {@link #choose} picks, in one line for a plan's provenance: the profile and the
+   * SHA-256 digest of its canonical JSON, the model's own measured times, or the analytic roofline
+   * with each device's efficiencies and where they come from.
+   */
+  public static String describe(ModelSpec model, ClusterSpec cluster, Optional<Profile> profile) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(cluster, "cluster");
+    Objects.requireNonNull(profile, "profile");
+    if (profile.isPresent()) {
+      return "measured profile of "
+          + profile.get().modelName()
+          + " on "
+          + profile.get().machine()
+          + " (sha256 "
+          + sha256(ProfileJson.write(profile.get()))
+          + ")";
+    }
+    if (model.fullyMeasured()) {
+      return "the model's measured per-layer times";
+    }
+    StringBuilder b = new StringBuilder("analytic roofline");
+    Set<String> seen = new TreeSet<>();
+    for (DeviceGroup g : cluster.groups()) {
+      RooflineParameters r = RooflineParameters.of(g.device());
+      if (seen.add(g.device().name())) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "; %s: GEMM %.3f, HBM %.3f, attention %.3f/%.3f (%s)",
+                g.device().name(),
+                r.peakGemmEfficiency(),
+                r.hbmEfficiency(),
+                r.flashForwardEfficiency(),
+                r.flashBackwardEfficiency(),
+                r.source()));
+      }
+    }
+    return b.toString();
+  }
+
+  private static String sha256(String text) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      StringBuilder hex = new StringBuilder();
+      for (byte x : digest) {
+        hex.append(String.format(Locale.ROOT, "%02x", x));
+      }
+      return hex.toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 }
