@@ -4,23 +4,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the zero-bubble heuristic on one problem: the list scheduler under every {@link
- * CostAwareListScheduler.Policy}, plus any reference orders the caller offers (the handcrafted
- * patterns that fit the caps), each timed exactly; the fastest (first on ties) then goes through
- * the {@link OrderRefiner}. This is the paper's post-validation step made exact: every candidate is
- * checked against the caps and timed with the costs the simulator will use, and a candidate that
- * breaks a cap or deadlocks is never chosen.
+ * Picks and improves an order for one problem: the candidates are the paper's sweep heuristic under
+ * every {@link ZeroBubbleSweepScheduler.Variant} (one stage per device) and the reference orders
+ * the caller offers (ZB-H1 and ZB-H2 for zb-auto, the repeated building block for the V kinds) that
+ * fit the caps; the capped {@link CostAwareListScheduler} under every policy when none fits, and
+ * under its plain policy on the V. Each is timed exactly, and the fastest (first on ties) goes
+ * through the {@link OrderRefiner}. This is the post-validation made exact: every candidate is
+ * checked against the caps and timed with the costs the simulator will use, and one that breaks a
+ * cap or deadlocks is never chosen.
  */
 final class CostAwareSearch {
   /**
-   * Timed actions the refiner may spend (tens of milliseconds on one core): hundreds of passes over
-   * small pipelines, about one over p = 16, m = 64.
+   * Timed actions zb-auto's refiner may spend (about 20 ms on one core): hundreds of passes over
+   * small pipelines, part of one over p = 16, m = 64.
    */
-  static final long REFINE_BUDGET_ACTIONS = 8_000_000L;
+  static final long ZB_REFINE_BUDGET_ACTIONS = 2_000_000L;
+
+  /** The V kinds' refiner budget: their block is already close; the refiner trims its ends. */
+  static final long V_REFINE_BUDGET_ACTIONS = 250_000L;
 
   private CostAwareSearch() {}
 
-  static int[][] best(SplitBackwardProblem problem, List<int[][]> references) {
+  static int[][] best(
+      SplitBackwardProblem problem, List<int[][]> references, long refineBudgetActions) {
     int[][] best = null;
     long bestMakespan = Long.MAX_VALUE;
     List<int[][]> built = new ArrayList<>();
@@ -30,21 +36,23 @@ final class CostAwareSearch {
         built.add(sweep.build(variant));
       }
     }
+    for (int[][] orders : references) {
+      if (problem.withinCaps(orders)) {
+        built.add(orders);
+      }
+    }
     CostAwareListScheduler scheduler = new CostAwareListScheduler(problem);
-    for (CostAwareListScheduler.Policy policy : CostAwareListScheduler.Policy.all()) {
-      built.add(scheduler.build(policy));
+    if (built.isEmpty()) {
+      // No pattern fits the caps (a V block stretched past its cap by unequal costs): the capped
+      // list scheduler always does.
+      for (CostAwareListScheduler.Policy policy : CostAwareListScheduler.Policy.all()) {
+        built.add(scheduler.build(policy));
+      }
+    } else if (problem.stageCount > problem.deviceCount) {
+      // On the V its plain policy sometimes beats the block where memory is spare (small p).
+      built.add(scheduler.build(new CostAwareListScheduler.Policy(false, false, false)));
     }
     for (int[][] orders : built) {
-      long makespan = problem.makespan(orders);
-      if (makespan < bestMakespan) {
-        best = orders;
-        bestMakespan = makespan;
-      }
-    }
-    for (int[][] orders : references) {
-      if (!problem.withinCaps(orders)) {
-        continue;
-      }
       long makespan = problem.makespan(orders);
       if (makespan < bestMakespan) {
         best = deepCopy(orders);
@@ -54,7 +62,7 @@ final class CostAwareSearch {
     if (best == null) {
       throw new IllegalStateException("no candidate order");
     }
-    new OrderRefiner(problem, REFINE_BUDGET_ACTIONS).refine(best);
+    new OrderRefiner(problem, refineBudgetActions).refine(best);
     return best;
   }
 

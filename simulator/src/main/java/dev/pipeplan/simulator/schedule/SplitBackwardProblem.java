@@ -32,6 +32,8 @@ final class SplitBackwardProblem {
   final int[] capPerDevice;
   private final long[] end;
   private final int[] next;
+  private final int[] waiter;
+  private final int[] stack;
 
   SplitBackwardProblem(
       int deviceCount,
@@ -67,6 +69,8 @@ final class SplitBackwardProblem {
     this.capPerDevice = capPerDevice.clone();
     this.end = new long[3 * stageCount * microBatchCount];
     this.next = new int[deviceCount];
+    this.waiter = new int[3 * stageCount * microBatchCount];
+    this.stack = new int[deviceCount];
   }
 
   int code(int type, int stage, int microBatch) {
@@ -109,66 +113,80 @@ final class SplitBackwardProblem {
   long timed(int[][] orders, long[] deviceEnds) {
     Arrays.fill(end, -1L);
     Arrays.fill(next, 0);
+    Arrays.fill(waiter, -1);
     long[] free = new long[deviceCount];
     int m = microBatchCount;
     int sm = stageCount * m;
-    boolean progress = true;
+    int top = 0;
+    for (int d = deviceCount - 1; d >= 0; d--) {
+      stack[top++] = d;
+    }
     int remaining = 0;
     for (int[] o : orders) {
       remaining += o.length;
     }
-    while (remaining > 0 && progress) {
-      progress = false;
-      for (int d = 0; d < deviceCount; d++) {
-        int[] order = orders[d];
-        int k = next[d];
-        long t = free[d];
-        while (k < order.length) {
-          int code = order[k];
-          int type = code / sm;
-          int rest = code - type * sm;
-          int s = rest / m;
-          long ready;
-          if (type == F) {
-            if (s == 0) {
-              ready = 0;
+    while (top > 0) {
+      int d = stack[--top];
+      int[] order = orders[d];
+      int k = next[d];
+      long t = free[d];
+      while (k < order.length) {
+        int code = order[k];
+        int type = code / sm;
+        int rest = code - type * sm;
+        int s = rest / m;
+        // The producer this action waits on, if it has not run yet.
+        int missing = -1;
+        long ready;
+        if (type == F) {
+          ready = 0;
+          if (s > 0) {
+            long e = end[code - m];
+            if (e < 0) {
+              missing = code - m;
             } else {
-              long e = end[code - m];
-              if (e < 0) {
-                break;
-              }
               ready = e + forwardTransferNanos[s];
             }
-          } else if (type == I) {
-            long e = end[rest];
-            if (e < 0) {
-              break;
-            }
-            ready = e;
-            if (s + 1 < stageCount) {
-              long up = end[code + m];
-              if (up < 0) {
-                break;
-              }
+          }
+        } else if (type == I) {
+          ready = end[rest];
+          if (ready < 0) {
+            missing = rest;
+          } else if (s + 1 < stageCount) {
+            long up = end[code + m];
+            if (up < 0) {
+              missing = code + m;
+            } else {
               ready = Math.max(ready, up + backwardTransferNanos[s]);
             }
-          } else {
-            long e = end[sm + rest];
-            if (e < 0) {
-              break;
-            }
-            ready = e;
           }
-          long start = Math.max(t, ready);
-          t = start + duration(code);
-          end[code] = t;
-          k++;
-          remaining--;
-          progress = true;
+        } else {
+          ready = end[sm + rest];
+          if (ready < 0) {
+            missing = sm + rest;
+          }
         }
-        next[d] = k;
-        free[d] = t;
+        if (missing >= 0) {
+          if (deviceOfStage[(missing / m) % stageCount] == d) {
+            // It comes later in this device's own order: it can never run.
+            return DEADLOCK;
+          }
+          waiter[missing] = d;
+          break;
+        }
+        long start = Math.max(t, ready);
+        t = start + duration(code);
+        end[code] = t;
+        k++;
+        remaining--;
+        int w = waiter[code];
+        if (w >= 0) {
+          waiter[code] = -1;
+          stack[top++] = w;
+        }
       }
+      next[d] = k;
+      free[d] = t;
     }
     if (remaining > 0) {
       return DEADLOCK;

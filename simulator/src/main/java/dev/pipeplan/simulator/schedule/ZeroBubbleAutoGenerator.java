@@ -47,7 +47,8 @@ public final class ZeroBubbleAutoGenerator implements ScheduleGenerator {
                 new ZeroBubbleH2Generator()
                     .generate(ScheduleRequest.of(ScheduleKind.ZB_H2, p, m, 1))
                     .deviceActions()));
-    int[][] orders = CostAwareSearch.best(problem, references);
+    int[][] orders =
+        CostAwareSearch.best(problem, references, CostAwareSearch.ZB_REFINE_BUDGET_ACTIONS);
     return new Schedule(request.kind().id(), p, m, placement, problem.toActions(orders));
   }
 
