@@ -25,8 +25,11 @@ import java.util.Deque;
  * than half its cap (ZB-H2's "I, W, F" rhythm); with {@link Policy#guardInputs} an F or W does not
  * start when a known I becomes ready before it would end (the choice between I and the others by
  * their real lengths). A forward that starts a micro-batch on the device needs room for all the
- * device's stages of it, as in {@link CappedGreedyScheduler}, which keeps the capped order free of
- * deadlock on the V placement.
+ * device's stages of it, which keeps the capped order free of deadlock on the V placement: forwards
+ * of a stage go in micro-batch order, so a device holds later-stage activations only of older
+ * micro-batches, whose pending W's run whenever nothing else can; once they ran, the device holds
+ * only first-stage activations, each admitted with v - 1 slots to spare, so the oldest
+ * micro-batch's later-stage forwards find room, and its backwards need none.
  */
 final class CostAwareListScheduler {
   /** The heuristic's switches; the generator tries every combination and keeps the fastest. */

@@ -23,6 +23,11 @@ final class CostAwareSearch {
   /** The V kinds' refiner budget: their block is already close; the refiner trims its ends. */
   static final long V_REFINE_BUDGET_ACTIONS = 250_000L;
 
+  /**
+   * Up to this many actions the V kinds also try the plain list scheduler (it costs more there).
+   */
+  static final long SMALL_ACTIONS = 4_000L;
+
   private CostAwareSearch() {}
 
   static int[][] best(
@@ -48,8 +53,9 @@ final class CostAwareSearch {
       for (CostAwareListScheduler.Policy policy : CostAwareListScheduler.Policy.all()) {
         built.add(scheduler.build(policy));
       }
-    } else if (problem.stageCount > problem.deviceCount) {
-      // On the V its plain policy sometimes beats the block where memory is spare (small p).
+    } else if (problem.stageCount > problem.deviceCount
+        && 3L * problem.stageCount * problem.microBatchCount <= SMALL_ACTIONS) {
+      // On a small V its plain policy sometimes beats the block where memory is spare (p <= 4).
       built.add(scheduler.build(new CostAwareListScheduler.Policy(false, false, false)));
     }
     for (int[][] orders : built) {
@@ -62,7 +68,14 @@ final class CostAwareSearch {
     if (best == null) {
       throw new IllegalStateException("no candidate order");
     }
-    new OrderRefiner(problem, refineBudgetActions).refine(best);
+    // Large pipelines get about 40 timings: the patterns are already close there, and the planner
+    // generates many of them.
+    long actions = 0;
+    for (int[] order : best) {
+      actions += order.length;
+    }
+    long budget = Math.min(refineBudgetActions, Math.max(200_000L, 40 * actions));
+    new OrderRefiner(problem, budget).refine(best);
     return best;
   }
 
