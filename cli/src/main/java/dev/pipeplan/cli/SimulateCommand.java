@@ -22,6 +22,7 @@ import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.FixedStageCosts;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.engine.SimulationResult;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.PyTorchCsv;
@@ -312,6 +313,12 @@ final class SimulateCommand implements Callable<Integer> {
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
     }
 
+    if (costAwareKind) {
+      // zb-auto, v-half and v-min plan with the costs they will be simulated with.
+      plan =
+          ScheduleGenerators.generate(
+              scheduleRequest().withCosts(GeneratorCosts.of(costs, plan.stageToDevice())));
+    }
     SimulationResult result = Simulator.simulate(plan, costs);
     long samples = (long) microbatches * microBatchSize;
     PrintWriter out = spec.commandLine().getOut();
@@ -444,10 +451,17 @@ final class SimulateCommand implements Callable<Integer> {
       }
       return read;
     }
+    costAwareKind = ScheduleKind.parse(schedule).plansWithCosts();
+    return ScheduleGenerators.generate(scheduleRequest());
+  }
+
+  /** Whether the schedule is a generated kind that plans with the stage costs. */
+  private boolean costAwareKind;
+
+  private ScheduleRequest scheduleRequest() {
     ScheduleKind kind = ScheduleKind.parse(schedule);
     int v = virtualStages == null ? kind.defaultVirtualStages() : virtualStages;
-    return ScheduleGenerators.generate(
-        new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0));
+    return new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0);
   }
 
   private Schedule readCsv(Path file) {

@@ -103,6 +103,19 @@ public enum ScheduleKind {
     };
   }
 
+  /**
+   * Whether the kind's order depends on the stage costs ({@link ScheduleRequest#costs()}): the
+   * searched kinds (zb-auto, v-half, v-min) do; the fixed patterns do not. A caller that has stage
+   * costs should pass them to these kinds, and simulate the result with the same costs.
+   */
+  public boolean plansWithCosts() {
+    return switch (this) {
+      case ZB_AUTO, V_HALF, V_MIN -> true;
+      case GPIPE, ONE_F_ONE_B, INTERLEAVED_1F1B, LOOPED_BFS, ZB_H1, ZB_H2, ZB_V, DUALPIPE_V ->
+          false;
+    };
+  }
+
   /** The generator for this kind. */
   public ScheduleGenerator generator() {
     return ScheduleGenerators.forKind(this);

@@ -15,6 +15,9 @@ import java.util.Objects;
  *     {@link InFlight} counts them (one per stage and micro-batch, from F to its last backward;
  *     with v = 1, micro-batches). zb-auto fits its order to it; every other kind has a fixed count
  *     and rejects a limit below it. 0: no limit beyond the kind's own.
+ * @param costs the per-stage F, I, W and transfer times the cost-aware kinds (zb-auto, v-half,
+ *     v-min) plan with; {@link ActionCosts#UNSPECIFIED} (the default) plans with F = I = W = 1.
+ *     Other kinds ignore them: their orders are fixed patterns.
  */
 public record ScheduleRequest(
     ScheduleKind kind,
@@ -22,7 +25,8 @@ public record ScheduleRequest(
     int microBatchCount,
     int virtualStages,
     int groupSize,
-    int maxInFlightMicroBatches) {
+    int maxInFlightMicroBatches,
+    ActionCosts costs) {
 
   public ScheduleRequest {
     Objects.requireNonNull(kind, "kind");
@@ -31,6 +35,37 @@ public record ScheduleRequest(
     Checks.positive("virtual stages", virtualStages);
     Checks.nonNegative("group size", groupSize);
     Checks.nonNegative("max in-flight micro-batches", maxInFlightMicroBatches);
+    Objects.requireNonNull(costs, "costs");
+  }
+
+  /** A request without costs (the cost-aware kinds plan with unit costs). */
+  public ScheduleRequest(
+      ScheduleKind kind,
+      int deviceCount,
+      int microBatchCount,
+      int virtualStages,
+      int groupSize,
+      int maxInFlightMicroBatches) {
+    this(
+        kind,
+        deviceCount,
+        microBatchCount,
+        virtualStages,
+        groupSize,
+        maxInFlightMicroBatches,
+        ActionCosts.UNSPECIFIED);
+  }
+
+  /** The same request with the costs the cost-aware kinds plan with. */
+  public ScheduleRequest withCosts(ActionCosts newCosts) {
+    return new ScheduleRequest(
+        kind,
+        deviceCount,
+        microBatchCount,
+        virtualStages,
+        groupSize,
+        maxInFlightMicroBatches,
+        newCosts);
   }
 
   public static ScheduleRequest of(

@@ -4,23 +4,29 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * V-Half and V-Min (Qi et al., "Pipeline Parallelism with Controllable Memory", 2024): V-placed
- * schedules (device r owns stages r and 2p-1-r) whose activation memory is about a half (V-Half) or
- * a third (V-Min) of 1F1B's. The paper builds them by repeating a building block; pipeplan instead
- * runs {@link CappedGreedyScheduler} on the V placement with the paper's memory as the cap, in
- * (chunk, micro-batch) activation sets, each about half a micro-batch's activations on the device
- * (1F1B holds p micro-batches, that is 2p sets):
+ * V-Half and V-Min (Qi et al., "Pipeline Parallelism with Controllable Memory", NeurIPS 2024): V
+ * placement (device r owns stages r and 2p-1-r) under the paper's activation memory, counted in
+ * (chunk, micro-batch) activation sets from F to W, each half of a 1F1B micro-batch's activations
+ * on the device (1F1B holds p micro-batches, 2p sets):
  *
  * <ul>
- *   <li>V-Half: cap p + 1 sets, about (p+1)/2 micro-batches;
- *   <li>V-Min: cap ceil(2p/3) + 1 sets (at least 2), about p/3 micro-batches.
+ *   <li>V-Half: p + 2 sets, (p+2)/2 micro-batches;
+ *   <li>V-Min: ceil(2(p+4)/3) sets, (p+4)/3 micro-batches.
  * </ul>
  *
- * <p>The orders are greedy for F = I = W, not the paper's exact blocks, so their bubbles differ;
- * the memory bound holds exactly. Requires v = 2; any m >= 1. The promised in-flight count is the
- * cap (an upper bound).
+ * <p>The schedule comes from the paper's V-shaped building block, repeated: {@link
+ * VShapeBlockScheduler} lays out the tightest collision-free block with the request's costs (unit
+ * costs when none are given) and orders the repeated passes; with T_F = T_B = T_W its lifespan on
+ * every device is within V-Min's memory and its bubble about 2p/3m. The block's order, the capped
+ * list scheduler's orders ({@link CostAwareListScheduler}) and then {@link OrderRefiner} within the
+ * kind's cap are compared by exact timing ({@link CostAwareSearch}); the refiner reorders the
+ * warm-up and cool-down, where memory is below its peak, which is how the paper's V-Half gets its
+ * smaller bubble (about p/2m) from its larger memory. Results are memoised per request (p, m and
+ * costs). Requires v = 2; any m >= 1. The promised in-flight count is the cap (an upper bound).
  */
 public final class VShapeMemoryGenerator implements ScheduleGenerator {
+  private static final ScheduleMemo MEMO = new ScheduleMemo();
+
   private final ScheduleKind kind;
 
   /** A generator for {@link ScheduleKind#V_HALF} or {@link ScheduleKind#V_MIN}. */
@@ -38,6 +44,10 @@ public final class VShapeMemoryGenerator implements ScheduleGenerator {
     RequestChecks.requireVirtualStages(request, 2, " Maybe use --virtual-stages 2.");
     RequestChecks.requireNoGroupSize(request);
     RequestChecks.requireInFlightWithinLimit(request);
+    return MEMO.get(request, VShapeMemoryGenerator::search);
+  }
+
+  private static Schedule search(ScheduleRequest request) {
     int p = request.deviceCount();
     int m = request.microBatchCount();
     int[] caps = new int[p];
@@ -45,15 +55,21 @@ public final class VShapeMemoryGenerator implements ScheduleGenerator {
       caps[d] = maxInFlight(request, d);
     }
     List<Integer> placement = Schedule.vShapePlacement(p);
-    List<List<Action>> lists = new CappedGreedyScheduler(p, m, placement, caps).build();
-    return new Schedule(request.kind().id(), p, m, placement, new ArrayList<>(lists));
+    SplitBackwardProblem problem = new SplitBackwardProblem(p, m, placement, request.costs(), caps);
+    VShapeBlockScheduler blocks = new VShapeBlockScheduler(problem);
+    List<int[][]> references = new ArrayList<>();
+    references.add(blocks.build(0, 0));
+
+    int[][] orders =
+        CostAwareSearch.best(problem, references, CostAwareSearch.V_REFINE_BUDGET_ACTIONS);
+    return new Schedule(request.kind().id(), p, m, placement, problem.toActions(orders));
   }
 
   static int maxInFlight(ScheduleRequest request, int device) {
     int p = request.deviceCount();
     if (request.kind() == ScheduleKind.V_HALF) {
-      return p + 1;
+      return p + 2;
     }
-    return Math.max(2, (2 * p + 2) / 3 + 1);
+    return (2 * p + 10) / 3;
   }
 }

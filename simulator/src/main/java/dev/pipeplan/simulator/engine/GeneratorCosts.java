@@ -1,0 +1,61 @@
+package dev.pipeplan.simulator.engine;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.schedule.ActionCosts;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Turns stage costs into the {@link ActionCosts} a cost-aware schedule generator plans with: F, I
+ * and W per stage, and the transfer time in front of each F and I under a stage placement, computed
+ * as the simulator computes it (the previous stage's output bytes over the link, 0 on one device).
+ * The schedule package cannot read stage costs itself (the cost package already depends on it), so
+ * callers convert here.
+ */
+public final class GeneratorCosts {
+  private GeneratorCosts() {}
+
+  /** The generator's view of {@code costs} for stages placed by {@code stageToDevice}. */
+  public static ActionCosts of(StageCosts costs, List<Integer> stageToDevice) {
+    Objects.requireNonNull(costs, "costs");
+    Objects.requireNonNull(stageToDevice, "stageToDevice");
+    int stages = costs.stageCount();
+    if (stageToDevice.size() != stages) {
+      throw new BadInputException(
+          "stage costs describe "
+              + stages
+              + " stages but the placement has "
+              + stageToDevice.size()
+              + ". Maybe the partition has a different stage count than pp*v.");
+    }
+    List<Long> f = new ArrayList<>(stages);
+    List<Long> i = new ArrayList<>(stages);
+    List<Long> w = new ArrayList<>(stages);
+    List<Long> intoF = new ArrayList<>(stages);
+    List<Long> intoI = new ArrayList<>(stages);
+    for (int s = 0; s < stages; s++) {
+      StageCost c = costs.stage(s);
+      f.add(c.forwardNanos());
+      i.add(c.backwardInputNanos());
+      w.add(c.backwardWeightNanos());
+      int device = stageToDevice.get(s);
+      intoF.add(
+          s == 0
+              ? 0L
+              : transfer(
+                  costs, stageToDevice.get(s - 1), device, costs.stage(s - 1).outputBytes()));
+      intoI.add(
+          s + 1 == stages
+              ? 0L
+              : transfer(costs, stageToDevice.get(s + 1), device, c.outputBytes()));
+    }
+    return new ActionCosts(f, i, w, intoF, intoI);
+  }
+
+  private static long transfer(StageCosts costs, int from, int to, long bytes) {
+    return from == to ? 0L : Math.max(0L, costs.links().transferNanos(from, to, bytes));
+  }
+}
