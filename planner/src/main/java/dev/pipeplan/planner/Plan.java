@@ -9,6 +9,7 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import java.util.ArrayList;
@@ -115,15 +116,23 @@ public record Plan(
     return scheduleKind;
   }
 
-  /** What a schedule generator is asked for to rebuild this plan's schedule. */
+  /**
+   * What a schedule generator is asked for to rebuild this plan's schedule: for the kinds that
+   * order by costs (zb-auto, V-Half, V-Min), with the stored stage costs and links, exactly as the
+   * search asked.
+   */
   public ScheduleRequest scheduleRequest() {
-    return new ScheduleRequest(
-        kind(),
-        parallelism.pp(),
-        microBatchCount,
-        virtualStages,
-        groupSize,
-        maxInFlightMicroBatches);
+    ScheduleRequest request =
+        new ScheduleRequest(
+            kind(),
+            parallelism.pp(),
+            microBatchCount,
+            virtualStages,
+            groupSize,
+            maxInFlightMicroBatches);
+    return kind().plansWithCosts()
+        ? request.withCosts(GeneratorCosts.of(costs(), stageToDevice))
+        : request;
   }
 
   /** The stored stage costs with the stored links, as the simulator takes them. */

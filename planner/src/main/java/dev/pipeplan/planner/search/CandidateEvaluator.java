@@ -23,6 +23,7 @@ import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleGenerators;
@@ -483,6 +484,17 @@ public final class CandidateEvaluator {
     Schedule schedule = compiled.schedule();
     List<StageCost> stageCosts = stageCosts(c, partition);
     StageCosts costs = new StageCosts(stageCosts, links(c.parallelism()).toLinkModel());
+    if (c.kind().plansWithCosts()) {
+      // zb-auto, V-Half and V-Min order the actions by this partition's own costs (the unit-cost
+      // schedule only gave the placement); the generators memoise, the evaluator does not, since
+      // every partition has its own request.
+      compiled =
+          CompiledSchedule.of(
+              ScheduleGenerators.generate(
+                  c.scheduleRequest()
+                      .withCosts(GeneratorCosts.of(costs, schedule.stageToDevice()))));
+      schedule = compiled.schedule();
+    }
     Metrics metrics = Simulator.metrics(compiled, costs);
     IterationCosts iteration = iterationCosts(c.parallelism());
     long worstOver = Long.MIN_VALUE;

@@ -75,6 +75,27 @@ class PlannerTest {
                 + plan.predicted().optimizerStepNanos());
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = ScheduleKind.class,
+      names = {"ZB_AUTO", "V_HALF", "V_MIN"})
+  void aCostOrderedScheduleReplaysFromThePlanFile(ScheduleKind kind) {
+    // These kinds order their actions by the partition's own costs: the plan file must carry
+    // what regenerates the same order.
+    SearchResult r = search(SearchOptions.defaults().withPp(4).withKinds(List.of(kind)));
+    Plan plan = PlanBuilder.fromSearch(r);
+    assertThat(plan.kind()).isEqualTo(kind);
+    assertThat(plan.scheduleRequest().costs())
+        .isNotEqualTo(
+            dev.pipeplan.simulator.schedule.ScheduleRequest.of(
+                    kind, 4, plan.microBatchCount(), plan.virtualStages())
+                .costs());
+    SimulationResult replay =
+        PlanPrediction.predict(PlanJson.parse(PlanJson.write(plan), "memory"));
+    assertThat(replay.metrics().iterationNanos()).isEqualTo(plan.predicted().pipelineNanos());
+    assertThat(replay.metrics().devices()).isEqualTo(plan.predicted().devices());
+  }
+
   @Test
   void rankedPlansAreSortedAndFitInMemory() {
     SearchResult r = search(SearchOptions.defaults());

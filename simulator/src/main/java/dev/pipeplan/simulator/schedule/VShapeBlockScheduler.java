@@ -49,8 +49,32 @@ final class VShapeBlockScheduler {
    * delayed by {@code slack} (stretching the block's lifespan on the devices the V passes first).
    */
   int[][] build(long slack, int stretchedStages) {
-    int stages = pr.stageCount;
+    // Modulo scheduling's usual way out: when the reservations fragment a ring so that a pass
+    // finds no free slot, widen the interval (by 1/16 at a time) and lay the block out again, up
+    // to twice the busiest device's work plus the longest pass (more than half of every ring
+    // free); real stage costs (planner candidates) need a few percent.
     long interval = interval();
+    long widest = interval;
+    for (int s = 0; s < pr.stageCount; s++) {
+      widest = Math.max(widest, pr.forwardNanos[s] + pr.inputNanos[s] + pr.weightNanos[s]);
+    }
+    long enough = 2 * interval + widest;
+    while (true) {
+      int[][] orders = buildAt(interval, slack, stretchedStages);
+      if (orders != null) {
+        return orders;
+      }
+      if (interval >= enough) {
+        throw new IllegalStateException(
+            "no building block fits a ring of " + interval + " ns; the block cannot be laid out");
+      }
+      interval = Math.min(enough, interval + Math.max(1, interval / 16));
+    }
+  }
+
+  /** The block laid out on rings of {@code interval}, or null when a pass finds no free slot. */
+  private int[][] buildAt(long interval, long slack, int stretchedStages) {
+    int stages = pr.stageCount;
     List<List<long[]>> rings = new ArrayList<>(pr.deviceCount);
     for (int d = 0; d < pr.deviceCount; d++) {
       rings.add(new ArrayList<>());
@@ -65,6 +89,9 @@ final class VShapeBlockScheduler {
               ? 0
               : previousEnd + pr.forwardTransferNanos[s] + (s <= stretchedStages ? slack : 0);
       startF[s] = place(rings.get(pr.deviceOfStage[s]), ready, pr.forwardNanos[s], interval);
+      if (startF[s] == NO_SLOT) {
+        return null;
+      }
       previousEnd = startF[s] + pr.forwardNanos[s];
     }
     for (int s = stages - 1; s >= 0; s--) {
@@ -73,6 +100,9 @@ final class VShapeBlockScheduler {
         ready = Math.max(ready, startI[s + 1] + pr.inputNanos[s + 1] + pr.backwardTransferNanos[s]);
       }
       startI[s] = place(rings.get(pr.deviceOfStage[s]), ready, pr.inputNanos[s], interval);
+      if (startI[s] == NO_SLOT) {
+        return null;
+      }
     }
     for (int s = stages - 1; s >= 0; s--) {
       startW[s] =
@@ -81,6 +111,9 @@ final class VShapeBlockScheduler {
               startI[s] + pr.inputNanos[s],
               pr.weightNanos[s],
               interval);
+      if (startW[s] == NO_SLOT) {
+        return null;
+      }
     }
     int m = pr.microBatchCount;
     int[][] orders = new int[pr.deviceCount][];
@@ -104,9 +137,12 @@ final class VShapeBlockScheduler {
     return orders;
   }
 
+  /** What {@link #place} returns when no slot is free. */
+  private static final long NO_SLOT = Long.MIN_VALUE;
+
   /**
    * The earliest start at or after {@code ready} whose slot of {@code length} is free on the ring
-   * of circumference {@code interval}; reserves it.
+   * of circumference {@code interval}; reserves it. {@link #NO_SLOT} when none is.
    */
   private static long place(List<long[]> ring, long ready, long length, long interval) {
     if (length == 0) {
@@ -131,7 +167,7 @@ final class VShapeBlockScheduler {
         return t;
       }
     }
-    throw new IllegalStateException("no free slot of " + length + " on a ring of " + interval);
+    return NO_SLOT;
   }
 
   /** Whether [from, from + length) (wrapping around the ring) misses every reserved arc. */
