@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
       ReportCommand.class,
       ProfileCommand.class,
       RunCommand.class,
+      CalibrateCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -5,6 +5,7 @@ import dev.pipeplan.executor.layers.LayerFactory;
 import dev.pipeplan.executor.layers.MicroBatch;
 import dev.pipeplan.executor.layers.Parameter;
 import dev.pipeplan.models.data.SyntheticTokens;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.TimedAction;
@@ -158,9 +159,11 @@ public final class PipelineRuntime implements AutoCloseable {
 
     List<TimedAction> actions = new ArrayList<>(schedule.actionCount());
     List<Long> stepNanos = new ArrayList<>(p);
+    List<RunNoise.WorkerTime> workerTimes = new ArrayList<>(p);
     for (WorkerResult r : results) {
       actions.addAll(r.actions());
       stepNanos.add(r.optimizerStepNanos());
+      workerTimes.add(new RunNoise.WorkerTime(r.device(), r.busyWallNanos(), r.busyCpuNanos()));
     }
     actions.sort(
         Comparator.comparingInt(TimedAction::device)
@@ -169,7 +172,7 @@ public final class PipelineRuntime implements AutoCloseable {
     double loss = stages.get(stages.size() - 1).drainLoss();
     Timeline timeline =
         new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
-    return new IterationResult(iteration, timeline, loss, stepNanos);
+    return new IterationResult(iteration, timeline, loss, stepNanos, workerTimes);
   }
 
   /** Every parameter's current gradient, by name, as copies. */
@@ -237,7 +240,12 @@ public final class PipelineRuntime implements AutoCloseable {
   }
 
   /** What a worker hands back. */
-  private record WorkerResult(int device, List<TimedAction> actions, long optimizerStepNanos) {}
+  private record WorkerResult(
+      int device,
+      List<TimedAction> actions,
+      long optimizerStepNanos,
+      long busyWallNanos,
+      long busyCpuNanos) {}
 
   /** One device's loop over its action list. */
   private final class Worker implements java.util.concurrent.Callable<WorkerResult> {
@@ -247,6 +255,9 @@ public final class PipelineRuntime implements AutoCloseable {
     private final CountDownLatch startGate;
     private final CountDownLatch finished;
     private final long[] origin;
+    private final NanoClock cpu = NanoClock.threadCpu();
+    private long busyWallNanos;
+    private long busyCpuNanos;
 
     Worker(
         int device,
@@ -313,7 +324,7 @@ public final class PipelineRuntime implements AutoCloseable {
           updaters.get(device).step();
           stepNanos = clock.nanoTime() - s0;
         }
-        return new WorkerResult(device, timed, stepNanos);
+        return new WorkerResult(device, timed, stepNanos, busyWallNanos, busyCpuNanos);
       } catch (InterruptedException e) {
         throw new ExecutionFailedException(
             "device " + device + " was stopped before it started", e);
@@ -341,9 +352,11 @@ public final class PipelineRuntime implements AutoCloseable {
             case F -> {
               INDArray input =
                   stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
+              long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
               INDArray out = stage.forward(mb, input, batches.get(mb));
               long finish = clock.nanoTime();
+              busyCpuNanos += cpu.nanoTime() - cpu0;
               if (!stage.isLast()) {
                 mailboxes
                     .get(schedule.deviceOf(s + 1))
@@ -354,12 +367,14 @@ public final class PipelineRuntime implements AutoCloseable {
             case I, B -> {
               INDArray grad =
                   stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
+              long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
               INDArray inputGrad = stage.backwardInput(mb, grad);
               if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
                 stage.backwardWeight(mb);
               }
               long finish = clock.nanoTime();
+              busyCpuNanos += cpu.nanoTime() - cpu0;
               if (!stage.isFirst()) {
                 mailboxes
                     .get(schedule.deviceOf(s - 1))
@@ -368,11 +383,15 @@ public final class PipelineRuntime implements AutoCloseable {
               yield finish;
             }
             case W -> {
+              long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
               stage.backwardWeight(mb);
-              yield clock.nanoTime();
+              long finish = clock.nanoTime();
+              busyCpuNanos += cpu.nanoTime() - cpu0;
+              yield finish;
             }
           };
+      busyWallNanos += Math.max(0, end - start);
       return new TimedAction(device, action, start - t0, Math.max(start, end) - t0);
     }
   }

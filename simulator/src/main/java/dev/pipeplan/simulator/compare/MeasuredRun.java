@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param threadSettings the native thread settings the workers ran with ("OMP_NUM_THREADS=1, 1
  *     thread per worker")
  * @param seed the root seed of weights and synthetic data
+ * @param noise how busy the machine was while the measured iterations ran ({@link
+ *     RunNoise#unknown()} for an imported trace or a run file written before it was recorded)
  */
 public record MeasuredRun(
     String modelName,
@@ -47,7 +49,8 @@ public record MeasuredRun(
     String backend,
     String machine,
     String threadSettings,
-    long seed) {
+    long seed,
+    RunNoise noise) {
 
   public MeasuredRun {
     Checks.nonBlank("run modelName", modelName);
@@ -82,6 +85,50 @@ public record MeasuredRun(
     Checks.nonBlank("run backend", backend);
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(threadSettings, "threadSettings");
+    Objects.requireNonNull(noise, "noise");
+  }
+
+  /** A run without a record of the machine's noise (an imported trace). */
+  public MeasuredRun(
+      String modelName,
+      String scheduleName,
+      int pipelineDevices,
+      int virtualStages,
+      int microBatchCount,
+      int microBatchSize,
+      String partition,
+      Timeline predicted,
+      List<Timeline> iterations,
+      int representativeIteration,
+      List<Double> losses,
+      int warmupIterations,
+      String backend,
+      String machine,
+      String threadSettings,
+      long seed) {
+    this(
+        modelName,
+        scheduleName,
+        pipelineDevices,
+        virtualStages,
+        microBatchCount,
+        microBatchSize,
+        partition,
+        predicted,
+        iterations,
+        representativeIteration,
+        losses,
+        warmupIterations,
+        backend,
+        machine,
+        threadSettings,
+        seed,
+        RunNoise.unknown());
+  }
+
+  /** The bootstrap interval of the iteration error; empty with fewer than 5 measured iterations. */
+  public java.util.Optional<ErrorInterval> errorInterval() {
+    return ErrorInterval.of(this);
   }
 
   /** The measured timeline the comparison uses. */
