@@ -37,14 +37,14 @@ final class CalibrateCommand implements Callable<Integer> {
   @Option(
       names = "--run",
       paramLabel = "FILE",
-      description =
-          "A measured run (from 'pipeplan run'); repeat for several. Needs --profile.")
+      description = "A measured run (from 'pipeplan run'); repeat for several. Needs --profile.")
   List<Path> runs = new ArrayList<>();
 
   @Option(
       names = "--profile",
       paramLabel = "FILE",
-      description = "The profile to correct (from 'pipeplan profile'), of the runs' model. Needs --run.")
+      description =
+          "The profile to correct (from 'pipeplan profile'), of the runs' model. Needs --run.")
   Path profile;
 
   @Option(
@@ -73,8 +73,7 @@ final class CalibrateCommand implements Callable<Integer> {
       sources.append(sources.length() == 0 ? "" : ", ").append(run.getFileName());
     }
     ModelSpec m = ModelLoader.load(model != null ? model : measured.get(0).modelName(), 0);
-    RunCalibration.Result result =
-        RunCalibration.fit(m, given, measured, sources.toString());
+    RunCalibration.Result result = RunCalibration.fit(m, given, measured, sources.toString());
     for (String line : result.lines()) {
       out.println(line);
     }

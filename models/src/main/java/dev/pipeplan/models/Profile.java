@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param layers one entry per layer, in model order
  * @param handoffLatencyNanos fixed time to hand a tensor from one worker to the next
  * @param handoffBytesPerSecond bandwidth of that hand-off
+ * @param repeatability how steady the measurements were (unknown for a profile written before it
+ *     was recorded, or read from another tool)
  * @param calibration the corrections {@code pipeplan calibrate} applied to the layers' times, one
  *     per (layer kind, action type), sorted; empty for a profile as measured (and when absent in a
  *     file)
@@ -25,6 +27,7 @@ public record Profile(
     List<LayerProfile> layers,
     long handoffLatencyNanos,
     double handoffBytesPerSecond,
+    Repeatability repeatability,
     List<Correction> calibration) {
 
   /** A profile as measured, without calibration. */
@@ -36,7 +39,14 @@ public record Profile(
       long handoffLatencyNanos,
       double handoffBytesPerSecond) {
     this(
-        modelName, backend, machine, layers, handoffLatencyNanos, handoffBytesPerSecond, List.of());
+        modelName,
+        backend,
+        machine,
+        layers,
+        handoffLatencyNanos,
+        handoffBytesPerSecond,
+        Repeatability.unknown(),
+        List.of());
   }
 
   public Profile {
@@ -47,6 +57,29 @@ public record Profile(
     Checks.nonNegative("profile handoffLatencyNanos", handoffLatencyNanos);
     Checks.positive("profile handoffBytesPerSecond", handoffBytesPerSecond);
     calibration = calibration == null ? List.of() : List.copyOf(calibration);
+    repeatability = repeatability == null ? Repeatability.unknown() : repeatability;
+  }
+
+  /**
+   * How repeatable a profile is: the layers were measured in two passes, one after the other, each
+   * of {@code repeatsPerPass} repeats per layer, size and action. Spreads are relative to the
+   * median; -1 means unknown.
+   *
+   * @param repeatsPerPass repeats per pass
+   * @param medianRepeatSpread over every (layer, size, action), the median of (slowest - fastest) /
+   *     median of its repeats
+   * @param medianPassDifference the median over the same of |pass A - pass B| / the kept value,
+   *     each pass's median against the other's: how far two profiles taken in a row differ
+   * @param maxPassDifference the largest such difference
+   */
+  public record Repeatability(
+      int repeatsPerPass,
+      double medianRepeatSpread,
+      double medianPassDifference,
+      double maxPassDifference) {
+    public static Repeatability unknown() {
+      return new Repeatability(0, -1, -1, -1);
+    }
   }
 
   /**

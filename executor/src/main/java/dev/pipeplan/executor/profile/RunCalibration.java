@@ -25,13 +25,14 @@ import org.apache.commons.math3.linear.RealVector;
 /**
  * Fits corrections to a profile from measured runs: one multiplier per (layer kind, action type F,
  * I or W), so that a stage's action, predicted as the sum of its layers' profiled times, matches
- * what the run measured. Every action of every measured iteration is one observation; B counts as
- * I plus W. The fit is a robust linear regression of the measured duration on the profiled times
+ * what the run measured. Every action of every measured iteration is one observation; B counts as I
+ * plus W. The fit is a robust linear regression of the measured duration on the profiled times
  * grouped by layer kind, each row scaled by its uncorrected prediction (so residuals are relative
  * and a long action weighs no more than a short one), solved by iteratively reweighted least
- * squares with Huber weights (commons-math3 QR decomposition). A small ridge pulls each factor
- * towards 1, so a kind the runs cannot tell apart from another (the embedding, whose time is a
- * rounding error beside four blocks) keeps its profiled time instead of an arbitrary one.
+ * squares with Huber weights (commons-math3 QR decomposition). Each factor is its action type's
+ * shared factor plus a deviation for its layer kind, and a small ridge pulls the deviations to 0: a
+ * kind the runs cannot tell apart from another (the embedding, whose time is a rounding error
+ * beside four blocks) takes its type's factor instead of an arbitrary one.
  */
 public final class RunCalibration {
   /** Huber's tuning constant, in robust standard deviations: 95% efficiency for normal errors. */
@@ -39,6 +40,9 @@ public final class RunCalibration {
 
   /** The ridge's weight per factor, as a share of the observations' count. */
   static final double RIDGE_SHARE = 1e-3;
+
+  /** The shared factors' pull to 1, relative to the deviations' pull to 0. */
+  static final double SHARED_RIDGE_SHARE = 0.1;
 
   static final int MAX_ITERATIONS = 100;
 
@@ -101,7 +105,8 @@ public final class RunCalibration {
                 t.factor(),
                 t.actionCount()));
       }
-      out.add("per-action error (predicted - measured) / measured, over the runs' measured actions:");
+      out.add(
+          "per-action error (predicted - measured) / measured, over the runs' measured actions:");
       out.add("  before: " + before.text());
       out.add("  after:  " + after.text());
       return out;
@@ -126,7 +131,8 @@ public final class RunCalibration {
    * @param p90Abs 90th percentile of the absolute errors
    * @param signedMedianByType per action type that occurred (F, I, W, B), the median signed error
    */
-  public record Residuals(double medianAbs, double p90Abs, Map<ActionType, Double> signedMedianByType) {
+  public record Residuals(
+      double medianAbs, double p90Abs, Map<ActionType, Double> signedMedianByType) {
     public Residuals {
       signedMedianByType = java.util.Collections.unmodifiableMap(new TreeMap<>(signedMedianByType));
     }
@@ -307,33 +313,57 @@ public final class RunCalibration {
 
   /**
    * Weighted least squares of measured on profiled times, each row divided by its uncorrected
-   * prediction, plus a ridge row per fitted column pulling its factor to 1; columns without data
-   * stay at 1.
+   * prediction. Each factor is an action type's shared factor plus its kind's own deviation: {@code
+   * c(kind, type) = g(type) + d(kind, type)}; a ridge row per deviation pulls it to 0, so the kinds
+   * share their type's factor unless the runs tell them apart, and a weaker one pulls each shared
+   * factor to 1. Columns without data stay at 1.
    */
   private static double[] solve(List<Row> rows, double[] weights, int[] counts) {
     int columns = counts.length;
-    int[] fitted = new int[columns];
+    int types = FITTED_TYPES.size();
+    // unknowns: g(type) for each type with data, then d(column) for each column with data
+    int[] shared = new int[types];
     int n = 0;
-    for (int c = 0; c < columns; c++) {
-      fitted[c] = counts[c] > 0 ? n++ : -1;
+    for (int t = 0; t < types; t++) {
+      shared[t] = -1;
+      for (int c = t; c < columns; c += types) {
+        if (counts[c] > 0) {
+          shared[t] = n++;
+          break;
+        }
+      }
     }
+    int[] own = new int[columns];
+    int deviations = 0;
+    for (int c = 0; c < columns; c++) {
+      own[c] = counts[c] > 0 ? n + deviations++ : -1;
+    }
+    int unknowns = n + deviations;
     double ridge = Math.sqrt(RIDGE_SHARE * rows.size());
-    double[][] a = new double[rows.size() + n][n];
-    double[] y = new double[rows.size() + n];
+    double[][] a = new double[rows.size() + unknowns][unknowns];
+    double[] y = new double[rows.size() + unknowns];
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
       double scale = Math.sqrt(weights[i]) / sum(r.x());
       for (int c = 0; c < columns; c++) {
-        if (fitted[c] >= 0) {
-          a[i][fitted[c]] = r.x()[c] * scale;
+        if (own[c] >= 0) {
+          a[i][shared[c % types]] += r.x()[c] * scale;
+          a[i][own[c]] = r.x()[c] * scale;
         }
       }
       y[i] = r.measuredNanos() * scale;
     }
     for (int c = 0; c < columns; c++) {
-      if (fitted[c] >= 0) {
-        a[rows.size() + fitted[c]][fitted[c]] = ridge;
-        y[rows.size() + fitted[c]] = ridge;
+      if (own[c] >= 0) {
+        a[rows.size() + own[c]][own[c]] = ridge;
+      }
+    }
+    // a weaker pull of each shared factor to 1 decides what the runs cannot: I against W when
+    // every backward ran fused (B)
+    for (int t = 0; t < types; t++) {
+      if (shared[t] >= 0) {
+        a[rows.size() + shared[t]][shared[t]] = ridge * SHARED_RIDGE_SHARE;
+        y[rows.size() + shared[t]] = ridge * SHARED_RIDGE_SHARE;
       }
     }
     RealVector solution =
@@ -342,7 +372,8 @@ public final class RunCalibration {
             .solve(new ArrayRealVector(y, false));
     double[] factors = new double[columns];
     for (int c = 0; c < columns; c++) {
-      factors[c] = fitted[c] >= 0 ? solution.getEntry(fitted[c]) : 1.0;
+      factors[c] =
+          own[c] >= 0 ? solution.getEntry(shared[c % types]) + solution.getEntry(own[c]) : 1.0;
     }
     return factors;
   }
@@ -404,7 +435,9 @@ public final class RunCalibration {
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
-  /** The profile with each layer's times scaled by its kind's factors, composed with any earlier. */
+  /**
+   * The profile with each layer's times scaled by its kind's factors, composed with any earlier.
+   */
   private static Profile apply(
       ModelSpec model,
       Profile profile,
@@ -463,6 +496,7 @@ public final class RunCalibration {
         scaled,
         profile.handoffLatencyNanos(),
         profile.handoffBytesPerSecond(),
+        profile.repeatability(),
         new ArrayList<>(corrections.values()));
   }
 
@@ -470,7 +504,9 @@ public final class RunCalibration {
     return new Profile.LinearFit(fit.fixedNanos() * factor, fit.perSampleNanos() * factor);
   }
 
-  /** The profile's layers in the model's order, matched by name; refuses a profile of another model. */
+  /**
+   * The profile's layers in the model's order, matched by name; refuses a profile of another model.
+   */
   private static List<Profile.LayerProfile> layersInModelOrder(ModelSpec model, Profile profile) {
     if (!profile.modelName().equals(model.name())) {
       throw new BadInputException(

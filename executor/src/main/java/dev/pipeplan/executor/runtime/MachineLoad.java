@@ -7,10 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A snapshot of how busy the machine is: the whole machine's CPU time from {@code /proc/stat} (busy,
- * steal, total, in clock ticks over all cores), this process's CPU time and the wall clock. Two
- * snapshots give the cores other processes kept busy in between and the share the hypervisor stole.
- * Off Linux the {@code /proc} fields are -1 and the derived numbers are unknown (-1).
+ * A snapshot of how busy the machine is: the whole machine's CPU time from {@code /proc/stat}
+ * (busy, steal, total, in clock ticks over all cores), this process's CPU time and the wall clock.
+ * Two snapshots give the cores other processes kept busy in between and the share the hypervisor
+ * stole. Off Linux the {@code /proc} fields are -1 and the derived numbers are unknown (-1).
  *
  * @param busyTicks user, nice, system, irq and softirq ticks of all cores
  * @param stealTicks steal ticks (time this virtual machine was ready but the host ran another)

@@ -392,6 +392,7 @@ public final class PipelineRuntime implements AutoCloseable {
             }
           };
       busyWallNanos += Math.max(0, end - start);
+
       return new TimedAction(device, action, start - t0, Math.max(start, end) - t0);
     }
   }

@@ -92,7 +92,7 @@ public final class ComparisonText {
     return out;
   }
 
-  /** "machine noise    wall over CPU time per worker +2% +3%; other processes 0.1 of 2 cores; ...". */
+  /** "machine noise wall over CPU time per worker +2% +3%; other processes 0.1 of 2 cores; ...". */
   public static String noiseLine(RunNoise noise) {
     StringBuilder b = new StringBuilder("machine noise    wall over CPU time per worker");
     for (RunNoise.WorkerTime w : noise.workers()) {

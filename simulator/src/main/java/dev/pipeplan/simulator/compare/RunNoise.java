@@ -94,8 +94,8 @@ public record RunNoise(
   }
 
   /**
-   * The warning a busy run carries ("the machine was busy: 1.9 of 2 cores taken by other
-   * processes; the comparison is not a model error"); empty when the run was not busy.
+   * The warning a busy run carries ("the machine was busy: 1.9 of 2 cores taken by other processes;
+   * the comparison is not a model error"); empty when the run was not busy.
    */
   public String warning() {
     if (!busy()) {
@@ -104,14 +104,12 @@ public record RunNoise(
     String taken =
         otherProcessCores >= 0
             ? String.format(
-                Locale.ROOT,
-                "%.1f of %d cores taken by other processes",
-                otherProcessCores,
-                cores)
+                Locale.ROOT, "%.1f of %d cores taken by other processes", otherProcessCores, cores)
             : "the workers waited for a core";
     String steal =
         stealFraction > 0.005
-            ? String.format(Locale.ROOT, ", %.0f%% of CPU time stolen by the host", 100 * stealFraction)
+            ? String.format(
+                Locale.ROOT, ", %.0f%% of CPU time stolen by the host", 100 * stealFraction)
             : "";
     return String.format(
         Locale.ROOT,
