@@ -54,6 +54,14 @@ final class CalibrateCommand implements Callable<Integer> {
   String model;
 
   @Option(
+      names = "--time",
+      paramLabel = "cpu|wall",
+      description =
+          "Which measured time of each action to fit: cpu (the worker thread's CPU time, as the profile"
+              + " measures; the default when the runs recorded it) or wall (the timeline's durations).")
+  String time;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "FILE",
       defaultValue = "calibrated-profile.json",
@@ -64,6 +72,9 @@ final class CalibrateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     checkMode();
+    if (time != null) {
+      basis(List.of());
+    }
     OutputTarget target = OutputTarget.file("-o", output, "calibrated-profile.json");
     Profile given = ProfileJson.read(profile);
     List<MeasuredRun> measured = new ArrayList<>();
@@ -82,6 +93,20 @@ final class CalibrateCommand implements Callable<Integer> {
     out.println("wrote " + output);
     out.flush();
     return Main.EXIT_OK;
+  }
+
+  private RunCalibration.TimeBasis basis(List<MeasuredRun> measured) {
+    if (time == null) {
+      return RunCalibration.TimeBasis.best(measured);
+    }
+    switch (time.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "cpu":
+        return RunCalibration.TimeBasis.CPU;
+      case "wall":
+        return RunCalibration.TimeBasis.WALL;
+      default:
+        throw new BadInputException("--time '" + time + "' is unknown; use cpu or wall");
+    }
   }
 
   /** --run and --profile make one mode: both or neither. */

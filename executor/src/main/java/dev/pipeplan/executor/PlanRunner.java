@@ -179,6 +179,7 @@ public final class PlanRunner {
     Timeline predicted = PlanPrediction.predict(plan).timeline();
     List<Timeline> measured = new ArrayList<>(options.iterations());
     List<Double> losses = new ArrayList<>(options.iterations());
+    List<List<Long>> cpuTimes = new ArrayList<>(options.iterations());
     String loadBefore = CpuBackend.loadAverage();
     long[][] workerSums = new long[schedule.deviceCount()][2];
     MachineLoad measuredFrom = null;
@@ -193,6 +194,7 @@ public final class PlanRunner {
         boolean warm = i < options.warmup();
         if (!warm) {
           measured.add(r.timeline());
+          cpuTimes.add(r.actionCpuNanos());
           losses.add(r.loss());
           for (RunNoise.WorkerTime w : r.workerTimes()) {
             workerSums[w.device()][0] += w.busyWallNanos();
@@ -236,6 +238,7 @@ public final class PlanRunner {
         CpuBackend.describeMachine(),
         threads,
         options.seed(),
+        cpuTimes,
         noise);
   }
 }

@@ -56,9 +56,32 @@ public final class RunCalibration {
 
   private RunCalibration() {}
 
+  /** Which measured time of an action the fit explains. */
+  public enum TimeBasis {
+    /**
+     * The worker thread's CPU time during the action, as the profile measures layers: the time
+     * other processes held the core is left out, so a busy machine does not end up in the costs.
+     */
+    CPU,
+    /** The action's wall-clock duration, as the run's timeline shows it. */
+    WALL;
+
+    /** CPU when every run recorded its actions' CPU times, else WALL. */
+    public static TimeBasis best(List<MeasuredRun> runs) {
+      for (MeasuredRun r : runs) {
+        if (r.actionCpuNanos().isEmpty()) {
+          return WALL;
+        }
+      }
+      return CPU;
+    }
+  }
+
   /**
    * The calibrated profile and how the fit went.
    *
+   * @param basis the measured time the fit explains
+   * @param fusedBackward whether every backward ran fused (B): then I and W share one factor
    * @param calibrated the input profile with every layer's times multiplied by its kind's factors
    *     and the corrections recorded
    * @param terms one per fitted (kind, action type), sorted by kind then type
@@ -69,6 +92,8 @@ public final class RunCalibration {
    * @param after the same with the fitted factors
    */
   public record Result(
+      TimeBasis basis,
+      boolean fusedBackward,
       Profile calibrated,
       List<Term> terms,
       int observations,
@@ -89,11 +114,13 @@ public final class RunCalibration {
       out.add(
           String.format(
               java.util.Locale.ROOT,
-              "fit: %d measured actions, robust least squares (Huber weights, %d iterations),"
-                  + " %d down-weighted as outliers",
+              "fit: %d measured actions (%s time), robust least squares (Huber weights, %d"
+                  + " iterations), %d down-weighted as outliers%s",
               observations,
+              basis == TimeBasis.CPU ? "thread CPU" : "wall",
               iterations,
-              downWeighted));
+              downWeighted,
+              fusedBackward ? "; every backward ran fused (B), so I and W share a factor" : ""));
       out.add("  layer kind          action  factor  actions");
       for (Term t : terms) {
         out.add(
@@ -166,7 +193,14 @@ public final class RunCalibration {
    */
   public static Result fit(
       ModelSpec model, Profile profile, List<MeasuredRun> runs, String sources) {
+    return fit(model, profile, runs, sources, TimeBasis.best(runs));
+  }
+
+  /** Fits on the given time basis; CPU needs every run to have recorded its actions' CPU times. */
+  public static Result fit(
+      ModelSpec model, Profile profile, List<MeasuredRun> runs, String sources, TimeBasis basis) {
     Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(basis, "basis");
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(runs, "runs");
     Objects.requireNonNull(sources, "sources");
@@ -185,13 +219,33 @@ public final class RunCalibration {
       }
     }
     int columns = kinds.size() * FITTED_TYPES.size();
+    boolean fused = true;
+    for (MeasuredRun run : runs) {
+      if (basis == TimeBasis.CPU && run.actionCpuNanos().isEmpty()) {
+        throw new BadInputException(
+            "the run of "
+                + run.scheduleName()
+                + " has no CPU times of its actions (written by an older pipeplan or imported);"
+                + " calibrate it on wall time");
+      }
+      for (Timeline iteration : run.iterations()) {
+        for (TimedAction a : iteration.actions()) {
+          ActionType t = a.action().type();
+          fused &= t != ActionType.I && t != ActionType.W;
+        }
+      }
+    }
     List<Row> rows = new ArrayList<>();
     for (MeasuredRun run : runs) {
       checkRun(model, profile, run);
       int[] stageStart = stageStarts(run, model);
       int b = run.microBatchSize();
-      for (Timeline iteration : run.iterations()) {
-        for (TimedAction a : iteration.actions()) {
+      for (int it = 0; it < run.iterations().size(); it++) {
+        Timeline iteration = run.iterations().get(it);
+        for (int ai = 0; ai < iteration.actions().size(); ai++) {
+          TimedAction a = iteration.actions().get(ai);
+          long measuredNanos =
+              basis == TimeBasis.CPU ? run.actionCpuNanos().get(it).get(ai) : a.durationNanos();
           int s = a.action().stage();
           if (s + 1 >= stageStart.length) {
             throw new BadInputException(
@@ -217,11 +271,12 @@ public final class RunCalibration {
               x[column(k, 1)] += at(lp.backwardInput(), b);
             }
             if (t == ActionType.W || t == ActionType.B) {
-              x[column(k, 2)] += at(lp.backwardWeight(), b);
+              // with only fused backwards the runs cannot tell I from W: one factor for both
+              x[column(k, fused ? 1 : 2)] += at(lp.backwardWeight(), b);
             }
           }
-          if (sum(x) > 0 && a.durationNanos() > 0) {
-            rows.add(new Row(a.action().type(), a.durationNanos(), x));
+          if (sum(x) > 0 && measuredNanos > 0) {
+            rows.add(new Row(a.action().type(), measuredNanos, x));
           }
         }
       }
@@ -255,6 +310,12 @@ public final class RunCalibration {
         break;
       }
     }
+    if (fused) {
+      for (int k = 0; k < kinds.size(); k++) {
+        factors[column(k, 2)] = factors[column(k, 1)];
+        counts[column(k, 2)] = counts[column(k, 1)];
+      }
+    }
     int downWeighted = 0;
     for (double w : weights) {
       if (w < 1) {
@@ -286,6 +347,8 @@ public final class RunCalibration {
     double[] ones = new double[columns];
     Arrays.fill(ones, 1.0);
     return new Result(
+        basis,
+        fused,
         apply(model, profile, layers, terms, sources),
         terms,
         rows.size(),

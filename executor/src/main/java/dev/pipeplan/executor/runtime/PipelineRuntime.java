@@ -160,8 +160,12 @@ public final class PipelineRuntime implements AutoCloseable {
     List<TimedAction> actions = new ArrayList<>(schedule.actionCount());
     List<Long> stepNanos = new ArrayList<>(p);
     List<RunNoise.WorkerTime> workerTimes = new ArrayList<>(p);
+    Map<TimedAction, Long> cpuOf = new java.util.HashMap<>();
     for (WorkerResult r : results) {
       actions.addAll(r.actions());
+      for (int i = 0; i < r.actions().size(); i++) {
+        cpuOf.put(r.actions().get(i), r.actionCpuNanos().get(i));
+      }
       stepNanos.add(r.optimizerStepNanos());
       workerTimes.add(new RunNoise.WorkerTime(r.device(), r.busyWallNanos(), r.busyCpuNanos()));
     }
@@ -169,10 +173,14 @@ public final class PipelineRuntime implements AutoCloseable {
         Comparator.comparingInt(TimedAction::device)
             .thenComparingLong(TimedAction::startNanos)
             .thenComparing(TimedAction::action));
+    List<Long> actionCpuNanos = new ArrayList<>(actions.size());
+    for (TimedAction a : actions) {
+      actionCpuNanos.add(cpuOf.get(a));
+    }
     double loss = stages.get(stages.size() - 1).drainLoss();
     Timeline timeline =
         new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
-    return new IterationResult(iteration, timeline, loss, stepNanos, workerTimes);
+    return new IterationResult(iteration, timeline, actionCpuNanos, loss, stepNanos, workerTimes);
   }
 
   /** Every parameter's current gradient, by name, as copies. */
@@ -243,6 +251,7 @@ public final class PipelineRuntime implements AutoCloseable {
   private record WorkerResult(
       int device,
       List<TimedAction> actions,
+      List<Long> actionCpuNanos,
       long optimizerStepNanos,
       long busyWallNanos,
       long busyCpuNanos) {}
@@ -258,6 +267,7 @@ public final class PipelineRuntime implements AutoCloseable {
     private final NanoClock cpu = NanoClock.threadCpu();
     private long busyWallNanos;
     private long busyCpuNanos;
+    private long lastCpuNanos;
 
     Worker(
         int device,
@@ -281,6 +291,7 @@ public final class PipelineRuntime implements AutoCloseable {
         long t0 = origin[0];
         List<Action> actions = schedule.deviceActions().get(device);
         List<TimedAction> timed = new ArrayList<>(actions.size());
+        List<Long> timedCpu = new ArrayList<>(actions.size());
         for (Action action : actions) {
           if (Thread.interrupted()) {
             throw new ExecutionFailedException(
@@ -293,6 +304,7 @@ public final class PipelineRuntime implements AutoCloseable {
           }
           try {
             timed.add(run(action, t0));
+            timedCpu.add(lastCpuNanos);
           } catch (InterruptedException e) {
             throw new ExecutionFailedException(
                 "device "
@@ -324,7 +336,7 @@ public final class PipelineRuntime implements AutoCloseable {
           updaters.get(device).step();
           stepNanos = clock.nanoTime() - s0;
         }
-        return new WorkerResult(device, timed, stepNanos, busyWallNanos, busyCpuNanos);
+        return new WorkerResult(device, timed, timedCpu, stepNanos, busyWallNanos, busyCpuNanos);
       } catch (InterruptedException e) {
         throw new ExecutionFailedException(
             "device " + device + " was stopped before it started", e);
@@ -356,7 +368,8 @@ public final class PipelineRuntime implements AutoCloseable {
               start = clock.nanoTime();
               INDArray out = stage.forward(mb, input, batches.get(mb));
               long finish = clock.nanoTime();
-              busyCpuNanos += cpu.nanoTime() - cpu0;
+              lastCpuNanos = cpu.nanoTime() - cpu0;
+              busyCpuNanos += lastCpuNanos;
               if (!stage.isLast()) {
                 mailboxes
                     .get(schedule.deviceOf(s + 1))
@@ -374,7 +387,8 @@ public final class PipelineRuntime implements AutoCloseable {
                 stage.backwardWeight(mb);
               }
               long finish = clock.nanoTime();
-              busyCpuNanos += cpu.nanoTime() - cpu0;
+              lastCpuNanos = cpu.nanoTime() - cpu0;
+              busyCpuNanos += lastCpuNanos;
               if (!stage.isFirst()) {
                 mailboxes
                     .get(schedule.deviceOf(s - 1))
@@ -387,7 +401,8 @@ public final class PipelineRuntime implements AutoCloseable {
               start = clock.nanoTime();
               stage.backwardWeight(mb);
               long finish = clock.nanoTime();
-              busyCpuNanos += cpu.nanoTime() - cpu0;
+              lastCpuNanos = cpu.nanoTime() - cpu0;
+              busyCpuNanos += lastCpuNanos;
               yield finish;
             }
           };

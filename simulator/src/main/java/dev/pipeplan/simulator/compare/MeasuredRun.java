@@ -30,6 +30,9 @@ import java.util.Objects;
  * @param threadSettings the native thread settings the workers ran with ("OMP_NUM_THREADS=1, 1
  *     thread per worker")
  * @param seed the root seed of weights and synthetic data
+ * @param actionCpuNanos per measured iteration, the thread CPU time of each action in the order of
+ *     that iteration's timeline actions; empty when not recorded (an imported trace, an older run
+ *     file)
  * @param noise how busy the machine was while the measured iterations ran ({@link
  *     RunNoise#unknown()} for an imported trace or a run file written before it was recorded)
  */
@@ -50,6 +53,7 @@ public record MeasuredRun(
     String machine,
     String threadSettings,
     long seed,
+    List<List<Long>> actionCpuNanos,
     RunNoise noise) {
 
   public MeasuredRun {
@@ -86,6 +90,33 @@ public record MeasuredRun(
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(threadSettings, "threadSettings");
     Objects.requireNonNull(noise, "noise");
+    List<List<Long>> cpu = new java.util.ArrayList<>();
+    for (List<Long> perIteration : Objects.requireNonNull(actionCpuNanos, "actionCpuNanos")) {
+      cpu.add(List.copyOf(perIteration));
+    }
+    actionCpuNanos = List.copyOf(cpu);
+    if (!actionCpuNanos.isEmpty()) {
+      if (actionCpuNanos.size() != iterations.size()) {
+        throw new BadInputException(
+            "run has CPU times for "
+                + actionCpuNanos.size()
+                + " iterations but "
+                + iterations.size()
+                + " iterations; they must match");
+      }
+      for (int i = 0; i < iterations.size(); i++) {
+        if (actionCpuNanos.get(i).size() != iterations.get(i).actions().size()) {
+          throw new BadInputException(
+              "run iteration "
+                  + (i + 1)
+                  + " has "
+                  + actionCpuNanos.get(i).size()
+                  + " action CPU times for "
+                  + iterations.get(i).actions().size()
+                  + " actions; they must match");
+        }
+      }
+    }
   }
 
   /** A run without a record of the machine's noise (an imported trace). */
@@ -123,6 +154,7 @@ public record MeasuredRun(
         machine,
         threadSettings,
         seed,
+        List.of(),
         RunNoise.unknown());
   }
 

@@ -85,6 +85,15 @@ public final class RunJson {
     if (run.noise().known()) {
       root.set("noise", noiseNode(run.noise()));
     }
+    if (!run.actionCpuNanos().isEmpty()) {
+      ArrayNode cpu = root.putArray("actionCpuNanos");
+      for (List<Long> perIteration : run.actionCpuNanos()) {
+        ArrayNode row = cpu.addArray();
+        for (long nanos : perIteration) {
+          row.add(nanos);
+        }
+      }
+    }
     root.set("predicted", timelineNode(run.predicted()));
     ArrayNode iterations = root.putArray("iterations");
     for (Timeline t : run.iterations()) {
@@ -164,10 +173,30 @@ public final class RunJson {
           f.text("machine"),
           f.text("threadSettings"),
           f.field("seed").asLong(),
+          root.has("actionCpuNanos") ? readCpu(f.array("actionCpuNanos"), source) : List.of(),
           root.has("noise") ? readNoise(f.field("noise"), source) : RunNoise.unknown());
     } catch (BadInputException e) {
       throw new BadInputException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  private static List<List<Long>> readCpu(JsonNode array, String source) {
+    List<List<Long>> out = new ArrayList<>();
+    for (JsonNode row : array) {
+      if (!row.isArray()) {
+        throw new BadInputException(source + ": 'actionCpuNanos' must hold one array per iteration");
+      }
+      List<Long> values = new ArrayList<>();
+      for (JsonNode n : row) {
+        if (!n.canConvertToLong() || n.asLong() < 0) {
+          throw new BadInputException(
+              source + ": 'actionCpuNanos' must hold non-negative integers, got " + n);
+        }
+        values.add(n.asLong());
+      }
+      out.add(values);
+    }
+    return out;
   }
 
   private static ObjectNode noiseNode(RunNoise noise) {

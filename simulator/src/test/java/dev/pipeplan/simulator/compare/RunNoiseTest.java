@@ -63,6 +63,7 @@ class RunNoiseTest {
             r.machine(),
             r.threadSettings(),
             r.seed(),
+            List.of(List.of(90L, 100L), List.of(80L, 90L), List.of(85L, 95L)),
             noise(100, 100, 150, 100, 1.9));
     String json = RunJson.write(busy);
     assertThat(json).contains("\"machineBusy\" : true").contains("the machine was busy: 1.9 of 2");
