@@ -84,7 +84,8 @@ final class CalibrateCommand implements Callable<Integer> {
       sources.append(sources.length() == 0 ? "" : ", ").append(run.getFileName());
     }
     ModelSpec m = ModelLoader.load(model != null ? model : measured.get(0).modelName(), 0);
-    RunCalibration.Result result = RunCalibration.fit(m, given, measured, sources.toString());
+    RunCalibration.Result result =
+        RunCalibration.fit(m, given, measured, sources.toString(), basis(measured));
     for (String line : result.lines()) {
       out.println(line);
     }

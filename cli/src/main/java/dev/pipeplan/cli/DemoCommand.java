@@ -247,7 +247,13 @@ final class DemoCommand implements Callable<Integer> {
     PlanJson.write(plan, dir.resolve("plan.json"));
     written.add("plan.json");
     sayPlan(out, plan);
-    say(out, "3/6 running the plan (" + warmup + " warm-up + " + iterations + " measured iterations)...");
+    say(
+        out,
+        "3/6 running the plan ("
+            + warmup
+            + " warm-up + "
+            + iterations
+            + " measured iterations)...");
     MeasuredRun run = runAndSay(out, plan);
     RunJson.write(dir.resolve("run.json"), run);
     written.add("run.json");
@@ -326,23 +332,35 @@ final class DemoCommand implements Callable<Integer> {
     return run;
   }
 
-  /** "iteration error -4.1% [-6.0%, +1.2%] within noise; per-action error median 8.0%, p90 20.1%". */
+  /**
+   * "iteration error -4.1% [-6.0%, +1.2%] within noise; per-action error median 8.0%, p90 20.1%".
+   */
   static String errorSummary(MeasuredRun run) {
     Comparison c = run.comparison();
     return String.format(
         Locale.ROOT,
-        "iteration error %+.1f%% %s; per-action error median %.1f%%, p90 %.1f%%",
+        "iteration error %+.1f%% %s; per-action error median %.1f%%, p90 %.1f%%%s",
         100 * c.iterationError(),
         run.errorInterval()
             .map(ci -> ci.text() + (ci.withinNoise() ? " within noise" : " outside the noise"))
             .orElse("(no interval: fewer than 5 iterations)"),
         100 * c.medianActionError(),
-        100 * c.p90ActionError());
+        100 * c.p90ActionError(),
+        run.cpuComparison()
+            .map(
+                cpu ->
+                    String.format(
+                        Locale.ROOT,
+                        " (on thread CPU time: median %.1f%%, p90 %.1f%%)",
+                        100 * cpu.medianActionError(),
+                        100 * cpu.p90ActionError()))
+            .orElse(""));
   }
 
   /**
    * Plans, checks and runs each requested kind; calibrates the profile from all those runs at once;
-   * plans and runs each kind again with the calibrated profile; writes accuracy.md with both tables.
+   * plans and runs each kind again with the calibrated profile; writes accuracy.md with both
+   * tables.
    */
   private int accuracy(
       PrintWriter out,

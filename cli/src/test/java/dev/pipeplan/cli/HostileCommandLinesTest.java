@@ -91,6 +91,61 @@ class HostileCommandLinesTest {
             new PrintWriter(new StringWriter(), true),
             new PrintWriter(err, true));
     assertThat(big).as(err.toString()).isZero();
+    calibrationFixtures();
+  }
+
+  /**
+   * A run of gpt-tiny (its plan's prediction, as if measured), profiles of gpt-tiny and of
+   * gpt-small-cpu.
+   */
+  private static void calibrationFixtures() {
+    dev.pipeplan.planner.Plan plan = dev.pipeplan.planner.PlanJson.read(dir.resolve("plan.json"));
+    dev.pipeplan.simulator.timeline.Timeline predicted =
+        dev.pipeplan.planner.PlanPrediction.predict(plan).timeline();
+    dev.pipeplan.simulator.timeline.Timeline measured =
+        new dev.pipeplan.simulator.timeline.Timeline(
+            dev.pipeplan.simulator.timeline.Timeline.MEASURED,
+            predicted.scheduleName(),
+            predicted.deviceCount(),
+            predicted.actions(),
+            List.of(),
+            List.of());
+    dev.pipeplan.simulator.compare.RunJson.write(
+        dir.resolve("run.json"),
+        new dev.pipeplan.simulator.compare.MeasuredRun(
+            "gpt-tiny",
+            "1f1b",
+            plan.parallelism().pp(),
+            plan.virtualStages(),
+            plan.microBatchCount(),
+            plan.microBatchSize(),
+            plan.partition().toString(),
+            predicted,
+            List.of(measured),
+            0,
+            List.of(1.0),
+            0,
+            "cpu",
+            "test",
+            "test",
+            1L));
+    dev.pipeplan.models.io.ProfileJson.write(
+        dir.resolve("tiny-profile.json"), profileOf("gpt-tiny"));
+    dev.pipeplan.models.io.ProfileJson.write(
+        dir.resolve("small-profile.json"), profileOf("gpt-small-cpu"));
+  }
+
+  private static dev.pipeplan.models.Profile profileOf(String model) {
+    dev.pipeplan.models.ModelSpec m = dev.pipeplan.models.io.ModelLoader.load(model);
+    List<dev.pipeplan.models.Profile.LayerProfile> layers = new ArrayList<>();
+    dev.pipeplan.models.Profile.LinearFit fit =
+        new dev.pipeplan.models.Profile.LinearFit(10_000, 100_000);
+    for (int i = 0; i < m.layerCount(); i++) {
+      layers.add(
+          new dev.pipeplan.models.Profile.LayerProfile(
+              m.layer(i).name(), List.of(), fit, fit, fit));
+    }
+    return new dev.pipeplan.models.Profile(m.name(), "cpu", "test", layers, 20_000, 1e12);
   }
 
   /** The plan with its first stage moved to another device than its schedule kind puts it on. */
@@ -236,6 +291,53 @@ class HostileCommandLinesTest {
     c.add(of("run --plan @/plan.json -o @/existing", "is a folder"));
     c.add(of("run --plan @/plan.json --backend tpu -o @/run.json", "tpu"));
     c.add(of("run --plan @/gpu-plan.json -o @/run.json", "GiB this machine gives", "cpu:1x4"));
+    // calibrate
+    c.add(of("calibrate -o @/cal.json", "--run", "--profile"));
+    c.add(of("calibrate --run @/run.json -o @/cal.json", "--run needs --profile"));
+    c.add(of("calibrate --profile @/tiny-profile.json -o @/cal.json", "--profile needs --run"));
+    c.add(
+        of(
+            "calibrate --run @/missing-run.json --profile @/tiny-profile.json -o @/cal.json",
+            "missing-run.json",
+            "does not exist"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/missing-profile.json -o @/cal.json",
+            "missing-profile.json"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/small-profile.json -o @/cal.json",
+            "gpt-small-cpu",
+            "gpt-tiny"));
+    c.add(
+        of(
+            "calibrate --run @/plan.json --profile @/tiny-profile.json -o @/cal.json",
+            "not a run file",
+            "pipeplan-run"));
+    // the run's times are an H100's, the profile's a CPU's: factors far outside the bounds
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json -o @/cal.json",
+            "outside",
+            "do not describe the same machine"));
+    c.add(
+        of(
+            "calibrate --run @/truncated.json --profile @/tiny-profile.json -o @/cal.json",
+            "truncated"));
+    c.add(
+        of("calibrate --run @/run.json --profile @/run.json -o @/cal.json", "profile", "run.json"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --time cycles -o @/cal.json",
+            "cycles"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --time cpu -o @/cal.json",
+            "no cpu times"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json -o @/existing",
+            "is a folder"));
     // models and clusters
     c.add(of("models show nosuch", "nosuch"));
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));

@@ -42,7 +42,7 @@ public final class AccuracyTable {
     rows.add(
         String.format(
             Locale.ROOT,
-            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %.3f | %.3f | %s | %s | %.1e |",
+            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %s | %.3f | %.3f | %s | %s | %.1e |",
             run.scheduleName(),
             run.pipelineDevices(),
             run.virtualStages(),
@@ -59,6 +59,15 @@ public final class AccuracyTable {
                 .orElse("–"),
             100 * c.medianActionError(),
             100 * c.p90ActionError(),
+            run.cpuComparison()
+                .map(
+                    cpu ->
+                        String.format(
+                            Locale.ROOT,
+                            "%.1f%% / %.1f%%",
+                            100 * cpu.medianActionError(),
+                            100 * cpu.p90ActionError()))
+                .orElse("–"),
             c.predictedBubbleRatio(),
             c.measuredBubbleRatio(),
             wallOverCpu(run.noise()),
@@ -97,9 +106,10 @@ public final class AccuracyTable {
     b.append("\n\n");
     b.append(
         "| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
-            + " | error 95% interval | action error median | action error p90 | bubble predicted | bubble measured"
+            + " | error 95% interval | action error median | action error p90"
+            + " | action error on CPU time median / p90 | bubble predicted | bubble measured"
             + " | wall over CPU | other processes (cores) | gradient difference |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (String row : rows) {
       b.append(row).append('\n');
     }

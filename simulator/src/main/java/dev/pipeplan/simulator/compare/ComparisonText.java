@@ -58,6 +58,16 @@ public final class ComparisonText {
             100 * c.p90ActionError(),
             c.actions().size(),
             c.unmatchedActions() == 0 ? "" : ", " + c.unmatchedActions() + " unmatched"));
+    run.cpuComparison()
+        .ifPresent(
+            cpu ->
+                out.add(
+                    String.format(
+                        Locale.ROOT,
+                        "per-action error on thread CPU time median %.1f%%, p90 %.1f%% (what the"
+                            + " actions cost with the time other processes held the core left out)",
+                        100 * cpu.medianActionError(),
+                        100 * cpu.p90ActionError())));
     out.add(
         String.format(
             Locale.ROOT,

@@ -158,6 +158,36 @@ public record MeasuredRun(
         RunNoise.unknown());
   }
 
+  /**
+   * The predicted timeline against the representative iteration's actions timed by their worker
+   * thread's CPU time (start as measured, duration the CPU time): the per-action error with the
+   * time other processes held the core left out. Empty when the CPU times were not recorded.
+   */
+  public java.util.Optional<Comparison> cpuComparison() {
+    if (actionCpuNanos.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Timeline wall = representative();
+    List<Long> cpu = actionCpuNanos.get(representativeIteration);
+    List<dev.pipeplan.simulator.timeline.TimedAction> actions = new java.util.ArrayList<>();
+    for (int i = 0; i < wall.actions().size(); i++) {
+      dev.pipeplan.simulator.timeline.TimedAction a = wall.actions().get(i);
+      actions.add(
+          new dev.pipeplan.simulator.timeline.TimedAction(
+              a.device(), a.action(), a.startNanos(), a.startNanos() + cpu.get(i)));
+    }
+    return java.util.Optional.of(
+        Comparison.of(
+            predicted,
+            new Timeline(
+                Timeline.MEASURED,
+                wall.scheduleName(),
+                wall.deviceCount(),
+                actions,
+                List.of(),
+                List.of())));
+  }
+
   /** The bootstrap interval of the iteration error; empty with fewer than 5 measured iterations. */
   public java.util.Optional<ErrorInterval> errorInterval() {
     return ErrorInterval.of(this);

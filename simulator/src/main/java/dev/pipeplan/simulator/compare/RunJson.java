@@ -135,6 +135,13 @@ public final class RunJson {
       throw new BadInputException(source + " must hold one JSON object");
     }
     Fields f = new Fields(root, source);
+    if (!root.path("format").isTextual()) {
+      throw new BadInputException(
+          source
+              + " is not a run file: it has no 'format' (a run file has format '"
+              + FORMAT
+              + "'). Maybe give the file 'pipeplan run' wrote.");
+    }
     if (!FORMAT.equals(f.text("format")) || root.path("version").asInt(-1) != VERSION) {
       throw new BadInputException(
           source
@@ -184,7 +191,8 @@ public final class RunJson {
     List<List<Long>> out = new ArrayList<>();
     for (JsonNode row : array) {
       if (!row.isArray()) {
-        throw new BadInputException(source + ": 'actionCpuNanos' must hold one array per iteration");
+        throw new BadInputException(
+            source + ": 'actionCpuNanos' must hold one array per iteration");
       }
       List<Long> values = new ArrayList<>();
       for (JsonNode n : row) {

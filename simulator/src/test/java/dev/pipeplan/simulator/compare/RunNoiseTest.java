@@ -36,8 +36,7 @@ class RunNoiseTest {
   @Test
   void cpuTimeOfSeveralNativeThreadsIsNotJudged() {
     RunNoise n =
-        new RunNoise(
-            List.of(new RunNoise.WorkerTime(0, 300, 100)), 2, "", "", -1, -1, false);
+        new RunNoise(List.of(new RunNoise.WorkerTime(0, 300, 100)), 2, "", "", -1, -1, false);
     assertThat(n.busy()).isFalse();
     assertThat(n.warning()).isEmpty();
   }
