@@ -167,9 +167,7 @@ final class DemoCommand implements Callable<Integer> {
               + ", got "
               + globalBatch);
     }
-    if (iterations <= 0) {
-      throw new BadInputException("--iterations must be > 0, got " + iterations);
-    }
+    RunCommand.requireEnoughIterations(iterations);
     if (warmup < 0) {
       throw new BadInputException("--warmup must be >= 0, got " + warmup);
     }

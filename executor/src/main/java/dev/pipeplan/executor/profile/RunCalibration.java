@@ -27,12 +27,12 @@ import org.apache.commons.math3.linear.RealVector;
  * I or W), so that a stage's action, predicted as the sum of its layers' profiled times, matches
  * what the run measured. Every action of every measured iteration is one observation; B counts as I
  * plus W. The fit is a robust linear regression of the measured duration on the profiled times
- * grouped by layer kind, each row scaled by its uncorrected prediction (so residuals are relative
- * and a long action weighs no more than a short one), solved by iteratively reweighted least
- * squares with Huber weights (commons-math3 QR decomposition). Each factor is its action type's
- * shared factor plus a deviation for its layer kind, and a small ridge pulls the deviations to 0: a
- * kind the runs cannot tell apart from another (the embedding, whose time is a rounding error
- * beside four blocks) takes its type's factor instead of an arbitrary one.
+ * grouped by layer kind, each row divided by its measured time (so residuals are the relative
+ * errors the comparison reports, and a long action weighs no more than a short one), solved by
+ * iteratively reweighted least squares with Huber weights (commons-math3 QR decomposition). Each
+ * factor is its action type's shared factor plus a deviation for its layer kind, and a small ridge
+ * pulls the deviations to 0: a kind the runs cannot tell apart from another (the embedding, whose
+ * time is a rounding error beside four blocks) takes its type's factor instead of an arbitrary one.
  */
 public final class RunCalibration {
   /** Huber's tuning constant, in robust standard deviations: 95% efficiency for normal errors. */
@@ -375,11 +375,11 @@ public final class RunCalibration {
   }
 
   /**
-   * Weighted least squares of measured on profiled times, each row divided by its uncorrected
-   * prediction. Each factor is an action type's shared factor plus its kind's own deviation: {@code
-   * c(kind, type) = g(type) + d(kind, type)}; a ridge row per deviation pulls it to 0, so the kinds
-   * share their type's factor unless the runs tell them apart, and a weaker one pulls each shared
-   * factor to 1. Columns without data stay at 1.
+   * Weighted least squares of measured on profiled times, each row divided by its measured time.
+   * Each factor is an action type's shared factor plus its kind's own deviation: {@code c(kind,
+   * type) = g(type) + d(kind, type)}; a ridge row per deviation pulls it to 0, so the kinds share
+   * their type's factor unless the runs tell them apart, and a weaker one pulls each shared factor
+   * to 1. Columns without data stay at 1.
    */
   private static double[] solve(List<Row> rows, double[] weights, int[] counts) {
     int columns = counts.length;
@@ -407,7 +407,7 @@ public final class RunCalibration {
     double[] y = new double[rows.size() + unknowns];
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
-      double scale = Math.sqrt(weights[i]) / sum(r.x());
+      double scale = Math.sqrt(weights[i]) / r.measuredNanos();
       for (int c = 0; c < columns; c++) {
         if (own[c] >= 0) {
           a[i][shared[c % types]] += r.x()[c] * scale;
@@ -462,13 +462,13 @@ public final class RunCalibration {
     }
   }
 
-  /** (measured - fitted) over the uncorrected prediction. */
+  /** (measured - fitted) over measured. */
   private static double relativeResidual(Row row, double[] factors) {
     double fitted = 0;
     for (int c = 0; c < factors.length; c++) {
       fitted += factors[c] * row.x()[c];
     }
-    return (row.measuredNanos() - fitted) / sum(row.x());
+    return (row.measuredNanos() - fitted) / row.measuredNanos();
   }
 
   private static Residuals residuals(List<Row> rows, double[] factors) {
