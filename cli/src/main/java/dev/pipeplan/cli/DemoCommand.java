@@ -123,11 +123,12 @@ final class DemoCommand implements Callable<Integer> {
       paramLabel = "KIND,...",
       split = ",",
       arity = "0..*",
-      fallbackValue = "gpipe,1f1b,zb-h1,interleaved",
+      fallbackValue = "gpipe,1f1b,zb-h1,interleaved,zb-v,dualpipev",
       description =
           "Instead of the report: plan and run each of these schedule kinds (default when the option"
-              + " has no value: gpipe,1f1b,zb-h1,interleaved), check each one's gradients against a sequential run,"
-              + " and write accuracy.md with predicted against measured iteration times.")
+              + " has no value: gpipe,1f1b,zb-h1,interleaved,zb-v,dualpipev), check each one's gradients against a sequential run,"
+              + " calibrate the profile from all the runs, plan and run each kind again, and write accuracy.md"
+              + " with predicted against measured times before and after calibration.")
   List<String> accuracyKinds;
 
   /** The most pipeline workers the demo starts: one thread each, on one machine. */
