@@ -23,6 +23,7 @@ class MainTest {
         "report",
         "profile",
         "run",
+        "calibrate",
         "demo"
       })
   void everyCommandPrintsItsHelpEvenWithRequiredOptionsMissing(String command) {
@@ -55,6 +56,7 @@ class MainTest {
             "report",
             "profile",
             "run",
+            "calibrate",
             "demo",
             "help");
   }
