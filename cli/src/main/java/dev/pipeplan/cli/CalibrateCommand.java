@@ -1,16 +1,24 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.profile.RunCalibration;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.cluster.ClusterFile;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.calibrate.DeviceCalibration;
-import dev.pipeplan.planner.calibrate.MeasuredRun;
-import dev.pipeplan.planner.calibrate.MeasuredRuns;
+import dev.pipeplan.planner.calibrate.TrainingRun;
+import dev.pipeplan.planner.calibrate.TrainingRuns;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -19,15 +27,29 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code pipeplan calibrate}: fits a device's efficiencies to measured training runs. */
+/**
+ * {@code pipeplan calibrate}: fits cost corrections to measurements, in one of two modes.
+ *
+ * <ul>
+ *   <li>{@code --measurements FILE}: a GPU's efficiencies (GEMM, memory bandwidth, fused attention)
+ *       fitted to measured training runs ({@link DeviceCalibration}); writes a cluster file whose
+ *       device carries them.
+ *   <li>{@code --run RUN.json --profile PROFILE.json}: one factor per layer kind and action type
+ *       fitted to a CPU profile from pipeplan's own measured runs ({@link RunCalibration}); writes
+ *       the calibrated profile for {@code plan --profile}.
+ * </ul>
+ */
 @Command(
     name = "calibrate",
     mixinStandardHelpOptions = true,
     description = {
-      "Fit a GPU's efficiencies (GEMM, memory bandwidth, fused attention) to measured training runs",
-      "(--measurements: a file of runs with their configuration and measured seconds per iteration, see",
-      "docs/formats.md) and write a cluster file whose device carries them: use it as --cluster FILE or",
-      "--cluster FILE:NODESxPER_NODE."
+      "Fit cost corrections to measurements, in one of two modes:",
+      "  --measurements FILE: fit a GPU's efficiencies (GEMM, memory bandwidth, fused attention) to measured",
+      "    training runs (configurations and seconds per iteration, docs/formats.md) and write a cluster file",
+      "    whose device carries them (use it as --cluster FILE:NODESxPER_NODE);",
+      "  --run RUN.json --profile PROFILE.json: fit one factor per layer kind and action type (F, I, W) by",
+      "    robust regression of the runs' measured action times on the profiled ones, print the fit and its",
+      "    residuals, and write the calibrated profile (plan, simulate and demo take it with --profile)."
     },
     sortOptions = false)
 final class CalibrateCommand implements Callable<Integer> {
@@ -35,37 +57,93 @@ final class CalibrateCommand implements Callable<Integer> {
 
   @Option(
       names = "--measurements",
-      required = true,
       paramLabel = "FILE",
-      description = "Measured runs (JSON or YAML), e.g. scripts/validation-runs.json.")
+      description = "Measured GPU training runs (JSON or YAML), e.g. scripts/validation-runs.json.")
   Path measurements;
 
   @Option(
       names = "--device",
       paramLabel = "NAME",
-      description = "The device to fit when the runs used several (each run's cluster's device).")
+      description =
+          "With --measurements: the device to fit when the runs used several (each run's cluster's"
+              + " device).")
   String device;
 
   @Option(
       names = "--leave-one-out",
       description =
-          "Also predict each run from a fit to the device's other runs (one fit per run): the"
-              + " error a new run would see.")
+          "With --measurements: also predict each run from a fit to the device's other runs (one fit"
+              + " per run), the error a new run would see.")
   boolean leaveOneOut;
+
+  @Option(
+      names = "--run",
+      paramLabel = "FILE",
+      description = "A measured run (from 'pipeplan run'); repeat for several. Needs --profile.")
+  List<Path> runs = new ArrayList<>();
+
+  @Option(
+      names = "--profile",
+      paramLabel = "FILE",
+      description =
+          "The profile to correct (from 'pipeplan profile'), of the runs' model. Needs --run.")
+  Path profile;
+
+  @Option(
+      names = "--model",
+      paramLabel = "NAME|FILE",
+      description =
+          "With --run: the runs' model when it is not a zoo model (default: the runs' model name).")
+  String model;
+
+  @Option(
+      names = "--time",
+      paramLabel = "cpu|wall",
+      description =
+          "With --run: which measured time of each action to fit: cpu (the worker thread's CPU time,"
+              + " as the profile measures; the default when the runs recorded it) or wall (the"
+              + " timeline's durations).")
+  String time;
 
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FILE",
-      description = "The cluster file to write (one node of the fitted device).")
+      description =
+          "With --measurements: the cluster file to write (optional). With --run: the calibrated"
+              + " profile (default: calibrated-profile.json).")
   Path output;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (measurements != null) {
+      refuse("--measurements", "--run", !runs.isEmpty());
+      refuse("--measurements", "--profile", profile != null);
+      refuse("--measurements", "--model", model != null);
+      refuse("--measurements", "--time", time != null);
+      return fitDevice(out);
+    }
+    refuse("--run", "--device", device != null);
+    refuse("--run", "--leave-one-out", leaveOneOut);
+    return fitProfile(out);
+  }
+
+  private static void refuse(String mode, String option, boolean given) {
+    if (given) {
+      throw new BadInputException(
+          option
+              + " does not go with "
+              + mode
+              + ": --measurements fits a GPU's efficiencies to published or measured training runs,"
+              + " --run with --profile fits a CPU profile to pipeplan's own runs; give one of them");
+    }
+  }
+
+  private int fitDevice(PrintWriter out) {
     OutputTarget target =
         output == null ? null : OutputTarget.file("-o", output, "calibrated-cluster.json");
-    List<MeasuredRun> runs = MeasuredRuns.read(measurements);
-    List<String> devices = DeviceCalibration.devices(runs);
+    List<TrainingRun> measured = TrainingRuns.read(measurements);
+    List<String> devices = DeviceCalibration.devices(measured);
     String chosen = device;
     if (chosen == null) {
       if (devices.size() > 1) {
@@ -83,19 +161,22 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     DeviceCalibration.Fit fit =
         DeviceCalibration.fit(
-            runs,
+            measured,
             chosen,
             "fitted by pipeplan calibrate to "
-                + runsOf(runs, chosen)
+                + runsOf(measured, chosen)
                 + " runs of "
                 + measurements.getFileName());
     printTable(out, fit);
     if (leaveOneOut) {
-      printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(runs, fit.device()));
+      printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(measured, fit.device()));
     }
     if (target != null) {
-      MeasuredRun first =
-          runs.stream().filter(r -> r.deviceName().equals(fit.device())).findFirst().orElseThrow();
+      TrainingRun first =
+          measured.stream()
+              .filter(r -> r.deviceName().equals(fit.device()))
+              .findFirst()
+              .orElseThrow();
       DeviceSpec fitted = first.cluster().groups().get(0).device().withEfficiency(fit.fitted());
       ClusterSpec cluster =
           ClusterSpec.of(
@@ -120,7 +201,68 @@ final class CalibrateCommand implements Callable<Integer> {
     return Main.EXIT_OK;
   }
 
-  private static long runsOf(List<MeasuredRun> runs, String device) {
+  private int fitProfile(PrintWriter out) {
+    checkProfileMode();
+    if (time != null) {
+      basis(List.of());
+    }
+    Path written = output == null ? Path.of("calibrated-profile.json") : output;
+    OutputTarget target = OutputTarget.file("-o", written, "calibrated-profile.json");
+    Profile given = ProfileJson.read(profile);
+    List<MeasuredRun> measured = new ArrayList<>();
+    StringBuilder sources = new StringBuilder();
+    for (Path run : runs) {
+      measured.add(RunJson.read(run));
+      sources.append(sources.length() == 0 ? "" : ", ").append(run.getFileName());
+    }
+    ModelSpec m = ModelLoader.load(model != null ? model : measured.get(0).modelName(), 0);
+    RunCalibration.Result result =
+        RunCalibration.fit(m, given, measured, sources.toString(), basis(measured));
+    for (String line : result.lines()) {
+      out.println(line);
+    }
+    ProfileJson.write(written, result.calibrated());
+    target.announceCreated(out);
+    out.println("wrote " + written);
+    out.flush();
+    return Main.EXIT_OK;
+  }
+
+  private RunCalibration.TimeBasis basis(List<MeasuredRun> measured) {
+    if (time == null) {
+      return RunCalibration.TimeBasis.best(measured);
+    }
+    switch (time.trim().toLowerCase(Locale.ROOT)) {
+      case "cpu":
+        return RunCalibration.TimeBasis.CPU;
+      case "wall":
+        return RunCalibration.TimeBasis.WALL;
+      default:
+        throw new BadInputException("--time '" + time + "' is unknown; use cpu or wall");
+    }
+  }
+
+  /** --run and --profile make one mode: both or neither. */
+  private void checkProfileMode() {
+    if (runs.isEmpty() && profile == null) {
+      throw new BadInputException(
+          "calibrate needs measurements: --measurements FILE fits a GPU to measured training runs;"
+              + " --run RUN.json --profile PROFILE.json fits a CPU profile to pipeplan's own runs."
+              + " Maybe run 'pipeplan run --plan plan.json -o run.json' first.");
+    }
+    if (profile == null) {
+      throw new BadInputException(
+          "--run needs --profile: the profile to correct, for example the one the run's plan was"
+              + " made with (--profile profile.json)");
+    }
+    if (runs.isEmpty()) {
+      throw new BadInputException(
+          "--profile needs --run: at least one measured run of the profile's model"
+              + " (--run run.json, from 'pipeplan run')");
+    }
+  }
+
+  private static long runsOf(List<TrainingRun> runs, String device) {
     return runs.stream().filter(r -> r.deviceName().equals(device)).count();
   }
 

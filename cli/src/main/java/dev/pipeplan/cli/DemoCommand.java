@@ -3,6 +3,7 @@ package dev.pipeplan.cli;
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.profile.Profiler;
+import dev.pipeplan.executor.profile.RunCalibration;
 import dev.pipeplan.executor.runtime.GradientEquivalence;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
@@ -26,6 +27,7 @@ import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.reports.html.HtmlReport;
 import dev.pipeplan.reports.html.PlanReport;
 import dev.pipeplan.simulator.compare.AccuracyTable;
+import dev.pipeplan.simulator.compare.Comparison;
 import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
@@ -44,15 +46,18 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pipeplan demo}: the whole loop on built-in defaults. Profiles a small GPT on this machine,
- * plans it for one pipeline worker per core with the measured costs, runs the plan, compares, and
- * writes the HTML report with the predicted and measured Gantt charts side by side.
+ * plans it for one pipeline worker per core with the measured costs, runs the plan, compares,
+ * calibrates the profile from the run, plans and runs again with the calibrated costs, prints the
+ * errors before and after, and writes the HTML report of the calibrated plan with the predicted and
+ * measured Gantt charts side by side.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description =
         "Profile a small GPT here, plan it for this machine's cores, run the plan, compare measured with"
-            + " predicted and write the HTML report.")
+            + " predicted, calibrate the profile from the run, plan and run again, print the errors before and"
+            + " after calibration and write the HTML report.")
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -118,11 +123,12 @@ final class DemoCommand implements Callable<Integer> {
       paramLabel = "KIND,...",
       split = ",",
       arity = "0..*",
-      fallbackValue = "gpipe,1f1b,zb-h1,interleaved",
+      fallbackValue = "gpipe,1f1b,zb-h1,interleaved,zb-v,dualpipev",
       description =
           "Instead of the report: plan and run each of these schedule kinds (default when the option"
-              + " has no value: gpipe,1f1b,zb-h1,interleaved), check each one's gradients against a sequential run,"
-              + " and write accuracy.md with predicted against measured iteration times.")
+              + " has no value: gpipe,1f1b,zb-h1,interleaved,zb-v,dualpipev), check each one's gradients against a sequential run,"
+              + " calibrate the profile from all the runs, plan and run each kind again, and write accuracy.md"
+              + " with predicted against measured times before and after calibration.")
   List<String> accuracyKinds;
 
   /** The most pipeline workers the demo starts: one thread each, on one machine. */
@@ -162,9 +168,7 @@ final class DemoCommand implements Callable<Integer> {
               + ", got "
               + globalBatch);
     }
-    if (iterations <= 0) {
-      throw new BadInputException("--iterations must be > 0, got " + iterations);
-    }
+    RunCommand.requireEnoughIterations(iterations);
     if (warmup < 0) {
       throw new BadInputException("--warmup must be >= 0, got " + warmup);
     }
@@ -212,18 +216,19 @@ final class DemoCommand implements Callable<Integer> {
 
     say(
         out,
-        "1/4 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
+        "1/6 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
     Profile profile =
         Profiler.profile(
             m,
             Profiler.Options.defaults().withConcurrentWorkers(p),
             NanoClock.threadCpu(),
             line -> say(out, "    " + line));
+    say(out, "    " + ProfileCommand.repeatabilityLine(profile.repeatability()));
     Path profileFile = dir.resolve("profile.json");
     ProfileJson.write(profileFile, profile);
     written.add("profile.json");
 
-    say(out, "2/4 planning for cpu:1x" + p + " with the measured costs...");
+    say(out, "2/6 planning for cpu:1x" + p + " with the measured costs...");
     TrainingSpec training =
         new TrainingSpec(globalBatch, seqLen, DType.FP32, Optimizer.adamFp32(), false);
     ClusterSpec cluster = Clusters.load("cpu:1x" + p);
@@ -238,9 +243,67 @@ final class DemoCommand implements Callable<Integer> {
     Plan plan =
         PlanBuilder.fromSearch(
             Planner.search(m, training, cluster, options, ProgressListener.none()));
-    Path planFile = dir.resolve("plan.json");
-    PlanJson.write(plan, planFile);
+    PlanJson.write(plan, dir.resolve("plan.json"));
     written.add("plan.json");
+    sayPlan(out, plan);
+    say(
+        out,
+        "3/6 running the plan ("
+            + warmup
+            + " warm-up + "
+            + iterations
+            + " measured iterations)...");
+    MeasuredRun run = runAndSay(out, plan);
+    RunJson.write(dir.resolve("run.json"), run);
+    written.add("run.json");
+
+    say(out, "4/6 calibrating the profile from the run's measured actions...");
+    RunCalibration.Result calibration = RunCalibration.fit(m, profile, List.of(run), "run.json");
+    for (String line : calibration.lines()) {
+      say(out, "    " + line);
+    }
+    ProfileJson.write(dir.resolve("calibrated-profile.json"), calibration.calibrated());
+    written.add("calibrated-profile.json");
+
+    say(out, "5/6 planning again with the calibrated costs...");
+    Plan calibratedPlan =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                m,
+                training,
+                cluster,
+                options.withProfile(calibration.calibrated()),
+                ProgressListener.none()));
+    PlanJson.write(calibratedPlan, dir.resolve("calibrated-plan.json"));
+    written.add("calibrated-plan.json");
+    sayPlan(out, calibratedPlan);
+    say(out, "6/6 running the calibrated plan...");
+    MeasuredRun calibratedRun = runAndSay(out, calibratedPlan);
+    RunJson.write(dir.resolve("calibrated-run.json"), calibratedRun);
+    written.add("calibrated-run.json");
+
+    say(out, "");
+    say(out, "measured against predicted, before and after calibration:");
+    say(out, "    before: " + errorSummary(run));
+    say(out, "    after:  " + errorSummary(calibratedRun));
+    for (MeasuredRun r : List.of(run, calibratedRun)) {
+      if (r.noise().busy()) {
+        say(out, "    WARNING: " + r.noise().warning());
+      }
+    }
+
+    Path reportDir = dir.resolve("report");
+    List<String> files =
+        HtmlReport.write(
+            PlanReport.content(
+                calibratedPlan, PlanJson.write(calibratedPlan), Optional.of(calibratedRun)),
+            reportDir);
+    say(out, "report of the calibrated plan and its run: " + files.size() + " files");
+    written.add("report/");
+    return Main.EXIT_OK;
+  }
+
+  private static void sayPlan(PrintWriter out, Plan plan) {
     say(
         out,
         String.format(
@@ -253,38 +316,51 @@ final class DemoCommand implements Callable<Integer> {
             plan.microBatchSize(),
             plan.partition(),
             plan.predicted().pipelineNanos() / 1e6));
+  }
 
-    say(
-        out,
-        "3/4 running the plan ("
-            + warmup
-            + " warm-up + "
-            + iterations
-            + " measured iterations)...");
+  private MeasuredRun runAndSay(PrintWriter out, Plan plan) {
     MeasuredRun run =
         PlanRunner.run(
             plan,
             new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3),
             NanoClock.system(),
             line -> say(out, "    " + line));
-    Path runFile = dir.resolve("run.json");
-    RunJson.write(runFile, run);
-    written.add("run.json");
     for (String line : ComparisonText.lines(run)) {
       say(out, "    " + line);
     }
-
-    say(out, "4/4 writing the report...");
-    Path reportDir = dir.resolve("report");
-    List<String> files =
-        HtmlReport.write(
-            PlanReport.content(plan, PlanJson.write(plan), Optional.of(run)), reportDir);
-    say(out, "    " + files.size() + " files");
-    written.add("report/");
-    return Main.EXIT_OK;
+    return run;
   }
 
-  /** Plans, checks and runs each requested kind, then writes accuracy.md. */
+  /**
+   * "iteration error -4.1% [-6.0%, +1.2%] within noise; per-action error median 8.0%, p90 20.1%".
+   */
+  static String errorSummary(MeasuredRun run) {
+    Comparison c = run.comparison();
+    return String.format(
+        Locale.ROOT,
+        "iteration error %+.1f%% %s; per-action error median %.1f%%, p90 %.1f%%%s",
+        100 * c.iterationError(),
+        run.errorInterval()
+            .map(ci -> ci.text() + (ci.withinNoise() ? " within noise" : " outside the noise"))
+            .orElse("(no interval: fewer than 5 iterations)"),
+        100 * c.medianActionError(),
+        100 * c.p90ActionError(),
+        run.cpuComparison()
+            .map(
+                cpu ->
+                    String.format(
+                        Locale.ROOT,
+                        " (on thread CPU time: median %.1f%%, p90 %.1f%%)",
+                        100 * cpu.medianActionError(),
+                        100 * cpu.p90ActionError()))
+            .orElse(""));
+  }
+
+  /**
+   * Plans, checks and runs each requested kind; calibrates the profile from all those runs at once;
+   * plans and runs each kind again with the calibrated profile; writes accuracy.md with both
+   * tables.
+   */
   private int accuracy(
       PrintWriter out,
       Path dir,
@@ -295,34 +371,82 @@ final class DemoCommand implements Callable<Integer> {
       SearchOptions options,
       List<ScheduleKind> kinds,
       String loadBefore) {
-    AccuracyTable table = new AccuracyTable(m.name(), CpuBackend.describeMachine(), loadBefore);
+    AccuracyTable before = new AccuracyTable(m.name(), CpuBackend.describeMachine(), loadBefore);
+    List<MeasuredRun> runs = new ArrayList<>();
+    StringBuilder sources = new StringBuilder();
     for (ScheduleKind kind : kinds) {
-      Plan plan =
-          PlanBuilder.fromSearch(
-              Planner.search(
-                  m, training, cluster, options.withKinds(List.of(kind)), ProgressListener.none()));
-      PlanRunner.Options runOptions = new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3);
-      say(out, "3/4 " + kind.id() + ": checking gradients against a sequential run...");
-      double gradientDifference =
-          GradientEquivalence.maxRelativeDifference(PlanRunner.config(plan, runOptions));
-      say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
-      MeasuredRun run =
-          PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
-      RunJson.write(dir.resolve("run-" + kind.id() + ".json"), run);
-      written.add("run-" + kind.id() + ".json");
-      for (String line : ComparisonText.lines(run)) {
-        say(out, "    " + line);
-      }
-      table.add(run, gradientDifference);
+      say(out, "3/6 " + kind.id() + ":");
+      MeasuredRun run = checkAndRun(out, m, training, cluster, options, kind, before);
+      String name = "run-" + kind.id() + ".json";
+      RunJson.write(dir.resolve(name), run);
+      written.add(name);
+      runs.add(run);
+      sources.append(sources.length() == 0 ? "" : ", ").append(name);
     }
-    table.finish(CpuBackend.loadAverage());
+    before.finish(CpuBackend.loadAverage());
+
+    say(out, "4/6 calibrating the profile from the " + runs.size() + " runs' measured actions...");
+    Profile profile = options.profile().orElseThrow();
+    RunCalibration.Result calibration = RunCalibration.fit(m, profile, runs, sources.toString());
+    for (String line : calibration.lines()) {
+      say(out, "    " + line);
+    }
+    ProfileJson.write(dir.resolve("calibrated-profile.json"), calibration.calibrated());
+    written.add("calibrated-profile.json");
+
+    AccuracyTable after =
+        new AccuracyTable(m.name(), CpuBackend.describeMachine(), CpuBackend.loadAverage());
+    SearchOptions calibrated = options.withProfile(calibration.calibrated());
+    for (ScheduleKind kind : kinds) {
+      say(out, "5/6 " + kind.id() + " with the calibrated profile:");
+      MeasuredRun run = checkAndRun(out, m, training, cluster, calibrated, kind, after);
+      String name = "calibrated-run-" + kind.id() + ".json";
+      RunJson.write(dir.resolve(name), run);
+      written.add(name);
+    }
+    after.finish(CpuBackend.loadAverage());
+
+    String markdown =
+        "Before calibration (profile as measured):\n\n"
+            + before.markdown()
+            + "\nAfter calibration (one fit over the runs above, "
+            + calibration.observations()
+            + " measured actions):\n\n"
+            + after.markdown();
     Path file = dir.resolve("accuracy.md");
-    AtomicFiles.writeString(file, table.markdown());
+    AtomicFiles.writeString(file, markdown);
     written.add("accuracy.md");
-    say(out, "4/4 accuracy table:");
+    say(out, "6/6 accuracy tables:");
     say(out, "");
-    out.print(table.markdown());
+    out.print(markdown);
     return Main.EXIT_OK;
+  }
+
+  /** Plans one kind, checks its gradients against a sequential run, runs it and adds its row. */
+  private MeasuredRun checkAndRun(
+      PrintWriter out,
+      ModelSpec m,
+      TrainingSpec training,
+      ClusterSpec cluster,
+      SearchOptions options,
+      ScheduleKind kind,
+      AccuracyTable table) {
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                m, training, cluster, options.withKinds(List.of(kind)), ProgressListener.none()));
+    PlanRunner.Options runOptions = new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3);
+    say(out, "    checking gradients against a sequential run...");
+    double gradientDifference =
+        GradientEquivalence.maxRelativeDifference(PlanRunner.config(plan, runOptions));
+    say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
+    MeasuredRun run =
+        PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
+    for (String line : ComparisonText.lines(run)) {
+      say(out, "    " + line);
+    }
+    table.add(run, gradientDifference);
+    return run;
   }
 
   private static void say(PrintWriter out, String line) {

@@ -62,16 +62,28 @@ final class ProfileCommand implements Callable<Integer> {
       names = "--warmup",
       paramLabel = "K",
       defaultValue = "2",
-      description = "Unrecorded runs per layer and size (default: ${DEFAULT-VALUE}).")
+      description =
+          "Unrecorded rounds per layer and size, all run before anything is timed (JIT warm-up;"
+              + " default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(
       names = "--repeats",
       paramLabel = "R",
-      defaultValue = "5",
+      defaultValue = "3",
       description =
-          "Recorded runs per layer and size; the median is kept (default: ${DEFAULT-VALUE}).")
+          "Recorded rounds per layer and size in each of two passes over the model; the median of both"
+              + " passes is kept and their difference reported (default: ${DEFAULT-VALUE}).")
   int repeats;
+
+  @Option(
+      names = "--in-flight",
+      paramLabel = "K",
+      defaultValue = "2",
+      description =
+          "Micro-batches per round whose forwards run in a row, activations kept, before their"
+              + " backwards, as in a pipeline stage (default: ${DEFAULT-VALUE}).")
+  int inFlight;
 
   @Option(
       names = "--concurrent-workers",
@@ -98,6 +110,21 @@ final class ProfileCommand implements Callable<Integer> {
       description = "Where to write the profile (default: ${DEFAULT-VALUE}).")
   Path output;
 
+  /** "repeatability: ..." for a profile, as profile and demo print it. */
+  static String repeatabilityLine(Profile.Repeatability r) {
+    if (r.medianPassDifference() < 0) {
+      return "repeatability: unknown";
+    }
+    return String.format(
+        Locale.ROOT,
+        "repeatability: spread over %d repeats (slowest - fastest) / median %.0f%% (median over"
+            + " layers, sizes and actions); two passes in a row differ by %.1f%% (median), %.1f%% at most",
+        r.repeatsPerPass(),
+        100 * r.medianRepeatSpread(),
+        100 * r.medianPassDifference(),
+        100 * r.maxPassDifference());
+  }
+
   @Override
   public Integer call() {
     backend.requireCpu();
@@ -116,7 +143,7 @@ final class ProfileCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ModelSpec m = ModelLoader.load(model, seq);
     Profiler.Options options =
-        new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers);
+        new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers, inFlight);
     Profile profile =
         Profiler.profile(
             m,
@@ -135,6 +162,7 @@ final class ProfileCommand implements Callable<Integer> {
         options.microBatchSizes(),
         profile.handoffLatencyNanos() / 1e3);
     out.println("machine: " + profile.machine());
+    out.println(repeatabilityLine(profile.repeatability()));
     target.announceCreated(out);
     out.println("wrote " + output);
     out.flush();

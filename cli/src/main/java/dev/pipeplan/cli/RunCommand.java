@@ -2,9 +2,11 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.simulator.compare.ComparisonText;
+import dev.pipeplan.simulator.compare.ErrorInterval;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
 import java.io.PrintWriter;
@@ -39,7 +41,9 @@ final class RunCommand implements Callable<Integer> {
       names = "--iterations",
       paramLabel = "N",
       defaultValue = "5",
-      description = "Measured iterations (default: ${DEFAULT-VALUE}).")
+      description =
+          "Measured iterations, at least 5: the compared iteration is their median and the error's"
+              + " interval is bootstrapped over them (default: ${DEFAULT-VALUE}).")
   int iterations;
 
   @Option(
@@ -80,10 +84,24 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin BackendOption backend;
 
+  /** A measured iteration is the median of at least {@link ErrorInterval#MIN_ITERATIONS}. */
+  static void requireEnoughIterations(int iterations) {
+    if (iterations < ErrorInterval.MIN_ITERATIONS) {
+      throw new BadInputException(
+          "--iterations must be at least "
+              + ErrorInterval.MIN_ITERATIONS
+              + ", got "
+              + iterations
+              + ": the compared iteration is the median of the measured ones, and their spread gives the"
+              + " error's interval");
+    }
+  }
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     backend.requireCpu();
+    requireEnoughIterations(iterations);
     OutputTarget target = OutputTarget.file("-o", output, "run.json");
     Plan p = PlanJson.read(plan);
     PlanRunner.Options options =

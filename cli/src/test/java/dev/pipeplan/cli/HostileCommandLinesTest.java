@@ -103,6 +103,61 @@ class HostileCommandLinesTest {
             new PrintWriter(new StringWriter(), true),
             new PrintWriter(err, true));
     assertThat(big).as(err.toString()).isZero();
+    calibrationFixtures();
+  }
+
+  /**
+   * A run of gpt-tiny (its plan's prediction, as if measured), profiles of gpt-tiny and of
+   * gpt-small-cpu.
+   */
+  private static void calibrationFixtures() {
+    dev.pipeplan.planner.Plan plan = dev.pipeplan.planner.PlanJson.read(dir.resolve("plan.json"));
+    dev.pipeplan.simulator.timeline.Timeline predicted =
+        dev.pipeplan.planner.PlanPrediction.predict(plan).timeline();
+    dev.pipeplan.simulator.timeline.Timeline measured =
+        new dev.pipeplan.simulator.timeline.Timeline(
+            dev.pipeplan.simulator.timeline.Timeline.MEASURED,
+            predicted.scheduleName(),
+            predicted.deviceCount(),
+            predicted.actions(),
+            List.of(),
+            List.of());
+    dev.pipeplan.simulator.compare.RunJson.write(
+        dir.resolve("run.json"),
+        new dev.pipeplan.simulator.compare.MeasuredRun(
+            "gpt-tiny",
+            "1f1b",
+            plan.parallelism().pp(),
+            plan.virtualStages(),
+            plan.microBatchCount(),
+            plan.microBatchSize(),
+            plan.partition().toString(),
+            predicted,
+            List.of(measured),
+            0,
+            List.of(1.0),
+            0,
+            "cpu",
+            "test",
+            "test",
+            1L));
+    dev.pipeplan.models.io.ProfileJson.write(
+        dir.resolve("tiny-profile.json"), profileOf("gpt-tiny"));
+    dev.pipeplan.models.io.ProfileJson.write(
+        dir.resolve("small-profile.json"), profileOf("gpt-small-cpu"));
+  }
+
+  private static dev.pipeplan.models.Profile profileOf(String model) {
+    dev.pipeplan.models.ModelSpec m = dev.pipeplan.models.io.ModelLoader.load(model);
+    List<dev.pipeplan.models.Profile.LayerProfile> layers = new ArrayList<>();
+    dev.pipeplan.models.Profile.LinearFit fit =
+        new dev.pipeplan.models.Profile.LinearFit(10_000, 100_000);
+    for (int i = 0; i < m.layerCount(); i++) {
+      layers.add(
+          new dev.pipeplan.models.Profile.LayerProfile(
+              m.layer(i).name(), List.of(), fit, fit, fit));
+    }
+    return new dev.pipeplan.models.Profile(m.name(), "cpu", "test", layers, 20_000, 1e12);
   }
 
   /** The plan with its first stage moved to another device than its schedule kind puts it on. */
@@ -252,10 +307,58 @@ class HostileCommandLinesTest {
     c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));
     c.add(of("run --plan @/contradictory.json -o @/run.json", "contradictory"));
     c.add(of("run --plan @/plan.json --iterations 0 -o @/run.json", "iterations"));
+    c.add(of("run --plan @/plan.json --iterations 3 -o @/run.json", "at least 5", "3"));
     c.add(of("run --plan @/plan.json --warmup -1 -o @/run.json", "warmup"));
     c.add(of("run --plan @/plan.json -o @/existing", "is a folder"));
     c.add(of("run --plan @/plan.json --backend tpu -o @/run.json", "tpu"));
     c.add(of("run --plan @/gpu-plan.json -o @/run.json", "GiB this machine gives", "cpu:1x4"));
+    // calibrate
+    c.add(of("calibrate -o @/cal.json", "--run", "--profile"));
+    c.add(of("calibrate --run @/run.json -o @/cal.json", "--run needs --profile"));
+    c.add(of("calibrate --profile @/tiny-profile.json -o @/cal.json", "--profile needs --run"));
+    c.add(
+        of(
+            "calibrate --run @/missing-run.json --profile @/tiny-profile.json -o @/cal.json",
+            "missing-run.json",
+            "does not exist"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/missing-profile.json -o @/cal.json",
+            "missing-profile.json"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/small-profile.json -o @/cal.json",
+            "gpt-small-cpu",
+            "gpt-tiny"));
+    c.add(
+        of(
+            "calibrate --run @/plan.json --profile @/tiny-profile.json -o @/cal.json",
+            "not a run file",
+            "pipeplan-run"));
+    // the run's times are an H100's, the profile's a CPU's: factors far outside the bounds
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json -o @/cal.json",
+            "outside",
+            "do not describe the same machine"));
+    c.add(
+        of(
+            "calibrate --run @/truncated.json --profile @/tiny-profile.json -o @/cal.json",
+            "truncated"));
+    c.add(
+        of("calibrate --run @/run.json --profile @/run.json -o @/cal.json", "profile", "run.json"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --time cycles -o @/cal.json",
+            "cycles"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --time cpu -o @/cal.json",
+            "no cpu times"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json -o @/existing",
+            "is a folder"));
     // models and clusters
     c.add(of("models show nosuch", "nosuch"));
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
@@ -270,13 +373,22 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
     c.add(of("calibrate --measurements @/runs.json -o @/existing", "is a folder"));
     c.add(of("calibrate --measurements @/runs.json -o @/a-file/x.json", "a-file"));
-    c.add(of("calibrate", "--measurements"));
+    c.add(of("calibrate", "--measurements", "--run"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs.json --run @/run.json --profile @/tiny-profile.json",
+            "--run does not go with --measurements"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --device a100",
+            "--device does not go with --run"));
     // demo
     c.add(of("demo --workers -1 -o @/demo", "--workers"));
     c.add(of("demo --workers 100000 -o @/demo", "--workers", "100000"));
     c.add(of("demo --global-batch -1 -o @/demo", "-1"));
     c.add(of("demo --global-batch 2000000000 -o @/demo", "2000000000"));
     c.add(of("demo --iterations 0 -o @/demo", "--iterations"));
+    c.add(of("demo --iterations 4 -o @/demo", "--iterations must be at least 5"));
     c.add(of("demo --global-batch 16 --microbatches 5 -o @/demo", "not divisible"));
     c.add(of("demo -o @/a-file", "a-file"));
     c.add(of("demo -o @/users-folder", "users-folder", "not pipeplan's"));

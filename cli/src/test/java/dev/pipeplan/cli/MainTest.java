@@ -23,6 +23,7 @@ class MainTest {
         "report",
         "profile",
         "run",
+        "calibrate",
         "demo"
       })
   void everyCommandPrintsItsHelpEvenWithRequiredOptionsMissing(String command) {

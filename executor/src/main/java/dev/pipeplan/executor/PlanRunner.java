@@ -2,6 +2,7 @@ package dev.pipeplan.executor;
 
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.runtime.IterationResult;
+import dev.pipeplan.executor.runtime.MachineLoad;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.executor.runtime.OptimizerSettings;
 import dev.pipeplan.executor.runtime.PipelineConfig;
@@ -12,6 +13,7 @@ import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -177,20 +179,48 @@ public final class PlanRunner {
     Timeline predicted = PlanPrediction.predict(plan).timeline();
     List<Timeline> measured = new ArrayList<>(options.iterations());
     List<Double> losses = new ArrayList<>(options.iterations());
+    List<List<Long>> cpuTimes = new ArrayList<>(options.iterations());
+    String loadBefore = CpuBackend.loadAverage();
+    long[][] workerSums = new long[schedule.deviceCount()][2];
+    MachineLoad measuredFrom = null;
+    MachineLoad measuredTo;
     try (PipelineRuntime runtime = new PipelineRuntime(config, clock)) {
       int total = options.warmup() + options.iterations();
       for (int i = 0; i < total; i++) {
+        if (i == options.warmup()) {
+          measuredFrom = MachineLoad.now();
+        }
         IterationResult r = runtime.runIteration(i);
         boolean warm = i < options.warmup();
         if (!warm) {
           measured.add(r.timeline());
+          cpuTimes.add(r.actionCpuNanos());
           losses.add(r.loss());
+          for (RunNoise.WorkerTime w : r.workerTimes()) {
+            workerSums[w.device()][0] += w.busyWallNanos();
+            workerSums[w.device()][1] += w.busyCpuNanos();
+          }
         }
         progress.accept(
             ComparisonText.progressLine(
                 i, options.warmup(), options.iterations(), r.timeline().makespanNanos(), r.loss()));
       }
+      measuredTo = MachineLoad.now();
     }
+    List<RunNoise.WorkerTime> workers = new ArrayList<>();
+    for (int d = 0; d < workerSums.length; d++) {
+      workers.add(new RunNoise.WorkerTime(d, workerSums[d][0], workerSums[d][1]));
+    }
+    int cores = CpuBackend.cores();
+    RunNoise noise =
+        new RunNoise(
+            workers,
+            cores,
+            loadBefore,
+            CpuBackend.loadAverage(),
+            measuredTo.otherProcessCoresSince(measuredFrom, cores),
+            measuredTo.stealFractionSince(measuredFrom),
+            options.threadsPerWorker() == 1);
     return new MeasuredRun(
         plan.model().name(),
         plan.scheduleKind().id(),
@@ -207,6 +237,8 @@ public final class PlanRunner {
         CpuBackend.NAME,
         CpuBackend.describeMachine(),
         threads,
-        options.seed());
+        options.seed(),
+        cpuTimes,
+        noise);
   }
 }

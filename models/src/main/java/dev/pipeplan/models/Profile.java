@@ -14,6 +14,11 @@ import java.util.Objects;
  * @param layers one entry per layer, in model order
  * @param handoffLatencyNanos fixed time to hand a tensor from one worker to the next
  * @param handoffBytesPerSecond bandwidth of that hand-off
+ * @param repeatability how steady the measurements were (unknown for a profile written before it
+ *     was recorded, or read from another tool)
+ * @param calibration the corrections {@code pipeplan calibrate} applied to the layers' times, one
+ *     per (layer kind, action type), sorted; empty for a profile as measured (and when absent in a
+ *     file)
  */
 public record Profile(
     String modelName,
@@ -21,7 +26,28 @@ public record Profile(
     String machine,
     List<LayerProfile> layers,
     long handoffLatencyNanos,
-    double handoffBytesPerSecond) {
+    double handoffBytesPerSecond,
+    Repeatability repeatability,
+    List<Correction> calibration) {
+
+  /** A profile as measured, without calibration. */
+  public Profile(
+      String modelName,
+      String backend,
+      String machine,
+      List<LayerProfile> layers,
+      long handoffLatencyNanos,
+      double handoffBytesPerSecond) {
+    this(
+        modelName,
+        backend,
+        machine,
+        layers,
+        handoffLatencyNanos,
+        handoffBytesPerSecond,
+        Repeatability.unknown(),
+        List.of());
+  }
 
   public Profile {
     Checks.nonBlank("profile modelName", modelName);
@@ -30,6 +56,51 @@ public record Profile(
     layers = List.copyOf(Objects.requireNonNull(layers, "layers"));
     Checks.nonNegative("profile handoffLatencyNanos", handoffLatencyNanos);
     Checks.positive("profile handoffBytesPerSecond", handoffBytesPerSecond);
+    calibration = calibration == null ? List.of() : List.copyOf(calibration);
+    repeatability = repeatability == null ? Repeatability.unknown() : repeatability;
+  }
+
+  /**
+   * How repeatable a profile is: the layers were measured in two passes, one after the other, each
+   * of {@code repeatsPerPass} repeats per layer, size and action. Spreads are relative to the
+   * median; -1 means unknown.
+   *
+   * @param repeatsPerPass repeats per pass
+   * @param medianRepeatSpread over every (layer, size, action), the median of (slowest - fastest) /
+   *     median of its repeats
+   * @param medianPassDifference the median over the same of |pass A - pass B| / the kept value,
+   *     each pass's median against the other's: how far two profiles taken in a row differ
+   * @param maxPassDifference the largest such difference
+   */
+  public record Repeatability(
+      int repeatsPerPass,
+      double medianRepeatSpread,
+      double medianPassDifference,
+      double maxPassDifference) {
+    public static Repeatability unknown() {
+      return new Repeatability(0, -1, -1, -1);
+    }
+  }
+
+  /**
+   * One fitted correction: every layer of kind {@code layerKind} had its {@code action} times
+   * multiplied by {@code factor}.
+   *
+   * @param layerKind the layer kind's id ("transformer_block")
+   * @param action "F", "I" or "W"
+   * @param factor the multiplier, above 0
+   * @param actionCount how many measured actions informed it (0: held at 1, nothing measured)
+   * @param source the run files it was fitted from
+   */
+  public record Correction(
+      String layerKind, String action, double factor, int actionCount, String source) {
+    public Correction {
+      Checks.nonBlank("correction layerKind", layerKind);
+      Checks.nonBlank("correction action", action);
+      Checks.positive("correction factor", factor);
+      Checks.nonNegative("correction actionCount", actionCount);
+      Objects.requireNonNull(source, "source");
+    }
   }
 
   /** The link a profile's hand-off measurements describe. */

@@ -5,6 +5,7 @@ import dev.pipeplan.executor.layers.LayerFactory;
 import dev.pipeplan.executor.layers.MicroBatch;
 import dev.pipeplan.executor.layers.Parameter;
 import dev.pipeplan.models.data.SyntheticTokens;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.TimedAction;
@@ -158,18 +159,28 @@ public final class PipelineRuntime implements AutoCloseable {
 
     List<TimedAction> actions = new ArrayList<>(schedule.actionCount());
     List<Long> stepNanos = new ArrayList<>(p);
+    List<RunNoise.WorkerTime> workerTimes = new ArrayList<>(p);
+    Map<TimedAction, Long> cpuOf = new java.util.HashMap<>();
     for (WorkerResult r : results) {
       actions.addAll(r.actions());
+      for (int i = 0; i < r.actions().size(); i++) {
+        cpuOf.put(r.actions().get(i), r.actionCpuNanos().get(i));
+      }
       stepNanos.add(r.optimizerStepNanos());
+      workerTimes.add(new RunNoise.WorkerTime(r.device(), r.busyWallNanos(), r.busyCpuNanos()));
     }
     actions.sort(
         Comparator.comparingInt(TimedAction::device)
             .thenComparingLong(TimedAction::startNanos)
             .thenComparing(TimedAction::action));
+    List<Long> actionCpuNanos = new ArrayList<>(actions.size());
+    for (TimedAction a : actions) {
+      actionCpuNanos.add(cpuOf.get(a));
+    }
     double loss = stages.get(stages.size() - 1).drainLoss();
     Timeline timeline =
         new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
-    return new IterationResult(iteration, timeline, loss, stepNanos);
+    return new IterationResult(iteration, timeline, actionCpuNanos, loss, stepNanos, workerTimes);
   }
 
   /** Every parameter's current gradient, by name, as copies. */
@@ -237,7 +248,13 @@ public final class PipelineRuntime implements AutoCloseable {
   }
 
   /** What a worker hands back. */
-  private record WorkerResult(int device, List<TimedAction> actions, long optimizerStepNanos) {}
+  private record WorkerResult(
+      int device,
+      List<TimedAction> actions,
+      List<Long> actionCpuNanos,
+      long optimizerStepNanos,
+      long busyWallNanos,
+      long busyCpuNanos) {}
 
   /** One device's loop over its action list. */
   private final class Worker implements java.util.concurrent.Callable<WorkerResult> {
@@ -247,6 +264,10 @@ public final class PipelineRuntime implements AutoCloseable {
     private final CountDownLatch startGate;
     private final CountDownLatch finished;
     private final long[] origin;
+    private final NanoClock cpu = NanoClock.threadCpu();
+    private long busyWallNanos;
+    private long busyCpuNanos;
+    private long lastCpuNanos;
 
     Worker(
         int device,
@@ -270,6 +291,7 @@ public final class PipelineRuntime implements AutoCloseable {
         long t0 = origin[0];
         List<Action> actions = schedule.deviceActions().get(device);
         List<TimedAction> timed = new ArrayList<>(actions.size());
+        List<Long> timedCpu = new ArrayList<>(actions.size());
         for (Action action : actions) {
           if (Thread.interrupted()) {
             throw new ExecutionFailedException(
@@ -282,6 +304,7 @@ public final class PipelineRuntime implements AutoCloseable {
           }
           try {
             timed.add(run(action, t0));
+            timedCpu.add(lastCpuNanos);
           } catch (InterruptedException e) {
             throw new ExecutionFailedException(
                 "device "
@@ -313,7 +336,7 @@ public final class PipelineRuntime implements AutoCloseable {
           updaters.get(device).step();
           stepNanos = clock.nanoTime() - s0;
         }
-        return new WorkerResult(device, timed, stepNanos);
+        return new WorkerResult(device, timed, timedCpu, stepNanos, busyWallNanos, busyCpuNanos);
       } catch (InterruptedException e) {
         throw new ExecutionFailedException(
             "device " + device + " was stopped before it started", e);
@@ -341,9 +364,12 @@ public final class PipelineRuntime implements AutoCloseable {
             case F -> {
               INDArray input =
                   stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
+              long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
               INDArray out = stage.forward(mb, input, batches.get(mb));
               long finish = clock.nanoTime();
+              lastCpuNanos = cpu.nanoTime() - cpu0;
+              busyCpuNanos += lastCpuNanos;
               if (!stage.isLast()) {
                 mailboxes
                     .get(schedule.deviceOf(s + 1))
@@ -354,12 +380,15 @@ public final class PipelineRuntime implements AutoCloseable {
             case I, B -> {
               INDArray grad =
                   stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
+              long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
               INDArray inputGrad = stage.backwardInput(mb, grad);
               if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
                 stage.backwardWeight(mb);
               }
               long finish = clock.nanoTime();
+              lastCpuNanos = cpu.nanoTime() - cpu0;
+              busyCpuNanos += lastCpuNanos;
               if (!stage.isFirst()) {
                 mailboxes
                     .get(schedule.deviceOf(s - 1))
@@ -368,11 +397,17 @@ public final class PipelineRuntime implements AutoCloseable {
               yield finish;
             }
             case W -> {
+              long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
               stage.backwardWeight(mb);
-              yield clock.nanoTime();
+              long finish = clock.nanoTime();
+              lastCpuNanos = cpu.nanoTime() - cpu0;
+              busyCpuNanos += lastCpuNanos;
+              yield finish;
             }
           };
+      busyWallNanos += Math.max(0, end - start);
+
       return new TimedAction(device, action, start - t0, Math.max(start, end) - t0);
     }
   }

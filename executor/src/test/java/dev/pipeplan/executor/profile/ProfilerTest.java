@@ -45,6 +45,33 @@ class ProfilerTest {
   }
 
   @Test
+  void recordsTwoPassesAndTheirRepeatabilityWithMicroBatchesInFlight() {
+    ModelSpec model = ModelLoader.load("gpt-tiny", 8);
+    AtomicLong ticks = new AtomicLong();
+    NanoClock clock = () -> ticks.addAndGet(1000);
+    Profile profile =
+        Profiler.profile(
+            model, new Profiler.Options(List.of(1), 1, 2, 1, 5L, 1, 3), clock, s -> {});
+    assertThat(profile.machine()).contains("3 micro-batches in flight");
+    // every timed action reads the clock twice in a row: 1 us each, in both passes
+    assertThat(profile.layers().get(1).samples().get(0).backwardInputNanos()).isEqualTo(1000);
+    Profile.Repeatability r = profile.repeatability();
+    assertThat(r.repeatsPerPass()).isEqualTo(2);
+    assertThat(r.medianRepeatSpread()).isZero();
+    assertThat(r.medianPassDifference()).isZero();
+    assertThat(r.maxPassDifference()).isZero();
+    assertThat(ProfileJson.read(ProfileJson.write(profile))).isEqualTo(profile);
+  }
+
+  @Test
+  void refusesMoreMicroBatchesInFlightThanTheLimit() {
+    assertThatThrownBy(() -> new Profiler.Options(List.of(1), 1, 2, 1, 5L, 1, 17))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("17")
+        .hasMessageContaining("16");
+  }
+
+  @Test
   void concurrentWorkersMeasureTogetherAndKeepTheFirstWorkersTimes() {
     ModelSpec model = ModelLoader.load("gpt-tiny", 4);
     Profile profile =

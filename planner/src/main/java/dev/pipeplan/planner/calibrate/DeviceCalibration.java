@@ -76,7 +76,7 @@ public final class DeviceCalibration {
    * @param chosenVirtualStages the v the prediction used
    */
   public record Row(
-      MeasuredRun run,
+      TrainingRun run,
       double priorSeconds,
       double fittedSeconds,
       int chosenVirtualStages,
@@ -130,9 +130,9 @@ public final class DeviceCalibration {
   }
 
   /** The devices the runs used, in order of first use. */
-  public static List<String> devices(List<MeasuredRun> runs) {
+  public static List<String> devices(List<TrainingRun> runs) {
     List<String> names = new ArrayList<>();
-    for (MeasuredRun r : runs) {
+    for (TrainingRun r : runs) {
       if (!names.contains(r.deviceName())) {
         names.add(r.deviceName());
       }
@@ -146,11 +146,11 @@ public final class DeviceCalibration {
    * @param source what the fitted numbers will say they come from
    * @throws BadInputException when no run used the device
    */
-  public static Fit fit(List<MeasuredRun> allRuns, String device, String source) {
+  public static Fit fit(List<TrainingRun> allRuns, String device, String source) {
     Objects.requireNonNull(allRuns, "runs");
     Objects.requireNonNull(device, "device");
-    List<MeasuredRun> runs = new ArrayList<>();
-    for (MeasuredRun r : allRuns) {
+    List<TrainingRun> runs = new ArrayList<>();
+    for (TrainingRun r : allRuns) {
       if (r.deviceName().equals(device)) {
         runs.add(r);
       }
@@ -234,9 +234,9 @@ public final class DeviceCalibration {
    * @return per run of the device, in the file's order: measured over held-out-predicted seconds,
    *     minus one (the convention of {@link Row#fittedError})
    */
-  public static List<Double> leaveOneOutErrors(List<MeasuredRun> allRuns, String device) {
-    List<MeasuredRun> runs = new ArrayList<>();
-    for (MeasuredRun r : allRuns) {
+  public static List<Double> leaveOneOutErrors(List<TrainingRun> allRuns, String device) {
+    List<TrainingRun> runs = new ArrayList<>();
+    for (TrainingRun r : allRuns) {
       if (r.deviceName().equals(device)) {
         runs.add(r);
       }
@@ -247,8 +247,8 @@ public final class DeviceCalibration {
     }
     DeviceEfficiency prior = RooflineParameters.prior(device).efficiency();
     for (int i = 0; i < runs.size(); i++) {
-      List<MeasuredRun> others = new ArrayList<>(runs);
-      MeasuredRun held = others.remove(i);
+      List<TrainingRun> others = new ArrayList<>(runs);
+      TrainingRun held = others.remove(i);
       DeviceEfficiency fitted = fit(others, device, "leave-one-out").fitted();
       int v = predict(held, prior, held.virtualStages()).candidate().virtualStages();
       double seconds = predict(held, fitted, OptionalInt.of(v)).iterationNanos() / 1e9;
@@ -258,7 +258,7 @@ public final class DeviceCalibration {
   }
 
   private static double[] residuals(
-      List<MeasuredRun> runs,
+      List<TrainingRun> runs,
       double[] u,
       double[] start,
       double backwardRatio,
@@ -302,7 +302,7 @@ public final class DeviceCalibration {
   }
 
   /** Plans exactly the run's configuration on its cluster priced with {@code efficiency}. */
-  static Evaluation predict(MeasuredRun run, DeviceEfficiency efficiency, OptionalInt v) {
+  static Evaluation predict(TrainingRun run, DeviceEfficiency efficiency, OptionalInt v) {
     List<DeviceGroup> groups = new ArrayList<>();
     for (DeviceGroup g : run.cluster().groups()) {
       groups.add(

@@ -31,7 +31,7 @@ class DeviceCalibrationTest {
 
   @Test
   void fittingThePublishedRunsReproducesThePresetsEfficiencies() {
-    List<MeasuredRun> runs = MeasuredRuns.read(PUBLISHED);
+    List<TrainingRun> runs = TrainingRuns.read(PUBLISHED);
     for (String device : List.of("h100-sxm", "a100-80gb")) {
       DeviceEfficiency preset = RooflineParameters.fitted().get(device);
       DeviceEfficiency fitted = DeviceCalibration.fit(runs, device, "test").fitted();
@@ -52,11 +52,11 @@ class DeviceCalibrationTest {
     // "Measurements" predicted with known efficiencies; the fit must find its way back to them
     // from the prior and leave every run within a fraction of a percent.
     DeviceEfficiency truth = new DeviceEfficiency(0.62, 0.70, 0.55, 0.55 * 0.55 / 0.65, "truth");
-    List<MeasuredRun> runs = new ArrayList<>();
+    List<TrainingRun> runs = new ArrayList<>();
     int i = 0;
     for (int seq : new int[] {512, 1024, 2048}) {
       for (int b : new int[] {1, 4}) {
-        MeasuredRun shape = run("s" + i++, seq, b, 1.0);
+        TrainingRun shape = run("s" + i++, seq, b, 1.0);
         double seconds =
             DeviceCalibration.predict(shape, truth, OptionalInt.empty()).iterationNanos() / 1e9;
         runs.add(run(shape.id(), seq, b, seconds));
@@ -74,11 +74,11 @@ class DeviceCalibrationTest {
   @Test
   void runsFromOneTruthArePredictedFromTheOtherRuns() {
     DeviceEfficiency truth = new DeviceEfficiency(0.6, 0.8, 0.6, 0.5, "truth");
-    List<MeasuredRun> runs = new ArrayList<>();
+    List<TrainingRun> runs = new ArrayList<>();
     int i = 0;
     for (int seq : new int[] {512, 2048}) {
       for (int b : new int[] {1, 4}) {
-        MeasuredRun shape = run("s" + i++, seq, b, 1.0);
+        TrainingRun shape = run("s" + i++, seq, b, 1.0);
         double seconds =
             DeviceCalibration.predict(shape, truth, OptionalInt.empty()).iterationNanos() / 1e9;
         runs.add(run(shape.id(), seq, b, seconds));
@@ -92,7 +92,7 @@ class DeviceCalibrationTest {
 
   @Test
   void aDeviceNoRunUsedIsNamedWithTheDevicesTheRunsUsed() {
-    List<MeasuredRun> runs = List.of(run("a", 1024, 1, 1.0));
+    List<TrainingRun> runs = List.of(run("a", 1024, 1, 1.0));
     assertThatThrownBy(() -> DeviceCalibration.fit(runs, "v100", "test"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("v100")
@@ -107,7 +107,7 @@ class DeviceCalibrationTest {
         "{\"runs\": [{\"id\": \"x\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\","
             + " \"tp\": 1, \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8,"
             + " \"sequenceLength\": 1024, \"iterationSeconds\": -2}]}");
-    assertThatThrownBy(() -> MeasuredRuns.read(file))
+    assertThatThrownBy(() -> TrainingRuns.read(file))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("iterationSeconds")
         .hasMessageContaining("-2");
@@ -116,7 +116,7 @@ class DeviceCalibrationTest {
         "{\"runs\": [{\"id\": \"x\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\","
             + " \"tp\": 1, \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8,"
             + " \"sequenceLenght\": 1024, \"iterationSeconds\": 2}]}");
-    assertThatThrownBy(() -> MeasuredRuns.read(file))
+    assertThatThrownBy(() -> TrainingRuns.read(file))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("sequenceLenght")
         .hasMessageContaining("sequenceLength");
@@ -144,7 +144,7 @@ class DeviceCalibrationTest {
         .hasMessageContaining("31 blocks");
   }
 
-  private static MeasuredRun run(String id, int seq, int b, double seconds) {
+  private static TrainingRun run(String id, int seq, int b, double seconds) {
     ModelSpec model = ModelLoader.load("gpt3-1.3b", seq);
     TrainingSpec training =
         new TrainingSpec(
@@ -156,7 +156,7 @@ class DeviceCalibrationTest {
             Attention.FLASH,
             OptimizerSharding.ZERO1,
             false);
-    return new MeasuredRun(
+    return new TrainingRun(
         id,
         "synthetic",
         "",

@@ -9,6 +9,7 @@ import dev.pipeplan.reports.chart.ByteUnit;
 import dev.pipeplan.reports.chart.SearchPoint;
 import dev.pipeplan.reports.summary.DeviceSummary;
 import dev.pipeplan.reports.summary.TimelineSummary;
+import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -208,6 +209,41 @@ public final class PlanReport {
                   r.backend() + (r.threadSettings().isEmpty() ? "" : ", " + r.threadSettings())));
           if (!r.machine().isEmpty()) {
             runDetails.add(row("machine", r.machine()));
+          }
+          r.errorInterval()
+              .ifPresent(
+                  ci ->
+                      runDetails.add(
+                          row(
+                              "iteration error interval",
+                              "95% bootstrap interval "
+                                  + ci.text()
+                                  + " over "
+                                  + ci.iterations()
+                                  + " iterations: "
+                                  + (ci.withinNoise() ? "within noise" : "outside the noise"))));
+          r.cpuComparison()
+              .ifPresent(
+                  cpu ->
+                      runDetails.add(
+                          row(
+                              "per-action error on CPU time",
+                              String.format(
+                                  java.util.Locale.ROOT,
+                                  "median %.1f%%, p90 %.1f%% (each action timed by its thread's CPU"
+                                      + " time: the time other processes held the core left out)",
+                                  100 * cpu.medianActionError(),
+                                  100 * cpu.p90ActionError()))));
+          if (r.noise().known()) {
+            runDetails.add(
+                row(
+                    "machine noise",
+                    ComparisonText.noiseLine(r.noise())
+                        .substring("machine noise".length())
+                        .trim()));
+          }
+          if (r.noise().busy()) {
+            runDetails.add(row("WARNING", r.noise().warning()));
           }
         });
 

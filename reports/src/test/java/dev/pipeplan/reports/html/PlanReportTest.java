@@ -104,6 +104,44 @@ class PlanReportTest {
   }
 
   @Test
+  void aBusyRunCarriesItsWarningIntoTheReport() throws Exception {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
+    MeasuredRun r = run(plan, predicted, "1f1b");
+    List<dev.pipeplan.simulator.compare.RunNoise.WorkerTime> workers = new java.util.ArrayList<>();
+    for (int d = 0; d < 4; d++) {
+      workers.add(new dev.pipeplan.simulator.compare.RunNoise.WorkerTime(d, 300, 100));
+    }
+    MeasuredRun busy =
+        new MeasuredRun(
+            r.modelName(),
+            r.scheduleName(),
+            r.pipelineDevices(),
+            r.virtualStages(),
+            r.microBatchCount(),
+            r.microBatchSize(),
+            r.partition(),
+            r.predicted(),
+            r.iterations(),
+            r.representativeIteration(),
+            r.losses(),
+            r.warmupIterations(),
+            r.backend(),
+            r.machine(),
+            r.threadSettings(),
+            r.seed(),
+            List.of(),
+            new dev.pipeplan.simulator.compare.RunNoise(
+                workers, 2, "1.0 1.0 1.0", "3.9 1.5 1.1", 1.9, 0.0, true));
+    HtmlReport.write(PlanReport.content(plan, "", Optional.of(busy)), dir.resolve("busy"));
+    String html = Files.readString(dir.resolve("busy/index.html"));
+    assertThat(html)
+        .contains("WARNING")
+        .contains("the machine was busy: 1.9 of 2 cores taken by other processes")
+        .contains("machine noise");
+  }
+
+  @Test
   void rejectsARunOfAnotherSchedule() {
     Plan plan = ReportPlans.fourStageOneFOneB();
     Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();

@@ -17,6 +17,7 @@ public final class AccuracyTable {
   private final String machine;
   private final String loadBefore;
   private final List<String> rows = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
   private String loadAfter = "";
 
   public AccuracyTable(String modelName, String machine, String loadBefore) {
@@ -41,7 +42,7 @@ public final class AccuracyTable {
     rows.add(
         String.format(
             Locale.ROOT,
-            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %.1f%% | %.1f%% | %.3f | %.3f | %.1e |",
+            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %s | %.3f | %.3f | %s | %s | %.1e |",
             run.scheduleName(),
             run.pipelineDevices(),
             run.virtualStages(),
@@ -53,11 +54,42 @@ public final class AccuracyTable {
             fastest / 1e6,
             slowest / 1e6,
             100 * c.iterationError(),
+            run.errorInterval()
+                .map(ci -> ci.text() + (ci.withinNoise() ? " within noise" : ""))
+                .orElse("–"),
             100 * c.medianActionError(),
             100 * c.p90ActionError(),
+            run.cpuComparison()
+                .map(
+                    cpu ->
+                        String.format(
+                            Locale.ROOT,
+                            "%.1f%% / %.1f%%",
+                            100 * cpu.medianActionError(),
+                            100 * cpu.p90ActionError()))
+                .orElse("–"),
             c.predictedBubbleRatio(),
             c.measuredBubbleRatio(),
+            wallOverCpu(run.noise()),
+            otherCores(run.noise()),
             gradientDifference));
+    if (run.noise().busy()) {
+      warnings.add(run.scheduleName() + ": " + run.noise().warning());
+    }
+  }
+
+  private static String wallOverCpu(RunNoise noise) {
+    if (!noise.known() || !noise.cpuTimeComparable()) {
+      return "–";
+    }
+    return String.format(Locale.ROOT, "%+.0f%%", 100 * noise.worstWaitingShare());
+  }
+
+  private static String otherCores(RunNoise noise) {
+    if (noise.otherProcessCores() < 0) {
+      return "–";
+    }
+    return String.format(Locale.ROOT, "%.1f of %d", noise.otherProcessCores(), noise.cores());
   }
 
   public void finish(String loadAfterText) {
@@ -74,10 +106,15 @@ public final class AccuracyTable {
     b.append("\n\n");
     b.append(
         "| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
-            + " | action error median | action error p90 | bubble predicted | bubble measured | gradient difference |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + " | error 95% interval | action error median | action error p90"
+            + " | action error on CPU time median / p90 | bubble predicted | bubble measured"
+            + " | wall over CPU | other processes (cores) | gradient difference |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (String row : rows) {
       b.append(row).append('\n');
+    }
+    for (String warning : warnings) {
+      b.append('\n').append("WARNING: ").append(warning).append('\n');
     }
     return b.toString();
   }

@@ -34,6 +34,23 @@ public final class ComparisonText {
             c.measuredIterationNanos() / 1e6,
             100 * c.iterationError()));
     out.add(
+        run.errorInterval()
+            .map(
+                ci ->
+                    String.format(
+                        Locale.ROOT,
+                        "iteration error  %.0f%% bootstrap interval %s over %d iterations: %s",
+                        100 * ci.level(),
+                        ci.text(),
+                        ci.iterations(),
+                        ci.withinNoise() ? "within noise" : "outside the noise"))
+            .orElse(
+                "iteration error  no interval: fewer than "
+                    + ErrorInterval.MIN_ITERATIONS
+                    + " measured iterations (use --iterations "
+                    + ErrorInterval.MIN_ITERATIONS
+                    + " or more)"));
+    out.add(
         String.format(
             Locale.ROOT,
             "per-action error median %.1f%%, p90 %.1f%% (%d actions matched%s)",
@@ -41,6 +58,16 @@ public final class ComparisonText {
             100 * c.p90ActionError(),
             c.actions().size(),
             c.unmatchedActions() == 0 ? "" : ", " + c.unmatchedActions() + " unmatched"));
+    run.cpuComparison()
+        .ifPresent(
+            cpu ->
+                out.add(
+                    String.format(
+                        Locale.ROOT,
+                        "per-action error on thread CPU time median %.1f%%, p90 %.1f%% (what the"
+                            + " actions cost with the time other processes held the core left out)",
+                        100 * cpu.medianActionError(),
+                        100 * cpu.p90ActionError())));
     out.add(
         String.format(
             Locale.ROOT,
@@ -65,7 +92,41 @@ public final class ComparisonText {
             run.representativeNumber(),
             run.losses().get(0),
             run.losses().get(run.losses().size() - 1)));
+    RunNoise noise = run.noise();
+    if (noise.known()) {
+      out.add(noiseLine(noise));
+      if (noise.busy()) {
+        out.add("WARNING: " + noise.warning());
+      }
+    }
     return out;
+  }
+
+  /** "machine noise wall over CPU time per worker +2% +3%; other processes 0.1 of 2 cores; ...". */
+  public static String noiseLine(RunNoise noise) {
+    StringBuilder b = new StringBuilder("machine noise    wall over CPU time per worker");
+    for (RunNoise.WorkerTime w : noise.workers()) {
+      b.append(String.format(Locale.ROOT, " %+.0f%%", 100 * w.waitingShare()));
+    }
+    if (!noise.cpuTimeComparable()) {
+      b.append(" (not comparable: more than one native thread per worker)");
+    }
+    if (noise.otherProcessCores() >= 0) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "; other processes %.1f of %d cores",
+              noise.otherProcessCores(),
+              noise.cores()));
+    }
+    if (noise.stealFraction() >= 0) {
+      b.append(String.format(Locale.ROOT, "; steal %.1f%%", 100 * noise.stealFraction()));
+    }
+    b.append("; load ")
+        .append(noise.loadAverageBefore())
+        .append(" -> ")
+        .append(noise.loadAverageAfter());
+    return b.toString();
   }
 
   /**

@@ -30,6 +30,11 @@ import java.util.Objects;
  * @param threadSettings the native thread settings the workers ran with ("OMP_NUM_THREADS=1, 1
  *     thread per worker")
  * @param seed the root seed of weights and synthetic data
+ * @param actionCpuNanos per measured iteration, the thread CPU time of each action in the order of
+ *     that iteration's timeline actions; empty when not recorded (an imported trace, an older run
+ *     file)
+ * @param noise how busy the machine was while the measured iterations ran ({@link
+ *     RunNoise#unknown()} for an imported trace or a run file written before it was recorded)
  */
 public record MeasuredRun(
     String modelName,
@@ -47,7 +52,9 @@ public record MeasuredRun(
     String backend,
     String machine,
     String threadSettings,
-    long seed) {
+    long seed,
+    List<List<Long>> actionCpuNanos,
+    RunNoise noise) {
 
   public MeasuredRun {
     Checks.nonBlank("run modelName", modelName);
@@ -82,6 +89,108 @@ public record MeasuredRun(
     Checks.nonBlank("run backend", backend);
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(threadSettings, "threadSettings");
+    Objects.requireNonNull(noise, "noise");
+    List<List<Long>> cpu = new java.util.ArrayList<>();
+    for (List<Long> perIteration : Objects.requireNonNull(actionCpuNanos, "actionCpuNanos")) {
+      cpu.add(List.copyOf(perIteration));
+    }
+    actionCpuNanos = List.copyOf(cpu);
+    if (!actionCpuNanos.isEmpty()) {
+      if (actionCpuNanos.size() != iterations.size()) {
+        throw new BadInputException(
+            "run has CPU times for "
+                + actionCpuNanos.size()
+                + " iterations but "
+                + iterations.size()
+                + " iterations; they must match");
+      }
+      for (int i = 0; i < iterations.size(); i++) {
+        if (actionCpuNanos.get(i).size() != iterations.get(i).actions().size()) {
+          throw new BadInputException(
+              "run iteration "
+                  + (i + 1)
+                  + " has "
+                  + actionCpuNanos.get(i).size()
+                  + " action CPU times for "
+                  + iterations.get(i).actions().size()
+                  + " actions; they must match");
+        }
+      }
+    }
+  }
+
+  /** A run without a record of the machine's noise (an imported trace). */
+  public MeasuredRun(
+      String modelName,
+      String scheduleName,
+      int pipelineDevices,
+      int virtualStages,
+      int microBatchCount,
+      int microBatchSize,
+      String partition,
+      Timeline predicted,
+      List<Timeline> iterations,
+      int representativeIteration,
+      List<Double> losses,
+      int warmupIterations,
+      String backend,
+      String machine,
+      String threadSettings,
+      long seed) {
+    this(
+        modelName,
+        scheduleName,
+        pipelineDevices,
+        virtualStages,
+        microBatchCount,
+        microBatchSize,
+        partition,
+        predicted,
+        iterations,
+        representativeIteration,
+        losses,
+        warmupIterations,
+        backend,
+        machine,
+        threadSettings,
+        seed,
+        List.of(),
+        RunNoise.unknown());
+  }
+
+  /**
+   * The predicted timeline against the representative iteration's actions timed by their worker
+   * thread's CPU time (start as measured, duration the CPU time): the per-action error with the
+   * time other processes held the core left out. Empty when the CPU times were not recorded.
+   */
+  public java.util.Optional<Comparison> cpuComparison() {
+    if (actionCpuNanos.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Timeline wall = representative();
+    List<Long> cpu = actionCpuNanos.get(representativeIteration);
+    List<dev.pipeplan.simulator.timeline.TimedAction> actions = new java.util.ArrayList<>();
+    for (int i = 0; i < wall.actions().size(); i++) {
+      dev.pipeplan.simulator.timeline.TimedAction a = wall.actions().get(i);
+      actions.add(
+          new dev.pipeplan.simulator.timeline.TimedAction(
+              a.device(), a.action(), a.startNanos(), a.startNanos() + cpu.get(i)));
+    }
+    return java.util.Optional.of(
+        Comparison.of(
+            predicted,
+            new Timeline(
+                Timeline.MEASURED,
+                wall.scheduleName(),
+                wall.deviceCount(),
+                actions,
+                List.of(),
+                List.of())));
+  }
+
+  /** The bootstrap interval of the iteration error; empty with fewer than 5 measured iterations. */
+  public java.util.Optional<ErrorInterval> errorInterval() {
+    return ErrorInterval.of(this);
   }
 
   /** The measured timeline the comparison uses. */

@@ -68,6 +68,32 @@ public final class RunJson {
     summary.put("mostDriftedStage", c.mostDriftedStage());
     summary.put("mostDriftedRatio", c.mostDriftedRatio());
     summary.put("unmatchedActions", c.unmatchedActions());
+    run.errorInterval()
+        .ifPresent(
+            interval -> {
+              ObjectNode ci = summary.putObject("iterationErrorInterval");
+              ci.put("lower", interval.lower());
+              ci.put("upper", interval.upper());
+              ci.put("level", interval.level());
+              ci.put("iterations", interval.iterations());
+              ci.put("resamples", interval.resamples());
+              ci.put("seed", interval.seed());
+              ci.put("withinNoise", interval.withinNoise());
+            });
+    summary.put("machineBusy", run.noise().busy());
+    summary.put("warning", run.noise().warning());
+    if (run.noise().known()) {
+      root.set("noise", noiseNode(run.noise()));
+    }
+    if (!run.actionCpuNanos().isEmpty()) {
+      ArrayNode cpu = root.putArray("actionCpuNanos");
+      for (List<Long> perIteration : run.actionCpuNanos()) {
+        ArrayNode row = cpu.addArray();
+        for (long nanos : perIteration) {
+          row.add(nanos);
+        }
+      }
+    }
     root.set("predicted", timelineNode(run.predicted()));
     ArrayNode iterations = root.putArray("iterations");
     for (Timeline t : run.iterations()) {
@@ -109,6 +135,13 @@ public final class RunJson {
       throw new BadInputException(source + " must hold one JSON object");
     }
     Fields f = new Fields(root, source);
+    if (!root.path("format").isTextual()) {
+      throw new BadInputException(
+          source
+              + " is not a run file: it has no 'format' (a run file has format '"
+              + FORMAT
+              + "'). Maybe give the file 'pipeplan run' wrote.");
+    }
     if (!FORMAT.equals(f.text("format")) || root.path("version").asInt(-1) != VERSION) {
       throw new BadInputException(
           source
@@ -146,10 +179,72 @@ public final class RunJson {
           f.text("backend"),
           f.text("machine"),
           f.text("threadSettings"),
-          f.field("seed").asLong());
+          f.field("seed").asLong(),
+          root.has("actionCpuNanos") ? readCpu(f.array("actionCpuNanos"), source) : List.of(),
+          root.has("noise") ? readNoise(f.field("noise"), source) : RunNoise.unknown());
     } catch (BadInputException e) {
       throw new BadInputException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  private static List<List<Long>> readCpu(JsonNode array, String source) {
+    List<List<Long>> out = new ArrayList<>();
+    for (JsonNode row : array) {
+      if (!row.isArray()) {
+        throw new BadInputException(
+            source + ": 'actionCpuNanos' must hold one array per iteration");
+      }
+      List<Long> values = new ArrayList<>();
+      for (JsonNode n : row) {
+        if (!n.canConvertToLong() || n.asLong() < 0) {
+          throw new BadInputException(
+              source + ": 'actionCpuNanos' must hold non-negative integers, got " + n);
+        }
+        values.add(n.asLong());
+      }
+      out.add(values);
+    }
+    return out;
+  }
+
+  private static ObjectNode noiseNode(RunNoise noise) {
+    ObjectNode n = Json.json().createObjectNode();
+    n.put("cores", noise.cores());
+    n.put("loadAverageBefore", noise.loadAverageBefore());
+    n.put("loadAverageAfter", noise.loadAverageAfter());
+    n.put("otherProcessCores", noise.otherProcessCores());
+    n.put("stealFraction", noise.stealFraction());
+    n.put("cpuTimeComparable", noise.cpuTimeComparable());
+    ArrayNode workers = n.putArray("workers");
+    for (RunNoise.WorkerTime w : noise.workers()) {
+      ObjectNode wn = workers.addObject();
+      wn.put("device", w.device());
+      wn.put("busyWallNanos", w.busyWallNanos());
+      wn.put("busyCpuNanos", w.busyCpuNanos());
+    }
+    return n;
+  }
+
+  /** The optional {@code noise} object (absent in run files written before it was recorded). */
+  private static RunNoise readNoise(JsonNode node, String source) {
+    Fields f = new Fields(node, source + ": noise");
+    List<RunNoise.WorkerTime> workers = new ArrayList<>();
+    for (JsonNode w : f.array("workers")) {
+      Fields wf = new Fields(w, source + ": noise.workers[]");
+      workers.add(
+          new RunNoise.WorkerTime(
+              wf.integer("device"),
+              wf.field("busyWallNanos").asLong(),
+              wf.field("busyCpuNanos").asLong()));
+    }
+    return new RunNoise(
+        workers,
+        f.integer("cores"),
+        f.text("loadAverageBefore"),
+        f.text("loadAverageAfter"),
+        f.field("otherProcessCores").asDouble(),
+        f.field("stealFraction").asDouble(),
+        f.field("cpuTimeComparable").asBoolean());
   }
 
   private static JsonNode timelineNode(Timeline timeline) {

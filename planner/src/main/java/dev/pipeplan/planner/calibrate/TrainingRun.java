@@ -28,7 +28,7 @@ import java.util.OptionalInt;
  *     own partition
  * @param measuredIterationSeconds the measured seconds per iteration
  */
-public record MeasuredRun(
+public record TrainingRun(
     String id,
     String source,
     String published,
@@ -43,7 +43,7 @@ public record MeasuredRun(
     Optional<StageBlocks> stageBlocks,
     double measuredIterationSeconds) {
 
-  public MeasuredRun {
+  public TrainingRun {
     Checks.nonBlank("id", id);
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(published, "published");

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * each with the configuration as it ran and its measured seconds per iteration. A model or cluster
  * named by a relative path is looked up beside the file first.
  */
-public final class MeasuredRuns {
+public final class TrainingRuns {
   /** At most this many runs: each is a planner search per fit step. */
   public static final int MAX_RUNS = 1_000;
 
@@ -57,10 +57,10 @@ public final class MeasuredRuns {
           "tpCommOverlap",
           "iterationSeconds");
 
-  private MeasuredRuns() {}
+  private TrainingRuns() {}
 
   /** Reads and checks every run; a bad field names the run and the field. */
-  public static List<MeasuredRun> read(Path file) {
+  public static List<TrainingRun> read(Path file) {
     InputNode root = InputNode.read(file);
     if (!root.isObject()) {
       throw root.error("must be an object with 'runs'");
@@ -74,10 +74,10 @@ public final class MeasuredRuns {
       throw root.error("runs", "has " + nodes.size() + " runs; at most " + MAX_RUNS);
     }
     Path folder = file.toAbsolutePath().getParent();
-    List<MeasuredRun> runs = new ArrayList<>();
+    List<TrainingRun> runs = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     for (InputNode n : nodes) {
-      MeasuredRun run = run(n, folder);
+      TrainingRun run = run(n, folder);
       if (!ids.add(run.id())) {
         throw n.error("id", "'" + run.id() + "' is used by two runs; ids must be unique");
       }
@@ -86,7 +86,7 @@ public final class MeasuredRuns {
     return List.copyOf(runs);
   }
 
-  private static MeasuredRun run(InputNode n, Path folder) {
+  private static TrainingRun run(InputNode n, Path folder) {
     if (!n.isObject()) {
       throw n.error("must be an object");
     }
@@ -148,7 +148,7 @@ public final class MeasuredRuns {
     if (!(seconds > 0) || Double.isInfinite(seconds)) {
       throw n.error("iterationSeconds", "must be a finite number > 0, got " + seconds);
     }
-    return new MeasuredRun(
+    return new TrainingRun(
         id,
         n.optionalString("source").orElse(""),
         n.optionalString("published").orElse(""),

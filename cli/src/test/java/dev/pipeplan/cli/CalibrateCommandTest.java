@@ -1,0 +1,136 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.ProfileJson;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.timeline.TimedAction;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CalibrateCommandTest {
+  @TempDir Path dir;
+
+  private int run(StringWriter out, StringWriter err, String... args) {
+    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  @Test
+  void calibratedProfileMakesPlanPredictWhatTheRunMeasured() throws Exception {
+    ModelSpec model = ModelLoader.load("gpt-tiny");
+    List<Profile.LayerProfile> layers = new ArrayList<>();
+    Profile.LinearFit fit = new Profile.LinearFit(20_000, 300_000);
+    for (int i = 0; i < model.layerCount(); i++) {
+      layers.add(new Profile.LayerProfile(model.layer(i).name(), List.of(), fit, fit, fit));
+    }
+    Path profile = dir.resolve("profile.json");
+    ProfileJson.write(profile, new Profile(model.name(), "cpu", "test", layers, 20_000, 1e12));
+    Path planFile = dir.resolve("plan.json");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    String[] plan = {
+      "plan",
+      "--model",
+      "gpt-tiny",
+      "--cluster",
+      "cpu:1x2",
+      "--global-batch",
+      "16",
+      "--pp",
+      "2",
+      "--microbatches",
+      "4",
+      "--schedules",
+      "zb-h1",
+      "--profile",
+      profile.toString(),
+      "--quiet",
+      "-o",
+      planFile.toString()
+    };
+    assertThat(run(out, err, plan)).as(err.toString()).isZero();
+    Plan p = PlanJson.read(planFile);
+    // a run in which every forward took twice its predicted time, the rest as predicted
+    Timeline predicted = PlanPrediction.predict(p).timeline();
+    List<TimedAction> actions = new ArrayList<>();
+    for (TimedAction a : predicted.actions()) {
+      long d = a.durationNanos() * (a.action().type() == ActionType.F ? 2 : 1);
+      actions.add(new TimedAction(a.device(), a.action(), a.startNanos(), a.startNanos() + d));
+    }
+    Timeline measured =
+        new Timeline(Timeline.MEASURED, predicted.scheduleName(), 2, actions, List.of(), List.of());
+    Path runFile = dir.resolve("run.json");
+    RunJson.write(
+        runFile,
+        new MeasuredRun(
+            "gpt-tiny",
+            "zb-h1",
+            2,
+            1,
+            4,
+            p.microBatchSize(),
+            p.partition().toString(),
+            predicted,
+            List.of(measured),
+            0,
+            List.of(1.0),
+            0,
+            "cpu",
+            "test",
+            "test",
+            1L));
+
+    Path calibrated = dir.resolve("out").resolve("calibrated.json");
+    out = new StringWriter();
+    int code =
+        run(
+            out,
+            err,
+            "calibrate",
+            "--run",
+            runFile.toString(),
+            "--profile",
+            profile.toString(),
+            "-o",
+            calibrated.toString());
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("transformer_block")
+        .contains("(wall time)")
+        .contains("before: ")
+        .contains("after:  ")
+        .contains("created folder")
+        .contains("wrote " + calibrated);
+    Profile fitted = ProfileJson.read(calibrated);
+    assertThat(fitted.layers().get(1).forward().perSampleNanos())
+        .isCloseTo(600_000, within(6_000.0));
+    assertThat(fitted.layers().get(1).backwardInput().perSampleNanos())
+        .isCloseTo(300_000, within(3_000.0));
+    assertThat(fitted.calibration()).isNotEmpty();
+    // plan reads the calibrated profile
+    Path replanned = dir.resolve("replanned.json");
+    String[] again = plan.clone();
+    again[again.length - 1] = replanned.toString();
+    again[14] = calibrated.toString();
+    assertThat(run(new StringWriter(), err, again)).as(err.toString()).isZero();
+    assertThat(Files.exists(replanned)).isTrue();
+    assertThat(PlanJson.read(replanned).predicted().pipelineNanos())
+        .isGreaterThan(p.predicted().pipelineNanos());
+  }
+}

@@ -1,0 +1,216 @@
+package dev.pipeplan.executor.profile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.search.PlanBuilder;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.planner.search.ProgressListener;
+import dev.pipeplan.planner.search.SearchOptions;
+import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.timeline.TimedAction;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RunCalibrationTest {
+  private static final ModelSpec MODEL = ModelLoader.load("gpt-tiny");
+
+  /** Each kind its own times, so that the stages' sums tell the kinds apart. */
+  private static Profile profile() {
+    List<Profile.LayerProfile> layers = new ArrayList<>();
+    for (int i = 0; i < MODEL.layerCount(); i++) {
+      LayerKind kind = MODEL.layer(i).kind();
+      double scale =
+          switch (kind) {
+            case EMBEDDING -> 0.2;
+            case LM_HEAD -> 3.0;
+            default -> 1.0;
+          };
+      layers.add(
+          new Profile.LayerProfile(
+              MODEL.layer(i).name(),
+              List.of(),
+              new Profile.LinearFit(100_000 * scale, 400_000 * scale),
+              new Profile.LinearFit(80_000 * scale, 500_000 * scale),
+              new Profile.LinearFit(50_000 * scale, 200_000 * scale)));
+    }
+    return new Profile(MODEL.name(), "cpu", "test", layers, 20_000, 1e12);
+  }
+
+  private static Plan plan(Profile profile, ScheduleKind kind) {
+    TrainingSpec training = TrainingSpec.of(16, MODEL.sequenceLength(), MODEL.dtype());
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(2)
+            .withTp(1)
+            .withProfile(profile)
+            .withMicroBatches(4)
+            .withKinds(List.of(kind));
+    return PlanBuilder.fromSearch(
+        Planner.search(
+            MODEL, training, Clusters.load("cpu:1x2"), options, ProgressListener.none()));
+  }
+
+  /**
+   * A run of the plan whose actions took {@code factors} times their predicted duration; every
+   * {@code outlierEvery}-th action (0: none) took four times more again.
+   */
+  private static MeasuredRun run(Plan plan, Map<ActionType, Double> factors, int outlierEvery) {
+    Timeline predicted = PlanPrediction.predict(plan).timeline();
+    List<Timeline> iterations = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    int n = 0;
+    for (int it = 0; it < 5; it++) {
+      List<TimedAction> actions = new ArrayList<>();
+      for (TimedAction a : predicted.actions()) {
+        double f = factors.get(a.action().type());
+        if (outlierEvery > 0 && n++ % outlierEvery == 0) {
+          f *= 4;
+        }
+        long duration = Math.round(a.durationNanos() * f);
+        actions.add(
+            new TimedAction(a.device(), a.action(), a.startNanos(), a.startNanos() + duration));
+      }
+      iterations.add(
+          new Timeline(
+              Timeline.MEASURED, predicted.scheduleName(), 2, actions, List.of(), List.of()));
+      losses.add(1.0);
+    }
+    return new MeasuredRun(
+        MODEL.name(),
+        plan.scheduleKind().id(),
+        2,
+        plan.virtualStages(),
+        plan.microBatchCount(),
+        plan.microBatchSize(),
+        plan.partition().toString(),
+        predicted,
+        iterations,
+        MeasuredRun.medianIteration(iterations),
+        losses,
+        0,
+        "cpu",
+        "test",
+        "test",
+        1L);
+  }
+
+  private static double factor(RunCalibration.Result r, LayerKind kind, ActionType type) {
+    return r.terms().stream()
+        .filter(t -> t.kind() == kind && t.type() == type)
+        .findFirst()
+        .orElseThrow()
+        .factor();
+  }
+
+  @Test
+  void recoversTheFactorsByWhichARunDeviatesFromTheProfile() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ZB_H1);
+    MeasuredRun run = run(plan, Map.of(ActionType.F, 1.5, ActionType.I, 0.8, ActionType.W, 1.1), 0);
+    RunCalibration.Result r = RunCalibration.fit(MODEL, profile, List.of(run), "run.json");
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.F)).isCloseTo(1.5, within(0.01));
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.I)).isCloseTo(0.8, within(0.01));
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.W)).isCloseTo(1.1, within(0.01));
+    // before: F predicted at 1/1.5 of the measurement, -33%
+    assertThat(r.before().signedMedianByType().get(ActionType.F)).isCloseTo(-1 / 3.0, within(0.01));
+    assertThat(r.after().medianAbs()).isLessThan(0.01);
+    // the calibrated profile carries the factors and predicts the run
+    Profile calibrated = r.calibrated();
+    assertThat(calibrated.calibration())
+        .anySatisfy(
+            c -> {
+              assertThat(c.layerKind()).isEqualTo("transformer_block");
+              assertThat(c.action()).isEqualTo("F");
+              assertThat(c.factor()).isCloseTo(1.5, within(0.01));
+              assertThat(c.source()).isEqualTo("run.json");
+            });
+    Profile.LayerProfile block = calibrated.layers().get(1);
+    Profile.LayerProfile original = profile.layers().get(1);
+    assertThat(block.forward().perSampleNanos())
+        .isCloseTo(1.5 * original.forward().perSampleNanos(), within(0.015 * 400_000));
+    assertThat(block.backwardInput().fixedNanos())
+        .isCloseTo(0.8 * original.backwardInput().fixedNanos(), within(0.01 * 80_000));
+  }
+
+  @Test
+  void aFusedBackwardInformsBothTheInputAndTheWeightFactors() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ONE_F_ONE_B);
+    MeasuredRun run = run(plan, Map.of(ActionType.F, 1.2, ActionType.B, 0.7), 0);
+    RunCalibration.Result r = RunCalibration.fit(MODEL, profile, List.of(run), "run.json");
+    assertThat(r.after().signedMedianByType().get(ActionType.B)).isCloseTo(0, within(0.01));
+    assertThat(r.after().signedMedianByType().get(ActionType.F)).isCloseTo(0, within(0.01));
+  }
+
+  @Test
+  void outliersDoNotMoveTheRobustFit() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ZB_H1);
+    MeasuredRun run = run(plan, Map.of(ActionType.F, 1.5, ActionType.I, 0.8, ActionType.W, 1.1), 9);
+    RunCalibration.Result r = RunCalibration.fit(MODEL, profile, List.of(run), "run.json");
+    assertThat(r.downWeighted()).isPositive();
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.F)).isCloseTo(1.5, within(0.05));
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.I)).isCloseTo(0.8, within(0.05));
+  }
+
+  @Test
+  void calibratingTwiceComposesTheCorrections() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ZB_H1);
+    MeasuredRun run = run(plan, Map.of(ActionType.F, 1.5, ActionType.I, 1.0, ActionType.W, 1.0), 0);
+    Profile once = RunCalibration.fit(MODEL, profile, List.of(run), "a.json").calibrated();
+    // a second run, measured after the first calibration, 10% slower again in F
+    MeasuredRun again =
+        run(plan, Map.of(ActionType.F, 1.5 * 1.1, ActionType.I, 1.0, ActionType.W, 1.0), 0);
+    Profile twice = RunCalibration.fit(MODEL, once, List.of(again), "b.json").calibrated();
+    Profile.Correction f =
+        twice.calibration().stream()
+            .filter(c -> c.layerKind().equals("transformer_block") && c.action().equals("F"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(f.factor()).isCloseTo(1.65, within(0.02));
+    assertThat(f.source()).isEqualTo("a.json; b.json");
+  }
+
+  @Test
+  void refusesARunOfAnotherModelOrBackend() {
+    Profile profile = profile();
+    MeasuredRun run =
+        run(
+            plan(profile, ScheduleKind.ZB_H1),
+            Map.of(ActionType.F, 1.0, ActionType.I, 1.0, ActionType.W, 1.0),
+            0);
+    ModelSpec other = ModelLoader.load("gpt-small-cpu");
+    assertThatThrownBy(() -> RunCalibration.fit(other, profile, List.of(run), "run.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("gpt-tiny")
+        .hasMessageContaining("gpt-small-cpu");
+    Profile cuda =
+        new Profile(
+            MODEL.name(),
+            "cuda",
+            "test",
+            profile.layers(),
+            profile.handoffLatencyNanos(),
+            profile.handoffBytesPerSecond());
+    assertThatThrownBy(() -> RunCalibration.fit(MODEL, cuda, List.of(run), "run.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'cuda'");
+  }
+}

@@ -1,0 +1,131 @@
+package dev.pipeplan.simulator.compare;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RunNoiseTest {
+  private static RunNoise noise(long wall0, long cpu0, long wall1, long cpu1, double others) {
+    return new RunNoise(
+        List.of(new RunNoise.WorkerTime(0, wall0, cpu0), new RunNoise.WorkerTime(1, wall1, cpu1)),
+        2,
+        "1.00 1.00 1.00",
+        "1.90 1.20 1.00",
+        others,
+        0.0,
+        true);
+  }
+
+  @Test
+  void busyWhenAWorkersActionsTookMoreWallThanCpuTimeBeyondTheMargin() {
+    assertThat(noise(105, 100, 100, 100, 0.1).busy()).isFalse();
+    RunNoise busy = noise(100, 100, 150, 100, 1.9);
+    assertThat(busy.busy()).isTrue();
+    assertThat(busy.worstWaitingShare()).isCloseTo(0.5, within(1e-12));
+    assertThat(busy.warning())
+        .startsWith("the machine was busy: 1.9 of 2 cores taken by other processes")
+        .contains("50% more wall time than CPU time")
+        .endsWith("the comparison is not a model error");
+  }
+
+  @Test
+  void cpuTimeOfSeveralNativeThreadsIsNotJudged() {
+    RunNoise n =
+        new RunNoise(List.of(new RunNoise.WorkerTime(0, 300, 100)), 2, "", "", -1, -1, false);
+    assertThat(n.busy()).isFalse();
+    assertThat(n.warning()).isEmpty();
+  }
+
+  @Test
+  void runFileKeepsTheNoiseAndWarnsWhenBusy() {
+    MeasuredRun r = RunJsonTest.run();
+    MeasuredRun busy =
+        new MeasuredRun(
+            r.modelName(),
+            r.scheduleName(),
+            r.pipelineDevices(),
+            r.virtualStages(),
+            r.microBatchCount(),
+            r.microBatchSize(),
+            r.partition(),
+            r.predicted(),
+            r.iterations(),
+            r.representativeIteration(),
+            r.losses(),
+            r.warmupIterations(),
+            r.backend(),
+            r.machine(),
+            r.threadSettings(),
+            r.seed(),
+            List.of(List.of(90L, 100L), List.of(80L, 90L), List.of(85L, 95L)),
+            noise(100, 100, 150, 100, 1.9));
+    String json = RunJson.write(busy);
+    assertThat(json).contains("\"machineBusy\" : true").contains("the machine was busy: 1.9 of 2");
+    MeasuredRun back = RunJson.read(json);
+    assertThat(back).isEqualTo(busy);
+    assertThat(RunJson.write(back)).isEqualTo(json);
+    assertThat(ComparisonText.lines(back))
+        .anySatisfy(l -> assertThat(l).startsWith("WARNING: the machine was busy"));
+  }
+
+  @Test
+  void aRunFileWithoutNoiseReadsAsUnknown() {
+    String json = RunJson.write(RunJsonTest.run());
+    assertThat(json).doesNotContain("\"noise\"");
+    assertThat(RunJson.read(json).noise()).isEqualTo(RunNoise.unknown());
+  }
+
+  @Test
+  void bootstrapIntervalContainsZeroOnlyWhenThePredictionIsInsideTheSpread() {
+    long[] measured = {100, 104, 96, 101, 99, 103, 97};
+    ErrorInterval inside = ErrorInterval.bootstrap(100, measured, 0.95, 2000, 7L);
+    assertThat(inside.withinNoise()).isTrue();
+    assertThat(inside.lower()).isLessThan(0);
+    assertThat(inside.upper()).isGreaterThan(0);
+    ErrorInterval outside = ErrorInterval.bootstrap(120, measured, 0.95, 2000, 7L);
+    assertThat(outside.withinNoise()).isFalse();
+    // every resample's median lies within the measurements, so the interval does too
+    assertThat(outside.lower()).isGreaterThanOrEqualTo((120 - 104) / 104.0);
+    assertThat(outside.upper()).isLessThanOrEqualTo((120 - 96) / 96.0);
+    assertThat(ErrorInterval.bootstrap(120, measured, 0.95, 2000, 7L)).isEqualTo(outside);
+  }
+
+  @Test
+  void noIntervalFromFewerThanFiveIterations() {
+    assertThat(RunJsonTest.run().errorInterval()).isEmpty();
+    List<Timeline> five = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      five.add(
+          ComparisonTest.timeline(
+              Timeline.MEASURED,
+              ComparisonTest.at(0, ActionType.F, 0, 0, 0, 100 + i),
+              ComparisonTest.at(1, ActionType.F, 1, 0, 105, 210 + i)));
+    }
+    MeasuredRun r = RunJsonTest.run();
+    MeasuredRun longer =
+        new MeasuredRun(
+            r.modelName(),
+            r.scheduleName(),
+            r.pipelineDevices(),
+            r.virtualStages(),
+            r.microBatchCount(),
+            r.microBatchSize(),
+            r.partition(),
+            r.predicted(),
+            five,
+            MeasuredRun.medianIteration(five),
+            List.of(1.0, 1.0, 1.0, 1.0, 1.0),
+            0,
+            r.backend(),
+            r.machine(),
+            r.threadSettings(),
+            r.seed());
+    assertThat(longer.errorInterval()).isPresent();
+    assertThat(longer.errorInterval().get().iterations()).isEqualTo(5);
+  }
+}
