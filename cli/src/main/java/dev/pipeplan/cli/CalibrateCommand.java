@@ -156,6 +156,14 @@ final class CalibrateCommand implements Callable<Integer> {
       }
       chosen = devices.get(0);
     } else if (!devices.contains(chosen)) {
+      // A preset alias ("h100") names the preset's device ("h100-sxm").
+      chosen =
+          dev.pipeplan.models.cluster.Clusters.findDevice(chosen)
+              .map(p -> p.name())
+              .filter(devices::contains)
+              .orElse(chosen);
+    }
+    if (!devices.contains(chosen)) {
       throw new BadInputException(
           "--device '" + chosen + "': no run used it; the runs used " + String.join(", ", devices));
     }

@@ -298,6 +298,9 @@ public final class Clusters {
         && Files.isRegularFile(pathOrEmpty(resized.group(1)))) {
       return resized(arg, ClusterFile.read(pathOrEmpty(resized.group(1))), resized);
     }
+    if (resized.matches() && looksLikeFile(resized.group(1))) {
+      throw new BadInputException(resized.group(1) + ": no such file (in cluster '" + arg + "')");
+    }
     Matcher m = SHORTHAND.matcher(normalise(arg));
     if (m.matches() && !Files.exists(pathOrEmpty(arg))) {
       return shorthand(normalise(arg));
@@ -312,8 +315,7 @@ public final class Clusters {
     if (!arg.isEmpty() && Files.isRegularFile(path)) {
       return ClusterFile.read(path);
     }
-    String a = arg.toLowerCase(Locale.ROOT);
-    if (a.contains("/") || a.endsWith(".json") || a.endsWith(".yaml") || a.endsWith(".yml")) {
+    if (looksLikeFile(arg)) {
       throw new BadInputException(arg + ": no such file");
     }
     List<String> known = new ArrayList<>();
@@ -368,6 +370,12 @@ public final class Clusters {
         (int) perNode,
         file.intraNodeLink(),
         file.interNodeLink());
+  }
+
+  /** A path rather than a name: it has a folder or a file extension pipeplan reads. */
+  private static boolean looksLikeFile(String text) {
+    String a = text.toLowerCase(Locale.ROOT);
+    return a.contains("/") || a.endsWith(".json") || a.endsWith(".yaml") || a.endsWith(".yml");
   }
 
   private static ClusterSpec shorthand(String text) {

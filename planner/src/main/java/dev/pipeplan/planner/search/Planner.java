@@ -431,12 +431,8 @@ public final class Planner {
       StringBuilder why =
           new StringBuilder(
               "no candidate plan for " + devices + " devices, global batch " + global);
-      if (options.fixedMicroBatches().isPresent() || options.fixedMicroBatchSize().isPresent()) {
-        why.append(", microbatches ")
-            .append(options.fixedMicroBatches().orElse(0))
-            .append(", microbatch size ")
-            .append(options.fixedMicroBatchSize().orElse(0));
-      }
+      options.fixedMicroBatches().ifPresent(m -> why.append(", microbatches ").append(m));
+      options.fixedMicroBatchSize().ifPresent(b -> why.append(", microbatch size ").append(b));
       why.append(lastRejection == null ? "" : ": " + lastRejection)
           .append(
               ". Maybe use a global batch that is a multiple of the data-parallel degree, or drop --microbatches"
