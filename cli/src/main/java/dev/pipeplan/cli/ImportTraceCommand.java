@@ -86,7 +86,10 @@ final class ImportTraceCommand implements Callable<Integer> {
             plan.microBatchCount(),
             plan.microBatchSize(),
             plan.partition().toString());
-    MeasuredRun run = trace.toRun(PlanPrediction.predict(plan).timeline(), shape);
+    MeasuredRun run =
+        trace
+            .toRun(PlanPrediction.predict(plan).timeline(), shape)
+            .withProvenance(plan.provenance());
     List<String> problems =
         TimelineValidator.problems(
             PlanPrediction.schedule(plan),

@@ -5,6 +5,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
@@ -259,6 +260,12 @@ final class SimulateCommand implements Callable<Integer> {
       costs =
           FixedStageCosts.parseUniform(
               uniformStageMs, plan.stageCount(), plan.stageCount() / plan.deviceCount());
+      timelineProvenance =
+          new Provenance(
+              Provenance.currentVersion(),
+              "fixed stage times " + uniformStageMs + " ms (--uniform-stage-ms)",
+              describeRequest(),
+              "none: fixed stage times, no devices");
     } else {
       if (model == null) {
         throw new BadInputException(
@@ -311,6 +318,15 @@ final class SimulateCommand implements Callable<Integer> {
               clusterSpec,
               profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile)));
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
+      timelineProvenance =
+          new Provenance(
+              Provenance.currentVersion(),
+              CostSources.describe(
+                  modelSpec,
+                  clusterSpec,
+                  profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile))),
+              describeRequest() + ", partition " + split,
+              clusterSpec.name());
     }
 
     if (costAwareKind) {
@@ -360,6 +376,7 @@ final class SimulateCommand implements Callable<Integer> {
               + " --profile and --uniform-stage-ms");
     }
     Plan loaded = PlanJson.read(planFile);
+    timelineProvenance = loaded.provenance();
     SimulationResult result = PlanPrediction.predict(loaded);
     Schedule plan = PlanPrediction.schedule(loaded);
     long samples = (long) plan.microBatchCount() * loaded.microBatchSize();
@@ -387,6 +404,11 @@ final class SimulateCommand implements Callable<Integer> {
     return Main.EXIT_OK;
   }
 
+  /**
+   * How the simulated timeline was made, for the --timeline file; set by the path that costs it.
+   */
+  private Provenance timelineProvenance = Provenance.unrecorded();
+
   /** Checks --timeline and --gantt before any work, so that a bad path fails first. */
   private List<Output> checkOutputs() {
     List<Output> targets = new ArrayList<>();
@@ -394,7 +416,7 @@ final class SimulateCommand implements Callable<Integer> {
       targets.add(
           new Output(
               OutputTarget.file("--timeline", timeline, "timeline.json"),
-              t -> AtomicFiles.writeString(timeline, TimelineJson.write(t))));
+              t -> AtomicFiles.writeString(timeline, TimelineJson.write(t, timelineProvenance))));
     }
     if (gantt != null) {
       targets.add(
@@ -405,6 +427,20 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   /** A checked output file and what writes it from the simulated timeline. */
+  /** The schedule this command simulates, in one line for the timeline's provenance. */
+  private String describeRequest() {
+    return "simulate: schedule "
+        + schedule
+        + ", pp "
+        + pp
+        + ", m "
+        + microbatches
+        + ", b "
+        + microBatchSize
+        + ", tp "
+        + tensorParallel;
+  }
+
   private record Output(OutputTarget target, java.util.function.Consumer<Timeline> writer) {}
 
   /**

@@ -239,6 +239,7 @@ public final class PlanRunner {
         threads,
         options.seed(),
         cpuTimes,
-        noise);
+        noise,
+        plan.provenance());
   }
 }

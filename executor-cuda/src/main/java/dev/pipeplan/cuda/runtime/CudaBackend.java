@@ -169,6 +169,7 @@ public final class CudaBackend {
                 + " CUDA streams sharing this one GPU",
             threadSettings(schedule.deviceCount()),
             options.seed());
+    run = run.withProvenance(plan.provenance());
     return new Result(run, predictedPeak, peak, memUsed);
   }
 

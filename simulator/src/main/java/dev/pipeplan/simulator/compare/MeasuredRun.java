@@ -2,6 +2,7 @@ package dev.pipeplan.simulator.compare;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.List;
 import java.util.Objects;
@@ -54,9 +55,11 @@ public record MeasuredRun(
     String threadSettings,
     long seed,
     List<List<Long>> actionCpuNanos,
-    RunNoise noise) {
+    RunNoise noise,
+    Provenance provenance) {
 
   public MeasuredRun {
+    provenance = provenance == null ? Provenance.unrecorded() : provenance;
     Checks.nonBlank("run modelName", modelName);
     Checks.nonBlank("run scheduleName", scheduleName);
     Checks.positive("run pipelineDevices", pipelineDevices);
@@ -117,6 +120,72 @@ public record MeasuredRun(
         }
       }
     }
+  }
+
+  /** A run whose plan's provenance is not (yet) known. */
+  public MeasuredRun(
+      String modelName,
+      String scheduleName,
+      int pipelineDevices,
+      int virtualStages,
+      int microBatchCount,
+      int microBatchSize,
+      String partition,
+      Timeline predicted,
+      List<Timeline> iterations,
+      int representativeIteration,
+      List<Double> losses,
+      int warmupIterations,
+      String backend,
+      String machine,
+      String threadSettings,
+      long seed,
+      List<List<Long>> actionCpuNanos,
+      RunNoise noise) {
+    this(
+        modelName,
+        scheduleName,
+        pipelineDevices,
+        virtualStages,
+        microBatchCount,
+        microBatchSize,
+        partition,
+        predicted,
+        iterations,
+        representativeIteration,
+        losses,
+        warmupIterations,
+        backend,
+        machine,
+        threadSettings,
+        seed,
+        actionCpuNanos,
+        noise,
+        Provenance.unrecorded());
+  }
+
+  /** The same run, made from a plan with this provenance. */
+  public MeasuredRun withProvenance(Provenance planProvenance) {
+    return new MeasuredRun(
+        modelName,
+        scheduleName,
+        pipelineDevices,
+        virtualStages,
+        microBatchCount,
+        microBatchSize,
+        partition,
+        predicted,
+        iterations,
+        representativeIteration,
+        losses,
+        warmupIterations,
+        backend,
+        machine,
+        threadSettings,
+        seed,
+        actionCpuNanos,
+        noise,
+        planProvenance);
   }
 
   /** A run without a record of the machine's noise (an imported trace). */

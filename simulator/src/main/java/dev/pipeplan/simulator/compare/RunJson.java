@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.JsonErrors;
@@ -82,6 +83,13 @@ public final class RunJson {
             });
     summary.put("machineBusy", run.noise().busy());
     summary.put("warning", run.noise().warning());
+    if (!run.provenance().equals(Provenance.unrecorded())) {
+      ObjectNode p = root.putObject("provenance");
+      p.put("pipeplanVersion", run.provenance().pipeplanVersion());
+      p.put("costSource", run.provenance().costSource());
+      p.put("searchOptions", run.provenance().searchOptions());
+      p.put("cluster", run.provenance().cluster());
+    }
     if (run.noise().known()) {
       root.set("noise", noiseNode(run.noise()));
     }
@@ -181,7 +189,10 @@ public final class RunJson {
           f.text("threadSettings"),
           f.field("seed").asLong(),
           root.has("actionCpuNanos") ? readCpu(f.array("actionCpuNanos"), source) : List.of(),
-          root.has("noise") ? readNoise(f.field("noise"), source) : RunNoise.unknown());
+          root.has("noise") ? readNoise(f.field("noise"), source) : RunNoise.unknown(),
+          root.has("provenance")
+              ? readProvenance(f.field("provenance"), source)
+              : Provenance.unrecorded());
     } catch (BadInputException e) {
       throw new BadInputException(source + ": " + e.getMessage(), e);
     }
@@ -223,6 +234,16 @@ public final class RunJson {
       wn.put("busyCpuNanos", w.busyCpuNanos());
     }
     return n;
+  }
+
+  /** The optional {@code provenance} object: how the run's plan was made. */
+  private static Provenance readProvenance(JsonNode node, String source) {
+    Fields f = new Fields(node, source + ": provenance");
+    return new Provenance(
+        f.text("pipeplanVersion"),
+        f.text("costSource"),
+        f.text("searchOptions"),
+        f.text("cluster"));
   }
 
   /** The optional {@code noise} object (absent in run files written before it was recorded). */

@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.timeline;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.JsonErrors;
 import dev.pipeplan.simulator.schedule.Action;
@@ -33,11 +34,31 @@ public final class TimelineJson {
   private TimelineJson() {}
 
   public static String write(Timeline timeline) {
+    return write(timeline, Provenance.unrecorded());
+  }
+
+  /**
+   * The timeline with how it was made ({@code provenance}: pipeplan's version, the cost source, the
+   * schedule and the cluster), left out when unrecorded; readers ignore it.
+   */
+  public static String write(Timeline timeline, Provenance provenance) {
     Objects.requireNonNull(timeline, "timeline");
+    Objects.requireNonNull(provenance, "provenance");
     StringBuilder out = new StringBuilder(128 + 80 * timeline.actions().size());
     out.append("{\n");
     out.append("  \"format\": \"").append(FORMAT).append("\",\n");
     out.append("  \"version\": ").append(VERSION).append(",\n");
+    if (!provenance.equals(Provenance.unrecorded())) {
+      out.append("  \"provenance\": {\"pipeplanVersion\": ")
+          .append(Json.quote(provenance.pipeplanVersion()))
+          .append(", \"costSource\": ")
+          .append(Json.quote(provenance.costSource()))
+          .append(", \"searchOptions\": ")
+          .append(Json.quote(provenance.searchOptions()))
+          .append(", \"cluster\": ")
+          .append(Json.quote(provenance.cluster()))
+          .append("},\n");
+    }
     out.append("  \"source\": ").append(Json.quote(timeline.source())).append(",\n");
     out.append("  \"scheduleName\": ").append(Json.quote(timeline.scheduleName())).append(",\n");
     out.append("  \"deviceCount\": ").append(timeline.deviceCount()).append(",\n");

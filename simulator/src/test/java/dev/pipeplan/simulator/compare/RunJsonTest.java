@@ -57,6 +57,20 @@ class RunJsonTest {
   }
 
   @Test
+  void aRunKeepsItsPlansProvenanceAndAnOlderFileReadsAsUnrecorded() {
+    dev.pipeplan.models.Provenance made =
+        new dev.pipeplan.models.Provenance("9.9", "analytic roofline", "pp 2", "cpu:1x2");
+    MeasuredRun withIt = run().withProvenance(made);
+    String json = RunJson.write(withIt);
+    assertThat(json).contains("\"provenance\"", "analytic roofline");
+    assertThat(RunJson.read(json).provenance()).isEqualTo(made);
+    String older = RunJson.write(run());
+    assertThat(older).doesNotContain("provenance");
+    assertThat(RunJson.read(older).provenance())
+        .isEqualTo(dev.pipeplan.models.Provenance.unrecorded());
+  }
+
+  @Test
   void embedsTimelinesInTheTimelineFileFormat() {
     String json = RunJson.write(run());
     assertThat(json)

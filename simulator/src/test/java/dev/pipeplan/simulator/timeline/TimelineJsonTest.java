@@ -63,6 +63,17 @@ class TimelineJsonTest {
   }
 
   @Test
+  void aTimelineSaysHowItWasMadeAndReadsBackTheSame() {
+    dev.pipeplan.models.Provenance made =
+        new dev.pipeplan.models.Provenance(
+            "9.9", "fixed stage times \"1,2\" ms", "simulate: schedule 1f1b", "none");
+    String json = TimelineJson.write(small(), made);
+    assertThat(json).contains("\"provenance\"", "fixed stage times \\\"1,2\\\" ms");
+    assertThat(TimelineJson.read(json)).isEqualTo(small());
+    assertThat(TimelineJson.write(small())).doesNotContain("provenance");
+  }
+
+  @Test
   void writesEmptyListsAsEmptyArrays() {
     Timeline empty = new Timeline(Timeline.MEASURED, "none", 1, List.of(), List.of(), List.of());
 
