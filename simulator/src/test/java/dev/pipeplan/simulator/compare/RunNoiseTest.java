@@ -34,6 +34,16 @@ class RunNoiseTest {
   }
 
   @Test
+  void aWaitWithNoOtherProcessIsNotCalledTheMachines() {
+    RunNoise own = noise(100, 100, 130, 100, 0.0);
+    assertThat(own.busy()).isTrue();
+    assertThat(own.warning())
+        .startsWith("the workers waited for a core")
+        .contains("30% more wall time", "0.0 of 2 cores", "garbage collection")
+        .doesNotContain("not a model error");
+  }
+
+  @Test
   void cpuTimeOfSeveralNativeThreadsIsNotJudged() {
     RunNoise n =
         new RunNoise(List.of(new RunNoise.WorkerTime(0, 300, 100)), 2, "", "", -1, -1, false);
