@@ -1,9 +1,7 @@
 package dev.pipeplan.planner.partition;
 
 import dev.pipeplan.simulator.cost.Partition;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -205,18 +203,6 @@ public final class MakespanPartitioner {
     if (best[stages - 1][n] == Long.MAX_VALUE) {
       return null;
     }
-    int[] counts = new int[stages];
-    int end = n;
-    for (int s = stages - 1; s >= 1; s--) {
-      int a = cut[s][end];
-      counts[s] = end - a;
-      end = a;
-    }
-    counts[0] = end;
-    List<Integer> list = new ArrayList<>(stages);
-    for (int c : counts) {
-      list.add(c);
-    }
-    return new Partition(list);
+    return MinMaxPartitioner.counts(cut, stages, n);
   }
 }

@@ -66,8 +66,11 @@ public final class MinMaxPartitioner {
         : Optional.of(counts(cut, stages, n));
   }
 
-  /** The partition the DP's cut table ends in. */
-  private static Partition counts(int[][] cut, int stages, int n) {
+  /**
+   * The partition a DP's cut table ends in: {@code cut[s][e]} is where stage s starts when it ends
+   * at layer e.
+   */
+  static Partition counts(int[][] cut, int stages, int n) {
     int[] counts = new int[stages];
     int end = n;
     for (int s = stages - 1; s >= 1; s--) {
