@@ -1,15 +1,15 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.simulator.schedule.InFlight;
-import dev.pipeplan.simulator.schedule.PyTorchCsv;
 import dev.pipeplan.simulator.schedule.Schedule;
-import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
-import dev.pipeplan.simulator.schedule.ScheduleValidator;
-import dev.pipeplan.simulator.schedule.StepGrid;
 import dev.pipeplan.simulator.schedule.WorkLimits;
+import dev.pipeplan.simulator.schedule.check.InFlight;
+import dev.pipeplan.simulator.schedule.check.ScheduleValidator;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.io.PyTorchCsv;
+import dev.pipeplan.simulator.schedule.io.StepGrid;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

@@ -2,11 +2,11 @@ package dev.pipeplan.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pipeplan.simulator.schedule.PyTorchCsv;
 import dev.pipeplan.simulator.schedule.Schedule;
-import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.io.PyTorchCsv;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.engine.SimulationResult;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Schedule;
-import dev.pipeplan.simulator.schedule.ScheduleGenerators;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
 import java.util.Objects;
 
 /**

@@ -6,9 +6,9 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
-import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
 import org.junit.jupiter.api.Test;
 
 class GradientEquivalenceTest {

@@ -13,7 +13,7 @@ import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
-import dev.pipeplan.simulator.schedule.PyTorchCsv;
+import dev.pipeplan.simulator.schedule.io.PyTorchCsv;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -26,9 +26,9 @@ import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Schedule;
-import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Metrics;
 import java.util.ArrayList;
@@ -266,7 +266,7 @@ public final class CandidateEvaluator {
     ScheduleRequest request = c.scheduleRequest();
     int[] perDevice = new int[c.parallelism().pp()];
     for (int d = 0; d < perDevice.length; d++) {
-      perDevice[d] = c.kind().maxInFlight(request, d);
+      perDevice[d] = ScheduleGenerators.maxInFlight(request, d);
     }
     return perDevice;
   }

@@ -76,7 +76,7 @@ public record ActionCosts(
   }
 
   /** These costs, or F = I = W = 1 on free links when none were given. */
-  ActionCosts orUnit(int stageCount) {
+  public ActionCosts orUnit(int stageCount) {
     if (!specified()) {
       return uniform(stageCount, 1, 1, 1);
     }

@@ -116,32 +116,6 @@ public enum ScheduleKind {
     };
   }
 
-  /** The generator for this kind. */
-  public ScheduleGenerator generator() {
-    return ScheduleGenerators.forKind(this);
-  }
-
-  /**
-   * The most activation sets device {@code device} holds at once under this kind, counted by
-   * walking its order: a forward adds one, the backward that finishes the (stage, micro-batch) (B,
-   * or W when the backward is split) removes one. With v = 1 this is the number of micro-batches in
-   * flight; with v chunks per device it counts (chunk, micro-batch) pairs, each about 1/v of the
-   * device's activations for one micro-batch. For zb-auto it is the limit the heuristic keeps to.
-   * The request must be one the kind accepts.
-   *
-   * @throws dev.pipeplan.models.BadInputException if the kind rejects the request
-   */
-  public int maxInFlight(ScheduleRequest request, int device) {
-    if (request.kind() != this) {
-      throw new IllegalArgumentException("request is for " + request.kind().id() + ", not " + id);
-    }
-    if (device < 0 || device >= request.deviceCount()) {
-      throw new IllegalArgumentException(
-          "device " + device + " is outside 0.." + (request.deviceCount() - 1));
-    }
-    return ScheduleGenerators.maxInFlight(request, device);
-  }
-
   /** The kind with this id, for the command line and for files ({@code "scheduleKind": "1f1b"}). */
   @JsonCreator
   public static ScheduleKind parse(String text) {

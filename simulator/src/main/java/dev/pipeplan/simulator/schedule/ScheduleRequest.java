@@ -12,9 +12,9 @@ import java.util.Objects;
  * @param virtualStages v, chunks per device (1 for GPipe/1F1B/ZB-H1/ZB-H2, 2 for V-shaped kinds)
  * @param groupSize micro-batches per round of the interleaved schedule (0: the kind's default, p)
  * @param maxInFlightMicroBatches the most activation sets a device may hold at once, counted as
- *     {@link InFlight} counts them (one per stage and micro-batch, from F to its last backward;
- *     with v = 1, micro-batches). zb-auto fits its order to it; every other kind has a fixed count
- *     and rejects a limit below it. 0: no limit beyond the kind's own.
+ *     {@code check.InFlight} counts them (one per stage and micro-batch, from F to its last
+ *     backward; with v = 1, micro-batches). zb-auto fits its order to it; every other kind has a
+ *     fixed count and rejects a limit below it. 0: no limit beyond the kind's own.
  * @param costs the per-stage F, I, W and transfer times the cost-aware kinds (zb-auto, v-half,
  *     v-min) plan with; {@link ActionCosts#UNSPECIFIED} (the default) plans with F = I = W = 1.
  *     Other kinds ignore them: their orders are fixed patterns.

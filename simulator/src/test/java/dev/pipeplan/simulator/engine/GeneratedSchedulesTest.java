@@ -9,9 +9,9 @@ import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.Schedule;
-import dev.pipeplan.simulator.schedule.ScheduleGenerators;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Metrics;
 import dev.pipeplan.simulator.timeline.TimedAction;
@@ -77,7 +77,7 @@ class GeneratedSchedulesTest {
       for (DeviceMetrics d : metrics.devices()) {
         assertThat(d.peakInFlightMicroBatches())
             .as(kind.id() + " device " + d.device())
-            .isLessThanOrEqualTo(kind.maxInFlight(request, d.device()));
+            .isLessThanOrEqualTo(ScheduleGenerators.maxInFlight(request, d.device()));
       }
     }
   }
@@ -155,7 +155,7 @@ class GeneratedSchedulesTest {
       }
       Schedule shuffled = new Schedule("shuffled", 3, 3, base.stageToDevice(), lists);
       boolean valid =
-          dev.pipeplan.simulator.schedule.ScheduleValidator.problems(shuffled).isEmpty();
+          dev.pipeplan.simulator.schedule.check.ScheduleValidator.problems(shuffled).isEmpty();
       String where = "seed " + seed + " trial " + trial + " " + shuffled.deviceActions();
       try {
         Simulator.metrics(shuffled, FixedStageCosts.parseUniform("1,1,1", 3));

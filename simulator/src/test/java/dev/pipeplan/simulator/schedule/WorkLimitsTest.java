@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.schedule.check.ScheduleValidator;
+import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
