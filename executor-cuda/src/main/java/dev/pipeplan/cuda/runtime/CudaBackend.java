@@ -195,7 +195,7 @@ public final class CudaBackend {
         gradients(
             device,
             plan.model(),
-            dev.pipeplan.simulator.cost.Partition.of(plan.model().layerCount()),
+            dev.pipeplan.simulator.schedule.Partition.of(plan.model().layerCount()),
             StreamPipeline.sequentialSchedule(schedule.microBatchCount()),
             plan.microBatchSize(),
             seed);
@@ -205,7 +205,7 @@ public final class CudaBackend {
   private static Map<String, float[]> gradients(
       CudaDevice device,
       ModelSpec model,
-      dev.pipeplan.simulator.cost.Partition partition,
+      dev.pipeplan.simulator.schedule.Partition partition,
       Schedule schedule,
       int b,
       long seed) {

@@ -1,7 +1,7 @@
 package dev.pipeplan.cuda.runtime;
 
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;

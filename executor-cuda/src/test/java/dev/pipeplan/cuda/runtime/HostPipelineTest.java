@@ -10,7 +10,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.TransformerLayers;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;

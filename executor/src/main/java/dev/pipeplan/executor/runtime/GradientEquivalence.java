@@ -1,8 +1,8 @@
 package dev.pipeplan.executor.runtime;
 
-import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.schedule.Action;
 import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.pipeplan.executor.runtime;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ModelSpec;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.time.Duration;
 import java.util.Objects;

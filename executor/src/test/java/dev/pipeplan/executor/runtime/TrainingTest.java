@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.io.ModelLoader;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;

@@ -3,7 +3,7 @@ package dev.pipeplan.planner.calibrate;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.ModelSpec;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.pipeplan.planner.partition;
 
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.pipeplan.planner.partition;
 
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,8 +1,8 @@
 package dev.pipeplan.planner.search;
 
 import dev.pipeplan.planner.partition.ReferencePartitioners;
-import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

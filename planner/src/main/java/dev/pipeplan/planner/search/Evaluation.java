@@ -1,7 +1,7 @@
 package dev.pipeplan.planner.search;
 
-import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.timeline.Metrics;
 import java.util.Comparator;
 import java.util.List;

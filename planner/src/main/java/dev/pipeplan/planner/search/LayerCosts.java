@@ -2,9 +2,9 @@ package dev.pipeplan.planner.search;
 
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
-import dev.pipeplan.simulator.cost.Partition;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

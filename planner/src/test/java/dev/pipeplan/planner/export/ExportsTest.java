@@ -66,7 +66,7 @@ class ExportsTest {
             2,
             0,
             0,
-            dev.pipeplan.simulator.cost.Partition.of(1, 1, 1, 1),
+            dev.pipeplan.simulator.schedule.Partition.of(1, 1, 1, 1),
             List.of(0, 1, 1, 0),
             base.placement(),
             PlanFixtures.interleavedPlan().stageCosts(),

@@ -2,7 +2,7 @@ package dev.pipeplan.planner.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

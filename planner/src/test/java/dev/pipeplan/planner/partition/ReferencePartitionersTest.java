@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

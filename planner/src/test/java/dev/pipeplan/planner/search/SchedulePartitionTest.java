@@ -10,7 +10,7 @@ import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
 import dev.pipeplan.planner.partition.PartitionProblem;
-import dev.pipeplan.simulator.cost.Partition;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,6 +8,7 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.roofline.LayerRoofline;
 import dev.pipeplan.simulator.cost.roofline.Pass;
 import dev.pipeplan.simulator.cost.roofline.RooflineOptions;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
+import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,6 +9,7 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.roofline.DataParallelOverlap;
 import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -8,6 +8,7 @@ import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -15,6 +15,7 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.schedule.Partition;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.pipeplan.simulator.cost;
+package dev.pipeplan.simulator.schedule;
 
 import dev.pipeplan.models.BadInputException;
 import java.util.ArrayList;
