@@ -15,7 +15,8 @@ import java.util.Objects;
  *
  * @param <S> what a micro-batch keeps from F to W
  */
-public abstract class CudaLayer<S> {
+public abstract sealed class CudaLayer<S>
+    permits EmbeddingLayer, TransformerBlockLayer, LmHeadLayer {
   private final String name;
   private final Map<Integer, S> states = new HashMap<>();
 

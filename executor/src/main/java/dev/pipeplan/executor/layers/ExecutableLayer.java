@@ -19,7 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * @param <C> the state a micro-batch keeps from forward to backward
  */
-public abstract class ExecutableLayer<C> {
+public abstract sealed class ExecutableLayer<C>
+    permits EmbeddingLayer, TransformerBlockLayer, MlpLayer, LmHeadLayer {
   private final String name;
   private final DataType dataType;
   private final Map<Integer, C> saved = new HashMap<>();
