@@ -49,4 +49,16 @@ final class ParameterUpdater {
       parameters.get(i).value().subi(m.div(correction1).divi(denominator).muli(lr));
     }
   }
+
+  /** Frees the optimizer state's native buffers; the updater is not used again. */
+  void release() {
+    for (INDArray a : firstMoments) {
+      a.close();
+    }
+    for (INDArray a : secondMoments) {
+      a.close();
+    }
+    firstMoments.clear();
+    secondMoments.clear();
+  }
 }

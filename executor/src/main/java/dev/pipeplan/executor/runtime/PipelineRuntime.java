@@ -21,9 +21,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -91,7 +92,7 @@ public final class PipelineRuntime implements AutoCloseable {
             SyntheticTokens.vocabulary(config.model()),
             SyntheticTokens.sequenceLength(config.model()),
             config.globalBatch());
-    this.pool = Executors.newFixedThreadPool(p, workerThreads());
+    this.pool = WORKERS;
   }
 
   public PipelineConfig config() {
@@ -205,14 +206,23 @@ public final class PipelineRuntime implements AutoCloseable {
     return out;
   }
 
-  /** Stops the workers; waits briefly for them to end. */
+  /**
+   * Ends this runtime. Its worker threads go back to the shared pool: native libraries keep
+   * per-thread state (OpenBLAS's buffers, nd4j's per-thread caches) that a new thread per run would
+   * build again, and leave behind, run after run.
+   */
   @Override
   public void close() {
-    pool.shutdownNow();
-    try {
-      pool.awaitTermination(JOIN_NANOS, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    // The weights, gradients and optimizer state go now, not whenever the collector gets to them:
+    // native memory left to the collector grows run after run and slows the runs that follow.
+    for (ParameterUpdater u : updaters) {
+      u.release();
+    }
+    for (StageModule stage : stages) {
+      for (Parameter p : stage.parameters()) {
+        p.value().close();
+        p.gradient().close();
+      }
     }
   }
 
@@ -222,11 +232,8 @@ public final class PipelineRuntime implements AutoCloseable {
       f.cancel(true);
     }
     try {
-      if (!finished.await(JOIN_NANOS, TimeUnit.NANOSECONDS)) {
-        pool.shutdownNow();
-      }
+      finished.await(JOIN_NANOS, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
-      pool.shutdownNow();
       Thread.currentThread().interrupt();
     }
     for (Mailbox box : mailboxes) {
@@ -236,6 +243,14 @@ public final class PipelineRuntime implements AutoCloseable {
       stage.discardAll(m);
     }
   }
+
+  /**
+   * The worker threads of every runtime in this JVM: created as needed, kept while idle, so that a
+   * run reuses the threads (and their native per-thread state) of the runs before it.
+   */
+  private static final ExecutorService WORKERS =
+      new ThreadPoolExecutor(
+          0, Integer.MAX_VALUE, 1, TimeUnit.HOURS, new SynchronousQueue<>(), workerThreads());
 
   private static ThreadFactory workerThreads() {
     int pool = POOL_IDS.incrementAndGet();
