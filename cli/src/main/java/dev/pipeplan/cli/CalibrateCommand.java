@@ -172,19 +172,15 @@ final class CalibrateCommand implements Callable<Integer> {
             measured,
             chosen,
             "fitted by pipeplan calibrate to "
-                + runsOf(measured, chosen)
+                + DeviceCalibration.runsOf(measured, chosen).size()
                 + " runs of "
                 + measurements.getFileName());
     printTable(out, fit);
     if (leaveOneOut) {
-      printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(measured, fit.device()));
+      printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(fit));
     }
     if (target != null) {
-      TrainingRun first =
-          measured.stream()
-              .filter(r -> r.deviceName().equals(fit.device()))
-              .findFirst()
-              .orElseThrow();
+      TrainingRun first = fit.rows().get(0).run();
       DeviceSpec fitted = first.cluster().groups().get(0).device().withEfficiency(fit.fitted());
       ClusterSpec cluster =
           ClusterSpec.of(
@@ -270,10 +266,6 @@ final class CalibrateCommand implements Callable<Integer> {
     }
   }
 
-  private static long runsOf(List<TrainingRun> runs, String device) {
-    return runs.stream().filter(r -> r.deviceName().equals(device)).count();
-  }
-
   static void printTable(PrintWriter out, DeviceCalibration.Fit fit) {
     out.printf(
         Locale.ROOT,
@@ -347,16 +339,11 @@ final class CalibrateCommand implements Callable<Integer> {
           100 * errors.get(i),
           100 * fit.rows().get(i).fittedError());
     }
-    java.util.Arrays.sort(abs);
-    double median =
-        abs.length % 2 == 1
-            ? abs[abs.length / 2]
-            : (abs[abs.length / 2 - 1] + abs[abs.length / 2]) / 2;
     out.printf(
         Locale.ROOT,
         "held-out median |error|: %.1f%%, max %.1f%%%n",
-        100 * median,
-        100 * abs[abs.length - 1]);
+        100 * DeviceCalibration.median(abs),
+        100 * java.util.Arrays.stream(abs).max().orElse(0));
   }
 
   private static void row(PrintWriter out, String name, double prior, double fitted) {

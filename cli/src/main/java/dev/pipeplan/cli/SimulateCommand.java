@@ -333,7 +333,7 @@ final class SimulateCommand implements Callable<Integer> {
       // zb-auto, v-half and v-min plan with the costs they will be simulated with.
       plan =
           ScheduleGenerators.generate(
-              scheduleRequest().withCosts(GeneratorCosts.of(costs, plan.stageToDevice())));
+              GeneratorCosts.forCosts(scheduleRequest(), costs, plan.stageToDevice()));
     }
     SimulationResult result = Simulator.simulate(plan, costs);
     long samples = (long) microbatches * microBatchSize;

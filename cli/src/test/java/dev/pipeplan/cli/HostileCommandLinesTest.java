@@ -70,6 +70,11 @@ class HostileCommandLinesTest {
     Files.createDirectories(users.resolve("sub")).resolve("keep.txt");
     Files.writeString(users.resolve("sub").resolve("keep.txt"), "keep\n");
     Files.writeString(dir.resolve("empty.json"), "");
+    Files.writeString(
+        dir.resolve("cluster.json"),
+        dev.pipeplan.models.io.Json.write(
+            dev.pipeplan.models.cluster.ClusterFile.toTree(
+                dev.pipeplan.models.cluster.Clusters.load("h100:1x8"))));
     String run =
         "{\"id\": \"r1\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\", \"tp\": 1,"
             + " \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8, \"sequenceLength\": 1024,"
@@ -364,6 +369,13 @@ class HostileCommandLinesTest {
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
     c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
     c.add(of("clusters show nosuch", "nosuch"));
+    // a cluster file on another number of nodes
+    c.add(of("plan --model gpt-tiny --cluster @/cluster.json:0x8 --global-batch 8", "0x8", ">= 1"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster @/cluster.json:99999999999x8 --global-batch 8",
+            "at most 1000000"));
+    c.add(of("plan --model gpt-tiny --cluster @/nosuch.json:2x8 --global-batch 8", "no such file"));
     // calibrate
     c.add(of("calibrate --measurements @/nosuch.json", "nosuch.json"));
     c.add(of("calibrate --measurements @/truncated.json", "truncated"));

@@ -130,9 +130,7 @@ public record Plan(
             virtualStages,
             groupSize,
             maxInFlightMicroBatches);
-    return kind().plansWithCosts()
-        ? request.withCosts(GeneratorCosts.of(costs(), stageToDevice))
-        : request;
+    return GeneratorCosts.forCosts(request, costs(), stageToDevice);
   }
 
   /** The stored stage costs with the stored links, as the simulator takes them. */

@@ -59,7 +59,7 @@ public final class Clusters {
   /** The most devices a cluster may have (shorthand or file); documented in docs/formats.md. */
   public static final long MAX_DEVICES = 1_000_000;
 
-  private static final Pattern FILE_SHORTHAND = Pattern.compile("(.+):(\\d{1,9})x(\\d{1,9})");
+  private static final Pattern FILE_SHORTHAND = Pattern.compile("(.+):(\\d+)x(\\d+)");
   private static final Pattern SHORTHAND =
       Pattern.compile("([a-z0-9][a-z0-9._-]*):(\\d+)(?:x(\\d+))?");
 
@@ -350,26 +350,46 @@ public final class Clusters {
               + file.groups().size()
               + " device groups; FILE:NODESxPER_NODE needs a file with one");
     }
-    long nodes = Long.parseLong(m.group(2));
-    long perNode = Long.parseLong(m.group(3));
-    if (nodes < 1 || perNode < 1 || nodes * perNode > MAX_DEVICES) {
+    int[] shape = shape(text, m.group(2), m.group(3));
+    return ClusterSpec.of(
+        text,
+        file.groups().get(0).device(),
+        shape[0],
+        shape[1],
+        file.intraNodeLink(),
+        file.interNodeLink());
+  }
+
+  /**
+   * Nodes and devices per node of a shorthand, checked: at most {@link #MAX_DEVICES} devices in all
+   * (counted without overflow) and at least one of each.
+   */
+  private static int[] shape(String text, String nodesText, String perNodeText) {
+    java.math.BigInteger bigNodes = new java.math.BigInteger(nodesText);
+    java.math.BigInteger bigPerNode = new java.math.BigInteger(perNodeText);
+    java.math.BigInteger total = bigNodes.multiply(bigPerNode);
+    if (total.compareTo(java.math.BigInteger.valueOf(MAX_DEVICES)) > 0) {
       throw new BadInputException(
           "cluster '"
               + text
-              + "': nodes and devices per node must be >= 1 and at most "
+              + "' has "
+              + total
+              + " devices; at most "
               + MAX_DEVICES
-              + " devices in all, got "
+              + " are supported");
+    }
+    int nodes = bigNodes.intValueExact();
+    int perNode = bigPerNode.intValueExact();
+    if (nodes < 1 || perNode < 1) {
+      throw new BadInputException(
+          "cluster '"
+              + text
+              + "': nodes and devices per node must be >= 1, got "
               + nodes
               + "x"
               + perNode);
     }
-    return ClusterSpec.of(
-        text,
-        file.groups().get(0).device(),
-        (int) nodes,
-        (int) perNode,
-        file.intraNodeLink(),
-        file.interNodeLink());
+    return new int[] {nodes, perNode};
   }
 
   /** A path rather than a name: it has a folder or a file extension pipeplan reads. */
@@ -396,32 +416,13 @@ public final class Clusters {
                             + Suggestions.maybe(m.group(1), allDeviceNames())
                             + " Known devices: "
                             + String.join(", ", deviceNames())));
-    java.math.BigInteger bigNodes =
-        m.group(3) == null ? java.math.BigInteger.ONE : new java.math.BigInteger(m.group(2));
-    java.math.BigInteger bigPerNode =
-        new java.math.BigInteger(m.group(3) == null ? m.group(2) : m.group(3));
-    java.math.BigInteger total = bigNodes.multiply(bigPerNode);
-    if (total.compareTo(java.math.BigInteger.valueOf(MAX_DEVICES)) > 0) {
-      throw new BadInputException(
-          "cluster '"
-              + text
-              + "' has "
-              + total
-              + " devices; at most "
-              + MAX_DEVICES
-              + " are supported");
-    }
-    int nodes = bigNodes.intValueExact();
-    int perNode = bigPerNode.intValueExact();
-    if (nodes < 1 || perNode < 1) {
-      throw new BadInputException(
-          "cluster '"
-              + text
-              + "': nodes and devices per node must be >= 1, got "
-              + nodes
-              + "x"
-              + perNode);
-    }
+    int[] shape =
+        shape(
+            text,
+            m.group(3) == null ? "1" : m.group(2),
+            m.group(3) == null ? m.group(2) : m.group(3));
+    int nodes = shape[0];
+    int perNode = shape[1];
     DeviceSpec device = p.device();
     if (device.name().equals("cpu")) {
       if (nodes != 1) {

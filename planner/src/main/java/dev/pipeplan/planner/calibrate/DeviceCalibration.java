@@ -147,14 +147,8 @@ public final class DeviceCalibration {
    * @throws BadInputException when no run used the device
    */
   public static Fit fit(List<TrainingRun> allRuns, String device, String source) {
-    Objects.requireNonNull(allRuns, "runs");
     Objects.requireNonNull(device, "device");
-    List<TrainingRun> runs = new ArrayList<>();
-    for (TrainingRun r : allRuns) {
-      if (r.deviceName().equals(device)) {
-        runs.add(r);
-      }
-    }
+    List<TrainingRun> runs = runsOf(allRuns, device);
     if (runs.isEmpty()) {
       throw new BadInputException(
           "no measured run used device '"
@@ -231,30 +225,40 @@ public final class DeviceCalibration {
    * that kind would see, which the in-sample errors of {@link #fit} understate. Empty for a device
    * with one run.
    *
-   * @return per run of the device, in the file's order: measured over held-out-predicted seconds,
-   *     minus one (the convention of {@link Row#fittedError})
+   * @return per row of {@code fit}, in order: measured over held-out-predicted seconds, minus one
+   *     (the convention of {@link Row#fittedError})
    */
-  public static List<Double> leaveOneOutErrors(List<TrainingRun> allRuns, String device) {
-    List<TrainingRun> runs = new ArrayList<>();
-    for (TrainingRun r : allRuns) {
-      if (r.deviceName().equals(device)) {
-        runs.add(r);
-      }
-    }
+  public static List<Double> leaveOneOutErrors(Fit fit) {
     List<Double> errors = new ArrayList<>();
-    if (runs.size() < 2) {
+    if (fit.rows().size() < 2) {
       return errors;
     }
-    DeviceEfficiency prior = RooflineParameters.prior(device).efficiency();
+    List<TrainingRun> runs = new ArrayList<>();
+    for (Row r : fit.rows()) {
+      runs.add(r.run());
+    }
     for (int i = 0; i < runs.size(); i++) {
       List<TrainingRun> others = new ArrayList<>(runs);
       TrainingRun held = others.remove(i);
-      DeviceEfficiency fitted = fit(others, device, "leave-one-out").fitted();
-      int v = predict(held, prior, held.virtualStages()).candidate().virtualStages();
+      DeviceEfficiency fitted = fit(others, fit.device(), "leave-one-out").fitted();
+      // The held-out run keeps the v the whole fit chose for it under the prior.
+      int v = fit.rows().get(i).chosenVirtualStages();
       double seconds = predict(held, fitted, OptionalInt.of(v)).iterationNanos() / 1e9;
       errors.add(held.measuredIterationSeconds() / seconds - 1);
     }
     return errors;
+  }
+
+  /** The runs that used {@code device}, in their order. */
+  public static List<TrainingRun> runsOf(List<TrainingRun> runs, String device) {
+    Objects.requireNonNull(runs, "runs");
+    List<TrainingRun> of = new ArrayList<>();
+    for (TrainingRun r : runs) {
+      if (r.deviceName().equals(device)) {
+        of.add(r);
+      }
+    }
+    return of;
   }
 
   private static double[] residuals(
@@ -352,7 +356,8 @@ public final class DeviceCalibration {
     }
   }
 
-  static double median(double[] values) {
+  /** The median of the values (0 for none). */
+  public static double median(double[] values) {
     if (values.length == 0) {
       return 0;
     }

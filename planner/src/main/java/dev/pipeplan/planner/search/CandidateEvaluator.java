@@ -491,8 +491,7 @@ public final class CandidateEvaluator {
       compiled =
           CompiledSchedule.of(
               ScheduleGenerators.generate(
-                  c.scheduleRequest()
-                      .withCosts(GeneratorCosts.of(costs, schedule.stageToDevice()))));
+                  GeneratorCosts.forCosts(c.scheduleRequest(), costs, schedule.stageToDevice())));
       schedule = compiled.schedule();
     }
     Metrics metrics = Simulator.metrics(compiled, costs);

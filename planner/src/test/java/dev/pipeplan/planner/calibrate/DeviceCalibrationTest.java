@@ -84,10 +84,14 @@ class DeviceCalibrationTest {
         runs.add(run(shape.id(), seq, b, seconds));
       }
     }
-    List<Double> heldOut = DeviceCalibration.leaveOneOutErrors(runs, "a100-80gb");
+    List<Double> heldOut =
+        DeviceCalibration.leaveOneOutErrors(DeviceCalibration.fit(runs, "a100-80gb", "test"));
     assertThat(heldOut).hasSize(runs.size());
     assertThat(heldOut).allSatisfy(e -> assertThat(Math.abs(e)).isLessThan(0.02));
-    assertThat(DeviceCalibration.leaveOneOutErrors(runs.subList(0, 1), "a100-80gb")).isEmpty();
+    assertThat(
+            DeviceCalibration.leaveOneOutErrors(
+                DeviceCalibration.fit(runs.subList(0, 1), "a100-80gb", "test")))
+        .isEmpty();
   }
 
   @Test

@@ -240,11 +240,8 @@ public final class IterationCosts {
 
   /** Ring all-reduce of {@code bytes} over {@code ranks} ranks: 2(r-1) steps of bytes/r each. */
   public static long ringAllReduceNanos(long bytes, int ranks, LinkSpec link) {
-    if (ranks <= 1 || bytes <= 0) {
-      return 0;
-    }
-    long chunk = (bytes + ranks - 1) / ranks;
-    return 2L * (ranks - 1) * link.transferNanos(chunk);
+    // A reduce-scatter, then an all-gather of the reduced chunks.
+    return 2 * ringGatherNanos(bytes, ranks, link);
   }
 
   private DeviceSpec device(int pipelineDevice) {

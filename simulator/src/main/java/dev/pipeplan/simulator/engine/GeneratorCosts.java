@@ -4,6 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.schedule.ActionCosts;
+import dev.pipeplan.simulator.schedule.ScheduleRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -53,6 +54,18 @@ public final class GeneratorCosts {
               : transfer(costs, stageToDevice.get(s + 1), device, c.outputBytes()));
     }
     return new ActionCosts(f, i, w, intoF, intoI);
+  }
+
+  /**
+   * The request a schedule priced with {@code costs} is generated from: for the kinds that order by
+   * costs ({@link ScheduleRequest#kind()}{@code .plansWithCosts()}), {@code request} with these
+   * costs; for the others, {@code request} as it is. The planner, a plan file and {@code simulate}
+   * all ask here, so that they generate the same order.
+   */
+  public static ScheduleRequest forCosts(
+      ScheduleRequest request, StageCosts costs, List<Integer> stageToDevice) {
+    Objects.requireNonNull(request, "request");
+    return request.kind().plansWithCosts() ? request.withCosts(of(costs, stageToDevice)) : request;
   }
 
   private static long transfer(StageCosts costs, int from, int to, long bytes) {
