@@ -170,6 +170,7 @@ final class LayerSums {
    *   <li>full recomputation keeps only each layer's input (the previous layer's output; / t with
    *       sequence parallelism), and the backward recomputes one layer at a time into a workspace
    *       of the stage's largest layer, which the simulator reserves once per device;
+   *   <li>with ZeRO-3 the weights gathered in full ({@link #gatheredBytes}) are workspace too;
    *   <li>I frees {@link #INPUT_GRAD_FREED_FRACTION} of the activations, W the rest;
    *   <li>output bytes (what one hop carries): b × the last layer's output / t, one tensor rank's
    *       share.
@@ -204,6 +205,7 @@ final class LayerSums {
     } else {
       activation = activationBytes(first, end, microBatchSize, tensorParallel, training);
     }
+    workspace = Math.addExact(workspace, gatheredBytes(first, end, tensorParallel, training));
     long freedByInput = (long) Math.floor(activation * INPUT_GRAD_FREED_FRACTION);
     // Megatron's scatter/gather hand-off: each of the t tensor ranks sends 1/t of the output to its
     // peer in the next
@@ -225,25 +227,32 @@ final class LayerSums {
 
   /**
    * Weights, gradients and optimizer state of one tensor rank of one replica; with ZeRO-3 the
-   * weights are sharded too, plus two layers gathered in full.
+   * weights are sharded too (the layers gathered in full are workspace, {@link #gatheredBytes}).
    */
+  /**
+   * What FSDP (ZeRO-3) gathers at once: a layer's weights in full while it runs, and the next
+   * one's, prefetched: two of the stage's largest layers. Workspace, not static memory: a device
+   * holds it once, whichever of its stages runs (0 without ZeRO-3).
+   */
+  long gatheredBytes(int first, int end, int tensorParallel, TrainingSpec training) {
+    if (!training.optimizerSharding().shardsParameters()) {
+      return 0;
+    }
+    long largest = 0;
+    for (int i = first; i < end; i++) {
+      largest = Math.max(largest, ceilDiv(model.layer(i).parameterCount(), tensorParallel));
+    }
+    return Math.multiplyExact(2 * largest, (long) training.dtype().bytes());
+  }
+
   long staticBytes(
       int first, int end, int tensorParallel, int dataParallel, TrainingSpec training) {
     long params = ceilDiv(parameters(first, end), tensorParallel);
     OptimizerSharding sharding = training.optimizerSharding();
-    long weights = Math.multiplyExact(params, (long) training.dtype().bytes());
-    if (sharding.shardsParameters()) {
-      // FSDP keeps 1/dp of the weights, and gathers a layer's in full while it runs and prefetches
-      // the next one's: two of the stage's largest layers unsharded.
-      long largest = 0;
-      for (int i = first; i < end; i++) {
-        largest = Math.max(largest, ceilDiv(model.layer(i).parameterCount(), tensorParallel));
-      }
-      weights =
-          Math.addExact(
-              ceilDiv(weights, dataParallel),
-              Math.multiplyExact(2 * largest, (long) training.dtype().bytes()));
-    }
+    long weights =
+        ceilDiv(
+            Math.multiplyExact(params, (long) training.dtype().bytes()),
+            sharding.shardsParameters() ? dataParallel : 1);
     long gradients =
         ceilDiv(
             Math.multiplyExact(params, (long) training.optimizer().gradientBytesPerParameter()),

@@ -114,4 +114,29 @@ class MemoryModesTest {
     assertThat(sums.staticBytes(0, 3, 1, dp, zero2))
         .isEqualTo(2 * p + (2 * p + dp - 1) / dp + (12 * p + dp - 1) / dp);
   }
+
+  @Test
+  void zeroThreeShardsTheWeightsAndGathersTwoLargestLayersOncePerDevice() {
+    ModelSpec m = gpt(true);
+    LayerSums sums = new LayerSums(m);
+    int dp = 8;
+    long p = m.totalParameters();
+    TrainingSpec zero3 = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO3, false);
+    // ZeRO-2's gradients and state over dp, and the 2-byte weights over dp too.
+    TrainingSpec zero2 = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO2, false);
+    long weights = 2 * p;
+    assertThat(sums.staticBytes(0, 3, 1, dp, zero3))
+        .isEqualTo(sums.staticBytes(0, 3, 1, dp, zero2) - weights + (weights + dp - 1) / dp);
+    long largest = 0;
+    for (int i = 0; i < 3; i++) {
+      largest = Math.max(largest, m.layer(i).parameterCount());
+    }
+    assertThat(sums.gatheredBytes(0, 3, 1, zero3)).isEqualTo(2 * 2 * largest);
+    assertThat(sums.gatheredBytes(0, 3, 1, zero2)).isZero();
+    // Workspace, reserved once per device: a stage of every layer holds no more than its largest
+    // single layer's gathered weights plus that layer's other workspace.
+    StageCost whole = sums.withMemory(0, 3, B, 1, dp, zero3, 1, 1, 1);
+    StageCost wholeZero2 = sums.withMemory(0, 3, B, 1, dp, zero2, 1, 1, 1);
+    assertThat(whole.workspaceBytes() - wholeZero2.workspaceBytes()).isEqualTo(4 * largest);
+  }
 }
