@@ -70,6 +70,14 @@ final class CalibrateCommand implements Callable<Integer> {
   String device;
 
   @Option(
+      names = "--check",
+      description =
+          "With --measurements: fit nothing; predict every run of the device with its efficiencies"
+              + " as they are (the preset's, or the cluster file's) and print the errors, for runs"
+              + " kept out of calibration as an independent check.")
+  boolean check;
+
+  @Option(
       names = "--leave-one-out",
       description =
           "With --measurements: also predict each run from a fit to the device's other runs (one fit"
@@ -166,6 +174,15 @@ final class CalibrateCommand implements Callable<Integer> {
     if (!devices.contains(chosen)) {
       throw new BadInputException(
           "--device '" + chosen + "': no run used it; the runs used " + String.join(", ", devices));
+    }
+    if (check) {
+      if (leaveOneOut || target != null) {
+        throw new BadInputException(
+            "--check fits nothing: it takes neither --leave-one-out nor -o");
+      }
+      printCheck(out, chosen, DeviceCalibration.check(measured, chosen));
+      out.flush();
+      return Main.EXIT_OK;
     }
     DeviceCalibration.Fit fit =
         DeviceCalibration.fit(
@@ -266,6 +283,55 @@ final class CalibrateCommand implements Callable<Integer> {
     }
   }
 
+  static void printCheck(
+      PrintWriter out, String device, List<DeviceCalibration.Prediction> predictions) {
+    out.printf(
+        Locale.ROOT,
+        "Device %s: %d runs predicted with its efficiencies as they are (nothing fitted).%n%n",
+        device,
+        predictions.size());
+    out.printf(
+        Locale.ROOT,
+        "%-6s %12s %12s %8s  %s%n",
+        "run",
+        "measured s",
+        "predicted s",
+        "error",
+        "plan");
+    double[] errors = new double[predictions.size()];
+    for (int i = 0; i < predictions.size(); i++) {
+      DeviceCalibration.Prediction p = predictions.get(i);
+      errors[i] = Math.abs(p.error());
+      out.printf(
+          Locale.ROOT,
+          "%-6s %12.3f %12.3f %+7.1f%%  %s%n",
+          p.run().id(),
+          p.run().measuredIterationSeconds(),
+          p.seconds(),
+          100 * p.error(),
+          plan(p.run(), p.choice(), p.microBatches(), p.fits()));
+    }
+    out.printf(
+        Locale.ROOT,
+        "%nmedian |error|: %.1f%%, max %.1f%%%n",
+        100 * DeviceCalibration.median(errors),
+        100 * java.util.Arrays.stream(errors).max().orElse(0));
+  }
+
+  private static String plan(
+      TrainingRun run, DeviceCalibration.Choice choice, int microBatches, boolean fits) {
+    return String.format(
+        Locale.ROOT,
+        "tp=%d pp=%d b=%d m=%d %s v=%d%s",
+        run.tensorParallel(),
+        run.pipelineParallel(),
+        choice.microBatchSize(),
+        microBatches,
+        choice.kind().id(),
+        choice.virtualStages(),
+        fits ? "" : " (over memory)");
+  }
+
   static void printTable(PrintWriter out, DeviceCalibration.Fit fit) {
     out.printf(
         Locale.ROOT,
@@ -287,19 +353,14 @@ final class CalibrateCommand implements Callable<Integer> {
     for (DeviceCalibration.Row r : fit.rows()) {
       out.printf(
           Locale.ROOT,
-          "%-6s %12.3f %12.3f %+7.1f%% %12.3f %+7.1f%%  tp=%d pp=%d b=%d m=%d %s v=%d%n",
+          "%-6s %12.3f %12.3f %+7.1f%% %12.3f %+7.1f%%  %s%n",
           r.run().id(),
           r.run().measuredIterationSeconds(),
           r.priorSeconds(),
           100 * r.priorError(),
           r.fittedSeconds(),
           100 * r.fittedError(),
-          r.run().tensorParallel(),
-          r.run().pipelineParallel(),
-          r.run().microBatchSize(),
-          r.microBatches(),
-          r.run().kind().id(),
-          r.chosenVirtualStages());
+          plan(r.run(), r.choice(), r.microBatches(), r.fits()));
     }
     out.printf(
         Locale.ROOT,

@@ -61,6 +61,19 @@ final class MemoryOptions {
               + " Megatron-LM's --tp-comm-overlap does (off by default).")
   boolean tensorParallelOverlap;
 
+  @Option(
+      names = "--pp-comm-overlap",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Pipeline sends run beside the next action (the default, as Megatron-Core's interleaved"
+              + " schedule with --overlap-p2p-communication and PyTorch's pipelining do);"
+              + " --no-pp-comm-overlap: each send holds its device until the transfer ends, as"
+              + " Megatron's 1F1B, its interleaved schedule before the overlap and DeepSpeed's"
+              + " pipeline engine do.")
+  boolean pipelineOverlap;
+
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
     return training
@@ -69,6 +82,7 @@ final class MemoryOptions {
             Attention.parse("--attention", attention),
             OptimizerSharding.parse("--zero", zero),
             sequenceParallel)
-        .withTensorParallelOverlap(tensorParallelOverlap);
+        .withTensorParallelOverlap(tensorParallelOverlap)
+        .withBlockingSends(!pipelineOverlap);
   }
 }

@@ -87,6 +87,20 @@ class HostileCommandLinesTest {
         "{\"runs\": ["
             + run.replace("\"pp\": 1", "\"pp\": 2, \"stageBlocks\": \"3,x\"")
             + "0.5}]}");
+    Files.writeString(
+        dir.resolve("runs-twice.json"),
+        "{\"runs\": ["
+            + run.replace("\"pp\": 1", "\"pp\": 1, \"schedule\": \"1f1b,1f1b\"")
+            + "0.5}]}");
+    Files.writeString(
+        dir.resolve("runs-b0.json"),
+        "{\"runs\": [" + run.replace("\"microBatchSize\": 1", "\"microBatchSize\": 0") + "0.5}]}");
+    // gpt2-small's 12 blocks do not divide over 8 chunks: Megatron could not have run it
+    Files.writeString(
+        dir.resolve("runs-unequal.json"),
+        "{\"runs\": ["
+            + run.replace("\"pp\": 1", "\"pp\": 8, \"stageBlocks\": \"equal\"")
+            + "0.5}]}");
     int big =
         Main.execute(
             new String[] {
@@ -383,6 +397,11 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/runs-negative.json", "iterationSeconds", "-1"));
     c.add(of("calibrate --measurements @/runs-split.json", "stageBlocks", "3,x"));
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
+    c.add(of("calibrate --measurements @/runs-twice.json", "schedule", "1f1b twice"));
+    c.add(of("calibrate --measurements @/runs-b0.json", "microBatchSize", "0"));
+    c.add(of("calibrate --measurements @/runs-unequal.json", "r1", "published configuration"));
+    c.add(of("calibrate --measurements @/runs.json --check --leave-one-out", "--check"));
+    c.add(of("calibrate --measurements @/runs.json --check -o @/cal.json", "--check"));
     c.add(of("calibrate --measurements @/runs.json -o @/existing", "is a folder"));
     c.add(of("calibrate --measurements @/runs.json -o @/a-file/x.json", "a-file"));
     c.add(of("calibrate", "--measurements", "--run"));

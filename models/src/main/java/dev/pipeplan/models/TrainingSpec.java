@@ -1,5 +1,6 @@
 package dev.pipeplan.models;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import java.util.Objects;
@@ -25,6 +26,10 @@ import java.util.Objects;
  * @param tensorParallelOverlap whether the tensor-parallel collectives run under the GEMMs beside
  *     them (Megatron's {@code --tp-comm-overlap}); only matters with tp > 1; false in files written
  *     before it existed
+ * @param blockingSends whether a pipeline send holds its device until the transfer ends (Megatron's
+ *     1F1B, its interleaved schedule without {@code --overlap-p2p-communication}, DeepSpeed's
+ *     pipeline engine) rather than running beside the next action (Megatron-Core's interleaved
+ *     default, PyTorch's pipelining); false, and left out, in files written before it existed
  */
 public record TrainingSpec(
     int globalBatch,
@@ -35,7 +40,9 @@ public record TrainingSpec(
     Attention attention,
     OptimizerSharding optimizerSharding,
     @JsonSetter(nulls = Nulls.AS_EMPTY) boolean sequenceParallel,
-    @JsonSetter(nulls = Nulls.AS_EMPTY) boolean tensorParallelOverlap) {
+    @JsonSetter(nulls = Nulls.AS_EMPTY) boolean tensorParallelOverlap,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean blockingSends) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -44,6 +51,30 @@ public record TrainingSpec(
     recompute = recompute == null ? Recompute.NONE : recompute;
     attention = attention == null ? Attention.EAGER : attention;
     optimizerSharding = optimizerSharding == null ? OptimizerSharding.NONE : optimizerSharding;
+  }
+
+  /** Pipeline sends beside the compute (not blocking). */
+  public TrainingSpec(
+      int globalBatch,
+      int sequenceLength,
+      DType dtype,
+      Optimizer optimizer,
+      Recompute recompute,
+      Attention attention,
+      OptimizerSharding optimizerSharding,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        false);
   }
 
   /** The memory modes given, tensor-parallel collectives not overlapped. */
@@ -106,7 +137,8 @@ public record TrainingSpec(
         Objects.requireNonNull(newAttention, "attention"),
         Objects.requireNonNull(newSharding, "optimizerSharding"),
         newSequenceParallel,
-        tensorParallelOverlap);
+        tensorParallelOverlap,
+        blockingSends);
   }
 
   /** A copy whose tensor-parallel collectives are, or are not, overlapped with the GEMMs. */
@@ -120,7 +152,23 @@ public record TrainingSpec(
         attention,
         optimizerSharding,
         sequenceParallel,
-        overlap);
+        overlap,
+        blockingSends);
+  }
+
+  /** A copy whose pipeline sends do, or do not, hold their device until the transfer ends. */
+  public TrainingSpec withBlockingSends(boolean blocking) {
+    return new TrainingSpec(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blocking);
   }
 
   /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
@@ -155,6 +203,9 @@ public record TrainingSpec(
     }
     if (tensorParallelOverlap && tensorParallel > 1) {
       sb.append(", tp communication overlapped");
+    }
+    if (blockingSends) {
+      sb.append(", pipeline sends blocking");
     }
     return sb.toString();
   }

@@ -135,7 +135,7 @@ public record Plan(
 
   /** The stored stage costs with the stored links, as the simulator takes them. */
   public StageCosts costs() {
-    return new StageCosts(stageCosts, links.toLinkModel());
+    return new StageCosts(stageCosts, links.toLinkModel(), training.blockingSends());
   }
 
   /** Global virtual stages, pp * v. */

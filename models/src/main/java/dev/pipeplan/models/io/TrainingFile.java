@@ -34,7 +34,8 @@ public final class TrainingFile {
           "attention",
           "optimizerSharding",
           "sequenceParallel",
-          "tensorParallelOverlap");
+          "tensorParallelOverlap",
+          "blockingSends");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -121,6 +122,7 @@ public final class TrainingFile {
     }
     boolean sequenceParallel = root.optionalBoolean("sequenceParallel").orElse(false);
     boolean tensorParallelOverlap = root.optionalBoolean("tensorParallelOverlap").orElse(false);
+    boolean blockingSends = root.optionalBoolean("blockingSends").orElse(false);
     return new TrainingSpec(
         globalBatch,
         (int) seq,
@@ -130,7 +132,8 @@ public final class TrainingFile {
         attention,
         sharding,
         sequenceParallel,
-        tensorParallelOverlap);
+        tensorParallelOverlap,
+        blockingSends);
   }
 
   /** A parsed value, or the parser's message as an error at the field (with the file's name). */
@@ -165,6 +168,9 @@ public final class TrainingFile {
     root.put("optimizerSharding", spec.optimizerSharding().id());
     root.put("sequenceParallel", spec.sequenceParallel());
     root.put("tensorParallelOverlap", spec.tensorParallelOverlap());
+    if (spec.blockingSends()) {
+      root.put("blockingSends", true);
+    }
     return root;
   }
 }

@@ -11,6 +11,7 @@ import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.planner.search.SearchResult;
 import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.Partition;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -62,6 +63,9 @@ public final class DeviceCalibration {
   /** Memory every run is predicted with, so that only time is fitted. */
   static final long LIFTED_MEMORY_BYTES = 64L << 40;
 
+  /** The largest open v tried: one-layer chunks of a 256-layer stage, beyond any published run. */
+  private static final int MAX_TRIED_V = 256;
+
   /** Candidates a search keeps for a run with its own block split (one per v, in practice). */
   private static final int KEPT_CANDIDATES = 64;
 
@@ -71,16 +75,33 @@ public final class DeviceCalibration {
   private DeviceCalibration() {}
 
   /**
+   * What a run's prediction holds fixed: the schedule, v and b, as published or, where the source
+   * is silent, the fastest that fits in pipeplan's memory model under the prior (the run is taken
+   * to have been tuned, as published benchmarks are).
+   *
+   * @param kind the schedule
+   * @param virtualStages v
+   * @param microBatchSize b
+   */
+  public record Choice(ScheduleKind kind, int virtualStages, int microBatchSize) {
+    public Choice {
+      Objects.requireNonNull(kind, "kind");
+    }
+  }
+
+  /**
    * One run before and after the fit.
    *
-   * @param chosenVirtualStages the v the prediction used
+   * @param choice the schedule, v and b the predictions used
+   * @param fits whether the choice fits in pipeplan's memory model (predictions lift the check)
    */
   public record Row(
       TrainingRun run,
       double priorSeconds,
       double fittedSeconds,
-      int chosenVirtualStages,
-      int microBatches) {
+      Choice choice,
+      int microBatches,
+      boolean fits) {
     /**
      * Measured over predicted time, minus one: the error of the predicted throughput, positive when
      * pipeplan is optimistic (the convention of docs/validation.md).
@@ -148,14 +169,7 @@ public final class DeviceCalibration {
    */
   public static Fit fit(List<TrainingRun> allRuns, String device, String source) {
     Objects.requireNonNull(device, "device");
-    List<TrainingRun> runs = runsOf(allRuns, device);
-    if (runs.isEmpty()) {
-      throw new BadInputException(
-          "no measured run used device '"
-              + device
-              + "'; the runs used "
-              + String.join(", ", new TreeSet<>(devices(allRuns))));
-    }
+    List<TrainingRun> runs = usedBy(allRuns, device);
     RooflineParameters priorParameters = RooflineParameters.prior(device);
     DeviceEfficiency prior = priorParameters.efficiency();
     double backwardRatio = prior.flashBackwardEfficiency() / prior.flashForwardEfficiency();
@@ -165,13 +179,16 @@ public final class DeviceCalibration {
       Math.log(prior.flashForwardEfficiency())
     };
 
-    // Under the prior: each run's v (when the source leaves it open) and m, then held.
-    int[] virtualStages = new int[runs.size()];
+    // Under the prior: each run's open choices (schedule, v, b) and m, then held.
+    Choice[] choices = new Choice[runs.size()];
     int[] microBatches = new int[runs.size()];
+    boolean[] fits = new boolean[runs.size()];
     double[] priorSeconds = new double[runs.size()];
     for (int i = 0; i < runs.size(); i++) {
-      Evaluation e = predict(runs.get(i), prior, runs.get(i).virtualStages());
-      virtualStages[i] = e.candidate().virtualStages();
+      Evaluation chosen = choose(runs.get(i), prior);
+      choices[i] = choiceOf(chosen);
+      fits[i] = chosen.fits();
+      Evaluation e = predict(runs.get(i), prior, choices[i]);
       microBatches[i] = e.candidate().microBatchCount();
       priorSeconds[i] = e.iterationNanos() / 1e9;
     }
@@ -181,13 +198,13 @@ public final class DeviceCalibration {
     MultivariateJacobianFunction model =
         point -> {
           double[] u = point.toArray();
-          double[] r0 = residuals(runs, u, start, backwardRatio, virtualStages, cache, evaluations);
+          double[] r0 = residuals(runs, u, start, backwardRatio, choices, cache, evaluations);
           double[][] jacobian = new double[r0.length][PARAMETERS];
           for (int k = 0; k < PARAMETERS; k++) {
             double[] shifted = u.clone();
             shifted[k] += STEP;
             double[] rk =
-                residuals(runs, shifted, start, backwardRatio, virtualStages, cache, evaluations);
+                residuals(runs, shifted, start, backwardRatio, choices, cache, evaluations);
             for (int i = 0; i < r0.length; i++) {
               jacobian[i][k] = (rk[i] - r0[i]) / STEP;
             }
@@ -208,16 +225,59 @@ public final class DeviceCalibration {
     DeviceEfficiency fitted = efficiency(best.toArray(), backwardRatio, source);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
-      Evaluation e = predict(runs.get(i), fitted, OptionalInt.of(virtualStages[i]));
+      Evaluation e = predict(runs.get(i), fitted, choices[i]);
       rows.add(
           new Row(
               runs.get(i),
               priorSeconds[i],
               e.iterationNanos() / 1e9,
-              virtualStages[i],
-              microBatches[i]));
+              choices[i],
+              microBatches[i],
+              fits[i]));
     }
     return new Fit(device, prior, fitted, rows, optimum.getIterations(), evaluations[0]);
+  }
+
+  /**
+   * One run predicted with the device's efficiencies as they are, nothing fitted: the independent
+   * check.
+   *
+   * @param choice the schedule, v and b the prediction used
+   * @param fits whether the choice fits in pipeplan's memory model (the prediction lifts the check)
+   */
+  public record Prediction(
+      TrainingRun run, double seconds, Choice choice, int microBatches, boolean fits) {
+    /** Measured over predicted time, minus one (the convention of {@link Row#fittedError}). */
+    public double error() {
+      return run.measuredIterationSeconds() / seconds - 1;
+    }
+  }
+
+  /**
+   * Predicts every run of {@code device} with the efficiencies its cluster gives it now (the
+   * preset's fitted ones, or a cluster file's), fitting nothing: how pipeplan does on runs kept out
+   * of its calibration.
+   *
+   * @throws BadInputException when no run used the device
+   */
+  public static List<Prediction> check(List<TrainingRun> allRuns, String device) {
+    List<TrainingRun> runs = usedBy(allRuns, device);
+    List<Prediction> predictions = new ArrayList<>();
+    for (TrainingRun run : runs) {
+      DeviceEfficiency current =
+          RooflineParameters.of(run.cluster().groups().get(0).device()).efficiency();
+      Evaluation chosen = choose(run, current);
+      Choice choice = choiceOf(chosen);
+      Evaluation e = predict(run, current, choice);
+      predictions.add(
+          new Prediction(
+              run,
+              e.iterationNanos() / 1e9,
+              choice,
+              e.candidate().microBatchCount(),
+              chosen.fits()));
+    }
+    return predictions;
   }
 
   /**
@@ -241,12 +301,24 @@ public final class DeviceCalibration {
       List<TrainingRun> others = new ArrayList<>(runs);
       TrainingRun held = others.remove(i);
       DeviceEfficiency fitted = fit(others, fit.device(), "leave-one-out").fitted();
-      // The held-out run keeps the v the whole fit chose for it under the prior.
-      int v = fit.rows().get(i).chosenVirtualStages();
-      double seconds = predict(held, fitted, OptionalInt.of(v)).iterationNanos() / 1e9;
+      // The held-out run keeps the choices the whole fit made for it under the prior.
+      double seconds = predict(held, fitted, fit.rows().get(i).choice()).iterationNanos() / 1e9;
       errors.add(held.measuredIterationSeconds() / seconds - 1);
     }
     return errors;
+  }
+
+  /** The runs that used {@code device}; bad input naming the devices used when there are none. */
+  private static List<TrainingRun> usedBy(List<TrainingRun> allRuns, String device) {
+    List<TrainingRun> runs = runsOf(allRuns, device);
+    if (runs.isEmpty()) {
+      throw new BadInputException(
+          "no measured run used device '"
+              + device
+              + "'; the runs used "
+              + String.join(", ", new TreeSet<>(devices(allRuns))));
+    }
+    return runs;
   }
 
   /** The runs that used {@code device}, in their order. */
@@ -266,7 +338,7 @@ public final class DeviceCalibration {
       double[] u,
       double[] start,
       double backwardRatio,
-      int[] virtualStages,
+      Choice[] choices,
       Map<String, double[]> cache,
       int[] evaluations) {
     DeviceEfficiency e = efficiency(u, backwardRatio, "fit");
@@ -282,8 +354,7 @@ public final class DeviceCalibration {
       evaluations[0]++;
       seconds = new double[runs.size()];
       for (int i = 0; i < runs.size(); i++) {
-        seconds[i] =
-            predict(runs.get(i), e, OptionalInt.of(virtualStages[i])).iterationNanos() / 1e9;
+        seconds[i] = predict(runs.get(i), e, choices[i]).iterationNanos() / 1e9;
       }
       cache.put(key, seconds);
     }
@@ -305,8 +376,105 @@ public final class DeviceCalibration {
     return new DeviceEfficiency(g, eta, f, Math.min(1, f * backwardRatio), source);
   }
 
-  /** Plans exactly the run's configuration on its cluster priced with {@code efficiency}. */
-  static Evaluation predict(TrainingRun run, DeviceEfficiency efficiency, OptionalInt v) {
+  /**
+   * The run's configuration with its open choices made: each schedule it may have used, each v its
+   * block split allows (or the search's own when it has no split) and each b, searched under the
+   * prior with the device's memory; the fastest that fits. When none fits (pipeplan's memory model
+   * refuses the published configuration; {@code docs/validation.md} reports those), the fastest
+   * with the memory check lifted and, where b is open, b = 1.
+   */
+  static Evaluation choose(TrainingRun run, DeviceEfficiency prior) {
+    Optional<Evaluation> best = Optional.empty();
+    for (ScheduleKind kind : run.kinds()) {
+      for (OptionalInt v : virtualStageChoices(run, kind)) {
+        best = faster(best, search(run, prior, kind, v, run.microBatchSize(), false));
+      }
+    }
+    if (best.isPresent()) {
+      return best.get();
+    }
+    OptionalInt b = OptionalInt.of(run.microBatchSize().orElse(1));
+    for (ScheduleKind kind : run.kinds()) {
+      for (OptionalInt v : virtualStageChoices(run, kind)) {
+        best = faster(best, search(run, prior, kind, v, b, true));
+      }
+    }
+    return best.orElseThrow(
+        () ->
+            new BadInputException(
+                "run " + run.id() + ": no candidate can run the published configuration"));
+  }
+
+  /** Predicts the run with its choices held, the memory check lifted (the fit is about time). */
+  static Evaluation predict(TrainingRun run, DeviceEfficiency efficiency, Choice choice) {
+    return search(
+            run,
+            efficiency,
+            choice.kind(),
+            OptionalInt.of(choice.virtualStages()),
+            OptionalInt.of(choice.microBatchSize()),
+            true)
+        .orElseThrow(
+            () ->
+                new BadInputException(
+                    "run " + run.id() + ": the search no longer finds its chosen configuration"));
+  }
+
+  private static Choice choiceOf(Evaluation e) {
+    return new Choice(
+        e.candidate().kind(), e.candidate().virtualStages(), e.candidate().microBatchSize());
+  }
+
+  private static Optional<Evaluation> faster(Optional<Evaluation> a, Optional<Evaluation> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    if (b.isEmpty() || a.get().iterationNanos() <= b.get().iterationNanos()) {
+      return a;
+    }
+    return b;
+  }
+
+  /**
+   * The v to try for a kind: the published one; else, for a kind that takes several and a run with
+   * a block split, every v whose p·v chunks the split can fill (Megatron-LM's equal split allows
+   * only the divisors); else the search's own choice (empty).
+   */
+  private static List<OptionalInt> virtualStageChoices(TrainingRun run, ScheduleKind kind) {
+    if (run.virtualStages().isPresent()) {
+      return List.of(run.virtualStages());
+    }
+    if (run.stageBlocks().isEmpty() || kind.minVirtualStages() == kind.maxVirtualStages()) {
+      return List.of(OptionalInt.empty());
+    }
+    List<OptionalInt> choices = new ArrayList<>();
+    int pp = run.pipelineParallel();
+    int most =
+        Math.min(Math.min(kind.maxVirtualStages(), run.model().layerCount() / pp), MAX_TRIED_V);
+    for (int v = kind.minVirtualStages(); v <= most; v++) {
+      try {
+        run.stageBlocks().get().partition(run.model(), pp * v);
+        choices.add(OptionalInt.of(v));
+      } catch (BadInputException unsplittable) {
+        // the run's engine could not have run this v
+      }
+    }
+    return choices;
+  }
+
+  /**
+   * The fastest candidate of one kind (and v and b, where given) for the run's configuration on its
+   * cluster priced with {@code efficiency}, with the run's own block split where it has one; with
+   * {@code lifted} the memory check is lifted, else only candidates that fit count. Empty when none
+   * does.
+   */
+  private static Optional<Evaluation> search(
+      TrainingRun run,
+      DeviceEfficiency efficiency,
+      ScheduleKind kind,
+      OptionalInt v,
+      OptionalInt b,
+      boolean lifted) {
     List<DeviceGroup> groups = new ArrayList<>();
     for (DeviceGroup g : run.cluster().groups()) {
       groups.add(
@@ -322,38 +490,44 @@ public final class DeviceCalibration {
         SearchOptions.defaults()
             .withPp(run.pipelineParallel())
             .withTp(run.tensorParallel())
-            .withMicroBatchSize(run.microBatchSize())
-            .withKinds(List.of(run.kind()))
-            .withMemoryLimitBytes(LIFTED_MEMORY_BYTES)
-            .withTop(run.stageBlocks().isPresent() ? KEPT_CANDIDATES : 1);
+            .withKinds(List.of(kind))
+            .withTop(KEPT_CANDIDATES);
+    if (lifted) {
+      options = options.withMemoryLimitBytes(LIFTED_MEMORY_BYTES);
+    }
+    if (b.isPresent()) {
+      options = options.withMicroBatchSize(b.getAsInt());
+    }
     if (v.isPresent()) {
       options = options.withVirtualStages(v.getAsInt());
     }
+    SearchResult result;
     try {
-      SearchResult result =
+      result =
           Planner.search(run.model(), run.training(), cluster, options, ProgressListener.none());
-      if (run.stageBlocks().isEmpty()) {
-        return result.ranked().get(0);
+    } catch (BadInputException e) {
+      if (lifted) {
+        throw new BadInputException("run " + run.id() + ": " + e.getMessage());
       }
-      // The run's own split: every candidate the search kept, with the engine's partition.
-      Evaluation best = null;
-      for (Evaluation e : result.ranked()) {
+      return Optional.empty(); // nothing fits
+    }
+    Optional<Evaluation> best = Optional.empty();
+    for (Evaluation e : result.ranked()) {
+      Optional<Evaluation> own = Optional.of(e);
+      if (run.stageBlocks().isPresent()) {
         int chunks = run.pipelineParallel() * e.candidate().virtualStages();
-        Partition partition = run.stageBlocks().get().partition(run.model(), chunks);
-        Optional<Evaluation> own = result.evaluator().simulate(e.candidate(), partition);
-        if (own.isPresent()
-            && (best == null || own.get().iterationNanos() < best.iterationNanos())) {
-          best = own.get();
+        try {
+          Partition partition = run.stageBlocks().get().partition(run.model(), chunks);
+          own = result.evaluator().simulate(e.candidate(), partition);
+        } catch (BadInputException unsplittable) {
+          continue;
         }
       }
-      if (best == null) {
-        throw new BadInputException(
-            "no candidate can run the published block split " + run.stageBlocks().get());
+      if (own.isPresent() && (lifted || own.get().fits())) {
+        best = faster(best, own);
       }
-      return best;
-    } catch (BadInputException e) {
-      throw new BadInputException("run " + run.id() + ": " + e.getMessage());
     }
+    return best;
   }
 
   /** The median of the values (0 for none). */

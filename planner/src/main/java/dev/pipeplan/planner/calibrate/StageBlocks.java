@@ -18,10 +18,17 @@ import java.util.Objects;
 public sealed interface StageBlocks {
 
   /**
-   * Equal blocks per chunk, the first chunks taking one more when they do not divide (Megatron-LM's
-   * and DeepSpeed's {@code type:} partitioning).
+   * Equal blocks per chunk, the first chunks taking one more when they do not divide (DeepSpeed's
+   * {@code type:transformer} partitioning).
    */
   record Even() implements StageBlocks {}
+
+  /**
+   * Equal blocks per chunk, and only that: Megatron-LM and Megatron-Core refuse a pipeline whose
+   * p·v chunks do not divide the blocks (without their explicit uneven-split options), so a chunk
+   * count that does not divide them is not a configuration the run could have had.
+   */
+  record Equal() implements StageBlocks {}
 
   /**
    * As {@link Even} over two more blocks than the model has, then the first and last chunk one
@@ -37,11 +44,14 @@ public sealed interface StageBlocks {
     }
   }
 
-  /** "even", "lighter-ends" or a comma-separated list of block counts. */
+  /** "even", "equal", "lighter-ends" or a comma-separated list of block counts. */
   static StageBlocks parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     if (t.equals("even")) {
       return new Even();
+    }
+    if (t.equals("equal")) {
+      return new Equal();
     }
     if (t.equals("lighter-ends")) {
       return new LighterEnds();
@@ -54,7 +64,7 @@ public sealed interface StageBlocks {
         throw new BadInputException(
             "'"
                 + text
-                + "' is not a block split; use even, lighter-ends or block counts such as"
+                + "' is not a block split; use even, equal, lighter-ends or block counts such as"
                 + " 7,8,8,7");
       }
     }
@@ -93,6 +103,15 @@ public sealed interface StageBlocks {
       for (int c = 0; c < chunks; c++) {
         perChunk[c] = x.blocks().get(c);
       }
+    } else if (this instanceof Equal && blocks % chunks != 0) {
+      throw new BadInputException(
+          "an equal split needs the "
+              + blocks
+              + " blocks of model "
+              + model.name()
+              + " to divide evenly over the "
+              + chunks
+              + " chunks (pp × v), as Megatron-LM requires");
     } else if (this instanceof LighterEnds && chunks >= 2) {
       spread(perChunk, blocks + 2);
       perChunk[0]--;

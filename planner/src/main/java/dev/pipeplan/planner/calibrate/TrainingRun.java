@@ -1,10 +1,12 @@
 package dev.pipeplan.planner.calibrate;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -21,9 +23,12 @@ import java.util.OptionalInt;
  * @param cluster the GPUs it ran on, all of them (dp follows from the count)
  * @param tensorParallel t
  * @param pipelineParallel p
- * @param microBatchSize b
- * @param kind the pipeline schedule (1F1B for p = 1)
- * @param virtualStages v when the source states it; empty lets pipeplan choose
+ * @param microBatchSize b when the source states it; empty when it does not, and the run is taken
+ *     to have been tuned: pipeplan picks the fastest b that fits in memory
+ * @param kinds the pipeline schedule (1F1B for p = 1); several when the source does not say which
+ *     of its engine's schedules the run used, and pipeplan picks the fastest that fits
+ * @param virtualStages v when the source states it; empty lets pipeplan choose (the fastest the
+ *     run's block split allows)
  * @param stageBlocks how the run's engine split the blocks over the chunks; empty for pipeplan's
  *     own partition
  * @param measuredIterationSeconds the measured seconds per iteration
@@ -37,8 +42,8 @@ public record TrainingRun(
     ClusterSpec cluster,
     int tensorParallel,
     int pipelineParallel,
-    int microBatchSize,
-    ScheduleKind kind,
+    OptionalInt microBatchSize,
+    List<ScheduleKind> kinds,
     OptionalInt virtualStages,
     Optional<StageBlocks> stageBlocks,
     double measuredIterationSeconds) {
@@ -52,8 +57,12 @@ public record TrainingRun(
     Objects.requireNonNull(cluster, "cluster");
     Checks.positive("run " + id + " tp", tensorParallel);
     Checks.positive("run " + id + " pp", pipelineParallel);
-    Checks.positive("run " + id + " microBatchSize", microBatchSize);
-    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(microBatchSize, "microBatchSize");
+    microBatchSize.ifPresent(b -> Checks.positive("run " + id + " microBatchSize", b));
+    kinds = List.copyOf(Objects.requireNonNull(kinds, "kinds"));
+    if (kinds.isEmpty()) {
+      throw new BadInputException("run " + id + " names no schedule");
+    }
     Objects.requireNonNull(virtualStages, "virtualStages");
     Objects.requireNonNull(stageBlocks, "stageBlocks");
     Checks.positive("run " + id + " iterationSeconds", measuredIterationSeconds);

@@ -55,6 +55,7 @@ public final class TrainingRuns {
           "zero",
           "sequenceParallel",
           "tpCommOverlap",
+          "ppCommOverlap",
           "iterationSeconds");
 
   private TrainingRuns() {}
@@ -122,7 +123,8 @@ public final class TrainingRuns {
             attention,
             zero,
             n.optionalBoolean("sequenceParallel").orElse(true),
-            n.optionalBoolean("tpCommOverlap").orElse(false));
+            n.optionalBoolean("tpCommOverlap").orElse(false),
+            !n.optionalBoolean("ppCommOverlap").orElse(true));
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
     if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {
@@ -134,9 +136,8 @@ public final class TrainingRuns {
               + (long) tp * pp
               + " does not divide");
     }
-    ScheduleKind kind =
-        parsed(
-            n, "schedule", () -> ScheduleKind.parse(n.optionalString("schedule").orElse("1f1b")));
+    List<ScheduleKind> kinds =
+        parsed(n, "schedule", () -> kinds(n.optionalString("schedule").orElse("1f1b")));
     OptionalInt v =
         n.optionalPositiveInt("virtualStages").map(OptionalInt::of).orElse(OptionalInt.empty());
     Optional<StageBlocks> blocks =
@@ -157,11 +158,26 @@ public final class TrainingRuns {
         cluster,
         tp,
         pp,
-        positive(n, "microBatchSize"),
-        kind,
+        n.has("microBatchSize")
+            ? OptionalInt.of(positive(n, "microBatchSize"))
+            : OptionalInt.empty(),
+        kinds,
         v,
         blocks,
         seconds);
+  }
+
+  /** "1f1b" or a comma-separated list of the kinds the run's engine offers ("1f1b,interleaved"). */
+  private static List<ScheduleKind> kinds(String text) {
+    List<ScheduleKind> kinds = new ArrayList<>();
+    for (String part : text.split(",", -1)) {
+      ScheduleKind kind = ScheduleKind.parse(part.trim());
+      if (kinds.contains(kind)) {
+        throw new BadInputException("'" + text + "' names " + kind.id() + " twice");
+      }
+      kinds.add(kind);
+    }
+    return kinds;
   }
 
   /** A relative path that names a file beside the runs file, else the text as given. */

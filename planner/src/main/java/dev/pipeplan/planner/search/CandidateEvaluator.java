@@ -483,7 +483,8 @@ public final class CandidateEvaluator {
   public Evaluation evaluate(Candidate c, CompiledSchedule compiled, Partition partition) {
     Schedule schedule = compiled.schedule();
     List<StageCost> stageCosts = stageCosts(c, partition);
-    StageCosts costs = new StageCosts(stageCosts, links(c.parallelism()).toLinkModel());
+    StageCosts costs =
+        new StageCosts(stageCosts, links(c.parallelism()).toLinkModel(), training.blockingSends());
     if (c.kind().plansWithCosts()) {
       // zb-auto, V-Half and V-Min order the actions by this partition's own costs (the unit-cost
       // schedule only gave the placement); the generators memoise, the evaluator does not, since

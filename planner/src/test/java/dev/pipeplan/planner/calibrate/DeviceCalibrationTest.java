@@ -15,6 +15,7 @@ import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.search.Evaluation;
 import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.nio.file.Files;
@@ -58,7 +59,10 @@ class DeviceCalibrationTest {
       for (int b : new int[] {1, 4}) {
         TrainingRun shape = run("s" + i++, seq, b, 1.0);
         double seconds =
-            DeviceCalibration.predict(shape, truth, OptionalInt.empty()).iterationNanos() / 1e9;
+            DeviceCalibration.predict(
+                        shape, truth, new DeviceCalibration.Choice(ScheduleKind.ONE_F_ONE_B, 1, b))
+                    .iterationNanos()
+                / 1e9;
         runs.add(run(shape.id(), seq, b, seconds));
       }
     }
@@ -80,7 +84,10 @@ class DeviceCalibrationTest {
       for (int b : new int[] {1, 4}) {
         TrainingRun shape = run("s" + i++, seq, b, 1.0);
         double seconds =
-            DeviceCalibration.predict(shape, truth, OptionalInt.empty()).iterationNanos() / 1e9;
+            DeviceCalibration.predict(
+                        shape, truth, new DeviceCalibration.Choice(ScheduleKind.ONE_F_ONE_B, 1, b))
+                    .iterationNanos()
+                / 1e9;
         runs.add(run(shape.id(), seq, b, seconds));
       }
     }
@@ -146,6 +153,51 @@ class DeviceCalibrationTest {
     assertThatThrownBy(() -> StageBlocks.parse("10,10,10,1").partition(llama, 4))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("31 blocks");
+    // Megatron's equal split: 32 blocks over 8 chunks, but not over 6.
+    assertThat(StageBlocks.parse("equal").partition(llama, 8).layerCounts())
+        .containsExactly(4 + lead, 4, 4, 4, 4, 4, 4, 4 + tail);
+    assertThatThrownBy(() -> StageBlocks.parse("equal").partition(llama, 6))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("32 blocks")
+        .hasMessageContaining("6 chunks");
+  }
+
+  @Test
+  void anUnpublishedMicroBatchSizeIsTheFastestThatFits() {
+    // gpt3-1.3b on 8 A100s, 64 sequences: b open. The choice must fit and beat b = 1.
+    TrainingRun shape = run("open", 2048, 1, 1.0);
+    TrainingRun open =
+        new TrainingRun(
+            "open",
+            "synthetic",
+            "",
+            shape.model(),
+            new TrainingSpec(
+                64,
+                2048,
+                DType.FP16,
+                Optimizer.adamMixedPrecision(),
+                Recompute.NONE,
+                Attention.FLASH,
+                OptimizerSharding.ZERO1,
+                false),
+            shape.cluster(),
+            1,
+            1,
+            OptionalInt.empty(),
+            List.of(ScheduleKind.ONE_F_ONE_B),
+            OptionalInt.empty(),
+            Optional.empty(),
+            1.0);
+    DeviceEfficiency prior = RooflineParameters.prior("a100-80gb").efficiency();
+    Evaluation chosen = DeviceCalibration.choose(open, prior);
+    assertThat(chosen.fits()).isTrue();
+    double one =
+        DeviceCalibration.predict(
+                open, prior, new DeviceCalibration.Choice(ScheduleKind.ONE_F_ONE_B, 1, 1))
+            .iterationNanos();
+    assertThat((double) chosen.iterationNanos()).isLessThan(one);
+    assertThat(chosen.candidate().microBatchSize()).isGreaterThan(1);
   }
 
   private static TrainingRun run(String id, int seq, int b, double seconds) {
@@ -169,8 +221,8 @@ class DeviceCalibrationTest {
         Clusters.load("a100-80gb:1x8"),
         1,
         1,
-        b,
-        ScheduleKind.ONE_F_ONE_B,
+        OptionalInt.of(b),
+        List.of(ScheduleKind.ONE_F_ONE_B),
         OptionalInt.empty(),
         Optional.empty(),
         seconds);

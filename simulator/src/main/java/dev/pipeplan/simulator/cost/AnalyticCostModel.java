@@ -109,7 +109,8 @@ public final class AnalyticCostModel implements CostModel {
               Math.round(weight) + overhead));
       first = end;
     }
-    return new StageCosts(stages, ClusterLinkModel.of(cluster, request.clusterDevices()));
+    return new StageCosts(
+        stages, ClusterLinkModel.of(cluster, request.clusterDevices()), training.blockingSends());
   }
 
   /**

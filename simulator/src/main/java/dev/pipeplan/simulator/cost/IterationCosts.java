@@ -22,6 +22,14 @@ import java.util.OptionalLong;
  * optimizer step. The iteration time is the simulated pipeline plus the sync plus the step.
  */
 public final class IterationCosts {
+  /**
+   * Bytes per parameter of a gradient reduction over data parallelism: fp32, whatever the training
+   * dtype. Megatron-LM reduces bf16 training's gradients in fp32 unless told {@code
+   * --grad-reduce-in-bf16}, DeepSpeed's bf16 optimizer accumulates and reduces them in fp32 and
+   * torchtitan's FSDP reduces in fp32 by default.
+   */
+  static final int REDUCE_BYTES_PER_PARAMETER = 4;
+
   private final ModelSpec model;
   private final TrainingSpec training;
   private final ClusterSpec cluster;
@@ -128,16 +136,19 @@ public final class IterationCosts {
                 microBatches,
                 replicaLink(d));
       } else if (training.optimizerSharding().shardsState()) {
-        // The distributed optimizer: gradients reduce-scattered (in the training dtype, Megatron's
-        // default) under the last backward, the updated weights all-gathered under the next
-        // iteration's first forward (--overlap-param-gather), each bucketed.
-        long weightBytes = params[d] * training.dtype().bytes();
-        long gather = ringGatherNanos(weightBytes, dp, replicaLink(d));
+        // The distributed optimizer: gradients reduce-scattered in their accumulation dtype (fp32
+        // for mixed precision: Megatron-LM reduces bf16 training's gradients in fp32 unless told
+        // --grad-reduce-in-bf16, as torchtitan's FSDP does by default) under the last backward,
+        // the updated weights all-gathered in the training dtype under the next iteration's first
+        // forward (--overlap-param-gather), each bucketed.
+        LinkSpec link = replicaLink(d);
+        long scatter = ringGatherNanos(params[d] * REDUCE_BYTES_PER_PARAMETER, dp, link);
+        long gather = ringGatherNanos(params[d] * training.dtype().bytes(), dp, link);
         exposed =
-            DataParallelOverlap.exposedNanos(gather, backward[d], params[d], bucket)
+            DataParallelOverlap.exposedNanos(scatter, backward[d], params[d], bucket)
                 + DataParallelOverlap.exposedNanos(gather, forward[d], params[d], bucket);
       } else {
-        long bytes = params[d] * training.optimizer().gradientBytesPerParameter();
+        long bytes = params[d] * REDUCE_BYTES_PER_PARAMETER;
         long allReduce = ringAllReduceNanos(bytes, dp, replicaLink(d));
         exposed = DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket);
       }
@@ -162,8 +173,7 @@ public final class IterationCosts {
       long parameters, int layers, long computeNanos, int microBatches, LinkSpec link) {
     int dp = dataParallel();
     long gather = ringGatherNanos(parameters * training.dtype().bytes(), dp, link);
-    long scatter =
-        ringGatherNanos(parameters * training.optimizer().gradientBytesPerParameter(), dp, link);
+    long scatter = ringGatherNanos(parameters * REDUCE_BYTES_PER_PARAMETER, dp, link);
     long traffic = (2 * gather + scatter) * (long) microBatches;
     long unhidden = layers == 0 ? 0 : (gather + scatter) / layers;
     return Math.max(traffic - computeNanos, unhidden);
@@ -248,16 +258,35 @@ public final class IterationCosts {
     return cluster.device(replicaDevices.get(pipelineDevice).get(0));
   }
 
-  /** The inter-node link when any replica of the pipeline device sits on another node. */
-  private LinkSpec replicaLink(int pipelineDevice) {
+  /**
+   * The link the replicas' ring runs over: the intra-node link when they share a node; across
+   * nodes, the inter-node link (one network interface per device, as on DGX systems) times the
+   * fewest replicas any node holds, at most the intra-node link. With k replicas on a node NCCL
+   * runs k rings at once, each leaving the node through its own interface with 1/k of the data, so
+   * a node's k interfaces carry the traffic together (a DGX A100's 8 × 200 Gb/s give about 190 GB/s
+   * of bus bandwidth between nodes, a single interface 25 GB/s).
+   */
+  LinkSpec replicaLink(int pipelineDevice) {
     List<Integer> replicas = replicaDevices.get(pipelineDevice);
-    int node = cluster.nodeOf(replicas.get(0));
-    for (int r = 1; r < replicas.size(); r++) {
-      if (cluster.nodeOf(replicas.get(r)) != node) {
-        return cluster.interNodeLink();
-      }
+    java.util.Map<Integer, Integer> perNode = new java.util.TreeMap<>();
+    for (int device : replicas) {
+      perNode.merge(cluster.nodeOf(device), 1, Integer::sum);
     }
-    return cluster.intraNodeLink();
+    if (perNode.size() == 1) {
+      return cluster.intraNodeLink();
+    }
+    int fewest = java.util.Collections.min(perNode.values());
+    LinkSpec inter = cluster.interNodeLink();
+    if (fewest == 1) {
+      return inter;
+    }
+    double bandwidth =
+        Math.min(
+            fewest * inter.bandwidthBytesPerSecond(),
+            Math.max(
+                inter.bandwidthBytesPerSecond(),
+                cluster.intraNodeLink().bandwidthBytesPerSecond()));
+    return new LinkSpec(inter.name() + " x" + fewest, bandwidth, inter.latencyNanos());
   }
 
   /** Parameters on one tensor rank of each pipeline device. */

@@ -173,7 +173,7 @@ public final class MeasuredCostModel implements CostModel {
               Math.round(weight)));
       first = end;
     }
-    return new StageCosts(stages, links(request));
+    return new StageCosts(stages, links(request), training.blockingSends());
   }
 
   private LinkModel links(CostRequest request) {

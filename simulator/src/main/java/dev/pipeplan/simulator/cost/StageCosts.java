@@ -9,11 +9,18 @@ import java.util.Objects;
  *
  * @param stages one entry per global virtual stage, in stage order
  * @param links transfer times between pipeline devices
+ * @param blockingSends whether a send holds the sending device until its transfer ends, on top of
+ *     the receiver waiting for it
  */
-public record StageCosts(List<StageCost> stages, LinkModel links) {
+public record StageCosts(List<StageCost> stages, LinkModel links, boolean blockingSends) {
   public StageCosts {
     stages = List.copyOf(Objects.requireNonNull(stages, "stages"));
     Objects.requireNonNull(links, "links");
+  }
+
+  /** Sends beside the compute: only the receiver waits for a transfer. */
+  public StageCosts(List<StageCost> stages, LinkModel links) {
+    this(stages, links, false);
   }
 
   /** Every stage the same cost, no communication. */

@@ -23,6 +23,12 @@ final class CostTables {
   /** Bytes of that transfer. */
   final long[] transferBytes;
 
+  /**
+   * How long the action's own output transfer holds its device after it ends: the transfer time
+   * with blocking sends, else 0.
+   */
+  final long[] sendNanos;
+
   final long[] memoryDeltaBytes;
   final long[] staticBytesPerDevice;
 
@@ -42,6 +48,7 @@ final class CostTables {
     durationNanos = new long[size];
     transferNanos = new long[size];
     transferBytes = new long[size];
+    sendNanos = new long[size];
     memoryDeltaBytes = new long[size];
     staticBytesPerDevice = new long[schedule.deviceCount()];
     // A device runs one backward at a time: it reserves its largest stage workspace once.
@@ -76,6 +83,22 @@ final class CostTables {
         transferBytes[base + CompiledSchedule.B] = bytes;
         transferNanos[base + CompiledSchedule.I] = nanos;
         transferNanos[base + CompiledSchedule.B] = nanos;
+      }
+    }
+    if (costs.blockingSends()) {
+      // F sends its output to the next stage's F; B (or I) sends its input gradient to the
+      // previous stage's B (or I): the receiving entries above hold those transfer times.
+      for (int s = 0; s < stages; s++) {
+        int base = s * CompiledSchedule.TYPES;
+        if (s + 1 < stages) {
+          sendNanos[base + CompiledSchedule.F] =
+              transferNanos[base + CompiledSchedule.TYPES + CompiledSchedule.F];
+        }
+        if (s > 0) {
+          long back = transferNanos[base - CompiledSchedule.TYPES + CompiledSchedule.B];
+          sendNanos[base + CompiledSchedule.B] = back;
+          sendNanos[base + CompiledSchedule.I] = back;
+        }
       }
     }
     for (int d = 0; d < workspacePerDevice.length; d++) {

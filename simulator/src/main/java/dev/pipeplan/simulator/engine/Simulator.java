@@ -90,6 +90,7 @@ public final class Simulator {
     final int[] dependant1 = c.dependant1;
     final long[] duration = t.durationNanos;
     final long[] transfer = t.transferNanos;
+    final long[] send = t.sendNanos;
     final Scratch scratch = SCRATCH.get().ensure(n, p);
     // Stale entries of a reused end[] are never read: an action's end is read only once the action
     // has run.
@@ -138,8 +139,8 @@ public final class Simulator {
             start = e;
           }
         }
-        deviceTime = start + duration[kk];
-        end[k] = deviceTime;
+        end[k] = start + duration[kk];
+        deviceTime = end[k] + send[kk];
         next[d] = ++k;
         int x = dependant0[k - 1];
         if (x >= 0) {

@@ -78,22 +78,52 @@ class IterationCostsTest {
 
   @Test
   void syncIsTheSlowestDevicesRingOverTheLinkItsReplicasShare() {
-    // replicas on one node (NVLink): device 1 reduces 2000 params x 2 bytes over 2 ranks,
-    // 2 x (1 us + 2000 B / 1 GB/s) = 6 us; small gradients fill one bucket, so nothing hides.
+    // replicas on one node (NVLink): device 1 reduces 2000 params x 4 bytes (fp32, whatever the
+    // training dtype) over 2 ranks, 2 x (1 us + 4000 B / 1 GB/s) = 10 us; small gradients fill
+    // one bucket, so nothing hides.
     IterationCosts intra = costs(model(1000, 2000), List.of(List.of(0, 1), List.of(2, 3)), 0);
-    assertThat(intra.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isEqualTo(6_000);
+    assertThat(intra.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isEqualTo(10_000);
 
-    // replicas on two nodes: 2 x (10 us + 2000 B / 0.1 GB/s) = 60 us
+    // replicas on two nodes: 2 x (10 us + 4000 B / 0.1 GB/s) = 100 us
     IterationCosts inter = costs(model(1000, 2000), List.of(List.of(0, 2), List.of(1, 3)), 0);
-    assertThat(inter.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isEqualTo(60_000);
+    assertThat(inter.dataParallelSyncNanos(TWO, LOOPED, backward(1_000_000), 1)).isEqualTo(100_000);
+  }
+
+  @Test
+  void aRingWithSeveralReplicasPerNodeUsesAsManyInterfaces() {
+    // Four nodes of four devices, two replicas of each pipeline device per node: dp 8 over 4 nodes.
+    ClusterSpec wide =
+        ClusterSpec.of(
+            "wide",
+            DEVICE,
+            4,
+            4,
+            new LinkSpec("intra", 1e9, 1_000),
+            new LinkSpec("inter", 1e8, 10_000));
+    List<List<Integer>> replicas =
+        List.of(List.of(0, 1, 4, 5, 8, 9, 12, 13), List.of(2, 3, 6, 7, 10, 11, 14, 15));
+    IterationCosts two =
+        new IterationCosts(
+            model(1000, 2000), TRAINING, wide, 1, replicas, java.util.OptionalLong.empty());
+    assertThat(two.replicaLink(0).bandwidthBytesPerSecond()).isEqualTo(2e8);
+    assertThat(two.replicaLink(0).latencyNanos()).isEqualTo(10_000);
+    // One replica per node: a single interface.
+    List<List<Integer>> one = List.of(List.of(0, 4, 8, 12), List.of(1, 5, 9, 13));
+    IterationCosts single =
+        new IterationCosts(
+            model(1000, 2000), TRAINING, wide, 1, one, java.util.OptionalLong.empty());
+    assertThat(single.replicaLink(0)).isEqualTo(wide.interNodeLink());
+    // device 1 reduces 2000 params x 4 bytes over 8 ranks at 0.2 GB/s: 2 x 7 steps of (10 us +
+    // 1000 B / 0.2 GB/s = 5 us)
+    assertThat(two.dataParallelSyncNanos(TWO, LOOPED, backward(0), 1)).isEqualTo(2 * 7 * 15_000);
   }
 
   @Test
   void theBackwardHidesAllButTheLastBucket() {
     // 80M params on device 0, dp 2: bucket 40M, so at least half of the all-reduce is exposed
     IterationCosts big = costs(model(80_000_000, 0), List.of(List.of(0, 1), List.of(2, 3)), 0);
-    long allReduce = IterationCosts.ringAllReduceNanos(160_000_000, 2, CLUSTER.intraNodeLink());
-    assertThat(allReduce).isEqualTo(2 * (1_000 + 80_000_000));
+    long allReduce = IterationCosts.ringAllReduceNanos(320_000_000, 2, CLUSTER.intraNodeLink());
+    assertThat(allReduce).isEqualTo(2 * (1_000 + 160_000_000));
 
     assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(0), 1)).isEqualTo(allReduce);
     assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(Long.MAX_VALUE / 4), 1))

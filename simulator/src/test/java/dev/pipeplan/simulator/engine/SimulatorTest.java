@@ -92,6 +92,38 @@ class SimulatorTest {
   }
 
   @Test
+  void aBlockingSendHoldsItsDeviceUntilTheTransferEnds() {
+    // Two micro-batches, GPipe order on two devices; every transfer takes 250 us. Beside the
+    // compute, device 0 runs 0F1 right after 0F0; with blocking sends it waits for 0F0's send.
+    StageCost stage = new StageCost(MS, MS, MS, 1000, 0, 0, 0);
+    LinkModel links = (from, to, bytes) -> 250_000L;
+    Schedule schedule =
+        HandSchedules.parse("pair", 2, List.of(0, 1), "0F0 0F1 0B0 0B1", "1F0 1F1 1B0 1B1");
+
+    SimulationResult beside =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), links, false));
+    SimulationResult blocking =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), links, true));
+
+    assertThat(startOf(beside, "0F1")).isEqualTo(1_000_000L);
+    assertThat(startOf(blocking, "0F1")).isEqualTo(1_250_000L);
+    // 1F1 waits for 0F1 [1.25, 2.25] and its send: [2.5, 3.5]; 1B0 sends back too, so 1B1 starts
+    // at 3.5 + 2 + 0.25.
+    assertThat(startOf(blocking, "1F1")).isEqualTo(2_500_000L);
+    assertThat(startOf(blocking, "1B1")).isEqualTo(5_750_000L);
+    assertThat(blocking.metrics().iterationNanos())
+        .isGreaterThan(beside.metrics().iterationNanos());
+  }
+
+  private static long startOf(SimulationResult result, String action) {
+    return result.timeline().actions().stream()
+        .filter(a -> a.action().equals(act(action)))
+        .findFirst()
+        .orElseThrow()
+        .startNanos();
+  }
+
+  @Test
   void stagesOnOneDeviceTalkForFree() {
     // A V placement: stages 1 and 2 share device 1, so the hop between them is free.
     StageCost stage = new StageCost(MS, MS, 0, 1000, 0, 0, 0);

@@ -104,16 +104,16 @@ public record RooflineParameters(
               Map.of(
                   "h100-sxm",
                   new DeviceEfficiency(
-                      0.560,
-                      0.909,
-                      0.727,
-                      0.519,
+                      0.530,
+                      0.514,
+                      0.501,
+                      0.358,
                       "fitted by pipeplan calibrate to the 11 h100-sxm runs of"
                           + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
                   "a100-80gb",
                   new DeviceEfficiency(
-                      0.742,
-                      0.662,
+                      0.748,
+                      0.656,
                       0.650,
                       0.550,
                       "fitted by pipeplan calibrate to the 6 a100-80gb runs of"
