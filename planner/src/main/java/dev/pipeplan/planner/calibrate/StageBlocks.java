@@ -33,7 +33,8 @@ public sealed interface StageBlocks {
   /**
    * As {@link Even} over two more blocks than the model has, then the first and last chunk one
    * block fewer: the Llama 3 405B run's split (Dubey et al. 2024, §3.3.2), which makes room for the
-   * embedding and the head.
+   * embedding and the head (with one block per chunk, the first chunk holds only the embedding and
+   * the last only the head, as that run did), and DeepSpeed's {@code type:transformer|embedding}.
    */
   record LighterEnds() implements StageBlocks {}
 
@@ -122,15 +123,17 @@ public sealed interface StageBlocks {
     int sum = 0;
     List<Integer> counts = new ArrayList<>();
     for (int c = 0; c < chunks; c++) {
-      if (perChunk[c] < 1) {
-        throw new BadInputException(
-            "the block split leaves chunk " + c + " of " + chunks + " without a block");
-      }
-      sum += perChunk[c];
       int layers =
           perChunk[c]
               + (c == 0 ? first : 0)
               + (c == chunks - 1 ? model.layerCount() - 1 - last : 0);
+      // An end chunk may hold only the embedding or only the head (Llama 3 405B's first and last
+      // chunks, Dubey et al. 2024, section 3.3.2); every other chunk needs a block.
+      if (perChunk[c] < 0 || layers < 1) {
+        throw new BadInputException(
+            "the block split leaves chunk " + c + " of " + chunks + " without a layer");
+      }
+      sum += perChunk[c];
       counts.add(layers);
     }
     if (sum != blocks) {

@@ -104,10 +104,10 @@ public record RooflineParameters(
               Map.of(
                   "h100-sxm",
                   new DeviceEfficiency(
-                      0.530,
-                      0.514,
-                      0.501,
-                      0.358,
+                      0.521,
+                      0.557,
+                      0.491,
+                      0.351,
                       "fitted by pipeplan calibrate to the 11 h100-sxm runs of"
                           + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
                   "a100-80gb",
