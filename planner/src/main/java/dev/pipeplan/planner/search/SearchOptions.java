@@ -22,7 +22,8 @@ import java.util.OptionalLong;
  *     to the kinds that take it (and refuses listed kinds that do not)
  * @param kinds the schedule kinds to try; empty: every kind the generators support. The order does
  *     not matter: the search gives the same result for any order
- * @param maxVirtualStages the largest v tried for kinds with a free v (interleaved, looped BFS)
+ * @param maxVirtualStages the largest v tried for kinds with a free v (interleaved, looped BFS); 8
+ *     by default, the one-layer chunks of Llama 3 405B's run (Dubey et al. 2024, section 3.3.2)
  * @param memoryLimitBytes the memory a device may use, replacing the device's own in either
  *     direction; empty for the device's own
  * @param top how many ranked candidates to keep
@@ -85,7 +86,7 @@ public record SearchOptions(
         OptionalInt.empty(),
         OptionalInt.empty(),
         List.of(),
-        4,
+        8,
         OptionalLong.empty(),
         5,
         true,
