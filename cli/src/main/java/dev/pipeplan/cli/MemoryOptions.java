@@ -74,6 +74,18 @@ final class MemoryOptions {
               + " pipeline engine do.")
   boolean pipelineOverlap;
 
+  @Option(
+      names = "--dp-comm-overlap",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "The data-parallel gradient reduction runs under the backward, bucket by bucket (the"
+              + " default, as Megatron's --overlap-grad-reduce and PyTorch DDP/FSDP do);"
+              + " --no-dp-comm-overlap: it runs after the backward, as DeepSpeed's pipeline engine"
+              + " and Megatron-LM without --overlap-grad-reduce do.")
+  boolean dataParallelOverlap;
+
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
     return training
@@ -83,6 +95,7 @@ final class MemoryOptions {
             OptimizerSharding.parse("--zero", zero),
             sequenceParallel)
         .withTensorParallelOverlap(tensorParallelOverlap)
-        .withBlockingSends(!pipelineOverlap);
+        .withBlockingSends(!pipelineOverlap)
+        .withGradientSyncAfterBackward(!dataParallelOverlap);
   }
 }

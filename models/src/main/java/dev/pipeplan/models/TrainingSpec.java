@@ -30,6 +30,10 @@ import java.util.Objects;
  *     1F1B, its interleaved schedule without {@code --overlap-p2p-communication}, DeepSpeed's
  *     pipeline engine) rather than running beside the next action (Megatron-Core's interleaved
  *     default, PyTorch's pipelining); false, and left out, in files written before it existed
+ * @param gradientSyncAfterBackward whether the data-parallel gradient reduction (and a sharded
+ *     optimizer's weight gather) runs after the backward and the step instead of under them
+ *     (DeepSpeed's pipeline engine, Megatron-LM without {@code --overlap-grad-reduce}, as all of it
+ *     before 2023); false, and left out, in files written before it existed
  */
 public record TrainingSpec(
     int globalBatch,
@@ -42,7 +46,9 @@ public record TrainingSpec(
     @JsonSetter(nulls = Nulls.AS_EMPTY) boolean sequenceParallel,
     @JsonSetter(nulls = Nulls.AS_EMPTY) boolean tensorParallelOverlap,
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-        boolean blockingSends) {
+        boolean blockingSends,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean gradientSyncAfterBackward) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -53,7 +59,7 @@ public record TrainingSpec(
     optimizerSharding = optimizerSharding == null ? OptimizerSharding.NONE : optimizerSharding;
   }
 
-  /** Pipeline sends beside the compute (not blocking). */
+  /** Pipeline sends beside the compute, the gradient sync under the backward. */
   public TrainingSpec(
       int globalBatch,
       int sequenceLength,
@@ -74,6 +80,7 @@ public record TrainingSpec(
         optimizerSharding,
         sequenceParallel,
         tensorParallelOverlap,
+        false,
         false);
   }
 
@@ -138,7 +145,8 @@ public record TrainingSpec(
         Objects.requireNonNull(newSharding, "optimizerSharding"),
         newSequenceParallel,
         tensorParallelOverlap,
-        blockingSends);
+        blockingSends,
+        gradientSyncAfterBackward);
   }
 
   /** A copy whose tensor-parallel collectives are, or are not, overlapped with the GEMMs. */
@@ -153,7 +161,8 @@ public record TrainingSpec(
         optimizerSharding,
         sequenceParallel,
         overlap,
-        blockingSends);
+        blockingSends,
+        gradientSyncAfterBackward);
   }
 
   /** A copy whose pipeline sends do, or do not, hold their device until the transfer ends. */
@@ -168,7 +177,26 @@ public record TrainingSpec(
         optimizerSharding,
         sequenceParallel,
         tensorParallelOverlap,
-        blocking);
+        blocking,
+        gradientSyncAfterBackward);
+  }
+
+  /**
+   * A copy whose data-parallel gradient sync does, or does not, wait until the backward is over.
+   */
+  public TrainingSpec withGradientSyncAfterBackward(boolean after) {
+    return new TrainingSpec(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blockingSends,
+        after);
   }
 
   /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
@@ -206,6 +234,9 @@ public record TrainingSpec(
     }
     if (blockingSends) {
       sb.append(", pipeline sends blocking");
+    }
+    if (gradientSyncAfterBackward && dataParallel > 1) {
+      sb.append(", gradient sync after the backward");
     }
     return sb.toString();
   }

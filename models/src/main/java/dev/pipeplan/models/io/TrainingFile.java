@@ -35,7 +35,8 @@ public final class TrainingFile {
           "optimizerSharding",
           "sequenceParallel",
           "tensorParallelOverlap",
-          "blockingSends");
+          "blockingSends",
+          "gradientSyncAfterBackward");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -123,6 +124,7 @@ public final class TrainingFile {
     boolean sequenceParallel = root.optionalBoolean("sequenceParallel").orElse(false);
     boolean tensorParallelOverlap = root.optionalBoolean("tensorParallelOverlap").orElse(false);
     boolean blockingSends = root.optionalBoolean("blockingSends").orElse(false);
+    boolean syncAfter = root.optionalBoolean("gradientSyncAfterBackward").orElse(false);
     return new TrainingSpec(
         globalBatch,
         (int) seq,
@@ -133,7 +135,8 @@ public final class TrainingFile {
         sharding,
         sequenceParallel,
         tensorParallelOverlap,
-        blockingSends);
+        blockingSends,
+        syncAfter);
   }
 
   /** A parsed value, or the parser's message as an error at the field (with the file's name). */
@@ -170,6 +173,9 @@ public final class TrainingFile {
     root.put("tensorParallelOverlap", spec.tensorParallelOverlap());
     if (spec.blockingSends()) {
       root.put("blockingSends", true);
+    }
+    if (spec.gradientSyncAfterBackward()) {
+      root.put("gradientSyncAfterBackward", true);
     }
     return root;
   }

@@ -56,6 +56,7 @@ public final class TrainingRuns {
           "sequenceParallel",
           "tpCommOverlap",
           "ppCommOverlap",
+          "dpCommOverlap",
           "iterationSeconds");
 
   private TrainingRuns() {}
@@ -124,7 +125,8 @@ public final class TrainingRuns {
             zero,
             n.optionalBoolean("sequenceParallel").orElse(true),
             n.optionalBoolean("tpCommOverlap").orElse(false),
-            !n.optionalBoolean("ppCommOverlap").orElse(true));
+            !n.optionalBoolean("ppCommOverlap").orElse(true),
+            !n.optionalBoolean("dpCommOverlap").orElse(true));
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
     if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {

@@ -36,6 +36,7 @@ public final class IterationCosts {
   private final int tensorParallel;
   private final List<List<Integer>> replicaDevices;
   private final OptionalLong memoryLimitBytes;
+  private final TiedHead tied;
 
   /**
    * @param tensorParallel t, the tensor-parallel degree (parameters per rank are a layer's over t)
@@ -70,6 +71,7 @@ public final class IterationCosts {
     }
     this.replicaDevices = List.copyOf(copy);
     this.memoryLimitBytes = Objects.requireNonNull(memoryLimitBytes, "memoryLimitBytes");
+    this.tied = TiedHead.of(model);
     memoryLimitBytes.ifPresent(bytes -> Checks.positive("memory limit", bytes));
   }
 
@@ -107,11 +109,12 @@ public final class IterationCosts {
       List<Integer> stageToDevice,
       List<StageCost> stageCosts,
       int microBatches) {
+    Checks.positive("micro-batches", microBatches);
+    long tiedSync = tiedTableSyncNanos(partition, stageToDevice);
     int dp = dataParallel();
     if (dp == 1) {
-      return 0;
+      return tiedSync;
     }
-    Checks.positive("micro-batches", microBatches);
     long[] params = parametersPerDevice(partition, stageToDevice);
     long[] forward = new long[pipelineDevices()];
     long[] backward = new long[pipelineDevices()];
@@ -124,6 +127,8 @@ public final class IterationCosts {
       layers[d] += partition.layerCounts().get(s);
     }
     long bucket = DataParallelOverlap.bucketParameters(dp);
+    // Without overlap nothing hides the traffic: no backward or forward window.
+    boolean after = training.gradientSyncAfterBackward();
     long worst = 0;
     for (int d = 0; d < pipelineDevices(); d++) {
       long exposed;
@@ -145,16 +150,58 @@ public final class IterationCosts {
         long scatter = ringGatherNanos(params[d] * REDUCE_BYTES_PER_PARAMETER, dp, link);
         long gather = ringGatherNanos(params[d] * training.dtype().bytes(), dp, link);
         exposed =
-            DataParallelOverlap.exposedNanos(scatter, backward[d], params[d], bucket)
-                + DataParallelOverlap.exposedNanos(gather, forward[d], params[d], bucket);
+            after
+                ? scatter + gather
+                : DataParallelOverlap.exposedNanos(scatter, backward[d], params[d], bucket)
+                    + DataParallelOverlap.exposedNanos(gather, forward[d], params[d], bucket);
       } else {
         long bytes = params[d] * REDUCE_BYTES_PER_PARAMETER;
         long allReduce = ringAllReduceNanos(bytes, dp, replicaLink(d));
-        exposed = DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket);
+        exposed =
+            after
+                ? allReduce
+                : DataParallelOverlap.exposedNanos(allReduce, backward[d], params[d], bucket);
       }
       worst = Math.max(worst, exposed);
     }
-    return worst;
+    return worst + tiedSync;
+  }
+
+  /**
+   * The all-reduce of a tied embedding table's gradient between the pipeline devices of the
+   * embedding and of the head, when they differ ({@link TiedHead}): fp32, over the link between
+   * them, after everything else.
+   */
+  long tiedTableSyncNanos(Partition partition, List<Integer> stageToDevice) {
+    if (tied.headIndex() < 0) {
+      return 0;
+    }
+    int embeddingDevice = -1;
+    int headDevice = -1;
+    int first = 0;
+    for (int s = 0; s < partition.stageCount(); s++) {
+      int end = first + partition.layerCounts().get(s);
+      if (tied.embeddingIndex() >= first && tied.embeddingIndex() < end) {
+        embeddingDevice = stageToDevice.get(s);
+      }
+      if (tied.headIndex() >= first && tied.headIndex() < end) {
+        headDevice = stageToDevice.get(s);
+      }
+      first = end;
+    }
+    if (embeddingDevice < 0 || headDevice < 0 || embeddingDevice == headDevice) {
+      return 0;
+    }
+    LinkSpec link =
+        cluster.nodeOf(replicaDevices.get(embeddingDevice).get(0))
+                == cluster.nodeOf(replicaDevices.get(headDevice).get(0))
+            ? cluster.intraNodeLink()
+            : cluster.interNodeLink();
+    long bytes =
+        Math.multiplyExact(
+            (tied.tableParameters() + tensorParallel - 1) / tensorParallel,
+            (long) REDUCE_BYTES_PER_PARAMETER);
+    return ringAllReduceNanos(bytes, 2, link);
   }
 
   /**
@@ -295,7 +342,7 @@ public final class IterationCosts {
     int first = 0;
     for (int s = 0; s < partition.stageCount(); s++) {
       int end = first + partition.layerCounts().get(s);
-      long sum = 0;
+      long sum = (tied.copyParameters(first, end) + tensorParallel - 1) / tensorParallel;
       for (int i = first; i < end; i++) {
         sum += (model.layer(i).parameterCount() + tensorParallel - 1) / tensorParallel;
       }

@@ -49,6 +49,7 @@ final class LayerSums {
   private final double[] attentionCoreFlops;
   private final long[] blocks;
   private final long[] blockOutputBytes;
+  private final TiedHead tied;
 
   LayerSums(ModelSpec model) {
     this.model = model;
@@ -68,6 +69,7 @@ final class LayerSums {
     attentionCoreFlops = new double[n + 1];
     blocks = new long[n + 1];
     blockOutputBytes = new long[n + 1];
+    tied = TiedHead.of(model);
     for (int i = 0; i < n; i++) {
       LayerSpec layer = model.layer(i);
       forwardFlops[i + 1] = forwardFlops[i] + layer.forwardFlops();
@@ -116,12 +118,13 @@ final class LayerSums {
     return backwardWeightFlops[end] - backwardWeightFlops[first];
   }
 
+  /** The layers' parameters, with a tied head's copy of the embedding table ({@link TiedHead}). */
   long parameters(int first, int end) {
-    return parameters[end] - parameters[first];
+    return parameters[end] - parameters[first] + tied.copyParameters(first, end);
   }
 
   long streamedParameters(int first, int end) {
-    return streamedParameters[end] - streamedParameters[first];
+    return streamedParameters[end] - streamedParameters[first] + tied.copyParameters(first, end);
   }
 
   /** The attention core's forward FLOPs per sample (QKᵀ and ·V): selective recomputation's work. */

@@ -36,10 +36,13 @@ import java.util.Objects;
  * {@code forwardFlops}, {@code backwardInputFlops} and {@code backwardWeightFlops}.
  *
  * <p>The embedding gathers rows forward (adding learned positions) and scatter-adds the gradient in
- * W. The LM head is the final norm, the vocabulary GEMM and a fused cross-entropy in fp32: forward
- * writes fp32 logits (read e, write 4 bytes per logit), then takes the max and the sum of
- * exponentials and keeps the softmax for the backward (read 8, write 4); its backward reads the
- * softmax and writes the logits' gradient (read 4, write e).
+ * W. The LM head is the final norm, the vocabulary GEMM and the cross-entropy in fp32 as the
+ * engines run it by default, one kernel per step (Megatron-Core's unfused {@code
+ * VocabParallelCrossEntropy}; PyTorch's {@code cross_entropy} on fp32 logits makes about as many
+ * passes): forward casts the logits to fp32 (read e, write 4 bytes per logit), takes the max (read
+ * 4), subtracts it (read 4, write 4), exponentiates (read 4, write 4), sums (read 4) and divides,
+ * keeping the softmax for the backward (read 4, write 4); the backward scales the softmax by the
+ * loss gradient (read 4, write 4) and casts it back (read 4, write e).
  *
  * <p>A layer without these shape keys (convolutions, pooling, user layers, blocks described by
  * FLOPs only) is one {@link Op.Unshaped}: its FLOPs plus its weights streamed once.
@@ -261,9 +264,14 @@ public final class LayerOps {
         ops.add(new Op.MemoryOp(rowBytes, rowBytes));
         ops.add(projection);
         ops.add(new Op.MemoryOp(logits * e, logits * 4));
-        ops.add(new Op.MemoryOp(logits * 8, logits * 4));
+        ops.add(new Op.MemoryOp(logits * 4, 0));
+        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+        ops.add(new Op.MemoryOp(logits * 4, 0));
+        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
       }
       case BACKWARD_INPUT -> {
+        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
         ops.add(new Op.MemoryOp(logits * 4, logits * e));
         ops.add(dx(projection));
         ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));

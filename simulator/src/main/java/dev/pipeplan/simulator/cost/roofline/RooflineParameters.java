@@ -104,16 +104,16 @@ public record RooflineParameters(
               Map.of(
                   "h100-sxm",
                   new DeviceEfficiency(
-                      0.521,
-                      0.557,
-                      0.491,
-                      0.351,
+                      0.522,
+                      0.596,
+                      0.564,
+                      0.403,
                       "fitted by pipeplan calibrate to the 11 h100-sxm runs of"
                           + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
                   "a100-80gb",
                   new DeviceEfficiency(
-                      0.748,
-                      0.656,
+                      0.756,
+                      0.643,
                       0.650,
                       0.550,
                       "fitted by pipeplan calibrate to the 6 a100-80gb runs of"
