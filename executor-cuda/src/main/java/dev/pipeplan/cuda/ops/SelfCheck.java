@@ -1,5 +1,9 @@
 package dev.pipeplan.cuda.ops;
 
+import dev.pipeplan.executor.core.ops.HostOps;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -2,6 +2,9 @@ package dev.pipeplan.cuda.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeplan.executor.core.ops.HostOps;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

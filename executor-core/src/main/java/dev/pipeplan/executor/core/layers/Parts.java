@@ -1,8 +1,8 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Kernel;
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,8 +1,8 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Kernel;
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.models.BadInputException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * kv * group + g} reads key/value head {@code kv}), so no head permutations are needed. Scores are
  * {@code [samples, heads, seq, seq]}.
  */
-public final class TransformerBlockLayer extends CudaLayer<TransformerBlockLayer.State> {
+public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.State> {
   private final int hidden;
   private final int heads;
   private final int kvHeads;

@@ -1,7 +1,7 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,12 +15,11 @@ import java.util.Objects;
  *
  * @param <S> what a micro-batch keeps from F to W
  */
-public abstract sealed class CudaLayer<S>
-    permits EmbeddingLayer, TransformerBlockLayer, LmHeadLayer {
+public abstract sealed class Layer<S> permits EmbeddingLayer, TransformerBlockLayer, LmHeadLayer {
   private final String name;
   private final Map<Integer, S> states = new HashMap<>();
 
-  protected CudaLayer(String name) {
+  protected Layer(String name) {
     this.name = Objects.requireNonNull(name, "name");
   }
 

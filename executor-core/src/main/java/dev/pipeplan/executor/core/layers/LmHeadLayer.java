@@ -1,8 +1,8 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Kernel;
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * already computes the logits' gradient (scaled by 1 / loss terms of the iteration) and keeps the
  * per-token losses.
  */
-public final class LmHeadLayer extends CudaLayer<LmHeadLayer.State> {
+public final class LmHeadLayer extends Layer<LmHeadLayer.State> {
   private final int vocab;
   private final Parts.LayerNorm norm;
   private final Parts.Linear projection;

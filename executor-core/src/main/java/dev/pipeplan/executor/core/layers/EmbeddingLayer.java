@@ -1,8 +1,8 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Kernel;
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.models.BadInputException;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * Token plus learned position embedding: row r is {@code tokens[id r] + positions[r mod seq]}. No
  * input gradient.
  */
-public final class EmbeddingLayer extends CudaLayer<EmbeddingLayer.State> {
+public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
   private final int hidden;
   private final int positions;
   private final Param tokenTable;

@@ -1,4 +1,4 @@
-package dev.pipeplan.cuda.ops;
+package dev.pipeplan.executor.core.ops;
 
 /**
  * A flat buffer of fp32 (or int32 token ids) owned by one {@link Ops}; the layers give it meaning

@@ -1,4 +1,4 @@
-package dev.pipeplan.cuda.ops;
+package dev.pipeplan.executor.core.ops;
 
 /**
  * The operations the layers run, on one device stream: buffers, row-major matrix products and the
@@ -38,7 +38,11 @@ public interface Ops {
 
   void zero(Tensor tensor);
 
-  /** Row-major {@code C[rows x cols] = alpha op(A) op(B) + beta C}; see {@link CublasGemm}. */
+  /**
+   * Row-major {@code C[rows x cols] = alpha op(A)[rows x k] op(B)[k x cols] + beta C}. A stored
+   * transposed is {@code k x rows} (row length {@code lda}), B stored transposed is {@code cols x
+   * k}; see {@link #checkLeadingDimensions}.
+   */
   void gemm(
       boolean transA,
       boolean transB,
@@ -111,5 +115,24 @@ public interface Ops {
         c,
         0,
         cols);
+  }
+
+  /**
+   * Throws unless each leading dimension (row length as stored) is at least the row length of its
+   * operand: {@code lda >= (transA ? rows : k)}, {@code ldb >= (transB ? k : cols)}, {@code ldc >=
+   * cols}, and at least 1. Every implementation checks a product's arguments with it.
+   */
+  static void checkLeadingDimensions(
+      boolean transA, boolean transB, int rows, int cols, int k, int lda, int ldb, int ldc) {
+    checkLeading("lda", lda, transA ? rows : k);
+    checkLeading("ldb", ldb, transB ? k : cols);
+    checkLeading("ldc", ldc, cols);
+  }
+
+  private static void checkLeading(String name, int ld, int rowLength) {
+    if (ld < Math.max(1, rowLength)) {
+      throw new IllegalArgumentException(
+          name + " (" + ld + ") is below the row length " + rowLength);
+    }
   }
 }

@@ -1,11 +1,11 @@
-package dev.pipeplan.cuda.ops;
+package dev.pipeplan.executor.core.ops;
 
 import java.util.Objects;
 
 /**
- * {@link Ops} on the host in double precision: every kernel computed exactly as the CUDA source
- * does, argument for argument, so that tests can check the layers against finite differences and
- * count leaked buffers without a GPU. Not for speed.
+ * {@link Ops} on the host in double precision, the reference every backend is tested against: every
+ * kernel computed exactly as the CUDA source does, argument for argument, so that tests can check
+ * the layers against finite differences and count leaked buffers without a GPU. Not for speed.
  */
 public final class HostOps implements Ops {
   private static final double LAYER_NORM_EPS_FLOOR = 0;
@@ -172,7 +172,7 @@ public final class HostOps implements Ops {
       int ldc,
       long strideC,
       int batch) {
-    CublasGemm.forRowMajor(transA, transB, rows, cols, k, lda, ldb, ldc);
+    Ops.checkLeadingDimensions(transA, transB, rows, cols, k, lda, ldb, ldc);
     double[] x = host(a).data();
     double[] y = host(b).data();
     double[] z = host(c).data();

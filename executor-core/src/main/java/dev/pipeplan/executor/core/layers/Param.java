@@ -1,7 +1,7 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,6 @@
-package dev.pipeplan.cuda.layers;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
@@ -12,8 +12,8 @@ import java.util.SplittableRandom;
  * random stream split from the root seed in model order, so its weights do not depend on the
  * partition.
  */
-public final class CudaLayers {
-  private CudaLayers() {}
+public final class Layers {
+  private Layers() {}
 
   /** The random stream of every layer, in model order. */
   public static SplittableRandom[] streams(ModelSpec model, long seed) {
@@ -26,7 +26,7 @@ public final class CudaLayers {
   }
 
   /** One layer from its shape, its parameters allocated on {@code ops}. */
-  public static CudaLayer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
+  public static Layer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
     return switch (spec.kind()) {
       case EMBEDDING ->
           new EmbeddingLayer(
