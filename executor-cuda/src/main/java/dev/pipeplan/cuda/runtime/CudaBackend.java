@@ -88,7 +88,7 @@ public final class CudaBackend {
               + "; the cuda backend runs one pipeline replica without tensor parallelism."
               + " Maybe plan with --dp 1 --tp 1.");
     }
-    Layers.checkRunnable(plan.model());
+    CudaModels.checkRunnable(plan.model());
   }
 
   /** Runs warm-up and measured iterations of a plan on GPU 0. */
@@ -251,7 +251,7 @@ public final class CudaBackend {
       long seed,
       int concurrentStreams,
       Consumer<String> progress) {
-    Layers.checkRunnable(model);
+    CudaModels.checkRunnable(model);
     LayerProfiler.checkStreams("concurrent streams", concurrentStreams);
     List<Ops> ops = new ArrayList<>();
     List<CudaOps> made = new ArrayList<>();

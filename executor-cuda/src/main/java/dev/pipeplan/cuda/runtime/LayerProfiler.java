@@ -118,7 +118,8 @@ public final class LayerProfiler {
     List<Tensor> grads = new ArrayList<>(n);
     for (Ops ops : streams) {
       DeviceBatch batch =
-          DeviceBatch.upload(ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms());
+          DeviceBatch.upload(
+              ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms(), tl.featureSeed());
       batches.add(batch);
       SplittableRandom r = new SplittableRandom(seed);
       inputs.add(

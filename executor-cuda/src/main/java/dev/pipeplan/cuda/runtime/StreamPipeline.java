@@ -111,7 +111,7 @@ public final class StreamPipeline implements AutoCloseable {
               + "' has "
               + model.layerCount());
     }
-    Layers.checkRunnable(model);
+    CudaModels.checkRunnable(model);
     this.microBatchSize = microBatchSize;
     this.placement = StagePlacement.of(schedule, partition);
     this.order = IssueOrder.of(schedule);
@@ -153,7 +153,13 @@ public final class StreamPipeline implements AutoCloseable {
       SyntheticTokens.Batch tl = data.samples(iteration, j * microBatchSize, microBatchSize);
       batches.add(
           DeviceBatch.upload(
-              first, tl.tokens(), tl.labels(), microBatchSize, seq, data.lossTerms()));
+              first,
+              tl.tokens(),
+              tl.labels(),
+              microBatchSize,
+              seq,
+              data.lossTerms(),
+              tl.featureSeed()));
     }
     for (int s = 0; s < stages.size(); s++) {
       for (Layer<?> layer : stages.get(s)) {

@@ -13,9 +13,16 @@ import dev.pipeplan.executor.core.ops.Tensor;
  * @param samples b
  * @param sequenceLength tokens per sample
  * @param lossTerms loss terms of the whole iteration
+ * @param featureSeed seed of the random features a model without tokens starts from (see {@link
+ *     MlpLayer})
  */
 public record DeviceBatch(
-    Tensor tokens, Tensor labels, int samples, int sequenceLength, long lossTerms) {
+    Tensor tokens,
+    Tensor labels,
+    int samples,
+    int sequenceLength,
+    long lossTerms,
+    long featureSeed) {
   /** Rows of the activations: one per token. */
   public int rows() {
     return samples * sequenceLength;
@@ -23,9 +30,20 @@ public record DeviceBatch(
 
   /** Uploads a micro-batch's ids and labels. */
   public static DeviceBatch upload(
-      Ops ops, int[] tokens, int[] labels, int samples, int sequenceLength, long lossTerms) {
+      Ops ops,
+      int[] tokens,
+      int[] labels,
+      int samples,
+      int sequenceLength,
+      long lossTerms,
+      long featureSeed) {
     return new DeviceBatch(
-        ops.uploadInts(tokens), ops.uploadInts(labels), samples, sequenceLength, lossTerms);
+        ops.uploadInts(tokens),
+        ops.uploadInts(labels),
+        samples,
+        sequenceLength,
+        lossTerms,
+        featureSeed);
   }
 
   public void release(Ops ops) {

@@ -15,7 +15,8 @@ import java.util.Objects;
  *
  * @param <S> what a micro-batch keeps from F to W
  */
-public abstract sealed class Layer<S> permits EmbeddingLayer, TransformerBlockLayer, LmHeadLayer {
+public abstract sealed class Layer<S>
+    permits EmbeddingLayer, TransformerBlockLayer, MlpLayer, LmHeadLayer {
   private final String name;
   private final Map<Integer, S> states = new HashMap<>();
 

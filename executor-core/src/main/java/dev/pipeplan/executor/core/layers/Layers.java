@@ -2,15 +2,13 @@ package dev.pipeplan.executor.core.layers;
 
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
-import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.SplittableRandom;
 
 /**
- * Builds CUDA layers from a model's layer shapes, with the CPU executor's rules: each layer its own
- * random stream split from the root seed in model order, so its weights do not depend on the
- * partition.
+ * Builds layers from a model's layer shapes: each layer its own random stream split from the root
+ * seed in model order, so its weights do not depend on the partition.
  */
 public final class Layers {
   private Layers() {}
@@ -51,39 +49,10 @@ public final class Layers {
       }
       case LM_HEAD ->
           new LmHeadLayer(ops, spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random);
-      case MLP, CONV, POOL, LINEAR, NORM, OTHER -> throw cannotRun(spec);
-    };
-  }
-
-  /**
-   * Throws unless the model starts with an embedding and ends with an LM head, as this backend
-   * needs.
-   */
-  public static void checkRunnable(ModelSpec model) {
-    LayerSpec first = model.layers().get(0);
-    LayerSpec last = model.layers().get(model.layerCount() - 1);
-    if (first.kind() != LayerKind.EMBEDDING || last.kind() != LayerKind.LM_HEAD) {
-      throw new BadInputException(
-          "model '"
-              + model.name()
-              + "' runs from "
-              + first.kind().id()
-              + " to "
-              + last.kind().id()
-              + "; the cuda backend runs language models from an embedding to an lm_head");
-    }
-    for (LayerSpec spec : model.layers()) {
-      if (!runs(spec.kind())) {
-        throw cannotRun(spec);
-      }
-    }
-  }
-
-  /** Whether this backend has a layer of {@code kind}. */
-  private static boolean runs(LayerKind kind) {
-    return switch (kind) {
-      case EMBEDDING, TRANSFORMER_BLOCK, LM_HEAD -> true;
-      case MLP, CONV, POOL, LINEAR, NORM, OTHER -> false;
+      case MLP ->
+          new MlpLayer(
+              ops, spec.name(), dim(spec, "in"), dim(spec, "hidden"), dim(spec, "out"), random);
+      case CONV, POOL, LINEAR, NORM, OTHER -> throw cannotRun(spec);
     };
   }
 
@@ -93,10 +62,10 @@ public final class Layers {
             + spec.name()
             + "' is of kind "
             + spec.kind().id()
-            + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
+            + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
   }
 
-  static int dim(LayerSpec spec, String key) {
+  private static int dim(LayerSpec spec, String key) {
     long v = spec.shapeValue(key);
     if (v <= 0 || v > Integer.MAX_VALUE) {
       throw new BadInputException(
