@@ -6,6 +6,7 @@ import dev.pipeplan.executor.core.ops.Tensor;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
@@ -17,12 +18,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link Ops} on nd4j-native: every buffer a flat nd4j array in native memory, products through the
  * BLAS that nd4j itself calls (OpenBLAS's row-major {@code cblas_sgemm}, which takes offsets and
  * leading dimensions as they are), and the kernels of {@link Kernel} as plain loops over the
- * buffers, in fp32 with double accumulators, as the CUDA source computes them. Not thread-safe: one
- * instance per worker thread, like a CUDA stream. Work runs at once, so {@link #download} never
- * waits.
+ * buffers, in fp32 with double accumulators, as the CUDA source computes them. Work runs at once on
+ * the calling thread, so {@link #download} never waits; the instance holds no state but its count
+ * of live buffers, so pipeline workers share one, each working on its own buffers.
  */
 public final class Nd4jOps implements Ops {
-  private long liveTensors;
+  private final AtomicLong liveTensors = new AtomicLong();
 
   /** A native buffer of floats, or of int32 ids. */
   static final class Nd4jTensor implements Tensor {
@@ -85,7 +86,7 @@ public final class Nd4jOps implements Ops {
 
   /** Buffers allocated and not yet freed. */
   public long liveTensors() {
-    return liveTensors;
+    return liveTensors.get();
   }
 
   @Override
@@ -93,7 +94,7 @@ public final class Nd4jOps implements Ops {
     if (n < 0) {
       throw new IllegalArgumentException("buffer length must be >= 0, got " + n);
     }
-    liveTensors++;
+    liveTensors.incrementAndGet();
     return new Nd4jTensor(n, false);
   }
 
@@ -114,7 +115,7 @@ public final class Nd4jOps implements Ops {
         }
         h.freed = true;
         h.array.close();
-        liveTensors--;
+        liveTensors.decrementAndGet();
       }
     }
   }
@@ -130,7 +131,7 @@ public final class Nd4jOps implements Ops {
 
   @Override
   public Tensor uploadInts(int[] values) {
-    liveTensors++;
+    liveTensors.incrementAndGet();
     Nd4jTensor t = new Nd4jTensor(values.length, true);
     IntBuffer b = t.ints.duplicate();
     b.clear();

@@ -47,6 +47,21 @@ public abstract sealed class Layer<S>
     states.remove(microBatch);
   }
 
+  /**
+   * Forgets a micro-batch's state without running its backward (after a failed iteration); its
+   * buffers are left to the backend's collector.
+   */
+  public final void discard(int microBatch) {
+    states.remove(microBatch);
+  }
+
+  /** Sets every parameter's gradient to zero (before an iteration). */
+  public final void zeroGradients(Ops ops) {
+    for (Param p : parameters()) {
+      ops.zero(p.gradient());
+    }
+  }
+
   /** Micro-batches whose state is held. */
   public final int heldMicroBatches() {
     return states.size();
