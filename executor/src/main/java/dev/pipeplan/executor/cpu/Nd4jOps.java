@@ -389,25 +389,33 @@ public final class Nd4jOps implements Ops {
     int rows = i(args[6]);
     int n = i(args[7]);
     double eps = fl(args[8]);
+    float[] g = row(gain, 0, n);
+    float[] b = row(shift, 0, n);
+    float[] in = new float[n];
+    float[] z = new float[n];
+    float[] out = new float[n];
     for (int r = 0; r < rows; r++) {
       int base = r * n;
+      read(x, base, in);
       double mean = 0;
       for (int col = 0; col < n; col++) {
-        mean += x.get(base + col);
+        mean += in[col];
       }
       mean /= n;
       double var = 0;
       for (int col = 0; col < n; col++) {
-        double d = x.get(base + col) - mean;
+        double d = in[col] - mean;
         var += d * d;
       }
       double inv = 1 / Math.sqrt(var / n + eps);
       rstd.put(r, (float) inv);
       for (int col = 0; col < n; col++) {
-        double z = (x.get(base + col) - mean) * inv;
-        normalized.put(base + col, (float) z);
-        y.put(base + col, (float) (z * gain.get(col) + shift.get(col)));
+        double zc = (in[col] - mean) * inv;
+        z[col] = (float) zc;
+        out[col] = (float) (zc * g[col] + b[col]);
       }
+      write(normalized, base, z);
+      write(y, base, out);
     }
   }
 
@@ -420,23 +428,33 @@ public final class Nd4jOps implements Ops {
     int rows = i(args[5]);
     int n = i(args[6]);
     boolean accumulate = i(args[7]) != 0;
+    float[] gn = row(gain, 0, n);
+    float[] d = new float[n];
+    float[] z = new float[n];
+    float[] out = new float[n];
     for (int r = 0; r < rows; r++) {
       int base = r * n;
+      read(dy, base, d);
+      read(normalized, base, z);
+      if (accumulate) {
+        read(dx, base, out);
+      }
       double sumG = 0;
       double sumGz = 0;
       for (int col = 0; col < n; col++) {
-        double g = (double) dy.get(base + col) * gain.get(col);
+        double g = (double) d[col] * gn[col];
         sumG += g;
-        sumGz += g * normalized.get(base + col);
+        sumGz += g * z[col];
       }
       double meanG = sumG / n;
       double meanGz = sumGz / n;
       double inv = rstd.get(r);
       for (int col = 0; col < n; col++) {
-        double g = (double) dy.get(base + col) * gain.get(col);
-        double v = inv * (g - meanG - normalized.get(base + col) * meanGz);
-        dx.put(base + col, (float) (accumulate ? dx.get(base + col) + v : v));
+        double g = (double) d[col] * gn[col];
+        double v = inv * (g - meanG - z[col] * meanGz);
+        out[col] = (float) (accumulate ? out[col] + v : v);
       }
+      write(dx, base, out);
     }
   }
 
@@ -445,12 +463,16 @@ public final class Nd4jOps implements Ops {
     FloatBuffer out = f(args[1]);
     int rows = i(args[2]);
     int cols = i(args[3]);
-    for (int col = 0; col < cols; col++) {
-      double s = 0;
-      for (int r = 0; r < rows; r++) {
-        s += x.get(r * cols + col);
+    double[] sums = new double[cols];
+    float[] in = new float[cols];
+    for (int r = 0; r < rows; r++) {
+      read(x, r * cols, in);
+      for (int col = 0; col < cols; col++) {
+        sums[col] += in[col];
       }
-      out.put(col, (float) (out.get(col) + s));
+    }
+    for (int col = 0; col < cols; col++) {
+      out.put(col, (float) (out.get(col) + sums[col]));
     }
   }
 
@@ -460,12 +482,18 @@ public final class Nd4jOps implements Ops {
     FloatBuffer out = f(args[2]);
     int rows = i(args[3]);
     int cols = i(args[4]);
-    for (int col = 0; col < cols; col++) {
-      double s = 0;
-      for (int r = 0; r < rows; r++) {
-        s += (double) x.get(r * cols + col) * y.get(r * cols + col);
+    double[] sums = new double[cols];
+    float[] a = new float[cols];
+    float[] b = new float[cols];
+    for (int r = 0; r < rows; r++) {
+      read(x, r * cols, a);
+      read(y, r * cols, b);
+      for (int col = 0; col < cols; col++) {
+        sums[col] += (double) a[col] * b[col];
       }
-      out.put(col, (float) (out.get(col) + s));
+    }
+    for (int col = 0; col < cols; col++) {
+      out.put(col, (float) (out.get(col) + sums[col]));
     }
   }
 
@@ -497,7 +525,7 @@ public final class Nd4jOps implements Ops {
     int n = Math.toIntExact(l(args[2]));
     for (int idx = 0; idx < n; idx++) {
       double x = u.get(idx);
-      double t = Math.tanh(GELU_C * (x + GELU_K * x * x * x));
+      double t = tanh(GELU_C * (x + GELU_K * x * x * x));
       out.put(idx, (float) (0.5 * x * (1 + t)));
     }
   }
@@ -508,7 +536,7 @@ public final class Nd4jOps implements Ops {
     int n = Math.toIntExact(l(args[2]));
     for (int idx = 0; idx < n; idx++) {
       double x = u.get(idx);
-      double t = Math.tanh(GELU_C * (x + GELU_K * x * x * x));
+      double t = tanh(GELU_C * (x + GELU_K * x * x * x));
       double derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * GELU_K * x * x);
       grad.put(idx, (float) (grad.get(idx) * derivative));
     }
@@ -546,21 +574,25 @@ public final class Nd4jOps implements Ops {
     int rowsTotal = i(args[1]);
     int seq = i(args[2]);
     double scale = fl(args[3]);
+    float[] row = new float[seq];
+    double[] e = new double[seq];
     for (int r = 0; r < rowsTotal; r++) {
       int last = r % seq;
       int base = r * seq;
+      read(scores, base, row);
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j <= last; j++) {
-        max = Math.max(max, scale * scores.get(base + j));
+        max = Math.max(max, scale * row[j]);
       }
       double sum = 0;
       for (int j = 0; j <= last; j++) {
-        sum += Math.exp(scale * scores.get(base + j) - max);
+        e[j] = Math.exp(scale * row[j] - max);
+        sum += e[j];
       }
       for (int j = 0; j < seq; j++) {
-        double p = j <= last ? Math.exp(scale * scores.get(base + j) - max) / sum : 0;
-        scores.put(base + j, (float) p);
+        row[j] = j <= last ? (float) (e[j] / sum) : 0f;
       }
+      write(scores, base, row);
     }
   }
 
@@ -570,15 +602,20 @@ public final class Nd4jOps implements Ops {
     int rowsTotal = i(args[2]);
     int seq = i(args[3]);
     double scale = fl(args[4]);
+    float[] pr = new float[seq];
+    float[] dr = new float[seq];
     for (int r = 0; r < rowsTotal; r++) {
       int base = r * seq;
+      read(p, base, pr);
+      read(dp, base, dr);
       double dot = 0;
       for (int j = 0; j < seq; j++) {
-        dot += (double) p.get(base + j) * dp.get(base + j);
+        dot += (double) pr[j] * dr[j];
       }
       for (int j = 0; j < seq; j++) {
-        dp.put(base + j, (float) (scale * p.get(base + j) * (dp.get(base + j) - dot)));
+        dr[j] = (float) (scale * pr[j] * (dr[j] - dot));
       }
+      write(dp, base, dr);
     }
   }
 
@@ -589,22 +626,26 @@ public final class Nd4jOps implements Ops {
     int rows = i(args[3]);
     int vocab = i(args[4]);
     double scale = fl(args[5]);
+    float[] row = new float[vocab];
+    double[] e = new double[vocab];
     for (int r = 0; r < rows; r++) {
       int base = r * vocab;
+      read(logits, base, row);
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < vocab; j++) {
-        max = Math.max(max, logits.get(base + j));
+        max = Math.max(max, row[j]);
       }
       double sum = 0;
       for (int j = 0; j < vocab; j++) {
-        sum += Math.exp(logits.get(base + j) - max);
+        e[j] = Math.exp(row[j] - max);
+        sum += e[j];
       }
       int label = labels.id(r);
-      losses.put(r, (float) (-scale * (logits.get(base + label) - max - Math.log(sum))));
+      losses.put(r, (float) (-scale * (row[label] - max - Math.log(sum))));
       for (int j = 0; j < vocab; j++) {
-        double p = Math.exp(logits.get(base + j) - max) / sum;
-        logits.put(base + j, (float) (scale * (p - (j == label ? 1 : 0))));
+        row[j] = (float) (scale * (e[j] / sum - (j == label ? 1 : 0)));
       }
+      write(logits, base, row);
     }
   }
 
@@ -638,6 +679,32 @@ public final class Nd4jOps implements Ops {
       v.put(idx, (float) vi);
       w.put(idx, (float) (w.get(idx) - lr * (mi / c1) / (Math.sqrt(vi / c2) + eps)));
     }
+  }
+
+  /** tanh through {@link Math#exp} (a JIT intrinsic; {@link Math#tanh} is not), exact to 1e-16. */
+  private static double tanh(double x) {
+    if (x > 20) {
+      return 1;
+    }
+    if (x < -20) {
+      return -1;
+    }
+    return 1 - 2 / (1 + Math.exp(2 * x));
+  }
+
+  /** {@code values.length} floats of {@code buffer} from {@code offset}, in one bulk copy. */
+  private static void read(FloatBuffer buffer, int offset, float[] values) {
+    buffer.duplicate().position(offset).get(values);
+  }
+
+  private static void write(FloatBuffer buffer, int offset, float[] values) {
+    buffer.duplicate().position(offset).put(values);
+  }
+
+  private static float[] row(FloatBuffer buffer, int offset, int n) {
+    float[] out = new float[n];
+    read(buffer, offset, out);
+    return out;
   }
 
   private static double sigmoid(double x) {
