@@ -127,13 +127,13 @@ public final class PipelineRuntime implements AutoCloseable {
     for (int j = 0; j < m; j++) {
       batches.add(data.microBatch(ops, iteration, j * b, b));
     }
-    try {
-      return runIteration(iteration, step, batches);
-    } finally {
-      for (DeviceBatch batch : batches) {
-        batch.release(ops);
-      }
+    IterationResult result = runIteration(iteration, step, batches);
+    // after a failure a worker may still be running past the join timeout: the collector frees
+    // that iteration's batches, never this thread while native code may read them
+    for (DeviceBatch batch : batches) {
+      batch.release(ops);
     }
+    return result;
   }
 
   private IterationResult runIteration(int iteration, boolean step, List<DeviceBatch> batches) {
