@@ -24,7 +24,7 @@ jni_keep="jnicudart jnicublas"
 rm -rf "$out"
 mkdir -p "$out/lib"
 cp "$root/executor-cuda/target/pipeplan-executor-cuda-0.1.0-SNAPSHOT.jar" "$out/lib/"
-for m in models simulator planner; do
+for m in models simulator planner executor-core; do
   cp "$root/$m/target/pipeplan-$m-0.1.0-SNAPSHOT.jar" "$out/lib/"
 done
 native_jar=""

@@ -1,5 +1,8 @@
 package dev.pipeplan.cli;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -11,9 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The arrows of ARCHITECTURE.md's module table, held by the build: each module imports only the
- * modules below it, the numerical and charting frameworks stay in their modules, and neither the
- * modules nor the packages form cycles. The cli module sees every module but the CUDA backend (its
- * own classpath), so the test lives here.
+ * modules below it, the numerical and charting frameworks stay in their modules (executor-core has
+ * no native library and knows no backend), and neither the modules nor the packages form cycles.
+ * The cli module sees every module but the CUDA backend (its own classpath), so the test lives
+ * here.
  */
 class ArchitectureTest {
   private static JavaClasses classes;
@@ -27,7 +31,9 @@ class ArchitectureTest {
     // every module is on the test classpath (as target/classes or as its jar): a rule that checked
     // nothing would pass by accident
     for (String module :
-        new String[] {"models", "simulator", "planner", "executor", "reports", "cli"}) {
+        new String[] {
+          "models", "simulator", "planner", "executor.core", "executor", "reports", "cli"
+        }) {
       org.assertj.core.api.Assertions.assertThat(
               classes.stream()
                   .anyMatch(c -> c.getPackageName().startsWith("dev.pipeplan." + module)))
@@ -106,6 +112,25 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("dev.pipeplan.reports..", "dev.pipeplan.cli..", "org.jfree..")
+        .check(classes);
+  }
+
+  @Test
+  void executorCoreImportsNoNativeLibraryAndNoBackend() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.pipeplan.executor.core..")
+        .should()
+        .dependOnClassesThat(
+            resideInAnyPackage(
+                    "org.nd4j..",
+                    "org.bytedeco..",
+                    "org.jfree..",
+                    "dev.pipeplan.executor..",
+                    "dev.pipeplan.cuda..",
+                    "dev.pipeplan.reports..",
+                    "dev.pipeplan.cli..")
+                .and(not(resideInAPackage("dev.pipeplan.executor.core.."))))
         .check(classes);
   }
 

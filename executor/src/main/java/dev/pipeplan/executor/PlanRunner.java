@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Runs a plan on the CPU backend and returns what was measured beside what was predicted. The
@@ -160,7 +159,6 @@ public final class PlanRunner {
         PlanPrediction.schedule(plan),
         plan.microBatchSize(),
         options.seed(),
-        DataType.FLOAT,
         optimizer,
         PipelineConfig.DEFAULT_WAIT);
   }

@@ -1,5 +1,7 @@
 package dev.pipeplan.cuda.ops;
 
+import dev.pipeplan.executor.core.ops.Ops;
+
 /**
  * A row-major product {@code C = alpha op(A) op(B) + beta C} as the column-major cuBLAS call that
  * computes it. A row-major matrix is the column-major matrix of its transpose, so {@code C^T =
@@ -33,16 +35,7 @@ public record CublasGemm(
    */
   public static CublasGemm forRowMajor(
       boolean transA, boolean transB, int rows, int cols, int k, int lda, int ldb, int ldc) {
-    checkLeading("lda", lda, transA ? rows : k);
-    checkLeading("ldb", ldb, transB ? k : cols);
-    checkLeading("ldc", ldc, cols);
+    Ops.checkLeadingDimensions(transA, transB, rows, cols, k, lda, ldb, ldc);
     return new CublasGemm(transB, transA, cols, rows, k, ldb, lda, ldc);
-  }
-
-  private static void checkLeading(String name, int ld, int rowLength) {
-    if (ld < Math.max(1, rowLength)) {
-      throw new IllegalArgumentException(
-          name + " (" + ld + ") is below the row length " + rowLength);
-    }
   }
 }

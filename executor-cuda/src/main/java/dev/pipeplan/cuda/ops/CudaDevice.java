@@ -3,6 +3,7 @@ package dev.pipeplan.cuda.ops;
 import static dev.pipeplan.cuda.ops.CudaErrors.check;
 import static dev.pipeplan.cuda.ops.CudaErrors.checkDriver;
 
+import dev.pipeplan.executor.core.ops.Kernel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;

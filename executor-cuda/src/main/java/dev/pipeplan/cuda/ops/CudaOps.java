@@ -4,6 +4,9 @@ import static dev.pipeplan.cuda.ops.CudaErrors.check;
 import static dev.pipeplan.cuda.ops.CudaErrors.checkBlas;
 import static dev.pipeplan.cuda.ops.CudaErrors.checkDriver;
 
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.Objects;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUevent_st;

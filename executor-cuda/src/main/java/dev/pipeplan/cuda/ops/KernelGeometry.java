@@ -1,5 +1,7 @@
 package dev.pipeplan.cuda.ops;
 
+import dev.pipeplan.executor.core.ops.Kernel.Shape;
+
 /**
  * A kernel launch's grid and block, from the kernel's shape and its work size.
  *
@@ -15,16 +17,6 @@ public record KernelGeometry(int gridX, int blockX) {
 
   /** The most blocks an element-wise launch uses; its grid-stride loop covers the rest. */
   public static final int MAX_ELEMENTWISE_BLOCKS = 1 << 16;
-
-  /** How a kernel spreads its work. */
-  public enum Shape {
-    /** Work = elements; a grid-stride loop over them. */
-    ELEMENTWISE,
-    /** Work = rows; one block per row. */
-    ROW,
-    /** Work = columns; one thread per column. */
-    COLUMN
-  }
 
   public KernelGeometry {
     if (gridX <= 0 || blockX <= 0) {

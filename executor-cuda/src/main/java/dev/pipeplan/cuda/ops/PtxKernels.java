@@ -1,5 +1,6 @@
 package dev.pipeplan.cuda.ops;
 
+import dev.pipeplan.executor.core.ops.Kernel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

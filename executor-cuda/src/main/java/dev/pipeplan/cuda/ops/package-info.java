@@ -1,7 +1,6 @@
 /**
- * The tensor operations the CUDA backend's layers are written against: {@link
- * dev.pipeplan.cuda.ops.Ops}, with a GPU implementation (cuBLAS and the PTX kernels) and a host
- * implementation in double precision that mirrors every kernel argument for argument, so that the
- * layers' math is tested without a GPU.
+ * The CUDA implementation of {@link dev.pipeplan.executor.core.ops.Ops}: cuBLAS products, the PTX
+ * kernels, device memory, streams and events, and the self-check that compares it with the host
+ * reference on the GPU.
  */
 package dev.pipeplan.cuda.ops;

@@ -1,11 +1,11 @@
 package dev.pipeplan.cuda.runtime;
 
-import dev.pipeplan.cuda.layers.CudaLayer;
-import dev.pipeplan.cuda.layers.CudaLayers;
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaEvents;
 import dev.pipeplan.cuda.ops.CudaOps;
-import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.Layers;
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -88,7 +88,7 @@ public final class CudaBackend {
               + "; the cuda backend runs one pipeline replica without tensor parallelism."
               + " Maybe plan with --dp 1 --tp 1.");
     }
-    CudaLayers.checkRunnable(plan.model());
+    CudaModels.checkRunnable(plan.model());
   }
 
   /** Runs warm-up and measured iterations of a plan on GPU 0. */
@@ -251,7 +251,7 @@ public final class CudaBackend {
       long seed,
       int concurrentStreams,
       Consumer<String> progress) {
-    CudaLayers.checkRunnable(model);
+    CudaModels.checkRunnable(model);
     LayerProfiler.checkStreams("concurrent streams", concurrentStreams);
     List<Ops> ops = new ArrayList<>();
     List<CudaOps> made = new ArrayList<>();
@@ -262,7 +262,7 @@ public final class CudaBackend {
     }
     int seq = SyntheticTokens.sequenceLength(model);
     int vocab = Math.max(1, SyntheticTokens.vocabulary(model));
-    SplittableRandom[] streams = CudaLayers.streams(model, seed);
+    SplittableRandom[] streams = Layers.streams(model, seed);
     Map<String, Profile.LayerProfile> byShape = new HashMap<>();
     List<Profile.LayerProfile> layers = new ArrayList<>();
     try (Streams released = new Streams(device, made);
@@ -281,9 +281,9 @@ public final class CudaBackend {
                   known.backwardWeight()));
           continue;
         }
-        List<CudaLayer<?>> copies = new ArrayList<>();
+        List<Layer<?>> copies = new ArrayList<>();
         for (int s = 0; s < concurrentStreams; s++) {
-          copies.add(CudaLayers.build(ops.get(s), spec, s == 0 ? streams[l] : streams[l].split()));
+          copies.add(Layers.build(ops.get(s), spec, s == 0 ? streams[l] : streams[l].split()));
         }
         List<MeasuredTimes> samples = new ArrayList<>();
         for (int b : sizes) {

@@ -1,10 +1,10 @@
 package dev.pipeplan.cuda.runtime;
 
-import dev.pipeplan.cuda.layers.CudaLayer;
-import dev.pipeplan.cuda.layers.DeviceBatch;
-import dev.pipeplan.cuda.layers.LmHeadLayer;
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.layers.DeviceBatch;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.LmHeadLayer;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
@@ -43,7 +43,10 @@ public final class LayerProfiler {
     /** Nanoseconds from mark {@code from} to mark {@code to} of the last repetition. */
     long elapsedNanos(int from, int to);
 
-    /** The host version: the wall clock, for tests on {@link dev.pipeplan.cuda.ops.HostOps}. */
+    /**
+     * The host version: the wall clock, for tests on {@link
+     * dev.pipeplan.executor.core.ops.HostOps}.
+     */
     static Marks host() {
       return new Marks() {
         private final long[] at = new long[4];
@@ -89,7 +92,7 @@ public final class LayerProfiler {
    */
   public static MeasuredTimes measure(
       List<Ops> streams,
-      List<CudaLayer<?>> copies,
+      List<Layer<?>> copies,
       LayerSpec spec,
       int b,
       int seq,
@@ -115,7 +118,8 @@ public final class LayerProfiler {
     List<Tensor> grads = new ArrayList<>(n);
     for (Ops ops : streams) {
       DeviceBatch batch =
-          DeviceBatch.upload(ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms());
+          DeviceBatch.upload(
+              ops, tl.tokens(), tl.labels(), b, seq, data.lossTerms(), tl.featureSeed());
       batches.add(batch);
       SplittableRandom r = new SplittableRandom(seed);
       inputs.add(
@@ -143,7 +147,7 @@ public final class LayerProfiler {
           if (s == timed && phase == 0) {
             marks.mark(ops, 0);
           }
-          CudaLayer<?> layer = copies.get(s);
+          Layer<?> layer = copies.get(s);
           if (phase == 0) {
             outs[s] = layer.forward(ops, 0, inputs.get(s), batches.get(s));
           } else if (phase == 1) {

@@ -1,13 +1,13 @@
 package dev.pipeplan.cuda.runtime;
 
-import dev.pipeplan.cuda.layers.CudaLayer;
-import dev.pipeplan.cuda.layers.CudaLayers;
-import dev.pipeplan.cuda.layers.DeviceBatch;
-import dev.pipeplan.cuda.layers.LmHeadLayer;
-import dev.pipeplan.cuda.layers.Param;
-import dev.pipeplan.cuda.ops.Kernel;
-import dev.pipeplan.cuda.ops.Ops;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.layers.DeviceBatch;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.Layers;
+import dev.pipeplan.executor.core.layers.LmHeadLayer;
+import dev.pipeplan.executor.core.layers.Param;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.data.SyntheticTokens;
@@ -40,7 +40,7 @@ public final class StreamPipeline implements AutoCloseable {
   private final int microBatchSize;
   private final Optimizer optimizer;
   private final List<Ops> devices;
-  private final List<List<CudaLayer<?>>> stages;
+  private final List<List<Layer<?>>> stages;
   private final List<IssueOrder.Entry> order;
   private final IntFunction<ActionTimer> timers;
   private final SyntheticTokens data;
@@ -111,17 +111,17 @@ public final class StreamPipeline implements AutoCloseable {
               + "' has "
               + model.layerCount());
     }
-    CudaLayers.checkRunnable(model);
+    CudaModels.checkRunnable(model);
     this.microBatchSize = microBatchSize;
     this.placement = StagePlacement.of(schedule, partition);
     this.order = IssueOrder.of(schedule);
-    SplittableRandom[] streams = CudaLayers.streams(model, seed);
-    List<List<CudaLayer<?>>> built = new ArrayList<>();
+    SplittableRandom[] streams = Layers.streams(model, seed);
+    List<List<Layer<?>>> built = new ArrayList<>();
     for (int s = 0; s < placement.stageCount(); s++) {
       Ops ops = this.devices.get(placement.devices().get(s));
-      List<CudaLayer<?>> layers = new ArrayList<>();
+      List<Layer<?>> layers = new ArrayList<>();
       for (int l = placement.firstLayers().get(s); l < placement.endLayers().get(s); l++) {
-        layers.add(CudaLayers.build(ops, model.layers().get(l), streams[l]));
+        layers.add(Layers.build(ops, model.layers().get(l), streams[l]));
       }
       built.add(List.copyOf(layers));
     }
@@ -153,10 +153,16 @@ public final class StreamPipeline implements AutoCloseable {
       SyntheticTokens.Batch tl = data.samples(iteration, j * microBatchSize, microBatchSize);
       batches.add(
           DeviceBatch.upload(
-              first, tl.tokens(), tl.labels(), microBatchSize, seq, data.lossTerms()));
+              first,
+              tl.tokens(),
+              tl.labels(),
+              microBatchSize,
+              seq,
+              data.lossTerms(),
+              tl.featureSeed()));
     }
     for (int s = 0; s < stages.size(); s++) {
-      for (CudaLayer<?> layer : stages.get(s)) {
+      for (Layer<?> layer : stages.get(s)) {
         for (Param p : layer.parameters()) {
           devices.get(placement.devices().get(s)).zero(p.gradient());
         }
@@ -180,7 +186,7 @@ public final class StreamPipeline implements AutoCloseable {
         steps++;
         for (int d = 0; d < devices.size(); d++) {
           for (int s : placement.stagesOf(d)) {
-            for (CudaLayer<?> layer : stages.get(s)) {
+            for (Layer<?> layer : stages.get(s)) {
               for (Param p : layer.parameters()) {
                 step(devices.get(d), p);
               }
@@ -202,7 +208,7 @@ public final class StreamPipeline implements AutoCloseable {
     }
     Ops lastOps = devices.get(placement.devices().get(lastStage));
     double loss = 0;
-    List<CudaLayer<?>> last = stages.get(lastStage);
+    List<Layer<?>> last = stages.get(lastStage);
     for (Tensor terms : ((LmHeadLayer) last.get(last.size() - 1)).takeAllLossTerms()) {
       loss += lastOps.sum(terms);
       lastOps.free(terms);
@@ -239,14 +245,14 @@ public final class StreamPipeline implements AutoCloseable {
       int lastStage) {
     int s = a.stage();
     int mb = a.microBatch();
-    List<CudaLayer<?>> layers = stages.get(s);
+    List<Layer<?>> layers = stages.get(s);
     DeviceBatch batch = batches.get(mb);
     Runnable step =
         switch (a.type()) {
           case F ->
               () -> {
                 Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
-                for (CudaLayer<?> layer : layers) {
+                for (Layer<?> layer : layers) {
                   Tensor out = layer.forward(ops, mb, x, batch);
                   ops.free(x);
                   x = out;
@@ -275,7 +281,7 @@ public final class StreamPipeline implements AutoCloseable {
     step.run();
   }
 
-  private static void weights(Ops ops, List<CudaLayer<?>> layers, int mb) {
+  private static void weights(Ops ops, List<Layer<?>> layers, int mb) {
     for (int i = layers.size() - 1; i >= 0; i--) {
       layers.get(i).backwardWeight(ops, mb);
     }
@@ -334,14 +340,14 @@ public final class StreamPipeline implements AutoCloseable {
 
   /**
    * A parameter's live host values (host tests perturb them); only for {@link
-   * dev.pipeplan.cuda.ops.HostOps}.
+   * dev.pipeplan.executor.core.ops.HostOps}.
    */
   public double[] parameterValues(String name) {
     double[][] found = new double[1][];
     forEachParam(
         (ops, p) -> {
           if (p.name().equals(name)) {
-            found[0] = dev.pipeplan.cuda.ops.HostOps.values(p.value());
+            found[0] = dev.pipeplan.executor.core.ops.HostOps.values(p.value());
           }
         });
     if (found[0] == null) {
@@ -367,8 +373,8 @@ public final class StreamPipeline implements AutoCloseable {
   /** Layer states still held (0 after a complete iteration). */
   public int heldStates() {
     int n = 0;
-    for (List<CudaLayer<?>> layers : stages) {
-      for (CudaLayer<?> l : layers) {
+    for (List<Layer<?>> layers : stages) {
+      for (Layer<?> l : layers) {
         n += l.heldMicroBatches();
       }
     }
@@ -378,7 +384,7 @@ public final class StreamPipeline implements AutoCloseable {
   private void forEachParam(java.util.function.BiConsumer<Ops, Param> f) {
     for (int s = 0; s < stages.size(); s++) {
       Ops ops = devices.get(placement.devices().get(s));
-      for (CudaLayer<?> layer : stages.get(s)) {
+      for (Layer<?> layer : stages.get(s)) {
         for (Param p : layer.parameters()) {
           f.accept(ops, p);
         }
@@ -391,7 +397,7 @@ public final class StreamPipeline implements AutoCloseable {
   public void close() {
     for (int s = 0; s < stages.size(); s++) {
       Ops ops = devices.get(placement.devices().get(s));
-      for (CudaLayer<?> layer : stages.get(s)) {
+      for (Layer<?> layer : stages.get(s)) {
         layer.release(ops);
       }
     }

@@ -3,6 +3,8 @@ package dev.pipeplan.cuda.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pipeplan.executor.core.ops.HostOps;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,7 @@ package dev.pipeplan.cuda.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeplan.executor.core.ops.Kernel;
 import org.junit.jupiter.api.Test;
 
 class PtxKernelsTest {
@@ -28,11 +29,9 @@ class PtxKernelsTest {
 
   @Test
   void rowKernelsGetOneBlockPerRowAndElementwiseKernelsAreCapped() {
-    assertThat(KernelGeometry.of(KernelGeometry.Shape.ROW, 1024))
-        .isEqualTo(new KernelGeometry(1024, 256));
-    assertThat(KernelGeometry.of(KernelGeometry.Shape.COLUMN, 257))
-        .isEqualTo(new KernelGeometry(2, 256));
-    assertThat(KernelGeometry.of(KernelGeometry.Shape.ELEMENTWISE, 1L << 40).gridX())
+    assertThat(KernelGeometry.of(Kernel.Shape.ROW, 1024)).isEqualTo(new KernelGeometry(1024, 256));
+    assertThat(KernelGeometry.of(Kernel.Shape.COLUMN, 257)).isEqualTo(new KernelGeometry(2, 256));
+    assertThat(KernelGeometry.of(Kernel.Shape.ELEMENTWISE, 1L << 40).gridX())
         .isEqualTo(KernelGeometry.MAX_ELEMENTWISE_BLOCKS);
   }
 

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaOps;
 import dev.pipeplan.cuda.ops.CudaProbe;
-import dev.pipeplan.cuda.ops.Kernel;
 import dev.pipeplan.cuda.ops.SelfCheck;
-import dev.pipeplan.cuda.ops.Tensor;
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Tensor;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

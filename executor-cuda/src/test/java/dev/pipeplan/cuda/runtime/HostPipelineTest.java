@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.cuda.CudaMain;
-import dev.pipeplan.cuda.ops.HostOps;
-import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.executor.core.ops.HostOps;
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.TransformerConfig;

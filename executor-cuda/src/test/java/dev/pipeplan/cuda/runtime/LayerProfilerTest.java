@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.cuda.CudaMain;
-import dev.pipeplan.cuda.layers.CudaLayer;
-import dev.pipeplan.cuda.layers.CudaLayers;
-import dev.pipeplan.cuda.ops.HostOps;
-import dev.pipeplan.cuda.ops.Ops;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.Layers;
+import dev.pipeplan.executor.core.ops.HostOps;
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -97,14 +97,14 @@ class LayerProfilerTest {
     List<String> log = new ArrayList<>();
     List<HostOps> hosts = new ArrayList<>();
     List<Ops> streams = new ArrayList<>();
-    List<CudaLayer<?>> copies = new ArrayList<>();
+    List<Layer<?>> copies = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(3);
     for (int s = 0; s < n; s++) {
       HostOps host = new HostOps();
       hosts.add(host);
       Ops ops = recording(s, host, log);
       streams.add(ops);
-      copies.add(CudaLayers.build(ops, spec, random.split()));
+      copies.add(Layers.build(ops, spec, random.split()));
     }
     MeasuredTimes t =
         LayerProfiler.measure(
@@ -165,7 +165,7 @@ class LayerProfilerTest {
     ModelSpec model = tiny();
     LayerSpec spec = model.layers().get(1);
     HostOps host = new HostOps();
-    CudaLayer<?> layer = CudaLayers.build(host, spec, new SplittableRandom(1));
+    Layer<?> layer = Layers.build(host, spec, new SplittableRandom(1));
     List<String> log = new ArrayList<>();
     MeasuredTimes t =
         LayerProfiler.measure(

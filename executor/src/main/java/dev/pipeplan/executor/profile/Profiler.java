@@ -1,10 +1,13 @@
 package dev.pipeplan.executor.profile;
 
+import dev.pipeplan.executor.core.layers.DeviceBatch;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.Layers;
+import dev.pipeplan.executor.core.layers.LmHeadLayer;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.executor.cpu.CpuBackend;
-import dev.pipeplan.executor.layers.ExecutableLayer;
-import dev.pipeplan.executor.layers.LayerFactory;
-import dev.pipeplan.executor.layers.MicroBatch;
-import dev.pipeplan.executor.layers.Tensors;
+import dev.pipeplan.executor.cpu.Nd4jOps;
 import dev.pipeplan.executor.runtime.Mailbox;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.executor.runtime.SyntheticData;
@@ -29,8 +32,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Measures a model's layers on the CPU backend, under the conditions a pipelined run gives them.
@@ -144,7 +145,7 @@ public final class Profiler {
   }
 
   /** One distinct layer being measured: its spec, its copies (one per concurrent worker). */
-  private record Distinct(LayerSpec spec, List<ExecutableLayer<?>> copies, Recorded[] bySize) {}
+  private record Distinct(LayerSpec spec, List<Layer<?>> copies, Recorded[] bySize) {}
 
   /**
    * Profiles every layer of the model; {@code progress} hears one line per distinct layer measured.
@@ -159,6 +160,7 @@ public final class Profiler {
     int seq = SyntheticTokens.sequenceLength(model);
     int vocab = Math.max(1, SyntheticTokens.vocabulary(model));
     SplittableRandom root = new SplittableRandom(options.seed());
+    Ops ops = new Nd4jOps();
     int perPass = options.repeats() * options.inFlight();
     // the distinct layers in model order, and which one each layer is
     Map<String, Integer> byShape = new HashMap<>();
@@ -173,9 +175,9 @@ public final class Profiler {
         distinctOf[l] = known;
         continue;
       }
-      List<ExecutableLayer<?>> copies = new ArrayList<>();
+      List<Layer<?>> copies = new ArrayList<>();
       for (int w = 0; w < options.concurrentWorkers(); w++) {
-        copies.add(LayerFactory.build(spec, w == 0 ? random : random.split(), DataType.FLOAT));
+        copies.add(Layers.build(ops, spec, w == 0 ? random : random.split()));
       }
       Recorded[] bySize = new Recorded[options.microBatchSizes().size()];
       for (int i = 0; i < bySize.length; i++) {
@@ -186,13 +188,31 @@ public final class Profiler {
       distinct.add(new Distinct(spec, copies, bySize));
     }
     // warm-up of everything first, then the timed passes over the whole model
-    for (int pass = -1; pass < PASSES; pass++) {
-      int rounds = pass < 0 ? options.warmup() : options.repeats();
+    try {
+      for (int pass = -1; pass < PASSES; pass++) {
+        int rounds = pass < 0 ? options.warmup() : options.repeats();
+        for (Distinct d : distinct) {
+          for (int i = 0; i < options.microBatchSizes().size(); i++) {
+            int b = options.microBatchSizes().get(i);
+            measureConcurrently(
+                ops,
+                d.copies(),
+                d.spec(),
+                b,
+                seq,
+                vocab,
+                options,
+                clock,
+                rounds,
+                pass,
+                d.bySize()[i]);
+          }
+        }
+      }
+    } finally {
       for (Distinct d : distinct) {
-        for (int i = 0; i < options.microBatchSizes().size(); i++) {
-          int b = options.microBatchSizes().get(i);
-          measureConcurrently(
-              d.copies(), d.spec(), b, seq, vocab, options, clock, rounds, pass, d.bySize()[i]);
+        for (Layer<?> copy : d.copies()) {
+          copy.release(ops);
         }
       }
     }
@@ -289,7 +309,8 @@ public final class Profiler {
    * warm-up, pass -1).
    */
   private static void measureConcurrently(
-      List<ExecutableLayer<?>> copies,
+      Ops ops,
+      List<Layer<?>> copies,
       LayerSpec spec,
       int b,
       int seq,
@@ -303,19 +324,20 @@ public final class Profiler {
       return;
     }
     if (copies.size() == 1) {
-      measure(copies.get(0), spec, b, seq, vocab, options, clock, rounds, pass, into, null);
+      measure(ops, copies.get(0), spec, b, seq, vocab, options, clock, rounds, pass, into, null);
       return;
     }
     CyclicBarrier together = new CyclicBarrier(copies.size());
     List<Thread> others = new ArrayList<>();
     Throwable[] failure = new Throwable[1];
     for (int w = 1; w < copies.size(); w++) {
-      ExecutableLayer<?> copy = copies.get(w);
+      Layer<?> copy = copies.get(w);
       Thread t =
           new Thread(
               () -> {
                 try {
-                  measure(copy, spec, b, seq, vocab, options, clock, rounds, -1, null, together);
+                  measure(
+                      ops, copy, spec, b, seq, vocab, options, clock, rounds, -1, null, together);
                 } catch (RuntimeException e) {
                   synchronized (failure) {
                     failure[0] = e;
@@ -329,7 +351,8 @@ public final class Profiler {
       t.start();
     }
     try {
-      measure(copies.get(0), spec, b, seq, vocab, options, clock, rounds, pass, into, together);
+      measure(
+          ops, copies.get(0), spec, b, seq, vocab, options, clock, rounds, pass, into, together);
     } finally {
       for (Thread t : others) {
         try {
@@ -352,7 +375,8 @@ public final class Profiler {
    * (freed here), their activations kept; then I and W of each, oldest first.
    */
   private static void measure(
-      ExecutableLayer<?> layer,
+      Ops ops,
+      Layer<?> layer,
       LayerSpec spec,
       int b,
       int seq,
@@ -365,13 +389,35 @@ public final class Profiler {
       CyclicBarrier together) {
     // the data do not change the time; a seed per size keeps them the same in every pass
     SplittableRandom random = new SplittableRandom(options.seed() * 1_000_003L + b);
-    MicroBatch data = new SyntheticData(options.seed(), vocab, seq, b).microBatch(0, 0, b);
-    INDArray input =
+    DeviceBatch data = new SyntheticData(options.seed(), vocab, seq, b).microBatch(ops, 0, 0, b);
+    Tensor input =
         spec.kind() == LayerKind.EMBEDDING
             ? null
-            : Tensors.normal(random, 1.0, DataType.FLOAT, data.rows(), inputWidth(spec));
-    INDArray outputGrad = null;
-    int k = options.inFlight();
+            : ops.upload(normal(random, 1.0, (long) data.rows() * inputWidth(spec)));
+    try {
+      measureRounds(
+          ops, layer, data, input, random, clock, options.inFlight(), rounds, pass, into, together);
+    } finally {
+      data.release(ops);
+      ops.free(input);
+    }
+    layer.zeroGradients(ops);
+  }
+
+  /** The rounds of {@link #measure}; the layer gets copies of the input and output gradient. */
+  private static void measureRounds(
+      Ops ops,
+      Layer<?> layer,
+      DeviceBatch data,
+      Tensor input,
+      SplittableRandom random,
+      NanoClock clock,
+      int k,
+      int rounds,
+      int pass,
+      Recorded into,
+      CyclicBarrier together) {
+    float[] outputGrad = null;
     for (int r = 0; r < rounds; r++) {
       if (together != null) {
         awaitTogether(together);
@@ -380,30 +426,35 @@ public final class Profiler {
       long[] i = new long[k];
       long[] w = new long[k];
       for (int j = 0; j < k; j++) {
-        // the layer owns what it is given, as in a run: hand it copies
-        INDArray x = input == null ? null : input.dup();
+        Tensor x = input == null ? null : ops.alloc(input.length());
+        if (x != null) {
+          ops.copy(input, x);
+        }
         long t0 = clock.nanoTime();
-        INDArray out = layer.forward(j, x, data);
+        Tensor out = layer.forward(ops, j, x, data);
         long t1 = clock.nanoTime();
         f[j] = t1 - t0;
-        if (!layer.retainsInput()) {
-          Tensors.release(x);
+        ops.free(x);
+        if (outputGrad == null && out != null) {
+          outputGrad = normal(random, 1e-3, out.length());
         }
-        if (outputGrad == null && !layer.isLoss()) {
-          outputGrad = Tensors.normal(random, 1e-3, DataType.FLOAT, out.shape());
+        ops.free(out);
+        if (layer instanceof LmHeadLayer) {
+          for (Tensor terms : ((LmHeadLayer) layer).takeAllLossTerms()) {
+            ops.free(terms);
+          }
         }
-        Tensors.release(out);
       }
       for (int j = 0; j < k; j++) {
-        INDArray dy = outputGrad == null ? null : outputGrad.dup();
+        Tensor dy = outputGrad == null ? null : ops.upload(outputGrad);
         long t2 = clock.nanoTime();
-        INDArray dx = layer.backwardInput(j, dy);
+        Tensor dx = layer.backwardInput(ops, j, dy);
         long t3 = clock.nanoTime();
-        layer.backwardWeight(j);
+        layer.backwardWeight(ops, j);
         long t4 = clock.nanoTime();
         i[j] = t3 - t2;
         w[j] = t4 - t3;
-        Tensors.release(dx);
+        ops.free(dx);
       }
       if (into != null && pass >= 0) {
         int at = into.filled[pass];
@@ -413,7 +464,15 @@ public final class Profiler {
         into.filled[pass] = at + k;
       }
     }
-    layer.zeroGradients();
+  }
+
+  /** {@code n} normal(0, std) values drawn from the stream in order. */
+  private static float[] normal(SplittableRandom random, double std, long n) {
+    float[] v = new float[Math.toIntExact(n)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (random.nextGaussian() * std);
+    }
+    return v;
   }
 
   private static void awaitTogether(CyclicBarrier together) {
@@ -463,8 +522,9 @@ public final class Profiler {
    */
   static long[] measureHandoff(NanoClock clock) {
     SimpleRegression regression = new SimpleRegression(true);
+    Nd4jOps handoffOps = new Nd4jOps();
     for (long floats : HANDOFF_FLOATS) {
-      INDArray tensor = Tensors.zeros(DataType.FLOAT, floats);
+      Tensor tensor = handoffOps.zeros(floats);
       long[] times = new long[HANDOFF_REPEATS];
       Mailbox box = new Mailbox(1);
       long[] sentAt = new long[1];
@@ -499,6 +559,7 @@ public final class Profiler {
       } catch (java.util.concurrent.TimeoutException e) {
         throw new IllegalStateException("the hand-off measurement stalled: " + e.getMessage(), e);
       }
+      handoffOps.free(tensor);
       regression.addData(floats * 4 / 1e6, median(times));
     }
     return new long[] {

@@ -1,11 +1,11 @@
 package dev.pipeplan.executor.runtime;
 
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The bounded inbox of one pipeline device: tensors addressed to (direction, stage, micro-batch). A
@@ -26,7 +26,7 @@ public final class Mailbox {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
   private final Condition freed = lock.newCondition();
-  private final Map<Key, INDArray> held = new HashMap<>();
+  private final Map<Key, Tensor> held = new HashMap<>();
 
   public Mailbox(int capacity) {
     if (capacity < 1) {
@@ -35,8 +35,7 @@ public final class Mailbox {
     this.capacity = capacity;
   }
 
-  public void put(
-      Direction direction, int stage, int microBatch, INDArray tensor, long timeoutNanos)
+  public void put(Direction direction, int stage, int microBatch, Tensor tensor, long timeoutNanos)
       throws InterruptedException, TimeoutException {
     Key key = new Key(direction, stage, microBatch);
     lock.lockInterruptibly();
@@ -64,13 +63,13 @@ public final class Mailbox {
     }
   }
 
-  public INDArray take(Direction direction, int stage, int microBatch, long timeoutNanos)
+  public Tensor take(Direction direction, int stage, int microBatch, long timeoutNanos)
       throws InterruptedException, TimeoutException {
     Key key = new Key(direction, stage, microBatch);
     lock.lockInterruptibly();
     try {
       long left = timeoutNanos;
-      INDArray tensor;
+      Tensor tensor;
       while ((tensor = held.remove(key)) == null) {
         if (left <= 0) {
           throw new TimeoutException(

@@ -7,7 +7,6 @@ import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.time.Duration;
 import java.util.Objects;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * What the runtime runs: a model split into global virtual stages, the schedule every device
@@ -18,7 +17,6 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param schedule the per-device action lists and the stage-to-device map
  * @param microBatchSize b, samples per micro-batch
  * @param seed root seed of the weights and the synthetic data
- * @param dataType the tensors' type (FLOAT for runs, DOUBLE for exact checks)
  * @param optimizer the step applied once per iteration
  * @param waitTimeout how long a worker waits for a tensor (or for room to send one) before the run
  *     fails
@@ -29,7 +27,6 @@ public record PipelineConfig(
     Schedule schedule,
     int microBatchSize,
     long seed,
-    DataType dataType,
     OptimizerSettings optimizer,
     Duration waitTimeout) {
 
@@ -43,7 +40,6 @@ public record PipelineConfig(
     Objects.requireNonNull(partition, "partition");
     Objects.requireNonNull(schedule, "schedule");
     Checks.positive("microBatchSize", microBatchSize);
-    Objects.requireNonNull(dataType, "dataType");
     Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(waitTimeout, "waitTimeout");
     if (waitTimeout.isNegative() || waitTimeout.isZero()) {
@@ -73,33 +69,20 @@ public record PipelineConfig(
     }
   }
 
-  /** A config with float tensors, SGD at 0.1 and the default wait. */
+  /** A config with SGD at 0.1 and the default wait. */
   public static PipelineConfig of(
       ModelSpec model, Partition partition, Schedule schedule, int microBatchSize, long seed) {
     return new PipelineConfig(
-        model,
-        partition,
-        schedule,
-        microBatchSize,
-        seed,
-        DataType.FLOAT,
-        OptimizerSettings.sgd(0.1),
-        DEFAULT_WAIT);
-  }
-
-  public PipelineConfig withDataType(DataType type) {
-    return new PipelineConfig(
-        model, partition, schedule, microBatchSize, seed, type, optimizer, waitTimeout);
+        model, partition, schedule, microBatchSize, seed, OptimizerSettings.sgd(0.1), DEFAULT_WAIT);
   }
 
   public PipelineConfig withOptimizer(OptimizerSettings settings) {
     return new PipelineConfig(
-        model, partition, schedule, microBatchSize, seed, dataType, settings, waitTimeout);
+        model, partition, schedule, microBatchSize, seed, settings, waitTimeout);
   }
 
   public PipelineConfig withWaitTimeout(Duration wait) {
-    return new PipelineConfig(
-        model, partition, schedule, microBatchSize, seed, dataType, optimizer, wait);
+    return new PipelineConfig(model, partition, schedule, microBatchSize, seed, optimizer, wait);
   }
 
   /** Samples per iteration, b * m. */

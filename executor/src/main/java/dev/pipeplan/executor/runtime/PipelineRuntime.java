@@ -1,9 +1,13 @@
 package dev.pipeplan.executor.runtime;
 
-import dev.pipeplan.executor.layers.ExecutableLayer;
-import dev.pipeplan.executor.layers.LayerFactory;
-import dev.pipeplan.executor.layers.MicroBatch;
-import dev.pipeplan.executor.layers.Parameter;
+import dev.pipeplan.executor.core.layers.DeviceBatch;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.Layers;
+import dev.pipeplan.executor.core.layers.Param;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
+import dev.pipeplan.executor.cpu.Nd4jOps;
+import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.Action;
@@ -15,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.CountDownLatch;
@@ -28,15 +33,14 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Runs a schedule for real. One worker thread per pipeline device runs that device's actions in the
- * schedule's order: F takes its input from the device's mailbox (the first stage reads the data),
- * computes, and sends its output to the next stage's device; I and B take the gradient and send the
- * input gradient back; W adds weight gradients. Each action is timestamped around its computation
- * (waits for inputs are not part of an action). After its last action each worker steps the
- * optimizer over the parameters of its stages.
+ * Runs a schedule for real, the shared layers on {@link Nd4jOps}. One worker thread per pipeline
+ * device runs that device's actions in the schedule's order: F takes its input from the device's
+ * mailbox (the first stage reads the data), computes, and sends its output to the next stage's
+ * device; I and B take the gradient and send the input gradient back; W adds weight gradients. Each
+ * action is timestamped around its computation (waits for inputs are not part of an action). After
+ * its last action each worker steps the optimizer over the parameters of its stages.
  *
  * <p>If any worker fails, the others are interrupted at once; the iteration throws an {@link
  * ExecutionFailedException} naming the device, stage and action, and no worker thread is left
@@ -49,6 +53,7 @@ public final class PipelineRuntime implements AutoCloseable {
   private final PipelineConfig config;
   private final Schedule schedule;
   private final NanoClock clock;
+  private final Nd4jOps ops = new Nd4jOps();
   private final List<StageModule> stages;
   private final List<Mailbox> mailboxes;
   private final List<ParameterUpdater> updaters;
@@ -60,14 +65,13 @@ public final class PipelineRuntime implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.schedule = config.schedule();
     this.clock = Objects.requireNonNull(clock, "clock");
-    List<ExecutableLayer<?>> layers =
-        LayerFactory.build(config.model(), config.seed(), config.dataType());
+    List<Layer<?>> layers = buildLayers(ops, config.model(), config.seed());
     int stageCount = schedule.stageCount();
     List<StageModule> built = new ArrayList<>(stageCount);
     for (int s = 0; s < stageCount; s++) {
-      List<ExecutableLayer<?>> slice =
+      List<Layer<?>> slice =
           layers.subList(config.partition().firstLayer(s), config.partition().endLayer(s));
-      built.add(new StageModule(s, slice, s == 0, s == stageCount - 1));
+      built.add(new StageModule(s, ops, slice, s == 0, s == stageCount - 1));
     }
     this.stages = List.copyOf(built);
     int p = schedule.deviceCount();
@@ -76,13 +80,13 @@ public final class PipelineRuntime implements AutoCloseable {
     List<ParameterUpdater> ups = new ArrayList<>(p);
     for (int d = 0; d < p; d++) {
       boxes.add(new Mailbox(capacity));
-      List<Parameter> params = new ArrayList<>();
+      List<Param> params = new ArrayList<>();
       for (StageModule stage : stages) {
         if (schedule.deviceOf(stage.stage()) == d) {
           params.addAll(stage.parameters());
         }
       }
-      ups.add(new ParameterUpdater(config.optimizer(), params));
+      ups.add(new ParameterUpdater(config.optimizer(), ops, params));
     }
     this.mailboxes = List.copyOf(boxes);
     this.updaters = List.copyOf(ups);
@@ -117,13 +121,24 @@ public final class PipelineRuntime implements AutoCloseable {
       throw new IllegalStateException(
           "this runtime failed in an earlier iteration; build a new one");
     }
-    int p = schedule.deviceCount();
     int m = schedule.microBatchCount();
     int b = config.microBatchSize();
-    List<MicroBatch> batches = new ArrayList<>(m);
+    List<DeviceBatch> batches = new ArrayList<>(m);
     for (int j = 0; j < m; j++) {
-      batches.add(data.microBatch(iteration, j * b, b));
+      batches.add(data.microBatch(ops, iteration, j * b, b));
     }
+    IterationResult result = runIteration(iteration, step, batches);
+    // after a failure a worker may still be running past the join timeout: the collector frees
+    // that iteration's batches, never this thread while native code may read them
+    for (DeviceBatch batch : batches) {
+      batch.release(ops);
+    }
+    return result;
+  }
+
+  private IterationResult runIteration(int iteration, boolean step, List<DeviceBatch> batches) {
+    int p = schedule.deviceCount();
+    int m = schedule.microBatchCount();
     for (StageModule stage : stages) {
       stage.zeroGradients();
     }
@@ -184,26 +199,46 @@ public final class PipelineRuntime implements AutoCloseable {
     return new IterationResult(iteration, timeline, actionCpuNanos, loss, stepNanos, workerTimes);
   }
 
+  /**
+   * Buffers of this runtime not yet freed: parameters, gradients, optimizer state, in-flight data.
+   */
+  long liveBuffers() {
+    return ops.liveTensors();
+  }
+
   /** Every parameter's current gradient, by name, as copies. */
-  public Map<String, INDArray> gradients() {
-    Map<String, INDArray> out = new TreeMap<>();
+  public Map<String, float[]> gradients() {
+    Map<String, float[]> out = new TreeMap<>();
     for (StageModule stage : stages) {
-      for (Parameter p : stage.parameters()) {
-        out.put(p.name(), p.gradient().dup());
+      for (Param p : stage.parameters()) {
+        out.put(p.name(), ops.download(p.gradient()));
       }
     }
     return out;
   }
 
   /** Every parameter's current value, by name, as copies. */
-  public Map<String, INDArray> weights() {
-    Map<String, INDArray> out = new TreeMap<>();
+  public Map<String, float[]> weights() {
+    Map<String, float[]> out = new TreeMap<>();
     for (StageModule stage : stages) {
-      for (Parameter p : stage.parameters()) {
-        out.put(p.name(), p.value().dup());
+      for (Param p : stage.parameters()) {
+        out.put(p.name(), ops.download(p.value()));
       }
     }
     return out;
+  }
+
+  /**
+   * Every layer of the model on {@code ops}, each with its own random stream split from the seed in
+   * model order, so that its weights do not depend on the partition.
+   */
+  static List<Layer<?>> buildLayers(Ops ops, ModelSpec model, long seed) {
+    SplittableRandom[] streams = Layers.streams(model, seed);
+    List<Layer<?>> layers = new ArrayList<>(model.layerCount());
+    for (int l = 0; l < model.layerCount(); l++) {
+      layers.add(Layers.build(ops, model.layer(l), streams[l]));
+    }
+    return layers;
   }
 
   /**
@@ -215,14 +250,8 @@ public final class PipelineRuntime implements AutoCloseable {
   public void close() {
     // The weights, gradients and optimizer state go now, not whenever the collector gets to them:
     // native memory left to the collector grows run after run and slows the runs that follow.
-    for (ParameterUpdater u : updaters) {
-      u.release();
-    }
     for (StageModule stage : stages) {
-      for (Parameter p : stage.parameters()) {
-        p.value().close();
-        p.gradient().close();
-      }
+      stage.release();
     }
   }
 
@@ -274,7 +303,7 @@ public final class PipelineRuntime implements AutoCloseable {
   /** One device's loop over its action list. */
   private final class Worker implements java.util.concurrent.Callable<WorkerResult> {
     private final int device;
-    private final List<MicroBatch> batches;
+    private final List<DeviceBatch> batches;
     private final boolean step;
     private final CountDownLatch startGate;
     private final CountDownLatch finished;
@@ -286,7 +315,7 @@ public final class PipelineRuntime implements AutoCloseable {
 
     Worker(
         int device,
-        List<MicroBatch> batches,
+        List<DeviceBatch> batches,
         boolean step,
         CountDownLatch startGate,
         CountDownLatch finished,
@@ -377,11 +406,11 @@ public final class PipelineRuntime implements AutoCloseable {
       long end =
           switch (action.type()) {
             case F -> {
-              INDArray input =
+              Tensor input =
                   stage.isFirst() ? null : inbox.take(Mailbox.Direction.FORWARD, s, mb, wait);
               long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
-              INDArray out = stage.forward(mb, input, batches.get(mb));
+              Tensor out = stage.forward(mb, input, batches.get(mb));
               long finish = clock.nanoTime();
               lastCpuNanos = cpu.nanoTime() - cpu0;
               busyCpuNanos += lastCpuNanos;
@@ -393,11 +422,11 @@ public final class PipelineRuntime implements AutoCloseable {
               yield finish;
             }
             case I, B -> {
-              INDArray grad =
+              Tensor grad =
                   stage.isLast() ? null : inbox.take(Mailbox.Direction.BACKWARD, s, mb, wait);
               long cpu0 = cpu.nanoTime();
               start = clock.nanoTime();
-              INDArray inputGrad = stage.backwardInput(mb, grad);
+              Tensor inputGrad = stage.backwardInput(mb, grad);
               if (action.type() == dev.pipeplan.simulator.schedule.ActionType.B) {
                 stage.backwardWeight(mb);
               }

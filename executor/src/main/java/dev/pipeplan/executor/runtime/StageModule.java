@@ -1,32 +1,35 @@
 package dev.pipeplan.executor.runtime;
 
-import dev.pipeplan.executor.layers.ExecutableLayer;
-import dev.pipeplan.executor.layers.MicroBatch;
-import dev.pipeplan.executor.layers.Parameter;
-import dev.pipeplan.executor.layers.Tensors;
+import dev.pipeplan.executor.core.layers.DeviceBatch;
+import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.LmHeadLayer;
+import dev.pipeplan.executor.core.layers.Param;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The layers of one global virtual stage, run as one unit: forward through them in order, I back
- * through them in reverse, W over all of them. The last stage ends in a loss: the model's loss
- * layer, or, for a model that does not end in one, half the sum of squared outputs over the
- * iteration's loss terms.
+ * The layers of one global virtual stage, run as one unit on one {@link Ops}: forward through them
+ * in order, I back through them in reverse, W over all of them. The last stage ends in a loss: the
+ * model's loss layer, or, for a model that does not end in one, half the sum of squared outputs
+ * over the iteration's loss terms.
  */
 public final class StageModule {
   private final int stage;
-  private final List<ExecutableLayer<?>> layers;
+  private final Ops ops;
+  private final List<Layer<?>> layers;
   private final boolean first;
   private final boolean last;
   private final Map<Integer, Double> losses = new HashMap<>();
-  private final Map<Integer, INDArray> implicitLossGrads = new HashMap<>();
+  private final Map<Integer, Tensor> implicitLossGrads = new HashMap<>();
 
-  public StageModule(int stage, List<ExecutableLayer<?>> layers, boolean first, boolean last) {
+  public StageModule(int stage, Ops ops, List<Layer<?>> layers, boolean first, boolean last) {
     this.stage = stage;
+    this.ops = Objects.requireNonNull(ops, "ops");
     this.layers = List.copyOf(Objects.requireNonNull(layers, "layers"));
     if (this.layers.isEmpty()) {
       throw new IllegalArgumentException("stage " + stage + " has no layers");
@@ -47,37 +50,46 @@ public final class StageModule {
     return last;
   }
 
-  public List<ExecutableLayer<?>> layers() {
+  public List<Layer<?>> layers() {
     return layers;
   }
 
   /**
    * F: the stage's output, or {@code null} for the last stage (whose loss is kept). The stage takes
-   * ownership of {@code input} (it frees it when no layer needs it any more); the caller owns the
+   * ownership of {@code input} (it frees it once the first layer has run); the caller owns the
    * output.
    */
-  public INDArray forward(int microBatch, INDArray input, MicroBatch data) {
-    INDArray x = input;
-    for (ExecutableLayer<?> layer : layers) {
-      INDArray out = layer.forward(microBatch, x, data);
-      if (!layer.retainsInput()) {
-        Tensors.release(x);
-      }
+  public Tensor forward(int microBatch, Tensor input, DeviceBatch data) {
+    Tensor x = input;
+    for (Layer<?> layer : layers) {
+      Tensor out = layer.forward(ops, microBatch, x, data);
+      ops.free(x);
       x = out;
     }
     if (!last) {
       return x;
     }
-    if (layers.get(layers.size() - 1).isLoss()) {
-      losses.put(microBatch, x.getDouble(0));
+    Layer<?> end = layers.get(layers.size() - 1);
+    if (end.isLoss()) {
+      double loss = 0;
+      for (Tensor terms : ((LmHeadLayer) end).takeAllLossTerms()) {
+        loss += ops.sum(terms);
+        ops.free(terms);
+      }
+      losses.put(microBatch, loss);
     } else {
       double scale = 1.0 / data.lossTerms();
-      INDArray squares = x.mul(x);
-      losses.put(microBatch, 0.5 * squares.sumNumber().doubleValue() * scale);
-      Tensors.release(squares);
-      implicitLossGrads.put(microBatch, x.mul(scale));
+      float[] y = ops.download(x);
+      double squares = 0;
+      float[] grad = new float[y.length];
+      for (int i = 0; i < y.length; i++) {
+        squares += (double) y[i] * y[i];
+        grad[i] = (float) (y[i] * scale);
+      }
+      losses.put(microBatch, 0.5 * squares * scale);
+      implicitLossGrads.put(microBatch, ops.upload(grad));
+      ops.free(x);
     }
-    Tensors.release(x);
     return null;
   }
 
@@ -85,10 +97,10 @@ public final class StageModule {
    * I: the gradient for the previous stage, or {@code null} for the first stage. The stage takes
    * ownership of {@code outputGrad}; the caller owns the result.
    */
-  public INDArray backwardInput(int microBatch, INDArray outputGrad) {
-    INDArray grad = last ? implicitLossGrads.remove(microBatch) : outputGrad;
+  public Tensor backwardInput(int microBatch, Tensor outputGrad) {
+    Tensor grad = last ? implicitLossGrads.remove(microBatch) : outputGrad;
     for (int i = layers.size() - 1; i >= 0; i--) {
-      grad = layers.get(i).backwardInput(microBatch, grad);
+      grad = layers.get(i).backwardInput(ops, microBatch, grad);
       if (grad == null && i > 0) {
         throw new IllegalStateException(
             "layer "
@@ -98,13 +110,17 @@ public final class StageModule {
                 + " returned no input gradient");
       }
     }
-    return first ? null : grad;
+    if (first) {
+      ops.free(grad);
+      return null;
+    }
+    return grad;
   }
 
   /** W: adds this micro-batch's weight gradients and frees its state. */
   public void backwardWeight(int microBatch) {
     for (int i = layers.size() - 1; i >= 0; i--) {
-      layers.get(i).backwardWeight(microBatch);
+      layers.get(i).backwardWeight(ops, microBatch);
     }
   }
 
@@ -121,23 +137,23 @@ public final class StageModule {
     return sum;
   }
 
-  public List<Parameter> parameters() {
-    List<Parameter> out = new ArrayList<>();
-    for (ExecutableLayer<?> layer : layers) {
+  public List<Param> parameters() {
+    List<Param> out = new ArrayList<>();
+    for (Layer<?> layer : layers) {
       out.addAll(layer.parameters());
     }
     return out;
   }
 
   public void zeroGradients() {
-    for (ExecutableLayer<?> layer : layers) {
-      layer.zeroGradients();
+    for (Layer<?> layer : layers) {
+      layer.zeroGradients(ops);
     }
   }
 
   /** Drops every micro-batch's state (after a failed iteration). */
   public void discardAll(int microBatchCount) {
-    for (ExecutableLayer<?> layer : layers) {
+    for (Layer<?> layer : layers) {
       for (int mb = 0; mb < microBatchCount; mb++) {
         layer.discard(mb);
       }
@@ -146,10 +162,17 @@ public final class StageModule {
     implicitLossGrads.clear();
   }
 
+  /** Frees the layers' parameters (and optimizer state); the stage is not used again. */
+  public void release() {
+    for (Layer<?> layer : layers) {
+      layer.release(ops);
+    }
+  }
+
   /** Micro-batches whose state the stage's layers still hold, summed over layers. */
   public int heldStates() {
     int n = 0;
-    for (ExecutableLayer<?> layer : layers) {
+    for (Layer<?> layer : layers) {
       n += layer.heldMicroBatches();
     }
     return n;

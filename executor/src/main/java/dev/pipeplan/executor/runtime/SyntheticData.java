@@ -1,6 +1,7 @@
 package dev.pipeplan.executor.runtime;
 
-import dev.pipeplan.executor.layers.MicroBatch;
+import dev.pipeplan.executor.core.layers.DeviceBatch;
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.data.SyntheticTokens;
 
 /** {@link SyntheticTokens} as the executor's micro-batches. */
@@ -21,15 +22,16 @@ public final class SyntheticData {
 
   /**
    * The micro-batch holding samples {@code first .. first+samples-1} of the iteration's global
-   * batch.
+   * batch, uploaded to {@code ops} (the caller releases it).
    */
-  public MicroBatch microBatch(int iteration, int first, int samples) {
+  public DeviceBatch microBatch(Ops ops, int iteration, int first, int samples) {
     SyntheticTokens.Batch batch = tokens.samples(iteration, first, samples);
-    return new MicroBatch(
-        samples,
-        sequenceLength,
+    return DeviceBatch.upload(
+        ops,
         batch.tokens(),
         batch.labels(),
+        samples,
+        sequenceLength,
         tokens.lossTerms(),
         batch.featureSeed());
   }

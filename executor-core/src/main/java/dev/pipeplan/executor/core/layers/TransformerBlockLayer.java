@@ -1,0 +1,447 @@
+package dev.pipeplan.executor.core.layers;
+
+import dev.pipeplan.executor.core.ops.Kernel;
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
+import dev.pipeplan.models.BadInputException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The pre-LN block of the CPU executor: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 +
+ * MLP(LN2(x2))}, causal attention with grouped key/value heads, GELU or SwiGLU MLP. Attention runs
+ * on the {@code [tokens, heads * d]} activations in place: for each sample and each position g
+ * within a key/value group, one strided batched product over the key/value heads (query head {@code
+ * kv * group + g} reads key/value head {@code kv}), so no head permutations are needed. Scores are
+ * {@code [samples, heads, seq, seq]}.
+ */
+public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.State> {
+  private final int hidden;
+  private final int heads;
+  private final int kvHeads;
+  private final int headDim;
+  private final int ffn;
+  private final boolean gated;
+  private final Parts.LayerNorm norm1;
+  private final Parts.Linear query;
+  private final Parts.Linear key;
+  private final Parts.Linear value;
+  private final Parts.Linear output;
+  private final Parts.LayerNorm norm2;
+  private final Parts.Linear up;
+  private final Parts.Linear gate;
+  private final Parts.Linear down;
+
+  /**
+   * Weights are drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down).
+   */
+  public TransformerBlockLayer(
+      Ops ops,
+      String name,
+      int hidden,
+      int heads,
+      int kvHeads,
+      int ffn,
+      boolean gated,
+      boolean bias,
+      SplittableRandom random) {
+    super(name);
+    if (heads <= 0 || hidden % heads != 0) {
+      throw new BadInputException(
+          "layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
+    }
+    if (kvHeads <= 0 || heads % kvHeads != 0) {
+      throw new BadInputException(
+          "layer " + name + ": kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
+    }
+    this.hidden = hidden;
+    this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.headDim = hidden / heads;
+    this.ffn = ffn;
+    this.gated = gated;
+    int kvWidth = kvHeads * headDim;
+    this.norm1 = new Parts.LayerNorm(ops, name + ".ln1", hidden);
+    this.query = new Parts.Linear(ops, name + ".q", hidden, hidden, bias, random);
+    this.key = new Parts.Linear(ops, name + ".k", hidden, kvWidth, bias, random);
+    this.value = new Parts.Linear(ops, name + ".v", hidden, kvWidth, bias, random);
+    this.output = new Parts.Linear(ops, name + ".o", hidden, hidden, bias, random);
+    this.norm2 = new Parts.LayerNorm(ops, name + ".ln2", hidden);
+    this.up = new Parts.Linear(ops, name + ".up", hidden, ffn, bias, random);
+    this.gate = gated ? new Parts.Linear(ops, name + ".gate", hidden, ffn, bias, random) : null;
+    this.down = new Parts.Linear(ops, name + ".down", ffn, hidden, bias, random);
+  }
+
+  static final class State {
+    int samples;
+    int seq;
+    int rows;
+    Tensor normed1;
+    Tensor normalized1;
+    Tensor rstd1;
+    Tensor q;
+    Tensor k;
+    Tensor v;
+    Tensor probabilities;
+    Tensor context;
+    Tensor normed2;
+    Tensor normalized2;
+    Tensor rstd2;
+    Tensor upOut;
+    Tensor gateOut;
+    Tensor activation;
+    Tensor outputGrad;
+    Tensor upGrad;
+    Tensor gateGrad;
+    Tensor normed2Grad;
+    Tensor x2Grad;
+    Tensor qGrad;
+    Tensor kGrad;
+    Tensor vGrad;
+    Tensor normed1Grad;
+  }
+
+  @Override
+  protected State newState() {
+    return new State();
+  }
+
+  @Override
+  protected Tensor computeForward(Ops ops, State s, Tensor x, DeviceBatch data) {
+    s.samples = data.samples();
+    s.seq = data.sequenceLength();
+    s.rows = data.rows();
+    int rows = s.rows;
+    Tensor[] n1 = norm1.forward(ops, x, rows);
+    s.normed1 = n1[0];
+    s.normalized1 = n1[1];
+    s.rstd1 = n1[2];
+    s.q = query.forward(ops, s.normed1, rows);
+    s.k = key.forward(ops, s.normed1, rows);
+    s.v = value.forward(ops, s.normed1, rows);
+    s.probabilities = ops.alloc((long) s.samples * heads * s.seq * s.seq);
+    s.context = ops.alloc((long) rows * hidden);
+    attentionForward(ops, s);
+    Tensor x2 = output.forward(ops, s.context, rows);
+    ops.launch(Kernel.ADD, (long) rows * hidden, x2, x, (long) rows * hidden);
+    Tensor[] n2 = norm2.forward(ops, x2, rows);
+    s.normed2 = n2[0];
+    s.normalized2 = n2[1];
+    s.rstd2 = n2[2];
+    s.upOut = up.forward(ops, s.normed2, rows);
+    long inner = (long) rows * ffn;
+    s.activation = ops.alloc(inner);
+    if (gated) {
+      s.gateOut = gate.forward(ops, s.normed2, rows);
+      ops.launch(Kernel.SWIGLU_FORWARD, inner, s.upOut, s.gateOut, s.activation, inner);
+    } else {
+      ops.launch(Kernel.GELU_FORWARD, inner, s.upOut, s.activation, inner);
+    }
+    Tensor y = down.forward(ops, s.activation, rows);
+    ops.launch(Kernel.ADD, (long) rows * hidden, y, x2, (long) rows * hidden);
+    ops.free(x2);
+    return y;
+  }
+
+  private void attentionForward(Ops ops, State s) {
+    int group = heads / kvHeads;
+    int qWidth = heads * headDim;
+    int kvWidth = kvHeads * headDim;
+    long square = (long) s.seq * s.seq;
+    for (int i = 0; i < s.samples; i++) {
+      long qBase = (long) i * s.seq * qWidth;
+      long kvBase = (long) i * s.seq * kvWidth;
+      for (int g = 0; g < group; g++) {
+        long scoreBase = ((long) i * heads + g) * square;
+        // scores[h] = Q_h K_kv^T, h = kv * group + g
+        ops.gemmBatched(
+            false,
+            true,
+            s.seq,
+            s.seq,
+            headDim,
+            1f,
+            s.q,
+            qBase + (long) g * headDim,
+            qWidth,
+            (long) group * headDim,
+            s.k,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            s.probabilities,
+            scoreBase,
+            s.seq,
+            group * square,
+            kvHeads);
+      }
+    }
+    ops.launch(
+        Kernel.CAUSAL_SOFTMAX,
+        (long) s.samples * heads * s.seq,
+        s.probabilities,
+        s.samples * heads * s.seq,
+        s.seq,
+        (float) (1.0 / Math.sqrt(headDim)));
+    for (int i = 0; i < s.samples; i++) {
+      long qBase = (long) i * s.seq * qWidth;
+      long kvBase = (long) i * s.seq * kvWidth;
+      for (int g = 0; g < group; g++) {
+        long scoreBase = ((long) i * heads + g) * square;
+        // context_h = P_h V_kv
+        ops.gemmBatched(
+            false,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            s.probabilities,
+            scoreBase,
+            s.seq,
+            group * square,
+            s.v,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            s.context,
+            qBase + (long) g * headDim,
+            qWidth,
+            (long) group * headDim,
+            kvHeads);
+      }
+    }
+  }
+
+  @Override
+  protected Tensor computeBackwardInput(Ops ops, State s, Tensor dy) {
+    int rows = s.rows;
+    long width = (long) rows * hidden;
+    long inner = (long) rows * ffn;
+    s.outputGrad = dy;
+    Tensor activationGrad = down.inputGradient(ops, dy, rows);
+    s.normed2Grad = ops.alloc(width);
+    if (gated) {
+      s.upGrad = ops.alloc(inner);
+      s.gateGrad = ops.alloc(inner);
+      ops.launch(
+          Kernel.SWIGLU_BACKWARD,
+          inner,
+          s.upOut,
+          s.gateOut,
+          activationGrad,
+          s.upGrad,
+          s.gateGrad,
+          inner);
+      ops.free(activationGrad);
+      up.inputGradient(ops, s.upGrad, rows, s.normed2Grad, 0f);
+      gate.inputGradient(ops, s.gateGrad, rows, s.normed2Grad, 1f);
+    } else {
+      ops.launch(Kernel.GELU_BACKWARD, inner, s.upOut, activationGrad, inner);
+      s.upGrad = activationGrad;
+      up.inputGradient(ops, s.upGrad, rows, s.normed2Grad, 0f);
+    }
+    s.x2Grad = ops.alloc(width);
+    ops.copy(dy, s.x2Grad);
+    norm2.inputGradient(ops, s.normed2Grad, s.normalized2, s.rstd2, s.x2Grad, rows, true);
+
+    Tensor contextGrad = output.inputGradient(ops, s.x2Grad, rows);
+    s.qGrad = ops.alloc(width);
+    s.kGrad = ops.alloc((long) rows * kvHeads * headDim);
+    s.vGrad = ops.alloc((long) rows * kvHeads * headDim);
+    attentionBackward(ops, s, contextGrad);
+    ops.free(contextGrad);
+
+    s.normed1Grad = ops.alloc(width);
+    query.inputGradient(ops, s.qGrad, rows, s.normed1Grad, 0f);
+    key.inputGradient(ops, s.kGrad, rows, s.normed1Grad, 1f);
+    value.inputGradient(ops, s.vGrad, rows, s.normed1Grad, 1f);
+    Tensor dx = ops.alloc(width);
+    ops.copy(s.x2Grad, dx);
+    norm1.inputGradient(ops, s.normed1Grad, s.normalized1, s.rstd1, dx, rows, true);
+    // W needs only the linear maps' inputs and output gradients
+    ops.free(s.q, s.k, s.v, s.probabilities, s.upOut, s.gateOut);
+    s.q = null;
+    s.k = null;
+    s.v = null;
+    s.probabilities = null;
+    s.upOut = null;
+    s.gateOut = null;
+    return dx;
+  }
+
+  private void attentionBackward(Ops ops, State s, Tensor contextGrad) {
+    int group = heads / kvHeads;
+    int qWidth = heads * headDim;
+    int kvWidth = kvHeads * headDim;
+    long square = (long) s.seq * s.seq;
+    Tensor scoresGrad = ops.alloc((long) s.samples * heads * square);
+    for (int i = 0; i < s.samples; i++) {
+      long qBase = (long) i * s.seq * qWidth;
+      long kvBase = (long) i * s.seq * kvWidth;
+      for (int g = 0; g < group; g++) {
+        long scoreBase = ((long) i * heads + g) * square;
+        long qOffset = qBase + (long) g * headDim;
+        // dP_h = dC_h V_kv^T
+        ops.gemmBatched(
+            false,
+            true,
+            s.seq,
+            s.seq,
+            headDim,
+            1f,
+            contextGrad,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            s.v,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            scoresGrad,
+            scoreBase,
+            s.seq,
+            group * square,
+            kvHeads);
+        // dV_kv (+)= P_h^T dC_h, summed over the group
+        ops.gemmBatched(
+            true,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            s.probabilities,
+            scoreBase,
+            s.seq,
+            group * square,
+            contextGrad,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            g == 0 ? 0f : 1f,
+            s.vGrad,
+            kvBase,
+            kvWidth,
+            headDim,
+            kvHeads);
+      }
+    }
+    ops.launch(
+        Kernel.SOFTMAX_BACKWARD,
+        (long) s.samples * heads * s.seq,
+        s.probabilities,
+        scoresGrad,
+        s.samples * heads * s.seq,
+        s.seq,
+        (float) (1.0 / Math.sqrt(headDim)));
+    for (int i = 0; i < s.samples; i++) {
+      long qBase = (long) i * s.seq * qWidth;
+      long kvBase = (long) i * s.seq * kvWidth;
+      for (int g = 0; g < group; g++) {
+        long scoreBase = ((long) i * heads + g) * square;
+        long qOffset = qBase + (long) g * headDim;
+        // dQ_h = dS_h K_kv
+        ops.gemmBatched(
+            false,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            scoresGrad,
+            scoreBase,
+            s.seq,
+            group * square,
+            s.k,
+            kvBase,
+            kvWidth,
+            headDim,
+            0f,
+            s.qGrad,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            kvHeads);
+        // dK_kv (+)= dS_h^T Q_h
+        ops.gemmBatched(
+            true,
+            false,
+            s.seq,
+            headDim,
+            s.seq,
+            1f,
+            scoresGrad,
+            scoreBase,
+            s.seq,
+            group * square,
+            s.q,
+            qOffset,
+            qWidth,
+            (long) group * headDim,
+            g == 0 ? 0f : 1f,
+            s.kGrad,
+            kvBase,
+            kvWidth,
+            headDim,
+            kvHeads);
+      }
+    }
+    ops.free(scoresGrad);
+  }
+
+  @Override
+  protected void computeBackwardWeight(Ops ops, State s) {
+    int rows = s.rows;
+    down.accumulateWeightGradient(ops, s.activation, s.outputGrad, rows);
+    up.accumulateWeightGradient(ops, s.normed2, s.upGrad, rows);
+    if (gated) {
+      gate.accumulateWeightGradient(ops, s.normed2, s.gateGrad, rows);
+    }
+    norm2.accumulateWeightGradient(ops, s.normed2Grad, s.normalized2, rows);
+    output.accumulateWeightGradient(ops, s.context, s.x2Grad, rows);
+    query.accumulateWeightGradient(ops, s.normed1, s.qGrad, rows);
+    key.accumulateWeightGradient(ops, s.normed1, s.kGrad, rows);
+    value.accumulateWeightGradient(ops, s.normed1, s.vGrad, rows);
+    norm1.accumulateWeightGradient(ops, s.normed1Grad, s.normalized1, rows);
+    ops.free(
+        s.activation,
+        s.outputGrad,
+        s.normed2,
+        s.upGrad,
+        s.gateGrad,
+        s.normed2Grad,
+        s.context,
+        s.x2Grad,
+        s.normed1,
+        s.qGrad,
+        s.kGrad,
+        s.vGrad,
+        s.normed1Grad,
+        s.normalized1,
+        s.rstd1,
+        s.normalized2,
+        s.rstd2);
+  }
+
+  @Override
+  public List<Param> parameters() {
+    List<Param> out = new ArrayList<>(18);
+    norm1.addTo(out);
+    query.addTo(out);
+    key.addTo(out);
+    value.addTo(out);
+    output.addTo(out);
+    norm2.addTo(out);
+    up.addTo(out);
+    if (gated) {
+      gate.addTo(out);
+    }
+    down.addTo(out);
+    return out;
+  }
+}

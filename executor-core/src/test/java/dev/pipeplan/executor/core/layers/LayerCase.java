@@ -1,0 +1,110 @@
+package dev.pipeplan.executor.core.layers;
+
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
+import java.util.SplittableRandom;
+
+/**
+ * One small instance of every shared layer kind, built the same way on any {@link Ops}: the same
+ * seed gives the same weights, inputs, output gradients and micro-batch on every backend. Shapes
+ * are small but make every path run: two samples of three tokens, grouped key/value heads, both MLP
+ * activations, biases on and off, the MLP with and without an input.
+ */
+public enum LayerCase {
+  EMBEDDING,
+  BLOCK_GELU_WITH_BIAS,
+  BLOCK_SWIGLU_GROUPED_KV_NO_BIAS,
+  MLP,
+  MLP_FIRST_LAYER,
+  LM_HEAD;
+
+  public static final int SAMPLES = 2;
+  public static final int SEQUENCE_LENGTH = 3;
+  public static final int ROWS = SAMPLES * SEQUENCE_LENGTH;
+  static final int HIDDEN = 8;
+  static final int VOCAB = 11;
+  static final int HEADS = 4;
+  static final int FFN = 12;
+  static final int MLP_IN = 5;
+  static final int MLP_HIDDEN = 7;
+  static final int MLP_OUT = 6;
+  static final long LOSS_TERMS = 2L * ROWS;
+  static final long FEATURE_SEED = 97;
+
+  /** The layer with weights drawn from this case's own seed. */
+  public Layer<?> build(Ops ops) {
+    SplittableRandom random = new SplittableRandom(1000 + ordinal());
+    return switch (this) {
+      case EMBEDDING -> new EmbeddingLayer(ops, "embedding", VOCAB, HIDDEN, 4, random);
+      case BLOCK_GELU_WITH_BIAS ->
+          new TransformerBlockLayer(ops, "block", HIDDEN, HEADS, HEADS, FFN, false, true, random);
+      case BLOCK_SWIGLU_GROUPED_KV_NO_BIAS ->
+          new TransformerBlockLayer(ops, "block", HIDDEN, HEADS, 2, FFN, true, false, random);
+      case MLP, MLP_FIRST_LAYER -> new MlpLayer(ops, "mlp", MLP_IN, MLP_HIDDEN, MLP_OUT, random);
+      case LM_HEAD -> new LmHeadLayer(ops, "lm_head", HIDDEN, VOCAB, random);
+    };
+  }
+
+  /** Features of each input row; 0 when the layer takes no input. */
+  public int inputWidth() {
+    return switch (this) {
+      case EMBEDDING, MLP_FIRST_LAYER -> 0;
+      case BLOCK_GELU_WITH_BIAS, BLOCK_SWIGLU_GROUPED_KV_NO_BIAS, LM_HEAD -> HIDDEN;
+      case MLP -> MLP_IN;
+    };
+  }
+
+  /** Features of each output row; 0 for the loss layer, whose F returns nothing. */
+  public int outputWidth() {
+    return switch (this) {
+      case EMBEDDING, BLOCK_GELU_WITH_BIAS, BLOCK_SWIGLU_GROUPED_KV_NO_BIAS -> HIDDEN;
+      case MLP, MLP_FIRST_LAYER -> MLP_OUT;
+      case LM_HEAD -> 0;
+    };
+  }
+
+  /** Whether I returns an input gradient (the embedding has none). */
+  public boolean hasInputGradient() {
+    return this != EMBEDDING;
+  }
+
+  /** The layer's input, or null when it takes none. */
+  public float[] input() {
+    return inputWidth() == 0
+        ? null
+        : normal(new SplittableRandom(2000 + ordinal()), ROWS * inputWidth());
+  }
+
+  /** The gradient of the objective with respect to the output; null for the loss layer. */
+  public float[] outputGradient() {
+    return outputWidth() == 0
+        ? null
+        : normal(new SplittableRandom(3000 + ordinal()), ROWS * outputWidth());
+  }
+
+  /** The micro-batch: token ids and labels drawn from the vocabulary, on {@code ops}. */
+  public DeviceBatch batch(Ops ops) {
+    SplittableRandom random = new SplittableRandom(4000 + ordinal());
+    int[] tokens = new int[ROWS];
+    int[] labels = new int[ROWS];
+    for (int i = 0; i < ROWS; i++) {
+      tokens[i] = random.nextInt(VOCAB);
+      labels[i] = random.nextInt(VOCAB);
+    }
+    return DeviceBatch.upload(
+        ops, tokens, labels, SAMPLES, SEQUENCE_LENGTH, LOSS_TERMS, FEATURE_SEED);
+  }
+
+  /** Uploads {@code values}, or returns null for null. */
+  public static Tensor upload(Ops ops, float[] values) {
+    return values == null ? null : ops.upload(values);
+  }
+
+  private static float[] normal(SplittableRandom random, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) random.nextGaussian();
+    }
+    return v;
+  }
+}

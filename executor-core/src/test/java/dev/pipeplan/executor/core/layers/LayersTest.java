@@ -1,0 +1,64 @@
+package dev.pipeplan.executor.core.layers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.executor.core.ops.HostOps;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Building the shared layers from a model's layer shapes. */
+class LayersTest {
+  private static LayerSpec spec(String name, LayerKind kind, Map<String, Long> shape) {
+    return new LayerSpec(name, kind, shape, 1, 1, 1, 1, 0, 0, null);
+  }
+
+  @Test
+  void buildsAnMlpFromItsInHiddenAndOutWidths() {
+    HostOps ops = new HostOps();
+    Layer<?> layer =
+        Layers.build(
+            ops,
+            spec("mlp1", LayerKind.MLP, Map.of("in", 5L, "hidden", 7L, "out", 3L)),
+            new SplittableRandom(1));
+    assertThat(layer).isInstanceOf(MlpLayer.class);
+    assertThat(layer.parameters())
+        .extracting(Param::name)
+        .containsExactly("mlp1.up.weight", "mlp1.up.bias", "mlp1.down.weight", "mlp1.down.bias");
+    assertThat(layer.parameters()).extracting(Param::length).containsExactly(35L, 7L, 21L, 3L);
+  }
+
+  @Test
+  void theSameStreamGivesTheSameWeights() {
+    LayerSpec mlp = spec("mlp1", LayerKind.MLP, Map.of("in", 4L, "hidden", 4L, "out", 4L));
+    HostOps ops = new HostOps();
+    Layer<?> a = Layers.build(ops, mlp, new SplittableRandom(9));
+    Layer<?> b = Layers.build(ops, mlp, new SplittableRandom(9));
+    assertThat(HostOps.values(a.parameters().get(0).value()))
+        .containsExactly(HostOps.values(b.parameters().get(0).value()));
+  }
+
+  @Test
+  void rejectsKindsWithoutALayerAndBadWidths() {
+    HostOps ops = new HostOps();
+    assertThatThrownBy(
+            () ->
+                Layers.build(
+                    ops, spec("c", LayerKind.CONV, Map.of("in", 1L)), new SplittableRandom(1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("layer 'c' is of kind conv")
+        .hasMessageContaining("embedding, transformer_block, mlp and lm_head");
+    assertThatThrownBy(
+            () ->
+                Layers.build(
+                    ops,
+                    spec("m", LayerKind.MLP, Map.of("in", 0L, "hidden", 2L, "out", 2L)),
+                    new SplittableRandom(1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("layer 'm' shape in (0) must be in 1..");
+  }
+}
