@@ -93,6 +93,11 @@ class HostileCommandLinesTest {
             + run.replace("\"pp\": 1", "\"pp\": 1, \"schedule\": \"1f1b,1f1b\"")
             + "0.5}]}");
     Files.writeString(
+        dir.resolve("runs-emptykind.json"),
+        "{\"runs\": ["
+            + run.replace("\"pp\": 1", "\"pp\": 1, \"schedule\": \"1f1b,,zb-v\"")
+            + "0.5}]}");
+    Files.writeString(
         dir.resolve("runs-b0.json"),
         "{\"runs\": [" + run.replace("\"microBatchSize\": 1", "\"microBatchSize\": 0") + "0.5}]}");
     // gpt2-small's 12 blocks do not divide over 8 chunks: Megatron could not have run it
@@ -399,6 +404,7 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
     c.add(of("calibrate --measurements @/runs-twice.json", "schedule", "1f1b twice"));
     c.add(of("calibrate --measurements @/runs-b0.json", "microBatchSize", "0"));
+    c.add(of("calibrate --measurements @/runs-emptykind.json", "schedule", "empty kind"));
     c.add(of("calibrate --measurements @/runs-unequal.json", "r1", "published configuration"));
     c.add(of("calibrate --measurements @/runs.json --check --leave-one-out", "--check"));
     c.add(of("calibrate --measurements @/runs.json --check -o @/cal.json", "--check"));

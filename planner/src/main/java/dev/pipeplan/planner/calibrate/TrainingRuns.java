@@ -138,8 +138,8 @@ public final class TrainingRuns {
               + (long) tp * pp
               + " does not divide");
     }
-    List<ScheduleKind> kinds =
-        parsed(n, "schedule", () -> kinds(n.optionalString("schedule").orElse("1f1b")));
+    String scheduleText = n.optionalString("schedule").orElse("1f1b");
+    List<ScheduleKind> kinds = parsed(n, "schedule", () -> kinds(scheduleText));
     OptionalInt v =
         n.optionalPositiveInt("virtualStages").map(OptionalInt::of).orElse(OptionalInt.empty());
     Optional<StageBlocks> blocks =
@@ -173,6 +173,12 @@ public final class TrainingRuns {
   private static List<ScheduleKind> kinds(String text) {
     List<ScheduleKind> kinds = new ArrayList<>();
     for (String part : text.split(",", -1)) {
+      if (part.isBlank()) {
+        throw new BadInputException(
+            "'"
+                + text
+                + "' has an empty kind; list kinds separated by commas, e.g. 1f1b,interleaved");
+      }
       ScheduleKind kind = ScheduleKind.parse(part.trim());
       if (kinds.contains(kind)) {
         throw new BadInputException("'" + text + "' names " + kind.id() + " twice");
