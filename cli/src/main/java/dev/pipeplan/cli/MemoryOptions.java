@@ -86,6 +86,14 @@ final class MemoryOptions {
               + " and Megatron-LM without --overlap-grad-reduce do.")
   boolean dataParallelOverlap;
 
+  @Option(
+      names = "--dp-all-reduce",
+      description =
+          "With the optimizer state sharded (--zero 1 or 2): all-reduce the gradients, each replica then"
+              + " stepping its share, as DeepSpeed's bf16 optimizer does (default: reduce-scatter them,"
+              + " as Megatron's distributed optimizer does).")
+  boolean dataParallelAllReduce;
+
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
     return training
@@ -96,6 +104,7 @@ final class MemoryOptions {
             sequenceParallel)
         .withTensorParallelOverlap(tensorParallelOverlap)
         .withBlockingSends(!pipelineOverlap)
-        .withGradientSyncAfterBackward(!dataParallelOverlap);
+        .withGradientSyncAfterBackward(!dataParallelOverlap)
+        .withGradientAllReduce(dataParallelAllReduce);
   }
 }

@@ -34,6 +34,10 @@ import java.util.Objects;
  *     optimizer's weight gather) runs after the backward and the step instead of under them
  *     (DeepSpeed's pipeline engine, Megatron-LM without {@code --overlap-grad-reduce}, as all of it
  *     before 2023); false, and left out, in files written before it existed
+ * @param gradientAllReduce whether the gradients are all-reduced even when the optimizer state is
+ *     sharded, each replica then stepping its share and all-gathering the weights (DeepSpeed's bf16
+ *     optimizer), rather than reduce-scattered (Megatron's distributed optimizer, ZeRO-2); only
+ *     matters with ZeRO-1 or 2; false, and left out, in files written before it existed
  */
 public record TrainingSpec(
     int globalBatch,
@@ -48,7 +52,9 @@ public record TrainingSpec(
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
         boolean blockingSends,
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-        boolean gradientSyncAfterBackward) {
+        boolean gradientSyncAfterBackward,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean gradientAllReduce) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -80,6 +86,7 @@ public record TrainingSpec(
         optimizerSharding,
         sequenceParallel,
         tensorParallelOverlap,
+        false,
         false,
         false);
   }
@@ -146,7 +153,8 @@ public record TrainingSpec(
         newSequenceParallel,
         tensorParallelOverlap,
         blockingSends,
-        gradientSyncAfterBackward);
+        gradientSyncAfterBackward,
+        gradientAllReduce);
   }
 
   /** A copy whose tensor-parallel collectives are, or are not, overlapped with the GEMMs. */
@@ -162,7 +170,8 @@ public record TrainingSpec(
         sequenceParallel,
         overlap,
         blockingSends,
-        gradientSyncAfterBackward);
+        gradientSyncAfterBackward,
+        gradientAllReduce);
   }
 
   /** A copy whose pipeline sends do, or do not, hold their device until the transfer ends. */
@@ -178,7 +187,8 @@ public record TrainingSpec(
         sequenceParallel,
         tensorParallelOverlap,
         blocking,
-        gradientSyncAfterBackward);
+        gradientSyncAfterBackward,
+        gradientAllReduce);
   }
 
   /**
@@ -196,7 +206,28 @@ public record TrainingSpec(
         sequenceParallel,
         tensorParallelOverlap,
         blockingSends,
-        after);
+        after,
+        gradientAllReduce);
+  }
+
+  /**
+   * A copy whose gradients are, or are not, all-reduced when the optimizer state is sharded (see
+   * {@link #gradientAllReduce}).
+   */
+  public TrainingSpec withGradientAllReduce(boolean allReduce) {
+    return new TrainingSpec(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blockingSends,
+        gradientSyncAfterBackward,
+        allReduce);
   }
 
   /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
@@ -237,6 +268,12 @@ public record TrainingSpec(
     }
     if (gradientSyncAfterBackward && dataParallel > 1) {
       sb.append(", gradient sync after the backward");
+    }
+    if (gradientAllReduce
+        && dataParallel > 1
+        && optimizerSharding.shardsState()
+        && !optimizerSharding.shardsParameters()) {
+      sb.append(", gradients all-reduced");
     }
     return sb.toString();
   }

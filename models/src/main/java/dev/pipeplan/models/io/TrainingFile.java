@@ -36,7 +36,8 @@ public final class TrainingFile {
           "sequenceParallel",
           "tensorParallelOverlap",
           "blockingSends",
-          "gradientSyncAfterBackward");
+          "gradientSyncAfterBackward",
+          "gradientAllReduce");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -125,6 +126,7 @@ public final class TrainingFile {
     boolean tensorParallelOverlap = root.optionalBoolean("tensorParallelOverlap").orElse(false);
     boolean blockingSends = root.optionalBoolean("blockingSends").orElse(false);
     boolean syncAfter = root.optionalBoolean("gradientSyncAfterBackward").orElse(false);
+    boolean allReduce = root.optionalBoolean("gradientAllReduce").orElse(false);
     return new TrainingSpec(
         globalBatch,
         (int) seq,
@@ -136,7 +138,8 @@ public final class TrainingFile {
         sequenceParallel,
         tensorParallelOverlap,
         blockingSends,
-        syncAfter);
+        syncAfter,
+        allReduce);
   }
 
   /** A parsed value, or the parser's message as an error at the field (with the file's name). */
@@ -176,6 +179,9 @@ public final class TrainingFile {
     }
     if (spec.gradientSyncAfterBackward()) {
       root.put("gradientSyncAfterBackward", true);
+    }
+    if (spec.gradientAllReduce()) {
+      root.put("gradientAllReduce", true);
     }
     return root;
   }

@@ -57,6 +57,7 @@ public final class TrainingRuns {
           "tpCommOverlap",
           "ppCommOverlap",
           "dpCommOverlap",
+          "gradientReduce",
           "iterationSeconds");
 
   private TrainingRuns() {}
@@ -126,7 +127,8 @@ public final class TrainingRuns {
             n.optionalBoolean("sequenceParallel").orElse(true),
             n.optionalBoolean("tpCommOverlap").orElse(false),
             !n.optionalBoolean("ppCommOverlap").orElse(true),
-            !n.optionalBoolean("dpCommOverlap").orElse(true));
+            !n.optionalBoolean("dpCommOverlap").orElse(true),
+            parsed(n, "gradientReduce", () -> allReduce(n.optionalString("gradientReduce"))));
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
     if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {
@@ -167,6 +169,18 @@ public final class TrainingRuns {
         v,
         blocks,
         seconds);
+  }
+
+  /** "reduce-scatter" (the default) or "all-reduce". */
+  private static boolean allReduce(Optional<String> text) {
+    if (text.isEmpty() || text.get().equals("reduce-scatter")) {
+      return false;
+    }
+    if (text.get().equals("all-reduce")) {
+      return true;
+    }
+    throw new BadInputException(
+        "'" + text.get() + "' is not a gradient reduction; use reduce-scatter or all-reduce");
   }
 
   /** "1f1b" or a comma-separated list of the kinds the run's engine offers ("1f1b,interleaved"). */

@@ -147,7 +147,13 @@ public final class IterationCosts {
         // the updated weights all-gathered in the training dtype under the next iteration's first
         // forward (--overlap-param-gather), each bucketed.
         LinkSpec link = replicaLink(d);
-        long scatter = ringGatherNanos(params[d] * REDUCE_BYTES_PER_PARAMETER, dp, link);
+        long reduceBytes = params[d] * REDUCE_BYTES_PER_PARAMETER;
+        // DeepSpeed's bf16 optimizer all-reduces the gradients although each replica steps its
+        // share.
+        long scatter =
+            training.gradientAllReduce()
+                ? ringAllReduceNanos(reduceBytes, dp, link)
+                : ringGatherNanos(reduceBytes, dp, link);
         long gather = ringGatherNanos(params[d] * training.dtype().bytes(), dp, link);
         exposed =
             after

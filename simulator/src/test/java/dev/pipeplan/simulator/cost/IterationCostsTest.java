@@ -119,6 +119,41 @@ class IterationCostsTest {
   }
 
   @Test
+  void aShardedOptimizerReduceScattersOrAllReducesAndExposesAllAfterTheBackward() {
+    // ZeRO-1 on one node: device 1's 2000 params, fp32 gradients over 2 ranks (chunk 4000 B) and
+    // fp16 weights gathered back (chunk 2000 B). So few parameters make one bucket, the last, which
+    // nothing hides even under a long backward and forward.
+    TrainingSpec zero1 =
+        TRAINING.withMemoryModes(
+            dev.pipeplan.models.Recompute.NONE,
+            dev.pipeplan.models.Attention.FLASH,
+            dev.pipeplan.models.OptimizerSharding.ZERO1,
+            false);
+    List<List<Integer>> replicas = List.of(List.of(0, 1), List.of(2, 3));
+    long scatter = 1_000 + 4_000;
+    long gather = 1_000 + 2_000;
+    StageCost slow = new StageCost(1_000_000_000L, 1_000_000_000L, 0, 1, 1, 1, 1);
+    List<StageCost> hiding = List.of(slow, slow);
+    assertThat(costs(zero1, replicas).dataParallelSyncNanos(TWO, LOOPED, hiding, 1))
+        .isEqualTo(scatter + gather);
+    // After the backward: the same reduce-scatter and all-gather...
+    assertThat(
+            costs(zero1.withGradientSyncAfterBackward(true), replicas)
+                .dataParallelSyncNanos(TWO, LOOPED, hiding, 1))
+        .isEqualTo(scatter + gather);
+    // ...or, as DeepSpeed's bf16 optimizer runs it, an all-reduce (two ring halves) and the gather.
+    assertThat(
+            costs(zero1.withGradientSyncAfterBackward(true).withGradientAllReduce(true), replicas)
+                .dataParallelSyncNanos(TWO, LOOPED, hiding, 1))
+        .isEqualTo(2 * scatter + gather);
+  }
+
+  private static IterationCosts costs(TrainingSpec training, List<List<Integer>> replicas) {
+    return new IterationCosts(
+        model(1000, 2000), training, CLUSTER, 1, replicas, java.util.OptionalLong.empty());
+  }
+
+  @Test
   void theBackwardHidesAllButTheLastBucket() {
     // 80M params on device 0, dp 2: bucket 40M, so at least half of the all-reduce is exposed
     IterationCosts big = costs(model(80_000_000, 0), List.of(List.of(0, 1), List.of(2, 3)), 0);
@@ -130,6 +165,18 @@ class IterationCostsTest {
         .isEqualTo(allReduce / 2);
     assertThat(big.dataParallelSyncNanos(TWO, LOOPED, backward(allReduce / 4), 1))
         .isEqualTo(allReduce - allReduce / 4);
+    // With the sync after the backward (DeepSpeed's pipeline engine), even a long backward hides
+    // none
+    IterationCosts after =
+        new IterationCosts(
+            model(80_000_000, 0),
+            TRAINING.withGradientSyncAfterBackward(true),
+            CLUSTER,
+            1,
+            List.of(List.of(0, 1), List.of(2, 3)),
+            java.util.OptionalLong.empty());
+    assertThat(after.dataParallelSyncNanos(TWO, LOOPED, backward(Long.MAX_VALUE / 4), 1))
+        .isEqualTo(allReduce);
   }
 
   @Test

@@ -112,7 +112,7 @@ public record RooflineParameters(
                           + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
                   "a100-80gb",
                   new DeviceEfficiency(
-                      0.756,
+                      0.758,
                       0.643,
                       0.650,
                       0.550,
