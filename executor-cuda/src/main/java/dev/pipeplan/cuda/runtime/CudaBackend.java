@@ -3,6 +3,7 @@ package dev.pipeplan.cuda.runtime;
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaEvents;
 import dev.pipeplan.cuda.ops.CudaOps;
+import dev.pipeplan.executor.core.equivalence.GradientEquivalence;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.ops.Ops;
@@ -43,7 +44,7 @@ public final class CudaBackend {
    * The relative gradient tolerance of a pipelined run against a sequential one, as on the CPU
    * (fp32).
    */
-  public static final double GRADIENT_TOLERANCE = 1e-4;
+  public static final double GRADIENT_TOLERANCE = GradientEquivalence.FP32_TOLERANCE;
 
   private CudaBackend() {}
 
@@ -188,18 +189,11 @@ public final class CudaBackend {
    */
   public static double gradientDifference(CudaDevice device, Plan plan, long seed) {
     check(plan);
-    Schedule schedule = PlanPrediction.schedule(plan);
-    Map<String, float[]> pipelined =
-        gradients(device, plan.model(), plan.partition(), schedule, plan.microBatchSize(), seed);
-    Map<String, float[]> reference =
-        gradients(
-            device,
-            plan.model(),
-            dev.pipeplan.simulator.schedule.Partition.of(plan.model().layerCount()),
-            StreamPipeline.sequentialSchedule(schedule.microBatchCount()),
-            plan.microBatchSize(),
-            seed);
-    return GradientComparison.maxRelativeDifference(reference, pipelined);
+    return GradientEquivalence.maxRelativeDifference(
+        (partition, schedule) ->
+            gradients(device, plan.model(), partition, schedule, plan.microBatchSize(), seed),
+        plan.partition(),
+        PlanPrediction.schedule(plan));
   }
 
   private static Map<String, float[]> gradients(

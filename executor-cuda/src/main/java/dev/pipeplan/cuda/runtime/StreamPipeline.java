@@ -402,17 +402,4 @@ public final class StreamPipeline implements AutoCloseable {
       }
     }
   }
-
-  /**
-   * The same batch on one device: one stage, F then B for each micro-batch (the gradient
-   * reference).
-   */
-  public static Schedule sequentialSchedule(int microBatchCount) {
-    List<Action> actions = new ArrayList<>(2 * microBatchCount);
-    for (int j = 0; j < microBatchCount; j++) {
-      actions.add(Action.of(ActionType.F, 0, j));
-      actions.add(Action.of(ActionType.B, 0, j));
-    }
-    return new Schedule("sequential", 1, microBatchCount, List.of(0), List.of(actions));
-  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.cuda.CudaMain;
+import dev.pipeplan.executor.core.equivalence.GradientEquivalence;
 import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
@@ -82,8 +83,9 @@ class HostPipelineTest {
     Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
     Map<String, float[]> pipelined = gradients(model, partition, schedule);
     Map<String, float[]> sequential =
-        gradients(model, Partition.of(model.layerCount()), StreamPipeline.sequentialSchedule(4));
-    assertThat(GradientComparison.maxRelativeDifference(sequential, pipelined)).isLessThan(1e-6);
+        gradients(
+            model, Partition.of(model.layerCount()), GradientEquivalence.sequentialSchedule(4));
+    assertThat(GradientEquivalence.maxRelativeDifference(sequential, pipelined)).isLessThan(1e-6);
     assertThat(pipelined).hasSize(sequential.size());
   }
 
@@ -105,7 +107,7 @@ class HostPipelineTest {
   @Test
   void lossGradientMatchesFiniteDifferences() {
     ModelSpec model = tiny(true, 2);
-    Schedule schedule = StreamPipeline.sequentialSchedule(2);
+    Schedule schedule = GradientEquivalence.sequentialSchedule(2);
     HostOps ops = new HostOps();
     try (StreamPipeline p = pipeline(model, Partition.of(model.layerCount()), schedule, ops)) {
       p.runIteration(0, false);
