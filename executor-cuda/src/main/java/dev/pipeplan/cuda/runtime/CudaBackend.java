@@ -11,6 +11,7 @@ import dev.pipeplan.executor.core.profile.DistinctLayers;
 import dev.pipeplan.executor.core.profile.LayerFits;
 import dev.pipeplan.executor.core.profile.LayerMarks;
 import dev.pipeplan.executor.core.profile.StreamRounds;
+import dev.pipeplan.executor.core.run.PlanChecks;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -80,15 +81,8 @@ public final class CudaBackend {
 
   /** Refuses plans the cuda backend cannot run as planned. */
   public static void check(Plan plan) {
-    if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
-      throw new BadInputException(
-          "the plan uses dp "
-              + plan.parallelism().dp()
-              + " and tp "
-              + plan.parallelism().tp()
-              + "; the cuda backend runs one pipeline replica without tensor parallelism."
-              + " Maybe plan with --dp 1 --tp 1.");
-    }
+    PlanChecks.requireOnePipelineReplica(
+        plan, "the cuda backend", "Maybe plan with --dp 1 --tp 1.");
     CudaModels.checkRunnable(plan.model());
   }
 
