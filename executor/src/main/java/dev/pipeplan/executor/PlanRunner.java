@@ -1,11 +1,11 @@
 package dev.pipeplan.executor;
 
 import dev.pipeplan.executor.core.run.PlanChecks;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.runtime.IterationResult;
 import dev.pipeplan.executor.runtime.MachineLoad;
 import dev.pipeplan.executor.runtime.NanoClock;
-import dev.pipeplan.executor.runtime.OptimizerSettings;
 import dev.pipeplan.executor.runtime.PipelineConfig;
 import dev.pipeplan.executor.runtime.PipelineRuntime;
 import dev.pipeplan.models.BadInputException;

@@ -12,6 +12,7 @@ import dev.pipeplan.executor.core.profile.LayerFits;
 import dev.pipeplan.executor.core.profile.LayerMarks;
 import dev.pipeplan.executor.core.profile.StreamRounds;
 import dev.pipeplan.executor.core.run.PlanChecks;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -111,7 +112,7 @@ public final class CudaBackend {
                 schedule,
                 plan.microBatchSize(),
                 options.seed(),
-                StreamPipeline.Optimizer.forName(
+                OptimizerSettings.forOptimizerName(
                     plan.training().optimizer().name(), options.learningRate()),
                 streams,
                 n -> new EventTimer(cudaStreams, n))) {
@@ -212,7 +213,7 @@ public final class CudaBackend {
                 schedule,
                 b,
                 seed,
-                new StreamPipeline.Optimizer(false, 1e-3),
+                OptimizerSettings.sgd(1e-3),
                 streams,
                 n -> new EventTimer(cudaStreams, n))) {
       pipeline.runIteration(0, false);

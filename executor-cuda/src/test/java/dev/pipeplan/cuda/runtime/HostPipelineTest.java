@@ -7,6 +7,7 @@ import dev.pipeplan.cuda.CudaMain;
 import dev.pipeplan.executor.core.equivalence.GradientEquivalence;
 import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.TransformerConfig;
@@ -54,14 +55,7 @@ class HostPipelineTest {
       devices.add(ops);
     }
     return new StreamPipeline(
-        model,
-        partition,
-        schedule,
-        2,
-        7L,
-        new StreamPipeline.Optimizer(false, 0.1),
-        devices,
-        ActionTimer::host);
+        model, partition, schedule, 2, 7L, OptimizerSettings.sgd(0.1), devices, ActionTimer::host);
   }
 
   private static Map<String, float[]> gradients(
@@ -157,7 +151,7 @@ class HostPipelineTest {
                     schedule,
                     2,
                     1L,
-                    new StreamPipeline.Optimizer(false, 0.1),
+                    OptimizerSettings.sgd(0.1),
                     List.of(new HostOps()),
                     ActionTimer::host))
         .isInstanceOf(BadInputException.class)
