@@ -1,10 +1,11 @@
 package dev.pipeplan.cli;
 
-import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.executor.core.command.CommandLines;
+import dev.pipeplan.executor.core.command.StacktraceOption;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** The {@code pipeplan} command. */
 @Command(
@@ -28,15 +29,11 @@ import picocli.CommandLine.Option;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_FAILURE = 1;
-  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_OK = CommandLines.EXIT_OK;
+  public static final int EXIT_FAILURE = CommandLines.EXIT_FAILURE;
+  public static final int EXIT_BAD_INPUT = CommandLines.EXIT_BAD_INPUT;
 
-  @Option(
-      names = "--stacktrace",
-      scope = CommandLine.ScopeType.INHERIT,
-      description = "Print stack traces of errors.")
-  boolean stacktrace;
+  @Mixin StacktraceOption stacktrace;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -58,35 +55,7 @@ public final class Main implements Runnable {
     cli.setUsageHelpWidth(120);
     cli.getHelpSectionMap()
         .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
-    cli.setOut(out);
-    cli.setErr(err);
-    cli.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          if (hasStacktraceFlag(parseResult)) {
-            ex.printStackTrace(commandLine.getErr());
-          }
-          if (ex instanceof BadInputException) {
-            commandLine.getErr().println("error: " + ex.getMessage());
-            return EXIT_BAD_INPUT;
-          }
-          commandLine.getErr().println("failed: " + describe(ex));
-          return EXIT_FAILURE;
-        });
-    cli.setParameterExceptionHandler(
-        (ex, a) -> {
-          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-          if (ex instanceof CommandLine.UnmatchedArgumentException) {
-            CommandLine.UnmatchedArgumentException.printSuggestions(
-                (CommandLine.UnmatchedArgumentException) ex, ex.getCommandLine().getErr());
-          }
-          ex.getCommandLine()
-              .getErr()
-              .println(
-                  "Try '"
-                      + ex.getCommandLine().getCommandSpec().qualifiedName()
-                      + " --help' for more information.");
-          return EXIT_BAD_INPUT;
-        });
+    CommandLines.configure(cli, out, err);
     return cli.execute(args);
   }
 
@@ -121,20 +90,6 @@ public final class Main implements Runnable {
     String t = text.strip().replaceAll("\\s+", " ");
     int end = t.indexOf(". ");
     return end < 0 ? t : t.substring(0, end + 1);
-  }
-
-  private static boolean hasStacktraceFlag(CommandLine.ParseResult result) {
-    for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
-      if (r.hasMatchedOption("--stacktrace")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
   }
 
   /** Reads the version Maven wrote into the jar's manifest, or says it is a development build. */

@@ -1,15 +1,14 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.core.command.ProfileOptions;
 import dev.pipeplan.executor.profile.Profiler;
 import dev.pipeplan.executor.runtime.NanoClock;
-import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.ProfileJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -27,45 +26,9 @@ import picocli.CommandLine.Option;
 final class ProfileCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--model",
-      required = true,
-      paramLabel = "NAME|FILE",
-      description = "A zoo name or a model file.")
-  String model;
-
-  @Option(
-      names = "--seq",
-      paramLabel = "S",
-      defaultValue = "0",
-      description = "Sequence length (default: the model's own).")
-  int seq;
+  @Mixin ProfileOptions options;
 
   @Mixin BackendOption backend;
-
-  @Option(
-      names = "--microbatch-sizes",
-      paramLabel = "B,...",
-      split = ",",
-      defaultValue = "1,2,4,8",
-      description = "Micro-batch sizes to measure (default: ${DEFAULT-VALUE}).")
-  List<Integer> sizes;
-
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      defaultValue = "1",
-      description = "Native threads per worker (default: ${DEFAULT-VALUE}).")
-  int threads;
-
-  @Option(
-      names = "--warmup",
-      paramLabel = "K",
-      defaultValue = "2",
-      description =
-          "Unrecorded rounds per layer and size, all run before anything is timed (JIT warm-up;"
-              + " default: ${DEFAULT-VALUE}).")
-  int warmup;
 
   @Option(
       names = "--repeats",
@@ -85,31 +48,6 @@ final class ProfileCommand implements Callable<Integer> {
               + " backwards, as in a pipeline stage (default: ${DEFAULT-VALUE}).")
   int inFlight;
 
-  @Option(
-      names = "--concurrent-workers",
-      paramLabel = "N",
-      defaultValue = "1",
-      description =
-          "Workers measuring at once, each on its own copy of the layer, as the p workers of a run share"
-              + " caches and memory bandwidth (default: ${DEFAULT-VALUE}; use the pipeline degree you will run).")
-  int concurrentWorkers;
-
-  @Option(
-      names = "--clock",
-      paramLabel = "cpu|wall",
-      defaultValue = "cpu",
-      description =
-          "Time layers by the measuring thread's CPU time (cpu, the default: other processes on the"
-              + " machine do not inflate it) or by wall time (wall).")
-  String clockName;
-
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FILE",
-      defaultValue = "profile.json",
-      description = "Where to write the profile (default: ${DEFAULT-VALUE}).")
-  Path output;
-
   /** "repeatability: ..." for a profile, as profile and demo print it. */
   static String repeatabilityLine(Profile.Repeatability r) {
     if (r.medianPassDifference() < 0) {
@@ -128,26 +66,28 @@ final class ProfileCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     backend.requireCpu();
+    Path output = options.output();
     OutputTarget target = OutputTarget.file("-o", output, "profile.json");
-    NanoClock clock;
-    switch (clockName.trim().toLowerCase(Locale.ROOT)) {
-      case "cpu":
-        clock = NanoClock.threadCpu();
-        break;
-      case "wall":
-        clock = NanoClock.system();
-        break;
-      default:
-        throw new BadInputException("clock '" + clockName + "' is unknown; use cpu or wall");
-    }
+    NanoClock clock =
+        switch (options.clock()) {
+          case CPU -> NanoClock.threadCpu();
+          case WALL -> NanoClock.system();
+        };
     PrintWriter out = spec.commandLine().getOut();
-    ModelSpec m = ModelLoader.load(model, seq);
-    Profiler.Options options =
-        new Profiler.Options(sizes, warmup, repeats, threads, 1L, concurrentWorkers, inFlight);
+    ModelSpec m = ModelLoader.load(options.model(), options.seq());
+    Profiler.Options profilerOptions =
+        new Profiler.Options(
+            options.sizes(),
+            options.warmup(),
+            repeats,
+            options.threads(),
+            1L,
+            options.concurrentWorkers(),
+            inFlight);
     Profile profile =
         Profiler.profile(
             m,
-            options,
+            profilerOptions,
             clock,
             line -> {
               out.println("  " + line);
@@ -159,7 +99,7 @@ final class ProfileCommand implements Callable<Integer> {
         "profiled %d layers of %s at b = %s; hand-off %.1f us%n",
         profile.layers().size(),
         m.name(),
-        options.microBatchSizes(),
+        profilerOptions.microBatchSizes(),
         profile.handoffLatencyNanos() / 1e3);
     out.println("machine: " + profile.machine());
     out.println(repeatabilityLine(profile.repeatability()));

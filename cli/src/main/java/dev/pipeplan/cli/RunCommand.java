@@ -1,6 +1,7 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
+import dev.pipeplan.executor.core.command.RunOptions;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Plan;
@@ -15,7 +16,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code pipeplan run}: runs a plan for real on this machine's CPU and compares it with its
@@ -30,57 +30,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--plan",
-      required = true,
-      paramLabel = "FILE",
-      description = "The plan (from 'pipeplan plan').")
-  Path plan;
-
-  @Option(
-      names = "--iterations",
-      paramLabel = "N",
-      defaultValue = "5",
-      description =
-          "Measured iterations, at least 5: the compared iteration is their median and the error's"
-              + " interval is bootstrapped over them (default: ${DEFAULT-VALUE}).")
-  int iterations;
-
-  @Option(
-      names = "--warmup",
-      paramLabel = "K",
-      defaultValue = "2",
-      description = "Iterations run first and not recorded (default: ${DEFAULT-VALUE}).")
-  int warmup;
-
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      defaultValue = "1",
-      description =
-          "Native threads per worker (default: ${DEFAULT-VALUE}; the launcher sets OMP_NUM_THREADS=1).")
-  int threads;
-
-  @Option(
-      names = "--seed",
-      paramLabel = "S",
-      defaultValue = "1",
-      description = "Seed of the weights and the synthetic data (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(
-      names = "--lr",
-      paramLabel = "RATE",
-      defaultValue = "0.001",
-      description = "Learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate;
-
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FILE",
-      defaultValue = "run.json",
-      description = "Where to write the run (default: ${DEFAULT-VALUE}).")
-  Path output;
+  @Mixin RunOptions options;
 
   @Mixin BackendOption backend;
 
@@ -101,15 +51,21 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     backend.requireCpu();
-    requireEnoughIterations(iterations);
+    requireEnoughIterations(options.iterations());
+    Path output = options.output();
     OutputTarget target = OutputTarget.file("-o", output, "run.json");
-    Plan p = PlanJson.read(plan);
-    PlanRunner.Options options =
-        new PlanRunner.Options(iterations, warmup, threads, seed, learningRate);
+    Plan p = PlanJson.read(options.plan());
+    PlanRunner.Options runOptions =
+        new PlanRunner.Options(
+            options.iterations(),
+            options.warmup(),
+            options.threads(),
+            options.seed(),
+            options.learningRate());
     MeasuredRun run =
         PlanRunner.run(
             p,
-            options,
+            runOptions,
             NanoClock.system(),
             line -> {
               out.println("  " + line);

@@ -4,6 +4,8 @@ import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaProbe;
 import dev.pipeplan.cuda.ops.SelfCheck;
 import dev.pipeplan.cuda.runtime.CudaBackend;
+import dev.pipeplan.executor.core.command.CommandLines;
+import dev.pipeplan.executor.core.command.StacktraceOption;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
@@ -23,7 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * The cuda backend's command line, run by {@code ./pipeplan run|profile ... --backend cuda} and by
@@ -43,15 +45,11 @@ import picocli.CommandLine.Option;
       CommandLine.HelpCommand.class
     })
 public final class CudaMain implements Runnable {
-  public static final int EXIT_OK = 0;
-  public static final int EXIT_FAILURE = 1;
-  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_OK = CommandLines.EXIT_OK;
+  public static final int EXIT_FAILURE = CommandLines.EXIT_FAILURE;
+  public static final int EXIT_BAD_INPUT = CommandLines.EXIT_BAD_INPUT;
 
-  @Option(
-      names = "--stacktrace",
-      scope = CommandLine.ScopeType.INHERIT,
-      description = "Print stack traces of errors.")
-  boolean stacktrace;
+  @Mixin StacktraceOption stacktrace;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -68,38 +66,7 @@ public final class CudaMain implements Runnable {
   /** Runs the command line and returns the exit code. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new CudaMain());
-    cli.setOut(out);
-    cli.setErr(err);
-    cli.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          boolean trace = false;
-          for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
-            trace |= r.hasMatchedOption("--stacktrace");
-          }
-          if (trace) {
-            ex.printStackTrace(commandLine.getErr());
-          }
-          if (ex instanceof BadInputException) {
-            commandLine.getErr().println("error: " + ex.getMessage());
-            return EXIT_BAD_INPUT;
-          }
-          String m = ex.getMessage();
-          commandLine
-              .getErr()
-              .println("failed: " + (m == null || m.isBlank() ? ex.getClass().getSimpleName() : m));
-          return EXIT_FAILURE;
-        });
-    cli.setParameterExceptionHandler(
-        (ex, a) -> {
-          ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-          ex.getCommandLine()
-              .getErr()
-              .println(
-                  "Try '"
-                      + ex.getCommandLine().getCommandSpec().qualifiedName()
-                      + " --help' for more information.");
-          return EXIT_BAD_INPUT;
-        });
+    CommandLines.configure(cli, out, err);
     return cli.execute(args);
   }
 

@@ -3,13 +3,13 @@ package dev.pipeplan.cuda;
 import static dev.pipeplan.cuda.CudaMain.EXIT_OK;
 import static dev.pipeplan.cuda.CudaMain.memoryLine;
 import static dev.pipeplan.cuda.CudaMain.openDevice;
-import static dev.pipeplan.cuda.CudaMain.plan;
 import static dev.pipeplan.cuda.CudaMain.positive;
 import static dev.pipeplan.cuda.CudaMain.requireCuda;
 import static dev.pipeplan.cuda.CudaMain.say;
 
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.runtime.CudaBackend;
+import dev.pipeplan.executor.core.command.RunOptions;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.simulator.compare.ComparisonText;
@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code run --backend cuda}: as {@code pipeplan run}, on the GPU. */
@@ -31,12 +32,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--plan",
-      required = true,
-      paramLabel = "FILE",
-      description = "The plan (from 'pipeplan plan').")
-  Path plan;
+  @Mixin RunOptions options;
 
   @Option(
       names = "--backend",
@@ -45,59 +41,19 @@ final class RunCommand implements Callable<Integer> {
       description = "Must be cuda.")
   String backend;
 
-  @Option(
-      names = "--iterations",
-      paramLabel = "N",
-      defaultValue = "5",
-      description = "Measured iterations.")
-  int iterations;
-
-  @Option(
-      names = "--warmup",
-      paramLabel = "K",
-      defaultValue = "2",
-      description = "Unrecorded iterations first.")
-  int warmup;
-
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      defaultValue = "1",
-      description = "Accepted for the CPU command's sake; the GPU is fed by one host thread.")
-  int threads;
-
-  @Option(
-      names = "--seed",
-      paramLabel = "S",
-      defaultValue = "1",
-      description = "Seed of weights and data.")
-  long seed;
-
-  @Option(
-      names = "--lr",
-      paramLabel = "RATE",
-      defaultValue = "0.001",
-      description = "Learning rate.")
-  double learningRate;
-
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FILE",
-      defaultValue = "run.json",
-      description = "Where to write the run (default: ${DEFAULT-VALUE}).")
-  Path output;
-
   @Override
   public Integer call() {
     requireCuda(backend);
-    positive("--threads", threads);
+    positive("--threads", options.threads());
     PrintWriter out = spec.commandLine().getOut();
-    CudaBackend.RunOptions options =
-        new CudaBackend.RunOptions(iterations, warmup, seed, learningRate);
-    Plan p = PlanJson.read(plan);
+    CudaBackend.RunOptions runOptions =
+        new CudaBackend.RunOptions(
+            options.iterations(), options.warmup(), options.seed(), options.learningRate());
+    Plan p = PlanJson.read(options.plan());
     CudaBackend.check(p);
+    Path output = options.output();
     try (CudaDevice device = openDevice()) {
-      CudaBackend.Result r = CudaBackend.run(device, p, options, line -> say(out, "  " + line));
+      CudaBackend.Result r = CudaBackend.run(device, p, runOptions, line -> say(out, "  " + line));
       RunJson.write(output, r.run());
       for (String line : ComparisonText.lines(r.run())) {
         out.println(line);

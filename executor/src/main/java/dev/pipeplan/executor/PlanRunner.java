@@ -1,10 +1,11 @@
 package dev.pipeplan.executor;
 
+import dev.pipeplan.executor.core.run.PlanChecks;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.runtime.IterationResult;
 import dev.pipeplan.executor.runtime.MachineLoad;
 import dev.pipeplan.executor.runtime.NanoClock;
-import dev.pipeplan.executor.runtime.OptimizerSettings;
 import dev.pipeplan.executor.runtime.PipelineConfig;
 import dev.pipeplan.executor.runtime.PipelineRuntime;
 import dev.pipeplan.models.BadInputException;
@@ -58,16 +59,10 @@ public final class PlanRunner {
 
   /** Refuses plans the CPU executor cannot run as planned; returns quietly otherwise. */
   public static void check(Plan plan) {
-    Objects.requireNonNull(plan, "plan");
-    if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
-      throw new BadInputException(
-          "the plan uses dp "
-              + plan.parallelism().dp()
-              + " and tp "
-              + plan.parallelism().tp()
-              + "; the CPU executor runs one pipeline replica without tensor parallelism."
-              + " Maybe plan with --tp 1 on a cluster of pp devices, for example --cluster cpu:1x2 --pp 2.");
-    }
+    PlanChecks.requireOnePipelineReplica(
+        plan,
+        "the CPU executor",
+        "Maybe plan with --tp 1 on a cluster of pp devices, for example --cluster cpu:1x2 --pp 2.");
     long limit = plan.predicted().memoryLimitBytes();
     for (DeviceMetrics d : plan.predicted().devices()) {
       if (d.peakMemoryBytes() > limit) {

@@ -3,9 +3,16 @@ package dev.pipeplan.cuda.runtime;
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.ops.CudaEvents;
 import dev.pipeplan.cuda.ops.CudaOps;
+import dev.pipeplan.executor.core.equivalence.GradientEquivalence;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.profile.DistinctLayers;
+import dev.pipeplan.executor.core.profile.LayerFits;
+import dev.pipeplan.executor.core.profile.LayerMarks;
+import dev.pipeplan.executor.core.profile.StreamRounds;
+import dev.pipeplan.executor.core.run.PlanChecks;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -20,14 +27,10 @@ import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.apache.commons.math3.stat.regression.SimpleRegression;
 import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
@@ -43,7 +46,7 @@ public final class CudaBackend {
    * The relative gradient tolerance of a pipelined run against a sequential one, as on the CPU
    * (fp32).
    */
-  public static final double GRADIENT_TOLERANCE = 1e-4;
+  public static final double GRADIENT_TOLERANCE = GradientEquivalence.FP32_TOLERANCE;
 
   private CudaBackend() {}
 
@@ -79,15 +82,8 @@ public final class CudaBackend {
 
   /** Refuses plans the cuda backend cannot run as planned. */
   public static void check(Plan plan) {
-    if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
-      throw new BadInputException(
-          "the plan uses dp "
-              + plan.parallelism().dp()
-              + " and tp "
-              + plan.parallelism().tp()
-              + "; the cuda backend runs one pipeline replica without tensor parallelism."
-              + " Maybe plan with --dp 1 --tp 1.");
-    }
+    PlanChecks.requireOnePipelineReplica(
+        plan, "the cuda backend", "Maybe plan with --dp 1 --tp 1.");
     CudaModels.checkRunnable(plan.model());
   }
 
@@ -116,7 +112,7 @@ public final class CudaBackend {
                 schedule,
                 plan.microBatchSize(),
                 options.seed(),
-                StreamPipeline.Optimizer.forName(
+                OptimizerSettings.forOptimizerName(
                     plan.training().optimizer().name(), options.learningRate()),
                 streams,
                 n -> new EventTimer(cudaStreams, n))) {
@@ -188,18 +184,11 @@ public final class CudaBackend {
    */
   public static double gradientDifference(CudaDevice device, Plan plan, long seed) {
     check(plan);
-    Schedule schedule = PlanPrediction.schedule(plan);
-    Map<String, float[]> pipelined =
-        gradients(device, plan.model(), plan.partition(), schedule, plan.microBatchSize(), seed);
-    Map<String, float[]> reference =
-        gradients(
-            device,
-            plan.model(),
-            dev.pipeplan.simulator.schedule.Partition.of(plan.model().layerCount()),
-            StreamPipeline.sequentialSchedule(schedule.microBatchCount()),
-            plan.microBatchSize(),
-            seed);
-    return GradientComparison.maxRelativeDifference(reference, pipelined);
+    return GradientEquivalence.maxRelativeDifference(
+        (partition, schedule) ->
+            gradients(device, plan.model(), partition, schedule, plan.microBatchSize(), seed),
+        plan.partition(),
+        PlanPrediction.schedule(plan));
   }
 
   private static Map<String, float[]> gradients(
@@ -224,7 +213,7 @@ public final class CudaBackend {
                 schedule,
                 b,
                 seed,
-                new StreamPipeline.Optimizer(false, 1e-3),
+                OptimizerSettings.sgd(1e-3),
                 streams,
                 n -> new EventTimer(cudaStreams, n))) {
       pipeline.runIteration(0, false);
@@ -239,8 +228,8 @@ public final class CudaBackend {
    * unrecorded runs, median of {@code repeats}), fits {@code fixed + perSample * b}, and measures
    * the cross-stream hand-off (an event recorded on one stream and waited for on another). With
    * {@code concurrentStreams} = p, each layer is timed while p - 1 other streams run the same work
-   * ({@link LayerProfiler}): the times a stage gets when p stages share this GPU. With 1 the layer
-   * is timed alone on the GPU.
+   * ({@link StreamRounds}, executor-core): the times a stage gets when p stages share this GPU.
+   * With 1 the layer is timed alone on the GPU.
    */
   public static Profile profile(
       CudaDevice device,
@@ -252,7 +241,7 @@ public final class CudaBackend {
       int concurrentStreams,
       Consumer<String> progress) {
     CudaModels.checkRunnable(model);
-    LayerProfiler.checkStreams("concurrent streams", concurrentStreams);
+    StreamRounds.checkStreams("concurrent streams", concurrentStreams);
     List<Ops> ops = new ArrayList<>();
     List<CudaOps> made = new ArrayList<>();
     for (int s = 0; s < concurrentStreams; s++) {
@@ -263,24 +252,12 @@ public final class CudaBackend {
     int seq = SyntheticTokens.sequenceLength(model);
     int vocab = Math.max(1, SyntheticTokens.vocabulary(model));
     SplittableRandom[] streams = Layers.streams(model, seed);
-    Map<String, Profile.LayerProfile> byShape = new HashMap<>();
-    List<Profile.LayerProfile> layers = new ArrayList<>();
+    DistinctLayers distinct = DistinctLayers.of(model);
+    List<Profile.LayerProfile> measured = new ArrayList<>(distinct.count());
     try (Streams released = new Streams(device, made);
         EventMarks marks = new EventMarks()) {
-      for (int l = 0; l < model.layerCount(); l++) {
+      for (int l : distinct.firstLayers()) {
         LayerSpec spec = model.layers().get(l);
-        String shapeKey = spec.kind().id() + spec.shape();
-        Profile.LayerProfile known = byShape.get(shapeKey);
-        if (known != null) {
-          layers.add(
-              new Profile.LayerProfile(
-                  spec.name(),
-                  known.samples(),
-                  known.forward(),
-                  known.backwardInput(),
-                  known.backwardWeight()));
-          continue;
-        }
         List<Layer<?>> copies = new ArrayList<>();
         for (int s = 0; s < concurrentStreams; s++) {
           copies.add(Layers.build(ops.get(s), spec, s == 0 ? streams[l] : streams[l].split()));
@@ -288,28 +265,16 @@ public final class CudaBackend {
         List<MeasuredTimes> samples = new ArrayList<>();
         for (int b : sizes) {
           samples.add(
-              LayerProfiler.measure(
-                  ops, copies, spec, b, seq, vocab, warmup, repeats, seed, marks));
+              StreamRounds.measure(ops, copies, spec, b, seq, vocab, warmup, repeats, seed, marks));
         }
         for (int s = 0; s < concurrentStreams; s++) {
           copies.get(s).release(ops.get(s));
         }
-        Profile.LayerProfile p =
-            new Profile.LayerProfile(
-                spec.name(), samples, fit(samples, 0), fit(samples, 1), fit(samples, 2));
-        byShape.put(shapeKey, p);
-        layers.add(p);
-        MeasuredTimes lastSample = samples.get(samples.size() - 1);
-        progress.accept(
-            String.format(
-                Locale.ROOT,
-                "%s: b=%d F %.3f ms, I %.3f ms, W %.3f ms",
-                spec.name(),
-                lastSample.microBatchSize(),
-                lastSample.forwardNanos() / 1e6,
-                lastSample.backwardInputNanos() / 1e6,
-                lastSample.backwardWeightNanos() / 1e6));
+        Profile.LayerProfile p = LayerFits.layerProfile(spec.name(), samples);
+        measured.add(p);
+        progress.accept(LayerFits.progressLine(p));
       }
+      List<Profile.LayerProfile> layers = distinct.expand(model, measured);
       device.synchronize();
       long handoff = handoffNanos(device, marks.events);
       return new Profile(
@@ -357,8 +322,8 @@ public final class CudaBackend {
     }
   }
 
-  /** {@link LayerProfiler.Marks} as CUDA events on the streams. */
-  private static final class EventMarks implements LayerProfiler.Marks, AutoCloseable {
+  /** {@link LayerMarks} as CUDA events on the streams. */
+  private static final class EventMarks implements LayerMarks, AutoCloseable {
     private final CUevent_st[] events = {
       CudaEvents.create(), CudaEvents.create(), CudaEvents.create(), CudaEvents.create()
     };
@@ -400,38 +365,7 @@ public final class CudaBackend {
         b.synchronize();
         t[r] = Math.max(0, CudaEvents.elapsedNanos(ev[0], ev[1]));
       }
-      return median(t);
+      return LayerFits.median(t);
     }
-  }
-
-  static long median(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[(sorted.length - 1) / 2];
-  }
-
-  /**
-   * Least squares of a time on b (0 F, 1 I, 2 W); one size gives a line through the origin; never a
-   * negative slope.
-   */
-  static Profile.LinearFit fit(List<MeasuredTimes> samples, int which) {
-    java.util.function.ToLongFunction<MeasuredTimes> time =
-        which == 0
-            ? MeasuredTimes::forwardNanos
-            : which == 1 ? MeasuredTimes::backwardInputNanos : MeasuredTimes::backwardWeightNanos;
-    if (samples.size() == 1) {
-      return new Profile.LinearFit(
-          0, time.applyAsLong(samples.get(0)) / (double) samples.get(0).microBatchSize());
-    }
-    SimpleRegression regression = new SimpleRegression(true);
-    double mean = 0;
-    for (MeasuredTimes s : samples) {
-      regression.addData(s.microBatchSize(), time.applyAsLong(s));
-      mean += time.applyAsLong(s);
-    }
-    if (regression.getSlope() < 0) {
-      return new Profile.LinearFit(mean / samples.size(), 0);
-    }
-    return new Profile.LinearFit(regression.getIntercept(), regression.getSlope());
   }
 }

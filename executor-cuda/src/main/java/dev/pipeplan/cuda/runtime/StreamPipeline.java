@@ -5,9 +5,10 @@ import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.layers.LmHeadLayer;
 import dev.pipeplan.executor.core.layers.Param;
-import dev.pipeplan.executor.core.ops.Kernel;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
+import dev.pipeplan.executor.core.train.ParameterUpdater;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.data.SyntheticTokens;
@@ -38,26 +39,12 @@ public final class StreamPipeline implements AutoCloseable {
   private final Schedule schedule;
   private final StagePlacement placement;
   private final int microBatchSize;
-  private final Optimizer optimizer;
+  private final List<ParameterUpdater> updaters;
   private final List<Ops> devices;
   private final List<List<Layer<?>>> stages;
   private final List<IssueOrder.Entry> order;
   private final IntFunction<ActionTimer> timers;
   private final SyntheticTokens data;
-  private int steps;
-
-  /**
-   * The optimizer step.
-   *
-   * @param adam Adam (beta 0.9, 0.999, eps 1e-8) when true, else SGD
-   * @param learningRate the step size
-   */
-  public record Optimizer(boolean adam, double learningRate) {
-    public static Optimizer forName(String name, double learningRate) {
-      return new Optimizer(
-          name != null && name.toLowerCase(java.util.Locale.ROOT).startsWith("adam"), learningRate);
-    }
-  }
 
   /**
    * One iteration's result.
@@ -79,12 +66,12 @@ public final class StreamPipeline implements AutoCloseable {
       Schedule schedule,
       int microBatchSize,
       long seed,
-      Optimizer optimizer,
+      OptimizerSettings optimizer,
       List<Ops> devices,
       IntFunction<ActionTimer> timers) {
     this.model = Objects.requireNonNull(model, "model");
     this.schedule = Objects.requireNonNull(schedule, "schedule");
-    this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+    Objects.requireNonNull(optimizer, "optimizer");
     this.devices = List.copyOf(devices);
     this.timers = Objects.requireNonNull(timers, "timers");
     if (microBatchSize <= 0) {
@@ -126,6 +113,17 @@ public final class StreamPipeline implements AutoCloseable {
       built.add(List.copyOf(layers));
     }
     this.stages = List.copyOf(built);
+    List<ParameterUpdater> ups = new ArrayList<>(this.devices.size());
+    for (int d = 0; d < this.devices.size(); d++) {
+      List<Param> params = new ArrayList<>();
+      for (int s : placement.stagesOf(d)) {
+        for (Layer<?> layer : stages.get(s)) {
+          params.addAll(layer.parameters());
+        }
+      }
+      ups.add(new ParameterUpdater(optimizer, this.devices.get(d), params));
+    }
+    this.updaters = List.copyOf(ups);
     this.data =
         new SyntheticTokens(
             seed,
@@ -183,15 +181,8 @@ public final class StreamPipeline implements AutoCloseable {
         timer.end(d, e.index());
       }
       if (step) {
-        steps++;
-        for (int d = 0; d < devices.size(); d++) {
-          for (int s : placement.stagesOf(d)) {
-            for (Layer<?> layer : stages.get(s)) {
-              for (Param p : layer.parameters()) {
-                step(devices.get(d), p);
-              }
-            }
-          }
+        for (ParameterUpdater updater : updaters) {
+          updater.step();
         }
       }
       times = timer.finish();
@@ -299,31 +290,6 @@ public final class StreamPipeline implements AutoCloseable {
     return ((long) stage << 32) | (mb & 0xffffffffL);
   }
 
-  private void step(Ops ops, Param p) {
-    float lr = (float) optimizer.learningRate();
-    if (optimizer.adam()) {
-      Tensor[] mv = p.moments(ops);
-      float c1 = (float) (1 - Math.pow(0.9, steps));
-      float c2 = (float) (1 - Math.pow(0.999, steps));
-      ops.launch(
-          Kernel.ADAM_STEP,
-          p.length(),
-          p.value(),
-          p.gradient(),
-          mv[0],
-          mv[1],
-          lr,
-          0.9f,
-          0.999f,
-          1e-8f,
-          c1,
-          c2,
-          p.length());
-    } else {
-      ops.launch(Kernel.SGD_STEP, p.length(), p.value(), p.gradient(), lr, p.length());
-    }
-  }
-
   /** Every parameter's gradient, by name. */
   public Map<String, float[]> gradients() {
     Map<String, float[]> out = new TreeMap<>();
@@ -401,18 +367,5 @@ public final class StreamPipeline implements AutoCloseable {
         layer.release(ops);
       }
     }
-  }
-
-  /**
-   * The same batch on one device: one stage, F then B for each micro-batch (the gradient
-   * reference).
-   */
-  public static Schedule sequentialSchedule(int microBatchCount) {
-    List<Action> actions = new ArrayList<>(2 * microBatchCount);
-    for (int j = 0; j < microBatchCount; j++) {
-      actions.add(Action.of(ActionType.F, 0, j));
-      actions.add(Action.of(ActionType.B, 0, j));
-    }
-    return new Schedule("sequential", 1, microBatchCount, List.of(0), List.of(actions));
   }
 }

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.cuda.CudaMain;
+import dev.pipeplan.executor.core.equivalence.GradientEquivalence;
 import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.TransformerConfig;
@@ -53,14 +55,7 @@ class HostPipelineTest {
       devices.add(ops);
     }
     return new StreamPipeline(
-        model,
-        partition,
-        schedule,
-        2,
-        7L,
-        new StreamPipeline.Optimizer(false, 0.1),
-        devices,
-        ActionTimer::host);
+        model, partition, schedule, 2, 7L, OptimizerSettings.sgd(0.1), devices, ActionTimer::host);
   }
 
   private static Map<String, float[]> gradients(
@@ -82,8 +77,9 @@ class HostPipelineTest {
     Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
     Map<String, float[]> pipelined = gradients(model, partition, schedule);
     Map<String, float[]> sequential =
-        gradients(model, Partition.of(model.layerCount()), StreamPipeline.sequentialSchedule(4));
-    assertThat(GradientComparison.maxRelativeDifference(sequential, pipelined)).isLessThan(1e-6);
+        gradients(
+            model, Partition.of(model.layerCount()), GradientEquivalence.sequentialSchedule(4));
+    assertThat(GradientEquivalence.maxRelativeDifference(sequential, pipelined)).isLessThan(1e-6);
     assertThat(pipelined).hasSize(sequential.size());
   }
 
@@ -105,7 +101,7 @@ class HostPipelineTest {
   @Test
   void lossGradientMatchesFiniteDifferences() {
     ModelSpec model = tiny(true, 2);
-    Schedule schedule = StreamPipeline.sequentialSchedule(2);
+    Schedule schedule = GradientEquivalence.sequentialSchedule(2);
     HostOps ops = new HostOps();
     try (StreamPipeline p = pipeline(model, Partition.of(model.layerCount()), schedule, ops)) {
       p.runIteration(0, false);
@@ -155,7 +151,7 @@ class HostPipelineTest {
                     schedule,
                     2,
                     1L,
-                    new StreamPipeline.Optimizer(false, 0.1),
+                    OptimizerSettings.sgd(0.1),
                     List.of(new HostOps()),
                     ActionTimer::host))
         .isInstanceOf(BadInputException.class)

@@ -1,5 +1,6 @@
 package dev.pipeplan.executor.runtime;
 
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ModelSpec;

@@ -6,6 +6,7 @@ import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.layers.Param;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
+import dev.pipeplan.executor.core.train.ParameterUpdater;
 import dev.pipeplan.executor.cpu.Nd4jOps;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.data.SyntheticTokens;

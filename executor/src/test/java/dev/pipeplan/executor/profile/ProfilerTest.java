@@ -13,7 +13,6 @@ import dev.pipeplan.models.io.ProfileJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class ProfilerTest {
@@ -80,26 +79,6 @@ class ProfilerTest {
     assertThat(profile.layers()).hasSize(model.layerCount());
     assertThat(profile.machine()).contains("measured with 2 concurrent workers");
     assertThat(profile.layers().get(1).samples().get(0).forwardNanos()).isPositive();
-  }
-
-  @Test
-  void fitIsTheLeastSquaresLineAndNeverSlopesDown() {
-    List<MeasuredTimes> linear =
-        List.of(
-            new MeasuredTimes(1, 300, 0, 0),
-            new MeasuredTimes(2, 500, 0, 0),
-            new MeasuredTimes(4, 900, 0, 0));
-    Profile.LinearFit fit = Profiler.fit(linear, MeasuredTimes::forwardNanos);
-    assertThat(fit.fixedNanos()).isCloseTo(100, Assertions.within(1e-6));
-    assertThat(fit.perSampleNanos()).isCloseTo(200, Assertions.within(1e-6));
-    List<MeasuredTimes> falling =
-        List.of(new MeasuredTimes(1, 500, 0, 0), new MeasuredTimes(2, 300, 0, 0));
-    Profile.LinearFit flat = Profiler.fit(falling, MeasuredTimes::forwardNanos);
-    assertThat(flat.perSampleNanos()).isZero();
-    assertThat(flat.fixedNanos()).isEqualTo(400);
-    Profile.LinearFit single =
-        Profiler.fit(List.of(new MeasuredTimes(4, 800, 0, 0)), MeasuredTimes::forwardNanos);
-    assertThat(single.nanosAt(8)).isEqualTo(1600);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.pipeplan.executor.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.simulator.schedule.Partition;

@@ -1,9 +1,8 @@
-package dev.pipeplan.cuda.runtime;
+package dev.pipeplan.executor.core.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pipeplan.cuda.CudaMain;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.ops.HostOps;
@@ -14,8 +13,6 @@ import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.TransformerLayers;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -31,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and that nothing leaks. The host runs the streams one after another, so the times here say
  * nothing; the GPU session measures them.
  */
-class LayerProfilerTest {
+class StreamRoundsTest {
   private static final Set<String> COMPUTE = Set.of("gemm", "gemmBatched", "launch");
 
   private static ModelSpec tiny() {
@@ -63,9 +60,9 @@ class LayerProfilerTest {
   }
 
   /** Host marks that also log which stream each mark went to. */
-  private static LayerProfiler.Marks loggingMarks(List<Ops> streams, List<String> log) {
-    LayerProfiler.Marks clock = LayerProfiler.Marks.host();
-    return new LayerProfiler.Marks() {
+  private static LayerMarks loggingMarks(List<Ops> streams, List<String> log) {
+    LayerMarks clock = LayerMarks.clock(System::nanoTime);
+    return new LayerMarks() {
       @Override
       public void mark(Ops stream, int point) {
         int id = -1;
@@ -107,8 +104,7 @@ class LayerProfilerTest {
       copies.add(Layers.build(ops, spec, random.split()));
     }
     MeasuredTimes t =
-        LayerProfiler.measure(
-            streams, copies, spec, 2, 5, 13, 1, 5, 7L, loggingMarks(streams, log));
+        StreamRounds.measure(streams, copies, spec, 2, 5, 13, 1, 5, 7L, loggingMarks(streams, log));
     assertThat(t.microBatchSize()).isEqualTo(2);
     assertThat(t.forwardNanos()).isNotNegative();
 
@@ -168,7 +164,7 @@ class LayerProfilerTest {
     Layer<?> layer = Layers.build(host, spec, new SplittableRandom(1));
     List<String> log = new ArrayList<>();
     MeasuredTimes t =
-        LayerProfiler.measure(
+        StreamRounds.measure(
             List.of(host),
             List.of(layer),
             spec,
@@ -190,12 +186,12 @@ class LayerProfilerTest {
 
   @Test
   void rejectsNoStreamsNamingTheFieldAndValue() {
-    assertThatThrownBy(() -> LayerProfiler.checkStreams("concurrent streams", 0))
+    assertThatThrownBy(() -> StreamRounds.checkStreams("concurrent streams", 0))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("concurrent streams must be >= 1, got 0");
     assertThatThrownBy(
             () ->
-                LayerProfiler.measure(
+                StreamRounds.measure(
                     List.of(),
                     List.of(),
                     tiny().layers().get(1),
@@ -205,31 +201,8 @@ class LayerProfilerTest {
                     0,
                     1,
                     1L,
-                    LayerProfiler.Marks.host()))
+                    LayerMarks.clock(System::nanoTime)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("got 0");
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"0", "-2"})
-  void cliRejectsConcurrentWorkersBelowOneWithExitTwo(String value) {
-    StringWriter err = new StringWriter();
-    int code =
-        CudaMain.execute(
-            new String[] {"profile", "--model", "gpt2-tiny", "--concurrent-workers", value},
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err, true));
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString())
-        .contains("--concurrent-workers must be > 0, got " + value)
-        .doesNotContain("Exception");
-    err.getBuffer().setLength(0);
-    code =
-        CudaMain.execute(
-            new String[] {"gpu-check", "-o", "out", "--profile-streams", "-1"},
-            new PrintWriter(new StringWriter()),
-            new PrintWriter(err, true));
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).contains("--profile-streams must be >= 1 (or 0 for --pp), got -1");
   }
 }

@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.train;
 
 import dev.pipeplan.executor.core.layers.Param;
 import dev.pipeplan.executor.core.ops.Kernel;
@@ -9,21 +9,23 @@ import java.util.Objects;
 
 /**
  * Applies one optimizer step to a fixed list of parameters with the SGD and Adam kernels; Adam's
- * moments live in the parameters (made on the first step) and are freed with them.
+ * moments live in the parameters (made on the first step) and are freed with them. Every backend
+ * keeps one per pipeline device, over the parameters of that device's stages.
  */
-final class ParameterUpdater {
+public final class ParameterUpdater {
   private final OptimizerSettings settings;
   private final Ops ops;
   private final List<Param> parameters;
   private int steps;
 
-  ParameterUpdater(OptimizerSettings settings, Ops ops, List<Param> parameters) {
+  public ParameterUpdater(OptimizerSettings settings, Ops ops, List<Param> parameters) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.ops = Objects.requireNonNull(ops, "ops");
     this.parameters = List.copyOf(parameters);
   }
 
-  void step() {
+  /** One step over every parameter, in the list's order, on this updater's ops. */
+  public void step() {
     steps++;
     float lr = (float) settings.learningRate();
     if (settings.kind() == OptimizerSettings.Kind.SGD) {

@@ -1,4 +1,4 @@
-package dev.pipeplan.cuda.runtime;
+package dev.pipeplan.executor.core.profile;
 
 import dev.pipeplan.executor.core.layers.DeviceBatch;
 import dev.pipeplan.executor.core.layers.Layer;
@@ -11,17 +11,18 @@ import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.data.SyntheticTokens;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Times one layer's F, I and W at one micro-batch size on one of {@code n} streams while the other
- * {@code n - 1} streams run the same work on their own copies of the layer: the GPU equivalent of
- * the CPU profiler's concurrent workers. The p stages of a run on one GPU share it, so a layer
- * timed alone is about p times too fast outside the bubbles; timed beside p - 1 busy streams it
- * takes what a stage gets of the shared GPU.
+ * The measuring loop of a backend whose ops are enqueued on streams (CUDA), issued from one thread:
+ * times one layer's F, I and W at one micro-batch size on one of {@code n} streams while the other
+ * {@code n - 1} streams run the same work on their own copies of the layer, the stream equivalent
+ * of {@link WorkerRounds}' concurrent workers. The backend supplies the streams and {@link
+ * LayerMarks} that record on them (CUDA events). The p stages of a run on one GPU share it, so a
+ * layer timed alone is about p times too fast outside the bubbles; timed beside p - 1 busy streams
+ * it takes what a stage gets of the shared GPU.
  *
  * <p>Each repetition starts with every stream idle. For each of F, I and W the other streams' work
  * is enqueued first and the timed stream's last, between two marks, so the timed work never runs on
@@ -29,45 +30,8 @@ import java.util.SplittableRandom;
  * mod n), so no stream's place in the issue order favours the median. With one stream this is the
  * plain measurement alone on the GPU.
  */
-public final class LayerProfiler {
-  /** Points in time recorded on a stream and read after the streams are synchronized. */
-  public interface Marks {
-    /**
-     * Records mark {@code point} (0 to 3) on {@code stream} after the work enqueued on it so far.
-     */
-    void mark(Ops stream, int point);
-
-    /** Waits for all work on all {@code streams}. */
-    void synchronize(List<Ops> streams);
-
-    /** Nanoseconds from mark {@code from} to mark {@code to} of the last repetition. */
-    long elapsedNanos(int from, int to);
-
-    /**
-     * The host version: the wall clock, for tests on {@link
-     * dev.pipeplan.executor.core.ops.HostOps}.
-     */
-    static Marks host() {
-      return new Marks() {
-        private final long[] at = new long[4];
-
-        @Override
-        public void mark(Ops stream, int point) {
-          at[point] = System.nanoTime();
-        }
-
-        @Override
-        public void synchronize(List<Ops> streams) {}
-
-        @Override
-        public long elapsedNanos(int from, int to) {
-          return Math.max(0, at[to] - at[from]);
-        }
-      };
-    }
-  }
-
-  private LayerProfiler() {}
+public final class StreamRounds {
+  private StreamRounds() {}
 
   /** Checks a count of concurrent streams: at least 1. */
   public static int checkStreams(String field, int streams) {
@@ -100,7 +64,7 @@ public final class LayerProfiler {
       int warmup,
       int repeats,
       long seed,
-      Marks marks) {
+      LayerMarks marks) {
     Objects.requireNonNull(marks, "marks");
     int n = checkStreams("concurrent streams", streams.size());
     if (copies.size() != n) {
@@ -189,7 +153,7 @@ public final class LayerProfiler {
       batches.get(s).release(ops);
     }
     marks.synchronize(streams);
-    return new MeasuredTimes(b, median(f), median(i), median(w));
+    return new MeasuredTimes(b, LayerFits.median(f), LayerFits.median(i), LayerFits.median(w));
   }
 
   static float[] randoms(SplittableRandom r, double std, long n) {
@@ -198,11 +162,5 @@ public final class LayerProfiler {
       v[k] = (float) (r.nextGaussian() * std);
     }
     return v;
-  }
-
-  static long median(long[] values) {
-    long[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[(sorted.length - 1) / 2];
   }
 }

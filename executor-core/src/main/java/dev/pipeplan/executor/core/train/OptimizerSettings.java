@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.train;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;

@@ -1,0 +1,92 @@
+package dev.pipeplan.executor.core.command;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The options of {@code run} on every backend: the plan, how many iterations, the seed, the
+ * learning rate, native threads and where the run goes. Each backend checks the values it needs
+ * (the CPU wants at least 5 measured iterations for its error interval).
+ */
+public final class RunOptions {
+  @Option(
+      names = "--plan",
+      required = true,
+      paramLabel = "FILE",
+      description = "The plan (from 'pipeplan plan').")
+  Path plan;
+
+  @Option(
+      names = "--iterations",
+      paramLabel = "N",
+      defaultValue = "5",
+      description =
+          "Measured iterations, at least 5 on the CPU: the compared iteration is their median and the"
+              + " error's interval is bootstrapped over them (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "K",
+      defaultValue = "2",
+      description = "Iterations run first and not recorded (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Native threads per worker on the CPU (default: ${DEFAULT-VALUE}; the launcher sets"
+              + " OMP_NUM_THREADS=1); the GPU is fed by one host thread.")
+  int threads;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      defaultValue = "1",
+      description = "Seed of the weights and the synthetic data (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--lr",
+      paramLabel = "RATE",
+      defaultValue = "0.001",
+      description = "Learning rate (default: ${DEFAULT-VALUE}).")
+  double learningRate;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
+      defaultValue = "run.json",
+      description = "Where to write the run (default: ${DEFAULT-VALUE}).")
+  Path output;
+
+  public Path plan() {
+    return plan;
+  }
+
+  public int iterations() {
+    return iterations;
+  }
+
+  public int warmup() {
+    return warmup;
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  public Path output() {
+    return output;
+  }
+}

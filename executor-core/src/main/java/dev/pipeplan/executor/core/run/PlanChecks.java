@@ -1,0 +1,33 @@
+package dev.pipeplan.executor.core.run;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.planner.Plan;
+import java.util.Objects;
+
+/**
+ * The plan checks every backend's runner makes, with the backend's name and hint in the message.
+ */
+public final class PlanChecks {
+  private PlanChecks() {}
+
+  /**
+   * Refuses a plan with data or tensor parallelism: every executor runs one pipeline replica.
+   *
+   * @param executor how the message names the backend ("the CPU executor")
+   * @param hint the "Maybe ..." sentence for this backend
+   */
+  public static void requireOnePipelineReplica(Plan plan, String executor, String hint) {
+    Objects.requireNonNull(plan, "plan");
+    if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
+      throw new BadInputException(
+          "the plan uses dp "
+              + plan.parallelism().dp()
+              + " and tp "
+              + plan.parallelism().tp()
+              + "; "
+              + executor
+              + " runs one pipeline replica without tensor parallelism. "
+              + hint);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * What every backend's plan runner checks before it allocates anything: that the plan is one
+ * pipeline replica without tensor parallelism, which is what the executors run. Each backend adds
+ * its own limits (the CPU its memory, CUDA its layer kinds).
+ */
+package dev.pipeplan.executor.core.run;

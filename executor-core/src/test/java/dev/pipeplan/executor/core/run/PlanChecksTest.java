@@ -1,0 +1,49 @@
+package dev.pipeplan.executor.core.run;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.search.PlanBuilder;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.planner.search.ProgressListener;
+import dev.pipeplan.planner.search.SearchOptions;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlanChecksTest {
+  private static Plan plan(String cluster) {
+    return PlanBuilder.fromSearch(
+        Planner.search(
+            ModelLoader.load("gpt-tiny", 8),
+            new TrainingSpec(8, 8, DType.FP32, Optimizer.adamFp32(), false),
+            Clusters.load(cluster),
+            SearchOptions.defaults()
+                .withPp(2)
+                .withTp(1)
+                .withKinds(List.of(ScheduleKind.ONE_F_ONE_B))
+                .withMicroBatchSize(2),
+            ProgressListener.none()));
+  }
+
+  @Test
+  void acceptsOnePipelineReplicaAndRefusesDataParallelismNamingTheBackend() {
+    assertThatCode(() -> PlanChecks.requireOnePipelineReplica(plan("cpu:1x2"), "x", "Maybe y."))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                PlanChecks.requireOnePipelineReplica(
+                    plan("cpu:1x4"), "the cuda backend", "Maybe plan with --dp 1 --tp 1."))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "the plan uses dp 2 and tp 1; the cuda backend runs one pipeline replica without tensor"
+                + " parallelism. Maybe plan with --dp 1 --tp 1.");
+  }
+}
