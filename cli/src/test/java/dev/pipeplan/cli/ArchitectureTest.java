@@ -51,15 +51,30 @@ class ArchitectureTest {
     "dev.pipeplan.cuda.."
   };
 
-  @Test
-  void modelsImportsNoOtherModule() {
-    noClasses()
+  private static com.tngtech.archunit.lang.ArchRule modelsRule() {
+    return noClasses()
         .that()
         .resideInAPackage("dev.pipeplan.models..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage(ABOVE_MODELS)
-        .check(classes);
+        .resideInAnyPackage(ABOVE_MODELS);
+  }
+
+  @Test
+  void modelsImportsNoOtherModule() {
+    modelsRule().check(classes);
+  }
+
+  @Test
+  void aWrongWayImportFailsTheRule() {
+    // A models class that imports the planner (test code, so outside the check above): the same
+    // rule must reject it, naming the class and what it reached for.
+    JavaClasses wrong =
+        new ClassFileImporter().importClasses(dev.pipeplan.models.archfixture.WrongWayImport.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> modelsRule().check(wrong))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("WrongWayImport")
+        .hasMessageContaining("dev.pipeplan.planner.Parallelism");
   }
 
   @Test
