@@ -54,7 +54,7 @@ public final class SyntheticTokens {
       return model.sequenceLength();
     }
     for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("seq")) {
+      if (spec.shapeMap().containsKey("seq")) {
         return positiveInt(spec, "seq");
       }
     }
@@ -64,7 +64,7 @@ public final class SyntheticTokens {
   /** The vocabulary of a model's embedding, or 0 when it has none. */
   public static int vocabulary(ModelSpec model) {
     for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("vocab")) {
+      if (spec.shapeMap().containsKey("vocab")) {
         return positiveInt(spec, "vocab");
       }
     }

@@ -378,9 +378,9 @@ public final class ModelFile {
       ObjectNode o = layers.addObject();
       o.put("name", l.name());
       o.put("kind", l.kind().id());
-      if (!l.shape().isEmpty()) {
+      if (!l.shapeMap().isEmpty()) {
         ObjectNode shape = o.putObject("shape");
-        l.shape().forEach(shape::put);
+        l.shapeMap().forEach(shape::put);
       }
       o.put("forwardFlops", l.forwardFlops());
       o.put("backwardInputFlops", l.backwardInputFlops());

@@ -138,7 +138,7 @@ public final class TorchScriptExport {
                 + " layers only. Maybe export to pytorch-csv and build the model yourself.");
       }
       for (String key : requiredShape(layer.kind())) {
-        if (!layer.shape().containsKey(key)) {
+        if (!layer.shapeMap().containsKey(key)) {
           throw new BadInputException(
               "layer '"
                   + layer.name()
@@ -147,7 +147,7 @@ public final class TorchScriptExport {
                   + ") has no shape '"
                   + key
                   + "', which the torch-script launcher needs to build it; it has "
-                  + layer.shape().keySet()
+                  + layer.shapeMap().keySet()
                   + ". Maybe use a model from the zoo or add the shape to the model file.");
         }
       }
@@ -204,7 +204,7 @@ public final class TorchScriptExport {
       node.put("name", layer.name());
       node.put("kind", layer.kind().id());
       ObjectNode shape = node.putObject("shape");
-      for (Map.Entry<String, Long> e : layer.shape().entrySet()) {
+      for (Map.Entry<String, Long> e : layer.shapeMap().entrySet()) {
         shape.put(e.getKey(), e.getValue());
       }
     }

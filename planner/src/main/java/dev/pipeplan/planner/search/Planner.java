@@ -701,8 +701,8 @@ public final class Planner {
         measured = true;
       }
       if (layer.kind() == LayerKind.TRANSFORMER_BLOCK && heads == 0) {
-        heads = layer.shape().getOrDefault("heads", 0L);
-        kvHeads = layer.shape().getOrDefault("kvHeads", heads);
+        heads = layer.shapeMap().getOrDefault("heads", 0L);
+        kvHeads = layer.shapeMap().getOrDefault("kvHeads", heads);
       }
     }
     List<Integer> out = new ArrayList<>();

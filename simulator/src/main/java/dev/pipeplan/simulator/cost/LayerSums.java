@@ -91,7 +91,9 @@ final class LayerSums {
       // QKᵀ and softmax·V, 2·s²·h each: what selective recomputation runs again.
       attentionCoreFlops[i + 1] =
           attentionCoreFlops[i]
-              + (block && layer.shape().containsKey("seq") && layer.shape().containsKey("hidden")
+              + (block
+                      && layer.shapeMap().containsKey("seq")
+                      && layer.shapeMap().containsKey("hidden")
                   ? 4.0
                       * layer.shapeValue("seq")
                       * layer.shapeValue("seq")

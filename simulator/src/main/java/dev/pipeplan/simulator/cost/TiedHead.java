@@ -28,9 +28,9 @@ record TiedHead(int headIndex, int embeddingIndex, long tableParameters) {
     for (int i = model.layerCount() - 1; i >= 0; i--) {
       LayerSpec layer = model.layer(i);
       if (layer.kind() == LayerKind.LM_HEAD) {
-        Long tied = layer.shape().get("tied");
-        Long vocab = layer.shape().get("vocab");
-        Long hidden = layer.shape().get("hidden");
+        Long tied = layer.shapeMap().get("tied");
+        Long vocab = layer.shapeMap().get("vocab");
+        Long hidden = layer.shapeMap().get("hidden");
         if (tied != null && tied == 1L && vocab != null && hidden != null && embedding >= 0) {
           return new TiedHead(i, embedding, Math.multiplyExact(vocab, hidden));
         }

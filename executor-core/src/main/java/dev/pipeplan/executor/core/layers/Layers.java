@@ -32,7 +32,7 @@ public final class Layers {
               spec.name(),
               dim(spec, "vocab"),
               dim(spec, "hidden"),
-              spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
+              spec.shapeMap().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
               random);
       case TRANSFORMER_BLOCK -> {
         int heads = dim(spec, "heads");
@@ -41,10 +41,10 @@ public final class Layers {
             spec.name(),
             dim(spec, "hidden"),
             heads,
-            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads,
+            spec.shapeMap().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads,
             dim(spec, "ffn"),
             flag(spec, "gated"),
-            !spec.shape().containsKey("bias") || flag(spec, "bias"),
+            !spec.shapeMap().containsKey("bias") || flag(spec, "bias"),
             random);
       }
       case LM_HEAD ->
@@ -82,6 +82,6 @@ public final class Layers {
   }
 
   private static boolean flag(LayerSpec spec, String key) {
-    return spec.shape().containsKey(key) && spec.shapeValue(key) != 0;
+    return spec.shapeMap().containsKey(key) && spec.shapeValue(key) != 0;
   }
 }

@@ -30,7 +30,7 @@ public record DistinctLayers(List<Integer> firstLayers, List<Integer> distinctOf
     List<Integer> of = new ArrayList<>(model.layerCount());
     for (int l = 0; l < model.layerCount(); l++) {
       LayerSpec spec = model.layer(l);
-      String shapeKey = spec.kind().id() + spec.shape();
+      String shapeKey = spec.kind().id() + spec.shapeMap();
       Integer known = byShape.get(shapeKey);
       if (known == null) {
         known = firsts.size();

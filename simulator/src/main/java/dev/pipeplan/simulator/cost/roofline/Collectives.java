@@ -96,8 +96,8 @@ public final class Collectives {
     if (layer.kind() == LayerKind.LM_HEAD) {
       // The head's output is a loss; what it reduces is the gradient of its input, s × h.
       activation =
-          (double) layer.shape().getOrDefault("seq", 0L)
-              * layer.shape().getOrDefault("hidden", 0L)
+          (double) layer.shapeMap().getOrDefault("seq", 0L)
+              * layer.shapeMap().getOrDefault("hidden", 0L)
               * bytesPerElement
               * microBatchSize;
     }

@@ -111,7 +111,7 @@ public final class LayerOps {
 
   private static boolean hasKeys(LayerSpec layer, String[] keys) {
     for (String k : keys) {
-      if (!layer.shape().containsKey(k)) {
+      if (!layer.shapeMap().containsKey(k)) {
         return false;
       }
     }
@@ -132,10 +132,10 @@ public final class LayerOps {
       this.b = b;
       this.t = t;
       this.e = e;
-      this.seq = layer.shape().getOrDefault("seq", 1L);
+      this.seq = layer.shapeMap().getOrDefault("seq", 1L);
       this.tokens = this.b * seq;
       this.rows = options.sequenceParallel() ? ceilDiv(tokens, t) : tokens;
-      this.hidden = layer.shape().getOrDefault("hidden", 1L);
+      this.hidden = layer.shapeMap().getOrDefault("hidden", 1L);
     }
   }
 
@@ -284,7 +284,7 @@ public final class LayerOps {
       List<Op> ops, LayerSpec layer, Pass pass, Shape x, ModelFeatures features) {
     double e = x.e;
     double bytes = x.tokens * x.hidden * e;
-    boolean positions = layer.shape().getOrDefault("positions", 0L) > 0;
+    boolean positions = layer.shapeMap().getOrDefault("positions", 0L) > 0;
     switch (pass) {
       case FORWARD -> {
         ops.add(new Op.MemoryOp(positions ? 2 * bytes : bytes, bytes));

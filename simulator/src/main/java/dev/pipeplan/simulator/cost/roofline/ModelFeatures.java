@@ -24,11 +24,11 @@ public record ModelFeatures(boolean rotary, boolean dropout, boolean causal) {
     boolean dropout = false;
     for (LayerSpec layer : model.layers()) {
       if (layer.kind() == LayerKind.EMBEDDING) {
-        rotary = layer.shape().getOrDefault("positions", 1L) == 0;
+        rotary = layer.shapeMap().getOrDefault("positions", 1L) == 0;
       }
       if (layer.kind() == LayerKind.TRANSFORMER_BLOCK) {
-        Long explicit = layer.shape().get("dropout");
-        dropout = explicit != null ? explicit != 0 : layer.shape().getOrDefault("bias", 0L) != 0;
+        Long explicit = layer.shapeMap().get("dropout");
+        dropout = explicit != null ? explicit != 0 : layer.shapeMap().getOrDefault("bias", 0L) != 0;
       }
     }
     return new ModelFeatures(rotary, dropout, true);
