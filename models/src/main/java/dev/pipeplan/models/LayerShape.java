@@ -33,6 +33,11 @@ public sealed interface LayerShape
     return Dimensions.NONE;
   }
 
+  /** The shape of a layer of {@code kind} whose dimensions are not known (an imported profile). */
+  static LayerShape unknown(LayerKind kind) {
+    return of(kind, Map.of());
+  }
+
   /**
    * The shape of a layer of {@code kind} from its file map: the typed record for the kinds that
    * code reads (embedding, transformer_block, lm_head, mlp), {@link Dimensions} for the others.

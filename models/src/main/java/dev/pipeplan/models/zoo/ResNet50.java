@@ -2,6 +2,7 @@ package dev.pipeplan.models.zoo;
 
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class ResNet50 {
         new LayerSpec(
             "avgpool",
             LayerKind.POOL,
-            poolShape,
+            LayerShape.Dimensions.of(poolShape),
             pooled,
             pooled,
             0,
@@ -64,7 +65,7 @@ final class ResNet50 {
         new LayerSpec(
             "fc",
             LayerKind.LINEAR,
-            fcShape,
+            LayerShape.Dimensions.of(fcShape),
             fc,
             fc,
             fc,
@@ -89,7 +90,7 @@ final class ResNet50 {
     return new LayerSpec(
         "stem",
         LayerKind.CONV,
-        shape,
+        LayerShape.Dimensions.of(shape),
         flops,
         0,
         flops,
@@ -109,7 +110,7 @@ final class ResNet50 {
     return new LayerSpec(
         "maxpool",
         LayerKind.POOL,
-        shape,
+        LayerShape.Dimensions.of(shape),
         in,
         in,
         0,
@@ -157,7 +158,7 @@ final class ResNet50 {
     return new LayerSpec(
         name,
         LayerKind.CONV,
-        shape,
+        LayerShape.Dimensions.of(shape),
         flops,
         flops,
         flops,

@@ -2,6 +2,7 @@ package dev.pipeplan.models.zoo;
 
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
@@ -63,7 +64,16 @@ final class Vgg16 {
     shape.put("height", (long) size);
     shape.put("width", (long) size);
     return new LayerSpec(
-        name, LayerKind.CONV, shape, flops, first ? 0 : flops, flops, params, saved, output, null);
+        name,
+        LayerKind.CONV,
+        LayerShape.Dimensions.of(shape),
+        flops,
+        first ? 0 : flops,
+        flops,
+        params,
+        saved,
+        output,
+        null);
   }
 
   /** A 2x2 max-pool with stride 2; it keeps its input to route gradients to the maxima. */
@@ -76,7 +86,7 @@ final class Vgg16 {
     return new LayerSpec(
         name,
         LayerKind.POOL,
-        shape,
+        LayerShape.Dimensions.of(shape),
         inputElements,
         inputElements,
         0,
@@ -97,7 +107,7 @@ final class Vgg16 {
     return new LayerSpec(
         name,
         LayerKind.LINEAR,
-        shape,
+        LayerShape.Dimensions.of(shape),
         flops,
         flops,
         flops,
