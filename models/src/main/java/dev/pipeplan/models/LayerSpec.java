@@ -94,11 +94,11 @@ public record LayerSpec(
   }
 
   /**
-   * A layer whose shape is given as its file map (plan files, model files): the map is typed by
-   * {@code kind} with {@link LayerShape#of}.
+   * A layer read from a plan file, whose shape is the file's key map: typed by {@code kind} with
+   * {@link LayerShape#of}, so the map's keys and values are kept exactly.
    */
   @JsonCreator
-  public LayerSpec(
+  private LayerSpec(
       @JsonProperty("name") String name,
       @JsonProperty("kind") LayerKind kind,
       @JsonProperty("shape") Map<String, Long> shape,
@@ -124,52 +124,12 @@ public record LayerSpec(
         activations);
   }
 
-  /** A layer with its shape as a file map and its saved activations as a total only. */
-  public LayerSpec(
-      String name,
-      LayerKind kind,
-      Map<String, Long> shape,
-      double forwardFlops,
-      double backwardInputFlops,
-      double backwardWeightFlops,
-      long parameterCount,
-      long savedActivationBytes,
-      long outputBytes,
-      MeasuredTimes measured) {
-    this(
-        name,
-        kind,
-        shape,
-        forwardFlops,
-        backwardInputFlops,
-        backwardWeightFlops,
-        parameterCount,
-        savedActivationBytes,
-        outputBytes,
-        measured,
-        null);
-  }
-
   private static void flops(String field, double value) {
     Checks.nonNegative(field, value);
     if (value > ModelLimits.MAX_LAYER_FLOPS) {
       throw new BadInputException(
           field + " (" + value + ") exceeds the limit of " + ModelLimits.MAX_LAYER_FLOPS);
     }
-  }
-
-  /** The shape as its file map (being replaced by the typed {@link #shape()}). */
-  public Map<String, Long> shapeMap() {
-    return shape.values();
-  }
-
-  public long shapeValue(String key) {
-    Long v = shape.values().get(key);
-    if (v == null) {
-      throw new BadInputException(
-          "layer '" + name + "' (" + kind.id() + ") has no shape parameter '" + key + "'");
-    }
-    return v;
   }
 
   public double backwardFlops() {
