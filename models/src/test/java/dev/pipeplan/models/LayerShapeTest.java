@@ -3,6 +3,7 @@ package dev.pipeplan.models;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.zoo.Zoo;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +67,30 @@ class LayerShapeTest {
     assertThat(shape.values()).isEqualTo(conv);
     assertThat(LayerShape.of(LayerKind.OTHER, Map.of())).isEqualTo(LayerShape.none());
     assertThat(LayerShape.of(LayerKind.EMBEDDING, Map.of()).values()).isEmpty();
+  }
+
+  @Test
+  void jsonHoldsTheShapeAsItsSortedMapAndReadsBackTheSameLayer() throws Exception {
+    for (LayerSpec layer :
+        List.of(
+            Zoo.get("gpt-tiny").layer(1),
+            Zoo.get("resnet50").layer(0),
+            new LayerSpec(
+                "user",
+                LayerKind.TRANSFORMER_BLOCK,
+                LayerShape.of(LayerKind.TRANSFORMER_BLOCK, Map.of("window", 8L, "hidden", 4L)),
+                1,
+                1,
+                1,
+                0,
+                0,
+                0,
+                null))) {
+      String json = Json.json().writeValueAsString(layer);
+      String shape = Json.json().writeValueAsString(layer.shape().values());
+      assertThat(json).contains("\"shape\":" + shape);
+      assertThat(Json.json().readValue(json, LayerSpec.class)).isEqualTo(layer);
+    }
   }
 
   @Test
