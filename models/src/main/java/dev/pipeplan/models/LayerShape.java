@@ -22,6 +22,7 @@ public sealed interface LayerShape
         LayerShape.TransformerBlock,
         LayerShape.LmHead,
         LayerShape.Mlp,
+        LayerShape.Linear,
         LayerShape.Dimensions {
 
   /** Every present dimension by its file key, sorted by key: what files hold. */
@@ -39,8 +40,8 @@ public sealed interface LayerShape
   }
 
   /**
-   * The shape of a layer of {@code kind} from its file map: the typed record for the kinds that
-   * code reads (embedding, transformer_block, lm_head, mlp), {@link Dimensions} for the others.
+   * The shape of a layer of {@code kind} from its file map: the typed record of embedding,
+   * transformer_block, lm_head, mlp and linear layers, {@link Dimensions} for the others.
    */
   static LayerShape of(LayerKind kind, Map<String, Long> values) {
     Objects.requireNonNull(kind, "kind");
@@ -73,7 +74,8 @@ public sealed interface LayerShape
                   take(left, "tied"),
                   left);
           case MLP -> new Mlp(take(left, "in"), take(left, "hidden"), take(left, "out"), left);
-          case CONV, POOL, LINEAR, NORM, OTHER -> new Dimensions(left);
+          case LINEAR -> new Linear(take(left, "in"), take(left, "out"), left);
+          case CONV, POOL, NORM, OTHER -> new Dimensions(left);
         };
     return shape;
   }
@@ -85,7 +87,8 @@ public sealed interface LayerShape
       case TRANSFORMER_BLOCK -> shape instanceof TransformerBlock;
       case LM_HEAD -> shape instanceof LmHead;
       case MLP -> shape instanceof Mlp;
-      case CONV, POOL, LINEAR, NORM, OTHER -> shape instanceof Dimensions;
+      case LINEAR -> shape instanceof Linear;
+      case CONV, POOL, NORM, OTHER -> shape instanceof Dimensions;
     };
   }
 
@@ -267,9 +270,38 @@ public sealed interface LayerShape
   }
 
   /**
+   * A fully connected layer (a CNN's classifier): in → out. The roofline costs it by its FLOPs and
+   * the executor does not run it, so no code reads these; the zoo records them.
+   *
+   * @param in input width
+   * @param out output width
+   * @param others keys a linear layer does not define, kept as given
+   */
+  record Linear(OptionalLong in, OptionalLong out, SortedMap<String, Long> others)
+      implements LayerShape {
+    public Linear {
+      requireAll(in, out);
+      others = copy(others);
+    }
+
+    /** A linear layer with both widths present. */
+    public static Linear of(long in, long out) {
+      return new Linear(OptionalLong.of(in), OptionalLong.of(out), Collections.emptySortedMap());
+    }
+
+    @Override
+    public SortedMap<String, Long> values() {
+      TreeMap<String, Long> m = new TreeMap<>(others);
+      put(m, "in", in);
+      put(m, "out", out);
+      return Collections.unmodifiableSortedMap(m);
+    }
+  }
+
+  /**
    * The recorded dimensions of a layer that is costed by its FLOPs and bytes alone (conv, pool,
-   * linear, norm, other): no code reads them; they describe the layer to people and round-trip
-   * through files. Empty for a layer without a shape.
+   * norm, other): no code reads them; they describe the layer to people and round-trip through
+   * files. Empty for a layer without a shape.
    *
    * @param values the dimensions by key
    */

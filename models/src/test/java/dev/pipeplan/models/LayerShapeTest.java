@@ -66,6 +66,8 @@ class LayerShapeTest {
     assertThat(shape).isInstanceOf(LayerShape.Dimensions.class);
     assertThat(shape.values()).isEqualTo(conv);
     assertThat(LayerShape.of(LayerKind.OTHER, Map.of())).isEqualTo(LayerShape.none());
+    assertThat(LayerShape.of(LayerKind.LINEAR, Map.of("out", 10L, "in", 2048L)))
+        .isEqualTo(LayerShape.Linear.of(2048, 10));
     assertThat(LayerShape.of(LayerKind.EMBEDDING, Map.of()).values()).isEmpty();
   }
 

@@ -57,15 +57,12 @@ final class ResNet50 {
             0,
             (long) b * channels,
             null));
-    Map<String, Long> fcShape = new LinkedHashMap<>();
-    fcShape.put("in", (long) channels);
-    fcShape.put("out", (long) CLASSES);
     double fc = 2.0 * channels * CLASSES;
     layers.add(
         new LayerSpec(
             "fc",
             LayerKind.LINEAR,
-            LayerShape.Dimensions.of(fcShape),
+            LayerShape.Linear.of(channels, CLASSES),
             fc,
             fc,
             fc,

@@ -101,13 +101,10 @@ final class Vgg16 {
     double flops = 2.0 * in * out;
     long params = (long) in * out + out;
     long saved = (long) bytes * in + (hidden ? (long) bytes * out + out : 0);
-    Map<String, Long> shape = new LinkedHashMap<>();
-    shape.put("in", (long) in);
-    shape.put("out", (long) out);
     return new LayerSpec(
         name,
         LayerKind.LINEAR,
-        LayerShape.Dimensions.of(shape),
+        LayerShape.Linear.of(in, out),
         flops,
         flops,
         flops,
