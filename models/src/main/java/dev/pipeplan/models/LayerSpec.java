@@ -1,9 +1,9 @@
 package dev.pipeplan.models;
 
-import java.util.Collections;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * One layer of a model. Every per-layer size is <b>per sample</b>: for sequence models a sample is
@@ -12,8 +12,8 @@ import java.util.TreeMap;
  *
  * @param name unique within the model
  * @param kind what the layer computes
- * @param shape shape parameters where the kind has them (hidden, heads, kvHeads, ffn, vocab, seq,
- *     ...), kept sorted by key so that printing and serialising are deterministic
+ * @param shape the layer's dimensions, typed by its kind (see {@link LayerShape}); in files the map
+ *     of {@link LayerShape#values()}, sorted by key
  * @param forwardFlops forward FLOPs per sample
  * @param backwardInputFlops FLOPs per sample of the backward pass for the layer's input gradient
  *     (I)
@@ -29,7 +29,7 @@ import java.util.TreeMap;
 public record LayerSpec(
     String name,
     LayerKind kind,
-    Map<String, Long> shape,
+    LayerShape shape,
     double forwardFlops,
     double backwardInputFlops,
     double backwardWeightFlops,
@@ -42,8 +42,11 @@ public record LayerSpec(
   public LayerSpec {
     Checks.nonBlank("layer name", name);
     Objects.requireNonNull(kind, "kind");
-    shape =
-        Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(shape, "shape")));
+    Objects.requireNonNull(shape, "shape");
+    if (!LayerShape.suits(shape, kind)) {
+      throw new IllegalArgumentException(
+          "layer '" + name + "' of kind " + kind.id() + " has a shape of another kind: " + shape);
+    }
     String layer = "layer '" + name + "' ";
     flops(layer + "forwardFlops", forwardFlops);
     flops(layer + "backwardInputFlops", backwardInputFlops);
@@ -68,7 +71,7 @@ public record LayerSpec(
   public LayerSpec(
       String name,
       LayerKind kind,
-      Map<String, Long> shape,
+      LayerShape shape,
       double forwardFlops,
       double backwardInputFlops,
       double backwardWeightFlops,
@@ -90,21 +93,43 @@ public record LayerSpec(
         null);
   }
 
+  /**
+   * A layer read from a plan file, whose shape is the file's key map: typed by {@code kind} with
+   * {@link LayerShape#of}, so the map's keys and values are kept exactly.
+   */
+  @JsonCreator
+  private LayerSpec(
+      @JsonProperty("name") String name,
+      @JsonProperty("kind") LayerKind kind,
+      @JsonProperty("shape") Map<String, Long> shape,
+      @JsonProperty("forwardFlops") double forwardFlops,
+      @JsonProperty("backwardInputFlops") double backwardInputFlops,
+      @JsonProperty("backwardWeightFlops") double backwardWeightFlops,
+      @JsonProperty("parameterCount") long parameterCount,
+      @JsonProperty("savedActivationBytes") long savedActivationBytes,
+      @JsonProperty("outputBytes") long outputBytes,
+      @JsonProperty("measured") MeasuredTimes measured,
+      @JsonProperty("activations") ActivationBytes activations) {
+    this(
+        name,
+        kind,
+        LayerShape.of(Objects.requireNonNull(kind, "kind"), Objects.requireNonNull(shape, "shape")),
+        forwardFlops,
+        backwardInputFlops,
+        backwardWeightFlops,
+        parameterCount,
+        savedActivationBytes,
+        outputBytes,
+        measured,
+        activations);
+  }
+
   private static void flops(String field, double value) {
     Checks.nonNegative(field, value);
     if (value > ModelLimits.MAX_LAYER_FLOPS) {
       throw new BadInputException(
           field + " (" + value + ") exceeds the limit of " + ModelLimits.MAX_LAYER_FLOPS);
     }
-  }
-
-  public long shapeValue(String key) {
-    Long v = shape.get(key);
-    if (v == null) {
-      throw new BadInputException(
-          "layer '" + name + "' (" + kind.id() + ") has no shape parameter '" + key + "'");
-    }
-    return v;
   }
 
   public double backwardFlops() {

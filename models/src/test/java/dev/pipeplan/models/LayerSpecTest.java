@@ -6,13 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LayerSpecTest {
   private static LayerSpec layer(String name, double forwardFlops, long parameterCount) {
     return new LayerSpec(
-        name, LayerKind.OTHER, Map.of(), forwardFlops, 0, 0, parameterCount, 0, 0, null);
+        name,
+        LayerKind.OTHER,
+        LayerShape.unknown(LayerKind.OTHER),
+        forwardFlops,
+        0,
+        0,
+        parameterCount,
+        0,
+        0,
+        null);
   }
 
   @Test
@@ -27,7 +35,18 @@ class LayerSpecTest {
     assertThatThrownBy(() -> layer("fc", 1e300, 0))
         .hasMessage("layer 'fc' forwardFlops (1.0E300) exceeds the limit of 1.0E24");
     assertThatThrownBy(
-            () -> new LayerSpec("fc", LayerKind.OTHER, Map.of(), 0, 0, -2, 0, 0, 0, null))
+            () ->
+                new LayerSpec(
+                    "fc",
+                    LayerKind.OTHER,
+                    LayerShape.unknown(LayerKind.OTHER),
+                    0,
+                    0,
+                    -2,
+                    0,
+                    0,
+                    0,
+                    null))
         .hasMessage("layer 'fc' backwardWeightFlops must be a finite number >= 0, got -2.0");
   }
 
@@ -35,7 +54,17 @@ class LayerSpecTest {
   void rejectsByteCountsPastTheLimit() {
     assertThatThrownBy(
             () ->
-                new LayerSpec("fc", LayerKind.OTHER, Map.of(), 0, 0, 0, 0, Long.MAX_VALUE, 0, null))
+                new LayerSpec(
+                    "fc",
+                    LayerKind.OTHER,
+                    LayerShape.unknown(LayerKind.OTHER),
+                    0,
+                    0,
+                    0,
+                    0,
+                    Long.MAX_VALUE,
+                    0,
+                    null))
         .isInstanceOf(BadInputException.class)
         .hasMessage(
             "layer 'fc' savedActivationBytes (9223372036854775807) exceeds the limit of"

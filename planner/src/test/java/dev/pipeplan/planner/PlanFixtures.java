@@ -4,6 +4,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -34,7 +35,7 @@ public final class PlanFixtures {
             new LayerSpec(
                 "head",
                 LayerKind.LM_HEAD,
-                Map.of("hidden", 64L),
+                LayerShape.of(LayerKind.LM_HEAD, Map.of("hidden", 64L)),
                 1e6,
                 1e6,
                 1e6,
@@ -48,7 +49,16 @@ public final class PlanFixtures {
 
   private static LayerSpec layer(String name, LayerKind kind, long params) {
     return new LayerSpec(
-        name, kind, Map.of("hidden", 64L, "heads", 4L), 2e6, 2e6, 2e6, params, 2048, 1024, null);
+        name,
+        kind,
+        LayerShape.of(kind, Map.of("hidden", 64L, "heads", 4L)),
+        2e6,
+        2e6,
+        2e6,
+        params,
+        2048,
+        1024,
+        null);
   }
 
   public static ClusterSpec twoByTwo() {

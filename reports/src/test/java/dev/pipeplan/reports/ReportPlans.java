@@ -4,6 +4,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -42,7 +43,7 @@ public final class ReportPlans {
           new LayerSpec(
               "block" + i,
               LayerKind.TRANSFORMER_BLOCK,
-              Map.of("hidden", 64L, "heads", 4L),
+              LayerShape.of(LayerKind.TRANSFORMER_BLOCK, Map.of("hidden", 64L, "heads", 4L)),
               2e9,
               2e9,
               2e9,

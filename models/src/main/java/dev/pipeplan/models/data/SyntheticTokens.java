@@ -1,8 +1,10 @@
 package dev.pipeplan.models.data;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 
 /**
@@ -48,31 +50,58 @@ public final class SyntheticTokens {
     }
   }
 
-  /** Tokens per sample of a model: its sequence length, or the first layer's "seq" shape, or 1. */
+  /**
+   * Tokens per sample of a model: its sequence length, or the first embedding, block or head's
+   * {@code seq} dimension, or 1.
+   */
   public static int sequenceLength(ModelSpec model) {
     if (model.sequenceLength() > 0) {
       return model.sequenceLength();
     }
     for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("seq")) {
-        return positiveInt(spec, "seq");
+      OptionalLong seq = seq(spec.shape());
+      if (seq.isPresent()) {
+        return positiveInt(spec, "seq", seq.getAsLong());
       }
     }
     return 1;
   }
 
-  /** The vocabulary of a model's embedding, or 0 when it has none. */
+  /** The vocabulary of a model's embedding (or LM head), or 0 when it has none. */
   public static int vocabulary(ModelSpec model) {
     for (LayerSpec spec : model.layers()) {
-      if (spec.shape().containsKey("vocab")) {
-        return positiveInt(spec, "vocab");
+      OptionalLong vocab = vocab(spec.shape());
+      if (vocab.isPresent()) {
+        return positiveInt(spec, "vocab", vocab.getAsLong());
       }
     }
     return 0;
   }
 
-  private static int positiveInt(LayerSpec spec, String key) {
-    long v = spec.shapeValue(key);
+  private static OptionalLong seq(LayerShape shape) {
+    if (shape instanceof LayerShape.Embedding e) {
+      return e.seq();
+    }
+    if (shape instanceof LayerShape.TransformerBlock b) {
+      return b.seq();
+    }
+    if (shape instanceof LayerShape.LmHead h) {
+      return h.seq();
+    }
+    return OptionalLong.empty();
+  }
+
+  private static OptionalLong vocab(LayerShape shape) {
+    if (shape instanceof LayerShape.Embedding e) {
+      return e.vocab();
+    }
+    if (shape instanceof LayerShape.LmHead h) {
+      return h.vocab();
+    }
+    return OptionalLong.empty();
+  }
+
+  private static int positiveInt(LayerSpec spec, String key, long v) {
     if (v <= 0 || v > Integer.MAX_VALUE) {
       throw new BadInputException(
           "layer '"

@@ -8,6 +8,7 @@ import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelLimits;
@@ -269,7 +270,7 @@ public final class ModelFile {
     return new LayerSpec(
         name,
         kind,
-        shape,
+        LayerShape.of(kind, shape),
         fwdFlops,
         bwdInputFlops,
         bwdWeightFlops,
@@ -378,9 +379,9 @@ public final class ModelFile {
       ObjectNode o = layers.addObject();
       o.put("name", l.name());
       o.put("kind", l.kind().id());
-      if (!l.shape().isEmpty()) {
+      if (!l.shape().values().isEmpty()) {
         ObjectNode shape = o.putObject("shape");
-        l.shape().forEach(shape::put);
+        l.shape().values().forEach(shape::put);
       }
       o.put("forwardFlops", l.forwardFlops());
       o.put("backwardInputFlops", l.backwardInputFlops());

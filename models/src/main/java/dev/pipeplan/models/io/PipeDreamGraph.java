@@ -4,6 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelLimits;
@@ -203,7 +204,7 @@ public final class PipeDreamGraph {
           new LayerSpec(
               node.id + "-" + node.op,
               kind(node.op),
-              Map.of(),
+              LayerShape.unknown(kind(node.op)),
               0,
               0,
               0,

@@ -2,6 +2,7 @@ package dev.pipeplan.models.zoo;
 
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class ResNet50 {
         new LayerSpec(
             "avgpool",
             LayerKind.POOL,
-            poolShape,
+            LayerShape.Dimensions.of(poolShape),
             pooled,
             pooled,
             0,
@@ -56,15 +57,12 @@ final class ResNet50 {
             0,
             (long) b * channels,
             null));
-    Map<String, Long> fcShape = new LinkedHashMap<>();
-    fcShape.put("in", (long) channels);
-    fcShape.put("out", (long) CLASSES);
     double fc = 2.0 * channels * CLASSES;
     layers.add(
         new LayerSpec(
             "fc",
             LayerKind.LINEAR,
-            fcShape,
+            LayerShape.Linear.of(channels, CLASSES),
             fc,
             fc,
             fc,
@@ -89,7 +87,7 @@ final class ResNet50 {
     return new LayerSpec(
         "stem",
         LayerKind.CONV,
-        shape,
+        LayerShape.Dimensions.of(shape),
         flops,
         0,
         flops,
@@ -109,7 +107,7 @@ final class ResNet50 {
     return new LayerSpec(
         "maxpool",
         LayerKind.POOL,
-        shape,
+        LayerShape.Dimensions.of(shape),
         in,
         in,
         0,
@@ -157,7 +155,7 @@ final class ResNet50 {
     return new LayerSpec(
         name,
         LayerKind.CONV,
-        shape,
+        LayerShape.Dimensions.of(shape),
         flops,
         flops,
         flops,

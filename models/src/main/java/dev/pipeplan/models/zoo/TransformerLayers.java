@@ -3,13 +3,12 @@ package dev.pipeplan.models.zoo;
 import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -94,11 +93,7 @@ public final class TransformerLayers {
             what + "parameterCount (vocab x hidden + positions x hidden)",
             multiply(what + "parameterCount (vocab x hidden)", c.vocab(), h),
             multiply(what + "parameterCount (positions x hidden)", c.positions(), h));
-    Map<String, Long> shape = new LinkedHashMap<>();
-    shape.put("vocab", (long) c.vocab());
-    shape.put("hidden", h);
-    shape.put("seq", (long) s);
-    shape.put("positions", (long) c.positions());
+    LayerShape shape = LayerShape.Embedding.of(c.vocab(), h, s, c.positions());
     // A lookup and an add: no matmul. The weight gradient is a scatter-add of s rows; token ids
     // have no gradient.
     double elementwise = (double) s * h;
@@ -155,14 +150,8 @@ public final class TransformerLayers {
     long saved = activations.total();
     long output = outputBytes(c, s, name);
 
-    Map<String, Long> shape = new LinkedHashMap<>();
-    shape.put("hidden", h);
-    shape.put("heads", (long) c.heads());
-    shape.put("kvHeads", (long) c.kvHeads());
-    shape.put("ffn", f);
-    shape.put("seq", (long) s);
-    shape.put("gated", c.gated() ? 1L : 0L);
-    shape.put("bias", c.bias() ? 1L : 0L);
+    LayerShape shape =
+        LayerShape.TransformerBlock.of(h, c.heads(), c.kvHeads(), f, s, c.gated(), c.bias());
     return new LayerSpec(
         name,
         LayerKind.TRANSFORMER_BLOCK,
@@ -260,11 +249,7 @@ public final class TransformerLayers {
         logits);
     ActivationBytes activations = new ActivationBytes(logits, inputs, 0, 0, 0, 0);
     long saved = activations.total();
-    Map<String, Long> shape = new LinkedHashMap<>();
-    shape.put("hidden", h);
-    shape.put("vocab", v);
-    shape.put("seq", (long) s);
-    shape.put("tied", c.tied() ? 1L : 0L);
+    LayerShape shape = LayerShape.LmHead.of(v, h, s, c.tied());
     return new LayerSpec(
         "lm_head",
         LayerKind.LM_HEAD,

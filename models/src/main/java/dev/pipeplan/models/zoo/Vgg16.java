@@ -2,6 +2,7 @@ package dev.pipeplan.models.zoo;
 
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
@@ -63,7 +64,16 @@ final class Vgg16 {
     shape.put("height", (long) size);
     shape.put("width", (long) size);
     return new LayerSpec(
-        name, LayerKind.CONV, shape, flops, first ? 0 : flops, flops, params, saved, output, null);
+        name,
+        LayerKind.CONV,
+        LayerShape.Dimensions.of(shape),
+        flops,
+        first ? 0 : flops,
+        flops,
+        params,
+        saved,
+        output,
+        null);
   }
 
   /** A 2x2 max-pool with stride 2; it keeps its input to route gradients to the maxima. */
@@ -76,7 +86,7 @@ final class Vgg16 {
     return new LayerSpec(
         name,
         LayerKind.POOL,
-        shape,
+        LayerShape.Dimensions.of(shape),
         inputElements,
         inputElements,
         0,
@@ -91,13 +101,10 @@ final class Vgg16 {
     double flops = 2.0 * in * out;
     long params = (long) in * out + out;
     long saved = (long) bytes * in + (hidden ? (long) bytes * out + out : 0);
-    Map<String, Long> shape = new LinkedHashMap<>();
-    shape.put("in", (long) in);
-    shape.put("out", (long) out);
     return new LayerSpec(
         name,
         LayerKind.LINEAR,
-        shape,
+        LayerShape.Linear.of(in, out),
         flops,
         flops,
         flops,

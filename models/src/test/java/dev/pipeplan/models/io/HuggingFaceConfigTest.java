@@ -38,14 +38,16 @@ class HuggingFaceConfigTest {
     assertThat(imported.forwardFlopsPerSample())
         .isEqualTo(Zoo.get("gpt2-xl").forwardFlopsPerSample());
     assertThat(imported.name()).isEqualTo("gpt2-xl");
-    assertThat(imported.layer(0).shape()).containsEntry("positions", 1024L);
+    assertThat(imported.layer(0).shape().values()).containsEntry("positions", 1024L);
   }
 
   @Test
   void mistralUsesGroupedQueryAttentionAndCapsTheDefaultSequence() {
     ModelSpec mistral = ModelLoader.load(TestFiles.resource("hf/mistral-7b").toString());
     assertThat(mistral.totalParameters()).isEqualTo(7_241_732_096L);
-    assertThat(mistral.layer(1).shape()).containsEntry("kvHeads", 8L).containsEntry("gated", 1L);
+    assertThat(mistral.layer(1).shape().values())
+        .containsEntry("kvHeads", 8L)
+        .containsEntry("gated", 1L);
     assertThat(mistral.sequenceLength()).isEqualTo(HuggingFaceConfig.MAX_DEFAULT_SEQUENCE);
     assertThat(mistral.dtype()).isEqualTo(DType.BF16);
     assertThat(
@@ -58,7 +60,7 @@ class HuggingFaceConfigTest {
     ModelSpec qwen = HuggingFaceConfig.read(TestFiles.resource("hf/qwen2-0.5b/config.json"), 1024);
     // Published 494,032,768 includes 27,648 q/k/v biases that the Llama-style block does not model.
     assertThat(qwen.totalParameters()).isEqualTo(494_032_768L - 27_648L);
-    assertThat(qwen.layer(qwen.layerCount() - 1).shape()).containsEntry("tied", 1L);
+    assertThat(qwen.layer(qwen.layerCount() - 1).shape().values()).containsEntry("tied", 1L);
   }
 
   @Test

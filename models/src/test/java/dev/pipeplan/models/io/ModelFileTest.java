@@ -45,7 +45,7 @@ class ModelFileTest {
     assertThat(m.fullyMeasured()).isFalse();
     assertThat(m.layer(0).backwardInputFlops()).isEqualTo(536_870_912.0);
     assertThat(m.layer(0).backwardWeightFlops()).isEqualTo(536_870_912.0);
-    assertThat(m.layer(0).shape()).containsEntry("hidden", 2048L);
+    assertThat(m.layer(0).shape().values()).containsEntry("hidden", 2048L);
     assertThat(m.totalParameters()).isEqualTo(2 * 2_099_712L);
   }
 

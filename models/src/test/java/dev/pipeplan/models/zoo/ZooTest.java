@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import org.junit.jupiter.api.Test;
@@ -75,9 +76,7 @@ class ZooTest {
     long kv = 8 * 128;
     assertThat(block.parameterCount()).isEqualTo(2 * h * h + 2 * h * kv + 3 * h * 28672 + 2 * h);
     assertThat(block.shape())
-        .containsEntry("kvHeads", 8L)
-        .containsEntry("gated", 1L)
-        .containsEntry("bias", 0L);
+        .isEqualTo(LayerShape.TransformerBlock.of(h, 64, 8, 28672, 4096, true, false));
   }
 
   @Test
@@ -118,7 +117,9 @@ class ZooTest {
     assertThat(tiny.trainingFlopsPerSample()).isLessThan(1e8);
     assertThat(tiny.dtype()).isEqualTo(DType.FP32);
     ModelSpec small = Zoo.get("gpt-small-cpu");
-    assertThat(small.layer(1).shape()).containsEntry("hidden", 256L).containsEntry("seq", 64L);
+    assertThat(small.layer(1).shape().values())
+        .containsEntry("hidden", 256L)
+        .containsEntry("seq", 64L);
     assertThat(small.layerCount()).isEqualTo(10);
   }
 
@@ -127,7 +128,7 @@ class ZooTest {
     ModelSpec gpt2 = Zoo.get("gpt2-xl");
     LayerSpec head = gpt2.layer(gpt2.layerCount() - 1);
     assertThat(head.kind()).isEqualTo(LayerKind.LM_HEAD);
-    assertThat(head.shape()).containsEntry("tied", 1L);
+    assertThat(head.shape().values()).containsEntry("tied", 1L);
     assertThat(head.parameterCount()).isEqualTo(2 * 1600);
     assertThat(head.forwardFlops()).isEqualTo(2.0 * 1024 * 1600 * 50257);
   }
@@ -136,12 +137,13 @@ class ZooTest {
   void layersAreEmbeddingBlocksAndHeadWithTheExecutorsShapeKeys() {
     ModelSpec tiny = Zoo.get("gpt-tiny");
     assertThat(tiny.layerCount()).isEqualTo(10);
-    assertThat(tiny.layer(0).shape()).containsOnlyKeys("vocab", "hidden", "seq", "positions");
-    assertThat(tiny.layer(1).shape())
+    assertThat(tiny.layer(0).shape().values())
+        .containsOnlyKeys("vocab", "hidden", "seq", "positions");
+    assertThat(tiny.layer(1).shape().values())
         .containsOnlyKeys("hidden", "heads", "kvHeads", "ffn", "seq", "gated", "bias");
-    assertThat(tiny.layer(9).shape()).containsOnlyKeys("hidden", "vocab", "seq", "tied");
+    assertThat(tiny.layer(9).shape().values()).containsOnlyKeys("hidden", "vocab", "seq", "tied");
     assertThat(tiny.sequenceLength()).isEqualTo(32);
-    assertThat(Zoo.get("llama2-7b").layer(0).shape()).containsEntry("positions", 0L);
+    assertThat(Zoo.get("llama2-7b").layer(0).shape().values()).containsEntry("positions", 0L);
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.io.AtomicFiles;
@@ -20,9 +21,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * Writes a plan as a small Python package that trains the plan's GPT with PyTorch's {@code
@@ -137,20 +140,22 @@ public final class TorchScriptExport {
                 + "; the torch-script launcher builds embedding, transformer_block and lm_head"
                 + " layers only. Maybe export to pytorch-csv and build the model yourself.");
       }
-      for (String key : requiredShape(layer.kind())) {
-        if (!layer.shape().containsKey(key)) {
-          throw new BadInputException(
-              "layer '"
-                  + layer.name()
-                  + "' ("
-                  + layer.kind().id()
-                  + ") has no shape '"
-                  + key
-                  + "', which the torch-script launcher needs to build it; it has "
-                  + layer.shape().keySet()
-                  + ". Maybe use a model from the zoo or add the shape to the model file.");
-        }
-      }
+      needed(layer.shape())
+          .forEach(
+              (key, value) -> {
+                if (value.isEmpty()) {
+                  throw new BadInputException(
+                      "layer '"
+                          + layer.name()
+                          + "' ("
+                          + layer.kind().id()
+                          + ") has no shape '"
+                          + key
+                          + "', which the torch-script launcher needs to build it; it has "
+                          + layer.shape().values().keySet()
+                          + ". Maybe use a model from the zoo or add the shape to the model file.");
+                }
+              });
     }
     if (plan.parallelism().tp() > 1) {
       throw new BadInputException(
@@ -169,12 +174,22 @@ public final class TorchScriptExport {
     }
   }
 
-  private static List<String> requiredShape(LayerKind kind) {
-    return switch (kind) {
-      case EMBEDDING -> List.of("vocab", "hidden");
-      case TRANSFORMER_BLOCK -> List.of("hidden", "heads", "kvHeads", "ffn");
-      case MLP, LM_HEAD, CONV, POOL, LINEAR, NORM, OTHER -> List.of("hidden", "vocab");
-    };
+  /** The dimensions the launcher builds a layer from, by their file key, in the order checked. */
+  private static Map<String, OptionalLong> needed(LayerShape shape) {
+    Map<String, OptionalLong> needed = new LinkedHashMap<>();
+    if (shape instanceof LayerShape.Embedding embedding) {
+      needed.put("vocab", embedding.vocab());
+      needed.put("hidden", embedding.hidden());
+    } else if (shape instanceof LayerShape.TransformerBlock block) {
+      needed.put("hidden", block.hidden());
+      needed.put("heads", block.heads());
+      needed.put("kvHeads", block.kvHeads());
+      needed.put("ffn", block.ffn());
+    } else if (shape instanceof LayerShape.LmHead head) {
+      needed.put("hidden", head.hidden());
+      needed.put("vocab", head.vocab());
+    }
+    return needed;
   }
 
   /**
@@ -204,9 +219,7 @@ public final class TorchScriptExport {
       node.put("name", layer.name());
       node.put("kind", layer.kind().id());
       ObjectNode shape = node.putObject("shape");
-      for (Map.Entry<String, Long> e : layer.shape().entrySet()) {
-        shape.put(e.getKey(), e.getValue());
-      }
+      layer.shape().values().forEach(shape::put);
     }
     Exports.putStages(root, plan);
     return Json.write(root);

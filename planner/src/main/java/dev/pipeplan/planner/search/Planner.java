@@ -2,7 +2,7 @@ package dev.pipeplan.planner.search;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
-import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.OptimizerSharding;
@@ -700,9 +700,9 @@ public final class Planner {
       if (layer.hasMeasuredTimes()) {
         measured = true;
       }
-      if (layer.kind() == LayerKind.TRANSFORMER_BLOCK && heads == 0) {
-        heads = layer.shape().getOrDefault("heads", 0L);
-        kvHeads = layer.shape().getOrDefault("kvHeads", heads);
+      if (layer.shape() instanceof LayerShape.TransformerBlock block && heads == 0) {
+        heads = block.heads().orElse(0);
+        kvHeads = block.kvHeads().orElse(heads);
       }
     }
     List<Integer> out = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.pipeplan.planner.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.models.ClusterSpec;
-import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
@@ -63,8 +63,8 @@ class IterationTermsTest {
         // GPT-2 ties its head to the embedding: on eight devices, two nodes apart, the two tables'
         // fp32 gradients are all-reduced over the inter-node link, and that is all the sync there
         // is
-        LayerSpec head = GPT2.layer(GPT2.layerCount() - 1);
-        long table = head.shapeValue("vocab") * head.shapeValue("hidden");
+        LayerShape.LmHead head = (LayerShape.LmHead) GPT2.layer(GPT2.layerCount() - 1).shape();
+        long table = head.vocab().getAsLong() * head.hidden().getAsLong();
         assertThat(sync)
             .as("%s: dp sync", c)
             .isEqualTo(

@@ -8,6 +8,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
@@ -23,7 +24,6 @@ import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -225,7 +225,16 @@ class PlannerTest {
     for (int i = 0; i < 12; i++) {
       layers.add(
           new LayerSpec(
-              "l" + i, LayerKind.MLP, Map.of(), 4e12, 4e12, 4e12, 1000, 1 << 20, 1 << 16, null));
+              "l" + i,
+              LayerKind.MLP,
+              LayerShape.unknown(LayerKind.MLP),
+              4e12,
+              4e12,
+              4e12,
+              1000,
+              1 << 20,
+              1 << 16,
+              null));
     }
     ModelSpec uniform = new ModelSpec("uniform-12", layers, DType.BF16, 0);
     ClusterSpec mixed =

@@ -2,6 +2,7 @@ package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -89,14 +90,14 @@ final class LayerSums {
       layerInputs[i + 1] = layerInputs[i] + (i == 0 ? 0 : model.layer(i - 1).outputBytes());
       boolean block = layer.kind() == LayerKind.TRANSFORMER_BLOCK;
       // QKᵀ and softmax·V, 2·s²·h each: what selective recomputation runs again.
-      attentionCoreFlops[i + 1] =
-          attentionCoreFlops[i]
-              + (block && layer.shape().containsKey("seq") && layer.shape().containsKey("hidden")
-                  ? 4.0
-                      * layer.shapeValue("seq")
-                      * layer.shapeValue("seq")
-                      * layer.shapeValue("hidden")
-                  : 0);
+      double attentionCore = 0;
+      if (layer.shape() instanceof LayerShape.TransformerBlock shape
+          && shape.seq().isPresent()
+          && shape.hidden().isPresent()) {
+        long seq = shape.seq().getAsLong();
+        attentionCore = 4.0 * seq * seq * shape.hidden().getAsLong();
+      }
+      attentionCoreFlops[i + 1] = attentionCoreFlops[i] + attentionCore;
       blocks[i + 1] = blocks[i] + (block ? 1 : 0);
       blockOutputBytes[i + 1] = blockOutputBytes[i] + (block ? layer.outputBytes() : 0);
     }

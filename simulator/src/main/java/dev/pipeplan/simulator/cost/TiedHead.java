@@ -1,6 +1,7 @@
 package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 
@@ -27,12 +28,15 @@ record TiedHead(int headIndex, int embeddingIndex, long tableParameters) {
     }
     for (int i = model.layerCount() - 1; i >= 0; i--) {
       LayerSpec layer = model.layer(i);
-      if (layer.kind() == LayerKind.LM_HEAD) {
-        Long tied = layer.shape().get("tied");
-        Long vocab = layer.shape().get("vocab");
-        Long hidden = layer.shape().get("hidden");
-        if (tied != null && tied == 1L && vocab != null && hidden != null && embedding >= 0) {
-          return new TiedHead(i, embedding, Math.multiplyExact(vocab, hidden));
+      if (layer.shape() instanceof LayerShape.LmHead head) {
+        if (head.tied().orElse(0) == 1L
+            && head.vocab().isPresent()
+            && head.hidden().isPresent()
+            && embedding >= 0) {
+          return new TiedHead(
+              i,
+              embedding,
+              Math.multiplyExact(head.vocab().getAsLong(), head.hidden().getAsLong()));
         }
         break;
       }

@@ -8,6 +8,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -40,7 +41,8 @@ class CostModelsTest {
       long saved,
       long out,
       MeasuredTimes measured) {
-    return new LayerSpec(name, kind, Map.of(), f, i, w, params, saved, out, measured);
+    return new LayerSpec(
+        name, kind, LayerShape.unknown(kind), f, i, w, params, saved, out, measured);
   }
 
   private static ModelSpec model(MeasuredTimes first, MeasuredTimes second) {

@@ -6,6 +6,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.MeasuredTimes;
@@ -41,11 +42,20 @@ class CostSourcesTest {
         "two",
         List.of(
             new LayerSpec(
-                "linear", LayerKind.LINEAR, Map.of(), 1e9, 1e9, 2e9, 1000, 340, 100, first),
+                "linear",
+                LayerKind.LINEAR,
+                LayerShape.unknown(LayerKind.LINEAR),
+                1e9,
+                1e9,
+                2e9,
+                1000,
+                340,
+                100,
+                first),
             new LayerSpec(
                 "block",
                 LayerKind.TRANSFORMER_BLOCK,
-                Map.of(),
+                LayerShape.unknown(LayerKind.TRANSFORMER_BLOCK),
                 2e9,
                 2e9,
                 2e9,

@@ -8,6 +8,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -44,9 +45,27 @@ class IterationCostsTest {
         "two",
         List.of(
             new LayerSpec(
-                "a", LayerKind.LINEAR, Map.of(), 1e9, 1e9, 1e9, firstParameters, 1, 1, null),
+                "a",
+                LayerKind.LINEAR,
+                LayerShape.unknown(LayerKind.LINEAR),
+                1e9,
+                1e9,
+                1e9,
+                firstParameters,
+                1,
+                1,
+                null),
             new LayerSpec(
-                "b", LayerKind.LINEAR, Map.of(), 1e9, 1e9, 1e9, secondParameters, 1, 1, null)),
+                "b",
+                LayerKind.LINEAR,
+                LayerShape.unknown(LayerKind.LINEAR),
+                1e9,
+                1e9,
+                1e9,
+                secondParameters,
+                1,
+                1,
+                null)),
         DType.FP16,
         0);
   }

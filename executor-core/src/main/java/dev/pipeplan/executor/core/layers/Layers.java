@@ -2,8 +2,10 @@ package dev.pipeplan.executor.core.layers;
 
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 
 /**
@@ -25,35 +27,44 @@ public final class Layers {
 
   /** One layer from its shape, its parameters allocated on {@code ops}. */
   public static Layer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
-    return switch (spec.kind()) {
-      case EMBEDDING ->
-          new EmbeddingLayer(
-              ops,
-              spec.name(),
-              dim(spec, "vocab"),
-              dim(spec, "hidden"),
-              spec.shape().containsKey("positions") ? dim(spec, "positions") : dim(spec, "seq"),
-              random);
-      case TRANSFORMER_BLOCK -> {
-        int heads = dim(spec, "heads");
-        yield new TransformerBlockLayer(
-            ops,
-            spec.name(),
-            dim(spec, "hidden"),
-            heads,
-            spec.shape().containsKey("kvHeads") ? dim(spec, "kvHeads") : heads,
-            dim(spec, "ffn"),
-            flag(spec, "gated"),
-            !spec.shape().containsKey("bias") || flag(spec, "bias"),
-            random);
-      }
-      case LM_HEAD ->
-          new LmHeadLayer(ops, spec.name(), dim(spec, "hidden"), dim(spec, "vocab"), random);
-      case MLP ->
-          new MlpLayer(
-              ops, spec.name(), dim(spec, "in"), dim(spec, "hidden"), dim(spec, "out"), random);
-      case CONV, POOL, LINEAR, NORM, OTHER -> throw cannotRun(spec);
-    };
+    LayerShape shape = spec.shape();
+    if (shape instanceof LayerShape.Embedding e) {
+      int vocab = dim(spec, "vocab", e.vocab());
+      int hidden = dim(spec, "hidden", e.hidden());
+      int positions =
+          e.positions().isPresent()
+              ? dim(spec, "positions", e.positions())
+              : dim(spec, "seq", e.seq());
+      return new EmbeddingLayer(ops, spec.name(), vocab, hidden, positions, random);
+    }
+    if (shape instanceof LayerShape.TransformerBlock b) {
+      int heads = dim(spec, "heads", b.heads());
+      int hidden = dim(spec, "hidden", b.hidden());
+      int kvHeads = b.kvHeads().isPresent() ? dim(spec, "kvHeads", b.kvHeads()) : heads;
+      int ffn = dim(spec, "ffn", b.ffn());
+      return new TransformerBlockLayer(
+          ops,
+          spec.name(),
+          hidden,
+          heads,
+          kvHeads,
+          ffn,
+          b.gated().orElse(0) != 0,
+          b.bias().orElse(1) != 0,
+          random);
+    }
+    if (shape instanceof LayerShape.LmHead h) {
+      int hidden = dim(spec, "hidden", h.hidden());
+      int vocab = dim(spec, "vocab", h.vocab());
+      return new LmHeadLayer(ops, spec.name(), hidden, vocab, random);
+    }
+    if (shape instanceof LayerShape.Mlp m) {
+      int in = dim(spec, "in", m.in());
+      int hidden = dim(spec, "hidden", m.hidden());
+      int out = dim(spec, "out", m.out());
+      return new MlpLayer(ops, spec.name(), in, hidden, out, random);
+    }
+    throw cannotRun(spec);
   }
 
   private static BadInputException cannotRun(LayerSpec spec) {
@@ -65,8 +76,47 @@ public final class Layers {
             + ", which the executor cannot run; it runs embedding, transformer_block, mlp and lm_head layers");
   }
 
-  private static int dim(LayerSpec spec, String key) {
-    long v = spec.shapeValue(key);
+  /** The width of a row of the layer's input: an MLP's {@code in}, the other kinds' hidden. */
+  public static long inputWidth(LayerSpec spec) {
+    if (spec.shape() instanceof LayerShape.Mlp m) {
+      return present(spec, "in", m.in());
+    }
+    return hidden(spec);
+  }
+
+  /** The layer's {@code hidden} dimension (an MLP's inner width). */
+  public static long hidden(LayerSpec spec) {
+    LayerShape shape = spec.shape();
+    OptionalLong hidden = OptionalLong.empty();
+    if (shape instanceof LayerShape.Embedding e) {
+      hidden = e.hidden();
+    } else if (shape instanceof LayerShape.TransformerBlock b) {
+      hidden = b.hidden();
+    } else if (shape instanceof LayerShape.LmHead h) {
+      hidden = h.hidden();
+    } else if (shape instanceof LayerShape.Mlp m) {
+      hidden = m.hidden();
+    }
+    return present(spec, "hidden", hidden);
+  }
+
+  private static long present(LayerSpec spec, String key, OptionalLong dimension) {
+    if (dimension.isEmpty()) {
+      throw new BadInputException(
+          "layer '"
+              + spec.name()
+              + "' ("
+              + spec.kind().id()
+              + ") has no shape parameter '"
+              + key
+              + "'");
+    }
+    return dimension.getAsLong();
+  }
+
+  /** A dimension as an int size; {@code key} names it in the messages. */
+  private static int dim(LayerSpec spec, String key, OptionalLong dimension) {
+    long v = present(spec, key, dimension);
     if (v <= 0 || v > Integer.MAX_VALUE) {
       throw new BadInputException(
           "layer '"
@@ -79,9 +129,5 @@ public final class Layers {
               + Integer.MAX_VALUE);
     }
     return (int) v;
-  }
-
-  private static boolean flag(LayerSpec spec, String key) {
-    return spec.shape().containsKey(key) && spec.shapeValue(key) != 0;
   }
 }

@@ -25,12 +25,12 @@ public record DistinctLayers(List<Integer> firstLayers, List<Integer> distinctOf
   /** Groups {@code model}'s layers by kind and shape. */
   public static DistinctLayers of(ModelSpec model) {
     Objects.requireNonNull(model, "model");
-    Map<String, Integer> byShape = new HashMap<>();
+    Map<List<Object>, Integer> byShape = new HashMap<>();
     List<Integer> firsts = new ArrayList<>();
     List<Integer> of = new ArrayList<>(model.layerCount());
     for (int l = 0; l < model.layerCount(); l++) {
       LayerSpec spec = model.layer(l);
-      String shapeKey = spec.kind().id() + spec.shape();
+      List<Object> shapeKey = List.of(spec.kind(), spec.shape());
       Integer known = byShape.get(shapeKey);
       if (known == null) {
         known = firsts.size();

@@ -2,6 +2,7 @@ package dev.pipeplan.executor.core.profile;
 
 import dev.pipeplan.executor.core.layers.DeviceBatch;
 import dev.pipeplan.executor.core.layers.Layer;
+import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.layers.LmHeadLayer;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
@@ -76,7 +77,7 @@ public final class StreamRounds {
     }
     SyntheticTokens data = new SyntheticTokens(seed, vocab, seq, b);
     SyntheticTokens.Batch tl = data.samples(0, 0, b);
-    long width = spec.shapeValue("hidden");
+    long width = Layers.hidden(spec);
     List<DeviceBatch> batches = new ArrayList<>(n);
     List<Tensor> inputs = new ArrayList<>(n);
     List<Tensor> grads = new ArrayList<>(n);

@@ -300,7 +300,7 @@ public final class WorkerRounds {
     Tensor input =
         spec.kind() == LayerKind.EMBEDDING
             ? null
-            : ops.upload(normal(random, 1.0, (long) data.rows() * inputWidth(spec)));
+            : ops.upload(normal(random, 1.0, (long) data.rows() * Layers.inputWidth(spec)));
     try {
       measureRounds(
           ops,
@@ -407,9 +407,5 @@ public final class WorkerRounds {
     } catch (BrokenBarrierException | TimeoutException e) {
       throw new IllegalStateException("a concurrent profiling worker stopped", e);
     }
-  }
-
-  private static long inputWidth(LayerSpec spec) {
-    return spec.kind() == LayerKind.MLP ? spec.shapeValue("in") : spec.shapeValue("hidden");
   }
 }

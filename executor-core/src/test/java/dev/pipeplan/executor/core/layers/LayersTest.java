@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** Building the shared layers from a model's layer shapes. */
 class LayersTest {
-  private static LayerSpec spec(String name, LayerKind kind, Map<String, Long> shape) {
+  private static LayerSpec spec(String name, LayerKind kind, LayerShape shape) {
     return new LayerSpec(name, kind, shape, 1, 1, 1, 1, 0, 0, null);
   }
 
@@ -22,9 +23,7 @@ class LayersTest {
     HostOps ops = new HostOps();
     Layer<?> layer =
         Layers.build(
-            ops,
-            spec("mlp1", LayerKind.MLP, Map.of("in", 5L, "hidden", 7L, "out", 3L)),
-            new SplittableRandom(1));
+            ops, spec("mlp1", LayerKind.MLP, LayerShape.Mlp.of(5, 7, 3)), new SplittableRandom(1));
     assertThat(layer).isInstanceOf(MlpLayer.class);
     assertThat(layer.parameters())
         .extracting(Param::name)
@@ -34,7 +33,7 @@ class LayersTest {
 
   @Test
   void theSameStreamGivesTheSameWeights() {
-    LayerSpec mlp = spec("mlp1", LayerKind.MLP, Map.of("in", 4L, "hidden", 4L, "out", 4L));
+    LayerSpec mlp = spec("mlp1", LayerKind.MLP, LayerShape.Mlp.of(4, 4, 4));
     HostOps ops = new HostOps();
     Layer<?> a = Layers.build(ops, mlp, new SplittableRandom(9));
     Layer<?> b = Layers.build(ops, mlp, new SplittableRandom(9));
@@ -48,7 +47,9 @@ class LayersTest {
     assertThatThrownBy(
             () ->
                 Layers.build(
-                    ops, spec("c", LayerKind.CONV, Map.of("in", 1L)), new SplittableRandom(1)))
+                    ops,
+                    spec("c", LayerKind.CONV, LayerShape.of(LayerKind.CONV, Map.of("in", 1L))),
+                    new SplittableRandom(1)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("layer 'c' is of kind conv")
         .hasMessageContaining("embedding, transformer_block, mlp and lm_head");
@@ -56,9 +57,20 @@ class LayersTest {
             () ->
                 Layers.build(
                     ops,
-                    spec("m", LayerKind.MLP, Map.of("in", 0L, "hidden", 2L, "out", 2L)),
+                    spec("m", LayerKind.MLP, LayerShape.Mlp.of(0, 2, 2)),
                     new SplittableRandom(1)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("layer 'm' shape in (0) must be in 1..");
+    assertThatThrownBy(
+            () ->
+                Layers.build(
+                    ops,
+                    spec(
+                        "m",
+                        LayerKind.MLP,
+                        LayerShape.of(LayerKind.MLP, Map.of("in", 2L, "hidden", 2L))),
+                    new SplittableRandom(1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("layer 'm' (mlp) has no shape parameter 'out'");
   }
 }

@@ -1,6 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
-import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import java.util.Objects;
@@ -93,11 +93,11 @@ public final class Collectives {
     if (collectives == 0) {
       return 0;
     }
-    if (layer.kind() == LayerKind.LM_HEAD) {
+    if (layer.shape() instanceof LayerShape.LmHead head) {
       // The head's output is a loss; what it reduces is the gradient of its input, s × h.
       activation =
-          (double) layer.shape().getOrDefault("seq", 0L)
-              * layer.shape().getOrDefault("hidden", 0L)
+          (double) head.seq().orElse(0)
+              * head.hidden().orElse(0)
               * bytesPerElement
               * microBatchSize;
     }

@@ -1,16 +1,17 @@
 package dev.pipeplan.simulator.cost.roofline;
 
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * A layer's kernels for one pass on one tensor-parallel rank, from its kind and shape (the keys
- * {@code dev.pipeplan.models.zoo.TransformerLayers} writes). Megatron's layout: the QKV and MLP-up
- * GEMMs are split by columns over the t ranks, the output and MLP-down GEMMs by rows, the LM head
- * by vocabulary; key/value heads fewer than t are replicated.
+ * A layer's kernels for one pass on one tensor-parallel rank, from its kind and its typed {@link
+ * LayerShape} (the dimensions {@code dev.pipeplan.models.zoo.TransformerLayers} writes). Megatron's
+ * layout: the QKV and MLP-up GEMMs are split by columns over the t ranks, the output and MLP-down
+ * GEMMs by rows, the LM head by vocabulary; key/value heads fewer than t are replicated.
  *
  * <p>A transformer block's forward, for T = b·s tokens, e bytes per element, rows = T (or T/t with
  * sequence parallelism) for the norms and residual adds:
@@ -44,15 +45,11 @@ import java.util.Objects;
  * keeping the softmax for the backward (read 4, write 4); the backward scales the softmax by the
  * loss gradient (read 4, write 4) and casts it back (read 4, write e).
  *
- * <p>A layer without these shape keys (convolutions, pooling, user layers, blocks described by
+ * <p>A layer without these dimensions (convolutions, pooling, user layers, blocks described by
  * FLOPs only) is one {@link Op.Unshaped}: its FLOPs plus its weights streamed once.
  */
 public final class LayerOps {
   private LayerOps() {}
-
-  private static final String[] BLOCK_KEYS = {"hidden", "heads", "kvHeads", "ffn", "seq", "gated"};
-  private static final String[] HEAD_KEYS = {"hidden", "vocab", "seq"};
-  private static final String[] EMBEDDING_KEYS = {"hidden", "seq"};
 
   /**
    * The kernels of one pass of a layer over a micro-batch on one tensor rank.
@@ -86,36 +83,54 @@ public final class LayerOps {
               + ", "
               + bytesPerElement);
     }
-    Shape x = new Shape(layer, microBatchSize, tensorParallel, bytesPerElement, options);
     List<Op> ops = new ArrayList<>();
-    boolean shaped =
-        switch (layer.kind()) {
-          case TRANSFORMER_BLOCK -> hasKeys(layer, BLOCK_KEYS);
-          case LM_HEAD -> hasKeys(layer, HEAD_KEYS);
-          case EMBEDDING -> hasKeys(layer, EMBEDDING_KEYS);
-          case MLP, LINEAR, CONV, POOL, NORM, OTHER -> false;
-        };
-    if (!shaped) {
+    LayerShape shape = layer.shape();
+    if (shape instanceof LayerShape.TransformerBlock block
+        && block.hidden().isPresent()
+        && block.heads().isPresent()
+        && block.kvHeads().isPresent()
+        && block.ffn().isPresent()
+        && block.seq().isPresent()
+        && block.gated().isPresent()) {
+      Shape x =
+          new Shape(
+              block.seq().getAsLong(),
+              block.hidden().getAsLong(),
+              microBatchSize,
+              tensorParallel,
+              bytesPerElement,
+              options);
+      block(ops, block, pass, x, features, options);
+    } else if (shape instanceof LayerShape.LmHead head
+        && head.hidden().isPresent()
+        && head.vocab().isPresent()
+        && head.seq().isPresent()) {
+      Shape x =
+          new Shape(
+              head.seq().getAsLong(),
+              head.hidden().getAsLong(),
+              microBatchSize,
+              tensorParallel,
+              bytesPerElement,
+              options);
+      lmHead(ops, head, pass, x);
+    } else if (shape instanceof LayerShape.Embedding embedding
+        && embedding.hidden().isPresent()
+        && embedding.seq().isPresent()) {
+      Shape x =
+          new Shape(
+              embedding.seq().getAsLong(),
+              embedding.hidden().getAsLong(),
+              microBatchSize,
+              tensorParallel,
+              bytesPerElement,
+              options);
+      embedding(ops, embedding, pass, x, features);
+    } else {
+      Shape x = new Shape(1, 1, microBatchSize, tensorParallel, bytesPerElement, options);
       ops.add(unshaped(layer, pass, x));
-      return List.copyOf(ops);
-    }
-    switch (layer.kind()) {
-      case TRANSFORMER_BLOCK -> block(ops, layer, pass, x, features, options);
-      case LM_HEAD -> lmHead(ops, layer, pass, x);
-      case EMBEDDING -> embedding(ops, layer, pass, x, features);
-      case MLP, LINEAR, CONV, POOL, NORM, OTHER ->
-          throw new IllegalStateException("unshaped kind " + layer.kind());
     }
     return List.copyOf(ops);
-  }
-
-  private static boolean hasKeys(LayerSpec layer, String[] keys) {
-    for (String k : keys) {
-      if (!layer.shape().containsKey(k)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** The sizes every builder uses, for one micro-batch on one rank. */
@@ -128,14 +143,14 @@ public final class LayerOps {
     final long rows;
     final long hidden;
 
-    Shape(LayerSpec layer, int b, int t, int e, RooflineOptions options) {
+    Shape(long seq, long hidden, int b, int t, int e, RooflineOptions options) {
       this.b = b;
       this.t = t;
       this.e = e;
-      this.seq = layer.shape().getOrDefault("seq", 1L);
+      this.seq = seq;
       this.tokens = this.b * seq;
       this.rows = options.sequenceParallel() ? ceilDiv(tokens, t) : tokens;
-      this.hidden = layer.shape().getOrDefault("hidden", 1L);
+      this.hidden = hidden;
     }
   }
 
@@ -154,19 +169,19 @@ public final class LayerOps {
 
   private static void block(
       List<Op> ops,
-      LayerSpec layer,
+      LayerShape.TransformerBlock layer,
       Pass pass,
       Shape x,
       ModelFeatures features,
       RooflineOptions options) {
     long h = x.hidden;
-    long heads = layer.shapeValue("heads");
+    long heads = layer.heads().getAsLong();
     long d = h / heads;
     long q = ceilDiv(heads, x.t) * d;
-    long kv = ceilDiv(layer.shapeValue("kvHeads"), x.t) * d;
-    long f = ceilDiv(layer.shapeValue("ffn"), x.t);
-    long up = (layer.shapeValue("gated") != 0 ? 2 : 1) * f;
-    boolean gated = layer.shapeValue("gated") != 0;
+    long kv = ceilDiv(layer.kvHeads().getAsLong(), x.t) * d;
+    long f = ceilDiv(layer.ffn().getAsLong(), x.t);
+    boolean gated = layer.gated().getAsLong() != 0;
+    long up = (gated ? 2 : 1) * f;
     long tokens = x.tokens;
     double e = x.e;
     double rowBytes = x.rows * h * e;
@@ -252,9 +267,9 @@ public final class LayerOps {
     }
   }
 
-  private static void lmHead(List<Op> ops, LayerSpec layer, Pass pass, Shape x) {
+  private static void lmHead(List<Op> ops, LayerShape.LmHead layer, Pass pass, Shape x) {
     long h = x.hidden;
-    long vocab = ceilDiv(layer.shapeValue("vocab"), x.t);
+    long vocab = ceilDiv(layer.vocab().getAsLong(), x.t);
     double e = x.e;
     double rowBytes = x.rows * h * e;
     double logits = (double) x.tokens * vocab;
@@ -281,10 +296,10 @@ public final class LayerOps {
   }
 
   private static void embedding(
-      List<Op> ops, LayerSpec layer, Pass pass, Shape x, ModelFeatures features) {
+      List<Op> ops, LayerShape.Embedding layer, Pass pass, Shape x, ModelFeatures features) {
     double e = x.e;
     double bytes = x.tokens * x.hidden * e;
-    boolean positions = layer.shape().getOrDefault("positions", 0L) > 0;
+    boolean positions = layer.positions().orElse(0) > 0;
     switch (pass) {
       case FORWARD -> {
         ops.add(new Op.MemoryOp(positions ? 2 * bytes : bytes, bytes));

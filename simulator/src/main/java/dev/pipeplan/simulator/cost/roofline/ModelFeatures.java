@@ -1,6 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
-import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import java.util.Objects;
@@ -23,12 +23,14 @@ public record ModelFeatures(boolean rotary, boolean dropout, boolean causal) {
     boolean rotary = false;
     boolean dropout = false;
     for (LayerSpec layer : model.layers()) {
-      if (layer.kind() == LayerKind.EMBEDDING) {
-        rotary = layer.shape().getOrDefault("positions", 1L) == 0;
+      if (layer.shape() instanceof LayerShape.Embedding embedding) {
+        rotary = embedding.positions().orElse(1) == 0;
       }
-      if (layer.kind() == LayerKind.TRANSFORMER_BLOCK) {
-        Long explicit = layer.shape().get("dropout");
-        dropout = explicit != null ? explicit != 0 : layer.shape().getOrDefault("bias", 0L) != 0;
+      if (layer.shape() instanceof LayerShape.TransformerBlock block) {
+        dropout =
+            block.dropout().isPresent()
+                ? block.dropout().getAsLong() != 0
+                : block.bias().orElse(0) != 0;
       }
     }
     return new ModelFeatures(rotary, dropout, true);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -13,7 +14,6 @@ import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.TransformerLayers;
 import dev.pipeplan.models.zoo.Zoo;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -112,7 +112,17 @@ class LayerOpsTest {
   @Test
   void aLayerWithoutShapeIsItsFlopsPlusItsWeights() {
     LayerSpec conv =
-        new LayerSpec("conv", LayerKind.CONV, Map.of(), 1e9, 2e9, 3e9, 1000, 0, 8, null);
+        new LayerSpec(
+            "conv",
+            LayerKind.CONV,
+            LayerShape.unknown(LayerKind.CONV),
+            1e9,
+            2e9,
+            3e9,
+            1000,
+            0,
+            8,
+            null);
     List<Op> forward =
         LayerOps.of(
             conv,

@@ -1,0 +1,346 @@
+package dev.pipeplan.models;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The dimensions of one layer, typed by what the layer computes: the keys a kind's readers use (the
+ * zoo writes all of them) are fields, so a misspelt key does not compile. A model file may leave
+ * any of them out; an absent dimension is an empty {@link OptionalLong} and each reader says what
+ * it does without it. Keys a kind does not define are carried in {@code others}, read by no code,
+ * so that a file reads and writes back to the same bytes.
+ *
+ * <p>In files the shape is the map {@link #values()}: one whole number per key, sorted by key.
+ */
+public sealed interface LayerShape
+    permits LayerShape.Embedding,
+        LayerShape.TransformerBlock,
+        LayerShape.LmHead,
+        LayerShape.Mlp,
+        LayerShape.Linear,
+        LayerShape.Dimensions {
+
+  /** Every present dimension by its file key, sorted by key: what files hold. */
+  @JsonValue
+  SortedMap<String, Long> values();
+
+  /** No dimensions: a layer described by FLOPs and bytes only. */
+  static LayerShape none() {
+    return Dimensions.NONE;
+  }
+
+  /** The shape of a layer of {@code kind} whose dimensions are not known (an imported profile). */
+  static LayerShape unknown(LayerKind kind) {
+    return of(kind, Map.of());
+  }
+
+  /**
+   * The shape of a layer of {@code kind} from its file map: the typed record of embedding,
+   * transformer_block, lm_head, mlp and linear layers, {@link Dimensions} for the others.
+   */
+  static LayerShape of(LayerKind kind, Map<String, Long> values) {
+    Objects.requireNonNull(kind, "kind");
+    TreeMap<String, Long> left = new TreeMap<>(Objects.requireNonNull(values, "shape"));
+    LayerShape shape =
+        switch (kind) {
+          case EMBEDDING ->
+              new Embedding(
+                  take(left, "vocab"),
+                  take(left, "hidden"),
+                  take(left, "seq"),
+                  take(left, "positions"),
+                  left);
+          case TRANSFORMER_BLOCK ->
+              new TransformerBlock(
+                  take(left, "hidden"),
+                  take(left, "heads"),
+                  take(left, "kvHeads"),
+                  take(left, "ffn"),
+                  take(left, "seq"),
+                  take(left, "gated"),
+                  take(left, "bias"),
+                  take(left, "dropout"),
+                  left);
+          case LM_HEAD ->
+              new LmHead(
+                  take(left, "vocab"),
+                  take(left, "hidden"),
+                  take(left, "seq"),
+                  take(left, "tied"),
+                  left);
+          case MLP -> new Mlp(take(left, "in"), take(left, "hidden"), take(left, "out"), left);
+          case LINEAR -> new Linear(take(left, "in"), take(left, "out"), left);
+          case CONV, POOL, NORM, OTHER -> new Dimensions(left);
+        };
+    return shape;
+  }
+
+  /** Whether {@code shape} suits a layer of {@code kind} ({@link Dimensions} suits the rest). */
+  static boolean suits(LayerShape shape, LayerKind kind) {
+    return switch (kind) {
+      case EMBEDDING -> shape instanceof Embedding;
+      case TRANSFORMER_BLOCK -> shape instanceof TransformerBlock;
+      case LM_HEAD -> shape instanceof LmHead;
+      case MLP -> shape instanceof Mlp;
+      case LINEAR -> shape instanceof Linear;
+      case CONV, POOL, NORM, OTHER -> shape instanceof Dimensions;
+    };
+  }
+
+  /**
+   * A token (and learned position) embedding.
+   *
+   * @param vocab vocabulary size
+   * @param hidden width of a token's vector
+   * @param seq tokens per sample
+   * @param positions learned positions in the table; 0 for rotary models (no position table)
+   * @param others keys an embedding does not define, kept as given
+   */
+  record Embedding(
+      OptionalLong vocab,
+      OptionalLong hidden,
+      OptionalLong seq,
+      OptionalLong positions,
+      SortedMap<String, Long> others)
+      implements LayerShape {
+    public Embedding {
+      requireAll(vocab, hidden, seq, positions);
+      others = copy(others);
+    }
+
+    /** The zoo's embedding: every dimension present. */
+    public static Embedding of(long vocab, long hidden, long seq, long positions) {
+      return new Embedding(
+          OptionalLong.of(vocab),
+          OptionalLong.of(hidden),
+          OptionalLong.of(seq),
+          OptionalLong.of(positions),
+          Collections.emptySortedMap());
+    }
+
+    @Override
+    public SortedMap<String, Long> values() {
+      TreeMap<String, Long> m = new TreeMap<>(others);
+      put(m, "vocab", vocab);
+      put(m, "hidden", hidden);
+      put(m, "seq", seq);
+      put(m, "positions", positions);
+      return Collections.unmodifiableSortedMap(m);
+    }
+  }
+
+  /**
+   * A transformer block: attention and MLP with their norms.
+   *
+   * @param hidden model width
+   * @param heads attention heads
+   * @param kvHeads key/value heads (fewer than heads: grouped-query attention)
+   * @param ffn MLP inner size
+   * @param seq tokens per sample
+   * @param gated non-zero: a gated (SwiGLU) MLP with two up projections
+   * @param bias non-zero: GPT-2-style biases and LayerNorm; 0: no biases and RMSNorm
+   * @param dropout non-zero: dropout after attention and MLP, overriding what {@code bias} implies
+   * @param others keys a block does not define, kept as given
+   */
+  record TransformerBlock(
+      OptionalLong hidden,
+      OptionalLong heads,
+      OptionalLong kvHeads,
+      OptionalLong ffn,
+      OptionalLong seq,
+      OptionalLong gated,
+      OptionalLong bias,
+      OptionalLong dropout,
+      SortedMap<String, Long> others)
+      implements LayerShape {
+    public TransformerBlock {
+      requireAll(hidden, heads, kvHeads, ffn, seq, gated, bias, dropout);
+      others = copy(others);
+    }
+
+    /** The zoo's block: every dimension but {@code dropout} present. */
+    public static TransformerBlock of(
+        long hidden, long heads, long kvHeads, long ffn, long seq, boolean gated, boolean bias) {
+      return new TransformerBlock(
+          OptionalLong.of(hidden),
+          OptionalLong.of(heads),
+          OptionalLong.of(kvHeads),
+          OptionalLong.of(ffn),
+          OptionalLong.of(seq),
+          OptionalLong.of(gated ? 1 : 0),
+          OptionalLong.of(bias ? 1 : 0),
+          OptionalLong.empty(),
+          Collections.emptySortedMap());
+    }
+
+    @Override
+    public SortedMap<String, Long> values() {
+      TreeMap<String, Long> m = new TreeMap<>(others);
+      put(m, "hidden", hidden);
+      put(m, "heads", heads);
+      put(m, "kvHeads", kvHeads);
+      put(m, "ffn", ffn);
+      put(m, "seq", seq);
+      put(m, "gated", gated);
+      put(m, "bias", bias);
+      put(m, "dropout", dropout);
+      return Collections.unmodifiableSortedMap(m);
+    }
+  }
+
+  /**
+   * The output projection to the vocabulary and the loss.
+   *
+   * @param vocab vocabulary size
+   * @param hidden model width
+   * @param seq tokens per sample
+   * @param tied 1: the projection shares the embedding's weights
+   * @param others keys a head does not define, kept as given
+   */
+  record LmHead(
+      OptionalLong vocab,
+      OptionalLong hidden,
+      OptionalLong seq,
+      OptionalLong tied,
+      SortedMap<String, Long> others)
+      implements LayerShape {
+    public LmHead {
+      requireAll(vocab, hidden, seq, tied);
+      others = copy(others);
+    }
+
+    /** The zoo's head: every dimension present. */
+    public static LmHead of(long vocab, long hidden, long seq, boolean tied) {
+      return new LmHead(
+          OptionalLong.of(vocab),
+          OptionalLong.of(hidden),
+          OptionalLong.of(seq),
+          OptionalLong.of(tied ? 1 : 0),
+          Collections.emptySortedMap());
+    }
+
+    @Override
+    public SortedMap<String, Long> values() {
+      TreeMap<String, Long> m = new TreeMap<>(others);
+      put(m, "vocab", vocab);
+      put(m, "hidden", hidden);
+      put(m, "seq", seq);
+      put(m, "tied", tied);
+      return Collections.unmodifiableSortedMap(m);
+    }
+  }
+
+  /**
+   * A two-layer perceptron: in → hidden → out.
+   *
+   * @param in input width
+   * @param hidden inner width
+   * @param out output width
+   * @param others keys an MLP does not define, kept as given
+   */
+  record Mlp(OptionalLong in, OptionalLong hidden, OptionalLong out, SortedMap<String, Long> others)
+      implements LayerShape {
+    public Mlp {
+      requireAll(in, hidden, out);
+      others = copy(others);
+    }
+
+    /** An MLP with every dimension present. */
+    public static Mlp of(long in, long hidden, long out) {
+      return new Mlp(
+          OptionalLong.of(in),
+          OptionalLong.of(hidden),
+          OptionalLong.of(out),
+          Collections.emptySortedMap());
+    }
+
+    @Override
+    public SortedMap<String, Long> values() {
+      TreeMap<String, Long> m = new TreeMap<>(others);
+      put(m, "in", in);
+      put(m, "hidden", hidden);
+      put(m, "out", out);
+      return Collections.unmodifiableSortedMap(m);
+    }
+  }
+
+  /**
+   * A fully connected layer (a CNN's classifier): in → out. The roofline costs it by its FLOPs and
+   * the executor does not run it, so no code reads these; the zoo records them.
+   *
+   * @param in input width
+   * @param out output width
+   * @param others keys a linear layer does not define, kept as given
+   */
+  record Linear(OptionalLong in, OptionalLong out, SortedMap<String, Long> others)
+      implements LayerShape {
+    public Linear {
+      requireAll(in, out);
+      others = copy(others);
+    }
+
+    /** A linear layer with both widths present. */
+    public static Linear of(long in, long out) {
+      return new Linear(OptionalLong.of(in), OptionalLong.of(out), Collections.emptySortedMap());
+    }
+
+    @Override
+    public SortedMap<String, Long> values() {
+      TreeMap<String, Long> m = new TreeMap<>(others);
+      put(m, "in", in);
+      put(m, "out", out);
+      return Collections.unmodifiableSortedMap(m);
+    }
+  }
+
+  /**
+   * The recorded dimensions of a layer that is costed by its FLOPs and bytes alone (conv, pool,
+   * norm, other): no code reads them; they describe the layer to people and round-trip through
+   * files. Empty for a layer without a shape.
+   *
+   * @param values the dimensions by key
+   */
+  record Dimensions(SortedMap<String, Long> values) implements LayerShape {
+    static final Dimensions NONE = new Dimensions(Collections.emptySortedMap());
+
+    public Dimensions {
+      values = copy(values);
+    }
+
+    /** Dimensions in the given key order's sorted form. */
+    public static Dimensions of(Map<String, Long> values) {
+      return new Dimensions(new TreeMap<>(Objects.requireNonNull(values, "values")));
+    }
+  }
+
+  private static void requireAll(OptionalLong... dimensions) {
+    for (OptionalLong d : dimensions) {
+      Objects.requireNonNull(d, "dimension");
+    }
+  }
+
+  private static SortedMap<String, Long> copy(Map<String, Long> values) {
+    Objects.requireNonNull(values, "others");
+    TreeMap<String, Long> m = new TreeMap<>();
+    values.forEach(
+        (k, v) -> m.put(Objects.requireNonNull(k, "shape key"), Objects.requireNonNull(v, k)));
+    return Collections.unmodifiableSortedMap(m);
+  }
+
+  private static void put(Map<String, Long> m, String key, OptionalLong value) {
+    if (value.isPresent()) {
+      m.put(key, value.getAsLong());
+    }
+  }
+
+  /** Removes {@code key} from {@code left}: its value, or empty when the map has none. */
+  private static OptionalLong take(Map<String, Long> left, String key) {
+    Long v = left.remove(key);
+    return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+  }
+}
