@@ -296,7 +296,10 @@ final class DemoCommand implements Callable<Integer> {
     List<String> files =
         HtmlReport.write(
             PlanReport.content(
-                calibratedPlan, PlanJson.write(calibratedPlan), Optional.of(calibratedRun)),
+                calibratedPlan,
+                PlanJson.write(calibratedPlan),
+                calibratedRun.predicted(),
+                Optional.of(calibratedRun)),
             reportDir);
     say(out, "report of the calibrated plan and its run: " + files.size() + " files");
     written.add("report/");

@@ -71,7 +71,9 @@ final class ReportCommand implements Callable<Integer> {
     }
     Optional<MeasuredRun> run =
         runFile == null ? Optional.empty() : Optional.of(RunJson.read(runFile));
-    ReportContent content = PlanReport.content(plan, planText, run);
+    ReportContent content =
+        PlanReport.content(
+            plan, planText, dev.pipeplan.planner.PlanPrediction.predictedTimeline(plan, run), run);
     List<String> files = HtmlReport.write(content, output);
     PrintWriter out = spec.commandLine().getOut();
     out.println(

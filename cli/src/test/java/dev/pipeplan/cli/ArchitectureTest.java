@@ -120,6 +120,23 @@ class ArchitectureTest {
   }
 
   @Test
+  void reportsNeverRegenerateOrSimulateASchedule() {
+    // A report renders what it is handed; the prediction it shows is computed by a library call
+    // its caller makes (PlanPrediction), never by the report itself.
+    noClasses()
+        .that()
+        .resideInAPackage("dev.pipeplan.reports..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.pipeplan.simulator.engine..", "dev.pipeplan.simulator.schedule.generate..")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("dev.pipeplan.planner.PlanPrediction")
+        .check(classes);
+  }
+
+  @Test
   void theExecutorNeverImportsReportsOrTheCommandLine() {
     noClasses()
         .that()

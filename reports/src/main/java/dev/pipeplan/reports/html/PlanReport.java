@@ -2,7 +2,6 @@ package dev.pipeplan.reports.html;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Plan;
-import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.PlanSummary;
 import dev.pipeplan.planner.PredictedMetrics;
 import dev.pipeplan.reports.chart.ByteUnit;
@@ -22,10 +21,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Builds a {@link ReportContent} from a plan and, optionally, a measured run of it. The predicted
- * timeline is the plan's stored prediction replayed by {@link PlanPrediction#predict(Plan)} (stored
- * costs, nothing re-costed); with a run, the run's own predicted timeline is the one compared, as
- * the executor compared it.
+ * Builds a {@link ReportContent} from a plan, its predicted timeline and, optionally, a measured
+ * run of it. The report renders; it never regenerates or simulates a schedule: the caller hands it
+ * the predicted timeline ({@code PlanPrediction.predictedTimeline}: with a run, the run's own
+ * predicted timeline, as the executor compared it; else the plan's stored prediction replayed).
  */
 public final class PlanReport {
   private PlanReport() {}
@@ -35,14 +34,15 @@ public final class PlanReport {
    *
    * @param plan the plan
    * @param planJson the plan file's text, copied into the report (empty: none)
+   * @param predicted the plan's predicted timeline
    * @param run a measured run of the plan, if any
    */
-  public static ReportContent content(Plan plan, String planJson, Optional<MeasuredRun> run) {
+  public static ReportContent content(
+      Plan plan, String planJson, Timeline predicted, Optional<MeasuredRun> run) {
     Objects.requireNonNull(plan, "plan");
+    Objects.requireNonNull(predicted, "predicted");
     Objects.requireNonNull(run, "run");
     run.ifPresent(r -> checkRunMatches(plan, r));
-    Timeline predicted =
-        run.isPresent() ? run.get().predicted() : PlanPrediction.predict(plan).timeline();
     Optional<Timeline> measured = run.map(MeasuredRun::representative);
     int p = plan.parallelism().pp();
     if (predicted.deviceCount() != p) {

@@ -48,7 +48,11 @@ class HtmlGalleryTest {
                 SearchOptions.defaults().withPp(8),
                 ProgressListener.none()));
     HtmlReport.write(
-        PlanReport.content(plan, PlanJson.write(plan), Optional.empty()),
+        PlanReport.content(
+            plan,
+            PlanJson.write(plan),
+            dev.pipeplan.planner.PlanPrediction.predict(plan).timeline(),
+            Optional.empty()),
         dir.resolve("report-plan"));
     assertThat(dir.resolve("report-plan/index.html")).exists();
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.reports.ReportPlans;
 import dev.pipeplan.reports.TestTimelines;
 import dev.pipeplan.reports.chart.SearchPoint;
@@ -24,7 +25,12 @@ class PlanReportTest {
   @Test
   void describesEachDeviceOfThePlan() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());
+    ReportContent content =
+        PlanReport.content(
+            plan,
+            PlanJson.write(plan),
+            PlanPrediction.predictedTimeline(plan, Optional.empty()),
+            Optional.empty());
     assertThat(content.devices()).hasSize(4);
     ReportContent.DeviceRow first = content.devices().get(0);
     assertThat(first.stages()).isEqualTo("0");
@@ -46,7 +52,12 @@ class PlanReportTest {
   @Test
   void statesTheMemoryAssumptions() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());
+    ReportContent content =
+        PlanReport.content(
+            plan,
+            PlanJson.write(plan),
+            PlanPrediction.predictedTimeline(plan, Optional.empty()),
+            Optional.empty());
     assertThat(content.summary())
         .filteredOn(r -> r.label().equals("memory assumptions"))
         .singleElement()
@@ -62,7 +73,12 @@ class PlanReportTest {
   @Test
   void summarisesThePartitionAndCountsTheSimulatedCandidates() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.empty());
+    ReportContent content =
+        PlanReport.content(
+            plan,
+            PlanJson.write(plan),
+            PlanPrediction.predictedTimeline(plan, Optional.empty()),
+            Optional.empty());
     assertThat(content.summary())
         .filteredOn(r -> r.label().startsWith("partition"))
         .singleElement()
@@ -92,9 +108,20 @@ class PlanReportTest {
   @Test
   void writesAReportWithTheComparisonOfAMatchingRun() throws Exception {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
+    Timeline predicted =
+        PlanReport.content(
+                plan,
+                "",
+                PlanPrediction.predictedTimeline(plan, Optional.empty()),
+                Optional.empty())
+            .predicted();
     MeasuredRun run = run(plan, predicted, "1f1b");
-    ReportContent content = PlanReport.content(plan, PlanJson.write(plan), Optional.of(run));
+    ReportContent content =
+        PlanReport.content(
+            plan,
+            PlanJson.write(plan),
+            PlanPrediction.predictedTimeline(plan, Optional.of(run)),
+            Optional.of(run));
     assertThat(content.measured()).isPresent();
     assertThat(content.devices()).allSatisfy(d -> assertThat(d.measuredBusyNanos()).isPositive());
     HtmlReport.write(content, dir.resolve("r"));
@@ -106,7 +133,13 @@ class PlanReportTest {
   @Test
   void aBusyRunCarriesItsWarningIntoTheReport() throws Exception {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
+    Timeline predicted =
+        PlanReport.content(
+                plan,
+                "",
+                PlanPrediction.predictedTimeline(plan, Optional.empty()),
+                Optional.empty())
+            .predicted();
     MeasuredRun r = run(plan, predicted, "1f1b");
     List<dev.pipeplan.simulator.compare.RunNoise.WorkerTime> workers = new java.util.ArrayList<>();
     for (int d = 0; d < 4; d++) {
@@ -133,7 +166,10 @@ class PlanReportTest {
             List.of(),
             new dev.pipeplan.simulator.compare.RunNoise(
                 workers, 2, "1.0 1.0 1.0", "3.9 1.5 1.1", 1.9, 0.0, true));
-    HtmlReport.write(PlanReport.content(plan, "", Optional.of(busy)), dir.resolve("busy"));
+    HtmlReport.write(
+        PlanReport.content(
+            plan, "", PlanPrediction.predictedTimeline(plan, Optional.of(busy)), Optional.of(busy)),
+        dir.resolve("busy"));
     String html = Files.readString(dir.resolve("busy/index.html"));
     assertThat(html)
         .contains("WARNING")
@@ -144,9 +180,16 @@ class PlanReportTest {
   @Test
   void rejectsARunOfAnotherSchedule() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted = PlanReport.content(plan, "", Optional.empty()).predicted();
+    Timeline predicted =
+        PlanReport.content(
+                plan,
+                "",
+                PlanPrediction.predictedTimeline(plan, Optional.empty()),
+                Optional.empty())
+            .predicted();
     assertThatThrownBy(
-            () -> PlanReport.content(plan, "", Optional.of(run(plan, predicted, "gpipe"))))
+            () ->
+                PlanReport.content(plan, "", predicted, Optional.of(run(plan, predicted, "gpipe"))))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("gpipe with pp=4")
         .hasMessageContaining("1f1b with pp=4");
