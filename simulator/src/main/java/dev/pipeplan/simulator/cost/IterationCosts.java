@@ -262,19 +262,39 @@ public final class IterationCosts {
   }
 
   /**
-   * The optimizer step as memory traffic: each device reads and writes its weights, gradients and
-   * state once, at the memory bandwidth a streaming kernel reaches ({@link
-   * RooflineParameters#hbmEfficiency}); the slowest counts. With the optimizer state sharded over
-   * dp (ZeRO-1 and up), each replica steps only its 1/dp share.
+   * Bytes one parameter's optimizer step moves through device memory, as Megatron's mixed-precision
+   * optimizer ({@code Float16OptimizerWithFloat16Params.step}) runs it: the update reads the
+   * weights and gradients and reads and writes the state; the gradient-norm for clipping reads the
+   * gradients once more; with an fp32 master copy of 16-bit weights, the updated master weights are
+   * copied back (read 4, write the training dtype); with fp16, the gradients are first cast to fp32
+   * (read, write 4) and unscaled with an overflow check (read 4, write 4).
+   */
+  static long optimizerStepBytesPerParameter(TrainingSpec training) {
+    int weight = training.dtype().bytes();
+    int gradient = training.optimizer().gradientBytesPerParameter();
+    int state = training.optimizer().stateBytesPerParameter();
+    long bytes = weight + gradient + 2L * state + gradient;
+    boolean master = weight < 4 && state >= 4;
+    if (master) {
+      bytes += 4 + weight;
+      if (training.dtype() == dev.pipeplan.models.DType.FP16) {
+        bytes += gradient + 4 + 4 + 4;
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * The optimizer step as memory traffic ({@link #optimizerStepBytesPerParameter}), at the memory
+   * bandwidth a streaming kernel reaches ({@link RooflineParameters#hbmEfficiency}); the slowest
+   * counts. With the optimizer state sharded over dp (ZeRO-1 and up), each replica steps only its
+   * 1/dp share.
    *
    * @param stageToDevice for each global virtual stage, its pipeline device
    */
   public long optimizerStepNanos(Partition partition, List<Integer> stageToDevice) {
     long[] params = parametersPerDevice(partition, stageToDevice);
-    long perParameter =
-        training.dtype().bytes()
-            + training.optimizer().gradientBytesPerParameter()
-            + 2L * training.optimizer().stateBytesPerParameter();
+    long perParameter = optimizerStepBytesPerParameter(training);
     long worst = 0;
     for (int d = 0; d < params.length; d++) {
       DeviceSpec device = device(d);

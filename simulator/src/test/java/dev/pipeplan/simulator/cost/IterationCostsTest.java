@@ -202,12 +202,28 @@ class IterationCostsTest {
   void optimizerStepStreamsWeightsGradientsAndStateOnce() {
     IterationCosts one = costs(model(1000, 2000), List.of(List.of(0), List.of(1)), 0);
     double bandwidth = 1e12 * RooflineParameters.of(DEVICE).hbmEfficiency();
-    // fp16 weights 2 + gradients 2 + Adam state read and written 2 x 12 = 28 bytes per parameter
+    // fp16 weights 2 + gradients 2 + Adam state read and written 2 x 12, the clipping norm's read
+    // of
+    // the gradients 2, the master weights copied back (4 + 2), and fp16's cast of the gradients to
+    // fp32 (2 + 4) and unscaling with an overflow check (4 + 4): 50 bytes per parameter
+    assertThat(IterationCosts.optimizerStepBytesPerParameter(TRAINING)).isEqualTo(50);
     assertThat(one.optimizerStepNanos(TWO, LOOPED))
-        .isEqualTo((long) Math.ceil(2000 * 28 * 1e9 / bandwidth));
+        .isEqualTo((long) Math.ceil(2000 * 50 * 1e9 / bandwidth));
     // both layers on device 0
     assertThat(one.optimizerStepNanos(TWO, List.of(0, 0)))
-        .isEqualTo((long) Math.ceil(3000 * 28 * 1e9 / bandwidth));
+        .isEqualTo((long) Math.ceil(3000 * 50 * 1e9 / bandwidth));
+    // bf16 needs neither the cast nor the unscaling: 36; fp32 Adam (8 state bytes) has no master
+    // copy to write back: 4 + 4 + 2 x 8 + 4
+    assertThat(
+            IterationCosts.optimizerStepBytesPerParameter(
+                new TrainingSpec(
+                    16, 0, dev.pipeplan.models.DType.BF16, Optimizer.adamMixedPrecision(), false)))
+        .isEqualTo(36);
+    assertThat(
+            IterationCosts.optimizerStepBytesPerParameter(
+                new TrainingSpec(
+                    16, 0, dev.pipeplan.models.DType.FP32, Optimizer.adamFp32(), false)))
+        .isEqualTo(4 + 4 + 2 * 8 + 4);
   }
 
   @Test
