@@ -142,72 +142,33 @@ public record TrainingSpec(
       Attention newAttention,
       OptimizerSharding newSharding,
       boolean newSequenceParallel) {
-    return new TrainingSpec(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        Objects.requireNonNull(newRecompute, "recompute"),
-        Objects.requireNonNull(newAttention, "attention"),
-        Objects.requireNonNull(newSharding, "optimizerSharding"),
-        newSequenceParallel,
-        tensorParallelOverlap,
-        blockingSends,
-        gradientSyncAfterBackward,
-        gradientAllReduce);
+    Objects.requireNonNull(newRecompute, "recompute");
+    Objects.requireNonNull(newAttention, "attention");
+    Objects.requireNonNull(newSharding, "optimizerSharding");
+    return with(
+        c -> {
+          c.recompute = newRecompute;
+          c.attention = newAttention;
+          c.optimizerSharding = newSharding;
+          c.sequenceParallel = newSequenceParallel;
+        });
   }
 
   /** A copy whose tensor-parallel collectives are, or are not, overlapped with the GEMMs. */
   public TrainingSpec withTensorParallelOverlap(boolean overlap) {
-    return new TrainingSpec(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        overlap,
-        blockingSends,
-        gradientSyncAfterBackward,
-        gradientAllReduce);
+    return with(c -> c.tensorParallelOverlap = overlap);
   }
 
   /** A copy whose pipeline sends do, or do not, hold their device until the transfer ends. */
   public TrainingSpec withBlockingSends(boolean blocking) {
-    return new TrainingSpec(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        tensorParallelOverlap,
-        blocking,
-        gradientSyncAfterBackward,
-        gradientAllReduce);
+    return with(c -> c.blockingSends = blocking);
   }
 
   /**
    * A copy whose data-parallel gradient sync does, or does not, wait until the backward is over.
    */
   public TrainingSpec withGradientSyncAfterBackward(boolean after) {
-    return new TrainingSpec(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        tensorParallelOverlap,
-        blockingSends,
-        after,
-        gradientAllReduce);
+    return with(c -> c.gradientSyncAfterBackward = after);
   }
 
   /**
@@ -215,19 +176,49 @@ public record TrainingSpec(
    * {@link #gradientAllReduce}).
    */
   public TrainingSpec withGradientAllReduce(boolean allReduce) {
+    return with(c -> c.gradientAllReduce = allReduce);
+  }
+
+  /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
+  private TrainingSpec with(java.util.function.Consumer<Modes> change) {
+    Modes m = new Modes(this);
+    change.accept(m);
     return new TrainingSpec(
         globalBatch,
         sequenceLength,
         dtype,
         optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        tensorParallelOverlap,
-        blockingSends,
-        gradientSyncAfterBackward,
-        allReduce);
+        m.recompute,
+        m.attention,
+        m.optimizerSharding,
+        m.sequenceParallel,
+        m.tensorParallelOverlap,
+        m.blockingSends,
+        m.gradientSyncAfterBackward,
+        m.gradientAllReduce);
+  }
+
+  /** The memory and communication modes of a spec, to change some of them in a copy. */
+  private static final class Modes {
+    Recompute recompute;
+    Attention attention;
+    OptimizerSharding optimizerSharding;
+    boolean sequenceParallel;
+    boolean tensorParallelOverlap;
+    boolean blockingSends;
+    boolean gradientSyncAfterBackward;
+    boolean gradientAllReduce;
+
+    Modes(TrainingSpec spec) {
+      recompute = spec.recompute;
+      attention = spec.attention;
+      optimizerSharding = spec.optimizerSharding;
+      sequenceParallel = spec.sequenceParallel;
+      tensorParallelOverlap = spec.tensorParallelOverlap;
+      blockingSends = spec.blockingSends;
+      gradientSyncAfterBackward = spec.gradientSyncAfterBackward;
+      gradientAllReduce = spec.gradientAllReduce;
+    }
   }
 
   /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
