@@ -139,4 +139,26 @@ public record LayerSpec(
   public boolean hasMeasuredTimes() {
     return measured != null;
   }
+
+  /**
+   * A shape dimension as an int size, for code that allocates by it.
+   *
+   * @param key the dimension's name, for the message
+   * @throws BadInputException naming this layer, the key, the value and the limit when {@code
+   *     value} is not in 1..Integer.MAX_VALUE
+   */
+  public int intDimension(String key, long value) {
+    if (value <= 0 || value > Integer.MAX_VALUE) {
+      throw new BadInputException(
+          "layer '"
+              + name
+              + "' shape "
+              + key
+              + " ("
+              + value
+              + ") must be in 1.."
+              + Integer.MAX_VALUE);
+    }
+    return (int) value;
+  }
 }

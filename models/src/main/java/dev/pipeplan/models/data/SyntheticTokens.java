@@ -1,6 +1,5 @@
 package dev.pipeplan.models.data;
 
-import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -61,7 +60,7 @@ public final class SyntheticTokens {
     for (LayerSpec spec : model.layers()) {
       OptionalLong seq = seq(spec.shape());
       if (seq.isPresent()) {
-        return positiveInt(spec, "seq", seq.getAsLong());
+        return spec.intDimension("seq", seq.getAsLong());
       }
     }
     return 1;
@@ -72,7 +71,7 @@ public final class SyntheticTokens {
     for (LayerSpec spec : model.layers()) {
       OptionalLong vocab = vocab(spec.shape());
       if (vocab.isPresent()) {
-        return positiveInt(spec, "vocab", vocab.getAsLong());
+        return spec.intDimension("vocab", vocab.getAsLong());
       }
     }
     return 0;
@@ -99,21 +98,6 @@ public final class SyntheticTokens {
       return h.vocab();
     }
     return OptionalLong.empty();
-  }
-
-  private static int positiveInt(LayerSpec spec, String key, long v) {
-    if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw new BadInputException(
-          "layer '"
-              + spec.name()
-              + "' shape "
-              + key
-              + " ("
-              + v
-              + ") must be in 1.."
-              + Integer.MAX_VALUE);
-    }
-    return (int) v;
   }
 
   /** Loss terms of a whole iteration: global batch times sequence length. */

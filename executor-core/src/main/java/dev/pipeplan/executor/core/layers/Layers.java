@@ -116,18 +116,6 @@ public final class Layers {
 
   /** A dimension as an int size; {@code key} names it in the messages. */
   private static int dim(LayerSpec spec, String key, OptionalLong dimension) {
-    long v = present(spec, key, dimension);
-    if (v <= 0 || v > Integer.MAX_VALUE) {
-      throw new BadInputException(
-          "layer '"
-              + spec.name()
-              + "' shape "
-              + key
-              + " ("
-              + v
-              + ") must be in 1.."
-              + Integer.MAX_VALUE);
-    }
-    return (int) v;
+    return spec.intDimension(key, present(spec, key, dimension));
   }
 }
