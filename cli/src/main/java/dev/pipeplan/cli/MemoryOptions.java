@@ -1,6 +1,7 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
@@ -94,6 +95,17 @@ final class MemoryOptions {
               + " as Megatron's distributed optimizer does).")
   boolean dataParallelAllReduce;
 
+  @Option(
+      names = "--grad-accumulation",
+      paramLabel = "MODE",
+      description =
+          "How each micro-batch's weight gradients are accumulated: fused (default: the weight-gradient"
+              + " GEMM adds into fp32, Megatron's --gradient-accumulation-fusion), fp32-add (a hook adds"
+              + " them into an fp32 buffer), fp32-cast-add (cast to fp32, then added: DeepSpeed's bf16"
+              + " optimizer) or in-place (kept and reduced in the training dtype: autograd's"
+              + " param.grad, fp16 Megatron before 2022-09).")
+  String gradientAccumulation = "fused";
+
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
     return training
@@ -105,6 +117,8 @@ final class MemoryOptions {
         .withTensorParallelOverlap(tensorParallelOverlap)
         .withBlockingSends(!pipelineOverlap)
         .withGradientSyncAfterBackward(!dataParallelOverlap)
-        .withGradientAllReduce(dataParallelAllReduce);
+        .withGradientAllReduce(dataParallelAllReduce)
+        .withGradientAccumulation(
+            GradientAccumulation.parse("--grad-accumulation", gradientAccumulation));
   }
 }

@@ -293,6 +293,10 @@ class HostileCommandLinesTest {
         of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --memory-limit 70", "70GiB"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --zero 4", "--zero"));
     c.add(
+        of(
+            "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --grad-accumulation lazy",
+            "--grad-accumulation 'lazy' is not a gradient accumulation"));
+    c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
     c.add(

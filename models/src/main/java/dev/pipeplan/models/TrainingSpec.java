@@ -38,6 +38,9 @@ import java.util.Objects;
  *     sharded, each replica then stepping its share and all-gathering the weights (DeepSpeed's bf16
  *     optimizer), rather than reduce-scattered (Megatron's distributed optimizer, ZeRO-2); only
  *     matters with ZeRO-1 or 2; false, and left out, in files written before it existed
+ * @param gradientAccumulation how each micro-batch's weight gradients are accumulated and in which
+ *     dtype they are reduced; null means {@link GradientAccumulation#FUSED}, which is left out of
+ *     files (as in files written before it existed)
  */
 public record TrainingSpec(
     int globalBatch,
@@ -54,7 +57,9 @@ public record TrainingSpec(
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
         boolean gradientSyncAfterBackward,
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-        boolean gradientAllReduce) {
+        boolean gradientAllReduce,
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = FusedFilter.class)
+        GradientAccumulation gradientAccumulation) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -63,6 +68,53 @@ public record TrainingSpec(
     recompute = recompute == null ? Recompute.NONE : recompute;
     attention = attention == null ? Attention.EAGER : attention;
     optimizerSharding = optimizerSharding == null ? OptimizerSharding.NONE : optimizerSharding;
+    gradientAccumulation =
+        gradientAccumulation == null ? GradientAccumulation.FUSED : gradientAccumulation;
+  }
+
+  /**
+   * Leaves the default accumulation out of a written file, so that older files stay as they were.
+   */
+  static final class FusedFilter {
+    @Override
+    public boolean equals(Object value) {
+      return value == null || value == GradientAccumulation.FUSED;
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
+  }
+
+  /** The modes before the gradient accumulation mode existed: fused. */
+  public TrainingSpec(
+      int globalBatch,
+      int sequenceLength,
+      DType dtype,
+      Optimizer optimizer,
+      Recompute recompute,
+      Attention attention,
+      OptimizerSharding optimizerSharding,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      boolean blockingSends,
+      boolean gradientSyncAfterBackward,
+      boolean gradientAllReduce) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blockingSends,
+        gradientSyncAfterBackward,
+        gradientAllReduce,
+        GradientAccumulation.FUSED);
   }
 
   /** Pipeline sends beside the compute, the gradient sync under the backward. */
@@ -179,6 +231,12 @@ public record TrainingSpec(
     return with(c -> c.gradientAllReduce = allReduce);
   }
 
+  /** A copy whose micro-batches' gradients are accumulated this way. */
+  public TrainingSpec withGradientAccumulation(GradientAccumulation accumulation) {
+    Objects.requireNonNull(accumulation, "gradientAccumulation");
+    return with(c -> c.gradientAccumulation = accumulation);
+  }
+
   /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
   private TrainingSpec with(java.util.function.Consumer<Modes> change) {
     Modes m = new Modes(this);
@@ -195,7 +253,8 @@ public record TrainingSpec(
         m.tensorParallelOverlap,
         m.blockingSends,
         m.gradientSyncAfterBackward,
-        m.gradientAllReduce);
+        m.gradientAllReduce,
+        m.gradientAccumulation);
   }
 
   /** The memory and communication modes of a spec, to change some of them in a copy. */
@@ -208,6 +267,7 @@ public record TrainingSpec(
     boolean blockingSends;
     boolean gradientSyncAfterBackward;
     boolean gradientAllReduce;
+    GradientAccumulation gradientAccumulation;
 
     Modes(TrainingSpec spec) {
       recompute = spec.recompute;
@@ -218,6 +278,7 @@ public record TrainingSpec(
       blockingSends = spec.blockingSends;
       gradientSyncAfterBackward = spec.gradientSyncAfterBackward;
       gradientAllReduce = spec.gradientAllReduce;
+      gradientAccumulation = spec.gradientAccumulation;
     }
   }
 
@@ -265,6 +326,9 @@ public record TrainingSpec(
         && optimizerSharding.shardsState()
         && !optimizerSharding.shardsParameters()) {
       sb.append(", gradients all-reduced");
+    }
+    if (gradientAccumulation != GradientAccumulation.FUSED) {
+      sb.append(", gradient accumulation ").append(gradientAccumulation.id());
     }
     return sb.toString();
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.OptimizerSharding;
@@ -37,7 +38,8 @@ public final class TrainingFile {
           "tensorParallelOverlap",
           "blockingSends",
           "gradientSyncAfterBackward",
-          "gradientAllReduce");
+          "gradientAllReduce",
+          "gradientAccumulation");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -127,6 +129,15 @@ public final class TrainingFile {
     boolean blockingSends = root.optionalBoolean("blockingSends").orElse(false);
     boolean syncAfter = root.optionalBoolean("gradientSyncAfterBackward").orElse(false);
     boolean allReduce = root.optionalBoolean("gradientAllReduce").orElse(false);
+    GradientAccumulation accumulation = GradientAccumulation.FUSED;
+    Optional<String> accumulationText = root.optionalString("gradientAccumulation");
+    if (accumulationText.isPresent()) {
+      accumulation =
+          parsed(
+              root,
+              "gradientAccumulation",
+              () -> GradientAccumulation.parse("gradientAccumulation", accumulationText.get()));
+    }
     return new TrainingSpec(
         globalBatch,
         (int) seq,
@@ -139,7 +150,8 @@ public final class TrainingFile {
         tensorParallelOverlap,
         blockingSends,
         syncAfter,
-        allReduce);
+        allReduce,
+        accumulation);
   }
 
   /** A parsed value, or the parser's message as an error at the field (with the file's name). */
@@ -182,6 +194,9 @@ public final class TrainingFile {
     }
     if (spec.gradientAllReduce()) {
       root.put("gradientAllReduce", true);
+    }
+    if (spec.gradientAccumulation() != GradientAccumulation.FUSED) {
+      root.put("gradientAccumulation", spec.gradientAccumulation().id());
     }
     return root;
   }

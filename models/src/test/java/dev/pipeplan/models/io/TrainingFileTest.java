@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.TrainingSpec;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,28 @@ class TrainingFileTest {
     TrainingSpec t = new TrainingSpec(64, 1024, DType.FP16, new Optimizer("lion", 2, 4), true);
     String json = Json.write(TrainingFile.toTree(t));
     assertThat(TrainingFile.fromNode(InputNode.parse("t.json", json, false))).isEqualTo(t);
+  }
+
+  @Test
+  void theGradientAccumulationRoundTripsAndTheDefaultStaysOutOfTheFile() {
+    TrainingSpec fused =
+        new TrainingSpec(64, 1024, DType.BF16, Optimizer.adamMixedPrecision(), true);
+    assertThat(Json.write(TrainingFile.toTree(fused))).doesNotContain("gradientAccumulation");
+    TrainingSpec cast = fused.withGradientAccumulation(GradientAccumulation.FP32_CAST_ADD);
+    String json = Json.write(TrainingFile.toTree(cast));
+    assertThat(json).contains("\"gradientAccumulation\" : \"fp32-cast-add\"");
+    assertThat(TrainingFile.fromNode(InputNode.parse("t.json", json, false))).isEqualTo(cast);
+    assertThatThrownBy(
+            () ->
+                TrainingFile.fromNode(
+                    InputNode.parse(
+                        "t.json",
+                        "{\"globalBatch\": 8, \"gradientAccumulation\": \"lazy\"}",
+                        false)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("gradientAccumulation")
+        .hasMessageContaining("'lazy'")
+        .hasMessageContaining("fused, fp32-add, fp32-cast-add or in-place");
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.OptimizerSharding;
@@ -58,6 +59,7 @@ public final class TrainingRuns {
           "ppCommOverlap",
           "dpCommOverlap",
           "gradientReduce",
+          "gradientAccumulation",
           "iterationSeconds");
 
   private TrainingRuns() {}
@@ -128,7 +130,14 @@ public final class TrainingRuns {
             n.optionalBoolean("tpCommOverlap").orElse(false),
             !n.optionalBoolean("ppCommOverlap").orElse(true),
             !n.optionalBoolean("dpCommOverlap").orElse(true),
-            parsed(n, "gradientReduce", () -> allReduce(n.optionalString("gradientReduce"))));
+            parsed(n, "gradientReduce", () -> allReduce(n.optionalString("gradientReduce"))),
+            parsed(
+                n,
+                "gradientAccumulation",
+                () ->
+                    GradientAccumulation.parse(
+                        "gradientAccumulation",
+                        n.optionalString("gradientAccumulation").orElse("fused"))));
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
     if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {

@@ -22,14 +22,6 @@ import java.util.OptionalLong;
  * optimizer step. The iteration time is the simulated pipeline plus the sync plus the step.
  */
 public final class IterationCosts {
-  /**
-   * Bytes per parameter of a gradient reduction over data parallelism: fp32, whatever the training
-   * dtype. Megatron-LM reduces bf16 training's gradients in fp32 unless told {@code
-   * --grad-reduce-in-bf16}, DeepSpeed's bf16 optimizer accumulates and reduces them in fp32 and
-   * torchtitan's FSDP reduces in fp32 by default.
-   */
-  static final int REDUCE_BYTES_PER_PARAMETER = 4;
-
   private final ModelSpec model;
   private final TrainingSpec training;
   private final ClusterSpec cluster;
@@ -73,6 +65,17 @@ public final class IterationCosts {
     this.memoryLimitBytes = Objects.requireNonNull(memoryLimitBytes, "memoryLimitBytes");
     this.tied = TiedHead.of(model);
     memoryLimitBytes.ifPresent(bytes -> Checks.positive("memory limit", bytes));
+  }
+
+  /**
+   * Bytes per parameter of a gradient reduction over data parallelism: fp32 unless the gradients
+   * are accumulated in the training dtype ({@link
+   * dev.pipeplan.models.GradientAccumulation#IN_PLACE}). Megatron-LM reduces bf16 training's
+   * gradients in fp32 unless told {@code --grad-reduce-in-bf16}, DeepSpeed's bf16 optimizer
+   * accumulates and reduces them in fp32 and torchtitan's FSDP reduces in fp32 by default.
+   */
+  int reduceBytesPerParameter() {
+    return training.gradientAccumulation().reduceBytesPerParameter(training.dtype().bytes());
   }
 
   public int pipelineDevices() {
@@ -147,7 +150,7 @@ public final class IterationCosts {
         // the updated weights all-gathered in the training dtype under the next iteration's first
         // forward (--overlap-param-gather), each bucketed.
         LinkSpec link = replicaLink(d);
-        long reduceBytes = params[d] * REDUCE_BYTES_PER_PARAMETER;
+        long reduceBytes = params[d] * reduceBytesPerParameter();
         // DeepSpeed's bf16 optimizer all-reduces the gradients although each replica steps its
         // share.
         long scatter =
@@ -161,7 +164,7 @@ public final class IterationCosts {
                 : DataParallelOverlap.exposedNanos(scatter, backward[d], params[d], bucket)
                     + DataParallelOverlap.exposedNanos(gather, forward[d], params[d], bucket);
       } else {
-        long bytes = params[d] * REDUCE_BYTES_PER_PARAMETER;
+        long bytes = params[d] * reduceBytesPerParameter();
         long allReduce = ringAllReduceNanos(bytes, dp, replicaLink(d));
         exposed =
             after
@@ -206,7 +209,7 @@ public final class IterationCosts {
     long bytes =
         Math.multiplyExact(
             (tied.tableParameters() + tensorParallel - 1) / tensorParallel,
-            (long) REDUCE_BYTES_PER_PARAMETER);
+            (long) reduceBytesPerParameter());
     return ringAllReduceNanos(bytes, 2, link);
   }
 
@@ -226,7 +229,7 @@ public final class IterationCosts {
       long parameters, int layers, long computeNanos, int microBatches, LinkSpec link) {
     int dp = dataParallel();
     long gather = ringGatherNanos(parameters * training.dtype().bytes(), dp, link);
-    long scatter = ringGatherNanos(parameters * REDUCE_BYTES_PER_PARAMETER, dp, link);
+    long scatter = ringGatherNanos(parameters * reduceBytesPerParameter(), dp, link);
     long traffic = (2 * gather + scatter) * (long) microBatches;
     long unhidden = layers == 0 ? 0 : (gather + scatter) / layers;
     return Math.max(traffic - computeNanos, unhidden);

@@ -167,6 +167,34 @@ class IterationCostsTest {
         .isEqualTo(2 * scatter + gather);
   }
 
+  @Test
+  void gradientsAccumulatedInPlaceAreReducedInTheTrainingDtype() {
+    // ZeRO-1 after the backward, as above: the reduce-scatter carries 2-byte gradients (chunk 2000
+    // B) when they are accumulated in place in fp16/bf16, 4-byte ones (chunk 4000 B) otherwise.
+    TrainingSpec zero1 =
+        TRAINING
+            .withMemoryModes(
+                dev.pipeplan.models.Recompute.NONE,
+                dev.pipeplan.models.Attention.FLASH,
+                dev.pipeplan.models.OptimizerSharding.ZERO1,
+                false)
+            .withGradientSyncAfterBackward(true);
+    List<List<Integer>> replicas = List.of(List.of(0, 1), List.of(2, 3));
+    List<StageCost> none =
+        List.of(new StageCost(0, 0, 0, 1, 1, 1, 1), new StageCost(0, 0, 0, 1, 1, 1, 1));
+    long gather = 1_000 + 2_000;
+    for (dev.pipeplan.models.GradientAccumulation mode :
+        dev.pipeplan.models.GradientAccumulation.values()) {
+      long scatter =
+          mode == dev.pipeplan.models.GradientAccumulation.IN_PLACE ? 1_000 + 2_000 : 1_000 + 4_000;
+      assertThat(
+              costs(zero1.withGradientAccumulation(mode), replicas)
+                  .dataParallelSyncNanos(TWO, LOOPED, none, 1))
+          .as(mode.id())
+          .isEqualTo(scatter + gather);
+    }
+  }
+
   private static IterationCosts costs(TrainingSpec training, List<List<Integer>> replicas) {
     return new IterationCosts(
         model(1000, 2000), training, CLUSTER, 1, replicas, java.util.OptionalLong.empty());

@@ -1,5 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
@@ -44,6 +45,11 @@ import java.util.Objects;
  * 4), subtracts it (read 4, write 4), exponentiates (read 4, write 4), sums (read 4) and divides,
  * keeping the softmax for the backward (read 4, write 4); the backward scales the softmax by the
  * loss gradient (read 4, write 4) and casts it back (read 4, write e).
+ *
+ * <p>With an unfused {@link GradientAccumulation} W ends with one more memory op: the rank's share
+ * of the layer's weight gradients read and written as the mode states (DeepSpeed's bf16 optimizer
+ * casts and adds them into fp32 after every micro-batch's backward, 18 bytes per parameter in
+ * bf16).
  *
  * <p>A layer without these dimensions (convolutions, pooling, user layers, blocks described by
  * FLOPs only) is one {@link Op.Unshaped}: its FLOPs plus its weights streamed once.
@@ -130,7 +136,24 @@ public final class LayerOps {
       Shape x = new Shape(1, 1, microBatchSize, tensorParallel, bytesPerElement, options);
       ops.add(unshaped(layer, pass, x));
     }
+    if (pass == Pass.BACKWARD_WEIGHT) {
+      accumulation(ops, layer, tensorParallel, bytesPerElement, options.gradientAccumulation());
+    }
     return List.copyOf(ops);
+  }
+
+  /**
+   * An unfused gradient accumulation: the rank's share of the layer's weight gradients streamed
+   * once more after W ({@link GradientAccumulation}).
+   */
+  private static void accumulation(
+      List<Op> ops, LayerSpec layer, int t, int e, GradientAccumulation mode) {
+    double parameters = (double) layer.parameterCount() / t;
+    double read = parameters * mode.readBytesPerParameter(e);
+    double written = parameters * mode.writtenBytesPerParameter(e);
+    if (read + written > 0) {
+      ops.add(new Op.MemoryOp(read, written));
+    }
   }
 
   /** The sizes every builder uses, for one micro-batch on one rank. */

@@ -1,5 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.TrainingSpec;
 import java.util.Objects;
 
@@ -12,11 +13,23 @@ import java.util.Objects;
  *     all-gather
  * @param tensorParallelOverlap the tensor-parallel collectives run under the layer's GEMMs
  *     (Megatron's {@code --tp-comm-overlap}); only what the GEMMs cannot hide is exposed
+ * @param gradientAccumulation how W adds its weight gradients to the iteration's: an unfused mode
+ *     streams them once more per micro-batch
  */
 public record RooflineOptions(
-    AttentionKernel attention, boolean sequenceParallel, boolean tensorParallelOverlap) {
+    AttentionKernel attention,
+    boolean sequenceParallel,
+    boolean tensorParallelOverlap,
+    GradientAccumulation gradientAccumulation) {
   public RooflineOptions {
     Objects.requireNonNull(attention, "attention");
+    Objects.requireNonNull(gradientAccumulation, "gradientAccumulation");
+  }
+
+  /** Gradients accumulated inside the GEMMs. */
+  public RooflineOptions(
+      AttentionKernel attention, boolean sequenceParallel, boolean tensorParallelOverlap) {
+    this(attention, sequenceParallel, tensorParallelOverlap, GradientAccumulation.FUSED);
   }
 
   /** Tensor-parallel collectives not overlapped. */
@@ -32,7 +45,10 @@ public record RooflineOptions(
           case EAGER -> AttentionKernel.EAGER;
         };
     return new RooflineOptions(
-        kernel, training.sequenceParallel(), training.tensorParallelOverlap());
+        kernel,
+        training.sequenceParallel(),
+        training.tensorParallelOverlap(),
+        training.gradientAccumulation());
   }
 
   /** Flash attention, no sequence parallelism. */

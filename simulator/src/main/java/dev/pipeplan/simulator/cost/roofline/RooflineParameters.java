@@ -112,8 +112,8 @@ public record RooflineParameters(
                           + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
                   "a100-80gb",
                   new DeviceEfficiency(
-                      0.757,
-                      0.688,
+                      0.825,
+                      0.609,
                       0.650,
                       0.550,
                       "fitted by pipeplan calibrate to the 6 a100-80gb runs of"

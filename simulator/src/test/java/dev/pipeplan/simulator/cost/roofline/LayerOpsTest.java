@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
@@ -40,6 +41,68 @@ class LayerOpsTest {
         model.dtype().bytes(),
         ModelFeatures.of(model),
         new RooflineOptions(attention, false));
+  }
+
+  @Test
+  void anUnfusedGradientAccumulationStreamsTheRanksWeightGradientsOnceMoreInW() {
+    ModelSpec model = Zoo.get("llama2-7b");
+    int block = 1;
+    long parameters = model.layer(block).parameterCount();
+    int t = 4;
+    for (GradientAccumulation mode : GradientAccumulation.values()) {
+      RooflineOptions options = new RooflineOptions(AttentionKernel.FLASH, false, false, mode);
+      RooflineOptions fused =
+          new RooflineOptions(AttentionKernel.FLASH, false, false, GradientAccumulation.FUSED);
+      double extra =
+          bytes(
+                  LayerOps.of(
+                      model.layer(block),
+                      Pass.BACKWARD_WEIGHT,
+                      2,
+                      t,
+                      2,
+                      ModelFeatures.of(model),
+                      options))
+              - bytes(
+                  LayerOps.of(
+                      model.layer(block),
+                      Pass.BACKWARD_WEIGHT,
+                      2,
+                      t,
+                      2,
+                      ModelFeatures.of(model),
+                      fused));
+      // bf16: fused 0, fp32-add 2 + 4 + 4, fp32-cast-add 2 + 4 + 4 + 4 + 4, in-place 2 + 2 + 2.
+      int perParameter =
+          switch (mode) {
+            case FUSED -> 0;
+            case FP32_ADD -> 10;
+            case FP32_CAST_ADD -> 18;
+            case IN_PLACE -> 6;
+          };
+      assertThat(extra)
+          .as(mode.id())
+          .isCloseTo((double) parameters / t * perParameter, within(1.0));
+      // F and I do not change.
+      assertThat(
+              bytes(
+                  LayerOps.of(
+                      model.layer(block), Pass.FORWARD, 2, t, 2, ModelFeatures.of(model), options)))
+          .isEqualTo(
+              bytes(
+                  LayerOps.of(
+                      model.layer(block), Pass.FORWARD, 2, t, 2, ModelFeatures.of(model), fused)));
+    }
+  }
+
+  private static double bytes(List<Op> ops) {
+    double total = 0;
+    for (Op op : ops) {
+      if (op instanceof Op.MemoryOp m) {
+        total += m.bytes();
+      }
+    }
+    return total;
   }
 
   @ParameterizedTest
