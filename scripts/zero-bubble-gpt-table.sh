@@ -1,8 +1,13 @@
 #!/bin/bash
-# zb-auto vs zb-h2 on the zoo's GPT models, analytic costs, tp=1, b=1, the planner's partition.
+# zb-h2 and zb-auto on the zoo's GPT models, analytic costs, tp=1, b=1, the planner's partition:
+# one synchronous iteration, and the steady state with the optimizer step post-validated
+# (simulate --optimizer-post-validation), plus two references for the post-validated bubble:
+# the partition's imbalance (the bubble if the period were the busiest device's work) and zb-auto
+# on a perfectly balanced partition (every device the average F, I, W of this one, no transfers).
 cd "$(dirname "$0")/.."
-printf "| model | cluster | p | m | partition (layers per stage) | zb-h2 ms | zb-h2 bubble | zb-auto ms | zb-auto bubble | lower bound ms | bubble at the bound |\n"
-printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
+tmp=${TMPDIR:-/tmp}
+printf "| model | cluster | p | m | partition (layers per stage) | zb-h2 ms | zb-h2 bubble | zb-auto ms | zb-auto bubble | zb-h2 post-validated period ms | bubble | zb-auto post-validated period ms | bubble | imbalance (bubble at the busiest device's work) | zb-auto post-validated, balanced partition |\n"
+printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 for model in gpt2-xl gpt3-13b; do
   for cl in "h100:1x8 8" "h100:2x8 16"; do
     set -- $cl; cluster=$1; p=$2
@@ -10,19 +15,26 @@ for model in gpt2-xl gpt3-13b; do
       m=$((mul * p))
       part=$(./pipeplan plan --model $model --cluster $cluster --pp $p --tp 1 --microbatches $m --microbatch-size 1 --global-batch $m --schedules zb-h2 --quiet --json 2>/dev/null | python3 -c "import json,sys; print(','.join(map(str, json.load(sys.stdin)['partition']['layerCounts'])))")
       row="| $model | $cluster | $p | $m | $part"
+      pv=""
       for k in zb-h2 zb-auto; do
-        out=$(./pipeplan simulate --model $model --cluster $cluster --pp $p --microbatches $m --partition $part --schedule $k --json --timeline ${TMPDIR:-/tmp}/pipeplan-zb-t-$k.json 2>/dev/null)
+        # Synchronous: the schedule ordered for one iteration.
+        out=$(./pipeplan simulate --model $model --cluster $cluster --pp $p --microbatches $m --partition $part --schedule $k --json --timeline $tmp/pipeplan-zb-t-$k.json 2>/dev/null)
         row="$row | $(echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); print('%.2f | %.2f%%' % (d['iterationNanos']/1e6, 100*d['bubbleRatio']))")"
+        # Post-validated: zb-auto orders for the steady-state period (zb-h2 is a fixed pattern).
+        out=$(./pipeplan simulate --model $model --cluster $cluster --pp $p --microbatches $m --partition $part --schedule $k --optimizer-post-validation --json 2>/dev/null)
+        pv="$pv | $(echo "$out" | python3 -c "import json,sys; d=json.load(sys.stdin)['postValidation']; print('%.2f | %.2f%%' % (d['periodNanos']/1e6, 100*d['bubbleRatio']))")"
       done
-      bound=$(python3 -c "
+      read imbalance uniform < <(python3 -c "
 import json
-t=json.load(open('${TMPDIR:-/tmp}/pipeplan-zb-t-zb-auto.json'))
-first={}; busy={}
+t=json.load(open('$tmp/pipeplan-zb-t-zb-auto.json'))
+busy={}; total={'F':0,'I':0,'W':0}
 for a in t['actions']:
-    d=a['device']; first[d]=min(first.get(d, a['startNanos']), a['startNanos']); busy[d]=busy.get(d,0)+a['endNanos']-a['startNanos']
-lb=max(first[d]+busy[d] for d in busy)
-print('%.2f | %.2f%%' % (lb/1e6, 100*(1-sum(busy.values())/(len(busy)*lb))))")
-      echo "$row | $bound |"
+    d=a['device']; dur=a['endNanos']-a['startNanos']; busy[d]=busy.get(d,0)+dur; total[a['action'].lstrip('0123456789')[0]]+=dur
+print('%.2f%%' % (100*(1-sum(busy.values())/(len(busy)*max(busy.values())))),
+      ','.join('%.6f' % (total[k]/($p*$m)/1e6) for k in 'FIW'))")
+      balanced=$(./pipeplan simulate --pp $p --microbatches $m --uniform-stage-ms $uniform --schedule zb-auto --optimizer-post-validation --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin)['postValidation']; print('%.2f%%' % (100*d['bubbleRatio']))")
+      [ -n "$VERBOSE" ] && echo "average F,I,W ms per device and micro-batch: $uniform" >&2
+      echo "$row$pv | $imbalance | $balanced |"
     done
   done
 done

@@ -344,10 +344,14 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     if (costAwareKind) {
-      // zb-auto, v-half and v-min plan with the costs they will be simulated with.
+      // zb-auto, v-half and v-min plan with the costs they will be simulated with, and for the
+      // steady-state period when the optimizer step is post-validated.
       plan =
           ScheduleGenerators.generate(
-              GeneratorCosts.forCosts(scheduleRequest(), costs, plan.stageToDevice()));
+              GeneratorCosts.forCosts(
+                  scheduleRequest().withOptimizerPostValidation(optimizerPostValidation),
+                  costs,
+                  plan.stageToDevice()));
     }
     SimulationResult result = Simulator.simulate(plan, costs);
     SteadyState steady =
