@@ -130,6 +130,16 @@ final class SimulateCommand implements Callable<Integer> {
   int groupSize;
 
   @Option(
+      names = "--max-in-flight",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "The most micro-batch activation sets a device may hold (zb-auto's, v-half's and v-min's memory"
+              + " limit; a fixed kind rejects a limit below its own count). Default 0: the kind's own (2p-1 for"
+              + " zb-auto).")
+  int maxInFlight;
+
+  @Option(
       names = "--legacy-csv",
       description = "Read the CSV with PyTorch's older spelling (B = input grad, BW = full).")
   boolean legacyCsv;
@@ -239,6 +249,10 @@ final class SimulateCommand implements Callable<Integer> {
     }
     if (tensorParallel <= 0) {
       throw new BadInputException("--tp must be > 0, got " + tensorParallel);
+    }
+    if (maxInFlight < 0) {
+      throw new BadInputException(
+          "--max-in-flight must be >= 0 (0: the kind's own limit), got " + maxInFlight + ".");
     }
     if (seq < 0) {
       throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
@@ -596,7 +610,7 @@ final class SimulateCommand implements Callable<Integer> {
   private ScheduleRequest scheduleRequest() {
     ScheduleKind kind = ScheduleKind.parse(schedule);
     int v = virtualStages == null ? kind.defaultVirtualStages() : virtualStages;
-    return new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0);
+    return new ScheduleRequest(kind, pp, microbatches, v, groupSize, maxInFlight);
   }
 
   private Schedule readCsv(Path file) {

@@ -145,7 +145,7 @@ class SimulateCommandTest {
   }
 
   @Test
-  void postValidationIsRefusedForKindsTheZeroBubbleCodeDoesNotPostValidate() {
+  void postValidationIsRefusedForKindsTheZeroBubbleCodeDoesNotPostValidateAndABadCapToo() {
     int exit =
         run(
             "simulate",
@@ -164,6 +164,22 @@ class SimulateCommandTest {
         .contains("--optimizer-post-validation is not available for schedule kind '1f1b'")
         .contains("Maybe use --schedule zb-auto")
         .doesNotContain("Exception");
+
+    assertThat(
+            run(
+                "simulate",
+                "--pp",
+                "4",
+                "--microbatches",
+                "8",
+                "--schedule",
+                "zb-auto",
+                "--uniform-stage-ms",
+                "1,1,1",
+                "--max-in-flight",
+                "-1"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--max-in-flight must be >= 0").contains("got -1");
   }
 
   @Test

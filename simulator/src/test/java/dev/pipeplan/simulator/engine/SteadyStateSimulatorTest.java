@@ -144,6 +144,8 @@ class SteadyStateSimulatorTest {
       assertThat(steady.periodNanos()).as(where).isGreaterThanOrEqualTo(busiest(synchronous));
       assertThat(steady.periodNanos()).as(where).isLessThanOrEqualTo(synchronous.iterationNanos());
       assertThat(steady.firstIterationNanos()).as(where).isEqualTo(synchronous.iterationNanos());
+      assertThat(steady.periodic()).as(where).isTrue();
+      assertThat(steady.iterationsSimulated()).as(where).isLessThanOrEqualTo(3);
     }
   }
 
