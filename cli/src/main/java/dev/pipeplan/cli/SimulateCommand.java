@@ -23,8 +23,11 @@ import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.FixedStageCosts;
 import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.engine.GeneratorCosts;
+import dev.pipeplan.simulator.engine.IterationBoundary;
 import dev.pipeplan.simulator.engine.SimulationResult;
 import dev.pipeplan.simulator.engine.Simulator;
+import dev.pipeplan.simulator.engine.SteadyState;
+import dev.pipeplan.simulator.engine.SteadyStateSimulator;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -127,6 +130,16 @@ final class SimulateCommand implements Callable<Integer> {
   int groupSize;
 
   @Option(
+      names = "--max-in-flight",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "The most micro-batch activation sets a device may hold (zb-auto's, v-half's and v-min's memory"
+              + " limit; a fixed kind rejects a limit below its own count). Default 0: the kind's own (2p-1 for"
+              + " zb-auto).")
+  int maxInFlight;
+
+  @Option(
       names = "--legacy-csv",
       description = "Read the CSV with PyTorch's older spelling (B = input grad, BW = full).")
   boolean legacyCsv;
@@ -184,6 +197,16 @@ final class SimulateCommand implements Callable<Integer> {
               + " virtual stages), no communication, no memory; no model needed.")
   String uniformStageMs;
 
+  @Option(
+      names = "--optimizer-post-validation",
+      description =
+          "Also simulate back-to-back iterations with the optimizer step post-validated, as the Zero"
+              + " Bubble code's --enable-optimizer-post-validation runs them: no barrier between"
+              + " iterations, each device steps after its own last action; report the steady-state period"
+              + " and its bubble. Only for zb-h1, zb-h2, zb-auto, zb-v, v-half and v-min. Off by default (one"
+              + " synchronous iteration, as Megatron-LM, DeepSpeed and PyTorch step).")
+  boolean optimizerPostValidation;
+
   @Option(names = "--json", description = "Print the metrics as one JSON object.")
   boolean json;
 
@@ -227,6 +250,10 @@ final class SimulateCommand implements Callable<Integer> {
     if (tensorParallel <= 0) {
       throw new BadInputException("--tp must be > 0, got " + tensorParallel);
     }
+    if (maxInFlight < 0) {
+      throw new BadInputException(
+          "--max-in-flight must be >= 0 (0: the kind's own limit), got " + maxInFlight + ".");
+    }
     if (seq < 0) {
       throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
     }
@@ -242,6 +269,7 @@ final class SimulateCommand implements Callable<Integer> {
               + WorkLimits.MAX_PIPELINE_DEVICES
               + " devices of one pipeline. Maybe use a smaller --tp.");
     }
+    checkPostValidationKind();
     Schedule plan = buildSchedule();
     ScheduleValidator.validate(plan);
     WorkLimits.checkSamples(
@@ -330,16 +358,28 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     if (costAwareKind) {
-      // zb-auto, v-half and v-min plan with the costs they will be simulated with.
+      // zb-auto, v-half and v-min plan with the costs they will be simulated with, and for the
+      // steady-state period when the optimizer step is post-validated.
       plan =
           ScheduleGenerators.generate(
-              GeneratorCosts.forCosts(scheduleRequest(), costs, plan.stageToDevice()));
+              GeneratorCosts.forCosts(
+                  scheduleRequest().withOptimizerPostValidation(optimizerPostValidation),
+                  costs,
+                  plan.stageToDevice()));
     }
     SimulationResult result = Simulator.simulate(plan, costs);
+    SteadyState steady =
+        optimizerPostValidation
+            ? SteadyStateSimulator.simulate(plan, costs, boundary(plan, clusterSpec))
+            : null;
     long samples = (long) microbatches * microBatchSize;
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       Map<String, Object> doc = MetricsJson.toMap(result.metrics(), samples);
+      doc.put("optimizerPostValidation", optimizerPostValidation);
+      if (steady != null) {
+        doc.put("postValidation", steadyStateJson(steady));
+      }
       doc.put("schedule", plan.name());
       doc.put("pp", pp);
       doc.put("microbatches", microbatches);
@@ -355,6 +395,7 @@ final class SimulateCommand implements Callable<Integer> {
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
+      printPostValidation(out, steady);
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
       }
@@ -374,6 +415,12 @@ final class SimulateCommand implements Callable<Integer> {
       throw new BadInputException(
           "--plan carries its own model, schedule, partition and costs; drop --schedule, --model, --partition,"
               + " --profile and --uniform-stage-ms");
+    }
+    if (optimizerPostValidation) {
+      throw new BadInputException(
+          "--optimizer-post-validation does not apply to --plan: plans are priced with a synchronous"
+              + " optimizer step. Maybe simulate the plan's model, partition and schedule kind with --model,"
+              + " --partition and --schedule.");
     }
     Plan loaded = PlanJson.read(planFile);
     timelineProvenance = loaded.provenance();
@@ -457,6 +504,72 @@ final class SimulateCommand implements Callable<Integer> {
     say.flush();
   }
 
+  /** Refuses --optimizer-post-validation for a CSV schedule or a kind that does not allow it. */
+  private void checkPostValidationKind() {
+    if (!optimizerPostValidation) {
+      return;
+    }
+    if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+      throw new BadInputException(
+          "--optimizer-post-validation needs a generated zero-bubble kind, not the schedule file "
+              + schedule
+              + ". Maybe use --schedule zb-auto.");
+    }
+    ScheduleKind kind = ScheduleKind.parse(schedule);
+    if (!kind.allowsOptimizerPostValidation()) {
+      throw new BadInputException(
+          "--optimizer-post-validation is not available for schedule kind '"
+              + kind
+              + "': the Zero Bubble code post-validates the optimizer step only for its zero-bubble"
+              + " kinds (zb-h1, zb-h2, zb-auto, zb-v, v-half, v-min). Maybe use --schedule zb-auto.");
+    }
+  }
+
+  /**
+   * Between iterations, as this command prices them: the pipeline alone (no optimizer step or
+   * gradient sync, as in the synchronous iteration it prints), plus the latency of the link between
+   * consecutive pipeline devices for the partially reduced global state.
+   */
+  private IterationBoundary boundary(Schedule plan, ClusterSpec clusterSpec) {
+    int p = plan.deviceCount();
+    List<Long> zeros = java.util.Collections.nCopies(p, 0L);
+    List<Long> hops = new ArrayList<>(zeros);
+    if (clusterSpec != null) {
+      for (int d = 1; d < p; d++) {
+        hops.set(d, clusterSpec.link((d - 1) * tensorParallel, d * tensorParallel).latencyNanos());
+      }
+    }
+    return new IterationBoundary(zeros, zeros, hops);
+  }
+
+  private static Map<String, Object> steadyStateJson(SteadyState steady) {
+    Map<String, Object> doc = new java.util.LinkedHashMap<>();
+    doc.put("periodNanos", steady.periodNanos());
+    doc.put("periodMs", steady.periodNanos() / 1e6);
+    doc.put("bubbleRatio", steady.bubbleRatio());
+    doc.put("firstIterationNanos", steady.firstIterationNanos());
+    doc.put("maxDeviceSpanNanos", steady.maxDeviceSpanNanos());
+    doc.put("iterationsSimulated", steady.iterationsSimulated());
+    doc.put("periodic", steady.periodic());
+    return doc;
+  }
+
+  private static void printPostValidation(PrintWriter out, SteadyState steady) {
+    if (steady == null) {
+      out.println("optimizer post-validation: off (one synchronous iteration)");
+      return;
+    }
+    out.printf(
+        Locale.ROOT,
+        "optimizer post-validation: on  steady-state period %.3f ms  bubble %.2f%%  (%d iterations back to"
+            + " back%s; longest device span of one iteration %.3f ms)%n",
+        steady.periodNanos() / 1e6,
+        steady.bubbleRatio() * 100,
+        steady.iterationsSimulated(),
+        steady.periodic() ? ", periodic" : ", not yet periodic: the average of the second half",
+        steady.maxDeviceSpanNanos() / 1e6);
+  }
+
   private Schedule buildSchedule() {
     if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
       WorkLimits.checkMicroBatches(microbatches);
@@ -497,7 +610,7 @@ final class SimulateCommand implements Callable<Integer> {
   private ScheduleRequest scheduleRequest() {
     ScheduleKind kind = ScheduleKind.parse(schedule);
     int v = virtualStages == null ? kind.defaultVirtualStages() : virtualStages;
-    return new ScheduleRequest(kind, pp, microbatches, v, groupSize, 0);
+    return new ScheduleRequest(kind, pp, microbatches, v, groupSize, maxInFlight);
   }
 
   private Schedule readCsv(Path file) {

@@ -105,6 +105,84 @@ class SimulateCommandTest {
   }
 
   @Test
+  void postValidationReportsTheSteadyStatePeriodBesideTheUnchangedSynchronousIteration()
+      throws Exception {
+    String[] base = {
+      "simulate",
+      "--pp",
+      "4",
+      "--microbatches",
+      "8",
+      "--schedule",
+      "zb-h2",
+      "--uniform-stage-ms",
+      "1,1,1",
+      "--json"
+    };
+    JsonNode off = json(base);
+    List<String> withFlag = new ArrayList<>(List.of(base));
+    withFlag.add("--optimizer-post-validation");
+    JsonNode on = json(withFlag.toArray(String[]::new));
+
+    // ZB-H2 on T_F = T_I = T_W: one synchronous iteration is 3m + p - 1 = 27 ms; iterations back to
+    // back repeat every 3m = 24 ms, the devices' own work, with no bubble.
+    assertThat(off.get("optimizerPostValidation").asBoolean()).isFalse();
+    assertThat(off.has("postValidation")).isFalse();
+    assertThat(on.get("iterationTimeMs").asDouble())
+        .isEqualTo(off.get("iterationTimeMs").asDouble());
+    assertThat(on.get("iterationTimeMs").asDouble()).isEqualTo(27.0);
+    assertThat(on.get("optimizerPostValidation").asBoolean()).isTrue();
+    assertThat(on.get("postValidation").get("periodMs").asDouble()).isEqualTo(24.0);
+    assertThat(on.get("postValidation").get("bubbleRatio").asDouble()).isEqualTo(0.0);
+
+    assertThat(run(withFlag.subList(0, withFlag.size() - 2).toArray(String[]::new))).isZero();
+    assertThat(out.toString()).contains("optimizer post-validation: off");
+    List<String> text = new ArrayList<>(withFlag);
+    text.remove("--json");
+    assertThat(run(text.toArray(String[]::new))).isZero();
+    assertThat(out.toString())
+        .contains("optimizer post-validation: on  steady-state period 24.000 ms  bubble 0.00%");
+  }
+
+  @Test
+  void postValidationIsRefusedForKindsTheZeroBubbleCodeDoesNotPostValidateAndABadCapToo() {
+    int exit =
+        run(
+            "simulate",
+            "--pp",
+            "4",
+            "--microbatches",
+            "8",
+            "--schedule",
+            "1f1b",
+            "--uniform-stage-ms",
+            "1,2",
+            "--optimizer-post-validation");
+
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--optimizer-post-validation is not available for schedule kind '1f1b'")
+        .contains("Maybe use --schedule zb-auto")
+        .doesNotContain("Exception");
+
+    assertThat(
+            run(
+                "simulate",
+                "--pp",
+                "4",
+                "--microbatches",
+                "8",
+                "--schedule",
+                "zb-auto",
+                "--uniform-stage-ms",
+                "1,1,1",
+                "--max-in-flight",
+                "-1"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--max-in-flight must be >= 0").contains("got -1");
+  }
+
+  @Test
   void interleavedAndZeroBubbleMatchTheClosedForm() throws Exception {
     assertThat(
             json(

@@ -79,6 +79,16 @@ public final class Simulator {
    * naming the waiting actions.
    */
   static long[] run(CompiledSchedule c, CostTables t) {
+    return run(c, t, null);
+  }
+
+  /**
+   * Like {@link #run(CompiledSchedule, CostTables)}, with each device free only from {@code
+   * releaseNanos[d]} on (null: every device from 0): the steady state of overlapping iterations
+   * ({@link SteadyStateSimulator}) releases a device when its previous iteration and optimizer step
+   * are done.
+   */
+  static long[] run(CompiledSchedule c, CostTables t, long[] releaseNanos) {
     final int n = c.actionCount();
     final int p = c.deviceCount();
     final int[] first = c.deviceFirst;
@@ -100,7 +110,11 @@ public final class Simulator {
     final boolean[] parked = scratch.parked;
     final int[] stack = scratch.stack;
     System.arraycopy(first, 0, next, 0, p);
-    Arrays.fill(free, 0, p, 0L);
+    if (releaseNanos == null) {
+      Arrays.fill(free, 0, p, 0L);
+    } else {
+      System.arraycopy(releaseNanos, 0, free, 0, p);
+    }
     Arrays.fill(parked, 0, p, false);
     int top = 0;
     for (int d = p - 1; d >= 0; d--) {

@@ -116,6 +116,20 @@ public enum ScheduleKind {
     };
   }
 
+  /**
+   * Whether the kind may run with its optimizer step post-validated ({@link
+   * dev.pipeplan.simulator.engine.SteadyStateSimulator}): the kinds the Zero Bubble code runs with
+   * {@code --enable-optimizer-post-validation}, which it honours only with {@code
+   * --enable-zero-bubble} (its ZB-H1/H2/automatic schedules and its V schedules, ZB-V, V-Half and
+   * V-Min), refuses for 1F1B-V and switches off otherwise ({@code megatron/core/zbpp_utils.py}).
+   */
+  public boolean allowsOptimizerPostValidation() {
+    return switch (this) {
+      case ZB_H1, ZB_H2, ZB_AUTO, ZB_V, V_HALF, V_MIN -> true;
+      case GPIPE, ONE_F_ONE_B, INTERLEAVED_1F1B, LOOPED_BFS, DUALPIPE_V -> false;
+    };
+  }
+
   /** The kind with this id, for the command line and for files ({@code "scheduleKind": "1f1b"}). */
   @JsonCreator
   public static ScheduleKind parse(String text) {

@@ -18,6 +18,10 @@ import java.util.Objects;
  * @param costs the per-stage F, I, W and transfer times the cost-aware kinds (zb-auto, v-half,
  *     v-min) plan with; {@link ActionCosts#UNSPECIFIED} (the default) plans with F = I = W = 1.
  *     Other kinds ignore them: their orders are fixed patterns.
+ * @param optimizerPostValidation whether iterations will run back to back with the optimizer step
+ *     post-validated ({@code engine.SteadyStateSimulator}): the cost-aware kinds then order for the
+ *     steady-state period instead of one iteration's makespan, as the Zero Bubble code's scheduler
+ *     does (it minimises the longest device span). Other kinds ignore it.
  */
 public record ScheduleRequest(
     ScheduleKind kind,
@@ -26,7 +30,8 @@ public record ScheduleRequest(
     int virtualStages,
     int groupSize,
     int maxInFlightMicroBatches,
-    ActionCosts costs) {
+    ActionCosts costs,
+    boolean optimizerPostValidation) {
 
   public ScheduleRequest {
     Objects.requireNonNull(kind, "kind");
@@ -36,6 +41,26 @@ public record ScheduleRequest(
     Checks.nonNegative("group size", groupSize);
     Checks.nonNegative("max in-flight micro-batches", maxInFlightMicroBatches);
     Objects.requireNonNull(costs, "costs");
+  }
+
+  /** A request for one synchronous iteration. */
+  public ScheduleRequest(
+      ScheduleKind kind,
+      int deviceCount,
+      int microBatchCount,
+      int virtualStages,
+      int groupSize,
+      int maxInFlightMicroBatches,
+      ActionCosts costs) {
+    this(
+        kind,
+        deviceCount,
+        microBatchCount,
+        virtualStages,
+        groupSize,
+        maxInFlightMicroBatches,
+        costs,
+        false);
   }
 
   /** A request without costs (the cost-aware kinds plan with unit costs). */
@@ -65,7 +90,21 @@ public record ScheduleRequest(
         virtualStages,
         groupSize,
         maxInFlightMicroBatches,
-        newCosts);
+        newCosts,
+        optimizerPostValidation);
+  }
+
+  /** The same request, ordering for back-to-back post-validated iterations or for one. */
+  public ScheduleRequest withOptimizerPostValidation(boolean postValidated) {
+    return new ScheduleRequest(
+        kind,
+        deviceCount,
+        microBatchCount,
+        virtualStages,
+        groupSize,
+        maxInFlightMicroBatches,
+        costs,
+        postValidated);
   }
 
   public static ScheduleRequest of(

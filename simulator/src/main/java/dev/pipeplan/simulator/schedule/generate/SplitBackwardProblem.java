@@ -14,7 +14,12 @@ import java.util.List;
  * orders are int arrays of action codes, {@code (type * stages + stage) * m + microBatch} with type
  * 0 = F, 1 = I, 2 = W. {@link #makespan} times an order exactly as the simulator's list scheduling
  * does (an action starts when its device is free and its dependencies have ended, plus the transfer
- * time across devices), so candidate orders are compared by the number the planner will see.
+ * time across devices), so candidate orders are compared by the number the planner will see. With
+ * {@code postValidated} the number is instead the steady-state period of back-to-back iterations
+ * with the optimizer step post-validated, as {@code engine.SteadyStateSimulator} computes it (less
+ * the few microseconds of the partial-state messages between devices): the objective of the Zero
+ * Bubble code's own scheduler, which minimises the longest device span ({@code Graph.manual_order}
+ * and the ILP objective in its {@code auto_schedule.py}).
  */
 final class SplitBackwardProblem {
   static final int F = 0;
@@ -33,6 +38,7 @@ final class SplitBackwardProblem {
   final long[] forwardTransferNanos;
   final long[] backwardTransferNanos;
   final int[] capPerDevice;
+  final boolean postValidated;
   private final long[] end;
   private final int[] next;
   private final int[] waiter;
@@ -44,6 +50,17 @@ final class SplitBackwardProblem {
       List<Integer> stageToDevice,
       ActionCosts costs,
       int[] capPerDevice) {
+    this(deviceCount, microBatchCount, stageToDevice, costs, capPerDevice, false);
+  }
+
+  SplitBackwardProblem(
+      int deviceCount,
+      int microBatchCount,
+      List<Integer> stageToDevice,
+      ActionCosts costs,
+      int[] capPerDevice,
+      boolean postValidated) {
+    this.postValidated = postValidated;
     this.deviceCount = deviceCount;
     this.microBatchCount = microBatchCount;
     this.stageCount = stageToDevice.size();
@@ -114,10 +131,59 @@ final class SplitBackwardProblem {
    * null).
    */
   long timed(int[][] orders, long[] deviceEnds) {
+    if (!postValidated) {
+      return timedOnce(orders, new long[deviceCount], deviceEnds);
+    }
+    return period(orders, deviceEnds);
+  }
+
+  /** The most iterations {@link #period} times before it takes the average of the second half. */
+  static final int MAX_PERIOD_ITERATIONS = 16;
+
+  /**
+   * The steady-state period: iterations timed back to back, each device released when its own
+   * previous iteration has ended and the device before it has been released (the partial state
+   * passed from device d − 1 to d before d steps), until every device's release moves by the same
+   * amount (then exact, as in {@code engine.SteadyStateSimulator}). {@code deviceEnds} gets the
+   * first iteration's ends.
+   */
+  private long period(int[][] orders, long[] deviceEnds) {
+    long[] release = new long[deviceCount];
+    long[] ends = new long[deviceCount];
+    long[] latest = new long[MAX_PERIOD_ITERATIONS + 1];
+    for (int iteration = 1; iteration <= MAX_PERIOD_ITERATIONS; iteration++) {
+      long makespan = timedOnce(orders, release, ends);
+      if (makespan == DEADLOCK) {
+        return DEADLOCK;
+      }
+      if (iteration == 1 && deviceEnds != null) {
+        System.arraycopy(ends, 0, deviceEnds, 0, deviceCount);
+      }
+      long chain = 0;
+      long shift = -1;
+      boolean same = true;
+      for (int d = 0; d < deviceCount; d++) {
+        chain = Math.max(chain, ends[d]);
+        long moved = chain - release[d];
+        same &= shift < 0 || moved == shift;
+        shift = moved;
+        release[d] = chain;
+        latest[iteration] = Math.max(latest[iteration], chain);
+      }
+      if (same) {
+        return shift;
+      }
+    }
+    int half = MAX_PERIOD_ITERATIONS / 2;
+    return (latest[MAX_PERIOD_ITERATIONS] - latest[half]) / (MAX_PERIOD_ITERATIONS - half);
+  }
+
+  /** One iteration with each device free from {@code release[d]} on. */
+  private long timedOnce(int[][] orders, long[] release, long[] deviceEnds) {
     Arrays.fill(end, -1L);
     Arrays.fill(next, 0);
     Arrays.fill(waiter, -1);
-    long[] free = new long[deviceCount];
+    long[] free = release.clone();
     int m = microBatchCount;
     int sm = stageCount * m;
     int top = 0;
@@ -207,7 +273,7 @@ final class SplitBackwardProblem {
   /**
    * A lower bound on every order's makespan: device d cannot start before micro-batch 0's forward
    * has crossed the stages in front of its first stage, and then runs all its actions one at a
-   * time.
+   * time. Post-validated, a bound on the period: each device's own work.
    */
   long lowerBound() {
     long[] firstStart = new long[deviceCount];
@@ -225,7 +291,8 @@ final class SplitBackwardProblem {
     }
     long bound = 0;
     for (int d = 0; d < deviceCount; d++) {
-      bound = Math.max(bound, Math.max(0, firstStart[d]) + busy[d]);
+      // Post-validated, a device's start-up is paid once, not per iteration.
+      bound = Math.max(bound, (postValidated ? 0 : Math.max(0, firstStart[d])) + busy[d]);
     }
     return bound;
   }

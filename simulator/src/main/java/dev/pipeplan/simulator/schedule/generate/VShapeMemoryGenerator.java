@@ -58,7 +58,9 @@ public final class VShapeMemoryGenerator implements ScheduleGenerator {
       caps[d] = maxInFlight(request, d);
     }
     List<Integer> placement = Schedule.vShapePlacement(p);
-    SplitBackwardProblem problem = new SplitBackwardProblem(p, m, placement, request.costs(), caps);
+    SplitBackwardProblem problem =
+        new SplitBackwardProblem(
+            p, m, placement, request.costs(), caps, request.optimizerPostValidation());
     VShapeBlockScheduler blocks = new VShapeBlockScheduler(problem);
     List<int[][]> references = new ArrayList<>();
     references.add(blocks.build(0, 0));

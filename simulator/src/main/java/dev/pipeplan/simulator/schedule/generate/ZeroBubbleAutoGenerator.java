@@ -39,7 +39,9 @@ public final class ZeroBubbleAutoGenerator implements ScheduleGenerator {
       caps[d] = maxInFlight(request, d);
     }
     List<Integer> placement = Schedule.loopedPlacement(p, 1);
-    SplitBackwardProblem problem = new SplitBackwardProblem(p, m, placement, request.costs(), caps);
+    SplitBackwardProblem problem =
+        new SplitBackwardProblem(
+            p, m, placement, request.costs(), caps, request.optimizerPostValidation());
     List<int[][]> references =
         List.of(
             problem.fromActions(
