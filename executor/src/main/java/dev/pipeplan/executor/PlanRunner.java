@@ -5,9 +5,11 @@ import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.runtime.IterationResult;
 import dev.pipeplan.executor.runtime.MachineLoad;
+import dev.pipeplan.executor.runtime.MachineSpeed;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.executor.runtime.PipelineConfig;
 import dev.pipeplan.executor.runtime.PipelineRuntime;
+import dev.pipeplan.executor.runtime.SpeedProbe;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.planner.Plan;
@@ -31,6 +33,15 @@ import java.util.function.Consumer;
  * predicted memory over the limit) is refused before any worker starts.
  */
 public final class PlanRunner {
+  /** Threads of the machine speed probe: one per core, as the workers use them. */
+  static final int MAX_PROBE_THREADS = 8;
+
+  /**
+   * Measured iterations attempted per one asked for, at most: an iteration run in a slow episode of
+   * the machine is replaced by another ({@link MachineSpeed}), up to this many in all.
+   */
+  static final int MAX_ATTEMPTS_PER_ITERATION = 3;
+
   private PlanRunner() {}
 
   /**
@@ -55,6 +66,29 @@ public final class PlanRunner {
     public static Options defaults() {
       return new Options(5, 2, 1, 1L, 1e-3);
     }
+  }
+
+  /**
+   * The attempted iterations a run keeps: those at the machine's normal speed when there are
+   * enough; otherwise the {@code wanted} least slowed down (the run then says it ran slow), in
+   * order.
+   */
+  static List<Integer> kept(MachineSpeed speed, int wanted) {
+    List<Integer> normal = speed.normalIterations();
+    if (normal.size() >= wanted) {
+      return normal;
+    }
+    List<Double> slowdowns = speed.slowdowns();
+    List<Integer> order = new ArrayList<>();
+    for (int a = 0; a < slowdowns.size(); a++) {
+      order.add(a);
+    }
+    order.sort(
+        java.util.Comparator.<Integer>comparingDouble(slowdowns::get)
+            .thenComparing(java.util.Comparator.naturalOrder()));
+    List<Integer> kept = new ArrayList<>(order.subList(0, Math.min(wanted, order.size())));
+    kept.sort(null);
+    return kept;
   }
 
   /** Refuses plans the CPU executor cannot run as planned; returns quietly otherwise. */
@@ -175,30 +209,43 @@ public final class PlanRunner {
     List<List<Long>> cpuTimes = new ArrayList<>(options.iterations());
     String loadBefore = CpuBackend.loadAverage();
     long[][] workerSums = new long[schedule.deviceCount()][2];
-    MachineLoad measuredFrom = null;
+    MachineLoad measuredFrom;
     MachineLoad measuredTo;
-    try (PipelineRuntime runtime = new PipelineRuntime(config, clock)) {
-      int total = options.warmup() + options.iterations();
-      for (int i = 0; i < total; i++) {
-        if (i == options.warmup()) {
-          measuredFrom = MachineLoad.now();
-        }
+    List<IterationResult> attempts = new ArrayList<>();
+    MachineSpeed speed = new MachineSpeed();
+    try (PipelineRuntime runtime = new PipelineRuntime(config, clock);
+        SpeedProbe probe = new SpeedProbe(Math.min(CpuBackend.cores(), MAX_PROBE_THREADS))) {
+      for (int i = 0; i < options.warmup(); i++) {
         IterationResult r = runtime.runIteration(i);
-        boolean warm = i < options.warmup();
-        if (!warm) {
-          measured.add(r.timeline());
-          cpuTimes.add(r.actionCpuNanos());
-          losses.add(r.loss());
-          for (RunNoise.WorkerTime w : r.workerTimes()) {
-            workerSums[w.device()][0] += w.busyWallNanos();
-            workerSums[w.device()][1] += w.busyCpuNanos();
-          }
-        }
+        progress.accept(
+            ComparisonText.progressLine(
+                i, options.warmup(), options.iterations(), r.timeline().makespanNanos(), r.loss()));
+      }
+      measuredFrom = MachineLoad.now();
+      speed.add(probe.sampleNanos());
+      int cap = MAX_ATTEMPTS_PER_ITERATION * options.iterations();
+      for (int i = options.warmup();
+          speed.normalIterations().size() < options.iterations() && attempts.size() < cap;
+          i++) {
+        IterationResult r = runtime.runIteration(i);
+        speed.add(probe.sampleNanos());
+        attempts.add(r);
         progress.accept(
             ComparisonText.progressLine(
                 i, options.warmup(), options.iterations(), r.timeline().makespanNanos(), r.loss()));
       }
       measuredTo = MachineLoad.now();
+    }
+    List<Integer> kept = kept(speed, options.iterations());
+    for (int a : kept) {
+      IterationResult r = attempts.get(a);
+      measured.add(r.timeline());
+      cpuTimes.add(r.actionCpuNanos());
+      losses.add(r.loss());
+      for (RunNoise.WorkerTime w : r.workerTimes()) {
+        workerSums[w.device()][0] += w.busyWallNanos();
+        workerSums[w.device()][1] += w.busyCpuNanos();
+      }
     }
     List<RunNoise.WorkerTime> workers = new ArrayList<>();
     for (int d = 0; d < workerSums.length; d++) {
@@ -213,7 +260,10 @@ public final class PlanRunner {
             CpuBackend.loadAverage(),
             measuredTo.otherProcessCoresSince(measuredFrom, cores),
             measuredTo.stealFractionSince(measuredFrom),
-            options.threadsPerWorker() == 1);
+            options.threadsPerWorker() == 1,
+            speed.slowdowns(),
+            attempts.size() - kept.size(),
+            speed.usual());
     return new MeasuredRun(
         plan.model().name(),
         plan.scheduleKind().id(),

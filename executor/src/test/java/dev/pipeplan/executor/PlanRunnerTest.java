@@ -72,7 +72,11 @@ class PlanRunnerTest {
     MeasuredRun run =
         PlanRunner.run(
             plan, new PlanRunner.Options(2, 1, 1, 3L, 1e-3), NanoClock.system(), progress::add);
-    assertThat(progress).hasSize(3);
+    // One warm-up line, then a line per attempted iteration: two, and up to four more when the
+    // machine ran slow around some of them (they are replaced).
+    assertThat(progress).hasSizeBetween(3, 7);
+    assertThat(run.noise().iterationSlowdowns()).hasSize(progress.size() - 1);
+    assertThat(run.noise().discardedIterations()).isEqualTo(progress.size() - 3);
     assertThat(run.iterations()).hasSize(2);
     assertThat(run.losses()).hasSize(2);
     assertThat(run.scheduleName()).isEqualTo("1f1b");
@@ -85,6 +89,25 @@ class PlanRunnerTest {
     assertThat(c.actions()).hasSize(run.predicted().actions().size());
     assertThat(c.measuredIterationNanos()).isPositive();
     assertThat(RunJson.read(RunJson.write(run))).isEqualTo(run);
+  }
+
+  @Test
+  void keepsTheIterationsAtNormalSpeedOrElseTheLeastSlowedDown() {
+    dev.pipeplan.executor.runtime.MachineSpeed enough =
+        new dev.pipeplan.executor.runtime.MachineSpeed();
+    for (long s : new long[] {100, 150, 100, 102, 100}) {
+      enough.add(s);
+    }
+    // Median 100: iterations 0 and 1 are bracketed by the 150 sample; 2 and 3 ran at usual speed.
+    assertThat(PlanRunner.kept(enough, 2)).containsExactly(2, 3);
+    dev.pipeplan.executor.runtime.MachineSpeed slow =
+        new dev.pipeplan.executor.runtime.MachineSpeed();
+    for (long s : new long[] {100, 140, 120, 160, 100}) {
+      slow.add(s);
+    }
+    // Median 120: slowdowns 1/6, 1/6, 1/3, 1/3, all over 15%: the two least, in order.
+    assertThat(PlanRunner.kept(slow, 2)).containsExactly(0, 1);
+    assertThat(PlanRunner.kept(slow, 3)).containsExactly(0, 1, 2);
   }
 
   @Test

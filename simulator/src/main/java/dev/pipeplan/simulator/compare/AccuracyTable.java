@@ -42,7 +42,7 @@ public final class AccuracyTable {
     rows.add(
         String.format(
             Locale.ROOT,
-            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %s | %.3f | %.3f | %s | %s | %.1e |",
+            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %s | %.3f | %.3f | %s | %s | %s | %.1e |",
             run.scheduleName(),
             run.pipelineDevices(),
             run.virtualStages(),
@@ -72,6 +72,7 @@ public final class AccuracyTable {
             c.measuredBubbleRatio(),
             wallOverCpu(run.noise()),
             otherCores(run.noise()),
+            slowEpisodes(run.noise()),
             gradientDifference));
     if (run.noise().busy()) {
       warnings.add(run.scheduleName() + ": " + run.noise().warning());
@@ -92,6 +93,26 @@ public final class AccuracyTable {
     return String.format(Locale.ROOT, "%.1f of %d", noise.otherProcessCores(), noise.cores());
   }
 
+  /**
+   * Measured iterations run in slow episodes of the machine: "2 of 7 replaced (+31%)", "1 of 5 kept
+   * (+18%)", "0 of 5"; "–" when the run was not probed.
+   */
+  private static String slowEpisodes(RunNoise noise) {
+    if (noise.iterationSlowdowns().isEmpty()) {
+      return "–";
+    }
+    if (noise.slowIterations() == 0) {
+      return String.format(Locale.ROOT, "0 of %d", noise.iterationSlowdowns().size());
+    }
+    return String.format(
+        Locale.ROOT,
+        "%d of %d %s (+%.0f%%)",
+        noise.slowIterations(),
+        noise.iterationSlowdowns().size(),
+        noise.unsteady() ? "kept" : "replaced",
+        100 * noise.worstSlowdown());
+  }
+
   public void finish(String loadAfterText) {
     this.loadAfter = Objects.requireNonNull(loadAfterText, "loadAfterText");
   }
@@ -108,8 +129,8 @@ public final class AccuracyTable {
         "| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
             + " | error 95% interval | action error median | action error p90"
             + " | action error on CPU time median / p90 | bubble predicted | bubble measured"
-            + " | wall over CPU | other processes (cores) | gradient difference |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + " | wall over CPU | other processes (cores) | slow episodes | gradient difference |\n");
+    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (String row : rows) {
       b.append(row).append('\n');
     }

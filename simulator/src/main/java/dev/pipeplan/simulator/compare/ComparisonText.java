@@ -126,6 +126,13 @@ public final class ComparisonText {
         .append(noise.loadAverageBefore())
         .append(" -> ")
         .append(noise.loadAverageAfter());
+    if (!noise.iterationSlowdowns().isEmpty()) {
+      b.append("; ")
+          .append(
+              noise.slowIterations() == 0
+                  ? "no slow episodes in " + noise.iterationSlowdowns().size() + " iterations"
+                  : noise.slowEpisodes());
+    }
     return b.toString();
   }
 

@@ -233,6 +233,12 @@ public final class RunJson {
       wn.put("busyWallNanos", w.busyWallNanos());
       wn.put("busyCpuNanos", w.busyCpuNanos());
     }
+    if (!noise.iterationSlowdowns().isEmpty()) {
+      ArrayNode slowdowns = n.putArray("iterationSlowdowns");
+      noise.iterationSlowdowns().forEach(slowdowns::add);
+      n.put("discardedIterations", noise.discardedIterations());
+      n.put("probeMedianNanos", noise.probeMedianNanos());
+    }
     return n;
   }
 
@@ -258,14 +264,29 @@ public final class RunJson {
               wf.field("busyWallNanos").asLong(),
               wf.field("busyCpuNanos").asLong()));
     }
-    return new RunNoise(
-        workers,
-        f.integer("cores"),
-        f.text("loadAverageBefore"),
-        f.text("loadAverageAfter"),
-        f.field("otherProcessCores").asDouble(),
-        f.field("stealFraction").asDouble(),
-        f.field("cpuTimeComparable").asBoolean());
+    List<Double> slowdowns = new ArrayList<>();
+    if (node.has("iterationSlowdowns")) {
+      for (JsonNode s : f.array("iterationSlowdowns")) {
+        slowdowns.add(s.asDouble());
+      }
+    }
+    int discarded = node.has("discardedIterations") ? f.integer("discardedIterations") : 0;
+    long probe = node.has("probeMedianNanos") ? f.field("probeMedianNanos").asLong() : 0;
+    try {
+      return new RunNoise(
+          workers,
+          f.integer("cores"),
+          f.text("loadAverageBefore"),
+          f.text("loadAverageAfter"),
+          f.field("otherProcessCores").asDouble(),
+          f.field("stealFraction").asDouble(),
+          f.field("cpuTimeComparable").asBoolean(),
+          slowdowns,
+          discarded,
+          probe);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(source + ": " + e.getMessage());
+    }
   }
 
   private static JsonNode timelineNode(Timeline timeline) {

@@ -23,6 +23,12 @@ import java.util.Objects;
  * @param cpuTimeComparable whether a worker's thread CPU time covers its actions' work (one native
  *     thread per worker); with more, native helper threads do part of the work and the busy check
  *     is not made
+ * @param iterationSlowdowns for every measured iteration attempted, in order, how much slower than
+ *     its normal speed the machine ran around it (a fixed probe's CPU time on every core, before
+ *     and after the iteration, over the run's median probe, less 1; 0 when not slower); empty when
+ *     not probed
+ * @param discardedIterations how many of those attempts ran in a slow episode (slowdown over {@link
+ *     #SLOW_MARGIN}) and were replaced by further iterations; the run's iterations are the others
  */
 public record RunNoise(
     List<WorkerTime> workers,
@@ -31,7 +37,10 @@ public record RunNoise(
     String loadAverageAfter,
     double otherProcessCores,
     double stealFraction,
-    boolean cpuTimeComparable) {
+    boolean cpuTimeComparable,
+    List<Double> iterationSlowdowns,
+    int discardedIterations,
+    long probeMedianNanos) {
 
   /**
    * Wall time over CPU time of the workers' actions above which the run is called busy: 10% more
@@ -39,16 +48,94 @@ public record RunNoise(
    */
   public static final double BUSY_MARGIN = 0.10;
 
+  /**
+   * How much slower than its usual (median) sample the machine speed probe may run around an
+   * iteration for the iteration to count as run at the machine's usual speed. On the quiet 2-core
+   * virtual machine pipeplan is developed on, a sixth of the probe's samples are more than 15% over
+   * their median, and slow episodes reach 30–100%.
+   */
+  public static final double SLOW_MARGIN = 0.15;
+
   public RunNoise {
     workers = List.copyOf(Objects.requireNonNull(workers, "workers"));
     Checks.nonNegative("noise cores", cores);
     Objects.requireNonNull(loadAverageBefore, "loadAverageBefore");
     Objects.requireNonNull(loadAverageAfter, "loadAverageAfter");
+    iterationSlowdowns =
+        List.copyOf(Objects.requireNonNull(iterationSlowdowns, "iterationSlowdowns"));
+    for (double s : iterationSlowdowns) {
+      if (!(s >= 0) || Double.isInfinite(s)) {
+        throw new IllegalArgumentException(
+            "noise iterationSlowdowns must be finite and >= 0, got " + s);
+      }
+    }
+    Checks.nonNegative("noise probeMedianNanos", probeMedianNanos);
+    if (discardedIterations < 0 || discardedIterations > slowCount(iterationSlowdowns)) {
+      throw new IllegalArgumentException(
+          "noise discardedIterations must be between 0 and the "
+              + slowCount(iterationSlowdowns)
+              + " slow iterations, got "
+              + discardedIterations);
+    }
+  }
+
+  /** Without a speed probe (runs on other backends, files from before it). */
+  public RunNoise(
+      List<WorkerTime> workers,
+      int cores,
+      String loadAverageBefore,
+      String loadAverageAfter,
+      double otherProcessCores,
+      double stealFraction,
+      boolean cpuTimeComparable) {
+    this(
+        workers,
+        cores,
+        loadAverageBefore,
+        loadAverageAfter,
+        otherProcessCores,
+        stealFraction,
+        cpuTimeComparable,
+        List.of(),
+        0,
+        0);
   }
 
   /** Nothing was recorded (a run file from before these fields, an imported trace). */
   public static RunNoise unknown() {
     return new RunNoise(List.of(), 0, "", "", -1, -1, false);
+  }
+
+  private static int slowCount(List<Double> slowdowns) {
+    int slow = 0;
+    for (double s : slowdowns) {
+      if (s > SLOW_MARGIN) {
+        slow++;
+      }
+    }
+    return slow;
+  }
+
+  /** Measured iterations that ran in a slow episode of the machine, kept or discarded. */
+  public int slowIterations() {
+    return slowCount(iterationSlowdowns);
+  }
+
+  /**
+   * Whether some kept iteration ran in a slow episode: the run could not find enough iterations at
+   * the machine's normal speed, so its times carry the machine's slowdown.
+   */
+  public boolean unsteady() {
+    return slowIterations() > discardedIterations;
+  }
+
+  /** The largest slowdown around any attempted iteration (0 when not probed). */
+  public double worstSlowdown() {
+    double worst = 0;
+    for (double s : iterationSlowdowns) {
+      worst = Math.max(worst, s);
+    }
+    return worst;
   }
 
   /**
@@ -90,7 +177,29 @@ public record RunNoise(
    * wall time than CPU time.
    */
   public boolean busy() {
+    return waited() || unsteady();
+  }
+
+  private boolean waited() {
     return cpuTimeComparable && worstWaitingShare() > BUSY_MARGIN;
+  }
+
+  /**
+   * The slow episodes in one line: "2 of 7 measured iterations ran in slow episodes of this machine
+   * (a fixed probe up to 31% slower) and were replaced"; empty when none or not probed.
+   */
+  public String slowEpisodes() {
+    if (slowIterations() == 0) {
+      return "";
+    }
+    return String.format(
+        Locale.ROOT,
+        "%d of %d measured iterations ran in slow episodes of this machine (a fixed probe up to %.0f%%"
+            + " slower than usual)%s",
+        slowIterations(),
+        iterationSlowdowns.size(),
+        100 * worstSlowdown(),
+        unsteady() ? "" : " and were replaced");
   }
 
   /**
@@ -107,8 +216,12 @@ public record RunNoise(
    * pays, so the message says so and does not excuse the comparison.
    */
   public String warning() {
-    if (!busy()) {
-      return "";
+    if (!waited()) {
+      return unsteady()
+          ? "the machine ran slow: "
+              + slowEpisodes()
+              + "; the comparison carries the machine's slowdown and is not a model error"
+          : "";
     }
     String steal =
         stealFraction > 0.005

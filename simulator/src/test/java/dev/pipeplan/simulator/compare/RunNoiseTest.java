@@ -83,6 +83,46 @@ class RunNoiseTest {
         .anySatisfy(l -> assertThat(l).startsWith("WARNING: the machine was busy"));
   }
 
+  private static RunNoise probed(List<Double> slowdowns, int discarded) {
+    return new RunNoise(
+        List.of(new RunNoise.WorkerTime(0, 100, 100)),
+        2,
+        "",
+        "",
+        0.0,
+        0.0,
+        true,
+        slowdowns,
+        discarded,
+        6_000_000);
+  }
+
+  @Test
+  void slowEpisodesReplacedAreNotedAndSlowEpisodesKeptMakeTheRunUnreliable() {
+    RunNoise replaced = probed(List.of(0.02, 0.31, 0.05, 0.0, 0.18, 0.01, 0.03), 2);
+    assertThat(replaced.slowIterations()).isEqualTo(2);
+    assertThat(replaced.unsteady()).isFalse();
+    assertThat(replaced.busy()).isFalse();
+    assertThat(replaced.warning()).isEmpty();
+    assertThat(replaced.slowEpisodes())
+        .isEqualTo(
+            "2 of 7 measured iterations ran in slow episodes of this machine (a fixed probe up to 31%"
+                + " slower than usual) and were replaced");
+    RunNoise kept = probed(List.of(0.02, 0.31, 0.05), 0);
+    assertThat(kept.unsteady()).isTrue();
+    assertThat(kept.busy()).isTrue();
+    assertThat(kept.warning())
+        .startsWith("the machine ran slow: 1 of 3 measured iterations")
+        .endsWith("not a model error");
+    // Only slow iterations can have been discarded, and slowdowns are >= 0.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> probed(List.of(0.02, 0.31), 2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("discardedIterations");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> probed(List.of(-0.1), 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("iterationSlowdowns");
+  }
+
   @Test
   void aRunFileWithoutNoiseReadsAsUnknown() {
     String json = RunJson.write(RunJsonTest.run());
