@@ -1,6 +1,6 @@
 package dev.pipeplan.cli;
 
-import dev.pipeplan.executor.profile.RunCalibration;
+import dev.pipeplan.executor.core.profile.RunCalibration;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;

@@ -1,9 +1,9 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
+import dev.pipeplan.executor.core.profile.RunCalibration;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.profile.Profiler;
-import dev.pipeplan.executor.profile.RunCalibration;
 import dev.pipeplan.executor.runtime.GradientEquivalence;
 import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;

@@ -7,6 +7,8 @@
  * dev.pipeplan.executor.core.profile.StreamRounds} the loop of one whose ops are enqueued on
  * streams (one thread issues to every stream). What both share: which layers are measured ({@link
  * dev.pipeplan.executor.core.profile.DistinctLayers}) and how times become a profile ({@link
- * dev.pipeplan.executor.core.profile.LayerFits}).
+ * dev.pipeplan.executor.core.profile.LayerFits}). {@link
+ * dev.pipeplan.executor.core.profile.RunCalibration} fits per-layer-kind, per-action corrections to
+ * a profile from measured runs of any backend.
  */
 package dev.pipeplan.executor.core.profile;

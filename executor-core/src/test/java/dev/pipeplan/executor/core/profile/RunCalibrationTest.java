@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.profile;
+package dev.pipeplan.executor.core.profile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

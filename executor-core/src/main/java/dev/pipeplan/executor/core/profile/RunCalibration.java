@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.profile;
+package dev.pipeplan.executor.core.profile;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
