@@ -3,8 +3,8 @@ package dev.pipeplan.cuda.runtime;
 import dev.pipeplan.executor.core.layers.DeviceBatch;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
-import dev.pipeplan.executor.core.layers.LmHeadLayer;
 import dev.pipeplan.executor.core.layers.Param;
+import dev.pipeplan.executor.core.layers.StageModule;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
@@ -42,6 +42,7 @@ public final class StreamPipeline implements AutoCloseable {
   private final List<ParameterUpdater> updaters;
   private final List<Ops> devices;
   private final List<List<Layer<?>>> stages;
+  private final List<StageModule> modules;
   private final List<IssueOrder.Entry> order;
   private final IntFunction<ActionTimer> timers;
   private final SyntheticTokens data;
@@ -113,6 +114,18 @@ public final class StreamPipeline implements AutoCloseable {
       built.add(List.copyOf(layers));
     }
     this.stages = List.copyOf(built);
+    List<StageModule> stageModules = new ArrayList<>(built.size());
+    for (int s = 0; s < built.size(); s++) {
+      stageModules.add(
+          new StageModule(
+              s,
+              this.devices.get(placement.devices().get(s)),
+              built.get(s),
+              s == 0,
+              s == built.size() - 1,
+              true));
+    }
+    this.modules = List.copyOf(stageModules);
     List<ParameterUpdater> ups = new ArrayList<>(this.devices.size());
     for (int d = 0; d < this.devices.size(); d++) {
       List<Param> params = new ArrayList<>();
@@ -177,7 +190,7 @@ public final class StreamPipeline implements AutoCloseable {
           timer.waitFor(d, dep);
         }
         timer.start(d, e.index());
-        run(e.action(), devices.get(d), batches, forwardInbox, backwardInbox, lastStage);
+        run(e.action(), batches, forwardInbox, backwardInbox, lastStage);
         timer.end(d, e.index());
       }
       if (step) {
@@ -197,13 +210,9 @@ public final class StreamPipeline implements AutoCloseable {
               + backwardInbox.size()
               + " gradients unconsumed");
     }
-    Ops lastOps = devices.get(placement.devices().get(lastStage));
-    double loss = 0;
-    List<Layer<?>> last = stages.get(lastStage);
-    for (Tensor terms : ((LmHeadLayer) last.get(last.size() - 1)).takeAllLossTerms()) {
-      loss += lastOps.sum(terms);
-      lastOps.free(terms);
-    }
+    // The loss terms stayed on the device (StageModule's deferLoss): one host read, after the
+    // iteration.
+    double loss = modules.get(lastStage).drainLoss();
     for (DeviceBatch b : batches) {
       b.release(first);
     }
@@ -229,52 +238,32 @@ public final class StreamPipeline implements AutoCloseable {
 
   private void run(
       Action a,
-      Ops ops,
       List<DeviceBatch> batches,
       Map<Long, Tensor> forwardInbox,
       Map<Long, Tensor> backwardInbox,
       int lastStage) {
     int s = a.stage();
     int mb = a.microBatch();
-    List<Layer<?>> layers = stages.get(s);
+    StageModule stage = modules.get(s);
     DeviceBatch batch = batches.get(mb);
-    Runnable step =
-        switch (a.type()) {
-          case F ->
-              () -> {
-                Tensor x = s == 0 ? null : take(forwardInbox, s, mb, a);
-                for (Layer<?> layer : layers) {
-                  Tensor out = layer.forward(ops, mb, x, batch);
-                  ops.free(x);
-                  x = out;
-                }
-                if (s < lastStage) {
-                  forwardInbox.put(key(s + 1, mb), x);
-                }
-              };
-          case I, B ->
-              () -> {
-                Tensor grad = s == lastStage ? null : take(backwardInbox, s, mb, a);
-                for (int i = layers.size() - 1; i >= 0; i--) {
-                  grad = layers.get(i).backwardInput(ops, mb, grad);
-                }
-                if (a.type() == ActionType.B) {
-                  weights(ops, layers, mb);
-                }
-                if (s > 0) {
-                  backwardInbox.put(key(s - 1, mb), grad);
-                } else {
-                  ops.free(grad);
-                }
-              };
-          case W -> () -> weights(ops, layers, mb);
-        };
-    step.run();
-  }
-
-  private static void weights(Ops ops, List<Layer<?>> layers, int mb) {
-    for (int i = layers.size() - 1; i >= 0; i--) {
-      layers.get(i).backwardWeight(ops, mb);
+    switch (a.type()) {
+      case F -> {
+        Tensor out = stage.forward(mb, s == 0 ? null : take(forwardInbox, s, mb, a), batch);
+        if (s < lastStage) {
+          forwardInbox.put(key(s + 1, mb), out);
+        }
+      }
+      case I, B -> {
+        Tensor grad =
+            stage.backwardInput(mb, s == lastStage ? null : take(backwardInbox, s, mb, a));
+        if (a.type() == ActionType.B) {
+          stage.backwardWeight(mb);
+        }
+        if (s > 0) {
+          backwardInbox.put(key(s - 1, mb), grad);
+        }
+      }
+      case W -> stage.backwardWeight(mb);
     }
   }
 

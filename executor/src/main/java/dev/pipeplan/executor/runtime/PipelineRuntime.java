@@ -4,6 +4,7 @@ import dev.pipeplan.executor.core.layers.DeviceBatch;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.layers.Param;
+import dev.pipeplan.executor.core.layers.StageModule;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.executor.core.train.ParameterUpdater;

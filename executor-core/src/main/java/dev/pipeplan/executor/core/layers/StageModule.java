@@ -1,9 +1,5 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.layers;
 
-import dev.pipeplan.executor.core.layers.DeviceBatch;
-import dev.pipeplan.executor.core.layers.Layer;
-import dev.pipeplan.executor.core.layers.LmHeadLayer;
-import dev.pipeplan.executor.core.layers.Param;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
 import java.util.ArrayList;
@@ -16,7 +12,10 @@ import java.util.Objects;
  * The layers of one global virtual stage, run as one unit on one {@link Ops}: forward through them
  * in order, I back through them in reverse, W over all of them. The last stage ends in a loss: the
  * model's loss layer, or, for a model that does not end in one, half the sum of squared outputs
- * over the iteration's loss terms.
+ * over the iteration's loss terms. Both backends run their stages through it: the CPU's workers,
+ * which read each micro-batch's loss in its F (a host read is free there), and the CUDA stream
+ * pipeline, which defers the loss ({@code deferLoss}) to one read after the iteration, because a
+ * host read inside F would stall the thread that issues every stream's work.
  */
 public final class StageModule {
   private final int stage;
@@ -24,11 +23,24 @@ public final class StageModule {
   private final List<Layer<?>> layers;
   private final boolean first;
   private final boolean last;
+  private final boolean deferLoss;
   private final Map<Integer, Double> losses = new HashMap<>();
   private final Map<Integer, Tensor> implicitLossGrads = new HashMap<>();
 
+  /** A stage that reads each micro-batch's loss in its F. */
   public StageModule(int stage, Ops ops, List<Layer<?>> layers, boolean first, boolean last) {
+    this(stage, ops, layers, first, last, false);
+  }
+
+  /**
+   * @param deferLoss whether the last stage leaves its loss layer's terms on the device until
+   *     {@link #drainLoss} (no host read inside F); a last stage without a loss layer cannot defer,
+   *     because its implicit loss's gradient is computed on the host
+   */
+  public StageModule(
+      int stage, Ops ops, List<Layer<?>> layers, boolean first, boolean last, boolean deferLoss) {
     this.stage = stage;
+    this.deferLoss = deferLoss;
     this.ops = Objects.requireNonNull(ops, "ops");
     this.layers = List.copyOf(Objects.requireNonNull(layers, "layers"));
     if (this.layers.isEmpty()) {
@@ -36,6 +48,14 @@ public final class StageModule {
     }
     this.first = first;
     this.last = last;
+    if (deferLoss && last && !this.layers.get(this.layers.size() - 1).isLoss()) {
+      throw new IllegalArgumentException(
+          "stage "
+              + stage
+              + " cannot defer its loss: it ends in "
+              + this.layers.get(this.layers.size() - 1).name()
+              + ", not a loss layer");
+    }
   }
 
   public int stage() {
@@ -70,6 +90,9 @@ public final class StageModule {
       return x;
     }
     Layer<?> end = layers.get(layers.size() - 1);
+    if (end.isLoss() && deferLoss) {
+      return null;
+    }
     if (end.isLoss()) {
       double loss = 0;
       for (Tensor terms : ((LmHeadLayer) end).takeAllLossTerms()) {
@@ -130,6 +153,13 @@ public final class StageModule {
    */
   public double drainLoss() {
     double sum = 0;
+    if (deferLoss && last) {
+      for (Tensor terms : ((LmHeadLayer) layers.get(layers.size() - 1)).takeAllLossTerms()) {
+        sum += ops.sum(terms);
+        ops.free(terms);
+      }
+      return sum;
+    }
     for (int mb : new java.util.TreeSet<>(losses.keySet())) {
       sum += losses.get(mb);
     }
