@@ -87,36 +87,6 @@ public record TrainingSpec(
     }
   }
 
-  /** The modes before the gradient accumulation mode existed: fused. */
-  public TrainingSpec(
-      int globalBatch,
-      int sequenceLength,
-      DType dtype,
-      Optimizer optimizer,
-      Recompute recompute,
-      Attention attention,
-      OptimizerSharding optimizerSharding,
-      boolean sequenceParallel,
-      boolean tensorParallelOverlap,
-      boolean blockingSends,
-      boolean gradientSyncAfterBackward,
-      boolean gradientAllReduce) {
-    this(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        tensorParallelOverlap,
-        blockingSends,
-        gradientSyncAfterBackward,
-        gradientAllReduce,
-        GradientAccumulation.FUSED);
-  }
-
   /** Pipeline sends beside the compute, the gradient sync under the backward. */
   public TrainingSpec(
       int globalBatch,
@@ -140,7 +110,8 @@ public record TrainingSpec(
         tensorParallelOverlap,
         false,
         false,
-        false);
+        false,
+        GradientAccumulation.FUSED);
   }
 
   /** The memory modes given, tensor-parallel collectives not overlapped. */
