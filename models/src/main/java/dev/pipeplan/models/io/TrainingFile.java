@@ -109,35 +109,25 @@ public final class TrainingFile {
       String text = root.optionalString("recompute").orElseThrow();
       recompute = parsed(root, "recompute", () -> Recompute.parse("recompute", text));
     }
-    Attention attention = Attention.FLASH;
-    Optional<String> attentionText = root.optionalString("attention");
-    if (attentionText.isPresent()) {
-      attention =
-          parsed(root, "attention", () -> Attention.parse("attention", attentionText.get()));
-    }
-    OptimizerSharding sharding = OptimizerSharding.NONE;
-    Optional<String> shardingText = root.optionalString("optimizerSharding");
-    if (shardingText.isPresent()) {
-      sharding =
-          parsed(
-              root,
-              "optimizerSharding",
-              () -> OptimizerSharding.parse("optimizerSharding", shardingText.get()));
-    }
+    Attention attention =
+        optional(root, "attention", Attention.FLASH, t -> Attention.parse("attention", t));
+    OptimizerSharding sharding =
+        optional(
+            root,
+            "optimizerSharding",
+            OptimizerSharding.NONE,
+            t -> OptimizerSharding.parse("optimizerSharding", t));
     boolean sequenceParallel = root.optionalBoolean("sequenceParallel").orElse(false);
     boolean tensorParallelOverlap = root.optionalBoolean("tensorParallelOverlap").orElse(false);
     boolean blockingSends = root.optionalBoolean("blockingSends").orElse(false);
     boolean syncAfter = root.optionalBoolean("gradientSyncAfterBackward").orElse(false);
     boolean allReduce = root.optionalBoolean("gradientAllReduce").orElse(false);
-    GradientAccumulation accumulation = GradientAccumulation.FUSED;
-    Optional<String> accumulationText = root.optionalString("gradientAccumulation");
-    if (accumulationText.isPresent()) {
-      accumulation =
-          parsed(
-              root,
-              "gradientAccumulation",
-              () -> GradientAccumulation.parse("gradientAccumulation", accumulationText.get()));
-    }
+    GradientAccumulation accumulation =
+        optional(
+            root,
+            "gradientAccumulation",
+            GradientAccumulation.FUSED,
+            t -> GradientAccumulation.parse("gradientAccumulation", t));
     return new TrainingSpec(
         globalBatch,
         (int) seq,
@@ -152,6 +142,13 @@ public final class TrainingFile {
         syncAfter,
         allReduce,
         accumulation);
+  }
+
+  /** An optional text field parsed, or {@code absent} without it; a bad value is an error there. */
+  private static <T> T optional(
+      InputNode root, String field, T absent, java.util.function.Function<String, T> parser) {
+    Optional<String> text = root.optionalString(field);
+    return text.isPresent() ? parsed(root, field, () -> parser.apply(text.get())) : absent;
   }
 
   /** A parsed value, or the parser's message as an error at the field (with the file's name). */
