@@ -103,6 +103,11 @@ class HostileCommandLinesTest {
             + run.replace("\"pp\": 1", "\"pp\": 1, \"gradientReduce\": \"allreduce\"")
             + "0.5}]}");
     Files.writeString(
+        dir.resolve("runs-accumulation.json"),
+        "{\"runs\": ["
+            + run.replace("\"pp\": 1", "\"pp\": 1, \"gradientAccumulation\": \"lazy\"")
+            + "0.5}]}");
+    Files.writeString(
         dir.resolve("runs-b0.json"),
         "{\"runs\": [" + run.replace("\"microBatchSize\": 1", "\"microBatchSize\": 0") + "0.5}]}");
     // gpt2-small's 12 blocks do not divide over 8 chunks: Megatron could not have run it
@@ -415,6 +420,10 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/runs-b0.json", "microBatchSize", "0"));
     c.add(of("calibrate --measurements @/runs-emptykind.json", "schedule", "empty kind"));
     c.add(of("calibrate --measurements @/runs-reduce.json", "gradientReduce", "allreduce"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-accumulation.json",
+            ".gradientAccumulation 'lazy' is not a gradient accumulation"));
     c.add(of("calibrate --measurements @/runs-unequal.json", "r1", "published configuration"));
     c.add(of("calibrate --measurements @/runs.json --check --leave-one-out", "--check"));
     c.add(of("calibrate --measurements @/runs.json --check -o @/cal.json", "--check"));

@@ -247,7 +247,11 @@ public final class TrainingRuns {
     try {
       return parse.get();
     } catch (BadInputException e) {
-      throw n.error(field, e.getMessage());
+      // The parsers name the field themselves ("attention 'x' is not an attention"); the error
+      // names it with the run's path.
+      String message = e.getMessage();
+      throw n.error(
+          field, message.startsWith(field + " ") ? message.substring(field.length() + 1) : message);
     }
   }
 

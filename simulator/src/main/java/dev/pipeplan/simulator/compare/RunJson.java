@@ -285,7 +285,8 @@ public final class RunJson {
           discarded,
           probe);
     } catch (IllegalArgumentException e) {
-      throw new BadInputException(source + ": " + e.getMessage());
+      // read() puts the source in front.
+      throw new BadInputException(e.getMessage());
     }
   }
 
