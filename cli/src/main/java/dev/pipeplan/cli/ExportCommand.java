@@ -57,6 +57,7 @@ final class ExportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ExportTarget target = ExportTarget.parse(to);
     Plan p = PlanJson.read(plan);
+    Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
     if (target == ExportTarget.TORCH_SCRIPT) {
       // a launcher folder is replaced whole, never left half-written
       Path folder = output == null ? Path.of("run_pipeline") : output;
