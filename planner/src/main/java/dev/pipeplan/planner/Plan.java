@@ -2,6 +2,8 @@ package dev.pipeplan.planner;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
@@ -78,7 +80,8 @@ public record Plan(
     List<PlanSummary> pareto,
     SearchStats search,
     Provenance provenance,
-    @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean optimizerPostValidation) {
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean optimizerPostValidation) {
 
   /** The plan file format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
