@@ -57,7 +57,6 @@ final class ExportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ExportTarget target = ExportTarget.parse(to);
     Plan p = PlanJson.read(plan);
-    Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
     if (target == ExportTarget.TORCH_SCRIPT) {
       // a launcher folder is replaced whole, never left half-written
       Path folder = output == null ? Path.of("run_pipeline") : output;
@@ -72,6 +71,7 @@ final class ExportCommand implements Callable<Integer> {
               + " --device cpu   (see "
               + folder.resolve("README.md")
               + ")");
+      Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
       out.flush();
       return Main.EXIT_OK;
     }
@@ -94,6 +94,8 @@ final class ExportCommand implements Callable<Integer> {
     for (ExportFile f : files) {
       out.println("wrote " + (singleFile ? output : dir.resolve(f.fileName())));
     }
+    // the engines step synchronously: say so rather than drop the plan's post-validated step
+    Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
     out.flush();
     return Main.EXIT_OK;
   }
