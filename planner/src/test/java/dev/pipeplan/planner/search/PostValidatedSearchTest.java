@@ -129,7 +129,7 @@ class PostValidatedSearchTest {
   }
 
   @Test
-  void anyOrderOfTheScheduleKindsGivesTheSamePlanWithTheOptionOn() {
+  void anyOrderOfTheScheduleKindsAndAnyThreadCountGiveTheSamePlanWithTheOptionOn() {
     List<ScheduleKind> kinds =
         List.of(
             ScheduleKind.ONE_F_ONE_B,
@@ -147,6 +147,9 @@ class PostValidatedSearchTest {
     assertThat(canonical.runnersUp())
         .anyMatch(r -> !r.scheduleKind().allowsOptimizerPostValidation());
     String expected = PlanJson.write(canonical);
+    assertThat(PlanJson.write(plan(base.withKinds(kinds).withThreads(1), 32)))
+        .as("one thread")
+        .isEqualTo(expected);
     SplittableRandom random = new SplittableRandom(SEED);
     for (int p = 0; p < 3; p++) {
       List<ScheduleKind> order = new ArrayList<>(kinds);
