@@ -71,6 +71,7 @@ final class ExportCommand implements Callable<Integer> {
               + " --device cpu   (see "
               + folder.resolve("README.md")
               + ")");
+      Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
       out.flush();
       return Main.EXIT_OK;
     }
@@ -93,6 +94,8 @@ final class ExportCommand implements Callable<Integer> {
     for (ExportFile f : files) {
       out.println("wrote " + (singleFile ? output : dir.resolve(f.fileName())));
     }
+    // the engines step synchronously: say so rather than drop the plan's post-validated step
+    Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
     out.flush();
     return Main.EXIT_OK;
   }

@@ -190,6 +190,16 @@ final class PlanCommand implements Callable<Integer> {
       description = "Measured per-layer profile to cost with.")
   Path profile;
 
+  @Option(
+      names = "--optimizer-post-validation",
+      description =
+          "Price the kinds the Zero Bubble code post-validates (zb-h1, zb-h2, zb-auto, zb-v, v-half,"
+              + " v-min) with the optimizer step post-validated, as its --enable-optimizer-post-validation"
+              + " runs them: iterations back to back, each device stepping after its own last action;"
+              + " the iteration time is the steady-state period (zb-auto, v-half and v-min order for it)."
+              + " Other kinds stay synchronous. Recorded in the plan file. Off by default.")
+  boolean optimizerPostValidation;
+
   @Option(names = "--json", description = "Print the plan as JSON instead of the table.")
   boolean json;
 
@@ -267,6 +277,9 @@ final class PlanCommand implements Callable<Integer> {
     if (measured != null) {
       options = options.withProfile(measured);
     }
+    if (optimizerPostValidation) {
+      options = options.withOptimizerPostValidation(true);
+    }
     SearchResult result =
         Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
     Plan plan = PlanBuilder.fromSearch(result);
@@ -284,17 +297,20 @@ final class PlanCommand implements Callable<Integer> {
       }
       return Main.EXIT_OK;
     }
-    printTable(out, "Ranked plans", plan.runnersUp());
+    printTable(out, "Ranked plans", plan.runnersUp(), options);
     out.println();
     out.println(plan.reason());
     out.println(
         "Memory: "
             + plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())
             + ".");
+    if (optimizerPostValidation) {
+      out.println(postValidationAssumption(options));
+    }
     notes.forEach(out::println);
     if (plan.pareto().size() > 1) {
       out.println();
-      printTable(out, "Pareto set (time vs peak memory)", plan.pareto());
+      printTable(out, "Pareto set (time vs peak memory)", plan.pareto(), options);
     }
     if (compareBaselines) {
       out.println();
@@ -308,16 +324,32 @@ final class PlanCommand implements Callable<Integer> {
         plan.search().candidatesSimulated(),
         plan.search().candidatesPruned(),
         plan.search().candidatesOverMemory());
-    out.printf(
-        Locale.ROOT,
-        "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
-            + " %.1f samples/s, %s.%n",
-        plan.predicted().iterationNanos() / 1e6,
-        plan.predicted().pipelineNanos() / 1e6,
-        plan.predicted().dataParallelSyncNanos() / 1e6,
-        plan.predicted().optimizerStepNanos() / 1e6,
-        plan.predicted().throughputSamplesPerSecond(),
-        peakSummary(result));
+    if (result.best().postValidated().isPresent()) {
+      out.printf(
+          Locale.ROOT,
+          "Predicted: %.2f ms per iteration (steady-state period with the optimizer step"
+              + " post-validated, bubble %.2f%%; one synchronous iteration: pipeline %.2f,"
+              + " all-reduce %.2f, optimizer %.2f, %.2f in all), %.1f samples/s, %s.%n",
+          plan.predicted().iterationNanos() / 1e6,
+          result.best().postValidated().get().bubbleRatio() * 100,
+          plan.predicted().pipelineNanos() / 1e6,
+          plan.predicted().dataParallelSyncNanos() / 1e6,
+          plan.predicted().optimizerStepNanos() / 1e6,
+          result.best().synchronousIterationNanos() / 1e6,
+          plan.predicted().throughputSamplesPerSecond(),
+          peakSummary(result));
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
+              + " %.1f samples/s, %s.%n",
+          plan.predicted().iterationNanos() / 1e6,
+          plan.predicted().pipelineNanos() / 1e6,
+          plan.predicted().dataParallelSyncNanos() / 1e6,
+          plan.predicted().optimizerStepNanos() / 1e6,
+          plan.predicted().throughputSamplesPerSecond(),
+          peakSummary(result));
+    }
     printPeaksPerDevice(out, result);
     Warnings.fewMicroBatches(err, plan.parallelism().pp(), plan.microBatchCount());
     if (output != null) {
@@ -449,7 +481,41 @@ final class PlanCommand implements Callable<Integer> {
     return out;
   }
 
-  private static void printTable(PrintWriter out, String title, List<PlanSummary> rows) {
+  /**
+   * The assumption line of {@code --optimizer-post-validation}: which of the searched kinds are
+   * priced post-validated and which stay synchronous, in the kinds' own order.
+   */
+  static String postValidationAssumption(SearchOptions options) {
+    List<ScheduleKind> searched =
+        options.kinds().isEmpty() ? List.of(ScheduleKind.values()) : options.kinds();
+    List<String> postValidated = new ArrayList<>();
+    List<String> synchronous = new ArrayList<>();
+    for (ScheduleKind k : ScheduleKind.values()) {
+      if (searched.contains(k)) {
+        (options.postValidates(k) ? postValidated : synchronous).add(k.id());
+      }
+    }
+    StringBuilder line = new StringBuilder("Optimizer step: ");
+    if (postValidated.isEmpty()) {
+      line.append("synchronous for every searched kind (")
+          .append(String.join(", ", synchronous))
+          .append("): --optimizer-post-validation applies only to zb-h1, zb-h2, zb-auto, zb-v,")
+          .append(" v-half and v-min, the kinds the Zero Bubble code post-validates.");
+      return line.toString();
+    }
+    line.append("post-validated for ")
+        .append(String.join(", ", postValidated))
+        .append(" (marked *: iteration ms is the steady-state period of back-to-back iterations)");
+    if (!synchronous.isEmpty()) {
+      line.append("; synchronous for ")
+          .append(String.join(", ", synchronous))
+          .append(" (the Zero Bubble code post-validates only its zero-bubble kinds)");
+    }
+    return line.append('.').toString();
+  }
+
+  private static void printTable(
+      PrintWriter out, String title, List<PlanSummary> rows, SearchOptions options) {
     out.println(title + ":");
     out.printf(
         Locale.ROOT,
@@ -476,7 +542,7 @@ final class PlanCommand implements Callable<Integer> {
           r.parallelism().tp(),
           r.microBatchSize(),
           r.microBatchCount(),
-          r.scheduleKind(),
+          r.scheduleKind().id() + (options.postValidates(r.scheduleKind()) ? "*" : ""),
           r.virtualStages(),
           abbreviate(r.partition()),
           r.iterationNanos() / 1e6,

@@ -100,7 +100,8 @@ final class SimulateCommand implements Callable<Integer> {
       names = "--plan",
       paramLabel = "plan.json",
       description =
-          "Simulate a plan file from 'pipeplan plan' (its model, costs and schedule); no other input needed.")
+          "Simulate a plan file from 'pipeplan plan' (its model, costs and schedule; with the optimizer"
+              + " step post-validated when the plan says so); no other input needed.")
   Path planFile;
 
   @Option(names = "--pp", paramLabel = "P", description = "Pipeline devices.")
@@ -416,16 +417,20 @@ final class SimulateCommand implements Callable<Integer> {
           "--plan carries its own model, schedule, partition and costs; drop --schedule, --model, --partition,"
               + " --profile and --uniform-stage-ms");
     }
-    if (optimizerPostValidation) {
-      throw new BadInputException(
-          "--optimizer-post-validation does not apply to --plan: plans are priced with a synchronous"
-              + " optimizer step. Maybe simulate the plan's model, partition and schedule kind with --model,"
-              + " --partition and --schedule.");
-    }
     Plan loaded = PlanJson.read(planFile);
+    if (optimizerPostValidation && !loaded.optimizerPostValidation()) {
+      throw new BadInputException(
+          "--optimizer-post-validation does not apply to --plan: the plan file's"
+              + " optimizerPostValidation field decides, and plan "
+              + planFile
+              + " was priced with a synchronous optimizer step. Maybe re-plan with 'pipeplan plan"
+              + " --optimizer-post-validation', or simulate the plan's model, partition and schedule"
+              + " kind with --model, --partition and --schedule.");
+    }
     timelineProvenance = loaded.provenance();
     SimulationResult result = PlanPrediction.predict(loaded);
     Schedule plan = PlanPrediction.schedule(loaded);
+    SteadyState steady = PlanPrediction.steadyState(loaded).orElse(null);
     long samples = (long) plan.microBatchCount() * loaded.microBatchSize();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -437,9 +442,14 @@ final class SimulateCommand implements Callable<Integer> {
       doc.put("microBatchSize", loaded.microBatchSize());
       doc.put("model", loaded.model().name());
       doc.put("partition", loaded.partition().toString());
+      doc.put("optimizerPostValidation", loaded.optimizerPostValidation());
+      if (steady != null) {
+        doc.put("postValidation", steadyStateJson(steady));
+      }
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, loaded.model(), null, loaded.partition());
+      printPostValidation(out, steady);
       out.println(
           "memory: "
               + loaded

@@ -1,5 +1,9 @@
 package dev.pipeplan.planner;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
@@ -47,6 +51,11 @@ import java.util.Objects;
  * @param search how much work the search did
  * @param provenance which pipeplan, cost source, search options and cluster made the plan; {@link
  *     Provenance#unrecorded} for a plan file written before pipeplan kept it
+ * @param optimizerPostValidation whether the plan runs iterations back to back with the optimizer
+ *     step post-validated (Zero Bubble §4, {@code plan --optimizer-post-validation}): the schedule
+ *     is generated for, and {@code predicted.iterationNanos} is, the steady-state period. Only for
+ *     the kinds that allow it; absent from the file when false, so plans made without it keep their
+ *     bytes
  */
 public record Plan(
     int formatVersion,
@@ -70,11 +79,14 @@ public record Plan(
     List<PlanSummary> runnersUp,
     List<PlanSummary> pareto,
     SearchStats search,
-    Provenance provenance) {
+    Provenance provenance,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean optimizerPostValidation) {
 
   /** The plan file format this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
 
+  @JsonCreator
   public Plan {
     if (formatVersion != FORMAT_VERSION) {
       throw new BadInputException(
@@ -111,6 +123,59 @@ public record Plan(
     provenance = provenance == null ? Provenance.unrecorded() : provenance;
   }
 
+  /**
+   * A plan with a synchronous optimizer step, as every plan was before the step could be
+   * post-validated.
+   */
+  public Plan(
+      int formatVersion,
+      ModelSpec model,
+      TrainingSpec training,
+      ClusterSpec cluster,
+      Parallelism parallelism,
+      int microBatchSize,
+      int microBatchCount,
+      ScheduleKind scheduleKind,
+      int virtualStages,
+      int groupSize,
+      int maxInFlightMicroBatches,
+      Partition partition,
+      List<Integer> stageToDevice,
+      List<List<Integer>> placement,
+      List<StageCost> stageCosts,
+      PlanLinks links,
+      PredictedMetrics predicted,
+      String reason,
+      List<PlanSummary> runnersUp,
+      List<PlanSummary> pareto,
+      SearchStats search,
+      Provenance provenance) {
+    this(
+        formatVersion,
+        model,
+        training,
+        cluster,
+        parallelism,
+        microBatchSize,
+        microBatchCount,
+        scheduleKind,
+        virtualStages,
+        groupSize,
+        maxInFlightMicroBatches,
+        partition,
+        stageToDevice,
+        placement,
+        stageCosts,
+        links,
+        predicted,
+        reason,
+        runnersUp,
+        pareto,
+        search,
+        provenance,
+        false);
+  }
+
   /** The schedule kind as an enum. */
   public ScheduleKind kind() {
     return scheduleKind;
@@ -118,18 +183,19 @@ public record Plan(
 
   /**
    * What a schedule generator is asked for to rebuild this plan's schedule: for the kinds that
-   * order by costs (zb-auto, V-Half, V-Min), with the stored stage costs and links, exactly as the
-   * search asked.
+   * order by costs (zb-auto, V-Half, V-Min), with the stored stage costs and links and for the
+   * period when the step is post-validated, exactly as the search asked.
    */
   public ScheduleRequest scheduleRequest() {
     ScheduleRequest request =
         new ScheduleRequest(
-            kind(),
-            parallelism.pp(),
-            microBatchCount,
-            virtualStages,
-            groupSize,
-            maxInFlightMicroBatches);
+                kind(),
+                parallelism.pp(),
+                microBatchCount,
+                virtualStages,
+                groupSize,
+                maxInFlightMicroBatches)
+            .withOptimizerPostValidation(optimizerPostValidation);
     return GeneratorCosts.forCosts(request, costs(), stageToDevice);
   }
 

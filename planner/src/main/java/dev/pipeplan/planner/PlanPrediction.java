@@ -3,15 +3,19 @@ package dev.pipeplan.planner;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.engine.SimulationResult;
 import dev.pipeplan.simulator.engine.Simulator;
+import dev.pipeplan.simulator.engine.SteadyState;
+import dev.pipeplan.simulator.engine.SteadyStateSimulator;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.generate.ScheduleGenerators;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Replays a plan's prediction: regenerates its schedule from the stored kind, pp, m, v and group
  * size, and simulates it with the stored stage costs and links. Nothing is re-costed, so the
  * result's pipeline metrics equal the plan's {@code predicted.pipelineNanos}, bubble ratio and
- * per-device peaks. The executor and the commands call this; reports are handed its timeline.
+ * per-device peaks; with the optimizer step post-validated, {@link #steadyState} gives the period.
+ * The executor and the commands call this; reports are handed its timeline.
  */
 public final class PlanPrediction {
   private PlanPrediction() {}
@@ -36,6 +40,26 @@ public final class PlanPrediction {
   /** The simulated pipeline iteration of the plan: its timeline and metrics. */
   public static SimulationResult predict(Plan plan) {
     return Simulator.simulate(schedule(plan), plan.costs());
+  }
+
+  /**
+   * For a plan with the optimizer step post-validated, the steady state of its back-to-back
+   * iterations, priced as the search priced it ({@link PostValidatedStep}): its period is the
+   * plan's {@code predicted.iterationNanos}. Empty for a synchronous step.
+   */
+  public static Optional<SteadyState> steadyState(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    if (!plan.optimizerPostValidation()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        SteadyStateSimulator.simulate(
+            schedule(plan),
+            plan.costs(),
+            PostValidatedStep.boundary(
+                plan.predicted().dataParallelSyncNanos(),
+                plan.predicted().optimizerStepNanos(),
+                plan.links())));
   }
 
   /**

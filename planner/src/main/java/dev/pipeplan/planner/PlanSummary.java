@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param scheduleKind the schedule kind
  * @param virtualStages v
  * @param partition layers per global virtual stage, "12,12,11,11"
- * @param iterationNanos predicted iteration time
- * @param bubbleRatio predicted bubble ratio of the pipeline
+ * @param iterationNanos predicted iteration time (with the optimizer step post-validated, the
+ *     steady-state period)
+ * @param bubbleRatio predicted bubble ratio of the pipeline (with the optimizer step
+ *     post-validated, over the steady-state period: 1 − busy / (pp × period))
  * @param peakMemoryBytes predicted peak memory of the fullest device
  */
 public record PlanSummary(

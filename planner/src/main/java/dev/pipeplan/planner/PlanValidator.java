@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * Checks that the parts of a {@link Plan} agree with each other: the partition covers the model,
  * there are pp * v stages with a device and a cost each, the stages sit on the devices the schedule
- * kind places them on, every pipeline device has dp * tp distinct cluster devices, and b * m * dp
- * is the global batch.
+ * kind places them on, every pipeline device has dp * tp distinct cluster devices, b * m * dp is
+ * the global batch, and a post-validated optimizer step goes with a kind that allows it.
  */
 public final class PlanValidator {
   private PlanValidator() {}
@@ -140,6 +140,13 @@ public final class PlanValidator {
               + plan.predicted().devices().size()
               + " entries, pp is "
               + par.pp());
+    }
+    if (plan.optimizerPostValidation() && !plan.kind().allowsOptimizerPostValidation()) {
+      out.add(
+          "optimizerPostValidation is true, but schedule kind '"
+              + plan.kind()
+              + "' steps the optimizer synchronously (only zb-h1, zb-h2, zb-auto, zb-v, v-half and"
+              + " v-min post-validate it). Maybe remove the field or re-run 'pipeplan plan'");
     }
     return out;
   }

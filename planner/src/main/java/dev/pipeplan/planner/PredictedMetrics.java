@@ -9,7 +9,8 @@ import java.util.Objects;
  * What a plan is predicted to do in one training iteration.
  *
  * @param iterationNanos the whole iteration: pipeline, then the data-parallel gradient all-reduce,
- *     then the optimizer step
+ *     then the optimizer step; with the step post-validated ({@link Plan#optimizerPostValidation}),
+ *     the steady-state period of back-to-back iterations, which holds the sync and step
  * @param pipelineNanos the simulated pipeline alone (what {@link PlanPrediction#predict(Plan)}
  *     reproduces)
  * @param dataParallelSyncNanos the ring all-reduce of the gradients across the dp replicas (0 when

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Writes a plan as the settings of another training engine. Every export is a pure function of the
@@ -65,6 +66,42 @@ public final class Exports {
     PlanPrediction.schedule(plan);
   }
 
+  /**
+   * For a plan priced with the optimizer step post-validated ({@link
+   * Plan#optimizerPostValidation}), what the export cannot carry: every engine pipeplan exports to
+   * steps the optimizer synchronously after each iteration, so its iteration is the plan's
+   * synchronous one, not the steady-state period. Empty for a synchronous plan. Each export writes
+   * it into its file and {@code pipeplan export} prints it.
+   */
+  public static Optional<String> optimizerStepNote(Plan plan, ExportTarget target) {
+    Objects.requireNonNull(plan, "plan");
+    if (!plan.optimizerPostValidation()) {
+      return Optional.empty();
+    }
+    String engine =
+        switch (Objects.requireNonNull(target, "target")) {
+          case PYTORCH_CSV, TORCH_SCRIPT -> "torch.distributed.pipelining";
+          case TORCHTITAN -> "torchtitan";
+          case MEGATRON -> "Megatron-LM";
+          case DEEPSPEED -> "DeepSpeed";
+          case TORCHGPIPE -> "torchgpipe";
+        };
+    long synchronous =
+        plan.predicted().pipelineNanos()
+            + plan.predicted().dataParallelSyncNanos()
+            + plan.predicted().optimizerStepNanos();
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "the plan's optimizerPostValidation (the optimizer step post-validated, as the Zero"
+                + " Bubble code's --enable-optimizer-post-validation runs it) is not exported: %s"
+                + " steps the optimizer synchronously after each iteration, so expect about the"
+                + " synchronous iteration of %.2f ms, not the plan's steady-state period of %.2f ms.",
+            engine,
+            synchronous / 1e6,
+            plan.predicted().iterationNanos() / 1e6));
+  }
+
   private static ExportFile scheduleCsv(Plan plan) {
     return new ExportFile(SCHEDULE_CSV, PyTorchCsv.write(PlanPrediction.schedule(plan)));
   }
@@ -83,6 +120,7 @@ public final class Exports {
     root.put("virtualStages", plan.virtualStages());
     root.put("microBatchCount", plan.microBatchCount());
     root.put("microBatchSize", plan.microBatchSize());
+    optimizerStepNote(plan, ExportTarget.PYTORCH_CSV).ifPresent(n -> root.put("optimizerStep", n));
     putStages(root, plan);
     return Json.write(root);
   }
@@ -160,6 +198,8 @@ public final class Exports {
             : "; torchtitan's built-in equivalent is \"" + builtin + "\".\n");
     b.append(
         "# Module names follow torchtitan's decoder (tok_embeddings, layers.N, norm, lm_head).\n");
+    optimizerStepNote(plan, ExportTarget.TORCHTITAN)
+        .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     b.append("\nimport os\n\n");
     b.append(
         "SCHEDULE_CSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), \"schedule.csv\")\n");
@@ -329,6 +369,8 @@ public final class Exports {
           .append(plan.virtualStages() > 1 ? "interleaved 1F1B" : "1F1B")
           .append(" with this layout, so its time will differ from pipeplan's prediction.\n");
     }
+    optimizerStepNote(plan, ExportTarget.MEGATRON)
+        .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     b.append("PIPEPLAN_ARGS=(\n");
     b.append("  --tensor-model-parallel-size ").append(plan.parallelism().tp()).append('\n');
     b.append("  --pipeline-model-parallel-size ").append(plan.parallelism().pp()).append('\n');
@@ -439,6 +481,7 @@ public final class Exports {
                 + plan.scheduleKind()
                 + "', so DeepSpeed's time and memory will differ from pipeplan's prediction."
                 + " Re-plan with --schedules 1f1b to predict what DeepSpeed runs.");
+    optimizerStepNote(plan, ExportTarget.DEEPSPEED).ifPresent(n -> root.put("optimizer_step", n));
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
     return Json.write(root);

@@ -213,6 +213,8 @@ public final class TorchScriptExport {
     root.put("sequenceLength", model.sequenceLength());
     root.put("dtype", model.dtype().id());
     root.put("partition", plan.partition().toString());
+    Exports.optimizerStepNote(plan, ExportTarget.TORCH_SCRIPT)
+        .ifPresent(n -> root.put("optimizerStep", n));
     ArrayNode layers = root.putArray("layers");
     for (LayerSpec layer : model.layers()) {
       ObjectNode node = layers.addObject();

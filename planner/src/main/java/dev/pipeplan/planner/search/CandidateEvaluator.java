@@ -8,6 +8,7 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.PlanLinks;
+import dev.pipeplan.planner.PostValidatedStep;
 import dev.pipeplan.planner.partition.ChunkPartitioner;
 import dev.pipeplan.planner.partition.MakespanPartitioner;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
@@ -24,6 +25,8 @@ import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.engine.Simulator;
+import dev.pipeplan.simulator.engine.SteadyState;
+import dev.pipeplan.simulator.engine.SteadyStateSimulator;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -420,7 +423,8 @@ public final class CandidateEvaluator {
    * The bound after partitioning, valid for every schedule: some device d must run all its actions
    * (m times its stages' F + I + W), and it cannot start before micro-batch 0's forward has passed
    * every stage before its first one; so the pipeline takes at least {@code max over d of
-   * (startup(d) + busy(d))}. With an in-flight cap k (zb-auto), device 0 runs at most k
+   * (startup(d) + busy(d))}; a steady-state period (the step post-validated) at least busy(d), the
+   * start-up being paid once per run. With an in-flight cap k (zb-auto), device 0 runs at most k
    * micro-batches at a time, each for at least its round trip, so the pipeline also takes at least
    * {@code ceil(m / k)} round trips.
    */
@@ -441,9 +445,11 @@ public final class CandidateEvaluator {
       }
       forwardSoFar += sc.forwardNanos();
     }
+    // With the step post-validated, the start-up is paid once per run, not per period.
+    boolean periodic = options.postValidates(c.kind());
     long worst = 0;
     for (int d = 0; d < pp; d++) {
-      worst = Math.max(worst, startup[d] + busy[d] * c.microBatchCount());
+      worst = Math.max(worst, (periodic ? 0 : startup[d]) + busy[d] * c.microBatchCount());
     }
     int cap = c.maxInFlightMicroBatches();
     if (cap > 0 && c.virtualStages() == 1) {
@@ -485,14 +491,17 @@ public final class CandidateEvaluator {
     List<StageCost> stageCosts = stageCosts(c, partition);
     StageCosts costs =
         new StageCosts(stageCosts, links(c.parallelism()).toLinkModel(), training.blockingSends());
+    boolean postValidated = options.postValidates(c.kind());
     if (c.kind().plansWithCosts()) {
       // zb-auto, V-Half and V-Min order the actions by this partition's own costs (the unit-cost
-      // schedule only gave the placement); the generators memoise, the evaluator does not, since
-      // every partition has its own request.
+      // schedule only gave the placement), for the steady-state period when the step is
+      // post-validated; the generators memoise, the evaluator does not, since every partition has
+      // its own request.
+      ScheduleRequest request = c.scheduleRequest().withOptimizerPostValidation(postValidated);
       compiled =
           CompiledSchedule.of(
               ScheduleGenerators.generate(
-                  GeneratorCosts.forCosts(c.scheduleRequest(), costs, schedule.stageToDevice())));
+                  GeneratorCosts.forCosts(request, costs, schedule.stageToDevice())));
       schedule = compiled.schedule();
     }
     Metrics metrics = Simulator.metrics(compiled, costs);
@@ -509,16 +518,28 @@ public final class CandidateEvaluator {
         worstDevice = dm.device();
       }
     }
+    long syncNanos =
+        iteration.dataParallelSyncNanos(
+            partition, schedule.stageToDevice(), stageCosts, c.microBatchCount());
+    long stepNanos = iteration.optimizerStepNanos(partition, schedule.stageToDevice());
+    Optional<SteadyState> steady =
+        postValidated
+            ? Optional.of(
+                SteadyStateSimulator.simulate(
+                    compiled,
+                    costs,
+                    PostValidatedStep.boundary(syncNanos, stepNanos, links(c.parallelism()))))
+            : Optional.empty();
     return new Evaluation(
         c,
         partition,
         stageCosts,
         metrics,
-        iteration.dataParallelSyncNanos(
-            partition, schedule.stageToDevice(), stageCosts, c.microBatchCount()),
-        iteration.optimizerStepNanos(partition, schedule.stageToDevice()),
+        syncNanos,
+        stepNanos,
         smallestLimit,
         worstOver,
-        worstDevice);
+        worstDevice,
+        steady);
   }
 }

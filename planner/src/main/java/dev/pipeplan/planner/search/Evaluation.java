@@ -1,11 +1,13 @@
 package dev.pipeplan.planner.search;
 
 import dev.pipeplan.simulator.cost.StageCost;
+import dev.pipeplan.simulator.engine.SteadyState;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.timeline.Metrics;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A candidate after partitioning and simulation.
@@ -20,6 +22,8 @@ import java.util.Objects;
  *     devices)
  * @param overMemoryBytes how far the fullest device is over its limit (0 or less when it fits)
  * @param overMemoryDevice the pipeline device with the largest overshoot
+ * @param postValidated with the optimizer step post-validated, the steady state of back-to-back
+ *     iterations (sync and step included in its period); empty for a synchronous step
  */
 public record Evaluation(
     Candidate candidate,
@@ -30,7 +34,8 @@ public record Evaluation(
     long optimizerStepNanos,
     long memoryLimitBytes,
     long overMemoryBytes,
-    int overMemoryDevice) {
+    int overMemoryDevice,
+    Optional<SteadyState> postValidated) {
 
   /** Faster first; then less memory; then the candidate order and the partition's text. */
   public static final Comparator<Evaluation> RANKING =
@@ -44,10 +49,21 @@ public record Evaluation(
     Objects.requireNonNull(partition, "partition");
     stageCosts = List.copyOf(Objects.requireNonNull(stageCosts, "stageCosts"));
     Objects.requireNonNull(pipeline, "pipeline");
+    Objects.requireNonNull(postValidated, "postValidated");
   }
 
-  /** Pipeline, then gradient sync, then optimizer step. */
+  /**
+   * Pipeline, then gradient sync, then optimizer step; with the step post-validated, the
+   * steady-state period, which holds each device's sync and step.
+   */
   public long iterationNanos() {
+    return postValidated.isPresent()
+        ? postValidated.get().periodNanos()
+        : synchronousIterationNanos();
+  }
+
+  /** The iteration with a synchronous step: pipeline, then gradient sync, then optimizer step. */
+  public long synchronousIterationNanos() {
     return pipeline.iterationNanos() + dataParallelSyncNanos + optimizerStepNanos;
   }
 

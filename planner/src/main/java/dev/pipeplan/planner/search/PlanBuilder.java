@@ -85,7 +85,8 @@ public final class PlanBuilder {
             runnersUp,
             pareto,
             stats,
-            provenance(evaluator));
+            provenance(evaluator),
+            e.postValidated().isPresent());
     return PlanValidator.validate(plan);
   }
 
@@ -120,7 +121,7 @@ public final class PlanBuilder {
         c.virtualStages(),
         e.partition().toString(),
         e.iterationNanos(),
-        e.pipeline().bubbleRatio(),
+        Planner.bubbleRatio(e),
         e.peakMemoryBytes());
   }
 }

@@ -878,11 +878,11 @@ public final class Planner {
     if (biggest == 1) {
       return lead
           + ": its pipeline bubble is "
-          + percent(w.pipeline().bubbleRatio())
+          + percent(bubbleRatio(w))
           + " ("
           + ms(wParts[1])
           + ") against "
-          + percent(r.pipeline().bubbleRatio())
+          + percent(bubbleRatio(r))
           + " ("
           + ms(rParts[1])
           + ").";
@@ -898,12 +898,30 @@ public final class Planner {
   }
 
   /**
+   * The bubble ratio the table shows: over the steady-state period when the step is post-validated.
+   */
+  static double bubbleRatio(Evaluation e) {
+    return e.postValidated().isPresent()
+        ? e.postValidated().get().bubbleRatio()
+        : e.pipeline().bubbleRatio();
+  }
+
+  /**
    * Compute, bubble, all-reduce, optimizer. The bubble is the one definition used everywhere (the
    * table, the plan JSON, the report): {@code 1 - busy / (p * pipeline time)} of the pipeline part,
    * here as time: that ratio of the pipeline time, which is the average device's idle time. Compute
-   * is the rest of the pipeline time, the average device's busy time.
+   * is the rest of the pipeline time, the average device's busy time. With the step post-validated,
+   * the parts of the steady-state period.
    */
   static long[] parts(Evaluation e) {
+    if (e.postValidated().isPresent()) {
+      // The steady-state period holds the sync and the step; the bubble is what is left of it
+      // after the average device's busy time.
+      long period = e.postValidated().get().periodNanos();
+      long busy = Math.round((1 - e.postValidated().get().bubbleRatio()) * period);
+      long idle = Math.max(0, period - busy - e.dataParallelSyncNanos() - e.optimizerStepNanos());
+      return new long[] {busy, idle, e.dataParallelSyncNanos(), e.optimizerStepNanos()};
+    }
     long pipeline = e.pipeline().iterationNanos();
     long bubble = Math.round(e.pipeline().bubbleRatio() * pipeline);
     return new long[] {

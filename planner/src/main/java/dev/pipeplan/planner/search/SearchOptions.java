@@ -33,6 +33,10 @@ import java.util.OptionalLong;
  * @param profile measured per-layer times to cost with; empty for the analytic cost model
  * @param threads how many threads evaluate candidates; empty for the available processors. The
  *     result is the same, byte for byte, whatever the count
+ * @param optimizerPostValidation whether candidates of the kinds that allow it ({@link
+ *     ScheduleKind#allowsOptimizerPostValidation}) are generated and priced with the optimizer step
+ *     post-validated: by the steady-state period of back-to-back iterations; the other kinds stay
+ *     synchronous
  */
 public record SearchOptions(
     OptionalInt fixedPp,
@@ -47,7 +51,8 @@ public record SearchOptions(
     boolean refine,
     double refineTolerance,
     Optional<Profile> profile,
-    OptionalInt threads) {
+    OptionalInt threads,
+    boolean optimizerPostValidation) {
 
   /** The most threads a search may use. */
   public static final int MAX_THREADS = 256;
@@ -92,7 +97,8 @@ public record SearchOptions(
         true,
         0.03,
         Optional.empty(),
-        OptionalInt.empty());
+        OptionalInt.empty(),
+        false);
   }
 
   public SearchOptions withPp(int pp) {
@@ -109,7 +115,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withTp(int tp) {
@@ -126,7 +133,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withMicroBatches(int m) {
@@ -143,7 +151,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withMicroBatchSize(int b) {
@@ -160,7 +169,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withVirtualStages(int v) {
@@ -177,7 +187,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withKinds(List<ScheduleKind> newKinds) {
@@ -194,7 +205,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withMemoryLimitBytes(long bytes) {
@@ -211,7 +223,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withTop(int k) {
@@ -228,7 +241,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withRefine(boolean on) {
@@ -245,7 +259,8 @@ public record SearchOptions(
         on,
         refineTolerance,
         profile,
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withProfile(Profile p) {
@@ -262,7 +277,8 @@ public record SearchOptions(
         refine,
         refineTolerance,
         Optional.of(p),
-        threads);
+        threads,
+        optimizerPostValidation);
   }
 
   public SearchOptions withThreads(int count) {
@@ -279,7 +295,32 @@ public record SearchOptions(
         refine,
         refineTolerance,
         profile,
-        OptionalInt.of(count));
+        OptionalInt.of(count),
+        optimizerPostValidation);
+  }
+
+  /** The same options, with the optimizer step post-validated where the kind allows it, or not. */
+  public SearchOptions withOptimizerPostValidation(boolean on) {
+    return new SearchOptions(
+        fixedPp,
+        fixedTp,
+        fixedMicroBatches,
+        fixedMicroBatchSize,
+        fixedVirtualStages,
+        kinds,
+        maxVirtualStages,
+        memoryLimitBytes,
+        top,
+        refine,
+        refineTolerance,
+        profile,
+        threads,
+        on);
+  }
+
+  /** Whether a candidate of this kind is priced with the optimizer step post-validated. */
+  public boolean postValidates(ScheduleKind kind) {
+    return optimizerPostValidation && kind.allowsOptimizerPostValidation();
   }
 
   /** The threads the search uses: {@link #threads}, or the available processors. */
@@ -315,6 +356,9 @@ public record SearchOptions(
     b.append(", top ").append(top);
     b.append(
         refine ? ", refined within " + Math.round(refineTolerance * 100) + "%" : ", not refined");
+    if (optimizerPostValidation) {
+      b.append(", optimizer step post-validated where the kind allows it");
+    }
     return b.toString();
   }
 

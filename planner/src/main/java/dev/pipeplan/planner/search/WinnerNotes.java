@@ -29,7 +29,7 @@ public final class WinnerNotes {
               "The winner keeps one micro-batch in flight per pipeline device: memory leaves room"
                   + " for no more, so its pipeline bubble is %.1f%%. Maybe use %s to fit more in"
                   + " flight.",
-              100 * best.pipeline().bubbleRatio(),
+              100 * Planner.bubbleRatio(best),
               joined(fixes)));
     }
     return List.copyOf(notes);

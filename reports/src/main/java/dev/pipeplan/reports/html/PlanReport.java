@@ -134,16 +134,30 @@ public final class PlanReport {
                 + " stages, "
                 + plan.partition().layerCount()
                 + " layers)"));
+    String synchronousParts =
+        "pipeline "
+            + ms(metrics.pipelineNanos())
+            + " + data-parallel sync "
+            + ms(metrics.dataParallelSyncNanos())
+            + " + optimizer step "
+            + ms(metrics.optimizerStepNanos());
     summary.add(
         row(
             "predicted iteration",
-            ms(metrics.iterationNanos())
-                + " ms = pipeline "
-                + ms(metrics.pipelineNanos())
-                + " + data-parallel sync "
-                + ms(metrics.dataParallelSyncNanos())
-                + " + optimizer step "
-                + ms(metrics.optimizerStepNanos())));
+            plan.optimizerPostValidation()
+                ? ms(metrics.iterationNanos())
+                    + " ms, the steady-state period of back-to-back iterations with the optimizer"
+                    + " step post-validated (one synchronous iteration: "
+                    + synchronousParts
+                    + " ms)"
+                : ms(metrics.iterationNanos()) + " ms = " + synchronousParts));
+    summary.add(
+        row(
+            "optimizer step",
+            plan.optimizerPostValidation()
+                ? "post-validated (the Zero Bubble code's --enable-optimizer-post-validation): each"
+                    + " device steps after its own last action; the timeline below is one iteration"
+                : "synchronous, after every device's last action"));
     summary.add(row("bubble", String.format(Locale.ROOT, "%.1f%%", 100 * metrics.bubbleRatio())));
     summary.add(row("costed by", plan.provenance().costSource()));
     summary.add(row("search", plan.provenance().searchOptions()));
