@@ -55,15 +55,6 @@ final class RunCommand implements Callable<Integer> {
     Path output = options.output();
     OutputTarget target = OutputTarget.file("-o", output, "run.json");
     Plan p = PlanJson.read(options.plan());
-    if (p.optimizerPostValidation()) {
-      throw new BadInputException(
-          "plan "
-              + options.plan()
-              + " has optimizerPostValidation true (made with 'pipeplan plan"
-              + " --optimizer-post-validation'), but 'pipeplan run' steps the optimizer synchronously"
-              + " after each iteration, so it cannot measure the steady-state period the plan"
-              + " predicts. Maybe re-plan without --optimizer-post-validation to run it.");
-    }
     PlanRunner.Options runOptions =
         new PlanRunner.Options(
             options.iterations(),

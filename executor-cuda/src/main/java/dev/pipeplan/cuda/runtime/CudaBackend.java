@@ -84,6 +84,7 @@ public final class CudaBackend {
   public static void check(Plan plan) {
     PlanChecks.requireOnePipelineReplica(
         plan, "the cuda backend", "Maybe plan with --dp 1 --tp 1.");
+    PlanChecks.requireSynchronousStep(plan, "the cuda backend");
     CudaModels.checkRunnable(plan.model());
   }
 

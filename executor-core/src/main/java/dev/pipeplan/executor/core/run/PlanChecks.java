@@ -30,4 +30,24 @@ public final class PlanChecks {
               + hint);
     }
   }
+
+  /**
+   * Refuses a plan priced with the optimizer step post-validated: every executor steps the
+   * optimizer synchronously after each iteration, so it cannot measure the steady-state period the
+   * plan predicts.
+   *
+   * @param executor how the message names the backend ("the CPU executor")
+   */
+  public static void requireSynchronousStep(Plan plan, String executor) {
+    Objects.requireNonNull(plan, "plan");
+    if (plan.optimizerPostValidation()) {
+      throw new BadInputException(
+          "the plan has optimizerPostValidation true (made with 'pipeplan plan"
+              + " --optimizer-post-validation'), but "
+              + executor
+              + " steps the optimizer synchronously after each iteration, so it cannot measure the"
+              + " steady-state period the plan predicts. Maybe re-plan without"
+              + " --optimizer-post-validation to run it.");
+    }
+  }
 }
