@@ -215,7 +215,10 @@ public final class PlanRunner {
     List<IterationResult> attempts = new ArrayList<>();
     MachineSpeed speed = new MachineSpeed();
     try (PipelineRuntime runtime = new PipelineRuntime(config, clock);
-        SpeedProbe probe = new SpeedProbe(Math.min(CpuBackend.cores(), MAX_PROBE_THREADS))) {
+        SpeedProbe probe =
+            new SpeedProbe(
+                Math.min(CpuBackend.cores(), MAX_PROBE_THREADS),
+                new dev.pipeplan.executor.cpu.Nd4jOps())) {
       for (int i = 0; i < options.warmup(); i++) {
         IterationResult r = runtime.runIteration(i);
         progress.accept(

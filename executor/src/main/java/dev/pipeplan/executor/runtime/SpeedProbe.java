@@ -1,5 +1,7 @@
 package dev.pipeplan.executor.runtime;
 
+import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.ops.Tensor;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -11,14 +13,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * A fixed piece of work (a 128 × 128 double matrix product, eight times: 34 MFLOP over a 384 KiB
- * working set, about 6 ms) run on every core at once, timed by each thread's CPU time. A virtual
- * machine's cores slow down in episodes that neither the load average nor the host's steal counter
- * shows (another tenant on the same physical core, memory bandwidth shared with it): on the 2-core
- * machine pipeplan is developed on, the same plain-Java loop took 12.6 ms of CPU time in its fast
- * state and 17–20 ms for a second or two at a time, with nothing else running. Sampling the probe
- * between iterations tells an iteration run in such an episode from one run at the machine's normal
- * speed ({@link MachineSpeed}).
+ * A fixed piece of work run on every core at once, timed by each thread's CPU time: the workload's
+ * own kind when the probe is given an {@link Ops} (six 256 × 256 × 256 single-precision products,
+ * as the CPU executor's layers run through OpenBLAS), otherwise a plain-Java loop (a 128 × 128
+ * double product, eight times). A virtual machine's cores slow down in episodes that neither the
+ * load average nor the host's steal counter shows (another tenant on the same physical core, memory
+ * bandwidth shared with it): on the 2-core machine pipeplan is developed on, a plain-Java loop took
+ * 12.6 ms of CPU time in its usual state and 17–20 ms for a second or two at a time, with nothing
+ * else running. Sampling the probe between iterations tells an iteration run in such an episode
+ * from one run at the machine's usual speed ({@link MachineSpeed}).
  */
 public final class SpeedProbe implements AutoCloseable {
   private static final int SIDE = 128;
@@ -30,9 +33,20 @@ public final class SpeedProbe implements AutoCloseable {
   private final ExecutorService pool;
   private final double[] left = new double[SIDE * SIDE];
   private final double[] right = new double[SIDE * SIDE];
+  private final Ops ops;
+  private final ThreadLocal<Tensor[]> operands = new ThreadLocal<>();
 
   /** A probe on {@code threads} threads (one per core), warmed up so that the JIT has settled. */
   public SpeedProbe(int threads) {
+    this(threads, null);
+  }
+
+  /**
+   * A probe whose work is the workload's own kind: products through {@code ops} (six 256 × 256 ×
+   * 256 single-precision GEMMs per round), or the plain-Java loop when {@code ops} is null.
+   */
+  public SpeedProbe(int threads, Ops ops) {
+    this.ops = ops;
     if (threads < 1) {
       throw new IllegalArgumentException("probe threads must be >= 1, got " + threads);
     }
@@ -89,6 +103,9 @@ public final class SpeedProbe implements AutoCloseable {
   }
 
   private long timedWork(CyclicBarrier start) throws Exception {
+    if (ops != null) {
+      return timedProducts(start);
+    }
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     double[] product = new double[SIDE * SIDE];
     start.await();
@@ -110,6 +127,28 @@ public final class SpeedProbe implements AutoCloseable {
       throw new IllegalStateException("unexpected probe result");
     }
     return nanos;
+  }
+
+  private static final int GEMM_SIDE = 256;
+  private static final int GEMM_REPEATS = 6;
+
+  private long timedProducts(CyclicBarrier start) throws Exception {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    Tensor[] t = operands.get();
+    if (t == null) {
+      float[] values = new float[GEMM_SIDE * GEMM_SIDE];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (i % 11) * 0.125f;
+      }
+      t = new Tensor[] {ops.upload(values), ops.upload(values), ops.upload(values)};
+      operands.set(t);
+    }
+    start.await();
+    long before = mx.getCurrentThreadCpuTime();
+    for (int r = 0; r < GEMM_REPEATS; r++) {
+      ops.matmul(false, false, GEMM_SIDE, GEMM_SIDE, GEMM_SIDE, t[0], t[1], 0f, t[2]);
+    }
+    return mx.getCurrentThreadCpuTime() - before;
   }
 
   @Override
