@@ -62,6 +62,9 @@ class HostileCommandLinesTest {
     String plan = Files.readString(dir.resolve("plan.json"));
     Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
     Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
+    Files.writeString(
+        dir.resolve("bad-enum.json"),
+        plan.replace("\"attention\" : \"FLASH\"", "\"attention\" : \"SPARSE\""));
     Files.createDirectories(dir.resolve("existing"));
     Files.writeString(dir.resolve("a-file"), "not a folder\n");
     Path users = Files.createDirectories(dir.resolve("users-folder"));
@@ -420,6 +423,10 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/runs-b0.json", "microBatchSize", "0"));
     c.add(of("calibrate --measurements @/runs-emptykind.json", "schedule", "empty kind"));
     c.add(of("calibrate --measurements @/runs-reduce.json", "gradientReduce", "allreduce"));
+    c.add(
+        of(
+            "simulate --plan @/bad-enum.json",
+            "training.attention' has value 'SPARSE', expected one of FLASH, EAGER"));
     c.add(
         of(
             "calibrate --measurements @/runs-accumulation.json",

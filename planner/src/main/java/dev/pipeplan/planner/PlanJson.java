@@ -48,6 +48,21 @@ public final class PlanJson {
     return parse(text, file.toString());
   }
 
+  /**
+   * What a field of this type takes: an enum's constants ("one of FLASH, EAGER"), else the type.
+   */
+  private static String expected(Class<?> type) {
+    if (type != null && type.isEnum()) {
+      StringBuilder b = new StringBuilder("one of ");
+      Object[] constants = type.getEnumConstants();
+      for (int i = 0; i < constants.length; i++) {
+        b.append(i == 0 ? "" : ", ").append(((Enum<?>) constants[i]).name());
+      }
+      return b.toString();
+    }
+    return type == null ? "another value" : type.getSimpleName();
+  }
+
   /** Parses plan JSON text; {@code source} names it in error messages. */
   public static Plan parse(String text, String source) {
     Plan plan;
@@ -65,7 +80,7 @@ public final class PlanJson {
               + "' has value '"
               + e.getValue()
               + "', expected "
-              + e.getTargetType().getSimpleName(),
+              + expected(e.getTargetType()),
           e);
     } catch (JsonMappingException e) {
       if (JsonErrors.isSyntax(e)) {
