@@ -35,6 +35,7 @@ public final class SpeedProbe implements AutoCloseable {
   private final double[] right = new double[SIDE * SIDE];
   private final Ops ops;
   private final ThreadLocal<Tensor[]> operands = new ThreadLocal<>();
+  private final List<Tensor> allocated = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** A probe on {@code threads} threads (one per core), warmed up so that the JIT has settled. */
   public SpeedProbe(int threads) {
@@ -102,14 +103,22 @@ public final class SpeedProbe implements AutoCloseable {
     return slowest;
   }
 
+  /**
+   * The calling thread's CPU time, or the wall clock where the JVM cannot read a thread's CPU time
+   * (then a busy machine shows as a slow one, which the run's other noise checks name).
+   */
+  private static long threadNanos() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    return mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : System.nanoTime();
+  }
+
   private long timedWork(CyclicBarrier start) throws Exception {
     if (ops != null) {
       return timedProducts(start);
     }
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     double[] product = new double[SIDE * SIDE];
     start.await();
-    long before = mx.getCurrentThreadCpuTime();
+    long before = threadNanos();
     for (int r = 0; r < REPEATS; r++) {
       java.util.Arrays.fill(product, 0);
       for (int i = 0; i < SIDE; i++) {
@@ -121,7 +130,8 @@ public final class SpeedProbe implements AutoCloseable {
         }
       }
     }
-    long nanos = mx.getCurrentThreadCpuTime() - before;
+    // At least 1 ns: a coarse clock can read the same value before and after.
+    long nanos = Math.max(1, threadNanos() - before);
     // Keep the product observable so that the work is not optimised away.
     if (product[SIDE + 1] == Double.MIN_VALUE) {
       throw new IllegalStateException("unexpected probe result");
@@ -133,7 +143,6 @@ public final class SpeedProbe implements AutoCloseable {
   private static final int GEMM_REPEATS = 6;
 
   private long timedProducts(CyclicBarrier start) throws Exception {
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     Tensor[] t = operands.get();
     if (t == null) {
       float[] values = new float[GEMM_SIDE * GEMM_SIDE];
@@ -141,18 +150,31 @@ public final class SpeedProbe implements AutoCloseable {
         values[i] = (i % 11) * 0.125f;
       }
       t = new Tensor[] {ops.upload(values), ops.upload(values), ops.upload(values)};
+      allocated.addAll(List.of(t));
       operands.set(t);
     }
     start.await();
-    long before = mx.getCurrentThreadCpuTime();
+    long before = threadNanos();
     for (int r = 0; r < GEMM_REPEATS; r++) {
       ops.matmul(false, false, GEMM_SIDE, GEMM_SIDE, GEMM_SIDE, t[0], t[1], 0f, t[2]);
     }
-    return mx.getCurrentThreadCpuTime() - before;
+    return Math.max(1, threadNanos() - before);
   }
 
+  /** Stops the threads and frees the products' operands. */
   @Override
   public void close() {
     pool.shutdownNow();
+    try {
+      pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (allocated) {
+      for (Tensor t : allocated) {
+        ops.free(t);
+      }
+      allocated.clear();
+    }
   }
 }

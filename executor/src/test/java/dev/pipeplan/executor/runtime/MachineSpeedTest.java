@@ -59,4 +59,15 @@ class MachineSpeedTest {
     }
     assertThatThrownBy(() -> new SpeedProbe(0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void theWorkloadProbeRunsItsProductsThroughTheOpsAndFreesThemOnClose() {
+    dev.pipeplan.executor.core.ops.HostOps ops = new dev.pipeplan.executor.core.ops.HostOps();
+    try (SpeedProbe probe = new SpeedProbe(2, ops)) {
+      assertThat(probe.sampleNanos()).isPositive();
+      // Three operands on each of the two threads.
+      assertThat(ops.liveTensors()).isEqualTo(6);
+    }
+    assertThat(ops.liveTensors()).isZero();
+  }
 }
