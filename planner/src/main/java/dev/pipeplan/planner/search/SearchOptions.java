@@ -102,220 +102,108 @@ public record SearchOptions(
   }
 
   public SearchOptions withPp(int pp) {
-    return new SearchOptions(
-        OptionalInt.of(pp),
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.fixedPp = OptionalInt.of(pp));
   }
 
   public SearchOptions withTp(int tp) {
-    return new SearchOptions(
-        fixedPp,
-        OptionalInt.of(tp),
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.fixedTp = OptionalInt.of(tp));
   }
 
   public SearchOptions withMicroBatches(int m) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        OptionalInt.of(m),
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.fixedMicroBatches = OptionalInt.of(m));
   }
 
   public SearchOptions withMicroBatchSize(int b) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        OptionalInt.of(b),
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.fixedMicroBatchSize = OptionalInt.of(b));
   }
 
   public SearchOptions withVirtualStages(int v) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        OptionalInt.of(v),
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.fixedVirtualStages = OptionalInt.of(v));
   }
 
   public SearchOptions withKinds(List<ScheduleKind> newKinds) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        newKinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.kinds = newKinds);
   }
 
   public SearchOptions withMemoryLimitBytes(long bytes) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        OptionalLong.of(bytes),
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.memoryLimitBytes = OptionalLong.of(bytes));
   }
 
   public SearchOptions withTop(int k) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        k,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.top = k);
   }
 
   public SearchOptions withRefine(boolean on) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        on,
-        refineTolerance,
-        profile,
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.refine = on);
   }
 
   public SearchOptions withProfile(Profile p) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        Optional.of(p),
-        threads,
-        optimizerPostValidation);
+    return with(c -> c.profile = Optional.of(p));
   }
 
   public SearchOptions withThreads(int count) {
-    return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        OptionalInt.of(count),
-        optimizerPostValidation);
+    return with(c -> c.threads = OptionalInt.of(count));
   }
 
   /** The same options, with the optimizer step post-validated where the kind allows it, or not. */
   public SearchOptions withOptimizerPostValidation(boolean on) {
+    return with(c -> c.optimizerPostValidation = on);
+  }
+
+  /** A copy with the components {@code change} sets; the canonical constructor checks them. */
+  private SearchOptions with(java.util.function.Consumer<Copy> change) {
+    Copy c = new Copy(this);
+    change.accept(c);
     return new SearchOptions(
-        fixedPp,
-        fixedTp,
-        fixedMicroBatches,
-        fixedMicroBatchSize,
-        fixedVirtualStages,
-        kinds,
-        maxVirtualStages,
-        memoryLimitBytes,
-        top,
-        refine,
-        refineTolerance,
-        profile,
-        threads,
-        on);
+        c.fixedPp,
+        c.fixedTp,
+        c.fixedMicroBatches,
+        c.fixedMicroBatchSize,
+        c.fixedVirtualStages,
+        c.kinds,
+        c.maxVirtualStages,
+        c.memoryLimitBytes,
+        c.top,
+        c.refine,
+        c.refineTolerance,
+        c.profile,
+        c.threads,
+        c.optimizerPostValidation);
+  }
+
+  /** The components of a {@link SearchOptions}, to change some of them in a copy. */
+  private static final class Copy {
+    OptionalInt fixedPp;
+    OptionalInt fixedTp;
+    OptionalInt fixedMicroBatches;
+    OptionalInt fixedMicroBatchSize;
+    OptionalInt fixedVirtualStages;
+    List<ScheduleKind> kinds;
+    int maxVirtualStages;
+    OptionalLong memoryLimitBytes;
+    int top;
+    boolean refine;
+    double refineTolerance;
+    Optional<Profile> profile;
+    OptionalInt threads;
+    boolean optimizerPostValidation;
+
+    Copy(SearchOptions o) {
+      fixedPp = o.fixedPp;
+      fixedTp = o.fixedTp;
+      fixedMicroBatches = o.fixedMicroBatches;
+      fixedMicroBatchSize = o.fixedMicroBatchSize;
+      fixedVirtualStages = o.fixedVirtualStages;
+      kinds = o.kinds;
+      maxVirtualStages = o.maxVirtualStages;
+      memoryLimitBytes = o.memoryLimitBytes;
+      top = o.top;
+      refine = o.refine;
+      refineTolerance = o.refineTolerance;
+      profile = o.profile;
+      threads = o.threads;
+      optimizerPostValidation = o.optimizerPostValidation;
+    }
   }
 
   /** Whether a candidate of this kind is priced with the optimizer step post-validated. */
