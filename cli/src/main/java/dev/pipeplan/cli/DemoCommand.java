@@ -2,10 +2,10 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.core.profile.RunCalibration;
+import dev.pipeplan.executor.core.runtime.GradientEquivalence;
+import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.profile.Profiler;
-import dev.pipeplan.executor.runtime.GradientEquivalence;
-import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
@@ -441,7 +441,8 @@ final class DemoCommand implements Callable<Integer> {
     PlanRunner.Options runOptions = new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3);
     say(out, "    checking gradients against a sequential run...");
     double gradientDifference =
-        GradientEquivalence.maxRelativeDifference(PlanRunner.config(plan, runOptions));
+        GradientEquivalence.maxRelativeDifference(
+            PlanRunner.config(plan, runOptions), dev.pipeplan.executor.cpu.Nd4jOps::new);
     say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
     MeasuredRun run =
         PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));

@@ -1,8 +1,8 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.core.command.ProfileOptions;
+import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.executor.profile.Profiler;
-import dev.pipeplan.executor.runtime.NanoClock;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.io.ModelLoader;

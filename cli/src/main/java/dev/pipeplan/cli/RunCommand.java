@@ -2,7 +2,7 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.core.command.RunOptions;
-import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;

@@ -1,15 +1,16 @@
 package dev.pipeplan.executor;
 
 import dev.pipeplan.executor.core.run.PlanChecks;
+import dev.pipeplan.executor.core.runtime.IterationResult;
+import dev.pipeplan.executor.core.runtime.MachineLoad;
+import dev.pipeplan.executor.core.runtime.MachineSpeed;
+import dev.pipeplan.executor.core.runtime.NanoClock;
+import dev.pipeplan.executor.core.runtime.PipelineConfig;
+import dev.pipeplan.executor.core.runtime.PipelineRuntime;
+import dev.pipeplan.executor.core.runtime.SpeedProbe;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.cpu.CpuBackend;
-import dev.pipeplan.executor.runtime.IterationResult;
-import dev.pipeplan.executor.runtime.MachineLoad;
-import dev.pipeplan.executor.runtime.MachineSpeed;
-import dev.pipeplan.executor.runtime.NanoClock;
-import dev.pipeplan.executor.runtime.PipelineConfig;
-import dev.pipeplan.executor.runtime.PipelineRuntime;
-import dev.pipeplan.executor.runtime.SpeedProbe;
+import dev.pipeplan.executor.cpu.Nd4jOps;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.planner.Plan;
@@ -214,11 +215,9 @@ public final class PlanRunner {
     MachineLoad measuredTo;
     List<IterationResult> attempts = new ArrayList<>();
     MachineSpeed speed = new MachineSpeed();
-    try (PipelineRuntime runtime = new PipelineRuntime(config, clock);
+    try (PipelineRuntime runtime = new PipelineRuntime(config, clock, new Nd4jOps());
         SpeedProbe probe =
-            new SpeedProbe(
-                Math.min(CpuBackend.cores(), MAX_PROBE_THREADS),
-                new dev.pipeplan.executor.cpu.Nd4jOps())) {
+            new SpeedProbe(Math.min(CpuBackend.cores(), MAX_PROBE_THREADS), new Nd4jOps())) {
       for (int i = 0; i < options.warmup(); i++) {
         IterationResult r = runtime.runIteration(i);
         progress.accept(

@@ -1,6 +1,7 @@
 /**
- * Runs a plan for real on the CPU: executor-core's shared layers on {@link
- * dev.pipeplan.executor.cpu.Nd4jOps}, one worker per pipeline device following its schedule, the
- * profiler that measures per-layer times, and the measured timelines it produces.
+ * Runs a plan for real on the CPU: executor-core's shared layers and thread-per-device runtime on
+ * {@link dev.pipeplan.executor.cpu.Nd4jOps} (with OpenBLAS's thread settings), the profiler that
+ * measures per-layer times, and the plan runner that compares the measured timelines with the
+ * prediction.
  */
 package dev.pipeplan.executor;

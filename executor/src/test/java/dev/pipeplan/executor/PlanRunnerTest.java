@@ -3,7 +3,7 @@ package dev.pipeplan.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
@@ -93,15 +93,15 @@ class PlanRunnerTest {
 
   @Test
   void keepsTheIterationsAtNormalSpeedOrElseTheLeastSlowedDown() {
-    dev.pipeplan.executor.runtime.MachineSpeed enough =
-        new dev.pipeplan.executor.runtime.MachineSpeed();
+    dev.pipeplan.executor.core.runtime.MachineSpeed enough =
+        new dev.pipeplan.executor.core.runtime.MachineSpeed();
     for (long s : new long[] {100, 150, 100, 102, 100}) {
       enough.add(s);
     }
     // Median 100: iterations 0 and 1 are bracketed by the 150 sample; 2 and 3 ran at usual speed.
     assertThat(PlanRunner.kept(enough, 2)).containsExactly(2, 3);
-    dev.pipeplan.executor.runtime.MachineSpeed slow =
-        new dev.pipeplan.executor.runtime.MachineSpeed();
+    dev.pipeplan.executor.core.runtime.MachineSpeed slow =
+        new dev.pipeplan.executor.core.runtime.MachineSpeed();
     for (long s : new long[] {100, 140, 120, 160, 100}) {
       slow.add(s);
     }

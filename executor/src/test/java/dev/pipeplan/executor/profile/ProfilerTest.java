@@ -3,7 +3,7 @@ package dev.pipeplan.executor.profile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pipeplan.executor.runtime.NanoClock;
+import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;

@@ -12,7 +12,8 @@ public final class HostOps implements Ops {
   private static final double GELU_C = Math.sqrt(2 / Math.PI);
   private static final double GELU_K = 0.044715;
 
-  private long liveTensors;
+  private final java.util.concurrent.atomic.AtomicLong liveTensors =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** A host buffer; int buffers hold their ids as exact doubles. */
   public static final class HostTensor implements Tensor {
@@ -39,7 +40,7 @@ public final class HostOps implements Ops {
 
   /** Buffers allocated and not yet freed. */
   public long liveTensors() {
-    return liveTensors;
+    return liveTensors.get();
   }
 
   /** The double values of a host tensor. */
@@ -54,7 +55,7 @@ public final class HostOps implements Ops {
 
   @Override
   public Tensor zeros(long n) {
-    liveTensors++;
+    liveTensors.incrementAndGet();
     return new HostTensor(new double[Math.toIntExact(n)]);
   }
 
@@ -67,7 +68,7 @@ public final class HostOps implements Ops {
           throw new IllegalStateException("tensor freed twice");
         }
         h.freed = true;
-        liveTensors--;
+        liveTensors.decrementAndGet();
       }
     }
   }

@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import dev.pipeplan.executor.core.layers.DeviceBatch;
 import dev.pipeplan.executor.core.layers.Layer;
@@ -8,7 +8,6 @@ import dev.pipeplan.executor.core.layers.StageModule;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.executor.core.train.ParameterUpdater;
-import dev.pipeplan.executor.cpu.Nd4jOps;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.simulator.compare.RunNoise;
@@ -37,12 +36,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs a schedule for real, the shared layers on {@link Nd4jOps}. One worker thread per pipeline
- * device runs that device's actions in the schedule's order: F takes its input from the device's
- * mailbox (the first stage reads the data), computes, and sends its output to the next stage's
- * device; I and B take the gradient and send the input gradient back; W adds weight gradients. Each
- * action is timestamped around its computation (waits for inputs are not part of an action). After
- * its last action each worker steps the optimizer over the parameters of its stages.
+ * Runs a schedule for real, the shared layers on an {@link Ops} whose calls return when their work
+ * is done (the CPU's nd4j ops, the pure-Java reference). One worker thread per pipeline device runs
+ * that device's actions in the schedule's order: F takes its input from the device's mailbox (the
+ * first stage reads the data), computes, and sends its output to the next stage's device; I and B
+ * take the gradient and send the input gradient back; W adds weight gradients. Each action is
+ * timestamped around its computation (waits for inputs are not part of an action). After its last
+ * action each worker steps the optimizer over the parameters of its stages.
  *
  * <p>If any worker fails, the others are interrupted at once; the iteration throws an {@link
  * ExecutionFailedException} naming the device, stage and action, and no worker thread is left
@@ -55,7 +55,7 @@ public final class PipelineRuntime implements AutoCloseable {
   private final PipelineConfig config;
   private final Schedule schedule;
   private final NanoClock clock;
-  private final Nd4jOps ops = new Nd4jOps();
+  private final Ops ops;
   private final List<StageModule> stages;
   private final List<Mailbox> mailboxes;
   private final List<ParameterUpdater> updaters;
@@ -63,7 +63,13 @@ public final class PipelineRuntime implements AutoCloseable {
   private final ExecutorService pool;
   private boolean broken;
 
-  public PipelineRuntime(PipelineConfig config, NanoClock clock) {
+  /**
+   * @param ops the tensor operations every worker runs on; they must be safe to call from the
+   *     workers' threads at once, and must complete their work before returning (a GPU's
+   *     asynchronous streams need their own driver, executor-cuda's)
+   */
+  public PipelineRuntime(PipelineConfig config, NanoClock clock, Ops ops) {
+    this.ops = Objects.requireNonNull(ops, "ops");
     this.config = Objects.requireNonNull(config, "config");
     this.schedule = config.schedule();
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -199,13 +205,6 @@ public final class PipelineRuntime implements AutoCloseable {
     Timeline timeline =
         new Timeline(Timeline.MEASURED, schedule.name(), p, actions, List.of(), List.of());
     return new IterationResult(iteration, timeline, actionCpuNanos, loss, stepNanos, workerTimes);
-  }
-
-  /**
-   * Buffers of this runtime not yet freed: parameters, gradients, optimizer state, in-flight data.
-   */
-  long liveBuffers() {
-    return ops.liveTensors();
   }
 
   /** Every parameter's current gradient, by name, as copies. */

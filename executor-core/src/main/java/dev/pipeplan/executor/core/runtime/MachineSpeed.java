@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import dev.pipeplan.simulator.compare.RunNoise;
 import java.util.ArrayList;

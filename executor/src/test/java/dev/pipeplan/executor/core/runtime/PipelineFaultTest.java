@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,7 +41,8 @@ class PipelineFaultTest {
     PipelineRuntime runtime =
         new PipelineRuntime(
             PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 3),
-            NanoClock.system());
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps());
     long start = System.nanoTime();
     assertThatThrownBy(() -> runtime.runIteration(0))
         .isInstanceOf(ExecutionFailedException.class)
@@ -71,7 +72,8 @@ class PipelineFaultTest {
         new PipelineRuntime(
             PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 3)
                 .withWaitTimeout(Duration.ofMillis(300)),
-            NanoClock.system())) {
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps())) {
       assertThatThrownBy(() -> runtime.runIteration(0))
           .isInstanceOf(ExecutionFailedException.class)
           .hasMessageContaining("did not arrive within 0.3 s; the schedule may deadlock");

@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 /**
  * A pipeline run stopped because a worker failed; the message names the device, stage and action.

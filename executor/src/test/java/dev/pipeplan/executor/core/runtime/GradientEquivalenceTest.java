@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +20,9 @@ class GradientEquivalenceTest {
         ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ZB_H1, 2, 4, 1));
     PipelineConfig config =
         PipelineConfig.of(MODEL, Partition.uniform(MODEL.layerCount(), 2), schedule, 1, 9);
-    assertThat(GradientEquivalence.maxRelativeDifference(config))
+    assertThat(
+            GradientEquivalence.maxRelativeDifference(
+                config, dev.pipeplan.executor.cpu.Nd4jOps::new))
         .isLessThanOrEqualTo(GradientEquivalence.FP32_TOLERANCE);
   }
 

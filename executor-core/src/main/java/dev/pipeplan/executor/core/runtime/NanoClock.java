@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;

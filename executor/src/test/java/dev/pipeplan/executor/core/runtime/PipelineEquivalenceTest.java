@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,7 +42,8 @@ class PipelineEquivalenceTest {
     try (PipelineRuntime runtime =
         new PipelineRuntime(
             PipelineConfig.of(model, Partition.of(model.layerCount()), single, B, SEED),
-            NanoClock.system())) {
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps())) {
       referenceLoss = runtime.runIteration(0, false).loss();
       reference = runtime.gradients();
     }
@@ -90,7 +91,9 @@ class PipelineEquivalenceTest {
     Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
     try (PipelineRuntime runtime =
         new PipelineRuntime(
-            PipelineConfig.of(model, partition, schedule, B, SEED), NanoClock.system())) {
+            PipelineConfig.of(model, partition, schedule, B, SEED),
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps())) {
       IterationResult result = runtime.runIteration(0, false);
       assertSameGradients(runtime.gradients(), kind.id());
       assertThat(result.loss())
@@ -108,21 +111,23 @@ class PipelineEquivalenceTest {
   void anIterationLeavesOnlyTheParametersAndCloseFreesThem() {
     Schedule schedule =
         ScheduleGenerators.generate(ScheduleRequest.of(ScheduleKind.ZB_H1, P, M, 1));
+    dev.pipeplan.executor.cpu.Nd4jOps ops = new dev.pipeplan.executor.cpu.Nd4jOps();
     PipelineRuntime runtime =
         new PipelineRuntime(
             PipelineConfig.of(model, Partition.uniform(model.layerCount(), P), schedule, B, SEED)
                 .withOptimizer(OptimizerSettings.adam(1e-3)),
-            NanoClock.system());
+            NanoClock.system(),
+            ops);
     long parameters = 0;
     for (var stage : runtime.stages()) {
       parameters += stage.parameters().size();
     }
-    assertThat(runtime.liveBuffers()).as("values and gradients").isEqualTo(2 * parameters);
+    assertThat(ops.liveTensors()).as("values and gradients").isEqualTo(2 * parameters);
     runtime.runIteration(0);
     runtime.runIteration(1);
-    assertThat(runtime.liveBuffers()).as("with Adam's two moments").isEqualTo(4 * parameters);
+    assertThat(ops.liveTensors()).as("with Adam's two moments").isEqualTo(4 * parameters);
     runtime.close();
-    assertThat(runtime.liveBuffers()).isZero();
+    assertThat(ops.liveTensors()).isZero();
   }
 
   @Test
@@ -132,7 +137,8 @@ class PipelineEquivalenceTest {
     try (PipelineRuntime runtime =
         new PipelineRuntime(
             PipelineConfig.of(model, Partition.of(model.layerCount()), single, B * M, SEED),
-            NanoClock.system())) {
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps())) {
       double loss = runtime.runIteration(0, false).loss();
       assertThat(loss).isCloseTo(referenceLoss, org.assertj.core.api.Assertions.within(1e-5));
       assertSameGradients(runtime.gradients(), "one micro-batch of " + B * M);
@@ -146,7 +152,8 @@ class PipelineEquivalenceTest {
     try (PipelineRuntime runtime =
         new PipelineRuntime(
             PipelineConfig.of(model, Partition.uniform(model.layerCount(), P), schedule, B, SEED),
-            NanoClock.system())) {
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps())) {
       Timeline t = runtime.runIteration(0).timeline();
       for (int d = 0; d < P; d++) {
         final int device = d;

@@ -1,13 +1,15 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.Map;
 
 /**
- * The CPU backend's side of {@link dev.pipeplan.executor.core.equivalence.GradientEquivalence}: how
- * to run one layout of a {@link PipelineConfig} on {@link PipelineRuntime} and read its gradients.
- * The check itself (the sequential counterpart, the order of the runs, the measure) is
+ * The thread-per-device driver's side of {@link
+ * dev.pipeplan.executor.core.equivalence.GradientEquivalence}: how to run one layout of a {@link
+ * PipelineConfig} on {@link PipelineRuntime} (on fresh {@link Ops} from the supplier) and read its
+ * gradients. The check itself (the sequential counterpart, the order of the runs, the measure) is
  * executor-core's.
  */
 public final class GradientEquivalence {
@@ -22,9 +24,11 @@ public final class GradientEquivalence {
    * steps, and returns the shared check's measure: the largest, over parameters, of (largest
    * absolute difference) / (largest absolute reference gradient).
    */
-  public static double maxRelativeDifference(PipelineConfig pipelined) {
+  public static double maxRelativeDifference(
+      PipelineConfig pipelined, java.util.function.Supplier<Ops> ops) {
     return dev.pipeplan.executor.core.equivalence.GradientEquivalence.maxRelativeDifference(
-        (partition, schedule) -> iterationZeroGradients(withLayout(pipelined, partition, schedule)),
+        (partition, schedule) ->
+            iterationZeroGradients(withLayout(pipelined, partition, schedule), ops.get()),
         pipelined.partition(),
         pipelined.schedule());
   }
@@ -42,8 +46,8 @@ public final class GradientEquivalence {
             pipelined.schedule().microBatchCount()));
   }
 
-  private static Map<String, float[]> iterationZeroGradients(PipelineConfig config) {
-    try (PipelineRuntime runtime = new PipelineRuntime(config, NanoClock.system())) {
+  private static Map<String, float[]> iterationZeroGradients(PipelineConfig config, Ops ops) {
+    try (PipelineRuntime runtime = new PipelineRuntime(config, NanoClock.system(), ops)) {
       runtime.runIteration(0, false);
       return runtime.gradients();
     }

@@ -1,4 +1,4 @@
-package dev.pipeplan.executor.runtime;
+package dev.pipeplan.executor.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +25,8 @@ class TrainingTest {
         new PipelineRuntime(
             PipelineConfig.of(model, Partition.uniform(model.layerCount(), 2), schedule, 2, 11)
                 .withOptimizer(optimizer),
-            NanoClock.system())) {
+            NanoClock.system(),
+            new dev.pipeplan.executor.cpu.Nd4jOps())) {
       for (int i = 0; i < iterations; i++) {
         losses.add(runtime.runIteration(i).loss());
       }
