@@ -1,13 +1,10 @@
 package dev.pipeplan.executor;
 
+import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.run.PlanChecks;
-import dev.pipeplan.executor.core.runtime.IterationResult;
-import dev.pipeplan.executor.core.runtime.MachineLoad;
-import dev.pipeplan.executor.core.runtime.MachineSpeed;
+import dev.pipeplan.executor.core.run.ThreadedRunner;
 import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.executor.core.runtime.PipelineConfig;
-import dev.pipeplan.executor.core.runtime.PipelineRuntime;
-import dev.pipeplan.executor.core.runtime.SpeedProbe;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.cpu.Nd4jOps;
@@ -15,14 +12,8 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
-import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
-import dev.pipeplan.simulator.compare.RunNoise;
-import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
-import dev.pipeplan.simulator.timeline.Timeline;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -34,15 +25,6 @@ import java.util.function.Consumer;
  * predicted memory over the limit) is refused before any worker starts.
  */
 public final class PlanRunner {
-  /** Threads of the machine speed probe: one per core, as the workers use them. */
-  static final int MAX_PROBE_THREADS = 8;
-
-  /**
-   * Measured iterations attempted per one asked for, at most: an iteration run in a slow episode of
-   * the machine is replaced by another ({@link MachineSpeed}), up to this many in all.
-   */
-  static final int MAX_ATTEMPTS_PER_ITERATION = 3;
-
   private PlanRunner() {}
 
   /**
@@ -67,29 +49,6 @@ public final class PlanRunner {
     public static Options defaults() {
       return new Options(5, 2, 1, 1L, 1e-3);
     }
-  }
-
-  /**
-   * The attempted iterations a run keeps: those at the machine's normal speed when there are
-   * enough; otherwise the {@code wanted} least slowed down (the run then says it ran slow), in
-   * order.
-   */
-  static List<Integer> kept(MachineSpeed speed, int wanted) {
-    List<Integer> normal = speed.normalIterations();
-    if (normal.size() >= wanted) {
-      return normal;
-    }
-    List<Double> slowdowns = speed.slowdowns();
-    List<Integer> order = new ArrayList<>();
-    for (int a = 0; a < slowdowns.size(); a++) {
-      order.add(a);
-    }
-    order.sort(
-        java.util.Comparator.<Integer>comparingDouble(slowdowns::get)
-            .thenComparing(java.util.Comparator.naturalOrder()));
-    List<Integer> kept = new ArrayList<>(order.subList(0, Math.min(wanted, order.size())));
-    kept.sort(null);
-    return kept;
   }
 
   /** Refuses plans the CPU executor cannot run as planned; returns quietly otherwise. */
@@ -202,90 +161,49 @@ public final class PlanRunner {
       Plan plan, Options options, NanoClock clock, Consumer<String> progress) {
     check(plan);
     Objects.requireNonNull(options, "options");
-    String threads = CpuBackend.configure(options.threadsPerWorker());
-    PipelineConfig config = config(plan, options);
-    Schedule schedule = config.schedule();
-    Timeline predicted = PlanPrediction.predict(plan).timeline();
-    List<Timeline> measured = new ArrayList<>(options.iterations());
-    List<Double> losses = new ArrayList<>(options.iterations());
-    List<List<Long>> cpuTimes = new ArrayList<>(options.iterations());
-    String loadBefore = CpuBackend.loadAverage();
-    long[][] workerSums = new long[schedule.deviceCount()][2];
-    MachineLoad measuredFrom;
-    MachineLoad measuredTo;
-    List<IterationResult> attempts = new ArrayList<>();
-    MachineSpeed speed = new MachineSpeed();
-    try (PipelineRuntime runtime = new PipelineRuntime(config, clock, new Nd4jOps());
-        SpeedProbe probe =
-            new SpeedProbe(Math.min(CpuBackend.cores(), MAX_PROBE_THREADS), new Nd4jOps())) {
-      for (int i = 0; i < options.warmup(); i++) {
-        IterationResult r = runtime.runIteration(i);
-        progress.accept(
-            ComparisonText.progressLine(
-                i, options.warmup(), options.iterations(), r.timeline().makespanNanos(), r.loss()));
-      }
-      measuredFrom = MachineLoad.now();
-      speed.add(probe.sampleNanos());
-      int cap = MAX_ATTEMPTS_PER_ITERATION * options.iterations();
-      for (int i = options.warmup();
-          speed.normalIterations().size() < options.iterations() && attempts.size() < cap;
-          i++) {
-        IterationResult r = runtime.runIteration(i);
-        speed.add(probe.sampleNanos());
-        attempts.add(r);
-        progress.accept(
-            ComparisonText.progressLine(
-                i, options.warmup(), options.iterations(), r.timeline().makespanNanos(), r.loss()));
-      }
-      measuredTo = MachineLoad.now();
-    }
-    List<Integer> kept = kept(speed, options.iterations());
-    for (int a : kept) {
-      IterationResult r = attempts.get(a);
-      measured.add(r.timeline());
-      cpuTimes.add(r.actionCpuNanos());
-      losses.add(r.loss());
-      for (RunNoise.WorkerTime w : r.workerTimes()) {
-        workerSums[w.device()][0] += w.busyWallNanos();
-        workerSums[w.device()][1] += w.busyCpuNanos();
-      }
-    }
-    List<RunNoise.WorkerTime> workers = new ArrayList<>();
-    for (int d = 0; d < workerSums.length; d++) {
-      workers.add(new RunNoise.WorkerTime(d, workerSums[d][0], workerSums[d][1]));
-    }
-    int cores = CpuBackend.cores();
-    RunNoise noise =
-        new RunNoise(
-            workers,
-            cores,
-            loadBefore,
-            CpuBackend.loadAverage(),
-            measuredTo.otherProcessCoresSince(measuredFrom, cores),
-            measuredTo.stealFractionSince(measuredFrom),
-            options.threadsPerWorker() == 1,
-            speed.slowdowns(),
-            attempts.size() - kept.size(),
-            speed.usual());
-    return new MeasuredRun(
-        plan.model().name(),
-        plan.scheduleKind().id(),
-        schedule.deviceCount(),
-        schedule.virtualStages(),
-        schedule.microBatchCount(),
-        plan.microBatchSize(),
-        plan.partition().toString(),
-        predicted,
-        measured,
-        MeasuredRun.medianIteration(measured),
-        losses,
+    return ThreadedRunner.run(
+        plan,
+        config(plan, options),
+        options.iterations(),
         options.warmup(),
-        CpuBackend.NAME,
-        CpuBackend.describeMachine(),
-        threads,
+        options.threadsPerWorker(),
         options.seed(),
-        cpuTimes,
-        noise,
-        plan.provenance());
+        clock,
+        progress,
+        CPU);
   }
+
+  /** The CPU backend as the shared runner sees it. */
+  private static final ThreadedRunner.Backend CPU =
+      new ThreadedRunner.Backend() {
+        @Override
+        public String name() {
+          return CpuBackend.NAME;
+        }
+
+        @Override
+        public String describeMachine() {
+          return CpuBackend.describeMachine();
+        }
+
+        @Override
+        public String configureThreads(int threadsPerWorker) {
+          return CpuBackend.configure(threadsPerWorker);
+        }
+
+        @Override
+        public Ops newOps() {
+          return new Nd4jOps();
+        }
+
+        @Override
+        public int cores() {
+          return CpuBackend.cores();
+        }
+
+        @Override
+        public String loadAverage() {
+          return CpuBackend.loadAverage();
+        }
+      };
 }
