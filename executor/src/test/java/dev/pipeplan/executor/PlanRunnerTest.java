@@ -73,12 +73,15 @@ class PlanRunnerTest {
         PlanRunner.run(
             plan, new PlanRunner.Options(2, 1, 1, 3L, 1e-3), NanoClock.system(), progress::add);
     // One warm-up line, then a line per attempted iteration: two, and up to four more when the
-    // machine ran slow around some of them (they are replaced).
+    // machine ran slow around some of them. The run keeps every attempt that ran at the machine's
+    // usual speed (at least the two asked for, when there are two) and discards the others.
     assertThat(progress).hasSizeBetween(3, 7);
-    assertThat(run.noise().iterationSlowdowns()).hasSize(progress.size() - 1);
-    assertThat(run.noise().discardedIterations()).isEqualTo(progress.size() - 3);
-    assertThat(run.iterations()).hasSize(2);
-    assertThat(run.losses()).hasSize(2);
+    int attempts = progress.size() - 1;
+    assertThat(run.noise().iterationSlowdowns()).hasSize(attempts);
+    assertThat(run.iterations())
+        .hasSizeGreaterThanOrEqualTo(2)
+        .hasSize(attempts - run.noise().discardedIterations());
+    assertThat(run.losses()).hasSize(run.iterations().size());
     assertThat(run.scheduleName()).isEqualTo("1f1b");
     assertThat(run.pipelineDevices()).isEqualTo(2);
     assertThat(run.microBatchCount() * run.microBatchSize()).isEqualTo(8);
