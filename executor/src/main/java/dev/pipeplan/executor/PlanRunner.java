@@ -2,9 +2,9 @@ package dev.pipeplan.executor;
 
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.run.PlanChecks;
-import dev.pipeplan.executor.core.run.ThreadedRunner;
 import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.executor.core.runtime.PipelineConfig;
+import dev.pipeplan.executor.core.runtime.ThreadedRunner;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.cpu.Nd4jOps;

@@ -102,15 +102,17 @@ class PlanRunnerTest {
       enough.add(s);
     }
     // Median 100: iterations 0 and 1 are bracketed by the 150 sample; 2 and 3 ran at usual speed.
-    assertThat(dev.pipeplan.executor.core.run.ThreadedRunner.kept(enough, 2)).containsExactly(2, 3);
+    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(enough, 2))
+        .containsExactly(2, 3);
     dev.pipeplan.executor.core.runtime.MachineSpeed slow =
         new dev.pipeplan.executor.core.runtime.MachineSpeed();
     for (long s : new long[] {100, 140, 120, 160, 100}) {
       slow.add(s);
     }
     // Median 120: slowdowns 1/6, 1/6, 1/3, 1/3, all over 15%: the two least, in order.
-    assertThat(dev.pipeplan.executor.core.run.ThreadedRunner.kept(slow, 2)).containsExactly(0, 1);
-    assertThat(dev.pipeplan.executor.core.run.ThreadedRunner.kept(slow, 3))
+    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(slow, 2))
+        .containsExactly(0, 1);
+    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(slow, 3))
         .containsExactly(0, 1, 2);
   }
 

@@ -7,6 +7,7 @@ import dev.pipeplan.executor.core.layers.Param;
 import dev.pipeplan.executor.core.layers.StageModule;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
+import dev.pipeplan.executor.core.run.PlanChecks;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.core.train.ParameterUpdater;
 import dev.pipeplan.models.BadInputException;
@@ -88,17 +89,7 @@ public final class StreamPipeline implements AutoCloseable {
               + this.devices.size()
               + " streams were given");
     }
-    if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " covers "
-              + partition.layerCount()
-              + " layers but model '"
-              + model.name()
-              + "' has "
-              + model.layerCount());
-    }
+    PlanChecks.requirePartitionCovers(model, partition);
     CudaModels.checkRunnable(model);
     this.microBatchSize = microBatchSize;
     this.placement = StagePlacement.of(schedule, partition);

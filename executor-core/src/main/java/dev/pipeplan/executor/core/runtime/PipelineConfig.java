@@ -1,5 +1,6 @@
 package dev.pipeplan.executor.core.runtime;
 
+import dev.pipeplan.executor.core.run.PlanChecks;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
@@ -46,17 +47,7 @@ public record PipelineConfig(
     if (waitTimeout.isNegative() || waitTimeout.isZero()) {
       throw new BadInputException("waitTimeout must be > 0, got " + waitTimeout);
     }
-    if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " covers "
-              + partition.layerCount()
-              + " layers but model '"
-              + model.name()
-              + "' has "
-              + model.layerCount());
-    }
+    PlanChecks.requirePartitionCovers(model, partition);
     if (partition.stageCount() != schedule.stageCount()) {
       throw new BadInputException(
           "partition "

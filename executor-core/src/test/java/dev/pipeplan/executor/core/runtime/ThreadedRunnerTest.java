@@ -1,11 +1,9 @@
-package dev.pipeplan.executor.core.run;
+package dev.pipeplan.executor.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.executor.core.ops.Ops;
-import dev.pipeplan.executor.core.runtime.NanoClock;
-import dev.pipeplan.executor.core.runtime.PipelineConfig;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.Optimizer;

@@ -1,13 +1,6 @@
-package dev.pipeplan.executor.core.run;
+package dev.pipeplan.executor.core.runtime;
 
 import dev.pipeplan.executor.core.ops.Ops;
-import dev.pipeplan.executor.core.runtime.IterationResult;
-import dev.pipeplan.executor.core.runtime.MachineLoad;
-import dev.pipeplan.executor.core.runtime.MachineSpeed;
-import dev.pipeplan.executor.core.runtime.NanoClock;
-import dev.pipeplan.executor.core.runtime.PipelineConfig;
-import dev.pipeplan.executor.core.runtime.PipelineRuntime;
-import dev.pipeplan.executor.core.runtime.SpeedProbe;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
