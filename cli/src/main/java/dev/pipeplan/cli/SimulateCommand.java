@@ -571,11 +571,12 @@ final class SimulateCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "optimizer post-validation: on  steady-state period %.3f ms  bubble %.2f%%  (%d iterations back to"
+        "optimizer post-validation: on  steady-state period %.3f ms  bubble %.2f%%  (%d %s back to"
             + " back%s; longest device span of one iteration %.3f ms)%n",
         steady.periodNanos() / 1e6,
         steady.bubbleRatio() * 100,
         steady.iterationsSimulated(),
+        steady.iterationsSimulated() == 1 ? "iteration" : "iterations",
         steady.periodic() ? ", periodic" : ", not yet periodic: the average of the second half",
         steady.maxDeviceSpanNanos() / 1e6);
   }
