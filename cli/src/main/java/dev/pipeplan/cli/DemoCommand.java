@@ -168,10 +168,7 @@ final class DemoCommand implements Callable<Integer> {
               + ", got "
               + globalBatch);
     }
-    RunCommand.requireEnoughIterations(iterations);
-    if (warmup < 0) {
-      throw new BadInputException("--warmup must be >= 0, got " + warmup);
-    }
+    RunCommand.checkIterations(iterations, warmup);
     if (microBatches < 0) {
       throw new BadInputException(
           "--microbatches must be > 0 (or 0, the default, for the planner's choice), got "

@@ -3,7 +3,6 @@ package dev.pipeplan.cli;
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.core.command.RunOptions;
 import dev.pipeplan.executor.core.runtime.NanoClock;
-import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.simulator.compare.ComparisonText;
@@ -34,24 +33,19 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin BackendOption backend;
 
-  /** A measured iteration is the median of at least {@link ErrorInterval#MIN_ITERATIONS}. */
-  static void requireEnoughIterations(int iterations) {
-    if (iterations < ErrorInterval.MIN_ITERATIONS) {
-      throw new BadInputException(
-          "--iterations must be at least "
-              + ErrorInterval.MIN_ITERATIONS
-              + ", got "
-              + iterations
-              + ": the compared iteration is the median of the measured ones, and their spread gives the"
-              + " error's interval");
-    }
+  /**
+   * A measured iteration is the median of at least {@link ErrorInterval#MIN_ITERATIONS}, and a run
+   * takes at most {@link RunOptions#MAX_ITERATIONS} of each kind.
+   */
+  static void checkIterations(int iterations, int warmup) {
+    RunOptions.checkCounts(iterations, ErrorInterval.MIN_ITERATIONS, warmup);
   }
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     backend.requireCpu();
-    requireEnoughIterations(options.iterations());
+    checkIterations(options.iterations(), options.warmup());
     Path output = options.output();
     OutputTarget target = OutputTarget.file("-o", output, "run.json");
     Plan p = PlanJson.read(options.plan());

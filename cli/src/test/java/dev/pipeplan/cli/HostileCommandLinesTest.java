@@ -348,7 +348,15 @@ class HostileCommandLinesTest {
     c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));
     c.add(of("run --plan @/contradictory.json -o @/run.json", "contradictory"));
     c.add(of("run --plan @/plan.json --iterations 0 -o @/run.json", "iterations"));
-    c.add(of("run --plan @/plan.json --iterations 3 -o @/run.json", "at least 5", "3"));
+    c.add(of("run --plan @/plan.json --iterations 3 -o @/run.json", "between 5 and 1000", "3"));
+    c.add(
+        of(
+            "run --plan @/plan.json --iterations 99999999 -o @/run.json",
+            "--iterations must be between 5 and 1000, got 99999999"));
+    c.add(
+        of(
+            "run --plan @/plan.json --warmup 5000 -o @/run.json",
+            "--warmup must be between 0 and 1000, got 5000"));
     c.add(of("run --plan @/plan.json --warmup -1 -o @/run.json", "warmup"));
     c.add(of("run --plan @/plan.json -o @/existing", "is a folder"));
     c.add(of("run --plan @/plan.json --backend tpu -o @/run.json", "tpu"));
@@ -451,7 +459,8 @@ class HostileCommandLinesTest {
     c.add(of("demo --global-batch -1 -o @/demo", "-1"));
     c.add(of("demo --global-batch 2000000000 -o @/demo", "2000000000"));
     c.add(of("demo --iterations 0 -o @/demo", "--iterations"));
-    c.add(of("demo --iterations 4 -o @/demo", "--iterations must be at least 5"));
+    c.add(of("demo --iterations 4 -o @/demo", "--iterations must be between 5 and 1000, got 4"));
+    c.add(of("demo --warmup 100000 -o @/demo", "--warmup must be between 0 and 1000"));
     c.add(of("demo --global-batch 16 --microbatches 5 -o @/demo", "not divisible"));
     c.add(of("demo -o @/a-file", "a-file"));
     c.add(of("demo -o @/users-folder", "users-folder", "not pipeplan's"));

@@ -45,6 +45,7 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     requireCuda(backend);
     positive("--threads", options.threads());
+    RunOptions.checkCounts(options.iterations(), 1, options.warmup());
     PrintWriter out = spec.commandLine().getOut();
     CudaBackend.RunOptions runOptions =
         new CudaBackend.RunOptions(

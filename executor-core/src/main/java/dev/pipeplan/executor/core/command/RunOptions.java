@@ -62,6 +62,34 @@ public final class RunOptions {
       description = "Where to write the run (default: ${DEFAULT-VALUE}).")
   Path output;
 
+  /** The most measured or warm-up iterations one run takes. */
+  public static final int MAX_ITERATIONS = 1000;
+
+  /**
+   * Refuses iteration counts a run cannot honour: measured iterations from {@code minIterations}
+   * (the CPU's error interval needs 5) to {@link #MAX_ITERATIONS}, warm-up from 0 to the same
+   * limit.
+   */
+  public static void checkCounts(int iterations, int minIterations, int warmup) {
+    if (iterations < minIterations || iterations > MAX_ITERATIONS) {
+      throw new dev.pipeplan.models.BadInputException(
+          "--iterations must be between "
+              + minIterations
+              + " and "
+              + MAX_ITERATIONS
+              + ", got "
+              + iterations
+              + (minIterations > 1 && iterations < minIterations
+                  ? ": the compared iteration is the median of the measured ones, and their spread"
+                      + " gives the error's interval"
+                  : ""));
+    }
+    if (warmup < 0 || warmup > MAX_ITERATIONS) {
+      throw new dev.pipeplan.models.BadInputException(
+          "--warmup must be between 0 and " + MAX_ITERATIONS + ", got " + warmup);
+    }
+  }
+
   public Path plan() {
     return plan;
   }
