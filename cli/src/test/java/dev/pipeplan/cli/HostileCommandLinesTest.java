@@ -343,6 +343,23 @@ class HostileCommandLinesTest {
     c.add(of("profile --model nosuch -o @/p.json", "nosuch"));
     c.add(of("profile --model gpt-tiny -o @/existing", "is a folder"));
     c.add(of("profile --model gpt-tiny --repeats -1 -o @/p.json", "-1"));
+    c.add(
+        of(
+            "profile --model gpt-tiny --repeats 99999999 -o @/p.json",
+            "--repeats must be between 1 and 1000, got 99999999"));
+    c.add(
+        of(
+            "profile --model gpt-tiny --warmup 99999999 -o @/p.json",
+            "--warmup must be between 0 and 1000, got 99999999"));
+    c.add(
+        of(
+            "profile --model gpt-tiny --microbatch-sizes 99999999 -o @/p.json",
+            "--microbatch-sizes up to 99999999",
+            "this machine gives the CPU executor"));
+    c.add(
+        of(
+            "profile --model gpt-tiny --concurrent-workers 99999 -o @/p.json",
+            "--concurrent-workers (99999) is over the limit of 64"));
     c.add(of("profile --model gpt-tiny --microbatch-sizes 0 -o @/p.json", "0"));
     // run
     c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));

@@ -60,10 +60,7 @@ final class ProfileCommand implements Callable<Integer> {
     for (int b : sizes) {
       positive("--microbatch-sizes entry", b);
     }
-    positive("--repeats", repeats);
-    if (options.warmup() < 0) {
-      throw new BadInputException("--warmup must be >= 0, got " + options.warmup());
-    }
+    ProfileOptions.checkRounds(options.warmup(), repeats);
     positive("--concurrent-workers", options.concurrentWorkers());
     // the GPU is timed with CUDA events whatever the clock; the name is still checked
     options.clock();

@@ -116,7 +116,7 @@ public final class PlanRunner {
    * What the executor may allocate: nd4j's off-heap arrays count against JavaCPP's physical-memory
    * limit (by default twice the JVM's heap limit), and never more than the machine's RAM.
    */
-  static long machineMemoryBytes() {
+  public static long machineMemoryBytes() {
     // JavaCPP's default, computed here: touching Pointer would load its native library (seconds on
     // a fresh machine) just to refuse a plan
     long limit =

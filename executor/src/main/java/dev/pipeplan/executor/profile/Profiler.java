@@ -74,6 +74,9 @@ public final class Profiler {
     /** The largest {@code inFlight}: more costs profile time without changing what F sees. */
     public static final int MAX_IN_FLIGHT = 16;
 
+    /** The most workers measured at once: a pipeline of at most this many CPU workers. */
+    public static final int MAX_CONCURRENT_WORKERS = 64;
+
     public Options {
       microBatchSizes =
           List.copyOf(new TreeSet<>(Objects.requireNonNull(microBatchSizes, "microBatchSizes")));
@@ -84,10 +87,16 @@ public final class Profiler {
       for (int b : microBatchSizes) {
         Checks.positive("micro-batch size", b);
       }
-      Checks.nonNegative("warmup", warmup);
-      Checks.positive("repeats", repeats);
+      dev.pipeplan.executor.core.command.ProfileOptions.checkRounds(warmup, repeats);
       Checks.positive("threads", threadsPerWorker);
       Checks.positive("concurrent workers", concurrentWorkers);
+      if (concurrentWorkers > MAX_CONCURRENT_WORKERS) {
+        throw new BadInputException(
+            "--concurrent-workers ("
+                + concurrentWorkers
+                + ") is over the limit of "
+                + MAX_CONCURRENT_WORKERS);
+      }
       Checks.positive("in-flight micro-batches", inFlight);
       if (inFlight > MAX_IN_FLIGHT) {
         throw new BadInputException(
@@ -121,6 +130,42 @@ public final class Profiler {
   }
 
   /**
+   * Refuses a profile whose largest layer would not fit this machine: each concurrent worker keeps
+   * {@code inFlight} micro-batches of the largest size, in fp32, of that layer's saved activations
+   * and output, beside its weights and gradients. A huge micro-batch size would otherwise end,
+   * after a while, in an out-of-memory error.
+   */
+  static void checkFitsThisMachine(ModelSpec model, Options options, long availableBytes) {
+    int largest = 0;
+    for (int b : options.microBatchSizes()) {
+      largest = Math.max(largest, b);
+    }
+    double fp32 = 4.0 / model.dtype().bytes();
+    double perSample = 0;
+    double weights = 0;
+    for (var layer : model.layers()) {
+      perSample = Math.max(perSample, (layer.savedActivationBytes() + layer.outputBytes()) * fp32);
+      weights = Math.max(weights, layer.parameterCount() * 4.0 * 2);
+    }
+    double needed =
+        (perSample * largest * options.inFlight() + weights) * options.concurrentWorkers();
+    if (needed > availableBytes) {
+      throw new BadInputException(
+          String.format(
+              java.util.Locale.ROOT,
+              "--microbatch-sizes up to %d with %d in flight on %d concurrent worker(s) need about"
+                  + " %.1f GiB for the largest layer of model %s, over the %.1f GiB this machine gives"
+                  + " the CPU executor. Maybe use smaller micro-batch sizes.",
+              largest,
+              options.inFlight(),
+              options.concurrentWorkers(),
+              needed / (1024.0 * 1024 * 1024),
+              model.name(),
+              availableBytes / (1024.0 * 1024 * 1024)));
+    }
+  }
+
+  /**
    * Profiles every layer of the model; {@code progress} hears one line per distinct layer measured.
    * Layer times are read from {@code clock} on the measuring thread ({@link NanoClock#threadCpu()}
    * keeps other processes out of them) by executor-core's {@link WorkerRounds}; the hand-off is
@@ -131,6 +176,7 @@ public final class Profiler {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(clock, "clock");
+    checkFitsThisMachine(model, options, dev.pipeplan.executor.PlanRunner.machineMemoryBytes());
     String threads = CpuBackend.configure(options.threadsPerWorker());
     WorkerRounds.Result measured =
         WorkerRounds.measure(

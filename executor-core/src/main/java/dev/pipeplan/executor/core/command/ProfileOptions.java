@@ -13,6 +13,21 @@ import picocli.CommandLine.Option;
  * two passes of R rounds, the GPU the median of R runs).
  */
 public final class ProfileOptions {
+  /** The most warm-up or recorded rounds per layer and size a profile takes. */
+  public static final int MAX_ROUNDS = 1000;
+
+  /** Refuses warm-up rounds outside 0..{@link #MAX_ROUNDS} and repeats outside 1..the same. */
+  public static void checkRounds(int warmup, int repeats) {
+    if (warmup < 0 || warmup > MAX_ROUNDS) {
+      throw new dev.pipeplan.models.BadInputException(
+          "--warmup must be between 0 and " + MAX_ROUNDS + ", got " + warmup);
+    }
+    if (repeats < 1 || repeats > MAX_ROUNDS) {
+      throw new dev.pipeplan.models.BadInputException(
+          "--repeats must be between 1 and " + MAX_ROUNDS + ", got " + repeats);
+    }
+  }
+
   /** What {@code --clock} names. */
   public enum Clock {
     /** The measuring thread's CPU time. */
