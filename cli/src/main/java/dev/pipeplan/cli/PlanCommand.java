@@ -154,6 +154,8 @@ final class PlanCommand implements Callable<Integer> {
 
   @Mixin MemoryOptions memoryOptions;
 
+  @Mixin PartitionUnitOption partitionUnit;
+
   @Option(
       names = "--optimizer",
       paramLabel = "NAME",
@@ -248,6 +250,7 @@ final class PlanCommand implements Callable<Integer> {
         new TrainingSpec(
             globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), false);
     training = memoryOptions.apply(training);
+    m = partitionUnit.apply(m, training, c, profile != null);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     long limitBytes = memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit);
     warnAboveDeviceMemory(err, limitBytes, c);
@@ -307,6 +310,7 @@ final class PlanCommand implements Callable<Integer> {
     if (optimizerPostValidation) {
       out.println(postValidationAssumption(options));
     }
+    partitionUnit.describe(plan.model()).ifPresent(out::println);
     notes.forEach(out::println);
     if (plan.pareto().size() > 1) {
       out.println();

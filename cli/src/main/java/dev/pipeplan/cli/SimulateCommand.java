@@ -180,6 +180,8 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Mixin MemoryOptions memoryOptions;
 
+  @Mixin PartitionUnitOption partitionUnit;
+
   /** The training a model run was priced with, for the summary; null without a model. */
   private TrainingSpec trainingUsed;
 
@@ -302,6 +304,18 @@ final class SimulateCommand implements Callable<Integer> {
                 + " stage times");
       }
       modelSpec = ModelLoader.load(model, seq);
+      clusterSpec =
+          Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
+      TrainingSpec training =
+          new TrainingSpec(
+              microbatches * microBatchSize,
+              modelSpec.sequenceLength(),
+              modelSpec.dtype(),
+              Optimizer.adamMixedPrecision(),
+              false);
+      training = memoryOptions.apply(training);
+      trainingUsed = training;
+      modelSpec = partitionUnit.apply(modelSpec, training, clusterSpec, profile != null);
       split =
           partition == null
               ? Partition.uniform(modelSpec.layerCount(), plan.stageCount())
@@ -324,22 +338,20 @@ final class SimulateCommand implements Callable<Integer> {
                 + partition
                 + " covers "
                 + split.layerCount()
-                + " layers but model '"
+                + (partitionUnit.subLayer() ? " pieces" : " layers")
+                + " but model '"
                 + modelSpec.name()
                 + "' has "
-                + modelSpec.layerCount());
+                + modelSpec.layerCount()
+                + (partitionUnit.subLayer()
+                    ? " with --partition-unit "
+                        + partitionUnit.unit.trim()
+                        + " (pieces of blocks and head slices; the plan file of 'pipeplan plan"
+                        + " --partition-unit "
+                        + partitionUnit.unit.trim()
+                        + "' lists them)"
+                    : ""));
       }
-      clusterSpec =
-          Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
-      TrainingSpec training =
-          new TrainingSpec(
-              microbatches * microBatchSize,
-              modelSpec.sequenceLength(),
-              modelSpec.dtype(),
-              Optimizer.adamMixedPrecision(),
-              false);
-      training = memoryOptions.apply(training);
-      trainingUsed = training;
       CostModel costModel =
           CostSources.choose(
               modelSpec,
@@ -396,6 +408,9 @@ final class SimulateCommand implements Callable<Integer> {
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
+      if (modelSpec != null) {
+        partitionUnit.describe(modelSpec).ifPresent(out::println);
+      }
       printPostValidation(out, steady);
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
@@ -412,10 +427,11 @@ final class SimulateCommand implements Callable<Integer> {
         || model != null
         || uniformStageMs != null
         || partition != null
-        || profile != null) {
+        || profile != null
+        || partitionUnit.subLayer()) {
       throw new BadInputException(
           "--plan carries its own model, schedule, partition and costs; drop --schedule, --model, --partition,"
-              + " --profile and --uniform-stage-ms");
+              + " --partition-unit, --profile and --uniform-stage-ms");
     }
     Plan loaded = PlanJson.read(planFile);
     if (optimizerPostValidation && !loaded.optimizerPostValidation()) {

@@ -59,6 +59,29 @@ class HostileCommandLinesTest {
             new PrintWriter(new StringWriter(), true),
             new PrintWriter(err, true));
     assertThat(code).as(err.toString()).isZero();
+    code =
+        Main.execute(
+            new String[] {
+              "plan",
+              "--model",
+              "gpt-tiny",
+              "--cluster",
+              "h100:1x2",
+              "--global-batch",
+              "16",
+              "--pp",
+              "2",
+              "--schedules",
+              "1f1b",
+              "--partition-unit",
+              "step",
+              "--quiet",
+              "-o",
+              dir.resolve("plan-pieces.json").toString()
+            },
+            new PrintWriter(new StringWriter(), true),
+            new PrintWriter(err, true));
+    assertThat(code).as(err.toString()).isZero();
     String plan = Files.readString(dir.resolve("plan.json"));
     Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
     Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
@@ -325,6 +348,29 @@ class HostileCommandLinesTest {
     c.add(of("export --plan @/truncated.json --to megatron -o @/out", "is truncated"));
     c.add(of("export --plan @/contradictory.json --to pytorch-csv -o @/out", "contradictory"));
     c.add(of("export --plan @/plan.json --to nosuch -o @/out", "nosuch"));
+    c.add(
+        of(
+            "export --plan @/plan-pieces.json --to megatron -o @/out",
+            "sub-layer pieces",
+            "--partition-unit layer"));
+    c.add(of("export --plan @/plan-pieces.json --to torch-script -o @/out", "sub-layer pieces"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x4 --global-batch 16 --partition-unit atom",
+            "--partition-unit 'atom'",
+            "layer, sublayer or step"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x4 --global-batch 16 --partition-unit step"
+                + " --profile @/tiny-profile.json",
+            "needs analytic costs"));
+    c.add(of("simulate --plan @/plan-pieces.json --partition-unit step", "--partition-unit"));
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --partition 3,3"
+                + " --partition-unit sublayer",
+            "covers 6 pieces",
+            "--partition-unit sublayer"));
     c.add(of("export --plan @/plan.json --to torchgpipe -o @/out", "--schedules gpipe"));
     c.add(of("export --plan @/missing.json --to megatron -o @/out", "missing.json"));
     c.add(of("export --plan @/plan.json --to torch-script -o @/users-folder", "not pipeplan's"));
@@ -363,6 +409,7 @@ class HostileCommandLinesTest {
     c.add(of("profile --model gpt-tiny --microbatch-sizes 0 -o @/p.json", "0"));
     // run
     c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));
+    c.add(of("run --plan @/plan-pieces.json -o @/run.json", "sub-layer pieces", "whole layers"));
     c.add(of("run --plan @/contradictory.json -o @/run.json", "contradictory"));
     c.add(of("run --plan @/plan.json --iterations 0 -o @/run.json", "iterations"));
     c.add(of("run --plan @/plan.json --iterations 3 -o @/run.json", "between 5 and 1000", "3"));

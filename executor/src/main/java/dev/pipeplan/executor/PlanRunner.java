@@ -58,6 +58,7 @@ public final class PlanRunner {
         "the CPU executor",
         "Maybe plan with --tp 1 on a cluster of pp devices, for example --cluster cpu:1x2 --pp 2.");
     PlanChecks.requireSynchronousStep(plan, "the CPU executor");
+    PlanChecks.requireWholeLayers(plan, "the CPU executor");
     long limit = plan.predicted().memoryLimitBytes();
     for (DeviceMetrics d : plan.predicted().devices()) {
       if (d.peakMemoryBytes() > limit) {

@@ -65,6 +65,7 @@ public sealed interface LayerShape
                   take(left, "gated"),
                   take(left, "bias"),
                   take(left, "dropout"),
+                  take(left, "part"),
                   left);
           case LM_HEAD ->
               new LmHead(
@@ -72,6 +73,8 @@ public sealed interface LayerShape
                   take(left, "hidden"),
                   take(left, "seq"),
                   take(left, "tied"),
+                  take(left, "slice"),
+                  take(left, "slices"),
                   left);
           case MLP -> new Mlp(take(left, "in"), take(left, "hidden"), take(left, "out"), left);
           case LINEAR -> new Linear(take(left, "in"), take(left, "out"), left);
@@ -145,6 +148,8 @@ public sealed interface LayerShape
    * @param gated non-zero: a gated (SwiGLU) MLP with two up projections
    * @param bias non-zero: GPT-2-style biases and LayerNorm; 0: no biases and RMSNorm
    * @param dropout non-zero: dropout after attention and MLP, overriding what {@code bias} implies
+   * @param part which of the block's steps the layer runs ({@link BlockPart}): a bit mask, absent
+   *     for the whole block (a sub-layer partition's pieces)
    * @param others keys a block does not define, kept as given
    */
   record TransformerBlock(
@@ -156,11 +161,33 @@ public sealed interface LayerShape
       OptionalLong gated,
       OptionalLong bias,
       OptionalLong dropout,
+      OptionalLong part,
       SortedMap<String, Long> others)
       implements LayerShape {
     public TransformerBlock {
-      requireAll(hidden, heads, kvHeads, ffn, seq, gated, bias, dropout);
+      requireAll(hidden, heads, kvHeads, ffn, seq, gated, bias, dropout, part);
       others = copy(others);
+      BlockPart.of(part);
+    }
+
+    /** Which part of a block this layer is. */
+    public BlockPart blockPart() {
+      return BlockPart.of(part);
+    }
+
+    /** The same block's {@code which} part. */
+    public TransformerBlock withPart(BlockPart which) {
+      return new TransformerBlock(
+          hidden,
+          heads,
+          kvHeads,
+          ffn,
+          seq,
+          gated,
+          bias,
+          dropout,
+          which.whole() ? OptionalLong.empty() : OptionalLong.of(which.mask()),
+          others);
     }
 
     /** The zoo's block: every dimension but {@code dropout} present. */
@@ -174,6 +201,7 @@ public sealed interface LayerShape
           OptionalLong.of(seq),
           OptionalLong.of(gated ? 1 : 0),
           OptionalLong.of(bias ? 1 : 0),
+          OptionalLong.empty(),
           OptionalLong.empty(),
           Collections.emptySortedMap());
     }
@@ -189,6 +217,7 @@ public sealed interface LayerShape
       put(m, "gated", gated);
       put(m, "bias", bias);
       put(m, "dropout", dropout);
+      put(m, "part", part);
       return Collections.unmodifiableSortedMap(m);
     }
   }
@@ -200,6 +229,9 @@ public sealed interface LayerShape
    * @param hidden model width
    * @param seq tokens per sample
    * @param tied 1: the projection shares the embedding's weights
+   * @param slice for a head split over the vocabulary (a sub-layer partition's pieces), this
+   *     slice's number, 1 to {@code slices}; absent for a whole head
+   * @param slices how many vocabulary slices the head is split into; absent for a whole head
    * @param others keys a head does not define, kept as given
    */
   record LmHead(
@@ -207,11 +239,51 @@ public sealed interface LayerShape
       OptionalLong hidden,
       OptionalLong seq,
       OptionalLong tied,
+      OptionalLong slice,
+      OptionalLong slices,
       SortedMap<String, Long> others)
       implements LayerShape {
     public LmHead {
-      requireAll(vocab, hidden, seq, tied);
+      requireAll(vocab, hidden, seq, tied, slice, slices);
       others = copy(others);
+      if (slice.isPresent() != slices.isPresent()
+          || (slices.isPresent()
+              && (slices.getAsLong() < 1
+                  || slice.getAsLong() < 1
+                  || slice.getAsLong() > slices.getAsLong()))) {
+        throw new BadInputException(
+            "an lm_head's 'slice' and 'slices' go together, with 1 <= slice <= slices; got slice "
+                + (slice.isPresent() ? slice.getAsLong() : "absent")
+                + ", slices "
+                + (slices.isPresent() ? slices.getAsLong() : "absent"));
+      }
+    }
+
+    /** True for one vocabulary slice of a split head. */
+    public boolean isSlice() {
+      return slices.isPresent() && slices.getAsLong() > 1;
+    }
+
+    /** True for a whole head, or the slice that finishes the loss (the last). */
+    public boolean endsLoss() {
+      return !isSlice() || slice.getAsLong() == slices.getAsLong();
+    }
+
+    /** True for a whole head, or the slice that holds the final norm (the first). */
+    public boolean holdsNorm() {
+      return !isSlice() || slice.getAsLong() == 1;
+    }
+
+    /** Slice {@code number} of {@code count}, with {@code sliceVocab} of the vocabulary. */
+    public LmHead slice(long sliceVocab, int number, int count) {
+      return new LmHead(
+          OptionalLong.of(sliceVocab),
+          hidden,
+          seq,
+          tied,
+          OptionalLong.of(number),
+          OptionalLong.of(count),
+          others);
     }
 
     /** The zoo's head: every dimension present. */
@@ -221,6 +293,8 @@ public sealed interface LayerShape
           OptionalLong.of(hidden),
           OptionalLong.of(seq),
           OptionalLong.of(tied ? 1 : 0),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
           Collections.emptySortedMap());
     }
 
@@ -231,6 +305,8 @@ public sealed interface LayerShape
       put(m, "hidden", hidden);
       put(m, "seq", seq);
       put(m, "tied", tied);
+      put(m, "slice", slice);
+      put(m, "slices", slices);
       return Collections.unmodifiableSortedMap(m);
     }
   }

@@ -85,6 +85,7 @@ public final class CudaBackend {
     PlanChecks.requireOnePipelineReplica(
         plan, "the cuda backend", "Maybe plan with --dp 1 --tp 1.");
     PlanChecks.requireSynchronousStep(plan, "the cuda backend");
+    PlanChecks.requireWholeLayers(plan, "the cuda backend");
     CudaModels.checkRunnable(plan.model());
   }
 

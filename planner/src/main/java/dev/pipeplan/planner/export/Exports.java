@@ -8,6 +8,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.Recompute;
+import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -42,6 +43,7 @@ public final class Exports {
    */
   public static List<ExportFile> export(Plan plan, ExportTarget target) {
     checkPlan(plan);
+    requireWholeLayers(plan, Objects.requireNonNull(target, "target").id());
     return switch (Objects.requireNonNull(target, "target")) {
       case PYTORCH_CSV -> List.of(scheduleCsv(plan), new ExportFile(STAGES_JSON, stagesJson(plan)));
       case TORCHTITAN ->
@@ -64,6 +66,24 @@ public final class Exports {
     Objects.requireNonNull(plan, "plan");
     PlanValidator.validate(plan);
     PlanPrediction.schedule(plan);
+  }
+
+  /**
+   * Refuses a plan whose model is cut into sub-layer pieces ({@link SubLayers}, {@code
+   * --partition-unit sublayer}): every engine pipeplan exports to places whole layers on its stages
+   * (Megatron-LM and DeepSpeed count blocks, PyTorch's pipelining splits at module names).
+   *
+   * @param target how the message names the export ("megatron")
+   */
+  public static void requireWholeLayers(Plan plan, String target) {
+    if (SubLayers.hasPieces(plan.model())) {
+      throw new BadInputException(
+          "the plan's model is cut into sub-layer pieces (made with 'pipeplan plan --partition-unit"
+              + " sublayer'); the "
+              + target
+              + " export places whole layers on its stages. Maybe re-plan with --partition-unit"
+              + " layer to export it.");
+    }
   }
 
   /**

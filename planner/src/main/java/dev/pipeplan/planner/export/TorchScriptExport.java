@@ -72,6 +72,7 @@ public final class TorchScriptExport {
    */
   public static List<ExportFile> files(Plan plan, String planFile) {
     Exports.checkPlan(plan);
+    Exports.requireWholeLayers(plan, ExportTarget.TORCH_SCRIPT.id());
     Checks.nonBlank("planFile", planFile);
     checkSupported(plan);
     return List.of(

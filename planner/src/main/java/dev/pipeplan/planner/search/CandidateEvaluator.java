@@ -313,8 +313,11 @@ public final class CandidateEvaluator {
   /**
    * For the memory-limited zero-bubble kind, the candidate with the largest in-flight cap every
    * device's memory admits under this partition ({@code (limit - static) / activations per
-   * micro-batch}, the smallest over the devices, at least 1); no cap (0) when the kind's own peak,
-   * 2p - 1, fits. Other kinds come back unchanged.
+   * micro-batch}, the smallest over the devices, at least 1, at most m: Qi et al.'s warm-up sized
+   * by the memory limit); no cap (0) when that is the kind's own default, 2p - 1. Above 2p - 1 each
+   * extra micro-batch in flight lets the first device run one more forward before its first
+   * backward, which hides more of the round trip when W is short against F and I (docs/design.md,
+   * "zb-auto's memory limit"). Other kinds come back unchanged.
    */
   public Candidate withFittingInFlightCap(Candidate c, Partition partition) {
     if (c.kind() != ScheduleKind.ZB_AUTO) {
@@ -332,14 +335,14 @@ public final class CandidateEvaluator {
           Math.max(workspace[stageDevice[s]], costs.get(s).workspaceBytes());
       act[stageDevice[s]] += costs.get(s).activationBytes();
     }
-    long cap = 2L * pp - 1;
+    long cap = Math.max(2L * pp - 1, c.microBatchCount());
     for (int d = 0; d < pp; d++) {
       if (act[d] > 0) {
         cap = Math.min(cap, (memoryLimit(c.parallelism(), d) - stat[d] - workspace[d]) / act[d]);
       }
     }
     cap = Math.max(1, cap);
-    return c.withMaxInFlight(cap >= 2L * pp - 1 ? 0 : (int) cap);
+    return c.withMaxInFlight(cap == 2L * pp - 1 ? 0 : (int) cap);
   }
 
   /**

@@ -12,8 +12,10 @@ import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 
 /**
  * The terms of a training iteration that lie outside the pipeline's schedule, for one model,
@@ -179,38 +181,51 @@ public final class IterationCosts {
   /**
    * The all-reduce of a tied embedding table's gradient between the pipeline devices of the
    * embedding and of the head, when they differ ({@link TiedHead}): fp32, over the link between
-   * them, after everything else.
+   * them, after everything else. A head cut into vocabulary slices over several devices reduces
+   * each device's rows with the embedding's device, one device after another (the embedding's
+   * device takes part in each).
    */
   long tiedTableSyncNanos(Partition partition, List<Integer> stageToDevice) {
     if (tied.headIndex() < 0) {
       return 0;
     }
     int embeddingDevice = -1;
-    int headDevice = -1;
-    int first = 0;
-    for (int s = 0; s < partition.stageCount(); s++) {
-      int end = first + partition.layerCounts().get(s);
-      if (tied.embeddingIndex() >= first && tied.embeddingIndex() < end) {
+    int stages = partition.stageCount();
+    int[] firstLayer = new int[stages + 1];
+    for (int s = 0; s < stages; s++) {
+      firstLayer[s + 1] = firstLayer[s] + partition.layerCounts().get(s);
+      if (tied.embeddingIndex() >= firstLayer[s] && tied.embeddingIndex() < firstLayer[s + 1]) {
         embeddingDevice = stageToDevice.get(s);
       }
-      if (tied.headIndex() >= first && tied.headIndex() < end) {
-        headDevice = stageToDevice.get(s);
-      }
-      first = end;
     }
-    if (embeddingDevice < 0 || headDevice < 0 || embeddingDevice == headDevice) {
+    if (embeddingDevice < 0) {
       return 0;
     }
-    LinkSpec link =
-        cluster.nodeOf(replicaDevices.get(embeddingDevice).get(0))
-                == cluster.nodeOf(replicaDevices.get(headDevice).get(0))
-            ? cluster.intraNodeLink()
-            : cluster.interNodeLink();
-    long bytes =
-        Math.multiplyExact(
-            (tied.tableParameters() + tensorParallel - 1) / tensorParallel,
-            (long) reduceBytesPerParameter());
-    return ringAllReduceNanos(bytes, 2, link);
+    // Rows of the table per device, in device order (deterministic).
+    TreeMap<Integer, Long> rows = new TreeMap<>();
+    for (int s = 0; s < stages; s++) {
+      int device = stageToDevice.get(s);
+      if (device != embeddingDevice) {
+        long copy = tied.copyParameters(firstLayer[s], firstLayer[s + 1]);
+        if (copy > 0) {
+          rows.merge(device, copy, Long::sum);
+        }
+      }
+    }
+    long total = 0;
+    for (Map.Entry<Integer, Long> entry : rows.entrySet()) {
+      LinkSpec link =
+          cluster.nodeOf(replicaDevices.get(embeddingDevice).get(0))
+                  == cluster.nodeOf(replicaDevices.get(entry.getKey()).get(0))
+              ? cluster.intraNodeLink()
+              : cluster.interNodeLink();
+      long bytes =
+          Math.multiplyExact(
+              (entry.getValue() + tensorParallel - 1) / tensorParallel,
+              (long) reduceBytesPerParameter());
+      total += ringAllReduceNanos(bytes, 2, link);
+    }
+    return total;
   }
 
   /**

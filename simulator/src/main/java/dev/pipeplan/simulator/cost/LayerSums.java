@@ -1,6 +1,7 @@
 package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.ActivationBytes;
+import dev.pipeplan.models.BlockPart;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
@@ -9,6 +10,8 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.Collectives;
+import dev.pipeplan.simulator.cost.roofline.Pass;
 
 /**
  * Prefix sums over a model's per-sample layer numbers, so that any contiguous stage is priced in
@@ -92,14 +95,24 @@ final class LayerSums {
       // QKᵀ and softmax·V, 2·s²·h each: what selective recomputation runs again.
       double attentionCore = 0;
       if (layer.shape() instanceof LayerShape.TransformerBlock shape
+          && shape.blockPart().has(BlockPart.Step.ATTENTION_CORE)
           && shape.seq().isPresent()
           && shape.hidden().isPresent()) {
         long seq = shape.seq().getAsLong();
         attentionCore = 4.0 * seq * seq * shape.hidden().getAsLong();
       }
       attentionCoreFlops[i + 1] = attentionCoreFlops[i] + attentionCore;
-      blocks[i + 1] = blocks[i] + (block ? 1 : 0);
-      blockOutputBytes[i + 1] = blockOutputBytes[i] + (block ? layer.outputBytes() : 0);
+      // All-reduces in F (as many in I): two per whole block, a piece's own ones.
+      int collectives = block ? Collectives.blockCollectives(layer, Pass.FORWARD) : 0;
+      blocks[i + 1] = blocks[i] + collectives;
+      long residual = layer.outputBytes();
+      if (layer.shape() instanceof LayerShape.TransformerBlock shape
+          && shape.seq().isPresent()
+          && shape.hidden().isPresent()) {
+        // The residual stream, whatever a piece of a block passes on beside it.
+        residual = shape.seq().getAsLong() * shape.hidden().getAsLong() * model.dtype().bytes();
+      }
+      blockOutputBytes[i + 1] = blockOutputBytes[i] + collectives * residual;
     }
   }
 
@@ -148,13 +161,14 @@ final class LayerSums {
     };
   }
 
-  long transformerBlocks(int first, int end) {
+  /** The tensor-parallel all-reduces of F over the range: two per block, a piece's own ones. */
+  long blockCollectives(int first, int end) {
     return blocks[end] - blocks[first];
   }
 
   /**
-   * Per-sample output bytes of the transformer blocks in the range: what each tensor-parallel
-   * all-reduce moves.
+   * Per-sample bytes the range's tensor-parallel all-reduces move in one pass: each collective
+   * reduces its block's output.
    */
   long blockOutputBytes(int first, int end) {
     return blockOutputBytes[end] - blockOutputBytes[first];
@@ -301,14 +315,14 @@ final class LayerSums {
    */
   double tensorParallelNanos(
       int first, int end, int microBatchSize, int tensorParallel, LinkSpec link) {
-    long blockCount = transformerBlocks(first, end);
-    if (tensorParallel <= 1 || blockCount == 0) {
+    long collectives = blockCollectives(first, end);
+    if (tensorParallel <= 1 || collectives == 0) {
       return 0;
     }
     int t = tensorParallel;
-    double bytes = 2.0 * blockOutputBytes(first, end) * microBatchSize;
+    double bytes = (double) blockOutputBytes(first, end) * microBatchSize;
     return 2.0 * (t - 1) / t * bytes / link.bandwidthBytesPerSecond() * 1e9
-        + 2.0 * blockCount * 2.0 * (t - 1) * link.latencyNanos();
+        + collectives * 2.0 * (t - 1) * link.latencyNanos();
   }
 
   static long ceilDiv(long value, long divisor) {

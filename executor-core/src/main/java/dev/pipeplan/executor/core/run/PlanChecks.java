@@ -1,6 +1,7 @@
 package dev.pipeplan.executor.core.run;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.planner.Plan;
 import java.util.Objects;
 
@@ -48,6 +49,23 @@ public final class PlanChecks {
               + " steps the optimizer synchronously after each iteration, so it cannot measure the"
               + " steady-state period the plan predicts. Maybe re-plan without"
               + " --optimizer-post-validation to run it.");
+    }
+  }
+
+  /**
+   * Refuses a plan whose model is cut into sub-layer pieces ({@code --partition-unit sublayer}):
+   * the executors build whole transformer blocks and a whole LM head.
+   *
+   * @param executor how the message names the backend ("the CPU executor")
+   */
+  public static void requireWholeLayers(Plan plan, String executor) {
+    Objects.requireNonNull(plan, "plan");
+    if (SubLayers.hasPieces(plan.model())) {
+      throw new BadInputException(
+          "the plan's model is cut into sub-layer pieces (made with 'pipeplan plan"
+              + " --partition-unit sublayer'), but "
+              + executor
+              + " builds whole layers. Maybe re-plan with --partition-unit layer to run it.");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
+import dev.pipeplan.models.BlockPart;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
@@ -85,13 +86,23 @@ public final class Collectives {
     double activation = (double) layer.outputBytes() * microBatchSize;
     int collectives =
         switch (layer.kind()) {
-          case TRANSFORMER_BLOCK -> pass == Pass.BACKWARD_WEIGHT ? 0 : 2;
+          case TRANSFORMER_BLOCK -> blockCollectives(layer, pass);
           case EMBEDDING -> pass == Pass.FORWARD ? 1 : 0;
           case LM_HEAD -> pass == Pass.BACKWARD_INPUT ? 1 : 0;
           case MLP, LINEAR, CONV, POOL, NORM, OTHER -> 0;
         };
     if (collectives == 0) {
       return 0;
+    }
+    if (layer.shape() instanceof LayerShape.TransformerBlock block
+        && block.seq().isPresent()
+        && block.hidden().isPresent()) {
+      // The residual stream, whatever a piece of a block passes on beside it.
+      activation =
+          (double) block.seq().getAsLong()
+              * block.hidden().getAsLong()
+              * bytesPerElement
+              * microBatchSize;
     }
     if (layer.shape() instanceof LayerShape.LmHead head) {
       // The head's output is a loss; what it reduces is the gradient of its input, s × h.
@@ -106,5 +117,27 @@ public final class Collectives {
             ? 2 * reduceScatterNanos(activation, tensorParallel, link)
             : allReduceNanos(activation, tensorParallel, link);
     return collectives * one;
+  }
+
+  /**
+   * Megatron's f/g all-reduces of a block in one pass: in F one after the attention's output
+   * projection and one after the MLP's down projection, in I one at the input of the QKV projection
+   * and one at the input of the MLP's up projection; a sub-layer partition's piece has those of the
+   * steps it runs ({@link BlockPart}).
+   */
+  public static int blockCollectives(LayerSpec layer, Pass pass) {
+    BlockPart part =
+        layer.shape() instanceof LayerShape.TransformerBlock block
+            ? block.blockPart()
+            : BlockPart.WHOLE;
+    return switch (pass) {
+      case FORWARD ->
+          (part.has(BlockPart.Step.ATTENTION_OUT) ? 1 : 0)
+              + (part.has(BlockPart.Step.MLP_OUT) ? 1 : 0);
+      case BACKWARD_INPUT ->
+          (part.has(BlockPart.Step.ATTENTION_IN) ? 1 : 0)
+              + (part.has(BlockPart.Step.MLP_IN) ? 1 : 0);
+      case BACKWARD_WEIGHT -> 0;
+    };
   }
 }

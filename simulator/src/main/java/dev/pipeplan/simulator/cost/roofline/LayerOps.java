@@ -1,5 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
+import dev.pipeplan.models.BlockPart;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
@@ -218,74 +219,109 @@ public final class LayerOps {
     long batchHeads = x.b * headsPerRank;
     double scores = (double) batchHeads * x.seq * x.seq;
     double attentionFlops = 4.0 * batchHeads * x.seq * x.seq * d;
+    // A sub-layer partition's piece runs some of the block's steps ({@link BlockPart}).
+    BlockPart part = layer.blockPart();
+    boolean in = part.has(BlockPart.Step.ATTENTION_IN);
+    boolean core = part.has(BlockPart.Step.ATTENTION_CORE);
+    boolean projection = part.has(BlockPart.Step.ATTENTION_OUT);
+    boolean mlpIn = part.has(BlockPart.Step.MLP_IN);
+    boolean mlpOut = part.has(BlockPart.Step.MLP_OUT);
     switch (pass) {
       case FORWARD -> {
-        ops.add(new Op.MemoryOp(rowBytes, rowBytes));
-        ops.add(qkv);
-        if (features.rotary()) {
-          ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
-        }
-        switch (options.attention()) {
-          case FLASH ->
-              ops.add(
-                  new Op.FusedAttention(
-                      attentionFlops, tokens * (2 * q + 2 * kv) * e, features.causal(), false));
-          case EAGER -> {
-            ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
-            ops.add(new Op.MemoryOp(scores * e, scores * e));
-            if (features.dropout()) {
-              ops.add(new Op.MemoryOp(scores * e, scores * (e + 1)));
-            }
-            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+        if (in) {
+          ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+          ops.add(qkv);
+          if (features.rotary()) {
+            ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
           }
         }
-        ops.add(out);
-        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
-        ops.add(new Op.MemoryOp(rowBytes, rowBytes));
-        ops.add(mlpUp);
-        ops.add(new Op.MemoryOp((gated ? 2 : 1) * tokens * f * e, tokens * f * e));
-        ops.add(mlpDown);
-        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
+        if (core) {
+          switch (options.attention()) {
+            case FLASH ->
+                ops.add(
+                    new Op.FusedAttention(
+                        attentionFlops, tokens * (2 * q + 2 * kv) * e, features.causal(), false));
+            case EAGER -> {
+              ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
+              ops.add(new Op.MemoryOp(scores * e, scores * e));
+              if (features.dropout()) {
+                ops.add(new Op.MemoryOp(scores * e, scores * (e + 1)));
+              }
+              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+            }
+          }
+        }
+        if (projection) {
+          ops.add(out);
+          ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
+        }
+        if (mlpIn) {
+          ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+          ops.add(mlpUp);
+          ops.add(new Op.MemoryOp((gated ? 2 : 1) * tokens * f * e, tokens * f * e));
+        }
+        if (mlpOut) {
+          ops.add(mlpDown);
+          ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
+        }
       }
       case BACKWARD_INPUT -> {
-        ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
-        ops.add(dx(mlpDown));
-        ops.add(
-            new Op.MemoryOp((gated ? 3 : 2) * tokens * f * e, (gated ? 2 : 1) * tokens * f * e));
-        ops.add(dx(mlpUp));
-        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
-        ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
-        ops.add(dx(out));
-        switch (options.attention()) {
-          case FLASH ->
-              ops.add(
-                  new Op.FusedAttention(
-                      2 * attentionFlops,
-                      tokens * (2 * q + 2 * kv) * e + tokens * (q + 2 * kv) * e,
-                      features.causal(),
-                      true));
-          case EAGER -> {
-            ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
-            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
-            if (features.dropout()) {
-              ops.add(new Op.MemoryOp(scores * (e + 1), scores * e));
+        if (mlpOut) {
+          ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
+          ops.add(dx(mlpDown));
+        }
+        if (mlpIn) {
+          ops.add(
+              new Op.MemoryOp((gated ? 3 : 2) * tokens * f * e, (gated ? 2 : 1) * tokens * f * e));
+          ops.add(dx(mlpUp));
+          ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+        }
+        if (projection) {
+          ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
+          ops.add(dx(out));
+        }
+        if (core) {
+          switch (options.attention()) {
+            case FLASH ->
+                ops.add(
+                    new Op.FusedAttention(
+                        2 * attentionFlops,
+                        tokens * (2 * q + 2 * kv) * e + tokens * (q + 2 * kv) * e,
+                        features.causal(),
+                        true));
+            case EAGER -> {
+              ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
+              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+              if (features.dropout()) {
+                ops.add(new Op.MemoryOp(scores * (e + 1), scores * e));
+              }
+              ops.add(new Op.MemoryOp(2 * scores * e, scores * e));
+              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
             }
-            ops.add(new Op.MemoryOp(2 * scores * e, scores * e));
-            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
-            ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
           }
         }
-        if (features.rotary()) {
-          ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
+        if (in) {
+          if (features.rotary()) {
+            ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
+          }
+          ops.add(dx(qkv));
+          ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
         }
-        ops.add(dx(qkv));
-        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
       }
       case BACKWARD_WEIGHT -> {
-        ops.add(dw(qkv));
-        ops.add(dw(out));
-        ops.add(dw(mlpUp));
-        ops.add(dw(mlpDown));
+        if (in) {
+          ops.add(dw(qkv));
+        }
+        if (projection) {
+          ops.add(dw(out));
+        }
+        if (mlpIn) {
+          ops.add(dw(mlpUp));
+        }
+        if (mlpOut) {
+          ops.add(dw(mlpDown));
+        }
       }
     }
   }
@@ -297,9 +333,15 @@ public final class LayerOps {
     double rowBytes = x.rows * h * e;
     double logits = (double) x.tokens * vocab;
     Op.Gemm projection = Op.Gemm.of(x.tokens, vocab, h);
+    // A vocabulary slice ({@link dev.pipeplan.models.SubLayers}): the first holds the final norm;
+    // every slice but the last adds the gradient coming back from the later slices to its own.
+    boolean norm = layer.holdsNorm();
+    boolean addsIncoming = !layer.endsLoss();
     switch (pass) {
       case FORWARD -> {
-        ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+        if (norm) {
+          ops.add(new Op.MemoryOp(rowBytes, rowBytes));
+        }
         ops.add(projection);
         ops.add(new Op.MemoryOp(logits * e, logits * 4));
         ops.add(new Op.MemoryOp(logits * 4, 0));
@@ -312,7 +354,12 @@ public final class LayerOps {
         ops.add(new Op.MemoryOp(logits * 4, logits * 4));
         ops.add(new Op.MemoryOp(logits * 4, logits * e));
         ops.add(dx(projection));
-        ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+        if (addsIncoming) {
+          ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+        }
+        if (norm) {
+          ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
+        }
       }
       case BACKWARD_WEIGHT -> ops.add(dw(projection));
     }
