@@ -37,51 +37,9 @@ class HostileCommandLinesTest {
 
   @BeforeAll
   static void fixtures() throws IOException {
-    StringWriter err = new StringWriter();
-    int code =
-        Main.execute(
-            new String[] {
-              "plan",
-              "--model",
-              "gpt-tiny",
-              "--cluster",
-              "h100:1x4",
-              "--global-batch",
-              "16",
-              "--pp",
-              "4",
-              "--schedules",
-              "1f1b",
-              "--quiet",
-              "-o",
-              dir.resolve("plan.json").toString()
-            },
-            new PrintWriter(new StringWriter(), true),
-            new PrintWriter(err, true));
-    assertThat(code).as(err.toString()).isZero();
-    code =
-        Main.execute(
-            new String[] {
-              "plan",
-              "--model",
-              "gpt-tiny",
-              "--cluster",
-              "h100:1x2",
-              "--global-batch",
-              "16",
-              "--pp",
-              "2",
-              "--schedules",
-              "1f1b",
-              "--partition-unit",
-              "step",
-              "--quiet",
-              "-o",
-              dir.resolve("plan-pieces.json").toString()
-            },
-            new PrintWriter(new StringWriter(), true),
-            new PrintWriter(err, true));
-    assertThat(code).as(err.toString()).isZero();
+    // a plan of the tiny GPT, and one whose blocks are cut into steps
+    planFixture("plan.json", "h100:1x4 --pp 4");
+    planFixture("plan-pieces.json", "h100:1x2 --pp 2 --partition-unit step");
     String plan = Files.readString(dir.resolve("plan.json"));
     Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
     Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
@@ -142,6 +100,7 @@ class HostileCommandLinesTest {
         "{\"runs\": ["
             + run.replace("\"pp\": 1", "\"pp\": 8, \"stageBlocks\": \"equal\"")
             + "0.5}]}");
+    StringWriter err = new StringWriter();
     int big =
         Main.execute(
             new String[] {
@@ -529,6 +488,20 @@ class HostileCommandLinesTest {
     c.add(of("demo -o @/a-file", "a-file"));
     c.add(of("demo -o @/users-folder", "users-folder", "not pipeplan's"));
     return c.stream();
+  }
+
+  /** Writes {@code file} with 'pipeplan plan' of gpt-tiny on {@code clusterAndOptions}. */
+  private static void planFixture(String file, String clusterAndOptions) {
+    String line =
+        "plan --model gpt-tiny --global-batch 16 --schedules 1f1b --quiet -o "
+            + dir.resolve(file)
+            + " --cluster "
+            + clusterAndOptions;
+    StringWriter err = new StringWriter();
+    int code =
+        Main.execute(
+            line.split(" "), new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+    assertThat(code).as(err.toString()).isZero();
   }
 
   private static Arguments of(String commandLine, String... expectedFragments) {
