@@ -104,6 +104,24 @@ public final class SubLayers {
     return false;
   }
 
+  /**
+   * The model's layers counted whole: a block's pieces count as one block, a head's slices as one
+   * head (the layer count of a model without pieces).
+   */
+  public static int wholeLayerCount(ModelSpec model) {
+    int count = 0;
+    for (LayerSpec layer : model.layers()) {
+      if (layer.shape() instanceof LayerShape.TransformerBlock block) {
+        count += block.blockPart().has(BlockPart.Step.ATTENTION_IN) ? 1 : 0;
+      } else if (layer.shape() instanceof LayerShape.LmHead head) {
+        count += head.holdsNorm() ? 1 : 0;
+      } else {
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** True for a block's half or a head's slice. */
   public static boolean isPiece(LayerSpec layer) {
     if (layer.shape() instanceof LayerShape.TransformerBlock block) {

@@ -43,6 +43,9 @@ class SubLayersTest {
           blocks++;
         }
         assertThat(pieces.layerCount()).isEqualTo(model.layerCount() + blocks * (per - 1));
+        assertThat(SubLayers.wholeLayerCount(pieces)).isEqualTo(model.layerCount());
+        assertThat(SubLayers.wholeLayerCount(SubLayers.split(model, unit, 9)))
+            .isEqualTo(model.layerCount());
         assertThat(pieces.totalParameters()).isEqualTo(model.totalParameters());
       }
     }

@@ -6,6 +6,7 @@ import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.SearchStats;
@@ -305,6 +306,9 @@ public final class Planner {
       ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
     int devices = cluster.deviceCount();
     int layers = model.layerCount();
+    // A model cut into pieces (--partition-unit) is searched over the pp and v its whole layers
+    // allow; a fixed --pp or --virtual-stages may go up to the pieces.
+    int wholeLayers = SubLayers.wholeLayerCount(model);
     int global = training.globalBatch();
     WorkLimits.checkGlobalBatch(global);
     WorkLimits.checkPipelineDevices(options.fixedPp().orElse(0));
@@ -340,7 +344,8 @@ public final class Planner {
     boolean divisible = false;
     for (int tp : tps) {
       int rest = devices / tp;
-      for (int pp = 1; pp <= Math.min(layers, rest); pp++) {
+      int ppLimit = options.fixedPp().isPresent() ? layers : wholeLayers;
+      for (int pp = 1; pp <= Math.min(ppLimit, rest); pp++) {
         if (rest % pp != 0
             || (options.fixedPp().isPresent() && pp != options.fixedPp().getAsInt())) {
           continue;
@@ -412,7 +417,8 @@ public final class Planner {
                 fixedV > 0
                     ? fixedV
                     : Math.min(
-                        Math.min(kind.maxVirtualStages(), options.maxVirtualStages()), layers / pp);
+                        Math.min(kind.maxVirtualStages(), options.maxVirtualStages()),
+                        wholeLayers / pp);
             for (int v = minV; v <= Math.max(minV, maxV); v++) {
               if (pp * v > layers) {
                 break;
