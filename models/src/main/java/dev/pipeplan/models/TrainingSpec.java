@@ -253,6 +253,31 @@ public record TrainingSpec(
     }
   }
 
+  /**
+   * Bytes per parameter of the gradient buffer the iteration accumulates into: the dtype the
+   * gradients are accumulated and reduced in ({@link GradientAccumulation}: fp32 main gradients for
+   * the fused and fp32 modes, as Megatron-LM keeps them for bf16; the training dtype when they are
+   * added in place), at least the optimizer's own.
+   */
+  public int gradientBytesPerParameter() {
+    return Math.max(
+        optimizer.gradientBytesPerParameter(),
+        gradientAccumulation.reduceBytesPerParameter(dtype.bytes()));
+  }
+
+  /**
+   * Bytes per parameter of the optimizer's state: the optimizer's own, and, for 16-bit gradients
+   * added in place with an fp32 master copy, the fp32 main gradients the step casts them into
+   * (Megatron-LM's fp16 optimizer). So mixed-precision Adam holds 18 bytes per parameter with bf16
+   * weights and fp32 gradients, 20 with fp16 weights and gradients, as Megatron-LM's {@code
+   * docs/user-guide/features/dist_optimizer.md} and {@code theoretical_memory_usage.py} count them.
+   */
+  public int optimizerStateBytesPerParameter() {
+    int state = optimizer.stateBytesPerParameter();
+    boolean masterCopy = dtype.bytes() < 4 && state >= 4;
+    return gradientAccumulation == GradientAccumulation.IN_PLACE && masterCopy ? state + 4 : state;
+  }
+
   /** True for any recomputation: the backward's input-gradient pass runs (part of) F again. */
   public boolean recomputes() {
     return recompute != Recompute.NONE;

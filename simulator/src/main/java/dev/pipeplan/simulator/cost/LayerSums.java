@@ -273,11 +273,11 @@ final class LayerSums {
             sharding.shardsParameters() ? dataParallel : 1);
     long gradients =
         ceilDiv(
-            Math.multiplyExact(params, (long) training.optimizer().gradientBytesPerParameter()),
+            Math.multiplyExact(params, (long) training.gradientBytesPerParameter()),
             sharding.shardsGradients() ? dataParallel : 1);
     long state =
         ceilDiv(
-            Math.multiplyExact(params, (long) training.optimizer().stateBytesPerParameter()),
+            Math.multiplyExact(params, (long) training.optimizerStateBytesPerParameter()),
             sharding.shardsState() ? dataParallel : 1);
     return Math.addExact(weights, Math.addExact(gradients, state));
   }

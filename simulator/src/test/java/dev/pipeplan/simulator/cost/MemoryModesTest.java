@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.OptimizerSharding;
@@ -109,10 +110,19 @@ class MemoryModesTest {
     TrainingSpec none = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.NONE, false);
     TrainingSpec zero1 = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO1, false);
     TrainingSpec zero2 = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO2, false);
-    assertThat(sums.staticBytes(0, 3, 1, dp, none)).isEqualTo(16 * p);
-    assertThat(sums.staticBytes(0, 3, 1, dp, zero1)).isEqualTo(4 * p + (12 * p + dp - 1) / dp);
+    // Megatron-LM's bytes per parameter (docs/user-guide/features/dist_optimizer.md): 16-bit
+    // weights, fp32 main gradients (fused accumulation) and 12 bytes of Adam state: 18, or
+    // 6 + 12/dp with the distributed optimizer.
+    assertThat(sums.staticBytes(0, 3, 1, dp, none)).isEqualTo(18 * p);
+    assertThat(sums.staticBytes(0, 3, 1, dp, zero1)).isEqualTo(6 * p + (12 * p + dp - 1) / dp);
     assertThat(sums.staticBytes(0, 3, 1, dp, zero2))
-        .isEqualTo(2 * p + (2 * p + dp - 1) / dp + (12 * p + dp - 1) / dp);
+        .isEqualTo(2 * p + (4 * p + dp - 1) / dp + (12 * p + dp - 1) / dp);
+    // fp16 gradients added in place keep 2 bytes, and the step's fp32 copy of them is state:
+    // 20, or 4 + 16/dp.
+    TrainingSpec inPlace = none.withGradientAccumulation(GradientAccumulation.IN_PLACE);
+    TrainingSpec inPlace1 = zero1.withGradientAccumulation(GradientAccumulation.IN_PLACE);
+    assertThat(sums.staticBytes(0, 3, 1, dp, inPlace)).isEqualTo(20 * p);
+    assertThat(sums.staticBytes(0, 3, 1, dp, inPlace1)).isEqualTo(4 * p + (16 * p + dp - 1) / dp);
   }
 
   @Test

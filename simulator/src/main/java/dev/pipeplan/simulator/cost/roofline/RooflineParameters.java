@@ -104,10 +104,10 @@ public record RooflineParameters(
               Map.of(
                   "h100-sxm",
                   new DeviceEfficiency(
-                      0.522,
-                      0.596,
-                      0.564,
-                      0.403,
+                      0.523,
+                      0.594,
+                      0.562,
+                      0.401,
                       "fitted by pipeplan calibrate to the 11 h100-sxm runs of"
                           + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)"),
                   "a100-80gb",
