@@ -1,6 +1,7 @@
 package dev.pipeplan.reports.html;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanSummary;
 import dev.pipeplan.planner.PredictedMetrics;
@@ -125,15 +126,20 @@ public final class PlanReport {
         row(
             "memory assumptions",
             plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())));
+    boolean pieces = SubLayers.hasPieces(plan.model());
     summary.add(
         row(
-            "partition (layers per stage)",
+            pieces ? "partition (pieces per stage)" : "partition (layers per stage)",
             PartitionText.runs(plan.partition().toString())
                 + " ("
                 + plan.partition().stageCount()
                 + " stages, "
                 + plan.partition().layerCount()
-                + " layers)"));
+                + (pieces
+                    ? " pieces: blocks cut inside and the LM head in vocabulary slices, from "
+                        + SubLayers.wholeLayerCount(plan.model())
+                        + " layers; a planning mode, which export and run refuse)"
+                    : " layers)")));
     String synchronousParts =
         "pipeline "
             + ms(metrics.pipelineNanos())

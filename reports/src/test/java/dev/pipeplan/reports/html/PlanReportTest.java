@@ -4,13 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.zoo.Zoo;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.search.PlanBuilder;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.planner.search.ProgressListener;
+import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.reports.ReportPlans;
 import dev.pipeplan.reports.TestTimelines;
 import dev.pipeplan.reports.chart.SearchPoint;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +101,40 @@ class PlanReportTest {
                             + plan.partition().layerCount()
                             + " layers)"));
     assertThat(content.simulatedCandidates()).isEqualTo(plan.search().candidatesSimulated());
+  }
+
+  @Test
+  void aPlanOfPiecesSaysSoAndThatItCannotBeExportedOrRun() {
+    ModelSpec whole = Zoo.get("gpt-tiny");
+    ModelSpec pieces = SubLayers.split(whole, SubLayers.Unit.SUBLAYER, 2);
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                pieces,
+                TrainingSpec.of(8, pieces.sequenceLength(), pieces.dtype()),
+                Clusters.load("h100:1x2"),
+                SearchOptions.defaults()
+                    .withPp(2)
+                    .withTp(1)
+                    .withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
+                ProgressListener.none()));
+    ReportContent content =
+        PlanReport.content(
+            plan,
+            PlanJson.write(plan),
+            PlanPrediction.predictedTimeline(plan, Optional.empty()),
+            Optional.empty());
+    assertThat(content.summary())
+        .filteredOn(r -> r.label().startsWith("partition"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.label()).isEqualTo("partition (pieces per stage)");
+              assertThat(r.value())
+                  .contains(pieces.layerCount() + " pieces")
+                  .contains("from " + whole.layerCount() + " layers")
+                  .contains("export and run refuse");
+            });
   }
 
   @Test
