@@ -282,21 +282,24 @@ public final class IterationCosts {
   /**
    * Bytes one parameter's optimizer step moves through device memory, as Megatron's mixed-precision
    * optimizer ({@code Float16OptimizerWithFloat16Params.step}) runs it: the update reads the
-   * weights and gradients and reads and writes the state; the gradient-norm for clipping reads the
-   * gradients once more; with an fp32 master copy of 16-bit weights, the updated master weights are
-   * copied back (read 4, write the training dtype); with fp16, the gradients are first cast to fp32
-   * (read, write 4) and unscaled with an overflow check (read 4, write 4).
+   * weights and the gradients (in the buffer they were accumulated in, {@link
+   * TrainingSpec#gradientBytesPerParameter}: fp32 main gradients unless added in place) and reads
+   * and writes the state (the optimizer's own, without the fp32 gradient copy, which is counted
+   * here as it is made); the gradient-norm for clipping reads the gradients once more; with an fp32
+   * master copy of 16-bit weights, the updated master weights are copied back (read 4, write the
+   * training dtype); with fp16, 16-bit gradients are first cast to fp32 (read, write 4), and the
+   * fp32 gradients are unscaled with an overflow check (read 4, write 4).
    */
   static long optimizerStepBytesPerParameter(TrainingSpec training) {
     int weight = training.dtype().bytes();
-    int gradient = training.optimizer().gradientBytesPerParameter();
+    int gradient = training.gradientBytesPerParameter();
     int state = training.optimizer().stateBytesPerParameter();
     long bytes = weight + gradient + 2L * state + gradient;
     boolean master = weight < 4 && state >= 4;
     if (master) {
       bytes += 4 + weight;
       if (training.dtype() == dev.pipeplan.models.DType.FP16) {
-        bytes += gradient + 4 + 4 + 4;
+        bytes += (gradient < 4 ? gradient + 4 : 0) + 4 + 4;
       }
     }
     return bytes;

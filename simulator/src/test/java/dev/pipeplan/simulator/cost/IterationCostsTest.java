@@ -7,6 +7,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
@@ -230,23 +231,28 @@ class IterationCostsTest {
   void optimizerStepStreamsWeightsGradientsAndStateOnce() {
     IterationCosts one = costs(model(1000, 2000), List.of(List.of(0), List.of(1)), 0);
     double bandwidth = 1e12 * RooflineParameters.of(DEVICE).hbmEfficiency();
-    // fp16 weights 2 + gradients 2 + Adam state read and written 2 x 12, the clipping norm's read
-    // of
-    // the gradients 2, the master weights copied back (4 + 2), and fp16's cast of the gradients to
-    // fp32 (2 + 4) and unscaling with an overflow check (4 + 4): 50 bytes per parameter
-    assertThat(IterationCosts.optimizerStepBytesPerParameter(TRAINING)).isEqualTo(50);
+    // fp16 weights 2 + fp32 main gradients 4 (fused accumulation) + Adam state read and written
+    // 2 x 12, the clipping norm's read of the gradients 4, the master weights copied back (4 + 2),
+    // and fp16's unscaling of the fp32 gradients with an overflow check (4 + 4): 48 bytes per
+    // parameter
+    assertThat(IterationCosts.optimizerStepBytesPerParameter(TRAINING)).isEqualTo(48);
     assertThat(one.optimizerStepNanos(TWO, LOOPED))
-        .isEqualTo((long) Math.ceil(2000 * 50 * 1e9 / bandwidth));
+        .isEqualTo((long) Math.ceil(2000 * 48 * 1e9 / bandwidth));
     // both layers on device 0
     assertThat(one.optimizerStepNanos(TWO, List.of(0, 0)))
-        .isEqualTo((long) Math.ceil(3000 * 50 * 1e9 / bandwidth));
-    // bf16 needs neither the cast nor the unscaling: 36; fp32 Adam (8 state bytes) has no master
+        .isEqualTo((long) Math.ceil(3000 * 48 * 1e9 / bandwidth));
+    // fp16 gradients added in place are 2 bytes, cast to fp32 (2 + 4) before the unscaling: 50
+    assertThat(
+            IterationCosts.optimizerStepBytesPerParameter(
+                TRAINING.withGradientAccumulation(GradientAccumulation.IN_PLACE)))
+        .isEqualTo(2 + 2 + 2 * 12 + 2 + (4 + 2) + (2 + 4) + (4 + 4));
+    // bf16 needs neither the cast nor the unscaling: 40; fp32 Adam (8 state bytes) has no master
     // copy to write back: 4 + 4 + 2 x 8 + 4
     assertThat(
             IterationCosts.optimizerStepBytesPerParameter(
                 new TrainingSpec(
                     16, 0, dev.pipeplan.models.DType.BF16, Optimizer.adamMixedPrecision(), false)))
-        .isEqualTo(36);
+        .isEqualTo(2 + 4 + 2 * 12 + 4 + (4 + 2));
     assertThat(
             IterationCosts.optimizerStepBytesPerParameter(
                 new TrainingSpec(
