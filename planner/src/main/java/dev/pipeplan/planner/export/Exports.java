@@ -79,7 +79,7 @@ public final class Exports {
     if (SubLayers.hasPieces(plan.model())) {
       throw new BadInputException(
           "the plan's model is cut into sub-layer pieces (made with 'pipeplan plan --partition-unit"
-              + " sublayer'); the "
+              + " sublayer' or 'step'); the "
               + target
               + " export places whole layers on its stages. Maybe re-plan with --partition-unit"
               + " layer to export it.");

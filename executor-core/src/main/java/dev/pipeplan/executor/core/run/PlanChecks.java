@@ -63,7 +63,7 @@ public final class PlanChecks {
     if (SubLayers.hasPieces(plan.model())) {
       throw new BadInputException(
           "the plan's model is cut into sub-layer pieces (made with 'pipeplan plan"
-              + " --partition-unit sublayer'), but "
+              + " --partition-unit sublayer' or 'step'), but "
               + executor
               + " builds whole layers. Maybe re-plan with --partition-unit layer to run it.");
     }
