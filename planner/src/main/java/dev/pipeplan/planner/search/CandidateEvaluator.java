@@ -376,12 +376,57 @@ public final class CandidateEvaluator {
       Partition balanced = ChunkPartitioner.improve(problem, first);
       return balanced.equals(first) || !problem.fits(balanced) ? List.of() : List.of(balanced);
     }
-    if (!hasClosedFormMakespan(c) || problem.stageCount() < 2) {
+    if (problem.stageCount() < 2) {
       return List.of();
+    }
+    if (!hasClosedFormMakespan(c)) {
+      if (!options.postValidates(c.kind())) {
+        return List.of();
+      }
+      Optional<Partition> chain =
+          chainBoundPartition(
+              problem,
+              layerCosts(c.microBatchSize(), c.parallelism().tp(), c.parallelism().dp())
+                  .chainNanos(),
+              c.microBatchCount());
+      return chain.isEmpty() || chain.get().equals(first) || !problem.fits(chain.get())
+          ? List.of()
+          : List.of(chain.get());
     }
     // with one stage per device, first is the min-max DP's partition (the MIP is for chunks)
     Partition makespan = MakespanPartitioner.solve(problem, c.microBatchCount(), first);
     return makespan.equals(first) ? List.of() : List.of(makespan);
+  }
+
+  /**
+   * For a schedule whose optimizer step is post-validated, with one stage per device: the partition
+   * minimising the larger of two lower bounds on the period ({@code docs/design.md}, "Partitions
+   * for a post-validated step"). Each device's m micro-batches of work, and the chain through
+   * device d: the first micro-batch's forward reaches d after the earlier devices' F, d then runs F
+   * and I for every micro-batch, and the last input gradient goes back through the earlier devices'
+   * I before device 0 can step, so device 0's span is at least {@code sum over j < d of (F_j + I_j)
+   * + m (F_d + I_d)}. The min-max partition of work alone ignores where the chain's F + I sits; a
+   * device late in the pipeline with a heavy forward (an LM head's cross-entropy) lengthens the
+   * period although its total is average.
+   */
+  static Optional<Partition> chainBoundPartition(
+      PartitionProblem problem, long[] chain, int microBatches) {
+    long[] prefix = new long[chain.length + 1];
+    for (int i = 0; i < chain.length; i++) {
+      prefix[i + 1] = prefix[i] + chain[i];
+    }
+    double m = microBatches;
+    return MinMaxPartitioner.solve(
+        problem,
+        (stage, first, end) -> {
+          if (!problem.stageFits(stage, first, end)) {
+            return Long.MAX_VALUE;
+          }
+          double speed = problem.deviceSpeed(problem.deviceOf(stage));
+          double work = m * problem.stageNanos(stage, first, end);
+          double path = prefix[first] / speed + m * (prefix[end] - prefix[first]) / speed;
+          return (long) Math.min(Long.MAX_VALUE / 2.0, Math.max(work, path));
+        });
   }
 
   /** The stage costs of a partition, from the cost model. */

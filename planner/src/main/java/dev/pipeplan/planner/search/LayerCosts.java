@@ -20,6 +20,7 @@ import java.util.Objects;
  */
 public final class LayerCosts {
   private final long[] workNanos;
+  private final long[] chainNanos;
   private final long[] staticBytes;
   private final long[] activationBytes;
   private final long[] parameters;
@@ -29,6 +30,7 @@ public final class LayerCosts {
 
   private LayerCosts(
       long[] workNanos,
+      long[] chainNanos,
       long[] staticBytes,
       long[] activationBytes,
       long[] parameters,
@@ -38,6 +40,7 @@ public final class LayerCosts {
     this.outputBytes = outputBytes;
     this.maxWorkspaceBytes = maxWorkspaceBytes;
     this.workNanos = workNanos;
+    this.chainNanos = chainNanos;
     this.staticBytes = staticBytes;
     this.activationBytes = activationBytes;
     this.parameters = parameters;
@@ -65,6 +68,7 @@ public final class LayerCosts {
         new CostRequest(singles, b, Collections.nCopies(n, 0), List.of(0), tp, dp);
     StageCosts priced = costModel.stageCosts(request);
     long[] work = new long[n];
+    long[] chain = new long[n];
     long[] stat = new long[n];
     long[] act = new long[n];
     long[] params = new long[n];
@@ -79,13 +83,14 @@ public final class LayerCosts {
                   + c.backwardInputNanos()
                   + c.backwardWeightNanos()
                   - 3 * actionOverheadNanos);
+      chain[i] = Math.max(0, c.forwardNanos() + c.backwardInputNanos() - 2 * actionOverheadNanos);
       stat[i] = c.staticBytes();
       act[i] = c.activationBytes();
       output[i] = c.outputBytes();
       workspace = Math.max(workspace, c.workspaceBytes());
       params[i] = (layerParameters[i] + tp - 1) / tp;
     }
-    return new LayerCosts(work, stat, act, params, output, actionOverheadNanos, workspace);
+    return new LayerCosts(work, chain, stat, act, params, output, actionOverheadNanos, workspace);
   }
 
   public int layerCount() {
@@ -95,6 +100,14 @@ public final class LayerCosts {
   /** F + I + W of each layer, overheads left out: the partitioner's per-layer work. */
   public long[] workNanos() {
     return workNanos.clone();
+  }
+
+  /**
+   * F + I of each layer, overheads left out: the part of a layer's work on the chain every
+   * micro-batch's forward and input-gradient backward run along (W can wait).
+   */
+  public long[] chainNanos() {
+    return chainNanos.clone();
   }
 
   public long[] staticBytes() {
