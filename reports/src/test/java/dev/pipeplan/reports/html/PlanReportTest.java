@@ -32,15 +32,19 @@ import org.junit.jupiter.api.io.TempDir;
 class PlanReportTest {
   @TempDir Path dir;
 
+  /** The report of a plan with its own prediction and no measured run. */
+  private static ReportContent predictedContent(Plan plan) {
+    return PlanReport.content(
+        plan,
+        PlanJson.write(plan),
+        PlanPrediction.predictedTimeline(plan, Optional.empty()),
+        Optional.empty());
+  }
+
   @Test
   void describesEachDeviceOfThePlan() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    ReportContent content =
-        PlanReport.content(
-            plan,
-            PlanJson.write(plan),
-            PlanPrediction.predictedTimeline(plan, Optional.empty()),
-            Optional.empty());
+    ReportContent content = predictedContent(plan);
     assertThat(content.devices()).hasSize(4);
     ReportContent.DeviceRow first = content.devices().get(0);
     assertThat(first.stages()).isEqualTo("0");
@@ -62,12 +66,7 @@ class PlanReportTest {
   @Test
   void statesTheMemoryAssumptions() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    ReportContent content =
-        PlanReport.content(
-            plan,
-            PlanJson.write(plan),
-            PlanPrediction.predictedTimeline(plan, Optional.empty()),
-            Optional.empty());
+    ReportContent content = predictedContent(plan);
     assertThat(content.summary())
         .filteredOn(r -> r.label().equals("memory assumptions"))
         .singleElement()
@@ -83,12 +82,7 @@ class PlanReportTest {
   @Test
   void summarisesThePartitionAndCountsTheSimulatedCandidates() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    ReportContent content =
-        PlanReport.content(
-            plan,
-            PlanJson.write(plan),
-            PlanPrediction.predictedTimeline(plan, Optional.empty()),
-            Optional.empty());
+    ReportContent content = predictedContent(plan);
     assertThat(content.summary())
         .filteredOn(r -> r.label().startsWith("partition"))
         .singleElement()
@@ -118,12 +112,7 @@ class PlanReportTest {
                     .withTp(1)
                     .withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
                 ProgressListener.none()));
-    ReportContent content =
-        PlanReport.content(
-            plan,
-            PlanJson.write(plan),
-            PlanPrediction.predictedTimeline(plan, Optional.empty()),
-            Optional.empty());
+    ReportContent content = predictedContent(plan);
     assertThat(content.summary())
         .filteredOn(r -> r.label().startsWith("partition"))
         .singleElement()
