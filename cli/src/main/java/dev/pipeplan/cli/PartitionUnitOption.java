@@ -2,6 +2,7 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.models.TrainingSpec;
@@ -90,8 +91,7 @@ final class PartitionUnitOption {
     }
     long slices =
         model.layers().stream()
-            .filter(
-                l -> l.shape() instanceof dev.pipeplan.models.LayerShape.LmHead h && h.isSlice())
+            .filter(l -> l.shape() instanceof LayerShape.LmHead h && h.isSlice())
             .count();
     return Optional.of(
         "Partition unit: "

@@ -1,5 +1,6 @@
 package dev.pipeplan.models;
 
+import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
@@ -107,8 +108,8 @@ public record BlockPart(int mask) {
     if (whole()) {
       return "block";
     }
-    String first = first().name().toLowerCase(java.util.Locale.ROOT);
-    String last = last().name().toLowerCase(java.util.Locale.ROOT);
+    String first = first().name().toLowerCase(Locale.ROOT);
+    String last = last().name().toLowerCase(Locale.ROOT);
     return first.equals(last) ? first : first + "-" + last;
   }
 
