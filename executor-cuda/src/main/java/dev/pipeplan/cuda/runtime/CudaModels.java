@@ -4,6 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.SubLayers;
 
 /**
  * Which models the CUDA backend runs: language models from an embedding to an LM head, with
@@ -28,6 +29,14 @@ public final class CudaModels {
               + "; the cuda backend runs language models from an embedding to an lm_head");
     }
     for (LayerSpec spec : model.layers()) {
+      if (SubLayers.isPiece(spec)) {
+        throw new BadInputException(
+            "layer '"
+                + spec.name()
+                + "' is a piece of a layer (a sub-layer partition's block part or LM head slice);"
+                + " the cuda backend builds whole layers. Maybe use the model without"
+                + " --partition-unit sublayer or step.");
+      }
       if (!runs(spec.kind())) {
         throw new BadInputException(
             "layer '"

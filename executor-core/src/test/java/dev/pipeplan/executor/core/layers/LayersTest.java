@@ -8,6 +8,9 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.zoo.Zoo;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -39,6 +42,23 @@ class LayersTest {
     Layer<?> b = Layers.build(ops, mlp, new SplittableRandom(9));
     assertThat(HostOps.values(a.parameters().get(0).value()))
         .containsExactly(HostOps.values(b.parameters().get(0).value()));
+  }
+
+  @Test
+  void refusesPiecesOfLayers() {
+    HostOps ops = new HostOps();
+    ModelSpec pieces = SubLayers.split(Zoo.get("gpt-tiny"), SubLayers.Unit.SUBLAYER, 2);
+    for (LayerSpec layer : pieces.layers()) {
+      if (SubLayers.isPiece(layer)) {
+        assertThatThrownBy(() -> Layers.build(ops, layer, new SplittableRandom(1)))
+            .as(layer.name())
+            .isInstanceOf(BadInputException.class)
+            .hasMessageContaining("layer '" + layer.name() + "' is a piece of a layer")
+            .hasMessageContaining("--partition-unit");
+      } else {
+        assertThat(Layers.build(ops, layer, new SplittableRandom(1))).isNotNull();
+      }
+    }
   }
 
   @Test
