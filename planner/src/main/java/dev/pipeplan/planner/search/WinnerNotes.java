@@ -1,6 +1,7 @@
 package dev.pipeplan.planner.search;
 
 import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.Locale;
 /**
  * Notes on a search's winner that a user should act on, each one sentence with its fix: today, that
  * memory keeps the winner to one micro-batch in flight. Hints never suggest what is already on
- * (recomputation when the training recomputes).
+ * (recomputation when the training recomputes, sharding already in place).
  */
 public final class WinnerNotes {
   private WinnerNotes() {}
@@ -22,7 +23,10 @@ public final class WinnerNotes {
     if (c.parallelism().pp() > 1 && mostInFlight(c) == 1) {
       List<String> fixes =
           moreInFlightFixes(
-              result.evaluator().training().recompute(), result.evaluator().training().attention());
+              result.evaluator().training().recompute(),
+              result.evaluator().training().attention(),
+              result.evaluator().training().optimizerSharding(),
+              c.parallelism().dp());
       notes.add(
           String.format(
               Locale.ROOT,
@@ -38,9 +42,12 @@ public final class WinnerNotes {
   /**
    * What lets more micro-batches fit in flight: only the settings not already at their most
    * memory-saving value (no recomputation hint when full recomputation is on, no flash hint when
-   * flash attention is on).
+   * flash attention is on), and, with data parallelism, sharding what is still replicated over it
+   * (the optimizer state, then the gradients: with Megatron's fp32 main gradients those are 4 bytes
+   * a parameter).
    */
-  static List<String> moreInFlightFixes(Recompute recompute, Attention attention) {
+  static List<String> moreInFlightFixes(
+      Recompute recompute, Attention attention, OptimizerSharding sharding, int dataParallel) {
     List<String> fixes = new ArrayList<>();
     switch (recompute) {
       case NONE -> fixes.add(Planner.RECOMPUTE_HINT + " selective or full");
@@ -50,6 +57,13 @@ public final class WinnerNotes {
     switch (attention) {
       case EAGER -> fixes.add("flash attention (--attention flash)");
       case FLASH -> {}
+    }
+    if (dataParallel > 1) {
+      switch (sharding) {
+        case NONE -> fixes.add("the optimizer state sharded over dp (--zero 1)");
+        case ZERO1 -> fixes.add("the gradients sharded over dp too (--zero 2)");
+        case ZERO2, ZERO3 -> {}
+      }
     }
     fixes.add("more devices");
     return fixes;

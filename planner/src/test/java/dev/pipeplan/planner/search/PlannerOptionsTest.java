@@ -159,14 +159,30 @@ class PlannerOptionsTest {
 
   @Test
   void neverSuggestsRecomputationWhenItIsOn() {
-    assertThat(WinnerNotes.moreInFlightFixes(Recompute.FULL, Attention.FLASH))
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.FULL, Attention.FLASH, ZERO2, 8))
         .containsExactly("more devices");
-    assertThat(WinnerNotes.moreInFlightFixes(Recompute.SELECTIVE, Attention.EAGER))
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.SELECTIVE, Attention.EAGER, ZERO2, 8))
         .containsExactly(
             Planner.RECOMPUTE_HINT + " full",
             "flash attention (--attention flash)",
             "more devices");
-    assertThat(WinnerNotes.moreInFlightFixes(Recompute.NONE, Attention.FLASH))
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.NONE, Attention.FLASH, ZERO2, 8))
         .containsExactly(Planner.RECOMPUTE_HINT + " selective or full", "more devices");
   }
+
+  @Test
+  void suggestsShardingOnlyWhatDataParallelismStillReplicates() {
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.FULL, Attention.FLASH, ZERO1, 8))
+        .containsExactly("the gradients sharded over dp too (--zero 2)", "more devices");
+    assertThat(
+            WinnerNotes.moreInFlightFixes(
+                Recompute.FULL, Attention.FLASH, OptimizerSharding.NONE, 8))
+        .containsExactly("the optimizer state sharded over dp (--zero 1)", "more devices");
+    // without data parallelism there is nothing to shard over
+    assertThat(WinnerNotes.moreInFlightFixes(Recompute.FULL, Attention.FLASH, ZERO1, 1))
+        .containsExactly("more devices");
+  }
+
+  private static final OptimizerSharding ZERO1 = OptimizerSharding.ZERO1;
+  private static final OptimizerSharding ZERO2 = OptimizerSharding.ZERO2;
 }
