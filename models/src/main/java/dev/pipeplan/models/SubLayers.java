@@ -110,16 +110,23 @@ public final class SubLayers {
    */
   public static int wholeLayerCount(ModelSpec model) {
     int count = 0;
+    BlockPart previous = null;
     for (LayerSpec layer : model.layers()) {
-      if (layer.shape() instanceof LayerShape.TransformerBlock block) {
-        count += block.blockPart().has(BlockPart.Step.ATTENTION_IN) ? 1 : 0;
+      BlockPart part =
+          layer.shape() instanceof LayerShape.TransformerBlock block ? block.blockPart() : null;
+      if (part != null && !part.whole()) {
+        // a piece continues a block when it takes up at the step after the previous piece's last
+        boolean continues =
+            previous != null && part.first().ordinal() == previous.last().ordinal() + 1;
+        count += continues ? 0 : 1;
       } else if (layer.shape() instanceof LayerShape.LmHead head) {
         count += head.holdsNorm() ? 1 : 0;
       } else {
         count++;
       }
+      previous = part != null && !part.whole() ? part : null;
     }
-    return count;
+    return Math.max(1, count);
   }
 
   /** True for a block's half or a head's slice. */

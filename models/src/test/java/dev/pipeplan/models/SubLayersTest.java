@@ -133,6 +133,21 @@ class SubLayersTest {
   }
 
   @Test
+  void aHandEditedModelOfLoosePiecesCountsEachBlockOnce() {
+    ModelSpec model = Zoo.get("gpt-tiny");
+    ModelSpec halves = SubLayers.split(model, SubLayers.Unit.SUBLAYER, 1);
+    // only the MLP halves left: each still stands for its block
+    List<LayerSpec> mlps = new ArrayList<>();
+    for (LayerSpec layer : halves.layers()) {
+      if (!layer.name().endsWith(".attention")) {
+        mlps.add(layer);
+      }
+    }
+    ModelSpec loose = new ModelSpec("loose", mlps, model.dtype(), model.sequenceLength());
+    assertThat(SubLayers.wholeLayerCount(loose)).isEqualTo(model.layerCount());
+  }
+
+  @Test
   void aPartMustBeAContiguousRunOfSteps() {
     assertThat(BlockPart.of(OptionalLong.empty()).whole()).isTrue();
     assertThat(BlockPart.of(OptionalLong.of(24))).isEqualTo(BlockPart.MLP);
