@@ -129,6 +129,23 @@ public final class SubLayers {
     return Math.max(1, count);
   }
 
+  /**
+   * Refuses a piece of a layer, for code that builds or measures whole layers.
+   *
+   * @param builder how the message names that code ("the executor")
+   */
+  public static void requireWhole(LayerSpec layer, String builder) {
+    if (isPiece(layer)) {
+      throw new BadInputException(
+          "layer '"
+              + layer.name()
+              + "' is a piece of a layer (a sub-layer partition's block part or LM head slice); "
+              + builder
+              + " builds whole layers. Maybe use the model without --partition-unit sublayer or"
+              + " step.");
+    }
+  }
+
   /** True for a block's half or a head's slice. */
   public static boolean isPiece(LayerSpec layer) {
     if (layer.shape() instanceof LayerShape.TransformerBlock block) {

@@ -29,14 +29,7 @@ public final class CudaModels {
               + "; the cuda backend runs language models from an embedding to an lm_head");
     }
     for (LayerSpec spec : model.layers()) {
-      if (SubLayers.isPiece(spec)) {
-        throw new BadInputException(
-            "layer '"
-                + spec.name()
-                + "' is a piece of a layer (a sub-layer partition's block part or LM head slice);"
-                + " the cuda backend builds whole layers. Maybe use the model without"
-                + " --partition-unit sublayer or step.");
-      }
+      SubLayers.requireWhole(spec, "the cuda backend");
       if (!runs(spec.kind())) {
         throw new BadInputException(
             "layer '"

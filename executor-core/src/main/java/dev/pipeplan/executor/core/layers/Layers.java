@@ -28,14 +28,7 @@ public final class Layers {
 
   /** One layer from its shape, its parameters allocated on {@code ops}. */
   public static Layer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
-    if (SubLayers.isPiece(spec)) {
-      throw new BadInputException(
-          "layer '"
-              + spec.name()
-              + "' is a piece of a layer (a sub-layer partition's block part or LM head slice);"
-              + " the executor builds whole layers. Maybe use the model without --partition-unit"
-              + " sublayer or step.");
-    }
+    SubLayers.requireWhole(spec, "the executor");
     LayerShape shape = spec.shape();
     if (shape instanceof LayerShape.Embedding e) {
       int vocab = dim(spec, "vocab", e.vocab());
