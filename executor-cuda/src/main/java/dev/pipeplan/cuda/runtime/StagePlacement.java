@@ -1,6 +1,5 @@
 package dev.pipeplan.cuda.runtime;
 
-import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
@@ -28,17 +27,7 @@ public record StagePlacement(
   public static StagePlacement of(Schedule schedule, Partition partition) {
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(partition, "partition");
-    if (partition.stageCount() != schedule.stageCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " has "
-              + partition.stageCount()
-              + " stages but schedule '"
-              + schedule.name()
-              + "' has "
-              + schedule.stageCount());
-    }
+    partition.requireStagesOf(schedule);
     List<Integer> first = new ArrayList<>();
     List<Integer> end = new ArrayList<>();
     List<Integer> dev = new ArrayList<>();

@@ -7,7 +7,6 @@ import dev.pipeplan.executor.core.layers.Param;
 import dev.pipeplan.executor.core.layers.StageModule;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
-import dev.pipeplan.executor.core.run.PlanChecks;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.executor.core.train.ParameterUpdater;
 import dev.pipeplan.models.BadInputException;
@@ -89,7 +88,7 @@ public final class StreamPipeline implements AutoCloseable {
               + this.devices.size()
               + " streams were given");
     }
-    PlanChecks.requirePartitionCovers(model, partition);
+    partition.requireCovers(model);
     CudaModels.checkRunnable(model);
     this.microBatchSize = microBatchSize;
     this.placement = StagePlacement.of(schedule, partition);

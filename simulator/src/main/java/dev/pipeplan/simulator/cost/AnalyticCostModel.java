@@ -130,17 +130,7 @@ public final class AnalyticCostModel implements CostModel {
   private record PassKey(DeviceSpec device, int microBatchSize, int tensorParallel) {}
 
   private void checkFits(Partition partition, CostRequest request) {
-    if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " covers "
-              + partition.layerCount()
-              + " layers but model '"
-              + model.name()
-              + "' has "
-              + model.layerCount());
-    }
+    partition.requireCovers(model);
     int t = request.tensorParallel();
     for (int d = 0; d < request.deviceCount(); d++) {
       int last = request.clusterDevices().get(d) + t - 1;

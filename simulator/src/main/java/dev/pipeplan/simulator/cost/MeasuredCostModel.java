@@ -119,17 +119,7 @@ public final class MeasuredCostModel implements CostModel {
   public StageCosts stageCosts(CostRequest request) {
     Objects.requireNonNull(request, "request");
     Partition partition = request.partition();
-    if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " covers "
-              + partition.layerCount()
-              + " layers but model '"
-              + model.name()
-              + "' has "
-              + model.layerCount());
-    }
+    partition.requireCovers(model);
     int b = request.microBatchSize();
     int t = request.tensorParallel();
     if (t > 1 && cluster == null) {

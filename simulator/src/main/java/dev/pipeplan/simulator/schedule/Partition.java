@@ -1,6 +1,7 @@
 package dev.pipeplan.simulator.schedule;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -105,5 +106,37 @@ public record Partition(List<Integer> layerCounts) {
       b.append(b.length() == 0 ? "" : ",").append(c);
     }
     return b.toString();
+  }
+
+  /** Refuses this partition unless it covers exactly {@code model}'s layers. */
+  public void requireCovers(ModelSpec model) {
+    Objects.requireNonNull(model, "model");
+    if (layerCount() != model.layerCount()) {
+      throw new BadInputException(
+          "partition "
+              + this
+              + " covers "
+              + layerCount()
+              + " layers but model '"
+              + model.name()
+              + "' has "
+              + model.layerCount());
+    }
+  }
+
+  /** Refuses this partition unless it has one stage per stage of {@code schedule}. */
+  public void requireStagesOf(Schedule schedule) {
+    Objects.requireNonNull(schedule, "schedule");
+    if (stageCount() != schedule.stageCount()) {
+      throw new BadInputException(
+          "partition "
+              + this
+              + " has "
+              + stageCount()
+              + " stages but schedule '"
+              + schedule.name()
+              + "' has "
+              + schedule.stageCount());
+    }
   }
 }

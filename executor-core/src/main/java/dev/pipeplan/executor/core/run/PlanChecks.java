@@ -68,22 +68,4 @@ public final class PlanChecks {
               + " builds whole layers. Maybe re-plan with --partition-unit layer to run it.");
     }
   }
-
-  /** Refuses a partition that does not cover exactly the model's layers. */
-  public static void requirePartitionCovers(
-      dev.pipeplan.models.ModelSpec model, dev.pipeplan.simulator.schedule.Partition partition) {
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(partition, "partition");
-    if (partition.layerCount() != model.layerCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " covers "
-              + partition.layerCount()
-              + " layers but model '"
-              + model.name()
-              + "' has "
-              + model.layerCount());
-    }
-  }
 }

@@ -1,6 +1,5 @@
 package dev.pipeplan.executor.core.runtime;
 
-import dev.pipeplan.executor.core.run.PlanChecks;
 import dev.pipeplan.executor.core.train.OptimizerSettings;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
@@ -47,18 +46,8 @@ public record PipelineConfig(
     if (waitTimeout.isNegative() || waitTimeout.isZero()) {
       throw new BadInputException("waitTimeout must be > 0, got " + waitTimeout);
     }
-    PlanChecks.requirePartitionCovers(model, partition);
-    if (partition.stageCount() != schedule.stageCount()) {
-      throw new BadInputException(
-          "partition "
-              + partition
-              + " has "
-              + partition.stageCount()
-              + " stages but schedule '"
-              + schedule.name()
-              + "' has "
-              + schedule.stageCount());
-    }
+    partition.requireCovers(model);
+    partition.requireStagesOf(schedule);
   }
 
   /** A config with SGD at 0.1 and the default wait. */
