@@ -261,11 +261,7 @@ public final class SubLayers {
               ? ActivationBytes.ofTotal(got[7])
               : new ActivationBytes(got[1], got[2], got[3], got[4], got[5], got[6]);
       double crosses = crossing[part.last().ordinal()];
-      long output =
-          ModelLimits.multiply(
-              "layer '" + layer.name() + "' piece outputBytes",
-              1,
-              Math.round(layer.outputBytes() * crosses));
+      long output = Math.round(layer.outputBytes() * crosses);
       out.add(
           new LayerSpec(
               layer.name() + "." + part.label(),

@@ -12,10 +12,8 @@ import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.TreeMap;
 
 /**
  * The terms of a training iteration that lie outside the pipeline's schedule, for one model,
@@ -201,27 +199,26 @@ public final class IterationCosts {
     if (embeddingDevice < 0) {
       return 0;
     }
-    // Rows of the table per device, in device order (deterministic).
-    TreeMap<Integer, Long> rows = new TreeMap<>();
+    long[] rows = new long[replicaDevices.size()];
     for (int s = 0; s < stages; s++) {
       int device = stageToDevice.get(s);
       if (device != embeddingDevice) {
-        long copy = tied.copyParameters(firstLayer[s], firstLayer[s + 1]);
-        if (copy > 0) {
-          rows.merge(device, copy, Long::sum);
-        }
+        rows[device] += tied.copyParameters(firstLayer[s], firstLayer[s + 1]);
       }
     }
     long total = 0;
-    for (Map.Entry<Integer, Long> entry : rows.entrySet()) {
+    for (int device = 0; device < rows.length; device++) {
+      if (rows[device] == 0) {
+        continue;
+      }
       LinkSpec link =
           cluster.nodeOf(replicaDevices.get(embeddingDevice).get(0))
-                  == cluster.nodeOf(replicaDevices.get(entry.getKey()).get(0))
+                  == cluster.nodeOf(replicaDevices.get(device).get(0))
               ? cluster.intraNodeLink()
               : cluster.interNodeLink();
       long bytes =
           Math.multiplyExact(
-              (entry.getValue() + tensorParallel - 1) / tensorParallel,
+              (rows[device] + tensorParallel - 1) / tensorParallel,
               (long) reduceBytesPerParameter());
       total += ringAllReduceNanos(bytes, 2, link);
     }
