@@ -88,16 +88,83 @@ public final class MinMaxPartitioner {
 
   /**
    * The partition that minimises the largest memory overshoot, {@code stage memory - device limit}:
-   * when {@link #solve} finds nothing, this is the closest to fitting, for the error message.
+   * when {@link #solve} finds nothing, this is the closest to fitting, for the error message. A
+   * stage's memory grows with its layers, so the least overshoot is found by bisection on it, each
+   * bound checked by a sweep over where each stage can end (O(stages · layers)); 64 sweeps replace
+   * the general DP's O(stages · layers²), hours for 100,000 layers. The same optimum as {@link
+   * #solve} with the overshoot as the cost (tested on random problems).
    */
   public static Partition leastOverMemory(PartitionProblem problem) {
     Objects.requireNonNull(problem, "problem");
-    return solve(
-            problem,
-            (stage, first, end) ->
-                problem.stageMemoryBytes(stage, first, end)
-                    - problem.deviceMemoryBytes(problem.deviceOf(stage)))
-        .orElseThrow();
+    long lo = Long.MIN_VALUE;
+    long hi = Long.MAX_VALUE;
+    while (lo < hi) {
+      long mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1);
+      if (within(problem, mid, null)) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    int[][] from = new int[problem.stageCount()][problem.layerCount() + 1];
+    if (!within(problem, hi, from)) {
+      throw new IllegalStateException("no partition within " + hi);
+    }
+    int[] counts = new int[problem.stageCount()];
+    int end = problem.layerCount();
+    for (int s = problem.stageCount() - 1; s >= 0; s--) {
+      counts[s] = end - from[s][end];
+      end = from[s][end];
+    }
+    List<Integer> list = new ArrayList<>(counts.length);
+    for (int c : counts) {
+      list.add(c);
+    }
+    return new Partition(list);
+  }
+
+  /**
+   * Whether some partition keeps every stage's overshoot within {@code bound}; with {@code from},
+   * records for each stage and reachable end the start it came from. A stage starting at a can end
+   * anywhere in [a + 1, far(a)], far non-decreasing in a, so an end e is reachable iff the latest
+   * reachable start before e reaches it.
+   */
+  private static boolean within(PartitionProblem problem, long bound, int[][] from) {
+    int n = problem.layerCount();
+    int stages = problem.stageCount();
+    boolean[] reach = new boolean[n + 1];
+    reach[0] = true;
+    for (int s = 0; s < stages; s++) {
+      int lastEnd = n - (stages - 1 - s);
+      boolean[] next = new boolean[n + 1];
+      int latest = -1;
+      int far = -1;
+      int pointer = 0;
+      for (int e = 1; e <= lastEnd; e++) {
+        if (reach[e - 1]) {
+          latest = e - 1;
+          // the farthest end of a stage starting at latest; never behind the previous start's
+          pointer = Math.max(pointer, latest);
+          while (pointer < lastEnd && overshoot(problem, s, latest, pointer + 1) <= bound) {
+            pointer++;
+          }
+          far = pointer;
+        }
+        if (latest >= 0 && far >= e) {
+          next[e] = true;
+          if (from != null) {
+            from[s][e] = latest;
+          }
+        }
+      }
+      reach = next;
+    }
+    return reach[n];
+  }
+
+  private static long overshoot(PartitionProblem problem, int stage, int first, int end) {
+    return problem.stageMemoryBytes(stage, first, end)
+        - problem.deviceMemoryBytes(problem.deviceOf(stage));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.pipeplan.planner.partition;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -209,13 +210,33 @@ public final class PartitionProblem {
     return of(layerNanos, new long[n], new long[n], devices, speed, memory, new int[stageCount]);
   }
 
+  private static final Map<String, String> UNITS =
+      Map.of(
+          "layerNanos", "nanoseconds of work",
+          "staticBytes", "bytes of weights and optimizer state",
+          "activationBytes", "bytes of activations");
+
   private static long[] prefix(long[] values, String name) {
     long[] p = new long[values.length + 1];
     for (int i = 0; i < values.length; i++) {
       if (values[i] < 0) {
         throw new IllegalArgumentException(name + "[" + i + "] is negative");
       }
-      p[i + 1] = Math.addExact(p[i], values[i]);
+      if (p[i] > Long.MAX_VALUE - values[i]) {
+        throw new BadInputException(
+            "the model's layers sum to more than "
+                + Long.MAX_VALUE
+                + " "
+                + UNITS.get(name)
+                + " over their first "
+                + (i + 1)
+                + " of "
+                + values.length
+                + " ("
+                + name
+                + "): the model is too large to plan. Maybe use fewer or smaller layers");
+      }
+      p[i + 1] = p[i] + values[i];
     }
     return p;
   }

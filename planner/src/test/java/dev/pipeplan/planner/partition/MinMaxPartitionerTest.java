@@ -1,7 +1,9 @@
 package dev.pipeplan.planner.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -121,5 +123,58 @@ class MinMaxPartitionerTest {
     assertThat(MinMaxPartitioner.solve(problem)).isEmpty();
     Partition closest = MinMaxPartitioner.leastOverMemory(problem);
     assertThat(closest.layerCounts()).containsExactly(2, 2);
+  }
+
+  @Test
+  void leastOverMemoryMatchesTheGeneralDpOnRandomProblems() {
+    SplittableRandom random = new SplittableRandom(17);
+    for (int trial = 0; trial < 400; trial++) {
+      int devices = 1 + random.nextInt(4);
+      PartitionProblem problem =
+          RandomProblems.random(
+              random, devices * 2 + random.nextInt(12), devices, 1 + random.nextInt(2), false);
+      MinMaxPartitioner.StageCostFunction overshoot =
+          (stage, first, end) ->
+              problem.stageMemoryBytes(stage, first, end)
+                  - problem.deviceMemoryBytes(problem.deviceOf(stage));
+      long dp =
+          worst(problem, MinMaxPartitioner.solve(problem, overshoot).orElseThrow(), overshoot);
+      Partition fast = MinMaxPartitioner.leastOverMemory(problem);
+      assertThat(fast.layerCounts().stream().mapToInt(Integer::intValue).sum())
+          .isEqualTo(problem.layerCount());
+      assertThat(fast.layerCounts()).allMatch(c -> c >= 1);
+      assertThat(worst(problem, fast, overshoot)).as("trial %d", trial).isEqualTo(dp);
+    }
+  }
+
+  private static long worst(
+      PartitionProblem problem, Partition p, MinMaxPartitioner.StageCostFunction cost) {
+    long worst = Long.MIN_VALUE;
+    int first = 0;
+    for (int s = 0; s < p.stageCount(); s++) {
+      int end = first + p.layerCounts().get(s);
+      worst = Math.max(worst, cost.cost(s, first, end));
+      first = end;
+    }
+    return worst;
+  }
+
+  @Test
+  void layersWhoseSumsOverflowAreRefusedAsTooLargeToPlan() {
+    long half = Long.MAX_VALUE / 2 + 1;
+    assertThatThrownBy(
+            () ->
+                PartitionProblem.of(
+                    new long[] {1, 1},
+                    new long[] {half, half},
+                    new long[2],
+                    new int[] {0},
+                    new double[] {1},
+                    new long[] {Long.MAX_VALUE},
+                    new int[1]))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("bytes of weights and optimizer state")
+        .hasMessageContaining("first 2 of 2")
+        .hasMessageContaining("too large to plan");
   }
 }
