@@ -131,6 +131,7 @@ final class CalibrateCommand implements Callable<Integer> {
       refuse("--measurements", "--time", time != null);
       return fitDevice(out);
     }
+    checkProfileMode();
     refuse("--run", "--device", device != null);
     refuse("--run", "--leave-one-out", leaveOneOut);
     return fitProfile(out);
@@ -149,7 +150,10 @@ final class CalibrateCommand implements Callable<Integer> {
 
   private int fitDevice(PrintWriter out) {
     OutputTarget target =
-        output == null ? null : OutputTarget.file("-o", output, "calibrated-cluster.json");
+        output == null
+            ? null
+            : OutputTarget.file("-o", output, "calibrated-cluster.json")
+                .notInput("--measurements", measurements);
     List<TrainingRun> measured = TrainingRuns.read(measurements);
     List<String> devices = DeviceCalibration.devices(measured);
     String chosen = device;
@@ -223,12 +227,15 @@ final class CalibrateCommand implements Callable<Integer> {
   }
 
   private int fitProfile(PrintWriter out) {
-    checkProfileMode();
     if (time != null) {
       basis(List.of());
     }
     Path written = output == null ? Path.of("calibrated-profile.json") : output;
-    OutputTarget target = OutputTarget.file("-o", written, "calibrated-profile.json");
+    OutputTarget target =
+        OutputTarget.file("-o", written, "calibrated-profile.json").notInput("--profile", profile);
+    for (Path run : runs) {
+      target.notInput("--run", run);
+    }
     Profile given = ProfileJson.read(profile);
     List<MeasuredRun> measured = new ArrayList<>();
     StringBuilder sources = new StringBuilder();

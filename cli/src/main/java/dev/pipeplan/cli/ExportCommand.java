@@ -1,6 +1,8 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.OutputPaths;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.export.ExportFile;
@@ -10,6 +12,7 @@ import dev.pipeplan.planner.export.TorchScriptExport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +26,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Write a plan as the settings of another training engine: the PyTorch pipelining schedule CSV with the",
-      "stage split points, torchtitan TOML, Megatron-LM arguments, DeepSpeed pipeline settings or torchgpipe",
+      "stage split points, a torchtitan Python config, Megatron-LM arguments, DeepSpeed pipeline settings or torchgpipe",
       "balance and chunks, or a Python launcher that runs the plan with torch.distributed.pipelining under torchrun",
       "(torch-script: writes a folder, see docs/pytorch.md)."
     },
@@ -60,6 +63,7 @@ final class ExportCommand implements Callable<Integer> {
     if (target == ExportTarget.TORCH_SCRIPT) {
       // a launcher folder is replaced whole, never left half-written
       Path folder = output == null ? Path.of("run_pipeline") : output;
+      OutputPaths.requireNotInsideFolder("-o", folder, "--plan", plan);
       for (Path written : TorchScriptExport.write(p, folder, plan)) {
         out.println("wrote " + written);
       }
@@ -82,21 +86,57 @@ final class ExportCommand implements Callable<Integer> {
             && output != null
             && !Files.isDirectory(output)
             && output.getFileName().toString().contains(".");
+    if (files.size() > 1
+        && output != null
+        && !Files.exists(output)
+        && output.getFileName().toString().contains(".")) {
+      throw new BadInputException(
+          "-o "
+              + output
+              + " looks like a file name, but "
+              + target.id()
+              + " writes "
+              + files.size()
+              + " files ("
+              + String.join(", ", files.stream().map(ExportFile::fileName).toList())
+              + "); give a folder, e.g. -o "
+              + stemOf(output));
+    }
     OutputTarget checked =
         singleFile
             ? OutputTarget.file("-o", output, files.get(0).fileName())
             : OutputTarget.folder("-o", dir);
+    // every file is checked before the first is written: a set is written whole or not at all
+    List<Path> targets = new ArrayList<>();
     for (ExportFile f : files) {
-      Path target1 = singleFile ? output : dir.resolve(f.fileName());
-      AtomicFiles.writeString(target1, f.content());
+      Path file = singleFile ? output : dir.resolve(f.fileName());
+      if (!singleFile && Files.isDirectory(file)) {
+        throw new BadInputException(
+            "cannot write "
+                + file
+                + ": it is a folder, and "
+                + target.id()
+                + " writes a file of that name there. Maybe give another -o folder");
+      }
+      OutputPaths.checkFile("-o", file, f.fileName());
+      OutputPaths.requireNotInput("-o", file, "--plan", plan);
+      targets.add(file);
+    }
+    for (int i = 0; i < files.size(); i++) {
+      AtomicFiles.writeString(targets.get(i), files.get(i).content());
     }
     checked.announceCreated(out);
-    for (ExportFile f : files) {
-      out.println("wrote " + (singleFile ? output : dir.resolve(f.fileName())));
+    for (Path file : targets) {
+      out.println("wrote " + file);
     }
     // the engines step synchronously: say so rather than drop the plan's post-validated step
     Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
     out.flush();
     return Main.EXIT_OK;
+  }
+
+  private static Path stemOf(Path file) {
+    String name = file.getFileName().toString();
+    return file.resolveSibling(name.substring(0, name.lastIndexOf('.')) + "-" + "export");
   }
 }

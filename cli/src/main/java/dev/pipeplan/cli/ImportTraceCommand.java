@@ -58,6 +58,10 @@ final class ImportTraceCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     OutputTarget target = OutputTarget.file("-o", output, "torch-run.json");
+    target.notInput("--plan", planFile);
+    for (Path trace : traces) {
+      target.notInput("TRACE", trace);
+    }
     ImportedTrace trace = TraceImport.read(traces);
     if (planFile == null) {
       Timeline median = trace.representative();

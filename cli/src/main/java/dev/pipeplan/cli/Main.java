@@ -79,7 +79,9 @@ public final class Main implements Runnable {
             new CommandLine.Help.Column(
                 width - nameWidth, 2, CommandLine.Help.Column.Overflow.WRAP));
     for (java.util.Map.Entry<String, CommandLine.Help> e : help.subcommands().entrySet()) {
-      String[] description = e.getValue().commandSpec().usageMessage().description();
+      CommandLine.Model.UsageMessageSpec usage = e.getValue().commandSpec().usageMessage();
+      // a command with a header (picocli's own help) states its purpose there
+      String[] description = usage.header().length > 0 ? usage.header() : usage.description();
       table.addRowValues(e.getKey(), firstSentence(String.join(" ", description)));
     }
     return table.toString();
@@ -87,7 +89,8 @@ public final class Main implements Runnable {
 
   /** Text up to and including the first full stop followed by a space (or the end). */
   static String firstSentence(String text) {
-    String t = text.strip().replaceAll("\\s+", " ");
+    // picocli's own help command writes its line breaks as %n
+    String t = text.replace("%n", " ").strip().replaceAll("\\s+", " ");
     int end = t.indexOf(". ");
     return end < 0 ? t : t.substring(0, end + 1);
   }

@@ -1,6 +1,7 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
@@ -108,11 +109,21 @@ final class MemoryOptions {
 
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
+    OptimizerSharding sharding = OptimizerSharding.parse("--zero", zero);
+    if (dataParallelAllReduce
+        && sharding != OptimizerSharding.ZERO1
+        && sharding != OptimizerSharding.ZERO2) {
+      throw new BadInputException(
+          "--dp-all-reduce goes with a sharded optimizer state (--zero 1 or 2), not --zero "
+              + zero
+              + ": without sharding the gradients are all-reduced anyway, and ZeRO-3 reduce-scatters"
+              + " them layer by layer. Maybe drop --dp-all-reduce");
+    }
     return training
         .withMemoryModes(
             Recompute.parse("--recompute", recompute),
             Attention.parse("--attention", attention),
-            OptimizerSharding.parse("--zero", zero),
+            sharding,
             sequenceParallel)
         .withTensorParallelOverlap(tensorParallelOverlap)
         .withBlockingSends(!pipelineOverlap)

@@ -243,7 +243,12 @@ final class PlanCommand implements Callable<Integer> {
     WorkLimits.checkSequenceLength(seq);
     WorkLimits.checkPipelineDevices(pp);
     WorkLimits.checkMicroBatches(microbatches);
-    OutputTarget target = output == null ? null : OutputTarget.file("-o", output, "plan.json");
+    OutputTarget target =
+        output == null
+            ? null
+            : OutputTarget.file("-o", output, "plan.json")
+                .notInput("--profile", profile)
+                .notInputFile("--model", model);
     ModelSpec m = ModelLoader.load(model, seq);
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
@@ -474,11 +479,17 @@ final class PlanCommand implements Callable<Integer> {
     List<ScheduleKind> out = new ArrayList<>();
     if (schedules != null) {
       for (String s : schedules) {
-        if (!s.isBlank()) {
-          ScheduleKind k = ScheduleKind.parse(s);
-          if (!out.contains(k)) {
-            out.add(k);
-          }
+        if (s.isBlank()) {
+          // an empty item is a slip (an unset variable, a doubled comma), never "every kind"
+          throw new BadInputException(
+              "--schedules has an empty kind in '"
+                  + String.join(",", schedules)
+                  + "'; list kinds separated by single commas, e.g. --schedules 1f1b,zb-h1, or"
+                  + " leave the option out to search every kind");
+        }
+        ScheduleKind k = ScheduleKind.parse(s);
+        if (!out.contains(k)) {
+          out.add(k);
         }
       }
     }
@@ -643,8 +654,12 @@ final class PlanCommand implements Callable<Integer> {
         break;
     }
     double bytes = value * Math.pow(base, power);
-    if (!(bytes >= 1) || bytes > Long.MAX_VALUE) {
+    if (!(bytes >= 1)) {
       throw new BadInputException(field + " '" + text + "' must be at least 1 byte");
+    }
+    if (bytes >= 0x1p63) {
+      throw new BadInputException(
+          field + " '" + text + "' is too large: it must be below 8388608TiB (2^63 bytes)");
     }
     return (long) bytes;
   }

@@ -67,7 +67,8 @@ final class ProfileCommand implements Callable<Integer> {
   public Integer call() {
     backend.requireCpu();
     Path output = options.output();
-    OutputTarget target = OutputTarget.file("-o", output, "profile.json");
+    OutputTarget target =
+        OutputTarget.file("-o", output, "profile.json").notInputFile("--model", options.model());
     NanoClock clock =
         switch (options.clock()) {
           case CPU -> NanoClock.threadCpu();

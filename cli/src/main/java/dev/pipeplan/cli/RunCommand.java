@@ -47,7 +47,8 @@ final class RunCommand implements Callable<Integer> {
     backend.requireCpu();
     checkIterations(options.iterations(), options.warmup());
     Path output = options.output();
-    OutputTarget target = OutputTarget.file("-o", output, "run.json");
+    OutputTarget target =
+        OutputTarget.file("-o", output, "run.json").notInput("--plan", options.plan());
     Plan p = PlanJson.read(options.plan());
     PlanRunner.Options runOptions =
         new PlanRunner.Options(

@@ -16,6 +16,8 @@ import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.search.Planner;
+import dev.pipeplan.reports.chart.ChartFiles;
 import dev.pipeplan.reports.chart.GanttChart;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
@@ -304,6 +306,7 @@ final class SimulateCommand implements Callable<Integer> {
                 + " stage times");
       }
       modelSpec = ModelLoader.load(model, seq);
+      Planner.requireTensorParallelSplits(modelSpec, tensorParallel);
       clusterSpec =
           Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
       TrainingSpec training =
@@ -492,14 +495,18 @@ final class SimulateCommand implements Callable<Integer> {
               t -> AtomicFiles.writeString(timeline, TimelineJson.write(t, timelineProvenance))));
     }
     if (gantt != null) {
+      ChartFiles.Format.of(gantt);
       targets.add(
           new Output(
               OutputTarget.file("--gantt", gantt, "gantt.png"), t -> GanttChart.write(t, gantt)));
     }
+    for (Output o : targets) {
+      o.target().notInput("--profile", profile).notInputFile("--model", model);
+      o.target().notInputFile("--schedule", schedule);
+    }
     return targets;
   }
 
-  /** A checked output file and what writes it from the simulated timeline. */
   /** The schedule this command simulates, in one line for the timeline's provenance. */
   private String describeRequest() {
     return "simulate: schedule "
@@ -514,6 +521,7 @@ final class SimulateCommand implements Callable<Integer> {
         + tensorParallel;
   }
 
+  /** A checked output file and what writes it from the simulated timeline. */
   private record Output(OutputTarget target, java.util.function.Consumer<Timeline> writer) {}
 
   /**

@@ -123,6 +123,9 @@ class HostileCommandLinesTest {
             new PrintWriter(err, true));
     assertThat(big).as(err.toString()).isZero();
     calibrationFixtures();
+    // a folder where an export writes one of its files
+    Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
+    Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
   }
 
   /**
@@ -487,6 +490,63 @@ class HostileCommandLinesTest {
     c.add(of("demo --global-batch 16 --microbatches 5 -o @/demo", "not divisible"));
     c.add(of("demo -o @/a-file", "a-file"));
     c.add(of("demo -o @/users-folder", "users-folder", "not pipeplan's"));
+    // an output that is one of the inputs would destroy it
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json -o @/run.json",
+            "also the --run input"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json -o @/tiny-profile.json",
+            "also the --profile input"));
+    c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
+    c.add(of("export --plan @/plan.json --to megatron -o @/plan.json", "also the --plan input"));
+    // a multi-file export is written whole or not at all
+    c.add(of("export --plan @/plan.json --to pytorch-csv -o @/csv-out", "stages.json", "folder"));
+    c.add(
+        of(
+            "export --plan @/plan.json --to pytorch-csv -o @/single.csv",
+            "looks like a file name",
+            "2 files"));
+    // checked before the simulation, so that --timeline is not written either
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --timeline @/t.json"
+                + " --gantt @/g.txt",
+            "g.txt",
+            "extension"));
+    c.add(
+        of(
+            "simulate --model llama2-7b --pp 2 --microbatches 4 --schedule 1f1b --tp 3",
+            "--tp 3",
+            "32 heads"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --schedules 1f1b,,gpipe",
+            "empty kind"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --memory-limit"
+                + " 9999999999GiB",
+            "9999999999GiB",
+            "too large"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --zero 0 --dp-all-reduce",
+            "--dp-all-reduce",
+            "--zero 1 or 2"));
+    c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
+    // the message names the real cause, not the global batch
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 8 --tp 2",
+            "--pp 8 x --tp 2 = 16",
+            "8 devices"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 1 --schedules dualpipev",
+            "pp=1 has no form of dualpipev",
+            "--pp 2"));
     return c.stream();
   }
 

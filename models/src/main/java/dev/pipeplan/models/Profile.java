@@ -145,6 +145,41 @@ public record Profile(
       Objects.requireNonNull(forward, "forward");
       Objects.requireNonNull(backwardInput, "backwardInput");
       Objects.requireNonNull(backwardWeight, "backwardWeight");
+      int largest = 0;
+      for (MeasuredTimes sample : samples) {
+        largest = Math.max(largest, sample.microBatchSize());
+      }
+      if (largest > 0) {
+        requireNonNegativeAt(layerName, "forward", forward, largest);
+        requireNonNegativeAt(layerName, "backwardInput", backwardInput, largest);
+        requireNonNegativeAt(layerName, "backwardWeight", backwardWeight, largest);
+      }
+    }
+
+    /**
+     * A fitted line may dip below zero between or before its samples (it is clamped there), but not
+     * at the largest micro-batch size it was fitted on: such a line was not fitted to these
+     * samples, and would time every action as free.
+     */
+    private static void requireNonNegativeAt(
+        String layer, String action, LinearFit line, int microBatchSize) {
+      double at = line.fixedNanos() + line.perSampleNanos() * microBatchSize;
+      if (!(at >= 0)) {
+        throw new BadInputException(
+            "layer '"
+                + layer
+                + "': the "
+                + action
+                + " line (fixedNanos "
+                + line.fixedNanos()
+                + ", perSampleNanos "
+                + line.perSampleNanos()
+                + ") gives "
+                + at
+                + " ns at micro-batch size "
+                + microBatchSize
+                + ", the largest measured; it must be >= 0 there");
+      }
     }
   }
 

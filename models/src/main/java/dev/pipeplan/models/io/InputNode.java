@@ -256,6 +256,19 @@ public final class InputNode {
         + value;
   }
 
+  /**
+   * Refuses a number below {@code min} with the same words as one above {@code max} ("must be
+   * between MIN and MAX..."), so that -4 and 0 get the message 0 gets; absent or non-numeric values
+   * are left to the reader that follows.
+   */
+  public void requireNotBelow(String field, long min, long max, String note) {
+    Optional<InputNode> c = child(field);
+    if (c.isPresent() && c.get().node.isNumber() && c.get().node.asDouble() < min) {
+      throw error(
+          field, "must be between " + min + " and " + max + note + ", got " + show(c.get().node));
+    }
+  }
+
   /** A whole number > 0 that fits an int, when present. */
   public Optional<Integer> optionalPositiveInt(String field) {
     Optional<InputNode> c = child(field);

@@ -26,6 +26,10 @@ public final class OutputPaths {
    * @throws BadInputException naming the option, the path and the reason
    */
   public static Optional<Path> checkFile(String option, Path file, String exampleName) {
+    if (file.toString().isBlank()) {
+      throw new BadInputException(
+          option + " is empty; give a file name. Maybe use " + option + " " + exampleName);
+    }
     Path absolute = file.toAbsolutePath().normalize();
     if (Files.isDirectory(absolute)) {
       throw new BadInputException(
@@ -47,6 +51,10 @@ public final class OutputPaths {
    * @return the first missing folder ({@code folder} itself or an ancestor), if any
    */
   public static Optional<Path> checkFolder(String option, Path folder) {
+    if (folder.toString().isBlank()) {
+      throw new BadInputException(
+          option + " is empty; give a folder. Maybe use " + option + " out/");
+    }
     Path absolute = folder.toAbsolutePath().normalize();
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
       throw new BadInputException(
@@ -64,6 +72,73 @@ public final class OutputPaths {
       return Optional.empty();
     }
     return checkParents(option, folder, absolute);
+  }
+
+  /**
+   * Refuses an output file that is one of the command's inputs ({@code -o run.json} beside {@code
+   * --run run.json}): writing it would replace the input. A missing input is left to the reader.
+   *
+   * @throws BadInputException naming both options and the path
+   */
+  public static void requireNotInput(
+      String outputOption, Path output, String inputOption, Path input) {
+    if (output != null && input != null && samePlace(output, input)) {
+      throw new BadInputException(
+          outputOption
+              + " "
+              + output
+              + " is also the "
+              + inputOption
+              + " input; writing it would replace the input. Give another "
+              + outputOption
+              + " path");
+    }
+  }
+
+  /**
+   * Refuses an output folder that holds one of the command's inputs, for commands that replace the
+   * folder whole.
+   */
+  public static void requireNotInsideFolder(
+      String outputOption, Path folder, String inputOption, Path input) {
+    if (folder == null || input == null) {
+      return;
+    }
+    Path in = real(input);
+    Path out = real(folder);
+    if (in.startsWith(out)) {
+      throw new BadInputException(
+          outputOption
+              + " "
+              + folder
+              + " holds the "
+              + inputOption
+              + " input "
+              + input
+              + "; the folder is replaced whole, which would delete the input. Give another "
+              + outputOption
+              + " folder");
+    }
+  }
+
+  private static boolean samePlace(Path a, Path b) {
+    try {
+      if (Files.exists(a) && Files.exists(b)) {
+        return Files.isSameFile(a, b);
+      }
+    } catch (IOException e) {
+      // fall through to the names: a path the reader cannot resolve is refused there
+    }
+    return real(a).equals(real(b));
+  }
+
+  /** The path with symbolic links resolved where it exists, absolute and normalised otherwise. */
+  private static Path real(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return p.toAbsolutePath().normalize();
+    }
   }
 
   private static Optional<Path> checkParents(String option, Path given, Path folder) {

@@ -82,7 +82,9 @@ class HuggingFaceConfigTest {
             false);
     assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
         .isInstanceOf(BadInputException.class)
-        .hasMessage("cfg.json: n_embd must be >= 0, got -768");
+        .hasMessage(
+            "cfg.json: n_embd must be between 1 and 1048576 (pipeplan's limit, see docs/formats.md),"
+                + " got -768");
   }
 
   @Test

@@ -98,10 +98,11 @@ public final class TrainingRuns {
     reject(n, RUN_FIELDS);
     String id = n.string("id");
     int seq = positive(n, "sequenceLength");
-    ModelSpec model =
-        parsed(n, "model", () -> ModelLoader.load(beside(folder, n.string("model")), seq));
-    ClusterSpec cluster =
-        parsed(n, "cluster", () -> Clusters.load(beside(folder, n.string("cluster"))));
+    // the names are read outside parsed(): a missing one is already an error with the run's path
+    String modelName = n.string("model");
+    String clusterName = n.string("cluster");
+    ModelSpec model = parsed(n, "model", () -> ModelLoader.load(beside(folder, modelName), seq));
+    ClusterSpec cluster = parsed(n, "cluster", () -> Clusters.load(beside(folder, clusterName)));
     DType dtype =
         parsed(n, "dtype", () -> DType.parse("dtype", n.optionalString("dtype").orElse("bf16")));
     Recompute recompute =
@@ -236,6 +237,7 @@ public final class TrainingRuns {
   }
 
   private static int positive(InputNode n, String field) {
+    n.requireNotBelow(field, 1, Integer.MAX_VALUE, "");
     long value = n.integer(field);
     if (value < 1 || value > Integer.MAX_VALUE) {
       throw n.error(field, "must be between 1 and " + Integer.MAX_VALUE + ", got " + value);

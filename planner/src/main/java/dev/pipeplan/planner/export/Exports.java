@@ -533,7 +533,9 @@ public final class Exports {
               + par.deviceCount()
               + " so that every device is a pipeline stage, or export to torchtitan or megatron.");
     }
-    if (plan.kind() != ScheduleKind.GPIPE) {
+    // one stage and one micro-batch: every kind is the same forward then backward
+    boolean sameAsGpipe = par.pp() == 1 && plan.microBatchCount() == 1;
+    if (plan.kind() != ScheduleKind.GPIPE && !sameAsGpipe) {
       long gpipePeak =
           Simulator.simulate(
                   ScheduleGenerators.generate(
@@ -547,13 +549,18 @@ public final class Exports {
               Locale.ROOT,
               "plan's schedule is '%s'; torchgpipe runs GPipe only, which keeps the activations of"
                   + " all %d micro-batches until the backward: a peak of %s per device instead of"
-                  + " the plan's %s (limit %s)%s. Maybe re-plan with --schedules gpipe.",
+                  + " the plan's %s (limit %s)%s. Maybe re-plan with %s.",
               plan.scheduleKind(),
               plan.microBatchCount(),
               gib(gpipePeak),
               gib(plan.predicted().peakMemoryBytes()),
               gib(limit),
-              gpipePeak > limit ? ", which does not fit" : ""));
+              gpipePeak > limit ? ", which does not fit" : "",
+              par.pp() == 1
+                  // pp = 1 is planned as gradient accumulation whatever kind was asked for
+                  ? "--microbatches 1 (one stage runs GPipe as one forward and one backward), or"
+                      + " --pp 2 or more with --schedules gpipe"
+                  : "--schedules gpipe"));
     }
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode root = f.objectNode();

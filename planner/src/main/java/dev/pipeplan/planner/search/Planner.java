@@ -338,8 +338,28 @@ public final class Planner {
               + options.fixedMicroBatchSize().orElse(0)
               + ".");
     }
+    if (options.fixedPp().isPresent() && options.fixedTp().isPresent()) {
+      long perReplica = (long) options.fixedPp().getAsInt() * options.fixedTp().getAsInt();
+      if (devices % perReplica != 0) {
+        throw new BadInputException(
+            "--pp "
+                + options.fixedPp().getAsInt()
+                + " x --tp "
+                + options.fixedTp().getAsInt()
+                + " = "
+                + perReplica
+                + " devices per model replica, which does not divide the cluster's "
+                + devices
+                + " devices. Maybe use a smaller --pp or --tp, or a cluster of "
+                + perReplica
+                + " devices or a multiple of it.");
+      }
+    }
     List<Candidate> out = new ArrayList<>();
     String lastRejection = null;
+    String hint =
+        " Maybe use a global batch that is a multiple of the data-parallel degree, or drop"
+            + " --microbatches / --microbatch-size.";
     List<Integer> dps = new ArrayList<>();
     boolean divisible = false;
     for (int tp : tps) {
@@ -400,6 +420,15 @@ public final class Planner {
           }
           Parallelism par = new Parallelism(pp, dp, tp);
           if (pp == 1) {
+            if (!singleStage) {
+              lastRejection =
+                  "pp=1 has no form of "
+                      + String.join(", ", kinds.stream().map(ScheduleKind::id).toList())
+                      + (fixedV > 1 ? " with --virtual-stages " + fixedV : "")
+                      + ": they need at least 2 pipeline stages";
+              hint =
+                  " Maybe use --pp 2 or more, or add 1f1b to --schedules for single-stage plans.";
+            }
             if (singleStage) {
               lastRejection =
                   add(
@@ -439,10 +468,7 @@ public final class Planner {
               "no candidate plan for " + devices + " devices, global batch " + global);
       options.fixedMicroBatches().ifPresent(m -> why.append(", microbatches ").append(m));
       options.fixedMicroBatchSize().ifPresent(b -> why.append(", microbatch size ").append(b));
-      why.append(lastRejection == null ? "" : ": " + lastRejection)
-          .append(
-              ". Maybe use a global batch that is a multiple of the data-parallel degree, or drop --microbatches"
-                  + " / --microbatch-size.");
+      why.append(lastRejection == null ? "" : ": " + lastRejection).append('.').append(hint);
       throw new BadInputException(why.toString());
     }
     return out;
@@ -691,6 +717,38 @@ public final class Planner {
       }
     }
     return 1;
+  }
+
+  /**
+   * Refuses a tensor-parallel degree that cannot split the model's attention: tp must divide the
+   * heads, and the key/value heads must divide among the ranks or be replicated across them (tp a
+   * multiple of them). The rule the search applies to every degree it tries, for a degree given.
+   */
+  public static void requireTensorParallelSplits(ModelSpec model, int tp) {
+    if (tp <= 1) {
+      return;
+    }
+    for (LayerSpec layer : model.layers()) {
+      if (layer.shape() instanceof LayerShape.TransformerBlock block) {
+        long heads = block.heads().orElse(0);
+        long kvHeads = block.kvHeads().orElse(heads);
+        if (heads <= 0 || heads % tp != 0 || (kvHeads % tp != 0 && tp % kvHeads != 0)) {
+          throw new BadInputException(
+              "--tp "
+                  + tp
+                  + " cannot split "
+                  + model.name()
+                  + "'s attention: tp must divide its "
+                  + heads
+                  + " heads, and its "
+                  + kvHeads
+                  + " key/value heads must divide by tp or tp by them. Maybe use --tp "
+                  + largestDivisorAtMost((int) Math.min(Math.max(heads, 1), Integer.MAX_VALUE), tp)
+                  + ".");
+        }
+        return;
+      }
+    }
   }
 
   /**

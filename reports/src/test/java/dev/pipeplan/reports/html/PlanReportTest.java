@@ -230,6 +230,15 @@ class PlanReportTest {
 
   private static MeasuredRun run(Plan plan, Timeline predicted, String schedule) {
     Timeline measured = TestTimelines.measured(4, 8, 0, 1);
+    // a run is consistent with itself (its timelines are of its schedule), whatever the plan's
+    Timeline own =
+        new Timeline(
+            predicted.source(),
+            schedule,
+            predicted.deviceCount(),
+            predicted.actions(),
+            predicted.transfers(),
+            predicted.memory());
     return new MeasuredRun(
         plan.model().name(),
         schedule,
@@ -238,7 +247,7 @@ class PlanReportTest {
         8,
         1,
         "2,2,2,2",
-        predicted,
+        own,
         List.of(measured),
         0,
         List.of(2.5),

@@ -3,7 +3,10 @@ package dev.pipeplan.simulator.compare;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
+import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -88,6 +91,10 @@ public record MeasuredRun(
               + iterations.size()
               + " iterations; they must match");
     }
+    requireMatches("predicted timeline", predicted, scheduleName, pipelineDevices);
+    for (int i = 0; i < iterations.size(); i++) {
+      requireMatches("iteration " + (i + 1), iterations.get(i), scheduleName, pipelineDevices);
+    }
     Checks.nonNegative("run warmupIterations", warmupIterations);
     Checks.nonBlank("run backend", backend);
     Objects.requireNonNull(machine, "machine");
@@ -118,6 +125,49 @@ public record MeasuredRun(
                   + iterations.get(i).actions().size()
                   + " actions; they must match");
         }
+      }
+    }
+  }
+
+  /**
+   * A run's timelines are of its schedule and its devices: a hand-edited header that contradicts
+   * them would be fitted or compared as another run.
+   */
+  private static void requireMatches(
+      String what, Timeline timeline, String scheduleName, int pipelineDevices) {
+    // an imported trace's timelines name their source ("pytorch"), not a kind: only kinds compare
+    boolean bothKinds =
+        Arrays.stream(ScheduleKind.values()).anyMatch(k -> k.id().equals(timeline.scheduleName()))
+            && Arrays.stream(ScheduleKind.values()).anyMatch(k -> k.id().equals(scheduleName));
+    if (bothKinds && !timeline.scheduleName().equals(scheduleName)) {
+      throw new BadInputException(
+          "run "
+              + what
+              + " is of schedule '"
+              + timeline.scheduleName()
+              + "' but the run's scheduleName is '"
+              + scheduleName
+              + "'; they must match");
+    }
+    if (timeline.deviceCount() != pipelineDevices) {
+      throw new BadInputException(
+          "run "
+              + what
+              + " has "
+              + timeline.deviceCount()
+              + " devices but the run's pipelineDevices is "
+              + pipelineDevices
+              + "; they must match");
+    }
+    for (TimedAction a : timeline.actions()) {
+      if (a.device() < 0 || a.device() >= pipelineDevices) {
+        throw new BadInputException(
+            "run "
+                + what
+                + " has an action on device "
+                + a.device()
+                + ", outside 0.."
+                + (pipelineDevices - 1));
       }
     }
   }

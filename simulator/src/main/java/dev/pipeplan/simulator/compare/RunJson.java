@@ -194,6 +194,9 @@ public final class RunJson {
               ? readProvenance(f.field("provenance"), source)
               : Provenance.unrecorded());
     } catch (BadInputException e) {
+      if (e.getMessage().startsWith(source)) {
+        throw e;
+      }
       throw new BadInputException(source + ": " + e.getMessage(), e);
     }
   }
