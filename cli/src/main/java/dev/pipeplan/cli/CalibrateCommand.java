@@ -19,8 +19,10 @@ import dev.pipeplan.simulator.compare.RunJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -235,6 +237,13 @@ final class CalibrateCommand implements Callable<Integer> {
         OutputTarget.file("-o", written, "calibrated-profile.json").notInput("--profile", profile);
     for (Path run : runs) {
       target.notInput("--run", run);
+    }
+    Set<Path> seen = new HashSet<>();
+    for (Path run : runs) {
+      if (!seen.add(run.toAbsolutePath().normalize())) {
+        throw new BadInputException(
+            "--run " + run + " is given twice; each measured run counts once in the fit");
+      }
     }
     Profile given = ProfileJson.read(profile);
     List<MeasuredRun> measured = new ArrayList<>();

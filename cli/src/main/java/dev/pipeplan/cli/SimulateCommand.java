@@ -54,6 +54,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -290,6 +291,7 @@ final class SimulateCommand implements Callable<Integer> {
         throw new BadInputException(
             "give either --model (and --profile) or --uniform-stage-ms, not both");
       }
+      refuseModelOptionsWithFixedTimes();
       costs =
           FixedStageCosts.parseUniform(
               uniformStageMs, plan.stageCount(), plan.stageCount() / plan.deviceCount());
@@ -484,6 +486,42 @@ final class SimulateCommand implements Callable<Integer> {
    * How the simulated timeline was made, for the --timeline file; set by the path that costs it.
    */
   private Provenance timelineProvenance = Provenance.unrecorded();
+
+  /**
+   * Fixed stage times have no model, devices or memory: an option that shapes those would be
+   * ignored without a word, so it is refused.
+   */
+  private void refuseModelOptionsWithFixedTimes() {
+    List<String> ignored = new ArrayList<>();
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (CommandLine.Model.OptionSpec option : spec.options()) {
+      boolean modelOption =
+          List.of("--cluster", "--seq", "--tp").contains(option.longestName())
+              || spec.mixins().get("memoryOptions").options().contains(option)
+              || spec.mixins().get("partitionUnit").options().contains(option);
+      if (modelOption && parsed.hasMatchedOption(option)) {
+        // the name the user typed (--zero, not --optimizer-sharding)
+        String typed = option.longestName();
+        for (String name : option.names()) {
+          for (String arg : parsed.originalArgs()) {
+            if (arg.equals(name) || arg.startsWith(name + "=")) {
+              typed = name;
+            }
+          }
+        }
+        ignored.add(typed);
+      }
+    }
+    if (!ignored.isEmpty()) {
+      throw new BadInputException(
+          String.join(", ", ignored)
+              + (ignored.size() == 1 ? " does" : " do")
+              + " not apply to --uniform-stage-ms: fixed stage times have no model, devices or"
+              + " memory. Maybe drop "
+              + String.join(" ", ignored)
+              + ", or simulate a model with --model");
+    }
+  }
 
   /** Checks --timeline and --gantt before any work, so that a bad path fails first. */
   private List<Output> checkOutputs() {

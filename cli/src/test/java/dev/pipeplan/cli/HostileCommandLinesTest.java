@@ -536,6 +536,18 @@ class HostileCommandLinesTest {
             "--dp-all-reduce",
             "--zero 1 or 2"));
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --run @/run.json --profile @/tiny-profile.json -o"
+                + " @/cal.json",
+            "given twice"));
+    c.add(
+        of(
+            "simulate --pp 2 --microbatches 4 --schedule 1f1b --uniform-stage-ms 1,2 --tp 4"
+                + " --zero 2",
+            "--tp",
+            "--zero",
+            "do not apply to --uniform-stage-ms"));
     // the message names the real cause, not the global batch
     c.add(
         of(
