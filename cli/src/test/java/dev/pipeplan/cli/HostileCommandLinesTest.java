@@ -92,6 +92,11 @@ class HostileCommandLinesTest {
             + run.replace("\"pp\": 1", "\"pp\": 1, \"gradientAccumulation\": \"lazy\"")
             + "0.5}]}");
     Files.writeString(
+        dir.resolve("runs-dualpipev.json"),
+        "{\"runs\": ["
+            + run.replace("\"pp\": 1", "\"pp\": 1, \"schedule\": \"dualpipev\"")
+            + "0.5}]}");
+    Files.writeString(
         dir.resolve("runs-b0.json"),
         "{\"runs\": [" + run.replace("\"microBatchSize\": 1", "\"microBatchSize\": 0") + "0.5}]}");
     // gpt2-small's 12 blocks do not divide over 8 chunks: Megatron could not have run it
@@ -455,6 +460,12 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
     c.add(of("calibrate --measurements @/runs-twice.json", "schedule", "1f1b twice"));
     c.add(of("calibrate --measurements @/runs-b0.json", "microBatchSize", "0"));
+    // the file's fields, not the plan command's options
+    c.add(
+        of(
+            "calibrate --measurements @/runs-dualpipev.json",
+            "no form of dualpipev",
+            "Check the run's"));
     c.add(of("calibrate --measurements @/runs-emptykind.json", "schedule", "empty kind"));
     c.add(of("calibrate --measurements @/runs-reduce.json", "gradientReduce", "allreduce"));
     c.add(

@@ -22,6 +22,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.commons.math3.fitting.leastsquares.LeastSquaresBuilder;
 import org.apache.commons.math3.fitting.leastsquares.LeastSquaresOptimizer;
 import org.apache.commons.math3.fitting.leastsquares.LevenbergMarquardtOptimizer;
@@ -507,7 +509,7 @@ public final class DeviceCalibration {
           Planner.search(run.model(), run.training(), cluster, options, ProgressListener.none());
     } catch (BadInputException e) {
       if (lifted) {
-        throw new BadInputException("run " + run.id() + ": " + e.getMessage());
+        throw new BadInputException("run " + run.id() + ": " + inFileTerms(e.getMessage()));
       }
       return Optional.empty(); // nothing fits
     }
@@ -539,5 +541,41 @@ public final class DeviceCalibration {
     Arrays.sort(sorted);
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  /** The plan command's options a search message names, and the runs-file fields they are. */
+  private static final Map<String, String> RUN_FIELDS =
+      Map.of(
+          "--pp", "pp",
+          "--tp", "tp",
+          "--virtual-stages", "virtualStages",
+          "--microbatch-size", "microBatchSize",
+          "--microbatches", "the micro-batch count (globalBatch / dp / microBatchSize)",
+          "--global-batch", "globalBatch",
+          "--schedules", "schedule");
+
+  /**
+   * A search message in the terms of the runs file: the run gave fields, not command-line options
+   * ("drop --virtual-stages" would send the reader to an option they never typed).
+   */
+  static String inFileTerms(String message) {
+    // the search's advice is about options; a run's configuration is the published one
+    int maybe = message.indexOf(" Maybe ");
+    if (maybe >= 0) {
+      message =
+          message.substring(0, maybe)
+              + " Check the run's tp, pp, microBatchSize, globalBatch, schedule and virtualStages"
+              + " against its source.";
+    }
+    Matcher m =
+        Pattern.compile(
+                "--(pp|tp|virtual-stages|microbatch-size|microbatches|global-batch|schedules)\\b")
+            .matcher(message);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(RUN_FIELDS.get(m.group())));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 }
