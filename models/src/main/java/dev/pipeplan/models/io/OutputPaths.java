@@ -41,6 +41,11 @@ public final class OutputPaths {
               + " "
               + file.resolve(exampleName));
     }
+    if (Files.isRegularFile(absolute) && !Files.isWritable(absolute)) {
+      // writing goes through a temporary file and a move, which would replace it regardless
+      throw new BadInputException(
+          option + " " + file + " is read-only; make it writable or give another " + option);
+    }
     return checkParents(option, file, absolute.getParent());
   }
 
