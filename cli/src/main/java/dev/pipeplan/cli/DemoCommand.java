@@ -396,6 +396,9 @@ final class DemoCommand implements Callable<Integer> {
 
     AccuracyTable after =
         new AccuracyTable(m.name(), CpuBackend.describeMachine(), CpuBackend.loadAverage());
+    // the calibrated profile describes the machine as it ran the runs it was fitted on
+    after.compareSpeedWith(
+        AccuracyTable.medianProbe(runs), "the runs the calibration was fitted on");
     SearchOptions calibrated = options.withProfile(calibration.calibrated());
     for (ScheduleKind kind : kinds) {
       say(out, "5/6 " + kind.id() + " with the calibrated profile:");

@@ -16,9 +16,20 @@ public final class AccuracyTable {
   private final String modelName;
   private final String machine;
   private final String loadBefore;
+
+  /**
+   * A run whose speed probe differs from the reference by more than this ran on a machine faster or
+   * slower than the one the prediction describes.
+   */
+  public static final double SPEED_SHIFT_MARGIN = 0.05;
+
   private final List<String> rows = new ArrayList<>();
+  private final List<String> names = new ArrayList<>();
+  private final List<Long> probes = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
   private String loadAfter = "";
+  private long referenceProbeNanos;
+  private String referenceName = "the median of these runs";
 
   public AccuracyTable(String modelName, String machine, String loadBefore) {
     this.modelName = Objects.requireNonNull(modelName, "modelName");
@@ -74,9 +85,47 @@ public final class AccuracyTable {
             otherCores(run.noise()),
             slowEpisodes(run.noise()),
             gradientDifference));
+    names.add(run.scheduleName());
+    probes.add(run.noise().probeMedianNanos());
     if (run.noise().busy()) {
       warnings.add(run.scheduleName() + ": " + run.noise().warning());
     }
+  }
+
+  /**
+   * Compares each run's machine speed (its speed probe's median) with {@code probeNanos}, the speed
+   * of the runs a prediction was fitted on ("the runs the calibration was fitted on"), instead of
+   * the median of this table's own runs.
+   */
+  public void compareSpeedWith(long probeNanos, String name) {
+    this.referenceProbeNanos = probeNanos;
+    this.referenceName = Objects.requireNonNull(name, "name");
+  }
+
+  /** The median of the runs' speed probes (0 when none was probed). */
+  public static long medianProbe(List<MeasuredRun> runs) {
+    return median(runs.stream().map(r -> r.noise().probeMedianNanos()).toList());
+  }
+
+  private long reference() {
+    return referenceProbeNanos > 0 ? referenceProbeNanos : median(probes);
+  }
+
+  /** The lower median of the positive values; 0 when there is none. */
+  private static long median(List<Long> values) {
+    List<Long> probed = new ArrayList<>(values.stream().filter(v -> v > 0).toList());
+    probed.sort(null);
+    return probed.isEmpty() ? 0 : probed.get((probed.size() - 1) / 2);
+  }
+
+  /** "+9% slower", "-4% faster", "+0%"; "–" without probes. */
+  private static String speedShift(long probe, long reference) {
+    if (probe <= 0 || reference <= 0) {
+      return "–";
+    }
+    double shift = (double) probe / reference - 1;
+    String word = Math.abs(shift) < 0.005 ? "" : shift > 0 ? " slower" : " faster";
+    return String.format(Locale.ROOT, "%+.0f%%%s", 100 * shift, word);
   }
 
   private static String wallOverCpu(RunNoise noise) {
@@ -129,12 +178,35 @@ public final class AccuracyTable {
         "| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
             + " | error 95% interval | action error median | action error p90"
             + " | action error on CPU time median / p90 | bubble predicted | bubble measured"
-            + " | wall over CPU | other processes (cores) | slow episodes | gradient difference |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (String row : rows) {
-      b.append(row).append('\n');
+            + " | wall over CPU | other processes (cores) | slow episodes | gradient difference"
+            + " | machine speed vs "
+            + referenceName
+            + " |\n");
+    b.append(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    long reference = reference();
+    List<String> speedWarnings = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i++) {
+      b.append(rows.get(i)).append(' ').append(speedShift(probes.get(i), reference)).append(" |\n");
+      if (probes.get(i) > 0 && reference > 0) {
+        double shift = (double) probes.get(i) / reference - 1;
+        if (Math.abs(shift) > SPEED_SHIFT_MARGIN) {
+          speedWarnings.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s: the machine ran %.0f%% %s than %s (the speed probe: a fixed GEMM timed"
+                      + " between iterations); that part of the error is the machine's, not the"
+                      + " model's",
+                  names.get(i),
+                  100 * Math.abs(shift),
+                  shift > 0 ? "slower" : "faster",
+                  referenceName));
+        }
+      }
     }
-    for (String warning : warnings) {
+    List<String> allWarnings = new ArrayList<>(warnings);
+    allWarnings.addAll(speedWarnings);
+    for (String warning : allWarnings) {
       b.append('\n').append("WARNING: ").append(warning).append('\n');
     }
     return b.toString();

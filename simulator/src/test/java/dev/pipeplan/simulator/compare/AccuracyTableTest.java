@@ -51,4 +51,66 @@ class AccuracyTableTest {
     assertThat(header.split("\\|").length).isEqualTo(row.split("\\|").length);
     assertThat(markdown).contains("before: 0.1 0.2 0.3; after: 0.4 0.5 0.6");
   }
+
+  private static Timeline ofKind(Timeline t, String kind) {
+    return new Timeline(t.source(), kind, t.deviceCount(), t.actions(), t.transfers(), t.memory());
+  }
+
+  /** A run of the table's shape whose speed probe took {@code probeNanos}. */
+  private static MeasuredRun probed(String kind, long probeNanos) {
+    List<Timeline> iterations = List.of(ofKind(measured(2_000_000), kind));
+    RunNoise noise =
+        new RunNoise(List.of(), 2, "0.1", "0.1", 0.0, 0.0, true, List.of(0.0), 0, probeNanos);
+    return new MeasuredRun(
+        "gpt-tiny",
+        kind,
+        2,
+        1,
+        1,
+        2,
+        "2,2",
+        ofKind(ComparisonTest.predicted(), kind),
+        iterations,
+        0,
+        List.of(5.0),
+        1,
+        "cpu",
+        "test machine",
+        "OMP_NUM_THREADS=1",
+        42L,
+        List.of(),
+        noise,
+        null);
+  }
+
+  @Test
+  void eachRunSaysHowFastTheMachineRanAgainstTheReferenceAndWarnsBeyondTheMargin() {
+    AccuracyTable table = new AccuracyTable("gpt-tiny", "test machine", "0.1 0.2 0.3");
+    table.compareSpeedWith(1_000_000, "the runs the calibration was fitted on");
+    table.add(probed("gpipe", 1_100_000), 0.0);
+    table.add(probed("1f1b", 1_020_000), 0.0);
+    table.add(probed("zb-h1", 0), 0.0);
+    String[] lines = table.markdown().split("\n");
+    assertThat(lines[3]).endsWith("| machine speed vs the runs the calibration was fitted on |");
+    assertThat(lines[5]).endsWith("| +10% slower |");
+    assertThat(lines[6]).endsWith("| +2% slower |");
+    assertThat(lines[7]).endsWith("| – |");
+    assertThat(lines[3].split("\\|").length).isEqualTo(lines[5].split("\\|").length);
+    String markdown = table.markdown();
+    assertThat(markdown)
+        .contains("WARNING: gpipe: the machine ran 10% slower than the runs the calibration")
+        .doesNotContain("WARNING: 1f1b");
+  }
+
+  @Test
+  void withoutAReferenceTheRunsAreComparedWithTheirOwnMedian() {
+    AccuracyTable table = new AccuracyTable("gpt-tiny", "test machine", "0.1 0.2 0.3");
+    table.add(probed("gpipe", 900_000), 0.0);
+    table.add(probed("1f1b", 1_000_000), 0.0);
+    table.add(probed("zb-h1", 1_000_000), 0.0);
+    String[] lines = table.markdown().split("\n");
+    assertThat(lines[3]).endsWith("| machine speed vs the median of these runs |");
+    assertThat(lines[5]).endsWith("| -10% faster |");
+    assertThat(lines[6]).endsWith("| +0% |");
+  }
 }
