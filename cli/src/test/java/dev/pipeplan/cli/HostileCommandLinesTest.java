@@ -128,6 +128,22 @@ class HostileCommandLinesTest {
             new PrintWriter(err, true));
     assertThat(big).as(err.toString()).isZero();
     calibrationFixtures();
+    // a torch-script export, which a report must not replace
+    StringWriter exportErr = new StringWriter();
+    int exported =
+        Main.execute(
+            new String[] {
+              "export",
+              "--plan",
+              dir.resolve("plan.json").toString(),
+              "--to",
+              "torch-script",
+              "-o",
+              dir.resolve("ts-export").toString()
+            },
+            new PrintWriter(new StringWriter(), true),
+            new PrintWriter(exportErr, true));
+    assertThat(exported).as(exportErr.toString()).isZero();
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -547,6 +563,8 @@ class HostileCommandLinesTest {
             "--dp-all-reduce",
             "--zero 1 or 2"));
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
+    c.add(
+        of("report --plan @/plan.json -o @/ts-export", "holds a torch-script export", "same kind"));
     c.add(
         of(
             "calibrate --run @/run.json --run @/run.json --profile @/tiny-profile.json -o"

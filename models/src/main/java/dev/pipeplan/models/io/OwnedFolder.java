@@ -47,6 +47,13 @@ public final class OwnedFolder implements AutoCloseable {
       "# pipeplan: the files pipeplan wrote here; it replaces this folder only if it holds nothing"
           + " else";
 
+  /**
+   * The manifest's optional second line names what pipeplan wrote there ("# kind: report output"),
+   * so that one kind of output never replaces another (a report over a torch-script export).
+   * Manifests written before it have no such line and are replaced by any kind, as before.
+   */
+  public static final String KIND_PREFIX = "# kind: ";
+
   private final String what;
   private final Path target;
   private final Path shownTarget;
@@ -102,6 +109,10 @@ public final class OwnedFolder implements AutoCloseable {
    * @param what what the folder is, for messages
    */
   public static void checkReplaceable(Path dir, Path shown, String what) {
+    checkReplaceable(dir, shown, what, true);
+  }
+
+  private static void checkReplaceable(Path dir, Path shown, String what, boolean sameKind) {
     List<String> entries = sortedNames(dir);
     if (entries.isEmpty()) {
       return;
@@ -118,7 +129,18 @@ public final class OwnedFolder implements AutoCloseable {
               + " manifest); pipeplan replaces only an empty folder or one it wrote itself."
               + " Maybe use a new folder.");
     }
-    Set<String> listed = readManifest(dir.resolve(MANIFEST), shown, what);
+    Set<String> listed = new TreeSet<>();
+    String kind = readManifest(dir.resolve(MANIFEST), shown, what, listed);
+    if (sameKind && kind != null && !kind.equals(what)) {
+      throw new BadInputException(
+          what
+              + " "
+              + shown
+              + " holds a "
+              + kind
+              + " pipeplan wrote; pipeplan replaces a folder only with the same kind of output."
+              + " Maybe use a new folder, or delete that one first.");
+    }
     for (String name : entries) {
       if (name.equals(MANIFEST)) {
         continue;
@@ -131,7 +153,7 @@ public final class OwnedFolder implements AutoCloseable {
           && Files.isDirectory(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
         // a folder pipeplan wrote whole inside this one (the demo's report/): its own manifest
         // must vouch for everything in it
-        checkReplaceable(dir.resolve(name), shown.resolve(name), what);
+        checkReplaceable(dir.resolve(name), shown.resolve(name), what, false);
         ours = true;
       }
       if (!ours) {
@@ -150,8 +172,11 @@ public final class OwnedFolder implements AutoCloseable {
     }
   }
 
-  /** The file names a manifest lists; an invalid manifest is bad input. */
-  private static Set<String> readManifest(Path manifest, Path shown, String what) {
+  /**
+   * Adds the file names a manifest lists to {@code names} and returns its kind line's kind (null
+   * when it has none); an invalid manifest is bad input.
+   */
+  private static String readManifest(Path manifest, Path shown, String what, Set<String> names) {
     List<String> lines;
     try {
       if (!Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS)) {
@@ -183,9 +208,13 @@ public final class OwnedFolder implements AutoCloseable {
               + " that pipeplan did not write (its first line is not pipeplan's header)."
               + " Maybe use a new folder.");
     }
-    Set<String> names = new TreeSet<>();
+    String kind = null;
     for (int i = 1; i < lines.size(); i++) {
       String name = lines.get(i);
+      if (i == 1 && name.startsWith(KIND_PREFIX)) {
+        kind = name.substring(KIND_PREFIX.length());
+        continue;
+      }
       if (!isPlainFileName(name) && !isOwnedSubfolder(name)) {
         throw new BadInputException(
             what
@@ -202,7 +231,7 @@ public final class OwnedFolder implements AutoCloseable {
       }
       names.add(name);
     }
-    return names;
+    return kind;
   }
 
   /** A name of a file directly in the folder: no separators, not {@code .} or {@code ..}. */
@@ -229,8 +258,12 @@ public final class OwnedFolder implements AutoCloseable {
    * The manifest's text for these entries: plain file names, and {@code name/} for a folder that
    * holds a manifest of its own.
    */
-  public static String manifest(List<String> files) {
+  public static String manifest(String kind, List<String> files) {
     StringBuilder b = new StringBuilder(MANIFEST_HEADER).append('\n');
+    if (kind.isBlank() || kind.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("not a kind: " + kind);
+    }
+    b.append(KIND_PREFIX).append(kind).append('\n');
     for (String f : files) {
       if (!(isPlainFileName(f) || isOwnedSubfolder(f)) || f.equals(MANIFEST)) {
         throw new IllegalArgumentException("not a plain file name: " + f);
@@ -252,7 +285,7 @@ public final class OwnedFolder implements AutoCloseable {
   public void commit(List<String> files) {
     Path old = null;
     try {
-      AtomicFiles.writeString(staging.resolve(MANIFEST), manifest(files));
+      AtomicFiles.writeString(staging.resolve(MANIFEST), manifest(what, files));
       shareable(staging);
       if (Files.exists(target)) {
         old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");

@@ -30,9 +30,28 @@ class OwnedFolderTest {
   void replacesAFolderWithAnOwnedSubfolder() throws Exception {
     Path out = writeNested(dir.resolve("out"));
     assertThat(Files.readAllLines(out.resolve(OwnedFolder.MANIFEST)))
-        .containsExactly(OwnedFolder.MANIFEST_HEADER, "a.txt", "sub/");
+        .containsExactly(
+            OwnedFolder.MANIFEST_HEADER, OwnedFolder.KIND_PREFIX + "test output", "a.txt", "sub/");
     writeNested(out);
     assertThat(out.resolve("sub/b.txt")).hasContent("b");
+  }
+
+  @Test
+  void oneKindOfOutputDoesNotReplaceAnother() throws Exception {
+    Path out = writeNested(dir.resolve("kinds"));
+    assertThatThrownBy(() -> OwnedFolder.open(out, "report output"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("holds a test output")
+        .hasMessageContaining("same kind");
+    assertThat(out.resolve("a.txt")).exists();
+    // a manifest from before the kind line is replaced by any kind, as it was
+    Files.writeString(
+        out.resolve(OwnedFolder.MANIFEST), OwnedFolder.MANIFEST_HEADER + "\na.txt\nsub/\n");
+    try (OwnedFolder again = OwnedFolder.open(out, "report output")) {
+      again.commit(List.of());
+    }
+    assertThat(Files.readAllLines(out.resolve(OwnedFolder.MANIFEST)))
+        .containsExactly(OwnedFolder.MANIFEST_HEADER, OwnedFolder.KIND_PREFIX + "report output");
   }
 
   @Test

@@ -71,7 +71,8 @@ class ReportFolderTest {
     List<String> written = HtmlReport.write(TestContents.of(2, 4, true), out);
     List<String> lines = Files.readAllLines(out.resolve(OwnedFolder.MANIFEST));
     assertThat(lines.get(0)).isEqualTo(OwnedFolder.MANIFEST_HEADER).contains("pipeplan");
-    assertThat(lines.subList(1, lines.size()))
+    assertThat(lines.get(1)).isEqualTo(OwnedFolder.KIND_PREFIX + "report output");
+    assertThat(lines.subList(2, lines.size()))
         .containsExactlyElementsOf(written.subList(0, written.size() - 1))
         .contains("index.html", "gantt.png", "trace.json");
     assertThat(HtmlReportTest.listing(out)).containsExactlyInAnyOrderElementsOf(written);
