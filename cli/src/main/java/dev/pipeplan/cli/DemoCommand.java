@@ -206,7 +206,21 @@ final class DemoCommand implements Callable<Integer> {
     List<ScheduleKind> kinds = new ArrayList<>();
     if (accuracy) {
       for (String kindText : accuracyKinds) {
-        kinds.add(ScheduleKind.parse(kindText));
+        ScheduleKind kind = ScheduleKind.parse(kindText);
+        if (kinds.contains(kind)) {
+          // its run files would overwrite each other
+          throw new BadInputException(
+              "--accuracy lists "
+                  + kind.id()
+                  + " twice; each kind is measured once. Maybe use --accuracy "
+                  + String.join(
+                      ",",
+                      accuracyKinds.stream()
+                          .map(t -> ScheduleKind.parse(t).id())
+                          .distinct()
+                          .toList()));
+        }
+        kinds.add(kind);
       }
     }
     String loadBefore = CpuBackend.loadAverage();

@@ -1,5 +1,6 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -14,6 +15,7 @@ import dev.pipeplan.simulator.traceimport.ImportedTrace;
 import dev.pipeplan.simulator.traceimport.RunShape;
 import dev.pipeplan.simulator.traceimport.TraceImport;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +63,17 @@ final class ImportTraceCommand implements Callable<Integer> {
     target.notInput("--plan", planFile);
     for (Path trace : traces) {
       target.notInput("TRACE", trace);
+      if (Files.isDirectory(trace)
+          && output.toAbsolutePath().normalize().startsWith(trace.toAbsolutePath().normalize())) {
+        // a traces folder is read whole: a file written into it replaces a trace, or is read as
+        // one the next time
+        throw new BadInputException(
+            "-o "
+                + output
+                + " is inside the TRACE folder "
+                + trace
+                + ", which import-trace reads whole; give a path outside it");
+      }
     }
     ImportedTrace trace = TraceImport.read(traces);
     if (planFile == null) {

@@ -42,7 +42,7 @@ public final class PlanRunner {
     public Options {
       Checks.positive("iterations", iterations);
       Checks.nonNegative("warmup", warmup);
-      Checks.positive("threads", threadsPerWorker);
+      dev.pipeplan.executor.core.command.RunOptions.checkThreads(threadsPerWorker);
       Checks.positive("learning rate", learningRate);
     }
 

@@ -88,7 +88,7 @@ public final class Profiler {
         Checks.positive("micro-batch size", b);
       }
       dev.pipeplan.executor.core.command.ProfileOptions.checkRounds(warmup, repeats);
-      Checks.positive("threads", threadsPerWorker);
+      dev.pipeplan.executor.core.command.RunOptions.checkThreads(threadsPerWorker);
       Checks.positive("concurrent workers", concurrentWorkers);
       if (concurrentWorkers > MAX_CONCURRENT_WORKERS) {
         throw new BadInputException(

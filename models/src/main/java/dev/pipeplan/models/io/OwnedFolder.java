@@ -73,7 +73,19 @@ public final class OwnedFolder implements AutoCloseable {
    * @param what what the folder is, for messages ("report output", "torch-script export")
    */
   public static OwnedFolder open(Path target, String what) {
+    if (target.toString().isBlank()) {
+      throw new BadInputException(what + " -o is empty; give a folder. Maybe use -o out/");
+    }
     Path absolute = target.toAbsolutePath().normalize();
+    if (absolute.equals(Path.of("").toAbsolutePath().normalize())) {
+      // the folder is replaced by moving a new one into place: the shell would sit in a deleted one
+      throw new BadInputException(
+          what
+              + " "
+              + target
+              + " is the current folder, which pipeplan would replace under your shell. Maybe use"
+              + " -o out/");
+    }
     if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
       throw new BadInputException(
           what + " " + target + " is a file, not a folder. Maybe use -o " + target + "-out/");

@@ -354,6 +354,27 @@ public final class PlanReport {
               + planShape
               + ". Maybe pass the run that 'pipeplan run' wrote for this plan.");
     }
+    String[][] fields = {
+      {"modelName", plan.model().name(), run.modelName()},
+      {
+        "microBatchSize",
+        Integer.toString(plan.microBatchSize()),
+        Integer.toString(run.microBatchSize())
+      },
+      {"partition", plan.partition().toString(), run.partition()}
+    };
+    for (String[] f : fields) {
+      if (!f[1].equals(f[2])) {
+        throw new BadInputException(
+            "the measured run's "
+                + f[0]
+                + " is '"
+                + f[2]
+                + "' but the plan's is '"
+                + f[1]
+                + "'. Maybe pass the run that 'pipeplan run' wrote for this plan.");
+      }
+    }
   }
 
   private static long peakOf(PredictedMetrics metrics, int device, long fallback) {

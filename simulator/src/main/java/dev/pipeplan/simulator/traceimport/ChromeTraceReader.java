@@ -104,6 +104,17 @@ final class ChromeTraceReader {
     f.number(e, name, where);
     BigDecimal nanos =
         e.get(name).decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_EVEN);
+    if (nanos.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+      throw new BadInputException(
+          where
+              + ": field '"
+              + name
+              + "' is "
+              + e.get(name).asText()
+              + " microseconds, beyond what a trace can hold ("
+              + Long.MAX_VALUE / 1000
+              + ")");
+    }
     return nanos.longValueExact();
   }
 

@@ -102,6 +102,19 @@ public final class RunOptions {
     return warmup;
   }
 
+  /**
+   * The most native threads a worker may ask for: beyond it a run only oversubscribes the cores.
+   */
+  public static final int MAX_THREADS_PER_WORKER = 256;
+
+  /** Refuses a thread count outside 1..{@link #MAX_THREADS_PER_WORKER}, naming the option. */
+  public static void checkThreads(int threads) {
+    if (threads < 1 || threads > MAX_THREADS_PER_WORKER) {
+      throw new dev.pipeplan.models.BadInputException(
+          "--threads must be between 1 and " + MAX_THREADS_PER_WORKER + ", got " + threads);
+    }
+  }
+
   public int threads() {
     return threads;
   }
