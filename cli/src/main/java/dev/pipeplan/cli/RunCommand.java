@@ -73,6 +73,23 @@ final class RunCommand implements Callable<Integer> {
     target.announceCreated(out);
     out.println("wrote " + output);
     out.flush();
+    for (int i = 0; i < run.losses().size(); i++) {
+      if (!Double.isFinite(run.losses().get(i))) {
+        // the timings stand; the training they timed does not
+        spec.commandLine()
+            .getErr()
+            .println(
+                "warning: the loss is "
+                    + run.losses().get(i)
+                    + " from measured iteration "
+                    + (i + 1)
+                    + ": training diverged at --lr "
+                    + options.learningRate()
+                    + ". The times are still measured; maybe use a smaller --lr");
+        spec.commandLine().getErr().flush();
+        break;
+      }
+    }
     return Main.EXIT_OK;
   }
 }

@@ -564,6 +564,7 @@ class HostileCommandLinesTest {
             "--zero 1 or 2"));
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
+    c.add(of("report --plan @/run.json -o @/rq", "is a measured run", "not a plan"));
     c.add(of("run --plan @/plan.json --threads 1000000 -o @/r.json", "--threads", "256"));
     c.add(
         of("report --plan @/plan.json -o @/ts-export", "holds a torch-script export", "same kind"));

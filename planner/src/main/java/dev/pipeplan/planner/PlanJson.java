@@ -2,6 +2,7 @@ package dev.pipeplan.planner;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dev.pipeplan.models.BadInputException;
@@ -63,8 +64,38 @@ public final class PlanJson {
     return type == null ? "another value" : type.getSimpleName();
   }
 
+  /**
+   * Names the kind of a pipeplan file given where a plan belongs (a run, a timeline, a model),
+   * which the plan reader would otherwise refuse with a message about its first unexpected field.
+   */
+  private static void refuseOtherFormats(String text, String source) {
+    JsonNode root;
+    try {
+      root = Json.json().readTree(text);
+    } catch (JsonProcessingException e) {
+      return; // the plan reader names the syntax error
+    }
+    if (root != null && root.path("format").isTextual()) {
+      String format = root.path("format").asText();
+      String kind =
+          switch (format) {
+            case "pipeplan-run" -> "a measured run (from 'pipeplan run')";
+            case "pipeplan-timeline" -> "a timeline (from 'pipeplan simulate --timeline')";
+            case "pipeplan-model" -> "a model file (from 'pipeplan models import')";
+            default -> "a file of format '" + format + "'";
+          };
+      throw new BadInputException(
+          "plan file "
+              + source
+              + " is "
+              + kind
+              + ", not a plan. Maybe give the file 'pipeplan plan -o' wrote");
+    }
+  }
+
   /** Parses plan JSON text; {@code source} names it in error messages. */
   public static Plan parse(String text, String source) {
+    refuseOtherFormats(text, source);
     Plan plan;
     try {
       plan = Json.json().readValue(text, Plan.class);
