@@ -144,6 +144,15 @@ class HostileCommandLinesTest {
             new PrintWriter(new StringWriter(), true),
             new PrintWriter(exportErr, true));
     assertThat(exported).as(exportErr.toString()).isZero();
+    // the plan with its micro-batch size edited far past what its stored prediction describes
+    com.fasterxml.jackson.databind.node.ObjectNode edited =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            dev.pipeplan.models.io.Json.json().readTree(plan);
+    int m = edited.get("microBatchCount").asInt();
+    edited.put("microBatchSize", 1_000_000);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) edited.get("training"))
+        .put("globalBatch", 1_000_000 * m);
+    Files.writeString(dir.resolve("plan-b-huge.json"), dev.pipeplan.models.io.Json.write(edited));
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -565,6 +574,11 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
     c.add(of("report --plan @/run.json -o @/rq", "is a measured run", "not a plan"));
+    c.add(
+        of(
+            "run --plan @/plan-b-huge.json -o @/r.json",
+            "micro-batch size 1000000",
+            "the plan is not run"));
     c.add(of("run --plan @/plan.json --threads 1000000 -o @/r.json", "--threads", "256"));
     c.add(
         of("report --plan @/plan.json -o @/ts-export", "holds a torch-script export", "same kind"));

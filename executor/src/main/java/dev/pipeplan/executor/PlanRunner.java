@@ -10,6 +10,7 @@ import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.executor.cpu.Nd4jOps;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
+import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.MeasuredRun;
@@ -110,6 +111,44 @@ public final class PlanRunner {
               needed / GIB,
               availableBytes / GIB,
               plan.parallelism().pp()));
+    }
+    // the stored prediction may be stale (a hand-edited micro-batch size): the model itself sets a
+    // floor, every layer's activations of one micro-batch beside the weights and gradients, in fp32
+    ModelSpec model = plan.model();
+    int b = plan.microBatchSize();
+    double fp32 = 4.0 / model.dtype().bytes();
+    double perSample = 0;
+    double weights = 0;
+    for (var layer : model.layers()) {
+      perSample += (layer.savedActivationBytes() + layer.outputBytes()) * fp32;
+      weights += layer.parameterCount() * 4.0 * 2;
+      long elements = layer.outputBytes() / Math.max(1, model.dtype().bytes());
+      if ((double) elements * b > Integer.MAX_VALUE) {
+        throw new BadInputException(
+            String.format(
+                Locale.ROOT,
+                "the plan's micro-batch size %d makes layer %s's output %.3g elements, over the %d"
+                    + " one CPU tensor can index; the plan is not run. Maybe plan with a smaller"
+                    + " --microbatch-size.",
+                b,
+                layer.name(),
+                (double) elements * b,
+                Integer.MAX_VALUE));
+      }
+    }
+    double floor = perSample * b + weights;
+    if (floor > availableBytes) {
+      throw new BadInputException(
+          String.format(
+              Locale.ROOT,
+              "the plan's micro-batch size %d needs at least %.1f GiB for model %s (one micro-batch"
+                  + " of every layer's activations, and the weights and gradients, in fp32), over the %.1f"
+                  + " GiB this machine gives the CPU executor; the plan is not run. Maybe plan with a"
+                  + " smaller --microbatch-size.",
+              b,
+              floor / GIB,
+              model.name(),
+              availableBytes / GIB));
     }
   }
 
