@@ -153,6 +153,15 @@ class HostileCommandLinesTest {
     ((com.fasterxml.jackson.databind.node.ObjectNode) edited.get("training"))
         .put("globalBatch", 1_000_000 * m);
     Files.writeString(dir.resolve("plan-b-huge.json"), dev.pipeplan.models.io.Json.write(edited));
+    // the plan with a sequence past gpt-tiny's 64 learned positions
+    com.fasterxml.jackson.databind.node.ObjectNode longer =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            dev.pipeplan.models.io.Json.json().readTree(plan);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) longer.get("model"))
+        .put("sequenceLength", 4096);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) longer.get("training"))
+        .put("sequenceLength", 4096);
+    Files.writeString(dir.resolve("plan-long.json"), dev.pipeplan.models.io.Json.write(longer));
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -574,6 +583,7 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
     c.add(of("report --plan @/run.json -o @/rq", "is a measured run", "not a plan"));
+    c.add(of("run --plan @/plan-long.json -o @/r.json", "4096", "64 learned positions"));
     c.add(
         of(
             "run --plan @/plan-b-huge.json -o @/r.json",

@@ -1,6 +1,8 @@
 package dev.pipeplan.planner;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.LayerShape;
+import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,22 @@ public final class PlanValidator {
     List<String> out = new ArrayList<>();
     Parallelism par = plan.parallelism();
     int stages = plan.partition().stageCount();
+    int seq = plan.model().sequenceLength();
+    for (LayerSpec layer : plan.model().layers()) {
+      if (layer.shape() instanceof LayerShape.Embedding e
+          && e.positions().isPresent()
+          && e.positions().getAsLong() > 0
+          && seq > e.positions().getAsLong()) {
+        out.add(
+            "the model's sequenceLength "
+                + seq
+                + " exceeds layer '"
+                + layer.name()
+                + "''s "
+                + e.positions().getAsLong()
+                + " learned positions");
+      }
+    }
     if (plan.partition().layerCount() != plan.model().layerCount()) {
       out.add(
           "partition covers "
