@@ -3,6 +3,7 @@ package dev.pipeplan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,23 +147,22 @@ class HostileCommandLinesTest {
             new PrintWriter(exportErr, true));
     assertThat(exported).as(exportErr.toString()).isZero();
     // the plan with its micro-batch size edited far past what its stored prediction describes
-    com.fasterxml.jackson.databind.node.ObjectNode edited =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            dev.pipeplan.models.io.Json.json().readTree(plan);
-    int m = edited.get("microBatchCount").asInt();
-    edited.put("microBatchSize", 1_000_000);
-    ((com.fasterxml.jackson.databind.node.ObjectNode) edited.get("training"))
-        .put("globalBatch", 1_000_000 * m);
-    Files.writeString(dir.resolve("plan-b-huge.json"), dev.pipeplan.models.io.Json.write(edited));
+    writeEdited(
+        plan,
+        "plan-b-huge.json",
+        root -> {
+          int m = root.get("microBatchCount").asInt();
+          root.put("microBatchSize", 1_000_000);
+          ((ObjectNode) root.get("training")).put("globalBatch", 1_000_000 * m);
+        });
     // the plan with a sequence past gpt-tiny's 64 learned positions
-    com.fasterxml.jackson.databind.node.ObjectNode longer =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            dev.pipeplan.models.io.Json.json().readTree(plan);
-    ((com.fasterxml.jackson.databind.node.ObjectNode) longer.get("model"))
-        .put("sequenceLength", 4096);
-    ((com.fasterxml.jackson.databind.node.ObjectNode) longer.get("training"))
-        .put("sequenceLength", 4096);
-    Files.writeString(dir.resolve("plan-long.json"), dev.pipeplan.models.io.Json.write(longer));
+    writeEdited(
+        plan,
+        "plan-long.json",
+        root -> {
+          ((ObjectNode) root.get("model")).put("sequenceLength", 4096);
+          ((ObjectNode) root.get("training")).put("sequenceLength", 4096);
+        });
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -616,6 +617,14 @@ class HostileCommandLinesTest {
             "pp=1 has no form of dualpipev",
             "--pp 2"));
     return c.stream();
+  }
+
+  /** Writes {@code file}: the plan JSON with {@code edit} applied to its root. */
+  private static void writeEdited(String plan, String file, Consumer<ObjectNode> edit)
+      throws IOException {
+    ObjectNode root = (ObjectNode) dev.pipeplan.models.io.Json.json().readTree(plan);
+    edit.accept(root);
+    Files.writeString(dir.resolve(file), dev.pipeplan.models.io.Json.write(root));
   }
 
   /** Writes {@code file} with 'pipeplan plan' of gpt-tiny on {@code clusterAndOptions}. */
