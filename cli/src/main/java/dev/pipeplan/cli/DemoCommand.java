@@ -225,6 +225,20 @@ final class DemoCommand implements Callable<Integer> {
     }
     String loadBefore = CpuBackend.loadAverage();
 
+    try {
+      Profiler.checkFitsThisMachine(m, Profiler.Options.defaults().withConcurrentWorkers(p));
+    } catch (BadInputException e) {
+      // the profiler's message names its own options, which demo does not have
+      throw new BadInputException(
+          "model "
+              + m.name()
+              + " is too large for the CPU demo: "
+              + e.getMessage().replaceFirst(" Maybe use smaller micro-batch sizes\\.$", "")
+              + " Maybe use --model gpt-tiny or gpt-small-cpu, or plan it without running:"
+              + " 'pipeplan plan --model "
+              + m.name()
+              + " ...'.");
+    }
     say(
         out,
         "1/6 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");

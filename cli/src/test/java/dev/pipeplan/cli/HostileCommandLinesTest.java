@@ -583,6 +583,7 @@ class HostileCommandLinesTest {
             "--zero 1 or 2"));
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
+    c.add(of("demo --model llama2-7b -o @/demo-big", "too large for the CPU demo", "gpt-tiny"));
     c.add(of("report --plan @/run.json -o @/rq", "is a measured run", "not a plan"));
     c.add(of("run --plan @/plan-long.json -o @/r.json", "4096", "64 learned positions"));
     c.add(

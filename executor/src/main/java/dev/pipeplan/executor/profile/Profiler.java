@@ -135,6 +135,11 @@ public final class Profiler {
    * and output, beside its weights and gradients. A huge micro-batch size would otherwise end,
    * after a while, in an out-of-memory error.
    */
+  /** {@link #checkFitsThisMachine} against this machine's memory, before any work. */
+  public static void checkFitsThisMachine(ModelSpec model, Options options) {
+    checkFitsThisMachine(model, options, dev.pipeplan.executor.PlanRunner.machineMemoryBytes());
+  }
+
   static void checkFitsThisMachine(ModelSpec model, Options options, long availableBytes) {
     int largest = 0;
     for (int b : options.microBatchSizes()) {
