@@ -554,6 +554,15 @@ public final class DeviceCalibration {
           "--global-batch", "globalBatch",
           "--schedules", "schedule");
 
+  /** Any of {@link #RUN_FIELDS}' options, as a whole word. */
+  private static final Pattern RUN_FIELD_OPTION =
+      Pattern.compile(
+          RUN_FIELDS.keySet().stream()
+                  .sorted()
+                  .map(Pattern::quote)
+                  .collect(java.util.stream.Collectors.joining("|", "(", ")"))
+              + "(?![\\w-])");
+
   /**
    * A search message in the terms of the runs file: the run gave fields, not command-line options
    * ("drop --virtual-stages" would send the reader to an option they never typed).
@@ -567,10 +576,7 @@ public final class DeviceCalibration {
               + " Check the run's tp, pp, microBatchSize, globalBatch, schedule and virtualStages"
               + " against its source.";
     }
-    Matcher m =
-        Pattern.compile(
-                "--(pp|tp|virtual-stages|microbatch-size|microbatches|global-batch|schedules)\\b")
-            .matcher(message);
+    Matcher m = RUN_FIELD_OPTION.matcher(message);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       m.appendReplacement(out, Matcher.quoteReplacement(RUN_FIELDS.get(m.group())));

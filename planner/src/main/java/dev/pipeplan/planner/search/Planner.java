@@ -732,7 +732,7 @@ public final class Planner {
       if (layer.shape() instanceof LayerShape.TransformerBlock block) {
         long heads = block.heads().orElse(0);
         long kvHeads = block.kvHeads().orElse(heads);
-        if (heads <= 0 || heads % tp != 0 || (kvHeads % tp != 0 && tp % kvHeads != 0)) {
+        if (!splitsAttention(heads, kvHeads, tp)) {
           throw new BadInputException(
               "--tp "
                   + tp
@@ -749,6 +749,14 @@ public final class Planner {
         return;
       }
     }
+  }
+
+  /**
+   * Whether tp ranks can split the attention: tp divides the heads, and the key/value heads divide
+   * among the ranks or are replicated across them.
+   */
+  private static boolean splitsAttention(long heads, long kvHeads, int tp) {
+    return heads > 0 && heads % tp == 0 && (kvHeads % tp == 0 || tp % kvHeads == 0);
   }
 
   /**
@@ -774,11 +782,7 @@ public final class Planner {
       boolean fits =
           perNode % tp == 0
               && cluster.deviceCount() % tp == 0
-              && (tp == 1
-                  || (!measured
-                      && heads > 0
-                      && heads % tp == 0
-                      && (kvHeads % tp == 0 || tp % kvHeads == 0)));
+              && (tp == 1 || (!measured && splitsAttention(heads, kvHeads, tp)));
       if (fits && (options.fixedTp().isEmpty() || options.fixedTp().orElse(0) == tp)) {
         out.add(tp);
       }

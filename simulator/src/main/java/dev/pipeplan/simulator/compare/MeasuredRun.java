@@ -4,9 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.Provenance;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
-import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -137,8 +135,8 @@ public record MeasuredRun(
       String what, Timeline timeline, String scheduleName, int pipelineDevices) {
     // an imported trace's timelines name their source ("pytorch"), not a kind: only kinds compare
     boolean bothKinds =
-        Arrays.stream(ScheduleKind.values()).anyMatch(k -> k.id().equals(timeline.scheduleName()))
-            && Arrays.stream(ScheduleKind.values()).anyMatch(k -> k.id().equals(scheduleName));
+        ScheduleKind.byId(timeline.scheduleName()).isPresent()
+            && ScheduleKind.byId(scheduleName).isPresent();
     if (bothKinds && !timeline.scheduleName().equals(scheduleName)) {
       throw new BadInputException(
           "run "
@@ -159,17 +157,7 @@ public record MeasuredRun(
               + pipelineDevices
               + "; they must match");
     }
-    for (TimedAction a : timeline.actions()) {
-      if (a.device() < 0 || a.device() >= pipelineDevices) {
-        throw new BadInputException(
-            "run "
-                + what
-                + " has an action on device "
-                + a.device()
-                + ", outside 0.."
-                + (pipelineDevices - 1));
-      }
-    }
+    // each action's device is within the timeline's devices: Timeline checks that
   }
 
   /** A run whose plan's provenance is not (yet) known. */

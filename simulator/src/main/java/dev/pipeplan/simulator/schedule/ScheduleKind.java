@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import dev.pipeplan.models.BadInputException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Every schedule kind pipeplan can generate, with the name used on the command line and in plan
@@ -134,15 +135,24 @@ public enum ScheduleKind {
   @JsonCreator
   public static ScheduleKind parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-    for (ScheduleKind k : values()) {
-      if (k.id.equals(t)) {
-        return k;
-      }
+    Optional<ScheduleKind> found = byId(t);
+    if (found.isPresent()) {
+      return found.get();
     }
     StringBuilder names = new StringBuilder();
     for (ScheduleKind k : values()) {
       names.append(names.length() == 0 ? "" : ", ").append(k.id);
     }
     throw new BadInputException("schedule kind '" + text + "' is unknown; use one of " + names);
+  }
+
+  /** The kind whose id is exactly {@code id} ("1f1b"); empty for any other name ("pytorch"). */
+  public static Optional<ScheduleKind> byId(String id) {
+    for (ScheduleKind k : values()) {
+      if (k.id.equals(id)) {
+        return Optional.of(k);
+      }
+    }
+    return Optional.empty();
   }
 }

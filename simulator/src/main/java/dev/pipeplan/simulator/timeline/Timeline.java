@@ -1,5 +1,6 @@
 package dev.pipeplan.simulator.timeline;
 
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import java.util.List;
 import java.util.Objects;
@@ -31,6 +32,17 @@ public record Timeline(
     Checks.nonBlank("timeline scheduleName", scheduleName);
     Checks.positive("timeline deviceCount", deviceCount);
     actions = List.copyOf(Objects.requireNonNull(actions, "actions"));
+    for (TimedAction a : actions) {
+      if (a.device() < 0 || a.device() >= deviceCount) {
+        throw new BadInputException(
+            "timeline action "
+                + a.action()
+                + " is on device "
+                + a.device()
+                + ", outside 0.."
+                + (deviceCount - 1));
+      }
+    }
     transfers = List.copyOf(Objects.requireNonNull(transfers, "transfers"));
     memory = List.copyOf(Objects.requireNonNull(memory, "memory"));
   }
