@@ -42,13 +42,21 @@ public final class MipPartitioner {
 
   private MipPartitioner() {}
 
-  /** The integer strategy this solver uses: sequential, cut-free, exact gap. */
+  /**
+   * The integer strategy this solver uses: sequential, cut-free, exact gap. ojalgo's strategy may
+   * still choose to cut rather than branch at a node and then reads the GMI configuration: a null
+   * one failed there (a NullPointerException, seen once in CI), so the configuration is one that
+   * admits no cut (no variable is more than 0.5 from an integer, and no cut violates by 10^300).
+   */
   @SuppressWarnings("unchecked")
   public static IntegerStrategy exactStrategy() {
     return IntegerStrategy.newConfigurable()
         .withParallelism(() -> 1)
         .withPriorityDefinitions(NodeKey.DEPTH_FIRST_SEARCH)
-        .withGMICutConfiguration(null)
+        .withGMICutConfiguration(
+            new IntegerStrategy.GMICutConfiguration()
+                .withFractionality(0.5)
+                .withViolation(new java.math.BigDecimal("1e300")))
         .withGapTolerance(NumberContext.of(16, 16));
   }
 
