@@ -2,6 +2,7 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
@@ -107,6 +108,16 @@ final class MemoryOptions {
               + " param.grad, fp16 Megatron before 2022-09).")
   String gradientAccumulation = "fused";
 
+  @Option(
+      names = "--cross-entropy",
+      paramLabel = "IMPL",
+      description =
+          "How the loss over the vocabulary runs: unfused (default: one fp32 kernel per step, the"
+              + " engines' default, keeping fp32 logits) or fused (TransformerEngine's kernels,"
+              + " Megatron-Core's --cross-entropy-loss-fusion --cross-entropy-fusion-impl te: two"
+              + " passes over the 16-bit logits, which hold their own gradient).")
+  String crossEntropy = "unfused";
+
   /** The training with these modes. */
   TrainingSpec apply(TrainingSpec training) {
     OptimizerSharding sharding = OptimizerSharding.parse("--zero", zero);
@@ -130,6 +141,7 @@ final class MemoryOptions {
         .withGradientSyncAfterBackward(!dataParallelOverlap)
         .withGradientAllReduce(dataParallelAllReduce)
         .withGradientAccumulation(
-            GradientAccumulation.parse("--grad-accumulation", gradientAccumulation));
+            GradientAccumulation.parse("--grad-accumulation", gradientAccumulation))
+        .withCrossEntropy(CrossEntropy.parse("--cross-entropy", crossEntropy));
   }
 }

@@ -330,6 +330,10 @@ class HostileCommandLinesTest {
             "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --grad-accumulation lazy",
             "--grad-accumulation 'lazy' is not a gradient accumulation"));
     c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --cross-entropy liger",
+            "--cross-entropy 'liger' is not a cross-entropy implementation; use unfused or fused"));
+    c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
     c.add(

@@ -41,6 +41,8 @@ import java.util.Objects;
  * @param gradientAccumulation how each micro-batch's weight gradients are accumulated and in which
  *     dtype they are reduced; null means {@link GradientAccumulation#FUSED}, which is left out of
  *     files (as in files written before it existed)
+ * @param crossEntropy how the loss over the vocabulary runs; null means {@link
+ *     CrossEntropy#UNFUSED}, which is left out of files (as in files written before it existed)
  */
 public record TrainingSpec(
     int globalBatch,
@@ -59,7 +61,9 @@ public record TrainingSpec(
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
         boolean gradientAllReduce,
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = FusedFilter.class)
-        GradientAccumulation gradientAccumulation) {
+        GradientAccumulation gradientAccumulation,
+    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = UnfusedFilter.class)
+        CrossEntropy crossEntropy) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -70,6 +74,39 @@ public record TrainingSpec(
     optimizerSharding = optimizerSharding == null ? OptimizerSharding.NONE : optimizerSharding;
     gradientAccumulation =
         gradientAccumulation == null ? GradientAccumulation.FUSED : gradientAccumulation;
+    crossEntropy = crossEntropy == null ? CrossEntropy.UNFUSED : crossEntropy;
+  }
+
+  /** Every mode but the cross-entropy, which is unfused. */
+  public TrainingSpec(
+      int globalBatch,
+      int sequenceLength,
+      DType dtype,
+      Optimizer optimizer,
+      Recompute recompute,
+      Attention attention,
+      OptimizerSharding optimizerSharding,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      boolean blockingSends,
+      boolean gradientSyncAfterBackward,
+      boolean gradientAllReduce,
+      GradientAccumulation gradientAccumulation) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blockingSends,
+        gradientSyncAfterBackward,
+        gradientAllReduce,
+        gradientAccumulation,
+        CrossEntropy.UNFUSED);
   }
 
   /**
@@ -79,6 +116,19 @@ public record TrainingSpec(
     @Override
     public boolean equals(Object value) {
       return value == null || value == GradientAccumulation.FUSED;
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
+  }
+
+  /** Leaves the default cross-entropy out of a written file, as {@link FusedFilter} does. */
+  static final class UnfusedFilter {
+    @Override
+    public boolean equals(Object value) {
+      return value == null || value == CrossEntropy.UNFUSED;
     }
 
     @Override
@@ -208,6 +258,12 @@ public record TrainingSpec(
     return with(c -> c.gradientAccumulation = accumulation);
   }
 
+  /** A copy whose loss over the vocabulary runs this way. */
+  public TrainingSpec withCrossEntropy(CrossEntropy implementation) {
+    Objects.requireNonNull(implementation, "crossEntropy");
+    return with(c -> c.crossEntropy = implementation);
+  }
+
   /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
   private TrainingSpec with(java.util.function.Consumer<Modes> change) {
     Modes m = new Modes(this);
@@ -225,7 +281,8 @@ public record TrainingSpec(
         m.blockingSends,
         m.gradientSyncAfterBackward,
         m.gradientAllReduce,
-        m.gradientAccumulation);
+        m.gradientAccumulation,
+        m.crossEntropy);
   }
 
   /** The memory and communication modes of a spec, to change some of them in a copy. */
@@ -239,6 +296,7 @@ public record TrainingSpec(
     boolean gradientSyncAfterBackward;
     boolean gradientAllReduce;
     GradientAccumulation gradientAccumulation;
+    CrossEntropy crossEntropy;
 
     Modes(TrainingSpec spec) {
       recompute = spec.recompute;
@@ -250,6 +308,7 @@ public record TrainingSpec(
       gradientSyncAfterBackward = spec.gradientSyncAfterBackward;
       gradientAllReduce = spec.gradientAllReduce;
       gradientAccumulation = spec.gradientAccumulation;
+      crossEntropy = spec.crossEntropy;
     }
   }
 
@@ -325,6 +384,9 @@ public record TrainingSpec(
     }
     if (gradientAccumulation != GradientAccumulation.FUSED) {
       sb.append(", gradient accumulation ").append(gradientAccumulation.id());
+    }
+    if (crossEntropy != CrossEntropy.UNFUSED) {
+      sb.append(", cross-entropy ").append(crossEntropy.id());
     }
     return sb.toString();
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelLimits;
@@ -39,7 +40,8 @@ public final class TrainingFile {
           "blockingSends",
           "gradientSyncAfterBackward",
           "gradientAllReduce",
-          "gradientAccumulation");
+          "gradientAccumulation",
+          "crossEntropy");
   private static final List<String> OPTIMIZER_FIELDS =
       List.of("name", "gradientBytesPerParameter", "stateBytesPerParameter");
 
@@ -128,6 +130,9 @@ public final class TrainingFile {
             "gradientAccumulation",
             GradientAccumulation.FUSED,
             t -> GradientAccumulation.parse("gradientAccumulation", t));
+    CrossEntropy crossEntropy =
+        optional(
+            root, "crossEntropy", CrossEntropy.UNFUSED, t -> CrossEntropy.parse("crossEntropy", t));
     return new TrainingSpec(
         globalBatch,
         (int) seq,
@@ -141,7 +146,8 @@ public final class TrainingFile {
         blockingSends,
         syncAfter,
         allReduce,
-        accumulation);
+        accumulation,
+        crossEntropy);
   }
 
   /** An optional text field parsed, or {@code absent} without it; a bad value is an error there. */
@@ -194,6 +200,9 @@ public final class TrainingFile {
     }
     if (spec.gradientAccumulation() != GradientAccumulation.FUSED) {
       root.put("gradientAccumulation", spec.gradientAccumulation().id());
+    }
+    if (spec.crossEntropy() != CrossEntropy.UNFUSED) {
+      root.put("crossEntropy", spec.crossEntropy().id());
     }
     return root;
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.Optimizer;
@@ -48,6 +49,29 @@ class TrainingFileTest {
         .hasMessageContaining("gradientAccumulation")
         .hasMessageContaining("'lazy'")
         .hasMessageContaining("fused, fp32-add, fp32-cast-add or in-place");
+  }
+
+  @Test
+  void theCrossEntropyRoundTripsAndTheDefaultStaysOutOfTheFile() {
+    TrainingSpec unfused =
+        new TrainingSpec(64, 1024, DType.BF16, Optimizer.adamMixedPrecision(), true);
+    assertThat(unfused.crossEntropy()).isEqualTo(CrossEntropy.UNFUSED);
+    assertThat(Json.write(TrainingFile.toTree(unfused))).doesNotContain("crossEntropy");
+    TrainingSpec fused = unfused.withCrossEntropy(CrossEntropy.FUSED);
+    String json = Json.write(TrainingFile.toTree(fused));
+    assertThat(json).contains("\"crossEntropy\" : \"fused\"");
+    assertThat(TrainingFile.fromNode(InputNode.parse("t.json", json, false))).isEqualTo(fused);
+    assertThat(fused.describeMemoryModes(1, 1)).endsWith(", cross-entropy fused");
+    assertThatThrownBy(
+            () ->
+                TrainingFile.fromNode(
+                    InputNode.parse(
+                        "t.json", "{\"globalBatch\": 8, \"crossEntropy\": \"liger\"}", false)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("t.json")
+        .hasMessageContaining("crossEntropy")
+        .hasMessageContaining("'liger'")
+        .hasMessageContaining("unfused or fused");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.pipeplan.planner.calibrate;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelSpec;
@@ -60,6 +61,7 @@ public final class TrainingRuns {
           "dpCommOverlap",
           "gradientReduce",
           "gradientAccumulation",
+          "crossEntropy",
           "iterationSeconds");
 
   private TrainingRuns() {}
@@ -138,7 +140,13 @@ public final class TrainingRuns {
                 () ->
                     GradientAccumulation.parse(
                         "gradientAccumulation",
-                        n.optionalString("gradientAccumulation").orElse("fused"))));
+                        n.optionalString("gradientAccumulation").orElse("fused"))),
+            parsed(
+                n,
+                "crossEntropy",
+                () ->
+                    CrossEntropy.parse(
+                        "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))));
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
     if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {

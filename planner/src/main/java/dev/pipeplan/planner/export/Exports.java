@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.Recompute;
@@ -427,6 +428,9 @@ public final class Exports {
     }
     if (plan.parallelism().tp() > 1 && plan.training().tensorParallelOverlap()) {
       b.append("  --tp-comm-overlap\n");
+    }
+    if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
+      b.append("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
     }
     b.append(")\n");
     return b.toString();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.Provenance;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -48,6 +49,39 @@ class ExportsTest {
     String args = Exports.megatron(PlanFixtures.interleavedPlan());
     assertThat(args).isEqualTo(golden("/golden/export/megatron-interleaved.sh"));
     assertThat(args).contains("--pipeline-model-parallel-layout \"E|t|t|L\"");
+  }
+
+  @Test
+  void megatronFusesTheCrossEntropyAsPlanned() {
+    Plan base = PlanFixtures.interleavedPlan();
+    assertThat(Exports.megatron(base)).doesNotContain("--cross-entropy");
+    Plan fused =
+        new Plan(
+            Plan.FORMAT_VERSION,
+            base.model(),
+            base.training().withCrossEntropy(CrossEntropy.FUSED),
+            base.cluster(),
+            base.parallelism(),
+            base.microBatchSize(),
+            base.microBatchCount(),
+            base.scheduleKind(),
+            base.virtualStages(),
+            base.groupSize(),
+            base.maxInFlightMicroBatches(),
+            base.partition(),
+            base.stageToDevice(),
+            base.placement(),
+            base.stageCosts(),
+            base.links(),
+            base.predicted(),
+            base.reason(),
+            base.runnersUp(),
+            base.pareto(),
+            base.search(),
+            Provenance.unrecorded(),
+            false);
+    assertThat(Exports.megatron(fused))
+        .contains("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
   }
 
   @Test

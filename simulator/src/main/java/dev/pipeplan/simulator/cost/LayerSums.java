@@ -2,6 +2,7 @@ package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.ActivationBytes;
 import dev.pipeplan.models.BlockPart;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
@@ -47,6 +48,12 @@ final class LayerSums {
   private final long[] attentionDropout;
   private final long[] flashStatistics;
 
+  /**
+   * The fp32 logits an LM head (or a vocabulary slice of it) keeps for its backward, 4·s·v per
+   * sample, part of its tensor-sharded bytes: what a fused cross-entropy keeps in 16 bits instead.
+   */
+  private final long[] headLogits;
+
   /** Per layer, what full recomputation keeps: its input, the previous layer's output. */
   private final long[] layerInputs;
 
@@ -69,6 +76,7 @@ final class LayerSums {
     attentionScores = new long[n + 1];
     attentionDropout = new long[n + 1];
     flashStatistics = new long[n + 1];
+    headLogits = new long[n + 1];
     layerInputs = new long[n + 1];
     attentionCoreFlops = new double[n + 1];
     blocks = new long[n + 1];
@@ -90,6 +98,7 @@ final class LayerSums {
       attentionScores[i + 1] = attentionScores[i] + a.attentionScoreBytes();
       attentionDropout[i + 1] = attentionDropout[i] + a.attentionDropoutBytes();
       flashStatistics[i + 1] = flashStatistics[i] + a.flashStatisticsBytes();
+      headLogits[i + 1] = headLogits[i] + fp32Logits(layer);
       layerInputs[i + 1] = layerInputs[i] + (i == 0 ? 0 : model.layer(i - 1).outputBytes());
       boolean block = layer.kind() == LayerKind.TRANSFORMER_BLOCK;
       // QKᵀ and softmax·V, 2·s²·h each: what selective recomputation runs again.
@@ -118,6 +127,20 @@ final class LayerSums {
 
   ModelSpec model() {
     return model;
+  }
+
+  /**
+   * A head's fp32 logits per sample, 4·s·v with v its (slice's) vocabulary, at most its
+   * tensor-sharded bytes; 0 for other layers and heads without their dimensions.
+   */
+  private static long fp32Logits(LayerSpec layer) {
+    if (layer.shape() instanceof LayerShape.LmHead head
+        && head.vocab().isPresent()
+        && head.seq().isPresent()) {
+      double logits = 4.0 * head.seq().getAsLong() * head.vocab().getAsLong();
+      return (long) Math.min(logits, layer.activations().tensorShardedBytes());
+    }
+    return 0;
   }
 
   double forwardFlops(int first, int end) {
@@ -184,7 +207,8 @@ final class LayerSums {
    *   <li>activations per micro-batch of b samples, from each layer's {@link ActivationBytes}: the
    *       tensor-sharded part / t, the sequence-sharded part and the dropout masks / t only with
    *       sequence parallelism, the a·s² score tensors only for eager attention without selective
-   *       recomputation (flash keeps its softmax statistics / t instead);
+   *       recomputation (flash keeps its softmax statistics / t instead); a fused cross-entropy
+   *       keeps the head's logits in the training dtype instead of fp32;
    *   <li>full recomputation keeps only each layer's input (the previous layer's output; / t with
    *       sequence parallelism), and the backward recomputes one layer at a time into a workspace
    *       of the stage's largest layer, which the simulator reserves once per device;
@@ -289,6 +313,11 @@ final class LayerSums {
   long activationBytes(
       int first, int end, int microBatchSize, int tensorParallel, TrainingSpec training) {
     long sharded = tensorSharded[end] - tensorSharded[first];
+    if (training.crossEntropy() == CrossEntropy.FUSED) {
+      long logits = headLogits[end] - headLogits[first];
+      long kept = ceilDiv(Math.multiplyExact(logits, (long) training.dtype().bytes()), 4);
+      sharded = sharded - logits + kept;
+    }
     long scores =
         Math.addExact(
             attentionScores[end] - attentionScores[first],

@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.cost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelSpec;
@@ -78,6 +79,27 @@ class MemoryModesTest {
     TrainingSpec flash = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.NONE, false);
     // one fp32 log-sum-exp per head and token
     assertThat(block(gpt(true), 1, flash)).isEqualTo(Math.round(SBH * 34) + 4 * A * S * B);
+  }
+
+  @Test
+  void aFusedCrossEntropyKeepsTheHeadsLogitsInTheTrainingDtype() {
+    ModelSpec m = gpt(true);
+    TrainingSpec unfused = training(Recompute.NONE, Attention.FLASH, OptimizerSharding.NONE, false);
+    TrainingSpec fused = unfused.withCrossEntropy(CrossEntropy.FUSED);
+    long vocab = 1000;
+    LayerSums sums = new LayerSums(m);
+    // the head (layer 2): fp32 logits 4·s·v per sample, 2·s·v in fp16; split over t by vocabulary
+    long saved =
+        sums.activationBytes(2, 3, B, T, unfused) - sums.activationBytes(2, 3, B, T, fused);
+    assertThat(saved).isEqualTo(2 * S * vocab * B / T);
+    // the blocks keep what they kept
+    assertThat(block(m, T, fused)).isEqualTo(block(m, T, unfused));
+    // and in fp32 training the logits are fp32 either way
+    TrainingSpec fp32 =
+        new TrainingSpec(64, (int) S, DType.FP32, Optimizer.adamMixedPrecision(), false)
+            .withCrossEntropy(CrossEntropy.FUSED);
+    assertThat(sums.activationBytes(2, 3, B, 1, fp32))
+        .isEqualTo(sums.activationBytes(2, 3, B, 1, fp32.withCrossEntropy(CrossEntropy.UNFUSED)));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.pipeplan.simulator.cost.roofline;
 
 import dev.pipeplan.models.BlockPart;
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
@@ -45,7 +46,11 @@ import java.util.Objects;
  * passes): forward casts the logits to fp32 (read e, write 4 bytes per logit), takes the max (read
  * 4), subtracts it (read 4, write 4), exponentiates (read 4, write 4), sums (read 4) and divides,
  * keeping the softmax for the backward (read 4, write 4); the backward scales the softmax by the
- * loss gradient (read 4, write 4) and casts it back (read 4, write e).
+ * loss gradient (read 4, write 4) and casts it back (read 4, write e). With the cross-entropy fused
+ * ({@link CrossEntropy#FUSED}, TransformerEngine's kernels) the forward reads the 16-bit logits
+ * twice, once for the running maximum and sum of exponentials and once to write the loss and the
+ * logits' gradient over them (read e, then read e and write e per logit), and the backward scales
+ * that gradient in place (read e, write e).
  *
  * <p>With an unfused {@link GradientAccumulation} W ends with one more memory op: the rank's share
  * of the layer's weight gradients read and written as the mode states (DeepSpeed's bf16 optimizer
@@ -120,7 +125,7 @@ public final class LayerOps {
               tensorParallel,
               bytesPerElement,
               options);
-      lmHead(ops, head, pass, x);
+      lmHead(ops, head, pass, x, options.crossEntropy());
     } else if (shape instanceof LayerShape.Embedding embedding
         && embedding.hidden().isPresent()
         && embedding.seq().isPresent()) {
@@ -326,7 +331,8 @@ public final class LayerOps {
     }
   }
 
-  private static void lmHead(List<Op> ops, LayerShape.LmHead layer, Pass pass, Shape x) {
+  private static void lmHead(
+      List<Op> ops, LayerShape.LmHead layer, Pass pass, Shape x, CrossEntropy crossEntropy) {
     long h = x.hidden;
     long vocab = ceilDiv(layer.vocab().getAsLong(), x.t);
     double e = x.e;
@@ -343,16 +349,29 @@ public final class LayerOps {
           ops.add(new Op.MemoryOp(rowBytes, rowBytes));
         }
         ops.add(projection);
-        ops.add(new Op.MemoryOp(logits * e, logits * 4));
-        ops.add(new Op.MemoryOp(logits * 4, 0));
-        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
-        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
-        ops.add(new Op.MemoryOp(logits * 4, 0));
-        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+        switch (crossEntropy) {
+          case UNFUSED -> {
+            ops.add(new Op.MemoryOp(logits * e, logits * 4));
+            ops.add(new Op.MemoryOp(logits * 4, 0));
+            ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+            ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+            ops.add(new Op.MemoryOp(logits * 4, 0));
+            ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+          }
+          case FUSED -> {
+            ops.add(new Op.MemoryOp(logits * e, 0));
+            ops.add(new Op.MemoryOp(logits * e, logits * e));
+          }
+        }
       }
       case BACKWARD_INPUT -> {
-        ops.add(new Op.MemoryOp(logits * 4, logits * 4));
-        ops.add(new Op.MemoryOp(logits * 4, logits * e));
+        switch (crossEntropy) {
+          case UNFUSED -> {
+            ops.add(new Op.MemoryOp(logits * 4, logits * 4));
+            ops.add(new Op.MemoryOp(logits * 4, logits * e));
+          }
+          case FUSED -> ops.add(new Op.MemoryOp(logits * e, logits * e));
+        }
         ops.add(dx(projection));
         if (addsIncoming) {
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));

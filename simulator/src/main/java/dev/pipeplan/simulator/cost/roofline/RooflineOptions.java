@@ -1,5 +1,6 @@
 package dev.pipeplan.simulator.cost.roofline;
 
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.TrainingSpec;
 import java.util.Objects;
@@ -15,15 +16,32 @@ import java.util.Objects;
  *     (Megatron's {@code --tp-comm-overlap}); only what the GEMMs cannot hide is exposed
  * @param gradientAccumulation how W adds its weight gradients to the iteration's: an unfused mode
  *     streams them once more per micro-batch
+ * @param crossEntropy how the LM head's loss over the vocabulary runs
  */
 public record RooflineOptions(
     AttentionKernel attention,
     boolean sequenceParallel,
     boolean tensorParallelOverlap,
-    GradientAccumulation gradientAccumulation) {
+    GradientAccumulation gradientAccumulation,
+    CrossEntropy crossEntropy) {
   public RooflineOptions {
     Objects.requireNonNull(attention, "attention");
     Objects.requireNonNull(gradientAccumulation, "gradientAccumulation");
+    Objects.requireNonNull(crossEntropy, "crossEntropy");
+  }
+
+  /** The loss over the vocabulary unfused. */
+  public RooflineOptions(
+      AttentionKernel attention,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      GradientAccumulation gradientAccumulation) {
+    this(
+        attention,
+        sequenceParallel,
+        tensorParallelOverlap,
+        gradientAccumulation,
+        CrossEntropy.UNFUSED);
   }
 
   /** Gradients accumulated inside the GEMMs. */
@@ -48,7 +66,8 @@ public record RooflineOptions(
         kernel,
         training.sequenceParallel(),
         training.tensorParallelOverlap(),
-        training.gradientAccumulation());
+        training.gradientAccumulation(),
+        training.crossEntropy());
   }
 
   /** Flash attention, no sequence parallelism. */

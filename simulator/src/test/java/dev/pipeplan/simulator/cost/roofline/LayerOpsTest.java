@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.cost.roofline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
@@ -93,6 +94,60 @@ class LayerOpsTest {
                   LayerOps.of(
                       model.layer(block), Pass.FORWARD, 2, t, 2, ModelFeatures.of(model), fused)));
     }
+  }
+
+  @Test
+  void aFusedCrossEntropyMakesTwoSixteenBitPassesInFAndOneInI() {
+    ModelSpec model = Zoo.get("llama2-7b");
+    int head = model.layerCount() - 1;
+    int b = 2;
+    int t = 4;
+    RooflineOptions unfused = new RooflineOptions(AttentionKernel.FLASH, false, false);
+    RooflineOptions fused =
+        new RooflineOptions(
+            AttentionKernel.FLASH, false, false, GradientAccumulation.FUSED, CrossEntropy.FUSED);
+    LayerShape.LmHead shape = (LayerShape.LmHead) model.layer(head).shape();
+    double logits =
+        (double) b * shape.seq().getAsLong() * Math.ceil(shape.vocab().getAsLong() / (double) t);
+    double forwardSaved =
+        bytes(
+                LayerOps.of(
+                    model.layer(head), Pass.FORWARD, b, t, 2, ModelFeatures.of(model), unfused))
+            - bytes(
+                LayerOps.of(
+                    model.layer(head), Pass.FORWARD, b, t, 2, ModelFeatures.of(model), fused));
+    double inputSaved =
+        bytes(
+                LayerOps.of(
+                    model.layer(head),
+                    Pass.BACKWARD_INPUT,
+                    b,
+                    t,
+                    2,
+                    ModelFeatures.of(model),
+                    unfused))
+            - bytes(
+                LayerOps.of(
+                    model.layer(head),
+                    Pass.BACKWARD_INPUT,
+                    b,
+                    t,
+                    2,
+                    ModelFeatures.of(model),
+                    fused));
+    // unfused F: (2 + 4) + 4 + 8 + 8 + 4 + 8 = 38 bytes per logit; fused: 2 + (2 + 2) = 6
+    assertThat(forwardSaved).isCloseTo(32 * logits, within(1.0));
+    // unfused I: 8 + (4 + 2) = 14; fused: 2 + 2 = 4
+    assertThat(inputSaved).isCloseTo(10 * logits, within(1.0));
+    // the GEMMs are the same
+    assertThat(
+            flops(
+                LayerOps.of(
+                    model.layer(head), Pass.FORWARD, b, t, 2, ModelFeatures.of(model), fused)))
+        .isEqualTo(
+            flops(
+                LayerOps.of(
+                    model.layer(head), Pass.FORWARD, b, t, 2, ModelFeatures.of(model), unfused)));
   }
 
   private static double bytes(List<Op> ops) {
