@@ -257,6 +257,9 @@ final class PlanCommand implements Callable<Integer> {
     training = memoryOptions.apply(training);
     m = partitionUnit.apply(m, training, c, profile != null);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
+    if (measured != null || m.fullyMeasured()) {
+      Warnings.memoryOnlyModes(err, training, measured != null ? "the profile" : "the model");
+    }
     long limitBytes = memoryLimit == null ? 0 : parseBytes("--memory-limit", memoryLimit);
     warnAboveDeviceMemory(err, limitBytes, c);
     // On the command line 0 means "search it" (the options' documented defaults).

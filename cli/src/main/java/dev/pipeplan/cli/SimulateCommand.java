@@ -357,6 +357,10 @@ final class SimulateCommand implements Callable<Integer> {
                         + "' lists them)"
                     : ""));
       }
+      if (profile != null || modelSpec.fullyMeasured()) {
+        Warnings.memoryOnlyModes(
+            spec.commandLine().getErr(), training, profile != null ? "the profile" : "the model");
+      }
       CostModel costModel =
           CostSources.choose(
               modelSpec,
