@@ -207,6 +207,8 @@ class HostileCommandLinesTest {
         dir.resolve("tiny-profile.json"), profileOf("gpt-tiny"));
     dev.pipeplan.models.io.ProfileJson.write(
         dir.resolve("small-profile.json"), profileOf("gpt-small-cpu"));
+    dev.pipeplan.models.io.ProfileJson.write(
+        dir.resolve("tiny-profile-at-64.json"), profileOf("gpt-tiny").withSequenceLength(64));
   }
 
   private static dev.pipeplan.models.Profile profileOf(String model) {
@@ -333,6 +335,11 @@ class HostileCommandLinesTest {
         of(
             "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --cross-entropy liger",
             "--cross-entropy 'liger' is not a cross-entropy implementation; use unfused or fused"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster cpu:1x2 --global-batch 8 --pp 2 --seq 32 --profile"
+                + " @/tiny-profile-at-64.json",
+            "was measured at sequence length 64, but the model is planned at 32"));
     c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));

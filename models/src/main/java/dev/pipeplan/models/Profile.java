@@ -1,5 +1,8 @@
 package dev.pipeplan.models;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,6 +22,8 @@ import java.util.Objects;
  * @param calibration the corrections {@code pipeplan calibrate} applied to the layers' times, one
  *     per (layer kind, action type), sorted; empty for a profile as measured (and when absent in a
  *     file)
+ * @param sequenceLength the tokens per sample the layers were measured at; 0 when unknown (a
+ *     profile written before it was recorded, or one without a sequence)
  */
 public record Profile(
     String modelName,
@@ -28,7 +33,9 @@ public record Profile(
     long handoffLatencyNanos,
     double handoffBytesPerSecond,
     Repeatability repeatability,
-    List<Correction> calibration) {
+    List<Correction> calibration,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        int sequenceLength) {
 
   /** A profile as measured, without calibration. */
   public Profile(
@@ -58,6 +65,43 @@ public record Profile(
     Checks.positive("profile handoffBytesPerSecond", handoffBytesPerSecond);
     calibration = calibration == null ? List.of() : List.copyOf(calibration);
     repeatability = repeatability == null ? Repeatability.unknown() : repeatability;
+    Checks.nonNegative("profile sequenceLength", sequenceLength);
+  }
+
+  /** A profile without its sequence length recorded. */
+  public Profile(
+      String modelName,
+      String backend,
+      String machine,
+      List<LayerProfile> layers,
+      long handoffLatencyNanos,
+      double handoffBytesPerSecond,
+      Repeatability repeatability,
+      List<Correction> calibration) {
+    this(
+        modelName,
+        backend,
+        machine,
+        layers,
+        handoffLatencyNanos,
+        handoffBytesPerSecond,
+        repeatability,
+        calibration,
+        0);
+  }
+
+  /** The same profile, recorded as measured at {@code tokens} per sample. */
+  public Profile withSequenceLength(int tokens) {
+    return new Profile(
+        modelName,
+        backend,
+        machine,
+        layers,
+        handoffLatencyNanos,
+        handoffBytesPerSecond,
+        repeatability,
+        calibration,
+        tokens);
   }
 
   /**

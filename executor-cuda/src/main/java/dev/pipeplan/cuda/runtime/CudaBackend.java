@@ -280,12 +280,13 @@ public final class CudaBackend {
       device.synchronize();
       long handoff = handoffNanos(device, marks.events);
       return new Profile(
-          model.name(),
-          NAME,
-          device.description() + "; " + sharing(concurrentStreams),
-          layers,
-          handoff,
-          1e12);
+              model.name(),
+              NAME,
+              device.description() + "; " + sharing(concurrentStreams),
+              layers,
+              handoff,
+              1e12)
+          .withSequenceLength(model.sequenceLength());
     }
   }
 

@@ -221,7 +221,8 @@ public final class Profiler {
             ? UNBOUNDED_BYTES_PER_SECOND
             : Math.min(UNBOUNDED_BYTES_PER_SECOND, 1e9 / (handoff[1] / 1e6)),
         measured.repeatability(),
-        List.of());
+        List.of(),
+        model.sequenceLength());
   }
 
   /**

@@ -59,6 +59,8 @@ class ProfilerTest {
     assertThat(r.medianRepeatSpread()).isZero();
     assertThat(r.medianPassDifference()).isZero();
     assertThat(r.maxPassDifference()).isZero();
+    assertThat(profile.sequenceLength()).isEqualTo(8);
+    assertThat(ProfileJson.write(profile)).contains("\"sequenceLength\" : 8");
     assertThat(ProfileJson.read(ProfileJson.write(profile))).isEqualTo(profile);
   }
 
@@ -96,6 +98,9 @@ class ProfilerTest {
     String json = ProfileJson.write(profile);
     assertThat(ProfileJson.read(json)).isEqualTo(profile);
     assertThat(ProfileJson.write(ProfileJson.read(json))).isEqualTo(json);
+    // a profile that does not record its sequence length (written before it was) reads as 0
+    assertThat(json).doesNotContain("sequenceLength");
+    assertThat(ProfileJson.read(json).sequenceLength()).isZero();
   }
 
   @Test

@@ -111,8 +111,31 @@ public final class MeasuredCostModel implements CostModel {
    */
   public static MeasuredCostModel fromProfile(
       ModelSpec model, Profile profile, TrainingSpec training, ClusterSpec cluster) {
-    return new MeasuredCostModel(
-        model, training, cluster, Objects.requireNonNull(profile, "profile"));
+    Objects.requireNonNull(profile, "profile");
+    requireSameSequence(model, profile);
+    return new MeasuredCostModel(model, training, cluster, profile);
+  }
+
+  /**
+   * A profile's times hold for the sequence length it was measured at: attention grows with its
+   * square and everything else with it, so a model planned at another length is refused rather than
+   * priced with the wrong times (a profile that does not record its length is taken as it is).
+   */
+  static void requireSameSequence(ModelSpec model, Profile profile) {
+    int measured = profile.sequenceLength();
+    if (measured > 0 && model.sequenceLength() > 0 && measured != model.sequenceLength()) {
+      throw new BadInputException(
+          "the profile of model '"
+              + profile.modelName()
+              + "' was measured at sequence length "
+              + measured
+              + ", but the model is planned at "
+              + model.sequenceLength()
+              + "; its times do not hold there. Maybe use --seq "
+              + measured
+              + ", or profile again with --seq "
+              + model.sequenceLength());
+    }
   }
 
   @Override

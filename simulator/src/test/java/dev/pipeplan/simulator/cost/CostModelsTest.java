@@ -186,6 +186,40 @@ class CostModelsTest {
   }
 
   @Test
+  void aProfileMeasuredAtAnotherSequenceLengthIsRefused() {
+    Profile.LinearFit line = new Profile.LinearFit(100, 10);
+    Profile profile =
+        new Profile(
+                "two",
+                "cpu",
+                "test machine",
+                List.of(
+                    new Profile.LayerProfile("linear", List.of(), line, line, line),
+                    new Profile.LayerProfile("block", List.of(), line, line, line)),
+                2_000,
+                1e9)
+            .withSequenceLength(128);
+    ModelSpec at256 = new ModelSpec("two", model(null, null).layers(), DType.FP16, 256);
+    assertThatThrownBy(() -> MeasuredCostModel.fromProfile(at256, profile, training(false), null))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("measured at sequence length 128")
+        .hasMessageContaining("planned at 256")
+        .hasMessageContaining("Maybe use --seq 128, or profile again with --seq 256");
+    ModelSpec at128 = new ModelSpec("two", model(null, null).layers(), DType.FP16, 128);
+    assertThat(
+            MeasuredCostModel.fromProfile(at128, profile, training(false), null)
+                .stageCosts(twoStages(1, 1, List.of(0, 1)))
+                .stage(0)
+                .forwardNanos())
+        .isEqualTo(110);
+    // a profile without its length recorded is taken as it is
+    assertThat(
+            MeasuredCostModel.fromProfile(
+                at256, profile.withSequenceLength(0), training(false), null))
+        .isNotNull();
+  }
+
+  @Test
   void measuredProfileLinesInterpolateAndUseTheHandOffLink() {
     Profile.LinearFit line = new Profile.LinearFit(100, 10);
     Profile.LinearFit flat = new Profile.LinearFit(50, 0);

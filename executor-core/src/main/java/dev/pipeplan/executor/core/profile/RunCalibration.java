@@ -560,7 +560,8 @@ public final class RunCalibration {
         profile.handoffLatencyNanos(),
         profile.handoffBytesPerSecond(),
         profile.repeatability(),
-        new ArrayList<>(corrections.values()));
+        new ArrayList<>(corrections.values()),
+        profile.sequenceLength());
   }
 
   private static Profile.LinearFit scale(Profile.LinearFit fit, double factor) {
