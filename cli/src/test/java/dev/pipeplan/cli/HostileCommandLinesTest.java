@@ -56,6 +56,12 @@ class HostileCommandLinesTest {
     Files.createDirectories(users.resolve("sub")).resolve("keep.txt");
     Files.writeString(users.resolve("sub").resolve("keep.txt"), "keep\n");
     Files.writeString(dir.resolve("empty.json"), "");
+    // a Hugging Face config with the most blocks it may have: with the embedding and the head,
+    // more layers than a model file may list
+    Files.writeString(
+        dir.resolve("most-blocks.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 100000, \"n_head\": 1,"
+            + " \"n_positions\": 8, \"vocab_size\": 16}");
     Files.writeString(
         dir.resolve("cluster.json"),
         dev.pipeplan.models.io.Json.write(
@@ -478,6 +484,11 @@ class HostileCommandLinesTest {
     c.add(of("models show nosuch", "nosuch"));
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
     c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
+    c.add(
+        of(
+            "models import @/most-blocks.json -o @/m.json",
+            "100002 layers",
+            "limit of 100000 layers in a model file"));
     c.add(of("clusters show nosuch", "nosuch"));
     // a cluster file on another number of nodes
     c.add(of("plan --model gpt-tiny --cluster @/cluster.json:0x8 --global-batch 8", "0x8", ">= 1"));
