@@ -254,6 +254,19 @@ class HostileCommandLinesTest {
     c.add(of("schedule --kind interleaved --pp 4 --microbatches 8 --virtual-stages -1", "-1"));
     c.add(of("schedule --kind 1f1b --pp 4 --microbatches 8 --format xml", "xml"));
     c.add(of("schedule --kind 1f1bb --pp 4 --microbatches 8", "1f1bb"));
+    // the kind's minimum (2p) is past the action limit: no count fits, and the refusal says so
+    c.add(
+        of(
+            "schedule --kind dualpipev --pp 1024 --microbatches 8",
+            "no micro-batch count",
+            "at least 2,048",
+            "2,000,000 actions",
+            "--pp 408 or fewer"));
+    c.add(
+        of(
+            "schedule --kind dualpipev --pp 1024 --microbatches 2048",
+            "no micro-batch count",
+            "--pp 408"));
     // simulate
     c.add(of("simulate --model gpt2-xl --microbatches 8 --schedule 1f1b", "--pp is required"));
     c.add(of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --tp 0", "--tp"));
