@@ -363,7 +363,11 @@ final class PlanCommand implements Callable<Integer> {
           peakSummary(result));
     }
     printPeaksPerDevice(out, result);
-    Warnings.fewMicroBatches(err, plan.parallelism().pp(), plan.microBatchCount());
+    Warnings.fewMicroBatches(
+        err,
+        plan.parallelism().pp(),
+        plan.microBatchCount(),
+        WorkLimits.maxMicroBatches(plan.kind(), plan.parallelism().pp(), plan.virtualStages()));
     if (output != null) {
       target.announceCreated(out);
       out.println("wrote " + output);

@@ -3,6 +3,7 @@ package dev.pipeplan.cli;
 import dev.pipeplan.executor.PlanRunner;
 import dev.pipeplan.executor.core.command.RunOptions;
 import dev.pipeplan.executor.core.runtime.NanoClock;
+import dev.pipeplan.executor.cpu.CpuBackend;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.simulator.compare.ComparisonText;
@@ -57,6 +58,15 @@ final class RunCommand implements Callable<Integer> {
             options.threads(),
             options.seed(),
             options.learningRate());
+    // said before the minutes of running, once the plan is known to run at all
+    PlanRunner.check(p);
+    MeasuredRun.otherDevicePrediction(
+            CpuBackend.NAME, p.model().name(), p.parallelism().pp(), p.provenance())
+        .ifPresent(
+            warning -> {
+              spec.commandLine().getErr().println("warning: " + warning);
+              spec.commandLine().getErr().flush();
+            });
     MeasuredRun run =
         PlanRunner.run(
             p,

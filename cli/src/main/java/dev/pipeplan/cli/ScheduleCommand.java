@@ -99,7 +99,8 @@ final class ScheduleCommand implements Callable<Integer> {
         ScheduleGenerators.generate(
             new ScheduleRequest(k, pp, microbatches, v, groupSize, maxInFlight));
     ScheduleValidator.validate(schedule);
-    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches);
+    Warnings.fewMicroBatches(
+        spec.commandLine().getErr(), pp, microbatches, WorkLimits.maxMicroBatches(k, pp, v));
     PrintWriter out = spec.commandLine().getOut();
     switch (format.trim().toLowerCase(Locale.ROOT)) {
       case "text":

@@ -280,7 +280,7 @@ final class SimulateCommand implements Callable<Integer> {
     ScheduleValidator.validate(plan);
     WorkLimits.checkSamples(
         "--microbatches x --microbatch-size", (long) microbatches * microBatchSize);
-    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches);
+    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches, mostMicroBatches(plan));
 
     ModelSpec modelSpec = null;
     ClusterSpec clusterSpec = null;
@@ -679,6 +679,15 @@ final class SimulateCommand implements Callable<Integer> {
     }
     costAwareKind = ScheduleKind.parse(schedule).plansWithCosts();
     return ScheduleGenerators.generate(scheduleRequest());
+  }
+
+  /** The most micro-batches the work limits allow for the schedule's kind, or its shape. */
+  private int mostMicroBatches(Schedule built) {
+    if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+      return WorkLimits.maxMicroBatches(built);
+    }
+    ScheduleRequest request = scheduleRequest();
+    return WorkLimits.maxMicroBatches(request.kind(), pp, request.virtualStages());
   }
 
   /** Whether the schedule is a generated kind that plans with the stage costs. */

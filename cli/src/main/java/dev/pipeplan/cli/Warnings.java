@@ -15,20 +15,36 @@ final class Warnings {
   /**
    * Warns when m < p: with fewer micro-batches than pipeline devices, every device idles for at
    * least (p - 1) / (m + p - 1) of the iteration (one stage per device; more with unequal stages).
+   * The hint stays within {@code mostMicroBatches}, the most the work limits allow for this
+   * schedule's shape ({@link dev.pipeplan.simulator.schedule.WorkLimits#maxMicroBatches}): where p
+   * micro-batches would be past it, it names that limit instead of suggesting a refused count.
    */
-  static void fewMicroBatches(PrintWriter err, int pp, int microbatches) {
+  static void fewMicroBatches(PrintWriter err, int pp, int microbatches, int mostMicroBatches) {
     if (microbatches <= 0 || pp <= 1 || microbatches >= pp) {
       return;
     }
     double bubble = (double) (pp - 1) / (microbatches + pp - 1);
+    String hint =
+        pp <= mostMicroBatches
+            ? "Maybe use --microbatches " + pp + " or more."
+            : microbatches < mostMicroBatches
+                ? "Maybe use --microbatches "
+                    + mostMicroBatches
+                    + " (the most the limit of actions per schedule allows with --pp "
+                    + pp
+                    + "), or a smaller --pp."
+                : "Maybe use a smaller --pp (the limit of actions per schedule allows no more"
+                    + " micro-batches with --pp "
+                    + pp
+                    + ").";
     err.printf(
         Locale.ROOT,
         "warning: --microbatches %d is below --pp %d: the bubble is at least (p-1)/(m+p-1) ="
-            + " %.1f%% of the iteration. Maybe use --microbatches %d or more.%n",
+            + " %.1f%% of the iteration. %s%n",
         microbatches,
         pp,
         100 * bubble,
-        pp);
+        hint);
     err.flush();
   }
 

@@ -76,6 +76,53 @@ class ExecutorCommandsTest {
   }
 
   @Test
+  void runOfAPlanPricedForGpusWarnsThatThePredictionIsForAnotherDevice() throws Exception {
+    Path plan = dir.resolve("h100-plan.json");
+    Result planned =
+        run(
+            "plan",
+            "--model",
+            "gpt-tiny",
+            "--seq",
+            "8",
+            "--cluster",
+            "h100:1x2",
+            "--pp",
+            "2",
+            "--global-batch",
+            "2",
+            "--schedules",
+            "1f1b",
+            "--quiet",
+            "-o",
+            plan.toString());
+    assertThat(planned.code()).as(planned.err()).isZero();
+    Path file = dir.resolve("run.json");
+
+    Result r =
+        run(
+            "run",
+            "--plan",
+            plan.toString(),
+            "--iterations",
+            "5",
+            "--warmup",
+            "0",
+            "-o",
+            file.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    String warning =
+        "the prediction is for h100-sxm (the plan's analytic costs for cluster h100:1x2)";
+    assertThat(r.err()).startsWith("warning: " + warning).contains("--cluster cpu:1x2 --pp 2");
+    assertThat(r.out()).contains("WARNING: " + warning);
+    com.fasterxml.jackson.databind.JsonNode comparison =
+        dev.pipeplan.models.io.Json.json().readTree(file.toFile()).get("comparison");
+    assertThat(comparison.get("predictedForAnotherDevice").asBoolean()).isTrue();
+    assertThat(comparison.get("warning").asText()).contains(warning);
+  }
+
+  @Test
   void runAcceptsTheCpuBackendAndRefusesAnUnknownOne() {
     Result r = run("run", "--plan", dir.resolve("missing.json").toString(), "--backend", "cpu");
     // --backend cpu is accepted: the run gets as far as reading the plan

@@ -56,6 +56,12 @@ class HostileCommandLinesTest {
     Files.createDirectories(users.resolve("sub")).resolve("keep.txt");
     Files.writeString(users.resolve("sub").resolve("keep.txt"), "keep\n");
     Files.writeString(dir.resolve("empty.json"), "");
+    // a Hugging Face config with the most blocks it may have: with the embedding and the head,
+    // more layers than a model file may list
+    Files.writeString(
+        dir.resolve("most-blocks.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 100000, \"n_head\": 1,"
+            + " \"n_positions\": 8, \"vocab_size\": 16}");
     Files.writeString(
         dir.resolve("cluster.json"),
         dev.pipeplan.models.io.Json.write(
@@ -250,6 +256,19 @@ class HostileCommandLinesTest {
     c.add(of("schedule --kind interleaved --pp 4 --microbatches 8 --virtual-stages -1", "-1"));
     c.add(of("schedule --kind 1f1b --pp 4 --microbatches 8 --format xml", "xml"));
     c.add(of("schedule --kind 1f1bb --pp 4 --microbatches 8", "1f1bb"));
+    // the kind's minimum (2p) is past the action limit: no count fits, and the refusal says so
+    c.add(
+        of(
+            "schedule --kind dualpipev --pp 1024 --microbatches 8",
+            "no micro-batch count",
+            "at least 2,048",
+            "2,000,000 actions",
+            "--pp 408 or fewer"));
+    c.add(
+        of(
+            "schedule --kind dualpipev --pp 1024 --microbatches 2048",
+            "no micro-batch count",
+            "--pp 408"));
     // simulate
     c.add(of("simulate --model gpt2-xl --microbatches 8 --schedule 1f1b", "--pp is required"));
     c.add(of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --tp 0", "--tp"));
@@ -489,6 +508,11 @@ class HostileCommandLinesTest {
     c.add(of("models show nosuch", "nosuch"));
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
     c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
+    c.add(
+        of(
+            "models import @/most-blocks.json -o @/m.json",
+            "100002 layers",
+            "limit of 100000 layers in a model file"));
     c.add(of("clusters show nosuch", "nosuch"));
     // a cluster file on another number of nodes
     c.add(of("plan --model gpt-tiny --cluster @/cluster.json:0x8 --global-batch 8", "0x8", ">= 1"));

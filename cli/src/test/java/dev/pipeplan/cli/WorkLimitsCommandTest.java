@@ -195,6 +195,18 @@ class WorkLimitsCommandTest {
   }
 
   @Test
+  void theBubbleWarningOnALongPipelineSuggestsACountWithinTheActionLimit() {
+    // 1024 micro-batches of 1f1b on 1024 devices are 2,097,152 actions: refused
+    assertThat(run("schedule --kind 1f1b --pp 1024 --microbatches 100")).isZero();
+    assertThat(err.toString())
+        .contains("warning: --microbatches 100 is below --pp 1024")
+        .contains("Maybe use --microbatches 976 (the most the limit of actions per schedule")
+        .doesNotContain("1024 or more");
+    err.getBuffer().setLength(0);
+    assertThat(run("schedule --kind 1f1b --pp 1024 --microbatches 976")).isZero();
+  }
+
+  @Test
   void planOnAHeterogeneousClusterShowsEachDevicesPeakAgainstItsOwnLimit(@TempDir Path dir)
       throws IOException {
     Path cluster = dir.resolve("mixed.yaml");

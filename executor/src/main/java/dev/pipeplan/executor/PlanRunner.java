@@ -1,6 +1,7 @@
 package dev.pipeplan.executor;
 
 import dev.pipeplan.executor.core.ops.Ops;
+import dev.pipeplan.executor.core.run.Fp32LayerMemory;
 import dev.pipeplan.executor.core.run.PlanChecks;
 import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.executor.core.runtime.PipelineConfig;
@@ -116,12 +117,9 @@ public final class PlanRunner {
     // floor, every layer's activations of one micro-batch beside the weights and gradients, in fp32
     ModelSpec model = plan.model();
     int b = plan.microBatchSize();
-    double fp32 = 4.0 / model.dtype().bytes();
-    double perSample = 0;
-    double weights = 0;
+    double floor = 0;
     for (var layer : model.layers()) {
-      perSample += (layer.savedActivationBytes() + layer.outputBytes()) * fp32;
-      weights += layer.parameterCount() * 4.0 * 2;
+      floor += Fp32LayerMemory.of(model.dtype(), layer).bytes(b, 1);
       long elements = layer.outputBytes() / Math.max(1, model.dtype().bytes());
       if ((double) elements * b > Integer.MAX_VALUE) {
         throw new BadInputException(
@@ -136,7 +134,6 @@ public final class PlanRunner {
                 Integer.MAX_VALUE));
       }
     }
-    double floor = perSample * b + weights;
     if (floor > availableBytes) {
       throw new BadInputException(
           String.format(

@@ -4,6 +4,7 @@ import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.executor.core.profile.LayerFits;
 import dev.pipeplan.executor.core.profile.LayerMarks;
 import dev.pipeplan.executor.core.profile.WorkerRounds;
+import dev.pipeplan.executor.core.run.Fp32LayerMemory;
 import dev.pipeplan.executor.core.runtime.Mailbox;
 import dev.pipeplan.executor.core.runtime.NanoClock;
 import dev.pipeplan.executor.cpu.CpuBackend;
@@ -129,31 +130,33 @@ public final class Profiler {
     }
   }
 
-  /**
-   * Refuses a profile whose largest layer would not fit this machine: each concurrent worker keeps
-   * {@code inFlight} micro-batches of the largest size, in fp32, of that layer's saved activations
-   * and output, beside its weights and gradients. A huge micro-batch size would otherwise end,
-   * after a while, in an out-of-memory error.
-   */
   /** {@link #checkFitsThisMachine} against this machine's memory, before any work. */
   public static void checkFitsThisMachine(ModelSpec model, Options options) {
     checkFitsThisMachine(model, options, dev.pipeplan.executor.PlanRunner.machineMemoryBytes());
   }
 
+  /**
+   * Refuses a profile whose largest layer would not fit this machine: each concurrent worker keeps
+   * {@code inFlight} micro-batches of the largest size of the largest layer's activations ({@link
+   * Fp32LayerMemory}, the estimate the plan runner's check sums), beside the largest weights and
+   * gradients. A huge micro-batch size would otherwise end, after a while, in an out-of-memory
+   * error.
+   */
   static void checkFitsThisMachine(ModelSpec model, Options options, long availableBytes) {
     int largest = 0;
     for (int b : options.microBatchSizes()) {
       largest = Math.max(largest, b);
     }
-    double fp32 = 4.0 / model.dtype().bytes();
     double perSample = 0;
     double weights = 0;
     for (var layer : model.layers()) {
-      perSample = Math.max(perSample, (layer.savedActivationBytes() + layer.outputBytes()) * fp32);
-      weights = Math.max(weights, layer.parameterCount() * 4.0 * 2);
+      Fp32LayerMemory memory = Fp32LayerMemory.of(model.dtype(), layer);
+      perSample = Math.max(perSample, memory.activationBytesPerSample());
+      weights = Math.max(weights, memory.weightAndGradientBytes());
     }
     double needed =
-        (perSample * largest * options.inFlight() + weights) * options.concurrentWorkers();
+        new Fp32LayerMemory(perSample, weights).bytes(largest, options.inFlight())
+            * options.concurrentWorkers();
     if (needed > availableBytes) {
       throw new BadInputException(
           String.format(

@@ -424,9 +424,42 @@ public final class ModelFile {
     }
   }
 
-  /** Writes the model atomically: YAML when the name ends in .yaml or .yml, JSON otherwise. */
+  /**
+   * Writes the model atomically: YAML when the name ends in .yaml or .yml, JSON otherwise.
+   *
+   * @throws BadInputException before anything is written, when {@link #read} would refuse the file
+   *     for its layer count (see {@link #requireReadableLayerCount})
+   */
   public static void write(ModelSpec model, Path file) {
+    requireReadableLayerCount(model);
     AtomicFiles.writeString(file, InputNode.isYaml(file) ? toYaml(model) : toJson(model));
+  }
+
+  /**
+   * Refuses a model with more layers than a model file may list ({@link ModelLimits#MAX_LAYERS}). A
+   * Hugging Face config may have that many transformer blocks, and the embedding and head come on
+   * top of them: such a model can be planned from the config, but its model file could not be read
+   * back.
+   *
+   * @throws BadInputException naming the model, its layer count and the limit
+   */
+  public static void requireReadableLayerCount(ModelSpec model) {
+    int excess = model.layerCount() - ModelLimits.MAX_LAYERS;
+    if (excess > 0) {
+      throw new BadInputException(
+          "model '"
+              + model.name()
+              + "' has "
+              + model.layerCount()
+              + " layers, over the limit of "
+              + ModelLimits.MAX_LAYERS
+              + " layers in a model file (see docs/formats.md, \"Limits\"), so its model file"
+              + " could not be read back and is not written. Maybe remove "
+              + excess
+              + " layer"
+              + (excess == 1 ? "" : "s")
+              + " (transformer blocks) from the model.");
+    }
   }
 
   static String defaultName(Path file) {

@@ -228,6 +228,25 @@ class SizeLimitsTest {
   }
 
   @Test
+  void modelOfMostBlocksIsNotWrittenWhenItsFileCouldNotBeReadBack(@TempDir Path dir)
+      throws IOException {
+    // the config's limit is on blocks; the embedding and the head make two layers more
+    Path config = dir.resolve("config.json");
+    Files.writeString(
+        config,
+        LLAMA.replace(
+            "\"num_hidden_layers\": 2", "\"num_hidden_layers\": " + ModelLimits.MAX_LAYERS));
+    ModelSpec model = ModelLoader.load(config.toString());
+    Path out = dir.resolve("out").resolve("m.json");
+
+    assertThatThrownBy(() -> ModelLoader.write(model, out))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("has 100002 layers, over the limit of 100000 layers in a model file")
+        .hasMessageContaining("Maybe remove 2 layers");
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+
+  @Test
   void trainingFileSequenceLengthIsLimited() {
     assertThatThrownBy(
             () ->

@@ -262,8 +262,8 @@ public final class PlanReport {
                         .substring("machine noise".length())
                         .trim()));
           }
-          if (r.noise().busy()) {
-            runDetails.add(row("WARNING", r.noise().warning()));
+          for (String warning : r.comparisonWarnings()) {
+            runDetails.add(row("WARNING", warning));
           }
         });
 

@@ -87,8 +87,8 @@ public final class AccuracyTable {
             gradientDifference));
     names.add(run.scheduleName());
     probes.add(run.noise().probeMedianNanos());
-    if (run.noise().busy()) {
-      warnings.add(run.scheduleName() + ": " + run.noise().warning());
+    for (String warning : run.comparisonWarnings()) {
+      warnings.add(run.scheduleName() + ": " + warning);
     }
   }
 

@@ -95,9 +95,9 @@ public final class ComparisonText {
     RunNoise noise = run.noise();
     if (noise.known()) {
       out.add(noiseLine(noise));
-      if (noise.busy()) {
-        out.add("WARNING: " + noise.warning());
-      }
+    }
+    for (String warning : run.comparisonWarnings()) {
+      out.add("WARNING: " + warning);
     }
     return out;
   }

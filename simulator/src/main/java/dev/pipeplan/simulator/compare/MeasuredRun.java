@@ -3,10 +3,13 @@ package dev.pipeplan.simulator.compare;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A plan run for real: the measured timeline of every measured iteration (warm-up iterations
@@ -317,6 +320,69 @@ public record MeasuredRun(
   public Comparison comparison() {
     return Comparison.of(predicted, representative());
   }
+
+  /**
+   * Why the comparison does not measure the cost model, one sentence each: a busy machine ({@link
+   * RunNoise#warning()}), a prediction for another device ({@link #otherDevicePrediction}); empty
+   * when neither.
+   */
+  public List<String> comparisonWarnings() {
+    List<String> warnings = new ArrayList<>();
+    if (noise.busy()) {
+      warnings.add(noise.warning());
+    }
+    otherDevicePrediction(backend, modelName, pipelineDevices, provenance).ifPresent(warnings::add);
+    return List.copyOf(warnings);
+  }
+
+  /** Whether the plan's prediction was made for other devices than the run's (see below). */
+  public boolean predictedForAnotherDevice() {
+    return otherDevicePrediction(backend, modelName, pipelineDevices, provenance).isPresent();
+  }
+
+  /**
+   * The warning for a run on the CPU backend of a plan priced by the analytic roofline of other
+   * devices than the {@code cpu} device (an H100's, per its provenance {@code costSource}): the CPU
+   * takes hundreds of times as long, so the error measures the difference between the devices, not
+   * the model. Empty for any other backend, a plan priced for the {@code cpu} device, from a
+   * profile or from the model's measured times, and a provenance not recorded.
+   *
+   * @param backend the backend that runs (or ran) the plan
+   * @param model the model's name, for the hint
+   * @param pipelineDevices the plan's pp, for the hint
+   * @param planProvenance the plan's provenance
+   */
+  public static Optional<String> otherDevicePrediction(
+      String backend, String model, int pipelineDevices, Provenance planProvenance) {
+    if (!CPU.equals(backend)) {
+      return Optional.empty();
+    }
+    List<String> others = new ArrayList<>();
+    for (String device : CostSources.analyticDevices(planProvenance.costSource())) {
+      if (!device.equals(CPU)) {
+        others.add(device);
+      }
+    }
+    if (others.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the prediction is for "
+            + String.join(", ", others)
+            + " (the plan's analytic costs for cluster "
+            + planProvenance.cluster()
+            + "), not this machine's CPU: the error is the difference between the devices, not a"
+            + " model error. Maybe plan with a CPU profile: pipeplan profile --model "
+            + model
+            + " -o profile.json, then plan again with --cluster cpu:1x"
+            + pipelineDevices
+            + " --pp "
+            + pipelineDevices
+            + " --profile profile.json");
+  }
+
+  /** The CPU backend's name, and the name of the device that prices a CPU analytically. */
+  private static final String CPU = "cpu";
 
   /**
    * The index of the iteration with the median iteration time (the lower median for an even count,

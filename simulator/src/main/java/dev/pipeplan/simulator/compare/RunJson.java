@@ -82,7 +82,8 @@ public final class RunJson {
               ci.put("withinNoise", interval.withinNoise());
             });
     summary.put("machineBusy", run.noise().busy());
-    summary.put("warning", run.noise().warning());
+    summary.put("predictedForAnotherDevice", run.predictedForAnotherDevice());
+    summary.put("warning", String.join("; ", run.comparisonWarnings()));
     if (!run.provenance().equals(Provenance.unrecorded())) {
       ObjectNode p = root.putObject("provenance");
       p.put("pipeplanVersion", run.provenance().pipeplanVersion());

@@ -10,17 +10,27 @@ import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The one place that decides which cost model prices a model: the planner's search and the {@code
  * simulate} command both ask here, so that a plan and its simulation are priced alike.
  */
 public final class CostSources {
+  /** How {@link #describe} starts for the analytic roofline. */
+  private static final String ANALYTIC = "analytic roofline";
+
+  /** One device's part of an analytic description: "; h100-sxm: GEMM 0.523, ...". */
+  private static final Pattern ANALYTIC_DEVICE = Pattern.compile("; ([^;]+?): GEMM [0-9]");
+
   private CostSources() {}
 
   /**
@@ -61,7 +71,7 @@ public final class CostSources {
     if (model.fullyMeasured()) {
       return "the model's measured per-layer times";
     }
-    StringBuilder b = new StringBuilder("analytic roofline");
+    StringBuilder b = new StringBuilder(ANALYTIC);
     Set<String> seen = new TreeSet<>();
     for (DeviceGroup g : cluster.groups()) {
       RooflineParameters r = RooflineParameters.of(g.device());
@@ -79,6 +89,25 @@ public final class CostSources {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * The devices whose analytic roofline priced a plan, read back from {@link #describe}'s line (a
+   * plan's provenance {@code costSource}), in the order written; empty for a profile or the model's
+   * measured times (their times were measured, not derived from a device) and for a provenance not
+   * recorded.
+   */
+  public static List<String> analyticDevices(String costSource) {
+    Objects.requireNonNull(costSource, "costSource");
+    if (!costSource.startsWith(ANALYTIC)) {
+      return List.of();
+    }
+    List<String> devices = new ArrayList<>();
+    Matcher m = ANALYTIC_DEVICE.matcher(costSource);
+    while (m.find()) {
+      devices.add(m.group(1));
+    }
+    return List.copyOf(devices);
   }
 
   private static String sha256(String text) {

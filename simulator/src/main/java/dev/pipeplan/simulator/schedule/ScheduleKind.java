@@ -72,6 +72,33 @@ public enum ScheduleKind {
   }
 
   /**
+   * The fewest micro-batches the kind accepts on {@code deviceCount} devices: interleaved sends
+   * them round the devices in groups of at least p, DualPipeV needs one for each of its 2p stages;
+   * the other kinds take any count (with fewer than p, most of the iteration is bubble).
+   */
+  public int minMicroBatches(int deviceCount) {
+    return switch (this) {
+      case INTERLEAVED_1F1B -> deviceCount;
+      case DUALPIPE_V -> 2 * deviceCount;
+      case GPIPE, ONE_F_ONE_B, LOOPED_BFS, ZB_H1, ZB_H2, ZB_AUTO, ZB_V, V_HALF, V_MIN -> 1;
+    };
+  }
+
+  /**
+   * The micro-batch counts the kind takes with its default settings are multiples of this:
+   * interleaved's micro-batches go round in groups of its default group size p, and a last group
+   * must not be smaller than p (a larger {@code --group-size} allows other counts); the other kinds
+   * take any count from {@link #minMicroBatches}.
+   */
+  public int microBatchStep(int deviceCount) {
+    return switch (this) {
+      case INTERLEAVED_1F1B -> deviceCount;
+      case GPIPE, ONE_F_ONE_B, LOOPED_BFS, ZB_H1, ZB_H2, ZB_AUTO, ZB_V, V_HALF, V_MIN, DUALPIPE_V ->
+          1;
+    };
+  }
+
+  /**
    * The action types the kind's schedules use: F and B for the kinds with a fused backward; F, I
    * and W for the zero-bubble kinds; all four for DualPipeV, which fuses some backwards and splits
    * others.

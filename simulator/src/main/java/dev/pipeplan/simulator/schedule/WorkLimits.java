@@ -84,8 +84,8 @@ public final class WorkLimits {
               + Math.max(1, MAX_STAGES / deviceCount)
               + " or fewer.");
     }
-    long perMicroBatch = actionCount(kind, deviceCount, virtualStages, 1);
-    long fitting = Math.max(1, Math.min(MAX_MICRO_BATCHES, MAX_ACTIONS / perMicroBatch));
+    requireSomeMicroBatchCount(kind, deviceCount, virtualStages);
+    String fitting = microBatchRange(kind, deviceCount, virtualStages);
     if (m > MAX_MICRO_BATCHES) {
       throw new BadInputException(
           "--microbatches ("
@@ -94,7 +94,7 @@ public final class WorkLimits {
               + grouped(MAX_MICRO_BATCHES)
               + " micro-batches per iteration. Maybe use --microbatches "
               + fitting
-              + " or fewer (a larger micro-batch size keeps the batch).");
+              + " (a larger micro-batch size keeps the batch).");
     }
     long actions = actionCount(kind, deviceCount, virtualStages, m);
     if (actions > MAX_ACTIONS) {
@@ -115,8 +115,102 @@ public final class WorkLimits {
               + grouped(MAX_ACTIONS)
               + " per schedule. Maybe use --microbatches "
               + fitting
-              + " or fewer (a larger micro-batch size keeps the batch).");
+              + " (a larger micro-batch size keeps the batch).");
     }
+  }
+
+  /**
+   * The most micro-batches a schedule of this kind, p and v may have: {@link #MAX_MICRO_BATCHES},
+   * or fewer where {@link #MAX_ACTIONS} binds first. Together with {@link
+   * ScheduleKind#minMicroBatches} it bounds the counts a request may ask for.
+   */
+  public static int maxMicroBatches(ScheduleKind kind, int deviceCount, int virtualStages) {
+    long perMicroBatch = actionCount(kind, deviceCount, virtualStages, 1);
+    return (int) Math.min(MAX_MICRO_BATCHES, MAX_ACTIONS / Math.max(1, perMicroBatch));
+  }
+
+  /**
+   * The most micro-batches a schedule of this one's shape (its stages, and its actions per
+   * micro-batch) may have under {@link #check(Schedule)}: for a schedule read from a file, whose
+   * kind is not known.
+   */
+  public static int maxMicroBatches(Schedule schedule) {
+    Objects.requireNonNull(schedule, "schedule");
+    long perMicroBatch =
+        Math.max(
+            -Math.floorDiv(-(long) schedule.actionCount(), schedule.microBatchCount()),
+            2L * schedule.stageCount());
+    return (int) Math.min(MAX_MICRO_BATCHES, MAX_ACTIONS / perMicroBatch);
+  }
+
+  /**
+   * The micro-batch counts within every limit, for a "Maybe use --microbatches ..." hint: "between
+   * L and M" where the kind has a minimum L above 1, "M" where that is the only one, "M or fewer"
+   * where any count up to M will do, and "a multiple of S between L and M" for a kind whose counts
+   * go in steps ({@link ScheduleKind#microBatchStep}). Call it only where {@link
+   * #requireSomeMicroBatchCount} holds.
+   */
+  public static String microBatchRange(ScheduleKind kind, int deviceCount, int virtualStages) {
+    int least = kind.minMicroBatches(deviceCount);
+    int step = kind.microBatchStep(deviceCount);
+    int most = maxMicroBatches(kind, deviceCount, virtualStages) / step * step;
+    if (least == most) {
+      return Integer.toString(most);
+    }
+    if (step > 1) {
+      return "a multiple of " + step + " between " + least + " and " + most;
+    }
+    return least > 1 ? "between " + least + " and " + most : most + " or fewer";
+  }
+
+  /**
+   * Refuses a kind, p and v for which no micro-batch count is allowed: the kind's minimum ({@link
+   * ScheduleKind#minMicroBatches}, which grows with p) already gives more actions than {@link
+   * #MAX_ACTIONS}. DualPipeV from p = 409 and interleaved from v·p² > 1,000,000 are such.
+   *
+   * @throws BadInputException naming both limits, with a p (and, where it helps, a v) that fits
+   */
+  public static void requireSomeMicroBatchCount(
+      ScheduleKind kind, int deviceCount, int virtualStages) {
+    int least = kind.minMicroBatches(deviceCount);
+    int most = maxMicroBatches(kind, deviceCount, virtualStages);
+    if (least <= most) {
+      return;
+    }
+    int fewerDevices = deviceCount - 1;
+    while (fewerDevices > 1
+        && kind.minMicroBatches(fewerDevices)
+            > maxMicroBatches(kind, fewerDevices, virtualStages)) {
+      fewerDevices--;
+    }
+    int fewerStages = virtualStages - 1;
+    while (fewerStages >= kind.minVirtualStages()
+        && least > maxMicroBatches(kind, deviceCount, fewerStages)) {
+      fewerStages--;
+    }
+    throw new BadInputException(
+        kind.id()
+            + " with --pp "
+            + deviceCount
+            + " and "
+            + virtualStages
+            + " virtual stage(s) has no micro-batch count within the limits: it needs at least "
+            + grouped(least)
+            + " micro-batches with --pp "
+            + deviceCount
+            + ", and the limit of "
+            + grouped(MAX_ACTIONS)
+            + " actions per schedule (pp x v x m x "
+            + (kind.splitsBackward() ? 3 : 2)
+            + ") allows at most "
+            + grouped(most)
+            + ". Maybe use "
+            + (fewerStages >= kind.minVirtualStages()
+                ? "--virtual-stages " + fewerStages + " or fewer, or "
+                : "")
+            + "--pp "
+            + fewerDevices
+            + " or fewer.");
   }
 
   /**

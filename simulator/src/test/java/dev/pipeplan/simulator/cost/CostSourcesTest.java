@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
@@ -118,5 +119,34 @@ class CostSourcesTest {
       assertThat(chosen.stageCosts(TWO_STAGES))
           .isEqualTo(new AnalyticCostModel(m, TRAINING, CLUSTER).stageCosts(TWO_STAGES));
     }
+  }
+
+  @Test
+  void theAnalyticDevicesAreReadBackFromTheDescription() {
+    ClusterSpec mixed =
+        new ClusterSpec(
+            "mixed",
+            List.of(
+                new DeviceGroup(DEVICE, 1, 2),
+                new DeviceGroup(
+                    new DeviceSpec("cpu", Map.of(DType.FP32, 1e10), 4_000_000_000L, 1e10, 20_000),
+                    1,
+                    2)),
+            new LinkSpec("intra", 1e9, 1_000),
+            new LinkSpec("inter", 1e8, 10_000));
+    ModelSpec analytic = model(null, null);
+
+    assertThat(CostSources.analyticDevices(CostSources.describe(analytic, mixed, Optional.empty())))
+        .containsExactly("round", "cpu");
+    assertThat(
+            CostSources.analyticDevices(
+                CostSources.describe(analytic, CLUSTER, Optional.of(profile()))))
+        .isEmpty();
+    ModelSpec measured =
+        model(new MeasuredTimes(2, 1000, 2000, 500), new MeasuredTimes(4, 4000, 4000, 4000));
+    assertThat(
+            CostSources.analyticDevices(CostSources.describe(measured, CLUSTER, Optional.empty())))
+        .isEmpty();
+    assertThat(CostSources.analyticDevices(dev.pipeplan.models.Provenance.UNRECORDED)).isEmpty();
   }
 }

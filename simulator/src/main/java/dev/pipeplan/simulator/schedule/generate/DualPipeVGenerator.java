@@ -25,13 +25,15 @@ import java.util.List;
  * activation sets: 2p + 1.
  */
 public final class DualPipeVGenerator implements ScheduleGenerator {
+  /** Why the kind needs {@link ScheduleKind#minMicroBatches} micro-batches, for the refusal. */
+  static final String WHY_MINIMUM = " (at least as many micro-batches as the 2p stages)";
+
   @Override
   public Schedule generate(ScheduleRequest request) {
     RequestChecks.requireKind(request, ScheduleKind.DUALPIPE_V);
     RequestChecks.requireVirtualStages(request, 2, " Maybe use --virtual-stages 2.");
     RequestChecks.requireNoGroupSize(request);
-    RequestChecks.requireMicroBatchesAtLeast(
-        request, 2 * request.deviceCount(), " (at least as many micro-batches as the 2p stages)");
+    RequestChecks.requireMinimumMicroBatches(request, WHY_MINIMUM);
     RequestChecks.requireInFlightWithinLimit(request);
     int p = request.deviceCount();
     int m = request.microBatchCount();

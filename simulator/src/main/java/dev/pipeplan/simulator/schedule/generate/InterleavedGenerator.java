@@ -6,6 +6,7 @@ import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,8 +59,8 @@ public final class InterleavedGenerator implements ScheduleGenerator {
               + request.virtualStages()
               + ") must be >= 2 for interleaved. Maybe use 2 or more virtual stages, or schedule kind 1f1b.");
     }
-    RequestChecks.requireMicroBatchesAtLeast(
-        request, p, " (micro-batches go round the devices in groups of at least p)");
+    RequestChecks.requireMinimumMicroBatches(
+        request, " (micro-batches go round the devices in groups of at least p)");
     int g = groupSize(request);
     if (g < p || g > m) {
       throw new BadInputException(
@@ -75,6 +76,10 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     }
     int last = m % g;
     if (last != 0 && last < p) {
+      // one more whole group is offered only where it stays within the work limits
+      long oneGroupMore = (long) m - last + g;
+      boolean fits =
+          oneGroupMore <= WorkLimits.maxMicroBatches(request.kind(), p, request.virtualStages());
       throw new BadInputException(
           "microbatches ("
               + m
@@ -88,8 +93,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
               + m
               + " (one group), or --microbatches "
               + (m - last)
-              + " or "
-              + (m - last + g)
+              + (fits ? " or " + oneGroupMore : "")
               + ".");
     }
   }

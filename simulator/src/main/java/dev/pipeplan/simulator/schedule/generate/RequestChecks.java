@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.schedule.generate;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.ScheduleRequest;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 
 /**
  * The constraint checks the generators share; each message names the parameter, its value and the
@@ -43,21 +44,30 @@ final class RequestChecks {
     }
   }
 
-  static void requireMicroBatchesAtLeast(ScheduleRequest request, int least, String why) {
+  /**
+   * Refuses fewer micro-batches than the kind's minimum ({@link ScheduleKind#minMicroBatches}); the
+   * hint names the counts that also stay within {@link WorkLimits}, or, where there are none, the
+   * refusal says so.
+   */
+  static void requireMinimumMicroBatches(ScheduleRequest request, String why) {
+    ScheduleKind kind = request.kind();
+    int p = request.deviceCount();
+    int least = kind.minMicroBatches(p);
     if (request.microBatchCount() < least) {
+      WorkLimits.requireSomeMicroBatchCount(kind, p, request.virtualStages());
       throw new BadInputException(
           "microbatches ("
               + request.microBatchCount()
               + ") must be >= "
               + least
               + " for "
-              + request.kind().id()
+              + kind.id()
               + " with pp "
-              + request.deviceCount()
+              + p
               + why
               + ". Maybe use --microbatches "
-              + least
-              + " or more.");
+              + WorkLimits.microBatchRange(kind, p, request.virtualStages())
+              + ".");
     }
   }
 
@@ -90,8 +100,7 @@ final class RequestChecks {
     }
     requireNoGroupSize(request);
     if (kind == ScheduleKind.DUALPIPE_V) {
-      requireMicroBatchesAtLeast(
-          request, 2 * request.deviceCount(), " (at least as many micro-batches as the 2p stages)");
+      requireMinimumMicroBatches(request, DualPipeVGenerator.WHY_MINIMUM);
     }
   }
 

@@ -108,7 +108,7 @@ class ScheduleOrdersTest {
     assertThatThrownBy(() -> generate(ScheduleKind.INTERLEAVED_1F1B, 4, 3, 2))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("microbatches (3) must be >= 4 for interleaved with pp 4")
-        .hasMessageContaining("Maybe use --microbatches 4 or more.");
+        .hasMessageContaining("Maybe use --microbatches a multiple of 4 between 4 and 125000.");
   }
 
   @Test
