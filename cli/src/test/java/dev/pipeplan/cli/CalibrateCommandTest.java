@@ -3,9 +3,7 @@ package dev.pipeplan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
-import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -33,14 +31,9 @@ class CalibrateCommandTest {
 
   @Test
   void calibratedProfileMakesPlanPredictWhatTheRunMeasured() throws Exception {
-    ModelSpec model = ModelLoader.load("gpt-tiny");
-    List<Profile.LayerProfile> layers = new ArrayList<>();
-    Profile.LinearFit fit = new Profile.LinearFit(20_000, 300_000);
-    for (int i = 0; i < model.layerCount(); i++) {
-      layers.add(new Profile.LayerProfile(model.layer(i).name(), List.of(), fit, fit, fit));
-    }
     Path profile = dir.resolve("profile.json");
-    ProfileJson.write(profile, new Profile(model.name(), "cpu", "test", layers, 20_000, 1e12));
+    ProfileJson.write(
+        profile, TestProfiles.flat("gpt-tiny", new Profile.LinearFit(20_000, 300_000)));
     Path planFile = dir.resolve("plan.json");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

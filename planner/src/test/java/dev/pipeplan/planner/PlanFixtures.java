@@ -157,4 +157,32 @@ public final class PlanFixtures {
         base.search(),
         Provenance.unrecorded());
   }
+
+  /** {@code base} trained as {@code training} states, every other field kept. */
+  public static Plan withTraining(Plan base, TrainingSpec training) {
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        base.model(),
+        training,
+        base.cluster(),
+        base.parallelism(),
+        base.microBatchSize(),
+        base.microBatchCount(),
+        base.scheduleKind(),
+        base.virtualStages(),
+        base.groupSize(),
+        base.maxInFlightMicroBatches(),
+        base.partition(),
+        base.stageToDevice(),
+        base.placement(),
+        base.stageCosts(),
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search(),
+        base.provenance(),
+        base.optimizerPostValidation());
+  }
 }

@@ -56,30 +56,7 @@ class ExportsTest {
     Plan base = PlanFixtures.interleavedPlan();
     assertThat(Exports.megatron(base)).doesNotContain("--cross-entropy");
     Plan fused =
-        new Plan(
-            Plan.FORMAT_VERSION,
-            base.model(),
-            base.training().withCrossEntropy(CrossEntropy.FUSED),
-            base.cluster(),
-            base.parallelism(),
-            base.microBatchSize(),
-            base.microBatchCount(),
-            base.scheduleKind(),
-            base.virtualStages(),
-            base.groupSize(),
-            base.maxInFlightMicroBatches(),
-            base.partition(),
-            base.stageToDevice(),
-            base.placement(),
-            base.stageCosts(),
-            base.links(),
-            base.predicted(),
-            base.reason(),
-            base.runnersUp(),
-            base.pareto(),
-            base.search(),
-            Provenance.unrecorded(),
-            false);
+        PlanFixtures.withTraining(base, base.training().withCrossEntropy(CrossEntropy.FUSED));
     assertThat(Exports.megatron(fused))
         .contains("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
   }
