@@ -68,37 +68,44 @@ public final class PlanJson {
    * Names the kind of a pipeplan file given where a plan belongs (a run, a timeline, a model),
    * which the plan reader would otherwise refuse with a message about its first unexpected field.
    */
-  private static void refuseOtherFormats(String text, String source) {
+  private static void refuseOtherFormats(JsonNode root, String source) {
+    if (!root.path("format").isTextual()) {
+      return;
+    }
+    String format = root.path("format").asText();
+    String kind =
+        switch (format) {
+          case "pipeplan-run" -> "a measured run (from 'pipeplan run')";
+          case "pipeplan-timeline" -> "a timeline (from 'pipeplan simulate --timeline')";
+          case "pipeplan-model" -> "a model file (from 'pipeplan models import')";
+          default -> "a file of format '" + format + "'";
+        };
+    throw new BadInputException(
+        "plan file "
+            + source
+            + " is "
+            + kind
+            + ", not a plan. Maybe give the file 'pipeplan plan -o' wrote");
+  }
+
+  /**
+   * Parses plan JSON text; {@code source} names it in error messages. The text is parsed once, into
+   * a tree that both the format check and the binding to {@link Plan} read.
+   */
+  public static Plan parse(String text, String source) {
     JsonNode root;
     try {
       root = Json.json().readTree(text);
     } catch (JsonProcessingException e) {
-      return; // the plan reader names the syntax error
+      throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
     }
-    if (root != null && root.path("format").isTextual()) {
-      String format = root.path("format").asText();
-      String kind =
-          switch (format) {
-            case "pipeplan-run" -> "a measured run (from 'pipeplan run')";
-            case "pipeplan-timeline" -> "a timeline (from 'pipeplan simulate --timeline')";
-            case "pipeplan-model" -> "a model file (from 'pipeplan models import')";
-            default -> "a file of format '" + format + "'";
-          };
-      throw new BadInputException(
-          "plan file "
-              + source
-              + " is "
-              + kind
-              + ", not a plan. Maybe give the file 'pipeplan plan -o' wrote");
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new BadInputException("plan file " + source + " is empty");
     }
-  }
-
-  /** Parses plan JSON text; {@code source} names it in error messages. */
-  public static Plan parse(String text, String source) {
-    refuseOtherFormats(text, source);
+    refuseOtherFormats(root, source);
     Plan plan;
     try {
-      plan = Json.json().readValue(text, Plan.class);
+      plan = Json.json().treeToValue(root, Plan.class);
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new BadInputException("plan file " + source + ": " + where(e) + cause.getMessage(), e);
@@ -114,13 +121,11 @@ public final class PlanJson {
               + expected(e.getTargetType()),
           e);
     } catch (JsonMappingException e) {
-      if (JsonErrors.isSyntax(e)) {
-        throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
-      }
       throw new BadInputException(
           "plan file " + source + ": " + where(e) + JsonErrors.clean(e.getOriginalMessage()), e);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
+      throw new BadInputException(
+          "plan file " + source + ": " + JsonErrors.clean(e.getOriginalMessage()), e);
     }
     if (plan == null) {
       throw new BadInputException("plan file " + source + " is empty");

@@ -96,6 +96,32 @@ class PlanJsonTest {
   }
 
   @Test
+  void namesTheFieldOfANumberOutOfRange(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("huge.json");
+    Files.writeString(
+        file,
+        golden(GOLDEN).replace("\"microBatchCount\" : 4", "\"microBatchCount\" : 99999999999"));
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan file " + file + ": field 'microBatchCount'")
+        .hasMessageContaining("99999999999");
+  }
+
+  @Test
+  void refusesAnEmptyFileAndAnotherFormatByName(@TempDir Path dir) throws IOException {
+    Path empty = dir.resolve("empty.json");
+    Files.writeString(empty, "  \n");
+    assertThatThrownBy(() -> PlanJson.read(empty))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("plan file " + empty + " is empty");
+    Path run = dir.resolve("run.json");
+    Files.writeString(run, "{ \"format\" : \"pipeplan-run\", \"version\" : 1 }");
+    assertThatThrownBy(() -> PlanJson.read(run))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan file " + run + " is a measured run (from 'pipeplan run')");
+  }
+
+  @Test
   void reportsAMissingFileAndBrokenJson(@TempDir Path dir) throws IOException {
     assertThatThrownBy(() -> PlanJson.read(dir.resolve("nope.json")))
         .isInstanceOf(BadInputException.class)
