@@ -131,7 +131,7 @@ public final class PlanJson {
       throw new BadInputException("plan file " + source + " is empty");
     }
     try {
-      return PlanValidator.validate(plan);
+      return PlanValidator.validateWithStoredCosts(plan);
     } catch (BadInputException e) {
       throw new BadInputException("plan file " + source + ": " + e.getMessage(), e);
     }

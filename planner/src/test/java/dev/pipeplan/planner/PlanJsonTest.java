@@ -3,8 +3,10 @@ package dev.pipeplan.planner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.models.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +74,21 @@ class PlanJsonTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining(
             "microBatchSize * microBatchCount * dp is 16, the global batch is 17");
+  }
+
+  @Test
+  void rejectsAHandEditedPartitionNamingFileFieldAndBothValues(@TempDir Path dir)
+      throws IOException {
+    ObjectNode root = (ObjectNode) Json.json().readTree(golden(GOLDEN));
+    ((ObjectNode) root.get("partition")).putArray("layerCounts").add(3).add(1);
+    Path file = dir.resolve("moved.json");
+    Files.writeString(file, Json.write(root));
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan file " + file + ": plan is inconsistent: ")
+        .hasMessageContaining("stageCosts[0].staticBytes is 90000")
+        .hasMessageContaining("partition.layerCounts [3, 1]")
+        .hasMessageContaining("takes 162000");
   }
 
   @Test
