@@ -160,6 +160,8 @@ class HostileCommandLinesTest {
     // global batch, and with a layer moved from its first stage to its second: the stage costs are
     // still those of the plan as written
     assertThat(plan).contains("\"microBatchSize\" : 8").contains("\"microBatchCount\" : 2");
+    writeEdited(plan, "plan-grouped.json", root -> root.put("groupSize", 3));
+    writeEdited(plan, "plan-capped.json", root -> root.put("maxInFlightMicroBatches", 1));
     writeEdited(
         plan,
         "plan-b-edited.json",
@@ -616,6 +618,17 @@ class HostileCommandLinesTest {
             "microBatchSize 1000000"));
     for (String command :
         List.of("simulate --plan", "report -o @/rb --plan", "run -o @/rb --plan")) {
+      // a schedule the plan's own fields cannot make, named by those fields, not by options
+      c.add(
+          of(
+              command + " @/plan-grouped.json",
+              "plan-grouped.json",
+              "groupSize (3) applies only to interleaved, not to 1f1b. Maybe drop groupSize."));
+      c.add(
+          of(
+              command + " @/plan-capped.json",
+              "plan-capped.json",
+              "maxInFlightMicroBatches (1) is below the"));
       c.add(
           of(
               command + " @/plan-b-edited.json",

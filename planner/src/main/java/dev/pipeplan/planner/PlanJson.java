@@ -13,7 +13,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The plan file: pretty JSON with sorted keys (see {@code docs/formats.md}, "Plan file"). The same
@@ -34,7 +38,8 @@ public final class PlanJson {
 
   /**
    * Reads and validates a plan file; a malformed one gives a {@link BadInputException} naming file
-   * and field.
+   * and field. A plan whose schedule its kind, pp, m, v, group size and in-flight cap cannot make
+   * is refused here too, in the file's terms, before any command generates it.
    */
   public static Plan read(Path file) {
     Objects.requireNonNull(file, "file");
@@ -131,10 +136,51 @@ public final class PlanJson {
       throw new BadInputException("plan file " + source + " is empty");
     }
     try {
-      return PlanValidator.validateWithStoredCosts(plan);
+      PlanValidator.validateWithStoredCosts(plan);
     } catch (BadInputException e) {
       throw new BadInputException("plan file " + source + ": " + e.getMessage(), e);
     }
+    try {
+      PlanPrediction.schedule(plan);
+    } catch (BadInputException e) {
+      throw new BadInputException("plan file " + source + ": " + inPlanTerms(e.getMessage()), e);
+    }
+    return plan;
+  }
+
+  /**
+   * The command-line options a schedule generator's message names its parameters by ({@code
+   * RequestChecks}, {@code WorkLimits}), and the plan fields that give them.
+   */
+  private static final Map<String, String> SCHEDULE_FIELDS =
+      Map.of(
+          "--pp", "parallelism.pp",
+          "--microbatches", "microBatchCount",
+          "--virtual-stages", "virtualStages",
+          "--group-size", "groupSize",
+          "--max-in-flight", "maxInFlightMicroBatches");
+
+  /** Any of {@link #SCHEDULE_FIELDS}' options, as a whole word. */
+  private static final Pattern SCHEDULE_OPTION =
+      Pattern.compile(
+          SCHEDULE_FIELDS.keySet().stream()
+                  .sorted()
+                  .map(Pattern::quote)
+                  .collect(Collectors.joining("|", "(", ")"))
+              + "(?![\\w-])");
+
+  /**
+   * A schedule generator's refusal in the plan file's terms: the plan gave fields, not command-line
+   * options ("Maybe use --group-size 4" would send the reader to an option of another command).
+   */
+  static String inPlanTerms(String message) {
+    Matcher m = SCHEDULE_OPTION.matcher(message);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(SCHEDULE_FIELDS.get(m.group())));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   private static String where(JsonMappingException e) {

@@ -92,6 +92,39 @@ class PlanJsonTest {
   }
 
   @Test
+  void namesThePlanFieldsAScheduleIsRefusedFor(@TempDir Path dir) throws IOException {
+    Path grouped = dir.resolve("grouped.json");
+    Files.writeString(grouped, golden(GOLDEN).replace("\"groupSize\" : 0", "\"groupSize\" : 3"));
+    assertThatThrownBy(() -> PlanJson.read(grouped))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "plan file "
+                + grouped
+                + ": groupSize (3) applies only to interleaved, not to 1f1b. Maybe drop"
+                + " groupSize.");
+    Path capped = dir.resolve("capped.json");
+    Files.writeString(
+        capped,
+        golden(GOLDEN)
+            .replace("\"maxInFlightMicroBatches\" : 0", "\"maxInFlightMicroBatches\" : 1"));
+    assertThatThrownBy(() -> PlanJson.read(capped))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(
+            "plan file " + capped + ": maxInFlightMicroBatches (1) is below the 2 that 1f1b keeps")
+        .hasMessageNotContaining("--");
+  }
+
+  @Test
+  void putsPlanFieldsForOptionsOnlyAsWholeWords() {
+    assertThat(
+            PlanJson.inPlanTerms(
+                "--microbatches (9) with --pp 2 and --pp-comm-overlap. Maybe use --microbatches 8"))
+        .isEqualTo(
+            "microBatchCount (9) with parallelism.pp 2 and --pp-comm-overlap. Maybe use"
+                + " microBatchCount 8");
+  }
+
+  @Test
   void rejectsAnotherFormatVersion(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("v2.json");
     Files.writeString(

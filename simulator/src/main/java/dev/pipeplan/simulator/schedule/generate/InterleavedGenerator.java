@@ -54,7 +54,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int m = request.microBatchCount();
     if (request.virtualStages() < 2) {
       throw new BadInputException(
-          "virtual stages ("
+          "--virtual-stages ("
               + request.virtualStages()
               + ") must be >= 2 for interleaved. Maybe use 2 or more virtual stages, or schedule kind 1f1b.");
     }
@@ -63,7 +63,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int g = groupSize(request);
     if (g < p || g > m) {
       throw new BadInputException(
-          "group size ("
+          "--group-size ("
               + g
               + ") must lie in [pp, microbatches] = ["
               + p
@@ -76,7 +76,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int last = m % g;
     if (last != 0 && last < p) {
       throw new BadInputException(
-          "microbatches ("
+          "--microbatches ("
               + m
               + ") leave a last group of "
               + last
