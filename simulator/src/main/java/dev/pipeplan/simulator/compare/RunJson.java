@@ -168,8 +168,9 @@ public final class RunJson {
     }
     List<Timeline> iterations = new ArrayList<>();
     for (JsonNode n : f.array("iterations")) {
-      iterations.add(TimelineJson.read(n.toString()));
+      iterations.add(TimelineJson.read(n, source + ": iterations[" + iterations.size() + "]"));
     }
+    Timeline predicted = TimelineJson.read(f.field("predicted"), source + ": predicted");
     try {
       return new MeasuredRun(
           f.text("modelName"),
@@ -179,7 +180,7 @@ public final class RunJson {
           f.integer("microBatchCount"),
           f.integer("microBatchSize"),
           f.text("partition"),
-          TimelineJson.read(f.field("predicted").toString()),
+          predicted,
           iterations,
           f.integer("representativeIteration"),
           losses,
