@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.Json;
@@ -127,6 +128,27 @@ class RunJsonTest {
         .hasMessageContaining("1 losses for 3 iterations");
   }
 
+  private static MeasuredRun withLosses(List<Double> losses) {
+    MeasuredRun r = run();
+    return new MeasuredRun(
+        r.modelName(),
+        r.scheduleName(),
+        r.pipelineDevices(),
+        r.virtualStages(),
+        r.microBatchCount(),
+        r.microBatchSize(),
+        r.partition(),
+        r.predicted(),
+        r.iterations(),
+        r.representativeIteration(),
+        losses,
+        r.warmupIterations(),
+        r.backend(),
+        r.machine(),
+        r.threadSettings(),
+        r.seed());
+  }
+
   /** The run file of {@link #run()} with {@code edit} applied to its JSON tree. */
   private static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
     ObjectNode root = (ObjectNode) Json.json().readTree(RunJson.write(run()));
@@ -134,6 +156,29 @@ class RunJsonTest {
     Path file = dir.resolve("edited-run.json");
     Files.writeString(file, Json.write(root));
     return file;
+  }
+
+  @Test
+  void nonFiniteLossesRoundTripAsTheirNames() {
+    MeasuredRun run =
+        withLosses(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY));
+    String json = RunJson.write(run);
+    assertThat(json).contains("\"NaN\"", "\"Infinity\"", "\"-Infinity\"");
+    assertThat(RunJson.read(json).losses())
+        .containsExactly(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+    assertThat(RunJson.write(RunJson.read(json))).isEqualTo(json);
+  }
+
+  @Test
+  void refusesALossThatIsNotANumberNamingFileFieldAndValue(@TempDir Path dir) throws IOException {
+    Path file = edited(dir, root -> ((ArrayNode) root.get("losses")).set(1, "abc"));
+    assertThatThrownBy(() -> RunJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "run file "
+                + file
+                + ": losses[1] is \"abc\", expected a number (or \"NaN\", \"Infinity\" or"
+                + " \"-Infinity\" for a loss that was not finite)");
   }
 
   @Test
