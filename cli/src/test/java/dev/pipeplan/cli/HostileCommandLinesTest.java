@@ -3,6 +3,7 @@ package dev.pipeplan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -160,6 +161,28 @@ class HostileCommandLinesTest {
           int m = root.get("microBatchCount").asInt();
           root.put("microBatchSize", 1_000_000);
           ((ObjectNode) root.get("training")).put("globalBatch", 1_000_000 * m);
+        });
+    // the plan (b 8, m 2, layers 3,2,2,3) with its micro-batch size and count edited, keeping the
+    // global batch, and with a layer moved from its first stage to its second: the stage costs are
+    // still those of the plan as written
+    assertThat(plan).contains("\"microBatchSize\" : 8").contains("\"microBatchCount\" : 2");
+    writeEdited(plan, "plan-grouped.json", root -> root.put("groupSize", 3));
+    writeEdited(plan, "plan-capped.json", root -> root.put("maxInFlightMicroBatches", 1));
+    writeEdited(
+        plan,
+        "plan-b-edited.json",
+        root -> {
+          root.put("microBatchSize", 4);
+          root.put("microBatchCount", 4);
+        });
+    writeEdited(
+        plan,
+        "plan-moved.json",
+        root -> {
+          ArrayNode counts = (ArrayNode) root.get("partition").get("layerCounts");
+          assertThat(counts.toString()).isEqualTo("[3,2,2,3]");
+          counts.set(0, 2);
+          counts.set(1, 3);
         });
     // the plan with a sequence past gpt-tiny's 64 learned positions
     writeEdited(
@@ -621,11 +644,40 @@ class HostileCommandLinesTest {
     c.add(of("demo --model llama2-7b -o @/demo-big", "too large for the CPU demo", "gpt-tiny"));
     c.add(of("report --plan @/run.json -o @/rq", "is a measured run", "not a plan"));
     c.add(of("run --plan @/plan-long.json -o @/r.json", "4096", "64 learned positions"));
+    // stage costs priced for another micro-batch size or partition than the plan now names
     c.add(
         of(
             "run --plan @/plan-b-huge.json -o @/r.json",
-            "micro-batch size 1000000",
-            "the plan is not run"));
+            "plan-b-huge.json",
+            "stageCosts[0].activationBytes",
+            "microBatchSize 1000000"));
+    for (String command :
+        List.of("simulate --plan", "report -o @/rb --plan", "run -o @/rb --plan")) {
+      // a schedule the plan's own fields cannot make, named by those fields, not by options
+      c.add(
+          of(
+              command + " @/plan-grouped.json",
+              "plan-grouped.json",
+              "groupSize (3) applies only to interleaved, not to 1f1b. Maybe drop groupSize."));
+      c.add(
+          of(
+              command + " @/plan-capped.json",
+              "plan-capped.json",
+              "maxInFlightMicroBatches (1) is below the"));
+      c.add(
+          of(
+              command + " @/plan-b-edited.json",
+              "plan-b-edited.json",
+              "stageCosts[0].activationBytes is ",
+              "microBatchSize 4",
+              "priced for another partition, micro-batch size"));
+      c.add(
+          of(
+              command + " @/plan-moved.json",
+              "plan-moved.json",
+              "stageCosts[0].staticBytes is ",
+              "partition.layerCounts [2, 3, 2, 3]"));
+    }
     c.add(of("run --plan @/plan.json --threads 1000000 -o @/r.json", "--threads", "256"));
     c.add(
         of("report --plan @/plan.json -o @/ts-export", "holds a torch-script export", "same kind"));

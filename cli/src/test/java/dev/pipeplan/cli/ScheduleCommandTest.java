@@ -73,7 +73,7 @@ class ScheduleCommandTest {
                 "--virtual-stages",
                 "2"))
         .isEqualTo(2);
-    assertThat(err.toString()).startsWith("error: virtual stages (2) must be 1 for 1f1b.");
+    assertThat(err.toString()).startsWith("error: --virtual-stages (2) must be 1 for 1f1b.");
   }
 
   @Test

@@ -13,7 +13,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The plan file: pretty JSON with sorted keys (see {@code docs/formats.md}, "Plan file"). The same
@@ -34,7 +38,8 @@ public final class PlanJson {
 
   /**
    * Reads and validates a plan file; a malformed one gives a {@link BadInputException} naming file
-   * and field.
+   * and field. A plan whose schedule its kind, pp, m, v, group size and in-flight cap cannot make
+   * is refused here too, in the file's terms, before any command generates it.
    */
   public static Plan read(Path file) {
     Objects.requireNonNull(file, "file");
@@ -68,37 +73,44 @@ public final class PlanJson {
    * Names the kind of a pipeplan file given where a plan belongs (a run, a timeline, a model),
    * which the plan reader would otherwise refuse with a message about its first unexpected field.
    */
-  private static void refuseOtherFormats(String text, String source) {
+  private static void refuseOtherFormats(JsonNode root, String source) {
+    if (!root.path("format").isTextual()) {
+      return;
+    }
+    String format = root.path("format").asText();
+    String kind =
+        switch (format) {
+          case "pipeplan-run" -> "a measured run (from 'pipeplan run')";
+          case "pipeplan-timeline" -> "a timeline (from 'pipeplan simulate --timeline')";
+          case "pipeplan-model" -> "a model file (from 'pipeplan models import')";
+          default -> "a file of format '" + format + "'";
+        };
+    throw new BadInputException(
+        "plan file "
+            + source
+            + " is "
+            + kind
+            + ", not a plan. Maybe give the file 'pipeplan plan -o' wrote");
+  }
+
+  /**
+   * Parses plan JSON text; {@code source} names it in error messages. The text is parsed once, into
+   * a tree that both the format check and the binding to {@link Plan} read.
+   */
+  public static Plan parse(String text, String source) {
     JsonNode root;
     try {
       root = Json.json().readTree(text);
     } catch (JsonProcessingException e) {
-      return; // the plan reader names the syntax error
+      throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
     }
-    if (root != null && root.path("format").isTextual()) {
-      String format = root.path("format").asText();
-      String kind =
-          switch (format) {
-            case "pipeplan-run" -> "a measured run (from 'pipeplan run')";
-            case "pipeplan-timeline" -> "a timeline (from 'pipeplan simulate --timeline')";
-            case "pipeplan-model" -> "a model file (from 'pipeplan models import')";
-            default -> "a file of format '" + format + "'";
-          };
-      throw new BadInputException(
-          "plan file "
-              + source
-              + " is "
-              + kind
-              + ", not a plan. Maybe give the file 'pipeplan plan -o' wrote");
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new BadInputException("plan file " + source + " is empty");
     }
-  }
-
-  /** Parses plan JSON text; {@code source} names it in error messages. */
-  public static Plan parse(String text, String source) {
-    refuseOtherFormats(text, source);
+    refuseOtherFormats(root, source);
     Plan plan;
     try {
-      plan = Json.json().readValue(text, Plan.class);
+      plan = Json.json().treeToValue(root, Plan.class);
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new BadInputException("plan file " + source + ": " + where(e) + cause.getMessage(), e);
@@ -114,22 +126,61 @@ public final class PlanJson {
               + expected(e.getTargetType()),
           e);
     } catch (JsonMappingException e) {
-      if (JsonErrors.isSyntax(e)) {
-        throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
-      }
       throw new BadInputException(
           "plan file " + source + ": " + where(e) + JsonErrors.clean(e.getOriginalMessage()), e);
     } catch (JsonProcessingException e) {
-      throw new BadInputException(JsonErrors.syntax("plan file " + source, e), e);
+      throw new BadInputException(
+          "plan file " + source + ": " + JsonErrors.clean(e.getOriginalMessage()), e);
     }
     if (plan == null) {
       throw new BadInputException("plan file " + source + " is empty");
     }
     try {
-      return PlanValidator.validate(plan);
+      PlanValidator.validateWithStoredCosts(plan);
     } catch (BadInputException e) {
       throw new BadInputException("plan file " + source + ": " + e.getMessage(), e);
     }
+    try {
+      PlanPrediction.schedule(plan);
+    } catch (BadInputException e) {
+      throw new BadInputException("plan file " + source + ": " + inPlanTerms(e.getMessage()), e);
+    }
+    return plan;
+  }
+
+  /**
+   * The command-line options a schedule generator's message names its parameters by ({@code
+   * RequestChecks}, {@code WorkLimits}), and the plan fields that give them.
+   */
+  private static final Map<String, String> SCHEDULE_FIELDS =
+      Map.of(
+          "--pp", "parallelism.pp",
+          "--microbatches", "microBatchCount",
+          "--virtual-stages", "virtualStages",
+          "--group-size", "groupSize",
+          "--max-in-flight", "maxInFlightMicroBatches");
+
+  /** Any of {@link #SCHEDULE_FIELDS}' options, as a whole word. */
+  private static final Pattern SCHEDULE_OPTION =
+      Pattern.compile(
+          SCHEDULE_FIELDS.keySet().stream()
+                  .sorted()
+                  .map(Pattern::quote)
+                  .collect(Collectors.joining("|", "(", ")"))
+              + "(?![\\w-])");
+
+  /**
+   * A schedule generator's refusal in the plan file's terms: the plan gave fields, not command-line
+   * options ("Maybe use --group-size 4" would send the reader to an option of another command).
+   */
+  static String inPlanTerms(String message) {
+    Matcher m = SCHEDULE_OPTION.matcher(message);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(SCHEDULE_FIELDS.get(m.group())));
+    }
+    m.appendTail(out);
+    return out.toString();
   }
 
   private static String where(JsonMappingException e) {

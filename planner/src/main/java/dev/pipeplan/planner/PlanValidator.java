@@ -3,16 +3,22 @@ package dev.pipeplan.planner;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.simulator.cost.StageBytes;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.ToLongFunction;
 
 /**
  * Checks that the parts of a {@link Plan} agree with each other: the partition covers the model,
  * there are pp * v stages with a device and a cost each, the stages sit on the devices the schedule
  * kind places them on, every pipeline device has dp * tp distinct cluster devices, b * m * dp is
- * the global batch, and a post-validated optimizer step goes with a kind that allows it.
+ * the global batch, and a post-validated optimizer step goes with a kind that allows it; and,
+ * separately ({@link #storedCostsProblem}), that the stored stage costs' bytes are the ones the
+ * partition and micro-batch size give.
  */
 public final class PlanValidator {
   private PlanValidator() {}
@@ -169,6 +175,107 @@ public final class PlanValidator {
     return out;
   }
 
+  /** The byte fields of a stage cost, in the order a mismatch is looked for. */
+  private static final List<Map.Entry<String, ToLongFunction<StageBytes>>> BYTE_FIELDS =
+      List.of(
+          Map.entry("staticBytes", StageBytes::staticBytes),
+          Map.entry("activationBytes", StageBytes::activationBytes),
+          Map.entry("inputGradFreedBytes", StageBytes::inputGradFreedBytes),
+          Map.entry("outputBytes", StageBytes::outputBytes),
+          Map.entry("workspaceBytes", StageBytes::workspaceBytes));
+
+  /**
+   * Whether the bytes of the stored stage costs are the ones the plan's partition, micro-batch
+   * size, tp and dp give. Every cost source computes a stage's bytes by the same rules from what
+   * the plan holds ({@link StageBytes}), so a mismatch means the costs were priced for another
+   * partition, micro-batch size or memory mode: a plan edited by hand after it was written. The
+   * durations cannot be checked this way (a profile's are not in the plan). A stored workspace of 0
+   * is accepted: plans written before the field existed have none.
+   */
+  public static Optional<String> storedCostsProblem(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    if (plan.stageCosts().size() != plan.partition().stageCount()
+        || plan.partition().layerCount() != plan.model().layerCount()) {
+      return Optional.empty(); // problems() names these
+    }
+    Parallelism par = plan.parallelism();
+    List<StageBytes> expected;
+    try {
+      expected =
+          StageBytes.of(
+              plan.model(),
+              plan.training(),
+              plan.partition(),
+              plan.microBatchSize(),
+              par.tp(),
+              par.dp());
+    } catch (ArithmeticException e) {
+      return Optional.of(
+          "the stage sizes of partition.layerCounts "
+              + plan.partition().layerCounts()
+              + " with microBatchSize "
+              + plan.microBatchSize()
+              + " overflow a long");
+    }
+    String first = null;
+    int differing = 0;
+    int layer = 0;
+    for (int s = 0; s < expected.size(); s++) {
+      StageBytes stored = StageBytes.of(plan.stageCosts().get(s));
+      StageBytes want = expected.get(s);
+      String mismatch = null;
+      for (Map.Entry<String, ToLongFunction<StageBytes>> field : BYTE_FIELDS) {
+        long got = field.getValue().applyAsLong(stored);
+        long wanted = field.getValue().applyAsLong(want);
+        boolean olderWorkspace = field.getKey().equals("workspaceBytes") && got == 0;
+        if (got != wanted && !olderWorkspace) {
+          int count = plan.partition().layerCounts().get(s);
+          mismatch =
+              "stageCosts["
+                  + s
+                  + "]."
+                  + field.getKey()
+                  + " is "
+                  + got
+                  + ", but stage "
+                  + s
+                  + " of partition.layerCounts "
+                  + plan.partition().layerCounts()
+                  + " (layers "
+                  + layer
+                  + ".."
+                  + (layer + count - 1)
+                  + ") with microBatchSize "
+                  + plan.microBatchSize()
+                  + ", tp "
+                  + par.tp()
+                  + " and dp "
+                  + par.dp()
+                  + " takes "
+                  + wanted;
+          break;
+        }
+      }
+      if (mismatch != null) {
+        differing++;
+        first = first == null ? mismatch : first;
+      }
+      layer += plan.partition().layerCounts().get(s);
+    }
+    if (first == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        first
+            + " ("
+            + differing
+            + " of "
+            + expected.size()
+            + " stages differ): the stage costs were priced for another partition,"
+            + " micro-batch size or memory mode; was the plan edited by hand? Maybe re-run"
+            + " 'pipeplan plan'");
+  }
+
   /**
    * The stage to device map the plan's schedule kind implies: V-shaped kinds put stages d and
    * 2p-1-d on device d, every other kind puts stage s on device s mod p (see {@link Schedule}).
@@ -185,7 +292,22 @@ public final class PlanValidator {
    * none.
    */
   public static Plan validate(Plan plan) {
-    List<String> found = problems(plan);
+    return refuse(problems(plan), plan);
+  }
+
+  /**
+   * {@link #validate}, and then {@link #storedCostsProblem}: what a plan read from a file or built
+   * by the planner is held to.
+   */
+  public static Plan validateWithStoredCosts(Plan plan) {
+    List<String> found = new ArrayList<>(problems(plan));
+    if (found.isEmpty()) {
+      storedCostsProblem(plan).ifPresent(found::add);
+    }
+    return refuse(found, plan);
+  }
+
+  private static Plan refuse(List<String> found, Plan plan) {
     if (!found.isEmpty()) {
       throw new BadInputException("plan is inconsistent: " + String.join("; ", found));
     }

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Small hand-made plans whose every number is written here, independent of the cost models and the
- * zoo.
+ * zoo. The stage costs' bytes are the ones the memory model gives for the partition and micro-batch
+ * size (the plan reader checks them, {@code StageBytes}); their durations are made up.
  */
 public final class PlanFixtures {
   private PlanFixtures() {}
@@ -77,8 +78,8 @@ public final class PlanFixtures {
     Parallelism par = Parallelism.of(2, 2, 1);
     List<StageCost> costs =
         List.of(
-            new StageCost(10_000, 12_000, 0, 4096, 8192, 0, 100_000),
-            new StageCost(11_000, 13_000, 0, 0, 6144, 0, 120_000));
+            new StageCost(10_000, 12_000, 0, 2048, 8192, 4818, 90_000),
+            new StageCost(11_000, 13_000, 0, 8, 5120, 3011, 90_000));
     PredictedMetrics predicted =
         new PredictedMetrics(
             200_000,
@@ -129,10 +130,10 @@ public final class PlanFixtures {
     Plan base = twoStagePlan();
     List<StageCost> costs =
         List.of(
-            new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
-            new StageCost(5_000, 6_000, 0, 4096, 4096, 0, 50_000),
-            new StageCost(5_500, 6_500, 0, 4096, 3072, 0, 60_000),
-            new StageCost(5_500, 6_500, 0, 0, 3072, 0, 60_000));
+            new StageCost(5_000, 6_000, 0, 2048, 4096, 2409, 18_000),
+            new StageCost(5_000, 6_000, 0, 2048, 4096, 2409, 72_000),
+            new StageCost(5_500, 6_500, 0, 2048, 4096, 2409, 72_000),
+            new StageCost(5_500, 6_500, 0, 8, 1024, 602, 18_000));
     return new Plan(
         Plan.FORMAT_VERSION,
         base.model(),

@@ -3,8 +3,10 @@ package dev.pipeplan.planner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.models.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +77,54 @@ class PlanJsonTest {
   }
 
   @Test
+  void rejectsAHandEditedPartitionNamingFileFieldAndBothValues(@TempDir Path dir)
+      throws IOException {
+    ObjectNode root = (ObjectNode) Json.json().readTree(golden(GOLDEN));
+    ((ObjectNode) root.get("partition")).putArray("layerCounts").add(3).add(1);
+    Path file = dir.resolve("moved.json");
+    Files.writeString(file, Json.write(root));
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan file " + file + ": plan is inconsistent: ")
+        .hasMessageContaining("stageCosts[0].staticBytes is 90000")
+        .hasMessageContaining("partition.layerCounts [3, 1]")
+        .hasMessageContaining("takes 162000");
+  }
+
+  @Test
+  void namesThePlanFieldsAScheduleIsRefusedFor(@TempDir Path dir) throws IOException {
+    Path grouped = dir.resolve("grouped.json");
+    Files.writeString(grouped, golden(GOLDEN).replace("\"groupSize\" : 0", "\"groupSize\" : 3"));
+    assertThatThrownBy(() -> PlanJson.read(grouped))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "plan file "
+                + grouped
+                + ": groupSize (3) applies only to interleaved, not to 1f1b. Maybe drop"
+                + " groupSize.");
+    Path capped = dir.resolve("capped.json");
+    Files.writeString(
+        capped,
+        golden(GOLDEN)
+            .replace("\"maxInFlightMicroBatches\" : 0", "\"maxInFlightMicroBatches\" : 1"));
+    assertThatThrownBy(() -> PlanJson.read(capped))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(
+            "plan file " + capped + ": maxInFlightMicroBatches (1) is below the 2 that 1f1b keeps")
+        .hasMessageNotContaining("--");
+  }
+
+  @Test
+  void putsPlanFieldsForOptionsOnlyAsWholeWords() {
+    assertThat(
+            PlanJson.inPlanTerms(
+                "--microbatches (9) with --pp 2 and --pp-comm-overlap. Maybe use --microbatches 8"))
+        .isEqualTo(
+            "microBatchCount (9) with parallelism.pp 2 and --pp-comm-overlap. Maybe use"
+                + " microBatchCount 8");
+  }
+
+  @Test
   void rejectsAnotherFormatVersion(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("v2.json");
     Files.writeString(
@@ -93,6 +143,32 @@ class PlanJsonTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("stageCosts[0]")
         .hasMessageContaining("forwardNanos must be >= 0, got -5");
+  }
+
+  @Test
+  void namesTheFieldOfANumberOutOfRange(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("huge.json");
+    Files.writeString(
+        file,
+        golden(GOLDEN).replace("\"microBatchCount\" : 4", "\"microBatchCount\" : 99999999999"));
+    assertThatThrownBy(() -> PlanJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan file " + file + ": field 'microBatchCount'")
+        .hasMessageContaining("99999999999");
+  }
+
+  @Test
+  void refusesAnEmptyFileAndAnotherFormatByName(@TempDir Path dir) throws IOException {
+    Path empty = dir.resolve("empty.json");
+    Files.writeString(empty, "  \n");
+    assertThatThrownBy(() -> PlanJson.read(empty))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("plan file " + empty + " is empty");
+    Path run = dir.resolve("run.json");
+    Files.writeString(run, "{ \"format\" : \"pipeplan-run\", \"version\" : 1 }");
+    assertThatThrownBy(() -> PlanJson.read(run))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan file " + run + " is a measured run (from 'pipeplan run')");
   }
 
   @Test

@@ -38,6 +38,60 @@ class PlanValidatorTest {
         Provenance.unrecorded());
   }
 
+  /** The two-stage plan with another micro-batch size and count, its stage costs kept. */
+  private static Plan withMicroBatches(int b, int m) {
+    Plan p = PlanFixtures.twoStagePlan();
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        p.model(),
+        p.training(),
+        p.cluster(),
+        p.parallelism(),
+        b,
+        m,
+        p.scheduleKind(),
+        p.virtualStages(),
+        p.groupSize(),
+        p.maxInFlightMicroBatches(),
+        p.partition(),
+        p.stageToDevice(),
+        p.placement(),
+        p.stageCosts(),
+        p.links(),
+        p.predicted(),
+        p.reason(),
+        p.runnersUp(),
+        p.pareto(),
+        p.search(),
+        Provenance.unrecorded());
+  }
+
+  @Test
+  void rejectsStageCostsPricedForAnotherPartition() {
+    Plan moved = with(Partition.of(1, 3), List.of(0, 1), PlanFixtures.twoStagePlan().placement());
+    assertThat(PlanValidator.problems(moved)).isEmpty();
+    assertThat(PlanValidator.storedCostsProblem(moved))
+        .get()
+        .asString()
+        .startsWith(
+            "stageCosts[0].staticBytes is 90000, but stage 0 of partition.layerCounts [1, 3]"
+                + " (layers 0..0) with microBatchSize 2, tp 1 and dp 2 takes 18000 (2 of 2"
+                + " stages differ): the stage costs were priced for another partition");
+  }
+
+  @Test
+  void rejectsStageCostsPricedForAnotherMicroBatchSize() {
+    Plan halved = withMicroBatches(1, 8);
+    assertThat(PlanValidator.problems(halved)).isEmpty();
+    assertThatThrownBy(() -> PlanValidator.validateWithStoredCosts(halved))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(
+            "plan is inconsistent: stageCosts[0].activationBytes is 8192, but stage 0 of partition.layerCounts [2, 2]"
+                + " (layers 0..1) with microBatchSize 1, tp 1 and dp 2 takes 4096 (2 of 2 stages"
+                + " differ)");
+    assertThat(PlanValidator.validate(halved)).isSameAs(halved);
+  }
+
   @Test
   void rejectsAStageMapTheScheduleKindDoesNotMake() {
     Plan p = PlanFixtures.interleavedPlan();
@@ -75,6 +129,8 @@ class PlanValidatorTest {
   @Test
   void acceptsTheFixture() {
     assertThat(PlanValidator.problems(PlanFixtures.twoStagePlan())).isEmpty();
+    assertThat(PlanValidator.storedCostsProblem(PlanFixtures.twoStagePlan())).isEmpty();
+    assertThat(PlanValidator.storedCostsProblem(PlanFixtures.interleavedPlan())).isEmpty();
   }
 
   @Test

@@ -87,7 +87,7 @@ public final class PlanBuilder {
             stats,
             provenance(evaluator),
             e.postValidated().isPresent());
-    return PlanValidator.validate(plan);
+    return PlanValidator.validateWithStoredCosts(plan);
   }
 
   /**

@@ -55,7 +55,12 @@ public final class RunJson {
     root.put("representativeIteration", run.representativeIteration());
     ArrayNode losses = root.putArray("losses");
     for (double loss : run.losses()) {
-      losses.add(loss);
+      if (Double.isFinite(loss)) {
+        losses.add(loss);
+      } else {
+        // JSON has no NaN or infinity: the strings "NaN", "Infinity", "-Infinity" stand for them
+        losses.add(Double.toString(loss));
+      }
     }
     Comparison c = run.comparison();
     ObjectNode summary = root.putObject("comparison");
@@ -165,12 +170,13 @@ public final class RunJson {
     }
     List<Double> losses = new ArrayList<>();
     for (JsonNode n : f.array("losses")) {
-      losses.add(n.asDouble());
+      losses.add(loss(n, source + ": losses[" + losses.size() + "]"));
     }
     List<Timeline> iterations = new ArrayList<>();
     for (JsonNode n : f.array("iterations")) {
-      iterations.add(TimelineJson.read(n.toString()));
+      iterations.add(TimelineJson.read(n, source + ": iterations[" + iterations.size() + "]"));
     }
+    Timeline predicted = TimelineJson.read(f.field("predicted"), source + ": predicted");
     try {
       return new MeasuredRun(
           f.text("modelName"),
@@ -180,7 +186,7 @@ public final class RunJson {
           f.integer("microBatchCount"),
           f.integer("microBatchSize"),
           f.text("partition"),
-          TimelineJson.read(f.field("predicted").toString()),
+          predicted,
           iterations,
           f.integer("representativeIteration"),
           losses,
@@ -200,6 +206,25 @@ public final class RunJson {
       }
       throw new BadInputException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The words {@link #write(MeasuredRun)} writes for a loss that is not a finite number. */
+  private static final List<String> NON_FINITE = List.of("NaN", "Infinity", "-Infinity");
+
+  /** A loss: a JSON number, or one of {@link #NON_FINITE}, as the writer writes them. */
+  private static double loss(JsonNode n, String where) {
+    if (n.isNumber()) {
+      return n.asDouble();
+    }
+    if (n.isTextual() && NON_FINITE.contains(n.asText())) {
+      return Double.parseDouble(n.asText());
+    }
+    throw new BadInputException(
+        where
+            + " is "
+            + n
+            + ", expected a number (or \"NaN\", \"Infinity\" or \"-Infinity\" for a loss"
+            + " that was not finite)");
   }
 
   private static List<List<Long>> readCpu(JsonNode array, String source) {

@@ -142,21 +142,38 @@ public final class TimelineJson {
   }
 
   private static Timeline parse(String text, String origin) {
-    try {
-      return parseChecked(text, origin);
-    } catch (IllegalArgumentException e) {
-      // A record's own check (an action that ends before it starts, a transfer backwards in time).
-      throw new BadInputException(origin + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static Timeline parseChecked(String text, String origin) {
     JsonNode root;
     try {
       root = Json.json().readTree(text);
     } catch (JsonProcessingException e) {
       throw new BadInputException(JsonErrors.syntax(origin, e), e);
     }
+    return read(root, origin);
+  }
+
+  /**
+   * Reads a timeline already parsed, one embedded in another file (a run file's {@code
+   * iterations[2]}); {@code origin} ("run file r.json: iterations[2]") starts every message,
+   * including those of the timeline's own checks (an action on a device outside the timeline, one
+   * that ends before it starts).
+   */
+  public static Timeline read(JsonNode root, String origin) {
+    Objects.requireNonNull(origin, "origin");
+    try {
+      return parseChecked(root, origin);
+    } catch (IllegalArgumentException e) {
+      // A record's own check (an action that ends before it starts, a transfer backwards in time).
+      throw new BadInputException(origin + ": " + e.getMessage(), e);
+    } catch (BadInputException e) {
+      if (e.getMessage().startsWith(origin)) {
+        throw e;
+      }
+      // the Timeline's own checks (an action on a device outside 0..deviceCount-1)
+      throw new BadInputException(origin + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Timeline parseChecked(JsonNode root, String origin) {
     if (root == null || !root.isObject()) {
       throw new BadInputException(origin + " must hold a JSON object");
     }

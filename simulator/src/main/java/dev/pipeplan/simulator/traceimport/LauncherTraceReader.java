@@ -83,6 +83,7 @@ final class LauncherTraceReader {
     JsonNode iterations = f.array(root, "iterations", "");
     List<List<TimedAction>> timed = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
+    Set<Action> seenFirst = Set.of();
     for (int i = 0; i < iterations.size(); i++) {
       String where = "iterations[" + i + "]";
       JsonNode iteration = iterations.get(i);
@@ -95,6 +96,18 @@ final class LauncherTraceReader {
         Action action = Fields.action(f.text(event, "action", at), file, at);
         long start = f.longValue(event, "startNanos", at);
         long end = f.longValue(event, "endNanos", at);
+        if (start < 0) {
+          throw new BadInputException(
+              "trace file "
+                  + file
+                  + ": "
+                  + at
+                  + " ("
+                  + action
+                  + "): field 'startNanos' is negative ("
+                  + start
+                  + "); times are from the iteration's start");
+        }
         if (end < start) {
           throw new BadInputException(
               "trace file "
@@ -123,11 +136,49 @@ final class LauncherTraceReader {
         }
         list.add(new TimedAction(rank, action, start, end));
       }
+      if (i > 0) {
+        requireSameActions(file, seenFirst, seen, i);
+      } else {
+        seenFirst = seen;
+      }
       timed.add(list);
       JsonNode loss = iteration.get("loss");
       losses.add(loss == null || loss.isNull() ? Double.NaN : f.number(iteration, "loss", where));
     }
     return new RankTrace(file, rank, info, timed, losses);
+  }
+
+  /**
+   * Refuses an iteration of a rank that ran other actions than its first iteration: every iteration
+   * runs the whole schedule, and an iteration with an action missing would be compared, fitted or
+   * reported as if it were complete.
+   */
+  private static void requireSameActions(
+      String file, Set<Action> first, Set<Action> actions, int iteration) {
+    for (Action a : first) {
+      if (!actions.contains(a)) {
+        throw new BadInputException(
+            "trace file "
+                + file
+                + ": iterations["
+                + iteration
+                + "] has no action "
+                + a
+                + ", which iterations[0] has; every iteration runs the same actions");
+      }
+    }
+    for (Action a : actions) {
+      if (!first.contains(a)) {
+        throw new BadInputException(
+            "trace file "
+                + file
+                + ": iterations["
+                + iteration
+                + "] has action "
+                + a
+                + ", which iterations[0] does not; every iteration runs the same actions");
+      }
+    }
   }
 
   /** Joins one file per rank into the run's timelines. */

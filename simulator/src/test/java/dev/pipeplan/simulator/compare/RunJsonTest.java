@@ -3,11 +3,19 @@ package dev.pipeplan.simulator.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.io.Json;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.Timeline;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class RunJsonTest {
 
@@ -118,6 +126,84 @@ class RunJsonTest {
                     1L))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("1 losses for 3 iterations");
+  }
+
+  private static MeasuredRun withLosses(List<Double> losses) {
+    MeasuredRun r = run();
+    return new MeasuredRun(
+        r.modelName(),
+        r.scheduleName(),
+        r.pipelineDevices(),
+        r.virtualStages(),
+        r.microBatchCount(),
+        r.microBatchSize(),
+        r.partition(),
+        r.predicted(),
+        r.iterations(),
+        r.representativeIteration(),
+        losses,
+        r.warmupIterations(),
+        r.backend(),
+        r.machine(),
+        r.threadSettings(),
+        r.seed());
+  }
+
+  /** The run file of {@link #run()} with {@code edit} applied to its JSON tree. */
+  private static Path edited(Path dir, Consumer<ObjectNode> edit) throws IOException {
+    ObjectNode root = (ObjectNode) Json.json().readTree(RunJson.write(run()));
+    edit.accept(root);
+    Path file = dir.resolve("edited-run.json");
+    Files.writeString(file, Json.write(root));
+    return file;
+  }
+
+  @Test
+  void nonFiniteLossesRoundTripAsTheirNames() {
+    MeasuredRun run =
+        withLosses(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY));
+    String json = RunJson.write(run);
+    assertThat(json).contains("\"NaN\"", "\"Infinity\"", "\"-Infinity\"");
+    assertThat(RunJson.read(json).losses())
+        .containsExactly(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY);
+    assertThat(RunJson.write(RunJson.read(json))).isEqualTo(json);
+  }
+
+  @Test
+  void refusesALossThatIsNotANumberNamingFileFieldAndValue(@TempDir Path dir) throws IOException {
+    Path file = edited(dir, root -> ((ArrayNode) root.get("losses")).set(1, "abc"));
+    assertThatThrownBy(() -> RunJson.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "run file "
+                + file
+                + ": losses[1] is \"abc\", expected a number (or \"NaN\", \"Infinity\" or"
+                + " \"-Infinity\" for a loss that was not finite)");
+  }
+
+  @Test
+  void namesTheFileAndTheIterationOfABadTimeline(@TempDir Path dir) throws IOException {
+    Path outside =
+        edited(
+            dir,
+            root ->
+                ((ObjectNode) root.get("iterations").get(1).get("actions").get(0))
+                    .put("device", 7));
+    assertThatThrownBy(() -> RunJson.read(outside))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "run file "
+                + outside
+                + ": iterations[1]: timeline action 0F0 is on device 7, outside"
+                + " 0..1");
+    Path backwards =
+        edited(
+            dir,
+            root -> ((ObjectNode) root.get("predicted").get("actions").get(0)).put("endNanos", -1));
+    assertThatThrownBy(() -> RunJson.read(backwards))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("run file " + backwards + ": predicted: ")
+        .hasMessageContaining("ends (-1) before it starts");
   }
 
   @Test

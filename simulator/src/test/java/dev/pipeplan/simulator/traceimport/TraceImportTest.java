@@ -254,6 +254,55 @@ class TraceImportTest {
   }
 
   @Test
+  void rejectsANegativeStartInAnIterationOtherThanTheMedianOne() {
+    // three iterations; the median one is iterations[1], the edit is in iterations[2]
+    String trace =
+        launcherTrace(0, RANK0, 3, "null")
+            .replace(
+                "{\"action\": \"0F0\", \"startNanos\": 0, \"endNanos\": 12}",
+                "{\"action\": \"0F0\", \"startNanos\": -5, \"endNanos\": 12}");
+    assertThat(trace).contains("-5");
+    assertThatThrownBy(
+            () ->
+                TraceImport.parse(
+                    List.of(trace, launcherTrace(1, RANK1, 3, "null")),
+                    List.of("r0.json", "r1.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "trace file r0.json: iterations[2].actions[0] (0F0): field 'startNanos' is negative"
+                + " (-5); times are from the iteration's start");
+  }
+
+  @Test
+  void rejectsAnActionMissingFromAnIterationOtherThanTheMedianOne() {
+    String missing =
+        launcherTrace(0, RANK0, 3, "null")
+            .replace("{\"action\": \"0F0\", \"startNanos\": 0, \"endNanos\": 12}, ", "");
+    assertThat(missing).isNotEqualTo(launcherTrace(0, RANK0, 3, "null"));
+    assertThatThrownBy(
+            () ->
+                TraceImport.parse(
+                    List.of(missing, launcherTrace(1, RANK1, 3, "null")),
+                    List.of("r0.json", "r1.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "trace file r0.json: iterations[2] has no action 0F0, which iterations[0] has; every"
+                + " iteration runs the same actions");
+    String extra =
+        launcherTrace(0, RANK0, 3, "null")
+            .replace(
+                "{\"action\": \"0F0\", \"startNanos\": 0, \"endNanos\": 11}",
+                "{\"action\": \"0F2\", \"startNanos\": 0, \"endNanos\": 11}");
+    assertThatThrownBy(
+            () ->
+                TraceImport.parse(
+                    List.of(extra, launcherTrace(1, RANK1, 3, "null")),
+                    List.of("r0.json", "r1.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("iterations[1] has no action 0F0");
+  }
+
+  @Test
   void rejectsAMissingRank() {
     assertThatThrownBy(
             () ->

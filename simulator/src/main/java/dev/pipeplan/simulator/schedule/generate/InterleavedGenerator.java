@@ -55,7 +55,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int m = request.microBatchCount();
     if (request.virtualStages() < 2) {
       throw new BadInputException(
-          "virtual stages ("
+          "--virtual-stages ("
               + request.virtualStages()
               + ") must be >= 2 for interleaved. Maybe use 2 or more virtual stages, or schedule kind 1f1b.");
     }
@@ -64,7 +64,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
     int g = groupSize(request);
     if (g < p || g > m) {
       throw new BadInputException(
-          "group size ("
+          "--group-size ("
               + g
               + ") must lie in [pp, microbatches] = ["
               + p
@@ -81,7 +81,7 @@ public final class InterleavedGenerator implements ScheduleGenerator {
       boolean fits =
           oneGroupMore <= WorkLimits.maxMicroBatches(request.kind(), p, request.virtualStages());
       throw new BadInputException(
-          "microbatches ("
+          "--microbatches ("
               + m
               + ") leave a last group of "
               + last

@@ -7,7 +7,9 @@ import dev.pipeplan.simulator.schedule.WorkLimits;
 
 /**
  * The constraint checks the generators share; each message names the parameter, its value and the
- * limit.
+ * limit. A parameter is named by its command-line option ("--group-size (3)"), as {@link
+ * dev.pipeplan.simulator.schedule.WorkLimits} names them, so that a reader of another source (a
+ * plan file) can put its own name for it in one place.
  */
 final class RequestChecks {
   private RequestChecks() {}
@@ -22,7 +24,7 @@ final class RequestChecks {
   static void requireVirtualStages(ScheduleRequest request, int required, String hint) {
     if (request.virtualStages() != required) {
       throw new BadInputException(
-          "virtual stages ("
+          "--virtual-stages ("
               + request.virtualStages()
               + ") must be "
               + required
@@ -36,7 +38,7 @@ final class RequestChecks {
   static void requireNoGroupSize(ScheduleRequest request) {
     if (request.groupSize() != 0) {
       throw new BadInputException(
-          "group size ("
+          "--group-size ("
               + request.groupSize()
               + ") applies only to interleaved, not to "
               + request.kind().id()
@@ -56,7 +58,7 @@ final class RequestChecks {
     if (request.microBatchCount() < least) {
       WorkLimits.requireSomeMicroBatchCount(kind, p, request.virtualStages());
       throw new BadInputException(
-          "microbatches ("
+          "--microbatches ("
               + request.microBatchCount()
               + ") must be >= "
               + least
@@ -88,7 +90,7 @@ final class RequestChecks {
               ? ">= " + kind.minVirtualStages()
               : String.valueOf(kind.minVirtualStages());
       throw new BadInputException(
-          "virtual stages ("
+          "--virtual-stages ("
               + request.virtualStages()
               + ") must be "
               + range
@@ -117,7 +119,7 @@ final class RequestChecks {
       int inFlight = ScheduleGenerators.maxInFlight(request, d);
       if (inFlight > limit) {
         throw new BadInputException(
-            "max in-flight micro-batches ("
+            "--max-in-flight ("
                 + limit
                 + ") is below the "
                 + inFlight

@@ -96,7 +96,7 @@ abstract class ScheduleGeneratorContractTest {
     ScheduleRequest r = ScheduleRequest.of(kind(), 4, 16, bad);
     assertThatThrownBy(() -> ScheduleGenerators.generate(r))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("virtual stages (" + bad + ")");
+        .hasMessageContaining("--virtual-stages (" + bad + ")");
   }
 
   void checkContract(ScheduleRequest r, String where) {

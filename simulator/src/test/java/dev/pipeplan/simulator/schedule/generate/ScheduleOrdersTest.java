@@ -118,7 +118,7 @@ class ScheduleOrdersTest {
                 ScheduleGenerators.generate(
                     new ScheduleRequest(ScheduleKind.INTERLEAVED_1F1B, 4, 8, 2, 3, 0)))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("group size (3) must lie in [pp, microbatches] = [4, 8]");
+        .hasMessageContaining("--group-size (3) must lie in [pp, microbatches] = [4, 8]");
   }
 
   @Test
@@ -141,8 +141,7 @@ class ScheduleOrdersTest {
                 ScheduleGenerators.generate(
                     new ScheduleRequest(ScheduleKind.ONE_F_ONE_B, 4, 8, 1, 0, 3)))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining(
-            "max in-flight micro-batches (3) is below the 4 that 1f1b keeps on device 0");
+        .hasMessageContaining("--max-in-flight (3) is below the 4 that 1f1b keeps on device 0");
   }
 
   @Test
@@ -150,7 +149,7 @@ class ScheduleOrdersTest {
     assertThatThrownBy(
             () -> ScheduleGenerators.maxInFlight(ScheduleRequest.of(ScheduleKind.ZB_V, 4, 8, 3), 0))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("virtual stages (3) must be 2 for zb-v");
+        .hasMessageContaining("--virtual-stages (3) must be 2 for zb-v");
     assertThatThrownBy(
             () ->
                 ScheduleGenerators.maxInFlight(
@@ -165,6 +164,6 @@ class ScheduleOrdersTest {
             () ->
                 ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.GPIPE, 4, 8, 1, 4, 0)))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("group size (4) applies only to interleaved");
+        .hasMessageContaining("--group-size (4) applies only to interleaved");
   }
 }
