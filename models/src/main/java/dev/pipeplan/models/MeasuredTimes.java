@@ -18,6 +18,18 @@ public record MeasuredTimes(
     Checks.nonNegative("forwardNanos", forwardNanos);
     Checks.nonNegative("backwardInputNanos", backwardInputNanos);
     Checks.nonNegative("backwardWeightNanos", backwardWeightNanos);
+    atMostTheLimit("forwardNanos", forwardNanos);
+    atMostTheLimit("backwardInputNanos", backwardInputNanos);
+    atMostTheLimit("backwardWeightNanos", backwardWeightNanos);
+  }
+
+  /** At most 10^9 ms, the limit of a model file's measured times. */
+  private static void atMostTheLimit(String field, long nanos) {
+    long limit = (long) (ModelLimits.MAX_LAYER_MILLIS * 1e6);
+    if (nanos > limit) {
+      throw new BadInputException(
+          field + " must be at most " + limit + " ns (10^9 ms), got " + nanos);
+    }
   }
 
   public long backwardNanos() {

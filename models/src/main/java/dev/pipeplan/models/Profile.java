@@ -3,8 +3,10 @@ package dev.pipeplan.models;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Measured per-layer times of one model on one backend, taken at several micro-batch sizes, with a
@@ -66,7 +68,34 @@ public record Profile(
     calibration = calibration == null ? List.of() : List.copyOf(calibration);
     repeatability = repeatability == null ? Repeatability.unknown() : repeatability;
     Checks.nonNegative("profile sequenceLength", sequenceLength);
+    if (sequenceLength > ModelLimits.MAX_SEQUENCE) {
+      throw new BadInputException(
+          "profile sequenceLength must be at most "
+              + ModelLimits.MAX_SEQUENCE
+              + ", got "
+              + sequenceLength);
+    }
+    if (handoffLatencyNanos > MAX_NANOS) {
+      throw new BadInputException(
+          "profile handoffLatencyNanos must be at most "
+              + (long) MAX_NANOS
+              + " (10^9 ms), got "
+              + handoffLatencyNanos);
+    }
+    if (Double.isInfinite(handoffBytesPerSecond)) {
+      throw new BadInputException("profile handoffBytesPerSecond must be finite");
+    }
+    Set<String> names = new HashSet<>();
+    for (LayerProfile layer : layers) {
+      if (!names.add(layer.layerName())) {
+        throw new BadInputException(
+            "profile layers name '" + layer.layerName() + "' twice; each layer is profiled once");
+      }
+    }
   }
+
+  /** The longest time one layer's action may take: 10^9 ms, as in model files. */
+  public static final double MAX_NANOS = ModelLimits.MAX_LAYER_MILLIS * 1e6;
 
   /** A profile without its sequence length recorded. */
   public Profile(
@@ -235,6 +264,21 @@ public record Profile(
    * @param perSampleNanos the slope
    */
   public record LinearFit(double fixedNanos, double perSampleNanos) {
+    public LinearFit {
+      requireTime("fixedNanos", fixedNanos);
+      requireTime("perSampleNanos", perSampleNanos);
+    }
+
+    /**
+     * A coefficient is finite and at most {@link #MAX_NANOS} either way (a line may dip below 0).
+     */
+    private static void requireTime(String field, double value) {
+      if (!(Math.abs(value) <= MAX_NANOS)) {
+        throw new BadInputException(
+            field + " must be finite and within +-" + MAX_NANOS + " ns (10^9 ms), got " + value);
+      }
+    }
+
     public long nanosAt(int microBatchSize) {
       return Math.max(0L, Math.round(fixedNanos + perSampleNanos * microBatchSize));
     }

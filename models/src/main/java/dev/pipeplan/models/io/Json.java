@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.UncheckedIOException;
@@ -24,6 +27,11 @@ public final class Json {
               .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
               .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
               .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+              // a whole number is written as one: 64.5 or "64" for a count is an error, not 64
+              .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+              .withCoercionConfig(
+                  LogicalType.Integer,
+                  c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail))
               .build());
   private static final ObjectMapper YAML =
       configure(

@@ -54,6 +54,11 @@ public final class JsonErrors {
     if (nl >= 0) {
       m = m.substring(0, nl);
     }
+    if (m.startsWith("Cannot coerce ") && (m.contains(" to `int` ") || m.contains(" to `long` "))) {
+      // a count given as text or with a fraction: say what is wanted, not Jackson's remedy
+      int to = m.indexOf(" to `");
+      return "must be a whole number, got " + m.substring("Cannot coerce ".length(), to);
+    }
     for (String noise :
         new String[] {
           " (start marker at",

@@ -104,6 +104,33 @@ final class CostTables {
     for (int d = 0; d < workspacePerDevice.length; d++) {
       staticBytesPerDevice[d] = Math.addExact(staticBytesPerDevice[d], workspacePerDevice[d]);
     }
+    requireSimulable(schedule);
+  }
+
+  /** No action can end later than every action's time, transfer and send one after another. */
+  static final double MAX_ITERATION_NANOS = 0x1p62;
+
+  /**
+   * Refuses costs whose iteration could outlast a {@code long} of nanoseconds: every action of the
+   * schedule, its incoming transfer and its send, one after another, must stay within 2^62 ns
+   * (about 146 years), so that no end time the simulator adds up can overflow.
+   */
+  private void requireSimulable(CompiledSchedule schedule) {
+    double perMicroBatch = 0;
+    for (int i = 0; i < durationNanos.length; i++) {
+      perMicroBatch += (double) durationNanos[i] + transferNanos[i] + sendNanos[i];
+    }
+    double total = perMicroBatch * schedule.schedule().microBatchCount();
+    if (total > MAX_ITERATION_NANOS) {
+      throw new BadInputException(
+          String.format(
+              java.util.Locale.ROOT,
+              "the stage costs add up to %.3g ns over %d micro-batches, more than the simulator's"
+                  + " limit of 2^62 ns (146 years) per iteration: too large to simulate. Maybe the"
+                  + " profile's or the model's times are wrong",
+              total,
+              schedule.schedule().microBatchCount()));
+    }
   }
 
   static CostTables of(CompiledSchedule schedule, StageCosts costs) {

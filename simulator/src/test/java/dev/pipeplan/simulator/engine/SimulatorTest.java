@@ -26,6 +26,24 @@ class SimulatorTest {
   }
 
   @Test
+  void costsThatCouldOverflowTheClockAreRefusedNotWrappedAround() {
+    // 8 micro-batches of 3 actions of 2^60 ns on each of 4 devices: far past 2^62 in all
+    long huge = 1L << 60;
+    assertThatThrownBy(
+            () -> Simulator.metrics(HandSchedules.gpipe(4, 8), uniform(4, huge, huge, huge)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("over 8 micro-batches")
+        .hasMessageContaining("limit of 2^62 ns")
+        .hasMessageContaining("too large to simulate");
+    // a day per action simulates
+    long day = 86_400_000_000_000L;
+    assertThat(
+            Simulator.metrics(HandSchedules.gpipe(4, 8), uniform(4, day, day, day))
+                .iterationNanos())
+        .isPositive();
+  }
+
+  @Test
   void gpipeIterationTimeMatchesClosedForm() {
     Metrics metrics = Simulator.metrics(HandSchedules.gpipe(4, 8), uniform(4, MS, MS, MS));
 
