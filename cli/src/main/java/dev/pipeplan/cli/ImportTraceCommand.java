@@ -106,7 +106,8 @@ final class ImportTraceCommand implements Callable<Integer> {
     MeasuredRun run =
         trace
             .toRun(PlanPrediction.predict(plan).timeline(), shape)
-            .withProvenance(plan.provenance());
+            .withProvenance(plan.provenance())
+            .withSequenceLength(plan.training().sequenceLength());
     List<String> problems =
         TimelineValidator.problems(
             PlanPrediction.schedule(plan),

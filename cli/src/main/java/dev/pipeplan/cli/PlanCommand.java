@@ -22,6 +22,7 @@ import dev.pipeplan.planner.search.ProgressBar;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.planner.search.SearchResult;
 import dev.pipeplan.planner.search.WinnerNotes;
+import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.WorkLimits;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
@@ -257,6 +258,9 @@ final class PlanCommand implements Callable<Integer> {
     training = memoryOptions.apply(training);
     m = partitionUnit.apply(m, training, c, profile != null);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
+    if (measured != null) {
+      MeasuredCostModel.requireSameSequence(m, measured, "--profile " + profile);
+    }
     if (measured != null || m.fullyMeasured()) {
       Warnings.memoryOnlyModes(err, training, measured != null ? "the profile" : "the model");
     }

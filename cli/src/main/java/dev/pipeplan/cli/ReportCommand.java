@@ -75,6 +75,11 @@ final class ReportCommand implements Callable<Integer> {
         PlanReport.content(
             plan, planText, dev.pipeplan.planner.PlanPrediction.predictedTimeline(plan, run), run);
     List<String> files = HtmlReport.write(content, output);
+    PrintWriter err = spec.commandLine().getErr();
+    for (String warning : content.comparisonWarnings()) {
+      err.println("warning: " + warning);
+    }
+    err.flush();
     PrintWriter out = spec.commandLine().getOut();
     out.println(
         "wrote "

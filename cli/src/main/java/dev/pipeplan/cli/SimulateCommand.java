@@ -5,6 +5,7 @@ import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
@@ -23,6 +24,7 @@ import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
 import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.FixedStageCosts;
+import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.cost.StageCosts;
 import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.engine.IterationBoundary;
@@ -361,20 +363,17 @@ final class SimulateCommand implements Callable<Integer> {
         Warnings.memoryOnlyModes(
             spec.commandLine().getErr(), training, profile != null ? "the profile" : "the model");
       }
-      CostModel costModel =
-          CostSources.choose(
-              modelSpec,
-              training,
-              clusterSpec,
-              profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile)));
+      Optional<Profile> measured =
+          profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile));
+      if (measured.isPresent()) {
+        MeasuredCostModel.requireSameSequence(modelSpec, measured.get(), "--profile " + profile);
+      }
+      CostModel costModel = CostSources.choose(modelSpec, training, clusterSpec, measured);
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
       timelineProvenance =
           new Provenance(
               Provenance.currentVersion(),
-              CostSources.describe(
-                  modelSpec,
-                  clusterSpec,
-                  profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile))),
+              CostSources.describe(modelSpec, clusterSpec, measured),
               describeRequest() + ", partition " + split,
               clusterSpec.name());
     }

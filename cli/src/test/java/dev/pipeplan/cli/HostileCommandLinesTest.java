@@ -383,6 +383,10 @@ class HostileCommandLinesTest {
                 + " @/tiny-profile-at-64.json",
             "was measured at sequence length 64, but the model is planned at 32"));
     c.add(
+        of(
+            "schedule --kind dualpipev --pp 1024 --microbatches 3 --virtual-stages 4",
+            "--virtual-stages (4) must be 2 for dualpipev. Maybe use --virtual-stages 2."));
+    c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
     c.add(

@@ -167,7 +167,8 @@ public final class CudaBackend {
                 + " CUDA streams sharing this one GPU",
             threadSettings(schedule.deviceCount()),
             options.seed());
-    run = run.withProvenance(plan.provenance());
+    run =
+        run.withProvenance(plan.provenance()).withSequenceLength(plan.training().sequenceLength());
     return new Result(run, predictedPeak, peak, memUsed);
   }
 

@@ -247,7 +247,11 @@ public final class HtmlReport {
               card(
                   "measured pipeline time",
                   ms(cmp.measuredIterationNanos()) + " ms",
-                  "prediction error " + signedPct(cmp.iterationError())));
+                  "prediction error "
+                      + signedPct(cmp.iterationError())
+                      + (c.comparisonWarnings().isEmpty()
+                          ? ""
+                          : ", not a model error: see the warning under the run")));
       b.append("</div>\n");
     }
 

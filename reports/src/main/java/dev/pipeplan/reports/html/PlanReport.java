@@ -280,7 +280,8 @@ public final class PlanReport {
         measured,
         runDetails,
         planJson,
-        plan.search().candidatesSimulated());
+        plan.search().candidatesSimulated(),
+        run.map(MeasuredRun::comparisonWarnings).orElse(List.of()));
   }
 
   /**

@@ -29,6 +29,8 @@ import java.util.Optional;
  * @param planJson the plan file's text, copied into the report as plan.json (empty: no copy)
  * @param simulatedCandidates how many candidates the search simulated, of which {@code
  *     searchPoints} are the ones the plan kept (0: not known)
+ * @param comparisonWarnings why the measured run's comparison does not measure the cost model (a
+ *     busy machine, a prediction for another device); empty when nothing is against it
  */
 public record ReportContent(
     String title,
@@ -42,7 +44,8 @@ public record ReportContent(
     Optional<Timeline> measured,
     List<Row> runDetails,
     String planJson,
-    long simulatedCandidates) {
+    long simulatedCandidates,
+    List<String> comparisonWarnings) {
 
   public ReportContent {
     Checks.nonBlank("report title", title);
@@ -73,6 +76,38 @@ public record ReportContent(
     runDetails = List.copyOf(Objects.requireNonNull(runDetails, "runDetails"));
     planJson = Objects.requireNonNullElse(planJson, "");
     Checks.nonNegative("simulatedCandidates", simulatedCandidates);
+    comparisonWarnings =
+        List.copyOf(Objects.requireNonNullElse(comparisonWarnings, List.<String>of()));
+  }
+
+  /** A report whose comparison, if any, has nothing against it. */
+  public ReportContent(
+      String title,
+      List<Row> summary,
+      List<DeviceRow> devices,
+      String reason,
+      List<Candidate> candidates,
+      List<SearchPoint> searchPoints,
+      List<Long> memoryLimitBytes,
+      Timeline predicted,
+      Optional<Timeline> measured,
+      List<Row> runDetails,
+      String planJson,
+      long simulatedCandidates) {
+    this(
+        title,
+        summary,
+        devices,
+        reason,
+        candidates,
+        searchPoints,
+        memoryLimitBytes,
+        predicted,
+        measured,
+        runDetails,
+        planJson,
+        simulatedCandidates,
+        List.of());
   }
 
   /**

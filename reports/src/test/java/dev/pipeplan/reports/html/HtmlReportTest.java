@@ -69,6 +69,34 @@ class HtmlReportTest {
   }
 
   @Test
+  void theHeadlineSaysWhenTheComparisonIsNotAModelError() throws Exception {
+    ReportContent plain = TestContents.of(2, 4, true);
+    HtmlReport.write(plain, dir.resolve("clean"));
+    assertThat(Files.readString(dir.resolve("clean/index.html")))
+        .contains("prediction error")
+        .doesNotContain("not a model error");
+    ReportContent warned =
+        new ReportContent(
+            plain.title(),
+            plain.summary(),
+            plain.devices(),
+            plain.reason(),
+            plain.candidates(),
+            plain.searchPoints(),
+            plain.memoryLimitBytes(),
+            plain.predicted(),
+            plain.measured(),
+            plain.runDetails(),
+            plain.planJson(),
+            plain.simulatedCandidates(),
+            List.of("the prediction is for h100-sxm, not this machine's CPU"));
+    HtmlReport.write(warned, dir.resolve("warned"));
+    assertThat(Files.readString(dir.resolve("warned/index.html")))
+        .containsPattern(
+            "prediction error [+-][0-9.]+%, not a model error: see the warning under the run");
+  }
+
+  @Test
   void escapesTextFromTheInputs() throws Exception {
     HtmlReport.write(TestContents.of(2, 4, false), dir.resolve("r"));
     String html = Files.readString(dir.resolve("r/index.html"));

@@ -40,6 +40,8 @@ import java.util.Optional;
  *     file)
  * @param noise how busy the machine was while the measured iterations ran ({@link
  *     RunNoise#unknown()} for an imported trace or a run file written before it was recorded)
+ * @param sequenceLength the tokens per sample the run trained on (the plan's); 0 when not recorded
+ *     (an older run file)
  */
 public record MeasuredRun(
     String modelName,
@@ -60,7 +62,8 @@ public record MeasuredRun(
     long seed,
     List<List<Long>> actionCpuNanos,
     RunNoise noise,
-    Provenance provenance) {
+    Provenance provenance,
+    int sequenceLength) {
 
   public MeasuredRun {
     provenance = provenance == null ? Provenance.unrecorded() : provenance;
@@ -97,6 +100,7 @@ public record MeasuredRun(
       requireMatches("iteration " + (i + 1), iterations.get(i), scheduleName, pipelineDevices);
     }
     Checks.nonNegative("run warmupIterations", warmupIterations);
+    Checks.nonNegative("run sequenceLength", sequenceLength);
     Checks.nonBlank("run backend", backend);
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(threadSettings, "threadSettings");
@@ -226,7 +230,77 @@ public record MeasuredRun(
         seed,
         actionCpuNanos,
         noise,
-        planProvenance);
+        planProvenance,
+        sequenceLength);
+  }
+
+  /** The same run, recorded as trained at {@code tokens} per sample. */
+  public MeasuredRun withSequenceLength(int tokens) {
+    return new MeasuredRun(
+        modelName,
+        scheduleName,
+        pipelineDevices,
+        virtualStages,
+        microBatchCount,
+        microBatchSize,
+        partition,
+        predicted,
+        iterations,
+        representativeIteration,
+        losses,
+        warmupIterations,
+        backend,
+        machine,
+        threadSettings,
+        seed,
+        actionCpuNanos,
+        noise,
+        provenance,
+        tokens);
+  }
+
+  /** A run without its sequence length recorded. */
+  public MeasuredRun(
+      String modelName,
+      String scheduleName,
+      int pipelineDevices,
+      int virtualStages,
+      int microBatchCount,
+      int microBatchSize,
+      String partition,
+      Timeline predicted,
+      List<Timeline> iterations,
+      int representativeIteration,
+      List<Double> losses,
+      int warmupIterations,
+      String backend,
+      String machine,
+      String threadSettings,
+      long seed,
+      List<List<Long>> actionCpuNanos,
+      RunNoise noise,
+      Provenance provenance) {
+    this(
+        modelName,
+        scheduleName,
+        pipelineDevices,
+        virtualStages,
+        microBatchCount,
+        microBatchSize,
+        partition,
+        predicted,
+        iterations,
+        representativeIteration,
+        losses,
+        warmupIterations,
+        backend,
+        machine,
+        threadSettings,
+        seed,
+        actionCpuNanos,
+        noise,
+        provenance,
+        0);
   }
 
   /** A run without a record of the machine's noise (an imported trace). */

@@ -52,6 +52,9 @@ public final class RunJson {
     root.put("threadSettings", run.threadSettings());
     root.put("seed", run.seed());
     root.put("warmupIterations", run.warmupIterations());
+    if (run.sequenceLength() > 0) {
+      root.put("sequenceLength", run.sequenceLength());
+    }
     root.put("representativeIteration", run.representativeIteration());
     ArrayNode losses = root.putArray("losses");
     for (double loss : run.losses()) {
@@ -199,7 +202,8 @@ public final class RunJson {
           root.has("noise") ? readNoise(f.field("noise"), source) : RunNoise.unknown(),
           root.has("provenance")
               ? readProvenance(f.field("provenance"), source)
-              : Provenance.unrecorded());
+              : Provenance.unrecorded(),
+          root.has("sequenceLength") ? f.integer("sequenceLength") : 0);
     } catch (BadInputException e) {
       if (e.getMessage().startsWith(source)) {
         throw e;

@@ -112,7 +112,7 @@ public final class MeasuredCostModel implements CostModel {
   public static MeasuredCostModel fromProfile(
       ModelSpec model, Profile profile, TrainingSpec training, ClusterSpec cluster) {
     Objects.requireNonNull(profile, "profile");
-    requireSameSequence(model, profile);
+    requireSameSequence(model, profile, "the profile");
     return new MeasuredCostModel(model, training, cluster, profile);
   }
 
@@ -121,13 +121,14 @@ public final class MeasuredCostModel implements CostModel {
    * square and everything else with it, so a model planned at another length is refused rather than
    * priced with the wrong times (a profile that does not record its length is taken as it is).
    */
-  static void requireSameSequence(ModelSpec model, Profile profile) {
+  public static void requireSameSequence(ModelSpec model, Profile profile, String source) {
     int measured = profile.sequenceLength();
     if (measured > 0 && model.sequenceLength() > 0 && measured != model.sequenceLength()) {
       throw new BadInputException(
-          "the profile of model '"
+          source
+              + " (a profile of model '"
               + profile.modelName()
-              + "' was measured at sequence length "
+              + "') was measured at sequence length "
               + measured
               + ", but the model is planned at "
               + model.sequenceLength()

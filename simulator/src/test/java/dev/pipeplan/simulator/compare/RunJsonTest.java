@@ -65,6 +65,16 @@ class RunJsonTest {
   }
 
   @Test
+  void aRunKeepsItsSequenceLengthAndAnOlderFileReadsAsUnknown() {
+    MeasuredRun at64 = run().withSequenceLength(64);
+    String json = RunJson.write(at64);
+    assertThat(json).contains("\"sequenceLength\" : 64");
+    assertThat(RunJson.read(json)).isEqualTo(at64);
+    assertThat(RunJson.write(run())).doesNotContain("sequenceLength");
+    assertThat(RunJson.read(RunJson.write(run())).sequenceLength()).isZero();
+  }
+
+  @Test
   void aRunKeepsItsPlansProvenanceAndAnOlderFileReadsAsUnrecorded() {
     dev.pipeplan.models.Provenance made =
         new dev.pipeplan.models.Provenance("9.9", "analytic roofline", "pp 2", "cpu:1x2");

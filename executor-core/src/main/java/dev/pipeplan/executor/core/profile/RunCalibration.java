@@ -619,6 +619,18 @@ public final class RunCalibration {
               + model.name()
               + "'; calibrate from runs of one model");
     }
+    if (run.sequenceLength() > 0
+        && profile.sequenceLength() > 0
+        && run.sequenceLength() != profile.sequenceLength()) {
+      throw new BadInputException(
+          "the run trained at sequence length "
+              + run.sequenceLength()
+              + " but the profile was measured at "
+              + profile.sequenceLength()
+              + "; calibrate a profile from runs at its own length (profile again with --seq "
+              + run.sequenceLength()
+              + ")");
+    }
     if (!run.backend().equals(profile.backend())) {
       throw new BadInputException(
           "the run ran on backend '"

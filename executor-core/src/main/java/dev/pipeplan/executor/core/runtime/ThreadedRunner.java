@@ -158,7 +158,8 @@ public final class ThreadedRunner {
         seed,
         cpuTimes,
         noise,
-        plan.provenance());
+        plan.provenance(),
+        plan.training().sequenceLength());
   }
 
   /**

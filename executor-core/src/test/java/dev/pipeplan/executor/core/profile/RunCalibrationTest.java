@@ -213,4 +213,28 @@ class RunCalibrationTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'cuda'");
   }
+
+  @Test
+  void refusesARunAtAnotherSequenceLengthAndKeepsTheProfilesLength() {
+    Profile profile = profile().withSequenceLength(64);
+    MeasuredRun run =
+        run(
+            plan(profile(), ScheduleKind.ZB_H1),
+            Map.of(ActionType.F, 1.0, ActionType.I, 1.0, ActionType.W, 1.0),
+            0);
+    assertThatThrownBy(
+            () ->
+                RunCalibration.fit(MODEL, profile, List.of(run.withSequenceLength(32)), "run.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("the run trained at sequence length 32")
+        .hasMessageContaining("the profile was measured at 64");
+    // a run at the profile's length, or one that does not record its length, calibrates it
+    assertThat(
+            RunCalibration.fit(MODEL, profile, List.of(run.withSequenceLength(64)), "run.json")
+                .calibrated()
+                .sequenceLength())
+        .isEqualTo(64);
+    assertThat(RunCalibration.fit(MODEL, profile, List.of(run), "run.json").calibrated())
+        .isNotNull();
+  }
 }

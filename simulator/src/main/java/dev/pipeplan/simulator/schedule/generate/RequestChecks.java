@@ -21,6 +21,28 @@ final class RequestChecks {
     }
   }
 
+  /**
+   * The kind takes the request's v at all: checked before the work limits, whose hints assume a v
+   * the kind runs.
+   */
+  static void requireAcceptedVirtualStages(ScheduleRequest request) {
+    ScheduleKind kind = request.kind();
+    if (kind.acceptsVirtualStages(request.virtualStages())) {
+      return;
+    }
+    throw new BadInputException(
+        "--virtual-stages ("
+            + request.virtualStages()
+            + ") must be "
+            + (kind.minVirtualStages() == kind.maxVirtualStages() ? "" : "at least ")
+            + kind.minVirtualStages()
+            + " for "
+            + kind.id()
+            + ". Maybe use --virtual-stages "
+            + kind.minVirtualStages()
+            + ".");
+  }
+
   static void requireVirtualStages(ScheduleRequest request, int required, String hint) {
     if (request.virtualStages() != required) {
       throw new BadInputException(

@@ -22,6 +22,7 @@ public final class ScheduleGenerators {
    */
   public static Schedule generate(ScheduleRequest request) {
     Objects.requireNonNull(request, "request");
+    RequestChecks.requireAcceptedVirtualStages(request);
     WorkLimits.check(request);
     return forKind(request.kind()).generate(request);
   }
