@@ -114,8 +114,9 @@ final class MemoryOptions {
       description =
           "How the loss over the vocabulary runs: unfused (default: one fp32 kernel per step, the"
               + " engines' default, keeping fp32 logits) or fused (TransformerEngine's kernels,"
-              + " Megatron-Core's --cross-entropy-loss-fusion --cross-entropy-fusion-impl te: two"
-              + " passes over the 16-bit logits, which hold their own gradient).")
+              + " Megatron-Core's --cross-entropy-fusion-impl te: two passes over the 16-bit"
+              + " logits, which hold their own gradient; current Megatron-LM refuses te, so the"
+              + " megatron export refuses a fused plan).")
   String crossEntropy = "unfused";
 
   /** The training with these modes. */

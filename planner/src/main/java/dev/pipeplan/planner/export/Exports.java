@@ -327,6 +327,7 @@ public final class Exports {
    * maps to ranks looped, as pipeplan does.
    */
   static String megatron(Plan plan) {
+    refuseWhatMegatronRejects(plan);
     if (plan.kind().vShaped()) {
       throw new BadInputException(
           "schedule kind '"
@@ -429,11 +430,34 @@ public final class Exports {
     if (plan.parallelism().tp() > 1 && plan.training().tensorParallelOverlap()) {
       b.append("  --tp-comm-overlap\n");
     }
-    if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
-      b.append("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
-    }
     b.append(")\n");
     return b.toString();
+  }
+
+  /**
+   * The Megatron-LM snapshot whose {@code validate_args} the Megatron export was checked against.
+   */
+  static final String MEGATRON_COMMIT = "d98e8a6";
+
+  /**
+   * Refuses a plan whose modes Megatron-LM's argument validation ({@code
+   * megatron/training/arguments.py}, {@code validate_args}, at {@link #MEGATRON_COMMIT}) rejects,
+   * or that it would run as another mode than the one the plan priced.
+   */
+  private static void refuseWhatMegatronRejects(Plan plan) {
+    if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
+      // validate_args asserts not (cross_entropy_loss_fusion and cross_entropy_fusion_impl ==
+      // 'te'): "disabled due to stability issues". Its 'native' fusion upcasts the logits to fp32
+      // and keeps the fp32 softmax, which is what pipeplan prices as unfused, not the plan's
+      // TransformerEngine kernels over the 16-bit logits; writing it would run another mode.
+      throw new BadInputException(
+          "the plan prices crossEntropy 'fused' (TransformerEngine's kernels, Megatron's"
+              + " --cross-entropy-fusion-impl te), which Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) refuses for stability; its only fusion left, 'native', upcasts"
+              + " the logits to fp32 and keeps the fp32 softmax as pipeplan's 'unfused' does."
+              + " Maybe re-plan with --cross-entropy unfused to export to Megatron-LM.");
+    }
   }
 
   /**

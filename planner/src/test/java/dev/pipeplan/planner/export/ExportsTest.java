@@ -52,13 +52,18 @@ class ExportsTest {
   }
 
   @Test
-  void megatronFusesTheCrossEntropyAsPlanned() {
+  void megatronRefusesTheTransformerEngineCrossEntropyItNoLongerAccepts() {
     Plan base = PlanFixtures.interleavedPlan();
     assertThat(Exports.megatron(base)).doesNotContain("--cross-entropy");
     Plan fused =
         PlanFixtures.withTraining(base, base.training().withCrossEntropy(CrossEntropy.FUSED));
-    assertThat(Exports.megatron(fused))
-        .contains("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
+    // Megatron-LM's validate_args asserts against --cross-entropy-fusion-impl te, and its native
+    // fusion is what pipeplan prices as unfused: neither may be written for this plan.
+    assertThatThrownBy(() -> Exports.export(fused, ExportTarget.MEGATRON))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("crossEntropy 'fused'")
+        .hasMessageContaining("Megatron-LM (" + Exports.MEGATRON_COMMIT)
+        .hasMessageContaining("Maybe re-plan with --cross-entropy unfused");
   }
 
   @Test
