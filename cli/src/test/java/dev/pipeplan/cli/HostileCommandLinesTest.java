@@ -43,6 +43,7 @@ class HostileCommandLinesTest {
     // a plan of the tiny GPT, and one whose blocks are cut into steps
     planFixture("plan.json", "h100:1x4 --pp 4");
     planFixture("plan-pieces.json", "h100:1x2 --pp 2 --partition-unit step");
+    planFixture("plan-zero3.json", "h100:1x4 --pp 2 --zero 3");
     String plan = Files.readString(dir.resolve("plan.json"));
     Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
     Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
@@ -605,6 +606,13 @@ class HostileCommandLinesTest {
             "also the --profile input"));
     c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
     c.add(of("export --plan @/plan.json --to megatron -o @/plan.json", "also the --plan input"));
+    // Megatron-LM's validate_args refuses --use-torch-fsdp2 with pipeline parallelism
+    c.add(
+        of(
+            "export --plan @/plan-zero3.json --to megatron -o @/m.sh",
+            "--use-torch-fsdp2 with pipeline parallelism",
+            "pp = 2",
+            "--zero 1"));
     // a multi-file export is written whole or not at all
     c.add(of("export --plan @/plan.json --to pytorch-csv -o @/csv-out", "stages.json", "folder"));
     c.add(

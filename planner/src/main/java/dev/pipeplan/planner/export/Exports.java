@@ -6,10 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -393,6 +397,17 @@ public final class Exports {
     }
     optimizerStepNote(plan, ExportTarget.MEGATRON)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    if (plan.training().optimizerSharding().shardsParameters()) {
+      b.append(
+          "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
+              + " (validate_args asserts it).\n");
+      if (lmHeadTied(plan).isEmpty()) {
+        b.append(
+            "# Note: the model does not say whether its output layer shares the embedding's"
+                + " weights; --use-torch-fsdp2 needs them untied, so a tied model trains with its"
+                + " own output matrix here.\n");
+      }
+    }
     b.append("PIPEPLAN_ARGS=(\n");
     b.append("  --tensor-model-parallel-size ").append(plan.parallelism().tp()).append('\n');
     b.append("  --pipeline-model-parallel-size ").append(plan.parallelism().pp()).append('\n');
@@ -423,7 +438,12 @@ public final class Exports {
       b.append("  --use-flash-attn\n");
     }
     if (plan.training().optimizerSharding().shardsParameters()) {
+      // What validate_args asserts --use-torch-fsdp2 needs besides pp = 1, no fp16 and the
+      // unfused accumulation (refused above otherwise); torch_dist is also the default format.
       b.append("  --use-torch-fsdp2\n");
+      b.append("  --no-gradient-accumulation-fusion\n");
+      b.append("  --untie-embeddings-and-output-weights\n");
+      b.append("  --ckpt-format torch_dist\n");
     } else if (plan.training().optimizerSharding().shardsState()) {
       b.append("  --use-distributed-optimizer\n");
     }
@@ -458,6 +478,62 @@ public final class Exports {
               + " the logits to fp32 and keeps the fp32 softmax as pipeplan's 'unfused' does."
               + " Maybe re-plan with --cross-entropy unfused to export to Megatron-LM.");
     }
+    TrainingSpec training = plan.training();
+    if (training.optimizerSharding().shardsParameters()) {
+      // ZeRO-3 is torch FSDP2 in Megatron-LM (--use-torch-fsdp2); validate_args asserts
+      // pipeline_model_parallel_size == 1, not fp16, not gradient_accumulation_fusion and
+      // untie_embeddings_and_output_weights.
+      String fsdp2 =
+          "the plan shards the weights (optimizerSharding zero3, PyTorch FSDP), which Megatron-LM"
+              + " runs as --use-torch-fsdp2, and Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) ";
+      int pp = plan.parallelism().pp();
+      if (pp > 1) {
+        throw new BadInputException(
+            fsdp2
+                + "does not support --use-torch-fsdp2 with pipeline parallelism, but the plan has"
+                + " pp = "
+                + pp
+                + ". Maybe re-plan with --zero 1 (Megatron's distributed optimizer) to export to"
+                + " Megatron-LM, or export this plan to torchtitan.");
+      }
+      if (training.dtype() == DType.FP16) {
+        throw new BadInputException(
+            fsdp2
+                + "does not support --use-torch-fsdp2 with fp16, the plan's dtype. Maybe re-plan"
+                + " with --zero 1 to export to Megatron-LM.");
+      }
+      if (training.gradientAccumulation() != GradientAccumulation.IN_PLACE) {
+        throw new BadInputException(
+            fsdp2
+                + "requires --no-gradient-accumulation-fusion with it: FSDP2 accumulates each"
+                + " micro-batch's gradients in the training dtype (autograd's param.grad) and"
+                + " reduce-scatters them in it, but the plan prices gradientAccumulation '"
+                + training.gradientAccumulation().id()
+                + "'. Maybe re-plan with --grad-accumulation in-place to export to Megatron-LM.");
+      }
+      if (lmHeadTied(plan).orElse(false)) {
+        throw new BadInputException(
+            fsdp2
+                + "requires --untie-embeddings-and-output-weights with it, which gives the output"
+                + " layer its own vocab x hidden matrix; the plan's model ties it to the embedding"
+                + " and was priced so. Maybe re-plan with --zero 1 to export to Megatron-LM.");
+      }
+    }
+  }
+
+  /**
+   * Whether the model's output layer shares the embedding's weights: empty when its shape does not
+   * say (a model file without {@code tied}).
+   */
+  private static Optional<Boolean> lmHeadTied(Plan plan) {
+    for (LayerSpec layer : plan.model().layers()) {
+      if (layer.shape() instanceof LayerShape.LmHead head && head.tied().isPresent()) {
+        return Optional.of(head.tied().getAsLong() == 1);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

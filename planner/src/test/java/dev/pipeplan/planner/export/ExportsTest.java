@@ -5,7 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
@@ -15,6 +24,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,6 +75,129 @@ class ExportsTest {
         .hasMessageContaining("crossEntropy 'fused'")
         .hasMessageContaining("Megatron-LM (" + Exports.MEGATRON_COMMIT)
         .hasMessageContaining("Maybe re-plan with --cross-entropy unfused");
+  }
+
+  @Test
+  void megatronRefusesFsdp2WithPipelineParallelism() {
+    Plan base = PlanFixtures.twoStagePlan();
+    Plan zero3 =
+        PlanFixtures.withTraining(
+            base,
+            withSharding(base.training(), OptimizerSharding.ZERO3, GradientAccumulation.IN_PLACE));
+    // Megatron-LM's validate_args: '--use-torch-fsdp2 is not supported with pipeline parallelism'
+    assertThatThrownBy(() -> Exports.megatron(zero3))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(
+            "--use-torch-fsdp2 with pipeline parallelism, but the plan has pp = 2")
+        .hasMessageContaining("Maybe re-plan with --zero 1");
+  }
+
+  @Test
+  void megatronWritesWhatFsdp2NeedsAtOnePipelineStage() {
+    TrainingSpec zero3 =
+        withSharding(
+            PlanFixtures.twoStagePlan().training(),
+            OptimizerSharding.ZERO3,
+            GradientAccumulation.IN_PLACE);
+    String untied = Exports.megatron(onePipelineStage(zero3, Optional.of(false)));
+    assertThat(untied)
+        .contains(
+            "  --use-torch-fsdp2\n"
+                + "  --no-gradient-accumulation-fusion\n"
+                + "  --untie-embeddings-and-output-weights\n"
+                + "  --ckpt-format torch_dist\n")
+        .contains("CUDA_DEVICE_MAX_CONNECTIONS unset or above 1")
+        .doesNotContain("--use-distributed-optimizer", "# Note: the model does not say");
+    // a head whose shape does not say whether it is tied: written, with a note
+    assertThat(Exports.megatron(onePipelineStage(zero3, Optional.empty())))
+        .contains("  --untie-embeddings-and-output-weights\n", "# Note: the model does not say");
+  }
+
+  @Test
+  void megatronRefusesFsdp2WhereItWouldTrainAnotherModelOrMode() {
+    TrainingSpec inPlace =
+        withSharding(
+            PlanFixtures.twoStagePlan().training(),
+            OptimizerSharding.ZERO3,
+            GradientAccumulation.IN_PLACE);
+    assertThatThrownBy(() -> Exports.megatron(onePipelineStage(inPlace, Optional.of(true))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--untie-embeddings-and-output-weights")
+        .hasMessageContaining("ties it to the embedding");
+    TrainingSpec fused = withSharding(inPlace, OptimizerSharding.ZERO3, GradientAccumulation.FUSED);
+    assertThatThrownBy(() -> Exports.megatron(onePipelineStage(fused, Optional.of(false))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--no-gradient-accumulation-fusion")
+        .hasMessageContaining("gradientAccumulation 'fused'")
+        .hasMessageContaining("Maybe re-plan with --grad-accumulation in-place");
+    TrainingSpec fp16 =
+        withSharding(
+            new TrainingSpec(16, 128, DType.FP16, Optimizer.adamMixedPrecision(), false),
+            OptimizerSharding.ZERO3,
+            GradientAccumulation.IN_PLACE);
+    assertThatThrownBy(() -> Exports.megatron(onePipelineStage(fp16, Optional.of(false))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--use-torch-fsdp2 with fp16");
+  }
+
+  private static TrainingSpec withSharding(
+      TrainingSpec t, OptimizerSharding sharding, GradientAccumulation accumulation) {
+    return t.withMemoryModes(t.recompute(), t.attention(), sharding, t.sequenceParallel())
+        .withGradientAccumulation(accumulation);
+  }
+
+  /**
+   * The four-layer model on one pipeline stage, dp = 4, trained as {@code training}, its head tied,
+   * untied or silent about it (empty). Not a priced plan: for the exports' own checks only.
+   */
+  private static Plan onePipelineStage(TrainingSpec training, Optional<Boolean> tied) {
+    Plan base = PlanFixtures.twoStagePlan();
+    List<LayerSpec> layers = new ArrayList<>(base.model().layers());
+    LayerSpec head = layers.get(3);
+    LayerShape shape =
+        tied.isPresent()
+            ? LayerShape.LmHead.of(1000, 64, 128, tied.get())
+            : LayerShape.of(LayerKind.LM_HEAD, Map.of("hidden", 64L));
+    layers.set(
+        3,
+        new LayerSpec(
+            head.name(),
+            head.kind(),
+            shape,
+            head.forwardFlops(),
+            head.backwardInputFlops(),
+            head.backwardWeightFlops(),
+            head.parameterCount(),
+            head.savedActivationBytes(),
+            head.outputBytes(),
+            head.measured(),
+            head.activations()));
+    ModelSpec model =
+        new ModelSpec(
+            base.model().name(), layers, base.model().dtype(), base.model().sequenceLength());
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        model,
+        training,
+        base.cluster(),
+        Parallelism.of(1, 4, 1),
+        base.microBatchSize(),
+        2,
+        ScheduleKind.parse("1f1b"),
+        1,
+        0,
+        0,
+        dev.pipeplan.simulator.schedule.Partition.of(4),
+        List.of(0),
+        List.of(List.of(0, 1, 2, 3)),
+        List.of(base.stageCosts().get(0)),
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search(),
+        Provenance.unrecorded());
   }
 
   @Test
