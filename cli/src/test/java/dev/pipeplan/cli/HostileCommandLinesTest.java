@@ -647,6 +647,25 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --zero 0 --dp-all-reduce",
             "--dp-all-reduce",
             "--zero 1 or 2"));
+    // Megatron-LM's --tp-comm-overlap overlaps sequence parallelism's collectives: it asserts both
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --tp 2 --tp-comm-overlap"
+                + " --no-sequence-parallel -o @/p.json",
+            "--tp-comm-overlap goes with sequence parallelism, not --no-sequence-parallel (--tp 2)",
+            "reduce-scatter"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --no-sequence-parallel"
+                + " --tp-comm-overlap",
+            "--tp-comm-overlap goes with sequence parallelism, not --no-sequence-parallel:",
+            "Maybe drop"));
+    c.add(
+        of(
+            "simulate --model llama2-7b --pp 2 --microbatches 4 --schedule 1f1b --tp 2"
+                + " --tp-comm-overlap --no-sequence-parallel --timeline @/t.json",
+            "--tp-comm-overlap",
+            "--no-sequence-parallel (--tp 2)"));
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
     c.add(of("demo --model llama2-7b -o @/demo-big", "too large for the CPU demo", "gpt-tiny"));

@@ -479,6 +479,21 @@ public final class Exports {
               + " Maybe re-plan with --cross-entropy unfused to export to Megatron-LM.");
     }
     TrainingSpec training = plan.training();
+    if (plan.parallelism().tp() > 1
+        && training.tensorParallelOverlap()
+        && !training.sequenceParallel()) {
+      // validate_args: 'Tensor parallel communication/GEMM overlap can happen only when sequence
+      // parallelism is enabled'. plan and simulate refuse the pair; this is a plan file from
+      // before, or edited.
+      throw new BadInputException(
+          "the plan has tensorParallelOverlap without sequenceParallel at tp = "
+              + plan.parallelism().tp()
+              + "; Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) runs --tp-comm-overlap only with --sequence-parallel, whose"
+              + " all-gather and reduce-scatter it overlaps. Maybe re-plan without"
+              + " --no-sequence-parallel or without --tp-comm-overlap.");
+    }
     if (training.optimizerSharding().shardsParameters()) {
       // ZeRO-3 is torch FSDP2 in Megatron-LM (--use-torch-fsdp2); validate_args asserts
       // pipeline_model_parallel_size == 1, not fp16, not gradient_accumulation_fusion and

@@ -78,6 +78,25 @@ class ExportsTest {
   }
 
   @Test
+  void megatronRefusesTensorParallelOverlapWithoutSequenceParallelism() {
+    Plan base =
+        copy(PlanFixtures.twoStagePlan(), "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 2));
+    TrainingSpec t = base.training();
+    TrainingSpec overlapOnly =
+        t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), false)
+            .withTensorParallelOverlap(true);
+    assertThatThrownBy(() -> Exports.megatron(PlanFixtures.withTraining(base, overlapOnly)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("tensorParallelOverlap without sequenceParallel at tp = 2")
+        .hasMessageContaining("only with --sequence-parallel");
+    TrainingSpec both =
+        t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), true)
+            .withTensorParallelOverlap(true);
+    assertThat(Exports.megatron(PlanFixtures.withTraining(base, both)))
+        .contains("  --sequence-parallel\n", "  --tp-comm-overlap\n");
+  }
+
+  @Test
   void megatronRefusesFsdp2WithPipelineParallelism() {
     Plan base = PlanFixtures.twoStagePlan();
     Plan zero3 =
