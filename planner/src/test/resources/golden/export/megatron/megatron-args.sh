@@ -9,4 +9,5 @@ PIPEPLAN_ARGS=(
   --global-batch-size 16
   --seq-length 128
   --use-flash-attn
+  --overlap-grad-reduce
 )

@@ -447,6 +447,19 @@ public final class Exports {
     } else if (plan.training().optimizerSharding().shardsState()) {
       b.append("  --use-distributed-optimizer\n");
     }
+    // The plan prices the data-parallel traffic under the backward unless told
+    // --no-dp-comm-overlap; Megatron-LM overlaps it only with --overlap-grad-reduce (off by
+    // default), and the distributed optimizer's weight all-gather only with --overlap-param-gather,
+    // which validate_args allows only with the distributed optimizer and --overlap-grad-reduce.
+    // FSDP2 (ZeRO-3) prefetches and overlaps on its own, as pipeplan prices it either way.
+    if (plan.parallelism().dp() > 1
+        && !plan.training().gradientSyncAfterBackward()
+        && !plan.training().optimizerSharding().shardsParameters()) {
+      b.append("  --overlap-grad-reduce\n");
+      if (plan.training().optimizerSharding().shardsState()) {
+        b.append("  --overlap-param-gather\n");
+      }
+    }
     if (plan.parallelism().tp() > 1 && plan.training().tensorParallelOverlap()) {
       b.append("  --tp-comm-overlap\n");
     }

@@ -78,6 +78,31 @@ class ExportsTest {
   }
 
   @Test
+  void megatronOverlapsTheDataParallelTrafficAsThePlanPricedIt() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    // dp = 2, no sharding, overlap on (the default): the gradient all-reduce under the backward
+    assertThat(Exports.megatron(base))
+        .contains("  --overlap-grad-reduce\n")
+        .doesNotContain("--overlap-param-gather");
+    // the distributed optimizer: its weight all-gather overlapped too
+    TrainingSpec zero1 =
+        t.withMemoryModes(t.recompute(), t.attention(), OptimizerSharding.ZERO1, false);
+    assertThat(Exports.megatron(PlanFixtures.withTraining(base, zero1)))
+        .contains(
+            "  --use-distributed-optimizer\n  --overlap-grad-reduce\n  --overlap-param-gather\n");
+    // --no-dp-comm-overlap: priced after the backward, so neither flag
+    assertThat(
+            Exports.megatron(
+                PlanFixtures.withTraining(base, zero1.withGradientSyncAfterBackward(true))))
+        .contains("  --use-distributed-optimizer\n")
+        .doesNotContain("--overlap-grad-reduce", "--overlap-param-gather");
+    // dp = 1: no data-parallel traffic to overlap
+    Plan dp1 = copy(base, "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 1));
+    assertThat(Exports.megatron(dp1)).doesNotContain("--overlap-grad-reduce");
+  }
+
+  @Test
   void megatronRefusesTensorParallelOverlapWithoutSequenceParallelism() {
     Plan base =
         copy(PlanFixtures.twoStagePlan(), "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 2));
