@@ -11,6 +11,7 @@ import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.models.TrainingSpec;
@@ -192,9 +193,11 @@ public final class Exports {
         .append("', written by pipeplan.\n");
     b.append("#\n");
     b.append("# Checked against torchtitan's torchtitan/config/configs.py (ParallelismConfig,\n");
-    b.append("# TrainingConfig) and torchtitan/distributed/pipeline_parallel.py, and PyTorch's\n");
-    b.append("# torch/distributed/pipelining/schedules.py (get_schedule_class); see pipeplan's\n");
-    b.append("# docs/formats.md, \"Exports\", for the versions.\n");
+    b.append("# TrainingConfig), torchtitan/distributed/pipeline_parallel.py, fsdp.py and\n");
+    b.append(
+        "# activation_checkpoint.py, and PyTorch's torch/distributed/pipelining/schedules.py\n");
+    b.append(
+        "# (get_schedule_class); see pipeplan's docs/formats.md, \"Exports\", for the versions.\n");
     b.append("#\n");
     b.append("# Use it from your own torchtitan config function, e.g. in my_runs.py:\n");
     b.append("#     from pipeplan_torchtitan import apply_pipeplan_plan\n");
@@ -225,15 +228,31 @@ public final class Exports {
         "# Module names follow torchtitan's decoder (tok_embeddings, layers.N, norm, lm_head).\n");
     optimizerStepNote(plan, ExportTarget.TORCHTITAN)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
-    b.append("\nimport os\n\n");
+    torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    if (plan.training().recompute() == Recompute.SELECTIVE) {
+      b.append(
+          "# Note: torchtitan's SelectiveAC is a per-op policy (it saves the matmul and attention\n"
+              + "# outputs but recomputes every second matmul and the ops between them), not\n"
+              + "# pipeplan's selective mode (the attention core only, as Megatron-LM's\n"
+              + "# --recompute-granularity selective), so the plan's memory and time predictions do\n"
+              + "# not hold for it. Re-plan with --recompute full or none for a prediction torchtitan\n"
+              + "# runs as priced.\n");
+    }
+    b.append("\nimport os\n");
+    String checkpointClass = torchtitanCheckpointClass(plan.training().recompute());
+    if (!checkpointClass.isEmpty()) {
+      b.append("\nfrom torchtitan.distributed.activation_checkpoint import ")
+          .append(checkpointClass)
+          .append('\n');
+    }
+    b.append('\n');
     b.append(
         "SCHEDULE_CSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), \"schedule.csv\")\n");
     b.append("\n\ndef apply_pipeplan_plan(config):\n");
     b.append("    p = config.parallelism\n");
     b.append("    p.pipeline_parallel_degree = ").append(par.pp()).append('\n');
     b.append("    p.tensor_parallel_degree = ").append(par.tp()).append('\n');
-    b.append("    p.data_parallel_replicate_degree = ").append(par.dp()).append('\n');
-    b.append("    p.data_parallel_shard_degree = 1\n");
+    appendTorchtitanDataParallel(b, plan);
     b.append("    p.num_pp_microbatches = ").append(plan.microBatchCount()).append('\n');
     b.append("    p.pipeline_parallel_schedule = \"").append(scheduleName).append("\"\n");
     b.append("    p.pipeline_parallel_schedule_csv = SCHEDULE_CSV\n");
@@ -280,8 +299,83 @@ public final class Exports {
       b.append(
           "    # the plan has no sequence length: set config.training's token counts yourself\n");
     }
+    b.append(
+        switch (plan.training().recompute()) {
+          case NONE ->
+              "    # no activation checkpointing, as planned (torchtitan's default is SelectiveAC)\n"
+                  + "    config.activation_checkpoint = None\n";
+          case SELECTIVE -> "    config.activation_checkpoint = SelectiveAC.Config()\n";
+          case FULL ->
+              "    # each transformer block keeps only its input and recomputes the rest\n"
+                  + "    config.activation_checkpoint = FullAC.Config()\n";
+        });
     b.append("    return config\n");
     return b.toString();
+  }
+
+  /** The torchtitan policy class the plan's recomputation imports, or "" for none. */
+  private static String torchtitanCheckpointClass(Recompute recompute) {
+    return switch (recompute) {
+      case NONE -> "";
+      case SELECTIVE -> "SelectiveAC";
+      case FULL -> "FullAC";
+    };
+  }
+
+  /**
+   * The data-parallel degrees of the plan's sharding. torchtitan has DDP (replicate), FSDP (shard)
+   * and their hybrid; FSDP's {@code fsdp_reshard_after_forward} "always" regathers each block's
+   * weights for its backward (ZeRO-3), "never" keeps them from the forward to the backward (ZeRO-2,
+   * torchtitan's docs/fsdp.md), and its "default" is "never" whenever pipelining is on ({@code
+   * get_fsdp_reshard_after_forward_policy}), so the export always says which.
+   */
+  private static void appendTorchtitanDataParallel(StringBuilder b, Plan plan) {
+    int dp = plan.parallelism().dp();
+    String replicated =
+        "    p.data_parallel_replicate_degree = " + dp + "\n    p.data_parallel_shard_degree = 1\n";
+    String sharded =
+        "    p.data_parallel_replicate_degree = 1\n    p.data_parallel_shard_degree = " + dp + "\n";
+    if (dp == 1) {
+      b.append(replicated);
+      return;
+    }
+    b.append(
+        switch (plan.training().optimizerSharding()) {
+          case NONE -> replicated;
+          case ZERO1 ->
+              "    # the plan's ZeRO-1 as torchtitan's nearest, FSDP keeping the weights gathered"
+                  + " from the forward to the backward (ZeRO-2; see the note above)\n"
+                  + sharded
+                  + "    p.fsdp_reshard_after_forward = \"never\"\n";
+          case ZERO2 ->
+              "    # ZeRO-2: FSDP over the dp ranks, the weights kept gathered from the forward to"
+                  + " the backward\n"
+                  + sharded
+                  + "    p.fsdp_reshard_after_forward = \"never\"\n";
+          case ZERO3 ->
+              "    # ZeRO-3: FSDP over the dp ranks, each block's weights gathered for its forward"
+                  + " and again for its backward\n"
+                  + sharded
+                  + "    p.fsdp_reshard_after_forward = \"always\"\n";
+        });
+  }
+
+  /**
+   * What the torchtitan export cannot carry of the plan's sharding: torchtitan has no ZeRO-1 (its
+   * data parallelism is DDP, FSDP or both), so a ZeRO-1 plan gets FSDP without resharding after the
+   * forward, ZeRO-2, whose gradients are sharded too. Empty for every other plan.
+   */
+  private static Optional<String> torchtitanShardingNote(Plan plan) {
+    if (plan.training().optimizerSharding() != OptimizerSharding.ZERO1
+        || plan.parallelism().dp() == 1) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "torchtitan has no ZeRO-1 (its data parallelism is DDP, FSDP or both): this writes the\n"
+            + "# nearest that fits, FSDP without resharding after the forward (ZeRO-2), which also\n"
+            + "# shards the gradients, and the weights between iterations, so the plan's peak\n"
+            + "# memory and data-parallel time do not hold for it. Re-plan with --zero 2 (or\n"
+            + "# --zero 0 for DDP) for the prediction of the mode torchtitan runs.");
   }
 
   /**

@@ -14,6 +14,7 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -351,6 +352,55 @@ class ExportsTest {
             "    t.num_tokens_per_train_step = 2048\n")
         .doesNotContain(
             "pipeline_parallel_microbatch_size", "local_batch_size", "seq_len =", "[parallelism]");
+  }
+
+  @Test
+  void torchtitanShardsAndCheckpointsAsThePlanPriced() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    // ZeRO-3 with full recomputation: FSDP over dp = 2, regathered for the backward, FullAC
+    String zero3 =
+        Exports.torchtitan(
+            PlanFixtures.withTraining(
+                base,
+                t.withMemoryModes(Recompute.FULL, t.attention(), OptimizerSharding.ZERO3, false)));
+    assertThat(zero3)
+        .contains(
+            "    p.data_parallel_replicate_degree = 1\n"
+                + "    p.data_parallel_shard_degree = 2\n"
+                + "    p.fsdp_reshard_after_forward = \"always\"\n",
+            "from torchtitan.distributed.activation_checkpoint import FullAC\n",
+            "    config.activation_checkpoint = FullAC.Config()\n")
+        .doesNotContain("# Note:");
+    // ZeRO-2: FSDP keeping the weights from the forward to the backward
+    String zero2 =
+        Exports.torchtitan(
+            PlanFixtures.withTraining(
+                base,
+                t.withMemoryModes(t.recompute(), t.attention(), OptimizerSharding.ZERO2, false)));
+    assertThat(zero2)
+        .contains(
+            "    p.data_parallel_shard_degree = 2\n    p.fsdp_reshard_after_forward = \"never\"\n")
+        .doesNotContain("# Note:");
+    // ZeRO-1 has no torchtitan equivalent: the nearest, with a note; selective likewise
+    String zero1 =
+        Exports.torchtitan(
+            PlanFixtures.withTraining(
+                base,
+                t.withMemoryModes(
+                    Recompute.SELECTIVE, t.attention(), OptimizerSharding.ZERO1, false)));
+    assertThat(zero1)
+        .contains(
+            "# Note: torchtitan has no ZeRO-1",
+            "    p.data_parallel_shard_degree = 2\n    p.fsdp_reshard_after_forward = \"never\"\n",
+            "# Note: torchtitan's SelectiveAC is a per-op policy",
+            "    config.activation_checkpoint = SelectiveAC.Config()\n");
+    // no sharding, no recomputation: DDP, and torchtitan's default SelectiveAC turned off
+    assertThat(Exports.torchtitan(base))
+        .contains(
+            "    p.data_parallel_replicate_degree = 2\n    p.data_parallel_shard_degree = 1\n",
+            "    config.activation_checkpoint = None\n")
+        .doesNotContain("fsdp_reshard_after_forward", "import FullAC", "import SelectiveAC");
   }
 
   @Test
