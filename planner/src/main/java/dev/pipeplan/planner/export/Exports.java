@@ -686,9 +686,35 @@ public final class Exports {
                       + "; plan again with --zero 1 (or 0) to export to DeepSpeed");
         };
     config.putObject("zero_optimization").put("stage", zeroStage);
+    // Without a precision section DeepSpeed trains fp32 (BFLOAT16_ENABLED_DEFAULT and
+    // FP16_ENABLED_DEFAULT are False, deepspeed/runtime/constants.py).
+    switch (plan.training().dtype()) {
+      case BF16 -> config.putObject("bf16").put("enabled", true);
+      case FP16 -> config.putObject("fp16").put("enabled", true);
+      case FP32, TF32 -> {}
+      case FP8 ->
+          throw new BadInputException(
+              "the plan trains in fp8; DeepSpeed's ds_config trains in bf16, fp16 or fp32 (its"
+                  + " 'bf16' and 'fp16' sections), with no fp8 mode to write. Maybe export to"
+                  + " megatron or torchtitan.");
+    }
+    boolean full = plan.training().recompute() == Recompute.FULL;
+    if (full) {
+      // The settings of deepspeed.checkpointing.checkpoint (read by its configure(mpu,
+      // deepspeed_config=...)): plain recomputation, as priced; none of partitioning over the
+      // tensor-parallel ranks, CPU copies or contiguous buffers.
+      ObjectNode checkpointing = config.putObject("activation_checkpointing");
+      checkpointing.put("partition_activations", false);
+      checkpointing.put("contiguous_memory_optimization", false);
+      checkpointing.put("cpu_checkpointing", false);
+    }
     ObjectNode pipeline = root.putObject("pipeline_module");
     pipeline.put("num_stages", pp);
     pipeline.put("partition_method", "uniform");
+    // PipelineModule checkpoints runs of activation_checkpoint_interval of its layers, and the
+    // recipe gives it one layer per stage, so 1 would checkpoint whole stages; per-layer
+    // checkpointing goes inside the stage (the activation_checkpoint entry).
+    pipeline.put("activation_checkpoint_interval", 0);
     ArrayNode parts = pipeline.putArray("parts");
     Partition p = plan.partition();
     for (int s = 0; s < p.stageCount(); s++) {
@@ -727,6 +753,29 @@ public final class Exports {
                 + plan.scheduleKind()
                 + "', so DeepSpeed's time and memory will differ from pipeplan's prediction."
                 + " Re-plan with --schedules 1f1b to predict what DeepSpeed runs.");
+    switch (plan.training().recompute()) {
+      case NONE -> {}
+      case FULL ->
+          root.put(
+              "activation_checkpoint",
+              "The plan recomputes each layer from its input (--recompute full). Inside each"
+                  + " stage's torch.nn.Sequential, wrap every transformer block in a module whose"
+                  + " forward returns deepspeed.checkpointing.checkpoint(block, x), and call"
+                  + " deepspeed.checkpointing.configure(None, deepspeed_config=ds_config) (this"
+                  + " ds_config, as a dict or its file)"
+                  + " before training. Keep PipelineModule's activation_checkpoint_interval at 0:"
+                  + " with one layer per stage, 1 would checkpoint whole stages, keeping less than"
+                  + " the plan but recomputing a whole stage's activations at once.");
+      case SELECTIVE ->
+          root.put(
+              "activation_checkpoint",
+              "The plan recomputes the attention core only (--recompute selective); DeepSpeed's"
+                  + " PipelineModule has no such mode (it is the model code's, e.g."
+                  + " Megatron-DeepSpeed's --recompute-granularity selective), so without it every"
+                  + " layer keeps its attention activations and the plan's memory prediction does"
+                  + " not hold. Re-plan with --recompute full or none for a prediction DeepSpeed"
+                  + " runs as priced.");
+    }
     optimizerStepNote(plan, ExportTarget.DEEPSPEED).ifPresent(n -> root.put("optimizer_step", n));
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());

@@ -3,6 +3,7 @@ package dev.pipeplan.planner.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
@@ -16,6 +17,7 @@ import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
@@ -453,6 +455,41 @@ class ExportsTest {
         Exports.deepspeed(
             copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 2, 1)));
     assertThat(gpipe).contains("pipeplan planned 'gpipe'", "--schedules 1f1b");
+  }
+
+  @Test
+  void deepspeedTrainsInThePlansDtypeAndCheckpointsAsPriced() throws IOException {
+    Plan base = PlanFixtures.twoStagePlan();
+    // bf16 plan: DeepSpeed trains fp32 without the section
+    JsonNode bf16 = Json.json().readTree(Exports.deepspeed(base));
+    assertThat(bf16.at("/ds_config/bf16/enabled").asBoolean()).isTrue();
+    assertThat(bf16.at("/ds_config/fp16").isMissingNode()).isTrue();
+    assertThat(bf16.at("/ds_config/activation_checkpointing").isMissingNode()).isTrue();
+    assertThat(bf16.has("activation_checkpoint")).isFalse();
+    TrainingSpec fp16Full =
+        new TrainingSpec(16, 128, DType.FP16, Optimizer.adamMixedPrecision(), true);
+    JsonNode fp16 =
+        Json.json().readTree(Exports.deepspeed(PlanFixtures.withTraining(base, fp16Full)));
+    assertThat(fp16.at("/ds_config/fp16/enabled").asBoolean()).isTrue();
+    assertThat(fp16.at("/ds_config/bf16").isMissingNode()).isTrue();
+    // full recomputation: deepspeed.checkpointing's plain settings, per layer inside each stage
+    assertThat(fp16.at("/ds_config/activation_checkpointing/partition_activations").isBoolean())
+        .isTrue();
+    assertThat(fp16.at("/pipeline_module/activation_checkpoint_interval").asInt()).isZero();
+    assertThat(fp16.get("activation_checkpoint").asText())
+        .contains("deepspeed.checkpointing.checkpoint(block, x)", "would checkpoint whole stages");
+    TrainingSpec fp32 =
+        new TrainingSpec(16, 128, DType.FP32, Optimizer.adamMixedPrecision(), false);
+    JsonNode fp32Config =
+        Json.json().readTree(Exports.deepspeed(PlanFixtures.withTraining(base, fp32)));
+    assertThat(fp32Config.at("/ds_config/bf16").isMissingNode()).isTrue();
+    assertThat(fp32Config.at("/ds_config/fp16").isMissingNode()).isTrue();
+    TrainingSpec t = base.training();
+    TrainingSpec selective =
+        t.withMemoryModes(
+            Recompute.SELECTIVE, t.attention(), t.optimizerSharding(), t.sequenceParallel());
+    assertThat(Exports.deepspeed(PlanFixtures.withTraining(base, selective)))
+        .contains("has no such mode", "memory prediction does not hold");
   }
 
   @ParameterizedTest
