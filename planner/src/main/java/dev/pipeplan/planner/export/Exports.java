@@ -517,6 +517,15 @@ public final class Exports {
     if (plan.training().sequenceLength() > 0) {
       b.append("  --seq-length ").append(plan.training().sequenceLength()).append('\n');
     }
+    // Without --bf16 or --fp16 Megatron-LM trains in fp32 (both default False in
+    // ModelParallelConfig; the flags are generated from it).
+    b.append(
+        switch (plan.training().dtype()) {
+          case BF16 -> "  --bf16\n";
+          case FP16 -> "  --fp16\n";
+          case FP32, TF32 -> "";
+          case FP8 -> throw new IllegalStateException("refused by refuseWhatMegatronRejects");
+        });
     if (plan.parallelism().tp() > 1 && plan.training().sequenceParallel()) {
       b.append("  --sequence-parallel\n");
     }
@@ -586,6 +595,12 @@ public final class Exports {
               + " Maybe re-plan with --cross-entropy unfused to export to Megatron-LM.");
     }
     TrainingSpec training = plan.training();
+    if (training.dtype() == DType.FP8) {
+      throw new BadInputException(
+          "the plan trains in fp8; Megatron-LM trains fp8 GEMMs inside --bf16 or --fp16 training"
+              + " (--fp8-format and its recipe), which pipeplan's fp8 dtype does not say. Maybe"
+              + " plan the model in bf16 to export it to Megatron-LM.");
+    }
     if (plan.parallelism().tp() > 1
         && training.tensorParallelOverlap()
         && !training.sequenceParallel()) {

@@ -81,6 +81,26 @@ class ExportsTest {
   }
 
   @Test
+  void megatronTrainsInThePlansDtype() {
+    Plan base = PlanFixtures.twoStagePlan();
+    assertThat(Exports.megatron(base)).contains("  --bf16\n").doesNotContain("--fp16");
+    Plan fp16 =
+        PlanFixtures.withTraining(
+            base, new TrainingSpec(16, 128, DType.FP16, Optimizer.adamMixedPrecision(), false));
+    assertThat(Exports.megatron(fp16)).contains("  --fp16\n").doesNotContain("--bf16");
+    Plan fp32 =
+        PlanFixtures.withTraining(
+            base, new TrainingSpec(16, 128, DType.FP32, Optimizer.adamMixedPrecision(), false));
+    assertThat(Exports.megatron(fp32)).doesNotContain("--bf16", "--fp16");
+    Plan fp8 =
+        PlanFixtures.withTraining(
+            base, new TrainingSpec(16, 128, DType.FP8, Optimizer.adamMixedPrecision(), false));
+    assertThatThrownBy(() -> Exports.megatron(fp8))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("the plan trains in fp8");
+  }
+
+  @Test
   void megatronOverlapsTheDataParallelTrafficAsThePlanPricedIt() {
     Plan base = PlanFixtures.twoStagePlan();
     TrainingSpec t = base.training();
