@@ -8,5 +8,7 @@ PIPEPLAN_ARGS=(
   --micro-batch-size 2
   --global-batch-size 16
   --seq-length 128
+  --bf16
   --use-flash-attn
+  --overlap-grad-reduce
 )

@@ -61,7 +61,9 @@ final class MemoryOptions {
       fallbackValue = "true",
       description =
           "With tp > 1, run the tensor-parallel collectives under the GEMMs beside them, as"
-              + " Megatron-LM's --tp-comm-overlap does (off by default).")
+              + " Megatron-LM's --tp-comm-overlap does (off by default; it overlaps sequence"
+              + " parallelism's collectives, so it is refused with --no-sequence-parallel unless"
+              + " --tp 1).")
   boolean tensorParallelOverlap;
 
   @Option(
@@ -114,12 +116,27 @@ final class MemoryOptions {
       description =
           "How the loss over the vocabulary runs: unfused (default: one fp32 kernel per step, the"
               + " engines' default, keeping fp32 logits) or fused (TransformerEngine's kernels,"
-              + " Megatron-Core's --cross-entropy-loss-fusion --cross-entropy-fusion-impl te: two"
-              + " passes over the 16-bit logits, which hold their own gradient).")
+              + " Megatron-Core's --cross-entropy-fusion-impl te: two passes over the 16-bit"
+              + " logits, which hold their own gradient; current Megatron-LM refuses te, so the"
+              + " megatron export refuses a fused plan).")
   String crossEntropy = "unfused";
 
-  /** The training with these modes. */
-  TrainingSpec apply(TrainingSpec training) {
+  /**
+   * The training with these modes.
+   *
+   * @param tensorParallel the command's tensor-parallel degree, 0 when the search chooses it
+   */
+  TrainingSpec apply(TrainingSpec training, int tensorParallel) {
+    if (tensorParallelOverlap && !sequenceParallel && tensorParallel != 1) {
+      // Megatron-LM's validate_args (NVIDIA/Megatron-LM d98e8a6, megatron/training/arguments.py)
+      // asserts sequence_parallel whenever tp_comm_overlap is on.
+      throw new BadInputException(
+          "--tp-comm-overlap goes with sequence parallelism, not --no-sequence-parallel"
+              + (tensorParallel == 0 ? "" : " (--tp " + tensorParallel + ")")
+              + ": the overlap splits sequence parallelism's all-gather and reduce-scatter under"
+              + " the GEMMs beside them, and Megatron-LM refuses --tp-comm-overlap without"
+              + " --sequence-parallel. Maybe drop --no-sequence-parallel or --tp-comm-overlap");
+    }
     OptimizerSharding sharding = OptimizerSharding.parse("--zero", zero);
     if (dataParallelAllReduce
         && sharding != OptimizerSharding.ZERO1

@@ -255,7 +255,7 @@ final class PlanCommand implements Callable<Integer> {
     TrainingSpec training =
         new TrainingSpec(
             globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), false);
-    training = memoryOptions.apply(training);
+    training = memoryOptions.apply(training, tp);
     m = partitionUnit.apply(m, training, c, profile != null);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     if (measured != null) {

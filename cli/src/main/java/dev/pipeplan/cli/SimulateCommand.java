@@ -320,7 +320,7 @@ final class SimulateCommand implements Callable<Integer> {
               modelSpec.dtype(),
               Optimizer.adamMixedPrecision(),
               false);
-      training = memoryOptions.apply(training);
+      training = memoryOptions.apply(training, tensorParallel);
       trainingUsed = training;
       modelSpec = partitionUnit.apply(modelSpec, training, clusterSpec, profile != null);
       split =

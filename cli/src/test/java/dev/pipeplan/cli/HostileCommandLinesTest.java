@@ -43,6 +43,7 @@ class HostileCommandLinesTest {
     // a plan of the tiny GPT, and one whose blocks are cut into steps
     planFixture("plan.json", "h100:1x4 --pp 4");
     planFixture("plan-pieces.json", "h100:1x2 --pp 2 --partition-unit step");
+    planFixture("plan-zero3.json", "h100:1x4 --pp 2 --zero 3");
     String plan = Files.readString(dir.resolve("plan.json"));
     Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
     Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
@@ -609,6 +610,13 @@ class HostileCommandLinesTest {
             "also the --profile input"));
     c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
     c.add(of("export --plan @/plan.json --to megatron -o @/plan.json", "also the --plan input"));
+    // Megatron-LM's validate_args refuses --use-torch-fsdp2 with pipeline parallelism
+    c.add(
+        of(
+            "export --plan @/plan-zero3.json --to megatron -o @/m.sh",
+            "--use-torch-fsdp2 with pipeline parallelism",
+            "pp = 2",
+            "--zero 1"));
     // a multi-file export is written whole or not at all
     c.add(of("export --plan @/plan.json --to pytorch-csv -o @/csv-out", "stages.json", "folder"));
     c.add(
@@ -643,6 +651,25 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --zero 0 --dp-all-reduce",
             "--dp-all-reduce",
             "--zero 1 or 2"));
+    // Megatron-LM's --tp-comm-overlap overlaps sequence parallelism's collectives: it asserts both
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --tp 2 --tp-comm-overlap"
+                + " --no-sequence-parallel -o @/p.json",
+            "--tp-comm-overlap goes with sequence parallelism, not --no-sequence-parallel (--tp 2)",
+            "reduce-scatter"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --no-sequence-parallel"
+                + " --tp-comm-overlap",
+            "--tp-comm-overlap goes with sequence parallelism, not --no-sequence-parallel:",
+            "Maybe drop"));
+    c.add(
+        of(
+            "simulate --model llama2-7b --pp 2 --microbatches 4 --schedule 1f1b --tp 2"
+                + " --tp-comm-overlap --no-sequence-parallel --timeline @/t.json",
+            "--tp-comm-overlap",
+            "--no-sequence-parallel (--tp 2)"));
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
     c.add(of("demo --model llama2-7b -o @/demo-big", "too large for the CPU demo", "gpt-tiny"));

@@ -1,9 +1,9 @@
 # torchtitan settings for the plan of 'four-layers' on 'test-gpu:2x2', written by pipeplan.
 #
 # Checked against torchtitan's torchtitan/config/configs.py (ParallelismConfig,
-# TrainingConfig) and torchtitan/distributed/pipeline_parallel.py, and PyTorch's
-# torch/distributed/pipelining/schedules.py (get_schedule_class); see pipeplan's
-# docs/formats.md, "Exports", for the versions.
+# TrainingConfig), torchtitan/distributed/pipeline_parallel.py, fsdp.py and
+# activation_checkpoint.py, and PyTorch's torch/distributed/pipelining/schedules.py
+# (get_schedule_class); see pipeplan's docs/formats.md, "Exports", for the versions.
 #
 # Use it from your own torchtitan config function, e.g. in my_runs.py:
 #     from pipeplan_torchtitan import apply_pipeplan_plan
@@ -41,4 +41,6 @@ def apply_pipeplan_plan(config):
     # b = 2 sequences per micro-batch, global batch 16 sequences
     t.num_tokens_per_microbatch_per_dp_rank = 256
     t.num_tokens_per_train_step = 2048
+    # no activation checkpointing, as planned (torchtitan's default is SelectiveAC)
+    config.activation_checkpoint = None
     return config

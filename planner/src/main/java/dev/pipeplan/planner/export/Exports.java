@@ -6,10 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -188,9 +193,11 @@ public final class Exports {
         .append("', written by pipeplan.\n");
     b.append("#\n");
     b.append("# Checked against torchtitan's torchtitan/config/configs.py (ParallelismConfig,\n");
-    b.append("# TrainingConfig) and torchtitan/distributed/pipeline_parallel.py, and PyTorch's\n");
-    b.append("# torch/distributed/pipelining/schedules.py (get_schedule_class); see pipeplan's\n");
-    b.append("# docs/formats.md, \"Exports\", for the versions.\n");
+    b.append("# TrainingConfig), torchtitan/distributed/pipeline_parallel.py, fsdp.py and\n");
+    b.append(
+        "# activation_checkpoint.py, and PyTorch's torch/distributed/pipelining/schedules.py\n");
+    b.append(
+        "# (get_schedule_class); see pipeplan's docs/formats.md, \"Exports\", for the versions.\n");
     b.append("#\n");
     b.append("# Use it from your own torchtitan config function, e.g. in my_runs.py:\n");
     b.append("#     from pipeplan_torchtitan import apply_pipeplan_plan\n");
@@ -221,15 +228,31 @@ public final class Exports {
         "# Module names follow torchtitan's decoder (tok_embeddings, layers.N, norm, lm_head).\n");
     optimizerStepNote(plan, ExportTarget.TORCHTITAN)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
-    b.append("\nimport os\n\n");
+    torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    if (plan.training().recompute() == Recompute.SELECTIVE) {
+      b.append(
+          "# Note: torchtitan's SelectiveAC is a per-op policy (it saves the matmul and attention\n"
+              + "# outputs but recomputes every second matmul and the ops between them), not\n"
+              + "# pipeplan's selective mode (the attention core only, as Megatron-LM's\n"
+              + "# --recompute-granularity selective), so the plan's memory and time predictions do\n"
+              + "# not hold for it. Re-plan with --recompute full or none for a prediction torchtitan\n"
+              + "# runs as priced.\n");
+    }
+    b.append("\nimport os\n");
+    String checkpointClass = torchtitanCheckpointClass(plan.training().recompute());
+    if (!checkpointClass.isEmpty()) {
+      b.append("\nfrom torchtitan.distributed.activation_checkpoint import ")
+          .append(checkpointClass)
+          .append('\n');
+    }
+    b.append('\n');
     b.append(
         "SCHEDULE_CSV = os.path.join(os.path.dirname(os.path.abspath(__file__)), \"schedule.csv\")\n");
     b.append("\n\ndef apply_pipeplan_plan(config):\n");
     b.append("    p = config.parallelism\n");
     b.append("    p.pipeline_parallel_degree = ").append(par.pp()).append('\n');
     b.append("    p.tensor_parallel_degree = ").append(par.tp()).append('\n');
-    b.append("    p.data_parallel_replicate_degree = ").append(par.dp()).append('\n');
-    b.append("    p.data_parallel_shard_degree = 1\n");
+    appendTorchtitanDataParallel(b, plan);
     b.append("    p.num_pp_microbatches = ").append(plan.microBatchCount()).append('\n');
     b.append("    p.pipeline_parallel_schedule = \"").append(scheduleName).append("\"\n");
     b.append("    p.pipeline_parallel_schedule_csv = SCHEDULE_CSV\n");
@@ -276,8 +299,83 @@ public final class Exports {
       b.append(
           "    # the plan has no sequence length: set config.training's token counts yourself\n");
     }
+    b.append(
+        switch (plan.training().recompute()) {
+          case NONE ->
+              "    # no activation checkpointing, as planned (torchtitan's default is SelectiveAC)\n"
+                  + "    config.activation_checkpoint = None\n";
+          case SELECTIVE -> "    config.activation_checkpoint = SelectiveAC.Config()\n";
+          case FULL ->
+              "    # each transformer block keeps only its input and recomputes the rest\n"
+                  + "    config.activation_checkpoint = FullAC.Config()\n";
+        });
     b.append("    return config\n");
     return b.toString();
+  }
+
+  /** The torchtitan policy class the plan's recomputation imports, or "" for none. */
+  private static String torchtitanCheckpointClass(Recompute recompute) {
+    return switch (recompute) {
+      case NONE -> "";
+      case SELECTIVE -> "SelectiveAC";
+      case FULL -> "FullAC";
+    };
+  }
+
+  /**
+   * The data-parallel degrees of the plan's sharding. torchtitan has DDP (replicate), FSDP (shard)
+   * and their hybrid; FSDP's {@code fsdp_reshard_after_forward} "always" regathers each block's
+   * weights for its backward (ZeRO-3), "never" keeps them from the forward to the backward (ZeRO-2,
+   * torchtitan's docs/fsdp.md), and its "default" is "never" whenever pipelining is on ({@code
+   * get_fsdp_reshard_after_forward_policy}), so the export always says which.
+   */
+  private static void appendTorchtitanDataParallel(StringBuilder b, Plan plan) {
+    int dp = plan.parallelism().dp();
+    String replicated =
+        "    p.data_parallel_replicate_degree = " + dp + "\n    p.data_parallel_shard_degree = 1\n";
+    String sharded =
+        "    p.data_parallel_replicate_degree = 1\n    p.data_parallel_shard_degree = " + dp + "\n";
+    if (dp == 1) {
+      b.append(replicated);
+      return;
+    }
+    b.append(
+        switch (plan.training().optimizerSharding()) {
+          case NONE -> replicated;
+          case ZERO1 ->
+              "    # the plan's ZeRO-1 as torchtitan's nearest, FSDP keeping the weights gathered"
+                  + " from the forward to the backward (ZeRO-2; see the note above)\n"
+                  + sharded
+                  + "    p.fsdp_reshard_after_forward = \"never\"\n";
+          case ZERO2 ->
+              "    # ZeRO-2: FSDP over the dp ranks, the weights kept gathered from the forward to"
+                  + " the backward\n"
+                  + sharded
+                  + "    p.fsdp_reshard_after_forward = \"never\"\n";
+          case ZERO3 ->
+              "    # ZeRO-3: FSDP over the dp ranks, each block's weights gathered for its forward"
+                  + " and again for its backward\n"
+                  + sharded
+                  + "    p.fsdp_reshard_after_forward = \"always\"\n";
+        });
+  }
+
+  /**
+   * What the torchtitan export cannot carry of the plan's sharding: torchtitan has no ZeRO-1 (its
+   * data parallelism is DDP, FSDP or both), so a ZeRO-1 plan gets FSDP without resharding after the
+   * forward, ZeRO-2, whose gradients are sharded too. Empty for every other plan.
+   */
+  private static Optional<String> torchtitanShardingNote(Plan plan) {
+    if (plan.training().optimizerSharding() != OptimizerSharding.ZERO1
+        || plan.parallelism().dp() == 1) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "torchtitan has no ZeRO-1 (its data parallelism is DDP, FSDP or both): this writes the\n"
+            + "# nearest that fits, FSDP without resharding after the forward (ZeRO-2), which also\n"
+            + "# shards the gradients, and the weights between iterations, so the plan's peak\n"
+            + "# memory and data-parallel time do not hold for it. Re-plan with --zero 2 (or\n"
+            + "# --zero 0 for DDP) for the prediction of the mode torchtitan runs.");
   }
 
   /**
@@ -327,6 +425,7 @@ public final class Exports {
    * maps to ranks looped, as pipeplan does.
    */
   static String megatron(Plan plan) {
+    refuseWhatMegatronRejects(plan);
     if (plan.kind().vShaped()) {
       throw new BadInputException(
           "schedule kind '"
@@ -392,6 +491,17 @@ public final class Exports {
     }
     optimizerStepNote(plan, ExportTarget.MEGATRON)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    if (plan.training().optimizerSharding().shardsParameters()) {
+      b.append(
+          "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
+              + " (validate_args asserts it).\n");
+      if (lmHeadTied(plan).isEmpty()) {
+        b.append(
+            "# Note: the model does not say whether its output layer shares the embedding's"
+                + " weights; --use-torch-fsdp2 needs them untied, so a tied model trains with its"
+                + " own output matrix here.\n");
+      }
+    }
     b.append("PIPEPLAN_ARGS=(\n");
     b.append("  --tensor-model-parallel-size ").append(plan.parallelism().tp()).append('\n');
     b.append("  --pipeline-model-parallel-size ").append(plan.parallelism().pp()).append('\n');
@@ -407,6 +517,15 @@ public final class Exports {
     if (plan.training().sequenceLength() > 0) {
       b.append("  --seq-length ").append(plan.training().sequenceLength()).append('\n');
     }
+    // Without --bf16 or --fp16 Megatron-LM trains in fp32 (both default False in
+    // ModelParallelConfig; the flags are generated from it).
+    b.append(
+        switch (plan.training().dtype()) {
+          case BF16 -> "  --bf16\n";
+          case FP16 -> "  --fp16\n";
+          case FP32, TF32 -> "";
+          case FP8 -> throw new IllegalStateException("refused by refuseWhatMegatronRejects");
+        });
     if (plan.parallelism().tp() > 1 && plan.training().sequenceParallel()) {
       b.append("  --sequence-parallel\n");
     }
@@ -422,18 +541,136 @@ public final class Exports {
       b.append("  --use-flash-attn\n");
     }
     if (plan.training().optimizerSharding().shardsParameters()) {
+      // What validate_args asserts --use-torch-fsdp2 needs besides pp = 1, no fp16 and the
+      // unfused accumulation (refused above otherwise); torch_dist is also the default format.
       b.append("  --use-torch-fsdp2\n");
+      b.append("  --no-gradient-accumulation-fusion\n");
+      b.append("  --untie-embeddings-and-output-weights\n");
+      b.append("  --ckpt-format torch_dist\n");
     } else if (plan.training().optimizerSharding().shardsState()) {
       b.append("  --use-distributed-optimizer\n");
+    }
+    // The plan prices the data-parallel traffic under the backward unless told
+    // --no-dp-comm-overlap; Megatron-LM overlaps it only with --overlap-grad-reduce (off by
+    // default), and the distributed optimizer's weight all-gather only with --overlap-param-gather,
+    // which validate_args allows only with the distributed optimizer and --overlap-grad-reduce.
+    // FSDP2 (ZeRO-3) prefetches and overlaps on its own, as pipeplan prices it either way.
+    if (plan.parallelism().dp() > 1
+        && !plan.training().gradientSyncAfterBackward()
+        && !plan.training().optimizerSharding().shardsParameters()) {
+      b.append("  --overlap-grad-reduce\n");
+      if (plan.training().optimizerSharding().shardsState()) {
+        b.append("  --overlap-param-gather\n");
+      }
     }
     if (plan.parallelism().tp() > 1 && plan.training().tensorParallelOverlap()) {
       b.append("  --tp-comm-overlap\n");
     }
-    if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
-      b.append("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
-    }
     b.append(")\n");
     return b.toString();
+  }
+
+  /**
+   * The Megatron-LM snapshot whose {@code validate_args} the Megatron export was checked against.
+   */
+  static final String MEGATRON_COMMIT = "d98e8a6";
+
+  /**
+   * Refuses a plan whose modes Megatron-LM's argument validation ({@code
+   * megatron/training/arguments.py}, {@code validate_args}, at {@link #MEGATRON_COMMIT}) rejects,
+   * or that it would run as another mode than the one the plan priced.
+   */
+  private static void refuseWhatMegatronRejects(Plan plan) {
+    if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
+      // validate_args asserts not (cross_entropy_loss_fusion and cross_entropy_fusion_impl ==
+      // 'te'): "disabled due to stability issues". Its 'native' fusion upcasts the logits to fp32
+      // and keeps the fp32 softmax, which is what pipeplan prices as unfused, not the plan's
+      // TransformerEngine kernels over the 16-bit logits; writing it would run another mode.
+      throw new BadInputException(
+          "the plan prices crossEntropy 'fused' (TransformerEngine's kernels, Megatron's"
+              + " --cross-entropy-fusion-impl te), which Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) refuses for stability; its only fusion left, 'native', upcasts"
+              + " the logits to fp32 and keeps the fp32 softmax as pipeplan's 'unfused' does."
+              + " Maybe re-plan with --cross-entropy unfused to export to Megatron-LM.");
+    }
+    TrainingSpec training = plan.training();
+    if (training.dtype() == DType.FP8) {
+      throw new BadInputException(
+          "the plan trains in fp8; Megatron-LM trains fp8 GEMMs inside --bf16 or --fp16 training"
+              + " (--fp8-format and its recipe), which pipeplan's fp8 dtype does not say. Maybe"
+              + " plan the model in bf16 to export it to Megatron-LM.");
+    }
+    if (plan.parallelism().tp() > 1
+        && training.tensorParallelOverlap()
+        && !training.sequenceParallel()) {
+      // validate_args: 'Tensor parallel communication/GEMM overlap can happen only when sequence
+      // parallelism is enabled'. plan and simulate refuse the pair; this is a plan file from
+      // before, or edited.
+      throw new BadInputException(
+          "the plan has tensorParallelOverlap without sequenceParallel at tp = "
+              + plan.parallelism().tp()
+              + "; Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) runs --tp-comm-overlap only with --sequence-parallel, whose"
+              + " all-gather and reduce-scatter it overlaps. Maybe re-plan without"
+              + " --no-sequence-parallel or without --tp-comm-overlap.");
+    }
+    if (training.optimizerSharding().shardsParameters()) {
+      // ZeRO-3 is torch FSDP2 in Megatron-LM (--use-torch-fsdp2); validate_args asserts
+      // pipeline_model_parallel_size == 1, not fp16, not gradient_accumulation_fusion and
+      // untie_embeddings_and_output_weights.
+      String fsdp2 =
+          "the plan shards the weights (optimizerSharding zero3, PyTorch FSDP), which Megatron-LM"
+              + " runs as --use-torch-fsdp2, and Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) ";
+      int pp = plan.parallelism().pp();
+      if (pp > 1) {
+        throw new BadInputException(
+            fsdp2
+                + "does not support --use-torch-fsdp2 with pipeline parallelism, but the plan has"
+                + " pp = "
+                + pp
+                + ". Maybe re-plan with --zero 1 (Megatron's distributed optimizer) to export to"
+                + " Megatron-LM, or export this plan to torchtitan.");
+      }
+      if (training.dtype() == DType.FP16) {
+        throw new BadInputException(
+            fsdp2
+                + "does not support --use-torch-fsdp2 with fp16, the plan's dtype. Maybe re-plan"
+                + " with --zero 1 to export to Megatron-LM.");
+      }
+      if (training.gradientAccumulation() != GradientAccumulation.IN_PLACE) {
+        throw new BadInputException(
+            fsdp2
+                + "requires --no-gradient-accumulation-fusion with it: FSDP2 accumulates each"
+                + " micro-batch's gradients in the training dtype (autograd's param.grad) and"
+                + " reduce-scatters them in it, but the plan prices gradientAccumulation '"
+                + training.gradientAccumulation().id()
+                + "'. Maybe re-plan with --grad-accumulation in-place to export to Megatron-LM.");
+      }
+      if (lmHeadTied(plan).orElse(false)) {
+        throw new BadInputException(
+            fsdp2
+                + "requires --untie-embeddings-and-output-weights with it, which gives the output"
+                + " layer its own vocab x hidden matrix; the plan's model ties it to the embedding"
+                + " and was priced so. Maybe re-plan with --zero 1 to export to Megatron-LM.");
+      }
+    }
+  }
+
+  /**
+   * Whether the model's output layer shares the embedding's weights: empty when its shape does not
+   * say (a model file without {@code tied}).
+   */
+  private static Optional<Boolean> lmHeadTied(Plan plan) {
+    for (LayerSpec layer : plan.model().layers()) {
+      if (layer.shape() instanceof LayerShape.LmHead head && head.tied().isPresent()) {
+        return Optional.of(head.tied().getAsLong() == 1);
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -464,9 +701,35 @@ public final class Exports {
                       + "; plan again with --zero 1 (or 0) to export to DeepSpeed");
         };
     config.putObject("zero_optimization").put("stage", zeroStage);
+    // Without a precision section DeepSpeed trains fp32 (BFLOAT16_ENABLED_DEFAULT and
+    // FP16_ENABLED_DEFAULT are False, deepspeed/runtime/constants.py).
+    switch (plan.training().dtype()) {
+      case BF16 -> config.putObject("bf16").put("enabled", true);
+      case FP16 -> config.putObject("fp16").put("enabled", true);
+      case FP32, TF32 -> {}
+      case FP8 ->
+          throw new BadInputException(
+              "the plan trains in fp8; DeepSpeed's ds_config trains in bf16, fp16 or fp32 (its"
+                  + " 'bf16' and 'fp16' sections), with no fp8 mode to write. Maybe export to"
+                  + " megatron or torchtitan.");
+    }
+    boolean full = plan.training().recompute() == Recompute.FULL;
+    if (full) {
+      // The settings of deepspeed.checkpointing.checkpoint (read by its configure(mpu,
+      // deepspeed_config=...)): plain recomputation, as priced; none of partitioning over the
+      // tensor-parallel ranks, CPU copies or contiguous buffers.
+      ObjectNode checkpointing = config.putObject("activation_checkpointing");
+      checkpointing.put("partition_activations", false);
+      checkpointing.put("contiguous_memory_optimization", false);
+      checkpointing.put("cpu_checkpointing", false);
+    }
     ObjectNode pipeline = root.putObject("pipeline_module");
     pipeline.put("num_stages", pp);
     pipeline.put("partition_method", "uniform");
+    // PipelineModule checkpoints runs of activation_checkpoint_interval of its layers, and the
+    // recipe gives it one layer per stage, so 1 would checkpoint whole stages; per-layer
+    // checkpointing goes inside the stage (the activation_checkpoint entry).
+    pipeline.put("activation_checkpoint_interval", 0);
     ArrayNode parts = pipeline.putArray("parts");
     Partition p = plan.partition();
     for (int s = 0; s < p.stageCount(); s++) {
@@ -505,6 +768,29 @@ public final class Exports {
                 + plan.scheduleKind()
                 + "', so DeepSpeed's time and memory will differ from pipeplan's prediction."
                 + " Re-plan with --schedules 1f1b to predict what DeepSpeed runs.");
+    switch (plan.training().recompute()) {
+      case NONE -> {}
+      case FULL ->
+          root.put(
+              "activation_checkpoint",
+              "The plan recomputes each layer from its input (--recompute full). Inside each"
+                  + " stage's torch.nn.Sequential, wrap every transformer block in a module whose"
+                  + " forward returns deepspeed.checkpointing.checkpoint(block, x), and call"
+                  + " deepspeed.checkpointing.configure(None, deepspeed_config=ds_config) (this"
+                  + " ds_config, as a dict or its file)"
+                  + " before training. Keep PipelineModule's activation_checkpoint_interval at 0:"
+                  + " with one layer per stage, 1 would checkpoint whole stages, keeping less than"
+                  + " the plan but recomputing a whole stage's activations at once.");
+      case SELECTIVE ->
+          root.put(
+              "activation_checkpoint",
+              "The plan recomputes the attention core only (--recompute selective); DeepSpeed's"
+                  + " PipelineModule has no such mode (it is the model code's, e.g."
+                  + " Megatron-DeepSpeed's --recompute-granularity selective), so without it every"
+                  + " layer keeps its attention activations and the plan's memory prediction does"
+                  + " not hold. Re-plan with --recompute full or none for a prediction DeepSpeed"
+                  + " runs as priced.");
+    }
     optimizerStepNote(plan, ExportTarget.DEEPSPEED).ifPresent(n -> root.put("optimizer_step", n));
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());

@@ -3,9 +3,21 @@ package dev.pipeplan.planner.export;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.GradientAccumulation;
+import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerShape;
+import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Optimizer;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.models.Recompute;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.io.Json;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanFixtures;
@@ -15,6 +27,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -52,13 +66,205 @@ class ExportsTest {
   }
 
   @Test
-  void megatronFusesTheCrossEntropyAsPlanned() {
+  void megatronRefusesTheTransformerEngineCrossEntropyItNoLongerAccepts() {
     Plan base = PlanFixtures.interleavedPlan();
     assertThat(Exports.megatron(base)).doesNotContain("--cross-entropy");
     Plan fused =
         PlanFixtures.withTraining(base, base.training().withCrossEntropy(CrossEntropy.FUSED));
-    assertThat(Exports.megatron(fused))
-        .contains("  --cross-entropy-loss-fusion\n  --cross-entropy-fusion-impl te\n");
+    // Megatron-LM's validate_args asserts against --cross-entropy-fusion-impl te, and its native
+    // fusion is what pipeplan prices as unfused: neither may be written for this plan.
+    assertThatThrownBy(() -> Exports.export(fused, ExportTarget.MEGATRON))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("crossEntropy 'fused'")
+        .hasMessageContaining("Megatron-LM (" + Exports.MEGATRON_COMMIT)
+        .hasMessageContaining("Maybe re-plan with --cross-entropy unfused");
+  }
+
+  @Test
+  void megatronTrainsInThePlansDtype() {
+    Plan base = PlanFixtures.twoStagePlan();
+    assertThat(Exports.megatron(base)).contains("  --bf16\n").doesNotContain("--fp16");
+    Plan fp16 =
+        PlanFixtures.withTraining(
+            base, new TrainingSpec(16, 128, DType.FP16, Optimizer.adamMixedPrecision(), false));
+    assertThat(Exports.megatron(fp16)).contains("  --fp16\n").doesNotContain("--bf16");
+    Plan fp32 =
+        PlanFixtures.withTraining(
+            base, new TrainingSpec(16, 128, DType.FP32, Optimizer.adamMixedPrecision(), false));
+    assertThat(Exports.megatron(fp32)).doesNotContain("--bf16", "--fp16");
+    Plan fp8 =
+        PlanFixtures.withTraining(
+            base, new TrainingSpec(16, 128, DType.FP8, Optimizer.adamMixedPrecision(), false));
+    assertThatThrownBy(() -> Exports.megatron(fp8))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("the plan trains in fp8");
+  }
+
+  @Test
+  void megatronOverlapsTheDataParallelTrafficAsThePlanPricedIt() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    // dp = 2, no sharding, overlap on (the default): the gradient all-reduce under the backward
+    assertThat(Exports.megatron(base))
+        .contains("  --overlap-grad-reduce\n")
+        .doesNotContain("--overlap-param-gather");
+    // the distributed optimizer: its weight all-gather overlapped too
+    TrainingSpec zero1 =
+        t.withMemoryModes(t.recompute(), t.attention(), OptimizerSharding.ZERO1, false);
+    assertThat(Exports.megatron(PlanFixtures.withTraining(base, zero1)))
+        .contains(
+            "  --use-distributed-optimizer\n  --overlap-grad-reduce\n  --overlap-param-gather\n");
+    // --no-dp-comm-overlap: priced after the backward, so neither flag
+    assertThat(
+            Exports.megatron(
+                PlanFixtures.withTraining(base, zero1.withGradientSyncAfterBackward(true))))
+        .contains("  --use-distributed-optimizer\n")
+        .doesNotContain("--overlap-grad-reduce", "--overlap-param-gather");
+    // dp = 1: no data-parallel traffic to overlap
+    Plan dp1 = copy(base, "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 1));
+    assertThat(Exports.megatron(dp1)).doesNotContain("--overlap-grad-reduce");
+  }
+
+  @Test
+  void megatronRefusesTensorParallelOverlapWithoutSequenceParallelism() {
+    Plan base =
+        copy(PlanFixtures.twoStagePlan(), "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 2));
+    TrainingSpec t = base.training();
+    TrainingSpec overlapOnly =
+        t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), false)
+            .withTensorParallelOverlap(true);
+    assertThatThrownBy(() -> Exports.megatron(PlanFixtures.withTraining(base, overlapOnly)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("tensorParallelOverlap without sequenceParallel at tp = 2")
+        .hasMessageContaining("only with --sequence-parallel");
+    TrainingSpec both =
+        t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), true)
+            .withTensorParallelOverlap(true);
+    assertThat(Exports.megatron(PlanFixtures.withTraining(base, both)))
+        .contains("  --sequence-parallel\n", "  --tp-comm-overlap\n");
+  }
+
+  @Test
+  void megatronRefusesFsdp2WithPipelineParallelism() {
+    Plan base = PlanFixtures.twoStagePlan();
+    Plan zero3 =
+        PlanFixtures.withTraining(
+            base,
+            withSharding(base.training(), OptimizerSharding.ZERO3, GradientAccumulation.IN_PLACE));
+    // Megatron-LM's validate_args: '--use-torch-fsdp2 is not supported with pipeline parallelism'
+    assertThatThrownBy(() -> Exports.megatron(zero3))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(
+            "--use-torch-fsdp2 with pipeline parallelism, but the plan has pp = 2")
+        .hasMessageContaining("Maybe re-plan with --zero 1");
+  }
+
+  @Test
+  void megatronWritesWhatFsdp2NeedsAtOnePipelineStage() {
+    TrainingSpec zero3 =
+        withSharding(
+            PlanFixtures.twoStagePlan().training(),
+            OptimizerSharding.ZERO3,
+            GradientAccumulation.IN_PLACE);
+    String untied = Exports.megatron(onePipelineStage(zero3, Optional.of(false)));
+    assertThat(untied)
+        .contains(
+            "  --use-torch-fsdp2\n"
+                + "  --no-gradient-accumulation-fusion\n"
+                + "  --untie-embeddings-and-output-weights\n"
+                + "  --ckpt-format torch_dist\n")
+        .contains("CUDA_DEVICE_MAX_CONNECTIONS unset or above 1")
+        .doesNotContain("--use-distributed-optimizer", "# Note: the model does not say");
+    // a head whose shape does not say whether it is tied: written, with a note
+    assertThat(Exports.megatron(onePipelineStage(zero3, Optional.empty())))
+        .contains("  --untie-embeddings-and-output-weights\n", "# Note: the model does not say");
+  }
+
+  @Test
+  void megatronRefusesFsdp2WhereItWouldTrainAnotherModelOrMode() {
+    TrainingSpec inPlace =
+        withSharding(
+            PlanFixtures.twoStagePlan().training(),
+            OptimizerSharding.ZERO3,
+            GradientAccumulation.IN_PLACE);
+    assertThatThrownBy(() -> Exports.megatron(onePipelineStage(inPlace, Optional.of(true))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--untie-embeddings-and-output-weights")
+        .hasMessageContaining("ties it to the embedding");
+    TrainingSpec fused = withSharding(inPlace, OptimizerSharding.ZERO3, GradientAccumulation.FUSED);
+    assertThatThrownBy(() -> Exports.megatron(onePipelineStage(fused, Optional.of(false))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--no-gradient-accumulation-fusion")
+        .hasMessageContaining("gradientAccumulation 'fused'")
+        .hasMessageContaining("Maybe re-plan with --grad-accumulation in-place");
+    TrainingSpec fp16 =
+        withSharding(
+            new TrainingSpec(16, 128, DType.FP16, Optimizer.adamMixedPrecision(), false),
+            OptimizerSharding.ZERO3,
+            GradientAccumulation.IN_PLACE);
+    assertThatThrownBy(() -> Exports.megatron(onePipelineStage(fp16, Optional.of(false))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--use-torch-fsdp2 with fp16");
+  }
+
+  private static TrainingSpec withSharding(
+      TrainingSpec t, OptimizerSharding sharding, GradientAccumulation accumulation) {
+    return t.withMemoryModes(t.recompute(), t.attention(), sharding, t.sequenceParallel())
+        .withGradientAccumulation(accumulation);
+  }
+
+  /**
+   * The four-layer model on one pipeline stage, dp = 4, trained as {@code training}, its head tied,
+   * untied or silent about it (empty). Not a priced plan: for the exports' own checks only.
+   */
+  private static Plan onePipelineStage(TrainingSpec training, Optional<Boolean> tied) {
+    Plan base = PlanFixtures.twoStagePlan();
+    List<LayerSpec> layers = new ArrayList<>(base.model().layers());
+    LayerSpec head = layers.get(3);
+    LayerShape shape =
+        tied.isPresent()
+            ? LayerShape.LmHead.of(1000, 64, 128, tied.get())
+            : LayerShape.of(LayerKind.LM_HEAD, Map.of("hidden", 64L));
+    layers.set(
+        3,
+        new LayerSpec(
+            head.name(),
+            head.kind(),
+            shape,
+            head.forwardFlops(),
+            head.backwardInputFlops(),
+            head.backwardWeightFlops(),
+            head.parameterCount(),
+            head.savedActivationBytes(),
+            head.outputBytes(),
+            head.measured(),
+            head.activations()));
+    ModelSpec model =
+        new ModelSpec(
+            base.model().name(), layers, base.model().dtype(), base.model().sequenceLength());
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        model,
+        training,
+        base.cluster(),
+        Parallelism.of(1, 4, 1),
+        base.microBatchSize(),
+        2,
+        ScheduleKind.parse("1f1b"),
+        1,
+        0,
+        0,
+        dev.pipeplan.simulator.schedule.Partition.of(4),
+        List.of(0),
+        List.of(List.of(0, 1, 2, 3)),
+        List.of(base.stageCosts().get(0)),
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search(),
+        Provenance.unrecorded());
   }
 
   @Test
@@ -171,6 +377,55 @@ class ExportsTest {
   }
 
   @Test
+  void torchtitanShardsAndCheckpointsAsThePlanPriced() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    // ZeRO-3 with full recomputation: FSDP over dp = 2, regathered for the backward, FullAC
+    String zero3 =
+        Exports.torchtitan(
+            PlanFixtures.withTraining(
+                base,
+                t.withMemoryModes(Recompute.FULL, t.attention(), OptimizerSharding.ZERO3, false)));
+    assertThat(zero3)
+        .contains(
+            "    p.data_parallel_replicate_degree = 1\n"
+                + "    p.data_parallel_shard_degree = 2\n"
+                + "    p.fsdp_reshard_after_forward = \"always\"\n",
+            "from torchtitan.distributed.activation_checkpoint import FullAC\n",
+            "    config.activation_checkpoint = FullAC.Config()\n")
+        .doesNotContain("# Note:");
+    // ZeRO-2: FSDP keeping the weights from the forward to the backward
+    String zero2 =
+        Exports.torchtitan(
+            PlanFixtures.withTraining(
+                base,
+                t.withMemoryModes(t.recompute(), t.attention(), OptimizerSharding.ZERO2, false)));
+    assertThat(zero2)
+        .contains(
+            "    p.data_parallel_shard_degree = 2\n    p.fsdp_reshard_after_forward = \"never\"\n")
+        .doesNotContain("# Note:");
+    // ZeRO-1 has no torchtitan equivalent: the nearest, with a note; selective likewise
+    String zero1 =
+        Exports.torchtitan(
+            PlanFixtures.withTraining(
+                base,
+                t.withMemoryModes(
+                    Recompute.SELECTIVE, t.attention(), OptimizerSharding.ZERO1, false)));
+    assertThat(zero1)
+        .contains(
+            "# Note: torchtitan has no ZeRO-1",
+            "    p.data_parallel_shard_degree = 2\n    p.fsdp_reshard_after_forward = \"never\"\n",
+            "# Note: torchtitan's SelectiveAC is a per-op policy",
+            "    config.activation_checkpoint = SelectiveAC.Config()\n");
+    // no sharding, no recomputation: DDP, and torchtitan's default SelectiveAC turned off
+    assertThat(Exports.torchtitan(base))
+        .contains(
+            "    p.data_parallel_replicate_degree = 2\n    p.data_parallel_shard_degree = 1\n",
+            "    config.activation_checkpoint = None\n")
+        .doesNotContain("fsdp_reshard_after_forward", "import FullAC", "import SelectiveAC");
+  }
+
+  @Test
   void torchgpipeWritesAGPipePlan() throws IOException {
     Plan gpipe =
         copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 1, 1));
@@ -220,6 +475,41 @@ class ExportsTest {
         Exports.deepspeed(
             copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 2, 1)));
     assertThat(gpipe).contains("pipeplan planned 'gpipe'", "--schedules 1f1b");
+  }
+
+  @Test
+  void deepspeedTrainsInThePlansDtypeAndCheckpointsAsPriced() throws IOException {
+    Plan base = PlanFixtures.twoStagePlan();
+    // bf16 plan: DeepSpeed trains fp32 without the section
+    JsonNode bf16 = Json.json().readTree(Exports.deepspeed(base));
+    assertThat(bf16.at("/ds_config/bf16/enabled").asBoolean()).isTrue();
+    assertThat(bf16.at("/ds_config/fp16").isMissingNode()).isTrue();
+    assertThat(bf16.at("/ds_config/activation_checkpointing").isMissingNode()).isTrue();
+    assertThat(bf16.has("activation_checkpoint")).isFalse();
+    TrainingSpec fp16Full =
+        new TrainingSpec(16, 128, DType.FP16, Optimizer.adamMixedPrecision(), true);
+    JsonNode fp16 =
+        Json.json().readTree(Exports.deepspeed(PlanFixtures.withTraining(base, fp16Full)));
+    assertThat(fp16.at("/ds_config/fp16/enabled").asBoolean()).isTrue();
+    assertThat(fp16.at("/ds_config/bf16").isMissingNode()).isTrue();
+    // full recomputation: deepspeed.checkpointing's plain settings, per layer inside each stage
+    assertThat(fp16.at("/ds_config/activation_checkpointing/partition_activations").isBoolean())
+        .isTrue();
+    assertThat(fp16.at("/pipeline_module/activation_checkpoint_interval").asInt()).isZero();
+    assertThat(fp16.get("activation_checkpoint").asText())
+        .contains("deepspeed.checkpointing.checkpoint(block, x)", "would checkpoint whole stages");
+    TrainingSpec fp32 =
+        new TrainingSpec(16, 128, DType.FP32, Optimizer.adamMixedPrecision(), false);
+    JsonNode fp32Config =
+        Json.json().readTree(Exports.deepspeed(PlanFixtures.withTraining(base, fp32)));
+    assertThat(fp32Config.at("/ds_config/bf16").isMissingNode()).isTrue();
+    assertThat(fp32Config.at("/ds_config/fp16").isMissingNode()).isTrue();
+    TrainingSpec t = base.training();
+    TrainingSpec selective =
+        t.withMemoryModes(
+            Recompute.SELECTIVE, t.attention(), t.optimizerSharding(), t.sequenceParallel());
+    assertThat(Exports.deepspeed(PlanFixtures.withTraining(base, selective)))
+        .contains("has no such mode", "memory prediction does not hold");
   }
 
   @ParameterizedTest
