@@ -138,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     checkOptions();
-    OutputTarget.folder("-o", dir);
+    OutputTarget.folder("-o", dir).notModelInput("--model", model);
     try (OwnedFolder folder = OwnedFolder.open(dir, "demo output")) {
       List<String> written = new ArrayList<>();
       int code = demo(out, folder.staging(), written);

@@ -248,7 +248,8 @@ final class PlanCommand implements Callable<Integer> {
             ? null
             : OutputTarget.file("-o", output, "plan.json")
                 .notInput("--profile", profile)
-                .notInputFile("--model", model);
+                .notModelInput("--model", model)
+                .notClusterInput("--cluster", cluster);
     ModelSpec m = ModelLoader.load(model, seq);
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =

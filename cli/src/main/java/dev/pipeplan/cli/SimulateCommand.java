@@ -543,8 +543,12 @@ final class SimulateCommand implements Callable<Integer> {
               OutputTarget.file("--gantt", gantt, "gantt.png"), t -> GanttChart.write(t, gantt)));
     }
     for (Output o : targets) {
-      o.target().notInput("--profile", profile).notInputFile("--model", model);
-      o.target().notInputFile("--schedule", schedule);
+      o.target()
+          .notInput("--plan", planFile)
+          .notInput("--profile", profile)
+          .notModelInput("--model", model)
+          .notClusterInput("--cluster", cluster)
+          .notInputFile("--schedule", schedule);
     }
     return targets;
   }

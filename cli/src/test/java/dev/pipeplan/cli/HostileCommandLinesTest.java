@@ -50,6 +50,12 @@ class HostileCommandLinesTest {
         dir.resolve("bad-enum.json"),
         plan.replace("\"attention\" : \"FLASH\"", "\"attention\" : \"SPARSE\""));
     Files.createDirectories(dir.resolve("existing"));
+    Files.createDirectories(dir.resolve("sub"));
+    Path hf = Files.createDirectories(dir.resolve("hf-model"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 2, \"n_head\": 1,"
+            + " \"n_positions\": 8, \"vocab_size\": 16}");
     Files.writeString(dir.resolve("a-file"), "not a folder\n");
     Path users = Files.createDirectories(dir.resolve("users-folder"));
     Files.writeString(users.resolve("index.html"), "<html>my own page</html>\n");
@@ -68,6 +74,7 @@ class HostileCommandLinesTest {
         dev.pipeplan.models.io.Json.write(
             dev.pipeplan.models.cluster.ClusterFile.toTree(
                 dev.pipeplan.models.cluster.Clusters.load("h100:1x8"))));
+    Files.createSymbolicLink(dir.resolve("link-cluster.json"), dir.resolve("cluster.json"));
     String run =
         "{\"id\": \"r1\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\", \"tp\": 1,"
             + " \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8, \"sequenceLength\": 1024,"
@@ -604,6 +611,34 @@ class HostileCommandLinesTest {
             "calibrate --run @/run.json --profile @/tiny-profile.json -o @/tiny-profile.json",
             "also the --profile input"));
     c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
+    c.add(of("simulate --plan @/plan.json --timeline @/plan.json", "also the --plan input"));
+    c.add(of("simulate --plan @/plan.json --timeline @/sub/../plan.json", "also the --plan input"));
+    for (String cluster : List.of("@/cluster.json", "@/cluster.json:1x2", "@/link-cluster.json")) {
+      c.add(
+          of(
+              "plan --model gpt-tiny --cluster "
+                  + cluster
+                  + " --global-batch 8 --pp 2 -o @/cluster.json",
+              "-o",
+              "also the --cluster input"));
+      c.add(
+          of(
+              "simulate --model gpt-tiny --cluster "
+                  + cluster
+                  + " --schedule 1f1b --pp 2 --microbatches 4 --timeline @/cluster.json",
+              "--timeline",
+              "also the --cluster input"));
+    }
+    c.add(
+        of(
+            "simulate --model @/hf-model --schedule 1f1b --pp 2 --microbatches 4 --timeline"
+                + " @/hf-model/config.json",
+            "also the --model input"));
+    c.add(
+        of(
+            "plan --model @/hf-model --cluster h100:1x2 --global-batch 8 -o @/hf-model/config.json",
+            "also the --model input"));
+    c.add(of("models import @/hf-model -o @/hf-model/config.json", "also the MODEL input"));
     c.add(of("export --plan @/plan.json --to megatron -o @/plan.json", "also the --plan input"));
     // a multi-file export is written whole or not at all
     c.add(of("export --plan @/plan.json --to pytorch-csv -o @/csv-out", "stages.json", "folder"));
