@@ -81,6 +81,23 @@ class HostileCommandLinesTest {
             + " \"iterationSeconds\": ";
     Files.writeString(dir.resolve("runs.json"), "{\"runs\": [" + run + "0.5}]}");
     Files.writeString(dir.resolve("runs-negative.json"), "{\"runs\": [" + run + "-1}]}");
+    // runs that name a model file and a cluster file beside them, the cluster as FILE:NxP
+    Path measured = Files.createDirectories(dir.resolve("measured"));
+    dev.pipeplan.models.io.ModelLoader.write(
+        dev.pipeplan.models.io.ModelLoader.load("gpt2-small"), measured.resolve("model.json"));
+    Files.writeString(
+        measured.resolve("a100.json"),
+        dev.pipeplan.models.io.Json.write(
+            dev.pipeplan.models.cluster.ClusterFile.toTree(
+                dev.pipeplan.models.cluster.Clusters.load("a100:1x8"))));
+    Files.writeString(
+        measured.resolve("runs.json"),
+        "{\"runs\": ["
+            + run.replace("\"gpt2-small\"", "\"model.json\"")
+                .replace("\"a100:1x8\"", "\"a100.json:1x8\"")
+            + "0.5}]}");
+    dev.pipeplan.models.io.ModelLoader.write(
+        dev.pipeplan.models.io.ModelLoader.load("gpt-tiny"), dir.resolve("tiny-model.json"));
     Files.writeString(dir.resolve("runs-empty.json"), "{\"runs\": []}");
     Files.writeString(
         dir.resolve("runs-split.json"),
@@ -611,6 +628,20 @@ class HostileCommandLinesTest {
             "calibrate --run @/run.json --profile @/tiny-profile.json -o @/tiny-profile.json",
             "also the --profile input"));
     c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
+    c.add(
+        of(
+            "calibrate --measurements @/measured/runs.json -o @/measured/a100.json",
+            "-o",
+            "a100.json is also the --measurements runs[0].cluster input"));
+    c.add(
+        of(
+            "calibrate --measurements @/measured/runs.json -o @/measured/../measured/model.json",
+            "also the --measurements runs[0].model input"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --model @/tiny-model.json -o"
+                + " @/tiny-model.json",
+            "also the --model input"));
     c.add(of("simulate --plan @/plan.json --timeline @/plan.json", "also the --plan input"));
     c.add(of("simulate --plan @/plan.json --timeline @/sub/../plan.json", "also the --plan input"));
     for (String cluster : List.of("@/cluster.json", "@/cluster.json:1x2", "@/link-cluster.json")) {
