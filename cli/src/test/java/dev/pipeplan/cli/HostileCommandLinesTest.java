@@ -627,6 +627,28 @@ class HostileCommandLinesTest {
         of(
             "calibrate --run @/run.json --profile @/tiny-profile.json -o @/tiny-profile.json",
             "also the --profile input"));
+    // options the plan fixes would be ignored: each one given is named
+    c.add(
+        of(
+            "simulate --plan @/plan.json --pp 2 --microbatches 8 --tp 2 --seq 32 --zero 1"
+                + " --attention eager --recompute full --cross-entropy fused --timeline @/t.json",
+            "--pp, --microbatches, --seq, --tp, ",
+            "--zero",
+            "--attention",
+            "--recompute",
+            "--cross-entropy",
+            "do not apply to --plan",
+            "Maybe drop --pp --microbatches --seq --tp"));
+    c.add(
+        of(
+            "simulate --plan @/plan.json --optimizer-sharding=1",
+            "--optimizer-sharding does not apply to --plan"));
+    c.add(
+        of(
+            "simulate --plan @/plan.json --partition-unit layer --microbatch-size 2 --json",
+            "--microbatch-size",
+            "--partition-unit",
+            "do not apply to --plan"));
     c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
     c.add(
         of(
