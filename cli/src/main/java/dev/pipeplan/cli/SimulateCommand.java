@@ -289,7 +289,14 @@ final class SimulateCommand implements Callable<Integer> {
     ScheduleValidator.validate(plan);
     WorkLimits.checkSamples(
         "--microbatches x --microbatch-size", (long) microbatches * microBatchSize);
-    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches, mostMicroBatches(plan));
+    Warnings.fewMicroBatches(
+        spec.commandLine().getErr(),
+        scheduleFile() ? Optional.empty() : Optional.of(ScheduleKind.parse(schedule)),
+        plan.virtualStages(),
+        pp,
+        microbatches,
+        mostMicroBatches(plan),
+        false);
 
     ModelSpec modelSpec = null;
     ClusterSpec clusterSpec = null;
@@ -720,8 +727,13 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   /** The most micro-batches the work limits allow for the schedule's kind, or its shape. */
+  /** Whether --schedule names a PyTorch schedule file rather than a kind. */
+  private boolean scheduleFile() {
+    return schedule.toLowerCase(Locale.ROOT).endsWith(".csv");
+  }
+
   private int mostMicroBatches(Schedule built) {
-    if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+    if (scheduleFile()) {
       return WorkLimits.maxMicroBatches(built);
     }
     ScheduleRequest request = scheduleRequest();
