@@ -167,6 +167,10 @@ class WorkLimitsCommandTest {
     out.getBuffer().setLength(0);
     assertThat(run("simulate --help")).isZero();
     assertThat(out.toString()).contains("--microbatches <= 1000000");
+    out.getBuffer().setLength(0);
+    // the range that 'demo --iterations 2' is refused with
+    assertThat(run("demo --help")).isZero();
+    assertThat(out.toString()).contains("Measured iterations, 5 to 1000", "0 to 1000");
   }
 
   @Test
