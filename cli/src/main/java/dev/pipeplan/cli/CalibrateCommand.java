@@ -157,6 +157,10 @@ final class CalibrateCommand implements Callable<Integer> {
             : OutputTarget.file("-o", output, "calibrated-cluster.json")
                 .notInput("--measurements", measurements);
     List<TrainingRun> measured = TrainingRuns.read(measurements);
+    if (target != null) {
+      TrainingRuns.inputFiles(measurements)
+          .forEach((field, file) -> target.notInput("--measurements " + field, file));
+    }
     List<String> devices = DeviceCalibration.devices(measured);
     String chosen = device;
     if (chosen == null) {
@@ -234,7 +238,9 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     Path written = output == null ? Path.of("calibrated-profile.json") : output;
     OutputTarget target =
-        OutputTarget.file("-o", written, "calibrated-profile.json").notInput("--profile", profile);
+        OutputTarget.file("-o", written, "calibrated-profile.json")
+            .notInput("--profile", profile)
+            .notModelInput("--model", model);
     for (Path run : runs) {
       target.notInput("--run", run);
     }

@@ -1,6 +1,7 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.PlanRunner;
+import dev.pipeplan.executor.core.command.RunOptions;
 import dev.pipeplan.executor.core.profile.RunCalibration;
 import dev.pipeplan.executor.core.runtime.GradientEquivalence;
 import dev.pipeplan.executor.core.runtime.NanoClock;
@@ -29,6 +30,7 @@ import dev.pipeplan.reports.html.PlanReport;
 import dev.pipeplan.simulator.compare.AccuracyTable;
 import dev.pipeplan.simulator.compare.Comparison;
 import dev.pipeplan.simulator.compare.ComparisonText;
+import dev.pipeplan.simulator.compare.ErrorInterval;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -100,14 +102,22 @@ final class DemoCommand implements Callable<Integer> {
       names = "--iterations",
       paramLabel = "N",
       defaultValue = "5",
-      description = "Measured iterations (default: ${DEFAULT-VALUE}).")
+      description =
+          "Measured iterations, "
+              + ErrorInterval.MIN_ITERATIONS
+              + " to "
+              + RunOptions.MAX_ITERATIONS
+              + ": the compared iteration is their median (default: ${DEFAULT-VALUE}).")
   int iterations;
 
   @Option(
       names = "--warmup",
       paramLabel = "K",
       defaultValue = "2",
-      description = "Unrecorded iterations first (default: ${DEFAULT-VALUE}).")
+      description =
+          "Unrecorded iterations first, 0 to "
+              + RunOptions.MAX_ITERATIONS
+              + " (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(
@@ -138,7 +148,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     checkOptions();
-    OutputTarget.folder("-o", dir);
+    OutputTarget.folder("-o", dir).notModelInput("--model", model);
     try (OwnedFolder folder = OwnedFolder.open(dir, "demo output")) {
       List<String> written = new ArrayList<>();
       int code = demo(out, folder.staging(), written);

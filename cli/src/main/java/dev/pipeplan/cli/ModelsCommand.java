@@ -131,7 +131,7 @@ final class ModelsCommand implements Runnable {
     @Override
     public Integer call() {
       OutputTarget target =
-          OutputTarget.file("-o", output, "model.json").notInputFile("MODEL", source);
+          OutputTarget.file("-o", output, "model.json").notModelInput("MODEL", source);
       ModelSpec m = ModelLoader.load(source, sourceOptions.seq, sourceOptions.batchSize);
       ModelLoader.write(m, output);
       PrintWriter out = spec.commandLine().getOut();

@@ -1,5 +1,7 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.OutputPaths;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -48,6 +50,28 @@ record OutputTarget(String option, Path path, Optional<Path> missingFolder) {
       } catch (InvalidPathException e) {
         // a zoo name or a string no file can have: nothing to protect
       }
+    }
+    return this;
+  }
+
+  /**
+   * As {@link #notInput}, for a {@code --model}: the model file, or the {@code config.json} of a
+   * model directory; a zoo name has no file.
+   */
+  OutputTarget notModelInput(String inputOption, String model) {
+    if (model != null) {
+      ModelLoader.inputFile(model).ifPresent(file -> notInput(inputOption, file));
+    }
+    return this;
+  }
+
+  /**
+   * As {@link #notInput}, for a {@code --cluster}: the cluster file, also as the {@code FILE} of
+   * {@code FILE:NODESxPER_NODE}; a preset or shorthand has no file.
+   */
+  OutputTarget notClusterInput(String inputOption, String cluster) {
+    if (cluster != null) {
+      Clusters.inputFile(cluster).ifPresent(file -> notInput(inputOption, file));
     }
     return this;
   }

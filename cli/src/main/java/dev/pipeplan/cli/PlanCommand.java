@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -249,7 +250,8 @@ final class PlanCommand implements Callable<Integer> {
             ? null
             : OutputTarget.file("-o", output, "plan.json")
                 .notInput("--profile", profile)
-                .notInputFile("--model", model);
+                .notModelInput("--model", model)
+                .notClusterInput("--cluster", cluster);
     ModelSpec m = ModelLoader.load(model, seq);
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
@@ -369,9 +371,12 @@ final class PlanCommand implements Callable<Integer> {
     printPeaksPerDevice(out, result);
     Warnings.fewMicroBatches(
         err,
+        Optional.of(plan.kind()),
+        plan.virtualStages(),
         plan.parallelism().pp(),
         plan.microBatchCount(),
-        WorkLimits.maxMicroBatches(plan.kind(), plan.parallelism().pp(), plan.virtualStages()));
+        WorkLimits.maxMicroBatches(plan.kind(), plan.parallelism().pp(), plan.virtualStages()),
+        microbatches == 0 || pp == 0);
     if (output != null) {
       target.announceCreated(out);
       out.println("wrote " + output);

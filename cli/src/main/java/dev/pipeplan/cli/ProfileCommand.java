@@ -68,7 +68,7 @@ final class ProfileCommand implements Callable<Integer> {
     backend.requireCpu();
     Path output = options.output();
     OutputTarget target =
-        OutputTarget.file("-o", output, "profile.json").notInputFile("--model", options.model());
+        OutputTarget.file("-o", output, "profile.json").notModelInput("--model", options.model());
     NanoClock clock =
         switch (options.clock()) {
           case CPU -> NanoClock.threadCpu();

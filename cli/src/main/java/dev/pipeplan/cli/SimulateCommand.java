@@ -1,5 +1,6 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.executor.core.command.StacktraceOption;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
@@ -92,6 +93,14 @@ final class SimulateCommand implements Callable<Integer> {
   static final int DEVICE_ROWS = 32;
 
   private static final int DEVICE_ROWS_EACH_END = 4;
+
+  /**
+   * The options a plan file can be simulated with: the plan file, what to print and write, and
+   * --optimizer-post-validation (checked against the plan's own field). Every other option shapes
+   * the model, cluster, schedule, partition, costs or training, which the plan fixes.
+   */
+  private static final List<String> PLAN_OPTIONS =
+      List.of("--plan", "--json", "--timeline", "--gantt", "--optimizer-post-validation");
 
   @Spec CommandSpec spec;
 
@@ -282,7 +291,14 @@ final class SimulateCommand implements Callable<Integer> {
     ScheduleValidator.validate(plan);
     WorkLimits.checkSamples(
         "--microbatches x --microbatch-size", (long) microbatches * microBatchSize);
-    Warnings.fewMicroBatches(spec.commandLine().getErr(), pp, microbatches, mostMicroBatches(plan));
+    Warnings.fewMicroBatches(
+        spec.commandLine().getErr(),
+        scheduleFile() ? Optional.empty() : Optional.of(ScheduleKind.parse(schedule)),
+        plan.virtualStages(),
+        pp,
+        microbatches,
+        mostMicroBatches(plan),
+        false);
 
     ModelSpec modelSpec = null;
     ClusterSpec clusterSpec = null;
@@ -431,16 +447,7 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private Integer simulatePlan(List<Output> targets) {
-    if (schedule != null
-        || model != null
-        || uniformStageMs != null
-        || partition != null
-        || profile != null
-        || partitionUnit.subLayer()) {
-      throw new BadInputException(
-          "--plan carries its own model, schedule, partition and costs; drop --schedule, --model, --partition,"
-              + " --partition-unit, --profile and --uniform-stage-ms");
-    }
+    refuseOptionsThePlanFixes();
     Plan loaded = PlanJson.read(planFile);
     if (optimizerPostValidation && !loaded.optimizerPostValidation()) {
       throw new BadInputException(
@@ -495,26 +502,12 @@ final class SimulateCommand implements Callable<Integer> {
    * ignored without a word, so it is refused.
    */
   private void refuseModelOptionsWithFixedTimes() {
-    List<String> ignored = new ArrayList<>();
-    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-    for (CommandLine.Model.OptionSpec option : spec.options()) {
-      boolean modelOption =
-          List.of("--cluster", "--seq", "--tp").contains(option.longestName())
-              || spec.mixins().get("memoryOptions").options().contains(option)
-              || spec.mixins().get("partitionUnit").options().contains(option);
-      if (modelOption && parsed.hasMatchedOption(option)) {
-        // the name the user typed (--zero, not --optimizer-sharding)
-        String typed = option.longestName();
-        for (String name : option.names()) {
-          for (String arg : parsed.originalArgs()) {
-            if (arg.equals(name) || arg.startsWith(name + "=")) {
-              typed = name;
-            }
-          }
-        }
-        ignored.add(typed);
-      }
-    }
+    List<String> ignored =
+        typedOptions(
+            option ->
+                List.of("--cluster", "--seq", "--tp").contains(option.longestName())
+                    || spec.mixins().get("memoryOptions").options().contains(option)
+                    || spec.mixins().get("partitionUnit").options().contains(option));
     if (!ignored.isEmpty()) {
       throw new BadInputException(
           String.join(", ", ignored)
@@ -524,6 +517,54 @@ final class SimulateCommand implements Callable<Integer> {
               + String.join(" ", ignored)
               + ", or simulate a model with --model");
     }
+  }
+
+  /**
+   * With --plan, an option that the plan fixes (--pp, --microbatches, --zero, ...) would be ignored
+   * without a word, so it is refused, naming every one given.
+   */
+  private void refuseOptionsThePlanFixes() {
+    List<String> ignored =
+        typedOptions(
+            option ->
+                !PLAN_OPTIONS.contains(option.longestName())
+                    && !option.usageHelp()
+                    && !option.versionHelp()
+                    && !option.longestName().equals(StacktraceOption.NAME));
+    if (!ignored.isEmpty()) {
+      throw new BadInputException(
+          String.join(", ", ignored)
+              + (ignored.size() == 1 ? " does" : " do")
+              + " not apply to --plan: plan "
+              + planFile
+              + " fixes its model, cluster, schedule, partition, costs and training. Maybe drop "
+              + String.join(" ", ignored)
+              + ", or re-plan with 'pipeplan plan', or simulate without --plan");
+    }
+  }
+
+  /**
+   * The options of this command that the command line gave and {@code which} accepts, each by the
+   * name the user typed (--zero, not --optimizer-sharding), in the command's option order.
+   */
+  private List<String> typedOptions(
+      java.util.function.Predicate<CommandLine.Model.OptionSpec> which) {
+    List<String> typed = new ArrayList<>();
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (CommandLine.Model.OptionSpec option : spec.options()) {
+      if (parsed.hasMatchedOption(option) && which.test(option)) {
+        String name = option.longestName();
+        for (String alias : option.names()) {
+          for (String arg : parsed.originalArgs()) {
+            if (arg.equals(alias) || arg.startsWith(alias + "=")) {
+              name = alias;
+            }
+          }
+        }
+        typed.add(name);
+      }
+    }
+    return typed;
   }
 
   /** Checks --timeline and --gantt before any work, so that a bad path fails first. */
@@ -542,8 +583,12 @@ final class SimulateCommand implements Callable<Integer> {
               OutputTarget.file("--gantt", gantt, "gantt.png"), t -> GanttChart.write(t, gantt)));
     }
     for (Output o : targets) {
-      o.target().notInput("--profile", profile).notInputFile("--model", model);
-      o.target().notInputFile("--schedule", schedule);
+      o.target()
+          .notInput("--plan", planFile)
+          .notInput("--profile", profile)
+          .notModelInput("--model", model)
+          .notClusterInput("--cluster", cluster)
+          .notInputFile("--schedule", schedule);
     }
     return targets;
   }
@@ -681,8 +726,13 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   /** The most micro-batches the work limits allow for the schedule's kind, or its shape. */
+  /** Whether --schedule names a PyTorch schedule file rather than a kind. */
+  private boolean scheduleFile() {
+    return schedule.toLowerCase(Locale.ROOT).endsWith(".csv");
+  }
+
   private int mostMicroBatches(Schedule built) {
-    if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+    if (scheduleFile()) {
       return WorkLimits.maxMicroBatches(built);
     }
     ScheduleRequest request = scheduleRequest();

@@ -3,27 +3,53 @@ package dev.pipeplan.cli;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Warnings that several commands print to stderr: the input is valid but probably not meant. */
 final class Warnings {
   private Warnings() {}
 
   /**
-   * Warns when m < p: with fewer micro-batches than pipeline devices, every device idles for at
-   * least (p - 1) / (m + p - 1) of the iteration (one stage per device; more with unequal stages).
-   * The hint stays within {@code mostMicroBatches}, the most the work limits allow for this
-   * schedule's shape ({@link dev.pipeplan.simulator.schedule.WorkLimits#maxMicroBatches}): where p
-   * micro-batches would be past it, it names that limit instead of suggesting a refused count.
+   * As {@link #fewMicroBatches(PrintWriter, Optional, int, int, int, int, boolean)} for a caller
+   * that does not pass the kind: states the bound of one stage per device with a fused backward
+   * (GPipe, 1F1B), which holds for those kinds only.
    */
   static void fewMicroBatches(PrintWriter err, int pp, int microbatches, int mostMicroBatches) {
+    fewMicroBatches(
+        err, Optional.of(ScheduleKind.ONE_F_ONE_B), 1, pp, microbatches, mostMicroBatches, false);
+  }
+
+  /**
+   * Warns when m < p: with fewer micro-batches than pipeline devices the pipeline never fills. For
+   * a looped placement with a fused backward (gpipe, 1f1b, interleaved, looped-bfs) the bubble is
+   * then at least (p - 1) / (v·m + p - 1) of the iteration, with equal stages and free hops (more
+   * otherwise): the last device waits (p - 1)·F/v for its first forward, works m·(F + B), and its
+   * last backward still crosses p - 1 stages. Kinds that split the backward can defer W into that
+   * wait, and V-shaped placements give the last device the first stage's second chunk, so their
+   * bound depends on the stage times and is not stated; nor for a schedule file ({@code kind}
+   * empty). The hint stays within {@code mostMicroBatches}, the most the work limits allow for this
+   * schedule's shape ({@link dev.pipeplan.simulator.schedule.WorkLimits#maxMicroBatches}): where p
+   * micro-batches would be past it, it names that limit instead of suggesting a refused count.
+   *
+   * @param chosen whether the planner chose m and p (no --microbatches and --pp given): the warning
+   *     then speaks of the chosen plan, not of options
+   */
+  static void fewMicroBatches(
+      PrintWriter err,
+      Optional<ScheduleKind> kind,
+      int virtualStages,
+      int pp,
+      int microbatches,
+      int mostMicroBatches,
+      boolean chosen) {
     if (microbatches <= 0 || pp <= 1 || microbatches >= pp) {
       return;
     }
-    double bubble = (double) (pp - 1) / (microbatches + pp - 1);
     String hint =
         pp <= mostMicroBatches
             ? "Maybe use --microbatches " + pp + " or more."
@@ -37,14 +63,35 @@ final class Warnings {
                     + " micro-batches with --pp "
                     + pp
                     + ").";
-    err.printf(
-        Locale.ROOT,
-        "warning: --microbatches %d is below --pp %d: the bubble is at least (p-1)/(m+p-1) ="
-            + " %.1f%% of the iteration. %s%n",
-        microbatches,
-        pp,
-        100 * bubble,
-        hint);
+    String what =
+        chosen
+            ? String.format(
+                Locale.ROOT,
+                "the chosen plan has m = %d micro-batch%s for pp = %d",
+                microbatches,
+                microbatches == 1 ? "" : "es",
+                pp)
+            : String.format(Locale.ROOT, "--microbatches %d is below --pp %d", microbatches, pp);
+    boolean bounded = kind.isPresent() && !kind.get().splitsBackward() && !kind.get().vShaped();
+    String why;
+    if (bounded) {
+      int v = Math.max(1, virtualStages);
+      double bubble = (double) (pp - 1) / ((long) v * microbatches + pp - 1);
+      why =
+          String.format(
+              Locale.ROOT,
+              "the bubble is at least %s = %.1f%% of the iteration%s",
+              v == 1 ? "(p-1)/(m+p-1)" : "(p-1)/(v*m+p-1)",
+              100 * bubble,
+              v == 1 ? "" : " (v = " + v + " chunks per device)");
+    } else {
+      why =
+          "the pipeline never fills, so every device idles for part of the iteration (how much"
+              + " depends on the "
+              + kind.map(k -> k.id() + " schedule and the ").orElse("schedule and the ")
+              + "stage times)";
+    }
+    err.printf(Locale.ROOT, "warning: %s: %s. %s%n", what, why, hint);
     err.flush();
   }
 

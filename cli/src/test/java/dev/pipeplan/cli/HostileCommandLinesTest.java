@@ -51,6 +51,12 @@ class HostileCommandLinesTest {
         dir.resolve("bad-enum.json"),
         plan.replace("\"attention\" : \"FLASH\"", "\"attention\" : \"SPARSE\""));
     Files.createDirectories(dir.resolve("existing"));
+    Files.createDirectories(dir.resolve("sub"));
+    Path hf = Files.createDirectories(dir.resolve("hf-model"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 2, \"n_head\": 1,"
+            + " \"n_positions\": 8, \"vocab_size\": 16}");
     Files.writeString(dir.resolve("a-file"), "not a folder\n");
     Path users = Files.createDirectories(dir.resolve("users-folder"));
     Files.writeString(users.resolve("index.html"), "<html>my own page</html>\n");
@@ -69,12 +75,30 @@ class HostileCommandLinesTest {
         dev.pipeplan.models.io.Json.write(
             dev.pipeplan.models.cluster.ClusterFile.toTree(
                 dev.pipeplan.models.cluster.Clusters.load("h100:1x8"))));
+    Files.createSymbolicLink(dir.resolve("link-cluster.json"), dir.resolve("cluster.json"));
     String run =
         "{\"id\": \"r1\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\", \"tp\": 1,"
             + " \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8, \"sequenceLength\": 1024,"
             + " \"iterationSeconds\": ";
     Files.writeString(dir.resolve("runs.json"), "{\"runs\": [" + run + "0.5}]}");
     Files.writeString(dir.resolve("runs-negative.json"), "{\"runs\": [" + run + "-1}]}");
+    // runs that name a model file and a cluster file beside them, the cluster as FILE:NxP
+    Path measured = Files.createDirectories(dir.resolve("measured"));
+    dev.pipeplan.models.io.ModelLoader.write(
+        dev.pipeplan.models.io.ModelLoader.load("gpt2-small"), measured.resolve("model.json"));
+    Files.writeString(
+        measured.resolve("a100.json"),
+        dev.pipeplan.models.io.Json.write(
+            dev.pipeplan.models.cluster.ClusterFile.toTree(
+                dev.pipeplan.models.cluster.Clusters.load("a100:1x8"))));
+    Files.writeString(
+        measured.resolve("runs.json"),
+        "{\"runs\": ["
+            + run.replace("\"gpt2-small\"", "\"model.json\"")
+                .replace("\"a100:1x8\"", "\"a100.json:1x8\"")
+            + "0.5}]}");
+    dev.pipeplan.models.io.ModelLoader.write(
+        dev.pipeplan.models.io.ModelLoader.load("gpt-tiny"), dir.resolve("tiny-model.json"));
     Files.writeString(dir.resolve("runs-empty.json"), "{\"runs\": []}");
     Files.writeString(
         dir.resolve("runs-split.json"),
@@ -608,7 +632,71 @@ class HostileCommandLinesTest {
         of(
             "calibrate --run @/run.json --profile @/tiny-profile.json -o @/tiny-profile.json",
             "also the --profile input"));
+    // options the plan fixes would be ignored: each one given is named
+    c.add(
+        of(
+            "simulate --plan @/plan.json --pp 2 --microbatches 8 --tp 2 --seq 32 --zero 1"
+                + " --attention eager --recompute full --cross-entropy fused --timeline @/t.json",
+            "--pp, --microbatches, --seq, --tp, ",
+            "--zero",
+            "--attention",
+            "--recompute",
+            "--cross-entropy",
+            "do not apply to --plan",
+            "Maybe drop --pp --microbatches --seq --tp"));
+    c.add(
+        of(
+            "simulate --plan @/plan.json --optimizer-sharding=1",
+            "--optimizer-sharding does not apply to --plan"));
+    c.add(
+        of(
+            "simulate --plan @/plan.json --partition-unit layer --microbatch-size 2 --json",
+            "--microbatch-size",
+            "--partition-unit",
+            "do not apply to --plan"));
     c.add(of("run --plan @/plan.json -o @/plan.json", "also the --plan input"));
+    c.add(
+        of(
+            "calibrate --measurements @/measured/runs.json -o @/measured/a100.json",
+            "-o",
+            "a100.json is also the --measurements runs[0].cluster input"));
+    c.add(
+        of(
+            "calibrate --measurements @/measured/runs.json -o @/measured/../measured/model.json",
+            "also the --measurements runs[0].model input"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --model @/tiny-model.json -o"
+                + " @/tiny-model.json",
+            "also the --model input"));
+    c.add(of("simulate --plan @/plan.json --timeline @/plan.json", "also the --plan input"));
+    c.add(of("simulate --plan @/plan.json --timeline @/sub/../plan.json", "also the --plan input"));
+    for (String cluster : List.of("@/cluster.json", "@/cluster.json:1x2", "@/link-cluster.json")) {
+      c.add(
+          of(
+              "plan --model gpt-tiny --cluster "
+                  + cluster
+                  + " --global-batch 8 --pp 2 -o @/cluster.json",
+              "-o",
+              "also the --cluster input"));
+      c.add(
+          of(
+              "simulate --model gpt-tiny --cluster "
+                  + cluster
+                  + " --schedule 1f1b --pp 2 --microbatches 4 --timeline @/cluster.json",
+              "--timeline",
+              "also the --cluster input"));
+    }
+    c.add(
+        of(
+            "simulate --model @/hf-model --schedule 1f1b --pp 2 --microbatches 4 --timeline"
+                + " @/hf-model/config.json",
+            "also the --model input"));
+    c.add(
+        of(
+            "plan --model @/hf-model --cluster h100:1x2 --global-batch 8 -o @/hf-model/config.json",
+            "also the --model input"));
+    c.add(of("models import @/hf-model -o @/hf-model/config.json", "also the MODEL input"));
     c.add(of("export --plan @/plan.json --to megatron -o @/plan.json", "also the --plan input"));
     // Megatron-LM's validate_args refuses --use-torch-fsdp2 with pipeline parallelism
     c.add(

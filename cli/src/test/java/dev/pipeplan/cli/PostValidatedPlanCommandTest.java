@@ -97,6 +97,22 @@ class PostValidatedPlanCommandTest {
         .isEqualTo(plan.predicted().iterationNanos());
     assertThat(run("simulate", "--plan", file.toString())).isZero();
     assertThat(out.toString()).contains("optimizer post-validation: on  steady-state period");
+    // the options that go with --plan: what to print and write, and the plan's own post-validation
+    Path timeline = dir.resolve("pv-timeline.json");
+    assertThat(
+            run(
+                "simulate",
+                "--plan",
+                file.toString(),
+                "--optimizer-post-validation",
+                "--json",
+                "--timeline",
+                timeline.toString(),
+                "--gantt",
+                dir.resolve("pv.svg").toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(timeline).isRegularFile();
 
     // a synchronous plan cannot be simulated post-validated from the plan file
     Path sync = plan("sync.json", "zb-h2", false);

@@ -167,6 +167,10 @@ class WorkLimitsCommandTest {
     out.getBuffer().setLength(0);
     assertThat(run("simulate --help")).isZero();
     assertThat(out.toString()).contains("--microbatches <= 1000000");
+    out.getBuffer().setLength(0);
+    // the range that 'demo --iterations 2' is refused with
+    assertThat(run("demo --help")).isZero();
+    assertThat(out.toString()).contains("Measured iterations, 5 to 1000", "0 to 1000");
   }
 
   @Test
@@ -190,8 +194,44 @@ class WorkLimitsCommandTest {
         .isZero();
     assertThat(err.toString()).contains("warning: --microbatches 3 is below --pp 4", "50.0%");
     err.getBuffer().setLength(0);
+    // a split backward can fill the wait with W, a V gives the last device the first chunk's
+    // twin: zb-v reports 45.45% here, below (p-1)/(m+p-1) = 60%, so no bound is stated
+    assertThat(run("simulate --uniform-stage-ms 1,1,1 --pp 4 --microbatches 2 --schedule zb-v"))
+        .isZero();
+    assertThat(out.toString()).contains("bubble 45.45%");
+    assertThat(err.toString())
+        .contains("warning: --microbatches 2 is below --pp 4: the pipeline never fills")
+        .contains("the zb-v schedule and the stage times")
+        .doesNotContain("at least")
+        .doesNotContain("60.0%");
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate --uniform-stage-ms 1,1,1 --pp 4 --microbatches 2 --schedule zb-h1"))
+        .isZero();
+    assertThat(err.toString()).contains("the pipeline never fills").doesNotContain("at least");
+    err.getBuffer().setLength(0);
     assertThat(run("schedule --kind 1f1b --pp 4 --microbatches 4")).isZero();
     assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void theBubbleWarningSpeaksOfTheChosenPlanWhenThePlannerChoseM() {
+    // gpt-tiny on two devices: the planner picks v-half with one micro-batch
+    assertThat(run("plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --pp 2 --quiet"))
+        .isZero();
+    assertThat(out.toString()).contains("v-half");
+    assertThat(err.toString())
+        .contains("warning: the chosen plan has m = 1 micro-batch for pp = 2: the pipeline never")
+        .doesNotContain("--microbatches 1 is below")
+        .doesNotContain("at least");
+    err.getBuffer().setLength(0);
+    assertThat(
+            run(
+                "plan --model gpt-tiny --cluster h100:1x4 --global-batch 8 --pp 4 --microbatches 2"
+                    + " --schedules 1f1b --quiet"))
+        .isZero();
+    assertThat(err.toString())
+        .contains(
+            "warning: --microbatches 2 is below --pp 4: the bubble is at least (p-1)/(m+p-1)");
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.OutputPaths;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,8 +66,11 @@ final class ProfileCommand implements Callable<Integer> {
     // the GPU is timed with CUDA events whatever the clock; the name is still checked
     options.clock();
     PrintWriter out = spec.commandLine().getOut();
-    ModelSpec m = ModelLoader.load(options.model(), options.seq());
     Path output = options.output();
+    OutputPaths.checkFile("-o", output, "profile.json");
+    ModelLoader.inputFile(options.model())
+        .ifPresent(model -> OutputPaths.requireNotInput("-o", output, "--model", model));
+    ModelSpec m = ModelLoader.load(options.model(), options.seq());
     try (CudaDevice device = openDevice()) {
       Profile profile =
           CudaBackend.profile(

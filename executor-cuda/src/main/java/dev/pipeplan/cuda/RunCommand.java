@@ -10,6 +10,7 @@ import static dev.pipeplan.cuda.CudaMain.say;
 import dev.pipeplan.cuda.ops.CudaDevice;
 import dev.pipeplan.cuda.runtime.CudaBackend;
 import dev.pipeplan.executor.core.command.RunOptions;
+import dev.pipeplan.models.io.OutputPaths;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.simulator.compare.ComparisonText;
@@ -50,9 +51,11 @@ final class RunCommand implements Callable<Integer> {
     CudaBackend.RunOptions runOptions =
         new CudaBackend.RunOptions(
             options.iterations(), options.warmup(), options.seed(), options.learningRate());
+    Path output = options.output();
+    OutputPaths.checkFile("-o", output, "run.json");
+    OutputPaths.requireNotInput("-o", output, "--plan", options.plan());
     Plan p = PlanJson.read(options.plan());
     CudaBackend.check(p);
-    Path output = options.output();
     try (CudaDevice device = openDevice()) {
       CudaBackend.Result r = CudaBackend.run(device, p, runOptions, line -> say(out, "  " + line));
       RunJson.write(output, r.run());

@@ -336,6 +336,32 @@ public final class Clusters {
   }
 
   /**
+   * The file {@link #load} reads for this argument: the cluster file itself, or the {@code FILE} of
+   * {@code FILE:NODESxPER_NODE}; empty for a preset, a device name or the shorthand. Commands use
+   * it to refuse an output that would replace the cluster they were given.
+   */
+  public static Optional<Path> inputFile(String nameOrFileOrShorthand) {
+    String arg = nameOrFileOrShorthand == null ? "" : nameOrFileOrShorthand.trim();
+    if (arg.isEmpty() || presetShorthand(arg).isPresent()) {
+      return Optional.empty();
+    }
+    Matcher resized = FILE_SHORTHAND.matcher(arg);
+    if (resized.matches()
+        && !Files.exists(pathOrEmpty(arg))
+        && Files.isRegularFile(pathOrEmpty(resized.group(1)))) {
+      return Optional.of(pathOrEmpty(resized.group(1)));
+    }
+    if (SHORTHAND.matcher(normalise(arg)).matches() && !Files.exists(pathOrEmpty(arg))) {
+      return Optional.empty();
+    }
+    if (findDevice(arg).isPresent()) {
+      return Optional.empty();
+    }
+    Path path = pathOrEmpty(arg);
+    return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+  }
+
+  /**
    * {@code FILE:NODESxPER_NODE}: the one device of a cluster file (such as what {@code pipeplan
    * calibrate} writes) on another number of nodes.
    */

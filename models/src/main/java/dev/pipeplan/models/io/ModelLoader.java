@@ -9,6 +9,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where every command gets its model: a zoo name, or a file whose format is detected from its
@@ -88,6 +89,23 @@ public final class ModelLoader {
             + "' is not in the zoo nor a file."
             + Suggestions.maybe(arg, Zoo.names())
             + " See 'pipeplan models list'.");
+  }
+
+  /**
+   * The file {@link #load} reads for this argument: the model file, or the {@code config.json} of a
+   * directory; empty for a zoo name. Commands use it to refuse an output that would replace the
+   * model they were given.
+   */
+  public static Optional<Path> inputFile(String nameOrPath) {
+    String arg = nameOrPath == null ? "" : nameOrPath.trim();
+    if (arg.isEmpty() || Zoo.contains(arg)) {
+      return Optional.empty();
+    }
+    Path path = pathOrNull(arg);
+    if (path != null && Files.isDirectory(path)) {
+      path = path.resolve("config.json");
+    }
+    return path != null && Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
   }
 
   /** Reads a model file of any supported format, detected from its content. */

@@ -8,9 +8,31 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.io.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ClustersTest {
+  @TempDir Path dir;
+
+  @Test
+  void inputFileIsTheFileLoadReads() throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, Json.write(ClusterFile.toTree(Clusters.load("h100:1x2"))));
+    assertThat(Clusters.inputFile(file.toString())).contains(file);
+    // FILE:NODESxPER_NODE reads FILE
+    assertThat(Clusters.inputFile(file + ":1x2")).contains(file);
+    assertThat(Clusters.load(file + ":1x2").deviceCount()).isEqualTo(2);
+    // presets, device names and the shorthand read no file
+    assertThat(Clusters.inputFile("h100:1x8")).isEmpty();
+    assertThat(Clusters.inputFile("h100")).isEmpty();
+    assertThat(Clusters.inputFile("dgx-h100")).isEqualTo(Optional.empty());
+    assertThat(Clusters.inputFile(dir.resolve("missing.json").toString())).isEmpty();
+    assertThat(Clusters.inputFile("")).isEmpty();
+  }
 
   @Test
   void shorthandBuildsNodesOfPresetDevices() {

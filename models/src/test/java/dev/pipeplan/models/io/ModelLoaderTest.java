@@ -70,4 +70,21 @@ class ModelLoaderTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("got -1");
   }
+
+  @Test
+  void inputFileIsTheFileLoadReads() throws Exception {
+    Path file = dir.resolve("model.json");
+    ModelLoader.write(ModelLoader.load("gpt-tiny"), file);
+    assertThat(ModelLoader.inputFile(file.toString())).contains(file);
+    // a directory is read through its config.json
+    Path hf = Files.createDirectories(dir.resolve("hf"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 2, \"n_head\": 1,"
+            + " \"n_positions\": 8, \"vocab_size\": 16}");
+    assertThat(ModelLoader.load(hf.toString()).layerCount()).isPositive();
+    assertThat(ModelLoader.inputFile(hf.toString())).contains(hf.resolve("config.json"));
+    assertThat(ModelLoader.inputFile("gpt-tiny")).isEmpty();
+    assertThat(ModelLoader.inputFile(dir.resolve("missing.json").toString())).isEmpty();
+  }
 }

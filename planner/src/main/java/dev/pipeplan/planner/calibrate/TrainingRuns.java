@@ -19,8 +19,11 @@ import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -91,6 +94,29 @@ public final class TrainingRuns {
       runs.add(run);
     }
     return List.copyOf(runs);
+  }
+
+  /**
+   * The model and cluster files the runs of {@code file} name, as {@link #read} finds them (beside
+   * the file first), keyed by the field ("runs[0].cluster"), in order; zoo names and presets have
+   * none. Call it after {@link #read}, which reports a malformed file.
+   */
+  public static Map<String, Path> inputFiles(Path file) {
+    InputNode root = InputNode.read(file);
+    Path folder = file.toAbsolutePath().getParent();
+    Map<String, Path> files = new LinkedHashMap<>();
+    List<InputNode> nodes = root.array("runs");
+    for (int i = 0; i < nodes.size(); i++) {
+      InputNode n = nodes.get(i);
+      String at = "runs[" + i + "].";
+      n.optionalString("model")
+          .flatMap(name -> ModelLoader.inputFile(beside(folder, name)))
+          .ifPresent(p -> files.put(at + "model", p));
+      n.optionalString("cluster")
+          .flatMap(name -> Clusters.inputFile(beside(folder, name)))
+          .ifPresent(p -> files.put(at + "cluster", p));
+    }
+    return Collections.unmodifiableMap(files);
   }
 
   private static TrainingRun run(InputNode n, Path folder) {

@@ -139,18 +139,22 @@ public final class ComparisonText {
   /**
    * A backend's progress line for iteration {@code index} of a run (0-based over warm-up then
    * measured): "warm-up 1/2: ..." or "iteration 3/5: ...", measured iterations numbered from 1 as
-   * in {@link MeasuredRun#representativeNumber()}.
+   * in {@link MeasuredRun#representativeNumber()}. A run that replaces iterations measured in a
+   * slow episode of the machine goes on past {@code iterations}: those lines say so ("iteration 6
+   * (replacing a slow one): ...") rather than count past the total ("6/5").
    */
   public static String progressLine(
       int index, int warmup, int iterations, long makespanNanos, double loss) {
     boolean warm = index < warmup;
-    return String.format(
-        Locale.ROOT,
-        "%s %d/%d: %.2f ms, loss %.4f",
-        warm ? "warm-up" : "iteration",
-        warm ? index + 1 : index - warmup + 1,
-        warm ? warmup : iterations,
-        makespanNanos / 1e6,
-        loss);
+    int number = warm ? index + 1 : index - warmup + 1;
+    String label;
+    if (warm) {
+      label = String.format(Locale.ROOT, "warm-up %d/%d", number, warmup);
+    } else if (number <= iterations) {
+      label = String.format(Locale.ROOT, "iteration %d/%d", number, iterations);
+    } else {
+      label = String.format(Locale.ROOT, "iteration %d (replacing a slow one)", number);
+    }
+    return String.format(Locale.ROOT, "%s: %.2f ms, loss %.4f", label, makespanNanos / 1e6, loss);
   }
 }
