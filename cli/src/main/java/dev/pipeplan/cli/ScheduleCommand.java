@@ -13,6 +13,7 @@ import dev.pipeplan.simulator.schedule.io.StepGrid;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,7 +101,13 @@ final class ScheduleCommand implements Callable<Integer> {
             new ScheduleRequest(k, pp, microbatches, v, groupSize, maxInFlight));
     ScheduleValidator.validate(schedule);
     Warnings.fewMicroBatches(
-        spec.commandLine().getErr(), pp, microbatches, WorkLimits.maxMicroBatches(k, pp, v));
+        spec.commandLine().getErr(),
+        Optional.of(k),
+        v,
+        pp,
+        microbatches,
+        WorkLimits.maxMicroBatches(k, pp, v),
+        false);
     PrintWriter out = spec.commandLine().getOut();
     switch (format.trim().toLowerCase(Locale.ROOT)) {
       case "text":

@@ -15,16 +15,6 @@ final class Warnings {
   private Warnings() {}
 
   /**
-   * As {@link #fewMicroBatches(PrintWriter, Optional, int, int, int, int, boolean)} for a caller
-   * that does not pass the kind: states the bound of one stage per device with a fused backward
-   * (GPipe, 1F1B), which holds for those kinds only.
-   */
-  static void fewMicroBatches(PrintWriter err, int pp, int microbatches, int mostMicroBatches) {
-    fewMicroBatches(
-        err, Optional.of(ScheduleKind.ONE_F_ONE_B), 1, pp, microbatches, mostMicroBatches, false);
-  }
-
-  /**
    * Warns when m < p: with fewer micro-batches than pipeline devices the pipeline never fills. For
    * a looped placement with a fused backward (gpipe, 1f1b, interleaved, looped-bfs) the bubble is
    * then at least (p - 1) / (v·m + p - 1) of the iteration, with equal stages and free hops (more
