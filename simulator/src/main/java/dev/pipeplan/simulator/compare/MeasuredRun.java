@@ -211,31 +211,15 @@ public record MeasuredRun(
 
   /** The same run, made from a plan with this provenance. */
   public MeasuredRun withProvenance(Provenance planProvenance) {
-    return new MeasuredRun(
-        modelName,
-        scheduleName,
-        pipelineDevices,
-        virtualStages,
-        microBatchCount,
-        microBatchSize,
-        partition,
-        predicted,
-        iterations,
-        representativeIteration,
-        losses,
-        warmupIterations,
-        backend,
-        machine,
-        threadSettings,
-        seed,
-        actionCpuNanos,
-        noise,
-        planProvenance,
-        sequenceLength);
+    return copy(planProvenance, sequenceLength);
   }
 
   /** The same run, recorded as trained at {@code tokens} per sample. */
   public MeasuredRun withSequenceLength(int tokens) {
+    return copy(provenance, tokens);
+  }
+
+  private MeasuredRun copy(Provenance newProvenance, int tokens) {
     return new MeasuredRun(
         modelName,
         scheduleName,
@@ -255,7 +239,7 @@ public record MeasuredRun(
         seed,
         actionCpuNanos,
         noise,
-        provenance,
+        newProvenance,
         tokens);
   }
 
