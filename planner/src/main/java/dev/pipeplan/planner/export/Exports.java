@@ -526,6 +526,9 @@ public final class Exports {
           case FP32, TF32 -> "";
           case FP8 -> throw new IllegalStateException("refused by refuseWhatMegatronRejects");
         });
+    if (!plan.training().optimizerSharding().shardsParameters()) {
+      b.append(megatronAccumulation(plan.training()));
+    }
     if (plan.parallelism().tp() > 1 && plan.training().sequenceParallel()) {
       b.append("  --sequence-parallel\n");
     }
@@ -580,7 +583,41 @@ public final class Exports {
    * megatron/training/arguments.py}, {@code validate_args}, at {@link #MEGATRON_COMMIT}) rejects,
    * or that it would run as another mode than the one the plan priced.
    */
+  /**
+   * The flags that make Megatron-LM accumulate the gradients as the plan priced them (its {@code
+   * validate_args} at {@link #MEGATRON_COMMIT}: with bf16 the gradients are accumulated and reduced
+   * in fp32 unless {@code --grad-reduce-in-bf16}; with fp16 in fp16 unless {@code
+   * --accumulate-allreduce-grads-in-fp32}; the weight-gradient GEMM adds into them unless {@code
+   * --no-gradient-accumulation-fusion}, when a hook adds each micro-batch's gradients). An fp32
+   * plan needs none; ZeRO-3's FSDP2 writes its own.
+   */
+  private static String megatronAccumulation(TrainingSpec training) {
+    boolean bf16 = training.dtype() == DType.BF16;
+    boolean fp16 = training.dtype() == DType.FP16;
+    if (!bf16 && !fp16) {
+      return "";
+    }
+    return switch (training.gradientAccumulation()) {
+      case FUSED -> fp16 ? "  --accumulate-allreduce-grads-in-fp32\n" : "";
+      case FP32_ADD ->
+          "  --no-gradient-accumulation-fusion\n"
+              + (fp16 ? "  --accumulate-allreduce-grads-in-fp32\n" : "");
+      case IN_PLACE ->
+          "  --no-gradient-accumulation-fusion\n" + (bf16 ? "  --grad-reduce-in-bf16\n" : "");
+      case FP32_CAST_ADD -> throw new IllegalStateException("refused by refuseWhatMegatronRejects");
+    };
+  }
+
   private static void refuseWhatMegatronRejects(Plan plan) {
+    if (plan.training().gradientAccumulation() == GradientAccumulation.FP32_CAST_ADD
+        && (plan.training().dtype() == DType.BF16 || plan.training().dtype() == DType.FP16)) {
+      throw new BadInputException(
+          "the plan prices gradientAccumulation 'fp32-cast-add' (DeepSpeed's bf16 optimizer: each"
+              + " micro-batch's 16-bit gradients cast to fp32, then added), which Megatron-LM has no"
+              + " flag for: it adds into an fp32 buffer fused in the weight-gradient GEMM or by a"
+              + " hook. Maybe re-plan with --grad-accumulation fused (Megatron's default) or"
+              + " fp32-add (--no-gradient-accumulation-fusion) to export to Megatron-LM.");
+    }
     if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
       // validate_args asserts not (cross_entropy_loss_fusion and cross_entropy_fusion_impl ==
       // 'te'): "disabled due to stability issues". Its 'native' fusion upcasts the logits to fp32

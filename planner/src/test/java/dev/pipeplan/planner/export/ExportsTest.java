@@ -66,6 +66,51 @@ class ExportsTest {
   }
 
   @Test
+  void megatronAccumulatesTheGradientsAsPlanned() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec bf16 = base.training();
+    java.util.function.Function<TrainingSpec, String> args =
+        t -> Exports.megatron(PlanFixtures.withTraining(base, t));
+    // bf16: Megatron accumulates in fp32, fused in the GEMM, by default
+    assertThat(args.apply(bf16))
+        .doesNotContain(
+            "--no-gradient-accumulation-fusion",
+            "--grad-reduce-in-bf16",
+            "--accumulate-allreduce-grads-in-fp32");
+    assertThat(args.apply(bf16.withGradientAccumulation(GradientAccumulation.FP32_ADD)))
+        .contains("  --no-gradient-accumulation-fusion\n")
+        .doesNotContain("--grad-reduce-in-bf16");
+    assertThat(args.apply(bf16.withGradientAccumulation(GradientAccumulation.IN_PLACE)))
+        .contains("  --no-gradient-accumulation-fusion\n  --grad-reduce-in-bf16\n");
+    // fp16: Megatron keeps fp16 gradients unless told to accumulate in fp32
+    TrainingSpec fp16 =
+        new TrainingSpec(
+            bf16.globalBatch(),
+            bf16.sequenceLength(),
+            DType.FP16,
+            bf16.optimizer(),
+            bf16.recompute(),
+            bf16.attention(),
+            bf16.optimizerSharding(),
+            bf16.sequenceParallel(),
+            bf16.tensorParallelOverlap(),
+            bf16.blockingSends(),
+            bf16.gradientSyncAfterBackward(),
+            bf16.gradientAllReduce(),
+            GradientAccumulation.FUSED);
+    assertThat(args.apply(fp16)).contains("  --accumulate-allreduce-grads-in-fp32\n");
+    assertThat(args.apply(fp16.withGradientAccumulation(GradientAccumulation.IN_PLACE)))
+        .contains("  --no-gradient-accumulation-fusion\n")
+        .doesNotContain("--accumulate-allreduce-grads-in-fp32", "--grad-reduce-in-bf16");
+    // DeepSpeed's cast-then-add has no Megatron flag
+    assertThatThrownBy(
+            () -> args.apply(bf16.withGradientAccumulation(GradientAccumulation.FP32_CAST_ADD)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'fp32-cast-add'")
+        .hasMessageContaining("Maybe re-plan with --grad-accumulation fused");
+  }
+
+  @Test
   void megatronRefusesTheTransformerEngineCrossEntropyItNoLongerAccepts() {
     Plan base = PlanFixtures.interleavedPlan();
     assertThat(Exports.megatron(base)).doesNotContain("--cross-entropy");
