@@ -750,6 +750,8 @@ public final class Exports {
                   + " 'bf16' and 'fp16' sections), with no fp8 mode to write. Maybe export to"
                   + " megatron or torchtitan.");
     }
+    deepspeedGradAccumDtype(plan.training(), zeroStage)
+        .ifPresent(dtype -> config.putObject("data_types").put("grad_accum_dtype", dtype));
     boolean full = plan.training().recompute() == Recompute.FULL;
     if (full) {
       // The settings of deepspeed.checkpointing.checkpoint (read by its configure(mpu,
@@ -828,10 +830,71 @@ public final class Exports {
                   + " not hold. Re-plan with --recompute full or none for a prediction DeepSpeed"
                   + " runs as priced.");
     }
+    deepspeedAccumulationNote(plan.training(), zeroStage)
+        .ifPresent(n -> root.put("gradient_accumulation", n));
     optimizerStepNote(plan, ExportTarget.DEEPSPEED).ifPresent(n -> root.put("optimizer_step", n));
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
     return Json.write(root);
+  }
+
+  /**
+   * The {@code data_types.grad_accum_dtype} that makes DeepSpeed's pipeline engine accumulate as
+   * the plan priced ({@code DeepSpeedEngine._do_optimizer_sanity_check}, deepspeedai/DeepSpeed
+   * edaa722): in bf16 with ZeRO stage 1, {@code fp32} picks the bf16 optimizer (each micro-batch's
+   * gradients cast to fp32 and added) and {@code bf16} the ZeRO optimizer adding them in place; at
+   * stage 0 the engine picks the bf16 optimizer itself and refuses an fp32 accumulation type.
+   */
+  private static Optional<String> deepspeedGradAccumDtype(TrainingSpec training, int zeroStage) {
+    if (training.dtype() != DType.BF16 || zeroStage != 1) {
+      return Optional.empty();
+    }
+    return switch (training.gradientAccumulation()) {
+      case FP32_CAST_ADD -> Optional.of("fp32");
+      case IN_PLACE -> Optional.of("bf16");
+      case FUSED, FP32_ADD -> Optional.empty();
+    };
+  }
+
+  /**
+   * Where DeepSpeed's pipeline engine accumulates otherwise than the plan priced (see {@link
+   * #deepspeedGradAccumDtype}): it has no accumulation fused in the GEMM nor an fp32 buffer a hook
+   * adds into; in bf16 at stage 0 it always casts and adds in fp32; in fp16 it adds in place.
+   */
+  private static Optional<String> deepspeedAccumulationNote(TrainingSpec training, int zeroStage) {
+    boolean bf16 = training.dtype() == DType.BF16;
+    boolean fp16 = training.dtype() == DType.FP16;
+    if (!bf16 && !fp16) {
+      return Optional.empty();
+    }
+    GradientAccumulation priced = training.gradientAccumulation();
+    GradientAccumulation runs;
+    if (fp16) {
+      runs = GradientAccumulation.IN_PLACE;
+    } else if (zeroStage == 0) {
+      runs = GradientAccumulation.FP32_CAST_ADD;
+    } else if (priced == GradientAccumulation.FP32_CAST_ADD
+        || priced == GradientAccumulation.IN_PLACE) {
+      runs = priced;
+    } else {
+      runs = GradientAccumulation.IN_PLACE;
+    }
+    if (runs == priced) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "The plan prices gradientAccumulation '"
+            + priced.id()
+            + "', but DeepSpeed's pipeline engine with "
+            + training.dtype().id()
+            + " and ZeRO stage "
+            + zeroStage
+            + " accumulates '"
+            + runs.id()
+            + "' (DeepSpeedEngine._do_optimizer_sanity_check, deepspeedai/DeepSpeed edaa722), so its"
+            + " time and memory will differ from the prediction. Re-plan with --grad-accumulation "
+            + runs.id()
+            + " to predict what DeepSpeed runs.");
   }
 
   /**

@@ -66,6 +66,29 @@ class ExportsTest {
   }
 
   @Test
+  void deepspeedAccumulatesAsPlannedOrSaysWhatItRunsInstead() {
+    Plan base = PlanFixtures.twoStagePlan();
+    java.util.function.Function<GradientAccumulation, String> zero1 =
+        a ->
+            Exports.deepspeed(
+                PlanFixtures.withTraining(
+                    base, withSharding(base.training(), OptimizerSharding.ZERO1, a)));
+    // bf16 with ZeRO-1: grad_accum_dtype picks the bf16 optimizer (fp32) or ZeRO's (bf16)
+    assertThat(zero1.apply(GradientAccumulation.FP32_CAST_ADD))
+        .contains("\"grad_accum_dtype\" : \"fp32\"")
+        .doesNotContain("\"gradient_accumulation\"");
+    assertThat(zero1.apply(GradientAccumulation.IN_PLACE))
+        .contains("\"grad_accum_dtype\" : \"bf16\"")
+        .doesNotContain("\"gradient_accumulation\"");
+    // nothing DeepSpeed runs adds inside the GEMM: the export says what it runs instead
+    assertThat(zero1.apply(GradientAccumulation.FUSED))
+        .doesNotContain("grad_accum_dtype")
+        .contains("prices gradientAccumulation 'fused'")
+        .contains("ZeRO stage 1 accumulates 'in-place'")
+        .contains("Re-plan with --grad-accumulation in-place");
+  }
+
+  @Test
   void megatronAccumulatesTheGradientsAsPlanned() {
     Plan base = PlanFixtures.twoStagePlan();
     TrainingSpec bf16 = base.training();
