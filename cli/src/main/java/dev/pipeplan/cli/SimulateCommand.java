@@ -13,6 +13,7 @@ import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.models.io.OutputPaths;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
@@ -578,6 +579,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
     if (gantt != null) {
       ChartFiles.Format.of(gantt);
+      OutputPaths.requireDistinctOutputs("--timeline", timeline, "--gantt", gantt);
       targets.add(
           new Output(
               OutputTarget.file("--gantt", gantt, "gantt.png"), t -> GanttChart.write(t, gantt)));

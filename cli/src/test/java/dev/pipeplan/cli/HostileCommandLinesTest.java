@@ -412,6 +412,12 @@ class HostileCommandLinesTest {
             "schedule --kind dualpipev --pp 1024 --microbatches 3 --virtual-stages 4",
             "--virtual-stages (4) must be 2 for dualpipev. Maybe use --virtual-stages 2."));
     c.add(
+        of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --timeline @/t.png"
+                + " --gantt @/t.png",
+            "--gantt",
+            "is also the --timeline output; one would replace the other"));
+    c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
     c.add(

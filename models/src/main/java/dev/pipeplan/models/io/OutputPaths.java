@@ -101,6 +101,25 @@ public final class OutputPaths {
   }
 
   /**
+   * Refuses two outputs of one command on the same file: the second written would replace the
+   * first.
+   *
+   * @throws BadInputException naming both options and the path
+   */
+  public static void requireDistinctOutputs(
+      String firstOption, Path first, String secondOption, Path second) {
+    if (first != null && second != null && samePlace(first, second)) {
+      throw new BadInputException(
+          secondOption
+              + " "
+              + second
+              + " is also the "
+              + firstOption
+              + " output; one would replace the other. Give them different paths");
+    }
+  }
+
+  /**
    * Refuses an output folder that holds one of the command's inputs, for commands that replace the
    * folder whole.
    */
