@@ -197,7 +197,7 @@ public final class RunJson {
           f.text("backend"),
           f.text("machine"),
           f.text("threadSettings"),
-          f.field("seed").asLong(),
+          f.wholeNumber("seed"),
           root.has("actionCpuNanos") ? readCpu(f.array("actionCpuNanos"), source) : List.of(),
           root.has("noise") ? readNoise(f.field("noise"), source) : RunNoise.unknown(),
           root.has("provenance")
@@ -240,7 +240,7 @@ public final class RunJson {
       }
       List<Long> values = new ArrayList<>();
       for (JsonNode n : row) {
-        if (!n.canConvertToLong() || n.asLong() < 0) {
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
           throw new BadInputException(
               source + ": 'actionCpuNanos' must hold non-negative integers, got " + n);
         }
@@ -294,26 +294,26 @@ public final class RunJson {
       workers.add(
           new RunNoise.WorkerTime(
               wf.integer("device"),
-              wf.field("busyWallNanos").asLong(),
-              wf.field("busyCpuNanos").asLong()));
+              wf.wholeNumber("busyWallNanos"),
+              wf.wholeNumber("busyCpuNanos")));
     }
     List<Double> slowdowns = new ArrayList<>();
     if (node.has("iterationSlowdowns")) {
       for (JsonNode s : f.array("iterationSlowdowns")) {
-        slowdowns.add(s.asDouble());
+        slowdowns.add(f.number(s, "iterationSlowdowns[" + slowdowns.size() + "]"));
       }
     }
     int discarded = node.has("discardedIterations") ? f.integer("discardedIterations") : 0;
-    long probe = node.has("probeMedianNanos") ? f.field("probeMedianNanos").asLong() : 0;
+    long probe = node.has("probeMedianNanos") ? f.wholeNumber("probeMedianNanos") : 0;
     try {
       return new RunNoise(
           workers,
           f.integer("cores"),
           f.text("loadAverageBefore"),
           f.text("loadAverageAfter"),
-          f.field("otherProcessCores").asDouble(),
-          f.field("stealFraction").asDouble(),
-          f.field("cpuTimeComparable").asBoolean(),
+          f.number("otherProcessCores"),
+          f.number("stealFraction"),
+          f.bool("cpuTimeComparable"),
           slowdowns,
           discarded,
           probe);
@@ -351,10 +351,37 @@ public final class RunJson {
 
     int integer(String name) {
       JsonNode n = field(name);
-      if (!n.canConvertToInt()) {
+      if (!n.isIntegralNumber() || !n.canConvertToInt()) {
         throw new BadInputException(source + ": '" + name + "' must be an integer, got " + n);
       }
       return n.asInt();
+    }
+
+    long wholeNumber(String name) {
+      JsonNode n = field(name);
+      if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+        throw new BadInputException(source + ": '" + name + "' must be an integer, got " + n);
+      }
+      return n.asLong();
+    }
+
+    double number(String name) {
+      return number(field(name), name);
+    }
+
+    double number(JsonNode n, String name) {
+      if (!n.isNumber()) {
+        throw new BadInputException(source + ": '" + name + "' must be a number, got " + n);
+      }
+      return n.asDouble();
+    }
+
+    boolean bool(String name) {
+      JsonNode n = field(name);
+      if (!n.isBoolean()) {
+        throw new BadInputException(source + ": '" + name + "' must be true or false, got " + n);
+      }
+      return n.asBoolean();
     }
 
     JsonNode array(String name) {

@@ -217,6 +217,37 @@ class RunJsonTest {
   }
 
   @Test
+  void refusesANoiseFieldOfTheWrongTypeInsteadOfReadingZero(@TempDir Path dir) throws IOException {
+    String noise =
+        "{\"workers\": [{\"device\": 0, \"busyWallNanos\": %s, \"busyCpuNanos\": 10}],"
+            + " \"cores\": 2, \"loadAverageBefore\": \"1.0\", \"loadAverageAfter\": \"1.0\","
+            + " \"otherProcessCores\": 0.0, \"stealFraction\": %s, \"cpuTimeComparable\": %s}";
+    for (String[] bad :
+        new String[][] {
+          {"\"abc\"", "0.0", "true", "'busyWallNanos' must be an integer, got \"abc\""},
+          {"12.5", "0.0", "true", "'busyWallNanos' must be an integer, got 12.5"},
+          {"10", "\"x\"", "true", "'stealFraction' must be a number, got \"x\""},
+          {"10", "0.0", "\"yes\"", "'cpuTimeComparable' must be true or false, got \"yes\""}
+        }) {
+      Path file =
+          edited(
+              dir,
+              root -> {
+                try {
+                  root.set(
+                      "noise", Json.json().readTree(String.format(noise, bad[0], bad[1], bad[2])));
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      assertThatThrownBy(() -> RunJson.read(file))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining(file.toString())
+          .hasMessageContaining(bad[3]);
+    }
+  }
+
+  @Test
   void rejectsMalformedJson() {
     assertThatThrownBy(() -> RunJson.read("{\"modelName\": 3"))
         .isInstanceOf(BadInputException.class)
