@@ -75,7 +75,7 @@ final class ExportCommand implements Callable<Integer> {
               + " --device cpu   (see "
               + folder.resolve("README.md")
               + ")");
-      Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
+      Exports.notes(p, target).forEach(n -> out.println("note: " + n));
       out.flush();
       return Main.EXIT_OK;
     }
@@ -129,8 +129,8 @@ final class ExportCommand implements Callable<Integer> {
     for (Path file : targets) {
       out.println("wrote " + file);
     }
-    // the engines step synchronously: say so rather than drop the plan's post-validated step
-    Exports.optimizerStepNote(p, target).ifPresent(n -> out.println("note: " + n));
+    // what the engine will not run as priced (a post-validated step, a sharding, an accumulation)
+    Exports.notes(p, target).forEach(n -> out.println("note: " + n));
     out.flush();
     return Main.EXIT_OK;
   }

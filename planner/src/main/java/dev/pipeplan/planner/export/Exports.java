@@ -725,18 +725,7 @@ public final class Exports {
     config.put("train_batch_size", plan.training().globalBatch());
     config.put("train_micro_batch_size_per_gpu", plan.microBatchSize());
     config.put("gradient_accumulation_steps", plan.microBatchCount());
-    // DeepSpeed's PipelineEngine asserts ZeRO stage 0 or 1 (gradient and weight sharding need the
-    // whole backward in one engine step).
-    int zeroStage =
-        switch (plan.training().optimizerSharding()) {
-          case NONE -> 0;
-          case ZERO1 -> 1;
-          case ZERO2, ZERO3 ->
-              throw new BadInputException(
-                  "DeepSpeed's pipeline engine supports ZeRO stage 0 or 1, but the plan shards with "
-                      + plan.training().optimizerSharding().id()
-                      + "; plan again with --zero 1 (or 0) to export to DeepSpeed");
-        };
+    int zeroStage = deepspeedZeroStage(plan);
     config.putObject("zero_optimization").put("stage", zeroStage);
     // Without a precision section DeepSpeed trains fp32 (BFLOAT16_ENABLED_DEFAULT and
     // FP16_ENABLED_DEFAULT are False, deepspeed/runtime/constants.py).
@@ -836,6 +825,41 @@ public final class Exports {
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
     return Json.write(root);
+  }
+
+  /**
+   * The ZeRO stage of the plan's sharding: DeepSpeed's PipelineEngine asserts stage 0 or 1
+   * (gradient and weight sharding need the whole backward in one engine step).
+   */
+  private static int deepspeedZeroStage(Plan plan) {
+    return switch (plan.training().optimizerSharding()) {
+      case NONE -> 0;
+      case ZERO1 -> 1;
+      case ZERO2, ZERO3 ->
+          throw new BadInputException(
+              "DeepSpeed's pipeline engine supports ZeRO stage 0 or 1, but the plan shards with "
+                  + plan.training().optimizerSharding().id()
+                  + "; plan again with --zero 1 (or 0) to export to DeepSpeed");
+    };
+  }
+
+  /**
+   * The notes an export writes into its files where the engine will not run what the plan priced
+   * (the optimizer step, torchtitan's sharding, DeepSpeed's accumulation), one line each, for the
+   * command line to print beside the files.
+   */
+  public static List<String> notes(Plan plan, ExportTarget target) {
+    List<String> notes = new ArrayList<>();
+    optimizerStepNote(plan, target).ifPresent(notes::add);
+    switch (target) {
+      case TORCHTITAN ->
+          torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+      case DEEPSPEED ->
+          deepspeedAccumulationNote(plan.training(), deepspeedZeroStage(plan))
+              .ifPresent(notes::add);
+      default -> {}
+    }
+    return List.copyOf(notes);
   }
 
   /**

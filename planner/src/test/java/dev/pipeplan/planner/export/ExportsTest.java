@@ -89,6 +89,32 @@ class ExportsTest {
   }
 
   @Test
+  void theNotesWrittenIntoTheFilesAreGivenForTheTerminalToo() {
+    Plan base = PlanFixtures.twoStagePlan();
+    Plan zero1 =
+        PlanFixtures.withTraining(
+            base,
+            withSharding(base.training(), OptimizerSharding.ZERO1, GradientAccumulation.FUSED));
+    assertThat(Exports.notes(zero1, ExportTarget.DEEPSPEED))
+        .singleElement()
+        .asString()
+        .contains("accumulates 'in-place'")
+        .isEqualTo(
+            Exports.deepspeed(zero1)
+                .lines()
+                .filter(l -> l.contains("\"gradient_accumulation\""))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll("^ *\"gradient_accumulation\" : \"(.*)\",?$", "$1"));
+    assertThat(Exports.notes(zero1, ExportTarget.TORCHTITAN))
+        .singleElement()
+        .asString()
+        .startsWith("torchtitan has no ZeRO-1")
+        .doesNotContain("\n");
+    assertThat(Exports.notes(base, ExportTarget.MEGATRON)).isEmpty();
+  }
+
+  @Test
   void megatronAccumulatesTheGradientsAsPlanned() {
     Plan base = PlanFixtures.twoStagePlan();
     TrainingSpec bf16 = base.training();
