@@ -255,7 +255,24 @@ final class CalibrateCommand implements Callable<Integer> {
     List<MeasuredRun> measured = new ArrayList<>();
     StringBuilder sources = new StringBuilder();
     for (Path run : runs) {
-      measured.add(RunJson.read(run));
+      MeasuredRun read = RunJson.read(run);
+      if (read.sequenceLength() > 0
+          && given.sequenceLength() > 0
+          && read.sequenceLength() != given.sequenceLength()) {
+        throw new BadInputException(
+            "--run "
+                + run
+                + " trained at sequence length "
+                + read.sequenceLength()
+                + " but --profile "
+                + profile
+                + " was measured at "
+                + given.sequenceLength()
+                + "; calibrate a profile from runs at its own length (profile again with --seq "
+                + read.sequenceLength()
+                + ")");
+      }
+      measured.add(read);
       sources.append(sources.length() == 0 ? "" : ", ").append(run.getFileName());
     }
     ModelSpec m = ModelLoader.load(model != null ? model : measured.get(0).modelName(), 0);

@@ -261,7 +261,7 @@ final class PlanCommand implements Callable<Integer> {
     m = partitionUnit.apply(m, training, c, profile != null);
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     if (measured != null) {
-      MeasuredCostModel.requireSameSequence(m, measured, "--profile " + profile);
+      MeasuredCostModel.requireFits(m, measured, "--profile " + profile);
     }
     if (measured != null || m.fullyMeasured()) {
       Warnings.memoryOnlyModes(err, training, measured != null ? "the profile" : "the model");
@@ -376,7 +376,17 @@ final class PlanCommand implements Callable<Integer> {
         plan.parallelism().pp(),
         plan.microBatchCount(),
         WorkLimits.maxMicroBatches(plan.kind(), plan.parallelism().pp(), plan.virtualStages()),
-        microbatches == 0 || pp == 0);
+        microbatches == 0 || pp == 0,
+        globalBatch / plan.parallelism().dp() < plan.parallelism().pp()
+            ? Optional.of(
+                "Maybe use --global-batch "
+                    + (long) plan.parallelism().pp() * plan.parallelism().dp()
+                    + " or more (each of the "
+                    + plan.parallelism().dp()
+                    + " replicas gets "
+                    + globalBatch / plan.parallelism().dp()
+                    + " samples, fewer than pp), or a smaller --pp.")
+            : Optional.empty());
     if (output != null) {
       target.announceCreated(out);
       out.println("wrote " + output);

@@ -383,7 +383,7 @@ final class SimulateCommand implements Callable<Integer> {
       Optional<Profile> measured =
           profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile));
       if (measured.isPresent()) {
-        MeasuredCostModel.requireSameSequence(modelSpec, measured.get(), "--profile " + profile);
+        MeasuredCostModel.requireFits(modelSpec, measured.get(), "--profile " + profile);
       }
       CostModel costModel = CostSources.choose(modelSpec, training, clusterSpec, measured);
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));

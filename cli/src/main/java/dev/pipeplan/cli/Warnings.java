@@ -37,22 +37,41 @@ final class Warnings {
       int microbatches,
       int mostMicroBatches,
       boolean chosen) {
+    fewMicroBatches(
+        err, kind, virtualStages, pp, microbatches, mostMicroBatches, chosen, Optional.empty());
+  }
+
+  /**
+   * As above, with the hint given when the caller knows a better one (the plan's global batch holds
+   * fewer samples per replica than pp).
+   */
+  static void fewMicroBatches(
+      PrintWriter err,
+      Optional<ScheduleKind> kind,
+      int virtualStages,
+      int pp,
+      int microbatches,
+      int mostMicroBatches,
+      boolean chosen,
+      Optional<String> givenHint) {
     if (microbatches <= 0 || pp <= 1 || microbatches >= pp) {
       return;
     }
     String hint =
-        pp <= mostMicroBatches
-            ? "Maybe use --microbatches " + pp + " or more."
-            : microbatches < mostMicroBatches
-                ? "Maybe use --microbatches "
-                    + mostMicroBatches
-                    + " (the most the limit of actions per schedule allows with --pp "
-                    + pp
-                    + "), or a smaller --pp."
-                : "Maybe use a smaller --pp (the limit of actions per schedule allows no more"
-                    + " micro-batches with --pp "
-                    + pp
-                    + ").";
+        givenHint.isPresent()
+            ? givenHint.get()
+            : pp <= mostMicroBatches
+                ? "Maybe use --microbatches " + pp + " or more."
+                : microbatches < mostMicroBatches
+                    ? "Maybe use --microbatches "
+                        + mostMicroBatches
+                        + " (the most the limit of actions per schedule allows with --pp "
+                        + pp
+                        + "), or a smaller --pp."
+                    : "Maybe use a smaller --pp (the limit of actions per schedule allows no more"
+                        + " micro-batches with --pp "
+                        + pp
+                        + ").";
     String what =
         chosen
             ? String.format(

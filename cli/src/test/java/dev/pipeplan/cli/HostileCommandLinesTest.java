@@ -263,6 +263,11 @@ class HostileCommandLinesTest {
         dir.resolve("small-profile.json"), profileOf("gpt-small-cpu"));
     dev.pipeplan.models.io.ProfileJson.write(
         dir.resolve("tiny-profile-at-64.json"), profileOf("gpt-tiny").withSequenceLength(64));
+    dev.pipeplan.models.Profile tiny = profileOf("gpt-tiny");
+    dev.pipeplan.models.io.ProfileJson.write(
+        dir.resolve("tiny-profile-two-layers.json"),
+        new dev.pipeplan.models.Profile(
+            tiny.modelName(), "cpu", "test", tiny.layers().subList(0, 2), 20_000, 1e12));
   }
 
   private static dev.pipeplan.models.Profile profileOf(String model) {
@@ -407,6 +412,12 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster cpu:1x2 --global-batch 8 --pp 2 --seq 32 --profile"
                 + " @/tiny-profile-at-64.json",
             "was measured at sequence length 64, but the model is planned at 32"));
+    c.add(
+        of(
+            "simulate --model gpt-tiny --cluster cpu:1x2 --pp 2 --microbatches 4 --schedule 1f1b"
+                + " --profile @/tiny-profile-two-layers.json",
+            "--profile",
+            "tiny-profile-two-layers.json (a profile of model 'gpt-tiny') has no layer"));
     c.add(
         of(
             "schedule --kind dualpipev --pp 1024 --microbatches 3 --virtual-stages 4",

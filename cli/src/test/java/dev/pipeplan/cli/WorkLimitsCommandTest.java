@@ -183,6 +183,16 @@ class WorkLimitsCommandTest {
   }
 
   @Test
+  void aGlobalBatchBelowTheDevicesIsTheHintWhenPlanChoseM() {
+    assertThat(run("plan --model gpt2-xl --cluster h100:1x4 --pp 4 --global-batch 2 --quiet"))
+        .isZero();
+    assertThat(err.toString())
+        .contains("the chosen plan has m = 2 micro-batches for pp = 4")
+        .contains("Maybe use --global-batch 4 or more (each of the 1 replicas gets 2 samples")
+        .doesNotContain("--microbatches 4");
+  }
+
+  @Test
   void fewerMicroBatchesThanDevicesWarnsAboutTheBubble() {
     assertThat(run("schedule --kind 1f1b --pp 4 --microbatches 2")).isZero();
     assertThat(err.toString())

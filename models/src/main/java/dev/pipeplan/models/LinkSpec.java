@@ -20,6 +20,22 @@ public record LinkSpec(String name, double bandwidthBytesPerSecond, long latency
     if (bytes <= 0) {
       return 0;
     }
-    return latencyNanos + (long) Math.ceil(bytes * 1e9 / bandwidthBytesPerSecond);
+    double nanos = latencyNanos + Math.ceil(bytes * 1e9 / bandwidthBytesPerSecond);
+    if (nanos > MAX_TRANSFER_NANOS) {
+      throw new BadInputException(
+          String.format(
+              java.util.Locale.ROOT,
+              "moving %d bytes over link '%s' at %.3g bytes/s takes %.3g ns, more than the limit"
+                  + " of 2^62 ns (146 years) of one transfer: too large to simulate. Maybe the"
+                  + " link's bandwidth is wrong",
+              bytes,
+              name,
+              bandwidthBytesPerSecond,
+              nanos));
+    }
+    return (long) nanos;
   }
+
+  /** The longest transfer a simulation adds up: 2^62 ns, so that no sum of them overflows. */
+  private static final double MAX_TRANSFER_NANOS = 0x1p62;
 }

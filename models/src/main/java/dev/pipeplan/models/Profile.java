@@ -82,8 +82,13 @@ public record Profile(
               + " (10^9 ms), got "
               + handoffLatencyNanos);
     }
-    if (Double.isInfinite(handoffBytesPerSecond)) {
-      throw new BadInputException("profile handoffBytesPerSecond must be finite");
+    if (!(handoffBytesPerSecond >= MIN_HANDOFF_BYTES_PER_SECOND)
+        || Double.isInfinite(handoffBytesPerSecond)) {
+      throw new BadInputException(
+          "profile handoffBytesPerSecond must be finite and at least "
+              + MIN_HANDOFF_BYTES_PER_SECOND
+              + " (1 MB/s), got "
+              + handoffBytesPerSecond);
     }
     Set<String> names = new HashSet<>();
     for (LayerProfile layer : layers) {
@@ -93,6 +98,9 @@ public record Profile(
       }
     }
   }
+
+  /** The slowest hand-off a profile may state: 1 MB/s, far below any machine's memory copy. */
+  public static final double MIN_HANDOFF_BYTES_PER_SECOND = 1e6;
 
   /** The longest time one layer's action may take: 10^9 ms, as in model files. */
   public static final double MAX_NANOS = ModelLimits.MAX_LAYER_MILLIS * 1e6;

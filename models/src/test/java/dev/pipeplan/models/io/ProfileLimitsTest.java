@@ -78,6 +78,18 @@ class ProfileLimitsTest {
   }
 
   @Test
+  void theHandOffBandwidthIsAtLeastOneMegabytePerSecond() {
+    String slow =
+        profile(FLAT, "")
+            .replace("\"handoffBytesPerSecond\": 1e12", "\"handoffBytesPerSecond\": 1e-300");
+    assertThatThrownBy(() -> ProfileJson.read(slow, "p.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("p.json")
+        .hasMessageContaining("handoffBytesPerSecond must be finite and at least 1000000.0")
+        .hasMessageContaining("1.0E-300");
+  }
+
+  @Test
   void aLayerProfiledTwiceIsRefused() {
     String twice =
         "{\"backend\": \"cpu\", \"machine\": \"m\", \"modelName\": \"t\","

@@ -252,6 +252,10 @@ public final class Exports {
     b.append("    p = config.parallelism\n");
     b.append("    p.pipeline_parallel_degree = ").append(par.pp()).append('\n');
     b.append("    p.tensor_parallel_degree = ").append(par.tp()).append('\n');
+    if (par.tp() > 1 && !plan.training().sequenceParallel()) {
+      // torchtitan's ParallelismConfig.enable_sequence_parallel defaults to True (b5bcd76)
+      b.append("    p.enable_sequence_parallel = False\n");
+    }
     appendTorchtitanDataParallel(b, plan);
     b.append("    p.num_pp_microbatches = ").append(plan.microBatchCount()).append('\n');
     b.append("    p.pipeline_parallel_schedule = \"").append(scheduleName).append("\"\n");
@@ -839,7 +843,7 @@ public final class Exports {
           throw new BadInputException(
               "DeepSpeed's pipeline engine supports ZeRO stage 0 or 1, but the plan shards with "
                   + plan.training().optimizerSharding().id()
-                  + "; plan again with --zero 1 (or 0) to export to DeepSpeed");
+                  + ". Maybe re-plan with --zero 1 (or 0) to export to DeepSpeed.");
     };
   }
 

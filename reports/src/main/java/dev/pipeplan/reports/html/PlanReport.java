@@ -281,7 +281,7 @@ public final class PlanReport {
         runDetails,
         planJson,
         plan.search().candidatesSimulated(),
-        run.map(MeasuredRun::comparisonWarnings).orElse(List.of()));
+        run.map(MeasuredRun::comparisonExcused).orElse(false));
   }
 
   /**

@@ -29,8 +29,8 @@ import java.util.Optional;
  * @param planJson the plan file's text, copied into the report as plan.json (empty: no copy)
  * @param simulatedCandidates how many candidates the search simulated, of which {@code
  *     searchPoints} are the ones the plan kept (0: not known)
- * @param comparisonWarnings why the measured run's comparison does not measure the cost model (a
- *     busy machine, a prediction for another device); empty when nothing is against it
+ * @param comparisonExcused whether the measured run's error is not the cost model's (a busy
+ *     machine, a prediction for another device: the run's warnings say which)
  */
 public record ReportContent(
     String title,
@@ -45,7 +45,7 @@ public record ReportContent(
     List<Row> runDetails,
     String planJson,
     long simulatedCandidates,
-    List<String> comparisonWarnings) {
+    boolean comparisonExcused) {
 
   public ReportContent {
     Checks.nonBlank("report title", title);
@@ -76,8 +76,6 @@ public record ReportContent(
     runDetails = List.copyOf(Objects.requireNonNull(runDetails, "runDetails"));
     planJson = Objects.requireNonNullElse(planJson, "");
     Checks.nonNegative("simulatedCandidates", simulatedCandidates);
-    comparisonWarnings =
-        List.copyOf(Objects.requireNonNullElse(comparisonWarnings, List.<String>of()));
   }
 
   /** A report whose comparison, if any, has nothing against it. */
@@ -107,7 +105,7 @@ public record ReportContent(
         runDetails,
         planJson,
         simulatedCandidates,
-        List.of());
+        false);
   }
 
   /**

@@ -89,7 +89,7 @@ class HtmlReportTest {
             plain.runDetails(),
             plain.planJson(),
             plain.simulatedCandidates(),
-            List.of("the prediction is for h100-sxm, not this machine's CPU"));
+            true);
     HtmlReport.write(warned, dir.resolve("warned"));
     assertThat(Files.readString(dir.resolve("warned/index.html")))
         .containsPattern(

@@ -393,6 +393,14 @@ public record MeasuredRun(
     return List.copyOf(warnings);
   }
 
+  /**
+   * Whether the comparison's error is not the model's: the plan was priced for other devices, or
+   * the machine's noise excuses it ({@link RunNoise#excusesComparison}).
+   */
+  public boolean comparisonExcused() {
+    return predictedForAnotherDevice() || (noise.busy() && noise.excusesComparison());
+  }
+
   /** Whether the plan's prediction was made for other devices than the run's (see below). */
   public boolean predictedForAnotherDevice() {
     return otherDevicePrediction(backend, modelName, pipelineDevices, provenance).isPresent();

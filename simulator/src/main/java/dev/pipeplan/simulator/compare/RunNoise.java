@@ -215,6 +215,19 @@ public record RunNoise(
    * own threads (garbage collection, JIT compilation) or the kernel, which every run on the machine
    * pays, so the message says so and does not excuse the comparison.
    */
+  /**
+   * Whether {@link #warning()} puts the comparison's error on the machine rather than the model: a
+   * slow episode, or waiting while other processes held a core or the host stole time; not the wait
+   * for this process's own threads, which every run pays.
+   */
+  public boolean excusesComparison() {
+    if (!waited()) {
+      return unsteady();
+    }
+    boolean others = otherProcessCores < 0 || otherProcessCores >= OTHER_PROCESS_CORES;
+    return others || stealFraction > 0.005;
+  }
+
   public String warning() {
     if (!waited()) {
       return unsteady()

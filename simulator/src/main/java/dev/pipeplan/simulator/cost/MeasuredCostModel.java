@@ -11,9 +11,11 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Stage costs from measured per-layer times: either each layer's own {@link MeasuredTimes} (one
@@ -112,7 +114,7 @@ public final class MeasuredCostModel implements CostModel {
   public static MeasuredCostModel fromProfile(
       ModelSpec model, Profile profile, TrainingSpec training, ClusterSpec cluster) {
     Objects.requireNonNull(profile, "profile");
-    requireSameSequence(model, profile, "the profile");
+    requireFits(model, profile, "the profile");
     return new MeasuredCostModel(model, training, cluster, profile);
   }
 
@@ -121,7 +123,7 @@ public final class MeasuredCostModel implements CostModel {
    * square and everything else with it, so a model planned at another length is refused rather than
    * priced with the wrong times (a profile that does not record its length is taken as it is).
    */
-  public static void requireSameSequence(ModelSpec model, Profile profile, String source) {
+  public static void requireFits(ModelSpec model, Profile profile, String source) {
     int measured = profile.sequenceLength();
     if (measured > 0 && model.sequenceLength() > 0 && measured != model.sequenceLength()) {
       throw new BadInputException(
@@ -136,6 +138,23 @@ public final class MeasuredCostModel implements CostModel {
               + measured
               + ", or profile again with --seq "
               + model.sequenceLength());
+    }
+    Set<String> profiled = new HashSet<>();
+    for (Profile.LayerProfile layer : profile.layers()) {
+      profiled.add(layer.layerName());
+    }
+    for (int i = 0; i < model.layerCount(); i++) {
+      if (!profiled.contains(model.layer(i).name())) {
+        throw new BadInputException(
+            source
+                + " (a profile of model '"
+                + profile.modelName()
+                + "') has no layer '"
+                + model.layer(i).name()
+                + "' of model '"
+                + model.name()
+                + "'. Maybe profile this model again.");
+      }
     }
   }
 

@@ -31,12 +31,15 @@ class RunNoiseTest {
         .startsWith("the machine was busy: 1.9 of 2 cores taken by other processes")
         .contains("50% more wall time than CPU time")
         .endsWith("the comparison is not a model error");
+    assertThat(busy.excusesComparison()).isTrue();
   }
 
   @Test
   void aWaitWithNoOtherProcessIsNotCalledTheMachines() {
     RunNoise own = noise(100, 100, 130, 100, 0.0);
     assertThat(own.busy()).isTrue();
+    // every run on the machine pays this wait: the report does not call the error the machine's
+    assertThat(own.excusesComparison()).isFalse();
     assertThat(own.warning())
         .startsWith("the workers waited for a core")
         .contains("30% more wall time", "0.0 of 2 cores", "garbage collection")
