@@ -1,5 +1,6 @@
 # Megatron-LM arguments for plan of 'four-layers' on 'test-gpu:2x2', written by pipeplan.
 # Layout stages are global virtual stages in order; stage s runs on pipeline rank s mod 2.
+# Note: Megatron-LM runs 1F1B without pipeline-send overlap (validate_args turns overlap_p2p_comm off outside the interleaved schedule), but the plan prices the sends beside the compute; re-plan with --no-pp-comm-overlap to predict what it runs.
 PIPEPLAN_ARGS=(
   --tensor-model-parallel-size 1
   --pipeline-model-parallel-size 2

@@ -495,6 +495,7 @@ public final class Exports {
     }
     optimizerStepNote(plan, ExportTarget.MEGATRON)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().optimizerSharding().shardsParameters()) {
       b.append(
           "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
@@ -573,6 +574,9 @@ public final class Exports {
     if (plan.parallelism().tp() > 1 && plan.training().tensorParallelOverlap()) {
       b.append("  --tp-comm-overlap\n");
     }
+    if (plan.virtualStages() > 1 && plan.training().blockingSends()) {
+      b.append("  --no-overlap-p2p-communication\n");
+    }
     b.append(")\n");
     return b.toString();
   }
@@ -612,7 +616,40 @@ public final class Exports {
     };
   }
 
+  /**
+   * Megatron-LM overlaps pipeline sends only in its interleaved schedule ({@code validate_args} at
+   * {@link #MEGATRON_COMMIT} turns {@code overlap_p2p_comm} off for the plain one): a one-chunk
+   * plan priced with sends beside the compute will run with blocking sends.
+   */
+  private static Optional<String> megatronPipelineSendsNote(Plan plan) {
+    if (plan.virtualStages() > 1
+        || plan.parallelism().pp() == 1
+        || plan.training().blockingSends()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "Megatron-LM runs 1F1B without pipeline-send overlap (validate_args turns"
+            + " overlap_p2p_comm off outside the interleaved schedule), but the plan prices the"
+            + " sends beside the compute; re-plan with --no-pp-comm-overlap to predict what it"
+            + " runs.");
+  }
+
   private static void refuseWhatMegatronRejects(Plan plan) {
+    if (plan.virtualStages() > 1
+        && plan.training().blockingSends()
+        && plan.parallelism().pp() <= 2) {
+      // validate_args: interleaving without p2p overlap needs pp > 2, "to avoid having multiple
+      // p2p sends and recvs between same 2 ranks per communication batch"
+      throw new BadInputException(
+          "the plan interleaves "
+              + plan.virtualStages()
+              + " chunks over pp = "
+              + plan.parallelism().pp()
+              + " with blocking pipeline sends (--no-pp-comm-overlap), which Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ", validate_args) allows only with pp > 2. Maybe re-plan with a larger --pp or"
+              + " without --no-pp-comm-overlap to export to Megatron-LM.");
+    }
     if (plan.training().gradientAccumulation() == GradientAccumulation.FP32_CAST_ADD
         && (plan.training().dtype() == DType.BF16 || plan.training().dtype() == DType.FP16)) {
       throw new BadInputException(
@@ -825,6 +862,7 @@ public final class Exports {
     }
     deepspeedAccumulationNote(plan.training(), zeroStage)
         .ifPresent(n -> root.put("gradient_accumulation", n));
+    deepspeedCommunicationNote(plan).ifPresent(n -> root.put("communication", n));
     optimizerStepNote(plan, ExportTarget.DEEPSPEED).ifPresent(n -> root.put("optimizer_step", n));
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
@@ -856,14 +894,40 @@ public final class Exports {
     List<String> notes = new ArrayList<>();
     optimizerStepNote(plan, target).ifPresent(notes::add);
     switch (target) {
+      case MEGATRON -> megatronPipelineSendsNote(plan).ifPresent(notes::add);
       case TORCHTITAN ->
           torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
-      case DEEPSPEED ->
-          deepspeedAccumulationNote(plan.training(), deepspeedZeroStage(plan))
-              .ifPresent(notes::add);
+      case DEEPSPEED -> {
+        deepspeedAccumulationNote(plan.training(), deepspeedZeroStage(plan)).ifPresent(notes::add);
+        deepspeedCommunicationNote(plan).ifPresent(notes::add);
+      }
       default -> {}
     }
     return List.copyOf(notes);
+  }
+
+  /**
+   * DeepSpeed's pipeline engine sends and receives between stages with blocking calls, and reduces
+   * the gradients after the last micro-batch's backward: said when the plan priced either beside
+   * the compute.
+   */
+  private static Optional<String> deepspeedCommunicationNote(Plan plan) {
+    List<String> priced = new ArrayList<>();
+    if (plan.parallelism().pp() > 1 && !plan.training().blockingSends()) {
+      priced.add("the pipeline sends beside the compute");
+    }
+    if (plan.parallelism().dp() > 1 && !plan.training().gradientSyncAfterBackward()) {
+      priced.add("the data-parallel gradient reduction under the backward");
+    }
+    if (priced.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "The plan prices "
+            + String.join(" and ", priced)
+            + ", but DeepSpeed's pipeline engine blocks on its sends and reduces the gradients"
+            + " after the backward; re-plan with --no-pp-comm-overlap --no-dp-comm-overlap to"
+            + " predict what it runs.");
   }
 
   /**

@@ -128,8 +128,12 @@ class ExportsTest {
         PlanFixtures.withTraining(
             base,
             withSharding(base.training(), OptimizerSharding.ZERO1, GradientAccumulation.FUSED));
+    // the accumulation, then the communication DeepSpeed runs blocking
+    assertThat(Exports.notes(zero1, ExportTarget.DEEPSPEED)).hasSize(2);
+    assertThat(Exports.notes(zero1, ExportTarget.DEEPSPEED).get(1))
+        .contains("blocks on its sends and reduces the gradients after the backward");
     assertThat(Exports.notes(zero1, ExportTarget.DEEPSPEED))
-        .singleElement()
+        .first()
         .asString()
         .contains("accumulates 'in-place'")
         .isEqualTo(
@@ -144,7 +148,23 @@ class ExportsTest {
         .asString()
         .startsWith("torchtitan has no ZeRO-1")
         .doesNotContain("\n");
-    assertThat(Exports.notes(base, ExportTarget.MEGATRON)).isEmpty();
+    // Megatron's plain 1F1B blocks on its sends: said unless the plan priced them blocking
+    assertThat(Exports.notes(base, ExportTarget.MEGATRON))
+        .singleElement()
+        .asString()
+        .contains("without pipeline-send overlap");
+    assertThat(
+            Exports.notes(
+                PlanFixtures.withTraining(base, base.training().withBlockingSends(true)),
+                ExportTarget.MEGATRON))
+        .isEmpty();
+    // interleaved with blocking sends: the flag, and Megatron's pp > 2
+    Plan interleaved = PlanFixtures.interleavedPlan();
+    Plan blocking =
+        PlanFixtures.withTraining(interleaved, interleaved.training().withBlockingSends(true));
+    assertThatThrownBy(() -> Exports.megatron(blocking))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("allows only with pp > 2");
   }
 
   @Test
