@@ -292,6 +292,12 @@ public final class Clusters {
       ClusterSpec c = shorthand(preset.get());
       return new ClusterSpec(normalise(arg), c.groups(), c.intraNodeLink(), c.interNodeLink());
     }
+    Matcher deviceShorthand = SHORTHAND.matcher(normalise(arg));
+    if (deviceShorthand.matches() && findDevice(deviceShorthand.group(1)).isPresent()) {
+      // a device's shorthand, even beside a file named like the device (docs/formats.md: presets,
+      // devices and their shorthand come before files)
+      return shorthand(normalise(arg));
+    }
     Matcher resized = FILE_SHORTHAND.matcher(arg);
     if (resized.matches()
         && !Files.exists(pathOrEmpty(arg))
