@@ -161,12 +161,17 @@ public final class PlanFixtures {
 
   /** {@code base} trained as {@code training} states, every other field kept. */
   public static Plan withTraining(Plan base, TrainingSpec training) {
+    return with(base, training, base.parallelism());
+  }
+
+  /** {@code base} trained as {@code training} states over {@code parallelism}, the rest kept. */
+  public static Plan with(Plan base, TrainingSpec training, Parallelism parallelism) {
     return new Plan(
         Plan.FORMAT_VERSION,
         base.model(),
         training,
         base.cluster(),
-        base.parallelism(),
+        parallelism,
         base.microBatchSize(),
         base.microBatchCount(),
         base.scheduleKind(),

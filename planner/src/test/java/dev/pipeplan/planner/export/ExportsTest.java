@@ -93,30 +93,10 @@ class ExportsTest {
     Plan base = PlanFixtures.twoStagePlan();
     TrainingSpec t = base.training();
     Plan tp2 =
-        new Plan(
-            Plan.FORMAT_VERSION,
-            base.model(),
+        PlanFixtures.with(
+            base,
             t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), false),
-            base.cluster(),
-            new Parallelism(base.parallelism().pp(), base.parallelism().dp(), 2),
-            base.microBatchSize(),
-            base.microBatchCount(),
-            base.scheduleKind(),
-            base.virtualStages(),
-            base.groupSize(),
-            base.maxInFlightMicroBatches(),
-            base.partition(),
-            base.stageToDevice(),
-            base.placement(),
-            base.stageCosts(),
-            base.links(),
-            base.predicted(),
-            base.reason(),
-            base.runnersUp(),
-            base.pareto(),
-            base.search(),
-            base.provenance(),
-            false);
+            new Parallelism(base.parallelism().pp(), base.parallelism().dp(), 2));
     assertThat(Exports.torchtitan(tp2)).contains("    p.enable_sequence_parallel = False\n");
     assertThat(Exports.torchtitan(base)).doesNotContain("enable_sequence_parallel");
   }
