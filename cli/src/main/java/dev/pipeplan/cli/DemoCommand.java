@@ -197,6 +197,7 @@ final class DemoCommand implements Callable<Integer> {
     if (seq < 0) {
       throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq);
     }
+    WorkLimits.checkSequenceLength(seq);
   }
 
   private static int largestDivisorAtMost(int n, int limit) {

@@ -556,9 +556,14 @@ final class SimulateCommand implements Callable<Integer> {
       if (parsed.hasMatchedOption(option) && which.test(option)) {
         String name = option.longestName();
         for (String alias : option.names()) {
+          // a negatable option as typed: --no-pp-comm-overlap, not --pp-comm-overlap
+          String negated =
+              option.negatable() && alias.startsWith("--") ? "--no-" + alias.substring(2) : alias;
           for (String arg : parsed.originalArgs()) {
             if (arg.equals(alias) || arg.startsWith(alias + "=")) {
               name = alias;
+            } else if (arg.equals(negated)) {
+              name = negated;
             }
           }
         }

@@ -429,6 +429,11 @@ class HostileCommandLinesTest {
             "--gantt",
             "is also the --timeline output; one would replace the other"));
     c.add(
+        of(
+            "simulate --plan @/plan.json --no-pp-comm-overlap",
+            "--no-pp-comm-overlap does not apply to --plan"));
+    c.add(of("demo --seq 5000000 -o @/demo-seq", "--seq (5000000) is above the limit"));
+    c.add(
         of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --attention x", "x"));
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --optimizer lion", "lion"));
     c.add(
