@@ -75,19 +75,9 @@ public final class MeasuredCostModel implements CostModel {
       for (Profile.LayerProfile layer : profile.layers()) {
         byName.put(layer.layerName(), layer);
       }
+      // fromProfile has checked that every layer of the model is in the profile (requireFits)
       for (int i = 0; i < model.layerCount(); i++) {
-        LayerSpec layer = model.layer(i);
-        Profile.LayerProfile measured = byName.get(layer.name());
-        if (measured == null) {
-          throw new BadInputException(
-              "profile of model '"
-                  + profile.modelName()
-                  + "' has no layer '"
-                  + layer.name()
-                  + "' of model '"
-                  + model.name()
-                  + "'. Maybe profile this model again.");
-        }
+        Profile.LayerProfile measured = byName.get(model.layer(i).name());
         lines[i] =
             new double[] {
               measured.forward().fixedNanos(), measured.forward().perSampleNanos(),
