@@ -9,9 +9,9 @@ import java.util.List;
  * the caller offers (ZB-H1 and ZB-H2 for zb-auto, the repeated building block for the V kinds) that
  * fit the caps; the capped {@link CostAwareListScheduler} under every policy when none fits, and
  * under its plain policy on the V. Each is timed exactly, and the fastest (first on ties) goes
- * through the {@link OrderRefiner}. This is the post-validation made exact: every candidate is
- * checked against the caps and timed with the costs the simulator will use, and one that breaks a
- * cap or deadlocks is never chosen.
+ * through the {@link OrderRefiner} and then {@link WeightPull}. This is the post-validation made
+ * exact: every candidate is checked against the caps and timed with the costs the simulator will
+ * use, and one that breaks a cap or deadlocks is never chosen.
  */
 final class CostAwareSearch {
   /**
@@ -19,6 +19,9 @@ final class CostAwareSearch {
    * small pipelines, part of one over p = 16, m = 64.
    */
   static final long ZB_REFINE_BUDGET_ACTIONS = 2_000_000L;
+
+  /** {@link WeightPull}'s budget, in multiples of the refiner's. */
+  static final long PULL_BUDGET_FACTOR = 20;
 
   /** The V kinds' refiner budget: their block is already close; the refiner trims its ends. */
   static final long V_REFINE_BUDGET_ACTIONS = 250_000L;
@@ -76,6 +79,7 @@ final class CostAwareSearch {
     }
     long budget = Math.min(refineBudgetActions, Math.max(200_000L, 40 * actions));
     new OrderRefiner(problem, budget).refine(best);
+    new WeightPull(problem, PULL_BUDGET_FACTOR * budget).pull(best);
     return best;
   }
 

@@ -137,6 +137,15 @@ final class SplitBackwardProblem {
     return period(orders, deviceEnds);
   }
 
+  /**
+   * When the action {@code code} ended in the iteration {@link #timed} timed last (post-validated:
+   * the last of the back-to-back iterations, on that iteration's clock); -1 before any timing or
+   * when that timing deadlocked before reaching it.
+   */
+  long lastEnd(int code) {
+    return end[code];
+  }
+
   /** The most iterations {@link #period} times before it takes the average of the second half. */
   static final int MAX_PERIOD_ITERATIONS = 16;
 
