@@ -383,12 +383,14 @@ public final class CandidateEvaluator {
       if (!options.postValidates(c.kind())) {
         return List.of();
       }
+      LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism().tp(), c.parallelism().dp());
       Optional<Partition> chain =
           chainBoundPartition(
               problem,
-              layerCosts(c.microBatchSize(), c.parallelism().tp(), c.parallelism().dp())
-                  .chainNanos(),
-              c.microBatchCount());
+              costs.chainNanos(),
+              c.microBatchCount(),
+              costs.actionOverheadNanos(),
+              roundTripsBefore(c, costs));
       return chain.isEmpty() || chain.get().equals(first) || !problem.fits(chain.get())
           ? List.of()
           : List.of(chain.get());
@@ -405,17 +407,23 @@ public final class CandidateEvaluator {
    * device d: the first micro-batch's forward reaches d after the earlier devices' F, d then runs F
    * and I for every micro-batch, and the last input gradient goes back through the earlier devices'
    * I before device 0 can step, so device 0's span is at least {@code sum over j < d of (F_j + I_j)
-   * + m (F_d + I_d)}. The min-max partition of work alone ignores where the chain's F + I sits; a
-   * device late in the pipeline with a heavy forward (an LM head's cross-entropy) lengthens the
-   * period although its total is average.
+   * + m (F_d + I_d)}, each action with its overhead and each boundary with its round trip ({@code
+   * roundTripsBefore}, per stage). The min-max partition of work alone ignores where the chain's F
+   * + I sits; a device late in the pipeline with a heavy forward (an LM head's cross-entropy)
+   * lengthens the period although its total is average.
    */
   static Optional<Partition> chainBoundPartition(
-      PartitionProblem problem, long[] chain, int microBatches) {
+      PartitionProblem problem,
+      long[] chain,
+      int microBatches,
+      long actionOverheadNanos,
+      long[] roundTripsBefore) {
     long[] prefix = new long[chain.length + 1];
     for (int i = 0; i < chain.length; i++) {
       prefix[i + 1] = prefix[i] + chain[i];
     }
     double m = microBatches;
+    double overhead = actionOverheadNanos;
     return MinMaxPartitioner.solve(
         problem,
         (stage, first, end) -> {
@@ -423,10 +431,37 @@ public final class CandidateEvaluator {
             return Long.MAX_VALUE;
           }
           double speed = problem.deviceSpeed(problem.deviceOf(stage));
-          double work = m * problem.stageNanos(stage, first, end);
-          double path = prefix[first] / speed + m * (prefix[end] - prefix[first]) / speed;
+          double work = m * (problem.stageNanos(stage, first, end) + 3 * overhead);
+          double before = prefix[first] / speed + stage * 2 * overhead + roundTripsBefore[stage];
+          double path = before + m * ((prefix[end] - prefix[first]) / speed + 2 * overhead);
           return (long) Math.min(Long.MAX_VALUE / 2.0, Math.max(work, path));
         });
+  }
+
+  /**
+   * Per stage s, the least time micro-batch 0 spends crossing the boundaries before it and its
+   * input gradient crossing them back: the round trip of the smallest tensor any cut passes (a
+   * block's residual stream) over each link between the stages before s, so the chain bound stays a
+   * lower bound whatever the cuts.
+   */
+  private long[] roundTripsBefore(Candidate c, LayerCosts costs) {
+    int[] devices = stageDevices(c);
+    long[] output = costs.outputBytes();
+    long smallest = Long.MAX_VALUE;
+    for (int i = 0; i + 1 < output.length; i++) {
+      if (output[i] > 0) {
+        smallest = Math.min(smallest, output[i]);
+      }
+    }
+    long[] before = new long[devices.length];
+    if (smallest == Long.MAX_VALUE) {
+      return before;
+    }
+    LinkModel links = links(c.parallelism()).toLinkModel();
+    for (int s = 1; s < devices.length; s++) {
+      before[s] = before[s - 1] + 2 * links.transferNanos(devices[s - 1], devices[s], smallest);
+    }
+    return before;
   }
 
   /** The stage costs of a partition, from the cost model. */
