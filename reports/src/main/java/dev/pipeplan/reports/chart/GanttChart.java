@@ -214,7 +214,26 @@ public final class GanttChart {
    */
   public static JFreeChart createPaired(
       Timeline predicted, Timeline measured, String title, int heightPixels) {
+    return createPaired(
+        predicted,
+        measured,
+        Comparison.of(Objects.requireNonNull(predicted, "predicted"), measured),
+        title,
+        heightPixels);
+  }
+
+  /**
+   * The same with the errors of {@code comparison} in the subtitles (a run's comparison over all
+   * its measured iterations, {@link dev.pipeplan.simulator.compare.MeasuredRun#comparison}).
+   */
+  public static JFreeChart createPaired(
+      Timeline predicted,
+      Timeline measured,
+      Comparison comparison,
+      String title,
+      int heightPixels) {
     Objects.requireNonNull(predicted, "predicted");
+    Objects.requireNonNull(comparison, "comparison");
     Objects.requireNonNull(measured, "measured");
     Checks.nonBlank("chart title", title);
     if (predicted.deviceCount() != measured.deviceCount()) {
@@ -234,7 +253,7 @@ public final class GanttChart {
     GanttDataset.Builder bars = GanttDataset.builder();
     addTrack(bars, predicted, 2, 0, "predicted-", Optional.empty());
     addTrack(bars, measured, 2, 1, "measured-", Optional.empty());
-    Comparison c = Comparison.of(predicted, measured);
+    Comparison c = comparison;
     List<String> subtitles = new ArrayList<>();
     subtitles.add(
         String.format(

@@ -129,6 +129,7 @@ public final class HtmlReport {
             GanttChart.createPaired(
                 predicted,
                 measured,
+                comparison.orElseThrow(),
                 "Predicted vs measured: " + predicted.scheduleName(),
                 pairedHeight);
         w.chart(
@@ -455,7 +456,12 @@ public final class HtmlReport {
               + " over "
               + cmp.actions().size()
               + " matched actions"
-              + (cmp.unmatchedActions() == 0 ? "" : ", " + cmp.unmatchedActions() + " unmatched"));
+              + (cmp.unmatchedActions() == 0 ? "" : ", " + cmp.unmatchedActions() + " unmatched")
+              + (c.measuredIterations().size() > 1
+                  ? "; each action's measured duration is its median over the "
+                      + c.measuredIterations().size()
+                      + " measured iterations"
+                  : ""));
       kv(
           "bubble",
           "predicted "

@@ -281,7 +281,8 @@ public final class PlanReport {
         runDetails,
         planJson,
         plan.search().candidatesSimulated(),
-        run.map(MeasuredRun::comparisonExcused).orElse(false));
+        run.map(MeasuredRun::comparisonExcused).orElse(false),
+        run.map(MeasuredRun::iterations).orElse(List.of()));
   }
 
   /**

@@ -31,6 +31,9 @@ import java.util.Optional;
  *     searchPoints} are the ones the plan kept (0: not known)
  * @param comparisonExcused whether the measured run's error is not the cost model's (a busy
  *     machine, a prediction for another device: the run's warnings say which)
+ * @param measuredIterations every measured iteration of the run, {@code measured} among them: the
+ *     comparison takes each action's duration as the median over them (empty: {@code measured}'s
+ *     own)
  */
 public record ReportContent(
     String title,
@@ -45,7 +48,8 @@ public record ReportContent(
     List<Row> runDetails,
     String planJson,
     long simulatedCandidates,
-    boolean comparisonExcused) {
+    boolean comparisonExcused,
+    List<Timeline> measuredIterations) {
 
   public ReportContent {
     Checks.nonBlank("report title", title);
@@ -76,6 +80,8 @@ public record ReportContent(
     runDetails = List.copyOf(Objects.requireNonNull(runDetails, "runDetails"));
     planJson = Objects.requireNonNullElse(planJson, "");
     Checks.nonNegative("simulatedCandidates", simulatedCandidates);
+    measuredIterations =
+        List.copyOf(Objects.requireNonNull(measuredIterations, "measuredIterations"));
   }
 
   /** A report whose comparison, if any, has nothing against it. */
@@ -105,7 +111,8 @@ public record ReportContent(
         runDetails,
         planJson,
         simulatedCandidates,
-        false);
+        false,
+        List.of());
   }
 
   /**
@@ -113,7 +120,7 @@ public record ReportContent(
    * timeline.
    */
   public Optional<Comparison> comparison() {
-    return measured.map(m -> Comparison.of(predicted, m));
+    return measured.map(m -> Comparison.of(predicted, m, measuredIterations));
   }
 
   /**

@@ -89,7 +89,8 @@ class HtmlReportTest {
             plain.runDetails(),
             plain.planJson(),
             plain.simulatedCandidates(),
-            true);
+            true,
+            List.of());
     HtmlReport.write(warned, dir.resolve("warned"));
     assertThat(Files.readString(dir.resolve("warned/index.html")))
         .containsPattern(

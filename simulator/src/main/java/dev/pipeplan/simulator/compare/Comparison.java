@@ -83,11 +83,38 @@ public record Comparison(
 
   /** Compares a predicted timeline with a measured one of the same schedule. */
   public static Comparison of(Timeline predicted, Timeline measured) {
+    return of(predicted, measured, List.of(measured));
+  }
+
+  /**
+   * Compares a predicted timeline with measured iterations of the same schedule: the iteration time
+   * and each action's start are {@code measured}'s (the representative iteration), each action's
+   * measured duration is the median of its durations over {@code repeats} (every measured
+   * iteration, {@code measured} among them), so that one action's jitter in one iteration does not
+   * count as the model's error. With {@code repeats} holding only {@code measured}, the durations
+   * are its own.
+   */
+  public static Comparison of(Timeline predicted, Timeline measured, List<Timeline> repeats) {
     Objects.requireNonNull(predicted, "predicted");
     Objects.requireNonNull(measured, "measured");
+    Objects.requireNonNull(repeats, "repeats");
     Map<String, TimedAction> measuredByKey = new TreeMap<>();
     for (TimedAction a : measured.actions()) {
       measuredByKey.put(key(a), a);
+    }
+    // Per action: its durations in the repeats, the count in the last slot.
+    List<Timeline> all = repeats.isEmpty() ? List.of(measured) : repeats;
+    Map<String, long[]> durations = new TreeMap<>();
+    for (Timeline repeat : all) {
+      for (TimedAction a : repeat.actions()) {
+        String k = key(a);
+        if (measuredByKey.containsKey(k)) {
+          long[] list = durations.computeIfAbsent(k, x -> new long[all.size() + 1]);
+          if (list[all.size()] < all.size()) {
+            list[(int) list[all.size()]++] = a.durationNanos();
+          }
+        }
+      }
     }
     List<TimedAction> predictedSorted = new ArrayList<>(predicted.actions());
     predictedSorted.sort(
@@ -106,7 +133,7 @@ public record Comparison(
         unmatched++;
         continue;
       }
-      long measuredNanos = m.durationNanos();
+      long measuredNanos = median(durations.get(key(p)), m.durationNanos());
       double error = (p.durationNanos() - (double) measuredNanos) / Math.max(1L, measuredNanos);
       matched.add(
           new ActionComparison(
@@ -184,6 +211,20 @@ public record Comparison(
       }
     }
     return 1.0;
+  }
+
+  /**
+   * The median of the first {@code values[values.length - 1]} values (the mean of the middle two
+   * for an even count, rounded down); {@code fallback} when there are none.
+   */
+  private static long median(long[] values, long fallback) {
+    if (values == null || values[values.length - 1] == 0) {
+      return fallback;
+    }
+    int n = (int) values[values.length - 1];
+    long[] sorted = java.util.Arrays.copyOf(values, n);
+    java.util.Arrays.sort(sorted);
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   /** Nearest-rank percentile of sorted values; 0 for none. */

@@ -53,11 +53,14 @@ public final class ComparisonText {
     out.add(
         String.format(
             Locale.ROOT,
-            "per-action error median %.1f%%, p90 %.1f%% (%d actions matched%s)",
+            "per-action error median %.1f%%, p90 %.1f%% (%d actions matched%s; each action's"
+                + " duration the median over the %d measured iteration%s)",
             100 * c.medianActionError(),
             100 * c.p90ActionError(),
             c.actions().size(),
-            c.unmatchedActions() == 0 ? "" : ", " + c.unmatchedActions() + " unmatched"));
+            c.unmatchedActions() == 0 ? "" : ", " + c.unmatchedActions() + " unmatched",
+            run.iterations().size(),
+            run.iterations().size() == 1 ? "" : "s"));
     run.cpuComparison()
         .ifPresent(
             cpu ->

@@ -335,25 +335,28 @@ public record MeasuredRun(
     if (actionCpuNanos.isEmpty()) {
       return java.util.Optional.empty();
     }
-    Timeline wall = representative();
-    List<Long> cpu = actionCpuNanos.get(representativeIteration);
-    List<dev.pipeplan.simulator.timeline.TimedAction> actions = new java.util.ArrayList<>();
-    for (int i = 0; i < wall.actions().size(); i++) {
-      dev.pipeplan.simulator.timeline.TimedAction a = wall.actions().get(i);
-      actions.add(
-          new dev.pipeplan.simulator.timeline.TimedAction(
-              a.device(), a.action(), a.startNanos(), a.startNanos() + cpu.get(i)));
+    List<Timeline> cpuTimed = new ArrayList<>();
+    for (int k = 0; k < iterations.size(); k++) {
+      Timeline wall = iterations.get(k);
+      List<Long> cpu = actionCpuNanos.get(k);
+      List<dev.pipeplan.simulator.timeline.TimedAction> actions = new ArrayList<>();
+      for (int i = 0; i < wall.actions().size(); i++) {
+        dev.pipeplan.simulator.timeline.TimedAction a = wall.actions().get(i);
+        actions.add(
+            new dev.pipeplan.simulator.timeline.TimedAction(
+                a.device(), a.action(), a.startNanos(), a.startNanos() + cpu.get(i)));
+      }
+      cpuTimed.add(
+          new Timeline(
+              Timeline.MEASURED,
+              wall.scheduleName(),
+              wall.deviceCount(),
+              actions,
+              List.of(),
+              List.of()));
     }
     return java.util.Optional.of(
-        Comparison.of(
-            predicted,
-            new Timeline(
-                Timeline.MEASURED,
-                wall.scheduleName(),
-                wall.deviceCount(),
-                actions,
-                List.of(),
-                List.of())));
+        Comparison.of(predicted, cpuTimed.get(representativeIteration), cpuTimed));
   }
 
   /** The bootstrap interval of the iteration error; empty with fewer than 5 measured iterations. */
@@ -374,9 +377,13 @@ public record MeasuredRun(
     return representativeIteration + 1;
   }
 
-  /** The predicted timeline against the representative measured one. */
+  /**
+   * The predicted timeline against the measured iterations: the iteration time and each action's
+   * start from the representative one, each action's duration the median over every measured
+   * iteration ({@link Comparison#of(Timeline, Timeline, List)}).
+   */
   public Comparison comparison() {
-    return Comparison.of(predicted, representative());
+    return Comparison.of(predicted, representative(), iterations);
   }
 
   /**

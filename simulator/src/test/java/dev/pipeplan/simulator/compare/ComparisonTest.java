@@ -66,6 +66,42 @@ class ComparisonTest {
   }
 
   @Test
+  void eachActionsDurationIsItsMedianOverTheRepeatsAndTheIterationTheRepresentatives() {
+    // three iterations as predicted but for one jittered action in each of two of them (the
+    // representative's F of stage 1 ran 300 ns long); the median of each action is the prediction
+    Timeline representative =
+        timeline(
+            Timeline.MEASURED,
+            at(0, ActionType.F, 0, 0, 0, 100),
+            at(1, ActionType.F, 1, 0, 100, 400),
+            at(1, ActionType.B, 1, 0, 400, 600),
+            at(0, ActionType.B, 0, 0, 600, 800));
+    Timeline other =
+        timeline(
+            Timeline.MEASURED,
+            at(0, ActionType.F, 0, 0, 0, 100),
+            at(1, ActionType.F, 1, 0, 100, 200),
+            at(1, ActionType.B, 1, 0, 200, 400),
+            at(0, ActionType.B, 0, 0, 400, 700));
+    Comparison alone = Comparison.of(predicted(), representative);
+    assertThat(alone.p90ActionError()).isCloseTo(2 / 3.0, within(1e-12));
+    Comparison c =
+        Comparison.of(predicted(), representative, List.of(other, representative, predicted()));
+    assertThat(c.medianActionError()).isZero();
+    assertThat(c.p90ActionError()).isZero();
+    assertThat(c.actions())
+        .extracting(Comparison.ActionComparison::measuredNanos)
+        .containsExactly(100L, 200L, 100L, 200L);
+    // the iteration and the starts stay the representative's
+    assertThat(c.measuredIterationNanos()).isEqualTo(800);
+    assertThat(c.iterationError()).isCloseTo((600 - 800) / 800.0, within(1e-12));
+    assertThat(c.actions().get(3).measuredStartNanos()).isEqualTo(400);
+    // two repeats: the mean of the middle two (device 1's F: 300 and 100)
+    Comparison two = Comparison.of(predicted(), representative, List.of(representative, other));
+    assertThat(two.actions().get(2).measuredNanos()).isEqualTo(200);
+  }
+
+  @Test
   void actionsInOnlyOneTimelineAreCountedAsUnmatched() {
     Timeline measured =
         timeline(
