@@ -102,17 +102,13 @@ public record Comparison(
     for (TimedAction a : measured.actions()) {
       measuredByKey.put(key(a), a);
     }
-    // Per action: its durations in the repeats, the count in the last slot.
-    List<Timeline> all = repeats.isEmpty() ? List.of(measured) : repeats;
-    Map<String, long[]> durations = new TreeMap<>();
-    for (Timeline repeat : all) {
+    // Per action of the representative iteration: its durations in the repeats.
+    Map<String, List<Long>> durations = new TreeMap<>();
+    for (Timeline repeat : repeats.isEmpty() ? List.of(measured) : repeats) {
       for (TimedAction a : repeat.actions()) {
         String k = key(a);
         if (measuredByKey.containsKey(k)) {
-          long[] list = durations.computeIfAbsent(k, x -> new long[all.size() + 1]);
-          if (list[all.size()] < all.size()) {
-            list[(int) list[all.size()]++] = a.durationNanos();
-          }
+          durations.computeIfAbsent(k, x -> new ArrayList<>()).add(a.durationNanos());
         }
       }
     }
@@ -214,16 +210,15 @@ public record Comparison(
   }
 
   /**
-   * The median of the first {@code values[values.length - 1]} values (the mean of the middle two
-   * for an even count, rounded down); {@code fallback} when there are none.
+   * The median of {@code values} (the mean of the middle two for an even count, rounded down);
+   * {@code fallback} when there are none.
    */
-  private static long median(long[] values, long fallback) {
-    if (values == null || values[values.length - 1] == 0) {
+  private static long median(List<Long> values, long fallback) {
+    if (values == null || values.isEmpty()) {
       return fallback;
     }
-    int n = (int) values[values.length - 1];
-    long[] sorted = java.util.Arrays.copyOf(values, n);
-    java.util.Arrays.sort(sorted);
+    long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+    int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 

@@ -9,11 +9,13 @@ package dev.pipeplan.simulator.schedule.generate;
  * overrun pays depends on the whole pipeline (the delayed I reaches the devices before it, which
  * may have W's of their own to absorb it), so each candidate is timed exactly: the first tail W of
  * a device is moved before each of its F's and I's that started after an idle gap, back to the I of
- * its own micro-batch, and the best move (makespan, then the devices' summed finishing times, as
- * the refiner ranks) is kept. {@link OrderRefiner}'s moves reach {@link OrderRefiner#WEIGHT_REACH}
- * places; these reach across the drain. Moving a W earlier frees its activations earlier, so the
- * in-flight caps hold. Deterministic: devices in order, gaps from the latest back. Stops after a
- * pass without improvement or when its work budget (timed actions) is spent.
+ * its own micro-batch, the stage's W's are numbered again in micro-batch order (they take the same
+ * time, so the timing is the move's), and the best move (makespan, then the devices' summed
+ * finishing times, as the refiner ranks) is kept. {@link OrderRefiner}'s moves reach {@link
+ * OrderRefiner#WEIGHT_REACH} places; these reach across the drain. Moving a W earlier frees its
+ * activations earlier, so the in-flight caps hold. Deterministic: devices in order, gaps from the
+ * latest back. Stops after a pass without improvement or when its work budget (timed actions) is
+ * spent.
  */
 final class WeightPull {
   private final SplitBackwardProblem problem;
@@ -47,6 +49,7 @@ final class WeightPull {
         }
         // The gaps as the best order times them.
         problem.timed(orders, null);
+        spent += actions;
         boolean[] afterGap = gaps(order, from);
         int weight = order[from];
         int bestTo = -1;
