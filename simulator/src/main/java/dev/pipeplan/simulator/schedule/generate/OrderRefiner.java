@@ -1,5 +1,7 @@
 package dev.pipeplan.simulator.schedule.generate;
 
+import java.util.Arrays;
+
 /**
  * The improving half of the zero-bubble heuristic: a deterministic local search over device orders
  * that the paper leaves to its ILP. A move swaps two neighbouring actions of one device, or moves a
@@ -35,7 +37,7 @@ final class OrderRefiner {
       actions += o.length;
     }
     bestMakespan = problem.timed(orders, deviceEnds);
-    bestSum = sum(deviceEnds);
+    bestSum = Arrays.stream(deviceEnds).sum();
     long bound = problem.lowerBound();
     boolean improved = bestMakespan > bound;
     while (improved && spent + actions <= budgetActions) {
@@ -84,7 +86,7 @@ final class OrderRefiner {
     spent += actions;
     long makespan = problem.timed(orders, deviceEnds);
     if (makespan != SplitBackwardProblem.DEADLOCK) {
-      long sum = sum(deviceEnds);
+      long sum = Arrays.stream(deviceEnds).sum();
       if (makespan < bestMakespan || (makespan == bestMakespan && sum < bestSum)) {
         bestMakespan = makespan;
         bestSum = sum;
@@ -170,13 +172,5 @@ final class OrderRefiner {
       level += type == SplitBackwardProblem.F ? 1 : type == SplitBackwardProblem.W ? -1 : 0;
     }
     return level;
-  }
-
-  private static long sum(long[] values) {
-    long total = 0;
-    for (long v : values) {
-      total += v;
-    }
-    return total;
   }
 }

@@ -1,5 +1,7 @@
 package dev.pipeplan.simulator.schedule.generate;
 
+import java.util.Arrays;
+
 /**
  * The second improving pass of the zero-bubble search, after {@link OrderRefiner}: it pulls weight
  * gradients (W's) out of each device's tail (the W's after its last F or I) into the waits of its
@@ -36,7 +38,7 @@ final class WeightPull {
       actions += order.length;
     }
     long best = problem.timed(orders, deviceEnds);
-    long bestSum = sum(deviceEnds);
+    long bestSum = Arrays.stream(deviceEnds).sum();
     long bound = problem.lowerBound();
     boolean improved = best > bound;
     while (improved) {
@@ -70,7 +72,7 @@ final class WeightPull {
           spent += actions;
           long makespan = problem.timed(orders, deviceEnds);
           if (makespan != SplitBackwardProblem.DEADLOCK) {
-            long total = sum(deviceEnds);
+            long total = Arrays.stream(deviceEnds).sum();
             if (makespan < best || (makespan == best && total < bestSum)) {
               best = makespan;
               bestSum = total;
@@ -147,13 +149,5 @@ final class WeightPull {
         order[k] = problem.code(SplitBackwardProblem.W, stage, next++);
       }
     }
-  }
-
-  private static long sum(long[] values) {
-    long total = 0;
-    for (long v : values) {
-      total += v;
-    }
-    return total;
   }
 }
