@@ -659,6 +659,21 @@ public final class Exports {
               + " hook. Maybe re-plan with --grad-accumulation fused (Megatron's default) or"
               + " fp32-add (--no-gradient-accumulation-fusion) to export to Megatron-LM.");
     }
+    if (plan.training().gradientAllReduce()
+        && plan.training().optimizerSharding().shardsState()
+        && !plan.training().optimizerSharding().shardsParameters()
+        && plan.parallelism().dp() > 1) {
+      // Megatron's distributed optimizer reduce-scatters the gradient buffer into each rank's
+      // shard (param_and_grad_buffer: reduce_scatter_tensor with use_distributed_optimizer); it
+      // has no flag to all-reduce them and step a shard, as DeepSpeed's bf16 optimizer does.
+      throw new BadInputException(
+          "the plan all-reduces the gradients over dp = "
+              + plan.parallelism().dp()
+              + " with the optimizer state sharded (gradientAllReduce, --dp-all-reduce: DeepSpeed's"
+              + " bf16 optimizer), but Megatron-LM's distributed optimizer reduce-scatters them"
+              + " into each rank's shard and has no flag to all-reduce. Maybe re-plan without"
+              + " --dp-all-reduce to export to Megatron-LM, or export this plan to DeepSpeed.");
+    }
     if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
       // validate_args asserts not (cross_entropy_loss_fusion and cross_entropy_fusion_impl ==
       // 'te'): "disabled due to stability issues". Its 'native' fusion upcasts the logits to fp32

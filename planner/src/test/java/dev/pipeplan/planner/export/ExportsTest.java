@@ -193,6 +193,33 @@ class ExportsTest {
   }
 
   @Test
+  void megatronRefusesAnAllReduceBesideItsDistributedOptimizer() {
+    Plan base = PlanFixtures.twoStagePlan();
+    assertThat(base.parallelism().dp()).isEqualTo(2);
+    TrainingSpec zero1 =
+        base.training()
+            .withMemoryModes(
+                base.training().recompute(),
+                base.training().attention(),
+                OptimizerSharding.ZERO1,
+                base.training().sequenceParallel());
+    assertThat(Exports.megatron(PlanFixtures.withTraining(base, zero1)))
+        .contains("  --use-distributed-optimizer\n");
+    assertThatThrownBy(
+            () ->
+                Exports.megatron(
+                    PlanFixtures.withTraining(base, zero1.withGradientAllReduce(true))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("dp = 2")
+        .hasMessageContaining("reduce-scatters")
+        .hasMessageContaining("Maybe re-plan without --dp-all-reduce");
+    // at dp = 1 nothing is reduced: the same plan exports
+    Plan single =
+        PlanFixtures.with(base, zero1.withGradientAllReduce(true), Parallelism.of(2, 1, 1));
+    assertThat(Exports.megatron(single)).contains("--use-distributed-optimizer");
+  }
+
+  @Test
   void megatronRefusesTheTransformerEngineCrossEntropyItNoLongerAccepts() {
     Plan base = PlanFixtures.interleavedPlan();
     assertThat(Exports.megatron(base)).doesNotContain("--cross-entropy");
