@@ -37,6 +37,10 @@ def apply_pipeplan_plan(config):
         ["layers.1", "norm", "lm_head"],
     ]
     t = config.training
+    # bf16 compute over fp32 weights, gradients and optimizer state
+    t.dtype = "float32"
+    t.mixed_precision_param = "bfloat16"
+    t.mixed_precision_reduce = "float32"
     t.max_context_length = 128
     # b = 2 sequences per micro-batch, global batch 16 sequences
     t.num_tokens_per_microbatch_per_dp_rank = 256

@@ -183,6 +183,7 @@ public final class Exports {
    * sources, see {@code docs/formats.md}, "Exports".
    */
   static String torchtitan(Plan plan) {
+    refuseWhatTorchtitanCannotTrain(plan);
     Parallelism par = plan.parallelism();
     String scheduleName = torchtitanScheduleName(plan);
     StringBuilder b = new StringBuilder();
@@ -229,6 +230,8 @@ public final class Exports {
     optimizerStepNote(plan, ExportTarget.TORCHTITAN)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    torchtitanReductionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    torchtitanPrecisionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().recompute() == Recompute.SELECTIVE) {
       b.append(
           "# Note: torchtitan's SelectiveAC is a per-op policy (it saves the matmul and attention\n"
@@ -284,9 +287,21 @@ public final class Exports {
       b.append("],\n");
     }
     b.append("    ]\n");
+    b.append("    t = config.training\n");
+    // TrainingConfig (b5bcd76): the model is always wrapped by fully_shard, whose
+    // MixedPrecisionPolicy casts the fp32 parameters to mixed_precision_param for the compute and
+    // reduces the gradients in mixed_precision_reduce (float32 only).
+    if (plan.training().dtype() == DType.BF16 || plan.training().dtype() == DType.FP16) {
+      b.append("    # bf16 compute over fp32 weights, gradients and optimizer state\n");
+      b.append("    t.dtype = \"float32\"\n");
+      b.append("    t.mixed_precision_param = \"bfloat16\"\n");
+      b.append("    t.mixed_precision_reduce = \"float32\"\n");
+    } else {
+      b.append("    t.dtype = \"float32\"\n");
+      b.append("    t.mixed_precision_param = \"float32\"\n");
+    }
     int seq = plan.training().sequenceLength();
     if (seq > 0) {
-      b.append("    t = config.training\n");
       b.append("    t.max_context_length = ").append(seq).append('\n');
       b.append("    # b = ")
           .append(plan.microBatchSize())
@@ -369,6 +384,52 @@ public final class Exports {
    * data parallelism is DDP, FSDP or both), so a ZeRO-1 plan gets FSDP without resharding after the
    * forward, ZeRO-2, whose gradients are sharded too. Empty for every other plan.
    */
+  /**
+   * torchtitan computes in bf16 or fp32 ({@code TrainingConfig.mixed_precision_param}); pipeplan's
+   * fp8 dtype (the whole model in fp8) has no setting there.
+   */
+  private static void refuseWhatTorchtitanCannotTrain(Plan plan) {
+    if (plan.training().dtype() == DType.FP8) {
+      throw new BadInputException(
+          "the plan trains in fp8, but torchtitan computes in bfloat16 or float32"
+              + " (TrainingConfig.mixed_precision_param; its float8 training is a model converter"
+              + " over bf16 compute, which pipeplan's fp8 dtype does not say). Maybe re-plan the"
+              + " model in bf16 to export it to torchtitan.");
+    }
+  }
+
+  /**
+   * torchtitan has no fp16 compute: an fp16 plan is written as bf16, which has the same sizes and
+   * tensor-core rate, so the prediction holds but for fp16's loss-scaling casts in the optimizer
+   * step, which bf16 does not run.
+   */
+  private static Optional<String> torchtitanPrecisionNote(Plan plan) {
+    if (plan.training().dtype() != DType.FP16) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "torchtitan has no fp16 compute (mixed_precision_param is bfloat16 or float32): this\n"
+            + "# writes bfloat16, with the same 16-bit sizes and tensor-core rate as the plan's\n"
+            + "# fp16; the plan's optimizer step also priced fp16's loss-scaling casts, which bf16\n"
+            + "# does not run, so torchtitan's step is slightly shorter.");
+  }
+
+  /**
+   * torchtitan reduces (and, under FSDP, keeps) the gradients in fp32 ({@code
+   * mixed_precision_reduce}); said when the plan priced 16-bit gradients (accumulated in place).
+   */
+  private static Optional<String> torchtitanReductionNote(Plan plan) {
+    TrainingSpec t = plan.training();
+    if (t.gradientAccumulation() != GradientAccumulation.IN_PLACE || t.dtype() == DType.FP32) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "torchtitan reduces the gradients in float32 (mixed_precision_reduce); the plan priced\n"
+            + "# them kept and reduced in the training dtype (--grad-accumulation in-place), so\n"
+            + "# its gradient memory and data-parallel time do not hold for it. Re-plan with\n"
+            + "# --grad-accumulation fused or fp32-add for the prediction of what torchtitan runs.");
+  }
+
   private static Optional<String> torchtitanShardingNote(Plan plan) {
     if (plan.training().optimizerSharding() != OptimizerSharding.ZERO1
         || plan.parallelism().dp() == 1) {
@@ -910,8 +971,11 @@ public final class Exports {
     optimizerStepNote(plan, target).ifPresent(notes::add);
     switch (target) {
       case MEGATRON -> megatronPipelineSendsNote(plan).ifPresent(notes::add);
-      case TORCHTITAN ->
-          torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+      case TORCHTITAN -> {
+        torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+        torchtitanReductionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+        torchtitanPrecisionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+      }
       case DEEPSPEED -> {
         deepspeedAccumulationNote(plan.training(), deepspeedZeroStage(plan)).ifPresent(notes::add);
         deepspeedCommunicationNote(plan).ifPresent(notes::add);

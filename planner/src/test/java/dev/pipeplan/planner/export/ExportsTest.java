@@ -531,6 +531,55 @@ class ExportsTest {
   }
 
   @Test
+  void torchtitanComputesInThePlansPrecisionAndRefusesWhatItCannot() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    assertThat(t.dtype()).isEqualTo(DType.BF16);
+    assertThat(Exports.torchtitan(base))
+        .contains(
+            "    t.dtype = \"float32\"\n"
+                + "    t.mixed_precision_param = \"bfloat16\"\n"
+                + "    t.mixed_precision_reduce = \"float32\"\n")
+        .doesNotContain("# Note: torchtitan reduces");
+    java.util.function.Function<DType, Plan> in =
+        dtype ->
+            PlanFixtures.withTraining(
+                base,
+                new TrainingSpec(
+                    t.globalBatch(),
+                    t.sequenceLength(),
+                    dtype,
+                    t.optimizer(),
+                    t.recompute(),
+                    t.attention(),
+                    t.optimizerSharding(),
+                    t.sequenceParallel(),
+                    t.tensorParallelOverlap(),
+                    t.blockingSends(),
+                    t.gradientSyncAfterBackward(),
+                    t.gradientAllReduce(),
+                    GradientAccumulation.FUSED));
+    assertThat(Exports.torchtitan(in.apply(DType.FP32)))
+        .contains("    t.mixed_precision_param = \"float32\"\n")
+        .doesNotContain("bfloat16", "mixed_precision_reduce");
+    // fp16: torchtitan has none; bf16 has the same sizes and rate, said in a note
+    assertThat(Exports.torchtitan(in.apply(DType.FP16)))
+        .contains("    t.mixed_precision_param = \"bfloat16\"\n", "# Note: torchtitan has no fp16");
+    assertThat(Exports.notes(in.apply(DType.FP16), ExportTarget.TORCHTITAN))
+        .anyMatch(n -> n.startsWith("torchtitan has no fp16 compute"));
+    assertThatThrownBy(() -> Exports.torchtitan(in.apply(DType.FP8)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("the plan trains in fp8")
+        .hasMessageContaining("Maybe re-plan the model in bf16");
+    // 16-bit gradients priced, fp32 reductions run: said in the file and on the command line
+    Plan inPlace =
+        PlanFixtures.withTraining(base, t.withGradientAccumulation(GradientAccumulation.IN_PLACE));
+    assertThat(Exports.torchtitan(inPlace)).contains("# Note: torchtitan reduces the gradients");
+    assertThat(Exports.notes(inPlace, ExportTarget.TORCHTITAN))
+        .anyMatch(n -> n.startsWith("torchtitan reduces the gradients in float32"));
+  }
+
+  @Test
   void torchtitanShardsAndCheckpointsAsThePlanPriced() {
     Plan base = PlanFixtures.twoStagePlan();
     TrainingSpec t = base.training();
