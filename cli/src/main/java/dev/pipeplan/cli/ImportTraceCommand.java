@@ -8,6 +8,7 @@ import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.Comparison;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.TimelineJson;
 import dev.pipeplan.simulator.timeline.TimelineValidator;
@@ -17,9 +18,13 @@ import dev.pipeplan.simulator.traceimport.TraceImport;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -108,15 +113,35 @@ final class ImportTraceCommand implements Callable<Integer> {
             .toRun(PlanPrediction.predict(plan).timeline(), shape)
             .withProvenance(plan.provenance())
             .withSequenceLength(plan.training().sequenceLength());
-    List<String> problems =
-        TimelineValidator.problems(
-            PlanPrediction.schedule(plan),
-            trace.representative(),
-            TimelineValidator.Expectations.measured(CLOCK_TOLERANCE_NANOS));
-    PrintWriter err = spec.commandLine().getErr();
-    for (String problem : problems) {
-      err.println("warning: the trace is not a run of the plan's schedule: " + problem);
+    // Every iteration, since the comparison takes each action's median over all of them; a problem
+    // found in several is said once, with the iterations (numbered from 1) it was found in.
+    Map<String, List<Integer>> problems = new LinkedHashMap<>();
+    Schedule schedule = PlanPrediction.schedule(plan);
+    for (int k = 0; k < trace.iterations().size(); k++) {
+      for (String problem :
+          TimelineValidator.problems(
+              schedule,
+              trace.iterations().get(k),
+              TimelineValidator.Expectations.measured(CLOCK_TOLERANCE_NANOS))) {
+        problems.computeIfAbsent(problem, x -> new ArrayList<>()).add(k + 1);
+      }
     }
+    PrintWriter err = spec.commandLine().getErr();
+    int count = trace.iterations().size();
+    problems.forEach(
+        (problem, iterations) ->
+            err.println(
+                "warning: the trace is not a run of the plan's schedule ("
+                    + (iterations.size() == count
+                        ? (count == 1 ? "its iteration" : "all " + count + " iterations")
+                        : (iterations.size() == 1 ? "iteration " : "iterations ")
+                            + iterations.stream()
+                                .map(String::valueOf)
+                                .collect(Collectors.joining(", "))
+                            + " of "
+                            + count)
+                    + "): "
+                    + problem));
     RunJson.write(output, run);
     target.announceCreated(out);
     Comparison c = run.comparison();

@@ -14,6 +14,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,23 +55,40 @@ class ImportTraceCommandTest {
    * Launcher traces of each rank whose every action takes {@code scale} times its predicted time.
    */
   private static void writeTraces(Plan plan, Path folder, double scale) throws Exception {
+    writeTraces(plan, folder, scale, 1, -1);
+  }
+
+  /**
+   * The same over {@code iterations} iterations; in iteration {@code swapped} (from 1; none when
+   * out of range) rank 0 runs its first two actions in the other order.
+   */
+  private static void writeTraces(Plan plan, Path folder, double scale, int iterations, int swapped)
+      throws Exception {
     Files.createDirectories(folder);
     Timeline predicted = PlanPrediction.predict(plan).timeline();
     for (int rank = 0; rank < plan.parallelism().pp(); rank++) {
-      StringBuilder actions = new StringBuilder();
-      for (TimedAction a : predicted.actions()) {
-        if (a.device() != rank) {
-          continue;
+      StringBuilder all = new StringBuilder();
+      for (int k = 1; k <= iterations; k++) {
+        List<TimedAction> mine = new ArrayList<>();
+        for (TimedAction a : predicted.actions()) {
+          if (a.device() == rank) {
+            mine.add(a);
+          }
         }
-        actions
-            .append(actions.length() == 0 ? "" : ", ")
-            .append("{\"action\": \"")
-            .append(a.action())
-            .append("\", \"startNanos\": ")
-            .append(Math.round(a.startNanos() * scale))
-            .append(", \"endNanos\": ")
-            .append(Math.round(a.endNanos() * scale))
-            .append('}');
+        if (k == swapped && rank == 0) {
+          TimedAction first = mine.get(0);
+          TimedAction second = mine.get(1);
+          mine.set(0, new TimedAction(0, second.action(), first.startNanos(), first.endNanos()));
+          mine.set(1, new TimedAction(0, first.action(), second.startNanos(), second.endNanos()));
+        }
+        all.append(k == 1 ? "" : ", ")
+            .append("{\"iteration\": ")
+            .append(k)
+            .append(", \"loss\": ")
+            .append(rank == 1 ? "5.5" : "null")
+            .append(", \"actions\": [")
+            .append(actionsJson(mine, scale))
+            .append("]}");
       }
       String trace =
           "{\"format\": \"pipeplan-torch-trace\", \"version\": 1, \"rank\": "
@@ -90,13 +109,49 @@ class ImportTraceCommandTest {
               + plan.partition()
               + "\", \"device\": \"cpu\", \"backend\": \"gloo\","
               + " \"machine\": \"test\", \"seed\": 1, \"warmupIterations\": 1, \"threadSettings\": \"1 thread\","
-              + " \"iterations\": [{\"iteration\": 1, \"loss\": "
-              + (rank == 1 ? "5.5" : "null")
-              + ", \"actions\": ["
-              + actions
-              + "]}]}";
+              + " \"iterations\": ["
+              + all
+              + "]}";
       Files.writeString(folder.resolve("rank" + rank + ".json"), trace);
     }
+  }
+
+  private static String actionsJson(List<TimedAction> actions, double scale) {
+    StringBuilder b = new StringBuilder();
+    for (TimedAction a : actions) {
+      b.append(b.length() == 0 ? "" : ", ")
+          .append("{\"action\": \"")
+          .append(a.action())
+          .append("\", \"startNanos\": ")
+          .append(Math.round(a.startNanos() * scale))
+          .append(", \"endNanos\": ")
+          .append(Math.round(a.endNanos() * scale))
+          .append('}');
+    }
+    return b.toString();
+  }
+
+  @Test
+  void everyIterationIsCheckedAgainstThePlansSchedule() throws Exception {
+    Path planFile = dir.resolve("plan.json");
+    Plan plan = plan(planFile);
+    // three iterations as predicted but for the second, whose rank 0 swaps its first two actions:
+    // the median iteration is a clean one, and the warning names the other
+    writeTraces(plan, dir.resolve("traces"), 1.0, 3, 2);
+    assertThat(
+            run(
+                "import-trace",
+                dir.resolve("traces").toString(),
+                "--plan",
+                planFile.toString(),
+                "-o",
+                dir.resolve("run.json").toString()))
+        .as(err.toString())
+        .isEqualTo(Main.EXIT_OK);
+    assertThat(err.toString())
+        .contains("warning: the trace is not a run of the plan's schedule (iteration 2 of 3): ")
+        .doesNotContain("iterations 1");
+    assertThat(out.toString()).contains("3 measured iterations from 2 trace files");
   }
 
   @Test
