@@ -733,7 +733,10 @@ public final class Exports {
               + " with the optimizer state sharded (gradientAllReduce, --dp-all-reduce: DeepSpeed's"
               + " bf16 optimizer), but Megatron-LM's distributed optimizer reduce-scatters them"
               + " into each rank's shard and has no flag to all-reduce. Maybe re-plan without"
-              + " --dp-all-reduce to export to Megatron-LM, or export this plan to DeepSpeed.");
+              + " --dp-all-reduce to export to Megatron-LM"
+              + (plan.training().optimizerSharding() == OptimizerSharding.ZERO1
+                  ? ", or export this plan to DeepSpeed."
+                  : "."));
     }
     if (plan.training().crossEntropy() == CrossEntropy.FUSED) {
       // validate_args asserts not (cross_entropy_loss_fusion and cross_entropy_fusion_impl ==

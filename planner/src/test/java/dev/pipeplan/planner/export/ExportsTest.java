@@ -212,7 +212,22 @@ class ExportsTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("dp = 2")
         .hasMessageContaining("reduce-scatters")
-        .hasMessageContaining("Maybe re-plan without --dp-all-reduce");
+        .hasMessageContaining("Maybe re-plan without --dp-all-reduce")
+        .hasMessageContaining("or export this plan to DeepSpeed");
+    // DeepSpeed's pipeline engine takes ZeRO-1 only: not suggested for ZeRO-2
+    TrainingSpec zero2 =
+        zero1.withMemoryModes(
+            zero1.recompute(),
+            zero1.attention(),
+            OptimizerSharding.ZERO2,
+            zero1.sequenceParallel());
+    assertThatThrownBy(
+            () ->
+                Exports.megatron(
+                    PlanFixtures.withTraining(base, zero2.withGradientAllReduce(true))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("reduce-scatters")
+        .hasMessageNotContaining("DeepSpeed.");
     // at dp = 1 nothing is reduced: the same plan exports
     Plan single =
         PlanFixtures.with(base, zero1.withGradientAllReduce(true), Parallelism.of(2, 1, 1));
