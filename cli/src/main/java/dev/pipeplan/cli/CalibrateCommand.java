@@ -108,11 +108,12 @@ final class CalibrateCommand implements Callable<Integer> {
 
   @Option(
       names = "--time",
-      paramLabel = "cpu|wall",
+      paramLabel = "auto|cpu|wall",
       description =
-          "With --run: which measured time of each action to fit: cpu (the worker thread's CPU time,"
-              + " as the profile measures; the default when the runs recorded it) or wall (the"
-              + " timeline's durations).")
+          "With --run: which measured time of each action to fit: auto (the default: wall time"
+              + " for a run on a quiet machine, as the iteration error compares, the worker thread's"
+              + " CPU time for a run its noise marks busy), cpu (every run's CPU time, as the profile"
+              + " measures) or wall (every run's timeline durations).")
   String time;
 
   @Option(
@@ -289,16 +290,20 @@ final class CalibrateCommand implements Callable<Integer> {
   }
 
   private RunCalibration.TimeBasis basis(List<MeasuredRun> measured) {
-    if (time == null) {
-      return RunCalibration.TimeBasis.best(measured);
-    }
-    switch (time.trim().toLowerCase(Locale.ROOT)) {
+    return time == null ? RunCalibration.TimeBasis.best(measured) : parseBasis("--time", time);
+  }
+
+  /** auto, cpu or wall as {@code option} spells it, any case. */
+  static RunCalibration.TimeBasis parseBasis(String option, String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
       case "cpu":
         return RunCalibration.TimeBasis.CPU;
       case "wall":
         return RunCalibration.TimeBasis.WALL;
+      case "auto":
+        return RunCalibration.TimeBasis.QUIET_WALL;
       default:
-        throw new BadInputException("--time '" + time + "' is unknown; use cpu or wall");
+        throw new BadInputException(option + " '" + text + "' is unknown; use auto, cpu or wall");
     }
   }
 

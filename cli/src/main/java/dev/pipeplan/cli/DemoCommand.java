@@ -141,6 +141,16 @@ final class DemoCommand implements Callable<Integer> {
               + " with predicted against measured times before and after calibration.")
   List<String> accuracyKinds;
 
+  @Option(
+      names = "--calibration-time",
+      paramLabel = "auto|cpu|wall",
+      defaultValue = "auto",
+      description =
+          "Which measured time of each action the calibration fits, as 'pipeplan calibrate --time':"
+              + " auto (default: wall time for a run on a quiet machine, CPU time for a busy one),"
+              + " cpu or wall.")
+  String calibrationTime;
+
   /** The most pipeline workers the demo starts: one thread each, on one machine. */
   static final int MAX_WORKERS = 64;
 
@@ -198,6 +208,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq);
     }
     WorkLimits.checkSequenceLength(seq);
+    CalibrateCommand.parseBasis("--calibration-time", calibrationTime);
   }
 
   private static int largestDivisorAtMost(int n, int limit) {
@@ -294,7 +305,13 @@ final class DemoCommand implements Callable<Integer> {
     written.add("run.json");
 
     say(out, "4/6 calibrating the profile from the run's measured actions...");
-    RunCalibration.Result calibration = RunCalibration.fit(m, profile, List.of(run), "run.json");
+    RunCalibration.Result calibration =
+        RunCalibration.fit(
+            m,
+            profile,
+            List.of(run),
+            "run.json",
+            CalibrateCommand.parseBasis("--calibration-time", calibrationTime));
     for (String line : calibration.lines()) {
       say(out, "    " + line);
     }
@@ -426,7 +443,13 @@ final class DemoCommand implements Callable<Integer> {
 
     say(out, "4/6 calibrating the profile from the " + runs.size() + " runs' measured actions...");
     Profile profile = options.profile().orElseThrow();
-    RunCalibration.Result calibration = RunCalibration.fit(m, profile, runs, sources.toString());
+    RunCalibration.Result calibration =
+        RunCalibration.fit(
+            m,
+            profile,
+            runs,
+            sources.toString(),
+            CalibrateCommand.parseBasis("--calibration-time", calibrationTime));
     for (String line : calibration.lines()) {
       say(out, "    " + line);
     }

@@ -105,7 +105,7 @@ class CalibrateCommandTest {
     assertThat(code).as(err.toString()).isZero();
     assertThat(out.toString())
         .contains("transformer_block")
-        .contains("(wall time)")
+        .contains("(wall time: every run was quiet)")
         .contains("before: ")
         .contains("after:  ")
         .contains("created folder")

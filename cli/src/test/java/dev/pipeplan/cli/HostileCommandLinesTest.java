@@ -642,6 +642,10 @@ class HostileCommandLinesTest {
     c.add(of("demo --iterations 0 -o @/demo", "--iterations"));
     c.add(of("demo --iterations 4 -o @/demo", "--iterations must be between 5 and 1000, got 4"));
     c.add(of("demo --warmup 100000 -o @/demo", "--warmup must be between 0 and 1000"));
+    c.add(
+        of(
+            "demo --calibration-time gpu -o @/demo",
+            "--calibration-time 'gpu' is unknown; use auto, cpu or wall"));
     c.add(of("demo --global-batch 16 --microbatches 5 -o @/demo", "not divisible"));
     c.add(of("demo -o @/a-file", "a-file"));
     c.add(of("demo -o @/users-folder", "users-folder", "not pipeplan's"));

@@ -7,6 +7,7 @@ import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -64,16 +65,29 @@ public final class RunCalibration {
      */
     CPU,
     /** The action's wall-clock duration, as the run's timeline shows it. */
-    WALL;
+    WALL,
+    /**
+     * Each run on its own: wall time where the machine was quiet ({@link RunNoise#busy()} false, or
+     * not recorded), the thread's CPU time where it was busy (and recorded). On a quiet machine an
+     * action's wall time stays a few percent above its CPU time (the JVM's own threads, the host),
+     * and the iteration error compares wall times, so a fit to CPU time leaves the prediction short
+     * by that share (docs/accuracy.md, "Calibrating on wall time"); on a busy one the wall time
+     * would teach the costs the machine's load.
+     */
+    QUIET_WALL;
 
-    /** CPU when every run recorded its actions' CPU times, else WALL. */
+    /** {@link #QUIET_WALL}: the default. */
     public static TimeBasis best(List<MeasuredRun> runs) {
-      for (MeasuredRun r : runs) {
-        if (r.actionCpuNanos().isEmpty()) {
-          return WALL;
-        }
-      }
-      return CPU;
+      return QUIET_WALL;
+    }
+
+    /** Whether the fit takes {@code run}'s actions by their CPU time. */
+    boolean usesCpu(MeasuredRun run) {
+      return switch (this) {
+        case CPU -> true;
+        case WALL -> false;
+        case QUIET_WALL -> run.noise().busy() && !run.actionCpuNanos().isEmpty();
+      };
     }
   }
 
@@ -81,6 +95,8 @@ public final class RunCalibration {
    * The calibrated profile and how the fit went.
    *
    * @param basis the measured time the fit explains
+   * @param busyRuns with {@link TimeBasis#QUIET_WALL}, the runs taken by their CPU time because the
+   *     machine was busy (0 otherwise)
    * @param fusedBackward whether every backward ran fused (B): then I and W share one factor
    * @param calibrated the input profile with every layer's times multiplied by its kind's factors
    *     and the corrections recorded
@@ -93,6 +109,7 @@ public final class RunCalibration {
    */
   public record Result(
       TimeBasis basis,
+      int busyRuns,
       boolean fusedBackward,
       Profile calibrated,
       List<Term> terms,
@@ -114,10 +131,20 @@ public final class RunCalibration {
       out.add(
           String.format(
               java.util.Locale.ROOT,
-              "fit: %d measured actions (%s time), robust least squares (Huber weights, %d"
+              "fit: %d measured actions (%s), robust least squares (Huber weights, %d"
                   + " iterations), %d down-weighted as outliers%s",
               observations,
-              basis == TimeBasis.CPU ? "thread CPU" : "wall",
+              switch (basis) {
+                case CPU -> "thread CPU time";
+                case WALL -> "wall time";
+                case QUIET_WALL ->
+                    busyRuns == 0
+                        ? "wall time: every run was quiet"
+                        : "wall time where the run was quiet, thread CPU time in the "
+                            + busyRuns
+                            + " busy run"
+                            + (busyRuns == 1 ? "" : "s");
+              },
               iterations,
               downWeighted,
               fusedBackward ? "; every backward ran fused (B), so I and W share a factor" : ""));
@@ -236,16 +263,18 @@ public final class RunCalibration {
       }
     }
     List<Row> rows = new ArrayList<>();
+    int busyRuns = 0;
     for (MeasuredRun run : runs) {
       checkRun(model, profile, run);
+      boolean cpu = basis.usesCpu(run);
+      busyRuns += basis == TimeBasis.QUIET_WALL && cpu ? 1 : 0;
       int[] stageStart = stageStarts(run, model);
       int b = run.microBatchSize();
       for (int it = 0; it < run.iterations().size(); it++) {
         Timeline iteration = run.iterations().get(it);
         for (int ai = 0; ai < iteration.actions().size(); ai++) {
           TimedAction a = iteration.actions().get(ai);
-          long measuredNanos =
-              basis == TimeBasis.CPU ? run.actionCpuNanos().get(it).get(ai) : a.durationNanos();
+          long measuredNanos = cpu ? run.actionCpuNanos().get(it).get(ai) : a.durationNanos();
           int s = a.action().stage();
           if (s + 1 >= stageStart.length) {
             throw new BadInputException(
@@ -348,6 +377,7 @@ public final class RunCalibration {
     Arrays.fill(ones, 1.0);
     return new Result(
         basis,
+        busyRuns,
         fused,
         apply(model, profile, layers, terms, sources),
         terms,

@@ -18,6 +18,7 @@ import dev.pipeplan.planner.search.Planner;
 import dev.pipeplan.planner.search.ProgressListener;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.TimedAction;
@@ -108,6 +109,86 @@ class RunCalibrationTest {
         "test",
         "test",
         1L);
+  }
+
+  /**
+   * The run with its actions' CPU times at {@code cpuShare} of their wall times and its workers'
+   * wall over CPU time at {@code 1 / cpuShare}: busy when that is over {@link
+   * RunNoise#BUSY_MARGIN}.
+   */
+  private static MeasuredRun withCpuTimes(MeasuredRun run, double cpuShare) {
+    List<List<Long>> cpu = new ArrayList<>();
+    long wall = 0;
+    long cpuSum = 0;
+    for (Timeline iteration : run.iterations()) {
+      List<Long> times = new ArrayList<>();
+      for (TimedAction a : iteration.actions()) {
+        long c = Math.round(a.durationNanos() * cpuShare);
+        times.add(c);
+        wall += a.durationNanos();
+        cpuSum += c;
+      }
+      cpu.add(times);
+    }
+    RunNoise noise =
+        new RunNoise(List.of(new RunNoise.WorkerTime(0, wall, cpuSum)), 2, "", "", 0.0, 0.0, true);
+    return new MeasuredRun(
+        run.modelName(),
+        run.scheduleName(),
+        run.pipelineDevices(),
+        run.virtualStages(),
+        run.microBatchCount(),
+        run.microBatchSize(),
+        run.partition(),
+        run.predicted(),
+        run.iterations(),
+        run.representativeIteration(),
+        run.losses(),
+        run.warmupIterations(),
+        run.backend(),
+        run.machine(),
+        run.threadSettings(),
+        run.seed(),
+        cpu,
+        noise,
+        run.provenance(),
+        run.sequenceLength());
+  }
+
+  @Test
+  void byDefaultAQuietRunIsFittedOnWallTimeAndABusyOneOnCpuTime() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ZB_H1);
+    Map<ActionType, Double> slower =
+        Map.of(ActionType.F, 1.5, ActionType.I, 1.5, ActionType.W, 1.5);
+    // quiet: CPU time 96% of wall (a worker waited 4%): the wall time is what a run shows
+    MeasuredRun quiet = withCpuTimes(run(plan, slower, 0), 0.96);
+    assertThat(quiet.noise().busy()).isFalse();
+    RunCalibration.Result r = RunCalibration.fit(MODEL, profile, List.of(quiet), "quiet.json");
+    assertThat(r.basis()).isEqualTo(RunCalibration.TimeBasis.QUIET_WALL);
+    assertThat(r.busyRuns()).isZero();
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.F)).isCloseTo(1.5, within(0.01));
+    assertThat(r.lines().get(0)).contains("(wall time: every run was quiet)");
+    RunCalibration.Result onCpu =
+        RunCalibration.fit(
+            MODEL, profile, List.of(quiet), "quiet.json", RunCalibration.TimeBasis.CPU);
+    assertThat(factor(onCpu, LayerKind.TRANSFORMER_BLOCK, ActionType.F))
+        .isCloseTo(1.5 * 0.96, within(0.01));
+    // busy: CPU time half the wall time: the CPU time is what the actions cost
+    MeasuredRun busy =
+        withCpuTimes(
+            run(plan, Map.of(ActionType.F, 2.4, ActionType.I, 2.4, ActionType.W, 2.4), 0), 0.5);
+    assertThat(busy.noise().busy()).isTrue();
+    RunCalibration.Result both =
+        RunCalibration.fit(MODEL, profile, List.of(quiet, busy), "quiet.json, busy.json");
+    assertThat(both.busyRuns()).isEqualTo(1);
+    // the quiet run's wall 1.5 and the busy run's CPU 1.2 together
+    assertThat(factor(both, LayerKind.TRANSFORMER_BLOCK, ActionType.F)).isBetween(1.19, 1.51);
+    assertThat(both.lines().get(0)).contains("thread CPU time in the 1 busy run)");
+    RunCalibration.Result busyAlone =
+        RunCalibration.fit(MODEL, profile, List.of(busy), "busy.json");
+    assertThat(factor(busyAlone, LayerKind.TRANSFORMER_BLOCK, ActionType.F))
+        .isCloseTo(1.2, within(0.01));
   }
 
   private static double factor(RunCalibration.Result r, LayerKind kind, ActionType type) {
