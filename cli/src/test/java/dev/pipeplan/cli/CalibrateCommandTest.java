@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -87,7 +89,11 @@ class CalibrateCommandTest {
             "cpu",
             "test",
             "test",
-            1L));
+            1L,
+            List.of(),
+            RunNoise.unknown(),
+            Provenance.unrecorded(),
+            0));
 
     Path calibrated = dir.resolve("out").resolve("calibrated.json");
     out = new StringWriter();

@@ -256,7 +256,11 @@ class HostileCommandLinesTest {
             "cpu",
             "test",
             "test",
-            1L));
+            1L,
+            List.of(),
+            dev.pipeplan.simulator.compare.RunNoise.unknown(),
+            dev.pipeplan.models.Provenance.unrecorded(),
+            0));
     dev.pipeplan.models.io.ProfileJson.write(
         dir.resolve("tiny-profile.json"), profileOf("gpt-tiny"));
     dev.pipeplan.models.io.ProfileJson.write(
@@ -267,7 +271,15 @@ class HostileCommandLinesTest {
     dev.pipeplan.models.io.ProfileJson.write(
         dir.resolve("tiny-profile-two-layers.json"),
         new dev.pipeplan.models.Profile(
-            tiny.modelName(), "cpu", "test", tiny.layers().subList(0, 2), 20_000, 1e12));
+            tiny.modelName(),
+            "cpu",
+            "test",
+            tiny.layers().subList(0, 2),
+            20_000,
+            1e12,
+            dev.pipeplan.models.Profile.Repeatability.unknown(),
+            List.of(),
+            0));
   }
 
   private static dev.pipeplan.models.Profile profileOf(String model) {
@@ -280,7 +292,16 @@ class HostileCommandLinesTest {
           new dev.pipeplan.models.Profile.LayerProfile(
               m.layer(i).name(), List.of(), fit, fit, fit));
     }
-    return new dev.pipeplan.models.Profile(m.name(), "cpu", "test", layers, 20_000, 1e12);
+    return new dev.pipeplan.models.Profile(
+        m.name(),
+        "cpu",
+        "test",
+        layers,
+        20_000,
+        1e12,
+        dev.pipeplan.models.Profile.Repeatability.unknown(),
+        List.of(),
+        0);
   }
 
   /** The plan with its first stage moved to another device than its schedule kind puts it on. */

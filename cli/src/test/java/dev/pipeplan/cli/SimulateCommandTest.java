@@ -360,7 +360,18 @@ class SimulateCommandTest {
       layers.add(new Profile.LayerProfile(layer.name(), List.of(), line, line, line));
     }
     Path file = dir.resolve("profile.json");
-    ProfileJson.write(file, new Profile("gpt-tiny", "cpu", "test", layers, 0, 1e18));
+    ProfileJson.write(
+        file,
+        new Profile(
+            "gpt-tiny",
+            "cpu",
+            "test",
+            layers,
+            0,
+            1e18,
+            Profile.Repeatability.unknown(),
+            List.of(),
+            0));
 
     JsonNode metrics =
         json(

@@ -17,6 +17,15 @@ final class TestProfiles {
     for (int i = 0; i < m.layerCount(); i++) {
       layers.add(new Profile.LayerProfile(m.layer(i).name(), List.of(), fit, fit, fit));
     }
-    return new Profile(m.name(), "cpu", "test", layers, 20_000, 1e12);
+    return new Profile(
+        m.name(),
+        "cpu",
+        "test",
+        layers,
+        20_000,
+        1e12,
+        Profile.Repeatability.unknown(),
+        List.of(),
+        0);
   }
 }

@@ -39,25 +39,6 @@ public record Profile(
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
         int sequenceLength) {
 
-  /** A profile as measured, without calibration. */
-  public Profile(
-      String modelName,
-      String backend,
-      String machine,
-      List<LayerProfile> layers,
-      long handoffLatencyNanos,
-      double handoffBytesPerSecond) {
-    this(
-        modelName,
-        backend,
-        machine,
-        layers,
-        handoffLatencyNanos,
-        handoffBytesPerSecond,
-        Repeatability.unknown(),
-        List.of());
-  }
-
   public Profile {
     Checks.nonBlank("profile modelName", modelName);
     Checks.nonBlank("profile backend", backend);
@@ -104,28 +85,6 @@ public record Profile(
 
   /** The longest time one layer's action may take: 10^9 ms, as in model files. */
   public static final double MAX_NANOS = ModelLimits.MAX_LAYER_MILLIS * 1e6;
-
-  /** A profile without its sequence length recorded. */
-  public Profile(
-      String modelName,
-      String backend,
-      String machine,
-      List<LayerProfile> layers,
-      long handoffLatencyNanos,
-      double handoffBytesPerSecond,
-      Repeatability repeatability,
-      List<Correction> calibration) {
-    this(
-        modelName,
-        backend,
-        machine,
-        layers,
-        handoffLatencyNanos,
-        handoffBytesPerSecond,
-        repeatability,
-        calibration,
-        0);
-  }
 
   /** The same profile, recorded as measured at {@code tokens} per sample. */
   public Profile withSequenceLength(int tokens) {

@@ -77,38 +77,6 @@ public record TrainingSpec(
     crossEntropy = crossEntropy == null ? CrossEntropy.UNFUSED : crossEntropy;
   }
 
-  /** Every mode but the cross-entropy, which is unfused. */
-  public TrainingSpec(
-      int globalBatch,
-      int sequenceLength,
-      DType dtype,
-      Optimizer optimizer,
-      Recompute recompute,
-      Attention attention,
-      OptimizerSharding optimizerSharding,
-      boolean sequenceParallel,
-      boolean tensorParallelOverlap,
-      boolean blockingSends,
-      boolean gradientSyncAfterBackward,
-      boolean gradientAllReduce,
-      GradientAccumulation gradientAccumulation) {
-    this(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        tensorParallelOverlap,
-        blockingSends,
-        gradientSyncAfterBackward,
-        gradientAllReduce,
-        gradientAccumulation,
-        CrossEntropy.UNFUSED);
-  }
-
   /**
    * Leaves the default accumulation out of a written file, so that older files stay as they were.
    */
@@ -137,55 +105,6 @@ public record TrainingSpec(
     }
   }
 
-  /** Pipeline sends beside the compute, the gradient sync under the backward. */
-  public TrainingSpec(
-      int globalBatch,
-      int sequenceLength,
-      DType dtype,
-      Optimizer optimizer,
-      Recompute recompute,
-      Attention attention,
-      OptimizerSharding optimizerSharding,
-      boolean sequenceParallel,
-      boolean tensorParallelOverlap) {
-    this(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        tensorParallelOverlap,
-        false,
-        false,
-        false,
-        GradientAccumulation.FUSED);
-  }
-
-  /** The memory modes given, tensor-parallel collectives not overlapped. */
-  public TrainingSpec(
-      int globalBatch,
-      int sequenceLength,
-      DType dtype,
-      Optimizer optimizer,
-      Recompute recompute,
-      Attention attention,
-      OptimizerSharding optimizerSharding,
-      boolean sequenceParallel) {
-    this(
-        globalBatch,
-        sequenceLength,
-        dtype,
-        optimizer,
-        recompute,
-        attention,
-        optimizerSharding,
-        sequenceParallel,
-        false);
-  }
-
   /**
    * The default memory modes (flash attention, no optimizer sharding, no sequence parallelism) with
    * full recomputation or none.
@@ -200,7 +119,13 @@ public record TrainingSpec(
         recompute ? Recompute.FULL : Recompute.NONE,
         Attention.FLASH,
         OptimizerSharding.NONE,
-        false);
+        false,
+        false,
+        false,
+        false,
+        false,
+        GradientAccumulation.FUSED,
+        CrossEntropy.UNFUSED);
   }
 
   /** Mixed-precision Adam and the default memory modes without recomputation. */

@@ -18,11 +18,13 @@ import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.MeasuredTimes;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.data.SyntheticTokens;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.Schedule;
 import dev.pipeplan.simulator.timeline.DeviceMetrics;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -166,7 +168,11 @@ public final class CudaBackend {
                 + schedule.deviceCount()
                 + " CUDA streams sharing this one GPU",
             threadSettings(schedule.deviceCount()),
-            options.seed());
+            options.seed(),
+            List.of(),
+            RunNoise.unknown(),
+            Provenance.unrecorded(),
+            0);
     run =
         run.withProvenance(plan.provenance()).withSequenceLength(plan.training().sequenceLength());
     return new Result(run, predictedPeak, peak, memUsed);
@@ -286,7 +292,10 @@ public final class CudaBackend {
               device.description() + "; " + sharing(concurrentStreams),
               layers,
               handoff,
-              1e12)
+              1e12,
+              Profile.Repeatability.unknown(),
+              List.of(),
+              0)
           .withSequenceLength(model.sequenceLength());
     }
   }

@@ -94,7 +94,10 @@ class ProfilerTest {
             List.of(
                 new Profile.LayerProfile("l0", List.of(new MeasuredTimes(1, 12, 5, 4)), f, f, f)),
             2000,
-            1e10);
+            1e10,
+            Profile.Repeatability.unknown(),
+            List.of(),
+            0);
     String json = ProfileJson.write(profile);
     assertThat(ProfileJson.read(json)).isEqualTo(profile);
     assertThat(ProfileJson.write(ProfileJson.read(json))).isEqualTo(json);

@@ -172,15 +172,8 @@ class DeviceCalibrationTest {
             "synthetic",
             "",
             shape.model(),
-            new TrainingSpec(
-                64,
-                2048,
-                DType.FP16,
-                Optimizer.adamMixedPrecision(),
-                Recompute.NONE,
-                Attention.FLASH,
-                OptimizerSharding.ZERO1,
-                false),
+            new TrainingSpec(64, 2048, DType.FP16, Optimizer.adamMixedPrecision(), false)
+                .withMemoryModes(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO1, false),
             shape.cluster(),
             1,
             1,
@@ -203,15 +196,8 @@ class DeviceCalibrationTest {
   private static TrainingRun run(String id, int seq, int b, double seconds) {
     ModelSpec model = ModelLoader.load("gpt3-1.3b", seq);
     TrainingSpec training =
-        new TrainingSpec(
-            8 * b * 2,
-            seq,
-            DType.FP16,
-            Optimizer.adamMixedPrecision(),
-            Recompute.NONE,
-            Attention.FLASH,
-            OptimizerSharding.ZERO1,
-            false);
+        new TrainingSpec(8 * b * 2, seq, DType.FP16, Optimizer.adamMixedPrecision(), false)
+            .withMemoryModes(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO1, false);
     return new TrainingRun(
         id,
         "synthetic",

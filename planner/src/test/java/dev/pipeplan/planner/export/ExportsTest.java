@@ -179,7 +179,8 @@ class ExportsTest {
             bf16.blockingSends(),
             bf16.gradientSyncAfterBackward(),
             bf16.gradientAllReduce(),
-            GradientAccumulation.FUSED);
+            GradientAccumulation.FUSED,
+            CrossEntropy.UNFUSED);
     assertThat(args.apply(fp16)).contains("  --accumulate-allreduce-grads-in-fp32\n");
     assertThat(args.apply(fp16.withGradientAccumulation(GradientAccumulation.IN_PLACE)))
         .contains("  --no-gradient-accumulation-fusion\n")
@@ -573,7 +574,8 @@ class ExportsTest {
                     t.blockingSends(),
                     t.gradientSyncAfterBackward(),
                     t.gradientAllReduce(),
-                    GradientAccumulation.FUSED));
+                    GradientAccumulation.FUSED,
+                    CrossEntropy.UNFUSED));
     assertThat(Exports.torchtitan(in.apply(DType.FP32)))
         .contains("    t.mixed_precision_param = \"float32\"\n")
         .doesNotContain("bfloat16", "mixed_precision_reduce");

@@ -29,7 +29,17 @@ class ProfileSearchTest {
       Profile.LinearFit fit = new Profile.LinearFit(5_000, perSample);
       layers.add(new Profile.LayerProfile(layer.name(), List.of(), fit, fit, fit));
     }
-    Profile profile = new Profile(model.name(), "cpu", "test", layers, 20_000, 1e9);
+    Profile profile =
+        new Profile(
+            model.name(),
+            "cpu",
+            "test",
+            layers,
+            20_000,
+            1e9,
+            Profile.Repeatability.unknown(),
+            List.of(),
+            0);
     TrainingSpec training = TrainingSpec.of(16, model.sequenceLength(), model.dtype());
     SearchResult r =
         Planner.search(
@@ -59,7 +69,16 @@ class ProfileSearchTest {
     for (int i = 0; i < model.layerCount(); i++) {
       layers.add(new Profile.LayerProfile(model.layer(i).name(), samples, fit, fit, fit));
     }
-    return new Profile(model.name(), "cpu", "test", layers, 20_000, 1e9);
+    return new Profile(
+        model.name(),
+        "cpu",
+        "test",
+        layers,
+        20_000,
+        1e9,
+        Profile.Repeatability.unknown(),
+        List.of(),
+        0);
   }
 
   @Test

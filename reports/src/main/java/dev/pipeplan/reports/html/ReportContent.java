@@ -84,37 +84,6 @@ public record ReportContent(
         List.copyOf(Objects.requireNonNull(measuredIterations, "measuredIterations"));
   }
 
-  /** A report whose comparison, if any, has nothing against it. */
-  public ReportContent(
-      String title,
-      List<Row> summary,
-      List<DeviceRow> devices,
-      String reason,
-      List<Candidate> candidates,
-      List<SearchPoint> searchPoints,
-      List<Long> memoryLimitBytes,
-      Timeline predicted,
-      Optional<Timeline> measured,
-      List<Row> runDetails,
-      String planJson,
-      long simulatedCandidates) {
-    this(
-        title,
-        summary,
-        devices,
-        reason,
-        candidates,
-        searchPoints,
-        memoryLimitBytes,
-        predicted,
-        measured,
-        runDetails,
-        planJson,
-        simulatedCandidates,
-        false,
-        List.of());
-  }
-
   /**
    * The comparison of the measured timeline with the predicted one, when there is a measured
    * timeline.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
@@ -20,6 +21,7 @@ import dev.pipeplan.reports.ReportPlans;
 import dev.pipeplan.reports.TestTimelines;
 import dev.pipeplan.reports.chart.SearchPoint;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.nio.file.Files;
@@ -198,7 +200,9 @@ class PlanReportTest {
             r.seed(),
             List.of(),
             new dev.pipeplan.simulator.compare.RunNoise(
-                workers, 2, "1.0 1.0 1.0", "3.9 1.5 1.1", 1.9, 0.0, true));
+                workers, 2, "1.0 1.0 1.0", "3.9 1.5 1.1", 1.9, 0.0, true),
+            Provenance.unrecorded(),
+            0);
     HtmlReport.write(
         PlanReport.content(
             plan, "", PlanPrediction.predictedTimeline(plan, Optional.of(busy)), Optional.of(busy)),
@@ -255,6 +259,10 @@ class PlanReportTest {
         "cpu",
         "test machine",
         "OMP_NUM_THREADS=1",
-        42);
+        42,
+        List.of(),
+        RunNoise.unknown(),
+        Provenance.unrecorded(),
+        0);
   }
 }

@@ -78,6 +78,8 @@ final class TestContents {
         measured,
         run,
         "{\"formatVersion\": 1}\n",
-        77);
+        77,
+        false,
+        List.of());
   }
 }

@@ -167,48 +167,6 @@ public record MeasuredRun(
     // each action's device is within the timeline's devices: Timeline checks that
   }
 
-  /** A run whose plan's provenance is not (yet) known. */
-  public MeasuredRun(
-      String modelName,
-      String scheduleName,
-      int pipelineDevices,
-      int virtualStages,
-      int microBatchCount,
-      int microBatchSize,
-      String partition,
-      Timeline predicted,
-      List<Timeline> iterations,
-      int representativeIteration,
-      List<Double> losses,
-      int warmupIterations,
-      String backend,
-      String machine,
-      String threadSettings,
-      long seed,
-      List<List<Long>> actionCpuNanos,
-      RunNoise noise) {
-    this(
-        modelName,
-        scheduleName,
-        pipelineDevices,
-        virtualStages,
-        microBatchCount,
-        microBatchSize,
-        partition,
-        predicted,
-        iterations,
-        representativeIteration,
-        losses,
-        warmupIterations,
-        backend,
-        machine,
-        threadSettings,
-        seed,
-        actionCpuNanos,
-        noise,
-        Provenance.unrecorded());
-  }
-
   /** The same run, made from a plan with this provenance. */
   public MeasuredRun withProvenance(Provenance planProvenance) {
     return copy(planProvenance, sequenceLength);
@@ -241,89 +199,6 @@ public record MeasuredRun(
         noise,
         newProvenance,
         tokens);
-  }
-
-  /** A run without its sequence length recorded. */
-  public MeasuredRun(
-      String modelName,
-      String scheduleName,
-      int pipelineDevices,
-      int virtualStages,
-      int microBatchCount,
-      int microBatchSize,
-      String partition,
-      Timeline predicted,
-      List<Timeline> iterations,
-      int representativeIteration,
-      List<Double> losses,
-      int warmupIterations,
-      String backend,
-      String machine,
-      String threadSettings,
-      long seed,
-      List<List<Long>> actionCpuNanos,
-      RunNoise noise,
-      Provenance provenance) {
-    this(
-        modelName,
-        scheduleName,
-        pipelineDevices,
-        virtualStages,
-        microBatchCount,
-        microBatchSize,
-        partition,
-        predicted,
-        iterations,
-        representativeIteration,
-        losses,
-        warmupIterations,
-        backend,
-        machine,
-        threadSettings,
-        seed,
-        actionCpuNanos,
-        noise,
-        provenance,
-        0);
-  }
-
-  /** A run without a record of the machine's noise (an imported trace). */
-  public MeasuredRun(
-      String modelName,
-      String scheduleName,
-      int pipelineDevices,
-      int virtualStages,
-      int microBatchCount,
-      int microBatchSize,
-      String partition,
-      Timeline predicted,
-      List<Timeline> iterations,
-      int representativeIteration,
-      List<Double> losses,
-      int warmupIterations,
-      String backend,
-      String machine,
-      String threadSettings,
-      long seed) {
-    this(
-        modelName,
-        scheduleName,
-        pipelineDevices,
-        virtualStages,
-        microBatchCount,
-        microBatchSize,
-        partition,
-        predicted,
-        iterations,
-        representativeIteration,
-        losses,
-        warmupIterations,
-        backend,
-        machine,
-        threadSettings,
-        seed,
-        List.of(),
-        RunNoise.unknown());
   }
 
   /**

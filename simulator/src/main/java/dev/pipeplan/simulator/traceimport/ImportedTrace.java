@@ -1,7 +1,9 @@
 package dev.pipeplan.simulator.traceimport;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.simulator.compare.MeasuredRun;
+import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.List;
 import java.util.Objects;
@@ -72,7 +74,11 @@ public record ImportedTrace(
         info.backend(),
         info.machine(),
         info.threadSettings(),
-        info.seed());
+        info.seed(),
+        List.of(),
+        RunNoise.unknown(),
+        Provenance.unrecorded(),
+        0);
   }
 
   private void agree(String field, long traced, long planned) {

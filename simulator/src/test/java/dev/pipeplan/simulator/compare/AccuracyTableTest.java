@@ -2,6 +2,7 @@ package dev.pipeplan.simulator.compare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.List;
@@ -36,7 +37,11 @@ class AccuracyTableTest {
             "cpu",
             "test machine",
             "OMP_NUM_THREADS=1",
-            42L);
+            42L,
+            List.of(),
+            RunNoise.unknown(),
+            Provenance.unrecorded(),
+            0);
     AccuracyTable table = new AccuracyTable("gpt-tiny", "test machine", "0.1 0.2 0.3");
     table.add(run, 0.0);
     table.finish("0.4 0.5 0.6");
@@ -80,7 +85,8 @@ class AccuracyTableTest {
         42L,
         List.of(),
         noise,
-        null);
+        null,
+        0);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -52,7 +53,11 @@ class RunJsonTest {
         "cpu",
         "test machine",
         "OMP_NUM_THREADS=1",
-        42L);
+        42L,
+        List.of(),
+        RunNoise.unknown(),
+        Provenance.unrecorded(),
+        0);
   }
 
   @Test
@@ -133,7 +138,11 @@ class RunJsonTest {
                     "cpu",
                     "",
                     "",
-                    1L))
+                    1L,
+                    List.of(),
+                    RunNoise.unknown(),
+                    Provenance.unrecorded(),
+                    0))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("1 losses for 3 iterations");
   }
@@ -156,7 +165,11 @@ class RunJsonTest {
         r.backend(),
         r.machine(),
         r.threadSettings(),
-        r.seed());
+        r.seed(),
+        List.of(),
+        RunNoise.unknown(),
+        Provenance.unrecorded(),
+        0);
   }
 
   /** The run file of {@link #run()} with {@code edit} applied to its JSON tree. */

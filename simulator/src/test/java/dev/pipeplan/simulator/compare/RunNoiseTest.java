@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.ArrayList;
@@ -76,7 +77,9 @@ class RunNoiseTest {
             r.threadSettings(),
             r.seed(),
             List.of(List.of(90L, 100L), List.of(80L, 90L), List.of(85L, 95L)),
-            noise(100, 100, 150, 100, 1.9));
+            noise(100, 100, 150, 100, 1.9),
+            Provenance.unrecorded(),
+            0);
     String json = RunJson.write(busy);
     assertThat(json).contains("\"machineBusy\" : true").contains("the machine was busy: 1.9 of 2");
     MeasuredRun back = RunJson.read(json);
@@ -177,7 +180,11 @@ class RunNoiseTest {
             r.backend(),
             r.machine(),
             r.threadSettings(),
-            r.seed());
+            r.seed(),
+            List.of(),
+            RunNoise.unknown(),
+            Provenance.unrecorded(),
+            0);
     assertThat(longer.errorInterval()).isPresent();
     assertThat(longer.errorInterval().get().iterations()).isEqualTo(5);
   }

@@ -197,7 +197,10 @@ class CostModelsTest {
                     new Profile.LayerProfile("linear", List.of(), line, line, line),
                     new Profile.LayerProfile("block", List.of(), line, line, line)),
                 2_000,
-                1e9)
+                1e9,
+                Profile.Repeatability.unknown(),
+                List.of(),
+                0)
             .withSequenceLength(128);
     ModelSpec at256 = new ModelSpec("two", model(null, null).layers(), DType.FP16, 256);
     assertThatThrownBy(() -> MeasuredCostModel.fromProfile(at256, profile, training(false), null))
@@ -232,7 +235,10 @@ class CostModelsTest {
                 new Profile.LayerProfile("linear", List.of(), line, flat, line),
                 new Profile.LayerProfile("block", List.of(), flat, line, flat)),
             2_000,
-            1e9);
+            1e9,
+            Profile.Repeatability.unknown(),
+            List.of(),
+            0);
 
     StageCosts costs =
         MeasuredCostModel.fromProfile(model(null, null), profile, training(false), null)

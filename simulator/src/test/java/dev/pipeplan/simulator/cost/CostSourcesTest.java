@@ -79,7 +79,10 @@ class CostSourcesTest {
             new Profile.LayerProfile("linear", List.of(), line, flat, line),
             new Profile.LayerProfile("block", List.of(), flat, line, flat)),
         2_000,
-        1e9);
+        1e9,
+        Profile.Repeatability.unknown(),
+        List.of(),
+        0);
   }
 
   @Test

@@ -52,7 +52,17 @@ class StageBytesTest {
     for (int i = 0; i < GPT_TINY.layerCount(); i++) {
       layers.add(new Profile.LayerProfile(GPT_TINY.layer(i).name(), List.of(), fit, fit, fit));
     }
-    Profile profile = new Profile(GPT_TINY.name(), "cpu", "test", layers, 20_000, 1e12);
+    Profile profile =
+        new Profile(
+            GPT_TINY.name(),
+            "cpu",
+            "test",
+            layers,
+            20_000,
+            1e12,
+            Profile.Repeatability.unknown(),
+            List.of(),
+            0);
     assertThat(
             priced(
                 MeasuredCostModel.fromProfile(GPT_TINY, profile, full, CLUSTER), partition, 4, 2))

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -37,7 +39,9 @@ class SubLayerCostsTest {
         int per = unit.parts().size();
         for (AttentionKernel kernel : AttentionKernel.values()) {
           for (boolean sp : new boolean[] {false, true}) {
-            RooflineOptions options = new RooflineOptions(kernel, sp);
+            RooflineOptions options =
+                new RooflineOptions(
+                    kernel, sp, false, GradientAccumulation.FUSED, CrossEntropy.UNFUSED);
             LayerRoofline whole = new LayerRoofline(model, model.dtype(), options, NVLINK);
             LayerRoofline cut = new LayerRoofline(pieces, model.dtype(), options, NVLINK);
             DeviceRoofline h100 = DeviceRoofline.of(Clusters.device("h100-sxm"), model.dtype());

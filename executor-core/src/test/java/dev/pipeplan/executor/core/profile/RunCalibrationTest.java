@@ -8,6 +8,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
@@ -50,7 +51,16 @@ class RunCalibrationTest {
               new Profile.LinearFit(80_000 * scale, 500_000 * scale),
               new Profile.LinearFit(50_000 * scale, 200_000 * scale)));
     }
-    return new Profile(MODEL.name(), "cpu", "test", layers, 20_000, 1e12);
+    return new Profile(
+        MODEL.name(),
+        "cpu",
+        "test",
+        layers,
+        20_000,
+        1e12,
+        Profile.Repeatability.unknown(),
+        List.of(),
+        0);
   }
 
   private static Plan plan(Profile profile, ScheduleKind kind) {
@@ -108,7 +118,11 @@ class RunCalibrationTest {
         "cpu",
         "test",
         "test",
-        1L);
+        1L,
+        List.of(),
+        RunNoise.unknown(),
+        Provenance.unrecorded(),
+        0);
   }
 
   /**
@@ -289,7 +303,10 @@ class RunCalibrationTest {
             "test",
             profile.layers(),
             profile.handoffLatencyNanos(),
-            profile.handoffBytesPerSecond());
+            profile.handoffBytesPerSecond(),
+            Profile.Repeatability.unknown(),
+            List.of(),
+            0);
     assertThatThrownBy(() -> RunCalibration.fit(MODEL, cuda, List.of(run), "run.json"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'cuda'");

@@ -30,31 +30,6 @@ public record RooflineOptions(
     Objects.requireNonNull(crossEntropy, "crossEntropy");
   }
 
-  /** The loss over the vocabulary unfused. */
-  public RooflineOptions(
-      AttentionKernel attention,
-      boolean sequenceParallel,
-      boolean tensorParallelOverlap,
-      GradientAccumulation gradientAccumulation) {
-    this(
-        attention,
-        sequenceParallel,
-        tensorParallelOverlap,
-        gradientAccumulation,
-        CrossEntropy.UNFUSED);
-  }
-
-  /** Gradients accumulated inside the GEMMs. */
-  public RooflineOptions(
-      AttentionKernel attention, boolean sequenceParallel, boolean tensorParallelOverlap) {
-    this(attention, sequenceParallel, tensorParallelOverlap, GradientAccumulation.FUSED);
-  }
-
-  /** Tensor-parallel collectives not overlapped. */
-  public RooflineOptions(AttentionKernel attention, boolean sequenceParallel) {
-    this(attention, sequenceParallel, false);
-  }
-
   /** The attention kernel and sequence parallelism a training spec states. */
   public static RooflineOptions of(TrainingSpec training) {
     AttentionKernel kernel =
@@ -72,6 +47,7 @@ public record RooflineOptions(
 
   /** Flash attention, no sequence parallelism. */
   public static RooflineOptions defaults() {
-    return new RooflineOptions(AttentionKernel.FLASH, false);
+    return new RooflineOptions(
+        AttentionKernel.FLASH, false, false, GradientAccumulation.FUSED, CrossEntropy.UNFUSED);
   }
 }

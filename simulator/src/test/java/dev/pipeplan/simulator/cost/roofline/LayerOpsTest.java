@@ -41,7 +41,8 @@ class LayerOpsTest {
         t,
         model.dtype().bytes(),
         ModelFeatures.of(model),
-        new RooflineOptions(attention, false));
+        new RooflineOptions(
+            attention, false, false, GradientAccumulation.FUSED, CrossEntropy.UNFUSED));
   }
 
   @Test
@@ -51,9 +52,15 @@ class LayerOpsTest {
     long parameters = model.layer(block).parameterCount();
     int t = 4;
     for (GradientAccumulation mode : GradientAccumulation.values()) {
-      RooflineOptions options = new RooflineOptions(AttentionKernel.FLASH, false, false, mode);
+      RooflineOptions options =
+          new RooflineOptions(AttentionKernel.FLASH, false, false, mode, CrossEntropy.UNFUSED);
       RooflineOptions fused =
-          new RooflineOptions(AttentionKernel.FLASH, false, false, GradientAccumulation.FUSED);
+          new RooflineOptions(
+              AttentionKernel.FLASH,
+              false,
+              false,
+              GradientAccumulation.FUSED,
+              CrossEntropy.UNFUSED);
       double extra =
           bytes(
                   LayerOps.of(
@@ -102,7 +109,9 @@ class LayerOpsTest {
     int head = model.layerCount() - 1;
     int b = 2;
     int t = 4;
-    RooflineOptions unfused = new RooflineOptions(AttentionKernel.FLASH, false, false);
+    RooflineOptions unfused =
+        new RooflineOptions(
+            AttentionKernel.FLASH, false, false, GradientAccumulation.FUSED, CrossEntropy.UNFUSED);
     RooflineOptions fused =
         new RooflineOptions(
             AttentionKernel.FLASH, false, false, GradientAccumulation.FUSED, CrossEntropy.FUSED);
