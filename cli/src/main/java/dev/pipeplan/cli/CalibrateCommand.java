@@ -235,7 +235,7 @@ final class CalibrateCommand implements Callable<Integer> {
 
   private int fitProfile(PrintWriter out) {
     if (time != null) {
-      basis(List.of());
+      basis();
     }
     Path written = output == null ? Path.of("calibrated-profile.json") : output;
     OutputTarget target =
@@ -278,7 +278,7 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     ModelSpec m = ModelLoader.load(model != null ? model : measured.get(0).modelName(), 0);
     RunCalibration.Result result =
-        RunCalibration.fit(m, given, measured, sources.toString(), basis(measured));
+        RunCalibration.fit(m, given, measured, sources.toString(), basis());
     for (String line : result.lines()) {
       out.println(line);
     }
@@ -289,8 +289,8 @@ final class CalibrateCommand implements Callable<Integer> {
     return Main.EXIT_OK;
   }
 
-  private RunCalibration.TimeBasis basis(List<MeasuredRun> measured) {
-    return time == null ? RunCalibration.TimeBasis.best(measured) : parseBasis("--time", time);
+  private RunCalibration.TimeBasis basis() {
+    return time == null ? RunCalibration.TimeBasis.QUIET_WALL : parseBasis("--time", time);
   }
 
   /** auto, cpu or wall as {@code option} spells it, any case. */

@@ -76,11 +76,6 @@ public final class RunCalibration {
      */
     QUIET_WALL;
 
-    /** {@link #QUIET_WALL}: the default. */
-    public static TimeBasis best(List<MeasuredRun> runs) {
-      return QUIET_WALL;
-    }
-
     /** Whether the fit takes {@code run}'s actions by their CPU time. */
     boolean usesCpu(MeasuredRun run) {
       return switch (this) {
@@ -215,12 +210,12 @@ public final class RunCalibration {
   private record Row(ActionType type, double measuredNanos, double[] x) {}
 
   /**
-   * Fits corrections to {@code profile} from {@code runs} of {@code model}. {@code sources} names
-   * the runs in the corrections (their file names).
+   * Fits corrections to {@code profile} from {@code runs} of {@code model} on {@link
+   * TimeBasis#QUIET_WALL}. {@code sources} names the runs in the corrections (their file names).
    */
   public static Result fit(
       ModelSpec model, Profile profile, List<MeasuredRun> runs, String sources) {
-    return fit(model, profile, runs, sources, TimeBasis.best(runs));
+    return fit(model, profile, runs, sources, TimeBasis.QUIET_WALL);
   }
 
   /** Fits on the given time basis; CPU needs every run to have recorded its actions' CPU times. */
