@@ -147,6 +147,25 @@ class ExportsTest {
         .hasMessageContaining("allows only with pp > 2");
   }
 
+  /** {@code t} in another dtype, every mode kept. */
+  private static TrainingSpec inDtype(TrainingSpec t, DType dtype) {
+    return new TrainingSpec(
+        t.globalBatch(),
+        t.sequenceLength(),
+        dtype,
+        t.optimizer(),
+        t.recompute(),
+        t.attention(),
+        t.optimizerSharding(),
+        t.sequenceParallel(),
+        t.tensorParallelOverlap(),
+        t.blockingSends(),
+        t.gradientSyncAfterBackward(),
+        t.gradientAllReduce(),
+        t.gradientAccumulation(),
+        t.crossEntropy());
+  }
+
   @Test
   void megatronAccumulatesTheGradientsAsPlanned() {
     Plan base = PlanFixtures.twoStagePlan();
@@ -165,22 +184,7 @@ class ExportsTest {
     assertThat(args.apply(bf16.withGradientAccumulation(GradientAccumulation.IN_PLACE)))
         .contains("  --no-gradient-accumulation-fusion\n  --grad-reduce-in-bf16\n");
     // fp16: Megatron keeps fp16 gradients unless told to accumulate in fp32
-    TrainingSpec fp16 =
-        new TrainingSpec(
-            bf16.globalBatch(),
-            bf16.sequenceLength(),
-            DType.FP16,
-            bf16.optimizer(),
-            bf16.recompute(),
-            bf16.attention(),
-            bf16.optimizerSharding(),
-            bf16.sequenceParallel(),
-            bf16.tensorParallelOverlap(),
-            bf16.blockingSends(),
-            bf16.gradientSyncAfterBackward(),
-            bf16.gradientAllReduce(),
-            GradientAccumulation.FUSED,
-            CrossEntropy.UNFUSED);
+    TrainingSpec fp16 = inDtype(bf16, DType.FP16);
     assertThat(args.apply(fp16)).contains("  --accumulate-allreduce-grads-in-fp32\n");
     assertThat(args.apply(fp16.withGradientAccumulation(GradientAccumulation.IN_PLACE)))
         .contains("  --no-gradient-accumulation-fusion\n")
@@ -558,24 +562,7 @@ class ExportsTest {
                 + "    t.mixed_precision_reduce = \"float32\"\n")
         .doesNotContain("# Note: torchtitan reduces");
     java.util.function.Function<DType, Plan> in =
-        dtype ->
-            PlanFixtures.withTraining(
-                base,
-                new TrainingSpec(
-                    t.globalBatch(),
-                    t.sequenceLength(),
-                    dtype,
-                    t.optimizer(),
-                    t.recompute(),
-                    t.attention(),
-                    t.optimizerSharding(),
-                    t.sequenceParallel(),
-                    t.tensorParallelOverlap(),
-                    t.blockingSends(),
-                    t.gradientSyncAfterBackward(),
-                    t.gradientAllReduce(),
-                    GradientAccumulation.FUSED,
-                    CrossEntropy.UNFUSED));
+        dtype -> PlanFixtures.withTraining(base, inDtype(t, dtype));
     assertThat(Exports.torchtitan(in.apply(DType.FP32)))
         .contains("    t.mixed_precision_param = \"float32\"\n")
         .doesNotContain("bfloat16", "mixed_precision_reduce");
