@@ -9,6 +9,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -20,6 +21,9 @@ import java.util.Set;
 public final class AtomicFiles {
   private static final Set<PosixFilePermission> READABLE =
       PosixFilePermissions.fromString("rw-r--r--");
+
+  /** Links followed before a chain is taken for a loop, as Linux's own limit. */
+  private static final int MAX_LINK_HOPS = 40;
 
   private AtomicFiles() {}
 
@@ -46,10 +50,20 @@ public final class AtomicFiles {
 
   public static void write(Path target, Writer writer) {
     Path absolute = target.toAbsolutePath();
-    Path dir = absolute.getParent();
     if (Files.isDirectory(absolute)) {
       throw new BadInputException("cannot write " + target + ": it is a folder; give a file name");
     }
+    if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+      // a device, pipe or socket (-o /dev/null, -o /dev/stdout): a move would replace the node
+      // itself with a file, and there is no old content a reader could see half-replaced
+      writeInto(target, absolute, writer);
+      return;
+    }
+    if (Files.isSymbolicLink(absolute)) {
+      // the move replaces the file the link names, not the link (as a shell's '>' does)
+      absolute = linkTarget(target, absolute);
+    }
+    Path dir = absolute.getParent();
     Path tmp = null;
     try {
       Files.createDirectories(dir);
@@ -78,6 +92,36 @@ public final class AtomicFiles {
           // the original failure is the one worth reporting
         }
       }
+    }
+  }
+
+  /** Writes straight into an existing device, pipe or socket. */
+  private static void writeInto(Path target, Path absolute, Writer writer) {
+    try (OutputStream out = Files.newOutputStream(absolute, StandardOpenOption.WRITE)) {
+      writer.writeTo(out);
+    } catch (IOException e) {
+      if (OutputPaths.isRefusedPlace(e)) {
+        throw new BadInputException("cannot write " + target + ": " + OutputPaths.reason(e));
+      }
+      throw new UncheckedIOException("cannot write " + target + ": " + OutputPaths.reason(e), e);
+    }
+  }
+
+  /** The path a chain of symbolic links ends at, whether or not a file is there yet. */
+  private static Path linkTarget(Path target, Path link) {
+    Path p = link;
+    try {
+      for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+        if (hops == MAX_LINK_HOPS) {
+          throw new BadInputException(
+              "cannot write " + target + ": more than " + MAX_LINK_HOPS + " symbolic links");
+        }
+        p = p.getParent().resolve(Files.readSymbolicLink(p));
+      }
+      return p.getParent().toRealPath().resolve(p.getFileName());
+    } catch (IOException e) {
+      // a folder on the link's way is missing: creating it is the write's job
+      return p;
     }
   }
 }

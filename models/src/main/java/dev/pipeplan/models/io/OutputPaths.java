@@ -41,6 +41,13 @@ public final class OutputPaths {
               + " "
               + file.resolve(exampleName));
     }
+    if (Files.exists(absolute) && !Files.isRegularFile(absolute)) {
+      // a device or pipe (-o /dev/null): written into where it is, nothing created beside it
+      if (!Files.isWritable(absolute)) {
+        throw new BadInputException(option + " " + file + ": cannot write it (permission denied)");
+      }
+      return Optional.empty();
+    }
     if (Files.isRegularFile(absolute) && !Files.isWritable(absolute)) {
       // writing goes through a temporary file and a move, which would replace it regardless
       throw new BadInputException(
