@@ -57,6 +57,11 @@ class HostileCommandLinesTest {
         hf.resolve("config.json"),
         "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 2, \"n_head\": 1,"
             + " \"n_positions\": 8, \"vocab_size\": 16}");
+    // a hand edit that left a key twice: the last value used to win silently
+    Files.writeString(
+        Files.createDirectories(dir.resolve("hf-dup")).resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 8, \"n_layer\": 12, \"n_head\": 1,"
+            + " \"n_layer\": 2, \"n_positions\": 8, \"vocab_size\": 16}");
     Files.writeString(dir.resolve("a-file"), "not a folder\n");
     Path users = Files.createDirectories(dir.resolve("users-folder"));
     Files.writeString(users.resolve("index.html"), "<html>my own page</html>\n");
@@ -609,6 +614,11 @@ class HostileCommandLinesTest {
             "100002 layers",
             "limit of 100000 layers in a model file"));
     c.add(of("clusters show nosuch", "nosuch"));
+    c.add(of("models show @/hf-dup", "config.json is not valid JSON", "Duplicate field 'n_layer'"));
+    c.add(
+        of(
+            "plan --model @/hf-dup --cluster h100:1x2 --global-batch 8 -o @/p.json",
+            "Duplicate field 'n_layer'"));
     // a cluster file on another number of nodes
     c.add(of("plan --model gpt-tiny --cluster @/cluster.json:0x8 --global-batch 8", "0x8", ">= 1"));
     c.add(

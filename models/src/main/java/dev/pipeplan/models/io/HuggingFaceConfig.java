@@ -221,7 +221,7 @@ public final class HuggingFaceConfig {
   /** A whole number from 1 to {@code limit} (a {@link ModelLimits} constant). */
   private static int positiveInt(InputNode root, String field, int limit) {
     String note = limit == Integer.MAX_VALUE ? "" : " (pipeplan's limit, see docs/formats.md)";
-    root.requireNotBelow(field, 1, limit, note);
+    root.requireWithin(field, 1, limit, note);
     long v = root.integer(field);
     if (v <= 0 || v > limit) {
       throw root.error(field, "must be between 1 and " + limit + note + ", got " + v);

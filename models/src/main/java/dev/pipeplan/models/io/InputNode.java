@@ -257,15 +257,20 @@ public final class InputNode {
   }
 
   /**
-   * Refuses a number below {@code min} with the same words as one above {@code max} ("must be
-   * between MIN and MAX..."), so that -4 and 0 get the message 0 gets; absent or non-numeric values
-   * are left to the reader that follows.
+   * Refuses a number below {@code min} or above {@code max} with one message ("must be between MIN
+   * and MAX..."), so that -4, 0 and 1e18 get the words of the limit, not of the number's shape;
+   * absent or non-numeric values are left to the reader that follows.
    */
-  public void requireNotBelow(String field, long min, long max, String note) {
+  public void requireWithin(String field, long min, long max, String note) {
     Optional<InputNode> c = child(field);
-    if (c.isPresent() && c.get().node.isNumber() && c.get().node.asDouble() < min) {
-      throw error(
-          field, "must be between " + min + " and " + max + note + ", got " + show(c.get().node));
+    if (c.isEmpty() || !c.get().node.isNumber()) {
+      return;
+    }
+    JsonNode v = c.get().node;
+    boolean outside =
+        (v.isIntegralNumber() && !v.canConvertToLong()) || v.asDouble() < min || v.asDouble() > max;
+    if (outside) {
+      throw error(field, "must be between " + min + " and " + max + note + ", got " + show(v));
     }
   }
 

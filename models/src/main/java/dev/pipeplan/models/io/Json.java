@@ -1,6 +1,7 @@
 package dev.pipeplan.models.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -27,6 +28,9 @@ public final class Json {
               .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
               .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
               .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+              // a key given twice ("n_layer": 12, ..., "n_layer": 2) is a hand edit gone wrong:
+              // taking the last one silently would plan another model than the user reads
+              .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
               // a whole number is written as one: 64.5 or "64" for a count is an error, not 64
               .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
               .withCoercionConfig(
@@ -37,6 +41,7 @@ public final class Json {
       configure(
           YAMLMapper.builder(new YAMLFactory())
               .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+              .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
               .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
               .build());
 

@@ -88,6 +88,35 @@ class HuggingFaceConfigTest {
   }
 
   @Test
+  void hugeFieldNamesTheLimitNotTheNumbersShape() {
+    InputNode root =
+        InputNode.parse(
+            "cfg.json",
+            "{\"model_type\": \"llama\", \"hidden_size\": 1e18, \"num_attention_heads\": 32}",
+            false);
+    assertThatThrownBy(() -> HuggingFaceConfig.architecture(root, "x"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "cfg.json: hidden_size must be between 1 and 1048576 (pipeplan's limit, see"
+                + " docs/formats.md), got 1.0E18");
+  }
+
+  /** The last of two values used to win silently: a 2-block model planned for a 12-block one. */
+  @Test
+  void rejectsAKeyGivenTwice() {
+    String json =
+        "{\"model_type\": \"gpt2\", \"n_embd\": 768, \"n_layer\": 12, \"n_head\": 12,"
+            + " \"n_layer\": 2, \"n_positions\": 1024, \"vocab_size\": 50257}";
+    assertThatThrownBy(() -> InputNode.parse("cfg.json", json, false))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("cfg.json is not valid JSON (line 1, column")
+        .hasMessageContaining("Duplicate field 'n_layer'");
+    assertThatThrownBy(() -> InputNode.parse("cfg.yaml", "n_layer: 12\nn_layer: 2\n", true))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("Duplicate field 'n_layer'");
+  }
+
+  @Test
   void rejectsHeadsThatDoNotDivideHidden() {
     InputNode root =
         InputNode.parse(

@@ -271,7 +271,7 @@ public final class TrainingRuns {
   }
 
   private static int positive(InputNode n, String field) {
-    n.requireNotBelow(field, 1, Integer.MAX_VALUE, "");
+    n.requireWithin(field, 1, Integer.MAX_VALUE, "");
     long value = n.integer(field);
     if (value < 1 || value > Integer.MAX_VALUE) {
       throw n.error(field, "must be between 1 and " + Integer.MAX_VALUE + ", got " + value);

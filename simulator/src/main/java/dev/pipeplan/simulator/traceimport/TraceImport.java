@@ -1,6 +1,7 @@
 package dev.pipeplan.simulator.traceimport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.Json;
@@ -145,7 +146,9 @@ public final class TraceImport {
   private static JsonNode parseText(String text, String name) {
     JsonNode root;
     try {
-      root = Json.json().readTree(text);
+      // written by PyTorch's profiler, not by hand: a key it repeats is not refused
+      root =
+          Json.json().reader().without(StreamReadFeature.STRICT_DUPLICATE_DETECTION).readTree(text);
     } catch (JsonProcessingException e) {
       throw new BadInputException(JsonErrors.syntax("trace file " + name, e), e);
     }
