@@ -222,6 +222,11 @@ class HostileCommandLinesTest {
           ((ObjectNode) root.get("model")).put("sequenceLength", 4096);
           ((ObjectNode) root.get("training")).put("sequenceLength", 4096);
         });
+    // hand edits that bind to no plan: a field left out, null, of the wrong shape, misspelt
+    writeEdited(plan, "plan-no-b.json", root -> root.remove("microBatchSize"));
+    writeEdited(plan, "plan-null-model.json", root -> root.putNull("model"));
+    writeEdited(plan, "plan-list-partition.json", root -> root.putArray("partition"));
+    writeEdited(plan, "plan-typo.json", root -> root.put("microBatchSise", 4));
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -387,6 +392,26 @@ class HostileCommandLinesTest {
     c.add(of("simulate --plan @/truncated.json", "is truncated (ends inside"));
     c.add(of("simulate --plan @/contradictory.json", "contradictory.json"));
     c.add(of("simulate --plan @/empty.json", "empty"));
+    // Jackson's words (class names, settings to change) replaced by the file's
+    c.add(
+        of(
+            "simulate --plan @/plan-no-b.json",
+            "plan-no-b.json: field 'microBatchSize' is missing"));
+    c.add(of("simulate --plan @/plan-null-model.json", "field 'model' is missing"));
+    c.add(
+        of(
+            "simulate --plan @/plan-list-partition.json",
+            "field 'partition' must be an object, got a list"));
+    c.add(
+        of(
+            "simulate --plan @/plan-typo.json",
+            "field 'microBatchSise' is not a field of this file"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster cpu:1x2 --global-batch 8 --pp 2 --profile"
+                + " @/plan-no-b.json",
+            "profile",
+            "field 'handoffLatencyNanos' is missing"));
     // plan
     c.add(of("plan --model gpt2-xl --cluster h100:1x4 --global-batch -1", "--global-batch"));
     c.add(
@@ -942,7 +967,8 @@ class HostileCommandLinesTest {
         .as("stderr of %s", commandLine)
         .doesNotContain("\tat ")
         .doesNotContain("Exception")
-        .doesNotContain("REDACTED");
+        .doesNotContain("REDACTED")
+        .doesNotContain("dev.pipeplan.");
     assertThat(snapshot(dir)).as("files after %s", commandLine).isEqualTo(before);
   }
 

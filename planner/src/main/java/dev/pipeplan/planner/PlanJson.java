@@ -112,8 +112,7 @@ public final class PlanJson {
     try {
       plan = Json.json().treeToValue(root, Plan.class);
     } catch (ValueInstantiationException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new BadInputException("plan file " + source + ": " + where(e) + cause.getMessage(), e);
+      throw new BadInputException("plan file " + source + ": " + JsonErrors.binding(e), e);
     } catch (InvalidFormatException e) {
       throw new BadInputException(
           "plan file "
@@ -126,8 +125,7 @@ public final class PlanJson {
               + expected(e.getTargetType()),
           e);
     } catch (JsonMappingException e) {
-      throw new BadInputException(
-          "plan file " + source + ": " + where(e) + JsonErrors.clean(e.getOriginalMessage()), e);
+      throw new BadInputException("plan file " + source + ": " + JsonErrors.binding(e), e);
     } catch (JsonProcessingException e) {
       throw new BadInputException(
           "plan file " + source + ": " + JsonErrors.clean(e.getOriginalMessage()), e);
@@ -181,11 +179,6 @@ public final class PlanJson {
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  private static String where(JsonMappingException e) {
-    String p = path(e);
-    return p.isEmpty() ? "" : "field '" + p + "': ";
   }
 
   /** The JSON path of the failure, "stageCosts[2].forwardNanos". */

@@ -75,6 +75,93 @@ public final class JsonErrors {
     return m.strip();
   }
 
+  private static final java.util.regex.Pattern WRONG_TYPE =
+      java.util.regex.Pattern.compile(
+          "Cannot deserialize value of type `([^`]+)` from ([A-Za-z-]+) value.*");
+
+  /**
+   * A well-formed document that does not bind, in the file's terms rather than Jackson's (no class
+   * names, no settings to change): "field 'microBatchSize' is missing", "field 'partition' must be
+   * an object, got a list", "field 'bogus' is not a field of this file", or the record's own check
+   * ("microBatchSize must be > 0, got -4").
+   */
+  public static String binding(JsonMappingException e) {
+    String path = mappingPath(e);
+    Throwable cause = e.getCause();
+    if (e instanceof com.fasterxml.jackson.databind.exc.ValueInstantiationException
+        && cause != null
+        && cause.getMessage() != null) {
+      if (cause instanceof NullPointerException
+          && cause.getMessage().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        // a record's Objects.requireNonNull(x, "x"): the field was left out or null
+        String field = path.isEmpty() ? cause.getMessage() : path + "." + cause.getMessage();
+        return "field '" + field + "' is missing";
+      }
+      return (path.isEmpty() ? "" : "field '" + path + "': ") + cause.getMessage();
+    }
+    String m = clean(e.getOriginalMessage());
+    String problem;
+    java.util.regex.Matcher wrongType = WRONG_TYPE.matcher(m);
+    if (m.startsWith("Cannot map `null` into type")) {
+      problem = "is missing";
+    } else if (wrongType.matches()) {
+      problem = "must be " + wanted(wrongType.group(1)) + ", got " + given(wrongType.group(2));
+    } else if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException) {
+      problem = "is not a field of this file (a typo, or a file of another pipeplan version?)";
+    } else {
+      return (path.isEmpty() ? "" : "field '" + path + "': ") + m;
+    }
+    return path.isEmpty() ? "the document " + problem : "field '" + path + "' " + problem;
+  }
+
+  /** What a Java type asks for, in JSON's words. */
+  private static String wanted(String javaType) {
+    if (javaType.endsWith("[]")
+        || javaType.contains("List<")
+        || javaType.contains("Set<")
+        || javaType.startsWith("java.util.List")) {
+      return "a list";
+    }
+    switch (javaType) {
+      case "int":
+      case "long":
+      case "java.lang.Integer":
+      case "java.lang.Long":
+        return "a whole number";
+      case "double":
+      case "float":
+      case "java.lang.Double":
+        return "a number";
+      case "boolean":
+      case "java.lang.Boolean":
+        return "true or false";
+      case "java.lang.String":
+        return "text";
+      default:
+        return "an object";
+    }
+  }
+
+  /** What Jackson found, in JSON's words ("Array value" is a list). */
+  private static String given(String jacksonShape) {
+    switch (jacksonShape) {
+      case "String":
+        return "text";
+      case "Array":
+        return "a list";
+      case "Object":
+        return "an object";
+      case "Integer":
+        return "a whole number";
+      case "Floating-point":
+        return "a number";
+      case "Boolean":
+        return "true or false";
+      default:
+        return jacksonShape.toLowerCase(java.util.Locale.ROOT) + " value";
+    }
+  }
+
   /** The data-binding path of a mapping failure, "stageCosts[2].forwardNanos". */
   public static String mappingPath(JsonMappingException e) {
     StringBuilder b = new StringBuilder();

@@ -40,16 +40,13 @@ public final class ProfileJson {
       }
       JsonMappingException m = (JsonMappingException) e;
       String path = JsonErrors.mappingPath(m);
-      Throwable cause = m;
       for (Throwable c = m.getCause(); c != null; c = c.getCause()) {
         if (c instanceof BadInputException || c instanceof IllegalArgumentException) {
-          cause = c;
-          break;
+          throw new BadInputException(
+              source + ": " + (path.isEmpty() ? "" : "field '" + path + "': ") + c.getMessage(), e);
         }
       }
-      String why = cause == m ? JsonErrors.clean(m.getOriginalMessage()) : cause.getMessage();
-      throw new BadInputException(
-          source + ": " + (path.isEmpty() ? "" : "field '" + path + "': ") + why, e);
+      throw new BadInputException(source + ": " + JsonErrors.binding(m), e);
     }
   }
 
