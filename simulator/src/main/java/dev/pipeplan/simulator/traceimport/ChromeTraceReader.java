@@ -66,16 +66,35 @@ final class ChromeTraceReader {
         continue;
       }
       String where = "traceEvents[" + i + "] ('" + e.get("name").asText() + "')";
-      long start = micros(f, e, "ts", where);
-      long duration = micros(f, e, "dur", where);
-      if (duration < 0) {
+      long start = micros(f, e, "ts", where, file);
+      long duration = micros(f, e, "dur", where, file);
+      for (String field : new String[] {"ts", "dur"}) {
+        // a negative start made the iteration's span overflow into a negative time
+        if ((field.equals("ts") ? start : duration) < 0) {
+          throw new BadInputException(
+              "trace file "
+                  + file
+                  + ": "
+                  + where
+                  + ": field '"
+                  + field
+                  + "' is negative ("
+                  + e.get(field)
+                  + ")");
+        }
+      }
+      if (duration > Long.MAX_VALUE - start) {
         throw new BadInputException(
             "trace file "
                 + file
                 + ": "
                 + where
-                + ": field 'dur' is negative ("
+                + ": 'ts' + 'dur' ("
+                + e.get("ts")
+                + " + "
                 + e.get("dur")
+                + " microseconds) is beyond what a trace can hold ("
+                + Long.MAX_VALUE / 1000
                 + ")");
       }
       long pid = fixedRank != null ? 0 : pid(f, e, where);
@@ -100,13 +119,16 @@ final class ChromeTraceReader {
     return out;
   }
 
-  private static long micros(Fields f, JsonNode e, String name, String where) {
+  private static long micros(Fields f, JsonNode e, String name, String where, String file) {
     f.number(e, name, where);
     BigDecimal nanos =
         e.get(name).decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_EVEN);
     if (nanos.abs().compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
       throw new BadInputException(
-          where
+          "trace file "
+              + file
+              + ": "
+              + where
               + ": field '"
               + name
               + "' is "

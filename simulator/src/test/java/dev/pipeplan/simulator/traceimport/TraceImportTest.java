@@ -322,6 +322,32 @@ class TraceImportTest {
         .hasMessage("trace file prof.json: traceEvents[1] ('PP:0F1'): field 'dur' is missing");
   }
 
+  /**
+   * A negative 'ts' made the iteration's span overflow into a negative time (written, exit 0), and
+   * 'ts' + 'dur' past 2^63 ns failed as an internal error (exit 1).
+   */
+  @Test
+  void rejectsAChromeEventBeforeTimeZeroOrEndingPastTheLongestTrace() {
+    String negative =
+        "{\"traceEvents\": [{\"ph\": \"X\", \"name\": \"PP:0F1\", \"pid\": 1,"
+            + " \"ts\": -9223372036854775, \"dur\": 10}]}";
+    assertThatThrownBy(() -> TraceImport.parse(List.of(negative), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "trace file prof.json: traceEvents[0] ('PP:0F1'): field 'ts' is negative"
+                + " (-9223372036854775)");
+    String overflowing = negative.replace("-9223372036854775, \"dur\": 10", "9e15, \"dur\": 9e15");
+    assertThatThrownBy(() -> TraceImport.parse(List.of(overflowing), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "trace file prof.json: traceEvents[0] ('PP:0F1'): 'ts' + 'dur' (9.0E15 + 9.0E15"
+                + " microseconds) is beyond what a trace can hold (9223372036854775)");
+    String huge = negative.replace("-9223372036854775", "1e300");
+    assertThatThrownBy(() -> TraceImport.parse(List.of(huge), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("trace file prof.json: traceEvents[0] ('PP:0F1'): field 'ts' is");
+  }
+
   @Test
   void rejectsAChromeTraceWithoutPipelineEvents() {
     assertThatThrownBy(
