@@ -108,7 +108,7 @@ public final class AtomicFiles {
   }
 
   /** The path a chain of symbolic links ends at, whether or not a file is there yet. */
-  private static Path linkTarget(Path target, Path link) {
+  static Path linkTarget(Path target, Path link) {
     Path p = link;
     try {
       for (int hops = 0; Files.isSymbolicLink(p); hops++) {

@@ -77,6 +77,10 @@ public final class OwnedFolder implements AutoCloseable {
       throw new BadInputException(what + " -o is empty; give a folder. Maybe use -o out/");
     }
     Path absolute = target.toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(absolute)) {
+      // the new folder replaces the one the link names; moved onto the link, it replaced the link
+      absolute = AtomicFiles.linkTarget(target, absolute);
+    }
     if (absolute.equals(Path.of("").toAbsolutePath().normalize())) {
       // the folder is replaced by moving a new one into place: the shell would sit in a deleted one
       throw new BadInputException(

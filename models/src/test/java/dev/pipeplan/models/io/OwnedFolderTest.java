@@ -36,6 +36,25 @@ class OwnedFolderTest {
     assertThat(out.resolve("sub/b.txt")).hasContent("b");
   }
 
+  /** -o report-link, a link to an earlier report: the report it names is replaced, not the link. */
+  @Test
+  void replacesTheFolderALinkNamesAndKeepsTheLink() throws Exception {
+    Path real = writeNested(dir.resolve("real"));
+    Files.writeString(real.resolve("a.txt"), "a");
+    Path link = Files.createSymbolicLink(dir.resolve("link"), Path.of("real"));
+    try (OwnedFolder f = OwnedFolder.open(link, "test output")) {
+      AtomicFiles.writeString(f.staging().resolve("new.txt"), "new");
+      f.commit(List.of("new.txt"));
+    }
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(real.resolve("new.txt")).hasContent("new");
+    assertThat(real.resolve("a.txt")).doesNotExist();
+    try (var names = Files.list(dir)) {
+      assertThat(names.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("real", "link");
+    }
+  }
+
   @Test
   void oneKindOfOutputDoesNotReplaceAnother() throws Exception {
     Path out = writeNested(dir.resolve("kinds"));
