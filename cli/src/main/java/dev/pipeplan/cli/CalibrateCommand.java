@@ -277,6 +277,21 @@ final class CalibrateCommand implements Callable<Integer> {
       sources.append(sources.length() == 0 ? "" : ", ").append(run.getFileName());
     }
     ModelSpec m = ModelLoader.load(model != null ? model : measured.get(0).modelName(), 0);
+    for (int i = 0; model != null && i < measured.size(); i++) {
+      // else the refusal blamed the run, or the profile, for the model --model named
+      if (!measured.get(i).modelName().equals(m.name())) {
+        throw new BadInputException(
+            "--model "
+                + model
+                + " is model '"
+                + m.name()
+                + "', but --run "
+                + runs.get(i)
+                + " is a run of model '"
+                + measured.get(i).modelName()
+                + "'. Maybe drop --model, or give the model file the run was planned with.");
+      }
+    }
     RunCalibration.Result result =
         RunCalibration.fit(m, given, measured, sources.toString(), basis());
     for (String line : result.lines()) {

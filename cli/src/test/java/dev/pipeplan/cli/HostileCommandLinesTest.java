@@ -389,6 +389,11 @@ class HostileCommandLinesTest {
         of(
             "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --gantt @/g.bmp",
             "g.bmp"));
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --partition"
+                + " 2147483647,2",
+            "covers 2147483649 layers"));
     c.add(of("simulate --plan @/truncated.json", "is truncated (ends inside"));
     c.add(of("simulate --plan @/contradictory.json", "contradictory.json"));
     c.add(of("simulate --plan @/empty.json", "empty"));
@@ -611,6 +616,13 @@ class HostileCommandLinesTest {
             "calibrate --run @/run.json --profile @/tiny-profile.json -o @/cal.json",
             "outside",
             "do not describe the same machine"));
+    c.add(
+        of(
+            "calibrate --run @/run.json --profile @/tiny-profile.json --model gpt2-xl -o"
+                + " @/cal.json",
+            "--model gpt2-xl is model 'gpt2-xl', but --run",
+            "is a run of model 'gpt-tiny'",
+            "Maybe drop --model"));
     c.add(
         of(
             "calibrate --run @/truncated.json --profile @/tiny-profile.json -o @/cal.json",

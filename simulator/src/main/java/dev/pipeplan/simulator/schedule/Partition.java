@@ -5,6 +5,7 @@ import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * A split of a model's layers into contiguous global virtual stages: stage s holds {@code
@@ -27,6 +28,16 @@ public record Partition(List<Integer> layerCounts) {
                 + layerCounts.get(s)
                 + " layers; every stage needs at least 1");
       }
+    }
+    long total = layerCounts.stream().mapToLong(Integer::longValue).sum();
+    if (total > Integer.MAX_VALUE) {
+      // summed as int, 2147483647,2 covered -2147483647 layers
+      throw new BadInputException(
+          "partition "
+              + layerCounts.stream().map(String::valueOf).collect(Collectors.joining(","))
+              + " covers "
+              + total
+              + " layers, more than any model has");
     }
   }
 
