@@ -715,6 +715,22 @@ final class SimulateCommand implements Callable<Integer> {
                 + ".");
       }
       if (read.microBatchCount() != microbatches) {
+        java.util.BitSet used = new java.util.BitSet();
+        read.deviceActions().forEach(actions -> actions.forEach(a -> used.set(a.microBatch())));
+        int missing = used.nextClearBit(0);
+        if (missing < read.microBatchCount()) {
+          // the count is the highest micro-batch + 1: "Maybe use --microbatches 10" would not do
+          throw new BadInputException(
+              "schedule file "
+                  + schedule
+                  + " numbers its micro-batches up to "
+                  + (read.microBatchCount() - 1)
+                  + " but has no action of micro-batch "
+                  + missing
+                  + " (--microbatches is "
+                  + microbatches
+                  + "); every micro-batch from 0 needs its actions. Check the file.");
+        }
         throw new BadInputException(
             "schedule file "
                 + schedule

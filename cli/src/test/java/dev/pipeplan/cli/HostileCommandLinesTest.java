@@ -227,6 +227,10 @@ class HostileCommandLinesTest {
     writeEdited(plan, "plan-null-model.json", root -> root.putNull("model"));
     writeEdited(plan, "plan-list-partition.json", root -> root.putArray("partition"));
     writeEdited(plan, "plan-typo.json", root -> root.put("microBatchSise", 4));
+    // a 1F1B schedule of 4 micro-batches whose first forward was edited to micro-batch 9
+    Files.writeString(
+        dir.resolve("gap.csv"),
+        "0F9,0F1,,0B0,0F2,0B1,0F3,0B2,,0B3\n,1F0,1B0,1F1,1B1,1F2,1B2,1F3,1B3\n");
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -394,6 +398,11 @@ class HostileCommandLinesTest {
             "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --partition"
                 + " 2147483647,2",
             "covers 2147483649 layers"));
+    c.add(
+        of(
+            "simulate --pp 2 --microbatches 4 --schedule @/gap.csv --uniform-stage-ms 1,2",
+            "numbers its micro-batches up to 9 but has no action of micro-batch 4"
+                + " (--microbatches is 4)"));
     c.add(of("simulate --plan @/truncated.json", "is truncated (ends inside"));
     c.add(of("simulate --plan @/contradictory.json", "contradictory.json"));
     c.add(of("simulate --plan @/empty.json", "empty"));
