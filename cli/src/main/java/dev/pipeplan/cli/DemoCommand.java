@@ -42,6 +42,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -151,6 +153,21 @@ final class DemoCommand implements Callable<Integer> {
               + " cpu or wall.")
   String calibrationTime;
 
+  @Option(
+      names = "--busy-retries",
+      paramLabel = "N",
+      defaultValue = "2",
+      description =
+          "When a run's machine was busy (other processes, the host taking CPU time, slow episodes),"
+              + " measure it again, up to N more times, 0 to "
+              + DemoCommand.MAX_BUSY_RETRIES
+              + "; the run kept is the first on a quiet machine, else the last, with its warning"
+              + " (default: ${DEFAULT-VALUE}).")
+  int busyRetries;
+
+  /** The most times one run is measured again after a busy machine. */
+  static final int MAX_BUSY_RETRIES = 5;
+
   /** The most pipeline workers the demo starts: one thread each, on one machine. */
   static final int MAX_WORKERS = 64;
 
@@ -189,6 +206,10 @@ final class DemoCommand implements Callable<Integer> {
               + globalBatch);
     }
     RunCommand.checkIterations(iterations, warmup);
+    if (busyRetries < 0 || busyRetries > MAX_BUSY_RETRIES) {
+      throw new BadInputException(
+          "--busy-retries must be between 0 and " + MAX_BUSY_RETRIES + ", got " + busyRetries);
+    }
     if (microBatches < 0) {
       throw new BadInputException(
           "--microbatches must be > 0 (or 0, the default, for the planner's choice), got "
@@ -375,16 +396,55 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private MeasuredRun runAndSay(PrintWriter out, Plan plan) {
-    MeasuredRun run =
-        PlanRunner.run(
-            plan,
-            new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3),
-            NanoClock.system(),
+    return measure(out, plan, new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3)).kept();
+  }
+
+  /**
+   * A run kept for the comparison, and the warnings of the attempts before it that ran on a busy
+   * machine and were measured again.
+   */
+  record Measured(MeasuredRun kept, List<String> busyAttempts) {}
+
+  /**
+   * Runs the plan and prints its comparison; while the machine's noise excuses the comparison, runs
+   * it again, up to {@code --busy-retries} more times ({@link #untilQuiet}).
+   */
+  private Measured measure(PrintWriter out, Plan plan, PlanRunner.Options runOptions) {
+    Measured measured =
+        untilQuiet(
+            () ->
+                PlanRunner.run(
+                    plan, runOptions, NanoClock.system(), line -> say(out, "    " + line)),
+            busyRetries,
             line -> say(out, "    " + line));
-    for (String line : ComparisonText.lines(run)) {
+    for (String line : ComparisonText.lines(measured.kept())) {
       say(out, "    " + line);
     }
-    return run;
+    return measured;
+  }
+
+  /**
+   * Takes runs from {@code attempt} until one's comparison is not excused by the machine's noise
+   * ({@link MeasuredRun#comparisonExcused()}: other processes or the host took the cores, or the
+   * machine ran in slow episodes), at most {@code retries} + 1 of them; says why each one is
+   * measured again. The last attempt is kept whatever its noise, and carries its own warning.
+   */
+  static Measured untilQuiet(Supplier<MeasuredRun> attempt, int retries, Consumer<String> say) {
+    List<String> busy = new ArrayList<>();
+    while (true) {
+      MeasuredRun run = attempt.get();
+      if (busy.size() == retries || !run.comparisonExcused()) {
+        return new Measured(run, List.copyOf(busy));
+      }
+      busy.add(run.noise().warning());
+      say.accept(
+          String.format(
+              Locale.ROOT,
+              "%s; measuring again (attempt %d of at most %d, --busy-retries)",
+              run.noise().warning(),
+              busy.size() + 1,
+              retries + 1));
+    }
   }
 
   /**
@@ -506,13 +566,10 @@ final class DemoCommand implements Callable<Integer> {
         GradientEquivalence.maxRelativeDifference(
             PlanRunner.config(plan, runOptions), dev.pipeplan.executor.cpu.Nd4jOps::new);
     say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
-    MeasuredRun run =
-        PlanRunner.run(plan, runOptions, NanoClock.system(), line -> say(out, "    " + line));
-    for (String line : ComparisonText.lines(run)) {
-      say(out, "    " + line);
-    }
-    table.add(run, gradientDifference);
-    return run;
+    Measured measured = measure(out, plan, runOptions);
+    table.add(measured.kept(), gradientDifference);
+    table.measuredAgain(measured.kept().scheduleName(), measured.busyAttempts());
+    return measured.kept();
   }
 
   private static void say(PrintWriter out, String line) {

@@ -7,6 +7,7 @@ import dev.pipeplan.models.io.ProfileJson;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,5 +163,19 @@ class ExecutorCommandsTest {
             dir.toString());
     assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(r.err()).contains("schedule kind 'nonsense' is unknown");
+  }
+
+  @Test
+  void demoRefusesBusyRetriesOutOfRangeBeforeProfiling() {
+    for (String retries : List.of("-1", "6")) {
+      Path out = dir.resolve("demo-" + retries);
+      Result r =
+          run("demo", "--model", "gpt-tiny", "--busy-retries", retries, "-o", out.toString());
+      assertThat(r.code()).isEqualTo(Main.EXIT_BAD_INPUT);
+      assertThat(r.err())
+          .contains("--busy-retries must be between 0 and 5, got " + retries)
+          .doesNotContain("Exception");
+      assertThat(out).doesNotExist();
+    }
   }
 }

@@ -27,6 +27,7 @@ public final class AccuracyTable {
   private final List<String> names = new ArrayList<>();
   private final List<Long> probes = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
   private String loadAfter = "";
   private long referenceProbeNanos;
   private String referenceName = "the median of these runs";
@@ -135,11 +136,18 @@ public final class AccuracyTable {
     return String.format(Locale.ROOT, "%+.0f%%", 100 * noise.worstWaitingShare());
   }
 
+  /** "0.3 of 2", with the host's share when known: "0.0 of 2, host 12%". */
   private static String otherCores(RunNoise noise) {
+    String host =
+        noise.stealFraction() < 0
+            ? ""
+            : String.format(Locale.ROOT, "host %.0f%%", 100 * noise.stealFraction());
     if (noise.otherProcessCores() < 0) {
-      return "–";
+      return host.isEmpty() ? "–" : host;
     }
-    return String.format(Locale.ROOT, "%.1f of %d", noise.otherProcessCores(), noise.cores());
+    String others =
+        String.format(Locale.ROOT, "%.1f of %d", noise.otherProcessCores(), noise.cores());
+    return host.isEmpty() ? others : others + ", " + host;
   }
 
   /**
@@ -162,6 +170,23 @@ public final class AccuracyTable {
         100 * noise.worstSlowdown());
   }
 
+  /**
+   * Notes that {@code schedule}'s row is a run measured again after attempts on a busy machine,
+   * each with its warning; nothing when {@code busyWarnings} is empty.
+   */
+  public void measuredAgain(String schedule, List<String> busyWarnings) {
+    for (int i = 0; i < busyWarnings.size(); i++) {
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "%s: attempt %d of %d was not kept (%s)",
+              schedule,
+              i + 1,
+              busyWarnings.size() + 1,
+              busyWarnings.get(i)));
+    }
+  }
+
   public void finish(String loadAfterText) {
     this.loadAfter = Objects.requireNonNull(loadAfterText, "loadAfterText");
   }
@@ -178,7 +203,7 @@ public final class AccuracyTable {
         "| schedule | pp | v | m | b | partition | predicted ms | measured ms | measured range ms | error"
             + " | error 95% interval | action error median | action error p90"
             + " | action error on CPU time median / p90 | bubble predicted | bubble measured"
-            + " | wall over CPU | other processes (cores) | slow episodes | gradient difference"
+            + " | wall over CPU | other processes (cores), host steal | slow episodes | gradient difference"
             + " | machine speed vs "
             + referenceName
             + " |\n");
@@ -208,6 +233,9 @@ public final class AccuracyTable {
     allWarnings.addAll(speedWarnings);
     for (String warning : allWarnings) {
       b.append('\n').append("WARNING: ").append(warning).append('\n');
+    }
+    for (String note : notes) {
+      b.append('\n').append("MEASURED AGAIN: ").append(note).append('\n');
     }
     return b.toString();
   }

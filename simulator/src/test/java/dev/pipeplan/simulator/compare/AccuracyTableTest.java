@@ -63,9 +63,14 @@ class AccuracyTableTest {
 
   /** A run of the table's shape whose speed probe took {@code probeNanos}. */
   private static MeasuredRun probed(String kind, long probeNanos) {
+    return probed(kind, probeNanos, 0.0);
+  }
+
+  /** ... and whose host took {@code steal} of the CPU time. */
+  private static MeasuredRun probed(String kind, long probeNanos, double steal) {
     List<Timeline> iterations = List.of(ofKind(measured(2_000_000), kind));
     RunNoise noise =
-        new RunNoise(List.of(), 2, "0.1", "0.1", 0.0, 0.0, true, List.of(0.0), 0, probeNanos);
+        new RunNoise(List.of(), 2, "0.1", "0.1", 0.0, steal, true, List.of(0.0), 0, probeNanos);
     return new MeasuredRun(
         "gpt-tiny",
         kind,
@@ -106,6 +111,34 @@ class AccuracyTableTest {
     assertThat(markdown)
         .contains("WARNING: gpipe: the machine ran 10% slower than the runs the calibration")
         .doesNotContain("WARNING: 1f1b");
+  }
+
+  @Test
+  void eachRowSaysWhatTheHostTookAndABusyHostWarns() {
+    AccuracyTable table = new AccuracyTable("gpt-tiny", "test machine", "0.1 0.2 0.3");
+    table.add(probed("gpipe", 1_000_000, 0.12), 0.0);
+    table.add(probed("1f1b", 1_000_000, 0.01), 0.0);
+    String[] lines = table.markdown().split("\n");
+    assertThat(lines[3]).contains("| other processes (cores), host steal |");
+    assertThat(lines[5]).contains("| 0.0 of 2, host 12% |");
+    assertThat(lines[6]).contains("| 0.0 of 2, host 1% |");
+    assertThat(table.markdown())
+        .contains("WARNING: gpipe: the machine was busy: the host took 12% of the CPU time")
+        .doesNotContain("WARNING: 1f1b");
+  }
+
+  @Test
+  void aRowMeasuredAgainAfterABusyAttemptSaysSo() {
+    AccuracyTable table = new AccuracyTable("gpt-tiny", "test machine", "0.1 0.2 0.3");
+    table.add(probed("gpipe", 1_000_000), 0.0);
+    table.measuredAgain("gpipe", List.of("the machine was busy: the host took 21%"));
+    table.add(probed("1f1b", 1_000_000), 0.0);
+    table.measuredAgain("1f1b", List.of());
+    assertThat(table.markdown())
+        .contains(
+            "MEASURED AGAIN: gpipe: attempt 1 of 2 was not kept (the machine was busy: the host"
+                + " took 21%)")
+        .doesNotContain("MEASURED AGAIN: 1f1b");
   }
 
   @Test

@@ -47,6 +47,36 @@ class RunNoiseTest {
         .doesNotContain("not a model error");
   }
 
+  private static RunNoise stolen(double steal) {
+    return new RunNoise(
+        List.of(new RunNoise.WorkerTime(0, 106, 100), new RunNoise.WorkerTime(1, 104, 100)),
+        2,
+        "",
+        "",
+        0.0,
+        steal,
+        true);
+  }
+
+  @Test
+  void hostTakingMoreThanTheStealMarginMakesTheRunBusyThoughTheWaitIsUnderItsMargin() {
+    // wall over CPU 6%: under BUSY_MARGIN, so only the steal can call this run busy
+    RunNoise quiet = stolen(RunNoise.STEAL_MARGIN);
+    assertThat(quiet.busy()).isFalse();
+    assertThat(quiet.warning()).isEmpty();
+    RunNoise taken = stolen(0.12);
+    assertThat(taken.stolen()).isTrue();
+    assertThat(taken.busy()).isTrue();
+    assertThat(taken.excusesComparison()).isTrue();
+    assertThat(taken.warning())
+        .isEqualTo(
+            "the machine was busy: the host took 12% of the CPU time for other virtual machines"
+                + " (more than 2%), time in which the workers could not run; the comparison is not"
+                + " a model error");
+    // unknown steal (-1) is not taken as stolen
+    assertThat(stolen(-1).busy()).isFalse();
+  }
+
   @Test
   void cpuTimeOfSeveralNativeThreadsIsNotJudged() {
     RunNoise n =
