@@ -95,6 +95,14 @@ final class ScheduleCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ScheduleKind k = ScheduleKind.parse(kind);
+    if (virtualStages != null && virtualStages <= 0) {
+      throw new BadInputException("--virtual-stages must be > 0, got " + virtualStages);
+    }
+    String form = format.trim().toLowerCase(Locale.ROOT);
+    if (legacyCsv && !form.equals("pytorch-csv") && !form.equals("csv")) {
+      throw new BadInputException(
+          "--legacy-csv applies to --format pytorch-csv only, got --format " + format);
+    }
     int v = virtualStages == null ? k.defaultVirtualStages() : virtualStages;
     Schedule schedule =
         ScheduleGenerators.generate(
@@ -109,7 +117,7 @@ final class ScheduleCommand implements Callable<Integer> {
         WorkLimits.maxMicroBatches(k, pp, v),
         false);
     PrintWriter out = spec.commandLine().getOut();
-    switch (format.trim().toLowerCase(Locale.ROOT)) {
+    switch (form) {
       case "text":
         out.print(StepGrid.render(schedule));
         out.println(

@@ -344,6 +344,17 @@ class HostileCommandLinesTest {
     c.add(of("schedule --kind interleaved --pp 4 --microbatches 8 --virtual-stages -1", "-1"));
     c.add(of("schedule --kind 1f1b --pp 4 --microbatches 8 --format xml", "xml"));
     c.add(of("schedule --kind 1f1bb --pp 4 --microbatches 8", "1f1bb"));
+    c.add(
+        of("schedule --kind 1f1b --pp 4 --microbatches 8 --virtual-stages 0", "--virtual-stages"));
+    c.add(of("schedule --kind 1f1b --pp 4 --microbatches 8 --legacy-csv", "--legacy-csv", "text"));
+    c.add(
+        of(
+            "simulate --uniform-stage-ms 0,0 --pp 2 --microbatches 4 --schedule 1f1b",
+            "--uniform-stage-ms",
+            "0,0"));
+    c.add(of("profile --model gpt-tiny --in-flight 0 -o @/p.json", "--in-flight", "16", "0"));
+    c.add(
+        of("profile --model gpt-tiny --concurrent-workers 0 -o @/p.json", "--concurrent-workers"));
     // the kind's minimum (2p) is past the action limit: no count fits, and the refusal says so
     c.add(
         of(

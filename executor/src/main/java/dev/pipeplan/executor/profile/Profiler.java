@@ -90,7 +90,9 @@ public final class Profiler {
       }
       dev.pipeplan.executor.core.command.ProfileOptions.checkRounds(warmup, repeats);
       dev.pipeplan.executor.core.command.RunOptions.checkThreads(threadsPerWorker);
-      Checks.positive("concurrent workers", concurrentWorkers);
+      if (concurrentWorkers <= 0) {
+        throw new BadInputException("--concurrent-workers must be > 0, got " + concurrentWorkers);
+      }
       if (concurrentWorkers > MAX_CONCURRENT_WORKERS) {
         throw new BadInputException(
             "--concurrent-workers ("
@@ -98,10 +100,12 @@ public final class Profiler {
                 + ") is over the limit of "
                 + MAX_CONCURRENT_WORKERS);
       }
-      Checks.positive("in-flight micro-batches", inFlight);
-      if (inFlight > MAX_IN_FLIGHT) {
+      if (inFlight <= 0 || inFlight > MAX_IN_FLIGHT) {
         throw new BadInputException(
-            "in-flight micro-batches (" + inFlight + ") is over the limit of " + MAX_IN_FLIGHT);
+            "--in-flight (micro-batches whose forwards run in a row) must be between 1 and "
+                + MAX_IN_FLIGHT
+                + ", got "
+                + inFlight);
       }
     }
 

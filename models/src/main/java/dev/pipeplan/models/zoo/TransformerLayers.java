@@ -42,7 +42,7 @@ public final class TransformerLayers {
     if (s > ModelLimits.MAX_SEQUENCE) {
       throw new BadInputException(
           ModelLimits.outOfRange("sequence length", s, ModelLimits.MAX_SEQUENCE)
-              + " tokens (ModelLimits.MAX_SEQUENCE) for model '"
+              + " tokens (the longest sequence pipeplan models) for model '"
               + config.name()
               + "'");
     }

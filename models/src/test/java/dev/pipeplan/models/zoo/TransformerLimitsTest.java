@@ -28,7 +28,7 @@ class TransformerLimitsTest {
         .isInstanceOf(BadInputException.class)
         .hasMessage(
             "sequence length (4194305) exceeds the limit of 4194304 tokens"
-                + " (ModelLimits.MAX_SEQUENCE) for model 'wide'");
+                + " (the longest sequence pipeplan models) for model 'wide'");
   }
 
   @Test

@@ -55,6 +55,13 @@ public final class FixedStageCosts {
       }
     }
     // checked as given, before the split over chunks, so that a message names the user's number
+    if (values.size() >= 2 && values.stream().allMatch(v -> v == 0)) {
+      throw new BadInputException(
+          "--uniform-stage-ms '"
+              + text
+              + "' gives no time at all; an iteration of 0 ms has no bubble or throughput to"
+              + " report. Give some action a time > 0, for example 1,2");
+    }
     if (values.size() == 2) {
       long forward = share(nanos("F", values.get(0)), chunksPerDevice);
       long backward = share(nanos("B", values.get(1)), chunksPerDevice);
