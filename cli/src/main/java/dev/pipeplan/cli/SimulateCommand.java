@@ -53,6 +53,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -715,7 +716,7 @@ final class SimulateCommand implements Callable<Integer> {
                 + ".");
       }
       if (read.microBatchCount() != microbatches) {
-        java.util.BitSet used = new java.util.BitSet();
+        BitSet used = new BitSet();
         read.deviceActions().forEach(actions -> actions.forEach(a -> used.set(a.microBatch())));
         int missing = used.nextClearBit(0);
         if (missing < read.microBatchCount()) {

@@ -6,6 +6,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Jackson's parse errors in a user's words: a file cut short says where it ends ("is truncated
@@ -75,9 +80,8 @@ public final class JsonErrors {
     return m.strip();
   }
 
-  private static final java.util.regex.Pattern WRONG_TYPE =
-      java.util.regex.Pattern.compile(
-          "Cannot deserialize value of type `([^`]+)` from ([A-Za-z-]+) value.*");
+  private static final Pattern WRONG_TYPE =
+      Pattern.compile("Cannot deserialize value of type `([^`]+)` from ([A-Za-z-]+) value.*");
 
   /**
    * A well-formed document that does not bind, in the file's terms rather than Jackson's (no class
@@ -88,9 +92,7 @@ public final class JsonErrors {
   public static String binding(JsonMappingException e) {
     String path = mappingPath(e);
     Throwable cause = e.getCause();
-    if (e instanceof com.fasterxml.jackson.databind.exc.ValueInstantiationException
-        && cause != null
-        && cause.getMessage() != null) {
+    if (e instanceof ValueInstantiationException && cause != null && cause.getMessage() != null) {
       if (cause instanceof NullPointerException
           && cause.getMessage().matches("[A-Za-z_][A-Za-z0-9_]*")) {
         // a record's Objects.requireNonNull(x, "x"): the field was left out or null
@@ -101,12 +103,12 @@ public final class JsonErrors {
     }
     String m = clean(e.getOriginalMessage());
     String problem;
-    java.util.regex.Matcher wrongType = WRONG_TYPE.matcher(m);
+    Matcher wrongType = WRONG_TYPE.matcher(m);
     if (m.startsWith("Cannot map `null` into type")) {
       problem = "is missing";
     } else if (wrongType.matches()) {
       problem = "must be " + wanted(wrongType.group(1)) + ", got " + given(wrongType.group(2));
-    } else if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException) {
+    } else if (e instanceof UnrecognizedPropertyException) {
       problem = "is not a field of this file (a typo, or a file of another pipeplan version?)";
     } else {
       return (path.isEmpty() ? "" : "field '" + path + "': ") + m;
@@ -158,7 +160,7 @@ public final class JsonErrors {
       case "Boolean":
         return "true or false";
       default:
-        return jacksonShape.toLowerCase(java.util.Locale.ROOT) + " value";
+        return jacksonShape.toLowerCase(Locale.ROOT) + " value";
     }
   }
 
