@@ -452,6 +452,11 @@ class HostileCommandLinesTest {
             "plan --model gpt2-xl --cluster h100:1x4 --global-batch 64 --memory-limit 99999999TiB",
             "99999999TiB"));
     c.add(of("plan --model gpt2-xl --cluster h100:0x4 --global-batch 64", "0x4"));
+    // a limit of one byte was reported as "its limit of 0.0 GiB"
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --memory-limit 1B",
+            "over its limit of 1 B."));
     c.add(
         of(
             "plan --model gpt2-xl --cluster h100:99999999x99999999 --global-batch 64",

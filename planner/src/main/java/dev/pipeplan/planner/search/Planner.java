@@ -1009,11 +1009,21 @@ public final class Planner {
     return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
   }
 
-  /** gib(), or MiB below a tenth of a GiB, so that a small overshoot does not read "0.0 GiB". */
+  /**
+   * gib(), or MiB below a tenth of a GiB, KiB below a tenth of a MiB and bytes below a KiB, so that
+   * a small overshoot or limit does not read "0.0 GiB".
+   */
   static String amount(long bytes) {
-    return bytes >= GIB / 10
-        ? gib(bytes)
-        : String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    if (bytes >= GIB / 10) {
+      return gib(bytes);
+    }
+    if (bytes >= 1024 * 1024 / 10) {
+      return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+    if (bytes >= 1024) {
+      return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+    }
+    return bytes + " B";
   }
 
   static String gib(long bytes) {
@@ -1102,7 +1112,7 @@ public final class Planner {
             + ", layers per stage "
             + best.partition()
             + ") peaks at "
-            + gib(peak)
+            + amount(peak)
             + " on pipeline device "
             + device
             + " ("
@@ -1110,7 +1120,7 @@ public final class Planner {
             + "), "
             + amount(peak - limit)
             + " over its limit of "
-            + gib(limit)
+            + amount(limit)
             + ". Maybe use "
             + hints
             + ".");

@@ -183,14 +183,14 @@ final class ChromeTraceReader {
       } else if (e.getValue().size() != iterations) {
         throw new BadInputException(
             "the Chrome traces hold action "
-                + e.getKey()
+                + shown(e.getKey())
                 + " "
-                + e.getValue().size()
-                + " times but "
-                + firstKey
+                + times(e.getValue().size())
+                + " but "
+                + shown(firstKey)
                 + " "
-                + iterations
-                + " times; every action must occur once per iteration");
+                + times(iterations)
+                + "; every action must occur once per iteration");
       }
     }
     List<Timeline> timelines = new ArrayList<>();
@@ -232,6 +232,16 @@ final class ChromeTraceReader {
             0,
             0);
     return new ImportedTrace(info, timelines, losses, files);
+  }
+
+  private static String times(int n) {
+    return n == 1 ? "once" : n + " times";
+  }
+
+  /** A {@link #key} as a reader reads it: "0F0 on device 3". */
+  private static String shown(String key) {
+    int slash = key.indexOf('/');
+    return key.substring(slash + 1) + " on device " + Integer.parseInt(key.substring(0, slash));
   }
 
   private static String key(TimedAction a) {

@@ -349,6 +349,18 @@ class TraceImportTest {
   }
 
   @Test
+  void rejectsActionsOccurringADifferentNumberOfTimesNamingThemAsTheTraceDoes() {
+    String trace =
+        "{\"traceEvents\": [{\"ph\": \"X\", \"name\": \"PP:0F0\", \"pid\": 1, \"ts\": 1, \"dur\": 2},"
+            + " {\"ph\": \"X\", \"name\": \"PP:0F0\", \"pid\": 1, \"ts\": 5, \"dur\": 2},"
+            + " {\"ph\": \"X\", \"name\": \"PP:0F1\", \"pid\": 1, \"ts\": 9, \"dur\": 2}]}";
+    assertThatThrownBy(() -> TraceImport.parse(List.of(trace), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("hold action 0F1 on device 0 once but 0F0 on device 0 2 times")
+        .hasMessageNotContaining("000000/");
+  }
+
+  @Test
   void rejectsAChromeTraceWithoutPipelineEvents() {
     assertThatThrownBy(
             () -> TraceImport.parse(List.of("{\"traceEvents\": []}"), List.of("empty.json")))
