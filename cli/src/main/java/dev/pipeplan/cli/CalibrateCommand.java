@@ -36,9 +36,9 @@ import picocli.CommandLine.Spec;
  *   <li>{@code --measurements FILE}: a GPU's efficiencies (GEMM, memory bandwidth, fused attention)
  *       fitted to measured training runs ({@link DeviceCalibration}); writes a cluster file whose
  *       device carries them.
- *   <li>{@code --run RUN.json --profile PROFILE.json}: one factor per layer kind and action type
- *       fitted to a CPU profile from pipeplan's own measured runs ({@link RunCalibration}); writes
- *       the calibrated profile for {@code plan --profile}.
+ *   <li>{@code --run RUN.json --profile PROFILE.json}: one factor per layer kind and action type,
+ *       and the hand-off latency, fitted to a CPU profile from pipeplan's own measured runs ({@link
+ *       RunCalibration}); writes the calibrated profile for {@code plan --profile}.
  * </ul>
  */
 @Command(
@@ -50,8 +50,9 @@ import picocli.CommandLine.Spec;
       "    training runs (configurations and seconds per iteration, docs/formats.md) and write a cluster file",
       "    whose device carries them (use it as --cluster FILE:NODESxPER_NODE);",
       "  --run RUN.json --profile PROFILE.json: fit one factor per layer kind and action type (F, I, W) by",
-      "    robust regression of the runs' measured action times on the profiled ones, print the fit and its",
-      "    residuals, and write the calibrated profile (plan, simulate and demo take it with --profile)."
+      "    robust regression of the runs' measured action times on the profiled ones, and the hand-off",
+      "    latency from the quiet runs' waits for another worker's tensor; print the fit and its residuals,",
+      "    and write the calibrated profile (plan, simulate and demo take it with --profile)."
     },
     sortOptions = false)
 final class CalibrateCommand implements Callable<Integer> {

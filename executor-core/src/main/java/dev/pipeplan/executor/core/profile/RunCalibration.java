@@ -112,9 +112,11 @@ public final class RunCalibration {
       int downWeighted,
       int iterations,
       Residuals before,
-      Residuals after) {
+      Residuals after,
+      HandoffFit handoff) {
     public Result {
       Objects.requireNonNull(calibrated, "calibrated");
+      Objects.requireNonNull(handoff, "handoff");
       terms = List.copyOf(terms);
       Objects.requireNonNull(before, "before");
       Objects.requireNonNull(after, "after");
@@ -158,6 +160,7 @@ public final class RunCalibration {
           "per-action error (predicted - measured) / measured, over the runs' measured actions:");
       out.add("  before: " + before.text());
       out.add("  after:  " + after.text());
+      out.add(handoff.line());
       return out;
     }
   }
@@ -370,17 +373,19 @@ public final class RunCalibration {
     }
     double[] ones = new double[columns];
     Arrays.fill(ones, 1.0);
+    HandoffFit handoff = HandoffFit.of(profile, runs);
     return new Result(
         basis,
         busyRuns,
         fused,
-        apply(model, profile, layers, terms, sources),
+        apply(model, profile, layers, terms, handoff, sources),
         terms,
         rows.size(),
         downWeighted,
         iterations + 1,
         residuals(rows, ones),
-        residuals(rows, factors));
+        residuals(rows, factors),
+        handoff);
   }
 
   private static int column(int kindIndex, int typeIndex) {
@@ -531,6 +536,7 @@ public final class RunCalibration {
       Profile profile,
       List<Profile.LayerProfile> layers,
       List<Term> terms,
+      HandoffFit handoff,
       String sources) {
     Map<String, Double> factor = new HashMap<>();
     for (Term t : terms) {
@@ -566,27 +572,48 @@ public final class RunCalibration {
       corrections.put(c.layerKind() + "/" + c.action(), c);
     }
     for (Term t : terms) {
-      String key = t.kind().id() + "/" + t.type();
-      Profile.Correction earlier = corrections.get(key);
-      corrections.put(
-          key,
-          new Profile.Correction(
-              t.kind().id(),
-              t.type().name(),
-              earlier == null ? t.factor() : earlier.factor() * t.factor(),
-              (earlier == null ? 0 : earlier.actionCount()) + t.actionCount(),
-              earlier == null ? sources : earlier.source() + "; " + sources));
+      compose(corrections, t.kind().id(), t.type().name(), t.factor(), t.actionCount(), sources);
+    }
+    if (handoff.fitted()) {
+      compose(
+          corrections, HANDOFF_CORRECTION, "latency", handoff.factor(), handoff.waits(), sources);
     }
     return new Profile(
         profile.modelName(),
         profile.backend(),
         profile.machine(),
         scaled,
-        profile.handoffLatencyNanos(),
+        handoff.latencyNanos(),
         profile.handoffBytesPerSecond(),
         profile.repeatability(),
         new ArrayList<>(corrections.values()),
         profile.sequenceLength());
+  }
+
+  /**
+   * The correction entry of a fitted hand-off latency: its "action" is {@code latency}, its factor
+   * the measured latency over the profiled one.
+   */
+  public static final String HANDOFF_CORRECTION = "handoff";
+
+  /** Records {@code factor} under (kind, action), composed with a correction already there. */
+  private static void compose(
+      Map<String, Profile.Correction> corrections,
+      String kind,
+      String action,
+      double factor,
+      int count,
+      String sources) {
+    String key = kind + "/" + action;
+    Profile.Correction earlier = corrections.get(key);
+    corrections.put(
+        key,
+        new Profile.Correction(
+            kind,
+            action,
+            earlier == null ? factor : earlier.factor() * factor,
+            (earlier == null ? 0 : earlier.actionCount()) + count,
+            earlier == null ? sources : earlier.source() + "; " + sources));
   }
 
   private static Profile.LinearFit scale(Profile.LinearFit fit, double factor) {

@@ -335,4 +335,92 @@ class RunCalibrationTest {
     assertThat(RunCalibration.fit(MODEL, profile, List.of(run), "run.json").calibrated())
         .isNotNull();
   }
+
+  /** The profile with another hand-off latency, everything else the same. */
+  private static Profile withHandoff(Profile p, long latencyNanos) {
+    return new Profile(
+        p.modelName(),
+        p.backend(),
+        p.machine(),
+        p.layers(),
+        latencyNanos,
+        p.handoffBytesPerSecond(),
+        p.repeatability(),
+        p.calibration(),
+        p.sequenceLength());
+  }
+
+  /** A run predicted by {@code predicted} whose iterations ran as {@code ran} predicts them. */
+  private static MeasuredRun ranAs(Plan predicted, Plan ran, int iterations) {
+    Timeline as = PlanPrediction.predict(ran).timeline();
+    Timeline measured =
+        new Timeline(Timeline.MEASURED, as.scheduleName(), 2, as.actions(), List.of(), List.of());
+    MeasuredRun base = run(predicted, Map.of(ActionType.F, 1.0, ActionType.B, 1.0), 0);
+    List<Timeline> all = java.util.Collections.nCopies(iterations, measured);
+    return new MeasuredRun(
+        base.modelName(),
+        base.scheduleName(),
+        base.pipelineDevices(),
+        base.virtualStages(),
+        base.microBatchCount(),
+        base.microBatchSize(),
+        base.partition(),
+        base.predicted(),
+        all,
+        0,
+        java.util.Collections.nCopies(iterations, 1.0),
+        0,
+        base.backend(),
+        base.machine(),
+        base.threadSettings(),
+        base.seed(),
+        List.of(),
+        RunNoise.unknown(),
+        base.provenance(),
+        base.sequenceLength());
+  }
+
+  @Test
+  void theHandOffLatencyIsFittedFromTheWaitsOfTheRunsAndRecordedAsACorrection() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ONE_F_ONE_B);
+    // the same plan run on a machine whose hand-offs take 300 us, not the profiled 20 us
+    Plan slowHandoffs = plan(withHandoff(profile, 300_000), ScheduleKind.ONE_F_ONE_B);
+    assertThat(slowHandoffs.partition()).isEqualTo(plan.partition());
+    RunCalibration.Result r =
+        RunCalibration.fit(MODEL, profile, List.of(ranAs(plan, slowHandoffs, 5)), "run.json");
+    HandoffFit h = r.handoff();
+    assertThat(h.waits()).isGreaterThanOrEqualTo(HandoffFit.MIN_WAITS);
+    assertThat(h.fitted()).isTrue();
+    assertThat(h.meanNanos()).isCloseTo(300_000L, within(1_000L));
+    assertThat(r.calibrated().handoffLatencyNanos()).isEqualTo(h.meanNanos());
+    assertThat(r.calibrated().calibration())
+        .anySatisfy(
+            c -> {
+              assertThat(c.layerKind()).isEqualTo(RunCalibration.HANDOFF_CORRECTION);
+              assertThat(c.action()).isEqualTo("latency");
+              assertThat(c.factor()).isCloseTo(15.0, within(0.1));
+              assertThat(c.actionCount()).isEqualTo(h.waits());
+            });
+    assertThat(r.lines())
+        .anySatisfy(
+            l -> assertThat(l).startsWith("hand-off: 20 us as profiled;").contains("300 us"));
+    // the layer times were as profiled: their factors stay at 1
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.F)).isCloseTo(1.0, within(1e-3));
+  }
+
+  @Test
+  void tooFewWaitsKeepTheProfiledHandOff() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ONE_F_ONE_B);
+    Plan slowHandoffs = plan(withHandoff(profile, 300_000), ScheduleKind.ONE_F_ONE_B);
+    RunCalibration.Result r =
+        RunCalibration.fit(MODEL, profile, List.of(ranAs(plan, slowHandoffs, 1)), "run.json");
+    assertThat(r.handoff().waits()).isPositive().isLessThan(HandoffFit.MIN_WAITS);
+    assertThat(r.handoff().fitted()).isFalse();
+    assertThat(r.calibrated().handoffLatencyNanos()).isEqualTo(20_000);
+    assertThat(r.calibrated().calibration())
+        .noneSatisfy(c -> assertThat(c.layerKind()).isEqualTo(RunCalibration.HANDOFF_CORRECTION));
+    assertThat(r.lines()).anySatisfy(l -> assertThat(l).contains("20 us as profiled, kept"));
+  }
 }
