@@ -21,6 +21,7 @@ import dev.pipeplan.models.io.OwnedFolder;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.search.PlanBuilder;
 import dev.pipeplan.planner.search.Planner;
 import dev.pipeplan.planner.search.ProgressListener;
@@ -33,6 +34,8 @@ import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.ErrorInterval;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
+import dev.pipeplan.simulator.engine.CompiledSchedule;
+import dev.pipeplan.simulator.engine.Jitter;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.io.PrintWriter;
@@ -353,6 +356,8 @@ final class DemoCommand implements Callable<Integer> {
     sayPlan(out, calibratedPlan);
     say(out, "6/6 running the calibrated plan...");
     MeasuredRun calibratedRun = runAndSay(out, calibratedPlan);
+    jitterOf(calibration)
+        .ifPresent(cv -> say(out, "    " + jitterLine(spread(calibratedPlan, cv), calibratedRun)));
     RunJson.write(dir.resolve("calibrated-run.json"), calibratedRun);
     written.add("calibrated-run.json");
 
@@ -492,7 +497,8 @@ final class DemoCommand implements Callable<Integer> {
     StringBuilder sources = new StringBuilder();
     for (ScheduleKind kind : kinds) {
       say(out, "3/6 " + kind.id() + ":");
-      MeasuredRun run = checkAndRun(out, m, training, cluster, options, kind, before);
+      MeasuredRun run =
+          checkAndRun(out, m, training, cluster, options, kind, before, Optional.empty());
       String name = "run-" + kind.id() + ".json";
       RunJson.write(dir.resolve(name), run);
       written.add(name);
@@ -524,7 +530,8 @@ final class DemoCommand implements Callable<Integer> {
     SearchOptions calibrated = options.withProfile(calibration.calibrated());
     for (ScheduleKind kind : kinds) {
       say(out, "5/6 " + kind.id() + " with the calibrated profile:");
-      MeasuredRun run = checkAndRun(out, m, training, cluster, calibrated, kind, after);
+      MeasuredRun run =
+          checkAndRun(out, m, training, cluster, calibrated, kind, after, jitterOf(calibration));
       String name = "calibrated-run-" + kind.id() + ".json";
       RunJson.write(dir.resolve(name), run);
       written.add(name);
@@ -555,7 +562,8 @@ final class DemoCommand implements Callable<Integer> {
       ClusterSpec cluster,
       SearchOptions options,
       ScheduleKind kind,
-      AccuracyTable table) {
+      AccuracyTable table,
+      Optional<Double> jitter) {
     Plan plan =
         PlanBuilder.fromSearch(
             Planner.search(
@@ -567,9 +575,36 @@ final class DemoCommand implements Callable<Integer> {
             PlanRunner.config(plan, runOptions), dev.pipeplan.executor.cpu.Nd4jOps::new);
     say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
     Measured measured = measure(out, plan, runOptions);
-    table.add(measured.kept(), gradientDifference);
+    Optional<Jitter.Spread> spread = jitter.map(cv -> spread(plan, cv));
+    spread.ifPresent(j -> say(out, "    " + jitterLine(j, measured.kept())));
+    table.add(measured.kept(), gradientDifference, spread);
     table.measuredAgain(measured.kept().scheduleName(), measured.busyAttempts());
     return measured.kept();
+  }
+
+  /** The calibration's measured jitter, when its runs measured any. */
+  private static Optional<Double> jitterOf(RunCalibration.Result calibration) {
+    return calibration.jitter().actions() > 0
+        ? Optional.of(calibration.jitter().cv())
+        : Optional.empty();
+  }
+
+  /** The plan's iteration with every action varying by {@code cv} ({@link Jitter}). */
+  private static Jitter.Spread spread(Plan plan, double cv) {
+    return Jitter.of(CompiledSchedule.of(PlanPrediction.schedule(plan)), plan.costs(), cv);
+  }
+
+  /** "with the calibration runs' jitter: iteration median 476.03 ms (+1.5%), error -2.1%". */
+  static String jitterLine(Jitter.Spread j, MeasuredRun run) {
+    return String.format(
+        Locale.ROOT,
+        "with the calibration runs' jitter (%.1f%% per action, %d draws): predicted median %.2f ms"
+            + " (%+.1f%% over the mean durations), error %+.1f%%",
+        100 * j.cv(),
+        j.draws(),
+        j.medianNanos() / 1e6,
+        100 * j.medianStretch(),
+        100 * ((double) j.medianNanos() / run.comparison().measuredIterationNanos() - 1));
   }
 
   private static void say(PrintWriter out, String line) {

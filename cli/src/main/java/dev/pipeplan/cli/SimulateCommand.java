@@ -28,8 +28,10 @@ import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.FixedStageCosts;
 import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.cost.StageCosts;
+import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.engine.GeneratorCosts;
 import dev.pipeplan.simulator.engine.IterationBoundary;
+import dev.pipeplan.simulator.engine.Jitter;
 import dev.pipeplan.simulator.engine.SimulationResult;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.engine.SteadyState;
@@ -54,6 +56,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,7 +105,8 @@ final class SimulateCommand implements Callable<Integer> {
    * the model, cluster, schedule, partition, costs or training, which the plan fixes.
    */
   private static final List<String> PLAN_OPTIONS =
-      List.of("--plan", "--json", "--timeline", "--gantt", "--optimizer-post-validation");
+      List.of(
+          "--plan", "--json", "--timeline", "--gantt", "--optimizer-post-validation", "--jitter");
 
   @Spec CommandSpec spec;
 
@@ -228,6 +232,17 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "Print the metrics as one JSON object.")
   boolean json;
+
+  @Option(
+      names = "--jitter",
+      paramLabel = "CV",
+      description =
+          "Also time the schedule with every action's duration varying at random around its cost"
+              + " (coefficient of variation CV, 0.08 for 8%; 'pipeplan calibrate --run' measures it):"
+              + " the median, 10th and 90th percentile iteration over "
+              + Jitter.DRAWS
+              + " draws with a fixed seed.")
+  Double jitter;
 
   @Option(
       names = "--timeline",
@@ -411,6 +426,7 @@ final class SimulateCommand implements Callable<Integer> {
         optimizerPostValidation
             ? SteadyStateSimulator.simulate(plan, costs, boundary(plan, clusterSpec))
             : null;
+    Optional<Jitter.Spread> spread = jitterSpread(plan, costs);
     long samples = (long) microbatches * microBatchSize;
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -431,6 +447,7 @@ final class SimulateCommand implements Callable<Integer> {
         doc.put("partition", split.toString());
         doc.put("memoryLimitBytes", clusterSpec.device(0).memoryBytes());
       }
+      spread.ifPresent(j -> doc.put("jitter", jitterJson(j)));
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, modelSpec, clusterSpec, split);
@@ -438,6 +455,7 @@ final class SimulateCommand implements Callable<Integer> {
         partitionUnit.describe(modelSpec).ifPresent(out::println);
       }
       printPostValidation(out, steady);
+      spread.ifPresent(j -> out.println(j.text()));
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
       }
@@ -464,6 +482,7 @@ final class SimulateCommand implements Callable<Integer> {
     SimulationResult result = PlanPrediction.predict(loaded);
     Schedule plan = PlanPrediction.schedule(loaded);
     SteadyState steady = PlanPrediction.steadyState(loaded).orElse(null);
+    Optional<Jitter.Spread> spread = jitterSpread(plan, loaded.costs());
     long samples = (long) plan.microBatchCount() * loaded.microBatchSize();
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -479,10 +498,12 @@ final class SimulateCommand implements Callable<Integer> {
       if (steady != null) {
         doc.put("postValidation", steadyStateJson(steady));
       }
+      spread.ifPresent(j -> doc.put("jitter", jitterJson(j)));
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, loaded.model(), null, loaded.partition());
       printPostValidation(out, steady);
+      spread.ifPresent(j -> out.println(j.text()));
       out.println(
           "memory: "
               + loaded
@@ -492,6 +513,26 @@ final class SimulateCommand implements Callable<Integer> {
     out.flush();
     writeOutputs(result, targets);
     return Main.EXIT_OK;
+  }
+
+  /** The iteration under --jitter, when given. */
+  private Optional<Jitter.Spread> jitterSpread(Schedule plan, StageCosts costs) {
+    if (jitter == null) {
+      return Optional.empty();
+    }
+    Jitter.checkCv("--jitter", jitter);
+    return Optional.of(Jitter.of(CompiledSchedule.of(plan), costs, jitter));
+  }
+
+  private static Map<String, Object> jitterJson(Jitter.Spread j) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cv", j.cv());
+    m.put("draws", j.draws());
+    m.put("medianNanos", j.medianNanos());
+    m.put("p10Nanos", j.p10Nanos());
+    m.put("p90Nanos", j.p90Nanos());
+    m.put("meanNanos", j.meanNanos());
+    return m;
   }
 
   /**

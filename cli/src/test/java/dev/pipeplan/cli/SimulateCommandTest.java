@@ -16,6 +16,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,6 +61,60 @@ class SimulateCommandTest {
       assertThat(metrics.get("devices")).hasSize(4);
       assertThat(metrics.get("devices").get(0).get("busyMs").asDouble()).isEqualTo(24.0);
     }
+  }
+
+  @Test
+  void jitterTimesTheScheduleWithRandomDurationsAroundTheCosts() throws Exception {
+    String[] base = {
+      "simulate",
+      "--pp",
+      "4",
+      "--microbatches",
+      "8",
+      "--schedule",
+      "1f1b",
+      "--uniform-stage-ms",
+      "1,2",
+      "--json",
+      "--jitter"
+    };
+    JsonNode none = json(append(base, "0"));
+    // no jitter: every draw is the closed form's 33 ms
+    assertThat(none.get("jitter").get("medianNanos").asLong()).isEqualTo(33_000_000);
+    assertThat(none.get("jitter").get("p90Nanos").asLong()).isEqualTo(33_000_000);
+    JsonNode some = json(append(base, "0.1"));
+    assertThat(some.get("iterationTimeMs").asDouble()).isEqualTo(33.0);
+    JsonNode j = some.get("jitter");
+    assertThat(j.get("draws").asInt()).isEqualTo(200);
+    // with noise the waits take the later of two actions: the iteration gets longer
+    assertThat(j.get("meanNanos").asLong()).isGreaterThan(33_000_000);
+    assertThat(j.get("p90Nanos").asLong()).isGreaterThan(j.get("p10Nanos").asLong());
+    assertThat(json(append(base, "0.1"))).isEqualTo(some);
+    assertThat(
+            run(
+                "simulate",
+                "--pp",
+                "4",
+                "--microbatches",
+                "8",
+                "--schedule",
+                "1f1b",
+                "--uniform-stage-ms",
+                "1,2",
+                "--jitter",
+                "0.1"))
+        .isZero();
+    assertThat(out.toString())
+        .contains("with 10.0% jitter per action (200 draws): iteration median");
+    assertThat(run(append(base, "-0.5"))).isEqualTo(Main.EXIT_BAD_INPUT);
+    assertThat(err.toString())
+        .contains("--jitter must be a coefficient of variation from 0 to 1.0");
+  }
+
+  private static String[] append(String[] args, String last) {
+    String[] all = Arrays.copyOf(args, args.length + 1);
+    all[args.length] = last;
+    return all;
   }
 
   @Test

@@ -1,10 +1,12 @@
 package dev.pipeplan.simulator.compare;
 
+import dev.pipeplan.simulator.engine.Jitter;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Several measured runs of one model, one row each, as a Markdown table of predicted against
@@ -44,6 +46,14 @@ public final class AccuracyTable {
    * @param gradientDifference the largest relative gradient difference from the sequential run
    */
   public void add(MeasuredRun run, double gradientDifference) {
+    add(run, gradientDifference, Optional.empty());
+  }
+
+  /**
+   * Adds a run's row with its prediction under jitter ({@link Jitter}: the median iteration with
+   * every action's duration varying as the calibration's runs showed) and that prediction's error.
+   */
+  public void add(MeasuredRun run, double gradientDifference, Optional<Jitter.Spread> jitter) {
     Comparison c = run.comparison();
     long fastest = Long.MAX_VALUE;
     long slowest = 0;
@@ -54,7 +64,7 @@ public final class AccuracyTable {
     rows.add(
         String.format(
             Locale.ROOT,
-            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %s | %.3f | %.3f | %s | %s | %s | %.1e |",
+            "| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f–%.0f | %+.1f%% | %s | %.1f%% | %.1f%% | %s | %.3f | %.3f | %s | %s | %s | %.1e | %s |",
             run.scheduleName(),
             run.pipelineDevices(),
             run.virtualStages(),
@@ -85,7 +95,16 @@ public final class AccuracyTable {
             wallOverCpu(run.noise()),
             otherCores(run.noise()),
             slowEpisodes(run.noise()),
-            gradientDifference));
+            gradientDifference,
+            jitter
+                .map(
+                    j ->
+                        String.format(
+                            Locale.ROOT,
+                            "%.2f (%+.1f%%)",
+                            j.medianNanos() / 1e6,
+                            100 * ((double) j.medianNanos() / c.measuredIterationNanos() - 1)))
+                .orElse("–")));
     names.add(run.scheduleName());
     probes.add(run.noise().probeMedianNanos());
     for (String warning : run.comparisonWarnings()) {
@@ -204,11 +223,11 @@ public final class AccuracyTable {
             + " | error 95% interval | action error median | action error p90"
             + " | action error on CPU time median / p90 | bubble predicted | bubble measured"
             + " | wall over CPU | other processes (cores), host steal | slow episodes | gradient difference"
-            + " | machine speed vs "
+            + " | predicted with jitter ms (error) | machine speed vs "
             + referenceName
             + " |\n");
     b.append(
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     long reference = reference();
     List<String> speedWarnings = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {

@@ -89,6 +89,14 @@ public final class Simulator {
    * are done.
    */
   static long[] run(CompiledSchedule c, CostTables t, long[] releaseNanos) {
+    return run(c, t, releaseNanos, null);
+  }
+
+  /**
+   * Like {@link #run(CompiledSchedule, CostTables, long[])}, with action {@code k}'s duration
+   * multiplied by {@code factor[k]} (null: as the tables say): one draw of {@link Jitter}.
+   */
+  static long[] run(CompiledSchedule c, CostTables t, long[] releaseNanos, double[] factor) {
     final int n = c.actionCount();
     final int p = c.deviceCount();
     final int[] first = c.deviceFirst;
@@ -153,7 +161,7 @@ public final class Simulator {
             start = e;
           }
         }
-        end[k] = start + duration[kk];
+        end[k] = start + (factor == null ? duration[kk] : Math.round(duration[kk] * factor[k]));
         deviceTime = end[k] + send[kk];
         next[d] = ++k;
         int x = dependant0[k - 1];
@@ -212,7 +220,7 @@ public final class Simulator {
     }
   }
 
-  private static long iterationOf(CompiledSchedule c, long[] end) {
+  static long iterationOf(CompiledSchedule c, long[] end) {
     long iteration = 0;
     for (int d = 0; d < c.deviceCount(); d++) {
       int last = c.deviceFirst[d + 1] - 1;

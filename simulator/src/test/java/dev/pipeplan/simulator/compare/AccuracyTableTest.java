@@ -3,9 +3,11 @@ package dev.pipeplan.simulator.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.simulator.engine.Jitter;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AccuracyTableTest {
@@ -125,6 +127,23 @@ class AccuracyTableTest {
     assertThat(table.markdown())
         .contains("WARNING: gpipe: the machine was busy: the host took 12% of the CPU time")
         .doesNotContain("WARNING: 1f1b");
+  }
+
+  @Test
+  void aRowGivesThePredictionUnderJitterAndItsErrorWhenThereIsOne() {
+    AccuracyTable table = new AccuracyTable("gpt-tiny", "test machine", "0.1 0.2 0.3");
+    // measured iteration 4 ms; under jitter the prediction's median is 4.2 ms
+    table.add(
+        probed("gpipe", 1_000_000),
+        0.0,
+        Optional.of(
+            new Jitter.Spread(0.1, 200, 4_000_000, 4_200_000, 4_100_000, 4_300_000, 4_210_000)));
+    table.add(probed("1f1b", 1_000_000), 0.0);
+    String[] lines = table.markdown().split("\n");
+    assertThat(lines[3]).contains("| predicted with jitter ms (error) |");
+    assertThat(lines[5]).contains("| 4.20 (+5.0%) |");
+    assertThat(lines[6]).contains("| – |");
+    assertThat(lines[3].split("\\|").length).isEqualTo(lines[5].split("\\|").length);
   }
 
   @Test

@@ -113,10 +113,12 @@ public final class RunCalibration {
       int iterations,
       Residuals before,
       Residuals after,
-      HandoffFit handoff) {
+      HandoffFit handoff,
+      ActionJitter jitter) {
     public Result {
       Objects.requireNonNull(calibrated, "calibrated");
       Objects.requireNonNull(handoff, "handoff");
+      Objects.requireNonNull(jitter, "jitter");
       terms = List.copyOf(terms);
       Objects.requireNonNull(before, "before");
       Objects.requireNonNull(after, "after");
@@ -161,6 +163,7 @@ public final class RunCalibration {
       out.add("  before: " + before.text());
       out.add("  after:  " + after.text());
       out.add(handoff.line());
+      out.add(jitter.line());
       return out;
     }
   }
@@ -385,7 +388,8 @@ public final class RunCalibration {
         iterations + 1,
         residuals(rows, ones),
         residuals(rows, factors),
-        handoff);
+        handoff,
+        ActionJitter.of(runs));
   }
 
   private static int column(int kindIndex, int typeIndex) {

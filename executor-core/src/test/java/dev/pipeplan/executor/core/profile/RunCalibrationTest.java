@@ -423,4 +423,68 @@ class RunCalibrationTest {
         .noneSatisfy(c -> assertThat(c.layerKind()).isEqualTo(RunCalibration.HANDOFF_CORRECTION));
     assertThat(r.lines()).anySatisfy(l -> assertThat(l).contains("20 us as profiled, kept"));
   }
+
+  /**
+   * The run with action {@code a} of iteration {@code i} taking {@code factor.apply(i, a)} times
+   * its duration (starts kept).
+   */
+  private static MeasuredRun scaled(
+      MeasuredRun run, java.util.function.BiFunction<Integer, Integer, Double> factor) {
+    List<Timeline> iterations = new ArrayList<>();
+    for (int i = 0; i < run.iterations().size(); i++) {
+      List<TimedAction> actions = new ArrayList<>();
+      List<TimedAction> given = run.iterations().get(i).actions();
+      for (int a = 0; a < given.size(); a++) {
+        TimedAction t = given.get(a);
+        long d = Math.round(t.durationNanos() * factor.apply(i, a));
+        actions.add(new TimedAction(t.device(), t.action(), t.startNanos(), t.startNanos() + d));
+      }
+      iterations.add(
+          new Timeline(Timeline.MEASURED, run.scheduleName(), 2, actions, List.of(), List.of()));
+    }
+    return new MeasuredRun(
+        run.modelName(),
+        run.scheduleName(),
+        run.pipelineDevices(),
+        run.virtualStages(),
+        run.microBatchCount(),
+        run.microBatchSize(),
+        run.partition(),
+        run.predicted(),
+        iterations,
+        run.representativeIteration(),
+        run.losses(),
+        run.warmupIterations(),
+        run.backend(),
+        run.machine(),
+        run.threadSettings(),
+        run.seed(),
+        List.of(),
+        run.noise(),
+        run.provenance(),
+        run.sequenceLength());
+  }
+
+  @Test
+  void theJitterBetweenIterationsIsMeasuredWithEachIterationsOwnSpeedTakenOut() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ONE_F_ONE_B);
+    MeasuredRun steady = run(plan, Map.of(ActionType.F, 1.0, ActionType.B, 1.0), 0);
+    // a whole iteration run 30% slower: the machine's speed, no jitter between actions
+    MeasuredRun slowIteration = scaled(steady, (i, a) -> i == 2 ? 1.3 : 1.0);
+    RunCalibration.Result none = RunCalibration.fit(MODEL, profile, List.of(slowIteration), "r");
+    assertThat(none.jitter().actions()).isPositive();
+    assertThat(none.jitter().cv()).isCloseTo(0, within(1e-6));
+    // every action alternately 10% long and short from one iteration to the next, out of step
+    // with its neighbours: a coefficient of variation of about 0.11 over five iterations
+    MeasuredRun jittery = scaled(steady, (i, a) -> (i + a) % 2 == 0 ? 1.1 : 0.9);
+    RunCalibration.Result some = RunCalibration.fit(MODEL, profile, List.of(jittery), "r");
+    assertThat(some.jitter().cv()).isBetween(0.08, 0.14);
+    assertThat(some.lines())
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("jitter: an action's time varied")
+                    .contains("--jitter 0."));
+  }
 }
