@@ -34,6 +34,13 @@ import org.apache.commons.math3.linear.RealVector;
  * factor is its action type's shared factor plus a deviation for its layer kind, and a small ridge
  * pulls the deviations to 0: a kind the runs cannot tell apart from another (the embedding, whose
  * time is a rounding error beside four blocks) takes its type's factor instead of an arbitrary one.
+ *
+ * <p>The robust fit's weights discount the actions that run long: on the 2-core development machine
+ * about 30% of them fall outside Huber's band, so its factors describe a typical action and leave
+ * the predictions 2–4% short of what the actions take (docs/accuracy.md, "The fit's level"). The
+ * factors are then multiplied by one level, so that the fitted times add up to the actions'
+ * measured ones, each action taken at its median over the iterations (as the comparison takes it):
+ * the kinds' and types' proportions are the robust fit's, the total the runs'.
  */
 public final class RunCalibration {
   /** Huber's tuning constant, in robust standard deviations: 95% efficiency for normal errors. */
@@ -101,6 +108,10 @@ public final class RunCalibration {
    * @param iterations IRLS iterations until the factors settled
    * @param before per-action relative errors with the profile as given
    * @param after the same with the fitted factors
+   * @param level the common multiplier applied to the robust fit's factors so that the fitted times
+   *     add up to the actions' measured ones (each action's median over the iterations)
+   * @param handoff the hand-off latency the quiet runs' waits show
+   * @param jitter how much the quiet runs' actions varied between iterations
    */
   public record Result(
       TimeBasis basis,
@@ -113,6 +124,7 @@ public final class RunCalibration {
       int iterations,
       Residuals before,
       Residuals after,
+      double level,
       HandoffFit handoff,
       ActionJitter jitter) {
     public Result {
@@ -147,6 +159,12 @@ public final class RunCalibration {
               iterations,
               downWeighted,
               fusedBackward ? "; every backward ran fused (B), so I and W share a factor" : ""));
+      out.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "level: the robust factors times %.3f, so that the fitted times add up to the"
+                  + " actions' measured ones (each action's median over the iterations)",
+              level));
       out.add("  layer kind          action  factor  actions");
       for (Term t : terms) {
         out.add(
@@ -213,7 +231,11 @@ public final class RunCalibration {
   }
 
   /** One measured action: its type, its measured time and the profiled times by column. */
-  private record Row(ActionType type, double measuredNanos, double[] x) {}
+  /**
+   * One measured action: its type, its measured time, the profiled times by column, and which
+   * action of which run it is (the same action's iterations share it).
+   */
+  private record Row(ActionType type, double measuredNanos, double[] x, String action) {}
 
   /**
    * Fits corrections to {@code profile} from {@code runs} of {@code model} on {@link
@@ -306,7 +328,12 @@ public final class RunCalibration {
             }
           }
           if (sum(x) > 0 && measuredNanos > 0) {
-            rows.add(new Row(a.action().type(), measuredNanos, x));
+            rows.add(
+                new Row(
+                    a.action().type(),
+                    measuredNanos,
+                    x,
+                    runs.indexOf(run) + "/" + a.device() + "/" + a.action()));
           }
         }
       }
@@ -344,6 +371,14 @@ public final class RunCalibration {
       for (int k = 0; k < kinds.size(); k++) {
         factors[column(k, 2)] = factors[column(k, 1)];
         counts[column(k, 2)] = counts[column(k, 1)];
+      }
+    }
+    // The robust fit finds how the kinds and types differ, at the level of a typical action; an
+    // iteration sums its actions, tail included, so the level is the measured total's.
+    double level = level(rows, factors);
+    for (int c = 0; c < columns; c++) {
+      if (counts[c] > 0) {
+        factors[c] *= level;
       }
     }
     int downWeighted = 0;
@@ -388,6 +423,7 @@ public final class RunCalibration {
         iterations + 1,
         residuals(rows, ones),
         residuals(rows, factors),
+        level,
         handoff,
         ActionJitter.of(runs));
   }
@@ -498,11 +534,39 @@ public final class RunCalibration {
 
   /** (measured - fitted) over measured. */
   private static double relativeResidual(Row row, double[] factors) {
+    return (row.measuredNanos() - fitted(row, factors)) / row.measuredNanos();
+  }
+
+  private static double fitted(Row row, double[] factors) {
     double fitted = 0;
     for (int c = 0; c < factors.length; c++) {
       fitted += factors[c] * row.x()[c];
     }
-    return (row.measuredNanos() - fitted) / row.measuredNanos();
+    return fitted;
+  }
+
+  /**
+   * The level of the fit: over every action of every run, its median measured time across the
+   * iterations, summed, over its fitted time, summed: the total the comparison's per-action
+   * durations (each action's median over the iterations) add up to.
+   */
+  private static double level(List<Row> rows, double[] factors) {
+    Map<String, List<Double>> measured = new TreeMap<>();
+    Map<String, Double> fitted = new TreeMap<>();
+    for (Row r : rows) {
+      measured.computeIfAbsent(r.action(), k -> new ArrayList<>()).add(r.measuredNanos());
+      fitted.put(r.action(), fitted(r, factors));
+    }
+    double m = 0;
+    double f = 0;
+    for (Map.Entry<String, List<Double>> e : measured.entrySet()) {
+      List<Double> times = e.getValue();
+      times.sort(null);
+      int n = times.size();
+      m += n % 2 == 1 ? times.get(n / 2) : (times.get(n / 2 - 1) + times.get(n / 2)) / 2;
+      f += fitted.get(e.getKey());
+    }
+    return f > 0 ? m / f : 1.0;
   }
 
   private static Residuals residuals(List<Row> rows, double[] factors) {

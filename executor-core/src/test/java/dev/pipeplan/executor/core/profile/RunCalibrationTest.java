@@ -487,4 +487,33 @@ class RunCalibrationTest {
                     .startsWith("jitter: an action's time varied")
                     .contains("--jitter 0."));
   }
+
+  @Test
+  void theLevelMakesTheFittedTimesAddUpToTheActionsMedianTimes() {
+    Profile profile = profile();
+    Plan plan = plan(profile, ScheduleKind.ONE_F_ONE_B);
+    MeasuredRun steady = run(plan, Map.of(ActionType.F, 1.0, ActionType.B, 1.0), 0);
+    // every fifth action 50% long in every iteration: part of what the actions take, though the
+    // robust weights discount it
+    MeasuredRun tail = scaled(steady, (i, a) -> a % 5 == 0 ? 1.5 : 1.0);
+    RunCalibration.Result r = RunCalibration.fit(MODEL, profile, List.of(tail), "tail.json");
+    double measured = 0;
+    double profiled = 0;
+    for (TimedAction a : tail.iterations().get(0).actions()) {
+      measured += a.durationNanos();
+    }
+    for (TimedAction a : steady.iterations().get(0).actions()) {
+      profiled += a.durationNanos();
+    }
+    assertThat(r.level()).isGreaterThan(1.0);
+    assertThat(factor(r, LayerKind.TRANSFORMER_BLOCK, ActionType.F))
+        .isCloseTo(measured / profiled, within(0.03));
+    assertThat(r.lines())
+        .anySatisfy(l -> assertThat(l).startsWith("level: the robust factors times 1.1"));
+    // one action four times its time in one iteration only: its median is its usual time
+    MeasuredRun once = scaled(steady, (i, a) -> i == 1 && a == 3 ? 4.0 : 1.0);
+    RunCalibration.Result e = RunCalibration.fit(MODEL, profile, List.of(once), "once.json");
+    assertThat(e.level()).isCloseTo(1.0, within(1e-3));
+    assertThat(factor(e, LayerKind.TRANSFORMER_BLOCK, ActionType.F)).isCloseTo(1.0, within(0.01));
+  }
 }
