@@ -547,16 +547,11 @@ public final class Exports {
             "# Layout stages are global virtual stages in order; stage s runs on pipeline rank s mod ")
         .append(plan.parallelism().pp())
         .append(".\n");
-    if (plan.kind() != ScheduleKind.ONE_F_ONE_B && plan.kind() != ScheduleKind.INTERLEAVED_1F1B) {
-      b.append("# pipeplan planned '")
-          .append(plan.scheduleKind())
-          .append("'; Megatron-LM runs ")
-          .append(plan.virtualStages() > 1 ? "interleaved 1F1B" : "1F1B")
-          .append(" with this layout, so its time will differ from pipeplan's prediction.\n");
-    }
+    megatronScheduleNote(plan).ifPresent(n -> b.append("# ").append(n).append('\n'));
     optimizerStepNote(plan, ExportTarget.MEGATRON)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    megatronGradientShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().optimizerSharding().shardsParameters()) {
       b.append(
           "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
@@ -675,6 +670,42 @@ public final class Exports {
           "  --no-gradient-accumulation-fusion\n" + (bf16 ? "  --grad-reduce-in-bf16\n" : "");
       case FP32_CAST_ADD -> throw new IllegalStateException("refused by refuseWhatMegatronRejects");
     };
+  }
+
+  /**
+   * Megatron-LM runs 1F1B (interleaved with v > 1) whatever the plan's kind: said when the plan is
+   * another kind (GPipe, the zero-bubble kinds).
+   */
+  private static Optional<String> megatronScheduleNote(Plan plan) {
+    if (plan.kind() == ScheduleKind.ONE_F_ONE_B || plan.kind() == ScheduleKind.INTERLEAVED_1F1B) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "pipeplan planned '"
+            + plan.scheduleKind()
+            + "'; Megatron-LM runs "
+            + (plan.virtualStages() > 1 ? "interleaved 1F1B" : "1F1B")
+            + " with this layout, so its time will differ from pipeplan's prediction.");
+  }
+
+  /**
+   * Megatron-LM's distributed optimizer shards only the optimizer state: each rank keeps the whole
+   * fp32 gradient buffer, reduce-scattered into it ({@code theoretical_memory_usage.py} at {@link
+   * #MEGATRON_COMMIT}: 6 + 12/dp bytes a parameter). A ZeRO-2 plan priced the gradients sharded
+   * over dp, so its peak memory is low by the unsharded part.
+   */
+  private static Optional<String> megatronGradientShardingNote(Plan plan) {
+    if (plan.training().optimizerSharding() != OptimizerSharding.ZERO2
+        || plan.parallelism().dp() == 1) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the plan shards the gradients over dp = "
+            + plan.parallelism().dp()
+            + " (optimizerSharding zero2), but Megatron-LM's distributed optimizer"
+            + " (--use-distributed-optimizer) shards only the optimizer state and keeps every"
+            + " rank's gradient buffer whole, so each device holds more than the plan's peak"
+            + " memory. Re-plan with --zero 1 to predict what Megatron-LM runs.");
   }
 
   /**
@@ -904,18 +935,10 @@ public final class Exports {
             + " partition_uniform puts layer s on stage s. Keep a TiedLayerSpec (tied embedding and"
             + " head) out of the wrappers or untie it; activation_checkpoint_interval then counts"
             + " whole stages.");
-    String schedule =
-        "DeepSpeed's PipelineEngine runs its own synchronous 1F1B schedule (TrainSchedule) over"
-            + " gradient_accumulation_steps micro-batches";
     root.put(
         "schedule",
-        plan.kind() == ScheduleKind.ONE_F_ONE_B
-            ? schedule + ", the schedule pipeplan planned."
-            : schedule
-                + "; pipeplan planned '"
-                + plan.scheduleKind()
-                + "', so DeepSpeed's time and memory will differ from pipeplan's prediction."
-                + " Re-plan with --schedules 1f1b to predict what DeepSpeed runs.");
+        deepspeedScheduleNote(plan)
+            .orElse(DEEPSPEED_SCHEDULE + ", the schedule pipeplan planned."));
     switch (plan.training().recompute()) {
       case NONE -> {}
       case FULL ->
@@ -973,19 +996,41 @@ public final class Exports {
     List<String> notes = new ArrayList<>();
     optimizerStepNote(plan, target).ifPresent(notes::add);
     switch (target) {
-      case MEGATRON -> megatronPipelineSendsNote(plan).ifPresent(notes::add);
+      case MEGATRON -> {
+        megatronScheduleNote(plan).ifPresent(notes::add);
+        megatronPipelineSendsNote(plan).ifPresent(notes::add);
+        megatronGradientShardingNote(plan).ifPresent(notes::add);
+      }
       case TORCHTITAN -> {
         torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanReductionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanPrecisionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
       }
       case DEEPSPEED -> {
+        deepspeedScheduleNote(plan).ifPresent(notes::add);
         deepspeedAccumulationNote(plan.training(), deepspeedZeroStage(plan)).ifPresent(notes::add);
         deepspeedCommunicationNote(plan).ifPresent(notes::add);
       }
       default -> {}
     }
     return List.copyOf(notes);
+  }
+
+  private static final String DEEPSPEED_SCHEDULE =
+      "DeepSpeed's PipelineEngine runs its own synchronous 1F1B schedule (TrainSchedule) over"
+          + " gradient_accumulation_steps micro-batches";
+
+  /** DeepSpeed runs its own 1F1B: said when the plan is another kind. */
+  private static Optional<String> deepspeedScheduleNote(Plan plan) {
+    if (plan.kind() == ScheduleKind.ONE_F_ONE_B) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        DEEPSPEED_SCHEDULE
+            + "; pipeplan planned '"
+            + plan.scheduleKind()
+            + "', so DeepSpeed's time and memory will differ from pipeplan's prediction."
+            + " Re-plan with --schedules 1f1b to predict what DeepSpeed runs.");
   }
 
   /**

@@ -300,6 +300,47 @@ class ExportsTest {
   }
 
   @Test
+  void megatronSaysItsDistributedOptimizerKeepsTheGradientsWhole() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    // dp = 2, ZeRO-2: priced with the gradients sharded, which --use-distributed-optimizer is not
+    Plan zero2 =
+        PlanFixtures.withTraining(
+            base, t.withMemoryModes(t.recompute(), t.attention(), OptimizerSharding.ZERO2, false));
+    String note = "keeps every rank's gradient buffer whole";
+    assertThat(Exports.megatron(zero2))
+        .contains("  --use-distributed-optimizer\n")
+        .contains("# Note: the plan shards the gradients over dp = 2 (optimizerSharding zero2)")
+        .contains(note);
+    assertThat(Exports.notes(zero2, ExportTarget.MEGATRON)).anyMatch(n -> n.contains(note));
+    // ZeRO-1 is what the distributed optimizer runs: no note
+    Plan zero1 =
+        PlanFixtures.withTraining(
+            base, t.withMemoryModes(t.recompute(), t.attention(), OptimizerSharding.ZERO1, false));
+    assertThat(Exports.megatron(zero1)).doesNotContain(note);
+    assertThat(Exports.notes(zero1, ExportTarget.MEGATRON)).noneMatch(n -> n.contains(note));
+  }
+
+  @Test
+  void megatronAndDeepSpeedPrintThatTheyRunTheirOwn1F1B() {
+    // A GPipe plan exports (Megatron-LM and DeepSpeed run 1F1B over the same stages), and the
+    // command line prints what the files say, not only the file's comment.
+    Plan gpipe =
+        copy(PlanFixtures.twoStagePlan(), "gpipe", 1, List.of(0, 1), Parallelism.of(2, 1, 1));
+    assertThat(Exports.megatron(gpipe))
+        .contains("# pipeplan planned 'gpipe'; Megatron-LM runs 1F1B with this layout");
+    assertThat(Exports.notes(gpipe, ExportTarget.MEGATRON))
+        .anyMatch(n -> n.startsWith("pipeplan planned 'gpipe'; Megatron-LM runs 1F1B"));
+    assertThat(Exports.notes(gpipe, ExportTarget.DEEPSPEED))
+        .anyMatch(n -> n.contains("pipeplan planned 'gpipe'") && n.contains("--schedules 1f1b"));
+    Plan oneFOneB = PlanFixtures.twoStagePlan();
+    assertThat(Exports.notes(oneFOneB, ExportTarget.MEGATRON))
+        .noneMatch(n -> n.contains("pipeplan planned"));
+    assertThat(Exports.notes(oneFOneB, ExportTarget.DEEPSPEED))
+        .noneMatch(n -> n.contains("pipeplan planned"));
+  }
+
+  @Test
   void megatronRefusesTensorParallelOverlapWithoutSequenceParallelism() {
     Plan base =
         copy(PlanFixtures.twoStagePlan(), "1f1b", 1, List.of(0, 1), Parallelism.of(2, 1, 2));
