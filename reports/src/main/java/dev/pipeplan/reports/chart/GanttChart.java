@@ -158,10 +158,12 @@ public final class GanttChart {
     addTrack(bars, timeline, 1, 0, "action-", cut);
     TimelineSummary s = TimelineSummary.of(timeline);
     List<String> subtitles = new ArrayList<>();
+    // The timeline is the pipeline alone: a plan's iteration adds the data-parallel sync and the
+    // optimizer step, which the report states beside it ("predicted pipeline time").
     subtitles.add(
         String.format(
             Locale.ROOT,
-            "%s: iteration %s ms, bubble %.1f%%, %d actions%s",
+            "%s: pipeline time %s ms, bubble %.1f%%, %d actions%s",
             timeline.source(),
             ms(s.iterationNanos()),
             100 * s.bubbleRatio(),

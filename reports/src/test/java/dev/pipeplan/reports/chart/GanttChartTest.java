@@ -115,6 +115,15 @@ class GanttChartTest {
   }
 
   @Test
+  void subtitleCallsTheTimelinesSpanThePipelineTimeNotTheIteration() {
+    // A plan's iteration is the pipeline + data-parallel sync + optimizer step; the chart only
+    // sees the pipeline, so calling its span the iteration contradicted the report beside it.
+    Timeline timeline = TestTimelines.oneFOneB(2, 4);
+    String svg = ChartFiles.svg(GanttChart.create(timeline, "t", 400), 1200, 400);
+    assertThat(svg).contains(": pipeline time ").doesNotContain(": iteration ");
+  }
+
+  @Test
   void drawsAnEmptyTimelineAsEmptyRows() {
     Timeline empty = new Timeline(Timeline.MEASURED, "none", 3, List.of(), List.of(), List.of());
     String svg = ChartFiles.svg(GanttChart.create(empty, "empty", 300), 600, 300);
