@@ -19,6 +19,7 @@ import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.PredictedMetrics;
 import dev.pipeplan.planner.search.Planner;
 import dev.pipeplan.reports.chart.ChartFiles;
 import dev.pipeplan.reports.chart.GanttChart;
@@ -502,6 +503,17 @@ final class SimulateCommand implements Callable<Integer> {
       out.print(Json.write(doc));
     } else {
       printSummary(out, plan, result.metrics(), samples, loaded.model(), null, loaded.partition());
+      PredictedMetrics priced = loaded.predicted();
+      if (!loaded.optimizerPostValidation()) {
+        out.printf(
+            Locale.ROOT,
+            "the plan's iteration %.3f ms: the pipeline's %.3f ms above, data-parallel sync %.3f ms"
+                + " and optimizer step %.3f ms, as 'pipeplan plan' priced it%n",
+            priced.iterationNanos() / 1e6,
+            priced.pipelineNanos() / 1e6,
+            priced.dataParallelSyncNanos() / 1e6,
+            priced.optimizerStepNanos() / 1e6);
+      }
       printPostValidation(out, steady);
       spread.ifPresent(j -> out.println(j.text()));
       out.println(

@@ -87,6 +87,20 @@ class PostValidatedPlanCommandTest {
   }
 
   @Test
+  void simulateOfASynchronousPlanSaysWhatThePlansIterationAddsToThePipeline() throws Exception {
+    Path file = plan("sync-1f1b.json", "1f1b", false);
+    Plan plan = PlanJson.read(file);
+    assertThat(run("simulate", "--plan", file.toString())).isZero();
+    assertThat(out.toString())
+        .contains(
+            String.format(
+                java.util.Locale.ROOT,
+                "the plan's iteration %.3f ms: the pipeline's %.3f ms above",
+                plan.predicted().iterationNanos() / 1e6,
+                plan.predicted().pipelineNanos() / 1e6));
+  }
+
+  @Test
   void simulateReplaysThePeriodOfAPostValidatedPlan() throws Exception {
     Path file = plan("pv.json", "zb-h2", true);
     Plan plan = PlanJson.read(file);
