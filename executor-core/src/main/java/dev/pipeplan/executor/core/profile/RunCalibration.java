@@ -230,7 +230,6 @@ public final class RunCalibration {
     }
   }
 
-  /** One measured action: its type, its measured time and the profiled times by column. */
   /**
    * One measured action: its type, its measured time, the profiled times by column, and which
    * action of which run it is (the same action's iterations share it).
@@ -287,7 +286,8 @@ public final class RunCalibration {
     }
     List<Row> rows = new ArrayList<>();
     int busyRuns = 0;
-    for (MeasuredRun run : runs) {
+    for (int runIndex = 0; runIndex < runs.size(); runIndex++) {
+      MeasuredRun run = runs.get(runIndex);
       checkRun(model, profile, run);
       boolean cpu = basis.usesCpu(run);
       busyRuns += basis == TimeBasis.QUIET_WALL && cpu ? 1 : 0;
@@ -333,7 +333,7 @@ public final class RunCalibration {
                     a.action().type(),
                     measuredNanos,
                     x,
-                    runs.indexOf(run) + "/" + a.device() + "/" + a.action()));
+                    runIndex + "/" + a.device() + "/" + a.action()));
           }
         }
       }
@@ -373,8 +373,8 @@ public final class RunCalibration {
         counts[column(k, 2)] = counts[column(k, 1)];
       }
     }
-    // The robust fit finds how the kinds and types differ, at the level of a typical action; an
-    // iteration sums its actions, tail included, so the level is the measured total's.
+    // The robust fit finds how the kinds and types differ, at the level of a typical action; the
+    // level makes the fitted times add up to what the actions took (each at its median).
     double level = level(rows, factors);
     for (int c = 0; c < columns; c++) {
       if (counts[c] > 0) {
