@@ -146,27 +146,36 @@ class RunCalibrationTest {
     }
     RunNoise noise =
         new RunNoise(List.of(new RunNoise.WorkerTime(0, wall, cpuSum)), 2, "", "", 0.0, 0.0, true);
+    return rebuilt(run, run.iterations(), cpu, noise);
+  }
+
+  /**
+   * {@code base} with other iterations (the representative their median, each loss 1), actions' CPU
+   * times and noise.
+   */
+  private static MeasuredRun rebuilt(
+      MeasuredRun base, List<Timeline> iterations, List<List<Long>> cpu, RunNoise noise) {
     return new MeasuredRun(
-        run.modelName(),
-        run.scheduleName(),
-        run.pipelineDevices(),
-        run.virtualStages(),
-        run.microBatchCount(),
-        run.microBatchSize(),
-        run.partition(),
-        run.predicted(),
-        run.iterations(),
-        run.representativeIteration(),
-        run.losses(),
-        run.warmupIterations(),
-        run.backend(),
-        run.machine(),
-        run.threadSettings(),
-        run.seed(),
+        base.modelName(),
+        base.scheduleName(),
+        base.pipelineDevices(),
+        base.virtualStages(),
+        base.microBatchCount(),
+        base.microBatchSize(),
+        base.partition(),
+        base.predicted(),
+        iterations,
+        MeasuredRun.medianIteration(iterations),
+        java.util.Collections.nCopies(iterations.size(), 1.0),
+        base.warmupIterations(),
+        base.backend(),
+        base.machine(),
+        base.threadSettings(),
+        base.seed(),
         cpu,
         noise,
-        run.provenance(),
-        run.sequenceLength());
+        base.provenance(),
+        base.sequenceLength());
   }
 
   @Test
@@ -357,27 +366,7 @@ class RunCalibrationTest {
         new Timeline(Timeline.MEASURED, as.scheduleName(), 2, as.actions(), List.of(), List.of());
     MeasuredRun base = run(predicted, Map.of(ActionType.F, 1.0, ActionType.B, 1.0), 0);
     List<Timeline> all = java.util.Collections.nCopies(iterations, measured);
-    return new MeasuredRun(
-        base.modelName(),
-        base.scheduleName(),
-        base.pipelineDevices(),
-        base.virtualStages(),
-        base.microBatchCount(),
-        base.microBatchSize(),
-        base.partition(),
-        base.predicted(),
-        all,
-        0,
-        java.util.Collections.nCopies(iterations, 1.0),
-        0,
-        base.backend(),
-        base.machine(),
-        base.threadSettings(),
-        base.seed(),
-        List.of(),
-        RunNoise.unknown(),
-        base.provenance(),
-        base.sequenceLength());
+    return rebuilt(base, all, List.of(), RunNoise.unknown());
   }
 
   @Test
@@ -442,27 +431,7 @@ class RunCalibrationTest {
       iterations.add(
           new Timeline(Timeline.MEASURED, run.scheduleName(), 2, actions, List.of(), List.of()));
     }
-    return new MeasuredRun(
-        run.modelName(),
-        run.scheduleName(),
-        run.pipelineDevices(),
-        run.virtualStages(),
-        run.microBatchCount(),
-        run.microBatchSize(),
-        run.partition(),
-        run.predicted(),
-        iterations,
-        run.representativeIteration(),
-        run.losses(),
-        run.warmupIterations(),
-        run.backend(),
-        run.machine(),
-        run.threadSettings(),
-        run.seed(),
-        List.of(),
-        run.noise(),
-        run.provenance(),
-        run.sequenceLength());
+    return rebuilt(run, iterations, List.of(), run.noise());
   }
 
   @Test
