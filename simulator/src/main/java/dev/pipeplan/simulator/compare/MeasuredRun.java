@@ -96,8 +96,25 @@ public record MeasuredRun(
               + " iterations; they must match");
     }
     requireMatches("predicted timeline", predicted, scheduleName, pipelineDevices);
+    int stages = pipelineDevices * virtualStages;
+    String[] stageLayers = partition.isBlank() ? new String[0] : partition.split(",", -1);
+    if (stageLayers.length > 0 && stageLayers.length != stages) {
+      throw new BadInputException(
+          "run partition "
+              + partition
+              + " has "
+              + stageLayers.length
+              + " stages but pipelineDevices x virtualStages is "
+              + pipelineDevices
+              + " x "
+              + virtualStages
+              + " = "
+              + stages
+              + "; they must match");
+    }
     for (int i = 0; i < iterations.size(); i++) {
       requireMatches("iteration " + (i + 1), iterations.get(i), scheduleName, pipelineDevices);
+      requireOwnActions("iteration " + (i + 1), iterations.get(i), stages, microBatchCount);
     }
     Checks.nonNegative("run warmupIterations", warmupIterations);
     Checks.nonNegative("run sequenceLength", sequenceLength);
@@ -165,6 +182,44 @@ public record MeasuredRun(
               + "; they must match");
     }
     // each action's device is within the timeline's devices: Timeline checks that
+  }
+
+  /**
+   * A measured iteration runs each action of the run's schedule at most once: an action on a stage
+   * or micro-batch the run does not have, or one timed twice, would be fitted or compared as work
+   * that did not run.
+   */
+  private static void requireOwnActions(
+      String what, Timeline timeline, int stages, int microBatchCount) {
+    java.util.Set<dev.pipeplan.simulator.schedule.Action> seen = new java.util.HashSet<>();
+    for (dev.pipeplan.simulator.timeline.TimedAction a : timeline.actions()) {
+      if (a.action().stage() >= stages) {
+        throw new BadInputException(
+            "run "
+                + what
+                + ": action "
+                + a.action()
+                + " is on stage "
+                + a.action().stage()
+                + ", outside the run's stages 0.."
+                + (stages - 1));
+      }
+      if (a.action().microBatch() >= microBatchCount) {
+        throw new BadInputException(
+            "run "
+                + what
+                + ": action "
+                + a.action()
+                + " is of micro-batch "
+                + a.action().microBatch()
+                + ", outside the run's micro-batches 0.."
+                + (microBatchCount - 1));
+      }
+      if (!seen.add(a.action())) {
+        throw new BadInputException(
+            "run " + what + ": action " + a.action() + " is timed twice; each action runs once");
+      }
+    }
   }
 
   /** The same run, made from a plan with this provenance. */

@@ -230,6 +230,48 @@ class RunJsonTest {
   }
 
   @Test
+  void refusesAnIterationWithActionsTheRunDoesNotHaveOrAPartitionOfOtherStages(@TempDir Path dir)
+      throws IOException {
+    Path otherMicroBatch =
+        edited(
+            dir,
+            root ->
+                ((ObjectNode) root.get("iterations").get(1).get("actions").get(1))
+                    .put("action", "1F3"));
+    assertThatThrownBy(() -> RunJson.read(otherMicroBatch))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "run file "
+                + otherMicroBatch
+                + ": run iteration 2: action 1F3 is of micro-batch 3, outside the run's"
+                + " micro-batches 0..0");
+    Path otherStage =
+        edited(
+            dir,
+            root ->
+                ((ObjectNode) root.get("iterations").get(0).get("actions").get(1))
+                    .put("action", "5F0"));
+    assertThatThrownBy(() -> RunJson.read(otherStage))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("action 5F0 is on stage 5, outside the run's stages 0..1");
+    Path twice =
+        edited(
+            dir,
+            root ->
+                ((ObjectNode) root.get("iterations").get(0).get("actions").get(1))
+                    .put("action", "0F0"));
+    assertThatThrownBy(() -> RunJson.read(twice))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("run iteration 1: action 0F0 is timed twice; each action runs once");
+    Path partition = edited(dir, root -> root.put("partition", "1,1,2"));
+    assertThatThrownBy(() -> RunJson.read(partition))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(
+            "run partition 1,1,2 has 3 stages but pipelineDevices x virtualStages is 2 x 1 = 2;"
+                + " they must match");
+  }
+
+  @Test
   void refusesANoiseFieldOfTheWrongTypeInsteadOfReadingZero(@TempDir Path dir) throws IOException {
     String noise =
         "{\"workers\": [{\"device\": 0, \"busyWallNanos\": %s, \"busyCpuNanos\": 10}],"
