@@ -239,7 +239,7 @@ final class SimulateCommand implements Callable<Integer> {
       paramLabel = "CV",
       description =
           "Also time the schedule with every action's duration varying at random around its cost"
-              + " (coefficient of variation CV, 0.08 for 8%; 'pipeplan calibrate --run' measures it):"
+              + " (coefficient of variation CV, 0.08 for 8%%; 'pipeplan calibrate --run' measures it):"
               + " the median, 10th and 90th percentile iteration over "
               + Jitter.DRAWS
               + " draws with a fixed seed.")
