@@ -30,6 +30,17 @@ public final class PlanValidator {
     Parallelism par = plan.parallelism();
     int stages = plan.partition().stageCount();
     int seq = plan.model().sequenceLength();
+    // the model is stored at the plan's length: a run trains at training.sequenceLength, the
+    // prediction and the layers' shapes are priced at the model's
+    if (plan.training().sequenceLength() != seq) {
+      out.add(
+          "training.sequenceLength is "
+              + plan.training().sequenceLength()
+              + ", but the plan's model was priced at sequenceLength "
+              + seq
+              + "; was the plan edited by hand? Maybe re-run 'pipeplan plan' with --seq "
+              + plan.training().sequenceLength());
+    }
     for (LayerSpec layer : plan.model().layers()) {
       if (layer.shape() instanceof LayerShape.Embedding e
           && e.positions().isPresent()

@@ -156,4 +156,17 @@ class PlanValidatorTest {
             "partition has 3 stages, pp * virtualStages is 2",
             "stageCosts has 2 entries, the partition has 3" + " stages");
   }
+
+  @Test
+  void rejectsATrainingSequenceLengthOtherThanTheModels() {
+    Plan base = PlanFixtures.twoStagePlan();
+    Plan longer =
+        PlanFixtures.withTraining(
+            base, dev.pipeplan.models.TrainingSpec.of(16, 4_000_000, base.training().dtype()));
+    assertThat(PlanValidator.problems(longer))
+        .containsExactly(
+            "training.sequenceLength is 4000000, but the plan's model was priced at"
+                + " sequenceLength 128; was the plan edited by hand? Maybe re-run 'pipeplan plan'"
+                + " with --seq 4000000");
+  }
 }

@@ -61,7 +61,7 @@ class TorchScriptExportTest {
         Plan.FORMAT_VERSION,
         model,
         // b * m * dp = 2 * 4 * 1
-        TrainingSpec.of(8, base.training().sequenceLength(), DType.BF16),
+        TrainingSpec.of(8, model.sequenceLength(), DType.BF16),
         base.cluster(),
         Parallelism.of(2, 1, 1),
         2,
