@@ -391,6 +391,12 @@ public final class Planner {
               && b != options.fixedMicroBatchSize().getAsInt()) {
             continue;
           }
+          if (options.fixedMicroBatches().isPresent()
+              && m != options.fixedMicroBatches().getAsInt()) {
+            continue;
+          }
+          // the batch divides: a micro-batch the profile did not measure is another reason
+          divisible = true;
           if (b > largestB) {
             lastRejection =
                 "micro-batch size "
@@ -400,13 +406,13 @@ public final class Planner {
                     + ") is above the largest the profile measured ("
                     + largestB
                     + ")";
+            hint =
+                " Maybe use more micro-batches (--microbatches), or profile with"
+                    + " --microbatch-sizes up to "
+                    + b
+                    + ".";
             continue;
           }
-          if (options.fixedMicroBatches().isPresent()
-              && m != options.fixedMicroBatches().getAsInt()) {
-            continue;
-          }
-          divisible = true;
           if (m > WorkLimits.MAX_MICRO_BATCHES) {
             lastRejection =
                 "micro-batch size "

@@ -103,4 +103,20 @@ class ProfileSearchTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("microbatch size 8 is above the largest the profile measured (4)");
   }
+
+  @Test
+  void aFixedMicroBatchCountThatNeedsALargerMicroBatchSaysSoNotThatTheBatchDoesNotDivide() {
+    ModelSpec model = ModelLoader.load("gpt-tiny");
+    TrainingSpec training = TrainingSpec.of(32, model.sequenceLength(), model.dtype());
+    SearchOptions options =
+        SearchOptions.defaults().withPp(2).withProfile(measuredUpTo4(model)).withMicroBatches(2);
+
+    assertThatThrownBy(() -> Planner.enumerate(model, training, Clusters.load("cpu:1x2"), options))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageNotContaining("not divisible")
+        .hasMessageContaining(
+            "micro-batch size 16 (m = 2) is above the largest the profile measured (4)."
+                + " Maybe use more micro-batches (--microbatches), or profile with"
+                + " --microbatch-sizes up to 16.");
+  }
 }
