@@ -329,7 +329,7 @@ public final class PlanReport {
 
   /**
    * A run of another plan would compare unrelated timelines: its schedule, p, v and m must be the
-   * plan's.
+   * plan's, and so must its model, micro-batch size, partition and sequence length.
    */
   static void checkRunMatches(Plan plan, MeasuredRun run) {
     String planShape =
@@ -363,7 +363,13 @@ public final class PlanReport {
         Integer.toString(plan.microBatchSize()),
         Integer.toString(run.microBatchSize())
       },
-      {"partition", plan.partition().toString(), run.partition()}
+      {"partition", plan.partition().toString(), run.partition()},
+      // a run file written before the length was recorded says 0
+      {
+        "sequenceLength",
+        Integer.toString(run.sequenceLength() == 0 ? 0 : plan.training().sequenceLength()),
+        Integer.toString(run.sequenceLength())
+      }
     };
     for (String[] f : fields) {
       if (!f[1].equals(f[2])) {

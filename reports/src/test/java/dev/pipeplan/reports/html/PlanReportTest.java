@@ -1,6 +1,7 @@
 package dev.pipeplan.reports.html;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
@@ -230,6 +231,27 @@ class PlanReportTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("gpipe with pp=4")
         .hasMessageContaining("1f1b with pp=4");
+  }
+
+  @Test
+  void rejectsARunAtAnotherSequenceLength() {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    Timeline predicted =
+        PlanReport.content(
+                plan,
+                "",
+                PlanPrediction.predictedTimeline(plan, Optional.empty()),
+                Optional.empty())
+            .predicted();
+    MeasuredRun run = run(plan, predicted, "1f1b");
+    assertThatCode(() -> PlanReport.checkRunMatches(plan, run)).doesNotThrowAnyException();
+    assertThatCode(() -> PlanReport.checkRunMatches(plan, run.withSequenceLength(128)))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> PlanReport.checkRunMatches(plan, run.withSequenceLength(32)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "the measured run's sequenceLength is '32' but the plan's is '128'. Maybe pass the run"
+                + " that 'pipeplan run' wrote for this plan.");
   }
 
   private static MeasuredRun run(Plan plan, Timeline predicted, String schedule) {
