@@ -456,7 +456,7 @@ final class SimulateCommand implements Callable<Integer> {
         partitionUnit.describe(modelSpec).ifPresent(out::println);
       }
       printPostValidation(out, steady);
-      spread.ifPresent(j -> out.println(j.text()));
+      spread.ifPresent(j -> out.println(jitterText(j, optimizerPostValidation)));
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
       }
@@ -515,7 +515,7 @@ final class SimulateCommand implements Callable<Integer> {
             priced.optimizerStepNanos() / 1e6);
       }
       printPostValidation(out, steady);
-      spread.ifPresent(j -> out.println(j.text()));
+      spread.ifPresent(j -> out.println(jitterText(j, loaded.optimizerPostValidation())));
       out.println(
           "memory: "
               + loaded
@@ -534,6 +534,14 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Jitter.checkCv("--jitter", jitter);
     return Optional.of(Jitter.of(CompiledSchedule.of(plan), costs, jitter));
+  }
+
+  /** The spread's line; with post-validation it says the draws are of one synchronous iteration. */
+  private static String jitterText(Jitter.Spread j, boolean postValidated) {
+    return j.text()
+        + (postValidated
+            ? " (draws of one synchronous iteration; the post-validated period is not drawn)"
+            : "");
   }
 
   private static Map<String, Object> jitterJson(Jitter.Spread j) {

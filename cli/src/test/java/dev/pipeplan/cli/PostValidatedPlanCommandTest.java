@@ -111,6 +111,9 @@ class PostValidatedPlanCommandTest {
         .isEqualTo(plan.predicted().iterationNanos());
     assertThat(run("simulate", "--plan", file.toString())).isZero();
     assertThat(out.toString()).contains("optimizer post-validation: on  steady-state period");
+    assertThat(run("simulate", "--plan", file.toString(), "--jitter", "0.05")).isZero();
+    assertThat(out.toString())
+        .contains("(draws of one synchronous iteration; the post-validated period is not drawn)");
     // the options that go with --plan: what to print and write, and the plan's own post-validation
     Path timeline = dir.resolve("pv-timeline.json");
     assertThat(

@@ -97,6 +97,7 @@ public final class RunCalibration {
    * The calibrated profile and how the fit went.
    *
    * @param basis the measured time the fit explains
+   * @param runCount the runs fitted
    * @param busyRuns with {@link TimeBasis#QUIET_WALL}, the runs taken by their CPU time because the
    *     machine was busy (0 otherwise)
    * @param fusedBackward whether every backward ran fused (B): then I and W share one factor
@@ -115,6 +116,7 @@ public final class RunCalibration {
    */
   public record Result(
       TimeBasis basis,
+      int runCount,
       int busyRuns,
       boolean fusedBackward,
       Profile calibrated,
@@ -151,10 +153,12 @@ public final class RunCalibration {
                 case QUIET_WALL ->
                     busyRuns == 0
                         ? "wall time: every run was quiet"
-                        : "wall time where the run was quiet, thread CPU time in the "
-                            + busyRuns
-                            + " busy run"
-                            + (busyRuns == 1 ? "" : "s");
+                        : busyRuns == runCount
+                            ? "thread CPU time: every run was busy"
+                            : "wall time where the run was quiet, thread CPU time in the "
+                                + busyRuns
+                                + " busy run"
+                                + (busyRuns == 1 ? "" : "s");
               },
               iterations,
               downWeighted,
@@ -414,6 +418,7 @@ public final class RunCalibration {
     HandoffFit handoff = HandoffFit.of(profile, runs);
     return new Result(
         basis,
+        runs.size(),
         busyRuns,
         fused,
         apply(model, profile, layers, terms, handoff, sources),

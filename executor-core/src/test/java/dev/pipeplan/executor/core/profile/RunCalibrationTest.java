@@ -212,6 +212,7 @@ class RunCalibrationTest {
         RunCalibration.fit(MODEL, profile, List.of(busy), "busy.json");
     assertThat(factor(busyAlone, LayerKind.TRANSFORMER_BLOCK, ActionType.F))
         .isCloseTo(1.2, within(0.01));
+    assertThat(busyAlone.lines().get(0)).contains("(thread CPU time: every run was busy)");
   }
 
   private static double factor(RunCalibration.Result r, LayerKind kind, ActionType type) {
