@@ -29,17 +29,7 @@ class ProfileSearchTest {
       Profile.LinearFit fit = new Profile.LinearFit(5_000, perSample);
       layers.add(new Profile.LayerProfile(layer.name(), List.of(), fit, fit, fit));
     }
-    Profile profile =
-        new Profile(
-            model.name(),
-            "cpu",
-            "test",
-            layers,
-            20_000,
-            1e9,
-            Profile.Repeatability.unknown(),
-            List.of(),
-            0);
+    Profile profile = profileOf(model, layers);
     TrainingSpec training = TrainingSpec.of(16, model.sequenceLength(), model.dtype());
     SearchResult r =
         Planner.search(
@@ -69,6 +59,11 @@ class ProfileSearchTest {
     for (int i = 0; i < model.layerCount(); i++) {
       layers.add(new Profile.LayerProfile(model.layer(i).name(), samples, fit, fit, fit));
     }
+    return profileOf(model, layers);
+  }
+
+  /** A CPU profile of {@code model} with these layers, a 20 us hand-off and nothing calibrated. */
+  private static Profile profileOf(ModelSpec model, List<Profile.LayerProfile> layers) {
     return new Profile(
         model.name(),
         "cpu",

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.commons.math3.stat.StatUtils;
 
 /**
  * How much the runs' actions varied from one iteration to the next, the iteration's own speed taken
@@ -53,7 +54,7 @@ public record ActionJitter(double cv, int actions) {
         }
       }
       Map<Action, Double> median = new HashMap<>();
-      byAction.forEach((a, d) -> median.put(a, median(toDoubles(d))));
+      byAction.forEach((a, d) -> median.put(a, median(d)));
       Map<Action, List<Double>> ratios = new HashMap<>();
       for (Timeline iteration : run.iterations()) {
         List<Double> own = new ArrayList<>();
@@ -85,33 +86,23 @@ public record ActionJitter(double cv, int actions) {
     return cvs.isEmpty() ? new ActionJitter(0, 0) : new ActionJitter(median(cvs), cvs.size());
   }
 
-  private static List<Double> toDoubles(List<Long> values) {
-    List<Double> out = new ArrayList<>(values.size());
-    for (long v : values) {
-      out.add((double) v);
+  private static double[] array(List<? extends Number> values) {
+    double[] out = new double[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).doubleValue();
     }
     return out;
   }
 
   /** The median (the mean of the middle two for an even count). */
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  private static double median(List<? extends Number> values) {
+    return StatUtils.percentile(array(values), 50);
   }
 
   /** Sample standard deviation over mean. */
   private static double cv(List<Double> values) {
-    double mean = 0;
-    for (double v : values) {
-      mean += v;
-    }
-    mean /= values.size();
-    double ss = 0;
-    for (double v : values) {
-      ss += (v - mean) * (v - mean);
-    }
-    return mean == 0 ? 0 : Math.sqrt(ss / (values.size() - 1)) / mean;
+    double[] v = array(values);
+    double mean = StatUtils.mean(v);
+    return mean == 0 ? 0 : Math.sqrt(StatUtils.variance(v, mean)) / mean;
   }
 }

@@ -7,11 +7,13 @@ import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
 import dev.pipeplan.simulator.timeline.Transfer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.commons.math3.stat.StatUtils;
 
 /**
  * The hand-off latency the runs show: how long a worker that waited for another worker's tensor
@@ -98,21 +100,20 @@ public record HandoffFit(
         collect(profile, run.predicted().transfers(), iteration, latencies);
       }
     }
-    latencies.sort(null);
-    int n = latencies.size();
-    if (n == 0) {
+    if (latencies.isEmpty()) {
       return new HandoffFit(profile.handoffLatencyNanos(), 0, 0, 0, 0, quiet);
     }
-    long sum = 0;
-    for (long l : latencies) {
-      sum += l;
+    double[] sorted = new double[latencies.size()];
+    for (int i = 0; i < sorted.length; i++) {
+      sorted[i] = latencies.get(i);
     }
+    Arrays.sort(sorted);
     return new HandoffFit(
         profile.handoffLatencyNanos(),
-        Math.round((double) sum / n),
-        latencies.get((n - 1) / 2),
-        latencies.get(Math.max(0, (int) Math.ceil(0.9 * n) - 1)),
-        n,
+        Math.round(StatUtils.mean(sorted)),
+        Math.round(RunCalibration.percentile(sorted, 0.5)),
+        Math.round(RunCalibration.percentile(sorted, 0.9)),
+        sorted.length,
         quiet);
   }
 

@@ -22,6 +22,7 @@ import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.QRDecomposition;
 import org.apache.commons.math3.linear.RealVector;
+import org.apache.commons.math3.stat.StatUtils;
 
 /**
  * Fits corrections to a profile from measured runs: one multiplier per (layer kind, action type F,
@@ -565,10 +566,8 @@ public final class RunCalibration {
     double m = 0;
     double f = 0;
     for (Map.Entry<String, List<Double>> e : measured.entrySet()) {
-      List<Double> times = e.getValue();
-      times.sort(null);
-      int n = times.size();
-      m += n % 2 == 1 ? times.get(n / 2) : (times.get(n / 2 - 1) + times.get(n / 2)) / 2;
+      double[] times = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+      m += StatUtils.percentile(times, 50);
       f += fitted.get(e.getKey());
     }
     return f > 0 ? m / f : 1.0;
@@ -596,7 +595,8 @@ public final class RunCalibration {
     return new Residuals(percentile(abs, 0.5), percentile(abs, 0.9), signed);
   }
 
-  private static double percentile(double[] sorted, double fraction) {
+  /** Nearest rank: the smallest value with at least {@code fraction} of the values at or below. */
+  static double percentile(double[] sorted, double fraction) {
     int rank = (int) Math.ceil(fraction * sorted.length);
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
