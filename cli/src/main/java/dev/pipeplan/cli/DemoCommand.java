@@ -401,7 +401,57 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private MeasuredRun runAndSay(PrintWriter out, Plan plan) {
+    sayDuration(out, plan);
     return measure(out, plan, new PlanRunner.Options(iterations, warmup, 1, 1L, 1e-3)).kept();
+  }
+
+  /** A run this long or longer is announced with a warning and a hint, before it starts. */
+  static final double LONG_RUN_SECONDS = 10 * 60;
+
+  /**
+   * Says how long the run will take by the plan's own prediction, before it starts: a large
+   * --global-batch or many --iterations can make one run of the CPU demo take hours.
+   */
+  private void sayDuration(PrintWriter out, Plan plan) {
+    for (String line : durationLines(plan.predicted().iterationNanos(), warmup, iterations)) {
+      say(out, "    " + line);
+    }
+  }
+
+  /**
+   * "expected to take about 2.1 s (7 iterations at 301.20 ms predicted)", and a warning with a hint
+   * from {@link #LONG_RUN_SECONDS} on.
+   */
+  static List<String> durationLines(long iterationNanos, int warmup, int iterations) {
+    int count = warmup + iterations;
+    double seconds = (double) iterationNanos * count / 1e9;
+    String line =
+        String.format(
+            Locale.ROOT,
+            "expected to take about %s (%d iterations at %.2f ms predicted each)",
+            readableSeconds(seconds),
+            count,
+            iterationNanos / 1e6);
+    if (seconds < LONG_RUN_SECONDS) {
+      return List.of(line);
+    }
+    return List.of(
+        line,
+        "WARNING: this run alone takes longer than "
+            + readableSeconds(LONG_RUN_SECONDS)
+            + ", and the demo runs the plan at least twice. Maybe use a smaller --global-batch"
+            + " (the CPU demo's default is 16) or fewer --iterations.");
+  }
+
+  /** "41 s", "12.5 min", "3.2 h". */
+  static String readableSeconds(double seconds) {
+    if (seconds < 90) {
+      return String.format(Locale.ROOT, "%.0f s", Math.max(seconds, 1));
+    }
+    if (seconds < 90 * 60) {
+      return String.format(Locale.ROOT, "%.1f min", seconds / 60);
+    }
+    return String.format(Locale.ROOT, "%.1f h", seconds / 3600);
   }
 
   /**
@@ -574,6 +624,7 @@ final class DemoCommand implements Callable<Integer> {
         GradientEquivalence.maxRelativeDifference(
             PlanRunner.config(plan, runOptions), dev.pipeplan.executor.cpu.Nd4jOps::new);
     say(out, "    running " + warmup + " warm-up + " + iterations + " measured iterations...");
+    sayDuration(out, plan);
     Measured measured = measure(out, plan, runOptions);
     Optional<Jitter.Spread> spread = jitter.map(cv -> spread(plan, cv));
     spread.ifPresent(j -> say(out, "    " + jitterLine(j, measured.kept())));
