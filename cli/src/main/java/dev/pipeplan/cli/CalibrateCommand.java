@@ -205,6 +205,11 @@ final class CalibrateCommand implements Callable<Integer> {
                 + " runs of "
                 + measurements.getFileName());
     printTable(out, fit);
+    out.flush();
+    for (String warning : fit.warnings()) {
+      spec.commandLine().getErr().println("warning: " + warning);
+    }
+    spec.commandLine().getErr().flush();
     if (leaveOneOut) {
       printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(fit));
     }

@@ -692,7 +692,7 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/nosuch.json", "nosuch.json"));
     c.add(of("calibrate --measurements @/truncated.json", "truncated"));
     c.add(of("calibrate --measurements @/runs-empty.json", "runs", "empty"));
-    c.add(of("calibrate --measurements @/runs-negative.json", "iterationSeconds", "-1"));
+    c.add(of("calibrate --measurements @/runs-negative.json", "iterationSeconds", "> 0, got -1"));
     c.add(of("calibrate --measurements @/runs-split.json", "stageBlocks", "3,x"));
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
     c.add(of("calibrate --measurements @/runs-twice.json", "schedule", "1f1b twice"));

@@ -71,6 +71,19 @@ public final class DeviceCalibration {
   /** Candidates a search keeps for a run with its own block split (one per v, in practice). */
   private static final int KEPT_CANDIDATES = 64;
 
+  /**
+   * The lowest efficiency a fit may reach, 1% of the datasheet's number: below any training run's,
+   * and a floor that keeps a run measured absurdly slow from driving the predicted times past the
+   * simulator's range. A fit that ends on it (or on 1) says so ({@link Fit#warnings}).
+   */
+  public static final double MIN_EFFICIENCY = 0.01;
+
+  /**
+   * A run whose fitted prediction is off by more than this factor either way is named in the fit's
+   * warnings: a typo in its time or configuration, not a spread a fit should absorb.
+   */
+  static final double FAR_OFF_FACTOR = 1.5;
+
   private static final double STEP = 1e-3;
   private static final int PARAMETERS = 3;
 
@@ -149,6 +162,51 @@ public final class DeviceCalibration {
 
     public double fittedMaxAbsError() {
       return rows.stream().mapToDouble(r -> Math.abs(r.fittedError())).max().orElse(0);
+    }
+
+    /**
+     * Where the fit cannot be trusted: an efficiency that ended on a bound (the runs asked for a
+     * device faster than its datasheet or slower than {@link #MIN_EFFICIENCY}), and each run still
+     * off by more than {@link #FAR_OFF_FACTOR} after the fit. Empty for a sound fit.
+     */
+    public List<String> warnings() {
+      List<String> lines = new ArrayList<>();
+      boundWarning(lines, "GEMM (of peak)", fitted.peakGemmEfficiency());
+      boundWarning(lines, "HBM (of bandwidth)", fitted.hbmEfficiency());
+      boundWarning(lines, "attention forward", fitted.flashForwardEfficiency());
+      for (Row r : rows) {
+        double ratio = r.fittedSeconds() / r.run().measuredIterationSeconds();
+        if (ratio > FAR_OFF_FACTOR || ratio < 1 / FAR_OFF_FACTOR) {
+          lines.add(
+              String.format(
+                  Locale.ROOT,
+                  "run %s: predicted %.4g s after the fit, measured %.4g s, a factor of %.3g"
+                      + " apart: check its iterationSeconds and configuration against its"
+                      + " source, as it pulls every efficiency of the fit",
+                  r.run().id(),
+                  r.fittedSeconds(),
+                  r.run().measuredIterationSeconds(),
+                  Math.max(ratio, 1 / ratio)));
+        }
+      }
+      return lines;
+    }
+
+    private static void boundWarning(List<String> lines, String name, double value) {
+      if (value >= 1) {
+        lines.add(
+            name
+                + " efficiency fitted to its upper bound 1.000 (the datasheet's number): the runs"
+                + " ask for a faster device than its datasheet allows");
+      } else if (value <= MIN_EFFICIENCY) {
+        lines.add(
+            String.format(
+                Locale.ROOT,
+                "%s efficiency fitted to its lower bound %.3f: the runs ask for a slower device"
+                    + " than any training run has shown",
+                name,
+                MIN_EFFICIENCY));
+      }
     }
   }
 
@@ -370,12 +428,19 @@ public final class DeviceCalibration {
     return r;
   }
 
-  /** Log-space parameters to efficiencies, each at most 1 and the backward at its prior ratio. */
+  /**
+   * Log-space parameters to efficiencies, each from {@link #MIN_EFFICIENCY} to 1, the backward at
+   * its prior ratio.
+   */
   static DeviceEfficiency efficiency(double[] u, double backwardRatio, String source) {
-    double g = Math.min(1, Math.exp(u[0]));
-    double eta = Math.min(1, Math.exp(u[1]));
-    double f = Math.min(1, Math.exp(u[2]));
-    return new DeviceEfficiency(g, eta, f, Math.min(1, f * backwardRatio), source);
+    double g = bounded(Math.exp(u[0]));
+    double eta = bounded(Math.exp(u[1]));
+    double f = bounded(Math.exp(u[2]));
+    return new DeviceEfficiency(g, eta, f, bounded(f * backwardRatio), source);
+  }
+
+  private static double bounded(double efficiency) {
+    return Math.max(MIN_EFFICIENCY, Math.min(1, efficiency));
   }
 
   /**

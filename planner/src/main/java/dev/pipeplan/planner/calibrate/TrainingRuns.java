@@ -193,6 +193,14 @@ public final class TrainingRuns {
             ? Optional.empty()
             : Optional.of(
                 parsed(n, "stageBlocks", () -> StageBlocks.parse(n.string("stageBlocks"))));
+    if (n.has("iterationSeconds")
+        && n.json().get("iterationSeconds").isNumber()
+        && n.json().get("iterationSeconds").asDouble() <= 0) {
+      // number() would say ">= 0" for a negative, and 0 is not a time either
+      throw n.error(
+          "iterationSeconds",
+          "must be a finite number > 0, got " + n.json().get("iterationSeconds").asText());
+    }
     double seconds = n.number("iterationSeconds");
     if (!(seconds > 0) || Double.isInfinite(seconds)) {
       throw n.error("iterationSeconds", "must be a finite number > 0, got " + seconds);

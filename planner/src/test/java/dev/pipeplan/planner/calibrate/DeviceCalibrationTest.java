@@ -76,6 +76,54 @@ class DeviceCalibrationTest {
   }
 
   @Test
+  void aSoundFitHasNoWarnings() {
+    List<TrainingRun> runs = List.of(run("a", 1024, 1, 1.0), run("b", 2048, 4, 1.0));
+    DeviceEfficiency prior = RooflineParameters.prior("a100-80gb").efficiency();
+    List<TrainingRun> measured = new ArrayList<>();
+    for (TrainingRun r : runs) {
+      double seconds =
+          DeviceCalibration.predict(
+                      r,
+                      prior,
+                      new DeviceCalibration.Choice(
+                          ScheduleKind.ONE_F_ONE_B, 1, r.microBatchSize().getAsInt()))
+                  .iterationNanos()
+              / 1e9;
+      measured.add(
+          run(r.id(), r.training().sequenceLength(), r.microBatchSize().getAsInt(), seconds));
+    }
+    assertThat(DeviceCalibration.fit(measured, "a100-80gb", "test").warnings()).isEmpty();
+  }
+
+  @Test
+  void aRunMeasuredAbsurdlyFastEndsTheFitOnTheUpperBoundAndIsNamed() {
+    List<TrainingRun> runs = List.of(run("typo", 1024, 1, 1e-9), run("fine", 2048, 4, 1.0));
+    DeviceCalibration.Fit fit = DeviceCalibration.fit(runs, "a100-80gb", "test");
+    assertThat(fit.fitted().peakGemmEfficiency()).isEqualTo(1.0);
+    assertThat(fit.warnings())
+        .anySatisfy(
+            w -> assertThat(w).startsWith("GEMM (of peak) efficiency fitted to its upper bound"))
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .startsWith("run typo: predicted")
+                    .contains("measured 1.000e-09 s, a factor of"));
+  }
+
+  @Test
+  void aRunMeasuredAbsurdlySlowStopsAtTheLowerBoundInsteadOfOverflowing() {
+    // 1e300 s once drove the efficiencies towards 0 until a predicted time overflowed 64 bits
+    List<TrainingRun> runs = List.of(run("slow", 1024, 1, 1e300));
+    DeviceCalibration.Fit fit = DeviceCalibration.fit(runs, "a100-80gb", "test");
+    assertThat(fit.fitted().peakGemmEfficiency()).isEqualTo(DeviceCalibration.MIN_EFFICIENCY);
+    assertThat(fit.rows().get(0).fittedSeconds()).isPositive().isFinite();
+    assertThat(fit.warnings())
+        .anySatisfy(w -> assertThat(w).contains("lower bound 0.010"))
+        .anySatisfy(
+            w -> assertThat(w).startsWith("run slow: predicted").contains("measured 1.000e+300 s"));
+  }
+
+  @Test
   void runsFromOneTruthArePredictedFromTheOtherRuns() {
     DeviceEfficiency truth = new DeviceEfficiency(0.6, 0.8, 0.6, 0.5, "truth");
     List<TrainingRun> runs = new ArrayList<>();
