@@ -89,12 +89,11 @@ final class ImportTraceCommand implements Callable<Integer> {
           "wrote "
               + output
               + ": the median of "
-              + trace.iterations().size()
-              + " measured iterations ("
+              + plural(trace.iterations().size(), "measured iteration")
+              + " ("
               + ms(median.makespanNanos())
               + " ms) from "
-              + trace.files().size()
-              + " trace files");
+              + plural(trace.files().size(), "trace file"));
       out.flush();
       return Main.EXIT_OK;
     }
@@ -177,5 +176,10 @@ final class ImportTraceCommand implements Callable<Integer> {
 
   private static String ms(long nanos) {
     return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+  }
+
+  /** "1 trace file", "3 trace files". */
+  private static String plural(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

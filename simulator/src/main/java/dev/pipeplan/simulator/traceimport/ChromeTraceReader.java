@@ -3,15 +3,19 @@ package dev.pipeplan.simulator.traceimport;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.simulator.schedule.Action;
+import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -193,6 +197,7 @@ final class ChromeTraceReader {
                 + "; every action must occur once per iteration");
       }
     }
+    requireComplete(byKey.values(), maxStage, maxMicroBatch);
     List<Timeline> timelines = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
     for (int k = 0; k < iterations; k++) {
@@ -232,6 +237,54 @@ final class ChromeTraceReader {
             0,
             0);
     return new ImportedTrace(info, timelines, losses, files);
+  }
+
+  /**
+   * Every stage up to the highest one seen runs a forward of every micro-batch up to the highest
+   * one seen, and a stage that runs any backward runs one (B, or I and W) of each. A trace that
+   * lacks one lost an event: a misnamed or overlapped span (skipped) or a rank's file left out.
+   * Forward-only traces stay readable.
+   */
+  private static void requireComplete(
+      Collection<List<TimedAction>> actions, int maxStage, int maxMicroBatch) {
+    Set<Action> present = new HashSet<>();
+    Set<Integer> stagesWithBackward = new HashSet<>();
+    for (List<TimedAction> list : actions) {
+      Action a = list.get(0).action();
+      present.add(a);
+      if (a.type().isBackward()) {
+        stagesWithBackward.add(a.stage());
+      }
+    }
+    for (int stage = 0; stage <= maxStage; stage++) {
+      for (int mb = 0; mb <= maxMicroBatch; mb++) {
+        List<ActionType> needed = new ArrayList<>(List.of(ActionType.F));
+        if (stagesWithBackward.contains(stage)
+            && !present.contains(Action.of(ActionType.B, stage, mb))) {
+          needed.add(ActionType.I);
+          needed.add(ActionType.W);
+        }
+        for (ActionType type : needed) {
+          Action a = Action.of(type, stage, mb);
+          if (!present.contains(a)) {
+            throw new BadInputException(
+                "the Chrome traces have no action "
+                    + a
+                    + (needed.size() > 1 && type != ActionType.F
+                        ? " (nor " + Action.of(ActionType.B, stage, mb) + ")"
+                        : "")
+                    + " although they hold stages up to "
+                    + maxStage
+                    + " and micro-batches up to "
+                    + maxMicroBatch
+                    + ". Maybe a rank's trace file is missing, or the span has another name:"
+                    + " an action is read from a span named PP:<stage><F|I|W|B><micro-batch>"
+                    + " (PP:0F1); any other name, and an overlapped pair"
+                    + " (PP:(0F1;3B0)OVERLAP_F_B), is skipped.");
+          }
+        }
+      }
+    }
   }
 
   private static String times(int n) {

@@ -360,6 +360,62 @@ class TraceImportTest {
         .hasMessageNotContaining("000000/");
   }
 
+  /** A one-rank Chrome trace of these span names, 10 µs apart. */
+  private static String spans(String... names) {
+    StringBuilder sb = new StringBuilder("{\"traceEvents\": [");
+    for (int i = 0; i < names.length; i++) {
+      sb.append(i == 0 ? "" : ", ")
+          .append("{\"ph\": \"X\", \"name\": \"")
+          .append(names[i])
+          .append("\", \"pid\": 1, \"ts\": ")
+          .append(10 * i)
+          .append(", \"dur\": 5}");
+    }
+    return sb.append("]}").toString();
+  }
+
+  @Test
+  void rejectsATraceThatLostAForwardToAMisnamedSpan() {
+    // PP:0X0 is skipped: without the check, a timeline of 0F1, 0B0, 0B1 was written
+    String trace = spans("PP:0X0", "PP:0F1", "PP:0B0", "PP:0B1");
+    assertThatThrownBy(() -> TraceImport.parse(List.of(trace), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("the Chrome traces have no action 0F0 although")
+        .hasMessageContaining("PP:<stage><F|I|W|B><micro-batch>");
+  }
+
+  @Test
+  void rejectsATraceThatLostABackwardOrAStage() {
+    assertThatThrownBy(
+            () ->
+                TraceImport.parse(
+                    List.of(spans("PP:0F0", "PP:0F1", "PP:0B0")), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("the Chrome traces have no action 0I1 (nor 0B1)");
+    assertThatThrownBy(
+            () -> TraceImport.parse(List.of(spans("PP:0F0", "PP:2F0")), List.of("prof.json")))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("the Chrome traces have no action 1F0")
+        .hasMessageContaining("a rank's trace file is missing");
+  }
+
+  @Test
+  void acceptsCompleteTracesWithFullOrSplitBackwards() {
+    assertThat(
+            TraceImport.parse(
+                    List.of(spans("PP:0F0", "PP:0F1", "PP:0I0", "PP:0I1", "PP:0W0", "PP:0W1")),
+                    List.of("prof.json"))
+                .iterations())
+        .hasSize(1);
+    assertThat(
+            TraceImport.parse(
+                    List.of(spans("PP:0F0", "PP:0F1", "PP:0B0", "PP:0B1")), List.of("prof.json"))
+                .iterations()
+                .get(0)
+                .actions())
+        .hasSize(4);
+  }
+
   @Test
   void rejectsAChromeTraceWithoutPipelineEvents() {
     assertThatThrownBy(
