@@ -176,6 +176,20 @@ public final class PlanValidator {
               + " entries, pp is "
               + par.pp());
     }
+    PredictedMetrics predicted = plan.predicted();
+    long parts =
+        predicted.pipelineNanos()
+            + predicted.dataParallelSyncNanos()
+            + predicted.optimizerStepNanos();
+    // a synchronous iteration is its three parts in a row; a post-validated one is the period
+    if (!plan.optimizerPostValidation() && predicted.iterationNanos() != parts) {
+      out.add(
+          "predicted.iterationNanos is "
+              + predicted.iterationNanos()
+              + ", but pipelineNanos + dataParallelSyncNanos + optimizerStepNanos is "
+              + parts
+              + "; was the plan edited by hand? Maybe re-run 'pipeplan plan'");
+    }
     if (plan.optimizerPostValidation() && !plan.kind().allowsOptimizerPostValidation()) {
       out.add(
           "optimizerPostValidation is true, but schedule kind '"

@@ -126,6 +126,59 @@ class PlanValidatorTest {
                 + " pp); was the plan edited by hand? Maybe re-run 'pipeplan plan'");
   }
 
+  /** The two-stage plan with its predicted iteration time replaced, the rest kept. */
+  private static Plan withIterationNanos(long iterationNanos) {
+    Plan p = PlanFixtures.twoStagePlan();
+    PredictedMetrics m = p.predicted();
+    PredictedMetrics edited =
+        new PredictedMetrics(
+            iterationNanos,
+            m.pipelineNanos(),
+            m.dataParallelSyncNanos(),
+            m.optimizerStepNanos(),
+            m.bubbleRatio(),
+            m.throughputSamplesPerSecond(),
+            m.throughputTokensPerSecond(),
+            m.peakMemoryBytes(),
+            m.memoryLimitBytes(),
+            m.devices());
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        p.model(),
+        p.training(),
+        p.cluster(),
+        p.parallelism(),
+        p.microBatchSize(),
+        p.microBatchCount(),
+        p.scheduleKind(),
+        p.virtualStages(),
+        p.groupSize(),
+        p.maxInFlightMicroBatches(),
+        p.partition(),
+        p.stageToDevice(),
+        p.placement(),
+        p.stageCosts(),
+        p.links(),
+        edited,
+        p.reason(),
+        p.runnersUp(),
+        p.pareto(),
+        p.search(),
+        Provenance.unrecorded());
+  }
+
+  @Test
+  void rejectsAPredictedIterationThatIsNotItsParts() {
+    // a hand-edited iteration time reached the report's headline ("predicted iteration 0.000 ms
+    // = pipeline 23.288 + ...") unchecked
+    assertThat(PlanValidator.problems(withIterationNanos(1)))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("predicted.iterationNanos is 1, but pipelineNanos +")
+                    .contains("edited by hand"));
+  }
+
   @Test
   void acceptsTheFixture() {
     assertThat(PlanValidator.problems(PlanFixtures.twoStagePlan())).isEmpty();
