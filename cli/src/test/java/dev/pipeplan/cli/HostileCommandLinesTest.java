@@ -593,7 +593,11 @@ class HostileCommandLinesTest {
         of(
             "profile --model gpt-tiny --concurrent-workers 99999 -o @/p.json",
             "--concurrent-workers (99999) is over the limit of 64"));
-    c.add(of("profile --model gpt-tiny --microbatch-sizes 0 -o @/p.json", "0"));
+    c.add(
+        of(
+            "profile --model gpt-tiny --microbatch-sizes 0 -o @/p.json",
+            "--microbatch-sizes",
+            "> 0, got 0"));
     // run
     c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));
     c.add(of("run --plan @/plan-pieces.json -o @/run.json", "sub-layer pieces", "whole layers"));

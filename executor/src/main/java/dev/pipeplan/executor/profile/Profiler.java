@@ -83,10 +83,10 @@ public final class Profiler {
           List.copyOf(new TreeSet<>(Objects.requireNonNull(microBatchSizes, "microBatchSizes")));
       if (microBatchSizes.isEmpty()) {
         throw new BadInputException(
-            "microbatch-sizes is empty; give at least one size, for example 1,2,4,8");
+            "--microbatch-sizes is empty; give at least one size, for example 1,2,4,8");
       }
       for (int b : microBatchSizes) {
-        Checks.positive("micro-batch size", b);
+        Checks.positive("--microbatch-sizes: a micro-batch size", b);
       }
       dev.pipeplan.executor.core.command.ProfileOptions.checkRounds(warmup, repeats);
       dev.pipeplan.executor.core.command.RunOptions.checkThreads(threadsPerWorker);

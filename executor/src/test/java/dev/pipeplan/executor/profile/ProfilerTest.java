@@ -113,6 +113,6 @@ class ProfilerTest {
         .hasMessageContaining("microbatch-sizes");
     assertThatThrownBy(() -> new Profiler.Options(List.of(0, 2), 0, 1, 1, 1L, 1))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("micro-batch size must be > 0");
+        .hasMessage("--microbatch-sizes: a micro-batch size must be > 0, got 0");
   }
 }
