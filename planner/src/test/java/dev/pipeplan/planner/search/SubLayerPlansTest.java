@@ -11,10 +11,14 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.PostValidatedStep;
 import dev.pipeplan.planner.export.ExportTarget;
 import dev.pipeplan.planner.export.Exports;
 import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.SubLayerPieces;
+import dev.pipeplan.simulator.engine.SteadyState;
+import dev.pipeplan.simulator.engine.SteadyStateSimulator;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -76,6 +80,36 @@ class SubLayerPlansTest {
     int cap = plan.maxInFlightMicroBatches();
     // 2p - 1 = 15 is zb-auto's default; m = 32 micro-batches and 78 GiB allow more
     assertThat(cap).isGreaterThan(15).isLessThanOrEqualTo(M);
+  }
+
+  @Test
+  void gpt2XlOnSixteenDevicesMeetsTheZeroBubbleGoalWhenItsHeadIsCutByAction() {
+    // issue 13's hardest row: m = 3p, embedding and head balanced by the partition; with the
+    // head's slices sized by their heaviest action the bubble of the post-validated period (the
+    // pipeline alone, as the Zero Bubble paper counts it) is below 5%; sized by F + I + W together
+    // it stayed at 5.63%
+    ModelSpec model = ModelLoader.load("gpt2-xl", 0);
+    ClusterSpec cluster = Clusters.load("h100:2x8");
+    int m = 48;
+    TrainingSpec training = TrainingSpec.of(m, model.sequenceLength(), model.dtype());
+    ModelSpec steps = SubLayerPieces.split(model, SubLayers.Unit.STEP, training, cluster);
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(16)
+            .withTp(1)
+            .withMicroBatches(m)
+            .withMicroBatchSize(1)
+            .withKinds(List.of(ScheduleKind.ZB_AUTO))
+            .withOptimizerPostValidation(true);
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(steps, training, cluster, options, ProgressListener.none()));
+    SteadyState pipeline =
+        SteadyStateSimulator.simulate(
+            PlanPrediction.schedule(plan),
+            plan.costs(),
+            PostValidatedStep.boundary(0, 0, plan.links()));
+    assertThat(pipeline.bubbleRatio()).isLessThanOrEqualTo(0.05);
   }
 
   @Test

@@ -29,9 +29,14 @@ public final class SubLayerPieces {
   }
 
   /**
-   * ceil(head / (block / pieces per block)), by the roofline's F + I + W of one sample on one
-   * tensor rank of the cluster's first device, between 1 and {@link SubLayers#MAX_HEAD_SLICES}; 1
-   * for a model without a whole head or without whole blocks, or a profiled one.
+   * The fewest slices such that no slice's F, I or W outweighs the same action of an average piece
+   * of a block: the largest over the three actions of ceil(head's / (block's / pieces per block)),
+   * by the roofline's times of one sample on one tensor rank of the cluster's first device, between
+   * 1 and {@link SubLayers#MAX_HEAD_SLICES}; 1 for a model without a whole head or without whole
+   * blocks, or a profiled one. Each action on its own, not their sum: a head whose loss is
+   * memory-bound is F-heavy, and a zero-bubble period is bounded by the chain of forwards and input
+   * gradients through the devices, not by each device's total alone (docs/design.md, "Sub-layer
+   * partitions").
    */
   public static int headSlices(
       ModelSpec model, int piecesPerBlock, TrainingSpec training, ClusterSpec cluster) {
@@ -45,8 +50,8 @@ public final class SubLayerPieces {
         new LayerRoofline(
             model, training.dtype(), RooflineOptions.of(training), cluster.intraNodeLink());
     DeviceRoofline device = DeviceRoofline.of(cluster.device(0), training.dtype());
-    double head = 0;
-    double blocks = 0;
+    double[] head = new double[Pass.values().length];
+    double[] blocks = new double[Pass.values().length];
     int blockCount = 0;
     for (int i = 0; i < model.layerCount(); i++) {
       LayerSpec layer = model.layer(i);
@@ -59,22 +64,23 @@ public final class SubLayerPieces {
       if (!whole && !wholeHead) {
         continue;
       }
-      double nanos = 0;
       for (Pass pass : Pass.values()) {
-        nanos += roofline.nanos(device, i, pass, 1, 1);
+        double nanos = roofline.nanos(device, i, pass, 1, 1);
+        if (whole) {
+          blocks[pass.ordinal()] += nanos;
+        } else {
+          head[pass.ordinal()] = nanos;
+        }
       }
-      if (whole) {
-        blocks += nanos;
-        blockCount++;
-      } else {
-        head = nanos;
+      blockCount += whole ? 1 : 0;
+    }
+    long slices = 1;
+    for (Pass pass : Pass.values()) {
+      double piece = blocks[pass.ordinal()] / Math.max(1, blockCount) / piecesPerBlock;
+      if (piece > 0 && head[pass.ordinal()] > 0) {
+        slices = Math.max(slices, (long) Math.ceil(head[pass.ordinal()] / piece - 1e-9));
       }
     }
-    if (blockCount == 0 || head <= 0) {
-      return 1;
-    }
-    double piece = blocks / blockCount / piecesPerBlock;
-    long slices = (long) Math.ceil(head / piece - 1e-9);
-    return (int) Math.max(1, Math.min(SubLayers.MAX_HEAD_SLICES, slices));
+    return (int) Math.min(SubLayers.MAX_HEAD_SLICES, slices);
   }
 }

@@ -131,6 +131,45 @@ class SubLayerCostsTest {
   }
 
   @Test
+  void noSliceOutweighsAnAveragePieceInAnyActionAndOneSliceFewerWould() {
+    // gpt2-xl's loss is memory-bound, so its head is F-heavy: sized by F + I + W together (22
+    // slices) a slice's forward was 1.5 times a piece's, which bound the zero-bubble period
+    ModelSpec model = Zoo.get("gpt2-xl");
+    ClusterSpec cluster = Clusters.load("h100:2x8");
+    TrainingSpec training = TrainingSpec.of(48, model.sequenceLength(), model.dtype());
+    int slices = SubLayerPieces.headSlices(model, 5, training, cluster);
+    LayerRoofline roofline =
+        new LayerRoofline(
+            model, training.dtype(), RooflineOptions.of(training), cluster.intraNodeLink());
+    DeviceRoofline device = DeviceRoofline.of(cluster.device(0), training.dtype());
+    double worstRatio = 0;
+    double totalHead = 0;
+    double totalPiece = 0;
+    for (Pass pass : Pass.values()) {
+      double blocks = 0;
+      int count = 0;
+      double head = 0;
+      for (int i = 0; i < model.layerCount(); i++) {
+        LayerKind kind = model.layer(i).kind();
+        if (kind == LayerKind.TRANSFORMER_BLOCK) {
+          blocks += roofline.nanos(device, i, pass, 1, 1);
+          count++;
+        } else if (kind == LayerKind.LM_HEAD) {
+          head = roofline.nanos(device, i, pass, 1, 1);
+        }
+      }
+      double piece = blocks / count / 5;
+      assertThat(head / slices).as(pass + " of a slice").isLessThanOrEqualTo(piece * (1 + 1e-9));
+      worstRatio = Math.max(worstRatio, head / (slices - 1) / piece);
+      totalHead += head;
+      totalPiece += piece;
+    }
+    assertThat(worstRatio).as("the fewest slices").isGreaterThan(1);
+    // more slices than the sum alone asks for
+    assertThat(slices).isGreaterThan((int) Math.ceil(totalHead / totalPiece));
+  }
+
+  @Test
   void aTiedHeadCutOverStagesKeepsEachStagesRowsOfTheTable() {
     ModelSpec model = SubLayers.split(Zoo.get("gpt2-small"), SubLayers.Unit.SUBLAYER, 4);
     TiedHead tied = TiedHead.of(model);
