@@ -66,6 +66,11 @@ public sealed interface LayerShape
                   take(left, "bias"),
                   take(left, "dropout"),
                   take(left, "part"),
+                  take(left, "headDim"),
+                  take(left, "qkvBias"),
+                  take(left, "outBias"),
+                  take(left, "mlpBias"),
+                  take(left, "qkNorm"),
                   left);
           case LM_HEAD ->
               new LmHead(
@@ -150,6 +155,13 @@ public sealed interface LayerShape
    * @param dropout non-zero: dropout after attention and MLP, overriding what {@code bias} implies
    * @param part which of the block's steps the layer runs ({@link BlockPart}): a bit mask, absent
    *     for the whole block (a sub-layer partition's pieces)
+   * @param headDim the width of one attention head; absent: hidden / heads
+   * @param qkvBias non-zero: biases on the query, key and value projections; absent: as {@code
+   *     bias}
+   * @param outBias non-zero: a bias on the attention's output projection; absent: as {@code bias}
+   * @param mlpBias non-zero: biases on the MLP's projections; absent: as {@code bias}
+   * @param qkNorm non-zero: a per-head RMSNorm on the queries and keys (Qwen3), two weight vectors
+   *     of {@code headDim}; absent: none
    * @param others keys a block does not define, kept as given
    */
   record TransformerBlock(
@@ -162,12 +174,60 @@ public sealed interface LayerShape
       OptionalLong bias,
       OptionalLong dropout,
       OptionalLong part,
+      OptionalLong headDim,
+      OptionalLong qkvBias,
+      OptionalLong outBias,
+      OptionalLong mlpBias,
+      OptionalLong qkNorm,
       SortedMap<String, Long> others)
       implements LayerShape {
     public TransformerBlock {
       requireAll(hidden, heads, kvHeads, ffn, seq, gated, bias, dropout, part);
+      requireAll(headDim, qkvBias, outBias, mlpBias, qkNorm);
       others = copy(others);
       BlockPart.of(part);
+    }
+
+    /**
+     * The width of one head: {@code headDim}, else hidden / heads; empty when neither is known (or
+     * heads is not positive).
+     */
+    public OptionalLong effectiveHeadDim() {
+      if (headDim.isPresent()) {
+        return headDim;
+      }
+      if (hidden.isPresent() && heads.isPresent() && heads.getAsLong() > 0) {
+        return OptionalLong.of(hidden.getAsLong() / heads.getAsLong());
+      }
+      return OptionalLong.empty();
+    }
+
+    /**
+     * The same block with the attention's head width, the projection biases and the query/key norm
+     * set (each absent: its default).
+     */
+    public TransformerBlock withAttentionDetails(
+        OptionalLong newHeadDim,
+        OptionalLong newQkvBias,
+        OptionalLong newOutBias,
+        OptionalLong newMlpBias,
+        OptionalLong newQkNorm) {
+      return new TransformerBlock(
+          hidden,
+          heads,
+          kvHeads,
+          ffn,
+          seq,
+          gated,
+          bias,
+          dropout,
+          part,
+          newHeadDim,
+          newQkvBias,
+          newOutBias,
+          newMlpBias,
+          newQkNorm,
+          others);
     }
 
     /** Which part of a block this layer is. */
@@ -187,6 +247,11 @@ public sealed interface LayerShape
           bias,
           dropout,
           which.whole() ? OptionalLong.empty() : OptionalLong.of(which.mask()),
+          headDim,
+          qkvBias,
+          outBias,
+          mlpBias,
+          qkNorm,
           others);
     }
 
@@ -201,6 +266,11 @@ public sealed interface LayerShape
           OptionalLong.of(seq),
           OptionalLong.of(gated ? 1 : 0),
           OptionalLong.of(bias ? 1 : 0),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
+          OptionalLong.empty(),
           OptionalLong.empty(),
           OptionalLong.empty(),
           Collections.emptySortedMap());
@@ -218,6 +288,11 @@ public sealed interface LayerShape
       put(m, "bias", bias);
       put(m, "dropout", dropout);
       put(m, "part", part);
+      put(m, "headDim", headDim);
+      put(m, "qkvBias", qkvBias);
+      put(m, "outBias", outBias);
+      put(m, "mlpBias", mlpBias);
+      put(m, "qkNorm", qkNorm);
       return Collections.unmodifiableSortedMap(m);
     }
   }

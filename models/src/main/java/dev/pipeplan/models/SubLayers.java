@@ -199,24 +199,31 @@ public final class SubLayers {
     LayerShape.TransformerBlock b = (LayerShape.TransformerBlock) layer.shape();
     double h = b.hidden().getAsLong();
     double heads = b.heads().getAsLong();
-    double kv = b.kvHeads().getAsLong() * (h / heads);
+    // Without headDim the heads split the hidden width: the queries are h wide.
+    double d = b.headDim().isPresent() ? b.headDim().getAsLong() : h / heads;
+    double qWidth = b.headDim().isPresent() ? heads * d : h;
+    double kv = b.kvHeads().getAsLong() * d;
     double f = b.ffn().getAsLong();
     double s = b.seq().getAsLong();
     boolean gated = b.gated().getAsLong() != 0;
     boolean bias = b.bias().orElse(0) != 0;
+    boolean qkvBias = b.qkvBias().orElse(bias ? 1 : 0) != 0;
+    boolean outBias = b.outBias().orElse(bias ? 1 : 0) != 0;
+    boolean mlpBias = b.mlpBias().orElse(bias ? 1 : 0) != 0;
+    double qkNorm = b.qkNorm().orElse(0) != 0 ? 2 * d : 0;
     double norm = bias ? 2 * h : h;
-    double qkv = h * (h + 2 * kv);
-    double proj = h * h;
+    double qkv = h * (qWidth + 2 * kv);
+    double proj = qWidth * h;
     double up = (gated ? 2 : 1) * h * f;
     double down = h * f;
-    double core = 4 * s * s * h;
+    double core = 4 * s * s * qWidth;
     // Per step: ATTENTION_IN, ATTENTION_CORE, ATTENTION_OUT, MLP_IN, MLP_OUT.
     double[] params = {
-      qkv + norm + (bias ? h + 2 * kv : 0),
+      qkv + norm + (qkvBias ? qWidth + 2 * kv : 0) + qkNorm,
       0,
-      proj + (bias ? h : 0),
-      up + norm + (bias ? (gated ? 2 : 1) * f : 0),
-      down + (bias ? h : 0)
+      proj + (outBias ? h : 0),
+      up + norm + (mlpBias ? (gated ? 2 : 1) * f : 0),
+      down + (mlpBias ? h : 0)
     };
     double[] forward = {2 * qkv * s, core, 2 * proj * s, 2 * up * s, 2 * down * s};
     double[] input = {2 * qkv * s, 2 * core, 2 * proj * s, 2 * up * s, 2 * down * s};
@@ -225,16 +232,16 @@ public final class SubLayers {
     // activation's input(s) and the down projection's input; the norms' and the first projections'
     // inputs; one dropout mask after each sub-layer; the scores (or flash statistics) in the
     // attention. A layer known by its total splits it by all of these together.
-    double[] sharded = {0, h + 2 * kv, h, (gated ? 2 : 1) * f, f};
+    double[] sharded = {0, qWidth + 2 * kv, qWidth, (gated ? 2 : 1) * f, f};
     double[] sequence = {2, 0, 0, 2, 0};
     double[] masks = {0, 0, 1, 0, 1};
     double[] attention = {0, 1, 0, 0, 0};
-    double[] total = {2 * h, h + 2 * kv, h, (gated ? 2 : 1) * f + 2 * h, f};
+    double[] total = {2 * h, qWidth + 2 * kv, qWidth, (gated ? 2 : 1) * f + 2 * h, f};
     double[][] formulas = {
       params, sharded, sequence, masks, attention, attention, attention, total
     };
     // What crosses a cut after each step, per unit of the block's output (seq x hidden).
-    double[] crossing = {(2 * h + 2 * kv) / h, 2, 1, (h + f) / h, 1};
+    double[] crossing = {(h + qWidth + 2 * kv) / h, (h + qWidth) / h, 1, (h + f) / h, 1};
     ActivationBytes a = layer.activations();
     long[] whole = {
       layer.parameterCount(),

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelFile;
+import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.zoo.Zoo;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +50,39 @@ class SubLayersTest {
         assertThat(pieces.totalParameters()).isEqualTo(model.totalParameters());
       }
     }
+  }
+
+  @Test
+  void stepsOfABlockWithWideHeadsAndQkvBiasesOwnTheirOwnWeights() throws Exception {
+    // Qwen3-4B: 32 heads of 128 over a hidden width of 2560, 8 key/value heads, q/k norms.
+    ModelSpec qwen3 = ModelLoader.load(resource("hf/published/Qwen3-4B"), 2048);
+    long h = 2560;
+    long q = 32 * 128;
+    long kv = 8 * 128;
+    long f = 9728;
+    ModelSpec steps = SubLayers.split(qwen3, SubLayers.Unit.STEP, 1);
+    assertThat(steps.layer(1).parameterCount()).isEqualTo(h * (q + 2 * kv) + h + 2 * 128);
+    assertThat(steps.layer(2).parameterCount()).isZero();
+    assertThat(steps.layer(3).parameterCount()).isEqualTo(q * h);
+    assertThat(steps.layer(4).parameterCount()).isEqualTo(2 * h * f + h);
+    assertThat(steps.layer(5).parameterCount()).isEqualTo(h * f);
+    double s = 2048;
+    assertThat(steps.layer(2).forwardFlops()).isCloseTo(4 * s * s * q, within(1.0));
+    // After the QKV step the residual stream, Q (a·d wide) and K and V cross.
+    assertThat(steps.layer(1).outputBytes())
+        .isEqualTo(qwen3.layer(1).outputBytes() * (h + q + 2 * kv) / h);
+    assertSumsTo(qwen3.layer(1), steps.layers().subList(1, 6), "Qwen3-4B");
+    // Qwen2.5-0.5B: q, k and v biases belong to the QKV step.
+    ModelSpec qwen2 = ModelLoader.load(resource("hf/published/Qwen2.5-0.5B"), 1024);
+    ModelSpec qwen2Steps = SubLayers.split(qwen2, SubLayers.Unit.STEP, 1);
+    assertThat(qwen2Steps.layer(1).parameterCount())
+        .isEqualTo(896L * (896 + 2 * 128) + 896 + (896 + 2 * 128));
+    assertThat(qwen2Steps.layer(3).parameterCount()).isEqualTo(896L * 896);
+    assertSumsTo(qwen2.layer(1), qwen2Steps.layers().subList(1, 6), "Qwen2.5-0.5B");
+  }
+
+  private static String resource(String name) throws Exception {
+    return Path.of(SubLayersTest.class.getResource("/" + name).toURI()).toString();
   }
 
   @Test

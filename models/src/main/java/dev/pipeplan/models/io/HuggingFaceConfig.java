@@ -1,21 +1,27 @@
 package dev.pipeplan.models.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelLimits;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.zoo.ProjectionBiases;
 import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.TransformerLayers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Imports a Hugging Face {@code config.json}: GPT-2 ({@code n_embd}, {@code n_layer}, ...), the
- * Llama family (Llama, Mistral, Qwen2 and others with {@code hidden_size}, {@code
- * num_key_value_heads}, a gated SiLU MLP and rotary positions) and BERT/RoBERTa encoders. The
- * architecture becomes a {@link TransformerConfig}, so an imported model and the zoo entry of the
- * same architecture have identical layers.
+ * Llama family (Llama, Mistral, Qwen2, Qwen3 and others with {@code hidden_size}, {@code
+ * num_key_value_heads}, a gated SiLU MLP and rotary positions; an explicit {@code head_dim}, q/k/v
+ * biases and Qwen3's q/k norms) and BERT/RoBERTa encoders. The architecture becomes a {@link
+ * TransformerConfig}, so an imported model and the zoo entry of the same architecture have
+ * identical layers. What the dense block would mis-price (experts, latent attention, composite
+ * configs, Gemma 2/3, a sequence past a sliding window in use) is refused by the field that shows
+ * it.
  */
 public final class HuggingFaceConfig {
   /**
@@ -41,7 +47,7 @@ public final class HuggingFaceConfig {
 
   public static ModelSpec read(Path file, int sequenceLength) {
     InputNode root = InputNode.read(file);
-    return toModel(architecture(root, defaultName(root, file)), sequenceLength);
+    return toModel(root, defaultName(root, file), sequenceLength);
   }
 
   /** The model at a sequence length (0 = the configuration's default). */
@@ -49,16 +55,39 @@ public final class HuggingFaceConfig {
     return TransformerLayers.build(config, sequenceLength);
   }
 
+  /**
+   * The model a configuration describes at a sequence length (0 = the configuration's default,
+   * capped at its sliding window).
+   *
+   * @throws dev.pipeplan.models.BadInputException when the sequence is longer than a sliding
+   *     attention window the configuration turns on: pipeplan prices full causal attention, which
+   *     past the window would overstate the attention's FLOPs and memory
+   */
+  public static ModelSpec toModel(InputNode root, String name, int sequenceLength) {
+    TransformerConfig config = architecture(root, name);
+    OptionalInt window = slidingWindow(root);
+    if (window.isPresent() && sequenceLength > window.getAsInt()) {
+      throw root.error(
+          "sliding_window",
+          "("
+              + window.getAsInt()
+              + ") is in use and the sequence length ("
+              + sequenceLength
+              + ") exceeds it; pipeplan prices full causal attention, which past the window"
+              + " overstates the attention's FLOPs and memory. Maybe use --seq "
+              + window.getAsInt()
+              + " or fewer.");
+    }
+    return toModel(config, sequenceLength);
+  }
+
   /** The architecture a configuration describes. */
   public static TransformerConfig architecture(InputNode root, String name) {
     if (!root.isObject()) {
       throw root.error("must be a JSON object (a Hugging Face config.json)");
     }
-    if (root.has("num_local_experts") || root.has("num_experts")) {
-      throw root.error(
-          "num_local_experts", "is present: mixture-of-experts models are not supported");
-    }
     String type = root.optionalString("model_type").orElse("").toLowerCase(Locale.ROOT);
+    refuseWhatTheBlockCannotModel(root, type);
     if (type.equals("gpt2") || (type.isEmpty() && root.has("n_embd"))) {
       return gpt2(root, name);
     }
@@ -67,14 +96,96 @@ public final class HuggingFaceConfig {
     }
     String act = root.optionalString("hidden_act").orElse("").toLowerCase(Locale.ROOT);
     if (LLAMA_LIKE.contains(type) || act.equals("silu") || act.equals("swish")) {
-      return llama(root, name);
+      return llama(root, name, type);
     }
     throw root.error(
         "model_type",
         "'"
             + type
             + "' is not supported; supported: gpt2, bert, roberta and"
-            + " Llama-style models (llama, mistral, qwen2, ...: hidden_act silu)");
+            + " Llama-style models (llama, mistral, qwen2, qwen3, ...: hidden_act silu)");
+  }
+
+  /**
+   * Refuses, by the field that shows it, an architecture that the dense block would price wrongly
+   * without a word: a composite (multimodal) config, experts, DeepSeek's latent attention, Gemma
+   * 2/3's alternating windows and soft-capping.
+   */
+  private static void refuseWhatTheBlockCannotModel(InputNode root, String type) {
+    for (String nested : List.of("text_config", "vision_config")) {
+      if (root.has(nested)) {
+        throw root.error(
+            nested,
+            "is present (model_type '"
+                + type
+                + "'): composite and multimodal configurations are not supported; pipeplan"
+                + " imports the config.json of a text-only decoder");
+      }
+    }
+    if (type.equals("deepseek_v2") || type.equals("deepseek_v3")) {
+      throw root.error(
+          "model_type",
+          "'"
+              + type
+              + "' is not supported: DeepSeek-V2/V3 use multi-head latent attention"
+              + described(root, "kv_lora_rank")
+              + " and routed experts"
+              + described(root, "n_routed_experts")
+              + ", which pipeplan's dense block would price as a dense Llama model");
+    }
+    for (String experts : List.of("num_local_experts", "num_experts", "n_routed_experts")) {
+      if (root.has(experts)) {
+        throw root.error(
+            experts,
+            "is present"
+                + described(root, experts)
+                + ": mixture-of-experts models are not supported");
+      }
+    }
+    for (String lowRank : List.of("kv_lora_rank", "q_lora_rank")) {
+      if (root.has(lowRank)) {
+        throw root.error(
+            lowRank,
+            "is present"
+                + described(root, lowRank)
+                + ": multi-head latent attention (low-rank query/key/value projections) is not"
+                + " supported");
+      }
+    }
+    if (type.startsWith("gemma2") || type.startsWith("gemma3")) {
+      throw root.error(
+          "model_type",
+          "'"
+              + type
+              + "' is not supported: Gemma 2/3 alternate sliding-window and global attention"
+              + " layers and soft-cap their logits, which pipeplan's block does not model");
+    }
+  }
+
+  /** " (field value)" for a field with a scalar value, "" otherwise. */
+  private static String described(InputNode root, String field) {
+    JsonNode value = root.json().get(field);
+    return value != null && value.isValueNode() && !value.isNull()
+        ? " (" + field + " " + value.asText() + ")"
+        : "";
+  }
+
+  /**
+   * The sliding attention window a configuration turns on: {@code sliding_window} where it is set
+   * and {@code use_sliding_window} is not false. Qwen2 and Qwen3 default {@code use_sliding_window}
+   * to false, as the Transformers library does; Mistral-style configs use the window whenever it is
+   * set.
+   */
+  static OptionalInt slidingWindow(InputNode root) {
+    if (!root.has("sliding_window")) {
+      return OptionalInt.empty();
+    }
+    String type = root.optionalString("model_type").orElse("").toLowerCase(Locale.ROOT);
+    boolean offByDefault = type.equals("qwen2") || type.equals("qwen3");
+    if (!root.optionalBoolean("use_sliding_window").orElse(!offByDefault)) {
+      return OptionalInt.empty();
+    }
+    return OptionalInt.of(positiveInt(root, "sliding_window", Integer.MAX_VALUE));
   }
 
   private static TransformerConfig gpt2(InputNode root, String name) {
@@ -128,23 +239,30 @@ public final class HuggingFaceConfig {
         dropout(root, 0.1, "hidden_dropout_prob", "attention_probs_dropout_prob"));
   }
 
-  private static TransformerConfig llama(InputNode root, String name) {
+  private static TransformerConfig llama(InputNode root, String name, String type) {
     int hidden = positiveInt(root, "hidden_size", ModelLimits.MAX_HIDDEN);
     int heads = positiveInt(root, "num_attention_heads", ModelLimits.MAX_HEADS);
     int kvHeads =
         root.has("num_key_value_heads")
             ? positiveInt(root, "num_key_value_heads", ModelLimits.MAX_HEADS)
             : heads;
-    checkHeads(root, "hidden_size", hidden, "num_attention_heads", heads);
-    if (root.has("head_dim") && root.integer("head_dim") != hidden / heads) {
-      throw root.error(
-          "head_dim",
-          "("
-              + root.integer("head_dim")
-              + ") differs from hidden_size / num_attention_heads"
-              + " ("
-              + hidden / heads
-              + "); such models are not supported");
+    int headDim;
+    if (root.has("head_dim")) {
+      headDim = positiveInt(root, "head_dim", ModelLimits.MAX_HIDDEN);
+      if ((long) heads * headDim > ModelLimits.MAX_HIDDEN) {
+        throw root.error(
+            "head_dim",
+            "("
+                + headDim
+                + ") times num_attention_heads ("
+                + heads
+                + ") must be at most "
+                + ModelLimits.MAX_HIDDEN
+                + " (pipeplan's limit, see docs/formats.md)");
+      }
+    } else {
+      checkHeads(root, "hidden_size", hidden, "num_attention_heads", heads);
+      headDim = hidden / heads;
     }
     if (heads % kvHeads != 0) {
       throw root.error(
@@ -153,6 +271,11 @@ public final class HuggingFaceConfig {
     }
     // Rotary positions have no weights: the value only sets the default sequence, capped below.
     int positions = positiveInt(root, "max_position_embeddings", Integer.MAX_VALUE);
+    int defaultSequence = Math.min(positions, MAX_DEFAULT_SEQUENCE);
+    OptionalInt window = slidingWindow(root);
+    if (window.isPresent()) {
+      defaultSequence = Math.min(defaultSequence, window.getAsInt());
+    }
     return new TransformerConfig(
         name,
         positiveInt(root, "vocab_size", ModelLimits.MAX_VOCAB),
@@ -165,9 +288,26 @@ public final class HuggingFaceConfig {
         true,
         false,
         root.optionalBoolean("tie_word_embeddings").orElse(false),
-        Math.min(positions, MAX_DEFAULT_SEQUENCE),
+        defaultSequence,
         dtype(root, DType.BF16),
-        dropout(root, 0.0, "attention_dropout", "hidden_dropout"));
+        dropout(root, 0.0, "attention_dropout", "hidden_dropout"),
+        headDim,
+        projectionBiases(root, type),
+        type.equals("qwen3"));
+  }
+
+  /**
+   * The projection biases of a Llama-style model: Qwen2 always has them on q, k and v (its
+   * attention hard-codes them; o and the MLP have none); the others follow {@code attention_bias}
+   * (q, k, v and o) and {@code mlp_bias}, both false by default.
+   */
+  private static ProjectionBiases projectionBiases(InputNode root, String type) {
+    if (type.equals("qwen2")) {
+      return ProjectionBiases.QKV;
+    }
+    boolean attention = root.optionalBoolean("attention_bias").orElse(false);
+    boolean mlp = root.optionalBoolean("mlp_bias").orElse(false);
+    return new ProjectionBiases(attention, attention, mlp);
   }
 
   /**

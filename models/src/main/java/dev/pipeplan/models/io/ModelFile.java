@@ -345,6 +345,8 @@ public final class ModelFile {
       case "heads":
       case "kvHeads":
         return ModelLimits.MAX_HEADS;
+      case "headDim":
+        return ModelLimits.MAX_HIDDEN;
       case "seq":
       case "positions":
         return ModelLimits.MAX_SEQUENCE;

@@ -132,8 +132,7 @@ public final class ModelLoader {
     }
     if (HuggingFaceConfig.looksLike(root)) {
       return HuggingFaceConfig.toModel(
-          HuggingFaceConfig.architecture(root, HuggingFaceConfig.defaultName(root, file)),
-          sequenceLength);
+          root, HuggingFaceConfig.defaultName(root, file), sequenceLength);
     }
     throw new BadInputException(
         file

@@ -21,13 +21,20 @@ import java.util.Objects;
  *     embeddings
  * @param gated true for a gated (SwiGLU) MLP with three projections, false for a two-projection
  *     GeLU MLP
- * @param bias true for GPT-2-style biases on every projection and LayerNorm with bias; false means
- *     no projection biases and RMSNorm
+ * @param bias true for GPT-2-style LayerNorm with bias and biases on every projection; false means
+ *     RMSNorm and the projection biases {@code projectionBiases} names
  * @param tied true when the output projection shares the token embedding's weights
  * @param defaultSequenceLength the sequence length used when the caller does not choose one
  * @param dtype the training format of weights and activations
  * @param dropout true when the model trains with a non-zero dropout probability (GPT-2, GPT-3 and
  *     BERT use 0.1; the Llama family 0), so that the dropout masks are kept for the backward
+ * @param headDim the width d of one attention head: hidden / heads unless the model sets another
+ *     (Qwen3-4B: hidden 2560, 32 heads of 128), so that the query and the attention output are a·d
+ *     wide and the keys and values kvHeads·d
+ * @param projectionBiases which projections add a bias; {@link ProjectionBiases#ALL} when {@code
+ *     bias} is true
+ * @param qkNorm true for a per-head RMSNorm on the queries and keys (Qwen3): two weight vectors of
+ *     headDim per block
  */
 public record TransformerConfig(
     String name,
@@ -43,7 +50,10 @@ public record TransformerConfig(
     boolean tied,
     int defaultSequenceLength,
     DType dtype,
-    boolean dropout) {
+    boolean dropout,
+    int headDim,
+    ProjectionBiases projectionBiases,
+    boolean qkNorm) {
 
   public TransformerConfig {
     Checks.nonBlank("model name", name);
@@ -65,15 +75,17 @@ public record TransformerConfig(
     ModelLimits.check(m + "ffn", ffn, ModelLimits.MAX_FFN);
     ModelLimits.check(m + "positions", positions, ModelLimits.MAX_SEQUENCE);
     ModelLimits.check(m + "defaultSequenceLength", defaultSequenceLength, ModelLimits.MAX_SEQUENCE);
-    if (hidden % heads != 0) {
-      throw new BadInputException(
+    Checks.positive("model '" + name + "' headDim", headDim);
+    ModelLimits.check(m + "headDim", headDim, ModelLimits.MAX_HIDDEN);
+    // heads x headDim is at most 2^36: no overflow as a long.
+    ModelLimits.check(m + "heads x headDim", (long) heads * headDim, ModelLimits.MAX_HIDDEN);
+    Objects.requireNonNull(projectionBiases, "projectionBiases");
+    if (bias && !projectionBiases.equals(ProjectionBiases.ALL)) {
+      throw new IllegalArgumentException(
           "model '"
               + name
-              + "' hidden ("
-              + hidden
-              + ") is not a multiple of heads ("
-              + heads
-              + ")");
+              + "' has GPT-2-style biases (bias true), so every projection has one; got "
+              + projectionBiases);
     }
     if (kvHeads > heads || heads % kvHeads != 0) {
       throw new BadInputException(
@@ -121,6 +133,61 @@ public record TransformerConfig(
         defaultSequenceLength,
         dtype,
         true);
+  }
+
+  /**
+   * A model whose heads are hidden / heads wide, with biases on every projection when {@code bias}
+   * is true and on none otherwise, and no query/key norm.
+   */
+  public TransformerConfig(
+      String name,
+      int vocab,
+      int hidden,
+      int blocks,
+      int heads,
+      int kvHeads,
+      int ffn,
+      int positions,
+      boolean gated,
+      boolean bias,
+      boolean tied,
+      int defaultSequenceLength,
+      DType dtype,
+      boolean dropout) {
+    this(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype,
+        dropout,
+        dividedHeadDim(name, hidden, heads),
+        bias ? ProjectionBiases.ALL : ProjectionBiases.NONE,
+        false);
+  }
+
+  /** hidden / heads, refused where heads does not divide hidden. */
+  private static int dividedHeadDim(String name, int hidden, int heads) {
+    Checks.positive("model '" + name + "' heads", heads);
+    if (hidden % heads != 0) {
+      throw new BadInputException(
+          "model '"
+              + name
+              + "' hidden ("
+              + hidden
+              + ") is not a multiple of heads ("
+              + heads
+              + ")");
+    }
+    return hidden / heads;
   }
 
   /**
@@ -185,9 +252,80 @@ public record TransformerConfig(
         false);
   }
 
-  /** The per-head dimension h / a. */
-  public int headDim() {
-    return hidden / heads;
+  /** The width of the queries and of the attention output, heads x headDim (h by default). */
+  public long queryWidth() {
+    return (long) heads * headDim;
+  }
+
+  /** The width of the keys and of the values, kvHeads x headDim. */
+  public long keyValueWidth() {
+    return (long) kvHeads * headDim;
+  }
+
+  /** A copy whose heads are {@code newHeadDim} wide. */
+  public TransformerConfig withHeadDim(int newHeadDim) {
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype,
+        dropout,
+        newHeadDim,
+        projectionBiases,
+        qkNorm);
+  }
+
+  /** A copy with biases on {@code biases}' projections. */
+  public TransformerConfig withProjectionBiases(ProjectionBiases biases) {
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype,
+        dropout,
+        headDim,
+        biases,
+        qkNorm);
+  }
+
+  /** A copy with or without a per-head RMSNorm on the queries and keys. */
+  public TransformerConfig withQkNorm(boolean newQkNorm) {
+    return new TransformerConfig(
+        name,
+        vocab,
+        hidden,
+        blocks,
+        heads,
+        kvHeads,
+        ffn,
+        positions,
+        gated,
+        bias,
+        tied,
+        defaultSequenceLength,
+        dtype,
+        dropout,
+        headDim,
+        projectionBiases,
+        newQkNorm);
   }
 
   /** A copy with another name. */
@@ -206,7 +344,10 @@ public record TransformerConfig(
         tied,
         defaultSequenceLength,
         dtype,
-        dropout);
+        dropout,
+        headDim,
+        projectionBiases,
+        qkNorm);
   }
 
   /** A copy that trains with dropout or without it. */
@@ -225,6 +366,9 @@ public record TransformerConfig(
         tied,
         defaultSequenceLength,
         dtype,
-        newDropout);
+        newDropout,
+        headDim,
+        projectionBiases,
+        qkNorm);
   }
 }

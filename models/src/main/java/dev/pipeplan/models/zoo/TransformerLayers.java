@@ -10,6 +10,7 @@ import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * Builds a transformer's layers from its architecture numbers with the analytic formulas of
@@ -121,23 +122,30 @@ public final class TransformerLayers {
   static LayerSpec block(TransformerConfig c, int s, String name) {
     long h = c.hidden();
     long f = c.ffn();
-    long kvDim = (long) c.kvHeads() * c.headDim();
+    long qDim = c.queryWidth();
+    long kvDim = c.keyValueWidth();
     String what = "layer '" + name + "' parameterCount";
+    // Q (h x a·d), K and V (h x kv·d each) and O (a·d x h).
     long attentionMatmulParams =
-        multiply(what + " (2 x hidden x (hidden + kvHeads x headDim))", 2 * h, h + kvDim);
+        multiply(
+            what + " (2 x hidden x (heads x headDim + kvHeads x headDim))", 2 * h, qDim + kvDim);
     long mlpMatmulParams =
         multiply(what + " (hidden x ffn x projections)", (c.gated() ? 3 : 2) * h, f);
     long matmulParams = add(what, attentionMatmulParams, mlpMatmulParams);
     // Each term below is at most a few times an int: no overflow.
-    long biases = c.bias() ? (h + 2 * kvDim + h) + (c.gated() ? 2 * f : f) + h : 0;
-    long norms = 2 * (c.bias() ? 2 * h : h);
-    long params = add(what, matmulParams, biases + norms);
+    ProjectionBiases biases = c.projectionBiases();
+    long biasParams =
+        (biases.qkv() ? qDim + 2 * kvDim : 0)
+            + (biases.output() ? h : 0)
+            + (biases.mlp() ? (c.gated() ? 2 * f : f) + h : 0);
+    long norms = 2 * (c.bias() ? 2 * h : h) + (c.qkNorm() ? 2L * c.headDim() : 0);
+    long params = add(what, matmulParams, biasParams + norms);
 
     double tokens = s;
     double matmulFlops = 2.0 * matmulParams * tokens;
-    // QK^T and (softmax)V: 2·s²·h each, whatever the number of key/value heads (every query head
+    // QK^T and (softmax)V: 2·s²·a·d each, whatever the number of key/value heads (every query head
     // attends).
-    double attentionFlops = 4.0 * tokens * tokens * h;
+    double attentionFlops = 4.0 * tokens * tokens * qDim;
     double forward = matmulFlops + attentionFlops;
     // Weight matmuls cost as much again for the input gradient and again for the weight gradient;
     // the two
@@ -150,8 +158,7 @@ public final class TransformerLayers {
     long saved = activations.total();
     long output = outputBytes(c, s, name);
 
-    LayerShape shape =
-        LayerShape.TransformerBlock.of(h, c.heads(), c.kvHeads(), f, s, c.gated(), c.bias());
+    LayerShape shape = blockShape(c, s);
     return new LayerSpec(
         name,
         LayerKind.TRANSFORMER_BLOCK,
@@ -167,9 +174,34 @@ public final class TransformerLayers {
   }
 
   /**
+   * The block's shape: the zoo's keys, plus {@code headDim}, the projection biases and {@code
+   * qkNorm} where they differ from what {@code hidden}, {@code heads} and {@code bias} imply, so
+   * that the shape of every model without them stays as it was.
+   */
+  private static LayerShape.TransformerBlock blockShape(TransformerConfig c, int s) {
+    LayerShape.TransformerBlock shape =
+        LayerShape.TransformerBlock.of(
+            c.hidden(), c.heads(), c.kvHeads(), c.ffn(), s, c.gated(), c.bias());
+    ProjectionBiases implied = c.bias() ? ProjectionBiases.ALL : ProjectionBiases.NONE;
+    ProjectionBiases biases = c.projectionBiases();
+    return shape.withAttentionDetails(
+        c.queryWidth() == c.hidden() ? OptionalLong.empty() : OptionalLong.of(c.headDim()),
+        flag(biases.qkv(), implied.qkv()),
+        flag(biases.output(), implied.output()),
+        flag(biases.mlp(), implied.mlp()),
+        c.qkNorm() ? OptionalLong.of(1) : OptionalLong.empty());
+  }
+
+  /** 1 or 0 where a flag differs from its default, absent where it does not. */
+  private static OptionalLong flag(boolean value, boolean implied) {
+    return value == implied ? OptionalLong.empty() : OptionalLong.of(value ? 1 : 0);
+  }
+
+  /**
    * Korthikanti's s·h·(34 + 5·a·s/h) bytes (16-bit, with dropout, no recomputation), generalised to
-   * the dtype's size, grouped-query attention (K and V are s·kvHeads·d), gated MLPs (three s·ffn
-   * tensors instead of two) and models without dropout (no masks, no attention-dropout output).
+   * the dtype's size, head widths other than h / a (Q and the attention output are s·a·d),
+   * grouped-query attention (K and V are s·kvHeads·d), gated MLPs (three s·ffn tensors instead of
+   * two) and models without dropout (no masks, no attention-dropout output).
    */
   static long savedActivationBytes(TransformerConfig c, int s) {
     return activationBytes(c, s, "block").total();
@@ -181,13 +213,14 @@ public final class TransformerLayers {
     long b = c.dtype().bytes();
     // Each of these is at most MAX_SEQUENCE x MAX_FFN = 2^44: no overflow.
     long sh = (long) s * c.hidden();
-    long kv = (long) s * c.kvHeads() * c.headDim();
+    long sq = s * c.queryWidth();
+    long kv = s * c.keyValueWidth();
     long sf = (long) s * c.ffn();
     // heads x seq x seq can reach 2^60, and its bytes more.
     long scores = multiply(what + " (heads x seq x seq)", (long) c.heads() * s, s);
     // Split over the tensor ranks: Q, K, V, the attention output (the output projection's input),
     // the MLP activation's input(s) and the down projection's input.
-    long tensorSharded = b * (2 * sh + 2 * kv + (c.gated() ? 3 : 2) * sf);
+    long tensorSharded = b * (2 * sq + 2 * kv + (c.gated() ? 3 : 2) * sf);
     // Replicated unless sequence-parallel: the two norms' inputs and the inputs of the QKV and the
     // MLP-up projections (the norms' outputs).
     long sequenceSharded = 4 * b * sh;
