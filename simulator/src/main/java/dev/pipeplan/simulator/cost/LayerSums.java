@@ -101,14 +101,19 @@ final class LayerSums {
       headLogits[i + 1] = headLogits[i] + fp32Logits(layer);
       layerInputs[i + 1] = layerInputs[i] + (i == 0 ? 0 : model.layer(i - 1).outputBytes());
       boolean block = layer.kind() == LayerKind.TRANSFORMER_BLOCK;
-      // QKᵀ and softmax·V, 2·s²·h each: what selective recomputation runs again.
+      // QKᵀ and softmax·V, 2·s²·a·d each (a·d = h unless the block sets headDim): what selective
+      // recomputation runs again.
       double attentionCore = 0;
       if (layer.shape() instanceof LayerShape.TransformerBlock shape
           && shape.blockPart().has(BlockPart.Step.ATTENTION_CORE)
           && shape.seq().isPresent()
           && shape.hidden().isPresent()) {
         long seq = shape.seq().getAsLong();
-        attentionCore = 4.0 * seq * seq * shape.hidden().getAsLong();
+        long width =
+            shape.headDim().isPresent() && shape.heads().isPresent()
+                ? shape.heads().getAsLong() * shape.headDim().getAsLong()
+                : shape.hidden().getAsLong();
+        attentionCore = 4.0 * seq * seq * width;
       }
       attentionCoreFlops[i + 1] = attentionCoreFlops[i] + attentionCore;
       // All-reduces in F (as many in I): two per whole block, a piece's own ones.

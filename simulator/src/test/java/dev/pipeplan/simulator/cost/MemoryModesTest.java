@@ -103,6 +103,19 @@ class MemoryModesTest {
   }
 
   @Test
+  void selectiveRecomputationRunsTheAttentionCoreOverEveryHeadsWidth() {
+    // 4 heads of 128 over a hidden width of 256: QKᵀ and ·V are 2·s²·512 each.
+    ModelSpec wide =
+        TransformerLayers.build(
+            TransformerConfig.llama(
+                    "wide-heads", 1000, (int) H, 1, (int) A, 2, 512, 128, DType.BF16)
+                .withHeadDim(128));
+    LayerSums sums = new LayerSums(wide);
+    assertThat(sums.attentionCoreFlops(1, 2)).isEqualTo(4.0 * S * S * A * 128);
+    assertThat(new LayerSums(gpt(true)).attentionCoreFlops(1, 2)).isEqualTo(4.0 * S * S * H);
+  }
+
+  @Test
   void noDropoutRemovesMasksAndAttentionDropout() {
     TrainingSpec eager = training(Recompute.NONE, Attention.EAGER, OptimizerSharding.NONE, false);
     // two 1-byte hidden masks (2·s·b·h), and the attention dropout's mask and output (3·a·s²·b)

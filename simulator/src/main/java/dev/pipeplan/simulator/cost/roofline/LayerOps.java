@@ -17,7 +17,8 @@ import java.util.Objects;
  * GEMMs by rows, the LM head by vocabulary; key/value heads fewer than t are replicated.
  *
  * <p>A transformer block's forward, for T = b·s tokens, e bytes per element, rows = T (or T/t with
- * sequence parallelism) for the norms and residual adds:
+ * sequence parallelism) for the norms and residual adds, and heads d wide ({@code headDim}, else h
+ * / a):
  *
  * <pre>
  *   norm                     read rows·h·e, write rows·h·e
@@ -205,7 +206,8 @@ public final class LayerOps {
       RooflineOptions options) {
     long h = x.hidden;
     long heads = layer.heads().getAsLong();
-    long d = h / heads;
+    // d = hidden / heads unless the block says otherwise (Qwen3: 32 heads of 128 over 2560).
+    long d = layer.headDim().orElse(h / heads);
     long q = ceilDiv(heads, x.t) * d;
     long kv = ceilDiv(layer.kvHeads().getAsLong(), x.t) * d;
     long f = ceilDiv(layer.ffn().getAsLong(), x.t);

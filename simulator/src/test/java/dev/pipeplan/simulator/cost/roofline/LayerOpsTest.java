@@ -201,6 +201,33 @@ class LayerOpsTest {
   }
 
   @Test
+  void headsWiderThanHiddenOverHeadsShapeTheAttentionGemms() {
+    // Qwen3-4B's block: 32 heads of 128 (4096) over a hidden width of 2560, 8 key/value heads.
+    ModelSpec model =
+        TransformerLayers.build(
+            TransformerConfig.llama("qwen3-4b", 151936, 2560, 2, 32, 8, 9728, 1024, DType.BF16)
+                .withHeadDim(128)
+                .withQkNorm(true));
+    List<Op> forward = ops(model, 1, Pass.FORWARD, 1, 1, AttentionKernel.EAGER);
+    List<Op.Gemm> gemms =
+        forward.stream().filter(Op.Gemm.class::isInstance).map(Op.Gemm.class::cast).toList();
+    // QKV (T x (4096 + 2 x 1024) x 2560), Q·Kᵀ over d = 128, ·V, output (T x 2560 x 4096), MLP.
+    assertThat(gemms.get(0)).isEqualTo(Op.Gemm.of(1024, 4096 + 2 * 1024, 2560));
+    assertThat(gemms.get(1)).isEqualTo(new Op.Gemm(1024, 1024, 128, 32));
+    assertThat(gemms.get(2)).isEqualTo(new Op.Gemm(1024, 128, 1024, 32));
+    assertThat(gemms.get(3)).isEqualTo(Op.Gemm.of(1024, 2560, 4096));
+    LayerSpec block = model.layer(1);
+    for (AttentionKernel attention : AttentionKernel.values()) {
+      assertThat(flops(ops(model, 1, Pass.FORWARD, 1, 1, attention)))
+          .isCloseTo(block.forwardFlops(), within(1e-9 * block.forwardFlops()));
+      assertThat(flops(ops(model, 1, Pass.BACKWARD_INPUT, 1, 1, attention)))
+          .isCloseTo(block.backwardInputFlops(), within(1e-9 * block.backwardInputFlops()));
+      assertThat(flops(ops(model, 1, Pass.BACKWARD_WEIGHT, 1, 1, attention)))
+          .isCloseTo(block.backwardWeightFlops(), within(1e-9 * block.backwardWeightFlops()));
+    }
+  }
+
+  @Test
   void tensorParallelRanksShareABlocksFlops() {
     ModelSpec model = Zoo.get("llama2-7b");
     LayerSpec block = model.layer(1);
