@@ -44,15 +44,44 @@ public final class Layers {
       int hidden = dim(spec, "hidden", b.hidden());
       int kvHeads = b.kvHeads().isPresent() ? dim(spec, "kvHeads", b.kvHeads()) : heads;
       int ffn = dim(spec, "ffn", b.ffn());
+      if (b.qkNorm().orElse(0) != 0) {
+        throw new BadInputException(
+            "layer '"
+                + spec.name()
+                + "' has qkNorm "
+                + b.qkNorm().getAsLong()
+                + " (a per-head RMSNorm on queries and keys, as Qwen3), which the executor's"
+                + " block does not build. Maybe plan it without running it, or remove qkNorm from"
+                + " the model file.");
+      }
+      if (b.headDim().isEmpty() && hidden % heads != 0) {
+        throw new BadInputException(
+            "layer '"
+                + spec.name()
+                + "': heads ("
+                + heads
+                + ") must divide hidden ("
+                + hidden
+                + ") when the shape has no headDim");
+      }
+      int headDim = b.headDim().isPresent() ? dim(spec, "headDim", b.headDim()) : hidden / heads;
+      // A file without bias means GPT-2-style biases here, as it always has.
+      long bias = b.bias().orElse(1);
+      TransformerBlockLayer.Biases biases =
+          new TransformerBlockLayer.Biases(
+              b.qkvBias().orElse(bias) != 0,
+              b.outBias().orElse(bias) != 0,
+              b.mlpBias().orElse(bias) != 0);
       return new TransformerBlockLayer(
           ops,
           spec.name(),
           hidden,
           heads,
           kvHeads,
+          headDim,
           ffn,
           b.gated().orElse(0) != 0,
-          b.bias().orElse(1) != 0,
+          biases,
           random);
     }
     if (shape instanceof LayerShape.LmHead h) {

@@ -10,11 +10,13 @@ import java.util.SplittableRandom;
 
 /**
  * The pre-LN block of the CPU executor: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 +
- * MLP(LN2(x2))}, causal attention with grouped key/value heads, GELU or SwiGLU MLP. Attention runs
- * on the {@code [tokens, heads * d]} activations in place: for each sample and each position g
- * within a key/value group, one strided batched product over the key/value heads (query head {@code
- * kv * group + g} reads key/value head {@code kv}), so no head permutations are needed. Scores are
- * {@code [samples, heads, seq, seq]}.
+ * MLP(LN2(x2))}, causal attention with grouped key/value heads of width d (hidden / heads unless
+ * the model sets another: queries and the attention output are then heads·d wide, not hidden), GELU
+ * or SwiGLU MLP, biases on the projections the model names. Attention runs on the {@code [tokens,
+ * heads * d]} activations in place: for each sample and each position g within a key/value group,
+ * one strided batched product over the key/value heads (query head {@code kv * group + g} reads
+ * key/value head {@code kv}), so no head permutations are needed. Scores are {@code [samples,
+ * heads, seq, seq]}.
  */
 public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.State> {
   private final int hidden;
@@ -34,7 +36,8 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
   private final Parts.Linear down;
 
   /**
-   * Weights are drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down).
+   * A block whose heads split the hidden width, with biases on every projection or on none. Weights
+   * are drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down).
    */
   public TransformerBlockLayer(
       Ops ops,
@@ -46,31 +49,86 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
       boolean gated,
       boolean bias,
       SplittableRandom random) {
+    this(
+        ops,
+        name,
+        hidden,
+        heads,
+        kvHeads,
+        dividedHeadDim(name, hidden, heads),
+        ffn,
+        gated,
+        new Biases(bias, bias, bias),
+        random);
+  }
+
+  /**
+   * Which projections add a bias.
+   *
+   * @param qkv the query, key and value projections
+   * @param output the attention's output projection
+   * @param mlp the MLP's projections
+   */
+  public record Biases(boolean qkv, boolean output, boolean mlp) {}
+
+  /**
+   * A block with heads {@code headDim} wide and biases on {@code biases}' projections. Weights are
+   * drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down).
+   */
+  public TransformerBlockLayer(
+      Ops ops,
+      String name,
+      int hidden,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int ffn,
+      boolean gated,
+      Biases biases,
+      SplittableRandom random) {
     super(name);
-    if (heads <= 0 || hidden % heads != 0) {
-      throw new BadInputException(
-          "layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
+    if (heads <= 0) {
+      throw new BadInputException("layer " + name + ": heads must be > 0, got " + heads);
     }
     if (kvHeads <= 0 || heads % kvHeads != 0) {
       throw new BadInputException(
           "layer " + name + ": kvHeads (" + kvHeads + ") must divide heads (" + heads + ")");
     }
+    if (headDim <= 0 || (long) heads * headDim > Integer.MAX_VALUE) {
+      throw new BadInputException(
+          "layer "
+              + name
+              + ": headDim ("
+              + headDim
+              + ") must be > 0 and heads x headDim at most "
+              + Integer.MAX_VALUE);
+    }
     this.hidden = hidden;
     this.heads = heads;
     this.kvHeads = kvHeads;
-    this.headDim = hidden / heads;
+    this.headDim = headDim;
     this.ffn = ffn;
     this.gated = gated;
+    int qWidth = heads * headDim;
     int kvWidth = kvHeads * headDim;
     this.norm1 = new Parts.LayerNorm(ops, name + ".ln1", hidden);
-    this.query = new Parts.Linear(ops, name + ".q", hidden, hidden, bias, random);
-    this.key = new Parts.Linear(ops, name + ".k", hidden, kvWidth, bias, random);
-    this.value = new Parts.Linear(ops, name + ".v", hidden, kvWidth, bias, random);
-    this.output = new Parts.Linear(ops, name + ".o", hidden, hidden, bias, random);
+    this.query = new Parts.Linear(ops, name + ".q", hidden, qWidth, biases.qkv(), random);
+    this.key = new Parts.Linear(ops, name + ".k", hidden, kvWidth, biases.qkv(), random);
+    this.value = new Parts.Linear(ops, name + ".v", hidden, kvWidth, biases.qkv(), random);
+    this.output = new Parts.Linear(ops, name + ".o", qWidth, hidden, biases.output(), random);
     this.norm2 = new Parts.LayerNorm(ops, name + ".ln2", hidden);
-    this.up = new Parts.Linear(ops, name + ".up", hidden, ffn, bias, random);
-    this.gate = gated ? new Parts.Linear(ops, name + ".gate", hidden, ffn, bias, random) : null;
-    this.down = new Parts.Linear(ops, name + ".down", ffn, hidden, bias, random);
+    this.up = new Parts.Linear(ops, name + ".up", hidden, ffn, biases.mlp(), random);
+    this.gate =
+        gated ? new Parts.Linear(ops, name + ".gate", hidden, ffn, biases.mlp(), random) : null;
+    this.down = new Parts.Linear(ops, name + ".down", ffn, hidden, biases.mlp(), random);
+  }
+
+  private static int dividedHeadDim(String name, int hidden, int heads) {
+    if (heads <= 0 || hidden % heads != 0) {
+      throw new BadInputException(
+          "layer " + name + ": heads (" + heads + ") must divide hidden (" + hidden + ")");
+    }
+    return hidden / heads;
   }
 
   static final class State {
@@ -121,7 +179,7 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     s.k = key.forward(ops, s.normed1, rows);
     s.v = value.forward(ops, s.normed1, rows);
     s.probabilities = ops.alloc((long) s.samples * heads * s.seq * s.seq);
-    s.context = ops.alloc((long) rows * hidden);
+    s.context = ops.alloc((long) rows * heads * headDim);
     attentionForward(ops, s);
     Tensor x2 = output.forward(ops, s.context, rows);
     ops.launch(Kernel.ADD, (long) rows * hidden, x2, x, (long) rows * hidden);
@@ -249,7 +307,7 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     norm2.inputGradient(ops, s.normed2Grad, s.normalized2, s.rstd2, s.x2Grad, rows, true);
 
     Tensor contextGrad = output.inputGradient(ops, s.x2Grad, rows);
-    s.qGrad = ops.alloc(width);
+    s.qGrad = ops.alloc((long) rows * heads * headDim);
     s.kGrad = ops.alloc((long) rows * kvHeads * headDim);
     s.vGrad = ops.alloc((long) rows * kvHeads * headDim);
     attentionBackward(ops, s, contextGrad);

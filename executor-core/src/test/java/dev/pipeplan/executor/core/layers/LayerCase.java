@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * One small instance of every shared layer kind, built the same way on any {@link Ops}: the same
  * seed gives the same weights, inputs, output gradients and micro-batch on every backend. Shapes
  * are small but make every path run: two samples of three tokens, grouped key/value heads, both MLP
- * activations, biases on and off, the MLP with and without an input.
+ * activations, biases on and off, the MLP with and without an input, and heads wider than hidden /
+ * heads with biases on q, k and v only (a Qwen-style block).
  */
 public enum LayerCase {
   EMBEDDING,
@@ -16,7 +17,8 @@ public enum LayerCase {
   BLOCK_SWIGLU_GROUPED_KV_NO_BIAS,
   MLP,
   MLP_FIRST_LAYER,
-  LM_HEAD;
+  LM_HEAD,
+  BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS;
 
   public static final int SAMPLES = 2;
   public static final int SEQUENCE_LENGTH = 3;
@@ -24,6 +26,10 @@ public enum LayerCase {
   static final int HIDDEN = 8;
   static final int VOCAB = 11;
   static final int HEADS = 4;
+
+  /** Wider than HIDDEN / HEADS = 2: queries and the attention output are 12 wide. */
+  static final int WIDE_HEAD_DIM = 3;
+
   static final int FFN = 12;
   static final int MLP_IN = 5;
   static final int MLP_HIDDEN = 7;
@@ -42,6 +48,18 @@ public enum LayerCase {
           new TransformerBlockLayer(ops, "block", HIDDEN, HEADS, 2, FFN, true, false, random);
       case MLP, MLP_FIRST_LAYER -> new MlpLayer(ops, "mlp", MLP_IN, MLP_HIDDEN, MLP_OUT, random);
       case LM_HEAD -> new LmHeadLayer(ops, "lm_head", HIDDEN, VOCAB, random);
+      case BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS ->
+          new TransformerBlockLayer(
+              ops,
+              "block",
+              HIDDEN,
+              HEADS,
+              2,
+              WIDE_HEAD_DIM,
+              FFN,
+              true,
+              new TransformerBlockLayer.Biases(true, false, false),
+              random);
     };
   }
 
@@ -49,7 +67,11 @@ public enum LayerCase {
   public int inputWidth() {
     return switch (this) {
       case EMBEDDING, MLP_FIRST_LAYER -> 0;
-      case BLOCK_GELU_WITH_BIAS, BLOCK_SWIGLU_GROUPED_KV_NO_BIAS, LM_HEAD -> HIDDEN;
+      case BLOCK_GELU_WITH_BIAS,
+          BLOCK_SWIGLU_GROUPED_KV_NO_BIAS,
+          BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS,
+          LM_HEAD ->
+          HIDDEN;
       case MLP -> MLP_IN;
     };
   }
@@ -57,7 +79,11 @@ public enum LayerCase {
   /** Features of each output row; 0 for the loss layer, whose F returns nothing. */
   public int outputWidth() {
     return switch (this) {
-      case EMBEDDING, BLOCK_GELU_WITH_BIAS, BLOCK_SWIGLU_GROUPED_KV_NO_BIAS -> HIDDEN;
+      case EMBEDDING,
+          BLOCK_GELU_WITH_BIAS,
+          BLOCK_SWIGLU_GROUPED_KV_NO_BIAS,
+          BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS ->
+          HIDDEN;
       case MLP, MLP_FIRST_LAYER -> MLP_OUT;
       case LM_HEAD -> 0;
     };

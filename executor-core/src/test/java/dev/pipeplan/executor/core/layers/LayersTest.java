@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.zoo.ProjectionBiases;
+import dev.pipeplan.models.zoo.TransformerConfig;
+import dev.pipeplan.models.zoo.TransformerLayers;
 import dev.pipeplan.models.zoo.Zoo;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -32,6 +36,42 @@ class LayersTest {
         .extracting(Param::name)
         .containsExactly("mlp1.up.weight", "mlp1.up.bias", "mlp1.down.weight", "mlp1.down.bias");
     assertThat(layer.parameters()).extracting(Param::length).containsExactly(35L, 7L, 21L, 3L);
+  }
+
+  @Test
+  void buildsABlockWithItsHeadWidthAndItsProjectionBiasesAsTheModelCountsThem() {
+    // A Qwen2-style block (q/k/v biases, no others) with heads of 16 over a hidden width of 32.
+    ModelSpec model =
+        TransformerLayers.build(
+            TransformerConfig.llama("wide", 64, 32, 1, 4, 2, 48, 8, DType.FP32)
+                .withHeadDim(16)
+                .withProjectionBiases(ProjectionBiases.QKV));
+    LayerSpec block = model.layer(1);
+    Layer<?> layer = Layers.build(new HostOps(), block, new SplittableRandom(1));
+    assertThat(layer.parameters())
+        .extracting(Param::name)
+        .contains("block0.q.bias", "block0.k.bias", "block0.v.bias")
+        .doesNotContain("block0.o.bias", "block0.up.bias", "block0.down.bias");
+    long q = 4 * 16;
+    assertThat(layer.parameters())
+        .filteredOn(p -> p.name().equals("block0.q.weight") || p.name().equals("block0.o.weight"))
+        .extracting(Param::length)
+        .containsExactly(32 * q, q * 32);
+    // The executor's norms are LayerNorms (weight and bias) where the model counts RMSNorm weights.
+    long norms = 2 * 32;
+    assertThat(layer.parameters().stream().mapToLong(Param::length).sum())
+        .isEqualTo(block.parameterCount() + norms);
+  }
+
+  @Test
+  void refusesABlockWithQueryKeyNorms() {
+    ModelSpec qwen3 =
+        TransformerLayers.build(
+            TransformerConfig.llama("qwen3-like", 64, 32, 1, 4, 2, 48, 8, DType.FP32)
+                .withQkNorm(true));
+    assertThatThrownBy(() -> Layers.build(new HostOps(), qwen3.layer(1), new SplittableRandom(1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("layer 'block0' has qkNorm 1");
   }
 
   @Test
