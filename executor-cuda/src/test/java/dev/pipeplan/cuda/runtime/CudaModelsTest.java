@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.zoo.ProjectionBiases;
+import dev.pipeplan.models.zoo.TransformerConfig;
+import dev.pipeplan.models.zoo.TransformerLayers;
 import dev.pipeplan.models.zoo.Zoo;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +28,21 @@ class CudaModelsTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("'block0.attention_in' is a piece of a layer")
         .hasMessageContaining("--partition-unit");
+  }
+
+  @Test
+  void runsWideHeadsAndQkvBiasesButRefusesQueryKeyNorms() {
+    TransformerConfig wide =
+        TransformerConfig.llama("wide", 64, 32, 2, 4, 2, 48, 8, DType.FP32)
+            .withHeadDim(16)
+            .withProjectionBiases(ProjectionBiases.QKV);
+    assertThatCode(() -> CudaModels.checkRunnable(TransformerLayers.build(wide)))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () -> CudaModels.checkRunnable(TransformerLayers.build(wide.withQkNorm(true))))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("layer 'block0' has qkNorm 1")
+        .hasMessageContaining("cuda backend");
   }
 
   @Test
