@@ -552,6 +552,7 @@ public final class Exports {
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronGradientShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    megatronBlockNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().optimizerSharding().shardsParameters()) {
       b.append(
           "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
@@ -567,6 +568,7 @@ public final class Exports {
     b.append("  --tensor-model-parallel-size ").append(plan.parallelism().tp()).append('\n');
     b.append("  --pipeline-model-parallel-size ").append(plan.parallelism().pp()).append('\n');
     b.append("  --num-layers ").append(blocks).append('\n');
+    megatronKvChannels(plan).ifPresent(d -> b.append("  --kv-channels ").append(d).append('\n'));
     b.append("  --pipeline-model-parallel-layout \"").append(layout).append("\"\n");
     if (plan.groupSize() > 0 && plan.virtualStages() > 1) {
       b.append("  --microbatch-group-size-per-virtual-pipeline-stage ")
@@ -706,6 +708,60 @@ public final class Exports {
             + " (--use-distributed-optimizer) shards only the optimizer state and keeps every"
             + " rank's gradient buffer whole, so each device holds more than the plan's peak"
             + " memory. Re-plan with --zero 1 to predict what Megatron-LM runs.");
+  }
+
+  /**
+   * The head width of a model whose blocks set one other than hidden / heads (Qwen3, Mistral-Nemo):
+   * Megatron-LM's {@code --kv-channels}, which otherwise defaults to hidden / heads and would
+   * build, and train, narrower attention than the plan priced.
+   */
+  static Optional<Long> megatronKvChannels(Plan plan) {
+    for (LayerSpec layer : plan.model().layers()) {
+      if (layer.shape() instanceof LayerShape.TransformerBlock block
+          && block.headDim().isPresent()
+          && block.hidden().isPresent()
+          && block.heads().isPresent()
+          && block.heads().getAsLong() > 0
+          && block.headDim().getAsLong() * block.heads().getAsLong()
+              != block.hidden().getAsLong()) {
+        return Optional.of(block.headDim().getAsLong());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The block features the plan priced that Megatron-LM builds only when its model arguments say
+   * so, which this export does not write: biases on q, k and v alone (Qwen2), per-head q/k norms
+   * (Qwen3).
+   */
+  private static Optional<String> megatronBlockNote(Plan plan) {
+    for (LayerSpec layer : plan.model().layers()) {
+      if (layer.shape() instanceof LayerShape.TransformerBlock block) {
+        long bias = block.bias().orElse(0);
+        boolean qkvOnly =
+            block.qkvBias().orElse(bias) != 0
+                && block.outBias().orElse(bias) == 0
+                && block.mlpBias().orElse(bias) == 0;
+        boolean qkNorm = block.qkNorm().orElse(0) != 0;
+        if (qkvOnly || qkNorm) {
+          List<String> flags = new ArrayList<>();
+          if (qkvOnly) {
+            flags.add("--add-qkv-bias (biases on q, k and v only)");
+          }
+          if (qkNorm) {
+            flags.add("--qk-layernorm with --normalization RMSNorm (per-head q/k norms)");
+          }
+          return Optional.of(
+              "the plan priced blocks that Megatron-LM builds only from its model arguments,"
+                  + " which this file does not write: add "
+                  + String.join(" and ", flags)
+                  + ".");
+        }
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -59,6 +59,72 @@ class ExportsTest {
   }
 
   @Test
+  void megatronGetsTheHeadWidthWhereItIsNotHiddenOverHeads() {
+    Plan base = PlanFixtures.twoStagePlan();
+    assertThat(Exports.megatron(base)).doesNotContain("--kv-channels").doesNotContain("--add-qkv");
+    // Blocks of 4 heads of 32 over a hidden width of 64, with q/k/v biases only (Qwen-style).
+    Map<String, Long> wide =
+        Map.of("hidden", 64L, "heads", 4L, "headDim", 32L, "bias", 0L, "qkvBias", 1L);
+    String args = Exports.megatron(withBlockShapes(base, wide));
+    assertThat(args)
+        .contains("  --num-layers 2\n  --kv-channels 32\n")
+        .contains("# Note: the plan priced blocks that Megatron-LM builds only from its model")
+        .contains("--add-qkv-bias");
+    // headDim equal to hidden / heads changes nothing.
+    Map<String, Long> same = Map.of("hidden", 64L, "heads", 4L, "headDim", 16L);
+    assertThat(Exports.megatron(withBlockShapes(base, same))).isEqualTo(Exports.megatron(base));
+  }
+
+  /** {@code base} with its blocks' shapes replaced by {@code shape}. */
+  private static Plan withBlockShapes(Plan base, Map<String, Long> shape) {
+    List<LayerSpec> layers = new ArrayList<>();
+    for (LayerSpec l : base.model().layers()) {
+      layers.add(
+          l.kind() != LayerKind.TRANSFORMER_BLOCK
+              ? l
+              : new LayerSpec(
+                  l.name(),
+                  l.kind(),
+                  LayerShape.of(l.kind(), shape),
+                  l.forwardFlops(),
+                  l.backwardInputFlops(),
+                  l.backwardWeightFlops(),
+                  l.parameterCount(),
+                  l.savedActivationBytes(),
+                  l.outputBytes(),
+                  l.measured(),
+                  l.activations()));
+    }
+    ModelSpec model =
+        new ModelSpec(
+            base.model().name(), layers, base.model().dtype(), base.model().sequenceLength());
+    return new Plan(
+        Plan.FORMAT_VERSION,
+        model,
+        base.training(),
+        base.cluster(),
+        base.parallelism(),
+        base.microBatchSize(),
+        base.microBatchCount(),
+        base.scheduleKind(),
+        base.virtualStages(),
+        base.groupSize(),
+        base.maxInFlightMicroBatches(),
+        base.partition(),
+        base.stageToDevice(),
+        base.placement(),
+        base.stageCosts(),
+        base.links(),
+        base.predicted(),
+        base.reason(),
+        base.runnersUp(),
+        base.pareto(),
+        base.search(),
+        base.provenance(),
+        base.optimizerPostValidation());
+  }
+
+  @Test
   void megatronLayoutListsVirtualStagesInOrder() throws IOException {
     String args = Exports.megatron(PlanFixtures.interleavedPlan());
     assertThat(args).isEqualTo(golden("/golden/export/megatron-interleaved.sh"));

@@ -63,31 +63,43 @@ class Embedding(nn.Module):
 
 
 class Block(nn.Module):
-    """Pre-LN block: x + Attn(N1(x)), then + MLP(N2(.)). Causal attention; grouped-query when kvHeads < heads."""
+    """Pre-LN block: x + Attn(N1(x)), then + MLP(N2(.)). Causal attention; grouped-query when kvHeads < heads; heads
+    headDim wide (default hidden // heads); biases on the projections the shape names (qkvBias, outBias, mlpBias,
+    each defaulting to bias); a per-head RMSNorm on queries and keys when qkNorm is set (Qwen3)."""
 
     def __init__(self, shape):
         super().__init__()
         hidden, heads, kv_heads = shape["hidden"], shape["heads"], shape["kvHeads"]
         bias = bool(shape.get("bias", 1))
-        if hidden % heads or heads % kv_heads:
-            raise ValueError("heads (%d) must divide hidden (%d) and kvHeads (%d) must divide heads"
-                             % (heads, hidden, kv_heads))
-        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, hidden // heads
+        if heads % kv_heads or ("headDim" not in shape and hidden % heads):
+            raise ValueError("heads (%d) must divide hidden (%d) unless headDim is given, and kvHeads (%d) must"
+                             " divide heads" % (heads, hidden, kv_heads))
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, shape.get("headDim", hidden // heads)
+        qkv_bias = bool(shape.get("qkvBias", bias))
+        out_bias = bool(shape.get("outBias", bias))
+        mlp_bias = bool(shape.get("mlpBias", bias))
+        q_width, kv_width = heads * self.head_dim, kv_heads * self.head_dim
         self.norm1 = make_norm(hidden, bias)
-        self.query = nn.Linear(hidden, hidden, bias=bias)
-        self.key = nn.Linear(hidden, kv_heads * self.head_dim, bias=bias)
-        self.value = nn.Linear(hidden, kv_heads * self.head_dim, bias=bias)
-        self.out = nn.Linear(hidden, hidden, bias=bias)
+        self.query = nn.Linear(hidden, q_width, bias=qkv_bias)
+        self.key = nn.Linear(hidden, kv_width, bias=qkv_bias)
+        self.value = nn.Linear(hidden, kv_width, bias=qkv_bias)
+        self.out = nn.Linear(q_width, hidden, bias=out_bias)
+        qk_norm = bool(shape.get("qkNorm", 0))
+        self.q_norm = nn.RMSNorm(self.head_dim) if qk_norm else None
+        self.k_norm = nn.RMSNorm(self.head_dim) if qk_norm else None
         self.norm2 = make_norm(hidden, bias)
         self.gated = bool(shape.get("gated", 0))
-        self.up = nn.Linear(hidden, shape["ffn"], bias=bias)
-        self.gate = nn.Linear(hidden, shape["ffn"], bias=bias) if self.gated else None
-        self.down = nn.Linear(shape["ffn"], hidden, bias=bias)
+        self.up = nn.Linear(hidden, shape["ffn"], bias=mlp_bias)
+        self.gate = nn.Linear(hidden, shape["ffn"], bias=mlp_bias) if self.gated else None
+        self.down = nn.Linear(shape["ffn"], hidden, bias=mlp_bias)
 
     def attention(self, x):
         b, s, _ = x.shape
-        q = self.query(x).view(b, s, self.heads, self.head_dim).transpose(1, 2)
-        k = self.key(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = self.query(x).view(b, s, self.heads, self.head_dim)
+        k = self.key(x).view(b, s, self.kv_heads, self.head_dim)
+        if self.q_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.value(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         if self.kv_heads != self.heads:
             k = k.repeat_interleave(self.heads // self.kv_heads, dim=1)
