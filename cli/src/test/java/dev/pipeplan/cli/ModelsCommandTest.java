@@ -75,6 +75,31 @@ class ModelsCommandTest {
   }
 
   @Test
+  void showReportsTheSafetensorsTotalOfAConfigWithWideHeads() throws Exception {
+    String qwen3 =
+        Path.of("..", "models", "src", "test", "resources", "hf", "published", "Qwen3-4B")
+            .toString();
+    assertThat(run("models", "show", qwen3, "--json")).isZero();
+    JsonNode json = Json.json().readTree(out.toString());
+    assertThat(json.get("totalParameters").asLong()).isEqualTo(4_022_468_096L);
+    assertThat(json.get("layers").get(1).get("shape").get("headDim").asLong()).isEqualTo(128);
+  }
+
+  @Test
+  void aConfigTheDenseBlockWouldMisPriceExitsTwoNamingTheField() throws Exception {
+    Path config = Files.createDirectories(dir.resolve("deepseek")).resolve("config.json");
+    Files.writeString(
+        config,
+        "{\"model_type\": \"deepseek_v3\", \"hidden_act\": \"silu\", \"hidden_size\": 7168,"
+            + " \"kv_lora_rank\": 512, \"n_routed_experts\": 256}");
+    assertThat(run("models", "show", config.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("model_type 'deepseek_v3' is not supported")
+        .contains("kv_lora_rank 512")
+        .doesNotContain("\tat dev.pipeplan");
+  }
+
+  @Test
   void unknownModelExitsTwoWithSuggestion() {
     assertThat(run("models", "show", "gpt2-xxl")).isEqualTo(2);
     assertThat(err.toString())
