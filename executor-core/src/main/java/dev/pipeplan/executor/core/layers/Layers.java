@@ -33,6 +33,18 @@ public final class Layers {
     if (shape instanceof LayerShape.Embedding e) {
       int vocab = dim(spec, "vocab", e.vocab());
       int hidden = dim(spec, "hidden", e.hidden());
+      if (e.positions().isPresent() && e.positions().getAsLong() == 0) {
+        // positions 0 is a rotary model's embedding (Llama style): the blocks would need RoPE and
+        // RMSNorm, which the executor's GPT-style blocks do not run
+        throw new BadInputException(
+            "layer '"
+                + spec.name()
+                + "' has no learned positions (positions 0: rotary position embeddings, Llama"
+                + " style), and the executor runs GPT-style models only (learned positions,"
+                + " LayerNorm), so it cannot measure or run this model. Maybe profile and run a"
+                + " GPT-style model (gpt-small-cpu, gpt-tiny or a gpt2 config), or plan this one"
+                + " without running it");
+      }
       int positions =
           e.positions().isPresent()
               ? dim(spec, "positions", e.positions())

@@ -133,4 +133,15 @@ class LayersTest {
         .isInstanceOf(BadInputException.class)
         .hasMessage("layer 'm' (mlp) has no shape parameter 'out'");
   }
+
+  @Test
+  void refusesARotaryModelsEmbeddingByWhatItIs() {
+    // llama2-7b's embedding: positions 0 ("must be in 1..2147483647" before)
+    LayerSpec embedding = Zoo.get("llama2-7b").layer(0);
+    assertThat(embedding.kind()).isEqualTo(LayerKind.EMBEDDING);
+    assertThatThrownBy(() -> Layers.build(new HostOps(), embedding, new SplittableRandom(1)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("has no learned positions (positions 0: rotary")
+        .hasMessageContaining("GPT-style models only");
+  }
 }
