@@ -166,6 +166,18 @@ public final class PlanFixtures {
 
   /** {@code base} trained as {@code training} states over {@code parallelism}, the rest kept. */
   public static Plan with(Plan base, TrainingSpec training, Parallelism parallelism) {
+    return copy(base, training, parallelism, base.predicted());
+  }
+
+  /**
+   * {@code base} with {@code predicted} metrics (as a hand-edited file has them), the rest kept.
+   */
+  public static Plan withPredicted(Plan base, PredictedMetrics predicted) {
+    return copy(base, base.training(), base.parallelism(), predicted);
+  }
+
+  private static Plan copy(
+      Plan base, TrainingSpec training, Parallelism parallelism, PredictedMetrics predicted) {
     return new Plan(
         Plan.FORMAT_VERSION,
         base.model(),
@@ -183,7 +195,7 @@ public final class PlanFixtures {
         base.placement(),
         base.stageCosts(),
         base.links(),
-        base.predicted(),
+        predicted,
         base.reason(),
         base.runnersUp(),
         base.pareto(),

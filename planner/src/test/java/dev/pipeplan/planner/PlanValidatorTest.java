@@ -130,7 +130,8 @@ class PlanValidatorTest {
   private static Plan withIterationNanos(long iterationNanos) {
     Plan p = PlanFixtures.twoStagePlan();
     PredictedMetrics m = p.predicted();
-    PredictedMetrics edited =
+    return PlanFixtures.withPredicted(
+        p,
         new PredictedMetrics(
             iterationNanos,
             m.pipelineNanos(),
@@ -141,30 +142,7 @@ class PlanValidatorTest {
             m.throughputTokensPerSecond(),
             m.peakMemoryBytes(),
             m.memoryLimitBytes(),
-            m.devices());
-    return new Plan(
-        Plan.FORMAT_VERSION,
-        p.model(),
-        p.training(),
-        p.cluster(),
-        p.parallelism(),
-        p.microBatchSize(),
-        p.microBatchCount(),
-        p.scheduleKind(),
-        p.virtualStages(),
-        p.groupSize(),
-        p.maxInFlightMicroBatches(),
-        p.partition(),
-        p.stageToDevice(),
-        p.placement(),
-        p.stageCosts(),
-        p.links(),
-        edited,
-        p.reason(),
-        p.runnersUp(),
-        p.pareto(),
-        p.search(),
-        Provenance.unrecorded());
+            m.devices()));
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelLimits;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The architecture numbers of a decoder (or encoder) transformer, from which {@link
@@ -264,96 +265,35 @@ public record TransformerConfig(
 
   /** A copy whose heads are {@code newHeadDim} wide. */
   public TransformerConfig withHeadDim(int newHeadDim) {
-    return new TransformerConfig(
-        name,
-        vocab,
-        hidden,
-        blocks,
-        heads,
-        kvHeads,
-        ffn,
-        positions,
-        gated,
-        bias,
-        tied,
-        defaultSequenceLength,
-        dtype,
-        dropout,
-        newHeadDim,
-        projectionBiases,
-        qkNorm);
+    return with(c -> c.headDim = newHeadDim);
   }
 
   /** A copy with biases on {@code biases}' projections. */
   public TransformerConfig withProjectionBiases(ProjectionBiases biases) {
-    return new TransformerConfig(
-        name,
-        vocab,
-        hidden,
-        blocks,
-        heads,
-        kvHeads,
-        ffn,
-        positions,
-        gated,
-        bias,
-        tied,
-        defaultSequenceLength,
-        dtype,
-        dropout,
-        headDim,
-        biases,
-        qkNorm);
+    return with(c -> c.projectionBiases = biases);
   }
 
   /** A copy with or without a per-head RMSNorm on the queries and keys. */
   public TransformerConfig withQkNorm(boolean newQkNorm) {
-    return new TransformerConfig(
-        name,
-        vocab,
-        hidden,
-        blocks,
-        heads,
-        kvHeads,
-        ffn,
-        positions,
-        gated,
-        bias,
-        tied,
-        defaultSequenceLength,
-        dtype,
-        dropout,
-        headDim,
-        projectionBiases,
-        newQkNorm);
+    return with(c -> c.qkNorm = newQkNorm);
   }
 
   /** A copy with another name. */
   public TransformerConfig withName(String newName) {
-    return new TransformerConfig(
-        newName,
-        vocab,
-        hidden,
-        blocks,
-        heads,
-        kvHeads,
-        ffn,
-        positions,
-        gated,
-        bias,
-        tied,
-        defaultSequenceLength,
-        dtype,
-        dropout,
-        headDim,
-        projectionBiases,
-        qkNorm);
+    return with(c -> c.name = newName);
   }
 
   /** A copy that trains with dropout or without it. */
   public TransformerConfig withDropout(boolean newDropout) {
+    return with(c -> c.dropout = newDropout);
+  }
+
+  /** A copy with {@code change} applied to its fields, validated as a new config. */
+  private TransformerConfig with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new TransformerConfig(
-        name,
+        f.name,
         vocab,
         hidden,
         blocks,
@@ -366,9 +306,26 @@ public record TransformerConfig(
         tied,
         defaultSequenceLength,
         dtype,
-        newDropout,
-        headDim,
-        projectionBiases,
-        qkNorm);
+        f.dropout,
+        f.headDim,
+        f.projectionBiases,
+        f.qkNorm);
+  }
+
+  /** The fields a copy may change. */
+  private static final class Fields {
+    String name;
+    boolean dropout;
+    int headDim;
+    ProjectionBiases projectionBiases;
+    boolean qkNorm;
+
+    Fields(TransformerConfig c) {
+      name = c.name;
+      dropout = c.dropout;
+      headDim = c.headDim;
+      projectionBiases = c.projectionBiases;
+      qkNorm = c.qkNorm;
+    }
   }
 }
