@@ -166,21 +166,30 @@ public final class PlanFixtures {
 
   /** {@code base} trained as {@code training} states over {@code parallelism}, the rest kept. */
   public static Plan with(Plan base, TrainingSpec training, Parallelism parallelism) {
-    return copy(base, training, parallelism, base.predicted());
+    return copy(base, base.model(), training, parallelism, base.predicted());
+  }
+
+  /** {@code base} of another model (its layers' shapes edited, say), every other field kept. */
+  public static Plan withModel(Plan base, ModelSpec model) {
+    return copy(base, model, base.training(), base.parallelism(), base.predicted());
   }
 
   /**
    * {@code base} with {@code predicted} metrics (as a hand-edited file has them), the rest kept.
    */
   public static Plan withPredicted(Plan base, PredictedMetrics predicted) {
-    return copy(base, base.training(), base.parallelism(), predicted);
+    return copy(base, base.model(), base.training(), base.parallelism(), predicted);
   }
 
   private static Plan copy(
-      Plan base, TrainingSpec training, Parallelism parallelism, PredictedMetrics predicted) {
+      Plan base,
+      ModelSpec model,
+      TrainingSpec training,
+      Parallelism parallelism,
+      PredictedMetrics predicted) {
     return new Plan(
         Plan.FORMAT_VERSION,
-        base.model(),
+        model,
         training,
         base.cluster(),
         parallelism,

@@ -98,30 +98,7 @@ class ExportsTest {
     ModelSpec model =
         new ModelSpec(
             base.model().name(), layers, base.model().dtype(), base.model().sequenceLength());
-    return new Plan(
-        Plan.FORMAT_VERSION,
-        model,
-        base.training(),
-        base.cluster(),
-        base.parallelism(),
-        base.microBatchSize(),
-        base.microBatchCount(),
-        base.scheduleKind(),
-        base.virtualStages(),
-        base.groupSize(),
-        base.maxInFlightMicroBatches(),
-        base.partition(),
-        base.stageToDevice(),
-        base.placement(),
-        base.stageCosts(),
-        base.links(),
-        base.predicted(),
-        base.reason(),
-        base.runnersUp(),
-        base.pareto(),
-        base.search(),
-        base.provenance(),
-        base.optimizerPostValidation());
+    return PlanFixtures.withModel(base, model);
   }
 
   @Test
