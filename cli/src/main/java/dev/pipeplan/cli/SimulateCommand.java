@@ -455,7 +455,8 @@ final class SimulateCommand implements Callable<Integer> {
       if (modelSpec != null) {
         partitionUnit.describe(modelSpec).ifPresent(out::println);
       }
-      printPostValidation(out, steady);
+      printPostValidation(
+          out, steady, " of the pipeline alone: no optimizer step or gradient sync");
       spread.ifPresent(j -> out.println(jitterText(j, optimizerPostValidation)));
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
@@ -514,7 +515,7 @@ final class SimulateCommand implements Callable<Integer> {
             priced.dataParallelSyncNanos() / 1e6,
             priced.optimizerStepNanos() / 1e6);
       }
-      printPostValidation(out, steady);
+      printPostValidation(out, steady, " with the plan's data-parallel sync and optimizer step");
       spread.ifPresent(j -> out.println(jitterText(j, loaded.optimizerPostValidation())));
       out.println(
           "memory: "
@@ -743,7 +744,12 @@ final class SimulateCommand implements Callable<Integer> {
     return doc;
   }
 
-  private static void printPostValidation(PrintWriter out, SteadyState steady) {
+  /**
+   * The steady state's line; {@code between} says what runs between the iterations (the flags
+   * simulate the pipeline alone, a plan its priced sync and step), so that the period of one is not
+   * read as the other's.
+   */
+  private static void printPostValidation(PrintWriter out, SteadyState steady, String between) {
     if (steady == null) {
       out.println("optimizer post-validation: off (one synchronous iteration)");
       return;
@@ -751,11 +757,12 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "optimizer post-validation: on  steady-state period %.3f ms  bubble %.2f%%  (%d %s back to"
-            + " back%s; longest device span of one iteration %.3f ms)%n",
+            + " back%s%s; longest device span of one iteration %.3f ms)%n",
         steady.periodNanos() / 1e6,
         steady.bubbleRatio() * 100,
         steady.iterationsSimulated(),
         steady.iterationsSimulated() == 1 ? "iteration" : "iterations",
+        between,
         steady.periodic() ? ", periodic" : ", not yet periodic: the average of the second half",
         steady.maxDeviceSpanNanos() / 1e6);
   }

@@ -110,7 +110,9 @@ class PostValidatedPlanCommandTest {
     assertThat(doc.get("postValidation").get("periodNanos").asLong())
         .isEqualTo(plan.predicted().iterationNanos());
     assertThat(run("simulate", "--plan", file.toString())).isZero();
-    assertThat(out.toString()).contains("optimizer post-validation: on  steady-state period");
+    assertThat(out.toString())
+        .contains("optimizer post-validation: on  steady-state period")
+        .contains("back to back with the plan's data-parallel sync and optimizer step");
     assertThat(run("simulate", "--plan", file.toString(), "--jitter", "0.05")).isZero();
     assertThat(out.toString())
         .contains("(draws of one synchronous iteration; the post-validated period is not drawn)");
