@@ -954,12 +954,17 @@ public final class Planner {
           + ": its pipeline bubble is "
           + percent(bubbleRatio(w))
           + " ("
-          + ms(wParts[1])
+          + ms(bubbleNanos(w))
           + ") against "
           + percent(bubbleRatio(r))
           + " ("
-          + ms(rParts[1])
-          + ").";
+          + ms(bubbleNanos(r))
+          + ")"
+          + (w.postValidated().isPresent() || r.postValidated().isPresent()
+              ? "; a steady-state period's bubble holds the gradient sync and the optimizer step"
+                  + " that run between its iterations"
+              : "")
+          + ".";
     }
     return lead
         + ": its "
@@ -978,6 +983,16 @@ public final class Planner {
     return e.postValidated().isPresent()
         ? e.postValidated().get().bubbleRatio()
         : e.pipeline().bubbleRatio();
+  }
+
+  /**
+   * The table's bubble as time: its ratio of the pipeline time, or of the steady-state period
+   * (which holds the sync and the step) when the step is post-validated; the average device's idle.
+   */
+  static long bubbleNanos(Evaluation e) {
+    return e.postValidated().isPresent()
+        ? Math.round(e.postValidated().get().bubbleRatio() * e.postValidated().get().periodNanos())
+        : Math.round(e.pipeline().bubbleRatio() * e.pipeline().iterationNanos());
   }
 
   /**
