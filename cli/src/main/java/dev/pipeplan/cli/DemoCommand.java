@@ -235,6 +235,19 @@ final class DemoCommand implements Callable<Integer> {
     CalibrateCommand.parseBasis("--calibration-time", calibrationTime);
   }
 
+  /**
+   * The profiler's default sizes that a plan of this global batch can use (b is at most the batch):
+   * a global batch of 2 need not profile b = 8, whose memory refused models that fit.
+   */
+  static Profiler.Options profilingOptions(int workers, int globalBatch) {
+    Profiler.Options defaults = Profiler.Options.defaults();
+    List<Integer> sizes =
+        defaults.microBatchSizes().stream().filter(b -> b <= globalBatch).toList();
+    return defaults
+        .withMicroBatchSizes(sizes.isEmpty() ? List.of(1) : sizes)
+        .withConcurrentWorkers(workers);
+  }
+
   private static int largestDivisorAtMost(int n, int limit) {
     int best = 1;
     for (int d : Planner.divisors(n)) {
@@ -271,15 +284,18 @@ final class DemoCommand implements Callable<Integer> {
     }
     String loadBefore = CpuBackend.loadAverage();
 
+    Profiler.Options profiling = profilingOptions(p, globalBatch);
     try {
-      Profiler.checkFitsThisMachine(m, Profiler.Options.defaults().withConcurrentWorkers(p));
+      Profiler.checkFitsThisMachine(m, profiling);
     } catch (BadInputException e) {
       // the profiler's message names its own options, which demo does not have
       throw new BadInputException(
           "model "
               + m.name()
               + " is too large for the CPU demo: "
-              + e.getMessage().replaceFirst(" Maybe use smaller micro-batch sizes\\.$", "")
+              + e.getMessage()
+                  .replaceFirst(" Maybe use smaller micro-batch sizes\\.$", "")
+                  .replace("--microbatch-sizes up to", "profiling micro-batch sizes up to")
               + " Maybe use --model gpt-tiny or gpt-small-cpu, or plan it without running:"
               + " 'pipeplan plan --model "
               + m.name()
@@ -289,11 +305,7 @@ final class DemoCommand implements Callable<Integer> {
         out,
         "1/6 profiling " + m.name() + " on this machine (" + CpuBackend.cores() + " cores)...");
     Profile profile =
-        Profiler.profile(
-            m,
-            Profiler.Options.defaults().withConcurrentWorkers(p),
-            NanoClock.threadCpu(),
-            line -> say(out, "    " + line));
+        Profiler.profile(m, profiling, NanoClock.threadCpu(), line -> say(out, "    " + line));
     say(out, "    " + ProfileCommand.repeatabilityLine(profile.repeatability()));
     Path profileFile = dir.resolve("profile.json");
     ProfileJson.write(profileFile, profile);

@@ -884,6 +884,11 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --device a100-80gb", "--measurements", "--run"));
     c.add(of("demo --accuracy 1f1b,1f1b -o @/demo-dup", "lists 1f1b twice"));
     c.add(of("demo --model llama2-7b -o @/demo-big", "too large for the CPU demo", "gpt-tiny"));
+    // demo has no --microbatch-sizes: the profiler's message is put in the demo's words
+    c.add(
+        of(
+            "demo --model gpt2-xl -o @/demo-big",
+            "too large for the CPU demo: profiling micro-batch sizes up to 8"));
     c.add(of("report --plan @/run.json -o @/rq", "is a measured run", "not a plan"));
     c.add(of("run --plan @/plan-long.json -o @/r.json", "4096", "64 learned positions"));
     // stage costs priced for another micro-batch size or partition than the plan now names

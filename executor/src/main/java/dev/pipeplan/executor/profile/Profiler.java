@@ -128,6 +128,12 @@ public final class Profiler {
       return new Options(List.of(1, 2, 4, 8), 2, 3, 1, 1L, 1, 2);
     }
 
+    /** The same options at other micro-batch sizes. */
+    public Options withMicroBatchSizes(List<Integer> sizes) {
+      return new Options(
+          sizes, warmup, repeats, threadsPerWorker, seed, concurrentWorkers, inFlight);
+    }
+
     public Options withConcurrentWorkers(int workers) {
       return new Options(
           microBatchSizes, warmup, repeats, threadsPerWorker, seed, workers, inFlight);
