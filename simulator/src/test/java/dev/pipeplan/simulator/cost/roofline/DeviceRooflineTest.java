@@ -36,6 +36,20 @@ class DeviceRooflineTest {
   }
 
   @Test
+  void anH200ComputesAsTheFittedH100AndMovesBytesFaster() {
+    // the same GH100 compute: with its prior (0.75 of peak) it planned 28% faster than an H100
+    DeviceRoofline h200 = DeviceRoofline.of(Clusters.device("h200"), DType.BF16);
+    DeviceRoofline h100 = DeviceRoofline.of(Clusters.device("h100-sxm"), DType.BF16);
+    Op.Gemm big = Op.Gemm.of(8192, 8192, 8192);
+    assertThat(h200.parameters().peakGemmEfficiency())
+        .isEqualTo(h100.parameters().peakGemmEfficiency());
+    assertThat(h200.gemmEfficiency(big)).isEqualTo(h100.gemmEfficiency(big));
+    assertThat(h200.memoryBandwidthBytesPerSecond())
+        .isGreaterThan(1.4 * h100.memoryBandwidthBytesPerSecond());
+    assertThat(h200.parameters().source()).contains("h100-sxm fit");
+  }
+
+  @Test
   void gemmEfficiencyGrowsWithSizeAndIsCappedByThePeakParameter() {
     double previous = 0;
     for (long n = 128; n <= 16_384; n *= 2) {
