@@ -107,6 +107,15 @@ public record RooflineParameters(
           "fitted by pipeplan calibrate to the 11 h100-sxm runs of"
               + " scripts/validation-runs.json (Megatron-LM README, Llama 3 405B)");
 
+  private static final DeviceEfficiency A100_FITTED =
+      new DeviceEfficiency(
+          0.825,
+          0.609,
+          0.650,
+          0.550,
+          "fitted by pipeplan calibrate to the 6 a100-80gb runs of"
+              + " scripts/validation-runs.json (BLOOM, OPT, Korthikanti et al.)");
+
   private static final Map<String, DeviceEfficiency> FITTED =
       Collections.unmodifiableMap(
           new TreeMap<>(
@@ -126,13 +135,18 @@ public record RooflineParameters(
                           + " H200 run fitted): "
                           + H100_FITTED.source()),
                   "a100-80gb",
+                  A100_FITTED,
+                  // The same GA100 die: with its prior (HBM at 0.88 of 1.56 TB/s) the 40 GB part
+                  // moved bytes faster than the fitted 80 GB one (0.61 of 2.04 TB/s).
+                  "a100-40gb",
                   new DeviceEfficiency(
-                      0.825,
-                      0.609,
-                      0.650,
-                      0.550,
-                      "fitted by pipeplan calibrate to the 6 a100-80gb runs of"
-                          + " scripts/validation-runs.json (BLOOM, OPT, Korthikanti et al.)"))));
+                      A100_FITTED.peakGemmEfficiency(),
+                      A100_FITTED.hbmEfficiency(),
+                      A100_FITTED.flashForwardEfficiency(),
+                      A100_FITTED.flashBackwardEfficiency(),
+                      "the a100-80gb fit (the same GA100 compute with HBM2; no published 40 GB"
+                          + " run fitted): "
+                          + A100_FITTED.source()))));
 
   private static final List<RooflineParameters> PRESETS =
       List.of(

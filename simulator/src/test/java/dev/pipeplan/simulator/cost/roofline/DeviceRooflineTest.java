@@ -47,6 +47,12 @@ class DeviceRooflineTest {
     assertThat(h200.memoryBandwidthBytesPerSecond())
         .isGreaterThan(1.4 * h100.memoryBandwidthBytesPerSecond());
     assertThat(h200.parameters().source()).contains("h100-sxm fit");
+    // likewise the A100 40 GB, whose prior moved bytes faster than the fitted 80 GB part
+    DeviceRoofline a40 = DeviceRoofline.of(Clusters.device("a100-40gb"), DType.BF16);
+    DeviceRoofline a80 = DeviceRoofline.of(Clusters.device("a100-80gb"), DType.BF16);
+    assertThat(a40.gemmEfficiency(big)).isEqualTo(a80.gemmEfficiency(big));
+    assertThat(a40.parameters().hbmEfficiency() * a40.memoryBandwidthBytesPerSecond())
+        .isLessThan(a80.parameters().hbmEfficiency() * a80.memoryBandwidthBytesPerSecond());
   }
 
   @Test
