@@ -503,13 +503,16 @@ public final class DeviceCalibration {
   }
 
   /**
-   * The v to try for a kind: the published one; else, for a kind that takes several and a run with
-   * a block split, every v whose p·v chunks the split can fill (Megatron-LM's equal split allows
-   * only the divisors); else the search's own choice (empty).
+   * The v to try for a kind: the published one (none for a kind of the run's list that cannot take
+   * it: "1f1b,interleaved" with v = 4 was interleaved); else, for a kind that takes several and a
+   * run with a block split, every v whose p·v chunks the split can fill (Megatron-LM's equal split
+   * allows only the divisors); else the search's own choice (empty).
    */
   private static List<OptionalInt> virtualStageChoices(TrainingRun run, ScheduleKind kind) {
     if (run.virtualStages().isPresent()) {
-      return List.of(run.virtualStages());
+      return kind.acceptsVirtualStages(run.virtualStages().getAsInt())
+          ? List.of(run.virtualStages())
+          : List.of();
     }
     if (run.stageBlocks().isEmpty() || kind.minVirtualStages() == kind.maxVirtualStages()) {
       return List.of(OptionalInt.empty());

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * A file of measured training runs (see {@code docs/formats.md}, "Measured runs"): {@code runs},
@@ -193,6 +194,26 @@ public final class TrainingRuns {
             ? Optional.empty()
             : Optional.of(
                 parsed(n, "stageBlocks", () -> StageBlocks.parse(n.string("stageBlocks"))));
+    if (v.isPresent()) {
+      int given = v.getAsInt();
+      // A run that lists the kinds its engine offers holds its published v for those that take it.
+      if (kinds.stream().noneMatch(k -> k.acceptsVirtualStages(given))) {
+        throw n.error(
+            "virtualStages",
+            "("
+                + given
+                + ") is taken by none of the run's schedule kinds ("
+                + scheduleText
+                + "): "
+                + kinds.stream()
+                    .map(k -> k.id() + " takes " + takes(k))
+                    .collect(Collectors.joining(", ")));
+      }
+      if (blocks.isPresent()) {
+        // the search would skip every candidate of an unsplittable p·v and find none
+        parsed(n, "stageBlocks", () -> blocks.get().partition(model, pp * given));
+      }
+    }
     if (n.has("iterationSeconds")
         && n.json().get("iterationSeconds").isNumber()
         && n.json().get("iterationSeconds").asDouble() <= 0) {
@@ -221,6 +242,15 @@ public final class TrainingRuns {
         v,
         blocks,
         seconds);
+  }
+
+  /** The virtual-stage counts a kind takes, as a message says them ("v = 1", "v >= 2"). */
+  private static String takes(ScheduleKind kind) {
+    return kind.minVirtualStages() == kind.maxVirtualStages()
+        ? "v = " + kind.minVirtualStages()
+        : kind.maxVirtualStages() == Integer.MAX_VALUE
+            ? "v >= " + kind.minVirtualStages()
+            : "v in " + kind.minVirtualStages() + ".." + kind.maxVirtualStages();
   }
 
   /** "reduce-scatter" (the default) or "all-reduce". */

@@ -182,6 +182,39 @@ class DeviceCalibrationTest {
   }
 
   @Test
+  void aPublishedVirtualStageCountHoldsForTheListedKindsThatTakeIt(@TempDir Path dir)
+      throws Exception {
+    // llama2-7b: 32 blocks; pp 2 × v 4 = 8 equal chunks of 4. 1f1b cannot take v = 4, so the run
+    // was interleaved; the choice must not fail on 1f1b, even where nothing fits pipeplan's memory
+    // model (b = 64 at 4096 tokens) and the choice is made again with the memory check lifted.
+    Path file = dir.resolve("runs.json");
+    String run =
+        "{\"runs\": [{\"id\": \"x\", \"model\": \"llama2-7b\", \"cluster\": \"a100:2x8\","
+            + " \"tp\": 8, \"pp\": 2, \"microBatchSize\": 64, \"globalBatch\": 128,"
+            + " \"sequenceLength\": 4096, \"schedule\": \"%s\", \"virtualStages\": %d,"
+            + " \"stageBlocks\": \"equal\", \"iterationSeconds\": 2}]}";
+    Files.writeString(file, String.format(run, "1f1b,interleaved", 4));
+    TrainingRun listed = TrainingRuns.read(file).get(0);
+    Evaluation chosen =
+        DeviceCalibration.choose(listed, RooflineParameters.prior("a100-80gb").efficiency());
+    assertThat(chosen.candidate().kind()).isEqualTo(ScheduleKind.INTERLEAVED_1F1B);
+    assertThat(chosen.candidate().virtualStages()).isEqualTo(4);
+
+    // A v that no listed kind takes, and one the block split cannot fill, name their field.
+    Files.writeString(file, String.format(run, "1f1b,zb-h1", 4));
+    assertThatThrownBy(() -> TrainingRuns.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("runs[0].virtualStages (4)")
+        .hasMessageContaining("1f1b takes v = 1");
+    Files.writeString(file, String.format(run, "1f1b,interleaved", 3));
+    assertThatThrownBy(() -> TrainingRuns.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("runs[0].stageBlocks")
+        .hasMessageContaining("32 blocks")
+        .hasMessageContaining("6 chunks");
+  }
+
+  @Test
   void blockRulesSplitTheBlocksAndGiveTheEndsTheirLayers() {
     ModelSpec llama = ModelLoader.load("llama2-7b", 4096); // embedding, 32 blocks, head
     int lead = 0;
