@@ -267,10 +267,17 @@ public final class ModelFile {
         || n.has("microBatchSize")) {
       throw n.error("forwardMs", "is missing: measured backward times need the forward time too");
     }
+    LayerShape layerShape;
+    try {
+      layerShape = LayerShape.of(kind, shape);
+    } catch (BadInputException e) {
+      // the shape's own rules (a block's part, a head's slice) know the key, not the file
+      throw n.error("shape", "is refused: " + e.getMessage());
+    }
     return new LayerSpec(
         name,
         kind,
-        LayerShape.of(kind, shape),
+        layerShape,
         fwdFlops,
         bwdInputFlops,
         bwdWeightFlops,

@@ -129,6 +129,27 @@ class ModelFileTest {
   }
 
   @Test
+  void aRefusedShapeNamesTheFileAndTheLayer() throws Exception {
+    Path file = dir.resolve("m.json");
+    Files.writeString(
+        file,
+        "{\"layers\": [{\"name\": \"a\", \"forwardFlops\": 1}, {\"name\": \"b\","
+            + " \"kind\": \"transformer_block\", \"forwardFlops\": 1, \"shape\": {\"part\": 5}}]}");
+    assertThatThrownBy(() -> ModelLoader.load(file.toString()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(file + ": layers[1].shape is refused: ")
+        .hasMessageContaining("'part' is 5");
+    Files.writeString(
+        file,
+        "{\"layers\": [{\"name\": \"h\", \"kind\": \"lm_head\", \"forwardFlops\": 1,"
+            + " \"shape\": {\"slice\": 1}}]}");
+    assertThatThrownBy(() -> ModelLoader.load(file.toString()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(file + ": layers[0].shape is refused: ")
+        .hasMessageContaining("slices absent");
+  }
+
+  @Test
   void duplicateLayerNamesAreRejected() throws Exception {
     Path file = dir.resolve("m.json");
     Files.writeString(
