@@ -494,6 +494,7 @@ final class SimulateCommand implements Callable<Integer> {
       doc.put("microbatches", plan.microBatchCount());
       doc.put("virtualStages", plan.virtualStages());
       doc.put("microBatchSize", loaded.microBatchSize());
+      doc.put("tensorParallel", loaded.parallelism().tp());
       doc.put("model", loaded.model().name());
       doc.put("partition", loaded.partition().toString());
       doc.put("optimizerPostValidation", loaded.optimizerPostValidation());

@@ -39,6 +39,48 @@ class SimulateCommandTest {
   }
 
   @Test
+  void thePlansJsonNamesTheRunLikeTheModelsDoes() throws Exception {
+    // formats.md, "Simulation metrics JSON": the run's keys, tensorParallel among them, with --plan
+    // as with --model.
+    Path plan = dir.resolve("tp2.json");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "8",
+                "--pp",
+                "2",
+                "--tp",
+                "2",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                plan.toString()))
+        .as(err.toString())
+        .isZero();
+    JsonNode metrics = json("simulate", "--plan", plan.toString(), "--json");
+    for (String key :
+        List.of(
+            "schedule",
+            "pp",
+            "microbatches",
+            "virtualStages",
+            "microBatchSize",
+            "tensorParallel",
+            "model",
+            "partition")) {
+      assertThat(metrics.has(key)).as(key).isTrue();
+    }
+    assertThat(metrics.get("tensorParallel").asInt()).isEqualTo(2);
+    assertThat(metrics.get("pp").asInt()).isEqualTo(2);
+  }
+
+  @Test
   void gpipeAndOneFOneBMatchTheClosedForm() throws Exception {
     for (String kind : new String[] {"gpipe", "1f1b"}) {
       JsonNode metrics =
