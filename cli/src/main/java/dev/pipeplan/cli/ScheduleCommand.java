@@ -76,7 +76,10 @@ final class ScheduleCommand implements Callable<Integer> {
       names = "--max-in-flight",
       paramLabel = "N",
       defaultValue = "0",
-      description = "zb-auto: the most activation sets a device may hold (default: 2p-1).")
+      description =
+          "The most activation sets a device may hold (zb-auto's, v-half's and v-min's memory"
+              + " limit; a fixed kind rejects a limit below its own count). Default 0: the kind's"
+              + " own (2p-1 for zb-auto).")
   int maxInFlight;
 
   @Option(
