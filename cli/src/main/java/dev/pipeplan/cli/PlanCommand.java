@@ -162,14 +162,14 @@ final class PlanCommand implements Callable<Integer> {
       names = "--optimizer",
       paramLabel = "NAME",
       defaultValue = "adam-mixed",
-      description = "adam-mixed, adam-fp32 or sgd.")
+      description = "adam-mixed (the default), adam-fp32 or sgd.")
   String optimizer;
 
   @Option(
       names = "--top",
       paramLabel = "K",
       defaultValue = "5",
-      description = "Ranked candidates to keep.")
+      description = "Ranked candidates to keep and print (default: 5).")
   int top;
 
   @Option(
