@@ -1,5 +1,6 @@
 package dev.pipeplan.cli;
 
+import dev.pipeplan.models.BadInputException;
 import picocli.CommandLine.Option;
 
 /**
@@ -17,9 +18,24 @@ final class ModelSourceOptions {
   @Option(
       names = "--batch-size",
       paramLabel = "B",
-      defaultValue = "0",
       description =
           "PipeDream graph.txt only: the batch size it was profiled at (default 1: one sample is one"
               + " profiled minibatch).")
-  int batchSize;
+  Integer batchSize;
+
+  /**
+   * The batch size to read a PipeDream graph at, 0 for the reader's default (1); a given value
+   * below 1 is refused (a given 0 used to mean 1 without a word).
+   */
+  int batchSize() {
+    if (batchSize == null) {
+      return 0;
+    }
+    if (batchSize < 1) {
+      throw new BadInputException(
+          "--batch-size must be >= 1 (the batch size the PipeDream graph was profiled at), got "
+              + batchSize);
+    }
+    return batchSize;
+  }
 }

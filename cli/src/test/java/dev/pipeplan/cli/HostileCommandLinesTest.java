@@ -672,6 +672,12 @@ class HostileCommandLinesTest {
             "is a folder"));
     // models and clusters
     c.add(of("models show nosuch", "nosuch"));
+    // a given 0 used to mean the default, 1, without a word
+    c.add(
+        of(
+            "models show ../models/src/test/resources/pipedream/gnmt-graph.txt --batch-size 0",
+            "--batch-size must be >= 1",
+            "got 0"));
     c.add(of("models import @/truncated.json -o @/m.json", "is truncated"));
     c.add(of("models import gpt2-xl -o @/existing", "is a folder"));
     c.add(

@@ -334,12 +334,10 @@ public final class ModelFile {
   }
 
   private static Optional<Integer> microBatch(InputNode n) {
-    Optional<Integer> b = n.optionalPositiveInt("microBatchSize");
-    if (b.isPresent() && b.get() > ModelLimits.MAX_BATCH) {
-      throw n.error(
-          "microBatchSize", InputNode.limitProblem(ModelLimits.MAX_BATCH, b.get().toString()));
-    }
-    return b;
+    // one range for 0, -1 and 2^24 + 1 alike ("between 0 and ..." read as if 0 were allowed)
+    n.requireWithin(
+        "microBatchSize", 1, ModelLimits.MAX_BATCH, " (pipeplan's limit, see docs/formats.md)");
+    return n.optionalPositiveInt("microBatchSize");
   }
 
   /** The largest value of a shape key: the architecture limit for the zoo's keys. */

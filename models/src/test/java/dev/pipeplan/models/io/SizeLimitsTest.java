@@ -190,7 +190,12 @@ class SizeLimitsTest {
                 + " see docs/formats.md), got 2000000000");
     assertThatThrownBy(() -> modelFile(", \"microBatchSize\": 16777217, \"forwardMs\": 1"))
         .isInstanceOf(BadInputException.class)
-        .hasMessageStartingWith("m.json: layers[0].microBatchSize must be between 0 and 16777216");
+        .hasMessageStartingWith("m.json: layers[0].microBatchSize must be between 1 and 16777216");
+    // 0 gets the same range, not a "between 0 and" that it does not meet either
+    assertThatThrownBy(() -> modelFile(", \"microBatchSize\": 0, \"forwardMs\": 1"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("m.json: layers[0].microBatchSize must be between 1 and 16777216")
+        .hasMessageEndingWith("got 0");
   }
 
   @Test
