@@ -231,6 +231,21 @@ class HostileCommandLinesTest {
     Files.writeString(
         dir.resolve("gap.csv"),
         "0F9,0F1,,0B0,0F2,0B1,0F3,0B2,,0B3\n,1F0,1B0,1F1,1B1,1F2,1B2,1F3,1B3\n");
+    // a hand edit that left text after the document: the first value used to be read, the rest
+    // ignored
+    Files.writeString(dir.resolve("plan-trailing.json"), plan + "{\"microBatchSize\" : 4}\n");
+    Files.writeString(
+        dir.resolve("model-trailing.json"),
+        Files.readString(dir.resolve("tiny-model.json")) + "garbage\n");
+    Files.writeString(
+        dir.resolve("cluster-trailing.json"),
+        Files.readString(dir.resolve("cluster.json")) + "]\n");
+    Files.writeString(
+        dir.resolve("profile-trailing.json"),
+        Files.readString(dir.resolve("tiny-profile.json")) + "{}\n");
+    Files.writeString(
+        dir.resolve("model-two-documents.yaml"),
+        "name: two\nlayers:\n  - name: a\n    forwardMs: 1\n---\nname: other\n");
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -417,6 +432,28 @@ class HostileCommandLinesTest {
     c.add(of("simulate --plan @/truncated.json", "is truncated (ends inside"));
     c.add(of("simulate --plan @/contradictory.json", "contradictory.json"));
     c.add(of("simulate --plan @/empty.json", "empty"));
+    c.add(
+        of(
+            "simulate --plan @/plan-trailing.json",
+            "plan-trailing.json is not valid JSON",
+            "more text after the end of the document"));
+    c.add(of("models show @/model-trailing.json", "model-trailing.json", "not valid JSON"));
+    c.add(
+        of(
+            "clusters show @/cluster-trailing.json",
+            "cluster-trailing.json is not valid JSON",
+            "no open array to close"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster cpu:1x2 --global-batch 8 --pp 2 --profile"
+                + " @/profile-trailing.json",
+            "profile-trailing.json is not valid JSON",
+            "more text after the end of the document"));
+    c.add(
+        of(
+            "models show @/model-two-documents.yaml",
+            "model-two-documents.yaml: malformed YAML",
+            "a second document"));
     // Jackson's words (class names, settings to change) replaced by the file's
     c.add(
         of(

@@ -56,6 +56,13 @@ public final class InputNode {
   private static String yamlError(String source, JsonProcessingException e) {
     JsonLocation at = e.getLocation();
     String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+    if (JsonErrors.isTrailing(e)) {
+      return source
+          + ": malformed YAML"
+          + where
+          + ": a second document after the first; a file holds one. Maybe delete the '---' and"
+          + " what follows it";
+    }
     return source + ": malformed YAML" + where + ": " + JsonErrors.clean(e.getOriginalMessage());
   }
 

@@ -31,6 +31,9 @@ public final class Json {
               // a key given twice ("n_layer": 12, ..., "n_layer": 2) is a hand edit gone wrong:
               // taking the last one silently would plan another model than the user reads
               .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              // text after the document ("}garbage", a second object pasted below) is a hand edit
+              // gone wrong too: reading the first value and ignoring the rest would hide it
+              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
               // a whole number is written as one: 64.5 or "64" for a count is an error, not 64
               .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
               .withCoercionConfig(
@@ -42,6 +45,7 @@ public final class Json {
           YAMLMapper.builder(new YAMLFactory())
               .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
               .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
               .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
               .build());
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.util.Locale;
@@ -46,7 +47,21 @@ public final class JsonErrors {
     }
     String where =
         at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    if (isTrailing(e)) {
+      return what
+          + " is not valid JSON"
+          + where
+          + ": more text after the end of the document, which holds one value. Maybe delete"
+          + " what follows its last closing bracket";
+    }
     return what + " is not valid JSON" + where + ": " + clean(e.getOriginalMessage());
+  }
+
+  /** Whether Jackson refused a second value after the document (FAIL_ON_TRAILING_TOKENS). */
+  public static boolean isTrailing(JsonProcessingException e) {
+    return e instanceof MismatchedInputException
+        && e.getOriginalMessage() != null
+        && e.getOriginalMessage().startsWith("Trailing token");
   }
 
   /** Jackson's message up to its first line, without source and start-marker details. */

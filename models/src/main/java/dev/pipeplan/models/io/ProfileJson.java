@@ -35,7 +35,9 @@ public final class ProfileJson {
     try {
       return Json.json().readValue(json, Profile.class);
     } catch (JsonProcessingException e) {
-      if (JsonErrors.isSyntax(e) || !(e instanceof JsonMappingException)) {
+      if (JsonErrors.isSyntax(e)
+          || JsonErrors.isTrailing(e)
+          || !(e instanceof JsonMappingException)) {
         throw new BadInputException(JsonErrors.syntax(source, e), e);
       }
       JsonMappingException m = (JsonMappingException) e;

@@ -2,6 +2,7 @@ package dev.pipeplan.simulator.traceimport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.Json;
@@ -146,9 +147,14 @@ public final class TraceImport {
   private static JsonNode parseText(String text, String name) {
     JsonNode root;
     try {
-      // written by PyTorch's profiler, not by hand: a key it repeats is not refused
+      // written by PyTorch's profiler, not by hand: a key it repeats, or what it appends after
+      // the trace, is not refused
       root =
-          Json.json().reader().without(StreamReadFeature.STRICT_DUPLICATE_DETECTION).readTree(text);
+          Json.json()
+              .reader()
+              .without(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+              .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+              .readTree(text);
     } catch (JsonProcessingException e) {
       throw new BadInputException(JsonErrors.syntax("trace file " + name, e), e);
     }
