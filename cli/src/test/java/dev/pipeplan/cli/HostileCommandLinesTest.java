@@ -989,6 +989,30 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 8 --tp 2",
             "--pp 8 x --tp 2 = 16",
             "8 devices"));
+    // a micro-batch larger than the batch was refused with no reason
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --microbatch-size 16",
+            "microbatch size (16) does not divide",
+            "fewer than one micro-batch",
+            "--microbatch-size 2, 4 or 8",
+            "--global-batch 16"));
+    // a tensor-parallel degree refused for the right reason, with the degrees that work
+    c.add(
+        of(
+            "plan --model llama2-7b --cluster h100:1x6 --global-batch 8 --tp 6",
+            "--tp 6 must divide the model's 32 attention heads",
+            "--tp 1 or 2."));
+    c.add(
+        of(
+            "plan --model vgg16 --cluster h100:1x8 --global-batch 8 --tp 2",
+            "model 'vgg16' has none",
+            "--tp 1."));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster cpu:1x2 --global-batch 8 --tp 2 --profile"
+                + " @/tiny-profile.json",
+            "--tp 2 cannot split measured times"));
     c.add(
         of(
             "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 1 --schedules dualpipev",

@@ -468,6 +468,9 @@ public final class Planner {
     if (out.isEmpty() && !divisible && !dps.isEmpty() && options.fixedMicroBatches().isPresent()) {
       throw notDivisible(global, options, dps);
     }
+    if (out.isEmpty() && !divisible && !dps.isEmpty()) {
+      throw microBatchSizeNotDividing(global, options.fixedMicroBatchSize().orElse(1), dps);
+    }
     if (out.isEmpty()) {
       StringBuilder why =
           new StringBuilder(
@@ -653,6 +656,39 @@ public final class Planner {
     return new BadInputException(why.append('.').toString());
   }
 
+  /**
+   * The fixed micro-batch size divides no replica's share of the global batch (it may be larger
+   * than the whole batch): say so, with the sizes that divide and the global batches that would.
+   */
+  private static BadInputException microBatchSizeNotDividing(int global, int b, List<Integer> dps) {
+    List<Integer> sorted = dps.stream().distinct().sorted().toList();
+    int dp = sorted.get(0);
+    int perReplica = global / dp;
+    StringBuilder why =
+        new StringBuilder("microbatch size (")
+            .append(b)
+            .append(") does not divide the samples each replica gets for any data-parallel degree")
+            .append(" this search allows (global batch ")
+            .append(global)
+            .append(" over dp ")
+            .append(joined(sorted))
+            .append(", at most ")
+            .append(perReplica)
+            .append(b > perReplica ? ", fewer than one micro-batch" : "")
+            .append("). Maybe use --microbatch-size ")
+            .append(joined(nearestDivisors(perReplica, b, 3)))
+            .append(" (dividing ")
+            .append(perReplica)
+            .append("), or --global-batch ");
+    long unit = (long) dp * b;
+    long below = global / unit * unit;
+    if (below > 0) {
+      why.append(below).append(" or ");
+    }
+    why.append(below + unit).append(" (a multiple of ").append(unit).append(')');
+    return new BadInputException(why.append('.').toString());
+  }
+
   /** The divisors of n, ascending, in O(sqrt n). */
   public static List<Integer> divisors(int n) {
     List<Integer> small = new ArrayList<>();
@@ -783,27 +819,44 @@ public final class Planner {
         kvHeads = block.kvHeads().orElse(heads);
       }
     }
-    List<Integer> out = new ArrayList<>();
+    List<Integer> fitting = new ArrayList<>();
     for (int tp = 1; tp <= perNode; tp++) {
       boolean fits =
           perNode % tp == 0
               && cluster.deviceCount() % tp == 0
               && (tp == 1 || (!measured && splitsAttention(heads, kvHeads, tp)));
-      if (fits && (options.fixedTp().isEmpty() || options.fixedTp().orElse(0) == tp)) {
-        out.add(tp);
+      if (fits) {
+        fitting.add(tp);
       }
     }
-    if (out.isEmpty()) {
-      throw new BadInputException(
-          "tp ("
-              + options.fixedTp().orElse(0)
-              + ") must divide the "
-              + perNode
-              + " devices per node and the model's "
-              + heads
-              + " attention heads. Maybe use --tp 1.");
+    if (options.fixedTp().isEmpty()) {
+      return fitting;
     }
-    return out;
+    int asked = options.fixedTp().getAsInt();
+    if (fitting.contains(asked)) {
+      return List.of(asked);
+    }
+    String why;
+    if (asked > perNode || perNode % asked != 0 || cluster.deviceCount() % asked != 0) {
+      why =
+          "must divide the " + perNode + " devices per node (a tensor-parallel group is one node)";
+    } else if (measured) {
+      why =
+          "cannot split measured times (a profile, or a model with measured layers): they are"
+              + " the whole layer's on one device";
+    } else if (heads == 0) {
+      why = "needs attention heads to split, and model '" + model.name() + "' has none";
+    } else {
+      why =
+          "must divide the model's "
+              + heads
+              + " attention heads"
+              + (kvHeads != heads
+                  ? ", and its " + kvHeads + " key/value heads must divide by tp or tp by them"
+                  : "");
+    }
+    throw new BadInputException(
+        "--tp " + asked + " " + why + ". Maybe use --tp " + joined(fitting) + ".");
   }
 
   /**
