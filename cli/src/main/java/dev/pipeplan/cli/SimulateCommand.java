@@ -309,14 +309,6 @@ final class SimulateCommand implements Callable<Integer> {
     ScheduleValidator.validate(plan);
     WorkLimits.checkSamples(
         "--microbatches x --microbatch-size", (long) microbatches * microBatchSize);
-    Warnings.fewMicroBatches(
-        spec.commandLine().getErr(),
-        scheduleFile() ? Optional.empty() : Optional.of(ScheduleKind.parse(schedule)),
-        plan.virtualStages(),
-        pp,
-        microbatches,
-        mostMicroBatches(plan),
-        false);
 
     ModelSpec modelSpec = null;
     ClusterSpec clusterSpec = null;
@@ -357,6 +349,9 @@ final class SimulateCommand implements Callable<Integer> {
       training = memoryOptions.apply(training, tensorParallel);
       trainingUsed = training;
       modelSpec = partitionUnit.apply(modelSpec, training, clusterSpec, profile != null);
+      if (partition == null && plan.stageCount() > modelSpec.layerCount()) {
+        throw tooManyStages(plan, modelSpec);
+      }
       split =
           partition == null
               ? Partition.uniform(modelSpec.layerCount(), plan.stageCount())
@@ -412,6 +407,15 @@ final class SimulateCommand implements Callable<Integer> {
               clusterSpec.name());
     }
 
+    // after the model's checks, so that a refused command line prints its error alone
+    Warnings.fewMicroBatches(
+        spec.commandLine().getErr(),
+        scheduleFile() ? Optional.empty() : Optional.of(ScheduleKind.parse(schedule)),
+        plan.virtualStages(),
+        pp,
+        microbatches,
+        mostMicroBatches(plan),
+        false);
     if (costAwareKind) {
       // zb-auto, v-half and v-min plan with the costs they will be simulated with, and for the
       // steady-state period when the optimizer step is post-validated.
@@ -527,6 +531,30 @@ final class SimulateCommand implements Callable<Integer> {
     out.flush();
     writeOutputs(result, targets);
     return Main.EXIT_OK;
+  }
+
+  /** More global stages (pp x v) than the model has layers (or pieces) to give them. */
+  private BadInputException tooManyStages(Schedule plan, ModelSpec modelSpec) {
+    int v = plan.virtualStages();
+    int layers = modelSpec.layerCount();
+    String unit = partitionUnit.subLayer() ? "pieces" : "layers";
+    return new BadInputException(
+        "--pp "
+            + pp
+            + (v > 1 ? " x " + v + " virtual stages = " + plan.stageCount() + " stages" : "")
+            + " exceeds the "
+            + layers
+            + " "
+            + unit
+            + " of model '"
+            + modelSpec.name()
+            + "': every stage needs at least one. Maybe use --pp "
+            + Math.max(1, layers / v)
+            + " or fewer"
+            + (!scheduleFile() && ScheduleKind.parse(schedule).minVirtualStages() < v
+                ? " (or fewer --virtual-stages)"
+                : "")
+            + ".");
   }
 
   /** The iteration under --jitter, when given. */

@@ -989,6 +989,18 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 8 --tp 2",
             "--pp 8 x --tp 2 = 16",
             "8 devices"));
+    // more stages than layers: the option and the model named, and no warning before the error
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 11 --microbatches 4 --schedule 1f1b",
+            "--pp 11 exceeds the 10 layers of model 'gpt-tiny'",
+            "--pp 10 or fewer."));
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 4 --microbatches 8 --schedule interleaved"
+                + " --virtual-stages 3",
+            "--pp 4 x 3 virtual stages = 12 stages exceeds the 10 layers",
+            "--pp 3 or fewer (or fewer --virtual-stages)."));
     // a micro-batch larger than the batch was refused with no reason
     c.add(
         of(
