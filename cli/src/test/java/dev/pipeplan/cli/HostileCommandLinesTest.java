@@ -246,6 +246,31 @@ class HostileCommandLinesTest {
     Files.writeString(
         dir.resolve("model-two-documents.yaml"),
         "name: two\nlayers:\n  - name: a\n    forwardMs: 1\n---\nname: other\n");
+    // cluster files with sizes past what an int, a long or the simulator holds
+    String clusterJson = Files.readString(dir.resolve("cluster.json"));
+    assertThat(clusterJson).contains("\"nodes\" : 1,").contains("\"launchOverheadNanos\" : ");
+    Files.writeString(
+        dir.resolve("cluster-nodes.json"),
+        clusterJson.replace("\"nodes\" : 1,", "\"nodes\" : 2147483647,"));
+    Files.writeString(
+        dir.resolve("cluster-memory.json"),
+        clusterJson.replaceFirst("\"memoryBytes\" : [0-9]+", "\"memoryGiB\" : 1e30"));
+    Files.writeString(
+        dir.resolve("cluster-slow.json"),
+        clusterJson.replaceFirst("\"fp32\" : [0-9.E]+", "\"fp32\" : 1e-300"));
+    Files.writeString(
+        dir.resolve("cluster-launch.json"),
+        clusterJson.replaceFirst(
+            "\"launchOverheadNanos\" : [0-9]+", "\"launchOverheadNanos\" : 4611686018427387904"));
+    // a plan whose I and W each fit a long, but whose fused B does not
+    writeEdited(
+        plan,
+        "plan-long-backward.json",
+        root -> {
+          ObjectNode first = (ObjectNode) root.get("stageCosts").get(0);
+          first.put("backwardInputNanos", 1L << 62);
+          first.put("backwardWeightNanos", 1L << 62);
+        });
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -989,6 +1014,29 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 8 --tp 2",
             "--pp 8 x --tp 2 = 16",
             "8 devices"));
+    // int overflow: 2147483647 nodes of 8 made a cluster of -8 devices
+    c.add(
+        of(
+            "clusters show @/cluster-nodes.json",
+            "groups[0] has nodes x devicesPerNode = 2147483647 x 8",
+            "at most 1000000"));
+    c.add(of("clusters show @/cluster-memory.json", "memoryGiB must be below", "1.0E30"));
+    // a pass longer than a long: 'forwardNanos must be >= 0, got -9223372036854...'
+    c.add(
+        of(
+            "simulate --model gpt-tiny --cluster @/cluster-slow.json --pp 2 --microbatches 4"
+                + " --schedule 1f1b",
+            "the forward pass of stage 0",
+            "limit of 2^62 ns",
+            "sustained FLOP/s"));
+    // 'failed: long overflow' (exit 1)
+    c.add(
+        of(
+            "simulate --model gpt-tiny --cluster @/cluster-launch.json --pp 2 --microbatches 4"
+                + " --schedule 1f1b",
+            "limit of 2^62 ns",
+            "launch overhead"));
+    c.add(of("simulate --plan @/plan-long-backward.json", "limit of 2^62 ns"));
     // more stages than layers: the option and the model named, and no warning before the error
     c.add(
         of(

@@ -74,6 +74,7 @@ public final class ClusterFile {
     }
     List<DeviceGroup> groups = new ArrayList<>();
     DevicePreset firstPreset = null;
+    long devices = 0;
     for (int i = 0; i < items.size(); i++) {
       InputNode g = items.get(i);
       if (!g.isObject()) {
@@ -82,6 +83,23 @@ public final class ClusterFile {
       rejectUnknown(g, GROUP_FIELDS);
       int nodes = positiveInt(g, "nodes", Optional.of(1));
       int perNode = positiveInt(g, "devicesPerNode", Optional.empty());
+      // counted in a long: two ints multiply past an int (2147483647 nodes of 2 made -2 devices)
+      long groupDevices = (long) nodes * perNode;
+      devices += groupDevices;
+      if (devices > Clusters.MAX_DEVICES) {
+        throw g.error(
+            "has nodes x devicesPerNode = "
+                + nodes
+                + " x "
+                + perNode
+                + " = "
+                + groupDevices
+                + " devices"
+                + (devices > groupDevices ? " (" + devices + " with the groups before it)" : "")
+                + "; at most "
+                + Clusters.MAX_DEVICES
+                + " are supported");
+      }
       DeviceSpec device;
       InputNode d = g.child("device").orElseThrow(() -> g.error("device", "is missing"));
       if (d.json().isTextual()) {
@@ -139,6 +157,11 @@ public final class ClusterFile {
       throw d.error(flopsField, "must give a rate for at least one dtype, e.g. {bf16: 600}");
     }
     String memoryField = exactlyOne(d, "memoryBytes", "memoryGiB");
+    if (memoryField.equals("memoryGiB") && !(d.number(memoryField) < 0x1p63 / (1L << 30))) {
+      // Math.round would saturate to 2^63 - 1 bytes, a size no device has, without a word
+      throw d.error(
+          memoryField, "must be below 8589934592 GiB (2^63 bytes), got " + d.number(memoryField));
+    }
     long memory =
         memoryField.equals("memoryBytes")
             ? d.integer(memoryField)

@@ -104,9 +104,9 @@ public final class AnalyticCostModel implements CostModel {
               t,
               request.dataParallel(),
               training,
-              Math.round(forward) + overhead,
-              Math.round(input) + overhead,
-              Math.round(weight) + overhead));
+              passNanos(forward, overhead, s, first, end, device, "forward"),
+              passNanos(input, overhead, s, first, end, device, "backward-input"),
+              passNanos(weight, overhead, s, first, end, device, "backward-weight")));
       first = end;
     }
     return new StageCosts(
@@ -128,6 +128,34 @@ public final class AnalyticCostModel implements CostModel {
   }
 
   private record PassKey(DeviceSpec device, int microBatchSize, int tensorParallel) {}
+
+  /** The simulator's limit on one iteration (CostTables), which no single pass may pass either. */
+  private static final double MAX_PASS_NANOS = 0x1p62;
+
+  /**
+   * One pass of a stage in whole nanoseconds with the device's launch overhead, refused past 2^62
+   * ns: a device with a tiny FLOP rate or memory bandwidth (a typo in a cluster file) gives times
+   * that Math.round saturates, and adding the overhead wrapped them to a negative time.
+   */
+  private static long passNanos(
+      double nanos, long overhead, int stage, int first, int end, DeviceSpec device, String pass) {
+    double total = nanos + overhead;
+    if (!(total <= MAX_PASS_NANOS)) {
+      throw new BadInputException(
+          String.format(
+              java.util.Locale.ROOT,
+              "the %s pass of stage %d (layers %d..%d) takes %.3g ns on device '%s', more than"
+                  + " the simulator's limit of 2^62 ns (146 years): too large to simulate. Maybe"
+                  + " the device's sustained FLOP/s, memory bandwidth or launch overhead is wrong",
+              pass,
+              stage,
+              first,
+              end - 1,
+              total,
+              device.name()));
+    }
+    return Math.round(nanos) + overhead;
+  }
 
   private void checkFits(Partition partition, CostRequest request) {
     partition.requireCovers(model);

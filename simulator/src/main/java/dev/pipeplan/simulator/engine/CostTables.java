@@ -59,8 +59,10 @@ final class CostTables {
       durationNanos[base + CompiledSchedule.F] = c.forwardNanos();
       durationNanos[base + CompiledSchedule.I] = c.backwardInputNanos();
       durationNanos[base + CompiledSchedule.W] = c.backwardWeightNanos();
+      // saturated rather than exact: a sum past a long is refused by requireSimulable below,
+      // with the limit, instead of failing here with an overflow
       durationNanos[base + CompiledSchedule.B] =
-          Math.addExact(c.backwardInputNanos(), c.backwardWeightNanos());
+          saturatedAdd(c.backwardInputNanos(), c.backwardWeightNanos());
       memoryDeltaBytes[base + CompiledSchedule.F] = c.activationBytes();
       memoryDeltaBytes[base + CompiledSchedule.I] = -c.inputGradFreedBytes();
       memoryDeltaBytes[base + CompiledSchedule.W] =
@@ -131,6 +133,11 @@ final class CostTables {
               total,
               schedule.schedule().microBatchCount()));
     }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   static CostTables of(CompiledSchedule schedule, StageCosts costs) {
