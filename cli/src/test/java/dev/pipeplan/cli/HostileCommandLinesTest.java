@@ -262,6 +262,11 @@ class HostileCommandLinesTest {
         dir.resolve("cluster-launch.json"),
         clusterJson.replaceFirst(
             "\"launchOverheadNanos\" : [0-9]+", "\"launchOverheadNanos\" : 4611686018427387904"));
+    Files.writeString(
+        dir.resolve("cluster-tflops.json"),
+        "{\"groups\": [{\"device\": {\"name\": \"x\", \"sustainedTflops\": {\"bf16\": 1e300},"
+            + " \"memoryGiB\": 80, \"memoryBandwidthGBps\": 3000}, \"devicesPerNode\": 8}],"
+            + " \"intraNodeLink\": \"nvlink4\", \"interNodeLink\": \"ib-ndr\"}\n");
     // a plan whose I and W each fit a long, but whose fused B does not
     writeEdited(
         plan,
@@ -1021,6 +1026,11 @@ class HostileCommandLinesTest {
             "groups[0] has nodes x devicesPerNode = 2147483647 x 8",
             "at most 1000000"));
     c.add(of("clusters show @/cluster-memory.json", "memoryGiB must be below", "1.0E30"));
+    // was 'device 'x' sustainedFlopsPerSecond.bf16 must be ... got Infinity', without the file
+    c.add(
+        of(
+            "clusters show @/cluster-tflops.json",
+            "cluster-tflops.json: groups[0].device.sustainedTflops.bf16 is too large"));
     // a pass longer than a long: 'forwardNanos must be >= 0, got -9223372036854...'
     c.add(
         of(

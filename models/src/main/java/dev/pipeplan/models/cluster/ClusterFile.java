@@ -151,7 +151,7 @@ public final class ClusterFile {
       if (rate <= 0) {
         throw rates.error(key, "must be > 0, got " + rate);
       }
-      flops.put(dtype, rate * scale);
+      flops.put(dtype, finite(rates, key, rate * scale));
     }
     if (flops.isEmpty()) {
       throw d.error(flopsField, "must give a rate for at least one dtype, e.g. {bf16: 600}");
@@ -170,7 +170,11 @@ public final class ClusterFile {
       throw d.error(memoryField, "must be > 0, got 0");
     }
     String bandwidthField = exactlyOne(d, "memoryBandwidthBytesPerSecond", "memoryBandwidthGBps");
-    double bandwidth = d.number(bandwidthField) * (bandwidthField.endsWith("GBps") ? 1e9 : 1);
+    double bandwidth =
+        finite(
+            d,
+            bandwidthField,
+            d.number(bandwidthField) * (bandwidthField.endsWith("GBps") ? 1e9 : 1));
     if (bandwidth <= 0) {
       throw d.error(bandwidthField, "must be > 0, got 0");
     }
@@ -235,7 +239,11 @@ public final class ClusterFile {
     InputNode o = root.object(field);
     rejectUnknown(o, LINK_FIELDS);
     String bandwidthField = exactlyOne(o, "bandwidthBytesPerSecond", "bandwidthGBps");
-    double bandwidth = o.number(bandwidthField) * (bandwidthField.endsWith("GBps") ? 1e9 : 1);
+    double bandwidth =
+        finite(
+            o,
+            bandwidthField,
+            o.number(bandwidthField) * (bandwidthField.endsWith("GBps") ? 1e9 : 1));
     if (bandwidth <= 0) {
       throw o.error(bandwidthField, "must be > 0, got 0");
     }
@@ -248,6 +256,17 @@ public final class ClusterFile {
       latency = Math.round(o.number("latencyMicros") * 1e3);
     }
     return new LinkSpec(o.optionalString("name").orElse(field), bandwidth, latency);
+  }
+
+  /**
+   * A rate in canonical units, refused with the file's field when the unit's scale overflowed it
+   * ({@code sustainedTflops: {bf16: 1e300}} is infinite FLOP/s).
+   */
+  private static double finite(InputNode node, String field, double canonical) {
+    if (!Double.isFinite(canonical)) {
+      throw node.error(field, "is too large: it overflows a number of its unit per second");
+    }
+    return canonical;
   }
 
   private static String exactlyOne(InputNode node, String canonical, String friendly) {
