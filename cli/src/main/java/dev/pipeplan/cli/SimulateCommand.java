@@ -499,9 +499,13 @@ final class SimulateCommand implements Callable<Integer> {
       doc.put("virtualStages", plan.virtualStages());
       doc.put("microBatchSize", loaded.microBatchSize());
       doc.put("tensorParallel", loaded.parallelism().tp());
+      doc.put("dataParallel", loaded.parallelism().dp());
       doc.put("model", loaded.model().name());
+      doc.put("cluster", loaded.cluster().name());
       doc.put("partition", loaded.partition().toString());
+      doc.put("memoryLimitBytes", loaded.predicted().memoryLimitBytes());
       doc.put("optimizerPostValidation", loaded.optimizerPostValidation());
+      doc.put("plan", planIterationJson(loaded));
       if (steady != null) {
         doc.put("postValidation", steadyStateJson(steady));
       }
@@ -520,6 +524,16 @@ final class SimulateCommand implements Callable<Integer> {
             priced.dataParallelSyncNanos() / 1e6,
             priced.optimizerStepNanos() / 1e6);
       }
+      // the throughput above is one replica's pipeline; the plan's is every replica's over the
+      // whole iteration, which 'pipeplan plan' and 'report' print
+      out.printf(
+          Locale.ROOT,
+          "the plan's throughput %.1f samples/s: dp=%d replicas of %d samples each per %.3f ms"
+              + " iteration (the throughput above is one replica's pipeline alone)%n",
+          priced.throughputSamplesPerSecond(),
+          loaded.parallelism().dp(),
+          samples,
+          priced.iterationNanos() / 1e6);
       printPostValidation(out, steady, " with the plan's data-parallel sync and optimizer step");
       spread.ifPresent(j -> out.println(jitterText(j, loaded.optimizerPostValidation())));
       out.println(
@@ -531,6 +545,23 @@ final class SimulateCommand implements Callable<Integer> {
     out.flush();
     writeOutputs(result, targets);
     return Main.EXIT_OK;
+  }
+
+  /**
+   * What the plan file priced beyond the pipeline this command simulates: its iteration (with the
+   * data-parallel sync and the optimizer step, or the post-validated period) and its throughput
+   * over every replica, so that --json tells the same story as 'pipeplan plan' and the report.
+   */
+  private static Map<String, Object> planIterationJson(Plan loaded) {
+    PredictedMetrics priced = loaded.predicted();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("iterationNanos", priced.iterationNanos());
+    m.put("pipelineNanos", priced.pipelineNanos());
+    m.put("dataParallelSyncNanos", priced.dataParallelSyncNanos());
+    m.put("optimizerStepNanos", priced.optimizerStepNanos());
+    m.put("throughputSamplesPerSecond", priced.throughputSamplesPerSecond());
+    m.put("samplesPerIteration", loaded.training().globalBatch());
+    return m;
   }
 
   /** More global stages (pp x v) than the model has layers (or pieces) to give them. */

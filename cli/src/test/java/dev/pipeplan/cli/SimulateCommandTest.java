@@ -561,4 +561,58 @@ class SimulateCommandTest {
             "warning: 2 of 4 pipeline devices exceed their memory; worst: device [23] \\(v100\\)")
         .contains("over its 30.00 GiB");
   }
+
+  @Test
+  void aPlansJsonCarriesItsParallelismAndThePricedIterationBesideThePipeline() throws Exception {
+    Path planFile = dir.resolve("plan.json");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt-tiny",
+                "--cluster",
+                "h100:1x8",
+                "--global-batch",
+                "32",
+                "--pp",
+                "2",
+                "--tp",
+                "2",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                planFile.toString()))
+        .as(err.toString())
+        .isZero();
+    JsonNode plan = Json.json().readTree(Files.readString(planFile));
+    JsonNode predicted = plan.get("predicted");
+    int dp = plan.get("parallelism").get("dp").asInt();
+    assertThat(dp).isEqualTo(2);
+
+    JsonNode metrics = json("simulate", "--plan", planFile.toString(), "--json");
+    // the pipeline alone, as before; the plan's own iteration and throughput beside it
+    assertThat(metrics.get("iterationNanos").asLong())
+        .isEqualTo(predicted.get("pipelineNanos").asLong());
+    assertThat(metrics.get("tensorParallel").asInt()).isEqualTo(2);
+    assertThat(metrics.get("dataParallel").asInt()).isEqualTo(dp);
+    assertThat(metrics.get("cluster").asText()).isEqualTo("h100:1x8");
+    assertThat(metrics.get("memoryLimitBytes").asLong())
+        .isEqualTo(predicted.get("memoryLimitBytes").asLong());
+    JsonNode priced = metrics.get("plan");
+    assertThat(priced.get("iterationNanos").asLong())
+        .isEqualTo(predicted.get("iterationNanos").asLong())
+        .isGreaterThan(metrics.get("iterationNanos").asLong());
+    assertThat(priced.get("throughputSamplesPerSecond").asDouble())
+        .isEqualTo(predicted.get("throughputSamplesPerSecond").asDouble());
+    assertThat(priced.get("samplesPerIteration").asInt()).isEqualTo(32);
+
+    assertThat(run("simulate", "--plan", planFile.toString())).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains(
+            String.format(
+                java.util.Locale.ROOT,
+                "the plan's throughput %.1f samples/s: dp=2 replicas of 16 samples each",
+                predicted.get("throughputSamplesPerSecond").asDouble()));
+  }
 }
