@@ -246,6 +246,23 @@ class HostileCommandLinesTest {
     Files.writeString(
         dir.resolve("model-two-documents.yaml"),
         "name: two\nlayers:\n  - name: a\n    forwardMs: 1\n---\nname: other\n");
+    // model files whose block shapes the cost model cannot price
+    String tinyModel = Files.readString(dir.resolve("tiny-model.json"));
+    assertThat(tinyModel).contains("\"heads\" : 4,").contains("\"ffn\" : 256,");
+    Files.writeString(
+        dir.resolve("model-heads0.json"),
+        tinyModel.replaceFirst("\"heads\" : 4,", "\"heads\" : 0,"));
+    Files.writeString(
+        dir.resolve("model-heads7.json"),
+        tinyModel.replaceFirst("\"heads\" : 4,", "\"heads\" : 7,"));
+    Files.writeString(
+        dir.resolve("model-kv64.json"),
+        tinyModel.replaceFirst("\"kvHeads\" : 4,", "\"kvHeads\" : 64,"));
+    Files.writeString(
+        dir.resolve("model-ffn0.json"), tinyModel.replaceFirst("\"ffn\" : 256,", "\"ffn\" : 0,"));
+    Files.writeString(
+        dir.resolve("model-slice.json"),
+        tinyModel.replaceFirst("\"tied\" :", "\"slice\" : 1, \"tied\" :"));
     // cluster files with sizes past what an int, a long or the simulator holds
     String clusterJson = Files.readString(dir.resolve("cluster.json"));
     assertThat(clusterJson).contains("\"nodes\" : 1,").contains("\"launchOverheadNanos\" : ");
@@ -1019,6 +1036,24 @@ class HostileCommandLinesTest {
             "plan --model gpt-tiny --cluster h100:1x8 --global-batch 8 --pp 8 --tp 2",
             "--pp 8 x --tp 2 = 16",
             "8 devices"));
+    // 'failed: / by zero' and 'failed: GEMM n must be >= 1, got 0' (exit 1); heads that do not
+    // divide the width, or key/value heads that do not divide the heads, were priced as given
+    String tinyBlock =
+        "simulate --pp 2 --microbatches 4 --schedule 1f1b --timeline @/t.json --model @/model-";
+    c.add(
+        of(
+            tinyBlock + "heads0.json",
+            "model-heads0.json: layers[1].shape is refused",
+            "'heads' must be >= 1, got 0"));
+    c.add(of(tinyBlock + "ffn0.json", "layers[1].shape", "'ffn' must be >= 1, got 0"));
+    c.add(of(tinyBlock + "heads7.json", "'hidden' (64) must be a multiple of its 'heads' (7)"));
+    c.add(of(tinyBlock + "kv64.json", "'kvHeads' (64) must divide its 'heads' (4)"));
+    // the shape's rule was reported without the file or the layer
+    c.add(
+        of(
+            "models show @/model-slice.json",
+            "model-slice.json: layers[9].shape is refused",
+            "'slice' and 'slices' go together"));
     // int overflow: 2147483647 nodes of 8 made a cluster of -8 devices
     c.add(
         of(

@@ -119,6 +119,7 @@ public sealed interface LayerShape
     public Embedding {
       requireAll(vocab, hidden, seq, positions);
       others = copy(others);
+      requireSizes("an embedding", "vocab", vocab, "hidden", hidden, "seq", seq);
     }
 
     /** The zoo's embedding: every dimension present. */
@@ -186,6 +187,42 @@ public sealed interface LayerShape
       requireAll(headDim, qkvBias, outBias, mlpBias, qkNorm);
       others = copy(others);
       BlockPart.of(part);
+      requireSizes(
+          "a transformer_block",
+          "hidden",
+          hidden,
+          "heads",
+          heads,
+          "kvHeads",
+          kvHeads,
+          "ffn",
+          ffn,
+          "seq",
+          seq);
+      // the cost model splits the width into heads of hidden / heads and groups the heads over
+      // the key/value heads: 'heads: 7' of a width of 64 gave heads of 9 (the costs of a 63 wide
+      // attention), 'kvHeads: 64' of 4 heads costed 64 key/value heads
+      if (heads.isPresent()
+          && hidden.isPresent()
+          && (hidden.getAsLong() < heads.getAsLong()
+              || hidden.getAsLong() % heads.getAsLong() != 0)) {
+        throw new BadInputException(
+            "a transformer_block's 'hidden' ("
+                + hidden.getAsLong()
+                + ") must be a multiple of its 'heads' ("
+                + heads.getAsLong()
+                + "): each head is hidden / heads wide");
+      }
+      if (heads.isPresent()
+          && kvHeads.isPresent()
+          && heads.getAsLong() % kvHeads.getAsLong() != 0) {
+        throw new BadInputException(
+            "a transformer_block's 'kvHeads' ("
+                + kvHeads.getAsLong()
+                + ") must divide its 'heads' ("
+                + heads.getAsLong()
+                + "): each key/value head serves a group of query heads");
+      }
     }
 
     /**
@@ -321,6 +358,7 @@ public sealed interface LayerShape
     public LmHead {
       requireAll(vocab, hidden, seq, tied, slice, slices);
       others = copy(others);
+      requireSizes("an lm_head", "vocab", vocab, "hidden", hidden, "seq", seq);
       if (slice.isPresent() != slices.isPresent()
           || (slices.isPresent()
               && (slices.getAsLong() < 1
@@ -399,6 +437,7 @@ public sealed interface LayerShape
     public Mlp {
       requireAll(in, hidden, out);
       others = copy(others);
+      requireSizes("an mlp", "in", in, "hidden", hidden, "out", out);
     }
 
     /** An MLP with every dimension present. */
@@ -433,6 +472,7 @@ public sealed interface LayerShape
     public Linear {
       requireAll(in, out);
       others = copy(others);
+      requireSizes("a linear layer", "in", in, "out", out);
     }
 
     /** A linear layer with both widths present. */
@@ -472,6 +512,22 @@ public sealed interface LayerShape
   private static void requireAll(OptionalLong... dimensions) {
     for (OptionalLong d : dimensions) {
       Objects.requireNonNull(d, "dimension");
+    }
+  }
+
+  /**
+   * Refuses a size key given as 0: the cost model builds matrix products of these sizes, and a
+   * width, a vocabulary or a sequence of 0 has no product ('GEMM n must be >= 1', exit 1). An
+   * absent key stays allowed (the layer is then costed by its FLOPs); flags and {@code positions}
+   * may be 0. Arguments are (key, value) pairs.
+   */
+  private static void requireSizes(String layer, Object... keysAndValues) {
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      OptionalLong v = (OptionalLong) keysAndValues[i + 1];
+      if (v.isPresent() && v.getAsLong() < 1) {
+        throw new BadInputException(
+            layer + "'s '" + keysAndValues[i] + "' must be >= 1, got " + v.getAsLong());
+      }
     }
   }
 

@@ -271,7 +271,8 @@ public final class ModelFile {
     try {
       layerShape = LayerShape.of(kind, shape);
     } catch (BadInputException e) {
-      // the shape's own rules (a block's part, a head's slice) know the key, not the file
+      // the shape's own rules (a block's part, a head's 'slice' without 'slices', heads that do
+      // not divide the width) are named with the file and the layer, as every other field is
       throw n.error("shape", "is refused: " + e.getMessage());
     }
     return new LayerSpec(
