@@ -123,4 +123,62 @@ class ExportCommandTest {
     assertThat(run("export", "--plan", plan.toString(), "--to", "jax")).isEqualTo(2);
     assertThat(err.toString()).contains("export target 'jax' is unknown");
   }
+
+  @Test
+  void deepspeedWithTensorParallelismBuildsThePipelineOnTheThreeAxisTopology() throws Exception {
+    Path tpPlan = dir.resolve("tp-plan.json");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:1x8",
+                "--global-batch",
+                "16",
+                "--pp",
+                "2",
+                "--tp",
+                "2",
+                "--zero",
+                "1",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                tpPlan.toString()))
+        .as(err.toString())
+        .isZero();
+    Path outDir = dir.resolve("ds-tp");
+    assertThat(
+            run(
+                "export",
+                "--plan",
+                tpPlan.toString(),
+                "--to",
+                "deepspeed",
+                "-o",
+                outDir.toString()))
+        .as(err.toString())
+        .isZero();
+    com.fasterxml.jackson.databind.JsonNode ds =
+        dev.pipeplan.models.io.Json.json()
+            .readTree(Files.readString(outDir.resolve("deepspeed.json")));
+    com.fasterxml.jackson.databind.JsonNode topology = ds.get("pipeline_module").get("topology");
+    assertThat(topology).as(ds.toString()).isNotNull();
+    int dp = topology.get("num_dp").asInt();
+    assertThat(dp).isEqualTo(2);
+    assertThat(topology.get("num_pp").asInt()).isEqualTo(2);
+    assertThat(topology.get("num_mp").asInt()).isEqualTo(2);
+    // DeepSpeed's batch check holds with the topology's data-parallel degree
+    com.fasterxml.jackson.databind.JsonNode config = ds.get("ds_config");
+    assertThat(config.get("train_batch_size").asInt())
+        .isEqualTo(
+            config.get("train_micro_batch_size_per_gpu").asInt()
+                * config.get("gradient_accumulation_steps").asInt()
+                * dp);
+    assertThat(ds.get("recipe").asText())
+        .contains("topology=PipeModelDataParallelTopology(num_pp=2, num_mp=2, num_dp=2)")
+        .doesNotContain("num_stages=2,");
+  }
 }

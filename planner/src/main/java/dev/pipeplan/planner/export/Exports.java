@@ -960,6 +960,18 @@ public final class Exports {
     }
     ObjectNode pipeline = root.putObject("pipeline_module");
     pipeline.put("num_stages", pp);
+    int tp = plan.parallelism().tp();
+    if (tp > 1) {
+      // Without a topology PipelineModule takes world_size / num_stages, dp x tp, as its
+      // data-parallel degree, and the engine's batch check (train_batch_size = micro-batch x
+      // accumulation steps x that degree) refuses this ds_config. Its axes pipe, data, model put
+      // rank (stage x dp + replica) x tp + tensor rank, the plan's placement.
+      ObjectNode topology = pipeline.putObject("topology");
+      topology.put("class", "deepspeed.runtime.pipe.topology.PipeModelDataParallelTopology");
+      topology.put("num_pp", pp);
+      topology.put("num_mp", tp);
+      topology.put("num_dp", plan.parallelism().dp());
+    }
     pipeline.put("partition_method", "uniform");
     // PipelineModule checkpoints runs of activation_checkpoint_interval of its layers, and the
     // recipe gives it one layer per stage, so 1 would checkpoint whole stages; per-layer
@@ -985,9 +997,27 @@ public final class Exports {
             + " wrap layers[parts[s]:parts[s+1]] of each stage s in one torch.nn.Sequential and build"
             + " PipelineModule(layers=[stage_0, ..., stage_"
             + (pp - 1)
-            + "], num_stages="
-            + pp
-            + ", partition_method='uniform'); with as many layers as stages DeepSpeed's"
+            + "], "
+            + (tp > 1
+                ? "topology=PipeModelDataParallelTopology(num_pp="
+                    + pp
+                    + ", num_mp="
+                    + tp
+                    + ", num_dp="
+                    + plan.parallelism().dp()
+                    + ")"
+                : "num_stages=" + pp)
+            + ", partition_method='uniform')"
+            + (tp > 1
+                ? " (the topology, not num_stages: with num_stages alone DeepSpeed takes"
+                    + " world_size / num_stages = "
+                    + (long) plan.parallelism().dp() * tp
+                    + " as the data-parallel degree and refuses train_batch_size; the stages'"
+                    + " layers must split their tensors over the "
+                    + tp
+                    + " model-parallel ranks themselves, as Megatron-DeepSpeed's do)"
+                : "")
+            + "; with as many layers as stages DeepSpeed's"
             + " partition_uniform puts layer s on stage s. Keep a TiedLayerSpec (tied embedding and"
             + " head) out of the wrappers or untie it; activation_checkpoint_interval then counts"
             + " whole stages.");
