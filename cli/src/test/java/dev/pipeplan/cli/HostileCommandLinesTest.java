@@ -284,6 +284,12 @@ class HostileCommandLinesTest {
         "{\"groups\": [{\"device\": {\"name\": \"x\", \"sustainedTflops\": {\"bf16\": 1e300},"
             + " \"memoryGiB\": 80, \"memoryBandwidthGBps\": 3000}, \"devicesPerNode\": 8}],"
             + " \"intraNodeLink\": \"nvlink4\", \"interNodeLink\": \"ib-ndr\"}\n");
+    // a node of 4 devices, then two nodes of 2: a tensor-parallel group of 4 after the first node
+    // spans two nodes
+    Files.writeString(
+        dir.resolve("cluster-uneven-nodes.json"),
+        "{\"groups\": [{\"device\": \"h100\", \"devicesPerNode\": 4},"
+            + " {\"device\": \"h100\", \"nodes\": 2, \"devicesPerNode\": 2}]}\n");
     // a plan whose I and W each fit a long, but whose fused B does not
     writeEdited(
         plan,
@@ -1054,6 +1060,18 @@ class HostileCommandLinesTest {
             "models show @/model-slice.json",
             "model-slice.json: layers[9].shape is refused",
             "'slice' and 'slices' go together"));
+    // the tensor-parallel collectives of a group across two nodes were priced on NVLink
+    c.add(
+        of(
+            "simulate --model llama2-7b --cluster @/cluster-uneven-nodes.json --pp 2 --tp 4"
+                + " --microbatches 8 --schedule 1f1b",
+            "the tensor-parallel group of pipeline device 1 (cluster devices 4..7) spans nodes 1"
+                + " and 2"));
+    c.add(
+        of(
+            "plan --model llama2-7b --cluster @/cluster-uneven-nodes.json --global-batch 16 --tp 4",
+            "--tp 4 must divide the 2 devices per node that every group of cluster",
+            "--tp 1 or 2."));
     // int overflow: 2147483647 nodes of 8 made a cluster of -8 devices
     c.add(
         of(

@@ -2,6 +2,7 @@ package dev.pipeplan.planner.search;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -806,7 +807,15 @@ public final class Planner {
    * models.
    */
   static List<Integer> tensorDegrees(ModelSpec model, ClusterSpec cluster, SearchOptions options) {
-    int perNode = cluster.devicesPerNode();
+    // a tensor-parallel group stays inside a node of every group of the cluster: with groups of
+    // 4 and of 2 devices per node, tp 4 would put a group on two nodes
+    int perNode = 0;
+    for (DeviceGroup group : cluster.groups()) {
+      perNode =
+          java.math.BigInteger.valueOf(perNode)
+              .gcd(java.math.BigInteger.valueOf(group.devicesPerNode()))
+              .intValueExact();
+    }
     long heads = 0;
     long kvHeads = 0;
     boolean measured = options.profile().isPresent();
@@ -839,7 +848,13 @@ public final class Planner {
     String why;
     if (asked > perNode || perNode % asked != 0 || cluster.deviceCount() % asked != 0) {
       why =
-          "must divide the " + perNode + " devices per node (a tensor-parallel group is one node)";
+          "must divide the "
+              + perNode
+              + " devices per node"
+              + (perNode != cluster.devicesPerNode()
+                  ? " that every group of cluster '" + cluster.name() + "' divides into"
+                  : "")
+              + " (a tensor-parallel group is one node)";
     } else if (measured) {
       why =
           "cannot split measured times (a profile, or a model with measured layers): they are"

@@ -190,5 +190,29 @@ public final class AnalyticCostModel implements CostModel {
               + cluster.devicesPerNode()
               + " or fewer.");
     }
+    for (int d = 0; d < request.deviceCount() && t > 1; d++) {
+      // the tensor-parallel collectives are priced on the intra-node link: a group that crosses
+      // a node (a cluster file whose groups have different node sizes) would be priced as if it
+      // did not
+      int first = request.clusterDevices().get(d);
+      int last = first + t - 1;
+      if (cluster.nodeOf(first) != cluster.nodeOf(last)) {
+        throw new BadInputException(
+            "the tensor-parallel group of pipeline device "
+                + d
+                + " (cluster devices "
+                + first
+                + ".."
+                + last
+                + ") spans nodes "
+                + cluster.nodeOf(first)
+                + " and "
+                + cluster.nodeOf(last)
+                + " of cluster '"
+                + cluster.name()
+                + "', but its collectives are priced on the link inside a node. Maybe use a --tp"
+                + " that divides the devices per node of every group of the cluster.");
+      }
+    }
   }
 }
