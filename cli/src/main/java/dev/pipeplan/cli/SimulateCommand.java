@@ -528,12 +528,14 @@ final class SimulateCommand implements Callable<Integer> {
       // whole iteration, which 'pipeplan plan' and 'report' print
       out.printf(
           Locale.ROOT,
-          "the plan's throughput %.1f samples/s: dp=%d replicas of %d samples each per %.3f ms"
-              + " iteration (the throughput above is one replica's pipeline alone)%n",
+          "the plan's throughput %.1f samples/s: dp=%d replica%s of %d samples each per %.3f ms"
+              + " %s (the throughput above is one replica's pipeline alone)%n",
           priced.throughputSamplesPerSecond(),
           loaded.parallelism().dp(),
+          loaded.parallelism().dp() == 1 ? "" : "s",
           samples,
-          priced.iterationNanos() / 1e6);
+          priced.iterationNanos() / 1e6,
+          loaded.optimizerPostValidation() ? "steady-state period" : "iteration");
       printPostValidation(out, steady, " with the plan's data-parallel sync and optimizer step");
       spread.ifPresent(j -> out.println(jitterText(j, loaded.optimizerPostValidation())));
       out.println(
