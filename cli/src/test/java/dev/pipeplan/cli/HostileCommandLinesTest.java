@@ -1060,6 +1060,13 @@ class HostileCommandLinesTest {
             "models show @/model-slice.json",
             "model-slice.json: layers[9].shape is refused",
             "'slice' and 'slices' go together"));
+    // 'failed: long overflow' (exit 1): the activation bytes of a micro-batch past a long
+    c.add(
+        of(
+            "simulate --model llama2-70b --pp 8 --microbatches 1 --microbatch-size 1048576 --seq"
+                + " 4194304 --schedule gpipe --tp 8 --zero 3",
+            "at micro-batch size 1048576 and sequence length 4194304 overflows a 64-bit count",
+            "Maybe use a smaller micro-batch size or sequence length"));
     // the tensor-parallel collectives of a group across two nodes were priced on NVLink
     c.add(
         of(

@@ -1,6 +1,7 @@
 package dev.pipeplan.simulator.cost;
 
 import dev.pipeplan.models.ActivationBytes;
+import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.BlockPart;
 import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.LayerKind;
@@ -226,6 +227,46 @@ final class LayerSums {
    * @return the cost with the given durations and this stage's bytes
    */
   StageCost withMemory(
+      int first,
+      int end,
+      int microBatchSize,
+      int tensorParallel,
+      int dataParallel,
+      TrainingSpec training,
+      long forwardNanos,
+      long backwardInputNanos,
+      long backwardWeightNanos) {
+    try {
+      return exactMemory(
+          first,
+          end,
+          microBatchSize,
+          tensorParallel,
+          dataParallel,
+          training,
+          forwardNanos,
+          backwardInputNanos,
+          backwardWeightNanos);
+    } catch (ArithmeticException e) {
+      // the bytes are computed exactly: a product past a long (a micro-batch of a million
+      // sequences of four million tokens) is bad input, not 'failed: long overflow'
+      throw new BadInputException(
+          "the memory of layers "
+              + first
+              + ".."
+              + (end - 1)
+              + " of model '"
+              + model.name()
+              + "' at micro-batch size "
+              + microBatchSize
+              + " and sequence length "
+              + training.sequenceLength()
+              + " overflows a 64-bit count of bytes: too large to simulate. Maybe use a smaller"
+              + " micro-batch size or sequence length");
+    }
+  }
+
+  private StageCost exactMemory(
       int first,
       int end,
       int microBatchSize,
