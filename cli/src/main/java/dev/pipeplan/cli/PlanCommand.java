@@ -504,12 +504,17 @@ final class PlanCommand implements Callable<Integer> {
   private List<ScheduleKind> kinds() {
     List<ScheduleKind> out = new ArrayList<>();
     if (schedules != null) {
+      // picocli's split drops a trailing empty item ('1f1b,'), the same slip as '1f1b,,gpipe'
+      picocli.CommandLine.Model.OptionSpec option =
+          spec.commandLine().getParseResult().matchedOption("--schedules");
+      List<String> given = option == null ? List.of() : option.originalStringValues();
+      boolean trailing = given.stream().anyMatch(v -> v.strip().endsWith(","));
       for (String s : schedules) {
-        if (s.isBlank()) {
+        if (trailing || s.isBlank()) {
           // an empty item is a slip (an unset variable, a doubled comma), never "every kind"
           throw new BadInputException(
               "--schedules has an empty kind in '"
-                  + String.join(",", schedules)
+                  + (trailing ? String.join(",", given) : String.join(",", schedules))
                   + "'; list kinds separated by single commas, e.g. --schedules 1f1b,zb-h1, or"
                   + " leave the option out to search every kind");
         }

@@ -1060,6 +1060,19 @@ class HostileCommandLinesTest {
             "models show @/model-slice.json",
             "model-slice.json: layers[9].shape is refused",
             "'slice' and 'slices' go together"));
+    // a trailing comma was dropped ('5,5,' read as '5,5') where a doubled one is refused
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --partition 5,5,",
+            "partition '5,5,': '' is not a layer count"));
+    c.add(
+        of(
+            "simulate --pp 2 --microbatches 4 --schedule 1f1b --uniform-stage-ms 1,2,",
+            "--uniform-stage-ms '1,2,': '' is not a number"));
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --schedules 1f1b,",
+            "--schedules has an empty kind in '1f1b,'"));
     // 'failed: long overflow' (exit 1): the activation bytes of a micro-batch past a long
     c.add(
         of(

@@ -39,7 +39,8 @@ public final class FixedStageCosts {
     if (chunksPerDevice <= 0) {
       throw new IllegalArgumentException("chunksPerDevice must be > 0, got " + chunksPerDevice);
     }
-    String[] parts = text == null ? new String[0] : text.split(",");
+    // -1 keeps trailing empty items: "1,2," is refused, not read as "1,2"
+    String[] parts = text == null ? new String[0] : text.split(",", -1);
     List<Double> values = new ArrayList<>();
     for (String part : parts) {
       try {

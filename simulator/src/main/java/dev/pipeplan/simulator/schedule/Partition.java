@@ -73,7 +73,8 @@ public record Partition(List<Integer> layerCounts) {
   /** Reads "3,3,2,2". */
   public static Partition parse(String text) {
     List<Integer> list = new ArrayList<>();
-    for (String part : Objects.requireNonNull(text, "text").split(",")) {
+    // -1 keeps trailing empty items: "5,5," is refused as "5,,5" is, not read as "5,5"
+    for (String part : Objects.requireNonNull(text, "text").split(",", -1)) {
       try {
         list.add(Integer.parseInt(part.trim()));
       } catch (NumberFormatException e) {
