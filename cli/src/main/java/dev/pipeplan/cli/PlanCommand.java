@@ -22,6 +22,7 @@ import dev.pipeplan.planner.search.ProgressBar;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.planner.search.SearchResult;
 import dev.pipeplan.planner.search.WinnerNotes;
+import dev.pipeplan.reports.summary.Throughput;
 import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.WorkLimits;
@@ -347,25 +348,25 @@ final class PlanCommand implements Callable<Integer> {
           Locale.ROOT,
           "Predicted: %.2f ms per iteration (steady-state period with the optimizer step"
               + " post-validated, bubble %.2f%%; one synchronous iteration: pipeline %.2f,"
-              + " all-reduce %.2f, optimizer %.2f, %.2f in all), %.1f samples/s, %s.%n",
+              + " all-reduce %.2f, optimizer %.2f, %.2f in all), %s, %s.%n",
           plan.predicted().iterationNanos() / 1e6,
           result.best().postValidated().get().bubbleRatio() * 100,
           plan.predicted().pipelineNanos() / 1e6,
           plan.predicted().dataParallelSyncNanos() / 1e6,
           plan.predicted().optimizerStepNanos() / 1e6,
           result.best().synchronousIterationNanos() / 1e6,
-          plan.predicted().throughputSamplesPerSecond(),
+          Throughput.samplesPerSecond(plan.predicted().throughputSamplesPerSecond()),
           peakSummary(result));
     } else {
       out.printf(
           Locale.ROOT,
           "Predicted: %.2f ms per iteration (pipeline %.2f, all-reduce %.2f, optimizer %.2f),"
-              + " %.1f samples/s, %s.%n",
+              + " %s, %s.%n",
           plan.predicted().iterationNanos() / 1e6,
           plan.predicted().pipelineNanos() / 1e6,
           plan.predicted().dataParallelSyncNanos() / 1e6,
           plan.predicted().optimizerStepNanos() / 1e6,
-          plan.predicted().throughputSamplesPerSecond(),
+          Throughput.samplesPerSecond(plan.predicted().throughputSamplesPerSecond()),
           peakSummary(result));
     }
     printPeaksPerDevice(out, result);

@@ -23,6 +23,7 @@ import dev.pipeplan.planner.PredictedMetrics;
 import dev.pipeplan.planner.search.Planner;
 import dev.pipeplan.reports.chart.ChartFiles;
 import dev.pipeplan.reports.chart.GanttChart;
+import dev.pipeplan.reports.summary.Throughput;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
 import dev.pipeplan.simulator.cost.CostSources;
@@ -528,9 +529,9 @@ final class SimulateCommand implements Callable<Integer> {
       // whole iteration, which 'pipeplan plan' and 'report' print
       out.printf(
           Locale.ROOT,
-          "the plan's throughput %.1f samples/s: dp=%d replica%s of %d samples each per %.3f ms"
+          "the plan's throughput %s: dp=%d replica%s of %d samples each per %.3f ms"
               + " %s (the throughput above is one replica's pipeline alone)%n",
-          priced.throughputSamplesPerSecond(),
+          Throughput.samplesPerSecond(priced.throughputSamplesPerSecond()),
           loaded.parallelism().dp(),
           loaded.parallelism().dp() == 1 ? "" : "s",
           samples,
@@ -989,10 +990,10 @@ final class SimulateCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "iteration %.3f ms  bubble %.2f%%  throughput %.1f samples/s%n",
+        "iteration %.3f ms  bubble %.2f%%  throughput %s%n",
         metrics.iterationNanos() / 1e6,
         metrics.bubbleRatio() * 100,
-        metrics.throughputSamplesPerSecond(samples));
+        Throughput.samplesPerSecond(metrics.throughputSamplesPerSecond(samples)));
     out.printf(
         Locale.ROOT, "%6s %12s %14s %10s%n", "device", "busy ms", "peak memory", "in flight");
     List<DeviceMetrics> devices = metrics.devices();

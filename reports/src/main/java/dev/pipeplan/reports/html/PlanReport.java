@@ -8,6 +8,7 @@ import dev.pipeplan.planner.PredictedMetrics;
 import dev.pipeplan.reports.chart.ByteUnit;
 import dev.pipeplan.reports.chart.SearchPoint;
 import dev.pipeplan.reports.summary.DeviceSummary;
+import dev.pipeplan.reports.summary.Throughput;
 import dev.pipeplan.reports.summary.TimelineSummary;
 import dev.pipeplan.simulator.compare.ComparisonText;
 import dev.pipeplan.simulator.compare.MeasuredRun;
@@ -171,7 +172,7 @@ public final class PlanReport {
     summary.add(
         row(
             "throughput",
-            String.format(Locale.ROOT, "%.1f samples/s", metrics.throughputSamplesPerSecond())
+            Throughput.samplesPerSecond(metrics.throughputSamplesPerSecond())
                 + (metrics.throughputTokensPerSecond() > 0
                     ? String.format(
                         Locale.ROOT, ", %.0f tokens/s", metrics.throughputTokensPerSecond())
