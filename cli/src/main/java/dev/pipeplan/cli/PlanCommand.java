@@ -22,6 +22,7 @@ import dev.pipeplan.planner.search.ProgressBar;
 import dev.pipeplan.planner.search.SearchOptions;
 import dev.pipeplan.planner.search.SearchResult;
 import dev.pipeplan.planner.search.WinnerNotes;
+import dev.pipeplan.reports.chart.ByteUnit;
 import dev.pipeplan.reports.summary.Throughput;
 import dev.pipeplan.simulator.cost.MeasuredCostModel;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -455,15 +456,16 @@ final class PlanCommand implements Callable<Integer> {
       }
     }
     if (sameLimits) {
-      return String.format(
-          Locale.ROOT, "peak %.2f GiB of %.2f GiB", best.peakMemoryBytes() / GIB, firstLimit / GIB);
+      return "peak "
+          + peakBytes(best.peakMemoryBytes())
+          + String.format(Locale.ROOT, " of %.2f GiB", firstLimit / GIB);
     }
     return String.format(
         Locale.ROOT,
-        "tightest pipeline device %d (%s): peak %.2f GiB of its %.2f GiB (%.0f%%)",
+        "tightest pipeline device %d (%s): peak %s of its %.2f GiB (%.0f%%)",
         tightest.device(),
         deviceName(evaluator, par, tightest.device()),
-        tightest.peakMemoryBytes() / GIB,
+        peakBytes(tightest.peakMemoryBytes()),
         tightestLimit / GIB,
         100.0 * tightest.peakMemoryBytes() / tightestLimit);
   }
@@ -561,9 +563,25 @@ final class PlanCommand implements Callable<Integer> {
     return line.append('.').toString();
   }
 
+  /**
+   * A peak in GiB with two decimals from 1 GiB up, as before; below, in the unit that keeps its
+   * digits ("6.50 MiB"): a model of a few MiB read "peak 0.01 GiB" and its Pareto set "0.00".
+   */
+  static String peakBytes(long bytes) {
+    ByteUnit unit = bytes >= (long) GIB ? ByteUnit.GIB : ByteUnit.forMax(bytes);
+    return String.format(Locale.ROOT, "%.2f %s", unit.of(bytes), unit.symbol());
+  }
+
+  /** The unit of a table's peak column: GiB, or the unit of its largest peak below 1 GiB. */
+  private static ByteUnit peakUnit(List<PlanSummary> rows) {
+    long largest = rows.stream().mapToLong(PlanSummary::peakMemoryBytes).max().orElse(0);
+    return largest >= (long) GIB ? ByteUnit.GIB : ByteUnit.forMax(largest);
+  }
+
   private static void printTable(
       PrintWriter out, String title, List<PlanSummary> rows, SearchOptions options) {
     out.println(title + ":");
+    ByteUnit unit = peakUnit(rows);
     out.printf(
         Locale.ROOT,
         "%4s %4s %4s %3s %4s %5s %-12s %2s  %-" + PARTITION_WIDTH + "s %13s %7s %9s%n",
@@ -578,7 +596,7 @@ final class PlanCommand implements Callable<Integer> {
         "layers per stage",
         "iteration ms",
         "bubble",
-        "peak GiB");
+        "peak " + unit.symbol());
     for (PlanSummary r : rows) {
       out.printf(
           Locale.ROOT,
@@ -594,7 +612,7 @@ final class PlanCommand implements Callable<Integer> {
           abbreviate(r.partition()),
           r.iterationNanos() / 1e6,
           r.bubbleRatio(),
-          r.peakMemoryBytes() / GIB);
+          unit.of(r.peakMemoryBytes()));
     }
   }
 

@@ -244,4 +244,49 @@ class PlanCommandTest {
     System.arraycopy(b, 0, r, a.length, b.length);
     return r;
   }
+
+  @Test
+  void peaksBelowAGibibyteKeepTheirDigits() {
+    // gpt-tiny peaks at a few MiB: the table read "peak GiB 0.01, 0.00, 0.00", so the Pareto
+    // set's trade-off in memory could not be seen
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt-tiny",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--pp",
+                "4",
+                "--schedules",
+                "1f1b",
+                "--quiet"))
+        .as(err.toString())
+        .isZero();
+    String text = out.toString();
+    assertThat(text)
+        .contains("peak MiB")
+        .doesNotContain("peak GiB")
+        .containsPattern("peak [1-9][0-9]*\\.[0-9]{2} MiB of 78\\.00 GiB");
+    // a larger model stays in GiB
+    out.getBuffer().setLength(0);
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-xl",
+                "--cluster",
+                "h100:1x4",
+                "--global-batch",
+                "16",
+                "--pp",
+                "4",
+                "--schedules",
+                "1f1b",
+                "--quiet"))
+        .isZero();
+    assertThat(out.toString()).contains("peak GiB").containsPattern("peak [0-9.]+ GiB of 78.00");
+  }
 }
