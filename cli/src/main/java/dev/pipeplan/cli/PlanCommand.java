@@ -568,6 +568,9 @@ final class PlanCommand implements Callable<Integer> {
    * digits ("6.50 MiB"): a model of a few MiB read "peak 0.01 GiB" and its Pareto set "0.00".
    */
   static String peakBytes(long bytes) {
+    if (bytes == 0) {
+      return "0 B";
+    }
     ByteUnit unit = bytes >= (long) GIB ? ByteUnit.GIB : ByteUnit.forMax(bytes);
     return String.format(Locale.ROOT, "%.2f %s", unit.of(bytes), unit.symbol());
   }

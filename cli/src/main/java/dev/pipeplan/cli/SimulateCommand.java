@@ -957,10 +957,10 @@ final class SimulateCommand implements Callable<Integer> {
   private static void printDevice(PrintWriter out, DeviceMetrics d, String note) {
     out.printf(
         Locale.ROOT,
-        "%6d %12.3f %10.2f GiB %10d%s%n",
+        "%6d %12.3f %14s %10d%s%n",
         d.device(),
         d.busyNanos() / 1e6,
-        d.peakMemoryBytes() / GIB,
+        PlanCommand.peakBytes(d.peakMemoryBytes()),
         d.peakInFlightMicroBatches(),
         note);
   }

@@ -615,4 +615,25 @@ class SimulateCommandTest {
                 "the plan's throughput %.1f samples/s: dp=2 replicas of 16 samples each",
                 predicted.get("throughputSamplesPerSecond").asDouble()));
   }
+
+  @Test
+  void aSmallModelsPeaksReadInMebibytesNotAsZeroGibibytes() {
+    assertThat(
+            run(
+                "simulate",
+                "--model",
+                "gpt-tiny",
+                "--pp",
+                "4",
+                "--microbatches",
+                "4",
+                "--schedule",
+                "1f1b"))
+        .as(err.toString())
+        .isZero();
+    // each device holds a few MiB: the table read "0.00 GiB" on every row
+    assertThat(out.toString())
+        .doesNotContain("0.00 GiB")
+        .containsPattern("(?m)^\\s+0\\s+[0-9.]+\\s+[1-9][0-9]*\\.[0-9]{2} MiB\\s+4$");
+  }
 }
