@@ -831,6 +831,7 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private Schedule buildSchedule() {
+    refuseOptionsTheScheduleIgnores();
     if (schedule.toLowerCase(Locale.ROOT).endsWith(".csv")) {
       WorkLimits.checkMicroBatches(microbatches);
       Schedule read = readCsv(Path.of(schedule));
@@ -881,6 +882,34 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   /** The most micro-batches the work limits allow for the schedule's kind, or its shape. */
+  /**
+   * A schedule file fixes its order, chunks and stage placement, and a kind is not read from a
+   * file: an option the schedule would ignore is refused rather than dropped without a word
+   * ('--virtual-stages 2' with a 1F1B CSV simulated the CSV's one chunk per device).
+   */
+  private void refuseOptionsTheScheduleIgnores() {
+    List<String> ignored =
+        scheduleFile()
+            ? typedOptions(
+                option ->
+                    List.of("--virtual-stages", "--group-size", "--max-in-flight")
+                        .contains(option.longestName()))
+            : typedOptions(option -> option.longestName().equals("--legacy-csv"));
+    if (!ignored.isEmpty()) {
+      throw new BadInputException(
+          String.join(", ", ignored)
+              + (ignored.size() == 1 ? " does" : " do")
+              + " not apply to --schedule "
+              + schedule
+              + (scheduleFile()
+                  ? ": a schedule file fixes its own order, chunks and placement"
+                  : ": it reads a schedule file (--schedule FILE.csv), not a kind")
+              + ". Maybe drop "
+              + String.join(" ", ignored)
+              + ".");
+    }
+  }
+
   /** Whether --schedule names a PyTorch schedule file rather than a kind. */
   private boolean scheduleFile() {
     return schedule.toLowerCase(Locale.ROOT).endsWith(".csv");

@@ -299,6 +299,9 @@ class HostileCommandLinesTest {
           first.put("backwardInputNanos", 1L << 62);
           first.put("backwardWeightNanos", 1L << 62);
         });
+    Files.writeString(
+        dir.resolve("two-ranks.csv"),
+        "0F0,0F1,,0B0,0F2,0B1,0F3,0B2,,0B3\n,1F0,1B0,1F1,1B1,1F2,1B2,1F3,1B3\n");
     // a folder where an export writes one of its files
     Files.createDirectories(dir.resolve("csv-out").resolve("stages.json"));
     Files.writeString(dir.resolve("csv-out").resolve("schedule.csv"), "the user's own\n");
@@ -1060,6 +1063,17 @@ class HostileCommandLinesTest {
             "models show @/model-slice.json",
             "model-slice.json: layers[9].shape is refused",
             "'slice' and 'slices' go together"));
+    // options a schedule file (or a kind) would ignore were dropped without a word
+    c.add(
+        of(
+            "simulate --pp 2 --microbatches 4 --schedule @/two-ranks.csv --uniform-stage-ms 1,2"
+                + " --virtual-stages 2 --group-size 2",
+            "--virtual-stages, --group-size do not apply to --schedule",
+            "a schedule file fixes its own order, chunks and placement"));
+    c.add(
+        of(
+            "simulate --pp 2 --microbatches 4 --schedule 1f1b --uniform-stage-ms 1,2 --legacy-csv",
+            "--legacy-csv does not apply to --schedule 1f1b"));
     // a trailing comma was dropped ('5,5,' read as '5,5') where a doubled one is refused
     c.add(
         of(
