@@ -466,6 +466,7 @@ final class SimulateCommand implements Callable<Integer> {
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
       }
+      placementLine(clusterSpec).ifPresent(out::println);
       warnOverMemory(out, result.metrics(), clusterSpec);
     }
     out.flush();
@@ -544,6 +545,17 @@ final class SimulateCommand implements Callable<Integer> {
               + loaded
                   .training()
                   .describeMemoryModes(loaded.parallelism().dp(), loaded.parallelism().tp()));
+      List<Integer> nodes = loaded.links().deviceNodes();
+      if (loaded.cluster().nodeCount() > 1) {
+        boolean crosses = nodes.stream().distinct().count() > 1;
+        out.println(
+            "placement: the plan's pipeline devices on nodes "
+                + String.join(",", nodes.stream().map(String::valueOf).toList())
+                + (crosses
+                    ? " (hops between nodes over " + loaded.links().interNode().name() + ")"
+                    : " (every hop over " + loaded.links().intraNode().name() + ")")
+                + ", replicas placed tp-dp-pp: device d from (d x dp) x tp");
+      }
     }
     out.flush();
     writeOutputs(result, targets);
@@ -565,6 +577,33 @@ final class SimulateCommand implements Callable<Integer> {
     m.put("throughputSamplesPerSecond", priced.throughputSamplesPerSecond());
     m.put("samplesPerIteration", loaded.training().globalBatch());
     return m;
+  }
+
+  /**
+   * On a cluster of several nodes, where this command's one replica sits: pipeline device d on
+   * cluster devices d x tp onwards. 'pipeplan plan' places dp replicas tp-dp-pp, device d from (d x
+   * dp) x tp, so the same configuration's pipeline hops may cross nodes in a plan and not here (or
+   * the other way), and the iteration times differ by those hops; the line says so.
+   */
+  private Optional<String> placementLine(ClusterSpec clusterSpec) {
+    if (clusterSpec == null || clusterSpec.nodeCount() < 2) {
+      return Optional.empty();
+    }
+    StringBuilder nodes = new StringBuilder();
+    boolean crosses = false;
+    for (int d = 0; d < pp; d++) {
+      int node = clusterSpec.nodeOf(d * tensorParallel);
+      crosses |= d > 0 && node != clusterSpec.nodeOf((d - 1) * tensorParallel);
+      nodes.append(d == 0 ? "" : ",").append(node);
+    }
+    return Optional.of(
+        "placement: one replica (dp=1), pipeline device d on cluster devices from d x tp, on nodes "
+            + nodes
+            + (crosses
+                ? " (hops between nodes over " + clusterSpec.interNodeLink().name() + ")"
+                : " (every hop over " + clusterSpec.intraNodeLink().name() + ")")
+            + "; a plan with dp > 1 places device d from (d x dp) x tp, so its hops may cross"
+            + " other nodes");
   }
 
   /** More global stages (pp x v) than the model has layers (or pieces) to give them. */

@@ -636,4 +636,53 @@ class SimulateCommandTest {
         .doesNotContain("0.00 GiB")
         .containsPattern("(?m)^\\s+0\\s+[0-9.]+\\s+[1-9][0-9]*\\.[0-9]{2} MiB\\s+4$");
   }
+
+  @Test
+  void onSeveralNodesThePlacementSaysWhyAPlanAndTheSameFlagsDiffer() throws Exception {
+    // pp 2, dp 4, tp 2 on two nodes of 8: the plan puts pipeline device 1 on node 1, the flags
+    // (one replica) on node 0, so the iterations differ by the hop; both outputs say where
+    Path planFile = dir.resolve("two-nodes.json");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:2x8",
+                "--global-batch",
+                "64",
+                "--pp",
+                "2",
+                "--tp",
+                "2",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                planFile.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(run("simulate", "--plan", planFile.toString())).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("placement: the plan's pipeline devices on nodes 0,1 (hops between nodes over");
+    assertThat(
+            run(
+                "simulate",
+                "--model",
+                "gpt2-small",
+                "--cluster",
+                "h100:2x8",
+                "--pp",
+                "2",
+                "--tp",
+                "2",
+                "--microbatches",
+                "4",
+                "--schedule",
+                "1f1b"))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString())
+        .contains("placement: one replica (dp=1)", "on nodes 0,0 (every hop over nvlink4)");
+  }
 }
