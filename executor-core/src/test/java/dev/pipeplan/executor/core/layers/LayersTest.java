@@ -113,14 +113,18 @@ class LayersTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("layer 'c' is of kind conv")
         .hasMessageContaining("embedding, transformer_block, mlp and lm_head");
+    // a width of 0 is refused by the shape itself; one past an int by the layer builder
+    assertThatThrownBy(() -> LayerShape.Mlp.of(0, 2, 2))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage("an mlp's 'in' must be >= 1, got 0");
     assertThatThrownBy(
             () ->
                 Layers.build(
                     ops,
-                    spec("m", LayerKind.MLP, LayerShape.Mlp.of(0, 2, 2)),
+                    spec("m", LayerKind.MLP, LayerShape.Mlp.of(1L << 31, 2, 2)),
                     new SplittableRandom(1)))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("layer 'm' shape in (0) must be in 1..");
+        .hasMessageContaining("layer 'm' shape in (2147483648) must be in 1..");
     assertThatThrownBy(
             () ->
                 Layers.build(
