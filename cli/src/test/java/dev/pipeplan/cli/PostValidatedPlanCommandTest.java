@@ -227,5 +227,16 @@ class PostValidatedPlanCommandTest {
     String html = Files.readString(report.resolve("index.html"), StandardCharsets.UTF_8);
     assertThat(html).contains("steady-state period").contains("post-validated");
     assertThat(PlanPrediction.steadyState(PlanJson.read(file))).isPresent();
+    // the summary's bubble (the synchronous pipeline's) and the table's (the steady state's)
+    // differ; the summary says which is which, with both numbers
+    dev.pipeplan.planner.Plan read = PlanJson.read(file);
+    assertThat(html)
+        .contains(
+            String.format(
+                java.util.Locale.ROOT,
+                "%.1f%% of one synchronous iteration (the timeline below); %.1f%% of the"
+                    + " steady-state period, as in the table below",
+                100 * read.predicted().bubbleRatio(),
+                100 * read.runnersUp().get(0).bubbleRatio()));
   }
 }

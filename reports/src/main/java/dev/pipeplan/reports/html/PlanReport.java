@@ -165,7 +165,20 @@ public final class PlanReport {
                 ? "post-validated (the Zero Bubble code's --enable-optimizer-post-validation): each"
                     + " device steps after its own last action; the timeline below is one iteration"
                 : "synchronous, after every device's last action"));
-    summary.add(row("bubble", String.format(Locale.ROOT, "%.1f%%", 100 * metrics.bubbleRatio())));
+    String bubble = String.format(Locale.ROOT, "%.1f%%", 100 * metrics.bubbleRatio());
+    if (plan.optimizerPostValidation()) {
+      // the ranked table's bubble of a post-validated kind is the steady state's (the plan file's
+      // runnersUp, winner first); this one is the synchronous pipeline's: say which is which
+      bubble += " of one synchronous iteration (the timeline below)";
+      if (!plan.runnersUp().isEmpty() && plan.runnersUp().get(0).rank() == 1) {
+        bubble +=
+            String.format(
+                Locale.ROOT,
+                "; %.1f%% of the steady-state period, as in the table below",
+                100 * plan.runnersUp().get(0).bubbleRatio());
+      }
+    }
+    summary.add(row("bubble", bubble));
     summary.add(row("costed by", plan.provenance().costSource()));
     summary.add(row("search", plan.provenance().searchOptions()));
     summary.add(row("made by", "pipeplan " + plan.provenance().pipeplanVersion()));
