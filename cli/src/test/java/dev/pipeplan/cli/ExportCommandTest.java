@@ -181,4 +181,42 @@ class ExportCommandTest {
         .contains("topology=PipeModelDataParallelTopology(num_pp=2, num_mp=2, num_dp=2)")
         .doesNotContain("num_stages=2,");
   }
+
+  @Test
+  void megatronUntiesTheHeadOfAModelThatHasItsOwn() throws Exception {
+    // Llama-2's output layer has its own weights (the plan priced them); Megatron-LM ties them
+    // to the embedding unless told, and GPT-2's are tied in both
+    Path llama = dir.resolve("llama.json");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "llama2-7b",
+                "--cluster",
+                "h100:1x8",
+                "--global-batch",
+                "16",
+                "--pp",
+                "4",
+                "--schedules",
+                "1f1b",
+                "--quiet",
+                "-o",
+                llama.toString()))
+        .as(err.toString())
+        .isZero();
+    Path untied = dir.resolve("untied");
+    assertThat(
+            run("export", "--plan", llama.toString(), "--to", "megatron", "-o", untied.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(Files.readString(untied.resolve("megatron-args.sh")))
+        .containsOnlyOnce("  --untie-embeddings-and-output-weights\n");
+    Path tied = dir.resolve("tied");
+    assertThat(run("export", "--plan", plan.toString(), "--to", "megatron", "-o", tied.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(Files.readString(tied.resolve("megatron-args.sh")))
+        .doesNotContain("--untie-embeddings-and-output-weights");
+  }
 }

@@ -580,6 +580,14 @@ public final class Exports {
     if (plan.training().sequenceLength() > 0) {
       b.append("  --seq-length ").append(plan.training().sequenceLength()).append('\n');
     }
+    // Megatron-LM shares the embedding with the output layer unless told otherwise
+    // (share_embeddings_and_output_weights = not --untie-embeddings-and-output-weights): a model
+    // whose head has its own weights (Llama) was priced with them, and with no embedding-gradient
+    // all-reduce between the first and last stage. ZeRO-3 writes the flag below.
+    if (!plan.training().optimizerSharding().shardsParameters()
+        && lmHeadTied(plan).equals(Optional.of(false))) {
+      b.append("  --untie-embeddings-and-output-weights\n");
+    }
     // Without --bf16 or --fp16 Megatron-LM trains in fp32 (both default False in
     // ModelParallelConfig; the flags are generated from it).
     b.append(
