@@ -10,6 +10,6 @@ PIPEPLAN_ARGS=(
   --global-batch-size 16
   --seq-length 128
   --bf16
-  --use-flash-attn
+  --attention-backend auto
   --overlap-grad-reduce
 )

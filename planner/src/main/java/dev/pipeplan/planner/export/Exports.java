@@ -611,9 +611,14 @@ public final class Exports {
               "  --recompute-granularity full\n  --recompute-method uniform\n"
                   + "  --recompute-num-layers 1\n";
         });
-    if (plan.training().attention() == Attention.FLASH) {
-      b.append("  --use-flash-attn\n");
-    }
+    // Megatron-Core picks the attention kernel by --attention-backend (a TransformerConfig field;
+    // --use-flash-attn is parsed but read nowhere at d98e8a6): auto, its default, lets Transformer
+    // Engine run its fused or flash kernel, which keep no s x s scores, as a flash plan priced;
+    // unfused materialises the scores, as an eager plan priced (and would otherwise not run)
+    b.append(
+        plan.training().attention() == Attention.FLASH
+            ? "  --attention-backend auto\n"
+            : "  --attention-backend unfused\n");
     if (plan.training().optimizerSharding().shardsParameters()) {
       // What validate_args asserts --use-torch-fsdp2 needs besides pp = 1, no fp16 and the
       // unfused accumulation (refused above otherwise); torch_dist is also the default format.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
@@ -56,6 +57,34 @@ class ExportsTest {
           .as(target.id() + "/" + file.fileName())
           .isEqualTo(golden("/golden/export/" + target.id() + "/" + file.fileName()));
     }
+  }
+
+  @Test
+  void megatronRunsTheAttentionKernelThePlanPriced() {
+    Plan base = PlanFixtures.twoStagePlan();
+    // --use-flash-attn is read nowhere in Megatron-Core: the backend decides
+    Plan flash =
+        PlanFixtures.withTraining(
+            base,
+            base.training()
+                .withMemoryModes(
+                    base.training().recompute(),
+                    Attention.FLASH,
+                    base.training().optimizerSharding(),
+                    base.training().sequenceParallel()));
+    Plan eager =
+        PlanFixtures.withTraining(
+            base,
+            base.training()
+                .withMemoryModes(
+                    base.training().recompute(),
+                    Attention.EAGER,
+                    base.training().optimizerSharding(),
+                    base.training().sequenceParallel()));
+    assertThat(Exports.megatron(flash))
+        .contains("  --attention-backend auto\n")
+        .doesNotContain("--use-flash-attn");
+    assertThat(Exports.megatron(eager)).contains("  --attention-backend unfused\n");
   }
 
   @Test
