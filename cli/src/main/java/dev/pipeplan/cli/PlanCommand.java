@@ -388,7 +388,16 @@ final class PlanCommand implements Callable<Integer> {
                     + " replicas gets "
                     + globalBatch / plan.parallelism().dp()
                     + " samples, fewer than pp), or a smaller --pp.")
-            : Optional.empty());
+            : microbatches == 0
+                // m was searched and the batch allowed pp or more: more was slower, not missed
+                ? Optional.of(
+                    "The search chose it over every plan with "
+                        + plan.parallelism().pp()
+                        + " or more micro-batches, whose smaller micro-batches ran slower here;"
+                        + " --microbatches "
+                        + plan.parallelism().pp()
+                        + " forces more.")
+                : Optional.empty());
     if (output != null) {
       target.announceCreated(out);
       out.println("wrote " + output);
