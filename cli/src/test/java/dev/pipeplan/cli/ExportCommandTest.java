@@ -26,22 +26,9 @@ class ExportCommandTest {
     plan = dir.resolve("plan.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--microbatches",
-                "8",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                plan.toString()))
+                ("plan --model gpt2-small --cluster h100:1x4 --global-batch 16 --pp 4 --microbatches 8 --schedules 1f1b --quiet -o "
+                        + plan.toString())
+                    .split(" ")))
         .isZero();
   }
 
@@ -129,24 +116,9 @@ class ExportCommandTest {
     Path tpPlan = dir.resolve("tp-plan.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x8",
-                "--global-batch",
-                "16",
-                "--pp",
-                "2",
-                "--tp",
-                "2",
-                "--zero",
-                "1",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                tpPlan.toString()))
+                ("plan --model gpt2-small --cluster h100:1x8 --global-batch 16 --pp 2 --tp 2 --zero 1 --schedules 1f1b --quiet -o "
+                        + tpPlan.toString())
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     Path outDir = dir.resolve("ds-tp");
@@ -189,20 +161,9 @@ class ExportCommandTest {
     Path llama = dir.resolve("llama.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "llama2-7b",
-                "--cluster",
-                "h100:1x8",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                llama.toString()))
+                ("plan --model llama2-7b --cluster h100:1x8 --global-batch 16 --pp 4 --schedules 1f1b --quiet -o "
+                        + llama.toString())
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     Path untied = dir.resolve("untied");

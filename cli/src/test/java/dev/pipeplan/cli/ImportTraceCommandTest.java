@@ -32,20 +32,9 @@ class ImportTraceCommandTest {
   private Plan plan(Path file) {
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt-tiny",
-                "--cluster",
-                "h100:1x2",
-                "--global-batch",
-                "8",
-                "--pp",
-                "2",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                file.toString()))
+                ("plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --pp 2 --schedules 1f1b --quiet -o "
+                        + file.toString())
+                    .split(" ")))
         .as(err.toString())
         .isEqualTo(Main.EXIT_OK);
     return PlanJson.read(file);

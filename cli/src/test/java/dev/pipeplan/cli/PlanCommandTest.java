@@ -28,18 +28,9 @@ class PlanCommandTest {
     Path plan = dir.resolve("plan.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "8",
-                "--top",
-                "3",
-                "--compare-baselines",
-                "-o",
-                plan.toString()))
+                ("plan --model gpt2-small --cluster h100:1x4 --global-batch 8 --top 3 --compare-baselines -o "
+                        + plan.toString())
+                    .split(" ")))
         .isZero();
     assertThat(out.toString())
         .contains(
@@ -60,20 +51,8 @@ class PlanCommandTest {
   void fixedPpAndMicroBatchesKeepThem() {
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--microbatches",
-                "8",
-                "--schedules",
-                "1f1b,gpipe",
-                "--json"))
+                "plan --model gpt2-small --cluster h100:1x4 --global-batch 16 --pp 4 --microbatches 8 --schedules 1f1b,gpipe --json"
+                    .split(" ")))
         .isZero();
     Plan plan = PlanJson.parse(out.toString(), "stdout");
     assertThat(plan.parallelism().pp()).isEqualTo(4);
@@ -97,15 +76,8 @@ class PlanCommandTest {
   void reportsTheMemoryShortfallWithExitCode2() {
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt3-175b",
-                "--cluster",
-                "h100:1x8",
-                "--global-batch",
-                "8",
-                "--memory-limit",
-                "70GiB"))
+                "plan --model gpt3-175b --cluster h100:1x8 --global-batch 8 --memory-limit 70GiB"
+                    .split(" ")))
         .isEqualTo(2);
     assertThat(err.toString())
         .contains(
@@ -131,15 +103,8 @@ class PlanCommandTest {
         .hasMessage("--memory-limit '70' has no unit. Maybe use 70GiB (or 70GB; B for bytes).");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "8",
-                "--memory-limit",
-                "70"))
+                "plan --model gpt2-small --cluster h100:1x4 --global-batch 8 --memory-limit 70"
+                    .split(" ")))
         .isEqualTo(2);
     assertThat(err.toString()).contains("has no unit. Maybe use 70GiB");
   }
@@ -148,16 +113,8 @@ class PlanCommandTest {
   void aMemoryLimitAboveTheDevicesWarnsAndIsUsed() {
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "8",
-                "--quiet",
-                "--memory-limit",
-                "100GiB"))
+                "plan --model gpt2-small --cluster h100:1x4 --global-batch 8 --quiet --memory-limit 100GiB"
+                    .split(" ")))
         .isZero();
     assertThat(err.toString())
         .contains(
@@ -170,16 +127,8 @@ class PlanCommandTest {
   void aMemoryLimitBelowTheDevicesDoesNotWarn() {
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "8",
-                "--quiet",
-                "--memory-limit",
-                "40GiB"))
+                "plan --model gpt2-small --cluster h100:1x4 --global-batch 8 --quiet --memory-limit 40GiB"
+                    .split(" ")))
         .isZero();
     assertThat(err.toString()).isEmpty();
     assertThat(out.toString()).contains("of 40.00 GiB.");
@@ -189,32 +138,15 @@ class PlanCommandTest {
   void virtualStagesAreFixedOrRefusedForKindsWithout() {
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--virtual-stages",
-                "2",
-                "--json"))
+                "plan --model gpt2-small --cluster h100:1x4 --global-batch 16 --virtual-stages 2 --json"
+                    .split(" ")))
         .isZero();
     Plan plan = PlanJson.parse(out.toString(), "stdout");
     assertThat(plan.virtualStages()).isEqualTo(2);
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--virtual-stages",
-                "2",
-                "--schedules",
-                "gpipe"))
+                "plan --model gpt2-small --cluster h100:1x4 --global-batch 16 --virtual-stages 2 --schedules gpipe"
+                    .split(" ")))
         .isEqualTo(2);
     assertThat(err.toString())
         .contains("error: schedule kind 'gpipe' does not take --virtual-stages 2");
@@ -251,18 +183,8 @@ class PlanCommandTest {
     // set's trade-off in memory could not be seen
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt-tiny",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--schedules",
-                "1f1b",
-                "--quiet"))
+                "plan --model gpt-tiny --cluster h100:1x4 --global-batch 16 --pp 4 --schedules 1f1b --quiet"
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     String text = out.toString();
@@ -274,18 +196,8 @@ class PlanCommandTest {
     out.getBuffer().setLength(0);
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-xl",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--schedules",
-                "1f1b",
-                "--quiet"))
+                "plan --model gpt2-xl --cluster h100:1x4 --global-batch 16 --pp 4 --schedules 1f1b --quiet"
+                    .split(" ")))
         .isZero();
     assertThat(out.toString()).contains("peak GiB").containsPattern("peak [0-9.]+ GiB of 78.00");
   }

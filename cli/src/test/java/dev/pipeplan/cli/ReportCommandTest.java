@@ -27,18 +27,9 @@ class ReportCommandTest {
     Path plan = dir.resolve("plan.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt-tiny",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--quiet",
-                "-o",
-                plan.toString()))
+                ("plan --model gpt-tiny --cluster h100:1x4 --global-batch 16 --pp 4 --quiet -o "
+                        + plan.toString())
+                    .split(" ")))
         .as(err.toString())
         .isEqualTo(Main.EXIT_OK);
     Path report = dir.resolve("report");
@@ -125,18 +116,9 @@ class ReportCommandTest {
     Path plan = dir.resolve("plan.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt-tiny",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "16",
-                "--pp",
-                "4",
-                "--quiet",
-                "-o",
-                plan.toString()))
+                ("plan --model gpt-tiny --cluster h100:1x4 --global-batch 16 --pp 4 --quiet -o "
+                        + plan.toString())
+                    .split(" ")))
         .as(err.toString())
         .isEqualTo(Main.EXIT_OK);
     return plan;

@@ -45,22 +45,9 @@ class SimulateCommandTest {
     Path plan = dir.resolve("tp2.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:1x4",
-                "--global-batch",
-                "8",
-                "--pp",
-                "2",
-                "--tp",
-                "2",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                plan.toString()))
+                ("plan --model gpt2-small --cluster h100:1x4 --global-batch 8 --pp 2 --tp 2 --schedules 1f1b --quiet -o "
+                        + plan.toString())
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     JsonNode metrics = json("simulate", "--plan", plan.toString(), "--json");
@@ -134,17 +121,8 @@ class SimulateCommandTest {
     assertThat(json(append(base, "0.1"))).isEqualTo(some);
     assertThat(
             run(
-                "simulate",
-                "--pp",
-                "4",
-                "--microbatches",
-                "8",
-                "--schedule",
-                "1f1b",
-                "--uniform-stage-ms",
-                "1,2",
-                "--jitter",
-                "0.1"))
+                "simulate --pp 4 --microbatches 8 --schedule 1f1b --uniform-stage-ms 1,2 --jitter 0.1"
+                    .split(" ")))
         .isZero();
     assertThat(out.toString())
         .contains("with 10.0% jitter per action (200 draws): iteration median");
@@ -247,16 +225,8 @@ class SimulateCommandTest {
   void postValidationIsRefusedForKindsTheZeroBubbleCodeDoesNotPostValidateAndABadCapToo() {
     int exit =
         run(
-            "simulate",
-            "--pp",
-            "4",
-            "--microbatches",
-            "8",
-            "--schedule",
-            "1f1b",
-            "--uniform-stage-ms",
-            "1,2",
-            "--optimizer-post-validation");
+            "simulate --pp 4 --microbatches 8 --schedule 1f1b --uniform-stage-ms 1,2 --optimizer-post-validation"
+                .split(" "));
 
     assertThat(exit).isEqualTo(2);
     assertThat(err.toString())
@@ -266,17 +236,8 @@ class SimulateCommandTest {
 
     assertThat(
             run(
-                "simulate",
-                "--pp",
-                "4",
-                "--microbatches",
-                "8",
-                "--schedule",
-                "zb-auto",
-                "--uniform-stage-ms",
-                "1,1,1",
-                "--max-in-flight",
-                "-1"))
+                "simulate --pp 4 --microbatches 8 --schedule zb-auto --uniform-stage-ms 1,1,1 --max-in-flight -1"
+                    .split(" ")))
         .isEqualTo(2);
     assertThat(err.toString()).contains("--max-in-flight must be >= 0").contains("got -1");
   }
@@ -416,15 +377,8 @@ class SimulateCommandTest {
   void printsASummaryTable() {
     assertThat(
             run(
-                "simulate",
-                "--pp",
-                "2",
-                "--microbatches",
-                "4",
-                "--schedule",
-                "1f1b",
-                "--uniform-stage-ms",
-                "1,2"))
+                "simulate --pp 2 --microbatches 4 --schedule 1f1b --uniform-stage-ms 1,2"
+                    .split(" ")))
         .isZero();
 
     assertThat(out.toString()).contains("iteration 15.000 ms", "bubble 20.00%", "busy ms");
@@ -501,17 +455,8 @@ class SimulateCommandTest {
   void rejectsAPartitionOfTheWrongLength() {
     assertThat(
             run(
-                "simulate",
-                "--model",
-                "gpt2-small",
-                "--pp",
-                "2",
-                "--microbatches",
-                "4",
-                "--schedule",
-                "1f1b",
-                "--partition",
-                "5,5,4"))
+                "simulate --model gpt2-small --pp 2 --microbatches 4 --schedule 1f1b --partition 5,5,4"
+                    .split(" ")))
         .isEqualTo(Main.EXIT_BAD_INPUT);
     assertThat(err.toString()).contains("3 stages", "Maybe give 2 layer counts");
   }
@@ -539,21 +484,9 @@ class SimulateCommandTest {
             + "    devicesPerNode: 2\n");
     assertThat(
             run(
-                "simulate",
-                "--model",
-                "gpt2-xl",
-                "--pp",
-                "4",
-                "--microbatches",
-                "8",
-                "--microbatch-size",
-                "2",
-                "--schedule",
-                "gpipe",
-                "--attention",
-                "eager",
-                "--cluster",
-                cluster.toString()))
+                ("simulate --model gpt2-xl --pp 4 --microbatches 8 --microbatch-size 2 --schedule gpipe --attention eager --cluster "
+                        + cluster.toString())
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     assertThat(out.toString())
@@ -567,22 +500,9 @@ class SimulateCommandTest {
     Path planFile = dir.resolve("plan.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt-tiny",
-                "--cluster",
-                "h100:1x8",
-                "--global-batch",
-                "32",
-                "--pp",
-                "2",
-                "--tp",
-                "2",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                planFile.toString()))
+                ("plan --model gpt-tiny --cluster h100:1x8 --global-batch 32 --pp 2 --tp 2 --schedules 1f1b --quiet -o "
+                        + planFile.toString())
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     JsonNode plan = Json.json().readTree(Files.readString(planFile));
@@ -618,17 +538,7 @@ class SimulateCommandTest {
 
   @Test
   void aSmallModelsPeaksReadInMebibytesNotAsZeroGibibytes() {
-    assertThat(
-            run(
-                "simulate",
-                "--model",
-                "gpt-tiny",
-                "--pp",
-                "4",
-                "--microbatches",
-                "4",
-                "--schedule",
-                "1f1b"))
+    assertThat(run("simulate --model gpt-tiny --pp 4 --microbatches 4 --schedule 1f1b".split(" ")))
         .as(err.toString())
         .isZero();
     // each device holds a few MiB: the table read "0.00 GiB" on every row
@@ -644,22 +554,9 @@ class SimulateCommandTest {
     Path planFile = dir.resolve("two-nodes.json");
     assertThat(
             run(
-                "plan",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:2x8",
-                "--global-batch",
-                "64",
-                "--pp",
-                "2",
-                "--tp",
-                "2",
-                "--schedules",
-                "1f1b",
-                "--quiet",
-                "-o",
-                planFile.toString()))
+                ("plan --model gpt2-small --cluster h100:2x8 --global-batch 64 --pp 2 --tp 2 --schedules 1f1b --quiet -o "
+                        + planFile.toString())
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     assertThat(run("simulate", "--plan", planFile.toString())).as(err.toString()).isZero();
@@ -667,19 +564,8 @@ class SimulateCommandTest {
         .contains("placement: the plan's pipeline devices on nodes 0,1 (hops between nodes over");
     assertThat(
             run(
-                "simulate",
-                "--model",
-                "gpt2-small",
-                "--cluster",
-                "h100:2x8",
-                "--pp",
-                "2",
-                "--tp",
-                "2",
-                "--microbatches",
-                "4",
-                "--schedule",
-                "1f1b"))
+                "simulate --model gpt2-small --cluster h100:2x8 --pp 2 --tp 2 --microbatches 4 --schedule 1f1b"
+                    .split(" ")))
         .as(err.toString())
         .isZero();
     assertThat(out.toString())
