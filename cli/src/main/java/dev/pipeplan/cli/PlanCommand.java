@@ -337,13 +337,7 @@ final class PlanCommand implements Callable<Integer> {
       printBaselines(out, result);
     }
     out.println();
-    out.printf(
-        Locale.ROOT,
-        "%d candidates: %d simulated, %d pruned by the lower bound, %d over memory.%n",
-        plan.search().candidatesConsidered(),
-        plan.search().candidatesSimulated(),
-        plan.search().candidatesPruned(),
-        plan.search().candidatesOverMemory());
+    out.println(plan.search().summary() + ".");
     if (result.best().postValidated().isPresent()) {
       out.printf(
           Locale.ROOT,

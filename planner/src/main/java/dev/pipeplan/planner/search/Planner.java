@@ -98,6 +98,8 @@ public final class Planner {
     long[] topTimes = new long[Math.max(options.top(), 2)];
     Arrays.fill(topTimes, Long.MAX_VALUE);
     long simulated = 0;
+    long simulatedOverMemory = 0;
+    long notRunnable = 0;
     long pruned = 0;
     long done = 0;
     try {
@@ -127,10 +129,12 @@ public final class Planner {
             continue;
           }
           switch (o.status()) {
-            case SKIPPED, PRUNED -> {}
+            case PRUNED -> {}
+            case SKIPPED -> notRunnable++;
             case OVER_MEMORY -> overMemory.add(o.candidate());
             case SIMULATED_OVER_MEMORY -> {
               simulated++;
+              simulatedOverMemory++;
               overMemory.add(o.candidate());
               Evaluation e = o.evaluation();
               if (closestOver == null || e.overMemoryBytes() < closestOver.overMemoryBytes()) {
@@ -166,7 +170,14 @@ public final class Planner {
     List<Evaluation> all = new ArrayList<>(fitting);
     all.addAll(ranked);
     List<Evaluation> pareto = pareto(all);
-    SearchStats stats = new SearchStats(candidates.size(), simulated, pruned, overMemory.size());
+    SearchStats stats =
+        new SearchStats(
+            candidates.size(),
+            simulated,
+            pruned,
+            overMemory.size(),
+            simulatedOverMemory,
+            notRunnable);
     return new SearchResult(
         ranked.subList(0, Math.min(options.top(), ranked.size())),
         pareto,

@@ -197,17 +197,7 @@ public final class PlanReport {
                 + " of "
                 + ByteUnit.format(limit)
                 + " per device"));
-    summary.add(
-        row(
-            "search",
-            plan.search().candidatesConsidered()
-                + " candidates considered, "
-                + plan.search().candidatesSimulated()
-                + " simulated, "
-                + plan.search().candidatesPruned()
-                + " pruned, "
-                + plan.search().candidatesOverMemory()
-                + " over memory"));
+    summary.add(row("search", plan.search().summary()));
 
     List<ReportContent.Candidate> candidates = new ArrayList<>();
     for (PlanSummary s : plan.runnersUp()) {
