@@ -94,19 +94,9 @@ class SimulateCommandTest {
 
   @Test
   void jitterTimesTheScheduleWithRandomDurationsAroundTheCosts() throws Exception {
-    String[] base = {
-      "simulate",
-      "--pp",
-      "4",
-      "--microbatches",
-      "8",
-      "--schedule",
-      "1f1b",
-      "--uniform-stage-ms",
-      "1,2",
-      "--json",
-      "--jitter"
-    };
+    String[] base =
+        "simulate --pp 4 --microbatches 8 --schedule 1f1b --uniform-stage-ms 1,2 --json --jitter"
+            .split(" ");
     JsonNode none = json(append(base, "0"));
     // no jitter: every draw is the closed form's 33 ms
     assertThat(none.get("jitter").get("medianNanos").asLong()).isEqualTo(33_000_000);
@@ -164,36 +154,17 @@ class SimulateCommandTest {
     assertThat(ms[1]).isLessThanOrEqualTo(ms[0]);
     JsonNode auto =
         json(
-            "simulate",
-            "--model",
-            "gpt2-small",
-            "--pp",
-            "4",
-            "--microbatches",
-            "8",
-            "--partition",
-            "5,3,3,3",
-            "--schedule",
-            "zb-auto",
-            "--json");
+            "simulate --model gpt2-small --pp 4 --microbatches 8 --partition 5,3,3,3 --schedule zb-auto --json"
+                .split(" "));
     assertThat(auto.get("iterationTimeMs").asDouble()).isEqualTo(ms[1]);
   }
 
   @Test
   void postValidationReportsTheSteadyStatePeriodBesideTheUnchangedSynchronousIteration()
       throws Exception {
-    String[] base = {
-      "simulate",
-      "--pp",
-      "4",
-      "--microbatches",
-      "8",
-      "--schedule",
-      "zb-h2",
-      "--uniform-stage-ms",
-      "1,1,1",
-      "--json"
-    };
+    String[] base =
+        "simulate --pp 4 --microbatches 8 --schedule zb-h2 --uniform-stage-ms 1,1,1 --json"
+            .split(" ");
     JsonNode off = json(base);
     List<String> withFlag = new ArrayList<>(List.of(base));
     withFlag.add("--optimizer-post-validation");
@@ -245,34 +216,14 @@ class SimulateCommandTest {
   @Test
   void interleavedAndZeroBubbleMatchTheClosedForm() throws Exception {
     assertThat(
-            json(
-                    "simulate",
-                    "--pp",
-                    "4",
-                    "--microbatches",
-                    "8",
-                    "--schedule",
-                    "interleaved",
-                    "--virtual-stages",
-                    "2",
-                    "--uniform-stage-ms",
-                    "1,2",
-                    "--json")
+            json("simulate --pp 4 --microbatches 8 --schedule interleaved --virtual-stages 2 --uniform-stage-ms 1,2 --json"
+                    .split(" "))
                 .get("iterationTimeMs")
                 .asDouble())
         .isEqualTo(28.5);
     assertThat(
-            json(
-                    "simulate",
-                    "--pp",
-                    "4",
-                    "--microbatches",
-                    "8",
-                    "--schedule",
-                    "zb-h1",
-                    "--uniform-stage-ms",
-                    "1,1,1",
-                    "--json")
+            json("simulate --pp 4 --microbatches 8 --schedule zb-h1 --uniform-stage-ms 1,1,1 --json"
+                    .split(" "))
                 .get("iterationTimeMs")
                 .asDouble())
         .isEqualTo(27.0);
@@ -282,28 +233,12 @@ class SimulateCommandTest {
   void reportsInFlightMicroBatchesPerDevice() throws Exception {
     JsonNode oneFOneB =
         json(
-            "simulate",
-            "--pp",
-            "4",
-            "--microbatches",
-            "8",
-            "--schedule",
-            "1f1b",
-            "--uniform-stage-ms",
-            "1,2",
-            "--json");
+            "simulate --pp 4 --microbatches 8 --schedule 1f1b --uniform-stage-ms 1,2 --json"
+                .split(" "));
     JsonNode gpipe =
         json(
-            "simulate",
-            "--pp",
-            "4",
-            "--microbatches",
-            "8",
-            "--schedule",
-            "gpipe",
-            "--uniform-stage-ms",
-            "1,2",
-            "--json");
+            "simulate --pp 4 --microbatches 8 --schedule gpipe --uniform-stage-ms 1,2 --json"
+                .split(" "));
 
     for (int r = 0; r < 4; r++) {
       assertThat(oneFOneB.get("devices").get(r).get("peakInFlightMicroBatches").asInt())

@@ -34,4 +34,14 @@ public record DeviceEfficiency(
       throw new BadInputException("efficiency." + field + " must be in (0, 1], got " + value);
     }
   }
+
+  /** The same efficiencies, said to come from {@code newSource} (a sibling device's fit). */
+  public DeviceEfficiency withSource(String newSource) {
+    return new DeviceEfficiency(
+        peakGemmEfficiency,
+        hbmEfficiency,
+        flashForwardEfficiency,
+        flashBackwardEfficiency,
+        newSource);
+  }
 }

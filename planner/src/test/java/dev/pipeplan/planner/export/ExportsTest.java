@@ -59,32 +59,23 @@ class ExportsTest {
     }
   }
 
+  /** {@code base} with its attention kernel set, its other memory modes kept. */
+  private static Plan withAttention(Plan base, Attention attention) {
+    TrainingSpec t = base.training();
+    return PlanFixtures.withTraining(
+        base,
+        t.withMemoryModes(t.recompute(), attention, t.optimizerSharding(), t.sequenceParallel()));
+  }
+
   @Test
   void megatronRunsTheAttentionKernelThePlanPriced() {
     Plan base = PlanFixtures.twoStagePlan();
     // --use-flash-attn is read nowhere in Megatron-Core: the backend decides
-    Plan flash =
-        PlanFixtures.withTraining(
-            base,
-            base.training()
-                .withMemoryModes(
-                    base.training().recompute(),
-                    Attention.FLASH,
-                    base.training().optimizerSharding(),
-                    base.training().sequenceParallel()));
-    Plan eager =
-        PlanFixtures.withTraining(
-            base,
-            base.training()
-                .withMemoryModes(
-                    base.training().recompute(),
-                    Attention.EAGER,
-                    base.training().optimizerSharding(),
-                    base.training().sequenceParallel()));
-    assertThat(Exports.megatron(flash))
+    assertThat(Exports.megatron(withAttention(base, Attention.FLASH)))
         .contains("  --attention-backend auto\n")
         .doesNotContain("--use-flash-attn");
-    assertThat(Exports.megatron(eager)).contains("  --attention-backend unfused\n");
+    assertThat(Exports.megatron(withAttention(base, Attention.EAGER)))
+        .contains("  --attention-backend unfused\n");
   }
 
   @Test

@@ -144,13 +144,7 @@ class PlanReportTest {
   @Test
   void writesAReportWithTheComparisonOfAMatchingRun() throws Exception {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted =
-        PlanReport.content(
-                plan,
-                "",
-                PlanPrediction.predictedTimeline(plan, Optional.empty()),
-                Optional.empty())
-            .predicted();
+    Timeline predicted = predictedContent(plan).predicted();
     MeasuredRun run = run(plan, predicted, "1f1b");
     ReportContent content =
         PlanReport.content(
@@ -169,13 +163,7 @@ class PlanReportTest {
   @Test
   void aBusyRunCarriesItsWarningIntoTheReport() throws Exception {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted =
-        PlanReport.content(
-                plan,
-                "",
-                PlanPrediction.predictedTimeline(plan, Optional.empty()),
-                Optional.empty())
-            .predicted();
+    Timeline predicted = predictedContent(plan).predicted();
     MeasuredRun r = run(plan, predicted, "1f1b");
     List<dev.pipeplan.simulator.compare.RunNoise.WorkerTime> workers = new java.util.ArrayList<>();
     for (int d = 0; d < 4; d++) {
@@ -218,13 +206,7 @@ class PlanReportTest {
   @Test
   void rejectsARunOfAnotherSchedule() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted =
-        PlanReport.content(
-                plan,
-                "",
-                PlanPrediction.predictedTimeline(plan, Optional.empty()),
-                Optional.empty())
-            .predicted();
+    Timeline predicted = predictedContent(plan).predicted();
     assertThatThrownBy(
             () ->
                 PlanReport.content(plan, "", predicted, Optional.of(run(plan, predicted, "gpipe"))))
@@ -236,13 +218,7 @@ class PlanReportTest {
   @Test
   void rejectsARunAtAnotherSequenceLength() {
     Plan plan = ReportPlans.fourStageOneFOneB();
-    Timeline predicted =
-        PlanReport.content(
-                plan,
-                "",
-                PlanPrediction.predictedTimeline(plan, Optional.empty()),
-                Optional.empty())
-            .predicted();
+    Timeline predicted = predictedContent(plan).predicted();
     MeasuredRun run = run(plan, predicted, "1f1b");
     assertThatCode(() -> PlanReport.checkRunMatches(plan, run)).doesNotThrowAnyException();
     assertThatCode(() -> PlanReport.checkRunMatches(plan, run.withSequenceLength(128)))

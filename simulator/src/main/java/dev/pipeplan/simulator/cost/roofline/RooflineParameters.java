@@ -126,11 +126,7 @@ public record RooflineParameters(
                   // the prior instead (0.75 of peak against 0.52) an H200 planned 28% faster than
                   // an H100 on Llama-3-8B, beyond what its memory could give.
                   "h200",
-                  new DeviceEfficiency(
-                      H100_FITTED.peakGemmEfficiency(),
-                      H100_FITTED.hbmEfficiency(),
-                      H100_FITTED.flashForwardEfficiency(),
-                      H100_FITTED.flashBackwardEfficiency(),
+                  H100_FITTED.withSource(
                       "the h100-sxm fit (the H200 is the same GH100 compute with HBM3e; no published"
                           + " H200 run fitted): "
                           + H100_FITTED.source()),
@@ -139,11 +135,7 @@ public record RooflineParameters(
                   // The same GA100 die: with its prior (HBM at 0.88 of 1.56 TB/s) the 40 GB part
                   // moved bytes faster than the fitted 80 GB one (0.61 of 2.04 TB/s).
                   "a100-40gb",
-                  new DeviceEfficiency(
-                      A100_FITTED.peakGemmEfficiency(),
-                      A100_FITTED.hbmEfficiency(),
-                      A100_FITTED.flashForwardEfficiency(),
-                      A100_FITTED.flashBackwardEfficiency(),
+                  A100_FITTED.withSource(
                       "the a100-80gb fit (the same GA100 compute with HBM2; no published 40 GB"
                           + " run fitted): "
                           + A100_FITTED.source()))));
