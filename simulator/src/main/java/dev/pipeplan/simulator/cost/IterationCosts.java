@@ -4,6 +4,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
@@ -129,11 +130,15 @@ public final class IterationCosts {
           stageCosts.get(s).backwardInputNanos() + stageCosts.get(s).backwardWeightNanos();
       layers[d] += partition.layerCounts().get(s);
     }
-    long bucket = DataParallelOverlap.bucketParameters(dp);
+    long[] embedding = embeddingParametersPerDevice(partition, stageToDevice);
     // Without overlap nothing hides the traffic: no backward or forward window.
     boolean after = training.gradientSyncAfterBackward();
     long worst = 0;
     for (int d = 0; d < pipelineDevices(); d++) {
+      // The engines bucket the gradients in reverse parameter order, so the embedding table, the
+      // model's first parameter, is in the bucket reduced last, after the backward, and gathered
+      // first, before the forward: that bucket holds at least the whole table.
+      long bucket = Math.max(DataParallelOverlap.bucketParameters(dp), embedding[d]);
       long exposed;
       if (training.optimizerSharding().shardsParameters()) {
         exposed =
@@ -381,6 +386,23 @@ public final class IterationCosts {
   }
 
   /** Parameters on one tensor rank of each pipeline device. */
+  /** Each pipeline device's embedding parameters (token and position tables), one tensor rank. */
+  private long[] embeddingParametersPerDevice(Partition partition, List<Integer> stageToDevice) {
+    long[] params = new long[pipelineDevices()];
+    int first = 0;
+    for (int s = 0; s < partition.stageCount(); s++) {
+      int end = first + partition.layerCounts().get(s);
+      for (int i = first; i < end; i++) {
+        if (model.layer(i).kind() == LayerKind.EMBEDDING) {
+          params[stageToDevice.get(s)] +=
+              (model.layer(i).parameterCount() + tensorParallel - 1) / tensorParallel;
+        }
+      }
+      first = end;
+    }
+    return params;
+  }
+
   private long[] parametersPerDevice(Partition partition, List<Integer> stageToDevice) {
     long[] params = new long[pipelineDevices()];
     int first = 0;

@@ -228,6 +228,37 @@ class IterationCostsTest {
   }
 
   @Test
+  void anEmbeddingTableLargerThanABucketIsReducedWholeAfterTheBackward() {
+    // The engines bucket in reverse parameter order, so the table (the first parameter) is in the
+    // last bucket; 80M of table is twice Megatron's 40M bucket and the backward hides none of it.
+    LayerSpec table =
+        new LayerSpec(
+            "embedding",
+            LayerKind.EMBEDDING,
+            LayerShape.unknown(LayerKind.EMBEDDING),
+            1e9,
+            1e9,
+            1e9,
+            80_000_000,
+            1,
+            1,
+            null);
+    ModelSpec embedded =
+        new ModelSpec("embedded", List.of(table, model(0, 80_000_000).layer(1)), DType.FP16, 0);
+    List<List<Integer>> replicas = List.of(List.of(0, 1), List.of(2, 3));
+    long allReduce = IterationCosts.ringAllReduceNanos(320_000_000, 2, CLUSTER.intraNodeLink());
+    long hidden = Long.MAX_VALUE / 4;
+
+    assertThat(costs(embedded, replicas, 0).dataParallelSyncNanos(TWO, LOOPED, backward(hidden), 1))
+        .isEqualTo(allReduce);
+    // The same 80M parameters in a layer that is not a table: only the last 40M bucket shows.
+    assertThat(
+            costs(model(80_000_000, 80_000_000), replicas, 0)
+                .dataParallelSyncNanos(TWO, LOOPED, backward(hidden), 1))
+        .isEqualTo(allReduce / 2);
+  }
+
+  @Test
   void optimizerStepStreamsWeightsGradientsAndStateOnce() {
     IterationCosts one = costs(model(1000, 2000), List.of(List.of(0), List.of(1)), 0);
     double bandwidth = 1e12 * RooflineParameters.of(DEVICE).hbmEfficiency();

@@ -28,7 +28,8 @@ public final class DataParallelOverlap {
    * @param windowNanos the backward compute it can run under (the last micro-batch's I and W on the
    *     device)
    * @param gradientParameters the parameters whose gradients are reduced
-   * @param bucketParameters parameters per bucket
+   * @param bucketParameters the parameters of the bucket the backward fills last (and the forward
+   *     gathers first)
    */
   public static long exposedNanos(
       long allReduceNanos, long windowNanos, long gradientParameters, long bucketParameters) {
