@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * less {@value #RESERVED_GIB} GiB for the CUDA context, communication buffers and allocator
  * fragmentation. SM counts are the datasheets' (NVIDIA Tesla V100 whitepaper: 80; A100 Tensor Core
  * GPU Architecture whitepaper: 108; H100 Tensor Core GPU Architecture whitepaper, SXM5: 132; H200
- * SXM is an H100 die with more HBM: 132). {@code docs/design.md} ("Models") lists the sources.
+ * SXM is an H100 die with more HBM: 132; B200: 148, two dies of 74, as Chips and Cheese, "Nvidia's
+ * B200", 2025, reports). {@code docs/design.md} ("Models") lists the sources.
  */
 public final class Clusters {
   /** Sustained fraction of datasheet peak FLOP/s assumed for every GPU preset. */
@@ -66,6 +67,7 @@ public final class Clusters {
   private static final LinkSpec NVLINK2 = link("nvlink2", 50 * GB, 5);
   private static final LinkSpec NVLINK3 = link("nvlink3", 300 * GB, 5);
   private static final LinkSpec NVLINK4 = link("nvlink4", 450 * GB, 5);
+  private static final LinkSpec NVLINK5 = link("nvlink5", 900 * GB, 5);
   private static final LinkSpec PCIE4 = link("pcie4", 32 * GB, 10);
   private static final LinkSpec IB_EDR = link("ib-edr", 12.5 * GB, 10);
   private static final LinkSpec IB_HDR = link("ib-hdr", 25 * GB, 10);
@@ -76,7 +78,7 @@ public final class Clusters {
   private static final LinkSpec MEMORY = new LinkSpec("memory", 10 * GB, 0);
 
   private static final List<LinkSpec> LINKS =
-      List.of(NVLINK2, NVLINK3, NVLINK4, PCIE4, IB_EDR, IB_HDR, IB_NDR, ROCE_400, MEMORY);
+      List.of(NVLINK2, NVLINK3, NVLINK4, NVLINK5, PCIE4, IB_EDR, IB_HDR, IB_NDR, ROCE_400, MEMORY);
 
   private static final List<DevicePreset> DEVICES =
       List.of(
@@ -153,6 +155,22 @@ public final class Clusters {
               IB_NDR,
               132,
               "NVIDIA H200 SXM 141GB: H100 compute with 141 GB HBM3e at 4.8 TB/s"),
+          gpu(
+              "b200",
+              List.of("b200-sxm", "b200-180gb"),
+              75,
+              1125,
+              2250,
+              2250,
+              4500,
+              180,
+              8000,
+              NVLINK5,
+              IB_NDR,
+              148,
+              "NVIDIA B200 (DGX B200, 1000 W): 2250 TFLOP/s dense bf16, 4500 fp8, 180 GB HBM3e at 8 TB/s"
+                  + " (the DGX B200 datasheet's 1,440 GB and 64 TB/s over eight GPUs); NVLink5 via NVSwitch"
+                  + " 900 GB/s per direction; ConnectX-7 400 Gb/s per GPU"),
           new DevicePreset(
               cpuDevice(1),
               List.of("local"),
@@ -187,6 +205,7 @@ public final class Clusters {
           ClusterPreset.of("dgx-a100", "a100-80gb:1x8", "dgx-a100-80gb"),
           ClusterPreset.of("dgx-h100", "h100-sxm:1x8"),
           ClusterPreset.of("dgx-h200", "h200:1x8"),
+          ClusterPreset.of("dgx-b200", "b200:1x8"),
           ClusterPreset.of("h100-superpod", "h100-sxm:32x8"),
           ClusterPreset.of("cpu-2", "cpu:1x2"),
           ClusterPreset.of("cpu-4", "cpu:1x4"));
@@ -253,7 +272,7 @@ public final class Clusters {
   }
 
   /**
-   * A device preset: v100, a100-40gb, a100-80gb (a100), h100-sxm (h100), h200, cpu.
+   * A device preset: v100, a100-40gb, a100-80gb (a100), h100-sxm (h100), h200, b200, cpu.
    *
    * @throws BadInputException for an unknown name, suggesting the closest
    */

@@ -88,6 +88,15 @@ class ClustersTest {
     }
     assertThat(Clusters.load("dgx-a100").device(0).name()).isEqualTo("a100-80gb");
     assertThat(Clusters.load("h200").deviceCount()).isEqualTo(8);
+    ClusterSpec b200 = Clusters.load("dgx-b200");
+    assertThat(b200.deviceCount()).isEqualTo(8);
+    assertThat(b200.device(0).name()).isEqualTo("b200");
+    // 2250 TFLOP/s dense bf16 (2.27 times the H100's), 180 GB, NVLink5 twice NVLink4
+    assertThat(b200.device(0).flopsPerSecond(DType.BF16))
+        .isCloseTo(2250e12 * Clusters.SUSTAINED_FRACTION, within(1e6));
+    assertThat(b200.device(0).memoryBytes()).isEqualTo(178L << 30);
+    assertThat(b200.intraNodeLink().bandwidthBytesPerSecond())
+        .isEqualTo(2 * Clusters.load("dgx-h100").intraNodeLink().bandwidthBytesPerSecond());
   }
 
   @Test

@@ -130,6 +130,14 @@ public record RooflineParameters(
                       "the h100-sxm fit (the H200 is the same GH100 compute with HBM3e; no published"
                           + " H200 run fitted): "
                           + H100_FITTED.source()),
+                  // A new architecture, but no published B200 run to fit: the H100's fit keeps the
+                  // two comparable (with the prior a B200 would plan 3.2 times an H100's GEMM rate,
+                  // where MLPerf Training 4.1 measured about 2.2 times per GPU on GPT-3).
+                  "b200",
+                  H100_FITTED.withSource(
+                      "the h100-sxm fit, assumed (no published B200 run fitted yet; calibrate on"
+                          + " your own runs): "
+                          + H100_FITTED.source()),
                   "a100-80gb",
                   A100_FITTED,
                   // The same GA100 die: with its prior (HBM at 0.88 of 1.56 TB/s) the 40 GB part
@@ -187,6 +195,13 @@ public record RooflineParameters(
               0.70,
               0.50,
               "H200: the H100's compute (as h100-sxm), HBM3e at 4.8 TB/s at the same fraction"),
+          gpu(
+              "b200",
+              0.75,
+              0.90,
+              0.70,
+              0.50,
+              "B200: no published microbenchmark set adopted yet; the H100's prior (as h100-sxm)"),
           new RooflineParameters(
               "cpu",
               Clusters.SUSTAINED_FRACTION,

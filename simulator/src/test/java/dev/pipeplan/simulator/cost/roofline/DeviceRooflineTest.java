@@ -47,6 +47,13 @@ class DeviceRooflineTest {
     assertThat(h200.memoryBandwidthBytesPerSecond())
         .isGreaterThan(1.4 * h100.memoryBandwidthBytesPerSecond());
     assertThat(h200.parameters().source()).contains("h100-sxm fit");
+    // a B200 has no published run fitted: it keeps the H100's fitted efficiencies, so that the
+    // two compare by their datasheets, and spreads tiles over its 148 SMs
+    DeviceRoofline b200 = DeviceRoofline.of(Clusters.device("b200"), DType.BF16);
+    assertThat(b200.parameters().peakGemmEfficiency())
+        .isEqualTo(h100.parameters().peakGemmEfficiency());
+    assertThat(b200.parameters().smCount()).isEqualTo(148);
+    assertThat(b200.parameters().source()).contains("h100-sxm fit, assumed");
     // likewise the A100 40 GB, whose prior moved bytes faster than the fitted 80 GB part
     DeviceRoofline a40 = DeviceRoofline.of(Clusters.device("a100-40gb"), DType.BF16);
     DeviceRoofline a80 = DeviceRoofline.of(Clusters.device("a100-80gb"), DType.BF16);
