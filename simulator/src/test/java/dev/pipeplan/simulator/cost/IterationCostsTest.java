@@ -45,30 +45,16 @@ class IterationCostsTest {
     return new ModelSpec(
         "two",
         List.of(
-            new LayerSpec(
-                "a",
-                LayerKind.LINEAR,
-                LayerShape.unknown(LayerKind.LINEAR),
-                1e9,
-                1e9,
-                1e9,
-                firstParameters,
-                1,
-                1,
-                null),
-            new LayerSpec(
-                "b",
-                LayerKind.LINEAR,
-                LayerShape.unknown(LayerKind.LINEAR),
-                1e9,
-                1e9,
-                1e9,
-                secondParameters,
-                1,
-                1,
-                null)),
+            layer("a", LayerKind.LINEAR, firstParameters),
+            layer("b", LayerKind.LINEAR, secondParameters)),
         DType.FP16,
         0);
+  }
+
+  /** A layer of a GFLOP each way and its parameters. */
+  private static LayerSpec layer(String name, LayerKind kind, long parameters) {
+    return new LayerSpec(
+        name, kind, LayerShape.unknown(kind), 1e9, 1e9, 1e9, parameters, 1, 1, null);
   }
 
   private static List<StageCost> backward(long nanos) {
@@ -231,20 +217,14 @@ class IterationCostsTest {
   void anEmbeddingTableLargerThanABucketIsReducedWholeAfterTheBackward() {
     // The engines bucket in reverse parameter order, so the table (the first parameter) is in the
     // last bucket; 80M of table is twice Megatron's 40M bucket and the backward hides none of it.
-    LayerSpec table =
-        new LayerSpec(
-            "embedding",
-            LayerKind.EMBEDDING,
-            LayerShape.unknown(LayerKind.EMBEDDING),
-            1e9,
-            1e9,
-            1e9,
-            80_000_000,
-            1,
-            1,
-            null);
     ModelSpec embedded =
-        new ModelSpec("embedded", List.of(table, model(0, 80_000_000).layer(1)), DType.FP16, 0);
+        new ModelSpec(
+            "embedded",
+            List.of(
+                layer("embedding", LayerKind.EMBEDDING, 80_000_000),
+                layer("b", LayerKind.LINEAR, 80_000_000)),
+            DType.FP16,
+            0);
     List<List<Integer>> replicas = List.of(List.of(0, 1), List.of(2, 3));
     long allReduce = IterationCosts.ringAllReduceNanos(320_000_000, 2, CLUSTER.intraNodeLink());
     long hidden = Long.MAX_VALUE / 4;
