@@ -15,6 +15,7 @@ import dev.pipeplan.planner.partition.ChunkPartitioner;
 import dev.pipeplan.planner.partition.MinMaxPartitioner;
 import dev.pipeplan.planner.partition.PartitionMoves;
 import dev.pipeplan.planner.partition.PartitionProblem;
+import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.engine.CompiledSchedule;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -1192,8 +1193,18 @@ public final class Planner {
       }
     }
     // 0: no closest candidate, so its data-parallel degree is unknown
+    long fixedBytes = best == null ? 0 : fixedBytes(evaluator, best);
+    long closestLimit =
+        best == null
+            ? Long.MAX_VALUE
+            : evaluator.memoryLimit(best.candidate().parallelism(), best.overMemoryDevice());
+    boolean activationsCannotHelp = fixedBytes >= closestLimit;
     String hints =
-        memoryHints(evaluator, options, best == null ? 0 : best.candidate().parallelism().dp());
+        memoryHints(
+            evaluator,
+            options,
+            best == null ? 0 : best.candidate().parallelism().dp(),
+            activationsCannotHelp);
     if (best == null) {
       return new BadInputException(
           "no plan fits in memory: all "
@@ -1221,9 +1232,53 @@ public final class Planner {
             + amount(peak - limit)
             + " over its limit of "
             + amount(limit)
+            + (activationsCannotHelp
+                ? "; its weights, gradients and optimizer state alone take "
+                    + amount(fixedBytes)
+                    + " there, so fewer activations cannot make it fit (one replica's take "
+                    + amount(replicaFixedBytes(best))
+                    + ": at least "
+                    + ceilDiv(replicaFixedBytes(best), limit)
+                    + " devices of "
+                    + amount(limit)
+                    + ", unless --zero shards them over data parallelism)"
+                : "")
             + ". Maybe use "
             + hints
             + ".");
+  }
+
+  /** The weights, gradients and optimizer state of all stages, over every tensor rank. */
+  private static long replicaFixedBytes(Evaluation e) {
+    long bytes = 0;
+    for (StageCost cost : e.stageCosts()) {
+      bytes = Math.addExact(bytes, cost.staticBytes());
+    }
+    return Math.multiplyExact(bytes, (long) e.candidate().parallelism().tp());
+  }
+
+  private static long ceilDiv(long value, long divisor) {
+    return (value + divisor - 1) / divisor;
+  }
+
+  /**
+   * What the fullest device of an evaluation holds whatever its activations: the weights, gradients
+   * and optimizer state of its stages.
+   */
+  private static long fixedBytes(CandidateEvaluator evaluator, Evaluation e) {
+    // zb-auto and the V kinds re-order their actions by costs, but keep the unit-cost placement
+    List<Integer> stageToDevice =
+        evaluator
+            .schedule(e.candidate().scheduleRequest())
+            .map(compiled -> compiled.schedule().stageToDevice())
+            .orElse(List.of());
+    long bytes = 0;
+    for (int s = 0; s < stageToDevice.size() && s < e.stageCosts().size(); s++) {
+      if (stageToDevice.get(s) == e.overMemoryDevice()) {
+        bytes += e.stageCosts().get(s).staticBytes();
+      }
+    }
+    return bytes;
   }
 
   /**
@@ -1231,7 +1286,10 @@ public final class Planner {
    * a candidate with data parallelism ({@code dataParallel} 0 when unknown).
    */
   private static String memoryHints(
-      CandidateEvaluator evaluator, SearchOptions options, int dataParallel) {
+      CandidateEvaluator evaluator,
+      SearchOptions options,
+      int dataParallel,
+      boolean activationsCannotHelp) {
     List<String> hints = new ArrayList<>();
     hints.add("more devices");
     if (options.fixedPp().isPresent()) {
@@ -1240,20 +1298,23 @@ public final class Planner {
     if (options.fixedTp().isPresent()) {
       hints.add("a larger --tp than " + options.fixedTp().getAsInt() + " (or none, to search it)");
     }
-    if (options.fixedMicroBatchSize().orElse(0) > 1) {
-      hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize().orElse(0));
-    }
-    switch (evaluator.training().recompute()) {
-      case NONE -> hints.add(RECOMPUTE_HINT + " selective or full");
-      case SELECTIVE -> hints.add(RECOMPUTE_HINT + " full");
-      case FULL -> {}
+    if (!activationsCannotHelp) {
+      if (options.fixedMicroBatchSize().orElse(0) > 1) {
+        hints.add("a smaller --microbatch-size than " + options.fixedMicroBatchSize().orElse(0));
+      }
+      switch (evaluator.training().recompute()) {
+        case NONE -> hints.add(RECOMPUTE_HINT + " selective or full");
+        case SELECTIVE -> hints.add(RECOMPUTE_HINT + " full");
+        case FULL -> {}
+      }
     }
     if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO3) {
       hints.add(
           "a higher --zero stage (1 shards the optimizer, 2 also the gradients, 3 also the weights"
               + " over data parallelism)");
     }
-    if (!options.kinds().isEmpty()
+    if (!activationsCannotHelp
+        && !options.kinds().isEmpty()
         && !options.kinds().contains(ScheduleKind.ZB_AUTO)
         && availableKinds().contains(ScheduleKind.ZB_AUTO)) {
       hints.add("--schedules with zb-auto (it fits its micro-batches in flight to the memory)");

@@ -105,46 +105,64 @@ class PlannerLimitsTest {
         Pattern.compile(
                 "no plan fits in memory: the closest candidate \\(.*\\) peaks at ([0-9.]+) GiB on"
                     + " pipeline device \\d+ \\(h100-sxm\\), ([0-9.]+) ([MG])iB over its limit of"
-                    + " ([0-9.]+) GiB\\. Maybe use (.*)\\.")
+                    + " ([0-9.]+) GiB; its weights, gradients and optimizer state alone take"
+                    + " ([0-9.]+) GiB there, so fewer activations cannot make it fit \\(one"
+                    + " replica's take ([0-9.]+) GiB: at least (\\d+) devices of [0-9.]+ GiB,"
+                    + " unless --zero shards them over data parallelism\\)\\. Maybe use (.*)\\.")
             .matcher(thrown.getMessage());
     assertThat(m.matches()).as(thrown.getMessage()).isTrue();
     double peak = Double.parseDouble(m.group(1));
     double limit = Double.parseDouble(m.group(4));
-    assertThat(peak).isGreaterThan(limit);
+    double fixed = Double.parseDouble(m.group(5));
+    assertThat(peak).isGreaterThan(fixed).isGreaterThan(limit);
+    assertThat(fixed).isGreaterThan(limit);
     assertThat(Double.parseDouble(m.group(2))).isPositive();
-    // b was searched, not forced: a smaller micro-batch size is not something the user can change
-    assertThat(m.group(5))
-        .contains("more devices", "--recompute", "zb-auto")
-        .doesNotContain("--microbatch-size", "--memory-limit");
+    // a replica of Llama-2-70B holds about 69 billion parameters at 18 bytes each (fp32 main
+    // gradients), which no fewer than its GiB over 78 devices hold
+    double replica = Double.parseDouble(m.group(6));
+    assertThat(replica).isBetween(1000.0, 1200.0);
+    assertThat(Integer.parseInt(m.group(7))).isEqualTo((int) Math.ceil(replica / limit));
+    // fewer activations (recomputation, zb-auto's fewer micro-batches in flight) cannot help
+    assertThat(m.group(8))
+        .contains("more devices")
+        .doesNotContain("--recompute", "zb-auto", "--microbatch-size", "--memory-limit");
   }
 
   @Test
   void hintsOnlyAtWhatTheUserFixed() {
-    ModelSpec big = ModelLoader.load("gpt3-175b", 0);
-    TrainingSpec training = TrainingSpec.of(8, big.sequenceLength(), big.dtype());
+    // GPT-3 1.3B's weights, fp32 gradients and Adam state take 22 GiB: on a 38 GiB A100 it is the
+    // activations that do not fit, so the hints name what reduces them
+    ModelSpec gpt = ModelLoader.load("gpt3-1.3b", 0);
+    ClusterSpec one = Clusters.load("a100-40gb:1x1");
+    List<ScheduleKind> kinds = List.of(ScheduleKind.ONE_F_ONE_B);
     assertThatThrownBy(
             () ->
                 Planner.search(
-                    big,
-                    training,
-                    Clusters.load("h100:1x8"),
-                    SearchOptions.defaults()
-                        .withMicroBatchSize(2)
-                        .withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
+                    gpt,
+                    TrainingSpec.of(8, gpt.sequenceLength(), gpt.dtype()),
+                    one,
+                    SearchOptions.defaults().withMicroBatchSize(8).withKinds(kinds),
                     ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("a smaller --microbatch-size than 2");
+        .hasMessageContaining("a smaller --microbatch-size than 8")
+        .hasMessageContaining("--recompute")
+        .hasMessageContaining("--schedules with zb-auto")
+        .hasMessageNotContaining("alone take");
+    // b = 1 cannot get smaller; the limit the user set can grow
     assertThatThrownBy(
             () ->
                 Planner.search(
-                    big,
-                    training,
-                    Clusters.load("h100:1x8"),
+                    gpt,
+                    TrainingSpec.of(1, gpt.sequenceLength(), gpt.dtype()),
+                    one,
                     SearchOptions.defaults()
                         .withMicroBatchSize(1)
-                        .withKinds(List.of(ScheduleKind.ONE_F_ONE_B)),
+                        .withKinds(kinds)
+                        .withMemoryLimitBytes(24L << 30),
                     ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
-        .hasMessageNotContaining("--microbatch-size");
+        .hasMessageNotContaining("--microbatch-size")
+        .hasMessageContaining("--recompute")
+        .hasMessageContaining("a larger --memory-limit");
   }
 }
