@@ -82,7 +82,7 @@ class PlanCommandTest {
     assertThat(err.toString())
         .contains(
             "error: no plan fits in memory",
-            "over its limit of 70.0 GiB. Maybe",
+            "over its limit of 70.0 GiB; its weights, gradients and optimizer state alone take",
             "a larger --memory-limit");
   }
 

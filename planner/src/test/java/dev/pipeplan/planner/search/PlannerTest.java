@@ -216,7 +216,8 @@ class PlannerTest {
         .hasMessageMatching(
             "no plan fits in memory: the closest candidate \\(pp=\\d+ .*\\) peaks at [0-9.]+ GiB on"
                 + " pipeline device \\d+ \\(h100-sxm\\), [0-9.]+ [MG]iB over its limit of [0-9.]+"
-                + " GiB\\. Maybe .*");
+                + " GiB; its weights, gradients and optimizer state alone take [0-9.]+ GiB there, .*"
+                + " Maybe use more devices\\.");
   }
 
   @Test
