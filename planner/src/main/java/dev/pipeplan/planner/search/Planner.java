@@ -374,6 +374,9 @@ public final class Planner {
         " Maybe use a global batch that is a multiple of the data-parallel degree, or drop"
             + " --microbatches / --microbatch-size.";
     List<Integer> dps = new ArrayList<>();
+    int smallestDp = Integer.MAX_VALUE;
+    int smallestDpPp = 0;
+    int smallestDpTp = 0;
     boolean divisible = false;
     for (int tp : tps) {
       int rest = devices / tp;
@@ -384,6 +387,11 @@ public final class Planner {
           continue;
         }
         int dp = rest / pp;
+        if (dp < smallestDp) {
+          smallestDp = dp;
+          smallestDpPp = pp;
+          smallestDpTp = tp;
+        }
         if (global % dp != 0) {
           lastRejection =
               "global batch ("
@@ -483,6 +491,31 @@ public final class Planner {
     }
     if (out.isEmpty() && !divisible && !dps.isEmpty()) {
       throw microBatchSizeNotDividing(global, options.fixedMicroBatchSize().orElse(1), dps);
+    }
+    if (out.isEmpty() && dps.isEmpty() && smallestDp != Integer.MAX_VALUE) {
+      // every replica count these devices allow leaves part of the batch over
+      long below = (long) global / smallestDp * smallestDp;
+      long above = below + smallestDp;
+      throw new BadInputException(
+          "no candidate plan for "
+              + devices
+              + " devices, global batch "
+              + global
+              + ": every plan uses all the devices, and the fewest model replicas they allow is dp "
+              + smallestDp
+              + " (pp="
+              + smallestDpPp
+              + " tp="
+              + smallestDpTp
+              + (options.fixedPp().isPresent() || options.fixedTp().isPresent()
+                  ? ", as --pp/--tp fix"
+                  : "; pp is at most the model's " + wholeLayers + " layers")
+              + "), which does not divide "
+              + global
+              + ". Maybe use --global-batch "
+              + (below > 0 ? below + " or " : "")
+              + above
+              + ", or a cluster of fewer devices.");
     }
     if (out.isEmpty()) {
       StringBuilder why =

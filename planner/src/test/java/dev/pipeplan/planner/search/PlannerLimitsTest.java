@@ -85,6 +85,28 @@ class PlannerLimitsTest {
   }
 
   @Test
+  void aBatchThatNoReplicaCountDividesNamesTheFewestReplicasAndTheNearestBatches() {
+    // before: "global batch (7) is not a multiple of dp (2) for pp=16 tp=1. Maybe use a global
+    // batch that is a multiple of the data-parallel degree, or drop --microbatches /
+    // --microbatch-size", options this command line never gave
+    ModelSpec vgg = ModelLoader.load("vgg16", 0);
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    vgg,
+                    TrainingSpec.of(7, 0, vgg.dtype()),
+                    Clusters.load("h100:4x8"),
+                    SearchOptions.defaults(),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "no candidate plan for 32 devices, global batch 7: every plan uses all the devices,"
+                + " and the fewest model replicas they allow is dp 2 (pp=16 tp=1; pp is at most"
+                + " the model's 21 layers), which does not divide 7. Maybe use --global-batch 6 or"
+                + " 8, or a cluster of fewer devices.");
+  }
+
+  @Test
   void theClosestCandidateReportsItsSimulatedPeakAboveItsLimit() {
     // before: "needs 72.1 GiB on pipeline device 0, the limit is 78.0 GiB: -5.9 GiB over"
     // Llama-3-8B fits this search since flash attention and no dropout masks are priced (issue

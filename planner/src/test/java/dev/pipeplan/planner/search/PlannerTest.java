@@ -314,6 +314,8 @@ class PlannerTest {
                     SearchOptions.defaults().withPp(4).withTp(1),
                     ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("global batch (7) is not a multiple of dp (2)");
+        .hasMessageContaining(
+            "the fewest model replicas they allow is dp 2 (pp=4 tp=1, as --pp/--tp fix), which does"
+                + " not divide 7. Maybe use --global-batch 6 or 8");
   }
 }
