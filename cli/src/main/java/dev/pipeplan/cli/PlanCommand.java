@@ -9,6 +9,7 @@ import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.ProfileJson;
+import dev.pipeplan.planner.ModelFlops;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -364,6 +365,12 @@ final class PlanCommand implements Callable<Integer> {
           Throughput.samplesPerSecond(plan.predicted().throughputSamplesPerSecond()),
           peakSummary(result));
     }
+    out.println(
+        "Model FLOPs: "
+            + ModelFlops.of(
+                    m, globalBatch, c, plan.training().dtype(), plan.predicted().iterationNanos())
+                .describe(plan.training().dtype())
+            + " (3 x the forward's FLOPs over the global batch, recomputation not counted).");
     printPeaksPerDevice(out, result);
     Warnings.fewMicroBatches(
         err,
