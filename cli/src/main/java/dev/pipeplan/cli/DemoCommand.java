@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
       names = "--workers",
       paramLabel = "N",
       defaultValue = "0",
-      description = "Pipeline workers (default: one per core, at most 8).")
+      description = "Pipeline workers, 1 to 64 (default 0: one per core, at most 8).")
   int workers;
 
   @Option(

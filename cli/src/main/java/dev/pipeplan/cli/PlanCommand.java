@@ -137,7 +137,9 @@ final class PlanCommand implements Callable<Integer> {
       names = "--schedules",
       paramLabel = "k1,k2",
       split = ",",
-      description = "Schedule kinds to try (default: every kind available).")
+      description =
+          "Schedule kinds to try, of gpipe, 1f1b, interleaved, looped-bfs, zb-h1, zb-h2, zb-auto,"
+              + " zb-v, v-half, v-min, dualpipev (default: every kind).")
   List<String> schedules;
 
   @Option(

@@ -25,8 +25,9 @@ import picocli.CommandLine.Mixin;
     name = "run",
     mixinStandardHelpOptions = true,
     description =
-        "Run a plan on this machine's CPU (one worker thread per pipeline device), write the measured"
-            + " timelines and print measured against predicted.")
+        "Run a plan for real on this machine, on its CPU cores (one worker thread per pipeline"
+            + " device) or with --backend cuda on one NVIDIA GPU, write the measured timelines and print"
+            + " measured against predicted.")
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

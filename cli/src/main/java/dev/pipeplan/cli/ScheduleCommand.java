@@ -86,7 +86,7 @@ final class ScheduleCommand implements Callable<Integer> {
       names = "--format",
       paramLabel = "FORMAT",
       defaultValue = "text",
-      description = "text (a grid) or pytorch-csv.")
+      description = "text (a grid; the default) or pytorch-csv.")
   String format;
 
   @Option(

@@ -115,7 +115,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       paramLabel = "NAME|FILE",
-      description = "Zoo model name or model file.")
+      description =
+          "Zoo model name or model file, whose layers are costed (or --uniform-stage-ms, or --plan).")
   String model;
 
   @Option(
@@ -126,17 +127,24 @@ final class SimulateCommand implements Callable<Integer> {
               + " step post-validated when the plan says so); no other input needed.")
   Path planFile;
 
-  @Option(names = "--pp", paramLabel = "P", description = "Pipeline devices.")
+  @Option(
+      names = "--pp",
+      paramLabel = "P",
+      description = "Pipeline devices (required with --schedule).")
   int pp;
 
-  @Option(names = "--microbatches", paramLabel = "M", description = "Micro-batches per iteration.")
+  @Option(
+      names = "--microbatches",
+      paramLabel = "M",
+      description = "Micro-batches per iteration (required with --schedule).")
   int microbatches;
 
   @Option(
       names = "--schedule",
       paramLabel = "KIND|FILE.csv",
       description =
-          "Schedule kind (gpipe, 1f1b, interleaved, zb-h1, ...) or a PyTorch pipelining CSV file.")
+          "Schedule kind (gpipe, 1f1b, interleaved, looped-bfs, zb-h1, zb-h2, zb-auto, zb-v, v-half,"
+              + " v-min, dualpipev) or a PyTorch pipelining CSV file; required unless --plan.")
   String schedule;
 
   @Option(
@@ -183,7 +191,7 @@ final class SimulateCommand implements Callable<Integer> {
       names = "--microbatch-size",
       paramLabel = "B",
       defaultValue = "1",
-      description = "Samples per micro-batch.")
+      description = "Samples per micro-batch (default: ${DEFAULT-VALUE}).")
   int microBatchSize;
 
   @Option(
@@ -197,7 +205,7 @@ final class SimulateCommand implements Callable<Integer> {
       names = "--tp",
       paramLabel = "T",
       defaultValue = "1",
-      description = "Tensor-parallel degree per stage.")
+      description = "Tensor-parallel degree per stage (default: ${DEFAULT-VALUE}).")
   int tensorParallel;
 
   @Mixin MemoryOptions memoryOptions;

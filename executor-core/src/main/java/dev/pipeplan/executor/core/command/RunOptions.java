@@ -21,15 +21,16 @@ public final class RunOptions {
       paramLabel = "N",
       defaultValue = "5",
       description =
-          "Measured iterations, at least 5 on the CPU: the compared iteration is their median and the"
-              + " error's interval is bootstrapped over them (default: ${DEFAULT-VALUE}).")
+          "Measured iterations, at least 5 on the CPU and at most 1000: the compared iteration is"
+              + " their median and the error's interval is bootstrapped over them (default:"
+              + " ${DEFAULT-VALUE}).")
   int iterations;
 
   @Option(
       names = "--warmup",
       paramLabel = "K",
       defaultValue = "2",
-      description = "Iterations run first and not recorded (default: ${DEFAULT-VALUE}).")
+      description = "Iterations run first and not recorded, 0 to 1000 (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(
