@@ -7,6 +7,8 @@ import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.cluster.ClusterFile;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.cluster.DevicePreset;
 import dev.pipeplan.models.io.AtomicFiles;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -56,6 +59,9 @@ import picocli.CommandLine.Spec;
     },
     sortOptions = false)
 final class CalibrateCommand implements Callable<Integer> {
+  /** Devices per node of a calibrated preset device's cluster file: a DGX or HGX node's eight. */
+  private static final int PRESET_DEVICES_PER_NODE = 8;
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -178,10 +184,7 @@ final class CalibrateCommand implements Callable<Integer> {
     } else if (!devices.contains(chosen)) {
       // A preset alias ("h100") names the preset's device ("h100-sxm").
       chosen =
-          dev.pipeplan.models.cluster.Clusters.findDevice(chosen)
-              .map(p -> p.name())
-              .filter(devices::contains)
-              .orElse(chosen);
+          Clusters.findDevice(chosen).map(p -> p.name()).filter(devices::contains).orElse(chosen);
     }
     if (!devices.contains(chosen)) {
       throw new BadInputException(
@@ -214,16 +217,22 @@ final class CalibrateCommand implements Callable<Integer> {
       printHeldOut(out, fit, DeviceCalibration.leaveOneOutErrors(fit));
     }
     if (target != null) {
+      // A preset device keeps the preset's memory and links: the runs' clusters describe the nodes
+      // they ran on (BLOOM's Omni-Path, a power-capped part), not the device the fit is about.
+      // A device only the runs' cluster files define takes the first run's node.
       TrainingRun first = fit.rows().get(0).run();
-      DeviceSpec fitted = first.cluster().groups().get(0).device().withEfficiency(fit.fitted());
+      Optional<DevicePreset> preset = Clusters.findDevice(fit.device());
+      DeviceSpec base =
+          preset.map(DevicePreset::device).orElse(first.cluster().groups().get(0).device());
+      int perNode = preset.isPresent() ? PRESET_DEVICES_PER_NODE : first.cluster().devicesPerNode();
       ClusterSpec cluster =
           ClusterSpec.of(
               fit.device() + "-calibrated",
-              fitted,
+              base.withEfficiency(fit.fitted()),
               1,
-              first.cluster().devicesPerNode(),
-              first.cluster().intraNodeLink(),
-              first.cluster().interNodeLink());
+              perNode,
+              preset.map(DevicePreset::intraNodeLink).orElse(first.cluster().intraNodeLink()),
+              preset.map(DevicePreset::interNodeLink).orElse(first.cluster().interNodeLink()));
       AtomicFiles.writeString(output, Json.write(ClusterFile.toTree(cluster)));
       target.announceCreated(out);
       out.println(
@@ -232,8 +241,12 @@ final class CalibrateCommand implements Callable<Integer> {
               + "   (use it as --cluster "
               + output
               + ":NODESx"
-              + first.cluster().devicesPerNode()
-              + ")");
+              + perNode
+              + "; "
+              + (preset.isPresent()
+                  ? "the " + fit.device() + " preset's memory and links"
+                  : "the memory and links of run " + first.id() + "'s cluster")
+              + ", the fitted efficiencies)");
     }
     out.flush();
     return Main.EXIT_OK;

@@ -3,8 +3,10 @@ package dev.pipeplan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.Provenance;
+import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -12,6 +14,7 @@ import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
 import dev.pipeplan.simulator.compare.RunNoise;
+import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.ActionType;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
@@ -29,6 +32,38 @@ class CalibrateCommandTest {
 
   private int run(StringWriter out, StringWriter err, String... args) {
     return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  @Test
+  void aFittedPresetDeviceKeepsThePresetsMemoryAndLinks() throws Exception {
+    // The A100 runs' first cluster is BLOOM's Jean Zay (80 GiB, 4 x 100 Gb/s Omni-Path for 8
+    // GPUs); the fitted device file took its node, so a plan on it had neither the preset's
+    // usable 78 GiB nor its InfiniBand.
+    Path fitted = dir.resolve("a100-fitted.json");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        run(
+            out,
+            err,
+            "calibrate",
+            "--measurements",
+            Path.of("..", "scripts", "validation-runs.json").toString(),
+            "--device",
+            "a100-80gb",
+            "-o",
+            fitted.toString());
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains(":NODESx8; the a100-80gb preset's memory and links, the fitted efficiencies");
+    ClusterSpec cluster = Clusters.load(fitted + ":2x8");
+    ClusterSpec preset = Clusters.load("a100-80gb:2x8");
+    assertThat(cluster.device(0).memoryBytes()).isEqualTo(preset.device(0).memoryBytes());
+    assertThat(cluster.interNodeLink()).isEqualTo(preset.interNodeLink());
+    assertThat(cluster.intraNodeLink()).isEqualTo(preset.intraNodeLink());
+    assertThat(cluster.device(0).efficiency().peakGemmEfficiency())
+        .isCloseTo(
+            RooflineParameters.fitted().get("a100-80gb").peakGemmEfficiency(), within(0.0006));
   }
 
   @Test
