@@ -2,6 +2,7 @@ package dev.pipeplan.reports.html;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.planner.ModelFlops;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanSummary;
 import dev.pipeplan.planner.PredictedMetrics;
@@ -190,6 +191,17 @@ public final class PlanReport {
                     ? String.format(
                         Locale.ROOT, ", %.0f tokens/s", metrics.throughputTokensPerSecond())
                     : "")));
+    summary.add(
+        row(
+            "model FLOPs",
+            ModelFlops.of(
+                        plan.model(),
+                        plan.training().globalBatch(),
+                        plan.cluster(),
+                        plan.training().dtype(),
+                        metrics.iterationNanos())
+                    .describe(plan.training().dtype())
+                + " (3 × the forward's FLOPs over the global batch, recomputation not counted)"));
     summary.add(
         row(
             "peak memory",

@@ -11,6 +11,7 @@ import dev.pipeplan.models.SubLayers;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.zoo.Zoo;
+import dev.pipeplan.planner.ModelFlops;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
@@ -80,6 +81,23 @@ class PlanReportTest {
                         plan.training()
                             .describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp()))
                     .startsWith("attention "));
+  }
+
+  @Test
+  void statesTheModelFlopsAsPlanDoes() {
+    Plan plan = ReportPlans.fourStageOneFOneB();
+    String expected =
+        ModelFlops.of(
+                plan.model(),
+                plan.training().globalBatch(),
+                plan.cluster(),
+                plan.training().dtype(),
+                plan.predicted().iterationNanos())
+            .describe(plan.training().dtype());
+    assertThat(predictedContent(plan).summary())
+        .filteredOn(r -> r.label().equals("model FLOPs"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.value()).startsWith(expected + " (3 × the forward's FLOPs"));
   }
 
   @Test
