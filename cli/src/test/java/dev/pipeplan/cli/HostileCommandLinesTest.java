@@ -549,7 +549,7 @@ class HostileCommandLinesTest {
     c.add(
         of(
             "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --memory-limit 1B",
-            "over its limit of 1 B."));
+            "over its limit of 1 B;"));
     c.add(
         of(
             "plan --model gpt2-xl --cluster h100:99999999x99999999 --global-batch 64",
