@@ -85,9 +85,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--seq",
       paramLabel = "S",
-      defaultValue = "0",
       description = "Sequence length (default: the model's own).")
-  int seq;
+  Integer seq;
 
   @Option(
       names = "--global-batch",
@@ -228,10 +227,7 @@ final class DemoCommand implements Callable<Integer> {
               + largestDivisorAtMost(globalBatch, microBatches)
               + ".");
     }
-    if (seq < 0) {
-      throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq);
-    }
-    WorkLimits.checkSequenceLength(seq);
+    WorkLimits.sequenceLengthOption(seq);
     CalibrateCommand.parseBasis("--calibration-time", calibrationTime);
   }
 
@@ -259,7 +255,7 @@ final class DemoCommand implements Callable<Integer> {
   /** The demo's steps, writing into {@code dir} (the staging folder) and naming what it wrote. */
   private int demo(PrintWriter out, Path dir, List<String> written) {
     int p = workers > 0 ? workers : Math.max(1, Math.min(8, CpuBackend.cores()));
-    ModelSpec m = ModelLoader.load(model, seq);
+    ModelSpec m = ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq));
     int seqLen = m.sequenceLength();
     boolean accuracy = accuracyKinds != null && !accuracyKinds.isEmpty();
     List<ScheduleKind> kinds = new ArrayList<>();

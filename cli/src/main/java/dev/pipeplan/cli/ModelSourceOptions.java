@@ -1,6 +1,7 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,9 +12,13 @@ final class ModelSourceOptions {
   @Option(
       names = "--seq",
       paramLabel = "S",
-      defaultValue = "0",
       description = "Sequence length (default: the model's own).")
-  int seq;
+  Integer seq;
+
+  /** The sequence length to read the model at, 0 for the model's own (--seq left out). */
+  int seq() {
+    return WorkLimits.sequenceLengthOption(seq);
+  }
 
   @Option(
       names = "--batch-size",

@@ -92,7 +92,7 @@ final class ModelsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      ModelSpec m = ModelLoader.load(model, sourceOptions.seq, sourceOptions.batchSize());
+      ModelSpec m = ModelLoader.load(model, sourceOptions.seq(), sourceOptions.batchSize());
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.print(Json.write(withTotals(m)));
@@ -132,7 +132,7 @@ final class ModelsCommand implements Runnable {
     public Integer call() {
       OutputTarget target =
           OutputTarget.file("-o", output, "model.json").notModelInput("MODEL", source);
-      ModelSpec m = ModelLoader.load(source, sourceOptions.seq, sourceOptions.batchSize());
+      ModelSpec m = ModelLoader.load(source, sourceOptions.seq(), sourceOptions.batchSize());
       ModelLoader.write(m, output);
       PrintWriter out = spec.commandLine().getOut();
       target.announceCreated(out);

@@ -100,9 +100,8 @@ final class PlanCommand implements Callable<Integer> {
   @Option(
       names = "--seq",
       paramLabel = "S",
-      defaultValue = "0",
       description = "Sequence length (default: the model's).")
-  int seq;
+  Integer seq;
 
   @Option(
       names = "--pp",
@@ -243,11 +242,8 @@ final class PlanCommand implements Callable<Integer> {
     requireSearchOrPositive("--microbatches", microbatches);
     requireSearchOrPositive("--microbatch-size", microBatchSize);
     requireSearchOrPositive("--virtual-stages", virtualStages);
-    if (seq < 0) {
-      throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
-    }
     WorkLimits.checkGlobalBatch(globalBatch);
-    WorkLimits.checkSequenceLength(seq);
+    WorkLimits.sequenceLengthOption(seq);
     WorkLimits.checkPipelineDevices(pp);
     WorkLimits.checkMicroBatches(microbatches);
     OutputTarget target =
@@ -257,7 +253,7 @@ final class PlanCommand implements Callable<Integer> {
                 .notInput("--profile", profile)
                 .notModelInput("--model", model)
                 .notClusterInput("--cluster", cluster);
-    ModelSpec m = ModelLoader.load(model, seq);
+    ModelSpec m = ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq));
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
         new TrainingSpec(

@@ -197,9 +197,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--seq",
       paramLabel = "S",
-      defaultValue = "0",
       description = "Sequence length (default: the model's).")
-  int seq;
+  Integer seq;
 
   @Option(
       names = "--tp",
@@ -298,11 +297,8 @@ final class SimulateCommand implements Callable<Integer> {
       throw new BadInputException(
           "--max-in-flight must be >= 0 (0: the kind's own limit), got " + maxInFlight + ".");
     }
-    if (seq < 0) {
-      throw new BadInputException("--seq must be > 0 (or 0 for the model's own), got " + seq + ".");
-    }
     WorkLimits.checkPipelineDevices(pp);
-    WorkLimits.checkSequenceLength(seq);
+    WorkLimits.sequenceLengthOption(seq);
     if ((long) pp * tensorParallel > WorkLimits.MAX_PIPELINE_DEVICES) {
       throw new BadInputException(
           "--pp x --tp ("
@@ -344,7 +340,7 @@ final class SimulateCommand implements Callable<Integer> {
             "simulate needs --model NAME|FILE (see 'pipeplan models list'), or --uniform-stage-ms F,B for fixed"
                 + " stage times");
       }
-      modelSpec = ModelLoader.load(model, seq);
+      modelSpec = ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq));
       Planner.requireTensorParallelSplits(modelSpec, tensorParallel);
       clusterSpec =
           Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));

@@ -447,6 +447,23 @@ class HostileCommandLinesTest {
             "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --microbatch-size -1",
             "--microbatch-size"));
     c.add(of("simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --seq -5", "-5"));
+    // a given 0 meant the model's own sequence length without a word
+    for (String command :
+        List.of(
+            "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --timeline @/t.json",
+            "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 -o @/p.json",
+            "models show gpt-tiny",
+            "models import gpt-tiny -o @/m.json",
+            "profile --model gpt-tiny -o @/p.json",
+            "demo -o @/demo-seq")) {
+      c.add(
+          of(
+              command + " --seq 0",
+              "--seq must be > 0, got 0",
+              "leave --seq out for the model's own sequence length"));
+    }
+    c.add(of("profile --model gpt-tiny --seq -1 -o @/p.json", "--seq must be > 0, got -1"));
+
     c.add(
         of(
             "simulate --model gpt2-xl --pp 4 --microbatches 8 --schedule 1f1b --seq 999999999",

@@ -302,6 +302,28 @@ public final class WorkLimits {
     }
   }
 
+  /**
+   * The sequence length a {@code --seq} option asks for: 0 (the model's own) when it was left out;
+   * a given value must be from 1 to {@link #MAX_SEQUENCE_LENGTH} (a given 0 used to mean the
+   * model's own length without a word, and a negative one was refused as "must be > 0 (or 0 ...)").
+   *
+   * @param given the option's value, null when it was not given
+   */
+  public static int sequenceLengthOption(Integer given) {
+    if (given == null) {
+      return 0;
+    }
+    if (given <= 0) {
+      throw new BadInputException(
+          "--seq must be > 0, got "
+              + given
+              + ". Maybe leave --seq out for the model's own sequence length ('pipeplan models"
+              + " show MODEL' prints it).");
+    }
+    checkSequenceLength(given);
+    return given;
+  }
+
   /** Refuses a sequence length past {@link #MAX_SEQUENCE_LENGTH}. */
   public static void checkSequenceLength(long tokens) {
     if (tokens > MAX_SEQUENCE_LENGTH) {

@@ -1,6 +1,7 @@
 package dev.pipeplan.executor.core.command;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -46,9 +47,8 @@ public final class ProfileOptions {
   @Option(
       names = "--seq",
       paramLabel = "S",
-      defaultValue = "0",
       description = "Sequence length (default: the model's own).")
-  int seq;
+  Integer seq;
 
   @Option(
       names = "--microbatch-sizes",
@@ -106,8 +106,9 @@ public final class ProfileOptions {
     return model;
   }
 
+  /** The sequence length to profile at, 0 for the model's own (--seq left out). */
   public int seq() {
-    return seq;
+    return WorkLimits.sequenceLengthOption(seq);
   }
 
   /** The sizes as given, in order, repeats included. */
