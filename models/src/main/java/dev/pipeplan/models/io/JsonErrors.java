@@ -74,6 +74,10 @@ public final class JsonErrors {
     if (nl >= 0) {
       m = m.substring(0, nl);
     }
+    String remedy = jacksonRemedy(m);
+    if (remedy != null) {
+      return remedy;
+    }
     if (m.startsWith("Cannot coerce ") && (m.contains(" to `int` ") || m.contains(" to `long` "))) {
       // a count given as text or with a fraction: say what is wanted, not Jackson's remedy
       int to = m.indexOf(" to `");
@@ -93,6 +97,37 @@ public final class JsonErrors {
       }
     }
     return m.strip();
+  }
+
+  private static final Pattern NON_NUMERIC = Pattern.compile("Non-standard token '([^']*)'.*");
+
+  /**
+   * Jackson's syntax errors that end in a parser setting to enable ("enable
+   * `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", "Feature 'ALLOW_COMMENTS' not enabled"),
+   * and its byte-order-mark error, which prints an invisible character: what the file has and what
+   * JSON wants instead; null for any other message.
+   */
+  private static String jacksonRemedy(String m) {
+    Matcher nonNumeric = NON_NUMERIC.matcher(m);
+    if (nonNumeric.matches()) {
+      return "'" + nonNumeric.group(1) + "' is not a number JSON allows; write a finite number";
+    }
+    if (m.contains("maybe a (non-standard) comment?")
+        || m.startsWith("Unexpected character ('#'")) {
+      return "JSON has no comments; delete the comment";
+    }
+    if (m.contains("does not allow numbers to have plus signs")) {
+      return "JSON numbers have no plus sign; delete the '+'";
+    }
+    if (m.startsWith("Unexpected character ('\ufeff'")) {
+      return "the file starts with a byte-order mark (U+FEFF), which JSON does not allow; save it"
+          + " as UTF-8 without a byte-order mark";
+    }
+    int enable = m.indexOf(": enable `");
+    if (enable >= 0) {
+      return m.substring(0, enable).strip();
+    }
+    return null;
   }
 
   private static final Pattern WRONG_TYPE =

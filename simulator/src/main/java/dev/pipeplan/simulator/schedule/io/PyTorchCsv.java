@@ -99,6 +99,10 @@ public final class PyTorchCsv {
   public static Schedule read(String csv, String name, boolean legacySpelling) {
     Objects.requireNonNull(csv, "csv");
     Spelling spelling = legacySpelling ? Spelling.LEGACY : Spelling.CURRENT;
+    // Spreadsheets save "CSV UTF-8" with a byte-order mark: it read as part of the first cell
+    if (csv.startsWith("\uFEFF")) {
+      csv = csv.substring(1);
+    }
     List<String> lines =
         new ArrayList<>(List.of(csv.replace("\r\n", "\n").replace('\r', '\n').split("\n", -1)));
     while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {

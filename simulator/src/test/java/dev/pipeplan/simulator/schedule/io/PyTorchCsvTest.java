@@ -42,6 +42,15 @@ class PyTorchCsvTest {
   }
 
   @Test
+  void spreadsheetsByteOrderMarkIsNotPartOfTheFirstCell() {
+    // was: "row 1 column 1: cell '\uFEFF0F0' is not <stage><TYPE><microbatch>"
+    String csv = resource("schedule1f1b-p4-m8.csv");
+    Schedule withMark = PyTorchCsv.read("\uFEFF" + csv.replace("\n", "\r\n"), "excel.csv", false);
+    assertThat(withMark.deviceActions())
+        .isEqualTo(PyTorchCsv.read(csv, "x.csv", false).deviceActions());
+  }
+
+  @Test
   void pytorchInterleavedImportsValidatesAndMatchesOurInterleavedWithGroupSizeP() {
     Schedule imported = readResource("interleaved1f1b-p4-m8-v2.csv", false);
     assertThat(ScheduleValidator.problems(imported)).isEmpty();
