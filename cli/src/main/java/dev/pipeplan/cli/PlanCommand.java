@@ -7,6 +7,7 @@ import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.io.DtypeOrigin;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.ModelFlops;
@@ -300,6 +301,8 @@ final class PlanCommand implements Callable<Integer> {
     }
     SearchResult result =
         Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
+    DtypeOrigin dtypeOrigin = DtypeOrigin.of(model);
+    Warnings.checkpointDtype(err, m, dtypeOrigin, c);
     Plan plan = PlanBuilder.fromSearch(result);
     if (output != null) {
       PlanJson.write(plan, output);
@@ -321,6 +324,12 @@ final class PlanCommand implements Callable<Integer> {
     out.println(
         "Memory: "
             + plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())
+            + ".");
+    out.println(
+        "Training dtype: "
+            + Warnings.trainingDtype(m, dtypeOrigin)
+            + ", optimizer "
+            + plan.training().optimizer().name()
             + ".");
     if (optimizerPostValidation) {
       out.println(postValidationAssumption(options));

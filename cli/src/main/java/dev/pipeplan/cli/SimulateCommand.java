@@ -11,6 +11,7 @@ import dev.pipeplan.models.Provenance;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.AtomicFiles;
+import dev.pipeplan.models.io.DtypeOrigin;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.OutputPaths;
@@ -214,6 +215,9 @@ final class SimulateCommand implements Callable<Integer> {
   /** The training a model run was priced with, for the summary; null without a model. */
   private TrainingSpec trainingUsed;
 
+  /** Where the --model's dtype, which the simulation trains in, comes from; null without one. */
+  private DtypeOrigin dtypeOrigin;
+
   @Option(
       names = "--profile",
       paramLabel = "FILE",
@@ -353,6 +357,7 @@ final class SimulateCommand implements Callable<Integer> {
               false);
       training = memoryOptions.apply(training, tensorParallel);
       trainingUsed = training;
+      dtypeOrigin = DtypeOrigin.of(model);
       modelSpec = partitionUnit.apply(modelSpec, training, clusterSpec, profile != null);
       if (partition == null && plan.stageCount() > modelSpec.layerCount()) {
         throw tooManyStages(plan, modelSpec);
@@ -421,6 +426,9 @@ final class SimulateCommand implements Callable<Integer> {
         microbatches,
         mostMicroBatches(plan),
         false);
+    if (dtypeOrigin != null) {
+      Warnings.checkpointDtype(spec.commandLine().getErr(), modelSpec, dtypeOrigin, clusterSpec);
+    }
     if (costAwareKind) {
       // zb-auto, v-half and v-min plan with the costs they will be simulated with, and for the
       // steady-state period when the optimizer step is post-validated.
@@ -469,6 +477,7 @@ final class SimulateCommand implements Callable<Integer> {
       spread.ifPresent(j -> out.println(jitterText(j, optimizerPostValidation)));
       if (trainingUsed != null) {
         out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
+        out.println("dtype: " + Warnings.trainingDtype(modelSpec, dtypeOrigin));
       }
       placementLine(clusterSpec).ifPresent(out::println);
       warnOverMemory(out, result.metrics(), clusterSpec);

@@ -1,8 +1,14 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
+import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.io.DtypeOrigin;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -13,6 +19,52 @@ import java.util.Optional;
 /** Warnings that several commands print to stderr: the input is valid but probably not meant. */
 final class Warnings {
   private Warnings() {}
+
+  /**
+   * The dtype a model trains in and why, for output: "fp32 (torch_dtype float32 in
+   * hf/config.json)". plan and simulate train in the model's dtype, which used to go unsaid.
+   */
+  static String trainingDtype(ModelSpec model, DtypeOrigin origin) {
+    return model.dtype().id() + " (" + origin.description() + ")";
+  }
+
+  /**
+   * Warns when a Hugging Face config's {@code torch_dtype} float32, the dtype its checkpoint was
+   * saved in, makes the plan train in fp32 on devices that compute faster in bf16 or fp16: most
+   * such models train in mixed precision, and an fp32 plan of them is several times slower without
+   * a word (a config with {@code "torch_dtype": "float32"} planned 8x slower on H100s than with
+   * bfloat16).
+   */
+  static void checkpointDtype(
+      PrintWriter err, ModelSpec model, DtypeOrigin origin, ClusterSpec cluster) {
+    if (!origin.checkpointDtype() || model.dtype() != DType.FP32) {
+      return;
+    }
+    for (DeviceGroup group : cluster.groups()) {
+      DeviceSpec device = group.device();
+      double fp32 = device.flopsPerSecond(DType.FP32);
+      for (DType half : List.of(DType.BF16, DType.FP16)) {
+        Double rate = device.sustainedFlopsPerSecond().get(half);
+        if (rate != null && rate > fp32) {
+          err.printf(
+              Locale.ROOT,
+              "warning: model '%s' trains in fp32 here, from %s: a Hugging Face torch_dtype is"
+                  + " the dtype the checkpoint was saved in, not always the one it trains in, and"
+                  + " %s computes fp32 at %.1f TFLOP/s against %.1f in %s. Maybe plan"
+                  + " mixed-precision training with \"torch_dtype\": \"%s\" in a copy of the"
+                  + " config.%n",
+              model.name(),
+              origin.description(),
+              device.name(),
+              fp32 / 1e12,
+              rate / 1e12,
+              half.id(),
+              half == DType.BF16 ? "bfloat16" : "float16");
+          return;
+        }
+      }
+    }
+  }
 
   /**
    * Warns when m < p: with fewer micro-batches than pipeline devices the pipeline never fills. For

@@ -47,6 +47,48 @@ class PlanCommandTest {
     assertThat(err.toString()).isEmpty();
   }
 
+  /**
+   * A config.json saved in fp32 (torch_dtype float32) was planned in fp32, 8x slower on H100s than
+   * its bf16 twin, without a word: the dtype and its origin are now printed, with a warning.
+   */
+  @Test
+  void saysWhichDtypeItTrainsInAndWarnsOfAnFp32Checkpoint() throws Exception {
+    Path hf = Files.createDirectories(dir.resolve("hf"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 2,"
+            + " \"n_positions\": 64, \"vocab_size\": 256, \"torch_dtype\": \"float32\"}");
+    String[] args = {
+      "plan", "--model", hf.toString(), "--cluster", "h100:1x2", "--global-batch", "8", "--quiet"
+    };
+
+    assertThat(run(args)).isZero();
+    assertThat(out.toString())
+        .contains(
+            "Training dtype: fp32 (torch_dtype float32 in "
+                + hf.resolve("config.json")
+                + "), optimizer adam-mixed.");
+    assertThat(err.toString())
+        .contains(
+            "warning: model 'hf' trains in fp32 here, from torch_dtype float32",
+            "h100-sxm computes fp32 at 46.9 TFLOP/s against 692.6 in bf16",
+            "\"torch_dtype\": \"bfloat16\"");
+
+    // on the CPU, which has no faster 16-bit rate, and for bfloat16, no warning
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    args[4] = "cpu:1x2";
+    assertThat(run(args)).isZero();
+    assertThat(err.toString()).doesNotContain("warning");
+    Files.writeString(
+        hf.resolve("config.json"),
+        Files.readString(hf.resolve("config.json")).replace("float32", "bfloat16"));
+    args[4] = "h100:1x2";
+    assertThat(run(args)).isZero();
+    assertThat(err.toString()).doesNotContain("warning");
+    assertThat(out.toString()).contains("Training dtype: bf16 (torch_dtype bfloat16 in ");
+  }
+
   @Test
   void fixedPpAndMicroBatchesKeepThem() {
     assertThat(

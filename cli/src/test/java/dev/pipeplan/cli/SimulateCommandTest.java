@@ -39,6 +39,36 @@ class SimulateCommandTest {
   }
 
   @Test
+  void saysWhichDtypeItTrainsInAndWhy() throws Exception {
+    assertThat(run("simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b".split(" ")))
+        .isZero();
+    assertThat(out.toString()).contains("dtype: fp32 (the zoo model's)");
+    assertThat(err.toString()).doesNotContain("warning");
+
+    Path hf = Files.createDirectories(dir.resolve("hf"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 2,"
+            + " \"n_positions\": 64, \"vocab_size\": 256, \"torch_dtype\": \"float32\"}");
+    assertThat(
+            run(
+                "simulate",
+                "--model",
+                hf.toString(),
+                "--pp",
+                "2",
+                "--microbatches",
+                "4",
+                "--schedule",
+                "1f1b"))
+        .isZero();
+    assertThat(out.toString())
+        .contains("dtype: fp32 (torch_dtype float32 in " + hf.resolve("config.json") + ")");
+    assertThat(err.toString())
+        .contains("warning: model 'hf' trains in fp32 here", "against 692.6 in bf16");
+  }
+
+  @Test
   void thePlansJsonNamesTheRunLikeTheModelsDoes() throws Exception {
     // formats.md, "Simulation metrics JSON": the run's keys, tensorParallel among them, with --plan
     // as with --model.
