@@ -124,7 +124,7 @@ final class ClustersCommand implements Runnable {
               + c.name()
               + ": "
               + c.deviceCount()
-              + " devices on "
+              + (c.deviceCount() == 1 ? " device on " : " devices on ")
               + c.nodeCount()
               + (c.nodeCount() == 1 ? " node" : " nodes"));
       out.println();

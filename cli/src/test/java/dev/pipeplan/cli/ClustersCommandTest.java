@@ -35,6 +35,13 @@ class ClustersCommandTest {
   }
 
   @Test
+  void showOneDeviceInTheSingular() {
+    // was "cluster h100:1x1: 1 devices on 1 node"
+    assertThat(run("clusters", "show", "h100:1x1")).isZero();
+    assertThat(out.toString()).startsWith("cluster h100:1x1: 1 device on 1 node\n");
+  }
+
+  @Test
   void showJsonReadsBackAsAClusterFile() throws Exception {
     assertThat(run("clusters", "show", "h100:2x8", "--json")).isZero();
     Path file = dir.resolve("c.json");

@@ -62,7 +62,7 @@ public record SearchStats(
   public String summary() {
     StringBuilder b = new StringBuilder();
     b.append(candidatesConsidered)
-        .append(" candidates: ")
+        .append(candidatesConsidered == 1 ? " candidate: " : " candidates: ")
         .append(candidatesSimulated)
         .append(" simulated");
     if (candidatesSimulatedOverMemory > 0) {

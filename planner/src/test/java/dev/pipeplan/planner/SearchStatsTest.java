@@ -45,5 +45,8 @@ class SearchStatsTest {
                 + " 489 over memory without a simulation, 123 that their schedule kind cannot run");
     assertThat(new SearchStats(10, 4, 3, 3).summary())
         .isEqualTo("10 candidates: 4 simulated, 3 pruned by the lower bound, 3 over memory");
+    // was "1 candidates: 1 simulated, ..."
+    assertThat(new SearchStats(1, 1, 0, 0).summary())
+        .isEqualTo("1 candidate: 1 simulated, 0 pruned by the lower bound, 0 over memory");
   }
 }
