@@ -505,6 +505,19 @@ class HostileCommandLinesTest {
     c.add(of("simulate --plan @/truncated.json", "is truncated (ends inside"));
     c.add(of("simulate --plan @/contradictory.json", "contradictory.json"));
     c.add(of("simulate --plan @/empty.json", "empty"));
+    // was "profile empty.json: No content to map due to end-of-input" and "run file empty.json must
+    // hold one JSON object"
+    c.add(
+        of(
+            "plan --model gpt-tiny --cluster cpu:1x2 --global-batch 8 --profile @/empty.json",
+            "error: profile ",
+            "empty.json is empty. Maybe run 'pipeplan profile' again."));
+    c.add(
+        of(
+            "report --plan @/plan.json --measured @/empty.json -o @/re",
+            "error: run file ",
+            "empty.json is empty"));
+
     c.add(
         of(
             "simulate --plan @/plan-trailing.json",

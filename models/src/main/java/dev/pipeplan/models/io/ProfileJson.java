@@ -32,6 +32,10 @@ public final class ProfileJson {
 
   /** Parses profile JSON; {@code source} names it in messages ("profile p.json"). */
   static Profile read(String json, String source) {
+    if (json.isBlank()) {
+      // Jackson said "No content to map due to end-of-input"
+      throw new BadInputException(source + " is empty. Maybe run 'pipeplan profile' again.");
+    }
     try {
       return Json.json().readValue(json, Profile.class);
     } catch (JsonProcessingException e) {

@@ -142,6 +142,9 @@ public final class RunJson {
 
   /** Parses run JSON; {@code source} ("run file r.json") starts every message. */
   private static MeasuredRun read(String json, String source) {
+    if (json.isBlank()) {
+      throw new BadInputException(source + " is empty. Maybe run 'pipeplan run' again.");
+    }
     JsonNode root;
     try {
       root = Json.json().readTree(json);
