@@ -71,6 +71,7 @@ public sealed interface LayerShape
                   take(left, "outBias"),
                   take(left, "mlpBias"),
                   take(left, "qkNorm"),
+                  take(left, "ropeTheta"),
                   left);
           case LM_HEAD ->
               new LmHead(
@@ -163,6 +164,11 @@ public sealed interface LayerShape
    * @param mlpBias non-zero: biases on the MLP's projections; absent: as {@code bias}
    * @param qkNorm non-zero: a per-head RMSNorm on the queries and keys (Qwen3), two weight vectors
    *     of {@code headDim}; absent: none
+   * @param ropeTheta the base of the rotary position embedding applied to the queries and keys (a
+   *     Llama model's {@code rope_theta}: 10000, Llama 3 500000); written for models without
+   *     learned positions, absent for the others. The cost model does not read it (a rotation costs
+   *     nothing next to the GEMMs); the executor does, and takes 10000 for a block of a model
+   *     without learned positions that lacks it
    * @param others keys a block does not define, kept as given
    */
   record TransformerBlock(
@@ -180,13 +186,15 @@ public sealed interface LayerShape
       OptionalLong outBias,
       OptionalLong mlpBias,
       OptionalLong qkNorm,
+      OptionalLong ropeTheta,
       SortedMap<String, Long> others)
       implements LayerShape {
     public TransformerBlock {
       requireAll(hidden, heads, kvHeads, ffn, seq, gated, bias, dropout, part);
-      requireAll(headDim, qkvBias, outBias, mlpBias, qkNorm);
+      requireAll(headDim, qkvBias, outBias, mlpBias, qkNorm, ropeTheta);
       others = copy(others);
       BlockPart.of(part);
+      requireSizes("a transformer_block", "ropeTheta", ropeTheta);
       requireSizes(
           "a transformer_block",
           "hidden",
@@ -264,6 +272,28 @@ public sealed interface LayerShape
           newOutBias,
           newMlpBias,
           newQkNorm,
+          ropeTheta,
+          others);
+    }
+
+    /** The same block with the rotary embedding's base set (absent: no rotary base recorded). */
+    public TransformerBlock withRopeTheta(OptionalLong newRopeTheta) {
+      return new TransformerBlock(
+          hidden,
+          heads,
+          kvHeads,
+          ffn,
+          seq,
+          gated,
+          bias,
+          dropout,
+          part,
+          headDim,
+          qkvBias,
+          outBias,
+          mlpBias,
+          qkNorm,
+          newRopeTheta,
           others);
     }
 
@@ -289,6 +319,7 @@ public sealed interface LayerShape
           outBias,
           mlpBias,
           qkNorm,
+          ropeTheta,
           others);
     }
 
@@ -303,6 +334,7 @@ public sealed interface LayerShape
           OptionalLong.of(seq),
           OptionalLong.of(gated ? 1 : 0),
           OptionalLong.of(bias ? 1 : 0),
+          OptionalLong.empty(),
           OptionalLong.empty(),
           OptionalLong.empty(),
           OptionalLong.empty(),
@@ -330,6 +362,7 @@ public sealed interface LayerShape
       put(m, "outBias", outBias);
       put(m, "mlpBias", mlpBias);
       put(m, "qkNorm", qkNorm);
+      put(m, "ropeTheta", ropeTheta);
       return Collections.unmodifiableSortedMap(m);
     }
   }

@@ -293,7 +293,29 @@ public final class HuggingFaceConfig {
         dropout(root, 0.0, "attention_dropout", "hidden_dropout"),
         headDim,
         projectionBiases(root, type),
-        type.equals("qwen3"));
+        type.equals("qwen3"),
+        ropeTheta(root));
+  }
+
+  /**
+   * The rotary base: {@code rope_theta}, or {@code rope_parameters.rope_theta} (Transformers 5
+   * moved it there), else Llama's 10000, rounded to a whole number (every published value is one).
+   * {@code rope_scaling} is not read: it stretches the long-context frequencies, which changes no
+   * cost, and the executor rotates by the unscaled ones.
+   */
+  private static long ropeTheta(InputNode root) {
+    InputNode holder = root;
+    if (!root.has("rope_theta") && root.child("rope_parameters").isPresent()) {
+      holder = root.object("rope_parameters");
+    }
+    Optional<Double> theta = holder.optionalNumber("rope_theta");
+    if (theta.isEmpty()) {
+      return TransformerConfig.DEFAULT_ROPE_THETA;
+    }
+    if (theta.get() < 1 || theta.get() > 1e15) {
+      throw holder.error("rope_theta", "must be a number from 1 to 1e15, got " + theta.get());
+    }
+    return Math.round(theta.get());
   }
 
   /**

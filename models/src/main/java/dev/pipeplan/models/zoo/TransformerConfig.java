@@ -36,6 +36,10 @@ import java.util.function.Consumer;
  *     bias} is true
  * @param qkNorm true for a per-head RMSNorm on the queries and keys (Qwen3): two weight vectors of
  *     headDim per block
+ * @param ropeTheta the base of the rotary position embedding (Hugging Face's {@code rope_theta}) of
+ *     a model without learned positions, {@link #DEFAULT_ROPE_THETA} unless the model sets another;
+ *     0 for a model with learned positions. Only the executor reads it (the blocks' {@code
+ *     ropeTheta}); it changes no cost
  */
 public record TransformerConfig(
     String name,
@@ -54,7 +58,13 @@ public record TransformerConfig(
     boolean dropout,
     int headDim,
     ProjectionBiases projectionBiases,
-    boolean qkNorm) {
+    boolean qkNorm,
+    long ropeTheta) {
+
+  /**
+   * Llama's rotary base, which Hugging Face's configurations default to without {@code rope_theta}.
+   */
+  public static final long DEFAULT_ROPE_THETA = 10_000;
 
   public TransformerConfig {
     Checks.nonBlank("model name", name);
@@ -87,6 +97,17 @@ public record TransformerConfig(
               + name
               + "' has GPT-2-style biases (bias true), so every projection has one; got "
               + projectionBiases);
+    }
+    if (ropeTheta < 0 || (positions > 0 && ropeTheta != 0)) {
+      throw new BadInputException(
+          "model '"
+              + name
+              + "' ropeTheta ("
+              + ropeTheta
+              + ") must be >= 1 for a model without learned positions and 0 for one with them"
+              + " (positions "
+              + positions
+              + ")");
     }
     if (kvHeads > heads || heads % kvHeads != 0) {
       throw new BadInputException(
@@ -172,7 +193,8 @@ public record TransformerConfig(
         dropout,
         dividedHeadDim(name, hidden, heads),
         bias ? ProjectionBiases.ALL : ProjectionBiases.NONE,
-        false);
+        false,
+        positions == 0 ? DEFAULT_ROPE_THETA : 0);
   }
 
   /** hidden / heads, refused where heads does not divide hidden. */
@@ -278,6 +300,11 @@ public record TransformerConfig(
     return with(c -> c.qkNorm = newQkNorm);
   }
 
+  /** A copy whose rotary position embedding has base {@code newRopeTheta}. */
+  public TransformerConfig withRopeTheta(long newRopeTheta) {
+    return with(c -> c.ropeTheta = newRopeTheta);
+  }
+
   /** A copy with another name. */
   public TransformerConfig withName(String newName) {
     return with(c -> c.name = newName);
@@ -309,7 +336,8 @@ public record TransformerConfig(
         f.dropout,
         f.headDim,
         f.projectionBiases,
-        f.qkNorm);
+        f.qkNorm,
+        f.ropeTheta);
   }
 
   /** The fields a copy may change. */
@@ -319,6 +347,7 @@ public record TransformerConfig(
     int headDim;
     ProjectionBiases projectionBiases;
     boolean qkNorm;
+    long ropeTheta;
 
     Fields(TransformerConfig c) {
       name = c.name;
@@ -326,6 +355,7 @@ public record TransformerConfig(
       headDim = c.headDim;
       projectionBiases = c.projectionBiases;
       qkNorm = c.qkNorm;
+      ropeTheta = c.ropeTheta;
     }
   }
 }

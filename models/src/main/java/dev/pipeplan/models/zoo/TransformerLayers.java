@@ -176,7 +176,8 @@ public final class TransformerLayers {
   /**
    * The block's shape: the zoo's keys, plus {@code headDim}, the projection biases and {@code
    * qkNorm} where they differ from what {@code hidden}, {@code heads} and {@code bias} imply, so
-   * that the shape of every model without them stays as it was.
+   * that the shape of every model without them stays as it was, and {@code ropeTheta} for a model
+   * with rotary positions.
    */
   private static LayerShape.TransformerBlock blockShape(TransformerConfig c, int s) {
     LayerShape.TransformerBlock shape =
@@ -184,12 +185,14 @@ public final class TransformerLayers {
             c.hidden(), c.heads(), c.kvHeads(), c.ffn(), s, c.gated(), c.bias());
     ProjectionBiases implied = c.bias() ? ProjectionBiases.ALL : ProjectionBiases.NONE;
     ProjectionBiases biases = c.projectionBiases();
-    return shape.withAttentionDetails(
-        c.queryWidth() == c.hidden() ? OptionalLong.empty() : OptionalLong.of(c.headDim()),
-        flag(biases.qkv(), implied.qkv()),
-        flag(biases.output(), implied.output()),
-        flag(biases.mlp(), implied.mlp()),
-        c.qkNorm() ? OptionalLong.of(1) : OptionalLong.empty());
+    return shape
+        .withAttentionDetails(
+            c.queryWidth() == c.hidden() ? OptionalLong.empty() : OptionalLong.of(c.headDim()),
+            flag(biases.qkv(), implied.qkv()),
+            flag(biases.output(), implied.output()),
+            flag(biases.mlp(), implied.mlp()),
+            c.qkNorm() ? OptionalLong.of(1) : OptionalLong.empty())
+        .withRopeTheta(c.ropeTheta() > 0 ? OptionalLong.of(c.ropeTheta()) : OptionalLong.empty());
   }
 
   /** 1 or 0 where a flag differs from its default, absent where it does not. */

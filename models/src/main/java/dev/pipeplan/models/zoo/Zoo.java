@@ -59,8 +59,8 @@ public final class Zoo {
                   "llama2-70b", 32000, 8192, 80, 64, 8, 28672, 4096, DType.BF16),
               "Llama-2 70B, grouped-query attention (8 key/value heads)"),
           transformer(
-              TransformerConfig.llama(
-                  "llama3-8b", 128256, 4096, 32, 32, 8, 14336, 8192, DType.BF16),
+              TransformerConfig.llama("llama3-8b", 128256, 4096, 32, 32, 8, 14336, 8192, DType.BF16)
+                  .withRopeTheta(500_000),
               "Llama-3 8B, grouped-query attention (8 key/value heads)"),
           transformer(
               new TransformerConfig(
@@ -107,7 +107,11 @@ public final class Zoo {
           transformer(
               new TransformerConfig(
                   "gpt-small-cpu", 512, 256, 8, 8, 8, 1024, 256, false, true, true, 64, DType.FP32),
-              "small GPT for CPU runs that take a few seconds per iteration"));
+              "small GPT for CPU runs that take a few seconds per iteration"),
+          transformer(
+              TransformerConfig.llama("llama-tiny-cpu", 512, 256, 8, 8, 2, 688, 64, DType.FP32),
+              "small Llama for the CPU executor (GQA 8/2, SwiGLU, RoPE, RMSNorm, untied head):"
+                  + " gpt-small-cpu's size"));
 
   private Zoo() {}
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.zoo.ProjectionBiases;
@@ -15,6 +16,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class HuggingFaceConfigTest {
+
+  @Test
+  void ropeThetaComesFromTheConfigOrDefaultsToLlamasBase() {
+    String base =
+        "{\"model_type\": \"llama\", \"hidden_size\": 64, \"num_attention_heads\": 4,"
+            + " \"num_hidden_layers\": 1, \"intermediate_size\": 128, \"vocab_size\": 32,"
+            + " \"max_position_embeddings\": 16";
+    assertThat(theta(base + ", \"rope_theta\": 500000.0}")).isEqualTo(500_000);
+    assertThat(theta(base + ", \"rope_parameters\": {\"rope_theta\": 1000000.0}}"))
+        .isEqualTo(1_000_000);
+    assertThat(theta(base + "}")).isEqualTo(10_000);
+    assertThatThrownBy(() -> theta(base + ", \"rope_theta\": 0.5}"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("rope_theta");
+  }
+
+  private static long theta(String json) {
+    ModelSpec m = HuggingFaceConfig.toModel(InputNode.parse("config.json", json, false), "t", 0);
+    return ((LayerShape.TransformerBlock) m.layer(1).shape()).ropeTheta().getAsLong();
+  }
 
   @Test
   void llama2ConfigImportsToTheZooTotals() {

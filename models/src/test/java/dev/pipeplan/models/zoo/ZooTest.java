@@ -76,7 +76,32 @@ class ZooTest {
     long kv = 8 * 128;
     assertThat(block.parameterCount()).isEqualTo(2 * h * h + 2 * h * kv + 3 * h * 28672 + 2 * h);
     assertThat(block.shape())
-        .isEqualTo(LayerShape.TransformerBlock.of(h, 64, 8, 28672, 4096, true, false));
+        .isEqualTo(
+            LayerShape.TransformerBlock.of(h, 64, 8, 28672, 4096, true, false)
+                .withRopeTheta(java.util.OptionalLong.of(10_000)));
+  }
+
+  @Test
+  void rotaryModelsRecordTheirRopeBaseAndLearnedPositionModelsNone() {
+    assertThat(((LayerShape.TransformerBlock) Zoo.get("llama3-8b").layer(1).shape()).ropeTheta())
+        .hasValue(500_000);
+    assertThat(((LayerShape.TransformerBlock) Zoo.get("llama2-7b").layer(1).shape()).ropeTheta())
+        .hasValue(10_000);
+    assertThat(((LayerShape.TransformerBlock) Zoo.get("gpt2-small").layer(1).shape()).ropeTheta())
+        .isEmpty();
+    assertThat(Zoo.get("gpt2-small").layer(1).shape().values()).doesNotContainKey("ropeTheta");
+  }
+
+  @Test
+  void llamaTinyCpuIsASmallGroupedQueryLlama() {
+    ModelSpec m = Zoo.get("llama-tiny-cpu");
+    assertThat(m.layerCount()).isEqualTo(10);
+    assertThat(((LayerShape.Embedding) m.layer(0).shape()).positions()).hasValue(0);
+    LayerShape.TransformerBlock b = (LayerShape.TransformerBlock) m.layer(1).shape();
+    assertThat(b.kvHeads()).hasValue(2);
+    assertThat(b.gated()).hasValue(1);
+    assertThat(b.bias()).hasValue(0);
+    assertThat(((LayerShape.LmHead) m.layer(9).shape()).tied()).hasValue(0);
   }
 
   @Test
