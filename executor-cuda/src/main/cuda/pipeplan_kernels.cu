@@ -1,6 +1,7 @@
 // Element-wise and row-wise kernels of the pipeplan CUDA backend (fp32). The matrix products run in cuBLAS; these
 // kernels do the rest. Every kernel is mirrored, argument for argument, by HostOps in the Java sources, which the
-// tests check against finite differences; keep the two in step. Regenerate the PTX with scripts/build-ptx.sh.
+// tests check against finite differences; keep the two in step. Regenerate the PTX with scripts/build-ptx.sh (nvcc,
+// or NVIDIA's runtime compiler NVRTC on a machine without the CUDA toolkit).
 //
 // Launch shapes (see KernelGeometry.java): "elementwise" kernels take a 1-D grid of 256-thread blocks covering n
 // with a grid-stride loop; "row" kernels take one 256-thread block per row and reduce in shared memory;
@@ -255,6 +256,88 @@ __global__ void pp_adam_step(float* w, const float* g, float* m, float* v, float
     m[i] = mi;
     v[i] = vi;
     w[i] -= lr * (mi / c1) / (sqrtf(vi / c2) + eps);
+  }
+}
+
+// out[r, c] = token_table[tokens[r], c]: the embedding of a model without learned positions (rotary, Llama)
+__global__ void pp_token_embedding_forward(const int* tokens, const float* token_table, float* out, int rows,
+    int hidden) {
+  long n = (long) rows * hidden;
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+    int r = (int) (i / hidden);
+    int c = (int) (i % hidden);
+    out[i] = token_table[(long) tokens[r] * hidden + c];
+  }
+}
+
+// token_grad[tokens[r], c] += dy[r, c]
+__global__ void pp_token_embedding_backward(const int* tokens, const float* dy, float* token_grad, int rows,
+    int hidden) {
+  long n = (long) rows * hidden;
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+    int r = (int) (i / hidden);
+    int c = (int) (i % hidden);
+    atomicAdd(&token_grad[(long) tokens[r] * hidden + c], dy[i]);
+  }
+}
+
+// One block per row: rstd = 1/sqrt(mean(x^2) + eps), normalized = x * rstd, y = normalized * gain (RMSNorm).
+__global__ void pp_rmsnorm_forward(const float* x, const float* gain, float* normalized, float* rstd, float* y,
+    int rows, int n, float eps) {
+  __shared__ float shared[ROW_THREADS];
+  int r = blockIdx.x;
+  if (r >= rows) return;
+  const float* xr = x + (long) r * n;
+  float s = 0;
+  for (int c = threadIdx.x; c < n; c += blockDim.x) s += xr[c] * xr[c];
+  float inv = rsqrtf(block_sum(s, shared) / n + eps);
+  if (threadIdx.x == 0) rstd[r] = inv;
+  for (int c = threadIdx.x; c < n; c += blockDim.x) {
+    float z = xr[c] * inv;
+    normalized[(long) r * n + c] = z;
+    y[(long) r * n + c] = z * gain[c];
+  }
+}
+
+// One block per row: g = dy * gain; dx (=, or += when accumulate) rstd * (g - normalized * mean(g * normalized))
+__global__ void pp_rmsnorm_backward(const float* dy, const float* gain, const float* normalized, const float* rstd,
+    float* dx, int rows, int n, int accumulate) {
+  __shared__ float shared[ROW_THREADS];
+  int r = blockIdx.x;
+  if (r >= rows) return;
+  long base = (long) r * n;
+  float sgz = 0;
+  for (int c = threadIdx.x; c < n; c += blockDim.x) sgz += dy[base + c] * gain[c] * normalized[base + c];
+  float meanGz = block_sum(sgz, shared) / n;
+  float inv = rstd[r];
+  for (int c = threadIdx.x; c < n; c += blockDim.x) {
+    float d = inv * (dy[base + c] * gain[c] - normalized[base + c] * meanGz);
+    dx[base + c] = accumulate ? dx[base + c] + d : d;
+  }
+}
+
+// Rotary position embedding in place on x [rows, heads * head_dim], Hugging Face's rotate-half pairing: in each
+// head, column p (< head_dim / 2) and p + head_dim / 2 of row r turn by angle (r % seq) * theta^(-2p / head_dim);
+// by minus that angle when inverse (the backward: the transpose of a rotation is its inverse). One thread per
+// pair; the angle in double, as HostOps computes it, so that long sequences keep fp32 accuracy.
+__global__ void pp_rope(float* x, int rows, int seq, int heads, int head_dim, float theta, int inverse) {
+  int half = head_dim / 2;
+  long n = (long) rows * heads * half;
+  for (long i = blockIdx.x * (long) blockDim.x + threadIdx.x; i < n; i += (long) gridDim.x * blockDim.x) {
+    int p = (int) (i % half);
+    long rh = i / half;
+    int r = (int) (rh / heads);
+    double angle = (double) (r % seq) * pow((double) theta, -2.0 * p / head_dim);
+    double sn;
+    double cs;
+    sincos(angle, &sn, &cs);
+    float c = (float) cs;
+    float s = inverse ? (float) -sn : (float) sn;
+    long base = rh * head_dim;
+    float x1 = x[base + p];
+    float x2 = x[base + p + half];
+    x[base + p] = x1 * c - x2 * s;
+    x[base + p + half] = x2 * c + x1 * s;
   }
 }
 

@@ -6,6 +6,7 @@ import dev.pipeplan.cuda.ops.CudaOps;
 import dev.pipeplan.executor.core.equivalence.GradientEquivalence;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
+import dev.pipeplan.executor.core.layers.ModelStyle;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.profile.DistinctLayers;
 import dev.pipeplan.executor.core.profile.LayerFits;
@@ -262,6 +263,7 @@ public final class CudaBackend {
     int vocab = Math.max(1, SyntheticTokens.vocabulary(model));
     SplittableRandom[] streams = Layers.streams(model, seed);
     DistinctLayers distinct = DistinctLayers.of(model);
+    ModelStyle style = ModelStyle.of(model);
     List<Profile.LayerProfile> measured = new ArrayList<>(distinct.count());
     try (Streams released = new Streams(device, made);
         EventMarks marks = new EventMarks()) {
@@ -269,7 +271,8 @@ public final class CudaBackend {
         LayerSpec spec = model.layers().get(l);
         List<Layer<?>> copies = new ArrayList<>();
         for (int s = 0; s < concurrentStreams; s++) {
-          copies.add(Layers.build(ops.get(s), spec, s == 0 ? streams[l] : streams[l].split()));
+          copies.add(
+              Layers.build(ops.get(s), spec, style, s == 0 ? streams[l] : streams[l].split()));
         }
         List<MeasuredTimes> samples = new ArrayList<>();
         for (int b : sizes) {

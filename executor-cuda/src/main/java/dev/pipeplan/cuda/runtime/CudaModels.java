@@ -2,16 +2,15 @@ package dev.pipeplan.cuda.runtime;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.LayerKind;
-import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.SubLayers;
 
 /**
  * Which models the CUDA backend runs: language models from an embedding to an LM head, with
- * transformer blocks between (any head width and projection biases; no query/key norms). The shared
- * layers have more kinds (the MLP), but this backend's pipeline feeds token ids and ends in the LM
- * head's loss.
+ * transformer blocks between (GPT-2 and Llama style: any head width, projection biases, rotary
+ * embeddings, RMSNorms and Qwen3's query/key norms). The shared layers have more kinds (the MLP),
+ * but this backend's pipeline feeds token ids and ends in the LM head's loss.
  */
 public final class CudaModels {
   private CudaModels() {}
@@ -39,17 +38,6 @@ public final class CudaModels {
                 + "' is of kind "
                 + spec.kind().id()
                 + ", which the cuda backend cannot run; it runs embedding, transformer_block and lm_head layers");
-      }
-      // The shared block builds any head width and projection biases, not Qwen3's q/k norms.
-      if (spec.shape() instanceof LayerShape.TransformerBlock block
-          && block.qkNorm().orElse(0) != 0) {
-        throw new BadInputException(
-            "layer '"
-                + spec.name()
-                + "' has qkNorm "
-                + block.qkNorm().getAsLong()
-                + " (a per-head RMSNorm on queries and keys, as Qwen3), which the cuda backend"
-                + " does not build");
       }
     }
   }

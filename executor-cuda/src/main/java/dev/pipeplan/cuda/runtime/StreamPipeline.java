@@ -99,7 +99,7 @@ public final class StreamPipeline implements AutoCloseable {
       Ops ops = this.devices.get(placement.devices().get(s));
       List<Layer<?>> layers = new ArrayList<>();
       for (int l = placement.firstLayers().get(s); l < placement.endLayers().get(s); l++) {
-        layers.add(Layers.build(ops, model.layers().get(l), streams[l]));
+        layers.add(Layers.build(ops, model, l, streams[l]));
       }
       built.add(List.copyOf(layers));
     }

@@ -48,6 +48,19 @@ class HostPipelineTest {
         5);
   }
 
+  /**
+   * A Qwen3-style tiny model: token embedding only, RMSNorms, rotary embeddings, heads of 4 over a
+   * width of 8, per-head q/k norms, SwiGLU, grouped key/value heads, untied head.
+   */
+  private static ModelSpec tinyQwen3() {
+    return TransformerLayers.build(
+        TransformerConfig.llama("tiny-qwen3", 13, 8, 4, 4, 2, 12, 5, dev.pipeplan.models.DType.FP32)
+            .withHeadDim(4)
+            .withQkNorm(true)
+            .withRopeTheta(3),
+        5);
+  }
+
   private static StreamPipeline pipeline(
       ModelSpec model, Partition partition, Schedule schedule, HostOps ops) {
     List<Ops> devices = new ArrayList<>();
@@ -83,6 +96,24 @@ class HostPipelineTest {
     assertThat(pipelined).hasSize(sequential.size());
   }
 
+  @ParameterizedTest
+  @CsvSource({"1f1b,2,1", "zb-h1,2,1", "interleaved,2,2", "zb-v,2,2", "gpipe,3,1"})
+  void llamaStylePipelinedGradientsEqualSequentialOnes(String kind, int p, int v) {
+    ModelSpec model = tinyQwen3();
+    Schedule schedule =
+        ScheduleGenerators.generate(new ScheduleRequest(ScheduleKind.parse(kind), p, 4, v, 0, 0));
+    Partition partition = Partition.uniform(model.layerCount(), schedule.stageCount());
+    Map<String, float[]> pipelined = gradients(model, partition, schedule);
+    Map<String, float[]> sequential =
+        gradients(
+            model, Partition.of(model.layerCount()), GradientEquivalence.sequentialSchedule(4));
+    assertThat(GradientEquivalence.maxRelativeDifference(sequential, pipelined)).isLessThan(1e-6);
+    assertThat(pipelined)
+        .hasSize(sequential.size())
+        .containsKeys("block0.qnorm.gain", "block0.knorm.gain", "lm_head.norm.gain")
+        .doesNotContainKeys("embedding.positions", "block0.ln1.shift");
+  }
+
   @Test
   void placementFollowsTheScheduleForLoopedAndVShapes() {
     Schedule interleaved =
@@ -100,7 +131,35 @@ class HostPipelineTest {
 
   @Test
   void lossGradientMatchesFiniteDifferences() {
-    ModelSpec model = tiny(true, 2);
+    checkLossGradient(
+        tiny(true, 2),
+        List.of(
+            "block1.q.weight",
+            "block2.ln2.gain",
+            "block3.gate.weight",
+            "block3.down.bias",
+            "embedding.tokens",
+            "lm_head.proj.weight",
+            "block1.k.weight"));
+  }
+
+  @Test
+  void llamaStyleLossGradientMatchesFiniteDifferences() {
+    checkLossGradient(
+        tinyQwen3(),
+        List.of(
+            "block1.q.weight",
+            "block1.k.weight",
+            "block1.qnorm.gain",
+            "block2.knorm.gain",
+            "block2.ln1.gain",
+            "block3.gate.weight",
+            "embedding.tokens",
+            "lm_head.norm.gain",
+            "lm_head.proj.weight"));
+  }
+
+  private static void checkLossGradient(ModelSpec model, List<String> names) {
     Schedule schedule = GradientEquivalence.sequentialSchedule(2);
     HostOps ops = new HostOps();
     try (StreamPipeline p = pipeline(model, Partition.of(model.layerCount()), schedule, ops)) {
@@ -108,15 +167,7 @@ class HostPipelineTest {
       Map<String, float[]> grads = p.gradients();
       // perturb a few entries of several parameters through their host buffers and difference the
       // loss
-      for (String name :
-          List.of(
-              "block1.q.weight",
-              "block2.ln2.gain",
-              "block3.gate.weight",
-              "block3.down.bias",
-              "embedding.tokens",
-              "lm_head.proj.weight",
-              "block1.k.weight")) {
+      for (String name : names) {
         double[] values = p.parameterValues(name);
         for (int idx : new int[] {0, values.length / 2, values.length - 1}) {
           double h = 1e-6;

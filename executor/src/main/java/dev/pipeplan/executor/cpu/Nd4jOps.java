@@ -1,5 +1,6 @@
 package dev.pipeplan.executor.cpu;
 
+import dev.pipeplan.executor.core.ops.HostOps;
 import dev.pipeplan.executor.core.ops.Kernel;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
@@ -332,6 +333,11 @@ public final class Nd4jOps implements Ops {
           case CROSS_ENTROPY -> () -> crossEntropy(args);
           case SGD_STEP -> () -> sgdStep(args);
           case ADAM_STEP -> () -> adamStep(args);
+          case TOKEN_EMBEDDING_FORWARD -> () -> tokenEmbeddingForward(args);
+          case TOKEN_EMBEDDING_BACKWARD -> () -> tokenEmbeddingBackward(args);
+          case RMSNORM_FORWARD -> () -> rmsNormForward(args);
+          case RMSNORM_BACKWARD -> () -> rmsNormBackward(args);
+          case ROPE -> () -> rope(args);
         };
     body.run();
   }
@@ -376,6 +382,131 @@ public final class Nd4jOps implements Ops {
         int pi = position * hidden + col;
         positionGrad.put(pi, positionGrad.get(pi) + g);
       }
+    }
+  }
+
+  private static void tokenEmbeddingForward(Object[] args) {
+    Nd4jTensor tokens = nd4j(args[0]);
+    FloatBuffer table = f(args[1]);
+    FloatBuffer out = f(args[2]);
+    int rows = i(args[3]);
+    int hidden = i(args[4]);
+    float[] row = new float[hidden];
+    for (int r = 0; r < rows; r++) {
+      read(table, tokens.id(r) * hidden, row);
+      write(out, r * hidden, row);
+    }
+  }
+
+  private static void tokenEmbeddingBackward(Object[] args) {
+    Nd4jTensor tokens = nd4j(args[0]);
+    FloatBuffer dy = f(args[1]);
+    FloatBuffer tokenGrad = f(args[2]);
+    int rows = i(args[3]);
+    int hidden = i(args[4]);
+    for (int r = 0; r < rows; r++) {
+      int token = tokens.id(r);
+      for (int col = 0; col < hidden; col++) {
+        int ti = token * hidden + col;
+        tokenGrad.put(ti, tokenGrad.get(ti) + dy.get(r * hidden + col));
+      }
+    }
+  }
+
+  private static void rmsNormForward(Object[] args) {
+    FloatBuffer x = f(args[0]);
+    FloatBuffer gain = f(args[1]);
+    FloatBuffer normalized = f(args[2]);
+    FloatBuffer rstd = f(args[3]);
+    FloatBuffer y = f(args[4]);
+    int rows = i(args[5]);
+    int n = i(args[6]);
+    double eps = fl(args[7]);
+    float[] g = row(gain, 0, n);
+    float[] in = new float[n];
+    float[] z = new float[n];
+    float[] out = new float[n];
+    for (int r = 0; r < rows; r++) {
+      int base = r * n;
+      read(x, base, in);
+      double squares = 0;
+      for (int col = 0; col < n; col++) {
+        squares += (double) in[col] * in[col];
+      }
+      double inv = 1 / Math.sqrt(squares / n + eps);
+      rstd.put(r, (float) inv);
+      for (int col = 0; col < n; col++) {
+        double zc = in[col] * inv;
+        z[col] = (float) zc;
+        out[col] = (float) (zc * g[col]);
+      }
+      write(normalized, base, z);
+      write(y, base, out);
+    }
+  }
+
+  private static void rmsNormBackward(Object[] args) {
+    FloatBuffer dy = f(args[0]);
+    FloatBuffer gain = f(args[1]);
+    FloatBuffer normalized = f(args[2]);
+    FloatBuffer rstd = f(args[3]);
+    FloatBuffer dx = f(args[4]);
+    int rows = i(args[5]);
+    int n = i(args[6]);
+    boolean accumulate = i(args[7]) != 0;
+    float[] gn = row(gain, 0, n);
+    float[] d = new float[n];
+    float[] z = new float[n];
+    float[] out = new float[n];
+    for (int r = 0; r < rows; r++) {
+      int base = r * n;
+      read(dy, base, d);
+      read(normalized, base, z);
+      if (accumulate) {
+        read(dx, base, out);
+      }
+      double sumGz = 0;
+      for (int col = 0; col < n; col++) {
+        sumGz += (double) d[col] * gn[col] * z[col];
+      }
+      double meanGz = sumGz / n;
+      double inv = rstd.get(r);
+      for (int col = 0; col < n; col++) {
+        double v = inv * ((double) d[col] * gn[col] - z[col] * meanGz);
+        out[col] = (float) (accumulate ? out[col] + v : v);
+      }
+      write(dx, base, out);
+    }
+  }
+
+  /**
+   * In place: each head's pair (p, p + d/2) of row r turned by the angles of position r mod seq.
+   */
+  private static void rope(Object[] args) {
+    FloatBuffer x = f(args[0]);
+    int rows = i(args[1]);
+    int seq = i(args[2]);
+    int heads = i(args[3]);
+    int headDim = i(args[4]);
+    double[][] cosSin = HostOps.ropeTable(seq, headDim, fl(args[5]), i(args[6]) != 0);
+    int half = headDim / 2;
+    float[] row = new float[heads * headDim];
+    for (int r = 0; r < rows; r++) {
+      int position = r % seq;
+      int base = r * heads * headDim;
+      read(x, base, row);
+      for (int h = 0; h < heads; h++) {
+        int head = h * headDim;
+        for (int p = 0; p < half; p++) {
+          double c = cosSin[0][position * half + p];
+          double sn = cosSin[1][position * half + p];
+          double x1 = row[head + p];
+          double x2 = row[head + p + half];
+          row[head + p] = (float) (x1 * c - x2 * sn);
+          row[head + p + half] = (float) (x2 * c + x1 * sn);
+        }
+      }
+      write(x, base, row);
     }
   }
 

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Token plus learned position embedding: row r is {@code tokens[id r] + positions[r mod seq]}. No
- * input gradient.
+ * Token plus learned position embedding: row r is {@code tokens[id r] + positions[r mod seq]}; a
+ * rotary model's embedding (no positions: its blocks rotate queries and keys instead) is the token
+ * row alone. No input gradient.
  */
 public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
   private final int hidden;
@@ -17,6 +18,10 @@ public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
   private final Param tokenTable;
   private final Param positionTable;
 
+  /**
+   * An embedding of {@code vocab} tokens and {@code positions} learned positions (0: none, a rotary
+   * model's). The token table is drawn first, then the position table.
+   */
   public EmbeddingLayer(
       Ops ops, String name, int vocab, int hidden, int positions, SplittableRandom random) {
     super(name);
@@ -25,11 +30,17 @@ public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
     this.tokenTable =
         new Param(
             name + ".tokens", ops, Parts.normal(random, Parts.INIT_STD, (long) vocab * hidden));
+    if (positions < 0) {
+      throw new BadInputException(
+          "layer " + name + ": positions must be >= 0 (0: none), got " + positions);
+    }
     this.positionTable =
-        new Param(
-            name + ".positions",
-            ops,
-            Parts.normal(random, Parts.INIT_STD / 2, (long) positions * hidden));
+        positions == 0
+            ? null
+            : new Param(
+                name + ".positions",
+                ops,
+                Parts.normal(random, Parts.INIT_STD / 2, (long) positions * hidden));
   }
 
   static final class State {
@@ -44,7 +55,7 @@ public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
 
   @Override
   protected Tensor computeForward(Ops ops, State s, Tensor input, DeviceBatch data) {
-    if (data.sequenceLength() > positions) {
+    if (positionTable != null && data.sequenceLength() > positions) {
       throw new BadInputException(
           "layer "
               + name()
@@ -56,6 +67,17 @@ public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
     }
     s.data = data;
     Tensor out = ops.alloc((long) data.rows() * hidden);
+    if (positionTable == null) {
+      ops.launch(
+          Kernel.TOKEN_EMBEDDING_FORWARD,
+          (long) data.rows() * hidden,
+          data.tokens(),
+          tokenTable.value(),
+          out,
+          data.rows(),
+          hidden);
+      return out;
+    }
     ops.launch(
         Kernel.EMBEDDING_FORWARD,
         (long) data.rows() * hidden,
@@ -77,6 +99,18 @@ public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
 
   @Override
   protected void computeBackwardWeight(Ops ops, State s) {
+    if (positionTable == null) {
+      ops.launch(
+          Kernel.TOKEN_EMBEDDING_BACKWARD,
+          (long) s.data.rows() * hidden,
+          s.data.tokens(),
+          s.outputGrad,
+          tokenTable.gradient(),
+          s.data.rows(),
+          hidden);
+      ops.free(s.outputGrad);
+      return;
+    }
     ops.launch(
         Kernel.EMBEDDING_BACKWARD,
         (long) s.data.rows() * hidden,
@@ -92,6 +126,6 @@ public final class EmbeddingLayer extends Layer<EmbeddingLayer.State> {
 
   @Override
   public List<Param> parameters() {
-    return List.of(tokenTable, positionTable);
+    return positionTable == null ? List.of(tokenTable) : List.of(tokenTable, positionTable);
   }
 }

@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
 
 /**
  * Builds layers from a model's layer shapes: each layer its own random stream split from the root
- * seed in model order, so its weights do not depend on the partition.
+ * seed in model order, so its weights do not depend on the partition. A block's norm follows its
+ * {@code bias} (0: RMSNorm), its rotary embedding its {@code ropeTheta} (or 10000 in a model
+ * without learned positions), its q/k norms its {@code qkNorm}; the head's norm follows the blocks.
  */
 public final class Layers {
   private Layers() {}
@@ -26,29 +28,35 @@ public final class Layers {
     return out;
   }
 
-  /** One layer from its shape, its parameters allocated on {@code ops}. */
+  /**
+   * Layer {@code index} of {@code model}, its parameters allocated on {@code ops}, with what the
+   * model says beyond the layer's shape ({@link ModelStyle}).
+   */
+  public static Layer<?> build(Ops ops, ModelSpec model, int index, SplittableRandom random) {
+    return build(ops, model.layer(index), ModelStyle.of(model), random);
+  }
+
+  /** One layer from its shape alone ({@link ModelStyle#NONE}), its parameters on {@code ops}. */
   public static Layer<?> build(Ops ops, LayerSpec spec, SplittableRandom random) {
+    return build(ops, spec, ModelStyle.NONE, random);
+  }
+
+  /** One layer from its shape and its model's style, its parameters allocated on {@code ops}. */
+  public static Layer<?> build(Ops ops, LayerSpec spec, ModelStyle style, SplittableRandom random) {
     SubLayers.requireWhole(spec, "the executor");
     LayerShape shape = spec.shape();
     if (shape instanceof LayerShape.Embedding e) {
       int vocab = dim(spec, "vocab", e.vocab());
       int hidden = dim(spec, "hidden", e.hidden());
-      if (e.positions().isPresent() && e.positions().getAsLong() == 0) {
-        // positions 0 is a rotary model's embedding (Llama style): the blocks would need RoPE and
-        // RMSNorm, which the executor's GPT-style blocks do not run
-        throw new BadInputException(
-            "layer '"
-                + spec.name()
-                + "' has no learned positions (positions 0: rotary position embeddings, Llama"
-                + " style), and the executor runs GPT-style models only (learned positions,"
-                + " LayerNorm), so it cannot measure or run this model. Maybe profile and run a"
-                + " GPT-style model (gpt-small-cpu, gpt-tiny or a gpt2 config), or plan this one"
-                + " without running it");
+      // positions 0 is a rotary model's embedding (Llama style): no position table
+      int positions;
+      if (e.positions().isEmpty()) {
+        positions = dim(spec, "seq", e.seq());
+      } else if (e.positions().getAsLong() == 0) {
+        positions = 0;
+      } else {
+        positions = dim(spec, "positions", e.positions());
       }
-      int positions =
-          e.positions().isPresent()
-              ? dim(spec, "positions", e.positions())
-              : dim(spec, "seq", e.seq());
       return new EmbeddingLayer(ops, spec.name(), vocab, hidden, positions, random);
     }
     if (shape instanceof LayerShape.TransformerBlock b) {
@@ -56,16 +64,6 @@ public final class Layers {
       int hidden = dim(spec, "hidden", b.hidden());
       int kvHeads = b.kvHeads().isPresent() ? dim(spec, "kvHeads", b.kvHeads()) : heads;
       int ffn = dim(spec, "ffn", b.ffn());
-      if (b.qkNorm().orElse(0) != 0) {
-        throw new BadInputException(
-            "layer '"
-                + spec.name()
-                + "' has qkNorm "
-                + b.qkNorm().getAsLong()
-                + " (a per-head RMSNorm on queries and keys, as Qwen3), which the executor's"
-                + " block does not build. Maybe plan it without running it, or remove qkNorm from"
-                + " the model file.");
-      }
       if (b.headDim().isEmpty() && hidden % heads != 0) {
         throw new BadInputException(
             "layer '"
@@ -84,6 +82,11 @@ public final class Layers {
               b.qkvBias().orElse(bias) != 0,
               b.outBias().orElse(bias) != 0,
               b.mlpBias().orElse(bias) != 0);
+      TransformerBlockLayer.Style blockStyle =
+          new TransformerBlockLayer.Style(
+              ModelStyle.normOf(b),
+              b.ropeTheta().orElse(style.defaultRopeTheta()),
+              b.qkNorm().orElse(0) != 0);
       return new TransformerBlockLayer(
           ops,
           spec.name(),
@@ -94,12 +97,13 @@ public final class Layers {
           ffn,
           b.gated().orElse(0) != 0,
           biases,
+          blockStyle,
           random);
     }
     if (shape instanceof LayerShape.LmHead h) {
       int hidden = dim(spec, "hidden", h.hidden());
       int vocab = dim(spec, "vocab", h.vocab());
-      return new LmHeadLayer(ops, spec.name(), hidden, vocab, random);
+      return new LmHeadLayer(ops, spec.name(), hidden, vocab, style.headNorm(), random);
     }
     if (shape instanceof LayerShape.Mlp m) {
       int in = dim(spec, "in", m.in());

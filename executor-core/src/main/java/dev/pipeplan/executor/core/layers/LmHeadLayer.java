@@ -8,20 +8,27 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Final layer norm, projection to the vocabulary (no bias, not tied) and softmax cross-entropy. F
- * already computes the logits' gradient (scaled by 1 / loss terms of the iteration) and keeps the
- * per-token losses.
+ * Final norm (layer norm, or RMSNorm for a Llama-style model), projection to the vocabulary (no
+ * bias, not tied) and softmax cross-entropy. F already computes the logits' gradient (scaled by 1 /
+ * loss terms of the iteration) and keeps the per-token losses.
  */
 public final class LmHeadLayer extends Layer<LmHeadLayer.State> {
   private final int vocab;
-  private final Parts.LayerNorm norm;
+  private final Parts.Norm norm;
   private final Parts.Linear projection;
   private final List<Tensor> losses = new ArrayList<>();
 
+  /** A head with a final layer norm (GPT-2). */
   public LmHeadLayer(Ops ops, String name, int hidden, int vocab, SplittableRandom random) {
+    this(ops, name, hidden, vocab, NormKind.LAYER, random);
+  }
+
+  /** A head whose final norm is of {@code normKind}. */
+  public LmHeadLayer(
+      Ops ops, String name, int hidden, int vocab, NormKind normKind, SplittableRandom random) {
     super(name);
     this.vocab = vocab;
-    this.norm = new Parts.LayerNorm(ops, name + ".norm", hidden);
+    this.norm = Parts.Norm.of(normKind, ops, name + ".norm", hidden);
     this.projection = new Parts.Linear(ops, name + ".proj", hidden, vocab, false, random);
   }
 
@@ -82,7 +89,7 @@ public final class LmHeadLayer extends Layer<LmHeadLayer.State> {
   @Override
   protected Tensor computeBackwardInput(Ops ops, State s, Tensor outputGrad) {
     s.normedGrad = projection.inputGradient(ops, s.logitsGrad, s.rows);
-    Tensor dx = ops.alloc((long) s.rows * norm.features);
+    Tensor dx = ops.alloc((long) s.rows * norm.features());
     norm.inputGradient(ops, s.normedGrad, s.normalized, s.rstd, dx, s.rows, false);
     ops.free(outputGrad);
     return dx;

@@ -7,7 +7,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** The building blocks of the layers: seeded initial values, an affine map and a layer norm. */
+/**
+ * The building blocks of the layers: seeded initial values, an affine map and the two norms (layer
+ * norm and RMSNorm).
+ */
 final class Parts {
   /** GPT-2's initialisation standard deviation, as the CPU executor uses. */
   static final double INIT_STD = 0.02;
@@ -79,8 +82,41 @@ final class Parts {
     }
   }
 
+  /**
+   * A norm over rows: F returns {@code {y, normalized, rstd}}, I needs the normalized rows and the
+   * reciprocal deviations, W the output gradient and the normalized rows.
+   */
+  interface Norm {
+    int features();
+
+    /** Returns {y, normalized, rstd}. */
+    Tensor[] forward(Ops ops, Tensor x, int rows);
+
+    /** dx (= or += when accumulate) the input gradient. */
+    void inputGradient(
+        Ops ops,
+        Tensor dy,
+        Tensor normalized,
+        Tensor rstd,
+        Tensor dx,
+        int rows,
+        boolean accumulate);
+
+    void accumulateWeightGradient(Ops ops, Tensor dy, Tensor normalized, int rows);
+
+    void addTo(List<Param> params);
+
+    /** A norm of {@code kind} over rows of {@code features}. */
+    static Norm of(NormKind kind, Ops ops, String name, int features) {
+      return switch (kind) {
+        case LAYER -> new LayerNorm(ops, name, features);
+        case RMS -> new RmsNorm(ops, name, features);
+      };
+    }
+  }
+
   /** Layer norm over rows with gain and shift. */
-  static final class LayerNorm {
+  static final class LayerNorm implements Norm {
     final int features;
     final Param gain;
     final Param shift;
@@ -91,8 +127,13 @@ final class Parts {
       this.shift = new Param(name + ".shift", ops, new float[features]);
     }
 
-    /** Returns {y, normalized, rstd}. */
-    Tensor[] forward(Ops ops, Tensor x, int rows) {
+    @Override
+    public int features() {
+      return features;
+    }
+
+    @Override
+    public Tensor[] forward(Ops ops, Tensor x, int rows) {
       Tensor normalized = ops.alloc((long) rows * features);
       Tensor rstd = ops.alloc(rows);
       Tensor y = ops.alloc((long) rows * features);
@@ -111,8 +152,8 @@ final class Parts {
       return new Tensor[] {y, normalized, rstd};
     }
 
-    /** dx (= or += when accumulate) the input gradient. */
-    void inputGradient(
+    @Override
+    public void inputGradient(
         Ops ops,
         Tensor dy,
         Tensor normalized,
@@ -133,15 +174,88 @@ final class Parts {
           accumulate ? 1 : 0);
     }
 
-    void accumulateWeightGradient(Ops ops, Tensor dy, Tensor normalized, int rows) {
+    @Override
+    public void accumulateWeightGradient(Ops ops, Tensor dy, Tensor normalized, int rows) {
       ops.launch(
           Kernel.ADD_COLUMN_DOT_SUMS, features, dy, normalized, gain.gradient(), rows, features);
       ops.launch(Kernel.ADD_COLUMN_SUMS, features, dy, shift.gradient(), rows, features);
     }
 
-    void addTo(List<Param> params) {
+    @Override
+    public void addTo(List<Param> params) {
       params.add(gain);
       params.add(shift);
+    }
+  }
+
+  /**
+   * RMSNorm over rows with a gain (Llama): {@code y = x / sqrt(mean(x^2) + eps) * gain}, with the
+   * layer norm's epsilon.
+   */
+  static final class RmsNorm implements Norm {
+    final int features;
+    final Param gain;
+
+    RmsNorm(Ops ops, String name, int features) {
+      this.features = features;
+      this.gain = new Param(name + ".gain", ops, filled(features, 1f));
+    }
+
+    @Override
+    public int features() {
+      return features;
+    }
+
+    @Override
+    public Tensor[] forward(Ops ops, Tensor x, int rows) {
+      Tensor normalized = ops.alloc((long) rows * features);
+      Tensor rstd = ops.alloc(rows);
+      Tensor y = ops.alloc((long) rows * features);
+      ops.launch(
+          Kernel.RMSNORM_FORWARD,
+          rows,
+          x,
+          gain.value(),
+          normalized,
+          rstd,
+          y,
+          rows,
+          features,
+          LAYER_NORM_EPS);
+      return new Tensor[] {y, normalized, rstd};
+    }
+
+    @Override
+    public void inputGradient(
+        Ops ops,
+        Tensor dy,
+        Tensor normalized,
+        Tensor rstd,
+        Tensor dx,
+        int rows,
+        boolean accumulate) {
+      ops.launch(
+          Kernel.RMSNORM_BACKWARD,
+          rows,
+          dy,
+          gain.value(),
+          normalized,
+          rstd,
+          dx,
+          rows,
+          features,
+          accumulate ? 1 : 0);
+    }
+
+    @Override
+    public void accumulateWeightGradient(Ops ops, Tensor dy, Tensor normalized, int rows) {
+      ops.launch(
+          Kernel.ADD_COLUMN_DOT_SUMS, features, dy, normalized, gain.gradient(), rows, features);
+    }
+
+    @Override
+    public void addTo(List<Param> params) {
+      params.add(gain);
     }
   }
 }

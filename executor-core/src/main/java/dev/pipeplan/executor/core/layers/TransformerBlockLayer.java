@@ -9,14 +9,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The pre-LN block of the CPU executor: {@code x2 = x + Attn(LN1(x))}, {@code y = x2 +
- * MLP(LN2(x2))}, causal attention with grouped key/value heads of width d (hidden / heads unless
- * the model sets another: queries and the attention output are then heads·d wide, not hidden), GELU
- * or SwiGLU MLP, biases on the projections the model names. Attention runs on the {@code [tokens,
- * heads * d]} activations in place: for each sample and each position g within a key/value group,
- * one strided batched product over the key/value heads (query head {@code kv * group + g} reads
- * key/value head {@code kv}), so no head permutations are needed. Scores are {@code [samples,
- * heads, seq, seq]}.
+ * The pre-norm block of the executor: {@code x2 = x + Attn(N1(x))}, {@code y = x2 + MLP(N2(x2))},
+ * the norms layer norms (GPT-2) or RMSNorms (Llama), causal attention with grouped key/value heads
+ * of width d (hidden / heads unless the model sets another: queries and the attention output are
+ * then heads·d wide, not hidden), GELU or SwiGLU MLP, biases on the projections the model names.
+ * Llama-style blocks rotate queries and keys by their position (rotary embeddings, Hugging Face's
+ * rotate-half pairing of column p with p + d/2), after Qwen3's per-head RMSNorm of queries and keys
+ * where the model has one. Attention runs on the {@code [tokens, heads * d]} activations in place:
+ * for each sample and each position g within a key/value group, one strided batched product over
+ * the key/value heads (query head {@code kv * group + g} reads key/value head {@code kv}), so no
+ * head permutations are needed. Scores are {@code [samples, heads, seq, seq]}.
  */
 public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.State> {
   private final int hidden;
@@ -25,12 +27,15 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
   private final int headDim;
   private final int ffn;
   private final boolean gated;
-  private final Parts.LayerNorm norm1;
+  private final Style style;
+  private final Parts.Norm norm1;
   private final Parts.Linear query;
   private final Parts.Linear key;
   private final Parts.Linear value;
+  private final Parts.Norm queryNorm;
+  private final Parts.Norm keyNorm;
   private final Parts.Linear output;
-  private final Parts.LayerNorm norm2;
+  private final Parts.Norm norm2;
   private final Parts.Linear up;
   private final Parts.Linear gate;
   private final Parts.Linear down;
@@ -72,8 +77,38 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
   public record Biases(boolean qkv, boolean output, boolean mlp) {}
 
   /**
-   * A block with heads {@code headDim} wide and biases on {@code biases}' projections. Weights are
-   * drawn from {@code random} in the CPU executor's order (q, k, v, o, up, gate, down).
+   * How a block normalises and where it gets positions from.
+   *
+   * @param norm the two norms' kind
+   * @param ropeTheta the rotary embedding's base; 0: no rotary embedding (the positions come from
+   *     the embedding's table)
+   * @param qkNorm a per-head RMSNorm of queries and keys before the rotation (Qwen3)
+   */
+  public record Style(NormKind norm, double ropeTheta, boolean qkNorm) {
+    /** GPT-2's block: layer norms, learned positions. */
+    public static final Style GPT = new Style(NormKind.LAYER, 0, false);
+
+    public Style {
+      java.util.Objects.requireNonNull(norm, "norm");
+      if (!(ropeTheta == 0 || (ropeTheta >= 1 && Double.isFinite(ropeTheta)))) {
+        throw new BadInputException("ropeTheta must be 0 (none) or >= 1, got " + ropeTheta);
+      }
+    }
+
+    /** Llama's block: RMSNorms and rotary positions of base {@code ropeTheta}. */
+    public static Style llama(double ropeTheta) {
+      return new Style(NormKind.RMS, ropeTheta, false);
+    }
+
+    /** Whether queries and keys are rotated by their position. */
+    public boolean rotary() {
+      return ropeTheta > 0;
+    }
+  }
+
+  /**
+   * A GPT-style block ({@link Style#GPT}) with heads {@code headDim} wide and biases on {@code
+   * biases}' projections.
    */
   public TransformerBlockLayer(
       Ops ops,
@@ -85,6 +120,26 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
       int ffn,
       boolean gated,
       Biases biases,
+      SplittableRandom random) {
+    this(ops, name, hidden, heads, kvHeads, headDim, ffn, gated, biases, Style.GPT, random);
+  }
+
+  /**
+   * A block with heads {@code headDim} wide, biases on {@code biases}' projections, norms and
+   * positions as {@code style} says. Weights are drawn from {@code random} in the CPU executor's
+   * order (q, k, v, o, up, gate, down); norms draw nothing.
+   */
+  public TransformerBlockLayer(
+      Ops ops,
+      String name,
+      int hidden,
+      int heads,
+      int kvHeads,
+      int headDim,
+      int ffn,
+      boolean gated,
+      Biases biases,
+      Style style,
       SplittableRandom random) {
     super(name);
     if (heads <= 0) {
@@ -103,6 +158,15 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
               + ") must be > 0 and heads x headDim at most "
               + Integer.MAX_VALUE);
     }
+    if (style.rotary() && headDim % 2 != 0) {
+      throw new BadInputException(
+          "layer "
+              + name
+              + ": rotary position embeddings pair a head's columns, so headDim ("
+              + headDim
+              + ") must be even");
+    }
+    this.style = style;
     this.hidden = hidden;
     this.heads = heads;
     this.kvHeads = kvHeads;
@@ -111,12 +175,14 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     this.gated = gated;
     int qWidth = heads * headDim;
     int kvWidth = kvHeads * headDim;
-    this.norm1 = new Parts.LayerNorm(ops, name + ".ln1", hidden);
+    this.norm1 = Parts.Norm.of(style.norm(), ops, name + ".ln1", hidden);
     this.query = new Parts.Linear(ops, name + ".q", hidden, qWidth, biases.qkv(), random);
     this.key = new Parts.Linear(ops, name + ".k", hidden, kvWidth, biases.qkv(), random);
     this.value = new Parts.Linear(ops, name + ".v", hidden, kvWidth, biases.qkv(), random);
+    this.queryNorm = style.qkNorm() ? new Parts.RmsNorm(ops, name + ".qnorm", headDim) : null;
+    this.keyNorm = style.qkNorm() ? new Parts.RmsNorm(ops, name + ".knorm", headDim) : null;
     this.output = new Parts.Linear(ops, name + ".o", qWidth, hidden, biases.output(), random);
-    this.norm2 = new Parts.LayerNorm(ops, name + ".ln2", hidden);
+    this.norm2 = Parts.Norm.of(style.norm(), ops, name + ".ln2", hidden);
     this.up = new Parts.Linear(ops, name + ".up", hidden, ffn, biases.mlp(), random);
     this.gate =
         gated ? new Parts.Linear(ops, name + ".gate", hidden, ffn, biases.mlp(), random) : null;
@@ -141,6 +207,12 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     Tensor q;
     Tensor k;
     Tensor v;
+    Tensor qNormalized;
+    Tensor qRstd;
+    Tensor kNormalized;
+    Tensor kRstd;
+    Tensor qNormGrad;
+    Tensor kNormGrad;
     Tensor probabilities;
     Tensor context;
     Tensor normed2;
@@ -178,6 +250,21 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     s.q = query.forward(ops, s.normed1, rows);
     s.k = key.forward(ops, s.normed1, rows);
     s.v = value.forward(ops, s.normed1, rows);
+    if (style.qkNorm()) {
+      Tensor[] qn = queryNorm.forward(ops, s.q, rows * heads);
+      Tensor[] kn = keyNorm.forward(ops, s.k, rows * kvHeads);
+      ops.free(s.q, s.k);
+      s.q = qn[0];
+      s.qNormalized = qn[1];
+      s.qRstd = qn[2];
+      s.k = kn[0];
+      s.kNormalized = kn[1];
+      s.kRstd = kn[2];
+    }
+    if (style.rotary()) {
+      rotate(ops, s.q, rows, s.seq, heads, false);
+      rotate(ops, s.k, rows, s.seq, kvHeads, false);
+    }
     s.probabilities = ops.alloc((long) s.samples * heads * s.seq * s.seq);
     s.context = ops.alloc((long) rows * heads * headDim);
     attentionForward(ops, s);
@@ -200,6 +287,20 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     ops.launch(Kernel.ADD, (long) rows * hidden, y, x2, (long) rows * hidden);
     ops.free(x2);
     return y;
+  }
+
+  /** Rotates each head's column pairs by their token's position (or back, {@code inverse}). */
+  private void rotate(Ops ops, Tensor x, int rows, int seq, int headCount, boolean inverse) {
+    ops.launch(
+        Kernel.ROPE,
+        (long) rows * headCount * (headDim / 2),
+        x,
+        rows,
+        seq,
+        headCount,
+        headDim,
+        (float) style.ropeTheta(),
+        inverse ? 1 : 0);
   }
 
   private void attentionForward(Ops ops, State s) {
@@ -312,6 +413,21 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     s.vGrad = ops.alloc((long) rows * kvHeads * headDim);
     attentionBackward(ops, s, contextGrad);
     ops.free(contextGrad);
+    if (style.rotary()) {
+      rotate(ops, s.qGrad, rows, s.seq, heads, true);
+      rotate(ops, s.kGrad, rows, s.seq, kvHeads, true);
+    }
+    if (style.qkNorm()) {
+      // W needs the gradients at the norms' outputs for their gains
+      s.qNormGrad = s.qGrad;
+      s.kNormGrad = s.kGrad;
+      s.qGrad = ops.alloc((long) rows * heads * headDim);
+      s.kGrad = ops.alloc((long) rows * kvHeads * headDim);
+      queryNorm.inputGradient(
+          ops, s.qNormGrad, s.qNormalized, s.qRstd, s.qGrad, rows * heads, false);
+      keyNorm.inputGradient(
+          ops, s.kNormGrad, s.kNormalized, s.kRstd, s.kGrad, rows * kvHeads, false);
+    }
 
     s.normed1Grad = ops.alloc(width);
     query.inputGradient(ops, s.qGrad, rows, s.normed1Grad, 0f);
@@ -462,6 +578,10 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
     }
     norm2.accumulateWeightGradient(ops, s.normed2Grad, s.normalized2, rows);
     output.accumulateWeightGradient(ops, s.context, s.x2Grad, rows);
+    if (style.qkNorm()) {
+      queryNorm.accumulateWeightGradient(ops, s.qNormGrad, s.qNormalized, rows * heads);
+      keyNorm.accumulateWeightGradient(ops, s.kNormGrad, s.kNormalized, rows * kvHeads);
+    }
     query.accumulateWeightGradient(ops, s.normed1, s.qGrad, rows);
     key.accumulateWeightGradient(ops, s.normed1, s.kGrad, rows);
     value.accumulateWeightGradient(ops, s.normed1, s.vGrad, rows);
@@ -483,16 +603,26 @@ public final class TransformerBlockLayer extends Layer<TransformerBlockLayer.Sta
         s.normalized1,
         s.rstd1,
         s.normalized2,
-        s.rstd2);
+        s.rstd2,
+        s.qNormalized,
+        s.qRstd,
+        s.kNormalized,
+        s.kRstd,
+        s.qNormGrad,
+        s.kNormGrad);
   }
 
   @Override
   public List<Param> parameters() {
-    List<Param> out = new ArrayList<>(18);
+    List<Param> out = new ArrayList<>(20);
     norm1.addTo(out);
     query.addTo(out);
     key.addTo(out);
     value.addTo(out);
+    if (style.qkNorm()) {
+      queryNorm.addTo(out);
+      keyNorm.addTo(out);
+    }
     output.addTo(out);
     norm2.addTo(out);
     up.addTo(out);

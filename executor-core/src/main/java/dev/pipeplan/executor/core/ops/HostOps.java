@@ -488,8 +488,124 @@ public final class HostOps implements Ops {
                   w[idx] -= lr * (m[idx] / c1) / (Math.sqrt(v[idx] / c2) + eps);
                 }
               };
+          case TOKEN_EMBEDDING_FORWARD ->
+              () -> {
+                double[] tokens = d(args[0]);
+                double[] table = d(args[1]);
+                double[] out = d(args[2]);
+                int rows = i(args[3]);
+                int hidden = i(args[4]);
+                for (int r = 0; r < rows; r++) {
+                  int token = (int) tokens[r];
+                  System.arraycopy(table, token * hidden, out, r * hidden, hidden);
+                }
+              };
+          case TOKEN_EMBEDDING_BACKWARD ->
+              () -> {
+                double[] tokens = d(args[0]);
+                double[] dy = d(args[1]);
+                double[] tokenGrad = d(args[2]);
+                int rows = i(args[3]);
+                int hidden = i(args[4]);
+                for (int r = 0; r < rows; r++) {
+                  int token = (int) tokens[r];
+                  for (int col = 0; col < hidden; col++) {
+                    tokenGrad[token * hidden + col] += dy[r * hidden + col];
+                  }
+                }
+              };
+          case RMSNORM_FORWARD ->
+              () -> {
+                double[] x = d(args[0]);
+                double[] gain = d(args[1]);
+                double[] normalized = d(args[2]);
+                double[] rstd = d(args[3]);
+                double[] y = d(args[4]);
+                int rows = i(args[5]);
+                int n = i(args[6]);
+                double eps = f(args[7]);
+                for (int r = 0; r < rows; r++) {
+                  double squares = 0;
+                  for (int col = 0; col < n; col++) {
+                    squares += x[r * n + col] * x[r * n + col];
+                  }
+                  double inv = 1 / Math.sqrt(squares / n + eps);
+                  rstd[r] = inv;
+                  for (int col = 0; col < n; col++) {
+                    double z = x[r * n + col] * inv;
+                    normalized[r * n + col] = z;
+                    y[r * n + col] = z * gain[col];
+                  }
+                }
+              };
+          case RMSNORM_BACKWARD ->
+              () -> {
+                double[] dy = d(args[0]);
+                double[] gain = d(args[1]);
+                double[] normalized = d(args[2]);
+                double[] rstd = d(args[3]);
+                double[] dx = d(args[4]);
+                int rows = i(args[5]);
+                int n = i(args[6]);
+                boolean accumulate = i(args[7]) != 0;
+                for (int r = 0; r < rows; r++) {
+                  double sgz = 0;
+                  for (int col = 0; col < n; col++) {
+                    sgz += dy[r * n + col] * gain[col] * normalized[r * n + col];
+                  }
+                  double meanGz = sgz / n;
+                  for (int col = 0; col < n; col++) {
+                    double g = dy[r * n + col] * gain[col];
+                    double v = rstd[r] * (g - normalized[r * n + col] * meanGz);
+                    dx[r * n + col] = accumulate ? dx[r * n + col] + v : v;
+                  }
+                }
+              };
+          case ROPE ->
+              () -> {
+                double[] x = d(args[0]);
+                int rows = i(args[1]);
+                int seq = i(args[2]);
+                int heads = i(args[3]);
+                int headDim = i(args[4]);
+                double[][] cosSin = ropeTable(seq, headDim, f(args[5]), i(args[6]) != 0);
+                int half = headDim / 2;
+                for (int r = 0; r < rows; r++) {
+                  int position = r % seq;
+                  for (int h = 0; h < heads; h++) {
+                    int base = (r * heads + h) * headDim;
+                    for (int p = 0; p < half; p++) {
+                      double c = cosSin[0][position * half + p];
+                      double sn = cosSin[1][position * half + p];
+                      double x1 = x[base + p];
+                      double x2 = x[base + p + half];
+                      x[base + p] = x1 * c - x2 * sn;
+                      x[base + p + half] = x2 * c + x1 * sn;
+                    }
+                  }
+                }
+              };
         };
     host.run();
+  }
+
+  /**
+   * The rotary embedding's cosines and sines by (position, pair), {@code [2][seq * headDim / 2]}:
+   * pair p of position t turns by {@code t * theta^(-2p / headDim)} (negated for the inverse), as
+   * Hugging Face's Llama computes its frequencies.
+   */
+  public static double[][] ropeTable(int seq, int headDim, double theta, boolean inverse) {
+    int half = headDim / 2;
+    double[][] out = new double[2][seq * half];
+    for (int p = 0; p < half; p++) {
+      double frequency = Math.pow(theta, -2.0 * p / headDim);
+      for (int t = 0; t < seq; t++) {
+        double angle = t * frequency;
+        out[0][t * half + p] = Math.cos(angle);
+        out[1][t * half + p] = inverse ? -Math.sin(angle) : Math.sin(angle);
+      }
+    }
+    return out;
   }
 
   private static double sigmoid(double x) {

@@ -26,7 +26,13 @@ public enum Kernel {
   SOFTMAX_BACKWARD("pp_softmax_backward", Shape.ROW, "PPiif"),
   CROSS_ENTROPY("pp_cross_entropy", Shape.ROW, "PPPiif"),
   SGD_STEP("pp_sgd_step", Shape.ELEMENTWISE, "PPfl"),
-  ADAM_STEP("pp_adam_step", Shape.ELEMENTWISE, "PPPPffffffl");
+  ADAM_STEP("pp_adam_step", Shape.ELEMENTWISE, "PPPPffffffl"),
+  TOKEN_EMBEDDING_FORWARD("pp_token_embedding_forward", Shape.ELEMENTWISE, "PPPii"),
+  TOKEN_EMBEDDING_BACKWARD("pp_token_embedding_backward", Shape.ELEMENTWISE, "PPPii"),
+  RMSNORM_FORWARD("pp_rmsnorm_forward", Shape.ROW, "PPPPPiif"),
+  RMSNORM_BACKWARD("pp_rmsnorm_backward", Shape.ROW, "PPPPPiii"),
+  /** Work = rotated pairs, rows x heads x headDim / 2. */
+  ROPE("pp_rope", Shape.ELEMENTWISE, "Piiiifi");
 
   /**
    * How a kernel spreads its work: what the {@code work} count of {@link Ops#launch} counts. A GPU

@@ -390,6 +390,73 @@ public final class OpsComparison {
             0.19f,
             0.002f,
             (long) m));
+    // the Llama family: a token-only embedding, RMSNorm rows longer than a block, rotary
+    // embeddings of 3 heads of 128 over 2 samples of 5 positions, forward and inverse
+    c.add(
+        new Case(
+            "pp_token_embedding_forward",
+            Kernel.TOKEN_EMBEDDING_FORWARD,
+            (long) rows * hidden,
+            ids(r, vocab, rows),
+            normal(r, 1, vocab * hidden),
+            new float[rows * hidden],
+            rows,
+            hidden));
+    c.add(
+        new Case(
+            "pp_token_embedding_backward",
+            Kernel.TOKEN_EMBEDDING_BACKWARD,
+            (long) rows * hidden,
+            ids(r, vocab, rows),
+            normal(r, 1, rows * hidden),
+            normal(r, 1, vocab * hidden),
+            rows,
+            hidden));
+    c.add(
+        new Case(
+            "pp_rmsnorm_forward",
+            Kernel.RMSNORM_FORWARD,
+            lnRows,
+            normal(r, 2, lnRows * n),
+            normal(r, 1, n),
+            new float[lnRows * n],
+            new float[lnRows],
+            new float[lnRows * n],
+            lnRows,
+            n,
+            1e-5f));
+    for (int accumulate = 0; accumulate <= 1; accumulate++) {
+      c.add(
+          new Case(
+              "pp_rmsnorm_backward (accumulate " + accumulate + ")",
+              Kernel.RMSNORM_BACKWARD,
+              lnRows,
+              normal(r, 1, lnRows * n),
+              normal(r, 1, n),
+              normal(r, 1, lnRows * n),
+              positive(r, lnRows),
+              normal(r, 1, lnRows * n),
+              lnRows,
+              n,
+              accumulate));
+    }
+    int ropeRows = 2 * seq;
+    int ropeHeads = 3;
+    int ropeDim = 128;
+    for (int inverse = 0; inverse <= 1; inverse++) {
+      c.add(
+          new Case(
+              "pp_rope (inverse " + inverse + ")",
+              Kernel.ROPE,
+              (long) ropeRows * ropeHeads * ropeDim / 2,
+              normal(r, 1, ropeRows * ropeHeads * ropeDim),
+              ropeRows,
+              seq,
+              ropeHeads,
+              ropeDim,
+              10_000f,
+              inverse));
+    }
     // products: C[5 x 7] = 1.5 op(A) op(B) + 0.5 C, k = 3, operands at offsets 2, 3 and 4, leading
     // dimensions padded by 2 (padding holds NaN: it must stay untouched and unread)
     int pr = 5;

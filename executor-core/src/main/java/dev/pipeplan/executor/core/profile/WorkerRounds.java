@@ -4,6 +4,7 @@ import dev.pipeplan.executor.core.layers.DeviceBatch;
 import dev.pipeplan.executor.core.layers.Layer;
 import dev.pipeplan.executor.core.layers.Layers;
 import dev.pipeplan.executor.core.layers.LmHeadLayer;
+import dev.pipeplan.executor.core.layers.ModelStyle;
 import dev.pipeplan.executor.core.ops.Ops;
 import dev.pipeplan.executor.core.ops.Tensor;
 import dev.pipeplan.models.Checks;
@@ -111,6 +112,7 @@ public final class WorkerRounds {
     SplittableRandom root = new SplittableRandom(settings.seed());
     int perPass = settings.repeats() * settings.inFlight();
     DistinctLayers groups = DistinctLayers.of(model);
+    ModelStyle style = ModelStyle.of(model);
     List<Distinct> distinct = new ArrayList<>(groups.count());
     for (int l = 0; l < model.layerCount(); l++) {
       SplittableRandom random = root.split();
@@ -120,7 +122,7 @@ public final class WorkerRounds {
       LayerSpec spec = model.layer(l);
       List<Layer<?>> copies = new ArrayList<>();
       for (int w = 0; w < settings.concurrentWorkers(); w++) {
-        copies.add(Layers.build(ops, spec, w == 0 ? random : random.split()));
+        copies.add(Layers.build(ops, spec, style, w == 0 ? random : random.split()));
       }
       Recorded[] bySize = new Recorded[settings.microBatchSizes().size()];
       for (int i = 0; i < bySize.length; i++) {

@@ -237,7 +237,7 @@ public final class PipelineRuntime implements AutoCloseable {
     SplittableRandom[] streams = Layers.streams(model, seed);
     List<Layer<?>> layers = new ArrayList<>(model.layerCount());
     for (int l = 0; l < model.layerCount(); l++) {
-      layers.add(Layers.build(ops, model.layer(l), streams[l]));
+      layers.add(Layers.build(ops, model, l, streams[l]));
     }
     return layers;
   }

@@ -8,8 +8,11 @@ import java.util.SplittableRandom;
  * One small instance of every shared layer kind, built the same way on any {@link Ops}: the same
  * seed gives the same weights, inputs, output gradients and micro-batch on every backend. Shapes
  * are small but make every path run: two samples of three tokens, grouped key/value heads, both MLP
- * activations, biases on and off, the MLP with and without an input, and heads wider than hidden /
- * heads with biases on q, k and v only (a Qwen-style block).
+ * activations, biases on and off, the MLP with and without an input, heads wider than hidden /
+ * heads with biases on q, k and v only (a Qwen-style block), and the Llama family: an embedding
+ * without positions, a block with RMSNorms and rotary embeddings, a Qwen3 block that also
+ * normalises each query and key head, and a head with a final RMSNorm. New cases go at the end, so
+ * that the seeds of the others (by ordinal) stay.
  */
 public enum LayerCase {
   EMBEDDING,
@@ -18,7 +21,11 @@ public enum LayerCase {
   MLP,
   MLP_FIRST_LAYER,
   LM_HEAD,
-  BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS;
+  BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS,
+  EMBEDDING_ROTARY,
+  BLOCK_LLAMA,
+  BLOCK_QWEN3,
+  LM_HEAD_RMS;
 
   public static final int SAMPLES = 2;
   public static final int SEQUENCE_LENGTH = 3;
@@ -31,6 +38,10 @@ public enum LayerCase {
   static final int WIDE_HEAD_DIM = 3;
 
   static final int FFN = 12;
+
+  /** Heads of 4: two rotated pairs each, at different frequencies. */
+  static final int ROTARY_HEAD_DIM = 4;
+
   static final int MLP_IN = 5;
   static final int MLP_HIDDEN = 7;
   static final int MLP_OUT = 6;
@@ -60,17 +71,49 @@ public enum LayerCase {
               true,
               new TransformerBlockLayer.Biases(true, false, false),
               random);
+      case EMBEDDING_ROTARY -> new EmbeddingLayer(ops, "embedding", VOCAB, HIDDEN, 0, random);
+      // a small base, so that the second pair turns by a visible angle over three positions
+      case BLOCK_LLAMA ->
+          new TransformerBlockLayer(
+              ops,
+              "block",
+              HIDDEN,
+              HEADS,
+              2,
+              ROTARY_HEAD_DIM,
+              FFN,
+              true,
+              new TransformerBlockLayer.Biases(false, false, false),
+              TransformerBlockLayer.Style.llama(3),
+              random);
+      case BLOCK_QWEN3 ->
+          new TransformerBlockLayer(
+              ops,
+              "block",
+              HIDDEN,
+              HEADS,
+              2,
+              ROTARY_HEAD_DIM,
+              FFN,
+              true,
+              new TransformerBlockLayer.Biases(true, false, false),
+              new TransformerBlockLayer.Style(NormKind.RMS, 10_000, true),
+              random);
+      case LM_HEAD_RMS -> new LmHeadLayer(ops, "lm_head", HIDDEN, VOCAB, NormKind.RMS, random);
     };
   }
 
   /** Features of each input row; 0 when the layer takes no input. */
   public int inputWidth() {
     return switch (this) {
-      case EMBEDDING, MLP_FIRST_LAYER -> 0;
+      case EMBEDDING, EMBEDDING_ROTARY, MLP_FIRST_LAYER -> 0;
       case BLOCK_GELU_WITH_BIAS,
           BLOCK_SWIGLU_GROUPED_KV_NO_BIAS,
           BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS,
-          LM_HEAD ->
+          BLOCK_LLAMA,
+          BLOCK_QWEN3,
+          LM_HEAD,
+          LM_HEAD_RMS ->
           HIDDEN;
       case MLP -> MLP_IN;
     };
@@ -80,18 +123,21 @@ public enum LayerCase {
   public int outputWidth() {
     return switch (this) {
       case EMBEDDING,
+          EMBEDDING_ROTARY,
           BLOCK_GELU_WITH_BIAS,
           BLOCK_SWIGLU_GROUPED_KV_NO_BIAS,
-          BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS ->
+          BLOCK_SWIGLU_WIDE_HEADS_QKV_BIAS,
+          BLOCK_LLAMA,
+          BLOCK_QWEN3 ->
           HIDDEN;
       case MLP, MLP_FIRST_LAYER -> MLP_OUT;
-      case LM_HEAD -> 0;
+      case LM_HEAD, LM_HEAD_RMS -> 0;
     };
   }
 
   /** Whether I returns an input gradient (the embedding has none). */
   public boolean hasInputGradient() {
-    return this != EMBEDDING;
+    return this != EMBEDDING && this != EMBEDDING_ROTARY;
   }
 
   /** The layer's input, or null when it takes none. */

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Every shared layer kind on {@link HostOps} (double precision) against central finite differences
  * of its own forward: the objective is {@code sum(output * R)} for a fixed random R, or the loss of
  * the LM head. Checks the input gradient (I) and every parameter's gradient (W), and that F, I and
- * W free everything but the parameters.
+ * W free everything but the parameters. The Llama family's cases (rotary embeddings, RMSNorms, q/k
+ * norms) are checked at every entry, the others at their first, middle and last.
  */
 class LayerGradientTest {
   private static final double STEP = 1e-5;
@@ -48,10 +49,10 @@ class LayerGradientTest {
     for (int i = 0; i < paramGrads.size(); i++) {
       Param p = layer.parameters().get(i);
       checkEntries(
-          p.name(), HostOps.values(p.value()), paramGrads.get(i), ops, layer, input, data, r);
+          c, p.name(), HostOps.values(p.value()), paramGrads.get(i), ops, layer, input, data, r);
     }
     if (input != null) {
-      checkEntries("input", HostOps.values(input), inputGrad, ops, layer, input, data, r);
+      checkEntries(c, "input", HostOps.values(input), inputGrad, ops, layer, input, data, r);
     }
 
     ops.free(input);
@@ -124,8 +125,12 @@ class LayerGradientTest {
         .hasMessageContaining("input of 36 values, expected 6 rows x 5 features");
   }
 
-  /** First, middle and last entry of {@code values} against central differences. */
+  /**
+   * First, middle and last entry of {@code values} against central differences; every entry for the
+   * Llama family's cases.
+   */
   private static void checkEntries(
+      LayerCase c,
       String name,
       double[] values,
       double[] analytic,
@@ -134,7 +139,18 @@ class LayerGradientTest {
       Tensor input,
       DeviceBatch data,
       float[] r) {
-    for (int idx : new int[] {0, values.length / 2, values.length - 1}) {
+    boolean every =
+        java.util.EnumSet.of(
+                LayerCase.EMBEDDING_ROTARY,
+                LayerCase.BLOCK_LLAMA,
+                LayerCase.BLOCK_QWEN3,
+                LayerCase.LM_HEAD_RMS)
+            .contains(c);
+    int[] entries =
+        every
+            ? java.util.stream.IntStream.range(0, values.length).toArray()
+            : new int[] {0, values.length / 2, values.length - 1};
+    for (int idx : entries) {
       double saved = values[idx];
       values[idx] = saved + STEP;
       double plus = objective(ops, layer, input, data, r);

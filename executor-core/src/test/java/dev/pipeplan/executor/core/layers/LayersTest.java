@@ -15,6 +15,7 @@ import dev.pipeplan.models.zoo.ProjectionBiases;
 import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.TransformerLayers;
 import dev.pipeplan.models.zoo.Zoo;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -57,21 +58,97 @@ class LayersTest {
         .filteredOn(p -> p.name().equals("block0.q.weight") || p.name().equals("block0.o.weight"))
         .extracting(Param::length)
         .containsExactly(32 * q, q * 32);
-    // The executor's norms are LayerNorms (weight and bias) where the model counts RMSNorm weights.
-    long norms = 2 * 32;
+    // bias 0: RMSNorms, one gain vector each, as the model counts them
+    assertThat(layer.parameters())
+        .extracting(Param::name)
+        .contains("block0.ln1.gain", "block0.ln2.gain")
+        .doesNotContain("block0.ln1.shift", "block0.ln2.shift");
     assertThat(layer.parameters().stream().mapToLong(Param::length).sum())
-        .isEqualTo(block.parameterCount() + norms);
+        .isEqualTo(block.parameterCount());
   }
 
   @Test
-  void refusesABlockWithQueryKeyNorms() {
+  void buildsAQwen3BlockWithItsQueryAndKeyNormsAsTheModelCountsThem() {
     ModelSpec qwen3 =
         TransformerLayers.build(
             TransformerConfig.llama("qwen3-like", 64, 32, 1, 4, 2, 48, 8, DType.FP32)
+                .withHeadDim(16)
                 .withQkNorm(true));
-    assertThatThrownBy(() -> Layers.build(new HostOps(), qwen3.layer(1), new SplittableRandom(1)))
-        .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("layer 'block0' has qkNorm 1");
+    Layer<?> layer = Layers.build(new HostOps(), qwen3, 1, new SplittableRandom(1));
+    assertThat(layer.parameters())
+        .filteredOn(p -> p.name().endsWith("norm.gain"))
+        .extracting(Param::name, Param::length)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("block0.qnorm.gain", 16L),
+            org.assertj.core.groups.Tuple.tuple("block0.knorm.gain", 16L));
+    assertThat(layer.parameters().stream().mapToLong(Param::length).sum())
+        .isEqualTo(qwen3.layer(1).parameterCount());
+  }
+
+  @Test
+  void everyLayerOfALlamaModelHasTheParametersTheModelCounts() {
+    ModelSpec llama = Zoo.get("llama-tiny-cpu");
+    HostOps ops = new HostOps();
+    for (int l = 0; l < llama.layerCount(); l++) {
+      Layer<?> layer = Layers.build(ops, llama, l, new SplittableRandom(1));
+      assertThat(layer.parameters().stream().mapToLong(Param::length).sum())
+          .as(llama.layer(l).name())
+          .isEqualTo(llama.layer(l).parameterCount());
+      layer.release(ops);
+    }
+    // the head's final norm follows the blocks: an RMSNorm here, a layer norm in GPT-2
+    assertThat(
+            Layers.build(ops, llama, llama.layerCount() - 1, new SplittableRandom(1)).parameters())
+        .extracting(Param::name)
+        .containsExactly("lm_head.norm.gain", "lm_head.proj.weight");
+    ModelSpec gpt = Zoo.get("gpt-tiny");
+    assertThat(Layers.build(ops, gpt, gpt.layerCount() - 1, new SplittableRandom(1)).parameters())
+        .extracting(Param::name)
+        .containsExactly("lm_head.norm.gain", "lm_head.norm.shift", "lm_head.proj.weight");
+  }
+
+  @Test
+  void aRotaryModelsBlockWithoutRopeThetaRotatesWithLlamasBase() {
+    ModelSpec llama = Zoo.get("llama-tiny-cpu", 4);
+    LayerShape.TransformerBlock shape = (LayerShape.TransformerBlock) llama.layer(1).shape();
+    assertThat(shape.ropeTheta()).hasValue(10_000);
+    LayerSpec b = llama.layer(1);
+    LayerSpec old =
+        new LayerSpec(
+            b.name(),
+            b.kind(),
+            shape.withRopeTheta(java.util.OptionalLong.empty()),
+            b.forwardFlops(),
+            b.backwardInputFlops(),
+            b.backwardWeightFlops(),
+            b.parameterCount(),
+            b.savedActivationBytes(),
+            b.outputBytes(),
+            b.measured(),
+            b.activations());
+    List<LayerSpec> layers = new java.util.ArrayList<>(llama.layers());
+    layers.set(1, old);
+    ModelSpec oldFile = new ModelSpec(llama.name(), layers, llama.dtype(), llama.sequenceLength());
+    double[] recorded = blockOutput(llama, llama.layer(1));
+    double[] defaulted = blockOutput(oldFile, old);
+    double[] alone = blockOutput(new ModelSpec("alone", List.of(old), llama.dtype(), 4), old);
+    assertThat(defaulted).containsExactly(recorded);
+    assertThat(alone).isNotEqualTo(recorded);
+  }
+
+  /** The forward output of {@code block}, built in {@code model}'s style, on a fixed input. */
+  private static double[] blockOutput(ModelSpec model, LayerSpec block) {
+    HostOps ops = new HostOps();
+    Layer<?> layer = Layers.build(ops, block, ModelStyle.of(model), new SplittableRandom(3));
+    int seq = 4;
+    int hidden = 256;
+    float[] x = new float[seq * hidden];
+    SplittableRandom r = new SplittableRandom(5);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    DeviceBatch data = DeviceBatch.upload(ops, new int[seq], new int[seq], 1, seq, seq, 1);
+    return HostOps.values(layer.forward(ops, 0, ops.upload(x), data)).clone();
   }
 
   @Test
@@ -139,13 +216,12 @@ class LayersTest {
   }
 
   @Test
-  void refusesARotaryModelsEmbeddingByWhatItIs() {
-    // llama2-7b's embedding: positions 0 ("must be in 1..2147483647" before)
-    LayerSpec embedding = Zoo.get("llama2-7b").layer(0);
+  void aRotaryModelsEmbeddingHasATokenTableOnly() {
+    // positions 0 (refused before the executor ran Llama-style models)
+    LayerSpec embedding = Zoo.get("llama-tiny-cpu").layer(0);
     assertThat(embedding.kind()).isEqualTo(LayerKind.EMBEDDING);
-    assertThatThrownBy(() -> Layers.build(new HostOps(), embedding, new SplittableRandom(1)))
-        .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("has no learned positions (positions 0: rotary")
-        .hasMessageContaining("GPT-style models only");
+    Layer<?> layer = Layers.build(new HostOps(), embedding, new SplittableRandom(1));
+    assertThat(layer.parameters()).extracting(Param::name).containsExactly("embedding.tokens");
+    assertThat(layer.parameters().get(0).length()).isEqualTo(embedding.parameterCount());
   }
 }
