@@ -95,6 +95,35 @@ class PlanRunnerTest {
   }
 
   @Test
+  void runsAHuggingFaceLlamaConfigWithEveryActionMatched() {
+    // hidden 128, 4 heads over 2 key/value heads, 4 blocks, vocabulary 256, rope_theta 500000
+    ModelSpec model =
+        ModelLoader.load(
+            java.nio.file.Path.of("src/test/resources/hf/llama-tiny/config.json").toString(), 16);
+    assertThat(model.layer(0).shape().values()).containsEntry("positions", 0L);
+    assertThat(model.layer(1).shape().values()).containsEntry("ropeTheta", 500_000L);
+    TrainingSpec training = new TrainingSpec(8, 16, DType.FP32, Optimizer.adamFp32(), false);
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(2)
+            .withTp(1)
+            .withKinds(List.of(ScheduleKind.ZB_H1))
+            .withMicroBatchSize(2);
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                model, training, Clusters.load("cpu:1x2"), options, ProgressListener.none()));
+    MeasuredRun run =
+        PlanRunner.run(
+            plan, new PlanRunner.Options(2, 0, 1, 3L, 1e-3), NanoClock.system(), s -> {});
+    assertThat(run.comparison().unmatchedActions()).isZero();
+    assertThat(run.comparison().actions()).hasSize(run.predicted().actions().size());
+    // a freshly initialised model predicts about uniformly: the first loss is near ln(256)
+    assertThat(run.losses().get(0))
+        .isCloseTo(Math.log(256), org.assertj.core.data.Offset.offset(0.3));
+  }
+
+  @Test
   void keepsTheIterationsAtNormalSpeedOrElseTheLeastSlowedDown() {
     dev.pipeplan.executor.core.runtime.MachineSpeed enough =
         new dev.pipeplan.executor.core.runtime.MachineSpeed();
