@@ -166,8 +166,9 @@ final class PlanCommand implements Callable<Integer> {
   @Option(
       names = "--optimizer",
       paramLabel = "NAME",
-      defaultValue = "adam-mixed",
-      description = "adam-mixed (the default), adam-fp32 or sgd.")
+      description =
+          "adam-mixed (the default for 16-bit models: 16-bit weights with an fp32 master copy,"
+              + " momentum and variance), adam-fp32 (the default for fp32 models) or sgd.")
   String optimizer;
 
   @Option(
@@ -258,7 +259,11 @@ final class PlanCommand implements Callable<Integer> {
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
         new TrainingSpec(
-            globalBatch, m.sequenceLength(), m.dtype(), Optimizer.parse(optimizer), false);
+            globalBatch,
+            m.sequenceLength(),
+            m.dtype(),
+            optimizer == null ? Optimizer.defaultFor(m.dtype()) : Optimizer.parse(optimizer),
+            false);
     training = memoryOptions.apply(training, tp);
     m = partitionUnit.apply(m, training, c, profile != null);
     Profile measured = profile == null ? null : ProfileJson.read(profile);

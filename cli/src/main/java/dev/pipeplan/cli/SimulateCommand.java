@@ -353,7 +353,7 @@ final class SimulateCommand implements Callable<Integer> {
               microbatches * microBatchSize,
               modelSpec.sequenceLength(),
               modelSpec.dtype(),
-              Optimizer.adamMixedPrecision(),
+              Optimizer.defaultFor(modelSpec.dtype()),
               false);
       training = memoryOptions.apply(training, tensorParallel);
       trainingUsed = training;

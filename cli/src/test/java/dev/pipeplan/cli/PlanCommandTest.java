@@ -67,7 +67,7 @@ class PlanCommandTest {
         .contains(
             "Training dtype: fp32 (torch_dtype float32 in "
                 + hf.resolve("config.json")
-                + "), optimizer adam-mixed.");
+                + "), optimizer adam-fp32.");
     assertThat(err.toString())
         .contains(
             "warning: model 'hf' trains in fp32 here, from torch_dtype float32",

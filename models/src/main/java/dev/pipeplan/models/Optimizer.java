@@ -33,6 +33,15 @@ public record Optimizer(String name, int gradientBytesPerParameter, int stateByt
     return new Optimizer("sgd", 4, 0);
   }
 
+  /**
+   * What a model of this dtype trains with unless told otherwise: mixed-precision Adam for 16-bit
+   * (and 8-bit) weights, fp32 Adam for fp32 weights, which have no lower-precision copy to keep a
+   * master of.
+   */
+  public static Optimizer defaultFor(DType dtype) {
+    return dtype.bytes() >= 4 ? adamFp32() : adamMixedPrecision();
+  }
+
   public static Optimizer parse(String text) {
     if (text == null) {
       throw new BadInputException("optimizer must not be empty; use adam-mixed, adam-fp32 or sgd");

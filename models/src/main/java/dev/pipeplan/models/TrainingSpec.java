@@ -128,10 +128,12 @@ public record TrainingSpec(
         CrossEntropy.UNFUSED);
   }
 
-  /** Mixed-precision Adam and the default memory modes without recomputation. */
+  /**
+   * The dtype's default optimizer ({@link Optimizer#defaultFor}) and the default memory modes
+   * without recomputation.
+   */
   public static TrainingSpec of(int globalBatch, int sequenceLength, DType dtype) {
-    return new TrainingSpec(
-        globalBatch, sequenceLength, dtype, Optimizer.adamMixedPrecision(), false);
+    return new TrainingSpec(globalBatch, sequenceLength, dtype, Optimizer.defaultFor(dtype), false);
   }
 
   /** A copy with other memory modes. */

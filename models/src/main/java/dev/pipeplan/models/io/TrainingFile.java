@@ -75,7 +75,7 @@ public final class TrainingFile {
             "'" + dtypeText.get() + "' is not a dtype; use one of fp32, tf32, fp16, bf16, fp8");
       }
     }
-    Optimizer optimizer = Optimizer.adamMixedPrecision();
+    Optimizer optimizer = Optimizer.defaultFor(dtype);
     Optional<InputNode> opt = root.child("optimizer");
     if (opt.isPresent() && opt.get().json().isTextual()) {
       String name = opt.get().json().asText();
