@@ -308,6 +308,7 @@ final class PlanCommand implements Callable<Integer> {
         Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
     DtypeOrigin dtypeOrigin = DtypeOrigin.of(model);
     Warnings.checkpointDtype(err, m, dtypeOrigin, c);
+    Warnings.noRateForDtype(err, m.dtype(), c);
     Plan plan = PlanBuilder.fromSearch(result);
     if (output != null) {
       PlanJson.write(plan, output);

@@ -428,6 +428,7 @@ final class SimulateCommand implements Callable<Integer> {
         false);
     if (dtypeOrigin != null) {
       Warnings.checkpointDtype(spec.commandLine().getErr(), modelSpec, dtypeOrigin, clusterSpec);
+      Warnings.noRateForDtype(spec.commandLine().getErr(), modelSpec.dtype(), clusterSpec);
     }
     if (costAwareKind) {
       // zb-auto, v-half and v-min plan with the costs they will be simulated with, and for the

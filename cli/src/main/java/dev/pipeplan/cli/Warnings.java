@@ -12,9 +12,11 @@ import dev.pipeplan.models.io.DtypeOrigin;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /** Warnings that several commands print to stderr: the input is valid but probably not meant. */
 final class Warnings {
@@ -63,6 +65,37 @@ final class Warnings {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * Warns when a device has no rate for the training dtype, so the cost model prices its math at
+   * the device's fp32 rate ({@link DeviceSpec#flopsPerSecond}): a bf16 model on V100s, which have
+   * no bf16 tensor cores, was priced that way without a word.
+   */
+  static void noRateForDtype(PrintWriter err, DType dtype, ClusterSpec cluster) {
+    Set<String> warned = new HashSet<>();
+    for (DeviceGroup group : cluster.groups()) {
+      DeviceSpec device = group.device();
+      if (device.sustainedFlopsPerSecond().containsKey(dtype) || !warned.add(device.name())) {
+        continue;
+      }
+      List<String> rated = new ArrayList<>();
+      for (DType t : DType.values()) {
+        if (t.bytes() < 4 && device.sustainedFlopsPerSecond().containsKey(t)) {
+          rated.add(t.id());
+        }
+      }
+      err.printf(
+          Locale.ROOT,
+          "warning: %s has no %s rate, so its math is priced at its fp32 rate (%.1f TFLOP/s"
+              + " sustained)%s.%n",
+          device.name(),
+          dtype.id(),
+          device.flopsPerSecond(DType.FP32) / 1e12,
+          rated.isEmpty()
+              ? ""
+              : "; it computes fast in " + String.join(" and ", rated) + ": maybe train in that");
     }
   }
 

@@ -52,6 +52,23 @@ class PlanCommandTest {
    * its bf16 twin, without a word: the dtype and its origin are now printed, with a warning.
    */
   @Test
+  void warnsWhenADeviceHasNoRateForTheTrainingDtype() {
+    // V100s have no bf16 tensor cores: a bf16 Llama was priced at their fp32 rate without a word
+    assertThat(
+            run("plan --model llama2-7b --cluster v100:2x8 --global-batch 64 --quiet".split(" ")))
+        .isZero();
+    assertThat(err.toString())
+        .contains(
+            "warning: v100 has no bf16 rate, so its math is priced at its fp32 rate (11.0 TFLOP/s"
+                + " sustained); it computes fast in fp16: maybe train in that.");
+    err.getBuffer().setLength(0);
+    assertThat(
+            run("plan --model gpt3-1.3b --cluster v100:2x8 --global-batch 64 --quiet".split(" ")))
+        .isZero();
+    assertThat(err.toString()).doesNotContain("has no fp16 rate");
+  }
+
+  @Test
   void saysWhichDtypeItTrainsInAndWarnsOfAnFp32Checkpoint() throws Exception {
     Path hf = Files.createDirectories(dir.resolve("hf"));
     Files.writeString(
