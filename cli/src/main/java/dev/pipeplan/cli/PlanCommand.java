@@ -159,6 +159,8 @@ final class PlanCommand implements Callable<Integer> {
               + " memory, lower or higher (default: the device's usable memory).")
   String memoryLimit;
 
+  @Mixin DtypeOption dtypeOption;
+
   @Mixin MemoryOptions memoryOptions;
 
   @Mixin PartitionUnitOption partitionUnit;
@@ -255,7 +257,8 @@ final class PlanCommand implements Callable<Integer> {
                 .notInput("--profile", profile)
                 .notModelInput("--model", model)
                 .notClusterInput("--cluster", cluster);
-    ModelSpec m = ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq));
+    ModelSpec m =
+        ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq), 0, dtypeOption.dtype());
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
         new TrainingSpec(
@@ -306,7 +309,7 @@ final class PlanCommand implements Callable<Integer> {
     }
     SearchResult result =
         Planner.search(m, training, c, options, ProgressBar.forTerminal(err, quiet || json));
-    DtypeOrigin dtypeOrigin = DtypeOrigin.of(model);
+    DtypeOrigin dtypeOrigin = DtypeOrigin.of(model, dtypeOption.dtype());
     Warnings.checkpointDtype(err, m, dtypeOrigin, c);
     Warnings.noRateForDtype(err, m.dtype(), c);
     Plan plan = PlanBuilder.fromSearch(result);

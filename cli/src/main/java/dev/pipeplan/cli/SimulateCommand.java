@@ -208,6 +208,8 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Tensor-parallel degree per stage (default: ${DEFAULT-VALUE}).")
   int tensorParallel;
 
+  @Mixin DtypeOption dtypeOption;
+
   @Mixin MemoryOptions memoryOptions;
 
   @Mixin PartitionUnitOption partitionUnit;
@@ -344,7 +346,8 @@ final class SimulateCommand implements Callable<Integer> {
             "simulate needs --model NAME|FILE (see 'pipeplan models list'), or --uniform-stage-ms F,B for fixed"
                 + " stage times");
       }
-      modelSpec = ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq));
+      modelSpec =
+          ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq), 0, dtypeOption.dtype());
       Planner.requireTensorParallelSplits(modelSpec, tensorParallel);
       clusterSpec =
           Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
@@ -357,7 +360,7 @@ final class SimulateCommand implements Callable<Integer> {
               false);
       training = memoryOptions.apply(training, tensorParallel);
       trainingUsed = training;
-      dtypeOrigin = DtypeOrigin.of(model);
+      dtypeOrigin = DtypeOrigin.of(model, dtypeOption.dtype());
       modelSpec = partitionUnit.apply(modelSpec, training, clusterSpec, profile != null);
       if (partition == null && plan.stageCount() > modelSpec.layerCount()) {
         throw tooManyStages(plan, modelSpec);
@@ -685,7 +688,7 @@ final class SimulateCommand implements Callable<Integer> {
     List<String> ignored =
         typedOptions(
             option ->
-                List.of("--cluster", "--seq", "--tp").contains(option.longestName())
+                List.of("--cluster", "--seq", "--tp", "--dtype").contains(option.longestName())
                     || spec.mixins().get("memoryOptions").options().contains(option)
                     || spec.mixins().get("partitionUnit").options().contains(option));
     if (!ignored.isEmpty()) {

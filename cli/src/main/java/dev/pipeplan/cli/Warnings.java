@@ -53,15 +53,14 @@ final class Warnings {
               "warning: model '%s' trains in fp32 here, from %s: a Hugging Face torch_dtype is"
                   + " the dtype the checkpoint was saved in, not always the one it trains in, and"
                   + " %s computes fp32 at %.1f TFLOP/s against %.1f in %s. Maybe plan"
-                  + " mixed-precision training with \"torch_dtype\": \"%s\" in a copy of the"
-                  + " config.%n",
+                  + " mixed-precision training with --dtype %s.%n",
               model.name(),
               origin.description(),
               device.name(),
               fp32 / 1e12,
               rate / 1e12,
               half.id(),
-              half == DType.BF16 ? "bfloat16" : "float16");
+              half.id());
           return;
         }
       }

@@ -548,6 +548,14 @@ class HostileCommandLinesTest {
     c.add(of("simulate --plan @/plan-null-model.json", "field 'model' is missing"));
     c.add(
         of(
+            "simulate --uniform-stage-ms 1 --pp 2 --microbatches 4 --schedule 1f1b --dtype bf16",
+            "--dtype does not apply to --uniform-stage-ms"));
+    c.add(
+        of(
+            "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --dtype int8",
+            "--dtype 'int8' is not a dtype"));
+    c.add(
+        of(
             "simulate --plan @/plan-list-partition.json",
             "field 'partition' must be an object, got a list"));
     c.add(

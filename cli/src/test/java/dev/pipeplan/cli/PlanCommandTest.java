@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import java.io.PrintWriter;
@@ -69,6 +70,62 @@ class PlanCommandTest {
   }
 
   @Test
+  void trainsInTheDtypeAskedFor() throws Exception {
+    // a float32 checkpoint's config, planned in bf16: built in bf16, said so, and no warning
+    Path hf = Files.createDirectories(dir.resolve("hf32"));
+    Files.writeString(
+        hf.resolve("config.json"),
+        "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 2,"
+            + " \"n_positions\": 64, \"vocab_size\": 256, \"torch_dtype\": \"float32\"}");
+    String plan = "plan --model " + hf + " --cluster h100:1x2 --global-batch 8 --quiet";
+    assertThat(run((plan + " --dtype bf16").split(" "))).isZero();
+    assertThat(out.toString())
+        .contains("Training dtype: bf16 (--dtype bf16), optimizer adam-mixed.");
+    assertThat(err.toString()).doesNotContain("warning");
+    // a zoo model too: VGG-16 in fp16 needs less memory than in its own fp32
+    out.getBuffer().setLength(0);
+    assertThat(run("plan --model vgg16 --cluster h100:1x2 --global-batch 8 --json".split(" ")))
+        .isZero();
+    long fp32Peak = PlanJson.parse(out.toString(), "stdout").predicted().peakMemoryBytes();
+    out.getBuffer().setLength(0);
+    assertThat(
+            run(
+                "plan --model vgg16 --cluster h100:1x2 --global-batch 8 --json --dtype fp16"
+                    .split(" ")))
+        .isZero();
+    Plan fp16 = PlanJson.parse(out.toString(), "stdout");
+    assertThat(fp16.training().dtype()).isEqualTo(DType.FP16);
+    assertThat(fp16.predicted().peakMemoryBytes()).isLessThan(fp32Peak);
+  }
+
+  @Test
+  void refusesADtypeAModelFileCannotBeBuiltIn() throws Exception {
+    Path file = dir.resolve("m.json");
+    assertThat(run("models", "show", "gpt-tiny", "--json")).isZero();
+    Files.writeString(file, out.toString());
+    err.getBuffer().setLength(0);
+    assertThat(
+            run(
+                ("plan --model " + file + " --cluster h100:1x2 --global-batch 8 --dtype bf16")
+                    .split(" ")))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--dtype bf16: " + file + " states its layers' sizes in its own dtype (fp32)");
+    err.getBuffer().setLength(0);
+    assertThat(
+            run("plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --dtype fp8".split(" ")))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--dtype fp8: training in fp8 is not modelled");
+    err.getBuffer().setLength(0);
+    assertThat(
+            run(
+                "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --dtype fp64"
+                    .split(" ")))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--dtype 'fp64' is not a dtype");
+  }
+
+  @Test
   void saysWhichDtypeItTrainsInAndWarnsOfAnFp32Checkpoint() throws Exception {
     Path hf = Files.createDirectories(dir.resolve("hf"));
     Files.writeString(
@@ -89,7 +146,7 @@ class PlanCommandTest {
         .contains(
             "warning: model 'hf' trains in fp32 here, from torch_dtype float32",
             "h100-sxm computes fp32 at 46.9 TFLOP/s against 692.6 in bf16",
-            "\"torch_dtype\": \"bfloat16\"");
+            "Maybe plan mixed-precision training with --dtype bf16.");
 
     // on the CPU, which has no faster 16-bit rate, and for bfloat16, no warning
     out.getBuffer().setLength(0);

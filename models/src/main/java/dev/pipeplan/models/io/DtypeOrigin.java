@@ -1,5 +1,6 @@
 package dev.pipeplan.models.io;
 
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.zoo.Zoo;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -26,6 +27,14 @@ public record DtypeOrigin(String description, boolean checkpointDtype) {
    * call it after the load succeeded.
    */
   public static DtypeOrigin of(String nameOrPath) {
+    return of(nameOrPath, Optional.empty());
+  }
+
+  /** As {@link #of(String)}, or the {@code --dtype} option when it was given. */
+  public static DtypeOrigin of(String nameOrPath, Optional<DType> option) {
+    if (option.isPresent()) {
+      return new DtypeOrigin("--dtype " + option.get().id(), false);
+    }
     if (Zoo.contains(nameOrPath == null ? "" : nameOrPath.trim())) {
       return new DtypeOrigin("the zoo model's", false);
     }

@@ -64,7 +64,17 @@ public final class HuggingFaceConfig {
    *     past the window would overstate the attention's FLOPs and memory
    */
   public static ModelSpec toModel(InputNode root, String name, int sequenceLength) {
+    return toModel(root, name, sequenceLength, Optional.empty());
+  }
+
+  /**
+   * As {@link #toModel(InputNode, String, int)}, trained in {@code dtype} when given instead of the
+   * configuration's {@code torch_dtype} (the dtype its checkpoint was saved in).
+   */
+  public static ModelSpec toModel(
+      InputNode root, String name, int sequenceLength, Optional<DType> dtype) {
     TransformerConfig config = architecture(root, name);
+    config = dtype.map(config::withDtype).orElse(config);
     OptionalInt window = slidingWindow(root);
     if (window.isPresent() && sequenceLength > window.getAsInt()) {
       throw root.error(

@@ -1,6 +1,7 @@
 package dev.pipeplan.models.io;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Suggestions;
 import dev.pipeplan.models.zoo.Zoo;
@@ -46,6 +47,36 @@ public final class ModelLoader {
    *     PipeDream graph
    */
   public static ModelSpec load(String nameOrPath, int sequenceLength, int pipeDreamBatchSize) {
+    return load(nameOrPath, sequenceLength, pipeDreamBatchSize, Optional.empty());
+  }
+
+  /**
+   * As {@link #load(String, int, int)}, trained in {@code dtype} when given: a zoo model or a
+   * Hugging Face configuration is built in it (activations, weights and the math's rate follow); a
+   * pipeplan model file or a PipeDream graph states its layers' sizes in its own dtype, so another
+   * one is bad input.
+   */
+  public static ModelSpec load(
+      String nameOrPath, int sequenceLength, int pipeDreamBatchSize, Optional<DType> dtype) {
+    Objects.requireNonNull(dtype, "dtype");
+    ModelSpec model = loadAs(nameOrPath, sequenceLength, pipeDreamBatchSize, dtype);
+    if (dtype.isPresent() && model.dtype() != dtype.get()) {
+      throw new BadInputException(
+          "--dtype "
+              + dtype.get().id()
+              + ": "
+              + nameOrPath.trim()
+              + " states its layers' sizes in its own dtype ("
+              + model.dtype().id()
+              + "), which pipeplan cannot convert. Maybe change the dtype and sizes in the file, or"
+              + " give a zoo name or a Hugging Face config.json, which are built in the dtype"
+              + " asked for.");
+    }
+    return model;
+  }
+
+  private static ModelSpec loadAs(
+      String nameOrPath, int sequenceLength, int pipeDreamBatchSize, Optional<DType> dtype) {
     Objects.requireNonNull(nameOrPath, "nameOrPath");
     String arg = nameOrPath.trim();
     if (arg.isEmpty()) {
@@ -65,7 +96,7 @@ public final class ModelLoader {
     }
     if (Zoo.contains(arg)) {
       requireNoBatchSize(arg, pipeDreamBatchSize);
-      return Zoo.get(arg, sequenceLength);
+      return Zoo.get(arg, sequenceLength, dtype);
     }
     Path path = pathOrNull(arg);
     if (path != null && Files.isDirectory(path)) {
@@ -75,10 +106,10 @@ public final class ModelLoader {
             arg + ": a directory without config.json; give a model file or a zoo name");
       }
       requireNoBatchSize(arg, pipeDreamBatchSize);
-      return loadFile(config, sequenceLength);
+      return loadFile(config, sequenceLength, 0, dtype);
     }
     if (path != null && Files.isRegularFile(path)) {
-      return loadFile(path, sequenceLength, pipeDreamBatchSize);
+      return loadFile(path, sequenceLength, pipeDreamBatchSize, dtype);
     }
     if (looksLikePath(arg)) {
       throw new BadInputException(arg + ": no such file");
@@ -110,10 +141,11 @@ public final class ModelLoader {
 
   /** Reads a model file of any supported format, detected from its content. */
   public static ModelSpec loadFile(Path file, int sequenceLength) {
-    return loadFile(file, sequenceLength, 0);
+    return loadFile(file, sequenceLength, 0, Optional.empty());
   }
 
-  private static ModelSpec loadFile(Path file, int sequenceLength, int pipeDreamBatchSize) {
+  private static ModelSpec loadFile(
+      Path file, int sequenceLength, int pipeDreamBatchSize, Optional<DType> dtype) {
     String text = InputNode.readText(file);
     if (PipeDreamGraph.looksLike(text)) {
       ModelSpec model =
@@ -132,7 +164,7 @@ public final class ModelLoader {
     }
     if (HuggingFaceConfig.looksLike(root)) {
       return HuggingFaceConfig.toModel(
-          root, HuggingFaceConfig.defaultName(root, file), sequenceLength);
+          root, HuggingFaceConfig.defaultName(root, file), sequenceLength, dtype);
     }
     throw new BadInputException(
         file

@@ -310,6 +310,11 @@ public record TransformerConfig(
     return with(c -> c.name = newName);
   }
 
+  /** A copy that trains in another dtype. */
+  public TransformerConfig withDtype(DType newDtype) {
+    return with(c -> c.dtype = newDtype);
+  }
+
   /** A copy that trains with dropout or without it. */
   public TransformerConfig withDropout(boolean newDropout) {
     return with(c -> c.dropout = newDropout);
@@ -332,7 +337,7 @@ public record TransformerConfig(
         bias,
         tied,
         defaultSequenceLength,
-        dtype,
+        f.dtype,
         f.dropout,
         f.headDim,
         f.projectionBiases,
@@ -348,9 +353,11 @@ public record TransformerConfig(
     ProjectionBiases projectionBiases;
     boolean qkNorm;
     long ropeTheta;
+    DType dtype;
 
     Fields(TransformerConfig c) {
       name = c.name;
+      dtype = c.dtype;
       dropout = c.dropout;
       headDim = c.headDim;
       projectionBiases = c.projectionBiases;

@@ -82,23 +82,23 @@ public final class Zoo {
               "vgg16",
               "VGG-16 on 224x224 images (138M), the CNN of the PipeDream paper",
               null,
-              seq -> {
+              (seq, dtype) -> {
                 if (seq != 0) {
                   throw new BadInputException(
                       "model 'vgg16' has no sequence length; got --seq " + seq);
                 }
-                return Vgg16.build("vgg16", DType.FP32);
+                return Vgg16.build("vgg16", dtype.orElse(DType.FP32));
               }),
           new Entry(
               "resnet50",
               "ResNet-50 on 224x224 images (25.6M), sixteen bottleneck blocks",
               null,
-              seq -> {
+              (seq, dtype) -> {
                 if (seq != 0) {
                   throw new BadInputException(
                       "model 'resnet50' has no sequence length; got --seq " + seq);
                 }
-                return ResNet50.build("resnet50", DType.FP32);
+                return ResNet50.build("resnet50", dtype.orElse(DType.FP32));
               }),
           transformer(
               new TransformerConfig(
@@ -127,7 +127,12 @@ public final class Zoo {
     }
 
     public ModelSpec build(int sequenceLength) {
-      return builder.build(sequenceLength);
+      return builder.build(sequenceLength, Optional.empty());
+    }
+
+    /** The model at a sequence length, trained in {@code dtype} when given. */
+    public ModelSpec build(int sequenceLength, Optional<DType> dtype) {
+      return builder.build(sequenceLength, dtype);
     }
 
     /** The transformer architecture, where the entry is a transformer. */
@@ -139,12 +144,16 @@ public final class Zoo {
   /** Builds a model at a sequence length (0 = the model's default). */
   @FunctionalInterface
   public interface Builder {
-    ModelSpec build(int sequenceLength);
+    /** The model at a sequence length (0 = its default), in {@code dtype} when given. */
+    ModelSpec build(int sequenceLength, Optional<DType> dtype);
   }
 
   private static Entry transformer(TransformerConfig config, String description) {
     return new Entry(
-        config.name(), description, config, seq -> TransformerLayers.build(config, seq));
+        config.name(),
+        description,
+        config,
+        (seq, dtype) -> TransformerLayers.build(dtype.map(config::withDtype).orElse(config), seq));
   }
 
   /** Every entry, in the zoo's fixed order. */
@@ -193,7 +202,12 @@ public final class Zoo {
    * @throws BadInputException for an unknown name (the message suggests the closest one)
    */
   public static ModelSpec get(String name, int sequenceLength) {
-    return find(name).orElseThrow(() -> unknown(name)).build(sequenceLength);
+    return get(name, sequenceLength, Optional.empty());
+  }
+
+  /** The model at a sequence length, trained in {@code dtype} when given. */
+  public static ModelSpec get(String name, int sequenceLength, Optional<DType> dtype) {
+    return find(name).orElseThrow(() -> unknown(name)).build(sequenceLength, dtype);
   }
 
   static BadInputException unknown(String name) {

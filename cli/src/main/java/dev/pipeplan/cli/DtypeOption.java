@@ -1,0 +1,34 @@
+package dev.pipeplan.cli;
+
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** The dtype to train in, when it is not the model's own. */
+final class DtypeOption {
+  @Option(
+      names = "--dtype",
+      paramLabel = "DTYPE",
+      description =
+          "The dtype to train in: fp32, tf32, fp16 or bf16 (default: the model's own; a Hugging Face"
+              + " config's torch_dtype is the dtype its checkpoint was saved in). A zoo model or a"
+              + " Hugging Face config is built in it; a pipeplan model file or a PipeDream graph"
+              + " must already be in it.")
+  String dtype;
+
+  /** The dtype given, empty for the model's own. */
+  Optional<DType> dtype() {
+    if (dtype == null) {
+      return Optional.empty();
+    }
+    DType parsed = DType.parse("--dtype", dtype);
+    if (parsed == DType.FP8) {
+      throw new BadInputException(
+          "--dtype fp8: training in fp8 is not modelled (the cost model prices a layer's GEMMs,"
+              + " activations and weights in one dtype, where fp8 recipes keep 16-bit weights and"
+              + " activations beside fp8 GEMM inputs). Maybe use bf16, or fp16.");
+    }
+    return Optional.of(parsed);
+  }
+}
