@@ -69,14 +69,20 @@ class PlanCommandTest {
     assertThat(err.toString()).doesNotContain("has no fp16 rate");
   }
 
-  @Test
-  void trainsInTheDtypeAskedFor() throws Exception {
-    // a float32 checkpoint's config, planned in bf16: built in bf16, said so, and no warning
-    Path hf = Files.createDirectories(dir.resolve("hf32"));
+  /** A directory holding a small GPT-2 config.json whose checkpoint was saved in float32. */
+  private Path float32Checkpoint(String name) throws Exception {
+    Path hf = Files.createDirectories(dir.resolve(name));
     Files.writeString(
         hf.resolve("config.json"),
         "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 2,"
             + " \"n_positions\": 64, \"vocab_size\": 256, \"torch_dtype\": \"float32\"}");
+    return hf;
+  }
+
+  @Test
+  void trainsInTheDtypeAskedFor() throws Exception {
+    // a float32 checkpoint's config, planned in bf16: built in bf16, said so, and no warning
+    Path hf = float32Checkpoint("hf32");
     String plan = "plan --model " + hf + " --cluster h100:1x2 --global-batch 8 --quiet";
     assertThat(run((plan + " --dtype bf16").split(" "))).isZero();
     assertThat(out.toString())
@@ -127,11 +133,7 @@ class PlanCommandTest {
 
   @Test
   void saysWhichDtypeItTrainsInAndWarnsOfAnFp32Checkpoint() throws Exception {
-    Path hf = Files.createDirectories(dir.resolve("hf"));
-    Files.writeString(
-        hf.resolve("config.json"),
-        "{\"model_type\": \"gpt2\", \"n_embd\": 64, \"n_layer\": 2, \"n_head\": 2,"
-            + " \"n_positions\": 64, \"vocab_size\": 256, \"torch_dtype\": \"float32\"}");
+    Path hf = float32Checkpoint("hf");
     String[] args = {
       "plan", "--model", hf.toString(), "--cluster", "h100:1x2", "--global-batch", "8", "--quiet"
     };
