@@ -16,6 +16,7 @@ import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.models.io.OutputPaths;
 import dev.pipeplan.models.io.ProfileJson;
+import dev.pipeplan.planner.ModelFlops;
 import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
@@ -555,6 +556,17 @@ final class SimulateCommand implements Callable<Integer> {
           samples,
           priced.iterationNanos() / 1e6,
           loaded.optimizerPostValidation() ? "steady-state period" : "iteration");
+      out.println(
+          "the plan's model FLOPs: "
+              + ModelFlops.of(
+                      loaded.model(),
+                      loaded.training().globalBatch(),
+                      loaded.cluster(),
+                      loaded.training().dtype(),
+                      priced.iterationNanos())
+                  .describe(loaded.training().dtype())
+              + " over its "
+              + (loaded.optimizerPostValidation() ? "steady-state period" : "iteration"));
       printPostValidation(out, steady, " with the plan's data-parallel sync and optimizer step");
       spread.ifPresent(j -> out.println(jitterText(j, loaded.optimizerPostValidation())));
       out.println(

@@ -498,7 +498,11 @@ class SimulateCommandTest {
             String.format(
                 java.util.Locale.ROOT,
                 "the plan's throughput %.1f samples/s: dp=2 replicas of 16 samples each",
-                predicted.get("throughputSamplesPerSecond").asDouble()));
+                predicted.get("throughputSamplesPerSecond").asDouble()))
+        // the MFU over the plan's whole iteration, as plan prints it
+        .containsPattern(
+            "the plan's model FLOPs: [0-9.]+ TFLOP/s per device, [0-9.]+% of the dense [a-z0-9]+"
+                + " peak \\(MFU\\) over its iteration");
   }
 
   @Test
