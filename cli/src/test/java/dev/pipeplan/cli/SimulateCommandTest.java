@@ -501,7 +501,7 @@ class SimulateCommandTest {
                 predicted.get("throughputSamplesPerSecond").asDouble()))
         // the MFU over the plan's whole iteration, as plan prints it
         .containsPattern(
-            "the plan's model FLOPs: [0-9.]+ TFLOP/s per device, [0-9.]+% of the dense [a-z0-9]+"
+            "the plan's model FLOPs: [0-9.]+ [GT]FLOP/s per device, [0-9.]+% of the dense [a-z0-9]+"
                 + " peak \\(MFU\\) over its iteration");
   }
 
