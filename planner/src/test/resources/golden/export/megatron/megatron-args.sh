@@ -13,3 +13,4 @@ PIPEPLAN_ARGS=(
   --attention-backend auto
   --overlap-grad-reduce
 )
+# Note: the model's blocks state no hidden size, heads and FFN width, so the model arguments are yours to give.

@@ -20,6 +20,7 @@ import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.PlanValidator;
+import dev.pipeplan.simulator.cost.roofline.ModelFeatures;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -552,7 +553,7 @@ public final class Exports {
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronGradientShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
-    megatronBlockNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    megatronBiasNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().optimizerSharding().shardsParameters()) {
       b.append(
           "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
@@ -647,6 +648,94 @@ public final class Exports {
     }
     if (plan.virtualStages() > 1 && plan.training().blockingSends()) {
       b.append("  --no-overlap-p2p-communication\n");
+    }
+    b.append(")\n");
+    b.append(megatronModelArgs(plan));
+    return b.toString();
+  }
+
+  /**
+   * The architecture the plan priced, as Megatron-LM's model arguments ({@code
+   * PIPEPLAN_MODEL_ARGS}): widths, heads and query groups, the MLP's gating, the norm, biases,
+   * dropout and position embedding, from the first block's shape and the embedding's (arguments.py
+   * and TransformerConfig at {@link #MEGATRON_COMMIT}: Megatron defaults to LayerNorm, GELU,
+   * biases, dropout 0.1 and learned positions, so a Llama priced without them needs each flag). The
+   * vocabulary comes from Megatron's tokenizer, so it is a comment.
+   */
+  static String megatronModelArgs(Plan plan) {
+    LayerShape.TransformerBlock block = null;
+    LayerShape.Embedding embedding = null;
+    for (LayerSpec layer : plan.model().layers()) {
+      if (block == null && layer.shape() instanceof LayerShape.TransformerBlock b) {
+        block = b;
+      }
+      if (embedding == null && layer.shape() instanceof LayerShape.Embedding e) {
+        embedding = e;
+      }
+    }
+    if (block == null
+        || block.hidden().isEmpty()
+        || block.heads().isEmpty()
+        || block.ffn().isEmpty()) {
+      return "# Note: the model's blocks state no hidden size, heads and FFN width, so the model"
+          + " arguments are yours to give.\n";
+    }
+    StringBuilder b = new StringBuilder();
+    if (embedding != null && embedding.vocab().isPresent()) {
+      b.append("# The plan priced a vocabulary of ")
+          .append(embedding.vocab().getAsLong())
+          .append(
+              " tokens; Megatron-LM takes it from its tokenizer (--tokenizer-type), padded to a"
+                  + " multiple of --make-vocab-size-divisible-by x tp.\n");
+    }
+    long heads = block.heads().getAsLong();
+    long kvHeads = block.kvHeads().orElse(heads);
+    long bias = block.bias().orElse(1);
+    // the same reading of the shapes as the cost model's (a block without a dropout key has
+    // dropout where it has biases; an embedding without learned positions is rotary)
+    ModelFeatures features = ModelFeatures.of(plan.model());
+    boolean rotary = features.rotary();
+    b.append("PIPEPLAN_MODEL_ARGS=(\n");
+    b.append("  --hidden-size ").append(block.hidden().getAsLong()).append('\n');
+    b.append("  --ffn-hidden-size ").append(block.ffn().getAsLong()).append('\n');
+    b.append("  --num-attention-heads ").append(heads).append('\n');
+    if (kvHeads != heads) {
+      b.append("  --group-query-attention\n  --num-query-groups ").append(kvHeads).append('\n');
+    }
+    if (block.gated().orElse(0) != 0) {
+      b.append("  --swiglu\n");
+    }
+    if (bias == 0) {
+      // pipeplan's bias-free blocks are RMSNorm blocks (the Llama family), as the cost model and
+      // the executors build them
+      b.append("  --normalization RMSNorm\n");
+    }
+    boolean qkvBias = block.qkvBias().orElse(bias) != 0;
+    boolean linearBias = block.outBias().orElse(bias) != 0 || block.mlpBias().orElse(bias) != 0;
+    if (!linearBias) {
+      b.append("  --disable-bias-linear\n");
+      if (qkvBias) {
+        b.append("  --add-qkv-bias\n");
+      }
+    }
+    if (block.qkNorm().orElse(0) != 0) {
+      b.append("  --qk-layernorm\n");
+    }
+    if (!features.dropout()) {
+      b.append("  --hidden-dropout 0.0\n  --attention-dropout 0.0\n");
+    }
+    if (rotary) {
+      b.append("  --position-embedding-type rope\n");
+      block.ropeTheta().ifPresent(theta -> b.append("  --rotary-base ").append(theta).append('\n'));
+    }
+    long positions =
+        embedding == null
+            ? plan.training().sequenceLength()
+            : rotary || embedding.positions().isEmpty()
+                ? plan.training().sequenceLength()
+                : embedding.positions().getAsLong();
+    if (positions > 0) {
+      b.append("  --max-position-embeddings ").append(positions).append('\n');
     }
     b.append(")\n");
     return b.toString();
@@ -744,34 +833,22 @@ public final class Exports {
   }
 
   /**
-   * The block features the plan priced that Megatron-LM builds only when its model arguments say
-   * so, which this export does not write: biases on q, k and v alone (Qwen2), per-head q/k norms
-   * (Qwen3).
+   * Megatron-LM has biases on every linear layer or, with {@code --disable-bias-linear}, on none
+   * (q, k and v alone with {@code --add-qkv-bias}): a block with biases on the output or MLP but
+   * not on q, k and v has no flags.
    */
-  private static Optional<String> megatronBlockNote(Plan plan) {
+  private static Optional<String> megatronBiasNote(Plan plan) {
     for (LayerSpec layer : plan.model().layers()) {
       if (layer.shape() instanceof LayerShape.TransformerBlock block) {
-        long bias = block.bias().orElse(0);
-        boolean qkvOnly =
-            block.qkvBias().orElse(bias) != 0
-                && block.outBias().orElse(bias) == 0
-                && block.mlpBias().orElse(bias) == 0;
-        boolean qkNorm = block.qkNorm().orElse(0) != 0;
-        if (qkvOnly || qkNorm) {
-          List<String> flags = new ArrayList<>();
-          if (qkvOnly) {
-            flags.add("--add-qkv-bias (biases on q, k and v only)");
-          }
-          if (qkNorm) {
-            flags.add("--qk-layernorm with --normalization RMSNorm (per-head q/k norms)");
-          }
-          return Optional.of(
-              "the plan priced blocks that Megatron-LM builds only from its model arguments,"
-                  + " which this file does not write: add "
-                  + String.join(" and ", flags)
-                  + ".");
-        }
-        return Optional.empty();
+        long bias = block.bias().orElse(1);
+        boolean qkv = block.qkvBias().orElse(bias) != 0;
+        boolean linear = block.outBias().orElse(bias) != 0 || block.mlpBias().orElse(bias) != 0;
+        return linear && !qkv
+            ? Optional.of(
+                "the plan priced blocks with biases on the output or MLP projections but not on"
+                    + " q, k and v, which Megatron-LM's arguments cannot build: it trains them"
+                    + " with biases on every linear layer.")
+            : Optional.empty();
       }
     }
     return Optional.empty();

@@ -84,23 +84,90 @@ class ExportsTest {
     assertThat(Exports.megatron(base)).doesNotContain("--kv-channels").doesNotContain("--add-qkv");
     // Blocks of 4 heads of 32 over a hidden width of 64, with q/k/v biases only (Qwen-style).
     Map<String, Long> wide =
-        Map.of("hidden", 64L, "heads", 4L, "headDim", 32L, "bias", 0L, "qkvBias", 1L);
+        Map.of("hidden", 64L, "heads", 4L, "headDim", 32L, "ffn", 128L, "bias", 0L, "qkvBias", 1L);
     String args = Exports.megatron(withBlockShapes(base, wide));
     assertThat(args)
         .contains("  --num-layers 2\n  --kv-channels 32\n")
-        .contains("# Note: the plan priced blocks that Megatron-LM builds only from its model")
-        .contains("--add-qkv-bias");
+        .contains("  --normalization RMSNorm\n  --disable-bias-linear\n  --add-qkv-bias\n");
     // headDim equal to hidden / heads changes nothing.
     Map<String, Long> same = Map.of("hidden", 64L, "heads", 4L, "headDim", 16L);
     assertThat(Exports.megatron(withBlockShapes(base, same))).isEqualTo(Exports.megatron(base));
   }
 
+  @Test
+  void megatronWritesTheArchitectureThePlanPriced() {
+    // Llama 3 8B's blocks: GQA 32/8, SwiGLU, RMSNorm, no biases, no dropout, rotary base 500000;
+    // Megatron's defaults are LayerNorm, GELU, biases, dropout 0.1 and learned positions
+    Plan llama =
+        withShapes(
+            withBlockShapes(
+                PlanFixtures.twoStagePlan(),
+                Map.of(
+                    "hidden",
+                    4096L,
+                    "heads",
+                    32L,
+                    "kvHeads",
+                    8L,
+                    "ffn",
+                    14336L,
+                    "gated",
+                    1L,
+                    "bias",
+                    0L,
+                    "dropout",
+                    0L,
+                    "ropeTheta",
+                    500_000L)),
+            LayerKind.EMBEDDING,
+            Map.of("vocab", 128256L, "hidden", 4096L, "positions", 0L));
+    assertThat(Exports.megatronModelArgs(llama))
+        .isEqualTo(
+            "# The plan priced a vocabulary of 128256 tokens; Megatron-LM takes it from its"
+                + " tokenizer (--tokenizer-type), padded to a multiple of"
+                + " --make-vocab-size-divisible-by x tp.\n"
+                + "PIPEPLAN_MODEL_ARGS=(\n"
+                + "  --hidden-size 4096\n"
+                + "  --ffn-hidden-size 14336\n"
+                + "  --num-attention-heads 32\n"
+                + "  --group-query-attention\n"
+                + "  --num-query-groups 8\n"
+                + "  --swiglu\n"
+                + "  --normalization RMSNorm\n"
+                + "  --disable-bias-linear\n"
+                + "  --hidden-dropout 0.0\n"
+                + "  --attention-dropout 0.0\n"
+                + "  --position-embedding-type rope\n"
+                + "  --rotary-base 500000\n"
+                + "  --max-position-embeddings 128\n"
+                + ")\n");
+    // a GPT-2 block (biases, LayerNorm, dropout, learned positions) needs none of those flags
+    Plan gpt =
+        withShapes(
+            withBlockShapes(
+                PlanFixtures.twoStagePlan(),
+                Map.of("hidden", 64L, "heads", 4L, "ffn", 256L, "bias", 1L, "dropout", 1L)),
+            LayerKind.EMBEDDING,
+            Map.of("vocab", 50257L, "hidden", 64L, "positions", 1024L));
+    assertThat(Exports.megatronModelArgs(gpt))
+        .contains("  --num-attention-heads 4\n  --max-position-embeddings 1024\n)")
+        .doesNotContain("--swiglu", "RMSNorm", "--disable-bias-linear", "dropout", "rope");
+    // blocks without widths leave the model arguments to the user, and say so
+    assertThat(Exports.megatronModelArgs(PlanFixtures.twoStagePlan()))
+        .startsWith("# Note: the model's blocks state no hidden size");
+  }
+
   /** {@code base} with its blocks' shapes replaced by {@code shape}. */
   private static Plan withBlockShapes(Plan base, Map<String, Long> shape) {
+    return withShapes(base, LayerKind.TRANSFORMER_BLOCK, shape);
+  }
+
+  /** {@code base} with the shapes of its layers of {@code kind} replaced by {@code shape}. */
+  private static Plan withShapes(Plan base, LayerKind kind, Map<String, Long> shape) {
     List<LayerSpec> layers = new ArrayList<>();
     for (LayerSpec l : base.model().layers()) {
       layers.add(
-          l.kind() != LayerKind.TRANSFORMER_BLOCK
+          l.kind() != kind
               ? l
               : new LayerSpec(
                   l.name(),
