@@ -7,6 +7,8 @@ import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.simulator.cost.roofline.DeviceRoofline;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalDouble;
@@ -18,17 +20,41 @@ import java.util.OptionalDouble;
  * 6·N + 12·L·s·h} per token (PaLM's and Megatron-LM's model FLOPs), so a plan's number compares
  * with a published MFU.
  *
+ * <p>Two things make the plain figure wrong, and the record keeps them so that {@link #describe}
+ * says so: a device with no rate for the training dtype is priced (and its peak taken) at its fp32
+ * rate, so a bf16 model on V100s is a utilisation of the fp32 peak, not of a bf16 peak the device
+ * does not have; and a layer given by measured times alone (a measured model file, a PipeDream
+ * graph) has no FLOPs, so a model of such layers has no model FLOPs at all, not zero.
+ *
  * @param perIteration model FLOPs of one iteration (the whole global batch)
  * @param perDevicePerSecond model FLOP/s per device over the predicted iteration
  * @param peakPerDevice the devices' mean dense datasheet peak for the training dtype (0 when a
  *     device has none: the CPU)
+ * @param peakName whose peak {@code peakPerDevice} is, as {@link #describe} ends: "bf16 peak (MFU)"
+ *     for the training dtype's, or one that names the devices with no rate for it, whose fp32 peak
+ *     it counts instead: "fp32 peak (MFU; v100 has no bf16 rate)"
+ * @param layersWithoutFlops the model's layers that give measured times and no forward FLOPs, left
+ *     out of {@code perIteration}
+ * @param layers the model's layers
  */
-public record ModelFlops(double perIteration, double perDevicePerSecond, double peakPerDevice) {
+public record ModelFlops(
+    double perIteration,
+    double perDevicePerSecond,
+    double peakPerDevice,
+    String peakName,
+    int layersWithoutFlops,
+    int layers) {
 
   public ModelFlops {
     Checks.nonNegative("perIteration", perIteration);
     Checks.nonNegative("perDevicePerSecond", perDevicePerSecond);
     Checks.nonNegative("peakPerDevice", peakPerDevice);
+    Objects.requireNonNull(peakName, "peakName");
+    Checks.nonNegative("layersWithoutFlops", layersWithoutFlops);
+    if (layersWithoutFlops > layers) {
+      throw new IllegalArgumentException(
+          "layersWithoutFlops (" + layersWithoutFlops + ") exceeds layers (" + layers + ")");
+    }
   }
 
   /**
@@ -46,28 +72,52 @@ public record ModelFlops(double perIteration, double perDevicePerSecond, double 
     Checks.positive("global batch", globalBatch);
     Checks.positive("iteration", iterationNanos);
     double forward = 0;
+    int withoutFlops = 0;
     for (LayerSpec layer : model.layers()) {
       forward += layer.forwardFlops();
+      if (layer.forwardFlops() == 0 && layer.hasMeasuredTimes()) {
+        withoutFlops++;
+      }
     }
     double perIteration = 3 * forward * globalBatch;
     int devices = cluster.deviceCount();
     double peak = 0;
+    List<String> fp32Peak = new ArrayList<>();
+    int atFp32 = 0;
     for (int d = 0; d < devices; d++) {
       DeviceSpec device = cluster.device(d);
       if (device.name().equals("cpu")) {
         peak = 0;
         break;
       }
+      if (!device.sustainedFlopsPerSecond().containsKey(dtype)) {
+        atFp32++;
+        if (!fp32Peak.contains(device.name())) {
+          fp32Peak.add(device.name());
+        }
+      }
       peak += DeviceRoofline.of(device, dtype).peakFlopsPerSecond();
     }
     return new ModelFlops(
-        perIteration, perIteration / (iterationNanos / 1e9) / devices, peak / devices);
+        perIteration,
+        perIteration / (iterationNanos / 1e9) / devices,
+        peak / devices,
+        peakName(dtype, fp32Peak, atFp32 == devices),
+        withoutFlops,
+        model.layers().size());
   }
 
   /**
-   * "388.2 TFLOP/s per device, 39.2% of the dense bf16 peak (MFU)"; without a peak, the rate alone.
+   * "388.2 TFLOP/s per device, 39.2% of the dense bf16 peak (MFU)"; without a peak, the rate alone;
+   * "not known" for a model whose layers give no FLOPs.
+   *
+   * @param dtype the training dtype: the one given to {@link #of}, which named the peak already
    */
   public String describe(DType dtype) {
+    Objects.requireNonNull(dtype, "dtype");
+    if (perIteration == 0 && layersWithoutFlops > 0) {
+      return "not known: the model's layers give measured times, not FLOPs";
+    }
     double rate = perDevicePerSecond;
     String text =
         rate >= 1e12
@@ -76,18 +126,40 @@ public record ModelFlops(double perIteration, double perDevicePerSecond, double 
     OptionalDouble mfu = utilization();
     if (mfu.isPresent()) {
       text +=
+          String.format(Locale.ROOT, ", %.1f%% of the dense %s", 100 * mfu.getAsDouble(), peakName);
+    }
+    if (layersWithoutFlops > 0) {
+      text +=
           String.format(
               Locale.ROOT,
-              ", %.1f%% of the dense %s peak (MFU)",
-              100 * mfu.getAsDouble(),
-              dtype.name().toLowerCase(Locale.ROOT));
+              "; %d of the %d layers give measured times, not FLOPs, and are not counted",
+              layersWithoutFlops,
+              layers);
     }
     return text;
   }
 
-  /** Model FLOP/s over the datasheet peak; empty on devices without one. */
+  /**
+   * "bf16 peak (MFU)"; "fp32 peak (MFU; v100 has no bf16 rate)" when no device has a rate for the
+   * dtype; "bf16 peak (MFU; fp32 for oldgpu, which has no bf16 rate)" when some have none.
+   */
+  private static String peakName(DType dtype, List<String> atFp32, boolean allAtFp32) {
+    String id = dtype.id();
+    if (atFp32.isEmpty()) {
+      return id + " peak (MFU)";
+    }
+    String names = String.join(" and ", atFp32);
+    String have = atFp32.size() == 1 ? "has" : "have";
+    return allAtFp32
+        ? "fp32 peak (MFU; " + names + " " + have + " no " + id + " rate)"
+        : id + " peak (MFU; fp32 for " + names + ", which " + have + " no " + id + " rate)";
+  }
+
+  /**
+   * Model FLOP/s over the datasheet peak; empty on devices without one or a model without FLOPs.
+   */
   public OptionalDouble utilization() {
-    return peakPerDevice > 0
+    return peakPerDevice > 0 && !(perIteration == 0 && layersWithoutFlops > 0)
         ? OptionalDouble.of(perDevicePerSecond / peakPerDevice)
         : OptionalDouble.empty();
   }

@@ -3,11 +3,17 @@ package dev.pipeplan.planner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ModelFlopsTest {
 
@@ -40,5 +46,67 @@ class ModelFlopsTest {
             ModelLoader.load("gpt-tiny", 0), 8, Clusters.load("cpu:1x2"), DType.FP32, 1_000_000);
     assertThat(flops.utilization()).isEmpty();
     assertThat(flops.describe(DType.FP32)).endsWith("GFLOP/s per device").doesNotContain("MFU");
+  }
+
+  @Test
+  void aDeviceWithoutARateForTheDtypeIsAUtilisationOfItsFp32Peak() {
+    // a bf16 Llama on V100s (no bf16 tensor cores): priced, and its peak taken, at 15.7 TFLOP/s
+    ModelFlops flops =
+        ModelFlops.of(
+            ModelLoader.load("llama2-7b", 0),
+            32,
+            Clusters.load("v100:2x8"),
+            DType.BF16,
+            30_000_000_000L);
+    assertThat(flops.peakPerDevice()).isCloseTo(15.7e12, within(1e11));
+    assertThat(flops.describe(DType.BF16))
+        .endsWith("% of the dense fp32 peak (MFU; v100 has no bf16 rate)")
+        .doesNotContain("bf16 peak");
+  }
+
+  @Test
+  void aMixedClusterNamesTheDevicesWhosePeakIsFp32() {
+    ClusterSpec v100 = Clusters.load("v100:1x8");
+    ClusterSpec h100 = Clusters.load("h100:1x8");
+    ClusterSpec mixed =
+        new ClusterSpec(
+            "mixed",
+            List.of(h100.groups().get(0), v100.groups().get(0)),
+            h100.intraNodeLink(),
+            h100.interNodeLink());
+    ModelFlops flops =
+        ModelFlops.of(ModelLoader.load("llama2-7b", 0), 32, mixed, DType.BF16, 1_000_000_000L);
+    assertThat(flops.describe(DType.BF16))
+        .endsWith("% of the dense bf16 peak (MFU; fp32 for v100, which has no bf16 rate)");
+  }
+
+  @Test
+  void aModelOfMeasuredLayersHasNoModelFlopsRatherThanZero(@TempDir Path tmp) throws IOException {
+    // docs/formats.md's measured model: times, no FLOPs
+    Path file = tmp.resolve("measured-mlp.yaml");
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "name: measured-mlp",
+            "dtype: fp32",
+            "microBatchSize: 8",
+            "layers:",
+            "  - name: input",
+            "    forwardMs: 0.5",
+            "    outputBytes: 3072",
+            "  - name: head",
+            "    forwardMs: 0.75",
+            ""));
+    ModelFlops flops =
+        ModelFlops.of(
+            ModelLoader.load(file.toString(), 0),
+            64,
+            Clusters.load("dgx-h100"),
+            DType.FP32,
+            7_000_000);
+    assertThat(flops.utilization()).isEmpty();
+    assertThat(flops.describe(DType.FP32))
+        .isEqualTo("not known: the model's layers give measured times, not FLOPs");
   }
 }
