@@ -247,7 +247,7 @@ public final class TorchScriptExport {
         .append(".\n\n");
     b.append("| file | what it is |\n|---|---|\n");
     b.append(
-        "| `run_pipeline.py` | the launcher: builds the GPT, keeps this rank's stages, runs `schedule.csv`"
+        "| `run_pipeline.py` | the launcher: builds the model, keeps this rank's stages, runs `schedule.csv`"
             + " with `_PipelineScheduleRuntime`, writes `traces/rank<R>.json` |\n");
     b.append(
         "| `pipeplan_plan.py` | reads and checks `stages.json` and `schedule.csv` without PyTorch;"

@@ -2,8 +2,11 @@ package dev.pipeplan.planner.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
@@ -51,8 +54,13 @@ class TorchScriptExportTest {
   }
 
   private static Plan plan(String kind, int v, Partition partition, List<Integer> stageToDevice) {
+    return plan("gpt-tiny", kind, v, partition, stageToDevice);
+  }
+
+  private static Plan plan(
+      String modelName, String kind, int v, Partition partition, List<Integer> stageToDevice) {
     Plan base = PlanFixtures.twoStagePlan();
-    ModelSpec model = Zoo.find("gpt-tiny").orElseThrow().build(0);
+    ModelSpec model = Zoo.find(modelName).orElseThrow().build(0);
     List<StageCost> costs = new ArrayList<>();
     for (int s = 0; s < partition.stageCount(); s++) {
       costs.add(new StageCost(10_000 / v, 10_000 / v, 8_000 / v, 4096, 8192, 4096, 100_000));
@@ -293,6 +301,69 @@ class TorchScriptExportTest {
     assertThat(check.exitCode).isNotZero();
     assertThat(check.output)
         .contains("schedule.csv rank 0 runs 1F0, but stages.json puts stage 1 on rank 1");
+  }
+
+  /**
+   * The launcher rotates a Llama-class model's queries and keys as pipeplan's executor does (it
+   * built the blocks without rotary embeddings before): the block's base from stages.json, 10000
+   * for a block without ropeTheta in a model whose embedding has no learned positions, none for
+   * GPT-2, and the angles t * theta^(-2p / headDim) of HostOps.ropeTable.
+   */
+  @Test
+  void llamaExportRotatesQueriesAndKeysWithTheExecutorsAngles(@TempDir Path tmp) throws Exception {
+    assumeTrue(
+        python3Available(), "python3 is not on PATH: skipping the Python checks of the export");
+    Path llama = tmp.resolve("llama");
+    TorchScriptExport.write(
+        plan("llama-tiny-cpu", "1f1b", 1, Partition.of(5, 5), List.of(0, 1)), llama);
+    Path gpt = tmp.resolve("gpt");
+    TorchScriptExport.write(oneFOneBPlan(), gpt);
+    String script =
+        String.join(
+            "\n",
+            "import json, sys",
+            "sys.path.insert(0, sys.argv[1])",
+            "import pipeplan_plan as p",
+            "plan = p.load_stages(sys.argv[1])",
+            "block = next(l for l in plan['layers'] if l['kind'] == 'transformer_block')['shape']",
+            "bare = {k: v for k, v in block.items() if k != 'ropeTheta'}",
+            "gpt = p.load_stages(sys.argv[2])",
+            "gpt_block = next(l for l in gpt['layers'] if l['kind'] == 'transformer_block')",
+            "print(json.dumps({'theta': p.rope_theta(plan, block),",
+            "    'default': p.rope_theta(plan, bare),",
+            "    'gpt': p.rope_theta(gpt, gpt_block['shape']),",
+            "    'seq': plan['sequenceLength'],",
+            "    'angles': p.rope_angles(plan['sequenceLength'], 32, p.rope_theta(plan, block))}))");
+    Result r = python(tmp, "-c", script, llama.toString(), gpt.toString());
+    assertThat(r.exitCode).as(r.output).isZero();
+    JsonNode result = new ObjectMapper().readTree(r.output);
+    assertThat(result.get("theta").asDouble()).isEqualTo(10000);
+    assertThat(result.get("default").asDouble()).isEqualTo(10000);
+    assertThat(result.get("gpt").asDouble()).isZero();
+    assertThat(result.get("seq").asInt()).isEqualTo(64);
+    JsonNode angles = result.get("angles");
+    assertThat(angles.size()).isEqualTo(64);
+    for (int t = 0; t < 64; t++) {
+      assertThat(angles.get(t).size()).isEqualTo(16);
+      for (int pair = 0; pair < 16; pair++) {
+        double expected = t * Math.pow(10000, -2.0 * pair / 32);
+        assertThat(angles.get(t).get(pair).asDouble())
+            .as("angle of position %d, pair %d", t, pair)
+            .isCloseTo(expected, within(1e-12 * Math.max(1, expected)));
+      }
+    }
+    String launcher = Files.readString(llama.resolve(TorchScriptExport.LAUNCHER));
+    assertThat(launcher)
+        .contains("q, k = self.rotary(q), self.rotary(k)")
+        .contains("pipeplan_plan.rope_theta(plan, layer[\"shape\"])");
+    Result odd =
+        python(
+            tmp,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import pipeplan_plan as p; p.rope_angles(4, 5, 10000)",
+            llama.toString());
+    assertThat(odd.exitCode).isNotZero();
+    assertThat(odd.output).contains("headDim (5) must be even");
   }
 
   private record Result(int exitCode, String output) {}

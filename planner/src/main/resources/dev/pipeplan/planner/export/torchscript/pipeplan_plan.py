@@ -34,6 +34,29 @@ def load_stages(export_dir):
     return plan
 
 
+# The rotary base of a block without ropeTheta in a model without learned positions, as pipeplan's executor takes it
+DEFAULT_ROPE_THETA = 10000
+
+
+def rope_theta(plan, shape):
+    """The rotary base of a transformer block, as pipeplan's executor takes it: the block's ropeTheta (0: none); else
+    10000 in a model whose embedding has no learned positions (positions 0: a Llama-class model); else 0, no rotary
+    embedding (GPT-2's learned positions)."""
+    if "ropeTheta" in shape:
+        return shape["ropeTheta"]
+    rotary = any(layer["kind"] == "embedding" and layer["shape"].get("positions", 1) == 0 for layer in plan["layers"])
+    return DEFAULT_ROPE_THETA if rotary else 0
+
+
+def rope_angles(seq, head_dim, theta):
+    """The rotary embedding's angles [seq][head_dim / 2], in double precision as pipeplan's executor computes them:
+    position t turns column pair p (column p with p + head_dim / 2, Hugging Face's rotate-half pairing) by
+    t * theta^(-2p / head_dim)."""
+    if head_dim % 2:
+        raise ValueError("rotary position embeddings pair a head's columns, so headDim (%d) must be even" % head_dim)
+    return [[t * theta ** (-2.0 * p / head_dim) for p in range(head_dim // 2)] for t in range(seq)]
+
+
 def read_schedule(csv_path):
     """Each rank's compute actions in order, as (stage, type, micro-batch) tuples; empty (idle) cells dropped.
 

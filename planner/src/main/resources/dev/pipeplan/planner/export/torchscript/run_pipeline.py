@@ -1,8 +1,9 @@
 """Runs a pipeplan plan on PyTorch's torch.distributed.pipelining, written by pipeplan (`export --to torch-script`).
 
-Builds the plan's GPT from the layer shapes in stages.json, keeps the stages this rank owns, replays schedule.csv
-through _PipelineScheduleRuntime and trains on seeded synthetic data. Every rank writes traces/rank<R>.json with the
-start and end of each compute action of every measured iteration, for `pipeplan import-trace`.
+Builds the plan's GPT or Llama-class model from the layer shapes in stages.json, keeps the stages this rank owns,
+replays schedule.csv through _PipelineScheduleRuntime and trains on seeded synthetic data. Every rank writes
+traces/rank<R>.json with the start and end of each compute action of every measured iteration, for `pipeplan
+import-trace`.
 
     torchrun --nproc-per-node 4 run_pipeline.py --device cpu --iterations 5
     torchrun --nproc-per-node 4 run_pipeline.py --device cuda        # one GPU per rank, NCCL
@@ -42,9 +43,31 @@ import pipeplan_plan  # noqa: E402  (the torch-free half of this export)
 
 # ----------------------------------------------------------------------------------------------------- the model
 
+# pipeplan's executor normalises with this epsilon, LayerNorm and RMSNorm alike
+NORM_EPS = 1e-5
+
+
 def make_norm(hidden, bias):
     """LayerNorm for models with biases (GPT-2), RMSNorm for those without (Llama)."""
-    return nn.LayerNorm(hidden) if bias else nn.RMSNorm(hidden)
+    return nn.LayerNorm(hidden, eps=NORM_EPS) if bias else nn.RMSNorm(hidden, eps=NORM_EPS)
+
+
+class Rotary(nn.Module):
+    """Rotary position embedding of base theta on [batch, heads, seq, head_dim] queries or keys: Hugging Face's
+    rotate-half (column p turns with p + head_dim / 2 by t * theta^(-2p / head_dim) at position t), the angles
+    computed in double precision as pipeplan's executor does."""
+
+    def __init__(self, seq, head_dim, theta):
+        super().__init__()
+        angles = torch.tensor(pipeplan_plan.rope_angles(seq, head_dim, theta), dtype=torch.float64)
+        angles = torch.cat((angles, angles), dim=-1)
+        self.register_buffer("cos", angles.cos().float(), persistent=False)
+        self.register_buffer("sin", angles.sin().float(), persistent=False)
+
+    def forward(self, x):
+        s, half = x.shape[-2], x.shape[-1] // 2
+        rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+        return x * self.cos[:s].to(x.dtype) + rotated * self.sin[:s].to(x.dtype)
 
 
 class Embedding(nn.Module):
@@ -65,9 +88,10 @@ class Embedding(nn.Module):
 class Block(nn.Module):
     """Pre-LN block: x + Attn(N1(x)), then + MLP(N2(.)). Causal attention; grouped-query when kvHeads < heads; heads
     headDim wide (default hidden // heads); biases on the projections the shape names (qkvBias, outBias, mlpBias,
-    each defaulting to bias); a per-head RMSNorm on queries and keys when qkNorm is set (Qwen3)."""
+    each defaulting to bias); a per-head RMSNorm on queries and keys when qkNorm is set (Qwen3), then rotary position
+    embeddings of base theta on them when theta > 0 (Llama-class models), as pipeplan's executor runs the block."""
 
-    def __init__(self, shape):
+    def __init__(self, shape, seq, theta):
         super().__init__()
         hidden, heads, kv_heads = shape["hidden"], shape["heads"], shape["kvHeads"]
         bias = bool(shape.get("bias", 1))
@@ -85,8 +109,9 @@ class Block(nn.Module):
         self.value = nn.Linear(hidden, kv_width, bias=qkv_bias)
         self.out = nn.Linear(q_width, hidden, bias=out_bias)
         qk_norm = bool(shape.get("qkNorm", 0))
-        self.q_norm = nn.RMSNorm(self.head_dim) if qk_norm else None
-        self.k_norm = nn.RMSNorm(self.head_dim) if qk_norm else None
+        self.q_norm = nn.RMSNorm(self.head_dim, eps=NORM_EPS) if qk_norm else None
+        self.k_norm = nn.RMSNorm(self.head_dim, eps=NORM_EPS) if qk_norm else None
+        self.rotary = Rotary(seq, self.head_dim, theta) if theta > 0 else None
         self.norm2 = make_norm(hidden, bias)
         self.gated = bool(shape.get("gated", 0))
         self.up = nn.Linear(hidden, shape["ffn"], bias=mlp_bias)
@@ -100,6 +125,8 @@ class Block(nn.Module):
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
         q, k = q.transpose(1, 2), k.transpose(1, 2)
+        if self.rotary is not None:
+            q, k = self.rotary(q), self.rotary(k)
         v = self.value(x).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         if self.kv_heads != self.heads:
             k = k.repeat_interleave(self.heads // self.kv_heads, dim=1)
@@ -142,7 +169,7 @@ def build_layer(plan, index, seed):
     if layer["kind"] == "embedding":
         return Embedding(layer["shape"])
     if layer["kind"] == "transformer_block":
-        return Block(layer["shape"])
+        return Block(layer["shape"], plan["sequenceLength"], pipeplan_plan.rope_theta(plan, layer["shape"]))
     return LmHead(layer["shape"], model_uses_bias(plan))
 
 
