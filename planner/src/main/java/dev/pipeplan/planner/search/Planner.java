@@ -1274,11 +1274,27 @@ public final class Planner {
                     + ceilDiv(replicaFixedBytes(best), limit)
                     + " devices of "
                     + amount(limit)
-                    + ", unless --zero shards them over data parallelism)"
+                    + zeroClause(evaluator.training().optimizerSharding())
+                    + ")"
                 : "")
             + ". Maybe use "
             + hints
             + ".");
+  }
+
+  /**
+   * What sharding over data parallelism could still do for weights that fill the devices: with
+   * ZeRO-3 they are sharded already (the devices counted are in all, over the replicas), so the
+   * clause must not suggest --zero; ZeRO-1 and 2 leave the weights (and ZeRO-1 the gradients) on
+   * every replica.
+   */
+  private static String zeroClause(OptimizerSharding sharding) {
+    return switch (sharding) {
+      case NONE -> ", unless --zero shards them over data parallelism";
+      case ZERO1 -> ", unless --zero 3 shards the weights and gradients over data parallelism too";
+      case ZERO2 -> ", unless --zero 3 shards the weights over data parallelism too";
+      case ZERO3 -> " in all, over which --zero 3 shards them";
+    };
   }
 
   /** The weights, gradients and optimizer state of all stages, over every tensor rank. */

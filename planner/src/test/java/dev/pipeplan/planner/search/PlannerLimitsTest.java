@@ -7,12 +7,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.WorkLimits;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -148,6 +150,36 @@ class PlannerLimitsTest {
     assertThat(m.group(8))
         .contains("more devices")
         .doesNotContain("--recompute", "zb-auto", "--microbatch-size", "--memory-limit");
+  }
+
+  @Test
+  void theWeightsAloneClauseSuggestsOnlyTheShardingThatIsNotInEffect() {
+    // GPT-3 175B on 16 H100s with a global batch of 7: dp is 1 or 7, so the closest candidate has
+    // one replica; under --zero 3 the clause said "unless --zero shards them over data
+    // parallelism", the option already given
+    ModelSpec gpt = ModelLoader.load("gpt3-175b", 0);
+    ClusterSpec cluster = Clusters.load("h100:2x8");
+    SearchOptions options = SearchOptions.defaults().withKinds(List.of(ScheduleKind.ONE_F_ONE_B));
+    TrainingSpec base = TrainingSpec.of(7, gpt.sequenceLength(), gpt.dtype());
+    Map<OptimizerSharding, String> clauses =
+        Map.of(
+            OptimizerSharding.ZERO3, "devices of 78.0 GiB in all, over which --zero 3 shards them)",
+            OptimizerSharding.ZERO1,
+                "unless --zero 3 shards the weights and gradients over data parallelism too)",
+            OptimizerSharding.ZERO2,
+                "unless --zero 3 shards the weights over data parallelism too)");
+    for (Map.Entry<OptimizerSharding, String> clause : clauses.entrySet()) {
+      TrainingSpec training =
+          base.withMemoryModes(
+              base.recompute(), base.attention(), clause.getKey(), base.sequenceParallel());
+      assertThatThrownBy(
+              () -> Planner.search(gpt, training, cluster, options, ProgressListener.none()))
+          .as(clause.getKey().toString())
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("alone take")
+          .hasMessageContaining(clause.getValue())
+          .hasMessageNotContaining("unless --zero shards");
+    }
   }
 
   @Test
