@@ -318,6 +318,14 @@ public final class HuggingFaceConfig {
     if (!root.has("rope_theta") && root.child("rope_parameters").isPresent()) {
       holder = root.object("rope_parameters");
     }
+    // the range first, so that a negative base gets the same message as a zero one
+    Optional<InputNode> given = holder.child("rope_theta");
+    if (given.isPresent() && given.get().json().isNumber()) {
+      double value = given.get().json().asDouble();
+      if (!(value >= 1 && value <= 1e15)) {
+        throw holder.error("rope_theta", "must be a number from 1 to 1e15, got " + value);
+      }
+    }
     Optional<Double> theta = holder.optionalNumber("rope_theta");
     if (theta.isEmpty()) {
       return TransformerConfig.DEFAULT_ROPE_THETA;

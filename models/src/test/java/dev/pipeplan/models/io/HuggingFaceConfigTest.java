@@ -12,6 +12,7 @@ import dev.pipeplan.models.zoo.ProjectionBiases;
 import dev.pipeplan.models.zoo.TransformerConfig;
 import dev.pipeplan.models.zoo.Zoo;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,9 +28,13 @@ class HuggingFaceConfigTest {
     assertThat(theta(base + ", \"rope_parameters\": {\"rope_theta\": 1000000.0}}"))
         .isEqualTo(1_000_000);
     assertThat(theta(base + "}")).isEqualTo(10_000);
-    assertThatThrownBy(() -> theta(base + ", \"rope_theta\": 0.5}"))
-        .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("rope_theta");
+    // one range for every value out of it: a negative base said "a finite number >= 0", which 0
+    // then failed with another range
+    for (String bad : List.of("0.5", "0", "-5", "1e-300", "2e15")) {
+      assertThatThrownBy(() -> theta(base + ", \"rope_theta\": " + bad + "}"))
+          .isInstanceOf(BadInputException.class)
+          .hasMessageContaining("rope_theta must be a number from 1 to 1e15, got");
+    }
   }
 
   private static long theta(String json) {
