@@ -400,11 +400,13 @@ final class PlanCommand implements Callable<Integer> {
             ? Optional.of(
                 "Maybe use --global-batch "
                     + (long) plan.parallelism().pp() * plan.parallelism().dp()
-                    + " or more (each of the "
-                    + plan.parallelism().dp()
-                    + " replicas gets "
+                    + " or more ("
+                    + (plan.parallelism().dp() == 1
+                        ? "the one replica gets "
+                        : "each of the " + plan.parallelism().dp() + " replicas gets ")
                     + globalBatch / plan.parallelism().dp()
-                    + " samples, fewer than pp), or a smaller --pp.")
+                    + (globalBatch / plan.parallelism().dp() == 1 ? " sample" : " samples")
+                    + ", fewer than pp), or a smaller --pp.")
             : microbatches == 0
                 // m was searched and the batch allowed pp or more: more was slower, not missed
                 ? Optional.of(

@@ -53,6 +53,17 @@ class PlanCommandTest {
    * its bf16 twin, without a word: the dtype and its origin are now printed, with a warning.
    */
   @Test
+  void oneReplicaOfOneSampleReadsInTheSingular() {
+    // was "each of the 1 replicas gets 1 samples"
+    assertThat(
+            run("plan --model gpt2-small --cluster h100:1x7 --global-batch 1 --quiet".split(" ")))
+        .isZero();
+    assertThat(err.toString())
+        .contains(
+            "Maybe use --global-batch 7 or more (the one replica gets 1 sample, fewer than pp)");
+  }
+
+  @Test
   void warnsWhenADeviceHasNoRateForTheTrainingDtype() {
     // V100s have no bf16 tensor cores: a bf16 Llama was priced at their fp32 rate without a word
     assertThat(
