@@ -272,6 +272,7 @@ final class PlanCommand implements Callable<Integer> {
     Profile measured = profile == null ? null : ProfileJson.read(profile);
     if (measured != null) {
       MeasuredCostModel.requireFits(m, measured, "--profile " + profile);
+      Warnings.profileHardware(err, measured, profile.toString(), c);
     }
     if (measured != null || m.fullyMeasured()) {
       Warnings.memoryOnlyModes(err, training, measured != null ? "the profile" : "the model");

@@ -7,6 +7,7 @@ import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.Profile;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.io.DtypeOrigin;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -65,6 +66,35 @@ final class Warnings {
         }
       }
     }
+  }
+
+  /**
+   * Warns when a profile was measured on other hardware than the cluster's devices: a CPU profile
+   * (backends cpu, torch-cpu) prices GPUs with the CPU's times, a GPU profile (cuda, torch-cuda)
+   * the CPU with a GPU's; the plan's times and MFU then describe neither.
+   */
+  static void profileHardware(PrintWriter err, Profile profile, String file, ClusterSpec cluster) {
+    boolean cpuProfile = profile.backend().endsWith("cpu");
+    List<String> others = new ArrayList<>();
+    for (DeviceGroup group : cluster.groups()) {
+      String name = group.device().name();
+      if (name.equals("cpu") != cpuProfile && !others.contains(name)) {
+        others.add(name);
+      }
+    }
+    if (others.isEmpty()) {
+      return;
+    }
+    err.printf(
+        Locale.ROOT,
+        "warning: the profile %s was measured on the %s backend, but the cluster's devices are"
+            + " %s: the plan prices them with those times. Maybe %s.%n",
+        file,
+        profile.backend(),
+        String.join(", ", others),
+        cpuProfile
+            ? "plan on --cluster cpu:1xN, or profile the GPUs (profile --backend cuda)"
+            : "plan on the GPUs it measured, or profile this machine's cores (profile --backend cpu)");
   }
 
   /**

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.Profile;
+import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import java.io.PrintWriter;
@@ -52,6 +54,24 @@ class PlanCommandTest {
    * A config.json saved in fp32 (torch_dtype float32) was planned in fp32, 8x slower on H100s than
    * its bf16 twin, without a word: the dtype and its origin are now printed, with a warning.
    */
+  @Test
+  void warnsWhenTheProfileWasMeasuredOnOtherHardware() throws Exception {
+    // a CPU profile priced eight H100s with the CPU's times, at 0.1% MFU, without a word
+    Path profile = dir.resolve("profile.json");
+    ProfileJson.write(
+        profile, TestProfiles.flat("gpt-tiny", new Profile.LinearFit(20_000, 300_000)));
+    String plan = "plan --model gpt-tiny --global-batch 8 --quiet --profile " + profile;
+    assertThat(run((plan + " --cluster dgx-h100").split(" "))).isZero();
+    assertThat(err.toString())
+        .contains(
+            "warning: the profile "
+                + profile
+                + " was measured on the cpu backend, but the cluster's devices are h100-sxm");
+    err.getBuffer().setLength(0);
+    assertThat(run((plan + " --cluster cpu:1x2").split(" "))).isZero();
+    assertThat(err.toString()).doesNotContain("was measured on");
+  }
+
   @Test
   void oneReplicaOfOneSampleReadsInTheSingular() {
     // was "each of the 1 replicas gets 1 samples"
