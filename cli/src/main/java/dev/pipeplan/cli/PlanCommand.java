@@ -382,12 +382,15 @@ final class PlanCommand implements Callable<Integer> {
           Throughput.samplesPerSecond(plan.predicted().throughputSamplesPerSecond()),
           peakSummary(result));
     }
+    ModelFlops flops =
+        ModelFlops.of(
+            m, globalBatch, c, plan.training().dtype(), plan.predicted().iterationNanos());
     out.println(
         "Model FLOPs: "
-            + ModelFlops.of(
-                    m, globalBatch, c, plan.training().dtype(), plan.predicted().iterationNanos())
-                .describe(plan.training().dtype())
-            + " (3 x the forward's FLOPs over the global batch, recomputation not counted).");
+            + flops.describe(plan.training().dtype())
+            + (flops.known()
+                ? " (3 x the forward's FLOPs over the global batch, recomputation not counted)."
+                : "."));
     printPeaksPerDevice(out, result);
     Warnings.fewMicroBatches(
         err,

@@ -107,6 +107,11 @@ public record ModelFlops(
         model.layers().size());
   }
 
+  /** False when no layer of the model gives FLOPs (a measured model file). */
+  public boolean known() {
+    return perIteration > 0 || layersWithoutFlops == 0;
+  }
+
   /**
    * "388.2 TFLOP/s per device, 39.2% of the dense bf16 peak (MFU)"; without a peak, the rate alone;
    * "not known" for a model whose layers give no FLOPs.
@@ -115,7 +120,7 @@ public record ModelFlops(
    */
   public String describe(DType dtype) {
     Objects.requireNonNull(dtype, "dtype");
-    if (perIteration == 0 && layersWithoutFlops > 0) {
+    if (!known()) {
       return "not known: the model's layers give measured times, not FLOPs";
     }
     double rate = perDevicePerSecond;

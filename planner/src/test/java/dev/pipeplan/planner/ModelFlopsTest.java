@@ -108,5 +108,7 @@ class ModelFlopsTest {
     assertThat(flops.utilization()).isEmpty();
     assertThat(flops.describe(DType.FP32))
         .isEqualTo("not known: the model's layers give measured times, not FLOPs");
+    // so plan and report leave out what the number would have counted
+    assertThat(flops.known()).isFalse();
   }
 }

@@ -191,17 +191,20 @@ public final class PlanReport {
                     ? String.format(
                         Locale.ROOT, ", %.0f tokens/s", metrics.throughputTokensPerSecond())
                     : "")));
+    ModelFlops flops =
+        ModelFlops.of(
+            plan.model(),
+            plan.training().globalBatch(),
+            plan.cluster(),
+            plan.training().dtype(),
+            metrics.iterationNanos());
     summary.add(
         row(
             "model FLOPs",
-            ModelFlops.of(
-                        plan.model(),
-                        plan.training().globalBatch(),
-                        plan.cluster(),
-                        plan.training().dtype(),
-                        metrics.iterationNanos())
-                    .describe(plan.training().dtype())
-                + " (3 × the forward's FLOPs over the global batch, recomputation not counted)"));
+            flops.describe(plan.training().dtype())
+                + (flops.known()
+                    ? " (3 × the forward's FLOPs over the global batch, recomputation not counted)"
+                    : "")));
     summary.add(
         row(
             "peak memory",
