@@ -188,7 +188,7 @@ class WorkLimitsCommandTest {
         .isZero();
     assertThat(err.toString())
         .contains("the chosen plan has m = 2 micro-batches for pp = 4")
-        .contains("Maybe use --global-batch 4 or more (each of the 1 replicas gets 2 samples")
+        .contains("Maybe use --global-batch 4 or more (the one replica gets 2 samples")
         .doesNotContain("--microbatches 4");
   }
 
