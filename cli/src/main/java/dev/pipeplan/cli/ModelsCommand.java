@@ -90,9 +90,13 @@ final class ModelsCommand implements Runnable {
 
     @Mixin ModelSourceOptions sourceOptions;
 
+    @Mixin DtypeOption dtypeOption;
+
     @Override
     public Integer call() {
-      ModelSpec m = ModelLoader.load(model, sourceOptions.seq(), sourceOptions.batchSize());
+      ModelSpec m =
+          ModelLoader.load(
+              model, sourceOptions.seq(), sourceOptions.batchSize(), dtypeOption.dtype());
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.print(Json.write(withTotals(m)));
@@ -128,11 +132,15 @@ final class ModelsCommand implements Runnable {
 
     @Mixin ModelSourceOptions sourceOptions;
 
+    @Mixin DtypeOption dtypeOption;
+
     @Override
     public Integer call() {
       OutputTarget target =
           OutputTarget.file("-o", output, "model.json").notModelInput("MODEL", source);
-      ModelSpec m = ModelLoader.load(source, sourceOptions.seq(), sourceOptions.batchSize());
+      ModelSpec m =
+          ModelLoader.load(
+              source, sourceOptions.seq(), sourceOptions.batchSize(), dtypeOption.dtype());
       ModelLoader.write(m, output);
       PrintWriter out = spec.commandLine().getOut();
       target.announceCreated(out);

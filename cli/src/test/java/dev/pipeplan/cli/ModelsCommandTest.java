@@ -3,6 +3,7 @@ package dev.pipeplan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.io.Json;
 import dev.pipeplan.models.io.ModelLoader;
@@ -45,6 +46,20 @@ class ModelsCommandTest {
     ModelSpec m = ModelLoader.load(file.toString());
     assertThat(m.totalParameters()).isEqualTo(6_738_415_616L);
     assertThat(m.sequenceLength()).isEqualTo(2048);
+  }
+
+  @Test
+  void importWritesTheModelInTheDtypeAskedFor() throws Exception {
+    // Llama-3-8B kept in fp32: the same parameters, twice the saved activations of bf16
+    Path fp32 = dir.resolve("fp32.json");
+    assertThat(run("models", "import", "llama3-8b", "--dtype", "fp32", "-o", fp32.toString()))
+        .isZero();
+    ModelSpec wide = ModelLoader.load(fp32.toString());
+    ModelSpec own = ModelLoader.load("llama3-8b");
+    assertThat(wide.dtype()).isEqualTo(DType.FP32);
+    assertThat(wide.totalParameters()).isEqualTo(own.totalParameters());
+    assertThat(wide.layer(1).savedActivationBytes())
+        .isEqualTo(2 * own.layer(1).savedActivationBytes());
   }
 
   @Test
