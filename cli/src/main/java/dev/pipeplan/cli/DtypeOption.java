@@ -22,7 +22,13 @@ final class DtypeOption {
     if (dtype == null) {
       return Optional.empty();
     }
-    DType parsed = DType.parse("--dtype", dtype);
+    DType parsed;
+    try {
+      parsed = DType.parse("--dtype", dtype);
+    } catch (BadInputException e) {
+      throw new BadInputException(
+          "--dtype '" + dtype + "' is not a dtype to train in; use one of fp32, tf32, fp16, bf16");
+    }
     if (parsed == DType.FP8) {
       throw new BadInputException(
           "--dtype fp8: training in fp8 is not modelled (the cost model prices a layer's GEMMs,"

@@ -553,7 +553,7 @@ class HostileCommandLinesTest {
     c.add(
         of(
             "simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --dtype int8",
-            "--dtype 'int8' is not a dtype"));
+            "--dtype 'int8' is not a dtype to train in; use one of fp32, tf32, fp16, bf16"));
     c.add(
         of(
             "simulate --plan @/plan-list-partition.json",

@@ -159,7 +159,8 @@ class PlanCommandTest {
                 "plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --dtype fp64"
                     .split(" ")))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("--dtype 'fp64' is not a dtype");
+    assertThat(err.toString())
+        .contains("--dtype 'fp64' is not a dtype to train in; use one of fp32, tf32, fp16, bf16");
   }
 
   @Test
