@@ -170,7 +170,8 @@ final class PlanCommand implements Callable<Integer> {
       paramLabel = "NAME",
       description =
           "adam-mixed (the default for 16-bit models: 16-bit weights with an fp32 master copy,"
-              + " momentum and variance), adam-fp32 (the default for fp32 models) or sgd.")
+              + " momentum and variance), adam-fp32 (the default for fp32 and tf32 models, whose"
+              + " weights are already fp32) or sgd.")
   String optimizer;
 
   @Option(
