@@ -200,7 +200,10 @@ final class PlanCommand implements Callable<Integer> {
   @Option(
       names = "--profile",
       paramLabel = "FILE",
-      description = "Measured per-layer profile to cost with.")
+      description =
+          "Measured per-layer profile to cost with (from 'pipeplan profile'), measured on the"
+              + " cluster's kind of device: a CPU profile for a GPU cluster, or the reverse, draws a"
+              + " warning.")
   Path profile;
 
   @Option(
