@@ -2,6 +2,7 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelSpec;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -16,6 +17,24 @@ final class DtypeOption {
               + " Hugging Face config is built in it; a pipeplan model file or a PipeDream graph"
               + " must already be in it.")
   String dtype;
+
+  /**
+   * Refuses a model that would train in fp8, from --dtype or its own dtype field: the cost model
+   * prices a layer's GEMMs, activations and weights in one dtype, where fp8 recipes keep 16-bit
+   * weights and activations beside fp8 GEMM inputs.
+   */
+  static void requireModelled(ModelSpec model) {
+    if (model.dtype() == DType.FP8) {
+      throw new BadInputException(
+          "model '"
+              + model.name()
+              + "' trains in fp8 (its dtype): training in fp8 is not modelled (the cost model"
+              + " prices a layer's GEMMs, activations and weights in one dtype, where fp8 recipes"
+              + " keep 16-bit weights and activations beside fp8 GEMM inputs). Maybe train it in"
+              + " bf16: --dtype bf16 for a zoo model or a Hugging Face config, the dtype field of a"
+              + " model file.");
+    }
+  }
 
   /** The dtype given, empty for the model's own. */
   Optional<DType> dtype() {

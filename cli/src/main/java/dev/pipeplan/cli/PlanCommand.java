@@ -263,6 +263,7 @@ final class PlanCommand implements Callable<Integer> {
                 .notClusterInput("--cluster", cluster);
     ModelSpec m =
         ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq), 0, dtypeOption.dtype());
+    DtypeOption.requireModelled(m);
     ClusterSpec c = Clusters.load(cluster);
     TrainingSpec training =
         new TrainingSpec(

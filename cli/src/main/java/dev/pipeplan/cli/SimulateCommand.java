@@ -349,6 +349,7 @@ final class SimulateCommand implements Callable<Integer> {
       }
       modelSpec =
           ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq), 0, dtypeOption.dtype());
+      DtypeOption.requireModelled(modelSpec);
       Planner.requireTensorParallelSplits(modelSpec, tensorParallel);
       clusterSpec =
           Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
@@ -410,6 +411,8 @@ final class SimulateCommand implements Callable<Integer> {
           profile == null ? Optional.empty() : Optional.of(ProfileJson.read(profile));
       if (measured.isPresent()) {
         MeasuredCostModel.requireFits(modelSpec, measured.get(), "--profile " + profile);
+        Warnings.profileHardware(
+            spec.commandLine().getErr(), measured.get(), profile.toString(), clusterSpec);
       }
       CostModel costModel = CostSources.choose(modelSpec, training, clusterSpec, measured);
       costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));

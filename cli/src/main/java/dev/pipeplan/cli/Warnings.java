@@ -88,13 +88,13 @@ final class Warnings {
     err.printf(
         Locale.ROOT,
         "warning: the profile %s was measured on the %s backend, but the cluster's devices are"
-            + " %s: the plan prices them with those times. Maybe %s.%n",
+            + " %s: they are priced with those times. Maybe %s.%n",
         file,
         profile.backend(),
         String.join(", ", others),
         cpuProfile
-            ? "plan on --cluster cpu:1xN, or profile the GPUs (profile --backend cuda)"
-            : "plan on the GPUs it measured, or profile this machine's cores (profile --backend cpu)");
+            ? "use --cluster cpu:1xN, or profile the GPUs (profile --backend cuda)"
+            : "use the GPUs it measured, or profile this machine's cores (profile --backend cpu)");
   }
 
   /**

@@ -70,6 +70,14 @@ class PlanCommandTest {
     err.getBuffer().setLength(0);
     assertThat(run((plan + " --cluster cpu:1x2").split(" "))).isZero();
     assertThat(err.toString()).doesNotContain("was measured on");
+    // simulate, on its default H100s, says the same
+    assertThat(
+            run(
+                ("simulate --model gpt-tiny --pp 2 --microbatches 4 --schedule 1f1b --profile "
+                        + profile)
+                    .split(" ")))
+        .isZero();
+    assertThat(err.toString()).contains("was measured on the cpu backend");
   }
 
   @Test
@@ -148,6 +156,15 @@ class PlanCommandTest {
         .isEqualTo(2);
     assertThat(err.toString())
         .contains("--dtype bf16: " + file + " states its layers' sizes in its own dtype (fp32)");
+    // a model file in fp8 is refused as --dtype fp8 is
+    Path fp8 = dir.resolve("m8.json");
+    Files.writeString(
+        fp8, Files.readString(file).replace("\"dtype\" : \"fp32\"", "\"dtype\" : \"fp8\""));
+    err.getBuffer().setLength(0);
+    assertThat(run(("plan --model " + fp8 + " --cluster h100:1x2 --global-batch 8").split(" ")))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("trains in fp8 (its dtype): training in fp8 is not modelled");
     err.getBuffer().setLength(0);
     assertThat(
             run("plan --model gpt-tiny --cluster h100:1x2 --global-batch 8 --dtype fp8".split(" ")))

@@ -385,7 +385,6 @@ public final class IterationCosts {
     return new LinkSpec(inter.name() + " x" + fewest, bandwidth, inter.latencyNanos());
   }
 
-  /** Parameters on one tensor rank of each pipeline device. */
   /** Each pipeline device's embedding parameters (token and position tables), one tensor rank. */
   private long[] embeddingParametersPerDevice(Partition partition, List<Integer> stageToDevice) {
     long[] params = new long[pipelineDevices()];
@@ -403,6 +402,7 @@ public final class IterationCosts {
     return params;
   }
 
+  /** Parameters on one tensor rank of each pipeline device. */
   private long[] parametersPerDevice(Partition partition, List<Integer> stageToDevice) {
     long[] params = new long[pipelineDevices()];
     int first = 0;
