@@ -118,9 +118,12 @@ class PlanRunnerTest {
             plan, new PlanRunner.Options(2, 0, 1, 3L, 1e-3), NanoClock.system(), s -> {});
     assertThat(run.comparison().unmatchedActions()).isZero();
     assertThat(run.comparison().actions()).hasSize(run.predicted().actions().size());
-    // a freshly initialised model predicts about uniformly: the first loss is near ln(256)
-    assertThat(run.losses().get(0))
-        .isCloseTo(Math.log(256), org.assertj.core.data.Offset.offset(0.3));
+    // a freshly initialised model predicts about uniformly, near ln(256), and learns: on a busy
+    // machine the speed probe replaces slow iterations (up to three times the two asked for), so
+    // the first kept loss may come after a few Adam steps of 1e-3 (about 0.2 each here), below
+    // ln(256) but never above it, and never diverging
+    assertThat(run.losses())
+        .allSatisfy(loss -> assertThat(loss).isBetween(Math.log(256) - 1.5, Math.log(256) + 0.3));
   }
 
   @Test
