@@ -248,15 +248,16 @@ public sealed interface LayerShape
     }
 
     /**
-     * The same block with the attention's head width, the projection biases and the query/key norm
-     * set (each absent: its default).
+     * The same block with the attention's head width, the projection biases, the query/key norm and
+     * the rotary embedding's base set (each absent: its default).
      */
     public TransformerBlock withAttentionDetails(
         OptionalLong newHeadDim,
         OptionalLong newQkvBias,
         OptionalLong newOutBias,
         OptionalLong newMlpBias,
-        OptionalLong newQkNorm) {
+        OptionalLong newQkNorm,
+        OptionalLong newRopeTheta) {
       return new TransformerBlock(
           hidden,
           heads,
@@ -272,29 +273,13 @@ public sealed interface LayerShape
           newOutBias,
           newMlpBias,
           newQkNorm,
-          ropeTheta,
+          newRopeTheta,
           others);
     }
 
     /** The same block with the rotary embedding's base set (absent: no rotary base recorded). */
     public TransformerBlock withRopeTheta(OptionalLong newRopeTheta) {
-      return new TransformerBlock(
-          hidden,
-          heads,
-          kvHeads,
-          ffn,
-          seq,
-          gated,
-          bias,
-          dropout,
-          part,
-          headDim,
-          qkvBias,
-          outBias,
-          mlpBias,
-          qkNorm,
-          newRopeTheta,
-          others);
+      return withAttentionDetails(headDim, qkvBias, outBias, mlpBias, qkNorm, newRopeTheta);
     }
 
     /** Which part of a block this layer is. */

@@ -3,6 +3,7 @@ package dev.pipeplan.planner;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
@@ -84,19 +85,20 @@ public record ModelFlops(
     double peak = 0;
     List<String> fp32Peak = new ArrayList<>();
     int atFp32 = 0;
-    for (int d = 0; d < devices; d++) {
-      DeviceSpec device = cluster.device(d);
+    // by device group, not device by device: a cluster holds up to a million devices
+    for (DeviceGroup group : cluster.groups()) {
+      DeviceSpec device = group.device();
       if (device.name().equals("cpu")) {
         peak = 0;
         break;
       }
       if (!device.sustainedFlopsPerSecond().containsKey(dtype)) {
-        atFp32++;
+        atFp32 += group.deviceCount();
         if (!fp32Peak.contains(device.name())) {
           fp32Peak.add(device.name());
         }
       }
-      peak += DeviceRoofline.of(device, dtype).peakFlopsPerSecond();
+      peak += group.deviceCount() * DeviceRoofline.of(device, dtype).peakFlopsPerSecond();
     }
     return new ModelFlops(
         perIteration,

@@ -185,14 +185,13 @@ public final class TransformerLayers {
             c.hidden(), c.heads(), c.kvHeads(), c.ffn(), s, c.gated(), c.bias());
     ProjectionBiases implied = c.bias() ? ProjectionBiases.ALL : ProjectionBiases.NONE;
     ProjectionBiases biases = c.projectionBiases();
-    return shape
-        .withAttentionDetails(
-            c.queryWidth() == c.hidden() ? OptionalLong.empty() : OptionalLong.of(c.headDim()),
-            flag(biases.qkv(), implied.qkv()),
-            flag(biases.output(), implied.output()),
-            flag(biases.mlp(), implied.mlp()),
-            c.qkNorm() ? OptionalLong.of(1) : OptionalLong.empty())
-        .withRopeTheta(c.ropeTheta() > 0 ? OptionalLong.of(c.ropeTheta()) : OptionalLong.empty());
+    return shape.withAttentionDetails(
+        c.queryWidth() == c.hidden() ? OptionalLong.empty() : OptionalLong.of(c.headDim()),
+        flag(biases.qkv(), implied.qkv()),
+        flag(biases.output(), implied.output()),
+        flag(biases.mlp(), implied.mlp()),
+        c.qkNorm() ? OptionalLong.of(1) : OptionalLong.empty(),
+        c.ropeTheta() > 0 ? OptionalLong.of(c.ropeTheta()) : OptionalLong.empty());
   }
 
   /** 1 or 0 where a flag differs from its default, absent where it does not. */

@@ -5,6 +5,7 @@ import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerKind;
+import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * The terms of a training iteration that lie outside the pipeline's schedule, for one model,
@@ -387,30 +389,36 @@ public final class IterationCosts {
 
   /** Each pipeline device's embedding parameters (token and position tables), one tensor rank. */
   private long[] embeddingParametersPerDevice(Partition partition, List<Integer> stageToDevice) {
-    long[] params = new long[pipelineDevices()];
-    int first = 0;
-    for (int s = 0; s < partition.stageCount(); s++) {
-      int end = first + partition.layerCounts().get(s);
-      for (int i = first; i < end; i++) {
-        if (model.layer(i).kind() == LayerKind.EMBEDDING) {
-          params[stageToDevice.get(s)] +=
-              (model.layer(i).parameterCount() + tensorParallel - 1) / tensorParallel;
-        }
-      }
-      first = end;
-    }
-    return params;
+    return parametersPerDevice(
+        partition, stageToDevice, layer -> layer.kind() == LayerKind.EMBEDDING, false);
   }
 
   /** Parameters on one tensor rank of each pipeline device. */
   private long[] parametersPerDevice(Partition partition, List<Integer> stageToDevice) {
+    return parametersPerDevice(partition, stageToDevice, layer -> true, true);
+  }
+
+  /**
+   * The parameters of the layers {@code counted} accepts on one tensor rank of each pipeline
+   * device, with the tied head's copies of the table where {@code withTiedCopies}.
+   */
+  private long[] parametersPerDevice(
+      Partition partition,
+      List<Integer> stageToDevice,
+      Predicate<LayerSpec> counted,
+      boolean withTiedCopies) {
     long[] params = new long[pipelineDevices()];
     int first = 0;
     for (int s = 0; s < partition.stageCount(); s++) {
       int end = first + partition.layerCounts().get(s);
-      long sum = (tied.copyParameters(first, end) + tensorParallel - 1) / tensorParallel;
+      long sum =
+          withTiedCopies
+              ? (tied.copyParameters(first, end) + tensorParallel - 1) / tensorParallel
+              : 0;
       for (int i = first; i < end; i++) {
-        sum += (model.layer(i).parameterCount() + tensorParallel - 1) / tensorParallel;
+        if (counted.test(model.layer(i))) {
+          sum += (model.layer(i).parameterCount() + tensorParallel - 1) / tensorParallel;
+        }
       }
       params[stageToDevice.get(s)] += sum;
       first = end;
