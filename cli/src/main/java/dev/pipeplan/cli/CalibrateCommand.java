@@ -400,9 +400,10 @@ final class CalibrateCommand implements Callable<Integer> {
       TrainingRun run, DeviceCalibration.Choice choice, int microBatches, boolean fits) {
     return String.format(
         Locale.ROOT,
-        "tp=%d pp=%d b=%d m=%d %s v=%d%s",
+        "tp=%d pp=%d%s b=%d m=%d %s v=%d%s",
         run.tensorParallel(),
         run.pipelineParallel(),
+        run.contextParallel() > 1 ? " cp=" + run.contextParallel() : "",
         choice.microBatchSize(),
         microBatches,
         choice.kind().id(),

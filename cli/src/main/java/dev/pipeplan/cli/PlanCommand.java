@@ -119,6 +119,17 @@ final class PlanCommand implements Callable<Integer> {
   int tp;
 
   @Option(
+      names = "--cp",
+      paramLabel = "C",
+      defaultValue = "1",
+      description =
+          "Context-parallel degree (default 1: none): split every sequence over C devices, each"
+              + " holding S/C tokens and passing keys and values round a ring in attention"
+              + " (Megatron's --context-parallel-size). For long sequences; S must be a multiple"
+              + " of 2 x C.")
+  int cp;
+
+  @Option(
       names = "--microbatches",
       paramLabel = "M",
       defaultValue = "0",
@@ -247,6 +258,9 @@ final class PlanCommand implements Callable<Integer> {
     }
     requireSearchOrPositive("--pp", pp);
     requireSearchOrPositive("--tp", tp);
+    if (cp < 1) {
+      throw new BadInputException("--cp must be 1 or more (1: no context parallelism), got " + cp);
+    }
     requireSearchOrPositive("--microbatches", microbatches);
     requireSearchOrPositive("--microbatch-size", microBatchSize);
     requireSearchOrPositive("--virtual-stages", virtualStages);
@@ -292,6 +306,7 @@ final class PlanCommand implements Callable<Integer> {
     if (tp != 0) {
       options = options.withTp(tp);
     }
+    options = options.withContextParallel(cp);
     if (microbatches != 0) {
       options = options.withMicroBatches(microbatches);
     }
@@ -338,7 +353,9 @@ final class PlanCommand implements Callable<Integer> {
     out.println(plan.reason());
     out.println(
         "Memory: "
-            + plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())
+            + plan.training()
+                .describeMemoryModes(
+                    plan.parallelism().dp(), plan.parallelism().tp(), plan.parallelism().cp())
             + ".");
     out.println(
         "Training dtype: "

@@ -576,7 +576,10 @@ final class SimulateCommand implements Callable<Integer> {
           "memory: "
               + loaded
                   .training()
-                  .describeMemoryModes(loaded.parallelism().dp(), loaded.parallelism().tp()));
+                  .describeMemoryModes(
+                      loaded.parallelism().dp(),
+                      loaded.parallelism().tp(),
+                      loaded.parallelism().cp()));
       List<Integer> nodes = loaded.links().deviceNodes();
       if (loaded.cluster().nodeCount() > 1) {
         boolean crosses = nodes.stream().distinct().count() > 1;

@@ -277,19 +277,30 @@ public record TrainingSpec(
    * @param tensorParallel the plan's tensor-parallel degree (sequence parallelism needs t > 1)
    */
   public String describeMemoryModes(int dataParallel, int tensorParallel) {
+    return describeMemoryModes(dataParallel, tensorParallel, 1);
+  }
+
+  /**
+   * The memory modes of a plan with context parallelism: a sharded optimizer shards over the dp·cp
+   * ranks that hold the same weights ("optimizer sharded over dp x cp=64"), and the line ends with
+   * ", context parallel cp=8".
+   */
+  public String describeMemoryModes(int dataParallel, int tensorParallel, int contextParallel) {
+    long ranks = (long) dataParallel * contextParallel;
+    String group = (contextParallel > 1 ? "dp x cp=" : "dp=") + ranks;
     StringBuilder sb =
         new StringBuilder("attention ")
             .append(attention.id())
             .append(", recompute ")
             .append(recompute.id());
     sb.append(
-        dataParallel == 1 && optimizerSharding != OptimizerSharding.NONE
+        ranks == 1 && optimizerSharding != OptimizerSharding.NONE
             ? ", optimizer not sharded (dp=1)"
             : switch (optimizerSharding) {
               case NONE -> ", optimizer not sharded";
-              case ZERO1 -> ", optimizer sharded over dp=" + dataParallel;
-              case ZERO2 -> ", optimizer and gradients sharded over dp=" + dataParallel;
-              case ZERO3 -> ", weights, gradients and optimizer sharded over dp=" + dataParallel;
+              case ZERO1 -> ", optimizer sharded over " + group;
+              case ZERO2 -> ", optimizer and gradients sharded over " + group;
+              case ZERO3 -> ", weights, gradients and optimizer sharded over " + group;
             });
     if (sequenceParallel && tensorParallel > 1) {
       sb.append(", sequence parallel");
@@ -300,11 +311,11 @@ public record TrainingSpec(
     if (blockingSends) {
       sb.append(", pipeline sends blocking");
     }
-    if (gradientSyncAfterBackward && dataParallel > 1) {
+    if (gradientSyncAfterBackward && ranks > 1) {
       sb.append(", gradient sync after the backward");
     }
     if (gradientAllReduce
-        && dataParallel > 1
+        && ranks > 1
         && optimizerSharding.shardsState()
         && !optimizerSharding.shardsParameters()) {
       sb.append(", gradients all-reduced");
@@ -314,6 +325,9 @@ public record TrainingSpec(
     }
     if (crossEntropy != CrossEntropy.UNFUSED) {
       sb.append(", cross-entropy ").append(crossEntropy.id());
+    }
+    if (contextParallel > 1) {
+      sb.append(", context parallel cp=").append(contextParallel);
     }
     return sb.toString();
   }

@@ -115,7 +115,7 @@ public final class PlanValidator {
     }
     if (par.deviceCount() > plan.cluster().deviceCount()) {
       out.add(
-          "pp * dp * tp is "
+          (par.cp() > 1 ? "pp * dp * tp * cp is " : "pp * dp * tp is ")
               + par.deviceCount()
               + ", cluster '"
               + plan.cluster().name()
@@ -129,14 +129,15 @@ public final class PlanValidator {
     boolean[] used = new boolean[plan.cluster().deviceCount()];
     for (int d = 0; d < plan.placement().size(); d++) {
       List<Integer> devices = plan.placement().get(d);
-      if (devices.size() != par.dp() * par.tp()) {
+      if (devices.size() != par.dp() * par.devicesPerStage()) {
         out.add(
             "placement["
                 + d
                 + "] has "
                 + devices.size()
-                + " cluster devices, dp * tp is "
-                + par.dp() * par.tp());
+                + " cluster devices, "
+                + (par.cp() > 1 ? "dp * tp * cp is " : "dp * tp is ")
+                + par.dp() * par.devicesPerStage());
       }
       for (int c : devices) {
         if (c < 0 || c >= used.length) {
@@ -233,7 +234,8 @@ public final class PlanValidator {
               plan.partition(),
               plan.microBatchSize(),
               par.tp(),
-              par.dp());
+              par.dp(),
+              par.cp());
     } catch (ArithmeticException e) {
       return Optional.of(
           "the stage sizes of partition.layerCounts "
@@ -276,6 +278,7 @@ public final class PlanValidator {
                   + par.tp()
                   + " and dp "
                   + par.dp()
+                  + (par.cp() > 1 ? " and cp " + par.cp() : "")
                   + " takes "
                   + wanted;
           break;

@@ -560,6 +560,7 @@ public final class DeviceCalibration {
         SearchOptions.defaults()
             .withPp(run.pipelineParallel())
             .withTp(run.tensorParallel())
+            .withContextParallel(run.contextParallel())
             .withKinds(List.of(kind))
             .withTop(KEPT_CANDIDATES);
     if (lifted) {
@@ -616,6 +617,7 @@ public final class DeviceCalibration {
       Map.of(
           "--pp", "pp",
           "--tp", "tp",
+          "--cp", "cp",
           "--virtual-stages", "virtualStages",
           "--microbatch-size", "microBatchSize",
           "--microbatches", "the micro-batch count (globalBatch / dp / microBatchSize)",

@@ -32,6 +32,7 @@ import java.util.OptionalInt;
  * @param stageBlocks how the run's engine split the blocks over the chunks; empty for pipeplan's
  *     own partition
  * @param measuredIterationSeconds the measured seconds per iteration
+ * @param contextParallel cp, the devices each sequence was split over (1: none)
  */
 public record TrainingRun(
     String id,
@@ -46,7 +47,8 @@ public record TrainingRun(
     List<ScheduleKind> kinds,
     OptionalInt virtualStages,
     Optional<StageBlocks> stageBlocks,
-    double measuredIterationSeconds) {
+    double measuredIterationSeconds,
+    int contextParallel) {
 
   public TrainingRun {
     Checks.nonBlank("id", id);
@@ -66,6 +68,39 @@ public record TrainingRun(
     Objects.requireNonNull(virtualStages, "virtualStages");
     Objects.requireNonNull(stageBlocks, "stageBlocks");
     Checks.positive("run " + id + " iterationSeconds", measuredIterationSeconds);
+    Checks.positive("run " + id + " cp", contextParallel);
+  }
+
+  /** A run without context parallelism. */
+  public TrainingRun(
+      String id,
+      String source,
+      String published,
+      ModelSpec model,
+      TrainingSpec training,
+      ClusterSpec cluster,
+      int tensorParallel,
+      int pipelineParallel,
+      OptionalInt microBatchSize,
+      List<ScheduleKind> kinds,
+      OptionalInt virtualStages,
+      Optional<StageBlocks> stageBlocks,
+      double measuredIterationSeconds) {
+    this(
+        id,
+        source,
+        published,
+        model,
+        training,
+        cluster,
+        tensorParallel,
+        pipelineParallel,
+        microBatchSize,
+        kinds,
+        virtualStages,
+        stageBlocks,
+        measuredIterationSeconds,
+        1);
   }
 
   /** The name of the device the run used (its first group's). */

@@ -48,6 +48,7 @@ public final class TrainingRuns {
           "model",
           "cluster",
           "tp",
+          "cp",
           "pp",
           "microBatchSize",
           "globalBatch",
@@ -176,13 +177,16 @@ public final class TrainingRuns {
                         "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))));
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
-    if ((long) tp * pp > cluster.deviceCount() || cluster.deviceCount() % (tp * pp) != 0) {
+    int cp = n.has("cp") ? positive(n, "cp") : 1;
+    long perReplica = (long) tp * pp * cp;
+    if (perReplica > cluster.deviceCount() || cluster.deviceCount() % perReplica != 0) {
       throw n.error(
           "cluster",
           "has "
               + cluster.deviceCount()
-              + " devices, which tp × pp = "
-              + (long) tp * pp
+              + " devices, which "
+              + (cp > 1 ? "tp × pp × cp = " : "tp × pp = ")
+              + perReplica
               + " does not divide");
     }
     String scheduleText = n.optionalString("schedule").orElse("1f1b");
@@ -241,7 +245,8 @@ public final class TrainingRuns {
         kinds,
         v,
         blocks,
-        seconds);
+        seconds,
+        cp);
   }
 
   /** The virtual-stage counts a kind takes, as a message says them ("v = 1", "v >= 2"). */

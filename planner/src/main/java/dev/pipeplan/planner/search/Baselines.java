@@ -35,9 +35,7 @@ public final class Baselines {
   /** Every reference strategy on one candidate. */
   public static List<Result> compare(CandidateEvaluator evaluator, Candidate candidate) {
     CompiledSchedule compiled = evaluator.schedule(candidate.scheduleRequest()).orElseThrow();
-    LayerCosts costs =
-        evaluator.layerCosts(
-            candidate.microBatchSize(), candidate.parallelism().tp(), candidate.parallelism().dp());
+    LayerCosts costs = evaluator.layerCosts(candidate.microBatchSize(), candidate.parallelism());
     List<Result> out = new ArrayList<>();
     for (ReferencePartitioners.Strategy s : ReferencePartitioners.Strategy.values()) {
       Partition p =

@@ -64,7 +64,7 @@ public final class CandidateEvaluator {
   private final CostModel costModel;
   private final long actionOverheadNanos;
   private final long[] layerParameters;
-  private final Map<Long, LayerCosts> layerCosts = new ConcurrentHashMap<>();
+  private final Map<LayerCostsKey, LayerCosts> layerCosts = new ConcurrentHashMap<>();
   private final Map<ScheduleRequest, Optional<CompiledSchedule>> schedules =
       new ConcurrentHashMap<>();
   private final Map<Parallelism, IterationCosts> iterationCosts = new ConcurrentHashMap<>();
@@ -103,14 +103,18 @@ public final class CandidateEvaluator {
   }
 
   /**
-   * Per-layer costs for micro-batch size b and tensor-parallel degree tp on the reference device
-   * (device 0).
+   * Per-layer costs for micro-batch size b and a parallelism's tp, dp and cp on the reference
+   * device (device 0).
    */
-  public LayerCosts layerCosts(int b, int tp, int dp) {
+  public LayerCosts layerCosts(int b, Parallelism par) {
     return layerCosts.computeIfAbsent(
-        ((long) b << 40) | ((long) dp << 20) | tp,
-        k -> LayerCosts.of(costModel, layerParameters, b, tp, dp, actionOverheadNanos));
+        new LayerCostsKey(b, par.tp(), par.dp(), par.cp()),
+        k ->
+            LayerCosts.of(
+                costModel, layerParameters, b, par.tp(), par.dp(), par.cp(), actionOverheadNanos));
   }
+
+  private record LayerCostsKey(int b, int tp, int dp, int cp) {}
 
   /** The cost model every candidate is priced with. */
   public CostModel costModel() {
@@ -162,7 +166,8 @@ public final class CandidateEvaluator {
 
   /**
    * The iteration's terms outside the schedule (memory limits, data-parallel sync, optimizer step)
-   * for a parallelism: its replicas placed in Megatron's tp-dp-pp order.
+   * for a parallelism: its replicas placed in Megatron's tp-cp-dp-pp order; the gradients are
+   * reduced, and the optimizer sharded, over every replica's every context-parallel rank.
    */
   public IterationCosts iterationCosts(Parallelism par) {
     return iterationCosts.computeIfAbsent(
@@ -170,9 +175,11 @@ public final class CandidateEvaluator {
         p -> {
           List<List<Integer>> replicas = new ArrayList<>(p.pp());
           for (int d = 0; d < p.pp(); d++) {
-            List<Integer> of = new ArrayList<>(p.dp());
+            List<Integer> of = new ArrayList<>(p.gradientGroup());
             for (int r = 0; r < p.dp(); r++) {
-              of.add(p.clusterDevice(d, r, 0));
+              for (int k = 0; k < p.cp(); k++) {
+                of.add(p.clusterDevice(d, r, k, 0));
+              }
             }
             replicas.add(of);
           }
@@ -199,7 +206,7 @@ public final class CandidateEvaluator {
    */
   public PartitionProblem problem(Candidate c) {
     Parallelism par = c.parallelism();
-    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp(), par.dp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), par);
     int stages = c.stageCount();
     int[] stageDevice = stageDevices(c);
     int[] inFlight = new int[stages];
@@ -281,7 +288,7 @@ public final class CandidateEvaluator {
    */
   public boolean surelyOverMemory(Candidate c) {
     Parallelism par = c.parallelism();
-    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp(), par.dp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), par);
     int[] perDevice;
     try {
       perDevice = inFlightPerDevice(c);
@@ -383,7 +390,7 @@ public final class CandidateEvaluator {
       if (!options.postValidates(c.kind())) {
         return List.of();
       }
-      LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism().tp(), c.parallelism().dp());
+      LayerCosts costs = layerCosts(c.microBatchSize(), c.parallelism());
       Optional<Partition> chain =
           chainBoundPartition(
               problem,
@@ -478,7 +485,8 @@ public final class CandidateEvaluator {
             stageToDevice,
             clusterDevices(c.parallelism()),
             c.parallelism().tp(),
-            c.parallelism().dp());
+            c.parallelism().dp(),
+            c.parallelism().cp());
     return costModel.stageCosts(request).stages();
   }
 
@@ -489,7 +497,7 @@ public final class CandidateEvaluator {
    */
   public long lowerBoundNanos(Candidate c) {
     Parallelism par = c.parallelism();
-    LayerCosts costs = layerCosts(c.microBatchSize(), par.tp(), par.dp());
+    LayerCosts costs = layerCosts(c.microBatchSize(), par);
     long total = Math.max(0, costs.totalWorkNanos() - costs.layerCount());
     double fastest = 0;
     for (int d = 0; d < par.pp(); d++) {

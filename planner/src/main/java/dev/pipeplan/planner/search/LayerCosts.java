@@ -51,7 +51,8 @@ public final class LayerCosts {
    * Prices each layer alone with {@code costModel}.
    *
    * @param layerParameters per layer, its parameter count (the whole layer; divided by tp here)
-   * @param dp the data-parallel degree (the divisor of a sharded optimizer's bytes)
+   * @param dp the data-parallel degree (with cp, the divisor of a sharded optimizer's bytes)
+   * @param cp the context-parallel degree
    * @param actionOverheadNanos the fixed time the cost model adds to each F, I and W action
    */
   public static LayerCosts of(
@@ -60,12 +61,13 @@ public final class LayerCosts {
       int b,
       int tp,
       int dp,
+      int cp,
       long actionOverheadNanos) {
     Objects.requireNonNull(costModel, "costModel");
     int n = layerParameters.length;
     Partition singles = new Partition(Collections.nCopies(n, 1));
     CostRequest request =
-        new CostRequest(singles, b, Collections.nCopies(n, 0), List.of(0), tp, dp);
+        new CostRequest(singles, b, Collections.nCopies(n, 0), List.of(0), tp, dp, cp);
     StageCosts priced = costModel.stageCosts(request);
     long[] work = new long[n];
     long[] chain = new long[n];

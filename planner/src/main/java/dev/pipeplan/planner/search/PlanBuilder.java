@@ -40,10 +40,12 @@ public final class PlanBuilder {
     Schedule schedule = evaluator.schedule(c.scheduleRequest()).orElseThrow().schedule();
     List<List<Integer>> placement = new ArrayList<>(par.pp());
     for (int d = 0; d < par.pp(); d++) {
-      List<Integer> devices = new ArrayList<>(par.dp() * par.tp());
+      List<Integer> devices = new ArrayList<>(par.dp() * par.devicesPerStage());
       for (int r = 0; r < par.dp(); r++) {
-        for (int t = 0; t < par.tp(); t++) {
-          devices.add(par.clusterDevice(d, r, t));
+        for (int k = 0; k < par.cp(); k++) {
+          for (int t = 0; t < par.tp(); t++) {
+            devices.add(par.clusterDevice(d, r, k, t));
+          }
         }
       }
       placement.add(devices);

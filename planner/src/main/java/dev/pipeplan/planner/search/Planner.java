@@ -331,6 +331,8 @@ public final class Planner {
     // pp = 1 is plain gradient accumulation whatever the kind: searched once, as SINGLE_STAGE_KIND
     boolean singleStage = fixedV <= 1 && kinds.stream().anyMatch(k -> k.minVirtualStages() == 1);
     List<Integer> tps = tensorDegrees(model, cluster, options);
+    int cp = options.contextParallel();
+    checkContextParallel(model, training, cluster, options);
     if (options.fixedPp().isPresent()) {
       checkFixedPp(options.fixedPp().getAsInt(), layers, devices, model);
     }
@@ -352,13 +354,14 @@ public final class Planner {
               + ".");
     }
     if (options.fixedPp().isPresent() && options.fixedTp().isPresent()) {
-      long perReplica = (long) options.fixedPp().getAsInt() * options.fixedTp().getAsInt();
+      long perReplica = (long) options.fixedPp().getAsInt() * options.fixedTp().getAsInt() * cp;
       if (devices % perReplica != 0) {
         throw new BadInputException(
             "--pp "
                 + options.fixedPp().getAsInt()
                 + " x --tp "
                 + options.fixedTp().getAsInt()
+                + (cp > 1 ? " x --cp " + cp : "")
                 + " = "
                 + perReplica
                 + " devices per model replica, which does not divide the cluster's "
@@ -379,7 +382,10 @@ public final class Planner {
     int smallestDpTp = 0;
     boolean divisible = false;
     for (int tp : tps) {
-      int rest = devices / tp;
+      if (devices % ((long) tp * cp) != 0) {
+        continue;
+      }
+      int rest = devices / (tp * cp);
       int ppLimit = options.fixedPp().isPresent() ? layers : wholeLayers;
       for (int pp = 1; pp <= Math.min(ppLimit, rest); pp++) {
         if (rest % pp != 0
@@ -445,7 +451,7 @@ public final class Planner {
                     + " micro-batches";
             continue;
           }
-          Parallelism par = new Parallelism(pp, dp, tp);
+          Parallelism par = new Parallelism(pp, dp, tp, cp);
           if (pp == 1) {
             if (!singleStage) {
               lastRejection =
@@ -527,6 +533,76 @@ public final class Planner {
       throw new BadInputException(why.toString());
     }
     return out;
+  }
+
+  /**
+   * Refuses a context-parallel degree the search cannot price: one that does not divide the
+   * devices, a sequence that does not split into the 2·cp chunks Megatron-Core's load-balanced ring
+   * needs, a model without attention to split, or measured costs (a profile times whole sequences).
+   */
+  static void checkContextParallel(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
+    int cp = options.contextParallel();
+    if (cp == 1) {
+      return;
+    }
+    int devices = cluster.deviceCount();
+    if (cp > devices || devices % cp != 0) {
+      throw new BadInputException(
+          "--cp "
+              + cp
+              + " does not divide the "
+              + devices
+              + " devices of cluster '"
+              + cluster.name()
+              + "'. Maybe use a --cp that divides "
+              + devices
+              + ".");
+    }
+    int seq = training.sequenceLength();
+    if (seq == 0 || seq % (2 * cp) != 0) {
+      throw new BadInputException(
+          "--cp "
+              + cp
+              + " splits each sequence into 2 x cp = "
+              + 2 * cp
+              + " chunks (Megatron-Core's load-balanced context parallelism), but the sequence"
+              + " length "
+              + seq
+              + " is not a multiple of "
+              + 2 * cp
+              + ". Maybe use --seq "
+              + Math.max(2 * cp, seq / (2 * cp) * (2 * cp))
+              + " or a --cp whose double divides "
+              + seq
+              + ".");
+    }
+    boolean attention =
+        model.layers().stream()
+            .anyMatch(
+                l ->
+                    l.shape() instanceof LayerShape.TransformerBlock b
+                        && b.seq().isPresent()
+                        && b.heads().isPresent());
+    boolean measured =
+        options.profile().isPresent()
+            || model.layers().stream().anyMatch(l -> l.hasMeasuredTimes());
+    if (!attention || measured) {
+      throw new BadInputException(
+          "--cp "
+              + cp
+              + " needs "
+              + (measured
+                  ? "the roofline cost model, but the costs are measured (a profile times each"
+                      + " layer over whole sequences, not a rank's share of them)"
+                  : "transformer blocks with their shapes (heads and sequence length), which"
+                      + " model '"
+                      + model.name()
+                      + "' does not have")
+              + ". Maybe use --cp 1"
+              + (measured ? ", or drop --profile." : ".")
+              + "");
+    }
   }
 
   /**

@@ -37,6 +37,8 @@ import java.util.OptionalLong;
  *     ScheduleKind#allowsOptimizerPostValidation}) are generated and priced with the optimizer step
  *     post-validated: by the steady-state period of back-to-back iterations; the other kinds stay
  *     synchronous
+ * @param contextParallel cp, the context-parallel degree every candidate uses (1: none): each
+ *     sequence split over cp devices, which the search then treats as one
  */
 public record SearchOptions(
     OptionalInt fixedPp,
@@ -52,7 +54,8 @@ public record SearchOptions(
     double refineTolerance,
     Optional<Profile> profile,
     OptionalInt threads,
-    boolean optimizerPostValidation) {
+    boolean optimizerPostValidation,
+    int contextParallel) {
 
   /** The most threads a search may use. */
   public static final int MAX_THREADS = 256;
@@ -71,6 +74,7 @@ public record SearchOptions(
     Checks.nonNegative("refine tolerance", refineTolerance);
     Objects.requireNonNull(profile, "profile");
     positiveIfPresent("threads", threads);
+    Checks.positive("context-parallel degree", contextParallel);
     if (threads.isPresent() && threads.getAsInt() > MAX_THREADS) {
       throw new BadInputException(
           "threads (" + threads.getAsInt() + ") is above the limit of " + MAX_THREADS);
@@ -98,7 +102,13 @@ public record SearchOptions(
         0.03,
         Optional.empty(),
         OptionalInt.empty(),
-        false);
+        false,
+        1);
+  }
+
+  /** The same options with every candidate at context-parallel degree cp. */
+  public SearchOptions withContextParallel(int cp) {
+    return with(c -> c.contextParallel = cp);
   }
 
   public SearchOptions withPp(int pp) {
@@ -168,7 +178,8 @@ public record SearchOptions(
         c.refineTolerance,
         c.profile,
         c.threads,
-        c.optimizerPostValidation);
+        c.optimizerPostValidation,
+        c.contextParallel);
   }
 
   /** The components of a {@link SearchOptions}, to change some of them in a copy. */
@@ -187,6 +198,7 @@ public record SearchOptions(
     Optional<Profile> profile;
     OptionalInt threads;
     boolean optimizerPostValidation;
+    int contextParallel;
 
     Copy(SearchOptions o) {
       fixedPp = o.fixedPp;
@@ -203,6 +215,7 @@ public record SearchOptions(
       profile = o.profile;
       threads = o.threads;
       optimizerPostValidation = o.optimizerPostValidation;
+      contextParallel = o.contextParallel;
     }
   }
 
@@ -221,6 +234,9 @@ public record SearchOptions(
     StringBuilder b = new StringBuilder();
     b.append("pp ").append(fixedOrSearched(fixedPp));
     b.append(", tp ").append(fixedOrSearched(fixedTp));
+    if (contextParallel > 1) {
+      b.append(", cp ").append(contextParallel);
+    }
     b.append(", m ").append(fixedOrSearched(fixedMicroBatches));
     b.append(", b ").append(fixedOrSearched(fixedMicroBatchSize));
     b.append(", v ").append(fixedOrSearched(fixedVirtualStages)).append(" (at most ");

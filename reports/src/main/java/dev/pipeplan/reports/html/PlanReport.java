@@ -127,7 +127,9 @@ public final class PlanReport {
     summary.add(
         row(
             "memory assumptions",
-            plan.training().describeMemoryModes(plan.parallelism().dp(), plan.parallelism().tp())));
+            plan.training()
+                .describeMemoryModes(
+                    plan.parallelism().dp(), plan.parallelism().tp(), plan.parallelism().cp())));
     boolean pieces = SubLayers.hasPieces(plan.model());
     summary.add(
         row(

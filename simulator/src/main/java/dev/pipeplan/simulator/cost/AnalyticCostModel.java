@@ -3,6 +3,7 @@ package dev.pipeplan.simulator.cost;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.roofline.LayerRoofline;
@@ -85,12 +86,13 @@ public final class AnalyticCostModel implements CostModel {
     checkFits(partition, request);
     int b = request.microBatchSize();
     int t = request.tensorParallel();
+    int cp = request.contextParallel();
     List<StageCost> stages = new ArrayList<>(partition.stageCount());
     int first = 0;
     for (int s = 0; s < partition.stageCount(); s++) {
       int end = first + partition.layerCounts().get(s);
       DeviceSpec device = cluster.device(request.clusterDeviceOfStage(s));
-      double[][] passes = passNanos(device, b, t);
+      double[][] passes = passNanos(device, b, t, cp, contextParallelLink(request, s));
       double forward = passes[0][end] - passes[0][first];
       double input = passes[1][end] - passes[1][first];
       double weight = passes[2][end] - passes[2][first];
@@ -103,6 +105,7 @@ public final class AnalyticCostModel implements CostModel {
               b,
               t,
               request.dataParallel(),
+              cp,
               training,
               passNanos(forward, overhead, s, first, end, device, "forward"),
               passNanos(input, overhead, s, first, end, device, "backward-input"),
@@ -114,20 +117,53 @@ public final class AnalyticCostModel implements CostModel {
   }
 
   /**
-   * Per pass (F, I, W), prefix sums of the layers' times on a device; cached per (device, b, t).
+   * The link a stage's context-parallel ring runs on: its cp ranks, tp cluster devices apart
+   * (Megatron's tp-cp-dp-pp order), share the node's link when they are on one node, else the
+   * network's.
    */
-  private double[][] passNanos(DeviceSpec device, int microBatchSize, int tensorParallel) {
-    return passCache.computeIfAbsent(
-        new PassKey(device, microBatchSize, tensorParallel),
-        k ->
-            new double[][] {
-              roofline.prefixNanos(device, Pass.FORWARD, microBatchSize, tensorParallel),
-              roofline.prefixNanos(device, Pass.BACKWARD_INPUT, microBatchSize, tensorParallel),
-              roofline.prefixNanos(device, Pass.BACKWARD_WEIGHT, microBatchSize, tensorParallel)
-            });
+  private LinkSpec contextParallelLink(CostRequest request, int stage) {
+    int first = request.clusterDeviceOfStage(stage);
+    int last = first + (request.contextParallel() - 1) * request.tensorParallel();
+    return cluster.nodeOf(first) == cluster.nodeOf(last)
+        ? cluster.intraNodeLink()
+        : cluster.interNodeLink();
   }
 
-  private record PassKey(DeviceSpec device, int microBatchSize, int tensorParallel) {}
+  /**
+   * Per pass (F, I, W), prefix sums of the layers' times on a device; cached per (device, b, t, cp,
+   * the context-parallel link).
+   */
+  private double[][] passNanos(
+      DeviceSpec device,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      LinkSpec contextParallelLink) {
+    return passCache.computeIfAbsent(
+        new PassKey(device, microBatchSize, tensorParallel, contextParallel, contextParallelLink),
+        k -> {
+          double[][] out = new double[3][];
+          Pass[] passes = {Pass.FORWARD, Pass.BACKWARD_INPUT, Pass.BACKWARD_WEIGHT};
+          for (int p = 0; p < 3; p++) {
+            out[p] =
+                roofline.prefixNanos(
+                    device,
+                    passes[p],
+                    microBatchSize,
+                    tensorParallel,
+                    contextParallel,
+                    contextParallelLink);
+          }
+          return out;
+        });
+  }
+
+  private record PassKey(
+      DeviceSpec device,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      LinkSpec contextParallelLink) {}
 
   /** The simulator's limit on one iteration (CostTables), which no single pass may pass either. */
   private static final double MAX_PASS_NANOS = 0x1p62;
@@ -161,7 +197,7 @@ public final class AnalyticCostModel implements CostModel {
     partition.requireCovers(model);
     int t = request.tensorParallel();
     for (int d = 0; d < request.deviceCount(); d++) {
-      int last = request.clusterDevices().get(d) + t - 1;
+      int last = request.clusterDevices().get(d) + t * request.contextParallel() - 1;
       if (last >= cluster.deviceCount()) {
         throw new BadInputException(
             "pipeline device "
@@ -175,7 +211,7 @@ public final class AnalyticCostModel implements CostModel {
                 + "' has "
                 + cluster.deviceCount()
                 + " devices. Maybe use a"
-                + " smaller --pp or --tp, or a larger --cluster.");
+                + " smaller --pp, --tp or --cp, or a larger --cluster.");
       }
     }
     if (t > cluster.devicesPerNode()) {

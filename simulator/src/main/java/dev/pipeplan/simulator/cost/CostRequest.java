@@ -18,8 +18,10 @@ import java.util.Objects;
  * @param clusterDevices for each pipeline device, the first cluster device of its tensor-parallel
  *     group (the group is {@code tensorParallel} consecutive cluster devices)
  * @param tensorParallel t, the tensor-parallel degree inside each pipeline device
- * @param dataParallel dp, the number of replicas of the pipeline: the divisor of a sharded
- *     optimizer (ZeRO)
+ * @param dataParallel dp, the number of replicas of the pipeline
+ * @param contextParallel cp, the ranks that split each sequence of a micro-batch (context
+ *     parallelism: every rank holds s/cp tokens and exchanges keys and values in attention); a
+ *     sharded optimizer (ZeRO) shards over the dp·cp ranks that hold the same weights
  */
 public record CostRequest(
     Partition partition,
@@ -27,7 +29,8 @@ public record CostRequest(
     List<Integer> stageToDevice,
     List<Integer> clusterDevices,
     int tensorParallel,
-    int dataParallel) {
+    int dataParallel,
+    int contextParallel) {
 
   public CostRequest {
     Objects.requireNonNull(partition, "partition");
@@ -36,6 +39,7 @@ public record CostRequest(
     clusterDevices = List.copyOf(Objects.requireNonNull(clusterDevices, "clusterDevices"));
     Checks.positive("tensor-parallel degree", tensorParallel);
     Checks.positive("data-parallel degree", dataParallel);
+    Checks.positive("context-parallel degree", contextParallel);
     if (stageToDevice.size() != partition.stageCount()) {
       throw new BadInputException(
           "the partition has "
@@ -63,6 +67,17 @@ public record CostRequest(
     }
   }
 
+  /** No context parallelism (cp = 1). */
+  public CostRequest(
+      Partition partition,
+      int microBatchSize,
+      List<Integer> stageToDevice,
+      List<Integer> clusterDevices,
+      int tensorParallel,
+      int dataParallel) {
+    this(partition, microBatchSize, stageToDevice, clusterDevices, tensorParallel, dataParallel, 1);
+  }
+
   /** One replica of the pipeline (dp = 1). */
   public CostRequest(
       Partition partition,
@@ -76,7 +91,30 @@ public record CostRequest(
   /** A copy for another data-parallel degree. */
   public CostRequest withDataParallel(int newDataParallel) {
     return new CostRequest(
-        partition, microBatchSize, stageToDevice, clusterDevices, tensorParallel, newDataParallel);
+        partition,
+        microBatchSize,
+        stageToDevice,
+        clusterDevices,
+        tensorParallel,
+        newDataParallel,
+        contextParallel);
+  }
+
+  /** A copy for another context-parallel degree. */
+  public CostRequest withContextParallel(int newContextParallel) {
+    return new CostRequest(
+        partition,
+        microBatchSize,
+        stageToDevice,
+        clusterDevices,
+        tensorParallel,
+        dataParallel,
+        newContextParallel);
+  }
+
+  /** The ranks that hold the same weights and reduce their gradients together: dp·cp. */
+  public int gradientGroup() {
+    return Math.multiplyExact(dataParallel, contextParallel);
   }
 
   /** Pipeline device d on cluster device d, no tensor parallelism, the schedule's stage map. */

@@ -35,8 +35,10 @@ public final class IterationCosts {
 
   /**
    * @param tensorParallel t, the tensor-parallel degree (parameters per rank are a layer's over t)
-   * @param replicaDevices for each pipeline device, the cluster device of each replica's first
-   *     tensor rank (replica 0 first; every pipeline device has the same number, dp)
+   * @param replicaDevices for each pipeline device, the cluster device of the first tensor rank of
+   *     each rank that holds the same weights: every replica's, and with context parallelism every
+   *     context-parallel rank of each (replica 0 first; every pipeline device has the same number,
+   *     dp·cp, the group the gradients are reduced and the optimizer sharded over)
    * @param memoryLimitBytes the memory every device may use, overriding the device's own in either
    *     direction; empty for each device's own
    */

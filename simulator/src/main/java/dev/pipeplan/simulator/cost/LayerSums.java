@@ -59,6 +59,13 @@ final class LayerSums {
   private final long[] layerInputs;
 
   private final double[] attentionCoreFlops;
+
+  /**
+   * Per sample, the keys and values of a block's attention over the whole sequence, s·2·g·d·e (g
+   * key/value heads): what a context-parallel ring passes round, in chunks of 1/cp.
+   */
+  private final long[] keyValueBytes;
+
   private final long[] blocks;
   private final long[] blockOutputBytes;
   private final TiedHead tied;
@@ -80,6 +87,7 @@ final class LayerSums {
     headLogits = new long[n + 1];
     layerInputs = new long[n + 1];
     attentionCoreFlops = new double[n + 1];
+    keyValueBytes = new long[n + 1];
     blocks = new long[n + 1];
     blockOutputBytes = new long[n + 1];
     tied = TiedHead.of(model);
@@ -117,6 +125,18 @@ final class LayerSums {
         attentionCore = 4.0 * seq * seq * width;
       }
       attentionCoreFlops[i + 1] = attentionCoreFlops[i] + attentionCore;
+      long keyValues = 0;
+      if (layer.shape() instanceof LayerShape.TransformerBlock shape
+          && shape.blockPart().has(BlockPart.Step.ATTENTION_CORE)
+          && shape.seq().isPresent()
+          && shape.hidden().isPresent()
+          && shape.heads().isPresent()
+          && shape.kvHeads().isPresent()) {
+        long d = shape.headDim().orElse(shape.hidden().getAsLong() / shape.heads().getAsLong());
+        keyValues =
+            shape.seq().getAsLong() * 2 * shape.kvHeads().getAsLong() * d * model.dtype().bytes();
+      }
+      keyValueBytes[i + 1] = keyValueBytes[i] + keyValues;
       // All-reduces in F (as many in I): two per whole block, a piece's own ones.
       int collectives = block ? Collectives.blockCollectives(layer, Pass.FORWARD) : 0;
       blocks[i + 1] = blocks[i] + collectives;
@@ -236,6 +256,37 @@ final class LayerSums {
       long forwardNanos,
       long backwardInputNanos,
       long backwardWeightNanos) {
+    return withMemory(
+        first,
+        end,
+        microBatchSize,
+        tensorParallel,
+        dataParallel,
+        1,
+        training,
+        forwardNanos,
+        backwardInputNanos,
+        backwardWeightNanos);
+  }
+
+  /**
+   * {@link #withMemory(int, int, int, int, int, TrainingSpec, long, long, long)} on one rank of a
+   * context-parallel group of cp ranks: each holds s/cp of every sequence, so its activations,
+   * workspace and hand-off are 1/cp of the whole sequence's; the ring's two key/value chunks (the
+   * one in use and the one arriving) are workspace; the optimizer shards over the dp·cp ranks that
+   * hold the same weights.
+   */
+  StageCost withMemory(
+      int first,
+      int end,
+      int microBatchSize,
+      int tensorParallel,
+      int dataParallel,
+      int contextParallel,
+      TrainingSpec training,
+      long forwardNanos,
+      long backwardInputNanos,
+      long backwardWeightNanos) {
     try {
       return exactMemory(
           first,
@@ -243,6 +294,7 @@ final class LayerSums {
           microBatchSize,
           tensorParallel,
           dataParallel,
+          contextParallel,
           training,
           forwardNanos,
           backwardInputNanos,
@@ -272,11 +324,18 @@ final class LayerSums {
       int microBatchSize,
       int tensorParallel,
       int dataParallel,
+      int contextParallel,
       TrainingSpec training,
       long forwardNanos,
       long backwardInputNanos,
       long backwardWeightNanos) {
-    long staticBytes = staticBytes(first, end, tensorParallel, dataParallel, training);
+    long staticBytes =
+        staticBytes(
+            first,
+            end,
+            tensorParallel,
+            Math.multiplyExact(dataParallel, contextParallel),
+            training);
     long activation;
     long workspace = 0;
     if (training.recompute() == Recompute.FULL) {
@@ -293,6 +352,18 @@ final class LayerSums {
     } else {
       activation = activationBytes(first, end, microBatchSize, tensorParallel, training);
     }
+    int cp = contextParallel;
+    activation = ceilDiv(activation, cp);
+    workspace = ceilDiv(workspace, cp);
+    if (cp > 1) {
+      long chunk = 0;
+      for (int i = first; i < end; i++) {
+        chunk = Math.max(chunk, ceilDiv(keyValueBytes[i + 1] - keyValueBytes[i], tensorParallel));
+      }
+      workspace =
+          Math.addExact(
+              workspace, Math.multiplyExact(2 * ceilDiv(chunk, cp), (long) microBatchSize));
+    }
     workspace = Math.addExact(workspace, gatheredBytes(first, end, tensorParallel, training));
     long freedByInput = (long) Math.floor(activation * INPUT_GRAD_FREED_FRACTION);
     // Megatron's scatter/gather hand-off: each of the t tensor ranks sends 1/t of the output to its
@@ -301,7 +372,7 @@ final class LayerSums {
     long output =
         ceilDiv(
             Math.multiplyExact(model.layer(end - 1).outputBytes(), (long) microBatchSize),
-            tensorParallel);
+            Math.multiplyExact(tensorParallel, cp));
     return new StageCost(
         forwardNanos,
         backwardInputNanos,

@@ -155,6 +155,14 @@ public final class MeasuredCostModel implements CostModel {
     partition.requireCovers(model);
     int b = request.microBatchSize();
     int t = request.tensorParallel();
+    if (request.contextParallel() > 1) {
+      throw new BadInputException(
+          "context-parallel degree "
+              + request.contextParallel()
+              + " needs the roofline cost model: a profile measures each layer over whole"
+              + " sequences, not a rank's share of them and its key/value exchange. Maybe drop"
+              + " --profile, or use --cp 1.");
+    }
     if (t > 1 && cluster == null) {
       throw new BadInputException(
           "tensor-parallel degree "

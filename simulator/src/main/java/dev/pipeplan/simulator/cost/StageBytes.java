@@ -58,12 +58,25 @@ public record StageBytes(
       int microBatchSize,
       int tensorParallel,
       int dataParallel) {
+    return of(model, training, partition, microBatchSize, tensorParallel, dataParallel, 1);
+  }
+
+  /** The bytes of each stage on one rank of a context-parallel group of cp ranks. */
+  public static List<StageBytes> of(
+      ModelSpec model,
+      TrainingSpec training,
+      Partition partition,
+      int microBatchSize,
+      int tensorParallel,
+      int dataParallel,
+      int contextParallel) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(training, "training");
     Objects.requireNonNull(partition, "partition");
     Checks.positive("micro-batch size", microBatchSize);
     Checks.positive("tensor-parallel degree", tensorParallel);
     Checks.positive("data-parallel degree", dataParallel);
+    Checks.positive("context-parallel degree", contextParallel);
     partition.requireCovers(model);
     LayerSums sums = new LayerSums(model);
     List<StageBytes> out = new ArrayList<>(partition.stageCount());
@@ -73,7 +86,16 @@ public record StageBytes(
       out.add(
           of(
               sums.withMemory(
-                  first, end, microBatchSize, tensorParallel, dataParallel, training, 0, 0, 0)));
+                  first,
+                  end,
+                  microBatchSize,
+                  tensorParallel,
+                  dataParallel,
+                  contextParallel,
+                  training,
+                  0,
+                  0,
+                  0)));
       first = end;
     }
     return List.copyOf(out);

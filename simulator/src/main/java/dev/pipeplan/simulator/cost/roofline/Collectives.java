@@ -78,6 +78,23 @@ public final class Collectives {
       int bytesPerElement,
       boolean sequenceParallel,
       LinkSpec link) {
+    return tensorParallelNanos(
+        layer, pass, microBatchSize, tensorParallel, 1, bytesPerElement, sequenceParallel, link);
+  }
+
+  /**
+   * {@link #tensorParallelNanos(LayerSpec, Pass, int, int, int, boolean, LinkSpec)} on one rank of
+   * a context-parallel group of cp ranks, whose residual stream is its s/cp tokens.
+   */
+  public static double tensorParallelNanos(
+      LayerSpec layer,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      int bytesPerElement,
+      boolean sequenceParallel,
+      LinkSpec link) {
     Objects.requireNonNull(layer, "layer");
     Objects.requireNonNull(pass, "pass");
     if (tensorParallel <= 1) {
@@ -112,11 +129,71 @@ public final class Collectives {
               * bytesPerElement
               * microBatchSize;
     }
+    activation /= contextParallel;
     double one =
         sequenceParallel
             ? 2 * reduceScatterNanos(activation, tensorParallel, link)
             : allReduceNanos(activation, tensorParallel, link);
     return collectives * one;
+  }
+
+  /**
+   * A block's context-parallel exchange of keys and values in one pass over a micro-batch, as
+   * Megatron-Core's default ring ({@code --cp-comm-type p2p}, Transformer Engine's attention) runs
+   * it: in F each rank passes its s/cp tokens' keys and values around the ring of cp ranks, cp − 1
+   * hops of {@code b·(s/cp)·2·g/t·d·e} bytes; in I the keys and values go round again with their
+   * gradients, twice the bytes. W has none. Each hop is one point-to-point transfer on {@code link}
+   * (the node's link when the group fits in a node, else the network), unhidden: {@link
+   * #contextParallelExposedNanos} takes off what the attention core covers.
+   *
+   * @param bytesPerElement the training dtype's size
+   */
+  public static double contextParallelNanos(
+      LayerSpec layer,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      int bytesPerElement,
+      LinkSpec link) {
+    Objects.requireNonNull(layer, "layer");
+    Objects.requireNonNull(pass, "pass");
+    Objects.requireNonNull(link, "link");
+    if (contextParallel <= 1
+        || pass == Pass.BACKWARD_WEIGHT
+        || !(layer.shape() instanceof LayerShape.TransformerBlock block)
+        || !block.blockPart().has(BlockPart.Step.ATTENTION_CORE)
+        || block.seq().isEmpty()
+        || block.hidden().isEmpty()
+        || block.heads().isEmpty()
+        || block.kvHeads().isEmpty()) {
+      return 0;
+    }
+    long heads = block.heads().getAsLong();
+    long d = block.headDim().orElse(block.hidden().getAsLong() / heads);
+    long kvPerRank = (block.kvHeads().getAsLong() + tensorParallel - 1) / tensorParallel;
+    long rankSeq = (block.seq().getAsLong() + contextParallel - 1) / contextParallel;
+    long hop = microBatchSize * rankSeq * 2 * kvPerRank * d * bytesPerElement;
+    if (pass == Pass.BACKWARD_INPUT) {
+      hop *= 2;
+    }
+    return (double) (contextParallel - 1) * link.transferNanos(hop);
+  }
+
+  /**
+   * What the ring of {@link #contextParallelNanos} leaves exposed: each hop runs under the
+   * attention core's step on the chunk already there, so of the cp steps' transfers only what
+   * exceeds the core's (cp − 1)/cp shows.
+   *
+   * @param exchangeNanos the pass's key/value exchange, unhidden
+   * @param attentionNanos the pass's attention core on this rank
+   */
+  public static double contextParallelExposedNanos(
+      double exchangeNanos, double attentionNanos, int contextParallel) {
+    if (contextParallel <= 1 || exchangeNanos <= 0) {
+      return 0;
+    }
+    return Math.max(0, exchangeNanos - attentionNanos * (contextParallel - 1) / contextParallel);
   }
 
   /**

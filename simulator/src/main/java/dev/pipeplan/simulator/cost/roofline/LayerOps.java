@@ -83,16 +83,40 @@ public final class LayerOps {
       int bytesPerElement,
       ModelFeatures features,
       RooflineOptions options) {
+    return of(layer, pass, microBatchSize, tensorParallel, 1, bytesPerElement, features, options);
+  }
+
+  /**
+   * The kernels of one pass of a layer over a micro-batch on one rank of a tensor- and
+   * context-parallel group. With context parallelism each of the cp ranks holds s/cp of every
+   * sequence's tokens (Megatron-Core's load-balanced split: chunks i and 2cp−1−i, so a causal mask
+   * leaves each rank the same share of the work): every op but the attention core runs on s/cp
+   * tokens; the core runs the rank's queries against all s keys and values.
+   *
+   * @param contextParallel cp, the ranks that split each sequence
+   */
+  public static List<Op> of(
+      LayerSpec layer,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      int bytesPerElement,
+      ModelFeatures features,
+      RooflineOptions options) {
     Objects.requireNonNull(layer, "layer");
     Objects.requireNonNull(pass, "pass");
     Objects.requireNonNull(features, "features");
     Objects.requireNonNull(options, "options");
-    if (microBatchSize < 1 || tensorParallel < 1 || bytesPerElement < 1) {
+    if (microBatchSize < 1 || tensorParallel < 1 || contextParallel < 1 || bytesPerElement < 1) {
       throw new IllegalArgumentException(
-          "micro-batch size, tensor-parallel degree and bytes per element must be >= 1, got "
+          "micro-batch size, tensor-parallel degree, context-parallel degree and bytes per element"
+              + " must be >= 1, got "
               + microBatchSize
               + ", "
               + tensorParallel
+              + ", "
+              + contextParallel
               + ", "
               + bytesPerElement);
     }
@@ -111,6 +135,7 @@ public final class LayerOps {
               block.hidden().getAsLong(),
               microBatchSize,
               tensorParallel,
+              contextParallel,
               bytesPerElement,
               options);
       block(ops, block, pass, x, features, options);
@@ -124,6 +149,7 @@ public final class LayerOps {
               head.hidden().getAsLong(),
               microBatchSize,
               tensorParallel,
+              contextParallel,
               bytesPerElement,
               options);
       lmHead(ops, head, pass, x, options.crossEntropy());
@@ -136,11 +162,12 @@ public final class LayerOps {
               embedding.hidden().getAsLong(),
               microBatchSize,
               tensorParallel,
+              contextParallel,
               bytesPerElement,
               options);
       embedding(ops, embedding, pass, x, features);
     } else {
-      Shape x = new Shape(1, 1, microBatchSize, tensorParallel, bytesPerElement, options);
+      Shape x = new Shape(1, 1, microBatchSize, tensorParallel, 1, bytesPerElement, options);
       ops.add(unshaped(layer, pass, x));
     }
     if (pass == Pass.BACKWARD_WEIGHT) {
@@ -163,22 +190,28 @@ public final class LayerOps {
     }
   }
 
-  /** The sizes every builder uses, for one micro-batch on one rank. */
+  /**
+   * The sizes every builder uses, for one micro-batch on one rank: {@code seq} is the whole
+   * sequence (what attention's keys and values span), {@code rankSeq} the rank's s/cp share of it
+   * and {@code tokens} its b·s/cp tokens.
+   */
   private static final class Shape {
     final long b;
     final long t;
     final double e;
     final long seq;
+    final long rankSeq;
     final long tokens;
     final long rows;
     final long hidden;
 
-    Shape(long seq, long hidden, int b, int t, int e, RooflineOptions options) {
+    Shape(long seq, long hidden, int b, int t, int cp, int e, RooflineOptions options) {
       this.b = b;
       this.t = t;
       this.e = e;
       this.seq = seq;
-      this.tokens = this.b * seq;
+      this.rankSeq = ceilDiv(seq, cp);
+      this.tokens = this.b * rankSeq;
       this.rows = options.sequenceParallel() ? ceilDiv(tokens, t) : tokens;
       this.hidden = hidden;
     }
@@ -224,8 +257,11 @@ public final class LayerOps {
     double rotaryBytes = tokens * (q + kv) * e;
     long headsPerRank = q / d;
     long batchHeads = x.b * headsPerRank;
-    double scores = (double) batchHeads * x.seq * x.seq;
-    double attentionFlops = 4.0 * batchHeads * x.seq * x.seq * d;
+    // the rank's queries (s/cp of each sequence) against every key: s² without context parallelism
+    double scores = (double) batchHeads * x.rankSeq * x.seq;
+    double attentionFlops = 4.0 * batchHeads * x.rankSeq * x.seq * d;
+    // keys and values span the whole sequence: a context-parallel rank reads every rank's
+    double kvTokens = (double) x.b * x.seq;
     // A sub-layer partition's piece runs some of the block's steps ({@link BlockPart}).
     BlockPart part = layer.blockPart();
     boolean in = part.has(BlockPart.Step.ATTENTION_IN);
@@ -247,14 +283,17 @@ public final class LayerOps {
             case FLASH ->
                 ops.add(
                     new Op.FusedAttention(
-                        attentionFlops, tokens * (2 * q + 2 * kv) * e, features.causal(), false));
+                        attentionFlops,
+                        (tokens * 2 * q + kvTokens * 2 * kv) * e,
+                        features.causal(),
+                        false));
             case EAGER -> {
-              ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
+              ops.add(new Op.Gemm(x.rankSeq, x.seq, d, batchHeads));
               ops.add(new Op.MemoryOp(scores * e, scores * e));
               if (features.dropout()) {
                 ops.add(new Op.MemoryOp(scores * e, scores * (e + 1)));
               }
-              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+              ops.add(new Op.Gemm(x.rankSeq, d, x.seq, batchHeads));
             }
           }
         }
@@ -293,18 +332,19 @@ public final class LayerOps {
                 ops.add(
                     new Op.FusedAttention(
                         2 * attentionFlops,
-                        tokens * (2 * q + 2 * kv) * e + tokens * (q + 2 * kv) * e,
+                        (tokens * 3 * q + kvTokens * 4 * kv) * e,
                         features.causal(),
                         true));
             case EAGER -> {
-              ops.add(new Op.Gemm(x.seq, x.seq, d, batchHeads));
-              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+              // dP = dO·Vᵀ (s/cp × s), dV = Pᵀ·dO (s × d), dQ = dS·K (s/cp × d), dK = dSᵀ·Q
+              ops.add(new Op.Gemm(x.rankSeq, x.seq, d, batchHeads));
+              ops.add(new Op.Gemm(x.seq, d, x.rankSeq, batchHeads));
               if (features.dropout()) {
                 ops.add(new Op.MemoryOp(scores * (e + 1), scores * e));
               }
               ops.add(new Op.MemoryOp(2 * scores * e, scores * e));
-              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
-              ops.add(new Op.Gemm(x.seq, d, x.seq, batchHeads));
+              ops.add(new Op.Gemm(x.rankSeq, d, x.seq, batchHeads));
+              ops.add(new Op.Gemm(x.seq, d, x.rankSeq, batchHeads));
             }
           }
         }

@@ -38,20 +38,53 @@ public final class LayerRoofline {
 
   /** The ops of one layer's pass. */
   public List<Op> ops(int layer, Pass pass, int microBatchSize, int tensorParallel) {
+    return ops(layer, pass, microBatchSize, tensorParallel, 1);
+  }
+
+  /** The ops of one layer's pass on one rank of a context-parallel group of cp ranks. */
+  public List<Op> ops(
+      int layer, Pass pass, int microBatchSize, int tensorParallel, int contextParallel) {
     return LayerOps.of(
-        model.layer(layer), pass, microBatchSize, tensorParallel, dtype.bytes(), features, options);
+        model.layer(layer),
+        pass,
+        microBatchSize,
+        tensorParallel,
+        contextParallel,
+        dtype.bytes(),
+        features,
+        options);
   }
 
   /** One layer's pass over a micro-batch on a device, collectives included. */
   public double nanos(
       DeviceRoofline device, int layer, Pass pass, int microBatchSize, int tensorParallel) {
+    return nanos(device, layer, pass, microBatchSize, tensorParallel, 1, tensorParallelLink);
+  }
+
+  /**
+   * One layer's pass over a micro-batch on one rank of a tensor- and context-parallel group,
+   * collectives included: the context-parallel exchange of keys and values runs on {@code
+   * contextParallelLink}, under the attention core ({@link Collectives#contextParallelNanos}).
+   */
+  public double nanos(
+      DeviceRoofline device,
+      int layer,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      LinkSpec contextParallelLink) {
     double total = 0;
     double gemms = 0;
-    for (Op op : ops(layer, pass, microBatchSize, tensorParallel)) {
+    double attention = 0;
+    for (Op op : ops(layer, pass, microBatchSize, tensorParallel, contextParallel)) {
       double nanos = op.nanos(device);
       total += nanos;
       if (op instanceof Op.Gemm) {
         gemms += nanos;
+      }
+      if (op instanceof Op.FusedAttention) {
+        attention += nanos;
       }
     }
     LayerSpec spec = model.layer(layer);
@@ -61,13 +94,24 @@ public final class LayerRoofline {
             pass,
             microBatchSize,
             tensorParallel,
+            contextParallel,
             dtype.bytes(),
             options.sequenceParallel(),
             tensorParallelLink);
+    double exchange =
+        Collectives.contextParallelNanos(
+            spec,
+            pass,
+            microBatchSize,
+            tensorParallel,
+            contextParallel,
+            dtype.bytes(),
+            contextParallelLink);
     return total
         + (options.tensorParallelOverlap()
             ? Collectives.overlappedNanos(collectives, gemms, tensorParallel)
-            : collectives);
+            : collectives)
+        + Collectives.contextParallelExposedNanos(exchange, attention, contextParallel);
   }
 
   /** Kernels of one layer's pass (the collectives not counted). */
@@ -85,10 +129,30 @@ public final class LayerRoofline {
    */
   public double[] prefixNanos(
       DeviceSpec device, Pass pass, int microBatchSize, int tensorParallel) {
+    return prefixNanos(device, pass, microBatchSize, tensorParallel, 1, tensorParallelLink);
+  }
+
+  /** {@link #prefixNanos(DeviceSpec, Pass, int, int)} on one rank of a context-parallel group. */
+  public double[] prefixNanos(
+      DeviceSpec device,
+      Pass pass,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      LinkSpec contextParallelLink) {
     DeviceRoofline roofline = DeviceRoofline.of(device, dtype);
     double[] prefix = new double[model.layerCount() + 1];
     for (int i = 0; i < model.layerCount(); i++) {
-      prefix[i + 1] = prefix[i] + nanos(roofline, i, pass, microBatchSize, tensorParallel);
+      prefix[i + 1] =
+          prefix[i]
+              + nanos(
+                  roofline,
+                  i,
+                  pass,
+                  microBatchSize,
+                  tensorParallel,
+                  contextParallel,
+                  contextParallelLink);
     }
     return prefix;
   }
