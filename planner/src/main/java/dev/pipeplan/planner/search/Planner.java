@@ -1406,6 +1406,9 @@ public final class Planner {
     return bytes;
   }
 
+  /** The sequence length from which a no-fit message suggests context parallelism. */
+  private static final int LONG_SEQUENCE = 16384;
+
   /**
    * What the user can change to need less memory per device, given what they fixed; ZeRO only helps
    * a candidate with data parallelism ({@code dataParallel} 0 when unknown).
@@ -1431,6 +1434,18 @@ public final class Planner {
         case NONE -> hints.add(RECOMPUTE_HINT + " selective or full");
         case SELECTIVE -> hints.add(RECOMPUTE_HINT + " full");
         case FULL -> {}
+      }
+      int cp = options.contextParallel();
+      int seq = evaluator.training().sequenceLength();
+      if (seq >= LONG_SEQUENCE
+          && seq % (4 * cp) == 0
+          && evaluator.cluster().deviceCount() % (2 * cp) == 0) {
+        hints.add(
+            "--cp "
+                + 2 * cp
+                + " (context parallelism: each sequence's activations split over "
+                + 2 * cp
+                + " devices)");
       }
     }
     if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO3) {

@@ -1,0 +1,134 @@
+package dev.pipeplan.planner.search;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.models.Attention;
+import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.OptimizerSharding;
+import dev.pipeplan.models.Recompute;
+import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.models.cluster.Clusters;
+import dev.pipeplan.models.zoo.Zoo;
+import dev.pipeplan.planner.Parallelism;
+import dev.pipeplan.planner.Plan;
+import dev.pipeplan.planner.PlanJson;
+import dev.pipeplan.planner.PlanValidator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Plans that split each sequence over cp devices. */
+class ContextParallelPlansTest {
+  private static final int SEQ = 65536;
+  private static final ModelSpec LLAMA = Zoo.get("llama3-8b", SEQ);
+  private static final ClusterSpec NODE = Clusters.load("h100:1x8");
+  // the plan command's default memory modes
+  private static final TrainingSpec TRAINING =
+      TrainingSpec.of(8, SEQ, DType.BF16)
+          .withMemoryModes(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO1, true);
+
+  private static Plan plan(SearchOptions options) {
+    return PlanBuilder.fromSearch(
+        Planner.search(LLAMA, TRAINING, NODE, options.withThreads(1), ProgressListener.none()));
+  }
+
+  @Test
+  void everyDeviceOfAPlanHoldsOneRankAndTheFileKeepsCp() {
+    Plan plan = plan(SearchOptions.defaults().withContextParallel(4));
+    Parallelism par = plan.parallelism();
+    assertThat(par.cp()).isEqualTo(4);
+    assertThat(par.deviceCount()).isEqualTo(NODE.deviceCount());
+    Set<Integer> devices = new HashSet<>();
+    for (List<Integer> pipelineDevice : plan.placement()) {
+      assertThat(pipelineDevice).hasSize(par.dp() * par.tp() * par.cp());
+      devices.addAll(pipelineDevice);
+    }
+    assertThat(devices).hasSize(NODE.deviceCount());
+    assertThat(PlanValidator.problems(plan)).isEmpty();
+    assertThat(PlanValidator.storedCostsProblem(plan)).isEmpty();
+    String text = PlanJson.write(plan);
+    assertThat(text).contains("\"cp\" : 4");
+    Plan back = PlanJson.parse(text, "plan.json");
+    assertThat(back.parallelism()).isEqualTo(par);
+    assertThat(PlanJson.write(back)).isEqualTo(text);
+  }
+
+  @Test
+  void aPlanWithoutContextParallelismWritesNoCpAndReadsItAsOne() {
+    Plan plan = plan(SearchOptions.defaults().withTp(8));
+    String text = PlanJson.write(plan);
+    assertThat(text).doesNotContain("\"cp\"");
+    assertThat(PlanJson.parse(text, "plan.json").parallelism().cp()).isEqualTo(1);
+  }
+
+  @Test
+  void splittingTheSequenceLowersThePeakAndKeepsTheTimeOfTheSameWork() {
+    SearchOptions tp2 =
+        SearchOptions.defaults()
+            .withTp(2)
+            .withPp(1)
+            .withMicroBatchSize(1)
+            .withMemoryLimitBytes(1L << 40);
+    Plan whole = plan(tp2);
+    Plan split = plan(tp2.withContextParallel(4));
+    // a micro-batch of one sequence: a quarter of its tokens per device, so the activations
+    // shrink; the weights do not
+    assertThat(split.predicted().peakMemoryBytes()).isLessThan(whole.predicted().peakMemoryBytes());
+    // the same work per device (eight quarter-sequences against two whole ones, one at a time) in
+    // about the same
+    // time: the ring's exchange hides under the attention inside a node
+    assertThat((double) split.predicted().iterationNanos())
+        .isCloseTo(
+            whole.predicted().iterationNanos(), within(0.02 * whole.predicted().iterationNanos()));
+  }
+
+  @Test
+  void aLongSequenceThatDoesNotFitIsToldToSplitIt() {
+    assertThatThrownBy(
+            () -> plan(SearchOptions.defaults().withTp(1).withPp(1).withContextParallel(2)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("no plan fits in memory")
+        .hasMessageContaining("--cp 4 (context parallelism");
+  }
+
+  @Test
+  void refusesASequenceThatDoesNotSplitIntoTwoChunksPerRank() {
+    TrainingSpec odd = TrainingSpec.of(8, 4100, DType.BF16);
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    Zoo.get("llama3-8b", 4100),
+                    odd,
+                    NODE,
+                    SearchOptions.defaults().withContextParallel(4),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--cp 4")
+        .hasMessageContaining("4100")
+        .hasMessageContaining("multiple of 8");
+  }
+
+  @Test
+  void refusesADegreeThatDoesNotDivideTheDevicesAndAModelWithoutAttention() {
+    assertThatThrownBy(() -> plan(SearchOptions.defaults().withContextParallel(3)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--cp 3 does not divide the 8 devices");
+    ModelSpec cnn = Zoo.get("vgg16");
+    assertThatThrownBy(
+            () ->
+                Planner.search(
+                    cnn,
+                    TrainingSpec.of(8, 0, cnn.dtype()),
+                    NODE,
+                    SearchOptions.defaults().withContextParallel(2),
+                    ProgressListener.none()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--cp 2");
+  }
+}
