@@ -16,3 +16,5 @@ for device in h100-sxm a100-80gb h100-sxm-96gb-500w; do
   ../pipeplan calibrate --measurements validation-runs.json --device "$device" --leave-one-out
   echo
 done
+# the context-parallel long-context run, under both readings of its TFLOP/s (docs/validation.md, last section)
+../pipeplan calibrate --measurements long-context-runs.json --check
