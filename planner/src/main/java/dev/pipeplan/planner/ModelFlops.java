@@ -1,10 +1,12 @@
 package dev.pipeplan.planner;
 
+import dev.pipeplan.models.BlockPart;
 import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.simulator.cost.roofline.DeviceRoofline;
@@ -37,6 +39,8 @@ import java.util.OptionalDouble;
  * @param layersWithoutFlops the model's layers that give measured times and no forward FLOPs, left
  *     out of {@code perIteration}
  * @param layers the model's layers
+ * @param maskedShare the share of {@code perIteration} that a causal mask skips: half the attention
+ *     square's (every transformer pipeplan builds is a decoder); a long sequence makes it large
  */
 public record ModelFlops(
     double perIteration,
@@ -44,7 +48,8 @@ public record ModelFlops(
     double peakPerDevice,
     String peakName,
     int layersWithoutFlops,
-    int layers) {
+    int layers,
+    double maskedShare) {
 
   public ModelFlops {
     Checks.nonNegative("perIteration", perIteration);
@@ -52,6 +57,9 @@ public record ModelFlops(
     Checks.nonNegative("peakPerDevice", peakPerDevice);
     Objects.requireNonNull(peakName, "peakName");
     Checks.nonNegative("layersWithoutFlops", layersWithoutFlops);
+    if (!(maskedShare >= 0 && maskedShare < 1)) {
+      throw new IllegalArgumentException("maskedShare must be in [0, 1), got " + maskedShare);
+    }
     if (layersWithoutFlops > layers) {
       throw new IllegalArgumentException(
           "layersWithoutFlops (" + layersWithoutFlops + ") exceeds layers (" + layers + ")");
@@ -73,9 +81,11 @@ public record ModelFlops(
     Checks.positive("global batch", globalBatch);
     Checks.positive("iteration", iterationNanos);
     double forward = 0;
+    double attention = 0;
     int withoutFlops = 0;
     for (LayerSpec layer : model.layers()) {
       forward += layer.forwardFlops();
+      attention += attentionSquareFlops(layer);
       if (layer.forwardFlops() == 0 && layer.hasMeasuredTimes()) {
         withoutFlops++;
       }
@@ -106,8 +116,34 @@ public record ModelFlops(
         peak / devices,
         peakName(dtype, fp32Peak, atFp32 == devices),
         withoutFlops,
-        model.layers().size());
+        model.layers().size(),
+        forward > 0 ? Math.min(0.5, 0.5 * attention / forward) : 0);
   }
+
+  /**
+   * A block's QKᵀ and softmax·V per sample, forward, counted in full: 4·s²·a·d (a·d = h unless the
+   * block sets its head width); 0 for other layers and for pieces without the attention core.
+   */
+  private static double attentionSquareFlops(LayerSpec layer) {
+    if (layer.shape() instanceof LayerShape.TransformerBlock block
+        && block.blockPart().has(BlockPart.Step.ATTENTION_CORE)
+        && block.seq().isPresent()
+        && block.hidden().isPresent()) {
+      double seq = block.seq().getAsLong();
+      double width =
+          block.headDim().isPresent() && block.heads().isPresent()
+              ? (double) block.heads().getAsLong() * block.headDim().getAsLong()
+              : block.hidden().getAsLong();
+      return 4 * seq * seq * width;
+    }
+    return 0;
+  }
+
+  /**
+   * From this share of skipped FLOPs on (a sequence of about 16K tokens for a Llama-class model),
+   * {@link #describe} says what the utilisation is without them.
+   */
+  static final double NOTED_MASKED_SHARE = 0.1;
 
   /** False when no layer of the model gives FLOPs (a measured model file). */
   public boolean known() {
@@ -134,6 +170,15 @@ public record ModelFlops(
     if (mfu.isPresent()) {
       text +=
           String.format(Locale.ROOT, ", %.1f%% of the dense %s", 100 * mfu.getAsDouble(), peakName);
+    }
+    if (mfu.isPresent() && maskedShare >= NOTED_MASKED_SHARE) {
+      text +=
+          String.format(
+              Locale.ROOT,
+              "; the attention square, counted in full as PaLM and Megatron-LM count it, is %.0f%%"
+                  + " of these FLOPs: without the half a causal mask skips, %.1f%%",
+              200 * maskedShare,
+              100 * mfu.getAsDouble() * (1 - maskedShare));
     }
     if (layersWithoutFlops > 0) {
       text +=

@@ -40,6 +40,36 @@ class ModelFlopsTest {
   }
 
   @Test
+  void atALongSequenceSaysWhatTheUtilisationIsWithoutTheMaskedHalfOfTheAttention() {
+    // Llama 3 8B: 32 blocks, 32 heads of 128; at 131072 tokens the attention square is most of
+    // the count
+    ModelSpec llama = ModelLoader.load("llama3-8b", 131072);
+    ModelFlops flops =
+        ModelFlops.of(llama, 16, Clusters.load("h100:4x8"), DType.BF16, 20_000_000_000L);
+    double forward = llama.layers().stream().mapToDouble(l -> l.forwardFlops()).sum();
+    double square = 32 * 4.0 * 131072 * 131072 * 4096;
+    assertThat(flops.maskedShare()).isCloseTo(square / 2 / forward, within(1e-9));
+    assertThat(flops.maskedShare()).isBetween(0.40, 0.42);
+    double mfu = flops.utilization().getAsDouble();
+    assertThat(flops.describe(DType.BF16))
+        .contains(
+            String.format(
+                java.util.Locale.ROOT,
+                "without the half a causal mask skips, %.1f%%",
+                100 * mfu * (1 - flops.maskedShare())));
+    // at 2048 tokens the square is a few percent: the line stays as it was
+    ModelFlops shortRun =
+        ModelFlops.of(
+            ModelLoader.load("llama3-8b", 2048),
+            16,
+            Clusters.load("h100:4x8"),
+            DType.BF16,
+            20_000_000_000L);
+    assertThat(shortRun.maskedShare()).isLessThan(ModelFlops.NOTED_MASKED_SHARE);
+    assertThat(shortRun.describe(DType.BF16)).doesNotContain("causal");
+  }
+
+  @Test
   void aCpuHasNoPeakToTakeAUtilisationOf() {
     ModelFlops flops =
         ModelFlops.of(
