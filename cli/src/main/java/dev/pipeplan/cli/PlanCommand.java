@@ -126,8 +126,8 @@ final class PlanCommand implements Callable<Integer> {
           "Context-parallel degree (default 1: none): split every sequence over C devices, each"
               + " holding S/C tokens and passing keys and values round a ring in attention"
               + " (Megatron's --context-parallel-size). For long sequences; S must be a multiple"
-              + " of 2 x C.")
-  int cp;
+              + " of 2 x C. 'auto' searches 1 and the powers of two that fit.")
+  String cp;
 
   @Option(
       names = "--microbatches",
@@ -258,9 +258,7 @@ final class PlanCommand implements Callable<Integer> {
     }
     requireSearchOrPositive("--pp", pp);
     requireSearchOrPositive("--tp", tp);
-    if (cp < 1) {
-      throw new BadInputException("--cp must be 1 or more (1: no context parallelism), got " + cp);
-    }
+    int contextParallel = contextParallelOption(cp);
     requireSearchOrPositive("--microbatches", microbatches);
     requireSearchOrPositive("--microbatch-size", microBatchSize);
     requireSearchOrPositive("--virtual-stages", virtualStages);
@@ -306,7 +304,7 @@ final class PlanCommand implements Callable<Integer> {
     if (tp != 0) {
       options = options.withTp(tp);
     }
-    options = options.withContextParallel(cp);
+    options = options.withContextParallel(contextParallel);
     if (microbatches != 0) {
       options = options.withMicroBatches(microbatches);
     }
@@ -479,6 +477,25 @@ final class PlanCommand implements Callable<Integer> {
     }
   }
 
+  /** --cp: a degree of 1 or more, or "auto" (0: search it). */
+  static int contextParallelOption(String value) {
+    if (value.trim().equalsIgnoreCase("auto")) {
+      return 0;
+    }
+    try {
+      int cp = Integer.parseInt(value.trim());
+      if (cp >= 1) {
+        return cp;
+      }
+    } catch (NumberFormatException e) {
+      // refused below, with the rest
+    }
+    throw new BadInputException(
+        "--cp must be a whole number of 1 or more (1: no context parallelism) or 'auto', got '"
+            + value
+            + "'");
+  }
+
   private static void requireSearchOrPositive(String option, int value) {
     if (value < 0) {
       throw new BadInputException(
@@ -639,13 +656,20 @@ final class PlanCommand implements Callable<Integer> {
       PrintWriter out, String title, List<PlanSummary> rows, SearchOptions options) {
     out.println(title + ":");
     ByteUnit unit = peakUnit(rows);
+    // a cp column only where some row splits its sequences, so tables without it read as before
+    boolean cp = rows.stream().anyMatch(r -> r.parallelism().cp() > 1);
     out.printf(
         Locale.ROOT,
-        "%4s %4s %4s %3s %4s %5s %-12s %2s  %-" + PARTITION_WIDTH + "s %13s %7s %9s%n",
+        "%4s %4s %4s %3s"
+            + (cp ? " %3s" : "%s")
+            + " %4s %5s %-12s %2s  %-"
+            + PARTITION_WIDTH
+            + "s %13s %7s %9s%n",
         "rank",
         "pp",
         "dp",
         "tp",
+        cp ? "cp" : "",
         "b",
         "m",
         "schedule",
@@ -657,11 +681,16 @@ final class PlanCommand implements Callable<Integer> {
     for (PlanSummary r : rows) {
       out.printf(
           Locale.ROOT,
-          "%4d %4d %4d %3d %4d %5d %-12s %2d  %-" + PARTITION_WIDTH + "s %13.2f %7.3f %9.2f%n",
+          "%4d %4d %4d %3d"
+              + (cp ? " %3s" : "%s")
+              + " %4d %5d %-12s %2d  %-"
+              + PARTITION_WIDTH
+              + "s %13.2f %7.3f %9.2f%n",
           r.rank(),
           r.parallelism().pp(),
           r.parallelism().dp(),
           r.parallelism().tp(),
+          cp ? String.valueOf(r.parallelism().cp()) : "",
           r.microBatchSize(),
           r.microBatchCount(),
           r.scheduleKind().id() + (options.postValidates(r.scheduleKind()) ? "*" : ""),

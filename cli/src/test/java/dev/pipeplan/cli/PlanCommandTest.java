@@ -50,6 +50,42 @@ class PlanCommandTest {
     assertThat(err.toString()).isEmpty();
   }
 
+  @Test
+  void contextParallelismShowsItsColumnItsModesAndRefusesBadDegrees() {
+    assertThat(
+            run(
+                "plan --model llama3-8b --cluster h100:1x8 --global-batch 8 --seq 65536 --cp auto"
+                    .split(" ")))
+        .isZero();
+    assertThat(out.toString())
+        .contains(" cp ", "context parallel cp=")
+        .containsPattern("optimizer sharded over dp x cp=\\d+");
+    for (String bad : new String[] {"0", "-2", "two", "1.5"}) {
+      out.getBuffer().setLength(0);
+      err.getBuffer().setLength(0);
+      assertThat(
+              run(
+                  "plan",
+                  "--model",
+                  "llama3-8b",
+                  "--cluster",
+                  "h100:1x8",
+                  "--global-batch",
+                  "8",
+                  "--cp",
+                  bad))
+          .isEqualTo(2);
+      assertThat(err.toString())
+          .contains("--cp must be a whole number of 1 or more", "'" + bad + "'")
+          .doesNotContain("Exception");
+    }
+    // without --cp the table has no cp column, as before
+    out.getBuffer().setLength(0);
+    assertThat(run("plan --model gpt2-small --cluster h100:1x4 --global-batch 8".split(" ")))
+        .isZero();
+    assertThat(out.toString()).doesNotContain(" cp ").doesNotContain("context parallel");
+  }
+
   /**
    * A config.json saved in fp32 (torch_dtype float32) was planned in fp32, 8x slower on H100s than
    * its bf16 twin, without a word: the dtype and its origin are now printed, with a warning.

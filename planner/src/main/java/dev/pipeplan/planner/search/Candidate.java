@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * One point of the search space.
  *
- * @param parallelism pp, dp, tp
+ * @param parallelism pp, dp, tp, cp
  * @param microBatchSize b
  * @param microBatchCount m, per replica
  * @param kind the schedule kind
@@ -30,6 +30,7 @@ public record Candidate(
   public static final Comparator<Candidate> ORDER =
       Comparator.comparingInt((Candidate c) -> c.parallelism().pp())
           .thenComparingInt(c -> c.parallelism().tp())
+          .thenComparingInt(c -> c.parallelism().cp())
           .thenComparingInt(c -> c.parallelism().dp())
           .thenComparingInt(Candidate::microBatchSize)
           .thenComparingInt(c -> c.kind().ordinal())

@@ -331,8 +331,7 @@ public final class Planner {
     // pp = 1 is plain gradient accumulation whatever the kind: searched once, as SINGLE_STAGE_KIND
     boolean singleStage = fixedV <= 1 && kinds.stream().anyMatch(k -> k.minVirtualStages() == 1);
     List<Integer> tps = tensorDegrees(model, cluster, options);
-    int cp = options.contextParallel();
-    checkContextParallel(model, training, cluster, options);
+    List<Integer> cps = contextDegrees(model, training, cluster, options);
     if (options.fixedPp().isPresent()) {
       checkFixedPp(options.fixedPp().getAsInt(), layers, devices, model);
     }
@@ -354,6 +353,7 @@ public final class Planner {
               + ".");
     }
     if (options.fixedPp().isPresent() && options.fixedTp().isPresent()) {
+      int cp = Math.max(1, options.contextParallel());
       long perReplica = (long) options.fixedPp().getAsInt() * options.fixedTp().getAsInt() * cp;
       if (devices % perReplica != 0) {
         throw new BadInputException(
@@ -381,7 +381,15 @@ public final class Planner {
     int smallestDpPp = 0;
     int smallestDpTp = 0;
     boolean divisible = false;
+    List<int[]> tensorAndContext = new ArrayList<>();
     for (int tp : tps) {
+      for (int cp : cps) {
+        tensorAndContext.add(new int[] {tp, cp});
+      }
+    }
+    for (int[] degrees : tensorAndContext) {
+      int tp = degrees[0];
+      int cp = degrees[1];
       if (devices % ((long) tp * cp) != 0) {
         continue;
       }
@@ -536,6 +544,46 @@ public final class Planner {
   }
 
   /**
+   * The context-parallel degrees the search tries: the fixed one (checked by {@link
+   * #checkContextParallel}), or with {@code --cp auto} ({@link SearchOptions#contextParallel} 0) 1
+   * and every power of two that divides the devices and splits the sequence into 2·cp chunks, when
+   * the model has attention to split and its costs are not measured.
+   */
+  static List<Integer> contextDegrees(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, SearchOptions options) {
+    if (options.contextParallel() > 0) {
+      checkContextParallel(model, training, cluster, options);
+      return List.of(options.contextParallel());
+    }
+    List<Integer> out = new ArrayList<>(List.of(1));
+    if (!hasShapedAttention(model) || isMeasured(model, options)) {
+      return out;
+    }
+    int seq = training.sequenceLength();
+    int devices = cluster.deviceCount();
+    for (int cp = 2; cp <= devices && seq > 0 && seq % (2 * cp) == 0; cp *= 2) {
+      if (devices % cp == 0) {
+        out.add(cp);
+      }
+    }
+    return out;
+  }
+
+  private static boolean hasShapedAttention(ModelSpec model) {
+    return model.layers().stream()
+        .anyMatch(
+            l ->
+                l.shape() instanceof LayerShape.TransformerBlock b
+                    && b.seq().isPresent()
+                    && b.heads().isPresent());
+  }
+
+  private static boolean isMeasured(ModelSpec model, SearchOptions options) {
+    return options.profile().isPresent()
+        || model.layers().stream().anyMatch(l -> l.hasMeasuredTimes());
+  }
+
+  /**
    * Refuses a context-parallel degree the search cannot price: one that does not divide the
    * devices, a sequence that does not split into the 2·cp chunks Megatron-Core's load-balanced ring
    * needs, a model without attention to split, or measured costs (a profile times whole sequences).
@@ -577,16 +625,8 @@ public final class Planner {
               + seq
               + ".");
     }
-    boolean attention =
-        model.layers().stream()
-            .anyMatch(
-                l ->
-                    l.shape() instanceof LayerShape.TransformerBlock b
-                        && b.seq().isPresent()
-                        && b.heads().isPresent());
-    boolean measured =
-        options.profile().isPresent()
-            || model.layers().stream().anyMatch(l -> l.hasMeasuredTimes());
+    boolean attention = hasShapedAttention(model);
+    boolean measured = isMeasured(model, options);
     if (!attention || measured) {
       throw new BadInputException(
           "--cp "
@@ -1121,8 +1161,12 @@ public final class Planner {
                   + " vs "
                   + gib(r.peakMemoryBytes())
                   + ")."
-              : "the fixed tie-break order (smaller pp, tp, dp, b, then schedule kind in the order"
-                  + " pipeplan lists them, v, in-flight cap).");
+              : "the fixed tie-break order (smaller pp, tp, "
+                  + (w.candidate().parallelism().cp() > 1 || r.candidate().parallelism().cp() > 1
+                      ? "cp, "
+                      : "")
+                  + "dp, b, then schedule kind in the order pipeplan lists them, v, in-flight"
+                  + " cap).");
     }
     long[] wParts = parts(w);
     long[] rParts = parts(r);
@@ -1437,7 +1481,8 @@ public final class Planner {
       }
       int cp = options.contextParallel();
       int seq = evaluator.training().sequenceLength();
-      if (seq >= LONG_SEQUENCE
+      if (cp > 0
+          && seq >= LONG_SEQUENCE
           && seq % (4 * cp) == 0
           && evaluator.cluster().deviceCount() % (2 * cp) == 0) {
         hints.add(

@@ -38,7 +38,8 @@ import java.util.OptionalLong;
  *     post-validated: by the steady-state period of back-to-back iterations; the other kinds stay
  *     synchronous
  * @param contextParallel cp, the context-parallel degree every candidate uses (1: none): each
- *     sequence split over cp devices, which the search then treats as one
+ *     sequence split over cp devices, which the search then treats as one; 0 searches it (1 and the
+ *     powers of two that split the sequence and divide the devices)
  */
 public record SearchOptions(
     OptionalInt fixedPp,
@@ -74,7 +75,7 @@ public record SearchOptions(
     Checks.nonNegative("refine tolerance", refineTolerance);
     Objects.requireNonNull(profile, "profile");
     positiveIfPresent("threads", threads);
-    Checks.positive("context-parallel degree", contextParallel);
+    Checks.nonNegative("context-parallel degree", contextParallel);
     if (threads.isPresent() && threads.getAsInt() > MAX_THREADS) {
       throw new BadInputException(
           "threads (" + threads.getAsInt() + ") is above the limit of " + MAX_THREADS);
@@ -106,7 +107,7 @@ public record SearchOptions(
         1);
   }
 
-  /** The same options with every candidate at context-parallel degree cp. */
+  /** The same options with every candidate at context-parallel degree cp; 0 searches it. */
   public SearchOptions withContextParallel(int cp) {
     return with(c -> c.contextParallel = cp);
   }
@@ -234,8 +235,8 @@ public record SearchOptions(
     StringBuilder b = new StringBuilder();
     b.append("pp ").append(fixedOrSearched(fixedPp));
     b.append(", tp ").append(fixedOrSearched(fixedTp));
-    if (contextParallel > 1) {
-      b.append(", cp ").append(contextParallel);
+    if (contextParallel != 1) {
+      b.append(", cp ").append(contextParallel == 0 ? "searched" : String.valueOf(contextParallel));
     }
     b.append(", m ").append(fixedOrSearched(fixedMicroBatches));
     b.append(", b ").append(fixedOrSearched(fixedMicroBatchSize));

@@ -89,6 +89,36 @@ class ContextParallelPlansTest {
   }
 
   @Test
+  void autoSearchesThePowersOfTwoThatSplitTheSequenceAndFindsTheFastest() {
+    SearchOptions auto = SearchOptions.defaults().withContextParallel(0);
+    assertThat(Planner.contextDegrees(LLAMA, TRAINING, NODE, auto)).containsExactly(1, 2, 4, 8);
+    // 4100 tokens split into 2 x 2 chunks, not into 2 x 4
+    assertThat(
+            Planner.contextDegrees(
+                Zoo.get("llama3-8b", 4100), TrainingSpec.of(8, 4100, DType.BF16), NODE, auto))
+        .containsExactly(1, 2);
+    ModelSpec cnn = Zoo.get("vgg16");
+    assertThat(Planner.contextDegrees(cnn, TrainingSpec.of(8, 0, cnn.dtype()), NODE, auto))
+        .containsExactly(1);
+    long best =
+        Planner.search(LLAMA, TRAINING, NODE, auto, ProgressListener.none())
+            .best()
+            .iterationNanos();
+    for (int cp : new int[] {2, 4}) {
+      long fixed =
+          Planner.search(
+                  LLAMA,
+                  TRAINING,
+                  NODE,
+                  SearchOptions.defaults().withContextParallel(cp),
+                  ProgressListener.none())
+              .best()
+              .iterationNanos();
+      assertThat(best).isLessThanOrEqualTo(fixed);
+    }
+  }
+
+  @Test
   void aLongSequenceThatDoesNotFitIsToldToSplitIt() {
     assertThatThrownBy(
             () -> plan(SearchOptions.defaults().withTp(1).withPp(1).withContextParallel(2)))
