@@ -607,6 +607,24 @@ public final class Planner {
               + devices
               + ".");
     }
+    if (options.fixedTp().isPresent()
+        && devices % ((long) options.fixedTp().getAsInt() * cp) != 0) {
+      long group = (long) options.fixedTp().getAsInt() * cp;
+      throw new BadInputException(
+          "--tp "
+              + options.fixedTp().getAsInt()
+              + " x --cp "
+              + cp
+              + " = "
+              + group
+              + " devices per pipeline stage, which does not divide the "
+              + devices
+              + " devices of cluster '"
+              + cluster.name()
+              + "'. Maybe use a smaller --tp or --cp, or a cluster of "
+              + group
+              + " devices or a multiple of it.");
+    }
     int seq = training.sequenceLength();
     if (seq == 0 || seq % (2 * cp) != 0) {
       throw new BadInputException(

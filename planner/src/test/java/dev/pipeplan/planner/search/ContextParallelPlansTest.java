@@ -149,6 +149,9 @@ class ContextParallelPlansTest {
     assertThatThrownBy(() -> plan(SearchOptions.defaults().withContextParallel(3)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("--cp 3 does not divide the 8 devices");
+    assertThatThrownBy(() -> plan(SearchOptions.defaults().withTp(8).withContextParallel(8)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--tp 8 x --cp 8 = 64 devices per pipeline stage");
     ModelSpec cnn = Zoo.get("vgg16");
     assertThatThrownBy(
             () ->
