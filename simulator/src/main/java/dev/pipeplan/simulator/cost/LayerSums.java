@@ -244,37 +244,12 @@ final class LayerSums {
    *       share.
    * </ul>
    *
+   * <p>On one rank of a context-parallel group of cp ranks each holds s/cp of every sequence, so
+   * its activations, workspace and hand-off are 1/cp of the whole sequence's; the ring's two
+   * key/value chunks (the one in use and the one arriving) are workspace; the optimizer shards over
+   * the dp·cp ranks that hold the same weights.
+   *
    * @return the cost with the given durations and this stage's bytes
-   */
-  StageCost withMemory(
-      int first,
-      int end,
-      int microBatchSize,
-      int tensorParallel,
-      int dataParallel,
-      TrainingSpec training,
-      long forwardNanos,
-      long backwardInputNanos,
-      long backwardWeightNanos) {
-    return withMemory(
-        first,
-        end,
-        microBatchSize,
-        tensorParallel,
-        dataParallel,
-        1,
-        training,
-        forwardNanos,
-        backwardInputNanos,
-        backwardWeightNanos);
-  }
-
-  /**
-   * {@link #withMemory(int, int, int, int, int, TrainingSpec, long, long, long)} on one rank of a
-   * context-parallel group of cp ranks: each holds s/cp of every sequence, so its activations,
-   * workspace and hand-off are 1/cp of the whole sequence's; the ring's two key/value chunks (the
-   * one in use and the one arriving) are workspace; the optimizer shards over the dp·cp ranks that
-   * hold the same weights.
    */
   StageCost withMemory(
       int first,

@@ -198,6 +198,7 @@ public final class MeasuredCostModel implements CostModel {
               b,
               t,
               request.dataParallel(),
+              1,
               training,
               Math.round(forward),
               Math.round(input),

@@ -139,22 +139,7 @@ class ContextParallelTest {
   @Test
   void aProfileCannotPriceContextParallelism() {
     ModelSpec tiny = Zoo.get("gpt-tiny");
-    Profile.LinearFit fit = new Profile.LinearFit(10_000, 100_000);
-    List<Profile.LayerProfile> layers =
-        tiny.layers().stream()
-            .map(l -> new Profile.LayerProfile(l.name(), List.of(), fit, fit, fit))
-            .toList();
-    Profile profile =
-        new Profile(
-            tiny.name(),
-            "cpu",
-            "test",
-            layers,
-            20_000,
-            1e12,
-            Profile.Repeatability.unknown(),
-            List.of(),
-            0);
+    Profile profile = StageBytesTest.uniformProfile(tiny);
     TrainingSpec training = TrainingSpec.of(8, tiny.sequenceLength(), tiny.dtype());
     CostModel measured =
         MeasuredCostModel.fromProfile(tiny, profile, training, Clusters.load("h100:1x8"));

@@ -126,11 +126,11 @@ class MemoryModesTest {
   void fullRecomputationKeepsTheLayerInputAndOneLayerOfWorkspace() {
     ModelSpec m = gpt(true);
     TrainingSpec full = training(Recompute.FULL, Attention.EAGER, OptimizerSharding.NONE, false);
-    StageCost block = new LayerSums(m).withMemory(1, 2, B, 1, 1, full, 1, 1, 1);
+    StageCost block = new LayerSums(m).withMemory(1, 2, B, 1, 1, 1, full, 1, 1, 1);
     assertThat(block.activationBytes()).isEqualTo(Math.round(2 * SBH));
     assertThat(block.workspaceBytes()).isEqualTo(Math.round(SBH * (34 + 5.0 * A * S / H)));
     // A stage of the whole model: one workspace, the largest layer's (the head's fp32 logits).
-    StageCost all = new LayerSums(m).withMemory(0, 3, B, 1, 1, full, 1, 1, 1);
+    StageCost all = new LayerSums(m).withMemory(0, 3, B, 1, 1, 1, full, 1, 1, 1);
     long head = new LayerSums(m).activationBytes(2, 3, B, 1, full);
     assertThat(all.workspaceBytes()).isEqualTo(Math.max(head, block.workspaceBytes()));
     assertThat(all.activationBytes()).isEqualTo(Math.round(4 * SBH));
@@ -180,8 +180,8 @@ class MemoryModesTest {
     assertThat(sums.gatheredBytes(0, 3, 1, zero2)).isZero();
     // Workspace, reserved once per device: a stage of every layer holds no more than its largest
     // single layer's gathered weights plus that layer's other workspace.
-    StageCost whole = sums.withMemory(0, 3, B, 1, dp, zero3, 1, 1, 1);
-    StageCost wholeZero2 = sums.withMemory(0, 3, B, 1, dp, zero2, 1, 1, 1);
+    StageCost whole = sums.withMemory(0, 3, B, 1, dp, 1, zero3, 1, 1, 1);
+    StageCost wholeZero2 = sums.withMemory(0, 3, B, 1, dp, 1, zero2, 1, 1, 1);
     assertThat(whole.workspaceBytes() - wholeZero2.workspaceBytes()).isEqualTo(4 * largest);
   }
 }

@@ -36,6 +36,25 @@ class StageBytesTest {
         .toList();
   }
 
+  /** A profile of the model whose every layer takes 10 us + 100 us per sample in each pass. */
+  static Profile uniformProfile(ModelSpec model) {
+    List<Profile.LayerProfile> layers = new ArrayList<>();
+    Profile.LinearFit fit = new Profile.LinearFit(10_000, 100_000);
+    for (int i = 0; i < model.layerCount(); i++) {
+      layers.add(new Profile.LayerProfile(model.layer(i).name(), List.of(), fit, fit, fit));
+    }
+    return new Profile(
+        model.name(),
+        "cpu",
+        "test",
+        layers,
+        20_000,
+        1e12,
+        Profile.Repeatability.unknown(),
+        List.of(),
+        0);
+  }
+
   @Test
   void areTheBytesOfEveryCostSource() {
     Partition partition = Partition.of(3, 4, 3);
@@ -47,22 +66,7 @@ class StageBytesTest {
     assertThat(expected.get(0).workspaceBytes()).isPositive();
     assertThat(priced(new AnalyticCostModel(GPT_TINY, full, CLUSTER), partition, 4, 2))
         .isEqualTo(expected);
-    List<Profile.LayerProfile> layers = new ArrayList<>();
-    Profile.LinearFit fit = new Profile.LinearFit(10_000, 100_000);
-    for (int i = 0; i < GPT_TINY.layerCount(); i++) {
-      layers.add(new Profile.LayerProfile(GPT_TINY.layer(i).name(), List.of(), fit, fit, fit));
-    }
-    Profile profile =
-        new Profile(
-            GPT_TINY.name(),
-            "cpu",
-            "test",
-            layers,
-            20_000,
-            1e12,
-            Profile.Repeatability.unknown(),
-            List.of(),
-            0);
+    Profile profile = uniformProfile(GPT_TINY);
     assertThat(
             priced(
                 MeasuredCostModel.fromProfile(GPT_TINY, profile, full, CLUSTER), partition, 4, 2))
