@@ -28,7 +28,11 @@ import picocli.CommandLine.Spec;
       "Write a plan as the settings of another training engine: the PyTorch pipelining schedule CSV with the",
       "stage split points, a torchtitan Python config, Megatron-LM arguments, DeepSpeed pipeline settings or torchgpipe",
       "balance and chunks, or a Python launcher that runs the plan with torch.distributed.pipelining under torchrun",
-      "(torch-script: writes a folder, see docs/pytorch.md)."
+      "(torch-script: writes a folder, see docs/pytorch.md).",
+      "A plan with context parallelism (plan --cp C) exports to megatron (--context-parallel-size C),",
+      "torchtitan (context_parallel_degree = C, with a note: its exchange is an all-gather, not the ring pipeplan",
+      "priced) and pytorch-csv (contextParallelDegree in stages.json); deepspeed, torchgpipe and torch-script",
+      "refuse it (exit 2)."
     },
     sortOptions = false)
 final class ExportCommand implements Callable<Integer> {

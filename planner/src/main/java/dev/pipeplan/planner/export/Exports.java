@@ -136,7 +136,7 @@ public final class Exports {
   /**
    * The stage split points: for each global virtual stage its rank, its layer range and names, plus
    * the first layer of each stage after the first (the split points torch.distributed.pipelining's
-   * tracer splits at).
+   * tracer splits at), and for a context-parallel plan its {@code contextParallelDegree}.
    */
   static String stagesJson(Plan plan) {
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -144,6 +144,10 @@ public final class Exports {
     root.put("model", plan.model().name());
     root.put("scheduleKind", plan.scheduleKind().id());
     root.put("pipelineDegree", plan.parallelism().pp());
+    if (plan.parallelism().cp() > 1) {
+      // every rank of a stage runs the same schedule on its s/cp tokens of each micro-batch
+      root.put("contextParallelDegree", plan.parallelism().cp());
+    }
     root.put("virtualStages", plan.virtualStages());
     root.put("microBatchCount", plan.microBatchCount());
     root.put("microBatchSize", plan.microBatchSize());
@@ -228,8 +232,18 @@ public final class Exports {
             : "; torchtitan's built-in equivalent is \"" + builtin + "\".\n");
     b.append(
         "# Module names follow torchtitan's decoder (tok_embeddings, layers.N, norm, lm_head).\n");
+    if (par.cp() > 1) {
+      b.append("# Context parallelism (cp = ")
+          .append(par.cp())
+          .append(
+              "): torchtitan runs it with FlexAttention only (decoder.py refuses\n"
+                  + "# ScaledDotProductAttention and VarlenAttention) and spmd_backend \"spmd_types\"\n"
+                  + "# (validate_cp_backend); both are torchtitan's defaults (model_registry(...,\n"
+                  + "# attn_backend=\"flex\")), so keep them in your base config.\n");
+    }
     optimizerStepNote(plan, ExportTarget.TORCHTITAN)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    torchtitanContextParallelNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanReductionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanPrecisionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
@@ -259,6 +273,12 @@ public final class Exports {
     if (par.tp() > 1 && !plan.training().sequenceParallel()) {
       // torchtitan's ParallelismConfig.enable_sequence_parallel defaults to True (b5bcd76)
       b.append("    p.enable_sequence_parallel = False\n");
+    }
+    if (par.cp() > 1) {
+      // ParallelismConfig.context_parallel_degree (b5bcd76); its default load balancer "headtail"
+      // gives rank r sequence chunks r and 2cp-1-r, the balance the plan priced (Megatron-Core's)
+      b.append("    p.context_parallel_degree = ").append(par.cp()).append('\n');
+      b.append("    p.context_parallel_load_balancer = \"headtail\"\n");
     }
     appendTorchtitanDataParallel(b, plan);
     b.append("    p.num_pp_microbatches = ").append(plan.microBatchCount()).append('\n');
@@ -351,29 +371,42 @@ public final class Exports {
    */
   private static void appendTorchtitanDataParallel(StringBuilder b, Plan plan) {
     int dp = plan.parallelism().dp();
+    boolean cp = plan.parallelism().cp() > 1;
+    String ranks = cp ? "dp x cp ranks" : "dp ranks";
     String replicated =
         "    p.data_parallel_replicate_degree = " + dp + "\n    p.data_parallel_shard_degree = 1\n";
     String sharded =
         "    p.data_parallel_replicate_degree = 1\n    p.data_parallel_shard_degree = " + dp + "\n";
-    if (dp == 1) {
+    if (plan.parallelism().gradientGroup() == 1) {
       b.append(replicated);
       return;
     }
     b.append(
         switch (plan.training().optimizerSharding()) {
-          case NONE -> replicated;
+          case NONE ->
+              cp
+                  // FSDP over the cp ranks whatever the config says (see the note above)
+                  ? "    # torchtitan shards over the cp ranks anyway (see the note above): keep the"
+                      + " weights gathered from the forward to the backward, the nearest to none\n"
+                      + replicated
+                      + "    p.fsdp_reshard_after_forward = \"never\"\n"
+                  : replicated;
           case ZERO1 ->
               "    # the plan's ZeRO-1 as torchtitan's nearest, FSDP keeping the weights gathered"
                   + " from the forward to the backward (ZeRO-2; see the note above)\n"
                   + sharded
                   + "    p.fsdp_reshard_after_forward = \"never\"\n";
           case ZERO2 ->
-              "    # ZeRO-2: FSDP over the dp ranks, the weights kept gathered from the forward to"
+              "    # ZeRO-2: FSDP over the "
+                  + ranks
+                  + ", the weights kept gathered from the forward to"
                   + " the backward\n"
                   + sharded
                   + "    p.fsdp_reshard_after_forward = \"never\"\n";
           case ZERO3 ->
-              "    # ZeRO-3: FSDP over the dp ranks, each block's weights gathered for its forward"
+              "    # ZeRO-3: FSDP over the "
+                  + ranks
+                  + ", each block's weights gathered for its forward"
                   + " and again for its backward\n"
                   + sharded
                   + "    p.fsdp_reshard_after_forward = \"always\"\n";
@@ -390,6 +423,18 @@ public final class Exports {
    * fp8 dtype (the whole model in fp8) has no setting there.
    */
   private static void refuseWhatTorchtitanCannotTrain(Plan plan) {
+    int cp = plan.parallelism().cp();
+    if (cp > 1 && plan.training().attention() == Attention.EAGER) {
+      // decoder.py (b5bcd76): "Context Parallel is not supported with ScaledDotProductAttention or
+      // VarlenAttention. Use FlexAttention or disable CP."
+      throw new BadInputException(
+          "the plan prices attention 'eager' (the s x s scores kept) at cp = "
+              + cp
+              + ", but torchtitan's context parallelism runs FlexAttention only, a fused kernel"
+              + " that keeps no scores (its decoder refuses any other attention at"
+              + " context_parallel_degree > 1). Maybe re-plan with --attention flash to export it"
+              + " to torchtitan.");
+    }
     if (plan.training().dtype() == DType.FP8) {
       throw new BadInputException(
           "the plan trains in fp8, but torchtitan computes in bfloat16 or float32"
@@ -397,6 +442,29 @@ public final class Exports {
               + " over bf16 compute, which pipeplan's fp8 dtype does not say). Maybe re-plan the"
               + " model in bf16 to export it to torchtitan.");
     }
+  }
+
+  /**
+   * torchtitan's context parallelism is not the ring the plan priced: it all-gathers the keys and
+   * values over the cp ranks at the attention's boundary ({@code decoder_sharding.py}, {@code
+   * set_gqa_inner_attention_local_map}, b5bcd76) and reduce-scatters their gradients, where
+   * Megatron-Core's default {@code --cp-comm-type p2p} passes them round a ring under the attention
+   * core. Said for every plan with cp > 1.
+   */
+  private static Optional<String> torchtitanContextParallelNote(Plan plan) {
+    int cp = plan.parallelism().cp();
+    if (cp == 1) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "torchtitan all-gathers each block's keys and values over the cp = "
+            + cp
+            + " ranks before\n"
+            + "# its attention kernel and reduce-scatters their gradients (decoder_sharding.py,\n"
+            + "# set_gqa_inner_attention_local_map); the plan priced Megatron-Core's ring\n"
+            + "# (--cp-comm-type p2p), which passes them round under the attention. The exchange is\n"
+            + "# not hidden and every rank holds all s tokens' keys and values, so the plan's time and\n"
+            + "# activation memory do not hold for it; export to megatron to run the ring as priced.");
   }
 
   /**
@@ -432,16 +500,31 @@ public final class Exports {
   }
 
   private static Optional<String> torchtitanShardingNote(Plan plan) {
+    int cp = plan.parallelism().cp();
+    if (cp > 1 && plan.training().optimizerSharding() == OptimizerSharding.NONE) {
+      return Optional.of(
+          "torchtitan shards the weights, gradients and optimizer state over the cp = "
+              + cp
+              + " ranks\n"
+              + "# whenever context parallelism is on (ParallelDims.fsdp_enabled; fsdp.py shards over\n"
+              + "# dp_shard and cp): this writes FSDP over them without resharding after the forward\n"
+              + "# (ZeRO-2), but the plan priced no sharding (--zero 0), so its peak memory and\n"
+              + "# data-parallel time do not hold for it. Re-plan with --zero 2 for the prediction of\n"
+              + "# the mode torchtitan runs.");
+    }
     if (plan.training().optimizerSharding() != OptimizerSharding.ZERO1
-        || plan.parallelism().dp() == 1) {
+        || plan.parallelism().gradientGroup() == 1) {
       return Optional.empty();
     }
     return Optional.of(
         "torchtitan has no ZeRO-1 (its data parallelism is DDP, FSDP or both): this writes the\n"
             + "# nearest that fits, FSDP without resharding after the forward (ZeRO-2), which also\n"
             + "# shards the gradients, and the weights between iterations, so the plan's peak\n"
-            + "# memory and data-parallel time do not hold for it. Re-plan with --zero 2 (or\n"
-            + "# --zero 0 for DDP) for the prediction of the mode torchtitan runs.");
+            + (cp > 1
+                ? "# memory and data-parallel time do not hold for it. Re-plan with --zero 2 for the\n"
+                    + "# prediction of the mode torchtitan runs."
+                : "# memory and data-parallel time do not hold for it. Re-plan with --zero 2 (or\n"
+                    + "# --zero 0 for DDP) for the prediction of the mode torchtitan runs."));
   }
 
   /**
@@ -554,6 +637,16 @@ public final class Exports {
     megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronGradientShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronBiasNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    int cp = plan.parallelism().cp();
+    if (cp > 1) {
+      b.append("# --context-parallel-size ")
+          .append(cp)
+          .append(
+              " splits each sequence over that many ranks in 2 x cp load-balanced chunks;"
+                  + " --cp-comm-type p2p, Megatron-Core's default ring, passes the keys and values"
+                  + " round under the attention, as pipeplan priced it. It runs in Transformer"
+                  + " Engine's attention (--attention-backend auto).\n");
+    }
     if (plan.training().optimizerSharding().shardsParameters()) {
       b.append(
           "# --use-torch-fsdp2 needs CUDA_DEVICE_MAX_CONNECTIONS unset or above 1"
@@ -568,6 +661,10 @@ public final class Exports {
     b.append("PIPEPLAN_ARGS=(\n");
     b.append("  --tensor-model-parallel-size ").append(plan.parallelism().tp()).append('\n');
     b.append("  --pipeline-model-parallel-size ").append(plan.parallelism().pp()).append('\n');
+    if (cp > 1) {
+      b.append("  --context-parallel-size ").append(cp).append('\n');
+      b.append("  --cp-comm-type p2p\n");
+    }
     b.append("  --num-layers ").append(blocks).append('\n');
     megatronKvChannels(plan).ifPresent(d -> b.append("  --kv-channels ").append(d).append('\n'));
     b.append("  --pipeline-model-parallel-layout \"").append(layout).append("\"\n");
@@ -635,7 +732,9 @@ public final class Exports {
     // default), and the distributed optimizer's weight all-gather only with --overlap-param-gather,
     // which validate_args allows only with the distributed optimizer and --overlap-grad-reduce.
     // FSDP2 (ZeRO-3) prefetches and overlaps on its own, as pipeplan prices it either way.
-    if (plan.parallelism().dp() > 1
+    // With context parallelism the gradients are reduced over the dp x cp ranks (Megatron's
+    // dp_cp group), so dp = 1 still has traffic to overlap.
+    if (plan.parallelism().gradientGroup() > 1
         && !plan.training().gradientSyncAfterBackward()
         && !plan.training().optimizerSharding().shardsParameters()) {
       b.append("  --overlap-grad-reduce\n");
@@ -796,16 +895,16 @@ public final class Exports {
    * Megatron-LM's distributed optimizer shards only the optimizer state: each rank keeps the whole
    * fp32 gradient buffer, reduce-scattered into it ({@code theoretical_memory_usage.py} at {@link
    * #MEGATRON_COMMIT}: 6 + 12/dp bytes a parameter). A ZeRO-2 plan priced the gradients sharded
-   * over dp, so its peak memory is low by the unsharded part.
+   * over dp (dp x cp), so its peak memory is low by the unsharded part.
    */
   private static Optional<String> megatronGradientShardingNote(Plan plan) {
     if (plan.training().optimizerSharding() != OptimizerSharding.ZERO2
-        || plan.parallelism().dp() == 1) {
+        || plan.parallelism().gradientGroup() == 1) {
       return Optional.empty();
     }
     return Optional.of(
-        "the plan shards the gradients over dp = "
-            + plan.parallelism().dp()
+        "the plan shards the gradients over "
+            + gradientRanks(plan.parallelism())
             + " (optimizerSharding zero2), but Megatron-LM's distributed optimizer"
             + " (--use-distributed-optimizer) shards only the optimizer state and keeps every"
             + " rank's gradient buffer whole, so each device holds more than the plan's peak"
@@ -873,6 +972,21 @@ public final class Exports {
   }
 
   private static void refuseWhatMegatronRejects(Plan plan) {
+    int cp = plan.parallelism().cp();
+    if (cp > 1 && plan.training().attention() == Attention.EAGER) {
+      // Megatron-Core's own DotProductAttention (--attention-backend local) asserts
+      // context_parallel_size == 1, and Transformer Engine's get_attention_backend turns its
+      // UnfusedDotProductAttention off under context parallelism, which leaves --attention-backend
+      // unfused no kernel: only TE's flash and fused kernels run the ring.
+      throw new BadInputException(
+          "the plan prices attention 'eager' (the s x s scores kept) at cp = "
+              + cp
+              + ", but Megatron-LM ("
+              + MEGATRON_COMMIT
+              + ") runs context parallelism only in Transformer Engine's flash or fused attention,"
+              + " which keep no scores: its unfused kernels refuse cp > 1. Maybe re-plan with"
+              + " --attention flash to export it to Megatron-LM.");
+    }
     if (plan.virtualStages() > 1
         && plan.training().blockingSends()
         && plan.parallelism().pp() <= 2) {
@@ -900,18 +1014,19 @@ public final class Exports {
     if (plan.training().gradientAllReduce()
         && plan.training().optimizerSharding().shardsState()
         && !plan.training().optimizerSharding().shardsParameters()
-        && plan.parallelism().dp() > 1) {
+        && plan.parallelism().gradientGroup() > 1) {
       // Megatron's distributed optimizer reduce-scatters the gradient buffer into each rank's
       // shard (param_and_grad_buffer: reduce_scatter_tensor with use_distributed_optimizer); it
       // has no flag to all-reduce them and step a shard, as DeepSpeed's bf16 optimizer does.
       throw new BadInputException(
-          "the plan all-reduces the gradients over dp = "
-              + plan.parallelism().dp()
+          "the plan all-reduces the gradients over "
+              + gradientRanks(plan.parallelism())
               + " with the optimizer state sharded (gradientAllReduce, --dp-all-reduce: DeepSpeed's"
               + " bf16 optimizer), but Megatron-LM's distributed optimizer reduce-scatters them"
               + " into each rank's shard and has no flag to all-reduce. Maybe re-plan without"
               + " --dp-all-reduce to export to Megatron-LM"
               + (plan.training().optimizerSharding() == OptimizerSharding.ZERO1
+                      && plan.parallelism().cp() == 1
                   ? ", or export this plan to DeepSpeed."
                   : "."));
     }
@@ -1014,6 +1129,11 @@ public final class Exports {
    * runs its own 1F1B schedule, whatever pipeplan planned.
    */
   static String deepspeed(Plan plan) {
+    refuseContextParallel(
+        plan,
+        "DeepSpeed's pipeline engine",
+        "places ranks on pipe, data and model axes only (PipeModelDataParallelTopology), with"
+            + " every sequence whole on its stage's ranks");
     requireOneStagePerRank(plan, "DeepSpeed's PipelineModule", "1f1b");
     int pp = plan.parallelism().pp();
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -1178,6 +1298,7 @@ public final class Exports {
         megatronGradientShardingNote(plan).ifPresent(notes::add);
       }
       case TORCHTITAN -> {
+        torchtitanContextParallelNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanReductionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanPrecisionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
@@ -1299,6 +1420,10 @@ public final class Exports {
    * another schedule, is refused rather than exported as something else.
    */
   static String torchgpipe(Plan plan) {
+    refuseContextParallel(
+        plan,
+        "torchgpipe",
+        "runs one pipeline in one process, every sequence whole on its stage's device");
     requireOneStagePerRank(plan, "torchgpipe", "gpipe");
     Parallelism par = plan.parallelism();
     if (par.tp() > 1 || par.dp() > 1) {
@@ -1364,6 +1489,38 @@ public final class Exports {
 
   private static String gib(long bytes) {
     return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+  }
+
+  /**
+   * The ranks that reduce the gradients together, as messages name them: "dp = 2", or with context
+   * parallelism "dp x cp = 8".
+   */
+  private static String gradientRanks(Parallelism par) {
+    return (par.cp() > 1 ? "dp x cp = " : "dp = ") + par.gradientGroup();
+  }
+
+  /**
+   * Refuses a plan with context parallelism (cp > 1) for an engine that cannot split a sequence
+   * over devices: only Megatron-LM and torchtitan run it.
+   *
+   * @param engine how the message names the engine ("torchgpipe")
+   * @param why what the engine does instead, after the engine's name
+   */
+  static void refuseContextParallel(Plan plan, String engine, String why) {
+    int cp = plan.parallelism().cp();
+    if (cp > 1) {
+      throw new BadInputException(
+          "plan has cp = "
+              + cp
+              + " (each sequence split over "
+              + cp
+              + " devices); "
+              + engine
+              + " "
+              + why
+              + ", so it needs cp = 1. Maybe re-plan with --cp 1, or export to megatron or"
+              + " torchtitan.");
+    }
   }
 
   private static void requireOneStagePerRank(Plan plan, String engine, String kinds) {

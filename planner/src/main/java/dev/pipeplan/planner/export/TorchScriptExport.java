@@ -57,8 +57,8 @@ public final class TorchScriptExport {
   /**
    * The files of the export, in a fixed order.
    *
-   * @throws BadInputException when the model has a layer the launcher cannot build, or tp is above
-   *     1
+   * @throws BadInputException when the model has a layer the launcher cannot build, or tp or cp is
+   *     above 1
    */
   public static List<ExportFile> files(Plan plan) {
     return files(plan, DEFAULT_PLAN_FILE);
@@ -74,6 +74,10 @@ public final class TorchScriptExport {
     Exports.checkPlan(plan);
     Exports.requireWholeLayers(plan, ExportTarget.TORCH_SCRIPT.id());
     Checks.nonBlank("planFile", planFile);
+    Exports.refuseContextParallel(
+        plan,
+        "the torch-script launcher",
+        "runs one pipeline replica, every sequence whole on its stage's rank");
     checkSupported(plan);
     return List.of(
         new ExportFile(LAUNCHER, resource(LAUNCHER)),
