@@ -12,13 +12,29 @@ public final class PlanChecks {
   private PlanChecks() {}
 
   /**
-   * Refuses a plan with data or tensor parallelism: every executor runs one pipeline replica.
+   * Refuses a plan with data, tensor or context parallelism: every executor runs one pipeline
+   * replica, one device per pipeline stage, each holding its micro-batches' whole sequences.
    *
    * @param executor how the message names the backend ("the CPU executor")
    * @param hint the "Maybe ..." sentence for this backend
    */
   public static void requireOnePipelineReplica(Plan plan, String executor, String hint) {
     Objects.requireNonNull(plan, "plan");
+    int cp = plan.parallelism().cp();
+    if (cp != 1) {
+      throw new BadInputException(
+          "the plan uses dp "
+              + plan.parallelism().dp()
+              + ", tp "
+              + plan.parallelism().tp()
+              + " and cp "
+              + cp
+              + "; "
+              + executor
+              + " runs one pipeline replica without tensor or context parallelism, one device per"
+              + " stage holding whole sequences, so it needs cp 1 (a plan made without --cp). "
+              + hint);
+    }
     if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
       throw new BadInputException(
           "the plan uses dp "

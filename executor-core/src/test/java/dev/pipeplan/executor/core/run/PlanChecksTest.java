@@ -1,5 +1,6 @@
 package dev.pipeplan.executor.core.run;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,6 +21,11 @@ import org.junit.jupiter.api.Test;
 
 class PlanChecksTest {
   private static Plan plan(String cluster) {
+    return plan(cluster, 1);
+  }
+
+  /** gpt-tiny at s = 8 in two 1F1B stages on {@code cluster}, each sequence over cp devices. */
+  private static Plan plan(String cluster, int cp) {
     return PlanBuilder.fromSearch(
         Planner.search(
             ModelLoader.load("gpt-tiny", 8),
@@ -29,7 +35,8 @@ class PlanChecksTest {
                 .withPp(2)
                 .withTp(1)
                 .withKinds(List.of(ScheduleKind.ONE_F_ONE_B))
-                .withMicroBatchSize(2),
+                .withMicroBatchSize(2)
+                .withContextParallel(cp),
             ProgressListener.none()));
   }
 
@@ -45,5 +52,22 @@ class PlanChecksTest {
         .hasMessage(
             "the plan uses dp 2 and tp 1; the cuda backend runs one pipeline replica without tensor"
                 + " parallelism. Maybe plan with --dp 1 --tp 1.");
+  }
+
+  @Test
+  void refusesContextParallelismEvenInOneReplica() {
+    // pp 2 x cp 2 on four devices: dp 1 and tp 1, but every sequence split over two devices
+    Plan cp2 = plan("cpu:1x4", 2);
+    assertThat(cp2.parallelism().dp()).isEqualTo(1);
+    assertThatThrownBy(
+            () ->
+                PlanChecks.requireOnePipelineReplica(
+                    cp2, "the CPU executor", "Maybe plan with --tp 1 on a cluster of pp devices."))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "the plan uses dp 1, tp 1 and cp 2; the CPU executor runs one pipeline replica without"
+                + " tensor or context parallelism, one device per stage holding whole sequences, so"
+                + " it needs cp 1 (a plan made without --cp). Maybe plan with --tp 1 on a cluster"
+                + " of pp devices.");
   }
 }
