@@ -4,6 +4,7 @@ import dev.pipeplan.executor.core.command.StacktraceOption;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
+import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.Profile;
@@ -186,7 +187,7 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--cluster",
       paramLabel = "NAME|FILE|SHORTHAND",
-      description = "Cluster (default: one node of pp*tp H100s, h100:1xN).")
+      description = "Cluster (default: one node of pp*tp*cp H100s, h100:1xN).")
   String cluster;
 
   @Option(
@@ -208,6 +209,16 @@ final class SimulateCommand implements Callable<Integer> {
       defaultValue = "1",
       description = "Tensor-parallel degree per stage (default: ${DEFAULT-VALUE}).")
   int tensorParallel;
+
+  @Option(
+      names = "--cp",
+      paramLabel = "C",
+      defaultValue = "1",
+      description =
+          "Context-parallel degree per stage (default: ${DEFAULT-VALUE}, none): every sequence split"
+              + " over C devices, as 'pipeplan plan --cp' prices it (Megatron-Core's ring); the"
+              + " sequence must be a multiple of 2 x C.")
+  int contextParallel;
 
   @Mixin DtypeOption dtypeOption;
 
@@ -300,21 +311,27 @@ final class SimulateCommand implements Callable<Integer> {
     if (tensorParallel <= 0) {
       throw new BadInputException("--tp must be > 0, got " + tensorParallel);
     }
+    if (contextParallel <= 0) {
+      throw new BadInputException(
+          "--cp must be 1 or more (1: no context parallelism), got " + contextParallel);
+    }
     if (maxInFlight < 0) {
       throw new BadInputException(
           "--max-in-flight must be >= 0 (0: the kind's own limit), got " + maxInFlight + ".");
     }
     WorkLimits.checkPipelineDevices(pp);
     WorkLimits.sequenceLengthOption(seq);
-    if ((long) pp * tensorParallel > WorkLimits.MAX_PIPELINE_DEVICES) {
+    if ((long) pp * tensorParallel * contextParallel > WorkLimits.MAX_PIPELINE_DEVICES) {
       throw new BadInputException(
-          "--pp x --tp ("
+          (contextParallel > 1 ? "--pp x --tp x --cp (" : "--pp x --tp (")
               + pp
               + " x "
               + tensorParallel
+              + (contextParallel > 1 ? " x " + contextParallel : "")
               + ") is above the limit of "
               + WorkLimits.MAX_PIPELINE_DEVICES
-              + " devices of one pipeline. Maybe use a smaller --tp.");
+              + " devices of one pipeline. Maybe use a smaller "
+              + (contextParallel > 1 ? "--tp or --cp." : "--tp."));
     }
     checkPostValidationKind();
     Schedule plan = buildSchedule();
@@ -351,8 +368,8 @@ final class SimulateCommand implements Callable<Integer> {
           ModelLoader.load(model, WorkLimits.sequenceLengthOption(seq), 0, dtypeOption.dtype());
       DtypeOption.requireModelled(modelSpec);
       Planner.requireTensorParallelSplits(modelSpec, tensorParallel);
-      clusterSpec =
-          Clusters.load(cluster != null ? cluster : "h100:1x" + ((long) pp * tensorParallel));
+      requireContextParallelSplits(modelSpec);
+      clusterSpec = Clusters.load(cluster != null ? cluster : "h100:1x" + devicesPerReplica());
       TrainingSpec training =
           new TrainingSpec(
               microbatches * microBatchSize,
@@ -415,7 +432,7 @@ final class SimulateCommand implements Callable<Integer> {
             spec.commandLine().getErr(), measured.get(), profile.toString(), clusterSpec);
       }
       CostModel costModel = CostSources.choose(modelSpec, training, clusterSpec, measured);
-      costs = costModel.stageCosts(CostRequest.of(split, microBatchSize, plan, tensorParallel));
+      costs = costModel.stageCosts(costRequest(split, plan));
       timelineProvenance =
           new Provenance(
               Provenance.currentVersion(),
@@ -467,6 +484,9 @@ final class SimulateCommand implements Callable<Integer> {
       doc.put("virtualStages", plan.virtualStages());
       doc.put("microBatchSize", microBatchSize);
       doc.put("tensorParallel", tensorParallel);
+      if (contextParallel > 1) {
+        doc.put("contextParallel", contextParallel);
+      }
       if (modelSpec != null) {
         doc.put("model", modelSpec.name());
         doc.put("cluster", clusterSpec.name());
@@ -484,7 +504,8 @@ final class SimulateCommand implements Callable<Integer> {
           out, steady, " of the pipeline alone: no optimizer step or gradient sync");
       spread.ifPresent(j -> out.println(jitterText(j, optimizerPostValidation)));
       if (trainingUsed != null) {
-        out.println("memory: " + trainingUsed.describeMemoryModes(1, tensorParallel));
+        out.println(
+            "memory: " + trainingUsed.describeMemoryModes(1, tensorParallel, contextParallel));
         out.println("dtype: " + Warnings.trainingDtype(modelSpec, dtypeOrigin));
       }
       placementLine(clusterSpec).ifPresent(out::println);
@@ -523,6 +544,9 @@ final class SimulateCommand implements Callable<Integer> {
       doc.put("microBatchSize", loaded.microBatchSize());
       doc.put("tensorParallel", loaded.parallelism().tp());
       doc.put("dataParallel", loaded.parallelism().dp());
+      if (loaded.parallelism().cp() > 1) {
+        doc.put("contextParallel", loaded.parallelism().cp());
+      }
       doc.put("model", loaded.model().name());
       doc.put("cluster", loaded.cluster().name());
       doc.put("partition", loaded.partition().toString());
@@ -589,7 +613,9 @@ final class SimulateCommand implements Callable<Integer> {
                 + (crosses
                     ? " (hops between nodes over " + loaded.links().interNode().name() + ")"
                     : " (every hop over " + loaded.links().intraNode().name() + ")")
-                + ", replicas placed tp-dp-pp: device d from (d x dp) x tp");
+                + (loaded.parallelism().cp() > 1
+                    ? ", replicas placed tp-cp-dp-pp: device d from (d x dp x cp) x tp"
+                    : ", replicas placed tp-dp-pp: device d from (d x dp) x tp"));
       }
     }
     out.flush();
@@ -616,9 +642,10 @@ final class SimulateCommand implements Callable<Integer> {
 
   /**
    * On a cluster of several nodes, where this command's one replica sits: pipeline device d on
-   * cluster devices d x tp onwards. 'pipeplan plan' places dp replicas tp-dp-pp, device d from (d x
-   * dp) x tp, so the same configuration's pipeline hops may cross nodes in a plan and not here (or
-   * the other way), and the iteration times differ by those hops; the line says so.
+   * cluster devices d x tp onwards (d x tp x cp with context parallelism). 'pipeplan plan' places
+   * dp replicas tp-dp-pp, device d from (d x dp) x tp, so the same configuration's pipeline hops
+   * may cross nodes in a plan and not here (or the other way), and the iteration times differ by
+   * those hops; the line says so.
    */
   private Optional<String> placementLine(ClusterSpec clusterSpec) {
     if (clusterSpec == null || clusterSpec.nodeCount() < 2) {
@@ -626,19 +653,90 @@ final class SimulateCommand implements Callable<Integer> {
     }
     StringBuilder nodes = new StringBuilder();
     boolean crosses = false;
+    int perStage = tensorParallel * contextParallel;
     for (int d = 0; d < pp; d++) {
-      int node = clusterSpec.nodeOf(d * tensorParallel);
-      crosses |= d > 0 && node != clusterSpec.nodeOf((d - 1) * tensorParallel);
+      int node = clusterSpec.nodeOf(d * perStage);
+      crosses |= d > 0 && node != clusterSpec.nodeOf((d - 1) * perStage);
       nodes.append(d == 0 ? "" : ",").append(node);
     }
     return Optional.of(
-        "placement: one replica (dp=1), pipeline device d on cluster devices from d x tp, on nodes "
+        "placement: one replica (dp=1), pipeline device d on cluster devices from d x "
+            + (contextParallel > 1 ? "tp x cp" : "tp")
+            + ", on nodes "
             + nodes
             + (crosses
                 ? " (hops between nodes over " + clusterSpec.interNodeLink().name() + ")"
                 : " (every hop over " + clusterSpec.intraNodeLink().name() + ")")
-            + "; a plan with dp > 1 places device d from (d x dp) x tp, so its hops may cross"
-            + " other nodes");
+            + "; a plan with dp > 1 places device d from (d x dp"
+            + (contextParallel > 1 ? " x cp" : "")
+            + ") x tp, so its hops may cross other nodes");
+  }
+
+  /** pp x tp x cp: the cluster devices of the one replica this command simulates. */
+  private long devicesPerReplica() {
+    return (long) pp * tensorParallel * contextParallel;
+  }
+
+  /**
+   * What the cost model prices: pipeline device d on cluster devices d x tp x cp onwards (its
+   * tensor ranks, then its context-parallel ranks, as a plan places them), one replica.
+   */
+  private CostRequest costRequest(Partition split, Schedule plan) {
+    if (contextParallel == 1) {
+      return CostRequest.of(split, microBatchSize, plan, tensorParallel);
+    }
+    List<Integer> devices = new ArrayList<>(plan.deviceCount());
+    for (int d = 0; d < plan.deviceCount(); d++) {
+      devices.add(d * tensorParallel * contextParallel);
+    }
+    return new CostRequest(
+        split, microBatchSize, plan.stageToDevice(), devices, tensorParallel, 1, contextParallel);
+  }
+
+  /**
+   * Refuses a --cp the cost model cannot price for this model: a sequence that does not split into
+   * the 2 x cp load-balanced chunks, or a model without attention to split ('pipeplan plan --cp'
+   * refuses the same). Measured costs are refused by the measured cost model.
+   */
+  private void requireContextParallelSplits(ModelSpec modelSpec) {
+    if (contextParallel == 1) {
+      return;
+    }
+    boolean attention =
+        modelSpec.layers().stream()
+            .anyMatch(
+                l ->
+                    l.shape() instanceof LayerShape.TransformerBlock b
+                        && b.seq().isPresent()
+                        && b.heads().isPresent());
+    if (!attention) {
+      throw new BadInputException(
+          "--cp "
+              + contextParallel
+              + " splits the sequences of transformer blocks, but model '"
+              + modelSpec.name()
+              + "' has none with its heads and sequence length. Maybe use --cp 1.");
+    }
+    int seq = modelSpec.sequenceLength();
+    if (seq <= 0 || seq % (2 * contextParallel) != 0) {
+      throw new BadInputException(
+          "--cp "
+              + contextParallel
+              + " splits each sequence into 2 x cp = "
+              + 2 * contextParallel
+              + " chunks (Megatron-Core's load-balanced context parallelism), but the sequence"
+              + " length of model '"
+              + modelSpec.name()
+              + "' is "
+              + seq
+              + ", not a multiple of "
+              + 2 * contextParallel
+              + ". Maybe use --seq "
+              + Math.max(2 * contextParallel, seq / (2 * contextParallel) * (2 * contextParallel))
+              + " or a --cp whose double divides "
+              + seq
+              + ".");
+    }
   }
 
   /** More global stages (pp x v) than the model has layers (or pieces) to give them. */
@@ -706,7 +804,8 @@ final class SimulateCommand implements Callable<Integer> {
     List<String> ignored =
         typedOptions(
             option ->
-                List.of("--cluster", "--seq", "--tp", "--dtype").contains(option.longestName())
+                List.of("--cluster", "--seq", "--tp", "--cp", "--dtype")
+                        .contains(option.longestName())
                     || spec.mixins().get("memoryOptions").options().contains(option)
                     || spec.mixins().get("partitionUnit").options().contains(option));
     if (!ignored.isEmpty()) {
@@ -811,7 +910,8 @@ final class SimulateCommand implements Callable<Integer> {
         + ", b "
         + microBatchSize
         + ", tp "
-        + tensorParallel;
+        + tensorParallel
+        + (contextParallel > 1 ? ", cp " + contextParallel : "");
   }
 
   /** A checked output file and what writes it from the simulated timeline. */
@@ -863,7 +963,8 @@ final class SimulateCommand implements Callable<Integer> {
     List<Long> hops = new ArrayList<>(zeros);
     if (clusterSpec != null) {
       for (int d = 1; d < p; d++) {
-        hops.set(d, clusterSpec.link((d - 1) * tensorParallel, d * tensorParallel).latencyNanos());
+        int perStage = tensorParallel * contextParallel;
+        hops.set(d, clusterSpec.link((d - 1) * perStage, d * perStage).latencyNanos());
       }
     }
     return new IterationBoundary(zeros, zeros, hops);
@@ -1025,7 +1126,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (clusterSpec == null) {
       return;
     }
-    Parallelism placement = Parallelism.of(pp, 1, tensorParallel);
+    Parallelism placement = new Parallelism(pp, 1, tensorParallel, contextParallel);
     DeviceMetrics worst = null;
     DeviceSpec worstDevice = null;
     int over = 0;
