@@ -412,6 +412,7 @@ final class PlanCommand implements Callable<Integer> {
                 ? " (3 x the forward's FLOPs over the global batch, recomputation not counted)."
                 : "."));
     printPeaksPerDevice(out, result);
+    Warnings.contextParallelEager(err, plan.training(), plan.parallelism().cp());
     Warnings.fewMicroBatches(
         err,
         Optional.of(plan.kind()),

@@ -4,7 +4,6 @@ import dev.pipeplan.executor.core.command.StacktraceOption;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
-import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
 import dev.pipeplan.models.Profile;
@@ -699,44 +698,7 @@ final class SimulateCommand implements Callable<Integer> {
    * refuses the same). Measured costs are refused by the measured cost model.
    */
   private void requireContextParallelSplits(ModelSpec modelSpec) {
-    if (contextParallel == 1) {
-      return;
-    }
-    boolean attention =
-        modelSpec.layers().stream()
-            .anyMatch(
-                l ->
-                    l.shape() instanceof LayerShape.TransformerBlock b
-                        && b.seq().isPresent()
-                        && b.heads().isPresent());
-    if (!attention) {
-      throw new BadInputException(
-          "--cp "
-              + contextParallel
-              + " splits the sequences of transformer blocks, but model '"
-              + modelSpec.name()
-              + "' has none with its heads and sequence length. Maybe use --cp 1.");
-    }
-    int seq = modelSpec.sequenceLength();
-    if (seq <= 0 || seq % (2 * contextParallel) != 0) {
-      throw new BadInputException(
-          "--cp "
-              + contextParallel
-              + " splits each sequence into 2 x cp = "
-              + 2 * contextParallel
-              + " chunks (Megatron-Core's load-balanced context parallelism), but the sequence"
-              + " length of model '"
-              + modelSpec.name()
-              + "' is "
-              + seq
-              + ", not a multiple of "
-              + 2 * contextParallel
-              + ". Maybe use --seq "
-              + Math.max(2 * contextParallel, seq / (2 * contextParallel) * (2 * contextParallel))
-              + " or a --cp whose double divides "
-              + seq
-              + ".");
-    }
+    Planner.requireContextParallelSplits(modelSpec, modelSpec.sequenceLength(), contextParallel);
   }
 
   /** More global stages (pp x v) than the model has layers (or pieces) to give them. */

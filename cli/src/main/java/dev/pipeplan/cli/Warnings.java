@@ -219,6 +219,23 @@ final class Warnings {
   }
 
   /**
+   * A context-parallel plan with eager attention: pipeplan prices it (the rank's queries against
+   * all keys, its s²/cp scores kept), but the engines that split sequences run it only in fused
+   * kernels, and the megatron and torchtitan exports refuse it.
+   */
+  static void contextParallelEager(PrintWriter err, TrainingSpec training, int contextParallel) {
+    if (contextParallel > 1 && training.attention() == Attention.EAGER) {
+      err.printf(
+          Locale.ROOT,
+          "warning: the plan splits each sequence over cp = %d devices with eager attention;"
+              + " Megatron-Core runs context parallelism only in Transformer Engine's fused"
+              + " attention and torchtitan only in FlexAttention, so neither can run it as priced"
+              + " (their exports refuse it). Maybe use --attention flash.%n",
+          contextParallel);
+    }
+  }
+
+  /**
    * Warns when the durations come from measured times (a profile, or a model whose every layer has
    * them) and the training states a kernel choice that the analytic roofline times but measured
    * times already contain: eager attention and a fused cross-entropy then change the memory alone.

@@ -151,7 +151,7 @@ class ContextParallelCommandsTest {
     assertThat(run(base + " --cp 3")).isEqualTo(2);
     assertThat(err.toString())
         .contains("--cp 3 splits each sequence into 2 x cp = 6 chunks")
-        .contains("sequence length of model 'gpt-tiny' is 32, not a multiple of 6")
+        .contains("the sequence length 32 is not a multiple of 6")
         .contains("Maybe use --seq 30");
     assertThat(run(base + " --cp 0")).isEqualTo(2);
     assertThat(err.toString())

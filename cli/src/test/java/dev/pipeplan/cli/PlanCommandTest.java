@@ -79,6 +79,17 @@ class PlanCommandTest {
           .contains("--cp must be a whole number of 1 or more", "'" + bad + "'")
           .doesNotContain("Exception");
     }
+    // eager attention at cp > 1: priced, but no engine runs it
+    err.getBuffer().setLength(0);
+    assertThat(
+            run(
+                ("plan --model llama3-8b --cluster h100:1x8 --global-batch 8 --seq 8192 --cp 2"
+                        + " --attention eager")
+                    .split(" ")))
+        .isZero();
+    assertThat(err.toString())
+        .contains(
+            "warning: the plan splits each sequence over cp = 2 devices with eager attention");
     // without --cp the table has no cp column, as before
     out.getBuffer().setLength(0);
     assertThat(run("plan --model gpt2-small --cluster h100:1x4 --global-batch 8".split(" ")))

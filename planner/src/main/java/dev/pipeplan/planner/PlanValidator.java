@@ -123,6 +123,16 @@ public final class PlanValidator {
               + plan.cluster().deviceCount()
               + " devices");
     }
+    if (par.cp() > 1 && seq % (2 * par.cp()) != 0) {
+      out.add(
+          "parallelism.cp is "
+              + par.cp()
+              + ", but the sequence length "
+              + seq
+              + " does not split into 2 x cp = "
+              + 2 * par.cp()
+              + " chunks (Megatron-Core's load-balanced context parallelism)");
+    }
     if (plan.placement().size() != par.pp()) {
       out.add("placement has " + plan.placement().size() + " pipeline devices, pp is " + par.pp());
     }

@@ -625,8 +625,36 @@ public final class Planner {
               + group
               + " devices or a multiple of it.");
     }
-    int seq = training.sequenceLength();
-    if (seq == 0 || seq % (2 * cp) != 0) {
+    requireContextParallelSplits(model, training.sequenceLength(), cp);
+    if (isMeasured(model, options)) {
+      throw new BadInputException(
+          "--cp "
+              + cp
+              + " needs the roofline cost model, but the costs are measured (a profile times each"
+              + " layer over whole sequences, not a rank's share of them). Maybe use --cp 1, or"
+              + " drop --profile.");
+    }
+  }
+
+  /**
+   * Refuses a context-parallel degree a model cannot be split by: one without transformer blocks
+   * whose heads and sequence length are known, or a sequence that does not split into the 2·cp
+   * chunks of Megatron-Core's load-balanced ring ({@code plan --cp} and {@code simulate --cp}).
+   */
+  public static void requireContextParallelSplits(ModelSpec model, int sequenceLength, int cp) {
+    if (cp == 1) {
+      return;
+    }
+    if (!hasShapedAttention(model)) {
+      throw new BadInputException(
+          "--cp "
+              + cp
+              + " splits the sequences of transformer blocks, but model '"
+              + model.name()
+              + "' has none with its heads and sequence length. Maybe use --cp 1.");
+    }
+    int seq = sequenceLength;
+    if (seq <= 0 || seq % (2 * cp) != 0) {
       throw new BadInputException(
           "--cp "
               + cp
@@ -642,24 +670,6 @@ public final class Planner {
               + " or a --cp whose double divides "
               + seq
               + ".");
-    }
-    boolean attention = hasShapedAttention(model);
-    boolean measured = isMeasured(model, options);
-    if (!attention || measured) {
-      throw new BadInputException(
-          "--cp "
-              + cp
-              + " needs "
-              + (measured
-                  ? "the roofline cost model, but the costs are measured (a profile times each"
-                      + " layer over whole sequences, not a rank's share of them)"
-                  : "transformer blocks with their shapes (heads and sequence length), which"
-                      + " model '"
-                      + model.name()
-                      + "' does not have")
-              + ". Maybe use --cp 1"
-              + (measured ? ", or drop --profile." : ".")
-              + "");
     }
   }
 

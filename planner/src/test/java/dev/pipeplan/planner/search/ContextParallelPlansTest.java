@@ -54,6 +54,11 @@ class ContextParallelPlansTest {
     assertThat(PlanValidator.storedCostsProblem(plan)).isEmpty();
     String text = PlanJson.write(plan);
     assertThat(text).contains("\"cp\" : 4");
+    // a hand-edited cp whose 2 x cp chunks do not divide the sequence
+    assertThatThrownBy(() -> PlanJson.parse(text.replace("\"cp\" : 4", "\"cp\" : 3"), "plan.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("parallelism.cp is 3")
+        .hasMessageContaining("2 x cp = 6 chunks");
     Plan back = PlanJson.parse(text, "plan.json");
     assertThat(back.parallelism()).isEqualTo(par);
     assertThat(PlanJson.write(back)).isEqualTo(text);
