@@ -63,6 +63,16 @@ public final class Zoo {
                   .withRopeTheta(500_000),
               "Llama-3 8B, grouped-query attention (8 key/value heads)"),
           transformer(
+              TransformerConfig.llama(
+                      "llama3-70b", 128256, 8192, 80, 64, 8, 28672, 8192, DType.BF16)
+                  .withRopeTheta(500_000),
+              "Llama-3 70B, grouped-query attention (8 key/value heads)"),
+          transformer(
+              TransformerConfig.llama(
+                      "llama3.1-405b", 128256, 16384, 126, 128, 8, 53248, 8192, DType.BF16)
+                  .withRopeTheta(500_000),
+              "Llama 3.1 405B (Dubey et al. 2024), 126 blocks, 8 key/value heads"),
+          transformer(
               new TransformerConfig(
                   "bert-large",
                   30522,

@@ -26,6 +26,9 @@ class ZooTest {
     "llama2-13b, 13015864320",
     "llama2-70b, 68976648192",
     "llama3-8b, 8030261248",
+    // the safetensors indexes' total_size over 2 bytes
+    "llama3-70b, 70553706496",
+    "llama3.1-405b, 405853388800",
     "vgg16, 138357544",
     "resnet50, 25557032"
   })
