@@ -2,7 +2,10 @@ package dev.pipeplan.cli;
 
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.CrossEntropy;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
@@ -121,6 +124,16 @@ final class MemoryOptions {
               + " megatron export refuses a fused plan).")
   String crossEntropy = "unfused";
 
+  @Option(
+      names = "--fp8",
+      description =
+          "Run the transformer blocks' linear layers' GEMMs in FP8 with per-tensor dynamic"
+              + " scaling (Transformer Engine's current scaling, torchao's Float8 tensorwise"
+              + " recipe): at the device's FP8 rate, with the casts around them; weights,"
+              + " activations, attention and the LM head stay in the training dtype. Needs FP8"
+              + " tensor cores (H100 and later) and 16-bit training.")
+  boolean fp8;
+
   /**
    * The training with these modes.
    *
@@ -159,6 +172,41 @@ final class MemoryOptions {
         .withGradientAllReduce(dataParallelAllReduce)
         .withGradientAccumulation(
             GradientAccumulation.parse("--grad-accumulation", gradientAccumulation))
-        .withCrossEntropy(CrossEntropy.parse("--cross-entropy", crossEntropy));
+        .withCrossEntropy(CrossEntropy.parse("--cross-entropy", crossEntropy))
+        .withFp8Linears(fp8);
+  }
+
+  /**
+   * Refuses FP8 linears that cannot be priced: on devices without an FP8 rate, in 32-bit training
+   * (the recipes cast 16-bit tensors), or with measured costs, whose times FP8 would not change.
+   *
+   * @param measured where the times come from when they are measured ("the profile"), else null
+   */
+  static void requireFp8Priced(TrainingSpec training, ClusterSpec cluster, String measured) {
+    if (!training.fp8Linears()) {
+      return;
+    }
+    for (DeviceGroup group : cluster.groups()) {
+      if (!group.device().sustainedFlopsPerSecond().containsKey(DType.FP8)) {
+        throw new BadInputException(
+            "--fp8 needs FP8 tensor cores, but device '"
+                + group.device().name()
+                + "' of cluster '"
+                + cluster.name()
+                + "' has no FP8 rate (Hopper, Ada and later GPUs have one). Maybe drop --fp8.");
+      }
+    }
+    if (training.dtype().bytes() != 2) {
+      throw new BadInputException(
+          "--fp8 casts 16-bit inputs to FP8 around each GEMM, but the model trains in "
+              + training.dtype().id()
+              + ". Maybe add --dtype bf16, or drop --fp8.");
+    }
+    if (measured != null) {
+      throw new BadInputException(
+          "--fp8 needs the roofline cost model, but the durations are "
+              + measured
+              + "'s measured times, which FP8 GEMMs would not change. Maybe drop --fp8.");
+    }
   }
 }

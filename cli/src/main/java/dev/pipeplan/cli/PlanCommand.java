@@ -291,6 +291,8 @@ final class PlanCommand implements Callable<Integer> {
       MeasuredCostModel.requireFits(m, measured, "--profile " + profile);
       Warnings.profileHardware(err, measured, profile.toString(), c);
     }
+    MemoryOptions.requireFp8Priced(
+        training, c, measured != null ? "the profile" : m.fullyMeasured() ? "the model" : null);
     if (measured != null || m.fullyMeasured()) {
       Warnings.memoryOnlyModes(err, training, measured != null ? "the profile" : "the model");
     }
@@ -407,7 +409,7 @@ final class PlanCommand implements Callable<Integer> {
             m, globalBatch, c, plan.training().dtype(), plan.predicted().iterationNanos());
     out.println(
         "Model FLOPs: "
-            + flops.describe(plan.training().dtype())
+            + flops.describe(plan.training())
             + (flops.known()
                 ? " (3 x the forward's FLOPs over the global batch, recomputation not counted)."
                 : "."));

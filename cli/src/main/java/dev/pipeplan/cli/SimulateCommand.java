@@ -419,6 +419,10 @@ final class SimulateCommand implements Callable<Integer> {
                         + "' lists them)"
                     : ""));
       }
+      MemoryOptions.requireFp8Priced(
+          training,
+          clusterSpec,
+          profile != null ? "the profile" : modelSpec.fullyMeasured() ? "the model" : null);
       if (profile != null || modelSpec.fullyMeasured()) {
         Warnings.memoryOnlyModes(
             spec.commandLine().getErr(), training, profile != null ? "the profile" : "the model");
@@ -590,7 +594,7 @@ final class SimulateCommand implements Callable<Integer> {
                       loaded.cluster(),
                       loaded.training().dtype(),
                       priced.iterationNanos())
-                  .describe(loaded.training().dtype())
+                  .describe(loaded.training())
               + " over its "
               + (loaded.optimizerPostValidation() ? "steady-state period" : "iteration"));
       printPostValidation(out, steady, " with the plan's data-parallel sync and optimizer step");

@@ -43,6 +43,10 @@ import java.util.Objects;
  *     files (as in files written before it existed)
  * @param crossEntropy how the loss over the vocabulary runs; null means {@link
  *     CrossEntropy#UNFUSED}, which is left out of files (as in files written before it existed)
+ * @param fp8Linears whether the transformer blocks' linear layers run their GEMMs in FP8 with
+ *     per-tensor dynamic scaling (Transformer Engine's current scaling, torchao's Float8 tensorwise
+ *     recipe), weights, activations and everything else staying in the training dtype; false, and
+ *     left out, in files written before it existed
  */
 public record TrainingSpec(
     int globalBatch,
@@ -63,7 +67,9 @@ public record TrainingSpec(
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = FusedFilter.class)
         GradientAccumulation gradientAccumulation,
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = UnfusedFilter.class)
-        CrossEntropy crossEntropy) {
+        CrossEntropy crossEntropy,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean fp8Linears) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -103,6 +109,40 @@ public record TrainingSpec(
     public int hashCode() {
       return 0;
     }
+  }
+
+  /** The modes of a spec without FP8 linears. */
+  public TrainingSpec(
+      int globalBatch,
+      int sequenceLength,
+      DType dtype,
+      Optimizer optimizer,
+      Recompute recompute,
+      Attention attention,
+      OptimizerSharding optimizerSharding,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      boolean blockingSends,
+      boolean gradientSyncAfterBackward,
+      boolean gradientAllReduce,
+      GradientAccumulation gradientAccumulation,
+      CrossEntropy crossEntropy) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blockingSends,
+        gradientSyncAfterBackward,
+        gradientAllReduce,
+        gradientAccumulation,
+        crossEntropy,
+        false);
   }
 
   /**
@@ -191,6 +231,11 @@ public record TrainingSpec(
     return with(c -> c.crossEntropy = implementation);
   }
 
+  /** A copy whose blocks' linear layers run their GEMMs in FP8, or not ({@link #fp8Linears}). */
+  public TrainingSpec withFp8Linears(boolean fp8) {
+    return with(c -> c.fp8Linears = fp8);
+  }
+
   /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
   private TrainingSpec with(java.util.function.Consumer<Modes> change) {
     Modes m = new Modes(this);
@@ -209,7 +254,8 @@ public record TrainingSpec(
         m.gradientSyncAfterBackward,
         m.gradientAllReduce,
         m.gradientAccumulation,
-        m.crossEntropy);
+        m.crossEntropy,
+        m.fp8Linears);
   }
 
   /** The memory and communication modes of a spec, to change some of them in a copy. */
@@ -224,6 +270,7 @@ public record TrainingSpec(
     boolean gradientAllReduce;
     GradientAccumulation gradientAccumulation;
     CrossEntropy crossEntropy;
+    boolean fp8Linears;
 
     Modes(TrainingSpec spec) {
       recompute = spec.recompute;
@@ -236,6 +283,7 @@ public record TrainingSpec(
       gradientAllReduce = spec.gradientAllReduce;
       gradientAccumulation = spec.gradientAccumulation;
       crossEntropy = spec.crossEntropy;
+      fp8Linears = spec.fp8Linears;
     }
   }
 
@@ -325,6 +373,9 @@ public record TrainingSpec(
     }
     if (crossEntropy != CrossEntropy.UNFUSED) {
       sb.append(", cross-entropy ").append(crossEntropy.id());
+    }
+    if (fp8Linears) {
+      sb.append(", fp8 linears");
     }
     if (contextParallel > 1) {
       sb.append(", context parallel cp=").append(contextParallel);

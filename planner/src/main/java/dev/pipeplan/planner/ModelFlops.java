@@ -9,6 +9,7 @@ import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.roofline.DeviceRoofline;
 import java.util.ArrayList;
 import java.util.List;
@@ -187,6 +188,22 @@ public record ModelFlops(
               "; %d of the %d layers give measured times, not FLOPs, and are not counted",
               layersWithoutFlops,
               layers);
+    }
+    return text;
+  }
+
+  /**
+   * {@link #describe(DType)} of a training spec's dtype; with FP8 linears it says that the
+   * utilisation is of the training dtype's peak, which the FP8 GEMMs ran at twice of.
+   */
+  public String describe(TrainingSpec training) {
+    Objects.requireNonNull(training, "training");
+    String text = describe(training.dtype());
+    if (training.fp8Linears() && utilization().isPresent()) {
+      text +=
+          "; the blocks' linear GEMMs ran in FP8, whose peak is twice the "
+              + training.dtype().id()
+              + " one, so this utilisation can pass what the GEMMs reach";
     }
     return text;
   }

@@ -5,6 +5,7 @@ import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.Optimizer;
@@ -67,6 +68,7 @@ public final class TrainingRuns {
           "gradientReduce",
           "gradientAccumulation",
           "crossEntropy",
+          "fp8",
           "iterationSeconds");
 
   private TrainingRuns() {}
@@ -174,7 +176,19 @@ public final class TrainingRuns {
                 "crossEntropy",
                 () ->
                     CrossEntropy.parse(
-                        "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))));
+                        "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))),
+            n.optionalBoolean("fp8").orElse(false));
+    if (training.fp8Linears()) {
+      for (DeviceGroup group : cluster.groups()) {
+        if (!group.device().sustainedFlopsPerSecond().containsKey(DType.FP8)) {
+          throw n.error(
+              "fp8", "is true, but device '" + group.device().name() + "' has no FP8 rate");
+        }
+      }
+      if (dtype.bytes() != 2) {
+        throw n.error("fp8", "is true, but the dtype is " + dtype.id() + ", not a 16-bit one");
+      }
+    }
     int tp = positive(n, "tp");
     int pp = positive(n, "pp");
     int cp = n.has("cp") ? positive(n, "cp") : 1;

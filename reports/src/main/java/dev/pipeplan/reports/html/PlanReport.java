@@ -203,7 +203,7 @@ public final class PlanReport {
     summary.add(
         row(
             "model FLOPs",
-            flops.describe(plan.training().dtype())
+            flops.describe(plan.training())
                 + (flops.known()
                     ? " (3 × the forward's FLOPs over the global batch, recomputation not counted)"
                     : "")));

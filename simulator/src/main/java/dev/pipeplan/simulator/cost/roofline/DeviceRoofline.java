@@ -23,12 +23,15 @@ import java.util.Objects;
  * @param memoryBandwidthBytesPerSecond the datasheet's memory bandwidth
  * @param bytesPerElement the dtype's size
  * @param parameters the device's efficiencies, tiles and SM count
+ * @param fp8PeakFlopsPerSecond the datasheet's dense FP8 peak, which FP8 GEMMs run at (at the same
+ *     efficiency g); 0 for a device without FP8 tensor cores
  */
 public record DeviceRoofline(
     double peakFlopsPerSecond,
     double memoryBandwidthBytesPerSecond,
     int bytesPerElement,
-    RooflineParameters parameters) {
+    RooflineParameters parameters,
+    double fp8PeakFlopsPerSecond) {
 
   public DeviceRoofline {
     if (!(peakFlopsPerSecond > 0) || Double.isInfinite(peakFlopsPerSecond)) {
@@ -44,6 +47,19 @@ public record DeviceRoofline(
       throw new IllegalArgumentException("bytesPerElement must be >= 1, got " + bytesPerElement);
     }
     Objects.requireNonNull(parameters, "parameters");
+    if (!(fp8PeakFlopsPerSecond >= 0) || Double.isInfinite(fp8PeakFlopsPerSecond)) {
+      throw new IllegalArgumentException(
+          "fp8PeakFlopsPerSecond must be finite and >= 0, got " + fp8PeakFlopsPerSecond);
+    }
+  }
+
+  /** A device without FP8 tensor cores (or whose FP8 rate does not matter). */
+  public DeviceRoofline(
+      double peakFlopsPerSecond,
+      double memoryBandwidthBytesPerSecond,
+      int bytesPerElement,
+      RooflineParameters parameters) {
+    this(peakFlopsPerSecond, memoryBandwidthBytesPerSecond, bytesPerElement, parameters, 0);
   }
 
   /**
@@ -53,11 +69,13 @@ public record DeviceRoofline(
   public static DeviceRoofline of(DeviceSpec device, DType dtype) {
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(dtype, "dtype");
+    Double fp8 = device.sustainedFlopsPerSecond().get(DType.FP8);
     return new DeviceRoofline(
         device.flopsPerSecond(dtype) / Clusters.SUSTAINED_FRACTION,
         device.memoryBandwidthBytesPerSecond(),
         dtype.bytes(),
-        RooflineParameters.of(device));
+        RooflineParameters.of(device),
+        fp8 == null ? 0 : fp8 / Clusters.SUSTAINED_FRACTION);
   }
 
   private double launchNanos(int kernels) {
@@ -95,8 +113,11 @@ public record DeviceRoofline(
 
   /** The GEMM's time if memory were free. */
   public double gemmComputeNanos(Op.Gemm gemm) {
+    if (gemm.fp8() && fp8PeakFlopsPerSecond == 0) {
+      throw new IllegalArgumentException("an FP8 GEMM on a device without an FP8 rate");
+    }
     double rate =
-        peakFlopsPerSecond
+        (gemm.fp8() ? fp8PeakFlopsPerSecond : peakFlopsPerSecond)
             * parameters.peakGemmEfficiency()
             * tileEfficiency(gemm)
             * waveEfficiency(gemm);
@@ -105,7 +126,7 @@ public record DeviceRoofline(
 
   /** The GEMM's time if math were free: A, B and C through memory once. */
   public double gemmMemoryNanos(Op.Gemm gemm) {
-    return streamNanos(gemm.elements() * bytesPerElement);
+    return streamNanos(gemm.bytes(bytesPerElement));
   }
 
   public double gemmNanos(Op.Gemm gemm) {

@@ -250,10 +250,10 @@ public final class LayerOps {
     double e = x.e;
     double rowBytes = x.rows * h * e;
     double mask = features.dropout() ? x.rows * h : 0;
-    Op.Gemm qkv = Op.Gemm.of(tokens, q + 2 * kv, h);
-    Op.Gemm out = Op.Gemm.of(tokens, h, q);
-    Op.Gemm mlpUp = Op.Gemm.of(tokens, up, h);
-    Op.Gemm mlpDown = Op.Gemm.of(tokens, h, f);
+    Op.Gemm qkv = linear(tokens, q + 2 * kv, h, options);
+    Op.Gemm out = linear(tokens, h, q, options);
+    Op.Gemm mlpUp = linear(tokens, up, h, options);
+    Op.Gemm mlpDown = linear(tokens, h, f, options);
     double rotaryBytes = tokens * (q + kv) * e;
     long headsPerRank = q / d;
     long batchHeads = x.b * headsPerRank;
@@ -273,7 +273,7 @@ public final class LayerOps {
       case FORWARD -> {
         if (in) {
           ops.add(new Op.MemoryOp(rowBytes, rowBytes));
-          ops.add(qkv);
+          forward(ops, qkv, e);
           if (features.rotary()) {
             ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
           }
@@ -298,33 +298,33 @@ public final class LayerOps {
           }
         }
         if (projection) {
-          ops.add(out);
+          forward(ops, out, e);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
         }
         if (mlpIn) {
           ops.add(new Op.MemoryOp(rowBytes, rowBytes));
-          ops.add(mlpUp);
+          forward(ops, mlpUp, e);
           ops.add(new Op.MemoryOp((gated ? 2 : 1) * tokens * f * e, tokens * f * e));
         }
         if (mlpOut) {
-          ops.add(mlpDown);
+          forward(ops, mlpDown, e);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
         }
       }
       case BACKWARD_INPUT -> {
         if (mlpOut) {
           ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
-          ops.add(dx(mlpDown));
+          inputGradient(ops, mlpDown, e);
         }
         if (mlpIn) {
           ops.add(
               new Op.MemoryOp((gated ? 3 : 2) * tokens * f * e, (gated ? 2 : 1) * tokens * f * e));
-          ops.add(dx(mlpUp));
+          inputGradient(ops, mlpUp, e);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
         }
         if (projection) {
           ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
-          ops.add(dx(out));
+          inputGradient(ops, out, e);
         }
         if (core) {
           switch (options.attention()) {
@@ -352,22 +352,22 @@ public final class LayerOps {
           if (features.rotary()) {
             ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
           }
-          ops.add(dx(qkv));
+          inputGradient(ops, qkv, e);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
         }
       }
       case BACKWARD_WEIGHT -> {
         if (in) {
-          ops.add(dw(qkv));
+          weightGradient(ops, qkv, e);
         }
         if (projection) {
-          ops.add(dw(out));
+          weightGradient(ops, out, e);
         }
         if (mlpIn) {
-          ops.add(dw(mlpUp));
+          weightGradient(ops, mlpUp, e);
         }
         if (mlpOut) {
-          ops.add(dw(mlpDown));
+          weightGradient(ops, mlpDown, e);
         }
       }
     }
@@ -445,14 +445,63 @@ public final class LayerOps {
     }
   }
 
-  /** dX = dY·Wᵀ of a forward GEMM T × n × k: T × k × n. */
+  /** dX = dY·Wᵀ of a forward GEMM T × n × k: T × k × n, in the forward's precision. */
   static Op.Gemm dx(Op.Gemm forward) {
-    return new Op.Gemm(forward.m(), forward.k(), forward.n(), forward.count());
+    return new Op.Gemm(forward.m(), forward.k(), forward.n(), forward.count(), forward.fp8());
   }
 
-  /** dW = Xᵀ·dY of a forward GEMM T × n × k: k × n × T. */
+  /** dW = Xᵀ·dY of a forward GEMM T × n × k: k × n × T, in the forward's precision. */
   static Op.Gemm dw(Op.Gemm forward) {
-    return new Op.Gemm(forward.k(), forward.n(), forward.m(), forward.count());
+    return new Op.Gemm(forward.k(), forward.n(), forward.m(), forward.count(), forward.fp8());
+  }
+
+  /** A block's linear layer, T × n × k: in FP8 when the options say so. */
+  private static Op.Gemm linear(long tokens, long n, long k, RooflineOptions options) {
+    Op.Gemm gemm = Op.Gemm.of(tokens, n, k);
+    return options.fp8Linears() ? gemm.inFp8() : gemm;
+  }
+
+  /**
+   * A linear layer's forward GEMM; in FP8, after the per-tensor scaling casts of its input X (T ×
+   * k) and weight W (k × n): each read once for its absolute maximum and once to be cast, written
+   * in one byte.
+   */
+  private static void forward(List<Op> ops, Op.Gemm gemm, double e) {
+    if (gemm.fp8()) {
+      ops.add(cast(gemm.m() * gemm.k(), e));
+      ops.add(cast(gemm.k() * gemm.n(), e));
+    }
+    ops.add(gemm);
+  }
+
+  /**
+   * A linear layer's dX = dY·Wᵀ; in FP8, after the cast of dY (T × n) and the transposed FP8 copy
+   * of W the GEMM reads (one byte read and written per weight).
+   */
+  private static void inputGradient(List<Op> ops, Op.Gemm gemm, double e) {
+    if (gemm.fp8()) {
+      ops.add(cast(gemm.m() * gemm.n(), e));
+      double weights = (double) gemm.k() * gemm.n();
+      ops.add(new Op.MemoryOp(weights, weights));
+    }
+    ops.add(dx(gemm));
+  }
+
+  /**
+   * A linear layer's dW = Xᵀ·dY; in FP8, after the transposed FP8 copies of X and dY it reads (one
+   * byte read and written per element).
+   */
+  private static void weightGradient(List<Op> ops, Op.Gemm gemm, double e) {
+    if (gemm.fp8()) {
+      double transposed = (double) gemm.m() * (gemm.k() + gemm.n());
+      ops.add(new Op.MemoryOp(transposed, transposed));
+    }
+    ops.add(dw(gemm));
+  }
+
+  /** A per-tensor scaling cast to FP8: read for the absolute maximum, read again, write 1 byte. */
+  private static Op.MemoryOp cast(long elements, double e) {
+    return new Op.MemoryOp(2.0 * elements * e, elements);
   }
 
   private static long ceilDiv(long value, long divisor) {

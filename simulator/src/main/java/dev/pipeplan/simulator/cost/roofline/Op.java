@@ -23,8 +23,9 @@ public sealed interface Op permits Op.Gemm, Op.MemoryOp, Op.FusedAttention, Op.U
    * @param n columns of B and C
    * @param k the reduced dimension
    * @param count batch size of a batched GEMM (attention's per-head products), 1 for one GEMM
+   * @param fp8 A and B in FP8 (one byte each, at the device's FP8 rate), C in the training dtype
    */
-  record Gemm(long m, long n, long k, long count) implements Op {
+  record Gemm(long m, long n, long k, long count, boolean fp8) implements Op {
     public Gemm {
       positive("m", m);
       positive("n", n);
@@ -32,8 +33,24 @@ public sealed interface Op permits Op.Gemm, Op.MemoryOp, Op.FusedAttention, Op.U
       positive("count", count);
     }
 
+    /** A GEMM in the training dtype. */
+    public Gemm(long m, long n, long k, long count) {
+      this(m, n, k, count, false);
+    }
+
     public static Gemm of(long m, long n, long k) {
       return new Gemm(m, n, k, 1);
+    }
+
+    /** The same GEMM with its inputs in FP8. */
+    public Gemm inFp8() {
+      return new Gemm(m, n, k, count, true);
+    }
+
+    /** Bytes of A, B and C through memory once, C (and A and B unless FP8) {@code e} bytes each. */
+    public double bytes(double e) {
+      double inputs = ((double) m * k + (double) k * n) * count;
+      return inputs * (fp8 ? 1 : e) + (double) m * n * count * e;
     }
 
     @Override

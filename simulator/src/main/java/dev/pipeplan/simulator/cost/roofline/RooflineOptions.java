@@ -17,17 +17,35 @@ import java.util.Objects;
  * @param gradientAccumulation how W adds its weight gradients to the iteration's: an unfused mode
  *     streams them once more per micro-batch
  * @param crossEntropy how the LM head's loss over the vocabulary runs
+ * @param fp8Linears the blocks' linear GEMMs run in FP8 with per-tensor scaling casts around them
  */
 public record RooflineOptions(
     AttentionKernel attention,
     boolean sequenceParallel,
     boolean tensorParallelOverlap,
     GradientAccumulation gradientAccumulation,
-    CrossEntropy crossEntropy) {
+    CrossEntropy crossEntropy,
+    boolean fp8Linears) {
   public RooflineOptions {
     Objects.requireNonNull(attention, "attention");
     Objects.requireNonNull(gradientAccumulation, "gradientAccumulation");
     Objects.requireNonNull(crossEntropy, "crossEntropy");
+  }
+
+  /** Options without FP8 linears. */
+  public RooflineOptions(
+      AttentionKernel attention,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      GradientAccumulation gradientAccumulation,
+      CrossEntropy crossEntropy) {
+    this(
+        attention,
+        sequenceParallel,
+        tensorParallelOverlap,
+        gradientAccumulation,
+        crossEntropy,
+        false);
   }
 
   /** The attention kernel and sequence parallelism a training spec states. */
@@ -42,7 +60,8 @@ public record RooflineOptions(
         training.sequenceParallel(),
         training.tensorParallelOverlap(),
         training.gradientAccumulation(),
-        training.crossEntropy());
+        training.crossEntropy(),
+        training.fp8Linears());
   }
 
   /** Flash attention, no sequence parallelism. */
