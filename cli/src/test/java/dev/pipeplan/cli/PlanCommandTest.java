@@ -97,6 +97,35 @@ class PlanCommandTest {
     assertThat(out.toString()).doesNotContain(" cp ").doesNotContain("context parallel");
   }
 
+  @Test
+  void fp8LinearsAreFasterEchoedKeptInThePlanAndRefusedWhereTheyCannotBePriced() throws Exception {
+    Path bf16 = dir.resolve("bf16.json");
+    Path fp8 = dir.resolve("fp8.json");
+    String base = "plan --model llama3-8b --cluster h100:1x8 --global-batch 16 --pp 1 --tp 8 -o ";
+    assertThat(run((base + bf16).split(" "))).isZero();
+    assertThat(run((base + fp8 + " --fp8").split(" "))).isZero();
+    assertThat(out.toString()).contains("fp8 linears", "ran in FP8");
+    Plan withFp8 = PlanJson.read(fp8);
+    assertThat(withFp8.training().fp8Linears()).isTrue();
+    assertThat(Files.readString(fp8)).contains("\"fp8Linears\" : true");
+    assertThat(Files.readString(bf16)).doesNotContain("fp8Linears");
+    assertThat(withFp8.predicted().iterationNanos())
+        .isLessThan(PlanJson.read(bf16).predicted().iterationNanos());
+    String[][] refused = {
+      {"a100-80gb:1x8", "llama3-8b", "has no FP8 rate"},
+      {"h100:1x8", "gpt-tiny", "trains in fp32"},
+    };
+    for (String[] r : refused) {
+      err.getBuffer().setLength(0);
+      assertThat(
+              run(
+                  ("plan --model " + r[1] + " --cluster " + r[0] + " --global-batch 16 --fp8")
+                      .split(" ")))
+          .isEqualTo(2);
+      assertThat(err.toString()).contains("--fp8", r[2]).doesNotContain("Exception");
+    }
+  }
+
   /**
    * A config.json saved in fp32 (torch_dtype float32) was planned in fp32, 8x slower on H100s than
    * its bf16 twin, without a word: the dtype and its origin are now printed, with a warning.
