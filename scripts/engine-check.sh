@@ -11,3 +11,5 @@ cd "$root/scripts/engine-check"
 ../../pipeplan calibrate --measurements llm-foundry-a100.json --check
 echo
 ../../pipeplan calibrate --measurements megatron-deepspeed-a100.json --check
+echo
+../../pipeplan calibrate --measurements torchtitan-fp8-h100.json --check

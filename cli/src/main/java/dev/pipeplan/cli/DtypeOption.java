@@ -31,8 +31,8 @@ final class DtypeOption {
               + "' trains in fp8 (its dtype): training in fp8 is not modelled (the cost model"
               + " prices a layer's GEMMs, activations and weights in one dtype, where fp8 recipes"
               + " keep 16-bit weights and activations beside fp8 GEMM inputs). Maybe train it in"
-              + " bf16: --dtype bf16 for a zoo model or a Hugging Face config, the dtype field of a"
-              + " model file.");
+              + " bf16 (--dtype bf16 for a zoo model or a Hugging Face config, the dtype field of a"
+              + " model file) with --fp8, which runs the linear layers' GEMMs in FP8.");
     }
   }
 
@@ -52,7 +52,8 @@ final class DtypeOption {
       throw new BadInputException(
           "--dtype fp8: training in fp8 is not modelled (the cost model prices a layer's GEMMs,"
               + " activations and weights in one dtype, where fp8 recipes keep 16-bit weights and"
-              + " activations beside fp8 GEMM inputs). Maybe use bf16, or fp16.");
+              + " activations beside fp8 GEMM inputs). Maybe use bf16 with --fp8, which runs the"
+              + " linear layers' GEMMs in FP8.");
     }
     return Optional.of(parsed);
   }
