@@ -21,7 +21,11 @@ final class MemoryOptions {
       names = "--attention",
       paramLabel = "KIND",
       defaultValue = "flash",
-      description = "flash (fused: no s² scores kept; default) or eager.")
+      description =
+          "flash (fused: no s² scores kept; default; on Hopper and later GPUs priced as"
+              + " FlashAttention-3 and cuDNN run it), flash2 (the same in FlashAttention-2's"
+              + " kernels, e.g. PyTorch SDPA's flash backend: 0.62 of flash's speed on Hopper and"
+              + " later, the same before) or eager.")
   String attention;
 
   @Option(

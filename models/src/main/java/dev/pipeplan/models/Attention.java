@@ -6,6 +6,12 @@ import java.util.Locale;
 public enum Attention {
   /** Fused attention (FlashAttention): keeps O(s) softmax statistics, never the s² scores. */
   FLASH,
+  /**
+   * The same fused attention in FlashAttention-2's kernels (PyTorch SDPA's flash backend, the
+   * flash-attn 2 package): the same memory as {@link #FLASH}, a slower kernel on Hopper and later
+   * GPUs, where {@link #FLASH} prices FlashAttention-3 and cuDNN.
+   */
+  FLASH2,
   /** Unfused attention: keeps the softmax output (and with dropout its mask and output). */
   EAGER;
 
@@ -20,6 +26,7 @@ public enum Attention {
         return a;
       }
     }
-    throw new BadInputException(field + " '" + text + "' is not an attention; use flash or eager");
+    throw new BadInputException(
+        field + " '" + text + "' is not an attention; use flash, flash2 or eager");
   }
 }

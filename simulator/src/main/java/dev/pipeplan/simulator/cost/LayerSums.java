@@ -416,7 +416,7 @@ final class LayerSums {
             attentionDropout[end] - attentionDropout[first]);
     long attention =
         switch (training.attention()) {
-          case FLASH -> flashStatistics[end] - flashStatistics[first];
+          case FLASH, FLASH2 -> flashStatistics[end] - flashStatistics[first];
           case EAGER -> training.recompute() == Recompute.SELECTIVE ? 0 : scores;
         };
     long replicated =

@@ -145,7 +145,8 @@ public record DeviceRoofline(
 
   public double attentionNanos(Op.FusedAttention op) {
     double efficiency =
-        op.backward() ? parameters.flashBackwardEfficiency() : parameters.flashForwardEfficiency();
+        (op.backward() ? parameters.flashBackwardEfficiency() : parameters.flashForwardEfficiency())
+            * (op.flashAttention2() ? parameters.flashAttention2Share() : 1);
     double compute = op.executedFlops() / (peakFlopsPerSecond * efficiency) * 1e9;
     return Math.max(Math.max(compute, streamNanos(op.bytes())), launchNanos(op.kernels()));
   }

@@ -280,13 +280,14 @@ public final class LayerOps {
         }
         if (core) {
           switch (options.attention()) {
-            case FLASH ->
+            case FLASH, FLASH2 ->
                 ops.add(
                     new Op.FusedAttention(
                         attentionFlops,
                         (tokens * 2 * q + kvTokens * 2 * kv) * e,
                         features.causal(),
-                        false));
+                        false,
+                        options.attention() == AttentionKernel.FLASH2));
             case EAGER -> {
               ops.add(new Op.Gemm(x.rankSeq, x.seq, d, batchHeads));
               ops.add(new Op.MemoryOp(scores * e, scores * e));
@@ -328,13 +329,14 @@ public final class LayerOps {
         }
         if (core) {
           switch (options.attention()) {
-            case FLASH ->
+            case FLASH, FLASH2 ->
                 ops.add(
                     new Op.FusedAttention(
                         2 * attentionFlops,
                         (tokens * 3 * q + kvTokens * 4 * kv) * e,
                         features.causal(),
-                        true));
+                        true,
+                        options.attention() == AttentionKernel.FLASH2));
             case EAGER -> {
               // dP = dO·Vᵀ (s/cp × s), dV = Pᵀ·dO (s × d), dQ = dS·K (s/cp × d), dK = dSᵀ·Q
               ops.add(new Op.Gemm(x.rankSeq, x.seq, d, batchHeads));

@@ -113,12 +113,20 @@ public sealed interface Op permits Op.Gemm, Op.MemoryOp, Op.FusedAttention, Op.U
    * @param causal whether the mask is causal (decoder models)
    * @param backward the backward kernel (dQ, dK, dV), which FlashAttention-2 and -3 launch as a
    *     preprocessing kernel and the main one
+   * @param flashAttention2 FlashAttention-2's kernel rather than the device's best ({@link
+   *     AttentionKernel#FLASH2})
    */
-  record FusedAttention(double flops, double bytes, boolean causal, boolean backward)
+  record FusedAttention(
+      double flops, double bytes, boolean causal, boolean backward, boolean flashAttention2)
       implements Op {
     public FusedAttention {
       nonNegative("flops", flops);
       nonNegative("bytes", bytes);
+    }
+
+    /** The device's best fused kernel. */
+    public FusedAttention(double flops, double bytes, boolean causal, boolean backward) {
+      this(flops, bytes, causal, backward, false);
     }
 
     /** The FLOPs the kernel really runs. */

@@ -53,6 +53,7 @@ public record RooflineOptions(
     AttentionKernel kernel =
         switch (training.attention()) {
           case FLASH -> AttentionKernel.FLASH;
+          case FLASH2 -> AttentionKernel.FLASH2;
           case EAGER -> AttentionKernel.EAGER;
         };
     return new RooflineOptions(

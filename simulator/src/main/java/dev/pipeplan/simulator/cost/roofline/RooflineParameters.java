@@ -64,6 +64,25 @@ public record RooflineParameters(
     Objects.requireNonNull(source, "source");
   }
 
+  /**
+   * The devices whose fused-attention efficiencies are those of FlashAttention-3 and cuDNN's
+   * kernels (Hopper and later), which FlashAttention-2's kernels do not reach.
+   */
+  private static final java.util.Set<String> BEYOND_FLASH_ATTENTION_2 =
+      java.util.Set.of("h100-sxm", "h200", "b200");
+
+  /**
+   * What FlashAttention-2's kernels reach of the fused-attention efficiencies on this device: 0.62
+   * on Hopper and later, the ratio of FlashAttention-2's to cuDNN's speed on H100 SXM5 at head
+   * dimension 128 in Shah et al. (FlashAttention-3, arXiv:2407.08608, figures 5 and 7: forward 335
+   * against 539 TFLOP/s causal and 370 against 595 non-causal at 16K tokens, backward 322 against
+   * 516), the kernels the fits on Megatron-Core runs describe; 1 on earlier GPUs, whose fused
+   * attention is FlashAttention-2's.
+   */
+  public double flashAttention2Share() {
+    return BEYOND_FLASH_ATTENTION_2.contains(device) ? 0.62 : 1;
+  }
+
   private static void fraction(String device, String field, double value) {
     if (!(value > 0 && value <= 1)) {
       throw new IllegalArgumentException(

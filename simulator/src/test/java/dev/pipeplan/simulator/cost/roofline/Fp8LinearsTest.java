@@ -14,7 +14,7 @@ import dev.pipeplan.models.zoo.Zoo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The blocks' linear GEMMs in FP8, with their casts. */
+/** The blocks' linear GEMMs in FP8, with their casts; FlashAttention-2's kernel. */
 class Fp8LinearsTest {
   private static final ModelSpec LLAMA = Zoo.get("llama3-8b", 4096);
   private static final RooflineOptions BF16 =
@@ -90,5 +90,32 @@ class Fp8LinearsTest {
       fp8 += ops(1, pass, FP8).stream().mapToDouble(op -> op.nanos(h100)).sum();
     }
     assertThat(fp8).isLessThan(bf16 * 0.85).isGreaterThan(bf16 / 2);
+  }
+
+  @Test
+  void flashAttention2RunsTheSameKernelAtItsShareOfTheEfficiencyOnHopperOnly() {
+    RooflineOptions flash2 =
+        new RooflineOptions(
+            AttentionKernel.FLASH2, false, false, GradientAccumulation.FUSED, CrossEntropy.UNFUSED);
+    for (String cluster : new String[] {"h100:1x1", "a100-80gb:1x1"}) {
+      DeviceRoofline device = DeviceRoofline.of(Clusters.load(cluster).device(0), DType.BF16);
+      for (Pass pass : new Pass[] {Pass.FORWARD, Pass.BACKWARD_INPUT}) {
+        Op.FusedAttention best = attention(ops(1, pass, BF16));
+        Op.FusedAttention fa2 = attention(ops(1, pass, flash2));
+        assertThat(fa2.flops()).isEqualTo(best.flops());
+        assertThat(fa2.flashAttention2()).isTrue();
+        double share = cluster.startsWith("h100") ? 0.62 : 1;
+        assertThat(device.parameters().flashAttention2Share()).isEqualTo(share);
+        assertThat(fa2.nanos(device)).isCloseTo(best.nanos(device) / share, within(1e-6));
+      }
+    }
+  }
+
+  private static Op.FusedAttention attention(List<Op> ops) {
+    return ops.stream()
+        .filter(Op.FusedAttention.class::isInstance)
+        .map(Op.FusedAttention.class::cast)
+        .findFirst()
+        .orElseThrow();
   }
 }
