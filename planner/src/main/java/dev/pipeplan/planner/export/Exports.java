@@ -52,7 +52,14 @@ public final class Exports {
     checkPlan(plan);
     requireWholeLayers(plan, Objects.requireNonNull(target, "target").id());
     return switch (Objects.requireNonNull(target, "target")) {
-      case PYTORCH_CSV -> List.of(scheduleCsv(plan), new ExportFile(STAGES_JSON, stagesJson(plan)));
+      case PYTORCH_CSV -> {
+        refuseFp8Linears(
+            plan,
+            "the pytorch-csv export",
+            "writes the schedule and the stage split only, nothing that runs the model's linear"
+                + " layers in FP8 (torchtitan's export runs the same schedule.csv with them)");
+        yield List.of(scheduleCsv(plan), new ExportFile(STAGES_JSON, stagesJson(plan)));
+      }
       case TORCHTITAN ->
           List.of(new ExportFile(TORCHTITAN_PY, torchtitan(plan)), scheduleCsv(plan));
       case MEGATRON -> List.of(new ExportFile("megatron-args.sh", megatron(plan)));
@@ -247,6 +254,19 @@ public final class Exports {
     torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanReductionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanPrecisionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    if (plan.training().fp8Linears()) {
+      b.append(
+          "# FP8 linears (the plan's training.fp8Linears): Float8LinearConverter with torchao's\n"
+              + "# \"tensorwise\" recipe (dynamic per-tensor scaling; E4M3 inputs and weights, E5M2\n"
+              + "# output gradients; weights all-gathered in bfloat16) converts every block's linear\n"
+              + "# layers, and filter_fqns=[\"lm_head\"] keeps the output layer in bfloat16, as\n"
+              + "# pipeplan priced. At b5bcd76 the converter's recipe_name is typed \"rowwise\" or\n"
+              + "# \"rowwise_with_gw_hp\" (6348d93 dropped \"tensorwise\" from the choices), but it\n"
+              + "# hands the name to torchao's Float8LinearConfig.from_recipe_name, which still\n"
+              + "# takes \"tensorwise\"; rowwise scaling is another recipe, not the one priced. Needs\n"
+              + "# torchao with from_recipe_name and an SM89+ GPU. pipeplan priced the scaling casts\n"
+              + "# as eager mode runs them; torch.compile (config.compile) fuses them, and is faster.\n");
+    }
     if (plan.training().recompute() == Recompute.SELECTIVE) {
       b.append(
           "# Note: torchtitan's SelectiveAC is a per-op policy (it saves the matmul and attention\n"
@@ -258,8 +278,15 @@ public final class Exports {
     }
     b.append("\nimport os\n");
     String checkpointClass = torchtitanCheckpointClass(plan.training().recompute());
+    if (!checkpointClass.isEmpty() || plan.training().fp8Linears()) {
+      b.append('\n');
+    }
+    if (plan.training().fp8Linears()) {
+      b.append("from torchtitan.components.quantization import Float8LinearConverter\n");
+      b.append("from torchtitan.components.quantization.utils import has_quantization\n");
+    }
     if (!checkpointClass.isEmpty()) {
-      b.append("\nfrom torchtitan.distributed.activation_checkpoint import ")
+      b.append("from torchtitan.distributed.activation_checkpoint import ")
           .append(checkpointClass)
           .append('\n');
     }
@@ -349,6 +376,25 @@ public final class Exports {
               "    # each transformer block keeps only its input and recomputes the rest\n"
                   + "    config.activation_checkpoint = FullAC.Config()\n";
         });
+    if (plan.training().fp8Linears()) {
+      // Float8LinearConverter.Config (b5bcd76): recipe_name, filter_fqns (substrings of a
+      // Linear's fqn to skip), model_compile_enabled; model_registry(..., converters=[...]) runs
+      // c.build().convert(model_config), as this does on the base config's model
+      b.append(
+          "    # FP8 linears as priced: every block's linear layers, not the output layer\n"
+              + "    if has_quantization(config.model_spec.model):\n"
+              + "        raise ValueError(\n"
+              + "            \"pipeplan: the base config already quantizes the model; start from one\"\n"
+              + "            \" without converters (the plan prices Float8 tensorwise linears)\"\n"
+              + "        )\n"
+              + "    config.model_spec.model = Float8LinearConverter.Config(\n"
+              + "        recipe_name=\"tensorwise\",\n"
+              + "        filter_fqns=[\"lm_head\"],\n"
+              + "        model_compile_enabled=(\n"
+              + "            config.compile.enable and \"model\" in config.compile.components\n"
+              + "        ),\n"
+              + "    ).build().convert(config.model_spec.model)\n");
+    }
     b.append("    return config\n");
     return b.toString();
   }
@@ -435,6 +481,18 @@ public final class Exports {
               + " context_parallel_degree > 1). Maybe re-plan with --attention flash to export it"
               + " to torchtitan.");
     }
+    torchtitanFp8WidthProblem(plan)
+        .ifPresent(
+            problem -> {
+              // components/quantization/utils.py module_filter_fn (b5bcd76)
+              throw new BadInputException(
+                  "the plan has training.fp8Linears = true, but torchtitan's Float8 converter"
+                      + " keeps a linear layer in bfloat16 when its input or output width is not a"
+                      + " multiple of 16 (module_filter_fn), and "
+                      + problem
+                      + " is not one, so the layers of that width would not run as priced. Maybe"
+                      + " re-plan without --fp8 to export it to torchtitan.");
+            });
     if (plan.training().dtype() == DType.FP8) {
       throw new BadInputException(
           "the plan trains in fp8, but torchtitan computes in bfloat16 or float32"
@@ -442,6 +500,36 @@ public final class Exports {
               + " over bf16 compute, which pipeplan's fp8 dtype does not say). Maybe re-plan the"
               + " model in bf16 to export it to torchtitan.");
     }
+  }
+
+  /**
+   * The first block width that keeps one of its linear layers out of torchtitan's Float8 conversion
+   * (whole widths: the converter reads the model config before any tensor-parallel split), named
+   * for the message; empty without FP8 linears, for a block that states no widths, or when every
+   * width is a multiple of 16.
+   */
+  static Optional<String> torchtitanFp8WidthProblem(Plan plan) {
+    if (!plan.training().fp8Linears()) {
+      return Optional.empty();
+    }
+    Optional<LinearWidths> found = LinearWidths.of(plan);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    LinearWidths w = found.get();
+    long[] widths = {w.hidden(), w.heads() * w.headDim(), w.kvHeads() * w.headDim(), w.ffn()};
+    String[] names = {
+      "the hidden size",
+      "the queries' width (heads x headDim)",
+      "the keys' and values' width (kvHeads x headDim)",
+      "the MLP's width (ffn)"
+    };
+    for (int i = 0; i < widths.length; i++) {
+      if (widths[i] % 16 != 0) {
+        return Optional.of(names[i] + " " + widths[i]);
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -637,6 +725,18 @@ public final class Exports {
     megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronGradientShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronBiasNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    if (plan.training().fp8Linears()) {
+      b.append(
+          "# FP8 linears: --fp8-format hybrid (E4M3 for the inputs and weights, E5M2 for the output"
+              + " gradients) with --fp8-recipe tensorwise (Transformer Engine's"
+              + " Float8CurrentScaling: per-tensor current scaling; Megatron's default recipe is"
+              + " delayed) run every transformer block's linear GEMMs in FP8, forward, dgrad and"
+              + " wgrad (--first-last-layers-bf16 is off by default); the output layer, Megatron's"
+              + " own ColumnParallelLinear, and the attention (--fp8-dot-product-attention off)"
+              + " stay in the training dtype, as pipeplan priced. Needs Transformer Engine 2.2 or"
+              + " later and --transformer-impl transformer_engine (the default).\n");
+    }
+    megatronFp8Note(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     int cp = plan.parallelism().cp();
     if (cp > 1) {
       b.append("# --context-parallel-size ")
@@ -695,6 +795,12 @@ public final class Exports {
           case FP32, TF32 -> "";
           case FP8 -> throw new IllegalStateException("refused by refuseWhatMegatronRejects");
         });
+    if (plan.training().fp8Linears()) {
+      // TransformerConfig.fp8 (--fp8-format: e4m3 | hybrid) and fp8_recipe (tensorwise | delayed
+      // | mxfp8 | blockwise | custom, default delayed); get_fp8_recipe builds
+      // Float8CurrentScaling(fp8_format=HYBRID) from these two
+      b.append("  --fp8-format hybrid\n  --fp8-recipe tensorwise\n");
+    }
     if (!plan.training().optimizerSharding().shardsParameters()) {
       b.append(megatronAccumulation(plan.training()));
     }
@@ -971,6 +1077,152 @@ public final class Exports {
             + " runs.");
   }
 
+  /**
+   * What Megatron-LM's FP8 linears run otherwise than the plan priced, both making them faster:
+   * Transformer Engine casts each weight (and its transposed copy) to FP8 on an iteration's first
+   * micro-batch and reuses it for the others ({@code is_first_microbatch}, which Megatron sets per
+   * iteration; FSDP2 turns the cache off), where the plan priced the casts on every micro-batch;
+   * and under sequence parallelism it all-gathers the column-parallel linears' inputs in FP8, one
+   * byte an element where the plan priced the training dtype's two. Empty without FP8 linears or
+   * when neither applies.
+   */
+  private static Optional<String> megatronFp8Note(Plan plan) {
+    TrainingSpec t = plan.training();
+    if (!t.fp8Linears()) {
+      return Optional.empty();
+    }
+    List<String> runs = new ArrayList<>();
+    if (plan.microBatchCount() > 1 && !t.optimizerSharding().shardsParameters()) {
+      runs.add(
+          "casts each weight and its transposed copy to FP8 once an iteration, on the first of"
+              + " its "
+              + plan.microBatchCount()
+              + " micro-batches (Transformer Engine's is_first_microbatch cache), where pipeplan"
+              + " priced the casts on every micro-batch");
+    }
+    if (plan.parallelism().tp() > 1 && t.sequenceParallel()) {
+      runs.add(
+          "all-gathers the column-parallel linears' inputs over the tp = "
+              + plan.parallelism().tp()
+              + " ranks in FP8 (cast before the gather), one byte an element where pipeplan priced"
+              + " "
+              + t.dtype().bytes()
+              + " bytes");
+    }
+    if (runs.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "with FP8 linears Megatron-LM (Transformer Engine) "
+            + String.join(", and ", runs)
+            + ", so expect its iteration somewhat shorter than the plan's prediction.");
+  }
+
+  /**
+   * The first block's GEMM shape that Transformer Engine's FP8 check ({@code
+   * transformer_engine/pytorch/utils.py} {@code assert_dim_for_fp8_exec}, run on each linear's
+   * input and weight) refuses, as a clause for the message; empty without FP8 linears, for a block
+   * that states no widths, or when every shape passes. Per tensor rank, as Megatron splits them:
+   * QKV and the MLP's up projection by output columns, the attention output and the MLP's down
+   * projection by input columns; under sequence parallelism the QKV and up projections' inputs hold
+   * s/(cp x tp) tokens of each sequence before their all-gather.
+   */
+  static Optional<String> megatronFp8ShapeProblem(Plan plan) {
+    if (!plan.training().fp8Linears()) {
+      return Optional.empty();
+    }
+    Optional<LinearWidths> found = LinearWidths.of(plan);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    LinearWidths w = found.get();
+    Parallelism par = plan.parallelism();
+    int tp = par.tp();
+    long q = ceilDiv(w.heads(), tp) * w.headDim();
+    long kv = ceilDiv(w.kvHeads(), tp) * w.headDim();
+    long f = ceilDiv(w.ffn(), tp);
+    long up = (w.gated() ? 2 : 1) * f;
+    String perRank = tp > 1 ? " per tensor rank (tp = " + tp + ")" : "";
+    if (w.hidden() % 16 != 0) {
+      return Optional.of(
+          "the hidden size "
+              + w.hidden()
+              + " (the QKV and MLP up projections' input width) is not a multiple of 16");
+    }
+    if (q % 16 != 0) {
+      return Optional.of(
+          "the attention output projection's input width "
+              + q
+              + perRank
+              + " is not a multiple of 16");
+    }
+    if (f % 16 != 0) {
+      return Optional.of(
+          "the MLP down projection's input width " + f + perRank + " is not a multiple of 16");
+    }
+    if ((q + 2 * kv) % 8 != 0) {
+      return Optional.of(
+          "the QKV projection's output width "
+              + (q + 2 * kv)
+              + perRank
+              + " is not a multiple of 8");
+    }
+    if (up % 8 != 0) {
+      return Optional.of(
+          "the MLP up projection's output width " + up + perRank + " is not a multiple of 8");
+    }
+    long tokens =
+        (long) plan.microBatchSize() * plan.training().sequenceLength() / Math.max(1, par.cp());
+    long gathered = tp > 1 && plan.training().sequenceParallel() ? tokens / tp : tokens;
+    if (plan.training().sequenceLength() > 0 && gathered % 8 != 0) {
+      return Optional.of(
+          "a micro-batch's "
+              + gathered
+              + " tokens"
+              + (gathered != tokens
+                  ? " per tensor rank before the sequence-parallel all-gather"
+                  : "")
+              + " are not a multiple of 8");
+    }
+    return Optional.empty();
+  }
+
+  private static long ceilDiv(long value, long divisor) {
+    return (value + divisor - 1) / divisor;
+  }
+
+  /**
+   * The widths of the first transformer block's linear layers as the cost model reads them: the
+   * hidden size, heads and key/value heads {@code headDim} wide (else hidden / heads), the MLP's
+   * width and whether its up projection is gated (two fused). Empty when the block leaves any out.
+   */
+  record LinearWidths(
+      long hidden, long heads, long kvHeads, long headDim, long ffn, boolean gated) {
+    static Optional<LinearWidths> of(Plan plan) {
+      for (LayerSpec layer : plan.model().layers()) {
+        if (layer.shape() instanceof LayerShape.TransformerBlock block) {
+          if (block.hidden().isEmpty()
+              || block.heads().isEmpty()
+              || block.heads().getAsLong() <= 0
+              || block.ffn().isEmpty()) {
+            return Optional.empty();
+          }
+          long hidden = block.hidden().getAsLong();
+          long heads = block.heads().getAsLong();
+          return Optional.of(
+              new LinearWidths(
+                  hidden,
+                  heads,
+                  block.kvHeads().orElse(heads),
+                  block.headDim().orElse(hidden / heads),
+                  block.ffn().getAsLong(),
+                  block.gated().orElse(0) != 0));
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
   private static void refuseWhatMegatronRejects(Plan plan) {
     int cp = plan.parallelism().cp();
     if (cp > 1 && plan.training().attention() == Attention.EAGER) {
@@ -1043,6 +1295,19 @@ public final class Exports {
               + " the logits to fp32 and keeps the fp32 softmax as pipeplan's 'unfused' does."
               + " Maybe re-plan with --cross-entropy unfused to export to Megatron-LM.");
     }
+    megatronFp8ShapeProblem(plan)
+        .ifPresent(
+            problem -> {
+              throw new BadInputException(
+                  "the plan has training.fp8Linears = true, but Transformer Engine's FP8 GEMMs,"
+                      + " which Megatron-LM runs them with, need the last dimension of each input"
+                      + " and weight to be a multiple of 16 and the product of the others a"
+                      + " multiple of 8 (assert_dim_for_fp8_exec), and "
+                      + problem
+                      + ". Maybe re-plan without --fp8"
+                      + (plan.parallelism().tp() > 1 ? ", or with another --tp," : "")
+                      + " to export to Megatron-LM.");
+            });
     TrainingSpec training = plan.training();
     if (training.dtype() == DType.FP8) {
       throw new BadInputException(
@@ -1134,6 +1399,11 @@ public final class Exports {
         "DeepSpeed's pipeline engine",
         "places ranks on pipe, data and model axes only (PipeModelDataParallelTopology), with"
             + " every sequence whole on its stage's ranks");
+    refuseFp8Linears(
+        plan,
+        "DeepSpeed's pipeline engine",
+        "trains the model code's own layers in its ds_config's precision ('bf16', 'fp16' or"
+            + " fp32), and deepspeed.json has no setting that runs their GEMMs in FP8");
     requireOneStagePerRank(plan, "DeepSpeed's PipelineModule", "1f1b");
     int pp = plan.parallelism().pp();
     JsonNodeFactory f = JsonNodeFactory.instance;
@@ -1296,6 +1566,7 @@ public final class Exports {
         megatronScheduleNote(plan).ifPresent(notes::add);
         megatronPipelineSendsNote(plan).ifPresent(notes::add);
         megatronGradientShardingNote(plan).ifPresent(notes::add);
+        megatronFp8Note(plan).ifPresent(notes::add);
       }
       case TORCHTITAN -> {
         torchtitanContextParallelNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
@@ -1424,6 +1695,11 @@ public final class Exports {
         plan,
         "torchgpipe",
         "runs one pipeline in one process, every sequence whole on its stage's device");
+    refuseFp8Linears(
+        plan,
+        "torchgpipe",
+        "runs the model's own layers in their dtype and has no FP8 setting (torchgpipe.json holds"
+            + " the balance, chunks and checkpointing only)");
     requireOneStagePerRank(plan, "torchgpipe", "gpipe");
     Parallelism par = plan.parallelism();
     if (par.tp() > 1 || par.dp() > 1) {
@@ -1520,6 +1796,27 @@ public final class Exports {
               + why
               + ", so it needs cp = 1. Maybe re-plan with --cp 1, or export to megatron or"
               + " torchtitan.");
+    }
+  }
+
+  /**
+   * Refuses a plan with FP8 linears ({@link TrainingSpec#fp8Linears}) for an engine that would run
+   * them in the training dtype: only Megatron-LM (Transformer Engine's current scaling) and
+   * torchtitan (torchao's Float8 tensorwise recipe) run them as priced.
+   *
+   * @param engine how the message names the engine ("torchgpipe")
+   * @param why what the engine runs instead, after the engine's name
+   */
+  static void refuseFp8Linears(Plan plan, String engine, String why) {
+    if (plan.training().fp8Linears()) {
+      throw new BadInputException(
+          "plan has training.fp8Linears = true (made with 'pipeplan plan --fp8': the transformer"
+              + " blocks' linear GEMMs in FP8 with per-tensor current scaling); "
+              + engine
+              + " "
+              + why
+              + ", so the linears would not run in FP8 as priced. Maybe re-plan without --fp8, or"
+              + " export to megatron or torchtitan.");
     }
   }
 

@@ -57,8 +57,8 @@ public final class TorchScriptExport {
   /**
    * The files of the export, in a fixed order.
    *
-   * @throws BadInputException when the model has a layer the launcher cannot build, or tp or cp is
-   *     above 1
+   * @throws BadInputException when the model has a layer the launcher cannot build, tp or cp is
+   *     above 1, or the plan has FP8 linears
    */
   public static List<ExportFile> files(Plan plan) {
     return files(plan, DEFAULT_PLAN_FILE);
@@ -78,6 +78,11 @@ public final class TorchScriptExport {
         plan,
         "the torch-script launcher",
         "runs one pipeline replica, every sequence whole on its stage's rank");
+    Exports.refuseFp8Linears(
+        plan,
+        "the torch-script launcher",
+        "builds its blocks from torch.nn.Linear in fp32, bf16 or fp16 (run_pipeline.py --dtype)"
+            + " and has no FP8 GEMMs");
     checkSupported(plan);
     return List.of(
         new ExportFile(LAUNCHER, resource(LAUNCHER)),
