@@ -1,6 +1,8 @@
 package dev.pipeplan.planner;
 
 import dev.pipeplan.models.BadInputException;
+import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.simulator.cost.StageBytes;
@@ -16,9 +18,10 @@ import java.util.function.ToLongFunction;
  * Checks that the parts of a {@link Plan} agree with each other: the partition covers the model,
  * there are pp * v stages with a device and a cost each, the stages sit on the devices the schedule
  * kind places them on, every pipeline device has dp * tp distinct cluster devices, b * m * dp is
- * the global batch, and a post-validated optimizer step goes with a kind that allows it; and,
- * separately ({@link #storedCostsProblem}), that the stored stage costs' bytes are the ones the
- * partition and micro-batch size give.
+ * the global batch, a post-validated optimizer step goes with a kind that allows it, and FP8
+ * linears go with 16-bit training on devices with an FP8 rate; and, separately ({@link
+ * #storedCostsProblem}), that the stored stage costs' bytes are the ones the partition and
+ * micro-batch size give.
  */
 public final class PlanValidator {
   private PlanValidator() {}
@@ -207,6 +210,28 @@ public final class PlanValidator {
               + plan.kind()
               + "' steps the optimizer synchronously (only zb-h1, zb-h2, zb-auto, zb-v, v-half and"
               + " v-min post-validate it). Maybe remove the field or re-run 'pipeplan plan'");
+    }
+    if (plan.training().fp8Linears()) {
+      // plan and simulate price FP8 linears only in 16-bit training on devices with an FP8 rate
+      if (plan.training().dtype().bytes() != 2) {
+        out.add(
+            "training.fp8Linears is true, but training.dtype is "
+                + plan.training().dtype().id()
+                + ": FP8 linears cast 16-bit inputs, so 'pipeplan plan --fp8' prices them only in"
+                + " bf16 or fp16 training; was the plan edited by hand? Maybe re-run 'pipeplan"
+                + " plan' with --dtype bf16, or without --fp8");
+      }
+      for (DeviceGroup group : plan.cluster().groups()) {
+        if (!group.device().sustainedFlopsPerSecond().containsKey(DType.FP8)) {
+          out.add(
+              "training.fp8Linears is true, but device '"
+                  + group.device().name()
+                  + "' of cluster '"
+                  + plan.cluster().name()
+                  + "' has no FP8 rate; was the plan edited by hand? Maybe re-run 'pipeplan plan'"
+                  + " without --fp8");
+        }
+      }
     }
     return out;
   }

@@ -200,4 +200,31 @@ class PlanValidatorTest {
                 + " sequenceLength 128; was the plan edited by hand? Maybe re-run 'pipeplan plan'"
                 + " with --seq 4000000");
   }
+
+  @Test
+  void refusesFp8LinearsOutside16BitTrainingOrOnADeviceWithoutAnFp8Rate() {
+    Plan base = PlanFixtures.twoStagePlan();
+    // test-gpu has a bf16 rate only
+    Plan fp8 = PlanFixtures.withTraining(base, base.training().withFp8Linears(true));
+    assertThat(PlanValidator.problems(fp8))
+        .containsExactly(
+            "training.fp8Linears is true, but device 'test-gpu' of cluster 'test-gpu:2x2' has no"
+                + " FP8 rate; was the plan edited by hand? Maybe re-run 'pipeplan plan' without"
+                + " --fp8");
+    Plan fp32 =
+        PlanFixtures.withTraining(
+            base,
+            dev.pipeplan.models.TrainingSpec.of(16, 128, dev.pipeplan.models.DType.FP32)
+                .withFp8Linears(true));
+    assertThat(PlanValidator.problems(fp32))
+        .startsWith(
+            "training.fp8Linears is true, but training.dtype is fp32: FP8 linears cast 16-bit"
+                + " inputs, so 'pipeplan plan --fp8' prices them only in bf16 or fp16 training;"
+                + " was the plan edited by hand? Maybe re-run 'pipeplan plan' with --dtype bf16,"
+                + " or without --fp8");
+    assertThatThrownBy(() -> PlanValidator.validate(fp8))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("plan is inconsistent: training.fp8Linears is true");
+    assertThat(PlanValidator.problems(base)).isEmpty();
+  }
 }
