@@ -55,6 +55,8 @@ public final class PlanRunner {
 
   /** Refuses plans the CPU executor cannot run as planned; returns quietly otherwise. */
   public static void check(Plan plan) {
+    // first: FP8 linears run on no executor, whatever the plan's parallelism
+    PlanChecks.requireNoFp8Linears(plan, "the CPU executor");
     PlanChecks.requireOnePipelineReplica(
         plan,
         "the CPU executor",

@@ -189,4 +189,24 @@ class PlanRunnerTest {
         .hasMessageContaining("over its limit")
         .hasMessageContaining("the plan is not run");
   }
+
+  @Test
+  void checkRefusesFp8LinearsBeforeAnythingRuns() {
+    Plan fp8 =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                ModelLoader.load("gpt-tiny", 8),
+                TrainingSpec.of(8, 8, DType.BF16).withFp8Linears(true),
+                Clusters.load("h100:1x2"),
+                SearchOptions.defaults()
+                    .withPp(2)
+                    .withTp(1)
+                    .withKinds(List.of(ScheduleKind.ONE_F_ONE_B))
+                    .withMicroBatchSize(2),
+                ProgressListener.none()));
+    assertThatThrownBy(() -> PlanRunner.check(fp8))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("but the CPU executor runs every GEMM in fp32 and has no FP8 GEMMs")
+        .hasMessageContaining("Maybe re-plan without --fp8 to run it");
+  }
 }

@@ -85,6 +85,8 @@ public final class CudaBackend {
 
   /** Refuses plans the cuda backend cannot run as planned. */
   public static void check(Plan plan) {
+    // first: FP8 linears run on no executor, whatever the plan's parallelism
+    PlanChecks.requireNoFp8Linears(plan, "the cuda backend");
     PlanChecks.requireOnePipelineReplica(
         plan, "the cuda backend", "Maybe plan with --dp 1 --tp 1.");
     PlanChecks.requireSynchronousStep(plan, "the cuda backend");

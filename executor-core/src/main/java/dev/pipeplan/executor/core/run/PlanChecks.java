@@ -69,6 +69,26 @@ public final class PlanChecks {
   }
 
   /**
+   * Refuses a plan priced with FP8 linears ({@code training.fp8Linears}, {@code plan --fp8}): every
+   * executor runs its GEMMs in fp32, so it cannot measure the FP8 GEMMs and their scaling casts the
+   * plan predicts.
+   *
+   * @param executor how the message names the backend ("the CPU executor")
+   */
+  public static void requireNoFp8Linears(Plan plan, String executor) {
+    Objects.requireNonNull(plan, "plan");
+    if (plan.training().fp8Linears()) {
+      throw new BadInputException(
+          "the plan has training.fp8Linears = true (made with 'pipeplan plan --fp8': the"
+              + " transformer blocks' linear GEMMs in FP8 with per-tensor scaling), but "
+              + executor
+              + " runs every GEMM in fp32 and has no FP8 GEMMs, so it cannot measure what the plan"
+              + " predicts. Maybe re-plan without --fp8 to run it, or export the plan to megatron"
+              + " or torchtitan, which run FP8 linears.");
+    }
+  }
+
+  /**
    * Refuses a plan whose model is cut into sub-layer pieces ({@code --partition-unit sublayer}):
    * the executors build whole transformer blocks and a whole LM head.
    *

@@ -70,4 +70,32 @@ class PlanChecksTest {
                 + " it needs cp 1 (a plan made without --cp). Maybe plan with --tp 1 on a cluster"
                 + " of pp devices.");
   }
+
+  @Test
+  void refusesFp8LinearsNamingTheBackend() {
+    // gpt-tiny in bf16 with FP8 linears on two H100s: the plan the search makes for --fp8
+    Plan fp8 =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                ModelLoader.load("gpt-tiny", 8),
+                TrainingSpec.of(8, 8, DType.BF16).withFp8Linears(true),
+                Clusters.load("h100:1x2"),
+                SearchOptions.defaults()
+                    .withPp(2)
+                    .withTp(1)
+                    .withKinds(List.of(ScheduleKind.ONE_F_ONE_B))
+                    .withMicroBatchSize(2),
+                ProgressListener.none()));
+    assertThat(fp8.training().fp8Linears()).isTrue();
+    assertThatThrownBy(() -> PlanChecks.requireNoFp8Linears(fp8, "the cuda backend"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "the plan has training.fp8Linears = true (made with 'pipeplan plan --fp8': the"
+                + " transformer blocks' linear GEMMs in FP8 with per-tensor scaling), but the cuda"
+                + " backend runs every GEMM in fp32 and has no FP8 GEMMs, so it cannot measure what"
+                + " the plan predicts. Maybe re-plan without --fp8 to run it, or export the plan to"
+                + " megatron or torchtitan, which run FP8 linears.");
+    assertThatCode(() -> PlanChecks.requireNoFp8Linears(plan("cpu:1x2"), "the CPU executor"))
+        .doesNotThrowAnyException();
+  }
 }
