@@ -32,7 +32,10 @@ import picocli.CommandLine.Spec;
       "A plan with context parallelism (plan --cp C) exports to megatron (--context-parallel-size C),",
       "torchtitan (context_parallel_degree = C, with a note: its exchange is an all-gather, not the ring pipeplan",
       "priced) and pytorch-csv (contextParallelDegree in stages.json); deepspeed, torchgpipe and torch-script",
-      "refuse it (exit 2)."
+      "refuse it (exit 2).",
+      "A plan with FP8 linears (plan --fp8) exports to megatron (--fp8-format hybrid --fp8-recipe tensorwise)",
+      "and torchtitan (Float8LinearConverter with recipe_name \"tensorwise\", lm_head left in bf16); pytorch-csv,",
+      "deepspeed, torchgpipe and torch-script refuse it (exit 2)."
     },
     sortOptions = false)
 final class ExportCommand implements Callable<Integer> {

@@ -1,0 +1,105 @@
+package dev.pipeplan.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipeplan.models.io.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every command that reads a plan, given one whose blocks' linear GEMMs run in FP8. */
+class Fp8CommandsTest {
+  @TempDir Path dir;
+
+  private StringWriter out = new StringWriter();
+  private StringWriter err = new StringWriter();
+  private Path plan;
+
+  private int run(String... args) {
+    out = new StringWriter();
+    err = new StringWriter();
+    return Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+  }
+
+  /** gpt-tiny (s = 32) in bf16 on two H100s, 1F1B over pp 2 (dp 1), FP8 linears. */
+  @BeforeEach
+  void makePlan() throws Exception {
+    plan = dir.resolve("plan.json");
+    assertThat(
+            run(
+                ("plan --model gpt-tiny --dtype bf16 --cluster h100:1x2 --global-batch 8 --pp 2"
+                        + " --tp 1 --microbatches 4 --schedules 1f1b --fp8 --quiet -o "
+                        + plan)
+                    .split(" ")))
+        .as(err.toString())
+        .isZero();
+    assertThat(Json.json().readTree(plan.toFile()).at("/training/fp8Linears").asBoolean()).isTrue();
+  }
+
+  @Test
+  void megatronAndTorchtitanExportIt() throws Exception {
+    for (String target : new String[] {"megatron", "torchtitan"}) {
+      Path outDir = dir.resolve(target);
+      assertThat(run("export", "--plan", plan.toString(), "--to", target, "-o", outDir.toString()))
+          .as(target + ": " + err)
+          .isZero();
+    }
+    assertThat(Files.readString(dir.resolve("megatron/megatron-args.sh")))
+        .contains("  --bf16\n  --fp8-format hybrid\n  --fp8-recipe tensorwise\n");
+    assertThat(out.toString()).doesNotContain("FP8");
+    assertThat(Files.readString(dir.resolve("torchtitan/pipeplan_torchtitan.py")))
+        .contains("        recipe_name=\"tensorwise\",\n        filter_fqns=[\"lm_head\"],\n");
+    // the terminal gets Megatron's note too
+    assertThat(run("export", "--plan", plan.toString(), "--to", "megatron", "-o", dir.toString()))
+        .isZero();
+    assertThat(out.toString())
+        .contains("note: with FP8 linears Megatron-LM (Transformer Engine) casts each weight");
+  }
+
+  @Test
+  void enginesWithoutFp8LinearsRefuseWithExit2AndWriteNothing() {
+    for (String target : new String[] {"pytorch-csv", "deepspeed", "torchgpipe", "torch-script"}) {
+      Path outDir = dir.resolve(target);
+      assertThat(run("export", "--plan", plan.toString(), "--to", target, "-o", outDir.toString()))
+          .as(target)
+          .isEqualTo(2);
+      assertThat(err.toString())
+          .as(target)
+          .startsWith("error: plan has training.fp8Linears = true (made with 'pipeplan plan --fp8'")
+          .contains("Maybe re-plan without --fp8, or export to megatron or torchtitan.")
+          .doesNotContain("at dev.pipeplan");
+      assertThat(outDir).as(target).doesNotExist();
+    }
+  }
+
+  @Test
+  void runRefusesWithExit2AndWritesNoRun() {
+    Path runFile = dir.resolve("run.json");
+    assertThat(run("run", "--plan", plan.toString(), "-o", runFile.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("the CPU executor runs every GEMM in fp32 and has no FP8 GEMMs")
+        .doesNotContain("at dev.pipeplan");
+    assertThat(runFile).doesNotExist();
+  }
+
+  @Test
+  void aPlanEditedToFp32TrainingIsRefusedOnReading() throws Exception {
+    JsonNode root = Json.json().readTree(plan.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("training")).put("dtype", "FP32");
+    Path edited = dir.resolve("edited.json");
+    Files.writeString(edited, Json.write(root));
+    Path outDir = dir.resolve("edited-megatron");
+    assertThat(
+            run("export", "--plan", edited.toString(), "--to", "megatron", "-o", outDir.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("training.fp8Linears is true, but training.dtype is fp32")
+        .doesNotContain("at dev.pipeplan");
+    assertThat(outDir).doesNotExist();
+  }
+}
