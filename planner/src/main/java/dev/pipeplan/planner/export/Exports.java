@@ -818,11 +818,15 @@ public final class Exports {
     // Megatron-Core picks the attention kernel by --attention-backend (a TransformerConfig field;
     // --use-flash-attn is parsed but read nowhere at d98e8a6): auto, its default, lets Transformer
     // Engine run its fused or flash kernel, which keep no s x s scores, as a flash plan priced;
-    // unfused materialises the scores, as an eager plan priced (and would otherwise not run)
+    // unfused materialises the scores, as an eager plan priced (and would otherwise not run); flash
+    // is Transformer Engine's backend over the flash-attn package, FlashAttention-2's kernels as a
+    // flash2 plan priced (AttnBackend in megatron/core/transformer/enums.py at d98e8a6)
     b.append(
-        plan.training().attention() == Attention.FLASH
-            ? "  --attention-backend auto\n"
-            : "  --attention-backend unfused\n");
+        switch (plan.training().attention()) {
+          case FLASH -> "  --attention-backend auto\n";
+          case FLASH2 -> "  --attention-backend flash\n";
+          case EAGER -> "  --attention-backend unfused\n";
+        });
     if (plan.training().optimizerSharding().shardsParameters()) {
       // What validate_args asserts --use-torch-fsdp2 needs besides pp = 1, no fp16 and the
       // unfused accumulation (refused above otherwise); torch_dist is also the default format.

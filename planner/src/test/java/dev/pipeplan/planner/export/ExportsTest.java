@@ -76,6 +76,9 @@ class ExportsTest {
         .doesNotContain("--use-flash-attn");
     assertThat(Exports.megatron(withAttention(base, Attention.EAGER)))
         .contains("  --attention-backend unfused\n");
+    // FlashAttention-2's kernels: Transformer Engine's backend over the flash-attn package
+    assertThat(Exports.megatron(withAttention(base, Attention.FLASH2)))
+        .contains("  --attention-backend flash\n");
   }
 
   @Test
