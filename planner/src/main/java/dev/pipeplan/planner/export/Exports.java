@@ -7,6 +7,7 @@ import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
+import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
@@ -21,6 +22,7 @@ import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanPrediction;
 import dev.pipeplan.planner.PlanValidator;
 import dev.pipeplan.simulator.cost.roofline.ModelFeatures;
+import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.engine.Simulator;
 import dev.pipeplan.simulator.schedule.Partition;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
@@ -254,6 +256,7 @@ public final class Exports {
     torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanReductionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanPrecisionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    torchtitanAttentionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().fp8Linears()) {
       b.append(
           "# FP8 linears (the plan's training.fp8Linears): Float8LinearConverter with torchao's\n"
@@ -569,6 +572,28 @@ public final class Exports {
             + "# writes bfloat16, with the same 16-bit sizes and tensor-core rate as the plan's\n"
             + "# fp16; the plan's optimizer step also priced fp16's loss-scaling casts, which bf16\n"
             + "# does not run, so torchtitan's step is slightly shorter.");
+  }
+
+  /**
+   * torchtitan's attention (FlexAttention by default, or PyTorch SDPA) runs FlashAttention-2-class
+   * kernels; said when the plan priced {@code flash} on devices where that is FlashAttention-3 and
+   * cuDNN's speed ({@link RooflineParameters#flashAttention2Share} below 1).
+   */
+  private static Optional<String> torchtitanAttentionNote(Plan plan) {
+    if (plan.training().attention() != Attention.FLASH) {
+      return Optional.empty();
+    }
+    boolean faster = false;
+    for (DeviceGroup group : plan.cluster().groups()) {
+      faster |= RooflineParameters.of(group.device()).flashAttention2Share() < 1;
+    }
+    if (!faster) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the plan priced flash attention at FlashAttention-3 and cuDNN's speed; torchtitan runs\n"
+            + "# FlexAttention or PyTorch SDPA, FlashAttention-2-class kernels, about 0.62 of it on\n"
+            + "# these GPUs. Re-plan with --attention flash2 for the prediction of what torchtitan runs.");
   }
 
   /**
@@ -1577,6 +1602,7 @@ public final class Exports {
         torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanReductionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanPrecisionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+        torchtitanAttentionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
       }
       case DEEPSPEED -> {
         deepspeedScheduleNote(plan).ifPresent(notes::add);

@@ -52,6 +52,15 @@ class ContextParallelExportsTest {
   }
 
   @Test
+  void torchtitanIsToldThatItsAttentionIsFlashAttention2ClassOnHopper() {
+    String note = "Re-plan with --attention flash2";
+    Plan flash = plan(1, OptimizerSharding.ZERO1, Attention.FLASH);
+    assertThat(Exports.notes(flash, ExportTarget.TORCHTITAN)).anyMatch(n -> n.contains(note));
+    Plan flash2 = plan(1, OptimizerSharding.ZERO1, Attention.FLASH2);
+    assertThat(Exports.notes(flash2, ExportTarget.TORCHTITAN)).noneMatch(n -> n.contains(note));
+  }
+
+  @Test
   void theFixtureSplitsEachSequenceOverTwoRanks() {
     Plan plan = cp2();
     assertThat(plan.parallelism().cp()).isEqualTo(2);
