@@ -849,7 +849,7 @@ class HostileCommandLinesTest {
     c.add(
         of(
             "simulate --plan @/bad-enum.json",
-            "training.attention' has value 'SPARSE', expected one of FLASH, EAGER"));
+            "training.attention' has value 'SPARSE', expected one of FLASH, FLASH2, EAGER"));
     c.add(
         of(
             "calibrate --measurements @/runs-accumulation.json",
