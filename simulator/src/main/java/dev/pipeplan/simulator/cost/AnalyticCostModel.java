@@ -119,14 +119,24 @@ public final class AnalyticCostModel implements CostModel {
   /**
    * The link a stage's context-parallel ring runs on: its cp ranks, tp cluster devices apart
    * (Megatron's tp-cp-dp-pp order), share the node's link when they are on one node, else the
-   * network's.
+   * network's. Every replica runs its own ring at the same time, tp·cp devices after the one
+   * before, and the slowest sets the pace: on nodes that tp·cp does not divide (cp 3 on nodes of
+   * 8), a later replica's ring crosses a node where replica 0's does not.
    */
   private LinkSpec contextParallelLink(CostRequest request, int stage) {
-    int first = request.clusterDeviceOfStage(stage);
-    int last = first + (request.contextParallel() - 1) * request.tensorParallel();
-    return cluster.nodeOf(first) == cluster.nodeOf(last)
-        ? cluster.intraNodeLink()
-        : cluster.interNodeLink();
+    long group = (long) request.tensorParallel() * request.contextParallel();
+    long span = (long) (request.contextParallel() - 1) * request.tensorParallel();
+    for (int r = 0; r < request.dataParallel(); r++) {
+      long first = request.clusterDeviceOfStage(stage) + r * group;
+      long last = first + span;
+      if (last >= cluster.deviceCount()) {
+        break;
+      }
+      if (cluster.nodeOf((int) first) != cluster.nodeOf((int) last)) {
+        return cluster.interNodeLink();
+      }
+    }
+    return cluster.intraNodeLink();
   }
 
   /**

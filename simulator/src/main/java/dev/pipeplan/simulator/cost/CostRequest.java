@@ -18,7 +18,9 @@ import java.util.Objects;
  * @param clusterDevices for each pipeline device, the first cluster device of its tensor-parallel
  *     group (the group is {@code tensorParallel} consecutive cluster devices)
  * @param tensorParallel t, the tensor-parallel degree inside each pipeline device
- * @param dataParallel dp, the number of replicas of the pipeline
+ * @param dataParallel dp, the number of replicas of the pipeline; on each pipeline device replica
+ *     r's devices start r·tp·cp cluster devices after replica 0's (Megatron's tp-cp-dp-pp order),
+ *     where the context-parallel ring's link is read from
  * @param contextParallel cp, the ranks that split each sequence of a micro-batch (context
  *     parallelism: every rank holds s/cp tokens and exchanges keys and values in attention); a
  *     sharded optimizer (ZeRO) shards over the dp·cp ranks that hold the same weights

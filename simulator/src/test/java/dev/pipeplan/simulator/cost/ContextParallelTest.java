@@ -111,9 +111,22 @@ class ContextParallelTest {
   }
 
   private static StageCost stage(ClusterSpec cluster, int tp, int cp) {
+    return stage(cluster, tp, 1, cp);
+  }
+
+  private static StageCost stage(ClusterSpec cluster, int tp, int dp, int cp) {
     TrainingSpec training = training(OptimizerSharding.NONE);
-    CostRequest request = new CostRequest(Partition.of(34), 1, List.of(0), List.of(0), tp, 1, cp);
+    CostRequest request = new CostRequest(Partition.of(34), 1, List.of(0), List.of(0), tp, dp, cp);
     return new AnalyticCostModel(LLAMA, training, cluster).stageCosts(request).stage(0);
+  }
+
+  /** The cluster with a network a thousand times slower, so that a ring over it shows. */
+  private static ClusterSpec slowNetwork(ClusterSpec cluster) {
+    return new ClusterSpec(
+        "slow",
+        cluster.groups(),
+        cluster.intraNodeLink(),
+        new LinkSpec("slow", cluster.interNodeLink().bandwidthBytesPerSecond() / 1000, 5_000));
   }
 
   @Test
@@ -125,15 +138,23 @@ class ContextParallelTest {
     assertThat(split.forwardNanos()).isLessThan(whole.forwardNanos());
     assertThat(split.forwardNanos()).isGreaterThan(whole.forwardNanos() / 2);
     // the same group over a network a thousand times slower: the exchange shows
-    ClusterSpec slow =
-        new ClusterSpec(
-            "slow",
-            dgx.groups(),
-            dgx.intraNodeLink(),
-            new LinkSpec("slow", dgx.interNodeLink().bandwidthBytesPerSecond() / 1000, 5_000));
+    ClusterSpec slow = slowNetwork(dgx);
     assertThat(stage(slow, 8, 2).forwardNanos()).isGreaterThan(split.forwardNanos());
     // inside one node (tp 4, cp 2) the network does not matter
     assertThat(stage(slow, 4, 2).forwardNanos()).isEqualTo(stage(dgx, 4, 2).forwardNanos());
+  }
+
+  @Test
+  void theRingOfAnyReplicaThatCrossesANodePaysTheNetwork() {
+    // nodes of 6: replica 0's ring (cluster devices 0..3) stays in node 0, replica 1's (4..7)
+    // crosses into node 1, and the replicas run in step
+    ClusterSpec sixes = slowNetwork(Clusters.load("h100:4x6"));
+    assertThat(stage(sixes, 1, 6, 4).forwardNanos())
+        .isGreaterThan(stage(sixes, 1, 1, 4).forwardNanos());
+    // nodes of 8 hold two replicas' rings each: no ring crosses
+    ClusterSpec eights = slowNetwork(Clusters.load("h100:3x8"));
+    assertThat(stage(eights, 1, 6, 4).forwardNanos())
+        .isEqualTo(stage(eights, 1, 1, 4).forwardNanos());
   }
 
   @Test
