@@ -116,24 +116,27 @@ public final class PlanValidator {
               + stages
               + " stages");
     }
-    if (par.deviceCount() > plan.cluster().deviceCount()) {
+    // in long: a hand-edited degree near 2^31 must not wrap round to a small or negative product
+    long perStage = (long) par.dp() * par.tp() * par.cp();
+    long devicesUsed = perStage * par.pp();
+    if (devicesUsed > plan.cluster().deviceCount()) {
       out.add(
           (par.cp() > 1 ? "pp * dp * tp * cp is " : "pp * dp * tp is ")
-              + par.deviceCount()
+              + devicesUsed
               + ", cluster '"
               + plan.cluster().name()
               + "' has "
               + plan.cluster().deviceCount()
               + " devices");
     }
-    if (par.cp() > 1 && seq % (2 * par.cp()) != 0) {
+    if (par.cp() > 1 && seq % (2L * par.cp()) != 0) {
       out.add(
           "parallelism.cp is "
               + par.cp()
               + ", but the sequence length "
               + seq
               + " does not split into 2 x cp = "
-              + 2 * par.cp()
+              + 2L * par.cp()
               + " chunks (Megatron-Core's load-balanced context parallelism)");
     }
     if (plan.placement().size() != par.pp()) {
@@ -142,7 +145,7 @@ public final class PlanValidator {
     boolean[] used = new boolean[plan.cluster().deviceCount()];
     for (int d = 0; d < plan.placement().size(); d++) {
       List<Integer> devices = plan.placement().get(d);
-      if (devices.size() != par.dp() * par.devicesPerStage()) {
+      if (devices.size() != perStage) {
         out.add(
             "placement["
                 + d
@@ -150,7 +153,7 @@ public final class PlanValidator {
                 + devices.size()
                 + " cluster devices, "
                 + (par.cp() > 1 ? "dp * tp * cp is " : "dp * tp is ")
-                + par.dp() * par.devicesPerStage());
+                + perStage);
       }
       for (int c : devices) {
         if (c < 0 || c >= used.length) {

@@ -59,6 +59,14 @@ class ContextParallelPlansTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("parallelism.cp is 3")
         .hasMessageContaining("2 x cp = 6 chunks");
+    // one near 2^31: the products are told as they are, not wrapped round to negatives
+    long perStage = (long) par.dp() * par.tp() * (1 << 30);
+    assertThatThrownBy(
+            () -> PlanJson.parse(text.replace("\"cp\" : 4", "\"cp\" : 1073741824"), "plan.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("2 x cp = 2147483648 chunks")
+        .hasMessageContaining("pp * dp * tp * cp is " + perStage * par.pp())
+        .hasMessageContaining("dp * tp * cp is " + perStage);
     Plan back = PlanJson.parse(text, "plan.json");
     assertThat(back.parallelism()).isEqualTo(par);
     assertThat(PlanJson.write(back)).isEqualTo(text);
