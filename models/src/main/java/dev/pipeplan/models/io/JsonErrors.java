@@ -78,8 +78,13 @@ public final class JsonErrors {
     if (remedy != null) {
       return remedy;
     }
-    if (m.startsWith("Cannot coerce ") && (m.contains(" to `int` ") || m.contains(" to `long` "))) {
-      // a count given as text or with a fraction: say what is wanted, not Jackson's remedy
+    if (m.startsWith("Cannot coerce ")
+        && (m.contains(" to `int` ")
+            || m.contains(" to `long` ")
+            || m.contains(" to `java.lang.Integer` ")
+            || m.contains(" to `java.lang.Long` "))) {
+      // a count given as text or with a fraction (an optional one is boxed): say what is wanted,
+      // not Jackson's remedy
       int to = m.indexOf(" to `");
       return "must be a whole number, got " + m.substring("Cannot coerce ".length(), to);
     }

@@ -59,6 +59,12 @@ class ContextParallelPlansTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("parallelism.cp is 3")
         .hasMessageContaining("2 x cp = 6 chunks");
+    // cp as text, as pp would be: no Jackson remedy ("CoercionConfig")
+    assertThatThrownBy(
+            () -> PlanJson.parse(text.replace("\"cp\" : 4", "\"cp\" : \"4\""), "plan.json"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("'parallelism.cp': must be a whole number, got String value (\"4\")")
+        .hasMessageNotContaining("Coercion");
     // one near 2^31: the products are told as they are, not wrapped round to negatives
     long perStage = (long) par.dp() * par.tp() * (1 << 30);
     assertThatThrownBy(
