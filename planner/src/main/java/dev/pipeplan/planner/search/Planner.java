@@ -352,21 +352,26 @@ public final class Planner {
               + options.fixedMicroBatchSize().orElse(0)
               + ".");
     }
-    if (options.fixedPp().isPresent() && options.fixedTp().isPresent()) {
-      int cp = Math.max(1, options.contextParallel());
-      long perReplica = (long) options.fixedPp().getAsInt() * options.fixedTp().getAsInt() * cp;
+    int fixedCp = Math.max(1, options.contextParallel());
+    if (options.fixedPp().isPresent() && (options.fixedTp().isPresent() || fixedCp > 1)) {
+      // with tp searched, its smallest degree (1) is the one that could still divide
+      boolean tpFixed = options.fixedTp().isPresent();
+      long perReplica = (long) options.fixedPp().getAsInt() * options.fixedTp().orElse(1) * fixedCp;
       if (devices % perReplica != 0) {
         throw new BadInputException(
             "--pp "
                 + options.fixedPp().getAsInt()
-                + " x --tp "
-                + options.fixedTp().getAsInt()
-                + (cp > 1 ? " x --cp " + cp : "")
+                + (tpFixed ? " x --tp " + options.fixedTp().getAsInt() : "")
+                + (fixedCp > 1 ? " x --cp " + fixedCp : "")
                 + " = "
                 + perReplica
-                + " devices per model replica, which does not divide the cluster's "
+                + " devices per model replica"
+                + (tpFixed ? "" : " at tp 1")
+                + ", which does not divide the cluster's "
                 + devices
-                + " devices. Maybe use a smaller --pp or --tp, or a cluster of "
+                + " devices. Maybe use a smaller --pp"
+                + (tpFixed && fixedCp > 1 ? ", --tp or --cp" : tpFixed ? " or --tp" : " or --cp")
+                + ", or a cluster of "
                 + perReplica
                 + " devices or a multiple of it.");
       }

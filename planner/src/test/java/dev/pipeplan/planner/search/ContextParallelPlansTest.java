@@ -171,6 +171,17 @@ class ContextParallelPlansTest {
     assertThatThrownBy(() -> plan(SearchOptions.defaults().withTp(8).withContextParallel(8)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("--tp 8 x --cp 8 = 64 devices per pipeline stage");
+    // a fixed pp whose product with cp leaves no devices for any tp: said so, not as a batch
+    // that no data-parallel degree divides
+    assertThatThrownBy(() -> plan(SearchOptions.defaults().withPp(4).withContextParallel(4)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--pp 4 x --cp 4 = 16 devices per model replica at tp 1")
+        .hasMessageContaining("Maybe use a smaller --pp or --cp");
+    assertThatThrownBy(
+            () -> plan(SearchOptions.defaults().withPp(2).withTp(2).withContextParallel(4)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("--pp 2 x --tp 2 x --cp 4 = 16 devices per model replica,")
+        .hasMessageContaining("Maybe use a smaller --pp, --tp or --cp");
     ModelSpec cnn = Zoo.get("vgg16");
     assertThatThrownBy(
             () ->
