@@ -1514,10 +1514,15 @@ public final class Planner {
       }
       int cp = options.contextParallel();
       int seq = evaluator.training().sequenceLength();
+      // only a --cp the next run would take: with the fixed pp and tp it still divides the
+      // devices, and the model's costs can be split
+      long fixedDevices = 2L * cp * options.fixedPp().orElse(1) * options.fixedTp().orElse(1);
       if (cp > 0
           && seq >= LONG_SEQUENCE
-          && seq % (4 * cp) == 0
-          && evaluator.cluster().deviceCount() % (2 * cp) == 0) {
+          && seq % (4L * cp) == 0
+          && evaluator.cluster().deviceCount() % fixedDevices == 0
+          && hasShapedAttention(evaluator.model())
+          && !isMeasured(evaluator.model(), options)) {
         hints.add(
             "--cp "
                 + 2 * cp

@@ -144,6 +144,14 @@ class ContextParallelPlansTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("no plan fits in memory")
         .hasMessageContaining("--cp 4 (context parallelism");
+    // tp 8 fills the node: --cp 2 would be refused, so it is not suggested
+    assertThatThrownBy(
+            () ->
+                plan(SearchOptions.defaults().withTp(8).withPp(1).withMemoryLimitBytes(30L << 30)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("no plan fits in memory")
+        .hasMessageContaining("activation recomputation")
+        .hasMessageNotContaining("--cp");
   }
 
   @Test
