@@ -643,8 +643,8 @@ public final class DeviceCalibration {
     if (maybe >= 0) {
       message =
           message.substring(0, maybe)
-              + " Check the run's tp, pp, microBatchSize, globalBatch, schedule and virtualStages"
-              + " against its source.";
+              + " Check the run's tp, pp, cp, microBatchSize, globalBatch, sequenceLength, schedule"
+              + " and virtualStages against its source.";
     }
     Matcher m = RUN_FIELD_OPTION.matcher(message);
     StringBuilder out = new StringBuilder();

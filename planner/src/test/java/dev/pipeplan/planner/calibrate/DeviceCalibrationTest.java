@@ -150,6 +150,21 @@ class DeviceCalibrationTest {
   }
 
   @Test
+  void aSearchMessageSpeaksOfTheRunsFieldsAndNamesCpAndTheSequenceAmongThem() {
+    String message =
+        DeviceCalibration.inFileTerms(
+            "--cp 8 splits each sequence into 2 x cp = 16 chunks, but the sequence length 32760"
+                + " is not a multiple of 16. Maybe use --seq 32752 or a --cp whose double divides"
+                + " 32760.");
+    assertThat(message)
+        .startsWith("cp 8 splits each sequence")
+        .endsWith(
+            " Check the run's tp, pp, cp, microBatchSize, globalBatch, sequenceLength, schedule"
+                + " and virtualStages against its source.")
+        .doesNotContain("--");
+  }
+
+  @Test
   void aDeviceNoRunUsedIsNamedWithTheDevicesTheRunsUsed() {
     List<TrainingRun> runs = List.of(run("a", 1024, 1, 1.0));
     assertThatThrownBy(() -> DeviceCalibration.fit(runs, "v100", "test"))
