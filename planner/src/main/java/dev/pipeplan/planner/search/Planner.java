@@ -482,6 +482,7 @@ public final class Planner {
                       new Candidate(par, b, m, SINGLE_STAGE_KIND, 1),
                       devices,
                       global,
+                      options,
                       lastRejection);
             }
             continue;
@@ -499,7 +500,13 @@ public final class Planner {
                 break;
               }
               lastRejection =
-                  add(out, new Candidate(par, b, m, kind, v), devices, global, lastRejection);
+                  add(
+                      out,
+                      new Candidate(par, b, m, kind, v),
+                      devices,
+                      global,
+                      options,
+                      lastRejection);
             }
           }
         }
@@ -683,7 +690,12 @@ public final class Planner {
    * was left out, or {@code lastRejection} when it was added.
    */
   private static String add(
-      List<Candidate> out, Candidate c, int devices, int global, String lastRejection) {
+      List<Candidate> out,
+      Candidate c,
+      int devices,
+      int global,
+      SearchOptions options,
+      String lastRejection) {
     int pp = c.parallelism().pp();
     long actions = WorkLimits.actionCount(c.kind(), pp, c.virtualStages(), c.microBatchCount());
     if (actions > WorkLimits.MAX_ACTIONS) {
@@ -708,8 +720,9 @@ public final class Planner {
               + devices
               + " devices and global batch "
               + global
-              + ". Maybe fix some of --pp, --tp, --microbatch-size, --microbatches or"
-              + " --schedules.");
+              + ". Maybe fix some of --pp, --tp, "
+              + (options.contextParallel() == 0 ? "--cp, " : "")
+              + "--microbatch-size, --microbatches or --schedules.");
     }
     out.add(c);
     return lastRejection;

@@ -138,6 +138,20 @@ class ContextParallelPlansTest {
   }
 
   @Test
+  void aSearchTooLargeWithCpSearchedSuggestsFixingCp() {
+    assertThatThrownBy(
+            () ->
+                Planner.enumerate(
+                    LLAMA,
+                    TrainingSpec.of(1024, SEQ, DType.BF16),
+                    Clusters.load("h100:1024x8"),
+                    SearchOptions.defaults().withContextParallel(0)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("candidates (the limit)")
+        .hasMessageContaining("Maybe fix some of --pp, --tp, --cp, --microbatch-size");
+  }
+
+  @Test
   void aLongSequenceThatDoesNotFitIsToldToSplitIt() {
     assertThatThrownBy(
             () -> plan(SearchOptions.defaults().withTp(1).withPp(1).withContextParallel(2)))
