@@ -175,6 +175,36 @@ class ContextParallelCommandsTest {
   }
 
   @Test
+  void aModelOfMeasuredTimesIsToldSoNotToDropAProfileItNeverGave() throws Exception {
+    Path model = dir.resolve("measured.yaml");
+    StringBuilder yaml =
+        new StringBuilder("name: measured-gpt\ndtype: fp32\nsequenceLength: 64\nlayers:\n");
+    for (String layer :
+        List.of(
+            "emb, kind: embedding, shape: {vocab: 100, hidden: 64, seq: 64}",
+            "block0, kind: transformer_block, shape: {hidden: 64, heads: 4, seq: 64}",
+            "head, kind: lm_head, shape: {vocab: 100, hidden: 64, seq: 64}")) {
+      yaml.append("  - {name: ")
+          .append(layer)
+          .append(", forwardMs: 1, backwardMs: 2, parameterCount: 6400, outputBytes: 1000}\n");
+    }
+    Files.writeString(model, yaml.toString());
+    assertThat(run("plan --cluster h100:1x4 --global-batch 8 --cp 2 --model " + model))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--cp 2 needs the roofline cost model")
+        .contains("model 'measured-gpt' gives times for each layer over whole sequences")
+        .contains("Maybe use --cp 1, or a model file without measured times.")
+        .doesNotContain("--profile");
+    assertThat(run("simulate --schedule 1f1b --pp 1 --microbatches 2 --cp 2 --model " + model))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("model 'measured-gpt' gives measured times for each layer")
+        .contains("Maybe use a model file without measured times, or use --cp 1.")
+        .doesNotContain("--profile");
+  }
+
+  @Test
   void reportShowsTheContextParallelDegree() throws Exception {
     Path report = dir.resolve("report");
     assertThat(run("report", "--plan", plan.toString(), "-o", report.toString()))

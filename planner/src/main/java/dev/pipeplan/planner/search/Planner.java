@@ -639,12 +639,14 @@ public final class Planner {
     }
     requireContextParallelSplits(model, training.sequenceLength(), cp);
     if (isMeasured(model, options)) {
+      boolean profiled = options.profile().isPresent();
       throw new BadInputException(
           "--cp "
               + cp
-              + " needs the roofline cost model, but the costs are measured (a profile times each"
-              + " layer over whole sequences, not a rank's share of them). Maybe use --cp 1, or"
-              + " drop --profile.");
+              + " needs the roofline cost model, but the costs are measured ("
+              + (profiled ? "a profile times" : "model '" + model.name() + "' gives times for")
+              + " each layer over whole sequences, not a rank's share of them). Maybe use --cp 1,"
+              + (profiled ? " or drop --profile." : " or a model file without measured times."));
     }
   }
 

@@ -159,9 +159,14 @@ public final class MeasuredCostModel implements CostModel {
       throw new BadInputException(
           "context-parallel degree "
               + request.contextParallel()
-              + " needs the roofline cost model: a profile measures each layer over whole"
-              + " sequences, not a rank's share of them and its key/value exchange. Maybe drop"
-              + " --profile, or use --cp 1.");
+              + " needs the roofline cost model: "
+              + (profile != null
+                  ? "a profile measures"
+                  : "model '" + model.name() + "' gives measured times for")
+              + " each layer over whole sequences, not a rank's share of them and its key/value"
+              + " exchange. Maybe "
+              + (profile != null ? "drop --profile" : "use a model file without measured times")
+              + ", or use --cp 1.");
     }
     if (t > 1 && cluster == null) {
       throw new BadInputException(
