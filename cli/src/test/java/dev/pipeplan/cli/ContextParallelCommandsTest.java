@@ -205,6 +205,25 @@ class ContextParallelCommandsTest {
   }
 
   @Test
+  void aModelFileWithoutASequenceLengthIsToldToGiveOne() throws Exception {
+    // its blocks give their own seq, but the model none: --seq cannot set a model file's
+    Path model = dir.resolve("no-length.yaml");
+    Files.writeString(
+        model,
+        "name: no-length\ndtype: fp32\nlayers:\n"
+            + "  - {name: block0, kind: transformer_block, shape: {hidden: 64, heads: 4, seq: 64},"
+            + " forwardMs: 1, backwardMs: 2, parameterCount: 6400, outputBytes: 1000}\n");
+    assertThat(run("plan --cluster h100:1x4 --global-batch 8 --cp 2 --model " + model))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--cp 2 splits each sequence into 2 x cp = 4 chunks, but model 'no-length'")
+        .contains("gives no sequence length (sequenceLength 0)")
+        .contains("Maybe give the model file a sequenceLength that is a multiple of 4")
+        .doesNotContain("--seq")
+        .doesNotContain("divides 0");
+  }
+
+  @Test
   void reportShowsTheContextParallelDegree() throws Exception {
     Path report = dir.resolve("report");
     assertThat(run("report", "--plan", plan.toString(), "-o", report.toString()))

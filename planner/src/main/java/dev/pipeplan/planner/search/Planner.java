@@ -668,7 +668,23 @@ public final class Planner {
               + "' has none with its heads and sequence length. Maybe use --cp 1.");
     }
     int seq = sequenceLength;
-    if (seq <= 0 || seq % (2 * cp) != 0) {
+    if (seq <= 0) {
+      // a model file without a sequenceLength: there is no length to split, and --seq cannot
+      // change a model file's
+      throw new BadInputException(
+          "--cp "
+              + cp
+              + " splits each sequence into 2 x cp = "
+              + 2L * cp
+              + " chunks, but model '"
+              + model.name()
+              + "' gives no sequence length (sequenceLength "
+              + seq
+              + "). Maybe give the model file a sequenceLength that is a multiple of "
+              + 2L * cp
+              + ", or use --cp 1.");
+    }
+    if (seq % (2L * cp) != 0) {
       throw new BadInputException(
           "--cp "
               + cp
