@@ -423,6 +423,7 @@ final class SimulateCommand implements Callable<Integer> {
           training,
           clusterSpec,
           profile != null ? "the profile" : modelSpec.fullyMeasured() ? "the model" : null);
+      Warnings.contextParallelEager(spec.commandLine().getErr(), training, contextParallel);
       if (profile != null || modelSpec.fullyMeasured()) {
         Warnings.memoryOnlyModes(
             spec.commandLine().getErr(), training, profile != null ? "the profile" : "the model");

@@ -146,6 +146,21 @@ class ContextParallelCommandsTest {
   }
 
   @Test
+  void simulateWarnsOfEagerAttentionWithCpAndPlanOfADegreeAboveTheDevices() {
+    err.getBuffer().setLength(0);
+    assertThat(
+            run(
+                "simulate --model gpt-tiny --schedule 1f1b --pp 2 --microbatches 2 --cp 2"
+                    + " --attention eager"))
+        .isZero();
+    assertThat(err.toString()).contains("cp = 2 devices with eager attention");
+    err.getBuffer().setLength(0);
+    assertThat(run("plan --model gpt-tiny --cluster h100:1x4 --global-batch 4 --cp 2147483647"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--cp 2147483647 exceeds the 4 devices");
+  }
+
+  @Test
   void simulateRefusesACpItCannotPrice() throws Exception {
     String base = "simulate --model gpt-tiny --schedule 1f1b --pp 2 --microbatches 2";
     assertThat(run(base + " --cp 3")).isEqualTo(2);

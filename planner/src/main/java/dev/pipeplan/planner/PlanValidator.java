@@ -68,12 +68,10 @@ public final class PlanValidator {
               + "' has "
               + plan.model().layerCount());
     }
-    if (stages != par.pp() * plan.virtualStages()) {
-      out.add(
-          "partition has "
-              + stages
-              + " stages, pp * virtualStages is "
-              + par.pp() * plan.virtualStages());
+    // in long: a hand-edited pp near 2^31 would wrap
+    long placedStages = (long) par.pp() * plan.virtualStages();
+    if (stages != placedStages) {
+      out.add("partition has " + stages + " stages, pp * virtualStages is " + placedStages);
     }
     if (plan.stageToDevice().size() != stages) {
       out.add(
@@ -89,9 +87,11 @@ public final class PlanValidator {
         out.add("stageToDevice[" + s + "] is " + d + ", outside 0.." + (par.pp() - 1));
       }
     }
-    List<Integer> implied = impliedPlacement(plan);
     boolean devicesInRange = plan.stageToDevice().stream().allMatch(d -> d >= 0 && d < par.pp());
+    // the implied placement has pp * v entries: built only when that is the partition's count
+    List<Integer> implied = stages == placedStages ? impliedPlacement(plan) : List.of();
     if (plan.stageToDevice().size() == stages
+        && stages == placedStages
         && devicesInRange
         && !plan.stageToDevice().equals(implied)) {
       out.add(

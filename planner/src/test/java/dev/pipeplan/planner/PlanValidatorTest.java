@@ -67,6 +67,19 @@ class PlanValidatorTest {
   }
 
   @Test
+  void aHandEditedPipelineDegreeNearTwoToTheThirtyFirstIsAProblemNotACrash() {
+    Plan base = PlanFixtures.twoStagePlan();
+    Plan huge =
+        PlanFixtures.with(base, base.training(), new Parallelism(Integer.MAX_VALUE, 1, 1, 1));
+    assertThat(PlanValidator.problems(huge))
+        .anyMatch(
+            p ->
+                p.contains(
+                    "pp * virtualStages is " + (long) Integer.MAX_VALUE * base.virtualStages()))
+        .noneMatch(p -> p.contains(" is -"));
+  }
+
+  @Test
   void rejectsStageCostsPricedForAnotherPartition() {
     Plan moved = with(Partition.of(1, 3), List.of(0, 1), PlanFixtures.twoStagePlan().placement());
     assertThat(PlanValidator.problems(moved)).isEmpty();

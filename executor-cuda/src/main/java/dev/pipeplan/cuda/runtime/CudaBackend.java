@@ -88,7 +88,9 @@ public final class CudaBackend {
     // first: FP8 linears run on no executor, whatever the plan's parallelism
     PlanChecks.requireNoFp8Linears(plan, "the cuda backend");
     PlanChecks.requireOnePipelineReplica(
-        plan, "the cuda backend", "Maybe plan with --dp 1 --tp 1.");
+        plan,
+        "the cuda backend",
+        "Maybe plan with --tp 1 on a cluster of pp GPUs, for example --cluster h100:1x2 --pp 2.");
     PlanChecks.requireSynchronousStep(plan, "the cuda backend");
     PlanChecks.requireWholeLayers(plan, "the cuda backend");
     CudaModels.checkRunnable(plan.model());

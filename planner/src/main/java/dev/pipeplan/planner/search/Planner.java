@@ -611,7 +611,7 @@ public final class Planner {
       throw new BadInputException(
           "--cp "
               + cp
-              + " does not divide the "
+              + (cp > devices ? " exceeds the " : " does not divide the ")
               + devices
               + " devices of cluster '"
               + cluster.name()
