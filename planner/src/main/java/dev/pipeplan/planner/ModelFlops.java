@@ -42,6 +42,8 @@ import java.util.OptionalDouble;
  * @param layers the model's layers
  * @param maskedShare the share of {@code perIteration} that a causal mask skips: half the attention
  *     square's (every transformer pipeplan builds is a decoder); a long sequence makes it large
+ * @param fp8PeakPerDevice the devices' mean dense datasheet FP8 peak, which FP8 linears run at (0
+ *     when a device has none)
  */
 public record ModelFlops(
     double perIteration,
@@ -50,7 +52,8 @@ public record ModelFlops(
     String peakName,
     int layersWithoutFlops,
     int layers,
-    double maskedShare) {
+    double maskedShare,
+    double fp8PeakPerDevice) {
 
   public ModelFlops {
     Checks.nonNegative("perIteration", perIteration);
@@ -58,6 +61,7 @@ public record ModelFlops(
     Checks.nonNegative("peakPerDevice", peakPerDevice);
     Objects.requireNonNull(peakName, "peakName");
     Checks.nonNegative("layersWithoutFlops", layersWithoutFlops);
+    Checks.nonNegative("fp8PeakPerDevice", fp8PeakPerDevice);
     if (!(maskedShare >= 0 && maskedShare < 1)) {
       throw new IllegalArgumentException("maskedShare must be in [0, 1), got " + maskedShare);
     }
@@ -94,6 +98,7 @@ public record ModelFlops(
     double perIteration = 3 * forward * globalBatch;
     int devices = cluster.deviceCount();
     double peak = 0;
+    double fp8Peak = 0;
     List<String> fp32Peak = new ArrayList<>();
     int atFp32 = 0;
     // by device group, not device by device: a cluster holds up to a million devices
@@ -109,7 +114,9 @@ public record ModelFlops(
           fp32Peak.add(device.name());
         }
       }
-      peak += group.deviceCount() * DeviceRoofline.of(device, dtype).peakFlopsPerSecond();
+      DeviceRoofline roofline = DeviceRoofline.of(device, dtype);
+      peak += group.deviceCount() * roofline.peakFlopsPerSecond();
+      fp8Peak += group.deviceCount() * roofline.fp8PeakFlopsPerSecond();
     }
     return new ModelFlops(
         perIteration,
@@ -118,7 +125,8 @@ public record ModelFlops(
         peakName(dtype, fp32Peak, atFp32 == devices),
         withoutFlops,
         model.layers().size(),
-        forward > 0 ? Math.min(0.5, 0.5 * attention / forward) : 0);
+        forward > 0 ? Math.min(0.5, 0.5 * attention / forward) : 0,
+        peak == 0 ? 0 : fp8Peak / devices);
   }
 
   /**
@@ -194,16 +202,22 @@ public record ModelFlops(
 
   /**
    * {@link #describe(DType)} of a training spec's dtype; with FP8 linears it says that the
-   * utilisation is of the training dtype's peak, which the FP8 GEMMs ran at twice of.
+   * utilisation is of the peak above, which the FP8 GEMMs ran at a multiple of: twice a 16-bit peak
+   * on the presets, but a device's own rates (or a peak taken at fp32) give another.
    */
   public String describe(TrainingSpec training) {
     Objects.requireNonNull(training, "training");
     String text = describe(training.dtype());
-    if (training.fp8Linears() && utilization().isPresent()) {
+    if (training.fp8Linears() && utilization().isPresent() && fp8PeakPerDevice > 0) {
+      double times = fp8PeakPerDevice / peakPerDevice;
+      String multiple =
+          String.format(Locale.ROOT, "%.1f", times).equals("2.0")
+              ? "twice the " + training.dtype().id() + " one"
+              : String.format(Locale.ROOT, "%.1f times the one above", times);
       text +=
-          "; the blocks' linear GEMMs ran in FP8, whose peak is twice the "
-              + training.dtype().id()
-              + " one, so this utilisation can pass what the GEMMs reach";
+          "; the blocks' linear GEMMs ran in FP8, whose peak is "
+              + multiple
+              + ", so this utilisation can pass what the GEMMs reach";
     }
     return text;
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.ModelSpec;
+import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
 import java.io.IOException;
@@ -140,5 +141,42 @@ class ModelFlopsTest {
         .isEqualTo("not known: the model's layers give measured times, not FLOPs");
     // so plan and report leave out what the number would have counted
     assertThat(flops.known()).isFalse();
+  }
+
+  @Test
+  void withFp8LinearsSaysHowManyTimesThePeakTheFp8PeakIsFromTheDevicesOwnRates(@TempDir Path tmp)
+      throws IOException {
+    ModelSpec llama = ModelLoader.load("llama3-8b", 0);
+    TrainingSpec fp8 = TrainingSpec.of(32, 8192, DType.BF16).withFp8Linears(true);
+    // the presets' FP8 peak is twice their 16-bit one
+    assertThat(
+            ModelFlops.of(llama, 32, Clusters.load("h100:1x8"), DType.BF16, 1_000_000_000L)
+                .describe(fp8))
+        .contains("the blocks' linear GEMMs ran in FP8, whose peak is twice the bf16 one,");
+    // an L40S-like file device with no bf16 rate: the utilisation is of its fp32 peak, which its
+    // FP8 rate is 8.3 times, not twice the bf16 peak it does not have
+    Path file = tmp.resolve("l40s.yaml");
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "name: l40s-fp8",
+            "groups:",
+            "  - device:",
+            "      name: l40s",
+            "      sustainedTflops: {fp32: 60, fp8: 500}",
+            "      memoryGiB: 46",
+            "      memoryBandwidthGBps: 864",
+            "    devicesPerNode: 4",
+            "intraNodeLink: pcie4",
+            "interNodeLink: ib-ndr",
+            ""));
+    String line =
+        ModelFlops.of(llama, 32, Clusters.load(file.toString()), DType.BF16, 1_000_000_000L)
+            .describe(fp8);
+    assertThat(line)
+        .contains("of the dense fp32 peak (MFU; l40s has no bf16 rate)")
+        .contains("the blocks' linear GEMMs ran in FP8, whose peak is 8.3 times the one above,")
+        .doesNotContain("twice");
   }
 }
