@@ -135,7 +135,8 @@ final class MemoryOptions {
               + " scaling (Transformer Engine's current scaling, torchao's Float8 tensorwise"
               + " recipe): at the device's FP8 rate, with the casts around them; weights,"
               + " activations, attention and the LM head stay in the training dtype. Needs FP8"
-              + " tensor cores (H100 and later) and 16-bit training.")
+              + " tensor cores (H100 and later), 16-bit training and a model with transformer"
+              + " blocks.")
   boolean fp8;
 
   /**

@@ -102,4 +102,51 @@ class Fp8CommandsTest {
         .doesNotContain("at dev.pipeplan");
     assertThat(outDir).doesNotExist();
   }
+
+  @Test
+  void planAndSimulateRefuseFp8ForAModelWithoutTransformerBlocks() {
+    // ResNet-50 has no linear layer that --fp8 runs in FP8: a plan saying 'fp8 linears' would lie
+    Path cnn = dir.resolve("cnn.json");
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                "resnet50",
+                "--dtype",
+                "bf16",
+                "--cluster",
+                "h100:1x2",
+                "--global-batch",
+                "8",
+                "--fp8",
+                "--quiet",
+                "-o",
+                cnn.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "error: FP8 linears (--fp8) run the linear layers of transformer blocks in FP8, but"
+                + " model 'resnet50' has no transformer block")
+        .contains("Maybe drop --fp8.")
+        .doesNotContain("Exception");
+    assertThat(cnn).doesNotExist();
+    assertThat(
+            run(
+                "simulate",
+                "--model",
+                "resnet50",
+                "--dtype",
+                "bf16",
+                "--cluster",
+                "h100:1x2",
+                "--pp",
+                "2",
+                "--microbatches",
+                "4",
+                "--schedule",
+                "1f1b",
+                "--fp8"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("model 'resnet50' has no transformer block");
+  }
 }

@@ -6,6 +6,7 @@ import dev.pipeplan.models.DeviceSpec;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.LayerOps;
 import dev.pipeplan.simulator.cost.roofline.LayerRoofline;
 import dev.pipeplan.simulator.cost.roofline.Pass;
 import dev.pipeplan.simulator.cost.roofline.RooflineOptions;
@@ -59,6 +60,13 @@ public final class AnalyticCostModel implements CostModel {
     this.training = Objects.requireNonNull(training, "training");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.options = Objects.requireNonNull(options, "options");
+    if (options.fp8Linears() && !LayerOps.hasFp8Linears(model)) {
+      throw new BadInputException(
+          "FP8 linears (--fp8) run the linear layers of transformer blocks in FP8, but model '"
+              + model.name()
+              + "' has no transformer block with its dimensions given, so nothing would run in"
+              + " FP8 as the plan would say. Maybe drop --fp8.");
+    }
     this.sums = new LayerSums(model);
     this.roofline = new LayerRoofline(model, training.dtype(), options, cluster.intraNodeLink());
   }

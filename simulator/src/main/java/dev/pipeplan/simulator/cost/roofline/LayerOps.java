@@ -6,6 +6,7 @@ import dev.pipeplan.models.GradientAccumulation;
 import dev.pipeplan.models.LayerKind;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -122,13 +123,7 @@ public final class LayerOps {
     }
     List<Op> ops = new ArrayList<>();
     LayerShape shape = layer.shape();
-    if (shape instanceof LayerShape.TransformerBlock block
-        && block.hidden().isPresent()
-        && block.heads().isPresent()
-        && block.kvHeads().isPresent()
-        && block.ffn().isPresent()
-        && block.seq().isPresent()
-        && block.gated().isPresent()) {
+    if (shape instanceof LayerShape.TransformerBlock block && described(block)) {
       Shape x =
           new Shape(
               block.seq().getAsLong(),
@@ -455,6 +450,31 @@ public final class LayerOps {
   /** dW = Xᵀ·dY of a forward GEMM T × n × k: k × n × T, in the forward's precision. */
   static Op.Gemm dw(Op.Gemm forward) {
     return new Op.Gemm(forward.k(), forward.n(), forward.m(), forward.count(), forward.fp8());
+  }
+
+  /** A block whose every dimension is given, so that its ops (and its linear layers) are known. */
+  private static boolean described(LayerShape.TransformerBlock block) {
+    return block.hidden().isPresent()
+        && block.heads().isPresent()
+        && block.kvHeads().isPresent()
+        && block.ffn().isPresent()
+        && block.seq().isPresent()
+        && block.gated().isPresent();
+  }
+
+  /**
+   * Whether the model has a layer whose linear GEMMs FP8 linears would run in FP8: a transformer
+   * block with every dimension given (or a piece of one). A CNN, or a model of other layers, has
+   * none.
+   */
+  public static boolean hasFp8Linears(ModelSpec model) {
+    Objects.requireNonNull(model, "model");
+    for (LayerSpec layer : model.layers()) {
+      if (layer.shape() instanceof LayerShape.TransformerBlock block && described(block)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A block's linear layer, T × n × k: in FP8 when the options say so. */
