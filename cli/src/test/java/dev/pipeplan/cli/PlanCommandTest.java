@@ -184,6 +184,37 @@ class PlanCommandTest {
     assertThat(err.toString()).doesNotContain("has no fp16 rate");
   }
 
+  @Test
+  void theNoRateWarningSuggestsNoFp8Training(@TempDir Path tmp) throws Exception {
+    // an L40S-like device rated in bf16 and fp8 only: --dtype fp8 is refused, so the warning that
+    // said 'it computes fast in bf16 and fp8: maybe train in that' named a dtype plan rejects
+    Path cluster = tmp.resolve("l40s.yaml");
+    Files.writeString(
+        cluster,
+        String.join(
+            "\n",
+            "name: l40s-fp8",
+            "groups:",
+            "  - device:",
+            "      name: l40s",
+            "      sustainedTflops: {bf16: 250, fp32: 60, fp8: 500}",
+            "      memoryGiB: 46",
+            "      memoryBandwidthGBps: 864",
+            "    devicesPerNode: 4",
+            "intraNodeLink: pcie4",
+            "interNodeLink: ib-ndr",
+            ""));
+    assertThat(
+            run(
+                ("plan --model gpt2-small --cluster " + cluster + " --global-batch 64 --quiet")
+                    .split(" ")))
+        .isZero();
+    assertThat(err.toString())
+        .contains(
+            "warning: l40s has no fp16 rate, so its math is priced at its fp32 rate (60.0 TFLOP/s"
+                + " sustained); it computes fast in bf16: maybe train in that.");
+  }
+
   /** A directory holding a small GPT-2 config.json whose checkpoint was saved in float32. */
   private Path float32Checkpoint(String name) throws Exception {
     Path hf = Files.createDirectories(dir.resolve(name));
