@@ -239,11 +239,19 @@ final class Warnings {
   /**
    * Warns when the durations come from measured times (a profile, or a model whose every layer has
    * them) and the training states a kernel choice that the analytic roofline times but measured
-   * times already contain: eager attention and a fused cross-entropy then change the memory alone.
+   * times already contain: eager attention and a fused cross-entropy then change the memory alone,
+   * and FlashAttention-2's kernels, whose memory is flash's, change nothing.
    *
    * @param source what the times come from, for the message ("the profile")
    */
   static void memoryOnlyModes(PrintWriter err, TrainingSpec training, String source) {
+    if (training.attention() == Attention.FLASH2) {
+      err.printf(
+          Locale.ROOT,
+          "warning: the durations are %s's measured times, which --attention flash2 does not"
+              + " change, and its memory is flash's: it changes nothing here.%n",
+          source);
+    }
     List<String> modes = new ArrayList<>();
     if (training.attention() == Attention.EAGER) {
       modes.add("--attention eager");

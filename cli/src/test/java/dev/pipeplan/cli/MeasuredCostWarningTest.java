@@ -56,6 +56,26 @@ class MeasuredCostWarningTest {
   }
 
   @Test
+  void planAndSimulateSayThatFlashAttention2ChangesNothingWithMeasuredTimes() {
+    // flash2 is flash's memory at another speed: with measured times it was taken without a word
+    String profile = profile();
+    String warning =
+        "warning: the durations are the profile's measured times, which --attention flash2 does"
+            + " not change, and its memory is flash's: it changes nothing here.";
+    assertThat(stderr(PLAN + " --pp 2 --quiet --profile " + profile + " --attention flash2"))
+        .contains(warning);
+    assertThat(
+            stderr(
+                "simulate --model gpt-tiny --cluster cpu:1x2 --pp 2 --microbatches 4 --schedule 1f1b"
+                    + " --profile "
+                    + profile
+                    + " --attention flash2"))
+        .contains(warning);
+    assertThat(stderr(PLAN + " --pp 2 --quiet --attention flash2"))
+        .doesNotContain("measured times");
+  }
+
+  @Test
   void theDefaultsAndTheAnalyticCostsDoNotWarn() {
     assertThat(stderr(PLAN + " --pp 2 --quiet --profile " + profile()))
         .doesNotContain("measured times");
