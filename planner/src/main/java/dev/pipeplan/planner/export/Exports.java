@@ -577,9 +577,17 @@ public final class Exports {
   /**
    * torchtitan's attention (FlexAttention by default, or PyTorch SDPA) runs FlashAttention-2-class
    * kernels; said when the plan priced {@code flash} on devices where that is FlashAttention-3 and
-   * cuDNN's speed ({@link RooflineParameters#flashAttention2Share} below 1).
+   * cuDNN's speed ({@link RooflineParameters#flashAttention2Share} below 1), and when it priced
+   * {@code eager}, which torchtitan never runs.
    */
   private static Optional<String> torchtitanAttentionNote(Plan plan) {
+    if (plan.training().attention() == Attention.EAGER) {
+      return Optional.of(
+          "the plan priced eager attention (unfused kernels, the s² scores kept in memory);\n"
+              + "# torchtitan runs FlexAttention or PyTorch SDPA, fused FlashAttention-2-class\n"
+              + "# kernels: faster, without the scores' memory. Re-plan with --attention flash2 for\n"
+              + "# the prediction of what torchtitan runs.");
+    }
     if (plan.training().attention() != Attention.FLASH) {
       return Optional.empty();
     }

@@ -61,6 +61,21 @@ class ContextParallelExportsTest {
   }
 
   @Test
+  void torchtitanIsToldThatItRunsNoEagerAttention() {
+    // an eager plan exported without a word, though torchtitan runs only fused kernels
+    Plan eager = plan(1, OptimizerSharding.ZERO1, Attention.EAGER);
+    assertThat(Exports.notes(eager, ExportTarget.TORCHTITAN))
+        .anyMatch(
+            n ->
+                n.startsWith("the plan priced eager attention")
+                    && n.endsWith(
+                        "Re-plan with --attention flash2 for the prediction of what torchtitan"
+                            + " runs."));
+    assertThat(Exports.torchtitan(eager))
+        .contains("# Note: the plan priced eager attention (unfused kernels, the s² scores kept");
+  }
+
+  @Test
   void theFixtureSplitsEachSequenceOverTwoRanks() {
     Plan plan = cp2();
     assertThat(plan.parallelism().cp()).isEqualTo(2);
