@@ -205,7 +205,8 @@ final class MemoryOptions {
       throw new BadInputException(
           "--fp8 casts 16-bit inputs to FP8 around each GEMM, but the model trains in "
               + training.dtype().id()
-              + ". Maybe add --dtype bf16, or drop --fp8.");
+              + ". Maybe train it in bf16 (--dtype bf16 for a zoo model or a Hugging Face config,"
+              + " the dtype field of a model file, which --dtype cannot convert), or drop --fp8.");
     }
     if (measured != null) {
       throw new BadInputException(

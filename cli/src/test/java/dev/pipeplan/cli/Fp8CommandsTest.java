@@ -149,4 +149,29 @@ class Fp8CommandsTest {
         .isEqualTo(2);
     assertThat(err.toString()).contains("model 'resnet50' has no transformer block");
   }
+
+  @Test
+  void anFp32ModelFileIsNotToldToUseADtypeOptionItRefuses() throws Exception {
+    // the hint was 'Maybe add --dtype bf16', which a pipeplan model file then refuses
+    Path model = dir.resolve("gpt-tiny.json");
+    assertThat(run("models", "show", "gpt-tiny", "--json")).isZero();
+    Files.writeString(model, out.toString());
+    assertThat(
+            run(
+                "plan",
+                "--model",
+                model.toString(),
+                "--cluster",
+                "h100:1x2",
+                "--global-batch",
+                "8",
+                "--fp8",
+                "--quiet"))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith(
+            "error: --fp8 casts 16-bit inputs to FP8 around each GEMM, but the model trains in"
+                + " fp32.")
+        .contains("the dtype field of a model file, which --dtype cannot convert), or drop --fp8.");
+  }
 }
