@@ -6,6 +6,7 @@ import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
 import dev.pipeplan.simulator.cost.StageBytes;
+import dev.pipeplan.simulator.cost.roofline.LayerOps;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -234,6 +235,13 @@ public final class PlanValidator {
                   + "' has no FP8 rate; was the plan edited by hand? Maybe re-run 'pipeplan plan'"
                   + " without --fp8");
         }
+      }
+      if (!LayerOps.hasFp8Linears(plan.model())) {
+        out.add(
+            "training.fp8Linears is true, but model '"
+                + plan.model().name()
+                + "' has no transformer block whose linear layers could run in FP8; was the plan"
+                + " edited by hand? Maybe re-run 'pipeplan plan' without --fp8");
       }
     }
     return out;
