@@ -51,6 +51,7 @@ final class ClustersCommand implements Runnable {
           new ModelsTable(
                   "device",
                   "aliases",
+                  "fp8 TF/s",
                   "bf16 TF/s",
                   "fp16 TF/s",
                   "fp32 TF/s",
@@ -58,12 +59,13 @@ final class ClustersCommand implements Runnable {
                   "HBM GB/s",
                   "in node",
                   "between nodes")
-              .numeric(2, 3, 4, 5, 6);
+              .numeric(2, 3, 4, 5, 6, 7);
       for (DevicePreset p : Clusters.devicePresets()) {
         DeviceSpec d = p.device();
         devices.row(
             d.name(),
             String.join(",", p.aliases()),
+            tflops(d, DType.FP8),
             tflops(d, DType.BF16),
             tflops(d, DType.FP16),
             tflops(d, DType.FP32),

@@ -26,6 +26,14 @@ class ClustersCommandTest {
     assertThat(run("clusters", "list")).isZero();
     assertThat(out.toString())
         .contains("h100-sxm", "a100-40gb", "v100", "h200", "cpu", "dgx-h100", "nvlink4");
+    // which devices take --fp8: an FP8 rate on Hopper and later, none on A100
+    String table = out.toString();
+    assertThat(table).contains("fp8 TF/s");
+    String h100 = table.lines().filter(l -> l.startsWith("h100-sxm ")).findFirst().orElseThrow();
+    String a100 = table.lines().filter(l -> l.startsWith("a100-80gb ")).findFirst().orElseThrow();
+    // 70% of the datasheet's 1979 TFLOP/s dense FP8
+    assertThat(Double.parseDouble(h100.split(" +")[2])).isBetween(1385.2, 1385.3);
+    assertThat(a100.split(" +")[2]).isEqualTo("-");
   }
 
   @Test
