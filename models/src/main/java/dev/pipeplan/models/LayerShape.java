@@ -248,6 +248,17 @@ public sealed interface LayerShape
     }
 
     /**
+     * The width of all query heads together, heads × {@code headDim}, else the hidden width (the
+     * columns QKᵀ and softmax·V run over); empty when neither is known.
+     */
+    public OptionalLong attentionWidth() {
+      if (headDim.isPresent() && heads.isPresent()) {
+        return OptionalLong.of(heads.getAsLong() * headDim.getAsLong());
+      }
+      return hidden;
+    }
+
+    /**
      * The same block with the attention's head width, the projection biases, the query/key norm and
      * the rotary embedding's base set (each absent: its default).
      */

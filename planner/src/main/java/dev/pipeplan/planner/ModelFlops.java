@@ -137,13 +137,9 @@ public record ModelFlops(
     if (layer.shape() instanceof LayerShape.TransformerBlock block
         && block.blockPart().has(BlockPart.Step.ATTENTION_CORE)
         && block.seq().isPresent()
-        && block.hidden().isPresent()) {
+        && block.attentionWidth().isPresent()) {
       double seq = block.seq().getAsLong();
-      double width =
-          block.headDim().isPresent() && block.heads().isPresent()
-              ? (double) block.heads().getAsLong() * block.headDim().getAsLong()
-              : block.hidden().getAsLong();
-      return 4 * seq * seq * width;
+      return 4 * seq * seq * block.attentionWidth().getAsLong();
     }
     return 0;
   }

@@ -1251,7 +1251,7 @@ public final class Exports {
                   hidden,
                   heads,
                   block.kvHeads().orElse(heads),
-                  block.headDim().orElse(hidden / heads),
+                  block.effectiveHeadDim().getAsLong(),
                   block.ffn().getAsLong(),
                   block.gated().orElse(0) != 0));
         }

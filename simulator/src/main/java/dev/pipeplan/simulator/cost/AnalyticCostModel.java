@@ -132,6 +132,9 @@ public final class AnalyticCostModel implements CostModel {
    * 8), a later replica's ring crosses a node where replica 0's does not.
    */
   private LinkSpec contextParallelLink(CostRequest request, int stage) {
+    if (request.contextParallel() == 1) {
+      return cluster.intraNodeLink(); // no ring: the link is not read
+    }
     long group = (long) request.tensorParallel() * request.contextParallel();
     long span = (long) (request.contextParallel() - 1) * request.tensorParallel();
     for (int r = 0; r < request.dataParallel(); r++) {

@@ -102,23 +102,6 @@ public record CostRequest(
         contextParallel);
   }
 
-  /** A copy for another context-parallel degree. */
-  public CostRequest withContextParallel(int newContextParallel) {
-    return new CostRequest(
-        partition,
-        microBatchSize,
-        stageToDevice,
-        clusterDevices,
-        tensorParallel,
-        dataParallel,
-        newContextParallel);
-  }
-
-  /** The ranks that hold the same weights and reduce their gradients together: dp·cp. */
-  public int gradientGroup() {
-    return Math.multiplyExact(dataParallel, contextParallel);
-  }
-
   /** Pipeline device d on cluster device d, no tensor parallelism, the schedule's stage map. */
   public static CostRequest of(Partition partition, int microBatchSize, Schedule schedule) {
     return new CostRequest(

@@ -116,23 +116,18 @@ final class LayerSums {
       if (layer.shape() instanceof LayerShape.TransformerBlock shape
           && shape.blockPart().has(BlockPart.Step.ATTENTION_CORE)
           && shape.seq().isPresent()
-          && shape.hidden().isPresent()) {
+          && shape.attentionWidth().isPresent()) {
         long seq = shape.seq().getAsLong();
-        long width =
-            shape.headDim().isPresent() && shape.heads().isPresent()
-                ? shape.heads().getAsLong() * shape.headDim().getAsLong()
-                : shape.hidden().getAsLong();
-        attentionCore = 4.0 * seq * seq * width;
+        attentionCore = 4.0 * seq * seq * shape.attentionWidth().getAsLong();
       }
       attentionCoreFlops[i + 1] = attentionCoreFlops[i] + attentionCore;
       long keyValues = 0;
       if (layer.shape() instanceof LayerShape.TransformerBlock shape
           && shape.blockPart().has(BlockPart.Step.ATTENTION_CORE)
           && shape.seq().isPresent()
-          && shape.hidden().isPresent()
-          && shape.heads().isPresent()
-          && shape.kvHeads().isPresent()) {
-        long d = shape.headDim().orElse(shape.hidden().getAsLong() / shape.heads().getAsLong());
+          && shape.kvHeads().isPresent()
+          && shape.effectiveHeadDim().isPresent()) {
+        long d = shape.effectiveHeadDim().getAsLong();
         keyValues =
             shape.seq().getAsLong() * 2 * shape.kvHeads().getAsLong() * d * model.dtype().bytes();
       }

@@ -164,13 +164,11 @@ public final class Collectives {
         || !(layer.shape() instanceof LayerShape.TransformerBlock block)
         || !block.blockPart().has(BlockPart.Step.ATTENTION_CORE)
         || block.seq().isEmpty()
-        || block.hidden().isEmpty()
-        || block.heads().isEmpty()
-        || block.kvHeads().isEmpty()) {
+        || block.kvHeads().isEmpty()
+        || block.effectiveHeadDim().isEmpty()) {
       return 0;
     }
-    long heads = block.heads().getAsLong();
-    long d = block.headDim().orElse(block.hidden().getAsLong() / heads);
+    long d = block.effectiveHeadDim().getAsLong();
     long kvPerRank = (block.kvHeads().getAsLong() + tensorParallel - 1) / tensorParallel;
     long rankSeq = (block.seq().getAsLong() + contextParallel - 1) / contextParallel;
     long hop = microBatchSize * rankSeq * 2 * kvPerRank * d * bytesPerElement;
