@@ -87,6 +87,19 @@ final class MemoryOptions {
   boolean pipelineOverlap;
 
   @Option(
+      names = "--pp-scatter-gather",
+      negatable = true,
+      defaultValue = "false",
+      fallbackValue = "true",
+      description =
+          "With tp > 1 and --no-sequence-parallel: each tensor rank sends only its 1/t share of a"
+              + " stage's output to the next stage, the receivers gathering the pieces, as"
+              + " Megatron-LM's scatter/gather did (2021-02 to 2023-01) and DeepSpeed's pipeline"
+              + " engine does; by default every rank sends all of it, as Megatron-Core does. With"
+              + " sequence parallelism each rank holds only its share anyway.")
+  boolean pipelineScatterGather;
+
+  @Option(
       names = "--dp-comm-overlap",
       negatable = true,
       defaultValue = "true",
@@ -173,6 +186,7 @@ final class MemoryOptions {
             sequenceParallel)
         .withTensorParallelOverlap(tensorParallelOverlap)
         .withBlockingSends(!pipelineOverlap)
+        .withPipelineScatterGather(pipelineScatterGather)
         .withGradientSyncAfterBackward(!dataParallelOverlap)
         .withGradientAllReduce(dataParallelAllReduce)
         .withGradientAccumulation(

@@ -120,6 +120,50 @@ class MemoryModesCommandTest {
   }
 
   @Test
+  void scatteredPipelineSendsAreEchoedAndCostLessThanWholeOnes() {
+    String[] args = {
+      "plan",
+      "--model",
+      "gpt2-medium",
+      "--cluster",
+      "a100:2x4",
+      "--pp",
+      "2",
+      "--tp",
+      "4",
+      "--global-batch",
+      "32",
+      "--microbatch-size",
+      "4",
+      "--schedules",
+      "1f1b",
+      "--no-sequence-parallel",
+      "--no-pp-comm-overlap",
+      "--seq",
+      "1024"
+    };
+    assertThat(run(args)).as(err.toString()).isZero();
+    String whole = out.toString();
+    out.getBuffer().setLength(0);
+    String[] scattered = java.util.Arrays.copyOf(args, args.length + 1);
+    scattered[args.length] = "--pp-scatter-gather";
+    assertThat(run(scattered)).as(err.toString()).isZero();
+    String split = out.toString();
+
+    assertThat(whole).doesNotContain("scattered");
+    assertThat(split).contains(", pipeline sends blocking, pipeline sends scattered over tp.");
+    // the two stages sit on two nodes: a quarter of each hand-off crosses the network
+    assertThat(predictedMillis(split)).isLessThan(predictedMillis(whole));
+  }
+
+  private static double predictedMillis(String output) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("Predicted: ([0-9.]+) ms per iteration").matcher(output);
+    assertThat(m.find()).as(output).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
   void unknownModeIsBadInput() {
     assertThat(
             run(

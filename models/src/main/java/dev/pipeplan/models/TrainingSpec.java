@@ -47,6 +47,13 @@ import java.util.Objects;
  *     per-tensor dynamic scaling (Transformer Engine's current scaling, torchao's Float8 tensorwise
  *     recipe), weights, activations and everything else staying in the training dtype; false, and
  *     left out, in files written before it existed
+ * @param pipelineScatterGather whether, with tp > 1 and no sequence parallelism, each tensor rank
+ *     sends only its 1/t share of a stage's output to its peer in the next stage, the receivers
+ *     all-gathering the pieces over the node's link (Megatron-LM's scatter/gather hand-off, on by
+ *     default from 2021-02-16 until Megatron-Core dropped it in 2023-01; DeepSpeed's partitioned
+ *     pipeline sends), rather than every rank sending all of it (Megatron-Core, Megatron-LM before
+ *     2021-02); with sequence parallelism each rank holds only its share anyway; false, and left
+ *     out, in files written before it existed
  */
 public record TrainingSpec(
     int globalBatch,
@@ -69,7 +76,9 @@ public record TrainingSpec(
     @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = UnfusedFilter.class)
         CrossEntropy crossEntropy,
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-        boolean fp8Linears) {
+        boolean fp8Linears,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean pipelineScatterGather) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -109,6 +118,42 @@ public record TrainingSpec(
     public int hashCode() {
       return 0;
     }
+  }
+
+  /** The modes of a spec whose tensor ranks each send a stage's whole output. */
+  public TrainingSpec(
+      int globalBatch,
+      int sequenceLength,
+      DType dtype,
+      Optimizer optimizer,
+      Recompute recompute,
+      Attention attention,
+      OptimizerSharding optimizerSharding,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      boolean blockingSends,
+      boolean gradientSyncAfterBackward,
+      boolean gradientAllReduce,
+      GradientAccumulation gradientAccumulation,
+      CrossEntropy crossEntropy,
+      boolean fp8Linears) {
+    this(
+        globalBatch,
+        sequenceLength,
+        dtype,
+        optimizer,
+        recompute,
+        attention,
+        optimizerSharding,
+        sequenceParallel,
+        tensorParallelOverlap,
+        blockingSends,
+        gradientSyncAfterBackward,
+        gradientAllReduce,
+        gradientAccumulation,
+        crossEntropy,
+        fp8Linears,
+        false);
   }
 
   /** The modes of a spec without FP8 linears. */
@@ -236,6 +281,14 @@ public record TrainingSpec(
     return with(c -> c.fp8Linears = fp8);
   }
 
+  /**
+   * A copy whose tensor ranks each send only their share of a stage's output, or all of it ({@link
+   * #pipelineScatterGather}).
+   */
+  public TrainingSpec withPipelineScatterGather(boolean scatterGather) {
+    return with(c -> c.pipelineScatterGather = scatterGather);
+  }
+
   /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
   private TrainingSpec with(java.util.function.Consumer<Modes> change) {
     Modes m = new Modes(this);
@@ -255,7 +308,8 @@ public record TrainingSpec(
         m.gradientAllReduce,
         m.gradientAccumulation,
         m.crossEntropy,
-        m.fp8Linears);
+        m.fp8Linears,
+        m.pipelineScatterGather);
   }
 
   /** The memory and communication modes of a spec, to change some of them in a copy. */
@@ -271,6 +325,7 @@ public record TrainingSpec(
     GradientAccumulation gradientAccumulation;
     CrossEntropy crossEntropy;
     boolean fp8Linears;
+    boolean pipelineScatterGather;
 
     Modes(TrainingSpec spec) {
       recompute = spec.recompute;
@@ -284,6 +339,7 @@ public record TrainingSpec(
       gradientAccumulation = spec.gradientAccumulation;
       crossEntropy = spec.crossEntropy;
       fp8Linears = spec.fp8Linears;
+      pipelineScatterGather = spec.pipelineScatterGather;
     }
   }
 
@@ -358,6 +414,9 @@ public record TrainingSpec(
     }
     if (blockingSends) {
       sb.append(", pipeline sends blocking");
+    }
+    if (pipelineScatterGather && !sequenceParallel && tensorParallel > 1) {
+      sb.append(", pipeline sends scattered over tp");
     }
     if (gradientSyncAfterBackward && ranks > 1) {
       sb.append(", gradient sync after the backward");

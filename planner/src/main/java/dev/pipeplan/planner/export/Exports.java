@@ -254,6 +254,8 @@ public final class Exports {
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanContextParallelNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    pipelineHandOffNote(plan, "torchtitan", false)
+        .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanReductionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanPrecisionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanAttentionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
@@ -756,6 +758,8 @@ public final class Exports {
     optimizerStepNote(plan, ExportTarget.MEGATRON)
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronPipelineSendsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    pipelineHandOffNote(plan, "Megatron-LM", false)
+        .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronGradientShardingNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     megatronBiasNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().fp8Linears()) {
@@ -1112,6 +1116,36 @@ public final class Exports {
             + " overlap_p2p_comm off outside the interleaved schedule), but the plan prices the"
             + " sends beside the compute; re-plan with --no-pp-comm-overlap to predict what it"
             + " runs.");
+  }
+
+  /**
+   * Where the engine hands a stage's output to the next otherwise than the plan priced: with tp > 1
+   * and no sequence parallelism, Megatron-Core and torchtitan send all of it from every tensor rank
+   * (Megatron-LM's scatter/gather was dropped with the move to Megatron-Core, 2023-01), DeepSpeed's
+   * pipeline engine sends each rank's 1/t share ({@code pipe_partitioned}). Empty where the plan
+   * priced what the engine does, or where it does not matter (pp = 1, tp = 1, sequence parallel).
+   *
+   * @param engineScatters whether the engine splits the sends over the tensor ranks
+   */
+  private static Optional<String> pipelineHandOffNote(
+      Plan plan, String engine, boolean engineScatters) {
+    if (plan.parallelism().pp() == 1
+        || plan.parallelism().tp() == 1
+        || plan.training().sequenceParallel()
+        || plan.training().pipelineScatterGather() == engineScatters) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        engineScatters
+            ? engine
+                + " splits each pipeline send over the tensor-parallel ranks (pipe_partitioned),"
+                + " but the plan prices every rank sending a stage's whole output; re-plan with"
+                + " --pp-scatter-gather to predict what it runs."
+            : engine
+                + " sends a stage's whole output from every tensor-parallel rank without sequence"
+                + " parallelism, but the plan prices each rank sending 1/"
+                + plan.parallelism().tp()
+                + " of it; re-plan with --no-pp-scatter-gather to predict what it runs.");
   }
 
   /**
@@ -1568,6 +1602,8 @@ public final class Exports {
     deepspeedAccumulationNote(plan.training(), zeroStage)
         .ifPresent(n -> root.put("gradient_accumulation", n));
     deepspeedCommunicationNote(plan).ifPresent(n -> root.put("communication", n));
+    pipelineHandOffNote(plan, "DeepSpeed's pipeline engine", true)
+        .ifPresent(n -> root.put("pipeline_sends", n));
     optimizerStepNote(plan, ExportTarget.DEEPSPEED).ifPresent(n -> root.put("optimizer_step", n));
     root.put("tensor_parallel_degree", plan.parallelism().tp());
     root.put("data_parallel_degree", plan.parallelism().dp());
@@ -1602,12 +1638,14 @@ public final class Exports {
       case MEGATRON -> {
         megatronScheduleNote(plan).ifPresent(notes::add);
         megatronPipelineSendsNote(plan).ifPresent(notes::add);
+        pipelineHandOffNote(plan, "Megatron-LM", false).ifPresent(notes::add);
         megatronGradientShardingNote(plan).ifPresent(notes::add);
         megatronFp8Note(plan).ifPresent(notes::add);
       }
       case TORCHTITAN -> {
         torchtitanContextParallelNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanShardingNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+        pipelineHandOffNote(plan, "torchtitan", false).ifPresent(notes::add);
         torchtitanReductionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanPrecisionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanAttentionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
@@ -1616,6 +1654,7 @@ public final class Exports {
         deepspeedScheduleNote(plan).ifPresent(notes::add);
         deepspeedAccumulationNote(plan.training(), deepspeedZeroStage(plan)).ifPresent(notes::add);
         deepspeedCommunicationNote(plan).ifPresent(notes::add);
+        pipelineHandOffNote(plan, "DeepSpeed's pipeline engine", true).ifPresent(notes::add);
       }
       default -> {}
     }

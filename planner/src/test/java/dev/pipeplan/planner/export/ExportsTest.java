@@ -235,6 +235,44 @@ class ExportsTest {
   }
 
   @Test
+  void eachEngineSaysWhenItHandsStagesOnOtherwiseThanPriced() {
+    Plan base = PlanFixtures.twoStagePlan();
+    TrainingSpec t = base.training();
+    TrainingSpec noSequenceParallel =
+        t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), false)
+            .withBlockingSends(true);
+    Parallelism tp2 = new Parallelism(base.parallelism().pp(), base.parallelism().dp(), 2);
+    Plan whole = PlanFixtures.with(base, noSequenceParallel, tp2);
+    Plan scattered =
+        PlanFixtures.with(base, noSequenceParallel.withPipelineScatterGather(true), tp2);
+    String replanScattered = "re-plan with --pp-scatter-gather";
+    String replanWhole = "re-plan with --no-pp-scatter-gather";
+    // Megatron-Core and torchtitan send whole outputs, DeepSpeed splits them
+    assertThat(String.join("\n", Exports.notes(whole, ExportTarget.MEGATRON)))
+        .doesNotContain(replanWhole);
+    assertThat(Exports.notes(scattered, ExportTarget.MEGATRON))
+        .anySatisfy(n -> assertThat(n).contains("1/2 of it").contains(replanWhole));
+    assertThat(Exports.megatron(scattered)).contains("# Note: Megatron-LM sends a stage's whole");
+    assertThat(Exports.notes(scattered, ExportTarget.TORCHTITAN))
+        .anySatisfy(n -> assertThat(n).startsWith("torchtitan sends").contains(replanWhole));
+    assertThat(Exports.torchtitan(scattered)).contains("# Note: torchtitan sends");
+    assertThat(Exports.notes(whole, ExportTarget.DEEPSPEED))
+        .anySatisfy(n -> assertThat(n).contains("pipe_partitioned").contains(replanScattered));
+    assertThat(Exports.deepspeed(whole)).contains("\"pipeline_sends\"");
+    assertThat(Exports.deepspeed(scattered)).doesNotContain("pipeline_sends");
+    // with sequence parallelism each rank holds only its share: nothing to say
+    Plan sequenceParallel =
+        PlanFixtures.with(
+            base,
+            t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), true)
+                .withBlockingSends(true)
+                .withPipelineScatterGather(true),
+            tp2);
+    assertThat(String.join("\n", Exports.notes(sequenceParallel, ExportTarget.MEGATRON)))
+        .doesNotContain("scatter-gather");
+  }
+
+  @Test
   void theNotesWrittenIntoTheFilesAreGivenForTheTerminalToo() {
     Plan base = PlanFixtures.twoStagePlan();
     Plan zero1 =

@@ -336,13 +336,10 @@ final class LayerSums {
     }
     workspace = Math.addExact(workspace, gatheredBytes(first, end, tensorParallel, training));
     long freedByInput = (long) Math.floor(activation * INPUT_GRAD_FREED_FRACTION);
-    // Megatron's scatter/gather hand-off: each of the t tensor ranks sends 1/t of the output to its
-    // peer in the next
-    // stage, over its own link, in parallel (Narayanan et al., SC'21, section 4.1).
     long output =
         ceilDiv(
             Math.multiplyExact(model.layer(end - 1).outputBytes(), (long) microBatchSize),
-            Math.multiplyExact(tensorParallel, cp));
+            Math.multiplyExact(handOffShares(tensorParallel, training), cp));
     return new StageCost(
         forwardNanos,
         backwardInputNanos,
@@ -352,6 +349,18 @@ final class LayerSums {
         freedByInput,
         staticBytes,
         workspace);
+  }
+
+  /**
+   * Into how many pieces a stage's output is split for its hand-off to the next stage, each tensor
+   * rank sending one to its peer over its own link, in parallel: t with sequence parallelism (each
+   * rank holds only its share of the sequence) or with the scatter/gather hand-off (Narayanan et
+   * al., SC'21, section 4.1: each rank sends 1/t, the receivers all-gather the pieces over the
+   * node's link, a gather not priced here); else 1, every rank sending all of it, as Megatron-Core
+   * does without sequence parallelism.
+   */
+  static int handOffShares(int tensorParallel, TrainingSpec training) {
+    return training.sequenceParallel() || training.pipelineScatterGather() ? tensorParallel : 1;
   }
 
   /**

@@ -121,14 +121,43 @@ class CostModelsTest {
     assertThat(block.backwardWeightNanos()).isEqualTo(4_000_000 + 2 + 5_000);
     assertThat(block.staticBytes()).isEqualTo(1000 * 18);
     assertThat(block.activationBytes()).isEqualTo(1360);
-    // Each tensor rank sends its half of the 200 x 4 output bytes.
-    assertThat(block.outputBytes()).isEqualTo(400);
-    assertThat(costs.stage(0).outputBytes()).isEqualTo(200);
+    // Without sequence parallelism each tensor rank holds, and sends, all 200 x 4 output bytes.
+    assertThat(block.outputBytes()).isEqualTo(800);
+    assertThat(costs.stage(0).outputBytes()).isEqualTo(400);
     // The linear stage has no block: no all-reduce.
     assertThat(costs.stage(0).forwardNanos()).isEqualTo(2_000_000 + 1 + 5_000);
     // Pipeline devices on cluster devices 0 and 2: different nodes, so the hop goes over the
     // inter-node link.
     assertThat(costs.links().transferNanos(0, 1, 400)).isEqualTo(IB.transferNanos(400));
+  }
+
+  @Test
+  void scatteredOrSequenceParallelHandOffsSendEachTensorRanksShare() {
+    CostRequest request = twoStages(4, 2, List.of(0, 2));
+    TrainingSpec whole = training(false);
+
+    StageCosts scattered =
+        new AnalyticCostModel(model(null, null), whole.withPipelineScatterGather(true), CLUSTER)
+            .stageCosts(request);
+    StageCosts sequenceParallel =
+        new AnalyticCostModel(
+                model(null, null),
+                whole.withMemoryModes(
+                    whole.recompute(), whole.attention(), whole.optimizerSharding(), true),
+                CLUSTER)
+            .stageCosts(request);
+
+    // Half of the block's 200 x 4 output bytes from each of the two tensor ranks.
+    assertThat(scattered.stage(1).outputBytes()).isEqualTo(400);
+    assertThat(scattered.stage(0).outputBytes()).isEqualTo(200);
+    assertThat(sequenceParallel.stage(1).outputBytes()).isEqualTo(400);
+    // The hand-off is all that changes.
+    assertThat(scattered.stage(1).forwardNanos())
+        .isEqualTo(
+            new AnalyticCostModel(model(null, null), whole, CLUSTER)
+                .stageCosts(request)
+                .stage(1)
+                .forwardNanos());
   }
 
   @Test

@@ -128,12 +128,13 @@ public record RooflineParameters(
 
   private static final DeviceEfficiency A100_FITTED =
       new DeviceEfficiency(
-          0.825,
-          0.609,
+          0.822,
+          0.594,
           0.650,
           0.550,
-          "fitted by pipeplan calibrate to the 6 a100-80gb runs of"
-              + " scripts/validation-runs.json (BLOOM, OPT, Korthikanti et al.)");
+          "fitted by pipeplan calibrate to the 7 a100-80gb runs of"
+              + " scripts/validation-runs.json (BLOOM, OPT, Korthikanti et al., Megatron-LM's 2021"
+              + " GPT-3 example)");
 
   private static final Map<String, DeviceEfficiency> FITTED =
       Collections.unmodifiableMap(
