@@ -186,7 +186,7 @@ final class MemoryOptions {
             sequenceParallel)
         .withTensorParallelOverlap(tensorParallelOverlap)
         .withBlockingSends(!pipelineOverlap)
-        .withPipelineScatterGather(pipelineScatterGather)
+        .withWholeHandOffs(!pipelineScatterGather)
         .withGradientSyncAfterBackward(!dataParallelOverlap)
         .withGradientAllReduce(dataParallelAllReduce)
         .withGradientAccumulation(

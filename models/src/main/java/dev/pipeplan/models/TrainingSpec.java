@@ -47,13 +47,13 @@ import java.util.Objects;
  *     per-tensor dynamic scaling (Transformer Engine's current scaling, torchao's Float8 tensorwise
  *     recipe), weights, activations and everything else staying in the training dtype; false, and
  *     left out, in files written before it existed
- * @param pipelineScatterGather whether, with tp > 1 and no sequence parallelism, each tensor rank
- *     sends only its 1/t share of a stage's output to its peer in the next stage, the receivers
+ * @param wholeHandOffs whether, with tp > 1 and no sequence parallelism, every tensor rank sends a
+ *     stage's whole output to its peer in the next stage (Megatron-Core, torchtitan, Megatron-LM
+ *     before 2021-02; the command line's default) rather than its 1/t share, the receivers
  *     all-gathering the pieces over the node's link (Megatron-LM's scatter/gather hand-off, on by
  *     default from 2021-02-16 until Megatron-Core dropped it in 2023-01; DeepSpeed's partitioned
- *     pipeline sends), rather than every rank sending all of it (Megatron-Core, Megatron-LM before
- *     2021-02); with sequence parallelism each rank holds only its share anyway; false, and left
- *     out, in files written before it existed
+ *     pipeline sends); with sequence parallelism each rank holds only its share anyway; false, and
+ *     left out, in files written before it existed, which priced the shares
  */
 public record TrainingSpec(
     int globalBatch,
@@ -78,7 +78,7 @@ public record TrainingSpec(
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
         boolean fp8Linears,
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-        boolean pipelineScatterGather) {
+        boolean wholeHandOffs) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -120,7 +120,7 @@ public record TrainingSpec(
     }
   }
 
-  /** The modes of a spec whose tensor ranks each send a stage's whole output. */
+  /** The modes of a spec whose tensor ranks each send their share of a stage's output. */
   public TrainingSpec(
       int globalBatch,
       int sequenceLength,
@@ -282,11 +282,11 @@ public record TrainingSpec(
   }
 
   /**
-   * A copy whose tensor ranks each send only their share of a stage's output, or all of it ({@link
-   * #pipelineScatterGather}).
+   * A copy whose tensor ranks each send all of a stage's output, or only their share ({@link
+   * #wholeHandOffs}).
    */
-  public TrainingSpec withPipelineScatterGather(boolean scatterGather) {
-    return with(c -> c.pipelineScatterGather = scatterGather);
+  public TrainingSpec withWholeHandOffs(boolean whole) {
+    return with(c -> c.wholeHandOffs = whole);
   }
 
   /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
@@ -309,7 +309,7 @@ public record TrainingSpec(
         m.gradientAccumulation,
         m.crossEntropy,
         m.fp8Linears,
-        m.pipelineScatterGather);
+        m.wholeHandOffs);
   }
 
   /** The memory and communication modes of a spec, to change some of them in a copy. */
@@ -325,7 +325,7 @@ public record TrainingSpec(
     GradientAccumulation gradientAccumulation;
     CrossEntropy crossEntropy;
     boolean fp8Linears;
-    boolean pipelineScatterGather;
+    boolean wholeHandOffs;
 
     Modes(TrainingSpec spec) {
       recompute = spec.recompute;
@@ -339,7 +339,7 @@ public record TrainingSpec(
       gradientAccumulation = spec.gradientAccumulation;
       crossEntropy = spec.crossEntropy;
       fp8Linears = spec.fp8Linears;
-      pipelineScatterGather = spec.pipelineScatterGather;
+      wholeHandOffs = spec.wholeHandOffs;
     }
   }
 
@@ -415,7 +415,7 @@ public record TrainingSpec(
     if (blockingSends) {
       sb.append(", pipeline sends blocking");
     }
-    if (pipelineScatterGather && !sequenceParallel && tensorParallel > 1) {
+    if (!wholeHandOffs && !sequenceParallel && tensorParallel > 1) {
       sb.append(", pipeline sends scattered over tp");
     }
     if (gradientSyncAfterBackward && ranks > 1) {

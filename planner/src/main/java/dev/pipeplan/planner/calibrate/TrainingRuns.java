@@ -179,7 +179,7 @@ public final class TrainingRuns {
                     CrossEntropy.parse(
                         "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))),
             n.optionalBoolean("fp8").orElse(false),
-            n.optionalBoolean("ppScatterGather").orElse(false));
+            !n.optionalBoolean("ppScatterGather").orElse(false));
     if (training.fp8Linears()) {
       for (DeviceGroup group : cluster.groups()) {
         if (!group.device().sustainedFlopsPerSecond().containsKey(DType.FP8)) {

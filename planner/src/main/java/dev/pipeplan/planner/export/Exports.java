@@ -1132,7 +1132,7 @@ public final class Exports {
     if (plan.parallelism().pp() == 1
         || plan.parallelism().tp() == 1
         || plan.training().sequenceParallel()
-        || plan.training().pipelineScatterGather() == engineScatters) {
+        || plan.training().wholeHandOffs() != engineScatters) {
       return Optional.empty();
     }
     return Optional.of(

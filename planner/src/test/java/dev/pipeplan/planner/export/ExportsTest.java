@@ -242,9 +242,8 @@ class ExportsTest {
         t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), false)
             .withBlockingSends(true);
     Parallelism tp2 = new Parallelism(base.parallelism().pp(), base.parallelism().dp(), 2);
-    Plan whole = PlanFixtures.with(base, noSequenceParallel, tp2);
-    Plan scattered =
-        PlanFixtures.with(base, noSequenceParallel.withPipelineScatterGather(true), tp2);
+    Plan whole = PlanFixtures.with(base, noSequenceParallel.withWholeHandOffs(true), tp2);
+    Plan scattered = PlanFixtures.with(base, noSequenceParallel, tp2);
     String replanScattered = "re-plan with --pp-scatter-gather";
     String replanWhole = "re-plan with --no-pp-scatter-gather";
     // Megatron-Core and torchtitan send whole outputs, DeepSpeed splits them
@@ -265,8 +264,7 @@ class ExportsTest {
         PlanFixtures.with(
             base,
             t.withMemoryModes(t.recompute(), t.attention(), t.optimizerSharding(), true)
-                .withBlockingSends(true)
-                .withPipelineScatterGather(true),
+                .withBlockingSends(true),
             tp2);
     assertThat(String.join("\n", Exports.notes(sequenceParallel, ExportTarget.MEGATRON)))
         .doesNotContain("scatter-gather");

@@ -360,7 +360,7 @@ final class LayerSums {
    * does without sequence parallelism.
    */
   static int handOffShares(int tensorParallel, TrainingSpec training) {
-    return training.sequenceParallel() || training.pipelineScatterGather() ? tensorParallel : 1;
+    return training.sequenceParallel() || !training.wholeHandOffs() ? tensorParallel : 1;
   }
 
   /**

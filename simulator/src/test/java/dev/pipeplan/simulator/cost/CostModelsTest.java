@@ -121,9 +121,9 @@ class CostModelsTest {
     assertThat(block.backwardWeightNanos()).isEqualTo(4_000_000 + 2 + 5_000);
     assertThat(block.staticBytes()).isEqualTo(1000 * 18);
     assertThat(block.activationBytes()).isEqualTo(1360);
-    // Without sequence parallelism each tensor rank holds, and sends, all 200 x 4 output bytes.
-    assertThat(block.outputBytes()).isEqualTo(800);
-    assertThat(costs.stage(0).outputBytes()).isEqualTo(400);
+    // Each tensor rank sends its half of the 200 x 4 output bytes (the scattered hand-off).
+    assertThat(block.outputBytes()).isEqualTo(400);
+    assertThat(costs.stage(0).outputBytes()).isEqualTo(200);
     // The linear stage has no block: no all-reduce.
     assertThat(costs.stage(0).forwardNanos()).isEqualTo(2_000_000 + 1 + 5_000);
     // Pipeline devices on cluster devices 0 and 2: different nodes, so the hop goes over the
@@ -132,13 +132,13 @@ class CostModelsTest {
   }
 
   @Test
-  void scatteredOrSequenceParallelHandOffsSendEachTensorRanksShare() {
+  void wholeHandOffsSendEveryTensorRanksCopyUnlessSequenceParallel() {
     CostRequest request = twoStages(4, 2, List.of(0, 2));
-    TrainingSpec whole = training(false);
+    TrainingSpec scattered = training(false);
+    TrainingSpec whole = scattered.withWholeHandOffs(true);
 
-    StageCosts scattered =
-        new AnalyticCostModel(model(null, null), whole.withPipelineScatterGather(true), CLUSTER)
-            .stageCosts(request);
+    StageCosts wholeCosts =
+        new AnalyticCostModel(model(null, null), whole, CLUSTER).stageCosts(request);
     StageCosts sequenceParallel =
         new AnalyticCostModel(
                 model(null, null),
@@ -147,14 +147,15 @@ class CostModelsTest {
                 CLUSTER)
             .stageCosts(request);
 
-    // Half of the block's 200 x 4 output bytes from each of the two tensor ranks.
-    assertThat(scattered.stage(1).outputBytes()).isEqualTo(400);
-    assertThat(scattered.stage(0).outputBytes()).isEqualTo(200);
+    // Both tensor ranks send all of the block's 200 x 4 output bytes.
+    assertThat(wholeCosts.stage(1).outputBytes()).isEqualTo(800);
+    assertThat(wholeCosts.stage(0).outputBytes()).isEqualTo(400);
+    // Under sequence parallelism each rank holds, and sends, only its half.
     assertThat(sequenceParallel.stage(1).outputBytes()).isEqualTo(400);
     // The hand-off is all that changes.
-    assertThat(scattered.stage(1).forwardNanos())
+    assertThat(wholeCosts.stage(1).forwardNanos())
         .isEqualTo(
-            new AnalyticCostModel(model(null, null), whole, CLUSTER)
+            new AnalyticCostModel(model(null, null), scattered, CLUSTER)
                 .stageCosts(request)
                 .stage(1)
                 .forwardNanos());
