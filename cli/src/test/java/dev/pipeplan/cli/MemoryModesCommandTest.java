@@ -120,7 +120,8 @@ class MemoryModesCommandTest {
   }
 
   @Test
-  void scatteredPipelineSendsAreEchoedAndCostLessThanWholeOnes() {
+  void scatteredPipelineSendsAreEchoedAndCostLessThanWholeOnes() throws Exception {
+    Path dir = java.nio.file.Files.createTempDirectory("handoffs");
     String[] args = {
       "plan",
       "--model",
@@ -142,13 +143,28 @@ class MemoryModesCommandTest {
       "--seq",
       "1024"
     };
-    assertThat(run(args)).as(err.toString()).isZero();
+    String[] wholeArgs = java.util.Arrays.copyOf(args, args.length + 2);
+    wholeArgs[args.length] = "-o";
+    wholeArgs[args.length + 1] = dir.resolve("whole.json").toString();
+    assertThat(run(wholeArgs)).as(err.toString()).isZero();
     String whole = out.toString();
     out.getBuffer().setLength(0);
-    String[] scattered = java.util.Arrays.copyOf(args, args.length + 1);
+    String[] scattered = java.util.Arrays.copyOf(args, args.length + 3);
     scattered[args.length] = "--pp-scatter-gather";
+    scattered[args.length + 1] = "-o";
+    scattered[args.length + 2] = dir.resolve("scattered.json").toString();
     assertThat(run(scattered)).as(err.toString()).isZero();
     String split = out.toString();
+
+    // a scattered plan reads as every plan written before the choice existed: no field
+    assertThat(java.nio.file.Files.readString(dir.resolve("whole.json")))
+        .contains("\"wholeHandOffs\" : true");
+    assertThat(java.nio.file.Files.readString(dir.resolve("scattered.json")))
+        .doesNotContain("wholeHandOffs");
+    out.getBuffer().setLength(0);
+    assertThat(run("simulate", "--plan", dir.resolve("scattered.json").toString()))
+        .as(err.toString())
+        .isZero();
 
     assertThat(whole).doesNotContain("scattered");
     assertThat(split).contains(", pipeline sends blocking, pipeline sends scattered over tp.");
