@@ -152,6 +152,17 @@ final class MemoryOptions {
               + " blocks.")
   boolean fp8;
 
+  @Option(
+      names = "--fp8-weight-casts",
+      paramLabel = "WHEN",
+      description =
+          "With --fp8, how often each weight and its transposed copy are cast to FP8: iteration"
+              + " (default: once, reused by every micro-batch, as Transformer Engine and"
+              + " Megatron-Core's FP8 parameter gather do; not under ZeRO-3, which gathers the"
+              + " weights for every micro-batch) or micro-batch (in every micro-batch's forward and"
+              + " backward, as torchao's Float8 linears in torchtitan do).")
+  String fp8WeightCasts;
+
   /**
    * The training with these modes.
    *
@@ -192,7 +203,29 @@ final class MemoryOptions {
         .withGradientAccumulation(
             GradientAccumulation.parse("--grad-accumulation", gradientAccumulation))
         .withCrossEntropy(CrossEntropy.parse("--cross-entropy", crossEntropy))
-        .withFp8Linears(fp8);
+        .withFp8Linears(fp8)
+        .withFp8WeightCastsPerIteration(fp8WeightCastsPerIteration());
+  }
+
+  /** --fp8-weight-casts as given (once an iteration when not), refused without --fp8. */
+  private boolean fp8WeightCastsPerIteration() {
+    if (fp8WeightCasts == null) {
+      return true;
+    }
+    if (!fp8) {
+      throw new BadInputException(
+          "--fp8-weight-casts "
+              + fp8WeightCasts
+              + " applies only with --fp8 (FP8 linears): without them no weight is cast. Maybe add"
+              + " --fp8 or drop --fp8-weight-casts");
+    }
+    return switch (fp8WeightCasts.trim()) {
+      case "iteration" -> true;
+      case "micro-batch" -> false;
+      default ->
+          throw new BadInputException(
+              "--fp8-weight-casts must be iteration or micro-batch, got '" + fp8WeightCasts + "'");
+    };
   }
 
   /**

@@ -51,14 +51,71 @@ class Fp8CommandsTest {
     }
     assertThat(Files.readString(dir.resolve("megatron/megatron-args.sh")))
         .contains("  --bf16\n  --fp8-format hybrid\n  --fp8-recipe tensorwise\n");
-    assertThat(out.toString()).doesNotContain("FP8");
     assertThat(Files.readString(dir.resolve("torchtitan/pipeplan_torchtitan.py")))
         .contains("        recipe_name=\"tensorwise\",\n        filter_fqns=[\"lm_head\"],\n");
-    // the terminal gets Megatron's note too
+    // priced as Transformer Engine casts the weights (once an iteration): no note for Megatron,
+    // one for torchtitan, whose torchao linears cast them on every micro-batch
+    assertThat(Json.json().readTree(plan.toFile()).at("/training/fp8WeightCastsPerIteration"))
+        .hasToString("true");
     assertThat(run("export", "--plan", plan.toString(), "--to", "megatron", "-o", dir.toString()))
         .isZero();
+    assertThat(out.toString()).doesNotContain("casts each weight");
+    assertThat(run("export", "--plan", plan.toString(), "--to", "torchtitan", "-o", dir.toString()))
+        .isZero();
     assertThat(out.toString())
-        .contains("note: with FP8 linears Megatron-LM (Transformer Engine) casts each weight");
+        .contains("note: torchao's Float8 linears cast each weight to FP8 in every micro-batch's")
+        .contains("re-plan with --fp8-weight-casts micro-batch");
+  }
+
+  @Test
+  void weightsCastOnEveryMicroBatchCostMoreAndMegatronSaysItCachesThem() throws Exception {
+    Path everyMicroBatch = dir.resolve("every.json");
+    assertThat(
+            run(
+                ("plan --model gpt-tiny --dtype bf16 --cluster h100:1x2 --global-batch 8 --pp 2"
+                        + " --tp 1 --microbatches 4 --schedules 1f1b --fp8 --fp8-weight-casts"
+                        + " micro-batch -o "
+                        + everyMicroBatch)
+                    .split(" ")))
+        .as(err.toString())
+        .isZero();
+    assertThat(out.toString()).contains("fp8 linears.").doesNotContain("cast once an iteration");
+    assertThat(predicted(everyMicroBatch)).isGreaterThan(predicted(plan));
+    assertThat(
+            run(
+                "export",
+                "--plan",
+                everyMicroBatch.toString(),
+                "--to",
+                "megatron",
+                "-o",
+                dir.resolve("m").toString()))
+        .isZero();
+    assertThat(out.toString())
+        .contains("note: with FP8 linears Megatron-LM (Transformer Engine) casts each weight")
+        .contains("(--fp8-weight-casts micro-batch)");
+    // the option needs --fp8 and one of its two values
+    assertThat(
+            run(
+                ("plan --model gpt-tiny --dtype bf16 --cluster h100:1x2 --global-batch 8 --pp 2"
+                        + " --fp8-weight-casts micro-batch")
+                    .split(" ")))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--fp8-weight-casts micro-batch applies only with --fp8")
+        .doesNotContain("at dev.pipeplan");
+    assertThat(
+            run(
+                ("plan --model gpt-tiny --dtype bf16 --cluster h100:1x2 --global-batch 8 --pp 2"
+                        + " --fp8 --fp8-weight-casts sometimes")
+                    .split(" ")))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--fp8-weight-casts must be iteration or micro-batch, got 'sometimes'");
+  }
+
+  private static long predicted(Path planFile) throws Exception {
+    return Json.json().readTree(planFile.toFile()).at("/predicted/iterationNanos").asLong();
   }
 
   @Test

@@ -54,6 +54,13 @@ import java.util.Objects;
  *     default from 2021-02-16 until Megatron-Core dropped it in 2023-01; DeepSpeed's partitioned
  *     pipeline sends); with sequence parallelism each rank holds only its share anyway; false, and
  *     left out, in files written before it existed, which priced the shares
+ * @param fp8WeightCastsPerIteration whether, with FP8 linears, each weight and its transposed FP8
+ *     copy are cast once an iteration and reused by every micro-batch (Transformer Engine's {@code
+ *     is_first_microbatch} cache, Megatron-Core's FP8 parameter gather; the command line's default)
+ *     rather than on every micro-batch's forward and backward (torchao's Float8 linears, as
+ *     torchtitan runs them); without effect under ZeRO-3, which gathers the weights again for every
+ *     micro-batch ({@link #castsFp8WeightsOncePerIteration}); false, and left out, in files written
+ *     before it existed, which priced the casts on every micro-batch
  */
 public record TrainingSpec(
     int globalBatch,
@@ -78,7 +85,9 @@ public record TrainingSpec(
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
         boolean fp8Linears,
     @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-        boolean wholeHandOffs) {
+        boolean wholeHandOffs,
+    @JsonSetter(nulls = Nulls.AS_EMPTY) @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        boolean fp8WeightCastsPerIteration) {
   public TrainingSpec {
     Checks.positive("globalBatch", globalBatch);
     Checks.nonNegative("sequenceLength", sequenceLength);
@@ -153,6 +162,7 @@ public record TrainingSpec(
         gradientAccumulation,
         crossEntropy,
         fp8Linears,
+        false,
         false);
   }
 
@@ -289,6 +299,23 @@ public record TrainingSpec(
     return with(c -> c.wholeHandOffs = whole);
   }
 
+  /**
+   * A copy whose FP8 weights are cast once an iteration, or on every micro-batch ({@link
+   * #fp8WeightCastsPerIteration}).
+   */
+  public TrainingSpec withFp8WeightCastsPerIteration(boolean perIteration) {
+    return with(c -> c.fp8WeightCastsPerIteration = perIteration);
+  }
+
+  /**
+   * Whether the FP8 weight casts are priced once an iteration: FP8 linears cast so ({@link
+   * #fp8WeightCastsPerIteration}), and the weights not regathered for every micro-batch (no
+   * ZeRO-3).
+   */
+  public boolean castsFp8WeightsOncePerIteration() {
+    return fp8Linears && fp8WeightCastsPerIteration && !optimizerSharding.shardsParameters();
+  }
+
   /** A copy with the modes {@code change} sets; the batch, sequence, dtype and optimizer stay. */
   private TrainingSpec with(java.util.function.Consumer<Modes> change) {
     Modes m = new Modes(this);
@@ -309,7 +336,8 @@ public record TrainingSpec(
         m.gradientAccumulation,
         m.crossEntropy,
         m.fp8Linears,
-        m.wholeHandOffs);
+        m.wholeHandOffs,
+        m.fp8WeightCastsPerIteration);
   }
 
   /** The memory and communication modes of a spec, to change some of them in a copy. */
@@ -326,6 +354,7 @@ public record TrainingSpec(
     CrossEntropy crossEntropy;
     boolean fp8Linears;
     boolean wholeHandOffs;
+    boolean fp8WeightCastsPerIteration;
 
     Modes(TrainingSpec spec) {
       recompute = spec.recompute;
@@ -340,6 +369,7 @@ public record TrainingSpec(
       crossEntropy = spec.crossEntropy;
       fp8Linears = spec.fp8Linears;
       wholeHandOffs = spec.wholeHandOffs;
+      fp8WeightCastsPerIteration = spec.fp8WeightCastsPerIteration;
     }
   }
 
@@ -435,6 +465,9 @@ public record TrainingSpec(
     }
     if (fp8Linears) {
       sb.append(", fp8 linears");
+      if (castsFp8WeightsOncePerIteration()) {
+        sb.append(" (weights cast once an iteration)");
+      }
     }
     if (contextParallel > 1) {
       sb.append(", context parallel cp=").append(contextParallel);

@@ -70,9 +70,32 @@ public final class TrainingRuns {
           "gradientAccumulation",
           "crossEntropy",
           "fp8",
+          "fp8WeightCasts",
           "iterationSeconds");
 
   private TrainingRuns() {}
+
+  /**
+   * A run's {@code fp8WeightCasts}: "iteration" (the default: Transformer Engine's cache) or
+   * "micro-batch" (torchao's Float8 linears); given without {@code fp8} true it is refused.
+   */
+  private static boolean fp8WeightCastsPerIteration(InputNode n) {
+    Optional<String> casts = n.optionalString("fp8WeightCasts");
+    if (casts.isEmpty()) {
+      return true;
+    }
+    if (!n.optionalBoolean("fp8").orElse(false)) {
+      throw n.error(
+          "fp8WeightCasts", "is given, but fp8 is not true: without FP8 linears no weight is cast");
+    }
+    return switch (casts.get()) {
+      case "iteration" -> true;
+      case "micro-batch" -> false;
+      default ->
+          throw n.error(
+              "fp8WeightCasts", "must be iteration or micro-batch, got '" + casts.get() + "'");
+    };
+  }
 
   /** Reads and checks every run; a bad field names the run and the field. */
   public static List<TrainingRun> read(Path file) {
@@ -179,7 +202,8 @@ public final class TrainingRuns {
                     CrossEntropy.parse(
                         "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))),
             n.optionalBoolean("fp8").orElse(false),
-            !n.optionalBoolean("ppScatterGather").orElse(false));
+            !n.optionalBoolean("ppScatterGather").orElse(false),
+            fp8WeightCastsPerIteration(n));
     if (training.fp8Linears()) {
       for (DeviceGroup group : cluster.groups()) {
         if (!group.device().sustainedFlopsPerSecond().containsKey(DType.FP8)) {

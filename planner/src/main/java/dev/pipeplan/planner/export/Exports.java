@@ -258,6 +258,7 @@ public final class Exports {
         .ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanReductionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanPrecisionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
+    torchtitanFp8CastsNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     torchtitanAttentionNote(plan).ifPresent(n -> b.append("# Note: ").append(n).append('\n'));
     if (plan.training().fp8Linears()) {
       b.append(
@@ -558,6 +559,20 @@ public final class Exports {
             + "# (--cp-comm-type p2p), which passes them round under the attention. The exchange is\n"
             + "# not hidden and every rank holds all s tokens' keys and values, so the plan's time and\n"
             + "# activation memory do not hold for it; export to megatron to run the ring as priced.");
+  }
+
+  /**
+   * torchao's Float8 linears cast the weights in every micro-batch's passes: said when the plan
+   * priced the casts once an iteration over several micro-batches.
+   */
+  private static Optional<String> torchtitanFp8CastsNote(Plan plan) {
+    if (!plan.training().castsFp8WeightsOncePerIteration() || plan.microBatchCount() == 1) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "torchao's Float8 linears cast each weight to FP8 in every micro-batch's forward and\n"
+            + "# backward, where the plan priced the casts once an iteration (Transformer Engine's\n"
+            + "# cache); re-plan with --fp8-weight-casts micro-batch to predict what it runs.");
   }
 
   /**
@@ -1163,13 +1178,15 @@ public final class Exports {
       return Optional.empty();
     }
     List<String> runs = new ArrayList<>();
-    if (plan.microBatchCount() > 1 && !t.optimizerSharding().shardsParameters()) {
+    if (plan.microBatchCount() > 1
+        && !t.optimizerSharding().shardsParameters()
+        && !t.castsFp8WeightsOncePerIteration()) {
       runs.add(
           "casts each weight and its transposed copy to FP8 once an iteration, on the first of"
               + " its "
               + plan.microBatchCount()
-              + " micro-batches (Transformer Engine's is_first_microbatch cache), where pipeplan"
-              + " priced the casts on every micro-batch");
+              + " micro-batches (Transformer Engine's is_first_microbatch cache), where the plan"
+              + " priced the casts on every micro-batch (--fp8-weight-casts micro-batch)");
     }
     if (plan.parallelism().tp() > 1 && t.sequenceParallel()) {
       runs.add(
@@ -1648,6 +1665,7 @@ public final class Exports {
         pipelineHandOffNote(plan, "torchtitan", false).ifPresent(notes::add);
         torchtitanReductionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanPrecisionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
+        torchtitanFp8CastsNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
         torchtitanAttentionNote(plan).map(n -> n.replace("\n# ", " ")).ifPresent(notes::add);
       }
       case DEEPSPEED -> {

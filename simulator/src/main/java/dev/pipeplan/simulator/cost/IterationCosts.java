@@ -10,6 +10,11 @@ import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.simulator.cost.roofline.DataParallelOverlap;
+import dev.pipeplan.simulator.cost.roofline.DeviceRoofline;
+import dev.pipeplan.simulator.cost.roofline.LayerOps;
+import dev.pipeplan.simulator.cost.roofline.ModelFeatures;
+import dev.pipeplan.simulator.cost.roofline.Op;
+import dev.pipeplan.simulator.cost.roofline.RooflineOptions;
 import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
@@ -315,12 +320,15 @@ public final class IterationCosts {
    * The optimizer step as memory traffic ({@link #optimizerStepBytesPerParameter}), at the memory
    * bandwidth a streaming kernel reaches ({@link RooflineParameters#hbmEfficiency}); the slowest
    * counts. With the optimizer state sharded over dp (ZeRO-1 and up), each replica steps only its
-   * 1/dp share.
+   * 1/dp share. With FP8 weights cast once an iteration ({@link
+   * TrainingSpec#castsFp8WeightsOncePerIteration}) each device's casts are counted here too ({@link
+   * #fp8WeightCastNanos}).
    *
    * @param stageToDevice for each global virtual stage, its pipeline device
    */
   public long optimizerStepNanos(Partition partition, List<Integer> stageToDevice) {
     long[] params = parametersPerDevice(partition, stageToDevice);
+    long[] casts = fp8WeightCastNanos(partition, stageToDevice);
     long perParameter = optimizerStepBytesPerParameter(training);
     long worst = 0;
     for (int d = 0; d < params.length; d++) {
@@ -331,9 +339,44 @@ public final class IterationCosts {
           training.optimizerSharding().shardsState()
               ? (double) params[d] / dataParallel()
               : params[d];
-      worst = Math.max(worst, (long) Math.ceil(stepped * perParameter * 1e9 / bandwidth));
+      worst =
+          Math.max(worst, (long) Math.ceil(stepped * perParameter * 1e9 / bandwidth) + casts[d]);
     }
     return worst;
+  }
+
+  /**
+   * Per pipeline device, the casts of its FP8 weights (one tensor rank's) when an iteration runs
+   * them once ({@link LayerOps#fp8WeightCasts}): Transformer Engine casts each weight and its
+   * transposed copy in the first micro-batch and reuses them, Megatron's FP8 parameter gather
+   * writes them in the step; either way once, priced beside the step. Zeros otherwise.
+   */
+  private long[] fp8WeightCastNanos(Partition partition, List<Integer> stageToDevice) {
+    long[] nanos = new long[pipelineDevices()];
+    if (!training.castsFp8WeightsOncePerIteration()) {
+      return nanos;
+    }
+    RooflineOptions options = RooflineOptions.of(training);
+    ModelFeatures features = ModelFeatures.of(model);
+    double[] sum = new double[nanos.length];
+    int first = 0;
+    for (int s = 0; s < partition.stageCount(); s++) {
+      int end = first + partition.layerCounts().get(s);
+      int d = stageToDevice.get(s);
+      DeviceRoofline roofline = DeviceRoofline.of(device(d), training.dtype());
+      for (int i = first; i < end; i++) {
+        for (Op cast :
+            LayerOps.fp8WeightCasts(
+                model.layer(i), tensorParallel, training.dtype().bytes(), features, options)) {
+          sum[d] += cast.nanos(roofline);
+        }
+      }
+      first = end;
+    }
+    for (int d = 0; d < nanos.length; d++) {
+      nanos[d] = (long) Math.ceil(sum[d]);
+    }
+    return nanos;
   }
 
   /**

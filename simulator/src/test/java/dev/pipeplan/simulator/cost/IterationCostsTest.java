@@ -272,6 +272,47 @@ class IterationCostsTest {
   }
 
   @Test
+  void fp8WeightsCastOnceAnIterationAreCountedWithTheStepUnlessRegatheredEachMicroBatch() {
+    ModelSpec llama = dev.pipeplan.models.zoo.Zoo.get("llama3-8b", 4096);
+    ClusterSpec h100 = dev.pipeplan.models.cluster.Clusters.load("h100:1x1");
+    TrainingSpec everyMicroBatch = TrainingSpec.of(16, 4096, DType.BF16).withFp8Linears(true);
+    TrainingSpec once = everyMicroBatch.withFp8WeightCastsPerIteration(true);
+    Partition whole = Partition.of(llama.layerCount());
+    List<List<Integer>> replica = List.of(List.of(0));
+    java.util.function.Function<TrainingSpec, Long> step =
+        t ->
+            new IterationCosts(llama, t, h100, 1, replica, java.util.OptionalLong.empty())
+                .optimizerStepNanos(whole, List.of(0));
+
+    dev.pipeplan.simulator.cost.roofline.DeviceRoofline roofline =
+        dev.pipeplan.simulator.cost.roofline.DeviceRoofline.of(h100.device(0), DType.BF16);
+    double casts = 0;
+    for (int i = 0; i < llama.layerCount(); i++) {
+      for (dev.pipeplan.simulator.cost.roofline.Op op :
+          dev.pipeplan.simulator.cost.roofline.LayerOps.fp8WeightCasts(
+              llama.layer(i),
+              1,
+              2,
+              dev.pipeplan.simulator.cost.roofline.ModelFeatures.of(llama),
+              dev.pipeplan.simulator.cost.roofline.RooflineOptions.of(once))) {
+        casts += op.nanos(roofline);
+      }
+    }
+    assertThat(casts).isPositive();
+    assertThat(step.apply(once) - step.apply(everyMicroBatch)).isEqualTo((long) Math.ceil(casts));
+    // ZeRO-3 gathers the weights for every micro-batch: nothing to cache, nothing moved here
+    TrainingSpec sharded =
+        once.withMemoryModes(
+            once.recompute(),
+            once.attention(),
+            dev.pipeplan.models.OptimizerSharding.ZERO3,
+            once.sequenceParallel());
+    assertThat(sharded.castsFp8WeightsOncePerIteration()).isFalse();
+    assertThat(step.apply(sharded))
+        .isEqualTo(step.apply(sharded.withFp8WeightCastsPerIteration(false)));
+  }
+
+  @Test
   void aMemoryLimitOverridesTheDevicesOwnInEitherDirection() {
     List<List<Integer>> replicas = List.of(List.of(0), List.of(1));
     assertThat(costs(model(1, 1), replicas, 0).memoryLimitBytes(1)).isEqualTo(80_000_000_000L);

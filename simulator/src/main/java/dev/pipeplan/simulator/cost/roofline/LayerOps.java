@@ -243,6 +243,7 @@ public final class LayerOps {
     long up = (gated ? 2 : 1) * f;
     long tokens = x.tokens;
     double e = x.e;
+    boolean castWeights = !options.fp8WeightCastsPerIteration();
     double rowBytes = x.rows * h * e;
     double mask = features.dropout() ? x.rows * h : 0;
     Op.Gemm qkv = linear(tokens, q + 2 * kv, h, options);
@@ -268,7 +269,7 @@ public final class LayerOps {
       case FORWARD -> {
         if (in) {
           ops.add(new Op.MemoryOp(rowBytes, rowBytes));
-          forward(ops, qkv, e);
+          forward(ops, qkv, e, castWeights);
           if (features.rotary()) {
             ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
           }
@@ -294,33 +295,33 @@ public final class LayerOps {
           }
         }
         if (projection) {
-          forward(ops, out, e);
+          forward(ops, out, e, castWeights);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
         }
         if (mlpIn) {
           ops.add(new Op.MemoryOp(rowBytes, rowBytes));
-          forward(ops, mlpUp, e);
+          forward(ops, mlpUp, e, castWeights);
           ops.add(new Op.MemoryOp((gated ? 2 : 1) * tokens * f * e, tokens * f * e));
         }
         if (mlpOut) {
-          forward(ops, mlpDown, e);
+          forward(ops, mlpDown, e, castWeights);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes + mask));
         }
       }
       case BACKWARD_INPUT -> {
         if (mlpOut) {
           ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
-          inputGradient(ops, mlpDown, e);
+          inputGradient(ops, mlpDown, e, castWeights);
         }
         if (mlpIn) {
           ops.add(
               new Op.MemoryOp((gated ? 3 : 2) * tokens * f * e, (gated ? 2 : 1) * tokens * f * e));
-          inputGradient(ops, mlpUp, e);
+          inputGradient(ops, mlpUp, e, castWeights);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
         }
         if (projection) {
           ops.add(new Op.MemoryOp(2 * rowBytes + mask, rowBytes));
-          inputGradient(ops, out, e);
+          inputGradient(ops, out, e, castWeights);
         }
         if (core) {
           switch (options.attention()) {
@@ -349,7 +350,7 @@ public final class LayerOps {
           if (features.rotary()) {
             ops.add(new Op.MemoryOp(rotaryBytes, rotaryBytes));
           }
-          inputGradient(ops, qkv, e);
+          inputGradient(ops, qkv, e, castWeights);
           ops.add(new Op.MemoryOp(2 * rowBytes, rowBytes));
         }
       }
@@ -488,10 +489,12 @@ public final class LayerOps {
    * k) and weight W (k × n): each read once for its absolute maximum and once to be cast, written
    * in one byte.
    */
-  private static void forward(List<Op> ops, Op.Gemm gemm, double e) {
+  private static void forward(List<Op> ops, Op.Gemm gemm, double e, boolean castWeights) {
     if (gemm.fp8()) {
       ops.add(cast(gemm.m() * gemm.k(), e));
-      ops.add(cast(gemm.k() * gemm.n(), e));
+      if (castWeights) {
+        ops.add(weightCast(gemm, e));
+      }
     }
     ops.add(gemm);
   }
@@ -500,13 +503,49 @@ public final class LayerOps {
    * A linear layer's dX = dY·Wᵀ; in FP8, after the cast of dY (T × n) and the transposed FP8 copy
    * of W the GEMM reads (one byte read and written per weight).
    */
-  private static void inputGradient(List<Op> ops, Op.Gemm gemm, double e) {
+  private static void inputGradient(List<Op> ops, Op.Gemm gemm, double e, boolean castWeights) {
     if (gemm.fp8()) {
       ops.add(cast(gemm.m() * gemm.n(), e));
-      double weights = (double) gemm.k() * gemm.n();
-      ops.add(new Op.MemoryOp(weights, weights));
+      if (castWeights) {
+        ops.add(transposedWeightCopy(gemm));
+      }
     }
     ops.add(dx(gemm));
+  }
+
+  /** The per-tensor scaling cast of a linear layer's weight W (k × n) to FP8. */
+  private static Op.MemoryOp weightCast(Op.Gemm gemm, double e) {
+    return cast(gemm.k() * gemm.n(), e);
+  }
+
+  /** The transposed FP8 copy of W that dX = dY·Wᵀ reads: one byte read and written per weight. */
+  private static Op.MemoryOp transposedWeightCopy(Op.Gemm gemm) {
+    double weights = (double) gemm.k() * gemm.n();
+    return new Op.MemoryOp(weights, weights);
+  }
+
+  /**
+   * The casts of a layer's FP8 weights that an iteration runs once when they are cached ({@link
+   * RooflineOptions#fp8WeightCastsPerIteration}): for each FP8 linear layer of one tensor rank, the
+   * weight's cast and its transposed copy. Empty without FP8 linears or for a layer without them.
+   */
+  public static List<Op> fp8WeightCasts(
+      LayerSpec layer,
+      int tensorParallel,
+      int bytesPerElement,
+      ModelFeatures features,
+      RooflineOptions options) {
+    List<Op> casts = new ArrayList<>();
+    if (!options.fp8Linears()) {
+      return casts;
+    }
+    for (Op op : of(layer, Pass.FORWARD, 1, tensorParallel, bytesPerElement, features, options)) {
+      if (op instanceof Op.Gemm gemm && gemm.fp8()) {
+        casts.add(weightCast(gemm, bytesPerElement));
+        casts.add(transposedWeightCopy(gemm));
+      }
+    }
+    return casts;
   }
 
   /**

@@ -18,6 +18,9 @@ import java.util.Objects;
  *     streams them once more per micro-batch
  * @param crossEntropy how the LM head's loss over the vocabulary runs
  * @param fp8Linears the blocks' linear GEMMs run in FP8 with per-tensor scaling casts around them
+ * @param fp8WeightCastsPerIteration with FP8 linears, the weights' casts (and their transposed
+ *     copies) run once an iteration, not in every micro-batch's passes ({@link
+ *     LayerOps#fp8WeightCasts}, priced with the optimizer step)
  */
 public record RooflineOptions(
     AttentionKernel attention,
@@ -25,11 +28,30 @@ public record RooflineOptions(
     boolean tensorParallelOverlap,
     GradientAccumulation gradientAccumulation,
     CrossEntropy crossEntropy,
-    boolean fp8Linears) {
+    boolean fp8Linears,
+    boolean fp8WeightCastsPerIteration) {
   public RooflineOptions {
     Objects.requireNonNull(attention, "attention");
     Objects.requireNonNull(gradientAccumulation, "gradientAccumulation");
     Objects.requireNonNull(crossEntropy, "crossEntropy");
+  }
+
+  /** Options whose FP8 weights, if any, are cast in every micro-batch's passes. */
+  public RooflineOptions(
+      AttentionKernel attention,
+      boolean sequenceParallel,
+      boolean tensorParallelOverlap,
+      GradientAccumulation gradientAccumulation,
+      CrossEntropy crossEntropy,
+      boolean fp8Linears) {
+    this(
+        attention,
+        sequenceParallel,
+        tensorParallelOverlap,
+        gradientAccumulation,
+        crossEntropy,
+        fp8Linears,
+        false);
   }
 
   /** Options without FP8 linears. */
@@ -62,7 +84,8 @@ public record RooflineOptions(
         training.tensorParallelOverlap(),
         training.gradientAccumulation(),
         training.crossEntropy(),
-        training.fp8Linears());
+        training.fp8Linears(),
+        training.castsFp8WeightsOncePerIteration());
   }
 
   /** Flash attention, no sequence parallelism. */

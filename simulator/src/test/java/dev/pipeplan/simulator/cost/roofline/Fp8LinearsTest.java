@@ -33,6 +33,13 @@ class Fp8LinearsTest {
     return LayerOps.of(LLAMA.layer(layer), pass, 2, 1, 1, 2, ModelFeatures.of(LLAMA), options);
   }
 
+  private static double memoryBytes(List<Op> ops) {
+    return ops.stream()
+        .filter(Op.MemoryOp.class::isInstance)
+        .mapToDouble(op -> ((Op.MemoryOp) op).bytes())
+        .sum();
+  }
+
   private static double flops(List<Op> ops) {
     return ops.stream().mapToDouble(Op::flops).sum();
   }
@@ -59,6 +66,40 @@ class Fp8LinearsTest {
     assertThat(ops(head, Pass.FORWARD, FP8))
         .filteredOn(Op.Gemm.class::isInstance)
         .allMatch(op -> !((Op.Gemm) op).fp8());
+  }
+
+  @Test
+  void weightsCastOnceAnIterationLeaveThePassesAndAreListedForTheStep() {
+    RooflineOptions cached =
+        new RooflineOptions(
+            AttentionKernel.FLASH,
+            false,
+            false,
+            GradientAccumulation.FUSED,
+            CrossEntropy.UNFUSED,
+            true,
+            true);
+    List<Op> casts = LayerOps.fp8WeightCasts(LLAMA.layer(1), 1, 2, ModelFeatures.of(LLAMA), cached);
+    // a cast and a transposed copy for each of the four linear layers
+    assertThat(casts).hasSize(8).allMatch(Op.MemoryOp.class::isInstance);
+    double castBytes = memoryBytes(casts);
+    // what F and I no longer move on every micro-batch is exactly what the step casts once
+    double perMicroBatch = 0;
+    for (Pass pass : Pass.values()) {
+      perMicroBatch += memoryBytes(ops(1, pass, FP8)) - memoryBytes(ops(1, pass, cached));
+    }
+    assertThat(perMicroBatch).isCloseTo(castBytes, within(1.0));
+    // the weights: 5 bytes a weight for the cast from bf16, 2 for the transposed copy
+    long weights =
+        casts.stream().map(Op.MemoryOp.class::cast).mapToLong(op -> (long) op.bytesWritten()).sum()
+            / 2;
+    assertThat(castBytes).isCloseTo(7.0 * weights, within(1.0));
+    // the LM head has no FP8 weight, nor has a layer without FP8 linears
+    int head = LLAMA.layerCount() - 1;
+    assertThat(LayerOps.fp8WeightCasts(LLAMA.layer(head), 1, 2, ModelFeatures.of(LLAMA), cached))
+        .isEmpty();
+    assertThat(LayerOps.fp8WeightCasts(LLAMA.layer(1), 1, 2, ModelFeatures.of(LLAMA), BF16))
+        .isEmpty();
   }
 
   @Test
