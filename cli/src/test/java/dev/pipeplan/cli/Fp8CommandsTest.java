@@ -161,6 +161,46 @@ class Fp8CommandsTest {
   }
 
   @Test
+  void aPlanWhoseFp8WasFlippedOrDroppedByHandIsRefusedOnReading() throws Exception {
+    for (String[] edit : new String[][] {{"fp8Linears", "false"}, {"fp8Linears", null}}) {
+      JsonNode root = Json.json().readTree(plan.toFile());
+      com.fasterxml.jackson.databind.node.ObjectNode training =
+          (com.fasterxml.jackson.databind.node.ObjectNode) root.get("training");
+      if (edit[1] == null) {
+        training.remove(edit[0]);
+      } else if (edit[1].equals("false")) {
+        training.put(edit[0], false);
+      } else {
+        training.put(edit[0], edit[1]);
+      }
+      Path edited = dir.resolve("flipped.json");
+      Files.writeString(edited, Json.write(root));
+      for (String[] command :
+          new String[][] {
+            {"simulate", "--plan", edited.toString()},
+            {
+              "export",
+              "--plan",
+              edited.toString(),
+              "--to",
+              "deepspeed",
+              "-o",
+              dir.resolve("ds").toString()
+            }
+          }) {
+        assertThat(run(command)).as(String.join(" ", edit) + " " + command[0]).isEqualTo(2);
+        assertThat(err.toString())
+            .contains("but the analytic roofline the plan says priced it gives")
+            .contains("edited by hand?")
+            .doesNotContain("at dev.pipeplan");
+      }
+      assertThat(dir.resolve("ds")).doesNotExist();
+    }
+    // the plan as written reads
+    assertThat(run("simulate", "--plan", plan.toString())).as(err.toString()).isZero();
+  }
+
+  @Test
   void planAndSimulateRefuseFp8ForAModelWithoutTransformerBlocks() {
     // ResNet-50 has no linear layer that --fp8 runs in FP8: a plan saying 'fp8 linears' would lie
     Path cnn = dir.resolve("cnn.json");

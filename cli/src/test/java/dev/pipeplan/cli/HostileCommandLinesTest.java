@@ -197,6 +197,13 @@ class HostileCommandLinesTest {
     // still those of the plan as written
     assertThat(plan).contains("\"microBatchSize\" : 8").contains("\"microBatchCount\" : 2");
     writeEdited(plan, "plan-grouped.json", root -> root.put("groupSize", 3));
+    // a runner-up that needs more devices than the cluster has (the report lists it as a plan)
+    writeEdited(
+        plan,
+        "plan-runner-up-cp.json",
+        root ->
+            ((ObjectNode) root.get("runnersUp").get(0).get("parallelism"))
+                .put("cp", Integer.MAX_VALUE));
     writeEdited(plan, "plan-capped.json", root -> root.put("maxInFlightMicroBatches", 1));
     writeEdited(
         plan,
@@ -290,7 +297,8 @@ class HostileCommandLinesTest {
         dir.resolve("cluster-uneven-nodes.json"),
         "{\"groups\": [{\"device\": \"h100\", \"devicesPerNode\": 4},"
             + " {\"device\": \"h100\", \"nodes\": 2, \"devicesPerNode\": 2}]}\n");
-    // a plan whose I and W each fit a long, but whose fused B does not
+    // a plan whose I and W each fit a long, but whose fused B does not; priced (it says) by a
+    // profile, whose times the plan reader cannot check against the analytic roofline
     writeEdited(
         plan,
         "plan-long-backward.json",
@@ -298,6 +306,7 @@ class HostileCommandLinesTest {
           ObjectNode first = (ObjectNode) root.get("stageCosts").get(0);
           first.put("backwardInputNanos", 1L << 62);
           first.put("backwardWeightNanos", 1L << 62);
+          ((ObjectNode) root.get("provenance")).put("costSource", "profile p.json");
         });
     Files.writeString(
         dir.resolve("two-ranks.csv"),
@@ -1172,6 +1181,11 @@ class HostileCommandLinesTest {
             "limit of 2^62 ns",
             "launch overhead"));
     c.add(of("simulate --plan @/plan-long-backward.json", "limit of 2^62 ns"));
+    c.add(
+        of(
+            "report --plan @/plan-runner-up-cp.json -o @/report-runner-up",
+            "runnersUp[0].parallelism needs pp * dp * tp * cp = ",
+            "devices, cluster"));
     // more stages than layers: the option and the model named, and no warning before the error
     c.add(
         of(

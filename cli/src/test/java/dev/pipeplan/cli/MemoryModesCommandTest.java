@@ -165,6 +165,18 @@ class MemoryModesCommandTest {
     assertThat(run("simulate", "--plan", dir.resolve("scattered.json").toString()))
         .as(err.toString())
         .isZero();
+    // the whole plan with its field dropped reads as scattered, and its hand-off bytes disagree
+    Path dropped = dir.resolve("dropped.json");
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            dev.pipeplan.models.io.Json.json().readTree(dir.resolve("whole.json").toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("training")).remove("wholeHandOffs");
+    java.nio.file.Files.writeString(dropped, dev.pipeplan.models.io.Json.write(root));
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate", "--plan", dropped.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("outputBytes")
+        .contains("another hand-off between stages (training.wholeHandOffs, sequenceParallel)");
 
     assertThat(whole).doesNotContain("scattered");
     assertThat(split).contains(", pipeline sends blocking, pipeline sends scattered over tp.");

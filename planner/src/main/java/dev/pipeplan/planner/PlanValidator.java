@@ -5,7 +5,11 @@ import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
+import dev.pipeplan.simulator.cost.AnalyticCostModel;
+import dev.pipeplan.simulator.cost.CostRequest;
+import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.StageBytes;
+import dev.pipeplan.simulator.cost.StageCost;
 import dev.pipeplan.simulator.cost.roofline.LayerOps;
 import dev.pipeplan.simulator.schedule.Schedule;
 import java.util.ArrayList;
@@ -140,6 +144,8 @@ public final class PlanValidator {
               + 2L * par.cp()
               + " chunks (Megatron-Core's load-balanced context parallelism)");
     }
+    summariesOutsideTheCluster(plan, "runnersUp", plan.runnersUp(), out);
+    summariesOutsideTheCluster(plan, "pareto", plan.pareto(), out);
     if (plan.placement().size() != par.pp()) {
       out.add("placement has " + plan.placement().size() + " pipeline devices, pp is " + par.pp());
     }
@@ -247,6 +253,30 @@ public final class PlanValidator {
     return out;
   }
 
+  /**
+   * The ranked or Pareto candidates whose devices (pp · dp · tp · cp, in long: a hand-edited degree
+   * near 2^31 must not wrap) are more than the cluster has: the report shows them as plans.
+   */
+  private static void summariesOutsideTheCluster(
+      Plan plan, String field, List<PlanSummary> summaries, List<String> out) {
+    for (int i = 0; i < summaries.size(); i++) {
+      Parallelism p = summaries.get(i).parallelism();
+      long devices = (long) p.pp() * p.dp() * p.tp() * p.cp();
+      if (devices > plan.cluster().deviceCount()) {
+        out.add(
+            field
+                + "["
+                + i
+                + "].parallelism needs pp * dp * tp * cp = "
+                + devices
+                + " devices, cluster '"
+                + plan.cluster().name()
+                + "' has "
+                + plan.cluster().deviceCount());
+      }
+    }
+  }
+
   /** The byte fields of a stage cost, in the order a mismatch is looked for. */
   private static final List<Map.Entry<String, ToLongFunction<StageBytes>>> BYTE_FIELDS =
       List.of(
@@ -291,6 +321,7 @@ public final class PlanValidator {
               + " overflow a long");
     }
     String first = null;
+    String firstField = null;
     int differing = 0;
     int layer = 0;
     for (int s = 0; s < expected.size(); s++) {
@@ -332,7 +363,10 @@ public final class PlanValidator {
       }
       if (mismatch != null) {
         differing++;
-        first = first == null ? mismatch : first;
+        if (first == null) {
+          first = mismatch;
+          firstField = mismatch.substring(mismatch.indexOf('.') + 1, mismatch.indexOf(' '));
+        }
       }
       layer += plan.partition().layerCounts().get(s);
     }
@@ -346,8 +380,81 @@ public final class PlanValidator {
             + " of "
             + expected.size()
             + " stages differ): the stage costs were priced for another partition,"
-            + " micro-batch size or memory mode; was the plan edited by hand? Maybe re-run"
-            + " 'pipeplan plan'");
+            + " micro-batch size or memory mode"
+            + ("outputBytes".equals(firstField)
+                ? " or another hand-off between stages (training.wholeHandOffs, sequenceParallel)"
+                : "")
+            + "; was the plan edited by hand? Maybe re-run 'pipeplan plan'");
+  }
+
+  /**
+   * Whether the stored stage durations are the ones the analytic roofline gives for what the plan
+   * holds, when its provenance says the analytic roofline priced it with the cluster's devices as
+   * they are: a mismatch means a field that changes the time but not the memory (FP8 linears, the
+   * attention kernel, the collectives' overlap, the cross-entropy) was edited by hand after the
+   * plan was written. Plans priced by a profile or by the model's own measured times are not
+   * checked: their times are not in the plan. A relative difference of 1e-6 is tolerated.
+   */
+  public static Optional<String> storedDurationsProblem(Plan plan) {
+    Objects.requireNonNull(plan, "plan");
+    String analytic = CostSources.describe(plan.model(), plan.cluster(), Optional.empty());
+    if (!plan.provenance().costSource().equals(analytic)
+        || plan.stageCosts().size() != plan.partition().stageCount()) {
+      return Optional.empty();
+    }
+    Parallelism par = plan.parallelism();
+    List<Integer> clusterDevices = new ArrayList<>();
+    for (List<Integer> devices : plan.placement()) {
+      clusterDevices.add(devices.get(0));
+    }
+    List<StageCost> priced;
+    try {
+      priced =
+          new AnalyticCostModel(plan.model(), plan.training(), plan.cluster())
+              .stageCosts(
+                  new CostRequest(
+                      plan.partition(),
+                      plan.microBatchSize(),
+                      plan.stageToDevice(),
+                      clusterDevices,
+                      par.tp(),
+                      par.dp(),
+                      par.cp()))
+              .stages();
+    } catch (BadInputException | IllegalArgumentException e) {
+      return Optional.of("its stage costs cannot be priced again: " + e.getMessage());
+    }
+    for (int s = 0; s < priced.size(); s++) {
+      StageCost stored = plan.stageCosts().get(s);
+      StageCost want = priced.get(s);
+      long[][] pairs = {
+        {stored.forwardNanos(), want.forwardNanos()},
+        {stored.backwardInputNanos(), want.backwardInputNanos()},
+        {stored.backwardWeightNanos(), want.backwardWeightNanos()}
+      };
+      String[] names = {"forwardNanos", "backwardInputNanos", "backwardWeightNanos"};
+      for (int f = 0; f < pairs.length; f++) {
+        long got = pairs[f][0];
+        long wanted = pairs[f][1];
+        if (Math.abs(got - wanted) > 1 && Math.abs(got - wanted) > 1e-6 * Math.abs(wanted)) {
+          return Optional.of(
+              "stageCosts["
+                  + s
+                  + "]."
+                  + names[f]
+                  + " is "
+                  + got
+                  + ", but the analytic roofline the plan says priced it gives "
+                  + wanted
+                  + " for its training ("
+                  + plan.training().describeMemoryModes(par.dp(), par.tp(), par.cp())
+                  + "): a field that changes the time but not the memory (training.fp8Linears,"
+                  + " attention, tensorParallelOverlap, crossEntropy, the cluster's devices) was"
+                  + " edited by hand? Maybe re-run 'pipeplan plan'");
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -377,6 +484,9 @@ public final class PlanValidator {
     List<String> found = new ArrayList<>(problems(plan));
     if (found.isEmpty()) {
       storedCostsProblem(plan).ifPresent(found::add);
+    }
+    if (found.isEmpty()) {
+      storedDurationsProblem(plan).ifPresent(found::add);
     }
     return refuse(found, plan);
   }
