@@ -87,6 +87,15 @@ class HostileCommandLinesTest {
             + " \"iterationSeconds\": ";
     Files.writeString(dir.resolve("runs.json"), "{\"runs\": [" + run + "0.5}]}");
     Files.writeString(dir.resolve("runs-negative.json"), "{\"runs\": [" + run + "-1}]}");
+    Files.writeString(dir.resolve("runs-huge.json"), "{\"runs\": [" + run + "1e300}]}");
+    Files.writeString(dir.resolve("runs-tiny.json"), "{\"runs\": [" + run + "1e-300}]}");
+    Files.writeString(dir.resolve("runs-quoted.json"), "{\"runs\": [" + run + "\"5\"}]}");
+    Files.writeString(
+        dir.resolve("runs-quoted-cp.json"),
+        "{\"runs\": [" + run.replace("\"pp\": 1", "\"pp\": 1, \"cp\": \"2\"") + "0.5}]}");
+    Files.writeString(
+        dir.resolve("runs-quoted-fp8.json"),
+        "{\"runs\": [" + run.replace("\"pp\": 1", "\"pp\": 1, \"fp8\": \"true\"") + "0.5}]}");
     // runs that name a model file and a cluster file beside them, the cluster as FILE:NxP
     Path measured = Files.createDirectories(dir.resolve("measured"));
     dev.pipeplan.models.io.ModelLoader.write(
@@ -842,7 +851,36 @@ class HostileCommandLinesTest {
     c.add(of("calibrate --measurements @/nosuch.json", "nosuch.json"));
     c.add(of("calibrate --measurements @/truncated.json", "truncated"));
     c.add(of("calibrate --measurements @/runs-empty.json", "runs", "empty"));
-    c.add(of("calibrate --measurements @/runs-negative.json", "iterationSeconds", "> 0, got -1"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-negative.json",
+            "runs[0].iterationSeconds",
+            "between 0.000001 (1 µs) and 604800 (a week), got -1"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-huge.json --check",
+            "runs[0].iterationSeconds",
+            "604800 (a week), got 1.0E300",
+            "not in seconds"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-tiny.json --check",
+            "runs[0].iterationSeconds",
+            "0.000001 (1 µs)",
+            "got 1.0E-300"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-quoted.json --check",
+            "runs[0].iterationSeconds",
+            "got '5' (a string: write the number without quotes)"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-quoted-cp.json --check",
+            "runs[0].cp must be a whole number between 1 and 2147483647, got '2' (a string"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-quoted-fp8.json --check",
+            "runs[0].fp8 must be true or false, got 'true' (a string"));
     c.add(of("calibrate --measurements @/runs-split.json", "stageBlocks", "3,x"));
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
     c.add(of("calibrate --measurements @/runs-twice.json", "schedule", "1f1b twice"));

@@ -1,5 +1,6 @@
 package dev.pipeplan.planner.calibrate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
@@ -17,6 +18,7 @@ import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.InputNode;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +41,24 @@ import java.util.stream.Collectors;
 public final class TrainingRuns {
   /** At most this many runs: each is a planner search per fit step. */
   public static final int MAX_RUNS = 1_000;
+
+  /**
+   * The shortest measured iteration a run may give, in seconds: 1 µs, below the launch of a single
+   * GPU kernel, so anything shorter is a unit mistake, not a measurement.
+   */
+  public static final double MIN_ITERATION_SECONDS = 1e-6;
+
+  /**
+   * The longest measured iteration a run may give, in seconds: a week, far beyond any published
+   * training iteration (minutes at most), so anything longer is a unit mistake.
+   */
+  public static final double MAX_ITERATION_SECONDS = 7 * 24 * 3600.0;
+
+  /** The words after "got 'x'" for a quoted number: JSON numbers carry no quotes. */
+  private static final String QUOTED_NUMBER = " (a string: write the number without quotes)";
+
+  /** The words after "got 'x'" for a quoted boolean. */
+  private static final String QUOTED_BOOLEAN = " (a string: write true or false without quotes)";
 
   private static final List<String> TOP_FIELDS = List.of("description", "runs");
   private static final List<String> RUN_FIELDS =
@@ -84,7 +104,7 @@ public final class TrainingRuns {
     if (casts.isEmpty()) {
       return true;
     }
-    if (!n.optionalBoolean("fp8").orElse(false)) {
+    if (!flag(n, "fp8", false)) {
       throw n.error(
           "fp8WeightCasts", "is given, but fp8 is not true: without FP8 linears no weight is cast");
     }
@@ -183,10 +203,10 @@ public final class TrainingRuns {
             recompute,
             attention,
             zero,
-            n.optionalBoolean("sequenceParallel").orElse(true),
-            n.optionalBoolean("tpCommOverlap").orElse(false),
-            !n.optionalBoolean("ppCommOverlap").orElse(true),
-            !n.optionalBoolean("dpCommOverlap").orElse(true),
+            flag(n, "sequenceParallel", true),
+            flag(n, "tpCommOverlap", false),
+            !flag(n, "ppCommOverlap", true),
+            !flag(n, "dpCommOverlap", true),
             parsed(n, "gradientReduce", () -> allReduce(n.optionalString("gradientReduce"))),
             parsed(
                 n,
@@ -201,8 +221,8 @@ public final class TrainingRuns {
                 () ->
                     CrossEntropy.parse(
                         "crossEntropy", n.optionalString("crossEntropy").orElse("unfused"))),
-            n.optionalBoolean("fp8").orElse(false),
-            !n.optionalBoolean("ppScatterGather").orElse(false),
+            flag(n, "fp8", false),
+            !flag(n, "ppScatterGather", false),
             fp8WeightCastsPerIteration(n));
     if (training.fp8Linears()) {
       for (DeviceGroup group : cluster.groups()) {
@@ -232,7 +252,7 @@ public final class TrainingRuns {
     String scheduleText = n.optionalString("schedule").orElse("1f1b");
     List<ScheduleKind> kinds = parsed(n, "schedule", () -> kinds(scheduleText));
     OptionalInt v =
-        n.optionalPositiveInt("virtualStages").map(OptionalInt::of).orElse(OptionalInt.empty());
+        n.has("virtualStages") ? OptionalInt.of(positive(n, "virtualStages")) : OptionalInt.empty();
     Optional<StageBlocks> blocks =
         n.optionalString("stageBlocks").isEmpty()
             ? Optional.empty()
@@ -258,18 +278,7 @@ public final class TrainingRuns {
         parsed(n, "stageBlocks", () -> blocks.get().partition(model, pp * given));
       }
     }
-    if (n.has("iterationSeconds")
-        && n.json().get("iterationSeconds").isNumber()
-        && n.json().get("iterationSeconds").asDouble() <= 0) {
-      // number() would say ">= 0" for a negative, and 0 is not a time either
-      throw n.error(
-          "iterationSeconds",
-          "must be a finite number > 0, got " + n.json().get("iterationSeconds").asText());
-    }
-    double seconds = n.number("iterationSeconds");
-    if (!(seconds > 0) || Double.isInfinite(seconds)) {
-      throw n.error("iterationSeconds", "must be a finite number > 0, got " + seconds);
-    }
+    double seconds = iterationSeconds(n);
     return new TrainingRun(
         id,
         n.optionalString("source").orElse(""),
@@ -353,13 +362,88 @@ public final class TrainingRuns {
     return text;
   }
 
+  /**
+   * A whole number from 1 to {@link Integer#MAX_VALUE}, written as a JSON number: every message
+   * states that rule, whether the value is 0, -4, 2.5, 1e18 or the string "2".
+   */
   private static int positive(InputNode n, String field) {
-    n.requireWithin(field, 1, Integer.MAX_VALUE, "");
-    long value = n.integer(field);
-    if (value < 1 || value > Integer.MAX_VALUE) {
-      throw n.error(field, "must be between 1 and " + Integer.MAX_VALUE + ", got " + value);
+    JsonNode v = value(n, field);
+    String rule = "must be a whole number between 1 and " + Integer.MAX_VALUE;
+    if (!v.isNumber()) {
+      throw n.error(field, rule + ", got " + shown(v, QUOTED_NUMBER));
     }
-    return (int) value;
+    if (v.isFloatingPointNumber() && !Double.isFinite(v.doubleValue())) {
+      throw n.error(field, rule + ", got " + v);
+    }
+    BigDecimal d = v.decimalValue();
+    boolean whole = d.signum() == 0 || d.stripTrailingZeros().scale() <= 0;
+    if (!whole
+        || d.compareTo(BigDecimal.ONE) < 0
+        || d.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
+      throw n.error(field, rule + ", got " + v);
+    }
+    return d.intValueExact();
+  }
+
+  /**
+   * The measured seconds per iteration, a JSON number from {@link #MIN_ITERATION_SECONDS} to {@link
+   * #MAX_ITERATION_SECONDS}: outside them it is a unit mistake, and the fit and the table would
+   * carry it as a 300-digit number.
+   */
+  private static double iterationSeconds(InputNode n) {
+    String field = "iterationSeconds";
+    JsonNode v = value(n, field);
+    String rule =
+        "must be a number of seconds between "
+            + plain(MIN_ITERATION_SECONDS)
+            + " (1 µs) and "
+            + plain(MAX_ITERATION_SECONDS)
+            + " (a week)";
+    String why =
+        ". A measured training iteration lies between them; maybe the time is not in seconds";
+    if (!v.isNumber()) {
+      throw n.error(field, rule + ", got " + shown(v, QUOTED_NUMBER));
+    }
+    double seconds = v.doubleValue();
+    if (!(seconds >= MIN_ITERATION_SECONDS && seconds <= MAX_ITERATION_SECONDS)) {
+      throw n.error(field, rule + ", got " + v + (seconds > 0 ? why : ""));
+    }
+    return seconds;
+  }
+
+  /** A JSON boolean, {@code absent} when the field is absent or null. */
+  private static boolean flag(InputNode n, String field, boolean absent) {
+    Optional<InputNode> c = n.child(field);
+    if (c.isEmpty()) {
+      return absent;
+    }
+    JsonNode v = c.get().json();
+    if (!v.isBoolean()) {
+      throw n.error(field, "must be true or false, got " + shown(v, QUOTED_BOOLEAN));
+    }
+    return v.booleanValue();
+  }
+
+  private static JsonNode value(InputNode n, String field) {
+    return n.child(field).orElseThrow(() -> n.error(field, "is missing")).json();
+  }
+
+  /** A value as a message quotes it; a string gets {@code quoted} after it. */
+  private static String shown(JsonNode v, String quoted) {
+    if (v.isTextual()) {
+      return "'" + v.asText() + "'" + quoted;
+    }
+    if (v.isObject()) {
+      return "an object";
+    }
+    if (v.isArray()) {
+      return "a list";
+    }
+    return v.toString();
+  }
+
+  private static String plain(double value) {
+    return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 
   private static <T> T parsed(InputNode n, String field, Supplier<T> parse) {
