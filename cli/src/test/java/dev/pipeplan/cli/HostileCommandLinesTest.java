@@ -96,6 +96,9 @@ class HostileCommandLinesTest {
     Files.writeString(
         dir.resolve("runs-quoted-fp8.json"),
         "{\"runs\": [" + run.replace("\"pp\": 1", "\"pp\": 1, \"fp8\": \"true\"") + "0.5}]}");
+    Files.writeString(
+        dir.resolve("runs-fp8linears.json"),
+        "{\"runs\": [" + run.replace("\"pp\": 1", "\"pp\": 1, \"fp8Linears\": true") + "0.5}]}");
     // runs that name a model file and a cluster file beside them, the cluster as FILE:NxP
     Path measured = Files.createDirectories(dir.resolve("measured"));
     dev.pipeplan.models.io.ModelLoader.write(
@@ -881,6 +884,10 @@ class HostileCommandLinesTest {
         of(
             "calibrate --measurements @/runs-quoted-fp8.json --check",
             "runs[0].fp8 must be true or false, got 'true' (a string"));
+    c.add(
+        of(
+            "calibrate --measurements @/runs-fp8linears.json --check",
+            "runs[0].fp8Linears is not a known field. Maybe you meant 'fp8'?"));
     c.add(of("calibrate --measurements @/runs-split.json", "stageBlocks", "3,x"));
     c.add(of("calibrate --measurements @/runs.json --device v100", "v100", "a100-80gb"));
     c.add(of("calibrate --measurements @/runs-twice.json", "schedule", "1f1b twice"));

@@ -26,6 +26,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -53,6 +54,32 @@ public final class TrainingRuns {
    * training iteration (minutes at most), so anything longer is a unit mistake.
    */
   public static final double MAX_ITERATION_SECONDS = 7 * 24 * 3600.0;
+
+  /**
+   * A run's field under the name a plan file's {@code training} gives it (docs/formats.md, "Plan
+   * JSON"), for the hint when a runs file uses the plan's name.
+   *
+   * @param runField the runs file's name
+   * @param relation how the plan's field reads as the run's
+   */
+  private record PlanName(String runField, String relation) {}
+
+  private static final Map<String, PlanName> PLAN_NAMES =
+      Map.of(
+          "fp8Linears", new PlanName("fp8", "the same true or false"),
+          "fp8WeightCastsPerIteration",
+              new PlanName("fp8WeightCasts", "true there is \"iteration\", false \"micro-batch\""),
+          "tensorParallelOverlap", new PlanName("tpCommOverlap", "the same true or false"),
+          "blockingSends",
+              new PlanName("ppCommOverlap", "the other way round: true there is false"),
+          "gradientSyncAfterBackward",
+              new PlanName("dpCommOverlap", "the other way round: true there is false"),
+          "gradientAllReduce",
+              new PlanName(
+                  "gradientReduce", "true there is \"all-reduce\", false \"reduce-scatter\""),
+          "wholeHandOffs",
+              new PlanName("ppScatterGather", "the other way round: true there is false"),
+          "optimizerSharding", new PlanName("zero", "ZERO1 there is \"zero1\", and so on"));
 
   /** The words after "got 'x'" for a quoted number: JSON numbers carry no quotes. */
   private static final String QUOTED_NUMBER = " (a string: write the number without quotes)";
@@ -123,7 +150,7 @@ public final class TrainingRuns {
     if (!root.isObject()) {
       throw root.error("must be an object with 'runs'");
     }
-    reject(root, TOP_FIELDS);
+    reject(root, TOP_FIELDS, Map.of());
     List<InputNode> nodes = root.array("runs");
     if (nodes.isEmpty()) {
       throw root.error("runs", "is empty; give at least one measured run");
@@ -171,7 +198,7 @@ public final class TrainingRuns {
     if (!n.isObject()) {
       throw n.error("must be an object");
     }
-    reject(n, RUN_FIELDS);
+    reject(n, RUN_FIELDS, PLAN_NAMES);
     String id = n.string("id");
     int seq = positive(n, "sequenceLength");
     // the names are read outside parsed(): a missing one is already an error with the run's path
@@ -458,11 +485,50 @@ public final class TrainingRuns {
     }
   }
 
-  private static void reject(InputNode node, List<String> known) {
+  private static void reject(InputNode node, List<String> known, Map<String, PlanName> planNames) {
     for (String field : node.fieldNames()) {
       if (!known.contains(field)) {
-        throw node.error(field, "is not a known field." + Suggestions.maybe(field, known));
+        throw node.error(field, "is not a known field." + suggestion(field, known, planNames));
       }
     }
+  }
+
+  /**
+   * " Maybe you meant 'x'?" for an unknown field: the run's name for a plan file's field; else a
+   * typo's closest known name (two edits at most); else, for three letters or more, the one known
+   * name that starts with it ({@code micro}: microBatchSize, not zero); else the longest known name
+   * it starts with ({@code fp8Linears}: fp8); else the closest known name, as other files suggest.
+   */
+  private static String suggestion(
+      String field, List<String> known, Map<String, PlanName> planNames) {
+    PlanName plan = planNames.get(field);
+    if (plan != null) {
+      return " Maybe you meant '"
+          + plan.runField()
+          + "'? It is a plan file's training."
+          + field
+          + " ("
+          + plan.relation()
+          + ").";
+    }
+    String lower = field.toLowerCase(Locale.ROOT);
+    Optional<String> closest = Suggestions.closest(field, known);
+    Optional<String> typo =
+        closest.filter(c -> Suggestions.distance(lower, c.toLowerCase(Locale.ROOT)) <= 2);
+    List<String> longer =
+        known.stream().filter(k -> k.toLowerCase(Locale.ROOT).startsWith(lower)).toList();
+    Optional<String> shorter =
+        known.stream()
+            .filter(k -> lower.startsWith(k.toLowerCase(Locale.ROOT)))
+            .max((a, b) -> Integer.compare(a.length(), b.length()));
+    Optional<String> guess =
+        typo.or(
+                () ->
+                    lower.length() >= 3 && longer.size() == 1
+                        ? Optional.of(longer.get(0))
+                        : Optional.empty())
+            .or(() -> shorter)
+            .or(() -> closest);
+    return guess.map(g -> " Maybe you meant '" + g + "'?").orElse("");
   }
 }

@@ -3,6 +3,7 @@ package dev.pipeplan.planner.calibrate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.io.Json;
@@ -104,5 +105,48 @@ class TrainingRunsTest {
     refused("iterationSeconds", "null", "is missing");
     assertThat(read("iterationSeconds", "0.000001").measuredIterationSeconds()).isEqualTo(1e-6);
     assertThat(read("iterationSeconds", "604800").measuredIterationSeconds()).isEqualTo(604800);
+  }
+
+  @Test
+  void aPlanFilesNameForARunsFieldIsAnsweredWithTheRunsName() throws Exception {
+    refused(
+        "fp8Linears",
+        "true",
+        "is not a known field. Maybe you meant 'fp8'? It is a plan file's training.fp8Linears (the"
+            + " same true or false).");
+    refused(
+        "blockingSends",
+        "true",
+        "is not a known field. Maybe you meant 'ppCommOverlap'? It is a plan file's"
+            + " training.blockingSends (the other way round: true there is false).");
+  }
+
+  @Test
+  void anUnknownFieldThatStartsAKnownNameOrStartsWithOneGetsThatName() throws Exception {
+    refused("fp8Enabled", "true", "is not a known field. Maybe you meant 'fp8'?");
+    refused("fp8Weight", "true", "is not a known field. Maybe you meant 'fp8WeightCasts'?");
+    // a typo is still a typo, though it starts with tp
+    refused("tpCommOverlab", "true", "is not a known field. Maybe you meant 'tpCommOverlap'?");
+    refused("tpSize", "1", "is not a known field. Maybe you meant 'tp'?");
+    refused(
+        "ppCommOverlapEnabled", "true", "is not a known field. Maybe you meant 'ppCommOverlap'?");
+    refused("micro", "1", "is not a known field. Maybe you meant 'microBatchSize'?");
+    // two known names start with "seq": no guess between them
+    refused("seq", "1024", "is not a known field.");
+    refused("zzzzzz", "1", "is not a known field.");
+  }
+
+  @Test
+  void theTopLevelSuggestsItsOwnFields() throws Exception {
+    Path file = dir.resolve("top.json");
+    JsonNode runs = Json.json().readTree(Files.readString(runs(null, null))).get("runs");
+    ObjectNode root = Json.json().createObjectNode();
+    root.set("runs", runs);
+    root.put("descriptionText", "x");
+    Files.writeString(file, Json.json().writeValueAsString(root));
+    assertThatThrownBy(() -> TrainingRuns.read(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            file + ": descriptionText is not a known field. Maybe you meant 'description'?");
   }
 }
