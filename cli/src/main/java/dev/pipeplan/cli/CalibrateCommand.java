@@ -382,18 +382,51 @@ final class CalibrateCommand implements Callable<Integer> {
       errors[i] = Math.abs(p.error());
       out.printf(
           Locale.ROOT,
-          "%-6s %12.3f %12.3f %+7.1f%%  %s%n",
+          "%-6s %12s %12s %8s  %s%n",
           p.run().id(),
-          p.run().measuredIterationSeconds(),
-          p.seconds(),
-          100 * p.error(),
+          seconds(p.run().measuredIterationSeconds()),
+          seconds(p.seconds()),
+          error(p.error()),
           plan(p.run(), p.choice(), p.microBatches(), p.fits()));
     }
     out.printf(
         Locale.ROOT,
-        "%nmedian |error|: %.1f%%, max %.1f%%%n",
-        100 * DeviceCalibration.median(errors),
-        100 * java.util.Arrays.stream(errors).max().orElse(0));
+        "%nmedian |error|: %s, max %s%n",
+        percent(DeviceCalibration.median(errors)),
+        percent(java.util.Arrays.stream(errors).max().orElse(0)));
+  }
+
+  /**
+   * Seconds for a table column of at most 12 characters: three decimals from 0.1 s up to a few
+   * months, and three significant digits in exponent form outside (a run's 1 µs, or a prediction of
+   * a cluster file's absurdly slow device), never a 300-digit number.
+   */
+  static String seconds(double s) {
+    return String.format(Locale.ROOT, s >= 0.1 && s < 1e7 ? "%.3f" : "%.3e", s);
+  }
+
+  /**
+   * A signed error (measured / predicted - 1) as a percentage of at most 8 characters: one decimal
+   * below 1,000%, none below 1,000,000%, one digit and an exponent beyond (a unit mistake, where
+   * more digits say nothing).
+   */
+  static String error(double e) {
+    return percentage(e, "+");
+  }
+
+  /** An unsigned error (an |error|, a median) as a percentage, bounded as {@link #error}. */
+  static String percent(double e) {
+    return percentage(e, "");
+  }
+
+  private static String percentage(double e, String sign) {
+    double pct = 100 * e;
+    if (!Double.isFinite(pct)) {
+      return Double.isNaN(pct) ? "n/a" : (pct > 0 ? sign : "-") + "inf%";
+    }
+    double abs = Math.abs(pct);
+    String digits = abs < 1e3 ? ".1f" : abs < 1e6 ? ".0f" : ".0e";
+    return String.format(Locale.ROOT, "%" + sign + digits + "%%", pct);
   }
 
   private static String plan(
@@ -432,21 +465,21 @@ final class CalibrateCommand implements Callable<Integer> {
     for (DeviceCalibration.Row r : fit.rows()) {
       out.printf(
           Locale.ROOT,
-          "%-6s %12.3f %12.3f %+7.1f%% %12.3f %+7.1f%%  %s%n",
+          "%-6s %12s %12s %8s %12s %8s  %s%n",
           r.run().id(),
-          r.run().measuredIterationSeconds(),
-          r.priorSeconds(),
-          100 * r.priorError(),
-          r.fittedSeconds(),
-          100 * r.fittedError(),
+          seconds(r.run().measuredIterationSeconds()),
+          seconds(r.priorSeconds()),
+          error(r.priorError()),
+          seconds(r.fittedSeconds()),
+          error(r.fittedError()),
           plan(r.run(), r.choice(), r.microBatches(), r.fits()));
     }
     out.printf(
         Locale.ROOT,
-        "%nmedian |error|: %.1f%% with the prior, %.1f%% fitted (max %.1f%%)%n",
-        100 * fit.priorMedianAbsError(),
-        100 * fit.fittedMedianAbsError(),
-        100 * fit.fittedMaxAbsError());
+        "%nmedian |error|: %s with the prior, %s fitted (max %s)%n",
+        percent(fit.priorMedianAbsError()),
+        percent(fit.fittedMedianAbsError()),
+        percent(fit.fittedMaxAbsError()));
     out.printf(Locale.ROOT, "%-26s %8s %8s%n", "efficiency", "prior", "fitted");
     row(out, "GEMM (of peak)", fit.prior().peakGemmEfficiency(), fit.fitted().peakGemmEfficiency());
     row(out, "HBM (of bandwidth)", fit.prior().hbmEfficiency(), fit.fitted().hbmEfficiency());
@@ -474,16 +507,16 @@ final class CalibrateCommand implements Callable<Integer> {
       abs[i] = Math.abs(errors.get(i));
       out.printf(
           Locale.ROOT,
-          "%-6s %+7.1f%%   (in-sample %+.1f%%)%n",
+          "%-6s %8s   (in-sample %s)%n",
           fit.rows().get(i).run().id(),
-          100 * errors.get(i),
-          100 * fit.rows().get(i).fittedError());
+          error(errors.get(i)),
+          error(fit.rows().get(i).fittedError()));
     }
     out.printf(
         Locale.ROOT,
-        "held-out median |error|: %.1f%%, max %.1f%%%n",
-        100 * DeviceCalibration.median(abs),
-        100 * java.util.Arrays.stream(abs).max().orElse(0));
+        "held-out median |error|: %s, max %s%n",
+        percent(DeviceCalibration.median(abs)),
+        percent(java.util.Arrays.stream(abs).max().orElse(0)));
   }
 
   private static void row(PrintWriter out, String name, double prior, double fitted) {

@@ -11,11 +11,15 @@ import dev.pipeplan.models.io.ProfileJson;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
+import dev.pipeplan.planner.calibrate.DeviceCalibration;
+import dev.pipeplan.planner.calibrate.TrainingRun;
+import dev.pipeplan.planner.calibrate.TrainingRuns;
 import dev.pipeplan.simulator.compare.MeasuredRun;
 import dev.pipeplan.simulator.compare.RunJson;
 import dev.pipeplan.simulator.compare.RunNoise;
 import dev.pipeplan.simulator.cost.roofline.RooflineParameters;
 import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.timeline.TimedAction;
 import dev.pipeplan.simulator.timeline.Timeline;
 import java.io.PrintWriter;
@@ -166,5 +170,50 @@ class CalibrateCommandTest {
     assertThat(Files.exists(replanned)).isTrue();
     assertThat(PlanJson.read(replanned).predicted().pipelineNanos())
         .isGreaterThan(p.predicted().pipelineNanos());
+  }
+
+  @Test
+  void theCheckTableKeepsItsColumnsForAnyTimeAndError() throws Exception {
+    // a week measured against predictions from a microsecond to 1e300 s: the seconds and error
+    // columns once printed 300 digits and pushed the plan column off
+    Path file = dir.resolve("runs.json");
+    Files.writeString(
+        file,
+        "{\"runs\": [{\"id\": \"r1\", \"model\": \"gpt2-small\", \"cluster\": \"a100:1x8\","
+            + " \"tp\": 1, \"pp\": 1, \"microBatchSize\": 1, \"globalBatch\": 8,"
+            + " \"sequenceLength\": 1024, \"iterationSeconds\": 604800}]}");
+    TrainingRun run = TrainingRuns.read(file).get(0);
+    DeviceCalibration.Choice choice = new DeviceCalibration.Choice(ScheduleKind.ONE_F_ONE_B, 1, 1);
+    List<DeviceCalibration.Prediction> predictions = new ArrayList<>();
+    for (double seconds : new double[] {1e-6, 1e-3, 1000, 604800, 1e7, 1e300}) {
+      predictions.add(new DeviceCalibration.Prediction(run, seconds, choice, 8, true));
+    }
+    StringWriter out = new StringWriter();
+    CalibrateCommand.printCheck(new PrintWriter(out, true), "a100-80gb", predictions);
+    List<String> lines = out.toString().lines().toList();
+    int planColumn = lines.get(2).indexOf("plan");
+    assertThat(lines.subList(3, 3 + predictions.size()))
+        .allSatisfy(line -> assertThat(line.indexOf("tp=1")).as(line).isEqualTo(planColumn));
+    assertThat(lines.get(3)).contains("604800.000", "1.000e-06", "+6e+13%");
+    assertThat(lines.get(5)).contains("604800.000", "1000.000", "+60380%");
+    assertThat(lines.get(6)).contains("+0.0%");
+    assertThat(lines.get(8)).contains("1.000e+300", "-100.0%");
+    assertThat(lines.get(lines.size() - 1)).isEqualTo("median |error|: 30240%, max 6e+13%");
+  }
+
+  @Test
+  void errorsAndSecondsHaveBoundedWidths() {
+    for (double e = 1e-300; e < 1e300; e *= 7.3) {
+      assertThat(CalibrateCommand.seconds(e)).as("%s s", e).hasSizeLessThanOrEqualTo(12);
+      assertThat(CalibrateCommand.error(e)).as("error %s", e).hasSizeLessThanOrEqualTo(8);
+      assertThat(CalibrateCommand.error(-e / (1 + e)))
+          .as("error -%s", e)
+          .hasSizeLessThanOrEqualTo(8);
+      assertThat(CalibrateCommand.percent(e)).as("|error| %s", e).hasSizeLessThanOrEqualTo(7);
+    }
+    assertThat(CalibrateCommand.error(0.061)).isEqualTo("+6.1%");
+    assertThat(CalibrateCommand.error(-0.267)).isEqualTo("-26.7%");
+    assertThat(CalibrateCommand.percent(0.061)).isEqualTo("6.1%");
+    assertThat(CalibrateCommand.seconds(2.177)).isEqualTo("2.177");
   }
 }
