@@ -44,6 +44,7 @@ class HostileCommandLinesTest {
     planFixture("plan.json", "h100:1x4 --pp 4");
     planFixture("plan-pieces.json", "h100:1x2 --pp 2 --partition-unit step");
     planFixture("plan-zero3.json", "h100:1x4 --pp 2 --zero 3");
+    planFixture("plan-cp2.json", "cpu:1x4 --pp 2 --cp 2");
     String plan = Files.readString(dir.resolve("plan.json"));
     Files.writeString(dir.resolve("truncated.json"), plan.substring(0, plan.length() / 2));
     Files.writeString(dir.resolve("contradictory.json"), contradictory(plan));
@@ -753,6 +754,13 @@ class HostileCommandLinesTest {
     // run
     c.add(of("run --plan @/truncated.json -o @/run.json", "is truncated"));
     c.add(of("run --plan @/plan-pieces.json -o @/run.json", "sub-layer pieces", "whole layers"));
+    // tp is 1 already: the hint must ask for cp 1, not tp 1
+    c.add(
+        of(
+            "run --plan @/plan-cp2.json -o @/run.json",
+            "tp 1 and cp 2",
+            "Maybe plan with --cp 1 --pp 2 on a cluster of 2 devices, for example --cluster"
+                + " cpu:1x2."));
     c.add(of("run --plan @/contradictory.json -o @/run.json", "contradictory"));
     c.add(of("run --plan @/plan.json --iterations 0 -o @/run.json", "iterations"));
     c.add(of("run --plan @/plan.json --iterations 3 -o @/run.json", "between 5 and 1000", "3"));

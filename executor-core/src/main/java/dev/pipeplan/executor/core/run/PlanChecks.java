@@ -2,6 +2,7 @@ package dev.pipeplan.executor.core.run;
 
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.SubLayers;
+import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.planner.Plan;
 import java.util.Objects;
 
@@ -16,7 +17,8 @@ public final class PlanChecks {
    * replica, one device per pipeline stage, each holding its micro-batches' whole sequences.
    *
    * @param executor how the message names the backend ("the CPU executor")
-   * @param hint the "Maybe ..." sentence for this backend
+   * @param hint the "Maybe ..." sentence for this backend, for a plan with dp or tp > 1; a plan
+   *     with cp > 1 gets one made from the plan instead, which asks for --cp 1
    */
   public static void requireOnePipelineReplica(Plan plan, String executor, String hint) {
     Objects.requireNonNull(plan, "plan");
@@ -33,7 +35,7 @@ public final class PlanChecks {
               + executor
               + " runs one pipeline replica without tensor or context parallelism, one device per"
               + " stage holding whole sequences, so it needs cp 1 (a plan made without --cp). "
-              + hint);
+              + oneReplicaHint(plan));
     }
     if (plan.parallelism().dp() != 1 || plan.parallelism().tp() != 1) {
       throw new BadInputException(
@@ -46,6 +48,27 @@ public final class PlanChecks {
               + " runs one pipeline replica without tensor parallelism. "
               + hint);
     }
+  }
+
+  /**
+   * "Maybe plan with --cp 1 [--tp 1] --pp P on a cluster of P devices, for example --cluster
+   * DEVICE:1xP.": the plan's own stage count, and its device when that is a preset's name (a
+   * cluster file's own device has no shorthand to suggest).
+   */
+  private static String oneReplicaHint(Plan plan) {
+    int pp = plan.parallelism().pp();
+    String device = plan.cluster().device(0).name();
+    return "Maybe plan with --cp 1"
+        + (plan.parallelism().tp() != 1 ? " --tp 1" : "")
+        + " --pp "
+        + pp
+        + " on a cluster of "
+        + pp
+        + (pp == 1 ? " device" : " devices")
+        + (Clusters.findDevice(device).isPresent()
+            ? ", for example --cluster " + device + ":1x" + pp
+            : "")
+        + ".";
   }
 
   /**

@@ -55,10 +55,12 @@ class PlanChecksTest {
   }
 
   @Test
-  void refusesContextParallelismEvenInOneReplica() {
-    // pp 2 x cp 2 on four devices: dp 1 and tp 1, but every sequence split over two devices
+  void refusesContextParallelismEvenInOneReplicaAskingForCpOne() {
+    // pp 2 x cp 2 on four devices: dp 1 and tp 1, but every sequence split over two devices; the
+    // backend's hint asks for --tp 1, which this plan already has
     Plan cp2 = plan("cpu:1x4", 2);
     assertThat(cp2.parallelism().dp()).isEqualTo(1);
+    assertThat(cp2.parallelism().tp()).isEqualTo(1);
     assertThatThrownBy(
             () ->
                 PlanChecks.requireOnePipelineReplica(
@@ -67,8 +69,35 @@ class PlanChecksTest {
         .hasMessage(
             "the plan uses dp 1, tp 1 and cp 2; the CPU executor runs one pipeline replica without"
                 + " tensor or context parallelism, one device per stage holding whole sequences, so"
-                + " it needs cp 1 (a plan made without --cp). Maybe plan with --tp 1 on a cluster"
-                + " of pp devices.");
+                + " it needs cp 1 (a plan made without --cp). Maybe plan with --cp 1 --pp 2 on a"
+                + " cluster of 2 devices, for example --cluster cpu:1x2.");
+  }
+
+  @Test
+  void aPlanWithTensorAndContextParallelismIsAskedForBothOff() {
+    Plan plan =
+        PlanBuilder.fromSearch(
+            Planner.search(
+                ModelLoader.load("gpt-tiny", 8),
+                new TrainingSpec(8, 8, DType.FP32, Optimizer.adamFp32(), false),
+                Clusters.load("h100:1x8"),
+                SearchOptions.defaults()
+                    .withPp(2)
+                    .withTp(2)
+                    .withKinds(List.of(ScheduleKind.ONE_F_ONE_B))
+                    .withMicroBatchSize(2)
+                    .withContextParallel(2),
+                ProgressListener.none()));
+    assertThat(plan.parallelism().tp()).isEqualTo(2);
+    assertThatThrownBy(
+            () -> PlanChecks.requireOnePipelineReplica(plan, "the cuda backend", "Maybe y."))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith("the plan uses dp 1, tp 2 and cp 2; the cuda backend")
+        .hasMessageEndingWith(
+            " Maybe plan with --cp 1 --tp 1 --pp 2 on a cluster of 2 devices, for example"
+                + " --cluster "
+                + plan.cluster().device(0).name()
+                + ":1x2.");
   }
 
   @Test
