@@ -721,6 +721,19 @@ class HostileCommandLinesTest {
     c.add(of("report --plan @/truncated.json -o @/report", "is truncated"));
     c.add(of("report --plan @/contradictory.json -o @/report", "contradictory"));
     c.add(of("report --plan @/plan.json -o @/a-file", "a-file"));
+    // a folder below a file: the folder writers name the file, as the file writers do
+    c.add(
+        of(
+            "report --plan @/plan.json -o @/a-file/sub",
+            "report output",
+            "cannot write there, because",
+            "a-file is a file, not a folder"));
+    c.add(
+        of(
+            "export --plan @/plan.json --to torch-script -o @/a-file/sub",
+            "torch-script export",
+            "cannot write there, because",
+            "a-file is a file, not a folder"));
     c.add(of("report --plan @/plan.json -o @/users-folder", "users-folder"));
     c.add(
         of("report --plan @/plan.json --measured @/truncated.json -o @/report", "truncated.json"));

@@ -77,9 +77,12 @@ public final class OwnedFolder implements AutoCloseable {
       throw new BadInputException(what + " -o is empty; give a folder. Maybe use -o out/");
     }
     Path absolute = target.toAbsolutePath().normalize();
+    // where a message points: the path as given, or the folder a link names
+    Path shown = target;
     if (Files.isSymbolicLink(absolute)) {
       // the new folder replaces the one the link names; moved onto the link, it replaced the link
       absolute = AtomicFiles.linkTarget(target, absolute);
+      shown = absolute;
     }
     if (absolute.equals(Path.of("").toAbsolutePath().normalize())) {
       // the folder is replaced by moving a new one into place: the shell would sit in a deleted one
@@ -96,6 +99,11 @@ public final class OwnedFolder implements AutoCloseable {
     }
     if (Files.isDirectory(absolute)) {
       checkReplaceable(absolute, target, what);
+    } else {
+      // The file writers' check: the nearest existing folder on the way must take new files, and
+      // the message says which and why ("cannot write in /proc (the file system takes no new files
+      // there)"), where creating the folders would only say "no such folder".
+      OutputPaths.checkFolder(what, shown);
     }
     Path parent = absolute.getParent();
     try {

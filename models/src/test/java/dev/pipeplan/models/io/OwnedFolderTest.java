@@ -2,6 +2,7 @@ package dev.pipeplan.models.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pipeplan.models.BadInputException;
 import java.nio.file.Files;
@@ -96,10 +97,31 @@ class OwnedFolderTest {
 
   @Test
   void refusesAnUnwritablePlaceWithTheReason() throws Exception {
+    // the file writers' words: creating the folders said "the file system refused it"
     Path file = Files.writeString(dir.resolve("a-file"), "x");
-    assertThatThrownBy(() -> OwnedFolder.open(file.resolve("out"), "test output"))
+    assertThatThrownBy(() -> OwnedFolder.open(file.resolve("out").resolve("deeper"), "test output"))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining(file.resolve("out").toString())
-        .hasMessageNotContaining(".tmp");
+        .hasMessage(
+            "test output "
+                + file.resolve("out").resolve("deeper")
+                + ": cannot write there, because "
+                + file
+                + " is a file, not a folder");
+  }
+
+  @Test
+  void refusesAPseudoFileSystemAsTheFileWritersDo() {
+    // /proc takes no new files: creating a folder there said "no such folder"
+    assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc here");
+    Path target = Path.of("/proc/pipeplan-owned-folder-test/out");
+    assertThatThrownBy(() -> OwnedFolder.open(target, "test output"))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "test output "
+                + target
+                + ": cannot write in /proc (the file system takes no new files there)");
+    assertThatThrownBy(() -> OutputPaths.checkFile("-o", target, "plan.json"))
+        .hasMessage(
+            "-o " + target + ": cannot write in /proc (the file system takes no new files there)");
   }
 }
