@@ -177,9 +177,33 @@ class WorkLimitsCommandTest {
   void planSaysWhenTheGlobalBatchIsNotDivisible() {
     assertRefusedQuickly(
         "plan --model gpt2-xl --cluster h100:1x4 --global-batch 100 --microbatches 8",
-        "global batch (100) is not divisible by microbatches (8) x dp",
+        "global batch (100) is not a multiple of microbatches (8) x dp",
         "Maybe use --global-batch 96 or 104");
     assertThat(err.toString()).doesNotContain("microbatch size 0");
+  }
+
+  @Test
+  void planStatesTheRuleWithTheDpTheDevicesLeaveAndSuggestsOnlyValuesThatPass() {
+    // before: "global batch (16) is not divisible by microbatches (8) x microbatch size (1) x dp
+    // ... Maybe use --global-batch 16 or 24 (a multiple of 8), or --microbatches 2, 4 or 8"
+    String line =
+        "plan --model llama3-8b --cluster h100:2x8 --global-batch 16 --pp 2 --tp 2 --cp 4"
+            + " --microbatch-size 1 --microbatches 8";
+    assertRefusedQuickly(
+        line,
+        "global batch (16) must equal microbatches (8) x microbatch size (1) x dp, which is 8 with"
+            + " dp 1 (16 devices / (pp 2 x tp 2 x cp 4)). Maybe use --global-batch 8, or"
+            + " --microbatches 16, or --microbatch-size 2.");
+    assertThat(err.toString()).doesNotContain("divisible", "--global-batch 16", "--microbatches 8");
+    for (String fix :
+        new String[] {
+          line.replace("--global-batch 16", "--global-batch 8"),
+          line.replace("--microbatches 8", "--microbatches 16"),
+          line.replace("--microbatch-size 1", "--microbatch-size 2")
+        }) {
+      err.getBuffer().setLength(0);
+      assertThat(run(fix + " --quiet")).as(fix + "\n" + err).isZero();
+    }
   }
 
   @Test

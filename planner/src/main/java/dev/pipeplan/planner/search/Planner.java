@@ -27,8 +27,10 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The outer search. It enumerates pp x dp x tp = devices (tp inside a node and dividing the
@@ -382,6 +384,8 @@ public final class Planner {
         " Maybe use a global batch that is a multiple of the data-parallel degree, or drop"
             + " --microbatches / --microbatch-size.";
     List<Integer> dps = new ArrayList<>();
+    // every dp the layouts give, with the first (pp, tp, cp) that gives it
+    Map<Integer, int[]> dpLayouts = new TreeMap<>();
     int smallestDp = Integer.MAX_VALUE;
     int smallestDpPp = 0;
     int smallestDpTp = 0;
@@ -411,6 +415,7 @@ public final class Planner {
           smallestDpPp = pp;
           smallestDpTp = tp;
         }
+        dpLayouts.putIfAbsent(dp, new int[] {pp, tp, cp});
         if (global % dp != 0) {
           lastRejection =
               "global batch ("
@@ -513,7 +518,7 @@ public final class Planner {
       }
     }
     if (out.isEmpty() && !divisible && !dps.isEmpty() && options.fixedMicroBatches().isPresent()) {
-      throw notDivisible(global, options, dps);
+      throw notDivisible(global, devices, options, dpLayouts, largestB);
     }
     if (out.isEmpty() && !divisible && !dps.isEmpty()) {
       throw microBatchSizeNotDividing(global, options.fixedMicroBatchSize().orElse(1), dps);
@@ -846,40 +851,133 @@ public final class Planner {
 
   /**
    * The global batch is not dp x m x b for any dp the cluster allows with the fixed micro-batch
-   * count (and size): say so, with global batches and micro-batch counts that divide.
+   * count (and size). With the size fixed too the batch must equal m x b x dp; with it searched, be
+   * a multiple of m x dp. Says which, with the dp (the devices over pp x tp x cp) and values that
+   * satisfy the rule, never the ones given.
+   *
+   * @param dpLayouts every data-parallel degree the layouts give, with one (pp, tp, cp) giving it
    */
   private static BadInputException notDivisible(
-      int global, SearchOptions options, List<Integer> dps) {
-    int m = options.fixedMicroBatches().orElse(0);
-    int b = options.fixedMicroBatchSize().orElse(0);
-    int dp = dps.stream().mapToInt(Integer::intValue).min().orElse(1);
-    long unit = (long) m * dp * Math.max(1, b);
-    StringBuilder why =
-        new StringBuilder("global batch (")
-            .append(global)
-            .append(") is not divisible by microbatches (")
-            .append(m)
-            .append(")")
-            .append(b > 0 ? " x microbatch size (" + b + ")" : "")
-            .append(" x dp for any data-parallel degree this search allows (dp ")
-            .append(joined(dps.stream().distinct().sorted().toList()))
-            .append("). Maybe use --global-batch ");
-    long below = global / unit * unit;
-    long above = below + unit;
-    if (below > 0) {
-      why.append(below).append(" or ");
+      int global, int devices, SearchOptions options, Map<Integer, int[]> dpLayouts, int largestB) {
+    int m = options.fixedMicroBatches().orElseThrow();
+    List<Integer> dps = dpLayouts.keySet().stream().sorted().toList();
+    String dpText = dpText(devices, dpLayouts);
+    List<String> hints = new ArrayList<>();
+    StringBuilder why = new StringBuilder("global batch (").append(global).append(") ");
+    if (options.fixedMicroBatchSize().isPresent()) {
+      int b = options.fixedMicroBatchSize().getAsInt();
+      List<Long> products = dps.stream().map(dp -> (long) m * b * dp).distinct().toList();
+      why.append("must equal microbatches (")
+          .append(m)
+          .append(") x microbatch size (")
+          .append(b)
+          .append(") x dp, which is ")
+          .append(joined(products))
+          .append(" with ")
+          .append(dpText);
+      List<Long> globals =
+          nearest(
+              products.stream().filter(g -> g <= WorkLimits.MAX_GLOBAL_BATCH).toList(), global, 2);
+      if (!globals.isEmpty()) {
+        hints.add("--global-batch " + joined(globals));
+      }
+      List<Long> counts = new ArrayList<>();
+      List<Long> sizes = new ArrayList<>();
+      for (int dp : dps) {
+        if (global % ((long) dp * b) == 0
+            && global / ((long) dp * b) <= WorkLimits.MAX_MICRO_BATCHES) {
+          counts.add(global / ((long) dp * b));
+        }
+        if (global % ((long) dp * m) == 0 && global / ((long) dp * m) <= largestB) {
+          sizes.add(global / ((long) dp * m));
+        }
+      }
+      if (!counts.isEmpty()) {
+        hints.add("--microbatches " + joined(nearest(counts, m, 3)));
+      }
+      if (!sizes.isEmpty()) {
+        hints.add("--microbatch-size " + joined(nearest(sizes, b, 3)));
+      }
+    } else {
+      // any multiple of m x dp works with the smallest dp, whose multiples are the densest
+      int dp = dps.get(0);
+      long unit = (long) m * dp;
+      why.append("is not a multiple of microbatches (")
+          .append(m)
+          .append(") x dp for ")
+          .append(dpText)
+          .append(": each replica's samples must split into ")
+          .append(m)
+          .append(" micro-batches of one size");
+      long below = global / unit * unit;
+      hints.add(
+          "--global-batch "
+              + (below > 0 ? below + " or " : "")
+              + (below + unit)
+              + " (a multiple of "
+              + unit
+              + ")");
+      for (int d : dps) {
+        if (global % d == 0) {
+          int perReplica = global / d;
+          hints.add(
+              "--microbatches "
+                  + joined(nearestDivisors(perReplica, m, 3))
+                  + " (dividing "
+                  + perReplica
+                  + (d > 1 ? ", the samples of each of " + d + " replicas" : "")
+                  + ")");
+          break;
+        }
+      }
     }
-    why.append(above).append(" (a multiple of ").append(unit).append(")");
-    if (global % ((long) dp * Math.max(1, b)) == 0) {
-      int perReplica = (int) (global / ((long) dp * Math.max(1, b)));
-      List<Integer> near = nearestDivisors(perReplica, m, 3);
-      why.append(", or --microbatches ")
-          .append(joined(near))
-          .append(" (dividing ")
-          .append(perReplica);
-      why.append(b > 0 ? ", the per-replica batch over the micro-batch size)" : ")");
+    why.append('.');
+    if (!hints.isEmpty()) {
+      why.append(" Maybe use ");
+      for (int i = 0; i < hints.size(); i++) {
+        why.append(i == 0 ? "" : ", or ").append(hints.get(i));
+      }
+      why.append('.');
     }
-    return new BadInputException(why.append('.').toString());
+    return new BadInputException(why.toString());
+  }
+
+  /**
+   * "dp 1 (16 devices / (pp 2 x tp 2 x cp 4))" for one degree; "dp 1, 2 or 4 (the 16 devices over
+   * pp x tp x cp of each layout this search allows)" for several.
+   */
+  private static String dpText(int devices, Map<Integer, int[]> dpLayouts) {
+    List<Integer> dps = dpLayouts.keySet().stream().sorted().toList();
+    if (dps.size() == 1) {
+      int[] layout = dpLayouts.get(dps.get(0));
+      return "dp "
+          + dps.get(0)
+          + " ("
+          + devices
+          + " devices / (pp "
+          + layout[0]
+          + " x tp "
+          + layout[1]
+          + (layout[2] > 1 ? " x cp " + layout[2] : "")
+          + "))";
+    }
+    boolean cp = dpLayouts.values().stream().anyMatch(layout -> layout[2] > 1);
+    return "dp "
+        + joined(dps)
+        + " (the "
+        + devices
+        + " devices over pp x tp"
+        + (cp ? " x cp" : "")
+        + " of each layout this search allows)";
+  }
+
+  /** Up to {@code count} distinct values nearest to target, ascending. */
+  private static List<Long> nearest(List<Long> values, long target, int count) {
+    List<Long> all = new ArrayList<>(values.stream().distinct().toList());
+    all.sort(Comparator.<Long>comparingLong(v -> Math.abs(v - target)).thenComparingLong(v -> v));
+    List<Long> near = new ArrayList<>(all.subList(0, Math.min(count, all.size())));
+    near.sort(Comparator.naturalOrder());
+    return near;
   }
 
   /**
@@ -944,7 +1042,7 @@ public final class Planner {
     return near;
   }
 
-  private static String joined(List<Integer> values) {
+  private static String joined(List<?> values) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < values.size(); i++) {
       b.append(i == 0 ? "" : i == values.size() - 1 ? " or " : ", ").append(values.get(i));

@@ -13,6 +13,7 @@ import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
 import dev.pipeplan.simulator.schedule.ScheduleKind;
 import dev.pipeplan.simulator.schedule.WorkLimits;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -26,6 +27,12 @@ class PlannerLimitsTest {
 
   private static TrainingSpec batch(int global) {
     return TrainingSpec.of(global, GPT2_XL.sequenceLength(), GPT2_XL.dtype());
+  }
+
+  private static final ModelSpec LLAMA = ModelLoader.load("llama3-8b", 0);
+
+  private static TrainingSpec llamaBatch(int global) {
+    return TrainingSpec.of(global, LLAMA.sequenceLength(), LLAMA.dtype());
   }
 
   @Test
@@ -81,9 +88,10 @@ class PlannerLimitsTest {
                     ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
         .hasMessage(
-            "global batch (100) is not divisible by microbatches (8) x dp for any data-parallel"
-                + " degree this search allows (dp 1, 2 or 4). Maybe use --global-batch 96 or 104 (a"
-                + " multiple of 8), or --microbatches 4, 5 or 10 (dividing 100).");
+            "global batch (100) is not a multiple of microbatches (8) x dp for dp 1, 2 or 4 (the 4"
+                + " devices over pp x tp of each layout this search allows): each replica's samples"
+                + " must split into 8 micro-batches of one size. Maybe use --global-batch 96 or 104"
+                + " (a multiple of 8), or --microbatches 4, 5 or 10 (dividing 100).");
   }
 
   @Test
@@ -218,5 +226,98 @@ class PlannerLimitsTest {
         .hasMessageNotContaining("--microbatch-size")
         .hasMessageContaining("--recompute")
         .hasMessageContaining("a larger --memory-limit");
+  }
+
+  @Test
+  void fixedMicroBatchesAndSizeMustMultiplyWithTheDpTheDevicesLeaveToTheBatch() {
+    // before: "global batch (16) is not divisible by microbatches (8) x microbatch size (1) x dp
+    // for any data-parallel degree this search allows (dp 1). Maybe use --global-batch 16 or 24 (a
+    // multiple of 8), or --microbatches 2, 4 or 8": 16 is divisible by 8, the rule is that 16 =
+    // m x b x dp, and 16 and 8 were the values just refused
+    SearchOptions fixed = SearchOptions.defaults().withMicroBatches(8).withMicroBatchSize(1);
+    assertThatThrownBy(
+            () ->
+                Planner.enumerate(
+                    LLAMA,
+                    llamaBatch(16),
+                    Clusters.load("h100:2x8"),
+                    fixed.withPp(2).withTp(2).withContextParallel(4)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "global batch (16) must equal microbatches (8) x microbatch size (1) x dp, which is 8"
+                + " with dp 1 (16 devices / (pp 2 x tp 2 x cp 4)). Maybe use --global-batch 8, or"
+                + " --microbatches 16, or --microbatch-size 2.");
+    assertThatThrownBy(
+            () -> Planner.enumerate(LLAMA, llamaBatch(16), FOUR_H100, fixed.withPp(2).withTp(2)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessage(
+            "global batch (16) must equal microbatches (8) x microbatch size (1) x dp, which is 8"
+                + " with dp 1 (4 devices / (pp 2 x tp 2)). Maybe use --global-batch 8, or"
+                + " --microbatches 16, or --microbatch-size 2.");
+  }
+
+  @Test
+  void everyValueTheMicroBatchRefusalSuggestsIsAcceptedAndNoneIsTheOneGiven() {
+    Pattern hint =
+        Pattern.compile("--(global-batch|microbatches|microbatch-size) (\\d+(?:(?:, | or )\\d+)*)");
+    List<String> refusals = new ArrayList<>();
+    for (String cluster : List.of("h100:1x4", "h100:2x8")) {
+      for (SearchOptions layout :
+          List.of(
+              SearchOptions.defaults(),
+              SearchOptions.defaults().withPp(2),
+              SearchOptions.defaults().withPp(2).withTp(2).withContextParallel(2))) {
+        for (int global : new int[] {5, 12, 16, 100}) {
+          for (int m : new int[] {3, 8}) {
+            for (int b : new int[] {0, 1, 2}) {
+              SearchOptions options = layout.withMicroBatches(m);
+              SearchOptions given = b == 0 ? options : options.withMicroBatchSize(b);
+              String what = cluster + " global " + global + " m " + m + " b " + b;
+              String message;
+              try {
+                Planner.enumerate(LLAMA, llamaBatch(global), Clusters.load(cluster), given);
+                continue;
+              } catch (BadInputException e) {
+                message = e.getMessage();
+              }
+              if (!message.startsWith("global batch (" + global + ") ")) {
+                continue;
+              }
+              refusals.add(message);
+              Matcher m2 = hint.matcher(message.substring(message.indexOf("Maybe use")));
+              int suggestions = 0;
+              while (m2.find()) {
+                for (String value : m2.group(2).split(", | or ")) {
+                  int v = Integer.parseInt(value);
+                  suggestions++;
+                  String option = m2.group(1);
+                  TrainingSpec training = llamaBatch(option.equals("global-batch") ? v : global);
+                  SearchOptions changed =
+                      switch (option) {
+                        case "microbatches" -> given.withMicroBatches(v);
+                        case "microbatch-size" -> given.withMicroBatchSize(v);
+                        default -> given;
+                      };
+                  int old =
+                      switch (option) {
+                        case "microbatches" -> m;
+                        case "microbatch-size" -> b;
+                        default -> global;
+                      };
+                  assertThat(v).as(what + ": " + message).isNotEqualTo(old);
+                  assertThat(Planner.enumerate(LLAMA, training, Clusters.load(cluster), changed))
+                      .as(what + " with --" + option + " " + v + ": " + message)
+                      .isNotEmpty();
+                }
+              }
+              assertThat(suggestions).as(what + ": " + message).isPositive();
+            }
+          }
+        }
+      }
+    }
+    // the sweep reaches both forms of the rule
+    assertThat(refusals).anyMatch(r -> r.contains("must equal microbatches"));
+    assertThat(refusals).anyMatch(r -> r.contains("is not a multiple of microbatches"));
   }
 }
