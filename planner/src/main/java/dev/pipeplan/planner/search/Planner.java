@@ -389,6 +389,7 @@ public final class Planner {
     int smallestDp = Integer.MAX_VALUE;
     int smallestDpPp = 0;
     int smallestDpTp = 0;
+    int smallestDpCp = 1;
     boolean divisible = false;
     List<int[]> tensorAndContext = new ArrayList<>();
     for (int tp : tps) {
@@ -414,6 +415,7 @@ public final class Planner {
           smallestDp = dp;
           smallestDpPp = pp;
           smallestDpTp = tp;
+          smallestDpCp = cp;
         }
         dpLayouts.putIfAbsent(dp, new int[] {pp, tp, cp});
         if (global % dp != 0) {
@@ -425,7 +427,8 @@ public final class Planner {
                   + ") for pp="
                   + pp
                   + " tp="
-                  + tp;
+                  + tp
+                  + (cp > 1 ? " cp=" + cp : "");
           continue;
         }
         dps.add(dp);
@@ -538,9 +541,10 @@ public final class Planner {
               + smallestDpPp
               + " tp="
               + smallestDpTp
-              + (options.fixedPp().isPresent() || options.fixedTp().isPresent()
-                  ? ", as --pp/--tp fix"
-                  : "; pp is at most the model's " + wholeLayers + " layers")
+              + (smallestDpCp > 1
+                  ? " cp=" + smallestDpCp + ": " + devices + " devices / (pp x tp x cp)"
+                  : "")
+              + fixedClause(options, wholeLayers)
               + "), which does not divide "
               + global
               + ". Maybe use --global-batch "
@@ -847,6 +851,40 @@ public final class Planner {
       }
     }
     return b.length() == 0 ? "none" : b.toString();
+  }
+
+  /**
+   * What the options fix of the layout behind a data-parallel degree ("as --pp and --tp fix them"),
+   * and, with pp searched, what bounds it.
+   */
+  private static String fixedClause(SearchOptions options, int wholeLayers) {
+    List<String> fixed = new ArrayList<>();
+    if (options.fixedPp().isPresent()) {
+      fixed.add("--pp");
+    }
+    if (options.fixedTp().isPresent()) {
+      fixed.add("--tp");
+    }
+    if (options.contextParallel() > 1) {
+      fixed.add("--cp");
+    }
+    StringBuilder b = new StringBuilder();
+    if (!fixed.isEmpty()) {
+      b.append(", as ").append(words(fixed)).append(fixed.size() == 1 ? " fixes it" : " fix them");
+    }
+    if (options.fixedPp().isEmpty()) {
+      b.append("; pp is at most the model's ").append(wholeLayers).append(" layers");
+    }
+    return b.toString();
+  }
+
+  /** "a", "a and b", "a, b and c". */
+  private static String words(List<String> values) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < values.size(); i++) {
+      b.append(i == 0 ? "" : i == values.size() - 1 ? " and " : ", ").append(values.get(i));
+    }
+    return b.toString();
   }
 
   /**
@@ -1323,12 +1361,10 @@ public final class Planner {
                   + " vs "
                   + gib(r.peakMemoryBytes())
                   + ")."
-              : "the fixed tie-break order (smaller pp, tp, "
-                  + (w.candidate().parallelism().cp() > 1 || r.candidate().parallelism().cp() > 1
-                      ? "cp, "
-                      : "")
-                  + "dp, b, then schedule kind in the order pipeplan lists them, v, in-flight"
-                  + " cap).");
+              // Candidate.ORDER's order, then Evaluation.RANKING's partition text
+              : "the fixed tie-break order (smaller pp, tp, cp, dp, b, then schedule kind in"
+                  + " the order pipeplan lists them, v, in-flight cap, then the layers per stage"
+                  + " compared as text).");
     }
     long[] wParts = parts(w);
     long[] rParts = parts(r);

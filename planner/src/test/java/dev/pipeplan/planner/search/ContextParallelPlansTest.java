@@ -216,4 +216,33 @@ class ContextParallelPlansTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("--cp 2");
   }
+
+  @Test
+  void theFewestReplicasMessageCountsCpInTheDevicesOfAReplica() {
+    // before: "the fewest model replicas they allow is dp 2 (pp=2 tp=2, as --pp/--tp fix)", which
+    // reads as 16 / 4 = 4 replicas
+    ModelSpec llama = Zoo.get("llama3-8b", 8192);
+    assertThatThrownBy(
+            () ->
+                Planner.enumerate(
+                    llama,
+                    TrainingSpec.of(3, 8192, DType.BF16),
+                    Clusters.load("h100:2x8"),
+                    SearchOptions.defaults().withPp(2).withTp(2).withContextParallel(2)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(
+            "the fewest model replicas they allow is dp 2 (pp=2 tp=2 cp=2: 16 devices / (pp x tp"
+                + " x cp), as --pp, --tp and --cp fix them), which does not divide 3.");
+    // cp alone fixed: pp is searched, up to the model's layers
+    assertThatThrownBy(
+            () ->
+                Planner.enumerate(
+                    llama,
+                    TrainingSpec.of(3, 8192, DType.BF16),
+                    Clusters.load("h100:16x8"),
+                    SearchOptions.defaults().withTp(1).withContextParallel(2)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("cp=2: 128 devices / (pp x tp x cp), as --tp and --cp fix them;")
+        .hasMessageContaining("pp is at most the model's");
+  }
 }

@@ -14,6 +14,7 @@ import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
 import dev.pipeplan.models.cluster.Clusters;
 import dev.pipeplan.models.io.ModelLoader;
+import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanPrediction;
@@ -315,7 +316,57 @@ class PlannerTest {
                     ProgressListener.none()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining(
-            "the fewest model replicas they allow is dp 2 (pp=4 tp=1, as --pp/--tp fix), which does"
-                + " not divide 7. Maybe use --global-batch 6 or 8");
+            "the fewest model replicas they allow is dp 2 (pp=4 tp=1, as --pp and --tp fix them),"
+                + " which does not divide 7. Maybe use --global-batch 6 or 8");
+  }
+
+  @Test
+  void theTieBreakSentenceNamesCpWhereTheOrderUsesIt() {
+    // before: "smaller pp, tp, dp, b, ..." unless a candidate had cp > 1, while Candidate.ORDER
+    // always compares cp after tp and before dp
+    List<Evaluation> ranked = search(SearchOptions.defaults().withThreads(1)).ranked();
+    Evaluation w = ranked.get(0);
+    Candidate c = w.candidate();
+    Candidate later =
+        new Candidate(
+            c.parallelism(),
+            c.microBatchSize(),
+            c.microBatchCount(),
+            c.kind(),
+            c.virtualStages(),
+            c.maxInFlightMicroBatches() + 1);
+    Evaluation tied =
+        new Evaluation(
+            later,
+            w.partition(),
+            w.stageCosts(),
+            w.pipeline(),
+            w.dataParallelSyncNanos(),
+            w.optimizerStepNanos(),
+            w.memoryLimitBytes(),
+            w.overMemoryBytes(),
+            w.overMemoryDevice(),
+            w.postValidated());
+    assertThat(c.parallelism().cp()).isEqualTo(1);
+    assertThat(Planner.reason(List.of(w, tied)))
+        .contains(
+            "wins on the fixed tie-break order (smaller pp, tp, cp, dp, b, then schedule kind");
+    // the order the sentence states is the comparator's: tp before cp, cp before dp
+    Parallelism tp1cp4 = new Parallelism(2, 1, 1, 4);
+    Parallelism tp2cp2 = new Parallelism(2, 1, 2, 2);
+    Parallelism cp2dp1 = new Parallelism(2, 1, 1, 2);
+    Parallelism cp1dp2 = new Parallelism(2, 2, 1, 1);
+    assertThat(Candidate.ORDER.compare(with(c, tp1cp4), with(c, tp2cp2))).isNegative();
+    assertThat(Candidate.ORDER.compare(with(c, cp1dp2), with(c, cp2dp1))).isNegative();
+  }
+
+  private static Candidate with(Candidate c, Parallelism par) {
+    return new Candidate(
+        par,
+        c.microBatchSize(),
+        c.microBatchCount(),
+        c.kind(),
+        c.virtualStages(),
+        c.maxInFlightMicroBatches());
   }
 }
