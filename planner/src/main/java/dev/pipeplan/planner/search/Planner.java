@@ -1554,7 +1554,7 @@ public final class Planner {
         memoryHints(
             evaluator,
             options,
-            best == null ? 0 : best.candidate().parallelism().dp(),
+            best == null ? null : best.candidate().parallelism(),
             activationsCannotHelp);
     if (best == null) {
       return new BadInputException(
@@ -1586,13 +1586,8 @@ public final class Planner {
             + (activationsCannotHelp
                 ? "; its weights, gradients and optimizer state alone take "
                     + amount(fixedBytes)
-                    + " there, so fewer activations cannot make it fit (one replica's take "
-                    + amount(replicaFixedBytes(best))
-                    + ": at least "
-                    + ceilDiv(replicaFixedBytes(best), limit)
-                    + " devices of "
-                    + amount(limit)
-                    + zeroClause(evaluator.training().optimizerSharding())
+                    + " there, so fewer activations cannot make it fit ("
+                    + devicesForFixedBytes(best, limit, evaluator.training().optimizerSharding())
                     + ")"
                 : "")
             + ". Maybe use "
@@ -1601,22 +1596,67 @@ public final class Planner {
   }
 
   /**
-   * What sharding over data parallelism could still do for weights that fill the devices: with
-   * ZeRO-3 they are sharded already (the devices counted are in all, over the replicas), so the
-   * clause must not suggest --zero; ZeRO-1 and 2 leave the weights (and ZeRO-1 the gradients) on
-   * every replica.
+   * How many devices the weights, gradients and optimizer state need, counting those that split
+   * them. Without ZeRO-3 only pp and tp do: every context-parallel rank (like every replica) holds
+   * its stage's in full, so more cp devices do not help. With ZeRO-3 they are sharded over the dp x
+   * cp ranks of each stage too, and the devices count in all.
    */
-  private static String zeroClause(OptimizerSharding sharding) {
+  private static String devicesForFixedBytes(Evaluation e, long limit, OptimizerSharding sharding) {
+    Parallelism par = e.candidate().parallelism();
+    long slice = sliceFixedBytes(e);
+    if (sharding == OptimizerSharding.ZERO3) {
+      long total = Math.multiplyExact(slice, (long) par.gradientGroup());
+      return "the model's take "
+          + amount(total)
+          + " in all: at least "
+          + ceilDiv(total, limit)
+          + " devices of "
+          + amount(limit)
+          + ", over which --zero 3 shards them";
+    }
+    if (par.cp() == 1) {
+      return "one replica's take "
+          + amount(slice)
+          + ": at least "
+          + ceilDiv(slice, limit)
+          + " devices of "
+          + amount(limit)
+          + zeroClause(sharding, 1);
+    }
+    long splitting = (long) par.pp() * par.tp();
+    return "each of the "
+        + par.cp()
+        + " cp ranks holds its stage's in full, so only pp and tp split them: the pp x tp = "
+        + splitting
+        + (splitting == 1 ? " device of one cp rank holds " : " devices of one cp rank hold ")
+        + amount(slice)
+        + ", which needs pp x tp of at least "
+        + ceilDiv(slice, limit)
+        + " devices of "
+        + amount(limit)
+        + zeroClause(sharding, par.cp());
+  }
+
+  /**
+   * What sharding over data (and context) parallelism could still do for weights that fill the
+   * devices (not called for ZeRO-3, whose weights are sharded already): ZeRO-1 and 2 leave the
+   * weights (and ZeRO-1 the gradients) on every rank.
+   */
+  private static String zeroClause(OptimizerSharding sharding, int cp) {
+    String over = cp > 1 ? "over the dp x cp ranks" : "over data parallelism";
     return switch (sharding) {
-      case NONE -> ", unless --zero shards them over data parallelism";
-      case ZERO1 -> ", unless --zero 3 shards the weights and gradients over data parallelism too";
-      case ZERO2 -> ", unless --zero 3 shards the weights over data parallelism too";
-      case ZERO3 -> " in all, over which --zero 3 shards them";
+      case NONE -> ", unless --zero shards them " + over;
+      case ZERO1 -> ", unless --zero 3 shards the weights and gradients " + over + " too";
+      case ZERO2 -> ", unless --zero 3 shards the weights " + over + " too";
+      case ZERO3 -> "";
     };
   }
 
-  /** The weights, gradients and optimizer state of all stages, over every tensor rank. */
-  private static long replicaFixedBytes(Evaluation e) {
+  /**
+   * The weights, gradients and optimizer state of all stages over every tensor rank: what the pp x
+   * tp devices of one replica (of one context-parallel rank) hold between them.
+   */
+  private static long sliceFixedBytes(Evaluation e) {
     long bytes = 0;
     for (StageCost cost : e.stageCosts()) {
       bytes = Math.addExact(bytes, cost.staticBytes());
@@ -1653,12 +1693,13 @@ public final class Planner {
 
   /**
    * What the user can change to need less memory per device, given what they fixed; ZeRO only helps
-   * a candidate with data parallelism ({@code dataParallel} 0 when unknown).
+   * a candidate with ranks to shard over, data- or context-parallel ({@code closest} null when
+   * unknown).
    */
   private static String memoryHints(
       CandidateEvaluator evaluator,
       SearchOptions options,
-      int dataParallel,
+      Parallelism closest,
       boolean activationsCannotHelp) {
     List<String> hints = new ArrayList<>();
     hints.add("more devices");
@@ -1696,10 +1737,13 @@ public final class Planner {
                 + " devices)");
       }
     }
-    if (dataParallel != 1 && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO3) {
+    if ((closest == null || closest.gradientGroup() > 1)
+        && evaluator.training().optimizerSharding() != OptimizerSharding.ZERO3) {
       hints.add(
           "a higher --zero stage (1 shards the optimizer, 2 also the gradients, 3 also the weights"
-              + " over data parallelism)");
+              + (closest != null && closest.cp() > 1
+                  ? " over the dp x cp ranks)"
+                  : " over data parallelism)"));
     }
     if (!activationsCannotHelp
         && !options.kinds().isEmpty()

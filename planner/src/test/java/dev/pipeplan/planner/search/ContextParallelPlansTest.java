@@ -2,6 +2,7 @@ package dev.pipeplan.planner.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipeplan.models.Attention;
@@ -18,9 +19,12 @@ import dev.pipeplan.planner.Parallelism;
 import dev.pipeplan.planner.Plan;
 import dev.pipeplan.planner.PlanJson;
 import dev.pipeplan.planner.PlanValidator;
+import dev.pipeplan.simulator.schedule.ScheduleKind;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Plans that split each sequence over cp devices. */
@@ -244,5 +248,59 @@ class ContextParallelPlansTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("cp=2: 128 devices / (pp x tp x cp), as --tp and --cp fix them;")
         .hasMessageContaining("pp is at most the model's");
+  }
+
+  @Test
+  void weightsThatFillTheDevicesCountOnlyTheDevicesThatSplitThem() {
+    // before: "one replica's take 492.8 GiB: at least 7 devices of 78.0 GiB" for a replica of 8
+    // devices already: every cp rank holds its stage's weights, so only pp x tp split them
+    ModelSpec llama = Zoo.get("llama3-70b", SEQ);
+    SearchOptions options =
+        SearchOptions.defaults()
+            .withPp(1)
+            .withTp(1)
+            .withContextParallel(8)
+            .withKinds(List.of(ScheduleKind.ONE_F_ONE_B))
+            .withThreads(1);
+    Throwable thrown =
+        catchThrowable(
+            () -> Planner.search(llama, TRAINING, NODE, options, ProgressListener.none()));
+    assertThat(thrown).isInstanceOf(BadInputException.class);
+    Matcher m =
+        Pattern.compile(
+                ".*alone take ([0-9.]+) GiB there, so fewer activations cannot make it fit \\(each"
+                    + " of the 8 cp ranks holds its stage's in full, so only pp and tp split them:"
+                    + " the pp x tp = 1 device of one cp rank holds ([0-9.]+) GiB, which needs pp x"
+                    + " tp of at least (\\d+) devices of ([0-9.]+) GiB, unless --zero 3 shards the"
+                    + " weights and gradients over the dp x cp ranks too\\)\\. Maybe use (.*)\\.")
+            .matcher(thrown.getMessage());
+    assertThat(m.matches()).as(thrown.getMessage()).isTrue();
+    double slice = Double.parseDouble(m.group(2));
+    double limit = Double.parseDouble(m.group(4));
+    // pp = tp = 1: the one device of a cp rank holds it all
+    assertThat(slice).isEqualTo(Double.parseDouble(m.group(1)));
+    assertThat(Integer.parseInt(m.group(3))).isEqualTo((int) Math.ceil(slice / limit));
+    assertThat(thrown.getMessage()).doesNotContain("one replica's take");
+    // ZeRO shards over dp x cp, so it is a hint at dp 1 too
+    assertThat(m.group(5)).contains("a higher --zero stage").contains("over the dp x cp ranks");
+
+    // ZeRO-3 shards them over the 8 cp ranks as well: the devices count in all
+    TrainingSpec zero3 =
+        TRAINING.withMemoryModes(Recompute.NONE, Attention.FLASH, OptimizerSharding.ZERO3, true);
+    Throwable sharded =
+        catchThrowable(() -> Planner.search(llama, zero3, NODE, options, ProgressListener.none()));
+    Matcher z =
+        Pattern.compile(
+                ".*alone take ([0-9.]+) GiB there, so fewer activations cannot make it fit \\(the"
+                    + " model's take ([0-9.]+) GiB in all: at least (\\d+) devices of ([0-9.]+) GiB,"
+                    + " over which --zero 3 shards them\\)\\..*")
+            .matcher(sharded.getMessage());
+    assertThat(z.matches()).as(sharded.getMessage()).isTrue();
+    double perDevice = Double.parseDouble(z.group(1));
+    double total = Double.parseDouble(z.group(2));
+    assertThat(total).isCloseTo(8 * perDevice, within(0.5));
+    assertThat(Integer.parseInt(z.group(3)))
+        .isEqualTo((int) Math.ceil(total / Double.parseDouble(z.group(4))))
+        .isGreaterThan(NODE.deviceCount());
   }
 }

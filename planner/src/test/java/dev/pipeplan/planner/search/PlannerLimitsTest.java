@@ -171,7 +171,7 @@ class PlannerLimitsTest {
     TrainingSpec base = TrainingSpec.of(7, gpt.sequenceLength(), gpt.dtype());
     Map<OptimizerSharding, String> clauses =
         Map.of(
-            OptimizerSharding.ZERO3, "devices of 78.0 GiB in all, over which --zero 3 shards them)",
+            OptimizerSharding.ZERO3, "devices of 78.0 GiB, over which --zero 3 shards them)",
             OptimizerSharding.ZERO1,
                 "unless --zero 3 shards the weights and gradients over data parallelism too)",
             OptimizerSharding.ZERO2,
