@@ -7,9 +7,11 @@ import dev.pipeplan.models.CrossEntropy;
 import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.GradientAccumulation;
+import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.OptimizerSharding;
 import dev.pipeplan.models.Recompute;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.LayerOps;
 import picocli.CommandLine.Option;
 
 /**
@@ -229,14 +231,23 @@ final class MemoryOptions {
   }
 
   /**
-   * Refuses FP8 linears that cannot be priced: on devices without an FP8 rate, in 32-bit training
-   * (the recipes cast 16-bit tensors), or with measured costs, whose times FP8 would not change.
+   * Refuses FP8 linears that cannot be priced: for a model without transformer blocks to run them
+   * (first: no other change would help), on devices without an FP8 rate, in 32-bit training (the
+   * recipes cast 16-bit tensors), or with measured costs, whose times FP8 would not change.
    *
    * @param measured where the times come from when they are measured ("the profile"), else null
    */
-  static void requireFp8Priced(TrainingSpec training, ClusterSpec cluster, String measured) {
+  static void requireFp8Priced(
+      ModelSpec model, TrainingSpec training, ClusterSpec cluster, String measured) {
     if (!training.fp8Linears()) {
       return;
+    }
+    if (!LayerOps.hasFp8Linears(model)) {
+      throw new BadInputException(
+          "FP8 linears (--fp8) run the linear layers of transformer blocks in FP8, but model '"
+              + model.name()
+              + "' has no transformer block with its dimensions given, so nothing would run in"
+              + " FP8. Maybe drop --fp8.");
     }
     for (DeviceGroup group : cluster.groups()) {
       if (!group.device().sustainedFlopsPerSecond().containsKey(DType.FP8)) {

@@ -292,7 +292,7 @@ final class PlanCommand implements Callable<Integer> {
       Warnings.profileHardware(err, measured, profile.toString(), c);
     }
     MemoryOptions.requireFp8Priced(
-        training, c, measured != null ? "the profile" : m.fullyMeasured() ? "the model" : null);
+        m, training, c, measured != null ? "the profile" : m.fullyMeasured() ? "the model" : null);
     if (measured != null || m.fullyMeasured()) {
       Warnings.memoryOnlyModes(err, training, measured != null ? "the profile" : "the model");
     }

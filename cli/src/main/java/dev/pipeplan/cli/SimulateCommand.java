@@ -420,6 +420,7 @@ final class SimulateCommand implements Callable<Integer> {
                     : ""));
       }
       MemoryOptions.requireFp8Priced(
+          modelSpec,
           training,
           clusterSpec,
           profile != null ? "the profile" : modelSpec.fullyMeasured() ? "the model" : null);

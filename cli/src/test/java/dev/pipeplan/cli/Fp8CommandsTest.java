@@ -248,6 +248,39 @@ class Fp8CommandsTest {
   }
 
   @Test
+  void aModelWithoutTransformerBlocksIsToldSoBeforeItsDtypeOrDevices() {
+    // before: "--fp8 casts 16-bit inputs ... Maybe train it in bf16 (--dtype bf16 ...)", and with
+    // --dtype bf16 the next run was refused for having no transformer blocks
+    for (String cluster : new String[] {"h100:1x2", "a100-80gb:1x2"}) {
+      assertThat(
+              run(
+                  ("plan --model resnet50 --cluster " + cluster + " --global-batch 8 --fp8")
+                      .split(" ")))
+          .as(cluster)
+          .isEqualTo(2);
+      assertThat(err.toString())
+          .as(cluster)
+          .startsWith(
+              "error: FP8 linears (--fp8) run the linear layers of transformer blocks in FP8, but"
+                  + " model 'resnet50' has no transformer block")
+          .endsWith("Maybe drop --fp8.\n")
+          .doesNotContain("--dtype", "FP8 rate");
+      assertThat(
+              run(
+                  ("simulate --model resnet50 --cluster "
+                          + cluster
+                          + " --pp 2 --microbatches 4 --schedule 1f1b --fp8")
+                      .split(" ")))
+          .as(cluster)
+          .isEqualTo(2);
+      assertThat(err.toString())
+          .as(cluster)
+          .contains("model 'resnet50' has no transformer block")
+          .doesNotContain("--dtype", "FP8 rate");
+    }
+  }
+
+  @Test
   void anFp32ModelFileIsNotToldToUseADtypeOptionItRefuses() throws Exception {
     // the hint was 'Maybe add --dtype bf16', which a pipeplan model file then refuses
     Path model = dir.resolve("gpt-tiny.json");
