@@ -480,23 +480,42 @@ final class PlanCommand implements Callable<Integer> {
     }
   }
 
-  /** --cp: a degree of 1 or more, or "auto" (0: search it). */
+  /** plan's --cp: a degree, or "auto" (0: search it). */
   static int contextParallelOption(String value) {
-    if (value.trim().equalsIgnoreCase("auto")) {
-      return 0;
+    return contextParallelOption(value, true);
+  }
+
+  /**
+   * --cp: a degree from 1 to the most devices a cluster may have ({@link Clusters#MAX_DEVICES}), or
+   * "auto" (0: search it) where the command searches ({@code plan}); {@code simulate} prices one
+   * given degree and refuses "auto".
+   */
+  static int contextParallelOption(String value, boolean autoSearches) {
+    String text = value.trim();
+    String range =
+        "a whole number from 1 to "
+            + Clusters.MAX_DEVICES
+            + " (the most devices of a cluster; 1: no context parallelism)";
+    if (text.equalsIgnoreCase("auto")) {
+      if (autoSearches) {
+        return 0;
+      }
+      throw new BadInputException(
+          "--cp auto searches the context-parallel degree, which only 'pipeplan plan --cp auto'"
+              + " does; simulate prices one given degree. Maybe use --cp with "
+              + range
+              + ".");
     }
     try {
-      int cp = Integer.parseInt(value.trim());
-      if (cp >= 1) {
-        return cp;
+      long cp = Long.parseLong(text);
+      if (cp >= 1 && cp <= Clusters.MAX_DEVICES) {
+        return (int) cp;
       }
     } catch (NumberFormatException e) {
       // refused below, with the rest
     }
     throw new BadInputException(
-        "--cp must be a whole number of 1 or more (1: no context parallelism) or 'auto', got '"
-            + value
-            + "'");
+        "--cp must be " + range + (autoSearches ? " or 'auto'" : "") + ", got '" + value + "'");
   }
 
   private static void requireSearchOrPositive(String option, int value) {

@@ -216,8 +216,11 @@ final class SimulateCommand implements Callable<Integer> {
       description =
           "Context-parallel degree per stage (default: ${DEFAULT-VALUE}, none): every sequence split"
               + " over C devices, as 'pipeplan plan --cp' prices it (Megatron-Core's ring); the"
-              + " sequence must be a multiple of 2 x C.")
-  int contextParallel;
+              + " sequence must be a multiple of 2 x C. A whole number ('auto' is plan's).")
+  String contextParallelText;
+
+  /** --cp as a degree, once {@link #call} has checked it. */
+  int contextParallel = 1;
 
   @Mixin DtypeOption dtypeOption;
 
@@ -310,10 +313,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (tensorParallel <= 0) {
       throw new BadInputException("--tp must be > 0, got " + tensorParallel);
     }
-    if (contextParallel <= 0) {
-      throw new BadInputException(
-          "--cp must be 1 or more (1: no context parallelism), got " + contextParallel);
-    }
+    contextParallel = PlanCommand.contextParallelOption(contextParallelText, false);
     if (maxInFlight < 0) {
       throw new BadInputException(
           "--max-in-flight must be >= 0 (0: the kind's own limit), got " + maxInFlight + ".");

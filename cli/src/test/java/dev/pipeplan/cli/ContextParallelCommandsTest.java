@@ -155,9 +155,38 @@ class ContextParallelCommandsTest {
         .isZero();
     assertThat(err.toString()).contains("cp = 2 devices with eager attention");
     err.getBuffer().setLength(0);
-    assertThat(run("plan --model gpt-tiny --cluster h100:1x4 --global-batch 4 --cp 2147483647"))
+    assertThat(run("plan --model gpt-tiny --cluster h100:1x4 --global-batch 4 --cp 8"))
         .isEqualTo(2);
-    assertThat(err.toString()).contains("--cp 2147483647 exceeds the 4 devices");
+    assertThat(err.toString()).contains("--cp 8 exceeds the 4 devices");
+  }
+
+  @Test
+  void cpOutOfRangeOrAutoNamesTheRangeOnPlanAndSimulate() {
+    String simulate = "simulate --model gpt-tiny --schedule 1f1b --pp 2 --microbatches 2 --cp ";
+    // before: picocli's "Invalid value for option '--cp': '2147483648' is not an int"
+    for (String value : new String[] {"2147483648", "1000001", "two", "-1"}) {
+      assertThat(run(simulate + value)).as(value).isEqualTo(2);
+      assertThat(err.toString())
+          .as(value)
+          .isEqualTo(
+              "error: --cp must be a whole number from 1 to 1000000 (the most devices of a"
+                  + " cluster; 1: no context parallelism), got '"
+                  + value
+                  + "'\n");
+    }
+    assertThat(run(simulate + "auto")).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("error: --cp auto searches the context-parallel degree, which only")
+        .contains("'pipeplan plan --cp auto'")
+        .contains("simulate prices one given degree")
+        .contains("Maybe use --cp with a whole number from 1 to 1000000")
+        .doesNotContain("not an int");
+    // plan takes auto, and names the same range otherwise
+    assertThat(run("plan --model gpt-tiny --cluster h100:1x4 --global-batch 4 --cp 2147483648"))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--cp must be a whole number from 1 to 1000000")
+        .contains("or 'auto', got '2147483648'");
   }
 
   @Test
@@ -170,7 +199,8 @@ class ContextParallelCommandsTest {
         .contains("Maybe use --seq 30");
     assertThat(run(base + " --cp 0")).isEqualTo(2);
     assertThat(err.toString())
-        .contains("--cp must be 1 or more (1: no context parallelism), got 0");
+        .contains("--cp must be a whole number from 1 to 1000000")
+        .contains("1: no context parallelism), got '0'");
     assertThat(run("simulate --model vgg16 --schedule 1f1b --pp 2 --microbatches 2 --cp 2"))
         .isEqualTo(2);
     assertThat(err.toString()).contains("model 'vgg16' has none with its heads");

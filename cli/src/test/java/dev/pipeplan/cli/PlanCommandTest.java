@@ -76,7 +76,7 @@ class PlanCommandTest {
                   bad))
           .isEqualTo(2);
       assertThat(err.toString())
-          .contains("--cp must be a whole number of 1 or more", "'" + bad + "'")
+          .contains("--cp must be a whole number from 1 to 1000000", "'" + bad + "'")
           .doesNotContain("Exception");
     }
     // eager attention at cp > 1: priced, but no engine runs it
