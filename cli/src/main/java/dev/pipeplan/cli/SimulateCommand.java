@@ -1,6 +1,7 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.core.command.StacktraceOption;
+import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
@@ -424,7 +425,7 @@ final class SimulateCommand implements Callable<Integer> {
           training,
           clusterSpec,
           profile != null ? "the profile" : modelSpec.fullyMeasured() ? "the model" : null);
-      Warnings.contextParallelEager(spec.commandLine().getErr(), training, contextParallel);
+      warnContextParallelEager(spec.commandLine().getErr(), training);
       if (profile != null || modelSpec.fullyMeasured()) {
         Warnings.memoryOnlyModes(
             spec.commandLine().getErr(), training, profile != null ? "the profile" : "the model");
@@ -675,6 +676,23 @@ final class SimulateCommand implements Callable<Integer> {
             + "; a plan with dp > 1 places device d from (d x dp"
             + (contextParallel > 1 ? " x cp" : "")
             + ") x tp, so its hops may cross other nodes");
+  }
+
+  /**
+   * Warns of eager attention at cp > 1, as 'plan' does for its plans: the engines the exports
+   * target cannot run the configuration this command prices.
+   */
+  private void warnContextParallelEager(PrintWriter err, TrainingSpec training) {
+    if (contextParallel > 1 && training.attention() == Attention.EAGER) {
+      err.printf(
+          Locale.ROOT,
+          "warning: this simulation splits each sequence over cp = %d devices with eager"
+              + " attention; Megatron-Core runs context parallelism only in Transformer Engine's"
+              + " fused attention and torchtitan only in FlexAttention, so neither can run it as"
+              + " simulated (a plan of it could not be exported to them). Maybe use --attention"
+              + " flash.%n",
+          contextParallel);
+    }
   }
 
   /** pp x tp x cp: the cluster devices of the one replica this command simulates. */
