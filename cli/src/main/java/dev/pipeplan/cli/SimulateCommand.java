@@ -84,6 +84,8 @@ import picocli.CommandLine.Spec;
             + " --profile or when every layer has measured times) or, for closed-form checks, from --uniform-stage-ms."
             + " Limits (refused at once; see docs/design.md): --pp <= "
             + WorkLimits.MAX_PIPELINE_DEVICES
+            + ", pp x tp x cp (the one replica's devices) <= the cluster's devices, at most "
+            + Clusters.MAX_DEVICES
             + ", --microbatches <= "
             + WorkLimits.MAX_MICRO_BATCHES
             + ", pp x v x m x (2, or 3 with I and W) <= "
@@ -321,16 +323,21 @@ final class SimulateCommand implements Callable<Integer> {
     }
     WorkLimits.checkPipelineDevices(pp);
     WorkLimits.sequenceLengthOption(seq);
-    if ((long) pp * tensorParallel * contextParallel > WorkLimits.MAX_PIPELINE_DEVICES) {
+    // the limit is on pipeline devices (pp, above); tp x cp per stage only has to fit in a
+    // cluster, as 'plan' asks of its degrees (a given --cluster's own size is checked with the
+    // costs, which name the devices missing)
+    if (devicesPerReplica() > Clusters.MAX_DEVICES) {
       throw new BadInputException(
           (contextParallel > 1 ? "--pp x --tp x --cp (" : "--pp x --tp (")
               + pp
               + " x "
               + tensorParallel
               + (contextParallel > 1 ? " x " + contextParallel : "")
-              + ") is above the limit of "
-              + WorkLimits.MAX_PIPELINE_DEVICES
-              + " devices of one pipeline. Maybe use a smaller "
+              + " = "
+              + devicesPerReplica()
+              + " devices of one replica) is above the limit of "
+              + Clusters.MAX_DEVICES
+              + " devices of a cluster. Maybe use a smaller "
               + (contextParallel > 1 ? "--tp or --cp." : "--tp."));
     }
     checkPostValidationKind();

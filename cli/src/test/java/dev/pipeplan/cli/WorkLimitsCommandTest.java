@@ -207,6 +207,43 @@ class WorkLimitsCommandTest {
   }
 
   @Test
+  void simulateLimitsThePipelineDevicesAndFitsTpTimesCpInACluster() {
+    // before: "--pp x --tp x --cp (1 x 1 x 2048) is above the limit of 1024 devices of one
+    // pipeline", a limit on pp alone that 'plan' does not put on tp x cp
+    String base =
+        "simulate --model llama3-8b --cluster h100:1024x16 --pp 1 --schedule 1f1b --microbatches 1";
+    assertThat(run(base + " --cp 2048 --json")).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("\"contextParallel\" : 2048");
+    assertThat(run(base + " --tp 8 --cp 256")).as(err.toString()).isZero();
+    assertThat(
+            run(
+                "plan --model llama3-8b --cluster h100:1024x16 --pp 1 --cp 2048 --global-batch 1"
+                    + " --quiet"))
+        .as(err.toString())
+        .isZero();
+    err.getBuffer().setLength(0);
+    assertRefusedQuickly(
+        "simulate --model llama3-8b --pp 1 --tp 8 --cp 262144 --schedule 1f1b --microbatches 1",
+        "--pp x --tp x --cp (1 x 8 x 262144 = 2097152 devices of one replica) is above the limit"
+            + " of 1000000 devices of a cluster. Maybe use a smaller --tp or --cp.");
+    err.getBuffer().setLength(0);
+    assertRefusedQuickly(
+        "simulate --model llama3-8b --cluster h100:1x8 --pp 2 --tp 4 --cp 2 --schedule 1f1b"
+            + " --microbatches 2",
+        "needs cluster devices 8..15 but cluster 'h100:1x8' has 8 devices");
+    err.getBuffer().setLength(0);
+    assertRefusedQuickly(
+        "simulate --model llama3-8b --pp 1025 --schedule 1f1b --microbatches 2",
+        "--pp (1025) is above the limit of 1024 pipeline devices");
+    out.getBuffer().setLength(0);
+    assertThat(run("simulate --help")).isZero();
+    assertThat(out.toString().replaceAll("\\s+", " "))
+        .contains(
+            "--pp <= 1024, pp x tp x cp (the one replica's devices) <= the cluster's devices, at"
+                + " most 1000000,");
+  }
+
+  @Test
   void aGlobalBatchBelowTheDevicesIsTheHintWhenPlanChoseM() {
     assertThat(run("plan --model gpt2-xl --cluster h100:1x4 --pp 4 --global-batch 2 --quiet"))
         .isZero();
