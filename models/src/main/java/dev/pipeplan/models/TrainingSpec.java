@@ -466,7 +466,7 @@ public record TrainingSpec(
     if (fp8Linears) {
       sb.append(", fp8 linears");
       if (castsFp8WeightsOncePerIteration()) {
-        sb.append(" (weights cast once an iteration)");
+        sb.append(" (weights cast once an iteration, with the optimizer step)");
       }
     }
     if (contextParallel > 1) {
