@@ -29,6 +29,18 @@ class Fp8LinearsTest {
           CrossEntropy.UNFUSED,
           true);
 
+  /** The same options with the FP8 weights cast once an iteration. */
+  private static RooflineOptions withWeightsCastOnce(RooflineOptions o) {
+    return new RooflineOptions(
+        o.attention(),
+        o.sequenceParallel(),
+        o.tensorParallelOverlap(),
+        o.gradientAccumulation(),
+        o.crossEntropy(),
+        o.fp8Linears(),
+        true);
+  }
+
   private static List<Op> ops(int layer, Pass pass, RooflineOptions options) {
     return LayerOps.of(LLAMA.layer(layer), pass, 2, 1, 1, 2, ModelFeatures.of(LLAMA), options);
   }
@@ -70,15 +82,7 @@ class Fp8LinearsTest {
 
   @Test
   void weightsCastOnceAnIterationLeaveThePassesAndAreListedForTheStep() {
-    RooflineOptions cached =
-        new RooflineOptions(
-            AttentionKernel.FLASH,
-            false,
-            false,
-            GradientAccumulation.FUSED,
-            CrossEntropy.UNFUSED,
-            true,
-            true);
+    RooflineOptions cached = withWeightsCastOnce(FP8);
     List<Op> casts = LayerOps.fp8WeightCasts(LLAMA.layer(1), 1, 2, ModelFeatures.of(LLAMA), cached);
     // a cast and a transposed copy for each of the four linear layers
     assertThat(casts).hasSize(8).allMatch(Op.MemoryOp.class::isInstance);
