@@ -1,7 +1,6 @@
 package dev.pipeplan.cli;
 
 import dev.pipeplan.executor.core.command.StacktraceOption;
-import dev.pipeplan.models.Attention;
 import dev.pipeplan.models.BadInputException;
 import dev.pipeplan.models.ClusterSpec;
 import dev.pipeplan.models.DeviceSpec;
@@ -690,16 +689,12 @@ final class SimulateCommand implements Callable<Integer> {
    * target cannot run the configuration this command prices.
    */
   private void warnContextParallelEager(PrintWriter err, TrainingSpec training) {
-    if (contextParallel > 1 && training.attention() == Attention.EAGER) {
-      err.printf(
-          Locale.ROOT,
-          "warning: this simulation splits each sequence over cp = %d devices with eager"
-              + " attention; Megatron-Core runs context parallelism only in Transformer Engine's"
-              + " fused attention and torchtitan only in FlexAttention, so neither can run it as"
-              + " simulated (a plan of it could not be exported to them). Maybe use --attention"
-              + " flash.%n",
-          contextParallel);
-    }
+    Warnings.contextParallelEager(
+        err,
+        training,
+        contextParallel,
+        "this simulation",
+        "(a plan of it could not be exported to them)");
   }
 
   /** pp x tp x cp: the cluster devices of the one replica this command simulates. */

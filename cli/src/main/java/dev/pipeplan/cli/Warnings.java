@@ -225,14 +225,29 @@ final class Warnings {
    * kernels, and the megatron and torchtitan exports refuse it.
    */
   static void contextParallelEager(PrintWriter err, TrainingSpec training, int contextParallel) {
+    contextParallelEager(err, training, contextParallel, "the plan", "(their exports refuse it)");
+  }
+
+  /**
+   * The same warning for what {@code subject} prices ("this simulation"), with {@code consequence}
+   * said after it.
+   */
+  static void contextParallelEager(
+      PrintWriter err,
+      TrainingSpec training,
+      int contextParallel,
+      String subject,
+      String consequence) {
     if (contextParallel > 1 && training.attention() == Attention.EAGER) {
       err.printf(
           Locale.ROOT,
-          "warning: the plan splits each sequence over cp = %d devices with eager attention;"
+          "warning: %s splits each sequence over cp = %d devices with eager attention;"
               + " Megatron-Core runs context parallelism only in Transformer Engine's fused"
               + " attention and torchtitan only in FlexAttention, so neither can run it as priced"
-              + " (their exports refuse it). Maybe use --attention flash.%n",
-          contextParallel);
+              + " %s. Maybe use --attention flash.%n",
+          subject,
+          contextParallel,
+          consequence);
     }
   }
 

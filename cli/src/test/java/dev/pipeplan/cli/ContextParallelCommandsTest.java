@@ -156,7 +156,7 @@ class ContextParallelCommandsTest {
     // before: "the plan splits each sequence ...", with no plan in sight
     assertThat(err.toString())
         .startsWith("warning: this simulation splits each sequence over cp = 2 devices with eager")
-        .contains("so neither can run it as simulated")
+        .contains("so neither can run it as priced (a plan of it could not be exported to them)")
         .doesNotContain("the plan");
     err.getBuffer().setLength(0);
     assertThat(run("plan --model gpt-tiny --cluster h100:1x4 --global-batch 4 --cp 8"))
