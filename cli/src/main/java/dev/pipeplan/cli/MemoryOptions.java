@@ -221,13 +221,7 @@ final class MemoryOptions {
               + " applies only with --fp8 (FP8 linears): without them no weight is cast. Maybe add"
               + " --fp8 or drop --fp8-weight-casts");
     }
-    return switch (fp8WeightCasts.trim()) {
-      case "iteration" -> true;
-      case "micro-batch" -> false;
-      default ->
-          throw new BadInputException(
-              "--fp8-weight-casts must be iteration or micro-batch, got '" + fp8WeightCasts + "'");
-    };
+    return TrainingSpec.parseFp8WeightCasts("--fp8-weight-casts", fp8WeightCasts);
   }
 
   /**

@@ -308,6 +308,23 @@ public record TrainingSpec(
   }
 
   /**
+   * How often FP8 weights are cast, as written on a command line or in a runs file: "iteration"
+   * (true: once, {@link #fp8WeightCastsPerIteration}) or "micro-batch" (false).
+   *
+   * @param field the option or field, for the message
+   */
+  public static boolean parseFp8WeightCasts(String field, String text) {
+    String t = text == null ? "" : text.trim();
+    return switch (t) {
+      case "iteration" -> true;
+      case "micro-batch" -> false;
+      default ->
+          throw new BadInputException(
+              field + " must be iteration or micro-batch, got '" + text + "'");
+    };
+  }
+
+  /**
    * Whether the FP8 weight casts are priced once an iteration: FP8 linears cast so ({@link
    * #fp8WeightCastsPerIteration}), and the weights not regathered for every micro-batch (no
    * ZeRO-3).

@@ -134,7 +134,7 @@ public final class PlanJson {
       throw new BadInputException("plan file " + source + " is empty");
     }
     try {
-      PlanValidator.validateWithStoredCosts(plan);
+      PlanValidator.validateAsRead(plan);
     } catch (BadInputException e) {
       throw new BadInputException("plan file " + source + ": " + e.getMessage(), e);
     }

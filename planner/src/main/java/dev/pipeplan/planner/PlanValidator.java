@@ -5,7 +5,6 @@ import dev.pipeplan.models.DType;
 import dev.pipeplan.models.DeviceGroup;
 import dev.pipeplan.models.LayerShape;
 import dev.pipeplan.models.LayerSpec;
-import dev.pipeplan.simulator.cost.AnalyticCostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
 import dev.pipeplan.simulator.cost.CostSources;
 import dev.pipeplan.simulator.cost.StageBytes;
@@ -410,7 +409,7 @@ public final class PlanValidator {
     List<StageCost> priced;
     try {
       priced =
-          new AnalyticCostModel(plan.model(), plan.training(), plan.cluster())
+          CostSources.choose(plan.model(), plan.training(), plan.cluster(), Optional.empty())
               .stageCosts(
                   new CostRequest(
                       plan.partition(),
@@ -477,18 +476,25 @@ public final class PlanValidator {
   }
 
   /**
-   * {@link #validate}, and then {@link #storedCostsProblem}: what a plan read from a file or built
-   * by the planner is held to.
+   * {@link #validate}, and then {@link #storedCostsProblem}: what a plan built by the planner is
+   * held to (its durations are the ones the search priced).
    */
   public static Plan validateWithStoredCosts(Plan plan) {
     List<String> found = new ArrayList<>(problems(plan));
     if (found.isEmpty()) {
       storedCostsProblem(plan).ifPresent(found::add);
     }
-    if (found.isEmpty()) {
-      storedDurationsProblem(plan).ifPresent(found::add);
-    }
     return refuse(found, plan);
+  }
+
+  /**
+   * {@link #validateWithStoredCosts}, and then {@link #storedDurationsProblem}: what a plan read
+   * from a file is held to, since it may have been edited after it was written.
+   */
+  public static Plan validateAsRead(Plan plan) {
+    validateWithStoredCosts(plan);
+    storedDurationsProblem(plan).ifPresent(p -> refuse(List.of(p), plan));
+    return plan;
   }
 
   private static Plan refuse(List<String> found, Plan plan) {

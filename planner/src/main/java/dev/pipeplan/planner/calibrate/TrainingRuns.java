@@ -135,13 +135,8 @@ public final class TrainingRuns {
       throw n.error(
           "fp8WeightCasts", "is given, but fp8 is not true: without FP8 linears no weight is cast");
     }
-    return switch (casts.get()) {
-      case "iteration" -> true;
-      case "micro-batch" -> false;
-      default ->
-          throw n.error(
-              "fp8WeightCasts", "must be iteration or micro-batch, got '" + casts.get() + "'");
-    };
+    return parsed(
+        n, "fp8WeightCasts", () -> TrainingSpec.parseFp8WeightCasts("fp8WeightCasts", casts.get()));
   }
 
   /** Reads and checks every run; a bad field names the run and the field. */

@@ -39,6 +39,14 @@ public final class IterationCosts {
   private final TiedHead tied;
 
   /**
+   * Per device preset, the prefix sums over the model's layers of their FP8 weight casts' time
+   * ({@link #fp8WeightCastNanos}): the search asks for the step of many candidates of one
+   * parallelism, and the casts depend only on the layer, tp and the device.
+   */
+  private final java.util.Map<DeviceSpec, double[]> castPrefix =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
    * @param tensorParallel t, the tensor-parallel degree (parameters per rank are a layer's over t)
    * @param replicaDevices for each pipeline device, the cluster device of the first tensor rank of
    *     each rank that holds the same weights: every replica's, and with context parallelism every
@@ -356,27 +364,40 @@ public final class IterationCosts {
     if (!training.castsFp8WeightsOncePerIteration()) {
       return nanos;
     }
-    RooflineOptions options = RooflineOptions.of(training);
-    ModelFeatures features = ModelFeatures.of(model);
     double[] sum = new double[nanos.length];
     int first = 0;
     for (int s = 0; s < partition.stageCount(); s++) {
       int end = first + partition.layerCounts().get(s);
       int d = stageToDevice.get(s);
-      DeviceRoofline roofline = DeviceRoofline.of(device(d), training.dtype());
-      for (int i = first; i < end; i++) {
-        for (Op cast :
-            LayerOps.fp8WeightCasts(
-                model.layer(i), tensorParallel, training.dtype().bytes(), features, options)) {
-          sum[d] += cast.nanos(roofline);
-        }
-      }
+      double[] prefix = castPrefix.computeIfAbsent(device(d), this::castPrefixSums);
+      sum[d] += prefix[end] - prefix[first];
       first = end;
     }
     for (int d = 0; d < nanos.length; d++) {
       nanos[d] = (long) Math.ceil(sum[d]);
     }
     return nanos;
+  }
+
+  /**
+   * The prefix sums over the layers of their FP8 weight casts' time on one tensor rank of {@code
+   * device}.
+   */
+  private double[] castPrefixSums(DeviceSpec device) {
+    RooflineOptions options = RooflineOptions.of(training);
+    ModelFeatures features = ModelFeatures.of(model);
+    DeviceRoofline roofline = DeviceRoofline.of(device, training.dtype());
+    double[] prefix = new double[model.layerCount() + 1];
+    for (int i = 0; i < model.layerCount(); i++) {
+      double layer = 0;
+      for (Op cast :
+          LayerOps.fp8WeightCasts(
+              model.layer(i), tensorParallel, training.dtype().bytes(), features, options)) {
+        layer += cast.nanos(roofline);
+      }
+      prefix[i + 1] = prefix[i] + layer;
+    }
+    return prefix;
   }
 
   /**
