@@ -429,9 +429,12 @@ public final class PlanValidator {
       long[][] pairs = {
         {stored.forwardNanos(), want.forwardNanos()},
         {stored.backwardInputNanos(), want.backwardInputNanos()},
-        {stored.backwardWeightNanos(), want.backwardWeightNanos()}
+        {stored.backwardWeightNanos(), want.backwardWeightNanos()},
+        {stored.handOffGatherNanos(), want.handOffGatherNanos()}
       };
-      String[] names = {"forwardNanos", "backwardInputNanos", "backwardWeightNanos"};
+      String[] names = {
+        "forwardNanos", "backwardInputNanos", "backwardWeightNanos", "handOffGatherNanos"
+      };
       for (int f = 0; f < pairs.length; f++) {
         long got = pairs[f][0];
         long wanted = pairs[f][1];
@@ -449,7 +452,8 @@ public final class PlanValidator {
                   + plan.training().describeMemoryModes(par.dp(), par.tp(), par.cp())
                   + "): a field that changes the time but not the memory (training.fp8Linears,"
                   + " attention, tensorParallelOverlap, crossEntropy, the cluster's devices) was"
-                  + " edited by hand? Maybe re-run 'pipeplan plan'");
+                  + " edited by hand, or the plan was written by an older pipeplan? Maybe re-run"
+                  + " 'pipeplan plan'");
         }
       }
     }

@@ -108,16 +108,18 @@ public final class AnalyticCostModel implements CostModel {
       long overhead = device.launchOverheadNanos();
       stages.add(
           sums.withMemory(
-              first,
-              end,
-              b,
-              t,
-              request.dataParallel(),
-              cp,
-              training,
-              passNanos(forward, overhead, s, first, end, device, "forward"),
-              passNanos(input, overhead, s, first, end, device, "backward-input"),
-              passNanos(weight, overhead, s, first, end, device, "backward-weight")));
+                  first,
+                  end,
+                  b,
+                  t,
+                  request.dataParallel(),
+                  cp,
+                  training,
+                  passNanos(forward, overhead, s, first, end, device, "forward"),
+                  passNanos(input, overhead, s, first, end, device, "backward-input"),
+                  passNanos(weight, overhead, s, first, end, device, "backward-weight"))
+              .withHandOffGatherNanos(
+                  sums.handOffGatherNanos(end, b, t, cp, training, cluster.intraNodeLink())));
       first = end;
     }
     return new StageCosts(

@@ -198,16 +198,20 @@ public final class MeasuredCostModel implements CostModel {
       input += forward * sums.recomputedForwardFraction(first, end, training);
       stages.add(
           sums.withMemory(
-              first,
-              end,
-              b,
-              t,
-              request.dataParallel(),
-              1,
-              training,
-              Math.round(forward),
-              Math.round(input),
-              Math.round(weight)));
+                  first,
+                  end,
+                  b,
+                  t,
+                  request.dataParallel(),
+                  1,
+                  training,
+                  Math.round(forward),
+                  Math.round(input),
+                  Math.round(weight))
+              .withHandOffGatherNanos(
+                  t > 1
+                      ? sums.handOffGatherNanos(end, b, t, 1, training, cluster.intraNodeLink())
+                      : 0));
       first = end;
     }
     return new StageCosts(stages, links(request), training.blockingSends());

@@ -35,4 +35,35 @@ public record StageCosts(List<StageCost> stages, LinkModel links, boolean blocki
   public StageCost stage(int s) {
     return stages.get(s);
   }
+
+  /**
+   * How long the hand-off between stage {@code s} and stage {@code s + 1} spends on the link from
+   * device {@code from} to device {@code to} (stage s's output going forward, or the gradient sent
+   * back for it, the same size): the receiving action waits this long after the sending one ends,
+   * and a blocking send holds its sender as long. 0 on one device.
+   */
+  public long handOffNanos(int s, int from, int to) {
+    if (from == to) {
+      return 0;
+    }
+    long nanos = links.transferNanos(from, to, stage(s).outputBytes());
+    if (nanos < 0) {
+      throw new IllegalStateException(
+          "link model returned a negative transfer time ("
+              + nanos
+              + " ns) from device "
+              + from
+              + " to "
+              + to);
+    }
+    return nanos;
+  }
+
+  /**
+   * The receivers' gather of that hand-off's shares ({@link StageCost#handOffGatherNanos}): work on
+   * the receiving device, before the action that uses it. 0 on one device, where nothing is sent.
+   */
+  public long gatherNanos(int s, int from, int to) {
+    return from == to ? 0 : stage(s).handOffGatherNanos();
+  }
 }

@@ -73,33 +73,35 @@ final class CostTables {
           Math.max(workspacePerDevice[schedule.deviceOfStage(s)], c.workspaceBytes());
       int device = schedule.deviceOfStage(s);
       if (s > 0) {
-        long bytes = costs.stage(s - 1).outputBytes();
-        long nanos = transfer(costs, schedule.deviceOfStage(s - 1), device, bytes);
-        transferBytes[base + CompiledSchedule.F] = bytes;
-        transferNanos[base + CompiledSchedule.F] = nanos;
-      }
-      if (s + 1 < stages) {
-        long bytes = c.outputBytes();
-        long nanos = transfer(costs, schedule.deviceOfStage(s + 1), device, bytes);
-        transferBytes[base + CompiledSchedule.I] = bytes;
-        transferBytes[base + CompiledSchedule.B] = bytes;
-        transferNanos[base + CompiledSchedule.I] = nanos;
-        transferNanos[base + CompiledSchedule.B] = nanos;
-      }
-    }
-    if (costs.blockingSends()) {
-      // F sends its output to the next stage's F; B (or I) sends its input gradient to the
-      // previous stage's B (or I): the receiving entries above hold those transfer times.
-      for (int s = 0; s < stages; s++) {
-        int base = s * CompiledSchedule.TYPES;
-        if (s + 1 < stages) {
-          sendNanos[base + CompiledSchedule.F] =
-              transferNanos[base + CompiledSchedule.TYPES + CompiledSchedule.F];
-        }
-        if (s > 0) {
-          long back = transferNanos[base - CompiledSchedule.TYPES + CompiledSchedule.B];
+        int from = schedule.deviceOfStage(s - 1);
+        transferBytes[base + CompiledSchedule.F] = costs.stage(s - 1).outputBytes();
+        transferNanos[base + CompiledSchedule.F] = costs.handOffNanos(s - 1, from, device);
+        // the receiving ranks gather a scattered input on their own device before F runs
+        durationNanos[base + CompiledSchedule.F] =
+            saturatedAdd(
+                durationNanos[base + CompiledSchedule.F], costs.gatherNanos(s - 1, from, device));
+        if (costs.blockingSends()) {
+          // B (or I) sends its input gradient back to the previous stage's B (or I)
+          long back = costs.handOffNanos(s - 1, device, from);
           sendNanos[base + CompiledSchedule.B] = back;
           sendNanos[base + CompiledSchedule.I] = back;
+        }
+      }
+      if (s + 1 < stages) {
+        int to = schedule.deviceOfStage(s + 1);
+        long nanos = costs.handOffNanos(s, to, device);
+        long gather = costs.gatherNanos(s, to, device);
+        transferBytes[base + CompiledSchedule.I] = c.outputBytes();
+        transferBytes[base + CompiledSchedule.B] = c.outputBytes();
+        transferNanos[base + CompiledSchedule.I] = nanos;
+        transferNanos[base + CompiledSchedule.B] = nanos;
+        durationNanos[base + CompiledSchedule.I] =
+            saturatedAdd(durationNanos[base + CompiledSchedule.I], gather);
+        durationNanos[base + CompiledSchedule.B] =
+            saturatedAdd(durationNanos[base + CompiledSchedule.B], gather);
+        if (costs.blockingSends()) {
+          // F sends its output to the next stage's F
+          sendNanos[base + CompiledSchedule.F] = costs.handOffNanos(s, device, to);
         }
       }
     }
@@ -150,22 +152,5 @@ final class CostTables {
    */
   static int inFlightDelta(int typeCode) {
     return IN_FLIGHT_DELTA[typeCode];
-  }
-
-  private static long transfer(StageCosts costs, int from, int to, long bytes) {
-    if (from == to) {
-      return 0;
-    }
-    long nanos = costs.links().transferNanos(from, to, bytes);
-    if (nanos < 0) {
-      throw new IllegalStateException(
-          "link model returned a negative transfer time ("
-              + nanos
-              + " ns) from device "
-              + from
-              + " to "
-              + to);
-    }
-    return nanos;
   }
 }

@@ -11,9 +11,10 @@ import java.util.Objects;
 
 /**
  * Turns stage costs into the {@link ActionCosts} a cost-aware schedule generator plans with: F, I
- * and W per stage, and the transfer time in front of each F and I under a stage placement, computed
- * as the simulator computes it (the previous stage's output bytes over the link, 0 on one device).
- * The schedule package cannot read stage costs itself (the cost package already depends on it), so
+ * and W per stage, and the hand-off time in front of each F and I under a stage placement, computed
+ * as the simulator computes it ({@link StageCosts#handOffNanos}: the output's bytes over the link,
+ * 0 on one device; the receivers' gather of a scattered hand-off is in the receiving F and I). The
+ * schedule package cannot read stage costs itself (the cost package already depends on it), so
  * callers convert here.
  */
 public final class GeneratorCosts {
@@ -39,19 +40,15 @@ public final class GeneratorCosts {
     List<Long> intoI = new ArrayList<>(stages);
     for (int s = 0; s < stages; s++) {
       StageCost c = costs.stage(s);
-      f.add(c.forwardNanos());
-      i.add(c.backwardInputNanos());
-      w.add(c.backwardWeightNanos());
       int device = stageToDevice.get(s);
-      intoF.add(
-          s == 0
-              ? 0L
-              : transfer(
-                  costs, stageToDevice.get(s - 1), device, costs.stage(s - 1).outputBytes()));
-      intoI.add(
-          s + 1 == stages
-              ? 0L
-              : transfer(costs, stageToDevice.get(s + 1), device, c.outputBytes()));
+      int before = s == 0 ? device : stageToDevice.get(s - 1);
+      int after = s + 1 == stages ? device : stageToDevice.get(s + 1);
+      // a scattered hand-off's gather is work on the receiving device, as the simulator counts it
+      f.add(c.forwardNanos() + (s == 0 ? 0L : costs.gatherNanos(s - 1, before, device)));
+      i.add(c.backwardInputNanos() + (s + 1 == stages ? 0L : costs.gatherNanos(s, after, device)));
+      w.add(c.backwardWeightNanos());
+      intoF.add(s == 0 ? 0L : costs.handOffNanos(s - 1, before, device));
+      intoI.add(s + 1 == stages ? 0L : costs.handOffNanos(s, after, device));
     }
     return new ActionCosts(f, i, w, intoF, intoI);
   }
@@ -66,9 +63,5 @@ public final class GeneratorCosts {
       ScheduleRequest request, StageCosts costs, List<Integer> stageToDevice) {
     Objects.requireNonNull(request, "request");
     return request.kind().plansWithCosts() ? request.withCosts(of(costs, stageToDevice)) : request;
-  }
-
-  private static long transfer(StageCosts costs, int from, int to, long bytes) {
-    return from == to ? 0L : Math.max(0L, costs.links().transferNanos(from, to, bytes));
   }
 }

@@ -152,13 +152,17 @@ class CostModelsTest {
     assertThat(wholeCosts.stage(0).outputBytes()).isEqualTo(400);
     // Under sequence parallelism each rank holds, and sends, only its half.
     assertThat(sequenceParallel.stage(1).outputBytes()).isEqualTo(400);
+    StageCosts scatteredCosts =
+        new AnalyticCostModel(model(null, null), scattered, CLUSTER).stageCosts(request);
     // The hand-off is all that changes.
     assertThat(wholeCosts.stage(1).forwardNanos())
-        .isEqualTo(
-            new AnalyticCostModel(model(null, null), scattered, CLUSTER)
-                .stageCosts(request)
-                .stage(1)
-                .forwardNanos());
+        .isEqualTo(scatteredCosts.stage(1).forwardNanos());
+    // Scattered, the two receiving ranks all-gather the linear stage's 100 x 4 output bytes: one
+    // ring step of half of them over the node's 1 GB/s link (200 ns) and its 1 us latency. Whole
+    // or sequence-parallel hand-offs need no gather.
+    assertThat(scatteredCosts.stage(0).handOffGatherNanos()).isEqualTo(1_200);
+    assertThat(wholeCosts.stage(0).handOffGatherNanos()).isZero();
+    assertThat(sequenceParallel.stage(0).handOffGatherNanos()).isZero();
   }
 
   @Test

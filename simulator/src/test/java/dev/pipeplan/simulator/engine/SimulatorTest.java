@@ -158,6 +158,62 @@ class SimulatorTest {
   }
 
   @Test
+  void aScatteredHandOffIsGatheredOnTheReceivingDeviceOnlyBetweenDevices() {
+    // The V placement above, each hand-off's shares gathered in 100 us by its receivers: the
+    // four hops between devices add a gather to the receiving action (1F0, 3F0, 2B0, 0B0), the
+    // hops inside device 1 (1->2 and back) none.
+    long gather = 100_000L;
+    StageCost stage = new StageCost(MS, MS, 0, 1000, 0, 0, 0).withHandOffGatherNanos(gather);
+    LinkModel links = (from, to, bytes) -> 500_000L;
+    Schedule schedule =
+        HandSchedules.parse("v", 1, List.of(0, 1, 1, 0), "0F0 3F0 3B0 0B0", "1F0 2F0 2B0 1B0");
+
+    SimulationResult result =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage, stage, stage, stage), links));
+
+    assertThat(result.metrics().iterationNanos()).isEqualTo(8 * MS + 4 * 500_000L + 4 * gather);
+    assertThat(durationOf(result, "1F0")).isEqualTo(MS + gather);
+    assertThat(durationOf(result, "2F0")).isEqualTo(MS);
+    assertThat(durationOf(result, "3F0")).isEqualTo(MS + gather);
+    assertThat(durationOf(result, "3B0")).isEqualTo(MS);
+    assertThat(durationOf(result, "2B0")).isEqualTo(MS + gather);
+    assertThat(durationOf(result, "1B0")).isEqualTo(MS);
+    assertThat(durationOf(result, "0B0")).isEqualTo(MS + gather);
+    // the link carries the shares for as long as before: the gather is the receiver's work
+    assertThat(result.timeline().transfers())
+        .allSatisfy(t -> assertThat(t.endNanos() - t.startNanos()).isEqualTo(500_000L));
+  }
+
+  @Test
+  void aBlockingSendHoldsItsSenderForTheTransferNotTheReceiversGather() {
+    long gather = 100_000L;
+    StageCost stage = new StageCost(MS, MS, MS, 1000, 0, 0, 0).withHandOffGatherNanos(gather);
+    LinkModel links = (from, to, bytes) -> 250_000L;
+    Schedule schedule =
+        HandSchedules.parse("pair", 2, List.of(0, 1), "0F0 0F1 0B0 0B1", "1F0 1F1 1B0 1B1");
+
+    SimulationResult blocking =
+        Simulator.simulate(schedule, new StageCosts(List.of(stage, stage), links, true));
+
+    // device 0 waits 250 us for 0F0's send, not the 100 us device 1 then spends gathering
+    assertThat(startOf(blocking, "0F1")).isEqualTo(1_250_000L);
+    // 1F0 runs [1.25, 2.35] with its gather; 1F1 waits for 0F1 [1.25, 2.25] and its transfer
+    assertThat(startOf(blocking, "1F0")).isEqualTo(1_250_000L);
+    assertThat(durationOf(blocking, "1F0")).isEqualTo(MS + gather);
+    assertThat(startOf(blocking, "1F1")).isEqualTo(2_500_000L);
+    assertThat(durationOf(blocking, "1F1")).isEqualTo(MS + gather);
+  }
+
+  private static long durationOf(SimulationResult result, String action) {
+    TimedAction a =
+        result.timeline().actions().stream()
+            .filter(x -> x.action().equals(act(action)))
+            .findFirst()
+            .orElseThrow();
+    return a.endNanos() - a.startNanos();
+  }
+
+  @Test
   void memoryIsStaticPlusRunningSumOfDeltas() {
     // activation 100 bytes, I frees 40, W the other 60; static 1000 per stage.
     StageCost stage = new StageCost(MS, MS, MS, 0, 100, 40, 1000);
