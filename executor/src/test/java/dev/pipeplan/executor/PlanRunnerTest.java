@@ -134,7 +134,9 @@ class PlanRunnerTest {
       enough.add(s);
     }
     // Median 100: iterations 0 and 1 are bracketed by the 150 sample; 2 and 3 ran at usual speed.
-    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(enough, 2))
+    assertThat(
+            dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(
+                enough.slowdowns(), java.util.List.of(), 2))
         .containsExactly(2, 3);
     dev.pipeplan.executor.core.runtime.MachineSpeed slow =
         new dev.pipeplan.executor.core.runtime.MachineSpeed();
@@ -142,10 +144,26 @@ class PlanRunnerTest {
       slow.add(s);
     }
     // Median 120: slowdowns 1/6, 1/6, 1/3, 1/3, all over 15%: the two least, in order.
-    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(slow, 2))
+    assertThat(
+            dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(
+                slow.slowdowns(), java.util.List.of(), 2))
         .containsExactly(0, 1);
-    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(slow, 3))
+    assertThat(
+            dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(
+                slow.slowdowns(), java.util.List.of(), 3))
         .containsExactly(0, 1, 2);
+    // The iterations' own pace flags what the probe missed: attempt 2's actions ran 10% over
+    // their median (the margin is 8%), attempt 3's 5%.
+    java.util.List<Double> probe = java.util.List.of(0.0, 0.0, 0.0, 0.0);
+    java.util.List<Double> pace = java.util.List.of(0.0, 0.02, 0.10, 0.05);
+    assertThat(dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(probe, pace, 3))
+        .containsExactly(0, 1, 3);
+    // Too few at the usual pace: the least slowed down, each slowdown over its own margin (a
+    // probe 30% slow is 2 margins, actions 10% slow 1.25, 20% slow 2.5), in order.
+    assertThat(
+            dev.pipeplan.executor.core.runtime.ThreadedRunner.kept(
+                java.util.List.of(0.30, 0.0, 0.0), java.util.List.of(0.0, 0.10, 0.20), 2))
+        .containsExactly(0, 1);
   }
 
   @Test

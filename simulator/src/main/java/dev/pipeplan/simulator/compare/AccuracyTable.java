@@ -171,7 +171,8 @@ public final class AccuracyTable {
 
   /**
    * Measured iterations run in slow episodes of the machine: "2 of 7 replaced (+31%)", "1 of 5 kept
-   * (+18%)", "0 of 5"; "–" when the run was not probed.
+   * (+18%)", "0 of 5", with the probe's largest slowdown, and the iterations' own actions' when
+   * they were recorded ("2 of 7 replaced (+3%, actions +12%)"); "–" when the run was not probed.
    */
   private static String slowEpisodes(RunNoise noise) {
     if (noise.iterationSlowdowns().isEmpty()) {
@@ -182,11 +183,14 @@ public final class AccuracyTable {
     }
     return String.format(
         Locale.ROOT,
-        "%d of %d %s (+%.0f%%)",
+        "%d of %d %s (+%.0f%%%s)",
         noise.slowIterations(),
         noise.iterationSlowdowns().size(),
         noise.unsteady() ? "kept" : "replaced",
-        100 * noise.worstSlowdown());
+        100 * noise.worstSlowdown(),
+        noise.iterationPaceSlowdowns().isEmpty()
+            ? ""
+            : String.format(Locale.ROOT, ", actions +%.0f%%", 100 * noise.worstPaceSlowdown()));
   }
 
   /**

@@ -275,6 +275,10 @@ public final class RunJson {
       n.put("discardedIterations", noise.discardedIterations());
       n.put("probeMedianNanos", noise.probeMedianNanos());
     }
+    if (!noise.iterationPaceSlowdowns().isEmpty()) {
+      ArrayNode pace = n.putArray("iterationPaceSlowdowns");
+      noise.iterationPaceSlowdowns().forEach(pace::add);
+    }
     return n;
   }
 
@@ -306,6 +310,12 @@ public final class RunJson {
         slowdowns.add(f.number(s, "iterationSlowdowns[" + slowdowns.size() + "]"));
       }
     }
+    List<Double> pace = new ArrayList<>();
+    if (node.has("iterationPaceSlowdowns")) {
+      for (JsonNode s : f.array("iterationPaceSlowdowns")) {
+        pace.add(f.number(s, "iterationPaceSlowdowns[" + pace.size() + "]"));
+      }
+    }
     int discarded = node.has("discardedIterations") ? f.integer("discardedIterations") : 0;
     long probe = node.has("probeMedianNanos") ? f.wholeNumber("probeMedianNanos") : 0;
     try {
@@ -319,7 +329,8 @@ public final class RunJson {
           f.bool("cpuTimeComparable"),
           slowdowns,
           discarded,
-          probe);
+          probe,
+          pace);
     } catch (IllegalArgumentException e) {
       // read() puts the source in front.
       throw new BadInputException(e.getMessage());

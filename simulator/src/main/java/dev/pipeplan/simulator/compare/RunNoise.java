@@ -27,8 +27,13 @@ import java.util.Objects;
  *     its normal speed the machine ran around it (a fixed probe's CPU time on every core, before
  *     and after the iteration, over the run's median probe, less 1; 0 when not slower); empty when
  *     not probed
- * @param discardedIterations how many of those attempts ran in a slow episode (slowdown over {@link
- *     #SLOW_MARGIN}) and were replaced by further iterations; the run's iterations are the others
+ * @param discardedIterations how many of those attempts ran in a slow episode (see {@link
+ *     #slowAttempt}) and were replaced by further iterations; the run's iterations are the others
+ * @param probeMedianNanos the probe's median sample (0 when not probed)
+ * @param iterationPaceSlowdowns for every measured iteration attempted, in order, how much longer
+ *     its actions took in all than the same actions' median over the attempts, less 1 (0 when not
+ *     longer): a slow episode inside the iteration, which the probe between iterations cannot see;
+ *     empty in run files written before it was recorded (2026-12-03)
  */
 public record RunNoise(
     List<WorkerTime> workers,
@@ -40,7 +45,8 @@ public record RunNoise(
     boolean cpuTimeComparable,
     List<Double> iterationSlowdowns,
     int discardedIterations,
-    long probeMedianNanos) {
+    long probeMedianNanos,
+    List<Double> iterationPaceSlowdowns) {
 
   /**
    * Wall time over CPU time of the workers' actions above which the run is called busy: 10% more
@@ -67,6 +73,15 @@ public record RunNoise(
    */
   public static final double SLOW_MARGIN = 0.15;
 
+  /**
+   * How much longer than their median over a run's attempts an iteration's actions may take in all
+   * for the iteration to count as run at the machine's usual pace. The same actions on the same
+   * data are far steadier than the probe: over the twelve runs of one quiet {@code demo --accuracy}
+   * (60 iterations) the iterations without an episode were within ±5% of their run's medians, the
+   * episodes 11–35% over (docs/accuracy.md, "Slow episodes inside an iteration").
+   */
+  public static final double PACE_MARGIN = 0.08;
+
   public RunNoise {
     workers = List.copyOf(Objects.requireNonNull(workers, "workers"));
     Checks.nonNegative("noise cores", cores);
@@ -81,13 +96,74 @@ public record RunNoise(
       }
     }
     Checks.nonNegative("noise probeMedianNanos", probeMedianNanos);
-    if (discardedIterations < 0 || discardedIterations > slowCount(iterationSlowdowns)) {
+    iterationPaceSlowdowns =
+        List.copyOf(Objects.requireNonNull(iterationPaceSlowdowns, "iterationPaceSlowdowns"));
+    for (double s : iterationPaceSlowdowns) {
+      if (!(s >= 0) || Double.isInfinite(s)) {
+        throw new IllegalArgumentException(
+            "noise iterationPaceSlowdowns must be finite and >= 0, got " + s);
+      }
+    }
+    if (!iterationPaceSlowdowns.isEmpty()
+        && iterationPaceSlowdowns.size() != iterationSlowdowns.size()) {
+      throw new IllegalArgumentException(
+          "noise iterationPaceSlowdowns has "
+              + iterationPaceSlowdowns.size()
+              + " entries but iterationSlowdowns "
+              + iterationSlowdowns.size()
+              + ": one per attempted iteration in both");
+    }
+    int slow = slowCount(iterationSlowdowns, iterationPaceSlowdowns);
+    if (discardedIterations < 0 || discardedIterations > slow) {
       throw new IllegalArgumentException(
           "noise discardedIterations must be between 0 and the "
-              + slowCount(iterationSlowdowns)
+              + slow
               + " slow iterations, got "
               + discardedIterations);
     }
+  }
+
+  /** Without the actions' own pace (run files written before it was recorded). */
+  public RunNoise(
+      List<WorkerTime> workers,
+      int cores,
+      String loadAverageBefore,
+      String loadAverageAfter,
+      double otherProcessCores,
+      double stealFraction,
+      boolean cpuTimeComparable,
+      List<Double> iterationSlowdowns,
+      int discardedIterations,
+      long probeMedianNanos) {
+    this(
+        workers,
+        cores,
+        loadAverageBefore,
+        loadAverageAfter,
+        otherProcessCores,
+        stealFraction,
+        cpuTimeComparable,
+        iterationSlowdowns,
+        discardedIterations,
+        probeMedianNanos,
+        List.of());
+  }
+
+  /**
+   * Whether an attempted iteration ran in a slow episode: the probe around it ran more than {@link
+   * #SLOW_MARGIN} slower than usual, or its own actions more than {@link #PACE_MARGIN} slower than
+   * their median.
+   */
+  public static boolean slowAttempt(double probeSlowdown, double paceSlowdown) {
+    return severity(probeSlowdown, paceSlowdown) > 1;
+  }
+
+  /**
+   * How slow an attempt ran, each slowdown over its own margin, the larger: above 1 it ran in a
+   * slow episode. Orders the attempts a run keeps when too few ran at the usual speed.
+   */
+  public static double severity(double probeSlowdown, double paceSlowdown) {
+    return Math.max(probeSlowdown / SLOW_MARGIN, paceSlowdown / PACE_MARGIN);
   }
 
   /** Without a speed probe (runs on other backends, files from before it). */
@@ -117,10 +193,10 @@ public record RunNoise(
     return new RunNoise(List.of(), 0, "", "", -1, -1, false);
   }
 
-  private static int slowCount(List<Double> slowdowns) {
+  private static int slowCount(List<Double> probe, List<Double> pace) {
     int slow = 0;
-    for (double s : slowdowns) {
-      if (s > SLOW_MARGIN) {
+    for (int i = 0; i < probe.size(); i++) {
+      if (slowAttempt(probe.get(i), pace.isEmpty() ? 0 : pace.get(i))) {
         slow++;
       }
     }
@@ -129,7 +205,7 @@ public record RunNoise(
 
   /** Measured iterations that ran in a slow episode of the machine, kept or discarded. */
   public int slowIterations() {
-    return slowCount(iterationSlowdowns);
+    return slowCount(iterationSlowdowns, iterationPaceSlowdowns);
   }
 
   /**
@@ -142,8 +218,17 @@ public record RunNoise(
 
   /** The largest slowdown around any attempted iteration (0 when not probed). */
   public double worstSlowdown() {
+    return worst(iterationSlowdowns);
+  }
+
+  /** The largest slowdown of any attempted iteration's own actions (0 when not recorded). */
+  public double worstPaceSlowdown() {
+    return worst(iterationPaceSlowdowns);
+  }
+
+  private static double worst(List<Double> slowdowns) {
     double worst = 0;
-    for (double s : iterationSlowdowns) {
+    for (double s : slowdowns) {
       worst = Math.max(worst, s);
     }
     return worst;
@@ -203,19 +288,28 @@ public record RunNoise(
 
   /**
    * The slow episodes in one line: "2 of 7 measured iterations ran in slow episodes of this machine
-   * (a fixed probe up to 31% slower) and were replaced"; empty when none or not probed.
+   * (a fixed probe up to 31% slower than usual, the iterations' own actions up to 18% slower than
+   * their median) and were replaced"; empty when none or not probed.
    */
   public String slowEpisodes() {
     if (slowIterations() == 0) {
       return "";
     }
+    String pace =
+        iterationPaceSlowdowns.isEmpty()
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                ", the iterations' own actions up to %.0f%% slower than their median",
+                100 * worstPaceSlowdown());
     return String.format(
         Locale.ROOT,
         "%d of %d measured iterations ran in slow episodes of this machine (a fixed probe up to %.0f%%"
-            + " slower than usual)%s",
+            + " slower than usual%s)%s",
         slowIterations(),
         iterationSlowdowns.size(),
         100 * worstSlowdown(),
+        pace,
         unsteady() ? "" : " and were replaced");
   }
 

@@ -160,6 +160,65 @@ class RunNoiseTest {
   }
 
   @Test
+  void anIterationWhoseOwnActionsRanSlowIsASlowEpisodeThoughTheProbeMissedIt() {
+    // The probe saw nothing over its 15%; the third attempt's actions ran 12% over their medians
+    // (the pace's margin is 8%), the second's 6%.
+    RunNoise noise =
+        new RunNoise(
+            List.of(new RunNoise.WorkerTime(0, 100, 100)),
+            2,
+            "",
+            "",
+            0.0,
+            0.0,
+            true,
+            List.of(0.02, 0.10, 0.0, 0.01),
+            1,
+            6_000_000,
+            List.of(0.0, 0.06, 0.12, 0.0));
+    assertThat(noise.slowIterations()).isEqualTo(1);
+    assertThat(noise.unsteady()).isFalse();
+    assertThat(noise.slowEpisodes())
+        .isEqualTo(
+            "1 of 4 measured iterations ran in slow episodes of this machine (a fixed probe up to 10%"
+                + " slower than usual, the iterations' own actions up to 12% slower than their"
+                + " median) and were replaced");
+    MeasuredRun r = RunJsonTest.run();
+    MeasuredRun run =
+        new MeasuredRun(
+            r.modelName(),
+            r.scheduleName(),
+            r.pipelineDevices(),
+            r.virtualStages(),
+            r.microBatchCount(),
+            r.microBatchSize(),
+            r.partition(),
+            r.predicted(),
+            r.iterations(),
+            r.representativeIteration(),
+            r.losses(),
+            r.warmupIterations(),
+            r.backend(),
+            r.machine(),
+            r.threadSettings(),
+            r.seed(),
+            r.actionCpuNanos(),
+            noise,
+            Provenance.unrecorded(),
+            0);
+    String json = RunJson.write(run);
+    assertThat(json).contains("\"iterationPaceSlowdowns\" : [").contains("0.12");
+    assertThat(RunJson.read(json)).isEqualTo(run);
+    // one pace per attempt, as many as the probe's
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new RunNoise(
+                    List.of(), 2, "", "", 0.0, 0.0, true, List.of(0.0, 0.0), 0, 1, List.of(0.0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("iterationPaceSlowdowns has 1 entries but iterationSlowdowns 2");
+  }
+
+  @Test
   void aRunFileWithoutNoiseReadsAsUnknown() {
     String json = RunJson.write(RunJsonTest.run());
     assertThat(json).doesNotContain("\"noise\"");

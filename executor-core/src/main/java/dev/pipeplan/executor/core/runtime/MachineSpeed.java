@@ -1,13 +1,12 @@
 package dev.pipeplan.executor.core.runtime;
 
-import dev.pipeplan.simulator.compare.RunNoise;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Which measured iterations ran at the machine's usual speed. The {@link SpeedProbe} is sampled
  * before the first measured iteration and after each one, so iteration i lies between samples i and
- * i + 1; it ran in a slow episode when either sample took more than {@link RunNoise#SLOW_MARGIN}
+ * i + 1; it ran in a slow episode when either sample took more than {@code RunNoise.SLOW_MARGIN}
  * more CPU time than the run's median sample. (The median, not the fastest sample: on a quiet
  * 2-core virtual machine the probe's samples spread from 0.8 to 1.6 times their median, so the
  * fastest one is an outlier, not the usual speed.)
@@ -50,18 +49,6 @@ public final class MachineSpeed {
     for (int i = 0; i < iterations(); i++) {
       long worse = Math.max(samples.get(i), samples.get(i + 1));
       result.add(Math.max(0, worse / (double) usual - 1));
-    }
-    return result;
-  }
-
-  /** Indices of the iterations that ran at the usual speed, in order. */
-  public List<Integer> normalIterations() {
-    List<Integer> result = new ArrayList<>();
-    List<Double> slowdowns = slowdowns();
-    for (int i = 0; i < slowdowns.size(); i++) {
-      if (slowdowns.get(i) <= RunNoise.SLOW_MARGIN) {
-        result.add(i);
-      }
     }
     return result;
   }

@@ -96,7 +96,7 @@ public final class ThreadedRunner {
       speed.add(probe.sampleNanos());
       int cap = MAX_ATTEMPTS_PER_ITERATION * iterations;
       for (int i = warmup;
-          speed.normalIterations().size() < iterations && attempts.size() < cap;
+          normal(speed.slowdowns(), pace(attempts)).size() < iterations && attempts.size() < cap;
           i++) {
         IterationResult r = runtime.runIteration(i);
         speed.add(probe.sampleNanos());
@@ -107,7 +107,8 @@ public final class ThreadedRunner {
       }
       measuredTo = MachineLoad.now();
     }
-    List<Integer> kept = kept(speed, iterations);
+    List<Double> pace = pace(attempts);
+    List<Integer> kept = kept(speed.slowdowns(), pace, iterations);
     List<Timeline> measured = new ArrayList<>(kept.size());
     List<Double> losses = new ArrayList<>(kept.size());
     List<List<Long>> cpuTimes = new ArrayList<>(kept.size());
@@ -138,7 +139,8 @@ public final class ThreadedRunner {
             threadsPerWorker == 1,
             speed.slowdowns(),
             attempts.size() - kept.size(),
-            speed.usual());
+            speed.usual(),
+            pace);
     return new MeasuredRun(
         plan.model().name(),
         plan.scheduleKind().id(),
@@ -162,22 +164,49 @@ public final class ThreadedRunner {
         plan.training().sequenceLength());
   }
 
+  private static List<Double> pace(List<IterationResult> attempts) {
+    List<Timeline> timelines = new ArrayList<>(attempts.size());
+    for (IterationResult r : attempts) {
+      timelines.add(r.timeline());
+    }
+    return ActionPace.slowdowns(timelines);
+  }
+
+  /**
+   * The attempts that ran at the machine's usual speed (neither the probe around them nor their own
+   * actions slow: {@link RunNoise#slowAttempt}), in order.
+   */
+  static List<Integer> normal(List<Double> probe, List<Double> pace) {
+    List<Integer> result = new ArrayList<>();
+    for (int a = 0; a < probe.size(); a++) {
+      if (!RunNoise.slowAttempt(probe.get(a), a < pace.size() ? pace.get(a) : 0)) {
+        result.add(a);
+      }
+    }
+    return result;
+  }
+
   /**
    * The attempted iterations a run keeps: those at the machine's usual speed when there are enough;
-   * otherwise the {@code wanted} least slowed down (the run then says it ran slow), in order.
+   * otherwise the {@code wanted} least slowed down ({@link RunNoise#severity}; the run then says it
+   * ran slow), in order.
+   *
+   * @param probe each attempt's slowdown by the speed probe around it
+   * @param pace each attempt's slowdown by its own actions ({@link ActionPace})
    */
-  public static List<Integer> kept(MachineSpeed speed, int wanted) {
-    List<Integer> normal = speed.normalIterations();
+  public static List<Integer> kept(List<Double> probe, List<Double> pace, int wanted) {
+    List<Integer> normal = normal(probe, pace);
     if (normal.size() >= wanted) {
       return normal;
     }
-    List<Double> slowdowns = speed.slowdowns();
+    double[] severity = new double[probe.size()];
     List<Integer> order = new ArrayList<>();
-    for (int a = 0; a < slowdowns.size(); a++) {
+    for (int a = 0; a < probe.size(); a++) {
+      severity[a] = RunNoise.severity(probe.get(a), a < pace.size() ? pace.get(a) : 0);
       order.add(a);
     }
     order.sort(
-        Comparator.<Integer>comparingDouble(slowdowns::get)
+        Comparator.<Integer>comparingDouble(a -> severity[a])
             .thenComparing(Comparator.naturalOrder()));
     List<Integer> kept = new ArrayList<>(order.subList(0, Math.min(wanted, order.size())));
     kept.sort(null);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MachineSpeedTest {
@@ -28,18 +29,18 @@ class MachineSpeedTest {
             s -> assertThat(s).isCloseTo(116 / 105.0 - 1, within(1e-12)),
             s -> assertThat(s).isCloseTo(116 / 105.0 - 1, within(1e-12)));
     // 15% is the margin: 116 is within it, 130 is not.
-    assertThat(speed.normalIterations()).containsExactly(0, 3, 4);
+    assertThat(ThreadedRunner.normal(speed.slowdowns(), List.of())).containsExactly(0, 3, 4);
   }
 
   @Test
   void theUsualSpeedFollowsTheSamples() {
     MachineSpeed speed = of(100, 125, 128);
     // Median 125: the 100 sample is merely faster than usual.
-    assertThat(speed.normalIterations()).containsExactly(0, 1);
+    assertThat(ThreadedRunner.normal(speed.slowdowns(), List.of())).containsExactly(0, 1);
     speed.add(100);
     speed.add(100);
     // Median 100 now: 125 and 128 are slow.
-    assertThat(speed.normalIterations()).containsExactly(3);
+    assertThat(ThreadedRunner.normal(speed.slowdowns(), List.of())).containsExactly(3);
   }
 
   @Test

@@ -1,0 +1,48 @@
+package dev.pipeplan.executor.core.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pipeplan.simulator.schedule.Action;
+import dev.pipeplan.simulator.schedule.ActionType;
+import dev.pipeplan.simulator.timeline.TimedAction;
+import dev.pipeplan.simulator.timeline.Timeline;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ActionPaceTest {
+  /** F on device 0, then B on device 1 after a wait, all in milliseconds. */
+  private static Timeline attempt(long fMs, long bMs, long waitMs) {
+    long ms = 1_000_000L;
+    return new Timeline(
+        Timeline.MEASURED,
+        "pair",
+        2,
+        List.of(
+            new TimedAction(0, new Action(ActionType.F, 0, 0), 0, fMs * ms),
+            new TimedAction(
+                1, new Action(ActionType.B, 1, 0), (fMs + waitMs) * ms, (fMs + waitMs + bMs) * ms)),
+        List.of(),
+        List.of());
+  }
+
+  @Test
+  void anAttemptIsSlowByItsActionsTotalOverTheirMediansNotByItsWaits() {
+    // Medians: F 10, B 20 (the lower middle of 20, 20, 26, 20): 30 ms in all. Attempt 2's B ran
+    // 6 ms long: 36 / 30 = +20%; attempt 3 waited 50 ms for nothing the pace counts; attempt 1
+    // ran fast: 0, not negative.
+    List<Double> pace =
+        ActionPace.slowdowns(
+            List.of(
+                attempt(10, 20, 0), attempt(8, 20, 0), attempt(10, 26, 0), attempt(10, 20, 50)));
+
+    assertThat(pace)
+        .satisfiesExactly(
+            s -> assertThat(s).isCloseTo(0.0, within(1e-12)),
+            s -> assertThat(s).isCloseTo(0.0, within(1e-12)),
+            s -> assertThat(s).isCloseTo(0.2, within(1e-12)),
+            s -> assertThat(s).isCloseTo(0.0, within(1e-12)));
+    assertThat(ActionPace.slowdowns(List.of())).isEmpty();
+    assertThat(ActionPace.slowdowns(List.of(attempt(10, 20, 0)))).containsExactly(0.0);
+  }
+}
