@@ -224,15 +224,20 @@ public record MeasuredRun(
 
   /** The same run, made from a plan with this provenance. */
   public MeasuredRun withProvenance(Provenance planProvenance) {
-    return copy(planProvenance, sequenceLength);
+    return copy(noise, planProvenance, sequenceLength);
   }
 
   /** The same run, recorded as trained at {@code tokens} per sample. */
   public MeasuredRun withSequenceLength(int tokens) {
-    return copy(provenance, tokens);
+    return copy(noise, provenance, tokens);
   }
 
-  private MeasuredRun copy(Provenance newProvenance, int tokens) {
+  /** The same run, measured with this noise. */
+  public MeasuredRun withNoise(RunNoise measuredNoise) {
+    return copy(measuredNoise, provenance, sequenceLength);
+  }
+
+  private MeasuredRun copy(RunNoise newNoise, Provenance newProvenance, int tokens) {
     return new MeasuredRun(
         modelName,
         scheduleName,
@@ -251,7 +256,7 @@ public record MeasuredRun(
         threadSettings,
         seed,
         actionCpuNanos,
-        noise,
+        newNoise,
         newProvenance,
         tokens);
   }

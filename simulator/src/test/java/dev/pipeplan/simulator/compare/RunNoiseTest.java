@@ -183,29 +183,7 @@ class RunNoiseTest {
             "1 of 4 measured iterations ran in slow episodes of this machine (a fixed probe up to 10%"
                 + " slower than usual, the iterations' own actions up to 12% slower than their"
                 + " median) and were replaced");
-    MeasuredRun r = RunJsonTest.run();
-    MeasuredRun run =
-        new MeasuredRun(
-            r.modelName(),
-            r.scheduleName(),
-            r.pipelineDevices(),
-            r.virtualStages(),
-            r.microBatchCount(),
-            r.microBatchSize(),
-            r.partition(),
-            r.predicted(),
-            r.iterations(),
-            r.representativeIteration(),
-            r.losses(),
-            r.warmupIterations(),
-            r.backend(),
-            r.machine(),
-            r.threadSettings(),
-            r.seed(),
-            r.actionCpuNanos(),
-            noise,
-            Provenance.unrecorded(),
-            0);
+    MeasuredRun run = RunJsonTest.run().withNoise(noise);
     String json = RunJson.write(run);
     assertThat(json).contains("\"iterationPaceSlowdowns\" : [").contains("0.12");
     assertThat(RunJson.read(json)).isEqualTo(run);
