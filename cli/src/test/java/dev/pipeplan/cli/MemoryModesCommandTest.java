@@ -182,6 +182,52 @@ class MemoryModesCommandTest {
     assertThat(split).contains(", pipeline sends blocking, pipeline sends scattered over tp.");
     // the two stages sit on two nodes: a quarter of each hand-off crosses the network
     assertThat(predictedMillis(split)).isLessThan(predictedMillis(whole));
+
+    // the receivers' gather: stored for the scattered plan's first stage only, checked on reading
+    com.fasterxml.jackson.databind.JsonNode scatteredPlan =
+        dev.pipeplan.models.io.Json.json().readTree(dir.resolve("scattered.json").toFile());
+    assertThat(scatteredPlan.at("/stageCosts/0/handOffGatherNanos").asLong()).isPositive();
+    assertThat(scatteredPlan.at("/stageCosts/1").has("handOffGatherNanos")).isFalse();
+    assertThat(
+            dev.pipeplan.models.io.Json.json()
+                .readTree(dir.resolve("whole.json").toFile())
+                .at("/stageCosts/0")
+                .has("handOffGatherNanos"))
+        .isFalse();
+    assertThat(gatherEdited(dir, "scattered.json", 0, null))
+        .contains("its stages store no handOffGatherNanos")
+        .contains("written before pipeplan priced that gather");
+    assertThat(gatherEdited(dir, "scattered.json", 1, 35_000L))
+        .contains("stageCosts[1].handOffGatherNanos is 35000, but the last stage hands nothing on");
+    assertThat(gatherEdited(dir, "whole.json", 0, 5_000_000L))
+        .contains("stageCosts[0].handOffGatherNanos is 5000000, but only a scattered hand-off")
+        .contains("so it must be 0");
+  }
+
+  /**
+   * Sets {@code stageCosts[stage].handOffGatherNanos} of a plan (null: removes it from every
+   * stage), simulates it, and returns what the refusal said.
+   */
+  private String gatherEdited(Path dir, String plan, int stage, Long nanos) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            dev.pipeplan.models.io.Json.json().readTree(dir.resolve(plan).toFile());
+    com.fasterxml.jackson.databind.JsonNode costs = root.get("stageCosts");
+    for (int s = 0; s < costs.size(); s++) {
+      com.fasterxml.jackson.databind.node.ObjectNode cost =
+          (com.fasterxml.jackson.databind.node.ObjectNode) costs.get(s);
+      if (nanos == null) {
+        cost.remove("handOffGatherNanos");
+      } else if (s == stage) {
+        cost.put("handOffGatherNanos", nanos);
+      }
+    }
+    Path edited = dir.resolve("edited-" + plan);
+    java.nio.file.Files.writeString(edited, dev.pipeplan.models.io.Json.write(root));
+    err.getBuffer().setLength(0);
+    assertThat(run("simulate", "--plan", edited.toString())).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString()).doesNotContain("at dev.pipeplan");
+    return err.toString();
   }
 
   private static double predictedMillis(String output) {

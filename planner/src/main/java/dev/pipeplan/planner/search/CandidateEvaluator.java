@@ -17,6 +17,7 @@ import dev.pipeplan.planner.partition.PartitionProblem;
 import dev.pipeplan.simulator.cost.CostModel;
 import dev.pipeplan.simulator.cost.CostRequest;
 import dev.pipeplan.simulator.cost.CostSources;
+import dev.pipeplan.simulator.cost.HandOffGathers;
 import dev.pipeplan.simulator.cost.IterationCosts;
 import dev.pipeplan.simulator.cost.LinkModel;
 import dev.pipeplan.simulator.cost.MeasuredCostModel;
@@ -233,13 +234,19 @@ public final class CandidateEvaluator {
     if (!hasClosedFormMakespan(c) || stages < 2) {
       return problem;
     }
-    // the round trip across each possible boundary, for the makespan partitioner
+    // the round trip across each possible boundary, for the makespan partitioner: the transfer
+    // each way and, for a scattered hand-off, the receivers' gather each way (every stage of these
+    // kinds is on its own device)
     long[] output = costs.outputBytes();
+    long[] gathers =
+        HandOffGathers.afterEachLayer(
+            model, training, c.microBatchSize(), par.tp(), par.cp(), cluster.intraNodeLink());
     LinkModel links = links(par).toLinkModel();
     long[][] cuts = new long[stages - 1][output.length];
     for (int s = 0; s + 1 < stages; s++) {
       for (int i = 0; i < output.length; i++) {
-        cuts[s][i] = 2 * links.transferNanos(stageDevice[s], stageDevice[s + 1], output[i]);
+        cuts[s][i] =
+            2 * (links.transferNanos(stageDevice[s], stageDevice[s + 1], output[i]) + gathers[i]);
       }
     }
     return problem.withCutNanos(cuts);

@@ -349,8 +349,15 @@ public final class RunJson {
   private record Fields(JsonNode root, String source) {
     JsonNode field(String name) {
       JsonNode n = root.get(name);
-      if (n == null || n.isNull()) {
+      if (n == null) {
         throw new BadInputException(source + " has no '" + name + "'");
+      }
+      if (n.isNull()) {
+        throw new BadInputException(
+            source
+                + ": '"
+                + name
+                + "' is null; give it a value, or leave it out where it is optional");
       }
       return n;
     }

@@ -89,21 +89,11 @@ public record RunNoise(
     Objects.requireNonNull(loadAverageAfter, "loadAverageAfter");
     iterationSlowdowns =
         List.copyOf(Objects.requireNonNull(iterationSlowdowns, "iterationSlowdowns"));
-    for (double s : iterationSlowdowns) {
-      if (!(s >= 0) || Double.isInfinite(s)) {
-        throw new IllegalArgumentException(
-            "noise iterationSlowdowns must be finite and >= 0, got " + s);
-      }
-    }
+    requireSlowdowns("iterationSlowdowns", iterationSlowdowns);
     Checks.nonNegative("noise probeMedianNanos", probeMedianNanos);
     iterationPaceSlowdowns =
         List.copyOf(Objects.requireNonNull(iterationPaceSlowdowns, "iterationPaceSlowdowns"));
-    for (double s : iterationPaceSlowdowns) {
-      if (!(s >= 0) || Double.isInfinite(s)) {
-        throw new IllegalArgumentException(
-            "noise iterationPaceSlowdowns must be finite and >= 0, got " + s);
-      }
-    }
+    requireSlowdowns("iterationPaceSlowdowns", iterationPaceSlowdowns);
     if (!iterationPaceSlowdowns.isEmpty()
         && iterationPaceSlowdowns.size() != iterationSlowdowns.size()) {
       throw new IllegalArgumentException(
@@ -116,10 +106,42 @@ public record RunNoise(
     int slow = slowCount(iterationSlowdowns, iterationPaceSlowdowns);
     if (discardedIterations < 0 || discardedIterations > slow) {
       throw new IllegalArgumentException(
-          "noise discardedIterations must be between 0 and the "
-              + slow
-              + " slow iterations, got "
-              + discardedIterations);
+          String.format(
+              Locale.ROOT,
+              "noise discardedIterations is %d, but only %d of the %d attempts ran slow (a probe"
+                  + " slowdown in iterationSlowdowns over %.0f%% or an actions' slowdown in"
+                  + " iterationPaceSlowdowns over %.0f%%), and only those are replaced: it must be"
+                  + " between 0 and %d",
+              discardedIterations,
+              slow,
+              iterationSlowdowns.size(),
+              100 * SLOW_MARGIN,
+              100 * PACE_MARGIN,
+              slow));
+    }
+  }
+
+  /**
+   * The largest slowdown a run file may record: 100, an iteration 101 times as long as usual. A
+   * larger one is not a measurement of this machine but a broken or hand-edited file.
+   */
+  public static final double MAX_SLOWDOWN = 100;
+
+  private static void requireSlowdowns(String field, List<Double> slowdowns) {
+    for (int i = 0; i < slowdowns.size(); i++) {
+      double s = slowdowns.get(i);
+      if (!(s >= 0 && s <= MAX_SLOWDOWN)) {
+        throw new IllegalArgumentException(
+            String.format(
+                Locale.ROOT,
+                "noise %s[%d] is %s, but a slowdown must be between 0 and %.0f (an iteration %.0f"
+                    + " times as long as usual)",
+                field,
+                i,
+                s,
+                MAX_SLOWDOWN,
+                MAX_SLOWDOWN + 1));
+      }
     }
   }
 

@@ -368,8 +368,9 @@ final class LayerSums {
    * scatter/gather hand-off and no sequence parallelism, a ring all-gather over the t ranks of the
    * whole output of the stage ending before layer {@code end} (Megatron-LM's {@code
    * gather_split_1d_tensor} after each receive, DeepSpeed's partitioned activations and gradients).
-   * The gradient sent back is gathered the same way. 0 when every rank receives all of it, or with
-   * sequence parallelism, whose next layer gathers its input as part of its own work.
+   * The gradient sent back is gathered the same way. 0 when every rank receives all of it, with
+   * sequence parallelism, whose next layer gathers its input as part of its own work, and for the
+   * last stage, which hands nothing on.
    */
   long handOffGatherNanos(
       int end,
@@ -378,7 +379,10 @@ final class LayerSums {
       int contextParallel,
       TrainingSpec training,
       LinkSpec link) {
-    if (tensorParallel <= 1 || training.sequenceParallel() || training.wholeHandOffs()) {
+    if (tensorParallel <= 1
+        || training.sequenceParallel()
+        || training.wholeHandOffs()
+        || end >= model.layerCount()) {
       return 0;
     }
     double whole = (double) model.layer(end - 1).outputBytes() * microBatchSize / contextParallel;

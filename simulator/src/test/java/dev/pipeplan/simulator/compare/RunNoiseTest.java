@@ -194,6 +194,42 @@ class RunNoiseTest {
                     List.of(), 2, "", "", 0.0, 0.0, true, List.of(0.0, 0.0), 0, 1, List.of(0.0)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("iterationPaceSlowdowns has 1 entries but iterationSlowdowns 2");
+    // a slowdown past 100 (101 times as long) is not a measurement; the message names the entry
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new RunNoise(
+                    List.of(),
+                    2,
+                    "",
+                    "",
+                    0.0,
+                    0.0,
+                    true,
+                    List.of(0.0, 0.0),
+                    0,
+                    1,
+                    List.of(0.0, 1e300)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("noise iterationPaceSlowdowns[1] is 1.0E300")
+        .hasMessageContaining("between 0 and 100");
+    // an attempt is replaced only when it ran slow
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new RunNoise(
+                    List.of(),
+                    2,
+                    "",
+                    "",
+                    0.0,
+                    0.0,
+                    true,
+                    List.of(0.0, 0.0),
+                    1,
+                    1,
+                    List.of(0.0, 0.0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "noise discardedIterations is 1, but only 0 of the 2 attempts ran slow");
   }
 
   @Test

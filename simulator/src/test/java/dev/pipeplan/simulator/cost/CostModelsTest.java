@@ -161,6 +161,8 @@ class CostModelsTest {
     // ring step of half of them over the node's 1 GB/s link (200 ns) and its 1 us latency. Whole
     // or sequence-parallel hand-offs need no gather.
     assertThat(scatteredCosts.stage(0).handOffGatherNanos()).isEqualTo(1_200);
+    // the last stage hands nothing on
+    assertThat(scatteredCosts.stage(1).handOffGatherNanos()).isZero();
     assertThat(wholeCosts.stage(0).handOffGatherNanos()).isZero();
     assertThat(sequenceParallel.stage(0).handOffGatherNanos()).isZero();
   }

@@ -83,6 +83,7 @@ public final class ThreadedRunner {
     MachineLoad measuredTo;
     List<IterationResult> attempts = new ArrayList<>();
     MachineSpeed speed = new MachineSpeed();
+    ActionPace pace = new ActionPace();
     try (PipelineRuntime runtime = new PipelineRuntime(config, clock, backend.newOps());
         SpeedProbe probe =
             new SpeedProbe(Math.min(backend.cores(), MAX_PROBE_THREADS), backend.newOps())) {
@@ -96,10 +97,11 @@ public final class ThreadedRunner {
       speed.add(probe.sampleNanos());
       int cap = MAX_ATTEMPTS_PER_ITERATION * iterations;
       for (int i = warmup;
-          normal(speed.slowdowns(), pace(attempts)).size() < iterations && attempts.size() < cap;
+          normal(speed.slowdowns(), pace.slowdowns()).size() < iterations && attempts.size() < cap;
           i++) {
         IterationResult r = runtime.runIteration(i);
         speed.add(probe.sampleNanos());
+        pace.add(r.timeline());
         attempts.add(r);
         progress.accept(
             ComparisonText.progressLine(
@@ -107,8 +109,8 @@ public final class ThreadedRunner {
       }
       measuredTo = MachineLoad.now();
     }
-    List<Double> pace = pace(attempts);
-    List<Integer> kept = kept(speed.slowdowns(), pace, iterations);
+    List<Double> paceSlowdowns = pace.slowdowns();
+    List<Integer> kept = kept(speed.slowdowns(), paceSlowdowns, iterations);
     List<Timeline> measured = new ArrayList<>(kept.size());
     List<Double> losses = new ArrayList<>(kept.size());
     List<List<Long>> cpuTimes = new ArrayList<>(kept.size());
@@ -140,7 +142,7 @@ public final class ThreadedRunner {
             speed.slowdowns(),
             attempts.size() - kept.size(),
             speed.usual(),
-            pace);
+            paceSlowdowns);
     return new MeasuredRun(
         plan.model().name(),
         plan.scheduleKind().id(),
@@ -162,14 +164,6 @@ public final class ThreadedRunner {
         noise,
         plan.provenance(),
         plan.training().sequenceLength());
-  }
-
-  private static List<Double> pace(List<IterationResult> attempts) {
-    List<Timeline> timelines = new ArrayList<>(attempts.size());
-    for (IterationResult r : attempts) {
-      timelines.add(r.timeline());
-    }
-    return ActionPace.slowdowns(timelines);
   }
 
   /**

@@ -45,4 +45,46 @@ class ActionPaceTest {
     assertThat(ActionPace.slowdowns(List.of())).isEmpty();
     assertThat(ActionPace.slowdowns(List.of(attempt(10, 20, 0)))).containsExactly(0.0);
   }
+
+  @Test
+  void theRunningMediansAreTheLowerMiddleOfEveryAttemptSoFar() {
+    java.util.Random random = new java.util.Random(7);
+    ActionPace pace = new ActionPace();
+    List<long[]> added = new java.util.ArrayList<>();
+    for (int n = 1; n <= 9; n++) {
+      long f = 5 + random.nextInt(10);
+      long b = 10 + random.nextInt(20);
+      added.add(new long[] {f, b});
+      pace.add(attempt(f, b, random.nextInt(3)));
+      // every attempt judged against the medians of all so far, as a sort would give them
+      double reference = 0;
+      for (int k = 0; k < 2; k++) {
+        final int action = k;
+        long[] sorted = added.stream().mapToLong(a -> a[action]).sorted().toArray();
+        reference += sorted[(sorted.length - 1) / 2];
+      }
+      for (int a = 0; a < n; a++) {
+        double total = added.get(a)[0] + added.get(a)[1];
+        assertThat(pace.slowdowns().get(a))
+            .isCloseTo(Math.max(0, total / reference - 1), within(1e-12));
+      }
+    }
+  }
+
+  @Test
+  void anAttemptThatSkipsAnActionIsRefused() {
+    ActionPace pace = new ActionPace();
+    pace.add(attempt(10, 20, 0));
+    Timeline onlyF =
+        new Timeline(
+            Timeline.MEASURED,
+            "pair",
+            2,
+            List.of(new TimedAction(0, new Action(ActionType.F, 0, 0), 0, 10_000_000L)),
+            List.of(),
+            List.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> pace.add(onlyF))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("attempt 1 did not run an action the first attempt ran");
+  }
 }
