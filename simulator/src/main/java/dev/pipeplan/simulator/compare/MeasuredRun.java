@@ -122,6 +122,19 @@ public record MeasuredRun(
     Objects.requireNonNull(machine, "machine");
     Objects.requireNonNull(threadSettings, "threadSettings");
     Objects.requireNonNull(noise, "noise");
+    int attempted = iterations.size() + noise.discardedIterations();
+    if (!noise.iterationSlowdowns().isEmpty() && noise.iterationSlowdowns().size() != attempted) {
+      throw new BadInputException(
+          "run noise iterationSlowdowns has "
+              + noise.iterationSlowdowns().size()
+              + " entries, but the run kept "
+              + iterations.size()
+              + " iterations and replaced "
+              + noise.discardedIterations()
+              + " (noise discardedIterations): one entry per attempted iteration, "
+              + attempted
+              + " in all");
+    }
     List<List<Long>> cpu = new java.util.ArrayList<>();
     for (List<Long> perIteration : Objects.requireNonNull(actionCpuNanos, "actionCpuNanos")) {
       cpu.add(List.copyOf(perIteration));

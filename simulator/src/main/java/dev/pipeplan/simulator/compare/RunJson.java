@@ -297,7 +297,15 @@ public final class RunJson {
     Fields f = new Fields(node, source + ": noise");
     List<RunNoise.WorkerTime> workers = new ArrayList<>();
     for (JsonNode w : f.array("workers")) {
-      Fields wf = new Fields(w, source + ": noise.workers[]");
+      if (!w.isObject()) {
+        throw new BadInputException(
+            source
+                + ": noise.workers["
+                + workers.size()
+                + "] must be an object with device, busyWallNanos and busyCpuNanos, got "
+                + w.getNodeType());
+      }
+      Fields wf = new Fields(w, source + ": noise.workers[" + workers.size() + "]");
       workers.add(
           new RunNoise.WorkerTime(
               wf.integer("device"),

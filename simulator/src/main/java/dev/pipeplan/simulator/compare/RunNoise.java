@@ -108,9 +108,9 @@ public record RunNoise(
       throw new IllegalArgumentException(
           String.format(
               Locale.ROOT,
-              "noise discardedIterations is %d, but only %d of the %d attempts ran slow (a probe"
-                  + " slowdown in iterationSlowdowns over %.0f%% or an actions' slowdown in"
-                  + " iterationPaceSlowdowns over %.0f%%), and only those are replaced: it must be"
+              "noise discardedIterations is %d, but only %d of the %d attempts ran slow (the probe"
+                  + " more than %.0f%% slow in iterationSlowdowns, or the attempt's own actions more"
+                  + " than %.0f%% in iterationPaceSlowdowns), and only those are replaced: it must be"
                   + " between 0 and %d",
               discardedIterations,
               slow,

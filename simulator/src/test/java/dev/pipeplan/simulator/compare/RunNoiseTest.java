@@ -194,6 +194,11 @@ class RunNoiseTest {
                     List.of(), 2, "", "", 0.0, 0.0, true, List.of(0.0, 0.0), 0, 1, List.of(0.0)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("iterationPaceSlowdowns has 1 entries but iterationSlowdowns 2");
+    // one slowdown per attempt: the three kept iterations and the one replaced
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> RunJsonTest.run().withNoise(probed(List.of(0.0, 0.0, 0.0, 0.0, 0.0), 0)))
+        .isInstanceOf(dev.pipeplan.models.BadInputException.class)
+        .hasMessageContaining("iterationSlowdowns has 5 entries, but the run kept 3 iterations");
     // a slowdown past 100 (101 times as long) is not a measurement; the message names the entry
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () ->

@@ -181,9 +181,11 @@ public final class ThreadedRunner {
   }
 
   /**
-   * The attempted iterations a run keeps: those at the machine's usual speed when there are enough;
-   * otherwise the {@code wanted} least slowed down ({@link RunNoise#severity}; the run then says it
-   * ran slow), in order.
+   * The attempted iterations a run keeps: those at the machine's usual speed when there are enough,
+   * all of them (at least {@code wanted}, sometimes more: an attempt can move the actions' medians
+   * so that earlier ones count as usual again, and a measured iteration is the median of at least
+   * the number asked); otherwise the {@code wanted} least slowed down ({@link RunNoise#severity};
+   * the run then says it ran slow), in order.
    *
    * @param probe each attempt's slowdown by the speed probe around it
    * @param pace each attempt's slowdown by its own actions ({@link ActionPace})
