@@ -119,6 +119,11 @@ class RunNoiseTest {
         .anySatisfy(l -> assertThat(l).startsWith("WARNING: the machine was busy"));
   }
 
+  /** No workers recorded, a probe and the actions' pace per attempt. */
+  private static RunNoise paced(List<Double> probe, int discarded, List<Double> pace) {
+    return new RunNoise(List.of(), 2, "", "", 0.0, 0.0, true, probe, discarded, 1, pace);
+  }
+
   private static RunNoise probed(List<Double> slowdowns, int discarded) {
     return new RunNoise(
         List.of(new RunNoise.WorkerTime(0, 100, 100)),
@@ -189,9 +194,7 @@ class RunNoiseTest {
     assertThat(RunJson.read(json)).isEqualTo(run);
     // one pace per attempt, as many as the probe's
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                new RunNoise(
-                    List.of(), 2, "", "", 0.0, 0.0, true, List.of(0.0, 0.0), 0, 1, List.of(0.0)))
+            () -> paced(List.of(0.0, 0.0), 0, List.of(0.0)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("iterationPaceSlowdowns has 1 entries but iterationSlowdowns 2");
     // one slowdown per attempt: the three kept iterations and the one replaced
@@ -201,37 +204,13 @@ class RunNoiseTest {
         .hasMessageContaining("iterationSlowdowns has 5 entries, but the run kept 3 iterations");
     // a slowdown past 100 (101 times as long) is not a measurement; the message names the entry
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                new RunNoise(
-                    List.of(),
-                    2,
-                    "",
-                    "",
-                    0.0,
-                    0.0,
-                    true,
-                    List.of(0.0, 0.0),
-                    0,
-                    1,
-                    List.of(0.0, 1e300)))
+            () -> paced(List.of(0.0, 0.0), 0, List.of(0.0, 1e300)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("noise iterationPaceSlowdowns[1] is 1.0E300")
         .hasMessageContaining("between 0 and 100");
     // an attempt is replaced only when it ran slow
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                new RunNoise(
-                    List.of(),
-                    2,
-                    "",
-                    "",
-                    0.0,
-                    0.0,
-                    true,
-                    List.of(0.0, 0.0),
-                    1,
-                    1,
-                    List.of(0.0, 0.0)))
+            () -> paced(List.of(0.0, 0.0), 1, List.of(0.0, 0.0)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(
             "noise discardedIterations is 1, but only 0 of the 2 attempts ran slow");
