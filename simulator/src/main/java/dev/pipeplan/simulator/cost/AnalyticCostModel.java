@@ -119,7 +119,8 @@ public final class AnalyticCostModel implements CostModel {
                   passNanos(input, overhead, s, first, end, device, "backward-input"),
                   passNanos(weight, overhead, s, first, end, device, "backward-weight"))
               .withHandOffGatherNanos(
-                  sums.handOffGatherNanos(end, b, t, cp, training, cluster.intraNodeLink())));
+                  HandOffGathers.afterStage(
+                      model, end, b, t, cp, training, cluster.intraNodeLink())));
       first = end;
     }
     return new StageCosts(

@@ -4,6 +4,7 @@ import dev.pipeplan.models.Checks;
 import dev.pipeplan.models.LinkSpec;
 import dev.pipeplan.models.ModelSpec;
 import dev.pipeplan.models.TrainingSpec;
+import dev.pipeplan.simulator.cost.roofline.Collectives;
 import dev.pipeplan.simulator.schedule.Partition;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,13 +36,12 @@ public final class HandOffGathers {
     Checks.positive("tensor-parallel degree", tensorParallel);
     Checks.positive("context-parallel degree", contextParallel);
     partition.requireCovers(model);
-    long[] after =
-        afterEachLayer(model, training, microBatchSize, tensorParallel, contextParallel, link);
     List<Long> out = new ArrayList<>(partition.stageCount());
     int end = 0;
     for (int count : partition.layerCounts()) {
       end += count;
-      out.add(after[end - 1]);
+      out.add(
+          afterStage(model, end, microBatchSize, tensorParallel, contextParallel, training, link));
     }
     return List.copyOf(out);
   }
@@ -60,13 +60,38 @@ public final class HandOffGathers {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(training, "training");
     Objects.requireNonNull(link, "link");
-    LayerSums sums = new LayerSums(model);
     long[] after = new long[model.layerCount()];
     for (int i = 0; i < after.length; i++) {
       after[i] =
-          sums.handOffGatherNanos(
-              i + 1, microBatchSize, tensorParallel, contextParallel, training, link);
+          afterStage(model, i + 1, microBatchSize, tensorParallel, contextParallel, training, link);
     }
     return after;
+  }
+
+  /**
+   * How long the receiving tensor ranks take to put a scattered hand-off back together: with the
+   * scatter/gather hand-off and no sequence parallelism, a ring all-gather over the t ranks of the
+   * whole output of the stage ending before layer {@code end} (Megatron-LM's {@code
+   * gather_split_1d_tensor} after each receive, DeepSpeed's partitioned activations and gradients).
+   * The gradient sent back is gathered the same way. 0 when every rank receives all of it, with
+   * sequence parallelism, whose next layer gathers its input as part of its own work, and for the
+   * last stage, which hands nothing on.
+   */
+  public static long afterStage(
+      ModelSpec model,
+      int end,
+      int microBatchSize,
+      int tensorParallel,
+      int contextParallel,
+      TrainingSpec training,
+      LinkSpec link) {
+    if (tensorParallel <= 1
+        || training.sequenceParallel()
+        || training.wholeHandOffs()
+        || end >= model.layerCount()) {
+      return 0;
+    }
+    double whole = (double) model.layer(end - 1).outputBytes() * microBatchSize / contextParallel;
+    return Math.round(Collectives.reduceScatterNanos(whole, tensorParallel, link));
   }
 }

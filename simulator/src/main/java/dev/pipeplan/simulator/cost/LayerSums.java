@@ -356,37 +356,11 @@ final class LayerSums {
    * rank sending one to its peer over its own link, in parallel: t with sequence parallelism (each
    * rank holds only its share of the sequence) or with the scatter/gather hand-off (Narayanan et
    * al., SC'21, section 4.1: each rank sends 1/t, the receivers all-gather the pieces over the
-   * node's link, {@link #handOffGatherNanos}); else 1, every rank sending all of it, as
+   * node's link, {@link HandOffGathers#afterStage}); else 1, every rank sending all of it, as
    * Megatron-Core does without sequence parallelism.
    */
   static int handOffShares(int tensorParallel, TrainingSpec training) {
     return training.sequenceParallel() || !training.wholeHandOffs() ? tensorParallel : 1;
-  }
-
-  /**
-   * How long the receiving tensor ranks take to put a scattered hand-off back together: with the
-   * scatter/gather hand-off and no sequence parallelism, a ring all-gather over the t ranks of the
-   * whole output of the stage ending before layer {@code end} (Megatron-LM's {@code
-   * gather_split_1d_tensor} after each receive, DeepSpeed's partitioned activations and gradients).
-   * The gradient sent back is gathered the same way. 0 when every rank receives all of it, with
-   * sequence parallelism, whose next layer gathers its input as part of its own work, and for the
-   * last stage, which hands nothing on.
-   */
-  long handOffGatherNanos(
-      int end,
-      int microBatchSize,
-      int tensorParallel,
-      int contextParallel,
-      TrainingSpec training,
-      LinkSpec link) {
-    if (tensorParallel <= 1
-        || training.sequenceParallel()
-        || training.wholeHandOffs()
-        || end >= model.layerCount()) {
-      return 0;
-    }
-    double whole = (double) model.layer(end - 1).outputBytes() * microBatchSize / contextParallel;
-    return Math.round(Collectives.reduceScatterNanos(whole, tensorParallel, link));
   }
 
   /**

@@ -210,7 +210,8 @@ public final class MeasuredCostModel implements CostModel {
                   Math.round(weight))
               .withHandOffGatherNanos(
                   t > 1
-                      ? sums.handOffGatherNanos(end, b, t, 1, training, cluster.intraNodeLink())
+                      ? HandOffGathers.afterStage(
+                          model, end, b, t, 1, training, cluster.intraNodeLink())
                       : 0));
       first = end;
     }

@@ -34,20 +34,14 @@ public final class ActionPace {
    * @throws IllegalArgumentException when an attempt lacks an action the first one ran
    */
   public void add(Timeline attempt) {
-    long[] durations;
     if (totals.isEmpty()) {
-      List<Action> actions = new ArrayList<>();
       for (TimedAction a : attempt.actions()) {
-        if (!index.containsKey(a.action())) {
-          index.put(a.action(), actions.size());
-          actions.add(a.action());
+        if (index.putIfAbsent(a.action(), medians.size()) == null) {
           medians.add(new RunningMedian());
         }
       }
-      durations = new long[actions.size()];
-    } else {
-      durations = new long[medians.size()];
     }
+    long[] durations = new long[medians.size()];
     boolean[] seen = new boolean[durations.length];
     for (TimedAction a : attempt.actions()) {
       Integer i = index.get(a.action());
@@ -82,13 +76,6 @@ public final class ActionPace {
       result.add(reference <= 0 ? 0 : Math.max(0, total / reference - 1));
     }
     return result;
-  }
-
-  /** The slowdowns of {@code attempts} added in order. */
-  public static List<Double> slowdowns(List<Timeline> attempts) {
-    ActionPace pace = new ActionPace();
-    attempts.forEach(pace::add);
-    return pace.slowdowns();
   }
 
   /** The lower middle of the values added so far: the largest of the lower half. */
